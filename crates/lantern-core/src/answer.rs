@@ -1,0 +1,1136 @@
+//! Answer planning: decide every question of a request from the figures,
+//! statements and releases Lantern holds — what is given, what is not held
+//! (s1(1)), what is withheld and on which basis (s22, s21, s40(2), s12), and
+//! what advice to give (s16).
+//!
+//! The planner is a pure function of its inputs ([`Evidence`] and the
+//! [`Request`]): the same request over the same data version always gives the
+//! same [`Answer`]. Disclosure control runs once over the whole answer, so a
+//! total given in one question and a breakdown given in another are protected
+//! together.
+//!
+//! Rules, in the order they apply to each requested period:
+//! 1. An indicator the council never holds is not held, with s16 advice.
+//! 2. A release that will publish the indicator for the period after the
+//!    request arrived withholds it under s22 (qualified; the letter gives the
+//!    public interest reasoning).
+//! 3. Otherwise the best shareable figure is given: exact period before a
+//!    part of it, then sources in [`Source::ALL`] order. If the preferred
+//!    source cannot share yet, a figure from another source is given with
+//!    that caveat; if none can, s22 applies with no fixed date.
+//! 4. A figure already published by a release whose indicator says
+//!    `after_publication = "refer"` is refused under s21, saying where it is.
+//! 5. No figure and no reason recorded: not held.
+//! 6. Counts of people then go through disclosure control: small counts and
+//!    the cells that would reveal them are withheld under s40(2); youngest and
+//!    oldest ages are never given.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+
+use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
+use crate::disclosure::{self, Cell, Policy, Protection};
+use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
+use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
+use crate::period::Period;
+use crate::release::{self, Release};
+use crate::request::{Ask, FigureAsk, Question, Request};
+use crate::statement::{self, Statement};
+
+/// Everything the planner may use, loaded by the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    /// The indicator catalogue.
+    pub catalogue: &'a Catalogue,
+    /// Figures (at least all those for the indicators and area asked about).
+    pub figures: &'a [Figure],
+    /// Statements for the area.
+    pub statements: &'a [Statement],
+    /// The publication calendar.
+    pub releases: &'a [Release],
+    /// Disclosure-control settings.
+    pub policy: Policy,
+    /// The council's own area (used when the request names none).
+    pub area: &'a str,
+}
+
+/// The decided answer to a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The request's reference.
+    pub reference: String,
+    /// When it was received.
+    pub received: Date,
+    /// The requester's reference.
+    pub requester_reference: Option<String>,
+    /// The area answered for.
+    pub area: String,
+    /// The opening statement.
+    pub holding: Holding,
+    /// Each question in order.
+    pub questions: Vec<QuestionAnswer>,
+    /// Set when the whole request is refused under s12.
+    pub cost_limit: Option<CostLimit>,
+    /// Every basis used anywhere in the answer, in citation order.
+    pub bases: Vec<Basis>,
+    /// Things the officer should look at before sending.
+    pub warnings: Vec<String>,
+    /// The disclosure threshold applied.
+    pub threshold: u64,
+}
+
+/// An s12 refusal of the whole request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostLimit {
+    /// Estimated hours.
+    pub hours: f64,
+    /// The limit in hours.
+    pub limit_hours: u32,
+}
+
+/// The answer to one question or part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionAnswer {
+    /// "1" or "a".
+    pub number: String,
+    /// The requester's words.
+    pub text: String,
+    /// The indicator asked about, if figures were asked for.
+    pub indicator: Option<IndicatorRef>,
+    /// Figure rows, in the requester's period order.
+    pub rows: Vec<Row>,
+    /// The narrative answer, if a statement was asked for.
+    pub statement: Option<StatementAnswer>,
+    /// Refusal-notice paragraphs this question needs.
+    pub notices: Vec<Notice>,
+    /// s16 advice: who else holds it.
+    pub advice: Vec<OtherHolder>,
+    /// Lettered parts.
+    pub parts: Vec<QuestionAnswer>,
+}
+
+/// The indicator a question is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorRef {
+    /// Code.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Unit.
+    pub unit: Unit,
+}
+
+/// One line of a figures answer: a period (and breakdown) and what happens to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The period asked about.
+    pub period: Period,
+    /// The breakdown of the cell (filter and breakdown dimensions).
+    pub breakdown: Breakdown,
+    /// Words for the breakdown dimensions the question splits by ("aged 40 and over").
+    pub breakdown_label: Option<String>,
+    /// The decision.
+    pub outcome: Outcome,
+    /// Caveats to give with it (coverage, partial period, source caveats).
+    pub notes: Vec<String>,
+    /// Where the figure came from, if one was used.
+    pub source: Option<Source>,
+    /// Provisional or final, if a figure was used.
+    pub status: Option<Status>,
+    /// The figure's provenance, if one was used.
+    pub provenance: Option<Provenance>,
+    /// The period the figure is actually for, when narrower than asked.
+    pub figure_period: Option<Period>,
+    /// Which count of people this row is in the answer's disclosure-control
+    /// tables (`None` for rows disclosure control does not see).
+    pub cell_index: Option<usize>,
+}
+
+/// What is decided for a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Given: exact, approximate, or zero with its reason.
+    Given {
+        /// The value.
+        value: Value,
+        /// Its unit.
+        unit: Unit,
+    },
+    /// A count of people withheld by disclosure control (s40(2)).
+    Suppressed {
+        /// Primary (a small count) or secondary (would reveal one).
+        protection: Protection,
+    },
+    /// Not held (s1(1)), with the recorded reason if there is one.
+    NotHeld {
+        /// Why.
+        reason: Option<String>,
+    },
+    /// Withheld under an exemption.
+    Withheld {
+        /// s22, s21 or s40(2).
+        basis: Basis,
+        /// The release concerned (s22/s21).
+        release: Option<ReleaseRef>,
+    },
+}
+
+impl Outcome {
+    /// The basis this outcome relies on, if it is not a plain disclosure.
+    pub fn basis(&self) -> Option<Basis> {
+        match self {
+            Outcome::Given { .. } => None,
+            Outcome::Suppressed { .. } => Some(Basis::PersonalData),
+            Outcome::NotHeld { .. } => Some(Basis::NotHeld),
+            Outcome::Withheld { basis, .. } => Some(*basis),
+        }
+    }
+}
+
+/// A release as cited in a letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseRef {
+    /// Title.
+    pub title: String,
+    /// Publisher.
+    pub publisher: String,
+    /// Date (planned or actual).
+    pub date: Option<Date>,
+    /// Where.
+    pub url: Option<String>,
+}
+
+/// A narrative answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatementAnswer {
+    /// The statement valid on the received date.
+    Given {
+        /// The text.
+        text: String,
+        /// Its topic.
+        topic: String,
+    },
+    /// Nothing recorded on the topic for that date.
+    NotHeld {
+        /// The topic asked.
+        topic: String,
+    },
+}
+
+/// A refusal-notice paragraph a question needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// s1(1): some or all of it is not held.
+    NotHeld {
+        /// What is not held ("2016/17"), empty when the whole question.
+        items: Vec<String>,
+        /// Whether some of the question was answered.
+        partly: bool,
+    },
+    /// s22: intended for future publication.
+    FuturePublication {
+        /// Which requested figures ("2018/19").
+        items: Vec<String>,
+        /// The release.
+        release: ReleaseRef,
+        /// Whether the publication date is far off or unset (the public
+        /// interest then leans towards release; the officer must review).
+        distant: bool,
+    },
+    /// s21: already published.
+    AccessibleElsewhere {
+        /// Which requested figures.
+        items: Vec<String>,
+        /// Where.
+        release: ReleaseRef,
+    },
+    /// s40(2): personal data.
+    PersonalData {
+        /// Small counts were withheld.
+        small_numbers: bool,
+        /// Other counts were withheld so small ones cannot be worked out.
+        secondary: bool,
+        /// Youngest and oldest ages were asked for and are not given.
+        extremes: bool,
+        /// The disclosure threshold.
+        threshold: u64,
+    },
+}
+
+impl Notice {
+    /// The basis the paragraph cites.
+    pub fn basis(&self) -> Basis {
+        match self {
+            Notice::NotHeld { .. } => Basis::NotHeld,
+            Notice::FuturePublication { .. } => Basis::FuturePublication,
+            Notice::AccessibleElsewhere { .. } => Basis::AccessibleElsewhere,
+            Notice::PersonalData { .. } => Basis::PersonalData,
+        }
+    }
+}
+
+/// How far ahead a release may be before s22's public interest test needs
+/// the officer's own judgement (months).
+const DISTANT_RELEASE_MONTHS: i32 = 6;
+
+/// Decide a request.
+pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
+    let area = request
+        .area
+        .clone()
+        .unwrap_or_else(|| evidence.area.to_string());
+    let mut planner = Planner {
+        evidence,
+        area: area.clone(),
+        received: request.received,
+        cells: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let hours: f64 = request.questions.iter().map(|q| total_hours(q)).sum();
+    let cost_limit = (hours > COUNCIL_COST_LIMIT_HOURS as f64).then_some(CostLimit {
+        hours,
+        limit_hours: COUNCIL_COST_LIMIT_HOURS,
+    });
+    let mut questions: Vec<QuestionAnswer> = if cost_limit.is_some() {
+        request
+            .questions
+            .iter()
+            .map(|q| planner.unanswered(q))
+            .collect()
+    } else {
+        request
+            .questions
+            .iter()
+            .map(|q| planner.question(q))
+            .collect()
+    };
+    let protection = planner.protect();
+    for q in &mut questions {
+        apply_protection(q, &protection, evidence.policy.threshold);
+    }
+    let (held, not_held) = questions.iter().fold((0, 0), |acc, q| count_held(q, acc));
+    let mut bases = Vec::new();
+    if cost_limit.is_some() {
+        bases.push(Basis::CostLimit);
+    }
+    for q in &questions {
+        collect_bases(q, &mut bases);
+    }
+    bases.sort();
+    bases.dedup();
+    Answer {
+        reference: request.reference.clone(),
+        received: request.received,
+        requester_reference: request.requester_reference.clone(),
+        area,
+        holding: Holding::from_counts(held, not_held),
+        questions,
+        cost_limit,
+        bases,
+        warnings: planner.warnings,
+        threshold: evidence.policy.threshold,
+    }
+}
+
+fn total_hours(q: &Question) -> f64 {
+    q.estimate_hours.unwrap_or(0.0) + q.parts.iter().map(total_hours).sum::<f64>()
+}
+
+/// A count of people registered for disclosure control.
+struct CellCandidate {
+    group: (String, String, String),
+    breakdown: Breakdown,
+    value: u64,
+}
+
+struct Planner<'a> {
+    evidence: &'a Evidence<'a>,
+    area: String,
+    received: Date,
+    cells: Vec<CellCandidate>,
+    warnings: Vec<String>,
+}
+
+impl Planner<'_> {
+    fn unanswered(&self, q: &Question) -> QuestionAnswer {
+        QuestionAnswer {
+            number: q.number.clone(),
+            text: q.text.clone(),
+            indicator: None,
+            rows: vec![],
+            statement: None,
+            notices: vec![],
+            advice: vec![],
+            parts: q.parts.iter().map(|p| self.unanswered(p)).collect(),
+        }
+    }
+
+    fn question(&mut self, q: &Question) -> QuestionAnswer {
+        let mut answer = self.unanswered(q);
+        answer.parts = q.parts.iter().map(|p| self.question(p)).collect();
+        match &q.ask {
+            Some(Ask::Statement { topic }) => {
+                answer.statement = Some(
+                    match statement::current(
+                        self.evidence.statements,
+                        topic,
+                        &self.area,
+                        self.received,
+                    ) {
+                        Some(s) => StatementAnswer::Given {
+                            text: s.text.clone(),
+                            topic: topic.clone(),
+                        },
+                        None => StatementAnswer::NotHeld {
+                            topic: topic.clone(),
+                        },
+                    },
+                );
+                if matches!(answer.statement, Some(StatementAnswer::NotHeld { .. })) {
+                    answer.notices.push(Notice::NotHeld {
+                        items: vec![],
+                        partly: false,
+                    });
+                }
+            }
+            Some(Ask::Figures(ask)) => self.figures(ask, &mut answer),
+            None => {}
+        }
+        answer
+    }
+
+    fn figures(&mut self, ask: &FigureAsk, answer: &mut QuestionAnswer) {
+        let Ok(indicator) = self.evidence.catalogue.indicator(&ask.indicator) else {
+            // Requests are parsed against the catalogue; an indicator removed
+            // since is treated as not held rather than guessed at.
+            answer.rows = ask
+                .periods
+                .iter()
+                .map(|p| {
+                    row(
+                        *p,
+                        ask.filter.clone(),
+                        None,
+                        Outcome::NotHeld { reason: None },
+                    )
+                })
+                .collect();
+            return;
+        };
+        answer.indicator = Some(IndicatorRef {
+            code: indicator.code.clone(),
+            title: indicator.title.clone(),
+            unit: indicator.unit,
+        });
+        for period in expand(&ask.periods) {
+            self.period_rows(indicator, ask, period, answer);
+        }
+        if !indicator.held_by_council
+            || answer
+                .rows
+                .iter()
+                .all(|r| matches!(r.outcome, Outcome::NotHeld { .. }))
+        {
+            answer.advice = indicator.other_holders.clone();
+        }
+        self.notices(answer, ask);
+    }
+
+    fn period_rows(
+        &mut self,
+        indicator: &Indicator,
+        ask: &FigureAsk,
+        period: Period,
+        answer: &mut QuestionAnswer,
+    ) {
+        if !indicator.held_by_council {
+            answer.rows.push(row(
+                period,
+                ask.filter.clone(),
+                None,
+                Outcome::NotHeld { reason: None },
+            ));
+            return;
+        }
+        if let Some(r) = release::upcoming(
+            self.evidence.releases,
+            &indicator.code,
+            &period,
+            self.received,
+        ) {
+            answer.rows.push(row(
+                period,
+                ask.filter.clone(),
+                None,
+                Outcome::Withheld {
+                    basis: Basis::FuturePublication,
+                    release: Some(release_ref(r)),
+                },
+            ));
+            return;
+        }
+        if ask.breakdown.is_empty() {
+            let r = self.cell(indicator, period, &ask.filter, None);
+            answer.rows.push(r);
+            return;
+        }
+        let cells = self.breakdown_cells(indicator, ask, period);
+        if cells.is_empty() {
+            let wanted = ask
+                .breakdown
+                .iter()
+                .fold(ask.filter.clone(), |b, d| b.with(d, "*"));
+            let reason = self.not_held_reason(indicator, period, &wanted);
+            answer.rows.push(row(
+                period,
+                ask.filter.clone(),
+                None,
+                Outcome::NotHeld { reason },
+            ));
+            return;
+        }
+        let mut covered: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for breakdown in &cells {
+            let label = self.breakdown_label(ask, breakdown);
+            let r = self.cell(indicator, period, breakdown, Some(label));
+            if matches!(r.outcome, Outcome::Given { .. }) {
+                for dim in &ask.breakdown {
+                    if let (Ok(d), Some(v)) =
+                        (self.evidence.catalogue.dimension(dim), breakdown.get(dim))
+                    {
+                        covered
+                            .entry(dim.clone())
+                            .or_default()
+                            .extend(d.leaves_of(v));
+                    }
+                }
+            }
+            answer.rows.push(r);
+        }
+        // Bands the figures do not reach are not held: say so rather than
+        // leave the requester to guess.
+        for dim_code in &ask.breakdown {
+            let Ok(dim) = self.evidence.catalogue.dimension(dim_code) else {
+                continue;
+            };
+            if dim.open {
+                continue;
+            }
+            let have = covered.get(dim_code).cloned().unwrap_or_default();
+            let missing = dim.leaves().iter().any(|l| !have.contains(l));
+            if missing && !have.is_empty() {
+                answer.rows.push(row(
+                    period,
+                    ask.filter.with(dim_code, "*"),
+                    Some(format!("other {}s", dim.title.to_lowercase())),
+                    Outcome::NotHeld {
+                        reason: Some(format!(
+                            "Figures for the other {}s are not held.",
+                            dim.title.to_lowercase()
+                        )),
+                    },
+                ));
+            }
+        }
+        if ask.age_range
+            && answer
+                .rows
+                .iter()
+                .any(|r| r.period == period && matches!(r.outcome, Outcome::Given { .. }))
+        {
+            answer.rows.push(row(
+                period,
+                ask.filter.with("age_band", "*"),
+                Some("youngest and oldest ages".into()),
+                Outcome::Withheld {
+                    basis: Basis::PersonalData,
+                    release: None,
+                },
+            ));
+        }
+    }
+
+    /// The breakdowns held for a period: every combination of the asked
+    /// dimensions that some figure has, in display order.
+    fn breakdown_cells(
+        &self,
+        indicator: &Indicator,
+        ask: &FigureAsk,
+        period: Period,
+    ) -> Vec<Breakdown> {
+        let mut found: Vec<Breakdown> = self
+            .evidence
+            .figures
+            .iter()
+            .filter(|f| {
+                f.indicator == indicator.code
+                    && f.area == self.area
+                    && period.contains(&f.period)
+                    && f.breakdown.0.len() == ask.filter.0.len() + ask.breakdown.len()
+                    && ask
+                        .filter
+                        .0
+                        .iter()
+                        .all(|(d, v)| f.breakdown.get(d) == Some(v))
+                    && ask
+                        .breakdown
+                        .iter()
+                        .all(|d| f.breakdown.get(d).is_some_and(|v| v != "*"))
+            })
+            .map(|f| f.breakdown.clone())
+            .collect();
+        let order = |b: &Breakdown| -> Vec<usize> {
+            ask.breakdown
+                .iter()
+                .map(|d| {
+                    self.evidence
+                        .catalogue
+                        .dimension(d)
+                        .map(|dim| dim.position(b.get(d).unwrap_or("")))
+                        .unwrap_or(0)
+                })
+                .collect()
+        };
+        found.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.cmp(b)));
+        found.dedup();
+        found
+    }
+
+    fn breakdown_label(&self, ask: &FigureAsk, breakdown: &Breakdown) -> String {
+        ask.breakdown
+            .iter()
+            .filter_map(|d| {
+                let v = breakdown.get(d)?;
+                Some(
+                    self.evidence
+                        .catalogue
+                        .dimension(d)
+                        .map(|dim| dim.label(v))
+                        .unwrap_or_else(|_| v.to_string()),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Decide one cell: indicator × area × period × breakdown.
+    fn cell(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+    ) -> Row {
+        let mut candidates: Vec<&Figure> = self
+            .evidence
+            .figures
+            .iter()
+            .filter(|f| {
+                f.indicator == indicator.code
+                    && f.area == self.area
+                    && f.breakdown == *breakdown
+                    && period.contains(&f.period)
+            })
+            .collect();
+        // Exact period first, then the longest part of it, then source preference.
+        candidates.sort_by_key(|f| {
+            (
+                f.period != period,
+                std::cmp::Reverse(
+                    f.period
+                        .last_day()
+                        .since(f.period.first_day())
+                        .map(|s| s.get_days())
+                        .unwrap_or(0),
+                ),
+                f.source,
+            )
+        });
+        let shareable: Vec<&&Figure> = candidates
+            .iter()
+            .filter(|f| f.value.is_shareable())
+            .collect();
+        self.warn_on_disagreement(indicator, period, breakdown, &shareable);
+        let Some(chosen) = shareable.first().map(|f| **f) else {
+            if let Some(f) = candidates
+                .iter()
+                .find(|f| matches!(f.value, Value::NotYetShareable { .. }))
+            {
+                self.warnings.push(format!(
+                    "{} {} {}: the figure cannot be shared yet and no publication date is recorded; \
+                     s22 is applied with no fixed date, so review the public interest test",
+                    indicator.code,
+                    period,
+                    breakdown.key()
+                ));
+                return row(
+                    period,
+                    breakdown.clone(),
+                    label,
+                    Outcome::Withheld {
+                        basis: Basis::FuturePublication,
+                        release: Some(ReleaseRef {
+                            title: f.value.reason().unwrap_or_default().to_string(),
+                            publisher: f.source.label().to_string(),
+                            date: None,
+                            url: None,
+                        }),
+                    },
+                );
+            }
+            let reason = candidates
+                .iter()
+                .find_map(|f| match &f.value {
+                    Value::NotHeld { reason } => Some(reason.clone()),
+                    _ => None,
+                })
+                .or_else(|| self.not_held_reason(indicator, period, breakdown));
+            return row(
+                period,
+                breakdown.clone(),
+                label,
+                Outcome::NotHeld { reason },
+            );
+        };
+        if indicator.after_publication == crate::catalogue::AfterPublication::Refer
+            && let Some(r) = release::published(
+                self.evidence.releases,
+                &indicator.code,
+                &period,
+                self.received,
+            )
+        {
+            return row(
+                period,
+                breakdown.clone(),
+                label,
+                Outcome::Withheld {
+                    basis: Basis::AccessibleElsewhere,
+                    release: Some(release_ref(r)),
+                },
+            );
+        }
+        let mut notes = Vec::new();
+        // A preferred source that cannot share yet is named, with the figure used instead.
+        if let Some(pending) = candidates
+            .iter()
+            .take_while(|f| f.source < chosen.source)
+            .find(|f| matches!(f.value, Value::NotYetShareable { .. }))
+        {
+            if let Some(reason) = pending.value.reason() {
+                notes.push(reason.to_string());
+            }
+            notes.push(format!(
+                "The figure given is from {}.",
+                chosen.source.label()
+            ));
+        }
+        if chosen.period != period {
+            notes.push(format!(
+                "This figure covers {} only.",
+                chosen.period.describe()
+            ));
+        }
+        notes.extend(chosen.coverage.iter().cloned());
+        if let Some(n) = &chosen.note {
+            notes.push(n.clone());
+        }
+        if chosen.status == Status::Provisional {
+            notes.push("This figure is provisional and may be revised.".into());
+        }
+        let registered = if indicator.counts_people {
+            let value = match &chosen.value {
+                Value::Exact(v) => Some((*v).max(0) as u64),
+                Value::Zero { .. } => Some(0),
+                _ => None,
+            };
+            value.map(|value| {
+                self.cells.push(CellCandidate {
+                    group: (
+                        indicator.code.clone(),
+                        self.area.clone(),
+                        chosen.period.to_string(),
+                    ),
+                    breakdown: breakdown.clone(),
+                    value,
+                });
+                self.cells.len() - 1
+            })
+        } else {
+            None
+        };
+        let mut r = row(
+            period,
+            breakdown.clone(),
+            label,
+            Outcome::Given {
+                value: chosen.value.clone(),
+                unit: indicator.unit,
+            },
+        );
+        r.notes = notes;
+        r.source = Some(chosen.source);
+        r.status = Some(chosen.status);
+        r.provenance = Some(chosen.provenance.clone());
+        r.figure_period = (chosen.period != period).then_some(chosen.period);
+        r.cell_index = registered;
+        r
+    }
+
+    fn warn_on_disagreement(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        shareable: &[&&Figure],
+    ) {
+        let exact_period: Vec<&&&Figure> =
+            shareable.iter().filter(|f| f.period == period).collect();
+        if let Some(first) = exact_period.first() {
+            for other in exact_period.iter().skip(1) {
+                if other.value != first.value {
+                    self.warnings.push(format!(
+                        "{} {} {}: {} gives {} but {} gives {}; the answer uses {}",
+                        indicator.code,
+                        period,
+                        if breakdown.0.is_empty() {
+                            "total".to_string()
+                        } else {
+                            breakdown.key()
+                        },
+                        first.source.code(),
+                        first.value.display(indicator.unit),
+                        other.source.code(),
+                        other.value.display(indicator.unit),
+                        first.source.code()
+                    ));
+                }
+            }
+        }
+    }
+
+    /// A recorded not-held reason whose period and breakdown cover this cell.
+    fn not_held_reason(
+        &self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Option<String> {
+        self.evidence
+            .figures
+            .iter()
+            .filter(|f| {
+                f.indicator == indicator.code
+                    && f.area == self.area
+                    && (f.period.contains(&period) || period.contains(&f.period))
+                    && f.breakdown.covers(breakdown)
+            })
+            .find_map(|f| match &f.value {
+                Value::NotHeld { reason } => Some(reason.clone()),
+                _ => None,
+            })
+    }
+
+    fn notices(&mut self, answer: &mut QuestionAnswer, ask: &FigureAsk) {
+        let mut not_held = Vec::new();
+        let mut future: Vec<(ReleaseRef, Vec<String>)> = Vec::new();
+        let mut elsewhere: Vec<(ReleaseRef, Vec<String>)> = Vec::new();
+        for r in &answer.rows {
+            let item = item_label(r);
+            match &r.outcome {
+                Outcome::NotHeld { .. } => not_held.push(item),
+                Outcome::Withheld {
+                    basis: Basis::FuturePublication,
+                    release: Some(rel),
+                } => push_grouped(&mut future, rel, item),
+                Outcome::Withheld {
+                    basis: Basis::AccessibleElsewhere,
+                    release: Some(rel),
+                } => push_grouped(&mut elsewhere, rel, item),
+                _ => {}
+            }
+        }
+        if !not_held.is_empty() {
+            let partly = not_held.len() < answer.rows.len();
+            answer.notices.push(Notice::NotHeld {
+                items: if partly { not_held } else { vec![] },
+                partly,
+            });
+        }
+        for (release, items) in future {
+            let distant = match release.date {
+                None => true,
+                Some(d) => {
+                    let limit = self
+                        .received
+                        .checked_add(jiff::Span::new().months(DISTANT_RELEASE_MONTHS))
+                        .unwrap_or(self.received);
+                    d > limit
+                }
+            };
+            if distant {
+                self.warnings.push(format!(
+                    "section 22 for {}: the publication date is unset or more than {DISTANT_RELEASE_MONTHS} months away, \
+                     which weighs towards release; review the public interest test",
+                    items.join(", ")
+                ));
+            }
+            answer.notices.push(Notice::FuturePublication {
+                items,
+                release,
+                distant,
+            });
+        }
+        for (release, items) in elsewhere {
+            answer
+                .notices
+                .push(Notice::AccessibleElsewhere { items, release });
+        }
+        if ask.age_range
+            && answer.rows.iter().any(|r| {
+                matches!(
+                    r.outcome,
+                    Outcome::Withheld {
+                        basis: Basis::PersonalData,
+                        ..
+                    }
+                )
+            })
+        {
+            answer.notices.push(Notice::PersonalData {
+                small_numbers: false,
+                secondary: false,
+                extremes: true,
+                threshold: self.evidence.policy.threshold,
+            });
+        }
+    }
+
+    /// Run disclosure control over every count of people in the answer,
+    /// one table per indicator, area and period.
+    fn protect(&self) -> Vec<Protection> {
+        let mut result = vec![Protection::Released; self.cells.len()];
+        let mut groups: BTreeMap<&(String, String, String), Vec<usize>> = BTreeMap::new();
+        for (i, c) in self.cells.iter().enumerate() {
+            groups.entry(&c.group).or_default().push(i);
+        }
+        for members in groups.values() {
+            let breakdowns: Vec<&Breakdown> =
+                members.iter().map(|&i| &self.cells[i].breakdown).collect();
+            let inner = inner_cells(self.evidence.catalogue, &breakdowns);
+            let cells: Vec<Cell> = members
+                .iter()
+                .zip(&inner)
+                .map(|(&i, set)| Cell {
+                    inner: set.clone(),
+                    value: self.cells[i].value,
+                })
+                .collect();
+            let protection = disclosure::protect(&cells, &self.evidence.policy);
+            for (&i, p) in members.iter().zip(protection) {
+                result[i] = p;
+            }
+        }
+        result
+    }
+}
+
+/// Write each breakdown as a set of inner cells: the cross product of the
+/// leaves of every dimension any breakdown in the table uses.
+fn inner_cells(
+    catalogue: &Catalogue,
+    breakdowns: &[&Breakdown],
+) -> Vec<std::collections::BTreeSet<usize>> {
+    let mut dims: Vec<String> = breakdowns
+        .iter()
+        .flat_map(|b| b.0.keys().cloned())
+        .collect();
+    dims.sort();
+    dims.dedup();
+    // Leaves per dimension; open dimensions use the values seen plus one
+    // "everything else" leaf so a total is never taken as their sum.
+    let leaves: Vec<Vec<String>> = dims
+        .iter()
+        .map(|d| match catalogue.dimension(d) {
+            Ok(dim) if !dim.open => dim.leaves(),
+            _ => {
+                let mut seen: Vec<String> = breakdowns
+                    .iter()
+                    .filter_map(|b| b.get(d).map(str::to_string))
+                    .collect();
+                seen.sort();
+                seen.dedup();
+                seen.push("\u{0}other".into());
+                seen
+            }
+        })
+        .collect();
+    breakdowns
+        .iter()
+        .map(|b| {
+            // Index sets per dimension, then their product in mixed radix.
+            let per_dim: Vec<Vec<usize>> = dims
+                .iter()
+                .zip(&leaves)
+                .map(|(d, ls)| match b.get(d) {
+                    None => (0..ls.len()).collect(),
+                    Some(v) => {
+                        let wanted = match catalogue.dimension(d) {
+                            Ok(dim) if !dim.open => dim.leaves_of(v),
+                            _ => vec![v.to_string()],
+                        };
+                        ls.iter()
+                            .enumerate()
+                            .filter(|(_, l)| wanted.contains(l))
+                            .map(|(i, _)| i)
+                            .collect()
+                    }
+                })
+                .collect();
+            let mut set = std::collections::BTreeSet::new();
+            let mut stack = vec![(0usize, 0usize)];
+            while let Some((depth, index)) = stack.pop() {
+                if depth == per_dim.len() {
+                    set.insert(index);
+                    continue;
+                }
+                for &i in &per_dim[depth] {
+                    stack.push((depth + 1, index * leaves[depth].len() + i));
+                }
+            }
+            set
+        })
+        .collect()
+}
+
+fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold: u64) {
+    let mut small = false;
+    let mut secondary = false;
+    for r in &mut q.rows {
+        let Some(i) = r.cell_index else { continue };
+        match protection.get(i) {
+            Some(Protection::Primary) => {
+                small = true;
+                r.outcome = Outcome::Suppressed {
+                    protection: Protection::Primary,
+                };
+            }
+            Some(Protection::Secondary) => {
+                secondary = true;
+                r.outcome = Outcome::Suppressed {
+                    protection: Protection::Secondary,
+                };
+            }
+            _ => {}
+        }
+    }
+    if small || secondary {
+        let existing = q.notices.iter_mut().find_map(|n| match n {
+            Notice::PersonalData {
+                small_numbers,
+                secondary: s,
+                ..
+            } => Some((small_numbers, s)),
+            _ => None,
+        });
+        match existing {
+            Some((sm, se)) => {
+                *sm |= small;
+                *se |= secondary;
+            }
+            None => q.notices.push(Notice::PersonalData {
+                small_numbers: small,
+                secondary,
+                extremes: false,
+                threshold,
+            }),
+        }
+    }
+    for p in &mut q.parts {
+        apply_protection(p, protection, threshold);
+    }
+}
+
+fn count_held(q: &QuestionAnswer, (mut held, mut not_held): (usize, usize)) -> (usize, usize) {
+    for r in &q.rows {
+        if matches!(r.outcome, Outcome::NotHeld { .. }) {
+            not_held += 1;
+        } else {
+            held += 1;
+        }
+    }
+    match &q.statement {
+        Some(StatementAnswer::Given { .. }) => held += 1,
+        Some(StatementAnswer::NotHeld { .. }) => not_held += 1,
+        None => {}
+    }
+    q.parts
+        .iter()
+        .fold((held, not_held), |acc, p| count_held(p, acc))
+}
+
+fn collect_bases(q: &QuestionAnswer, out: &mut Vec<Basis>) {
+    out.extend(q.rows.iter().filter_map(|r| r.outcome.basis()));
+    out.extend(q.notices.iter().map(Notice::basis));
+    for p in &q.parts {
+        collect_bases(p, out);
+    }
+}
+
+fn row(period: Period, breakdown: Breakdown, label: Option<String>, outcome: Outcome) -> Row {
+    Row {
+        period,
+        breakdown,
+        breakdown_label: label,
+        outcome,
+        notes: vec![],
+        source: None,
+        status: None,
+        provenance: None,
+        figure_period: None,
+        cell_index: None,
+    }
+}
+
+fn item_label(r: &Row) -> String {
+    match &r.breakdown_label {
+        Some(l) => format!("{} ({l})", r.period.describe()),
+        None => r.period.describe(),
+    }
+}
+
+fn push_grouped(groups: &mut Vec<(ReleaseRef, Vec<String>)>, release: &ReleaseRef, item: String) {
+    match groups.iter_mut().find(|(r, _)| r == release) {
+        Some((_, items)) => {
+            if !items.contains(&item) {
+                items.push(item)
+            }
+        }
+        None => groups.push((release.clone(), vec![item])),
+    }
+}
+
+fn release_ref(r: &Release) -> ReleaseRef {
+    ReleaseRef {
+        title: r.title.clone(),
+        publisher: r.publisher.clone(),
+        date: Some(r.date),
+        url: r.url.clone(),
+    }
+}
+
+/// Requested periods as answer rows: a span of several financial years
+/// becomes one row per year (part-years where it starts or ends mid-year).
+fn expand(periods: &[Period]) -> Vec<Period> {
+    let mut out = Vec::new();
+    for p in periods {
+        let years = p.financial_years();
+        if years.len() > 1 {
+            out.extend(years.iter().map(|c| c.as_period()));
+        } else {
+            out.push(*p);
+        }
+    }
+    out
+}

@@ -1,0 +1,109 @@
+//! Releases: the publication calendar. A release is a planned or past
+//! publication (for example the NDTMS annual adult statistics for a financial
+//! year) with the indicators and periods it covers and its date. Releases
+//! drive section 22 (intended for future publication) and section 21
+//! (reasonably accessible elsewhere).
+
+use jiff::civil::Date;
+
+use crate::period::Period;
+
+/// One publication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// Code, e.g. `ndtms_annual_2018_19`.
+    pub code: String,
+    /// Title as published.
+    pub title: String,
+    /// Who publishes it.
+    pub publisher: String,
+    /// Publication date (planned or actual).
+    pub date: Date,
+    /// When the intention to publish was settled (s22 needs it to exist when
+    /// the request arrived). Absent means it always existed.
+    pub announced: Option<Date>,
+    /// Indicator codes it publishes.
+    pub indicators: Vec<String>,
+    /// Periods it covers.
+    pub periods: Vec<Period>,
+    /// Where it is (or will be) published.
+    pub url: Option<String>,
+}
+
+impl Release {
+    /// Whether this release publishes `indicator` for (a span within) `period`.
+    pub fn covers(&self, indicator: &str, period: &Period) -> bool {
+        self.indicators.iter().any(|i| i == indicator)
+            && self.periods.iter().any(|p| p.contains(period))
+    }
+
+    /// Whether, for a request received on `received`, the release is still to
+    /// come and the intention to publish already existed.
+    pub fn is_future_on(&self, received: Date) -> bool {
+        received < self.date && self.announced.is_none_or(|a| a <= received)
+    }
+}
+
+/// The release that will publish `indicator` for `period` after `received`, if any.
+pub fn upcoming<'a>(
+    releases: &'a [Release],
+    indicator: &str,
+    period: &Period,
+    received: Date,
+) -> Option<&'a Release> {
+    releases
+        .iter()
+        .filter(|r| r.covers(indicator, period) && r.is_future_on(received))
+        .min_by_key(|r| r.date)
+}
+
+/// The release that had already published `indicator` for `period` by `received`, if any.
+pub fn published<'a>(
+    releases: &'a [Release],
+    indicator: &str,
+    period: &Period,
+    received: Date,
+) -> Option<&'a Release> {
+    releases
+        .iter()
+        .filter(|r| r.covers(indicator, period) && r.date <= received)
+        .max_by_key(|r| r.date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(date: Date, announced: Option<Date>) -> Release {
+        Release {
+            code: "ndtms_annual_2018_19".into(),
+            title: "Adult substance misuse treatment statistics 2018 to 2019".into(),
+            publisher: "Public Health England".into(),
+            date,
+            announced,
+            indicators: vec!["people_in_treatment".into()],
+            periods: vec![Period::financial_year(2018).unwrap()],
+            url: None,
+        }
+    }
+
+    #[test]
+    fn a_request_before_the_release_date_finds_it_upcoming() {
+        let r = [release(Date::constant(2019, 11, 7), None)];
+        let fy = Period::financial_year(2018).unwrap();
+        assert!(upcoming(&r, "people_in_treatment", &fy, Date::constant(2019, 6, 10)).is_some());
+        assert!(upcoming(&r, "people_in_treatment", &fy, Date::constant(2019, 11, 7)).is_none());
+        assert!(published(&r, "people_in_treatment", &fy, Date::constant(2019, 12, 1)).is_some());
+        assert!(upcoming(&r, "budget", &fy, Date::constant(2019, 6, 10)).is_none());
+    }
+
+    #[test]
+    fn an_intention_formed_after_the_request_does_not_count() {
+        let r = [release(
+            Date::constant(2019, 11, 7),
+            Some(Date::constant(2019, 7, 1)),
+        )];
+        let fy = Period::financial_year(2018).unwrap();
+        assert!(upcoming(&r, "people_in_treatment", &fy, Date::constant(2019, 6, 10)).is_none());
+    }
+}

@@ -1,0 +1,440 @@
+//! Requests: an FOI request as Lantern understands it — a reference, the date
+//! it was received, and numbered questions (with lettered parts), each keeping
+//! the requester's words verbatim plus what it asks for.
+//!
+//! The structured request file format (TOML, documented in
+//! `docs/formats/request.md`) is parsed here, against the catalogue, so every
+//! request Lantern holds names known indicators, valid breakdowns and real
+//! periods. Errors carry the file, line and column.
+
+use jiff::civil::Date;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::catalogue::Catalogue;
+use crate::figure::Breakdown;
+use crate::period::Period;
+use crate::statement::check_topic;
+
+/// A request for information.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The council's reference, e.g. FOI-2019-0412.
+    pub reference: String,
+    /// The date it was received (the s10 clock starts the next working day).
+    pub received: Date,
+    /// The requester's own reference, if they gave one.
+    pub requester_reference: Option<String>,
+    /// The area asked about (the council's own area when absent).
+    pub area: Option<String>,
+    /// The questions, in the requester's order.
+    pub questions: Vec<Question>,
+}
+
+/// One numbered question or lettered part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// "1", "2", … for questions; "a", "b", … for parts.
+    pub number: String,
+    /// The requester's words, verbatim.
+    pub text: String,
+    /// What it asks for; `None` for a heading whose parts do the asking.
+    pub ask: Option<Ask>,
+    /// Lettered parts.
+    pub parts: Vec<Question>,
+    /// The officer's estimate of hours to locate, retrieve and extract what
+    /// Lantern does not hold in its store (for the s12 cost limit).
+    pub estimate_hours: Option<f64>,
+}
+
+/// What a question asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ask {
+    /// Figures of an indicator.
+    Figures(FigureAsk),
+    /// A narrative fact on a topic.
+    Statement {
+        /// Topic code.
+        topic: String,
+    },
+}
+
+/// A request for figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureAsk {
+    /// Indicator code.
+    pub indicator: String,
+    /// The periods asked about, in the requester's order.
+    pub periods: Vec<Period>,
+    /// Dimension values fixed by the question ("crack users": crack = crack).
+    pub filter: Breakdown,
+    /// Dimensions to split by ("by age").
+    pub breakdown: Vec<String>,
+    /// The question asks for youngest and oldest ages.
+    pub age_range: bool,
+}
+
+/// A request file that could not be read, with where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct RequestError {
+    /// File name.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestFile {
+    reference: Spanned<String>,
+    received: Spanned<DateText>,
+    #[serde(default)]
+    requester_reference: Option<String>,
+    #[serde(default)]
+    area: Option<Spanned<String>>,
+    #[serde(default)]
+    question: Vec<QuestionFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DateText {
+    Text(String),
+    Toml(toml::value::Datetime),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionFile {
+    #[serde(alias = "letter")]
+    number: Spanned<String>,
+    text: String,
+    #[serde(default)]
+    indicator: Option<Spanned<String>>,
+    #[serde(default)]
+    periods: Vec<Spanned<String>>,
+    #[serde(default)]
+    filter: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    breakdown: Vec<Spanned<String>>,
+    #[serde(default)]
+    age_range: bool,
+    #[serde(default)]
+    topic: Option<Spanned<String>>,
+    #[serde(default)]
+    estimate_hours: Option<f64>,
+    #[serde(default)]
+    part: Vec<QuestionFile>,
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+    catalogue: &'a Catalogue,
+}
+
+impl Ctx<'_> {
+    fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> RequestError {
+        let (line, column) = line_column(self.text, span.start);
+        RequestError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Parse a structured request file against the catalogue.
+pub fn parse_request(
+    file: &str,
+    text: &str,
+    catalogue: &Catalogue,
+) -> Result<Request, RequestError> {
+    let ctx = Ctx {
+        file,
+        text,
+        catalogue,
+    };
+    let raw: RequestFile = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        ctx.error(span, e.message().trim_end().to_string())
+    })?;
+    let reference = raw.reference.get_ref().trim().to_string();
+    if reference.is_empty() {
+        return Err(ctx.error(raw.reference.span(), "the reference is empty"));
+    }
+    let received_span = raw.received.span();
+    let received_text = match raw.received.into_inner() {
+        DateText::Text(s) => s,
+        DateText::Toml(d) => d.to_string(),
+    };
+    let received: Date = received_text.trim().parse().map_err(|_| {
+        ctx.error(
+            received_span.clone(),
+            format!("'{received_text}' is not a date; write the received date as YYYY-MM-DD"),
+        )
+    })?;
+    let area = match raw.area {
+        Some(a) => {
+            Some(crate::figure::check_area(a.get_ref()).map_err(|m| ctx.error(a.span(), m))?)
+        }
+        None => None,
+    };
+    if raw.question.is_empty() {
+        return Err(ctx.error(0..0, "the request has no [[question]]"));
+    }
+    let mut questions = Vec::new();
+    for q in raw.question {
+        questions.push(question(&ctx, q, None)?);
+    }
+    Ok(Request {
+        reference,
+        received,
+        requester_reference: raw.requester_reference,
+        area,
+        questions,
+    })
+}
+
+fn question(
+    ctx: &Ctx,
+    q: QuestionFile,
+    parent: Option<&QuestionFile>,
+) -> Result<Question, RequestError> {
+    let number = q.number.get_ref().trim().to_string();
+    if number.is_empty() {
+        return Err(ctx.error(q.number.span(), "the question number is empty"));
+    }
+    let ask = ask(ctx, &q, parent)?;
+    let mut parts = Vec::new();
+    for p in &q.part {
+        // Parts inherit the parent's indicator, filter and breakdown.
+        let p = QuestionFile {
+            number: p.number.clone(),
+            text: p.text.clone(),
+            indicator: p.indicator.clone(),
+            periods: p.periods.clone(),
+            filter: p.filter.clone(),
+            breakdown: p.breakdown.clone(),
+            age_range: p.age_range,
+            topic: p.topic.clone(),
+            estimate_hours: p.estimate_hours,
+            part: vec![],
+        };
+        parts.push(question(ctx, p, Some(&q))?);
+    }
+    if ask.is_none() && parts.is_empty() {
+        return Err(ctx.error(
+            q.number.span(),
+            format!(
+                "question {number} asks for nothing: give it an indicator and periods, a topic, or parts"
+            ),
+        ));
+    }
+    Ok(Question {
+        number,
+        text: q.text.trim().to_string(),
+        ask,
+        parts,
+        estimate_hours: q.estimate_hours,
+    })
+}
+
+fn ask(
+    ctx: &Ctx,
+    q: &QuestionFile,
+    parent: Option<&QuestionFile>,
+) -> Result<Option<Ask>, RequestError> {
+    if let Some(topic) = &q.topic {
+        if q.indicator.is_some() {
+            return Err(ctx.error(
+                topic.span(),
+                "a question asks for a topic or an indicator, not both",
+            ));
+        }
+        let topic = check_topic(topic.get_ref()).map_err(|m| ctx.error(topic.span(), m))?;
+        return Ok(Some(Ask::Statement { topic }));
+    }
+    let inherited = parent.filter(|_| !q.periods.is_empty());
+    let indicator = q
+        .indicator
+        .as_ref()
+        .or_else(|| inherited.and_then(|p| p.indicator.as_ref()));
+    let Some(indicator_code) = indicator else {
+        if let Some(p) = q.periods.first() {
+            return Err(ctx.error(
+                p.span(),
+                "periods are given but no indicator; add indicator = \"…\"",
+            ));
+        }
+        return Ok(None);
+    };
+    let indicator = ctx
+        .catalogue
+        .indicator(indicator_code.get_ref())
+        .map_err(|e| ctx.error(indicator_code.span(), e.to_string()))?;
+    if q.periods.is_empty() && !q.part.is_empty() {
+        // A heading: its parts give the periods and inherit the indicator.
+        return Ok(None);
+    }
+    if q.periods.is_empty() {
+        return Err(ctx.error(
+            indicator_code.span(),
+            format!(
+                "question {} names an indicator but no periods; add periods = [\"2016/17\"]",
+                q.number.get_ref()
+            ),
+        ));
+    }
+    let mut periods = Vec::new();
+    for p in &q.periods {
+        periods.push(Period::parse(p.get_ref()).map_err(|e| ctx.error(p.span(), e.to_string()))?);
+    }
+    let mut filter = Breakdown::total();
+    let filters = [inherited.and_then(|p| p.filter.as_ref()), q.filter.as_ref()];
+    for table in filters.into_iter().flatten() {
+        for (dim, value) in table.get_ref() {
+            let Some(value) = value.as_str() else {
+                return Err(ctx.error(table.span(), format!("filter '{dim}' must be a string")));
+            };
+            let code = ctx
+                .catalogue
+                .breakdown_value(indicator, dim, value)
+                .map_err(|e| ctx.error(table.span(), e.to_string()))?;
+            let dim_code = ctx
+                .catalogue
+                .dimension(dim)
+                .map_err(|e| ctx.error(table.span(), e.to_string()))?
+                .code
+                .clone();
+            filter.0.insert(dim_code, code);
+        }
+    }
+    let mut breakdown = Vec::new();
+    let inherited_breakdown = inherited.map(|p| p.breakdown.as_slice()).unwrap_or(&[]);
+    for b in inherited_breakdown.iter().chain(&q.breakdown) {
+        let dim = ctx
+            .catalogue
+            .dimension(b.get_ref())
+            .map_err(|e| ctx.error(b.span(), e.to_string()))?;
+        if !indicator.breakdowns.contains(&dim.code) {
+            return Err(ctx.error(
+                b.span(),
+                format!(
+                    "indicator '{}' cannot be broken down by '{}'",
+                    indicator.code, dim.code
+                ),
+            ));
+        }
+        if filter.get(&dim.code).is_some() {
+            return Err(ctx.error(
+                b.span(),
+                format!("'{}' is both a filter and a breakdown", dim.code),
+            ));
+        }
+        if !breakdown.contains(&dim.code) {
+            breakdown.push(dim.code.clone());
+        }
+    }
+    let age_range = q.age_range || inherited.is_some_and(|p| p.age_range);
+    if age_range && !breakdown.iter().any(|b| b == "age_band") {
+        if !indicator.breakdowns.iter().any(|b| b == "age_band") {
+            return Err(ctx.error(
+                indicator_code.span(),
+                format!(
+                    "age_range needs an indicator with an age_band breakdown; '{}' has none",
+                    indicator.code
+                ),
+            ));
+        }
+        breakdown.push("age_band".to_string());
+    }
+    Ok(Some(Ask::Figures(FigureAsk {
+        indicator: indicator.code.clone(),
+        periods,
+        filter,
+        breakdown,
+        age_range,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::shipped;
+
+    const GOOD: &str = r#"
+reference = "FOI-1"
+received = 2019-06-10
+
+[[question]]
+number = "1"
+text = "How many crack users?"
+indicator = "people_in_treatment"
+periods = ["2018/19", "2017-18"]
+filter = { crack = "crack" }
+
+[[question]]
+number = "3"
+text = "What budget?"
+indicator = "budget"
+filter = { service = "community" }
+
+[[question.part]]
+letter = "a"
+text = "2014 - 15"
+periods = ["2014 - 15"]
+"#;
+
+    #[test]
+    fn parts_inherit_the_parents_indicator_and_filter() {
+        let r = parse_request("r.toml", GOOD, &shipped()).unwrap();
+        assert_eq!(r.received, Date::constant(2019, 6, 10));
+        assert_eq!(r.questions.len(), 2);
+        let Some(Ask::Figures(part)) = &r.questions[1].parts[0].ask else {
+            panic!("part has no ask")
+        };
+        assert_eq!(part.indicator, "budget");
+        assert_eq!(part.filter.get("service"), Some("community_treatment"));
+        assert_eq!(part.periods, vec![Period::financial_year(2014).unwrap()]);
+    }
+
+    #[test]
+    fn unknown_indicators_and_impossible_periods_are_located() {
+        let bad = GOOD.replace("\"people_in_treatment\"", "\"people_in_treatmnt\"");
+        let err = parse_request("r.toml", &bad, &shipped()).unwrap_err();
+        assert_eq!((err.line, err.column), (8, 13));
+        assert!(
+            err.message.contains("did you mean people_in_treatment"),
+            "{err}"
+        );
+        let bad = GOOD.replace("2017-18", "2017-19");
+        let err = parse_request("r.toml", &bad, &shipped()).unwrap_err();
+        assert_eq!(err.line, 9);
+        assert!(err.message.contains("2017/18"), "{err}");
+        let bad = GOOD.replace("received = 2019-06-10", "received = \"June\"");
+        assert!(
+            parse_request("r.toml", &bad, &shipped())
+                .unwrap_err()
+                .message
+                .contains("YYYY-MM-DD")
+        );
+        let bad = GOOD.replace("crack = \"crack\"", "crack = \"heroin\"");
+        assert!(parse_request("r.toml", &bad, &shipped()).is_err());
+    }
+}

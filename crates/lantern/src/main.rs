@@ -1,0 +1,2 @@
+//! Lantern CLI.
+fn main() {}
