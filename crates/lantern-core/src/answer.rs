@@ -1010,13 +1010,16 @@ fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold
     for r in &mut q.rows {
         let Some(i) = r.cell_index else { continue };
         match protection.get(i) {
+            // A withheld count's notes could describe it, so they go too.
             Some(Protection::Primary) => {
+                r.notes.clear();
                 small = true;
                 r.outcome = Outcome::Suppressed {
                     protection: Protection::Primary,
                 };
             }
             Some(Protection::Secondary) => {
+                r.notes.clear();
                 secondary = true;
                 r.outcome = Outcome::Suppressed {
                     protection: Protection::Secondary,

@@ -1,1 +1,245 @@
-//! Storage.
+//! Lantern's storage boundary: the [`Store`] trait, spoken in domain
+//! vocabulary, and its SQLite adapter ([`sqlite::SqliteStore`]).
+//!
+//! Architecture invariants:
+//! - The domain core never sees SQL. Adapters turn rows into core types
+//!   (`Figure`, `Statement`, `Release`) and back; nothing else crosses.
+//! - Every write is one transaction: an import either lands whole or not at
+//!   all, and each change it makes is written to the audit log in the same
+//!   transaction.
+//! - Nothing is deleted or overwritten. A figure that a newer import changes
+//!   is *retired* (its `retired_in` set) and the new one added, so every past
+//!   data version can be read back exactly ([`Snapshot`]); that is how a
+//!   letter made at version 7 can be made again, word for word, later.
+//! - The portable subset of SQL is used (dates as ISO text, flags as
+//!   integers, amounts as 64-bit integers in pence or units) so a PostgreSQL
+//!   adapter can implement the same trait with the same schema.
+
+pub mod sqlite;
+
+use lantern_core::catalogue::{Catalogue, CatalogueError};
+use lantern_core::figure::Figure;
+use lantern_core::release::Release;
+use lantern_core::statement::Statement;
+
+/// What kind of data an import brought in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    /// A new database.
+    Init,
+    /// Figures (long CSV).
+    Figures,
+    /// Statements.
+    Statements,
+    /// Releases (publication calendar).
+    Releases,
+    /// A council catalogue extension.
+    Catalogue,
+}
+
+impl ImportKind {
+    /// Code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            ImportKind::Init => "init",
+            ImportKind::Figures => "figures",
+            ImportKind::Statements => "statements",
+            ImportKind::Releases => "releases",
+            ImportKind::Catalogue => "catalogue",
+        }
+    }
+}
+
+/// Who brought a file in, and what file it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportMeta {
+    /// The kind of data.
+    pub kind: ImportKind,
+    /// File name as given.
+    pub file: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Who ran the import.
+    pub actor: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportReceipt {
+    /// The import's id.
+    pub import: i64,
+    /// Records read.
+    pub rows: usize,
+    /// Records that were new.
+    pub added: usize,
+    /// Records that replaced a different earlier version.
+    pub replaced: usize,
+    /// Records identical to what was held (nothing written).
+    pub unchanged: usize,
+    /// The data version after the import.
+    pub data_version: i64,
+}
+
+/// One past import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    /// Id (data versions are import ids).
+    pub id: i64,
+    /// Kind code.
+    pub kind: String,
+    /// File name.
+    pub file: String,
+    /// SHA-256 hex.
+    pub sha256: String,
+    /// Who.
+    pub actor: String,
+    /// When.
+    pub at: String,
+    /// Counts.
+    pub receipt: ImportReceipt,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Sequence number.
+    pub id: i64,
+    /// The import it belongs to.
+    pub import: i64,
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// What happened: `figure.add`, `figure.replace`, `statement.add`, …
+    pub action: String,
+    /// The record's key.
+    pub key: String,
+    /// Before and after, as JSON.
+    pub detail: String,
+}
+
+/// Which figures to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FigureQuery {
+    /// Only this indicator.
+    pub indicator: Option<String>,
+    /// Only this area.
+    pub area: Option<String>,
+}
+
+/// Everything a letter needs, read at one data version.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The data version read.
+    pub data_version: i64,
+    /// The catalogue at that version.
+    pub catalogue: Catalogue,
+    /// Figures.
+    pub figures: Vec<Figure>,
+    /// Statements.
+    pub statements: Vec<Statement>,
+    /// Releases.
+    pub releases: Vec<Release>,
+}
+
+/// A storage failure, said so a user can act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No database where one was expected.
+    #[error(
+        "there is no Lantern database at {path}; create one with `lantern init` (or pass --database)"
+    )]
+    Missing {
+        /// Where it was looked for.
+        path: String,
+    },
+    /// The file exists but is not a Lantern database.
+    #[error("{path} is not a Lantern database ({reason})")]
+    NotLantern {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The database was made by a newer Lantern.
+    #[error(
+        "the database schema is version {found}, newer than this Lantern understands ({supported}); upgrade Lantern"
+    )]
+    NewerSchema {
+        /// Version found.
+        found: i64,
+        /// Newest this build knows.
+        supported: i64,
+    },
+    /// A data version that does not exist.
+    #[error("data version {asked} does not exist (the newest is {newest})")]
+    NoSuchVersion {
+        /// Asked for.
+        asked: i64,
+        /// Newest.
+        newest: i64,
+    },
+    /// A stored catalogue layer no longer parses.
+    #[error("the stored catalogue is invalid: {0}")]
+    Catalogue(#[from] CatalogueError),
+    /// A stored row could not be read back.
+    #[error("stored data is damaged: {0}")]
+    Damaged(String),
+    /// The database engine failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Lantern's storage boundary. Each method is one transaction.
+pub trait Store {
+    /// The newest data version (the last import that changed anything).
+    fn data_version(&self) -> Result<i64, StoreError>;
+
+    /// The catalogue as held now.
+    fn catalogue(&self) -> Result<Catalogue, StoreError>;
+
+    /// Add a council extension to the catalogue.
+    fn extend_catalogue(
+        &mut self,
+        meta: &ImportMeta,
+        text: &str,
+    ) -> Result<ImportReceipt, StoreError>;
+
+    /// Bring in figures; each replaces the held figure with the same
+    /// indicator, area, period, breakdown and source, if different.
+    fn import_figures(
+        &mut self,
+        meta: &ImportMeta,
+        figures: &[Figure],
+    ) -> Result<ImportReceipt, StoreError>;
+
+    /// Bring in statements; each replaces the held one with the same topic,
+    /// area and start date, if different.
+    fn import_statements(
+        &mut self,
+        meta: &ImportMeta,
+        statements: &[Statement],
+    ) -> Result<ImportReceipt, StoreError>;
+
+    /// Bring in releases (with the line each came from); each replaces the
+    /// held one with the same code, if different.
+    fn import_releases(
+        &mut self,
+        meta: &ImportMeta,
+        releases: &[(u64, Release)],
+    ) -> Result<ImportReceipt, StoreError>;
+
+    /// Figures held now.
+    fn figures(&self, query: &FigureQuery) -> Result<Vec<Figure>, StoreError>;
+
+    /// Everything as it stood at `version` (the newest when `None`).
+    fn snapshot(&self, version: Option<i64>) -> Result<Snapshot, StoreError>;
+
+    /// Past imports, oldest first.
+    fn imports(&self) -> Result<Vec<ImportRecord>, StoreError>;
+
+    /// The audit log, newest last (at most `limit` entries, the newest ones).
+    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+}

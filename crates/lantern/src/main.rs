@@ -1,2 +1,17 @@
-//! Lantern CLI.
-fn main() {}
+//! `lantern`: the one binary. Parses the command line, runs the command and
+//! turns any error into a message on standard error and an exit code:
+//! 0 success, 1 failure (bad input, missing database, …), 2 usage error.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = lantern::app::Cli::parse();
+    match lantern::app::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

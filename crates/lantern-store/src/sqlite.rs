@@ -1,0 +1,886 @@
+//! The SQLite adapter: Lantern's embedded default, one file on disk.
+//!
+//! Migrations are embedded SQL, applied in order inside a transaction when a
+//! database is opened; a database made by a newer Lantern is refused rather
+//! than guessed at.
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use lantern_core::catalogue::{self, Catalogue};
+use lantern_core::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
+use lantern_core::period::Period;
+use lantern_core::release::Release;
+use lantern_core::statement::Statement;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::json;
+
+use crate::{
+    AuditEntry, FigureQuery, ImportKind, ImportMeta, ImportReceipt, ImportRecord, Snapshot, Store,
+    StoreError,
+};
+
+/// Schema migrations, oldest first. Append only: never edit a released one.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+
+/// The newest schema version this build understands.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// A Lantern database in an SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Whether [`SqliteStore::create`] made a new database or found one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// A new database was made.
+    New,
+    /// One was already there (and is now migrated to the current schema).
+    Existing,
+}
+
+impl SqliteStore {
+    /// Open an existing Lantern database, migrating it to the current schema.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.display().to_string(),
+            });
+        }
+        let mut store = SqliteStore::connect(path)?;
+        if store.schema_version()?.is_none() {
+            return Err(StoreError::NotLantern {
+                path: path.display().to_string(),
+                reason: "it has no Lantern schema; run `lantern init` on a new path".into(),
+            });
+        }
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Create a database (with the shipped catalogue) or open the one there.
+    pub fn create(path: &Path, meta: &ImportMeta) -> Result<(SqliteStore, Created), StoreError> {
+        let existed = path.exists();
+        let mut store = SqliteStore::connect(path)?;
+        if existed && store.schema_version()?.is_some() {
+            store.migrate()?;
+            return Ok((store, Created::Existing));
+        }
+        if existed && store.has_tables()? {
+            return Err(StoreError::NotLantern {
+                path: path.display().to_string(),
+                reason: "it is an SQLite database of something else; choose another path".into(),
+            });
+        }
+        store.migrate()?;
+        let tx = store.conn.transaction()?;
+        let import = begin_import(&tx, meta, 1)?;
+        tx.execute(
+            "INSERT INTO catalogue_layers (name, body, added_in) VALUES (?1, ?2, ?3)",
+            params!["catalogue/indicators.toml", catalogue::SHIPPED, import],
+        )?;
+        audit(
+            &tx,
+            import,
+            meta,
+            "catalogue.init",
+            "catalogue/indicators.toml",
+            json!({}),
+        )?;
+        finish_import(
+            &tx,
+            import,
+            &ImportReceipt {
+                rows: 1,
+                added: 1,
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok((store, Created::New))
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn connect(path: &Path) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open(path).map_err(|e| StoreError::NotLantern {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // WAL lets readers carry on while an import writes.
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| StoreError::NotLantern {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn has_tables(&self) -> Result<bool, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    fn schema_version(&self) -> Result<Option<i64>, StoreError> {
+        let exists: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'lantern_schema'",
+            [],
+            |r| r.get(0),
+        )?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        Ok(self
+            .conn
+            .query_row("SELECT max(version) FROM lantern_schema", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })?)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let current = self.schema_version()?.unwrap_or(0);
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS lantern_schema (version INTEGER NOT NULL)")?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO lantern_schema (version) VALUES (?1)",
+                [version],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn catalogue_at(&self, version: i64) -> Result<Catalogue, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, body FROM catalogue_layers WHERE added_in <= ?1 ORDER BY id")?;
+        let layers = stmt
+            .query_map([version], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut catalogue = Catalogue::default();
+        for (name, body) in layers {
+            catalogue.extend_from_toml(&name, &body)?;
+        }
+        Ok(catalogue)
+    }
+
+    fn figures_at(&self, query: &FigureQuery, version: i64) -> Result<Vec<Figure>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.indicator, f.area, f.period, f.breakdown, f.source, f.kind, f.amount, f.amount_high,
+                    f.reason, f.status, f.coverage, f.note, f.import_id, f.line, i.file, i.actor, i.at
+             FROM figures f JOIN imports i ON i.id = f.import_id
+             WHERE f.added_in <= ?1 AND (f.retired_in IS NULL OR f.retired_in > ?1)
+               AND (?2 IS NULL OR f.indicator = ?2) AND (?3 IS NULL OR f.area = ?3)
+             ORDER BY f.indicator, f.area, f.period_first, f.period_last, f.breakdown, f.source",
+        )?;
+        let rows = stmt.query_map(params![version, query.indicator, query.area], |r| {
+            Ok(RawFigure {
+                indicator: r.get(0)?,
+                area: r.get(1)?,
+                period: r.get(2)?,
+                breakdown: r.get(3)?,
+                source: r.get(4)?,
+                kind: r.get(5)?,
+                amount: r.get(6)?,
+                amount_high: r.get(7)?,
+                reason: r.get(8)?,
+                status: r.get(9)?,
+                coverage: r.get(10)?,
+                note: r.get(11)?,
+                import: r.get(12)?,
+                line: r.get(13)?,
+                file: r.get(14)?,
+                actor: r.get(15)?,
+                at: r.get(16)?,
+            })
+        })?;
+        let mut out = Vec::new();
+        for raw in rows {
+            out.push(raw?.into_figure()?);
+        }
+        Ok(out)
+    }
+
+    fn statements_at(&self, version: i64) -> Result<Vec<Statement>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.topic, s.area, s.text, s.valid_from, s.valid_to, s.source, s.import_id, s.line, i.file, i.actor, i.at
+             FROM statements s JOIN imports i ON i.id = s.import_id
+             WHERE s.added_in <= ?1 AND (s.retired_in IS NULL OR s.retired_in > ?1)
+             ORDER BY s.topic, s.area, s.valid_from",
+        )?;
+        let rows = stmt.query_map([version], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, String>(9)?,
+                r.get::<_, String>(10)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (topic, area, text, from, to, source, import, line, file, actor, at) = row?;
+            out.push(Statement {
+                topic,
+                area,
+                text,
+                valid_from: parse_date_opt(from)?,
+                valid_to: parse_date_opt(to)?,
+                source,
+                provenance: Provenance {
+                    import,
+                    file,
+                    line: line as u64,
+                    actor,
+                    imported_at: at,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    fn releases_at(&self, version: i64) -> Result<Vec<Release>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT code, title, publisher, date, announced, indicators, periods, url FROM releases
+             WHERE added_in <= ?1 AND (retired_in IS NULL OR retired_in > ?1) ORDER BY date, code",
+        )?;
+        let rows = stmt.query_map([version], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (code, title, publisher, date, announced, indicators, periods, url) = row?;
+            let indicators: Vec<String> = serde_json::from_str(&indicators)
+                .map_err(|e| StoreError::Damaged(e.to_string()))?;
+            let period_texts: Vec<String> =
+                serde_json::from_str(&periods).map_err(|e| StoreError::Damaged(e.to_string()))?;
+            let periods = period_texts
+                .iter()
+                .map(|p| Period::parse(p).map_err(|e| StoreError::Damaged(e.to_string())))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push(Release {
+                code,
+                title,
+                publisher,
+                date: parse_date(&date)?,
+                announced: parse_date_opt(announced)?,
+                indicators,
+                periods,
+                url,
+            });
+        }
+        Ok(out)
+    }
+}
+
+struct RawFigure {
+    indicator: String,
+    area: String,
+    period: String,
+    breakdown: String,
+    source: String,
+    kind: String,
+    amount: Option<i64>,
+    amount_high: Option<i64>,
+    reason: Option<String>,
+    status: String,
+    coverage: String,
+    note: Option<String>,
+    import: i64,
+    line: i64,
+    file: String,
+    actor: String,
+    at: String,
+}
+
+impl RawFigure {
+    fn into_figure(self) -> Result<Figure, StoreError> {
+        let damaged = |what: &str| {
+            StoreError::Damaged(format!("figure {} {}: {what}", self.indicator, self.period))
+        };
+        let reason = self.reason.clone().unwrap_or_default();
+        let value = match (self.kind.as_str(), self.amount, self.amount_high) {
+            ("exact", Some(a), _) => Value::Exact(a),
+            ("approx", Some(low), Some(high)) => Value::Approximate { low, high },
+            ("zero", _, _) => Value::Zero { reason },
+            ("not_held", _, _) => Value::NotHeld { reason },
+            ("not_yet_shareable", _, _) => Value::NotYetShareable { reason },
+            _ => return Err(damaged("unknown value kind")),
+        };
+        Ok(Figure {
+            period: Period::parse(&self.period).map_err(|e| damaged(&e.to_string()))?,
+            breakdown: Breakdown::from_key(&self.breakdown),
+            source: Source::parse(&self.source).map_err(|e| damaged(&e))?,
+            status: Status::parse(&self.status).map_err(|e| damaged(&e))?,
+            coverage: serde_json::from_str(&self.coverage).map_err(|e| damaged(&e.to_string()))?,
+            note: self.note,
+            value,
+            provenance: Provenance {
+                import: self.import,
+                file: self.file,
+                line: self.line as u64,
+                actor: self.actor,
+                imported_at: self.at,
+            },
+            indicator: self.indicator,
+            area: self.area,
+        })
+    }
+}
+
+fn parse_date(text: &str) -> Result<Date, StoreError> {
+    text.parse()
+        .map_err(|e: jiff::Error| StoreError::Damaged(format!("date '{text}': {e}")))
+}
+
+fn parse_date_opt(text: Option<String>) -> Result<Option<Date>, StoreError> {
+    text.map(|t| parse_date(&t)).transpose()
+}
+
+fn begin_import(tx: &Transaction, meta: &ImportMeta, rows: usize) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO imports (kind, file, sha256, actor, at, rows_read, added, replaced, unchanged)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, 0)",
+        params![
+            meta.kind.code(),
+            meta.file,
+            meta.sha256,
+            meta.actor,
+            meta.at,
+            rows as i64
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn finish_import(tx: &Transaction, import: i64, receipt: &ImportReceipt) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE imports SET added = ?2, replaced = ?3, unchanged = ?4 WHERE id = ?1",
+        params![
+            import,
+            receipt.added as i64,
+            receipt.replaced as i64,
+            receipt.unchanged as i64
+        ],
+    )?;
+    Ok(())
+}
+
+fn audit(
+    tx: &Transaction,
+    import: i64,
+    meta: &ImportMeta,
+    action: &str,
+    key: &str,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit_log (import_id, at, actor, action, record_key, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![import, meta.at, meta.actor, action, key, detail.to_string()],
+    )?;
+    Ok(())
+}
+
+fn data_version_tx(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT coalesce(max(id), 0) FROM imports WHERE added + replaced > 0",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// A figure's stored columns, for comparing and writing.
+struct FigureColumns {
+    kind: &'static str,
+    amount: Option<i64>,
+    amount_high: Option<i64>,
+    reason: Option<String>,
+    status: &'static str,
+    coverage: String,
+    note: Option<String>,
+}
+
+impl FigureColumns {
+    fn of(f: &Figure) -> FigureColumns {
+        let (amount, amount_high) = match f.value {
+            Value::Exact(v) => (Some(v), None),
+            Value::Approximate { low, high } => (Some(low), Some(high)),
+            _ => (None, None),
+        };
+        FigureColumns {
+            kind: f.value.qualifier().as_str(),
+            amount,
+            amount_high,
+            reason: f.value.reason().map(str::to_string),
+            status: f.status.code(),
+            coverage: serde_json::Value::from(f.coverage.clone()).to_string(),
+            note: f.note.clone(),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "kind": self.kind, "amount": self.amount, "amount_high": self.amount_high,
+            "reason": self.reason, "status": self.status, "coverage": self.coverage, "note": self.note,
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn data_version(&self) -> Result<i64, StoreError> {
+        data_version_tx(&self.conn)
+    }
+
+    fn catalogue(&self) -> Result<Catalogue, StoreError> {
+        self.catalogue_at(i64::MAX)
+    }
+
+    fn extend_catalogue(
+        &mut self,
+        meta: &ImportMeta,
+        text: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        // Check it against what is held first: a bad extension changes nothing.
+        let mut catalogue = self.catalogue()?;
+        catalogue.extend_from_toml(&meta.file, text)?;
+        let tx = self.conn.transaction()?;
+        let import = begin_import(&tx, meta, 1)?;
+        tx.execute(
+            "INSERT INTO catalogue_layers (name, body, added_in) VALUES (?1, ?2, ?3)",
+            params![meta.file, text, import],
+        )?;
+        audit(
+            &tx,
+            import,
+            meta,
+            "catalogue.extend",
+            &meta.file,
+            json!({ "sha256": meta.sha256 }),
+        )?;
+        let mut receipt = ImportReceipt {
+            import,
+            rows: 1,
+            added: 1,
+            ..Default::default()
+        };
+        finish_import(&tx, import, &receipt)?;
+        receipt.data_version = data_version_tx(&tx)?;
+        tx.commit()?;
+        Ok(receipt)
+    }
+
+    fn import_figures(
+        &mut self,
+        meta: &ImportMeta,
+        figures: &[Figure],
+    ) -> Result<ImportReceipt, StoreError> {
+        let tx = self.conn.transaction()?;
+        let import = begin_import(&tx, meta, figures.len())?;
+        let mut receipt = ImportReceipt {
+            import,
+            rows: figures.len(),
+            ..Default::default()
+        };
+        {
+            let mut find = tx.prepare(
+                "SELECT id, kind, amount, amount_high, reason, status, coverage, note FROM figures
+                 WHERE indicator = ?1 AND area = ?2 AND period = ?3 AND breakdown = ?4 AND source = ?5
+                   AND retired_in IS NULL",
+            )?;
+            let mut retire = tx.prepare("UPDATE figures SET retired_in = ?2 WHERE id = ?1")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO figures (indicator, area, period, period_first, period_last, breakdown, source,
+                    kind, amount, amount_high, reason, status, coverage, note, import_id, line, added_in)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15)",
+            )?;
+            for f in figures {
+                let period = f.period.to_string();
+                let breakdown = f.breakdown.key();
+                let cols = FigureColumns::of(f);
+                let held = find
+                    .query_row(
+                        params![f.indicator, f.area, period, breakdown, f.source.code()],
+                        |r| {
+                            Ok((
+                                r.get::<_, i64>(0)?,
+                                FigureColumns {
+                                    kind: "",
+                                    amount: r.get(2)?,
+                                    amount_high: r.get(3)?,
+                                    reason: r.get(4)?,
+                                    status: "",
+                                    coverage: r.get(6)?,
+                                    note: r.get(7)?,
+                                },
+                                r.get::<_, String>(1)?,
+                                r.get::<_, String>(5)?,
+                            ))
+                        },
+                    )
+                    .optional()?;
+                let key = format!(
+                    "{} {} {} [{}] {}",
+                    f.indicator,
+                    f.area,
+                    period,
+                    breakdown,
+                    f.source.code()
+                );
+                let action = match &held {
+                    Some((_, old, kind, status))
+                        if kind == cols.kind
+                            && status == cols.status
+                            && old.amount == cols.amount
+                            && old.amount_high == cols.amount_high
+                            && old.reason == cols.reason
+                            && old.coverage == cols.coverage
+                            && old.note == cols.note =>
+                    {
+                        receipt.unchanged += 1;
+                        continue;
+                    }
+                    Some((id, old, kind, status)) => {
+                        retire.execute(params![id, import])?;
+                        receipt.replaced += 1;
+                        let mut before = old.json();
+                        before["kind"] = json!(kind);
+                        before["status"] = json!(status);
+                        (
+                            "figure.replace",
+                            json!({ "before": before, "after": cols.json(), "line": f.provenance.line }),
+                        )
+                    }
+                    None => {
+                        receipt.added += 1;
+                        (
+                            "figure.add",
+                            json!({ "after": cols.json(), "line": f.provenance.line }),
+                        )
+                    }
+                };
+                insert.execute(params![
+                    f.indicator,
+                    f.area,
+                    period,
+                    f.period.first_day().to_string(),
+                    f.period.last_day().to_string(),
+                    breakdown,
+                    f.source.code(),
+                    cols.kind,
+                    cols.amount,
+                    cols.amount_high,
+                    cols.reason,
+                    cols.status,
+                    cols.coverage,
+                    cols.note,
+                    import,
+                    f.provenance.line as i64,
+                ])?;
+                audit(&tx, import, meta, action.0, &key, action.1)?;
+            }
+        }
+        finish_import(&tx, import, &receipt)?;
+        receipt.data_version = data_version_tx(&tx)?;
+        tx.commit()?;
+        Ok(receipt)
+    }
+
+    fn import_statements(
+        &mut self,
+        meta: &ImportMeta,
+        statements: &[Statement],
+    ) -> Result<ImportReceipt, StoreError> {
+        let tx = self.conn.transaction()?;
+        let import = begin_import(&tx, meta, statements.len())?;
+        let mut receipt = ImportReceipt {
+            import,
+            rows: statements.len(),
+            ..Default::default()
+        };
+        {
+            let mut find = tx.prepare(
+                "SELECT id, text, valid_to, source FROM statements
+                 WHERE topic = ?1 AND area = ?2 AND coalesce(valid_from, '') = ?3 AND retired_in IS NULL",
+            )?;
+            let mut retire = tx.prepare("UPDATE statements SET retired_in = ?2 WHERE id = ?1")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO statements (topic, area, text, valid_from, valid_to, source, import_id, line, added_in)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7)",
+            )?;
+            for s in statements {
+                let from = s.valid_from.map(|d| d.to_string());
+                let to = s.valid_to.map(|d| d.to_string());
+                let held = find
+                    .query_row(
+                        params![s.topic, s.area, from.clone().unwrap_or_default()],
+                        |r| {
+                            Ok((
+                                r.get::<_, i64>(0)?,
+                                r.get::<_, String>(1)?,
+                                r.get::<_, Option<String>>(2)?,
+                                r.get::<_, Option<String>>(3)?,
+                            ))
+                        },
+                    )
+                    .optional()?;
+                let key = format!(
+                    "{} {} from {}",
+                    s.topic,
+                    s.area,
+                    from.as_deref().unwrap_or("(always)")
+                );
+                let after = json!({ "text": s.text, "valid_to": to, "source": s.source, "line": s.provenance.line });
+                let (action, detail) = match held {
+                    Some((_, text, old_to, source))
+                        if text == s.text && old_to == to && source == s.source =>
+                    {
+                        receipt.unchanged += 1;
+                        continue;
+                    }
+                    Some((id, text, old_to, source)) => {
+                        retire.execute(params![id, import])?;
+                        receipt.replaced += 1;
+                        (
+                            "statement.replace",
+                            json!({ "before": { "text": text, "valid_to": old_to, "source": source }, "after": after }),
+                        )
+                    }
+                    None => {
+                        receipt.added += 1;
+                        ("statement.add", json!({ "after": after }))
+                    }
+                };
+                insert.execute(params![
+                    s.topic,
+                    s.area,
+                    s.text,
+                    from,
+                    to,
+                    s.source,
+                    import,
+                    s.provenance.line as i64
+                ])?;
+                audit(&tx, import, meta, action, &key, detail)?;
+            }
+        }
+        finish_import(&tx, import, &receipt)?;
+        receipt.data_version = data_version_tx(&tx)?;
+        tx.commit()?;
+        Ok(receipt)
+    }
+
+    fn import_releases(
+        &mut self,
+        meta: &ImportMeta,
+        releases: &[(u64, Release)],
+    ) -> Result<ImportReceipt, StoreError> {
+        let tx = self.conn.transaction()?;
+        let import = begin_import(&tx, meta, releases.len())?;
+        let mut receipt = ImportReceipt {
+            import,
+            rows: releases.len(),
+            ..Default::default()
+        };
+        {
+            let mut find = tx.prepare(
+                "SELECT id, title, publisher, date, announced, indicators, periods, url FROM releases
+                 WHERE code = ?1 AND retired_in IS NULL",
+            )?;
+            let mut retire = tx.prepare("UPDATE releases SET retired_in = ?2 WHERE id = ?1")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO releases (code, title, publisher, date, announced, indicators, periods, url,
+                    import_id, line, added_in)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?9)",
+            )?;
+            for (line, r) in releases {
+                let indicators = serde_json::Value::from(r.indicators.clone()).to_string();
+                let periods = serde_json::Value::from(
+                    r.periods
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>(),
+                )
+                .to_string();
+                let row = (
+                    r.title.clone(),
+                    r.publisher.clone(),
+                    r.date.to_string(),
+                    r.announced.map(|d| d.to_string()),
+                    indicators.clone(),
+                    periods.clone(),
+                    r.url.clone(),
+                );
+                let held = find
+                    .query_row([&r.code], |q| {
+                        Ok((
+                            q.get::<_, i64>(0)?,
+                            (
+                                q.get::<_, String>(1)?,
+                                q.get::<_, String>(2)?,
+                                q.get::<_, String>(3)?,
+                                q.get::<_, Option<String>>(4)?,
+                                q.get::<_, String>(5)?,
+                                q.get::<_, String>(6)?,
+                                q.get::<_, Option<String>>(7)?,
+                            ),
+                        ))
+                    })
+                    .optional()?;
+                let after = json!({ "title": r.title, "date": row.2, "indicators": indicators, "periods": periods, "line": line });
+                let (action, detail) = match held {
+                    Some((_, old)) if old == row => {
+                        receipt.unchanged += 1;
+                        continue;
+                    }
+                    Some((id, old)) => {
+                        retire.execute(params![id, import])?;
+                        receipt.replaced += 1;
+                        (
+                            "release.replace",
+                            json!({ "before": { "title": old.0, "date": old.2, "indicators": old.4, "periods": old.5 }, "after": after }),
+                        )
+                    }
+                    None => {
+                        receipt.added += 1;
+                        ("release.add", json!({ "after": after }))
+                    }
+                };
+                insert.execute(params![
+                    r.code,
+                    row.0,
+                    row.1,
+                    row.2,
+                    row.3,
+                    row.4,
+                    row.5,
+                    row.6,
+                    import,
+                    *line as i64
+                ])?;
+                audit(&tx, import, meta, action, &r.code, detail)?;
+            }
+        }
+        finish_import(&tx, import, &receipt)?;
+        receipt.data_version = data_version_tx(&tx)?;
+        tx.commit()?;
+        Ok(receipt)
+    }
+
+    fn figures(&self, query: &FigureQuery) -> Result<Vec<Figure>, StoreError> {
+        self.figures_at(query, i64::MAX)
+    }
+
+    fn snapshot(&self, version: Option<i64>) -> Result<Snapshot, StoreError> {
+        let newest = self.data_version()?;
+        let version = version.unwrap_or(newest);
+        if version < 1 || version > newest {
+            return Err(StoreError::NoSuchVersion {
+                asked: version,
+                newest,
+            });
+        }
+        Ok(Snapshot {
+            data_version: version,
+            catalogue: self.catalogue_at(version)?,
+            figures: self.figures_at(&FigureQuery::default(), version)?,
+            statements: self.statements_at(version)?,
+            releases: self.releases_at(version)?,
+        })
+    }
+
+    fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, kind, file, sha256, actor, at, rows_read, added, replaced, unchanged FROM imports ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ImportRecord {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                file: r.get(2)?,
+                sha256: r.get(3)?,
+                actor: r.get(4)?,
+                at: r.get(5)?,
+                receipt: ImportReceipt {
+                    import: r.get(0)?,
+                    rows: r.get::<_, i64>(6)? as usize,
+                    added: r.get::<_, i64>(7)? as usize,
+                    replaced: r.get::<_, i64>(8)? as usize,
+                    unchanged: r.get::<_, i64>(9)? as usize,
+                    data_version: 0,
+                },
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, import_id, at, actor, action, record_key, detail FROM
+               (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?1) ORDER BY id",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                import: r.get(1)?,
+                at: r.get(2)?,
+                actor: r.get(3)?,
+                action: r.get(4)?,
+                key: r.get(5)?,
+                detail: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+/// The kind used for a new database's first import.
+pub fn init_meta(actor: &str, at: &str) -> ImportMeta {
+    ImportMeta {
+        kind: ImportKind::Init,
+        file: "catalogue/indicators.toml".into(),
+        sha256: String::new(),
+        actor: actor.into(),
+        at: at.into(),
+    }
+}

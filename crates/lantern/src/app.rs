@@ -1,0 +1,553 @@
+//! The `lantern` command line: argument definitions and one function per
+//! command. Commands are thin: they read files, call the store and the core,
+//! and print. Rules live in `lantern-core`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use lantern_core::answer::{self, Evidence};
+use lantern_core::catalogue::Catalogue;
+use lantern_core::figure::Figure;
+use lantern_core::period::Period;
+use lantern_core::request;
+use lantern_store::sqlite::{Created, SqliteStore};
+use lantern_store::{FigureQuery, ImportKind, ImportMeta, ImportReceipt, Store};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::import::{self, Importer};
+use crate::render::{self, Format, Templates};
+use crate::{demo, progress};
+
+/// Lantern: a council's drug and alcohol treatment figures, and answers to
+/// Freedom of Information requests about them.
+#[derive(Debug, Parser)]
+#[command(name = "lantern", version, about, long_about = None)]
+pub struct Cli {
+    /// The database file (SQLite). Default: `database` in lantern.toml, else lantern.db.
+    #[arg(long, global = true, env = "LANTERN_DATABASE", value_name = "PATH")]
+    pub database: Option<PathBuf>,
+    /// Configuration file. Default: $LANTERN_CONFIG, else ./lantern.toml if present.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Who is acting, for the audit log. Default: $LANTERN_ACTOR, else $USER.
+    #[arg(long, global = true, env = "LANTERN_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Lantern's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new database holding the shipped indicator catalogue.
+    Init,
+    /// Bring figures, statements, releases or a catalogue extension into the database.
+    Import {
+        /// What the file holds.
+        kind: ImportWhat,
+        /// The file (CSV; TOML for a catalogue).
+        file: PathBuf,
+        /// Print the receipt as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the figures held for an indicator (as held: before disclosure control, not for publication).
+    Figures {
+        /// Indicator code, e.g. people_in_treatment.
+        indicator: String,
+        /// Only this area (ONS code).
+        #[arg(long)]
+        area: Option<String>,
+        /// From this financial year (e.g. 2015/16).
+        #[arg(long, value_name = "FY")]
+        from: Option<String>,
+        /// Up to this financial year.
+        #[arg(long, value_name = "FY")]
+        to: Option<String>,
+        /// Read the data as it was at this version.
+        #[arg(long, value_name = "N")]
+        data_version: Option<i64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decide and write the answer letter to a structured request file.
+    Answer {
+        /// The request (TOML; see docs/formats/request.md).
+        request: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Md)]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Answer from the data as it was at this version (to reproduce an earlier letter).
+        #[arg(long, value_name = "N")]
+        data_version: Option<i64>,
+    },
+    /// Load the Leicester example and write its three answer letters to ./letters/.
+    Demo {
+        /// Where to write the letters.
+        #[arg(long, default_value = "letters", value_name = "DIR")]
+        letters: PathBuf,
+    },
+    /// List past imports (each is a data version).
+    Imports {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Kinds of file `lantern import` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportWhat {
+    /// Figures, long CSV (docs/formats/figures.md).
+    Figures,
+    /// Statements CSV (docs/formats/statements.md).
+    Statements,
+    /// Releases CSV (docs/formats/releases.md).
+    Releases,
+    /// A council's catalogue extension, TOML (docs/formats/catalogue.md).
+    Catalogue,
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    let database = cli
+        .database
+        .clone()
+        .or_else(|| config.database.clone())
+        .unwrap_or_else(|| PathBuf::from("lantern.db"));
+    let ctx = Ctx {
+        database,
+        config,
+        actor: cli.actor.clone().unwrap_or_else(default_actor),
+    };
+    match cli.command {
+        Command::Init => init(&ctx),
+        Command::Import { kind, file, json } => {
+            let mut store = ctx.open()?;
+            let receipt = import_file(&ctx, &mut store, kind, &file)?;
+            print_receipt(&file, kind, &receipt, json)
+        }
+        Command::Figures {
+            indicator,
+            area,
+            from,
+            to,
+            data_version,
+            json,
+        } => figures(&ctx, &indicator, area, from, to, data_version, json),
+        Command::Answer {
+            request,
+            format,
+            output,
+            data_version,
+        } => {
+            let store = ctx.open()?;
+            let letter = answer_file(&ctx, &store, &request, format, data_version)?;
+            match output {
+                Some(path) => write_atomically(&path, letter.as_bytes()),
+                None => {
+                    std::io::stdout().write_all(letter.as_bytes())?;
+                    Ok(())
+                }
+            }
+        }
+        Command::Demo { letters } => demo::run(&ctx, &letters),
+        Command::Imports { json } => imports(&ctx, json),
+    }
+}
+
+/// What every command needs.
+pub struct Ctx {
+    /// Database path.
+    pub database: PathBuf,
+    /// Configuration.
+    pub config: Config,
+    /// Who is acting.
+    pub actor: String,
+}
+
+impl Ctx {
+    /// Open the database.
+    pub fn open(&self) -> Result<SqliteStore> {
+        Ok(SqliteStore::open(&self.database)?)
+    }
+
+    /// Provenance for an import of `file` with these bytes.
+    pub fn meta(&self, kind: ImportKind, file: &str, bytes: &[u8]) -> ImportMeta {
+        ImportMeta {
+            kind,
+            file: file.to_string(),
+            sha256: hex(&Sha256::digest(bytes)),
+            actor: self.actor.clone(),
+            at: now(),
+        }
+    }
+
+    fn importer(&self) -> Importer {
+        Importer {
+            actor: self.actor.clone(),
+            at: now(),
+        }
+    }
+}
+
+fn default_actor() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn init(ctx: &Ctx) -> Result<()> {
+    let meta = lantern_store::sqlite::init_meta(&ctx.actor, &now());
+    let (store, created) = SqliteStore::create(&ctx.database, &meta)?;
+    let catalogue = store.catalogue()?;
+    match created {
+        Created::New => println!(
+            "Created {} with {} indicators in the catalogue.",
+            ctx.database.display(),
+            catalogue.indicators().count()
+        ),
+        Created::Existing => println!(
+            "{} is already a Lantern database (data version {}); nothing changed.",
+            ctx.database.display(),
+            store.data_version()?
+        ),
+    }
+    Ok(())
+}
+
+/// Import one file of the given kind.
+pub fn import_file(
+    ctx: &Ctx,
+    store: &mut SqliteStore,
+    kind: ImportWhat,
+    path: &Path,
+) -> Result<ImportReceipt> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path.display().to_string();
+    import_bytes(ctx, store, kind, &name, &bytes)
+}
+
+/// Import file contents already read (the demo uses embedded files).
+pub fn import_bytes(
+    ctx: &Ctx,
+    store: &mut SqliteStore,
+    kind: ImportWhat,
+    name: &str,
+    bytes: &[u8],
+) -> Result<ImportReceipt> {
+    let catalogue = store.catalogue()?;
+    let bar = progress::bar(bytes.len() as u64, name);
+    let tick = |pos: u64| bar.set_position(pos);
+    let receipt = match kind {
+        ImportWhat::Figures => {
+            let figures = import::figures(name, bytes, &catalogue, &ctx.importer(), &tick)?;
+            bar.finish_and_clear();
+            store.import_figures(&ctx.meta(ImportKind::Figures, name, bytes), &figures)?
+        }
+        ImportWhat::Statements => {
+            let statements = import::statements(name, bytes, &ctx.importer(), &tick)?;
+            bar.finish_and_clear();
+            store.import_statements(&ctx.meta(ImportKind::Statements, name, bytes), &statements)?
+        }
+        ImportWhat::Releases => {
+            let releases = import::releases(name, bytes, &catalogue, &tick)?;
+            bar.finish_and_clear();
+            store.import_releases(&ctx.meta(ImportKind::Releases, name, bytes), &releases)?
+        }
+        ImportWhat::Catalogue => {
+            bar.finish_and_clear();
+            let text =
+                std::str::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8 text"))?;
+            store.extend_catalogue(&ctx.meta(ImportKind::Catalogue, name, bytes), text)?
+        }
+    };
+    Ok(receipt)
+}
+
+fn print_receipt(file: &Path, kind: ImportWhat, r: &ImportReceipt, json: bool) -> Result<()> {
+    if json {
+        let v = serde_json::json!({
+            "file": file.display().to_string(),
+            "kind": format!("{kind:?}").to_lowercase(),
+            "import": r.import,
+            "rows": r.rows,
+            "added": r.added,
+            "replaced": r.replaced,
+            "unchanged": r.unchanged,
+            "data_version": r.data_version,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "Imported {}: {} rows, {} added, {} replaced, {} unchanged. Data version {}.",
+            file.display(),
+            r.rows,
+            r.added,
+            r.replaced,
+            r.unchanged,
+            r.data_version
+        );
+    }
+    Ok(())
+}
+
+fn parse_fy(text: &str, flag: &str) -> Result<Period> {
+    let period = Period::parse(text).with_context(|| format!("--{flag}"))?;
+    match period.within_financial_year() {
+        Some(fy) => Ok(Period::FinancialYear(fy)),
+        None => bail!("--{flag} {text}: give one financial year, such as 2016/17"),
+    }
+}
+
+fn figures(
+    ctx: &Ctx,
+    indicator: &str,
+    area: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    data_version: Option<i64>,
+    json: bool,
+) -> Result<()> {
+    let store = ctx.open()?;
+    let snapshot = store.snapshot(data_version)?;
+    let ind = snapshot.catalogue.indicator(indicator)?;
+    let from = from.map(|f| parse_fy(&f, "from")).transpose()?;
+    let to = to.map(|t| parse_fy(&t, "to")).transpose()?;
+    let area = area
+        .map(|a| lantern_core::figure::check_area(&a).map_err(anyhow::Error::msg))
+        .transpose()?;
+    let query = FigureQuery {
+        indicator: Some(ind.code.clone()),
+        area,
+    };
+    let figures: Vec<&Figure> = snapshot
+        .figures
+        .iter()
+        .filter(|f| f.indicator == ind.code)
+        .filter(|f| query.area.as_ref().is_none_or(|a| &f.area == a))
+        .filter(|f| from.is_none_or(|p| f.period.last_day() >= p.first_day()))
+        .filter(|f| to.is_none_or(|p| f.period.first_day() <= p.last_day()))
+        .collect();
+    if json {
+        let rows: Vec<serde_json::Value> = figures
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "indicator": f.indicator,
+                    "area": f.area,
+                    "period": f.period.to_string(),
+                    "breakdown": f.breakdown.0,
+                    "kind": f.value.qualifier().as_str(),
+                    "value": f.value.amount_text(ind.unit),
+                    "display": f.value.display(ind.unit),
+                    "reason": f.value.reason(),
+                    "unit": format!("{:?}", ind.unit).to_lowercase(),
+                    "source": f.source.code(),
+                    "status": f.status.code(),
+                    "coverage": f.coverage,
+                    "note": f.note,
+                    "provenance": { "import": f.provenance.import, "file": f.provenance.file, "line": f.provenance.line, "actor": f.provenance.actor, "at": f.provenance.imported_at },
+                })
+            })
+            .collect();
+        let out = serde_json::json!({ "indicator": ind.code, "data_version": snapshot.data_version, "figures": rows });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "{} ({}) — data version {}",
+        ind.title, ind.code, snapshot.data_version
+    );
+    if figures.is_empty() {
+        println!("No figures held.");
+        return Ok(());
+    }
+    let table: Vec<[String; 5]> = figures
+        .iter()
+        .map(|f| {
+            let mut value = f.value.display(ind.unit);
+            if !f.coverage.is_empty() || f.note.is_some() {
+                value.push_str(" *");
+            }
+            [
+                f.area.clone(),
+                f.period.to_string(),
+                if f.breakdown.0.is_empty() {
+                    "total".into()
+                } else {
+                    f.breakdown.key()
+                },
+                value,
+                format!("{} {}", f.source.code(), f.status.code()),
+            ]
+        })
+        .collect();
+    let headers = ["area", "period", "breakdown", "value", "source"];
+    let widths: Vec<usize> = (0..5)
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count().min(60))
+                .max()
+                .unwrap_or(0)
+                .max(headers[i].len())
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    println!("{}", line(&headers.map(String::from)));
+    for r in &table {
+        println!("{}", line(r));
+    }
+    println!(
+        "(* has coverage notes: see --json)  Figures as held, before disclosure control: not for publication."
+    );
+    Ok(())
+}
+
+/// Answer a request file from the store, in a format.
+pub fn answer_file(
+    ctx: &Ctx,
+    store: &SqliteStore,
+    path: &Path,
+    format: Format,
+    data_version: Option<i64>,
+) -> Result<String> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    answer_text(
+        ctx,
+        store,
+        &path.display().to_string(),
+        &text,
+        format,
+        data_version,
+    )
+}
+
+/// Answer a request given as text.
+pub fn answer_text(
+    ctx: &Ctx,
+    store: &SqliteStore,
+    name: &str,
+    text: &str,
+    format: Format,
+    data_version: Option<i64>,
+) -> Result<String> {
+    let snapshot = store.snapshot(data_version)?;
+    let request = request::parse_request(name, text, &snapshot.catalogue)?;
+    let area = request
+        .area
+        .clone()
+        .or_else(|| ctx.config.council.area.clone())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{name}: the request names no area and lantern.toml sets no [council] area; add area = \"E06000016\" to one of them"
+            )
+        })?;
+    let policy = ctx.config.policy()?;
+    let evidence = Evidence {
+        catalogue: &snapshot.catalogue,
+        figures: &snapshot.figures,
+        statements: &snapshot.statements,
+        releases: &snapshot.releases,
+        policy,
+        area: &area,
+    };
+    let decided = answer::plan(&request, &evidence);
+    for w in &decided.warnings {
+        eprintln!("warning: {w}");
+    }
+    let view = render::view(
+        &decided,
+        &snapshot.catalogue,
+        &ctx.config.council,
+        snapshot.data_version,
+    );
+    let templates = Templates::load(ctx.config.template_dir().as_deref())?;
+    templates.render(&view, format)
+}
+
+/// The catalogue held in the database.
+pub fn catalogue(store: &SqliteStore) -> Result<Catalogue> {
+    Ok(store.catalogue()?)
+}
+
+fn imports(ctx: &Ctx, json: bool) -> Result<()> {
+    let store = ctx.open()?;
+    let imports = store.imports()?;
+    if json {
+        let rows: Vec<serde_json::Value> = imports
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "id": i.id, "kind": i.kind, "file": i.file, "sha256": i.sha256, "actor": i.actor, "at": i.at,
+                    "rows": i.receipt.rows, "added": i.receipt.added, "replaced": i.receipt.replaced, "unchanged": i.receipt.unchanged,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    for i in imports {
+        println!(
+            "{:>4}  {}  {:<10} {:<40} by {:<12} {} rows: {} added, {} replaced, {} unchanged",
+            i.id,
+            i.at,
+            i.kind,
+            i.file,
+            i.actor,
+            i.receipt.rows,
+            i.receipt.added,
+            i.receipt.replaced,
+            i.receipt.unchanged
+        );
+    }
+    Ok(())
+}
+
+/// Write a file so that it is either all there or not changed at all.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

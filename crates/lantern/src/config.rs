@@ -1,0 +1,172 @@
+//! Configuration: `lantern.toml` (the council's name, area and contact
+//! details for letters, the disclosure threshold, template overrides).
+//!
+//! Looked for at `--config PATH`, then `$LANTERN_CONFIG`, then
+//! `./lantern.toml`; when none exists the defaults apply and letters say
+//! "the Council". Documented in `docs/configuration.md`.
+
+use std::path::{Path, PathBuf};
+
+use lantern_core::disclosure::Policy;
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The database path, when not given by `--database`.
+    #[serde(default)]
+    pub database: Option<PathBuf>,
+    /// The council letters are written for.
+    #[serde(default)]
+    pub council: Council,
+    /// Disclosure control.
+    #[serde(default)]
+    pub disclosure: Disclosure,
+    /// Letter templates.
+    #[serde(default)]
+    pub letters: Letters,
+    /// Where the file was read from (not in the file).
+    #[serde(skip)]
+    pub loaded_from: Option<PathBuf>,
+}
+
+/// The council's details, as letters print them.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Council {
+    /// Full name, e.g. "Leicester City Council".
+    pub name: String,
+    /// Its area code (ONS), used when a request names none.
+    #[serde(default)]
+    pub area: Option<String>,
+    /// The team that handles internal reviews.
+    #[serde(default = "default_team")]
+    pub team: String,
+    /// Postal address lines for reviews.
+    #[serde(default)]
+    pub address: Vec<String>,
+    /// Contact e-mail for reviews.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Lines closing the letter.
+    #[serde(default)]
+    pub signature: Vec<String>,
+}
+
+fn default_team() -> String {
+    "Information Governance Team".into()
+}
+
+impl Default for Council {
+    fn default() -> Council {
+        Council {
+            name: "the Council".into(),
+            area: None,
+            team: default_team(),
+            address: vec![],
+            email: None,
+            signature: vec![],
+        }
+    }
+}
+
+/// Disclosure-control settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    /// Counts of people from 1 to threshold-1 are not released as such.
+    #[serde(default = "default_threshold")]
+    pub threshold: u64,
+}
+
+fn default_threshold() -> u64 {
+    5
+}
+
+impl Default for Disclosure {
+    fn default() -> Disclosure {
+        Disclosure {
+            threshold: default_threshold(),
+        }
+    }
+}
+
+/// Letter settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Letters {
+    /// A directory holding `letter.md.j2` and/or `letter.html.j2` to use
+    /// instead of the shipped templates (relative to the config file).
+    #[serde(default)]
+    pub templates: Option<PathBuf>,
+}
+
+impl Config {
+    /// Read the configuration from `explicit`, `$LANTERN_CONFIG` or `./lantern.toml`.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
+        let env = std::env::var_os("LANTERN_CONFIG").map(PathBuf::from);
+        let path = match explicit.map(Path::to_path_buf).or(env) {
+            Some(p) => {
+                if !p.exists() {
+                    anyhow::bail!("the configuration file {} does not exist", p.display());
+                }
+                p
+            }
+            None => {
+                let p = PathBuf::from("lantern.toml");
+                if !p.exists() {
+                    return Ok(Config::default());
+                }
+                p
+            }
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        Config::parse(&path, &text)
+    }
+
+    /// Parse a configuration file's text.
+    pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| lantern_core::request::line_column(text, s.start))
+                .unwrap_or((1, 1));
+            anyhow::anyhow!(
+                "{}:{line}:{column}: {}",
+                path.display(),
+                e.message().trim_end()
+            )
+        })?;
+        config.policy()?;
+        if let Some(area) = &config.council.area {
+            config.council.area = Some(
+                lantern_core::figure::check_area(area)
+                    .map_err(|m| anyhow::anyhow!("{}: [council] area: {m}", path.display()))?,
+            );
+        }
+        config.loaded_from = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// The disclosure policy.
+    pub fn policy(&self) -> anyhow::Result<Policy> {
+        Policy::new(self.disclosure.threshold)
+            .map_err(|e| anyhow::anyhow!("[disclosure] threshold: {e}"))
+    }
+
+    /// The template directory, resolved against the config file's folder.
+    pub fn template_dir(&self) -> Option<PathBuf> {
+        let dir = self.letters.templates.as_ref()?;
+        if dir.is_absolute() {
+            return Some(dir.clone());
+        }
+        let base = self
+            .loaded_from
+            .as_ref()
+            .and_then(|p| p.parent())
+            .unwrap_or(Path::new("."));
+        Some(base.join(dir))
+    }
+}

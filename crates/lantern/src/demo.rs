@@ -1,0 +1,72 @@
+//! `lantern demo`: load the Leicester example (shipped inside the binary, so
+//! it works from any directory) and write its three answer letters.
+
+use std::path::Path;
+
+use anyhow::Result;
+use lantern_store::Store;
+use lantern_store::sqlite::SqliteStore;
+
+use crate::app::{self, Ctx, ImportWhat};
+use crate::config::Config;
+use crate::render::Format;
+
+/// The example's files, as shipped in `examples/leicester/`.
+pub const CONFIG: &str = include_str!("../../../examples/leicester/lantern.toml");
+const FIGURES: &str = include_str!("../../../examples/leicester/figures.csv");
+const STATEMENTS: &str = include_str!("../../../examples/leicester/statements.csv");
+const RELEASES: &str = include_str!("../../../examples/leicester/releases.csv");
+const REQUESTS: [(&str, &str); 3] = [
+    (
+        "seed-000",
+        include_str!("../../../examples/leicester/requests/seed-000.toml"),
+    ),
+    (
+        "seed-002",
+        include_str!("../../../examples/leicester/requests/seed-002.toml"),
+    ),
+    (
+        "seed-003",
+        include_str!("../../../examples/leicester/requests/seed-003.toml"),
+    ),
+];
+
+/// Load the example into the database and write the letters into `letters`.
+pub fn run(ctx: &Ctx, letters: &Path) -> Result<()> {
+    let config = Config::parse(Path::new("examples/leicester/lantern.toml"), CONFIG)?;
+    let demo = Ctx {
+        database: ctx.database.clone(),
+        config,
+        actor: ctx.actor.clone(),
+    };
+    let meta = lantern_store::sqlite::init_meta(&demo.actor, &jiff::Timestamp::now().to_string());
+    let (mut store, _) = SqliteStore::create(&demo.database, &meta)?;
+    for (kind, name, text) in [
+        (
+            ImportWhat::Releases,
+            "examples/leicester/releases.csv",
+            RELEASES,
+        ),
+        (
+            ImportWhat::Figures,
+            "examples/leicester/figures.csv",
+            FIGURES,
+        ),
+        (
+            ImportWhat::Statements,
+            "examples/leicester/statements.csv",
+            STATEMENTS,
+        ),
+    ] {
+        app::import_bytes(&demo, &mut store, kind, name, text.as_bytes())?;
+    }
+    let version = store.data_version()?;
+    for (name, text) in REQUESTS {
+        let file = format!("examples/leicester/requests/{name}.toml");
+        let letter = app::answer_text(&demo, &store, &file, text, Format::Md, Some(version))?;
+        let path = letters.join(format!("{name}.md"));
+        app::write_atomically(&path, letter.as_bytes())?;
+        println!("{}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,702 @@
+//! Letters: turn a decided [`Answer`] into the letter a requester receives
+//! (Markdown and HTML, from templates a council can edit) and into JSON for
+//! machines.
+//!
+//! All three come from one view model ([`LetterView`]): the JSON is that
+//! model, and the templates only arrange it. The wire format is owned here,
+//! not by the domain core, so the core's types can change without breaking
+//! anyone reading the JSON. Nothing here reads the clock: the same answer
+//! over the same data version renders byte-for-byte the same letter.
+
+use std::path::Path;
+
+use lantern_core::answer::{
+    Answer, Notice, Outcome, QuestionAnswer, ReleaseRef, Row, StatementAnswer,
+};
+use lantern_core::catalogue::Catalogue;
+use lantern_core::disclosure::Protection;
+use lantern_core::figure::{Source, Value, format_amount};
+use lantern_core::foi::Basis;
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+use crate::config::Council;
+
+/// The shipped Markdown letter template.
+pub const LETTER_MD: &str = include_str!("../../../templates/letter.md.j2");
+/// The shipped HTML page the Markdown letter is placed in.
+pub const LETTER_HTML: &str = include_str!("../../../templates/letter.html.j2");
+
+/// Output formats of `lantern answer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The letter in Markdown.
+    Md,
+    /// The letter as a standalone HTML page.
+    Html,
+    /// The decisions as JSON.
+    Json,
+}
+
+/// Everything a letter shows, as templates and JSON readers see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LetterView {
+    /// Format version of this JSON.
+    pub format: u32,
+    /// How the letter was made.
+    pub made_with: MadeWith,
+    /// The council.
+    pub council: Council,
+    /// The request.
+    pub request: RequestView,
+    /// `all`, `some` or `none` of the information is held.
+    pub holding: &'static str,
+    /// Set when the whole request is refused under s12.
+    pub cost_limit: Option<CostLimitView>,
+    /// The questions.
+    pub questions: Vec<QuestionView>,
+    /// Codes of every basis used (`s1_1`, `s22`, …).
+    pub bases: Vec<&'static str>,
+    /// Whether any figure given comes from NDTMS (for the re-use paragraph).
+    pub uses_ndtms: bool,
+    /// Points for the officer to review before sending.
+    pub warnings: Vec<String>,
+}
+
+/// How a letter was made, so it can be made again.
+#[derive(Debug, Clone, Serialize)]
+pub struct MadeWith {
+    /// Lantern's version.
+    pub lantern: &'static str,
+    /// The data version the figures were read at.
+    pub data_version: i64,
+    /// The disclosure threshold applied.
+    pub threshold: u64,
+}
+
+/// The request.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestView {
+    /// Council reference.
+    pub reference: String,
+    /// Received date, ISO.
+    pub received: String,
+    /// Received date, long form ("10 June 2019").
+    pub received_long: String,
+    /// The requester's reference.
+    pub requester_reference: Option<String>,
+    /// Area code answered for.
+    pub area: String,
+}
+
+/// s12 refusal.
+#[derive(Debug, Clone, Serialize)]
+pub struct CostLimitView {
+    /// Estimated hours.
+    pub hours: f64,
+    /// Limit in hours.
+    pub limit_hours: u32,
+}
+
+/// One question or part.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionView {
+    /// "1" or "a".
+    pub number: String,
+    /// The requester's words.
+    pub text: String,
+    /// Indicator code, if figures were asked for.
+    pub indicator: Option<String>,
+    /// Column heading for breakdown values, if the rows are broken down.
+    pub breakdown_title: Option<String>,
+    /// Rows.
+    pub rows: Vec<RowView>,
+    /// Every row is not held (the letter then says so in one sentence).
+    pub all_not_held: bool,
+    /// The narrative answer.
+    pub statement: Option<StatementView>,
+    /// Notice paragraphs.
+    pub notices: Vec<NoticeView>,
+    /// s16 advice.
+    pub advice: Vec<AdviceView>,
+    /// Parts.
+    pub parts: Vec<QuestionView>,
+}
+
+/// One row.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowView {
+    /// Canonical period asked for.
+    pub period: String,
+    /// Period as a letter says it.
+    pub period_label: String,
+    /// Breakdown words, if any.
+    pub breakdown_label: Option<String>,
+    /// Breakdown key (`crack=crack;age_band=40+`).
+    pub breakdown: String,
+    /// `given`, `suppressed`, `not_held` or `withheld`.
+    pub decision: &'static str,
+    /// Basis code when not plainly given.
+    pub basis: Option<&'static str>,
+    /// The value given, if any.
+    pub value: Option<ValueView>,
+    /// What the letter prints in the answer column.
+    pub text: String,
+    /// Caveats.
+    pub notes: Vec<String>,
+    /// The answer with its caveats, as one passage.
+    pub full_text: String,
+    /// Source code of the figure used.
+    pub source: Option<&'static str>,
+    /// Status of the figure used.
+    pub status: Option<&'static str>,
+    /// Where the figure came from.
+    pub provenance: Option<ProvenanceView>,
+}
+
+/// A released value.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueView {
+    /// `exact`, `approx`, `zero` or `fewer_than`.
+    pub kind: &'static str,
+    /// Unit code (`people`, `gbp`, …).
+    pub unit: String,
+    /// Exact amount (pence for money).
+    pub amount: Option<i64>,
+    /// Range ends (pence for money).
+    pub low: Option<i64>,
+    /// Range ends (pence for money).
+    pub high: Option<i64>,
+}
+
+/// Provenance of a figure.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvenanceView {
+    /// Import (data version) it arrived in.
+    pub import: i64,
+    /// File.
+    pub file: String,
+    /// Line.
+    pub line: u64,
+}
+
+/// A narrative answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementView {
+    /// Topic code.
+    pub topic: String,
+    /// The text, absent when not held.
+    pub text: Option<String>,
+}
+
+/// A notice paragraph.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeView {
+    /// Basis code.
+    pub basis: &'static str,
+    /// Provision cited.
+    pub citation: &'static str,
+    /// Whether a public interest test applies.
+    pub qualified: bool,
+    /// The requested items it concerns.
+    pub items: Vec<String>,
+    /// The items as one phrase ("2016/17 and 2018/19").
+    pub items_text: String,
+    /// Some of the question was answered.
+    pub partly: bool,
+    /// The release (s22/s21).
+    pub release: Option<ReleaseView>,
+    /// s22: the date is far off or unset.
+    pub distant: bool,
+    /// s40(2): small numbers withheld.
+    pub small_numbers: bool,
+    /// s40(2): other numbers withheld to protect them.
+    pub secondary: bool,
+    /// s40(2): youngest and oldest ages asked for.
+    pub extremes: bool,
+    /// The disclosure threshold.
+    pub threshold: u64,
+}
+
+/// A release as cited.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseView {
+    /// Title.
+    pub title: String,
+    /// Publisher.
+    pub publisher: String,
+    /// Date, ISO.
+    pub date: Option<String>,
+    /// Date, long form.
+    pub date_long: Option<String>,
+    /// URL.
+    pub url: Option<String>,
+}
+
+/// s16 advice.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdviceView {
+    /// Body.
+    pub body: String,
+    /// What it holds.
+    pub holds: String,
+    /// Where.
+    pub url: Option<String>,
+}
+
+/// Build the view model.
+pub fn view(
+    answer: &Answer,
+    catalogue: &Catalogue,
+    council: &Council,
+    data_version: i64,
+) -> LetterView {
+    let questions: Vec<QuestionView> = answer
+        .questions
+        .iter()
+        .map(|q| question(q, catalogue, answer.threshold))
+        .collect();
+    let uses_ndtms = questions.iter().any(uses_ndtms);
+    LetterView {
+        format: 1,
+        made_with: MadeWith {
+            lantern: env!("CARGO_PKG_VERSION"),
+            data_version,
+            threshold: answer.threshold,
+        },
+        council: council.clone(),
+        request: RequestView {
+            reference: answer.reference.clone(),
+            received: answer.received.to_string(),
+            received_long: long_date(answer.received),
+            requester_reference: answer.requester_reference.clone(),
+            area: answer.area.clone(),
+        },
+        holding: answer.holding.code(),
+        cost_limit: answer.cost_limit.as_ref().map(|c| CostLimitView {
+            hours: c.hours,
+            limit_hours: c.limit_hours,
+        }),
+        questions,
+        bases: answer.bases.iter().map(|b| b.code()).collect(),
+        uses_ndtms,
+        warnings: answer.warnings.clone(),
+    }
+}
+
+fn uses_ndtms(q: &QuestionView) -> bool {
+    q.rows.iter().any(|r| {
+        r.decision == "given"
+            && matches!(r.source, Some("ndtms_partnership") | Some("ndtms_provider"))
+    }) || q.parts.iter().any(uses_ndtms)
+}
+
+fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> QuestionView {
+    let breakdown_title = q.rows.iter().any(|r| r.breakdown_label.is_some()).then(|| {
+        q.indicator
+            .as_ref()
+            .and_then(|i| catalogue.indicator(&i.code).ok())
+            .and_then(|_| {
+                q.rows.iter().find_map(|r| {
+                    r.breakdown_label.as_ref()?;
+                    r.breakdown
+                        .0
+                        .keys()
+                        .filter_map(|d| catalogue.dimension(d).ok())
+                        .find(|d| r.breakdown.get(&d.code) != Some("crack"))
+                        .map(|d| d.title.clone())
+                })
+            })
+            .unwrap_or_else(|| "Breakdown".into())
+    });
+    let periods: Vec<_> = q.rows.iter().map(|r| r.period).collect();
+    let rows = merge_not_held(q.rows.iter().map(|r| row(r, threshold)).collect(), &periods);
+    QuestionView {
+        number: q.number.clone(),
+        text: q.text.clone(),
+        indicator: q.indicator.as_ref().map(|i| i.code.clone()),
+        breakdown_title,
+        all_not_held: !rows.is_empty()
+            && rows
+                .iter()
+                .all(|r| r.decision == "not_held" && r.notes.is_empty())
+            && q.rows
+                .iter()
+                .all(|r| matches!(r.outcome, Outcome::NotHeld { reason: None })),
+        rows,
+        statement: q.statement.as_ref().map(|s| match s {
+            StatementAnswer::Given { text, topic } => StatementView {
+                topic: topic.clone(),
+                text: Some(text.clone()),
+            },
+            StatementAnswer::NotHeld { topic } => StatementView {
+                topic: topic.clone(),
+                text: None,
+            },
+        }),
+        notices: q.notices.iter().map(notice).collect(),
+        advice: q
+            .advice
+            .iter()
+            .map(|a| AdviceView {
+                body: a.body.clone(),
+                holds: a.holds.clone(),
+                url: a.url.clone(),
+            })
+            .collect(),
+        parts: q
+            .parts
+            .iter()
+            .map(|p| question(p, catalogue, threshold))
+            .collect(),
+    }
+}
+
+fn row(r: &Row, threshold: u64) -> RowView {
+    let (decision, value, text) = match &r.outcome {
+        Outcome::Given { value, unit } => {
+            let unit_code = format!("{unit:?}").to_lowercase();
+            let view = match value {
+                Value::Exact(v) => ValueView {
+                    kind: "exact",
+                    unit: unit_code,
+                    amount: Some(*v),
+                    low: None,
+                    high: None,
+                },
+                Value::Approximate { low, high } => ValueView {
+                    kind: "approx",
+                    unit: unit_code,
+                    amount: None,
+                    low: Some(*low),
+                    high: Some(*high),
+                },
+                _ => ValueView {
+                    kind: "zero",
+                    unit: unit_code,
+                    amount: Some(0),
+                    low: None,
+                    high: None,
+                },
+            };
+            let text = match value {
+                Value::Exact(v) if !unit.is_money() => {
+                    format!("{} {}", format_amount(*v, *unit), unit_word(*unit, *v))
+                }
+                Value::Zero { reason } => format!("None: {}", lower_first(reason)),
+                other => other.display(*unit),
+            };
+            ("given", Some(view), text)
+        }
+        Outcome::Suppressed {
+            protection: Protection::Primary,
+        } => ("suppressed", None, format!("fewer than {threshold}")),
+        Outcome::Suppressed { .. } => (
+            "suppressed",
+            None,
+            "withheld so that small numbers cannot be worked out (section 40(2))".to_string(),
+        ),
+        Outcome::NotHeld { reason } => (
+            "not_held",
+            None,
+            reason.clone().unwrap_or_else(|| "Not held".to_string()),
+        ),
+        Outcome::Withheld { basis, release } => {
+            ("withheld", None, withheld_text(*basis, release.as_ref()))
+        }
+    };
+    RowView {
+        period: r.period.to_string(),
+        period_label: r.period.describe(),
+        breakdown_label: r.breakdown_label.clone(),
+        breakdown: r.breakdown.key(),
+        decision,
+        basis: r.outcome.basis().map(Basis::code),
+        value,
+        full_text: with_notes(&text, &r.notes),
+        text,
+        notes: r.notes.clone(),
+        source: r.source.map(Source::code),
+        status: r.status.map(|s| s.code()),
+        provenance: r.provenance.as_ref().map(|p| ProvenanceView {
+            import: p.import,
+            file: p.file.clone(),
+            line: p.line,
+        }),
+    }
+}
+
+/// "£5,219,734" + notes → "£5,219,734. This includes …".
+fn with_notes(text: &str, notes: &[String]) -> String {
+    let mut out = text.to_string();
+    for n in notes {
+        if !out.ends_with(['.', '!', '?', ':']) {
+            out.push('.');
+        }
+        out.push(' ');
+        out.push_str(n);
+    }
+    out
+}
+
+/// Join runs of consecutive financial years that are not held for the same
+/// reason into one row ("2012/13 to 2014/15").
+fn merge_not_held(rows: Vec<RowView>, periods: &[lantern_core::period::Period]) -> Vec<RowView> {
+    let mut out: Vec<(
+        RowView,
+        lantern_core::period::Period,
+        lantern_core::period::Period,
+    )> = Vec::new();
+    for (r, p) in rows.into_iter().zip(periods.iter().copied()) {
+        if let Some((last, first, end)) = out.last_mut()
+            && last.decision == "not_held"
+            && r.decision == "not_held"
+            && last.breakdown_label.is_none()
+            && r.breakdown_label.is_none()
+            && last.full_text == r.full_text
+            && end.last_day().tomorrow().ok() == Some(p.first_day())
+        {
+            *end = p;
+            if let Ok(span) = lantern_core::period::Period::range(first.first_day(), p.last_day()) {
+                last.period = span.to_string();
+                last.period_label = format!("{} to {}", first.describe(), p.describe());
+            }
+            continue;
+        }
+        out.push((r, p, p));
+    }
+    out.into_iter().map(|(r, _, _)| r).collect()
+}
+
+fn unit_word(unit: lantern_core::catalogue::Unit, n: i64) -> &'static str {
+    use lantern_core::catalogue::Unit;
+    match (unit, n == 1) {
+        (Unit::People, true) => "person",
+        (Unit::Placements, true) => "placement",
+        (Unit::Kits, true) => "kit",
+        (Unit::Deaths, true) => "death",
+        (Unit::Episodes, true) => "episode",
+        (u, _) => u.noun(),
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if !s.starts_with("NDTMS") => c.to_lowercase().chain(chars).collect(),
+        _ => s.to_string(),
+    }
+}
+
+fn withheld_text(basis: Basis, release: Option<&ReleaseRef>) -> String {
+    match basis {
+        Basis::FuturePublication => match release.and_then(|r| r.date) {
+            Some(d) => format!("Withheld: to be published on {} (section 22)", long_date(d)),
+            None => "Withheld: intended for future publication (section 22)".into(),
+        },
+        Basis::AccessibleElsewhere => match release.and_then(|r| r.url.clone()) {
+            Some(url) => format!("Already published: {url} (section 21)"),
+            None => "Already published (section 21)".into(),
+        },
+        Basis::PersonalData => "Not given (section 40(2))".into(),
+        Basis::NotHeld => "Not held".into(),
+        Basis::CostLimit => "Not answered (section 12)".into(),
+    }
+}
+
+fn notice(n: &Notice) -> NoticeView {
+    let basis = n.basis();
+    let mut v = NoticeView {
+        basis: basis.code(),
+        citation: basis.citation(),
+        qualified: basis.is_qualified(),
+        items: vec![],
+        items_text: String::new(),
+        partly: false,
+        release: None,
+        distant: false,
+        small_numbers: false,
+        secondary: false,
+        extremes: false,
+        threshold: 0,
+    };
+    match n {
+        Notice::NotHeld { items, partly } => {
+            v.items = items.clone();
+            v.partly = *partly;
+        }
+        Notice::FuturePublication {
+            items,
+            release,
+            distant,
+        } => {
+            v.items = items.clone();
+            v.release = Some(release_view(release));
+            v.distant = *distant;
+        }
+        Notice::AccessibleElsewhere { items, release } => {
+            v.items = items.clone();
+            v.release = Some(release_view(release));
+        }
+        Notice::PersonalData {
+            small_numbers,
+            secondary,
+            extremes,
+            threshold,
+        } => {
+            v.small_numbers = *small_numbers;
+            v.secondary = *secondary;
+            v.extremes = *extremes;
+            v.threshold = *threshold;
+        }
+    }
+    v.items_text = join_and(&v.items);
+    v
+}
+
+fn release_view(r: &ReleaseRef) -> ReleaseView {
+    ReleaseView {
+        title: r.title.clone(),
+        publisher: r.publisher.clone(),
+        date: r.date.map(|d| d.to_string()),
+        date_long: r.date.map(long_date),
+        url: r.url.clone(),
+    }
+}
+
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// "10 June 2019".
+pub fn long_date(d: jiff::civil::Date) -> String {
+    d.strftime("%-d %B %Y").to_string()
+}
+
+/// Escape text so Markdown shows it literally (requesters' words, notes).
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push_str("\\\n");
+        }
+        for ch in line.chars() {
+            if matches!(
+                ch,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~'
+            ) {
+                out.push('\\');
+            }
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Letter templates: the shipped ones, or a council's overrides.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Load templates, preferring files in `dir` when given.
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<Templates> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .build()
+                .map_err(|e| anyhow::anyhow!("template syntax: {e}"))?,
+        );
+        env.add_filter("md", |s: String| escape_markdown(&s));
+        env.add_filter("sentence", |s: String| {
+            let mut chars = s.chars();
+            match chars.next() {
+                Some(c) => c.to_uppercase().chain(chars).collect::<String>(),
+                None => s,
+            }
+        });
+        for (name, shipped) in [("letter.md.j2", LETTER_MD), ("letter.html.j2", LETTER_HTML)] {
+            let source = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", path.display()))?,
+                None => shipped.to_string(),
+            };
+            env.add_template_owned(name, source)
+                .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
+        }
+        Ok(Templates { env })
+    }
+
+    /// Render the letter in a format.
+    pub fn render(&self, view: &LetterView, format: Format) -> anyhow::Result<String> {
+        match format {
+            Format::Json => Ok(serde_json::to_string_pretty(view)? + "\n"),
+            Format::Md => self.markdown(view),
+            Format::Html => {
+                let md = self.markdown(view)?;
+                let mut body = String::new();
+                let parser =
+                    pulldown_cmark::Parser::new_ext(&md, pulldown_cmark::Options::ENABLE_TABLES);
+                pulldown_cmark::html::push_html(&mut body, parser);
+                let page = self.env.get_template("letter.html.j2")?.render(context! {
+                    letter => minijinja::Value::from(minijinja::value::Serde(view)),
+                    body => minijinja::Value::from_safe_string(body),
+                });
+                Ok(page
+                    .map_err(|e| anyhow::anyhow!("template letter.html.j2: {e:#}"))?
+                    .trim_end()
+                    .to_string()
+                    + "\n")
+            }
+        }
+    }
+
+    fn markdown(&self, view: &LetterView) -> anyhow::Result<String> {
+        let text = self
+            .env
+            .get_template("letter.md.j2")?
+            .render(context! { letter => minijinja::Value::from(minijinja::value::Serde(view)) })
+            .map_err(|e| anyhow::anyhow!("template letter.md.j2: {e:#}"))?;
+        // Collapse runs of blank lines a template's conditionals leave behind.
+        let mut out = String::with_capacity(text.len());
+        let mut blank = 0;
+        for line in text.lines() {
+            if line.trim().is_empty() {
+                blank += 1;
+                if blank > 1 {
+                    continue;
+                }
+                out.push('\n');
+            } else {
+                blank = 0;
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        }
+        Ok(out.trim().to_string() + "\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requester_text_cannot_inject_markup() {
+        assert_eq!(
+            escape_markdown("<script>*x*</script>"),
+            "\\<script\\>\\*x\\*\\</script\\>"
+        );
+        assert_eq!(
+            join_and(&["a".into(), "b".into(), "c".into()]),
+            "a, b and c"
+        );
+    }
+}
