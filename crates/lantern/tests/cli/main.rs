@@ -1,0 +1,167 @@
+//! End-to-end tests of the real `lantern` binary against real SQLite files.
+//! One test binary; each test gets its own [`TestApp`] (a fresh directory
+//! and database).
+
+mod bad_input;
+mod letters;
+mod seeds;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A fresh working directory with its own database, and the binary.
+pub struct TestApp {
+    dir: tempfile::TempDir,
+}
+
+/// What a run of the binary did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Assert success and return stdout.
+    #[track_caller]
+    pub fn ok(self) -> String {
+        assert_eq!(self.code, 0, "expected success\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self.stdout
+    }
+
+    /// Assert a clean failure (exit 1, a message, no panic) and return stderr.
+    #[track_caller]
+    pub fn fails(self) -> String {
+        assert_eq!(self.code, 1, "expected exit 1\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert!(!self.stderr.contains("panicked"), "panicked: {}", self.stderr);
+        assert!(self.stderr.starts_with("error: "), "stderr: {}", self.stderr);
+        self.stderr
+    }
+}
+
+/// The repository's `examples/leicester` folder.
+pub fn example(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/leicester").join(path)
+}
+
+impl TestApp {
+    /// An empty directory, no database yet.
+    pub fn empty() -> TestApp {
+        TestApp {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    /// A directory where `lantern demo` has loaded the Leicester example.
+    pub fn leicester() -> TestApp {
+        let app = TestApp::empty();
+        app.run(&["demo"]).ok();
+        app
+    }
+
+    /// The working directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Write a file into the working directory.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).expect("write test file");
+        path
+    }
+
+    /// Run `lantern ARGS` in the working directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_lantern"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("LANTERN_DATABASE")
+            .env_remove("LANTERN_CONFIG")
+            .env("LANTERN_ACTOR", "tester")
+            .output()
+            .expect("run lantern");
+        Run::from(output)
+    }
+
+    /// Answer an example request with the Leicester configuration.
+    pub fn answer(&self, request: &str, format: &str) -> Run {
+        let config = example("lantern.toml");
+        let request = example(&format!("requests/{request}.toml"));
+        self.run(&[
+            "--config",
+            config.to_str().expect("utf-8 path"),
+            "answer",
+            request.to_str().expect("utf-8 path"),
+            "--format",
+            format,
+        ])
+    }
+
+    /// The JSON decisions for an example request.
+    pub fn decisions(&self, request: &str) -> Value {
+        let out = self.answer(request, "json").ok();
+        serde_json::from_str(&out).expect("answer --format json prints JSON")
+    }
+
+    /// The current data version.
+    pub fn data_version(&self) -> i64 {
+        let out = self.run(&["imports", "--json"]).ok();
+        let imports: Value = serde_json::from_str(&out).expect("imports --json");
+        imports
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter(|i| i["added"].as_i64().unwrap_or(0) + i["replaced"].as_i64().unwrap_or(0) > 0)
+            .map(|i| i["id"].as_i64().unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Find question `number` (and part `part`) in an answer's JSON.
+pub fn question<'a>(answer: &'a Value, number: &str, part: Option<&str>) -> &'a Value {
+    let q = answer["questions"]
+        .as_array()
+        .and_then(|qs| qs.iter().find(|q| q["number"] == number))
+        .unwrap_or_else(|| panic!("no question {number}"));
+    match part {
+        None => q,
+        Some(p) => q["parts"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|x| x["number"] == p))
+            .unwrap_or_else(|| panic!("no part {number}{p}")),
+    }
+}
+
+/// The rows of a question for one period label, in order.
+pub fn rows<'a>(q: &'a Value, period_label: &str) -> Vec<&'a Value> {
+    q["rows"]
+        .as_array()
+        .map(|rs| rs.iter().filter(|r| r["period_label"] == period_label).collect())
+        .unwrap_or_default()
+}
+
+/// The single row of a question for a period.
+#[track_caller]
+pub fn row<'a>(q: &'a Value, period_label: &str) -> &'a Value {
+    let found = rows(q, period_label);
+    assert_eq!(found.len(), 1, "rows for {period_label}: {found:#?}");
+    found[0]
+}
+
+/// The notice of a basis in a question.
+pub fn notice<'a>(q: &'a Value, basis: &str) -> Option<&'a Value> {
+    q["notices"].as_array().and_then(|ns| ns.iter().find(|n| n["basis"] == basis))
+}

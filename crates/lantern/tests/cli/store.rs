@@ -1,0 +1,67 @@
+//! The store behind the CLI: imports are idempotent and audited, and a
+//! council can extend the catalogue.
+
+use crate::{TestApp, example};
+
+#[test]
+fn init_creates_a_database_once() {
+    let app = TestApp::empty();
+    let out = app.run(&["init"]).ok();
+    assert!(out.contains("Created lantern.db"), "{out}");
+    let out = app.run(&["init"]).ok();
+    assert!(out.contains("already a Lantern database"), "{out}");
+    let out = app.run(&["--database", "other.db", "init"]).ok();
+    assert!(out.contains("other.db"), "{out}");
+}
+
+#[test]
+fn importing_the_same_file_twice_changes_nothing() {
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    let figures = example("figures.csv");
+    let first = app.run(&["import", "figures", figures.to_str().expect("path"), "--json"]).ok();
+    let first: serde_json::Value = serde_json::from_str(&first).expect("json");
+    assert!(first["added"].as_u64().unwrap_or(0) > 50);
+    let second = app.run(&["import", "figures", figures.to_str().expect("path"), "--json"]).ok();
+    let second: serde_json::Value = serde_json::from_str(&second).expect("json");
+    assert_eq!(second["added"], 0);
+    assert_eq!(second["replaced"], 0);
+    assert_eq!(second["unchanged"], first["added"]);
+    assert_eq!(second["data_version"], first["data_version"]);
+}
+
+#[test]
+fn figures_show_values_and_provenance() {
+    let app = TestApp::leicester();
+    let out = app.run(&["figures", "budget", "--from", "2018/19", "--to", "2019-20", "--json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let figures = v["figures"].as_array().expect("figures");
+    assert!(!figures.is_empty());
+    assert!(figures.iter().all(|f| f["period"] != "2014/15"));
+    let approx = figures
+        .iter()
+        .find(|f| f["kind"] == "approx")
+        .expect("the 2019/20 approximate budget");
+    assert_eq!(approx["value"], "680000-700000");
+    assert_eq!(approx["provenance"]["file"], "examples/leicester/figures.csv");
+    assert_eq!(approx["provenance"]["actor"], "tester");
+    let table = app.run(&["figures", "budget"]).ok();
+    assert!(table.contains("£7,339,755"), "{table}");
+}
+
+#[test]
+fn a_council_extension_adds_an_indicator_figures_can_use() {
+    let app = TestApp::leicester();
+    let ext = app.write(
+        "council.toml",
+        "[[indicator]]\ncode = \"hep_c_tests\"\ntitle = \"Hepatitis C tests\"\ndescription = \"People tested\"\nunit = \"people\"\ncounts_people = true\n",
+    );
+    app.run(&["import", "catalogue", ext.to_str().expect("path")]).ok();
+    let figs = app.write(
+        "hep.csv",
+        "indicator,area,period,value,source\nhep_c_tests,E06000016,2020/21,120,contract_monitoring\n",
+    );
+    app.run(&["import", "figures", figs.to_str().expect("path")]).ok();
+    let out = app.run(&["figures", "hep_c_tests"]).ok();
+    assert!(out.contains("120"), "{out}");
+}
