@@ -287,7 +287,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         cells: Vec::new(),
         warnings: Vec::new(),
     };
-    let hours: f64 = request.questions.iter().map(|q| total_hours(q)).sum();
+    let hours: f64 = request.questions.iter().map(total_hours).sum();
     let cost_limit = (hours > COUNCIL_COST_LIMIT_HOURS as f64).then_some(CostLimit {
         hours,
         limit_hours: COUNCIL_COST_LIMIT_HOURS,

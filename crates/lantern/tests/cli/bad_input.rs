@@ -13,12 +13,21 @@ fn a_malformed_figures_file_names_file_line_column_and_imports_nothing() {
          people_in_treatment,E06000016,2020/22,crack,41,ndtms_partnership\n\
          people_in_treatment,E06000016,2021/22,crack,lots,ndtms_partnership\n",
     );
-    let err = app.run(&["import", "figures", file.to_str().expect("path")]).fails();
+    let err = app
+        .run(&["import", "figures", file.to_str().expect("path")])
+        .fails();
     assert!(err.contains("bad.csv:3:3: period:"), "{err}");
-    assert!(err.contains("2020/21"), "suggests the year it probably meant: {err}");
+    assert!(
+        err.contains("2020/21"),
+        "suggests the year it probably meant: {err}"
+    );
     assert!(err.contains("bad.csv:4:5: value:"), "{err}");
     assert!(err.contains("nothing from it was imported"), "{err}");
-    assert_eq!(app.data_version(), version, "the good first row was not imported either");
+    assert_eq!(
+        app.data_version(),
+        version,
+        "the good first row was not imported either"
+    );
     let held = app.run(&["figures", "people_in_treatment", "--json"]).ok();
     assert!(!held.contains("2019/20"), "{held}");
 }
@@ -30,7 +39,9 @@ fn an_unknown_indicator_is_an_error_naming_the_nearest_codes() {
         "typo.csv",
         "indicator,area,period,value,source\nnaloxone_kits_isued,E06000016,2019/20,12,contract_monitoring\n",
     );
-    let err = app.run(&["import", "figures", file.to_str().expect("path")]).fails();
+    let err = app
+        .run(&["import", "figures", file.to_str().expect("path")])
+        .fails();
     assert!(err.contains("typo.csv:2:1: indicator: unknown indicator 'naloxone_kits_isued'; did you mean naloxone_kits_issued"), "{err}");
     let err = app.run(&["figures", "people_in_treatmnt"]).fails();
     assert!(err.contains("did you mean people_in_treatment"), "{err}");
@@ -40,11 +51,19 @@ fn an_unknown_indicator_is_an_error_naming_the_nearest_codes() {
 fn a_request_with_an_unknown_indicator_or_impossible_period_is_refused_clearly() {
     let app = TestApp::leicester();
     let good = std::fs::read_to_string(example("requests/seed-000.toml")).expect("example");
-    let bad = app.write("unknown.toml", &good.replacen("\"people_in_treatment\"", "\"crack_users\"", 1));
-    let err = app.run(&["answer", bad.to_str().expect("path"), "--format", "json"]).fails();
+    let bad = app.write(
+        "unknown.toml",
+        &good.replacen("\"people_in_treatment\"", "\"crack_users\"", 1),
+    );
+    let err = app
+        .run(&["answer", bad.to_str().expect("path"), "--format", "json"])
+        .fails();
     assert!(err.contains("unknown.toml:"), "{err}");
     assert!(err.contains("unknown indicator 'crack_users'"), "{err}");
-    let bad = app.write("period.toml", &good.replacen("\"2017/18\"", "\"2017/19\"", 1));
+    let bad = app.write(
+        "period.toml",
+        &good.replacen("\"2017/18\"", "\"2017/19\"", 1),
+    );
     let err = app.run(&["answer", bad.to_str().expect("path")]).fails();
     assert!(err.contains("period.toml:13:"), "{err}");
     assert!(err.contains("'2017/19' is not a period"), "{err}");
@@ -58,7 +77,10 @@ fn commands_without_a_database_say_how_to_make_one() {
     let app = TestApp::empty();
     let err = app.run(&["figures", "budget"]).fails();
     assert!(err.contains("lantern init"), "{err}");
-    assert!(!app.path("lantern.db").exists(), "a failed command creates no database");
+    assert!(
+        !app.path("lantern.db").exists(),
+        "a failed command creates no database"
+    );
 }
 
 #[test]
@@ -79,6 +101,8 @@ fn a_catalogue_extension_that_redefines_an_indicator_is_refused() {
         "council.toml",
         "[[indicator]]\ncode = \"budget\"\ntitle = \"B\"\ndescription = \"d\"\nunit = \"gbp\"\ncounts_people = false\n",
     );
-    let err = app.run(&["import", "catalogue", ext.to_str().expect("path")]).fails();
+    let err = app
+        .run(&["import", "catalogue", ext.to_str().expect("path")])
+        .fails();
     assert!(err.contains("already defined"), "{err}");
 }

@@ -8,7 +8,14 @@ fn demo_writes_the_three_letters_and_prints_their_paths() {
     let app = TestApp::empty();
     let out = app.run(&["demo"]).ok();
     let paths: Vec<&str> = out.lines().collect();
-    assert_eq!(paths, vec!["letters/seed-000.md", "letters/seed-002.md", "letters/seed-003.md"]);
+    assert_eq!(
+        paths,
+        vec![
+            "letters/seed-000.md",
+            "letters/seed-002.md",
+            "letters/seed-003.md"
+        ]
+    );
     for p in paths {
         let text = std::fs::read_to_string(app.path(p)).expect("letter written");
         assert!(text.starts_with("# Freedom of Information Act 2000"));
@@ -20,7 +27,10 @@ fn demo_writes_the_three_letters_and_prints_their_paths() {
     let version = app.data_version();
     app.run(&["demo"]).ok();
     assert_eq!(app.data_version(), version);
-    assert_eq!(std::fs::read_to_string(app.path("letters/seed-000.md")).expect("letter"), before);
+    assert_eq!(
+        std::fs::read_to_string(app.path("letters/seed-000.md")).expect("letter"),
+        before
+    );
 }
 
 #[test]
@@ -40,14 +50,19 @@ fn a_letter_records_its_data_version_and_can_be_made_again_after_the_data_change
     let first = app.answer("seed-000", "md").ok();
     let version = app.data_version();
     assert!(first.contains(&format!("from data version {version};")));
-    assert_eq!(app.answer("seed-000", "md").ok(), first, "answering twice gives the same letter");
+    assert_eq!(
+        app.answer("seed-000", "md").ok(),
+        first,
+        "answering twice gives the same letter"
+    );
 
     // A revised figure changes the letter made now...
     let revised = app.write(
         "revision.csv",
         "indicator,area,period,crack,value,source\npeople_in_treatment,E06000016,2017/18,crack,45,ndtms_partnership\n",
     );
-    app.run(&["import", "figures", revised.to_str().expect("path")]).ok();
+    app.run(&["import", "figures", revised.to_str().expect("path")])
+        .ok();
     let now = app.answer("seed-000", "md").ok();
     assert!(now.contains("45 people") && !now.contains("44 people"));
 
@@ -71,7 +86,10 @@ fn a_letter_records_its_data_version_and_can_be_made_again_after_the_data_change
 fn a_council_can_replace_the_letter_template() {
     let app = TestApp::leicester();
     std::fs::create_dir_all(app.path("templates")).expect("dir");
-    app.write("templates/letter.md.j2", "Dear requester, {{ letter.request.reference }} is {{ letter.holding }}.\n");
+    app.write(
+        "templates/letter.md.j2",
+        "Dear requester, {{ letter.request.reference }} is {{ letter.holding }}.\n",
+    );
     app.write("lantern.toml", "[council]\nname = \"Test Council\"\narea = \"E06000016\"\n[letters]\ntemplates = \"templates\"\n");
     let request = example("requests/seed-000.toml");
     let out = app.run(&["answer", request.to_str().expect("path")]).ok();

@@ -19,8 +19,11 @@ pub struct TestApp {
 
 /// What a run of the binary did.
 pub struct Run {
+    /// Exit code.
     pub code: i32,
+    /// Standard output.
     pub stdout: String,
+    /// Standard error.
     pub stderr: String,
 }
 
@@ -36,23 +39,41 @@ impl Run {
     /// Assert success and return stdout.
     #[track_caller]
     pub fn ok(self) -> String {
-        assert_eq!(self.code, 0, "expected success\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self.stdout
     }
 
     /// Assert a clean failure (exit 1, a message, no panic) and return stderr.
     #[track_caller]
     pub fn fails(self) -> String {
-        assert_eq!(self.code, 1, "expected exit 1\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
-        assert!(!self.stderr.contains("panicked"), "panicked: {}", self.stderr);
-        assert!(self.stderr.starts_with("error: "), "stderr: {}", self.stderr);
+        assert_eq!(
+            self.code, 1,
+            "expected exit 1\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "panicked: {}",
+            self.stderr
+        );
+        assert!(
+            self.stderr.starts_with("error: "),
+            "stderr: {}",
+            self.stderr
+        );
         self.stderr
     }
 }
 
 /// The repository's `examples/leicester` folder.
 pub fn example(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/leicester").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/leicester")
+        .join(path)
 }
 
 impl TestApp {
@@ -149,7 +170,11 @@ pub fn question<'a>(answer: &'a Value, number: &str, part: Option<&str>) -> &'a 
 pub fn rows<'a>(q: &'a Value, period_label: &str) -> Vec<&'a Value> {
     q["rows"]
         .as_array()
-        .map(|rs| rs.iter().filter(|r| r["period_label"] == period_label).collect())
+        .map(|rs| {
+            rs.iter()
+                .filter(|r| r["period_label"] == period_label)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -163,5 +188,7 @@ pub fn row<'a>(q: &'a Value, period_label: &str) -> &'a Value {
 
 /// The notice of a basis in a question.
 pub fn notice<'a>(q: &'a Value, basis: &str) -> Option<&'a Value> {
-    q["notices"].as_array().and_then(|ns| ns.iter().find(|n| n["basis"] == basis))
+    q["notices"]
+        .as_array()
+        .and_then(|ns| ns.iter().find(|n| n["basis"] == basis))
 }

@@ -7,7 +7,9 @@ use crate::{TestApp, notice, question, row, rows};
 
 fn amount(r: &Value) -> i64 {
     assert_eq!(r["decision"], "given", "{r:#}");
-    r["value"]["amount"].as_i64().unwrap_or_else(|| panic!("no amount: {r:#}"))
+    r["value"]["amount"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no amount: {r:#}"))
 }
 
 fn pounds(r: &Value) -> i64 {
@@ -52,7 +54,10 @@ fn seed_000_age_range_is_answered_in_bands_without_youngest_or_oldest_ages() {
     assert_eq!(under_25["decision"], "suppressed");
     assert_eq!(under_25["basis"], "s40_2");
     assert_eq!(under_25["text"], "fewer than 5");
-    assert!(under_25["value"].is_null(), "a suppressed count carries no value");
+    assert!(
+        under_25["value"].is_null(),
+        "a suppressed count carries no value"
+    );
     let extremes = band("youngest and oldest ages");
     assert_eq!(extremes["basis"], "s40_2");
     let s40 = notice(q2, "s40_2").expect("s40(2) notice");
@@ -63,7 +68,10 @@ fn seed_000_age_range_is_answered_in_bands_without_youngest_or_oldest_ages() {
     assert_eq!(row(q2, "2018/19")["basis"], "s22");
     // The exact small count never appears anywhere in the answer.
     let text = serde_json::to_string(&answer).expect("json");
-    assert!(!text.contains("\"amount\":3,"), "the count behind 'fewer than 5' leaked");
+    assert!(
+        !text.contains("\"amount\":3,"),
+        "the count behind 'fewer than 5' leaked"
+    );
 }
 
 #[test]
@@ -72,11 +80,17 @@ fn seed_000_budgets_are_exact_money_with_their_caveats() {
     let answer = app.decisions("seed-000");
     let community = |part: &str| question(&answer, "3", Some(part))["rows"][0].clone();
     assert_eq!(pounds(&community("a")), 7_339_755);
-    assert!(notes(&community("a")).contains("criminal justice service that served Leicester, Leicestershire and Rutland"));
+    assert!(
+        notes(&community("a"))
+            .contains("criminal justice service that served Leicester, Leicestershire and Rutland")
+    );
     assert_eq!(pounds(&community("b")), 5_219_734);
     assert_eq!(pounds(&community("c")), 5_277_510);
     for part in ["b", "c"] {
-        assert!(notes(&community(part)).contains("contributions from NHSE and the Police and Crime Commissioner"));
+        assert!(
+            notes(&community(part))
+                .contains("contributions from NHSE and the Police and Crime Commissioner")
+        );
     }
     let detox_rehab = |part: &str| question(&answer, "4", Some(part))["rows"][0].clone();
     assert_eq!(pounds(&detox_rehab("a")), 469_767);
@@ -94,14 +108,18 @@ fn seed_002_gives_the_ten_year_rehab_and_detox_tables() {
     let answer = app.decisions("seed-002");
     assert_eq!(answer["holding"], "some");
     let years = [
-        "2012/13", "2013/14", "2014/15", "2015/16", "2016/17", "2017/18", "2018/19", "2019/20", "2020/21", "2021/22",
+        "2012/13", "2013/14", "2014/15", "2015/16", "2016/17", "2017/18", "2018/19", "2019/20",
+        "2020/21", "2021/22",
     ];
 
     let rehab = question(&answer, "1", Some("a"));
     let given: Vec<i64> = years[3..].iter().map(|y| amount(row(rehab, y))).collect();
     assert_eq!(given, vec![33, 30, 27, 34, 37, 29, 27]);
     for y in &years[3..] {
-        assert!(notes(row(rehab, y)).contains("self-payers"), "self-funder caveat missing for {y}");
+        assert!(
+            notes(row(rehab, y)).contains("self-payers"),
+            "self-funder caveat missing for {y}"
+        );
     }
     assert!(notes(row(rehab, "2012/13 to 2013/14")).contains("cannot be located"));
     assert!(notes(row(rehab, "2014/15")).contains("Leicester and Leicestershire combined"));
@@ -110,14 +128,19 @@ fn seed_002_gives_the_ten_year_rehab_and_detox_tables() {
     let spend: Vec<i64> = years.iter().map(|y| pounds(row(rehab_spend, y))).collect();
     assert_eq!(
         spend,
-        vec![395_641, 271_979, 207_214, 263_232, 438_586, 394_388, 352_515, 274_703, 189_058, 177_193]
+        vec![
+            395_641, 271_979, 207_214, 263_232, 438_586, 394_388, 352_515, 274_703, 189_058,
+            177_193
+        ]
     );
     let rehab_budget = question(&answer, "1", Some("c"));
     assert_eq!(rehab_budget["all_not_held"], false);
     assert!(notes(row(rehab_budget, "2012/13 to 2021/22")).contains("no set budget"));
-    assert!(question(&answer, "1", Some("b"))["statement"]["text"]
-        .as_str()
-        .is_some_and(|t| t.contains("range of residential rehabilitation providers")));
+    assert!(
+        question(&answer, "1", Some("b"))["statement"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("range of residential rehabilitation providers"))
+    );
 
     let detox = question(&answer, "2", Some("a"));
     let placements: Vec<i64> = years[..9].iter().map(|y| amount(row(detox, y))).collect();
@@ -132,7 +155,10 @@ fn seed_002_gives_the_ten_year_rehab_and_detox_tables() {
         for y in &years[3..] {
             assert_eq!(pounds(row(block, y)), 276_949, "detox {part} {y}");
         }
-        assert!(notes(row(block, "2012/13 to 2014/15")).contains("does not have access to Leicestershire Partnership Trust (LPT) data"));
+        assert!(
+            notes(row(block, "2012/13 to 2014/15"))
+                .contains("does not have access to Leicestershire Partnership Trust (LPT) data")
+        );
     }
 }
 
@@ -149,11 +175,19 @@ fn seed_003_decides_s22_not_held_with_advice_naloxone_counts_and_statements() {
     let q2 = question(&answer, "2", None);
     assert_eq!(q2["all_not_held"], true);
     assert!(notice(q2, "s1_1").is_some_and(|n| n["partly"] == false));
-    assert!(q2["advice"][0]["body"].as_str().is_some_and(|b| b.contains("Office for National Statistics")));
+    assert!(
+        q2["advice"][0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("Office for National Statistics"))
+    );
 
     let q6 = question(&answer, "6", None);
     assert_eq!(q6["all_not_held"], true);
-    assert_eq!(q6["rows"].as_array().map(Vec::len), Some(1), "three not-held years read as one");
+    assert_eq!(
+        q6["rows"].as_array().map(Vec::len),
+        Some(1),
+        "three not-held years read as one"
+    );
     assert!(notice(q6, "s1_1").is_some());
 
     let q13 = question(&answer, "13", None);
@@ -171,10 +205,21 @@ fn seed_003_decides_s22_not_held_with_advice_naloxone_counts_and_statements() {
         ("12", "2 (1 spare/back-up kit)."),
         ("14", "reported quarterly"),
     ] {
-        let text = question(&answer, n, None)["statement"]["text"].as_str().unwrap_or_default().to_string();
+        let text = question(&answer, n, None)["statement"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         assert!(text.contains(expected), "question {n}: {text}");
     }
     let q9a = question(&answer, "9", Some("a"));
-    assert!(q9a["statement"]["text"].as_str().is_some_and(|t| t.contains("Police")));
-    assert!(question(&answer, "7", None)["statement"]["text"].as_str().is_some_and(|t| t.contains("recovery week")));
+    assert!(
+        q9a["statement"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Police"))
+    );
+    assert!(
+        question(&answer, "7", None)["statement"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("recovery week"))
+    );
 }

@@ -19,10 +19,24 @@ fn importing_the_same_file_twice_changes_nothing() {
     let app = TestApp::empty();
     app.run(&["init"]).ok();
     let figures = example("figures.csv");
-    let first = app.run(&["import", "figures", figures.to_str().expect("path"), "--json"]).ok();
+    let first = app
+        .run(&[
+            "import",
+            "figures",
+            figures.to_str().expect("path"),
+            "--json",
+        ])
+        .ok();
     let first: serde_json::Value = serde_json::from_str(&first).expect("json");
     assert!(first["added"].as_u64().unwrap_or(0) > 50);
-    let second = app.run(&["import", "figures", figures.to_str().expect("path"), "--json"]).ok();
+    let second = app
+        .run(&[
+            "import",
+            "figures",
+            figures.to_str().expect("path"),
+            "--json",
+        ])
+        .ok();
     let second: serde_json::Value = serde_json::from_str(&second).expect("json");
     assert_eq!(second["added"], 0);
     assert_eq!(second["replaced"], 0);
@@ -33,7 +47,11 @@ fn importing_the_same_file_twice_changes_nothing() {
 #[test]
 fn figures_show_values_and_provenance() {
     let app = TestApp::leicester();
-    let out = app.run(&["figures", "budget", "--from", "2018/19", "--to", "2019-20", "--json"]).ok();
+    let out = app
+        .run(&[
+            "figures", "budget", "--from", "2018/19", "--to", "2019-20", "--json",
+        ])
+        .ok();
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     let figures = v["figures"].as_array().expect("figures");
     assert!(!figures.is_empty());
@@ -43,7 +61,10 @@ fn figures_show_values_and_provenance() {
         .find(|f| f["kind"] == "approx")
         .expect("the 2019/20 approximate budget");
     assert_eq!(approx["value"], "680000-700000");
-    assert_eq!(approx["provenance"]["file"], "examples/leicester/figures.csv");
+    assert_eq!(
+        approx["provenance"]["file"],
+        "examples/leicester/figures.csv"
+    );
     assert_eq!(approx["provenance"]["actor"], "tester");
     let table = app.run(&["figures", "budget"]).ok();
     assert!(table.contains("£7,339,755"), "{table}");
@@ -56,12 +77,14 @@ fn a_council_extension_adds_an_indicator_figures_can_use() {
         "council.toml",
         "[[indicator]]\ncode = \"hep_c_tests\"\ntitle = \"Hepatitis C tests\"\ndescription = \"People tested\"\nunit = \"people\"\ncounts_people = true\n",
     );
-    app.run(&["import", "catalogue", ext.to_str().expect("path")]).ok();
+    app.run(&["import", "catalogue", ext.to_str().expect("path")])
+        .ok();
     let figs = app.write(
         "hep.csv",
         "indicator,area,period,value,source\nhep_c_tests,E06000016,2020/21,120,contract_monitoring\n",
     );
-    app.run(&["import", "figures", figs.to_str().expect("path")]).ok();
+    app.run(&["import", "figures", figs.to_str().expect("path")])
+        .ok();
     let out = app.run(&["figures", "hep_c_tests"]).ok();
     assert!(out.contains("120"), "{out}");
 }
