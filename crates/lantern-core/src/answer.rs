@@ -1137,3 +1137,170 @@ fn expand(periods: &[Period]) -> Vec<Period> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::shipped;
+    use crate::figure::Breakdown;
+    use crate::request::parse_request;
+
+    const AREA: &str = "E06000016";
+
+    fn figure(indicator: &str, period: &str, breakdown: &str, value: Value, source: Source) -> Figure {
+        Figure {
+            indicator: indicator.into(),
+            area: AREA.into(),
+            period: Period::parse(period).unwrap(),
+            breakdown: Breakdown::from_key(breakdown),
+            value,
+            source,
+            status: Status::Final,
+            coverage: vec![],
+            note: None,
+            provenance: Provenance {
+                import: 2,
+                file: "f.csv".into(),
+                line: 2,
+                actor: "t".into(),
+                imported_at: "2020-01-01T00:00:00Z".into(),
+            },
+        }
+    }
+
+    fn release(code: &str, date: Date, indicator: &str, period: &str) -> Release {
+        Release {
+            code: code.into(),
+            title: format!("Statistics {period}"),
+            publisher: "OHID".into(),
+            date,
+            announced: None,
+            indicators: vec![indicator.into()],
+            periods: vec![Period::parse(period).unwrap()],
+            url: Some("https://example.org/stats".into()),
+        }
+    }
+
+    fn decide(request: &str, figures: &[Figure], releases: &[Release], catalogue: &Catalogue) -> Answer {
+        let request = parse_request("r.toml", request, catalogue).unwrap_or_else(|e| panic!("{e}"));
+        let evidence = Evidence {
+            catalogue,
+            figures,
+            statements: &[],
+            releases,
+            policy: Policy::default(),
+            area: AREA,
+        };
+        plan(&request, &evidence)
+    }
+
+    fn ask(indicator: &str, periods: &str, extra: &str) -> String {
+        format!(
+            "reference = \"T-1\"\nreceived = 2019-06-10\n[[question]]\nnumber = \"1\"\ntext = \"How many?\"\n\
+             indicator = \"{indicator}\"\nperiods = [{periods}]\n{extra}\n"
+        )
+    }
+
+    #[test]
+    fn a_total_and_its_bands_are_protected_together_across_questions() {
+        let figures = [
+            figure("people_in_treatment", "2017/18", "", Value::Exact(40), Source::NdtmsPartnership),
+            figure("people_in_treatment", "2017/18", "sex=male", Value::Exact(27), Source::NdtmsPartnership),
+            figure("people_in_treatment", "2017/18", "sex=female", Value::Exact(10), Source::NdtmsPartnership),
+            figure("people_in_treatment", "2017/18", "sex=other", Value::Exact(3), Source::NdtmsPartnership),
+        ];
+        let mut text = ask("people_in_treatment", "\"2017/18\"", "");
+        text.push_str("[[question]]\nnumber = \"2\"\ntext = \"By sex?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbreakdown = [\"sex\"]\n");
+        let answer = decide(&text, &figures, &[], &shipped());
+        let by_sex = &answer.questions[1].rows;
+        let outcome = |label: &str| {
+            by_sex
+                .iter()
+                .find(|r| r.breakdown_label.as_deref() == Some(label))
+                .map(|r| r.outcome.clone())
+                .unwrap()
+        };
+        assert_eq!(outcome("other or not stated"), Outcome::Suppressed { protection: Protection::Primary });
+        // 40 - 27 - 10 would reveal the 3, so one more cell is withheld.
+        let hidden = by_sex.iter().filter(|r| matches!(r.outcome, Outcome::Suppressed { .. })).count()
+            + usize::from(matches!(answer.questions[0].rows[0].outcome, Outcome::Suppressed { .. }));
+        assert!(hidden >= 2, "{answer:#?}");
+        assert!(answer.bases.contains(&Basis::PersonalData));
+    }
+
+    #[test]
+    fn a_published_figure_is_referred_to_under_s21_when_the_catalogue_says_so() {
+        let mut catalogue = shipped();
+        catalogue
+            .extend_from_toml(
+                "ext.toml",
+                "[[indicator]]\ncode = \"opiate_deaths\"\ntitle = \"t\"\ndescription = \"d\"\nunit = \"deaths\"\ncounts_people = false\nafter_publication = \"refer\"\n",
+            )
+            .unwrap();
+        let figures = [figure("opiate_deaths", "2017/18", "", Value::Exact(9), Source::Other)];
+        let releases = [release("r", Date::constant(2018, 11, 1), "opiate_deaths", "2017/18")];
+        let answer = decide(&ask("opiate_deaths", "\"2017/18\"", ""), &figures, &releases, &catalogue);
+        assert!(matches!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::Withheld { basis: Basis::AccessibleElsewhere, .. }
+        ));
+        assert!(matches!(answer.questions[0].notices[0], Notice::AccessibleElsewhere { .. }));
+    }
+
+    #[test]
+    fn s22_applies_before_the_release_date_even_with_no_figure_held() {
+        let releases = [release("r", Date::constant(2019, 11, 7), "people_in_treatment", "2018/19")];
+        let answer = decide(&ask("people_in_treatment", "\"2018/19\"", ""), &[], &releases, &shipped());
+        assert!(matches!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::Withheld { basis: Basis::FuturePublication, .. }
+        ));
+        assert_eq!(answer.holding, Holding::All);
+        assert!(answer.warnings.is_empty(), "five months away is not distant: {:?}", answer.warnings);
+    }
+
+    #[test]
+    fn an_unshareable_figure_with_no_alternative_is_withheld_with_a_warning() {
+        let figures = [figure(
+            "inpatient_detox_placements",
+            "2018/19",
+            "",
+            Value::NotYetShareable { reason: "NDTMS data cannot yet be shared.".into() },
+            Source::NdtmsProvider,
+        )];
+        let answer = decide(&ask("inpatient_detox_placements", "\"2018/19\"", ""), &figures, &[], &shipped());
+        assert!(matches!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::Withheld { basis: Basis::FuturePublication, .. }
+        ));
+        assert!(!answer.warnings.is_empty());
+    }
+
+    #[test]
+    fn sources_that_disagree_are_reported_not_hidden() {
+        let figures = [
+            figure("people_in_treatment", "2017/18", "", Value::Exact(400), Source::NdtmsPartnership),
+            figure("people_in_treatment", "2017/18", "", Value::Exact(412), Source::LocalRecords),
+        ];
+        let answer = decide(&ask("people_in_treatment", "\"2017/18\"", ""), &figures, &[], &shipped());
+        assert!(matches!(answer.questions[0].rows[0].outcome, Outcome::Given { value: Value::Exact(400), .. }));
+        assert!(answer.warnings.iter().any(|w| w.contains("400") && w.contains("412")), "{:?}", answer.warnings);
+    }
+
+    #[test]
+    fn estimates_over_the_cost_limit_refuse_the_whole_request_under_s12() {
+        let answer = decide(&ask("budget", "\"2017/18\"", "estimate_hours = 20.5"), &[], &[], &shipped());
+        assert_eq!(answer.cost_limit.as_ref().map(|c| c.limit_hours), Some(18));
+        assert_eq!(answer.bases, vec![Basis::CostLimit]);
+        assert!(answer.questions[0].rows.is_empty());
+    }
+
+    #[test]
+    fn a_span_of_years_becomes_one_row_per_year() {
+        let figures = [figure("budget", "2016/17", "", Value::Exact(100), Source::Finance)];
+        let answer = decide(&ask("budget", "\"2015/16 to 2017/18\"", ""), &figures, &[], &shipped());
+        let labels: Vec<String> = answer.questions[0].rows.iter().map(|r| r.period.to_string()).collect();
+        assert_eq!(labels, ["2015/16", "2016/17", "2017/18"]);
+        assert_eq!(answer.holding, Holding::Some);
+    }
+}

@@ -884,3 +884,183 @@ pub fn init_meta(actor: &str, at: &str) -> ImportMeta {
         at: at.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lantern_core::figure::Breakdown;
+
+    fn meta(kind: ImportKind, file: &str) -> ImportMeta {
+        ImportMeta {
+            kind,
+            file: file.into(),
+            sha256: "00".into(),
+            actor: "tester".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    fn figure(period: &str, value: i64) -> Figure {
+        Figure {
+            indicator: "budget".into(),
+            area: "E06000016".into(),
+            period: Period::parse(period).unwrap(),
+            breakdown: Breakdown::from_key("service=community_treatment"),
+            value: Value::Exact(value),
+            source: Source::Finance,
+            status: Status::Final,
+            coverage: vec!["Includes NHSE contributions.".into()],
+            note: None,
+            provenance: Provenance {
+                import: 0,
+                file: "f.csv".into(),
+                line: 2,
+                actor: "tester".into(),
+                imported_at: "2026-01-01T00:00:00Z".into(),
+            },
+        }
+    }
+
+    fn new_store(dir: &tempfile::TempDir) -> SqliteStore {
+        let (store, created) =
+            SqliteStore::create(&dir.path().join("l.db"), &init_meta("tester", "now")).unwrap();
+        assert_eq!(created, Created::New);
+        store
+    }
+
+    #[test]
+    fn a_changed_figure_retires_the_old_one_and_old_versions_stay_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = new_store(&dir);
+        let first = store
+            .import_figures(
+                &meta(ImportKind::Figures, "a.csv"),
+                &[figure("2018/19", 100)],
+            )
+            .unwrap();
+        assert_eq!((first.added, first.data_version), (1, 2));
+        let same = store
+            .import_figures(
+                &meta(ImportKind::Figures, "a.csv"),
+                &[figure("2018/19", 100)],
+            )
+            .unwrap();
+        assert_eq!(
+            (same.unchanged, same.data_version),
+            (1, 2),
+            "an unchanged import is not a new version"
+        );
+        let revised = store
+            .import_figures(
+                &meta(ImportKind::Figures, "b.csv"),
+                &[figure("2018/19", 120)],
+            )
+            .unwrap();
+        assert_eq!((revised.replaced, revised.data_version), (1, 4));
+
+        let now = store.figures(&FigureQuery::default()).unwrap();
+        assert_eq!(now.len(), 1);
+        assert_eq!(now[0].value, Value::Exact(120));
+        assert_eq!(now[0].provenance.file, "b.csv");
+        let then = store.snapshot(Some(2)).unwrap();
+        assert_eq!(then.figures[0].value, Value::Exact(100));
+        assert_eq!(
+            then.figures[0].coverage,
+            vec!["Includes NHSE contributions.".to_string()]
+        );
+        assert!(matches!(
+            store.snapshot(Some(9)),
+            Err(StoreError::NoSuchVersion { newest: 4, .. })
+        ));
+
+        let audit = store.audit(10).unwrap();
+        let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(actions, ["catalogue.init", "figure.add", "figure.replace"]);
+        assert!(audit[2].detail.contains("\"before\""));
+    }
+
+    #[test]
+    fn a_database_from_a_newer_lantern_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = new_store(&dir);
+        store
+            .conn
+            .execute("INSERT INTO lantern_schema (version) VALUES (99)", [])
+            .unwrap();
+        drop(store);
+        let err = SqliteStore::open(&dir.path().join("l.db")).unwrap_err();
+        assert!(
+            matches!(err, StoreError::NewerSchema { found: 99, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("upgrade Lantern"));
+    }
+
+    #[test]
+    fn other_files_are_not_mistaken_for_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = SqliteStore::open(&dir.path().join("none.db")).unwrap_err();
+        assert!(missing.to_string().contains("lantern init"));
+        let text = dir.path().join("notes.txt");
+        std::fs::write(
+            &text,
+            "not a database at all, just some words to fill a page",
+        )
+        .unwrap();
+        assert!(matches!(
+            SqliteStore::open(&text),
+            Err(StoreError::NotLantern { .. })
+        ));
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x INTEGER)")
+            .unwrap();
+        assert!(matches!(
+            SqliteStore::create(&other, &init_meta("t", "now")),
+            Err(StoreError::NotLantern { .. })
+        ));
+    }
+
+    #[test]
+    fn statements_and_releases_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = new_store(&dir);
+        let statement = Statement {
+            topic: "naloxone.purchaser".into(),
+            area: "E06000016".into(),
+            text: "The commissioned provider.".into(),
+            valid_from: Some(Date::constant(2016, 4, 1)),
+            valid_to: None,
+            source: Some("contract".into()),
+            provenance: figure("2018/19", 1).provenance,
+        };
+        store
+            .import_statements(
+                &meta(ImportKind::Statements, "s.csv"),
+                std::slice::from_ref(&statement),
+            )
+            .unwrap();
+        let release = Release {
+            code: "ndtms_2018_19".into(),
+            title: "Stats".into(),
+            publisher: "PHE".into(),
+            date: Date::constant(2019, 11, 7),
+            announced: Some(Date::constant(2019, 1, 1)),
+            indicators: vec!["people_in_treatment".into()],
+            periods: vec![Period::parse("2018/19").unwrap()],
+            url: None,
+        };
+        store
+            .import_releases(
+                &meta(ImportKind::Releases, "r.csv"),
+                &[(2, release.clone())],
+            )
+            .unwrap();
+        let snap = store.snapshot(None).unwrap();
+        assert_eq!(snap.releases, vec![release]);
+        assert_eq!(snap.statements[0].text, statement.text);
+        assert_eq!(snap.statements[0].valid_from, statement.valid_from);
+        assert_eq!(snap.statements[0].provenance.file, "s.csv");
+    }
+}
