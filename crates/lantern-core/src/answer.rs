@@ -324,7 +324,11 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         received: request.received,
         requester_reference: request.requester_reference.clone(),
         area,
-        holding: Holding::from_counts(held, not_held),
+        holding: if cost_limit.is_some() {
+            Holding::NotConfirmed
+        } else {
+            Holding::from_counts(held, not_held)
+        },
         questions,
         cost_limit,
         bases,
@@ -713,11 +717,11 @@ impl Planner<'_> {
         }
         let mut notes = Vec::new();
         // A preferred source that cannot share yet is named, with the figure used instead.
-        if let Some(pending) = candidates
-            .iter()
-            .take_while(|f| f.source < chosen.source)
-            .find(|f| matches!(f.value, Value::NotYetShareable { .. }))
-        {
+        if let Some(pending) = candidates.iter().find(|f| {
+            f.period == chosen.period
+                && f.source < chosen.source
+                && matches!(f.value, Value::NotYetShareable { .. })
+        }) {
             if let Some(reason) = pending.value.reason() {
                 notes.push(reason.to_string());
             }
@@ -738,6 +742,25 @@ impl Planner<'_> {
         }
         if chosen.status == Status::Provisional {
             notes.push("This figure is provisional and may be revised.".into());
+        }
+        // An approximate count of people that could be a small number is
+        // withheld like one: disclosure control cannot reason about ranges.
+        if indicator.counts_people
+            && let Value::Approximate { low, high } = chosen.value
+            && high >= 1
+            && (low.max(0) as u64) < self.evidence.policy.threshold
+        {
+            let mut r = row(
+                period,
+                breakdown.clone(),
+                label,
+                Outcome::Suppressed {
+                    protection: Protection::Primary,
+                },
+            );
+            r.source = Some(chosen.source);
+            r.status = Some(chosen.status);
+            return r;
         }
         let registered = if indicator.counts_people {
             let value = match &chosen.value {
@@ -1005,27 +1028,20 @@ fn inner_cells(
 }
 
 fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold: u64) {
+    for r in &mut q.rows {
+        let Some(i) = r.cell_index else { continue };
+        if let Some(&p @ (Protection::Primary | Protection::Secondary)) = protection.get(i) {
+            r.outcome = Outcome::Suppressed { protection: p };
+        }
+    }
     let mut small = false;
     let mut secondary = false;
     for r in &mut q.rows {
-        let Some(i) = r.cell_index else { continue };
-        match protection.get(i) {
+        if let Outcome::Suppressed { protection } = r.outcome {
             // A withheld count's notes could describe it, so they go too.
-            Some(Protection::Primary) => {
-                r.notes.clear();
-                small = true;
-                r.outcome = Outcome::Suppressed {
-                    protection: Protection::Primary,
-                };
-            }
-            Some(Protection::Secondary) => {
-                r.notes.clear();
-                secondary = true;
-                r.outcome = Outcome::Suppressed {
-                    protection: Protection::Secondary,
-                };
-            }
-            _ => {}
+            r.notes.clear();
+            small |= protection == Protection::Primary;
+            secondary |= protection == Protection::Secondary;
         }
     }
     if small || secondary {
@@ -1123,14 +1139,16 @@ fn release_ref(r: &Release) -> ReleaseRef {
     }
 }
 
-/// Requested periods as answer rows: a span of several financial years
-/// becomes one row per year (part-years where it starts or ends mid-year).
+/// Requested periods as answer rows: a span of whole financial years
+/// ("2012/13 to 2021/22") becomes one row per year. Any other period —
+/// a calendar year, a month, "October 2016 to March 2018" — is answered
+/// as asked.
 fn expand(periods: &[Period]) -> Vec<Period> {
     let mut out = Vec::new();
     for p in periods {
         let years = p.financial_years();
-        if years.len() > 1 {
-            out.extend(years.iter().map(|c| c.as_period()));
+        if years.len() > 1 && years.iter().all(|c| c.is_full()) {
+            out.extend(years.iter().map(|c| Period::FinancialYear(c.year)));
         } else {
             out.push(*p);
         }
@@ -1147,7 +1165,13 @@ mod tests {
 
     const AREA: &str = "E06000016";
 
-    fn figure(indicator: &str, period: &str, breakdown: &str, value: Value, source: Source) -> Figure {
+    fn figure(
+        indicator: &str,
+        period: &str,
+        breakdown: &str,
+        value: Value,
+        source: Source,
+    ) -> Figure {
         Figure {
             indicator: indicator.into(),
             area: AREA.into(),
@@ -1181,7 +1205,12 @@ mod tests {
         }
     }
 
-    fn decide(request: &str, figures: &[Figure], releases: &[Release], catalogue: &Catalogue) -> Answer {
+    fn decide(
+        request: &str,
+        figures: &[Figure],
+        releases: &[Release],
+        catalogue: &Catalogue,
+    ) -> Answer {
         let request = parse_request("r.toml", request, catalogue).unwrap_or_else(|e| panic!("{e}"));
         let evidence = Evidence {
             catalogue,
@@ -1204,10 +1233,34 @@ mod tests {
     #[test]
     fn a_total_and_its_bands_are_protected_together_across_questions() {
         let figures = [
-            figure("people_in_treatment", "2017/18", "", Value::Exact(40), Source::NdtmsPartnership),
-            figure("people_in_treatment", "2017/18", "sex=male", Value::Exact(27), Source::NdtmsPartnership),
-            figure("people_in_treatment", "2017/18", "sex=female", Value::Exact(10), Source::NdtmsPartnership),
-            figure("people_in_treatment", "2017/18", "sex=other", Value::Exact(3), Source::NdtmsPartnership),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "",
+                Value::Exact(40),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "sex=male",
+                Value::Exact(27),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "sex=female",
+                Value::Exact(10),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "sex=other",
+                Value::Exact(3),
+                Source::NdtmsPartnership,
+            ),
         ];
         let mut text = ask("people_in_treatment", "\"2017/18\"", "");
         text.push_str("[[question]]\nnumber = \"2\"\ntext = \"By sex?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbreakdown = [\"sex\"]\n");
@@ -1220,10 +1273,21 @@ mod tests {
                 .map(|r| r.outcome.clone())
                 .unwrap()
         };
-        assert_eq!(outcome("other or not stated"), Outcome::Suppressed { protection: Protection::Primary });
+        assert_eq!(
+            outcome("other or not stated"),
+            Outcome::Suppressed {
+                protection: Protection::Primary
+            }
+        );
         // 40 - 27 - 10 would reveal the 3, so one more cell is withheld.
-        let hidden = by_sex.iter().filter(|r| matches!(r.outcome, Outcome::Suppressed { .. })).count()
-            + usize::from(matches!(answer.questions[0].rows[0].outcome, Outcome::Suppressed { .. }));
+        let hidden = by_sex
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Suppressed { .. }))
+            .count()
+            + usize::from(matches!(
+                answer.questions[0].rows[0].outcome,
+                Outcome::Suppressed { .. }
+            ));
         assert!(hidden >= 2, "{answer:#?}");
         assert!(answer.bases.contains(&Basis::PersonalData));
     }
@@ -1237,26 +1301,65 @@ mod tests {
                 "[[indicator]]\ncode = \"opiate_deaths\"\ntitle = \"t\"\ndescription = \"d\"\nunit = \"deaths\"\ncounts_people = false\nafter_publication = \"refer\"\n",
             )
             .unwrap();
-        let figures = [figure("opiate_deaths", "2017/18", "", Value::Exact(9), Source::Other)];
-        let releases = [release("r", Date::constant(2018, 11, 1), "opiate_deaths", "2017/18")];
-        let answer = decide(&ask("opiate_deaths", "\"2017/18\"", ""), &figures, &releases, &catalogue);
+        let figures = [figure(
+            "opiate_deaths",
+            "2017/18",
+            "",
+            Value::Exact(9),
+            Source::Other,
+        )];
+        let releases = [release(
+            "r",
+            Date::constant(2018, 11, 1),
+            "opiate_deaths",
+            "2017/18",
+        )];
+        let answer = decide(
+            &ask("opiate_deaths", "\"2017/18\"", ""),
+            &figures,
+            &releases,
+            &catalogue,
+        );
         assert!(matches!(
             answer.questions[0].rows[0].outcome,
-            Outcome::Withheld { basis: Basis::AccessibleElsewhere, .. }
+            Outcome::Withheld {
+                basis: Basis::AccessibleElsewhere,
+                ..
+            }
         ));
-        assert!(matches!(answer.questions[0].notices[0], Notice::AccessibleElsewhere { .. }));
+        assert!(matches!(
+            answer.questions[0].notices[0],
+            Notice::AccessibleElsewhere { .. }
+        ));
     }
 
     #[test]
     fn s22_applies_before_the_release_date_even_with_no_figure_held() {
-        let releases = [release("r", Date::constant(2019, 11, 7), "people_in_treatment", "2018/19")];
-        let answer = decide(&ask("people_in_treatment", "\"2018/19\"", ""), &[], &releases, &shipped());
+        let releases = [release(
+            "r",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        )];
+        let answer = decide(
+            &ask("people_in_treatment", "\"2018/19\"", ""),
+            &[],
+            &releases,
+            &shipped(),
+        );
         assert!(matches!(
             answer.questions[0].rows[0].outcome,
-            Outcome::Withheld { basis: Basis::FuturePublication, .. }
+            Outcome::Withheld {
+                basis: Basis::FuturePublication,
+                ..
+            }
         ));
         assert_eq!(answer.holding, Holding::All);
-        assert!(answer.warnings.is_empty(), "five months away is not distant: {:?}", answer.warnings);
+        assert!(
+            answer.warnings.is_empty(),
+            "five months away is not distant: {:?}",
+            answer.warnings
+        );
     }
 
     #[test]
@@ -1265,13 +1368,23 @@ mod tests {
             "inpatient_detox_placements",
             "2018/19",
             "",
-            Value::NotYetShareable { reason: "NDTMS data cannot yet be shared.".into() },
+            Value::NotYetShareable {
+                reason: "NDTMS data cannot yet be shared.".into(),
+            },
             Source::NdtmsProvider,
         )];
-        let answer = decide(&ask("inpatient_detox_placements", "\"2018/19\"", ""), &figures, &[], &shipped());
+        let answer = decide(
+            &ask("inpatient_detox_placements", "\"2018/19\"", ""),
+            &figures,
+            &[],
+            &shipped(),
+        );
         assert!(matches!(
             answer.questions[0].rows[0].outcome,
-            Outcome::Withheld { basis: Basis::FuturePublication, .. }
+            Outcome::Withheld {
+                basis: Basis::FuturePublication,
+                ..
+            }
         ));
         assert!(!answer.warnings.is_empty());
     }
@@ -1279,17 +1392,52 @@ mod tests {
     #[test]
     fn sources_that_disagree_are_reported_not_hidden() {
         let figures = [
-            figure("people_in_treatment", "2017/18", "", Value::Exact(400), Source::NdtmsPartnership),
-            figure("people_in_treatment", "2017/18", "", Value::Exact(412), Source::LocalRecords),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "",
+                Value::Exact(400),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "",
+                Value::Exact(412),
+                Source::LocalRecords,
+            ),
         ];
-        let answer = decide(&ask("people_in_treatment", "\"2017/18\"", ""), &figures, &[], &shipped());
-        assert!(matches!(answer.questions[0].rows[0].outcome, Outcome::Given { value: Value::Exact(400), .. }));
-        assert!(answer.warnings.iter().any(|w| w.contains("400") && w.contains("412")), "{:?}", answer.warnings);
+        let answer = decide(
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &figures,
+            &[],
+            &shipped(),
+        );
+        assert!(matches!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::Given {
+                value: Value::Exact(400),
+                ..
+            }
+        ));
+        assert!(
+            answer
+                .warnings
+                .iter()
+                .any(|w| w.contains("400") && w.contains("412")),
+            "{:?}",
+            answer.warnings
+        );
     }
 
     #[test]
     fn estimates_over_the_cost_limit_refuse_the_whole_request_under_s12() {
-        let answer = decide(&ask("budget", "\"2017/18\"", "estimate_hours = 20.5"), &[], &[], &shipped());
+        let answer = decide(
+            &ask("budget", "\"2017/18\"", "estimate_hours = 20.5"),
+            &[],
+            &[],
+            &shipped(),
+        );
         assert_eq!(answer.cost_limit.as_ref().map(|c| c.limit_hours), Some(18));
         assert_eq!(answer.bases, vec![Basis::CostLimit]);
         assert!(answer.questions[0].rows.is_empty());
@@ -1297,9 +1445,24 @@ mod tests {
 
     #[test]
     fn a_span_of_years_becomes_one_row_per_year() {
-        let figures = [figure("budget", "2016/17", "", Value::Exact(100), Source::Finance)];
-        let answer = decide(&ask("budget", "\"2015/16 to 2017/18\"", ""), &figures, &[], &shipped());
-        let labels: Vec<String> = answer.questions[0].rows.iter().map(|r| r.period.to_string()).collect();
+        let figures = [figure(
+            "budget",
+            "2016/17",
+            "",
+            Value::Exact(100),
+            Source::Finance,
+        )];
+        let answer = decide(
+            &ask("budget", "\"2015/16 to 2017/18\"", ""),
+            &figures,
+            &[],
+            &shipped(),
+        );
+        let labels: Vec<String> = answer.questions[0]
+            .rows
+            .iter()
+            .map(|r| r.period.to_string())
+            .collect();
         assert_eq!(labels, ["2015/16", "2016/17", "2017/18"]);
         assert_eq!(answer.holding, Holding::Some);
     }

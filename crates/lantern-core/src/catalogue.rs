@@ -3,11 +3,12 @@
 //!
 //! The catalogue is a TOML document. Lantern ships one
 //! (`catalogue/indicators.toml`); a council extends it with its own file,
-//! which may add indicators, dimensions and dimension values but never
-//! silently changes a shipped one (redefining an existing code is an error).
+//! which may add indicators and dimensions but never silently changes a
+//! shipped one (redefining an existing code is an error).
 //!
 //! Invariants, checked by [`Catalogue::from_toml`]:
-//! - codes are unique, lower-case `[a-z0-9_]`;
+//! - indicator and dimension codes are unique, lower-case `[a-z0-9_]`;
+//!   dimension value codes (`18-24`, `40+`) are unique within their dimension;
 //! - every breakdown an indicator allows names a known dimension;
 //! - every dimension value's `parts` name values of the same dimension, the
 //!   parts relation has no cycles, and every value resolves to a non-empty set

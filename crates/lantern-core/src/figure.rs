@@ -554,7 +554,7 @@ impl Figure {
 }
 
 /// Check an area code: an ONS code (E06000016) or a local code of letters,
-/// digits and hyphens.
+/// digits, hyphens and underscores (up to 32). Returned in upper case.
 pub fn check_area(code: &str) -> Result<String, String> {
     let c = code.trim();
     let ok = !c.is_empty()

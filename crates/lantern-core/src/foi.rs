@@ -72,6 +72,8 @@ pub enum Holding {
     Some,
     /// Nothing requested is held.
     None,
+    /// Not said: the request is refused as a whole (s12) before looking.
+    NotConfirmed,
 }
 
 impl Holding {
@@ -90,6 +92,7 @@ impl Holding {
             Holding::All => "all",
             Holding::Some => "some",
             Holding::None => "none",
+            Holding::NotConfirmed => "not_confirmed",
         }
     }
 }

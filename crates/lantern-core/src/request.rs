@@ -223,6 +223,12 @@ fn question(
     let ask = ask(ctx, &q, parent)?;
     let mut parts = Vec::new();
     for p in &q.part {
+        if let Some(nested) = p.part.first() {
+            return Err(ctx.error(
+                nested.number.span(),
+                "a part cannot have parts of its own; make it a separate question",
+            ));
+        }
         // Parts inherit the parent's indicator, filter and breakdown.
         let p = QuestionFile {
             number: p.number.clone(),

@@ -183,7 +183,10 @@ pub enum StoreError {
     },
     /// A stored catalogue layer no longer parses.
     #[error("the stored catalogue is invalid: {0}")]
-    Catalogue(#[from] CatalogueError),
+    Catalogue(CatalogueError),
+    /// A catalogue extension was refused (nothing was stored).
+    #[error("{0}")]
+    Extension(CatalogueError),
     /// A stored row could not be read back.
     #[error("stored data is damaged: {0}")]
     Damaged(String),

@@ -185,7 +185,9 @@ impl SqliteStore {
             .collect::<Result<Vec<_>, _>>()?;
         let mut catalogue = Catalogue::default();
         for (name, body) in layers {
-            catalogue.extend_from_toml(&name, &body)?;
+            catalogue
+                .extend_from_toml(&name, &body)
+                .map_err(StoreError::Catalogue)?;
         }
         Ok(catalogue)
     }
@@ -483,7 +485,9 @@ impl Store for SqliteStore {
     ) -> Result<ImportReceipt, StoreError> {
         // Check it against what is held first: a bad extension changes nothing.
         let mut catalogue = self.catalogue()?;
-        catalogue.extend_from_toml(&meta.file, text)?;
+        catalogue
+            .extend_from_toml(&meta.file, text)
+            .map_err(StoreError::Extension)?;
         let tx = self.conn.transaction()?;
         let import = begin_import(&tx, meta, 1)?;
         tx.execute(

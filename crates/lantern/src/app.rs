@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::import::{self, Importer};
 use crate::render::{self, Format, Templates};
-use crate::{demo, progress};
+use crate::{demo, out, progress};
 
 /// Lantern: a council's drug and alcohol treatment figures, and answers to
 /// Freedom of Information requests about them.
@@ -95,7 +95,7 @@ pub enum Command {
         #[arg(long, default_value = "letters", value_name = "DIR")]
         letters: PathBuf,
     },
-    /// List past imports (each is a data version).
+    /// List past imports (each that changed data is a data version).
     Imports {
         /// Print JSON.
         #[arg(long)]
@@ -122,7 +122,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let database = cli
         .database
         .clone()
-        .or_else(|| config.database.clone())
+        .or_else(|| config.database())
         .unwrap_or_else(|| PathBuf::from("lantern.db"));
     let ctx = Ctx {
         database,
@@ -155,7 +155,7 @@ pub fn run(cli: Cli) -> Result<()> {
             match output {
                 Some(path) => write_atomically(&path, letter.as_bytes()),
                 None => {
-                    std::io::stdout().write_all(letter.as_bytes())?;
+                    std::io::stdout().lock().write_all(letter.as_bytes())?;
                     Ok(())
                 }
             }
@@ -206,7 +206,8 @@ fn default_actor() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn now() -> String {
+/// The current time, to the second, RFC 3339.
+pub fn now() -> String {
     jiff::Timestamp::now()
         .round(jiff::Unit::Second)
         .map(|t| t.to_string())
@@ -222,12 +223,12 @@ fn init(ctx: &Ctx) -> Result<()> {
     let (store, created) = SqliteStore::create(&ctx.database, &meta)?;
     let catalogue = store.catalogue()?;
     match created {
-        Created::New => println!(
+        Created::New => out!(
             "Created {} with {} indicators in the catalogue.",
             ctx.database.display(),
             catalogue.indicators().count()
         ),
-        Created::Existing => println!(
+        Created::Existing => out!(
             "{} is already a Lantern database (data version {}); nothing changed.",
             ctx.database.display(),
             store.data_version()?
@@ -297,9 +298,9 @@ fn print_receipt(file: &Path, kind: ImportWhat, r: &ImportReceipt, json: bool) -
             "unchanged": r.unchanged,
             "data_version": r.data_version,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        out!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!(
+        out!(
             "Imported {}: {} rows, {} added, {} replaced, {} unchanged. Data version {}.",
             file.display(),
             r.rows,
@@ -372,15 +373,17 @@ fn figures(
             })
             .collect();
         let out = serde_json::json!({ "indicator": ind.code, "data_version": snapshot.data_version, "figures": rows });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        out!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    println!(
+    out!(
         "{} ({}) — data version {}",
-        ind.title, ind.code, snapshot.data_version
+        ind.title,
+        ind.code,
+        snapshot.data_version
     );
     if figures.is_empty() {
-        println!("No figures held.");
+        out!("No figures held.");
         return Ok(());
     }
     let table: Vec<[String; 5]> = figures
@@ -424,11 +427,11 @@ fn figures(
             .trim_end()
             .to_string()
     };
-    println!("{}", line(&headers.map(String::from)));
+    out!("{}", line(&headers.map(String::from)));
     for r in &table {
-        println!("{}", line(r));
+        out!("{}", line(r));
     }
-    println!(
+    out!(
         "(* has coverage notes: see --json)  Figures as held, before disclosure control: not for publication."
     );
     Ok(())
@@ -515,11 +518,11 @@ fn imports(ctx: &Ctx, json: bool) -> Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        out!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
     for i in imports {
-        println!(
+        out!(
             "{:>4}  {}  {:<10} {:<40} by {:<12} {} rows: {} added, {} replaced, {} unchanged",
             i.id,
             i.at,

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The database path, when not given by `--database`.
+    /// The database path, when not given by `--database` (relative paths are
+    /// taken from the configuration file's folder).
     #[serde(default)]
     pub database: Option<PathBuf>,
     /// The council letters are written for.
@@ -158,15 +159,24 @@ impl Config {
 
     /// The template directory, resolved against the config file's folder.
     pub fn template_dir(&self) -> Option<PathBuf> {
-        let dir = self.letters.templates.as_ref()?;
-        if dir.is_absolute() {
-            return Some(dir.clone());
+        self.letters.templates.as_deref().map(|d| self.resolve(d))
+    }
+
+    /// The database named in the file, resolved against the file's folder.
+    pub fn database(&self) -> Option<PathBuf> {
+        self.database.as_deref().map(|d| self.resolve(d))
+    }
+
+    /// A path from the file, taken relative to the file's own folder.
+    fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            return path.to_path_buf();
         }
         let base = self
             .loaded_from
             .as_ref()
             .and_then(|p| p.parent())
             .unwrap_or(Path::new("."));
-        Some(base.join(dir))
+        base.join(path)
     }
 }

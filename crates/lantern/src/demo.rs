@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, letters: &Path) -> Result<()> {
         config,
         actor: ctx.actor.clone(),
     };
-    let meta = lantern_store::sqlite::init_meta(&demo.actor, &jiff::Timestamp::now().to_string());
+    let meta = lantern_store::sqlite::init_meta(&demo.actor, &app::now());
     let (mut store, _) = SqliteStore::create(&demo.database, &meta)?;
     for (kind, name, text) in [
         (
@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx, letters: &Path) -> Result<()> {
         let letter = app::answer_text(&demo, &store, &file, text, Format::Md, Some(version))?;
         let path = letters.join(format!("{name}.md"));
         app::write_atomically(&path, letter.as_bytes())?;
-        println!("{}", path.display());
+        crate::out!("{}", path.display());
     }
     Ok(())
 }

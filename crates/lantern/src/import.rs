@@ -149,6 +149,43 @@ impl Table {
         self.header.iter().position(|h| h == name)
     }
 
+    /// Refuse columns that are not among `known` (a misspelt optional column
+    /// would otherwise be silently ignored).
+    fn only(&self, known: &[&str]) -> Result<(), FileProblems> {
+        let problems: Vec<Problem> = self
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !known.contains(&h.as_str()))
+            .map(|(i, h)| {
+                let names: Vec<String> = known.iter().map(|k| k.to_string()).collect();
+                let hint = nearest(h, names.iter());
+                Problem {
+                    line: 1,
+                    column: Some(i + 1),
+                    field: Some(h.clone()),
+                    message: format!(
+                        "'{h}' is not a column of this file{}; the columns are: {}",
+                        if hint.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (did you mean {}?)", hint.join(", "))
+                        },
+                        known.join(", ")
+                    ),
+                }
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(FileProblems {
+                file: self.file.clone(),
+                problems,
+            })
+        }
+    }
+
     fn require(&self, names: &[&str]) -> Result<(), FileProblems> {
         let missing: Vec<&str> = names
             .iter()
@@ -424,6 +461,7 @@ pub fn statements(
 ) -> Result<Vec<Statement>, FileProblems> {
     let table = read_table(file, bytes, progress)?;
     table.require(&["topic", "area", "text"])?;
+    table.only(&["topic", "area", "text", "valid_from", "valid_to", "source"])?;
     let mut check = Checker {
         table: &table,
         problems: vec![],
@@ -502,6 +540,16 @@ pub fn releases(
         "indicators",
         "periods",
     ])?;
+    table.only(&[
+        "code",
+        "title",
+        "publisher",
+        "date",
+        "announced",
+        "indicators",
+        "periods",
+        "url",
+    ])?;
     let mut check = Checker {
         table: &table,
         problems: vec![],
@@ -520,6 +568,13 @@ pub fn releases(
             check.problem(line, Some("title"), "the title is empty");
         }
         let publisher = check.field(record, "publisher").to_string();
+        if publisher.is_empty() {
+            check.problem(
+                line,
+                Some("publisher"),
+                "name who publishes it (letters cite the publisher)",
+            );
+        }
         let date_text = check.field(record, "date").to_string();
         let date = match parse_date_field(&mut check, line, "date", &date_text) {
             Some(Some(d)) => Some(d),

@@ -8,3 +8,21 @@ pub mod demo;
 pub mod import;
 pub mod progress;
 pub mod render;
+
+/// Print a line on standard output, returning an error (rather than
+/// panicking) when the reader has gone away, e.g. `lantern figures | head`.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// Whether an error is only that standard output was closed early.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -9,6 +9,7 @@ fn main() -> ExitCode {
     let cli = lantern::app::Cli::parse();
     match lantern::app::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if lantern::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -157,7 +157,7 @@ pub struct RowView {
 /// A released value.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValueView {
-    /// `exact`, `approx`, `zero` or `fewer_than`.
+    /// `exact`, `approx` or `zero` (suppressed rows carry no value).
     pub kind: &'static str,
     /// Unit code (`people`, `gbp`, …).
     pub unit: String,
@@ -614,6 +614,14 @@ impl Templates {
                 .build()
                 .map_err(|e| anyhow::anyhow!("template syntax: {e}"))?,
         );
+        if let Some(d) = dir
+            && !d.is_dir()
+        {
+            anyhow::bail!(
+                "the letter templates folder {} does not exist ([letters] templates in lantern.toml)",
+                d.display()
+            );
+        }
         env.add_filter("md", |s: String| escape_markdown(&s));
         env.add_filter("sentence", |s: String| {
             let mut chars = s.chars();

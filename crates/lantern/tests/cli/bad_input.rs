@@ -106,3 +106,61 @@ fn a_catalogue_extension_that_redefines_an_indicator_is_refused() {
         .fails();
     assert!(err.contains("already defined"), "{err}");
 }
+
+#[test]
+fn misspelt_columns_in_statements_and_releases_are_refused() {
+    let app = TestApp::leicester();
+    let file = app.write(
+        "s.csv",
+        "topic,area,text,valid_form\nnaloxone.purchaser,E06000016,Turning Point,2020-01-01\n",
+    );
+    let err = app
+        .run(&["import", "statements", file.to_str().expect("path")])
+        .fails();
+    assert!(
+        err.contains("s.csv:1:4: valid_form:") && err.contains("did you mean valid_from"),
+        "{err}"
+    );
+    let file = app.write(
+        "r.csv",
+        "code,title,publisher,date,indicators,periods\nx,Stats,,2030-01-01,budget,2028/29\n",
+    );
+    let err = app
+        .run(&["import", "releases", file.to_str().expect("path")])
+        .fails();
+    assert!(err.contains("r.csv:2:3: publisher:"), "{err}");
+}
+
+#[test]
+fn a_missing_templates_folder_is_an_error_not_a_silent_fallback() {
+    let app = TestApp::leicester();
+    app.write(
+        "lantern.toml",
+        "[council]\nname = \"X\"\narea = \"E06000016\"\n[letters]\ntemplates = \"nowhere\"\n",
+    );
+    let request = example("requests/seed-000.toml");
+    let err = app
+        .run(&["answer", request.to_str().expect("path")])
+        .fails();
+    assert!(
+        err.contains("nowhere") && err.contains("does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let app = TestApp::leicester();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .args(["figures", "spend"])
+        .current_dir(app.path(""))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
