@@ -15,6 +15,7 @@
 //!   integers, amounts as 64-bit integers in pence or units) so a PostgreSQL
 //!   adapter can implement the same trait with the same schema.
 
+pub mod rows;
 pub mod sqlite;
 
 use lantern_core::catalogue::{Catalogue, CatalogueError};

@@ -15,6 +15,7 @@ use lantern_core::statement::Statement;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
+use crate::rows::{self, Sql, Versioned};
 use crate::{
     AuditEntry, FigureQuery, ImportKind, ImportMeta, ImportReceipt, ImportRecord, Snapshot, Store,
     StoreError,
@@ -316,6 +317,126 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Store versioned rows in one transaction (see [`crate::rows`]): each
+    /// row is added, replaces the current row with its key, or is unchanged.
+    fn import_versioned(
+        &mut self,
+        meta: &ImportMeta,
+        rows: &[Versioned],
+    ) -> Result<ImportReceipt, StoreError> {
+        let tx = self.conn.transaction()?;
+        let import = begin_import(&tx, meta, rows.len())?;
+        let mut receipt = ImportReceipt {
+            import,
+            rows: rows.len(),
+            ..Default::default()
+        };
+        for row in rows {
+            let data_columns: Vec<&str> = row.data.iter().map(|(c, _)| *c).collect();
+            let key_test: Vec<String> = row
+                .key
+                .iter()
+                .enumerate()
+                .map(|(i, (c, _))| format!("{c} IS ?{}", i + 1))
+                .collect();
+            let find = format!(
+                "SELECT id, {} FROM {} WHERE {} AND retired_in IS NULL",
+                data_columns.join(", "),
+                row.table,
+                key_test.join(" AND ")
+            );
+            let key_values: Vec<&Sql> = row.key.iter().map(|(_, v)| v).collect();
+            let held = tx
+                .prepare_cached(&find)?
+                .query_row(rusqlite::params_from_iter(key_values.iter()), |r| {
+                    let id: i64 = r.get(0)?;
+                    let mut values = Vec::with_capacity(row.data.len());
+                    for (i, (_, like)) in row.data.iter().enumerate() {
+                        values.push(match like {
+                            Sql::Int(_) => Sql::Int(r.get(i + 1)?),
+                            Sql::Text(_) => Sql::Text(r.get(i + 1)?),
+                        });
+                    }
+                    Ok((id, values))
+                })
+                .optional()?;
+            let new_values = row.data_values();
+            let after = row.data_json(&new_values);
+            let (action, detail) = match held {
+                Some((_, old)) if old == new_values => {
+                    receipt.unchanged += 1;
+                    continue;
+                }
+                Some((id, old)) => {
+                    tx.prepare_cached(&format!(
+                        "UPDATE {} SET retired_in = ?2 WHERE id = ?1",
+                        row.table
+                    ))?
+                    .execute(params![id, import])?;
+                    receipt.replaced += 1;
+                    (
+                        "replace",
+                        json!({ "before": row.data_json(&old), "after": after, "line": row.line }),
+                    )
+                }
+                None => {
+                    receipt.added += 1;
+                    ("add", json!({ "after": after, "line": row.line }))
+                }
+            };
+            let columns: Vec<&str> = row
+                .key
+                .iter()
+                .chain(&row.data)
+                .map(|(c, _)| *c)
+                .chain(["import_id", "line", "added_in"])
+                .collect();
+            let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+            let insert = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                row.table,
+                columns.join(", "),
+                placeholders.join(", ")
+            );
+            let mut values: Vec<Sql> = row
+                .key
+                .iter()
+                .chain(&row.data)
+                .map(|(_, v)| v.clone())
+                .collect();
+            values.extend([
+                Sql::Int(Some(import)),
+                Sql::Int(Some(row.line as i64)),
+                Sql::Int(Some(import)),
+            ]);
+            tx.prepare_cached(&insert)?
+                .execute(rusqlite::params_from_iter(values.iter()))?;
+            audit(
+                &tx,
+                import,
+                meta,
+                &format!("{}.{action}", row.entity),
+                &row.label,
+                detail,
+            )?;
+        }
+        finish_import(&tx, import, &receipt)?;
+        receipt.data_version = data_version_tx(&tx)?;
+        tx.commit()?;
+        Ok(receipt)
+    }
+}
+
+impl rusqlite::ToSql for Sql {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Sql::Int(v) => v.to_sql(),
+            Sql::Text(v) => v.to_sql(),
+        }
+    }
+}
+
 struct RawFigure {
     indicator: String,
     area: String,
@@ -432,43 +553,6 @@ fn data_version_tx(conn: &Connection) -> Result<i64, StoreError> {
     )?)
 }
 
-/// A figure's stored columns, for comparing and writing.
-struct FigureColumns {
-    kind: &'static str,
-    amount: Option<i64>,
-    amount_high: Option<i64>,
-    reason: Option<String>,
-    status: &'static str,
-    coverage: String,
-    note: Option<String>,
-}
-
-impl FigureColumns {
-    fn of(f: &Figure) -> FigureColumns {
-        let (amount, amount_high) = match f.value {
-            Value::Exact(v) => (Some(v), None),
-            Value::Approximate { low, high } => (Some(low), Some(high)),
-            _ => (None, None),
-        };
-        FigureColumns {
-            kind: f.value.qualifier().as_str(),
-            amount,
-            amount_high,
-            reason: f.value.reason().map(str::to_string),
-            status: f.status.code(),
-            coverage: serde_json::Value::from(f.coverage.clone()).to_string(),
-            note: f.note.clone(),
-        }
-    }
-
-    fn json(&self) -> serde_json::Value {
-        json!({
-            "kind": self.kind, "amount": self.amount, "amount_high": self.amount_high,
-            "reason": self.reason, "status": self.status, "coverage": self.coverage, "note": self.note,
-        })
-    }
-}
-
 impl Store for SqliteStore {
     fn data_version(&self) -> Result<i64, StoreError> {
         data_version_tx(&self.conn)
@@ -519,115 +603,8 @@ impl Store for SqliteStore {
         meta: &ImportMeta,
         figures: &[Figure],
     ) -> Result<ImportReceipt, StoreError> {
-        let tx = self.conn.transaction()?;
-        let import = begin_import(&tx, meta, figures.len())?;
-        let mut receipt = ImportReceipt {
-            import,
-            rows: figures.len(),
-            ..Default::default()
-        };
-        {
-            let mut find = tx.prepare(
-                "SELECT id, kind, amount, amount_high, reason, status, coverage, note FROM figures
-                 WHERE indicator = ?1 AND area = ?2 AND period = ?3 AND breakdown = ?4 AND source = ?5
-                   AND retired_in IS NULL",
-            )?;
-            let mut retire = tx.prepare("UPDATE figures SET retired_in = ?2 WHERE id = ?1")?;
-            let mut insert = tx.prepare(
-                "INSERT INTO figures (indicator, area, period, period_first, period_last, breakdown, source,
-                    kind, amount, amount_high, reason, status, coverage, note, import_id, line, added_in)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15)",
-            )?;
-            for f in figures {
-                let period = f.period.to_string();
-                let breakdown = f.breakdown.key();
-                let cols = FigureColumns::of(f);
-                let held = find
-                    .query_row(
-                        params![f.indicator, f.area, period, breakdown, f.source.code()],
-                        |r| {
-                            Ok((
-                                r.get::<_, i64>(0)?,
-                                FigureColumns {
-                                    kind: "",
-                                    amount: r.get(2)?,
-                                    amount_high: r.get(3)?,
-                                    reason: r.get(4)?,
-                                    status: "",
-                                    coverage: r.get(6)?,
-                                    note: r.get(7)?,
-                                },
-                                r.get::<_, String>(1)?,
-                                r.get::<_, String>(5)?,
-                            ))
-                        },
-                    )
-                    .optional()?;
-                let key = format!(
-                    "{} {} {} [{}] {}",
-                    f.indicator,
-                    f.area,
-                    period,
-                    breakdown,
-                    f.source.code()
-                );
-                let action = match &held {
-                    Some((_, old, kind, status))
-                        if kind == cols.kind
-                            && status == cols.status
-                            && old.amount == cols.amount
-                            && old.amount_high == cols.amount_high
-                            && old.reason == cols.reason
-                            && old.coverage == cols.coverage
-                            && old.note == cols.note =>
-                    {
-                        receipt.unchanged += 1;
-                        continue;
-                    }
-                    Some((id, old, kind, status)) => {
-                        retire.execute(params![id, import])?;
-                        receipt.replaced += 1;
-                        let mut before = old.json();
-                        before["kind"] = json!(kind);
-                        before["status"] = json!(status);
-                        (
-                            "figure.replace",
-                            json!({ "before": before, "after": cols.json(), "line": f.provenance.line }),
-                        )
-                    }
-                    None => {
-                        receipt.added += 1;
-                        (
-                            "figure.add",
-                            json!({ "after": cols.json(), "line": f.provenance.line }),
-                        )
-                    }
-                };
-                insert.execute(params![
-                    f.indicator,
-                    f.area,
-                    period,
-                    f.period.first_day().to_string(),
-                    f.period.last_day().to_string(),
-                    breakdown,
-                    f.source.code(),
-                    cols.kind,
-                    cols.amount,
-                    cols.amount_high,
-                    cols.reason,
-                    cols.status,
-                    cols.coverage,
-                    cols.note,
-                    import,
-                    f.provenance.line as i64,
-                ])?;
-                audit(&tx, import, meta, action.0, &key, action.1)?;
-            }
-        }
-        finish_import(&tx, import, &receipt)?;
-        receipt.data_version = data_version_tx(&tx)?;
-        tx.commit()?;
-        Ok(receipt)
+        let rows: Vec<Versioned> = figures.iter().map(rows::figure).collect();
+        self.import_versioned(meta, &rows)
     }
 
     fn import_statements(
@@ -635,83 +612,8 @@ impl Store for SqliteStore {
         meta: &ImportMeta,
         statements: &[Statement],
     ) -> Result<ImportReceipt, StoreError> {
-        let tx = self.conn.transaction()?;
-        let import = begin_import(&tx, meta, statements.len())?;
-        let mut receipt = ImportReceipt {
-            import,
-            rows: statements.len(),
-            ..Default::default()
-        };
-        {
-            let mut find = tx.prepare(
-                "SELECT id, text, valid_to, source FROM statements
-                 WHERE topic = ?1 AND area = ?2 AND coalesce(valid_from, '') = ?3 AND retired_in IS NULL",
-            )?;
-            let mut retire = tx.prepare("UPDATE statements SET retired_in = ?2 WHERE id = ?1")?;
-            let mut insert = tx.prepare(
-                "INSERT INTO statements (topic, area, text, valid_from, valid_to, source, import_id, line, added_in)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7)",
-            )?;
-            for s in statements {
-                let from = s.valid_from.map(|d| d.to_string());
-                let to = s.valid_to.map(|d| d.to_string());
-                let held = find
-                    .query_row(
-                        params![s.topic, s.area, from.clone().unwrap_or_default()],
-                        |r| {
-                            Ok((
-                                r.get::<_, i64>(0)?,
-                                r.get::<_, String>(1)?,
-                                r.get::<_, Option<String>>(2)?,
-                                r.get::<_, Option<String>>(3)?,
-                            ))
-                        },
-                    )
-                    .optional()?;
-                let key = format!(
-                    "{} {} from {}",
-                    s.topic,
-                    s.area,
-                    from.as_deref().unwrap_or("(always)")
-                );
-                let after = json!({ "text": s.text, "valid_to": to, "source": s.source, "line": s.provenance.line });
-                let (action, detail) = match held {
-                    Some((_, text, old_to, source))
-                        if text == s.text && old_to == to && source == s.source =>
-                    {
-                        receipt.unchanged += 1;
-                        continue;
-                    }
-                    Some((id, text, old_to, source)) => {
-                        retire.execute(params![id, import])?;
-                        receipt.replaced += 1;
-                        (
-                            "statement.replace",
-                            json!({ "before": { "text": text, "valid_to": old_to, "source": source }, "after": after }),
-                        )
-                    }
-                    None => {
-                        receipt.added += 1;
-                        ("statement.add", json!({ "after": after }))
-                    }
-                };
-                insert.execute(params![
-                    s.topic,
-                    s.area,
-                    s.text,
-                    from,
-                    to,
-                    s.source,
-                    import,
-                    s.provenance.line as i64
-                ])?;
-                audit(&tx, import, meta, action, &key, detail)?;
-            }
-        }
-        finish_import(&tx, import, &receipt)?;
-        receipt.data_version = data_version_tx(&tx)?;
-        tx.commit()?;
-        Ok(receipt)
+        let rows: Vec<Versioned> = statements.iter().map(rows::statement).collect();
+        self.import_versioned(meta, &rows)
     }
 
     fn import_releases(
@@ -719,96 +621,8 @@ impl Store for SqliteStore {
         meta: &ImportMeta,
         releases: &[(u64, Release)],
     ) -> Result<ImportReceipt, StoreError> {
-        let tx = self.conn.transaction()?;
-        let import = begin_import(&tx, meta, releases.len())?;
-        let mut receipt = ImportReceipt {
-            import,
-            rows: releases.len(),
-            ..Default::default()
-        };
-        {
-            let mut find = tx.prepare(
-                "SELECT id, title, publisher, date, announced, indicators, periods, url FROM releases
-                 WHERE code = ?1 AND retired_in IS NULL",
-            )?;
-            let mut retire = tx.prepare("UPDATE releases SET retired_in = ?2 WHERE id = ?1")?;
-            let mut insert = tx.prepare(
-                "INSERT INTO releases (code, title, publisher, date, announced, indicators, periods, url,
-                    import_id, line, added_in)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?9)",
-            )?;
-            for (line, r) in releases {
-                let indicators = serde_json::Value::from(r.indicators.clone()).to_string();
-                let periods = serde_json::Value::from(
-                    r.periods
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>(),
-                )
-                .to_string();
-                let row = (
-                    r.title.clone(),
-                    r.publisher.clone(),
-                    r.date.to_string(),
-                    r.announced.map(|d| d.to_string()),
-                    indicators.clone(),
-                    periods.clone(),
-                    r.url.clone(),
-                );
-                let held = find
-                    .query_row([&r.code], |q| {
-                        Ok((
-                            q.get::<_, i64>(0)?,
-                            (
-                                q.get::<_, String>(1)?,
-                                q.get::<_, String>(2)?,
-                                q.get::<_, String>(3)?,
-                                q.get::<_, Option<String>>(4)?,
-                                q.get::<_, String>(5)?,
-                                q.get::<_, String>(6)?,
-                                q.get::<_, Option<String>>(7)?,
-                            ),
-                        ))
-                    })
-                    .optional()?;
-                let after = json!({ "title": r.title, "date": row.2, "indicators": indicators, "periods": periods, "line": line });
-                let (action, detail) = match held {
-                    Some((_, old)) if old == row => {
-                        receipt.unchanged += 1;
-                        continue;
-                    }
-                    Some((id, old)) => {
-                        retire.execute(params![id, import])?;
-                        receipt.replaced += 1;
-                        (
-                            "release.replace",
-                            json!({ "before": { "title": old.0, "date": old.2, "indicators": old.4, "periods": old.5 }, "after": after }),
-                        )
-                    }
-                    None => {
-                        receipt.added += 1;
-                        ("release.add", json!({ "after": after }))
-                    }
-                };
-                insert.execute(params![
-                    r.code,
-                    row.0,
-                    row.1,
-                    row.2,
-                    row.3,
-                    row.4,
-                    row.5,
-                    row.6,
-                    import,
-                    *line as i64
-                ])?;
-                audit(&tx, import, meta, action, &r.code, detail)?;
-            }
-        }
-        finish_import(&tx, import, &receipt)?;
-        receipt.data_version = data_version_tx(&tx)?;
-        tx.commit()?;
-        Ok(receipt)
+        let rows: Vec<Versioned> = releases.iter().map(|(l, r)| rows::release(*l, r)).collect();
+        self.import_versioned(meta, &rows)
     }
 
     fn figures(&self, query: &FigureQuery) -> Result<Vec<Figure>, StoreError> {
