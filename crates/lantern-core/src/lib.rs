@@ -10,7 +10,6 @@
 
 pub mod answer;
 pub mod catalogue;
-#[path = "disclosure_stub.rs"]
 pub mod disclosure;
 pub mod figure;
 pub mod foi;
