@@ -180,11 +180,24 @@ pub fn protect(cells: &[Cell], policy: &Policy) -> Vec<Protection> {
             let ys = model.sums(&y)[k];
             for down in [true, false] {
                 let mut r = b.clone();
-                if down { r.hi[model.m + k] = ys - 1 } else { r.lo[model.m + k] = ys + 1 }
+                if down {
+                    r.hi[model.m + k] = ys - 1
+                } else {
+                    r.lo[model.m + k] = ys + 1
+                }
                 let mut nodes = 2_000_000;
                 let t0 = std::time::Instant::now();
                 let out = search(&net, &r, Some(&y), &mut nodes);
-                eprintln!("PROBE cell {cell} down={down} used={} {:?} -> {}", 2_000_000 - nodes, t0.elapsed(), match out { Outcome::Found(_) => "found", Outcome::Infeasible => "infeasible", _ => "gaveup" });
+                eprintln!(
+                    "PROBE cell {cell} down={down} used={} {:?} -> {}",
+                    2_000_000 - nodes,
+                    t0.elapsed(),
+                    match out {
+                        Outcome::Found(_) => "found",
+                        Outcome::Infeasible => "infeasible",
+                        _ => "gaveup",
+                    }
+                );
             }
         }
         match table.choose(&hidden, &forced, &exam, cell, flag, truth) {
@@ -599,7 +612,7 @@ fn tighten(
     }
     if hi < b.hi[v] {
         b.hi[v] = hi;
-        if let Some(w) = why.as_deref_mut() {
+        if let Some(w) = why {
             w.hi[v] = reason;
         }
         moved = true;
@@ -615,7 +628,11 @@ fn tighten(
 fn term(a: i128, lo: i128, hi: i128) -> (Option<i128>, Option<i128>) {
     let at_lo = a.checked_mul(lo);
     let at_hi = if hi >= INF { None } else { a.checked_mul(hi) };
-    if a > 0 { (at_lo, at_hi) } else { (at_hi, at_lo) }
+    if a > 0 {
+        (at_lo, at_hi)
+    } else {
+        (at_hi, at_lo)
+    }
 }
 
 fn floor_div(x: i128, a: i128) -> Option<i128> {
@@ -672,9 +689,15 @@ fn revise(
         let t_lo = rest_hi.and_then(|r| link.lo.checked_sub(r));
         let t_hi = rest_lo.and_then(|r| link.hi.checked_sub(r));
         let (new_lo, new_hi) = if a > 0 {
-            (t_lo.and_then(|x| ceil_div(x, a)), t_hi.and_then(|x| floor_div(x, a)))
+            (
+                t_lo.and_then(|x| ceil_div(x, a)),
+                t_hi.and_then(|x| floor_div(x, a)),
+            )
         } else {
-            (t_hi.and_then(|x| ceil_div(x, a)), t_lo.and_then(|x| floor_div(x, a)))
+            (
+                t_hi.and_then(|x| ceil_div(x, a)),
+                t_lo.and_then(|x| floor_div(x, a)),
+            )
         };
         let new_lo = new_lo.unwrap_or(i128::MIN);
         let new_hi = new_hi.filter(|&h| h < INF).unwrap_or(INF);
@@ -1327,12 +1350,12 @@ impl<'a> Table<'a> {
         }
         let mut residuals: Vec<Vec<i128>> = Vec::new();
         for (gi, g) in self.groups.iter().enumerate() {
-            if hidden[gi] && !(g.kind == Kind::Small && t <= 2) {
-                if let Ok(r) = basis.residual(self.vector(gi)) {
-                    if !is_zero(&r) {
-                        residuals.push(r);
-                    }
-                }
+            if hidden[gi]
+                && !(g.kind == Kind::Small && t <= 2)
+                && let Ok(r) = basis.residual(self.vector(gi))
+                && !is_zero(&r)
+            {
+                residuals.push(r);
             }
         }
         let mut order: Vec<usize> = (0..self.groups.len())
@@ -1347,7 +1370,7 @@ impl<'a> Table<'a> {
             let Some(p) = basis.pivot_of(&r) else {
                 continue; // Already determined by what is released.
             };
-            if residuals.iter().any(|h| *h == r) {
+            if residuals.contains(&r) {
                 hidden[g] = true;
                 residuals.push(r);
                 continue;
@@ -1388,9 +1411,7 @@ impl<'a> Table<'a> {
                 Some(g) => match self.groups[g].kind {
                     Kind::Small => Protection::Primary,
                     Kind::Zero => Protection::Released,
-                    Kind::Other if hidden.get(g).copied().unwrap_or(true) => {
-                        Protection::Secondary
-                    }
+                    Kind::Other if hidden.get(g).copied().unwrap_or(true) => Protection::Secondary,
                     Kind::Other => Protection::Released,
                 },
             })
@@ -1406,7 +1427,13 @@ impl<'a> Table<'a> {
             only: Some(cells),
             ..Scope::FULL
         };
-        examine(&self.model, &protection, self.policy.threshold, truth, scope)
+        examine(
+            &self.model,
+            &protection,
+            self.policy.threshold,
+            truth,
+            scope,
+        )
         .flags
         .into_iter()
         .filter(|&(_, f)| f != Flag::Unproven)
@@ -1431,7 +1458,11 @@ impl<'a> Table<'a> {
             return Some((exam, cell, flag));
         }
         let mut rest: BTreeSet<usize> = (0..self.cells.len())
-            .filter(|&c| protection.get(c).is_some_and(|&p| p != Protection::Released))
+            .filter(|&c| {
+                protection
+                    .get(c)
+                    .is_some_and(|&p| p != Protection::Released)
+            })
             .filter(|c| !exam.flags.contains_key(c))
             .collect();
         while !rest.is_empty() {
@@ -1525,7 +1556,13 @@ impl<'a> Table<'a> {
             more.insert(g);
             let hidden = self.gauss(&more);
             let protection = self.expand(&hidden);
-            let exam = examine(&self.model, &protection, self.policy.threshold, truth, scope);
+            let exam = examine(
+                &self.model,
+                &protection,
+                self.policy.threshold,
+                truth,
+                scope,
+            );
             let repaired = !exam.flags.contains_key(&cell)
                 && !exam.flags.values().any(|&f| f == Flag::Contradiction);
             if repaired {
@@ -1584,8 +1621,8 @@ impl<'a> Table<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
     use Protection::{Primary, Released, Secondary};
+    use proptest::prelude::*;
 
     fn cell(inner: impl IntoIterator<Item = usize>, value: u64) -> Cell {
         Cell {
@@ -1635,7 +1672,12 @@ mod tests {
 
     #[test]
     fn zero_is_shown() {
-        let cells = [cell([0, 1, 2], 12), cell([0], 0), cell([1], 3), cell([2], 9)];
+        let cells = [
+            cell([0, 1, 2], 12),
+            cell([0], 0),
+            cell([1], 3),
+            cell([2], 9),
+        ];
         let p = protect(&cells, &five());
         assert_eq!(p[1], Released);
         assert_eq!(p[2], Primary);
@@ -1701,7 +1743,13 @@ mod tests {
     #[test]
     fn a_threshold_of_ten_hides_counts_up_to_nine() {
         let ten = Policy::new(10).unwrap_or_default();
-        let cells = [cell(0..4, 62), cell([0], 7), cell([1], 15), cell([2], 10), cell([3], 30)];
+        let cells = [
+            cell(0..4, 62),
+            cell([0], 7),
+            cell([1], 15),
+            cell([2], 10),
+            cell([3], 30),
+        ];
         let p = protect(&cells, &ten);
         assert_eq!(p, vec![Released, Primary, Released, Secondary, Released]);
         assert!(audit(&cells, &p, &ten).is_empty());
@@ -1716,11 +1764,28 @@ mod tests {
             vec![cell(0..3, 50), cell([0], 3), cell([1], 20), cell([2], 22)],
             vec![cell(0..3, 10), cell([0], 3), cell([1], 20), cell([2], 22)],
             // The same figure with two values.
-            vec![cell([0, 1], 12), cell([0, 1], 3), cell([0], 2), cell([1], 9)],
+            vec![
+                cell([0, 1], 12),
+                cell([0, 1], 3),
+                cell([0], 2),
+                cell([1], 9),
+            ],
             // A part bigger than its small total; nested small cells that cannot add up.
-            vec![cell(0..5, 4), cell([0], 1), cell([1], 1), cell([2], 1), cell([3], 1), cell([4], 1)],
+            vec![
+                cell(0..5, 4),
+                cell([0], 1),
+                cell([1], 1),
+                cell([2], 1),
+                cell([3], 1),
+                cell([4], 1),
+            ],
             // A cell with no inner cells, huge values, sparse indices.
-            vec![cell([], 3), cell([], 40), cell([7, 1_000_000], u64::MAX), cell([7], 2)],
+            vec![
+                cell([], 3),
+                cell([], 40),
+                cell([7, 1_000_000], u64::MAX),
+                cell([7], 2),
+            ],
             vec![cell([usize::MAX], u64::MAX), cell([usize::MAX, 0], 1)],
             vec![],
         ];
@@ -1787,7 +1852,13 @@ mod tests {
     #[test]
     fn cells_the_labels_alone_give_away_are_reported_by_the_audit() {
         // Four bands "fewer than 5" inside a total "fewer than 5": all must be 1.
-        let cells = [cell(0..4, 4), cell([0], 1), cell([1], 1), cell([2], 1), cell([3], 1)];
+        let cells = [
+            cell(0..4, 4),
+            cell([0], 1),
+            cell([1], 1),
+            cell([2], 1),
+            cell([3], 1),
+        ];
         let p = protect(&cells, &five());
         assert_eq!(p, vec![Primary; 5]);
         assert_eq!(audit(&cells, &p, &five()), vec![0, 1, 2, 3, 4]);
@@ -1807,7 +1878,10 @@ mod tests {
     #[test]
     fn the_audit_flags_a_primary_next_to_its_total_and_one_released_band() {
         let cells = [cell([0, 1], 13), cell([0], 3), cell([1], 10)];
-        assert_eq!(audit(&cells, &[Released, Primary, Released], &five()), vec![1]);
+        assert_eq!(
+            audit(&cells, &[Released, Primary, Released], &five()),
+            vec![1]
+        );
         // Missing entries count as released.
         assert_eq!(audit(&cells, &[Released, Primary], &five()), vec![1]);
     }
@@ -1838,7 +1912,11 @@ mod tests {
         let took = start.elapsed();
         assert!(audit(&cells, &p, &five()).is_empty());
         assert!(took.as_secs() < 20, "took {took:?}");
-        eprintln!("{} cells, {} hidden, {took:?}", cells.len(), hidden(&p).len());
+        eprintln!(
+            "{} cells, {} hidden, {took:?}",
+            cells.len(),
+            hidden(&p).len()
+        );
     }
 
     #[test]
@@ -1851,7 +1929,12 @@ mod tests {
         assert!(covered.can_differ(1, 3) && covered.can_differ(2, 10));
         // x + y = 2 with both at least 1.
         let cells = [cell(0..3, 12), cell([0], 1), cell([1], 1), cell([2], 10)];
-        let pair = Attacker::new(&cells, &[Released, Primary, Primary, Released], 5, &[1, 1, 10]);
+        let pair = Attacker::new(
+            &cells,
+            &[Released, Primary, Primary, Released],
+            5,
+            &[1, 1, 10],
+        );
         assert!(!pair.can_differ(1, 1));
     }
 
@@ -1873,7 +1956,10 @@ mod tests {
     impl Attacker {
         fn new(cells: &[Cell], prot: &[Protection], t: u64, truth: &[u64]) -> Attacker {
             let n = truth.len();
-            let sets: Vec<Vec<usize>> = cells.iter().map(|c| c.inner.iter().copied().collect()).collect();
+            let sets: Vec<Vec<usize>> = cells
+                .iter()
+                .map(|c| c.inner.iter().copied().collect())
+                .collect();
             let (lo, hi): (Vec<u64>, Vec<u64>) = cells
                 .iter()
                 .zip(prot)
@@ -1891,7 +1977,13 @@ mod tests {
                     member[i].push(c);
                 }
             }
-            Attacker { sets, lo, hi, cap, member }
+            Attacker {
+                sets,
+                lo,
+                hi,
+                cap,
+                member,
+            }
         }
 
         fn sum(&self, c: usize, x: &[u64]) -> u64 {
@@ -1911,10 +2003,22 @@ mod tests {
             rest.sort_by_key(|&i| (self.cap[i], i));
             order.extend(rest);
             let mut partial = vec![0u64; self.sets.len()];
-            let mut room: Vec<u64> = self.sets.iter().map(|s| s.iter().map(|&i| self.cap[i]).sum()).collect();
+            let mut room: Vec<u64> = self
+                .sets
+                .iter()
+                .map(|s| s.iter().map(|&i| self.cap[i]).sum())
+                .collect();
             let mut left: Vec<usize> = self.sets.iter().map(Vec::len).collect();
             let mut nodes = 0u64;
-            self.dfs(&order, &mut partial, &mut room, &mut left, target, avoid, &mut nodes)
+            self.dfs(
+                &order,
+                &mut partial,
+                &mut room,
+                &mut left,
+                target,
+                avoid,
+                &mut nodes,
+            )
         }
 
         #[allow(clippy::too_many_arguments)]
@@ -2062,7 +2166,10 @@ mod tests {
                 // Second: starts inside the first, so they overlap.
                 let c = (a + usize::from(seeds[2]) % (b - a + 1)).min(n - 2);
                 let d = c + 1 + usize::from(seeds[3]) % (n - 1 - c);
-                let mut cells: Vec<Cell> = (0..n).filter(|&i| shown[i]).map(|i| cell([i], values[i])).collect();
+                let mut cells: Vec<Cell> = (0..n)
+                    .filter(|&i| shown[i])
+                    .map(|i| cell([i], values[i]))
+                    .collect();
                 cells.push(sum(a..=b));
                 cells.push(sum(c..=d));
                 cells.push(sum(0..=n - 1));

@@ -1,5 +1,8 @@
 //! Lantern's storage boundary: the [`Store`] trait, spoken in domain
-//! vocabulary, and its SQLite adapter ([`sqlite::SqliteStore`]).
+//! vocabulary, written once over any database engine (`sql.rs`), with two
+//! engines: SQLite, the embedded default (`sqlite.rs`), and PostgreSQL for
+//! shared deployments (`postgres.rs`). [`open`] and [`create`] pick the
+//! engine from the location: a `postgres://` URL or a file path.
 //!
 //! Architecture invariants:
 //! - The domain core never sees SQL. Adapters turn rows into core types
@@ -15,8 +18,14 @@
 //!   integers, amounts as 64-bit integers in pence or units) so a PostgreSQL
 //!   adapter can implement the same trait with the same schema.
 
+pub mod dump;
+pub mod engine;
+pub mod postgres;
 pub mod rows;
+pub mod sql;
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use lantern_core::catalogue::{Catalogue, CatalogueError};
 use lantern_core::figure::Figure;
@@ -194,6 +203,72 @@ pub enum StoreError {
     /// The database engine failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed after connecting.
+    #[error("PostgreSQL error: {0}")]
+    Postgres(String),
+    /// The database server could not be reached or refused us.
+    #[error("cannot connect to PostgreSQL at {target}: {cause}")]
+    Connect {
+        /// host:port/database.
+        target: String,
+        /// Why, in one line.
+        cause: String,
+    },
+    /// A dump file is not what it should be.
+    #[error("not a usable Lantern dump: {0}")]
+    BadDump(String),
+    /// A dump can only be restored into a database with no data.
+    #[error("the database already holds data; restore a dump into a new, empty database")]
+    NotEmpty,
+}
+
+/// Whether [`create`] made a new database or found one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// A new database was made.
+    New,
+    /// One was already there (and is now migrated to the current schema).
+    Existing,
+}
+
+/// The newest schema version this build understands (both engines).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Whether a location names a PostgreSQL database rather than a file.
+pub fn is_postgres(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// Open an existing Lantern database: a `postgres://` URL or an SQLite file path.
+pub fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
+    if is_postgres(location) {
+        Ok(Box::new(postgres::open(location)?))
+    } else {
+        Ok(Box::new(sqlite::open(std::path::Path::new(location))?))
+    }
+}
+
+/// Create a Lantern database (schema and shipped catalogue) at a location,
+/// or open and migrate the one already there.
+pub fn create(location: &str, meta: &ImportMeta) -> Result<(Box<dyn Store>, Created), StoreError> {
+    if is_postgres(location) {
+        let (store, created) = postgres::create(location, meta)?;
+        Ok((Box::new(store), created))
+    } else {
+        let (store, created) = sqlite::create(std::path::Path::new(location), meta)?;
+        Ok((Box::new(store), created))
+    }
+}
+
+/// The metadata of a new database's first import.
+pub fn init_meta(actor: &str, at: &str) -> ImportMeta {
+    ImportMeta {
+        kind: ImportKind::Init,
+        file: "catalogue/indicators.toml".into(),
+        sha256: String::new(),
+        actor: actor.into(),
+        at: at.into(),
+    }
 }
 
 /// Lantern's storage boundary. Each method is one transaction.
@@ -246,4 +321,10 @@ pub trait Store {
 
     /// The audit log, newest last (at most `limit` entries, the newest ones).
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Every row of every table, for a dump.
+    fn export(&self) -> Result<Vec<dump::TableRows>, StoreError>;
+
+    /// Load a dump into this database, which must hold no data yet.
+    fn restore(&mut self, tables: &[dump::TableRows]) -> Result<(), StoreError>;
 }

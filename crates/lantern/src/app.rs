@@ -12,8 +12,8 @@ use lantern_core::catalogue::Catalogue;
 use lantern_core::figure::Figure;
 use lantern_core::period::Period;
 use lantern_core::request;
-use lantern_store::sqlite::{Created, SqliteStore};
-use lantern_store::{FigureQuery, ImportKind, ImportMeta, ImportReceipt, Store};
+use lantern_store::{Created, Store};
+use lantern_store::{FigureQuery, ImportKind, ImportMeta, ImportReceipt};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
@@ -26,9 +26,10 @@ use crate::{demo, out, progress};
 #[derive(Debug, Parser)]
 #[command(name = "lantern", version, about, long_about = None)]
 pub struct Cli {
-    /// The database file (SQLite). Default: `database` in lantern.toml, else lantern.db.
-    #[arg(long, global = true, env = "LANTERN_DATABASE", value_name = "PATH")]
-    pub database: Option<PathBuf>,
+    /// The database: an SQLite file path, or a postgres:// URL for a shared
+    /// deployment. Default: `database` in lantern.toml, else lantern.db.
+    #[arg(long, global = true, env = "LANTERN_DATABASE", value_name = "PATH|URL")]
+    pub database: Option<String>,
     /// Configuration file. Default: $LANTERN_CONFIG, else ./lantern.toml if present.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -95,6 +96,13 @@ pub enum Command {
         #[arg(long, default_value = "letters", value_name = "DIR")]
         letters: PathBuf,
     },
+    /// Write everything the database holds to a dump file (to move between SQLite and PostgreSQL).
+    Export {
+        /// The dump file to write (docs/formats/dump.md).
+        file: PathBuf,
+    },
+    /// Bring the database's schema up to date (opening it does this too).
+    Migrate,
     /// List past imports (each that changed data is a data version).
     Imports {
         /// Print JSON.
@@ -114,6 +122,8 @@ pub enum ImportWhat {
     Releases,
     /// A council's catalogue extension, TOML (docs/formats/catalogue.md).
     Catalogue,
+    /// A dump made by `lantern export`, into a new database (docs/formats/dump.md).
+    Dump,
 }
 
 /// Run a parsed command line.
@@ -123,7 +133,7 @@ pub fn run(cli: Cli) -> Result<()> {
         .database
         .clone()
         .or_else(|| config.database())
-        .unwrap_or_else(|| PathBuf::from("lantern.db"));
+        .unwrap_or_else(|| "lantern.db".to_string());
     let ctx = Ctx {
         database,
         config,
@@ -131,9 +141,25 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Command::Init => init(&ctx),
+        Command::Import {
+            kind: ImportWhat::Dump,
+            file,
+            json: _,
+        } => restore(&ctx, &file),
+        Command::Export { file } => export(&ctx, &file),
+        Command::Migrate => {
+            let store = ctx.open()?;
+            out!(
+                "{} is at schema version {} (data version {}).",
+                ctx.display_database(),
+                lantern_store::SCHEMA_VERSION,
+                store.data_version()?
+            );
+            Ok(())
+        }
         Command::Import { kind, file, json } => {
             let mut store = ctx.open()?;
-            let receipt = import_file(&ctx, &mut store, kind, &file)?;
+            let receipt = import_file(&ctx, store.as_mut(), kind, &file)?;
             print_receipt(&file, kind, &receipt, json)
         }
         Command::Figures {
@@ -151,7 +177,7 @@ pub fn run(cli: Cli) -> Result<()> {
             data_version,
         } => {
             let store = ctx.open()?;
-            let letter = answer_file(&ctx, &store, &request, format, data_version)?;
+            let letter = answer_file(&ctx, store.as_ref(), &request, format, data_version)?;
             match output {
                 Some(path) => write_atomically(&path, letter.as_bytes()),
                 None => {
@@ -167,8 +193,8 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// What every command needs.
 pub struct Ctx {
-    /// Database path.
-    pub database: PathBuf,
+    /// Database path or URL.
+    pub database: String,
     /// Configuration.
     pub config: Config,
     /// Who is acting.
@@ -176,9 +202,28 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The database as messages show it (a URL without its password).
+    pub fn display_database(&self) -> String {
+        if lantern_store::is_postgres(&self.database) {
+            match self.database.split_once('@') {
+                Some((scheme_user, rest)) => match scheme_user.rsplit_once(':') {
+                    Some((before, _password))
+                        if before.contains("//") && before.matches(':').count() == 1 =>
+                    {
+                        format!("{before}:***@{rest}")
+                    }
+                    _ => self.database.clone(),
+                },
+                None => self.database.clone(),
+            }
+        } else {
+            self.database.clone()
+        }
+    }
+
     /// Open the database.
-    pub fn open(&self) -> Result<SqliteStore> {
-        Ok(SqliteStore::open(&self.database)?)
+    pub fn open(&self) -> Result<Box<dyn Store>> {
+        Ok(lantern_store::open(&self.database)?)
     }
 
     /// Provenance for an import of `file` with these bytes.
@@ -219,18 +264,18 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn init(ctx: &Ctx) -> Result<()> {
-    let meta = lantern_store::sqlite::init_meta(&ctx.actor, &now());
-    let (store, created) = SqliteStore::create(&ctx.database, &meta)?;
+    let meta = lantern_store::init_meta(&ctx.actor, &now());
+    let (store, created) = lantern_store::create(&ctx.database, &meta)?;
     let catalogue = store.catalogue()?;
     match created {
         Created::New => out!(
             "Created {} with {} indicators in the catalogue.",
-            ctx.database.display(),
+            ctx.display_database(),
             catalogue.indicators().count()
         ),
         Created::Existing => out!(
             "{} is already a Lantern database (data version {}); nothing changed.",
-            ctx.database.display(),
+            ctx.display_database(),
             store.data_version()?
         ),
     }
@@ -240,7 +285,7 @@ fn init(ctx: &Ctx) -> Result<()> {
 /// Import one file of the given kind.
 pub fn import_file(
     ctx: &Ctx,
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     kind: ImportWhat,
     path: &Path,
 ) -> Result<ImportReceipt> {
@@ -252,7 +297,7 @@ pub fn import_file(
 /// Import file contents already read (the demo uses embedded files).
 pub fn import_bytes(
     ctx: &Ctx,
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     kind: ImportWhat,
     name: &str,
     bytes: &[u8],
@@ -275,6 +320,12 @@ pub fn import_bytes(
             let releases = import::releases(name, bytes, &catalogue, &tick)?;
             bar.finish_and_clear();
             store.import_releases(&ctx.meta(ImportKind::Releases, name, bytes), &releases)?
+        }
+        ImportWhat::Dump => {
+            bar.finish_and_clear();
+            bail!(
+                "a dump is restored with `lantern import dump FILE`, not imported into a database with data"
+            );
         }
         ImportWhat::Catalogue => {
             bar.finish_and_clear();
@@ -440,7 +491,7 @@ fn figures(
 /// Answer a request file from the store, in a format.
 pub fn answer_file(
     ctx: &Ctx,
-    store: &SqliteStore,
+    store: &dyn Store,
     path: &Path,
     format: Format,
     data_version: Option<i64>,
@@ -460,7 +511,7 @@ pub fn answer_file(
 /// Answer a request given as text.
 pub fn answer_text(
     ctx: &Ctx,
-    store: &SqliteStore,
+    store: &dyn Store,
     name: &str,
     text: &str,
     format: Format,
@@ -501,7 +552,7 @@ pub fn answer_text(
 }
 
 /// The catalogue held in the database.
-pub fn catalogue(store: &SqliteStore) -> Result<Catalogue> {
+pub fn catalogue(store: &dyn Store) -> Result<Catalogue> {
     Ok(store.catalogue()?)
 }
 
@@ -535,6 +586,41 @@ fn imports(ctx: &Ctx, json: bool) -> Result<()> {
             i.receipt.unchanged
         );
     }
+    Ok(())
+}
+
+fn export(ctx: &Ctx, path: &Path) -> Result<()> {
+    let store = ctx.open()?;
+    let tables = store.export()?;
+    let mut bytes = Vec::new();
+    lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables)?;
+    write_atomically(path, &bytes)?;
+    let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
+    out!(
+        "Exported {} (data version {}): {rows} rows in {} tables to {}.",
+        ctx.display_database(),
+        store.data_version()?,
+        tables.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+fn restore(ctx: &Ctx, path: &Path) -> Result<()> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let tables = lantern_store::dump::read(&mut std::io::BufReader::new(file))
+        .with_context(|| format!("{}", path.display()))?;
+    let meta = lantern_store::init_meta(&ctx.actor, &now());
+    let (mut store, _) = lantern_store::create(&ctx.database, &meta)?;
+    store.restore(&tables)?;
+    let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
+    out!(
+        "Restored {} into {}: {rows} rows; data version {}.",
+        path.display(),
+        ctx.display_database(),
+        store.data_version()?
+    );
     Ok(())
 }
 

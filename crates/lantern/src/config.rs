@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The database path, when not given by `--database` (relative paths are
-    /// taken from the configuration file's folder).
+    /// The database, when not given by `--database`: an SQLite file path
+    /// (relative paths are taken from the configuration file's folder) or a
+    /// `postgres://` URL.
     #[serde(default)]
-    pub database: Option<PathBuf>,
+    pub database: Option<String>,
     /// The council letters are written for.
     #[serde(default)]
     pub council: Council,
@@ -162,9 +163,15 @@ impl Config {
         self.letters.templates.as_deref().map(|d| self.resolve(d))
     }
 
-    /// The database named in the file, resolved against the file's folder.
-    pub fn database(&self) -> Option<PathBuf> {
-        self.database.as_deref().map(|d| self.resolve(d))
+    /// The database named in the file: a URL as given, a path resolved
+    /// against the file's folder.
+    pub fn database(&self) -> Option<String> {
+        let d = self.database.as_deref()?;
+        if lantern_store::is_postgres(d) {
+            Some(d.to_string())
+        } else {
+            Some(self.resolve(Path::new(d)).display().to_string())
+        }
     }
 
     /// A path from the file, taken relative to the file's own folder.

@@ -4,8 +4,6 @@
 use std::path::Path;
 
 use anyhow::Result;
-use lantern_store::Store;
-use lantern_store::sqlite::SqliteStore;
 
 use crate::app::{self, Ctx, ImportWhat};
 use crate::config::Config;
@@ -39,8 +37,8 @@ pub fn run(ctx: &Ctx, letters: &Path) -> Result<()> {
         config,
         actor: ctx.actor.clone(),
     };
-    let meta = lantern_store::sqlite::init_meta(&demo.actor, &app::now());
-    let (mut store, _) = SqliteStore::create(&demo.database, &meta)?;
+    let meta = lantern_store::init_meta(&demo.actor, &app::now());
+    let (mut store, _) = lantern_store::create(&demo.database, &meta)?;
     for (kind, name, text) in [
         (
             ImportWhat::Releases,
@@ -58,12 +56,19 @@ pub fn run(ctx: &Ctx, letters: &Path) -> Result<()> {
             STATEMENTS,
         ),
     ] {
-        app::import_bytes(&demo, &mut store, kind, name, text.as_bytes())?;
+        app::import_bytes(&demo, store.as_mut(), kind, name, text.as_bytes())?;
     }
     let version = store.data_version()?;
     for (name, text) in REQUESTS {
         let file = format!("examples/leicester/requests/{name}.toml");
-        let letter = app::answer_text(&demo, &store, &file, text, Format::Md, Some(version))?;
+        let letter = app::answer_text(
+            &demo,
+            store.as_ref(),
+            &file,
+            text,
+            Format::Md,
+            Some(version),
+        )?;
         let path = letters.join(format!("{name}.md"));
         app::write_atomically(&path, letter.as_bytes())?;
         crate::out!("{}", path.display());

@@ -151,9 +151,8 @@ fn a_missing_templates_folder_is_an_error_not_a_silent_fallback() {
 #[test]
 fn a_reader_that_stops_early_is_not_an_error() {
     let app = TestApp::leicester();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lantern"))
-        .args(["figures", "spend"])
-        .current_dir(app.path(""))
+    let mut child = app
+        .command(&["figures", "spend"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

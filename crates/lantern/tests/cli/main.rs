@@ -1,6 +1,8 @@
-//! End-to-end tests of the real `lantern` binary against real SQLite files.
+//! End-to-end tests of the real `lantern` binary against a real database.
 //! One test binary; each test gets its own [`TestApp`] (a fresh directory
-//! and database).
+//! and database). The database is an SQLite file in that directory, or, with
+//! `LANTERN_TEST_BACKEND=postgres`, a PostgreSQL database made for the test
+//! (see `lantern_store::testing`).
 
 mod bad_input;
 mod letters;
@@ -10,11 +12,14 @@ mod store;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use lantern_store::testing::{TestDb, cli_backend_is_postgres, postgres_server};
 use serde_json::Value;
 
 /// A fresh working directory with its own database, and the binary.
 pub struct TestApp {
     dir: tempfile::TempDir,
+    /// The PostgreSQL database, when the tests run on PostgreSQL.
+    postgres: Option<TestDb>,
 }
 
 /// What a run of the binary did.
@@ -79,8 +84,22 @@ pub fn example(path: &str) -> PathBuf {
 impl TestApp {
     /// An empty directory, no database yet.
     pub fn empty() -> TestApp {
+        let postgres = cli_backend_is_postgres().then(|| {
+            let server = postgres_server()
+                .expect("LANTERN_TEST_BACKEND=postgres needs LANTERN_TEST_POSTGRES");
+            TestDb::postgres(&server)
+        });
         TestApp {
             dir: tempfile::tempdir().expect("temporary directory"),
+            postgres,
+        }
+    }
+
+    /// How messages name this test's database.
+    pub fn database_name(&self) -> String {
+        match &self.postgres {
+            Some(db) => db.location(),
+            None => "lantern.db".into(),
         }
     }
 
@@ -105,15 +124,22 @@ impl TestApp {
 
     /// Run `lantern ARGS` in the working directory.
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_lantern"))
+        Run::from(self.command(args).output().expect("run lantern"))
+    }
+
+    /// The command `lantern ARGS`, set up for this test's directory and database.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lantern"));
+        command
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("LANTERN_DATABASE")
             .env_remove("LANTERN_CONFIG")
-            .env("LANTERN_ACTOR", "tester")
-            .output()
-            .expect("run lantern");
-        Run::from(output)
+            .env("LANTERN_ACTOR", "tester");
+        if let Some(db) = &self.postgres {
+            command.env("LANTERN_DATABASE", db.location());
+        }
+        command
     }
 
     /// Answer an example request with the Leicester configuration.

@@ -7,7 +7,10 @@ use crate::{TestApp, example};
 fn init_creates_a_database_once() {
     let app = TestApp::empty();
     let out = app.run(&["init"]).ok();
-    assert!(out.contains("Created lantern.db"), "{out}");
+    assert!(
+        out.contains(&format!("Created {}", app.database_name())),
+        "{out}"
+    );
     let out = app.run(&["init"]).ok();
     assert!(out.contains("already a Lantern database"), "{out}");
     let out = app.run(&["--database", "other.db", "init"]).ok();
@@ -87,4 +90,95 @@ fn a_council_extension_adds_an_indicator_figures_can_use() {
         .ok();
     let out = app.run(&["figures", "hep_c_tests"]).ok();
     assert!(out.contains("120"), "{out}");
+}
+
+#[test]
+fn a_dump_moves_everything_between_sqlite_and_postgresql_and_back() {
+    let Some(server) = lantern_store::testing::postgres_server() else {
+        eprintln!("LANTERN_TEST_POSTGRES=off: round trip not run");
+        return;
+    };
+    let app = TestApp::leicester();
+    let letter = app.answer("seed-000", "md").ok();
+    app.run(&["export", "first.jsonl"]).ok();
+
+    let pg = lantern_store::testing::TestDb::postgres(&server);
+    let url = pg.location();
+    let out = app
+        .run(&["--database", &url, "import", "dump", "first.jsonl"])
+        .ok();
+    assert!(out.contains("Restored first.jsonl"), "{out}");
+    app.run(&["--database", &url, "export", "second.jsonl"])
+        .ok();
+
+    let sqlite = app.path("copy.db");
+    let sqlite = sqlite.to_str().expect("path");
+    app.run(&["--database", sqlite, "import", "dump", "second.jsonl"])
+        .ok();
+    app.run(&["--database", sqlite, "export", "third.jsonl"])
+        .ok();
+
+    let read = |name: &str| std::fs::read_to_string(app.path(name)).expect("dump written");
+    assert_eq!(
+        read("first.jsonl"),
+        read("second.jsonl"),
+        "SQLite → PostgreSQL keeps everything"
+    );
+    assert_eq!(
+        read("second.jsonl"),
+        read("third.jsonl"),
+        "PostgreSQL → SQLite keeps everything"
+    );
+
+    // The moved database answers the same request with the same letter.
+    let config = example("lantern.toml");
+    let request = example("requests/seed-000.toml");
+    let moved = app
+        .run(&[
+            "--database",
+            &url,
+            "--config",
+            config.to_str().expect("path"),
+            "answer",
+            request.to_str().expect("path"),
+        ])
+        .ok();
+    assert_eq!(moved, letter);
+    // A database that already holds data refuses a dump.
+    let err = app
+        .run(&["--database", sqlite, "import", "dump", "first.jsonl"])
+        .fails();
+    assert!(err.contains("already holds data"), "{err}");
+}
+
+#[test]
+fn an_unreachable_or_wrong_postgresql_url_is_one_clear_line() {
+    let app = TestApp::empty();
+    let err = app
+        .run(&[
+            "--database",
+            "postgres://postgres@127.0.0.1:1/lantern",
+            "figures",
+            "budget",
+        ])
+        .fails();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: cannot connect to PostgreSQL at 127.0.0.1:1/lantern: "),
+        "{err}"
+    );
+    if let Some(server) = lantern_store::testing::postgres_server() {
+        let base = server
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(server);
+        let err = app
+            .run(&["--database", &format!("{base}/no_such_lantern_db"), "init"])
+            .fails();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("no_such_lantern_db") && err.contains("does not exist"),
+            "{err}"
+        );
+    }
 }

@@ -1,0 +1,73 @@
+//! What a database engine must provide for [`crate::sql::SqlStore`] to run
+//! Lantern's storage on it: transactions, and queries over the two value
+//! kinds the schema uses. Each adapter (SQLite, PostgreSQL) implements this
+//! and owns its connection, migrations and dialect; the queries themselves
+//! are written once, in `sql.rs`.
+//!
+//! SQL passed through this interface uses `$1`, `$2`, … placeholders and the
+//! portable subset both engines share (`CAST(x AS TEXT)`, `coalesce`,
+//! `RETURNING`); [`Engine::null_safe_eq`] supplies the one operator whose
+//! spelling differs.
+
+use crate::StoreError;
+use crate::rows::Sql;
+
+/// How to read a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A 64-bit integer (or NULL).
+    Int,
+    /// Text (or NULL).
+    Text,
+}
+
+/// One open transaction.
+pub trait Tx {
+    /// Run a query and read every row, each column as the given kind.
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Sql],
+        kinds: &[Kind],
+    ) -> Result<Vec<Vec<Sql>>, StoreError>;
+
+    /// Run a statement; returns the number of rows changed.
+    fn execute(&mut self, sql: &str, params: &[Sql]) -> Result<u64, StoreError>;
+
+    /// Run a batch of statements with no parameters (migrations).
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
+}
+
+/// Whether a transaction writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Reads one consistent snapshot.
+    Read,
+    /// Writes; writers are serialised so an import sees no other import's
+    /// half-done work and two imports of the same data end with one winner.
+    Write,
+}
+
+/// A database engine.
+pub trait Engine {
+    /// Run `f` in one transaction: committed if it returns `Ok`, rolled back
+    /// (leaving nothing behind) if it returns `Err`.
+    fn transaction<R>(
+        &self,
+        mode: Mode,
+        f: impl FnOnce(&mut dyn Tx) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError>;
+
+    /// Whether a table of this name exists (in the schema Lantern uses).
+    fn has_table(&self, name: &str) -> Result<bool, StoreError>;
+
+    /// The operator that is true when both sides are equal or both NULL.
+    fn null_safe_eq(&self) -> &'static str;
+
+    /// Migrations, oldest first: (version, SQL).
+    fn migrations(&self) -> &'static [(i64, &'static str)];
+
+    /// After rows were inserted with explicit ids (restoring a dump), make
+    /// sure new rows get ids above them.
+    fn after_explicit_ids(&self, tx: &mut dyn Tx, table: &str) -> Result<(), StoreError>;
+}

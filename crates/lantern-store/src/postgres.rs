@@ -1,0 +1,240 @@
+//! The PostgreSQL engine, for shared deployments: several officers,
+//! analysts and providers (and several `lantern` processes) on one database.
+//!
+//! Writers serialise on a transaction-scoped advisory lock, so two imports
+//! never interleave and each sees the other's committed result; readers take
+//! a repeatable-read snapshot and are never blocked by a writer.
+
+use std::cell::RefCell;
+use std::error::Error as _;
+
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, IsolationLevel, NoTls};
+
+use crate::engine::{Engine, Kind, Mode, Tx};
+use crate::rows::Sql;
+use crate::sql::SqlStore;
+use crate::{Created, ImportMeta, StoreError};
+
+/// Schema migrations, oldest first. Append only: never edit a released one.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_initial.sql"))];
+
+/// The advisory lock every Lantern writer holds for its transaction.
+const WRITE_LOCK: i64 = 0x4c616e7465726e; // "Lantern"
+
+/// A Lantern database on a PostgreSQL server.
+pub type PgStore = SqlStore<Postgres>;
+
+/// A PostgreSQL connection.
+pub struct Postgres {
+    client: RefCell<Client>,
+    target: String,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the URL: it may carry a password.
+        f.debug_struct("Postgres")
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+/// Open an existing Lantern database on a server, migrating it.
+pub fn open(url: &str) -> Result<PgStore, StoreError> {
+    let store = SqlStore::new(connect(url)?);
+    let version = store.schema_version()?;
+    if version.is_none() {
+        return Err(StoreError::NotLantern {
+            path: store.engine().target.clone(),
+            reason: "it has no Lantern schema; run `lantern init` with this --database first"
+                .into(),
+        });
+    }
+    store.migrate(version)?;
+    Ok(store)
+}
+
+/// Create Lantern's schema and catalogue in a database (which must exist),
+/// or open the Lantern database already there.
+pub fn create(url: &str, meta: &ImportMeta) -> Result<(PgStore, Created), StoreError> {
+    let store = SqlStore::new(connect(url)?);
+    let version = store.schema_version()?;
+    store.migrate(version)?;
+    let created = store.initialise(meta)?;
+    Ok((store, created))
+}
+
+/// "host:port/database" for messages, without user or password.
+fn describe(config: &postgres::Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config.get_dbname().unwrap_or("(default database)");
+    format!("{host}:{port}/{db}")
+}
+
+/// The innermost useful message of a driver error, on one line.
+fn cause(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_string();
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = e.source();
+    let mut last = e.to_string();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last.lines().next().unwrap_or_default().to_string()
+}
+
+fn connect(url: &str) -> Result<Postgres, StoreError> {
+    let config: postgres::Config =
+        url.parse()
+            .map_err(|e: postgres::Error| StoreError::Connect {
+                target: "(unreadable URL)".into(),
+                cause: format!(
+                    "the URL is not a PostgreSQL connection string: {}",
+                    cause(&e)
+                ),
+            })?;
+    let target = describe(&config);
+    let mut config = config;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    let client = config.connect(NoTls).map_err(|e| StoreError::Connect {
+        target: target.clone(),
+        cause: cause(&e),
+    })?;
+    Ok(Postgres {
+        client: RefCell::new(client),
+        target,
+    })
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> StoreError {
+        StoreError::Postgres(cause(&e))
+    }
+}
+
+impl ToSql for Sql {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Sql::Int(v) => v.to_sql(ty, out),
+            Sql::Text(v) => v.as_deref().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i64 as ToSql>::accepts(ty) || <&str as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+struct PgTx<'c> {
+    tx: postgres::Transaction<'c>,
+}
+
+fn refs(params: &[Sql]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+impl Tx for PgTx<'_> {
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Sql],
+        kinds: &[Kind],
+    ) -> Result<Vec<Vec<Sql>>, StoreError> {
+        let rows = self.tx.query(sql, &refs(params))?;
+        rows.iter()
+            .map(|r| {
+                kinds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| {
+                        Ok(match k {
+                            Kind::Int => Sql::Int(r.try_get(i)?),
+                            Kind::Text => Sql::Text(r.try_get(i)?),
+                        })
+                    })
+                    .collect::<Result<Vec<Sql>, postgres::Error>>()
+                    .map_err(StoreError::from)
+            })
+            .collect()
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Sql]) -> Result<u64, StoreError> {
+        Ok(self.tx.execute(sql, &refs(params))?)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.tx.batch_execute(sql)?)
+    }
+}
+
+impl Engine for Postgres {
+    fn transaction<R>(
+        &self,
+        mode: Mode,
+        f: impl FnOnce(&mut dyn Tx) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let tx = match mode {
+            Mode::Read => client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?,
+            Mode::Write => {
+                let mut tx = client.transaction()?;
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+                tx
+            }
+        };
+        let mut tx = PgTx { tx };
+        // Dropping the transaction on an error rolls it back.
+        let result = f(&mut tx)?;
+        tx.tx.commit()?;
+        Ok(result)
+    }
+
+    fn has_table(&self, name: &str) -> Result<bool, StoreError> {
+        let row = self.client.borrow_mut().query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
+            &[&name],
+        )?;
+        Ok(row.get::<_, i64>(0) > 0)
+    }
+
+    fn null_safe_eq(&self) -> &'static str {
+        "IS NOT DISTINCT FROM"
+    }
+
+    fn migrations(&self) -> &'static [(i64, &'static str)] {
+        MIGRATIONS
+    }
+
+    fn after_explicit_ids(&self, tx: &mut dyn Tx, table: &str) -> Result<(), StoreError> {
+        tx.execute(
+            &format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+            ),
+            &[],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,654 @@
+//! Lantern's storage written once, over any [`Engine`]: every query the
+//! [`Store`] trait needs, in the portable SQL both engines share. The
+//! adapters in `sqlite.rs` and `postgres.rs` supply only connections,
+//! migrations and dialect.
+
+use jiff::civil::Date;
+use lantern_core::catalogue::{self, Catalogue};
+use lantern_core::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
+use lantern_core::period::Period;
+use lantern_core::release::Release;
+use lantern_core::statement::Statement;
+use serde_json::json;
+
+use crate::dump::{TABLES, TableRows};
+use crate::engine::{Engine, Kind, Mode, Tx};
+use crate::rows::{self, Sql, Versioned};
+use crate::{
+    AuditEntry, Created, FigureQuery, ImportMeta, ImportReceipt, ImportRecord, Snapshot, Store,
+    StoreError,
+};
+
+/// The [`Store`] over an engine.
+#[derive(Debug)]
+pub struct SqlStore<E: Engine> {
+    engine: E,
+}
+
+fn int(v: &Sql) -> i64 {
+    match v {
+        Sql::Int(Some(i)) => *i,
+        _ => 0,
+    }
+}
+
+fn opt_int(v: &Sql) -> Option<i64> {
+    match v {
+        Sql::Int(i) => *i,
+        Sql::Text(_) => None,
+    }
+}
+
+fn text(v: &Sql) -> String {
+    match v {
+        Sql::Text(Some(s)) => s.clone(),
+        Sql::Int(Some(i)) => i.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn opt_text(v: &Sql) -> Option<String> {
+    match v {
+        Sql::Text(s) => s.clone(),
+        Sql::Int(i) => i.map(|i| i.to_string()),
+    }
+}
+
+fn param(i: i64) -> Sql {
+    Sql::Int(Some(i))
+}
+
+fn param_text(s: &str) -> Sql {
+    Sql::Text(Some(s.to_string()))
+}
+
+fn damaged(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Damaged(what.to_string())
+}
+
+fn date(text: &str) -> Result<Date, StoreError> {
+    text.parse()
+        .map_err(|e: jiff::Error| damaged(format!("date '{text}': {e}")))
+}
+
+fn opt_date(text: Option<String>) -> Result<Option<Date>, StoreError> {
+    text.map(|t| date(&t)).transpose()
+}
+
+fn one_int(tx: &mut dyn Tx, sql: &str, params: &[Sql]) -> Result<i64, StoreError> {
+    let rows = tx.query(sql, params, &[Kind::Int])?;
+    Ok(rows.first().map(|r| int(&r[0])).unwrap_or(0))
+}
+
+impl<E: Engine> SqlStore<E> {
+    /// Wrap a connected engine. Callers then run [`SqlStore::prepare`].
+    pub fn new(engine: E) -> SqlStore<E> {
+        SqlStore { engine }
+    }
+
+    /// The engine underneath.
+    pub fn engine(&self) -> &E {
+        &self.engine
+    }
+
+    /// The schema version recorded in the database (`None`: not a Lantern database).
+    pub fn schema_version(&self) -> Result<Option<i64>, StoreError> {
+        if !self.engine.has_table("lantern_schema")? {
+            return Ok(None);
+        }
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query("SELECT max(version) FROM lantern_schema", &[], &[Kind::Int])?;
+            Ok(rows.first().and_then(|r| opt_int(&r[0])))
+        })
+    }
+
+    /// Bring the schema up to date; refuse a schema newer than this build.
+    pub fn migrate(&self, current: Option<i64>) -> Result<(), StoreError> {
+        let migrations = self.engine.migrations();
+        let supported = migrations.last().map(|(v, _)| *v).unwrap_or(0);
+        let current = current.unwrap_or(0);
+        if current > supported {
+            return Err(StoreError::NewerSchema {
+                found: current,
+                supported,
+            });
+        }
+        self.engine.transaction(Mode::Write, |tx| {
+            tx.batch("CREATE TABLE IF NOT EXISTS lantern_schema (version BIGINT NOT NULL)")?;
+            for (version, sql) in migrations.iter().filter(|(v, _)| *v > current) {
+                tx.batch(sql)?;
+                tx.execute(
+                    "INSERT INTO lantern_schema (version) VALUES ($1)",
+                    &[param(*version)],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether the database holds any Lantern data yet (an init import).
+    pub fn is_initialised(&self) -> Result<bool, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            Ok(one_int(tx, "SELECT count(*) FROM imports", &[])? > 0)
+        })
+    }
+
+    /// Record a new database's first import: the shipped catalogue.
+    pub fn initialise(&self, meta: &ImportMeta) -> Result<Created, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            if one_int(tx, "SELECT count(*) FROM imports", &[])? > 0 {
+                return Ok(Created::Existing);
+            }
+            let import = begin_import(tx, meta, 1)?;
+            tx.execute(
+                "INSERT INTO catalogue_layers (name, body, added_in) VALUES ($1, $2, $3)",
+                &[
+                    param_text("catalogue/indicators.toml"),
+                    param_text(catalogue::SHIPPED),
+                    param(import),
+                ],
+            )?;
+            audit(
+                tx,
+                import,
+                meta,
+                "catalogue.init",
+                "catalogue/indicators.toml",
+                json!({}),
+            )?;
+            finish_import(
+                tx,
+                import,
+                &ImportReceipt {
+                    rows: 1,
+                    added: 1,
+                    ..Default::default()
+                },
+            )?;
+            Ok(Created::New)
+        })
+    }
+
+    fn versioned(
+        &mut self,
+        meta: &ImportMeta,
+        rows: &[Versioned],
+    ) -> Result<ImportReceipt, StoreError> {
+        let eq = self.engine.null_safe_eq();
+        self.engine.transaction(Mode::Write, |tx| {
+            let import = begin_import(tx, meta, rows.len())?;
+            let mut receipt = ImportReceipt {
+                import,
+                rows: rows.len(),
+                ..Default::default()
+            };
+            for row in rows {
+                let data_columns: Vec<&str> = row.data.iter().map(|(c, _)| *c).collect();
+                let key_test: Vec<String> = row
+                    .key
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (c, _))| format!("{c} {eq} ${}", i + 1))
+                    .collect();
+                let find = format!(
+                    "SELECT id, {} FROM {} WHERE {} AND retired_in IS NULL",
+                    data_columns.join(", "),
+                    row.table,
+                    key_test.join(" AND ")
+                );
+                let mut kinds = vec![Kind::Int];
+                kinds.extend(row.data.iter().map(|(_, v)| match v {
+                    Sql::Int(_) => Kind::Int,
+                    Sql::Text(_) => Kind::Text,
+                }));
+                let key_values: Vec<Sql> = row.key.iter().map(|(_, v)| v.clone()).collect();
+                let held = tx.query(&find, &key_values, &kinds)?.into_iter().next();
+                let new_values = row.data_values();
+                let after = row.data_json(&new_values);
+                let (action, detail) = match held {
+                    Some(old) if old[1..] == new_values[..] => {
+                        receipt.unchanged += 1;
+                        continue;
+                    }
+                    Some(old) => {
+                        tx.execute(
+                            &format!("UPDATE {} SET retired_in = $2 WHERE id = $1", row.table),
+                            &[old[0].clone(), param(import)],
+                        )?;
+                        receipt.replaced += 1;
+                        (
+                            "replace",
+                            json!({ "before": row.data_json(&old[1..]), "after": after, "line": row.line }),
+                        )
+                    }
+                    None => {
+                        receipt.added += 1;
+                        ("add", json!({ "after": after, "line": row.line }))
+                    }
+                };
+                let columns: Vec<&str> = row
+                    .key
+                    .iter()
+                    .chain(&row.data)
+                    .map(|(c, _)| *c)
+                    .chain(["import_id", "line", "added_in"])
+                    .collect();
+                let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+                let insert = format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    row.table,
+                    columns.join(", "),
+                    placeholders.join(", ")
+                );
+                let mut values: Vec<Sql> = row.key.iter().chain(&row.data).map(|(_, v)| v.clone()).collect();
+                values.extend([param(import), param(row.line as i64), param(import)]);
+                tx.execute(&insert, &values)?;
+                audit(tx, import, meta, &format!("{}.{action}", row.entity), &row.label, detail)?;
+            }
+            finish_import(tx, import, &receipt)?;
+            receipt.data_version = data_version(tx)?;
+            Ok(receipt)
+        })
+    }
+}
+
+fn begin_import(tx: &mut dyn Tx, meta: &ImportMeta, rows: usize) -> Result<i64, StoreError> {
+    let id = tx.query(
+        "INSERT INTO imports (kind, file, sha256, actor, at, rows_read, added, replaced, unchanged)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0) RETURNING id",
+        &[
+            param_text(meta.kind.code()),
+            param_text(&meta.file),
+            param_text(&meta.sha256),
+            param_text(&meta.actor),
+            param_text(&meta.at),
+            param(rows as i64),
+        ],
+        &[Kind::Int],
+    )?;
+    id.first()
+        .map(|r| int(&r[0]))
+        .ok_or_else(|| damaged("the new import has no id"))
+}
+
+fn finish_import(tx: &mut dyn Tx, import: i64, receipt: &ImportReceipt) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE imports SET added = $2, replaced = $3, unchanged = $4 WHERE id = $1",
+        &[
+            param(import),
+            param(receipt.added as i64),
+            param(receipt.replaced as i64),
+            param(receipt.unchanged as i64),
+        ],
+    )?;
+    Ok(())
+}
+
+fn audit(
+    tx: &mut dyn Tx,
+    import: i64,
+    meta: &ImportMeta,
+    action: &str,
+    key: &str,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit_log (import_id, at, actor, action, record_key, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            param(import),
+            param_text(&meta.at),
+            param_text(&meta.actor),
+            param_text(action),
+            param_text(key),
+            param_text(&detail.to_string()),
+        ],
+    )?;
+    Ok(())
+}
+
+fn data_version(tx: &mut dyn Tx) -> Result<i64, StoreError> {
+    one_int(
+        tx,
+        "SELECT coalesce(max(id), 0) FROM imports WHERE added + replaced > 0",
+        &[],
+    )
+}
+
+fn catalogue_at(tx: &mut dyn Tx, version: i64) -> Result<Catalogue, StoreError> {
+    let layers = tx.query(
+        "SELECT name, body FROM catalogue_layers WHERE added_in <= $1 ORDER BY id",
+        &[param(version)],
+        &[Kind::Text, Kind::Text],
+    )?;
+    let mut catalogue = Catalogue::default();
+    for layer in layers {
+        catalogue
+            .extend_from_toml(&text(&layer[0]), &text(&layer[1]))
+            .map_err(StoreError::Catalogue)?;
+    }
+    Ok(catalogue)
+}
+
+fn figures_at(
+    tx: &mut dyn Tx,
+    query: &FigureQuery,
+    version: i64,
+) -> Result<Vec<Figure>, StoreError> {
+    use Kind::{Int, Text};
+    let rows = tx.query(
+        "SELECT f.indicator, f.area, f.period, f.breakdown, f.source, f.kind, f.amount, f.amount_high,
+                f.reason, f.status, f.coverage, f.note, f.import_id, f.line, i.file, i.actor, i.at
+         FROM figures f JOIN imports i ON i.id = f.import_id
+         WHERE f.added_in <= $1 AND (f.retired_in IS NULL OR f.retired_in > $1)
+           AND (CAST($2 AS TEXT) IS NULL OR f.indicator = $2) AND (CAST($3 AS TEXT) IS NULL OR f.area = $3)
+         ORDER BY f.indicator, f.area, f.period_first, f.period_last, f.breakdown, f.source",
+        &[
+            param(version),
+            Sql::Text(query.indicator.clone()),
+            Sql::Text(query.area.clone()),
+        ],
+        &[Text, Text, Text, Text, Text, Text, Int, Int, Text, Text, Text, Text, Int, Int, Text, Text, Text],
+    )?;
+    rows.iter().map(|r| figure(r)).collect()
+}
+
+fn figure(r: &[Sql]) -> Result<Figure, StoreError> {
+    let (indicator, period_text) = (text(&r[0]), text(&r[2]));
+    let bad = |what: &str| damaged(format!("figure {indicator} {period_text}: {what}"));
+    let reason = opt_text(&r[8]).unwrap_or_default();
+    let value = match (text(&r[5]).as_str(), opt_int(&r[6]), opt_int(&r[7])) {
+        ("exact", Some(a), _) => Value::Exact(a),
+        ("approx", Some(low), Some(high)) => Value::Approximate { low, high },
+        ("zero", _, _) => Value::Zero { reason },
+        ("not_held", _, _) => Value::NotHeld { reason },
+        ("not_yet_shareable", _, _) => Value::NotYetShareable { reason },
+        _ => return Err(bad("unknown value kind")),
+    };
+    Ok(Figure {
+        period: Period::parse(&period_text).map_err(|e| bad(&e.to_string()))?,
+        breakdown: Breakdown::from_key(&text(&r[3])),
+        source: Source::parse(&text(&r[4])).map_err(|e| bad(&e))?,
+        status: Status::parse(&text(&r[9])).map_err(|e| bad(&e))?,
+        coverage: serde_json::from_str(&text(&r[10])).map_err(|e| bad(&e.to_string()))?,
+        note: opt_text(&r[11]),
+        value,
+        provenance: Provenance {
+            import: int(&r[12]),
+            line: int(&r[13]) as u64,
+            file: text(&r[14]),
+            actor: text(&r[15]),
+            imported_at: text(&r[16]),
+        },
+        area: text(&r[1]),
+        indicator,
+    })
+}
+
+fn statements_at(tx: &mut dyn Tx, version: i64) -> Result<Vec<Statement>, StoreError> {
+    use Kind::{Int, Text};
+    let rows = tx.query(
+        "SELECT s.topic, s.area, s.text, s.valid_from, s.valid_to, s.source, s.import_id, s.line, i.file, i.actor, i.at
+         FROM statements s JOIN imports i ON i.id = s.import_id
+         WHERE s.added_in <= $1 AND (s.retired_in IS NULL OR s.retired_in > $1)
+         ORDER BY s.topic, s.area, s.valid_from",
+        &[param(version)],
+        &[Text, Text, Text, Text, Text, Text, Int, Int, Text, Text, Text],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Statement {
+                topic: text(&r[0]),
+                area: text(&r[1]),
+                text: text(&r[2]),
+                valid_from: opt_date(opt_text(&r[3]))?,
+                valid_to: opt_date(opt_text(&r[4]))?,
+                source: opt_text(&r[5]),
+                provenance: Provenance {
+                    import: int(&r[6]),
+                    line: int(&r[7]) as u64,
+                    file: text(&r[8]),
+                    actor: text(&r[9]),
+                    imported_at: text(&r[10]),
+                },
+            })
+        })
+        .collect()
+}
+
+fn releases_at(tx: &mut dyn Tx, version: i64) -> Result<Vec<Release>, StoreError> {
+    use Kind::Text;
+    let rows = tx.query(
+        "SELECT code, title, publisher, date, announced, indicators, periods, url FROM releases
+         WHERE added_in <= $1 AND (retired_in IS NULL OR retired_in > $1) ORDER BY date, code",
+        &[param(version)],
+        &[Text, Text, Text, Text, Text, Text, Text, Text],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let indicators: Vec<String> = serde_json::from_str(&text(&r[5])).map_err(damaged)?;
+            let periods: Vec<String> = serde_json::from_str(&text(&r[6])).map_err(damaged)?;
+            let periods = periods
+                .iter()
+                .map(|p| Period::parse(p).map_err(damaged))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Release {
+                code: text(&r[0]),
+                title: text(&r[1]),
+                publisher: text(&r[2]),
+                date: date(&text(&r[3]))?,
+                announced: opt_date(opt_text(&r[4]))?,
+                indicators,
+                periods,
+                url: opt_text(&r[7]),
+            })
+        })
+        .collect()
+}
+
+impl<E: Engine> Store for SqlStore<E> {
+    fn data_version(&self) -> Result<i64, StoreError> {
+        self.engine.transaction(Mode::Read, data_version)
+    }
+
+    fn catalogue(&self) -> Result<Catalogue, StoreError> {
+        self.engine
+            .transaction(Mode::Read, |tx| catalogue_at(tx, i64::MAX))
+    }
+
+    fn extend_catalogue(
+        &mut self,
+        meta: &ImportMeta,
+        body: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            // Checked against what is held, inside the write: a bad extension changes nothing.
+            let mut catalogue = catalogue_at(tx, i64::MAX)?;
+            catalogue
+                .extend_from_toml(&meta.file, body)
+                .map_err(StoreError::Extension)?;
+            let import = begin_import(tx, meta, 1)?;
+            tx.execute(
+                "INSERT INTO catalogue_layers (name, body, added_in) VALUES ($1, $2, $3)",
+                &[param_text(&meta.file), param_text(body), param(import)],
+            )?;
+            audit(
+                tx,
+                import,
+                meta,
+                "catalogue.extend",
+                &meta.file,
+                json!({ "sha256": meta.sha256 }),
+            )?;
+            let mut receipt = ImportReceipt {
+                import,
+                rows: 1,
+                added: 1,
+                ..Default::default()
+            };
+            finish_import(tx, import, &receipt)?;
+            receipt.data_version = data_version(tx)?;
+            Ok(receipt)
+        })
+    }
+
+    fn import_figures(
+        &mut self,
+        meta: &ImportMeta,
+        figures: &[Figure],
+    ) -> Result<ImportReceipt, StoreError> {
+        let rows: Vec<Versioned> = figures.iter().map(rows::figure).collect();
+        self.versioned(meta, &rows)
+    }
+
+    fn import_statements(
+        &mut self,
+        meta: &ImportMeta,
+        statements: &[Statement],
+    ) -> Result<ImportReceipt, StoreError> {
+        let rows: Vec<Versioned> = statements.iter().map(rows::statement).collect();
+        self.versioned(meta, &rows)
+    }
+
+    fn import_releases(
+        &mut self,
+        meta: &ImportMeta,
+        releases: &[(u64, Release)],
+    ) -> Result<ImportReceipt, StoreError> {
+        let rows: Vec<Versioned> = releases.iter().map(|(l, r)| rows::release(*l, r)).collect();
+        self.versioned(meta, &rows)
+    }
+
+    fn figures(&self, query: &FigureQuery) -> Result<Vec<Figure>, StoreError> {
+        self.engine
+            .transaction(Mode::Read, |tx| figures_at(tx, query, i64::MAX))
+    }
+
+    fn snapshot(&self, version: Option<i64>) -> Result<Snapshot, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let newest = data_version(tx)?;
+            let version = version.unwrap_or(newest);
+            if version < 1 || version > newest {
+                return Err(StoreError::NoSuchVersion {
+                    asked: version,
+                    newest,
+                });
+            }
+            Ok(Snapshot {
+                data_version: version,
+                catalogue: catalogue_at(tx, version)?,
+                figures: figures_at(tx, &FigureQuery::default(), version)?,
+                statements: statements_at(tx, version)?,
+                releases: releases_at(tx, version)?,
+            })
+        })
+    }
+
+    fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
+        use Kind::{Int, Text};
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT id, kind, file, sha256, actor, at, rows_read, added, replaced, unchanged FROM imports ORDER BY id",
+                &[],
+                &[Int, Text, Text, Text, Text, Text, Int, Int, Int, Int],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| ImportRecord {
+                    id: int(&r[0]),
+                    kind: text(&r[1]),
+                    file: text(&r[2]),
+                    sha256: text(&r[3]),
+                    actor: text(&r[4]),
+                    at: text(&r[5]),
+                    receipt: ImportReceipt {
+                        import: int(&r[0]),
+                        rows: int(&r[6]) as usize,
+                        added: int(&r[7]) as usize,
+                        replaced: int(&r[8]) as usize,
+                        unchanged: int(&r[9]) as usize,
+                        data_version: 0,
+                    },
+                })
+                .collect())
+        })
+    }
+
+    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        use Kind::{Int, Text};
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT id, import_id, at, actor, action, record_key, detail FROM
+                   (SELECT * FROM audit_log ORDER BY id DESC LIMIT $1) newest ORDER BY id",
+                &[param(limit as i64)],
+                &[Int, Int, Text, Text, Text, Text, Text],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| AuditEntry {
+                    id: int(&r[0]),
+                    import: int(&r[1]),
+                    at: text(&r[2]),
+                    actor: text(&r[3]),
+                    action: text(&r[4]),
+                    key: text(&r[5]),
+                    detail: text(&r[6]),
+                })
+                .collect())
+        })
+    }
+
+    fn export(&self) -> Result<Vec<TableRows>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let mut out = Vec::new();
+            for table in TABLES {
+                let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+                let kinds: Vec<Kind> = table.columns.iter().map(|(_, k)| *k).collect();
+                let rows = tx.query(
+                    &format!(
+                        "SELECT {} FROM {} ORDER BY id",
+                        columns.join(", "),
+                        table.name
+                    ),
+                    &[],
+                    &kinds,
+                )?;
+                out.push(TableRows {
+                    table: table.name.to_string(),
+                    columns: columns.iter().map(|c| c.to_string()).collect(),
+                    rows,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn restore(&mut self, tables: &[TableRows]) -> Result<(), StoreError> {
+        crate::dump::check_tables(tables)?;
+        let engine = &self.engine;
+        engine.transaction(Mode::Write, |tx| {
+            let held = one_int(tx, "SELECT count(*) FROM imports WHERE kind <> 'init'", &[])?;
+            if held > 0 {
+                return Err(StoreError::NotEmpty);
+            }
+            // A fresh database holds only its own init import; the dump brings its own.
+            for table in TABLES.iter().rev() {
+                tx.execute(&format!("DELETE FROM {}", table.name), &[])?;
+            }
+            for t in tables {
+                let placeholders: Vec<String> =
+                    (1..=t.columns.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    t.table,
+                    t.columns.join(", "),
+                    placeholders.join(", ")
+                );
+                for row in &t.rows {
+                    tx.execute(&sql, row)?;
+                }
+                engine.after_explicit_ids(tx, &t.table)?;
+            }
+            Ok(())
+        })
+    }
+}

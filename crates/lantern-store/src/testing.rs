@@ -1,0 +1,100 @@
+//! Test support (feature `testing`): one throwaway database per test, on
+//! either backend, for this crate's story suite and the CLI tests.
+//!
+//! PostgreSQL databases are created on the server named by
+//! `LANTERN_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`)
+//! and dropped when the [`TestDb`] is dropped.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The server PostgreSQL tests use, or `None` when switched off.
+pub fn postgres_server() -> Option<String> {
+    match std::env::var("LANTERN_TEST_POSTGRES") {
+        Ok(v) if v == "off" => None,
+        Ok(v) => Some(v),
+        Err(_) => Some("postgres://postgres@127.0.0.1:5432/test".into()),
+    }
+}
+
+/// A database that exists for one test.
+pub enum TestDb {
+    /// An SQLite file in a temporary directory.
+    Sqlite(tempfile::TempDir),
+    /// A PostgreSQL database created for the test.
+    Postgres {
+        /// The server's URL (its maintenance database).
+        server: String,
+        /// The test database's name.
+        name: String,
+    },
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDb {
+    /// A new SQLite database file location.
+    pub fn sqlite() -> TestDb {
+        TestDb::Sqlite(tempfile::tempdir().expect("temporary directory"))
+    }
+
+    /// A new, empty PostgreSQL database.
+    pub fn postgres(server: &str) -> TestDb {
+        let name = format!(
+            "lantern_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            jiff::Timestamp::now().as_millisecond()
+        );
+        let mut client = postgres::Client::connect(server, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server {server}: {e} (set LANTERN_TEST_POSTGRES=off to skip)"));
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        TestDb::Postgres {
+            server: server.to_string(),
+            name,
+        }
+    }
+
+    /// The location Lantern is given: a path or a URL.
+    pub fn location(&self) -> String {
+        match self {
+            TestDb::Sqlite(dir) => dir.path().join("lantern.db").display().to_string(),
+            TestDb::Postgres { server, name } => {
+                let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(server);
+                format!("{base}/{name}")
+            }
+        }
+    }
+
+    /// Run raw SQL behind Lantern's back (to simulate a newer schema).
+    pub fn raw(&self, sql: &str) {
+        match self {
+            TestDb::Sqlite(_) => {
+                let conn = rusqlite::Connection::open(self.location()).expect("open");
+                conn.execute_batch(sql).expect("raw sql");
+            }
+            TestDb::Postgres { .. } => {
+                let mut client =
+                    postgres::Client::connect(&self.location(), postgres::NoTls).expect("connect");
+                client.batch_execute(sql).expect("raw sql");
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { server, name } = self
+            && let Ok(mut client) = postgres::Client::connect(server, postgres::NoTls)
+        {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// The backend the CLI tests run against: `LANTERN_TEST_BACKEND=postgres`
+/// for PostgreSQL, anything else (or unset) for SQLite.
+pub fn cli_backend_is_postgres() -> bool {
+    std::env::var("LANTERN_TEST_BACKEND").is_ok_and(|v| v == "postgres")
+}

@@ -1,0 +1,314 @@
+//! What every storage backend must do, told as stories.
+
+use jiff::civil::Date;
+use lantern_core::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
+use lantern_core::period::Period;
+use lantern_core::release::Release;
+use lantern_core::statement::Statement;
+use lantern_store::{
+    Created, FigureQuery, ImportKind, ImportMeta, Store, StoreError, create, init_meta, open,
+};
+
+use crate::story;
+use lantern_store::testing::{TestDb, postgres_server};
+
+fn meta(kind: ImportKind, file: &str) -> ImportMeta {
+    ImportMeta {
+        kind,
+        file: file.into(),
+        sha256: "00".into(),
+        actor: "tester".into(),
+        at: "2026-01-01T00:00:00Z".into(),
+    }
+}
+
+fn provenance() -> Provenance {
+    Provenance {
+        import: 0,
+        file: "f.csv".into(),
+        line: 2,
+        actor: "tester".into(),
+        imported_at: "2026-01-01T00:00:00Z".into(),
+    }
+}
+
+fn figure(period: &str, value: i64) -> Figure {
+    Figure {
+        indicator: "budget".into(),
+        area: "E06000016".into(),
+        period: Period::parse(period).unwrap(),
+        breakdown: Breakdown::from_key("service=community_treatment"),
+        value: Value::Exact(value),
+        source: Source::Finance,
+        status: Status::Final,
+        coverage: vec!["Includes NHSE contributions.".into()],
+        note: None,
+        provenance: provenance(),
+    }
+}
+
+fn new_store(db: &TestDb) -> Box<dyn Store> {
+    let (store, created) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+    assert_eq!(created, Created::New);
+    store
+}
+
+fn statement() -> Statement {
+    Statement {
+        topic: "naloxone.purchaser".into(),
+        area: "E06000016".into(),
+        text: "The commissioned provider.".into(),
+        valid_from: Some(Date::constant(2016, 4, 1)),
+        valid_to: None,
+        source: Some("contract".into()),
+        provenance: provenance(),
+    }
+}
+
+fn release() -> Release {
+    Release {
+        code: "ndtms_2018_19".into(),
+        title: "Stats".into(),
+        publisher: "PHE".into(),
+        date: Date::constant(2019, 11, 7),
+        announced: Some(Date::constant(2019, 1, 1)),
+        indicators: vec!["people_in_treatment".into()],
+        periods: vec![Period::parse("2018/19").unwrap()],
+        url: None,
+    }
+}
+
+story!(
+    a_changed_figure_retires_the_old_one_and_old_versions_stay_readable,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let first = store
+            .import_figures(
+                &meta(ImportKind::Figures, "a.csv"),
+                &[figure("2018/19", 100)],
+            )
+            .unwrap();
+        assert_eq!((first.added, first.data_version), (1, 2));
+        let same = store
+            .import_figures(
+                &meta(ImportKind::Figures, "a.csv"),
+                &[figure("2018/19", 100)],
+            )
+            .unwrap();
+        assert_eq!(
+            (same.unchanged, same.data_version),
+            (1, 2),
+            "an unchanged import is not a new version"
+        );
+        let revised = store
+            .import_figures(
+                &meta(ImportKind::Figures, "b.csv"),
+                &[figure("2018/19", 120)],
+            )
+            .unwrap();
+        assert_eq!((revised.replaced, revised.data_version), (1, 4));
+
+        let now = store.figures(&FigureQuery::default()).unwrap();
+        assert_eq!(now.len(), 1);
+        assert_eq!(now[0].value, Value::Exact(120));
+        assert_eq!(now[0].provenance.file, "b.csv");
+        let then = store.snapshot(Some(2)).unwrap();
+        assert_eq!(then.figures[0].value, Value::Exact(100));
+        assert_eq!(
+            then.figures[0].coverage,
+            vec!["Includes NHSE contributions.".to_string()]
+        );
+        assert!(matches!(
+            store.snapshot(Some(9)),
+            Err(StoreError::NoSuchVersion { newest: 4, .. })
+        ));
+
+        let audit = store.audit(10).unwrap();
+        let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(actions, ["catalogue.init", "figure.add", "figure.replace"]);
+        assert!(audit[2].detail.contains("\"before\""));
+        let filtered = store
+            .figures(&FigureQuery {
+                indicator: Some("spend".into()),
+                area: None,
+            })
+            .unwrap();
+        assert!(filtered.is_empty());
+    }
+);
+
+story!(statements_and_releases_round_trip, |db: &TestDb| {
+    let mut store = new_store(db);
+    store
+        .import_statements(&meta(ImportKind::Statements, "s.csv"), &[statement()])
+        .unwrap();
+    store
+        .import_releases(&meta(ImportKind::Releases, "r.csv"), &[(2, release())])
+        .unwrap();
+    let again = store
+        .import_statements(&meta(ImportKind::Statements, "s.csv"), &[statement()])
+        .unwrap();
+    assert_eq!(again.unchanged, 1);
+    let snap = store.snapshot(None).unwrap();
+    assert_eq!(snap.releases, vec![release()]);
+    assert_eq!(snap.statements[0].text, statement().text);
+    assert_eq!(snap.statements[0].valid_from, statement().valid_from);
+    assert_eq!(snap.statements[0].provenance.file, "s.csv");
+});
+
+story!(creating_twice_finds_the_existing_database, |db: &TestDb| {
+    let mut store = new_store(db);
+    store
+        .import_figures(
+            &meta(ImportKind::Figures, "a.csv"),
+            &[figure("2018/19", 100)],
+        )
+        .unwrap();
+    drop(store);
+    let (again, created) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+    assert_eq!(created, Created::Existing);
+    assert_eq!(again.data_version().unwrap(), 2);
+    assert_eq!(
+        open(&db.location())
+            .unwrap()
+            .figures(&FigureQuery::default())
+            .unwrap()
+            .len(),
+        1
+    );
+});
+
+story!(a_database_from_a_newer_lantern_is_refused, |db: &TestDb| {
+    drop(new_store(db));
+    db.raw("INSERT INTO lantern_schema (version) VALUES (99)");
+    let Err(err) = open(&db.location()) else {
+        panic!("a newer schema was opened")
+    };
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 99, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("upgrade Lantern"));
+});
+
+story!(a_bad_catalogue_extension_changes_nothing, |db: &TestDb| {
+    let mut store = new_store(db);
+    let version = store.data_version().unwrap();
+    let err = store
+        .extend_catalogue(&meta(ImportKind::Catalogue, "ext.toml"), "[[indicator]]\ncode = \"budget\"\ntitle = \"B\"\ndescription = \"d\"\nunit = \"gbp\"\ncounts_people = false\n")
+        .unwrap_err();
+    assert!(err.to_string().contains("already defined"), "{err}");
+    assert_eq!(store.data_version().unwrap(), version);
+    assert_eq!(
+        store.imports().unwrap().len(),
+        1,
+        "the failed import left no record"
+    );
+});
+
+story!(
+    a_dump_restores_into_an_empty_database_exactly,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        store
+            .import_figures(
+                &meta(ImportKind::Figures, "a.csv"),
+                &[figure("2018/19", 100)],
+            )
+            .unwrap();
+        store
+            .import_figures(
+                &meta(ImportKind::Figures, "b.csv"),
+                &[figure("2018/19", 120), figure("2019/20", 5)],
+            )
+            .unwrap();
+        store
+            .import_statements(&meta(ImportKind::Statements, "s.csv"), &[statement()])
+            .unwrap();
+        store
+            .import_releases(&meta(ImportKind::Releases, "r.csv"), &[(2, release())])
+            .unwrap();
+        let tables = store.export().unwrap();
+        let mut bytes = Vec::new();
+        lantern_store::dump::write(&mut bytes, 1, &tables).unwrap();
+        let read = lantern_store::dump::read(&mut bytes.as_slice()).unwrap();
+        assert_eq!(read, tables);
+
+        // Into a fresh database of the same kind.
+        let other = match db {
+            TestDb::Sqlite(_) => TestDb::sqlite(),
+            TestDb::Postgres { server, .. } => TestDb::postgres(server),
+        };
+        let mut target = new_store(&other);
+        target.restore(&read).unwrap();
+        assert_eq!(target.export().unwrap(), tables);
+        assert_eq!(
+            target.snapshot(Some(2)).unwrap().figures[0].value,
+            Value::Exact(100)
+        );
+        // New imports continue after the restored ids.
+        let next = target
+            .import_figures(&meta(ImportKind::Figures, "c.csv"), &[figure("2020/21", 7)])
+            .unwrap();
+        assert_eq!(next.import, store.imports().unwrap().len() as i64 + 1);
+        // A database with data refuses a restore.
+        assert!(matches!(target.restore(&read), Err(StoreError::NotEmpty)));
+    }
+);
+
+story!(
+    concurrent_imports_of_the_same_figures_end_with_one_current_version,
+    |db: &TestDb| {
+        drop(new_store(db));
+        let location = db.location();
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                let location = location.clone();
+                std::thread::spawn(move || {
+                    let mut store = open(&location).unwrap();
+                    let figures: Vec<Figure> = ["2016/17", "2017/18", "2018/19"]
+                        .iter()
+                        .map(|p| figure(p, 1000 + i))
+                        .collect();
+                    store
+                        .import_figures(&meta(ImportKind::Figures, &format!("t{i}.csv")), &figures)
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let store = open(&location).unwrap();
+        let now = store.figures(&FigureQuery::default()).unwrap();
+        assert_eq!(now.len(), 3, "one current figure per key");
+        // All three come from the same import: no mixing of two writers' rows.
+        let files: std::collections::BTreeSet<&str> =
+            now.iter().map(|f| f.provenance.file.as_str()).collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(store.imports().unwrap().len(), 5);
+    }
+);
+
+#[test]
+fn an_unreachable_postgres_server_is_one_clear_line() {
+    let Err(err) = open("postgres://postgres@127.0.0.1:1/nowhere") else {
+        panic!("connected to nothing")
+    };
+    let text = err.to_string();
+    assert!(
+        text.starts_with("cannot connect to PostgreSQL at 127.0.0.1:1/nowhere: "),
+        "{text}"
+    );
+    assert!(!text.contains('\n'), "{text}");
+    if let Some(server) = postgres_server() {
+        let base = server
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(server);
+        let Err(err) = open(&format!("{base}/lantern_no_such_database")) else {
+            panic!("opened a database that does not exist")
+        };
+        assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+}
