@@ -124,6 +124,21 @@ pub struct DimensionValue {
     pub aliases: Vec<String>,
 }
 
+/// A statement topic: a narrative question a council answers from statements
+/// (e.g. "Who purchases naloxone?"), with the phrases that identify it in a
+/// request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// Code, dotted lower-case words, e.g. `naloxone.purchaser`.
+    pub code: String,
+    /// The question the topic answers, in plain words.
+    pub question: String,
+    /// Words and phrases requesters use for it.
+    #[serde(default)]
+    pub phrases: Vec<String>,
+}
+
 /// A breakdown, e.g. age band, with its values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dimension {
@@ -200,6 +215,7 @@ impl Dimension {
 pub struct Catalogue {
     indicators: BTreeMap<String, Indicator>,
     dimensions: BTreeMap<String, Dimension>,
+    topics: BTreeMap<String, Topic>,
 }
 
 /// A catalogue problem, with where it is.
@@ -258,6 +274,8 @@ struct CatalogueFile {
     dimension: Vec<DimensionFile>,
     #[serde(default)]
     indicator: Vec<IndicatorFile>,
+    #[serde(default)]
+    topic: Vec<Topic>,
 }
 
 #[derive(Deserialize)]
@@ -371,8 +389,28 @@ impl Catalogue {
                 },
             );
         }
+        for t in file.topic {
+            crate::statement::check_topic(&t.code).map_err(&invalid)?;
+            if next.topics.contains_key(&t.code) {
+                return Err(invalid(format!(
+                    "topic '{}' is already defined; choose another code",
+                    t.code
+                )));
+            }
+            next.topics.insert(t.code.clone(), t);
+        }
         *self = next;
         Ok(())
+    }
+
+    /// All statement topics, by code.
+    pub fn topics(&self) -> impl Iterator<Item = &Topic> {
+        self.topics.values()
+    }
+
+    /// The topic with this code.
+    pub fn topic(&self, code: &str) -> Option<&Topic> {
+        self.topics.get(code)
     }
 
     /// The indicator with this code, or an error naming the nearest codes.
