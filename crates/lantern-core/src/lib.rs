@@ -9,6 +9,7 @@
 //! A tidy test (`tests::core_has_no_io_dependencies`) checks the manifest.
 
 pub mod answer;
+pub mod casework;
 pub mod catalogue;
 pub mod disclosure;
 pub mod figure;

@@ -1,0 +1,305 @@
+//! The life of an FOI request as casework: which states it can be in, which
+//! actions move it between them, and which actions are refused where.
+//!
+//! ```text
+//! received ──> in progress ──> drafted ──> approved ──> sent ──> review requested ──> review upheld
+//!    │  ▲          │  ▲           │                       │            │               review partly upheld
+//!    ▼  │          ▼  │           └─> (redraft) in progress  │            └───────────> review overturned
+//! clarification sought                                       └─> ICO complaint (from sent or any review outcome)
+//! withdrawn: from any state before sent
+//! ```
+//!
+//! Invariants: a request is only sent after it was approved; an approved
+//! answer cannot be changed without going back to in progress (which
+//! withdraws the approval); nothing leaves `withdrawn`. Each accepted action
+//! becomes one history entry (who, when, from, to), kept by the store.
+
+use std::fmt;
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Logged, not yet worked on.
+    Received,
+    /// Waiting for the requester to clarify (the clock is stopped).
+    ClarificationSought,
+    /// Being worked on.
+    InProgress,
+    /// An answer is drafted, awaiting approval.
+    Drafted,
+    /// The answer is approved and may be sent.
+    Approved,
+    /// The answer has been sent.
+    Sent,
+    /// The requester withdrew the request.
+    Withdrawn,
+    /// The requester asked for an internal review.
+    ReviewRequested,
+    /// The review upheld the original answer.
+    ReviewUpheld,
+    /// The review partly upheld it.
+    ReviewPartlyUpheld,
+    /// The review overturned it.
+    ReviewOverturned,
+    /// The requester complained to the Information Commissioner.
+    IcoComplaint,
+}
+
+/// Every status, in lifecycle order.
+pub const STATUSES: [Status; 12] = [
+    Status::Received,
+    Status::ClarificationSought,
+    Status::InProgress,
+    Status::Drafted,
+    Status::Approved,
+    Status::Sent,
+    Status::Withdrawn,
+    Status::ReviewRequested,
+    Status::ReviewUpheld,
+    Status::ReviewPartlyUpheld,
+    Status::ReviewOverturned,
+    Status::IcoComplaint,
+];
+
+impl Status {
+    /// Code stored and shown: `received`, `clarification_sought`, …
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Received => "received",
+            Status::ClarificationSought => "clarification_sought",
+            Status::InProgress => "in_progress",
+            Status::Drafted => "drafted",
+            Status::Approved => "approved",
+            Status::Sent => "sent",
+            Status::Withdrawn => "withdrawn",
+            Status::ReviewRequested => "review_requested",
+            Status::ReviewUpheld => "review_upheld",
+            Status::ReviewPartlyUpheld => "review_partly_upheld",
+            Status::ReviewOverturned => "review_overturned",
+            Status::IcoComplaint => "ico_complaint",
+        }
+    }
+
+    /// Parse a stored code.
+    pub fn parse(code: &str) -> Option<Status> {
+        STATUSES.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Whether the answer has gone to the requester.
+    pub fn is_answered(self) -> bool {
+        matches!(
+            self,
+            Status::Sent
+                | Status::ReviewRequested
+                | Status::ReviewUpheld
+                | Status::ReviewPartlyUpheld
+                | Status::ReviewOverturned
+                | Status::IcoComplaint
+        )
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code().replace('_', " "))
+    }
+}
+
+/// The outcome of an internal review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReviewOutcome {
+    /// The original answer stands.
+    Upheld,
+    /// It stands in part.
+    PartlyUpheld,
+    /// It is replaced.
+    Overturned,
+}
+
+/// Something an officer (or the requester, through the officer) does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Ask the requester to clarify.
+    SeekClarification,
+    /// The clarification arrived.
+    Clarified,
+    /// Start work (or go back to work on a drafted or approved answer).
+    Start,
+    /// Record a drafted answer.
+    Draft,
+    /// Approve the drafted answer.
+    Approve,
+    /// Send the approved answer.
+    Send,
+    /// The requester withdrew.
+    Withdraw,
+    /// The requester asked for an internal review.
+    RequestReview,
+    /// The review was decided.
+    DecideReview(ReviewOutcome),
+    /// The requester complained to the ICO.
+    ComplainToIco,
+}
+
+impl Action {
+    /// Code stored in the history.
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::SeekClarification => "seek_clarification",
+            Action::Clarified => "clarified",
+            Action::Start => "start",
+            Action::Draft => "draft",
+            Action::Approve => "approve",
+            Action::Send => "send",
+            Action::Withdraw => "withdraw",
+            Action::RequestReview => "request_review",
+            Action::DecideReview(ReviewOutcome::Upheld) => "review_upheld",
+            Action::DecideReview(ReviewOutcome::PartlyUpheld) => "review_partly_upheld",
+            Action::DecideReview(ReviewOutcome::Overturned) => "review_overturned",
+            Action::ComplainToIco => "ico_complaint",
+        }
+    }
+}
+
+/// An action refused in the current state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a request that is {from} cannot be {verb}{}", hint(*.from, *.action))]
+pub struct TransitionError {
+    /// The state it was in.
+    pub from: Status,
+    /// What was tried.
+    pub action: Action,
+    verb: &'static str,
+}
+
+fn hint(from: Status, action: Action) -> &'static str {
+    match (from, action) {
+        (Status::Drafted, Action::Send) | (Status::InProgress, Action::Send) => {
+            "; approve the draft first"
+        }
+        (Status::Received, Action::Approve) | (Status::InProgress, Action::Approve) => {
+            "; draft an answer first"
+        }
+        (Status::Approved, Action::Approve) => "; it is already approved",
+        (Status::Withdrawn, _) => "; it was withdrawn",
+        _ => "",
+    }
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::SeekClarification => "put on hold for clarification",
+        Action::Clarified => "marked clarified",
+        Action::Start => "started",
+        Action::Draft => "drafted",
+        Action::Approve => "approved",
+        Action::Send => "sent",
+        Action::Withdraw => "withdrawn",
+        Action::RequestReview => "reviewed",
+        Action::DecideReview(_) => "given a review decision",
+        Action::ComplainToIco => "recorded as an ICO complaint",
+    }
+}
+
+/// The state `action` leads to from `from`, or why it is refused.
+pub fn transition(from: Status, action: Action) -> Result<Status, TransitionError> {
+    use Status as S;
+    let to = match (from, action) {
+        (S::Received | S::InProgress, Action::SeekClarification) => Some(S::ClarificationSought),
+        (S::ClarificationSought, Action::Clarified) => Some(S::Received),
+        (S::Received | S::Drafted | S::Approved, Action::Start) => Some(S::InProgress),
+        (S::Received | S::InProgress | S::Drafted, Action::Draft) => Some(S::Drafted),
+        (S::Drafted, Action::Approve) => Some(S::Approved),
+        (S::Approved, Action::Send) => Some(S::Sent),
+        (
+            S::Received | S::ClarificationSought | S::InProgress | S::Drafted | S::Approved,
+            Action::Withdraw,
+        ) => Some(S::Withdrawn),
+        (S::Sent, Action::RequestReview) => Some(S::ReviewRequested),
+        (S::ReviewRequested, Action::DecideReview(o)) => Some(match o {
+            ReviewOutcome::Upheld => S::ReviewUpheld,
+            ReviewOutcome::PartlyUpheld => S::ReviewPartlyUpheld,
+            ReviewOutcome::Overturned => S::ReviewOverturned,
+        }),
+        (
+            S::Sent | S::ReviewUpheld | S::ReviewPartlyUpheld | S::ReviewOverturned,
+            Action::ComplainToIco,
+        ) => Some(S::IcoComplaint),
+        _ => None,
+    };
+    to.ok_or(TransitionError {
+        from,
+        action,
+        verb: verb(action),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACTIONS: [Action; 12] = [
+        Action::SeekClarification,
+        Action::Clarified,
+        Action::Start,
+        Action::Draft,
+        Action::Approve,
+        Action::Send,
+        Action::Withdraw,
+        Action::RequestReview,
+        Action::DecideReview(ReviewOutcome::Upheld),
+        Action::DecideReview(ReviewOutcome::PartlyUpheld),
+        Action::DecideReview(ReviewOutcome::Overturned),
+        Action::ComplainToIco,
+    ];
+
+    #[test]
+    fn the_usual_path_from_receipt_to_review() {
+        let mut s = Status::Received;
+        for a in [
+            Action::SeekClarification,
+            Action::Clarified,
+            Action::Start,
+            Action::Draft,
+            Action::Approve,
+            Action::Send,
+            Action::RequestReview,
+            Action::DecideReview(ReviewOutcome::PartlyUpheld),
+            Action::ComplainToIco,
+        ] {
+            s = transition(s, a).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(s, Status::IcoComplaint);
+    }
+
+    #[test]
+    fn only_an_approved_answer_is_sent_and_approval_happens_once() {
+        let err = transition(Status::Drafted, Action::Send).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a request that is drafted cannot be sent; approve the draft first"
+        );
+        let err = transition(Status::Approved, Action::Approve).unwrap_err();
+        assert!(err.to_string().contains("already approved"));
+        for a in ACTIONS {
+            if let Ok(to) = transition(Status::Received, a) {
+                assert_ne!(to, Status::Sent, "{a:?} skips approval");
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_leaves_withdrawn_and_sent_requests_cannot_be_withdrawn() {
+        for a in ACTIONS {
+            assert!(transition(Status::Withdrawn, a).is_err(), "{a:?}");
+        }
+        assert!(transition(Status::Sent, Action::Withdraw).is_err());
+    }
+
+    #[test]
+    fn status_codes_round_trip() {
+        for s in STATUSES {
+            assert_eq!(Status::parse(s.code()), Some(s));
+        }
+    }
+}
