@@ -16,6 +16,52 @@
 
 use std::fmt;
 
+use jiff::civil::Date;
+
+/// A request as a case: what was received, from whom, and where it stands.
+/// The requester's name and contact are personal data, kept only until
+/// `retain_until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// The council's reference, e.g. FOI-2019-0412.
+    pub reference: String,
+    /// The date it was received.
+    pub received: Date,
+    /// Where it stands.
+    pub status: Status,
+    /// The requester's name (personal data).
+    pub requester_name: Option<String>,
+    /// How to reply: an e-mail or postal address (personal data).
+    pub requester_contact: Option<String>,
+    /// When the requester's details are to be erased.
+    pub retain_until: Option<Date>,
+    /// The request as received (e-mail text or structured request file).
+    pub original: String,
+    /// The structured request (TOML, docs/formats/request.md), once understood.
+    pub structured: Option<String>,
+    /// When the case was opened (RFC 3339).
+    pub opened_at: String,
+    /// Who opened it.
+    pub opened_by: String,
+}
+
+/// One entry of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// What (an [`Action`] code, or `open`).
+    pub action: String,
+    /// The status before (none for `open`).
+    pub from: Option<Status>,
+    /// The status after.
+    pub to: Status,
+    /// A note the officer gave.
+    pub note: Option<String>,
+}
+
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {

@@ -27,6 +27,7 @@ pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+use lantern_core::casework::{Action, Case, CaseEvent, Status, TransitionError};
 use lantern_core::catalogue::{Catalogue, CatalogueError};
 use lantern_core::figure::Figure;
 use lantern_core::release::Release;
@@ -130,6 +131,15 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Who acts, and when (RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    /// The user.
+    pub actor: String,
+    /// The time.
+    pub at: String,
+}
+
 /// Which figures to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FigureQuery {
@@ -217,6 +227,34 @@ pub enum StoreError {
     /// A dump file is not what it should be.
     #[error("not a usable Lantern dump: {0}")]
     BadDump(String),
+    /// No case has this reference.
+    #[error("there is no request {0}; `lantern request list` shows them")]
+    NoSuchCase(String),
+    /// A case with this reference exists already.
+    #[error("request {0} already exists; choose another reference")]
+    CaseExists(String),
+    /// Someone else moved the case on since it was read.
+    #[error(
+        "request {reference} is now {now} ({by} at {at}); nothing was changed — look at it again with `lantern request show {reference}`"
+    )]
+    Conflict {
+        /// The case.
+        reference: String,
+        /// Its status now.
+        now: Status,
+        /// Who moved it.
+        by: String,
+        /// When.
+        at: String,
+    },
+    /// The lifecycle does not allow the action.
+    #[error("request {reference}: {error}")]
+    Refused {
+        /// The case.
+        reference: String,
+        /// Why.
+        error: TransitionError,
+    },
     /// A dump can only be restored into a database with no data.
     #[error("the database already holds data; restore a dump into a new, empty database")]
     NotEmpty,
@@ -232,7 +270,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -321,6 +359,31 @@ pub trait Store {
 
     /// The audit log, newest last (at most `limit` entries, the newest ones).
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Open a case for a new request (the reference must be new).
+    fn open_case(&mut self, case: &Case) -> Result<(), StoreError>;
+
+    /// A case by its reference.
+    fn case(&self, reference: &str) -> Result<Option<Case>, StoreError>;
+
+    /// Every case, oldest first.
+    fn cases(&self) -> Result<Vec<Case>, StoreError>;
+
+    /// A case's history, oldest first.
+    fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError>;
+
+    /// Take an action on a case that the caller saw in status `seen`. If
+    /// someone else moved the case on meanwhile, nothing changes and the
+    /// answer is [`StoreError::Conflict`]; an action the lifecycle does not
+    /// allow is [`StoreError::Refused`]. Returns the new status.
+    fn act(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        action: Action,
+        who: &Who,
+        note: Option<&str>,
+    ) -> Result<Status, StoreError>;
 
     /// Every row of every table, for a dump.
     fn export(&self) -> Result<Vec<dump::TableRows>, StoreError>;

@@ -17,7 +17,10 @@ use crate::sql::SqlStore;
 use crate::{Created, ImportMeta, StoreError};
 
 /// Schema migrations, oldest first. Append only: never edit a released one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_initial.sql")),
+    (2, include_str!("../migrations/postgres/0002_casework.sql")),
+];
 
 /// The advisory lock every Lantern writer holds for its transaction.
 const WRITE_LOCK: i64 = 0x4c616e7465726e; // "Lantern"

@@ -5,7 +5,7 @@
 
 use jiff::civil::Date;
 use lantern_core::catalogue::{self, Catalogue};
-use lantern_core::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
+use lantern_core::figure::{Breakdown, Figure, Provenance, Source, Status as FigureStatus, Value};
 use lantern_core::period::Period;
 use lantern_core::release::Release;
 use lantern_core::statement::Statement;
@@ -14,9 +14,11 @@ use serde_json::json;
 use crate::dump::{TABLES, TableRows};
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::{self, Sql, Versioned};
+use lantern_core::casework::{self, Action, Case, CaseEvent, Status};
+
 use crate::{
     AuditEntry, Created, FigureQuery, ImportMeta, ImportReceipt, ImportRecord, Snapshot, Store,
-    StoreError,
+    StoreError, Who,
 };
 
 /// The [`Store`] over an engine.
@@ -368,7 +370,7 @@ fn figure(r: &[Sql]) -> Result<Figure, StoreError> {
         period: Period::parse(&period_text).map_err(|e| bad(&e.to_string()))?,
         breakdown: Breakdown::from_key(&text(&r[3])),
         source: Source::parse(&text(&r[4])).map_err(|e| bad(&e))?,
-        status: Status::parse(&text(&r[9])).map_err(|e| bad(&e))?,
+        status: FigureStatus::parse(&text(&r[9])).map_err(|e| bad(&e))?,
         coverage: serde_json::from_str(&text(&r[10])).map_err(|e| bad(&e.to_string()))?,
         note: opt_text(&r[11]),
         value,
@@ -443,6 +445,53 @@ fn releases_at(tx: &mut dyn Tx, version: i64) -> Result<Vec<Release>, StoreError
             })
         })
         .collect()
+}
+
+const CASE_COLUMNS: &str = "SELECT reference, received, status, requester_name, requester_contact,
+    retain_until, original, structured, opened_at, opened_by FROM cases";
+
+fn status(code: &str) -> Result<Status, StoreError> {
+    Status::parse(code).ok_or_else(|| damaged(format!("unknown case status '{code}'")))
+}
+
+fn case_from(r: &[Sql]) -> Result<Case, StoreError> {
+    Ok(Case {
+        reference: text(&r[0]),
+        received: date(&text(&r[1]))?,
+        status: status(&text(&r[2]))?,
+        requester_name: opt_text(&r[3]),
+        requester_contact: opt_text(&r[4]),
+        retain_until: opt_date(opt_text(&r[5]))?,
+        original: text(&r[6]),
+        structured: opt_text(&r[7]),
+        opened_at: text(&r[8]),
+        opened_by: text(&r[9]),
+    })
+}
+
+fn case_event(
+    tx: &mut dyn Tx,
+    reference: &str,
+    who: &Who,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO case_events (reference, at, actor, action, from_status, to_status, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            param_text(reference),
+            param_text(&who.at),
+            param_text(&who.actor),
+            param_text(action),
+            Sql::Text(from.map(|s| s.code().to_string())),
+            param_text(to.code()),
+            Sql::Text(note.map(str::to_string)),
+        ],
+    )?;
+    Ok(())
 }
 
 impl<E: Engine> Store for SqlStore<E> {
@@ -597,6 +646,141 @@ impl<E: Engine> Store for SqlStore<E> {
         })
     }
 
+    fn open_case(&mut self, case: &Case) -> Result<(), StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let exists = one_int(
+                tx,
+                "SELECT count(*) FROM cases WHERE reference = $1",
+                &[param_text(&case.reference)],
+            )?;
+            if exists > 0 {
+                return Err(StoreError::CaseExists(case.reference.clone()));
+            }
+            tx.execute(
+                "INSERT INTO cases (reference, received, status, requester_name, requester_contact,
+                    retain_until, original, structured, opened_at, opened_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    param_text(&case.reference),
+                    param_text(&case.received.to_string()),
+                    param_text(case.status.code()),
+                    Sql::Text(case.requester_name.clone()),
+                    Sql::Text(case.requester_contact.clone()),
+                    Sql::Text(case.retain_until.map(|d| d.to_string())),
+                    param_text(&case.original),
+                    Sql::Text(case.structured.clone()),
+                    param_text(&case.opened_at),
+                    param_text(&case.opened_by),
+                ],
+            )?;
+            case_event(
+                tx,
+                &case.reference,
+                &Who {
+                    actor: case.opened_by.clone(),
+                    at: case.opened_at.clone(),
+                },
+                "open",
+                None,
+                case.status,
+                None,
+            )
+        })
+    }
+
+    fn case(&self, reference: &str) -> Result<Option<Case>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                &format!("{CASE_COLUMNS} WHERE reference = $1"),
+                &[param_text(reference)],
+                &[Kind::Text; 10],
+            )?;
+            rows.first().map(|r| case_from(r)).transpose()
+        })
+    }
+
+    fn cases(&self) -> Result<Vec<Case>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                &format!("{CASE_COLUMNS} ORDER BY received, reference"),
+                &[],
+                &[Kind::Text; 10],
+            )?;
+            rows.iter().map(|r| case_from(r)).collect()
+        })
+    }
+
+    fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT at, actor, action, from_status, to_status, note FROM case_events
+                 WHERE reference = $1 ORDER BY id",
+                &[param_text(reference)],
+                &[Kind::Text; 6],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    Ok(CaseEvent {
+                        at: text(&r[0]),
+                        actor: text(&r[1]),
+                        action: text(&r[2]),
+                        from: opt_text(&r[3]).and_then(|s| Status::parse(&s)),
+                        to: status(&text(&r[4]))?,
+                        note: opt_text(&r[5]),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn act(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        action: Action,
+        who: &Who,
+        note: Option<&str>,
+    ) -> Result<Status, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let rows = tx.query(
+                "SELECT status FROM cases WHERE reference = $1",
+                &[param_text(reference)],
+                &[Kind::Text],
+            )?;
+            let now = match rows.first() {
+                Some(r) => status(&text(&r[0]))?,
+                None => return Err(StoreError::NoSuchCase(reference.to_string())),
+            };
+            if now != seen {
+                let last = tx.query(
+                    "SELECT actor, at FROM case_events WHERE reference = $1 ORDER BY id DESC LIMIT 1",
+                    &[param_text(reference)],
+                    &[Kind::Text, Kind::Text],
+                )?;
+                let (by, at) = last
+                    .first()
+                    .map(|r| (text(&r[0]), text(&r[1])))
+                    .unwrap_or_default();
+                return Err(StoreError::Conflict {
+                    reference: reference.to_string(),
+                    now,
+                    by,
+                    at,
+                });
+            }
+            let to = casework::transition(now, action).map_err(|error| StoreError::Refused {
+                reference: reference.to_string(),
+                error,
+            })?;
+            tx.execute(
+                "UPDATE cases SET status = $2 WHERE reference = $1",
+                &[param_text(reference), param_text(to.code())],
+            )?;
+            case_event(tx, reference, who, action.code(), Some(now), to, note)?;
+            Ok(to)
+        })
+    }
+
     fn export(&self) -> Result<Vec<TableRows>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
             let mut out = Vec::new();
@@ -605,9 +789,10 @@ impl<E: Engine> Store for SqlStore<E> {
                 let kinds: Vec<Kind> = table.columns.iter().map(|(_, k)| *k).collect();
                 let rows = tx.query(
                     &format!(
-                        "SELECT {} FROM {} ORDER BY id",
+                        "SELECT {} FROM {} ORDER BY {}",
                         columns.join(", "),
-                        table.name
+                        table.name,
+                        table.key
                     ),
                     &[],
                     &kinds,
@@ -626,7 +811,8 @@ impl<E: Engine> Store for SqlStore<E> {
         crate::dump::check_tables(tables)?;
         let engine = &self.engine;
         engine.transaction(Mode::Write, |tx| {
-            let held = one_int(tx, "SELECT count(*) FROM imports WHERE kind <> 'init'", &[])?;
+            let held = one_int(tx, "SELECT count(*) FROM imports WHERE kind <> 'init'", &[])?
+                + one_int(tx, "SELECT count(*) FROM cases", &[])?;
             if held > 0 {
                 return Err(StoreError::NotEmpty);
             }
@@ -634,7 +820,7 @@ impl<E: Engine> Store for SqlStore<E> {
             for table in TABLES.iter().rev() {
                 tx.execute(&format!("DELETE FROM {}", table.name), &[])?;
             }
-            for t in tables {
+            for (t, spec) in tables.iter().zip(TABLES) {
                 let placeholders: Vec<String> =
                     (1..=t.columns.len()).map(|i| format!("${i}")).collect();
                 let sql = format!(
@@ -646,7 +832,9 @@ impl<E: Engine> Store for SqlStore<E> {
                 for row in &t.rows {
                     tx.execute(&sql, row)?;
                 }
-                engine.after_explicit_ids(tx, &t.table)?;
+                if spec.generated_id {
+                    engine.after_explicit_ids(tx, &t.table)?;
+                }
             }
             Ok(())
         })

@@ -15,7 +15,10 @@ use crate::sql::SqlStore;
 use crate::{Created, ImportMeta, StoreError};
 
 /// Schema migrations, oldest first. Append only: never edit a released one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_initial.sql")),
+    (2, include_str!("../migrations/sqlite/0002_casework.sql")),
+];
 
 /// A Lantern database in an SQLite file.
 pub type SqliteStore = SqlStore<Sqlite>;

@@ -228,6 +228,16 @@ story!(
         store
             .import_releases(&meta(ImportKind::Releases, "r.csv"), &[(2, release())])
             .unwrap();
+        store.open_case(&case("FOI-3")).unwrap();
+        store
+            .act(
+                "FOI-3",
+                lantern_core::casework::Status::Received,
+                lantern_core::casework::Action::Start,
+                &who("alice"),
+                Some("on it"),
+            )
+            .unwrap();
         let tables = store.export().unwrap();
         let mut bytes = Vec::new();
         lantern_store::dump::write(&mut bytes, 1, &tables).unwrap();
@@ -312,3 +322,129 @@ fn an_unreachable_postgres_server_is_one_clear_line() {
         assert!(err.to_string().contains("does not exist"), "{err}");
     }
 }
+
+fn case(reference: &str) -> lantern_core::casework::Case {
+    lantern_core::casework::Case {
+        reference: reference.into(),
+        received: Date::constant(2019, 6, 10),
+        status: lantern_core::casework::Status::Received,
+        requester_name: Some("A. Requester".into()),
+        requester_contact: Some("a@example.org".into()),
+        retain_until: Some(Date::constant(2021, 6, 10)),
+        original: "How many people…?".into(),
+        structured: None,
+        opened_at: "2019-06-10T09:00:00Z".into(),
+        opened_by: "alice".into(),
+    }
+}
+
+fn who(actor: &str) -> lantern_store::Who {
+    lantern_store::Who {
+        actor: actor.into(),
+        at: "2019-06-11T09:00:00Z".into(),
+    }
+}
+
+story!(
+    a_case_moves_through_its_lifecycle_with_a_history,
+    |db: &TestDb| {
+        use lantern_core::casework::{Action, Status};
+        let mut store = new_store(db);
+        store.open_case(&case("FOI-1")).unwrap();
+        assert!(matches!(
+            store.open_case(&case("FOI-1")),
+            Err(StoreError::CaseExists(_))
+        ));
+        let mut seen = Status::Received;
+        for action in [Action::Start, Action::Draft, Action::Approve, Action::Send] {
+            seen = store
+                .act("FOI-1", seen, action, &who("alice"), None)
+                .unwrap();
+        }
+        assert_eq!(seen, Status::Sent);
+        let refused = store
+            .act("FOI-1", Status::Sent, Action::Approve, &who("bob"), None)
+            .unwrap_err();
+        assert!(matches!(refused, StoreError::Refused { .. }), "{refused}");
+        let history = store.case_history("FOI-1").unwrap();
+        let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["open", "start", "draft", "approve", "send"]);
+        assert_eq!(history[3].from, Some(Status::Drafted));
+        assert_eq!(
+            store.case("FOI-1").unwrap().unwrap(),
+            lantern_core::casework::Case {
+                status: Status::Sent,
+                ..case("FOI-1")
+            }
+        );
+        assert!(matches!(
+            store.act("FOI-9", Status::Received, Action::Start, &who("bob"), None),
+            Err(StoreError::NoSuchCase(_))
+        ));
+    }
+);
+
+story!(
+    two_officers_approving_at_once_one_succeeds_and_the_other_is_told,
+    |db: &TestDb| {
+        use lantern_core::casework::{Action, Status};
+        let mut store = new_store(db);
+        store.open_case(&case("FOI-2")).unwrap();
+        store
+            .act(
+                "FOI-2",
+                Status::Received,
+                Action::Draft,
+                &who("alice"),
+                None,
+            )
+            .unwrap();
+        drop(store);
+        let location = db.location();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let officers: Vec<_> = ["alice", "bob"]
+            .into_iter()
+            .map(|officer| {
+                let (location, barrier) = (location.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    // Each officer has their own connection and saw the draft.
+                    let mut store = open(&location).unwrap();
+                    barrier.wait();
+                    store.act(
+                        "FOI-2",
+                        Status::Drafted,
+                        Action::Approve,
+                        &who(officer),
+                        None,
+                    )
+                })
+            })
+            .collect();
+        let results: Vec<_> = officers.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        let err = results.into_iter().find_map(Result::err).unwrap();
+        assert!(
+            matches!(
+                err,
+                StoreError::Conflict {
+                    now: Status::Approved,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("is now approved"), "{err}");
+        let store = open(&location).unwrap();
+        let approvals = store
+            .case_history("FOI-2")
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "approve")
+            .count();
+        assert_eq!(approvals, 1);
+    }
+);
