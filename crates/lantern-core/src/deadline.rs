@@ -1600,10 +1600,11 @@ mod tests {
 
     // ---- properties ---------------------------------------------------------
 
-    /// A date from 1 January 2012 to 30 November 2028, leaving room for the
-    /// count to finish inside the calendar.
+    /// A date from 1 January 2012 to 15 November 2028, leaving room for the
+    /// count to finish inside the calendar (the deadline for 29 November 2028
+    /// is already in 2029).
     fn arb_receipt() -> impl Strategy<Value = Date> {
-        (0i64..6178).prop_map(|n| date(2012, 1, 1) + jiff::Span::new().days(n))
+        (0i64..6163).prop_map(|n| date(2012, 1, 1) + jiff::Span::new().days(n))
     }
 
     /// A date from 1 January 2012 to 30 September 2028, leaving room for a

@@ -103,6 +103,12 @@ pub enum Command {
     },
     /// Bring the database's schema up to date (opening it does this too).
     Migrate,
+    /// FOI casework: open requests, move them on, see deadlines and history.
+    Request {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::casework::RequestCommand,
+    },
     /// List past imports (each that changed data is a data version).
     Imports {
         /// Print JSON.
@@ -188,6 +194,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo { letters } => demo::run(&ctx, &letters),
         Command::Imports { json } => imports(&ctx, json),
+        Command::Request { command } => crate::casework::run(&ctx, command),
     }
 }
 
@@ -486,6 +493,32 @@ fn figures(
         "(* has coverage notes: see --json)  Figures as held, before disclosure control: not for publication."
     );
     Ok(())
+}
+
+/// The largest text file Lantern reads whole (requests, e-mails).
+const MAX_TEXT: u64 = 4 << 20;
+
+/// Read a text file, refusing binary, non-UTF-8 and oversized files with a
+/// message that says which.
+pub fn read_text(path: &Path) -> Result<String> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    if size > MAX_TEXT {
+        bail!(
+            "{} is {} bytes, too large for a request (the limit is {MAX_TEXT}); is it the right file?",
+            path.display(),
+            size
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Answer a request file from the store, in a format.

@@ -3,6 +3,7 @@
 //! rules) and `lantern-store` (the database); see ARCHITECTURE.md.
 
 pub mod app;
+pub mod casework;
 pub mod config;
 pub mod demo;
 pub mod import;

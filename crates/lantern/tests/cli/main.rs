@@ -5,6 +5,7 @@
 //! (see `lantern_store::testing`).
 
 mod bad_input;
+mod casework;
 mod letters;
 mod seeds;
 mod store;

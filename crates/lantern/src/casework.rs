@@ -1,0 +1,377 @@
+//! `lantern request …`: FOI requests as cases — opened from a request file,
+//! moved through their lifecycle (`lantern_core::casework`), with the
+//! statutory deadline counted on the UK bank-holiday calendar
+//! (`lantern_core::deadline`) and every action in the case's history.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use jiff::civil::Date;
+use lantern_core::casework::{Action, Case, CaseEvent, ReviewOutcome, Status};
+use lantern_core::deadline::{self, Calendar, ClockEvent, Deadline};
+use lantern_core::request;
+use lantern_store::{Store, Who};
+
+use crate::app::{self, Ctx};
+use crate::out;
+use crate::render::Format;
+
+/// How long a requester's name and contact are kept after receipt, by default.
+const RETAIN_YEARS: i16 = 2;
+
+/// `lantern request` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Open a case for a request (a structured request file, docs/formats/request.md).
+    New {
+        /// The request file.
+        file: PathBuf,
+        /// The date it was received (default: `received` in the file).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        received: Option<String>,
+        /// The requester's name (personal data: kept until the retention date).
+        #[arg(long)]
+        requester: Option<String>,
+        /// Where to reply: e-mail or postal address (personal data).
+        #[arg(long)]
+        contact: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List cases with their status and deadline.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a case: its deadline (and the holidays counted) and its history.
+    Show {
+        /// The reference.
+        reference: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the answer letter for a case from the data held now.
+    Letter {
+        /// The reference.
+        reference: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Md)]
+        format: Format,
+    },
+    /// Start work on a case (or go back to work on a draft or approval).
+    Start(Act),
+    /// Record that an answer has been drafted.
+    Draft(Act),
+    /// Approve the drafted answer.
+    Approve(Act),
+    /// Record that the approved answer was sent.
+    Send(Act),
+    /// Ask the requester to clarify (stops the clock).
+    SeekClarification(Act),
+    /// The clarification arrived (the 20 working days start again).
+    Clarified(Act),
+    /// The requester withdrew the request.
+    Withdraw(Act),
+    /// The requester asked for an internal review; or, with --outcome, the review was decided.
+    Review {
+        /// The case.
+        #[command(flatten)]
+        act: Act,
+        /// The review's outcome.
+        #[arg(long, value_enum)]
+        outcome: Option<Outcome>,
+    },
+}
+
+/// The case an action applies to.
+#[derive(Debug, clap::Args)]
+pub struct Act {
+    /// The reference.
+    pub reference: String,
+    /// A note for the history.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+/// Review outcomes on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Outcome {
+    /// The answer stands.
+    Upheld,
+    /// It stands in part.
+    PartlyUpheld,
+    /// It is replaced.
+    Overturned,
+}
+
+/// Run a `lantern request` command.
+pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
+    match command {
+        RequestCommand::New {
+            file,
+            received,
+            requester,
+            contact,
+            json,
+        } => open(ctx, &file, received, requester, contact, json),
+        RequestCommand::List { json } => list(ctx, json),
+        RequestCommand::Show { reference, json } => show(ctx, &reference, json),
+        RequestCommand::Letter { reference, format } => {
+            let store = ctx.open()?;
+            let case = find(store.as_ref(), &reference)?;
+            let Some(structured) = case.structured else {
+                bail!(
+                    "request {reference} has not been understood yet: there is no structured request to answer"
+                );
+            };
+            let letter =
+                app::answer_text(ctx, store.as_ref(), &reference, &structured, format, None)?;
+            use std::io::Write;
+            std::io::stdout().lock().write_all(letter.as_bytes())?;
+            Ok(())
+        }
+        RequestCommand::Start(a) => act(ctx, a, Action::Start),
+        RequestCommand::Draft(a) => act(ctx, a, Action::Draft),
+        RequestCommand::Approve(a) => act(ctx, a, Action::Approve),
+        RequestCommand::Send(a) => act(ctx, a, Action::Send),
+        RequestCommand::SeekClarification(a) => act(ctx, a, Action::SeekClarification),
+        RequestCommand::Clarified(a) => act(ctx, a, Action::Clarified),
+        RequestCommand::Withdraw(a) => act(ctx, a, Action::Withdraw),
+        RequestCommand::Review { act: a, outcome } => {
+            let action = match outcome {
+                None => Action::RequestReview,
+                Some(Outcome::Upheld) => Action::DecideReview(ReviewOutcome::Upheld),
+                Some(Outcome::PartlyUpheld) => Action::DecideReview(ReviewOutcome::PartlyUpheld),
+                Some(Outcome::Overturned) => Action::DecideReview(ReviewOutcome::Overturned),
+            };
+            act(ctx, a, action)
+        }
+    }
+}
+
+/// Today's date in UTC, plus one day so that a request received just after
+/// midnight in the UK summer is never called "in the future".
+fn today() -> Date {
+    let now = jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    now.tomorrow().unwrap_or(now)
+}
+
+fn find(store: &dyn Store, reference: &str) -> Result<Case> {
+    store
+        .case(reference)?
+        .ok_or_else(|| lantern_store::StoreError::NoSuchCase(reference.to_string()).into())
+}
+
+fn open(
+    ctx: &Ctx,
+    file: &Path,
+    received: Option<String>,
+    requester: Option<String>,
+    contact: Option<String>,
+    json: bool,
+) -> Result<()> {
+    let text = app::read_text(file)?;
+    let mut store = ctx.open()?;
+    let catalogue = store.catalogue()?;
+    let parsed = request::parse_request(&file.display().to_string(), &text, &catalogue)?;
+    let received = match received {
+        Some(r) => r
+            .parse::<Date>()
+            .map_err(|_| anyhow::anyhow!("--received {r}: write the date as YYYY-MM-DD"))?,
+        None => parsed.received,
+    };
+    if received > today() {
+        bail!("the received date {received} is in the future; give the date the request arrived");
+    }
+    let case = Case {
+        reference: parsed.reference.clone(),
+        received,
+        status: Status::Received,
+        requester_name: requester,
+        requester_contact: contact,
+        retain_until: received
+            .checked_add(jiff::Span::new().years(RETAIN_YEARS))
+            .ok(),
+        original: text.clone(),
+        structured: Some(text),
+        opened_at: app::now(),
+        opened_by: ctx.actor.clone(),
+    };
+    // The deadline must be countable before the case is opened.
+    let due = deadline::deadline(&Calendar::shipped(), received, &[])?;
+    store.open_case(&case)?;
+    if json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "reference": case.reference,
+                "received": case.received.to_string(),
+                "status": case.status.code(),
+                "due": due.due.to_string(),
+                "calendar": due.calendar_version,
+            }))?
+        );
+    } else {
+        out!(
+            "Opened {} (received {}); answer due {}.",
+            case.reference,
+            crate::render::long_date(case.received),
+            crate::render::long_date(due.due)
+        );
+    }
+    Ok(())
+}
+
+/// The clock events in a case's history.
+fn clock_events(history: &[CaseEvent]) -> Vec<ClockEvent> {
+    history
+        .iter()
+        .filter_map(|e| {
+            let day: Date = e.at.get(..10)?.parse().ok()?;
+            match e.action.as_str() {
+                "seek_clarification" => Some(ClockEvent::ClarificationSought(day)),
+                "clarified" => Some(ClockEvent::Clarified(day)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn case_deadline(store: &dyn Store, case: &Case) -> Result<Deadline> {
+    let history = store.case_history(&case.reference)?;
+    Ok(deadline::deadline(
+        &Calendar::shipped(),
+        case.received,
+        &clock_events(&history),
+    )?)
+}
+
+fn list(ctx: &Ctx, json: bool) -> Result<()> {
+    let store = ctx.open()?;
+    let cases = store.cases()?;
+    let mut rows = Vec::new();
+    for case in &cases {
+        let due = case_deadline(store.as_ref(), case)?;
+        rows.push((case, due));
+    }
+    if json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(c, d)| {
+                serde_json::json!({
+                    "reference": c.reference, "received": c.received.to_string(),
+                    "status": c.status.code(), "due": d.due.to_string(), "on_hold": d.on_hold(),
+                })
+            })
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        out!("No requests yet: open one with `lantern request new FILE`.");
+    }
+    for (c, d) in rows {
+        let due = if c.status.is_answered() || c.status == Status::Withdrawn {
+            String::from("-")
+        } else if d.on_hold() {
+            format!("{} (on hold)", d.due)
+        } else {
+            d.due.to_string()
+        };
+        out!(
+            "{:<16} received {}  {:<22} due {}",
+            c.reference,
+            c.received,
+            c.status.to_string(),
+            due
+        );
+    }
+    Ok(())
+}
+
+fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
+    let store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    let history = store.case_history(reference)?;
+    let due = case_deadline(store.as_ref(), &case)?;
+    if json {
+        let events: Vec<serde_json::Value> = history
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "at": e.at, "actor": e.actor, "action": e.action,
+                    "from": e.from.map(|s| s.code()), "to": e.to.code(), "note": e.note,
+                })
+            })
+            .collect();
+        let v = serde_json::json!({
+            "reference": case.reference,
+            "received": case.received.to_string(),
+            "status": case.status.code(),
+            "requester": case.requester_name,
+            "retain_until": case.retain_until.map(|d| d.to_string()),
+            "deadline": {
+                "effective_receipt": due.effective_receipt.to_string(),
+                "due": due.due.to_string(),
+                "s17_due": due.s17_due.to_string(),
+                "on_hold": due.on_hold(),
+                "holidays": due.holidays.iter().map(|(d, t)| serde_json::json!({"date": d.to_string(), "title": t})).collect::<Vec<_>>(),
+                "calendar": due.calendar_version,
+            },
+            "history": events,
+        });
+        out!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    out!("{}  ({})", case.reference, case.status);
+    out!(
+        "Received {}; answer due {}{}.",
+        case.received,
+        due.due,
+        if due.on_hold() {
+            " at the earliest (on hold)"
+        } else {
+            ""
+        }
+    );
+    if !due.holidays.is_empty() {
+        let days: Vec<String> = due
+            .holidays
+            .iter()
+            .map(|(d, t)| format!("{d} {t}"))
+            .collect();
+        out!("Bank holidays not counted: {}.", days.join("; "));
+    }
+    out!("Calendar: {}", due.calendar_version);
+    out!("History:");
+    for e in history {
+        let from = e.from.map(|s| format!("{s} → ")).unwrap_or_default();
+        let note = e.note.map(|n| format!(" — {n}")).unwrap_or_default();
+        out!(
+            "  {}  {:<12} {:<20} {from}{}{note}",
+            e.at,
+            e.actor,
+            e.action,
+            e.to
+        );
+    }
+    Ok(())
+}
+
+fn act(ctx: &Ctx, a: Act, action: Action) -> Result<()> {
+    let mut store = ctx.open()?;
+    let case = find(store.as_ref(), &a.reference)?;
+    let who = Who {
+        actor: ctx.actor.clone(),
+        at: app::now(),
+    };
+    let to = store.act(&a.reference, case.status, action, &who, a.note.as_deref())?;
+    out!("{} is now {}.", a.reference, to);
+    Ok(())
+}
