@@ -171,7 +171,18 @@ pub enum Protection {
 /// with no inner cells carries no information about the others: it is
 /// primary if small and released otherwise.
 pub fn protect(cells: &[Cell], policy: &Policy) -> Vec<Protection> {
-    let table = Table::new(cells, *policy);
+    protect_after(cells, &[], policy)
+}
+
+/// Like [`protect`], for a table some of whose cells were already released
+/// exactly in earlier answers (`published[i]` true; missing entries count as
+/// false). Those cells stay released — what is out cannot be taken back —
+/// and are used as the attacker would use them: the new cells are chosen so
+/// that no hidden cell can be derived from the earlier releases and this one
+/// together (differencing across answers). The protection returned for a
+/// published cell is always [`Protection::Released`].
+pub fn protect_after(cells: &[Cell], published: &[bool], policy: &Policy) -> Vec<Protection> {
+    let table = Table::new(cells, published, *policy);
     let mut forced = BTreeSet::new();
     let mut truth: Option<Option<Vec<i128>>> = None;
     // Whether a reported cell is given away by the labels alone.
@@ -1258,6 +1269,8 @@ enum Kind {
     Small,
     /// Released unless chosen as a secondary.
     Other,
+    /// Released in an earlier answer: stays released, known to the attacker.
+    Published,
 }
 
 /// Cells with identical inner sets: one figure, one decision.
@@ -1293,7 +1306,7 @@ struct Table<'a> {
 }
 
 impl<'a> Table<'a> {
-    fn new(cells: &'a [Cell], policy: Policy) -> Table<'a> {
+    fn new(cells: &'a [Cell], published: &[bool], policy: Policy) -> Table<'a> {
         let model = Model::new(cells);
         let mut by_vars: BTreeMap<&[usize], usize> = BTreeMap::new();
         let mut groups: Vec<Group> = Vec::new();
@@ -1314,7 +1327,13 @@ impl<'a> Table<'a> {
         for g in &mut groups {
             let values = g.members.iter().map(|&c| cells[c].value);
             g.value = values.clone().max().unwrap_or(0);
-            g.kind = if values.clone().any(|v| policy.is_small(v)) {
+            let was_published = g
+                .members
+                .iter()
+                .any(|&c| published.get(c).copied().unwrap_or(false));
+            g.kind = if was_published {
+                Kind::Published
+            } else if values.clone().any(|v| policy.is_small(v)) {
                 Kind::Small
             } else if values.clone().all(|v| v == 0) {
                 Kind::Zero
@@ -1349,7 +1368,11 @@ impl<'a> Table<'a> {
         let mut hidden = vec![false; self.groups.len()];
         let m = self.model.m;
         let mut basis = Basis::new(m);
-        for g in &self.groups {
+        for (gi, g) in self.groups.iter().enumerate() {
+            if g.kind == Kind::Published {
+                // Out already: the attacker knows it exactly.
+                let _ = basis.insert(self.vector(gi), Vec::new());
+            }
             if g.kind == Kind::Zero {
                 for &i in &g.vars {
                     let mut unit = vec![0; m];
@@ -1362,7 +1385,7 @@ impl<'a> Table<'a> {
             hidden[gi] = match g.kind {
                 Kind::Small => true,
                 Kind::Other => forced.contains(&gi),
-                Kind::Zero => false,
+                Kind::Zero | Kind::Published => false,
             };
             if g.kind == Kind::Small && t <= 2 {
                 // Its label states its value: it is known, like a release.
@@ -1431,7 +1454,7 @@ impl<'a> Table<'a> {
                 None => Protection::Released,
                 Some(g) => match self.groups[g].kind {
                     Kind::Small => Protection::Primary,
-                    Kind::Zero => Protection::Released,
+                    Kind::Zero | Kind::Published => Protection::Released,
                     Kind::Other if hidden.get(g).copied().unwrap_or(true) => Protection::Secondary,
                     Kind::Other => Protection::Released,
                 },
@@ -1665,6 +1688,34 @@ mod tests {
 
     fn hidden(p: &[Protection]) -> Vec<usize> {
         (0..p.len()).filter(|&i| p[i] != Released).collect()
+    }
+
+    // --- Earlier releases ----------------------------------------------------
+
+    #[test]
+    fn bands_released_after_their_total_was_released_elsewhere_cannot_be_differenced() {
+        // An earlier answer gave the total, 40. This answer gives five bands,
+        // one of them 3: on its own it would hide just the 3, but 40 minus
+        // the other four would reveal it.
+        let total = cell(0..5, 40);
+        let bands = [10, 12, 8, 7, 3];
+        let mut cells = vec![total];
+        cells.extend(bands.iter().enumerate().map(|(i, &v)| cell([i], v)));
+        let alone = protect(&cells[1..], &five());
+        assert_eq!(hidden(&alone), vec![4], "without the earlier total only the 3 is hidden");
+        let after = protect_after(&cells, &[true], &five());
+        assert_eq!(after[0], Released, "the earlier release stays released");
+        assert_eq!(after[5], Primary);
+        assert!(hidden(&after[1..5]).len() == 1, "one more band is withheld: {after:?}");
+        assert!(audit(&cells, &after, &five()).is_empty());
+    }
+
+    #[test]
+    fn an_earlier_release_identical_to_a_new_cell_keeps_it_released() {
+        let cells = [cell(0..2, 9), cell(0..2, 9), cell([0], 6), cell([1], 3)];
+        let p = protect_after(&cells, &[true], &five());
+        assert_eq!((p[0], p[1]), (Released, Released));
+        assert_eq!((p[2], p[3]), (Secondary, Primary));
     }
 
     // --- Policy -------------------------------------------------------------
