@@ -53,6 +53,29 @@ pub struct Evidence<'a> {
     pub policy: Policy,
     /// The council's own area (used when the request names none).
     pub area: &'a str,
+    /// Counts of people already released in earlier answers (the disclosure
+    /// log): new answers stay consistent with them and cannot be differenced
+    /// against them.
+    pub earlier: &'a [EarlierRelease],
+}
+
+/// A count of people released exactly in an earlier answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierRelease {
+    /// The earlier request's reference.
+    pub reference: String,
+    /// When it was sent (RFC 3339).
+    pub sent: String,
+    /// Indicator code.
+    pub indicator: String,
+    /// Area code.
+    pub area: String,
+    /// The figure's period.
+    pub period: Period,
+    /// Its breakdown.
+    pub breakdown: Breakdown,
+    /// The value released.
+    pub value: u64,
 }
 
 /// The decided answer to a request.
@@ -762,6 +785,26 @@ impl Planner<'_> {
             r.status = Some(chosen.status);
             return r;
         }
+        if let Value::Exact(v) = chosen.value {
+            for e in self.evidence.earlier.iter().filter(|e| {
+                e.indicator == indicator.code
+                    && e.area == self.area
+                    && e.period == chosen.period
+                    && e.breakdown == *breakdown
+                    && e.value != v.max(0) as u64
+            }) {
+                self.warnings.push(format!(
+                    "{} {} {}: {} released {} (sent {}), this answer gives {}; explain the difference in the letter",
+                    indicator.code,
+                    chosen.period,
+                    if breakdown.0.is_empty() { "total".to_string() } else { breakdown.key() },
+                    e.reference,
+                    e.value,
+                    e.sent.get(..10).unwrap_or(&e.sent),
+                    v
+                ));
+            }
+        }
         let registered = if indicator.counts_people {
             let value = match &chosen.value {
                 Value::Exact(v) => Some((*v).max(0) as u64),
@@ -938,19 +981,34 @@ impl Planner<'_> {
         for (i, c) in self.cells.iter().enumerate() {
             groups.entry(&c.group).or_default().push(i);
         }
-        for members in groups.values() {
-            let breakdowns: Vec<&Breakdown> =
-                members.iter().map(|&i| &self.cells[i].breakdown).collect();
-            let inner = inner_cells(self.evidence.catalogue, &breakdowns);
-            let cells: Vec<Cell> = members
+        for ((indicator, area, period), members) in &groups {
+            // Earlier releases of the same indicator, area and period join the
+            // table as cells that are out already.
+            let earlier: Vec<&EarlierRelease> = self
+                .evidence
+                .earlier
                 .iter()
-                .zip(&inner)
-                .map(|(&i, set)| Cell {
-                    inner: set.clone(),
-                    value: self.cells[i].value,
+                .filter(|e| {
+                    &e.indicator == indicator && &e.area == area && &e.period.to_string() == period
                 })
                 .collect();
-            let protection = disclosure::protect(&cells, &self.evidence.policy);
+            let mut breakdowns: Vec<&Breakdown> =
+                members.iter().map(|&i| &self.cells[i].breakdown).collect();
+            breakdowns.extend(earlier.iter().map(|e| &e.breakdown));
+            let inner = inner_cells(self.evidence.catalogue, &breakdowns);
+            let values = members
+                .iter()
+                .map(|&i| self.cells[i].value)
+                .chain(earlier.iter().map(|e| e.value));
+            let cells: Vec<Cell> = values
+                .zip(&inner)
+                .map(|(value, set)| Cell {
+                    inner: set.clone(),
+                    value,
+                })
+                .collect();
+            let published: Vec<bool> = (0..cells.len()).map(|i| i >= members.len()).collect();
+            let protection = disclosure::protect_after(&cells, &published, &self.evidence.policy);
             for (&i, p) in members.iter().zip(protection) {
                 result[i] = p;
             }
@@ -1219,6 +1277,7 @@ mod tests {
             releases,
             policy: Policy::default(),
             area: AREA,
+            earlier: &[],
         };
         plan(&request, &evidence)
     }

@@ -45,6 +45,34 @@ pub struct Case {
     pub opened_by: String,
 }
 
+/// One line of the disclosure log: a figure or decision in a sent answer,
+/// with the requester removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// The request's reference.
+    pub reference: String,
+    /// When the answer was sent (RFC 3339).
+    pub sent_at: String,
+    /// The question or part ("1", "3b").
+    pub question: String,
+    /// Indicator code, for figures.
+    pub indicator: Option<String>,
+    /// Area code, for figures.
+    pub area: Option<String>,
+    /// Period (canonical), for figures.
+    pub period: Option<String>,
+    /// Breakdown key, for figures.
+    pub breakdown: Option<String>,
+    /// `given`, `suppressed`, `not_held`, `withheld` or `statement`.
+    pub decision: String,
+    /// The basis cited, if any (`s22`, `s40_2`, …).
+    pub basis: Option<String>,
+    /// The exact value given (counts; pence for money), if one was.
+    pub value: Option<i64>,
+    /// What the letter said.
+    pub released: String,
+}
+
 /// One entry of a case's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseEvent {

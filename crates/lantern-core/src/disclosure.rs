@@ -1702,11 +1702,18 @@ mod tests {
         let mut cells = vec![total];
         cells.extend(bands.iter().enumerate().map(|(i, &v)| cell([i], v)));
         let alone = protect(&cells[1..], &five());
-        assert_eq!(hidden(&alone), vec![4], "without the earlier total only the 3 is hidden");
+        assert_eq!(
+            hidden(&alone),
+            vec![4],
+            "without the earlier total only the 3 is hidden"
+        );
         let after = protect_after(&cells, &[true], &five());
         assert_eq!(after[0], Released, "the earlier release stays released");
         assert_eq!(after[5], Primary);
-        assert!(hidden(&after[1..5]).len() == 1, "one more band is withheld: {after:?}");
+        assert!(
+            hidden(&after[1..5]).len() == 1,
+            "one more band is withheld: {after:?}"
+        );
         assert!(audit(&cells, &after, &five()).is_empty());
     }
 

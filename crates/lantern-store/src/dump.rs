@@ -6,7 +6,7 @@
 //!
 //! Format, version 1 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 1, "schema": 2}`; then, for each table in the order of
+//! `{"lantern_dump": 1, "schema": 3}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings or null) in column order.
@@ -158,6 +158,8 @@ pub const TABLES: &[TableSpec] = &[
             ("structured", Text),
             ("opened_at", Text),
             ("opened_by", Text),
+            ("draft", Text),
+            ("draft_version", Int),
         ],
     },
     TableSpec {
@@ -173,6 +175,25 @@ pub const TABLES: &[TableSpec] = &[
             ("from_status", Text),
             ("to_status", Text),
             ("note", Text),
+        ],
+    },
+    TableSpec {
+        name: "disclosure_log",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("reference", Text),
+            ("sent_at", Text),
+            ("question", Text),
+            ("indicator", Text),
+            ("area", Text),
+            ("period", Text),
+            ("breakdown", Text),
+            ("decision", Text),
+            ("basis", Text),
+            ("value", Int),
+            ("released", Text),
         ],
     },
 ];

@@ -27,7 +27,7 @@ pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use lantern_core::casework::{Action, Case, CaseEvent, Status, TransitionError};
+use lantern_core::casework::{Action, Case, CaseEvent, LogEntry, Status, TransitionError};
 use lantern_core::catalogue::{Catalogue, CatalogueError};
 use lantern_core::figure::Figure;
 use lantern_core::release::Release;
@@ -270,7 +270,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -384,6 +384,33 @@ pub trait Store {
         who: &Who,
         note: Option<&str>,
     ) -> Result<Status, StoreError>;
+
+    /// Record a drafted answer (the letter's JSON form and the data version it
+    /// was made from) and move the case to drafted, as [`Store::act`] does.
+    fn save_draft(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        draft: &str,
+        data_version: i64,
+    ) -> Result<Status, StoreError>;
+
+    /// The drafted answer of a case and its data version, if there is one.
+    fn draft(&self, reference: &str) -> Result<Option<(String, i64)>, StoreError>;
+
+    /// Mark a case sent and add its released figures and decisions to the
+    /// disclosure log, in one transaction.
+    fn send(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        entries: &[LogEntry],
+    ) -> Result<Status, StoreError>;
+
+    /// The disclosure log, oldest first.
+    fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError>;
 
     /// Every row of every table, for a dump.
     fn export(&self) -> Result<Vec<dump::TableRows>, StoreError>;

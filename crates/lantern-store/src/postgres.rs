@@ -20,6 +20,10 @@ use crate::{Created, ImportMeta, StoreError};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_initial.sql")),
     (2, include_str!("../migrations/postgres/0002_casework.sql")),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_disclosure_log.sql"),
+    ),
 ];
 
 /// The advisory lock every Lantern writer holds for its transaction.

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::dump::{TABLES, TableRows};
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::{self, Sql, Versioned};
-use lantern_core::casework::{self, Action, Case, CaseEvent, Status};
+use lantern_core::casework::{self, Action, Case, CaseEvent, LogEntry, Status};
 
 use crate::{
     AuditEntry, Created, FigureQuery, ImportMeta, ImportReceipt, ImportRecord, Snapshot, Store,
@@ -494,6 +494,53 @@ fn case_event(
     Ok(())
 }
 
+/// Take an action on a case inside a write transaction (see [`Store::act`]).
+fn act_in(
+    tx: &mut dyn Tx,
+    reference: &str,
+    seen: Status,
+    action: Action,
+    who: &Who,
+    note: Option<&str>,
+) -> Result<Status, StoreError> {
+    let rows = tx.query(
+        "SELECT status FROM cases WHERE reference = $1",
+        &[param_text(reference)],
+        &[Kind::Text],
+    )?;
+    let now = match rows.first() {
+        Some(r) => status(&text(&r[0]))?,
+        None => return Err(StoreError::NoSuchCase(reference.to_string())),
+    };
+    if now != seen {
+        let last = tx.query(
+            "SELECT actor, at FROM case_events WHERE reference = $1 ORDER BY id DESC LIMIT 1",
+            &[param_text(reference)],
+            &[Kind::Text, Kind::Text],
+        )?;
+        let (by, at) = last
+            .first()
+            .map(|r| (text(&r[0]), text(&r[1])))
+            .unwrap_or_default();
+        return Err(StoreError::Conflict {
+            reference: reference.to_string(),
+            now,
+            by,
+            at,
+        });
+    }
+    let to = casework::transition(now, action).map_err(|error| StoreError::Refused {
+        reference: reference.to_string(),
+        error,
+    })?;
+    tx.execute(
+        "UPDATE cases SET status = $2 WHERE reference = $1",
+        &[param_text(reference), param_text(to.code())],
+    )?;
+    case_event(tx, reference, who, action.code(), Some(now), to, note)?;
+    Ok(to)
+}
+
 impl<E: Engine> Store for SqlStore<E> {
     fn data_version(&self) -> Result<i64, StoreError> {
         self.engine.transaction(Mode::Read, data_version)
@@ -742,42 +789,106 @@ impl<E: Engine> Store for SqlStore<E> {
         note: Option<&str>,
     ) -> Result<Status, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let rows = tx.query(
-                "SELECT status FROM cases WHERE reference = $1",
-                &[param_text(reference)],
-                &[Kind::Text],
-            )?;
-            let now = match rows.first() {
-                Some(r) => status(&text(&r[0]))?,
-                None => return Err(StoreError::NoSuchCase(reference.to_string())),
-            };
-            if now != seen {
-                let last = tx.query(
-                    "SELECT actor, at FROM case_events WHERE reference = $1 ORDER BY id DESC LIMIT 1",
-                    &[param_text(reference)],
-                    &[Kind::Text, Kind::Text],
-                )?;
-                let (by, at) = last
-                    .first()
-                    .map(|r| (text(&r[0]), text(&r[1])))
-                    .unwrap_or_default();
-                return Err(StoreError::Conflict {
-                    reference: reference.to_string(),
-                    now,
-                    by,
-                    at,
-                });
-            }
-            let to = casework::transition(now, action).map_err(|error| StoreError::Refused {
-                reference: reference.to_string(),
-                error,
-            })?;
+            act_in(tx, reference, seen, action, who, note)
+        })
+    }
+
+    fn save_draft(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        draft: &str,
+        data_version: i64,
+    ) -> Result<Status, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let to = act_in(tx, reference, seen, Action::Draft, who, None)?;
             tx.execute(
-                "UPDATE cases SET status = $2 WHERE reference = $1",
-                &[param_text(reference), param_text(to.code())],
+                "UPDATE cases SET draft = $2, draft_version = $3 WHERE reference = $1",
+                &[
+                    param_text(reference),
+                    param_text(draft),
+                    param(data_version),
+                ],
             )?;
-            case_event(tx, reference, who, action.code(), Some(now), to, note)?;
             Ok(to)
+        })
+    }
+
+    fn draft(&self, reference: &str) -> Result<Option<(String, i64)>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT draft, draft_version FROM cases WHERE reference = $1",
+                &[param_text(reference)],
+                &[Kind::Text, Kind::Int],
+            )?;
+            Ok(rows
+                .first()
+                .and_then(|r| Some((opt_text(&r[0])?, opt_int(&r[1]).unwrap_or(0)))))
+        })
+    }
+
+    fn send(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        entries: &[LogEntry],
+    ) -> Result<Status, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let to = act_in(tx, reference, seen, Action::Send, who, None)?;
+            for e in entries {
+                tx.execute(
+                    "INSERT INTO disclosure_log (reference, sent_at, question, indicator, area, period,
+                        breakdown, decision, basis, value, released)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    &[
+                        param_text(&e.reference),
+                        param_text(&e.sent_at),
+                        param_text(&e.question),
+                        Sql::Text(e.indicator.clone()),
+                        Sql::Text(e.area.clone()),
+                        Sql::Text(e.period.clone()),
+                        Sql::Text(e.breakdown.clone()),
+                        param_text(&e.decision),
+                        Sql::Text(e.basis.clone()),
+                        Sql::Int(e.value),
+                        param_text(&e.released),
+                    ],
+                )?;
+            }
+            Ok(to)
+        })
+    }
+
+    fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError> {
+        use Kind::{Int, Text};
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT reference, sent_at, question, indicator, area, period, breakdown, decision,
+                        basis, value, released
+                 FROM disclosure_log ORDER BY id",
+                &[],
+                &[
+                    Text, Text, Text, Text, Text, Text, Text, Text, Text, Int, Text,
+                ],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| LogEntry {
+                    reference: text(&r[0]),
+                    sent_at: text(&r[1]),
+                    question: text(&r[2]),
+                    indicator: opt_text(&r[3]),
+                    area: opt_text(&r[4]),
+                    period: opt_text(&r[5]),
+                    breakdown: opt_text(&r[6]),
+                    decision: text(&r[7]),
+                    basis: opt_text(&r[8]),
+                    value: opt_int(&r[9]),
+                    released: text(&r[10]),
+                })
+                .collect())
         })
     }
 

@@ -18,6 +18,10 @@ use crate::{Created, ImportMeta, StoreError};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_initial.sql")),
     (2, include_str!("../migrations/sqlite/0002_casework.sql")),
+    (
+        3,
+        include_str!("../migrations/sqlite/0003_disclosure_log.sql"),
+    ),
 ];
 
 /// A Lantern database in an SQLite file.

@@ -109,6 +109,18 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::casework::RequestCommand,
     },
+    /// The disclosure log: every figure and decision in sent answers (no requesters).
+    Log {
+        /// Only this indicator.
+        #[arg(long)]
+        indicator: Option<String>,
+        /// Only entries whose text, reference or period contain this.
+        #[arg(long)]
+        search: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List past imports (each that changed data is a data version).
     Imports {
         /// Print JSON.
@@ -195,6 +207,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo { letters } => demo::run(&ctx, &letters),
         Command::Imports { json } => imports(&ctx, json),
         Command::Request { command } => crate::casework::run(&ctx, command),
+        Command::Log {
+            indicator,
+            search,
+            json,
+        } => log(&ctx, indicator, search, json),
     }
 }
 
@@ -550,6 +567,43 @@ pub fn answer_text(
     format: Format,
     data_version: Option<i64>,
 ) -> Result<String> {
+    let view = decide(ctx, store, name, text, data_version)?;
+    let templates = Templates::load(ctx.config.template_dir().as_deref())?;
+    templates.render(&view, format)
+}
+
+/// Counts released exactly in earlier sent answers (other than `reference`),
+/// from the disclosure log.
+fn earlier_releases(store: &dyn Store, reference: &str) -> Result<Vec<answer::EarlierRelease>> {
+    Ok(store
+        .disclosure_log()?
+        .into_iter()
+        .filter(|e| e.reference != reference && e.decision == "given")
+        .filter_map(|e| {
+            Some(answer::EarlierRelease {
+                period: lantern_core::period::Period::parse(e.period.as_deref()?).ok()?,
+                breakdown: lantern_core::figure::Breakdown::from_key(
+                    e.breakdown.as_deref().unwrap_or(""),
+                ),
+                value: u64::try_from(e.value?).ok()?,
+                indicator: e.indicator?,
+                area: e.area?,
+                reference: e.reference,
+                sent: e.sent_at,
+            })
+        })
+        .collect())
+}
+
+/// Decide a request given as text: the letter's view model, from the data
+/// at `data_version` (the newest when `None`) and the disclosure log.
+pub fn decide(
+    ctx: &Ctx,
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+    data_version: Option<i64>,
+) -> Result<render::LetterView> {
     let snapshot = store.snapshot(data_version)?;
     let request = request::parse_request(name, text, &snapshot.catalogue)?;
     let area = request
@@ -569,24 +623,85 @@ pub fn answer_text(
         releases: &snapshot.releases,
         policy,
         area: &area,
+        earlier: &earlier_releases(store, &request.reference)?,
     };
     let decided = answer::plan(&request, &evidence);
     for w in &decided.warnings {
         eprintln!("warning: {w}");
     }
-    let view = render::view(
+    Ok(render::view(
         &decided,
         &snapshot.catalogue,
         &ctx.config.council,
         snapshot.data_version,
-    );
-    let templates = Templates::load(ctx.config.template_dir().as_deref())?;
-    templates.render(&view, format)
+    ))
 }
 
 /// The catalogue held in the database.
 pub fn catalogue(store: &dyn Store) -> Result<Catalogue> {
     Ok(store.catalogue()?)
+}
+
+fn log(ctx: &Ctx, indicator: Option<String>, search: Option<String>, json: bool) -> Result<()> {
+    let store = ctx.open()?;
+    let needle = search.map(|s| s.to_lowercase());
+    let entries: Vec<_> = store
+        .disclosure_log()?
+        .into_iter()
+        .filter(|e| {
+            indicator
+                .as_ref()
+                .is_none_or(|i| e.indicator.as_ref() == Some(i))
+        })
+        .filter(|e| {
+            needle.as_ref().is_none_or(|n| {
+                [Some(&e.reference), Some(&e.released), e.period.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|f| f.to_lowercase().contains(n.as_str()))
+            })
+        })
+        .collect();
+    if json {
+        let rows: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "reference": e.reference, "sent_at": e.sent_at, "question": e.question,
+                    "indicator": e.indicator, "area": e.area, "period": e.period, "breakdown": e.breakdown,
+                    "decision": e.decision, "basis": e.basis, "value": e.value, "released": e.released,
+                })
+            })
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if entries.is_empty() {
+        out!("The disclosure log is empty: answers are logged when they are sent.");
+    }
+    for e in entries {
+        let what = match (&e.indicator, &e.period) {
+            (Some(i), Some(p)) => format!(
+                "{i} {p}{}",
+                e.breakdown
+                    .as_deref()
+                    .filter(|b| !b.is_empty())
+                    .map(|b| format!(" [{b}]"))
+                    .unwrap_or_default()
+            ),
+            _ => "narrative answer".into(),
+        };
+        out!(
+            "{}  {:<14} Q{:<4} {:<48} {:<10} {}",
+            e.sent_at.get(..10).unwrap_or(&e.sent_at),
+            e.reference,
+            e.question,
+            what,
+            e.decision,
+            e.released
+        );
+    }
+    Ok(())
 }
 
 fn imports(ctx: &Ctx, json: bool) -> Result<()> {

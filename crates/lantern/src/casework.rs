@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use jiff::civil::Date;
-use lantern_core::casework::{Action, Case, CaseEvent, ReviewOutcome, Status};
+use lantern_core::casework::{Action, Case, CaseEvent, LogEntry, ReviewOutcome, Status};
 use lantern_core::deadline::{self, Calendar, ClockEvent, Deadline};
 use lantern_core::request;
 use lantern_store::{Store, Who};
 
 use crate::app::{self, Ctx};
 use crate::out;
-use crate::render::Format;
+use crate::render::{Format, Templates};
 
 /// How long a requester's name and contact are kept after receipt, by default.
 const RETAIN_YEARS: i16 = 2;
@@ -123,21 +123,30 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         RequestCommand::Letter { reference, format } => {
             let store = ctx.open()?;
             let case = find(store.as_ref(), &reference)?;
-            let Some(structured) = case.structured else {
-                bail!(
-                    "request {reference} has not been understood yet: there is no structured request to answer"
-                );
+            // The drafted (and approved) letter is the one that goes out;
+            // before there is a draft, show what the data gives now.
+            let letter = match store.draft(&reference)? {
+                Some((draft, _)) => {
+                    let view: serde_json::Value = serde_json::from_str(&draft)?;
+                    Templates::load(ctx.config.template_dir().as_deref())?.render(&view, format)?
+                }
+                None => {
+                    let Some(structured) = case.structured else {
+                        bail!(
+                            "request {reference} has not been understood yet: there is no structured request to answer"
+                        );
+                    };
+                    app::answer_text(ctx, store.as_ref(), &reference, &structured, format, None)?
+                }
             };
-            let letter =
-                app::answer_text(ctx, store.as_ref(), &reference, &structured, format, None)?;
             use std::io::Write;
             std::io::stdout().lock().write_all(letter.as_bytes())?;
             Ok(())
         }
         RequestCommand::Start(a) => act(ctx, a, Action::Start),
-        RequestCommand::Draft(a) => act(ctx, a, Action::Draft),
+        RequestCommand::Draft(a) => draft(ctx, a),
         RequestCommand::Approve(a) => act(ctx, a, Action::Approve),
-        RequestCommand::Send(a) => act(ctx, a, Action::Send),
+        RequestCommand::Send(a) => send(ctx, a),
         RequestCommand::SeekClarification(a) => act(ctx, a, Action::SeekClarification),
         RequestCommand::Clarified(a) => act(ctx, a, Action::Clarified),
         RequestCommand::Withdraw(a) => act(ctx, a, Action::Withdraw),
@@ -374,4 +383,142 @@ fn act(ctx: &Ctx, a: Act, action: Action) -> Result<()> {
     let to = store.act(&a.reference, case.status, action, &who, a.note.as_deref())?;
     out!("{} is now {}.", a.reference, to);
     Ok(())
+}
+
+fn who(ctx: &Ctx) -> Who {
+    Who {
+        actor: ctx.actor.clone(),
+        at: app::now(),
+    }
+}
+
+/// Draft the answer from the data held now, checked against the disclosure
+/// log, and keep it with the case: it is what will be approved and sent.
+fn draft(ctx: &Ctx, a: Act) -> Result<()> {
+    let mut store = ctx.open()?;
+    let case = find(store.as_ref(), &a.reference)?;
+    let Some(structured) = case.structured.as_deref() else {
+        bail!(
+            "request {} has not been understood yet: there is no structured request to draft from",
+            a.reference
+        );
+    };
+    let view = app::decide(ctx, store.as_ref(), &a.reference, structured, None)?;
+    let json = serde_json::to_string(&view)?;
+    let to = store.save_draft(
+        &a.reference,
+        case.status,
+        &who(ctx),
+        &json,
+        view.made_with.data_version,
+    )?;
+    out!(
+        "{} is now {} (from data version {}{}).",
+        a.reference,
+        to,
+        view.made_with.data_version,
+        if view.warnings.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} point(s) to review, printed above",
+                view.warnings.len()
+            )
+        }
+    );
+    Ok(())
+}
+
+/// Send the approved draft: the case is marked sent and every figure and
+/// decision in the letter goes into the disclosure log, in one transaction.
+fn send(ctx: &Ctx, a: Act) -> Result<()> {
+    let mut store = ctx.open()?;
+    let case = find(store.as_ref(), &a.reference)?;
+    let Some((draft, _)) = store.draft(&a.reference)? else {
+        bail!(
+            "request {} has no drafted answer to send; draft and approve one first",
+            a.reference
+        );
+    };
+    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    let now = who(ctx);
+    let entries = log_entries(&a.reference, &now.at, &view);
+    let to = store.send(&a.reference, case.status, &now, &entries)?;
+    out!(
+        "{} is now {}; {} entries added to the disclosure log.",
+        a.reference,
+        to,
+        entries.len()
+    );
+    Ok(())
+}
+
+/// The disclosure-log lines for a letter's JSON form: one per figure row and
+/// per narrative answer, with the requester left out.
+pub fn log_entries(reference: &str, sent_at: &str, view: &serde_json::Value) -> Vec<LogEntry> {
+    fn walk(
+        q: &serde_json::Value,
+        prefix: &str,
+        area: &str,
+        base: &LogEntry,
+        out: &mut Vec<LogEntry>,
+    ) {
+        let number = format!("{prefix}{}", q["number"].as_str().unwrap_or_default());
+        let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        for r in q["rows"].as_array().into_iter().flatten() {
+            let value = match r["value"]["kind"].as_str() {
+                Some("exact") | Some("zero") => r["value"]["amount"].as_i64(),
+                _ => None,
+            };
+            out.push(LogEntry {
+                question: number.clone(),
+                indicator: s(&q["indicator"]),
+                area: Some(area.to_string()),
+                period: s(&r["period"]),
+                breakdown: s(&r["breakdown"]),
+                decision: s(&r["decision"]).unwrap_or_default(),
+                basis: s(&r["basis"]),
+                value,
+                released: s(&r["full_text"]).unwrap_or_default(),
+                ..base.clone()
+            });
+        }
+        if let Some(st) = q["statement"].as_object() {
+            let text = st.get("text").and_then(|t| t.as_str());
+            out.push(LogEntry {
+                question: number.clone(),
+                decision: if text.is_some() {
+                    "statement"
+                } else {
+                    "not_held"
+                }
+                .into(),
+                basis: text.is_none().then(|| "s1_1".to_string()),
+                released: text.unwrap_or("not held").to_string(),
+                ..base.clone()
+            });
+        }
+        for p in q["parts"].as_array().into_iter().flatten() {
+            walk(p, &number, area, base, out);
+        }
+    }
+    let base = LogEntry {
+        reference: reference.to_string(),
+        sent_at: sent_at.to_string(),
+        question: String::new(),
+        indicator: None,
+        area: None,
+        period: None,
+        breakdown: None,
+        decision: String::new(),
+        basis: None,
+        value: None,
+        released: String::new(),
+    };
+    let area = view["request"]["area"].as_str().unwrap_or_default();
+    let mut out = Vec::new();
+    for q in view["questions"].as_array().into_iter().flatten() {
+        walk(q, "", area, &base, &mut out);
+    }
+    out
 }

@@ -643,7 +643,8 @@ impl Templates {
     }
 
     /// Render the letter in a format.
-    pub fn render(&self, view: &LetterView, format: Format) -> anyhow::Result<String> {
+    /// (`view` is a [`LetterView`], or its JSON form read back from a stored draft.)
+    pub fn render<V: Serialize>(&self, view: &V, format: Format) -> anyhow::Result<String> {
         match format {
             Format::Json => Ok(serde_json::to_string_pretty(view)? + "\n"),
             Format::Md => self.markdown(view),
@@ -666,7 +667,7 @@ impl Templates {
         }
     }
 
-    fn markdown(&self, view: &LetterView) -> anyhow::Result<String> {
+    fn markdown<V: Serialize>(&self, view: &V) -> anyhow::Result<String> {
         let text = self
             .env
             .get_template("letter.md.j2")?

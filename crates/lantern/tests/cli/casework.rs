@@ -2,7 +2,14 @@
 
 use crate::{TestApp, example};
 
+/// Casework commands read the council's details from ./lantern.toml.
+fn with_config(app: &TestApp) {
+    let config = std::fs::read_to_string(example("lantern.toml")).expect("example config");
+    app.write("lantern.toml", &config);
+}
+
 fn open_seed(app: &TestApp) -> serde_json::Value {
+    with_config(app);
     let request = example("requests/seed-000.toml");
     let out = app
         .run(&[
@@ -128,4 +135,104 @@ fn bad_request_files_are_refused_and_nothing_is_opened() {
     assert!(err.contains("too large"), "{err}");
     let listed = app.run(&["request", "list", "--json"]).ok();
     assert_eq!(listed.trim(), "[]", "nothing half-created");
+}
+
+fn request_file(app: &TestApp, name: &str, reference: &str, extra: &str) -> std::path::PathBuf {
+    app.write(
+        name,
+        &format!(
+            "reference = \"{reference}\"\nreceived = 2021-06-01\narea = \"E06000016\"\n\n[[question]]\nnumber = \"1\"\n\
+             text = \"How many people were in treatment in 2019/20?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2019/20\"]\n{extra}"
+        ),
+    )
+}
+
+fn suppressed_bands(letter_json: &str) -> usize {
+    let v: serde_json::Value = serde_json::from_str(letter_json).expect("json");
+    v["questions"][0]["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["decision"] == "suppressed")
+        .count()
+}
+
+#[test]
+fn a_total_sent_in_one_answer_makes_the_next_answer_hide_one_more_band() {
+    let app = TestApp::leicester();
+    let figures = app.write(
+        "ages.csv",
+        "indicator,area,period,age_band,value,source\n\
+         people_in_treatment,E06000016,2019/20,,60,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019/20,18-24,3,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019/20,25-29,10,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019/20,30-34,12,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019/20,35-39,15,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019/20,40+,20,ndtms_partnership\n",
+    );
+    app.run(&["import", "figures", figures.to_str().expect("path")])
+        .ok();
+    let total = request_file(&app, "total.toml", "FOI-A", "");
+    let bands = request_file(&app, "bands.toml", "FOI-B", "breakdown = [\"age_band\"]\n");
+
+    // On its own, the request for bands hides only the small one.
+    let alone = app
+        .run(&["answer", bands.to_str().expect("path"), "--format", "json"])
+        .ok();
+    assert_eq!(suppressed_bands(&alone), 1);
+
+    // The total goes out in one answer...
+    app.run(&["request", "new", total.to_str().expect("path")])
+        .ok();
+    for step in ["draft", "approve", "send"] {
+        app.run(&["request", step, "FOI-A"]).ok();
+    }
+    let log = app.run(&["log", "--json"]).ok();
+    assert!(log.contains("\"value\": 60"), "{log}");
+    assert!(
+        !log.contains("requester"),
+        "the log holds no requester details"
+    );
+
+    // ...so the bands in the next one cannot all be given: 60 minus four bands would reveal the fifth.
+    app.run(&["request", "new", bands.to_str().expect("path")])
+        .ok();
+    app.run(&["request", "draft", "FOI-B"]).ok();
+    let drafted = app
+        .run(&["request", "letter", "FOI-B", "--format", "json"])
+        .ok();
+    assert_eq!(suppressed_bands(&drafted), 2, "{drafted}");
+}
+
+#[test]
+fn a_figure_that_differs_from_one_released_earlier_is_flagged() {
+    let app = TestApp::leicester();
+    let total = request_file(&app, "total.toml", "FOI-A", "");
+    let figures = app.write(
+        "t.csv",
+        "indicator,area,period,value,source\npeople_in_treatment,E06000016,2019/20,60,ndtms_partnership\n",
+    );
+    app.run(&["import", "figures", figures.to_str().expect("path")])
+        .ok();
+    app.run(&["request", "new", total.to_str().expect("path")])
+        .ok();
+    for step in ["draft", "approve", "send"] {
+        app.run(&["request", step, "FOI-A"]).ok();
+    }
+    let revised = app.write(
+        "r.csv",
+        "indicator,area,period,value,source\npeople_in_treatment,E06000016,2019/20,62,ndtms_partnership\n",
+    );
+    app.run(&["import", "figures", revised.to_str().expect("path")])
+        .ok();
+    let again = request_file(&app, "again.toml", "FOI-C", "");
+    app.run(&["request", "new", again.to_str().expect("path")])
+        .ok();
+    let run = app.run(&["request", "draft", "FOI-C"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("FOI-A released 60") && run.stderr.contains("gives 62"),
+        "{}",
+        run.stderr
+    );
 }
