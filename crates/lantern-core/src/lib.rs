@@ -19,6 +19,7 @@ pub mod period;
 pub mod release;
 pub mod request;
 pub mod statement;
+pub mod understand;
 
 pub use period::{FinancialYear, Period, PeriodError};
 
