@@ -10,7 +10,7 @@ use clap::Subcommand;
 use jiff::civil::Date;
 use lantern_core::casework::{Action, Case, CaseEvent, LogEntry, ReviewOutcome, Status};
 use lantern_core::deadline::{self, Calendar, ClockEvent, Deadline};
-use lantern_core::request;
+use lantern_core::{request, understand};
 use lantern_store::{Store, Who};
 
 use crate::app::{self, Ctx};
@@ -23,13 +23,17 @@ const RETAIN_YEARS: i16 = 2;
 /// `lantern request` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {
-    /// Open a case for a request (a structured request file, docs/formats/request.md).
+    /// Open a case for a request: an e-mail (.eml or plain text), read and
+    /// understood, or a structured request file (.toml, docs/formats/request.md).
     New {
         /// The request file.
         file: PathBuf,
-        /// The date it was received (default: `received` in the file).
+        /// The date it was received (default: the e-mail's Date, or `received` in a .toml).
         #[arg(long, value_name = "YYYY-MM-DD")]
         received: Option<String>,
+        /// The reference (default: the .toml's, or the next FOI-YYYY-NNNN).
+        #[arg(long)]
+        reference: Option<String>,
         /// The requester's name (personal data: kept until the retention date).
         #[arg(long)]
         requester: Option<String>,
@@ -114,10 +118,11 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         RequestCommand::New {
             file,
             received,
+            reference,
             requester,
             contact,
             json,
-        } => open(ctx, &file, received, requester, contact, json),
+        } => open(ctx, &file, received, reference, requester, contact, json),
         RequestCommand::List { json } => list(ctx, json),
         RequestCommand::Show { reference, json } => show(ctx, &reference, json),
         RequestCommand::Letter { reference, format } => {
@@ -177,38 +182,125 @@ fn find(store: &dyn Store, reference: &str) -> Result<Case> {
         .ok_or_else(|| lantern_store::StoreError::NoSuchCase(reference.to_string()).into())
 }
 
+/// What `request new` made of a file: a structured request, or an e-mail
+/// read by `lantern_core::understand`.
+struct Intake {
+    reference: String,
+    received: Date,
+    requester_name: Option<String>,
+    requester_contact: Option<String>,
+    original: String,
+    structured: Option<String>,
+    unplaced: Vec<String>,
+}
+
+fn parse_date_flag(flag: &str, value: &str) -> Result<Date> {
+    value
+        .parse::<Date>()
+        .map_err(|_| anyhow::anyhow!("--{flag} {value}: write the date as YYYY-MM-DD"))
+}
+
+/// The next reference in the pattern FOI-YYYY-NNNN for the received year.
+fn next_reference(store: &dyn Store, received: Date) -> Result<String> {
+    let prefix = format!("FOI-{}-", received.year());
+    let next = store
+        .cases()?
+        .iter()
+        .filter_map(|c| c.reference.strip_prefix(&prefix)?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    Ok(format!("{prefix}{next:04}"))
+}
+
+fn intake(
+    store: &dyn Store,
+    file: &Path,
+    received: Option<&str>,
+    reference: Option<&str>,
+) -> Result<Intake> {
+    let catalogue = store.catalogue()?;
+    let name = file.display().to_string();
+    let is_structured = file.extension().is_some_and(|e| e == "toml");
+    if is_structured {
+        let text = app::read_text(file)?;
+        let parsed = request::parse_request(&name, &text, &catalogue)?;
+        return Ok(Intake {
+            reference: reference.map(str::to_string).unwrap_or(parsed.reference),
+            received: match received {
+                Some(r) => parse_date_flag("received", r)?,
+                None => parsed.received,
+            },
+            requester_name: None,
+            requester_contact: None,
+            original: text.clone(),
+            structured: Some(text),
+            unplaced: vec![],
+        });
+    }
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
+    let email = understand::parse_email(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let received = match (received, email.date) {
+        (Some(r), _) => parse_date_flag("received", r)?,
+        (None, Some(d)) => d,
+        (None, None) => bail!(
+            "{name} has no Date header; give the date the request arrived with --received YYYY-MM-DD"
+        ),
+    };
+    let reference = match reference {
+        Some(r) => r.to_string(),
+        None => next_reference(store, received)?,
+    };
+    let drafted = understand::draft(&email, received, &catalogue, &[], reference.clone())
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let unplaced = drafted
+        .questions
+        .iter()
+        .filter(|q| !q.understanding.is_complete())
+        .map(|q| q.question.number.clone())
+        .collect();
+    Ok(Intake {
+        reference,
+        received,
+        requester_name: email.from_name.clone(),
+        requester_contact: email.from_address.clone(),
+        original: String::from_utf8_lossy(&bytes).into_owned(),
+        structured: drafted.request.as_ref().map(request::to_toml),
+        unplaced,
+    })
+}
+
 fn open(
     ctx: &Ctx,
     file: &Path,
     received: Option<String>,
+    reference: Option<String>,
     requester: Option<String>,
     contact: Option<String>,
     json: bool,
 ) -> Result<()> {
-    let text = app::read_text(file)?;
     let mut store = ctx.open()?;
-    let catalogue = store.catalogue()?;
-    let parsed = request::parse_request(&file.display().to_string(), &text, &catalogue)?;
-    let received = match received {
-        Some(r) => r
-            .parse::<Date>()
-            .map_err(|_| anyhow::anyhow!("--received {r}: write the date as YYYY-MM-DD"))?,
-        None => parsed.received,
-    };
+    let taken = intake(
+        store.as_ref(),
+        file,
+        received.as_deref(),
+        reference.as_deref(),
+    )?;
+    let received = taken.received;
     if received > today() {
         bail!("the received date {received} is in the future; give the date the request arrived");
     }
     let case = Case {
-        reference: parsed.reference.clone(),
+        reference: taken.reference.clone(),
         received,
         status: Status::Received,
-        requester_name: requester,
-        requester_contact: contact,
+        requester_name: requester.or(taken.requester_name),
+        requester_contact: contact.or(taken.requester_contact),
         retain_until: received
             .checked_add(jiff::Span::new().years(RETAIN_YEARS))
             .ok(),
-        original: text.clone(),
-        structured: Some(text),
+        original: taken.original,
+        structured: taken.structured,
         opened_at: app::now(),
         opened_by: ctx.actor.clone(),
     };
@@ -223,6 +315,8 @@ fn open(
                 "received": case.received.to_string(),
                 "status": case.status.code(),
                 "due": due.due.to_string(),
+                "understood": case.structured.is_some(),
+                "for_the_officer": taken.unplaced,
                 "calendar": due.calendar_version,
             }))?
         );
@@ -233,6 +327,12 @@ fn open(
             crate::render::long_date(case.received),
             crate::render::long_date(due.due)
         );
+        if !taken.unplaced.is_empty() {
+            out!(
+                "Lantern could not place question(s) {}; they need the officer before a draft.",
+                taken.unplaced.join(", ")
+            );
+        }
     }
     Ok(())
 }

@@ -236,3 +236,101 @@ fn a_figure_that_differs_from_one_released_earlier_is_flagged() {
         run.stderr
     );
 }
+
+/// One row as compared: period, decision, what the letter says.
+type RowDecision = (String, String, String);
+
+/// The rows' decisions of an answer, question by question, for comparing two answers.
+fn decisions(letter_json: &str) -> Vec<(String, Vec<RowDecision>)> {
+    fn walk(q: &serde_json::Value, prefix: &str, out: &mut Vec<(String, Vec<RowDecision>)>) {
+        let number = format!("{prefix}{}", q["number"].as_str().unwrap_or_default());
+        let rows = q["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r["period"].as_str().unwrap_or_default().to_string(),
+                    r["decision"].as_str().unwrap_or_default().to_string(),
+                    r["full_text"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        out.push((number.clone(), rows));
+        if let Some(text) = q["statement"]["text"].as_str() {
+            out.push((
+                format!("{number} statement"),
+                vec![(String::new(), "statement".into(), text.into())],
+            ));
+        }
+        for p in q["parts"].as_array().into_iter().flatten() {
+            walk(p, &number, out);
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(letter_json).expect("json");
+    let mut out = Vec::new();
+    for q in v["questions"].as_array().into_iter().flatten() {
+        walk(q, "", &mut out);
+    }
+    out
+}
+
+#[test]
+fn the_seed_requests_as_plain_emails_are_understood_and_drafted_to_the_same_decisions() {
+    for (seed, received) in [("seed-000", "2019-06-10"), ("seed-003", "2017-04-18")] {
+        let app = TestApp::leicester();
+        with_config(&app);
+        let email = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../lantern-core/tests-data/requests/{seed}.txt"));
+        let opened: serde_json::Value = serde_json::from_str(
+            &app.run(&[
+                "request",
+                "new",
+                email.to_str().expect("path"),
+                "--received",
+                received,
+                "--json",
+            ])
+            .ok(),
+        )
+        .expect("json");
+        assert_eq!(opened["understood"], true, "{opened}");
+        assert_eq!(opened["reference"], format!("FOI-{}-0001", &received[..4]));
+        let reference = opened["reference"].as_str().expect("reference").to_string();
+        app.run(&["request", "draft", &reference]).ok();
+        let from_email = app
+            .run(&["request", "letter", &reference, "--format", "json"])
+            .ok();
+        let from_structured = app.answer(seed, "json").ok();
+        assert_eq!(
+            decisions(&from_email),
+            decisions(&from_structured),
+            "{seed}"
+        );
+    }
+}
+
+#[test]
+fn an_email_with_no_questions_is_refused_and_nothing_is_opened() {
+    let app = TestApp::leicester();
+    let email = app.write("thanks.txt", "Dear Sir or Madam,\n\nThank you for your help with my last request.\n\nKind regards,\nJo Bloggs\n");
+    let err = app
+        .run(&[
+            "request",
+            "new",
+            email.to_str().expect("path"),
+            "--received",
+            "2020-01-06",
+        ])
+        .fails();
+    assert!(err.contains("thanks.txt"), "{err}");
+    assert_eq!(app.run(&["request", "list", "--json"]).ok().trim(), "[]");
+    let undated = app.write(
+        "undated.txt",
+        "1) How many people were in treatment in 2019/20?\n",
+    );
+    let err = app
+        .run(&["request", "new", undated.to_str().expect("path")])
+        .fails();
+    assert!(err.contains("--received"), "{err}");
+}
