@@ -58,6 +58,15 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show how Lantern read an e-mailed request: each question, what it was
+    /// taken to ask, how sure, and what else was considered.
+    Understand {
+        /// The reference.
+        reference: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the answer letter for a case from the data held now.
     Letter {
         /// The reference.
@@ -124,6 +133,7 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             json,
         } => open(ctx, &file, received, reference, requester, contact, json),
         RequestCommand::List { json } => list(ctx, json),
+        RequestCommand::Understand { reference, json } => show_understanding(ctx, &reference, json),
         RequestCommand::Show { reference, json } => show(ctx, &reference, json),
         RequestCommand::Letter { reference, format } => {
             let store = ctx.open()?;
@@ -621,4 +631,100 @@ pub fn log_entries(reference: &str, sent_at: &str, view: &serde_json::Value) -> 
         walk(q, "", area, &base, &mut out);
     }
     out
+}
+
+/// Words for an ask, for the officer.
+fn describe_ask(ask: &request::Ask) -> String {
+    match ask {
+        request::Ask::Statement { topic } => format!("statement {topic}"),
+        request::Ask::Figures(f) => {
+            let periods: Vec<String> = f.periods.iter().map(|p| p.to_string()).collect();
+            let mut text = format!("{} for {}", f.indicator, periods.join(", "));
+            if !f.filter.0.is_empty() {
+                text.push_str(&format!(" where {}", f.filter.key()));
+            }
+            if !f.breakdown.is_empty() {
+                text.push_str(&format!(" by {}", f.breakdown.join(", ")));
+            }
+            if f.age_range {
+                text.push_str(" (age range)");
+            }
+            text
+        }
+    }
+}
+
+fn show_understanding(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
+    let store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    let email = understand::parse_email(case.original.as_bytes())
+        .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
+    let catalogue = store.catalogue()?;
+    let drafted = understand::draft(
+        &email,
+        case.received,
+        &catalogue,
+        &[],
+        case.reference.clone(),
+    )
+    .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
+    fn lines(
+        number: &str,
+        text: &str,
+        u: &understand::Understanding,
+        out: &mut Vec<serde_json::Value>,
+    ) {
+        out.push(serde_json::json!({
+            "question": number,
+            "text": text,
+            "reading": u.ask.as_ref().map(describe_ask),
+            "confidence": (f64::from(u.confidence) * 100.0).round() / 100.0,
+            "needs_officer": u.needs_officer,
+            "alternatives": u.alternatives.iter().map(|(a, c)| serde_json::json!({"reading": describe_ask(a), "confidence": (f64::from(*c) * 100.0).round() / 100.0})).collect::<Vec<_>>(),
+            "notes": u.notes,
+        }));
+    }
+    let mut rows = Vec::new();
+    for q in &drafted.questions {
+        lines(
+            &q.question.number,
+            &q.question.text,
+            &q.understanding,
+            &mut rows,
+        );
+        for (p, u) in q.question.parts.iter().zip(&q.understanding.parts) {
+            lines(
+                &format!("{}{}", q.question.number, p.number),
+                &p.text,
+                u,
+                &mut rows,
+            );
+        }
+    }
+    if json {
+        out!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    for r in rows {
+        let reading = r["reading"].as_str().unwrap_or("(left for the officer)");
+        let flag = if r["needs_officer"] == true {
+            "  ← needs the officer"
+        } else {
+            ""
+        };
+        out!(
+            "{}) {}",
+            r["question"].as_str().unwrap_or_default(),
+            r["text"].as_str().unwrap_or_default()
+        );
+        out!("    → {reading} [{}]{flag}", r["confidence"]);
+        for a in r["alternatives"].as_array().into_iter().flatten().take(2) {
+            out!(
+                "      or {} [{}]",
+                a["reading"].as_str().unwrap_or_default(),
+                a["confidence"]
+            );
+        }
+    }
+    Ok(())
 }

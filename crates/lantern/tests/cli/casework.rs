@@ -334,3 +334,49 @@ fn an_email_with_no_questions_is_refused_and_nothing_is_opened() {
         .fails();
     assert!(err.contains("--received"), "{err}");
 }
+
+#[test]
+fn the_officer_can_see_how_each_question_was_read() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let email = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../lantern-core/tests-data/requests/seed-003.txt");
+    app.run(&[
+        "request",
+        "new",
+        email.to_str().expect("path"),
+        "--received",
+        "2017-04-18",
+    ])
+    .ok();
+    let read: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "understand", "FOI-2017-0001", "--json"])
+            .ok(),
+    )
+    .expect("json");
+    let first = &read[0];
+    assert_eq!(first["question"], "1");
+    assert_eq!(
+        first["reading"],
+        "people_in_treatment for 2016/17 where substance_group=opiate"
+    );
+    assert!(first["confidence"].as_f64().is_some_and(|c| c >= 0.6));
+    assert!(
+        first["notes"].as_array().is_some_and(|n| !n.is_empty()),
+        "the reading explains itself"
+    );
+    let q8 = read
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["question"] == "8")
+        .expect("question 8");
+    assert_eq!(q8["reading"], "statement naloxone.providers");
+    assert!(
+        !q8["alternatives"]
+            .as_array()
+            .expect("alternatives")
+            .is_empty(),
+        "what else was considered is shown"
+    );
+}
