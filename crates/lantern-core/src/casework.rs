@@ -275,6 +275,16 @@ fn verb(action: Action) -> &'static str {
     }
 }
 
+/// The refusal for correcting what a case asks once it has a draft: the
+/// officer goes back to work on it (`Start`) first.
+pub fn correction_refused(from: Status) -> TransitionError {
+    TransitionError {
+        from,
+        action: Action::Start,
+        verb: "corrected; start work on it again first",
+    }
+}
+
 /// The state `action` leads to from `from`, or why it is refused.
 pub fn transition(from: Status, action: Action) -> Result<Status, TransitionError> {
     use Status as S;

@@ -385,6 +385,18 @@ pub trait Store {
         note: Option<&str>,
     ) -> Result<Status, StoreError>;
 
+    /// Replace what a case is understood to ask (the structured request) with
+    /// an officer's correction, recorded in the history. Only before a draft:
+    /// a case seen in any other state than received or in progress is refused.
+    fn correct_case(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        structured: &str,
+        note: Option<&str>,
+    ) -> Result<(), StoreError>;
+
     /// Record a drafted answer (the letter's JSON form and the data version it
     /// was made from) and move the case to drafted, as [`Store::act`] does.
     fn save_draft(

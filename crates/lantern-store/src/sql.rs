@@ -503,6 +503,22 @@ fn act_in(
     who: &Who,
     note: Option<&str>,
 ) -> Result<Status, StoreError> {
+    let now = status_as_seen(tx, reference, seen)?;
+    let to = casework::transition(now, action).map_err(|error| StoreError::Refused {
+        reference: reference.to_string(),
+        error,
+    })?;
+    tx.execute(
+        "UPDATE cases SET status = $2 WHERE reference = $1",
+        &[param_text(reference), param_text(to.code())],
+    )?;
+    case_event(tx, reference, who, action.code(), Some(now), to, note)?;
+    Ok(to)
+}
+
+/// A case's status, provided it is still the one the caller saw; otherwise a
+/// conflict naming who moved it on and when.
+fn status_as_seen(tx: &mut dyn Tx, reference: &str, seen: Status) -> Result<Status, StoreError> {
     let rows = tx.query(
         "SELECT status FROM cases WHERE reference = $1",
         &[param_text(reference)],
@@ -529,16 +545,7 @@ fn act_in(
             at,
         });
     }
-    let to = casework::transition(now, action).map_err(|error| StoreError::Refused {
-        reference: reference.to_string(),
-        error,
-    })?;
-    tx.execute(
-        "UPDATE cases SET status = $2 WHERE reference = $1",
-        &[param_text(reference), param_text(to.code())],
-    )?;
-    case_event(tx, reference, who, action.code(), Some(now), to, note)?;
-    Ok(to)
+    Ok(now)
 }
 
 impl<E: Engine> Store for SqlStore<E> {
@@ -790,6 +797,30 @@ impl<E: Engine> Store for SqlStore<E> {
     ) -> Result<Status, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
             act_in(tx, reference, seen, action, who, note)
+        })
+    }
+
+    fn correct_case(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        structured: &str,
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let now = status_as_seen(tx, reference, seen)?;
+            if !matches!(now, Status::Received | Status::InProgress) {
+                return Err(StoreError::Refused {
+                    reference: reference.to_string(),
+                    error: casework::correction_refused(now),
+                });
+            }
+            tx.execute(
+                "UPDATE cases SET structured = $2 WHERE reference = $1",
+                &[param_text(reference), param_text(structured)],
+            )?;
+            case_event(tx, reference, who, "correct", Some(now), now, note)
         })
     }
 

@@ -67,6 +67,23 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Correct what a case asks: replace its structured request with FILE
+    /// (docs/formats/request.md), before it is drafted. Tip: start from
+    /// `request understand` and the file `request new` made.
+    Correct {
+        /// The reference.
+        reference: String,
+        /// The corrected structured request (.toml).
+        file: PathBuf,
+        /// A note for the history.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Print the structured request a case holds (to correct it).
+    Structured {
+        /// The reference.
+        reference: String,
+    },
     /// Write the answer letter for a case from the data held now.
     Letter {
         /// The reference.
@@ -133,6 +150,25 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             json,
         } => open(ctx, &file, received, reference, requester, contact, json),
         RequestCommand::List { json } => list(ctx, json),
+        RequestCommand::Correct {
+            reference,
+            file,
+            note,
+        } => correct(ctx, &reference, &file, note.as_deref()),
+        RequestCommand::Structured { reference } => {
+            let store = ctx.open()?;
+            let case = find(store.as_ref(), &reference)?;
+            match case.structured {
+                Some(s) => {
+                    use std::io::Write;
+                    std::io::stdout().lock().write_all(s.as_bytes())?;
+                    Ok(())
+                }
+                None => bail!(
+                    "request {reference} has no structured request yet: write one and use `lantern request correct {reference} FILE`"
+                ),
+            }
+        }
         RequestCommand::Understand { reference, json } => show_understanding(ctx, &reference, json),
         RequestCommand::Show { reference, json } => show(ctx, &reference, json),
         RequestCommand::Letter { reference, format } => {
@@ -726,5 +762,32 @@ fn show_understanding(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Replace a case's structured request with an officer's corrected file.
+fn correct(ctx: &Ctx, reference: &str, file: &Path, note: Option<&str>) -> Result<()> {
+    let text = app::read_text(file)?;
+    let mut store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    let catalogue = store.catalogue()?;
+    let parsed = request::parse_request(&file.display().to_string(), &text, &catalogue)?;
+    if parsed.reference != reference {
+        bail!(
+            "{} is for request {}, not {reference}; correct the reference in the file",
+            file.display(),
+            parsed.reference
+        );
+    }
+    if parsed.received != case.received {
+        bail!(
+            "{} says the request was received on {}, but {reference} was received on {}; the date of receipt is not corrected this way",
+            file.display(),
+            parsed.received,
+            case.received
+        );
+    }
+    store.correct_case(reference, case.status, &who(ctx), &text, note)?;
+    out!("{reference}: what it asks is corrected; draft it when ready.");
     Ok(())
 }

@@ -380,3 +380,72 @@ fn the_officer_can_see_how_each_question_was_read() {
         "what else was considered is shown"
     );
 }
+
+#[test]
+fn an_officer_corrects_what_a_request_asks_before_drafting() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let email = app.write(
+        "q.txt",
+        "Dear Sir or Madam,\n\n1) How many people were in treatment for alcohol in 2016/17?\n\nKind regards,\nJo Bloggs\n",
+    );
+    app.run(&[
+        "request",
+        "new",
+        email.to_str().expect("path"),
+        "--received",
+        "2018-01-08",
+    ])
+    .ok();
+    let held = app.run(&["request", "structured", "FOI-2018-0001"]).ok();
+    assert!(
+        held.contains("indicator = \"people_in_treatment\""),
+        "{held}"
+    );
+    let corrected = app.write(
+        "fixed.toml",
+        &held.replace("alcohol_only", "non_opiate_and_alcohol"),
+    );
+    app.run(&[
+        "request",
+        "correct",
+        "FOI-2018-0001",
+        corrected.to_str().expect("path"),
+        "--note",
+        "both groups",
+    ])
+    .ok();
+    assert_eq!(
+        app.run(&["request", "structured", "FOI-2018-0001"]).ok(),
+        std::fs::read_to_string(&corrected).expect("file")
+    );
+    let shown = app.run(&["request", "show", "FOI-2018-0001"]).ok();
+    assert!(
+        shown.contains("correct") && shown.contains("both groups"),
+        "{shown}"
+    );
+    // A file for another request, or a correction after drafting, is refused.
+    let other = app.write(
+        "other.toml",
+        &held.replace("FOI-2018-0001", "FOI-2018-0002"),
+    );
+    let err = app
+        .run(&[
+            "request",
+            "correct",
+            "FOI-2018-0001",
+            other.to_str().expect("path"),
+        ])
+        .fails();
+    assert!(err.contains("not FOI-2018-0001"), "{err}");
+    app.run(&["request", "draft", "FOI-2018-0001"]).ok();
+    let err = app
+        .run(&[
+            "request",
+            "correct",
+            "FOI-2018-0001",
+            corrected.to_str().expect("path"),
+        ])
+        .fails();
+    assert!(err.contains("start work on it again first"), "{err}");
+}
