@@ -64,8 +64,9 @@ pub trait Engine {
     /// The operator that is true when both sides are equal or both NULL.
     fn null_safe_eq(&self) -> &'static str;
 
-    /// Migrations, oldest first: (version, SQL).
-    fn migrations(&self) -> &'static [(i64, &'static str)];
+    /// A migration's DDL (written for SQLite, see `migrations/`) in this
+    /// engine's spelling: the one difference is how generated ids are declared.
+    fn ddl<'a>(&self, sql: &'a str) -> std::borrow::Cow<'a, str>;
 
     /// After rows were inserted with explicit ids (restoring a dump), make
     /// sure new rows get ids above them.

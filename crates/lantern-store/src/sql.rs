@@ -21,6 +21,14 @@ use crate::{
     StoreError, Who,
 };
 
+/// Schema migrations, oldest first, one set for every engine (each engine
+/// adjusts the DDL with [`Engine::ddl`]). Append only: never edit a released one.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_casework.sql")),
+    (3, include_str!("../migrations/0003_disclosure_log.sql")),
+];
+
 /// The [`Store`] over an engine.
 #[derive(Debug)]
 pub struct SqlStore<E: Engine> {
@@ -106,7 +114,7 @@ impl<E: Engine> SqlStore<E> {
 
     /// Bring the schema up to date; refuse a schema newer than this build.
     pub fn migrate(&self, current: Option<i64>) -> Result<(), StoreError> {
-        let migrations = self.engine.migrations();
+        let migrations = MIGRATIONS;
         let supported = migrations.last().map(|(v, _)| *v).unwrap_or(0);
         let current = current.unwrap_or(0);
         if current > supported {
@@ -118,7 +126,7 @@ impl<E: Engine> SqlStore<E> {
         self.engine.transaction(Mode::Write, |tx| {
             tx.batch("CREATE TABLE IF NOT EXISTS lantern_schema (version BIGINT NOT NULL)")?;
             for (version, sql) in migrations.iter().filter(|(v, _)| *v > current) {
-                tx.batch(sql)?;
+                tx.batch(&self.engine.ddl(sql))?;
                 tx.execute(
                     "INSERT INTO lantern_schema (version) VALUES ($1)",
                     &[param(*version)],
@@ -980,5 +988,16 @@ impl<E: Engine> Store for SqlStore<E> {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_version_is_the_last_migration() {
+        assert_eq!(
+            super::MIGRATIONS.last().map(|m| m.0),
+            Some(crate::SCHEMA_VERSION)
+        );
     }
 }

@@ -14,16 +14,6 @@ use crate::rows::Sql;
 use crate::sql::SqlStore;
 use crate::{Created, ImportMeta, StoreError};
 
-/// Schema migrations, oldest first. Append only: never edit a released one.
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/sqlite/0001_initial.sql")),
-    (2, include_str!("../migrations/sqlite/0002_casework.sql")),
-    (
-        3,
-        include_str!("../migrations/sqlite/0003_disclosure_log.sql"),
-    ),
-];
-
 /// A Lantern database in an SQLite file.
 pub type SqliteStore = SqlStore<Sqlite>;
 
@@ -189,8 +179,8 @@ impl Engine for Sqlite {
         "IS"
     }
 
-    fn migrations(&self) -> &'static [(i64, &'static str)] {
-        MIGRATIONS
+    fn ddl<'a>(&self, sql: &'a str) -> std::borrow::Cow<'a, str> {
+        std::borrow::Cow::Borrowed(sql)
     }
 
     fn after_explicit_ids(&self, _tx: &mut dyn Tx, _table: &str) -> Result<(), StoreError> {
