@@ -16,6 +16,7 @@ pub mod disclosure;
 pub mod figure;
 pub mod foi;
 pub mod period;
+pub mod records;
 pub mod release;
 pub mod request;
 pub mod statement;
