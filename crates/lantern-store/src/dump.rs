@@ -1,15 +1,21 @@
 //! The dump format: everything a Lantern database holds — imports,
-//! catalogue layers, figures, statements, releases and the audit log, every
-//! version of every row with its id — in a file that either backend can
-//! restore. It is how a council moves from the embedded SQLite file to a
-//! shared PostgreSQL service and back (`lantern export`, `lantern import dump`).
+//! catalogue layers, figures, statements, releases, the audit log, cases,
+//! the disclosure log, agencies, submissions with their record chunks and
+//! the figure sets computed from them, every version of every row with its
+//! id — in a file that either backend can restore. It is how a council
+//! moves from the embedded SQLite file to a shared PostgreSQL service and
+//! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 1 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 2 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 1, "schema": 3}`; then, for each table in the order of
+//! `{"lantern_dump": 2, "schema": 4}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
-//! strings or null) in column order.
+//! strings, lowercase hex strings for bytes, or null) in column order.
+//!
+//! Version 1 dumps (no bytes; at most the first nine tables, perhaps
+//! without columns added later) are still read: tables and nullable columns
+//! they lack are read as empty and null.
 
 use std::io::{BufRead, Write};
 
@@ -17,8 +23,11 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes and reads.
-pub const DUMP_FORMAT: i64 = 1;
+/// Version of the dump format this build writes (it reads this and version 1).
+pub const DUMP_FORMAT: i64 = 2;
+
+/// How many of [`TABLES`] (the first ones) a version 1 dump may hold.
+const V1_TABLES: usize = 9;
 
 /// A table's columns, in dump order.
 #[derive(Debug)]
@@ -33,7 +42,7 @@ pub struct TableSpec {
     pub columns: &'static [(&'static str, Kind)],
 }
 
-use Kind::{Int, Text};
+use Kind::{Blob, Int, Text};
 
 /// Every table, parents before children.
 pub const TABLES: &[TableSpec] = &[
@@ -196,6 +205,71 @@ pub const TABLES: &[TableSpec] = &[
             ("released", Text),
         ],
     },
+    TableSpec {
+        name: "agencies",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("code", Text),
+            ("name", Text),
+            ("area", Text),
+            ("import_id", Int),
+            ("line", Int),
+            ("added_in", Int),
+            ("retired_in", Int),
+        ],
+    },
+    TableSpec {
+        name: "submissions",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("import_id", Int),
+            ("provider", Text),
+            ("month", Text),
+            ("sha256", Text),
+            ("key_fingerprint", Text),
+            ("file", Text),
+            ("status", Text),
+            ("rows_read", Int),
+            ("rows_accepted", Int),
+            ("rows_rejected", Int),
+            ("report", Text),
+            ("areas", Text),
+            ("replaced_by", Int),
+            ("actor", Text),
+            ("at", Text),
+        ],
+    },
+    TableSpec {
+        name: "submission_chunks",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("submission_id", Int),
+            ("area", Text),
+            ("records", Int),
+            ("body", Blob),
+        ],
+    },
+    TableSpec {
+        name: "record_figure_sets",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("area", Text),
+            ("financial_year", Text),
+            ("status", Text),
+            ("body", Text),
+            ("submissions", Text),
+            ("added_in", Int),
+            ("retired_in", Int),
+        ],
+    },
 ];
 
 /// One table's rows.
@@ -236,12 +310,10 @@ pub fn check_tables(tables: &[TableRows]) -> Result<(), StoreError> {
         }
         for (i, row) in t.rows.iter().enumerate() {
             let ok = row.len() == spec.columns.len()
-                && row.iter().zip(spec.columns).all(|(v, (_, k))| {
-                    matches!(
-                        (v, k),
-                        (Sql::Int(_), Kind::Int) | (Sql::Text(_), Kind::Text)
-                    )
-                });
+                && row
+                    .iter()
+                    .zip(spec.columns)
+                    .all(|(v, (_, k))| v.kind() == *k);
             if !ok {
                 return Err(bad(format!(
                     "table {} row {} does not match its columns",
@@ -275,36 +347,72 @@ pub fn write(out: &mut dyn Write, schema: i64, tables: &[TableRows]) -> std::io:
     out.flush()
 }
 
-/// Read a dump, checking its header and shape. Errors name the line.
+/// Read a dump (format 2, or 1), checking its header and shape. Errors name the line.
 pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
+    let bad = StoreError::BadDump;
     let mut lines = input.lines().enumerate();
-    let mut next = |what: &str| -> Result<(usize, serde_json::Value), StoreError> {
-        let (i, line) = lines.next().ok_or_else(|| {
-            StoreError::BadDump(format!("the file ends where {what} was expected"))
-        })?;
-        let line = line.map_err(|e| StoreError::BadDump(format!("line {}: {e}", i + 1)))?;
+    // The next line as JSON, with its number; `None` at the end of the file.
+    let mut next = || -> Result<Option<(usize, serde_json::Value)>, StoreError> {
+        let Some((i, line)) = lines.next() else {
+            return Ok(None);
+        };
+        let line = line.map_err(|e| bad(format!("line {}: {e}", i + 1)))?;
         let value = serde_json::from_str(&line)
-            .map_err(|e| StoreError::BadDump(format!("line {}: not JSON ({e})", i + 1)))?;
-        Ok((i + 1, value))
+            .map_err(|e| bad(format!("line {}: not JSON ({e})", i + 1)))?;
+        Ok(Some((i + 1, value)))
     };
-    let (_, header) = next("the header")?;
-    match header.get("lantern_dump").and_then(|v| v.as_i64()) {
-        Some(DUMP_FORMAT) => {}
+    let ends = |what: &str| bad(format!("the file ends where {what} was expected"));
+    let (_, header) = next()?.ok_or_else(|| ends("the header"))?;
+    let format = match header.get("lantern_dump").and_then(|v| v.as_i64()) {
+        Some(f @ (1 | DUMP_FORMAT)) => f,
         Some(other) => {
-            return Err(StoreError::BadDump(format!(
-                "dump format {other} is not one this Lantern reads ({DUMP_FORMAT})"
+            return Err(bad(format!(
+                "dump format {other} is not one this Lantern reads (1 or {DUMP_FORMAT})"
             )));
         }
-        None => return Err(StoreError::BadDump("line 1: not a Lantern dump".into())),
-    }
-    let mut tables = Vec::new();
-    for spec in TABLES {
-        let (n, head) = next(&format!("table {}", spec.name))?;
-        let table = head
+        None => return Err(bad("line 1: not a Lantern dump".into())),
+    };
+    let strict = format == DUMP_FORMAT;
+    let known = if strict { TABLES } else { &TABLES[..V1_TABLES] };
+    // Every table, empty until the dump gives its rows.
+    let mut tables: Vec<TableRows> = TABLES
+        .iter()
+        .map(|spec| TableRows {
+            table: spec.name.to_string(),
+            columns: spec.columns.iter().map(|(c, _)| c.to_string()).collect(),
+            rows: Vec::new(),
+        })
+        .collect();
+    let mut expected = 0; // the index in TABLES the next table may not come before
+    loop {
+        if strict && expected == TABLES.len() {
+            if let Some((n, _)) = next()? {
+                return Err(bad(format!("line {n}: more after the last table")));
+            }
+            break;
+        }
+        let Some((n, head)) = next()? else {
+            if strict {
+                return Err(ends(&format!("table {}", TABLES[expected].name)));
+            }
+            break;
+        };
+        let name = head
             .get("table")
             .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
+            .unwrap_or_default();
+        let position = known
+            .iter()
+            .position(|spec| spec.name == name)
+            .filter(|p| *p >= expected && (!strict || *p == expected))
+            .ok_or_else(|| match known.get(expected) {
+                Some(spec) if strict => bad(format!(
+                    "line {n}: expected table {}, found {name:?}",
+                    spec.name
+                )),
+                _ => bad(format!("line {n}: table {name:?} is not expected here")),
+            })?;
+        let spec = &TABLES[position];
         let columns: Vec<String> = head
             .get("columns")
             .and_then(|v| v.as_array())
@@ -314,46 +422,198 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
                     .collect()
             })
             .unwrap_or_default();
-        let count = head.get("rows").and_then(|v| v.as_u64()).ok_or_else(|| {
-            StoreError::BadDump(format!("line {n}: a table header needs a row count"))
-        })?;
+        // Where each of the dump's columns goes; an older dump may lack some.
+        let mut slots = Vec::with_capacity(columns.len());
+        for c in &columns {
+            let slot = spec
+                .columns
+                .iter()
+                .position(|(name, _)| name == c)
+                .filter(|s| slots.last().is_none_or(|last| s > last));
+            match slot {
+                Some(s) => slots.push(s),
+                None => {
+                    return Err(bad(format!(
+                        "line {n}: table {} has columns {columns:?}, expected {:?}",
+                        spec.name,
+                        spec.columns.iter().map(|(c, _)| *c).collect::<Vec<_>>()
+                    )));
+                }
+            }
+        }
+        if strict && slots.len() != spec.columns.len() {
+            return Err(bad(format!(
+                "line {n}: table {} has columns {columns:?}, expected {:?}",
+                spec.name,
+                spec.columns.iter().map(|(c, _)| *c).collect::<Vec<_>>()
+            )));
+        }
+        let count = head
+            .get("rows")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| bad(format!("line {n}: a table header needs a row count")))?;
         let mut rows = Vec::with_capacity(count.min(1 << 20) as usize);
         for _ in 0..count {
-            let (n, value) = next(&format!("a row of {table}"))?;
-            let values = value.as_array().ok_or_else(|| {
-                StoreError::BadDump(format!("line {n}: a row must be a JSON array"))
-            })?;
-            let mut row = Vec::with_capacity(values.len());
-            for (v, (_, kind)) in values.iter().zip(spec.columns) {
-                row.push(match (kind, v) {
-                    (Kind::Int, serde_json::Value::Null) => Sql::Int(None),
-                    (Kind::Text, serde_json::Value::Null) => Sql::Text(None),
-                    (Kind::Int, v) => Sql::Int(Some(v.as_i64().ok_or_else(|| {
-                        StoreError::BadDump(format!("line {n}: expected an integer, found {v}"))
-                    })?)),
-                    (Kind::Text, v) => Sql::Text(Some(
-                        v.as_str()
-                            .ok_or_else(|| {
-                                StoreError::BadDump(format!("line {n}: expected text, found {v}"))
-                            })?
-                            .to_string(),
-                    )),
-                });
+            let (n, value) = next()?.ok_or_else(|| ends(&format!("a row of {}", spec.name)))?;
+            let values = value
+                .as_array()
+                .ok_or_else(|| bad(format!("line {n}: a row must be a JSON array")))?;
+            if values.len() != slots.len() {
+                return Err(bad(format!("line {n}: expected {} values", slots.len())));
             }
-            if values.len() != spec.columns.len() {
-                return Err(StoreError::BadDump(format!(
-                    "line {n}: expected {} values",
-                    spec.columns.len()
-                )));
+            let mut row: Vec<Sql> = spec.columns.iter().map(|(_, k)| null(*k)).collect();
+            for (v, slot) in values.iter().zip(&slots) {
+                row[*slot] = value_of(spec.columns[*slot].1, v)
+                    .map_err(|e| bad(format!("line {n}: {e}")))?;
             }
             rows.push(row);
         }
-        tables.push(TableRows {
-            table,
-            columns,
-            rows,
-        });
+        tables[position].rows = rows;
+        expected = position + 1;
     }
     check_tables(&tables)?;
     Ok(tables)
+}
+
+fn null(kind: Kind) -> Sql {
+    match kind {
+        Kind::Int => Sql::Int(None),
+        Kind::Text => Sql::Text(None),
+        Kind::Blob => Sql::Blob(None),
+    }
+}
+
+/// One dumped value as a column of this kind.
+fn value_of(kind: Kind, v: &serde_json::Value) -> Result<Sql, String> {
+    if v.is_null() {
+        return Ok(null(kind));
+    }
+    match kind {
+        Kind::Int => v
+            .as_i64()
+            .map(|i| Sql::Int(Some(i)))
+            .ok_or_else(|| format!("expected an integer, found {v}")),
+        Kind::Text => v
+            .as_str()
+            .map(|t| Sql::Text(Some(t.to_string())))
+            .ok_or_else(|| format!("expected text, found {v}")),
+        Kind::Blob => v
+            .as_str()
+            .and_then(crate::rows::unhex)
+            .map(|b| Sql::Blob(Some(b)))
+            .ok_or_else(|| "expected bytes as a hex string".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn empty_tables() -> Vec<TableRows> {
+        TABLES
+            .iter()
+            .map(|spec| TableRows {
+                table: spec.name.to_string(),
+                columns: spec.columns.iter().map(|(c, _)| c.to_string()).collect(),
+                rows: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn chunk_row(body: Option<Vec<u8>>) -> Vec<Sql> {
+        vec![
+            Sql::Int(Some(1)),
+            Sql::Int(Some(1)),
+            Sql::Text(Some("E06000016".into())),
+            Sql::Int(Some(2)),
+            Sql::Blob(body),
+        ]
+    }
+
+    fn written(tables: &[TableRows]) -> String {
+        let mut out = Vec::new();
+        write(&mut out, 4, tables).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn bytes_are_written_as_hex_and_read_back() {
+        let mut tables = empty_tables();
+        let chunks = tables
+            .iter_mut()
+            .find(|t| t.table == "submission_chunks")
+            .unwrap();
+        chunks.rows = vec![chunk_row(Some(vec![0, 0xab, 0xff])), chunk_row(None)];
+        let text = written(&tables);
+        assert!(text.starts_with(r#"{"lantern_dump":2,"schema":4}"#));
+        assert!(text.contains(r#"[1,1,"E06000016",2,"00abff"]"#), "{text}");
+        assert_eq!(read(&mut text.as_bytes()).unwrap(), tables);
+
+        let bad = text.replace("00abff", "00abfg");
+        let err = read(&mut bad.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("hex"), "{err}");
+    }
+
+    #[test]
+    fn a_version_2_dump_must_be_whole() {
+        let text = written(&empty_tables());
+        let cut: Vec<&str> = text.lines().collect();
+        let short = cut[..cut.len() - 1].join("\n");
+        let err = read(&mut short.as_bytes()).unwrap_err().to_string();
+        assert!(
+            err.contains("ends where table record_figure_sets was expected"),
+            "{err}"
+        );
+        let long = format!("{text}{}\n", cut[1]);
+        let err = read(&mut long.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("more after the last table"), "{err}");
+        let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
+        let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("expected table figures"), "{err}");
+        let newer = text.replacen(r#""lantern_dump":2"#, r#""lantern_dump":3"#, 1);
+        let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("dump format 3"), "{err}");
+    }
+
+    #[test]
+    fn version_1_dumps_are_still_read() {
+        // As written before casework (six tables), and before drafts (cases
+        // without their draft columns).
+        let six = [
+            r#"{"lantern_dump":1,"schema":1}"#,
+            r#"{"table":"imports","columns":["id","kind","file","sha256","actor","at","rows_read","added","replaced","unchanged"],"rows":1}"#,
+            r#"[1,"init","catalogue/indicators.toml","","tester","now",1,1,0,0]"#,
+            r#"{"table":"catalogue_layers","columns":["id","name","body","added_in"],"rows":0}"#,
+            r#"{"table":"figures","columns":["id","indicator","area","period","period_first","period_last","breakdown","source","kind","amount","amount_high","reason","status","coverage","note","import_id","line","added_in","retired_in"],"rows":0}"#,
+            r#"{"table":"statements","columns":["id","topic","area","text","valid_from","valid_to","source","import_id","line","added_in","retired_in"],"rows":0}"#,
+            r#"{"table":"releases","columns":["id","code","title","publisher","date","announced","indicators","periods","url","import_id","line","added_in","retired_in"],"rows":0}"#,
+            r#"{"table":"audit_log","columns":["id","import_id","at","actor","action","record_key","detail"],"rows":0}"#,
+        ]
+        .join("\n");
+        let tables = read(&mut six.as_bytes()).unwrap();
+        assert_eq!(tables.len(), TABLES.len());
+        assert_eq!(tables[0].rows.len(), 1);
+        assert!(tables[1..].iter().all(|t| t.rows.is_empty()));
+
+        let with_cases = format!(
+            "{six}\n{}\n{}\n",
+            r#"{"table":"cases","columns":["reference","received","status","requester_name","requester_contact","retain_until","original","structured","opened_at","opened_by"],"rows":1}"#,
+            r#"["FOI-1","2019-06-10","received",null,null,null,"text",null,"now","alice"]"#
+        );
+        let tables = read(&mut with_cases.as_bytes()).unwrap();
+        let cases = tables.iter().find(|t| t.table == "cases").unwrap();
+        assert_eq!(cases.columns.len(), 12);
+        assert_eq!(cases.rows[0][10], Sql::Text(None), "no draft");
+        assert_eq!(cases.rows[0][11], Sql::Int(None));
+
+        // Only the tables version 1 had.
+        let later = format!(
+            "{six}\n{}\n",
+            r#"{"table":"agencies","columns":["id","code","name","area","import_id","line","added_in","retired_in"],"rows":0}"#
+        );
+        let err = read(&mut later.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("not expected here"), "{err}");
+    }
 }

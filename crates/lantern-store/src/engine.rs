@@ -7,7 +7,8 @@
 //! SQL passed through this interface uses `$1`, `$2`, … placeholders and the
 //! portable subset both engines share (`CAST(x AS TEXT)`, `coalesce`,
 //! `RETURNING`); [`Engine::null_safe_eq`] supplies the one operator whose
-//! spelling differs.
+//! spelling differs, and [`Engine::ddl`] the two column types (generated
+//! ids, and `BLOB`, which PostgreSQL spells `BYTEA`).
 
 use crate::StoreError;
 use crate::rows::Sql;
@@ -19,6 +20,8 @@ pub enum Kind {
     Int,
     /// Text (or NULL).
     Text,
+    /// Bytes (or NULL): `BLOB` in SQLite, `BYTEA` in PostgreSQL.
+    Blob,
 }
 
 /// One open transaction.
@@ -65,7 +68,8 @@ pub trait Engine {
     fn null_safe_eq(&self) -> &'static str;
 
     /// A migration's DDL (written for SQLite, see `migrations/`) in this
-    /// engine's spelling: the one difference is how generated ids are declared.
+    /// engine's spelling: the differences are how generated ids are declared
+    /// and the name of the bytes type.
     fn ddl<'a>(&self, sql: &'a str) -> std::borrow::Cow<'a, str>;
 
     /// After rows were inserted with explicit ids (restoring a dump), make

@@ -14,6 +14,10 @@
 //!   is *retired* (its `retired_in` set) and the new one added, so every past
 //!   data version can be read back exactly ([`Snapshot`]); that is how a
 //!   letter made at version 7 can be made again, word for word, later.
+//! - Providers' records are kept as they were packed
+//!   (`lantern_core::records::chunk`): opaque bytes per submission and area,
+//!   which the store never decodes. Only the counts computed from them
+//!   (figure sets) are versioned and read back as figures.
 //! - The portable subset of SQL is used (dates as ISO text, flags as
 //!   integers, amounts as 64-bit integers in pence or units) so a PostgreSQL
 //!   adapter can implement the same trait with the same schema.
@@ -27,9 +31,11 @@ pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+use lantern_core::FinancialYear;
 use lantern_core::casework::{Action, Case, CaseEvent, LogEntry, Status, TransitionError};
 use lantern_core::catalogue::{Catalogue, CatalogueError};
-use lantern_core::figure::Figure;
+use lantern_core::figure::{Figure, Status as FigureStatus};
+use lantern_core::records::{Agency, YearMonth};
 use lantern_core::release::Release;
 use lantern_core::statement::Statement;
 
@@ -46,6 +52,12 @@ pub enum ImportKind {
     Releases,
     /// A council catalogue extension.
     Catalogue,
+    /// The agency (provider) register.
+    Agencies,
+    /// A provider's episode-level submission.
+    Episodes,
+    /// Figures recomputed from the records of current submissions.
+    Recompute,
 }
 
 impl ImportKind {
@@ -57,6 +69,9 @@ impl ImportKind {
             ImportKind::Statements => "statements",
             ImportKind::Releases => "releases",
             ImportKind::Catalogue => "catalogue",
+            ImportKind::Agencies => "agencies",
+            ImportKind::Episodes => "episodes",
+            ImportKind::Recompute => "recompute",
         }
     }
 }
@@ -147,6 +162,178 @@ pub struct FigureQuery {
     pub indicator: Option<String>,
     /// Only this area.
     pub area: Option<String>,
+}
+
+/// A provider's file of episode-level records, validated and pseudonymised,
+/// to be stored (see [`Store::submit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSubmission {
+    /// The provider (agency code).
+    pub provider: String,
+    /// The reporting month.
+    pub month: YearMonth,
+    /// Fingerprint of the pseudonym key the records were made with.
+    pub key_fingerprint: String,
+    /// Whether the file passed validation (a rejected one keeps its report only).
+    pub accepted: bool,
+    /// Rows in the file.
+    pub rows_read: u64,
+    /// Rows kept as records.
+    pub rows_accepted: u64,
+    /// Rows refused.
+    pub rows_rejected: u64,
+    /// The validation report, as JSON (stored as given).
+    pub report_json: String,
+    /// The records, packed per area (ignored for a rejected file).
+    pub chunks: Vec<NewChunk>,
+}
+
+/// Some of a submission's records, packed: opaque bytes from
+/// `lantern_core::records::chunk::encode`, which the store never decodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewChunk {
+    /// The area (ONS code) the records belong to.
+    pub area: String,
+    /// How many records the body holds.
+    pub records: u64,
+    /// The packed records.
+    pub body: Vec<u8>,
+}
+
+/// What became of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Stored, and now the provider's current submission.
+    Current,
+    /// Stored, but the provider already has an accepted submission for a
+    /// later month, which stays current.
+    Superseded,
+    /// The same file (same SHA-256) is already the accepted submission for
+    /// this provider and month; nothing was stored.
+    Unchanged,
+    /// Stored with its report, as rejected: no records, never current.
+    Rejected,
+}
+
+/// The answer to [`Store::submit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Submitted {
+    /// The submission's id (for [`SubmitOutcome::Unchanged`], the one already held).
+    pub id: i64,
+    /// What became of it.
+    pub outcome: SubmitOutcome,
+    /// The provider's current submission before this one, when this one
+    /// became current (`None` if it did not, or the provider had none).
+    pub previous_current: Option<i64>,
+    /// The earlier accepted submission for the same provider and month that
+    /// this one replaced, if any.
+    pub replaced: Option<i64>,
+    /// The import that recorded it (rows: rows read; added: rows accepted, at
+    /// least 1; replaced: 1 if it replaced one; nothing for unchanged or
+    /// rejected files, which do not move the data version).
+    pub receipt: ImportReceipt,
+}
+
+/// One stored submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionRecord {
+    /// Id.
+    pub id: i64,
+    /// The import that stored it.
+    pub import: i64,
+    /// The provider (agency code).
+    pub provider: String,
+    /// The reporting month.
+    pub month: YearMonth,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Fingerprint of the pseudonym key.
+    pub key_fingerprint: String,
+    /// File name as given.
+    pub file: String,
+    /// `accepted` or `rejected`.
+    pub status: String,
+    /// Rows in the file.
+    pub rows_read: u64,
+    /// Rows kept.
+    pub rows_accepted: u64,
+    /// Rows refused.
+    pub rows_rejected: u64,
+    /// The validation report, JSON as given.
+    pub report: String,
+    /// Areas its records belong to, sorted (empty when rejected).
+    pub areas: Vec<String>,
+    /// The later submission for the same provider and month that replaced it.
+    pub replaced_by: Option<i64>,
+    /// Who submitted it.
+    pub actor: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Whether it is its provider's current submission: accepted, not
+    /// replaced, and of the latest month among those.
+    pub current: bool,
+}
+
+/// Which record chunks to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChunkQuery {
+    /// Only chunks of these areas (all areas when `None`).
+    pub areas: Option<Vec<String>>,
+    /// This submission's chunks, whatever its status; when `None`, the
+    /// chunks of every provider's current submission.
+    pub submission: Option<i64>,
+}
+
+/// One stored chunk, with the submission it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChunk {
+    /// The submission.
+    pub submission: i64,
+    /// Its provider.
+    pub provider: String,
+    /// Its month.
+    pub month: YearMonth,
+    /// The area.
+    pub area: String,
+    /// How many records.
+    pub records: u64,
+    /// The packed records, as submitted.
+    pub body: Vec<u8>,
+}
+
+/// Counts computed from records for one area and financial year, to be
+/// stored (see [`Store::write_figure_sets`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFigureSet {
+    /// Area code.
+    pub area: String,
+    /// The financial year.
+    pub year: FinancialYear,
+    /// Provisional or final.
+    pub status: FigureStatus,
+    /// The counts in `lantern_core::records::FigureSet::body` form.
+    pub body: String,
+    /// The submissions the counts were computed from.
+    pub submissions: Vec<i64>,
+}
+
+/// A stored set of counts computed from records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFigureSet {
+    /// Id.
+    pub id: i64,
+    /// Area code.
+    pub area: String,
+    /// The financial year.
+    pub year: FinancialYear,
+    /// Provisional or final.
+    pub status: FigureStatus,
+    /// The counts (`FigureSet::parse_body` reads them).
+    pub body: String,
+    /// The submissions they were computed from.
+    pub submissions: Vec<i64>,
+    /// The import (data version) that added it.
+    pub added_in: i64,
 }
 
 /// Everything a letter needs, read at one data version.
@@ -258,6 +445,9 @@ pub enum StoreError {
     /// A dump can only be restored into a database with no data.
     #[error("the database already holds data; restore a dump into a new, empty database")]
     NotEmpty,
+    /// The store was handed something it cannot hold (nothing was stored).
+    #[error("cannot store this: {0}")]
+    Invalid(String),
 }
 
 /// Whether [`create`] made a new database or found one.
@@ -270,7 +460,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -348,7 +538,76 @@ pub trait Store {
         releases: &[(u64, Release)],
     ) -> Result<ImportReceipt, StoreError>;
 
-    /// Figures held now.
+    /// Bring in the agency register (with the line each came from); each
+    /// agency replaces the held one with the same code, if different.
+    /// Agencies missing from the file are kept.
+    fn import_agencies(
+        &mut self,
+        meta: &ImportMeta,
+        agencies: &[(u64, Agency)],
+    ) -> Result<ImportReceipt, StoreError>;
+
+    /// The agencies in the register now, by code.
+    fn agencies(&self) -> Result<Vec<Agency>, StoreError>;
+
+    /// Store a provider's submission (`meta` names the file, its SHA-256,
+    /// who and when), in one transaction with its audit entries:
+    ///
+    /// - an accepted file identical (same SHA-256) to the provider's
+    ///   accepted, not replaced submission for the same month stores nothing
+    ///   but an import with no changes: [`SubmitOutcome::Unchanged`], with the
+    ///   held submission's id;
+    /// - a rejected file is stored with its report and no records
+    ///   (`submission.reject`); the data version does not move;
+    /// - otherwise the submission and its chunks are stored
+    ///   (`submission.add`), and the provider's earlier accepted submission
+    ///   for the same month, if any, is marked replaced by it
+    ///   (`submission.replace`). It is [`SubmitOutcome::Current`] if it is now
+    ///   the provider's current submission (accepted, not replaced, latest
+    ///   month), else [`SubmitOutcome::Superseded`]. The data version moves.
+    ///
+    /// Writers are serialised, so two submissions for the same provider and
+    /// month at once end with one replacing the other.
+    fn submit(
+        &mut self,
+        meta: &ImportMeta,
+        submission: &NewSubmission,
+    ) -> Result<Submitted, StoreError>;
+
+    /// Every submission, oldest first.
+    fn submissions(&self) -> Result<Vec<SubmissionRecord>, StoreError>;
+
+    /// One submission.
+    fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError>;
+
+    /// The distinct pseudonym-key fingerprints of accepted submissions, sorted.
+    fn key_fingerprints(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Record chunks (see [`ChunkQuery`]), in one query: ordered by
+    /// provider, month, submission and the order they were stored in.
+    fn chunks(&self, query: &ChunkQuery) -> Result<Vec<StoredChunk>, StoreError>;
+
+    /// The current (not retired) figure sets computed from records, of one
+    /// area or all, ordered by area and year.
+    fn figure_sets(&self, area: Option<&str>) -> Result<Vec<StoredFigureSet>, StoreError>;
+
+    /// Store recomputed figure sets, in one transaction. For each (area,
+    /// year) in `scope` and each set given: a set identical (status and body)
+    /// to the current one is unchanged; a different one retires the current
+    /// one, if any, and is added; a scoped (area, year) with no set given
+    /// retires the current one (the area has no records that year any more;
+    /// counted as replaced). Each change is audited (`figures.recompute`);
+    /// the data version moves only if something changed. The sets' counts
+    /// appear in [`Store::figures`] and [`Store::snapshot`] as figures from
+    /// [`lantern_core::figure::Source::LocalRecords`].
+    fn write_figure_sets(
+        &mut self,
+        meta: &ImportMeta,
+        scope: &[(String, FinancialYear)],
+        sets: &[NewFigureSet],
+    ) -> Result<ImportReceipt, StoreError>;
+
+    /// Figures held now: imported figures, then those computed from records.
     fn figures(&self, query: &FigureQuery) -> Result<Vec<Figure>, StoreError>;
 
     /// Everything as it stood at `version` (the newest when `None`).

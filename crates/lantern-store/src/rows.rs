@@ -1,22 +1,69 @@
 //! How domain records become versioned table rows, independent of the
-//! database engine. Every adapter stores figures, statements and releases
+//! database engine. Every adapter stores figures, statements, releases and
+//! agencies
 //! the same way: find the current row with the record's key, keep it if its
 //! data is identical, otherwise retire it and add the new one, and audit the
 //! change. Adapters only turn a [`Versioned`] row into their own SQL.
 
 use lantern_core::figure::Figure;
+use lantern_core::records::Agency;
 use lantern_core::release::Release;
 use lantern_core::statement::Statement;
 use serde_json::json;
 
-/// A value bound to a column: 64-bit integers and text (dates are ISO text,
-/// lists JSON text), which every backend stores the same way.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A value bound to a column: 64-bit integers, text (dates are ISO text,
+/// lists JSON text) and opaque bytes, which every backend stores the same way.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Sql {
     /// An integer, or NULL.
     Int(Option<i64>),
     /// Text, or NULL.
     Text(Option<String>),
+    /// Bytes, or NULL (`BLOB` / `BYTEA`).
+    Blob(Option<Vec<u8>>),
+}
+
+impl std::fmt::Debug for Sql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sql::Int(v) => f.debug_tuple("Int").field(v).finish(),
+            Sql::Text(v) => f.debug_tuple("Text").field(v).finish(),
+            // Chunk bodies run to megabytes: say how many, not what.
+            Sql::Blob(None) => f.write_str("Blob(None)"),
+            Sql::Blob(Some(b)) => write!(f, "Blob({} bytes)", b.len()),
+        }
+    }
+}
+
+/// Bytes as lowercase hexadecimal (how blobs appear in dumps and the audit log).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+/// Bytes back from hexadecimal (either case); `None` if it is not hex.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    fn digit(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    bytes
+        .chunks_exact(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
 }
 
 impl Sql {
@@ -33,6 +80,16 @@ impl Sql {
         match self {
             Sql::Int(v) => json!(v),
             Sql::Text(v) => json!(v),
+            Sql::Blob(v) => json!(v.as_deref().map(hex)),
+        }
+    }
+
+    /// The kind of column this value is read back as.
+    pub fn kind(&self) -> crate::engine::Kind {
+        match self {
+            Sql::Int(_) => crate::engine::Kind::Int,
+            Sql::Text(_) => crate::engine::Kind::Text,
+            Sql::Blob(_) => crate::engine::Kind::Blob,
         }
     }
 }
@@ -170,5 +227,35 @@ pub fn release(line: u64, r: &Release) -> Versioned {
             ("url", Sql::opt_text(r.url.clone())),
         ],
         line,
+    }
+}
+
+/// An agency's row (the provider register): keyed by its code.
+pub fn agency(line: u64, a: &Agency) -> Versioned {
+    Versioned {
+        table: "agencies",
+        entity: "agency",
+        label: a.code.clone(),
+        key: vec![("code", Sql::text(&a.code))],
+        data: vec![
+            ("name", Sql::text(&a.name)),
+            ("area", Sql::opt_text(a.area.clone())),
+        ],
+        line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(unhex(&hex(&bytes)), Some(bytes));
+        assert_eq!(hex(&[0x00, 0xab, 0x7f]), "00ab7f");
+        assert_eq!(unhex("00AB7f"), Some(vec![0x00, 0xab, 0x7f]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
     }
 }

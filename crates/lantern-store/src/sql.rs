@@ -4,9 +4,11 @@
 //! migrations and dialect.
 
 use jiff::civil::Date;
+use lantern_core::FinancialYear;
 use lantern_core::catalogue::{self, Catalogue};
 use lantern_core::figure::{Breakdown, Figure, Provenance, Source, Status as FigureStatus, Value};
 use lantern_core::period::Period;
+use lantern_core::records::{Agency, FigureSet, YearMonth};
 use lantern_core::release::Release;
 use lantern_core::statement::Statement;
 use serde_json::json;
@@ -17,8 +19,9 @@ use crate::rows::{self, Sql, Versioned};
 use lantern_core::casework::{self, Action, Case, CaseEvent, LogEntry, Status};
 
 use crate::{
-    AuditEntry, Created, FigureQuery, ImportMeta, ImportReceipt, ImportRecord, Snapshot, Store,
-    StoreError, Who,
+    AuditEntry, ChunkQuery, Created, FigureQuery, ImportMeta, ImportReceipt, ImportRecord,
+    NewFigureSet, NewSubmission, Snapshot, Store, StoreError, StoredChunk, StoredFigureSet,
+    SubmissionRecord, SubmitOutcome, Submitted, Who,
 };
 
 /// Schema migrations, oldest first, one set for every engine (each engine
@@ -27,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_casework.sql")),
     (3, include_str!("../migrations/0003_disclosure_log.sql")),
+    (4, include_str!("../migrations/0004_submissions.sql")),
 ];
 
 /// The [`Store`] over an engine.
@@ -45,7 +49,7 @@ fn int(v: &Sql) -> i64 {
 fn opt_int(v: &Sql) -> Option<i64> {
     match v {
         Sql::Int(i) => *i,
-        Sql::Text(_) => None,
+        Sql::Text(_) | Sql::Blob(_) => None,
     }
 }
 
@@ -61,7 +65,58 @@ fn opt_text(v: &Sql) -> Option<String> {
     match v {
         Sql::Text(s) => s.clone(),
         Sql::Int(i) => i.map(|i| i.to_string()),
+        Sql::Blob(_) => None,
     }
+}
+
+/// Take a blob out of a row (without copying it).
+fn take_blob(v: &mut Sql) -> Vec<u8> {
+    match std::mem::replace(v, Sql::Blob(None)) {
+        Sql::Blob(Some(b)) => b,
+        _ => Vec::new(),
+    }
+}
+
+fn invalid(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(what.to_string())
+}
+
+/// A count as a column value (counts are `BIGINT`).
+fn count(n: u64, what: &str) -> Result<Sql, StoreError> {
+    i64::try_from(n)
+        .map(|n| Sql::Int(Some(n)))
+        .map_err(|_| invalid(format!("{what} {n} is too large")))
+}
+
+/// A stored count back as a number.
+fn stored_count(v: &Sql, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(int(v)).map_err(|_| damaged(format!("{what} {} is negative", int(v))))
+}
+
+/// A month as stored (`YYYY-MM`), refusing one that would not read back.
+fn month_text(month: YearMonth) -> Result<String, StoreError> {
+    let text = month.to_string();
+    match YearMonth::parse(&text) {
+        Some(m) if m == month => Ok(text),
+        _ => Err(invalid(format!("'{text}' is not a month"))),
+    }
+}
+
+fn stored_month(v: &Sql) -> Result<YearMonth, StoreError> {
+    let t = text(v);
+    YearMonth::parse(&t).ok_or_else(|| damaged(format!("month '{t}'")))
+}
+
+fn stored_year(v: &Sql) -> Result<FinancialYear, StoreError> {
+    let t = text(v);
+    match Period::parse(&t) {
+        Ok(Period::FinancialYear(fy)) if fy.to_string() == t => Ok(fy),
+        _ => Err(damaged(format!("financial year '{t}'"))),
+    }
+}
+
+fn id_list(v: &Sql) -> Result<Vec<i64>, StoreError> {
+    serde_json::from_str(&text(v)).map_err(|e| damaged(format!("id list: {e}")))
 }
 
 fn param(i: i64) -> Sql {
@@ -207,10 +262,7 @@ impl<E: Engine> SqlStore<E> {
                     key_test.join(" AND ")
                 );
                 let mut kinds = vec![Kind::Int];
-                kinds.extend(row.data.iter().map(|(_, v)| match v {
-                    Sql::Int(_) => Kind::Int,
-                    Sql::Text(_) => Kind::Text,
-                }));
+                kinds.extend(row.data.iter().map(|(_, v)| v.kind()));
                 let key_values: Vec<Sql> = row.key.iter().map(|(_, v)| v.clone()).collect();
                 let held = tx.query(&find, &key_values, &kinds)?.into_iter().next();
                 let new_values = row.data_values();
@@ -359,7 +411,167 @@ fn figures_at(
         ],
         &[Text, Text, Text, Text, Text, Text, Int, Int, Text, Text, Text, Text, Int, Int, Text, Text, Text],
     )?;
-    rows.iter().map(|r| figure(r)).collect()
+    let mut figures = rows
+        .iter()
+        .map(|r| figure(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    figures.extend(record_figures_at(tx, query, version)?);
+    Ok(figures)
+}
+
+/// The figures computed from records (figure sets) live at `version`: one
+/// per count, from [`Source::LocalRecords`], ordered like imported figures.
+fn record_figures_at(
+    tx: &mut dyn Tx,
+    query: &FigureQuery,
+    version: i64,
+) -> Result<Vec<Figure>, StoreError> {
+    use Kind::{Int, Text};
+    let rows = tx.query(
+        "SELECT r.area, r.financial_year, r.status, r.body, r.submissions, r.added_in, i.actor, i.at
+         FROM record_figure_sets r JOIN imports i ON i.id = r.added_in
+         WHERE r.added_in <= $1 AND (r.retired_in IS NULL OR r.retired_in > $1)
+           AND (CAST($2 AS TEXT) IS NULL OR r.area = $2)
+         ORDER BY r.area, r.financial_year",
+        &[param(version), Sql::Text(query.area.clone())],
+        &[Text, Text, Text, Text, Text, Int, Text, Text],
+    )?;
+    let mut figures = Vec::new();
+    for r in &rows {
+        let (area, year) = (text(&r[0]), stored_year(&r[1])?);
+        let bad = |what: String| damaged(format!("figure set {area} {year}: {what}"));
+        let status = FigureStatus::parse(&text(&r[2])).map_err(bad)?;
+        let counts = FigureSet::parse_body(&text(&r[3])).map_err(bad)?;
+        let submissions = id_list(&r[4])?;
+        let file = if submissions.is_empty() {
+            "records".to_string()
+        } else {
+            let ids: Vec<String> = submissions.iter().map(i64::to_string).collect();
+            format!("records: submissions {}", ids.join(", "))
+        };
+        let provenance = Provenance {
+            import: int(&r[5]),
+            file,
+            line: 0,
+            actor: text(&r[6]),
+            imported_at: text(&r[7]),
+        };
+        for c in counts {
+            if query.indicator.as_ref().is_some_and(|i| *i != c.indicator) {
+                continue;
+            }
+            let value = i64::try_from(c.value).map_err(|e| bad(e.to_string()))?;
+            figures.push(Figure {
+                period: Period::FinancialYear(year),
+                breakdown: Breakdown::from_key(&c.breakdown),
+                value: Value::Exact(value),
+                source: Source::LocalRecords,
+                status,
+                coverage: c.coverage.into_iter().collect(),
+                note: None,
+                provenance: provenance.clone(),
+                area: area.clone(),
+                indicator: c.indicator,
+            });
+        }
+    }
+    figures.sort_by_cached_key(|f| {
+        (
+            f.indicator.clone(),
+            f.area.clone(),
+            f.period.first_day(),
+            f.breakdown.key(),
+        )
+    });
+    Ok(figures)
+}
+
+/// The ids of every provider's current submission: accepted, not replaced,
+/// and of the latest month among those (the newest, should two share it).
+const CURRENT_SUBMISSIONS: &str = "SELECT s.id FROM submissions s
+    WHERE s.status = 'accepted' AND s.replaced_by IS NULL
+      AND NOT EXISTS (SELECT 1 FROM submissions t
+        WHERE t.provider = s.provider AND t.status = 'accepted' AND t.replaced_by IS NULL
+          AND (t.month > s.month OR (t.month = s.month AND t.id > s.id)))";
+
+/// A provider's current submission (as [`CURRENT_SUBMISSIONS`] decides).
+fn current_submission(tx: &mut dyn Tx, provider: &str) -> Result<Option<i64>, StoreError> {
+    let rows = tx.query(
+        "SELECT id FROM submissions
+         WHERE provider = $1 AND status = 'accepted' AND replaced_by IS NULL
+         ORDER BY month DESC, id DESC LIMIT 1",
+        &[param_text(provider)],
+        &[Kind::Int],
+    )?;
+    Ok(rows.first().map(|r| int(&r[0])))
+}
+
+const SUBMISSION_COLUMNS: &str = "SELECT id, import_id, provider, month, sha256, key_fingerprint,
+    file, status, rows_read, rows_accepted, rows_rejected, report, areas, replaced_by, actor, at";
+
+const SUBMISSION_KINDS: &[Kind] = &[
+    Kind::Int,
+    Kind::Int,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+    Kind::Int,
+    Kind::Int,
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+];
+
+/// Submissions matching `filter` (SQL on `submissions`, may be empty), oldest first.
+fn submissions_where(
+    tx: &mut dyn Tx,
+    filter: &str,
+    params: &[Sql],
+) -> Result<Vec<SubmissionRecord>, StoreError> {
+    let rows = tx.query(
+        &format!(
+            "{SUBMISSION_COLUMNS},
+                CAST(CASE WHEN id IN ({CURRENT_SUBMISSIONS}) THEN 1 ELSE 0 END AS BIGINT)
+             FROM submissions {filter} ORDER BY id"
+        ),
+        params,
+        SUBMISSION_KINDS,
+    )?;
+    rows.iter()
+        .map(|r| {
+            let status = text(&r[7]);
+            Ok(SubmissionRecord {
+                id: int(&r[0]),
+                import: int(&r[1]),
+                provider: text(&r[2]),
+                month: stored_month(&r[3])?,
+                sha256: text(&r[4]),
+                key_fingerprint: text(&r[5]),
+                file: text(&r[6]),
+                status: match status.as_str() {
+                    "accepted" | "rejected" => status,
+                    other => return Err(damaged(format!("submission status '{other}'"))),
+                },
+                rows_read: stored_count(&r[8], "rows read")?,
+                rows_accepted: stored_count(&r[9], "rows accepted")?,
+                rows_rejected: stored_count(&r[10], "rows rejected")?,
+                report: text(&r[11]),
+                areas: serde_json::from_str(&text(&r[12]))
+                    .map_err(|e| damaged(format!("submission areas: {e}")))?,
+                replaced_by: opt_int(&r[13]),
+                actor: text(&r[14]),
+                at: text(&r[15]),
+                current: int(&r[16]) == 1,
+            })
+        })
+        .collect()
 }
 
 fn figure(r: &[Sql]) -> Result<Figure, StoreError> {
@@ -627,6 +839,429 @@ impl<E: Engine> Store for SqlStore<E> {
     ) -> Result<ImportReceipt, StoreError> {
         let rows: Vec<Versioned> = releases.iter().map(|(l, r)| rows::release(*l, r)).collect();
         self.versioned(meta, &rows)
+    }
+
+    fn import_agencies(
+        &mut self,
+        meta: &ImportMeta,
+        agencies: &[(u64, Agency)],
+    ) -> Result<ImportReceipt, StoreError> {
+        let rows: Vec<Versioned> = agencies.iter().map(|(l, a)| rows::agency(*l, a)).collect();
+        self.versioned(meta, &rows)
+    }
+
+    fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT code, name, area FROM agencies WHERE retired_in IS NULL ORDER BY code",
+                &[],
+                &[Kind::Text; 3],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| Agency {
+                    code: text(&r[0]),
+                    name: text(&r[1]),
+                    area: opt_text(&r[2]),
+                })
+                .collect())
+        })
+    }
+
+    fn submit(
+        &mut self,
+        meta: &ImportMeta,
+        submission: &NewSubmission,
+    ) -> Result<Submitted, StoreError> {
+        let sub = submission;
+        // Everything is checked before the transaction starts.
+        if sub.provider.trim().is_empty() {
+            return Err(invalid("a submission needs a provider"));
+        }
+        let month = month_text(sub.month)?;
+        let key = format!("{} {month}", sub.provider);
+        let rows_read = count(sub.rows_read, "rows read")?;
+        let rows_accepted = count(sub.rows_accepted, "rows accepted")?;
+        let rows_rejected = count(sub.rows_rejected, "rows rejected")?;
+        let chunks = if sub.accepted { &sub.chunks[..] } else { &[] };
+        let mut chunk_counts = Vec::with_capacity(chunks.len());
+        for c in chunks {
+            if c.area.trim().is_empty() {
+                return Err(invalid("a chunk of records needs an area"));
+            }
+            chunk_counts.push(count(c.records, "records in a chunk")?);
+        }
+        let mut areas: Vec<&str> = chunks.iter().map(|c| c.area.as_str()).collect();
+        areas.sort_unstable();
+        areas.dedup();
+        let rows_json = json!({
+            "read": sub.rows_read,
+            "accepted": sub.rows_accepted,
+            "rejected": sub.rows_rejected,
+        });
+        self.engine.transaction(Mode::Write, |tx| {
+            let insert = |tx: &mut dyn Tx, import: i64, status: &str| -> Result<i64, StoreError> {
+                let rows = tx.query(
+                    "INSERT INTO submissions (import_id, provider, month, sha256, key_fingerprint,
+                        file, status, rows_read, rows_accepted, rows_rejected, report, areas,
+                        actor, at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                     RETURNING id",
+                    &[
+                        param(import),
+                        param_text(&sub.provider),
+                        param_text(&month),
+                        param_text(&meta.sha256),
+                        param_text(&sub.key_fingerprint),
+                        param_text(&meta.file),
+                        param_text(status),
+                        rows_read.clone(),
+                        rows_accepted.clone(),
+                        rows_rejected.clone(),
+                        param_text(&sub.report_json),
+                        param_text(&json!(areas).to_string()),
+                        param_text(&meta.actor),
+                        param_text(&meta.at),
+                    ],
+                    &[Kind::Int],
+                )?;
+                rows.first()
+                    .map(|r| int(&r[0]))
+                    .ok_or_else(|| damaged("the new submission has no id"))
+            };
+            let rows = usize::try_from(sub.rows_read).unwrap_or(usize::MAX);
+            let accepted = usize::try_from(sub.rows_accepted).unwrap_or(usize::MAX);
+
+            if !sub.accepted {
+                // Kept for its report; an import with no changes, so the
+                // data version does not move.
+                let import = begin_import(tx, meta, rows)?;
+                let id = insert(tx, import, "rejected")?;
+                audit(
+                    tx,
+                    import,
+                    meta,
+                    "submission.reject",
+                    &key,
+                    json!({ "id": id, "sha256": meta.sha256, "rows": rows_json }),
+                )?;
+                let receipt = ImportReceipt {
+                    import,
+                    rows,
+                    data_version: data_version(tx)?,
+                    ..Default::default()
+                };
+                return Ok(Submitted {
+                    id,
+                    outcome: SubmitOutcome::Rejected,
+                    previous_current: None,
+                    replaced: None,
+                    receipt,
+                });
+            }
+
+            // The accepted, not replaced submission(s) for this provider and
+            // month (one, unless the database was edited by hand).
+            let same_month = tx.query(
+                "SELECT id, sha256, key_fingerprint FROM submissions
+                 WHERE provider = $1 AND month = $2 AND status = 'accepted' AND replaced_by IS NULL
+                 ORDER BY id DESC",
+                &[param_text(&sub.provider), param_text(&month)],
+                &[Kind::Int, Kind::Text, Kind::Text],
+            )?;
+            if let Some(held) = same_month.first()
+                && text(&held[1]) == meta.sha256
+                && text(&held[2]) == sub.key_fingerprint
+            {
+                let import = begin_import(tx, meta, rows)?;
+                let mut receipt = ImportReceipt {
+                    import,
+                    rows,
+                    unchanged: accepted,
+                    ..Default::default()
+                };
+                finish_import(tx, import, &receipt)?;
+                receipt.data_version = data_version(tx)?;
+                return Ok(Submitted {
+                    id: int(&held[0]),
+                    outcome: SubmitOutcome::Unchanged,
+                    previous_current: None,
+                    replaced: None,
+                    receipt,
+                });
+            }
+
+            let before = current_submission(tx, &sub.provider)?;
+            let import = begin_import(tx, meta, rows)?;
+            let id = insert(tx, import, "accepted")?;
+            for (c, records) in chunks.iter().zip(&chunk_counts) {
+                tx.execute(
+                    "INSERT INTO submission_chunks (submission_id, area, records, body)
+                     VALUES ($1, $2, $3, $4)",
+                    &[
+                        param(id),
+                        param_text(&c.area),
+                        records.clone(),
+                        Sql::Blob(Some(c.body.clone())),
+                    ],
+                )?;
+            }
+            audit(
+                tx,
+                import,
+                meta,
+                "submission.add",
+                &key,
+                json!({
+                    "id": id,
+                    "sha256": meta.sha256,
+                    "key_fingerprint": sub.key_fingerprint,
+                    "rows": rows_json,
+                    "areas": areas,
+                }),
+            )?;
+            for old in &same_month {
+                tx.execute(
+                    "UPDATE submissions SET replaced_by = $2 WHERE id = $1",
+                    &[old[0].clone(), param(id)],
+                )?;
+                audit(
+                    tx,
+                    import,
+                    meta,
+                    "submission.replace",
+                    &key,
+                    json!({ "before": int(&old[0]), "before_sha256": text(&old[1]), "after": id }),
+                )?;
+            }
+            // An accepted submission is always a new data version, even one
+            // with no records (a month with no activity).
+            let mut receipt = ImportReceipt {
+                import,
+                rows,
+                added: accepted.max(1),
+                replaced: same_month.len(),
+                ..Default::default()
+            };
+            finish_import(tx, import, &receipt)?;
+            receipt.data_version = data_version(tx)?;
+            let (outcome, previous_current) = if current_submission(tx, &sub.provider)? == Some(id)
+            {
+                (SubmitOutcome::Current, before)
+            } else {
+                (SubmitOutcome::Superseded, None)
+            };
+            Ok(Submitted {
+                id,
+                outcome,
+                previous_current,
+                replaced: same_month.first().map(|r| int(&r[0])),
+                receipt,
+            })
+        })
+    }
+
+    fn submissions(&self) -> Result<Vec<SubmissionRecord>, StoreError> {
+        self.engine
+            .transaction(Mode::Read, |tx| submissions_where(tx, "", &[]))
+    }
+
+    fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            Ok(submissions_where(tx, "WHERE id = $1", &[param(id)])?
+                .into_iter()
+                .next())
+        })
+    }
+
+    fn key_fingerprints(&self) -> Result<Vec<String>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT DISTINCT key_fingerprint FROM submissions WHERE status = 'accepted'
+                 ORDER BY key_fingerprint",
+                &[],
+                &[Kind::Text],
+            )?;
+            Ok(rows.iter().map(|r| text(&r[0])).collect())
+        })
+    }
+
+    fn chunks(&self, query: &ChunkQuery) -> Result<Vec<StoredChunk>, StoreError> {
+        let mut sql = String::from(
+            "SELECT c.submission_id, s.provider, s.month, c.area, c.records, c.body
+             FROM submission_chunks c JOIN submissions s ON s.id = c.submission_id WHERE ",
+        );
+        let mut params = Vec::new();
+        match query.submission {
+            Some(id) => {
+                sql.push_str("c.submission_id = $1");
+                params.push(param(id));
+            }
+            None => sql.push_str(&format!("c.submission_id IN ({CURRENT_SUBMISSIONS})")),
+        }
+        if let Some(areas) = &query.areas {
+            if areas.is_empty() {
+                return Ok(Vec::new());
+            }
+            let first = params.len() + 1;
+            let placeholders: Vec<String> = (first..first + areas.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            sql.push_str(&format!(" AND c.area IN ({})", placeholders.join(", ")));
+            params.extend(areas.iter().map(|a| param_text(a)));
+        }
+        sql.push_str(" ORDER BY s.provider, s.month, c.submission_id, c.id");
+        self.engine.transaction(Mode::Read, |tx| {
+            use Kind::{Blob, Int, Text};
+            let rows = tx.query(&sql, &params, &[Int, Text, Text, Text, Int, Blob])?;
+            rows.into_iter()
+                .map(|mut r| {
+                    Ok(StoredChunk {
+                        submission: int(&r[0]),
+                        provider: text(&r[1]),
+                        month: stored_month(&r[2])?,
+                        area: text(&r[3]),
+                        records: stored_count(&r[4], "records")?,
+                        body: take_blob(&mut r[5]),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn figure_sets(&self, area: Option<&str>) -> Result<Vec<StoredFigureSet>, StoreError> {
+        use Kind::{Int, Text};
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT id, area, financial_year, status, body, submissions, added_in
+                 FROM record_figure_sets
+                 WHERE retired_in IS NULL AND (CAST($1 AS TEXT) IS NULL OR area = $1)
+                 ORDER BY area, financial_year",
+                &[Sql::Text(area.map(str::to_string))],
+                &[Int, Text, Text, Text, Text, Text, Int],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    Ok(StoredFigureSet {
+                        id: int(&r[0]),
+                        area: text(&r[1]),
+                        year: stored_year(&r[2])?,
+                        status: FigureStatus::parse(&text(&r[3])).map_err(damaged)?,
+                        body: text(&r[4]),
+                        submissions: id_list(&r[5])?,
+                        added_in: int(&r[6]),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn write_figure_sets(
+        &mut self,
+        meta: &ImportMeta,
+        scope: &[(String, FinancialYear)],
+        sets: &[NewFigureSet],
+    ) -> Result<ImportReceipt, StoreError> {
+        // What each (area, year) should hold afterwards: a scoped one with no
+        // set given holds nothing. Checked whole before the transaction.
+        let mut wanted: std::collections::BTreeMap<(&str, FinancialYear), Option<&NewFigureSet>> =
+            scope
+                .iter()
+                .map(|(a, y)| ((a.as_str(), *y), None))
+                .collect();
+        for set in sets {
+            if set.area.trim().is_empty() {
+                return Err(invalid("a figure set needs an area"));
+            }
+            FigureSet::parse_body(&set.body)
+                .map_err(|e| invalid(format!("figure set {} {}: {e}", set.area, set.year)))?;
+            if wanted
+                .insert((set.area.as_str(), set.year), Some(set))
+                .flatten()
+                .is_some()
+            {
+                return Err(invalid(format!(
+                    "two figure sets for {} {}",
+                    set.area, set.year
+                )));
+            }
+        }
+        let set_json = |status: &str, body: &str, submissions: &str| {
+            json!({
+                "status": status,
+                "body": body,
+                "submissions": serde_json::from_str::<serde_json::Value>(submissions)
+                    .unwrap_or(serde_json::Value::Null),
+            })
+        };
+        self.engine.transaction(Mode::Write, |tx| {
+            let import = begin_import(tx, meta, wanted.len())?;
+            let mut receipt = ImportReceipt {
+                import,
+                rows: wanted.len(),
+                ..Default::default()
+            };
+            for ((area, year), set) in &wanted {
+                let year_text = year.to_string();
+                let held = tx.query(
+                    "SELECT id, status, body, submissions FROM record_figure_sets
+                     WHERE area = $1 AND financial_year = $2 AND retired_in IS NULL",
+                    &[param_text(area), param_text(&year_text)],
+                    &[Kind::Int, Kind::Text, Kind::Text, Kind::Text],
+                )?;
+                let held = held.first();
+                let new_submissions = set.map(|s| json!(s.submissions).to_string());
+                let after = set
+                    .zip(new_submissions.as_deref())
+                    .map(|(s, subs)| set_json(s.status.code(), &s.body, subs));
+                match (held, set) {
+                    (None, None) => continue,
+                    (Some(h), Some(s))
+                        if text(&h[1]) == s.status.code() && text(&h[2]) == s.body =>
+                    {
+                        receipt.unchanged += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+                let before = held.map(|h| set_json(&text(&h[1]), &text(&h[2]), &text(&h[3])));
+                if let Some(h) = held {
+                    tx.execute(
+                        "UPDATE record_figure_sets SET retired_in = $2 WHERE id = $1",
+                        &[h[0].clone(), param(import)],
+                    )?;
+                    receipt.replaced += 1;
+                } else {
+                    receipt.added += 1;
+                }
+                if let (Some(s), Some(subs)) = (set, &new_submissions) {
+                    tx.execute(
+                        "INSERT INTO record_figure_sets (area, financial_year, status, body,
+                            submissions, added_in)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        &[
+                            param_text(area),
+                            param_text(&year_text),
+                            param_text(s.status.code()),
+                            param_text(&s.body),
+                            param_text(subs),
+                            param(import),
+                        ],
+                    )?;
+                }
+                audit(
+                    tx,
+                    import,
+                    meta,
+                    "figures.recompute",
+                    &format!("{area} {year_text}"),
+                    json!({ "before": before, "after": after }),
+                )?;
+            }
+            finish_import(tx, import, &receipt)?;
+            receipt.data_version = data_version(tx)?;
+            Ok(receipt)
+        })
     }
 
     fn figures(&self, query: &FigureQuery) -> Result<Vec<Figure>, StoreError> {

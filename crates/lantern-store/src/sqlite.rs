@@ -105,6 +105,12 @@ impl rusqlite::ToSql for Sql {
         match self {
             Sql::Int(v) => v.to_sql(),
             Sql::Text(v) => v.to_sql(),
+            Sql::Blob(Some(b)) => Ok(rusqlite::types::ToSqlOutput::Borrowed(
+                rusqlite::types::ValueRef::Blob(b),
+            )),
+            Sql::Blob(None) => Ok(rusqlite::types::ToSqlOutput::Owned(
+                rusqlite::types::Value::Null,
+            )),
         }
     }
 }
@@ -129,6 +135,7 @@ impl Tx for SqliteTx<'_> {
                     Ok(match k {
                         Kind::Int => Sql::Int(r.get(i)?),
                         Kind::Text => Sql::Text(r.get(i)?),
+                        Kind::Blob => Sql::Blob(r.get(i)?),
                     })
                 })
                 .collect::<rusqlite::Result<Vec<Sql>>>()

@@ -50,11 +50,59 @@ pub enum Command {
     Import {
         /// What the file holds.
         kind: ImportWhat,
-        /// The file (CSV; TOML for a catalogue).
-        file: PathBuf,
+        /// The file (CSV; TOML for a catalogue). Episodes: one or more
+        /// providers' files, each named AGENCY-YYYY-MM.csv or given --month.
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
+        /// Episodes: the agency every file must come from.
+        #[arg(long, value_name = "CODE")]
+        provider: Option<String>,
+        /// Episodes: the reporting month (YYYY-MM), when file names do not say.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+        /// Episodes: how many bad rows a file may have and still be applied
+        /// without them: a count or a share such as 1% (default 0, or
+        /// `[records] max_bad_rows`).
+        #[arg(long, value_name = "N|P%")]
+        max_bad_rows: Option<String>,
+        /// Episodes: store only; recompute the figures later with `lantern recompute`.
+        #[arg(long)]
+        no_recompute: bool,
         /// Print the receipt as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Providers' submissions: history and status, or one submission's validation report.
+    Submissions {
+        /// Show this submission's validation report.
+        id: Option<i64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recompute every indicator from the providers' records held (all areas, all years).
+    Recompute {
+        /// Only this area (ONS code).
+        #[arg(long)]
+        area: Option<String>,
+        /// Also write every computed count to this CSV file (area,year,indicator,breakdown,value).
+        #[arg(long, value_name = "FILE")]
+        counts: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write synthetic providers' submissions (deterministic from the seed) for trials and benchmarks.
+    Generate {
+        /// One council (about 3,000 people a year) or all of England (about 150 areas, 300,000 people a year).
+        #[arg(long, value_enum, default_value_t = GenerateScale::Council)]
+        scale: GenerateScale,
+        /// The random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Where to write agencies.csv and submissions/.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Show the figures held for an indicator (as held: before disclosure control, not for publication).
     Figures {
@@ -129,6 +177,15 @@ pub enum Command {
     },
 }
 
+/// How much synthetic data `lantern generate` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateScale {
+    /// One area, two providers, about 3,000 people a year.
+    Council,
+    /// About 150 areas, 300,000 people a year, FY 2012/13 to 2025/26.
+    National,
+}
+
 /// Kinds of file `lantern import` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportWhat {
@@ -142,6 +199,10 @@ pub enum ImportWhat {
     Catalogue,
     /// A dump made by `lantern export`, into a new database (docs/formats/dump.md).
     Dump,
+    /// The register of treatment providers, CSV code,name,area (docs/formats/episodes.md).
+    Agencies,
+    /// Providers' episode-level submissions, CSV (docs/formats/episodes.md).
+    Episodes,
 }
 
 /// Run a parsed command line.
@@ -160,10 +221,57 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init => init(&ctx),
         Command::Import {
+            kind: ImportWhat::Episodes,
+            files,
+            provider,
+            month,
+            max_bad_rows,
+            no_recompute,
+            json,
+        } => crate::records::import_episodes(
+            &ctx,
+            &files,
+            &crate::records::EpisodeOptions {
+                provider,
+                month,
+                max_bad_rows,
+                no_recompute,
+                json,
+            },
+        ),
+        Command::Import {
+            ref kind,
+            ref provider,
+            ref month,
+            ref max_bad_rows,
+            no_recompute,
+            ..
+        } if provider.is_some() || month.is_some() || max_bad_rows.is_some() || no_recompute => {
+            bail!(
+                "--provider, --month, --max-bad-rows and --no-recompute apply to `lantern import episodes`, not to {}",
+                format!("{kind:?}").to_lowercase()
+            )
+        }
+        Command::Import { files, .. } if files.len() > 1 => {
+            bail!("give one file at a time (only episodes take several)")
+        }
+        Command::Import {
             kind: ImportWhat::Dump,
-            file,
-            json: _,
-        } => restore(&ctx, &file),
+            files,
+            ..
+        } => restore(&ctx, &files[0]),
+        Command::Submissions { id, json } => crate::records::submissions(&ctx, id, json),
+        Command::Recompute { area, counts, json } => {
+            crate::records::recompute(&ctx, area, counts, json)
+        }
+        Command::Generate { scale, seed, out } => crate::records::generate(
+            match scale {
+                GenerateScale::Council => lantern_core::records::generate::Scale::Council,
+                GenerateScale::National => lantern_core::records::generate::Scale::National,
+            },
+            seed,
+            &out,
+        ),
         Command::Export { file } => export(&ctx, &file),
         Command::Migrate => {
             let store = ctx.open()?;
@@ -175,10 +283,13 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Import { kind, file, json } => {
+        Command::Import {
+            kind, files, json, ..
+        } => {
+            let file = &files[0];
             let mut store = ctx.open()?;
-            let receipt = import_file(&ctx, store.as_mut(), kind, &file)?;
-            print_receipt(&file, kind, &receipt, json)
+            let receipt = import_file(&ctx, store.as_mut(), kind, file)?;
+            print_receipt(file, kind, &receipt, json)
         }
         Command::Figures {
             indicator,
@@ -350,6 +461,15 @@ pub fn import_bytes(
             bail!(
                 "a dump is restored with `lantern import dump FILE`, not imported into a database with data"
             );
+        }
+        ImportWhat::Agencies => {
+            let agencies = import::agencies(name, bytes, &tick)?;
+            bar.finish_and_clear();
+            store.import_agencies(&ctx.meta(ImportKind::Agencies, name, bytes), &agencies)?
+        }
+        ImportWhat::Episodes => {
+            bar.finish_and_clear();
+            bail!("episodes are imported with `lantern import episodes FILE...`");
         }
         ImportWhat::Catalogue => {
             bar.finish_and_clear();

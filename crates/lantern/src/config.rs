@@ -28,6 +28,9 @@ pub struct Config {
     /// Letter templates.
     #[serde(default)]
     pub letters: Letters,
+    /// Providers' episode-level records.
+    #[serde(default)]
+    pub records: Records,
     /// Where the file was read from (not in the file).
     #[serde(skip)]
     pub loaded_from: Option<PathBuf>,
@@ -104,7 +107,27 @@ pub struct Letters {
     pub templates: Option<PathBuf>,
 }
 
+/// Settings for providers' submissions.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Records {
+    /// A file holding the pseudonymisation secret (relative to the config
+    /// file). `$LANTERN_PSEUDONYM_KEY` takes precedence. Keep it out of the
+    /// database and out of backups of the database.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// How many bad rows a submission may have and still be applied
+    /// without them: a count (`"0"`, the default) or a share (`"1%"`).
+    #[serde(default)]
+    pub max_bad_rows: Option<String>,
+}
+
 impl Config {
+    /// The pseudonymisation key file, resolved against the config file's folder.
+    pub fn key_file(&self) -> Option<PathBuf> {
+        self.records.key_file.as_deref().map(|p| self.resolve(p))
+    }
+
     /// Read the configuration from `explicit`, `$LANTERN_CONFIG` or `./lantern.toml`.
     pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
         let env = std::env::var_os("LANTERN_CONFIG").map(PathBuf::from);

@@ -524,6 +524,65 @@ pub fn statements(
     check.finish(out)
 }
 
+/// Read the register of treatment providers (`code,name,area`; see
+/// docs/formats/episodes.md). Returns each agency with its line.
+pub fn agencies(
+    file: &str,
+    bytes: &[u8],
+    progress: &dyn Fn(u64),
+) -> Result<Vec<(u64, lantern_core::records::Agency)>, FileProblems> {
+    let table = read_table(file, bytes, progress)?;
+    table.require(&["code", "name"])?;
+    table.only(&["code", "name", "area"])?;
+    let mut check = Checker {
+        table: &table,
+        problems: vec![],
+    };
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for (line, record) in &table.rows {
+        let line = *line;
+        let code = check.field(record, "code").trim().to_string();
+        let valid_code =
+            !code.is_empty() && code.len() <= 16 && code.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !valid_code {
+            check.problem(
+                line,
+                Some("code"),
+                format!("'{code}' is not an agency code: use letters and digits, such as N0852"),
+            );
+            continue;
+        }
+        let name = check.field(record, "name").trim().to_string();
+        if name.is_empty() {
+            check.problem(line, Some("name"), "the agency's name is empty");
+            continue;
+        }
+        let area_text = check.field(record, "area").trim().to_string();
+        let area = if area_text.is_empty() {
+            None
+        } else {
+            match figure::check_area(&area_text) {
+                Ok(a) => Some(a),
+                Err(m) => {
+                    check.problem(line, Some("area"), m);
+                    continue;
+                }
+            }
+        };
+        if let Some(first) = seen.insert(code.clone(), line) {
+            check.problem(
+                line,
+                Some("code"),
+                format!("agency {code} is already on line {first}"),
+            );
+            continue;
+        }
+        out.push((line, lantern_core::records::Agency { code, name, area }));
+    }
+    check.finish(out)
+}
+
 /// Read a releases file. Returns each release with its line.
 pub fn releases(
     file: &str,

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod import;
 pub mod progress;
+pub mod records;
 pub mod render;
 
 /// Print a line on standard output, returning an error (rather than

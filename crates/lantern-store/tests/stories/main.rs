@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod stories;
+mod submissions;
 
 /// Run a story against every backend.
 #[macro_export]

@@ -3,10 +3,12 @@
 use jiff::civil::Date;
 use lantern_core::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
 use lantern_core::period::Period;
+use lantern_core::records::{Agency, YearMonth};
 use lantern_core::release::Release;
 use lantern_core::statement::Statement;
 use lantern_store::{
-    Created, FigureQuery, ImportKind, ImportMeta, Store, StoreError, create, init_meta, open,
+    ChunkQuery, Created, FigureQuery, ImportKind, ImportMeta, NewChunk, NewFigureSet,
+    NewSubmission, Store, StoreError, create, init_meta, open,
 };
 
 use crate::story;
@@ -238,9 +240,53 @@ story!(
                 Some("on it"),
             )
             .unwrap();
+        // Records: a submission replaced by another (bytes in chunks), a
+        // rejected one, an agency and a figure set computed from them.
+        store
+            .import_agencies(
+                &meta(ImportKind::Agencies, "agencies.csv"),
+                &[(
+                    2,
+                    Agency {
+                        code: "N0001".into(),
+                        name: "Provider".into(),
+                        area: None,
+                    },
+                )],
+            )
+            .unwrap();
+        let mut ids = Vec::new();
+        for (sha, accepted) in [("aa", true), ("bb", true), ("cc", false)] {
+            let submitted = store
+                .submit(
+                    &ImportMeta {
+                        sha256: sha.into(),
+                        ..meta(ImportKind::Episodes, "n0001.csv")
+                    },
+                    &submission(accepted),
+                )
+                .unwrap();
+            ids.push(submitted.id);
+        }
+        store
+            .write_figure_sets(
+                &meta(ImportKind::Recompute, "recompute"),
+                &[],
+                &[NewFigureSet {
+                    area: "E06000016".into(),
+                    year: lantern_core::FinancialYear::starting(2024).unwrap(),
+                    status: Status::Provisional,
+                    body: "people_in_treatment||40|\n".into(),
+                    submissions: vec![ids[1]],
+                }],
+            )
+            .unwrap();
         let tables = store.export().unwrap();
         let mut bytes = Vec::new();
         lantern_store::dump::write(&mut bytes, 1, &tables).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with(r#"{"lantern_dump":2,"#), "{}", &text[..40]);
+        assert!(text.contains(r#""00010203fffe""#), "chunk bodies are hex");
         let read = lantern_store::dump::read(&mut bytes.as_slice()).unwrap();
         assert_eq!(read, tables);
 
@@ -256,6 +302,16 @@ story!(
             target.snapshot(Some(2)).unwrap().figures[0].value,
             Value::Exact(100)
         );
+        assert_eq!(target.submissions().unwrap(), store.submissions().unwrap());
+        assert_eq!(
+            target.chunks(&ChunkQuery::default()).unwrap(),
+            store.chunks(&ChunkQuery::default()).unwrap()
+        );
+        assert_eq!(
+            target.figures(&FigureQuery::default()).unwrap(),
+            store.figures(&FigureQuery::default()).unwrap()
+        );
+        assert_eq!(target.agencies().unwrap().len(), 1);
         // New imports continue after the restored ids.
         let next = target
             .import_figures(&meta(ImportKind::Figures, "c.csv"), &[figure("2020/21", 7)])
@@ -320,6 +376,24 @@ fn an_unreachable_postgres_server_is_one_clear_line() {
             panic!("opened a database that does not exist")
         };
         assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+}
+
+fn submission(accepted: bool) -> NewSubmission {
+    NewSubmission {
+        provider: "N0001".into(),
+        month: YearMonth::parse("2024-04").unwrap(),
+        key_fingerprint: "0123456789abcdef".into(),
+        accepted,
+        rows_read: 2,
+        rows_accepted: if accepted { 2 } else { 0 },
+        rows_rejected: if accepted { 0 } else { 2 },
+        report_json: "{}".into(),
+        chunks: vec![NewChunk {
+            area: "E06000016".into(),
+            records: 2,
+            body: vec![0, 1, 2, 3, 0xff, 0xfe],
+        }],
     }
 }
 

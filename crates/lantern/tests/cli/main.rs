@@ -7,6 +7,7 @@
 mod bad_input;
 mod casework;
 mod letters;
+mod records;
 mod seeds;
 mod store;
 

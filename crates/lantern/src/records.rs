@@ -1,0 +1,849 @@
+//! Providers' submissions on the command line: `lantern import agencies`,
+//! `lantern import episodes`, `lantern submissions`, `lantern recompute` and
+//! `lantern generate`.
+//!
+//! This module is an adapter: it reads files, runs the core's validation
+//! and pseudonymisation (`lantern_core::records::submission`) on both cores
+//! at once, stores each file as one submission (one transaction), and keeps
+//! the figures computed from records up to date by recomputing only the
+//! areas and years a submission touches (`lantern_core::records::compute`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use jiff::civil::Date;
+use lantern_core::FinancialYear;
+use lantern_core::figure::Status as FigureStatus;
+use lantern_core::records::compute::{self, ProviderRecords};
+use lantern_core::records::submission::{self, BadRowLimit, Outcome, Report, Verdict};
+use lantern_core::records::{FigureSet, PseudonymKey, Record, YearMonth, chunk, generate};
+use lantern_store::{
+    ChunkQuery, ImportKind, NewChunk, NewFigureSet, NewSubmission, Store, StoredChunk,
+    SubmitOutcome,
+};
+use sha2::{Digest, Sha256};
+
+use crate::app::{Ctx, now, write_atomically};
+use crate::{out, progress};
+
+/// Options of `lantern import episodes`.
+#[derive(Debug, Clone, Default)]
+pub struct EpisodeOptions {
+    /// The agency every file must be from (else from the file name or rows).
+    pub provider: Option<String>,
+    /// The reporting month (else from the file name).
+    pub month: Option<String>,
+    /// Bad-row limit overriding the configuration.
+    pub max_bad_rows: Option<String>,
+    /// Leave the figures alone (run `lantern recompute` afterwards).
+    pub no_recompute: bool,
+    /// Print JSON.
+    pub json: bool,
+}
+
+/// Today's date (UTC), the latest date a submission may hold.
+fn today() -> Date {
+    jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+}
+
+/// The deployment's pseudonymisation key: `$LANTERN_PSEUDONYM_KEY`, else
+/// the file named by `[records] key_file`.
+pub fn pseudonym_key(ctx: &Ctx) -> Result<PseudonymKey> {
+    let secret: Vec<u8> = if let Some(k) = std::env::var_os("LANTERN_PSEUDONYM_KEY") {
+        k.to_string_lossy().trim().as_bytes().to_vec()
+    } else if let Some(path) = ctx.config.key_file() {
+        let bytes = std::fs::read(&path).with_context(|| {
+            format!(
+                "cannot read the pseudonymisation key file {} ([records] key_file)",
+                path.display()
+            )
+        })?;
+        bytes.trim_ascii().to_vec()
+    } else {
+        bail!(
+            "no pseudonymisation key: set LANTERN_PSEUDONYM_KEY or [records] key_file in lantern.toml \
+             (a secret of at least 16 characters, kept out of the database; see docs/deploy.md)"
+        );
+    };
+    PseudonymKey::new(&secret).context(
+        "the pseudonymisation key is shorter than 16 bytes; use a long random secret (e.g. `openssl rand -hex 32`)",
+    )
+}
+
+/// The agency and reporting month a file name carries: `N0852-2026-03.csv`.
+fn from_file_name(path: &Path) -> (Option<String>, Option<YearMonth>) {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    match stem.split_once('-') {
+        Some((agency, month)) => (
+            Some(agency.to_string()).filter(|a| !a.is_empty()),
+            YearMonth::parse(month),
+        ),
+        None => (None, None),
+    }
+}
+
+/// One file read, checked and packed, ready to store.
+struct Parsed {
+    name: String,
+    /// Who the file says it is from, for a file rejected before its rows
+    /// could say (the `--provider` flag or the file name).
+    named_provider: String,
+    sha256: String,
+    outcome: Outcome,
+    chunks: Vec<NewChunk>,
+}
+
+fn parse_file(
+    path: &Path,
+    opts: &EpisodeOptions,
+    limit: BadRowLimit,
+    key: &PseudonymKey,
+    agencies: &BTreeSet<String>,
+    today: Date,
+) -> Result<Parsed> {
+    let name = path.display().to_string();
+    let (name_agency, name_month) = from_file_name(path);
+    let month = match &opts.month {
+        Some(m) => YearMonth::parse(m)
+            .with_context(|| format!("--month {m}: give the reporting month as YYYY-MM"))?,
+        None => name_month.with_context(|| {
+            format!(
+                "{name}: which reporting month is this? Give --month YYYY-MM, or name the file AGENCY-YYYY-MM.csv"
+            )
+        })?,
+    };
+    let named_provider = opts
+        .provider
+        .clone()
+        .or(name_agency.clone())
+        .unwrap_or_else(|| "unknown".into());
+    let provider = opts
+        .provider
+        .clone()
+        .or(name_agency.filter(|a| agencies.contains(a)));
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let context = submission::Context {
+        key,
+        agencies,
+        provider: provider.as_deref(),
+        month,
+        today,
+        limit,
+    };
+    let outcome = submission::read(&bytes, &context);
+    let chunks = outcome
+        .areas
+        .iter()
+        .map(|(area, records)| NewChunk {
+            area: area.clone(),
+            records: records.len() as u64,
+            body: chunk::encode(records),
+        })
+        .collect();
+    Ok(Parsed {
+        name,
+        named_provider,
+        sha256,
+        outcome,
+        chunks,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `lantern import episodes FILE...`.
+pub fn import_episodes(ctx: &Ctx, files: &[PathBuf], opts: &EpisodeOptions) -> Result<()> {
+    let key = pseudonym_key(ctx)?;
+    let mut store = ctx.open()?;
+    let fingerprint = key.fingerprint();
+    let held = store.key_fingerprints()?;
+    if let Some(other) = held.iter().find(|f| **f != fingerprint) {
+        bail!(
+            "this pseudonymisation key is not the one earlier submissions were made with \
+             (fingerprint {fingerprint}, held {other}); with a different key every person would be \
+             counted twice. Use the deployment's key (LANTERN_PSEUDONYM_KEY or [records] key_file)."
+        );
+    }
+    let agencies: BTreeSet<String> = store.agencies()?.into_iter().map(|a| a.code).collect();
+    if agencies.is_empty() {
+        bail!(
+            "no treatment providers are registered; import the register first with `lantern import agencies FILE` (docs/formats/episodes.md)"
+        );
+    }
+    let limit_text = opts
+        .max_bad_rows
+        .clone()
+        .or_else(|| ctx.config.records.max_bad_rows.clone());
+    let limit: BadRowLimit = match &limit_text {
+        Some(t) => t
+            .parse()
+            .map_err(|e| anyhow::anyhow!("max bad rows '{t}': {e}"))?,
+        None => BadRowLimit::default(),
+    };
+    let today = today();
+    let total_bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let bar = progress::bar(total_bytes, "submissions");
+
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(files.len().max(1));
+    let mut results = Vec::new();
+    let mut failures = 0usize;
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = mpsc::sync_channel::<(usize, Result<Parsed>)>(workers);
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, key, agencies) = (&next, &key, &agencies);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else { break };
+                    let parsed = parse_file(path, opts, limit, key, agencies, today);
+                    if tx.send((i, parsed)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Store in the order given (a later file for the same month wins).
+        let mut waiting: BTreeMap<usize, Result<Parsed>> = BTreeMap::new();
+        let mut due = 0usize;
+        let mut done_bytes = 0u64;
+        for (i, parsed) in rx {
+            waiting.insert(i, parsed);
+            while let Some(parsed) = waiting.remove(&due) {
+                done_bytes += std::fs::metadata(&files[due]).map(|m| m.len()).unwrap_or(0);
+                due += 1;
+                let parsed = match parsed {
+                    Ok(p) => p,
+                    Err(e) => {
+                        // Stop handing out files; those already stored stay stored.
+                        next.store(files.len(), Ordering::Relaxed);
+                        return Err(e);
+                    }
+                };
+                let result = store_one(ctx, store.as_mut(), &parsed, &fingerprint, opts)?;
+                if matches!(result.outcome, SubmitOutcome::Rejected) {
+                    failures += 1;
+                }
+                bar.set_position(done_bytes);
+                if !opts.json {
+                    bar.suspend(|| print_result(&result, &parsed.outcome.report));
+                }
+                results.push((result, parsed.outcome.report));
+            }
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    if opts.json {
+        let items: Vec<serde_json::Value> = results
+            .iter()
+            .map(|(r, report)| {
+                serde_json::json!({
+                    "file": r.file,
+                    "submission": r.submission,
+                    "provider": r.provider,
+                    "month": r.month,
+                    "outcome": outcome_code(r.outcome),
+                    "report": report,
+                    "recompute": r.recompute.as_ref().map(|s| serde_json::json!({
+                        "areas": s.areas, "years": s.years, "changed": s.changed, "unchanged": s.unchanged,
+                        "data_version": s.data_version,
+                    })),
+                })
+            })
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&items)?);
+    }
+    if failures > 0 {
+        bail!(
+            "{failures} of {} file{} rejected; nothing from {} was applied (see the report{})",
+            files.len(),
+            if files.len() == 1 { " was" } else { "s were" },
+            if failures == 1 { "it" } else { "them" },
+            if failures == 1 { " above" } else { "s above" }
+        );
+    }
+    Ok(())
+}
+
+fn outcome_code(o: SubmitOutcome) -> &'static str {
+    match o {
+        SubmitOutcome::Current => "current",
+        SubmitOutcome::Superseded => "superseded",
+        SubmitOutcome::Unchanged => "unchanged",
+        SubmitOutcome::Rejected => "rejected",
+    }
+}
+
+/// What storing one file did.
+struct Stored {
+    file: String,
+    submission: i64,
+    provider: String,
+    month: String,
+    outcome: SubmitOutcome,
+    recompute: Option<Recomputed>,
+}
+
+fn store_one(
+    ctx: &Ctx,
+    store: &mut dyn Store,
+    parsed: &Parsed,
+    fingerprint: &str,
+    opts: &EpisodeOptions,
+) -> Result<Stored> {
+    let report = &parsed.outcome.report;
+    let accepted = !matches!(report.verdict, Verdict::Rejected { .. });
+    let meta = lantern_store::ImportMeta {
+        kind: ImportKind::Episodes,
+        file: parsed.name.clone(),
+        sha256: parsed.sha256.clone(),
+        actor: ctx.actor.clone(),
+        at: now(),
+    };
+    let provider = if parsed.outcome.provider.is_empty() {
+        parsed.named_provider.clone()
+    } else {
+        parsed.outcome.provider.clone()
+    };
+    let new = NewSubmission {
+        provider: provider.clone(),
+        month: parsed.outcome.month,
+        key_fingerprint: fingerprint.to_string(),
+        accepted,
+        rows_read: report.rows,
+        rows_accepted: report.accepted_rows,
+        rows_rejected: report.rejected_rows,
+        report_json: serde_json::to_string(report)?,
+        chunks: if accepted {
+            parsed.chunks.clone()
+        } else {
+            vec![]
+        },
+    };
+    let submitted = store.submit(&meta, &new)?;
+    let recompute = if matches!(submitted.outcome, SubmitOutcome::Current) && !opts.no_recompute {
+        Some(recompute_after(
+            ctx,
+            store,
+            submitted.id,
+            submitted.previous_current,
+        )?)
+    } else {
+        None
+    };
+    Ok(Stored {
+        file: parsed.name.clone(),
+        submission: submitted.id,
+        provider,
+        month: parsed.outcome.month.to_string(),
+        outcome: submitted.outcome,
+        recompute,
+    })
+}
+
+fn print_result(r: &Stored, report: &Report) {
+    let mut lines = Vec::new();
+    let head = match r.outcome {
+        SubmitOutcome::Current => format!(
+            "{}: submission {} from {} for {}: {} of {} rows accepted{}.",
+            r.file,
+            r.submission,
+            r.provider,
+            r.month,
+            report.accepted_rows,
+            report.rows,
+            if report.rejected_rows > 0 {
+                format!(", {} rejected", report.rejected_rows)
+            } else {
+                String::new()
+            }
+        ),
+        SubmitOutcome::Superseded => format!(
+            "{}: submission {} from {} for {} stored, but {} has sent a later month, which stays current.",
+            r.file, r.submission, r.provider, r.month, r.provider
+        ),
+        SubmitOutcome::Unchanged => format!(
+            "{}: the same file as submission {} ({} for {}); nothing changed.",
+            r.file, r.submission, r.provider, r.month
+        ),
+        SubmitOutcome::Rejected => format!(
+            "{}: REJECTED; nothing from it was applied (submission {} keeps the report).",
+            r.file, r.submission
+        ),
+    };
+    lines.push(head);
+    if !report.errors.is_empty() || !report.warnings.is_empty() {
+        lines.push(report.to_text(&r.file).trim_end().to_string());
+    }
+    if let Some(s) = &r.recompute {
+        lines.push(format!(
+            "  Recomputed {} area{} ({}): {} figure set{} changed, {} unchanged; data version {}.",
+            s.areas.len(),
+            if s.areas.len() == 1 { "" } else { "s" },
+            describe_years(&s.years),
+            s.changed,
+            if s.changed == 1 { "" } else { "s" },
+            s.unchanged,
+            s.data_version
+        ));
+    }
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+fn describe_years(years: &[String]) -> String {
+    match years {
+        [] => "no years".into(),
+        [one] => one.clone(),
+        [first, .., last] => format!("{first} to {last}"),
+    }
+}
+
+/// What a recomputation changed.
+#[derive(Debug, Clone, Default)]
+struct Recomputed {
+    areas: Vec<String>,
+    years: Vec<String>,
+    changed: usize,
+    unchanged: usize,
+    data_version: i64,
+}
+
+fn decode(chunk: &StoredChunk) -> Result<Vec<Record>> {
+    chunk::decode_for_compute(&chunk.body).with_context(|| {
+        format!(
+            "stored records of submission {} ({}, {}) are damaged",
+            chunk.submission, chunk.provider, chunk.area
+        )
+    })
+}
+
+fn status_of(year: FinancialYear, today: Date) -> FigureStatus {
+    if year.last_day() < today {
+        FigureStatus::Final
+    } else {
+        FigureStatus::Provisional
+    }
+}
+
+fn new_set(set: &FigureSet, submissions: &[i64], today: Date) -> NewFigureSet {
+    NewFigureSet {
+        area: set.area.clone(),
+        year: set.year,
+        status: status_of(set.year, today),
+        body: set.body(),
+        submissions: submissions.to_vec(),
+    }
+}
+
+/// After a submission became current: recompute the areas its provider's
+/// records changed in, and only the years the changes reach.
+fn recompute_after(
+    ctx: &Ctx,
+    store: &mut dyn Store,
+    new: i64,
+    previous: Option<i64>,
+) -> Result<Recomputed> {
+    let new_chunks = store.chunks(&ChunkQuery {
+        areas: None,
+        submission: Some(new),
+    })?;
+    let old_chunks = match previous {
+        Some(p) => store.chunks(&ChunkQuery {
+            areas: None,
+            submission: Some(p),
+        })?,
+        None => vec![],
+    };
+    let areas: BTreeSet<String> = new_chunks
+        .iter()
+        .chain(&old_chunks)
+        .map(|c| c.area.clone())
+        .collect();
+    let current = store.chunks(&ChunkQuery {
+        areas: Some(areas.iter().cloned().collect()),
+        submission: None,
+    })?;
+    let today = today();
+    let mut scope = Vec::new();
+    let mut sets = Vec::new();
+    let mut all_years = BTreeSet::new();
+    for area in &areas {
+        // The area now, and as it was before this submission.
+        let now: Vec<&StoredChunk> = current.iter().filter(|c| &c.area == area).collect();
+        let mut then: Vec<&StoredChunk> = now
+            .iter()
+            .copied()
+            .filter(|c| c.submission != new)
+            .collect();
+        then.extend(old_chunks.iter().filter(|c| &c.area == area));
+        let now_records = now.iter().map(|c| decode(c)).collect::<Result<Vec<_>>>()?;
+        let then_records = then.iter().map(|c| decode(c)).collect::<Result<Vec<_>>>()?;
+        let now_input: Vec<ProviderRecords> = now
+            .iter()
+            .zip(&now_records)
+            .map(|(c, r)| ProviderRecords {
+                provider: &c.provider,
+                records: r,
+            })
+            .collect();
+        let then_input: Vec<ProviderRecords> = then
+            .iter()
+            .zip(&then_records)
+            .map(|(c, r)| ProviderRecords {
+                provider: &c.provider,
+                records: r,
+            })
+            .collect();
+        let years: Vec<FinancialYear> = compute::touched_years(&then_input, &now_input)
+            .into_iter()
+            .collect();
+        if years.is_empty() {
+            continue;
+        }
+        let submissions: Vec<i64> = now.iter().map(|c| c.submission).collect();
+        for set in compute::compute_area(area, &now_input, Some(&years)) {
+            sets.push(new_set(&set, &submissions, today));
+        }
+        for y in &years {
+            scope.push((area.clone(), *y));
+            all_years.insert(*y);
+        }
+    }
+    let mut summary = Recomputed {
+        areas: areas.into_iter().collect(),
+        years: all_years.iter().map(|y| y.to_string()).collect(),
+        ..Recomputed::default()
+    };
+    if scope.is_empty() {
+        summary.data_version = store.data_version()?;
+        return Ok(summary);
+    }
+    let meta = lantern_store::ImportMeta {
+        kind: ImportKind::Recompute,
+        file: format!("records: submission {new}"),
+        sha256: String::new(),
+        actor: ctx.actor.clone(),
+        at: now(),
+    };
+    let receipt = store.write_figure_sets(&meta, &scope, &sets)?;
+    summary.changed = receipt.added + receipt.replaced;
+    summary.unchanged = receipt.unchanged;
+    summary.data_version = receipt.data_version;
+    Ok(summary)
+}
+
+/// `lantern recompute`: every indicator for every area and year, from the
+/// current submissions in the store.
+pub fn recompute(
+    ctx: &Ctx,
+    area: Option<String>,
+    counts: Option<PathBuf>,
+    json: bool,
+) -> Result<()> {
+    let mut store = ctx.open()?;
+    let started = Instant::now();
+    let chunks = store.chunks(&ChunkQuery {
+        areas: area.clone().map(|a| vec![a]),
+        submission: None,
+    })?;
+    let read = started.elapsed();
+    let mut by_area: BTreeMap<&str, Vec<&StoredChunk>> = BTreeMap::new();
+    for c in &chunks {
+        by_area.entry(&c.area).or_default().push(c);
+    }
+    let areas: Vec<(&str, Vec<&StoredChunk>)> = by_area.into_iter().collect();
+    let computing = Instant::now();
+    let computed = compute_areas(&areas)?;
+    let compute_time = computing.elapsed();
+    let today = today();
+    let mut sets = Vec::new();
+    let mut scope: BTreeSet<(String, FinancialYear)> = BTreeSet::new();
+    for (area_sets, submissions) in &computed {
+        for set in area_sets {
+            scope.insert((set.area.clone(), set.year));
+            sets.push(new_set(set, submissions, today));
+        }
+    }
+    // Sets held for areas or years that no longer have records are retired.
+    for held in store.figure_sets(area.as_deref())? {
+        scope.insert((held.area.clone(), held.year));
+    }
+    let writing = Instant::now();
+    let scope: Vec<(String, FinancialYear)> = scope.into_iter().collect();
+    let meta = lantern_store::ImportMeta {
+        kind: ImportKind::Recompute,
+        file: match &area {
+            Some(a) => format!("records: recompute {a}"),
+            None => "records: recompute all".into(),
+        },
+        sha256: String::new(),
+        actor: ctx.actor.clone(),
+        at: now(),
+    };
+    let receipt = store.write_figure_sets(&meta, &scope, &sets)?;
+    let write_time = writing.elapsed();
+    if let Some(path) = &counts {
+        let mut csv = String::from("area,year,indicator,breakdown,value\n");
+        for (area_sets, _) in &computed {
+            for set in area_sets {
+                for c in &set.counts {
+                    csv.push_str(&format!(
+                        "{},{},{},{},{}\n",
+                        set.area, set.year, c.indicator, c.breakdown, c.value
+                    ));
+                }
+            }
+        }
+        write_atomically(path, csv.as_bytes())?;
+    }
+    let records: u64 = chunks.iter().map(|c| c.records).sum();
+    if json {
+        let v = serde_json::json!({
+            "areas": areas.len(),
+            "records": records,
+            "figure_sets": sets.len(),
+            "added": receipt.added,
+            "replaced": receipt.replaced,
+            "unchanged": receipt.unchanged,
+            "retired": scope.len().saturating_sub(sets.len()),
+            "data_version": receipt.data_version,
+            "seconds": { "read": read.as_secs_f64(), "compute": compute_time.as_secs_f64(), "write": write_time.as_secs_f64() },
+        });
+        out!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        out!(
+            "Recomputed {} area{} from {} records: {} figure sets ({} new, {} changed, {} unchanged). Data version {}.",
+            areas.len(),
+            if areas.len() == 1 { "" } else { "s" },
+            records,
+            sets.len(),
+            receipt.added,
+            receipt.replaced,
+            receipt.unchanged,
+            receipt.data_version
+        );
+        out!(
+            "Time: read {:.2} s, compute {:.2} s, write {:.2} s.",
+            read.as_secs_f64(),
+            compute_time.as_secs_f64(),
+            write_time.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+type AreaResult = (Vec<FigureSet>, Vec<i64>);
+
+/// Compute every area, spread over the machine's cores.
+fn compute_areas(areas: &[(&str, Vec<&StoredChunk>)]) -> Result<Vec<AreaResult>> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(areas.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<AreaResult>>> = (0..areas.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let next = &next;
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((area, chunks)) = areas.get(i) else {
+                            break;
+                        };
+                        let one = (|| -> Result<AreaResult> {
+                            let records = chunks
+                                .iter()
+                                .map(|c| decode(c))
+                                .collect::<Result<Vec<_>>>()?;
+                            let input: Vec<ProviderRecords> = chunks
+                                .iter()
+                                .zip(&records)
+                                .map(|(c, r)| ProviderRecords {
+                                    provider: &c.provider,
+                                    records: r,
+                                })
+                                .collect();
+                            let submissions = chunks.iter().map(|c| c.submission).collect();
+                            Ok((compute::compute_area(area, &input, None), submissions))
+                        })();
+                        done.push((i, one));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for h in handles {
+            if let Ok(done) = h.join() {
+                for (i, r) in done {
+                    results[i] = Some(r);
+                }
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("a computation thread failed"))))
+        .collect()
+}
+
+/// `lantern submissions [ID]`.
+pub fn submissions(ctx: &Ctx, id: Option<i64>, json: bool) -> Result<()> {
+    let store = ctx.open()?;
+    if let Some(id) = id {
+        let Some(s) = store.submission(id)? else {
+            bail!("there is no submission {id}; `lantern submissions` lists them");
+        };
+        if json {
+            let report: serde_json::Value =
+                serde_json::from_str(&s.report).unwrap_or(serde_json::Value::Null);
+            out!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "submission": s.id, "provider": s.provider, "month": s.month.to_string(),
+                    "file": s.file, "sha256": s.sha256, "status": status_word(&s),
+                    "rows": s.rows_read, "accepted_rows": s.rows_accepted, "rejected_rows": s.rows_rejected,
+                    "areas": s.areas, "actor": s.actor, "at": s.at, "report": report,
+                }))?
+            );
+            return Ok(());
+        }
+        out!(
+            "Submission {} from {} for {} ({}), {} by {} at {}.",
+            s.id,
+            s.provider,
+            s.month,
+            s.file,
+            status_word(&s),
+            s.actor,
+            s.at
+        );
+        let report: Report = serde_json::from_str(&s.report)
+            .with_context(|| format!("the stored report of submission {id} is damaged"))?;
+        out!("{}", report.to_text(&s.file).trim_end());
+        return Ok(());
+    }
+    let all = store.submissions()?;
+    if json {
+        let rows: Vec<serde_json::Value> = all
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "submission": s.id, "provider": s.provider, "month": s.month.to_string(),
+                    "file": s.file, "status": status_word(s), "rows": s.rows_read,
+                    "accepted_rows": s.rows_accepted, "rejected_rows": s.rows_rejected,
+                    "areas": s.areas, "actor": s.actor, "at": s.at,
+                })
+            })
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if all.is_empty() {
+        out!("No submissions yet. Providers' files come in with `lantern import episodes FILE`.");
+        return Ok(());
+    }
+    out!(
+        "{:>5}  {:<8}  {:<7}  {:<10}  {:>9}  {:>9}  {:<20}  file",
+        "id",
+        "provider",
+        "month",
+        "status",
+        "rows",
+        "rejected",
+        "at"
+    );
+    for s in &all {
+        out!(
+            "{:>5}  {:<8}  {:<7}  {:<10}  {:>9}  {:>9}  {:<20}  {}",
+            s.id,
+            s.provider,
+            s.month.to_string(),
+            status_word(s),
+            s.rows_read,
+            s.rows_rejected,
+            s.at,
+            s.file
+        );
+    }
+    Ok(())
+}
+
+fn status_word(s: &lantern_store::SubmissionRecord) -> &'static str {
+    if s.status == "rejected" {
+        "rejected"
+    } else if s.replaced_by.is_some() {
+        "replaced"
+    } else if s.current {
+        "current"
+    } else {
+        "superseded"
+    }
+}
+
+/// `lantern generate`: synthetic submissions for tests and benchmarks.
+pub fn generate(scale: generate::Scale, seed: u64, dir: &Path) -> Result<()> {
+    let started = Instant::now();
+    let subdir = dir.join("submissions");
+    std::fs::create_dir_all(&subdir)
+        .with_context(|| format!("cannot create {}", subdir.display()))?;
+    let agencies = generate::agencies(scale, seed);
+    let mut register = String::from("code,name,area\n");
+    for a in &agencies {
+        register.push_str(&format!(
+            "{},{},{}\n",
+            a.code,
+            a.name.replace(',', " "),
+            a.area.as_deref().unwrap_or("")
+        ));
+    }
+    write_atomically(&dir.join("agencies.csv"), register.as_bytes())?;
+    let month = generate::REPORTING_MONTH;
+    let mut sink = |agency: &lantern_core::records::Agency, bytes: &[u8]| -> Result<(), String> {
+        let path = subdir.join(format!("{}-{month}.csv", agency.code));
+        write_atomically(&path, bytes).map_err(|e| format!("{e:#}"))
+    };
+    let summary = generate::generate(scale, seed, &mut sink).map_err(anyhow::Error::msg)?;
+    out!(
+        "Generated {} rows for {} providers in {} area{} ({} people) in {:.1} s:",
+        summary.rows,
+        summary.providers,
+        summary.areas,
+        if summary.areas == 1 { "" } else { "s" },
+        summary.people,
+        started.elapsed().as_secs_f64()
+    );
+    out!("  {}", dir.join("agencies.csv").display());
+    out!("  {}/*-{month}.csv", subdir.display());
+    out!(
+        "Load them with `lantern import agencies {}` and `lantern import episodes {}/*.csv`.",
+        dir.join("agencies.csv").display(),
+        subdir.display()
+    );
+    Ok(())
+}
