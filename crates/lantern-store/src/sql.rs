@@ -494,6 +494,43 @@ const CURRENT_SUBMISSIONS: &str = "SELECT s.id FROM submissions s
         WHERE t.provider = s.provider AND t.status = 'accepted' AND t.replaced_by IS NULL
           AND (t.month > s.month OR (t.month = s.month AND t.id > s.id)))";
 
+/// The counts that differ between two figure-set bodies, for the audit log:
+/// `indicator|breakdown: before -> after` (at most 50, then how many more).
+fn changed_counts(before: &str, after: &str) -> Vec<String> {
+    fn split(line: &str) -> (&str, &str) {
+        match line.rsplitn(3, '|').collect::<Vec<_>>().as_slice() {
+            [_, value, key] => (key, value),
+            _ => (line, ""),
+        }
+    }
+    let old: std::collections::HashMap<&str, &str> = before.lines().map(split).collect();
+    let new: std::collections::HashMap<&str, &str> = after.lines().map(split).collect();
+    let mut keys: Vec<&str> = old.keys().chain(new.keys()).copied().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out: Vec<String> = Vec::new();
+    let mut more = 0usize;
+    for key in keys {
+        let (a, b) = (old.get(key).copied(), new.get(key).copied());
+        if a == b {
+            continue;
+        }
+        if out.len() < 50 {
+            out.push(format!(
+                "{key}: {} -> {}",
+                a.unwrap_or("none"),
+                b.unwrap_or("none")
+            ));
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        out.push(format!("and {more} more"));
+    }
+    out
+}
+
 /// A provider's current submission (as [`CURRENT_SUBMISSIONS`] decides).
 fn current_submission(tx: &mut dyn Tx, provider: &str) -> Result<Option<i64>, StoreError> {
     let rows = tx.query(
@@ -1110,7 +1147,8 @@ impl<E: Engine> Store for SqlStore<E> {
             sql.push_str(&format!(" AND c.area IN ({})", placeholders.join(", ")));
             params.extend(areas.iter().map(|a| param_text(a)));
         }
-        sql.push_str(" ORDER BY s.provider, s.month, c.submission_id, c.id");
+        // In index order: sorting would copy every body through a temporary B-tree.
+        sql.push_str(" ORDER BY c.submission_id, c.id");
         self.engine.transaction(Mode::Read, |tx| {
             use Kind::{Blob, Int, Text};
             let rows = tx.query(&sql, &params, &[Int, Text, Text, Text, Int, Blob])?;
@@ -1186,10 +1224,12 @@ impl<E: Engine> Store for SqlStore<E> {
                 )));
             }
         }
+        // The audit records what changed, not the whole set (the set itself
+        // stays in the table, retired, so nothing is lost).
         let set_json = |status: &str, body: &str, submissions: &str| {
             json!({
                 "status": status,
-                "body": body,
+                "counts": body.lines().count(),
                 "submissions": serde_json::from_str::<serde_json::Value>(submissions)
                     .unwrap_or(serde_json::Value::Null),
             })
@@ -1249,13 +1289,20 @@ impl<E: Engine> Store for SqlStore<E> {
                         ],
                     )?;
                 }
+                // A first set is all new: its counts are in the table.
+                let changed = match held {
+                    Some(h) => {
+                        changed_counts(&text(&h[2]), set.map(|s| s.body.as_str()).unwrap_or(""))
+                    }
+                    None => Vec::new(),
+                };
                 audit(
                     tx,
                     import,
                     meta,
                     "figures.recompute",
                     &format!("{area} {year_text}"),
-                    json!({ "before": before, "after": after }),
+                    json!({ "before": before, "after": after, "changed": changed }),
                 )?;
             }
             finish_import(tx, import, &receipt)?;

@@ -85,7 +85,11 @@ pub const DISCHARGE_REASONS: &[(u8, &str, Exit)] = &[
     (97, "transferred – residential programme", Exit::Transfer),
     (84, "transferred – in custody", Exit::Transfer),
     (85, "incomplete – dropped out", Exit::Unplanned),
-    (86, "incomplete – treatment withdrawn by provider", Exit::Unplanned),
+    (
+        86,
+        "incomplete – treatment withdrawn by provider",
+        Exit::Unplanned,
+    ),
     (87, "incomplete – retained in custody", Exit::Neutral),
     (
         88,

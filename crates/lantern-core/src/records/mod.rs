@@ -42,7 +42,7 @@ impl Day {
     pub fn from_date(date: Date) -> Day {
         let epoch = Date::constant(1970, 1, 1);
         // Dates jiff can hold are within ±10,000 years: the count fits an i32.
-        Day(i32::try_from((date - epoch).get_days()).unwrap_or(i32::MAX))
+        Day((date - epoch).get_days())
     }
 
     /// The date of this day.
