@@ -497,30 +497,27 @@ const CURRENT_SUBMISSIONS: &str = "SELECT s.id FROM submissions s
 /// The counts that differ between two figure-set bodies, for the audit log:
 /// `indicator|breakdown: before -> after` (at most 50, then how many more).
 fn changed_counts(before: &str, after: &str) -> Vec<String> {
-    fn split(line: &str) -> (&str, &str) {
-        match line.rsplitn(3, '|').collect::<Vec<_>>().as_slice() {
-            [_, value, key] => (key, value),
-            _ => (line, ""),
-        }
-    }
-    let old: std::collections::HashMap<&str, &str> = before.lines().map(split).collect();
-    let new: std::collections::HashMap<&str, &str> = after.lines().map(split).collect();
-    let mut keys: Vec<&str> = old.keys().chain(new.keys()).copied().collect();
+    let read = |body: &str| -> std::collections::HashMap<String, u64> {
+        FigureSet::parse_body(body)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| (format!("{}|{}", c.indicator, c.breakdown), c.value))
+            .collect()
+    };
+    let (old, new) = (read(before), read(after));
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
     keys.sort_unstable();
     keys.dedup();
     let mut out: Vec<String> = Vec::new();
     let mut more = 0usize;
+    let show = |v: Option<&u64>| v.map_or("none".to_string(), u64::to_string);
     for key in keys {
-        let (a, b) = (old.get(key).copied(), new.get(key).copied());
+        let (a, b) = (old.get(key), new.get(key));
         if a == b {
             continue;
         }
         if out.len() < 50 {
-            out.push(format!(
-                "{key}: {} -> {}",
-                a.unwrap_or("none"),
-                b.unwrap_or("none")
-            ));
+            out.push(format!("{key}: {} -> {}", show(a), show(b)));
         } else {
             more += 1;
         }

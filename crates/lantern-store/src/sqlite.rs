@@ -66,6 +66,11 @@ fn connect(path: &Path) -> Result<Sqlite, StoreError> {
     let conn = Connection::open(path).map_err(not_lantern)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Read through a memory map (no copy per page) and keep more pages
+    // cached: reading every provider's records back for a recomputation
+    // is hundreds of megabytes.
+    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    conn.pragma_update(None, "cache_size", -65536i64)?;
     // WAL lets readers carry on while an import writes.
     let _mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))

@@ -606,14 +606,18 @@ pub fn recompute(
     let receipt = store.write_figure_sets(&meta, &scope, &sets)?;
     let write_time = writing.elapsed();
     if let Some(path) = &counts {
-        let mut csv = String::from("area,year,indicator,breakdown,value\n");
+        use std::fmt::Write as _;
+        let mut csv = String::with_capacity(sets.len() * 16 * 1024);
+        csv.push_str("area,year,indicator,breakdown,value\n");
         for (area_sets, _) in &computed {
             for set in area_sets {
+                let prefix = format!("{},{},", set.area, set.year);
                 for c in &set.counts {
-                    csv.push_str(&format!(
-                        "{},{},{},{},{}\n",
-                        set.area, set.year, c.indicator, c.breakdown, c.value
-                    ));
+                    csv.push_str(&prefix);
+                    csv.push_str(&c.indicator);
+                    csv.push(',');
+                    csv.push_str(&c.breakdown);
+                    let _ = writeln!(csv, ",{}", c.value);
                 }
             }
         }

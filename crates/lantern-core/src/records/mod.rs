@@ -235,9 +235,14 @@ pub struct Count {
     pub coverage: Option<String>,
 }
 
-/// Every count computed for one area and financial year. Its text form
-/// (one `indicator|breakdown|value|coverage` line per count, sorted) is what
-/// the store keeps; two sets are the same exactly when their texts are.
+/// Every count computed for one area and financial year. Its text form is
+/// what the store keeps; two sets are the same exactly when their texts are.
+///
+/// The text groups counts by indicator, to keep it small (a nation's sets
+/// are written on every full recomputation): a line `@indicator` opens a
+/// group, and each following line is `breakdown|value`, or
+/// `breakdown|value|coverage` when the count has a coverage note. The total's
+/// breakdown is empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FigureSet {
     /// Area code.
@@ -251,15 +256,22 @@ pub struct FigureSet {
 impl FigureSet {
     /// The stored text form of the counts.
     pub fn body(&self) -> String {
-        let mut out = String::with_capacity(self.counts.len() * 40);
+        use std::fmt::Write as _;
+        let mut out = String::with_capacity(self.counts.len() * 24);
+        let mut indicator: Option<&str> = None;
         for c in &self.counts {
-            out.push_str(&c.indicator);
-            out.push('|');
+            if indicator != Some(c.indicator.as_str()) {
+                out.push('@');
+                out.push_str(&c.indicator);
+                out.push('\n');
+                indicator = Some(&c.indicator);
+            }
             out.push_str(&c.breakdown);
-            out.push('|');
-            out.push_str(&c.value.to_string());
-            out.push('|');
-            out.push_str(c.coverage.as_deref().unwrap_or(""));
+            let _ = write!(out, "|{}", c.value);
+            if let Some(coverage) = &c.coverage {
+                out.push('|');
+                out.push_str(coverage);
+            }
             out.push('\n');
         }
         out
@@ -267,26 +279,37 @@ impl FigureSet {
 
     /// Read counts back from their stored text form.
     pub fn parse_body(body: &str) -> Result<Vec<Count>, String> {
-        body.lines()
-            .enumerate()
-            .map(|(i, line)| {
-                let mut parts = line.splitn(4, '|');
-                let (Some(indicator), Some(breakdown), Some(value), Some(coverage)) =
-                    (parts.next(), parts.next(), parts.next(), parts.next())
-                else {
-                    return Err(format!("line {}: expected four fields", i + 1));
-                };
-                let value = value
-                    .parse()
-                    .map_err(|e| format!("line {}: value '{value}': {e}", i + 1))?;
-                Ok(Count {
-                    indicator: indicator.to_string(),
-                    breakdown: breakdown.to_string(),
-                    value,
-                    coverage: (!coverage.is_empty()).then(|| coverage.to_string()),
-                })
-            })
-            .collect()
+        let mut indicator: Option<&str> = None;
+        let mut counts = Vec::new();
+        for (i, line) in body.lines().enumerate() {
+            if let Some(code) = line.strip_prefix('@') {
+                if code.is_empty() {
+                    return Err(format!("line {}: an empty indicator code", i + 1));
+                }
+                indicator = Some(code);
+                continue;
+            }
+            let Some(indicator) = indicator else {
+                return Err(format!(
+                    "line {}: a count before any @indicator line",
+                    i + 1
+                ));
+            };
+            let mut parts = line.splitn(3, '|');
+            let (Some(breakdown), Some(value)) = (parts.next(), parts.next()) else {
+                return Err(format!("line {}: expected breakdown|value", i + 1));
+            };
+            let value = value
+                .parse()
+                .map_err(|e| format!("line {}: value '{value}': {e}", i + 1))?;
+            counts.push(Count {
+                indicator: indicator.to_string(),
+                breakdown: breakdown.to_string(),
+                value,
+                coverage: parts.next().filter(|c| !c.is_empty()).map(str::to_string),
+            });
+        }
+        Ok(counts)
     }
 }
 
@@ -337,5 +360,7 @@ mod tests {
             ],
         };
         assert_eq!(FigureSet::parse_body(&set.body()).unwrap(), set.counts);
+        assert!(FigureSet::parse_body("|3").is_err());
+        assert!(FigureSet::parse_body("@x\n|three").is_err());
     }
 }

@@ -276,7 +276,7 @@ story!(
                     area: "E06000016".into(),
                     year: lantern_core::FinancialYear::starting(2024).unwrap(),
                     status: Status::Provisional,
-                    body: "people_in_treatment||40|\n".into(),
+                    body: "@people_in_treatment\n|40\n".into(),
                     submissions: vec![ids[1]],
                 }],
             )

@@ -408,7 +408,7 @@ story!(
         let mut store = new_store(db);
         let recompute = meta(ImportKind::Recompute, "recompute", "");
         let scope = [("E06000016".to_string(), year(2016))];
-        let body = "people_in_treatment||12|\npeople_in_treatment|sex=f|5|\nresidential_rehab_placements||3|includes self-funded placements\n";
+        let body = "@people_in_treatment\n|12\nsex=f|5\n@residential_rehab_placements\n|3|includes self-funded placements\n";
 
         let added = store
             .write_figure_sets(&recompute, &scope, &[set("E06000016", 2016, body, &[1, 2])])
@@ -468,7 +468,7 @@ story!(
             .write_figure_sets(
                 &recompute,
                 &scope,
-                &[set("E06000016", 2016, "people_in_treatment||14|\n", &[3])],
+                &[set("E06000016", 2016, "@people_in_treatment\n|14\n", &[3])],
             )
             .unwrap();
         assert_eq!((revised.added, revised.replaced), (0, 1));
@@ -493,7 +493,7 @@ story!(
         assert!(store.figure_sets(Some("E06000017")).unwrap().is_empty());
 
         // A status change alone is a change.
-        let mut final_set = set("E06000016", 2016, "people_in_treatment||14|\n", &[3]);
+        let mut final_set = set("E06000016", 2016, "@people_in_treatment\n|14\n", &[3]);
         final_set.status = Status::Final;
         let finalised = store
             .write_figure_sets(&recompute, &scope, &[final_set])
@@ -643,8 +643,8 @@ story!(
                 &meta(ImportKind::Recompute, "recompute", ""),
                 &[],
                 &[
-                    set("A0000001", 2016, "people_in_treatment||1|\n", &[first.id]),
-                    set("BOOM", 2016, "people_in_treatment||1|\n", &[first.id]),
+                    set("A0000001", 2016, "@people_in_treatment\n|1\n", &[first.id]),
+                    set("BOOM", 2016, "@people_in_treatment\n|1\n", &[first.id]),
                 ],
             )
             .unwrap_err();
@@ -685,7 +685,7 @@ fn submissions_move_between_engines_exactly() {
         .write_figure_sets(
             &meta(ImportKind::Recompute, "recompute", ""),
             &[],
-            &[set("E06000016", 2024, "people_in_treatment||30|\n", &[3])],
+            &[set("E06000016", 2024, "@people_in_treatment\n|30\n", &[3])],
         )
         .unwrap();
     let tables = store.export().unwrap();
