@@ -526,7 +526,25 @@ fn figures(
     json: bool,
 ) -> Result<()> {
     let store = ctx.open()?;
-    let snapshot = store.snapshot(data_version)?;
+    // The current figures of one area are read from the store by area (a
+    // national store holds every area's); an earlier version is read whole.
+    let snapshot = match (data_version, &area) {
+        (None, Some(a)) => {
+            let area = lantern_core::figure::check_area(a).map_err(anyhow::Error::msg)?;
+            let data_version = store.data_version()?;
+            lantern_store::Snapshot {
+                data_version,
+                catalogue: store.catalogue()?,
+                figures: store.figures(&FigureQuery {
+                    indicator: None,
+                    area: Some(area),
+                })?,
+                statements: vec![],
+                releases: vec![],
+            }
+        }
+        _ => store.snapshot(data_version)?,
+    };
     let ind = snapshot.catalogue.indicator(indicator)?;
     let from = from.map(|f| parse_fy(&f, "from")).transpose()?;
     let to = to.map(|t| parse_fy(&t, "to")).transpose()?;
