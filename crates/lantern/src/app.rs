@@ -394,7 +394,8 @@ pub fn now() -> String {
         .unwrap_or_default()
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex (file digests).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

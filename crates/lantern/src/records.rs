@@ -27,7 +27,7 @@ use lantern_store::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::app::{Ctx, now, write_atomically};
+use crate::app::{Ctx, hex, now, write_atomically};
 use crate::{out, progress};
 
 /// Options of `lantern import episodes`.
@@ -157,10 +157,6 @@ fn parse_file(
         outcome,
         chunks,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `lantern import episodes FILE...`.
