@@ -18,6 +18,8 @@ use std::fmt;
 
 use jiff::civil::Date;
 
+use crate::deadline::{self, Calendar, ClockEvent, Deadline, DeadlineError};
+
 /// A request as a case: what was received, from whom, and where it stands.
 /// The requester's name and contact are personal data, kept only until
 /// `retain_until`.
@@ -88,6 +90,44 @@ pub struct CaseEvent {
     pub to: Status,
     /// A note the officer gave.
     pub note: Option<String>,
+    /// The day it happened, when the officer gave one (a clarification that
+    /// arrived on Monday but was recorded on Tuesday); otherwise the day of `at`.
+    pub on: Option<Date>,
+    /// For a public interest extension: the new due date.
+    pub extended_to: Option<Date>,
+    /// The [`Calendar::version`] the deadline was counted on when this happened.
+    pub calendar: Option<String>,
+}
+
+impl CaseEvent {
+    /// The day the event happened: the officer's date, else the day it was recorded.
+    pub fn day(&self) -> Option<Date> {
+        self.on.or_else(|| self.at.get(..10)?.parse().ok())
+    }
+}
+
+/// What an officer says about an action besides who did it and when it was
+/// recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionDetail {
+    /// A note for the history.
+    pub note: Option<String>,
+    /// The day it happened, if not the day it is recorded.
+    pub on: Option<Date>,
+    /// For [`Action::Extend`]: the new due date.
+    pub extended_to: Option<Date>,
+    /// The calendar version the deadline is counted on now.
+    pub calendar: Option<String>,
+}
+
+impl ActionDetail {
+    /// Just a note.
+    pub fn note(note: Option<&str>) -> ActionDetail {
+        ActionDetail {
+            note: note.map(str::to_string),
+            ..ActionDetail::default()
+        }
+    }
 }
 
 /// Where a request stands.
@@ -213,6 +253,13 @@ pub enum Action {
     DecideReview(ReviewOutcome),
     /// The requester complained to the ICO.
     ComplainToIco,
+    /// A fees notice (s9) was issued: the clock pauses until the fee arrives.
+    IssueFeeNotice,
+    /// The fee was received: the clock runs again.
+    FeeReceived,
+    /// The public interest test needs longer (s10(3)): a new due date for the
+    /// substantive answer, given in [`ActionDetail::extended_to`].
+    Extend,
 }
 
 impl Action {
@@ -231,6 +278,9 @@ impl Action {
             Action::DecideReview(ReviewOutcome::PartlyUpheld) => "review_partly_upheld",
             Action::DecideReview(ReviewOutcome::Overturned) => "review_overturned",
             Action::ComplainToIco => "ico_complaint",
+            Action::IssueFeeNotice => "fee_notice",
+            Action::FeeReceived => "fee_received",
+            Action::Extend => "extend",
         }
     }
 }
@@ -272,6 +322,9 @@ fn verb(action: Action) -> &'static str {
         Action::RequestReview => "reviewed",
         Action::DecideReview(_) => "given a review decision",
         Action::ComplainToIco => "recorded as an ICO complaint",
+        Action::IssueFeeNotice => "sent a fees notice",
+        Action::FeeReceived => "marked as having paid a fee",
+        Action::Extend => "given a public interest extension",
     }
 }
 
@@ -309,6 +362,14 @@ pub fn transition(from: Status, action: Action) -> Result<Status, TransitionErro
             S::Sent | S::ReviewUpheld | S::ReviewPartlyUpheld | S::ReviewOverturned,
             Action::ComplainToIco,
         ) => Some(S::IcoComplaint),
+        // The clock's own events leave the case where it is; whether the
+        // clock allows them (a fee paid with no notice outstanding, …) is
+        // for `deadline` to say.
+        (
+            S::Received | S::InProgress | S::Drafted,
+            Action::IssueFeeNotice | Action::FeeReceived,
+        ) => Some(from),
+        (S::Received | S::InProgress | S::Drafted | S::Approved, Action::Extend) => Some(from),
         _ => None,
     };
     to.ok_or(TransitionError {
@@ -318,11 +379,88 @@ pub fn transition(from: Status, action: Action) -> Result<Status, TransitionErro
     })
 }
 
+/// The events in a case's history that move its deadline, in order.
+pub fn clock_events(history: &[CaseEvent]) -> Vec<ClockEvent> {
+    history
+        .iter()
+        .filter_map(|e| {
+            let day = e.day()?;
+            match e.action.as_str() {
+                "seek_clarification" => Some(ClockEvent::ClarificationSought(day)),
+                "clarified" => Some(ClockEvent::Clarified(day)),
+                "fee_notice" => Some(ClockEvent::FeeNoticeIssued(day)),
+                "fee_received" => Some(ClockEvent::FeePaid(day)),
+                "extend" => Some(ClockEvent::Extended { to: e.extended_to? }),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// A case's statutory deadline after everything in its history.
+pub fn case_deadline(
+    calendar: &Calendar,
+    case: &Case,
+    history: &[CaseEvent],
+) -> Result<Deadline, DeadlineError> {
+    deadline::deadline(calendar, case.received, &clock_events(history))
+}
+
+/// The deadline as it would be if `action` (with `detail`, on `day`) were
+/// added to the history: how an action that moves the clock is checked
+/// before it is recorded (a fee paid with no notice outstanding, an
+/// extension that is not later than the deadline, a date before receipt or
+/// before an earlier event are refused with the reason).
+pub fn deadline_after(
+    calendar: &Calendar,
+    case: &Case,
+    history: &[CaseEvent],
+    action: Action,
+    day: Date,
+    detail: &ActionDetail,
+) -> Result<Deadline, DeadlineError> {
+    let mut events = clock_events(history);
+    let event = match action {
+        Action::SeekClarification => Some(ClockEvent::ClarificationSought(day)),
+        Action::Clarified => Some(ClockEvent::Clarified(day)),
+        Action::IssueFeeNotice => Some(ClockEvent::FeeNoticeIssued(day)),
+        Action::FeeReceived => Some(ClockEvent::FeePaid(day)),
+        Action::Extend => detail.extended_to.map(|to| ClockEvent::Extended { to }),
+        _ => None,
+    };
+    events.extend(event);
+    deadline::deadline(calendar, case.received, &events)
+}
+
+/// The day the answer was sent, if it was.
+pub fn sent_on(history: &[CaseEvent]) -> Option<Date> {
+    history.iter().rfind(|e| e.action == "send")?.day()
+}
+
+/// When an internal review was asked for and, once decided, its outcome and
+/// the day it was decided.
+pub fn review_of(history: &[CaseEvent]) -> Option<(Date, Option<(ReviewOutcome, Date)>)> {
+    let requested = history.iter().rfind(|e| e.action == "request_review")?;
+    let decided = history
+        .iter()
+        .rfind(|e| e.action.starts_with("review_"))
+        .and_then(|e| {
+            let outcome = match e.action.as_str() {
+                "review_upheld" => ReviewOutcome::Upheld,
+                "review_partly_upheld" => ReviewOutcome::PartlyUpheld,
+                "review_overturned" => ReviewOutcome::Overturned,
+                _ => return None,
+            };
+            Some((outcome, e.day()?))
+        });
+    Some((requested.day()?, decided))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 12] = [
+    const ACTIONS: [Action; 15] = [
         Action::SeekClarification,
         Action::Clarified,
         Action::Start,
@@ -335,6 +473,9 @@ mod tests {
         Action::DecideReview(ReviewOutcome::PartlyUpheld),
         Action::DecideReview(ReviewOutcome::Overturned),
         Action::ComplainToIco,
+        Action::IssueFeeNotice,
+        Action::FeeReceived,
+        Action::Extend,
     ];
 
     #[test]

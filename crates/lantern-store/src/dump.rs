@@ -6,16 +6,16 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 2 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 3 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 2, "schema": 4}`; then, for each table in the order of
+//! `{"lantern_dump": 3, "schema": 5}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
 //!
-//! Version 1 dumps (no bytes; at most the first nine tables, perhaps
-//! without columns added later) are still read: tables and nullable columns
-//! they lack are read as empty and null.
+//! Older dumps are still read: version 1 (no bytes; at most the first nine
+//! tables) and version 2 (the first thirteen), perhaps without columns added
+//! later. Tables and nullable columns they lack are read as empty and null.
 
 use std::io::{BufRead, Write};
 
@@ -23,11 +23,18 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and version 1).
-pub const DUMP_FORMAT: i64 = 2;
+/// Version of the dump format this build writes (it reads this and versions 1 and 2).
+pub const DUMP_FORMAT: i64 = 3;
 
-/// How many of [`TABLES`] (the first ones) a version 1 dump may hold.
-const V1_TABLES: usize = 9;
+/// How many of [`TABLES`] (the first ones) a dump of an older format may
+/// hold, by format.
+fn tables_of_format(format: i64) -> usize {
+    match format {
+        1 => 9,
+        2 => 13,
+        _ => TABLES.len(),
+    }
+}
 
 /// A table's columns, in dump order.
 #[derive(Debug)]
@@ -184,6 +191,9 @@ pub const TABLES: &[TableSpec] = &[
             ("from_status", Text),
             ("to_status", Text),
             ("note", Text),
+            ("on_day", Text),
+            ("extended_to", Text),
+            ("calendar", Text),
         ],
     },
     TableSpec {
@@ -268,6 +278,30 @@ pub const TABLES: &[TableSpec] = &[
             ("submissions", Text),
             ("added_in", Int),
             ("retired_in", Int),
+        ],
+    },
+    TableSpec {
+        name: "calendars",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("import_id", Int),
+            ("version", Text),
+            ("body", Text),
+        ],
+    },
+    TableSpec {
+        name: "synonyms",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("phrase", Text),
+            ("target", Text),
+            ("reference", Text),
+            ("added_at", Text),
+            ("added_by", Text),
         ],
     },
 ];
@@ -364,16 +398,16 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
     let ends = |what: &str| bad(format!("the file ends where {what} was expected"));
     let (_, header) = next()?.ok_or_else(|| ends("the header"))?;
     let format = match header.get("lantern_dump").and_then(|v| v.as_i64()) {
-        Some(f @ (1 | DUMP_FORMAT)) => f,
+        Some(f @ 1..=DUMP_FORMAT) => f,
         Some(other) => {
             return Err(bad(format!(
-                "dump format {other} is not one this Lantern reads (1 or {DUMP_FORMAT})"
+                "dump format {other} is not one this Lantern reads (1 to {DUMP_FORMAT})"
             )));
         }
         None => return Err(bad("line 1: not a Lantern dump".into())),
     };
     let strict = format == DUMP_FORMAT;
-    let known = if strict { TABLES } else { &TABLES[..V1_TABLES] };
+    let known = &TABLES[..tables_of_format(format)];
     // Every table, empty until the dump gives its rows.
     let mut tables: Vec<TableRows> = TABLES
         .iter()
@@ -534,7 +568,7 @@ mod tests {
 
     fn written(tables: &[TableRows]) -> String {
         let mut out = Vec::new();
-        write(&mut out, 4, tables).unwrap();
+        write(&mut out, 5, tables).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -547,7 +581,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(vec![0, 0xab, 0xff])), chunk_row(None)];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":2,"schema":4}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":3,"schema":5}"#));
         assert!(text.contains(r#"[1,1,"E06000016",2,"00abff"]"#), "{text}");
         assert_eq!(read(&mut text.as_bytes()).unwrap(), tables);
 
@@ -557,13 +591,13 @@ mod tests {
     }
 
     #[test]
-    fn a_version_2_dump_must_be_whole() {
+    fn a_current_dump_must_be_whole() {
         let text = written(&empty_tables());
         let cut: Vec<&str> = text.lines().collect();
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table record_figure_sets was expected"),
+            err.contains("ends where table synonyms was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -572,9 +606,44 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":2"#, r#""lantern_dump":3"#, 1);
+        let newer = text.replacen(r#""lantern_dump":3"#, r#""lantern_dump":4"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 3"), "{err}");
+        assert!(err.contains("dump format 4"), "{err}");
+    }
+
+    #[test]
+    fn version_2_dumps_are_read_without_the_later_columns_and_tables() {
+        // A version 2 dump: its thirteen tables, case events without the
+        // clock columns, no calendars or synonyms.
+        let mut tables = empty_tables();
+        tables.truncate(13);
+        let events = tables
+            .iter_mut()
+            .find(|t| t.table == "case_events")
+            .unwrap();
+        events.columns.truncate(8);
+        events.rows = vec![vec![
+            Sql::Int(Some(1)),
+            Sql::Text(Some("FOI-1".into())),
+            Sql::Text(Some("now".into())),
+            Sql::Text(Some("alice".into())),
+            Sql::Text(Some("open".into())),
+            Sql::Text(None),
+            Sql::Text(Some("received".into())),
+            Sql::Text(None),
+        ]];
+        let text = written(&tables).replacen(r#""lantern_dump":3"#, r#""lantern_dump":2"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        let events = read_back.iter().find(|t| t.table == "case_events").unwrap();
+        assert_eq!(events.rows[0].len(), 11);
+        assert_eq!(events.rows[0][8], Sql::Text(None), "no day given");
+        assert!(
+            read_back
+                .iter()
+                .filter(|t| t.table == "calendars" || t.table == "synonyms")
+                .all(|t| t.rows.is_empty())
+        );
     }
 
     #[test]

@@ -32,7 +32,9 @@ pub mod sqlite;
 pub mod testing;
 
 use lantern_core::FinancialYear;
-use lantern_core::casework::{Action, Case, CaseEvent, LogEntry, Status, TransitionError};
+use lantern_core::casework::{
+    Action, ActionDetail, Case, CaseEvent, LogEntry, Status, TransitionError,
+};
 use lantern_core::catalogue::{Catalogue, CatalogueError};
 use lantern_core::figure::{Figure, Status as FigureStatus};
 use lantern_core::records::{Agency, YearMonth};
@@ -58,6 +60,8 @@ pub enum ImportKind {
     Episodes,
     /// Figures recomputed from the records of current submissions.
     Recompute,
+    /// Bank holidays (gov.uk format) added to the shipped calendar.
+    BankHolidays,
 }
 
 impl ImportKind {
@@ -72,6 +76,7 @@ impl ImportKind {
             ImportKind::Agencies => "agencies",
             ImportKind::Episodes => "episodes",
             ImportKind::Recompute => "recompute",
+            ImportKind::BankHolidays => "bank_holidays",
         }
     }
 }
@@ -153,6 +158,32 @@ pub struct Who {
     pub actor: String,
     /// The time.
     pub at: String,
+}
+
+/// A bank-holiday calendar an administrator imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCalendar {
+    /// The import that brought it.
+    pub import: i64,
+    /// Its [`lantern_core::deadline::Calendar::version`] as imported.
+    pub version: String,
+    /// The file's text (gov.uk JSON format).
+    pub body: String,
+}
+
+/// A phrase an officer taught Lantern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSynonym {
+    /// The requester's words.
+    pub phrase: String,
+    /// What they mean: an indicator or topic code, or `dimension=value`.
+    pub target: String,
+    /// The case it was taught on, if any.
+    pub reference: Option<String>,
+    /// When.
+    pub added_at: String,
+    /// Who.
+    pub added_by: String,
 }
 
 /// Which figures to read.
@@ -460,7 +491,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -619,8 +650,10 @@ pub trait Store {
     /// The audit log, newest last (at most `limit` entries, the newest ones).
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
 
-    /// Open a case for a new request (the reference must be new).
-    fn open_case(&mut self, case: &Case) -> Result<(), StoreError>;
+    /// Open a case for a new request (the reference must be new); `detail`
+    /// goes with the history's first entry (the calendar the deadline was
+    /// first counted on).
+    fn open_case(&mut self, case: &Case, detail: &ActionDetail) -> Result<(), StoreError>;
 
     /// A case by its reference.
     fn case(&self, reference: &str) -> Result<Option<Case>, StoreError>;
@@ -641,7 +674,7 @@ pub trait Store {
         seen: Status,
         action: Action,
         who: &Who,
-        note: Option<&str>,
+        detail: &ActionDetail,
     ) -> Result<Status, StoreError>;
 
     /// Replace what a case is understood to ask (the structured request) with
@@ -678,7 +711,48 @@ pub trait Store {
         seen: Status,
         who: &Who,
         entries: &[LogEntry],
+        detail: &ActionDetail,
     ) -> Result<Status, StoreError>;
+
+    /// Remember a phrase an officer taught while correcting case `reference`
+    /// (seen in status `seen`), with an entry in its history; and, when the
+    /// correction lets every question be understood, its new structured
+    /// request (only before a draft, as [`Store::correct_case`]).
+    fn learn(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        phrase: &str,
+        target: &str,
+        structured: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    /// Every phrase officers have taught, oldest first.
+    fn synonyms(&self) -> Result<Vec<StoredSynonym>, StoreError>;
+
+    /// Erase a case's requester details (name and contact), recorded in its
+    /// history with `note`. Erasing details already erased changes nothing
+    /// and returns `false`.
+    fn erase_requester(
+        &mut self,
+        reference: &str,
+        who: &Who,
+        note: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Add a bank-holiday calendar (gov.uk JSON `body`, whose parsed version
+    /// is `version`) as an import: unchanged if a calendar with the same
+    /// version is held already.
+    fn import_calendar(
+        &mut self,
+        meta: &ImportMeta,
+        version: &str,
+        body: &str,
+    ) -> Result<ImportReceipt, StoreError>;
+
+    /// The imported calendars, oldest first.
+    fn calendars(&self) -> Result<Vec<StoredCalendar>, StoreError>;
 
     /// The disclosure log, oldest first.
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError>;

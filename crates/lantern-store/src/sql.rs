@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::dump::{TABLES, TableRows};
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::{self, Sql, Versioned};
-use lantern_core::casework::{self, Action, Case, CaseEvent, LogEntry, Status};
+use lantern_core::casework::{self, Action, ActionDetail, Case, CaseEvent, LogEntry, Status};
 
 use crate::{
     AuditEntry, ChunkQuery, Created, FigureQuery, ImportMeta, ImportReceipt, ImportRecord,
@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_casework.sql")),
     (3, include_str!("../migrations/0003_disclosure_log.sql")),
     (4, include_str!("../migrations/0004_submissions.sql")),
+    (5, include_str!("../migrations/0005_casework_clock.sql")),
 ];
 
 /// The [`Store`] over an engine.
@@ -730,11 +731,12 @@ fn case_event(
     action: &str,
     from: Option<Status>,
     to: Status,
-    note: Option<&str>,
+    detail: &ActionDetail,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO case_events (reference, at, actor, action, from_status, to_status, note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO case_events (reference, at, actor, action, from_status, to_status, note,
+            on_day, extended_to, calendar)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         &[
             param_text(reference),
             param_text(&who.at),
@@ -742,7 +744,10 @@ fn case_event(
             param_text(action),
             Sql::Text(from.map(|s| s.code().to_string())),
             param_text(to.code()),
-            Sql::Text(note.map(str::to_string)),
+            Sql::Text(detail.note.clone()),
+            Sql::Text(detail.on.map(|d| d.to_string())),
+            Sql::Text(detail.extended_to.map(|d| d.to_string())),
+            Sql::Text(detail.calendar.clone()),
         ],
     )?;
     Ok(())
@@ -755,7 +760,7 @@ fn act_in(
     seen: Status,
     action: Action,
     who: &Who,
-    note: Option<&str>,
+    detail: &ActionDetail,
 ) -> Result<Status, StoreError> {
     let now = status_as_seen(tx, reference, seen)?;
     let to = casework::transition(now, action).map_err(|error| StoreError::Refused {
@@ -766,7 +771,7 @@ fn act_in(
         "UPDATE cases SET status = $2 WHERE reference = $1",
         &[param_text(reference), param_text(to.code())],
     )?;
-    case_event(tx, reference, who, action.code(), Some(now), to, note)?;
+    case_event(tx, reference, who, action.code(), Some(now), to, detail)?;
     Ok(to)
 }
 
@@ -1387,7 +1392,7 @@ impl<E: Engine> Store for SqlStore<E> {
         })
     }
 
-    fn open_case(&mut self, case: &Case) -> Result<(), StoreError> {
+    fn open_case(&mut self, case: &Case, detail: &ActionDetail) -> Result<(), StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
             let exists = one_int(
                 tx,
@@ -1424,7 +1429,7 @@ impl<E: Engine> Store for SqlStore<E> {
                 "open",
                 None,
                 case.status,
-                None,
+                detail,
             )
         })
     }
@@ -1454,10 +1459,11 @@ impl<E: Engine> Store for SqlStore<E> {
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
             let rows = tx.query(
-                "SELECT at, actor, action, from_status, to_status, note FROM case_events
-                 WHERE reference = $1 ORDER BY id",
+                "SELECT at, actor, action, from_status, to_status, note, on_day, extended_to,
+                        calendar
+                 FROM case_events WHERE reference = $1 ORDER BY id",
                 &[param_text(reference)],
-                &[Kind::Text; 6],
+                &[Kind::Text; 9],
             )?;
             rows.iter()
                 .map(|r| {
@@ -1468,6 +1474,9 @@ impl<E: Engine> Store for SqlStore<E> {
                         from: opt_text(&r[3]).and_then(|s| Status::parse(&s)),
                         to: status(&text(&r[4]))?,
                         note: opt_text(&r[5]),
+                        on: opt_date(opt_text(&r[6]))?,
+                        extended_to: opt_date(opt_text(&r[7]))?,
+                        calendar: opt_text(&r[8]),
                     })
                 })
                 .collect()
@@ -1480,10 +1489,10 @@ impl<E: Engine> Store for SqlStore<E> {
         seen: Status,
         action: Action,
         who: &Who,
-        note: Option<&str>,
+        detail: &ActionDetail,
     ) -> Result<Status, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            act_in(tx, reference, seen, action, who, note)
+            act_in(tx, reference, seen, action, who, detail)
         })
     }
 
@@ -1507,7 +1516,15 @@ impl<E: Engine> Store for SqlStore<E> {
                 "UPDATE cases SET structured = $2 WHERE reference = $1",
                 &[param_text(reference), param_text(structured)],
             )?;
-            case_event(tx, reference, who, "correct", Some(now), now, note)
+            case_event(
+                tx,
+                reference,
+                who,
+                "correct",
+                Some(now),
+                now,
+                &ActionDetail::note(note),
+            )
         })
     }
 
@@ -1520,7 +1537,14 @@ impl<E: Engine> Store for SqlStore<E> {
         data_version: i64,
     ) -> Result<Status, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let to = act_in(tx, reference, seen, Action::Draft, who, None)?;
+            let to = act_in(
+                tx,
+                reference,
+                seen,
+                Action::Draft,
+                who,
+                &ActionDetail::default(),
+            )?;
             tx.execute(
                 "UPDATE cases SET draft = $2, draft_version = $3 WHERE reference = $1",
                 &[
@@ -1552,9 +1576,10 @@ impl<E: Engine> Store for SqlStore<E> {
         seen: Status,
         who: &Who,
         entries: &[LogEntry],
+        detail: &ActionDetail,
     ) -> Result<Status, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let to = act_in(tx, reference, seen, Action::Send, who, None)?;
+            let to = act_in(tx, reference, seen, Action::Send, who, detail)?;
             for e in entries {
                 tx.execute(
                     "INSERT INTO disclosure_log (reference, sent_at, question, indicator, area, period,
@@ -1605,6 +1630,169 @@ impl<E: Engine> Store for SqlStore<E> {
                     basis: opt_text(&r[8]),
                     value: opt_int(&r[9]),
                     released: text(&r[10]),
+                })
+                .collect())
+        })
+    }
+
+    fn learn(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        phrase: &str,
+        target: &str,
+        structured: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let now = status_as_seen(tx, reference, seen)?;
+            if !matches!(now, Status::Received | Status::InProgress) {
+                return Err(StoreError::Refused {
+                    reference: reference.to_string(),
+                    error: casework::correction_refused(now),
+                });
+            }
+            tx.execute(
+                "INSERT INTO synonyms (phrase, target, reference, added_at, added_by)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    param_text(phrase),
+                    param_text(target),
+                    param_text(reference),
+                    param_text(&who.at),
+                    param_text(&who.actor),
+                ],
+            )?;
+            if let Some(structured) = structured {
+                tx.execute(
+                    "UPDATE cases SET structured = $2 WHERE reference = $1",
+                    &[param_text(reference), param_text(structured)],
+                )?;
+            }
+            let note = format!("“{phrase}” means {target}");
+            case_event(
+                tx,
+                reference,
+                who,
+                "learn",
+                Some(now),
+                now,
+                &ActionDetail::note(Some(&note)),
+            )
+        })
+    }
+
+    fn synonyms(&self) -> Result<Vec<crate::StoredSynonym>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT phrase, target, reference, added_at, added_by FROM synonyms ORDER BY id",
+                &[],
+                &[Kind::Text; 5],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| crate::StoredSynonym {
+                    phrase: text(&r[0]),
+                    target: text(&r[1]),
+                    reference: opt_text(&r[2]),
+                    added_at: text(&r[3]),
+                    added_by: text(&r[4]),
+                })
+                .collect())
+        })
+    }
+
+    fn erase_requester(
+        &mut self,
+        reference: &str,
+        who: &Who,
+        note: &str,
+    ) -> Result<bool, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let rows = tx.query(
+                "SELECT status, requester_name, requester_contact FROM cases WHERE reference = $1",
+                &[param_text(reference)],
+                &[Kind::Text; 3],
+            )?;
+            let Some(r) = rows.first() else {
+                return Err(StoreError::NoSuchCase(reference.to_string()));
+            };
+            let now = status(&text(&r[0]))?;
+            if opt_text(&r[1]).is_none() && opt_text(&r[2]).is_none() {
+                return Ok(false);
+            }
+            tx.execute(
+                "UPDATE cases SET requester_name = NULL, requester_contact = NULL
+                 WHERE reference = $1",
+                &[param_text(reference)],
+            )?;
+            case_event(
+                tx,
+                reference,
+                who,
+                "erase_requester",
+                Some(now),
+                now,
+                &ActionDetail::note(Some(note)),
+            )?;
+            Ok(true)
+        })
+    }
+
+    fn import_calendar(
+        &mut self,
+        meta: &ImportMeta,
+        version: &str,
+        body: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let import = begin_import(tx, meta, 1)?;
+            let held = one_int(
+                tx,
+                "SELECT count(*) FROM calendars WHERE version = $1",
+                &[param_text(version)],
+            )?;
+            let mut receipt = ImportReceipt {
+                import,
+                rows: 1,
+                ..ImportReceipt::default()
+            };
+            if held > 0 {
+                receipt.unchanged = 1;
+            } else {
+                tx.execute(
+                    "INSERT INTO calendars (import_id, version, body) VALUES ($1, $2, $3)",
+                    &[param(import), param_text(version), param_text(body)],
+                )?;
+                audit(
+                    tx,
+                    import,
+                    meta,
+                    "calendar.add",
+                    version,
+                    serde_json::json!({ "file": meta.file }),
+                )?;
+                receipt.added = 1;
+            }
+            finish_import(tx, import, &receipt)?;
+            receipt.data_version = data_version(tx)?;
+            Ok(receipt)
+        })
+    }
+
+    fn calendars(&self) -> Result<Vec<crate::StoredCalendar>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT import_id, version, body FROM calendars ORDER BY id",
+                &[],
+                &[Kind::Int, Kind::Text, Kind::Text],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| crate::StoredCalendar {
+                    import: int(&r[0]),
+                    version: text(&r[1]),
+                    body: text(&r[2]),
                 })
                 .collect())
         })

@@ -169,6 +169,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Casework reports: timeliness (answered within 20 working days, within
+    /// an extension, late) or outcomes (granted, part refused, refused, not
+    /// held; exemptions; internal reviews), by month or quarter.
+    Report {
+        /// Which report.
+        #[arg(value_enum)]
+        kind: crate::reports::ReportKind,
+        /// Group requests by the month or financial-year quarter they were received in.
+        #[arg(long, value_enum, default_value_t = crate::reports::By::Month)]
+        by: crate::reports::By,
+        /// Only requests received on or after this day.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// Only requests received on or before this day.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        /// Count unanswered requests as overdue as of this day (default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<String>,
+        /// Print CSV.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List past imports (each that changed data is a data version).
     Imports {
         /// Print JSON.
@@ -203,6 +229,9 @@ pub enum ImportWhat {
     Agencies,
     /// Providers' episode-level submissions, CSV (docs/formats/episodes.md).
     Episodes,
+    /// UK bank holidays in the gov.uk JSON format (later years, proclaimed days),
+    /// added to the shipped calendar that deadlines are counted on.
+    BankHolidays,
 }
 
 /// Run a parsed command line.
@@ -323,6 +352,36 @@ pub fn run(cli: Cli) -> Result<()> {
             search,
             json,
         } => log(&ctx, indicator, search, json),
+        Command::Report {
+            kind,
+            by,
+            from,
+            to,
+            today,
+            csv,
+            json,
+        } => {
+            let day = |flag: &str, v: Option<String>| -> Result<Option<jiff::civil::Date>> {
+                v.map(|v| {
+                    v.parse()
+                        .map_err(|_| anyhow::anyhow!("--{flag} {v}: write the date as YYYY-MM-DD"))
+                })
+                .transpose()
+            };
+            let options = crate::reports::ReportOptions {
+                by,
+                from: day("from", from)?,
+                to: day("to", to)?,
+                today: day("today", today)?.unwrap_or_else(|| {
+                    jiff::tz::Offset::UTC
+                        .to_datetime(jiff::Timestamp::now())
+                        .date()
+                }),
+                csv,
+                json,
+            };
+            crate::reports::run(&ctx, kind, &options)
+        }
     }
 }
 
@@ -471,6 +530,19 @@ pub fn import_bytes(
         ImportWhat::Episodes => {
             bar.finish_and_clear();
             bail!("episodes are imported with `lantern import episodes FILE...`");
+        }
+        ImportWhat::BankHolidays => {
+            bar.finish_and_clear();
+            let text =
+                std::str::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8 text"))?;
+            let meta = ctx.meta(ImportKind::BankHolidays, name, bytes);
+            let calendar = lantern_core::deadline::Calendar::from_govuk_json(text)
+                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?
+                .labelled(format!(
+                    "imported gov.uk bank holidays, sha256 {}",
+                    &meta.sha256[..12.min(meta.sha256.len())]
+                ));
+            store.import_calendar(&meta, calendar.version(), text)?
         }
         ImportWhat::Catalogue => {
             bar.finish_and_clear();

@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use jiff::civil::Date;
-use lantern_core::casework::{Action, Case, CaseEvent, LogEntry, ReviewOutcome, Status};
-use lantern_core::deadline::{self, Calendar, ClockEvent, Deadline};
+use lantern_core::casework::{
+    self, Action, ActionDetail, Case, CaseEvent, LogEntry, ReviewOutcome, Status,
+};
+use lantern_core::deadline::{self, Calendar, Deadline};
+use lantern_core::related::{self, Asked};
 use lantern_core::{request, understand};
 use lantern_store::{Store, Who};
 
@@ -67,17 +70,48 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Correct what a case asks: replace its structured request with FILE
-    /// (docs/formats/request.md), before it is drafted. Tip: start from
-    /// `request understand` and the file `request new` made.
+    /// Correct what a case asks, before it is drafted: in one step, by
+    /// teaching what a phrase of one question means (`--question 2 --phrase
+    /// "service users" --means people_in_treatment`; remembered for later
+    /// requests), or by replacing the whole structured request with FILE
+    /// (docs/formats/request.md; start from `request structured`).
     Correct {
         /// The reference.
         reference: String,
         /// The corrected structured request (.toml).
-        file: PathBuf,
+        #[arg(conflicts_with_all = ["question", "phrase", "means"], required_unless_present = "means")]
+        file: Option<PathBuf>,
+        /// The question whose reading is wrong ("2", "3b").
+        #[arg(long, requires = "means")]
+        question: Option<String>,
+        /// The requester's words in that question that say what is asked for.
+        #[arg(long, requires = "means")]
+        phrase: Option<String>,
+        /// What they mean: an indicator code, a topic code, or dimension=value.
+        #[arg(long, requires_all = ["question", "phrase"])]
+        means: Option<String>,
         /// A note for the history.
         #[arg(long)]
         note: Option<String>,
+    },
+    /// The phrases officers have taught Lantern, and what they mean.
+    Synonyms {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Erase the requester's name and contact from every case past its
+    /// retention date (recorded in each case's history).
+    EraseExpired {
+        /// Count as if today were this day (YYYY-MM-DD), to see what is due.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<String>,
+        /// Only list what would be erased.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the structured request a case holds (to correct it).
     Structured {
@@ -91,6 +125,9 @@ pub enum RequestCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Md)]
         format: Format,
+        /// The letter's JSON form (the same as --format json).
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
     },
     /// Start work on a case (or go back to work on a draft or approval).
     Start(Act),
@@ -102,8 +139,22 @@ pub enum RequestCommand {
     Send(Act),
     /// Ask the requester to clarify (stops the clock).
     SeekClarification(Act),
-    /// The clarification arrived (the 20 working days start again).
+    /// The clarification arrived (the 20 working days start again from that day).
     Clarified(Act),
+    /// A fees notice was issued (s9): the clock pauses until the fee arrives.
+    FeeNotice(Act),
+    /// The fee arrived: the clock runs again, later by the working days it paused.
+    FeeReceived(Act),
+    /// The public interest test needs longer (s10(3)): the substantive answer
+    /// is now due on --to. The s17 notice saying so is still due by day 20.
+    Extend {
+        /// The case.
+        #[command(flatten)]
+        act: Act,
+        /// The new due date.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: String,
+    },
     /// The requester withdrew the request.
     Withdraw(Act),
     /// The requester asked for an internal review; or, with --outcome, the review was decided.
@@ -115,6 +166,8 @@ pub enum RequestCommand {
         #[arg(long, value_enum)]
         outcome: Option<Outcome>,
     },
+    /// The requester complained to the Information Commissioner.
+    Ico(Act),
 }
 
 /// The case an action applies to.
@@ -125,6 +178,13 @@ pub struct Act {
     /// A note for the history.
     #[arg(long)]
     pub note: Option<String>,
+    /// The day it happened, if not today (YYYY-MM-DD): the day the
+    /// clarification or fee arrived, the letter went out, the review was asked for.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub on: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Review outcomes on the command line.
@@ -153,8 +213,25 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         RequestCommand::Correct {
             reference,
             file,
+            question,
+            phrase,
+            means,
             note,
-        } => correct(ctx, &reference, &file, note.as_deref()),
+        } => match (file, question, phrase, means) {
+            (Some(file), ..) => correct(ctx, &reference, &file, note.as_deref()),
+            (None, Some(question), Some(phrase), Some(means)) => {
+                teach(ctx, &reference, &question, &phrase, &means)
+            }
+            _ => {
+                bail!("give the corrected request FILE, or --question N --phrase TEXT --means CODE")
+            }
+        },
+        RequestCommand::Synonyms { json } => synonyms(ctx, json),
+        RequestCommand::EraseExpired {
+            today: day,
+            dry_run,
+            json,
+        } => erase_expired(ctx, day.as_deref(), dry_run, json),
         RequestCommand::Structured { reference } => {
             let store = ctx.open()?;
             let case = find(store.as_ref(), &reference)?;
@@ -171,7 +248,12 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         }
         RequestCommand::Understand { reference, json } => show_understanding(ctx, &reference, json),
         RequestCommand::Show { reference, json } => show(ctx, &reference, json),
-        RequestCommand::Letter { reference, format } => {
+        RequestCommand::Letter {
+            reference,
+            format,
+            json,
+        } => {
+            let format = if json { Format::Json } else { format };
             let store = ctx.open()?;
             let case = find(store.as_ref(), &reference)?;
             // The drafted (and approved) letter is the one that goes out;
@@ -194,13 +276,20 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             std::io::stdout().lock().write_all(letter.as_bytes())?;
             Ok(())
         }
-        RequestCommand::Start(a) => act(ctx, a, Action::Start),
+        RequestCommand::Start(a) => act(ctx, a, Action::Start, None),
         RequestCommand::Draft(a) => draft(ctx, a),
-        RequestCommand::Approve(a) => act(ctx, a, Action::Approve),
+        RequestCommand::Approve(a) => act(ctx, a, Action::Approve, None),
         RequestCommand::Send(a) => send(ctx, a),
-        RequestCommand::SeekClarification(a) => act(ctx, a, Action::SeekClarification),
-        RequestCommand::Clarified(a) => act(ctx, a, Action::Clarified),
-        RequestCommand::Withdraw(a) => act(ctx, a, Action::Withdraw),
+        RequestCommand::SeekClarification(a) => act(ctx, a, Action::SeekClarification, None),
+        RequestCommand::Clarified(a) => act(ctx, a, Action::Clarified, None),
+        RequestCommand::FeeNotice(a) => act(ctx, a, Action::IssueFeeNotice, None),
+        RequestCommand::FeeReceived(a) => act(ctx, a, Action::FeeReceived, None),
+        RequestCommand::Extend { act: a, to } => {
+            let to = parse_date_flag("to", &to)?;
+            act(ctx, a, Action::Extend, Some(to))
+        }
+        RequestCommand::Withdraw(a) => act(ctx, a, Action::Withdraw, None),
+        RequestCommand::Ico(a) => act(ctx, a, Action::ComplainToIco, None),
         RequestCommand::Review { act: a, outcome } => {
             let action = match outcome {
                 None => Action::RequestReview,
@@ -208,24 +297,69 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                 Some(Outcome::PartlyUpheld) => Action::DecideReview(ReviewOutcome::PartlyUpheld),
                 Some(Outcome::Overturned) => Action::DecideReview(ReviewOutcome::Overturned),
             };
-            act(ctx, a, action)
+            act(ctx, a, action, None)
         }
     }
 }
 
-/// Today's date in UTC, plus one day so that a request received just after
-/// midnight in the UK summer is never called "in the future".
+/// Today's date in UTC. Lantern reads no time zone database; in the UK
+/// summer the date is an hour late after midnight, so checks for "in the
+/// future" allow one day (see [`not_future`]).
 fn today() -> Date {
-    let now = jiff::tz::Offset::UTC
+    jiff::tz::Offset::UTC
         .to_datetime(jiff::Timestamp::now())
-        .date();
-    now.tomorrow().unwrap_or(now)
+        .date()
+}
+
+/// Refuse a date after today (allowing for the UK being an hour ahead of
+/// UTC in summer).
+fn not_future(what: &str, day: Date) -> Result<()> {
+    let latest = today().tomorrow().unwrap_or_else(|_| today());
+    if day > latest {
+        bail!("{what} {day} is in the future; give the day it happened");
+    }
+    Ok(())
 }
 
 fn find(store: &dyn Store, reference: &str) -> Result<Case> {
     store
         .case(reference)?
         .ok_or_else(|| lantern_store::StoreError::NoSuchCase(reference.to_string()).into())
+}
+
+/// The bank holidays deadlines are counted on: the shipped calendar with
+/// every calendar an administrator imported (`lantern import bank-holidays`)
+/// added in turn, so a proclaimed day counts from the moment it is imported.
+pub fn calendar(store: &dyn Store) -> Result<Calendar> {
+    let mut calendar = Calendar::shipped();
+    for held in store.calendars()? {
+        let extra = Calendar::from_govuk_json(&held.body)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "the bank holidays of import {} are unreadable: {e}",
+                    held.import
+                )
+            })?
+            .labelled(format!("import {}", held.import));
+        calendar = calendar.merged(&extra);
+    }
+    Ok(calendar)
+}
+
+/// The phrases officers have taught, as the understanding model takes them.
+/// A phrase whose target the catalogue no longer has is left out.
+fn learned(store: &dyn Store) -> Result<Vec<understand::Synonym>> {
+    let catalogue = store.catalogue()?;
+    Ok(store
+        .synonyms()?
+        .into_iter()
+        .filter_map(|s| {
+            Some(understand::Synonym {
+                target: understand::SynonymTarget::parse(&s.target, &catalogue).ok()?,
+                phrase: s.phrase,
+            })
+        })
+        .collect())
 }
 
 /// What `request new` made of a file: a structured request, or an e-mail
@@ -297,8 +431,14 @@ fn intake(
         Some(r) => r.to_string(),
         None => next_reference(store, received)?,
     };
-    let drafted = understand::draft(&email, received, &catalogue, &[], reference.clone())
-        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let drafted = understand::draft(
+        &email,
+        received,
+        &catalogue,
+        &learned(store)?,
+        reference.clone(),
+    )
+    .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let unplaced = drafted
         .questions
         .iter()
@@ -333,9 +473,7 @@ fn open(
         reference.as_deref(),
     )?;
     let received = taken.received;
-    if received > today() {
-        bail!("the received date {received} is in the future; give the date the request arrived");
-    }
+    not_future("the received date", received)?;
     let case = Case {
         reference: taken.reference.clone(),
         received,
@@ -351,8 +489,14 @@ fn open(
         opened_by: ctx.actor.clone(),
     };
     // The deadline must be countable before the case is opened.
-    let due = deadline::deadline(&Calendar::shipped(), received, &[])?;
-    store.open_case(&case)?;
+    let calendar = calendar(store.as_ref())?;
+    let due = deadline::deadline(&calendar, received, &[])?;
+    let opened = ActionDetail {
+        calendar: Some(calendar.version().to_string()),
+        ..ActionDetail::default()
+    };
+    store.open_case(&case, &opened)?;
+    let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
     if json {
         out!(
             "{}",
@@ -364,6 +508,8 @@ fn open(
                 "understood": case.structured.is_some(),
                 "for_the_officer": taken.unplaced,
                 "calendar": due.calendar_version,
+                "related": links.related_json(),
+                "covered_by": links.covered_json(),
             }))?
         );
     } else {
@@ -379,42 +525,134 @@ fn open(
                 taken.unplaced.join(", ")
             );
         }
+        links.print()?;
     }
     Ok(())
 }
 
-/// The clock events in a case's history.
-fn clock_events(history: &[CaseEvent]) -> Vec<ClockEvent> {
-    history
-        .iter()
-        .filter_map(|e| {
-            let day: Date = e.at.get(..10)?.parse().ok()?;
-            match e.action.as_str() {
-                "seek_clarification" => Some(ClockEvent::ClarificationSought(day)),
-                "clarified" => Some(ClockEvent::Clarified(day)),
-                _ => None,
-            }
-        })
-        .collect()
+/// The requests related to a case and the earlier answers that cover it
+/// (`lantern_core::related`), for the officer.
+struct Links {
+    related: Vec<related::Link>,
+    covered: Vec<related::Covering>,
+    cells: usize,
 }
 
-fn case_deadline(store: &dyn Store, case: &Case) -> Result<Deadline> {
+impl Links {
+    fn of(ctx: &Ctx, store: &dyn Store, case: &Case, calendar: &Calendar) -> Result<Links> {
+        let catalogue = store.catalogue()?;
+        let home = ctx.config.council.area.clone().unwrap_or_default();
+        let asked = |c: &Case| -> Asked {
+            let (subjects, cells) = c
+                .structured
+                .as_deref()
+                .and_then(|s| request::parse_request(&c.reference, s, &catalogue).ok())
+                .map(|r| Asked::of(&r, &home))
+                .unwrap_or_default();
+            Asked {
+                reference: c.reference.clone(),
+                received: c.received,
+                requester_name: c.requester_name.clone(),
+                requester_contact: c.requester_contact.clone(),
+                answered: c.status.is_answered(),
+                subjects,
+                cells,
+            }
+        };
+        let this = asked(case);
+        let others: Vec<Asked> = store.cases()?.iter().map(asked).collect();
+        // A case far outside the calendar's years is not linked rather than failing.
+        let related = related::related(&this, &others, calendar).unwrap_or_default();
+        let covered = related::covered_by(&case.reference, &this.cells, &store.disclosure_log()?);
+        Ok(Links {
+            related,
+            covered,
+            cells: this.cells.len(),
+        })
+    }
+
+    fn related_json(&self) -> serde_json::Value {
+        self.related
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "reference": l.reference,
+                    "received": l.received.to_string(),
+                    "working_days_apart": l.working_days_apart,
+                    "shared": l.shared.iter().map(|s| s.code()).collect::<Vec<_>>(),
+                    "same_requester": l.same_requester,
+                    "repeat": l.repeat,
+                })
+            })
+            .collect()
+    }
+
+    fn covered_json(&self) -> serde_json::Value {
+        self.covered
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "reference": c.reference,
+                    "sent_at": c.sent_at,
+                    "covers": c.covered.len(),
+                    "of": self.cells,
+                })
+            })
+            .collect()
+    }
+
+    fn print(&self) -> Result<()> {
+        for l in &self.related {
+            let shared: Vec<&str> = l.shared.iter().map(|s| s.code()).collect();
+            let how = if l.repeat {
+                "same requester, asked for all of this and was answered: a possible repeat (s14(2))"
+            } else if l.same_requester {
+                "same requester: costs may be aggregated for the cost limit (s12(4))"
+            } else {
+                "another requester: keep the answers consistent"
+            };
+            out!(
+                "Related: {} (received {}, {} working days apart; {}): {how}.",
+                l.reference,
+                l.received,
+                l.working_days_apart,
+                shared.join(", ")
+            );
+        }
+        for c in &self.covered {
+            let sent = c.sent_at.get(..10).unwrap_or(&c.sent_at);
+            let how = if c.covered.len() == self.cells {
+                "all of the figures asked for"
+            } else {
+                "some of the figures asked for"
+            };
+            out!(
+                "Already answered: {} (sent {sent}) gave {how} ({} of {}); see `lantern log --search {}`.",
+                c.reference,
+                c.covered.len(),
+                self.cells,
+                c.reference
+            );
+        }
+        Ok(())
+    }
+}
+
+fn case_deadline(store: &dyn Store, calendar: &Calendar, case: &Case) -> Result<Deadline> {
     let history = store.case_history(&case.reference)?;
-    Ok(deadline::deadline(
-        &Calendar::shipped(),
-        case.received,
-        &clock_events(&history),
-    )?)
+    Ok(casework::case_deadline(calendar, case, &history)?)
 }
 
 fn list(ctx: &Ctx, json: bool) -> Result<()> {
     let store = ctx.open()?;
+    let calendar = calendar(store.as_ref())?;
     let cases = store.cases()?;
     let mut rows = Vec::new();
     for case in &cases {
-        let due = case_deadline(store.as_ref(), case)?;
+        let due = case_deadline(store.as_ref(), &calendar, case)?;
         rows.push((case, due));
     }
+    let expired = expired(&cases, today()).len();
     if json {
         let v: Vec<serde_json::Value> = rows
             .iter()
@@ -422,6 +660,7 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
                 serde_json::json!({
                     "reference": c.reference, "received": c.received.to_string(),
                     "status": c.status.code(), "due": d.due.to_string(), "on_hold": d.on_hold(),
+                    "overdue": !c.status.is_answered() && c.status != Status::Withdrawn && !d.on_hold() && today() > d.due,
                 })
             })
             .collect();
@@ -436,6 +675,8 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
             String::from("-")
         } else if d.on_hold() {
             format!("{} (on hold)", d.due)
+        } else if today() > d.due {
+            format!("{} (OVERDUE)", d.due)
         } else {
             d.due.to_string()
         };
@@ -447,6 +688,11 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
             due
         );
     }
+    if expired > 0 {
+        out!(
+            "{expired} case(s) hold requester details past their retention date: `lantern request erase-expired` erases them."
+        );
+    }
     Ok(())
 }
 
@@ -454,7 +700,11 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
     let store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
     let history = store.case_history(reference)?;
-    let due = case_deadline(store.as_ref(), &case)?;
+    let calendar = calendar(store.as_ref())?;
+    let due = casework::case_deadline(&calendar, &case, &history)?;
+    let review = review_dates(&calendar, &history)?;
+    let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
+    let first_calendar = history.first().and_then(|e| e.calendar.clone());
     if json {
         let events: Vec<serde_json::Value> = history
             .iter()
@@ -462,6 +712,9 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
                 serde_json::json!({
                     "at": e.at, "actor": e.actor, "action": e.action,
                     "from": e.from.map(|s| s.code()), "to": e.to.code(), "note": e.note,
+                    "on": e.on.map(|d| d.to_string()),
+                    "extended_to": e.extended_to.map(|d| d.to_string()),
+                    "calendar": e.calendar,
                 })
             })
             .collect();
@@ -476,25 +729,62 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
                 "due": due.due.to_string(),
                 "s17_due": due.s17_due.to_string(),
                 "on_hold": due.on_hold(),
+                "fee_pauses": due.fee_pauses.iter().map(|p| serde_json::json!({"issued": p.issued.to_string(), "paid": p.paid.to_string(), "working_days": p.working_days})).collect::<Vec<_>>(),
+                "extension": due.extension.map(|x| serde_json::json!({"to": x.to.to_string(), "working_days": x.working_days, "beyond_normal": x.beyond_normal})),
                 "holidays": due.holidays.iter().map(|(d, t)| serde_json::json!({"date": d.to_string(), "title": t})).collect::<Vec<_>>(),
                 "calendar": due.calendar_version,
+                "calendar_at_opening": first_calendar,
             },
+            "review": review.as_ref().map(|r| serde_json::json!({
+                "accept_until": r.accept_until.to_string(),
+                "requested": r.requested.map(|d| d.to_string()),
+                "due": r.due.map(|d| d.to_string()),
+                "exceptional_due": r.exceptional_due.map(|d| d.to_string()),
+                "late": r.late,
+            })),
+            "related": links.related_json(),
+            "covered_by": links.covered_json(),
             "history": events,
         });
         out!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     out!("{}  ({})", case.reference, case.status);
-    out!(
-        "Received {}; answer due {}{}.",
-        case.received,
-        due.due,
-        if due.on_hold() {
-            " at the earliest (on hold)"
-        } else {
-            ""
-        }
-    );
+    if due.effective_receipt != case.received {
+        out!(
+            "Received {}; clarified {}, which the 20 working days count from.",
+            case.received,
+            due.effective_receipt
+        );
+    } else {
+        out!("Received {}.", case.received);
+    }
+    match (&due.hold, &due.extension) {
+        (Some(_), _) => out!(
+            "On hold: the answer is due {} at the earliest, later by each working day the clock stays stopped.",
+            due.due
+        ),
+        (None, Some(x)) => out!(
+            "Answer due {} (public interest extension of {} working days{}); the s17 notice was due {}.",
+            due.due,
+            x.working_days,
+            if x.beyond_normal {
+                ", beyond the 20 the ICO normally accepts"
+            } else {
+                ""
+            },
+            due.s17_due
+        ),
+        (None, None) => out!("Answer due {}.", due.due),
+    }
+    for p in &due.fee_pauses {
+        out!(
+            "Fees notice {} paid {}: {} working day(s) not counted.",
+            p.issued,
+            p.paid,
+            p.working_days
+        );
+    }
     if !due.holidays.is_empty() {
         let days: Vec<String> = due
             .holidays
@@ -504,12 +794,41 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         out!("Bank holidays not counted: {}.", days.join("; "));
     }
     out!("Calendar: {}", due.calendar_version);
+    if let Some(first) = first_calendar.filter(|f| f != &due.calendar_version) {
+        out!("(When the case was opened the calendar was: {first})");
+    }
+    if let Some(r) = &review {
+        match (r.requested, r.due) {
+            (Some(requested), Some(review_due)) => out!(
+                "Internal review asked for {requested}{}; due {review_due} (exceptionally {}).",
+                if r.late {
+                    format!(", after the {} limit", r.accept_until)
+                } else {
+                    String::new()
+                },
+                r.exceptional_due.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            _ => out!(
+                "An internal review may be asked for until {}.",
+                r.accept_until
+            ),
+        }
+    }
+    links.print()?;
     out!("History:");
     for e in history {
         let from = e.from.map(|s| format!("{s} → ")).unwrap_or_default();
+        let on = match (e.on, e.at.get(..10)) {
+            (Some(on), Some(at)) if on.to_string() != at => format!(" (on {on})"),
+            _ => String::new(),
+        };
+        let to_date = e
+            .extended_to
+            .map(|d| format!(" to {d}"))
+            .unwrap_or_default();
         let note = e.note.map(|n| format!(" — {n}")).unwrap_or_default();
         out!(
-            "  {}  {:<12} {:<20} {from}{}{note}",
+            "  {}  {:<12} {:<20} {from}{}{to_date}{on}{note}",
             e.at,
             e.actor,
             e.action,
@@ -519,15 +838,157 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn act(ctx: &Ctx, a: Act, action: Action) -> Result<()> {
+/// The internal review dates of a sent case: until when one may be asked
+/// for, and once asked for, when it is due.
+struct ReviewDates {
+    accept_until: Date,
+    requested: Option<Date>,
+    due: Option<Date>,
+    exceptional_due: Option<Date>,
+    late: bool,
+}
+
+fn review_dates(calendar: &Calendar, history: &[CaseEvent]) -> Result<Option<ReviewDates>> {
+    let Some(sent) = casework::sent_on(history) else {
+        return Ok(None);
+    };
+    let window = deadline::review_window(calendar, sent)?;
+    let mut dates = ReviewDates {
+        accept_until: window.accept_until,
+        requested: None,
+        due: None,
+        exceptional_due: None,
+        late: false,
+    };
+    if let Some((requested, _)) = casework::review_of(history) {
+        let review = window.review(calendar, requested)?;
+        dates.requested = Some(requested);
+        dates.due = Some(review.due);
+        dates.exceptional_due = Some(review.exceptional_due);
+        dates.late = review.late;
+    }
+    Ok(Some(dates))
+}
+
+/// The day an action happened: `--on`, else today; never in the future
+/// and never before the request was received.
+fn action_day(case: &Case, on: Option<&str>) -> Result<Date> {
+    let day = match on {
+        Some(text) => parse_date_flag("on", text)?,
+        None => today(),
+    };
+    not_future("--on", day)?;
+    if day < case.received {
+        bail!(
+            "--on {day} is before {} was received ({})",
+            case.reference,
+            case.received
+        );
+    }
+    Ok(day)
+}
+
+/// Take a lifecycle action. Actions that move the clock are checked against
+/// the deadline rules before anything is recorded.
+fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<()> {
     let mut store = ctx.open()?;
     let case = find(store.as_ref(), &a.reference)?;
-    let who = Who {
-        actor: ctx.actor.clone(),
-        at: app::now(),
+    casework::transition(case.status, action).map_err(|error| {
+        lantern_store::StoreError::Refused {
+            reference: a.reference.clone(),
+            error,
+        }
+    })?;
+    let calendar = calendar(store.as_ref())?;
+    let day = action_day(&case, a.on.as_deref())?;
+    let history = store.case_history(&a.reference)?;
+    let detail = ActionDetail {
+        note: a.note.clone(),
+        on: Some(day),
+        extended_to,
+        calendar: Some(calendar.version().to_string()),
     };
-    let to = store.act(&a.reference, case.status, action, &who, a.note.as_deref())?;
+    let moves_clock = matches!(
+        action,
+        Action::SeekClarification
+            | Action::Clarified
+            | Action::IssueFeeNotice
+            | Action::FeeReceived
+            | Action::Extend
+    );
+    let before = casework::case_deadline(&calendar, &case, &history)?;
+    let after = if moves_clock {
+        casework::deadline_after(&calendar, &case, &history, action, day, &detail)
+            .map_err(|e| anyhow::anyhow!("request {}: {e}; nothing was recorded", a.reference))?
+    } else {
+        before.clone()
+    };
+    let mut warnings = Vec::new();
+    if action == Action::Extend {
+        if day > before.s17_due {
+            warnings.push(format!(
+                "the s17 notice saying the public interest test needs longer was due by {}; the extension was recorded on {day}",
+                before.s17_due
+            ));
+        }
+        if after.extension.is_some_and(|x| x.beyond_normal) {
+            warnings.push(
+                "the extension is more than 20 working days; the ICO expects that only in exceptional cases: record why in --note".to_string(),
+            );
+        }
+    }
+    let mut review = None;
+    if action == Action::RequestReview {
+        let sent = casework::sent_on(&history).unwrap_or(case.received);
+        let r = deadline::review_window(&calendar, sent)?.review(&calendar, day)?;
+        if r.late {
+            warnings.push(format!(
+                "the review was asked for after {} (40 working days after the response): the council may decline it",
+                deadline::review_window(&calendar, sent)?.accept_until
+            ));
+        }
+        review = Some(r);
+    }
+    let to = store.act(&a.reference, case.status, action, &who(ctx), &detail)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if a.json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "reference": a.reference,
+                "status": to.code(),
+                "on": day.to_string(),
+                "due": after.due.to_string(),
+                "s17_due": after.s17_due.to_string(),
+                "on_hold": after.on_hold(),
+                "review_due": review.as_ref().map(|r| r.due.to_string()),
+                "warnings": warnings,
+            }))?
+        );
+        return Ok(());
+    }
     out!("{} is now {}.", a.reference, to);
+    if moves_clock {
+        if after.on_hold() {
+            out!(
+                "The clock is stopped; the answer is due {} at the earliest.",
+                after.due
+            );
+        } else if after.due != before.due || action == Action::Clarified {
+            out!("The answer is now due {} (was {}).", after.due, before.due);
+        } else {
+            out!("The answer is due {}.", after.due);
+        }
+    }
+    if let Some(r) = review {
+        out!(
+            "The internal review is due {} (exceptionally {}).",
+            r.due,
+            r.exceptional_due
+        );
+    }
     Ok(())
 }
 
@@ -558,6 +1019,18 @@ fn draft(ctx: &Ctx, a: Act) -> Result<()> {
         &json,
         view.made_with.data_version,
     )?;
+    if a.json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "reference": a.reference,
+                "status": to.code(),
+                "data_version": view.made_with.data_version,
+                "warnings": view.warnings,
+            }))?
+        );
+        return Ok(());
+    }
     out!(
         "{} is now {} (from data version {}{}).",
         a.reference,
@@ -586,10 +1059,45 @@ fn send(ctx: &Ctx, a: Act) -> Result<()> {
             a.reference
         );
     };
+    let day = action_day(&case, a.on.as_deref())?;
+    let calendar = calendar(store.as_ref())?;
+    let due = case_deadline(store.as_ref(), &calendar, &case)?;
     let view: serde_json::Value = serde_json::from_str(&draft)?;
     let now = who(ctx);
-    let entries = log_entries(&a.reference, &now.at, &view);
-    let to = store.send(&a.reference, case.status, &now, &entries)?;
+    // The log says when the answer went out: now, or the day given (at midnight).
+    let sent_at = match a.on {
+        Some(_) if now.at.get(..10) != Some(day.to_string().as_str()) => format!("{day}T00:00:00Z"),
+        _ => now.at.clone(),
+    };
+    let entries = log_entries(&a.reference, &sent_at, &view);
+    let detail = ActionDetail {
+        note: a.note.clone(),
+        on: Some(day),
+        extended_to: None,
+        calendar: Some(calendar.version().to_string()),
+    };
+    let to = store.send(&a.reference, case.status, &now, &entries, &detail)?;
+    let late = day > due.due;
+    if late {
+        eprintln!(
+            "warning: sent on {day}, after the deadline of {}: it counts as late",
+            due.due
+        );
+    }
+    if a.json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "reference": a.reference,
+                "status": to.code(),
+                "sent_on": day.to_string(),
+                "due": due.due.to_string(),
+                "late": late,
+                "log_entries": entries.len(),
+            }))?
+        );
+        return Ok(());
+    }
     out!(
         "{} is now {}; {} entries added to the disclosure log.",
         a.reference,
@@ -700,7 +1208,7 @@ fn show_understanding(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         &email,
         case.received,
         &catalogue,
-        &[],
+        &learned(store.as_ref())?,
         case.reference.clone(),
     )
     .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
@@ -789,5 +1297,252 @@ fn correct(ctx: &Ctx, reference: &str, file: &Path, note: Option<&str>) -> Resul
     }
     store.correct_case(reference, case.status, &who(ctx), &text, note)?;
     out!("{reference}: what it asks is corrected; draft it when ready.");
+    Ok(())
+}
+
+/// Words compared without regard to case or spacing.
+fn words(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// What a target means, in the form the catalogue names it.
+fn target_code(target: &understand::SynonymTarget) -> String {
+    match target {
+        understand::SynonymTarget::Indicator(c) | understand::SynonymTarget::Topic(c) => c.clone(),
+        understand::SynonymTarget::Value { dimension, value } => format!("{dimension}={value}"),
+    }
+}
+
+/// Whether an understanding reads the question as `target`.
+fn reads_as(u: &understand::Understanding, target: &understand::SynonymTarget) -> bool {
+    match (&u.ask, target) {
+        (Some(request::Ask::Figures(f)), understand::SynonymTarget::Indicator(code)) => {
+            &f.indicator == code
+        }
+        (Some(request::Ask::Statement { topic }), understand::SynonymTarget::Topic(code)) => {
+            topic == code
+        }
+        (Some(request::Ask::Figures(f)), understand::SynonymTarget::Value { dimension, value }) => {
+            f.filter.key().contains(&format!("{dimension}={value}"))
+        }
+        _ => false,
+    }
+}
+
+/// Correct one question in one step: the officer says what a phrase of it
+/// means; Lantern remembers the phrase for every later request, reads the
+/// case again with it, and keeps the new structured request when every
+/// question is then understood.
+fn teach(ctx: &Ctx, reference: &str, number: &str, phrase: &str, means: &str) -> Result<()> {
+    let mut store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    let catalogue = store.catalogue()?;
+    if request::parse_request(reference, &case.original, &catalogue).is_ok() {
+        bail!(
+            "request {reference} was opened from a structured request file; correct it with `lantern request correct {reference} FILE`"
+        );
+    }
+    let target = understand::SynonymTarget::parse(means, &catalogue)
+        .map_err(|e| anyhow::anyhow!("--means {means}: {e}"))?;
+    let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
+    if phrase.is_empty() {
+        bail!("--phrase is empty; give the requester's words that say what is asked for");
+    }
+    let email = understand::parse_email(case.original.as_bytes())
+        .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
+    // The question (or part, "3b") the officer names, and its words.
+    let split = understand::split_questions(&email.body)
+        .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
+    let mut numbers = Vec::new();
+    let mut text = None;
+    for q in &split {
+        numbers.push(q.number.clone());
+        if q.number == number {
+            text = Some(q.text.clone());
+        }
+        for p in &q.parts {
+            let n = format!("{}{}", q.number, p.number);
+            if n == number {
+                text = Some(format!("{} {}", q.text, p.text));
+            }
+            numbers.push(n);
+        }
+    }
+    let Some(text) = text else {
+        bail!(
+            "request {reference} has no question {number}; its questions are {}",
+            numbers.join(", ")
+        );
+    };
+    if !words(&text).contains(&words(&phrase)) {
+        bail!(
+            "question {number} does not contain “{phrase}”; give words from it: “{}”",
+            text.trim()
+        );
+    }
+    let mut taught = learned(store.as_ref())?;
+    let synonym = understand::Synonym {
+        phrase: phrase.clone(),
+        target: target.clone(),
+    };
+    taught.push(synonym);
+    let drafted = understand::draft(
+        &email,
+        case.received,
+        &catalogue,
+        &taught,
+        case.reference.clone(),
+    )
+    .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
+    let mut reading = None;
+    for q in &drafted.questions {
+        if q.question.number == number {
+            reading = Some(&q.understanding);
+        }
+        for (p, u) in q.question.parts.iter().zip(&q.understanding.parts) {
+            if format!("{}{}", q.question.number, p.number) == number {
+                reading = Some(u);
+            }
+        }
+    }
+    let Some(reading) = reading.filter(|u| reads_as(u, &target)) else {
+        bail!(
+            "even taught “{phrase}”, Lantern does not read question {number} as {means}; correct the whole request with `lantern request structured {reference}` and `lantern request correct {reference} FILE`; nothing was recorded"
+        );
+    };
+    let described = reading.ask.as_ref().map(describe_ask).unwrap_or_default();
+    let structured = drafted.request.as_ref().map(request::to_toml);
+    let still: Vec<String> = drafted
+        .questions
+        .iter()
+        .filter(|q| !q.understanding.is_complete())
+        .map(|q| q.question.number.clone())
+        .collect();
+    let code = target_code(&target);
+    store.learn(
+        reference,
+        case.status,
+        &who(ctx),
+        &phrase,
+        &code,
+        structured.as_deref(),
+    )?;
+    out!("Learned: “{phrase}” means {code}, for this and every later request.");
+    out!("{reference} question {number} now reads: {described}.");
+    if still.is_empty() {
+        out!("{reference}: every question is understood; draft it when ready.");
+    } else {
+        out!(
+            "{reference}: question(s) {} still need the officer.",
+            still.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn synonyms(ctx: &Ctx, json: bool) -> Result<()> {
+    let store = ctx.open()?;
+    let held = store.synonyms()?;
+    if json {
+        let v: Vec<serde_json::Value> = held
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "phrase": s.phrase, "means": s.target, "reference": s.reference,
+                    "added_at": s.added_at, "added_by": s.added_by,
+                })
+            })
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if held.is_empty() {
+        out!(
+            "No phrases taught yet: `lantern request correct REF --question N --phrase TEXT --means CODE` teaches one."
+        );
+    }
+    for s in held {
+        out!(
+            "“{}” means {}  (taught by {} on {}{})",
+            s.phrase,
+            s.target,
+            s.added_by,
+            s.added_at.get(..10).unwrap_or(&s.added_at),
+            s.reference
+                .map(|r| format!(", correcting {r}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Cases holding requester details after their retention date.
+fn expired(cases: &[Case], today: Date) -> Vec<&Case> {
+    cases
+        .iter()
+        .filter(|c| {
+            c.retain_until.is_some_and(|until| until < today)
+                && (c.requester_name.is_some() || c.requester_contact.is_some())
+        })
+        .collect()
+}
+
+/// Erase requester details past their retention date. A case still open
+/// keeps them until it is answered or withdrawn (the council must still
+/// reply), and is listed.
+fn erase_expired(ctx: &Ctx, day: Option<&str>, dry_run: bool, json: bool) -> Result<()> {
+    let mut store = ctx.open()?;
+    let today = match day {
+        Some(d) => parse_date_flag("today", d)?,
+        None => today(),
+    };
+    let cases = store.cases()?;
+    let mut erased = Vec::new();
+    let mut kept = Vec::new();
+    for case in expired(&cases, today) {
+        let open = !case.status.is_answered() && case.status != Status::Withdrawn;
+        if open {
+            kept.push(case.reference.clone());
+            continue;
+        }
+        let note = format!(
+            "requester details erased: retention ended {}",
+            case.retain_until.map(|d| d.to_string()).unwrap_or_default()
+        );
+        if dry_run || store.erase_requester(&case.reference, &who(ctx), &note)? {
+            erased.push(case.reference.clone());
+        }
+    }
+    if json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "today": today.to_string(),
+                "dry_run": dry_run,
+                "erased": erased,
+                "kept_open": kept,
+            }))?
+        );
+        return Ok(());
+    }
+    let verb = if dry_run { "Would erase" } else { "Erased" };
+    if erased.is_empty() {
+        out!("No requester details are past their retention date.");
+    } else {
+        out!(
+            "{verb} the requester details of {} case(s): {}.",
+            erased.len(),
+            erased.join(", ")
+        );
+    }
+    if !kept.is_empty() {
+        out!(
+            "Kept until answered or withdrawn (still open): {}.",
+            kept.join(", ")
+        );
+    }
     Ok(())
 }

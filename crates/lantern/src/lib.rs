@@ -10,6 +10,7 @@ pub mod import;
 pub mod progress;
 pub mod records;
 pub mod render;
+pub mod reports;
 
 /// Print a line on standard output, returning an error (rather than
 /// panicking) when the reader has gone away, e.g. `lantern figures | head`.

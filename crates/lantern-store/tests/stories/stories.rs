@@ -230,14 +230,36 @@ story!(
         store
             .import_releases(&meta(ImportKind::Releases, "r.csv"), &[(2, release())])
             .unwrap();
-        store.open_case(&case("FOI-3")).unwrap();
+        store
+            .open_case(
+                &case("FOI-3"),
+                &lantern_core::casework::ActionDetail::default(),
+            )
+            .unwrap();
         store
             .act(
                 "FOI-3",
                 lantern_core::casework::Status::Received,
                 lantern_core::casework::Action::Start,
                 &who("alice"),
-                Some("on it"),
+                &lantern_core::casework::ActionDetail::note(Some("on it")),
+            )
+            .unwrap();
+        store
+            .learn(
+                "FOI-3",
+                lantern_core::casework::Status::InProgress,
+                &who("alice"),
+                "service users",
+                "people_in_treatment",
+                None,
+            )
+            .unwrap();
+        store
+            .import_calendar(
+                &meta(ImportKind::BankHolidays, "bh.json"),
+                "calendar-v1",
+                "{}",
             )
             .unwrap();
         // Records: a submission replaced by another (bytes in chunks), a
@@ -285,7 +307,8 @@ story!(
         let mut bytes = Vec::new();
         lantern_store::dump::write(&mut bytes, 1, &tables).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with(r#"{"lantern_dump":2,"#), "{}", &text[..40]);
+        assert!(text.starts_with(r#"{"lantern_dump":3,"#), "{}", &text[..40]);
+        assert!(text.contains("service users") && text.contains("calendar-v1"));
         assert!(text.contains(r#""00010203fffe""#), "chunk bodies are hex");
         let read = lantern_store::dump::read(&mut bytes.as_slice()).unwrap();
         assert_eq!(read, tables);
@@ -424,20 +447,40 @@ story!(
     |db: &TestDb| {
         use lantern_core::casework::{Action, Status};
         let mut store = new_store(db);
-        store.open_case(&case("FOI-1")).unwrap();
+        store
+            .open_case(
+                &case("FOI-1"),
+                &lantern_core::casework::ActionDetail::default(),
+            )
+            .unwrap();
         assert!(matches!(
-            store.open_case(&case("FOI-1")),
+            store.open_case(
+                &case("FOI-1"),
+                &lantern_core::casework::ActionDetail::default()
+            ),
             Err(StoreError::CaseExists(_))
         ));
         let mut seen = Status::Received;
         for action in [Action::Start, Action::Draft, Action::Approve, Action::Send] {
             seen = store
-                .act("FOI-1", seen, action, &who("alice"), None)
+                .act(
+                    "FOI-1",
+                    seen,
+                    action,
+                    &who("alice"),
+                    &lantern_core::casework::ActionDetail::default(),
+                )
                 .unwrap();
         }
         assert_eq!(seen, Status::Sent);
         let refused = store
-            .act("FOI-1", Status::Sent, Action::Approve, &who("bob"), None)
+            .act(
+                "FOI-1",
+                Status::Sent,
+                Action::Approve,
+                &who("bob"),
+                &lantern_core::casework::ActionDetail::default(),
+            )
             .unwrap_err();
         assert!(matches!(refused, StoreError::Refused { .. }), "{refused}");
         let history = store.case_history("FOI-1").unwrap();
@@ -452,7 +495,13 @@ story!(
             }
         );
         assert!(matches!(
-            store.act("FOI-9", Status::Received, Action::Start, &who("bob"), None),
+            store.act(
+                "FOI-9",
+                Status::Received,
+                Action::Start,
+                &who("bob"),
+                &lantern_core::casework::ActionDetail::default()
+            ),
             Err(StoreError::NoSuchCase(_))
         ));
     }
@@ -463,14 +512,19 @@ story!(
     |db: &TestDb| {
         use lantern_core::casework::{Action, Status};
         let mut store = new_store(db);
-        store.open_case(&case("FOI-2")).unwrap();
+        store
+            .open_case(
+                &case("FOI-2"),
+                &lantern_core::casework::ActionDetail::default(),
+            )
+            .unwrap();
         store
             .act(
                 "FOI-2",
                 Status::Received,
                 Action::Draft,
                 &who("alice"),
-                None,
+                &lantern_core::casework::ActionDetail::default(),
             )
             .unwrap();
         drop(store);
@@ -489,7 +543,7 @@ story!(
                         Status::Drafted,
                         Action::Approve,
                         &who(officer),
-                        None,
+                        &lantern_core::casework::ActionDetail::default(),
                     )
                 })
             })
@@ -520,5 +574,106 @@ story!(
             .filter(|e| e.action == "approve")
             .count();
         assert_eq!(approvals, 1);
+    }
+);
+
+story!(
+    clock_dates_synonyms_erasure_and_calendars_are_kept,
+    |db: &TestDb| {
+        use lantern_core::casework::{Action, ActionDetail, Status};
+        let mut store = new_store(db);
+        let opened = ActionDetail {
+            calendar: Some("calendar v1".into()),
+            ..ActionDetail::default()
+        };
+        store.open_case(&case("FOI-4"), &opened).unwrap();
+        let extension = ActionDetail {
+            note: Some("public interest test".into()),
+            on: Some(Date::constant(2019, 6, 20)),
+            extended_to: Some(Date::constant(2019, 8, 6)),
+            calendar: Some("calendar v2".into()),
+        };
+        let now = store
+            .act(
+                "FOI-4",
+                Status::Received,
+                Action::Extend,
+                &who("alice"),
+                &extension,
+            )
+            .unwrap();
+        assert_eq!(now, Status::Received, "an extension leaves the status");
+        let history = store.case_history("FOI-4").unwrap();
+        assert_eq!(history[0].calendar.as_deref(), Some("calendar v1"));
+        assert_eq!(history[1].action, "extend");
+        assert_eq!(history[1].on, extension.on);
+        assert_eq!(history[1].extended_to, extension.extended_to);
+        assert_eq!(history[1].calendar.as_deref(), Some("calendar v2"));
+        assert_eq!(history[1].day(), Some(Date::constant(2019, 6, 20)));
+
+        // A phrase taught on a case, with its structured request.
+        store
+            .learn(
+                "FOI-4",
+                Status::Received,
+                &who("bob"),
+                "service users",
+                "people_in_treatment",
+                Some("reference = \"FOI-4\""),
+            )
+            .unwrap();
+        let learned = store.synonyms().unwrap();
+        assert_eq!(learned.len(), 1);
+        assert_eq!(learned[0].phrase, "service users");
+        assert_eq!(learned[0].target, "people_in_treatment");
+        assert_eq!(learned[0].reference.as_deref(), Some("FOI-4"));
+        assert_eq!(
+            store.case("FOI-4").unwrap().unwrap().structured.as_deref(),
+            Some("reference = \"FOI-4\"")
+        );
+
+        // Erasing the requester once changes the case; twice changes nothing.
+        assert!(
+            store
+                .erase_requester("FOI-4", &who("carol"), "retention")
+                .unwrap()
+        );
+        assert!(
+            !store
+                .erase_requester("FOI-4", &who("carol"), "retention")
+                .unwrap()
+        );
+        let erased = store.case("FOI-4").unwrap().unwrap();
+        assert_eq!(erased.requester_name, None);
+        assert_eq!(erased.requester_contact, None);
+        let actions: Vec<String> = store
+            .case_history("FOI-4")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(actions, ["open", "extend", "learn", "erase_requester"]);
+
+        // A calendar is an import; the same version again changes nothing.
+        let body = r#"{"scotland": {"division": "scotland", "events": []}}"#;
+        let first = store
+            .import_calendar(&meta(ImportKind::BankHolidays, "bh.json"), "v-1", body)
+            .unwrap();
+        assert_eq!((first.added, first.unchanged), (1, 0));
+        let again = store
+            .import_calendar(&meta(ImportKind::BankHolidays, "bh.json"), "v-1", body)
+            .unwrap();
+        assert_eq!((again.added, again.unchanged), (0, 1));
+        let held = store.calendars().unwrap();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].import, first.import);
+        assert_eq!(held[0].body, body);
+        assert!(
+            store
+                .audit(100)
+                .unwrap()
+                .iter()
+                .any(|e| e.action == "calendar.add" && e.key == "v-1")
+        );
     }
 );

@@ -449,3 +449,409 @@ fn an_officer_corrects_what_a_request_asks_before_drafting() {
         .fails();
     assert!(err.contains("start work on it again first"), "{err}");
 }
+
+fn shown(app: &TestApp, reference: &str) -> serde_json::Value {
+    serde_json::from_str(&app.run(&["request", "show", reference, "--json"]).ok()).expect("json")
+}
+
+#[test]
+fn a_fees_notice_pauses_the_clock_and_an_extension_sets_a_new_date() {
+    let app = TestApp::leicester();
+    open_seed(&app);
+    // Received Monday 10 June 2019; due Monday 8 July.
+    let err = app
+        .run(&[
+            "request",
+            "fee-received",
+            "FOI-2019-0412",
+            "--on",
+            "2019-06-12",
+        ])
+        .fails();
+    assert!(err.contains("no fees notice was outstanding"), "{err}");
+    assert!(err.contains("nothing was recorded"), "{err}");
+    let out = app
+        .run(&[
+            "request",
+            "fee-notice",
+            "FOI-2019-0412",
+            "--on",
+            "2019-06-14",
+        ])
+        .ok();
+    assert!(out.contains("clock is stopped"), "{out}");
+    assert_eq!(shown(&app, "FOI-2019-0412")["deadline"]["on_hold"], true);
+    // Paid Tuesday 18 June: Friday 14, Monday 17 and Tuesday 18 are not
+    // counted, so the answer is due three working days later.
+    app.run(&[
+        "request",
+        "fee-received",
+        "FOI-2019-0412",
+        "--on",
+        "2019-06-18",
+    ])
+    .ok();
+    let case = shown(&app, "FOI-2019-0412");
+    assert_eq!(case["deadline"]["due"], "2019-07-11");
+    assert_eq!(case["deadline"]["fee_pauses"][0]["working_days"], 3);
+
+    // An extension must be later than the deadline it extends.
+    let err = app
+        .run(&["request", "extend", "FOI-2019-0412", "--to", "2019-07-05"])
+        .fails();
+    assert!(err.contains("must be later"), "{err}");
+    let extended = app
+        .run(&[
+            "request",
+            "extend",
+            "FOI-2019-0412",
+            "--to",
+            "2019-08-08",
+            "--on",
+            "2019-07-04",
+            "--json",
+        ])
+        .ok();
+    let extended: serde_json::Value = serde_json::from_str(&extended).expect("json");
+    assert_eq!(extended["due"], "2019-08-08");
+    assert_eq!(
+        extended["s17_due"], "2019-07-11",
+        "the s17 notice keeps day 20"
+    );
+    let case = shown(&app, "FOI-2019-0412");
+    assert_eq!(case["deadline"]["extension"]["to"], "2019-08-08");
+    assert_eq!(case["deadline"]["extension"]["beyond_normal"], false);
+    let history = case["history"].as_array().expect("history");
+    assert_eq!(history[3]["action"], "extend");
+    assert_eq!(history[3]["on"], "2019-07-04");
+    assert!(
+        history[3]["calendar"]
+            .as_str()
+            .is_some_and(|c| c.contains("covers 2012-2028")),
+        "each action records the calendar it was counted on"
+    );
+    // A date before receipt or in the future is refused.
+    let err = app
+        .run(&["request", "start", "FOI-2019-0412", "--on", "2019-01-01"])
+        .fails();
+    assert!(err.contains("before FOI-2019-0412 was received"), "{err}");
+    let err = app
+        .run(&["request", "start", "FOI-2019-0412", "--on", "2999-01-01"])
+        .fails();
+    assert!(err.contains("in the future"), "{err}");
+}
+
+#[test]
+fn a_proclaimed_bank_holiday_imported_later_moves_the_deadline() {
+    let app = TestApp::leicester();
+    open_seed(&app);
+    let before = shown(&app, "FOI-2019-0412");
+    assert_eq!(before["deadline"]["due"], "2019-07-08");
+    // A one-off holiday on Monday 24 June 2019, for England and Wales only.
+    let proclaimed = app.write(
+        "proclaimed.json",
+        r#"{"england-and-wales": {"division": "england-and-wales", "events": [
+            {"title": "Proclaimed holiday", "date": "2019-06-24", "notes": "", "bunting": true}
+        ]}}"#,
+    );
+    let path = proclaimed.to_str().expect("path");
+    let receipt = app.run(&["import", "bank-holidays", path, "--json"]).ok();
+    let receipt: serde_json::Value = serde_json::from_str(&receipt).expect("json");
+    assert_eq!(receipt["added"], 1);
+    let after = shown(&app, "FOI-2019-0412");
+    assert_eq!(after["deadline"]["due"], "2019-07-09");
+    assert_ne!(
+        after["deadline"]["calendar"], after["deadline"]["calendar_at_opening"],
+        "the calendar version used is recorded and shown"
+    );
+    assert!(
+        after["deadline"]["holidays"]
+            .as_array()
+            .expect("holidays")
+            .iter()
+            .any(|h| h["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Proclaimed holiday")))
+    );
+    // The same file again changes nothing; a bad one is refused whole.
+    let again: serde_json::Value =
+        serde_json::from_str(&app.run(&["import", "bank-holidays", path, "--json"]).ok())
+            .expect("json");
+    assert_eq!(
+        (again["added"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let bad = app.write(
+        "bad.json",
+        r#"{"wales": {"division": "wales", "events": [{"title": "x", "date": "2019-06-25"}]}}"#,
+    );
+    let err = app
+        .run(&["import", "bank-holidays", bad.to_str().expect("path")])
+        .fails();
+    assert!(err.contains("unknown division 'wales'"), "{err}");
+    assert_eq!(
+        shown(&app, "FOI-2019-0412")["deadline"]["due"],
+        "2019-07-09"
+    );
+}
+
+#[test]
+fn sending_late_is_flagged_and_an_internal_review_gets_its_own_dates() {
+    let app = TestApp::leicester();
+    open_seed(&app);
+    app.run(&["request", "draft", "FOI-2019-0412"]).ok();
+    app.run(&["request", "approve", "FOI-2019-0412"]).ok();
+    let sent = app
+        .run(&["request", "send", "FOI-2019-0412", "--on", "2019-07-09"])
+        .stderr;
+    assert!(sent.contains("after the deadline of 2019-07-08"), "{sent}");
+    // The review window is 40 working days from the response.
+    let case = shown(&app, "FOI-2019-0412");
+    assert_eq!(case["review"]["accept_until"], "2019-09-06");
+    let out = app
+        .run(&["request", "review", "FOI-2019-0412", "--on", "2019-07-15"])
+        .ok();
+    assert!(out.contains("due 2019-08-13"), "{out}");
+    let case = shown(&app, "FOI-2019-0412");
+    assert_eq!(case["review"]["due"], "2019-08-13");
+    assert_eq!(case["review"]["exceptional_due"], "2019-09-11");
+    assert_eq!(case["review"]["late"], false);
+    app.run(&[
+        "request",
+        "review",
+        "FOI-2019-0412",
+        "--outcome",
+        "partly-upheld",
+        "--on",
+        "2019-08-01",
+    ])
+    .ok();
+    app.run(&["request", "ico", "FOI-2019-0412"]).ok();
+    assert_eq!(shown(&app, "FOI-2019-0412")["status"], "ico_complaint");
+}
+
+fn email(app: &TestApp, name: &str, from: &str, questions: &str) -> std::path::PathBuf {
+    app.write(
+        name,
+        &format!(
+            "From: {from}\nSubject: FOI request\n\nDear Sir or Madam,\n\n{questions}\n\nKind regards,\nJo Bloggs\n"
+        ),
+    )
+}
+
+fn open_email(app: &TestApp, file: &std::path::Path, received: &str) -> serde_json::Value {
+    serde_json::from_str(
+        &app.run(&[
+            "request",
+            "new",
+            file.to_str().expect("path"),
+            "--received",
+            received,
+            "--json",
+        ])
+        .ok(),
+    )
+    .expect("json")
+}
+
+#[test]
+fn a_correction_is_one_step_and_is_remembered_for_later_requests() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let questions = "1) How many methadone programme participants were there in 2017/18?";
+    let first = email(&app, "a.txt", "Jo Bloggs <jo@example.org>", questions);
+    let opened = open_email(&app, &first, "2018-05-01");
+    assert_eq!(opened["understood"], false);
+    assert_eq!(opened["for_the_officer"][0], "1");
+
+    // Words not in the question, or a question that does not exist, are refused.
+    let err = app
+        .run(&[
+            "request",
+            "correct",
+            "FOI-2018-0001",
+            "--question",
+            "1",
+            "--phrase",
+            "service users",
+            "--means",
+            "people_in_treatment",
+        ])
+        .fails();
+    assert!(err.contains("does not contain"), "{err}");
+    let err = app
+        .run(&[
+            "request",
+            "correct",
+            "FOI-2018-0001",
+            "--question",
+            "7",
+            "--phrase",
+            "participants",
+            "--means",
+            "people_in_treatment",
+        ])
+        .fails();
+    assert!(err.contains("has no question 7"), "{err}");
+    let err = app
+        .run(&[
+            "request",
+            "correct",
+            "FOI-2018-0001",
+            "--question",
+            "1",
+            "--phrase",
+            "participants",
+            "--means",
+            "people_in_treatmnt",
+        ])
+        .fails();
+    assert!(
+        err.contains("people_in_treatment"),
+        "nearest code suggested: {err}"
+    );
+
+    let out = app
+        .run(&[
+            "request",
+            "correct",
+            "FOI-2018-0001",
+            "--question",
+            "1",
+            "--phrase",
+            "methadone programme participants",
+            "--means",
+            "people_in_treatment",
+        ])
+        .ok();
+    assert!(out.contains("every question is understood"), "{out}");
+    let held = app.run(&["request", "structured", "FOI-2018-0001"]).ok();
+    assert!(
+        held.contains("indicator = \"people_in_treatment\""),
+        "{held}"
+    );
+    let history = shown(&app, "FOI-2018-0001")["history"].clone();
+    assert_eq!(history[1]["action"], "learn");
+
+    // The next request with the same words is understood without the officer.
+    let second = email(
+        &app,
+        "b.txt",
+        "Sam <sam@example.org>",
+        "1) How many methadone programme participants were there in 2016/17?",
+    );
+    let opened = open_email(&app, &second, "2018-06-01");
+    assert_eq!(opened["understood"], true, "{opened}");
+    let taught: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "synonyms", "--json"]).ok()).expect("json");
+    assert_eq!(taught[0]["phrase"], "methadone programme participants");
+    assert_eq!(taught[0]["means"], "people_in_treatment");
+    assert_eq!(taught[0]["reference"], "FOI-2018-0001");
+}
+
+#[test]
+fn related_requests_and_earlier_answers_are_offered_to_the_officer() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let ask = "1) How many people were in treatment for crack cocaine in 2017/18?";
+    let first = email(&app, "a.txt", "Jo Bloggs <jo@example.org>", ask);
+    let opened = open_email(&app, &first, "2019-06-03");
+    let reference = opened["reference"].as_str().expect("reference").to_string();
+    assert_eq!(opened["related"], serde_json::json!([]));
+    app.run(&["request", "draft", &reference]).ok();
+    app.run(&["request", "approve", &reference]).ok();
+    app.run(&["request", "send", &reference, "--on", "2019-06-20"])
+        .ok();
+
+    // The same requester asks again: linked as a possible repeat, and the
+    // earlier answer is offered.
+    let again = email(&app, "b.txt", "Jo Bloggs <JO@example.org>", ask);
+    let opened = open_email(&app, &again, "2019-07-01");
+    let related = &opened["related"][0];
+    assert_eq!(related["reference"], reference.as_str());
+    assert_eq!(related["same_requester"], true);
+    assert_eq!(related["repeat"], true);
+    assert_eq!(opened["covered_by"][0]["reference"], reference.as_str());
+    assert_eq!(
+        opened["covered_by"][0]["covers"],
+        opened["covered_by"][0]["of"]
+    );
+
+    // Someone else on the same subject is related, not a repeat; the text says so.
+    let other = email(&app, "c.txt", "Sam <sam@example.org>", ask);
+    let out = app
+        .run(&[
+            "request",
+            "new",
+            other.to_str().expect("path"),
+            "--received",
+            "2019-07-02",
+        ])
+        .ok();
+    assert!(out.contains("another requester"), "{out}");
+    assert!(!out.contains("possible repeat"), "{out}");
+    assert!(
+        out.contains(&format!("Already answered: {reference}")),
+        "{out}"
+    );
+
+    // Long after (more than 60 working days), it is no longer linked.
+    let late = email(&app, "d.txt", "Jo Bloggs <jo@example.org>", ask);
+    let opened = open_email(&app, &late, "2019-12-02");
+    assert_eq!(opened["related"], serde_json::json!([]));
+    assert_eq!(opened["covered_by"][0]["reference"], reference.as_str());
+}
+
+#[test]
+fn requester_details_are_erased_after_the_retention_date_once_the_case_is_closed() {
+    let app = TestApp::leicester();
+    open_seed(&app);
+    // Received 10 June 2019: kept until 10 June 2021.
+    let dry: serde_json::Value = serde_json::from_str(
+        &app.run(&[
+            "request",
+            "erase-expired",
+            "--today",
+            "2021-06-11",
+            "--json",
+        ])
+        .ok(),
+    )
+    .expect("json");
+    assert_eq!(dry["erased"], serde_json::json!([]));
+    assert_eq!(
+        dry["kept_open"][0], "FOI-2019-0412",
+        "an open case keeps them"
+    );
+    app.run(&["request", "draft", "FOI-2019-0412"]).ok();
+    app.run(&["request", "approve", "FOI-2019-0412"]).ok();
+    app.run(&["request", "send", "FOI-2019-0412", "--on", "2019-07-01"])
+        .ok();
+    let early = app
+        .run(&["request", "erase-expired", "--today", "2021-06-10"])
+        .ok();
+    assert!(early.contains("No requester details"), "{early}");
+    assert_eq!(shown(&app, "FOI-2019-0412")["requester"], "A Person");
+    let out = app
+        .run(&["request", "erase-expired", "--today", "2021-06-11"])
+        .ok();
+    assert!(
+        out.contains("Erased the requester details of 1 case(s): FOI-2019-0412"),
+        "{out}"
+    );
+    let case = shown(&app, "FOI-2019-0412");
+    assert_eq!(case["requester"], serde_json::Value::Null);
+    let last = case["history"]
+        .as_array()
+        .and_then(|h| h.last())
+        .expect("history")
+        .clone();
+    assert_eq!(last["action"], "erase_requester");
+    let dump = app.path("after.jsonl");
+    app.run(&["export", dump.to_str().expect("path")]).ok();
+    let text = std::fs::read_to_string(&dump).expect("dump");
+    assert!(
+        !text.contains("A Person"),
+        "the name is gone from the database"
+    );
+}

@@ -8,6 +8,7 @@ mod bad_input;
 mod casework;
 mod letters;
 mod records;
+mod reports;
 mod seeds;
 mod store;
 

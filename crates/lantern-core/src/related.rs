@@ -1,0 +1,415 @@
+//! Requests related to one another: which earlier or later requests ask
+//! about the same things, which come from the same requester (for the s12
+//! cost limit, whose costs may be aggregated over requests made within 60
+//! working days, and s14(2), a repeated request), and which earlier sent
+//! answers already cover what a new request asks.
+//!
+//! Rules:
+//! - Two requests are *related* when they ask about at least one common
+//!   indicator or statement topic and were received within
+//!   [`AGGREGATION_WORKING_DAYS`] working days of each other.
+//! - They are from the *same requester* when the requesters' contact
+//!   addresses match (ignoring case), or failing those, their names do
+//!   (ignoring case and spacing). Lantern cannot see people acting in
+//!   concert; the officer can.
+//! - A related request from the same requester is a possible *aggregation*
+//!   (s12(4)); it is a possible *repeat* (s14(2)) when it is earlier, its
+//!   answer was sent, and it asked for everything the new one asks for (the
+//!   same subjects and, for figures, the same indicator, area and financial
+//!   years).
+//! - An earlier answer *covers* a request's figure cells (indicator, area,
+//!   financial year) that it logged a decision for; the officer is offered
+//!   the answers that cover all or part of the request.
+//!
+//! Lantern offers these links; the officer decides whether s12 or s14
+//! applies.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::Date;
+
+use crate::casework::LogEntry;
+use crate::deadline::{Calendar, CalendarError};
+use crate::request::{Ask, Question, Request};
+
+/// Requests within this many working days of each other can be aggregated
+/// for the cost limit (Fees Regulations 2004, reg. 5).
+pub const AGGREGATION_WORKING_DAYS: u32 = 60;
+
+/// What a request asks about: an indicator or a topic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    /// Figures of an indicator.
+    Indicator(String),
+    /// A statement topic.
+    Topic(String),
+}
+
+impl Subject {
+    /// The indicator or topic code.
+    pub fn code(&self) -> &str {
+        match self {
+            Subject::Indicator(c) | Subject::Topic(c) => c,
+        }
+    }
+}
+
+/// One figure a request asks for, at the grain the disclosure log keeps:
+/// indicator, area and period (a financial year, or the part of one asked for).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cell {
+    /// Indicator code.
+    pub indicator: String,
+    /// Area code.
+    pub area: String,
+    /// Canonical period.
+    pub period: String,
+}
+
+/// A request as compared with others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    /// The reference.
+    pub reference: String,
+    /// When it was received.
+    pub received: Date,
+    /// The requester's name, if still held.
+    pub requester_name: Option<String>,
+    /// The requester's contact, if still held.
+    pub requester_contact: Option<String>,
+    /// Whether its answer has been sent.
+    pub answered: bool,
+    /// What it asks about.
+    pub subjects: BTreeSet<Subject>,
+    /// The figures it asks for.
+    pub cells: BTreeSet<Cell>,
+}
+
+impl Asked {
+    /// What `request` asks about; figures without an area are for `home_area`.
+    pub fn of(request: &Request, home_area: &str) -> (BTreeSet<Subject>, BTreeSet<Cell>) {
+        fn walk(
+            q: &Question,
+            area: &str,
+            subjects: &mut BTreeSet<Subject>,
+            cells: &mut BTreeSet<Cell>,
+        ) {
+            match &q.ask {
+                Some(Ask::Statement { topic }) => {
+                    subjects.insert(Subject::Topic(topic.clone()));
+                }
+                Some(Ask::Figures(f)) => {
+                    subjects.insert(Subject::Indicator(f.indicator.clone()));
+                    for p in &f.periods {
+                        for year in p.financial_years() {
+                            cells.insert(Cell {
+                                indicator: f.indicator.clone(),
+                                area: area.to_string(),
+                                period: year.as_period().to_string(),
+                            });
+                        }
+                    }
+                }
+                None => {}
+            }
+            for part in &q.parts {
+                walk(part, area, subjects, cells);
+            }
+        }
+        let area = request.area.as_deref().unwrap_or(home_area);
+        let mut subjects = BTreeSet::new();
+        let mut cells = BTreeSet::new();
+        for q in &request.questions {
+            walk(q, area, &mut subjects, &mut cells);
+        }
+        (subjects, cells)
+    }
+
+    fn same_requester(&self, other: &Asked) -> bool {
+        fn contact(a: &Asked) -> Option<String> {
+            a.requester_contact
+                .as_deref()
+                .map(|c| c.trim().to_lowercase())
+                .filter(|c| !c.is_empty())
+        }
+        fn name(a: &Asked) -> Option<String> {
+            a.requester_name
+                .as_deref()
+                .map(|n| {
+                    n.split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .to_lowercase()
+                })
+                .filter(|n| !n.is_empty())
+        }
+        match (contact(self), contact(other)) {
+            (Some(a), Some(b)) => a == b,
+            _ => matches!((name(self), name(other)), (Some(a), Some(b)) if a == b),
+        }
+    }
+}
+
+/// How another request relates to this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The other request's reference.
+    pub reference: String,
+    /// When it was received.
+    pub received: Date,
+    /// Working days between the two dates of receipt.
+    pub working_days_apart: u32,
+    /// The subjects both ask about.
+    pub shared: Vec<Subject>,
+    /// From the same requester: its costs may be aggregated (s12(4)).
+    pub same_requester: bool,
+    /// An earlier answered request from the same requester that asked for
+    /// everything this one does: a possible repeat (s14(2)).
+    pub repeat: bool,
+}
+
+/// The requests related to `this` among `others` (which may include it;
+/// it is skipped), nearest first.
+pub fn related(
+    this: &Asked,
+    others: &[Asked],
+    calendar: &Calendar,
+) -> Result<Vec<Link>, CalendarError> {
+    let mut links = Vec::new();
+    for other in others {
+        if other.reference == this.reference {
+            continue;
+        }
+        let shared: Vec<Subject> = this
+            .subjects
+            .intersection(&other.subjects)
+            .cloned()
+            .collect();
+        if shared.is_empty() {
+            continue;
+        }
+        let (first, last) = if other.received <= this.received {
+            (other.received, this.received)
+        } else {
+            (this.received, other.received)
+        };
+        let apart = calendar.working_days_between(first, last)?;
+        if apart > AGGREGATION_WORKING_DAYS {
+            continue;
+        }
+        let same_requester = this.same_requester(other);
+        let repeat = same_requester
+            && other.answered
+            && other.received <= this.received
+            && this.subjects.is_subset(&other.subjects)
+            && this.cells.is_subset(&other.cells);
+        links.push(Link {
+            reference: other.reference.clone(),
+            received: other.received,
+            working_days_apart: apart,
+            shared,
+            same_requester,
+            repeat,
+        });
+    }
+    links.sort_by(|a, b| {
+        (a.working_days_apart, &a.reference).cmp(&(b.working_days_apart, &b.reference))
+    });
+    Ok(links)
+}
+
+/// An earlier sent answer that covers some of what a request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Covering {
+    /// The earlier request's reference.
+    pub reference: String,
+    /// When its answer was sent (RFC 3339).
+    pub sent_at: String,
+    /// The request's cells it logged a decision for.
+    pub covered: BTreeSet<Cell>,
+}
+
+/// The earlier answers in the disclosure `log` that cover any of `cells`,
+/// most covering first (then most recent). A request's own entries are
+/// skipped.
+pub fn covered_by(reference: &str, cells: &BTreeSet<Cell>, log: &[LogEntry]) -> Vec<Covering> {
+    let mut by_answer: BTreeMap<&str, Covering> = BTreeMap::new();
+    for e in log {
+        if e.reference == reference {
+            continue;
+        }
+        let (Some(indicator), Some(area), Some(period)) = (&e.indicator, &e.area, &e.period) else {
+            continue;
+        };
+        let cell = Cell {
+            indicator: indicator.clone(),
+            area: area.clone(),
+            period: period.clone(),
+        };
+        if !cells.contains(&cell) {
+            continue;
+        }
+        let entry = by_answer.entry(&e.reference).or_insert_with(|| Covering {
+            reference: e.reference.clone(),
+            sent_at: e.sent_at.clone(),
+            covered: BTreeSet::new(),
+        });
+        entry.covered.insert(cell);
+    }
+    let mut out: Vec<Covering> = by_answer.into_values().collect();
+    out.sort_by(|a, b| {
+        b.covered
+            .len()
+            .cmp(&a.covered.len())
+            .then_with(|| b.sent_at.cmp(&a.sent_at))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(indicator: &str, period: &str) -> Cell {
+        Cell {
+            indicator: indicator.into(),
+            area: "E06000016".into(),
+            period: period.into(),
+        }
+    }
+
+    fn asked(reference: &str, received: Date, who: &str, cells: &[Cell]) -> Asked {
+        Asked {
+            reference: reference.into(),
+            received,
+            requester_name: Some(who.into()),
+            requester_contact: Some(format!("{}@example.org", who.to_lowercase())),
+            answered: true,
+            subjects: cells
+                .iter()
+                .map(|c| Subject::Indicator(c.indicator.clone()))
+                .collect(),
+            cells: cells.iter().cloned().collect(),
+        }
+    }
+
+    #[test]
+    fn requests_within_sixty_working_days_on_the_same_subject_are_linked() {
+        let calendar = Calendar::shipped();
+        let crack = [cell("people_in_treatment", "2017/18")];
+        let this = asked("FOI-3", Date::constant(2019, 6, 3), "Ann", &crack);
+        let others = [
+            // Same requester, same figures, answered earlier: a repeat.
+            asked("FOI-1", Date::constant(2019, 4, 1), "Ann", &crack),
+            // Another requester on the same subject.
+            asked(
+                "FOI-2",
+                Date::constant(2019, 5, 1),
+                "Bob",
+                &[cell("people_in_treatment", "2016/17")],
+            ),
+            // Same requester, another subject: not related.
+            asked(
+                "FOI-4",
+                Date::constant(2019, 6, 4),
+                "Ann",
+                &[cell("naloxone_kits", "2017/18")],
+            ),
+            // Same subject, too long ago.
+            asked("FOI-0", Date::constant(2019, 1, 2), "Ann", &crack),
+        ];
+        let links = related(&this, &others, &calendar).unwrap();
+        let refs: Vec<&str> = links.iter().map(|l| l.reference.as_str()).collect();
+        assert_eq!(refs, ["FOI-2", "FOI-1"]);
+        assert!(!links[0].same_requester && !links[0].repeat);
+        assert!(links[1].same_requester && links[1].repeat);
+        // Counted in working days: Easter and the May bank holidays are left out.
+        assert_eq!(
+            links[1].working_days_apart,
+            calendar
+                .working_days_between(Date::constant(2019, 4, 1), Date::constant(2019, 6, 3))
+                .unwrap()
+        );
+        assert!(links[1].working_days_apart <= AGGREGATION_WORKING_DAYS);
+    }
+
+    #[test]
+    fn a_request_asking_for_more_than_the_earlier_one_is_not_a_repeat() {
+        let calendar = Calendar::shipped();
+        let earlier = asked(
+            "FOI-1",
+            Date::constant(2019, 5, 1),
+            "Ann",
+            &[cell("people_in_treatment", "2017/18")],
+        );
+        let mut this = asked(
+            "FOI-2",
+            Date::constant(2019, 5, 20),
+            "Ann",
+            &[
+                cell("people_in_treatment", "2017/18"),
+                cell("people_in_treatment", "2018/19"),
+            ],
+        );
+        this.requester_contact = Some(" ANN@Example.org ".into());
+        let links = related(&this, &[earlier], &calendar).unwrap();
+        assert_eq!(links.len(), 1);
+        assert!(links[0].same_requester, "contacts match ignoring case");
+        assert!(!links[0].repeat);
+    }
+
+    #[test]
+    fn earlier_answers_that_cover_a_request_are_found_most_covering_first() {
+        let entry = |reference: &str, sent_at: &str, indicator: &str, period: &str| LogEntry {
+            reference: reference.into(),
+            sent_at: sent_at.into(),
+            question: "1".into(),
+            indicator: Some(indicator.into()),
+            area: Some("E06000016".into()),
+            period: Some(period.into()),
+            breakdown: Some(String::new()),
+            decision: "given".into(),
+            basis: None,
+            value: Some(44),
+            released: "44 people".into(),
+        };
+        let log = [
+            entry(
+                "FOI-1",
+                "2019-05-01T10:00:00Z",
+                "people_in_treatment",
+                "2017/18",
+            ),
+            entry(
+                "FOI-2",
+                "2019-05-09T10:00:00Z",
+                "people_in_treatment",
+                "2016/17",
+            ),
+            entry(
+                "FOI-2",
+                "2019-05-09T10:00:00Z",
+                "people_in_treatment",
+                "2017/18",
+            ),
+            entry("FOI-2", "2019-05-09T10:00:00Z", "naloxone_kits", "2017/18"),
+            entry(
+                "FOI-9",
+                "2019-05-10T10:00:00Z",
+                "people_in_treatment",
+                "2017/18",
+            ),
+        ];
+        let wanted: BTreeSet<Cell> = [
+            cell("people_in_treatment", "2016/17"),
+            cell("people_in_treatment", "2017/18"),
+        ]
+        .into();
+        let found = covered_by("FOI-9", &wanted, &log);
+        let refs: Vec<(&str, usize)> = found
+            .iter()
+            .map(|c| (c.reference.as_str(), c.covered.len()))
+            .collect();
+        assert_eq!(refs, [("FOI-2", 2), ("FOI-1", 1)]);
+    }
+}
