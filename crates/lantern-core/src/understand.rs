@@ -21,7 +21,9 @@
 //!   questions after it; any other continues the question before it. Text
 //!   after the last question is closing text and is dropped.
 //! - The greeting line, and everything from the sign-off on, are dropped.
-//! - With no numbered question, each sentence ending in `?` is a question.
+//! - With no numbered question, each sentence ending in `?` is a question,
+//!   and so is each sentence that asks in words ("please provide …", "I
+//!   would like to know …", "could you tell me …").
 //!
 //! # Matching model
 //! Every catalogue indicator and statement topic is a candidate reading.
@@ -702,7 +704,7 @@ fn content_lines(body: &str) -> Vec<&str> {
     {
         lines[first] = "";
     }
-    let asks = |l: &&str| part_marker(l).is_some() || l.contains('?');
+    let asks = |l: &&str| part_marker(l).is_some() || l.contains('?') || asks_in_words(l);
     let last_question = lines
         .iter()
         .rposition(|l| question_marker(l).is_some())
@@ -986,14 +988,58 @@ fn continue_last(questions: &mut [SplitQuestion], pending: &mut Vec<&str>) {
     pending.clear();
 }
 
-/// Sentences ending in `?`, numbered 1, 2, …
+/// Words with which a sentence asks for information without a question mark.
+const ASKING_WORDS: &[&str] = &[
+    "please provide",
+    "please supply",
+    "please send",
+    "please tell",
+    "please confirm",
+    "please let me know",
+    "please give",
+    "please can you",
+    "please could you",
+    "could you provide",
+    "could you please",
+    "could you tell",
+    "could you confirm",
+    "can you provide",
+    "can you please",
+    "can you tell",
+    "can you confirm",
+    "i would like to know",
+    "i would like to request",
+    "i would like the",
+    "i would like details",
+    "i would like information",
+    "i'd like to know",
+    "i would be grateful if you could",
+    "i would be grateful for",
+    "i request",
+    "i am requesting",
+    "i wish to request",
+    "i wish to know",
+    "i want to know",
+];
+
+/// Whether a sentence asks for information in words.
+fn asks_in_words(sentence: &str) -> bool {
+    // "I would also like to know …", "could you also tell …"
+    let lower = sentence
+        .to_lowercase()
+        .replace('’', "'")
+        .replace(" also ", " ");
+    ASKING_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// Sentences ending in `?` or asking in words, numbered 1, 2, …
 fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
     let mut out = Vec::new();
     let text = lines.join("\n");
     for paragraph in text.split("\n\n") {
         let paragraph = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
         for sentence in sentences(&paragraph) {
-            if sentence.ends_with('?') {
+            if sentence.ends_with('?') || asks_in_words(sentence) {
                 out.push(SplitQuestion {
                     number: (out.len() + 1).to_string(),
                     text: sentence.to_string(),
@@ -3435,11 +3481,27 @@ mod tests {
 
     #[test]
     fn no_questions_is_an_error_that_says_what_to_do() {
-        let err =
-            split_questions("Dear Sir,\n\nPlease send me your annual report.\n\nRegards,\nJo")
-                .unwrap_err();
+        let err = split_questions(
+            "Dear Sir,\n\nThank you for your letter of 3 May. It was most helpful.\n\nRegards,\nJo",
+        )
+        .unwrap_err();
         assert_eq!(err, IntakeError::NoQuestions);
         assert!(err.to_string().contains("number the questions"), "{err}");
+    }
+
+    #[test]
+    fn sentences_that_ask_in_words_are_questions() {
+        let body = "Dear Sir or Madam,\n\nUnder the Freedom of Information Act, please provide the number of people in treatment for opiates in each of the last three financial years. This is for a local news story.\n\nI would also like to know how many naloxone kits were issued in 2019/20.\n\nKind regards,\nJo Bloggs";
+        let split = split_questions(body).unwrap();
+        let texts: Vec<&str> = split.iter().map(|q| q.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Under the Freedom of Information Act, please provide the number of people in treatment for opiates in each of the last three financial years.",
+                "I would also like to know how many naloxone kits were issued in 2019/20."
+            ]
+        );
+        assert_eq!(split[1].number, "2");
     }
 
     #[test]

@@ -855,3 +855,23 @@ fn requester_details_are_erased_after_the_retention_date_once_the_case_is_closed
         "the name is gone from the database"
     );
 }
+
+#[test]
+fn a_request_written_as_sentences_without_numbers_or_question_marks_is_understood() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let file = email(
+        &app,
+        "p.txt",
+        "Jo Bloggs <jo@example.org>",
+        "Under the Freedom of Information Act, please provide the number of people in treatment for opiates in each of the last three financial years. This is for a local news story.\n\nI would also like to know how many naloxone kits were given out in 2019/20.",
+    );
+    let opened = open_email(&app, &file, "2020-06-01");
+    assert_eq!(opened["understood"], true, "{opened}");
+    let held = app.run(&["request", "structured", "FOI-2020-0001"]).ok();
+    assert!(
+        held.contains("2017/18") && held.contains("2019/20"),
+        "{held}"
+    );
+    assert!(held.contains("naloxone_kits_issued"), "{held}");
+}
