@@ -379,6 +379,104 @@ pub fn transition(from: Status, action: Action) -> Result<Status, TransitionErro
     })
 }
 
+/// How a council numbers its requests: text with `{year}` (the year
+/// received) and one `{seq}` or `{seq:N}` (the next number that year,
+/// zero-padded to N digits), e.g. `FOI-{year}-{seq:04}` gives FOI-2019-0412.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferencePattern {
+    before: String,
+    after: String,
+    width: usize,
+}
+
+impl ReferencePattern {
+    /// The pattern Lantern uses unless configured: `FOI-{year}-{seq:04}`.
+    pub fn standard() -> ReferencePattern {
+        ReferencePattern {
+            before: "FOI-{year}-".into(),
+            after: String::new(),
+            width: 4,
+        }
+    }
+
+    /// Read a pattern; the error says what is wrong with it.
+    pub fn parse(text: &str) -> Result<ReferencePattern, String> {
+        let Some(start) = text.find("{seq") else {
+            return Err(format!(
+                "'{text}' has no {{seq}}: a reference needs a number, e.g. FOI-{{year}}-{{seq:04}}"
+            ));
+        };
+        let rest = &text[start..];
+        let Some(close) = rest.find('}') else {
+            return Err(format!("'{text}': {{seq is not closed with }}"));
+        };
+        let width = match &rest[4..close] {
+            "" => 0,
+            spec => spec
+                .strip_prefix(':')
+                .and_then(|w| w.parse::<usize>().ok())
+                .filter(|w| (1..=9).contains(w))
+                .ok_or_else(|| {
+                    format!("'{text}': write {{seq}} or {{seq:N}} with N from 1 to 9 digits")
+                })?,
+        };
+        let before = &text[..start];
+        let after = &rest[close + 1..];
+        if after.contains("{seq") {
+            return Err(format!("'{text}' has more than one {{seq}}"));
+        }
+        for part in [before, after] {
+            let unknown = part.replace("{year}", "");
+            if unknown.contains('{') || unknown.contains('}') {
+                return Err(format!(
+                    "'{text}': only {{year}} and {{seq}} may appear in braces"
+                ));
+            }
+        }
+        if text.trim().is_empty() || text.chars().any(char::is_whitespace) {
+            return Err(format!("'{text}': a reference has no spaces"));
+        }
+        Ok(ReferencePattern {
+            before: before.to_string(),
+            after: after.to_string(),
+            width,
+        })
+    }
+
+    /// The reference numbered `seq` in `year`.
+    pub fn format(&self, year: i16, seq: u32) -> String {
+        let y = year.to_string();
+        format!(
+            "{}{seq:0width$}{}",
+            self.before.replace("{year}", &y),
+            self.after.replace("{year}", &y),
+            width = self.width
+        )
+    }
+
+    /// The number of `reference` if it follows this pattern for `year`.
+    pub fn number_of(&self, reference: &str, year: i16) -> Option<u32> {
+        let y = year.to_string();
+        let digits = reference
+            .strip_prefix(&self.before.replace("{year}", &y))?
+            .strip_suffix(&self.after.replace("{year}", &y))?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
+    }
+
+    /// The next reference for a request received in `year`, after `taken`.
+    pub fn next<'a>(&self, year: i16, taken: impl IntoIterator<Item = &'a str>) -> String {
+        let last = taken
+            .into_iter()
+            .filter_map(|r| self.number_of(r, year))
+            .max()
+            .unwrap_or(0);
+        self.format(year, last + 1)
+    }
+}
+
 /// The events in a case's history that move its deadline, in order.
 pub fn clock_events(history: &[CaseEvent]) -> Vec<ClockEvent> {
     history
@@ -519,6 +617,36 @@ mod tests {
             assert!(transition(Status::Withdrawn, a).is_err(), "{a:?}");
         }
         assert!(transition(Status::Sent, Action::Withdraw).is_err());
+    }
+
+    #[test]
+    fn references_follow_the_council_pattern_and_count_per_year() {
+        let standard = ReferencePattern::standard();
+        assert_eq!(standard.format(2019, 412), "FOI-2019-0412");
+        assert_eq!(
+            standard.next(
+                2019,
+                ["FOI-2019-0411", "FOI-2019-0007", "FOI-2018-0999", "X"]
+            ),
+            "FOI-2019-0412"
+        );
+        assert_eq!(standard.next(2020, ["FOI-2019-0411"]), "FOI-2020-0001");
+        let own = ReferencePattern::parse("IG/{seq}/{year}").unwrap();
+        assert_eq!(own.next(2024, ["IG/9/2024", "IG/10/2024"]), "IG/11/2024");
+        assert_eq!(
+            ReferencePattern::parse("FOI-{year}-{seq:04}").unwrap(),
+            standard
+        );
+        for bad in [
+            "FOI-{year}",
+            "FOI {seq}",
+            "{seq}{seq}",
+            "{seq:x}",
+            "{yr}-{seq}",
+            "{seq",
+        ] {
+            assert!(ReferencePattern::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -20,9 +20,6 @@ use crate::app::{self, Ctx};
 use crate::out;
 use crate::render::{Format, Templates};
 
-/// How long a requester's name and contact are kept after receipt, by default.
-const RETAIN_YEARS: i16 = 2;
-
 /// `lantern request` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {
@@ -380,20 +377,15 @@ fn parse_date_flag(flag: &str, value: &str) -> Result<Date> {
         .map_err(|_| anyhow::anyhow!("--{flag} {value}: write the date as YYYY-MM-DD"))
 }
 
-/// The next reference in the pattern FOI-YYYY-NNNN for the received year.
-fn next_reference(store: &dyn Store, received: Date) -> Result<String> {
-    let prefix = format!("FOI-{}-", received.year());
-    let next = store
-        .cases()?
-        .iter()
-        .filter_map(|c| c.reference.strip_prefix(&prefix)?.parse::<u32>().ok())
-        .max()
-        .unwrap_or(0)
-        + 1;
-    Ok(format!("{prefix}{next:04}"))
+/// The next reference in the council's pattern for the received year.
+fn next_reference(ctx: &Ctx, store: &dyn Store, received: Date) -> Result<String> {
+    let pattern = ctx.config.reference_pattern()?;
+    let cases = store.cases()?;
+    Ok(pattern.next(received.year(), cases.iter().map(|c| c.reference.as_str())))
 }
 
 fn intake(
+    ctx: &Ctx,
     store: &dyn Store,
     file: &Path,
     received: Option<&str>,
@@ -418,6 +410,16 @@ fn intake(
             unplaced: vec![],
         });
     }
+    // An enormous file is refused before it is read.
+    let size = std::fs::metadata(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?
+        .len();
+    if size > understand::MAX_INPUT_BYTES as u64 {
+        bail!(
+            "{name} is {size} bytes, more than the {} an e-mailed request may be; is it the right file? (save the request's text without attachments)",
+            understand::MAX_INPUT_BYTES
+        );
+    }
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
     let email = understand::parse_email(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let received = match (received, email.date) {
@@ -429,7 +431,7 @@ fn intake(
     };
     let reference = match reference {
         Some(r) => r.to_string(),
-        None => next_reference(store, received)?,
+        None => next_reference(ctx, store, received)?,
     };
     let drafted = understand::draft(
         &email,
@@ -467,6 +469,7 @@ fn open(
 ) -> Result<()> {
     let mut store = ctx.open()?;
     let taken = intake(
+        ctx,
         store.as_ref(),
         file,
         received.as_deref(),
@@ -481,7 +484,7 @@ fn open(
         requester_name: requester.or(taken.requester_name),
         requester_contact: contact.or(taken.requester_contact),
         retain_until: received
-            .checked_add(jiff::Span::new().years(RETAIN_YEARS))
+            .checked_add(jiff::Span::new().years(i16::from(ctx.config.casework.retain_years)))
             .ok(),
         original: taken.original,
         structured: taken.structured,

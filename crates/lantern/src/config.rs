@@ -31,6 +31,9 @@ pub struct Config {
     /// Providers' episode-level records.
     #[serde(default)]
     pub records: Records,
+    /// FOI casework.
+    #[serde(default)]
+    pub casework: Casework,
     /// Where the file was read from (not in the file).
     #[serde(skip)]
     pub loaded_from: Option<PathBuf>,
@@ -122,7 +125,42 @@ pub struct Records {
     pub max_bad_rows: Option<String>,
 }
 
+/// Casework settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Casework {
+    /// How references are numbered: `{year}` and `{seq}` or `{seq:N}`.
+    #[serde(default = "default_reference")]
+    pub reference: String,
+    /// How many years after receipt the requester's name and contact are kept.
+    #[serde(default = "default_retain_years")]
+    pub retain_years: u8,
+}
+
+fn default_reference() -> String {
+    "FOI-{year}-{seq:04}".into()
+}
+
+fn default_retain_years() -> u8 {
+    2
+}
+
+impl Default for Casework {
+    fn default() -> Casework {
+        Casework {
+            reference: default_reference(),
+            retain_years: default_retain_years(),
+        }
+    }
+}
+
 impl Config {
+    /// The reference pattern for new requests.
+    pub fn reference_pattern(&self) -> anyhow::Result<lantern_core::casework::ReferencePattern> {
+        lantern_core::casework::ReferencePattern::parse(&self.casework.reference)
+            .map_err(|e| anyhow::anyhow!("[casework] reference: {e}"))
+    }
+
     /// The pseudonymisation key file, resolved against the config file's folder.
     pub fn key_file(&self) -> Option<PathBuf> {
         self.records.key_file.as_deref().map(|p| self.resolve(p))
@@ -165,6 +203,16 @@ impl Config {
             )
         })?;
         config.policy()?;
+        config
+            .reference_pattern()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if !(1..=50).contains(&config.casework.retain_years) {
+            anyhow::bail!(
+                "{}: [casework] retain_years: {} is not a number of years from 1 to 50",
+                path.display(),
+                config.casework.retain_years
+            );
+        }
         if let Some(area) = &config.council.area {
             config.council.area = Some(
                 lantern_core::figure::check_area(area)

@@ -875,3 +875,78 @@ fn a_request_written_as_sentences_without_numbers_or_question_marks_is_understoo
     );
     assert!(held.contains("naloxone_kits_issued"), "{held}");
 }
+
+#[test]
+fn bad_emails_are_refused_with_a_reason_and_nothing_is_opened() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let latin1 = app.path("latin1.txt");
+    std::fs::write(
+        &latin1,
+        b"Dear Sir,\n\n1) How many people were in treatment in caf\xe9s in 2019/20?\n",
+    )
+    .expect("write");
+    let err = app
+        .run(&[
+            "request",
+            "new",
+            latin1.to_str().expect("path"),
+            "--received",
+            "2020-06-01",
+        ])
+        .fails();
+    assert!(err.contains("UTF-8"), "{err}");
+    let huge = app.path("huge.eml");
+    let mut text = b"Subject: FOI\n\n1) How many people were in treatment in 2019/20?\n".to_vec();
+    text.resize(50 << 20, b'x');
+    std::fs::write(&huge, text).expect("write");
+    let err = app
+        .run(&[
+            "request",
+            "new",
+            huge.to_str().expect("path"),
+            "--received",
+            "2020-06-01",
+        ])
+        .fails();
+    assert!(err.contains("bytes, more than"), "{err}");
+    let dated = app.write(
+        "dated.eml",
+        "Date: Fri, 1 Jan 2999 09:00:00 +0000\nFrom: Jo <jo@example.org>\nSubject: FOI\n\n1) How many people were in treatment in 2019/20?\n",
+    );
+    let err = app
+        .run(&["request", "new", dated.to_str().expect("path")])
+        .fails();
+    assert!(err.contains("in the future"), "{err}");
+    assert_eq!(app.run(&["request", "list", "--json"]).ok().trim(), "[]");
+}
+
+#[test]
+fn references_follow_the_councils_pattern() {
+    let app = TestApp::leicester();
+    let config = std::fs::read_to_string(example("lantern.toml")).expect("example config");
+    app.write(
+        "lantern.toml",
+        &format!("{config}\n[casework]\nreference = \"IG/{{seq}}/{{year}}\"\nretain_years = 6\n"),
+    );
+    let ask = "1) How many people were in treatment for crack cocaine in 2017/18?";
+    let first = email(&app, "a.txt", "Jo <jo@example.org>", ask);
+    assert_eq!(
+        open_email(&app, &first, "2019-06-03")["reference"],
+        "IG/1/2019"
+    );
+    assert_eq!(
+        open_email(&app, &first, "2019-06-04")["reference"],
+        "IG/2/2019"
+    );
+    assert_eq!(shown(&app, "IG/2/2019")["retain_until"], "2025-06-04");
+    app.write(
+        "lantern.toml",
+        &format!("{config}\n[casework]\nreference = \"FOI-{{year}}\"\n"),
+    );
+    let err = app.run(&["request", "list"]).fails();
+    assert!(
+        err.contains("[casework] reference") && err.contains("{seq}"),
+        "{err}"
+    );
+}
