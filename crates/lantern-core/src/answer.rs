@@ -360,7 +360,8 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
     }
 }
 
-fn total_hours(q: &Question) -> f64 {
+/// The officer's estimated hours for a question and its parts.
+pub(crate) fn total_hours(q: &Question) -> f64 {
     q.estimate_hours.unwrap_or(0.0) + q.parts.iter().map(total_hours).sum::<f64>()
 }
 

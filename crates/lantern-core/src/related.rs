@@ -17,6 +17,9 @@
 //!   answer was sent, and it asked for everything the new one asks for (the
 //!   same subjects and, for figures, the same indicator, area and financial
 //!   years).
+//! - The officer's hour estimates of requests from the same requester within
+//!   60 working days are added up; over the cost limit, s12 may refuse them
+//!   together even when each alone is within it ([`aggregated_hours`]).
 //! - An earlier answer *covers* a request's figure cells (indicator, area,
 //!   financial year) that it logged a decision for; the officer is offered
 //!   the answers that cover all or part of the request.
@@ -67,7 +70,7 @@ pub struct Cell {
 }
 
 /// A request as compared with others.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Asked {
     /// The reference.
     pub reference: String,
@@ -83,9 +86,20 @@ pub struct Asked {
     pub subjects: BTreeSet<Subject>,
     /// The figures it asks for.
     pub cells: BTreeSet<Cell>,
+    /// The officer's estimate of hours to answer it (s12).
+    pub estimate_hours: f64,
 }
 
 impl Asked {
+    /// The officer's estimated hours for the whole request.
+    pub fn hours_of(request: &Request) -> f64 {
+        request
+            .questions
+            .iter()
+            .map(crate::answer::total_hours)
+            .sum()
+    }
+
     /// What `request` asks about; figures without an area are for `home_area`.
     pub fn of(request: &Request, home_area: &str) -> (BTreeSet<Subject>, BTreeSet<Cell>) {
         fn walk(
@@ -218,6 +232,37 @@ pub fn related(
     Ok(links)
 }
 
+/// The cost of a request added up with the related requests from the same
+/// requester, when together they go over the cost limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregation {
+    /// The hours estimated for all of them.
+    pub hours: f64,
+    /// The other requests counted in.
+    pub with: Vec<String>,
+}
+
+/// Whether `this` and its related requests from the same requester (`links`
+/// from [`related`] over `others`) together go over the cost limit while
+/// `this` alone does not (alone, s12 applies to it directly).
+pub fn aggregated_hours(this: &Asked, others: &[Asked], links: &[Link]) -> Option<Aggregation> {
+    let limit = f64::from(crate::foi::COUNCIL_COST_LIMIT_HOURS);
+    if this.estimate_hours > limit {
+        return None;
+    }
+    let mut hours = this.estimate_hours;
+    let mut with = Vec::new();
+    for link in links.iter().filter(|l| l.same_requester) {
+        if let Some(other) = others.iter().find(|o| o.reference == link.reference)
+            && other.estimate_hours > 0.0
+        {
+            hours += other.estimate_hours;
+            with.push(other.reference.clone());
+        }
+    }
+    (hours > limit).then_some(Aggregation { hours, with })
+}
+
 /// An earlier sent answer that covers some of what a request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Covering {
@@ -290,7 +335,30 @@ mod tests {
                 .map(|c| Subject::Indicator(c.indicator.clone()))
                 .collect(),
             cells: cells.iter().cloned().collect(),
+            estimate_hours: 0.0,
         }
+    }
+
+    #[test]
+    fn hours_of_the_same_requester_within_sixty_days_add_up_for_the_cost_limit() {
+        let calendar = Calendar::shipped();
+        let crack = [cell("people_in_treatment", "2017/18")];
+        let mut this = asked("FOI-2", Date::constant(2019, 6, 3), "Ann", &crack);
+        this.estimate_hours = 10.0;
+        let mut earlier = asked("FOI-1", Date::constant(2019, 5, 1), "Ann", &crack);
+        earlier.estimate_hours = 9.5;
+        let mut stranger = asked("FOI-3", Date::constant(2019, 5, 2), "Bob", &crack);
+        stranger.estimate_hours = 30.0;
+        let others = [earlier.clone(), stranger];
+        let links = related(&this, &others, &calendar).unwrap();
+        let agg = aggregated_hours(&this, &others, &links).expect("over the limit together");
+        assert_eq!(agg.with, ["FOI-1"]);
+        assert!((agg.hours - 19.5).abs() < 1e-9);
+        // Within the limit together: nothing to say.
+        let mut small = earlier;
+        small.estimate_hours = 8.0;
+        let links = related(&this, std::slice::from_ref(&small), &calendar).unwrap();
+        assert_eq!(aggregated_hours(&this, &[small], &links), None);
     }
 
     #[test]

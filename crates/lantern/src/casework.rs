@@ -513,6 +513,7 @@ fn open(
                 "calendar": due.calendar_version,
                 "related": links.related_json(),
                 "covered_by": links.covered_json(),
+                "cost_limit_aggregation": links.aggregation_warning(),
             }))?
         );
     } else {
@@ -539,6 +540,7 @@ struct Links {
     related: Vec<related::Link>,
     covered: Vec<related::Covering>,
     cells: usize,
+    aggregation: Option<related::Aggregation>,
 }
 
 impl Links {
@@ -546,11 +548,13 @@ impl Links {
         let catalogue = store.catalogue()?;
         let home = ctx.config.council.area.clone().unwrap_or_default();
         let asked = |c: &Case| -> Asked {
-            let (subjects, cells) = c
+            let parsed = c
                 .structured
                 .as_deref()
-                .and_then(|s| request::parse_request(&c.reference, s, &catalogue).ok())
-                .map(|r| Asked::of(&r, &home))
+                .and_then(|s| request::parse_request(&c.reference, s, &catalogue).ok());
+            let (subjects, cells) = parsed
+                .as_ref()
+                .map(|r| Asked::of(r, &home))
                 .unwrap_or_default();
             Asked {
                 reference: c.reference.clone(),
@@ -560,6 +564,7 @@ impl Links {
                 answered: c.status.is_answered(),
                 subjects,
                 cells,
+                estimate_hours: parsed.as_ref().map_or(0.0, Asked::hours_of),
             }
         };
         let this = asked(case);
@@ -567,10 +572,12 @@ impl Links {
         // A case far outside the calendar's years is not linked rather than failing.
         let related = related::related(&this, &others, calendar).unwrap_or_default();
         let covered = related::covered_by(&case.reference, &this.cells, &store.disclosure_log()?);
+        let aggregation = related::aggregated_hours(&this, &others, &related);
         Ok(Links {
             related,
             covered,
             cells: this.cells.len(),
+            aggregation,
         })
     }
 
@@ -602,6 +609,18 @@ impl Links {
                 })
             })
             .collect()
+    }
+
+    /// The cost-limit warning when the same requester's related requests
+    /// together go over it.
+    fn aggregation_warning(&self) -> Option<String> {
+        let a = self.aggregation.as_ref()?;
+        Some(format!(
+            "with {} from the same requester within 60 working days, the estimated hours come to {:.1}, over the {}-hour cost limit: section 12(4) lets the costs be aggregated",
+            a.with.join(", "),
+            a.hours,
+            lantern_core::foi::COUNCIL_COST_LIMIT_HOURS
+        ))
     }
 
     fn print(&self) -> Result<()> {
@@ -636,6 +655,9 @@ impl Links {
                 self.cells,
                 c.reference
             );
+        }
+        if let Some(w) = self.aggregation_warning() {
+            out!("Cost limit: {w}.");
         }
         Ok(())
     }
@@ -747,6 +769,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             })),
             "related": links.related_json(),
             "covered_by": links.covered_json(),
+            "cost_limit_aggregation": links.aggregation_warning(),
             "history": events,
         });
         out!("{}", serde_json::to_string_pretty(&v)?);
@@ -1013,7 +1036,12 @@ fn draft(ctx: &Ctx, a: Act) -> Result<()> {
             a.reference
         );
     };
-    let view = app::decide(ctx, store.as_ref(), &a.reference, structured, None)?;
+    let mut view = app::decide(ctx, store.as_ref(), &a.reference, structured, None)?;
+    let calendar = calendar(store.as_ref())?;
+    if let Some(w) = Links::of(ctx, store.as_ref(), &case, &calendar)?.aggregation_warning() {
+        eprintln!("warning: {w}");
+        view.warnings.push(w);
+    }
     let json = serde_json::to_string(&view)?;
     let to = store.save_draft(
         &a.reference,

@@ -950,3 +950,48 @@ fn references_follow_the_councils_pattern() {
         "{err}"
     );
 }
+
+#[test]
+fn the_same_requesters_estimated_hours_add_up_for_the_cost_limit() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let open = |name: &str, reference: &str, hours: f64| {
+        let file = request_file(
+            &app,
+            name,
+            reference,
+            &format!("estimate_hours = {hours}\n"),
+        );
+        app.run(&[
+            "request",
+            "new",
+            file.to_str().expect("path"),
+            "--requester",
+            "Jo Bloggs",
+            "--contact",
+            "jo@example.org",
+        ])
+        .ok()
+    };
+    open("a.toml", "FOI-A", 10.0);
+    let out = open("b.toml", "FOI-B", 9.0);
+    assert!(out.contains("Cost limit: with FOI-A"), "{out}");
+    assert!(out.contains("19.0"), "{out}");
+    let drafted = app.run(&["request", "draft", "FOI-B"]);
+    assert!(
+        drafted.stderr.contains("section 12(4)"),
+        "the draft warns: {}",
+        drafted.stderr
+    );
+    let letter: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "letter", "FOI-B", "--json"]).ok())
+            .expect("json");
+    assert!(
+        letter["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.contains("FOI-A"))),
+        "the warning is kept with the draft"
+    );
+}
