@@ -99,8 +99,29 @@ pub struct Answer {
     pub bases: Vec<Basis>,
     /// Things the officer should look at before sending.
     pub warnings: Vec<String>,
+    /// Figures that differ from the same figure released in an earlier
+    /// answer: the officer must explain each before the answer is approved.
+    pub discrepancies: Vec<Discrepancy>,
     /// The disclosure threshold applied.
     pub threshold: u64,
+}
+
+/// A figure that differs from the one an earlier answer released for the
+/// same indicator, area, period and breakdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discrepancy {
+    /// Indicator code.
+    pub indicator: String,
+    /// The period.
+    pub period: Period,
+    /// The breakdown (empty for a total).
+    pub breakdown: Breakdown,
+    /// The earlier answer's reference.
+    pub earlier_reference: String,
+    /// The value it released.
+    pub earlier_value: u64,
+    /// The value this answer gives.
+    pub value: u64,
 }
 
 /// An s12 refusal of the whole request.
@@ -309,6 +330,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         received: request.received,
         cells: Vec::new(),
         warnings: Vec::new(),
+        discrepancies: Vec::new(),
     };
     let hours: f64 = request.questions.iter().map(total_hours).sum();
     let cost_limit = (hours > COUNCIL_COST_LIMIT_HOURS as f64).then_some(CostLimit {
@@ -356,6 +378,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         cost_limit,
         bases,
         warnings: planner.warnings,
+        discrepancies: planner.discrepancies,
         threshold: evidence.policy.threshold,
     }
 }
@@ -378,6 +401,7 @@ struct Planner<'a> {
     received: Date,
     cells: Vec<CellCandidate>,
     warnings: Vec<String>,
+    discrepancies: Vec<Discrepancy>,
 }
 
 impl Planner<'_> {
@@ -804,6 +828,14 @@ impl Planner<'_> {
                     e.sent.get(..10).unwrap_or(&e.sent),
                     v
                 ));
+                self.discrepancies.push(Discrepancy {
+                    indicator: indicator.code.clone(),
+                    period: chosen.period,
+                    breakdown: breakdown.clone(),
+                    earlier_reference: e.reference.clone(),
+                    earlier_value: e.value,
+                    value: v.max(0) as u64,
+                });
             }
         }
         let registered = if indicator.counts_people {

@@ -925,6 +925,9 @@ fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<(
             error,
         }
     })?;
+    if action == Action::Approve {
+        explained(store.as_ref(), &a)?;
+    }
     let calendar = calendar(store.as_ref())?;
     let day = action_day(&case, a.on.as_deref())?;
     let history = store.case_history(&a.reference)?;
@@ -1013,6 +1016,41 @@ fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<(
             "The internal review is due {} (exceptionally {}).",
             r.due,
             r.exceptional_due
+        );
+    }
+    Ok(())
+}
+
+/// A draft whose figures differ from ones released earlier is approved
+/// only with the officer's explanation (`--note`), which the history keeps.
+fn explained(store: &dyn Store, a: &Act) -> Result<()> {
+    let Some((draft, _)) = store.draft(&a.reference)? else {
+        return Ok(());
+    };
+    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    let differing: Vec<String> = view["discrepancies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            let breakdown = d["breakdown"].as_str().filter(|b| !b.is_empty());
+            format!(
+                "{} {}{}: {} gave {}, this draft gives {}",
+                d["indicator"].as_str().unwrap_or_default(),
+                d["period"].as_str().unwrap_or_default(),
+                breakdown.map(|b| format!(" [{b}]")).unwrap_or_default(),
+                d["earlier_reference"].as_str().unwrap_or_default(),
+                d["earlier_value"],
+                d["value"]
+            )
+        })
+        .collect();
+    let note = a.note.as_deref().map(str::trim).unwrap_or_default();
+    if !differing.is_empty() && note.is_empty() {
+        bail!(
+            "request {}: the draft gives figures that differ from earlier releases ({}); approve it with --note saying why (revised data, a different definition, …)",
+            a.reference,
+            differing.join("; ")
         );
     }
     Ok(())

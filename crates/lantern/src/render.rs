@@ -61,6 +61,27 @@ pub struct LetterView {
     pub uses_ndtms: bool,
     /// Points for the officer to review before sending.
     pub warnings: Vec<String>,
+    /// Figures that differ from earlier releases; each must be explained
+    /// before the answer is approved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub discrepancies: Vec<DiscrepancyView>,
+}
+
+/// A figure that differs from one released earlier.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscrepancyView {
+    /// Indicator code.
+    pub indicator: String,
+    /// Canonical period.
+    pub period: String,
+    /// Breakdown key (empty for a total).
+    pub breakdown: String,
+    /// The earlier answer.
+    pub earlier_reference: String,
+    /// What it released.
+    pub earlier_value: u64,
+    /// What this answer gives.
+    pub value: u64,
 }
 
 /// How a letter was made, so it can be made again.
@@ -281,6 +302,18 @@ pub fn view(
         bases: answer.bases.iter().map(|b| b.code()).collect(),
         uses_ndtms,
         warnings: answer.warnings.clone(),
+        discrepancies: answer
+            .discrepancies
+            .iter()
+            .map(|d| DiscrepancyView {
+                indicator: d.indicator.clone(),
+                period: d.period.to_string(),
+                breakdown: d.breakdown.key(),
+                earlier_reference: d.earlier_reference.clone(),
+                earlier_value: d.earlier_value,
+                value: d.value,
+            })
+            .collect(),
     }
 }
 

@@ -235,6 +235,32 @@ fn a_figure_that_differs_from_one_released_earlier_is_flagged() {
         "{}",
         run.stderr
     );
+    // It must be explained before approval; the explanation is in the history.
+    let err = app.run(&["request", "approve", "FOI-C"]).fails();
+    assert!(
+        err.contains("differ from earlier releases")
+            && err.contains("FOI-A gave 60, this draft gives 62")
+            && err.contains("--note"),
+        "{err}"
+    );
+    app.run(&[
+        "request",
+        "approve",
+        "FOI-C",
+        "--note",
+        "NDTMS revised 2019/20 in its 2021 refresh",
+    ])
+    .ok();
+    let shown: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "show", "FOI-C", "--json"]).ok()).expect("json");
+    let approval = shown["history"]
+        .as_array()
+        .and_then(|h| h.iter().find(|e| e["action"] == "approve"))
+        .expect("approved");
+    assert_eq!(
+        approval["note"],
+        "NDTMS revised 2019/20 in its 2021 refresh"
+    );
 }
 
 /// One row as compared: period, decision, what the letter says.
