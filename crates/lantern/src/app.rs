@@ -195,6 +195,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the disclosure log and casework statistics over HTTP (pages
+    /// and /api/ JSON), read-only; several servers may share one database.
+    Serve {
+        /// The address and port to listen on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+        listen: String,
+    },
     /// List past imports (each that changed data is a data version).
     Imports {
         /// Print JSON.
@@ -346,6 +353,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo { letters } => demo::run(&ctx, &letters),
         Command::Imports { json } => imports(&ctx, json),
+        Command::Serve { listen } => crate::serve::run(&ctx, &listen),
         Command::Request { command } => crate::casework::run(&ctx, command),
         Command::Log {
             indicator,
@@ -853,17 +861,18 @@ pub fn catalogue(store: &dyn Store) -> Result<Catalogue> {
     Ok(store.catalogue()?)
 }
 
-fn log(ctx: &Ctx, indicator: Option<String>, search: Option<String>, json: bool) -> Result<()> {
-    let store = ctx.open()?;
-    let needle = search.map(|s| s.to_lowercase());
-    let entries: Vec<_> = store
+/// The disclosure log, optionally only one indicator's entries and those
+/// whose reference, text or period contain `search` (ignoring case).
+pub fn log_matching(
+    store: &dyn Store,
+    indicator: Option<&str>,
+    search: Option<&str>,
+) -> Result<Vec<lantern_core::casework::LogEntry>> {
+    let needle = search.map(str::to_lowercase).filter(|n| !n.is_empty());
+    Ok(store
         .disclosure_log()?
         .into_iter()
-        .filter(|e| {
-            indicator
-                .as_ref()
-                .is_none_or(|i| e.indicator.as_ref() == Some(i))
-        })
+        .filter(|e| indicator.is_none_or(|i| e.indicator.as_deref() == Some(i)))
         .filter(|e| {
             needle.as_ref().is_none_or(|n| {
                 [Some(&e.reference), Some(&e.released), e.period.as_ref()]
@@ -872,19 +881,28 @@ fn log(ctx: &Ctx, indicator: Option<String>, search: Option<String>, json: bool)
                     .any(|f| f.to_lowercase().contains(n.as_str()))
             })
         })
-        .collect();
-    if json {
-        let rows: Vec<serde_json::Value> = entries
-            .iter()
-            .map(|e| {
-                serde_json::json!({
-                    "reference": e.reference, "sent_at": e.sent_at, "question": e.question,
-                    "indicator": e.indicator, "area": e.area, "period": e.period, "breakdown": e.breakdown,
-                    "decision": e.decision, "basis": e.basis, "value": e.value, "released": e.released,
-                })
+        .collect())
+}
+
+/// The disclosure log's JSON form (`lantern log --json`, `/api/log`).
+pub fn log_json(entries: &[lantern_core::casework::LogEntry]) -> serde_json::Value {
+    entries
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "reference": e.reference, "sent_at": e.sent_at, "question": e.question,
+                "indicator": e.indicator, "area": e.area, "period": e.period, "breakdown": e.breakdown,
+                "decision": e.decision, "basis": e.basis, "value": e.value, "released": e.released,
             })
-            .collect();
-        out!("{}", serde_json::to_string_pretty(&rows)?);
+        })
+        .collect()
+}
+
+fn log(ctx: &Ctx, indicator: Option<String>, search: Option<String>, json: bool) -> Result<()> {
+    let store = ctx.open()?;
+    let entries = log_matching(store.as_ref(), indicator.as_deref(), search.as_deref())?;
+    if json {
+        out!("{}", serde_json::to_string_pretty(&log_json(&entries))?);
         return Ok(());
     }
     if entries.is_empty() {

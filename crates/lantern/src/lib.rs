@@ -11,6 +11,7 @@ pub mod progress;
 pub mod records;
 pub mod render;
 pub mod reports;
+pub mod serve;
 
 /// Print a line on standard output, returning an error (rather than
 /// panicking) when the reader has gone away, e.g. `lantern figures | head`.

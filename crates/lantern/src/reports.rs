@@ -74,7 +74,7 @@ fn decisions(entries: &[&LogEntry], draft: Option<&serde_json::Value>) -> Decisi
 }
 
 /// Every case's facts.
-fn facts(store: &dyn Store) -> Result<Vec<CaseFacts>> {
+pub fn facts(store: &dyn Store) -> Result<Vec<CaseFacts>> {
     let calendar = crate::casework::calendar(store)?;
     let log = store.disclosure_log()?;
     let mut by_case: BTreeMap<&str, Vec<&LogEntry>> = BTreeMap::new();
@@ -141,23 +141,26 @@ fn percent(share: Option<(usize, usize)>) -> String {
     })
 }
 
+/// The timeliness report's JSON form.
+pub fn timeliness_json(rows: &[TimelinessRow]) -> serde_json::Value {
+    rows.iter()
+        .map(|r| {
+            let mut o = serde_json::json!({ "group": r.group, "received": r.received });
+            for k in Timeliness::ALL {
+                o[k.code()] = r.count(k).into();
+            }
+            o["timely_percent"] = r
+                .timely_share()
+                .map(|(n, d)| (1000.0 * n as f64 / d as f64).round() / 10.0)
+                .into();
+            o
+        })
+        .collect()
+}
+
 fn print_timeliness(rows: &[TimelinessRow], options: &ReportOptions) -> Result<()> {
     if options.json {
-        let v: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|r| {
-                let mut o = serde_json::json!({ "group": r.group, "received": r.received });
-                for k in Timeliness::ALL {
-                    o[k.code()] = r.count(k).into();
-                }
-                o["timely_percent"] = r
-                    .timely_share()
-                    .map(|(n, d)| (1000.0 * n as f64 / d as f64).round() / 10.0)
-                    .into();
-                o
-            })
-            .collect();
-        out!("{}", serde_json::to_string_pretty(&v)?);
+        out!("{}", serde_json::to_string_pretty(&timeliness_json(rows))?);
         return Ok(());
     }
     if options.csv {
@@ -213,26 +216,29 @@ fn exemption_codes(rows: &[OutcomeRow]) -> Vec<String> {
     codes
 }
 
+/// The outcomes report's JSON form.
+pub fn outcomes_json(rows: &[OutcomeRow]) -> serde_json::Value {
+    rows.iter()
+        .map(|r| {
+            let mut o = serde_json::json!({ "group": r.group, "answered": r.answered });
+            for k in Outcome::ALL {
+                o[k.code()] = r.count(k).into();
+            }
+            o["exemptions"] = serde_json::json!(r.exemptions);
+            o["reviews"] = r.reviews.into();
+            for (name, n) in REVIEW_OUTCOMES.iter().zip(r.review_outcomes) {
+                o[*name] = n.into();
+            }
+            o["reviews_pending"] = r.reviews_pending().into();
+            o
+        })
+        .collect()
+}
+
 fn print_outcomes(rows: &[OutcomeRow], options: &ReportOptions) -> Result<()> {
     let codes = exemption_codes(rows);
     if options.json {
-        let v: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|r| {
-                let mut o = serde_json::json!({ "group": r.group, "answered": r.answered });
-                for k in Outcome::ALL {
-                    o[k.code()] = r.count(k).into();
-                }
-                o["exemptions"] = serde_json::json!(r.exemptions);
-                o["reviews"] = r.reviews.into();
-                for (name, n) in REVIEW_OUTCOMES.iter().zip(r.review_outcomes) {
-                    o[*name] = n.into();
-                }
-                o["reviews_pending"] = r.reviews_pending().into();
-                o
-            })
-            .collect();
-        out!("{}", serde_json::to_string_pretty(&v)?);
+        out!("{}", serde_json::to_string_pretty(&outcomes_json(rows))?);
         return Ok(());
     }
     if options.csv {

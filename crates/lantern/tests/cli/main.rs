@@ -10,6 +10,7 @@ mod letters;
 mod records;
 mod reports;
 mod seeds;
+mod serve;
 mod store;
 
 use std::path::{Path, PathBuf};

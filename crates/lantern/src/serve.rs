@@ -1,0 +1,403 @@
+//! `lantern serve`: the public, read-only face of a deployment over HTTP —
+//! the disclosure log and the casework statistics a council publishes, as
+//! pages that work without JavaScript and as JSON under `/api/`.
+//!
+//! | Path | What |
+//! |---|---|
+//! | `/` | links to the pages |
+//! | `/log`, `/api/log` | the disclosure log (`?search=`, `?indicator=`) |
+//! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) |
+//! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) |
+//! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 (for load balancers) |
+//!
+//! Everything served here was released already (the log) or is a count of
+//! requests (the reports): nothing needs disclosure control, and nothing
+//! names a requester.
+//!
+//! A server keeps no state of its own: every request reads the store, so
+//! several `lantern serve` processes can serve one PostgreSQL database
+//! behind a load balancer and always agree. The store is synchronous, so
+//! reads run on tokio's blocking threads; each of those keeps one open
+//! connection and reuses it.
+//!
+//! This adapter holds no rules: it formats what `app::log_matching` and
+//! `reports` compute.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jiff::civil::Date;
+use lantern_core::report::{self, Grouping};
+use lantern_store::Store;
+use minijinja::{Environment, context};
+use serde::Deserialize;
+
+use crate::app::Ctx;
+
+const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
+const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
+const LOG: &str = include_str!("../../../templates/web/log.html.j2");
+const TIMELINESS: &str = include_str!("../../../templates/web/timeliness.html.j2");
+
+/// What every request handler shares.
+struct Site {
+    database: String,
+    council: String,
+    pages: Environment<'static>,
+}
+
+thread_local! {
+    /// The connection this blocking thread keeps, with the database it is for.
+    static STORE: RefCell<Option<(String, Box<dyn Store>)>> = const { RefCell::new(None) };
+}
+
+/// Run `f` against the store on a blocking thread, reusing that thread's
+/// connection; a failed read drops the connection so the next one reconnects.
+async fn read<T: Send + 'static>(
+    site: &Arc<Site>,
+    f: impl FnOnce(&dyn Store) -> Result<T> + Send + 'static,
+) -> Result<T, Failure> {
+    let database = site.database.clone();
+    tokio::task::spawn_blocking(move || {
+        STORE.with(|cell| {
+            let mut held = cell.borrow_mut();
+            if held.as_ref().is_none_or(|(d, _)| *d != database) {
+                *held = Some((database.clone(), lantern_store::open(&database)?));
+            }
+            let result = match held.as_ref() {
+                Some((_, store)) => f(store.as_ref()),
+                None => unreachable_store(),
+            };
+            if result.is_err() {
+                *held = None;
+            }
+            result
+        })
+    })
+    .await
+    .map_err(|e| Failure::Internal(anyhow::anyhow!("the request's task failed: {e}")))?
+    .map_err(Failure::Internal)
+}
+
+fn unreachable_store<T>() -> Result<T> {
+    anyhow::bail!("no database connection")
+}
+
+/// Why a request failed.
+enum Failure {
+    /// The query string is wrong: 400 with what to write instead.
+    BadRequest(String),
+    /// The database or a template failed: 500 (503 for `/healthz`).
+    Internal(anyhow::Error),
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::BadRequest(m) => (StatusCode::BAD_REQUEST, format!("{m}\n")).into_response(),
+            Failure::Internal(e) => {
+                eprintln!("error: {e:#}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Lantern could not read its database; the error is in the server's log.\n",
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+fn json(value: serde_json::Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{value:#}\n"),
+    )
+        .into_response()
+}
+
+fn page(site: &Site, name: &str, ctx: minijinja::Value) -> Result<Response, Failure> {
+    let html = site
+        .pages
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| Failure::Internal(anyhow::anyhow!("page {name}: {e:#}")))?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct LogQuery {
+    indicator: Option<String>,
+    search: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportQuery {
+    by: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// A report's parameters, read strictly: a bad one is a 400 saying what to write.
+struct ReportParams {
+    grouping: Grouping,
+    by: &'static str,
+    from: Option<Date>,
+    to: Option<Date>,
+}
+
+impl ReportQuery {
+    fn params(&self) -> Result<ReportParams, Failure> {
+        let (grouping, by) = match self.by.as_deref() {
+            None | Some("month") => (Grouping::Month, "month"),
+            Some("quarter") => (Grouping::Quarter, "quarter"),
+            Some(other) => {
+                return Err(Failure::BadRequest(format!(
+                    "by={other}: write by=month or by=quarter"
+                )));
+            }
+        };
+        let day = |name: &str, v: &Option<String>| -> Result<Option<Date>, Failure> {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    v.parse().map_err(|_| {
+                        Failure::BadRequest(format!("{name}={v}: write the date as YYYY-MM-DD"))
+                    })
+                })
+                .transpose()
+        };
+        Ok(ReportParams {
+            grouping,
+            by,
+            from: day("from", &self.from)?,
+            to: day("to", &self.to)?,
+        })
+    }
+}
+
+fn today() -> Date {
+    jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+}
+
+async fn health(State(site): State<Arc<Site>>) -> Response {
+    match read(&site, |store| Ok(store.data_version()?)).await {
+        Ok(version) => json(serde_json::json!({
+            "status": "ok",
+            "schema": lantern_store::SCHEMA_VERSION,
+            "data_version": version,
+        })),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database does not answer\n",
+        )
+            .into_response(),
+    }
+}
+
+async fn index(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
+    page(
+        &site,
+        "index.html.j2",
+        context! { council => site.council.clone() },
+    )
+}
+
+async fn log_entries(
+    site: &Arc<Site>,
+    q: LogQuery,
+) -> Result<Vec<lantern_core::casework::LogEntry>, Failure> {
+    read(site, move |store| {
+        crate::app::log_matching(store, q.indicator.as_deref(), q.search.as_deref())
+    })
+    .await
+}
+
+async fn api_log(
+    State(site): State<Arc<Site>>,
+    Query(q): Query<LogQuery>,
+) -> Result<Response, Failure> {
+    let entries = log_entries(&site, q).await?;
+    Ok(json(crate::app::log_json(&entries)))
+}
+
+async fn log_page(
+    State(site): State<Arc<Site>>,
+    Query(q): Query<LogQuery>,
+) -> Result<Response, Failure> {
+    let search = q.search.clone().unwrap_or_default();
+    let entries = log_entries(&site, q).await?;
+    page(
+        &site,
+        "log.html.j2",
+        context! {
+            council => site.council.clone(),
+            search => search,
+            entries => minijinja::Value::from(minijinja::value::Serde(crate::app::log_json(&entries))),
+        },
+    )
+}
+
+async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_json::Value, Failure> {
+    let (grouping, from, to) = (p.grouping, p.from, p.to);
+    read(site, move |store| {
+        let cases = crate::reports::facts(store)?;
+        Ok(crate::reports::timeliness_json(&report::timeliness_report(
+            &cases,
+            today(),
+            grouping,
+            from,
+            to,
+        )))
+    })
+    .await
+}
+
+async fn api_timeliness(
+    State(site): State<Arc<Site>>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, Failure> {
+    let params = q.params()?;
+    Ok(json(timeliness_rows(&site, &params).await?))
+}
+
+async fn timeliness_page(
+    State(site): State<Arc<Site>>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, Failure> {
+    let params = q.params()?;
+    let rows = timeliness_rows(&site, &params).await?;
+    page(
+        &site,
+        "timeliness.html.j2",
+        context! {
+            council => site.council.clone(),
+            by => params.by,
+            rows => minijinja::Value::from(minijinja::value::Serde(rows)),
+        },
+    )
+}
+
+async fn api_outcomes(
+    State(site): State<Arc<Site>>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, Failure> {
+    let p = q.params()?;
+    let (grouping, from, to) = (p.grouping, p.from, p.to);
+    let rows = read(&site, move |store| {
+        let cases = crate::reports::facts(store)?;
+        Ok(crate::reports::outcomes_json(&report::outcome_report(
+            &cases, grouping, from, to,
+        )))
+    })
+    .await?;
+    Ok(json(rows))
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "There is no such page: try / for what Lantern serves.\n",
+    )
+        .into_response()
+}
+
+fn pages() -> Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    for (name, source) in [
+        ("layout.html.j2", LAYOUT),
+        ("index.html.j2", INDEX),
+        ("log.html.j2", LOG),
+        ("timeliness.html.j2", TIMELINESS),
+    ] {
+        env.add_template(name, source)
+            .with_context(|| format!("page template {name}"))?;
+    }
+    Ok(env)
+}
+
+/// The routes, for a database and council.
+fn router(site: Arc<Site>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(health))
+        .route("/log", get(log_page))
+        .route("/api/log", get(api_log))
+        .route("/reports/timeliness", get(timeliness_page))
+        .route("/api/reports/timeliness", get(api_timeliness))
+        .route("/api/reports/outcomes", get(api_outcomes))
+        .fallback(not_found)
+        .with_state(site)
+}
+
+/// Run `lantern serve`: check the database once, then serve until
+/// interrupted (Ctrl-C or SIGTERM), finishing the requests in flight.
+pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
+    // Refuse to start on a database that cannot be opened: a clear error
+    // now, not a 503 later.
+    let store = ctx.open()?;
+    drop(store);
+    let address: SocketAddr = listen.parse().map_err(|_| {
+        anyhow::anyhow!("--listen {listen}: write an address and port such as 127.0.0.1:8080")
+    })?;
+    let site = Arc::new(Site {
+        database: ctx.database.clone(),
+        council: ctx.config.council.name.clone(),
+        pages: pages()?,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the server's runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
+        let bound = listener.local_addr()?;
+        {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "Lantern is serving {} on http://{bound}/ (Ctrl-C stops it)",
+                ctx.display_database()
+            )?;
+            out.flush()?;
+        }
+        axum::serve(listener, router(site))
+            .with_graceful_shutdown(stopped())
+            .await
+            .context("the server stopped with an error")
+    })
+}
+
+/// Resolves when the process is asked to stop.
+async fn stopped() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
