@@ -11,7 +11,7 @@
 //! ids, and `BLOB`, which PostgreSQL spells `BYTEA`).
 
 use crate::StoreError;
-use crate::rows::Sql;
+use crate::rows::{Sql, SqlRef};
 
 /// How to read a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,19 @@ pub trait Tx {
 
     /// Run a statement; returns the number of rows changed.
     fn execute(&mut self, sql: &str, params: &[Sql]) -> Result<u64, StoreError>;
+
+    /// Insert rows into one table by the engine's bulk path: SQLite runs one
+    /// prepared statement per row (in process, so cheap); PostgreSQL streams
+    /// them with `COPY … FROM STDIN` in binary, one round trip for all.
+    /// `columns` names each column and the kind of its values; every row
+    /// gives one value per column, of that kind (or NULL). Part of the
+    /// transaction like any other write. Returns the number of rows.
+    fn insert_many(
+        &mut self,
+        table: &str,
+        columns: &[(&str, Kind)],
+        rows: &[Vec<SqlRef<'_>>],
+    ) -> Result<u64, StoreError>;
 
     /// Run a batch of statements with no parameters (migrations).
     fn batch(&mut self, sql: &str) -> Result<(), StoreError>;

@@ -618,6 +618,18 @@ pub trait Store {
     /// provider, month, submission and the order they were stored in.
     fn chunks(&self, query: &ChunkQuery) -> Result<Vec<StoredChunk>, StoreError>;
 
+    /// The same chunks as [`Store::chunks`], handed to `each` one area at a
+    /// time (areas in code order, an area's chunks in the order they were
+    /// stored), all read in one snapshot. Only the area being handed over is
+    /// held, so a nation's records need not be in memory at once, and the
+    /// caller can compute one area while the next is read. An error from
+    /// `each` stops the reading and is returned.
+    fn chunks_by_area(
+        &self,
+        query: &ChunkQuery,
+        each: &mut dyn FnMut(Vec<StoredChunk>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
     /// The current (not retired) figure sets computed from records, of one
     /// area or all, ordered by area and year.
     fn figure_sets(&self, area: Option<&str>) -> Result<Vec<StoredFigureSet>, StoreError>;

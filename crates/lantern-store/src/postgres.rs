@@ -8,12 +8,13 @@
 use std::cell::RefCell;
 use std::error::Error as _;
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, IsolationLevel, NoTls};
 
 use crate::engine::{Engine, Kind, Mode, Tx};
-use crate::rows::Sql;
+use crate::rows::{Sql, SqlRef};
 use crate::sql::SqlStore;
 use crate::{Created, ImportMeta, StoreError};
 
@@ -143,6 +144,51 @@ impl ToSql for Sql {
     to_sql_checked!();
 }
 
+impl ToSql for SqlRef<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match *self {
+            SqlRef::Int(v) => v.to_sql(ty, out),
+            SqlRef::Text(v) => v.to_sql(ty, out),
+            SqlRef::Blob(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <Sql as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+/// The PostgreSQL type a column of this kind is written as (the migrations
+/// declare integers `BIGINT`, bytes `BLOB`, which is `BYTEA` here).
+fn copy_type(kind: Kind) -> Type {
+    match kind {
+        Kind::Int => Type::INT8,
+        Kind::Text => Type::TEXT,
+        Kind::Blob => Type::BYTEA,
+    }
+}
+
+/// Read one row as the given kinds.
+fn read_row(r: &postgres::Row, kinds: &[Kind]) -> Result<Vec<Sql>, postgres::Error> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            Ok(match k {
+                Kind::Int => Sql::Int(r.try_get(i)?),
+                Kind::Text => Sql::Text(r.try_get(i)?),
+                Kind::Blob => Sql::Blob(r.try_get(i)?),
+            })
+        })
+        .collect()
+}
+
 struct PgTx<'c> {
     tx: postgres::Transaction<'c>,
 }
@@ -163,20 +209,41 @@ impl Tx for PgTx<'_> {
         let mut rows = self.tx.query_raw(sql, params.iter())?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            let row = kinds
-                .iter()
-                .enumerate()
-                .map(|(i, k)| {
-                    Ok(match k {
-                        Kind::Int => Sql::Int(r.try_get(i)?),
-                        Kind::Text => Sql::Text(r.try_get(i)?),
-                        Kind::Blob => Sql::Blob(r.try_get(i)?),
-                    })
-                })
-                .collect::<Result<Vec<Sql>, postgres::Error>>()?;
-            out.push(row);
+            out.push(read_row(&r, kinds)?);
         }
         Ok(out)
+    }
+
+    fn insert_many(
+        &mut self,
+        table: &str,
+        columns: &[(&str, Kind)],
+        rows: &[Vec<SqlRef<'_>>],
+    ) -> Result<u64, StoreError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let types: Vec<Type> = columns.iter().map(|(_, kind)| copy_type(*kind)).collect();
+        let copy = self.tx.copy_in(&format!(
+            "COPY {table} ({}) FROM STDIN (FORMAT binary)",
+            names.join(", ")
+        ))?;
+        let mut writer = BinaryCopyInWriter::new(copy, &types);
+        for row in rows {
+            if row.len() != columns.len() {
+                // Dropping the writer unfinished aborts the COPY.
+                return Err(StoreError::Invalid(format!(
+                    "a row of {} values for the {} columns of {table}",
+                    row.len(),
+                    columns.len()
+                )));
+            }
+            let values: Vec<&(dyn ToSql + Sync)> =
+                row.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+            writer.write(&values)?;
+        }
+        Ok(writer.finish()?)
     }
 
     fn execute(&mut self, sql: &str, params: &[Sql]) -> Result<u64, StoreError> {

@@ -35,6 +35,30 @@ impl std::fmt::Debug for Sql {
     }
 }
 
+/// A value bound to a column, borrowed: what a bulk insert
+/// ([`crate::engine::Tx::insert_many`]) takes, so that megabytes of packed
+/// records are not copied to be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlRef<'a> {
+    /// An integer, or NULL.
+    Int(Option<i64>),
+    /// Text, or NULL.
+    Text(Option<&'a str>),
+    /// Bytes, or NULL.
+    Blob(Option<&'a [u8]>),
+}
+
+impl Sql {
+    /// The value, borrowed.
+    pub fn borrowed(&self) -> SqlRef<'_> {
+        match self {
+            Sql::Int(v) => SqlRef::Int(*v),
+            Sql::Text(v) => SqlRef::Text(v.as_deref()),
+            Sql::Blob(v) => SqlRef::Blob(v.as_deref()),
+        }
+    }
+}
+
 /// Bytes as lowercase hexadecimal (how blobs appear in dumps and the audit log).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -11,11 +11,13 @@ use lantern_core::period::Period;
 use lantern_core::records::{Agency, FigureSet, YearMonth};
 use lantern_core::release::Release;
 use lantern_core::statement::Statement;
+use std::collections::{BTreeMap, HashMap};
+
 use serde_json::json;
 
 use crate::dump::{TABLES, TableRows};
 use crate::engine::{Engine, Kind, Mode, Tx};
-use crate::rows::{self, Sql, Versioned};
+use crate::rows::{self, Sql, SqlRef, Versioned};
 use lantern_core::casework::{self, Action, ActionDetail, Case, CaseEvent, LogEntry, Status};
 
 use crate::{
@@ -179,8 +181,17 @@ impl<E: Engine> SqlStore<E> {
                 supported,
             });
         }
+        if current == supported {
+            // Up to date: no write transaction, so opening the store never
+            // waits for an import in progress (readers never wait).
+            return Ok(());
+        }
         self.engine.transaction(Mode::Write, |tx| {
             tx.batch("CREATE TABLE IF NOT EXISTS lantern_schema (version BIGINT NOT NULL)")?;
+            // Read again under the write lock: another process may have
+            // migrated since `current` was read.
+            let rows = tx.query("SELECT max(version) FROM lantern_schema", &[], &[Kind::Int])?;
+            let current = rows.first().and_then(|r| opt_int(&r[0])).unwrap_or(0);
             for (version, sql) in migrations.iter().filter(|(v, _)| *v > current) {
                 tx.batch(&self.engine.ddl(sql))?;
                 tx.execute(
@@ -369,6 +380,43 @@ fn audit(
     Ok(())
 }
 
+/// Audit many changes of one kind at once (the engine's bulk path):
+/// `entries` are (record key, detail JSON).
+fn audit_many(
+    tx: &mut dyn Tx,
+    import: i64,
+    meta: &ImportMeta,
+    action: &str,
+    entries: &[(String, String)],
+) -> Result<(), StoreError> {
+    let rows: Vec<Vec<SqlRef<'_>>> = entries
+        .iter()
+        .map(|(key, detail)| {
+            vec![
+                SqlRef::Int(Some(import)),
+                SqlRef::Text(Some(&meta.at)),
+                SqlRef::Text(Some(&meta.actor)),
+                SqlRef::Text(Some(action)),
+                SqlRef::Text(Some(key)),
+                SqlRef::Text(Some(detail)),
+            ]
+        })
+        .collect();
+    tx.insert_many(
+        "audit_log",
+        &[
+            ("import_id", Kind::Int),
+            ("at", Kind::Text),
+            ("actor", Kind::Text),
+            ("action", Kind::Text),
+            ("record_key", Kind::Text),
+            ("detail", Kind::Text),
+        ],
+        &rows,
+    )?;
+    Ok(())
+}
+
 fn data_version(tx: &mut dyn Tx) -> Result<i64, StoreError> {
     one_int(
         tx,
@@ -485,6 +533,37 @@ fn record_figures_at(
         )
     });
     Ok(figures)
+}
+
+/// At most this many values in one `IN (…)` list (both engines take far
+/// more; this keeps statements short).
+const IN_LIST: usize = 500;
+
+/// The `WHERE` condition (on `submission_chunks c` joined to `submissions
+/// s`) and parameters selecting a [`ChunkQuery`]'s chunks; `None` when it
+/// can select none.
+fn chunk_filter(query: &ChunkQuery) -> Option<(String, Vec<Sql>)> {
+    let mut sql = String::new();
+    let mut params = Vec::new();
+    match query.submission {
+        Some(id) => {
+            sql.push_str("c.submission_id = $1");
+            params.push(param(id));
+        }
+        None => sql.push_str(&format!("c.submission_id IN ({CURRENT_SUBMISSIONS})")),
+    }
+    if let Some(areas) = &query.areas {
+        if areas.is_empty() {
+            return None;
+        }
+        let first = params.len() + 1;
+        let placeholders: Vec<String> = (first..first + areas.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        sql.push_str(&format!(" AND c.area IN ({})", placeholders.join(", ")));
+        params.extend(areas.iter().map(|a| param_text(a)));
+    }
+    Some((sql, params))
 }
 
 /// The ids of every provider's current submission: accepted, not replaced,
@@ -1033,18 +1112,29 @@ impl<E: Engine> Store for SqlStore<E> {
             let before = current_submission(tx, &sub.provider)?;
             let import = begin_import(tx, meta, rows)?;
             let id = insert(tx, import, "accepted")?;
-            for (c, records) in chunks.iter().zip(&chunk_counts) {
-                tx.execute(
-                    "INSERT INTO submission_chunks (submission_id, area, records, body)
-                     VALUES ($1, $2, $3, $4)",
-                    &[
-                        param(id),
-                        param_text(&c.area),
-                        records.clone(),
-                        Sql::Blob(Some(c.body.clone())),
-                    ],
-                )?;
-            }
+            // The records go in by the engine's bulk path (COPY on PostgreSQL).
+            let chunk_rows: Vec<Vec<SqlRef<'_>>> = chunks
+                .iter()
+                .zip(&chunk_counts)
+                .map(|(c, records)| {
+                    vec![
+                        SqlRef::Int(Some(id)),
+                        SqlRef::Text(Some(&c.area)),
+                        records.borrowed(),
+                        SqlRef::Blob(Some(&c.body)),
+                    ]
+                })
+                .collect();
+            tx.insert_many(
+                "submission_chunks",
+                &[
+                    ("submission_id", Kind::Int),
+                    ("area", Kind::Text),
+                    ("records", Kind::Int),
+                    ("body", Kind::Blob),
+                ],
+                &chunk_rows,
+            )?;
             audit(
                 tx,
                 import,
@@ -1126,31 +1216,15 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     fn chunks(&self, query: &ChunkQuery) -> Result<Vec<StoredChunk>, StoreError> {
-        let mut sql = String::from(
-            "SELECT c.submission_id, s.provider, s.month, c.area, c.records, c.body
-             FROM submission_chunks c JOIN submissions s ON s.id = c.submission_id WHERE ",
-        );
-        let mut params = Vec::new();
-        match query.submission {
-            Some(id) => {
-                sql.push_str("c.submission_id = $1");
-                params.push(param(id));
-            }
-            None => sql.push_str(&format!("c.submission_id IN ({CURRENT_SUBMISSIONS})")),
-        }
-        if let Some(areas) = &query.areas {
-            if areas.is_empty() {
-                return Ok(Vec::new());
-            }
-            let first = params.len() + 1;
-            let placeholders: Vec<String> = (first..first + areas.len())
-                .map(|i| format!("${i}"))
-                .collect();
-            sql.push_str(&format!(" AND c.area IN ({})", placeholders.join(", ")));
-            params.extend(areas.iter().map(|a| param_text(a)));
-        }
+        let Some((filter, params)) = chunk_filter(query) else {
+            return Ok(Vec::new());
+        };
         // In index order: sorting would copy every body through a temporary B-tree.
-        sql.push_str(" ORDER BY c.submission_id, c.id");
+        let sql = format!(
+            "SELECT c.submission_id, s.provider, s.month, c.area, c.records, c.body
+             FROM submission_chunks c JOIN submissions s ON s.id = c.submission_id
+             WHERE {filter} ORDER BY c.submission_id, c.id"
+        );
         self.engine.transaction(Mode::Read, |tx| {
             use Kind::{Blob, Int, Text};
             let rows = tx.query(&sql, &params, &[Int, Text, Text, Text, Int, Blob])?;
@@ -1166,6 +1240,68 @@ impl<E: Engine> Store for SqlStore<E> {
                     })
                 })
                 .collect()
+        })
+    }
+
+    fn chunks_by_area(
+        &self,
+        query: &ChunkQuery,
+        each: &mut dyn FnMut(Vec<StoredChunk>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let Some((filter, params)) = chunk_filter(query) else {
+            return Ok(());
+        };
+        // First what the chunks are (small), then each area's bodies.
+        let sql = format!(
+            "SELECT c.id, c.submission_id, s.provider, s.month, c.area, c.records
+             FROM submission_chunks c JOIN submissions s ON s.id = c.submission_id
+             WHERE {filter}"
+        );
+        self.engine.transaction(Mode::Read, |tx| {
+            use Kind::{Blob, Int, Text};
+            let mut by_area: BTreeMap<String, Vec<(i64, StoredChunk)>> = BTreeMap::new();
+            for r in tx.query(&sql, &params, &[Int, Int, Text, Text, Text, Int])? {
+                let area = text(&r[4]);
+                let chunk = StoredChunk {
+                    submission: int(&r[1]),
+                    provider: text(&r[2]),
+                    month: stored_month(&r[3])?,
+                    area: area.clone(),
+                    records: stored_count(&r[5], "records")?,
+                    body: Vec::new(),
+                };
+                by_area.entry(area).or_default().push((int(&r[0]), chunk));
+            }
+            for (_, mut chunks) in by_area {
+                chunks.sort_by_key(|(id, _)| *id);
+                let mut bodies: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
+                for ids in chunks.chunks(IN_LIST) {
+                    let placeholders: Vec<String> =
+                        (1..=ids.len()).map(|i| format!("${i}")).collect();
+                    let rows = tx.query(
+                        &format!(
+                            "SELECT id, body FROM submission_chunks WHERE id IN ({})",
+                            placeholders.join(", ")
+                        ),
+                        &ids.iter().map(|(id, _)| param(*id)).collect::<Vec<_>>(),
+                        &[Int, Blob],
+                    )?;
+                    for mut r in rows {
+                        bodies.insert(int(&r[0]), take_blob(&mut r[1]));
+                    }
+                }
+                let chunks = chunks
+                    .into_iter()
+                    .map(|(id, mut chunk)| {
+                        chunk.body = bodies
+                            .remove(&id)
+                            .ok_or_else(|| damaged(format!("record chunk {id} has no body")))?;
+                        Ok(chunk)
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                each(chunks)?;
+            }
+            Ok(())
         })
     }
 
@@ -1204,16 +1340,15 @@ impl<E: Engine> Store for SqlStore<E> {
     ) -> Result<ImportReceipt, StoreError> {
         // What each (area, year) should hold afterwards: a scoped one with no
         // set given holds nothing. Checked whole before the transaction.
-        let mut wanted: std::collections::BTreeMap<(&str, FinancialYear), Option<&NewFigureSet>> =
-            scope
-                .iter()
-                .map(|(a, y)| ((a.as_str(), *y), None))
-                .collect();
+        let mut wanted: BTreeMap<(&str, FinancialYear), Option<&NewFigureSet>> = scope
+            .iter()
+            .map(|(a, y)| ((a.as_str(), *y), None))
+            .collect();
         for set in sets {
             if set.area.trim().is_empty() {
                 return Err(invalid("a figure set needs an area"));
             }
-            FigureSet::parse_body(&set.body)
+            FigureSet::check_body(&set.body)
                 .map_err(|e| invalid(format!("figure set {} {}: {e}", set.area, set.year)))?;
             if wanted
                 .insert((set.area.as_str(), set.year), Some(set))
@@ -1226,12 +1361,14 @@ impl<E: Engine> Store for SqlStore<E> {
                 )));
             }
         }
+        let mut areas: Vec<&str> = wanted.keys().map(|(area, _)| *area).collect();
+        areas.dedup();
         // The audit records what changed, not the whole set (the set itself
         // stays in the table, retired, so nothing is lost).
         let set_json = |status: &str, body: &str, submissions: &str| {
             json!({
                 "status": status,
-                "counts": body.lines().count(),
+                "nonzero_counts": FigureSet::check_body(body).unwrap_or(0),
                 "submissions": serde_json::from_str::<serde_json::Value>(submissions)
                     .unwrap_or(serde_json::Value::Null),
             })
@@ -1243,70 +1380,122 @@ impl<E: Engine> Store for SqlStore<E> {
                 rows: wanted.len(),
                 ..Default::default()
             };
+            // The sets held now in those areas, read at once: (area, year)
+            // -> id, status, body, submissions.
+            let mut held: HashMap<(String, String), Vec<Sql>> = HashMap::new();
+            for batch in areas.chunks(IN_LIST) {
+                let placeholders: Vec<String> =
+                    (1..=batch.len()).map(|i| format!("${i}")).collect();
+                let rows = tx.query(
+                    &format!(
+                        "SELECT area, financial_year, id, status, body, submissions
+                         FROM record_figure_sets
+                         WHERE retired_in IS NULL AND area IN ({})",
+                        placeholders.join(", ")
+                    ),
+                    &batch.iter().map(|a| param_text(a)).collect::<Vec<_>>(),
+                    &[
+                        Kind::Text,
+                        Kind::Text,
+                        Kind::Int,
+                        Kind::Text,
+                        Kind::Text,
+                        Kind::Text,
+                    ],
+                )?;
+                for mut r in rows {
+                    let rest = r.split_off(2);
+                    held.insert((text(&r[0]), text(&r[1])), rest);
+                }
+            }
+            let mut retire: Vec<i64> = Vec::new();
+            // (area, year, set, its submissions as JSON) to add; (key, detail) to audit.
+            let mut add: Vec<(&str, String, &NewFigureSet, String)> = Vec::new();
+            let mut audits: Vec<(String, String)> = Vec::new();
             for ((area, year), set) in &wanted {
                 let year_text = year.to_string();
-                let held = tx.query(
-                    "SELECT id, status, body, submissions FROM record_figure_sets
-                     WHERE area = $1 AND financial_year = $2 AND retired_in IS NULL",
-                    &[param_text(area), param_text(&year_text)],
-                    &[Kind::Int, Kind::Text, Kind::Text, Kind::Text],
-                )?;
-                let held = held.first();
+                let held = held.remove(&((*area).to_string(), year_text.clone()));
                 let new_submissions = set.map(|s| json!(s.submissions).to_string());
-                let after = set
-                    .zip(new_submissions.as_deref())
-                    .map(|(s, subs)| set_json(s.status.code(), &s.body, subs));
-                match (held, set) {
+                match (&held, set) {
                     (None, None) => continue,
+                    // The same counts (whatever the text, e.g. a body stored
+                    // before zeros were left out) and status: unchanged.
                     (Some(h), Some(s))
-                        if text(&h[1]) == s.status.code() && text(&h[2]) == s.body =>
+                        if text(&h[1]) == s.status.code()
+                            && (text(&h[2]) == s.body
+                                || changed_counts(&text(&h[2]), &s.body).is_empty()) =>
                     {
                         receipt.unchanged += 1;
                         continue;
                     }
                     _ => {}
                 }
-                let before = held.map(|h| set_json(&text(&h[1]), &text(&h[2]), &text(&h[3])));
-                if let Some(h) = held {
-                    tx.execute(
-                        "UPDATE record_figure_sets SET retired_in = $2 WHERE id = $1",
-                        &[h[0].clone(), param(import)],
-                    )?;
+                let before = held
+                    .as_ref()
+                    .map(|h| set_json(&text(&h[1]), &text(&h[2]), &text(&h[3])));
+                let after = set
+                    .zip(new_submissions.as_deref())
+                    .map(|(s, subs)| set_json(s.status.code(), &s.body, subs));
+                if let Some(h) = &held {
+                    retire.push(int(&h[0]));
                     receipt.replaced += 1;
                 } else {
                     receipt.added += 1;
                 }
-                if let (Some(s), Some(subs)) = (set, &new_submissions) {
-                    tx.execute(
-                        "INSERT INTO record_figure_sets (area, financial_year, status, body,
-                            submissions, added_in)
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                        &[
-                            param_text(area),
-                            param_text(&year_text),
-                            param_text(s.status.code()),
-                            param_text(&s.body),
-                            param_text(subs),
-                            param(import),
-                        ],
-                    )?;
-                }
                 // A first set is all new: its counts are in the table.
-                let changed = match held {
+                let changed = match &held {
                     Some(h) => {
                         changed_counts(&text(&h[2]), set.map(|s| s.body.as_str()).unwrap_or(""))
                     }
                     None => Vec::new(),
                 };
-                audit(
-                    tx,
-                    import,
-                    meta,
-                    "figures.recompute",
-                    &format!("{area} {year_text}"),
-                    json!({ "before": before, "after": after, "changed": changed }),
+                audits.push((
+                    format!("{area} {year_text}"),
+                    json!({ "before": before, "after": after, "changed": changed }).to_string(),
+                ));
+                if let (Some(s), Some(subs)) = (set, new_submissions) {
+                    add.push((area, year_text, s, subs));
+                }
+            }
+            for ids in retire.chunks(IN_LIST) {
+                let placeholders: Vec<String> =
+                    (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+                let mut params = vec![param(import)];
+                params.extend(ids.iter().map(|id| param(*id)));
+                tx.execute(
+                    &format!(
+                        "UPDATE record_figure_sets SET retired_in = $1 WHERE id IN ({})",
+                        placeholders.join(", ")
+                    ),
+                    &params,
                 )?;
             }
+            let rows: Vec<Vec<SqlRef<'_>>> = add
+                .iter()
+                .map(|(area, year, s, subs)| {
+                    vec![
+                        SqlRef::Text(Some(area)),
+                        SqlRef::Text(Some(year)),
+                        SqlRef::Text(Some(s.status.code())),
+                        SqlRef::Text(Some(&s.body)),
+                        SqlRef::Text(Some(subs)),
+                        SqlRef::Int(Some(import)),
+                    ]
+                })
+                .collect();
+            tx.insert_many(
+                "record_figure_sets",
+                &[
+                    ("area", Kind::Text),
+                    ("financial_year", Kind::Text),
+                    ("status", Kind::Text),
+                    ("body", Kind::Text),
+                    ("submissions", Kind::Text),
+                    ("added_in", Kind::Int),
+                ],
+                &rows,
+            )?;
+            audit_many(tx, import, meta, "figures.recompute", &audits)?;
             finish_import(tx, import, &receipt)?;
             receipt.data_version = data_version(tx)?;
             Ok(receipt)

@@ -10,7 +10,7 @@ use std::path::Path;
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::engine::{Engine, Kind, Mode, Tx};
-use crate::rows::Sql;
+use crate::rows::{Sql, SqlRef};
 use crate::sql::SqlStore;
 use crate::{Created, ImportMeta, StoreError};
 
@@ -120,6 +120,35 @@ impl rusqlite::ToSql for Sql {
     }
 }
 
+impl rusqlite::ToSql for SqlRef<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+        Ok(match *self {
+            SqlRef::Int(Some(v)) => ToSqlOutput::Owned(Value::Integer(v)),
+            SqlRef::Text(Some(t)) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            SqlRef::Blob(Some(b)) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            SqlRef::Int(None) | SqlRef::Text(None) | SqlRef::Blob(None) => {
+                ToSqlOutput::Owned(Value::Null)
+            }
+        })
+    }
+}
+
+/// One row read as the given kinds.
+fn read_row(r: &rusqlite::Row<'_>, kinds: &[Kind]) -> rusqlite::Result<Vec<Sql>> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            Ok(match k {
+                Kind::Int => Sql::Int(r.get(i)?),
+                Kind::Text => Sql::Text(r.get(i)?),
+                Kind::Blob => Sql::Blob(r.get(i)?),
+            })
+        })
+        .collect()
+}
+
 struct SqliteTx<'c> {
     tx: rusqlite::Transaction<'c>,
 }
@@ -133,19 +162,35 @@ impl Tx for SqliteTx<'_> {
     ) -> Result<Vec<Vec<Sql>>, StoreError> {
         let mut stmt = self.tx.prepare_cached(&dialect(sql))?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
-            kinds
-                .iter()
-                .enumerate()
-                .map(|(i, k)| {
-                    Ok(match k {
-                        Kind::Int => Sql::Int(r.get(i)?),
-                        Kind::Text => Sql::Text(r.get(i)?),
-                        Kind::Blob => Sql::Blob(r.get(i)?),
-                    })
-                })
-                .collect::<rusqlite::Result<Vec<Sql>>>()
+            read_row(r, kinds)
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn insert_many(
+        &mut self,
+        table: &str,
+        columns: &[(&str, Kind)],
+        rows: &[Vec<SqlRef<'_>>],
+    ) -> Result<u64, StoreError> {
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            names.join(", "),
+            placeholders.join(", ")
+        ))?;
+        for row in rows {
+            if row.len() != columns.len() {
+                return Err(StoreError::Invalid(format!(
+                    "a row of {} values for the {} columns of {table}",
+                    row.len(),
+                    columns.len()
+                )));
+            }
+            stmt.execute(rusqlite::params_from_iter(row.iter()))?;
+        }
+        Ok(rows.len() as u64)
     }
 
     fn execute(&mut self, sql: &str, params: &[Sql]) -> Result<u64, StoreError> {

@@ -553,6 +553,11 @@ fn recompute_after(
 
 /// `lantern recompute`: every indicator for every area and year, from the
 /// current submissions in the store.
+///
+/// The store hands the records over one area at a time
+/// ([`Store::chunks_by_area`]); worker threads (one per core) decode,
+/// compute and serialise each area while the next is read, so reading and
+/// computing overlap and only a few areas' records are in memory at once.
 pub fn recompute(
     ctx: &Ctx,
     area: Option<String>,
@@ -561,27 +566,20 @@ pub fn recompute(
 ) -> Result<()> {
     let mut store = ctx.open()?;
     let started = Instant::now();
-    let chunks = store.chunks(&ChunkQuery {
+    let today = today();
+    let query = ChunkQuery {
         areas: area.clone().map(|a| vec![a]),
         submission: None,
-    })?;
-    let read = started.elapsed();
-    let mut by_area: BTreeMap<&str, Vec<&StoredChunk>> = BTreeMap::new();
-    for c in &chunks {
-        by_area.entry(&c.area).or_default().push(c);
-    }
-    let areas: Vec<(&str, Vec<&StoredChunk>)> = by_area.into_iter().collect();
-    let computing = Instant::now();
-    let computed = compute_areas(&areas)?;
-    let compute_time = computing.elapsed();
-    let today = today();
+    };
+    let mut computed = compute_streamed(store.as_ref(), &query, today, counts.is_some())?;
+    let compute_time = started.elapsed();
     let mut sets = Vec::new();
     let mut scope: BTreeSet<(String, FinancialYear)> = BTreeSet::new();
-    for (area_sets, submissions) in &computed {
-        for set in area_sets {
-            scope.insert((set.area.clone(), set.year));
-            sets.push(new_set(set, submissions, today));
-        }
+    let areas = computed.len();
+    let records: u64 = computed.iter().map(|d| d.records).sum();
+    for done in &mut computed {
+        scope.extend(done.sets.iter().map(|set| (set.area.clone(), set.year)));
+        sets.append(&mut done.sets);
     }
     // Sets held for areas or years that no longer have records are retired.
     for held in store.figure_sets(area.as_deref())? {
@@ -605,8 +603,8 @@ pub fn recompute(
         use std::fmt::Write as _;
         let mut csv = String::with_capacity(sets.len() * 16 * 1024);
         csv.push_str("area,year,indicator,breakdown,value\n");
-        for (area_sets, _) in &computed {
-            for set in area_sets {
+        for done in &computed {
+            for set in &done.computed {
                 let prefix = format!("{},{},", set.area, set.year);
                 for c in &set.counts {
                     csv.push_str(&prefix);
@@ -619,10 +617,9 @@ pub fn recompute(
         }
         write_atomically(path, csv.as_bytes())?;
     }
-    let records: u64 = chunks.iter().map(|c| c.records).sum();
     if json {
         let v = serde_json::json!({
-            "areas": areas.len(),
+            "areas": areas,
             "records": records,
             "figure_sets": sets.len(),
             "added": receipt.added,
@@ -630,14 +627,14 @@ pub fn recompute(
             "unchanged": receipt.unchanged,
             "retired": scope.len().saturating_sub(sets.len()),
             "data_version": receipt.data_version,
-            "seconds": { "read": read.as_secs_f64(), "compute": compute_time.as_secs_f64(), "write": write_time.as_secs_f64() },
+            "seconds": { "read_and_compute": compute_time.as_secs_f64(), "write": write_time.as_secs_f64() },
         });
         out!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         out!(
             "Recomputed {} area{} from {} records: {} figure sets ({} new, {} changed, {} unchanged). Data version {}.",
-            areas.len(),
-            if areas.len() == 1 { "" } else { "s" },
+            areas,
+            if areas == 1 { "" } else { "s" },
             records,
             sets.len(),
             receipt.added,
@@ -646,8 +643,7 @@ pub fn recompute(
             receipt.data_version
         );
         out!(
-            "Time: read {:.2} s, compute {:.2} s, write {:.2} s.",
-            read.as_secs_f64(),
+            "Time: read and compute {:.2} s, write {:.2} s.",
             compute_time.as_secs_f64(),
             write_time.as_secs_f64()
         );
@@ -655,61 +651,106 @@ pub fn recompute(
     Ok(())
 }
 
-type AreaResult = (Vec<FigureSet>, Vec<i64>);
+/// One area computed: its sets ready to store, and (when asked for) the
+/// counts themselves.
+struct AreaDone {
+    records: u64,
+    sets: Vec<NewFigureSet>,
+    computed: Vec<FigureSet>,
+}
 
-/// Compute every area, spread over the machine's cores.
-fn compute_areas(areas: &[(&str, Vec<&StoredChunk>)]) -> Result<Vec<AreaResult>> {
+/// Compute every area the query selects, in area order: the store reads
+/// areas on this thread and hands each to a worker (one per core) through
+/// a short queue, so that reading waits when the workers are behind.
+fn compute_streamed(
+    store: &dyn Store,
+    query: &ChunkQuery,
+    today: Date,
+    keep_counts: bool,
+) -> Result<Vec<AreaDone>> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(1)
-        .min(areas.len().max(1));
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<AreaResult>>> = (0..areas.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                let next = &next;
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((area, chunks)) = areas.get(i) else {
-                            break;
-                        };
-                        let one = (|| -> Result<AreaResult> {
-                            let records = chunks
-                                .iter()
-                                .map(|c| decode(c))
-                                .collect::<Result<Vec<_>>>()?;
-                            let input: Vec<ProviderRecords> = chunks
-                                .iter()
-                                .zip(&records)
-                                .map(|(c, r)| ProviderRecords {
-                                    provider: &c.provider,
-                                    records: r,
-                                })
-                                .collect();
-                            let submissions = chunks.iter().map(|c| c.submission).collect();
-                            Ok((compute::compute_area(area, &input, None), submissions))
-                        })();
-                        done.push((i, one));
+        .unwrap_or(1);
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<StoredChunk>)>(workers);
+    // Shared by the workers; when they are all gone (even by a panic), it
+    // is dropped and the reading stops rather than waiting for them.
+    let work_rx = std::sync::Arc::new(std::sync::Mutex::new(work_rx));
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Result<AreaDone>)>();
+    let mut results: Vec<Option<Result<AreaDone>>> = Vec::new();
+    let read = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (work_rx, done_tx) = (std::sync::Arc::clone(&work_rx), done_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    // The lock is held only to take the next area.
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((i, chunks)) = next else { break };
+                    let done = compute_one(&chunks, today, keep_counts);
+                    drop(chunks);
+                    if done_tx.send((i, done)).is_err() {
+                        break;
                     }
-                    done
-                })
-            })
-            .collect();
-        for h in handles {
-            if let Ok(done) = h.join() {
-                for (i, r) in done {
-                    results[i] = Some(r);
                 }
+            });
+        }
+        drop(done_tx);
+        drop(work_rx);
+        let mut n = 0usize;
+        let read = store.chunks_by_area(query, &mut |chunks| {
+            work_tx.send((n, chunks)).map_err(|_| {
+                lantern_store::StoreError::Invalid("the computation stopped".into())
+            })?;
+            n += 1;
+            Ok(())
+        });
+        drop(work_tx);
+        results.resize_with(n, || None);
+        for (i, done) in done_rx {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = Some(done);
             }
         }
+        read
     });
+    read?;
     results
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("a computation thread failed"))))
         .collect()
+}
+
+/// Decode, compute and serialise one area's sets.
+fn compute_one(chunks: &[StoredChunk], today: Date, keep_counts: bool) -> Result<AreaDone> {
+    let Some(area) = chunks.first().map(|c| c.area.clone()) else {
+        return Ok(AreaDone {
+            records: 0,
+            sets: Vec::new(),
+            computed: Vec::new(),
+        });
+    };
+    let records = chunks.iter().map(decode).collect::<Result<Vec<_>>>()?;
+    let input: Vec<ProviderRecords> = chunks
+        .iter()
+        .zip(&records)
+        .map(|(c, r)| ProviderRecords {
+            provider: &c.provider,
+            records: r,
+        })
+        .collect();
+    let submissions: Vec<i64> = chunks.iter().map(|c| c.submission).collect();
+    let computed = compute::compute_area(&area, &input, None);
+    let sets = computed
+        .iter()
+        .map(|set| new_set(set, &submissions, today))
+        .collect();
+    Ok(AreaDone {
+        records: chunks.iter().map(|c| c.records).sum(),
+        sets,
+        computed: if keep_counts { computed } else { Vec::new() },
+    })
 }
 
 /// `lantern submissions [ID]`.

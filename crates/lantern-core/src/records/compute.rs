@@ -518,6 +518,23 @@ fn sort_rows(rows: &[Row], sorted: &mut Vec<Row>, starts: &mut Vec<u32>) {
     }
 }
 
+/// The fixed grid: every (indicator, breakdown) written for every area and
+/// year whatever the records hold (totals, the substance, crack, age and sex
+/// breakdowns and their crosses, placements by funding), sorted. The other
+/// cells of a set, by provider, are written only for the providers active
+/// that year. [`FigureSet::body`] leaves out the grid's zeros.
+pub fn fixed_cells() -> &'static [(&'static str, String)] {
+    static FIXED: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
+    FIXED.get_or_init(|| {
+        Layout::new(&[])
+            .cells
+            .into_iter()
+            .filter(|c| matches!(c.shown, Shown::Always))
+            .map(|c| (c.indicator, c.key))
+            .collect()
+    })
+}
+
 /// Every indicator of `docs/indicators-from-records.md` for one area, one
 /// [`FigureSet`] per financial year.
 ///
@@ -1778,6 +1795,21 @@ mod tests {
                     }
                 }
                 year = year.next();
+            }
+        }
+
+        #[test]
+        fn a_stored_set_reads_back_with_every_zero(eps in episodes()) {
+            // The body leaves the grid's zeros out; reading it gives back
+            // exactly the counts computed, zeros and all.
+            let records = build(&eps);
+            for set in compute_area("E", &input(&records), None) {
+                let body = set.body();
+                prop_assert_eq!(FigureSet::parse_body(&body).unwrap(), set.counts.clone());
+                let written = body.lines().filter(|l| !l.starts_with(['@', '#'])).count();
+                let nonzero = set.counts.iter().filter(|c| c.value > 0).count();
+                let providers = set.counts.iter().filter(|c| c.breakdown.contains("provider=")).count();
+                prop_assert!(written <= nonzero + providers);
             }
         }
 

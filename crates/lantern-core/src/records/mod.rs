@@ -243,6 +243,15 @@ pub struct Count {
 /// group, and each following line is `breakdown|value`, or
 /// `breakdown|value|coverage` when the count has a coverage note. The total's
 /// breakdown is empty.
+///
+/// Most cells of a set are zeros (an area has few people aged 70+ who use
+/// crack), so [`FigureSet::body`] leaves them out: a body whose first line is
+/// [`ZEROS_IMPLIED`] lists only the cells of the fixed grid
+/// ([`compute::fixed_cells`]: every breakdown written for every area and
+/// year) that are not 0, and every other cell (providers' cells) whatever its
+/// value. [`FigureSet::parse_body`] gives the omitted cells back as 0, so a
+/// reader sees exactly the counts that were computed. A body without that
+/// line (written by earlier versions) lists every count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FigureSet {
     /// Area code.
@@ -253,13 +262,37 @@ pub struct FigureSet {
     pub counts: Vec<Count>,
 }
 
+/// The first line of a figure-set body that leaves out the zero cells of the
+/// fixed grid (see [`FigureSet`]).
+pub const ZEROS_IMPLIED: &str = "#zeros-implied";
+
 impl FigureSet {
-    /// The stored text form of the counts.
+    /// The stored text form of the counts (zeros of the fixed grid left out).
     pub fn body(&self) -> String {
         use std::fmt::Write as _;
-        let mut out = String::with_capacity(self.counts.len() * 24);
+        let fixed = compute::fixed_cells();
+        let mut out = String::with_capacity(self.counts.len() * 12 + 16);
+        out.push_str(ZEROS_IMPLIED);
+        out.push('\n');
         let mut indicator: Option<&str> = None;
+        // Both the counts and the grid are sorted: one walk finds which
+        // counts are grid cells. (Unsorted counts are only written whole.)
+        let mut f = 0usize;
         for c in &self.counts {
+            let key = (c.indicator.as_str(), c.breakdown.as_str());
+            let in_grid = loop {
+                match fixed.get(f) {
+                    Some((i, b)) => match (*i, b.as_str()).cmp(&key) {
+                        std::cmp::Ordering::Less => f += 1,
+                        std::cmp::Ordering::Equal => break true,
+                        std::cmp::Ordering::Greater => break false,
+                    },
+                    None => break false,
+                }
+            };
+            if in_grid && c.value == 0 && c.coverage.is_none() {
+                continue;
+            }
             if indicator != Some(c.indicator.as_str()) {
                 out.push('@');
                 out.push_str(&c.indicator);
@@ -277,40 +310,103 @@ impl FigureSet {
         out
     }
 
-    /// Read counts back from their stored text form.
+    /// Read counts back from their stored text form, sorted by indicator
+    /// and breakdown, with the zeros a body leaves out given back.
     pub fn parse_body(body: &str) -> Result<Vec<Count>, String> {
-        let mut indicator: Option<&str> = None;
         let mut counts = Vec::new();
-        for (i, line) in body.lines().enumerate() {
-            if let Some(code) = line.strip_prefix('@') {
-                if code.is_empty() {
-                    return Err(format!("line {}: an empty indicator code", i + 1));
-                }
-                indicator = Some(code);
-                continue;
-            }
-            let Some(indicator) = indicator else {
-                return Err(format!(
-                    "line {}: a count before any @indicator line",
-                    i + 1
-                ));
-            };
-            let mut parts = line.splitn(3, '|');
-            let (Some(breakdown), Some(value)) = (parts.next(), parts.next()) else {
-                return Err(format!("line {}: expected breakdown|value", i + 1));
-            };
-            let value = value
-                .parse()
-                .map_err(|e| format!("line {}: value '{value}': {e}", i + 1))?;
+        let implied = read_body(body, |indicator, breakdown, value, coverage| {
             counts.push(Count {
                 indicator: indicator.to_string(),
                 breakdown: breakdown.to_string(),
                 value,
-                coverage: parts.next().filter(|c| !c.is_empty()).map(str::to_string),
+                coverage: coverage.map(str::to_string),
+            });
+        })?;
+        if !counts.is_sorted_by(|a, b| (&a.indicator, &a.breakdown) <= (&b.indicator, &b.breakdown))
+        {
+            counts.sort_by(|a, b| (&a.indicator, &a.breakdown).cmp(&(&b.indicator, &b.breakdown)));
+        }
+        if !implied {
+            return Ok(counts);
+        }
+        // Merge the grid's omitted zeros in, keeping the order.
+        let fixed = compute::fixed_cells();
+        let mut all = Vec::with_capacity(counts.len().max(fixed.len()));
+        let mut given = counts.into_iter().peekable();
+        for (indicator, breakdown) in fixed {
+            let key = (*indicator, breakdown.as_str());
+            while let Some(c) =
+                given.next_if(|c| (c.indicator.as_str(), c.breakdown.as_str()) < key)
+            {
+                all.push(c);
+            }
+            if given
+                .peek()
+                .is_some_and(|c| (c.indicator.as_str(), c.breakdown.as_str()) == key)
+            {
+                continue;
+            }
+            all.push(Count {
+                indicator: (*indicator).to_string(),
+                breakdown: breakdown.clone(),
+                value: 0,
+                coverage: None,
             });
         }
-        Ok(counts)
+        all.extend(given);
+        Ok(all)
     }
+
+    /// Check that text is a figure-set body, without building its counts;
+    /// returns how many of its counts are not 0.
+    pub fn check_body(body: &str) -> Result<usize, String> {
+        let mut nonzero = 0usize;
+        read_body(body, |_, _, value, _| nonzero += usize::from(value > 0))?;
+        Ok(nonzero)
+    }
+}
+
+/// Read a body's lines, calling `each` with every count written in it;
+/// returns whether the body leaves the grid's zeros out.
+fn read_body(
+    body: &str,
+    mut each: impl FnMut(&str, &str, u64, Option<&str>),
+) -> Result<bool, String> {
+    let mut indicator: Option<&str> = None;
+    let mut implied = false;
+    for (i, line) in body.lines().enumerate() {
+        if i == 0 && line == ZEROS_IMPLIED {
+            implied = true;
+            continue;
+        }
+        if let Some(code) = line.strip_prefix('@') {
+            if code.is_empty() {
+                return Err(format!("line {}: an empty indicator code", i + 1));
+            }
+            indicator = Some(code);
+            continue;
+        }
+        let Some(indicator) = indicator else {
+            return Err(format!(
+                "line {}: a count before any @indicator line",
+                i + 1
+            ));
+        };
+        let mut parts = line.splitn(3, '|');
+        let (Some(breakdown), Some(value)) = (parts.next(), parts.next()) else {
+            return Err(format!("line {}: expected breakdown|value", i + 1));
+        };
+        let value = value
+            .parse()
+            .map_err(|e| format!("line {}: value '{value}': {e}", i + 1))?;
+        each(
+            indicator,
+            breakdown,
+            value,
+            parts.next().filter(|c| !c.is_empty()),
+        );
+    }
+    Ok(implied)
 }
 
 #[cfg(test)]
@@ -339,28 +435,82 @@ mod tests {
         assert_eq!(born.age_on(Date::constant(2020, 6, 1)), 30);
     }
 
-    #[test]
-    fn figure_set_body_round_trips() {
-        let set = FigureSet {
+    /// A set as computed: every cell of the grid (mostly zeros), plus
+    /// provider cells, one of them 0.
+    fn computed_like() -> FigureSet {
+        let mut counts: Vec<Count> = compute::fixed_cells()
+            .iter()
+            .map(|(indicator, breakdown)| Count {
+                indicator: (*indicator).to_string(),
+                breakdown: breakdown.clone(),
+                value: 0,
+                coverage: None,
+            })
+            .collect();
+        for c in &mut counts {
+            match (c.indicator.as_str(), c.breakdown.as_str()) {
+                ("people_in_treatment", "") => c.value = 12,
+                ("people_in_treatment", "age_band=25-29;crack=crack") => c.value = 2,
+                ("residential_rehab_placements", "") => {
+                    c.value = 3;
+                    c.coverage = Some("includes self-funded placements".into());
+                }
+                _ => {}
+            }
+        }
+        for (indicator, value) in [("people_in_treatment", 12), ("treatment_exits", 0)] {
+            counts.push(Count {
+                indicator: indicator.into(),
+                breakdown: "provider=N0852".into(),
+                value,
+                coverage: None,
+            });
+        }
+        counts.sort();
+        FigureSet {
             area: "E06000016".into(),
             year: crate::FinancialYear::starting(2017).unwrap(),
-            counts: vec![
-                Count {
-                    indicator: "people_in_treatment".into(),
-                    breakdown: String::new(),
-                    value: 12,
-                    coverage: None,
-                },
-                Count {
-                    indicator: "residential_rehab_placements".into(),
-                    breakdown: String::new(),
-                    value: 3,
-                    coverage: Some("includes self-funded placements".into()),
-                },
-            ],
-        };
-        assert_eq!(FigureSet::parse_body(&set.body()).unwrap(), set.counts);
+            counts,
+        }
+    }
+
+    #[test]
+    fn figure_set_body_round_trips_with_its_zeros() {
+        let set = computed_like();
+        let body = set.body();
+        assert_eq!(FigureSet::parse_body(&body).unwrap(), set.counts);
+        assert!(FigureSet::check_body(&body).is_ok());
+        // Only the non-zero grid cells and the provider cells are written.
+        assert_eq!(
+            body,
+            "#zeros-implied\n@people_in_treatment\n|12\nage_band=25-29;crack=crack|2\nprovider=N0852|12\n\
+             @residential_rehab_placements\n|3|includes self-funded placements\n\
+             @treatment_exits\nprovider=N0852|0\n"
+        );
         assert!(FigureSet::parse_body("|3").is_err());
         assert!(FigureSet::parse_body("@x\n|three").is_err());
+        assert!(FigureSet::check_body("@x\n|three").is_err());
+    }
+
+    #[test]
+    fn a_body_listing_every_count_is_read_as_written() {
+        // Bodies stored before zeros were left out list every count; they
+        // read back the same, and so does one listed out of order.
+        let set = computed_like();
+        let mut full = String::new();
+        let mut indicator = "";
+        for c in set.counts.iter().rev() {
+            if c.indicator != indicator {
+                full.push_str(&format!("@{}\n", c.indicator));
+                indicator = &c.indicator;
+            }
+            full.push_str(&format!("{}|{}", c.breakdown, c.value));
+            if let Some(cov) = &c.coverage {
+                full.push_str(&format!("|{cov}"));
+            }
+            full.push('\n');
+        }
+        assert_eq!(FigureSet::parse_body(&full).unwrap(), set.counts);
+        assert_eq!(FigureSet::parse_body("").unwrap(), vec![]);
     }
 }

@@ -755,3 +755,146 @@ fn national_scale_ingest_and_read() {
         );
     }
 }
+
+story!(chunks_come_one_area_at_a_time, |db: &TestDb| {
+    let mut store = new_store(db);
+    let (m, s) = file("N0001", "2024-04", "aa", 1);
+    let first = store.submit(&m, &s).unwrap().id;
+    let (m, s) = file("N0002", "2024-04", "bb", 2);
+    let second = store.submit(&m, &s).unwrap().id;
+    // A superseded month is not current: its chunks are not read.
+    let (m, s) = file("N0002", "2024-03", "cc", 3);
+    assert_eq!(
+        store.submit(&m, &s).unwrap().outcome,
+        SubmitOutcome::Superseded
+    );
+
+    let by_area = |query: &ChunkQuery| {
+        let mut areas = Vec::new();
+        store
+            .chunks_by_area(query, &mut |chunks| {
+                areas.push(chunks);
+                Ok(())
+            })
+            .unwrap();
+        areas
+    };
+    let all = store.chunks(&ChunkQuery::default()).unwrap();
+    let areas = by_area(&ChunkQuery::default());
+    assert_eq!(areas.len(), 2);
+    for (group, area) in areas.iter().zip(["E06000016", "E06000017"]) {
+        // The area's chunks, as `chunks` gives them, in the order stored.
+        let expected: Vec<_> = all.iter().filter(|c| c.area == area).cloned().collect();
+        assert_eq!(group, &expected);
+        assert_eq!(
+            group.iter().map(|c| c.submission).collect::<Vec<_>>(),
+            [first, second]
+        );
+    }
+    assert_eq!(areas[0][1].body, vec![2; 2000], "bytes come back as given");
+
+    let one = by_area(&ChunkQuery {
+        areas: Some(vec!["E06000017".into()]),
+        submission: Some(second),
+    });
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].len(), 1);
+    assert_eq!((one[0][0].submission, one[0][0].records), (second, 10));
+    assert!(
+        by_area(&ChunkQuery {
+            areas: Some(vec![]),
+            submission: None,
+        })
+        .is_empty()
+    );
+
+    // The caller can stop the reading; its error comes back.
+    let mut seen = 0;
+    let err = store
+        .chunks_by_area(&ChunkQuery::default(), &mut |_| {
+            seen += 1;
+            Err(StoreError::Invalid("stop".into()))
+        })
+        .unwrap_err();
+    assert_eq!((seen, err.to_string().contains("stop")), (1, true));
+});
+
+/// Hold a write transaction open on `store` that has bulk-loaded one more
+/// chunk of `submission` (the engine's COPY path on PostgreSQL), and run
+/// `during` before it commits.
+fn with_import_open<E: lantern_store::engine::Engine>(
+    store: &lantern_store::sql::SqlStore<E>,
+    submission: i64,
+    during: impl FnOnce(),
+) {
+    use lantern_store::engine::{Kind, Mode};
+    use lantern_store::rows::SqlRef;
+    store
+        .engine()
+        .transaction(Mode::Write, |tx| {
+            let body = [7u8; 3000];
+            let n = tx.insert_many(
+                "submission_chunks",
+                &[
+                    ("submission_id", Kind::Int),
+                    ("area", Kind::Text),
+                    ("records", Kind::Int),
+                    ("body", Kind::Blob),
+                ],
+                &[vec![
+                    SqlRef::Int(Some(submission)),
+                    SqlRef::Text(Some("E06000018")),
+                    SqlRef::Int(Some(5)),
+                    SqlRef::Blob(Some(&body)),
+                ]],
+            )?;
+            assert_eq!(n, 1);
+            during();
+            Ok(())
+        })
+        .unwrap();
+}
+
+story!(
+    readers_are_not_blocked_by_an_import_in_progress,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let (m, s) = file("N0001", "2024-04", "aa", 1);
+        let id = store.submit(&m, &s).unwrap().id;
+        let version = store.data_version().unwrap();
+        drop(store);
+        let location = db.location();
+
+        // While the import's transaction is open, a reader on another
+        // connection reads at once, and sees the state before it.
+        let during = || {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let location = location.clone();
+            std::thread::spawn(move || {
+                let reader = open(&location).unwrap();
+                let chunks = reader.chunks(&ChunkQuery::default()).unwrap();
+                let snapshot = reader.snapshot(None).unwrap();
+                let _ = tx.send((chunks.len(), snapshot.data_version));
+            });
+            let seen = rx
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .expect("the reader waited for the import");
+            assert_eq!(seen, (2, version));
+        };
+        match db {
+            TestDb::Sqlite(_) => with_import_open(
+                &lantern_store::sqlite::open(std::path::Path::new(&location)).unwrap(),
+                id,
+                during,
+            ),
+            TestDb::Postgres { .. } => with_import_open(
+                &lantern_store::postgres::open(&location).unwrap(),
+                id,
+                during,
+            ),
+        }
+        // Committed: now every reader sees it.
+        let store = open(&location).unwrap();
+        assert_eq!(store.chunks(&ChunkQuery::default()).unwrap().len(), 3);
+    }
+);
