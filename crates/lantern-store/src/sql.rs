@@ -854,6 +854,19 @@ fn act_in(
     Ok(to)
 }
 
+/// A case's status when what it asks may still be corrected (before a
+/// draft); see [`status_as_seen`] for a case moved on meanwhile.
+fn correctable(tx: &mut dyn Tx, reference: &str, seen: Status) -> Result<Status, StoreError> {
+    let now = status_as_seen(tx, reference, seen)?;
+    if !matches!(now, Status::Received | Status::InProgress) {
+        return Err(StoreError::Refused {
+            reference: reference.to_string(),
+            error: casework::correction_refused(now),
+        });
+    }
+    Ok(now)
+}
+
 /// A case's status, provided it is still the one the caller saw; otherwise a
 /// conflict naming who moved it on and when.
 fn status_as_seen(tx: &mut dyn Tx, reference: &str, seen: Status) -> Result<Status, StoreError> {
@@ -1694,13 +1707,7 @@ impl<E: Engine> Store for SqlStore<E> {
         note: Option<&str>,
     ) -> Result<(), StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let now = status_as_seen(tx, reference, seen)?;
-            if !matches!(now, Status::Received | Status::InProgress) {
-                return Err(StoreError::Refused {
-                    reference: reference.to_string(),
-                    error: casework::correction_refused(now),
-                });
-            }
+            let now = correctable(tx, reference, seen)?;
             tx.execute(
                 "UPDATE cases SET structured = $2 WHERE reference = $1",
                 &[param_text(reference), param_text(structured)],
@@ -1834,13 +1841,7 @@ impl<E: Engine> Store for SqlStore<E> {
         structured: Option<&str>,
     ) -> Result<(), StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let now = status_as_seen(tx, reference, seen)?;
-            if !matches!(now, Status::Received | Status::InProgress) {
-                return Err(StoreError::Refused {
-                    reference: reference.to_string(),
-                    error: casework::correction_refused(now),
-                });
-            }
+            let now = correctable(tx, reference, seen)?;
             tx.execute(
                 "INSERT INTO synonyms (phrase, target, reference, added_at, added_by)
                  VALUES ($1, $2, $3, $4, $5)",
