@@ -139,3 +139,20 @@ fn outcomes_count_refusals_exemptions_and_reviews() {
         .fails();
     assert!(err.contains("YYYY-MM-DD"), "{err}");
 }
+
+#[test]
+fn the_reports_as_printed_are_reviewed_snapshots() {
+    let app = TestApp::leicester();
+    three_cases(&app);
+    let args = ["--today", "2019-12-31", "--by", "quarter"];
+    let timeliness = app
+        .run(&[&["report", "timeliness"][..], &args[..]].concat())
+        .ok();
+    insta::assert_snapshot!("timeliness.txt", timeliness);
+    let outcomes = app.run(&["report", "outcomes", "--by", "quarter"]).ok();
+    insta::assert_snapshot!("outcomes.txt", outcomes);
+    let csv = app
+        .run(&["report", "outcomes", "--csv", "--by", "quarter"])
+        .ok();
+    insta::assert_snapshot!("outcomes.csv", csv);
+}
