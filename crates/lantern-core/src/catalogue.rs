@@ -36,6 +36,10 @@ pub enum Unit {
     Deaths,
     /// Episodes or exits.
     Episodes,
+    /// Attendances (at A&E, for instance).
+    Attendances,
+    /// Recorded offences.
+    Offences,
 }
 
 impl Unit {
@@ -48,6 +52,8 @@ impl Unit {
             Unit::Gbp => "£",
             Unit::Deaths => "deaths",
             Unit::Episodes => "episodes",
+            Unit::Attendances => "attendances",
+            Unit::Offences => "offences",
         }
     }
 
@@ -137,6 +143,11 @@ pub struct Topic {
     /// Words and phrases requesters use for it.
     #[serde(default)]
     pub phrases: Vec<String>,
+    /// What the topic is about (`naloxone`, `THN`): a question that names
+    /// none of these (nor does its question or preamble) is not read as this
+    /// topic, however well its other words match. Empty: no such condition.
+    #[serde(default)]
+    pub subject: Vec<String>,
 }
 
 /// A breakdown, e.g. age band, with its values.

@@ -2114,6 +2114,8 @@ struct Candidate {
     vocabulary: BTreeSet<String>,
     opening: Option<String>,
     learned: Vec<Phrase>,
+    /// A topic's subject: one of these must be named (see [`Topic::subject`]).
+    subject: Vec<Phrase>,
 }
 
 struct ValuePhrase {
@@ -2136,6 +2138,8 @@ struct Model<'c> {
 /// A question's words with what its shape says.
 struct QuestionWords {
     words: Vec<Word>,
+    /// The words of the preamble the question shares with others.
+    context: Vec<Word>,
     head: Vec<usize>,
     opening: Option<String>,
     /// It asks for a number or an amount.
@@ -2164,6 +2168,7 @@ impl QuestionWords {
         let count = money || things || words.iter().any(|w| listed(COUNT_WORDS, &w.lower));
         QuestionWords {
             opening: asks.map(|a| words[a].lower.clone()),
+            context: Vec::new(),
             words,
             head,
             count,
@@ -2361,6 +2366,14 @@ impl<'c> Model<'c> {
     /// A candidate's score: its evidence, then the question's shape. Only a
     /// phrase earns the bonuses; a shared word alone stays weak evidence.
     fn score(&self, c: &Candidate, q: &QuestionWords, has_periods: bool) -> Option<Reading> {
+        let anywhere = |_: usize| true;
+        let names_subject = c.subject.iter().any(|p| {
+            find_phrase(&q.words, &p.words, &anywhere).is_some()
+                || find_phrase(&q.context, &p.words, &anywhere).is_some()
+        });
+        if !c.subject.is_empty() && !names_subject {
+            return None;
+        }
         let Evidence {
             mut score,
             claimed,
@@ -2632,7 +2645,13 @@ impl<'c> Model<'c> {
     }
 
     fn understand(&self, q: &SplitQuestion, received: Date) -> Understanding {
-        let mut u = self.understand_text(q, received);
+        self.understand_within(q, received, "")
+    }
+
+    /// [`Model::understand`] for a question inside `around` (the words of
+    /// the question a part belongs to), which can name a topic's subject.
+    fn understand_within(&self, q: &SplitQuestion, received: Date, around: &str) -> Understanding {
+        let mut u = self.understand_text(q, received, around);
         if u.parts.is_empty() && !q.parts.is_empty() {
             u.parts = q
                 .parts
@@ -2658,7 +2677,7 @@ impl<'c> Model<'c> {
             preamble: part.preamble.clone().or_else(|| parent.preamble.clone()),
             ..part.clone()
         };
-        let u = self.understand(&alone, received);
+        let u = self.understand_within(&alone, received, &parent.text);
         if !u.needs_officer {
             return u;
         }
@@ -2668,7 +2687,7 @@ impl<'c> Model<'c> {
             preamble: alone.preamble.clone(),
             parts: Vec::new(),
         };
-        let mut joined = self.understand_text(&together, received);
+        let mut joined = self.understand_text(&together, received, "");
         if joined.needs_officer {
             return u;
         }
@@ -2679,8 +2698,9 @@ impl<'c> Model<'c> {
     }
 
     /// One question's own reading (and its period parts, if any).
-    fn understand_text(&self, q: &SplitQuestion, received: Date) -> Understanding {
-        let qw = QuestionWords::new(&q.text);
+    fn understand_text(&self, q: &SplitQuestion, received: Date, around: &str) -> Understanding {
+        let mut qw = QuestionWords::new(&q.text);
+        qw.context = words(&format!("{} {around}", q.preamble.as_deref().unwrap_or("")));
         let own = resolve_periods(&q.text, received);
         let preamble = q
             .preamble
@@ -2915,6 +2935,7 @@ fn candidate(target: Target, phrases: Vec<Phrase>, opening: Option<String>) -> C
         vocabulary,
         opening,
         learned: Vec::new(),
+        subject: Vec::new(),
     }
 }
 
@@ -2936,7 +2957,9 @@ fn topic_candidate(t: &Topic) -> Candidate {
         .first()
         .map(|w| w.lower.clone())
         .filter(|w| listed(INTERROGATIVES, w));
-    candidate(Target::Topic(t.code.clone()), phrases, opening)
+    let mut c = candidate(Target::Topic(t.code.clone()), phrases, opening);
+    c.subject = t.subject.iter().filter_map(|p| Phrase::new(p)).collect();
+    c
 }
 
 /// Labels and aliases of every dimension value (aliases under three letters,
@@ -3650,6 +3673,56 @@ mod tests {
         assert_eq!(u.ask, None);
         assert!(u.needs_officer);
         assert!(u.notes.iter().any(|n| n.contains("choose one")), "{u:#?}");
+    }
+
+    #[test]
+    fn a_topic_is_only_read_when_its_subject_is_named() {
+        let catalogue = shipped();
+        let received = day(2024, 5, 10);
+        let other = understand(
+            &question("Does the council commission a needle exchange?"),
+            received,
+            &catalogue,
+            &[],
+        );
+        assert!(other.needs_officer, "{other:#?}");
+        assert_eq!(other.ask, None);
+        let tender = understand(
+            &question("Was naloxone included in the last tender when commissioning services?"),
+            received,
+            &catalogue,
+            &[],
+        );
+        assert_eq!(
+            tender.ask,
+            Some(Ask::Statement {
+                topic: "naloxone.tender_included".into()
+            })
+        );
+    }
+
+    #[test]
+    fn questions_about_what_hospitals_and_the_police_hold_are_read_as_not_held_here() {
+        let catalogue = shipped();
+        let received = day(2024, 5, 10);
+        for (text, indicator) in [
+            (
+                "How many people presented to A&E with drug overdoses in 2023/24?",
+                "drug_related_ae_attendances",
+            ),
+            (
+                "How many drug offences were recorded in the city in 2023?",
+                "drug_offences",
+            ),
+        ] {
+            let u = understand(&question(text), received, &catalogue, &[]);
+            let Some(Ask::Figures(a)) = &u.ask else {
+                panic!("{text}: {u:#?}")
+            };
+            assert_eq!(a.indicator, indicator, "{text}");
+            let held = catalogue.indicator(indicator).unwrap();
+            assert!(!held.held_by_council && !held.other_holders.is_empty());
+        }
     }
 
     #[test]

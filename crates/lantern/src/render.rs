@@ -509,6 +509,8 @@ fn unit_word(unit: lantern_core::catalogue::Unit, n: i64) -> &'static str {
         (Unit::Kits, true) => "kit",
         (Unit::Deaths, true) => "death",
         (Unit::Episodes, true) => "episode",
+        (Unit::Attendances, true) => "attendance",
+        (Unit::Offences, true) => "offence",
         (u, _) => u.noun(),
     }
 }
