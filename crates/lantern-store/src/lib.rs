@@ -545,6 +545,16 @@ pub trait Store {
         text: &str,
     ) -> Result<ImportReceipt, StoreError>;
 
+    /// Take a newer shipped catalogue (`shipped`, the TOML text) as the base
+    /// the council's extensions apply to, from a new data version on; earlier
+    /// versions keep the catalogue they had. Unchanged when it is the one
+    /// held; refused (nothing changes) when an extension no longer fits it.
+    fn upgrade_catalogue(
+        &mut self,
+        meta: &ImportMeta,
+        shipped: &str,
+    ) -> Result<ImportReceipt, StoreError>;
+
     /// Bring in figures; each replaces the held figure with the same
     /// indicator, area, period, breakdown and source, if different.
     fn import_figures(

@@ -220,7 +220,7 @@ impl<E: Engine> SqlStore<E> {
             tx.execute(
                 "INSERT INTO catalogue_layers (name, body, added_in) VALUES ($1, $2, $3)",
                 &[
-                    param_text("catalogue/indicators.toml"),
+                    param_text(SHIPPED_LAYER),
                     param_text(catalogue::SHIPPED),
                     param(import),
                 ],
@@ -425,14 +425,27 @@ fn data_version(tx: &mut dyn Tx) -> Result<i64, StoreError> {
     )
 }
 
+/// The name of the catalogue layers that hold Lantern's shipped catalogue
+/// (the first, at init, and one per upgrade that changed it).
+const SHIPPED_LAYER: &str = "catalogue/indicators.toml";
+
+/// The catalogue as it stood at `version`: the newest shipped layer up to
+/// then, extended by the council's layers in the order they came.
 fn catalogue_at(tx: &mut dyn Tx, version: i64) -> Result<Catalogue, StoreError> {
     let layers = tx.query(
         "SELECT name, body FROM catalogue_layers WHERE added_in <= $1 ORDER BY id",
         &[param(version)],
         &[Kind::Text, Kind::Text],
     )?;
+    let shipped = layers.iter().rposition(|l| text(&l[0]) == SHIPPED_LAYER);
+    let extensions = layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| text(&l[0]) != SHIPPED_LAYER)
+        .map(|(i, _)| i);
     let mut catalogue = Catalogue::default();
-    for layer in layers {
+    for i in shipped.into_iter().chain(extensions) {
+        let layer = &layers[i];
         catalogue
             .extend_from_toml(&text(&layer[0]), &text(&layer[1]))
             .map_err(StoreError::Catalogue)?;
@@ -921,9 +934,15 @@ impl<E: Engine> Store for SqlStore<E> {
                 .extend_from_toml(&meta.file, body)
                 .map_err(StoreError::Extension)?;
             let import = begin_import(tx, meta, 1)?;
+            // A council's file never takes the shipped layers' name.
+            let name = if meta.file == SHIPPED_LAYER {
+                format!("council:{}", meta.file)
+            } else {
+                meta.file.clone()
+            };
             tx.execute(
                 "INSERT INTO catalogue_layers (name, body, added_in) VALUES ($1, $2, $3)",
-                &[param_text(&meta.file), param_text(body), param(import)],
+                &[param_text(&name), param_text(body), param(import)],
             )?;
             audit(
                 tx,
@@ -939,6 +958,56 @@ impl<E: Engine> Store for SqlStore<E> {
                 added: 1,
                 ..Default::default()
             };
+            finish_import(tx, import, &receipt)?;
+            receipt.data_version = data_version(tx)?;
+            Ok(receipt)
+        })
+    }
+
+    fn upgrade_catalogue(
+        &mut self,
+        meta: &ImportMeta,
+        shipped: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let held = tx.query(
+                "SELECT body FROM catalogue_layers WHERE name = $1 ORDER BY id DESC LIMIT 1",
+                &[param_text(SHIPPED_LAYER)],
+                &[Kind::Text],
+            )?;
+            let import = begin_import(tx, meta, 1)?;
+            let mut receipt = ImportReceipt {
+                import,
+                rows: 1,
+                ..Default::default()
+            };
+            if held.first().map(|r| text(&r[0])).as_deref() == Some(shipped) {
+                receipt.unchanged = 1;
+            } else {
+                tx.execute(
+                    "INSERT INTO catalogue_layers (name, body, added_in) VALUES ($1, $2, $3)",
+                    &[
+                        param_text(SHIPPED_LAYER),
+                        param_text(shipped),
+                        param(import),
+                    ],
+                )?;
+                // The new shipped catalogue must still take the council's
+                // extensions; otherwise nothing changes.
+                catalogue_at(tx, i64::MAX).map_err(|e| match e {
+                    StoreError::Catalogue(e) => StoreError::Extension(e),
+                    other => other,
+                })?;
+                audit(
+                    tx,
+                    import,
+                    meta,
+                    "catalogue.upgrade",
+                    SHIPPED_LAYER,
+                    json!({ "sha256": meta.sha256 }),
+                )?;
+                receipt.added = 1;
+            }
             finish_import(tx, import, &receipt)?;
             receipt.data_version = data_version(tx)?;
             Ok(receipt)

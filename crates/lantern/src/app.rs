@@ -310,13 +310,29 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Command::Export { file } => export(&ctx, &file),
         Command::Migrate => {
-            let store = ctx.open()?;
+            let mut store = ctx.open()?;
+            let shipped = lantern_core::catalogue::SHIPPED;
+            let meta = ctx.meta(
+                ImportKind::Catalogue,
+                &format!(
+                    "catalogue/indicators.toml (Lantern {})",
+                    env!("CARGO_PKG_VERSION")
+                ),
+                shipped.as_bytes(),
+            );
+            let upgraded = store.upgrade_catalogue(&meta, shipped)?;
             out!(
                 "{} is at schema version {} (data version {}).",
                 ctx.display_database(),
                 lantern_store::SCHEMA_VERSION,
-                store.data_version()?
+                upgraded.data_version
             );
+            if upgraded.added > 0 {
+                out!(
+                    "The catalogue now starts from the one shipped with this Lantern (import {}); earlier data versions keep theirs.",
+                    upgraded.import
+                );
+            }
             Ok(())
         }
         Command::Import {

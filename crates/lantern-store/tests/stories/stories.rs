@@ -677,3 +677,51 @@ story!(
         );
     }
 );
+
+story!(
+    a_newer_shipped_catalogue_applies_from_a_new_data_version_under_the_councils_extensions,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let extension = "[[indicator]]\ncode = \"hep_c_tests\"\ntitle = \"Hepatitis C tests\"\ndescription = \"Tests.\"\nunit = \"people\"\ncounts_people = true\n";
+        store
+            .extend_catalogue(&meta(ImportKind::Catalogue, "council.toml"), extension)
+            .unwrap();
+        let before = store.data_version().unwrap();
+        let newer = format!(
+            "{}\n[[indicator]]\ncode = \"new_shipped\"\ntitle = \"New\"\ndescription = \"New.\"\nunit = \"people\"\ncounts_people = true\n",
+            lantern_core::catalogue::SHIPPED
+        );
+        let receipt = store
+            .upgrade_catalogue(&meta(ImportKind::Catalogue, "shipped"), &newer)
+            .unwrap();
+        assert_eq!(receipt.added, 1);
+        let now = store.catalogue().unwrap();
+        assert!(now.indicator("new_shipped").is_ok());
+        assert!(
+            now.indicator("hep_c_tests").is_ok(),
+            "extensions still apply"
+        );
+        let then = store.snapshot(Some(before)).unwrap().catalogue;
+        assert!(
+            then.indicator("new_shipped").is_err(),
+            "earlier versions keep theirs"
+        );
+        // The same again changes nothing.
+        let again = store
+            .upgrade_catalogue(&meta(ImportKind::Catalogue, "shipped"), &newer)
+            .unwrap();
+        assert_eq!((again.added, again.unchanged), (0, 1));
+        // A shipped catalogue that clashes with an extension is refused whole.
+        let clash = format!(
+            "{}\n[[indicator]]\ncode = \"hep_c_tests\"\ntitle = \"Clash\"\ndescription = \"Clash.\"\nunit = \"people\"\ncounts_people = true\n",
+            lantern_core::catalogue::SHIPPED
+        );
+        let version = store.data_version().unwrap();
+        let err = store
+            .upgrade_catalogue(&meta(ImportKind::Catalogue, "shipped"), &clash)
+            .unwrap_err();
+        assert!(err.to_string().contains("hep_c_tests"), "{err}");
+        assert_eq!(store.data_version().unwrap(), version);
+        assert!(store.catalogue().unwrap().indicator("new_shipped").is_ok());
+    }
+);

@@ -182,3 +182,16 @@ fn an_unreachable_or_wrong_postgresql_url_is_one_clear_line() {
         );
     }
 }
+
+#[test]
+fn migrate_reports_the_schema_and_keeps_a_current_catalogue_as_it_is() {
+    let app = TestApp::leicester();
+    let version = app.data_version();
+    let out = app.run(&["migrate"]).ok();
+    assert!(
+        out.contains(&format!("schema version {}", lantern_store::SCHEMA_VERSION)),
+        "{out}"
+    );
+    assert!(!out.contains("catalogue now starts"), "{out}");
+    assert_eq!(app.data_version(), version, "nothing changed");
+}
