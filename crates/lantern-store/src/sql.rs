@@ -975,39 +975,44 @@ impl<E: Engine> Store for SqlStore<E> {
                 &[param_text(SHIPPED_LAYER)],
                 &[Kind::Text],
             )?;
+            if held.first().map(|r| text(&r[0])).as_deref() == Some(shipped) {
+                // Nothing to record: no import is listed for it.
+                return Ok(ImportReceipt {
+                    rows: 1,
+                    unchanged: 1,
+                    data_version: data_version(tx)?,
+                    ..Default::default()
+                });
+            }
             let import = begin_import(tx, meta, 1)?;
+            tx.execute(
+                "INSERT INTO catalogue_layers (name, body, added_in) VALUES ($1, $2, $3)",
+                &[
+                    param_text(SHIPPED_LAYER),
+                    param_text(shipped),
+                    param(import),
+                ],
+            )?;
+            // The new shipped catalogue must still take the council's
+            // extensions; otherwise nothing changes.
+            catalogue_at(tx, i64::MAX).map_err(|e| match e {
+                StoreError::Catalogue(e) => StoreError::Extension(e),
+                other => other,
+            })?;
+            audit(
+                tx,
+                import,
+                meta,
+                "catalogue.upgrade",
+                SHIPPED_LAYER,
+                json!({ "sha256": meta.sha256 }),
+            )?;
             let mut receipt = ImportReceipt {
                 import,
                 rows: 1,
+                added: 1,
                 ..Default::default()
             };
-            if held.first().map(|r| text(&r[0])).as_deref() == Some(shipped) {
-                receipt.unchanged = 1;
-            } else {
-                tx.execute(
-                    "INSERT INTO catalogue_layers (name, body, added_in) VALUES ($1, $2, $3)",
-                    &[
-                        param_text(SHIPPED_LAYER),
-                        param_text(shipped),
-                        param(import),
-                    ],
-                )?;
-                // The new shipped catalogue must still take the council's
-                // extensions; otherwise nothing changes.
-                catalogue_at(tx, i64::MAX).map_err(|e| match e {
-                    StoreError::Catalogue(e) => StoreError::Extension(e),
-                    other => other,
-                })?;
-                audit(
-                    tx,
-                    import,
-                    meta,
-                    "catalogue.upgrade",
-                    SHIPPED_LAYER,
-                    json!({ "sha256": meta.sha256 }),
-                )?;
-                receipt.added = 1;
-            }
             finish_import(tx, import, &receipt)?;
             receipt.data_version = data_version(tx)?;
             Ok(receipt)

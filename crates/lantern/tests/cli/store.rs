@@ -194,4 +194,9 @@ fn migrate_reports_the_schema_and_keeps_a_current_catalogue_as_it_is() {
     );
     assert!(!out.contains("catalogue now starts"), "{out}");
     assert_eq!(app.data_version(), version, "nothing changed");
+    let imports = app.run(&["imports", "--json"]).ok();
+    assert!(
+        !imports.contains("Lantern 0"),
+        "no import is recorded: {imports}"
+    );
 }
