@@ -46,7 +46,8 @@ pub struct Cli {
 pub enum Command {
     /// Create a new database holding the shipped indicator catalogue.
     Init,
-    /// Bring figures, statements, releases or a catalogue extension into the database.
+    /// Bring a file into the database: figures, statements, releases, a
+    /// catalogue extension, agencies, providers' episodes, bank holidays, or a dump.
     Import {
         /// What the file holds.
         kind: ImportWhat,
@@ -149,7 +150,8 @@ pub enum Command {
         /// The dump file to write (docs/formats/dump.md).
         file: PathBuf,
     },
-    /// Bring the database's schema up to date (opening it does this too).
+    /// Bring the database's schema up to date (opening it does this too) and
+    /// take the catalogue shipped with this Lantern.
     Migrate,
     /// FOI casework: open requests, move them on, see deadlines and history.
     Request {

@@ -50,7 +50,8 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show a case: its deadline (and the holidays counted) and its history.
+    /// Show a case: its deadline (holidays, pauses, extension), review dates,
+    /// related requests and its history.
     Show {
         /// The reference.
         reference: String,
@@ -128,11 +129,14 @@ pub enum RequestCommand {
     },
     /// Start work on a case (or go back to work on a draft or approval).
     Start(Act),
-    /// Record that an answer has been drafted.
+    /// Draft the answer from the data held now, checked against the
+    /// disclosure log, and keep it with the case.
     Draft(Act),
-    /// Approve the drafted answer.
+    /// Approve the drafted answer (with --note explaining any figure that
+    /// differs from an earlier release).
     Approve(Act),
-    /// Record that the approved answer was sent.
+    /// The approved answer was sent: mark it sent and add every figure and
+    /// decision to the disclosure log.
     Send(Act),
     /// Ask the requester to clarify (stops the clock).
     SeekClarification(Act),
