@@ -348,7 +348,7 @@ pub fn import_episodes(ctx: &Ctx, files: &[PathBuf], opts: &EpisodeOptions) -> R
                 }
                 bar.set_position(done_bytes);
                 if !opts.json {
-                    bar.suspend(|| print_result(&result, &parsed.outcome.report));
+                    bar.suspend(|| print_result(&result, &parsed.outcome.report))?;
                 }
                 results.push((result, parsed.outcome.report));
             }
@@ -464,7 +464,7 @@ fn store_one(
     })
 }
 
-fn print_result(r: &Stored, report: &Report) {
+fn print_result(r: &Stored, report: &Report) -> Result<()> {
     let mut lines = Vec::new();
     let head = match r.outcome {
         SubmitOutcome::Current => format!(
@@ -511,8 +511,9 @@ fn print_result(r: &Stored, report: &Report) {
         ));
     }
     for line in lines {
-        println!("{line}");
+        out!("{line}");
     }
+    Ok(())
 }
 
 fn describe_years(years: &[String]) -> String {
