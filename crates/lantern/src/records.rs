@@ -140,7 +140,14 @@ fn parse_file(
         today,
         limit,
     };
-    let outcome = submission::read(&bytes, &context);
+    let outcome = match Format::of(path, &bytes) {
+        Format::Csv => submission::read(&bytes, &context),
+        Format::Xlsx => read_xlsx(&bytes, &context),
+        Format::Xls => submission::unreadable(
+            "an Excel 97-2003 workbook (.xls), which Lantern does not read: save it as .xlsx or .csv",
+            &context,
+        ),
+    };
     let chunks = outcome
         .areas
         .iter()
@@ -157,6 +164,105 @@ fn parse_file(
         outcome,
         chunks,
     })
+}
+
+/// How a submission file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    /// An Excel workbook (Office Open XML, a zip).
+    Xlsx,
+    /// The old binary Excel format.
+    Xls,
+}
+
+impl Format {
+    /// From the file's first bytes (a zip, an OLE compound file), else its
+    /// name; anything else is read as CSV.
+    fn of(path: &Path, bytes: &[u8]) -> Format {
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if bytes.starts_with(b"PK\x03\x04") || extension == "xlsx" {
+            Format::Xlsx
+        } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || extension == "xls" {
+            Format::Xls
+        } else {
+            Format::Csv
+        }
+    }
+}
+
+/// Read a submission from an XLSX workbook: its first sheet, header row
+/// first, the same columns and rules as the CSV (docs/formats/episodes.md).
+/// Each row keeps the number the sheet shows, and problems name their cell.
+fn read_xlsx(bytes: &[u8], context: &submission::Context<'_>) -> Outcome {
+    use calamine::Reader as _;
+    let workbook =
+        calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes));
+    let mut workbook = match workbook {
+        Ok(w) => w,
+        Err(e) => {
+            return submission::unreadable(
+                &format!(
+                    "not a readable XLSX workbook ({e}); save it again from the spreadsheet, or as CSV"
+                ),
+                context,
+            );
+        }
+    };
+    let Some(name) = workbook.sheet_names().first().cloned() else {
+        return submission::unreadable("the workbook has no sheets", context);
+    };
+    let range = match workbook.worksheet_range(&name) {
+        Ok(r) => r,
+        Err(e) => {
+            return submission::unreadable(
+                &format!("the first sheet ('{name}') cannot be read ({e})"),
+                context,
+            );
+        }
+    };
+    let (first_row, first_column) = range.start().unwrap_or((0, 0));
+    let sheet = submission::Sheet {
+        name: &name,
+        first_column,
+    };
+    let rows = range.rows().enumerate().map(|(i, cells)| {
+        (
+            u64::from(first_row) + i as u64 + 1,
+            cells.iter().map(cell_text),
+        )
+    });
+    submission::read_sheet(&sheet, rows, context)
+}
+
+/// A cell's value as the CSV would hold it: text as it is; whole numbers
+/// without a decimal point (`3201`, not `3201.0`); dates (cells formatted as
+/// dates) as `YYYY-MM-DD`, or with the time when there is one (which the
+/// validation then refuses); errors as Excel shows them (`#N/A`); formulas
+/// as their saved values.
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, m, day, h, min, sec, milli) = d.to_ymd_hms_milli();
+            if (h, min, sec, milli) == (0, 0, 0, 0) {
+                format!("{y:04}-{m:02}-{day:02}")
+            } else {
+                format!("{y:04}-{m:02}-{day:02}T{h:02}:{min:02}:{sec:02}")
+            }
+        }
+        Data::DateTime(d) => d.as_f64().to_string(),
+        Data::Error(e) => e.to_string(),
+    }
 }
 
 /// `lantern import episodes FILE...`.
@@ -242,7 +348,7 @@ pub fn import_episodes(ctx: &Ctx, files: &[PathBuf], opts: &EpisodeOptions) -> R
                 }
                 bar.set_position(done_bytes);
                 if !opts.json {
-                    bar.suspend(|| print_result(&result, &parsed.outcome.report));
+                    bar.suspend(|| print_result(&result, &parsed.outcome.report))?;
                 }
                 results.push((result, parsed.outcome.report));
             }
@@ -358,7 +464,7 @@ fn store_one(
     })
 }
 
-fn print_result(r: &Stored, report: &Report) {
+fn print_result(r: &Stored, report: &Report) -> Result<()> {
     let mut lines = Vec::new();
     let head = match r.outcome {
         SubmitOutcome::Current => format!(
@@ -405,8 +511,9 @@ fn print_result(r: &Stored, report: &Report) {
         ));
     }
     for line in lines {
-        println!("{line}");
+        out!("{line}");
     }
+    Ok(())
 }
 
 fn describe_years(years: &[String]) -> String {

@@ -237,8 +237,14 @@ pub enum Verdict {
 /// One located problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
-    /// The line (header = 1); 0 for the file as a whole.
+    /// The line (header = 1); 0 for the file as a whole. In a spreadsheet,
+    /// the row number the sheet shows.
     pub line: u64,
+    /// In a spreadsheet, where the problem is in the sheet's own notation:
+    /// the cell (`Sheet1!C12`) when it is with one column, else the row
+    /// (`Sheet1!12`). `None` for CSV files and for the file as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
     /// The column, if the problem is with one.
     pub field: Option<String>,
     /// The value at fault, shortened to about 40 characters with control
@@ -258,7 +264,10 @@ impl Report {
             for p in problems {
                 out.push_str(file);
                 out.push(':');
-                if p.line > 0 {
+                if let Some(cell) = &p.cell {
+                    out.push_str(cell);
+                    out.push(':');
+                } else if p.line > 0 {
                     out.push_str(&p.line.to_string());
                     out.push(':');
                 }
@@ -316,6 +325,118 @@ pub fn read(bytes: &[u8], ctx: &Context<'_>) -> Outcome {
     reader.finish()
 }
 
+/// Where a spreadsheet's table is: the sheet's name and the column its
+/// first cells are in (0 for `A`), so that problems can name cells.
+#[derive(Debug, Clone, Copy)]
+pub struct Sheet<'s> {
+    /// The sheet's name, e.g. `Sheet1`.
+    pub name: &'s str,
+    /// The column of each row's first cell (0 = `A`).
+    pub first_column: u32,
+}
+
+/// Read, check and pseudonymise a submission given as a spreadsheet's rows
+/// (the same columns and rules as the CSV form): each row with the number
+/// the sheet shows for it, the header row first. Every problem is located by
+/// that row number (as the line) and by the cell ([`Problem::cell`]).
+pub fn read_sheet<I, R, C>(sheet: &Sheet<'_>, rows: I, ctx: &Context<'_>) -> Outcome
+where
+    I: IntoIterator<Item = (u64, R)>,
+    R: IntoIterator<Item = C>,
+    C: AsRef<[u8]>,
+{
+    let mut reader = Reader::new(ctx);
+    let mut header_line = 0;
+    if reader.key_ok() {
+        let mut record = csv::ByteRecord::new();
+        // Trailing empty cells beyond the header's width are not fields (a
+        // sheet's used range can be wider than its table).
+        let fill = |record: &mut csv::ByteRecord, cells: R, width: usize| {
+            record.clear();
+            for cell in cells {
+                record.push_field(cell.as_ref());
+            }
+            while record.len() > width && record.get(record.len() - 1) == Some(b"".as_slice()) {
+                record.truncate(record.len() - 1);
+            }
+        };
+        let mut rows = rows.into_iter();
+        match rows.next() {
+            None => reader
+                .sink
+                .file_error(0, None, b"", || "empty: no header row".into()),
+            Some((line, cells)) => {
+                header_line = line;
+                fill(&mut record, cells, 0);
+                let width = record.len();
+                if reader.begin(line, &record) {
+                    for (line, cells) in rows {
+                        fill(&mut record, cells, width);
+                        reader.row(line, &record);
+                    }
+                } else {
+                    reader.rows += rows.count() as u64;
+                }
+            }
+        }
+    }
+    let map = reader.map;
+    let mut outcome = reader.finish();
+    let report = &mut outcome.report;
+    for p in report.errors.iter_mut().chain(&mut report.warnings) {
+        if p.line == 0 {
+            continue;
+        }
+        let column = p
+            .field
+            .as_deref()
+            .and_then(|f| COLUMNS.iter().position(|c| *c == f))
+            .map(|c| map[c])
+            .filter(|&position| position != usize::MAX && p.line != header_line);
+        p.cell = Some(match column {
+            Some(position) => format!(
+                "{}!{}{}",
+                sheet_ref(sheet.name),
+                column_letters(sheet.first_column as usize + position),
+                p.line
+            ),
+            None => format!("{}!{}", sheet_ref(sheet.name), p.line),
+        });
+    }
+    outcome
+}
+
+/// A submission that could not be read at all (e.g. a damaged workbook):
+/// rejected, with `reason` as its one problem.
+pub fn unreadable(reason: &str, ctx: &Context<'_>) -> Outcome {
+    let mut reader = Reader::new(ctx);
+    reader.sink.file_error(0, None, b"", || reason.to_string());
+    reader.finish()
+}
+
+/// A sheet's name as a cell reference spells it: quoted (`'My sheet'`) unless
+/// it is letters, digits and underscores.
+fn sheet_ref(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', "''"))
+    }
+}
+
+/// A column's letters: 0 → `A`, 25 → `Z`, 26 → `AA`.
+fn column_letters(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
 // ---------------------------------------------------------------------------
 // Problems
 
@@ -343,6 +464,7 @@ impl Sink {
         }
         list.push(Problem {
             line,
+            cell: None,
             field: field.map(str::to_string),
             value: (!value.is_empty()).then(|| show(value)),
             reason: reason(),
@@ -925,9 +1047,7 @@ impl<'c, 'a> Reader<'c, 'a> {
             });
             return;
         }
-        if self.mac.is_none() {
-            self.sink
-                .file_error(0, None, b"", || "the pseudonym key cannot be used".into());
+        if !self.key_ok() {
             return;
         }
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -954,26 +1074,12 @@ impl<'c, 'a> Reader<'c, 'a> {
                 return;
             }
         }
-        if !self.header(&record) {
+        if !self.begin(1, &record) {
             // Count the rows for the report; nothing else can be read.
             while let Ok(true) = csv.read_byte_record(&mut record) {
                 self.rows += 1;
             }
             return;
-        }
-        self.header_ok = true;
-        if let Some(provider) = self.ctx.provider {
-            if !self.ctx.agencies.contains(provider) {
-                let reason = || {
-                    format!(
-                        "unknown agency '{provider}': register it with `lantern import agencies`"
-                    )
-                };
-                self.sink
-                    .file_error(0, Some("AGNCY"), provider.as_bytes(), reason);
-            }
-            self.agency = Some(provider.to_string());
-            self.agency_from = format!("the provider of this submission ('{provider}')");
         }
         loop {
             match csv.read_byte_record(&mut record) {
@@ -991,8 +1097,41 @@ impl<'c, 'a> Reader<'c, 'a> {
         }
     }
 
+    /// Whether the pseudonym key can be used (a file problem if not).
+    fn key_ok(&mut self) -> bool {
+        if self.mac.is_none() {
+            self.sink
+                .file_error(0, None, b"", || "the pseudonym key cannot be used".into());
+            return false;
+        }
+        true
+    }
+
+    /// Take the header (on `line`) and the agency the file must be from;
+    /// false if the header is wrong (nothing else can be read).
+    fn begin(&mut self, line: u64, record: &csv::ByteRecord) -> bool {
+        if !self.header(line, record) {
+            return false;
+        }
+        self.header_ok = true;
+        if let Some(provider) = self.ctx.provider {
+            if !self.ctx.agencies.contains(provider) {
+                let reason = || {
+                    format!(
+                        "unknown agency '{provider}': register it with `lantern import agencies`"
+                    )
+                };
+                self.sink
+                    .file_error(0, Some("AGNCY"), provider.as_bytes(), reason);
+            }
+            self.agency = Some(provider.to_string());
+            self.agency_from = format!("the provider of this submission ('{provider}')");
+        }
+        true
+    }
+
     /// Map the header to columns; false (with problems) if it is wrong.
-    fn header(&mut self, record: &csv::ByteRecord) -> bool {
+    fn header(&mut self, line: u64, record: &csv::ByteRecord) -> bool {
         let mut ok = true;
         for (position, raw) in record.iter().enumerate() {
             let name = trim(raw);
@@ -1004,13 +1143,13 @@ impl<'c, 'a> Reader<'c, 'a> {
                 Some(col) => {
                     ok = false;
                     let first = self.map[col] + 1;
-                    self.sink.file_error(1, Some(COLUMNS[col]), b"", || {
+                    self.sink.file_error(line, Some(COLUMNS[col]), b"", || {
                         format!("column given twice (columns {first} and {})", position + 1)
                     });
                 }
                 None => {
                     ok = false;
-                    self.sink.file_error(1, None, name, || {
+                    self.sink.file_error(line, None, name, || {
                         if name.is_empty() {
                             format!("unknown column: column {} has no name", position + 1)
                         } else {
@@ -1027,7 +1166,7 @@ impl<'c, 'a> Reader<'c, 'a> {
             if self.map[col] == usize::MAX {
                 ok = false;
                 self.sink
-                    .file_error(1, Some(name), b"", || "missing column".into());
+                    .file_error(line, Some(name), b"", || "missing column".into());
             }
         }
         ok
@@ -1798,6 +1937,94 @@ mod tests {
         fn rows(&self, rows: &[String]) -> Outcome {
             self.read(&file(rows))
         }
+
+        fn context(&self) -> Context<'_> {
+            Context {
+                key: &self.key,
+                agencies: &self.agencies,
+                provider: self.provider,
+                month: YearMonth::parse("2026-03").unwrap(),
+                today: self.today,
+                limit: self.limit,
+            }
+        }
+    }
+
+    #[test]
+    fn a_sheet_reads_like_the_same_csv_and_names_cells() {
+        let f = fixture();
+        let good = row(&[]);
+        let second = row(&[("MODID", "M2"), ("NALOXONE", "2")]);
+        let bad = row(&[("MODID", "M3"), ("DRUG1", "9999")]);
+        let csv = f.rows(&[good.clone(), second.clone(), bad.clone()]);
+
+        // The same table in a sheet whose table starts at C3, with an empty
+        // cell after the header's last column.
+        let mut rows: Vec<(u64, Vec<String>)> = vec![(3, COLUMNS.map(String::from).to_vec())];
+        for (i, r) in [good, second, bad].iter().enumerate() {
+            let mut cells: Vec<String> = r.split(',').map(String::from).collect();
+            cells.push(String::new());
+            rows.push((4 + i as u64, cells));
+        }
+        let sheet = Sheet {
+            name: "Sheet1",
+            first_column: 2,
+        };
+        let xlsx = read_sheet(&sheet, rows, &f.context());
+        assert_eq!(xlsx.areas, csv.areas);
+        assert_eq!(xlsx.provider, csv.provider);
+        assert_eq!(xlsx.report.rows, 3);
+        assert_eq!(xlsx.report.verdict, csv.report.verdict);
+        // DRUG1 is the 15th column: C + 14 = Q. Row 6 is the third data row.
+        let problem = &xlsx.report.errors[0];
+        assert_eq!(
+            (problem.line, problem.cell.as_deref()),
+            (6, Some("Sheet1!Q6"))
+        );
+        assert_eq!(problem.reason, csv.report.errors[0].reason);
+        assert!(
+            xlsx.report
+                .to_text("f.xlsx")
+                .starts_with("f.xlsx:Sheet1!Q6: DRUG1 '9999': "),
+            "{}",
+            xlsx.report.to_text("f.xlsx")
+        );
+        assert_eq!(csv.report.errors[0].cell, None);
+
+        // A wrong header is a problem of its row; a sheet name with a space
+        // is quoted.
+        let mut header = COLUMNS.map(String::from).to_vec();
+        header[3] = "SURNAME".into();
+        let sheet = Sheet {
+            name: "Jan data",
+            first_column: 0,
+        };
+        let out = read_sheet(&sheet, vec![(1, header)], &f.context());
+        assert!(matches!(out.report.verdict, Verdict::Rejected { .. }));
+        assert!(
+            out.report
+                .errors
+                .iter()
+                .all(|p| p.cell.as_deref() == Some("'Jan data'!1")),
+            "{:?}",
+            out.report.errors
+        );
+        let empty = read_sheet(&sheet, Vec::<(u64, Vec<String>)>::new(), &f.context());
+        assert_eq!(empty.report.errors[0].reason, "empty: no header row");
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+
+        let broken = unreadable("not a workbook", &f.context());
+        assert_eq!(
+            broken.report.verdict,
+            Verdict::Rejected {
+                reason: "not a workbook".into()
+            }
+        );
+        assert!(broken.areas.is_empty());
     }
 
     /// Problems as (line, field, reason).

@@ -445,3 +445,213 @@ fn killing_an_import_leaves_the_previous_state_intact() {
         assert!(app.data_version() >= version);
     }
 }
+
+/// A submission's CSV text (as [`file`] makes it) as an XLSX workbook whose
+/// one sheet holds the table from A1: dates as date cells (numbers
+/// formatted as dates, as a spreadsheet stores them), numbers as numbers,
+/// the rest as text, empty values as no cell.
+fn xlsx(csv: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    const DATES: [&str; 7] = [
+        "DOB", "REFLD", "TRIAGED", "EPSTART", "DISD", "MODST", "MODEND",
+    ];
+    let header: Vec<&str> = HEADER.split(',').collect();
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let column = |i: usize| -> String {
+        let mut n = i + 1;
+        let mut s = Vec::new();
+        while n > 0 {
+            s.push(b'A' + ((n - 1) % 26) as u8);
+            n = (n - 1) / 26;
+        }
+        s.reverse();
+        String::from_utf8(s).expect("letters")
+    };
+    // Days since 1899-12-30: Excel's serial for dates after February 1900.
+    let serial = |text: &str| -> Option<i64> {
+        let iso = if text.len() == 8 {
+            format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..])
+        } else {
+            text.to_string()
+        };
+        let date: jiff::civil::Date = iso.parse().ok()?;
+        Some((date - jiff::civil::date(1899, 12, 30)).get_days().into())
+    };
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    let lines: Vec<Vec<&str>> = csv.lines().map(|r| r.split(',').collect()).collect();
+    for (r, cells) in lines.iter().enumerate() {
+        sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
+        for (c, value) in cells.iter().enumerate() {
+            let at = format!("{}{}", column(c), r + 1);
+            let name = header.get(c).copied().unwrap_or("");
+            if value.is_empty() {
+                continue;
+            }
+            let date = (r > 0 && DATES.contains(&name))
+                .then(|| serial(value))
+                .flatten();
+            if let Some(days) = date {
+                sheet.push_str(&format!(r#"<c r="{at}" s="1"><v>{days}</v></c>"#));
+            } else if r > 0 && value.bytes().all(|b| b.is_ascii_digit()) {
+                sheet.push_str(&format!(r#"<c r="{at}"><v>{value}</v></c>"#));
+            } else {
+                sheet.push_str(&format!(
+                    r#"<c r="{at}" t="inlineStr"><is><t>{}</t></is></c>"#,
+                    escape(value)
+                ));
+            }
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rels = "http://schemas.openxmlformats.org/package/2006/relationships";
+    let doc = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.to_string(),
+        ),
+        (
+            "_rels/.rels",
+            format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{rels}"><Relationship Id="rId1" Type="{doc}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{doc}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{rels}"><Relationship Id="rId1" Type="{doc}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{doc}/styles" Target="styles.xml"/></Relationships>"#),
+        ),
+        (
+            "xl/styles.xml",
+            format!(r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{main}"><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>"#),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in parts {
+        zip.start_file(name, options).expect("zip entry");
+        zip.write_all(text.as_bytes()).expect("zip write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+fn import_bytes(app: &TestApp, name: &str, bytes: &[u8]) -> std::process::Output {
+    std::fs::write(app.path(name), bytes).expect("write");
+    let mut cmd = app.command(&["import", "episodes", name]);
+    cmd.env("LANTERN_PSEUDONYM_KEY", KEY);
+    cmd.output().expect("run lantern")
+}
+
+#[test]
+fn an_xlsx_submission_gives_the_same_figures_as_the_same_csv() {
+    let from_csv = app_with_agencies();
+    submit(&from_csv, "A1-2026-03.csv", &a1());
+    submit(&from_csv, "A2-2026-03.csv", &a2());
+
+    let from_xlsx = app_with_agencies();
+    for (name, csv) in [("A1-2026-03.xlsx", a1()), ("A2-2026-03.xlsx", a2())] {
+        let out = import_bytes(&from_xlsx, name, &xlsx(&csv));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("rows accepted"), "{stdout}");
+    }
+    for indicator in [
+        "people_in_treatment",
+        "new_presentations",
+        "treatment_exits",
+        "successful_completions",
+        "deaths_in_treatment",
+        "residential_rehab_placements",
+        "inpatient_detox_placements",
+        "naloxone_kits_issued",
+    ] {
+        let (csv, xlsx) = (
+            computed(&from_csv, indicator),
+            computed(&from_xlsx, indicator),
+        );
+        assert!(!csv.is_empty(), "{indicator}");
+        assert_eq!(xlsx, csv, "{indicator}");
+    }
+    // Sending the same workbook again changes nothing.
+    let version = from_xlsx.data_version();
+    let again = import_bytes(&from_xlsx, "A2-2026-03.xlsx", &xlsx(&a2()));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing changed"));
+    assert_eq!(from_xlsx.data_version(), version);
+
+    // A bad cell is named in the sheet's notation; nothing is applied.
+    let bad = xlsx(&file(&[
+        "A1,c1,J,S,19800510,M,A,E06000016,e1,20160520,20160525,20160601,,,9999,3201,,m1,PHARM,COM,20160601,,LA,2",
+        "A1,=cmd|' /C calc'!A0,K,L,19700303,M,A,E06000016,e3,20170401,20170405,20170410,20170901,89,7000,3200,,m3,PSYCH,COM,20170410,20170501,LA,",
+    ]));
+    let out = import_bytes(&from_xlsx, "A1-2026-04.xlsx", &bad);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for expected in [
+        "A1-2026-04.xlsx:Sheet1!O2: DRUG1 '9999'",
+        "A1-2026-04.xlsx:Sheet1!B3: CLIENT",
+        "formula",
+        "REJECTED",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    let json: Value =
+        serde_json::from_str(&from_xlsx.run(&["submissions", "--json"]).ok()).expect("json");
+    let rejected = json
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["status"] == "rejected")
+        .expect("the rejected workbook is listed")["submission"]
+        .as_i64()
+        .expect("id");
+    let report: Value = serde_json::from_str(
+        &from_xlsx
+            .run(&["submissions", &rejected.to_string(), "--json"])
+            .ok(),
+    )
+    .expect("json");
+    let first = &report["report"]["errors"][0];
+    assert_eq!(
+        (first["line"].as_i64(), first["cell"].as_str()),
+        (Some(2), Some("Sheet1!O2"))
+    );
+    assert_eq!(from_xlsx.data_version(), version);
+
+    // A damaged workbook (cut short) is refused with a clear reason.
+    let mut damaged = xlsx(&a2());
+    damaged.truncate(damaged.len() / 2);
+    let out = import_bytes(&from_xlsx, "A2-2026-04.xlsx", &damaged);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stdout.contains("A2-2026-04.xlsx: not a readable XLSX workbook"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("REJECTED"), "{stdout}");
+    assert_eq!(from_xlsx.data_version(), version);
+    assert_eq!(
+        computed(&from_xlsx, "people_in_treatment"),
+        computed(&from_csv, "people_in_treatment")
+    );
+}
