@@ -553,6 +553,80 @@ impl Figure {
     }
 }
 
+/// Figures from different sources that give different amounts for the same
+/// indicator, area, period and breakdown: both are kept, and this is how the
+/// difference is reported rather than hidden.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    /// Indicator code.
+    pub indicator: String,
+    /// Area code.
+    pub area: String,
+    /// The period.
+    pub period: Period,
+    /// The breakdown (empty for a total).
+    pub breakdown: Breakdown,
+    /// Each source's amount (exact, or zero), in [`Source::ALL`] order:
+    /// the first is the one answers use.
+    pub amounts: Vec<(Source, i64)>,
+}
+
+impl Disagreement {
+    /// The largest amount less the smallest.
+    pub fn spread(&self) -> i64 {
+        let amounts = self.amounts.iter().map(|(_, a)| *a);
+        amounts.clone().max().unwrap_or(0) - amounts.min().unwrap_or(0)
+    }
+}
+
+/// Where figures held from different sources disagree: the same indicator,
+/// area, period and breakdown with different exact amounts (a zero counts as
+/// 0; approximate, not-held and not-yet-shareable figures are not compared).
+/// Ordered by indicator, area, period and breakdown.
+pub fn disagreements(figures: &[Figure]) -> Vec<Disagreement> {
+    let mut groups: std::collections::BTreeMap<(String, String, String, String), Vec<&Figure>> =
+        std::collections::BTreeMap::new();
+    for f in figures {
+        if matches!(f.value, Value::Exact(_) | Value::Zero { .. }) {
+            groups
+                .entry((
+                    f.indicator.clone(),
+                    f.area.clone(),
+                    f.period.to_string(),
+                    f.breakdown.key(),
+                ))
+                .or_default()
+                .push(f);
+        }
+    }
+    let mut out = Vec::new();
+    for group in groups.into_values() {
+        let mut amounts: Vec<(Source, i64)> = group
+            .iter()
+            .map(|f| {
+                let amount = match f.value {
+                    Value::Exact(v) => v,
+                    _ => 0,
+                };
+                (f.source, amount)
+            })
+            .collect();
+        amounts.sort_by_key(|(source, _)| Source::ALL.iter().position(|s| s == source));
+        amounts.dedup_by_key(|(source, _)| *source);
+        if amounts.windows(2).any(|w| w[0].1 != w[1].1) {
+            let first = group[0];
+            out.push(Disagreement {
+                indicator: first.indicator.clone(),
+                area: first.area.clone(),
+                period: first.period,
+                breakdown: first.breakdown.clone(),
+                amounts,
+            });
+        }
+    }
+    out
+}
+
 /// Check an area code: an ONS code (E06000016) or a local code of letters,
 /// digits, hyphens and underscores (up to 32). Returned in upper case.
 pub fn check_area(code: &str) -> Result<String, String> {
@@ -573,6 +647,76 @@ pub fn check_area(code: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn held(source: Source, period: &str, breakdown: &str, value: Value) -> Figure {
+        Figure {
+            indicator: "people_in_treatment".into(),
+            area: "E06000016".into(),
+            period: Period::parse(period).unwrap_or_else(|e| panic!("{e}")),
+            breakdown: Breakdown::from_key(breakdown),
+            value,
+            source,
+            status: Status::Final,
+            coverage: vec![],
+            note: None,
+            provenance: Provenance {
+                import: 1,
+                file: "f.csv".into(),
+                line: 2,
+                actor: "tester".into(),
+                imported_at: "now".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn sources_that_give_different_amounts_for_the_same_figure_are_listed() {
+        let figures = [
+            held(Source::LocalRecords, "2017/18", "", Value::Exact(46)),
+            held(Source::NdtmsPartnership, "2017/18", "", Value::Exact(44)),
+            // Agreeing sources, and figures of one source only, are not listed.
+            held(Source::LocalRecords, "2016/17", "", Value::Exact(51)),
+            held(Source::NdtmsPartnership, "2016/17", "", Value::Exact(51)),
+            held(Source::NdtmsPartnership, "2018/19", "", Value::Exact(40)),
+            // A zero is an amount; an approximate value is not compared.
+            held(
+                Source::LocalRecords,
+                "2017/18",
+                "sex=female",
+                Value::Zero {
+                    reason: "none".into(),
+                },
+            ),
+            held(
+                Source::NdtmsPartnership,
+                "2017/18",
+                "sex=female",
+                Value::Exact(3),
+            ),
+            held(
+                Source::LocalRecords,
+                "2017/18",
+                "sex=male",
+                Value::Approximate { low: 40, high: 45 },
+            ),
+            held(
+                Source::NdtmsPartnership,
+                "2017/18",
+                "sex=male",
+                Value::Exact(41),
+            ),
+        ];
+        let found = disagreements(&figures);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(
+            found[0].amounts,
+            [(Source::NdtmsPartnership, 44), (Source::LocalRecords, 46)],
+            "the source answers use comes first"
+        );
+        assert_eq!(found[0].spread(), 2);
+        assert_eq!(found[1].breakdown.key(), "sex=female");
+        assert_eq!(found[1].spread(), 3);
+    }
 
     #[test]
     fn money_is_exact_and_displays_like_the_letters() {

@@ -125,6 +125,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Where sources disagree: figures from local records, NDTMS reports or
+    /// other sources that give different amounts for the same indicator,
+    /// area, period and breakdown (as held: not for publication).
+    Differences {
+        /// Only this indicator.
+        indicator: Option<String>,
+        /// Only this area (ONS code).
+        #[arg(long)]
+        area: Option<String>,
+        /// Read the data as it was at this version.
+        #[arg(long, value_name = "N")]
+        data_version: Option<i64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Decide and write the answer letter to a structured request file.
     Answer {
         /// The request (TOML; see docs/formats/request.md).
@@ -353,6 +369,12 @@ pub fn run(cli: Cli) -> Result<()> {
             data_version,
             json,
         } => figures(&ctx, &indicator, area, from, to, data_version, json),
+        Command::Differences {
+            indicator,
+            area,
+            data_version,
+            json,
+        } => differences(&ctx, indicator, area, data_version, json),
         Command::Answer {
             request,
             format,
@@ -877,6 +899,84 @@ pub fn decide(
 /// The catalogue held in the database.
 pub fn catalogue(store: &dyn Store) -> Result<Catalogue> {
     Ok(store.catalogue()?)
+}
+
+fn differences(
+    ctx: &Ctx,
+    indicator: Option<String>,
+    area: Option<String>,
+    data_version: Option<i64>,
+    json: bool,
+) -> Result<()> {
+    let store = ctx.open()?;
+    let snapshot = store.snapshot(data_version)?;
+    let unit = |code: &str| snapshot.catalogue.indicator(code).map(|i| i.unit);
+    if let Some(code) = &indicator {
+        snapshot.catalogue.indicator(code)?;
+    }
+    let area = area
+        .map(|a| lantern_core::figure::check_area(&a).map_err(anyhow::Error::msg))
+        .transpose()?;
+    let found: Vec<_> = lantern_core::figure::disagreements(&snapshot.figures)
+        .into_iter()
+        .filter(|d| indicator.as_ref().is_none_or(|i| &d.indicator == i))
+        .filter(|d| area.as_ref().is_none_or(|a| &d.area == a))
+        .collect();
+    if json {
+        let rows: Vec<serde_json::Value> = found
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "indicator": d.indicator, "area": d.area,
+                    "period": d.period.to_string(), "breakdown": d.breakdown.key(),
+                    "amounts": d.amounts.iter().map(|(s, a)| serde_json::json!({"source": s.code(), "amount": a})).collect::<Vec<_>>(),
+                    "spread": d.spread(),
+                })
+            })
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if found.is_empty() {
+        out!(
+            "No figures disagree at data version {}: where two sources hold the same figure, they give the same amount.",
+            snapshot.data_version
+        );
+        return Ok(());
+    }
+    out!(
+        "{} figure(s) where sources disagree, at data version {} (answers use the first source and warn):",
+        found.len(),
+        snapshot.data_version
+    );
+    for d in &found {
+        let amounts: Vec<String> = d
+            .amounts
+            .iter()
+            .map(|(s, a)| {
+                let shown = match unit(&d.indicator) {
+                    Ok(u) => lantern_core::figure::Value::Exact(*a).display(u),
+                    Err(_) => a.to_string(),
+                };
+                format!("{} {shown}", s.code())
+            })
+            .collect();
+        let breakdown = d.breakdown.key();
+        out!(
+            "{}  {}  {}  {}  {}",
+            d.indicator,
+            d.area,
+            d.period,
+            if breakdown.is_empty() {
+                "total"
+            } else {
+                &breakdown
+            },
+            amounts.join(" | ")
+        );
+    }
+    out!("Figures as held, before disclosure control: not for publication.");
+    Ok(())
 }
 
 /// The disclosure log, optionally only one indicator's entries and those

@@ -655,3 +655,56 @@ fn an_xlsx_submission_gives_the_same_figures_as_the_same_csv() {
         computed(&from_csv, "people_in_treatment")
     );
 }
+
+#[test]
+fn where_records_and_an_ndtms_report_disagree_both_are_kept_and_the_difference_listed() {
+    let app = app_with_agencies();
+    submit(&app, "A1-2026-03.csv", &a1());
+    submit(&app, "A2-2026-03.csv", &a2());
+    // NDTMS says 3 people in 2017/18 (as computed) but 4 in 2016/17 (2 computed).
+    app.write(
+        "ndtms.csv",
+        "indicator,area,period,value,source\n\
+         people_in_treatment,E06000016,2017/18,3,ndtms_partnership\n\
+         people_in_treatment,E06000016,2016/17,4,ndtms_partnership\n",
+    );
+    app.run(&["import", "figures", "ndtms.csv"]).ok();
+    let found: Value =
+        serde_json::from_str(&app.run(&["differences", "--json"]).ok()).expect("json");
+    let rows = found.as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{found}");
+    assert_eq!(rows[0]["period"], "2016/17");
+    assert_eq!(rows[0]["breakdown"], "");
+    assert_eq!(
+        rows[0]["amounts"],
+        serde_json::json!([
+            {"source": "ndtms_partnership", "amount": 4},
+            {"source": "local_records", "amount": 2},
+        ])
+    );
+    assert_eq!(rows[0]["spread"], 2);
+    let text = app.run(&["differences", "people_in_treatment"]).ok();
+    assert!(
+        text.contains("2016/17")
+            && text.contains("ndtms_partnership 4")
+            && text.contains("local_records 2"),
+        "{text}"
+    );
+    // Both are kept: the figures list shows each source's.
+    let held = app
+        .run(&[
+            "figures",
+            "people_in_treatment",
+            "--from",
+            "2016/17",
+            "--to",
+            "2016/17",
+        ])
+        .ok();
+    assert!(
+        held.contains("ndtms_partnership") && held.contains("local_records"),
+        "{held}"
+    );
+    let err = app.run(&["differences", "people_in_treatmnt"]).fails();
+    assert!(err.contains("people_in_treatment"), "{err}");
+}
