@@ -419,6 +419,16 @@ pub enum StoreError {
         /// Newest.
         newest: i64,
     },
+    /// The schema is older than this Lantern's and migrating on open is off.
+    #[error(
+        "the database's schema is version {found}, older than this Lantern's {needed}; run `lantern migrate` (migrating when opened is off in lantern.toml)"
+    )]
+    OlderSchema {
+        /// Found in the database.
+        found: i64,
+        /// This Lantern's.
+        needed: i64,
+    },
     /// A stored catalogue layer no longer parses.
     #[error("the stored catalogue is invalid: {0}")]
     Catalogue(CatalogueError),
@@ -498,12 +508,23 @@ pub fn is_postgres(location: &str) -> bool {
     location.starts_with("postgres://") || location.starts_with("postgresql://")
 }
 
-/// Open an existing Lantern database: a `postgres://` URL or an SQLite file path.
+/// Open an existing Lantern database: a `postgres://` URL or an SQLite file
+/// path, bringing its schema up to date.
 pub fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
+    open_with(location, true)
+}
+
+/// Open an existing Lantern database; with `migrate` false, a database whose
+/// schema is older than this Lantern's is refused ([`StoreError::OlderSchema`])
+/// instead of migrated, for deployments that migrate only with `lantern migrate`.
+pub fn open_with(location: &str, migrate: bool) -> Result<Box<dyn Store>, StoreError> {
     if is_postgres(location) {
-        Ok(Box::new(postgres::open(location)?))
+        Ok(Box::new(postgres::open(location, migrate)?))
     } else {
-        Ok(Box::new(sqlite::open(std::path::Path::new(location))?))
+        Ok(Box::new(sqlite::open(
+            std::path::Path::new(location),
+            migrate,
+        )?))
     }
 }
 

@@ -40,7 +40,7 @@ impl std::fmt::Debug for Postgres {
 }
 
 /// Open an existing Lantern database on a server, migrating it.
-pub fn open(url: &str) -> Result<PgStore, StoreError> {
+pub fn open(url: &str, migrate: bool) -> Result<PgStore, StoreError> {
     let store = SqlStore::new(connect(url)?);
     let version = store.schema_version()?;
     if version.is_none() {
@@ -50,7 +50,11 @@ pub fn open(url: &str) -> Result<PgStore, StoreError> {
                 .into(),
         });
     }
-    store.migrate(version)?;
+    if migrate {
+        store.migrate(version)?;
+    } else {
+        store.check_current(version)?;
+    }
     Ok(store)
 }
 

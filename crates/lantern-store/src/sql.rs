@@ -170,6 +170,23 @@ impl<E: Engine> SqlStore<E> {
         })
     }
 
+    /// Refuse a schema that is not exactly this Lantern's (newer or older),
+    /// without changing anything.
+    pub fn check_current(&self, current: Option<i64>) -> Result<(), StoreError> {
+        let supported = MIGRATIONS.last().map(|(v, _)| *v).unwrap_or(0);
+        let found = current.unwrap_or(0);
+        if found > supported {
+            return Err(StoreError::NewerSchema { found, supported });
+        }
+        if found < supported {
+            return Err(StoreError::OlderSchema {
+                found,
+                needed: supported,
+            });
+        }
+        Ok(())
+    }
+
     /// Bring the schema up to date; refuse a schema newer than this build.
     pub fn migrate(&self, current: Option<i64>) -> Result<(), StoreError> {
         let migrations = MIGRATIONS;

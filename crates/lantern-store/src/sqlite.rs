@@ -24,7 +24,7 @@ pub struct Sqlite {
 }
 
 /// Open an existing Lantern database file, migrating it to the current schema.
-pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+pub fn open(path: &Path, migrate: bool) -> Result<SqliteStore, StoreError> {
     if !path.exists() {
         return Err(StoreError::Missing {
             path: path.display().to_string(),
@@ -38,7 +38,11 @@ pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
             reason: "it has no Lantern schema; run `lantern init` on a new path".into(),
         });
     }
-    store.migrate(version)?;
+    if migrate {
+        store.migrate(version)?;
+    } else {
+        store.check_current(version)?;
+    }
     Ok(store)
 }
 

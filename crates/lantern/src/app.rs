@@ -328,7 +328,7 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Command::Export { file } => export(&ctx, &file),
         Command::Migrate => {
-            let mut store = ctx.open()?;
+            let mut store = lantern_store::open(&ctx.database)?;
             let shipped = lantern_core::catalogue::SHIPPED;
             let meta = ctx.meta(
                 ImportKind::Catalogue,
@@ -463,9 +463,12 @@ impl Ctx {
         }
     }
 
-    /// Open the database.
+    /// Open the database (migrating it unless `migrate_on_open = false`).
     pub fn open(&self) -> Result<Box<dyn Store>> {
-        Ok(lantern_store::open(&self.database)?)
+        Ok(lantern_store::open_with(
+            &self.database,
+            self.config.migrate_on_open,
+        )?)
     }
 
     /// Provenance for an import of `file` with these bytes.

@@ -11,7 +11,7 @@ use lantern_core::disclosure::Policy;
 use serde::{Deserialize, Serialize};
 
 /// The whole configuration file.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The database, when not given by `--database`: an SQLite file path
@@ -19,6 +19,11 @@ pub struct Config {
     /// `postgres://` URL.
     #[serde(default)]
     pub database: Option<String>,
+    /// Bring an older schema up to date whenever a command opens the
+    /// database (the default); `false` refuses it until `lantern migrate`
+    /// runs, for shared deployments that upgrade in one controlled step.
+    #[serde(default = "default_true")]
+    pub migrate_on_open: bool,
     /// The council letters are written for.
     #[serde(default)]
     pub council: Council,
@@ -60,6 +65,25 @@ pub struct Council {
     /// Lines closing the letter.
     #[serde(default)]
     pub signature: Vec<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            database: None,
+            migrate_on_open: true,
+            council: Council::default(),
+            disclosure: Disclosure::default(),
+            letters: Letters::default(),
+            records: Records::default(),
+            casework: Casework::default(),
+            loaded_from: None,
+        }
+    }
 }
 
 fn default_team() -> String {

@@ -49,6 +49,7 @@ const TIMELINESS: &str = include_str!("../../../templates/web/timeliness.html.j2
 /// What every request handler shares.
 struct Site {
     database: String,
+    migrate: bool,
     council: String,
     pages: Environment<'static>,
 }
@@ -65,11 +66,15 @@ async fn read<T: Send + 'static>(
     f: impl FnOnce(&dyn Store) -> Result<T> + Send + 'static,
 ) -> Result<T, Failure> {
     let database = site.database.clone();
+    let migrate = site.migrate;
     tokio::task::spawn_blocking(move || {
         STORE.with(|cell| {
             let mut held = cell.borrow_mut();
             if held.as_ref().is_none_or(|(d, _)| *d != database) {
-                *held = Some((database.clone(), lantern_store::open(&database)?));
+                *held = Some((
+                    database.clone(),
+                    lantern_store::open_with(&database, migrate)?,
+                ));
             }
             let result = match held.as_ref() {
                 Some((_, store)) => f(store.as_ref()),
@@ -351,6 +356,7 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
     })?;
     let site = Arc::new(Site {
         database: ctx.database.clone(),
+        migrate: ctx.config.migrate_on_open,
         council: ctx.config.council.name.clone(),
         pages: pages()?,
     });

@@ -193,6 +193,41 @@ story!(a_database_from_a_newer_lantern_is_refused, |db: &TestDb| {
     assert!(err.to_string().contains("upgrade Lantern"));
 });
 
+story!(
+    an_older_database_is_migrated_on_open_or_refused_when_that_is_off,
+    |db: &TestDb| {
+        drop(new_store(db));
+        // Back to schema 4, as the previous release left it.
+        db.raw(
+            "ALTER TABLE case_events DROP COLUMN on_day;
+             ALTER TABLE case_events DROP COLUMN extended_to;
+             ALTER TABLE case_events DROP COLUMN calendar;
+             DROP TABLE calendars;
+             DROP TABLE synonyms;
+             DELETE FROM lantern_schema WHERE version = 5;",
+        );
+        let Err(err) = lantern_store::open_with(&db.location(), false) else {
+            panic!("an older schema was opened with migrating off")
+        };
+        assert!(
+            matches!(
+                err,
+                StoreError::OlderSchema {
+                    found: 4,
+                    needed: 5
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("lantern migrate"), "{err}");
+        // Refusing changed nothing: migrating on open still works.
+        let store = lantern_store::open_with(&db.location(), true).unwrap();
+        assert!(store.synonyms().unwrap().is_empty());
+        drop(store);
+        assert!(lantern_store::open_with(&db.location(), false).is_ok());
+    }
+);
+
 story!(a_bad_catalogue_extension_changes_nothing, |db: &TestDb| {
     let mut store = new_store(db);
     let version = store.data_version().unwrap();

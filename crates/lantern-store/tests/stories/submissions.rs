@@ -883,12 +883,12 @@ story!(
         };
         match db {
             TestDb::Sqlite(_) => with_import_open(
-                &lantern_store::sqlite::open(std::path::Path::new(&location)).unwrap(),
+                &lantern_store::sqlite::open(std::path::Path::new(&location), true).unwrap(),
                 id,
                 during,
             ),
             TestDb::Postgres { .. } => with_import_open(
-                &lantern_store::postgres::open(&location).unwrap(),
+                &lantern_store::postgres::open(&location, true).unwrap(),
                 id,
                 during,
             ),
