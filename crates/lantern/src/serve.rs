@@ -17,8 +17,8 @@
 //! A server keeps no state of its own: every request reads the store, so
 //! several `lantern serve` processes can serve one PostgreSQL database
 //! behind a load balancer and always agree. The store is synchronous, so
-//! reads run on tokio's blocking threads; each of those keeps one open
-//! connection and reuses it.
+//! reads run on tokio's blocking threads (at most eight); each of those keeps
+//! one open connection and reuses it.
 //!
 //! This adapter holds no rules: it formats what `app::log_matching` and
 //! `reports` compute.
@@ -45,6 +45,10 @@ const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
 const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
 const LOG: &str = include_str!("../../../templates/web/log.html.j2");
 const TIMELINESS: &str = include_str!("../../../templates/web/timeliness.html.j2");
+
+/// The most database connections one server holds (one per blocking
+/// thread); requests beyond that many at once wait their turn.
+const MAX_CONNECTIONS: usize = 8;
 
 /// What every request handler shares.
 struct Site {
@@ -362,6 +366,8 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Each blocking thread keeps one database connection.
+        .max_blocking_threads(MAX_CONNECTIONS)
         .build()
         .context("cannot start the server's runtime")?;
     runtime.block_on(async {
