@@ -649,6 +649,25 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn a_reference_reads_back_as_its_number(
+            before in "[A-Z]{0,4}[-/]?",
+            after in "([-/][A-Z]{1,3})?",
+            width in 0usize..6,
+            year in 2000i16..2100,
+            seq in 1u32..100_000,
+        ) {
+            let spec = if width == 0 { "{seq}".to_string() } else { format!("{{seq:{width}}}") };
+            let pattern = ReferencePattern::parse(&format!("{before}{{year}}-{spec}{after}"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let reference = pattern.format(year, seq);
+            proptest::prop_assert_eq!(pattern.number_of(&reference, year), Some(seq));
+            proptest::prop_assert_eq!(pattern.number_of(&reference, year + 1), None);
+            proptest::prop_assert_eq!(pattern.next(year, [reference.as_str()]), pattern.format(year, seq + 1));
+        }
+    }
+
     #[test]
     fn status_codes_round_trip() {
         for s in STATUSES {

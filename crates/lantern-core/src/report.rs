@@ -526,6 +526,55 @@ mod tests {
         assert_eq!(outcomes.last().map(|r| r.count(Outcome::NotHeld)), Some(2));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn every_request_is_counted_once_in_its_group_and_the_total(
+            cases in proptest::collection::vec(
+                (0i64..700, proptest::option::of(0i64..80), 0u8..10),
+                0..40,
+            ),
+            today_offset in 0i64..900,
+            quarters in proptest::bool::ANY,
+        ) {
+            let start = Date::constant(2019, 1, 1);
+            let facts: Vec<CaseFacts> = cases
+                .iter()
+                .map(|&(received, sent_after, kind)| {
+                    let received = start + jiff::Span::new().days(received);
+                    let sent = sent_after.map(|d| received + jiff::Span::new().days(d));
+                    let mut f = facts(received, &[], sent);
+                    if kind == 0 && sent.is_none() {
+                        f.status = Status::Withdrawn;
+                    }
+                    if kind == 1 {
+                        f.decisions.given = 1;
+                    }
+                    f
+                })
+                .collect();
+            let today = start + jiff::Span::new().days(today_offset);
+            let grouping = if quarters { Grouping::Quarter } else { Grouping::Month };
+            let rows = timeliness_report(&facts, today, grouping, None, None);
+            let (total, groups) = rows.split_last().expect("a total row");
+            proptest::prop_assert_eq!(total.received, facts.len());
+            proptest::prop_assert_eq!(
+                groups.iter().map(|r| r.received).sum::<usize>(),
+                facts.len()
+            );
+            for r in &rows {
+                proptest::prop_assert_eq!(r.counts.iter().sum::<usize>(), r.received);
+                if let Some((timely, due)) = r.timely_share() {
+                    proptest::prop_assert!(timely <= due && due <= r.received);
+                }
+            }
+            let outcomes = outcome_report(&facts, grouping, None, None);
+            let answered = facts.iter().filter(|f| f.sent_on.is_some()).count();
+            let last = outcomes.last().expect("a total row");
+            proptest::prop_assert_eq!(last.answered, answered);
+            proptest::prop_assert_eq!(last.outcomes.iter().sum::<usize>(), answered);
+        }
+    }
+
     #[test]
     fn financial_quarters_start_in_april() {
         let q = |m| quarter_of(Date::constant(2020, m, 1));
