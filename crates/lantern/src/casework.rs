@@ -647,13 +647,16 @@ impl Links {
         }
         for c in &self.covered {
             let sent = c.sent_at.get(..10).unwrap_or(&c.sent_at);
-            let how = if c.covered.len() == self.cells {
-                "all of the figures asked for"
+            let (how, offer) = if c.covered.len() == self.cells {
+                (
+                    "all of the figures asked for",
+                    "; its answer can be given again, or, as the disclosure log is published, section 21 may apply",
+                )
             } else {
-                "some of the figures asked for"
+                ("some of the figures asked for", "")
             };
             out!(
-                "Already answered: {} (sent {sent}) gave {how} ({} of {}); see `lantern log --search {}`.",
+                "Already answered: {} (sent {sent}) gave {how} ({} of {}); see `lantern log --search {}`{offer}.",
                 c.reference,
                 c.covered.len(),
                 self.cells,
