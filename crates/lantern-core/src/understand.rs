@@ -60,6 +60,10 @@
 //! (and of "none"), so it wins and the built-in readings stay as alternatives.
 //!
 //! # Figures
+//! A question that names a drug no dimension value stands for (cannabis,
+//! ketamine, … in [`SUBSTANCES_NOT_SPLIT`]) is left for the officer with its
+//! reading as the first alternative: answering for everyone in treatment
+//! would answer another question.
 //! Filters come from dimension value labels and aliases, longest first, only
 //! for dimensions the indicator allows (`drug and alcohol` is generic and fixes
 //! nothing). `by age`, `by substance`, `by sex`, … add breakdowns; `age
@@ -77,7 +81,10 @@
 //! first. "From 1 April 2020 to date" ends on the received date. "Between …
 //! and …" is read as `Period::parse` reads it. A bare year counts only after
 //! `in`, `during`, `for`, `registered` or `year` (so "Act 2000" is no period).
-//! "Next financial year (between …)" gives the bracketed period only.
+//! "Next financial year (between …)" gives the bracketed period only. A
+//! question with no period of its own that says "the same years" (or "those
+//! years", …) takes the periods of the latest question before it that named
+//! its own.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -2788,6 +2795,18 @@ impl<'c> Model<'c> {
                 }
             },
         }
+        if matches!(best.target, Target::Indicator(_))
+            && !u.needs_officer
+            && let Some(substance) = self.unsplit_substance(&qw)
+        {
+            u.notes.push(format!(
+                "it asks about {substance}, which the catalogue has no figures or breakdown for: choose what to answer (the substance group it falls in, say) or say it is not held"
+            ));
+            if let Some(ask) = u.ask.take() {
+                u.alternatives.insert(0, (ask, u.confidence));
+            }
+            u.needs_officer = true;
+        }
         if u.confidence < MIN_CONFIDENCE && !u.needs_officer {
             u.notes.push(format!(
                 "not sure enough ({} is under {}): check the reading and the alternatives",
@@ -2806,6 +2825,23 @@ impl<'c> Model<'c> {
             u.needs_officer = true;
         }
         u
+    }
+
+    /// A drug the question names that no dimension value of the catalogue
+    /// stands for (cannabis, ketamine, …): answering without it would
+    /// answer another question.
+    fn unsplit_substance(&self, q: &QuestionWords) -> Option<&'static str> {
+        let known = |word: &str| {
+            self.values
+                .iter()
+                .any(|v| v.phrase.words.iter().any(|w| w.lower == word))
+        };
+        q.words.iter().filter(|w| !w.negated).find_map(|w| {
+            SUBSTANCES_NOT_SPLIT
+                .iter()
+                .find(|(word, _)| *word == w.lower && !known(word))
+                .map(|(_, name)| *name)
+        })
     }
 
     /// Fill in a figures reading: the ask itself, or a heading whose parts
@@ -3058,13 +3094,40 @@ pub fn draft(
     reference: String,
 ) -> Result<Draft, IntakeError> {
     let model = Model::new(catalogue, learned);
-    let questions: Vec<DraftQuestion> = split_questions(&email.body)?
-        .into_iter()
-        .map(|question| DraftQuestion {
-            understanding: model.understand(&question, received),
+    let mut questions: Vec<DraftQuestion> = Vec::new();
+    // The latest question that named its own periods, for "the same years".
+    let mut named_periods: Option<SplitQuestion> = None;
+    for question in split_questions(&email.body)? {
+        let own = !resolve_periods(&question.text, received).is_empty();
+        let understanding = match &named_periods {
+            Some(earlier) if !own && refers_to_earlier_periods(&question.text) => {
+                let reading = SplitQuestion {
+                    preamble: Some(match &question.preamble {
+                        Some(p) => format!("{p} {}", earlier.text),
+                        None => earlier.text.clone(),
+                    }),
+                    ..question.clone()
+                };
+                let mut u = model.understand(&reading, received);
+                u.notes.insert(
+                    0,
+                    format!(
+                        "“the same” periods are those of question {}",
+                        earlier.number
+                    ),
+                );
+                u
+            }
+            _ => model.understand(&question, received),
+        };
+        if own {
+            named_periods = Some(question.clone());
+        }
+        questions.push(DraftQuestion {
+            understanding,
             question,
-        })
-        .collect();
+        });
+    }
     let complete = questions.iter().all(|q| q.understanding.is_complete());
     let request = complete.then(|| Request {
         reference,
@@ -3077,6 +3140,58 @@ pub fn draft(
             .collect(),
     });
     Ok(Draft { questions, request })
+}
+
+/// Drugs requesters ask about that the NDTMS substance groups (and the
+/// shipped catalogue) do not split out, as (word, name).
+const SUBSTANCES_NOT_SPLIT: &[(&str, &str)] = &[
+    ("cannabis", "cannabis"),
+    ("marijuana", "cannabis"),
+    ("ketamine", "ketamine"),
+    ("benzodiazepine", "benzodiazepines"),
+    ("benzodiazepines", "benzodiazepines"),
+    ("benzos", "benzodiazepines"),
+    ("spice", "spice (synthetic cannabinoids)"),
+    ("cannabinoids", "synthetic cannabinoids"),
+    ("amphetamine", "amphetamines"),
+    ("amphetamines", "amphetamines"),
+    ("methamphetamine", "methamphetamine"),
+    ("ecstasy", "ecstasy"),
+    ("mdma", "ecstasy (MDMA)"),
+    ("mephedrone", "mephedrone"),
+    ("pregabalin", "pregabalin"),
+    ("gabapentin", "gabapentin"),
+    ("gabapentinoids", "gabapentinoids"),
+    ("nitrous", "nitrous oxide"),
+    ("solvents", "solvents"),
+    ("lsd", "LSD"),
+    ("hallucinogens", "hallucinogens"),
+    ("steroids", "steroids"),
+    ("xylazine", "xylazine"),
+    ("nitazenes", "nitazenes"),
+    ("fentanyl", "fentanyl"),
+];
+
+/// Words by which a question takes the periods of the one before it.
+const EARLIER_PERIODS: &[&str] = &[
+    "the same year",
+    "the same period",
+    "the same time period",
+    "the same financial year",
+    "the same timeframe",
+    "the same time frame",
+    "the same dates",
+    "those years",
+    "these years",
+    "those periods",
+    "the same three years",
+    "the same five years",
+];
+
+/// Whether a question refers to the periods of an earlier one ("in the same years").
+fn refers_to_earlier_periods(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    EARLIER_PERIODS.iter().any(|p| lower.contains(p))
 }
 
 fn request_question(q: &SplitQuestion, u: &Understanding) -> Question {
@@ -3673,6 +3788,62 @@ mod tests {
         assert_eq!(u.ask, None);
         assert!(u.needs_officer);
         assert!(u.notes.iter().any(|n| n.contains("choose one")), "{u:#?}");
+    }
+
+    #[test]
+    fn the_same_years_are_those_of_the_question_before() {
+        let email = parse_email(
+            b"Dear Sir,\n\n1) How much did the council spend on drug and alcohol services in 2021/22 and 2022/23?\n2) How many inpatient detox placements were there in the same years?\n3) How many people were in treatment in 2019/20?\n4) How many of those were in residential rehab in those years?\n\nThanks\nPat",
+        )
+        .unwrap();
+        let catalogue = shipped();
+        let drafted = draft(&email, day(2023, 9, 4), &catalogue, &[], "FOI-1".into()).unwrap();
+        let periods = |n: usize| match &drafted.questions[n].understanding.ask {
+            Some(Ask::Figures(f)) => f.periods.clone(),
+            other => panic!("question {}: {other:?}", n + 1),
+        };
+        assert_eq!(periods(1), [p("2021/22"), p("2022/23")]);
+        assert!(drafted.questions[1].understanding.notes[0].contains("question 1"));
+        assert_eq!(
+            periods(3),
+            [p("2019/20")],
+            "the latest question with periods"
+        );
+        assert_eq!(
+            drafted.questions[1].question.text,
+            "How many inpatient detox placements were there in the same years?",
+            "kept verbatim"
+        );
+    }
+
+    #[test]
+    fn a_drug_the_catalogue_cannot_split_out_is_left_for_the_officer() {
+        let catalogue = shipped();
+        let u = understand(
+            &question("How many people aged under 25 were in treatment for cannabis in 2022/23?"),
+            day(2023, 9, 4),
+            &catalogue,
+            &[],
+        );
+        assert!(u.needs_officer, "{u:#?}");
+        assert_eq!(u.ask, None);
+        assert!(
+            u.notes.iter().any(|n| n.contains("cannabis")),
+            "{:?}",
+            u.notes
+        );
+        assert!(
+            matches!(u.alternatives.first(), Some((Ask::Figures(f), _)) if f.indicator == "people_in_treatment"),
+            "the reading stays as the first alternative"
+        );
+        // Crack cocaine is a value of the catalogue, so that question is read.
+        let crack = understand(
+            &question("How many women were in treatment for crack cocaine in 2022-23?"),
+            day(2023, 9, 4),
+            &catalogue,
+            &[],
+        );
+        assert!(!crack.needs_officer, "{crack:#?}");
     }
 
     #[test]
