@@ -61,7 +61,7 @@
 //!
 //! # Figures
 //! A question that names a drug no dimension value stands for (cannabis,
-//! ketamine, … in [`SUBSTANCES_NOT_SPLIT`]) is left for the officer with its
+//! ketamine, … in `SUBSTANCES_NOT_SPLIT`) is left for the officer with its
 //! reading as the first alternative: answering for everyone in treatment
 //! would answer another question.
 //! Filters come from dimension value labels and aliases, longest first, only
