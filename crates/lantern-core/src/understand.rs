@@ -4,7 +4,8 @@
 //!
 //! 1. [`parse_email`] reads an `.eml` (RFC 5322 headers `Date`, `From` and
 //!    `Subject`; quoted-printable or base64 bodies; the `text/plain` part of a
-//!    multipart message) or plain text into an [`Email`].
+//!    multipart message, or failing one its `text/html` part as the text it
+//!    shows) or plain text into an [`Email`].
 //! 2. [`split_questions`] finds the requester's questions, verbatim.
 //! 3. [`resolve_periods`] reads the periods a text names in words.
 //! 4. [`understand`] decides what one question asks for; [`draft`] does the
@@ -224,7 +225,7 @@ pub fn parse_email(raw: &[u8]) -> Result<Email, IntakeError> {
         from_name,
         from_address,
         date: header(&headers, "date").and_then(parse_header_date),
-        body: normalise_newlines(&entity_text(&headers, body, 0)?),
+        body: normalise_newlines(&entity_text(&headers, body, 0, true)?),
     };
     with_body(email)
 }
@@ -341,18 +342,143 @@ fn content_type(headers: &Headers) -> (String, BTreeMap<String, String>) {
     (mime, params)
 }
 
-/// The plain text of a MIME entity (recursing into multipart bodies).
-fn entity_text(headers: &Headers, body: &[u8], depth: usize) -> Result<String, IntakeError> {
+/// The text of a MIME entity (recursing into multipart bodies): a
+/// `text/plain` part, or failing any, a `text/html` one turned into text
+/// (when `html` allows it).
+fn entity_text(
+    headers: &Headers,
+    body: &[u8],
+    depth: usize,
+    html: bool,
+) -> Result<String, IntakeError> {
     let (mime, params) = content_type(headers);
     if mime.starts_with("multipart/") {
         return multipart_text(&params, body, depth);
     }
-    if !(mime.is_empty() || mime == "text/plain") {
+    let is_html = mime == "text/html";
+    if !(mime.is_empty() || mime == "text/plain" || (html && is_html)) {
         return Err(IntakeError::NoTextPart { found: mime });
     }
     let encoding = header(headers, "content-transfer-encoding").unwrap_or("");
     let bytes = decode_transfer(encoding, body)?;
-    decode_charset(params.get("charset").map(String::as_str), &bytes)
+    let text = decode_charset(params.get("charset").map(String::as_str), &bytes)?;
+    Ok(if is_html { html_to_text(&text) } else { text })
+}
+
+/// The text an HTML body shows, with paragraphs, line breaks and list items
+/// as lines (so questions split as in a plain-text e-mail); scripts, styles
+/// and the head are dropped and character references decoded.
+fn html_to_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    let text = |run: &str, out: &mut String| {
+        // Line ends in HTML source are spaces.
+        out.push_str(&decode_entities(&run.replace(['\r', '\n', '\t'], " ")));
+    };
+    while let Some(lt) = rest.find('<') {
+        text(&rest[..lt], &mut out);
+        let after = &rest[lt + 1..];
+        let Some(gt) = after.find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = after[..gt].trim().to_ascii_lowercase();
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        rest = &after[gt + 1..];
+        match name.as_str() {
+            "script" | "style" | "head" | "title" if !closing => {
+                let end = format!("</{name}");
+                rest = match rest.to_ascii_lowercase().find(&end) {
+                    Some(i) => rest[i..].find('>').map_or("", |g| &rest[i + g + 1..]),
+                    None => "",
+                };
+            }
+            "br" => out.push('\n'),
+            "p" | "div" | "blockquote" | "table" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4"
+            | "h5" | "h6" => out.push_str("\n\n"),
+            "li" | "tr" if !closing => out.push('\n'),
+            _ => {}
+        }
+    }
+    text(rest, &mut out);
+    // Tidy: trim each line, at most one blank line in a row.
+    let mut tidy = String::new();
+    let mut blank = true;
+    for line in out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    {
+        if line.is_empty() {
+            if !blank {
+                tidy.push('\n');
+            }
+            blank = true;
+        } else {
+            tidy.push_str(&line);
+            tidy.push('\n');
+            blank = false;
+        }
+    }
+    tidy
+}
+
+/// Decode HTML character references (`&amp;`, `&#163;`, `&#x2019;`, the
+/// common named ones); an unknown one is left as written.
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let end = after.find(';').filter(|e| *e <= 10);
+        let decoded = end.and_then(|e| {
+            let name = &after[..e];
+            let c = match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                "nbsp" => ' ',
+                "pound" => '£',
+                "ndash" => '–',
+                "mdash" => '—',
+                "lsquo" => '‘',
+                "rsquo" => '’',
+                "ldquo" => '“',
+                "rdquo" => '”',
+                "hellip" => '…',
+                _ => {
+                    let code = match name.strip_prefix('#') {
+                        Some(hex) if hex.starts_with(['x', 'X']) => {
+                            u32::from_str_radix(&hex[1..], 16).ok()
+                        }
+                        Some(dec) => dec.parse().ok(),
+                        None => None,
+                    };
+                    code.and_then(char::from_u32)?
+                }
+            };
+            Some((c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &after[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn multipart_text(
@@ -372,18 +498,22 @@ fn multipart_text(
             reason: "a multipart message without a boundary".into(),
         })?;
     let mut found = Vec::new();
-    for part in multipart_parts(body, boundary) {
-        let (headers, part_body) = header_block(part, false)?.unwrap_or((Vec::new(), part));
-        let attachment = header(&headers, "content-disposition")
-            .is_some_and(|d| d.trim().to_ascii_lowercase().starts_with("attachment"));
-        if attachment {
-            found.push("an attachment".to_string());
-            continue;
-        }
-        match entity_text(&headers, part_body, depth + 1) {
-            Ok(text) => return Ok(text),
-            Err(IntakeError::NoTextPart { found: f }) => found.push(f),
-            Err(e) => return Err(e),
+    // Plain text wherever it is; an HTML part only when there is none.
+    for html in [false, true] {
+        found.clear();
+        for part in multipart_parts(body, boundary) {
+            let (headers, part_body) = header_block(part, false)?.unwrap_or((Vec::new(), part));
+            let attachment = header(&headers, "content-disposition")
+                .is_some_and(|d| d.trim().to_ascii_lowercase().starts_with("attachment"));
+            if attachment {
+                found.push("an attachment".to_string());
+                continue;
+            }
+            match entity_text(&headers, part_body, depth + 1, html) {
+                Ok(text) => return Ok(text),
+                Err(IntakeError::NoTextPart { found: f }) => found.push(f),
+                Err(e) => return Err(e),
+            }
         }
     }
     Err(IntakeError::NoTextPart {
@@ -3696,11 +3826,38 @@ mod tests {
         assert_eq!(email.body, "1) How many clients?");
         assert_eq!(email.from_address.as_deref(), Some("jo@example.org"));
         assert_eq!(email.date, Some(day(2017, 4, 18)));
+        // Without a plain-text part, the HTML one is read as text.
         let html_only = raw.replace("text/plain; charset=\"us-ascii\"", "image/png");
+        assert_eq!(
+            parse_email(html_only.as_bytes()).unwrap().body.trim(),
+            "1) How many?"
+        );
+        let image_only = html_only.replace("text/html", "image/gif");
         assert!(matches!(
-            parse_email(html_only.as_bytes()),
+            parse_email(image_only.as_bytes()),
             Err(IntakeError::NoTextPart { .. })
         ));
+    }
+
+    #[test]
+    fn an_html_only_email_is_read_as_the_text_it_shows() {
+        let raw = "From: Chris <c@example.com>\nContent-Type: text/html; charset=utf-8\n\n<html><head><title>x</title><style>p {color: red}</style></head><body><p>Dear Sir,</p><p>1) How many people were\nin treatment in 2023/24?</p><ol><li>a) by age</li><li>b) by sex</li></ol><p>2) What was the budget &amp; spend (&pound;) in 2023&#47;24&#x3F;</p><p>Regards,<br>Chris</p><script>alert(1)</script></body></html>";
+        let email = parse_email(raw.as_bytes()).unwrap();
+        assert!(
+            !email.body.contains('<') && !email.body.contains("color"),
+            "{}",
+            email.body
+        );
+        let split = split_questions(&email.body).unwrap();
+        let texts: Vec<&str> = split.iter().map(|q| q.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "How many people were in treatment in 2023/24?",
+                "What was the budget & spend (£) in 2023/24?"
+            ]
+        );
+        assert_eq!(split[0].parts.len(), 2, "{split:#?}");
     }
 
     #[test]
