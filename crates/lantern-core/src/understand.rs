@@ -79,9 +79,11 @@
 //! last five financial years" are the complete financial years before the one
 //! the request was received in, most recent first ("calendar years": calendar
 //! years). "Since 2014/15" runs to the latest complete financial year, oldest
-//! first. "From 1 April 2020 to date" ends on the received date. "Between …
+//! first. "From 1 April 2020 to date" ends on the received date. "The last
+//! 12 months" are the complete calendar months before the month of receipt. "Between …
 //! and …" is read as `Period::parse` reads it. A bare year counts only after
-//! `in`, `during`, `for`, `registered` or `year` (so "Act 2000" is no period).
+//! `in`, `during`, `for`, `registered` or `year` (so "Act 2000" is no period),
+//! and so do the years listed after it ("in 2019, 2020 and 2021").
 //! "Next financial year (between …)" gives the bracketed period only. A
 //! question with no period of its own that says "the same years" (or "those
 //! years", …) takes the periods of the latest question before it that named
@@ -1670,14 +1672,30 @@ impl Scanner<'_> {
         if kind.is_some() {
             j += 1;
         }
-        if !self.is_word(j, &["year", "years"]) || !(1..=50).contains(&n) {
-            return None;
-        }
         let from = if i > 0 && self.word(i - 1) == Some("the") {
             i - 1
         } else {
             i
         };
+        if kind.is_none() && self.is_word(j, &["month", "months"]) && (1..=120).contains(&n) {
+            // The complete calendar months before the month of receipt.
+            let this_month = self.received.first_of_month();
+            let first = this_month
+                .checked_sub(jiff::Span::new().months(i64::from(n)))
+                .ok()?;
+            let last = this_month.yesterday().ok()?;
+            let period = Period::range(first, last).ok()?;
+            return self.found(
+                from,
+                j + 1,
+                vec![period.normalised()],
+                0.8,
+                "complete calendar months before the month the request was received",
+            );
+        }
+        if !self.is_word(j, &["year", "years"]) || !(1..=50).contains(&n) {
+            return None;
+        }
         let (periods, confidence, reading) = if kind == Some("calendar") {
             let last = self.received.year() - 1;
             (
@@ -1793,7 +1811,29 @@ impl Scanner<'_> {
                     .checked_sub(1)
                     .is_some_and(|k| self.is_word(k, YEAR_CUES));
                 cue.then_some(())?;
-                self.found(at, j, vec![a.period()], 0.8, "a calendar year")
+                // "in 2019, 2020 and 2021": the years listed after it too.
+                let mut periods = vec![a.period()];
+                let mut end = j;
+                loop {
+                    let next = match (self.sym(end), self.word(end)) {
+                        (Some(','), _) if self.word(end + 1) == Some("and") => end + 2,
+                        (Some(',' | '&'), _) | (_, Some("and")) => end + 1,
+                        _ => break,
+                    };
+                    match self.atom(next) {
+                        Some((Atom::Year(y), after)) => {
+                            periods.push(Period::CalendarYear(y));
+                            end = after;
+                        }
+                        _ => break,
+                    }
+                }
+                let reading = if periods.len() > 1 {
+                    "calendar years"
+                } else {
+                    "a calendar year"
+                };
+                self.found(at, end, periods, 0.8, reading)
             }
             _ => self.found(at, j, vec![a.period()], 1.0, "as written"),
         }
@@ -3488,6 +3528,44 @@ mod tests {
             periods("each year for the past three years", day(2019, 6, 10)),
             [p("2018/19"), p("2017/18"), p("2016/17")]
         );
+    }
+
+    #[test]
+    fn the_last_12_months_are_the_complete_months_before_receipt() {
+        assert_eq!(
+            periods("How many in the last 12 months?", day(2022, 10, 3)),
+            [Period::range(day(2021, 10, 1), day(2022, 9, 30)).unwrap()]
+        );
+        // Twelve months from April are a financial year.
+        assert_eq!(
+            periods("over the past twelve months", day(2020, 4, 15)),
+            [p("2019/20")]
+        );
+        assert_eq!(
+            periods("the last 6 months", day(2024, 1, 31)),
+            [Period::range(day(2023, 7, 1), day(2023, 12, 31)).unwrap()]
+        );
+    }
+
+    #[test]
+    fn a_list_of_bare_years_after_a_cue_is_every_year_listed() {
+        assert_eq!(
+            periods(
+                "died in treatment in 2019, 2020 and 2021?",
+                day(2022, 10, 3)
+            ),
+            [
+                Period::CalendarYear(2019),
+                Period::CalendarYear(2020),
+                Period::CalendarYear(2021)
+            ]
+        );
+        assert_eq!(
+            periods("registered in 2015, 2016, and 2017", day(2022, 10, 3)).len(),
+            3
+        );
+        // Without a cue a bare year is not a period ("the 2000 Act").
+        assert!(periods("under the Act 2000, and 2001 rules", day(2022, 10, 3)).is_empty());
     }
 
     #[test]
