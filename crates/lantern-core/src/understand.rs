@@ -35,8 +35,8 @@
 //! ignored. A word's weight is its rarity across the candidates,
 //! `ln(1 + N/df)`; function words weigh 0.3. A candidate scores:
 //! - 2 × weight for each of its phrases (an indicator's synonyms and title, a
-//!   topic's phrases and question) found in order (`is`, `the`, `a` may come
-//!   between);
+//!   topic's phrases and question) found in order (`is`, `the`, `a`, or words
+//!   naming a dimension value such as `alcohol`, may come between);
 //! - 1 × weight for a phrase whose words are all present in any order;
 //! - ½ × weight for each other word it shares with the question;
 //! - 1 × weight again for matched words at the head of the question (the
@@ -1964,6 +1964,10 @@ struct Word {
     initials: String,
     stop: bool,
     negated: bool,
+    /// Part of a dimension value the question names ("alcohol", "crack
+    /// cocaine"): a phrase may step over it ("started alcohol treatment"
+    /// is "started treatment" for alcohol).
+    value: bool,
 }
 
 fn is_hyphen(c: char) -> bool {
@@ -1995,6 +1999,7 @@ fn words(text: &str) -> Vec<Word> {
                 stop: listed(STOPWORDS, &lower),
                 initials,
                 negated: negation.is_some(),
+                value: false,
                 lower,
             });
             if trigger && negation.is_none() {
@@ -2175,7 +2180,7 @@ fn match_from(
                 p += 1;
                 skipped = 0;
             }
-            Some(w) if is_filler(w) && skipped < 2 => {
+            Some(w) if (is_filler(w) || w.value) && skipped < 2 => {
                 t += 1;
                 skipped += 1;
             }
@@ -2878,6 +2883,7 @@ impl<'c> Model<'c> {
     fn understand_text(&self, q: &SplitQuestion, received: Date, around: &str) -> Understanding {
         let mut qw = QuestionWords::new(&q.text);
         qw.context = words(&format!("{} {around}", q.preamble.as_deref().unwrap_or("")));
+        self.mark_values(&mut qw);
         let own = resolve_periods(&q.text, received);
         let preamble = q
             .preamble
@@ -2995,6 +3001,22 @@ impl<'c> Model<'c> {
             u.needs_officer = true;
         }
         u
+    }
+
+    /// Mark the words that name a dimension value (any dimension's).
+    fn mark_values(&self, q: &mut QuestionWords) {
+        let anywhere = |_: usize| true;
+        let mut marked = vec![false; q.words.len()];
+        for v in &self.values {
+            if let Some(positions) = find_phrase(&q.words, &v.phrase.words, &anywhere) {
+                for p in positions {
+                    marked[p] = true;
+                }
+            }
+        }
+        for (w, m) in q.words.iter_mut().zip(marked) {
+            w.value = m;
+        }
     }
 
     /// A drug the question names that no dimension value of the catalogue
@@ -4023,6 +4045,40 @@ mod tests {
         assert_eq!(u.ask, None);
         assert!(u.needs_officer);
         assert!(u.notes.iter().any(|n| n.contains("choose one")), "{u:#?}");
+    }
+
+    #[test]
+    fn a_whatdotheyknow_request_is_read_without_its_footer() {
+        let raw = include_str!("../tests-data/requests/whatdotheyknow.txt");
+        let email = parse_email(raw.as_bytes()).unwrap();
+        assert_eq!(email.date, Some(day(2023, 3, 15)));
+        let drafted = draft(&email, day(2023, 3, 15), &shipped(), &[], "FOI-1".into()).unwrap();
+        assert_eq!(drafted.questions.len(), 3, "the footer is not a question");
+        let read = |n: usize| match &drafted.questions[n].understanding.ask {
+            Some(Ask::Figures(f)) => (f.indicator.clone(), f.filter.key(), f.periods.clone()),
+            other => panic!("question {}: {other:?}", n + 1),
+        };
+        let years = vec![p("2019/20"), p("2020/21"), p("2021/22")];
+        // "started alcohol treatment": the phrase steps over the substance.
+        assert_eq!(
+            read(0),
+            (
+                "new_presentations".into(),
+                "substance_group=alcohol_only".into(),
+                years.clone()
+            )
+        );
+        assert_eq!(
+            read(1),
+            (
+                "successful_completions".into(),
+                "substance_group=alcohol_only".into(),
+                years
+            )
+        );
+        // Waiting times are not in the catalogue: left for the officer.
+        assert!(drafted.questions[2].understanding.needs_officer);
+        assert!(drafted.request.is_none());
     }
 
     #[test]
