@@ -61,10 +61,10 @@
 //! (and of "none"), so it wins and the built-in readings stay as alternatives.
 //!
 //! # Figures
-//! A question that names a drug no dimension value stands for (cannabis,
-//! ketamine, … in `SUBSTANCES_NOT_SPLIT`) is left for the officer with its
-//! reading as the first alternative: answering for everyone in treatment
-//! would answer another question.
+//! A question that narrows the figures by something no dimension stands for
+//! (cannabis, ketamine, under-18s, employment, housing, … in `NOT_SPLIT`) is
+//! left for the officer with its reading as the first alternative: answering
+//! for everyone in treatment would answer another question.
 //! Filters come from dimension value labels and aliases, longest first, only
 //! for dimensions the indicator allows (`drug and alcohol` is generic and fixes
 //! nothing). `by age`, `by substance`, `by sex`, … add breakdowns; `age
@@ -2314,6 +2314,9 @@ struct Model<'c> {
     unknown_idf: f32,
     values: Vec<ValuePhrase>,
     generic: Vec<Phrase>,
+    /// What figures cannot be split by, with how it is named (see
+    /// `NOT_SPLIT`), less what the catalogue does name.
+    not_split: Vec<(Phrase, &'static str)>,
     notes: Vec<String>,
 }
 
@@ -2421,6 +2424,7 @@ impl<'c> Model<'c> {
                 .iter()
                 .filter_map(|p| Phrase::new(p))
                 .collect(),
+            not_split: not_split(catalogue),
             notes: Vec::new(),
         };
         for synonym in learned {
@@ -2973,10 +2977,10 @@ impl<'c> Model<'c> {
         }
         if matches!(best.target, Target::Indicator(_))
             && !u.needs_officer
-            && let Some(substance) = self.unsplit_substance(&qw)
+            && let Some(what) = self.unsplit(&qw)
         {
             u.notes.push(format!(
-                "it asks about {substance}, which the catalogue has no figures or breakdown for: choose what to answer (the substance group it falls in, say) or say it is not held"
+                "it asks about {what}, which the catalogue has no figures or breakdown for: choose what to answer (the group it falls in, say) or say it is not held"
             ));
             if let Some(ask) = u.ask.take() {
                 u.alternatives.insert(0, (ask, u.confidence));
@@ -3019,21 +3023,15 @@ impl<'c> Model<'c> {
         }
     }
 
-    /// A drug the question names that no dimension value of the catalogue
-    /// stands for (cannabis, ketamine, …): answering without it would
-    /// answer another question.
-    fn unsplit_substance(&self, q: &QuestionWords) -> Option<&'static str> {
-        let known = |word: &str| {
-            self.values
-                .iter()
-                .any(|v| v.phrase.words.iter().any(|w| w.lower == word))
-        };
-        q.words.iter().filter(|w| !w.negated).find_map(|w| {
-            SUBSTANCES_NOT_SPLIT
-                .iter()
-                .find(|(word, _)| *word == w.lower && !known(word))
-                .map(|(_, name)| *name)
-        })
+    /// Something the question narrows the figures by that the catalogue
+    /// cannot split them by (cannabis, under-18s, employment, …): answering
+    /// without it would answer another question.
+    fn unsplit(&self, q: &QuestionWords) -> Option<&'static str> {
+        let usable = |i: usize| q.words.get(i).is_some_and(|w| !w.negated && !w.value);
+        self.not_split
+            .iter()
+            .find(|(phrase, _)| find_phrase(&q.words, &phrase.words, &usable).is_some())
+            .map(|(_, what)| *what)
     }
 
     /// Fill in a figures reading: the ask itself, or a heading whose parts
@@ -3334,18 +3332,16 @@ pub fn draft(
     Ok(Draft { questions, request })
 }
 
-/// Drugs requesters ask about that the NDTMS substance groups (and the
-/// shipped catalogue) do not split out, as (word, name).
-const SUBSTANCES_NOT_SPLIT: &[(&str, &str)] = &[
+/// What requesters narrow figures by that the NDTMS adult data (and the
+/// shipped catalogue) do not split out, as (words, what it is).
+const NOT_SPLIT: &[(&str, &str)] = &[
     ("cannabis", "cannabis"),
     ("marijuana", "cannabis"),
     ("ketamine", "ketamine"),
-    ("benzodiazepine", "benzodiazepines"),
     ("benzodiazepines", "benzodiazepines"),
     ("benzos", "benzodiazepines"),
     ("spice", "spice (synthetic cannabinoids)"),
     ("cannabinoids", "synthetic cannabinoids"),
-    ("amphetamine", "amphetamines"),
     ("amphetamines", "amphetamines"),
     ("methamphetamine", "methamphetamine"),
     ("ecstasy", "ecstasy"),
@@ -3354,7 +3350,7 @@ const SUBSTANCES_NOT_SPLIT: &[(&str, &str)] = &[
     ("pregabalin", "pregabalin"),
     ("gabapentin", "gabapentin"),
     ("gabapentinoids", "gabapentinoids"),
-    ("nitrous", "nitrous oxide"),
+    ("nitrous oxide", "nitrous oxide"),
     ("solvents", "solvents"),
     ("lsd", "LSD"),
     ("hallucinogens", "hallucinogens"),
@@ -3362,7 +3358,80 @@ const SUBSTANCES_NOT_SPLIT: &[(&str, &str)] = &[
     ("xylazine", "xylazine"),
     ("nitazenes", "nitazenes"),
     ("fentanyl", "fentanyl"),
+    (
+        "under 18",
+        "people under 18 (young people's treatment is counted apart from adults')",
+    ),
+    (
+        "under 18s",
+        "people under 18 (young people's treatment is counted apart from adults')",
+    ),
+    (
+        "young people",
+        "young people (their treatment is counted apart from adults')",
+    ),
+    (
+        "children",
+        "children (their treatment is counted apart from adults')",
+    ),
+    (
+        "teenagers",
+        "teenagers (their treatment is counted apart from adults')",
+    ),
+    (
+        "adolescents",
+        "adolescents (their treatment is counted apart from adults')",
+    ),
+    ("employment", "employment"),
+    ("employed", "employment"),
+    ("unemployed", "employment"),
+    ("homeless", "housing"),
+    ("homelessness", "housing"),
+    ("housing", "housing"),
+    ("pregnant", "pregnancy"),
+    ("pregnancy", "pregnancy"),
+    ("ethnicity", "ethnicity"),
+    ("ethnic", "ethnicity"),
+    ("veterans", "veterans"),
+    ("armed forces", "veterans"),
+    ("prison", "prison"),
+    ("mental health", "mental health"),
+    ("disability", "disability"),
+    ("disabled", "disability"),
+    ("ward", "areas smaller than the council's"),
+    ("postcode", "areas smaller than the council's"),
+    ("waiting time", "waiting times"),
+    ("waiting times", "waiting times"),
+    ("referral source", "where referrals came from"),
 ];
+
+/// [`NOT_SPLIT`] as phrases, less anything the catalogue names (a council
+/// that adds an `ethnicity` dimension answers by ethnicity).
+fn not_split(catalogue: &Catalogue) -> Vec<(Phrase, &'static str)> {
+    let mut named: BTreeSet<String> = BTreeSet::new();
+    for d in catalogue.dimensions() {
+        let texts = std::iter::once(&d.title).chain(
+            d.values
+                .iter()
+                .flat_map(|v| std::iter::once(&v.label).chain(&v.aliases)),
+        );
+        for t in texts {
+            named.extend(words(t).into_iter().map(|w| w.stem));
+        }
+        named.extend(words(&d.code.replace('_', " ")).into_iter().map(|w| w.stem));
+    }
+    NOT_SPLIT
+        .iter()
+        .filter_map(|(text, what)| Some((Phrase::new(text)?, *what)))
+        .filter(|(phrase, _)| {
+            !phrase
+                .words
+                .iter()
+                .filter(|w| !w.stop)
+                .all(|w| named.contains(&w.stem))
+        })
+        .collect()
+}
 
 /// Words by which a question takes the periods of the one before it.
 const EARLIER_PERIODS: &[&str] = &[
@@ -4108,7 +4177,7 @@ mod tests {
     }
 
     #[test]
-    fn a_drug_the_catalogue_cannot_split_out_is_left_for_the_officer() {
+    fn what_the_catalogue_cannot_split_out_is_left_for_the_officer() {
         let catalogue = shipped();
         let u = understand(
             &question("How many people aged under 25 were in treatment for cannabis in 2022/23?"),
@@ -4127,6 +4196,31 @@ mod tests {
             matches!(u.alternatives.first(), Some((Ask::Figures(f), _)) if f.indicator == "people_in_treatment"),
             "the reading stays as the first alternative"
         );
+        for text in [
+            "How many under 18s were in drug treatment in 2022/23?",
+            "How many people in treatment in 2022/23 were in employment?",
+            "How many homeless people were in treatment in 2022/23?",
+        ] {
+            let u = understand(&question(text), day(2023, 9, 4), &catalogue, &[]);
+            assert!(u.needs_officer && u.ask.is_none(), "{text}: {u:#?}");
+        }
+        // What the catalogue does name is read.
+        for (text, filter) in [
+            (
+                "How many people over 50 were in treatment for alcohol in 2022/23?",
+                "age_band=50+;substance_group=alcohol_only",
+            ),
+            (
+                "How much was spent on inpatient detox and residential rehab in 2022/23?",
+                "service=inpatient_detox_and_residential_rehab",
+            ),
+        ] {
+            let u = understand(&question(text), day(2023, 9, 4), &catalogue, &[]);
+            match &u.ask {
+                Some(Ask::Figures(f)) => assert_eq!(f.filter.key(), filter, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
         // Crack cocaine is a value of the catalogue, so that question is read.
         let crack = understand(
             &question("How many women were in treatment for crack cocaine in 2022-23?"),
@@ -4135,6 +4229,31 @@ mod tests {
             &[],
         );
         assert!(!crack.needs_officer, "{crack:#?}");
+    }
+
+    #[test]
+    fn a_council_that_adds_a_breakdown_is_answered_by_it() {
+        let mut catalogue = shipped();
+        catalogue
+            .extend_from_toml(
+                "council.toml",
+                "[[dimension]]\ncode = \"ethnicity\"\ntitle = \"Ethnicity\"\nvalues = [{ code = \"white\", label = \"white\" }]\n\n[[indicator]]\ncode = \"clients_by_ethnicity\"\ntitle = \"Clients by ethnicity\"\ndescription = \"People in treatment by ethnicity.\"\nunit = \"people\"\nbreakdowns = [\"ethnicity\"]\ncounts_people = true\nsynonyms = [\"clients by ethnicity\"]\n",
+            )
+            .unwrap();
+        let u = understand(
+            &question("How many clients by ethnicity were there in 2022/23?"),
+            day(2023, 9, 4),
+            &catalogue,
+            &[],
+        );
+        assert!(!u.needs_officer, "{u:#?}");
+        let flagged = understand(
+            &question("How many clients by ethnicity were there in 2022/23?"),
+            day(2023, 9, 4),
+            &shipped(),
+            &[],
+        );
+        assert!(flagged.needs_officer, "without the extension: {flagged:#?}");
     }
 
     #[test]
