@@ -87,7 +87,8 @@
 //! "Next financial year (between …)" gives the bracketed period only. A
 //! question with no period of its own that says "the same years" (or "those
 //! years", …) takes the periods of the latest question before it that named
-//! its own.
+//! its own. A question that narrows the one before ("how many of those …")
+//! and cannot be placed alone is read together with it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -3310,6 +3311,32 @@ pub fn draft(
             }
             _ => model.understand(&question, received),
         };
+        // "How many of those …": read with the question before, as a part
+        // is read with its question, when alone it needs the officer.
+        let understanding = match questions.last() {
+            Some(before)
+                if understanding.needs_officer && refers_to_earlier_people(&question.text) =>
+            {
+                let together = SplitQuestion {
+                    text: format!("{} {}", before.question.text, question.text),
+                    ..question.clone()
+                };
+                let mut joined = model.understand(&together, received);
+                if joined.needs_officer {
+                    understanding
+                } else {
+                    joined.notes.insert(
+                        0,
+                        format!(
+                            "read together with question {}, which “those” refers to",
+                            before.question.number
+                        ),
+                    );
+                    joined
+                }
+            }
+            _ => understanding,
+        };
         if own {
             named_periods = Some(question.clone());
         }
@@ -3448,6 +3475,15 @@ const EARLIER_PERIODS: &[&str] = &[
     "the same three years",
     "the same five years",
 ];
+
+/// Words by which a question narrows the one before it ("how many of those").
+const EARLIER_PEOPLE: &[&str] = &["of those", "of them", "of these", "of whom", "of which"];
+
+/// Whether a question narrows the one before it.
+fn refers_to_earlier_people(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    EARLIER_PEOPLE.iter().any(|p| lower.contains(p))
+}
 
 /// Whether a question refers to the periods of an earlier one ("in the same years").
 fn refers_to_earlier_periods(text: &str) -> bool {
@@ -4148,6 +4184,28 @@ mod tests {
         // Waiting times are not in the catalogue: left for the officer.
         assert!(drafted.questions[2].understanding.needs_officer);
         assert!(drafted.request.is_none());
+    }
+
+    #[test]
+    fn how_many_of_those_is_read_with_the_question_before() {
+        let email = parse_email(
+            b"Dear Sir,\n\nFor 2020/21 and 2021/22:\n\n(1) Total number of adults in treatment\n(2) Number of those who were opiate users\n\nThanks",
+        )
+        .unwrap();
+        let drafted = draft(&email, day(2023, 6, 1), &shipped(), &[], "FOI-1".into()).unwrap();
+        let second = &drafted.questions[1];
+        assert_eq!(
+            second.question.text,
+            "Number of those who were opiate users"
+        );
+        match &second.understanding.ask {
+            Some(Ask::Figures(f)) => {
+                assert_eq!(f.indicator, "people_in_treatment");
+                assert_eq!(f.filter.key(), "substance_group=opiate");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(second.understanding.notes[0].contains("question 1"));
     }
 
     #[test]
