@@ -64,7 +64,10 @@
 //! A question that narrows the figures by something no dimension stands for
 //! (cannabis, ketamine, under-18s, employment, housing, … in `NOT_SPLIT`) is
 //! left for the officer with its reading as the first alternative: answering
-//! for everyone in treatment would answer another question.
+//! for everyone in treatment would answer another question. So is a question
+//! that asks for a number and an amount of money at once. Several values of
+//! one dimension ("community treatment, detox and rehab") ask for a
+//! breakdown by it rather than a filter by the first.
 //! Filters come from dimension value labels and aliases, longest first, only
 //! for dimensions the indicator allows (`drug and alcohol` is generic and fixes
 //! nothing). `by age`, `by substance`, `by sex`, … add breakdowns; `age
@@ -2397,6 +2400,9 @@ struct Filters {
     weight: f32,
     notes: Vec<String>,
     ambiguous: bool,
+    /// Dimensions of which the question names several values ("community
+    /// treatment, detox and rehab"), with the values: asked for as a breakdown.
+    several: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl<'c> Model<'c> {
@@ -2701,6 +2707,16 @@ impl<'c> Model<'c> {
         }
         hits.sort_by_key(|(at, vp)| (!vp.learned, *at));
         let mut out = Filters::default();
+        for (_, vp) in &hits {
+            if let Some(first) = hits.iter().find(|(_, h)| h.dimension == vp.dimension)
+                && first.1.value != vp.value
+            {
+                out.several
+                    .entry(vp.dimension.clone())
+                    .or_default()
+                    .insert(first.1.value.clone());
+            }
+        }
         for (_, vp) in hits {
             match out.filter.get(&vp.dimension) {
                 None => {
@@ -2717,12 +2733,10 @@ impl<'c> Model<'c> {
                     ));
                 }
                 Some(v) if v == vp.value => {}
-                Some(v) => {
-                    out.ambiguous = true;
-                    out.notes.push(format!(
-                        "the question also names {} = {} (“{}”); only {v} is used — check",
-                        vp.dimension, vp.value, vp.phrase.text
-                    ));
+                Some(_) => {
+                    // Several values of one dimension: each is asked for.
+                    let named = out.several.entry(vp.dimension.clone()).or_default();
+                    named.insert(vp.value.clone());
                 }
             }
         }
@@ -2791,7 +2805,21 @@ impl<'c> Model<'c> {
         if age_range && !breakdown.iter().any(|b| b == "age_band") {
             breakdown.push("age_band".into());
         }
+        for (dimension, values) in &filters.several {
+            filters.filter.0.remove(dimension);
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            notes.push(format!(
+                "it names several values of {dimension} ({}), so it is broken down by {dimension}",
+                values.join(", ")
+            ));
+            if !breakdown.contains(dimension) {
+                breakdown.push(dimension.clone());
+            }
+        }
         for b in &breakdown {
+            if filters.several.contains_key(b) {
+                continue;
+            }
             if filters.filter.0.remove(b).is_some() {
                 notes.push(format!(
                     "{b} is asked for as a breakdown, so it is not also a filter"
@@ -2975,6 +3003,16 @@ impl<'c> Model<'c> {
                     u.needs_officer = true;
                 }
             },
+        }
+        if matches!(best.target, Target::Indicator(_)) && !u.needs_officer && qw.money && qw.things
+        {
+            u.notes.push(
+                "it asks for two things, a number and an amount of money: answer each (split the question into parts with `lantern request correct`)".into(),
+            );
+            if let Some(ask) = u.ask.take() {
+                u.alternatives.insert(0, (ask, u.confidence));
+            }
+            u.needs_officer = true;
         }
         if matches!(best.target, Target::Indicator(_))
             && !u.needs_officer
@@ -4287,6 +4325,48 @@ mod tests {
             &[],
         );
         assert!(!crack.needs_officer, "{crack:#?}");
+    }
+
+    #[test]
+    fn several_values_of_one_breakdown_ask_for_that_breakdown() {
+        let u = understand(
+            &question(
+                "Please break down the spend by community treatment, detox and rehab for 2022/23.",
+            ),
+            day(2023, 7, 10),
+            &shipped(),
+            &[],
+        );
+        match &u.ask {
+            Some(Ask::Figures(f)) => {
+                assert_eq!(f.indicator, "spend");
+                assert_eq!(f.breakdown, ["service"]);
+                assert!(f.filter.0.is_empty(), "{:?}", f.filter);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_question_asking_for_a_number_and_money_goes_to_the_officer() {
+        let u = understand(
+            &question(
+                "How many naloxone kits were purchased by the council in 2022/23, and how much did they cost?",
+            ),
+            day(2023, 7, 10),
+            &shipped(),
+            &[],
+        );
+        assert!(u.needs_officer && u.ask.is_none(), "{u:#?}");
+        assert!(
+            u.notes.iter().any(|n| n.contains("two things")),
+            "{:?}",
+            u.notes
+        );
+        assert!(
+            !u.alternatives.is_empty(),
+            "the readings stay as alternatives"
+        );
     }
 
     #[test]
