@@ -2399,7 +2399,6 @@ struct Filters {
     filter: Breakdown,
     weight: f32,
     notes: Vec<String>,
-    ambiguous: bool,
     /// Dimensions of which the question names several values ("community
     /// treatment, detox and rehab"), with the values: asked for as a breakdown.
     several: BTreeMap<String, BTreeSet<String>>,
@@ -2790,7 +2789,7 @@ impl<'c> Model<'c> {
         q: &QuestionWords,
         indicator: &Indicator,
         notes: &mut Vec<String>,
-    ) -> (FigureAsk, bool) {
+    ) -> FigureAsk {
         let mut filters = self.filters(q, indicator);
         let mut breakdown = self.breakdowns(q, indicator);
         let allows_age = indicator.breakdowns.iter().any(|b| b == "age_band");
@@ -2833,16 +2832,13 @@ impl<'c> Model<'c> {
         if age_range {
             notes.push("asks for the youngest and oldest ages (age_range)".into());
         }
-        (
-            FigureAsk {
-                indicator: indicator.code.clone(),
-                periods: Vec::new(),
-                filter: filters.filter,
-                breakdown,
-                age_range,
-            },
-            filters.ambiguous,
-        )
+        FigureAsk {
+            indicator: indicator.code.clone(),
+            periods: Vec::new(),
+            filter: filters.filter,
+            breakdown,
+            age_range,
+        }
     }
 
     fn ask_for(&self, target: &Target, q: &QuestionWords, periods: &[Period]) -> Option<Ask> {
@@ -2852,7 +2848,7 @@ impl<'c> Model<'c> {
             }),
             Target::Indicator(code) => {
                 let indicator = self.catalogue.indicator(code).ok()?;
-                let (mut ask, _) = self.figure_ask(q, indicator, &mut Vec::new());
+                let mut ask = self.figure_ask(q, indicator, &mut Vec::new());
                 ask.periods = periods.to_vec();
                 Some(Ask::Figures(ask))
             }
@@ -3086,10 +3082,7 @@ impl<'c> Model<'c> {
         period_parts: Option<Vec<(Vec<Period>, f32)>>,
         q: &SplitQuestion,
     ) {
-        let (ask, ambiguous) = self.figure_ask(qw, indicator, &mut u.notes);
-        if ambiguous {
-            u.confidence *= 0.7;
-        }
+        let ask = self.figure_ask(qw, indicator, &mut u.notes);
         if !indicator.held_by_council {
             let holders: Vec<&str> = indicator
                 .other_holders
