@@ -46,6 +46,15 @@ pub enum RequestCommand {
     },
     /// List cases with their status and deadline.
     List {
+        /// Only cases still to be answered (not sent or withdrawn), soonest due first.
+        #[arg(long)]
+        open: bool,
+        /// Only open cases past their due date.
+        #[arg(long)]
+        overdue: bool,
+        /// Only open cases due on or before this day (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        due_by: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -210,7 +219,23 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             contact,
             json,
         } => open(ctx, &file, received, reference, requester, contact, json),
-        RequestCommand::List { json } => list(ctx, json),
+        RequestCommand::List {
+            open,
+            overdue,
+            due_by,
+            json,
+        } => {
+            let due_by = due_by.map(|d| parse_date_flag("due-by", &d)).transpose()?;
+            list(
+                ctx,
+                &ListFilter {
+                    open,
+                    overdue,
+                    due_by,
+                },
+                json,
+            )
+        }
         RequestCommand::Correct {
             reference,
             file,
@@ -675,39 +700,59 @@ fn case_deadline(store: &dyn Store, calendar: &Calendar, case: &Case) -> Result<
     Ok(casework::case_deadline(calendar, case, &history)?)
 }
 
-fn list(ctx: &Ctx, json: bool) -> Result<()> {
+/// Which cases `request list` shows.
+struct ListFilter {
+    open: bool,
+    overdue: bool,
+    due_by: Option<Date>,
+}
+
+fn list(ctx: &Ctx, filter: &ListFilter, json: bool) -> Result<()> {
     let store = ctx.open()?;
     let calendar = calendar(store.as_ref())?;
     let cases = store.cases()?;
+    let today = today();
+    let is_open = |c: &Case| !c.status.is_answered() && c.status != Status::Withdrawn;
     let mut rows = Vec::new();
     for case in &cases {
         let due = case_deadline(store.as_ref(), &calendar, case)?;
-        rows.push((case, due));
+        let overdue = is_open(case) && !due.on_hold() && today > due.due;
+        let wanted = (!filter.open || is_open(case))
+            && (!filter.overdue || overdue)
+            && filter.due_by.is_none_or(|d| is_open(case) && due.due <= d);
+        if wanted {
+            rows.push((case, due, overdue));
+        }
     }
-    let expired = expired(&cases, today()).len();
+    if filter.open || filter.overdue || filter.due_by.is_some() {
+        rows.sort_by_key(|(c, d, _)| (d.due, c.reference.clone()));
+    }
+    let expired = expired(&cases, today).len();
     if json {
         let v: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(c, d)| {
+            .map(|(c, d, overdue)| {
                 serde_json::json!({
                     "reference": c.reference, "received": c.received.to_string(),
                     "status": c.status.code(), "due": d.due.to_string(), "on_hold": d.on_hold(),
-                    "overdue": !c.status.is_answered() && c.status != Status::Withdrawn && !d.on_hold() && today() > d.due,
+                    "overdue": overdue,
                 })
             })
             .collect();
         out!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    if rows.is_empty() {
+    if cases.is_empty() {
         out!("No requests yet: open one with `lantern request new FILE`.");
+    } else if rows.is_empty() {
+        out!("No requests match.");
     }
-    for (c, d) in rows {
-        let due = if c.status.is_answered() || c.status == Status::Withdrawn {
+    for (c, d, overdue) in rows {
+        let due = if !is_open(c) {
             String::from("-")
         } else if d.on_hold() {
             format!("{} (on hold)", d.due)
-        } else if today() > d.due {
+        } else if overdue {
             format!("{} (OVERDUE)", d.due)
         } else {
             d.due.to_string()

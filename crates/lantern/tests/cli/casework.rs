@@ -1021,3 +1021,45 @@ fn the_same_requesters_estimated_hours_add_up_for_the_cost_limit() {
         "the warning is kept with the draft"
     );
 }
+
+#[test]
+fn the_list_shows_open_and_overdue_cases_soonest_due_first() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let ask = "1) How many people were in treatment for crack cocaine in 2017/18?";
+    let file = email(&app, "a.txt", "Jo <jo@example.org>", ask);
+    for day in ["2019-06-03", "2019-05-01", "2019-07-01"] {
+        open_email(&app, &file, day);
+    }
+    // FOI-2019-0001 (3 June) is answered; the others stay open.
+    for step in ["draft", "approve"] {
+        app.run(&["request", step, "FOI-2019-0001"]).ok();
+    }
+    app.run(&["request", "send", "FOI-2019-0001", "--on", "2019-06-20"])
+        .ok();
+    let listed = |args: &[&str]| -> Vec<String> {
+        let out = app
+            .run(&[&["request", "list", "--json"][..], args].concat())
+            .ok();
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        v.as_array()
+            .expect("cases")
+            .iter()
+            .map(|c| c["reference"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(listed(&[]).len(), 3);
+    assert_eq!(
+        listed(&["--open"]),
+        ["FOI-2019-0002", "FOI-2019-0003"],
+        "soonest due first"
+    );
+    assert_eq!(listed(&["--overdue"]), ["FOI-2019-0002", "FOI-2019-0003"]);
+    // Received 1 May 2019: due 31 May (the two May bank holidays are not counted).
+    assert_eq!(listed(&["--due-by", "2019-05-31"]), ["FOI-2019-0002"]);
+    assert!(listed(&["--due-by", "2019-05-30"]).is_empty());
+    let err = app
+        .run(&["request", "list", "--due-by", "30/05/2019"])
+        .fails();
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+}
