@@ -690,66 +690,36 @@ fn a_correction_is_one_step_and_is_remembered_for_later_requests() {
     assert_eq!(opened["understood"], false);
     assert_eq!(opened["for_the_officer"][0], "1");
 
+    let correct = |question: &str, phrase: &str, means: &str| {
+        app.run(&[
+            "request",
+            "correct",
+            "FOI-2018-0001",
+            "--question",
+            question,
+            "--phrase",
+            phrase,
+            "--means",
+            means,
+        ])
+    };
     // Words not in the question, or a question that does not exist, are refused.
-    let err = app
-        .run(&[
-            "request",
-            "correct",
-            "FOI-2018-0001",
-            "--question",
-            "1",
-            "--phrase",
-            "service users",
-            "--means",
-            "people_in_treatment",
-        ])
-        .fails();
+    let err = correct("1", "service users", "people_in_treatment").fails();
     assert!(err.contains("does not contain"), "{err}");
-    let err = app
-        .run(&[
-            "request",
-            "correct",
-            "FOI-2018-0001",
-            "--question",
-            "7",
-            "--phrase",
-            "participants",
-            "--means",
-            "people_in_treatment",
-        ])
-        .fails();
+    let err = correct("7", "participants", "people_in_treatment").fails();
     assert!(err.contains("has no question 7"), "{err}");
-    let err = app
-        .run(&[
-            "request",
-            "correct",
-            "FOI-2018-0001",
-            "--question",
-            "1",
-            "--phrase",
-            "participants",
-            "--means",
-            "people_in_treatmnt",
-        ])
-        .fails();
+    let err = correct("1", "participants", "people_in_treatmnt").fails();
     assert!(
         err.contains("people_in_treatment"),
         "nearest code suggested: {err}"
     );
 
-    let out = app
-        .run(&[
-            "request",
-            "correct",
-            "FOI-2018-0001",
-            "--question",
-            "1",
-            "--phrase",
-            "methadone programme participants",
-            "--means",
-            "people_in_treatment",
-        ])
-        .ok();
+    let out = correct(
+        "1",
+        "methadone programme participants",
+        "people_in_treatment",
+    )
+    .ok();
     assert!(out.contains("every question is understood"), "{out}");
     let held = app.run(&["request", "structured", "FOI-2018-0001"]).ok();
     assert!(
