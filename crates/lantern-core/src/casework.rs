@@ -199,6 +199,11 @@ impl Status {
         STATUSES.into_iter().find(|s| s.code() == code)
     }
 
+    /// Whether the council still owes an answer: not sent, not withdrawn.
+    pub fn is_open(self) -> bool {
+        !self.is_answered() && self != Status::Withdrawn
+    }
+
     /// Whether the answer has gone to the requester.
     pub fn is_answered(self) -> bool {
         matches!(
@@ -263,6 +268,19 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the action moves the statutory clock (and is checked by
+    /// [`deadline_after`] before it is recorded).
+    pub fn moves_clock(self) -> bool {
+        matches!(
+            self,
+            Action::SeekClarification
+                | Action::Clarified
+                | Action::IssueFeeNotice
+                | Action::FeeReceived
+                | Action::Extend
+        )
+    }
+
     /// Code stored in the history.
     pub fn code(self) -> &'static str {
         match self {
@@ -477,6 +495,52 @@ impl ReferencePattern {
     }
 }
 
+/// Why an answer cannot be approved as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the draft gives figures that differ from earlier releases ({}); approve it with a note saying why (revised data, a different definition, …)",
+    .differences.join("; ")
+)]
+pub struct Unexplained {
+    /// Each differing figure, described.
+    pub differences: Vec<String>,
+}
+
+/// An answer whose figures differ from ones released earlier is approved
+/// only with the officer's explanation, which the history keeps.
+pub fn check_approval(differences: Vec<String>, note: Option<&str>) -> Result<(), Unexplained> {
+    let explained = note.is_some_and(|n| !n.trim().is_empty());
+    if differences.is_empty() || explained {
+        Ok(())
+    } else {
+        Err(Unexplained { differences })
+    }
+}
+
+/// What the retention rule says of a case's requester details on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Held and still within the retention period (or none are held).
+    Keep,
+    /// Past the retention date and the case is closed: erase them.
+    Erase,
+    /// Past the retention date, but the case is open: the council must
+    /// still reply, so they are kept until it is answered or withdrawn.
+    KeepWhileOpen,
+}
+
+/// The retention rule: requester details are erased after `retain_until`,
+/// once the case is closed.
+pub fn retention(case: &Case, today: Date) -> Retention {
+    let held = case.requester_name.is_some() || case.requester_contact.is_some();
+    let past = case.retain_until.is_some_and(|until| until < today);
+    match (held && past, case.status.is_open()) {
+        (false, _) => Retention::Keep,
+        (true, true) => Retention::KeepWhileOpen,
+        (true, false) => Retention::Erase,
+    }
+}
+
 /// The events in a case's history that move its deadline, in order.
 pub fn clock_events(history: &[CaseEvent]) -> Vec<ClockEvent> {
     history
@@ -666,6 +730,57 @@ mod tests {
             proptest::prop_assert_eq!(pattern.number_of(&reference, year + 1), None);
             proptest::prop_assert_eq!(pattern.next(year, [reference.as_str()]), pattern.format(year, seq + 1));
         }
+    }
+
+    #[test]
+    fn a_differing_figure_needs_an_explanation_before_approval() {
+        let differs = || vec!["people_in_treatment 2019/20: FOI-A gave 60".to_string()];
+        let err = check_approval(differs(), None).unwrap_err();
+        assert!(err.to_string().contains("FOI-A gave 60"), "{err}");
+        assert!(
+            check_approval(differs(), Some("  ")).is_err(),
+            "a blank note explains nothing"
+        );
+        assert!(check_approval(differs(), Some("NDTMS revised it")).is_ok());
+        assert!(check_approval(vec![], None).is_ok());
+    }
+
+    #[test]
+    fn requester_details_are_erased_after_retention_once_closed() {
+        let case = |status, name: Option<&str>| Case {
+            reference: "FOI-1".into(),
+            received: Date::constant(2019, 6, 10),
+            status,
+            requester_name: name.map(str::to_string),
+            requester_contact: None,
+            retain_until: Some(Date::constant(2021, 6, 10)),
+            original: String::new(),
+            structured: None,
+            opened_at: String::new(),
+            opened_by: String::new(),
+        };
+        let (on_the_day, after) = (Date::constant(2021, 6, 10), Date::constant(2021, 6, 11));
+        assert_eq!(
+            retention(&case(Status::Sent, Some("Jo")), on_the_day),
+            Retention::Keep
+        );
+        assert_eq!(
+            retention(&case(Status::Sent, Some("Jo")), after),
+            Retention::Erase
+        );
+        assert_eq!(
+            retention(&case(Status::Withdrawn, Some("Jo")), after),
+            Retention::Erase
+        );
+        assert_eq!(
+            retention(&case(Status::InProgress, Some("Jo")), after),
+            Retention::KeepWhileOpen
+        );
+        assert_eq!(
+            retention(&case(Status::Sent, None), after),
+            Retention::Keep,
+            "already erased"
+        );
     }
 
     #[test]

@@ -712,7 +712,7 @@ fn list(ctx: &Ctx, filter: &ListFilter, json: bool) -> Result<()> {
     let calendar = calendar(store.as_ref())?;
     let cases = store.cases()?;
     let today = today();
-    let is_open = |c: &Case| !c.status.is_answered() && c.status != Status::Withdrawn;
+    let is_open = |c: &Case| c.status.is_open();
     let mut rows = Vec::new();
     for case in &cases {
         let due = case_deadline(store.as_ref(), &calendar, case)?;
@@ -989,14 +989,7 @@ fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<(
         extended_to,
         calendar: Some(calendar.version().to_string()),
     };
-    let moves_clock = matches!(
-        action,
-        Action::SeekClarification
-            | Action::Clarified
-            | Action::IssueFeeNotice
-            | Action::FeeReceived
-            | Action::Extend
-    );
+    let moves_clock = action.moves_clock();
     let before = casework::case_deadline(&calendar, &case, &history)?;
     let after = if moves_clock {
         casework::deadline_after(&calendar, &case, &history, action, day, &detail)
@@ -1097,15 +1090,8 @@ fn explained(store: &dyn Store, a: &Act) -> Result<()> {
             )
         })
         .collect();
-    let note = a.note.as_deref().map(str::trim).unwrap_or_default();
-    if !differing.is_empty() && note.is_empty() {
-        bail!(
-            "request {}: the draft gives figures that differ from earlier releases ({}); approve it with --note saying why (revised data, a different definition, …)",
-            a.reference,
-            differing.join("; ")
-        );
-    }
-    Ok(())
+    casework::check_approval(differing, a.note.as_deref())
+        .map_err(|e| anyhow::anyhow!("request {}: {e} (--note)", a.reference))
 }
 
 fn who(ctx: &Ctx) -> Who {
@@ -1604,10 +1590,7 @@ fn synonyms(ctx: &Ctx, json: bool) -> Result<()> {
 fn expired(cases: &[Case], today: Date) -> Vec<&Case> {
     cases
         .iter()
-        .filter(|c| {
-            c.retain_until.is_some_and(|until| until < today)
-                && (c.requester_name.is_some() || c.requester_contact.is_some())
-        })
+        .filter(|c| casework::retention(c, today) != casework::Retention::Keep)
         .collect()
 }
 
@@ -1624,8 +1607,7 @@ fn erase_expired(ctx: &Ctx, day: Option<&str>, dry_run: bool, json: bool) -> Res
     let mut erased = Vec::new();
     let mut kept = Vec::new();
     for case in expired(&cases, today) {
-        let open = !case.status.is_answered() && case.status != Status::Withdrawn;
-        if open {
+        if casework::retention(case, today) == casework::Retention::KeepWhileOpen {
             kept.push(case.reference.clone());
             continue;
         }
