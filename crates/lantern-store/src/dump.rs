@@ -6,15 +6,16 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 3 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 4 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 3, "schema": 5}`; then, for each table in the order of
+//! `{"lantern_dump": 4, "schema": 7}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
 //!
 //! Older dumps are still read: version 1 (no bytes; at most the first nine
-//! tables) and version 2 (the first thirteen), perhaps without columns added
+//! tables), version 2 (the first thirteen) and version 3 (the first fifteen:
+//! no owed recomputations, no withdrawals), perhaps without columns added
 //! later. Tables and nullable columns they lack are read as empty and null.
 
 use std::io::{BufRead, Write};
@@ -23,8 +24,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 and 2).
-pub const DUMP_FORMAT: i64 = 3;
+/// Version of the dump format this build writes (it reads this and versions 1 to 3).
+pub const DUMP_FORMAT: i64 = 4;
 
 /// How many of [`TABLES`] (the first ones) a dump of an older format may
 /// hold, by format.
@@ -32,6 +33,7 @@ fn tables_of_format(format: i64) -> usize {
     match format {
         1 => 9,
         2 => 13,
+        3 => 15,
         _ => TABLES.len(),
     }
 }
@@ -251,6 +253,8 @@ pub const TABLES: &[TableSpec] = &[
             ("replaced_by", Int),
             ("actor", Text),
             ("at", Text),
+            ("withdrawn_in", Int),
+            ("withdrawn_reason", Text),
         ],
     },
     TableSpec {
@@ -302,6 +306,21 @@ pub const TABLES: &[TableSpec] = &[
             ("reference", Text),
             ("added_at", Text),
             ("added_by", Text),
+        ],
+    },
+    TableSpec {
+        name: "records_owed",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("import_id", Int),
+            ("reason", Text),
+            ("submission", Int),
+            ("previous", Int),
+            ("areas", Text),
+            ("at", Text),
+            ("settled_in", Int),
         ],
     },
 ];
@@ -568,7 +587,7 @@ mod tests {
 
     fn written(tables: &[TableRows]) -> String {
         let mut out = Vec::new();
-        write(&mut out, 5, tables).unwrap();
+        write(&mut out, 7, tables).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -581,7 +600,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(vec![0, 0xab, 0xff])), chunk_row(None)];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":3,"schema":5}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":4,"schema":7}"#));
         assert!(text.contains(r#"[1,1,"E06000016",2,"00abff"]"#), "{text}");
         assert_eq!(read(&mut text.as_bytes()).unwrap(), tables);
 
@@ -597,7 +616,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table synonyms was expected"),
+            err.contains("ends where table records_owed was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -606,9 +625,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":3"#, r#""lantern_dump":4"#, 1);
+        let newer = text.replacen(r#""lantern_dump":4"#, r#""lantern_dump":5"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 4"), "{err}");
+        assert!(err.contains("dump format 5"), "{err}");
     }
 
     #[test]
@@ -632,7 +651,7 @@ mod tests {
             Sql::Text(Some("received".into())),
             Sql::Text(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":3"#, r#""lantern_dump":2"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":4"#, r#""lantern_dump":2"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let events = read_back.iter().find(|t| t.table == "case_events").unwrap();
@@ -643,6 +662,29 @@ mod tests {
                 .iter()
                 .filter(|t| t.table == "calendars" || t.table == "synonyms")
                 .all(|t| t.rows.is_empty())
+        );
+    }
+
+    #[test]
+    fn version_3_dumps_are_read_with_nothing_owed_or_withdrawn() {
+        // A version 3 dump: fifteen tables, submissions without the
+        // withdrawal columns.
+        let mut tables = empty_tables();
+        tables.truncate(15);
+        let submissions = tables
+            .iter_mut()
+            .find(|t| t.table == "submissions")
+            .unwrap();
+        submissions.columns.truncate(16);
+        let text = written(&tables).replacen(r#""lantern_dump":4"#, r#""lantern_dump":3"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        let submissions = read_back.iter().find(|t| t.table == "submissions").unwrap();
+        assert_eq!(submissions.columns.len(), 18);
+        assert!(
+            read_back
+                .last()
+                .is_some_and(|t| t.table == "records_owed" && t.rows.is_empty())
         );
     }
 

@@ -24,6 +24,7 @@
 
 pub mod dump;
 pub mod engine;
+pub mod failpoint;
 pub mod postgres;
 pub mod rows;
 pub mod sql;
@@ -62,6 +63,8 @@ pub enum ImportKind {
     Recompute,
     /// Bank holidays (gov.uk format) added to the shipped calendar.
     BankHolidays,
+    /// A submission withdrawn by an officer.
+    Withdrawal,
 }
 
 impl ImportKind {
@@ -77,6 +80,7 @@ impl ImportKind {
             ImportKind::Episodes => "episodes",
             ImportKind::Recompute => "recompute",
             ImportKind::BankHolidays => "bank_holidays",
+            ImportKind::Withdrawal => "withdrawal",
         }
     }
 }
@@ -263,6 +267,47 @@ pub struct Submitted {
     /// least 1; replaced: 1 if it replaced one; nothing for unchanged or
     /// rejected files, which do not move the data version).
     pub receipt: ImportReceipt,
+    /// The recomputation this submission made owed (recorded in the same
+    /// transaction), when it became current: settle it with
+    /// [`Store::settle_recompute`].
+    pub owed: Option<i64>,
+}
+
+/// A recomputation of the figures from records that is owed: something
+/// made them stale (a submission became current, one was withdrawn) and
+/// the figure sets that bring them up to date have not been written yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwedRecompute {
+    /// Id.
+    pub id: i64,
+    /// Why: `submission`, `withdrawal`.
+    pub reason: String,
+    /// The submission that became current (none for a withdrawal that left
+    /// the provider with none).
+    pub submission: Option<i64>,
+    /// The submission it took over from, if any.
+    pub previous: Option<i64>,
+    /// The areas whose figures it touches, sorted.
+    pub areas: Vec<String>,
+    /// Since when (RFC 3339).
+    pub at: String,
+}
+
+/// The answer to [`Store::withdraw_submission`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawn {
+    /// The withdrawn submission.
+    pub id: i64,
+    /// Its provider.
+    pub provider: String,
+    /// Its month.
+    pub month: YearMonth,
+    /// Whether it was its provider's current submission (so figures change).
+    pub was_current: bool,
+    /// The recomputation owed because of it, if it was current.
+    pub owed: Option<i64>,
+    /// The data version after the withdrawal.
+    pub data_version: i64,
 }
 
 /// One stored submission.
@@ -301,8 +346,10 @@ pub struct SubmissionRecord {
     /// When (RFC 3339).
     pub at: String,
     /// Whether it is its provider's current submission: accepted, not
-    /// replaced, and of the latest month among those.
+    /// replaced, not withdrawn, and of the latest month among those.
     pub current: bool,
+    /// Why it was withdrawn (`lantern submissions withdraw`), if it was.
+    pub withdrawn: Option<String>,
 }
 
 /// Which record chunks to read.
@@ -501,7 +548,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -680,6 +727,37 @@ pub trait Store {
         scope: &[(String, FinancialYear)],
         sets: &[NewFigureSet],
     ) -> Result<ImportReceipt, StoreError>;
+
+    /// The recomputations owed (not yet settled), oldest first.
+    fn owed_recomputes(&self) -> Result<Vec<OwedRecompute>, StoreError>;
+
+    /// Store recomputed figure sets as [`Store::write_figure_sets`] does and,
+    /// in the same transaction, settle the owed recomputations `owed` (those
+    /// still unsettled). With `based_on`, only if the data version is still
+    /// that one (the sets were computed from it): when another writer
+    /// changed the data meanwhile nothing is written and `None` returned,
+    /// for the caller to compute again.
+    fn settle_recompute(
+        &mut self,
+        meta: &ImportMeta,
+        scope: &[(String, FinancialYear)],
+        sets: &[NewFigureSet],
+        owed: &[i64],
+        based_on: Option<i64>,
+    ) -> Result<Option<ImportReceipt>, StoreError>;
+
+    /// Withdraw an accepted submission (wrongly dated, from the wrong
+    /// provider, …) with the reason, in one transaction with its audit
+    /// entry (`submission.withdraw`, who and when from `meta`) and, when it
+    /// was current, a recomputation owed for its areas and those of the
+    /// provider's submission that is current again. A withdrawn submission
+    /// is never current again; refused if it is rejected or withdrawn.
+    fn withdraw_submission(
+        &mut self,
+        meta: &ImportMeta,
+        id: i64,
+        reason: &str,
+    ) -> Result<Withdrawn, StoreError>;
 
     /// Figures held now: imported figures, then those computed from records.
     fn figures(&self, query: &FigureQuery) -> Result<Vec<Figure>, StoreError>;

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_disclosure_log.sql")),
     (4, include_str!("../migrations/0004_submissions.sql")),
     (5, include_str!("../migrations/0005_casework_clock.sql")),
+    (7, include_str!("../migrations/0007_records_owed.sql")),
 ];
 
 /// The [`Store`] over an engine.
@@ -599,9 +600,10 @@ fn chunk_filter(query: &ChunkQuery) -> Option<(String, Vec<Sql>)> {
 /// The ids of every provider's current submission: accepted, not replaced,
 /// and of the latest month among those (the newest, should two share it).
 const CURRENT_SUBMISSIONS: &str = "SELECT s.id FROM submissions s
-    WHERE s.status = 'accepted' AND s.replaced_by IS NULL
+    WHERE s.status = 'accepted' AND s.replaced_by IS NULL AND s.withdrawn_in IS NULL
       AND NOT EXISTS (SELECT 1 FROM submissions t
         WHERE t.provider = s.provider AND t.status = 'accepted' AND t.replaced_by IS NULL
+          AND t.withdrawn_in IS NULL
           AND (t.month > s.month OR (t.month = s.month AND t.id > s.id)))";
 
 /// The counts that differ between two figure-set bodies, for the audit log:
@@ -643,6 +645,7 @@ fn current_submission(tx: &mut dyn Tx, provider: &str) -> Result<Option<i64>, St
     let rows = tx.query(
         "SELECT id FROM submissions
          WHERE provider = $1 AND status = 'accepted' AND replaced_by IS NULL
+           AND withdrawn_in IS NULL
          ORDER BY month DESC, id DESC LIMIT 1",
         &[param_text(provider)],
         &[Kind::Int],
@@ -650,8 +653,57 @@ fn current_submission(tx: &mut dyn Tx, provider: &str) -> Result<Option<i64>, St
     Ok(rows.first().map(|r| int(&r[0])))
 }
 
+/// The areas a submission's records are in (none for `None`).
+fn submission_areas(tx: &mut dyn Tx, id: Option<i64>) -> Result<Vec<String>, StoreError> {
+    let Some(id) = id else { return Ok(Vec::new()) };
+    let rows = tx.query(
+        "SELECT areas FROM submissions WHERE id = $1",
+        &[param(id)],
+        &[Kind::Text],
+    )?;
+    match rows.first() {
+        Some(r) => serde_json::from_str(&text(&r[0]))
+            .map_err(|e| damaged(format!("the areas of submission {id}: {e}"))),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Record a recomputation owed for `areas`, in the transaction that made
+/// the figures stale; returns its id.
+#[allow(clippy::too_many_arguments)]
+fn owe(
+    tx: &mut dyn Tx,
+    import: i64,
+    meta: &ImportMeta,
+    reason: &str,
+    submission: Option<i64>,
+    previous: Option<i64>,
+    mut areas: Vec<String>,
+) -> Result<i64, StoreError> {
+    areas.sort();
+    areas.dedup();
+    let opt = |v: Option<i64>| Sql::Int(v);
+    let rows = tx.query(
+        "INSERT INTO records_owed (import_id, reason, submission, previous, areas, at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        &[
+            param(import),
+            param_text(reason),
+            opt(submission),
+            opt(previous),
+            param_text(&json!(areas).to_string()),
+            param_text(&meta.at),
+        ],
+        &[Kind::Int],
+    )?;
+    rows.first()
+        .map(|r| int(&r[0]))
+        .ok_or_else(|| damaged("the owed recomputation has no id"))
+}
+
 const SUBMISSION_COLUMNS: &str = "SELECT id, import_id, provider, month, sha256, key_fingerprint,
-    file, status, rows_read, rows_accepted, rows_rejected, report, areas, replaced_by, actor, at";
+    file, status, rows_read, rows_accepted, rows_rejected, report, areas, replaced_by, actor, at,
+    withdrawn_reason";
 
 const SUBMISSION_KINDS: &[Kind] = &[
     Kind::Int,
@@ -668,6 +720,7 @@ const SUBMISSION_KINDS: &[Kind] = &[
     Kind::Text,
     Kind::Text,
     Kind::Int,
+    Kind::Text,
     Kind::Text,
     Kind::Text,
     Kind::Int,
@@ -712,7 +765,8 @@ fn submissions_where(
                 replaced_by: opt_int(&r[13]),
                 actor: text(&r[14]),
                 at: text(&r[15]),
-                current: int(&r[16]) == 1,
+                withdrawn: opt_text(&r[16]),
+                current: int(&r[17]) == 1,
             })
         })
         .collect()
@@ -1179,6 +1233,7 @@ impl<E: Engine> Store for SqlStore<E> {
                     previous_current: None,
                     replaced: None,
                     receipt,
+                    owed: None,
                 });
             }
 
@@ -1187,6 +1242,7 @@ impl<E: Engine> Store for SqlStore<E> {
             let same_month = tx.query(
                 "SELECT id, sha256, key_fingerprint FROM submissions
                  WHERE provider = $1 AND month = $2 AND status = 'accepted' AND replaced_by IS NULL
+                   AND withdrawn_in IS NULL
                  ORDER BY id DESC",
                 &[param_text(&sub.provider), param_text(&month)],
                 &[Kind::Int, Kind::Text, Kind::Text],
@@ -1210,6 +1266,7 @@ impl<E: Engine> Store for SqlStore<E> {
                     previous_current: None,
                     replaced: None,
                     receipt,
+                    owed: None,
                 });
             }
 
@@ -1284,12 +1341,31 @@ impl<E: Engine> Store for SqlStore<E> {
             } else {
                 (SubmitOutcome::Superseded, None)
             };
+            crate::failpoint::hit("before-submit-commit");
+            // The figures are stale from this commit until the recomputation
+            // settles what is owed here (see `records_owed`).
+            let owed = if outcome == SubmitOutcome::Current {
+                let mut touched: Vec<String> = areas.iter().map(|a| a.to_string()).collect();
+                touched.extend(submission_areas(tx, previous_current)?);
+                Some(owe(
+                    tx,
+                    import,
+                    meta,
+                    "submission",
+                    Some(id),
+                    previous_current,
+                    touched,
+                )?)
+            } else {
+                None
+            };
             Ok(Submitted {
                 id,
                 outcome,
                 previous_current,
                 replaced: same_month.first().map(|r| int(&r[0])),
                 receipt,
+                owed,
             })
         })
     }
@@ -1442,6 +1518,127 @@ impl<E: Engine> Store for SqlStore<E> {
         scope: &[(String, FinancialYear)],
         sets: &[NewFigureSet],
     ) -> Result<ImportReceipt, StoreError> {
+        self.settle_recompute(meta, scope, sets, &[], None)?
+            .ok_or_else(|| damaged("figure sets were not written"))
+    }
+
+    fn owed_recomputes(&self) -> Result<Vec<crate::OwedRecompute>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let rows = tx.query(
+                "SELECT id, reason, submission, previous, areas, at FROM records_owed
+                 WHERE settled_in IS NULL ORDER BY id",
+                &[],
+                &[
+                    Kind::Int,
+                    Kind::Text,
+                    Kind::Int,
+                    Kind::Int,
+                    Kind::Text,
+                    Kind::Text,
+                ],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    Ok(crate::OwedRecompute {
+                        id: int(&r[0]),
+                        reason: text(&r[1]),
+                        submission: opt_int(&r[2]),
+                        previous: opt_int(&r[3]),
+                        areas: serde_json::from_str(&text(&r[4])).map_err(|e| {
+                            damaged(format!(
+                                "the areas of owed recomputation {}: {e}",
+                                int(&r[0])
+                            ))
+                        })?,
+                        at: text(&r[5]),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn withdraw_submission(
+        &mut self,
+        meta: &ImportMeta,
+        id: i64,
+        reason: &str,
+    ) -> Result<crate::Withdrawn, StoreError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(invalid(
+                "say why the submission is withdrawn (--reason); the audit log keeps it",
+            ));
+        }
+        self.engine.transaction(Mode::Write, |tx| {
+            let rows = tx.query(
+                "SELECT provider, month, status, withdrawn_in, areas FROM submissions WHERE id = $1",
+                &[param(id)],
+                &[Kind::Text, Kind::Text, Kind::Text, Kind::Int, Kind::Text],
+            )?;
+            let Some(row) = rows.first() else {
+                return Err(invalid(format!(
+                    "there is no submission {id}; `lantern submissions` lists them"
+                )));
+            };
+            let provider = text(&row[0]);
+            let month = stored_month(&row[1])?;
+            if text(&row[2]) != "accepted" {
+                return Err(invalid(format!(
+                    "submission {id} was rejected, so nothing from it is used; there is nothing to withdraw"
+                )));
+            }
+            if opt_int(&row[3]).is_some() {
+                return Err(invalid(format!("submission {id} is withdrawn already")));
+            }
+            let was_current = current_submission(tx, &provider)? == Some(id);
+            let import = begin_import(tx, meta, 1)?;
+            tx.execute(
+                "UPDATE submissions SET withdrawn_in = $2, withdrawn_reason = $3 WHERE id = $1",
+                &[param(id), param(import), param_text(reason)],
+            )?;
+            let now_current = current_submission(tx, &provider)?;
+            let owed = if was_current {
+                let mut areas = submission_areas(tx, Some(id))?;
+                areas.extend(submission_areas(tx, now_current)?);
+                Some(owe(tx, import, meta, "withdrawal", now_current, Some(id), areas)?)
+            } else {
+                None
+            };
+            audit(
+                tx,
+                import,
+                meta,
+                "submission.withdraw",
+                &format!("{provider} {}", month_text(month)?),
+                json!({ "id": id, "reason": reason, "was_current": was_current,
+                        "current_now": now_current }),
+            )?;
+            let receipt = ImportReceipt {
+                import,
+                rows: 1,
+                replaced: 1,
+                ..Default::default()
+            };
+            finish_import(tx, import, &receipt)?;
+            Ok(crate::Withdrawn {
+                id,
+                provider,
+                month,
+                was_current,
+                owed,
+                data_version: data_version(tx)?,
+            })
+        })
+    }
+
+    fn settle_recompute(
+        &mut self,
+        meta: &ImportMeta,
+        scope: &[(String, FinancialYear)],
+        sets: &[NewFigureSet],
+        owed: &[i64],
+        based_on: Option<i64>,
+    ) -> Result<Option<ImportReceipt>, StoreError> {
         // What each (area, year) should hold afterwards: a scoped one with no
         // set given holds nothing. Checked whole before the transaction.
         let mut wanted: BTreeMap<(&str, FinancialYear), Option<&NewFigureSet>> = scope
@@ -1478,6 +1675,12 @@ impl<E: Engine> Store for SqlStore<E> {
             })
         };
         self.engine.transaction(Mode::Write, |tx| {
+            if let Some(version) = based_on
+                && data_version(tx)? != version
+            {
+                // Computed from data that has changed since: write nothing.
+                return Ok(None);
+            }
             let import = begin_import(tx, meta, wanted.len())?;
             let mut receipt = ImportReceipt {
                 import,
@@ -1600,9 +1803,16 @@ impl<E: Engine> Store for SqlStore<E> {
                 &rows,
             )?;
             audit_many(tx, import, meta, "figures.recompute", &audits)?;
+            for id in owed {
+                tx.execute(
+                    "UPDATE records_owed SET settled_in = $1 WHERE id = $2 AND settled_in IS NULL",
+                    &[param(import), param(*id)],
+                )?;
+            }
+            crate::failpoint::hit("before-figures-commit");
             finish_import(tx, import, &receipt)?;
             receipt.data_version = data_version(tx)?;
-            Ok(receipt)
+            Ok(Some(receipt))
         })
     }
 

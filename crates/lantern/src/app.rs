@@ -74,12 +74,16 @@ pub enum Command {
         json: bool,
     },
     /// Providers' submissions: history and status, or one submission's validation report.
+    #[command(args_conflicts_with_subcommands = true)]
     Submissions {
         /// Show this submission's validation report.
         id: Option<i64>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Withdraw a submission.
+        #[command(subcommand)]
+        action: Option<SubmissionAction>,
     },
     /// Recompute every indicator from the providers' records held (all areas, all years).
     Recompute {
@@ -228,6 +232,21 @@ pub enum Command {
     },
 }
 
+/// What `lantern submissions` can do to a submission.
+#[derive(Debug, Subcommand)]
+pub enum SubmissionAction {
+    /// Withdraw a submission (wrongly dated, from the wrong provider, …):
+    /// it is never current again, the figures it touched are recomputed,
+    /// and the audit log keeps who, when and why.
+    Withdraw {
+        /// The submission's id (`lantern submissions` lists them).
+        id: i64,
+        /// Why it is withdrawn (kept in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
 /// How much synthetic data `lantern generate` makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GenerateScale {
@@ -272,6 +291,23 @@ pub fn run(cli: Cli) -> Result<()> {
         config,
         actor: cli.actor.clone().unwrap_or_else(default_actor),
     };
+    // Figures follow their submissions: a writing command first finishes a
+    // recomputation an earlier one left owed; a reading one says so.
+    match &cli.command {
+        Command::Import { kind, .. } if !matches!(kind, ImportWhat::Dump) => {
+            crate::records::settle_before_writing(&ctx)?
+        }
+        Command::Request { .. }
+        | Command::Submissions {
+            action: Some(_), ..
+        } => crate::records::settle_before_writing(&ctx)?,
+        Command::Figures { .. }
+        | Command::Differences { .. }
+        | Command::Answer { .. }
+        | Command::Submissions { .. }
+        | Command::Imports { .. } => crate::records::warn_when_reading(&ctx)?,
+        _ => {}
+    }
     match cli.command {
         Command::Init => init(&ctx),
         Command::Import {
@@ -314,7 +350,11 @@ pub fn run(cli: Cli) -> Result<()> {
             files,
             ..
         } => restore(&ctx, &files[0]),
-        Command::Submissions { id, json } => crate::records::submissions(&ctx, id, json),
+        Command::Submissions {
+            action: Some(SubmissionAction::Withdraw { id, reason }),
+            ..
+        } => crate::records::withdraw(&ctx, id, &reason),
+        Command::Submissions { id, json, .. } => crate::records::submissions(&ctx, id, json),
         Command::Recompute { area, counts, json } => {
             crate::records::recompute(&ctx, area, counts, json)
         }

@@ -1,6 +1,8 @@
 //! `lantern`: the one binary. Parses the command line, runs the command and
 //! turns any error into a message on standard error and an exit code:
-//! 0 success, 1 failure (bad input, missing database, …), 2 usage error.
+//! 0 success, 1 failure (bad input, missing database, …), 2 usage error,
+//! 3 a reading command ran while the figures from providers' records were
+//! being brought up to date (what it printed may be out of date).
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -8,6 +10,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = lantern::app::Cli::parse();
     match lantern::app::run(cli) {
+        Ok(()) if lantern::records::figures_were_owed() => {
+            ExitCode::from(lantern::records::FIGURES_OWED_EXIT)
+        }
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if lantern::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {

@@ -444,16 +444,22 @@ fn store_one(
         },
     };
     let submitted = store.submit(&meta, &new)?;
-    let recompute = if matches!(submitted.outcome, SubmitOutcome::Current) && !opts.no_recompute {
-        Some(recompute_after(
-            ctx,
-            store,
-            submitted.id,
-            submitted.previous_current,
-        )?)
-    } else {
-        None
+    lantern_store::failpoint::hit("after-submit-commit");
+    let recompute = match submitted.owed {
+        Some(owed) if !opts.no_recompute => {
+            // Computed from the data version the submission made; should
+            // another writer have changed the data since, everything owed
+            // is settled afresh.
+            let plan = plan_after(store, Some(submitted.id), submitted.previous_current)?;
+            lantern_store::failpoint::hit("mid-recompute");
+            match write_plan(ctx, store, plan, &[owed], submitted.receipt.data_version)? {
+                Some(done) => Some(done),
+                None => settle_owed(ctx, store)?,
+            }
+        }
+        _ => None,
     };
+    lantern_store::failpoint::hit("after-figures-commit");
     Ok(Stored {
         file: parsed.name.clone(),
         submission: submitted.id,
@@ -526,7 +532,9 @@ fn describe_years(years: &[String]) -> String {
 
 /// What a recomputation changed.
 #[derive(Debug, Clone, Default)]
-struct Recomputed {
+pub struct Recomputed {
+    /// What the import records as its file (`records: submission 7`).
+    file: String,
     areas: Vec<String>,
     years: Vec<String>,
     changed: usize,
@@ -561,18 +569,24 @@ fn new_set(set: &FigureSet, submissions: &[i64], today: Date) -> NewFigureSet {
     }
 }
 
+/// Figure sets computed and ready to write: the (area, year)s they replace
+/// and what to report.
+struct Plan {
+    scope: Vec<(String, FinancialYear)>,
+    sets: Vec<NewFigureSet>,
+    summary: Recomputed,
+}
+
 /// After a submission became current: recompute the areas its provider's
 /// records changed in, and only the years the changes reach.
-fn recompute_after(
-    ctx: &Ctx,
-    store: &mut dyn Store,
-    new: i64,
-    previous: Option<i64>,
-) -> Result<Recomputed> {
-    let new_chunks = store.chunks(&ChunkQuery {
-        areas: None,
-        submission: Some(new),
-    })?;
+fn plan_after(store: &dyn Store, new: Option<i64>, previous: Option<i64>) -> Result<Plan> {
+    let new_chunks = match new {
+        Some(new) => store.chunks(&ChunkQuery {
+            areas: None,
+            submission: Some(new),
+        })?,
+        None => vec![],
+    };
     let old_chunks = match previous {
         Some(p) => store.chunks(&ChunkQuery {
             areas: None,
@@ -599,7 +613,7 @@ fn recompute_after(
         let mut then: Vec<&StoredChunk> = now
             .iter()
             .copied()
-            .filter(|c| c.submission != new)
+            .filter(|c| Some(c.submission) != new)
             .collect();
         then.extend(old_chunks.iter().filter(|c| &c.area == area));
         let now_records = now.iter().map(|c| decode(c)).collect::<Result<Vec<_>>>()?;
@@ -635,27 +649,197 @@ fn recompute_after(
             all_years.insert(*y);
         }
     }
-    let mut summary = Recomputed {
+    let summary = Recomputed {
         areas: areas.into_iter().collect(),
         years: all_years.iter().map(|y| y.to_string()).collect(),
+        file: match new {
+            Some(new) => format!("records: submission {new}"),
+            None => "records: withdrawal".into(),
+        },
         ..Recomputed::default()
     };
-    if scope.is_empty() {
-        summary.data_version = store.data_version()?;
-        return Ok(summary);
+    Ok(Plan {
+        scope,
+        sets,
+        summary,
+    })
+}
+
+/// Every year of these areas computed afresh from the current submissions;
+/// sets held for years (or areas) with no records any more are retired.
+fn plan_areas(store: &dyn Store, areas: &[String]) -> Result<Plan> {
+    let query = ChunkQuery {
+        areas: Some(areas.to_vec()),
+        submission: None,
+    };
+    let mut computed = compute_streamed(store, &query, today(), false)?;
+    let mut scope: BTreeSet<(String, FinancialYear)> = BTreeSet::new();
+    let mut sets = Vec::new();
+    for done in &mut computed {
+        scope.extend(done.sets.iter().map(|set| (set.area.clone(), set.year)));
+        sets.append(&mut done.sets);
     }
+    for area in areas {
+        for held in store.figure_sets(Some(area))? {
+            scope.insert((held.area.clone(), held.year));
+        }
+    }
+    let years: BTreeSet<FinancialYear> = scope.iter().map(|(_, y)| *y).collect();
+    Ok(Plan {
+        scope: scope.into_iter().collect(),
+        sets,
+        summary: Recomputed {
+            areas: areas.to_vec(),
+            years: years.iter().map(|y| y.to_string()).collect(),
+            file: "records: owed recomputation".into(),
+            ..Recomputed::default()
+        },
+    })
+}
+
+/// Write a plan's sets and settle `owed` in one transaction, if the data
+/// is still at `based_on`; `None` when another writer changed it meanwhile.
+fn write_plan(
+    ctx: &Ctx,
+    store: &mut dyn Store,
+    plan: Plan,
+    owed: &[i64],
+    based_on: i64,
+) -> Result<Option<Recomputed>> {
+    let Plan {
+        scope,
+        sets,
+        mut summary,
+    } = plan;
     let meta = lantern_store::ImportMeta {
         kind: ImportKind::Recompute,
-        file: format!("records: submission {new}"),
+        file: summary.file.clone(),
         sha256: String::new(),
         actor: ctx.actor.clone(),
         at: now(),
     };
-    let receipt = store.write_figure_sets(&meta, &scope, &sets)?;
+    let Some(receipt) = store.settle_recompute(&meta, &scope, &sets, owed, Some(based_on))? else {
+        return Ok(None);
+    };
     summary.changed = receipt.added + receipt.replaced;
     summary.unchanged = receipt.unchanged;
     summary.data_version = receipt.data_version;
-    Ok(summary)
+    Ok(Some(summary))
+}
+
+/// How many times a recomputation is tried again when other writers keep
+/// changing the data under it.
+const ATTEMPTS: usize = 5;
+
+/// Pay every recomputation owed (a submission stored by a process that
+/// died before its figures were written, `--no-recompute`, a withdrawal):
+/// the figures of the areas touched are brought up to date and the debts
+/// settled in the same transaction. Every writing command runs this before
+/// anything else (`app::run`), and re-running an interrupted import does.
+/// `None` when nothing was owed.
+pub fn settle_owed(ctx: &Ctx, store: &mut dyn Store) -> Result<Option<Recomputed>> {
+    for _ in 0..ATTEMPTS {
+        let owed = store.owed_recomputes()?;
+        if owed.is_empty() {
+            return Ok(None);
+        }
+        let version = store.data_version()?;
+        let ids: Vec<i64> = owed.iter().map(|o| o.id).collect();
+        // One submission that became current: the same incremental
+        // recomputation its import would have done. Anything else: every
+        // year of the areas touched.
+        let plan = match owed.as_slice() {
+            [one] if one.reason == "submission" && one.submission.is_some() => {
+                plan_after(store, one.submission, one.previous)?
+            }
+            _ => {
+                let areas: BTreeSet<String> =
+                    owed.iter().flat_map(|o| o.areas.iter().cloned()).collect();
+                plan_areas(store, &areas.into_iter().collect::<Vec<_>>())?
+            }
+        };
+        lantern_store::failpoint::hit("mid-recompute");
+        if let Some(done) = write_plan(ctx, store, plan, &ids, version)? {
+            return Ok(Some(done));
+        }
+    }
+    bail!(
+        "the figures could not be brought up to date: other imports kept changing the data; try again"
+    )
+}
+
+/// Before a writing command: settle what is owed, saying so on standard
+/// error when there was anything.
+pub fn settle_before_writing(ctx: &Ctx) -> Result<()> {
+    let Ok(mut store) = ctx.open() else {
+        // No database (yet): the command itself says what is wrong.
+        return Ok(());
+    };
+    if store.owed_recomputes()?.is_empty() {
+        return Ok(());
+    }
+    if let Some(done) = settle_owed(ctx, store.as_mut())? {
+        eprintln!(
+            "note: brought the figures from providers' records up to date first (an earlier import stopped before recomputing, or ran with --no-recompute): {} area{} ({}), {} figure set{} changed; data version {}.",
+            done.areas.len(),
+            if done.areas.len() == 1 { "" } else { "s" },
+            describe_years(&done.years),
+            done.changed,
+            if done.changed == 1 { "" } else { "s" },
+            done.data_version
+        );
+    }
+    Ok(())
+}
+
+/// Set when a reading command found figures being brought up to date; the
+/// binary then exits with [`FIGURES_OWED_EXIT`].
+static FIGURES_OWED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The exit status of a reading command that ran while the figures from
+/// providers' records were being brought up to date (docs/cli.md).
+pub const FIGURES_OWED_EXIT: u8 = 3;
+
+/// Whether this process found the figures being brought up to date.
+pub fn figures_were_owed() -> bool {
+    FIGURES_OWED.load(Ordering::Relaxed)
+}
+
+/// What to tell a reader when a recomputation is owed, or `None` when the
+/// figures from records are up to date. (`lantern serve` shows it as a
+/// banner.)
+pub fn figures_owed_notice(store: &dyn Store) -> Result<Option<String>> {
+    let owed = store.owed_recomputes()?;
+    let Some(first) = owed.first() else {
+        return Ok(None);
+    };
+    let areas: BTreeSet<&str> = owed
+        .iter()
+        .flat_map(|o| o.areas.iter().map(String::as_str))
+        .collect();
+    Ok(Some(format!(
+        "the figures from providers' records are being brought up to date (owed since {} for {}); figures for {} may be out of date until it finishes. If no import is running, run `lantern recompute` (or any import) to finish it.",
+        first.at,
+        if areas.len() == 1 {
+            "1 area".to_string()
+        } else {
+            format!("{} areas", areas.len())
+        },
+        areas.into_iter().collect::<Vec<_>>().join(", ")
+    )))
+}
+
+/// Before a reading command: say plainly (on standard error) when the
+/// figures are being brought up to date, and remember it for the exit status.
+pub fn warn_when_reading(ctx: &Ctx) -> Result<()> {
+    let Ok(store) = ctx.open() else {
+        return Ok(());
+    };
+    if let Some(notice) = figures_owed_notice(store.as_ref())? {
+        eprintln!("warning: {notice}");
+        FIGURES_OWED.store(true, Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 /// `lantern recompute`: every indicator for every area and year, from the
@@ -672,6 +856,22 @@ pub fn recompute(
     json: bool,
 ) -> Result<()> {
     let mut store = ctx.open()?;
+    // A full recomputation settles everything owed in the same transaction
+    // as its figures; one area's leaves the rest to `settle_owed` first.
+    let (owed, based_on) = match &area {
+        None => (
+            store
+                .owed_recomputes()?
+                .iter()
+                .map(|o| o.id)
+                .collect::<Vec<_>>(),
+            Some(store.data_version()?),
+        ),
+        Some(_) => {
+            settle_owed(ctx, store.as_mut())?;
+            (Vec::new(), None)
+        }
+    };
     let started = Instant::now();
     let today = today();
     let query = ChunkQuery {
@@ -704,7 +904,12 @@ pub fn recompute(
         actor: ctx.actor.clone(),
         at: now(),
     };
-    let receipt = store.write_figure_sets(&meta, &scope, &sets)?;
+    lantern_store::failpoint::hit("mid-recompute");
+    let Some(receipt) = store.settle_recompute(&meta, &scope, &sets, &owed, based_on)? else {
+        bail!(
+            "another import changed the submissions while they were being recomputed; nothing was written: run `lantern recompute` again"
+        );
+    };
     let write_time = writing.elapsed();
     if let Some(path) = &counts {
         use std::fmt::Write as _;
@@ -877,6 +1082,7 @@ pub fn submissions(ctx: &Ctx, id: Option<i64>, json: bool) -> Result<()> {
                     "file": s.file, "sha256": s.sha256, "status": status_word(&s),
                     "rows": s.rows_read, "accepted_rows": s.rows_accepted, "rejected_rows": s.rows_rejected,
                     "areas": s.areas, "actor": s.actor, "at": s.at, "report": report,
+                    "withdrawn": s.withdrawn,
                 }))?
             );
             return Ok(());
@@ -906,6 +1112,7 @@ pub fn submissions(ctx: &Ctx, id: Option<i64>, json: bool) -> Result<()> {
                     "file": s.file, "status": status_word(s), "rows": s.rows_read,
                     "accepted_rows": s.rows_accepted, "rejected_rows": s.rows_rejected,
                     "areas": s.areas, "actor": s.actor, "at": s.at,
+                    "withdrawn": s.withdrawn,
                 })
             })
             .collect();
@@ -945,6 +1152,8 @@ pub fn submissions(ctx: &Ctx, id: Option<i64>, json: bool) -> Result<()> {
 fn status_word(s: &lantern_store::SubmissionRecord) -> &'static str {
     if s.status == "rejected" {
         "rejected"
+    } else if s.withdrawn.is_some() {
+        "withdrawn"
     } else if s.replaced_by.is_some() {
         "replaced"
     } else if s.current {
@@ -952,6 +1161,47 @@ fn status_word(s: &lantern_store::SubmissionRecord) -> &'static str {
     } else {
         "superseded"
     }
+}
+
+/// `lantern submissions withdraw ID --reason TEXT`: the submission is never
+/// current again, and the figures it touched are recomputed (the debt is
+/// recorded with the withdrawal, so a crash in between is paid later).
+pub fn withdraw(ctx: &Ctx, id: i64, reason: &str) -> Result<()> {
+    let mut store = ctx.open()?;
+    let meta = lantern_store::ImportMeta {
+        kind: ImportKind::Withdrawal,
+        file: format!("submission {id}"),
+        sha256: String::new(),
+        actor: ctx.actor.clone(),
+        at: now(),
+    };
+    let withdrawn = store.withdraw_submission(&meta, id, reason)?;
+    out!(
+        "Withdrew submission {} from {} for {} (by {}: {}). Data version {}.",
+        withdrawn.id,
+        withdrawn.provider,
+        withdrawn.month,
+        ctx.actor,
+        reason.trim(),
+        withdrawn.data_version
+    );
+    if withdrawn.owed.is_none() {
+        out!("It was not its provider's current submission, so no figures change.");
+        return Ok(());
+    }
+    if let Some(done) = settle_owed(ctx, store.as_mut())? {
+        out!(
+            "  Recomputed {} area{} ({}): {} figure set{} changed, {} unchanged; data version {}.",
+            done.areas.len(),
+            if done.areas.len() == 1 { "" } else { "s" },
+            describe_years(&done.years),
+            done.changed,
+            if done.changed == 1 { "" } else { "s" },
+            done.unchanged,
+            done.data_version
+        );
+    }
+    Ok(())
 }
 
 /// `lantern generate`: synthetic submissions for tests and benchmarks.
