@@ -56,7 +56,7 @@ fn today() -> Date {
 /// the file named by `[records] key_file`.
 pub fn pseudonym_key(ctx: &Ctx) -> Result<PseudonymKey> {
     let secret: Vec<u8> = if let Some(k) = std::env::var_os("LANTERN_PSEUDONYM_KEY") {
-        k.to_string_lossy().trim().as_bytes().to_vec()
+        secret_bytes(k)
     } else if let Some(path) = ctx.config.key_file() {
         let bytes = std::fs::read(&path).with_context(|| {
             format!(
@@ -74,6 +74,16 @@ pub fn pseudonym_key(ctx: &Ctx) -> Result<PseudonymKey> {
     PseudonymKey::new(&secret).context(
         "the pseudonymisation key is shorter than 16 bytes; use a long random secret (e.g. `openssl rand -hex 32`)",
     )
+}
+
+/// A key given in the environment, as bytes: a key that is not UTF-8 is
+/// kept exactly as given (two keys that differ only in bytes that are not
+/// text stay different keys), with surrounding white space removed.
+fn secret_bytes(key: std::ffi::OsString) -> Vec<u8> {
+    match key.into_string() {
+        Ok(text) => text.trim().as_bytes().to_vec(),
+        Err(raw) => raw.into_encoded_bytes().trim_ascii().to_vec(),
+    }
 }
 
 /// The agency and reporting month a file name carries: `N0852-2026-03.csv`.

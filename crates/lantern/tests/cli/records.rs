@@ -353,6 +353,45 @@ fn a_different_pseudonymisation_key_or_none_is_refused() {
     assert!(err.contains("LANTERN_PSEUDONYM_KEY"), "{err}");
 }
 
+/// Keys are bytes: two keys that are not UTF-8 and differ only in bytes
+/// that are not text are different keys, so the second is refused.
+#[cfg(unix)]
+#[test]
+fn keys_that_are_not_text_are_kept_as_bytes() {
+    use std::os::unix::ffi::OsStringExt as _;
+    let app = app_with_agencies();
+    app.write("A1-2026-03.csv", &a1());
+    app.write("A2-2026-03.csv", &a2());
+    let key =
+        |byte: u8| std::ffi::OsString::from_vec([vec![byte; 20], b"-secret".to_vec()].concat());
+    let mut cmd = app.command(&["import", "episodes", "A1-2026-03.csv"]);
+    cmd.env("LANTERN_PSEUDONYM_KEY", key(0xff));
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut cmd = app.command(&["import", "episodes", "A2-2026-03.csv"]);
+    cmd.env("LANTERN_PSEUDONYM_KEY", key(0xfe));
+    let out = cmd.output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not the one earlier submissions were made with"),
+        "{stderr}"
+    );
+    // The same bytes again are the same key.
+    let mut cmd = app.command(&["import", "episodes", "A2-2026-03.csv"]);
+    cmd.env("LANTERN_PSEUDONYM_KEY", key(0xff));
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn an_unregistered_agency_is_refused() {
     let app = app_with_agencies();
