@@ -101,6 +101,18 @@ fn from_file_name(path: &Path) -> (Option<String>, Option<YearMonth>) {
     }
 }
 
+/// Whether a file name's first part looks like an agency code (`N0852`,
+/// `A1`): capital letters then digits, with at least one of each. Other
+/// names (`submission-2026-03.csv`) leave the agency to the rows.
+fn looks_like_agency_code(name: &str) -> bool {
+    let letters = name.bytes().take_while(u8::is_ascii_uppercase).count();
+    let rest = &name.as_bytes()[letters..];
+    (1..=4).contains(&letters)
+        && !rest.is_empty()
+        && rest.len() <= 8
+        && rest.iter().all(u8::is_ascii_digit)
+}
+
 /// One file read, checked and packed, ready to store.
 struct Parsed {
     name: String,
@@ -136,10 +148,13 @@ fn parse_file(
         .clone()
         .or(name_agency.clone())
         .unwrap_or_else(|| "unknown".into());
+    // A file named for an agency holds that agency's rows: a registered
+    // code, or one shaped like an agency code, in the name is checked
+    // against every row (and an unregistered one refused).
     let provider = opts
         .provider
         .clone()
-        .or(name_agency.filter(|a| agencies.contains(a)));
+        .or(name_agency.filter(|a| agencies.contains(a) || looks_like_agency_code(a)));
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
     let sha256 = hex(&Sha256::digest(&bytes));
     let context = submission::Context {

@@ -405,6 +405,37 @@ fn an_unregistered_agency_is_refused() {
     assert!(stdout.contains("unknown agency"), "{stdout}");
 }
 
+/// A file named for one agency holding another's rows is refused, with
+/// the line and column, whether or not the named agency is registered.
+#[test]
+fn the_agency_in_the_file_name_and_in_the_rows_must_agree() {
+    let app = app_with_agencies();
+    for name in ["A2-2026-03.csv", "A7-2026-03.csv"] {
+        app.write(name, &a1());
+        let mut cmd = app.command(&["import", "episodes", name]);
+        cmd.env("LANTERN_PSEUDONYM_KEY", KEY);
+        let out = cmd.output().expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stdout}");
+        assert!(stdout.contains("REJECTED"), "{name}: {stdout}");
+        assert!(
+            stdout.contains(&format!("{name}:2: AGNCY")) && stdout.contains("differs from"),
+            "{name}: {stdout}"
+        );
+    }
+    let list = app.run(&["submissions", "--json"]).ok();
+    let list: Value = serde_json::from_str(&list).expect("json");
+    assert!(
+        list.as_array()
+            .expect("array")
+            .iter()
+            .all(|s| s["status"] == "rejected"),
+        "{list}"
+    );
+    // A name that is not an agency code leaves the agency to the rows.
+    submit(&app, "march-2026-03.csv", &a1());
+}
+
 #[test]
 fn no_names_initials_or_dates_of_birth_are_stored() {
     let app = app_with_agencies();
