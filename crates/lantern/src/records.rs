@@ -45,11 +45,19 @@ pub struct EpisodeOptions {
     pub json: bool,
 }
 
-/// Today's date (UTC), the latest date a submission may hold.
+/// Today's date (UTC), the latest date a submission may hold and the end
+/// of the latest reporting month one may be for. `LANTERN_TODAY=YYYY-MM-DD`
+/// sets it (a test hook, like the `--today` of reports); an unreadable
+/// value is ignored for the real date.
 fn today() -> Date {
-    jiff::tz::Offset::UTC
-        .to_datetime(jiff::Timestamp::now())
-        .date()
+    std::env::var("LANTERN_TODAY")
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| {
+            jiff::tz::Offset::UTC
+                .to_datetime(jiff::Timestamp::now())
+                .date()
+        })
 }
 
 /// The deployment's pseudonymisation key: `$LANTERN_PSEUDONYM_KEY`, else
@@ -143,6 +151,15 @@ fn parse_file(
             )
         })?,
     };
+    // A month that has not begun cannot be reported on; taken, it would
+    // stay the provider's current submission and hide every real month.
+    if month.first_day() > today {
+        bail!(
+            "{name}: the reporting month {month} has not begun (today is {today}); \
+             check --month or the month in the file name (AGENCY-YYYY-MM.csv). \
+             Nothing from this file was stored."
+        );
+    }
     let named_provider = opts
         .provider
         .clone()

@@ -436,6 +436,126 @@ fn the_agency_in_the_file_name_and_in_the_rows_must_agree() {
     submit(&app, "march-2026-03.csv", &a1());
 }
 
+fn import_on(app: &TestApp, today: Option<&str>, args: &[&str]) -> super::Run {
+    let mut all = vec!["import", "episodes"];
+    all.extend_from_slice(args);
+    let mut cmd = app.command(&all);
+    cmd.env("LANTERN_PSEUDONYM_KEY", KEY);
+    if let Some(day) = today {
+        cmd.env("LANTERN_TODAY", day);
+    }
+    super::Run::from(cmd.output().expect("run lantern"))
+}
+
+/// A reporting month that has not begun is refused (by `--month` or by the
+/// file name), and the current month is not.
+#[test]
+fn a_month_that_has_not_begun_is_refused() {
+    let app = app_with_agencies();
+    app.write("a1.csv", &a1());
+    let err = import_on(&app, None, &["--month", "2062-04", "a1.csv"]).fails();
+    assert!(
+        err.contains("a1.csv: the reporting month 2062-04 has not begun"),
+        "{err}"
+    );
+    app.write("A1-2026-05.csv", &a1());
+    let err = import_on(&app, Some("2026-04-30"), &["A1-2026-05.csv"]).fails();
+    assert!(
+        err.contains("2026-05 has not begun (today is 2026-04-30)"),
+        "{err}"
+    );
+    let list = app.run(&["submissions", "--json"]).ok();
+    assert_eq!(list.trim(), "[]", "nothing was stored");
+    app.write("A1-2026-04.csv", &a1());
+    import_on(&app, Some("2026-04-30"), &["A1-2026-04.csv"]).ok();
+}
+
+/// A wrongly dated submission (taken before months were checked) hides
+/// every real month; withdrawing it, audited, brings the real one back and
+/// recomputes the figures it touched.
+#[test]
+fn a_wrongly_dated_submission_can_be_withdrawn() {
+    let app = app_with_agencies();
+    submit(&app, "A1-2026-03.csv", &a1());
+    let right = computed(&app, "people_in_treatment");
+
+    // As if taken before the check: a month in 2062, without K.L.
+    let wrong: Vec<String> = a1().lines().take(3).map(String::from).collect();
+    app.write("A1-2062-04.csv", &format!("{}\n", wrong.join("\n")));
+    import_on(&app, Some("2062-04-30"), &["A1-2062-04.csv"]).ok();
+    assert!(
+        computed(&app, "people_in_treatment") != right,
+        "the wrong month took over"
+    );
+    let out = import_on(&app, None, &["A1-2026-03.csv"]).ok();
+    assert!(out.contains("nothing changed"), "{out}");
+
+    let list: Value =
+        serde_json::from_str(&app.run(&["submissions", "--json"]).ok()).expect("json");
+    let wrong_id = list[1]["submission"].as_i64().expect("id");
+    assert_eq!(list[1]["status"], "current");
+
+    let err = app
+        .run(&[
+            "submissions",
+            "withdraw",
+            &wrong_id.to_string(),
+            "--reason",
+            " ",
+        ])
+        .fails();
+    assert!(err.contains("say why"), "{err}");
+    let out = app
+        .run(&[
+            "--actor",
+            "officer.b",
+            "submissions",
+            "withdraw",
+            &wrong_id.to_string(),
+            "--reason",
+            "dated 2062 by mistake",
+        ])
+        .ok();
+    assert!(
+        out.contains(&format!(
+            "Withdrew submission {wrong_id} from A1 for 2062-04"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("Recomputed 1 area"), "{out}");
+    assert!(
+        computed(&app, "people_in_treatment") == right,
+        "figures as before"
+    );
+
+    let list: Value =
+        serde_json::from_str(&app.run(&["submissions", "--json"]).ok()).expect("json");
+    assert_eq!(list[0]["status"], "current");
+    assert_eq!(list[1]["status"], "withdrawn");
+    assert_eq!(list[1]["withdrawn"], "dated 2062 by mistake");
+    let imports: Value = serde_json::from_str(&app.run(&["imports", "--json"]).ok()).expect("json");
+    assert!(
+        imports
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|i| i["kind"] == "withdrawal"
+                && i["actor"] == "officer.b"
+                && i["file"] == format!("submission {wrong_id}")),
+        "{imports}"
+    );
+    let err = app
+        .run(&[
+            "submissions",
+            "withdraw",
+            &wrong_id.to_string(),
+            "--reason",
+            "again",
+        ])
+        .fails();
+    assert!(err.contains("withdrawn already"), "{err}");
+}
+
 #[test]
 fn no_names_initials_or_dates_of_birth_are_stored() {
     let app = app_with_agencies();
