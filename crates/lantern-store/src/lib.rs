@@ -31,6 +31,7 @@ pub mod sql;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod writer;
 
 use lantern_core::FinancialYear;
 use lantern_core::casework::{
@@ -498,6 +499,24 @@ pub enum StoreError {
         target: String,
         /// Why, in one line.
         cause: String,
+    },
+    /// Another writer held the write lock for longer than a writer waits.
+    #[error(
+        "another import is running{}; try again when it finishes (waited {waited_seconds} s for it)",
+        match (since, holder) {
+            (Some(since), Some(holder)) => format!(" since {since} ({holder})"),
+            (Some(since), None) => format!(" since {since}"),
+            (None, Some(holder)) => format!(" ({holder})"),
+            (None, None) => String::new(),
+        }
+    )]
+    Busy {
+        /// When the holder took the lock, `HH:MM UTC`, if known.
+        since: Option<String>,
+        /// What holds it (`lantern import episodes by alice`), if known.
+        holder: Option<String>,
+        /// How long this writer waited.
+        waited_seconds: u64,
     },
     /// A dump file is not what it should be.
     #[error("not a usable Lantern dump: {0}")]

@@ -109,6 +109,10 @@ fn connect(url: &str) -> Result<Postgres, StoreError> {
             })?;
     let target = describe(&config);
     let mut config = config;
+    if config.get_application_name().is_none() {
+        // Another writer waiting for the lock reads this (see `writer`).
+        config.application_name(crate::writer::label());
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(std::time::Duration::from_secs(10));
     }
@@ -259,6 +263,36 @@ impl Tx for PgTx<'_> {
     }
 }
 
+/// Who holds [`WRITE_LOCK`]: since when its connection was opened (`HH:MM`)
+/// and its `application_name` (the command and who runs it); best effort.
+fn lock_holder(client: &mut Client) -> (Option<String>, Option<String>) {
+    let high = WRITE_LOCK >> 32;
+    let low = WRITE_LOCK & 0xffff_ffff;
+    let row = client.query_opt(
+        "SELECT a.application_name,
+                to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND l.classid::bigint = $1 AND l.objid::bigint = $2
+         LIMIT 1",
+        &[&high, &low],
+    );
+    match row {
+        Ok(Some(row)) => {
+            let holder: Option<String> = row.try_get(0).ok().filter(|s: &String| !s.is_empty());
+            let since: Option<String> = row
+                .try_get::<_, Option<String>>(1)
+                .ok()
+                .flatten()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(crate::writer::clock);
+            (since, holder)
+        }
+        _ => (None, None),
+    }
+}
+
 impl Engine for Postgres {
     fn transaction<R>(
         &self,
@@ -273,9 +307,24 @@ impl Engine for Postgres {
                 .read_only(true)
                 .start()?,
             Mode::Write => {
+                let started = std::time::Instant::now();
                 let mut tx = client.transaction()?;
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
-                tx
+                // Wait a bounded time for another writer, then say who it is.
+                let wait = crate::writer::lock_wait().as_millis().max(1);
+                tx.batch_execute(&format!("SET LOCAL lock_timeout = '{wait}ms'"))?;
+                match tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]) {
+                    Ok(_) => tx,
+                    Err(e) if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                        drop(tx);
+                        let (since, holder) = lock_holder(&mut client);
+                        return Err(StoreError::Busy {
+                            since,
+                            holder,
+                            waited_seconds: started.elapsed().as_secs(),
+                        });
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
         };
         let mut tx = PgTx { tx };

@@ -21,6 +21,8 @@ pub type SqliteStore = SqlStore<Sqlite>;
 #[derive(Debug)]
 pub struct Sqlite {
     conn: RefCell<Connection>,
+    /// The file that names the writer holding the lock (see `writer`).
+    writer_file: std::path::PathBuf,
 }
 
 /// Open an existing Lantern database file, migrating it to the current schema.
@@ -68,7 +70,8 @@ fn connect(path: &Path) -> Result<Sqlite, StoreError> {
         reason: e.to_string(),
     };
     let conn = Connection::open(path).map_err(not_lantern)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    // A writer waits this long for another, then says who it is (`writer`).
+    conn.busy_timeout(crate::writer::lock_wait())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Read through a memory map (no copy per page) and keep more pages
     // cached: reading every provider's records back for a recomputation
@@ -81,6 +84,7 @@ fn connect(path: &Path) -> Result<Sqlite, StoreError> {
         .map_err(not_lantern)?;
     Ok(Sqlite {
         conn: RefCell::new(conn),
+        writer_file: crate::writer::sidecar(path),
     })
 }
 
@@ -218,9 +222,28 @@ impl Engine for Sqlite {
             Mode::Read => TransactionBehavior::Deferred,
             Mode::Write => TransactionBehavior::Immediate,
         };
-        let mut tx = SqliteTx {
-            tx: conn.transaction_with_behavior(behavior)?,
+        let started = std::time::Instant::now();
+        let tx = match conn.transaction_with_behavior(behavior) {
+            Ok(tx) => tx,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if mode == Mode::Write && e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                let holder = crate::writer::read_sidecar(&self.writer_file);
+                return Err(StoreError::Busy {
+                    since: holder.as_ref().map(|(at, _)| crate::writer::clock(*at)),
+                    holder: holder.map(|(_, label)| label),
+                    waited_seconds: started.elapsed().as_secs(),
+                });
+            }
+            Err(e) => return Err(e.into()),
         };
+        if mode == Mode::Write {
+            // Readable by other processes while this transaction is open
+            // (a row written in it would not be); best effort.
+            let since = crate::writer::taken();
+            let _ = std::fs::write(&self.writer_file, crate::writer::sidecar_text(since));
+        }
+        let mut tx = SqliteTx { tx };
         // Dropping the transaction on an error rolls it back.
         let result = f(&mut tx)?;
         tx.tx.commit()?;

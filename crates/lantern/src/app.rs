@@ -291,6 +291,12 @@ pub fn run(cli: Cli) -> Result<()> {
         config,
         actor: cli.actor.clone().unwrap_or_else(default_actor),
     };
+    // Other writers kept waiting for the lock are told what holds it.
+    lantern_store::writer::set_label(&format!(
+        "lantern {} by {}",
+        command_name(&cli.command),
+        ctx.actor
+    ));
     // Figures follow their submissions: a writing command first finishes a
     // recomputation an earlier one left owed; a reading one says so.
     match &cli.command {
@@ -528,6 +534,34 @@ impl Ctx {
             at: now(),
         }
     }
+}
+
+/// A command as typed (`import episodes`, `recompute`), for messages.
+fn command_name(command: &Command) -> String {
+    let debug = match command {
+        Command::Import { kind, .. } => format!("Import {kind:?}"),
+        Command::Request { command } => format!("Request {command:?}"),
+        other => format!("{other:?}"),
+    };
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != ' ')
+        .next()
+        .unwrap_or_default()
+        .split(' ')
+        .take(2)
+        .map(|w| {
+            // CamelCase to kebab-case: `BankHolidays` -> `bank-holidays`.
+            let mut out = String::new();
+            for (i, c) in w.chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    out.push('-');
+                }
+                out.push(c.to_ascii_lowercase());
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn default_actor() -> String {

@@ -556,6 +556,44 @@ fn a_wrongly_dated_submission_can_be_withdrawn() {
     assert!(err.contains("withdrawn already"), "{err}");
 }
 
+/// A second writer waits a bounded time for an import in progress, then
+/// says what holds the lock and since when, on either engine.
+#[test]
+fn a_second_writer_is_told_which_import_is_running_and_since_when() {
+    use std::io::BufRead as _;
+    let app = app_with_agencies();
+    app.write("A1-2026-03.csv", &a1());
+    let mut cmd = app.command(&["import", "episodes", "A1-2026-03.csv"]);
+    cmd.env("LANTERN_PSEUDONYM_KEY", KEY)
+        .env("LANTERN_FAILPOINT", "before-submit-commit:pause")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut holder = cmd.spawn().expect("spawn");
+    let stderr = holder.stderr.take().expect("stderr");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let reached = lines.any(|l| l.is_ok_and(|l| l.contains("failpoint before-submit-commit")));
+    assert!(reached, "the first import holds the write lock");
+
+    let started = std::time::Instant::now();
+    let mut second = app.command(&["import", "agencies", "agencies.csv"]);
+    second.env("LANTERN_LOCK_WAIT", "1");
+    let out = second.output().expect("run");
+    let waited = started.elapsed();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("another import is running since ")
+            && err.contains(" UTC (lantern import episodes by tester); try again when it finishes"),
+        "{err}"
+    );
+    assert!(!err.contains("database is locked"), "{err}");
+    assert!(waited < std::time::Duration::from_secs(20), "{waited:?}");
+    // Once it is gone, writing works again.
+    app.run(&["import", "agencies", "agencies.csv"]).ok();
+}
+
 #[test]
 fn no_names_initials_or_dates_of_birth_are_stored() {
     let app = app_with_agencies();
