@@ -398,6 +398,17 @@ pub fn import_episodes(ctx: &Ctx, files: &[PathBuf], opts: &EpisodeOptions) -> R
         Ok(())
     })?;
     bar.finish_and_clear();
+    if opts.no_recompute
+        && !opts.json
+        && results
+            .iter()
+            .any(|(r, _)| matches!(r.outcome, SubmitOutcome::Current))
+    {
+        out!(
+            "The figures were not recomputed (--no-recompute): a recomputation is owed, and readers \
+             are told so until `lantern recompute` or the next import pays it."
+        );
+    }
     if opts.json {
         let items: Vec<serde_json::Value> = results
             .iter()

@@ -40,6 +40,7 @@ use minijinja::{Environment, context};
 use serde::Deserialize;
 
 use crate::app::Ctx;
+use crate::records::figures_owed_notice as records_notice;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
 const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
@@ -198,11 +199,14 @@ fn today() -> Date {
 }
 
 async fn health(State(site): State<Arc<Site>>) -> Response {
-    match read(&site, |store| Ok(store.data_version()?)).await {
-        Ok(version) => json(serde_json::json!({
+    let state = |store: &dyn Store| Ok((store.data_version()?, records_notice(store)?));
+    match read(&site, state).await {
+        Ok((version, figures)) => json(serde_json::json!({
             "status": "ok",
             "schema": lantern_store::SCHEMA_VERSION,
             "data_version": version,
+            "figures": if figures.is_some() { "updating" } else { "current" },
+            "notice": figures,
         })),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -7,6 +7,7 @@
 //!
 //! Runs on SQLite, and on PostgreSQL with `LANTERN_TEST_BACKEND=postgres`.
 
+use std::io::{BufRead as _, Read as _, Write as _};
 use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -241,7 +242,10 @@ fn figures_stored_without_recomputing_are_owed_until_a_recompute_or_the_next_imp
     let (_, code) = figures(&app);
     assert_eq!(code, 3);
 
+    assert_eq!(healthz(&app)["figures"], "updating");
+
     app.run(&["recompute"]).ok();
+    assert_eq!(healthz(&app)["figures"], "current");
     let (after, code) = figures(&app);
     assert_eq!(code, 0, "a full recompute settles what is owed");
     assert!(
@@ -265,4 +269,39 @@ fn figures_stored_without_recomputing_are_owed_until_a_recompute_or_the_next_imp
         after == baseline().0,
         "the figures equal an uninterrupted run's"
     );
+}
+
+/// `GET /healthz` from a `lantern serve` started for the purpose.
+fn healthz(app: &TestApp) -> Value {
+    let mut child = app
+        .command(&["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start lantern serve");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the server says where it listens");
+    let port: u16 = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let _ = child.kill();
+    let _ = child.wait();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"))
 }
