@@ -898,3 +898,93 @@ story!(
         assert_eq!(store.chunks(&ChunkQuery::default()).unwrap().len(), 3);
     }
 );
+
+story!(
+    a_current_submission_owes_a_recomputation_until_its_figures_are_written,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let (m, s) = file("N0001", "2024-04", "aa", 1);
+        let first = store.submit(&m, &s).unwrap();
+        let owed = store.owed_recomputes().unwrap();
+        assert_eq!(owed.len(), 1, "owed in the submission's own transaction");
+        assert_eq!(first.owed, Some(owed[0].id));
+        assert_eq!(owed[0].submission, Some(first.id));
+        assert_eq!(owed[0].areas, ["E06000016", "E06000017"]);
+
+        // Computed from data that moved since: nothing written, still owed.
+        let stale = first.receipt.data_version;
+        let (m2, s2) = file("N0002", "2024-04", "bb", 2);
+        let second = store.submit(&m2, &s2).unwrap();
+        let sets = [set(
+            "E06000016",
+            2024,
+            "@people_in_treatment\n|3\n",
+            &[first.id],
+        )];
+        let scope = [("E06000016".to_string(), year(2024))];
+        let meta_r = meta(ImportKind::Recompute, "records", "");
+        let written = store
+            .settle_recompute(&meta_r, &scope, &sets, &[owed[0].id], Some(stale))
+            .unwrap();
+        assert_eq!(written, None);
+        assert_eq!(store.owed_recomputes().unwrap().len(), 2);
+        assert!(store.figure_sets(None).unwrap().is_empty());
+
+        // From the data as it is: written and settled together.
+        let now = store.data_version().unwrap();
+        let ids: Vec<i64> = store
+            .owed_recomputes()
+            .unwrap()
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        let sets = [set(
+            "E06000016",
+            2024,
+            "@people_in_treatment\n|3\n",
+            &[first.id, second.id],
+        )];
+        let receipt = store
+            .settle_recompute(&meta_r, &scope, &sets, &ids, Some(now))
+            .unwrap()
+            .expect("written");
+        assert_eq!(receipt.added, 1);
+        assert!(store.owed_recomputes().unwrap().is_empty());
+        assert_eq!(store.figure_sets(None).unwrap().len(), 1);
+
+        // Withdrawing the current one: never current again, owed again.
+        let withdrawn = store
+            .withdraw_submission(
+                &meta(ImportKind::Withdrawal, "submission", ""),
+                second.id,
+                "wrong provider",
+            )
+            .unwrap();
+        assert!(withdrawn.was_current);
+        assert!(withdrawn.data_version > now);
+        let held = store.submission(second.id).unwrap().unwrap();
+        assert!(!held.current);
+        assert_eq!(held.withdrawn.as_deref(), Some("wrong provider"));
+        let owed = store.owed_recomputes().unwrap();
+        assert_eq!(owed.len(), 1);
+        assert_eq!(
+            (owed[0].submission, owed[0].previous),
+            (None, Some(second.id))
+        );
+        let err = store
+            .withdraw_submission(
+                &meta(ImportKind::Withdrawal, "submission", ""),
+                second.id,
+                "again",
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("withdrawn already"), "{err}");
+        assert!(
+            store
+                .audit(50)
+                .unwrap()
+                .iter()
+                .any(|a| a.action == "submission.withdraw")
+        );
+    }
+);
