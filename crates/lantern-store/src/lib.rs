@@ -26,6 +26,7 @@ pub mod dump;
 pub mod engine;
 pub mod postgres;
 pub mod rows;
+mod scrub;
 pub mod sql;
 pub mod sqlite;
 #[cfg(feature = "testing")]
@@ -501,7 +502,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
