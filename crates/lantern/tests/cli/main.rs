@@ -7,6 +7,7 @@
 mod bad_input;
 mod casework;
 mod letters;
+mod privacy;
 mod records;
 mod reports;
 mod seeds;
