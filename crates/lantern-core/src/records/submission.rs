@@ -1121,6 +1121,19 @@ impl<'r> RowCheck<'r, '_> {
                 self.form_error(col, || {
                     "looks like a spreadsheet formula; Lantern does not accept formulas".into()
                 });
+            } else if let Some(ch) = text(cell)
+                .chars()
+                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                // NUL and the rest (line breaks and tabs are text): refused
+                // alike on every engine.
+                self.unusable |= 1 << col;
+                self.form_error(col, || {
+                    format!(
+                        "holds the control character U+{:04X}; remove it",
+                        u32::from(ch)
+                    )
+                });
             }
         }
     }
@@ -3201,6 +3214,24 @@ mod tests {
             "{}",
             o.report.to_text("f.csv")
         );
+    }
+
+    #[test]
+    fn control_characters_are_refused_where_they_are() {
+        for (field, value) in [
+            ("EPISODID", "E\x001"),
+            ("MODID", "M\u{1b}1"),
+            ("CLIENT", "c\u{85}1"),
+        ] {
+            let o = fixture().rows(&[row(&[(field, value)])]);
+            let errors = errors(&o);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!((errors[0].0, errors[0].1.as_str()), (2, field));
+            assert!(
+                errors[0].2.starts_with("holds the control character U+00"),
+                "{errors:?}"
+            );
+        }
     }
 
     #[test]

@@ -402,3 +402,72 @@ fn a_dump_of_an_older_database_is_scrubbed_as_it_is_restored() {
     let again = std::fs::read(restored.path("again.jsonl")).expect("dump");
     assert_no_secrets("the export of the restored database", &again);
 }
+
+/// Smaller defects of the readers (issue 10, item 8), through the binary
+/// and so on either engine: NUL bytes refused with their place (PostgreSQL
+/// cannot store them, SQLite could), a column given twice refused, and a
+/// huge cell quoted by a short prefix only.
+#[test]
+fn nul_bytes_repeated_columns_and_huge_cells_are_refused_alike_on_every_engine() {
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    app.write(
+        "statements.csv",
+        "topic,area,text\nnaloxone.purchaser,E06000016,The provider\0 buys it.\n",
+    );
+    let err = app.run(&["import", "statements", "statements.csv"]).fails();
+    assert!(
+        err.contains("statements.csv:2:3: text: holds the control character U+0000"),
+        "{err}"
+    );
+
+    app.write(
+        "figures.csv",
+        "indicator,area,period,value,source,value\npeople_in_treatment,E06000016,2017/18,44,ndtms_partnership,45\n",
+    );
+    let err = app.run(&["import", "figures", "figures.csv"]).fails();
+    assert!(
+        err.contains("figures.csv:1:6: value: the column 'value' is given twice"),
+        "{err}"
+    );
+
+    let huge = format!(
+        "indicator,area,period,value,source\npeople_in_treatment{},E06000016,2017/18,44,ndtms_partnership\n",
+        "x".repeat(20_000_000)
+    );
+    app.write("huge.csv", &huge);
+    let started = std::time::Instant::now();
+    let err = app.run(&["import", "figures", "huge.csv"]).fails();
+    assert!(started.elapsed().as_secs() < 30);
+    assert!(err.len() < 1000, "{} bytes on stderr", err.len());
+    assert!(err.contains("… (20000019 characters)"), "{err}");
+
+    // The episodes reader too, for CSV (the XLSX header goes through the
+    // same check).
+    let app = app_with_agencies();
+    app.write(
+        "A1-2026-03.csv",
+        &format!(
+            "{HEADER},DRUG1\n{}\n",
+            "A1,c1,J,S,19800510,M,A,E06000016,e\u{0}1,20160520,20160525,20160601,,,1101,3201,,m1,PHARM,COM,20160601,,LA,2,1101"
+        ),
+    );
+    let (code, out) = run(&app, &["import", "episodes", "A1-2026-03.csv"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("DRUG1: column given twice (columns 15 and 25)"),
+        "{out}"
+    );
+    app.write(
+        "A1-2026-03.csv",
+        &file(&["A1,c1,J,S,19800510,M,A,E06000016,e\u{0}1,20160520,20160525,20160601,,,1101,3201,,m1,PHARM,COM,20160601,,LA,2"]),
+    );
+    let (code, out) = run(&app, &["import", "episodes", "A1-2026-03.csv"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "A1-2026-03.csv:2: EPISODID (3 characters): holds the control character U+0000"
+        ),
+        "{out}"
+    );
+}
