@@ -1,7 +1,7 @@
 //! Reading one provider submission (`docs/formats/episodes.md`): the CSV is
-//! checked row by row, every problem is located (line, column, value,
-//! reason), and the good rows are pseudonymised into [`Record`]s grouped by
-//! local authority.
+//! checked row by row, every problem is located (line, column, reason, and
+//! the value only where it cannot identify anyone: [`shown`]), and the good
+//! rows are pseudonymised into [`Record`]s grouped by local authority.
 //!
 //! [`read`] never fails: whatever the bytes, it returns an [`Outcome`] whose
 //! [`Report`] says what was wrong and whether the file is accepted. Problems
@@ -3214,6 +3214,25 @@ mod tests {
             "{}",
             o.report.to_text("f.csv")
         );
+    }
+
+    #[test]
+    fn a_column_given_twice_rejects_a_sheet_as_it_does_a_csv() {
+        let f = fixture();
+        let mut header = COLUMNS.map(String::from).to_vec();
+        header.push("drug1".into());
+        let mut cells: Vec<String> = row(&[]).split(',').map(String::from).collect();
+        cells.push("1101".into());
+        let sheet = Sheet {
+            name: "Sheet1",
+            first_column: 0,
+        };
+        let o = read_sheet(&sheet, vec![(1, header), (2, cells)], &f.context());
+        assert_eq!(
+            errors(&o),
+            [p(1, "DRUG1", "column given twice (columns 15 and 25)")]
+        );
+        assert!(o.areas.is_empty());
     }
 
     #[test]
