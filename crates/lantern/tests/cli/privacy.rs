@@ -195,6 +195,13 @@ fn bad_rows_leave_no_identifiers_initials_or_dates_of_birth_anywhere() {
     assert_eq!(code, 1, "{out}");
     printed.push(out);
 
+    // The receipt as JSON.
+    app.write("A1-2025-11.csv", &bad_rows());
+    let (code, out) = run(&app, &["import", "episodes", "A1-2025-11.csv", "--json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("under 18"), "{out}");
+    printed.push(out);
+
     // The same as a workbook.
     std::fs::write(app.path("A1-2026-01.xlsx"), xlsx(&bad_rows())).expect("write xlsx");
     let (code, out) = run(&app, &["import", "episodes", "A1-2026-01.xlsx"]);
@@ -223,7 +230,7 @@ fn bad_rows_leave_no_identifiers_initials_or_dates_of_birth_anywhere() {
         .iter()
         .map(|s| s["submission"].as_i64().expect("id").to_string())
         .collect();
-    assert_eq!(ids.len(), 4, "{list}");
+    assert_eq!(ids.len(), 5, "{list}");
     printed.push(list);
     printed.push(run(&app, &["submissions"]).1);
     for id in &ids {
@@ -250,6 +257,7 @@ fn bad_rows_leave_no_identifiers_initials_or_dates_of_birth_anywhere() {
         "agencies.csv",
         "A1-2026-03.csv",
         "A1-2026-02.csv",
+        "A1-2025-11.csv",
         "A1-2026-01.xlsx",
         "A1-2025-12.csv",
     ];
