@@ -479,3 +479,44 @@ fn nul_bytes_repeated_columns_and_huge_cells_are_refused_alike_on_every_engine()
         "{out}"
     );
 }
+
+/// A workbook the reader cannot read because a cell holds an unknown error
+/// value: the reader's message quoted the cell; Lantern's does not.
+#[test]
+fn an_unreadable_workbook_is_reported_without_its_content() {
+    use std::io::{Read as _, Write as _};
+    let app = app_with_agencies();
+    let book = xlsx(&file(&[
+        "A1,Zebedee Quartermain,Z,Q,20110723,F,A,E06000016,e1,20250520,20250525,20250601,,,7000,,,m1,PSYCH,COM,20250601,,LA,",
+    ]));
+    // The client identifier's cell, rewritten as an error cell.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(book)).expect("zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("entry");
+        let name = entry.name().expect("entry name").to_string();
+        let mut text = String::new();
+        entry.read_to_string(&mut text).expect("read entry");
+        if name.ends_with("sheet1.xml") {
+            let cell = r#"t="inlineStr"><is><t>Zebedee Quartermain</t></is>"#;
+            assert!(text.contains(cell));
+            text = text.replace(cell, r#"t="e"><v>Zebedee Quartermain</v>"#);
+        }
+        out.start_file(name, options).expect("zip entry");
+        out.write_all(text.as_bytes()).expect("zip write");
+    }
+    let bytes = out.finish().expect("zip").into_inner();
+    std::fs::write(app.path("A1-2026-03.xlsx"), bytes).expect("write");
+    let (code, out) = run(&app, &["import", "episodes", "A1-2026-03.xlsx"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("cannot be read") || out.contains("not a readable"),
+        "{out}"
+    );
+    assert_no_secrets("the output", out.as_bytes());
+    let (_, shown) = run(&app, &["submissions", "1"]);
+    assert_no_secrets("the stored report", shown.as_bytes());
+    assert_no_secrets("the database", &database_bytes(&app));
+}
