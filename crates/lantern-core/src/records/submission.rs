@@ -1062,7 +1062,10 @@ impl<'r> RowCheck<'r, '_> {
     /// with the value's `form`, its length.
     fn shown(&self, col: usize, form: bool) -> Shown {
         let cell = self.cells[col];
-        if cell.is_empty() {
+        // Nothing to work out for an empty cell, or once the lists are full
+        // (the problem is only counted).
+        let full = self.sink.errors.len().min(self.sink.warnings.len()) >= MAX_LISTED_PROBLEMS;
+        if cell.is_empty() || full {
             return Shown::Nothing;
         }
         match shown(
