@@ -544,9 +544,19 @@ fn check_dimension(dim: &Dimension) -> Result<(), String> {
     Ok(())
 }
 
-/// The known codes closest to `wanted` (edit distance, or containment), best first.
+/// The longest text nearest-code suggestions are worked out for: nothing
+/// longer is near a code, and the edit distance costs its length times
+/// each code's.
+pub const MAX_SUGGESTED_CHARS: usize = 100;
+
+/// The known codes closest to `wanted` (edit distance, or containment), best
+/// first; none for text longer than [`MAX_SUGGESTED_CHARS`].
 pub fn nearest<'a>(wanted: &str, known: impl Iterator<Item = &'a String>) -> Vec<String> {
-    let wanted = wanted.trim().to_lowercase();
+    let wanted = wanted.trim();
+    if wanted.len() > 4 * MAX_SUGGESTED_CHARS || wanted.chars().count() > MAX_SUGGESTED_CHARS {
+        return Vec::new();
+    }
+    let wanted = wanted.to_lowercase();
     let mut scored: Vec<(usize, String)> = known
         .map(|k| {
             let d = edit_distance(&wanted, &k.to_lowercase());
@@ -628,6 +638,22 @@ mod tests {
             Some("40-44")
         );
         assert_eq!(age.leaves_of("18-24"), vec!["18", "19", "20-24"]);
+    }
+
+    #[test]
+    fn no_suggestions_are_worked_out_for_absurdly_long_text() {
+        let cat = shipped();
+        let long = format!("people_in_treatment{}", "x".repeat(10_000_000));
+        let err = cat.indicator(&long).unwrap_err();
+        assert!(err.nearest.is_empty());
+        let near = format!(
+            "people_in_treatment{}",
+            "x".repeat(MAX_SUGGESTED_CHARS - 30)
+        );
+        assert_eq!(
+            cat.indicator(&near).unwrap_err().nearest,
+            ["people_in_treatment"]
+        );
     }
 
     #[test]

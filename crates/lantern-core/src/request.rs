@@ -159,6 +159,56 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Refuse NUL and the other control characters (tabs and line breaks
+/// aside) in a request, written as they are or as escapes in a string
+/// (`\u0000`, `\b`), at their line and column: no engine could store
+/// them alike, and no question holds them.
+fn control_characters(ctx: &Ctx<'_>) -> Result<(), RequestError> {
+    let refused = |c: u32| {
+        char::from_u32(c).is_some_and(|ch| ch.is_control() && !matches!(ch, '\t' | '\n' | '\r'))
+    };
+    let fail = |at: usize, c: u32| {
+        Err(ctx.error(
+            at..at,
+            format!("the control character U+{c:04X} is not allowed in a request; remove it"),
+        ))
+    };
+    let bytes = ctx.text.as_bytes();
+    let mut chars = ctx.text.char_indices();
+    while let Some((at, ch)) = chars.next() {
+        if refused(u32::from(ch)) {
+            return fail(at, u32::from(ch));
+        }
+        if ch != '\\' {
+            continue;
+        }
+        // An escape (in a basic string; a literal string holds few
+        // backslashes, and none followed by these).
+        let Some((_, next)) = chars.next() else {
+            break;
+        };
+        let digits = match next {
+            'b' => return fail(at, 0x08),
+            'f' => return fail(at, 0x0C),
+            'e' => return fail(at, 0x1B),
+            'x' => 2,
+            'u' => 4,
+            'U' => 8,
+            _ => continue,
+        };
+        let start = at + 2;
+        let hex = bytes
+            .get(start..start + digits)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        if let Some(c) = hex.and_then(|h| u32::from_str_radix(h, 16).ok())
+            && refused(c)
+        {
+            return fail(at, c);
+        }
+    }
+    Ok(())
+}
+
 /// Parse a structured request file against the catalogue.
 pub fn parse_request(
     file: &str,
@@ -170,6 +220,7 @@ pub fn parse_request(
         text,
         catalogue,
     };
+    control_characters(&ctx)?;
     let raw: RequestFile = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         ctx.error(span, e.message().trim_end().to_string())
@@ -505,6 +556,30 @@ periods = ["2014 - 15"]
         assert_eq!(part.indicator, "budget");
         assert_eq!(part.filter.get("service"), Some("community_treatment"));
         assert_eq!(part.periods, vec![Period::financial_year(2014).unwrap()]);
+    }
+
+    #[test]
+    fn control_characters_are_refused_at_their_place() {
+        let cat = crate::catalogue::shipped();
+        for (text, at) in [
+            (
+                "reference = \"FOI-1\"\nreceived = \"2019-06-10\"\n[[question]]\nnumber = \"1\"\ntext = \"How many\\u0000?\"\n",
+                (5, 17),
+            ),
+            ("reference = \"FOI-1\\b\"\n", (1, 19)),
+            ("reference = \"FOI-1\"\n# a comment \u{7}\n", (2, 13)),
+        ] {
+            let err = parse_request("r.toml", text, &cat).unwrap_err();
+            assert_eq!((err.line, err.column), at, "{err}");
+            assert!(err.message.contains("control character U+00"), "{err}");
+        }
+        // Tabs and line breaks written as escapes are text.
+        let ok = "reference = \"FOI-1\"\nreceived = \"2019-06-10\"\n[[question]]\nnumber = \"1\"\ntext = \"How\\tmany\\n?\"\ntopic = \"naloxone.purchaser\"\n";
+        assert!(
+            parse_request("r.toml", ok, &cat).is_ok(),
+            "{:?}",
+            parse_request("r.toml", ok, &cat).err()
+        );
     }
 
     #[test]

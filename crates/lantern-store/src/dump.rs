@@ -525,6 +525,12 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
         expected = position + 1;
     }
     check_tables(&tables)?;
+    // A dump of a database from before the rule on what validation reports
+    // show may quote personal data in them: scrubbed before it is stored.
+    let schema = header.get("schema").and_then(|v| v.as_i64()).unwrap_or(0);
+    if schema < crate::scrub::SCRUBBED_FROM {
+        crate::scrub::dumped_reports(&mut tables);
+    }
     Ok(tables)
 }
 
@@ -533,6 +539,19 @@ fn null(kind: Kind) -> Sql {
         Kind::Int => Sql::Int(None),
         Kind::Text => Sql::Text(None),
         Kind::Blob => Sql::Blob(None),
+    }
+}
+
+/// What kind of JSON value a dump holds where another was expected, for
+/// messages: never the value itself (it may be a report, or anything).
+fn shape(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "true or false",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "text",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
     }
 }
 
@@ -545,11 +564,11 @@ fn value_of(kind: Kind, v: &serde_json::Value) -> Result<Sql, String> {
         Kind::Int => v
             .as_i64()
             .map(|i| Sql::Int(Some(i)))
-            .ok_or_else(|| format!("expected an integer, found {v}")),
+            .ok_or_else(|| format!("expected an integer, found {}", shape(v))),
         Kind::Text => v
             .as_str()
             .map(|t| Sql::Text(Some(t.to_string())))
-            .ok_or_else(|| format!("expected text, found {v}")),
+            .ok_or_else(|| format!("expected text, found {}", shape(v))),
         Kind::Blob => v
             .as_str()
             .and_then(crate::rows::unhex)
@@ -563,6 +582,15 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn a_value_of_the_wrong_kind_is_named_not_quoted() {
+        let report = serde_json::json!({ "errors": [{ "value": "Zebedee Quartermain" }] });
+        let err = value_of(Kind::Text, &report).unwrap_err();
+        assert_eq!(err, "expected text, found an object");
+        let err = value_of(Kind::Int, &serde_json::json!("Zebedee")).unwrap_err();
+        assert_eq!(err, "expected an integer, found text");
+    }
 
     fn empty_tables() -> Vec<TableRows> {
         TABLES

@@ -88,4 +88,11 @@ pub trait Engine {
     /// After rows were inserted with explicit ids (restoring a dump), make
     /// sure new rows get ids above them.
     fn after_explicit_ids(&self, tx: &mut dyn Tx, table: &str) -> Result<(), StoreError>;
+
+    /// After rows of `tables` were overwritten to remove personal data
+    /// (outside any transaction): leave none of their old bytes in the
+    /// database's files. SQLite rebuilds the file (`VACUUM`, with
+    /// `secure_delete` on) and empties its write-ahead log; PostgreSQL
+    /// rewrites the tables (`VACUUM FULL`).
+    fn reclaim(&self, tables: &[&str]) -> Result<(), StoreError>;
 }

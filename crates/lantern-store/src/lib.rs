@@ -27,6 +27,7 @@ pub mod engine;
 pub mod failpoint;
 pub mod postgres;
 pub mod rows;
+mod scrub;
 pub mod sql;
 pub mod sqlite;
 #[cfg(feature = "testing")]

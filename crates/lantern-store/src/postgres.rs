@@ -373,6 +373,16 @@ impl Engine for Postgres {
         )?;
         Ok(())
     }
+
+    fn reclaim(&self, tables: &[&str]) -> Result<(), StoreError> {
+        // VACUUM FULL writes each table (and its TOAST data) afresh from
+        // its live rows and drops the old files, dead row versions and all.
+        let mut client = self.client.borrow_mut();
+        for table in tables {
+            client.batch_execute(&format!("VACUUM FULL {table}"))?;
+        }
+        Ok(())
+    }
 }
 
 /// Replace `word` where it stands as a whole word (not inside a longer

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_disclosure_log.sql")),
     (4, include_str!("../migrations/0004_submissions.sql")),
     (5, include_str!("../migrations/0005_casework_clock.sql")),
+    (6, include_str!("../migrations/0006_scrub_reports.sql")),
     (7, include_str!("../migrations/0007_records_owed.sql")),
 ];
 
@@ -204,21 +205,32 @@ impl<E: Engine> SqlStore<E> {
             // waits for an import in progress (readers never wait).
             return Ok(());
         }
-        self.engine.transaction(Mode::Write, |tx| {
+        let scrubbed = self.engine.transaction(Mode::Write, |tx| {
             tx.batch("CREATE TABLE IF NOT EXISTS lantern_schema (version BIGINT NOT NULL)")?;
             // Read again under the write lock: another process may have
             // migrated since `current` was read.
             let rows = tx.query("SELECT max(version) FROM lantern_schema", &[], &[Kind::Int])?;
             let current = rows.first().and_then(|r| opt_int(&r[0])).unwrap_or(0);
+            let mut scrubbed = false;
             for (version, sql) in migrations.iter().filter(|(v, _)| *v > current) {
                 tx.batch(&self.engine.ddl(sql))?;
+                if *version == crate::scrub::SCRUBBED_FROM {
+                    // Migration 6 is this Rust step: stored validation
+                    // reports rewritten without personal data.
+                    scrubbed = crate::scrub::stored_reports(tx)? > 0;
+                }
                 tx.execute(
                     "INSERT INTO lantern_schema (version) VALUES ($1)",
                     &[param(*version)],
                 )?;
             }
-            Ok(())
-        })
+            Ok(scrubbed)
+        })?;
+        if scrubbed {
+            // The old reports' bytes: out of the files, not only unlinked.
+            self.engine.reclaim(&["submissions"])?;
+        }
+        Ok(())
     }
 
     /// Whether the database holds any Lantern data yet (an init import).

@@ -73,6 +73,9 @@ fn connect(path: &Path) -> Result<Sqlite, StoreError> {
     // A writer waits this long for another, then says who it is (`writer`).
     conn.busy_timeout(crate::writer::lock_wait())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted and overwritten content is zeroed, not left in free space
+    // (requester details erased, reports scrubbed).
+    conn.pragma_update(None, "secure_delete", "ON")?;
     // Read through a memory map (no copy per page) and keep more pages
     // cached: reading every provider's records back for a recomputation
     // is hundreds of megabytes.
@@ -269,6 +272,17 @@ impl Engine for Sqlite {
 
     fn after_explicit_ids(&self, _tx: &mut dyn Tx, _table: &str) -> Result<(), StoreError> {
         // SQLite gives a new row max(id) + 1 already.
+        Ok(())
+    }
+
+    fn reclaim(&self, _tables: &[&str]) -> Result<(), StoreError> {
+        let conn = self.conn.borrow();
+        // The whole file is rebuilt from live rows; then the write-ahead
+        // log (which holds the old pages until a checkpoint) is emptied.
+        conn.execute_batch("VACUUM")?;
+        let _: (i64, i64, i64) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
         Ok(())
     }
 }

@@ -40,6 +40,93 @@ pub struct FileProblems {
 /// How many problems to print before summarising.
 const SHOWN_PROBLEMS: usize = 20;
 
+/// How many characters of a cell a message quotes.
+const QUOTED_CHARS: usize = 40;
+
+/// The longest cell accepted in a column that holds a code, a period, a
+/// date or a number (free-text columns are not limited here).
+const MAX_CODE_CHARS: usize = 200;
+
+/// How many control-character problems are listed before the file is
+/// refused.
+const MAX_CONTROL_PROBLEMS: usize = 100;
+
+/// A cell as a message quotes it: whole when short, else its first
+/// [`QUOTED_CHARS`] characters then `… (N characters)`.
+pub fn quote(cell: &str) -> String {
+    let mut chars = cell.char_indices();
+    match chars.nth(QUOTED_CHARS) {
+        None => cell.to_string(),
+        Some((cut, _)) => {
+            let n = cell.chars().count();
+            format!("{}… ({n} characters)", &cell[..cut])
+        }
+    }
+}
+
+/// A message with every quoted span (`'…'`) longer than [`QUOTED_CHARS`]
+/// shortened as [`quote`] does, and `cell` shortened wherever it appears:
+/// the core's messages quote what they were given, whole.
+fn bounded(message: String, cell: Option<&str>) -> String {
+    let message = match cell {
+        Some(cell) if cell.chars().count() > QUOTED_CHARS && message.contains(cell) => {
+            message.replace(cell, &quote(cell))
+        }
+        _ => message,
+    };
+    // Long quoted spans that are parts of a cell (one period of a list).
+    let mut out = String::new();
+    let mut rest = message.as_str();
+    while let Some(open) = rest.find('\'') {
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        match rest.find('\'') {
+            Some(close) => {
+                let span = &rest[..close];
+                // A span shortened already ends "… (N characters)".
+                if span.ends_with(" characters)") && span.contains("… (") {
+                    out.push_str(span);
+                } else {
+                    out.push_str(&quote(span));
+                }
+                out.push('\'');
+                rest = &rest[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    // Whatever is left: a message is never longer than this.
+    let limit = 4 * QUOTED_CHARS + 400;
+    if out.chars().count() > limit {
+        let cut = out.char_indices().nth(limit).map_or(out.len(), |(i, _)| i);
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
+}
+
+/// The first control character in a cell that text may not hold (NUL and
+/// the rest, except tab and line breaks), with the line it is on, counted
+/// from the cell's first line.
+fn control_character(cell: &str) -> Option<(char, usize, u64)> {
+    let mut lines = 0;
+    for (i, ch) in cell.chars().enumerate() {
+        if ch == '\n' {
+            lines += 1;
+        }
+        if ch.is_control() && !matches!(ch, '\t' | '\n' | '\r') {
+            return Some((ch, i + 1, lines));
+        }
+    }
+    None
+}
+
+/// How a message names a control character: `U+0000`.
+fn control_name(ch: char) -> String {
+    format!("U+{:04X}", u32::from(ch))
+}
+
 impl fmt::Display for FileProblems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
@@ -107,6 +194,40 @@ fn read_table(file: &str, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<Table,
     if header.iter().all(String::is_empty) {
         return Err(fail(1, "the file is empty; it needs a header row".into()));
     }
+    let mut problems = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        if let Some((ch, at, _)) = control_character(h) {
+            problems.push(Problem {
+                line: 1,
+                column: Some(i + 1),
+                field: None,
+                message: format!(
+                    "the column name holds the control character {} at character {at}; \
+                     remove it",
+                    control_name(ch)
+                ),
+            });
+        } else if let Some(first) = header[..i].iter().position(|other| other == h) {
+            problems.push(Problem {
+                line: 1,
+                column: Some(i + 1),
+                field: Some(quote(h)),
+                message: format!(
+                    "the column '{}' is given twice (columns {} and {}); a column may \
+                     appear once",
+                    quote(h),
+                    first + 1,
+                    i + 1
+                ),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(FileProblems {
+            file: file.to_string(),
+            problems,
+        });
+    }
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
@@ -120,6 +241,26 @@ fn read_table(file: &str, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<Table,
                 progress(pos.1);
                 if record.iter().all(|f| f.is_empty()) {
                     continue;
+                }
+                // NUL and other control characters: refused on every
+                // engine alike (PostgreSQL cannot store NUL in text).
+                for (i, cell) in record.iter().enumerate() {
+                    if problems.len() >= MAX_CONTROL_PROBLEMS {
+                        break;
+                    }
+                    if let Some((ch, at, lines)) = control_character(cell) {
+                        problems.push(Problem {
+                            line: pos.0 + lines,
+                            column: Some(i + 1),
+                            field: header.get(i).map(|h| quote(h)),
+                            message: format!(
+                                "holds the control character {} at character {at}; text may \
+                                 hold tabs and line breaks but no other control characters: \
+                                 remove it",
+                                control_name(ch)
+                            ),
+                        });
+                    }
                 }
                 rows.push((pos.0, record.clone()));
             }
@@ -136,6 +277,12 @@ fn read_table(file: &str, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<Table,
                 return Err(fail(line, message));
             }
         }
+    }
+    if !problems.is_empty() {
+        return Err(FileProblems {
+            file: file.to_string(),
+            problems,
+        });
     }
     Ok(Table {
         file: file.to_string(),
@@ -163,9 +310,10 @@ impl Table {
                 Problem {
                     line: 1,
                     column: Some(i + 1),
-                    field: Some(h.clone()),
+                    field: Some(quote(h)),
                     message: format!(
-                        "'{h}' is not a column of this file{}; the columns are: {}",
+                        "'{}' is not a column of this file{}; the columns are: {}",
+                        quote(h),
                         if hint.is_empty() {
                             String::new()
                         } else {
@@ -227,13 +375,52 @@ impl Checker<'_> {
     }
 
     fn problem(&mut self, line: u64, name: Option<&str>, message: impl Into<String>) {
-        let column = name.and_then(|n| self.table.column(n)).map(|i| i + 1);
+        let column = name.and_then(|n| self.table.column(n));
+        // The cell, to shorten wherever the message quotes it.
+        let cell = column.and_then(|c| {
+            let row = self
+                .table
+                .rows
+                .binary_search_by_key(&line, |(l, _)| *l)
+                .ok()?;
+            self.table.rows.get(row)?.1.get(c)
+        });
         self.problems.push(Problem {
             line,
-            column,
+            column: column.map(|i| i + 1),
             field: name.map(str::to_string),
-            message: message.into(),
+            message: bounded(message.into(), cell),
         });
+    }
+
+    /// Refuse cells longer than [`MAX_CODE_CHARS`] in every column but the
+    /// free-text ones (before anything tries to read them as codes); true
+    /// if the row had one.
+    fn too_long(&mut self, line: u64, record: &csv::StringRecord, free_text: &[&str]) -> bool {
+        let mut found = false;
+        for (i, cell) in record.iter().enumerate() {
+            let Some(name) = self.table.header.get(i) else {
+                continue;
+            };
+            if free_text.contains(&name.as_str()) || cell.len() <= MAX_CODE_CHARS {
+                continue;
+            }
+            let n = cell.chars().count();
+            if n > MAX_CODE_CHARS {
+                found = true;
+                let name = name.clone();
+                self.problem(
+                    line,
+                    Some(&name),
+                    format!(
+                        "'{}' is too long for the column {name} ({n} characters; at \
+                         most {MAX_CODE_CHARS})",
+                        quote(cell)
+                    ),
+                );
+            }
+        }
+        found
     }
 
     fn finish<T>(self, value: T) -> Result<T, FileProblems> {
@@ -300,9 +487,10 @@ pub fn figures(
             check.problems.push(Problem {
                 line: 1,
                 column: Some(i + 1),
-                field: Some(h.clone()),
+                field: Some(quote(h)),
                 message: format!(
-                    "'{h}' is neither a figures column nor a breakdown dimension{}",
+                    "'{}' is neither a figures column nor a breakdown dimension{}",
+                    quote(h),
                     if hint.is_empty() {
                         String::new()
                     } else {
@@ -316,6 +504,9 @@ pub fn figures(
     let mut seen: HashMap<(String, String, String, String, &'static str), u64> = HashMap::new();
     for (line, record) in &table.rows {
         let line = *line;
+        if check.too_long(line, record, &["reason", "coverage", "note"]) {
+            continue;
+        }
         let before = check.problems.len();
         let indicator_code = check.field(record, "indicator").to_string();
         let indicator = match catalogue.indicator(&indicator_code) {
@@ -470,6 +661,9 @@ pub fn statements(
     let mut seen: BTreeMap<(String, String, Option<Date>), u64> = BTreeMap::new();
     for (line, record) in &table.rows {
         let line = *line;
+        if check.too_long(line, record, &["text", "source"]) {
+            continue;
+        }
         let before = check.problems.len();
         let topic = statement::check_topic(check.field(record, "topic"))
             .map_err(|m| check.problem(line, Some("topic"), m))
@@ -542,6 +736,9 @@ pub fn agencies(
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (line, record) in &table.rows {
         let line = *line;
+        if check.too_long(line, record, &["name"]) {
+            continue;
+        }
         let code = check.field(record, "code").trim().to_string();
         let valid_code =
             !code.is_empty() && code.len() <= 16 && code.bytes().all(|b| b.is_ascii_alphanumeric());
@@ -617,6 +814,9 @@ pub fn releases(
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     for (line, record) in &table.rows {
         let line = *line;
+        if check.too_long(line, record, &["title", "publisher", "url"]) {
+            continue;
+        }
         let before = check.problems.len();
         let code = check.field(record, "code").to_string();
         if code.is_empty() {
@@ -773,5 +973,120 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.problems[0].line, 2);
+    }
+
+    fn figures_of(csv: &str) -> Result<Vec<Figure>, FileProblems> {
+        figures(
+            "f.csv",
+            csv.as_bytes(),
+            &lantern_core::catalogue::shipped(),
+            &who(),
+            &|_| {},
+        )
+    }
+
+    #[test]
+    fn a_column_given_twice_is_refused_in_every_reader() {
+        let err = figures_of(
+            "indicator,area,period,value,source,value\n\
+             people_in_treatment,E06000016,2017/18,44,ndtms_partnership,45\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.problems.len(), 1);
+        assert_eq!((err.problems[0].line, err.problems[0].column), (1, Some(6)));
+        assert!(
+            err.problems[0]
+                .message
+                .contains("the column 'value' is given twice (columns 4 and 6)"),
+            "{err}"
+        );
+        // Names are compared as the readers match them: trimmed, any case.
+        let err = statements(
+            "s.csv",
+            b"topic,area,text, Text\nnaloxone.purchaser,E06000016,a,b\n",
+            &who(),
+            &|_| {},
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("given twice"), "{err}");
+        let err = agencies("a.csv", b"code,name,code\nA1,First,A1\n", &|_| {}).unwrap_err();
+        assert!(err.to_string().contains("given twice"), "{err}");
+        let err = releases(
+            "r.csv",
+            b"code,title,publisher,date,indicators,periods,date\n",
+            &lantern_core::catalogue::shipped(),
+            &|_| {},
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("given twice"), "{err}");
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_their_place() {
+        let err = figures_of(
+            "indicator,area,period,value,source,note\n\
+             people_in_treatment,E06000016,2017/18,44,ndtms_partnership,fine\n\
+             people_in_treatment,E06000016,2018/19,45,ndtms_partnership,\"two\nlines \0 here\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        let p = &err.problems[0];
+        // The NUL is on the second line of a cell that starts on line 3.
+        assert_eq!(
+            (p.line, p.column, p.field.as_deref()),
+            (4, Some(6), Some("note"))
+        );
+        assert!(p.message.contains("U+0000 at character 11"), "{err}");
+        // Tabs and line breaks are text.
+        assert!(
+            statements(
+                "s.csv",
+                b"topic,area,text\nnaloxone.purchaser,E06000016,\"a\tb\r\nc\"\n",
+                &who(),
+                &|_| {}
+            )
+            .is_ok()
+        );
+        let err = agencies("a.csv", b"code,name\nA1,First\x07Step\n", &|_| {}).unwrap_err();
+        assert!(err.to_string().contains("a.csv:2:2: name:"), "{err}");
+        assert!(err.to_string().contains("U+0007"), "{err}");
+    }
+
+    #[test]
+    fn messages_quote_a_short_prefix_of_a_long_cell() {
+        let long = format!("people_in_treatment{}", "x".repeat(5_000_000));
+        let csv = format!(
+            "indicator,area,period,value,source\n{long},E06000016,2017/18,44,ndtms_partnership\n\
+             people_in_treatment,E06000016,{},44,ndtms_partnership\n\
+             people_in_treatment,E06000016,2017/18|{},44,ndtms_partnership\n",
+            "y".repeat(150),
+            "z".repeat(150)
+        );
+        let started = std::time::Instant::now();
+        let err = figures_of(&csv).unwrap_err();
+        assert!(started.elapsed().as_secs() < 10);
+        assert_eq!(err.problems.len(), 3, "{err}");
+        for p in &err.problems {
+            assert!(p.message.len() < 400, "{}", p.message);
+        }
+        assert!(
+            err.problems[0].message.contains("… (5000019 characters)"),
+            "{}",
+            err.problems[0].message
+        );
+        assert!(
+            err.problems[1].message.contains("… (150 characters)"),
+            "{err}"
+        );
+        assert!(
+            err.problems[2].message.contains("… (158 characters)"),
+            "{err}"
+        );
+        assert!(err.to_string().len() < 2000);
+        assert_eq!(quote("short"), "short");
+        assert_eq!(
+            quote(&"é".repeat(41)),
+            format!("{}… (41 characters)", "é".repeat(40))
+        );
     }
 }

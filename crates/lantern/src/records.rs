@@ -248,7 +248,8 @@ fn read_xlsx(bytes: &[u8], context: &submission::Context<'_>) -> Outcome {
         Err(e) => {
             return submission::unreadable(
                 &format!(
-                    "not a readable XLSX workbook ({e}); save it again from the spreadsheet, or as CSV"
+                    "not a readable XLSX workbook ({}); save it again from the spreadsheet, or as CSV",
+                    workbook_problem(&e)
                 ),
                 context,
             );
@@ -261,7 +262,10 @@ fn read_xlsx(bytes: &[u8], context: &submission::Context<'_>) -> Outcome {
         Ok(r) => r,
         Err(e) => {
             return submission::unreadable(
-                &format!("the first sheet ('{name}') cannot be read ({e})"),
+                &format!(
+                    "the first sheet ('{name}') cannot be read ({})",
+                    workbook_problem(&e)
+                ),
                 context,
             );
         }
@@ -278,6 +282,24 @@ fn read_xlsx(bytes: &[u8], context: &submission::Context<'_>) -> Outcome {
         )
     });
     submission::read_sheet(&sheet, rows, context)
+}
+
+/// Why a workbook cannot be read, in words that quote none of its content
+/// (the reader's own messages can quote a cell: an unknown error value, an
+/// XML escape), as reports must not (`docs/formats/episodes.md`).
+fn workbook_problem(e: &calamine::XlsxError) -> &'static str {
+    use calamine::XlsxError as E;
+    match e {
+        E::Password => "it is password-protected",
+        E::Io(_) | E::Zip(_) => "it is not a whole zip archive",
+        E::Xml(_) | E::XmlAttr(_) | E::XmlEof(_) | E::Encoding(_) => "its XML is damaged",
+        E::CellError(_) | E::CellTAttribute(_) => "a cell holds a value of an unknown kind",
+        E::FileNotFound(_)
+        | E::RelationshipNotFound
+        | E::WorksheetNotFound(_)
+        | E::NotAWorksheet(_) => "a part of the workbook is missing",
+        _ => "its content is damaged",
+    }
 }
 
 /// A cell's value as the CSV would hold it: text as it is; whole numbers

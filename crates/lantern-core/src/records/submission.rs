@@ -1,7 +1,7 @@
 //! Reading one provider submission (`docs/formats/episodes.md`): the CSV is
-//! checked row by row, every problem is located (line, column, value,
-//! reason), and the good rows are pseudonymised into [`Record`]s grouped by
-//! local authority.
+//! checked row by row, every problem is located (line, column, reason, and
+//! the value only where it cannot identify anyone: [`shown`]), and the good
+//! rows are pseudonymised into [`Record`]s grouped by local authority.
 //!
 //! [`read`] never fails: whatever the bytes, it returns an [`Outcome`] whose
 //! [`Report`] says what was wrong and whether the file is accepted. Problems
@@ -247,9 +247,17 @@ pub struct Problem {
     pub cell: Option<String>,
     /// The column, if the problem is with one.
     pub field: Option<String>,
-    /// The value at fault, shortened to about 40 characters with control
-    /// characters escaped.
+    /// The value at fault, only where it cannot identify anyone (see
+    /// [`shown`]): a code from one of the format's code lists, a number of at
+    /// most four digits, an area code, a registered agency, a column name.
+    /// Never a client identifier, initial, date of birth or other date, or
+    /// free text.
     pub value: Option<String>,
+    /// The length in characters of a value that is not shown, when the
+    /// problem is with the value's form (a misspelt code, not a date, too
+    /// long).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
     /// What is wrong.
     pub reason: String,
 }
@@ -273,11 +281,22 @@ impl Report {
                 }
                 out.push(' ');
                 out.push_str(kind);
-                match (&p.field, &p.value) {
-                    (Some(field), Some(value)) => out.push_str(&format!("{field} '{value}': ")),
-                    (Some(field), None) => out.push_str(&format!("{field}: ")),
-                    (None, Some(value)) => out.push_str(&format!("'{value}': ")),
-                    (None, None) => {}
+                let length = p.length.map(|n| {
+                    format!(
+                        "({} {})",
+                        thousands(n),
+                        plural(n, "character", "characters")
+                    )
+                });
+                match (&p.field, &p.value, length) {
+                    (Some(field), Some(value), _) => out.push_str(&format!("{field} '{value}': ")),
+                    (Some(field), None, Some(length)) => {
+                        out.push_str(&format!("{field} {length}: "))
+                    }
+                    (Some(field), None, None) => out.push_str(&format!("{field}: ")),
+                    (None, Some(value), _) => out.push_str(&format!("'{value}': ")),
+                    (None, None, Some(length)) => out.push_str(&format!("{length}: ")),
+                    (None, None, None) => {}
                 }
                 out.push_str(&p.reason);
                 out.push('\n');
@@ -316,6 +335,97 @@ impl Report {
         out.push_str(&format!("{file}: {summary}\n"));
         out
     }
+}
+
+/// Rewrite a report stored before the rule on what reports show ([`shown`])
+/// so that it shows no more than a new report would: values that may
+/// identify someone are dropped, dates in reasons are cut to their year,
+/// and quoted text in reasons that is not a registered agency, the
+/// submission's provider or a code is replaced by its length. A report
+/// made under the rule is left as it is, except that dates in reasons
+/// (the reporting month's bounds, today) are cut to their year too.
+pub fn scrub(report: &mut Report, agencies: &BTreeSet<String>, provider: Option<&str>) {
+    for p in report.errors.iter_mut().chain(&mut report.warnings) {
+        if let Some(value) = p.value.take() {
+            p.value = match &p.field {
+                Some(field) => shown(field, &value, agencies, provider),
+                None => shown_column_name(value.as_bytes()),
+            };
+        }
+        p.reason = scrub_text(&p.reason, agencies, provider);
+    }
+    if let Verdict::Rejected { reason } = &mut report.verdict {
+        *reason = scrub_text(reason, agencies, provider);
+    }
+}
+
+/// A stored reason with no dates (only their years) and no quoted text
+/// that might identify someone.
+fn scrub_text(text: &str, agencies: &BTreeSet<String>, provider: Option<&str>) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let digits = |from: usize, n: usize| {
+        chars.len() >= from + n && chars[from..from + n].iter().all(char::is_ascii_digit)
+    };
+    let boundary = |at: usize| at >= chars.len() || !chars[at].is_ascii_alphanumeric();
+    while i < chars.len() {
+        let starts_word = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
+        // YYYY-MM-DD (and the time after it, if any) or YYYYMMDD: the year.
+        if starts_word && digits(i, 4) {
+            let dashed = chars.get(i + 4) == Some(&'-')
+                && digits(i + 5, 2)
+                && chars.get(i + 7) == Some(&'-')
+                && digits(i + 8, 2);
+            let end = if dashed && boundary(i + 10) {
+                Some(i + 10)
+            } else if digits(i, 8) && boundary(i + 8) {
+                Some(i + 8)
+            } else {
+                None
+            };
+            if let Some(end) = end {
+                out.extend(&chars[i..i + 4]);
+                i = end;
+                continue;
+            }
+        }
+        // 'quoted': kept only if it cannot identify anyone.
+        if chars[i] == '\'' && (i == 0 || matches!(chars[i - 1], ' ' | '(')) {
+            let close = chars[i + 1..]
+                .iter()
+                .position(|&c| c == '\'')
+                .map(|p| p + i + 1)
+                .filter(|&c| {
+                    chars
+                        .get(c + 1)
+                        .is_none_or(|n| matches!(n, ' ' | ')' | ':' | ',' | ';' | '.'))
+                });
+            if let Some(close) = close {
+                let quoted: String = chars[i + 1..close].iter().collect();
+                if agencies.contains(&quoted)
+                    || provider == Some(quoted.as_str())
+                    || is_code_like(&quoted)
+                {
+                    out.push('\'');
+                    out.push_str(&quoted);
+                    out.push('\'');
+                } else {
+                    let n = quoted.chars().count() as u64;
+                    out.push_str(&format!(
+                        "({} {})",
+                        thousands(n),
+                        plural(n, "character", "characters")
+                    ));
+                }
+                i = close + 1;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Read, check and pseudonymise one submission file.
@@ -364,7 +474,7 @@ where
         match rows.next() {
             None => reader
                 .sink
-                .file_error(0, None, b"", || "empty: no header row".into()),
+                .file_error(0, None, Shown::Nothing, || "empty: no header row".into()),
             Some((line, cells)) => {
                 header_line = line;
                 fill(&mut record, cells, 0);
@@ -410,7 +520,9 @@ where
 /// rejected, with `reason` as its one problem.
 pub fn unreadable(reason: &str, ctx: &Context<'_>) -> Outcome {
     let mut reader = Reader::new(ctx);
-    reader.sink.file_error(0, None, b"", || reason.to_string());
+    reader
+        .sink
+        .file_error(0, None, Shown::Nothing, || reason.to_string());
     reader.finish()
 }
 
@@ -440,6 +552,18 @@ fn column_letters(index: usize) -> String {
 // ---------------------------------------------------------------------------
 // Problems
 
+/// What a problem shows of the value at fault (see [`shown`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shown {
+    /// Nothing: the problem is not with one value, or the value may
+    /// identify someone and its form is not in question.
+    Nothing,
+    /// The value itself: it cannot identify anyone.
+    Value(String),
+    /// Only the value's length in characters.
+    Length(u64),
+}
+
 #[derive(Default)]
 struct Sink {
     errors: Vec<Problem>,
@@ -455,18 +579,24 @@ impl Sink {
         truncated: &mut u64,
         line: u64,
         field: Option<&str>,
-        value: &[u8],
+        shown: Shown,
         reason: impl FnOnce() -> String,
     ) {
         if list.len() >= MAX_LISTED_PROBLEMS {
             *truncated += 1;
             return;
         }
+        let (value, length) = match shown {
+            Shown::Nothing => (None, None),
+            Shown::Value(value) => (Some(value), None),
+            Shown::Length(n) => (None, Some(n)),
+        };
         list.push(Problem {
             line,
             cell: None,
             field: field.map(str::to_string),
-            value: (!value.is_empty()).then(|| show(value)),
+            value,
+            length,
             reason: reason(),
         });
     }
@@ -475,7 +605,7 @@ impl Sink {
         &mut self,
         line: u64,
         field: Option<&str>,
-        value: &[u8],
+        value: Shown,
         reason: impl FnOnce() -> String,
     ) {
         Sink::push(
@@ -492,7 +622,7 @@ impl Sink {
         &mut self,
         line: u64,
         field: Option<&str>,
-        value: &[u8],
+        value: Shown,
         reason: impl FnOnce() -> String,
     ) {
         Sink::push(
@@ -511,7 +641,7 @@ impl Sink {
         &mut self,
         line: u64,
         field: Option<&str>,
-        value: &[u8],
+        value: Shown,
         reason: impl FnOnce() -> String,
     ) {
         self.file_errors += 1;
@@ -525,6 +655,110 @@ impl Sink {
         }
         self.error(line, field, value, || reason);
     }
+}
+
+/// The columns whose values come from a code list (or are small numbers):
+/// a report may show their values when they look like codes.
+const CODE_COLUMNS: [usize; 11] = [
+    SEX, ETHNIC, LA, DISRSN, DRUG1, DRUG2, DRUG3, MODAL, MODSET, FUNDING, NALOXONE,
+];
+
+/// Excel's error values, as a cell holding one reads (`#N/A`).
+const SPREADSHEET_ERRORS: [&str; 10] = [
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+];
+
+/// Whether a value is shaped like a code of this format, so that showing it
+/// cannot identify anyone: a code of one of the code lists (any case), a
+/// number of at most four digits, an area code (a letter and eight digits),
+/// or a spreadsheet error value.
+fn is_code_like(value: &str) -> bool {
+    let b = value.as_bytes();
+    if (1..=4).contains(&b.len()) && b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    // One letter: no one is identified by it.
+    if b.len() == 1 && b[0].is_ascii_alphanumeric() {
+        return true;
+    }
+    if b.len() == 9 && b[0].is_ascii_alphabetic() && b[1..].iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    if b.len() > 5 && !value.starts_with('#') {
+        return false;
+    }
+    let upper = value.to_ascii_uppercase();
+    Sex::parse(&upper).is_some()
+        || (b.len() == 1 && codes::is_ethnicity(upper.as_bytes()[0]))
+        || Intervention::parse(&upper).is_some()
+        || Setting::parse(&upper).is_some()
+        || Funding::parse(&upper).is_some()
+        || SPREADSHEET_ERRORS.contains(&upper.as_str())
+}
+
+/// The value of a cell as a validation report may show it, or `None` when
+/// it must not be shown. The rule (`docs/formats/episodes.md`, "What a
+/// report shows"): a value is shown only where it cannot identify anyone.
+///
+/// - `AGNCY`: a registered agency, or the provider the submission is from
+///   (given on the command line or in the file's name).
+/// - The code columns (`SEX`, `ETHNIC`, `LA`, `DISRSN`, `DRUG1`–`DRUG3`,
+///   `MODAL`, `MODSET`, `FUNDING`, `NALOXONE`): a value shaped like a code
+///   (see [`is_code_like`]), whether or not it is valid.
+/// - Every other column — the client identifier, the initials, the date of
+///   birth, every other date, the episode and intervention identifiers —
+///   never.
+///
+/// Used for new reports and to scrub reports stored before the rule
+/// ([`scrub`]).
+pub fn shown(
+    column: &str,
+    value: &str,
+    agencies: &BTreeSet<String>,
+    provider: Option<&str>,
+) -> Option<String> {
+    let col = COLUMNS.iter().position(|c| *c == column)?;
+    let show_it = if col == AGNCY {
+        agencies.contains(value) || provider == Some(value)
+    } else {
+        CODE_COLUMNS.contains(&col) && is_code_like(value)
+    };
+    (show_it && !value.is_empty()).then(|| show(value.as_bytes()))
+}
+
+/// A header cell as a report may show it: only when it is close to one of
+/// the columns' names (a misspelt column), never a header that may be a
+/// row of data (a file without its header row).
+fn shown_column_name(name: &[u8]) -> Option<String> {
+    if name.is_empty()
+        || name.len() > 16
+        || !name
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b' ')
+    {
+        return None;
+    }
+    let distance = COLUMNS
+        .iter()
+        .map(|c| edit_distance(name, c.as_bytes()))
+        .min()
+        .unwrap_or(usize::MAX);
+    let allowed = if name.len() >= 6 { 2 } else { 1 };
+    (distance <= allowed).then(|| show(name))
+}
+
+/// The number of characters of a value (for a value not shown).
+fn char_count(value: &[u8]) -> u64 {
+    String::from_utf8_lossy(value).chars().count() as u64
 }
 
 /// A value as a report quotes it: at most [`SHOWN_CHARS`] characters (then
@@ -819,18 +1053,52 @@ struct RowCheck<'r, 's> {
     unusable: u32,
     bad: bool,
     sink: &'s mut Sink,
+    ctx: &'s Context<'s>,
 }
 
 impl<'r> RowCheck<'r, '_> {
+    /// What a problem with a column's value shows of it: the value where
+    /// it cannot identify anyone ([`shown`]); else, when the problem is
+    /// with the value's `form`, its length.
+    fn shown(&self, col: usize, form: bool) -> Shown {
+        let cell = self.cells[col];
+        // Nothing to work out for an empty cell, or once the lists are full
+        // (the problem is only counted).
+        let full = self.sink.errors.len().min(self.sink.warnings.len()) >= MAX_LISTED_PROBLEMS;
+        if cell.is_empty() || full {
+            return Shown::Nothing;
+        }
+        match shown(
+            COLUMNS[col],
+            text(cell),
+            self.ctx.agencies,
+            self.ctx.provider,
+        ) {
+            Some(value) => Shown::Value(value),
+            None if form => Shown::Length(char_count(cell)),
+            None => Shown::Nothing,
+        }
+    }
+
     fn error(&mut self, col: usize, reason: impl FnOnce() -> String) {
         self.bad = true;
+        let shown = self.shown(col, false);
         self.sink
-            .error(self.line, Some(COLUMNS[col]), self.cells[col], reason);
+            .error(self.line, Some(COLUMNS[col]), shown, reason);
+    }
+
+    /// An error with the form of the value (not a code, not a date).
+    fn form_error(&mut self, col: usize, reason: impl FnOnce() -> String) {
+        self.bad = true;
+        let shown = self.shown(col, true);
+        self.sink
+            .error(self.line, Some(COLUMNS[col]), shown, reason);
     }
 
     fn warning(&mut self, col: usize, reason: impl FnOnce() -> String) {
+        let shown = self.shown(col, false);
         self.sink
-            .warning(self.line, Some(COLUMNS[col]), self.cells[col], reason);
+            .warning(self.line, Some(COLUMNS[col]), shown, reason);
     }
 
     /// The checks every cell gets: length and formulas.
@@ -839,19 +1107,35 @@ impl<'r> RowCheck<'r, '_> {
             let cell = self.cells[col];
             if len > MAX_CELL_BYTES {
                 self.unusable |= 1 << col;
-                self.error(col, || {
-                    format!(
-                        "longer than {MAX_CELL_BYTES} bytes ({} bytes)",
-                        thousands(len as u64)
-                    )
-                });
+                self.bad = true;
+                // The reason gives the length; a value this long is no code.
+                self.sink
+                    .error(self.line, Some(COLUMNS[col]), Shown::Nothing, || {
+                        format!(
+                            "longer than {MAX_CELL_BYTES} bytes ({} bytes)",
+                            thousands(len as u64)
+                        )
+                    });
             } else if matches!(
                 cell.first(),
                 Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
             ) {
                 self.unusable |= 1 << col;
-                self.error(col, || {
+                self.form_error(col, || {
                     "looks like a spreadsheet formula; Lantern does not accept formulas".into()
+                });
+            } else if let Some(ch) = text(cell)
+                .chars()
+                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                // NUL and the rest (line breaks and tabs are text): refused
+                // alike on every engine.
+                self.unusable |= 1 << col;
+                self.form_error(col, || {
+                    format!(
+                        "holds the control character U+{:04X}; remove it",
+                        u32::from(ch)
+                    )
                 });
             }
         }
@@ -873,7 +1157,7 @@ impl<'r> RowCheck<'r, '_> {
                 Ok(value) => Some(Some(value)),
                 Err(reason) => {
                     self.unusable |= 1 << col;
-                    self.error(col, || reason);
+                    self.form_error(col, || reason);
                     None
                 }
             },
@@ -1039,7 +1323,7 @@ impl<'c, 'a> Reader<'c, 'a> {
             let offset = e.valid_up_to();
             let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
             let byte = bytes.get(offset).copied().unwrap_or(0);
-            self.sink.file_error(line, None, b"", || {
+            self.sink.file_error(line, None, Shown::Nothing, || {
                 format!(
                     "not UTF-8: byte 0x{byte:02X} at byte offset {offset} is not valid UTF-8 \
                      (save the file as UTF-8)"
@@ -1065,12 +1349,13 @@ impl<'c, 'a> Reader<'c, 'a> {
             Ok(true) => {}
             Ok(false) => {
                 self.sink
-                    .file_error(0, None, b"", || "empty: no header row".into());
+                    .file_error(0, None, Shown::Nothing, || "empty: no header row".into());
                 return;
             }
             Err(e) => {
-                self.sink
-                    .file_error(1, None, b"", || format!("not readable as CSV: {e}"));
+                self.sink.file_error(1, None, Shown::Nothing, || {
+                    format!("not readable as CSV: {e}")
+                });
                 return;
             }
         }
@@ -1087,8 +1372,9 @@ impl<'c, 'a> Reader<'c, 'a> {
                 Ok(false) => break,
                 Err(e) => {
                     let line = e.position().map_or(0, csv::Position::line);
-                    self.sink
-                        .file_error(line, None, b"", || format!("not readable as CSV: {e}"));
+                    self.sink.file_error(line, None, Shown::Nothing, || {
+                        format!("not readable as CSV: {e}")
+                    });
                     break;
                 }
             }
@@ -1100,8 +1386,9 @@ impl<'c, 'a> Reader<'c, 'a> {
     /// Whether the pseudonym key can be used (a file problem if not).
     fn key_ok(&mut self) -> bool {
         if self.mac.is_none() {
-            self.sink
-                .file_error(0, None, b"", || "the pseudonym key cannot be used".into());
+            self.sink.file_error(0, None, Shown::Nothing, || {
+                "the pseudonym key cannot be used".into()
+            });
             return false;
         }
         true
@@ -1121,8 +1408,13 @@ impl<'c, 'a> Reader<'c, 'a> {
                         "unknown agency '{provider}': register it with `lantern import agencies`"
                     )
                 };
-                self.sink
-                    .file_error(0, Some("AGNCY"), provider.as_bytes(), reason);
+                // Given on the command line or in the file's name: not data.
+                self.sink.file_error(
+                    0,
+                    Some("AGNCY"),
+                    Shown::Value(show(provider.as_bytes())),
+                    reason,
+                );
             }
             self.agency = Some(provider.to_string());
             self.agency_from = format!("the provider of this submission ('{provider}')");
@@ -1143,19 +1435,35 @@ impl<'c, 'a> Reader<'c, 'a> {
                 Some(col) => {
                     ok = false;
                     let first = self.map[col] + 1;
-                    self.sink.file_error(line, Some(COLUMNS[col]), b"", || {
-                        format!("column given twice (columns {first} and {})", position + 1)
-                    });
+                    self.sink
+                        .file_error(line, Some(COLUMNS[col]), Shown::Nothing, || {
+                            format!("column given twice (columns {first} and {})", position + 1)
+                        });
                 }
                 None => {
                     ok = false;
-                    self.sink.file_error(line, None, name, || {
+                    // A header that is not like any column's name may be a
+                    // row of data: it is not shown.
+                    let shown = shown_column_name(name);
+                    let value = match &shown {
+                        Some(v) => Shown::Value(v.clone()),
+                        None if name.is_empty() => Shown::Nothing,
+                        None => Shown::Length(char_count(name)),
+                    };
+                    self.sink.file_error(line, None, value, || {
                         if name.is_empty() {
                             format!("unknown column: column {} has no name", position + 1)
-                        } else {
+                        } else if shown.is_some() {
                             format!(
                                 "unknown column; the nearest valid name is {}",
                                 nearest_column(name)
+                            )
+                        } else {
+                            format!(
+                                "unknown column {}, not like any column's name: the first row \
+                                 must be the header (the columns are listed in \
+                                 docs/formats/episodes.md)",
+                                position + 1
                             )
                         }
                     });
@@ -1166,7 +1474,7 @@ impl<'c, 'a> Reader<'c, 'a> {
             if self.map[col] == usize::MAX {
                 ok = false;
                 self.sink
-                    .file_error(line, Some(name), b"", || "missing column".into());
+                    .file_error(line, Some(name), Shown::Nothing, || "missing column".into());
             }
         }
         ok
@@ -1176,14 +1484,14 @@ impl<'c, 'a> Reader<'c, 'a> {
         if record.iter().all(|cell| trim(cell).is_empty()) {
             // A row of empty cells (spreadsheets leave them): not a row.
             self.sink
-                .warning(line, None, b"", || "empty row ignored".into());
+                .warning(line, None, Shown::Nothing, || "empty row ignored".into());
             return;
         }
         self.rows += 1;
         if record.len() != NCOLS {
             self.bad_rows += 1;
             let n = record.len() as u64;
-            self.sink.error(line, None, b"", || {
+            self.sink.error(line, None, Shown::Nothing, || {
                 format!(
                     "has {} {}, the header has {NCOLS}",
                     thousands(n),
@@ -1205,34 +1513,37 @@ impl<'c, 'a> Reader<'c, 'a> {
             unusable: 0,
             bad: false,
             sink: &mut self.sink,
+            ctx: self.ctx,
         };
         r.check_cells(&raw_lengths);
         let bounds = &self.bounds;
 
-        // The agency: one per file, registered.
+        // The agency: one per file, registered. An unregistered code is
+        // not shown (it may be anything typed into the column).
         match r.cell(AGNCY) {
             Some(Some(code)) => match &self.agency {
                 Some(expected) => {
                     if code != expected.as_bytes() {
                         let from = &self.agency_from;
                         r.bad = true;
-                        r.sink.file_error(line, Some("AGNCY"), code, || {
+                        let shown = r.shown(AGNCY, true);
+                        r.sink.file_error(line, Some("AGNCY"), shown, || {
                             format!("differs from {from}: a file holds one provider's records")
                         });
                     }
                 }
                 None => {
                     let code = text(code).to_string();
-                    if !self.ctx.agencies.contains(&code) {
+                    if self.ctx.agencies.contains(&code) {
+                        self.agency_from = format!("the agency on line {line} ('{code}')");
+                    } else {
                         r.bad = true;
-                        r.sink.file_error(line, Some("AGNCY"), code.as_bytes(), || {
-                            format!(
-                                "unknown agency '{code}': register it with \
-                                 `lantern import agencies`"
-                            )
+                        let shown = r.shown(AGNCY, true);
+                        r.sink.file_error(line, Some("AGNCY"), shown, || {
+                            "unknown agency: register it with `lantern import agencies`".into()
                         });
+                        self.agency_from = format!("the agency on line {line}");
                     }
-                    self.agency_from = format!("the agency on line {line} ('{code}')");
                     self.agency = Some(code);
                 }
             },
@@ -1328,7 +1639,7 @@ impl<'c, 'a> Reader<'c, 'a> {
         // How the dates fit together.
         if let (Some(dob), Some(refld)) = (dob, refld) {
             if dob.days >= refld.days {
-                r.error(DOB, || format!("not before the referral ({refld})"));
+                r.error(DOB, || "not before the referral (REFLD)".into());
             } else if let Some(epstart) = epstart
                 && dob.age_on(epstart) < 18
             {
@@ -1349,9 +1660,7 @@ impl<'c, 'a> Reader<'c, 'a> {
                 && epstart.days < triaged.days
                 && triaged.days >= refld.days
             {
-                r.warning(EPSTART, || {
-                    format!("episode start before triage ({triaged})")
-                });
+                r.warning(EPSTART, || "episode start before triage (TRIAGED)".into());
             }
         }
         match (disd, disrsn) {
@@ -1374,14 +1683,14 @@ impl<'c, 'a> Reader<'c, 'a> {
                 && modst.days < epstart.days
             {
                 r.error(MODST, || {
-                    format!("intervention starts before the episode ({epstart})")
+                    "intervention starts before the episode (EPSTART)".into()
                 });
             }
             if let Some(disd) = discharge
                 && modst.days > disd.days
             {
                 r.error(MODST, || {
-                    format!("intervention starts after the discharge ({disd})")
+                    "intervention starts after the discharge (DISD)".into()
                 });
             }
         }
@@ -1395,7 +1704,7 @@ impl<'c, 'a> Reader<'c, 'a> {
                 && modend.days > disd.days
             {
                 r.error(MODEND, || {
-                    format!("intervention ends after the discharge ({disd})")
+                    "intervention ends after the discharge (DISD)".into()
                 });
             }
         }
@@ -1571,7 +1880,6 @@ impl<'c, 'a> Reader<'c, 'a> {
             mut sink,
             agency,
             episodes,
-            episode_ids,
             records,
             kept,
             areas: area_codes,
@@ -1597,7 +1905,9 @@ impl<'c, 'a> Reader<'c, 'a> {
                 )
             })
         } else if header_ok && rows == 0 {
-            sink.error(0, None, b"", || "the file has a header but no rows".into());
+            sink.error(0, None, Shown::Nothing, || {
+                "the file has a header but no rows".into()
+            });
             rejected("no rows".into())
         } else if bad_rows == 0 {
             keep = Some(vec![true; kept.len()]);
@@ -1607,8 +1917,7 @@ impl<'c, 'a> Reader<'c, 'a> {
             for k in &kept {
                 let bad_line = episodes.get(k.episode as usize).and_then(|e| e.bad_line);
                 if let Some(bad_line) = bad_line {
-                    let id = episode_ids.get(k.episode as usize);
-                    sink.warning(k.line, Some("EPISODID"), id.as_bytes(), || {
+                    sink.warning(k.line, Some("EPISODID"), Shown::Nothing, || {
                         format!(
                             "dropped: line {bad_line} of the same episode has errors, and \
                              an episode's rows are kept or dropped together"
@@ -2292,9 +2601,8 @@ mod tests {
             errors(&o),
             [p(2, "CLIENT", "longer than 64 bytes (2,097,152 bytes)")]
         );
-        let value = o.report.errors[0].value.as_deref().unwrap();
-        assert_eq!(value.chars().count(), SHOWN_CHARS + 1);
-        assert!(value.ends_with('…'));
+        // A client identifier is never quoted, however long.
+        assert_eq!(o.report.errors[0].value, None);
         assert!(o.report.to_text("f.csv").len() < 300);
 
         // One enormous line without commas.
@@ -2472,9 +2780,14 @@ mod tests {
         assert_eq!(o.provider, "N0001");
         assert!(matches!(o.report.verdict, Verdict::Rejected { .. }));
 
+        // An unregistered code in a row is not shown: it may be anything
+        // typed into the column.
         let o = f.rows(&[row(&[("AGNCY", "N9999")])]);
-        assert_eq!(errors(&o), [p(2, "AGNCY", unknown)]);
-        assert_eq!(rejected(&o), unknown);
+        let unshown = "unknown agency: register it with `lantern import agencies`";
+        assert_eq!(errors(&o), [p(2, "AGNCY", unshown)]);
+        assert_eq!(o.report.errors[0].value, None);
+        assert_eq!(o.report.errors[0].length, Some(5));
+        assert_eq!(rejected(&o), unshown);
 
         let o = f.rows(&[row(&[])]);
         assert_eq!(
@@ -2491,7 +2804,7 @@ mod tests {
         );
         assert_eq!(
             row_errors(&[("DOB", "20250105")]),
-            [p(2, "DOB", "not before the referral (2025-01-05)")]
+            [p(2, "DOB", "not before the referral (REFLD)")]
         );
         // 18 on the day of the episode start, not a day before.
         assert!(row_errors(&[("DOB", "20070112")]).is_empty());
@@ -2519,7 +2832,7 @@ mod tests {
         assert_eq!(o.report.verdict, Verdict::Accepted);
         assert_eq!(
             warnings(&o),
-            [p(2, "EPSTART", "episode start before triage (2025-01-10)")]
+            [p(2, "EPSTART", "episode start before triage (TRIAGED)")]
         );
     }
 
@@ -2545,7 +2858,7 @@ mod tests {
                 p(
                     2,
                     "MODST",
-                    "intervention starts before the episode (2025-01-12)"
+                    "intervention starts before the episode (EPSTART)"
                 ),
             ]
         );
@@ -2566,7 +2879,7 @@ mod tests {
             [p(
                 2,
                 "MODST",
-                "intervention starts before the episode (2025-01-12)"
+                "intervention starts before the episode (EPSTART)"
             )]
         );
         assert_eq!(
@@ -2577,16 +2890,8 @@ mod tests {
                 ("MODEND", "20250202")
             ]),
             [
-                p(
-                    2,
-                    "MODST",
-                    "intervention starts after the discharge (2025-02-01)"
-                ),
-                p(
-                    2,
-                    "MODEND",
-                    "intervention ends after the discharge (2025-02-01)"
-                ),
+                p(2, "MODST", "intervention starts after the discharge (DISD)"),
+                p(2, "MODEND", "intervention ends after the discharge (DISD)"),
             ]
         );
         assert_eq!(
@@ -2602,7 +2907,7 @@ mod tests {
             [p(
                 2,
                 "MODEND",
-                "intervention ends after the discharge (2025-02-01)"
+                "intervention ends after the discharge (DISD)"
             )]
         );
     }
@@ -2819,5 +3124,259 @@ mod tests {
         let back: Report = serde_json::from_str(&json).unwrap();
         assert_eq!(back, o.report);
         assert!(json.contains("\"verdict\":\"accepted_with_rejections\""));
+    }
+
+    /// Identifying values that reports must never show, in the spellings
+    /// the tests use.
+    const SECRETS: [&str; 9] = [
+        "Zebedee",
+        "Quartermain",
+        "4857773456",
+        "2011-07-23",
+        "20110723",
+        "1980-01-15",
+        "19800115",
+        "ZQ",
+        "EPZEB",
+    ];
+
+    fn assert_no_secrets(report: &Report) {
+        let text = report.to_text("f.csv");
+        let json = serde_json::to_string(report).unwrap();
+        for secret in SECRETS {
+            assert!(!text.contains(secret), "{secret} in:\n{text}");
+            assert!(!json.contains(secret), "{secret} in:\n{json}");
+        }
+    }
+
+    #[test]
+    fn reports_show_no_identifiers_initials_or_dates_of_birth() {
+        let mut f = fixture();
+        f.limit = BadRowLimit::Rows(100);
+        let o = f.rows(&[
+            // A valid client whose later row differs: the first line's date
+            // of birth (and this one's) must not be quoted.
+            row(&[]),
+            row(&[("MODID", "M2"), ("DOB", "19800116")]),
+            // A child, an NHS number and a name as identifier, names in the
+            // initials, a date of birth in several spellings.
+            row(&[
+                ("MODID", "M3"),
+                ("EPISODID", "EPZEB"),
+                ("CLIENT", "4857773456 Zebedee Quartermain"),
+                ("FINITIAL", "Zebedee"),
+                ("SINITIAL", "Quartermain"),
+                ("DOB", "2011-07-23"),
+            ]),
+            row(&[("MODID", "M4"), ("EPISODID", "E4"), ("DOB", "20110723")]),
+            row(&[("MODID", "M5"), ("EPISODID", "E5"), ("DOB", "23/07/2011")]),
+            row(&[("MODID", "M6"), ("EPISODID", "E6"), ("FINITIAL", "ZQ")]),
+            row(&[
+                ("MODID", "M7"),
+                ("EPISODID", "EPZEB"),
+                ("DOB", "2011-07-23"),
+            ]),
+            // The agency column holding a name.
+            row(&[("MODID", "M8"), ("EPISODID", "E8"), ("AGNCY", "Zebedee")]),
+        ]);
+        assert!(o.report.errors.len() >= 7, "{:?}", o.report.errors);
+        assert_no_secrets(&o.report);
+        // The problems still say where and what.
+        let text = o.report.to_text("f.csv");
+        assert!(
+            text.contains("f.csv:3: DOB: differs from line 2 of the same episode"),
+            "{text}"
+        );
+        assert!(
+            text.contains("f.csv:4: FINITIAL (7 characters): not an initial"),
+            "{text}"
+        );
+        assert!(
+            text.contains("f.csv:6: DOB (10 characters): not a date"),
+            "{text}"
+        );
+        assert!(text.contains("f.csv:5: DOB: under 18"), "{text}");
+
+        // A file without its header row: the first row is not quoted.
+        let mut bytes = row(&[
+            ("CLIENT", "4857773456"),
+            ("FINITIAL", "Z"),
+            ("SINITIAL", "Q"),
+            ("DOB", "20110723"),
+        ])
+        .into_bytes();
+        bytes.extend(b"\n");
+        bytes.extend(row(&[]).into_bytes());
+        let o = fixture().read(&bytes);
+        assert!(matches!(o.report.verdict, Verdict::Rejected { .. }));
+        assert_no_secrets(&o.report);
+        assert!(
+            o.report
+                .to_text("f.csv")
+                .contains("the first row must be the header"),
+            "{}",
+            o.report.to_text("f.csv")
+        );
+    }
+
+    #[test]
+    fn a_column_given_twice_rejects_a_sheet_as_it_does_a_csv() {
+        let f = fixture();
+        let mut header = COLUMNS.map(String::from).to_vec();
+        header.push("drug1".into());
+        let mut cells: Vec<String> = row(&[]).split(',').map(String::from).collect();
+        cells.push("1101".into());
+        let sheet = Sheet {
+            name: "Sheet1",
+            first_column: 0,
+        };
+        let o = read_sheet(&sheet, vec![(1, header), (2, cells)], &f.context());
+        assert_eq!(
+            errors(&o),
+            [p(1, "DRUG1", "column given twice (columns 15 and 25)")]
+        );
+        assert!(o.areas.is_empty());
+    }
+
+    #[test]
+    fn control_characters_are_refused_where_they_are() {
+        for (field, value) in [
+            ("EPISODID", "E\x001"),
+            ("MODID", "M\u{1b}1"),
+            ("CLIENT", "c\u{85}1"),
+        ] {
+            let o = fixture().rows(&[row(&[(field, value)])]);
+            let errors = errors(&o);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!((errors[0].0, errors[0].1.as_str()), (2, field));
+            assert!(
+                errors[0].2.starts_with("holds the control character U+00"),
+                "{errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn old_reports_are_scrubbed_to_what_a_new_one_shows() {
+        let problem = |line, field: Option<&str>, value: Option<&str>, reason: &str| Problem {
+            line,
+            cell: None,
+            field: field.map(str::to_string),
+            value: value.map(str::to_string),
+            length: None,
+            reason: reason.to_string(),
+        };
+        let mut report = Report {
+            rows: 3,
+            accepted_rows: 0,
+            rejected_rows: 3,
+            verdict: Verdict::Rejected {
+                reason: "unknown agency 'Zebedee': register it with `lantern import agencies`"
+                    .into(),
+            },
+            errors: vec![
+                problem(
+                    2,
+                    Some("DOB"),
+                    Some("2011-07-23"),
+                    "under 18: belongs to the young people's data set",
+                ),
+                problem(2, Some("CLIENT"), Some("4857773456"), "missing"),
+                problem(
+                    2,
+                    Some("FINITIAL"),
+                    Some("Zebedee"),
+                    "not an initial: one letter A–Z",
+                ),
+                problem(
+                    3,
+                    Some("DOB"),
+                    Some("19800115"),
+                    "differs from line 2 of the same episode (rows of an episode must agree)",
+                ),
+                problem(
+                    3,
+                    Some("DOB"),
+                    Some("20110723"),
+                    "not before the referral (2011-07-24)",
+                ),
+                problem(
+                    3,
+                    Some("AGNCY"),
+                    Some("Zebedee"),
+                    "differs from the agency on line 2 ('N0001'): a file holds one provider's records",
+                ),
+                problem(
+                    3,
+                    Some("AGNCY"),
+                    Some("N0001"),
+                    "unknown agency 'Quartermain': register it",
+                ),
+                problem(
+                    1,
+                    None,
+                    Some("Zebedee Quartermain"),
+                    "unknown column; the nearest valid name is SINITIAL",
+                ),
+                problem(
+                    1,
+                    None,
+                    Some("DISRSNN"),
+                    "unknown column; the nearest valid name is DISRSN",
+                ),
+                problem(4, Some("DRUG1"), Some("9999"), "unknown drug code"),
+            ],
+            warnings: vec![problem(
+                3,
+                Some("EPSTART"),
+                Some("20250112"),
+                "episode start before triage (2025-01-10)",
+            )],
+            limit: "0".into(),
+            truncated: 0,
+        };
+        let agencies: BTreeSet<String> = ["N0001".to_string()].into();
+        scrub(&mut report, &agencies, Some("N0852"));
+        assert_no_secrets(&report);
+        let shown: Vec<Option<&str>> = report.errors.iter().map(|p| p.value.as_deref()).collect();
+        assert_eq!(
+            shown,
+            [
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some("N0001"),
+                None,
+                Some("DISRSNN"),
+                Some("9999")
+            ]
+        );
+        assert_eq!(report.errors[4].reason, "not before the referral (2011)");
+        assert_eq!(
+            report.errors[5].reason,
+            "differs from the agency on line 2 ('N0001'): a file holds one provider's records"
+        );
+        assert_eq!(
+            report.errors[6].reason,
+            "unknown agency (11 characters): register it"
+        );
+        assert_eq!(
+            report.errors[0].reason,
+            "under 18: belongs to the young people's data set"
+        );
+        assert_eq!(
+            report.verdict,
+            Verdict::Rejected {
+                reason: "unknown agency (7 characters): register it with `lantern import agencies`"
+                    .into()
+            }
+        );
+        // Scrubbing twice changes nothing more.
+        let once = report.clone();
+        scrub(&mut report, &agencies, Some("N0852"));
+        assert_eq!(report, once);
     }
 }

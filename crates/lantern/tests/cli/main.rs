@@ -8,6 +8,7 @@ mod bad_input;
 mod casework;
 mod kill;
 mod letters;
+mod privacy;
 mod records;
 mod reports;
 mod seeds;

@@ -678,7 +678,7 @@ fn killing_an_import_leaves_the_previous_state_intact() {
 /// one sheet holds the table from A1: dates as date cells (numbers
 /// formatted as dates, as a spreadsheet stores them), numbers as numbers,
 /// the rest as text, empty values as no cell.
-fn xlsx(csv: &str) -> Vec<u8> {
+pub(super) fn xlsx(csv: &str) -> Vec<u8> {
     use std::io::Write as _;
     const DATES: [&str; 7] = [
         "DOB", "REFLD", "TRIAGED", "EPSTART", "DISD", "MODST", "MODEND",

@@ -1,0 +1,12 @@
+-- No schema change. Validation reports stored before this version quoted
+-- the values at fault, client identifiers, initials and dates of birth
+-- among them. This migration is a step written in Rust (`src/scrub.rs`,
+-- run by `SqlStore::migrate` in this migration's transaction): every
+-- stored report is rewritten with the rule new reports follow
+-- (`docs/formats/episodes.md`, "What a report shows"). After the
+-- transaction commits, `Engine::reclaim` leaves no old bytes behind:
+-- SQLite rebuilds the file (VACUUM, secure_delete on) and truncates its
+-- write-ahead log; PostgreSQL runs VACUUM FULL on `submissions`.
+--
+-- It is the one exception to "no UPDATEs of data columns": the report is
+-- rewritten in place because its old text must not survive.
