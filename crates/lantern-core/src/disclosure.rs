@@ -276,7 +276,7 @@ pub fn protect_with(
 }
 
 /// Why [`audit_with`] names a withheld cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Finding {
     /// Its value can be worked out exactly from what was released.
     Derivable,

@@ -11,6 +11,7 @@ use lantern_core::answer::{self, Evidence};
 use lantern_core::catalogue::Catalogue;
 use lantern_core::figure::Figure;
 use lantern_core::period::Period;
+use lantern_core::protected::Shown;
 use lantern_core::request;
 use lantern_store::{Created, Store};
 use lantern_store::{FigureQuery, ImportKind, ImportMeta, ImportReceipt};
@@ -836,18 +837,22 @@ pub fn answer_text(
 
 /// Counts released exactly in earlier sent answers (other than `reference`),
 /// from the disclosure log.
+/// Every count of people in the disclosure log except `reference`'s own:
+/// released (`given`, with its value) or withheld (`suppressed`: "fewer than
+/// N", or a secondary). The log is read whole, whichever council sent the
+/// answer: protection is per deployment, not per council.
 fn earlier_releases(store: &dyn Store, reference: &str) -> Result<Vec<answer::EarlierRelease>> {
     Ok(store
         .disclosure_log()?
         .into_iter()
-        .filter(|e| e.reference != reference && e.decision == "given")
+        .filter(|e| e.reference != reference)
         .filter_map(|e| {
             Some(answer::EarlierRelease {
+                shown: Shown::from_log(&e.decision, e.value, &e.released)?,
                 period: lantern_core::period::Period::parse(e.period.as_deref()?).ok()?,
                 breakdown: lantern_core::figure::Breakdown::from_key(
                     e.breakdown.as_deref().unwrap_or(""),
                 ),
-                value: u64::try_from(e.value?).ok()?,
                 indicator: e.indicator?,
                 area: e.area?,
                 reference: e.reference,

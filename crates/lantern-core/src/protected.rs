@@ -1,0 +1,658 @@
+//! One protected table across every release: the counts of people a new
+//! answer would give, and every count already out — released *or* withheld —
+//! in sent answers (the disclosure log) or any other release fed in the same
+//! way (published pages, imported publications), written as disclosure-
+//! control tables ([`crate::disclosure`]) so that nothing can be differenced.
+//!
+//! This module owns how cells relate:
+//! - **Breakdowns.** Each cell is a sum over *leaves*: the cross product of
+//!   the leaves of every dimension any cell of the table uses (so crack and
+//!   no crack within an age band add up to the band).
+//! - **Open dimensions** (providers, services) have the values seen plus one
+//!   "everything else" leaf. The attacker is assumed to know the members,
+//!   so the complement of the named values in each period and context is a
+//!   cell too ([`Prior::Unasked`]): zero is taken as known, a small count
+//!   must not become derivable.
+//! - **Periods.** All periods of one indicator and area that overlap are one
+//!   table. How they relate depends on what is counted ([`Unit`]), and the
+//!   attacker is assumed to use the same rule: *events* (placements, kits,
+//!   deaths, attendances, offences: any unit but people) add up over the
+//!   parts of a span, so periods are unions of elementary intervals; counts
+//!   of *distinct people* do not: a span counts at least as many people as
+//!   any period inside it and at most the sum of periods covering it, leaf
+//!   by leaf ([`Relation`]s).
+//! - **Earlier releases.** A cell released exactly stays released; one shown
+//!   as "fewer than t" is known to lie in `1..=t-1` (t the threshold then);
+//!   one withheld as a secondary is known to be at least 1. Withheld cells
+//!   stay withheld unless asked again and releasing them reveals nothing.
+//!   The log is read whole: councils of one deployment answering about the
+//!   same area share one protected table.
+//!
+//! Only cells of the same indicator and area, in periods that overlap one of
+//! the new cells' periods (through a chain of overlaps), join a table.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::civil::Date;
+
+use crate::catalogue::{Catalogue, Unit};
+use crate::disclosure::{self, Cell, Finding, Policy, Prior, Protection, Relation};
+use crate::figure::{Breakdown, Figure, Value};
+use crate::period::Period;
+
+/// A period as the days it spans: two periods spanning the same days are
+/// the same cell whatever they are called.
+type Span = (Date, Date);
+
+fn span(p: Period) -> Span {
+    (p.first_day(), p.last_day())
+}
+
+/// The leaf standing for every value of an open dimension not named in the
+/// table.
+const EVERYTHING_ELSE: &str = "\u{0}other";
+
+/// What an earlier release showed of a count of people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The exact value.
+    Exact(u64),
+    /// "fewer than t", with the threshold then.
+    FewerThan(u64),
+    /// Withheld so that small numbers cannot be worked out.
+    Withheld,
+}
+
+impl Shown {
+    /// Reads a disclosure-log line: `given` with a value is exact;
+    /// `suppressed` is "fewer than N" when the letter said so (the
+    /// threshold then), otherwise a secondary withholding. Anything else
+    /// (not held, s22, statements) is not a count and gives `None`.
+    pub fn from_log(decision: &str, value: Option<i64>, released: &str) -> Option<Shown> {
+        match decision {
+            "given" => value.and_then(|v| u64::try_from(v).ok()).map(Shown::Exact),
+            "suppressed" => Some(
+                released
+                    .trim()
+                    .strip_prefix("fewer than ")
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+                    .filter(|&t| t >= 2)
+                    .map_or(Shown::Withheld, Shown::FewerThan),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// A count of people already out: released or withheld by a sent answer
+/// (or another release fed in the same way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownCell {
+    /// Where it was released (an answer's reference).
+    pub source: String,
+    /// Indicator code.
+    pub indicator: String,
+    /// Area code.
+    pub area: String,
+    /// The period.
+    pub period: Period,
+    /// The breakdown.
+    pub breakdown: Breakdown,
+    /// What was shown.
+    pub shown: Shown,
+}
+
+/// A count of people the answer being decided would give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCell {
+    /// Indicator code.
+    pub indicator: String,
+    /// Area code.
+    pub area: String,
+    /// The period.
+    pub period: Period,
+    /// The breakdown.
+    pub breakdown: Breakdown,
+    /// The count.
+    pub value: u64,
+}
+
+/// What [`protect`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    /// One protection per new cell, same order.
+    pub protection: Vec<Protection>,
+    /// Whether a search budget ran out somewhere (so more was withheld).
+    pub budget_exhausted: bool,
+}
+
+/// What [`audit`] found over a set of releases.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Audit {
+    /// Tables (indicator, area, overlapping periods) examined.
+    pub tables: usize,
+    /// Withheld cells checked.
+    pub withheld: usize,
+    /// Withheld cells (indices into the known cells) that can be pinned to
+    /// one value, or not shown safe within the budget.
+    pub findings: Vec<(usize, Finding)>,
+}
+
+/// Decides every new cell's protection against the new cells and every
+/// known cell together (see the module notes).
+pub fn protect(
+    catalogue: &Catalogue,
+    figures: &[Figure],
+    new: &[NewCell],
+    known: &[KnownCell],
+    policy: &Policy,
+) -> Decided {
+    let mut protection = vec![Protection::Released; new.len()];
+    let mut budget_exhausted = false;
+    let index = FigureIndex::new(figures, new.iter().map(|c| (&c.indicator, &c.area)));
+    for table in tables(catalogue, new, known) {
+        if table.new.is_empty() {
+            continue;
+        }
+        let built = table.build(catalogue, &index, new, known, policy);
+        let decided =
+            disclosure::protect_with(&built.cells, &built.priors, &built.relations, policy);
+        budget_exhausted |= decided.budget_exhausted;
+        for (pos, &i) in table.new.iter().enumerate() {
+            protection[i] = decided.protection[pos];
+        }
+    }
+    Decided {
+        protection,
+        budget_exhausted,
+    }
+}
+
+/// Checks that no withheld cell among `known` can be pinned to one value
+/// from everything `known` released, table by table.
+pub fn audit(
+    catalogue: &Catalogue,
+    figures: &[Figure],
+    known: &[KnownCell],
+    policy: &Policy,
+) -> Audit {
+    let mut out = Audit::default();
+    let index = FigureIndex::new(figures, known.iter().map(|c| (&c.indicator, &c.area)));
+    for table in tables(catalogue, &[], known) {
+        let withheld: Vec<usize> = table
+            .known
+            .iter()
+            .copied()
+            .filter(|&k| !matches!(known[k].shown, Shown::Exact(_)))
+            .collect();
+        if withheld.is_empty() {
+            continue;
+        }
+        out.tables += 1;
+        out.withheld += withheld.len();
+        let built = table.build(catalogue, &index, &[], known, policy);
+        for (pos, finding) in
+            disclosure::audit_with(&built.cells, &built.priors, &built.relations, policy)
+        {
+            if let Some(&k) = table.known.get(pos) {
+                out.findings.push((k, finding));
+            }
+        }
+    }
+    out.findings.sort();
+    out.findings.dedup();
+    out
+}
+
+/// The cells of one table: indices of new and known cells.
+struct TableCells {
+    indicator: String,
+    area: String,
+    new: Vec<usize>,
+    known: Vec<usize>,
+}
+
+/// Groups counts of people by indicator and area, then by chains of
+/// overlapping periods. Known cells of indicators that do not count people,
+/// or with a "*" (not held) breakdown, are left out.
+fn tables(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<TableCells> {
+    let counts_people = |code: &str| {
+        catalogue
+            .indicator(code)
+            .map(|i| i.counts_people)
+            .unwrap_or(false)
+    };
+    let mut by_key: BTreeMap<(&str, &str), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (i, c) in new.iter().enumerate() {
+        by_key.entry((&c.indicator, &c.area)).or_default().0.push(i);
+    }
+    for (k, c) in known.iter().enumerate() {
+        if !counts_people(&c.indicator) || c.breakdown.0.values().any(|v| v == "*") {
+            continue;
+        }
+        by_key.entry((&c.indicator, &c.area)).or_default().1.push(k);
+    }
+    let mut out = Vec::new();
+    for ((indicator, area), (news, knowns)) in by_key {
+        // Chains of overlapping periods: sort by first day and sweep.
+        let periods: BTreeSet<Span> = news
+            .iter()
+            .map(|&i| span(new[i].period))
+            .chain(knowns.iter().map(|&k| span(known[k].period)))
+            .collect();
+        let mut component: BTreeMap<Span, usize> = BTreeMap::new();
+        let mut reach: Option<Date> = None;
+        let mut current = 0usize;
+        for (n, &(first, last)) in periods.iter().enumerate() {
+            match reach {
+                Some(r) if first <= r => reach = Some(r.max(last)),
+                _ => {
+                    if n > 0 {
+                        current += 1;
+                    }
+                    reach = Some(last);
+                }
+            }
+            component.insert((first, last), current);
+        }
+        let mut parts: Vec<TableCells> = (0..=current)
+            .map(|_| TableCells {
+                indicator: indicator.to_string(),
+                area: area.to_string(),
+                new: Vec::new(),
+                known: Vec::new(),
+            })
+            .collect();
+        for &i in &news {
+            parts[component[&span(new[i].period)]].new.push(i);
+        }
+        for &k in &knowns {
+            parts[component[&span(known[k].period)]].known.push(k);
+        }
+        out.extend(
+            parts
+                .into_iter()
+                .filter(|t| !t.new.is_empty() || !t.known.is_empty()),
+        );
+    }
+    out
+}
+
+/// A table written for [`disclosure`]: new cells first (in `TableCells::new`
+/// order), then known cells, then the open dimensions' complements.
+struct Built {
+    cells: Vec<Cell>,
+    priors: Vec<Prior>,
+    relations: Vec<Relation>,
+}
+
+impl TableCells {
+    fn build(
+        &self,
+        catalogue: &Catalogue,
+        index: &FigureIndex,
+        new: &[NewCell],
+        known: &[KnownCell],
+        policy: &Policy,
+    ) -> Built {
+        let people = catalogue
+            .indicator(&self.indicator)
+            .map(|i| i.unit == Unit::People)
+            .unwrap_or(true);
+        let keys: Vec<(Period, &Breakdown)> = self
+            .new
+            .iter()
+            .map(|&i| (new[i].period, &new[i].breakdown))
+            .chain(
+                self.known
+                    .iter()
+                    .map(|&k| (known[k].period, &known[k].breakdown)),
+            )
+            .collect();
+        let layout = Layout::new(catalogue, &keys, people);
+        let mut cells: Vec<Cell> = Vec::new();
+        let mut priors: Vec<Prior> = Vec::new();
+        for &i in &self.new {
+            cells.push(Cell {
+                inner: layout.inner(catalogue, new[i].period, &new[i].breakdown),
+                value: new[i].value,
+            });
+            priors.push(Prior::New);
+        }
+        for &k in &self.known {
+            let c = &known[k];
+            let hint = index.value(&c.indicator, &c.area, c.period, &c.breakdown);
+            let (value, prior) = match c.shown {
+                Shown::Exact(v) => (v, Prior::Released),
+                Shown::FewerThan(threshold) => (
+                    hint.unwrap_or(1),
+                    Prior::FewerThan {
+                        threshold,
+                        known: hint.is_some_and(|v| v >= 1 && v < threshold),
+                    },
+                ),
+                Shown::Withheld => (
+                    hint.unwrap_or(1),
+                    Prior::Withheld {
+                        known: hint.is_some_and(|v| v >= 1),
+                    },
+                ),
+            };
+            cells.push(Cell {
+                inner: layout.inner(catalogue, c.period, &c.breakdown),
+                value,
+            });
+            priors.push(prior);
+        }
+        // The "everything else" of each open dimension, per period and
+        // context, as far as the figures held say.
+        for (d, named) in &layout.open {
+            let contexts: BTreeSet<(Span, Breakdown)> = keys
+                .iter()
+                .filter(|(_, b)| b.get(d).is_some())
+                .map(|(p, b)| {
+                    let mut context = (*b).clone();
+                    context.0.remove(d);
+                    (span(*p), context)
+                })
+                .collect();
+            for (s, context) in contexts {
+                let period = layout.period_of[&s];
+                let value =
+                    index.complement(&self.indicator, &self.area, period, &context, d, named);
+                if value >= policy.threshold {
+                    continue;
+                }
+                cells.push(Cell {
+                    inner: layout.inner(catalogue, period, &context.with(d, EVERYTHING_ELSE)),
+                    value,
+                });
+                priors.push(Prior::Unasked);
+            }
+        }
+        Built {
+            cells,
+            priors,
+            relations: layout.relations(),
+        }
+    }
+}
+
+/// How a table's inner cells are numbered: time atoms × leaf combinations.
+struct Layout {
+    dims: Vec<String>,
+    leaves: Vec<Vec<String>>,
+    /// Open dimensions and the values named in the table.
+    open: Vec<(String, BTreeSet<String>)>,
+    /// Leaf combinations per atom.
+    width: usize,
+    /// Counts of distinct people (periods are atoms of their own) or events
+    /// (periods are unions of elementary intervals).
+    people: bool,
+    /// The table's distinct periods, each with its atoms.
+    periods: BTreeMap<Span, Vec<usize>>,
+    /// A period for each span.
+    period_of: BTreeMap<Span, Period>,
+}
+
+impl Layout {
+    fn new(catalogue: &Catalogue, keys: &[(Period, &Breakdown)], people: bool) -> Layout {
+        let mut dims: Vec<String> = keys.iter().flat_map(|(_, b)| b.0.keys().cloned()).collect();
+        dims.sort();
+        dims.dedup();
+        let mut open = Vec::new();
+        let leaves: Vec<Vec<String>> = dims
+            .iter()
+            .map(|d| match catalogue.dimension(d) {
+                Ok(dim) if !dim.open => dim.leaves(),
+                _ => {
+                    let seen: BTreeSet<String> = keys
+                        .iter()
+                        .filter_map(|(_, b)| b.get(d).map(str::to_string))
+                        .filter(|v| v != EVERYTHING_ELSE)
+                        .collect();
+                    open.push((d.clone(), seen.clone()));
+                    let mut all: Vec<String> = seen.into_iter().collect();
+                    all.push(EVERYTHING_ELSE.into());
+                    all
+                }
+            })
+            .collect();
+        let width = leaves.iter().map(Vec::len).product::<usize>().max(1);
+        let period_of: BTreeMap<Span, Period> = keys.iter().map(|(p, _)| (span(*p), *p)).collect();
+        let distinct: Vec<Period> = period_of.values().copied().collect();
+        let periods = if people {
+            distinct
+                .iter()
+                .enumerate()
+                .map(|(n, p)| (span(*p), vec![n]))
+                .collect()
+        } else {
+            // Elementary intervals between every period's first day and the
+            // day after its last.
+            let mut cuts: BTreeSet<Date> = BTreeSet::new();
+            for p in &distinct {
+                cuts.insert(p.first_day());
+                cuts.insert(p.last_day().tomorrow().unwrap_or(p.last_day()));
+            }
+            let cuts: Vec<Date> = cuts.into_iter().collect();
+            distinct
+                .iter()
+                .map(|p| {
+                    let first = p.first_day();
+                    let end = p.last_day().tomorrow().unwrap_or(p.last_day());
+                    let atoms = cuts
+                        .windows(2)
+                        .enumerate()
+                        .filter(|(_, w)| w[0] >= first && w[1] <= end)
+                        .map(|(n, _)| n)
+                        .collect();
+                    (span(*p), atoms)
+                })
+                .collect()
+        };
+        Layout {
+            dims,
+            leaves,
+            open,
+            width,
+            people,
+            periods,
+            period_of,
+        }
+    }
+
+    /// The leaf combinations a breakdown covers, as indices below `width`.
+    fn combos(&self, catalogue: &Catalogue, b: &Breakdown) -> Vec<usize> {
+        let per_dim: Vec<Vec<usize>> = self
+            .dims
+            .iter()
+            .zip(&self.leaves)
+            .map(|(d, ls)| match b.get(d) {
+                None => (0..ls.len()).collect(),
+                Some(v) => {
+                    let wanted = match catalogue.dimension(d) {
+                        Ok(dim) if !dim.open => dim.leaves_of(v),
+                        _ => vec![v.to_string()],
+                    };
+                    ls.iter()
+                        .enumerate()
+                        .filter(|(_, l)| wanted.contains(l))
+                        .map(|(i, _)| i)
+                        .collect()
+                }
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((depth, index)) = stack.pop() {
+            if depth == per_dim.len() {
+                out.push(index);
+                continue;
+            }
+            for &i in &per_dim[depth] {
+                stack.push((depth + 1, index * self.leaves[depth].len() + i));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// A cell's inner cells.
+    fn inner(&self, catalogue: &Catalogue, period: Period, b: &Breakdown) -> BTreeSet<usize> {
+        let combos = self.combos(catalogue, b);
+        let atoms = self
+            .periods
+            .get(&span(period))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        atoms
+            .iter()
+            .flat_map(|&a| combos.iter().map(move |&c| a * self.width + c))
+            .collect()
+    }
+
+    /// For counts of distinct people, leaf by leaf: a period counts at least
+    /// as many as any period inside it, and at most the sum of periods that
+    /// cover it. Events need none: their periods add up by construction.
+    fn relations(&self) -> Vec<Relation> {
+        if !self.people {
+            return Vec::new();
+        }
+        let periods: Vec<(Period, usize)> = self
+            .periods
+            .iter()
+            .filter_map(|(s, a)| Some((self.period_of[s], *a.first()?)))
+            .collect();
+        let mut out = Vec::new();
+        for &(outer, a) in &periods {
+            let inside: Vec<(Period, usize)> = periods
+                .iter()
+                .copied()
+                .filter(|&(p, _)| span(p) != span(outer) && outer.contains(&p))
+                .collect();
+            for &(_, b) in &inside {
+                for c in 0..self.width {
+                    out.push(Relation {
+                        terms: vec![(a * self.width + c, 1), (b * self.width + c, -1)],
+                        at_least: Some(0),
+                        at_most: None,
+                    });
+                }
+            }
+            if let Some(cover) = cover(outer, &inside) {
+                for c in 0..self.width {
+                    let mut terms = vec![(a * self.width + c, 1)];
+                    terms.extend(cover.iter().map(|&b| (b * self.width + c, -1)));
+                    out.push(Relation {
+                        terms,
+                        at_least: None,
+                        at_most: Some(0),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A few periods from `inside` whose union is `outer` (greedy: from the
+/// first day, the period reaching furthest), as their atoms; `None` if they
+/// do not cover it.
+fn cover(outer: Period, inside: &[(Period, usize)]) -> Option<Vec<usize>> {
+    let mut next = outer.first_day();
+    let mut out = Vec::new();
+    loop {
+        let best = inside
+            .iter()
+            .filter(|(p, _)| p.first_day() <= next && p.last_day() >= next)
+            .max_by_key(|(p, _)| p.last_day())?;
+        out.push(best.1);
+        if best.0.last_day() >= outer.last_day() {
+            return Some(out);
+        }
+        next = best.0.last_day().tomorrow().ok()?;
+    }
+}
+
+/// The figures held, for the indicators and areas in play, keyed for
+/// look-up: the best source's exact count per period and breakdown.
+struct FigureIndex {
+    values: HashMap<(String, String, Span, String), (crate::figure::Source, u64)>,
+    /// Per indicator, area and period: breakdowns held with their values.
+    by_period: HashMap<(String, String, Span), Vec<(Breakdown, u64)>>,
+}
+
+impl FigureIndex {
+    fn new<'a>(
+        figures: &[Figure],
+        wanted: impl Iterator<Item = (&'a String, &'a String)>,
+    ) -> FigureIndex {
+        let wanted: BTreeSet<(&String, &String)> = wanted.collect();
+        let mut values: HashMap<(String, String, Span, String), (crate::figure::Source, u64)> =
+            HashMap::new();
+        for f in figures {
+            if !wanted.contains(&(&f.indicator, &f.area)) {
+                continue;
+            }
+            let v = match f.value {
+                Value::Exact(v) => u64::try_from(v.max(0)).unwrap_or(0),
+                Value::Zero { .. } => 0,
+                _ => continue,
+            };
+            let key = (
+                f.indicator.clone(),
+                f.area.clone(),
+                span(f.period),
+                f.breakdown.key(),
+            );
+            let e = values.entry(key).or_insert((f.source, v));
+            if f.source < e.0 {
+                *e = (f.source, v);
+            }
+        }
+        let mut by_period: HashMap<(String, String, Span), Vec<(Breakdown, u64)>> = HashMap::new();
+        for ((i, a, p, b), (_, v)) in &values {
+            by_period
+                .entry((i.clone(), a.clone(), *p))
+                .or_default()
+                .push((Breakdown::from_key(b), *v));
+        }
+        FigureIndex { values, by_period }
+    }
+
+    fn value(&self, indicator: &str, area: &str, period: Period, b: &Breakdown) -> Option<u64> {
+        self.values
+            .get(&(
+                indicator.to_string(),
+                area.to_string(),
+                span(period),
+                b.key(),
+            ))
+            .map(|&(_, v)| v)
+    }
+
+    /// The sum of the figures held for the values of open dimension `d` not
+    /// in `named`, within `context` (the other dimensions' values).
+    fn complement(
+        &self,
+        indicator: &str,
+        area: &str,
+        period: Period,
+        context: &Breakdown,
+        d: &str,
+        named: &BTreeSet<String>,
+    ) -> u64 {
+        self.by_period
+            .get(&(indicator.to_string(), area.to_string(), span(period)))
+            .into_iter()
+            .flatten()
+            .filter(|(b, _)| {
+                b.get(d).is_some_and(|v| v != "*" && !named.contains(v))
+                    && b.0.len() == context.0.len() + 1
+                    && context.0.iter().all(|(k, v)| b.get(k) == Some(v))
+            })
+            .map(|(_, v)| *v)
+            .sum()
+    }
+}
