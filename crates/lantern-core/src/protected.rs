@@ -178,12 +178,35 @@ pub fn audit(
 ) -> Audit {
     let mut out = Audit::default();
     let index = FigureIndex::new(figures, known.iter().map(|c| (&c.indicator, &c.area)));
+    // A cell withheld once and released exactly later was given on purpose
+    // (releasing it revealed nothing then): it is not a finding.
+    let given: BTreeSet<(&str, &str, Span, String)> = known
+        .iter()
+        .filter(|c| matches!(c.shown, Shown::Exact(_)))
+        .map(|c| {
+            (
+                c.indicator.as_str(),
+                c.area.as_str(),
+                span(c.period),
+                c.breakdown.key(),
+            )
+        })
+        .collect();
     for table in tables(catalogue, &[], known) {
         let withheld: Vec<usize> = table
             .known
             .iter()
             .copied()
             .filter(|&k| !matches!(known[k].shown, Shown::Exact(_)))
+            .filter(|&k| {
+                let c = &known[k];
+                !given.contains(&(
+                    c.indicator.as_str(),
+                    c.area.as_str(),
+                    span(c.period),
+                    c.breakdown.key(),
+                ))
+            })
             .collect();
         if withheld.is_empty() {
             continue;
@@ -194,7 +217,7 @@ pub fn audit(
         for (pos, finding) in
             disclosure::audit_with(&built.cells, &built.priors, &built.relations, policy)
         {
-            if let Some(&k) = table.known.get(pos) {
+            if let Some(&k) = table.known.get(pos).filter(|k| withheld.contains(k)) {
                 out.findings.push((k, finding));
             }
         }
@@ -222,7 +245,9 @@ fn tables(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<Ta
             .map(|i| i.counts_people)
             .unwrap_or(false)
     };
-    let mut by_key: BTreeMap<(&str, &str), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    // Per indicator and area: the new cells, then the known cells.
+    type Members = (Vec<usize>, Vec<usize>);
+    let mut by_key: BTreeMap<(&str, &str), Members> = BTreeMap::new();
     for (i, c) in new.iter().enumerate() {
         by_key.entry((&c.indicator, &c.area)).or_default().0.push(i);
     }
@@ -654,5 +679,420 @@ impl FigureIndex {
             })
             .map(|(_, v)| *v)
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::shipped;
+    use crate::figure::{Provenance, Source, Status};
+
+    const AREA: &str = "E06000016";
+
+    fn period(p: &str) -> Period {
+        Period::parse(p).unwrap()
+    }
+
+    fn figure(indicator: &str, p: &str, breakdown: &str, value: i64) -> Figure {
+        Figure {
+            indicator: indicator.into(),
+            area: AREA.into(),
+            period: period(p),
+            breakdown: Breakdown::from_key(breakdown),
+            value: if value == 0 {
+                Value::Zero {
+                    reason: "none".into(),
+                }
+            } else {
+                Value::Exact(value)
+            },
+            source: Source::LocalRecords,
+            status: Status::Final,
+            coverage: vec![],
+            note: None,
+            provenance: Provenance {
+                import: 1,
+                file: "test.csv".into(),
+                line: 2,
+                actor: "tester".into(),
+                imported_at: "2025-01-01T00:00:00Z".into(),
+            },
+        }
+    }
+
+    fn known(indicator: &str, p: &str, breakdown: &str, shown: Shown) -> KnownCell {
+        KnownCell {
+            source: "FOI-1".into(),
+            indicator: indicator.into(),
+            area: AREA.into(),
+            period: period(p),
+            breakdown: Breakdown::from_key(breakdown),
+            shown,
+        }
+    }
+
+    fn new(indicator: &str, p: &str, breakdown: &str, value: u64) -> NewCell {
+        NewCell {
+            indicator: indicator.into(),
+            area: AREA.into(),
+            period: period(p),
+            breakdown: Breakdown::from_key(breakdown),
+            value,
+        }
+    }
+
+    /// Protects `asked` after `earlier`, then audits the union of both as
+    /// the log would hold it: nothing may be derivable.
+    fn protect_and_audit(
+        figures: &[Figure],
+        earlier: &[KnownCell],
+        asked: &[NewCell],
+    ) -> Vec<Protection> {
+        let policy = Policy::default();
+        let catalogue = shipped();
+        let decided = protect(&catalogue, figures, asked, earlier, &policy);
+        assert!(!decided.budget_exhausted);
+        let mut log = earlier.to_vec();
+        for (c, p) in asked.iter().zip(&decided.protection) {
+            log.push(KnownCell {
+                source: "FOI-2".into(),
+                indicator: c.indicator.clone(),
+                area: c.area.clone(),
+                period: c.period,
+                breakdown: c.breakdown.clone(),
+                shown: match p {
+                    Protection::Released => Shown::Exact(c.value),
+                    Protection::Primary => Shown::FewerThan(policy.threshold),
+                    Protection::Secondary => Shown::Withheld,
+                },
+            });
+        }
+        let audit = audit(&catalogue, figures, &log, &policy);
+        assert_eq!(audit.findings, vec![], "derivable after {decided:?}");
+        decided.protection
+    }
+
+    #[test]
+    fn the_log_reads_given_fewer_than_and_withheld() {
+        assert_eq!(
+            Shown::from_log("given", Some(15), "15"),
+            Some(Shown::Exact(15))
+        );
+        assert_eq!(
+            Shown::from_log("suppressed", None, "fewer than 10"),
+            Some(Shown::FewerThan(10))
+        );
+        assert_eq!(
+            Shown::from_log(
+                "suppressed",
+                None,
+                "withheld so that small numbers cannot be worked out (section 40(2))"
+            ),
+            Some(Shown::Withheld)
+        );
+        assert_eq!(Shown::from_log("not_held", None, "not held"), None);
+        assert_eq!(Shown::from_log("given", None, "£3"), None);
+    }
+
+    #[test]
+    fn a_cell_withheld_earlier_is_not_given_away_by_its_complement_in_a_filter() {
+        // Earlier: aged 19 = 15 given, aged 19 using crack "fewer than 5"
+        // (1). Now: aged 19 not using crack = 14 would give the 1 away.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "age_band=19", 15),
+            figure(
+                "people_in_treatment",
+                "2024/25",
+                "age_band=19;crack=crack",
+                1,
+            ),
+            figure(
+                "people_in_treatment",
+                "2024/25",
+                "age_band=19;crack=no_crack",
+                14,
+            ),
+        ];
+        let earlier = [
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "age_band=19",
+                Shown::Exact(15),
+            ),
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "age_band=19;crack=crack",
+                Shown::FewerThan(5),
+            ),
+        ];
+        let asked = [new(
+            "people_in_treatment",
+            "2024/25",
+            "age_band=19;crack=no_crack",
+            14,
+        )];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary]);
+    }
+
+    #[test]
+    fn a_secondary_withheld_earlier_stays_withheld_when_asked_alone() {
+        // Earlier: total 100, male 60, female withheld, other "fewer than 5".
+        // Asking for female alone must not give other = 100 - 60 - female.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "", 100),
+            figure("people_in_treatment", "2024/25", "sex=male", 60),
+            figure("people_in_treatment", "2024/25", "sex=female", 37),
+            figure("people_in_treatment", "2024/25", "sex=other", 3),
+        ];
+        let earlier = [
+            known("people_in_treatment", "2024/25", "", Shown::Exact(100)),
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "sex=male",
+                Shown::Exact(60),
+            ),
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "sex=female",
+                Shown::Withheld,
+            ),
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "sex=other",
+                Shown::FewerThan(5),
+            ),
+        ];
+        let asked = [new("people_in_treatment", "2024/25", "sex=female", 37)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary]);
+    }
+
+    #[test]
+    fn an_earlier_secondary_asked_again_is_released_when_that_reveals_nothing() {
+        // Earlier: total withheld with two bands (one small). Asking for the
+        // large band again with nothing else out reveals nothing.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "sex=male", 60),
+            figure("people_in_treatment", "2024/25", "sex=female", 37),
+        ];
+        let earlier = [known(
+            "people_in_treatment",
+            "2024/25",
+            "sex=female",
+            Shown::Withheld,
+        )];
+        let asked = [new("people_in_treatment", "2024/25", "sex=female", 37)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Released]);
+    }
+
+    #[test]
+    fn events_add_up_over_the_parts_of_a_span() {
+        // Placements: 2019/20 given (10), 2020/21 "fewer than 5" (3); the two
+        // years together (13) would give the 3 away.
+        let ind = "inpatient_detox_placements";
+        let figures = [
+            figure(ind, "2019/20", "", 10),
+            figure(ind, "2020/21", "", 3),
+            figure(ind, "2019-04-01 to 2021-03-31", "", 13),
+        ];
+        let earlier = [
+            known(ind, "2019/20", "", Shown::Exact(10)),
+            known(ind, "2020/21", "", Shown::FewerThan(5)),
+        ];
+        let asked = [new(ind, "2019-04-01 to 2021-03-31", "", 13)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary]);
+        // A span with a month nobody has released leaves the year unknown.
+        let asked = [new(ind, "2019-03-01 to 2021-03-31", "", 14)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Released]);
+        // Unless the month is out too.
+        let mut earlier = earlier.to_vec();
+        earlier.push(known(ind, "2019-03", "", Shown::Exact(1)));
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary]);
+    }
+
+    #[test]
+    fn distinct_people_over_a_span_lie_between_the_largest_part_and_the_sum() {
+        let ind = "people_in_treatment";
+        let figures = [
+            figure(ind, "2019/20", "", 10),
+            figure(ind, "2020/21", "", 3),
+            figure(ind, "2019-04-01 to 2021-03-31", "", 13),
+        ];
+        let earlier = [
+            known(ind, "2019/20", "", Shown::Exact(10)),
+            known(ind, "2020/21", "", Shown::FewerThan(5)),
+        ];
+        // 13 people over both years: nobody in both, but an attacker cannot
+        // know that, so the 3 stays anywhere in 1..=3.
+        let asked = [new(ind, "2019-04-01 to 2021-03-31", "", 13)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Released]);
+        // The relations: each year is at most the span, the span at most
+        // the two years.
+        let relations = Layout::new(
+            &shipped(),
+            &[
+                (period("2019/20"), &Breakdown::total()),
+                (period("2020/21"), &Breakdown::total()),
+                (period("2019-04-01 to 2021-03-31"), &Breakdown::total()),
+            ],
+            true,
+        )
+        .relations();
+        // Two "at least a part" relations and one "at most the cover".
+        assert_eq!(relations.len(), 3);
+        assert_eq!(relations.iter().filter(|r| r.at_most == Some(0)).count(), 1);
+    }
+
+    #[test]
+    fn a_small_count_earlier_releases_already_pin_is_named_by_the_audit() {
+        // 2019/20: 10 given. Span of both years: 14 given earlier. Then
+        // 2020/21 "fewer than 5" is 4 and 14 <= 10 + x forces x = 4.
+        let ind = "people_in_treatment";
+        let figures = [
+            figure(ind, "2019/20", "", 10),
+            figure(ind, "2020/21", "", 4),
+            figure(ind, "2019-04-01 to 2021-03-31", "", 14),
+        ];
+        let earlier = [
+            known(ind, "2019/20", "", Shown::Exact(10)),
+            known(ind, "2019-04-01 to 2021-03-31", "", Shown::Exact(14)),
+        ];
+        let asked = [new(ind, "2020/21", "", 4)];
+        let decided = protect(&shipped(), &figures, &asked, &earlier, &Policy::default());
+        assert_eq!(decided.protection, vec![Protection::Primary]);
+        let audit = audit(
+            &shipped(),
+            &figures,
+            &[
+                earlier[0].clone(),
+                earlier[1].clone(),
+                known(ind, "2020/21", "", Shown::FewerThan(5)),
+            ],
+            &Policy::default(),
+        );
+        // The labels and the earlier releases alone pin it: the audit says so.
+        assert_eq!(audit.findings, vec![(2, Finding::Derivable)]);
+    }
+
+    #[test]
+    fn the_everything_else_of_an_open_dimension_is_known_to_be_zero() {
+        // Two providers: total 100, one 97, the other 3. Anyone who knows
+        // there are two works out the 3 from 100 - 97.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "", 100),
+            figure(
+                "people_in_treatment",
+                "2024/25",
+                "provider=turning_point",
+                97,
+            ),
+            figure("people_in_treatment", "2024/25", "provider=other_one", 3),
+        ];
+        let asked = [
+            new("people_in_treatment", "2024/25", "", 100),
+            new(
+                "people_in_treatment",
+                "2024/25",
+                "provider=turning_point",
+                97,
+            ),
+            new("people_in_treatment", "2024/25", "provider=other_one", 3),
+        ];
+        let p = protect_and_audit(&figures, &[], &asked);
+        assert_eq!(p[2], Protection::Primary);
+        assert!(p[..2].contains(&Protection::Secondary), "{p:?}");
+        // Asked for the one provider only, with the total: the rest is the
+        // small provider, so something is withheld.
+        let asked = [
+            new("people_in_treatment", "2024/25", "", 100),
+            new(
+                "people_in_treatment",
+                "2024/25",
+                "provider=turning_point",
+                97,
+            ),
+        ];
+        let p = protect_and_audit(&figures, &[], &asked);
+        assert!(p.contains(&Protection::Secondary), "{p:?}");
+    }
+
+    #[test]
+    fn a_large_everything_else_leaves_an_open_dimension_alone() {
+        let figures = [
+            figure("people_in_treatment", "2024/25", "", 150),
+            figure("people_in_treatment", "2024/25", "provider=a", 97),
+            figure("people_in_treatment", "2024/25", "provider=b", 3),
+            figure("people_in_treatment", "2024/25", "provider=c", 50),
+        ];
+        let asked = [
+            new("people_in_treatment", "2024/25", "", 150),
+            new("people_in_treatment", "2024/25", "provider=a", 97),
+            new("people_in_treatment", "2024/25", "provider=b", 3),
+        ];
+        let p = protect_and_audit(&figures, &[], &asked);
+        assert_eq!(
+            p,
+            vec![
+                Protection::Released,
+                Protection::Released,
+                Protection::Primary
+            ]
+        );
+    }
+
+    #[test]
+    fn periods_that_do_not_overlap_are_separate_tables() {
+        let catalogue = shipped();
+        let asked = [
+            new("people_in_treatment", "2019/20", "", 10),
+            new("people_in_treatment", "2020/21", "", 10),
+            new("people_in_treatment", "2019-06", "", 10),
+        ];
+        let t = tables(&catalogue, &asked, &[]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].new, vec![0, 2]);
+        assert_eq!(t[1].new, vec![1]);
+    }
+
+    #[test]
+    fn the_log_is_one_table_whichever_council_answered() {
+        // Two councils' answers about the same area: one protected table.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "", 40),
+            figure("people_in_treatment", "2024/25", "sex=male", 27),
+            figure("people_in_treatment", "2024/25", "sex=female", 10),
+            figure("people_in_treatment", "2024/25", "sex=other", 3),
+        ];
+        let mut earlier = vec![known(
+            "people_in_treatment",
+            "2024/25",
+            "",
+            Shown::Exact(40),
+        )];
+        earlier[0].source = "OTHER-COUNCIL-1".into();
+        earlier.push(known(
+            "people_in_treatment",
+            "2024/25",
+            "sex=male",
+            Shown::Exact(27),
+        ));
+        let asked = [
+            new("people_in_treatment", "2024/25", "sex=female", 10),
+            new("people_in_treatment", "2024/25", "sex=other", 3),
+        ];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary, Protection::Primary]);
     }
 }
