@@ -149,11 +149,15 @@ pub fn protect(
 ) -> Decided {
     let mut protection = vec![Protection::Released; new.len()];
     let mut budget_exhausted = false;
-    let index = FigureIndex::new(figures, new.iter().map(|c| (&c.indicator, &c.area)));
-    for table in tables(catalogue, new, known) {
-        if table.new.is_empty() {
-            continue;
-        }
+    let tables: Vec<TableCells> = tables(catalogue, new, known)
+        .into_iter()
+        .filter(|t| !t.new.is_empty())
+        .collect();
+    let index = FigureIndex::new(
+        figures,
+        tables.iter().flat_map(|t| t.spans(new, known)).collect(),
+    );
+    for table in tables {
         let built = table.build(catalogue, &index, new, known, policy);
         let decided =
             disclosure::protect_with(&built.cells, &built.priors, &built.relations, policy);
@@ -177,7 +181,13 @@ pub fn audit(
     policy: &Policy,
 ) -> Audit {
     let mut out = Audit::default();
-    let index = FigureIndex::new(figures, known.iter().map(|c| (&c.indicator, &c.area)));
+    let index = FigureIndex::new(
+        figures,
+        known
+            .iter()
+            .map(|c| (c.indicator.clone(), c.area.clone(), span(c.period)))
+            .collect(),
+    );
     // A cell withheld once and released exactly later was given on purpose
     // (releasing it revealed nothing then): it is not a finding.
     let given: BTreeSet<(&str, &str, Span, String)> = known
@@ -312,6 +322,16 @@ struct Built {
 }
 
 impl TableCells {
+    /// The indicator, area and span of every period in the table.
+    fn spans(&self, new: &[NewCell], known: &[KnownCell]) -> Vec<(String, String, Span)> {
+        self.new
+            .iter()
+            .map(|&i| new[i].period)
+            .chain(self.known.iter().map(|&k| known[k].period))
+            .map(|p| (self.indicator.clone(), self.area.clone(), span(p)))
+            .collect()
+    }
+
     fn build(
         &self,
         catalogue: &Catalogue,
@@ -609,15 +629,15 @@ struct FigureIndex {
 }
 
 impl FigureIndex {
-    fn new<'a>(
-        figures: &[Figure],
-        wanted: impl Iterator<Item = (&'a String, &'a String)>,
-    ) -> FigureIndex {
-        let wanted: BTreeSet<(&String, &String)> = wanted.collect();
+    /// The figures of the indicators, areas and periods `wanted`.
+    fn new(figures: &[Figure], wanted: BTreeSet<(String, String, Span)>) -> FigureIndex {
+        let periods: BTreeSet<Span> = wanted.iter().map(|(_, _, s)| *s).collect();
         let mut values: HashMap<(String, String, Span, String), (crate::figure::Source, u64)> =
             HashMap::new();
         for f in figures {
-            if !wanted.contains(&(&f.indicator, &f.area)) {
+            if !periods.contains(&span(f.period))
+                || !wanted.contains(&(f.indicator.clone(), f.area.clone(), span(f.period)))
+            {
                 continue;
             }
             let v = match f.value {
