@@ -222,13 +222,19 @@ pub fn audit(
             continue;
         }
         out.tables += 1;
-        out.withheld += withheld.len();
+        out.withheld += withheld
+            .iter()
+            .map(|k| 1 + table.repeats.get(k).map_or(0, Vec::len))
+            .sum::<usize>();
         let built = table.build(catalogue, &index, &[], known, policy);
         for (pos, finding) in
             disclosure::audit_with(&built.cells, &built.priors, &built.relations, policy)
         {
             if let Some(&k) = table.known.get(pos).filter(|k| withheld.contains(k)) {
                 out.findings.push((k, finding));
+                for &r in table.repeats.get(&k).into_iter().flatten() {
+                    out.findings.push((r, finding));
+                }
             }
         }
     }
@@ -242,7 +248,11 @@ struct TableCells {
     indicator: String,
     area: String,
     new: Vec<usize>,
+    /// Known cells, one per period, breakdown and what was shown (the same
+    /// figure logged by many answers is one cell).
     known: Vec<usize>,
+    /// The other known cells each of those stands for.
+    repeats: BTreeMap<usize, Vec<usize>>,
 }
 
 /// Groups counts of people by indicator and area, then by chains of
@@ -296,13 +306,24 @@ fn tables(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<Ta
                 area: area.to_string(),
                 new: Vec::new(),
                 known: Vec::new(),
+                repeats: BTreeMap::new(),
             })
             .collect();
         for &i in &news {
             parts[component[&span(new[i].period)]].new.push(i);
         }
+        let mut first: BTreeMap<(Span, String, String), usize> = BTreeMap::new();
         for &k in &knowns {
-            parts[component[&span(known[k].period)]].known.push(k);
+            let c = &known[k];
+            let key = (span(c.period), c.breakdown.key(), format!("{:?}", c.shown));
+            let part = &mut parts[component[&span(c.period)]];
+            match first.get(&key) {
+                Some(&f) => part.repeats.entry(f).or_default().push(k),
+                None => {
+                    first.insert(key, k);
+                    part.known.push(k);
+                }
+            }
         }
         out.extend(
             parts
@@ -1004,6 +1025,19 @@ mod tests {
         );
         // The labels and the earlier releases alone pin it: the audit says so.
         assert_eq!(audit.findings, vec![(2, Finding::Derivable)]);
+        // The same figure withheld by two answers is one cell, named twice.
+        let twice = [
+            earlier[0].clone(),
+            known(ind, "2020/21", "", Shown::FewerThan(5)),
+            earlier[1].clone(),
+            known(ind, "2020/21", "", Shown::FewerThan(5)),
+        ];
+        let audit = super::audit(&shipped(), &figures, &twice, &Policy::default());
+        assert_eq!(
+            audit.findings,
+            vec![(1, Finding::Derivable), (3, Finding::Derivable)]
+        );
+        assert_eq!(audit.withheld, 2);
     }
 
     #[test]
