@@ -114,6 +114,10 @@ impl Catalogue {
     fn counts_people(&self, indicator: &str) -> bool {
         self.units.get(indicator).is_some_and(|u| u == "people")
     }
+
+    fn is_money(&self, indicator: &str) -> bool {
+        self.units.get(indicator).is_some_and(|u| u == "gbp")
+    }
 }
 
 impl Dimension {
@@ -238,6 +242,8 @@ pub struct Finding {
     pub recovered: bool,
     /// For a recovered cell, the log rows that pin it (each one needed).
     pub used: Vec<String>,
+    /// The figure actually held, when the test looked it up.
+    pub held: Option<i64>,
 }
 
 impl fmt::Display for Finding {
@@ -257,6 +263,9 @@ impl fmt::Display for Finding {
             hi,
             if self.recovered { "  RECOVERED" } else { "" }
         )?;
+        if let Some(held) = self.held {
+            write!(f, " (held: {held})")?;
+        }
         if self.recovered {
             write!(f, "\n    from the log rows:")?;
             for u in &self.used {
@@ -342,6 +351,9 @@ pub fn attack(catalogue: &Catalogue, knowledge: &Knowledge, log: &[LogRow]) -> A
     let mut out = Attack::default();
     let mut groups: BTreeMap<(String, String), Vec<Cell>> = BTreeMap::new();
     for (i, row) in log.iter().enumerate() {
+        if catalogue.is_money(&row.indicator) {
+            continue;
+        }
         let Some(fact) = fact(row) else { continue };
         let period = Period::parse(&row.period)
             .unwrap_or_else(|e| panic!("log period '{}': {e}", row.period));
@@ -670,6 +682,7 @@ fn solve(
             interval: whole(interval),
             recovered,
             used,
+            held: None,
         });
     }
     Some(findings)

@@ -1,12 +1,13 @@
 //! Seeded random sequences of requests on a generated council: a fixed
 //! number of seeds, each a fixed number of requests over the indicators,
-//! filters, breakdowns and years the records give.
+//! filters, breakdowns and years the records give, some of them asking
+//! again for cells an earlier answer withheld.
 
 use crate::{Letters, TestApp, check, generated_providers, question};
 
 /// How many sequences, and requests in each (sized for CI on 2 cores).
 const SEEDS: u64 = 6;
-const REQUESTS: usize = 8;
+const REQUESTS: usize = 10;
 
 /// Indicators computed from records, with the breakdowns they allow.
 const INDICATORS: &[(&str, &[&str])] = &[
@@ -102,8 +103,29 @@ fn sequence(seed: u64) {
     let mut letters = Letters::default();
     for r in 1..=REQUESTS {
         let mut questions = String::new();
-        for q in 1..=1 + rng.below(3) {
-            questions += &random_question(&mut rng, q, &indicators);
+        let mut number = 0;
+        // From the fourth request on, half the requests also ask for one
+        // cell an earlier answer withheld, as an attacker would.
+        if r > 3 && rng.below(2) == 0 {
+            let withheld: Vec<_> = app
+                .log()
+                .into_iter()
+                .filter(|row| row.decision == "suppressed")
+                .collect();
+            if !withheld.is_empty() {
+                let row = rng.pick(&withheld);
+                let filter: Vec<(&str, &str)> = row
+                    .breakdown
+                    .split(';')
+                    .filter_map(|p| p.split_once('='))
+                    .collect();
+                number += 1;
+                questions += &question(number, &row.indicator, &row.period, &filter, &[]);
+            }
+        }
+        for _ in 0..1 + rng.below(3) {
+            number += 1;
+            questions += &random_question(&mut rng, number, &indicators);
         }
         let reference = format!("FOI-R{seed}-{r}");
         letters.note(&reference, &app.ask(&reference, &questions));
