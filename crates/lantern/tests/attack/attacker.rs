@@ -197,6 +197,15 @@ enum Fact {
     NotZero,
 }
 
+/// The part of the period a given figure covers, from "This figure covers
+/// X only." in what the letter said.
+fn covers_only(released: &str) -> Option<String> {
+    let start = released.find("This figure covers ")? + "This figure covers ".len();
+    let rest = &released[start..];
+    let end = rest.find(" only")?;
+    Period::parse(&rest[..end]).ok().map(|p| p.to_string())
+}
+
 /// What a suppressed cell was withheld as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -234,6 +243,9 @@ fn fact(row: &LogRow) -> Option<Fact> {
 pub struct Finding {
     /// The (first) log row that withheld it.
     pub row: LogRow,
+    /// The period it is about: the row's, or the part a figure given
+    /// beside it said it covers.
+    pub period: String,
     /// Small count or secondary.
     pub kind: Kind,
     /// Smallest and largest whole value it can take (no largest: unbounded).
@@ -256,7 +268,7 @@ impl fmt::Display for Finding {
             f,
             "{} {} [{}] ({:?}): lies in {}..{}{}",
             self.row.indicator,
-            self.row.period,
+            self.period,
             self.row.breakdown,
             self.kind,
             self.interval.0,
@@ -339,6 +351,8 @@ pub struct Knowledge {
 #[derive(Clone, Debug)]
 struct Cell {
     row: usize,
+    /// The period it is about (canonical).
+    period: String,
     /// (dimension, value), sorted by dimension.
     breakdown: Vec<(String, String)>,
     /// First day and the day after the last.
@@ -350,13 +364,37 @@ struct Cell {
 pub fn attack(catalogue: &Catalogue, knowledge: &Knowledge, log: &[LogRow]) -> Attack {
     let mut out = Attack::default();
     let mut groups: BTreeMap<(String, String), Vec<Cell>> = BTreeMap::new();
+    // A row given from a figure for part of the period asked says so ("This
+    // figure covers 2019/20 only."); a row withheld beside it in the same
+    // question is read as covering the same part when its siblings agree.
+    let mut covered: BTreeMap<(&str, &str, &str), BTreeSet<String>> = BTreeMap::new();
+    for row in log {
+        if let Some(part) = covers_only(&row.released) {
+            covered
+                .entry((&row.reference, &row.question, &row.period))
+                .or_default()
+                .insert(part);
+        }
+    }
     for (i, row) in log.iter().enumerate() {
         if catalogue.is_money(&row.indicator) {
             continue;
         }
         let Some(fact) = fact(row) else { continue };
-        let period = Period::parse(&row.period)
-            .unwrap_or_else(|e| panic!("log period '{}': {e}", row.period));
+        let period_text = covers_only(&row.released).unwrap_or_else(|| {
+            match covered.get(&(
+                row.reference.as_str(),
+                row.question.as_str(),
+                row.period.as_str(),
+            )) {
+                Some(parts) if parts.len() == 1 && row.decision == "suppressed" => {
+                    parts.iter().next().cloned().unwrap_or_default()
+                }
+                _ => row.period.clone(),
+            }
+        });
+        let period = Period::parse(&period_text)
+            .unwrap_or_else(|e| panic!("log period '{period_text}': {e}"));
         let mut breakdown: Vec<(String, String)> = row
             .breakdown
             .split(';')
@@ -374,6 +412,7 @@ pub fn attack(catalogue: &Catalogue, knowledge: &Knowledge, log: &[LogRow]) -> A
             .or_default()
             .push(Cell {
                 row: i,
+                period: period.to_string(),
                 breakdown,
                 span: (
                     period.first_day(),
@@ -604,7 +643,7 @@ fn solve(
     let given: BTreeSet<(&str, &str)> = cells
         .iter()
         .filter(|c| matches!(c.fact, Fact::Exact(_)))
-        .map(|c| (log[c.row].period.as_str(), log[c.row].breakdown.as_str()))
+        .map(|c| (c.period.as_str(), log[c.row].breakdown.as_str()))
         .collect();
 
     // People over periods: a sub-period's count is at most its span's; a
@@ -660,7 +699,7 @@ fn solve(
             Fact::Small(_) => Kind::Primary,
             Fact::NotZero => Kind::Secondary,
         };
-        let key = (log[c.row].period.as_str(), log[c.row].breakdown.as_str());
+        let key = (c.period.as_str(), log[c.row].breakdown.as_str());
         if given.contains(&key) || !seen.insert(key) {
             continue;
         }
@@ -678,6 +717,7 @@ fn solve(
         };
         findings.push(Finding {
             row: log[c.row].clone(),
+            period: c.period.clone(),
             kind,
             interval: whole(interval),
             recovered,

@@ -73,7 +73,7 @@ fn seven_requests_for_one_year_and_eight_follow_ups_recover_nothing() {
             .collect();
         n += 1;
         let reference = format!("FOI-F-{n}");
-        let questions = question(1, &f.row.indicator, &f.row.period, &filter, &[]);
+        let questions = question(1, &f.row.indicator, &f.period, &filter, &[]);
         letters.note(&reference, &app.ask(&reference, &questions));
     }
     assert_eq!(n, 8, "eight cells to follow up");

@@ -332,7 +332,7 @@ pub fn check(
             .or_insert_with(|| held(app, &f.row.indicator));
         let key = (
             f.row.area.clone(),
-            f.row.period.clone(),
+            f.period.clone(),
             sorted_key(&f.row.breakdown),
         );
         f.held = held.get(&key).copied();
@@ -341,7 +341,7 @@ pub fn check(
             result.notes.push(format!(
                 "the model pins {} {} [{}] at {}, but {} is held: the model does not fit",
                 f.row.indicator,
-                f.row.period,
+                f.period,
                 f.row.breakdown,
                 f.interval.0,
                 f.held.unwrap_or_default()

@@ -48,7 +48,45 @@ fn values(dimension: &str) -> &'static [&'static str] {
     }
 }
 
-const YEARS: &[&str] = &["2018/19", "2019/20"];
+/// The years asked for, and a span overlapping both (held as a total only,
+/// see [`add_spans`]).
+const YEARS: &[&str] = &["2018/19", "2019/20", SPAN];
+const SPAN: &str = "2018-03-01 to 2020-03-31";
+
+/// Hold a total for [`SPAN`] for each indicator, consistent with the years:
+/// for people between the larger year and the sum, for events the sum plus
+/// March 2018.
+fn add_spans(app: &TestApp, indicators: &[usize]) {
+    let mut csv = String::from("indicator,area,period,value,source\n");
+    for &i in indicators {
+        let (indicator, _) = INDICATORS[i];
+        let out = app.run(&["figures", indicator, "--json"]).ok();
+        let json: serde_json::Value = serde_json::from_str(&out).expect("figures --json");
+        let total = |year: &str| -> u64 {
+            json["figures"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|f| {
+                    f["period"] == year && f["breakdown"].as_object().is_some_and(|b| b.is_empty())
+                })
+                .and_then(|f| f["value"].as_str())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let (a, b) = (total("2018/19"), total("2019/20"));
+        let span = if indicator.ends_with("_placements") {
+            a + b + 1
+        } else {
+            a.max(b) + a.min(b) / 2
+        };
+        csv.push_str(&format!(
+            "{indicator},E06000016,{SPAN},{span},ndtms_partnership\n"
+        ));
+    }
+    app.write("spans.csv", &csv);
+    app.run(&["import", "figures", "spans.csv"]).ok();
+}
 
 /// SplitMix64: small, seeded, the same on every machine.
 struct Rng(u64);
@@ -100,6 +138,7 @@ fn sequence(seed: u64) {
     let first = rng.below(INDICATORS.len());
     let second = (first + 1 + rng.below(INDICATORS.len() - 1)) % INDICATORS.len();
     let indicators = [first, second];
+    add_spans(&app, &indicators);
     let mut letters = Letters::default();
     for r in 1..=REQUESTS {
         let mut questions = String::new();
