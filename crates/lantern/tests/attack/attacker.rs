@@ -28,7 +28,7 @@ use jiff::civil::Date;
 use lantern_core::period::Period;
 use serde::Deserialize;
 
-use crate::solver::{Op, System, pinned, whole};
+use crate::solver::{Op, System, whole};
 
 /// The catalogue as the attacker reads it: each dimension's values and
 /// their parts, and each indicator's unit.
@@ -705,7 +705,17 @@ fn solve(
         }
         let target = &row_terms[n];
         let interval = system.interval(target)?;
-        let recovered = pinned(interval);
+        let mut range = whole(interval);
+        // Two whole values left: integer programming decides (cheap here).
+        if let (lo, Some(hi)) = range
+            && hi == lo + 1
+        {
+            let possible = system.whole_values(target, &[lo, hi]);
+            if let [only] = possible[..] {
+                range = (only, Some(only));
+            }
+        }
+        let recovered = range.1 == Some(range.0);
         let used = if recovered {
             system
                 .facts_needed(target)
@@ -719,7 +729,7 @@ fn solve(
             row: log[c.row].clone(),
             period: c.period.clone(),
             kind,
-            interval: whole(interval),
+            interval: range,
             recovered,
             used,
             held: None,

@@ -129,15 +129,45 @@ impl System {
 
     /// Minimise (or maximise) `target`; `None` when infeasible, infinity
     /// when unbounded.
+    /// The whole values among `candidates` that `target` can take when every
+    /// variable is a whole number (integer programming: used on narrow
+    /// intervals only, where it is cheap).
+    pub fn whole_values(&self, target: &[(usize, f64)], candidates: &[i64]) -> Vec<i64> {
+        candidates
+            .iter()
+            .copied()
+            .filter(|&v| {
+                self.solve(&[], false, &BTreeSet::new(), Some((target, v as f64)), true)
+                    .is_some()
+            })
+            .collect()
+    }
+
     fn optimum(
         &self,
         target: &[(usize, f64)],
         maximise: bool,
         left_out: &BTreeSet<usize>,
     ) -> Option<f64> {
+        self.solve(target, maximise, left_out, None, false)
+    }
+
+    /// Optimise `target` (with `fixed` held at a value, all variables whole
+    /// numbers if `integer`); `None` when infeasible.
+    fn solve(
+        &self,
+        target: &[(usize, f64)],
+        maximise: bool,
+        left_out: &BTreeSet<usize>,
+        fixed: Option<(&[(usize, f64)], f64)>,
+        integer: bool,
+    ) -> Option<f64> {
         let mut problem = ProblemVariables::new();
         let vars: Vec<Variable> = (0..self.variables)
-            .map(|_| problem.add(variable().min(0)))
+            .map(|_| {
+                let v = variable().min(0);
+                problem.add(if integer { v.integer() } else { v })
+            })
             .collect();
         let expression = |terms: &[(usize, f64)]| -> Expression {
             terms.iter().map(|&(i, c)| c * vars[i]).sum::<Expression>()
@@ -149,6 +179,9 @@ impl System {
             problem.minimise(objective.clone())
         }
         .using(microlp);
+        if let Some((terms, value)) = fixed {
+            model = model.with(expression(terms).eq(value));
+        }
         for row in &self.rows {
             if row.tag.is_some_and(|t| left_out.contains(&t)) {
                 continue;
@@ -172,7 +205,8 @@ impl System {
             } else {
                 f64::NEG_INFINITY
             }),
-            Err(_) => None,
+            Err(ResolutionError::Infeasible) => None,
+            Err(other) => panic!("the solver failed: {other}"),
         }
     }
 }
@@ -230,6 +264,20 @@ mod tests {
         let got = s.interval(&one(x)).expect("feasible");
         assert!(!pinned(got), "{got:?}");
         assert_eq!(whole(got), (2, Some(4)));
+    }
+
+    /// x + 2z = 2 with z at least 0.5: by linear programming x lies in
+    /// 0..1, but with whole numbers z = 1 and x = 0.
+    #[test]
+    fn integer_reasoning_pins_what_rounding_cannot() {
+        let mut s = System::default();
+        let (x, y, z) = (s.variable(), s.variable(), s.variable());
+        s.add(vec![(x, 2.0), (y, 2.0)], Op::Eq, 6.0);
+        s.add(vec![(x, 1.0), (z, 2.0)], Op::Eq, 2.0);
+        s.add(one(z), Op::Ge, 0.5);
+        let lp = s.interval(&one(x)).expect("feasible");
+        assert_eq!(whole(lp), (0, Some(1)), "{lp:?}");
+        assert_eq!(s.whole_values(&one(x), &[0, 1]), vec![0]);
     }
 
     #[test]
