@@ -16,7 +16,9 @@
 //!   the members are known (those named in the log plus those the caller
 //!   says exist), so a total is the sum of its members. When that makes the
 //!   system impossible (people seen by two providers are counted by both),
-//!   each member is attacked as its own system instead.
+//!   the members of a people count are overlapping groups (each at most the
+//!   total, the total at most their sum), and failing that each member is
+//!   attacked as its own system.
 //! - Periods: events (every unit but people) add up over the pieces of a
 //!   span; for people a span lies between its largest part and the sum of
 //!   its parts, and every sub-period's count is at most the span's.

@@ -8,9 +8,10 @@
 //! `lantern_core::disclosure`) for the smallest and largest value of every
 //! suppressed cell. A cell pinned to one value is recovered.
 //!
-//! What a run must show is set by [`expectation`]: by default nothing may
+//! What a run must show is set by [`expectation`]: with `Safe` nothing may
 //! be recovered and the answers must stay useful (no disclosure budget run
-//! out, secondary suppressions within the sequence's bound). See
+//! out, secondary suppressions within the sequence's bound); `Recover`
+//! checks that the fixed sequences beat a weak defence. See
 //! `docs/disclosure-control-attacker.md`.
 
 mod attacker;
