@@ -16,7 +16,9 @@
 //!   the members are known (those named in the log plus those the caller
 //!   says exist), so a total is the sum of its members. When that makes the
 //!   system impossible (people seen by two providers are counted by both),
-//!   each member is attacked as its own system instead.
+//!   the members of a people count are overlapping groups (each at most the
+//!   total, the total at most their sum), and failing that each member is
+//!   attacked as its own system.
 //! - Periods: events (every unit but people) add up over the pieces of a
 //!   span; for people a span lies between its largest part and the sum of
 //!   its parts, and every sub-period's count is at most the span's.
@@ -357,7 +359,22 @@ struct Cell {
     breakdown: Vec<(String, String)>,
     /// First day and the day after the last.
     span: (Date, Date),
+    /// The member of an open dimension the row is about, when members are
+    /// modelled as overlapping groups of people (see [`Mode::Overlap`]).
+    member: Option<String>,
     fact: Fact,
+}
+
+/// How members of open dimensions relate to their total.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    /// The total is the sum of the members (each counted once).
+    Partition,
+    /// People: a member's count is at most the total, the total at most the
+    /// sum of the members (someone may be seen by two providers).
+    Overlap,
+    /// Each member's figures a system of their own.
+    Split,
 }
 
 /// Attack every suppressed cell of the log.
@@ -418,6 +435,7 @@ pub fn attack(catalogue: &Catalogue, knowledge: &Knowledge, log: &[LogRow]) -> A
                     period.first_day(),
                     period.last_day().tomorrow().expect("a day"),
                 ),
+                member: None,
                 fact,
             });
     }
@@ -425,14 +443,30 @@ pub fn attack(catalogue: &Catalogue, knowledge: &Knowledge, log: &[LogRow]) -> A
         let people = catalogue.counts_people(&indicator);
         // The strongest model first; weaker ones only when the log is
         // impossible under it.
-        let attempts = [(false, 1.0), (true, 1.0), (true, 0.0)];
+        let attempts = [
+            (Mode::Partition, 1.0),
+            (Mode::Overlap, 1.0),
+            (Mode::Split, 1.0),
+            (Mode::Split, 0.0),
+        ];
         let mut done = false;
-        for (n, &(split_open, floor)) in attempts.iter().enumerate() {
-            let subsystems = split(catalogue, &cells, split_open);
+        for (n, &(mode, floor)) in attempts.iter().enumerate() {
+            let Some((subsystems, members)) = split(catalogue, knowledge, &cells, mode, people)
+            else {
+                continue;
+            };
             let mut findings = Vec::new();
             let mut feasible = true;
             for sub in &subsystems {
-                match solve(catalogue, knowledge, log, sub, people, floor) {
+                match solve(
+                    catalogue,
+                    knowledge,
+                    log,
+                    sub,
+                    people,
+                    floor,
+                    members.as_deref(),
+                ) {
                     Some(f) => findings.extend(f),
                     None => {
                         feasible = false;
@@ -444,7 +478,11 @@ pub fn attack(catalogue: &Catalogue, knowledge: &Knowledge, log: &[LogRow]) -> A
                 if n > 0 {
                     out.notes.push(format!(
                         "{indicator} in {area}: the log is impossible if members of open \
-                         dimensions add up to the total; each member attacked on its own{}",
+                         dimensions add up to the total; {}{}",
+                        match mode {
+                            Mode::Overlap => "each member taken as at most the total, the total as at most their sum",
+                            _ => "each member attacked on its own",
+                        },
                         if floor == 0.0 {
                             ", and withheld cells allowed to be zero"
                         } else {
@@ -480,25 +518,72 @@ pub fn attack(catalogue: &Catalogue, knowledge: &Knowledge, log: &[LogRow]) -> A
     out
 }
 
-/// Split a group's cells into systems: one, or (when open dimensions are
-/// attacked member by member) one without them plus one per member.
-fn split(catalogue: &Catalogue, cells: &[Cell], split_open: bool) -> Vec<Vec<Cell>> {
-    if !split_open {
-        return vec![cells.to_vec()];
-    }
-    let mut systems: BTreeMap<Vec<(String, String)>, Vec<Cell>> = BTreeMap::new();
-    for c in cells {
+/// Split a group's cells into systems for a mode, with the members of the
+/// open dimension when they are modelled as overlapping groups; `None` when
+/// the mode does not apply (overlap: people, one open dimension whose
+/// members the attacker knows, each asked for by a member's name).
+#[allow(clippy::type_complexity)]
+fn split(
+    catalogue: &Catalogue,
+    knowledge: &Knowledge,
+    cells: &[Cell],
+    mode: Mode,
+    people: bool,
+) -> Option<(Vec<Vec<Cell>>, Option<Vec<String>>)> {
+    let strip = |c: &Cell| -> (Vec<(String, String)>, Cell) {
         let (open, closed): (Vec<_>, Vec<_>) = c
             .breakdown
             .iter()
             .cloned()
             .partition(|(d, _)| catalogue.dimension(d).open);
-        systems.entry(open).or_default().push(Cell {
-            breakdown: closed,
-            ..c.clone()
-        });
+        (
+            open,
+            Cell {
+                breakdown: closed,
+                ..c.clone()
+            },
+        )
+    };
+    match mode {
+        Mode::Partition => Some((vec![cells.to_vec()], None)),
+        Mode::Split => {
+            let mut systems: BTreeMap<Vec<(String, String)>, Vec<Cell>> = BTreeMap::new();
+            for c in cells {
+                let (open, cell) = strip(c);
+                systems.entry(open).or_default().push(cell);
+            }
+            Some((systems.into_values().collect(), None))
+        }
+        Mode::Overlap => {
+            if !people {
+                return None;
+            }
+            let open: BTreeSet<&str> = cells
+                .iter()
+                .flat_map(|c| c.breakdown.iter())
+                .filter(|(d, _)| catalogue.dimension(d).open)
+                .map(|(d, _)| d.as_str())
+                .collect();
+            let [dimension] = open.into_iter().collect::<Vec<_>>()[..] else {
+                return None;
+            };
+            let known = knowledge.members.get(dimension)?;
+            let mut members: BTreeSet<String> = known.clone();
+            let mut out = Vec::new();
+            for c in cells {
+                let (open, mut cell) = strip(c);
+                if let Some((_, value)) = open.first() {
+                    if catalogue.dimension(dimension).leaves_of(value) != [value.clone()] {
+                        return None;
+                    }
+                    members.insert(value.clone());
+                    cell.member = Some(value.clone());
+                }
+                out.push(cell);
+            }
+            Some((vec![out], Some(members.into_iter().collect())))
+        }
     }
-    systems.into_values().collect()
 }
 
 /// Build one system and attack its suppressed cells; `None` when the
@@ -510,6 +595,7 @@ fn solve(
     cells: &[Cell],
     people: bool,
     floor: f64,
+    members: Option<&[String]>,
 ) -> Option<Vec<Finding>> {
     // Dimensions and their blocks of leaves.
     let dims: BTreeSet<&str> = cells
@@ -564,21 +650,33 @@ fn solve(
         bounds.insert(c.span.1);
     }
     let bounds: Vec<Date> = bounds.into_iter().collect();
-    let atoms: Vec<(Date, Date)> = bounds
+    // A piece: an interval between boundaries and, when members of an open
+    // dimension overlap, one member (`None`: every member).
+    type Piece = (Date, Date, Option<String>);
+    let intervals: Vec<(Date, Date)> = bounds
         .windows(2)
         .map(|w| (w[0], w[1]))
         .filter(|a| cells.iter().any(|c| c.span.0 <= a.0 && a.1 <= c.span.1))
         .collect();
-    let mut sets: Vec<(Date, Date)> = atoms.clone();
+    let atoms: Vec<Piece> = match members {
+        None => intervals.iter().map(|&(a, b)| (a, b, None)).collect(),
+        Some(members) => intervals
+            .iter()
+            .flat_map(|&(a, b)| members.iter().map(move |m| (a, b, Some(m.clone()))))
+            .collect(),
+    };
+    let set_of = |c: &Cell| -> Piece { (c.span.0, c.span.1, c.member.clone()) };
+    let mut sets: Vec<Piece> = atoms.clone();
     if people {
         for c in cells {
-            if !sets.contains(&c.span) {
-                sets.push(c.span);
+            if !sets.contains(&set_of(c)) {
+                sets.push(set_of(c));
             }
         }
     }
-    let within =
-        |inner: (Date, Date), outer: (Date, Date)| outer.0 <= inner.0 && inner.1 <= outer.1;
+    let within = |inner: &Piece, outer: &Piece| {
+        outer.0 <= inner.0 && inner.1 <= outer.1 && (outer.2.is_none() || outer.2 == inner.2)
+    };
 
     let mut system = System::default();
     let vars: Vec<Vec<usize>> = sets
@@ -612,10 +710,10 @@ fn solve(
     let terms_of = |c: &Cell| -> Vec<(usize, f64)> {
         let combos = matching(&c.breakdown);
         let pieces: Vec<usize> = if people {
-            vec![sets.iter().position(|s| *s == c.span).expect("a set")]
+            vec![sets.iter().position(|s| *s == set_of(c)).expect("a set")]
         } else {
             (0..atoms.len())
-                .filter(|&a| within(atoms[a], c.span))
+                .filter(|&a| within(&atoms[a], &set_of(c)))
                 .collect()
         };
         pieces
@@ -653,26 +751,26 @@ fn solve(
         // k indexes the combination in every set (vars[set][k]).
         #[allow(clippy::needless_range_loop)]
         for k in 0..combos {
-            for (i, &a) in sets.iter().enumerate() {
-                for (j, &b) in sets.iter().enumerate() {
+            for (i, a) in sets.iter().enumerate() {
+                for (j, b) in sets.iter().enumerate() {
                     if i != j && within(a, b) {
                         system.add(vec![(vars[i][k], 1.0), (vars[j][k], -1.0)], Op::Le, 0.0);
                     }
                 }
                 let parts: Vec<usize> = (0..atoms.len())
-                    .filter(|&p| within(atoms[p], a) && atoms[p] != a)
+                    .filter(|&p| within(&atoms[p], a) && atoms[p] != *a)
                     .collect();
                 if parts.len() > 1 {
                     let mut terms = vec![(vars[i][k], 1.0)];
                     terms.extend(parts.iter().map(|&p| (vars[p][k], -1.0)));
                     system.add(terms, Op::Le, 0.0);
                 }
-                for (j, &b) in sets.iter().enumerate() {
-                    for (l, &c) in sets.iter().enumerate().skip(j + 1) {
+                for (j, b) in sets.iter().enumerate() {
+                    for (l, c) in sets.iter().enumerate().skip(j + 1) {
                         let covers = atoms
                             .iter()
-                            .filter(|&&atom| within(atom, a))
-                            .all(|&atom| within(atom, b) || within(atom, c));
+                            .filter(|atom| within(atom, a))
+                            .all(|atom| within(atom, b) || within(atom, c));
                         if i != j && i != l && !within(a, b) && !within(a, c) && covers {
                             system.add(
                                 vec![(vars[i][k], 1.0), (vars[j][k], -1.0), (vars[l][k], -1.0)],
@@ -736,4 +834,100 @@ fn solve(
         });
     }
     Some(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(question: &str, breakdown: &str, released: &str) -> LogRow {
+        let value = released.parse::<i64>().ok().map(serde_json::Value::from);
+        LogRow {
+            reference: "FOI-T".into(),
+            question: question.into(),
+            indicator: "people_in_treatment".into(),
+            area: "E06000016".into(),
+            period: "2019/20".into(),
+            breakdown: breakdown.into(),
+            decision: if value.is_some() {
+                "given"
+            } else {
+                "suppressed"
+            }
+            .into(),
+            basis: None,
+            value,
+            released: released.into(),
+        }
+    }
+
+    fn providers(names: &[&str]) -> Knowledge {
+        let mut k = Knowledge::default();
+        k.members.insert(
+            "provider".into(),
+            names.iter().map(|n| n.to_string()).collect(),
+        );
+        k
+    }
+
+    #[test]
+    fn a_small_provider_is_recovered_when_the_providers_add_up_to_the_total() {
+        let log = vec![
+            row("1", "", "100"),
+            row("2", "provider=A", "97"),
+            row("2", "provider=B", "fewer than 5"),
+        ];
+        let got = attack(&Catalogue::shipped(), &providers(&["A", "B"]), &log);
+        assert_eq!(got.recovered().len(), 1, "{}", got.explain());
+        assert_eq!(got.recovered()[0].interval, (3, Some(3)));
+        // Not knowing the members, a third provider could hold the rest.
+        let got = attack(&Catalogue::shipped(), &providers(&["A", "B", "C"]), &log);
+        assert!(got.recovered().is_empty(), "{}", got.explain());
+    }
+
+    /// People seen by two providers: the providers' men add up to more than
+    /// all men, so the members cannot be a partition; as overlapping groups
+    /// the women are at most the providers' women together, which pins C
+    /// (all women but 40 − 20 − 16 = 4 of them) at 4.
+    #[test]
+    fn overlapping_providers_of_people_still_bound_the_total() {
+        let log = vec![
+            row("1", "sex=male", "50"),
+            row("1", "sex=female", "40"),
+            row("1", "sex=other", "0"),
+            row("2", "provider=A", "60"),
+            row("2", "provider=B", "36"),
+            row("2", "provider=C", "fewer than 5"),
+            row("3", "provider=A;sex=male", "40"),
+            row("3", "provider=B;sex=male", "20"),
+        ];
+        let got = attack(&Catalogue::shipped(), &providers(&["A", "B", "C"]), &log);
+        assert_eq!(got.recovered().len(), 1, "{}", got.explain());
+        assert_eq!(got.recovered()[0].interval, (4, Some(4)));
+        assert!(
+            got.notes.iter().any(|n| n.contains("at most their sum")),
+            "{:?}",
+            got.notes
+        );
+    }
+
+    #[test]
+    fn a_cell_withheld_once_and_given_later_is_not_a_recovery() {
+        let log = vec![
+            row("1", "", "20"),
+            row("2", "sex=male", "10"),
+            row(
+                "2",
+                "sex=female",
+                "withheld so that small numbers cannot be worked out",
+            ),
+            row("2", "sex=other", "fewer than 5"),
+            row("3", "sex=female", "7"),
+        ];
+        let got = attack(&Catalogue::shipped(), &Knowledge::default(), &log);
+        // female was given in the end; other = 20 − 10 − 7 = 3 is recovered.
+        assert_eq!(got.secondary, 0);
+        assert_eq!(got.recovered().len(), 1, "{}", got.explain());
+        assert_eq!(got.recovered()[0].row.breakdown, "sex=other");
+    }
 }

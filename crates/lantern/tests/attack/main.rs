@@ -8,9 +8,10 @@
 //! `lantern_core::disclosure`) for the smallest and largest value of every
 //! suppressed cell. A cell pinned to one value is recovered.
 //!
-//! What a run must show is set by [`expectation`]: by default nothing may
+//! What a run must show is set by [`expectation`]: with `Safe` nothing may
 //! be recovered and the answers must stay useful (no disclosure budget run
-//! out, secondary suppressions within the sequence's bound). See
+//! out, secondary suppressions within the sequence's bound); `Recover`
+//! checks that the fixed sequences beat a weak defence. See
 //! `docs/disclosure-control-attacker.md`.
 
 mod attacker;
@@ -256,13 +257,18 @@ pub fn question(
 pub struct Letters {
     /// References whose letter reports `"disclosure": {"budget_exhausted": true}`.
     pub budget_exhausted: Vec<String>,
+    /// References whose letter carries no `"disclosure"` summary at all (so
+    /// the budget cannot be checked).
+    pub without_summary: Vec<String>,
 }
 
 impl Letters {
     /// Note one sent letter.
     pub fn note(&mut self, reference: &str, letter: &Value) {
-        if letter["disclosure"]["budget_exhausted"].as_bool() == Some(true) {
-            self.budget_exhausted.push(reference.to_string());
+        match letter["disclosure"]["budget_exhausted"].as_bool() {
+            Some(true) => self.budget_exhausted.push(reference.to_string()),
+            Some(false) => {}
+            None => self.without_summary.push(reference.to_string()),
         }
     }
 }
@@ -366,6 +372,12 @@ pub fn check(
                 recovered.is_empty(),
                 "{name}: the attacker recovered suppressed cells:\n{}",
                 result.explain()
+            );
+            assert!(
+                letters.without_summary.is_empty(),
+                "{name}: letters without a \"disclosure\": {{\"budget_exhausted\": …}} summary, \
+                 so the budget cannot be checked: {:?}",
+                letters.without_summary
             );
             assert!(
                 letters.budget_exhausted.is_empty(),
