@@ -2501,6 +2501,71 @@ mod tests {
         Ok(())
     }
 
+    /// Two answers over one table: the cells where `first` is true are
+    /// answered first, the rest later with the first answer's releases and
+    /// withholdings as priors. Nothing hidden by either answer may be
+    /// derivable from both together, unless the first answer's releases and
+    /// the labels alone give it away.
+    fn check_two_answers(
+        cells: &[Cell],
+        truth: &[u64],
+        first: &[bool],
+        t: u64,
+    ) -> Result<(), TestCaseError> {
+        let policy = Policy::new(t).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let a: Vec<usize> = (0..cells.len()).filter(|&i| first[i]).collect();
+        let a_cells: Vec<Cell> = a.iter().map(|&i| cells[i].clone()).collect();
+        let a_prot = protect(&a_cells, &policy);
+        let mut priors = vec![Prior::New; cells.len()];
+        for (&i, p) in a.iter().zip(&a_prot) {
+            priors[i] = match p {
+                Released => Prior::Released,
+                Primary => Prior::FewerThan {
+                    threshold: t,
+                    known: true,
+                },
+                Secondary => Prior::Withheld { known: true },
+            };
+        }
+        let second = protect_with(cells, &priors, &[], &policy);
+        let mut prot = second.protection.clone();
+        for (&i, &p) in a.iter().zip(&a_prot) {
+            prot[i] = p;
+        }
+        for i in 0..cells.len() {
+            if !first[i] {
+                prop_assert_eq!(prot[i] == Primary, policy.is_small(cells[i].value));
+            }
+        }
+        let attacker = Attacker::new(cells, &prot, t, truth);
+        prop_assert!(attacker.consistent(truth));
+        let worst: Vec<Protection> = (0..cells.len())
+            .map(|i| match cells[i].value {
+                _ if first[i] => prot[i],
+                0 => Released,
+                v if policy.is_small(v) => Primary,
+                _ => Secondary,
+            })
+            .collect();
+        let labels_only = Attacker::new(cells, &worst, t, truth);
+        for i in hidden(&prot) {
+            if t <= 2 && prot[i] == Primary {
+                continue;
+            }
+            if !attacker.can_differ(i, cells[i].value) {
+                prop_assert!(
+                    !labels_only.can_differ(i, cells[i].value),
+                    "cell {} derivable\ncells {:?}\nfirst {:?}\nprotection {:?}",
+                    i,
+                    cells,
+                    first,
+                    prot
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// k leaves and their total.
     fn one_way() -> impl Strategy<Value = (Vec<Cell>, Vec<u64>)> {
         prop::collection::vec(0u64..=15, 2..=5).prop_map(|values| {
@@ -2612,7 +2677,19 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
         #[test]
-        fn one_way_tables_are_safe_against_a_brute_force_attacker((cells, truth) in one_way(), t in 3u64..=6) {
+        fn two_answers_over_a_two_way_table_are_safe_together((cells, truth) in two_way(), mask in prop::collection::vec(any::<bool>(), 16), t in 3u64..=6) {
+            let first: Vec<bool> = (0..cells.len()).map(|i| mask[i % mask.len()]).collect();
+            check_two_answers(&cells, &truth, &first, t)?;
+        }
+
+        #[test]
+        fn two_answers_over_a_hierarchy_are_safe_together((cells, truth) in hierarchy(), mask in prop::collection::vec(any::<bool>(), 16), t in 3u64..=6) {
+            let first: Vec<bool> = (0..cells.len()).map(|i| mask[i % mask.len()]).collect();
+            check_two_answers(&cells, &truth, &first, t)?;
+        }
+
+        #[test]
+                fn one_way_tables_are_safe_against_a_brute_force_attacker((cells, truth) in one_way(), t in 3u64..=6) {
             check(&cells, &truth, t)?;
         }
 
