@@ -114,8 +114,14 @@ fn random_question(rng: &mut Rng, number: usize, indicators: &[usize]) -> String
     let (indicator, dims) = INDICATORS[*rng.pick(indicators)];
     let year = rng.pick(YEARS);
     let mut dims: Vec<&str> = dims.to_vec();
+    // No filter, one dimension fixed, or (one time in eight) two.
+    let fixed = match rng.below(8) {
+        0..=3 => 0,
+        7 => 2,
+        _ => 1,
+    };
     let mut filter = Vec::new();
-    if rng.below(2) == 0 {
+    for _ in 0..fixed.min(dims.len()) {
         let d = dims.remove(rng.below(dims.len()));
         filter.push((d, *rng.pick(values(d))));
     }
