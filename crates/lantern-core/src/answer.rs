@@ -30,10 +30,11 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
-use crate::disclosure::{self, Cell, Policy, Protection};
+use crate::disclosure::{Policy, Protection};
 use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
 use crate::period::Period;
+use crate::protected::{self, KnownCell, NewCell, Shown};
 use crate::release::{self, Release};
 use crate::request::{Ask, FigureAsk, Question, Request};
 use crate::statement::{self, Statement};
@@ -53,13 +54,13 @@ pub struct Evidence<'a> {
     pub policy: Policy,
     /// The council's own area (used when the request names none).
     pub area: &'a str,
-    /// Counts of people already released in earlier answers (the disclosure
-    /// log): new answers stay consistent with them and cannot be differenced
-    /// against them.
+    /// Counts of people already released or withheld in earlier answers
+    /// (the whole disclosure log, every council's): new answers stay
+    /// consistent with them and cannot be differenced against them.
     pub earlier: &'a [EarlierRelease],
 }
 
-/// A count of people released exactly in an earlier answer.
+/// A count of people an earlier answer released or withheld.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarlierRelease {
     /// The earlier request's reference.
@@ -74,8 +75,8 @@ pub struct EarlierRelease {
     pub period: Period,
     /// Its breakdown.
     pub breakdown: Breakdown,
-    /// The value released.
-    pub value: u64,
+    /// What the answer showed: the value, "fewer than t", or withheld.
+    pub shown: Shown,
 }
 
 /// The decided answer to a request.
@@ -104,6 +105,19 @@ pub struct Answer {
     pub discrepancies: Vec<Discrepancy>,
     /// The disclosure threshold applied.
     pub threshold: u64,
+    /// What disclosure control did beyond the small counts themselves.
+    pub disclosure: DisclosureSummary,
+}
+
+/// What disclosure control did over a whole answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DisclosureSummary {
+    /// A search budget ran out, so more was withheld than a longer search
+    /// might have needed (never less).
+    pub budget_exhausted: bool,
+    /// Counts withheld beyond the small counts themselves (secondary
+    /// suppression), so that the small ones cannot be worked out.
+    pub secondary: usize,
 }
 
 /// A figure that differs from the one an earlier answer released for the
@@ -350,7 +364,19 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
             .map(|q| planner.question(q))
             .collect()
     };
-    let protection = planner.protect();
+    let (protection, budget_exhausted) = planner.protect();
+    let disclosure = DisclosureSummary {
+        budget_exhausted,
+        secondary: protection
+            .iter()
+            .filter(|&&p| p == Protection::Secondary)
+            .count(),
+    };
+    if budget_exhausted {
+        planner.warnings.push(
+            "disclosure control ran out of search budget: more figures are withheld than strictly needed; ask fewer breakdowns in one letter to release more".into(),
+        );
+    }
     for q in &mut questions {
         apply_protection(q, &protection, evidence.policy.threshold);
     }
@@ -380,6 +406,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         warnings: planner.warnings,
         discrepancies: planner.discrepancies,
         threshold: evidence.policy.threshold,
+        disclosure,
     }
 }
 
@@ -390,7 +417,8 @@ pub(crate) fn total_hours(q: &Question) -> f64 {
 
 /// A count of people registered for disclosure control.
 struct CellCandidate {
-    group: (String, String, String),
+    indicator: String,
+    period: Period,
     breakdown: Breakdown,
     value: u64,
 }
@@ -816,15 +844,18 @@ impl Planner<'_> {
                     && e.area == self.area
                     && e.period == chosen.period
                     && e.breakdown == *breakdown
-                    && e.value != v.max(0) as u64
+                    && matches!(e.shown, Shown::Exact(x) if x != v.max(0) as u64)
             }) {
+                let Shown::Exact(earlier_value) = e.shown else {
+                    continue;
+                };
                 self.warnings.push(format!(
                     "{} {} {}: {} released {} (sent {}), this answer gives {}; explain the difference in the letter",
                     indicator.code,
                     chosen.period,
                     if breakdown.0.is_empty() { "total".to_string() } else { breakdown.key() },
                     e.reference,
-                    e.value,
+                    earlier_value,
                     e.sent.get(..10).unwrap_or(&e.sent),
                     v
                 ));
@@ -833,7 +864,7 @@ impl Planner<'_> {
                     period: chosen.period,
                     breakdown: breakdown.clone(),
                     earlier_reference: e.reference.clone(),
-                    earlier_value: e.value,
+                    earlier_value,
                     value: v.max(0) as u64,
                 });
             }
@@ -846,11 +877,8 @@ impl Planner<'_> {
             };
             value.map(|value| {
                 self.cells.push(CellCandidate {
-                    group: (
-                        indicator.code.clone(),
-                        self.area.clone(),
-                        chosen.period.to_string(),
-                    ),
+                    indicator: indicator.code.clone(),
+                    period: chosen.period,
                     breakdown: breakdown.clone(),
                     value,
                 });
@@ -1007,115 +1035,43 @@ impl Planner<'_> {
     }
 
     /// Run disclosure control over every count of people in the answer,
-    /// one table per indicator, area and period.
-    fn protect(&self) -> Vec<Protection> {
-        let mut result = vec![Protection::Released; self.cells.len()];
-        let mut groups: BTreeMap<&(String, String, String), Vec<usize>> = BTreeMap::new();
-        for (i, c) in self.cells.iter().enumerate() {
-            groups.entry(&c.group).or_default().push(i);
-        }
-        for ((indicator, area, period), members) in &groups {
-            // Earlier releases of the same indicator, area and period join the
-            // table as cells that are out already.
-            let earlier: Vec<&EarlierRelease> = self
-                .evidence
-                .earlier
-                .iter()
-                .filter(|e| {
-                    &e.indicator == indicator && &e.area == area && &e.period.to_string() == period
-                })
-                .collect();
-            let mut breakdowns: Vec<&Breakdown> =
-                members.iter().map(|&i| &self.cells[i].breakdown).collect();
-            breakdowns.extend(earlier.iter().map(|e| &e.breakdown));
-            let inner = inner_cells(self.evidence.catalogue, &breakdowns);
-            let values = members
-                .iter()
-                .map(|&i| self.cells[i].value)
-                .chain(earlier.iter().map(|e| e.value));
-            let cells: Vec<Cell> = values
-                .zip(&inner)
-                .map(|(value, set)| Cell {
-                    inner: set.clone(),
-                    value,
-                })
-                .collect();
-            let published: Vec<bool> = (0..cells.len()).map(|i| i >= members.len()).collect();
-            let protection = disclosure::protect_after(&cells, &published, &self.evidence.policy);
-            for (&i, p) in members.iter().zip(protection) {
-                result[i] = p;
-            }
-        }
-        result
+    /// together with everything earlier answers released or withheld (see
+    /// [`protected`]). Returns one protection per registered cell and
+    /// whether a search budget ran out.
+    fn protect(&self) -> (Vec<Protection>, bool) {
+        let new: Vec<NewCell> = self
+            .cells
+            .iter()
+            .map(|c| NewCell {
+                indicator: c.indicator.clone(),
+                area: self.area.clone(),
+                period: c.period,
+                breakdown: c.breakdown.clone(),
+                value: c.value,
+            })
+            .collect();
+        let known: Vec<KnownCell> = self
+            .evidence
+            .earlier
+            .iter()
+            .map(|e| KnownCell {
+                source: e.reference.clone(),
+                indicator: e.indicator.clone(),
+                area: e.area.clone(),
+                period: e.period,
+                breakdown: e.breakdown.clone(),
+                shown: e.shown,
+            })
+            .collect();
+        let decided = protected::protect(
+            self.evidence.catalogue,
+            self.evidence.figures,
+            &new,
+            &known,
+            &self.evidence.policy,
+        );
+        (decided.protection, decided.budget_exhausted)
     }
-}
-
-/// Write each breakdown as a set of inner cells: the cross product of the
-/// leaves of every dimension any breakdown in the table uses.
-fn inner_cells(
-    catalogue: &Catalogue,
-    breakdowns: &[&Breakdown],
-) -> Vec<std::collections::BTreeSet<usize>> {
-    let mut dims: Vec<String> = breakdowns
-        .iter()
-        .flat_map(|b| b.0.keys().cloned())
-        .collect();
-    dims.sort();
-    dims.dedup();
-    // Leaves per dimension; open dimensions use the values seen plus one
-    // "everything else" leaf so a total is never taken as their sum.
-    let leaves: Vec<Vec<String>> = dims
-        .iter()
-        .map(|d| match catalogue.dimension(d) {
-            Ok(dim) if !dim.open => dim.leaves(),
-            _ => {
-                let mut seen: Vec<String> = breakdowns
-                    .iter()
-                    .filter_map(|b| b.get(d).map(str::to_string))
-                    .collect();
-                seen.sort();
-                seen.dedup();
-                seen.push("\u{0}other".into());
-                seen
-            }
-        })
-        .collect();
-    breakdowns
-        .iter()
-        .map(|b| {
-            // Index sets per dimension, then their product in mixed radix.
-            let per_dim: Vec<Vec<usize>> = dims
-                .iter()
-                .zip(&leaves)
-                .map(|(d, ls)| match b.get(d) {
-                    None => (0..ls.len()).collect(),
-                    Some(v) => {
-                        let wanted = match catalogue.dimension(d) {
-                            Ok(dim) if !dim.open => dim.leaves_of(v),
-                            _ => vec![v.to_string()],
-                        };
-                        ls.iter()
-                            .enumerate()
-                            .filter(|(_, l)| wanted.contains(l))
-                            .map(|(i, _)| i)
-                            .collect()
-                    }
-                })
-                .collect();
-            let mut set = std::collections::BTreeSet::new();
-            let mut stack = vec![(0usize, 0usize)];
-            while let Some((depth, index)) = stack.pop() {
-                if depth == per_dim.len() {
-                    set.insert(index);
-                    continue;
-                }
-                for &i in &per_dim[depth] {
-                    stack.push((depth + 1, index * leaves[depth].len() + i));
-                }
-            }
-            set
-        })
-        .collect()
 }
 
 fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold: u64) {

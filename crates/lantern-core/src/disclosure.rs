@@ -182,31 +182,175 @@ pub fn protect(cells: &[Cell], policy: &Policy) -> Vec<Protection> {
 /// together (differencing across answers). The protection returned for a
 /// published cell is always [`Protection::Released`].
 pub fn protect_after(cells: &[Cell], published: &[bool], policy: &Policy) -> Vec<Protection> {
-    let table = Table::new(cells, published, *policy);
-    let mut forced = BTreeSet::new();
-    let mut truth: Option<Option<Vec<i128>>> = None;
-    // Whether a reported cell is given away by the labels alone.
-    let mut inherent: BTreeMap<usize, bool> = BTreeMap::new();
-    loop {
-        let hidden = table.gauss(&forced);
-        let protection = table.expand(&hidden);
-        if !hidden.contains(&true) {
-            return protection;
-        }
-        let truth = truth.get_or_insert_with(|| table.model.truth()).as_deref();
-        let Some((exam, cell, flag)) = table.first_leak(&protection, truth, &mut inherent) else {
-            return protection;
-        };
-        if flag == Flag::Unproven && table.nodes.get() == 0 {
-            // Out of search budget: nothing more can be shown safe, so
-            // withhold every remaining figure.
-            return table.expand(&vec![true; table.groups.len()]);
-        }
-        match table.choose(&hidden, &forced, &exam, cell, flag, truth) {
-            Some(group) => {
-                forced.insert(group);
+    let priors: Vec<Prior> = (0..cells.len())
+        .map(|i| {
+            if published.get(i).copied().unwrap_or(false) {
+                Prior::Released
+            } else {
+                Prior::New
             }
-            None => return protection,
+        })
+        .collect();
+    protect_with(cells, &priors, &[], policy).protection
+}
+
+/// What an attacker already knows about a cell before the answer being
+/// decided: the disclosure log (and any other release) as constraints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prior {
+    /// A cell of the answer being decided: nothing is known of it yet.
+    New,
+    /// Released exactly before; the cell's value is the value released.
+    /// It stays released: what is out cannot be taken back.
+    Released,
+    /// Shown before as "fewer than `threshold`" (the threshold then): the
+    /// attacker knows it lies in `1..=threshold-1`. Stays withheld.
+    FewerThan {
+        /// The threshold of the answer that withheld it.
+        threshold: u64,
+        /// Whether the cell's value is its true value (otherwise it is only
+        /// a placeholder and the cell is taken to be anywhere in its range).
+        known: bool,
+    },
+    /// Withheld before as a secondary: known only to be at least 1 (zeros
+    /// are always shown). Stays withheld unless it is asked again and
+    /// releasing it reveals nothing.
+    Withheld {
+        /// Whether the cell's value is its true value.
+        known: bool,
+    },
+    /// Never released, but its members may be known to an attacker (the
+    /// "everything else" of an open dimension). A zero is taken as known to
+    /// the attacker; a small count must not be derivable and is taken as
+    /// known to be small (`1..=t-1`); a larger count should not be given.
+    Unasked,
+}
+
+/// A linear relation between inner cells that the attacker knows besides the
+/// cells' own sums: `at_least <= sum(coefficient * inner) <= at_most`. Used
+/// for how counts of distinct people over periods relate (a span counts at
+/// least as many people as any part of it and at most the sum of its parts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    /// Inner cell and coefficient.
+    pub terms: Vec<(usize, i64)>,
+    /// Lower end, if any.
+    pub at_least: Option<i64>,
+    /// Upper end, if any.
+    pub at_most: Option<i64>,
+}
+
+/// The outcome of [`protect_with`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Protected {
+    /// One protection per input cell.
+    pub protection: Vec<Protection>,
+    /// Whether the search budget ran out, so that cells not shown safe in
+    /// time were withheld (more is withheld than a longer search might have
+    /// needed, never less).
+    pub budget_exhausted: bool,
+}
+
+/// Decides which cells of a table are released, given what earlier
+/// releases told the attacker (`priors`, one per cell; missing entries are
+/// [`Prior::New`]) and further relations between inner cells.
+///
+/// Cells whose prior is [`Prior::Released`] stay released; cells withheld
+/// before ([`Prior::FewerThan`], [`Prior::Withheld`]) stay withheld when
+/// only the earlier release has them, and are audited like any hidden cell:
+/// a new answer may not make them derivable. New cells get protection as in
+/// [`protect`]. The search is bounded in steps (never time), so the same
+/// input always gives the same output.
+pub fn protect_with(
+    cells: &[Cell],
+    priors: &[Prior],
+    relations: &[Relation],
+    policy: &Policy,
+) -> Protected {
+    let table = Table::with_priors(cells, priors, relations, *policy);
+    let protection = table.run();
+    Protected {
+        protection,
+        budget_exhausted: table.nodes.get() == 0,
+    }
+}
+
+/// Why [`audit_with`] names a withheld cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Finding {
+    /// Its value can be worked out exactly from what was released.
+    Derivable,
+    /// The search budget ran out before it could be shown safe.
+    Unproven,
+}
+
+/// Audits a table of cells all of which were already released or withheld
+/// (their [`Prior`]s say how; [`Prior::New`] counts as released): the
+/// withheld cells that can be pinned to one value, or that could not be
+/// shown safe within the budget, ascending by index. Withheld cells whose
+/// label alone states the value ("fewer than 2") are not reported.
+pub fn audit_with(
+    cells: &[Cell],
+    priors: &[Prior],
+    relations: &[Relation],
+    policy: &Policy,
+) -> Vec<(usize, Finding)> {
+    let t = policy.threshold;
+    let protection: Vec<Protection> = (0..cells.len())
+        .map(|i| match priors.get(i).copied().unwrap_or(Prior::New) {
+            Prior::New | Prior::Released => Protection::Released,
+            Prior::FewerThan { .. } => Protection::Primary,
+            Prior::Withheld { .. } => Protection::Secondary,
+            Prior::Unasked if cells[i].value == 0 => Protection::Released,
+            Prior::Unasked => Protection::Primary,
+        })
+        .collect();
+    let model = Model::with_priors(cells, priors, relations);
+    let truth = model.truth();
+    examine(&model, &protection, t, truth.as_deref(), Scope::FULL)
+        .flags
+        .into_iter()
+        .filter(|&(c, _)| !(priors.get(c) == Some(&Prior::Unasked) && cells[c].value >= t))
+        .map(|(c, f)| {
+            let finding = match f {
+                Flag::Unproven => Finding::Unproven,
+                _ => Finding::Derivable,
+            };
+            (c, finding)
+        })
+        .collect()
+}
+
+impl Table<'_> {
+    /// Protects the table: the Gaussian pass, then audits, forcing one more
+    /// figure hidden per round until nothing leaks (see the module notes).
+    fn run(&self) -> Vec<Protection> {
+        let mut forced = BTreeSet::new();
+        let mut truth: Option<Option<Vec<i128>>> = None;
+        // Whether a reported cell is given away by the labels alone.
+        let mut inherent: BTreeMap<usize, bool> = BTreeMap::new();
+        loop {
+            let hidden = self.gauss(&forced);
+            let protection = self.expand(&hidden);
+            if !protection.iter().any(|&p| p != Protection::Released) {
+                return protection;
+            }
+            let truth = truth.get_or_insert_with(|| self.model.truth()).as_deref();
+            let Some((exam, cell, flag)) = self.first_leak(&protection, truth, &mut inherent)
+            else {
+                return protection;
+            };
+            if flag == Flag::Unproven && self.nodes.get() == 0 {
+                // Out of search budget: nothing more can be shown safe, so
+                // withhold every remaining figure.
+                return self.expand(&vec![true; self.groups.len()]);
+            }
+            match self.choose(&hidden, &forced, &exam, cell, flag, truth) {
+                Some(group) => {
+                    forced.insert(group);
+                }
+                None => return protection,
+            }
         }
     }
 }
@@ -276,8 +420,14 @@ struct Con {
     cell: usize,
     /// Compact indices of its inner cells, ascending.
     vars: Vec<usize>,
-    /// The cell's true value.
+    /// The cell's true value (a placeholder when not `known`).
     value: i128,
+    /// Whether `value` is the true value.
+    known: bool,
+    /// What the attacker knew of the cell before, when it is hidden:
+    /// `[prior_lo, prior_hi]`.
+    prior_lo: i128,
+    prior_hi: i128,
 }
 
 /// One linear relation used by propagation: `lo <= sum(a * v) <= hi` over
@@ -300,13 +450,28 @@ struct Model {
     /// For each inner cell, the constraints containing it.
     var_cons: Vec<Vec<usize>>,
     /// `links[k]` says constraint `k` is the sum of its inner cells; then
-    /// come derived nesting relations (see [`Model::derive`]).
+    /// come derived nesting relations (see [`Model::derive`]), then the
+    /// caller's [`Relation`]s (from `relations` on).
     links: Vec<Link>,
+    /// Index of the first caller's relation in `links`.
+    relations: usize,
 }
 
 impl Model {
     fn new(cells: &[Cell]) -> Model {
-        let all: BTreeSet<usize> = cells.iter().flat_map(|c| c.inner.iter().copied()).collect();
+        Model::with_priors(cells, &[], &[])
+    }
+
+    fn with_priors(cells: &[Cell], priors: &[Prior], relations: &[Relation]) -> Model {
+        let all: BTreeSet<usize> = cells
+            .iter()
+            .flat_map(|c| c.inner.iter().copied())
+            .chain(
+                relations
+                    .iter()
+                    .flat_map(|r| r.terms.iter().map(|&(i, _)| i)),
+            )
+            .collect();
         let index: BTreeMap<usize, usize> = all.iter().enumerate().map(|(k, &i)| (i, k)).collect();
         let m = index.len();
         let mut cons = Vec::new();
@@ -326,11 +491,50 @@ impl Model {
                 var_cons[v].push(k);
             }
             con_of_cell[ci] = Some(k);
+            let (known, prior_lo, prior_hi) = match priors.get(ci).copied().unwrap_or(Prior::New) {
+                Prior::New | Prior::Released => (true, 0, INF),
+                Prior::FewerThan { threshold, known } => (known, 1, primary_hi(threshold)),
+                Prior::Withheld { known } => (known, 1, INF),
+                Prior::Unasked => (true, 1, INF),
+            };
             cons.push(Con {
                 cell: ci,
                 vars,
                 value: i128::from(cell.value),
+                known,
+                prior_lo,
+                prior_hi,
             });
+        }
+        // Cells with the same inner set have the same value: a placeholder
+        // takes the value released, or else the value of a cell of this
+        // answer, or else a known value.
+        let mut reference: BTreeMap<&[usize], (u8, i128)> = BTreeMap::new();
+        for c in &cons {
+            let rank = match priors.get(c.cell).copied().unwrap_or(Prior::New) {
+                Prior::Released => 0,
+                Prior::New => 1,
+                _ if c.known => 2,
+                _ => continue,
+            };
+            let e = reference.entry(&c.vars).or_insert((rank, c.value));
+            if rank < e.0 {
+                *e = (rank, c.value);
+            }
+        }
+        let fill: Vec<Option<i128>> = cons
+            .iter()
+            .map(|c| {
+                (!c.known)
+                    .then(|| reference.get(c.vars.as_slice()).map(|&(_, v)| v))
+                    .flatten()
+            })
+            .collect();
+        for (c, v) in cons.iter_mut().zip(fill) {
+            if let Some(v) = v {
+                c.value = v;
+                c.known = true;
+            }
         }
         let mut links: Vec<Link> = cons
             .iter()
@@ -348,12 +552,28 @@ impl Model {
             })
             .collect();
         links.extend(Model::derive(m, &cons));
+        let first_relation = links.len();
+        links.extend(relations.iter().filter(|r| !r.terms.is_empty()).map(|r| {
+            let mut terms: BTreeMap<usize, i128> = BTreeMap::new();
+            for &(i, a) in &r.terms {
+                if let Some(&v) = index.get(&i) {
+                    *terms.entry(v).or_insert(0) += i128::from(a);
+                }
+            }
+            Link {
+                terms: terms.into_iter().filter(|&(_, a)| a != 0).collect(),
+                lo: r.at_least.map_or(-INF, i128::from),
+                hi: r.at_most.map_or(INF, i128::from),
+                sources: Vec::new(),
+            }
+        }));
         Model {
             m,
             cons,
             con_of_cell,
             var_cons,
             links,
+            relations: first_relation,
         }
     }
 
@@ -441,8 +661,8 @@ impl Model {
         let mut b = self.free_bounds();
         for (k, con) in self.cons.iter().enumerate() {
             let (lo, hi) = match protection.get(con.cell) {
-                Some(Protection::Primary) => (1, primary_hi(t)),
-                Some(Protection::Secondary) => (1, INF),
+                Some(Protection::Primary) => (con.prior_lo.max(1), con.prior_hi.min(primary_hi(t))),
+                Some(Protection::Secondary) => (con.prior_lo.max(1), con.prior_hi),
                 Some(Protection::Released) | None => (con.value, con.value),
             };
             b.lo[self.m + k] = lo;
@@ -456,8 +676,13 @@ impl Model {
     fn truth(&self) -> Option<Vec<i128>> {
         let mut b = self.free_bounds();
         for (k, con) in self.cons.iter().enumerate() {
-            b.lo[self.m + k] = con.value;
-            b.hi[self.m + k] = con.value;
+            let (lo, hi) = if con.known {
+                (con.value, con.value)
+            } else {
+                (con.prior_lo, con.prior_hi)
+            };
+            b.lo[self.m + k] = lo;
+            b.hi[self.m + k] = hi;
         }
         let mut nodes = SEARCH_NODES;
         match search(&Net::new(self, Vec::new()), &b, None, &mut nodes) {
@@ -485,6 +710,18 @@ impl Model {
                 .iter()
                 .enumerate()
                 .all(|(k, &s)| root.lo[self.m + k] <= s && s <= root.hi[self.m + k])
+            && self.links[self.relations..].iter().all(|l| l.holds(x))
+    }
+}
+
+impl Link {
+    /// Whether an assignment of the inner cells meets this relation (only
+    /// for relations over inner cells).
+    fn holds(&self, x: &[i128]) -> bool {
+        let sum = self.terms.iter().fold(0i128, |s, &(v, a)| {
+            s.saturating_add(a.saturating_mul(x.get(v).copied().unwrap_or(0)))
+        });
+        self.lo <= sum && sum <= self.hi
     }
 }
 
@@ -533,11 +770,6 @@ fn is_subset(a: &[usize], b: &[usize]) -> bool {
 /// The upper end of "fewer than t" (never below the lower end, 1).
 fn primary_hi(t: u64) -> i128 {
     (i128::from(t) - 1).max(1)
-}
-
-/// A primary whose label already states its value ("fewer than 2" is 1).
-fn exempt(p: Protection, t: u64) -> bool {
-    p == Protection::Primary && t <= 2
 }
 
 #[derive(Clone, Debug)]
@@ -692,8 +924,12 @@ fn revise(
             _ => None,
         };
         // So a * v lies in [link.lo - rest_hi, link.hi - rest_lo].
-        let t_lo = rest_hi.and_then(|r| link.lo.checked_sub(r));
-        let t_hi = rest_lo.and_then(|r| link.hi.checked_sub(r));
+        let t_lo = rest_hi
+            .filter(|_| link.lo > -INF)
+            .and_then(|r| link.lo.checked_sub(r));
+        let t_hi = rest_lo
+            .filter(|_| link.hi < INF)
+            .and_then(|r| link.hi.checked_sub(r));
         let (new_lo, new_hi) = if a > 0 {
             (
                 t_lo.and_then(|x| ceil_div(x, a)),
@@ -835,6 +1071,24 @@ fn repair_var(model: &Model, root: &Bounds, node: &Bounds, z: &[i128]) -> Repair
                 let width = node.hi[v] - node.lo[v];
                 if best.is_none_or(|(w, b, _)| (width, v) < (w, b)) {
                     best = Some((width, v, sum < lo));
+                }
+            }
+        }
+    }
+    for link in &model.links[model.relations..] {
+        if link.holds(z) {
+            continue;
+        }
+        broken = true;
+        let sum = link
+            .terms
+            .iter()
+            .fold(0i128, |s, &(v, a)| s.saturating_add(a.saturating_mul(z[v])));
+        for &(v, a) in &link.terms {
+            if node.lo[v] < node.hi[v] {
+                let width = node.hi[v] - node.lo[v];
+                if best.is_none_or(|(w, b, _)| (width, v) < (w, b)) {
+                    best = Some((width, v, (sum < link.lo) == (a > 0)));
                 }
             }
         }
@@ -1016,8 +1270,13 @@ fn examine(
             .copied()
             .unwrap_or(Protection::Released)
     };
+    let root = model.attacker_bounds(protection, t);
+    // A hidden cell whose label alone states its value ("fewer than 2").
+    let exempt = |k: usize| {
+        prot(k) != Protection::Released && root.lo[m + k] == root.hi[m + k] && root.lo[m + k] >= 1
+    };
     let concealed: Vec<usize> = (0..model.cons.len())
-        .filter(|&k| prot(k) != Protection::Released && !exempt(prot(k), t))
+        .filter(|&k| prot(k) != Protection::Released && !exempt(k))
         .collect();
     let checked: Vec<usize> = concealed
         .iter()
@@ -1067,8 +1326,10 @@ fn examine(
             }
         } else if p == Protection::Released {
             whole &= basis.insert(row_of(&con.vars, con.value), vec![k]).is_ok();
-        } else if exempt(p, t) {
-            whole &= basis.insert(row_of(&con.vars, 1), vec![k]).is_ok();
+        } else if exempt(k) {
+            whole &= basis
+                .insert(row_of(&con.vars, root.lo[m + k]), vec![k])
+                .is_ok();
         }
     }
     for &k in &checked {
@@ -1100,7 +1361,6 @@ fn examine(
     let net = Net::new(model, extra);
 
     // (b) Bound propagation.
-    let root = model.attacker_bounds(protection, t);
     let mut b = root.clone();
     let mut why = Why {
         lo: vec![NO_REASON; model.width()],
@@ -1271,6 +1531,9 @@ enum Kind {
     Other,
     /// Released in an earlier answer: stays released, known to the attacker.
     Published,
+    /// Withheld in an earlier answer (or an unasked small "everything
+    /// else") and not asked now: stays hidden, and must stay safe.
+    Held,
 }
 
 /// Cells with identical inner sets: one figure, one decision.
@@ -1279,13 +1542,16 @@ struct Group {
     members: Vec<usize>,
     kind: Kind,
     value: u64,
+    /// Withheld in an earlier answer: hidden first, to stay consistent.
+    withheld_before: bool,
 }
 
 impl Group {
-    /// Lower sorts first when choosing what to hide: fewest inner cells,
-    /// then smallest value, then lowest index.
-    fn hide_key(&self) -> (usize, u64, usize) {
+    /// Lower sorts first when choosing what to hide: withheld before, then
+    /// fewest inner cells, then smallest value, then lowest index.
+    fn hide_key(&self) -> (bool, usize, u64, usize) {
         (
+            !self.withheld_before,
             self.vars.len(),
             self.value,
             self.members.first().copied().unwrap_or(usize::MAX),
@@ -1297,6 +1563,7 @@ impl Group {
 /// figures (groups of cells with identical inner sets).
 struct Table<'a> {
     cells: &'a [Cell],
+    priors: &'a [Prior],
     policy: Policy,
     /// Search nodes left for this run of [`protect`].
     nodes: std::cell::Cell<usize>,
@@ -1306,8 +1573,14 @@ struct Table<'a> {
 }
 
 impl<'a> Table<'a> {
-    fn new(cells: &'a [Cell], published: &[bool], policy: Policy) -> Table<'a> {
-        let model = Model::new(cells);
+    fn with_priors(
+        cells: &'a [Cell],
+        priors: &'a [Prior],
+        relations: &[Relation],
+        policy: Policy,
+    ) -> Table<'a> {
+        let prior = |c: usize| priors.get(c).copied().unwrap_or(Prior::New);
+        let model = Model::with_priors(cells, priors, relations);
         let mut by_vars: BTreeMap<&[usize], usize> = BTreeMap::new();
         let mut groups: Vec<Group> = Vec::new();
         let mut group_of_cell = vec![None; cells.len()];
@@ -1318,6 +1591,7 @@ impl<'a> Table<'a> {
                     members: Vec::new(),
                     kind: Kind::Zero,
                     value: 0,
+                    withheld_before: false,
                 });
                 groups.len() - 1
             });
@@ -1325,24 +1599,39 @@ impl<'a> Table<'a> {
             group_of_cell[con.cell] = Some(g);
         }
         for g in &mut groups {
-            let values = g.members.iter().map(|&c| cells[c].value);
-            g.value = values.clone().max().unwrap_or(0);
-            let was_published = g
+            // Only this answer's cells (and unasked ones) decide: earlier
+            // withheld cells carry at most a placeholder value.
+            let deciding: Vec<usize> = g
                 .members
                 .iter()
-                .any(|&c| published.get(c).copied().unwrap_or(false));
-            g.kind = if was_published {
+                .copied()
+                .filter(|&c| matches!(prior(c), Prior::New | Prior::Unasked))
+                .collect();
+            let values = deciding.iter().map(|&c| cells[c].value);
+            g.value = values.clone().max().unwrap_or(0);
+            g.withheld_before = g
+                .members
+                .iter()
+                .any(|&c| matches!(prior(c), Prior::FewerThan { .. } | Prior::Withheld { .. }));
+            let asked = g.members.iter().any(|&c| prior(c) == Prior::New);
+            g.kind = if g.members.iter().any(|&c| prior(c) == Prior::Released) {
                 Kind::Published
-            } else if values.clone().any(|v| policy.is_small(v)) {
+            } else if asked && values.clone().any(|v| policy.is_small(v)) {
                 Kind::Small
-            } else if values.clone().all(|v| v == 0) {
+            } else if !deciding.is_empty()
+                && values.clone().all(|v| v == 0)
+                && (asked || !g.withheld_before)
+            {
                 Kind::Zero
-            } else {
+            } else if asked {
                 Kind::Other
+            } else {
+                Kind::Held
             };
         }
         Table {
             cells,
+            priors,
             policy,
             nodes: std::cell::Cell::new(PROTECT_NODES),
             model,
@@ -1383,7 +1672,7 @@ impl<'a> Table<'a> {
         }
         for (gi, g) in self.groups.iter().enumerate() {
             hidden[gi] = match g.kind {
-                Kind::Small => true,
+                Kind::Small | Kind::Held => true,
                 Kind::Other => forced.contains(&gi),
                 Kind::Zero | Kind::Published => false,
             };
@@ -1455,6 +1744,10 @@ impl<'a> Table<'a> {
                 Some(g) => match self.groups[g].kind {
                     Kind::Small => Protection::Primary,
                     Kind::Zero | Kind::Published => Protection::Released,
+                    Kind::Held => match self.priors.get(i) {
+                        Some(Prior::Withheld { .. }) => Protection::Secondary,
+                        _ => Protection::Primary,
+                    },
                     Kind::Other if hidden.get(g).copied().unwrap_or(true) => Protection::Secondary,
                     Kind::Other => Protection::Released,
                 },
@@ -2208,6 +2501,71 @@ mod tests {
         Ok(())
     }
 
+    /// Two answers over one table: the cells where `first` is true are
+    /// answered first, the rest later with the first answer's releases and
+    /// withholdings as priors. Nothing hidden by either answer may be
+    /// derivable from both together, unless the first answer's releases and
+    /// the labels alone give it away.
+    fn check_two_answers(
+        cells: &[Cell],
+        truth: &[u64],
+        first: &[bool],
+        t: u64,
+    ) -> Result<(), TestCaseError> {
+        let policy = Policy::new(t).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let a: Vec<usize> = (0..cells.len()).filter(|&i| first[i]).collect();
+        let a_cells: Vec<Cell> = a.iter().map(|&i| cells[i].clone()).collect();
+        let a_prot = protect(&a_cells, &policy);
+        let mut priors = vec![Prior::New; cells.len()];
+        for (&i, p) in a.iter().zip(&a_prot) {
+            priors[i] = match p {
+                Released => Prior::Released,
+                Primary => Prior::FewerThan {
+                    threshold: t,
+                    known: true,
+                },
+                Secondary => Prior::Withheld { known: true },
+            };
+        }
+        let second = protect_with(cells, &priors, &[], &policy);
+        let mut prot = second.protection.clone();
+        for (&i, &p) in a.iter().zip(&a_prot) {
+            prot[i] = p;
+        }
+        for i in 0..cells.len() {
+            if !first[i] {
+                prop_assert_eq!(prot[i] == Primary, policy.is_small(cells[i].value));
+            }
+        }
+        let attacker = Attacker::new(cells, &prot, t, truth);
+        prop_assert!(attacker.consistent(truth));
+        let worst: Vec<Protection> = (0..cells.len())
+            .map(|i| match cells[i].value {
+                _ if first[i] => prot[i],
+                0 => Released,
+                v if policy.is_small(v) => Primary,
+                _ => Secondary,
+            })
+            .collect();
+        let labels_only = Attacker::new(cells, &worst, t, truth);
+        for i in hidden(&prot) {
+            if t <= 2 && prot[i] == Primary {
+                continue;
+            }
+            if !attacker.can_differ(i, cells[i].value) {
+                prop_assert!(
+                    !labels_only.can_differ(i, cells[i].value),
+                    "cell {} derivable\ncells {:?}\nfirst {:?}\nprotection {:?}",
+                    i,
+                    cells,
+                    first,
+                    prot
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// k leaves and their total.
     fn one_way() -> impl Strategy<Value = (Vec<Cell>, Vec<u64>)> {
         prop::collection::vec(0u64..=15, 2..=5).prop_map(|values| {
@@ -2319,7 +2677,19 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
         #[test]
-        fn one_way_tables_are_safe_against_a_brute_force_attacker((cells, truth) in one_way(), t in 3u64..=6) {
+        fn two_answers_over_a_two_way_table_are_safe_together((cells, truth) in two_way(), mask in prop::collection::vec(any::<bool>(), 16), t in 3u64..=6) {
+            let first: Vec<bool> = (0..cells.len()).map(|i| mask[i % mask.len()]).collect();
+            check_two_answers(&cells, &truth, &first, t)?;
+        }
+
+        #[test]
+        fn two_answers_over_a_hierarchy_are_safe_together((cells, truth) in hierarchy(), mask in prop::collection::vec(any::<bool>(), 16), t in 3u64..=6) {
+            let first: Vec<bool> = (0..cells.len()).map(|i| mask[i % mask.len()]).collect();
+            check_two_answers(&cells, &truth, &first, t)?;
+        }
+
+        #[test]
+                fn one_way_tables_are_safe_against_a_brute_force_attacker((cells, truth) in one_way(), t in 3u64..=6) {
             check(&cells, &truth, t)?;
         }
 

@@ -16,6 +16,7 @@ pub mod disclosure;
 pub mod figure;
 pub mod foi;
 pub mod period;
+pub mod protected;
 pub mod records;
 pub mod related;
 pub mod release;

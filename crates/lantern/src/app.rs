@@ -9,8 +9,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use lantern_core::answer::{self, Evidence};
 use lantern_core::catalogue::Catalogue;
+use lantern_core::disclosure::Finding;
 use lantern_core::figure::Figure;
 use lantern_core::period::Period;
+use lantern_core::protected::{self, KnownCell, Shown};
 use lantern_core::request;
 use lantern_store::{Created, Store};
 use lantern_store::{FigureQuery, ImportKind, ImportMeta, ImportReceipt};
@@ -190,6 +192,11 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Check the whole log instead of listing it: prove that no count
+        /// withheld in any sent answer can be worked out exactly from
+        /// everything the log released, and name any that can (exit 1).
+        #[arg(long, conflicts_with_all = ["indicator", "search"])]
+        audit: bool,
     },
     /// Casework reports: timeliness (answered within 20 working days, within
     /// an extension, late) or outcomes (granted, part refused, refused, not
@@ -442,9 +449,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve { listen } => crate::serve::run(&ctx, &listen),
         Command::Request { command } => crate::casework::run(&ctx, command),
         Command::Log {
+            json, audit: true, ..
+        } => log_audit(&ctx, json),
+        Command::Log {
             indicator,
             search,
             json,
+            audit: false,
         } => log(&ctx, indicator, search, json),
         Command::Report {
             kind,
@@ -910,18 +921,22 @@ pub fn answer_text(
 
 /// Counts released exactly in earlier sent answers (other than `reference`),
 /// from the disclosure log.
+/// Every count of people in the disclosure log except `reference`'s own:
+/// released (`given`, with its value) or withheld (`suppressed`: "fewer than
+/// N", or a secondary). The log is read whole, whichever council sent the
+/// answer: protection is per deployment, not per council.
 fn earlier_releases(store: &dyn Store, reference: &str) -> Result<Vec<answer::EarlierRelease>> {
     Ok(store
         .disclosure_log()?
         .into_iter()
-        .filter(|e| e.reference != reference && e.decision == "given")
+        .filter(|e| e.reference != reference)
         .filter_map(|e| {
             Some(answer::EarlierRelease {
+                shown: Shown::from_log(&e.decision, e.value, &e.released)?,
                 period: lantern_core::period::Period::parse(e.period.as_deref()?).ok()?,
                 breakdown: lantern_core::figure::Breakdown::from_key(
                     e.breakdown.as_deref().unwrap_or(""),
                 ),
-                value: u64::try_from(e.value?).ok()?,
                 indicator: e.indicator?,
                 area: e.area?,
                 reference: e.reference,
@@ -939,6 +954,18 @@ pub fn decide(
     name: &str,
     text: &str,
     data_version: Option<i64>,
+) -> Result<render::LetterView> {
+    decide_with(ctx, store, name, text, data_version, true)
+}
+
+/// [`decide`], printing the planner's warnings to standard error or not.
+pub fn decide_with(
+    ctx: &Ctx,
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+    data_version: Option<i64>,
+    print_warnings: bool,
 ) -> Result<render::LetterView> {
     let snapshot = store.snapshot(data_version)?;
     let request = request::parse_request(name, text, &snapshot.catalogue)?;
@@ -962,7 +989,7 @@ pub fn decide(
         earlier: &earlier_releases(store, &request.reference)?,
     };
     let decided = answer::plan(&request, &evidence);
-    for w in &decided.warnings {
+    for w in decided.warnings.iter().filter(|_| print_warnings) {
         eprintln!("warning: {w}");
     }
     Ok(render::view(
@@ -1123,6 +1150,120 @@ fn log(ctx: &Ctx, indicator: Option<String>, search: Option<String>, json: bool)
             what,
             e.decision,
             e.released
+        );
+    }
+    Ok(())
+}
+
+/// The counts of people in disclosure-log lines, each with its line's
+/// index: released (`given`) or withheld (`suppressed`).
+pub fn known_cells(entries: &[lantern_core::casework::LogEntry]) -> Vec<(usize, KnownCell)> {
+    entries
+        .iter()
+        .enumerate()
+        .filter_map(|(n, e)| {
+            Some((
+                n,
+                KnownCell {
+                    shown: Shown::from_log(&e.decision, e.value, &e.released)?,
+                    period: Period::parse(e.period.as_deref()?).ok()?,
+                    breakdown: lantern_core::figure::Breakdown::from_key(
+                        e.breakdown.as_deref().unwrap_or(""),
+                    ),
+                    indicator: e.indicator.clone()?,
+                    area: e.area.clone()?,
+                    source: e.reference.clone(),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Audits `entries` as one protected table (see `lantern_core::protected`);
+/// the log lines named, with what was found. Counts are never shown.
+pub fn audit_log(
+    ctx: &Ctx,
+    store: &dyn Store,
+    entries: &[lantern_core::casework::LogEntry],
+) -> Result<(protected::Audit, Vec<usize>)> {
+    let snapshot = store.snapshot(None)?;
+    let cells = known_cells(entries);
+    let known: Vec<KnownCell> = cells.iter().map(|(_, c)| c.clone()).collect();
+    let audit = protected::audit(
+        &snapshot.catalogue,
+        &snapshot.figures,
+        &known,
+        &ctx.config.policy()?,
+    );
+    let lines = audit.findings.iter().map(|&(k, _)| cells[k].0).collect();
+    Ok((audit, lines))
+}
+
+fn finding_text(f: Finding) -> &'static str {
+    match f {
+        Finding::Derivable => "can be worked out exactly from what the log released",
+        Finding::Unproven => "could not be shown safe within the search budget",
+    }
+}
+
+fn log_audit(ctx: &Ctx, json: bool) -> Result<()> {
+    let store = ctx.open()?;
+    let entries = store.disclosure_log()?;
+    let (audit, lines) = audit_log(ctx, store.as_ref(), &entries)?;
+    let named: Vec<(&lantern_core::casework::LogEntry, Finding)> = lines
+        .iter()
+        .zip(&audit.findings)
+        .map(|(&n, &(_, f))| (&entries[n], f))
+        .collect();
+    if json {
+        let findings: Vec<serde_json::Value> = named
+            .iter()
+            .map(|(e, f)| {
+                serde_json::json!({
+                    "reference": e.reference, "question": e.question,
+                    "indicator": e.indicator, "area": e.area, "period": e.period,
+                    "breakdown": e.breakdown, "released": e.released,
+                    "finding": match f { Finding::Derivable => "derivable", Finding::Unproven => "unproven" },
+                })
+            })
+            .collect();
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "tables": audit.tables,
+                "withheld": audit.withheld,
+                "findings": findings,
+            }))?
+        );
+    } else {
+        for (e, f) in &named {
+            out!(
+                "{} Q{} {} {} {}{}: {}",
+                e.reference,
+                e.question,
+                e.indicator.as_deref().unwrap_or_default(),
+                e.area.as_deref().unwrap_or_default(),
+                e.period.as_deref().unwrap_or_default(),
+                e.breakdown
+                    .as_deref()
+                    .filter(|b| !b.is_empty())
+                    .map(|b| format!(" [{b}]"))
+                    .unwrap_or_default(),
+                finding_text(*f)
+            );
+        }
+        if named.is_empty() {
+            out!(
+                "Checked {} withheld count(s) in {} table(s): none can be worked out from the disclosure log.",
+                audit.withheld,
+                audit.tables
+            );
+        }
+    }
+    if !named.is_empty() {
+        bail!(
+            "{} withheld count(s) in the disclosure log are not safe (listed above); answer no further request for them and review the answers named",
+            named.len()
         );
     }
     Ok(())

@@ -1177,6 +1177,7 @@ fn send(ctx: &Ctx, a: Act) -> Result<()> {
         _ => now.at.clone(),
     };
     let entries = log_entries(&a.reference, &sent_at, &view);
+    check_still_protected(ctx, store.as_ref(), &case, &view, &entries)?;
     let detail = ActionDetail {
         note: a.note.clone(),
         on: Some(day),
@@ -1211,6 +1212,46 @@ fn send(ctx: &Ctx, a: Act) -> Result<()> {
         to,
         entries.len()
     );
+    Ok(())
+}
+
+/// Answers sent after this one was drafted may combine with it: decide the
+/// request again, from the draft's data version and the disclosure log as it
+/// is now, and refuse to send if disclosure control would now withhold
+/// something the draft gives (or the other way round).
+fn check_still_protected(
+    ctx: &Ctx,
+    store: &dyn Store,
+    case: &Case,
+    view: &serde_json::Value,
+    entries: &[LogEntry],
+) -> Result<()> {
+    let Some(structured) = case.structured.as_deref() else {
+        return Ok(());
+    };
+    let data_version = view["made_with"]["data_version"].as_i64();
+    let again = app::decide_with(ctx, store, &case.reference, structured, data_version, false)?;
+    let again = log_entries(&case.reference, "", &serde_json::to_value(&again)?);
+    let decisions = |es: &[LogEntry]| -> Vec<(String, Option<String>, Option<String>, String)> {
+        es.iter()
+            .filter(|e| e.indicator.is_some())
+            .map(|e| {
+                (
+                    e.question.clone(),
+                    e.period.clone(),
+                    e.breakdown.clone(),
+                    e.decision.clone(),
+                )
+            })
+            .collect()
+    };
+    if decisions(entries) != decisions(&again) {
+        bail!(
+            "request {}: answers sent since this one was drafted change what disclosure control lets it give (a figure would now let a withheld count be worked out); draft it again (lantern request start {r}, then lantern request draft {r}), review and approve the new draft, then send",
+            case.reference,
+            r = case.reference
+        );
+    }
     Ok(())
 }
 

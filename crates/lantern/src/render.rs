@@ -65,6 +65,18 @@ pub struct LetterView {
     /// before the answer is approved.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub discrepancies: Vec<DiscrepancyView>,
+    /// What disclosure control did beyond the small counts.
+    pub disclosure: DisclosureView,
+}
+
+/// What disclosure control did over the whole answer (with every earlier
+/// release in the disclosure log).
+#[derive(Debug, Clone, Serialize)]
+pub struct DisclosureView {
+    /// A search budget ran out, so more is withheld than strictly needed.
+    pub budget_exhausted: bool,
+    /// Counts withheld beyond the small counts themselves.
+    pub secondary: usize,
 }
 
 /// A figure that differs from one released earlier.
@@ -314,6 +326,10 @@ pub fn view(
                 value: d.value,
             })
             .collect(),
+        disclosure: DisclosureView {
+            budget_exhausted: answer.disclosure.budget_exhausted,
+            secondary: answer.disclosure.secondary,
+        },
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod casework;
+mod disclosure;
 mod kill;
 mod letters;
 mod privacy;

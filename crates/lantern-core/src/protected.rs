@@ -1,0 +1,1202 @@
+//! One protected table across every release: the counts of people a new
+//! answer would give, and every count already out — released *or* withheld —
+//! in sent answers (the disclosure log) or any other release fed in the same
+//! way (published pages, imported publications), written as disclosure-
+//! control tables ([`crate::disclosure`]) so that nothing can be differenced.
+//!
+//! This module owns how cells relate:
+//! - **Breakdowns.** Each cell is a sum over *leaves*: the cross product of
+//!   the leaves of every dimension any cell of the table uses (so crack and
+//!   no crack within an age band add up to the band).
+//! - **Open dimensions** (providers, services) have the values seen plus one
+//!   "everything else" leaf. The attacker is assumed to know the members,
+//!   so the complement of the named values in each period and context is a
+//!   cell too ([`Prior::Unasked`]): zero is taken as known, a small count
+//!   must not become derivable.
+//! - **Periods.** All periods of one indicator and area that overlap are one
+//!   table. How they relate depends on what is counted ([`Unit`]), and the
+//!   attacker is assumed to use the same rule: *events* (placements, kits,
+//!   deaths, attendances, offences: any unit but people) add up over the
+//!   parts of a span, so periods are unions of elementary intervals; counts
+//!   of *distinct people* do not: a span counts at least as many people as
+//!   any period inside it and at most the sum of periods covering it, leaf
+//!   by leaf ([`Relation`]s).
+//! - **Earlier releases.** A cell released exactly stays released; one shown
+//!   as "fewer than t" is known to lie in `1..=t-1` (t the threshold then);
+//!   one withheld as a secondary is known to be at least 1. Withheld cells
+//!   stay withheld unless asked again and releasing them reveals nothing.
+//!   The log is read whole: councils of one deployment answering about the
+//!   same area share one protected table.
+//!
+//! Only cells of the same indicator and area, in periods that overlap one of
+//! the new cells' periods (through a chain of overlaps), join a table.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::civil::Date;
+
+use crate::catalogue::{Catalogue, Unit};
+use crate::disclosure::{self, Cell, Finding, Policy, Prior, Protection, Relation};
+use crate::figure::{Breakdown, Figure, Value};
+use crate::period::Period;
+
+/// A period as the days it spans: two periods spanning the same days are
+/// the same cell whatever they are called.
+type Span = (Date, Date);
+
+fn span(p: Period) -> Span {
+    (p.first_day(), p.last_day())
+}
+
+/// The leaf standing for every value of an open dimension not named in the
+/// table.
+const EVERYTHING_ELSE: &str = "\u{0}other";
+
+/// What an earlier release showed of a count of people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The exact value.
+    Exact(u64),
+    /// "fewer than t", with the threshold then.
+    FewerThan(u64),
+    /// Withheld so that small numbers cannot be worked out.
+    Withheld,
+}
+
+impl Shown {
+    /// Reads a disclosure-log line: `given` with a value is exact;
+    /// `suppressed` is "fewer than N" when the letter said so (the
+    /// threshold then), otherwise a secondary withholding. Anything else
+    /// (not held, s22, statements) is not a count and gives `None`.
+    pub fn from_log(decision: &str, value: Option<i64>, released: &str) -> Option<Shown> {
+        match decision {
+            "given" => value.and_then(|v| u64::try_from(v).ok()).map(Shown::Exact),
+            "suppressed" => Some(
+                released
+                    .trim()
+                    .strip_prefix("fewer than ")
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+                    .filter(|&t| t >= 2)
+                    .map_or(Shown::Withheld, Shown::FewerThan),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// A count of people already out: released or withheld by a sent answer
+/// (or another release fed in the same way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownCell {
+    /// Where it was released (an answer's reference).
+    pub source: String,
+    /// Indicator code.
+    pub indicator: String,
+    /// Area code.
+    pub area: String,
+    /// The period.
+    pub period: Period,
+    /// The breakdown.
+    pub breakdown: Breakdown,
+    /// What was shown.
+    pub shown: Shown,
+}
+
+/// A count of people the answer being decided would give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCell {
+    /// Indicator code.
+    pub indicator: String,
+    /// Area code.
+    pub area: String,
+    /// The period.
+    pub period: Period,
+    /// The breakdown.
+    pub breakdown: Breakdown,
+    /// The count.
+    pub value: u64,
+}
+
+/// What [`protect`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    /// One protection per new cell, same order.
+    pub protection: Vec<Protection>,
+    /// Whether a search budget ran out somewhere (so more was withheld).
+    pub budget_exhausted: bool,
+}
+
+/// What [`audit`] found over a set of releases.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Audit {
+    /// Tables (indicator, area, overlapping periods) examined.
+    pub tables: usize,
+    /// Withheld cells checked.
+    pub withheld: usize,
+    /// Withheld cells (indices into the known cells) that can be pinned to
+    /// one value, or not shown safe within the budget.
+    pub findings: Vec<(usize, Finding)>,
+}
+
+/// Decides every new cell's protection against the new cells and every
+/// known cell together (see the module notes).
+pub fn protect(
+    catalogue: &Catalogue,
+    figures: &[Figure],
+    new: &[NewCell],
+    known: &[KnownCell],
+    policy: &Policy,
+) -> Decided {
+    let mut protection = vec![Protection::Released; new.len()];
+    let mut budget_exhausted = false;
+    let tables: Vec<TableCells> = tables(catalogue, new, known)
+        .into_iter()
+        .filter(|t| !t.new.is_empty())
+        .collect();
+    let index = FigureIndex::new(
+        figures,
+        tables.iter().flat_map(|t| t.spans(new, known)).collect(),
+    );
+    for table in tables {
+        let built = table.build(catalogue, &index, new, known, policy);
+        let decided =
+            disclosure::protect_with(&built.cells, &built.priors, &built.relations, policy);
+        budget_exhausted |= decided.budget_exhausted;
+        for (pos, &i) in table.new.iter().enumerate() {
+            protection[i] = decided.protection[pos];
+        }
+    }
+    Decided {
+        protection,
+        budget_exhausted,
+    }
+}
+
+/// Checks that no withheld cell among `known` can be pinned to one value
+/// from everything `known` released, table by table.
+pub fn audit(
+    catalogue: &Catalogue,
+    figures: &[Figure],
+    known: &[KnownCell],
+    policy: &Policy,
+) -> Audit {
+    let mut out = Audit::default();
+    let index = FigureIndex::new(
+        figures,
+        known
+            .iter()
+            .map(|c| (c.indicator.clone(), c.area.clone(), span(c.period)))
+            .collect(),
+    );
+    // A cell withheld once and released exactly later was given on purpose
+    // (releasing it revealed nothing then): it is not a finding.
+    let given: BTreeSet<(&str, &str, Span, String)> = known
+        .iter()
+        .filter(|c| matches!(c.shown, Shown::Exact(_)))
+        .map(|c| {
+            (
+                c.indicator.as_str(),
+                c.area.as_str(),
+                span(c.period),
+                c.breakdown.key(),
+            )
+        })
+        .collect();
+    for table in tables(catalogue, &[], known) {
+        let withheld: Vec<usize> = table
+            .known
+            .iter()
+            .copied()
+            .filter(|&k| !matches!(known[k].shown, Shown::Exact(_)))
+            .filter(|&k| {
+                let c = &known[k];
+                !given.contains(&(
+                    c.indicator.as_str(),
+                    c.area.as_str(),
+                    span(c.period),
+                    c.breakdown.key(),
+                ))
+            })
+            .collect();
+        if withheld.is_empty() {
+            continue;
+        }
+        out.tables += 1;
+        out.withheld += withheld
+            .iter()
+            .map(|k| 1 + table.repeats.get(k).map_or(0, Vec::len))
+            .sum::<usize>();
+        let built = table.build(catalogue, &index, &[], known, policy);
+        for (pos, finding) in
+            disclosure::audit_with(&built.cells, &built.priors, &built.relations, policy)
+        {
+            if let Some(&k) = table.known.get(pos).filter(|k| withheld.contains(k)) {
+                out.findings.push((k, finding));
+                for &r in table.repeats.get(&k).into_iter().flatten() {
+                    out.findings.push((r, finding));
+                }
+            }
+        }
+    }
+    out.findings.sort();
+    out.findings.dedup();
+    out
+}
+
+/// The cells of one table: indices of new and known cells.
+struct TableCells {
+    indicator: String,
+    area: String,
+    new: Vec<usize>,
+    /// Known cells, one per period, breakdown and what was shown (the same
+    /// figure logged by many answers is one cell).
+    known: Vec<usize>,
+    /// The other known cells each of those stands for.
+    repeats: BTreeMap<usize, Vec<usize>>,
+}
+
+/// Groups counts of people by indicator and area, then by chains of
+/// overlapping periods. Known cells of indicators that do not count people,
+/// or with a "*" (not held) breakdown, are left out.
+fn tables(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<TableCells> {
+    let counts_people = |code: &str| {
+        catalogue
+            .indicator(code)
+            .map(|i| i.counts_people)
+            .unwrap_or(false)
+    };
+    // Per indicator and area: the new cells, then the known cells.
+    type Members = (Vec<usize>, Vec<usize>);
+    let mut by_key: BTreeMap<(&str, &str), Members> = BTreeMap::new();
+    for (i, c) in new.iter().enumerate() {
+        by_key.entry((&c.indicator, &c.area)).or_default().0.push(i);
+    }
+    for (k, c) in known.iter().enumerate() {
+        if !counts_people(&c.indicator) || c.breakdown.0.values().any(|v| v == "*") {
+            continue;
+        }
+        by_key.entry((&c.indicator, &c.area)).or_default().1.push(k);
+    }
+    let mut out = Vec::new();
+    for ((indicator, area), (news, knowns)) in by_key {
+        // Chains of overlapping periods: sort by first day and sweep.
+        let periods: BTreeSet<Span> = news
+            .iter()
+            .map(|&i| span(new[i].period))
+            .chain(knowns.iter().map(|&k| span(known[k].period)))
+            .collect();
+        let mut component: BTreeMap<Span, usize> = BTreeMap::new();
+        let mut reach: Option<Date> = None;
+        let mut current = 0usize;
+        for (n, &(first, last)) in periods.iter().enumerate() {
+            match reach {
+                Some(r) if first <= r => reach = Some(r.max(last)),
+                _ => {
+                    if n > 0 {
+                        current += 1;
+                    }
+                    reach = Some(last);
+                }
+            }
+            component.insert((first, last), current);
+        }
+        let mut parts: Vec<TableCells> = (0..=current)
+            .map(|_| TableCells {
+                indicator: indicator.to_string(),
+                area: area.to_string(),
+                new: Vec::new(),
+                known: Vec::new(),
+                repeats: BTreeMap::new(),
+            })
+            .collect();
+        for &i in &news {
+            parts[component[&span(new[i].period)]].new.push(i);
+        }
+        let mut first: BTreeMap<(Span, String, String), usize> = BTreeMap::new();
+        for &k in &knowns {
+            let c = &known[k];
+            let key = (span(c.period), c.breakdown.key(), format!("{:?}", c.shown));
+            let part = &mut parts[component[&span(c.period)]];
+            match first.get(&key) {
+                Some(&f) => part.repeats.entry(f).or_default().push(k),
+                None => {
+                    first.insert(key, k);
+                    part.known.push(k);
+                }
+            }
+        }
+        out.extend(
+            parts
+                .into_iter()
+                .filter(|t| !t.new.is_empty() || !t.known.is_empty()),
+        );
+    }
+    out
+}
+
+/// A table written for [`disclosure`]: new cells first (in `TableCells::new`
+/// order), then known cells, then the open dimensions' complements.
+struct Built {
+    cells: Vec<Cell>,
+    priors: Vec<Prior>,
+    relations: Vec<Relation>,
+}
+
+impl TableCells {
+    /// The indicator, area and span of every period in the table.
+    fn spans(&self, new: &[NewCell], known: &[KnownCell]) -> Vec<(String, String, Span)> {
+        self.new
+            .iter()
+            .map(|&i| new[i].period)
+            .chain(self.known.iter().map(|&k| known[k].period))
+            .map(|p| (self.indicator.clone(), self.area.clone(), span(p)))
+            .collect()
+    }
+
+    fn build(
+        &self,
+        catalogue: &Catalogue,
+        index: &FigureIndex,
+        new: &[NewCell],
+        known: &[KnownCell],
+        policy: &Policy,
+    ) -> Built {
+        let people = catalogue
+            .indicator(&self.indicator)
+            .map(|i| i.unit == Unit::People)
+            .unwrap_or(true);
+        let keys: Vec<(Period, &Breakdown)> = self
+            .new
+            .iter()
+            .map(|&i| (new[i].period, &new[i].breakdown))
+            .chain(
+                self.known
+                    .iter()
+                    .map(|&k| (known[k].period, &known[k].breakdown)),
+            )
+            .collect();
+        let layout = Layout::new(catalogue, &keys, people);
+        let mut cells: Vec<Cell> = Vec::new();
+        let mut priors: Vec<Prior> = Vec::new();
+        for &i in &self.new {
+            cells.push(Cell {
+                inner: layout.inner(catalogue, new[i].period, &new[i].breakdown),
+                value: new[i].value,
+            });
+            priors.push(Prior::New);
+        }
+        for &k in &self.known {
+            let c = &known[k];
+            let hint = index.value(&c.indicator, &c.area, c.period, &c.breakdown);
+            let (value, prior) = match c.shown {
+                Shown::Exact(v) => (v, Prior::Released),
+                Shown::FewerThan(threshold) => (
+                    hint.unwrap_or(1),
+                    Prior::FewerThan {
+                        threshold,
+                        known: hint.is_some_and(|v| v >= 1 && v < threshold),
+                    },
+                ),
+                Shown::Withheld => (
+                    hint.unwrap_or(1),
+                    Prior::Withheld {
+                        known: hint.is_some_and(|v| v >= 1),
+                    },
+                ),
+            };
+            cells.push(Cell {
+                inner: layout.inner(catalogue, c.period, &c.breakdown),
+                value,
+            });
+            priors.push(prior);
+        }
+        // The "everything else" of each open dimension, per period and
+        // context, as far as the figures held say.
+        for (d, named) in &layout.open {
+            let contexts: BTreeSet<(Span, Breakdown)> = keys
+                .iter()
+                .filter(|(_, b)| b.get(d).is_some())
+                .map(|(p, b)| {
+                    let mut context = (*b).clone();
+                    context.0.remove(d);
+                    (span(*p), context)
+                })
+                .collect();
+            for (s, context) in contexts {
+                let period = layout.period_of[&s];
+                let value =
+                    index.complement(&self.indicator, &self.area, period, &context, d, named);
+                if value >= policy.threshold {
+                    continue;
+                }
+                cells.push(Cell {
+                    inner: layout.inner(catalogue, period, &context.with(d, EVERYTHING_ELSE)),
+                    value,
+                });
+                priors.push(Prior::Unasked);
+            }
+        }
+        Built {
+            cells,
+            priors,
+            relations: layout.relations(),
+        }
+    }
+}
+
+/// How a table's inner cells are numbered: time atoms × leaf combinations.
+struct Layout {
+    dims: Vec<String>,
+    leaves: Vec<Vec<String>>,
+    /// Open dimensions and the values named in the table.
+    open: Vec<(String, BTreeSet<String>)>,
+    /// Leaf combinations per atom.
+    width: usize,
+    /// Counts of distinct people (periods are atoms of their own) or events
+    /// (periods are unions of elementary intervals).
+    people: bool,
+    /// The table's distinct periods, each with its atoms.
+    periods: BTreeMap<Span, Vec<usize>>,
+    /// A period for each span.
+    period_of: BTreeMap<Span, Period>,
+}
+
+impl Layout {
+    fn new(catalogue: &Catalogue, keys: &[(Period, &Breakdown)], people: bool) -> Layout {
+        let mut dims: Vec<String> = keys.iter().flat_map(|(_, b)| b.0.keys().cloned()).collect();
+        dims.sort();
+        dims.dedup();
+        let mut open = Vec::new();
+        let leaves: Vec<Vec<String>> = dims
+            .iter()
+            .map(|d| match catalogue.dimension(d) {
+                Ok(dim) if !dim.open => dim.leaves(),
+                _ => {
+                    let seen: BTreeSet<String> = keys
+                        .iter()
+                        .filter_map(|(_, b)| b.get(d).map(str::to_string))
+                        .filter(|v| v != EVERYTHING_ELSE)
+                        .collect();
+                    open.push((d.clone(), seen.clone()));
+                    let mut all: Vec<String> = seen.into_iter().collect();
+                    all.push(EVERYTHING_ELSE.into());
+                    all
+                }
+            })
+            .collect();
+        let width = leaves.iter().map(Vec::len).product::<usize>().max(1);
+        let period_of: BTreeMap<Span, Period> = keys.iter().map(|(p, _)| (span(*p), *p)).collect();
+        let distinct: Vec<Period> = period_of.values().copied().collect();
+        let periods = if people {
+            distinct
+                .iter()
+                .enumerate()
+                .map(|(n, p)| (span(*p), vec![n]))
+                .collect()
+        } else {
+            // Elementary intervals between every period's first day and the
+            // day after its last.
+            let mut cuts: BTreeSet<Date> = BTreeSet::new();
+            for p in &distinct {
+                cuts.insert(p.first_day());
+                cuts.insert(p.last_day().tomorrow().unwrap_or(p.last_day()));
+            }
+            let cuts: Vec<Date> = cuts.into_iter().collect();
+            distinct
+                .iter()
+                .map(|p| {
+                    let first = p.first_day();
+                    let end = p.last_day().tomorrow().unwrap_or(p.last_day());
+                    let atoms = cuts
+                        .windows(2)
+                        .enumerate()
+                        .filter(|(_, w)| w[0] >= first && w[1] <= end)
+                        .map(|(n, _)| n)
+                        .collect();
+                    (span(*p), atoms)
+                })
+                .collect()
+        };
+        Layout {
+            dims,
+            leaves,
+            open,
+            width,
+            people,
+            periods,
+            period_of,
+        }
+    }
+
+    /// The leaf combinations a breakdown covers, as indices below `width`.
+    fn combos(&self, catalogue: &Catalogue, b: &Breakdown) -> Vec<usize> {
+        let per_dim: Vec<Vec<usize>> = self
+            .dims
+            .iter()
+            .zip(&self.leaves)
+            .map(|(d, ls)| match b.get(d) {
+                None => (0..ls.len()).collect(),
+                Some(v) => {
+                    let wanted = match catalogue.dimension(d) {
+                        Ok(dim) if !dim.open => dim.leaves_of(v),
+                        _ => vec![v.to_string()],
+                    };
+                    ls.iter()
+                        .enumerate()
+                        .filter(|(_, l)| wanted.contains(l))
+                        .map(|(i, _)| i)
+                        .collect()
+                }
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((depth, index)) = stack.pop() {
+            if depth == per_dim.len() {
+                out.push(index);
+                continue;
+            }
+            for &i in &per_dim[depth] {
+                stack.push((depth + 1, index * self.leaves[depth].len() + i));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// A cell's inner cells.
+    fn inner(&self, catalogue: &Catalogue, period: Period, b: &Breakdown) -> BTreeSet<usize> {
+        let combos = self.combos(catalogue, b);
+        let atoms = self
+            .periods
+            .get(&span(period))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        atoms
+            .iter()
+            .flat_map(|&a| combos.iter().map(move |&c| a * self.width + c))
+            .collect()
+    }
+
+    /// For counts of distinct people, leaf by leaf: a period counts at least
+    /// as many as any period inside it, and at most the sum of periods that
+    /// cover it. Events need none: their periods add up by construction.
+    fn relations(&self) -> Vec<Relation> {
+        if !self.people {
+            return Vec::new();
+        }
+        let periods: Vec<(Period, usize)> = self
+            .periods
+            .iter()
+            .filter_map(|(s, a)| Some((self.period_of[s], *a.first()?)))
+            .collect();
+        let mut out = Vec::new();
+        for &(outer, a) in &periods {
+            let inside: Vec<(Period, usize)> = periods
+                .iter()
+                .copied()
+                .filter(|&(p, _)| span(p) != span(outer) && outer.contains(&p))
+                .collect();
+            for &(_, b) in &inside {
+                for c in 0..self.width {
+                    out.push(Relation {
+                        terms: vec![(a * self.width + c, 1), (b * self.width + c, -1)],
+                        at_least: Some(0),
+                        at_most: None,
+                    });
+                }
+            }
+            // Covers: the greedy one, and every pair of periods inside that
+            // covers it together.
+            let mut covers: BTreeSet<Vec<usize>> = cover(outer, &inside).into_iter().collect();
+            for (n, &(p, x)) in inside.iter().enumerate() {
+                for &(q, y) in &inside[n + 1..] {
+                    let (first, second) = if p.first_day() <= q.first_day() {
+                        (p, q)
+                    } else {
+                        (q, p)
+                    };
+                    let joined = first
+                        .last_day()
+                        .tomorrow()
+                        .is_ok_and(|d| d >= second.first_day());
+                    if joined
+                        && first.first_day() <= outer.first_day()
+                        && first.last_day().max(second.last_day()) >= outer.last_day()
+                    {
+                        let mut pair = vec![x, y];
+                        pair.sort_unstable();
+                        covers.insert(pair);
+                    }
+                }
+            }
+            for cover in covers {
+                for c in 0..self.width {
+                    let mut terms = vec![(a * self.width + c, 1)];
+                    terms.extend(cover.iter().map(|&b| (b * self.width + c, -1)));
+                    out.push(Relation {
+                        terms,
+                        at_least: None,
+                        at_most: Some(0),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A few periods from `inside` whose union is `outer` (greedy: from the
+/// first day, the period reaching furthest), as their atoms; `None` if they
+/// do not cover it.
+fn cover(outer: Period, inside: &[(Period, usize)]) -> Option<Vec<usize>> {
+    let mut next = outer.first_day();
+    let mut out = Vec::new();
+    loop {
+        let best = inside
+            .iter()
+            .filter(|(p, _)| p.first_day() <= next && p.last_day() >= next)
+            .max_by_key(|(p, _)| p.last_day())?;
+        out.push(best.1);
+        if best.0.last_day() >= outer.last_day() {
+            return Some(out);
+        }
+        next = best.0.last_day().tomorrow().ok()?;
+    }
+}
+
+/// The figures held, for the indicators and areas in play, keyed for
+/// look-up: the best source's exact count per period and breakdown.
+struct FigureIndex {
+    values: HashMap<(String, String, Span, String), (crate::figure::Source, u64)>,
+    /// Per indicator, area and period: breakdowns held with their values.
+    by_period: HashMap<(String, String, Span), Vec<(Breakdown, u64)>>,
+}
+
+impl FigureIndex {
+    /// The figures of the indicators, areas and periods `wanted`.
+    fn new(figures: &[Figure], wanted: BTreeSet<(String, String, Span)>) -> FigureIndex {
+        let periods: BTreeSet<Span> = wanted.iter().map(|(_, _, s)| *s).collect();
+        let mut values: HashMap<(String, String, Span, String), (crate::figure::Source, u64)> =
+            HashMap::new();
+        for f in figures {
+            if !periods.contains(&span(f.period))
+                || !wanted.contains(&(f.indicator.clone(), f.area.clone(), span(f.period)))
+            {
+                continue;
+            }
+            let v = match f.value {
+                Value::Exact(v) => u64::try_from(v.max(0)).unwrap_or(0),
+                Value::Zero { .. } => 0,
+                _ => continue,
+            };
+            let key = (
+                f.indicator.clone(),
+                f.area.clone(),
+                span(f.period),
+                f.breakdown.key(),
+            );
+            let e = values.entry(key).or_insert((f.source, v));
+            if f.source < e.0 {
+                *e = (f.source, v);
+            }
+        }
+        let mut by_period: HashMap<(String, String, Span), Vec<(Breakdown, u64)>> = HashMap::new();
+        for ((i, a, p, b), (_, v)) in &values {
+            by_period
+                .entry((i.clone(), a.clone(), *p))
+                .or_default()
+                .push((Breakdown::from_key(b), *v));
+        }
+        FigureIndex { values, by_period }
+    }
+
+    fn value(&self, indicator: &str, area: &str, period: Period, b: &Breakdown) -> Option<u64> {
+        self.values
+            .get(&(
+                indicator.to_string(),
+                area.to_string(),
+                span(period),
+                b.key(),
+            ))
+            .map(|&(_, v)| v)
+    }
+
+    /// The sum of the figures held for the values of open dimension `d` not
+    /// in `named`, within `context` (the other dimensions' values).
+    fn complement(
+        &self,
+        indicator: &str,
+        area: &str,
+        period: Period,
+        context: &Breakdown,
+        d: &str,
+        named: &BTreeSet<String>,
+    ) -> u64 {
+        self.by_period
+            .get(&(indicator.to_string(), area.to_string(), span(period)))
+            .into_iter()
+            .flatten()
+            .filter(|(b, _)| {
+                b.get(d).is_some_and(|v| v != "*" && !named.contains(v))
+                    && b.0.len() == context.0.len() + 1
+                    && context.0.iter().all(|(k, v)| b.get(k) == Some(v))
+            })
+            .map(|(_, v)| *v)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::shipped;
+    use crate::figure::{Provenance, Source, Status};
+
+    const AREA: &str = "E06000016";
+
+    fn period(p: &str) -> Period {
+        Period::parse(p).unwrap()
+    }
+
+    fn figure(indicator: &str, p: &str, breakdown: &str, value: i64) -> Figure {
+        Figure {
+            indicator: indicator.into(),
+            area: AREA.into(),
+            period: period(p),
+            breakdown: Breakdown::from_key(breakdown),
+            value: if value == 0 {
+                Value::Zero {
+                    reason: "none".into(),
+                }
+            } else {
+                Value::Exact(value)
+            },
+            source: Source::LocalRecords,
+            status: Status::Final,
+            coverage: vec![],
+            note: None,
+            provenance: Provenance {
+                import: 1,
+                file: "test.csv".into(),
+                line: 2,
+                actor: "tester".into(),
+                imported_at: "2025-01-01T00:00:00Z".into(),
+            },
+        }
+    }
+
+    fn known(indicator: &str, p: &str, breakdown: &str, shown: Shown) -> KnownCell {
+        KnownCell {
+            source: "FOI-1".into(),
+            indicator: indicator.into(),
+            area: AREA.into(),
+            period: period(p),
+            breakdown: Breakdown::from_key(breakdown),
+            shown,
+        }
+    }
+
+    fn new(indicator: &str, p: &str, breakdown: &str, value: u64) -> NewCell {
+        NewCell {
+            indicator: indicator.into(),
+            area: AREA.into(),
+            period: period(p),
+            breakdown: Breakdown::from_key(breakdown),
+            value,
+        }
+    }
+
+    /// Protects `asked` after `earlier`, then audits the union of both as
+    /// the log would hold it: nothing may be derivable.
+    fn protect_and_audit(
+        figures: &[Figure],
+        earlier: &[KnownCell],
+        asked: &[NewCell],
+    ) -> Vec<Protection> {
+        let policy = Policy::default();
+        let catalogue = shipped();
+        let decided = protect(&catalogue, figures, asked, earlier, &policy);
+        assert!(!decided.budget_exhausted);
+        let mut log = earlier.to_vec();
+        for (c, p) in asked.iter().zip(&decided.protection) {
+            log.push(KnownCell {
+                source: "FOI-2".into(),
+                indicator: c.indicator.clone(),
+                area: c.area.clone(),
+                period: c.period,
+                breakdown: c.breakdown.clone(),
+                shown: match p {
+                    Protection::Released => Shown::Exact(c.value),
+                    Protection::Primary => Shown::FewerThan(policy.threshold),
+                    Protection::Secondary => Shown::Withheld,
+                },
+            });
+        }
+        let audit = audit(&catalogue, figures, &log, &policy);
+        assert_eq!(audit.findings, vec![], "derivable after {decided:?}");
+        decided.protection
+    }
+
+    #[test]
+    fn the_log_reads_given_fewer_than_and_withheld() {
+        assert_eq!(
+            Shown::from_log("given", Some(15), "15"),
+            Some(Shown::Exact(15))
+        );
+        assert_eq!(
+            Shown::from_log("suppressed", None, "fewer than 10"),
+            Some(Shown::FewerThan(10))
+        );
+        assert_eq!(
+            Shown::from_log(
+                "suppressed",
+                None,
+                "withheld so that small numbers cannot be worked out (section 40(2))"
+            ),
+            Some(Shown::Withheld)
+        );
+        assert_eq!(Shown::from_log("not_held", None, "not held"), None);
+        assert_eq!(Shown::from_log("given", None, "£3"), None);
+    }
+
+    #[test]
+    fn a_cell_withheld_earlier_is_not_given_away_by_its_complement_in_a_filter() {
+        // Earlier: aged 19 = 15 given, aged 19 using crack "fewer than 5"
+        // (1). Now: aged 19 not using crack = 14 would give the 1 away.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "age_band=19", 15),
+            figure(
+                "people_in_treatment",
+                "2024/25",
+                "age_band=19;crack=crack",
+                1,
+            ),
+            figure(
+                "people_in_treatment",
+                "2024/25",
+                "age_band=19;crack=no_crack",
+                14,
+            ),
+        ];
+        let earlier = [
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "age_band=19",
+                Shown::Exact(15),
+            ),
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "age_band=19;crack=crack",
+                Shown::FewerThan(5),
+            ),
+        ];
+        let asked = [new(
+            "people_in_treatment",
+            "2024/25",
+            "age_band=19;crack=no_crack",
+            14,
+        )];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary]);
+    }
+
+    #[test]
+    fn a_secondary_withheld_earlier_stays_withheld_when_asked_alone() {
+        // Earlier: total 100, male 60, female withheld, other "fewer than 5".
+        // Asking for female alone must not give other = 100 - 60 - female.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "", 100),
+            figure("people_in_treatment", "2024/25", "sex=male", 60),
+            figure("people_in_treatment", "2024/25", "sex=female", 37),
+            figure("people_in_treatment", "2024/25", "sex=other", 3),
+        ];
+        let earlier = [
+            known("people_in_treatment", "2024/25", "", Shown::Exact(100)),
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "sex=male",
+                Shown::Exact(60),
+            ),
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "sex=female",
+                Shown::Withheld,
+            ),
+            known(
+                "people_in_treatment",
+                "2024/25",
+                "sex=other",
+                Shown::FewerThan(5),
+            ),
+        ];
+        let asked = [new("people_in_treatment", "2024/25", "sex=female", 37)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary]);
+    }
+
+    #[test]
+    fn an_earlier_secondary_asked_again_is_released_when_that_reveals_nothing() {
+        // Earlier: total withheld with two bands (one small). Asking for the
+        // large band again with nothing else out reveals nothing.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "sex=male", 60),
+            figure("people_in_treatment", "2024/25", "sex=female", 37),
+        ];
+        let earlier = [known(
+            "people_in_treatment",
+            "2024/25",
+            "sex=female",
+            Shown::Withheld,
+        )];
+        let asked = [new("people_in_treatment", "2024/25", "sex=female", 37)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Released]);
+    }
+
+    #[test]
+    fn events_add_up_over_the_parts_of_a_span() {
+        // Placements: 2019/20 given (10), 2020/21 "fewer than 5" (3); the two
+        // years together (13) would give the 3 away.
+        let ind = "inpatient_detox_placements";
+        let figures = [
+            figure(ind, "2019/20", "", 10),
+            figure(ind, "2020/21", "", 3),
+            figure(ind, "2019-04-01 to 2021-03-31", "", 13),
+        ];
+        let earlier = [
+            known(ind, "2019/20", "", Shown::Exact(10)),
+            known(ind, "2020/21", "", Shown::FewerThan(5)),
+        ];
+        let asked = [new(ind, "2019-04-01 to 2021-03-31", "", 13)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary]);
+        // A span with a month nobody has released leaves the year unknown.
+        let asked = [new(ind, "2019-03-01 to 2021-03-31", "", 14)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Released]);
+        // Unless the month is out too.
+        let mut earlier = earlier.to_vec();
+        earlier.push(known(ind, "2019-03", "", Shown::Exact(1)));
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary]);
+    }
+
+    #[test]
+    fn distinct_people_over_a_span_lie_between_the_largest_part_and_the_sum() {
+        let ind = "people_in_treatment";
+        let figures = [
+            figure(ind, "2019/20", "", 10),
+            figure(ind, "2020/21", "", 3),
+            figure(ind, "2019-04-01 to 2021-03-31", "", 13),
+        ];
+        let earlier = [
+            known(ind, "2019/20", "", Shown::Exact(10)),
+            known(ind, "2020/21", "", Shown::FewerThan(5)),
+        ];
+        // 13 people over both years: nobody in both, but an attacker cannot
+        // know that, so the 3 stays anywhere in 1..=3.
+        let asked = [new(ind, "2019-04-01 to 2021-03-31", "", 13)];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Released]);
+        // The relations: each year is at most the span, the span at most
+        // the two years.
+        let relations = Layout::new(
+            &shipped(),
+            &[
+                (period("2019/20"), &Breakdown::total()),
+                (period("2020/21"), &Breakdown::total()),
+                (period("2019-04-01 to 2021-03-31"), &Breakdown::total()),
+            ],
+            true,
+        )
+        .relations();
+        // Two "at least a part" relations and one "at most the cover".
+        assert_eq!(relations.len(), 3);
+        assert_eq!(relations.iter().filter(|r| r.at_most == Some(0)).count(), 1);
+    }
+
+    #[test]
+    fn a_span_of_people_is_at_most_the_sum_of_any_two_periods_covering_it() {
+        let total = Breakdown::total();
+        let keys = [
+            (period("2019-04-01 to 2021-03-31"), &total),
+            (period("2019/20"), &total),
+            (period("2019-10-01 to 2021-03-31"), &total),
+            (period("2020/21"), &total),
+        ];
+        let relations = Layout::new(&shipped(), &keys, true).relations();
+        let at_most: Vec<usize> = relations
+            .iter()
+            .filter(|r| r.at_most == Some(0))
+            .map(|r| r.terms.len())
+            .collect();
+        // The span: 2019/20 with either later period (two covers of two);
+        // the later span: by nothing inside it that starts early enough.
+        assert_eq!(at_most, vec![3, 3]);
+        // Each period inside a span is at most the span: three inside the
+        // whole span, 2020/21 inside the later one.
+        assert_eq!(
+            relations.iter().filter(|r| r.at_least == Some(0)).count(),
+            4
+        );
+    }
+
+    #[test]
+    fn a_small_count_earlier_releases_already_pin_is_named_by_the_audit() {
+        // 2019/20: 10 given. Span of both years: 14 given earlier. Then
+        // 2020/21 "fewer than 5" is 4 and 14 <= 10 + x forces x = 4.
+        let ind = "people_in_treatment";
+        let figures = [
+            figure(ind, "2019/20", "", 10),
+            figure(ind, "2020/21", "", 4),
+            figure(ind, "2019-04-01 to 2021-03-31", "", 14),
+        ];
+        let earlier = [
+            known(ind, "2019/20", "", Shown::Exact(10)),
+            known(ind, "2019-04-01 to 2021-03-31", "", Shown::Exact(14)),
+        ];
+        let asked = [new(ind, "2020/21", "", 4)];
+        let decided = protect(&shipped(), &figures, &asked, &earlier, &Policy::default());
+        assert_eq!(decided.protection, vec![Protection::Primary]);
+        let audit = audit(
+            &shipped(),
+            &figures,
+            &[
+                earlier[0].clone(),
+                earlier[1].clone(),
+                known(ind, "2020/21", "", Shown::FewerThan(5)),
+            ],
+            &Policy::default(),
+        );
+        // The labels and the earlier releases alone pin it: the audit says so.
+        assert_eq!(audit.findings, vec![(2, Finding::Derivable)]);
+        // The same figure withheld by two answers is one cell, named twice.
+        let twice = [
+            earlier[0].clone(),
+            known(ind, "2020/21", "", Shown::FewerThan(5)),
+            earlier[1].clone(),
+            known(ind, "2020/21", "", Shown::FewerThan(5)),
+        ];
+        let audit = super::audit(&shipped(), &figures, &twice, &Policy::default());
+        assert_eq!(
+            audit.findings,
+            vec![(1, Finding::Derivable), (3, Finding::Derivable)]
+        );
+        assert_eq!(audit.withheld, 2);
+    }
+
+    #[test]
+    fn the_everything_else_of_an_open_dimension_is_known_to_be_zero() {
+        // Two providers: total 100, one 97, the other 3. Anyone who knows
+        // there are two works out the 3 from 100 - 97.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "", 100),
+            figure(
+                "people_in_treatment",
+                "2024/25",
+                "provider=turning_point",
+                97,
+            ),
+            figure("people_in_treatment", "2024/25", "provider=other_one", 3),
+        ];
+        let asked = [
+            new("people_in_treatment", "2024/25", "", 100),
+            new(
+                "people_in_treatment",
+                "2024/25",
+                "provider=turning_point",
+                97,
+            ),
+            new("people_in_treatment", "2024/25", "provider=other_one", 3),
+        ];
+        let p = protect_and_audit(&figures, &[], &asked);
+        assert_eq!(p[2], Protection::Primary);
+        assert!(p[..2].contains(&Protection::Secondary), "{p:?}");
+        // Asked for the one provider only, with the total: the rest is the
+        // small provider, so something is withheld.
+        let asked = [
+            new("people_in_treatment", "2024/25", "", 100),
+            new(
+                "people_in_treatment",
+                "2024/25",
+                "provider=turning_point",
+                97,
+            ),
+        ];
+        let p = protect_and_audit(&figures, &[], &asked);
+        assert!(p.contains(&Protection::Secondary), "{p:?}");
+    }
+
+    #[test]
+    fn a_large_everything_else_leaves_an_open_dimension_alone() {
+        let figures = [
+            figure("people_in_treatment", "2024/25", "", 150),
+            figure("people_in_treatment", "2024/25", "provider=a", 97),
+            figure("people_in_treatment", "2024/25", "provider=b", 3),
+            figure("people_in_treatment", "2024/25", "provider=c", 50),
+        ];
+        let asked = [
+            new("people_in_treatment", "2024/25", "", 150),
+            new("people_in_treatment", "2024/25", "provider=a", 97),
+            new("people_in_treatment", "2024/25", "provider=b", 3),
+        ];
+        let p = protect_and_audit(&figures, &[], &asked);
+        assert_eq!(
+            p,
+            vec![
+                Protection::Released,
+                Protection::Released,
+                Protection::Primary
+            ]
+        );
+    }
+
+    #[test]
+    fn periods_that_do_not_overlap_are_separate_tables() {
+        let catalogue = shipped();
+        let asked = [
+            new("people_in_treatment", "2019/20", "", 10),
+            new("people_in_treatment", "2020/21", "", 10),
+            new("people_in_treatment", "2019-06", "", 10),
+        ];
+        let t = tables(&catalogue, &asked, &[]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].new, vec![0, 2]);
+        assert_eq!(t[1].new, vec![1]);
+    }
+
+    #[test]
+    fn the_log_is_one_table_whichever_council_answered() {
+        // Two councils' answers about the same area: one protected table.
+        let figures = [
+            figure("people_in_treatment", "2024/25", "", 40),
+            figure("people_in_treatment", "2024/25", "sex=male", 27),
+            figure("people_in_treatment", "2024/25", "sex=female", 10),
+            figure("people_in_treatment", "2024/25", "sex=other", 3),
+        ];
+        let mut earlier = vec![known(
+            "people_in_treatment",
+            "2024/25",
+            "",
+            Shown::Exact(40),
+        )];
+        earlier[0].source = "OTHER-COUNCIL-1".into();
+        earlier.push(known(
+            "people_in_treatment",
+            "2024/25",
+            "sex=male",
+            Shown::Exact(27),
+        ));
+        let asked = [
+            new("people_in_treatment", "2024/25", "sex=female", 10),
+            new("people_in_treatment", "2024/25", "sex=other", 3),
+        ];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p, vec![Protection::Secondary, Protection::Primary]);
+    }
+}
