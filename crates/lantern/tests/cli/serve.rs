@@ -282,3 +282,28 @@ fn two_thousand_idle_connections_do_not_stop_a_server_answering() {
     }
     drop(idle);
 }
+
+#[test]
+fn pages_print_a_hostile_council_name_as_text() {
+    let app = TestApp::leicester();
+    let config = app.write(
+        "hostile.toml",
+        "[council]\nname = \"<script>alert(1)</script> \\\"onload=\\\"alert(2) Council\"\narea = \"E06000016\"\n",
+    );
+    let server = Server::spawn(app.command(&[
+        "--config",
+        config.to_str().expect("path"),
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]));
+    for path in ["/", "/log", "/reports/timeliness"] {
+        let (status, page) = server.get(path);
+        assert_eq!(status, 200, "{path}: {page}");
+        assert!(
+            !page.contains("<script") && !page.contains("\"onload"),
+            "{path}: {page}"
+        );
+        assert!(page.contains("&lt;script&gt;"), "{path}: {page}");
+    }
+}
