@@ -307,3 +307,53 @@ fn pages_print_a_hostile_council_name_as_text() {
         assert!(page.contains("&lt;script&gt;"), "{path}: {page}");
     }
 }
+
+#[test]
+fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
+    let app = TestApp::leicester();
+    let server = Server::start(&app);
+    let mut slow = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let started = Instant::now();
+    // Half a request, then nothing.
+    slow.write_all(b"GET /log HTTP/1.1\r\nHost: loc")
+        .expect("send");
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(15),
+        "closed after {took:?}"
+    );
+    // Meanwhile and afterwards, others are served.
+    assert_eq!(server.json("/healthz")["status"], "ok");
+}
+
+#[test]
+fn a_server_stops_promptly_on_sigterm_with_idle_connections_open() {
+    let app = TestApp::leicester();
+    let mut server = Server::start(&app);
+    let idle: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(("127.0.0.1", server.port)).expect("connect"))
+        .collect();
+    assert_eq!(server.json("/healthz")["status"], "ok");
+    let started = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "still running 5 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    drop(idle);
+}
