@@ -10,14 +10,15 @@
 //!   after [`Limits::lifetime`] however busy it is.
 //! - **A cap on connections.** At most [`Limits::max_connections`] are
 //!   served at once, lowered to fit the process's open-file limit. When the
-//!   cap is reached the oldest *idle* connection (no request in progress) is
+//!   cap is reached the connection idle the longest (no request in
+//!   progress, and the longest since it was opened or last answered) is
 //!   closed to make room, as nginx reuses keep-alive connections under
 //!   pressure: thousands of idle connections cost an ordinary client at
 //!   most a reconnection, never an unanswered request. Only when every
 //!   connection has a request in progress does a new one wait its turn.
 //! - **Out of file descriptors.** When `accept` fails because the process
 //!   (or the system) has no descriptor or memory to spare, the loop closes
-//!   the oldest idle connection and backs off briefly; it neither spins nor
+//!   the longest-idle connection and backs off briefly; it neither spins nor
 //!   stops.
 //! - **Graceful shutdown.** When asked to stop, it stops accepting, lets
 //!   each connection finish the request it is serving (idle ones close at
@@ -29,7 +30,7 @@ use std::future::Future;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::Request;
@@ -118,23 +119,41 @@ struct Open {
     in_flight: AtomicUsize,
     /// Set once it has been chosen to be closed.
     closing: AtomicBool,
+    /// When it was opened or last finished a request (milliseconds since
+    /// the registry was made).
+    last_active: AtomicU64,
     /// Wakes its task to close it.
     close: Notify,
 }
 
 /// The open connections, oldest first.
-#[derive(Default)]
 struct Registry {
     open: Mutex<BTreeMap<u64, Arc<Open>>>,
     next: AtomicU64,
+    started: Instant,
+}
+
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry {
+            open: Mutex::default(),
+            next: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
 }
 
 impl Registry {
+    fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
     fn add(&self) -> (u64, Arc<Open>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let open = Arc::new(Open {
             in_flight: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
+            last_active: AtomicU64::new(self.now()),
             close: Notify::new(),
         });
         self.open
@@ -151,13 +170,17 @@ impl Registry {
             .remove(&id);
     }
 
-    /// Close the oldest connection with no request in progress; false if
-    /// every connection is busy.
-    fn close_oldest_idle(&self) -> bool {
+    /// Close the connection idle the longest (no request in progress, and
+    /// the longest since it was opened or last answered); false if every
+    /// connection is busy.
+    fn close_longest_idle(&self) -> bool {
         let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let idle = open.values().find(|c| {
-            c.in_flight.load(Ordering::Acquire) == 0 && !c.closing.load(Ordering::Acquire)
-        });
+        let idle = open
+            .values()
+            .filter(|c| {
+                c.in_flight.load(Ordering::Acquire) == 0 && !c.closing.load(Ordering::Acquire)
+            })
+            .min_by_key(|c| c.last_active.load(Ordering::Acquire));
         match idle {
             Some(c) => {
                 c.closing.store(true, Ordering::Release);
@@ -170,19 +193,29 @@ impl Registry {
     }
 }
 
-/// Counts a request as in progress on its connection while it lives.
-struct Busy(Arc<Open>);
+/// Counts a request as in progress on its connection while it lives, and
+/// marks the connection active when it ends.
+struct Busy {
+    open: Arc<Open>,
+    registry: Arc<Registry>,
+}
 
 impl Busy {
-    fn new(open: &Arc<Open>) -> Busy {
+    fn new(open: &Arc<Open>, registry: &Arc<Registry>) -> Busy {
         open.in_flight.fetch_add(1, Ordering::AcqRel);
-        Busy(Arc::clone(open))
+        Busy {
+            open: Arc::clone(open),
+            registry: Arc::clone(registry),
+        }
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.open
+            .last_active
+            .store(self.registry.now(), Ordering::Release);
+        self.open.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -226,11 +259,11 @@ pub async fn serve(
     let mut starved = false;
     loop {
         // A place for the next connection: a free one, or the place of the
-        // oldest idle connection, closed for it.
+        // connection idle the longest, closed for it.
         let place = match Arc::clone(&places).try_acquire_owned() {
             Ok(place) => place,
             Err(_) => {
-                registry.close_oldest_idle();
+                registry.close_longest_idle();
                 tokio::select! {
                     place = Arc::clone(&places).acquire_owned() => match place {
                         Ok(place) => place,
@@ -256,7 +289,7 @@ pub async fn serve(
                     );
                     starved = true;
                 }
-                registry.close_oldest_idle();
+                registry.close_longest_idle();
                 tokio::select! {
                     () = tokio::time::sleep(ACCEPT_BACKOFF) => continue,
                     () = &mut shutdown => break,
@@ -270,7 +303,7 @@ pub async fn serve(
         let app = app.clone();
         let stopping = stopping.clone();
         tokio::spawn(async move {
-            connection(stream, app, &open, limits, stopping, place).await;
+            connection(stream, app, &open, &registry, limits, stopping, place).await;
             registry.remove(id);
         });
     }
@@ -288,14 +321,15 @@ async fn connection(
     stream: TcpStream,
     app: Router,
     open: &Arc<Open>,
+    registry: &Arc<Registry>,
     limits: Limits,
     mut stopping: watch::Receiver<bool>,
     _place: OwnedSemaphorePermit,
 ) {
-    let for_requests = Arc::clone(open);
+    let for_requests = (Arc::clone(open), Arc::clone(registry));
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let mut app = app.clone();
-        let busy = Busy::new(&for_requests);
+        let busy = Busy::new(&for_requests.0, &for_requests.1);
         async move {
             let _busy = busy;
             let request = request.map(axum::body::Body::new);
@@ -355,19 +389,25 @@ mod tests {
     }
 
     #[test]
-    fn the_oldest_idle_connection_is_closed_first_and_busy_ones_never() {
-        let registry = Registry::default();
+    fn the_longest_idle_connection_is_closed_first_and_busy_ones_never() {
+        let registry = Arc::new(Registry::default());
         let (_, first) = registry.add();
         let (_, second) = registry.add();
         let (_, third) = registry.add();
-        let busy = Busy::new(&first);
-        assert!(registry.close_oldest_idle());
-        assert!(second.closing.load(Ordering::Acquire));
-        assert!(!first.closing.load(Ordering::Acquire));
-        assert!(registry.close_oldest_idle());
-        assert!(third.closing.load(Ordering::Acquire));
-        assert!(!registry.close_oldest_idle(), "only a busy one is left");
+        let (_, fourth) = registry.add();
+        // The second has just answered a request: idle the shortest time.
+        second.last_active.store(1_000, Ordering::Release);
+        let busy = Busy::new(&first, &registry);
+        let closed =
+            || [&first, &second, &third, &fourth].map(|c| c.closing.load(Ordering::Acquire));
+        assert!(registry.close_longest_idle());
+        assert_eq!(closed(), [false, false, true, false]);
+        assert!(registry.close_longest_idle());
+        assert_eq!(closed(), [false, false, true, true]);
+        assert!(registry.close_longest_idle());
+        assert_eq!(closed(), [false, true, true, true]);
+        assert!(!registry.close_longest_idle(), "only a busy one is left");
         drop(busy);
-        assert!(registry.close_oldest_idle());
+        assert!(registry.close_longest_idle());
     }
 }
