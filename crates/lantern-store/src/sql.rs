@@ -11,7 +11,7 @@ use lantern_core::period::Period;
 use lantern_core::records::{Agency, FigureSet, YearMonth};
 use lantern_core::release::Release;
 use lantern_core::statement::Statement;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::json;
 
@@ -332,13 +332,17 @@ fn store_versions(
 
     // The current rows whose first key column has one of the file's values.
     let mut current: HashMap<Vec<Sql>, Current> = HashMap::new();
-    let mut firsts: Vec<&Sql> = rows.iter().map(|r| &r.key[0].1).collect();
-    firsts.sort_by_key(|v| v.json().to_string());
-    firsts.dedup();
-    let has_null = firsts.iter().any(|v| v.json().is_null());
+    let is_null = |v: &Sql| matches!(v, Sql::Int(None) | Sql::Text(None) | Sql::Blob(None));
+    let mut seen: HashSet<&Sql> = HashSet::new();
+    let firsts: Vec<&Sql> = rows
+        .iter()
+        .map(|r| &r.key[0].1)
+        .filter(|v| seen.insert(*v))
+        .collect();
+    let has_null = firsts.iter().any(|v| is_null(v));
     let values: Vec<Sql> = firsts
         .into_iter()
-        .filter(|v| !v.json().is_null())
+        .filter(|v| !is_null(v))
         .cloned()
         .collect();
     let select = format!(
@@ -379,32 +383,37 @@ fn store_versions(
     for row in rows {
         let key: Vec<Sql> = row.key.iter().map(|(_, v)| v.clone()).collect();
         let new_values = row.data_values();
-        let after = row.data_json(&new_values);
-        let before = match current.get(&key) {
-            None => None,
-            Some(Current::Held(id, old)) => Some((Some(*id), old.clone())),
-            Some(Current::Added(i)) => Some((None, added[*i].row.data_values())),
-        };
-        let (action, detail) = match before {
-            Some((_, old)) if old == new_values => {
+        let (action, detail) = match current.get(&key) {
+            None => {
+                receipt.added += 1;
+                let after = row.data_json(&new_values);
+                ("add", json!({ "after": after, "line": row.line }))
+            }
+            Some(Current::Held(_, old)) if *old == new_values => {
                 receipt.unchanged += 1;
                 continue;
             }
-            Some((held, old)) => {
-                match (held, current.get(&key)) {
-                    (Some(id), _) => retire.push(id),
-                    (None, Some(Current::Added(i))) => added[*i].retired = true,
-                    _ => {}
-                }
+            Some(Current::Added(i)) if added[*i].row.data_values() == new_values => {
+                receipt.unchanged += 1;
+                continue;
+            }
+            Some(version) => {
+                let before = match version {
+                    Current::Held(id, old) => {
+                        retire.push(*id);
+                        row.data_json(old)
+                    }
+                    Current::Added(i) => {
+                        added[*i].retired = true;
+                        added[*i].row.data_json(&added[*i].row.data_values())
+                    }
+                };
                 receipt.replaced += 1;
+                let after = row.data_json(&new_values);
                 (
                     "replace",
-                    json!({ "before": row.data_json(&old), "after": after, "line": row.line }),
+                    json!({ "before": before, "after": after, "line": row.line }),
                 )
-            }
-            None => {
-                receipt.added += 1;
-                ("add", json!({ "after": after, "line": row.line }))
             }
         };
         current.insert(key, Current::Added(added.len()));
