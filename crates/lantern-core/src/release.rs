@@ -2,7 +2,8 @@
 //! publication (for example the NDTMS annual adult statistics for a financial
 //! year) with the indicators and periods it covers and its date. Releases
 //! drive section 22 (intended for future publication) and section 21
-//! (reasonably accessible elsewhere).
+//! (reasonably accessible elsewhere). A release's address is printed in
+//! letters, so only plain web addresses are accepted ([`is_web_address`]).
 
 use jiff::civil::Date;
 
@@ -43,6 +44,35 @@ impl Release {
         received < self.date && self.announced.is_none_or(|a| a <= received)
     }
 }
+
+/// Whether `url` is a plain web address a letter may print and link to:
+/// `http://` or `https://` (any case), a host, and only the characters
+/// RFC 3986 allows in an address (so no spaces, quotes, angle brackets,
+/// backslashes, control or non-ASCII characters: those are percent-encoded
+/// in a real address). Anything else (`javascript:`, `data:`, a relative
+/// path, markup) is not an address a council publishes at.
+pub fn is_web_address(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
+    } else {
+        return false;
+    };
+    let host_ok = rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
+    host_ok
+        && url.len() <= MAX_URL_LENGTH
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b))
+}
+
+/// The longest release address accepted.
+pub const MAX_URL_LENGTH: usize = 2048;
 
 /// The release that will publish `indicator` for `period` after `received`, if any.
 pub fn upcoming<'a>(
@@ -95,6 +125,39 @@ mod tests {
         assert!(upcoming(&r, "people_in_treatment", &fy, Date::constant(2019, 11, 7)).is_none());
         assert!(published(&r, "people_in_treatment", &fy, Date::constant(2019, 12, 1)).is_some());
         assert!(upcoming(&r, "budget", &fy, Date::constant(2019, 6, 10)).is_none());
+    }
+
+    #[test]
+    fn only_plain_web_addresses_are_release_addresses() {
+        for good in [
+            "https://www.gov.uk/government/collections/alcohol-and-drug-misuse-and-treatment-statistics",
+            "http://example.org/a_b?x=1&y=%20#top",
+            "HTTPS://EXAMPLE.ORG",
+            "https://[2001:db8::1]/stats",
+        ] {
+            assert!(is_web_address(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript://example.org/%0Aalert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "https://example.org/<script>alert(1)</script>",
+            "https://example.org/\"onload=\"alert(1)",
+            "https://example.org/a b",
+            "https://",
+            "https:///path",
+            "//example.org/stats",
+            "/stats",
+            "ftp://example.org/stats",
+            "https://exämple.org/",
+            "",
+        ] {
+            assert!(!is_web_address(bad), "{bad}");
+        }
+        assert!(!is_web_address(&format!(
+            "https://example.org/{}",
+            "a".repeat(MAX_URL_LENGTH)
+        )));
     }
 
     #[test]

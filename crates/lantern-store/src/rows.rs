@@ -13,7 +13,7 @@ use serde_json::json;
 
 /// A value bound to a column: 64-bit integers, text (dates are ISO text,
 /// lists JSON text) and opaque bytes, which every backend stores the same way.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Sql {
     /// An integer, or NULL.
     Int(Option<i64>),

@@ -898,6 +898,17 @@ pub fn releases(
             continue;
         }
         let url = Some(check.field(record, "url").to_string()).filter(|s| !s.is_empty());
+        if let Some(u) = &url
+            && !lantern_core::release::is_web_address(u)
+        {
+            check.problem(
+                line,
+                Some("url"),
+                "write the address where it is published, starting https:// (or http://), \
+                 with spaces and quotes percent-encoded, or leave it empty",
+            );
+            continue;
+        }
         out.push((
             line,
             Release {

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod casework;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod import;
 pub mod progress;

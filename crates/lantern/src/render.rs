@@ -7,6 +7,14 @@
 //! not by the domain core, so the core's types can change without breaking
 //! anyone reading the JSON. Nothing here reads the clock: the same answer
 //! over the same data version renders byte-for-byte the same letter.
+//!
+//! Everything that comes from data (the council's details, release titles
+//! and addresses, notes, statements, the requester's words) is escaped: the
+//! Markdown templates pass it through the `md` filter, addresses through
+//! `url` (plain `http`/`https` addresses only), and the HTML letter is made
+//! by [`markdown_to_html`], which prints any raw HTML in the Markdown as
+//! text and keeps only `http`/`https` links, so even a council's own
+//! template that forgets a filter cannot put markup or a script in a letter.
 
 use std::path::Path;
 
@@ -17,6 +25,7 @@ use lantern_core::catalogue::Catalogue;
 use lantern_core::disclosure::Protection;
 use lantern_core::figure::{Source, Value, format_amount};
 use lantern_core::foi::Basis;
+use lantern_core::release::is_web_address;
 use minijinja::{Environment, context};
 use serde::Serialize;
 
@@ -390,7 +399,7 @@ fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> Questi
             .map(|a| AdviceView {
                 body: a.body.clone(),
                 holds: a.holds.clone(),
-                url: a.url.clone(),
+                url: web_address(a.url.as_deref()),
             })
             .collect(),
         parts: q
@@ -545,7 +554,7 @@ fn withheld_text(basis: Basis, release: Option<&ReleaseRef>) -> String {
             Some(d) => format!("Withheld: to be published on {} (section 22)", long_date(d)),
             None => "Withheld: intended for future publication (section 22)".into(),
         },
-        Basis::AccessibleElsewhere => match release.and_then(|r| r.url.clone()) {
+        Basis::AccessibleElsewhere => match release.and_then(|r| web_address(r.url.as_deref())) {
             Some(url) => format!("Already published: {url} (section 21)"),
             None => "Already published (section 21)".into(),
         },
@@ -611,8 +620,14 @@ fn release_view(r: &ReleaseRef) -> ReleaseView {
         publisher: r.publisher.clone(),
         date: r.date.map(|d| d.to_string()),
         date_long: r.date.map(long_date),
-        url: r.url.clone(),
+        url: web_address(r.url.as_deref()),
     }
+}
+
+/// An address a letter may print: a plain web address, or nothing (an
+/// address stored before addresses were checked may be anything).
+fn web_address(url: Option<&str>) -> Option<String> {
+    url.filter(|u| is_web_address(u)).map(str::to_string)
 }
 
 fn join_and(items: &[String]) -> String {
@@ -628,18 +643,65 @@ pub fn long_date(d: jiff::civil::Date) -> String {
     d.strftime("%-d %B %Y").to_string()
 }
 
-/// Escape text so Markdown shows it literally (requesters' words, notes).
+/// Markdown to HTML for a letter: raw HTML in the Markdown (which
+/// pulldown-cmark would pass through) is printed as text, links to anything
+/// but a plain `http`/`https` address keep their words but lose the link,
+/// and images become their description (a letter loads nothing).
+pub fn markdown_to_html(md: &str) -> String {
+    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+    // Whether each open link was kept (links do not nest, but be exact).
+    let mut links: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(md, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Link { dest_url, .. }) if !is_web_address(&dest_url) => {
+            links.push(false);
+            Event::Text(CowStr::Borrowed(""))
+        }
+        Event::Start(Tag::Link { .. }) => {
+            links.push(true);
+            event
+        }
+        Event::End(TagEnd::Link) => {
+            if links.pop().unwrap_or(false) {
+                event
+            } else {
+                Event::Text(CowStr::Borrowed(""))
+            }
+        }
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {
+            Event::Text(CowStr::Borrowed(""))
+        }
+        other => other,
+    });
+    let mut html = String::with_capacity(md.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}
+
+/// Escape text so Markdown shows it literally (requesters' words, notes,
+/// the council's details, addresses).
 fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for (i, line) in text.lines().enumerate() {
         if i > 0 {
             out.push_str("\\\n");
         }
-        for ch in line.chars() {
-            if matches!(
-                ch,
-                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~'
-            ) {
+        for (at, ch) in line.char_indices() {
+            // An `&` that starts something like `&lt;` or `&#60;` would be
+            // read as an entity; "A&E" or "R & D" would not.
+            let entity = ch == '&' && {
+                let name: &str = &line[at + 1..];
+                let end = name
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+                    .unwrap_or(name.len());
+                end > 0 && name[end..].starts_with(';')
+            };
+            if entity
+                || matches!(
+                    ch,
+                    '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~'
+                )
+            {
                 out.push('\\');
             }
             out.push(ch);
@@ -673,7 +735,21 @@ impl Templates {
                 d.display()
             );
         }
+        // Only the HTML page escapes HTML; the Markdown letter escapes
+        // Markdown with the filters below.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html.j2") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
         env.add_filter("md", |s: String| escape_markdown(&s));
+        // A plain web address, escaped for Markdown; anything else prints nothing.
+        env.add_filter("url", |s: Option<String>| match s {
+            Some(s) if is_web_address(&s) => escape_markdown(&s),
+            _ => String::new(),
+        });
         env.add_filter("sentence", |s: String| {
             let mut chars = s.chars();
             match chars.next() {
@@ -701,10 +777,7 @@ impl Templates {
             Format::Md => self.markdown(view),
             Format::Html => {
                 let md = self.markdown(view)?;
-                let mut body = String::new();
-                let parser =
-                    pulldown_cmark::Parser::new_ext(&md, pulldown_cmark::Options::ENABLE_TABLES);
-                pulldown_cmark::html::push_html(&mut body, parser);
+                let body = markdown_to_html(&md);
                 let page = self.env.get_template("letter.html.j2")?.render(context! {
                     letter => minijinja::Value::from(minijinja::value::Serde(view)),
                     body => minijinja::Value::from_safe_string(body),
@@ -753,6 +826,10 @@ mod tests {
         assert_eq!(
             escape_markdown("<script>*x*</script>"),
             "\\<script\\>\\*x\\*\\</script\\>"
+        );
+        assert_eq!(
+            escape_markdown("A&E &lt; &#60; R & D"),
+            "A&E \\&lt; \\&\\#60; R & D"
         );
         assert_eq!(
             join_and(&["a".into(), "b".into(), "c".into()]),

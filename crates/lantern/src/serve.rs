@@ -9,6 +9,16 @@
 //! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) |
 //! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) |
 //! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 (for load balancers) |
+//! | `/style.css` | the pages' style sheet (the pages carry no inline style or script) |
+//!
+//! Every response, errors and 404s included, carries security headers
+//! ([`SECURITY_HEADERS`]: no sniffing, a content security policy that allows
+//! only the style sheet, no framing, no referrer). Each route takes a
+//! request body of at most its limit (the read-only routes
+//! [`READ_ONLY_BODY_LIMIT`]; a route that takes a form or an upload gets
+//! its own with [`limit_bodies`]), and a request is answered within
+//! [`REQUEST_TIMEOUT`] or gets a 503. How connections are taken, timed out
+//! and capped is `connections`'.
 //!
 //! Everything served here was released already (the log) or is a count of
 //! requests (the reports): nothing needs disclosure control, and nothing
@@ -29,8 +39,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jiff::civil::Date;
@@ -46,6 +57,25 @@ const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
 const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
 const LOG: &str = include_str!("../../../templates/web/log.html.j2");
 const TIMELINESS: &str = include_str!("../../../templates/web/timeliness.html.j2");
+const STYLE: &str = include_str!("../../../templates/web/style.css");
+
+/// The headers every response carries.
+pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+];
+
+/// The largest request body the read-only routes take (they read none).
+pub const READ_ONLY_BODY_LIMIT: usize = 1024;
+
+/// How long a request may take before the client gets a 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The most database connections one server holds (one per blocking
 /// thread); requests beyond that many at once wait their turn.
@@ -315,6 +345,17 @@ async fn api_outcomes(
     Ok(json(rows))
 }
 
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
 async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -338,9 +379,56 @@ fn pages() -> Result<Environment<'static>> {
     Ok(env)
 }
 
+/// Every response gets [`SECURITY_HEADERS`].
+async fn secure(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// A request that takes longer than [`REQUEST_TIMEOUT`] gets a 503.
+async fn deadline(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Lantern took too long to answer; try again in a moment.\n",
+        )
+            .into_response(),
+    }
+}
+
+/// Give `routes` a request body limit of `max` bytes: a request that says
+/// it is longer gets a 413 before anything reads it, and a body read by an
+/// extractor stops at `max`. Forms and uploads are given their own, larger,
+/// limits by wrapping their routes the same way.
+pub fn limit_bodies<S: Clone + Send + Sync + 'static>(routes: Router<S>, max: usize) -> Router<S> {
+    routes
+        .route_layer(middleware::from_fn(move |request: Request, next: Next| {
+            let declared = request
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            async move {
+                if declared.is_some_and(|n| n > max as u64) {
+                    return (
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("This address takes a request body of at most {max} bytes.\n"),
+                    )
+                        .into_response();
+                }
+                next.run(request).await
+            }
+        }))
+        .layer(DefaultBodyLimit::max(max))
+}
+
 /// The routes, for a database and council.
 fn router(site: Arc<Site>) -> Router {
-    Router::new()
+    let read_only = Router::new()
         .route("/", get(index))
         .route("/healthz", get(health))
         .route("/log", get(log_page))
@@ -348,7 +436,11 @@ fn router(site: Arc<Site>) -> Router {
         .route("/reports/timeliness", get(timeliness_page))
         .route("/api/reports/timeliness", get(api_timeliness))
         .route("/api/reports/outcomes", get(api_outcomes))
+        .route("/style.css", get(style));
+    limit_bodies(read_only, READ_ONLY_BODY_LIMIT)
         .fallback(not_found)
+        .layer(middleware::from_fn(deadline))
+        .layer(middleware::map_response(secure))
         .with_state(site)
 }
 
@@ -375,8 +467,7 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
         .build()
         .context("cannot start the server's runtime")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
+        let listener = crate::connections::listen(address)
             .with_context(|| format!("cannot listen on {address}"))?;
         let bound = listener.local_addr()?;
         {
@@ -389,10 +480,20 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
             )?;
             out.flush()?;
         }
-        axum::serve(listener, router(site))
-            .with_graceful_shutdown(stopped())
-            .await
-            .context("the server stopped with an error")
+        // The open-file limit caps the connections (one descriptor each).
+        let nofile = rlimit::Resource::NOFILE
+            .get()
+            .map(|(soft, _)| soft)
+            .unwrap_or(u64::MAX);
+        crate::connections::serve(
+            listener,
+            router(site),
+            crate::connections::Limits::default(),
+            nofile,
+            stopped(),
+        )
+        .await
+        .context("the server stopped with an error")
     })
 }
 

@@ -763,3 +763,119 @@ story!(
         assert!(store.catalogue().unwrap().indicator("new_shipped").is_ok());
     }
 );
+
+/// A budget figure for a (local) area code, with a value.
+fn area_figure(area: usize, value: i64, line: u64) -> Figure {
+    let mut f = figure("2018/19", value);
+    f.area = format!("AREA{area:04}");
+    f.provenance.line = line;
+    f
+}
+
+story!(
+    a_large_import_tells_unchanged_changed_and_new_rows_apart_row_for_row,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let first: Vec<Figure> = (0..1_200)
+            .map(|i| area_figure(i, i as i64, i as u64 + 2))
+            .collect();
+        let receipt = store
+            .import_figures(&meta(ImportKind::Figures, "first.csv"), &first)
+            .unwrap();
+        assert_eq!((receipt.added, receipt.data_version), (1_200, 2));
+
+        // 400 unchanged, 400 changed, 400 not in the file (they stay), 400
+        // new; a held key twice (unchanged, then changed) and a new key
+        // twice (the file's later version wins).
+        let mut second: Vec<Figure> = Vec::new();
+        second.extend((0..400).map(|i| area_figure(i, i as i64, 0)));
+        second.extend((400..800).map(|i| area_figure(i, i as i64 + 1, 0)));
+        second.extend((1_200..1_600).map(|i| area_figure(i, i as i64, 0)));
+        second.push(area_figure(0, 5, 0));
+        second.push(area_figure(1_600, 1, 0));
+        second.push(area_figure(1_600, 2, 0));
+        for (line, f) in second.iter_mut().enumerate() {
+            f.provenance.line = line as u64 + 2;
+        }
+        let receipt = store
+            .import_figures(&meta(ImportKind::Figures, "second.csv"), &second)
+            .unwrap();
+        assert_eq!(
+            (
+                receipt.unchanged,
+                receipt.replaced,
+                receipt.added,
+                receipt.data_version
+            ),
+            (400, 402, 401, 3)
+        );
+
+        let now = store.figures(&FigureQuery::default()).unwrap();
+        assert_eq!(now.len(), 1_601);
+        let value = |figures: &[Figure], area: usize| {
+            let code = format!("AREA{area:04}");
+            let found: Vec<&Figure> = figures.iter().filter(|f| f.area == code).collect();
+            assert_eq!(found.len(), 1, "{code}: one current version");
+            (found[0].value.clone(), found[0].provenance.file.clone())
+        };
+        assert_eq!(value(&now, 0), (Value::Exact(5), "second.csv".into()));
+        assert_eq!(value(&now, 1), (Value::Exact(1), "first.csv".into()));
+        assert_eq!(value(&now, 500), (Value::Exact(501), "second.csv".into()));
+        assert_eq!(
+            value(&now, 1_000),
+            (Value::Exact(1_000), "first.csv".into())
+        );
+        assert_eq!(value(&now, 1_600), (Value::Exact(2), "second.csv".into()));
+        // The version before is still readable.
+        let then = store.snapshot(Some(2)).unwrap();
+        assert_eq!(then.figures.len(), 1_200);
+        assert_eq!(
+            value(&then.figures, 500),
+            (Value::Exact(500), "first.csv".into())
+        );
+
+        // One audit entry per change, in the file's order.
+        let audit: Vec<_> = store
+            .audit(10_000)
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.import == 3)
+            .collect();
+        assert_eq!(audit.len(), 803);
+        let count = |action: &str| audit.iter().filter(|a| a.action == action).count();
+        assert_eq!((count("figure.replace"), count("figure.add")), (402, 401));
+        assert!(audit[0].key.contains("AREA0400"), "{:?}", audit[0]);
+        assert!(audit[0].detail.contains("\"before\""));
+        assert!(
+            audit[0].detail.contains("\"line\":402"),
+            "{}",
+            audit[0].detail
+        );
+        let last: Vec<&str> = audit[800..].iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(last, ["figure.replace", "figure.add", "figure.replace"]);
+        assert!(audit[802].detail.contains("\"before\""));
+
+        // The current state again changes nothing and is no new version.
+        let receipt = store
+            .import_figures(&meta(ImportKind::Figures, "again.csv"), &now)
+            .unwrap();
+        assert_eq!((receipt.unchanged, receipt.data_version), (1_601, 3));
+
+        // Keys read in batches: 1,200 releases, each its own code.
+        let releases: Vec<(u64, Release)> = (0..1_200)
+            .map(|i| {
+                let mut r = release();
+                r.code = format!("release_{i:04}");
+                (i as u64 + 2, r)
+            })
+            .collect();
+        let receipt = store
+            .import_releases(&meta(ImportKind::Releases, "r.csv"), &releases)
+            .unwrap();
+        assert_eq!(receipt.added, 1_200);
+        let receipt = store
+            .import_releases(&meta(ImportKind::Releases, "r.csv"), &releases)
+            .unwrap();
+        assert_eq!((receipt.unchanged, receipt.added), (1_200, 0));
+    }
+);

@@ -7,6 +7,7 @@
 mod bad_input;
 mod casework;
 mod disclosure;
+mod escaping;
 mod kill;
 mod letters;
 mod privacy;

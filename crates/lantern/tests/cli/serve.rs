@@ -4,7 +4,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::{TestApp, example};
 
@@ -16,8 +17,33 @@ struct Server {
 
 impl Server {
     fn start(app: &TestApp) -> Server {
-        let mut child = app
-            .command(&["serve", "--listen", "127.0.0.1:0"])
+        Server::spawn(app.command(&["serve", "--listen", "127.0.0.1:0"]))
+    }
+
+    /// Start `lantern serve` with at most `files` open files (as a server
+    /// started with the common default of 1,024 has).
+    fn start_with_file_limit(app: &TestApp, files: u64) -> Server {
+        let lantern = app.command(&["serve", "--listen", "127.0.0.1:0"]);
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={files}:{files}"))
+            .arg("--")
+            .arg(lantern.get_program())
+            .args(lantern.get_args());
+        if let Some(dir) = lantern.get_current_dir() {
+            command.current_dir(dir);
+        }
+        for (name, value) in lantern.get_envs() {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        Server::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -38,12 +64,19 @@ impl Server {
 
     /// GET `path`: the status code and body.
     fn get(&self, path: &str) -> (u16, String) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        write!(
-            stream,
+        let (status, _, body) = self.send(&format!(
             "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .expect("send");
+        ));
+        (status, body)
+    }
+
+    /// Send a raw request: the status code, the head (lowercase) and the body.
+    fn send(&self, request: &str) -> (u16, String, String) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        stream.write_all(request.as_bytes()).expect("send");
         let mut response = String::new();
         stream.read_to_string(&mut response).expect("read");
         let status = response
@@ -51,11 +84,8 @@ impl Server {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        (status, head.to_lowercase(), body.to_string())
     }
 
     fn json(&self, path: &str) -> serde_json::Value {
@@ -165,4 +195,165 @@ fn a_server_refuses_to_start_without_a_database_or_with_a_bad_address() {
     let app = TestApp::leicester();
     let err = app.run(&["serve", "--listen", "localhost"]).fails();
     assert!(err.contains("127.0.0.1:8080"), "{err}");
+}
+
+/// The security headers every response must carry, as they appear in a
+/// response head (lowercased).
+const SECURITY_HEADERS: [&str; 4] = [
+    "x-content-type-options: nosniff",
+    "x-frame-options: deny",
+    "referrer-policy: no-referrer",
+    "content-security-policy: default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+];
+
+#[test]
+fn every_response_carries_the_security_headers_errors_and_404s_included() {
+    let app = TestApp::leicester();
+    let server = Server::start(&app);
+    let get =
+        |path: &str| format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let big = "x".repeat(4096);
+    let cases = [
+        (get("/"), 200),
+        (get("/healthz"), 200),
+        (get("/log?search=%3Cscript%3E"), 200),
+        (get("/api/log"), 200),
+        (get("/reports/timeliness"), 200),
+        (get("/api/reports/timeliness?by=quarter"), 200),
+        (get("/api/reports/outcomes"), 200),
+        (get("/style.css"), 200),
+        (get("/no/such/page"), 404),
+        (get("/api/reports/timeliness?by=year"), 400),
+        (
+            format!(
+                "POST /log HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{big}",
+                big.len()
+            ),
+            413,
+        ),
+        (
+            "POST /api/log HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}".into(),
+            405,
+        ),
+    ];
+    for (request, status) in cases {
+        let line = request.lines().next().unwrap_or_default().to_string();
+        let (got, head, body) = server.send(&request);
+        assert_eq!(got, status, "{line}: {head}\n{body}");
+        for header in SECURITY_HEADERS {
+            assert!(head.contains(header), "{line}: no {header:?} in\n{head}");
+        }
+    }
+    // The pages use the style sheet, not inline style, which the policy forbids.
+    let (_, page) = server.get("/log");
+    assert!(
+        page.contains(r#"<link rel="stylesheet" href="/style.css">"#) && !page.contains("<style"),
+        "{page}"
+    );
+}
+
+#[test]
+fn two_thousand_idle_connections_do_not_stop_a_server_answering() {
+    // This test holds 2,000 connections, so it needs more than the common
+    // 1,024 open files; the server gets exactly 1,024.
+    let files = rlimit::increase_nofile_limit(u64::MAX).expect("raise the open-file limit");
+    assert!(
+        files >= 2_200,
+        "this test needs an open-file limit of at least 2,200 (ulimit -Hn is {files})"
+    );
+    let app = TestApp::leicester();
+    let server = Server::start_with_file_limit(&app, 1024);
+    let idle: Vec<TcpStream> = (0..2_000)
+        .map(|i| {
+            TcpStream::connect_timeout(
+                &std::net::SocketAddr::from(([127, 0, 0, 1], server.port)),
+                Duration::from_secs(10),
+            )
+            .unwrap_or_else(|e| panic!("idle connection {i}: {e}"))
+        })
+        .collect();
+    for path in ["/healthz", "/log", "/healthz"] {
+        let started = Instant::now();
+        let (status, body) = server.get(path);
+        let took = started.elapsed();
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(took < Duration::from_secs(1), "{path} took {took:?}");
+    }
+    drop(idle);
+}
+
+#[test]
+fn pages_print_a_hostile_council_name_as_text() {
+    let app = TestApp::leicester();
+    let config = app.write(
+        "hostile.toml",
+        "[council]\nname = \"<script>alert(1)</script> \\\"onload=\\\"alert(2) Council\"\narea = \"E06000016\"\n",
+    );
+    let server = Server::spawn(app.command(&[
+        "--config",
+        config.to_str().expect("path"),
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]));
+    for path in ["/", "/log", "/reports/timeliness"] {
+        let (status, page) = server.get(path);
+        assert_eq!(status, 200, "{path}: {page}");
+        assert!(
+            !page.contains("<script") && !page.contains("\"onload"),
+            "{path}: {page}"
+        );
+        assert!(page.contains("&lt;script&gt;"), "{path}: {page}");
+    }
+}
+
+#[test]
+fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
+    let app = TestApp::leicester();
+    let server = Server::start(&app);
+    let mut slow = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let started = Instant::now();
+    // Half a request, then nothing.
+    slow.write_all(b"GET /log HTTP/1.1\r\nHost: loc")
+        .expect("send");
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(15),
+        "closed after {took:?}"
+    );
+    // Meanwhile and afterwards, others are served.
+    assert_eq!(server.json("/healthz")["status"], "ok");
+}
+
+#[test]
+fn a_server_stops_promptly_on_sigterm_with_idle_connections_open() {
+    let app = TestApp::leicester();
+    let mut server = Server::start(&app);
+    let idle: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(("127.0.0.1", server.port)).expect("connect"))
+        .collect();
+    assert_eq!(server.json("/healthz")["status"], "ok");
+    let started = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "still running 5 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    drop(idle);
 }
