@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod casework;
+mod hostile;
 mod letters;
 mod records;
 mod reports;
