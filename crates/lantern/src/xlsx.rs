@@ -329,7 +329,6 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
         ));
     }
     let mut total = 0u64;
-    let mut shared_strings = None;
     for i in 0..zip.len() {
         let part = zip
             .by_index_raw(i)
@@ -363,15 +362,15 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
                 advice: "this is not how a spreadsheet compresses; save it again from the spreadsheet, or as CSV",
             });
         }
-        if raw_name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
-            shared_strings = Some(i);
-        }
     }
-    if let Some(i) = shared_strings {
+    // Every part, whatever its name (a workbook's relationships say which
+    // part is a sheet): shared-string counts and cell references.
+    for i in 0..zip.len() {
         let part = zip
             .by_index(i)
             .map_err(|e| Refusal::Unreadable(e.to_string()))?;
-        count_shared_strings(part, limits)?;
+        let name = printable(&part.name().map(|n| n.into_owned()).unwrap_or_default());
+        scan_part(&name, part, limits)?;
     }
     Ok(())
 }
@@ -389,44 +388,125 @@ fn printable(name: &str) -> String {
     out
 }
 
-/// The shared-strings part: its declared `uniqueCount` (which calamine
-/// reserves room for) and the `<si>` entries it holds, each within the limit.
-fn count_shared_strings(part: impl Read, limits: &Limits) -> Result<(), Refusal> {
+/// The last row and column a worksheet has (Excel's `XFD1048576`), from 1.
+const LAST_ROW: u64 = 1_048_576;
+const LAST_COLUMN: u64 = 16_384;
+
+/// Scan one part's XML: a shared-strings table's declared `count` and
+/// `uniqueCount` (calamine reserves room for them) and its `<si>` entries,
+/// each within the limit; and every cell reference calamine turns into a
+/// position (`r` of rows and cells, `ref` of dimensions, merged cells and
+/// shared formulas), which must name a cell within Excel's sheet (calamine
+/// does not check, and its arithmetic overflows).
+fn scan_part(name: &str, part: impl Read, limits: &Limits) -> Result<(), Refusal> {
     use quick_xml::events::Event;
     let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    // As calamine reads them (so that nothing it reads is skipped here).
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    config.trim_text(false);
     let mut buf = Vec::new();
     let mut strings = 0u64;
     let too_many = |n: u64| limit("the number of shared strings", n, limits.shared_strings, "");
     loop {
         buf.clear();
-        match xml.read_event_into(&mut buf) {
-            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
-                "sst" => {
-                    for attr in e.attributes().flatten() {
-                        if matches!(attr.key.local_name().as_ref(), "uniqueCount" | "count") {
-                            let text = &attr.value;
-                            // calamine ignores a count it cannot read.
-                            if let Ok(n) = text.trim().parse::<u64>()
-                                && n > limits.shared_strings
-                            {
-                                return Err(too_many(n));
-                            }
+        let e = match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => e,
+            Ok(Event::Eof) => return Ok(()),
+            // A damaged part is calamine's to report: it reads no further.
+            Err(_) => return Ok(()),
+            Ok(_) => continue,
+        };
+        let element = e.local_name();
+        let element = element.as_ref();
+        if element == "si" {
+            strings += 1;
+            if strings > limits.shared_strings {
+                return Err(too_many(strings));
+            }
+        }
+        let raw = e.attributes_raw();
+        for (key, value) in raw_attributes(raw) {
+            let key = key.rsplit(':').next().unwrap_or(key);
+            match (element, key) {
+                ("sst", "uniqueCount" | "count") => {
+                    // calamine ignores a count it cannot read.
+                    if let Ok(n) = value.trim().parse::<u64>()
+                        && n > limits.shared_strings
+                    {
+                        return Err(too_many(n));
+                    }
+                }
+                ("row" | "c", "r") | ("dimension" | "mergeCell" | "f", "ref") => {
+                    for reference in value.split([':', ' ']).filter(|r| !r.is_empty()) {
+                        if !within_sheet(reference.trim_start_matches('$')) {
+                            let shown: String = reference.chars().take(24).collect();
+                            return Err(Refusal::Limit {
+                                what: format!("the cell reference '{shown}' in {name}"),
+                                found: "beyond the last cell of a sheet".into(),
+                                limit: "XFD1048576".into(),
+                                advice: "the workbook is damaged or was not written by a spreadsheet; save it again from the spreadsheet, or as CSV",
+                            });
                         }
                     }
                 }
-                "si" => {
-                    strings += 1;
-                    if strings > limits.shared_strings {
-                        return Err(too_many(strings));
-                    }
-                }
                 _ => {}
-            },
-            Ok(Event::Eof) => return Ok(()),
-            // A damaged part is calamine's to report.
-            Err(_) => return Ok(()),
-            Ok(_) => {}
+            }
         }
+    }
+}
+
+/// A start tag's attributes as `key=value` pairs, read as leniently as
+/// calamine reads them (quoted or not, duplicates kept).
+fn raw_attributes(raw: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = raw;
+    while let Some(eq) = rest.find('=') {
+        let key = rest[..eq].trim();
+        let key = key.rsplit(char::is_whitespace).next().unwrap_or(key);
+        let after = rest[eq + 1..].trim_start();
+        let (value, next) = match after.chars().next() {
+            Some(q @ ('"' | '\'')) => {
+                let body = &after[1..];
+                match body.find(q) {
+                    Some(end) => (&body[..end], &body[end + 1..]),
+                    None => (body, ""),
+                }
+            }
+            _ => {
+                let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        out.push((key, value));
+        rest = next;
+    }
+    out
+}
+
+/// Whether `reference` (`B12`, `12`, `B`) names a row and column within
+/// a sheet's bounds. Anything else that is not letters then digits is left
+/// to calamine to refuse.
+fn within_sheet(reference: &str) -> bool {
+    let letters = reference
+        .bytes()
+        .take_while(u8::is_ascii_alphabetic)
+        .count();
+    let (column, rest) = reference.split_at(letters);
+    let rest = rest.trim_start_matches('$');
+    if letters > 3 || rest.len() > 7 {
+        return false;
+    }
+    let column = column.bytes().fold(0u64, |n, b| {
+        n * 26 + u64::from(b.to_ascii_uppercase() - b'A') + 1
+    });
+    if column > LAST_COLUMN {
+        return false;
+    }
+    match rest.parse::<u64>() {
+        Ok(row) => row <= LAST_ROW,
+        Err(_) => rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()),
     }
 }
 
