@@ -566,6 +566,70 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
     Ok(tables)
 }
 
+/// What the database's refusal of a dump row means, in words, as a
+/// [`StoreError::DumpRow`]: the same on both engines (SQLite and
+/// PostgreSQL word their constraint errors differently).
+pub fn refusal(table: &str, row: usize, error: &StoreError) -> StoreError {
+    let raw = error.to_string();
+    let lower = raw.to_lowercase();
+    let what = if lower.contains("unique constraint") || lower.contains("duplicate key") {
+        "its key is already in the table (a duplicate row)"
+    } else if lower.contains("foreign key") {
+        "it refers to a row the dump does not hold"
+    } else if lower.contains("not null") || lower.contains("not-null") {
+        "a value the table requires is missing (null)"
+    } else if lower.contains("check constraint") {
+        "a value is outside what the table allows"
+    } else if lower.contains("0x00") || lower.contains("nul ") {
+        "its text holds a NUL byte, which a database cannot keep"
+    } else {
+        "the database refused it"
+    };
+    // The constraint's name (PostgreSQL) or column (SQLite), shortened.
+    let named = raw
+        .split_once("constraint \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(name, _)| format!("constraint {name}"));
+    let detail: String = named
+        .as_deref()
+        .unwrap_or_else(|| raw.rsplit_once(": ").map_or(raw.as_str(), |(_, d)| d))
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(80)
+        .collect();
+    StoreError::DumpRow {
+        table: table.to_string(),
+        row,
+        reason: format!(
+            "{what} ({detail}); the dump is inconsistent (edited or damaged): restore from an undamaged copy (nothing was restored)"
+        ),
+    }
+}
+
+/// The line of a dump holding row `row` (from 1) of `table`: the line after
+/// the table's header plus `row - 1`. Reads the dump again (only its table
+/// header lines are parsed).
+pub fn line_of_row(input: &mut dyn BufRead, table: &str, row: usize) -> Option<usize> {
+    let mut skip = 0usize;
+    for (i, line) in input.split(b'\n').enumerate() {
+        let line = line.ok()?;
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        if line.first() != Some(&b'{') {
+            continue;
+        }
+        let head: serde_json::Value = serde_json::from_slice(&line).ok()?;
+        let rows = head.get("rows").and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+        if head.get("table").and_then(|v| v.as_str()) == Some(table) {
+            return (row >= 1 && row <= rows).then_some(i + 1 + row);
+        }
+        skip = rows;
+    }
+    None
+}
+
 /// A chunk row's body bytes.
 fn body_of(value: &Sql) -> Option<&[u8]> {
     match value {

@@ -1111,7 +1111,17 @@ fn restore(ctx: &Ctx, path: &Path) -> Result<()> {
         .with_context(|| format!("{}", path.display()))?;
     let meta = lantern_store::init_meta(&ctx.actor, &now());
     let (mut store, _) = lantern_store::create(&ctx.database, &meta)?;
-    store.restore(&tables)?;
+    if let Err(e) = store.restore(&tables) {
+        // A row the database refused: name its line in the dump.
+        if let lantern_store::StoreError::DumpRow { table, row, reason } = &e {
+            let line = std::fs::File::open(path).ok().and_then(|f| {
+                lantern_store::dump::line_of_row(&mut std::io::BufReader::new(f), table, *row)
+            });
+            let at = line.map_or(String::new(), |l| format!("line {l}: "));
+            bail!("{}: {at}table {table}, row {row}: {reason}", path.display());
+        }
+        return Err(e.into());
+    }
     let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
     out!(
         "Restored {} into {}: {rows} rows; data version {}.",

@@ -185,3 +185,148 @@ fn a_workbook_that_is_not_a_zip_at_all_is_refused_as_unreadable() {
         &["not a readable XLSX workbook"],
     );
 }
+
+/// A repository file under `fuzz/seeds/`.
+fn seed(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/seeds")
+        .join(path)
+}
+
+/// A database holding one provider's submission (so its dump has record
+/// chunks), exported; the dump's text.
+fn dump_with_chunks() -> String {
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    let agencies = seed("agencies/generated.csv");
+    app.run(&["import", "agencies", agencies.to_str().expect("utf-8")])
+        .ok();
+    std::fs::copy(
+        seed("episodes/N0002-2026-03.csv"),
+        app.path("N0002-2026-03.csv"),
+    )
+    .expect("copy");
+    let mut import = app.command(&["import", "episodes", "N0002-2026-03.csv"]);
+    import.env("LANTERN_PSEUDONYM_KEY", KEY);
+    let out = import.output().expect("run lantern");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    app.run(&["export", "backup.jsonl"]).ok();
+    std::fs::read_to_string(app.path("backup.jsonl")).expect("dump")
+}
+
+/// Restore `text` into a new database: it must be refused cleanly with
+/// each of `expected` in the message, leaving nothing restored.
+#[track_caller]
+fn refused_dump(text: &str, expected: &[&str]) {
+    let app = TestApp::empty();
+    app.write("damaged.jsonl", text);
+    let err = run_limited(&app, &["import", "dump", "damaged.jsonl"]).fails();
+    for e in expected {
+        assert!(err.contains(e), "{e:?} in {err}");
+    }
+    // Nothing half-restored: the database holds no submission.
+    let listed = app.run(&["submissions", "--json"]);
+    assert!(
+        listed.code != 0 || !listed.stdout.contains("N0002"),
+        "{}",
+        listed.stdout
+    );
+}
+
+/// The 1-based line of the first line of `text` starting with `prefix`.
+fn line_starting(text: &str, prefix: &str) -> usize {
+    text.lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting {prefix:?}"))
+        + 1
+}
+
+#[test]
+fn a_dump_whose_record_chunk_lost_two_bytes_is_refused_with_its_line() {
+    let text = dump_with_chunks();
+    // Restoring the undamaged dump works.
+    let fine = TestApp::empty();
+    fine.write("backup.jsonl", &text);
+    fine.run(&["import", "dump", "backup.jsonl"]).ok();
+
+    let header = line_starting(&text, r#"{"columns":["id","submission_id""#);
+    let chunk = header + 1;
+    let lines: Vec<&str> = text.lines().collect();
+    let row = lines[chunk - 1];
+    // Two hex digits (one byte) lost in the middle of the chunk's bytes.
+    let start = row.find("\"4c524331").expect("a chunk's hex") + 1;
+    let at = start + 200;
+    let damaged_row = format!("{}{}", &row[..at], &row[at + 2..]);
+    let damaged = text.replacen(row, &damaged_row, 1);
+    refused_dump(
+        &damaged,
+        &[
+            &format!("line {chunk}: the record chunk's checksum does not match its bytes"),
+            "nothing was restored",
+        ],
+    );
+
+    // A version 3 dump (no checksums) with the same damage: the chunk no
+    // longer decodes whole.
+    let sum_at = damaged_row.rfind(",\"").expect("checksum");
+    let old_row = format!("{}]", &damaged_row[..sum_at]);
+    let old = damaged
+        .replacen(r#""lantern_dump":4"#, r#""lantern_dump":3"#, 1)
+        .replacen(r#","body_sha256"]"#, "]", 1)
+        .replacen(&damaged_row, &old_row, 1);
+    refused_dump(
+        &old,
+        &[&format!("line {chunk}: the record chunk cannot be read")],
+    );
+}
+
+#[test]
+fn constraint_errors_from_a_dump_name_its_line_not_the_database() {
+    let text = dump_with_chunks();
+    // The audit log's second row given twice (and counted).
+    let header = line_starting(
+        &text,
+        r#"{"columns":["id","import_id","at","actor","action""#,
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let count: usize = lines[header - 1]
+        .rsplit_once(r#""rows":"#)
+        .and_then(|(_, r)| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .expect("row count");
+    let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    edited[header - 1] = lines[header - 1].replacen(
+        &format!(r#""rows":{count}"#),
+        &format!(r#""rows":{}"#, count + 1),
+        1,
+    );
+    edited.insert(header + 1, lines[header].to_string());
+    let duplicated = edited.join("\n") + "\n";
+    let err_line = header + 2;
+    refused_dump(
+        &duplicated,
+        &[
+            &format!(
+                "damaged.jsonl: line {err_line}: table audit_log, row 2: its key is already in the table"
+            ),
+            "nothing was restored",
+        ],
+    );
+
+    // A row that refers to an import the dump does not hold.
+    let first = lines[header].to_string();
+    let orphan = first.replacen("[1,1,", "[1,999,", 1);
+    assert_ne!(orphan, first);
+    let broken = text.replacen(&first, &orphan, 1);
+    refused_dump(
+        &broken,
+        &[&format!(
+            "line {}: table audit_log, row 1: it refers to a row the dump does not hold",
+            header + 1
+        )],
+    );
+}
