@@ -14,7 +14,7 @@
 //! ```text
 //! lantern-fuzz run [--targets figures,dump,...] [--execs 20000] [--seed 1]
 //!                  [--batch 2000] [--memory-mb 1024] [--timeout-secs 60]
-//!                  [--crashes fuzz/crashes]
+//!                  [--crashes fuzz/crashes] [--jobs 2]
 //! lantern-fuzz input TARGET SEED INDEX > FILE    # write one input
 //! lantern-fuzz replay TARGET FILE                # run one input here
 //! ```
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         Some("replay") => replay(&args[1..]),
         _ => Err(format!(
             "usage: lantern-fuzz run [--targets {}] [--execs N] [--seed S] [--batch N] \
-             [--memory-mb M] [--timeout-secs T] [--crashes DIR]\n       \
+             [--memory-mb M] [--timeout-secs T] [--crashes DIR] [--jobs N]\n       \
              lantern-fuzz input TARGET SEED INDEX\n       lantern-fuzz replay TARGET FILE",
             TARGETS.join(",")
         )),
@@ -62,6 +62,7 @@ struct Options {
     memory_mb: u64,
     timeout: Duration,
     crashes: PathBuf,
+    jobs: usize,
 }
 
 fn options(args: &[String]) -> Result<Options, String> {
@@ -73,6 +74,7 @@ fn options(args: &[String]) -> Result<Options, String> {
         memory_mb: 1024,
         timeout: Duration::from_secs(120),
         crashes: targets::root().join("fuzz/crashes"),
+        jobs: 1,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -94,6 +96,7 @@ fn options(args: &[String]) -> Result<Options, String> {
             "--memory-mb" => o.memory_mb = number()?,
             "--timeout-secs" => o.timeout = Duration::from_secs(number()?),
             "--crashes" => o.crashes = PathBuf::from(value),
+            "--jobs" => o.jobs = (number()? as usize).max(1),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -149,78 +152,33 @@ fn run(args: &[String]) -> Result<bool, String> {
         o.memory_mb,
         o.timeout.as_secs()
     );
-    let mut clean = true;
-    let started = Instant::now();
     for name in &o.targets {
-        // Load here too, so a missing seed is reported once, up front.
+        // A missing seed is reported once, up front.
         Target::load(name)?;
-        let t0 = Instant::now();
-        let mut tally = Tally::default();
-        let mut from = 0;
-        while from < o.execs {
-            let count = o.batch.min(o.execs - from);
-            match child(&o, name, from, count)? {
-                Ending::Exited {
-                    code: Some(0),
-                    lines,
-                    ..
-                } => {
-                    tally.execs += count;
-                    for line in lines {
-                        if let Some(rest) = line.strip_prefix("panic ") {
-                            let (index, message) = rest.split_once(' ').unwrap_or((rest, ""));
-                            let index: u64 = index.parse().unwrap_or(0);
-                            tally.panics += 1;
-                            save(&o, name, index, "panic", message)?;
-                        }
+    }
+    let started = Instant::now();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Result<bool, String>>> = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..o.jobs.min(o.targets.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(name) = o.targets.get(i) else { break };
+                    let result = fuzz_target(&o, name);
+                    if let Ok(mut r) = results.lock() {
+                        r.push(result);
                     }
                 }
-                _ => {
-                    // An abort or a timeout: find the input(s) one at a time.
-                    for index in from..from + count {
-                        tally.execs += 1;
-                        match child(&o, name, index, 1)? {
-                            Ending::Exited {
-                                code: Some(0),
-                                lines,
-                                ..
-                            } => {
-                                for line in lines {
-                                    if let Some(rest) = line.strip_prefix("panic ") {
-                                        tally.panics += 1;
-                                        let message = rest.split_once(' ').map_or("", |p| p.1);
-                                        save(&o, name, index, "panic", message)?;
-                                    }
-                                }
-                            }
-                            Ending::Exited { code, stderr, .. } => {
-                                tally.aborts += 1;
-                                let first = stderr.lines().next().unwrap_or_default().to_string();
-                                save(&o, name, index, "abort", &format!("exit {code:?}: {first}"))?;
-                            }
-                            Ending::TimedOut => {
-                                tally.timeouts += 1;
-                                save(&o, name, index, "timeout", "")?;
-                            }
-                        }
-                    }
-                }
-            }
-            from += count;
+            });
         }
-        let secs = t0.elapsed().as_secs_f64();
-        println!(
-            "{name:<14} {:>10} execs  {:>3} panics  {:>3} aborts  {:>3} timeouts  {:>7.1} s  {:>8.0} execs/s",
-            tally.execs,
-            tally.panics,
-            tally.aborts,
-            tally.timeouts,
-            secs,
-            tally.execs as f64 / secs.max(1e-9)
-        );
-        if tally.panics + tally.aborts + tally.timeouts > 0 {
-            clean = false;
-        }
+    });
+    let results = results
+        .into_inner()
+        .map_err(|_| "a fuzzing thread failed".to_string())?;
+    let mut clean = true;
+    for r in results {
+        clean &= r?;
     }
     println!(
         "lantern-fuzz: {} in {:.1} s",
@@ -232,6 +190,76 @@ fn run(args: &[String]) -> Result<bool, String> {
         started.elapsed().as_secs_f64()
     );
     Ok(clean)
+}
+
+/// Fuzz one target for the run's executions; print its line; whether it
+/// was clean.
+fn fuzz_target(o: &Options, name: &str) -> Result<bool, String> {
+    let t0 = Instant::now();
+    let mut tally = Tally::default();
+    let mut from = 0;
+    while from < o.execs {
+        let count = o.batch.min(o.execs - from);
+        match child(o, name, from, count)? {
+            Ending::Exited {
+                code: Some(0),
+                lines,
+                ..
+            } => {
+                tally.execs += count;
+                for line in lines {
+                    if let Some(rest) = line.strip_prefix("panic ") {
+                        let (index, message) = rest.split_once(' ').unwrap_or((rest, ""));
+                        let index: u64 = index.parse().unwrap_or(0);
+                        tally.panics += 1;
+                        save(o, name, index, "panic", message)?;
+                    }
+                }
+            }
+            _ => {
+                // An abort or a timeout: find the input(s) one at a time.
+                for index in from..from + count {
+                    tally.execs += 1;
+                    match child(o, name, index, 1)? {
+                        Ending::Exited {
+                            code: Some(0),
+                            lines,
+                            ..
+                        } => {
+                            for line in lines {
+                                if let Some(rest) = line.strip_prefix("panic ") {
+                                    tally.panics += 1;
+                                    let message = rest.split_once(' ').map_or("", |p| p.1);
+                                    save(o, name, index, "panic", message)?;
+                                }
+                            }
+                        }
+                        Ending::Exited { code, stderr, .. } => {
+                            tally.aborts += 1;
+                            let first = stderr.lines().next().unwrap_or_default().to_string();
+                            save(o, name, index, "abort", &format!("exit {code:?}: {first}"))?;
+                        }
+                        Ending::TimedOut => {
+                            tally.timeouts += 1;
+                            save(o, name, index, "timeout", "")?;
+                        }
+                    }
+                }
+            }
+        }
+        from += count;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "{name:<14} {:>10} execs  {:>3} panics  {:>3} aborts  {:>3} timeouts  {:>7.1} s  {:>8.0} execs/s",
+        tally.execs,
+        tally.panics,
+        tally.aborts,
+        tally.timeouts,
+        secs,
+        tally.execs as f64 / secs.max(1e-9)
+    );
+    Ok(tally.panics + tally.aborts + tally.timeouts == 0)
 }
 
 /// Run inputs `from..from + count` of a target in a child under the limits.

@@ -330,3 +330,26 @@ fn constraint_errors_from_a_dump_name_its_line_not_the_database() {
         )],
     );
 }
+
+#[test]
+fn an_unreadable_date_header_is_reported_as_unreadable_not_missing() {
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    app.write(
+        "request.eml",
+        "From: someone@example.org\nSubject: FOI\nDate: Someday, 99 Smarch 20x9\n\n\
+         1) How many people were in treatment for opiates in 2017/18?\n",
+    );
+    let err = app.run(&["request", "new", "request.eml"]).fails();
+    assert!(
+        err.contains("the Date header 'Someday, 99 Smarch 20x9' cannot be read as a date")
+            && err.contains("--received"),
+        "{err}"
+    );
+    app.write(
+        "undated.eml",
+        "From: someone@example.org\nSubject: FOI\n\n1) How many people were in treatment in 2017/18?\n",
+    );
+    let err = app.run(&["request", "new", "undated.eml"]).fails();
+    assert!(err.contains("has no Date header"), "{err}");
+}
