@@ -39,6 +39,10 @@ pub const DUMP_FORMAT: i64 = 4;
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
 pub const CHUNK_CHECKSUM: &str = "body_sha256";
 
+/// The longest line a dump may have, in bytes (a record chunk's row is the
+/// longest: twice its bytes, in hex).
+pub const MAX_LINE: u64 = 512 << 20;
+
 /// The table whose rows carry [`CHUNK_CHECKSUM`].
 const CHUNKS: &str = "submission_chunks";
 
@@ -411,17 +415,35 @@ pub fn write(out: &mut dyn Write, schema: i64, tables: &[TableRows]) -> std::io:
 /// Read a dump (format 4, or 3, 2, 1), checking its header and shape and
 /// every record chunk ([`check_chunk`]). Errors name the line.
 pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
+    use std::io::Read as _;
     let bad = StoreError::BadDump;
-    let mut lines = input.lines().enumerate();
+    let mut number = 0usize;
     // The next line as JSON, with its number; `None` at the end of the file.
+    // A line is read only up to [`MAX_LINE`] bytes.
     let mut next = || -> Result<Option<(usize, serde_json::Value)>, StoreError> {
-        let Some((i, line)) = lines.next() else {
+        number += 1;
+        let n = number;
+        let mut line = Vec::new();
+        let read = (&mut *input)
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| bad(format!("line {n}: {e}")))?;
+        if read == 0 {
             return Ok(None);
-        };
-        let line = line.map_err(|e| bad(format!("line {}: {e}", i + 1)))?;
-        let value = serde_json::from_str(&line)
-            .map_err(|e| bad(format!("line {}: not JSON ({e})", i + 1)))?;
-        Ok(Some((i + 1, value)))
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        } else if line.len() as u64 > MAX_LINE {
+            return Err(bad(format!(
+                "line {n} is longer than {MAX_LINE} bytes, more than any line Lantern writes; the dump is damaged"
+            )));
+        }
+        let value =
+            serde_json::from_slice(&line).map_err(|e| bad(format!("line {n}: not JSON ({e})")))?;
+        Ok(Some((n, value)))
     };
     let ends = |what: &str| bad(format!("the file ends where {what} was expected"));
     let (_, header) = next()?.ok_or_else(|| ends("the header"))?;

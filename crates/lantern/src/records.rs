@@ -130,7 +130,7 @@ fn parse_file(
         .provider
         .clone()
         .or(name_agency.filter(|a| agencies.contains(a)));
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    let bytes = crate::app::read_bounded(path, crate::app::MAX_IMPORT_FILE)?;
     let sha256 = hex(&Sha256::digest(&bytes));
     let context = submission::Context {
         key,

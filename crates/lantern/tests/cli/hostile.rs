@@ -353,3 +353,17 @@ fn an_unreadable_date_header_is_reported_as_unreadable_not_missing() {
     let err = app.run(&["request", "new", "undated.eml"]).fails();
     assert!(err.contains("has no Date header"), "{err}");
 }
+
+#[test]
+fn a_file_without_end_is_read_only_up_to_its_kind_s_limit() {
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    // /dev/zero says it has no size and never ends.
+    let err = run_limited(&app, &["import", "bank-holidays", "/dev/zero"]).fails();
+    assert!(
+        err.contains("/dev/zero is 16777217 bytes or more, over the limit of 16777216 bytes"),
+        "{err}"
+    );
+    let err = run_limited(&app, &["--config", "/dev/zero", "imports"]).fails();
+    assert!(err.contains("over the limit of 16777216 bytes"), "{err}");
+}
