@@ -536,3 +536,195 @@ fn cell_text(cell: &DataRef<'_>) -> String {
         DataRef::Error(e) => e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use std::io::Write as _;
+
+    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const DOC: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    const RELS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+
+    fn workbook(sheet_data: &str, extra: &[(&str, String)]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut parts = vec![
+            (
+                "_rels/.rels",
+                format!(
+                    r#"<Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/workbook.xml",
+                format!(
+                    r#"<workbook xmlns="{MAIN}" xmlns:r="{DOC}"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                ),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                format!(
+                    r#"<Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(
+                    r#"<worksheet xmlns="{MAIN}"><sheetData>{sheet_data}</sheetData></worksheet>"#
+                ),
+            ),
+        ];
+        parts.extend(extra.iter().map(|(n, t)| (*n, t.clone())));
+        for (name, text) in parts {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn cell(at: &str, text: &str) -> String {
+        format!(r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+    }
+
+    #[test]
+    fn cells_are_read_sparsely_in_sheet_order() {
+        let bytes = workbook(
+            &format!(
+                r#"<row r="2">{}{}</row><row r="4">{}</row>"#,
+                cell("C2", "a"),
+                cell("E2", "b"),
+                cell("D4", "c")
+            ),
+            &[],
+        );
+        let sheet = sheet(&bytes, &Limits::default()).unwrap();
+        assert_eq!(sheet.name, "Data");
+        let cells: Vec<_> = sheet.cells.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(cells, [((1, 2), "a"), ((1, 4), "b"), ((3, 3), "c")]);
+    }
+
+    #[test]
+    fn each_limit_is_named_with_the_value_found() {
+        let three = format!(
+            r#"<row r="1">{}{}{}</row>"#,
+            cell("A1", "x"),
+            cell("B1", "y"),
+            cell("A3", "zz")
+        );
+        let bytes = workbook(&three, &[]);
+        let refused = |limits: Limits| sheet(&bytes, &limits).unwrap_err().to_string();
+        let at = Limits::default();
+        assert!(
+            refused(Limits { cells: 2, ..at })
+                .starts_with("the number of cells in sheet 'Data' is 3, over the limit of 2"),
+        );
+        assert!(
+            refused(Limits { rows: 2, ..at })
+                .contains("(its cells run from row 1 to row 3) is 3, over the limit of 2")
+        );
+        assert!(
+            refused(Limits { columns: 1, ..at })
+                .contains("columns sheet 'Data' spans is 2, over the limit of 1")
+        );
+        assert!(refused(Limits { area: 5, ..at }).contains(
+            "(3 rows by 2 columns, cells A1 to B3) is 6 cells, over the limit of 5 cells"
+        ));
+        assert!(
+            refused(Limits {
+                text_bytes: 3,
+                ..at
+            })
+            .contains("the text in sheet 'Data' is 4 bytes")
+        );
+        assert!(
+            refused(Limits { parts: 3, ..at }).contains("the number of parts in the workbook is 4")
+        );
+        assert!(
+            refused(Limits {
+                file_bytes: 10,
+                ..at
+            })
+            .starts_with("the workbook file is")
+        );
+        assert!(
+            refused(Limits {
+                part_bytes: 50,
+                ..at
+            })
+            .contains("uncompressed is")
+        );
+        assert!(sheet(&bytes, &at).is_ok());
+    }
+
+    #[test]
+    fn references_beyond_the_sheet_are_refused_before_calamine() {
+        for bad in [
+            r#"<row r="4294967296"><c><v>1</v></c></row>"#,
+            r#"<row><c r="AAAAAAAA1"><v>1</v></c></row>"#,
+            r#"<row><c r="XFE1"><v>1</v></c></row>"#,
+            r#"<row><c r="A1048577"><v>1</v></c></row>"#,
+            r#"<row><c r='A99999999999'><v>1</v></c></row>"#,
+            r#"<row><c r=A99999999999><v>1</v></c></row>"#,
+        ] {
+            let err = sheet(&workbook(bad, &[]), &Limits::default()).unwrap_err();
+            assert!(
+                err.to_string().contains("beyond the last cell of a sheet"),
+                "{bad}: {err}"
+            );
+        }
+        let dimension = format!(
+            r#"<worksheet xmlns="{MAIN}"><dimension ref="A1:XFE3"/><sheetData/></worksheet>"#
+        );
+        let bytes = workbook("", &[("xl/worksheets/sheet2.xml", dimension)]);
+        assert!(
+            sheet(&bytes, &Limits::default())
+                .unwrap_err()
+                .to_string()
+                .contains("'XFE3' in xl/worksheets/sheet2.xml")
+        );
+        assert!(
+            within_sheet("XFD1048576")
+                && within_sheet("A1")
+                && within_sheet("7")
+                && within_sheet("B")
+        );
+    }
+
+    #[test]
+    fn shared_strings_are_counted_before_calamine_reserves_them() {
+        let sst = |attrs: &str, n: usize| {
+            format!(
+                r#"<sst xmlns="{MAIN}" {attrs}>{}</sst>"#,
+                "<si><t>a</t></si>".repeat(n)
+            )
+        };
+        let limits = Limits {
+            shared_strings: 3,
+            ..Limits::default()
+        };
+        let read = |text: String| sheet(&workbook("", &[("xl/sharedStrings.xml", text)]), &limits);
+        assert!(read(sst(r#"uniqueCount="3""#, 3)).is_ok());
+        assert!(
+            read(sst(r#"uniqueCount="4""#, 1))
+                .unwrap_err()
+                .to_string()
+                .contains("shared strings is 4")
+        );
+        assert!(
+            read(sst(r#"count="9""#, 1))
+                .unwrap_err()
+                .to_string()
+                .contains("shared strings is 9")
+        );
+        assert!(
+            read(sst("", 4))
+                .unwrap_err()
+                .to_string()
+                .contains("shared strings is 4")
+        );
+    }
+}
