@@ -196,6 +196,11 @@ pub struct Email {
     pub from_address: Option<String>,
     /// The day in the `Date` header, as the sender's clock gave it.
     pub date: Option<Date>,
+    /// A `Date` header that is there but cannot be read as a date: a short
+    /// prefix of it (at most [`QUOTED_DATE_CHARS`] characters, control
+    /// characters shown as `?`), so that it is reported as unreadable, not
+    /// as missing.
+    pub unreadable_date: Option<String>,
     /// The plain-text body, with `\n` line ends.
     pub body: String,
 }
@@ -231,6 +236,9 @@ pub fn parse_email(raw: &[u8]) -> Result<Email, IntakeError> {
         from_name,
         from_address,
         date: header(&headers, "date").and_then(parse_header_date),
+        unreadable_date: header(&headers, "date")
+            .filter(|d| parse_header_date(d).is_none())
+            .map(quote_prefix),
         body: normalise_newlines(&entity_text(&headers, body, 0, true)?),
     };
     with_body(email)
@@ -732,6 +740,23 @@ fn parse_mailbox(value: &str) -> (Option<String>, Option<String>) {
     } else {
         (non_empty(&v), None)
     }
+}
+
+/// How much of an unreadable `Date` header is quoted back.
+pub const QUOTED_DATE_CHARS: usize = 40;
+
+/// A short, printable prefix of a header value for a message.
+fn quote_prefix(value: &str) -> String {
+    let value = value.trim();
+    let mut out: String = value
+        .chars()
+        .take(QUOTED_DATE_CHARS)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if value.chars().count() > QUOTED_DATE_CHARS {
+        out.push('…');
+    }
+    out
 }
 
 /// The day in an RFC 5322 date (`Mon, 10 Jun 2019 09:15:00 +0100`).
@@ -4567,5 +4592,32 @@ mod tests {
             let _ = parse_email(text.as_bytes());
             let _ = model.understand(&question(text), day(2019, 6, 10));
         }
+    }
+
+    #[test]
+    fn an_unreadable_date_header_is_kept_as_unreadable_not_missing() {
+        let raw = b"From: a@example.org\nSubject: FOI\nDate: Someday, 99 Smarch 20x9 25:61\n\n1) How many people were in treatment?\n";
+        let email = parse_email(raw).unwrap();
+        assert_eq!(email.date, None);
+        assert_eq!(
+            email.unreadable_date.as_deref(),
+            Some("Someday, 99 Smarch 20x9 25:61")
+        );
+        let long = format!(
+            "From: a@example.org\nDate: {}\n\n1) How many?\n",
+            "x".repeat(500)
+        );
+        let quoted = parse_email(long.as_bytes())
+            .unwrap()
+            .unreadable_date
+            .unwrap();
+        assert_eq!(quoted.chars().count(), QUOTED_DATE_CHARS + 1);
+        let fine = parse_email(
+            b"From: a@example.org\nDate: Mon, 10 Jun 2019 09:15:00 +0100\n\n1) How many?\n",
+        )
+        .unwrap();
+        assert_eq!(fine.unreadable_date, None);
+        let none = parse_email(b"From: a@example.org\n\n1) How many?\n").unwrap();
+        assert_eq!((none.date, none.unreadable_date), (None, None));
     }
 }

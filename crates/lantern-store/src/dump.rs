@@ -12,11 +12,19 @@
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
+//! `submission_chunks` rows end with one more value, the SHA-256 of the
+//! chunk's bytes ([`CHUNK_CHECKSUM`]).
 //!
 //! Older dumps are still read: version 1 (no bytes; at most the first nine
 //! tables), version 2 (the first thirteen) and version 3 (the first fifteen:
 //! no owed recomputations, no withdrawals), perhaps without columns added
 //! later. Tables and nullable columns they lack are read as empty and null.
+//!
+//! Reading checks every record chunk before anything is stored: its
+//! checksum (version 4), that it decodes whole
+//! (`lantern_core::records::chunk::decode`, which bounds every length it
+//! reads by the bytes that remain) and that it holds the number of records
+//! its row says. A damaged chunk is refused with its dump line.
 
 use std::io::{BufRead, Write};
 
@@ -26,6 +34,17 @@ use crate::rows::Sql;
 
 /// Version of the dump format this build writes (it reads this and versions 1 to 3).
 pub const DUMP_FORMAT: i64 = 4;
+
+/// The dump-only column after a `submission_chunks` row's values (format 4
+/// on): the lowercase hex SHA-256 of its `body`, or null for no body.
+pub const CHUNK_CHECKSUM: &str = "body_sha256";
+
+/// The longest line a dump may have, in bytes (a record chunk's row is the
+/// longest: twice its bytes, in hex).
+pub const MAX_LINE: u64 = 512 << 20;
+
+/// The table whose rows carry [`CHUNK_CHECKSUM`].
+const CHUNKS: &str = "submission_chunks";
 
 /// How many of [`TABLES`] (the first ones) a dump of an older format may
 /// hold, by format.
@@ -387,32 +406,62 @@ pub fn write(out: &mut dyn Write, schema: i64, tables: &[TableRows]) -> std::io:
         serde_json::json!({ "lantern_dump": DUMP_FORMAT, "schema": schema })
     )?;
     for t in tables {
+        let checksummed = t.table == CHUNKS;
+        let mut columns = t.columns.clone();
+        if checksummed {
+            columns.push(CHUNK_CHECKSUM.to_string());
+        }
         writeln!(
             out,
             "{}",
-            serde_json::json!({ "table": t.table, "columns": t.columns, "rows": t.rows.len() })
+            serde_json::json!({ "table": t.table, "columns": columns, "rows": t.rows.len() })
         )?;
         for row in &t.rows {
-            let values: Vec<serde_json::Value> = row.iter().map(Sql::json).collect();
+            let mut values: Vec<serde_json::Value> = row.iter().map(Sql::json).collect();
+            if checksummed {
+                values.push(match row.iter().find_map(body_of) {
+                    Some(body) => serde_json::Value::String(sha256_hex(body)),
+                    None => serde_json::Value::Null,
+                });
+            }
             writeln!(out, "{}", serde_json::Value::Array(values))?;
         }
     }
     out.flush()
 }
 
-/// Read a dump (format 2, or 1), checking its header and shape. Errors name the line.
+/// Read a dump (format 4, or 3, 2, 1), checking its header and shape and
+/// every record chunk ([`check_chunk`]). Errors name the line.
 pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
+    use std::io::Read as _;
     let bad = StoreError::BadDump;
-    let mut lines = input.lines().enumerate();
+    let mut number = 0usize;
     // The next line as JSON, with its number; `None` at the end of the file.
+    // A line is read only up to [`MAX_LINE`] bytes.
     let mut next = || -> Result<Option<(usize, serde_json::Value)>, StoreError> {
-        let Some((i, line)) = lines.next() else {
+        number += 1;
+        let n = number;
+        let mut line = Vec::new();
+        let read = (&mut *input)
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| bad(format!("line {n}: {e}")))?;
+        if read == 0 {
             return Ok(None);
-        };
-        let line = line.map_err(|e| bad(format!("line {}: {e}", i + 1)))?;
-        let value = serde_json::from_str(&line)
-            .map_err(|e| bad(format!("line {}: not JSON ({e})", i + 1)))?;
-        Ok(Some((i + 1, value)))
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        } else if line.len() as u64 > MAX_LINE {
+            return Err(bad(format!(
+                "line {n} is longer than {MAX_LINE} bytes, more than any line Lantern writes; the dump is damaged"
+            )));
+        }
+        let value =
+            serde_json::from_slice(&line).map_err(|e| bad(format!("line {n}: not JSON ({e})")))?;
+        Ok(Some((n, value)))
     };
     let ends = |what: &str| bad(format!("the file ends where {what} was expected"));
     let (_, header) = next()?.ok_or_else(|| ends("the header"))?;
@@ -466,7 +515,7 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
                 _ => bad(format!("line {n}: table {name:?} is not expected here")),
             })?;
         let spec = &TABLES[position];
-        let columns: Vec<String> = head
+        let mut columns: Vec<String> = head
             .get("columns")
             .and_then(|v| v.as_array())
             .map(|a| {
@@ -475,6 +524,16 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
                     .collect()
             })
             .unwrap_or_default();
+        // From format 4 a chunk row ends with its checksum.
+        let checksummed = format >= 4 && spec.name == CHUNKS;
+        if checksummed {
+            if columns.last().map(String::as_str) != Some(CHUNK_CHECKSUM) {
+                return Err(bad(format!(
+                    "line {n}: table {CHUNKS} must end with the column {CHUNK_CHECKSUM}"
+                )));
+            }
+            columns.pop();
+        }
         // Where each of the dump's columns goes; an older dump may lack some.
         let mut slots = Vec::with_capacity(columns.len());
         for c in &columns {
@@ -511,13 +570,32 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
             let values = value
                 .as_array()
                 .ok_or_else(|| bad(format!("line {n}: a row must be a JSON array")))?;
-            if values.len() != slots.len() {
-                return Err(bad(format!("line {n}: expected {} values", slots.len())));
+            let width = slots.len() + usize::from(checksummed);
+            if values.len() != width {
+                return Err(bad(format!("line {n}: expected {width} values")));
             }
             let mut row: Vec<Sql> = spec.columns.iter().map(|(_, k)| null(*k)).collect();
             for (v, slot) in values.iter().zip(&slots) {
                 row[*slot] = value_of(spec.columns[*slot].1, v)
                     .map_err(|e| bad(format!("line {n}: {e}")))?;
+            }
+            if spec.name == CHUNKS {
+                let checksum = match values.last() {
+                    Some(serde_json::Value::String(s)) if checksummed => Some(s.as_str()),
+                    Some(serde_json::Value::Null) | None if checksummed => Some(""),
+                    _ if checksummed => {
+                        return Err(bad(format!(
+                            "line {n}: {CHUNK_CHECKSUM} must be a hex string or null"
+                        )));
+                    }
+                    _ => None,
+                };
+                check_chunk(&row, checksum).map_err(|e| {
+                    bad(format!(
+                        "line {n}: {e}; the dump is damaged: restore from an undamaged copy \
+                         (nothing was restored)"
+                    ))
+                })?;
             }
             rows.push(row);
         }
@@ -532,6 +610,117 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
         crate::scrub::dumped_reports(&mut tables);
     }
     Ok(tables)
+}
+
+/// What the database's refusal of a dump row means, in words, as a
+/// [`StoreError::DumpRow`]: the same on both engines (SQLite and
+/// PostgreSQL word their constraint errors differently).
+pub fn refusal(table: &str, row: usize, error: &StoreError) -> StoreError {
+    let raw = error.to_string();
+    let lower = raw.to_lowercase();
+    let what = if lower.contains("unique constraint") || lower.contains("duplicate key") {
+        "its key is already in the table (a duplicate row)"
+    } else if lower.contains("foreign key") {
+        "it refers to a row the dump does not hold"
+    } else if lower.contains("not null") || lower.contains("not-null") {
+        "a value the table requires is missing (null)"
+    } else if lower.contains("check constraint") {
+        "a value is outside what the table allows"
+    } else if lower.contains("0x00") || lower.contains("nul ") {
+        "its text holds a NUL byte, which a database cannot keep"
+    } else {
+        "the database refused it"
+    };
+    // The constraint's name (PostgreSQL) or column (SQLite), shortened.
+    let named = raw
+        .split_once("constraint \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(name, _)| format!("constraint {name}"));
+    let detail: String = named
+        .as_deref()
+        .unwrap_or_else(|| raw.rsplit_once(": ").map_or(raw.as_str(), |(_, d)| d))
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(80)
+        .collect();
+    StoreError::DumpRow {
+        table: table.to_string(),
+        row,
+        reason: format!(
+            "{what} ({detail}); the dump is inconsistent (edited or damaged): restore from an undamaged copy (nothing was restored)"
+        ),
+    }
+}
+
+/// The line of a dump holding row `row` (from 1) of `table`: the line after
+/// the table's header plus `row - 1`. Reads the dump again (only its table
+/// header lines are parsed).
+pub fn line_of_row(input: &mut dyn BufRead, table: &str, row: usize) -> Option<usize> {
+    let mut skip = 0usize;
+    for (i, line) in input.split(b'\n').enumerate() {
+        let line = line.ok()?;
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        if line.first() != Some(&b'{') {
+            continue;
+        }
+        let head: serde_json::Value = serde_json::from_slice(&line).ok()?;
+        let rows = head.get("rows").and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+        if head.get("table").and_then(|v| v.as_str()) == Some(table) {
+            return (row >= 1 && row <= rows).then_some(i + 1 + row);
+        }
+        skip = rows;
+    }
+    None
+}
+
+/// A chunk row's body bytes.
+fn body_of(value: &Sql) -> Option<&[u8]> {
+    match value {
+        Sql::Blob(Some(b)) => Some(b),
+        _ => None,
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Check one `submission_chunks` row: its checksum when the dump has one
+/// (`Some("")` for a null checksum), that its body decodes whole, and
+/// that it holds as many records as its `records` column says.
+pub fn check_chunk(row: &[Sql], checksum: Option<&str>) -> Result<(), String> {
+    use lantern_core::records::chunk;
+    let body = row.iter().find_map(body_of);
+    if let Some(expected) = checksum {
+        let found = body.map(sha256_hex).unwrap_or_default();
+        if found != expected {
+            return Err("the record chunk's checksum does not match its bytes".into());
+        }
+    }
+    let Some(body) = body else {
+        return Err("the record chunk has no bytes".into());
+    };
+    let records = chunk::decode(body)
+        .map_err(|e| format!("the record chunk cannot be read ({e})"))?
+        .len();
+    let declared = row.get(3).and_then(|v| match v {
+        Sql::Int(Some(n)) => Some(*n),
+        _ => None,
+    });
+    if declared != i64::try_from(records).ok() {
+        return Err(format!(
+            "the record chunk holds {records} records, its row says {}",
+            declared.map_or("none".to_string(), |d| d.to_string())
+        ));
+    }
+    Ok(())
 }
 
 fn null(kind: Kind) -> Sql {
@@ -608,9 +797,14 @@ mod tests {
             Sql::Int(Some(1)),
             Sql::Int(Some(1)),
             Sql::Text(Some("E06000016".into())),
-            Sql::Int(Some(2)),
+            Sql::Int(Some(0)),
             Sql::Blob(body),
         ]
+    }
+
+    /// A real chunk of no records: "LRC1" and a zero count.
+    fn empty_chunk() -> Vec<u8> {
+        lantern_core::records::chunk::encode(&[])
     }
 
     fn written(tables: &[TableRows]) -> String {
@@ -626,13 +820,19 @@ mod tests {
             .iter_mut()
             .find(|t| t.table == "submission_chunks")
             .unwrap();
-        chunks.rows = vec![chunk_row(Some(vec![0, 0xab, 0xff])), chunk_row(None)];
+        chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
         assert!(text.starts_with(r#"{"lantern_dump":4,"schema":7}"#));
-        assert!(text.contains(r#"[1,1,"E06000016",2,"00abff"]"#), "{text}");
+        let sum = sha256_hex(&empty_chunk());
+        assert!(
+            text.contains(&format!(
+                r#"[1,1,"E06000016",0,"4c52433100000000","{sum}"]"#
+            )),
+            "{text}"
+        );
         assert_eq!(read(&mut text.as_bytes()).unwrap(), tables);
 
-        let bad = text.replace("00abff", "00abfg");
+        let bad = text.replace("4c52433100000000", "4c5243310000000g");
         let err = read(&mut bad.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("hex"), "{err}");
     }
@@ -679,7 +879,9 @@ mod tests {
             Sql::Text(Some("received".into())),
             Sql::Text(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":4"#, r#""lantern_dump":2"#, 1);
+        let text = written(&tables)
+            .replacen(r#""lantern_dump":4"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let events = read_back.iter().find(|t| t.table == "case_events").unwrap();
@@ -704,7 +906,9 @@ mod tests {
             .find(|t| t.table == "submissions")
             .unwrap();
         submissions.columns.truncate(16);
-        let text = written(&tables).replacen(r#""lantern_dump":4"#, r#""lantern_dump":3"#, 1);
+        let text = written(&tables)
+            .replacen(r#""lantern_dump":4"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let submissions = read_back.iter().find(|t| t.table == "submissions").unwrap();
@@ -754,5 +958,89 @@ mod tests {
         );
         let err = read(&mut later.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("not expected here"), "{err}");
+    }
+
+    /// Tables holding one chunk row of `records` records in `body`.
+    fn with_chunk(body: Vec<u8>, records: i64) -> Vec<TableRows> {
+        let mut tables = empty_tables();
+        let chunks = tables.iter_mut().find(|t| t.table == CHUNKS).unwrap();
+        let mut row = chunk_row(Some(body));
+        row[3] = Sql::Int(Some(records));
+        chunks.rows = vec![row];
+        tables
+    }
+
+    fn sample_chunk() -> Vec<u8> {
+        use lantern_core::records::{
+            ClientKey, Day, Funding, Intervention, Record, Setting, Sex, YearMonth,
+        };
+        let record = |i: u8| Record {
+            client: ClientKey([i; 16]),
+            birth: YearMonth {
+                year: 1980,
+                month: 6,
+            },
+            sex: Sex::Female,
+            ethnicity: b'A',
+            episode_id: format!("E{i}"),
+            modality_id: format!("M{i}"),
+            referral: Day(20_000),
+            triage: Day(20_001),
+            start: Day(20_002),
+            discharge: None,
+            discharge_reason: None,
+            drugs: [Some(1101), None, None],
+            intervention: Intervention::Psychosocial,
+            setting: Setting::Residential,
+            modality_start: Day(20_002),
+            modality_end: None,
+            funding: Funding::SelfFunded,
+            naloxone_kits: 0,
+        };
+        lantern_core::records::chunk::encode(&[record(1), record(2)])
+    }
+
+    /// The line of the dump holding the chunk row.
+    fn chunk_line(text: &str) -> usize {
+        text.lines()
+            .position(|l| l.starts_with("[1,1,\"E06000016\",2,"))
+            .unwrap()
+            + 1
+    }
+
+    #[test]
+    fn a_chunk_that_lost_bytes_is_refused_with_its_line() {
+        let text = written(&with_chunk(sample_chunk(), 2));
+        let line = chunk_line(&text);
+        assert!(read(&mut text.as_bytes()).is_ok());
+        // Two hex digits (one byte) lost from the middle of the chunk.
+        let hex: String = sample_chunk().iter().map(|b| format!("{b:02x}")).collect();
+        let cut = format!("{}{}", &hex[..40], &hex[42..]);
+        let damaged = text.replacen(&hex, &cut, 1);
+        let err = read(&mut damaged.as_bytes()).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "line {line}: the record chunk's checksum does not match"
+            )),
+            "{err}"
+        );
+        // A version 3 dump has no checksums: the chunk is decoded whole instead.
+        let old = damaged
+            .replacen(r#""lantern_dump":4"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#","body_sha256"]"#, "]", 1);
+        let sum = sha256_hex(&sample_chunk());
+        let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);
+        let err = read(&mut old.as_bytes()).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("line {line}: the record chunk cannot be read")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_chunk_must_hold_the_records_its_row_says() {
+        let text = written(&with_chunk(sample_chunk(), 3));
+        let err = read(&mut text.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("holds 2 records, its row says 3"), "{err}");
     }
 }

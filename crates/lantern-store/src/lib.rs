@@ -522,6 +522,17 @@ pub enum StoreError {
     /// A dump file is not what it should be.
     #[error("not a usable Lantern dump: {0}")]
     BadDump(String),
+    /// The database refused a row of a dump (nothing was restored). The
+    /// adapter names the dump line with [`dump::line_of_row`].
+    #[error("not a usable Lantern dump: table {table}, row {row}: {reason}")]
+    DumpRow {
+        /// The table.
+        table: String,
+        /// The row's position in the table's rows (from 1).
+        row: usize,
+        /// Why, in words (from [`dump::refusal`]).
+        reason: String,
+    },
     /// No case has this reference.
     #[error("there is no request {0}; `lantern request list` shows them")]
     NoSuchCase(String),

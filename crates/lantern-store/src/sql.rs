@@ -2504,8 +2504,9 @@ impl<E: Engine> Store for SqlStore<E> {
                     t.columns.join(", "),
                     placeholders.join(", ")
                 );
-                for row in &t.rows {
-                    tx.execute(&sql, row)?;
+                for (i, row) in t.rows.iter().enumerate() {
+                    tx.execute(&sql, row)
+                        .map_err(|e| crate::dump::refusal(&t.table, i + 1, &e))?;
                 }
                 if spec.generated_id {
                     engine.after_explicit_ids(tx, &t.table)?;

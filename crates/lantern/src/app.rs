@@ -620,7 +620,11 @@ pub fn import_file(
     kind: ImportWhat,
     path: &Path,
 ) -> Result<ImportReceipt> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let limit = match kind {
+        ImportWhat::BankHolidays | ImportWhat::Catalogue => MAX_SMALL_FILE,
+        _ => MAX_IMPORT_FILE,
+    };
+    let bytes = read_bounded(path, limit)?;
     let name = path.display().to_string();
     import_bytes(ctx, store, kind, &name, &bytes)
 }
@@ -862,6 +866,40 @@ fn figures(
 /// The largest text file Lantern reads whole (requests, e-mails).
 const MAX_TEXT: u64 = 4 << 20;
 
+/// The largest figures, statements, releases or agencies file (and
+/// providers' episode files): far above any real one.
+pub const MAX_IMPORT_FILE: u64 = 1 << 30;
+
+/// The largest catalogue, bank-holiday or configuration file.
+pub const MAX_SMALL_FILE: u64 = 16 << 20;
+
+/// Read a whole file of at most `limit` bytes, refusing a larger one (by its
+/// size, and by what is read, for a file that grows or is not a regular
+/// file) with a message naming the limit.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let too_large = |size: u64| {
+        anyhow::anyhow!(
+            "{} is {size} bytes or more, over the limit of {limit} bytes Lantern reads for this kind of file; is it the right file?",
+            path.display()
+        )
+    };
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// Read a text file, refusing binary, non-UTF-8 and oversized files with a
 /// message that says which.
 pub fn read_text(path: &Path) -> Result<String> {
@@ -893,8 +931,7 @@ pub fn answer_file(
     format: Format,
     data_version: Option<i64>,
 ) -> Result<String> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_text(path)?;
     answer_text(
         ctx,
         store,
@@ -1326,7 +1363,17 @@ fn restore(ctx: &Ctx, path: &Path) -> Result<()> {
         .with_context(|| format!("{}", path.display()))?;
     let meta = lantern_store::init_meta(&ctx.actor, &now());
     let (mut store, _) = lantern_store::create(&ctx.database, &meta)?;
-    store.restore(&tables)?;
+    if let Err(e) = store.restore(&tables) {
+        // A row the database refused: name its line in the dump.
+        if let lantern_store::StoreError::DumpRow { table, row, reason } = &e {
+            let line = std::fs::File::open(path).ok().and_then(|f| {
+                lantern_store::dump::line_of_row(&mut std::io::BufReader::new(f), table, *row)
+            });
+            let at = line.map_or(String::new(), |l| format!("line {l}: "));
+            bail!("{}: {at}table {table}, row {row}: {reason}", path.display());
+        }
+        return Err(e.into());
+    }
     let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
     out!(
         "Restored {} into {}: {rows} rows; data version {}.",

@@ -454,9 +454,14 @@ fn intake(
     let received = match (received, email.date) {
         (Some(r), _) => parse_date_flag("received", r)?,
         (None, Some(d)) => d,
-        (None, None) => bail!(
-            "{name} has no Date header; give the date the request arrived with --received YYYY-MM-DD"
-        ),
+        (None, None) => match &email.unreadable_date {
+            Some(date) => bail!(
+                "{name}: the Date header '{date}' cannot be read as a date; give the date the request arrived with --received YYYY-MM-DD"
+            ),
+            None => bail!(
+                "{name} has no Date header; give the date the request arrived with --received YYYY-MM-DD"
+            ),
+        },
     };
     let reference = match reference {
         Some(r) => r.to_string(),

@@ -208,8 +208,10 @@ impl Config {
                 p
             }
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let bytes = crate::app::read_bounded(&path, crate::app::MAX_SMALL_FILE)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            anyhow::anyhow!("{} is not UTF-8 text; save it as UTF-8", path.display())
+        })?;
         Config::parse(&path, &text)
     }
 

@@ -13,6 +13,7 @@ pub mod records;
 pub mod render;
 pub mod reports;
 pub mod serve;
+pub mod xlsx;
 
 /// Print a line on standard output, returning an error (rather than
 /// panicking) when the reader has gone away, e.g. `lantern figures | head`.

@@ -172,7 +172,7 @@ fn parse_file(
         .provider
         .clone()
         .or(name_agency.filter(|a| agencies.contains(a) || looks_like_agency_code(a)));
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    let bytes = crate::app::read_bounded(path, crate::app::MAX_IMPORT_FILE)?;
     let sha256 = hex(&Sha256::digest(&bytes));
     let context = submission::Context {
         key,
@@ -184,7 +184,7 @@ fn parse_file(
     };
     let outcome = match Format::of(path, &bytes) {
         Format::Csv => submission::read(&bytes, &context),
-        Format::Xlsx => read_xlsx(&bytes, &context),
+        Format::Xlsx => crate::xlsx::read(&bytes, &context),
         Format::Xls => submission::unreadable(
             "an Excel 97-2003 workbook (.xls), which Lantern does not read: save it as .xlsx or .csv",
             &context,
@@ -233,99 +233,6 @@ impl Format {
         } else {
             Format::Csv
         }
-    }
-}
-
-/// Read a submission from an XLSX workbook: its first sheet, header row
-/// first, the same columns and rules as the CSV (docs/formats/episodes.md).
-/// Each row keeps the number the sheet shows, and problems name their cell.
-fn read_xlsx(bytes: &[u8], context: &submission::Context<'_>) -> Outcome {
-    use calamine::Reader as _;
-    let workbook =
-        calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes));
-    let mut workbook = match workbook {
-        Ok(w) => w,
-        Err(e) => {
-            return submission::unreadable(
-                &format!(
-                    "not a readable XLSX workbook ({}); save it again from the spreadsheet, or as CSV",
-                    workbook_problem(&e)
-                ),
-                context,
-            );
-        }
-    };
-    let Some(name) = workbook.sheet_names().first().cloned() else {
-        return submission::unreadable("the workbook has no sheets", context);
-    };
-    let range = match workbook.worksheet_range(&name) {
-        Ok(r) => r,
-        Err(e) => {
-            return submission::unreadable(
-                &format!(
-                    "the first sheet ('{name}') cannot be read ({})",
-                    workbook_problem(&e)
-                ),
-                context,
-            );
-        }
-    };
-    let (first_row, first_column) = range.start().unwrap_or((0, 0));
-    let sheet = submission::Sheet {
-        name: &name,
-        first_column,
-    };
-    let rows = range.rows().enumerate().map(|(i, cells)| {
-        (
-            u64::from(first_row) + i as u64 + 1,
-            cells.iter().map(cell_text),
-        )
-    });
-    submission::read_sheet(&sheet, rows, context)
-}
-
-/// Why a workbook cannot be read, in words that quote none of its content
-/// (the reader's own messages can quote a cell: an unknown error value, an
-/// XML escape), as reports must not (`docs/formats/episodes.md`).
-fn workbook_problem(e: &calamine::XlsxError) -> &'static str {
-    use calamine::XlsxError as E;
-    match e {
-        E::Password => "it is password-protected",
-        E::Io(_) | E::Zip(_) => "it is not a whole zip archive",
-        E::Xml(_) | E::XmlAttr(_) | E::XmlEof(_) | E::Encoding(_) => "its XML is damaged",
-        E::CellError(_) | E::CellTAttribute(_) => "a cell holds a value of an unknown kind",
-        E::FileNotFound(_)
-        | E::RelationshipNotFound
-        | E::WorksheetNotFound(_)
-        | E::NotAWorksheet(_) => "a part of the workbook is missing",
-        _ => "its content is damaged",
-    }
-}
-
-/// A cell's value as the CSV would hold it: text as it is; whole numbers
-/// without a decimal point (`3201`, not `3201.0`); dates (cells formatted as
-/// dates) as `YYYY-MM-DD`, or with the time when there is one (which the
-/// validation then refuses); errors as Excel shows them (`#N/A`); formulas
-/// as their saved values.
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Data::DateTime(d) if d.is_datetime() => {
-            let (y, m, day, h, min, sec, milli) = d.to_ymd_hms_milli();
-            if (h, min, sec, milli) == (0, 0, 0, 0) {
-                format!("{y:04}-{m:02}-{day:02}")
-            } else {
-                format!("{y:04}-{m:02}-{day:02}T{h:02}:{min:02}:{sec:02}")
-            }
-        }
-        Data::DateTime(d) => d.as_f64().to_string(),
-        Data::Error(e) => e.to_string(),
     }
 }
 

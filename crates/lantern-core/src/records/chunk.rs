@@ -38,8 +38,11 @@
 //! `None`); records made by [`super::submission`] never hold them.
 //!
 //! Decoding checks everything it reads (lengths, code indexes, months,
-//! UTF-8) and returns a [`ChunkError`] for damaged input; it never panics
-//! and never allocates more than the input can justify.
+//! UTF-8, days and birth years within years 1 to 2999, the span periods
+//! can name) and returns a [`ChunkError`] for damaged input; it never
+//! panics and never allocates more than the input can justify: a count or
+//! a length read from the bytes is checked against the bytes that remain
+//! before anything is reserved for it.
 
 use super::{ClientKey, Day, Funding, Intervention, Record, Setting, Sex, YearMonth};
 
@@ -48,6 +51,15 @@ const VERSION: u8 = b'1';
 
 /// Bytes per record in the fixed-width columns.
 const FIXED_BYTES: usize = 16 + 2 + 1 + 1 + 1 + 4 * 4 + 1 + 3 * 2 + 1 + 1 + 4 + 4 + 1 + 2;
+
+/// The first and last day a chunk may hold: 0001-01-01 and 2999-12-31
+/// (days since 1970-01-01), the years periods can name. A damaged chunk's
+/// days fall outside them and are refused, rather than making a
+/// recomputation span thousands of years.
+const DAYS: std::ops::RangeInclusive<i32> = -719_162..=376_199;
+
+/// Birth years a chunk may hold (as [`DAYS`]).
+const BIRTH_YEARS: std::ops::RangeInclusive<i16> = 1..=2999;
 
 /// What is wrong with bytes that should be a record chunk.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -378,20 +390,42 @@ fn decode_fixed(input: &mut Input<'_>) -> Result<Vec<Record>, ChunkError> {
                 value: i64::from(month),
             });
         }
+        let year = i16::from_le_bytes(array(year));
+        if !BIRTH_YEARS.contains(&year) {
+            return Err(ChunkError::BadValue {
+                column: "birth year",
+                record: i,
+                value: i64::from(year),
+            });
+        }
+        let day = |column: &'static str, bytes: &[u8]| -> Result<Option<Day>, ChunkError> {
+            match optional_day(bytes) {
+                Some(Day(d)) if !DAYS.contains(&d) => Err(ChunkError::BadValue {
+                    column,
+                    record: i,
+                    value: i64::from(d),
+                }),
+                day => Ok(day),
+            }
+        };
+        let required = |column: &'static str, bytes: &[u8]| -> Result<Day, ChunkError> {
+            day(column, bytes)?.ok_or(ChunkError::BadValue {
+                column,
+                record: i,
+                value: i64::from(i32::MIN),
+            })
+        };
         records.push(Record {
             client: ClientKey(array(client)),
-            birth: YearMonth {
-                year: i16::from_le_bytes(array(year)),
-                month,
-            },
+            birth: YearMonth { year, month },
             sex: Sex::from_index(sex).ok_or_else(|| bad("sex", sex))?,
             ethnicity,
             episode_id: String::new(),
             modality_id: String::new(),
-            referral: Day(i32::from_le_bytes(array(referral))),
-            triage: Day(i32::from_le_bytes(array(triage))),
-            start: Day(i32::from_le_bytes(array(start))),
-            discharge: optional_day(discharge),
+            referral: required("referral", referral)?,
+            triage: required("triage", triage)?,
+            start: required("start", start)?,
+            discharge: day("discharge", discharge)?,
             discharge_reason: nonzero(reason),
             drugs: [
                 nonzero(u16::from_le_bytes(array(drug1))),
@@ -401,8 +435,8 @@ fn decode_fixed(input: &mut Input<'_>) -> Result<Vec<Record>, ChunkError> {
             intervention: Intervention::from_index(intervention)
                 .ok_or_else(|| bad("intervention", intervention))?,
             setting: Setting::from_index(setting).ok_or_else(|| bad("setting", setting))?,
-            modality_start: Day(i32::from_le_bytes(array(modality_start))),
-            modality_end: optional_day(modality_end),
+            modality_start: required("intervention start", modality_start)?,
+            modality_end: day("intervention end", modality_end)?,
             funding: Funding::from_index(funding).ok_or_else(|| bad("funding", funding))?,
             naloxone_kits: u16::from_le_bytes(array(naloxone)),
         });
@@ -531,6 +565,22 @@ mod tests {
                 ..
             })
         ));
+        // A day beyond 2999 (a damaged chunk read as days) is refused.
+        let mut far = sample(1);
+        far.start = Day(376_200);
+        assert_eq!(
+            decode(&encode(&[far])).unwrap_err().to_string(),
+            "record 0: start has the invalid value 376200"
+        );
+        let mut ancient = sample(1);
+        ancient.birth.year = 0;
+        assert!(matches!(
+            decode_for_compute(&encode(&[ancient])),
+            Err(ChunkError::BadValue {
+                column: "birth year",
+                ..
+            })
+        ));
         // A huge count with little data is refused before allocating.
         let mut huge = b"LRC1".to_vec();
         huge.extend_from_slice(&u32::MAX.to_le_bytes());
@@ -550,13 +600,13 @@ mod tests {
     }
 
     fn day() -> impl Strategy<Value = Day> {
-        (i32::MIN + 1..=i32::MAX).prop_map(Day)
+        DAYS.prop_map(Day)
     }
 
     fn record() -> impl Strategy<Value = Record> {
         let who = (
             any::<[u8; 16]>(),
-            any::<i16>(),
+            BIRTH_YEARS,
             1i8..=12,
             prop::sample::select(Sex::ALL),
             any::<u8>(),

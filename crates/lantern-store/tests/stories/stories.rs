@@ -347,7 +347,10 @@ story!(
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.starts_with(r#"{"lantern_dump":4,"#), "{}", &text[..40]);
         assert!(text.contains("service users") && text.contains("calendar-v1"));
-        assert!(text.contains(r#""00010203fffe""#), "chunk bodies are hex");
+        assert!(
+            text.contains(r#""4c52433102000000"#),
+            "chunk bodies are hex"
+        );
         let read = lantern_store::dump::read(&mut bytes.as_slice()).unwrap();
         assert_eq!(read, tables);
 
@@ -453,9 +456,37 @@ fn submission(accepted: bool) -> NewSubmission {
         chunks: vec![NewChunk {
             area: "E06000016".into(),
             records: 2,
-            body: vec![0, 1, 2, 3, 0xff, 0xfe],
+            body: two_records(),
         }],
     }
+}
+
+/// A real record chunk of two records (a dump's chunks must decode whole).
+fn two_records() -> Vec<u8> {
+    use lantern_core::records::{
+        ClientKey, Day, Funding, Intervention, Record, Setting, Sex, chunk,
+    };
+    let record = |i: u8| Record {
+        client: ClientKey([i; 16]),
+        birth: YearMonth::parse("1980-06").unwrap(),
+        sex: Sex::Female,
+        ethnicity: b'A',
+        episode_id: format!("E{i}"),
+        modality_id: format!("M{i}"),
+        referral: Day(19_800),
+        triage: Day(19_801),
+        start: Day(19_802),
+        discharge: None,
+        discharge_reason: None,
+        drugs: [Some(1101), None, None],
+        intervention: Intervention::Psychosocial,
+        setting: Setting::Residential,
+        modality_start: Day(19_802),
+        modality_end: None,
+        funding: Funding::SelfFunded,
+        naloxone_kits: 0,
+    };
+    chunk::encode(&[record(1), record(2)])
 }
 
 fn case(reference: &str) -> lantern_core::casework::Case {

@@ -8,6 +8,7 @@ mod bad_input;
 mod casework;
 mod disclosure;
 mod escaping;
+mod hostile;
 mod kill;
 mod letters;
 mod privacy;
