@@ -1,8 +1,9 @@
 //! One protected table across every release: the counts of people a new
 //! answer would give, and every count already out — released *or* withheld —
 //! in sent answers (the disclosure log) or any other release fed in the same
-//! way (published pages, imported publications), written as disclosure-
-//! control tables ([`crate::disclosure`]) so that nothing can be differenced.
+//! way (the totals of imported publications, see [`published`]), written as
+//! disclosure-control tables ([`crate::disclosure`]) so that nothing can be
+//! differenced.
 //!
 //! This module owns how cells relate:
 //! - **Breakdowns.** Each cell is a sum over *leaves*: the cross product of
@@ -85,11 +86,11 @@ impl Shown {
     }
 }
 
-/// A count of people already out: released or withheld by a sent answer
-/// (or another release fed in the same way).
+/// A count of people already out: released or withheld by a sent answer,
+/// or a total a release published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownCell {
-    /// Where it was released (an answer's reference).
+    /// Where it was released (an answer's reference, or `release:<code>`).
     pub source: String,
     /// Indicator code.
     pub indicator: String,
