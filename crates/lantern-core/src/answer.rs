@@ -23,7 +23,8 @@
 //! 5. No figure and no reason recorded: not held.
 //! 6. Counts of people then go through disclosure control: small counts and
 //!    the cells that would reveal them are withheld under s40(2); youngest and
-//!    oldest ages are never given.
+//!    oldest ages are never given. Earlier answers and the totals releases
+//!    had published by the received date are in the same protected table.
 
 use std::collections::BTreeMap;
 
@@ -1035,7 +1036,8 @@ impl Planner<'_> {
     }
 
     /// Run disclosure control over every count of people in the answer,
-    /// together with everything earlier answers released or withheld (see
+    /// together with everything earlier answers released or withheld and
+    /// the totals releases had published by the received date (see
     /// [`protected`]). Returns one protection per registered cell and
     /// whether a search budget ran out.
     fn protect(&self) -> (Vec<Protection>, bool) {
@@ -1050,7 +1052,7 @@ impl Planner<'_> {
                 value: c.value,
             })
             .collect();
-        let known: Vec<KnownCell> = self
+        let mut known: Vec<KnownCell> = self
             .evidence
             .earlier
             .iter()
@@ -1063,6 +1065,20 @@ impl Planner<'_> {
                 shown: e.shown,
             })
             .collect();
+        // Totals a release had published by the date s22 and s21 are
+        // decided on are out too, for the indicators and areas asked about.
+        let touched = new
+            .iter()
+            .map(|c| (c.indicator.clone(), c.area.clone()))
+            .collect();
+        known.extend(protected::published(
+            self.evidence.catalogue,
+            self.evidence.figures,
+            self.evidence.releases,
+            self.received,
+            self.evidence.policy.threshold,
+            &touched,
+        ));
         let decided = protected::protect(
             self.evidence.catalogue,
             self.evidence.figures,

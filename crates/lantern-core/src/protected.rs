@@ -1,8 +1,9 @@
 //! One protected table across every release: the counts of people a new
 //! answer would give, and every count already out — released *or* withheld —
 //! in sent answers (the disclosure log) or any other release fed in the same
-//! way (published pages, imported publications), written as disclosure-
-//! control tables ([`crate::disclosure`]) so that nothing can be differenced.
+//! way (the totals of imported publications, see [`published`]), written as
+//! disclosure-control tables ([`crate::disclosure`]) so that nothing can be
+//! differenced.
 //!
 //! This module owns how cells relate:
 //! - **Breakdowns.** Each cell is a sum over *leaves*: the cross product of
@@ -37,8 +38,9 @@ use jiff::civil::Date;
 
 use crate::catalogue::{Catalogue, Unit};
 use crate::disclosure::{self, Cell, Finding, Policy, Prior, Protection, Relation};
-use crate::figure::{Breakdown, Figure, Value};
+use crate::figure::{Breakdown, Figure, Source, Value};
 use crate::period::Period;
+use crate::release::Release;
 
 /// A period as the days it spans: two periods spanning the same days are
 /// the same cell whatever they are called.
@@ -84,11 +86,11 @@ impl Shown {
     }
 }
 
-/// A count of people already out: released or withheld by a sent answer
-/// (or another release fed in the same way).
+/// A count of people already out: released or withheld by a sent answer,
+/// or a total a release published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownCell {
-    /// Where it was released (an answer's reference).
+    /// Where it was released (an answer's reference, or `release:<code>`).
     pub source: String,
     /// Indicator code.
     pub indicator: String,
@@ -240,6 +242,89 @@ pub fn audit(
     }
     out.findings.sort();
     out.findings.dedup();
+    out
+}
+
+/// The totals of counts of people that a release had published by `on`:
+/// each joins the protected table as a [`KnownCell`] sourced
+/// `release:<code>`, for the indicators and areas in `touched` only (an
+/// answer's own, or the log's for an audit).
+///
+/// What counts as published (see `docs/disclosure-control.md`):
+/// - a release dated on or before `on` lists the indicator and a period
+///   spanning exactly the figure's days (a release of a year does not
+///   publish its months);
+/// - the figure is a total: releases do not say which breakdowns they
+///   publish, and a breakdown wrongly taken as public would be given where
+///   it should be withheld, so only totals are taken as out;
+/// - the value held is exact (or zero), from the most preferred source
+///   holding one. A total of 1 to `threshold - 1` is taken as "fewer than
+///   `threshold`" (a publisher shows no small count either); approximate
+///   values and ranges are left out (the table has no interval cells).
+pub fn published(
+    catalogue: &Catalogue,
+    figures: &[Figure],
+    releases: &[Release],
+    on: Date,
+    threshold: u64,
+    touched: &BTreeSet<(String, String)>,
+) -> Vec<KnownCell> {
+    let counts_people = |code: &str| {
+        catalogue
+            .indicator(code)
+            .map(|i| i.counts_people)
+            .unwrap_or(false)
+    };
+    // Per indicator, area and period: the preferred source's value.
+    let mut held: BTreeMap<(&str, &str, Span), (Source, Period, u64)> = BTreeMap::new();
+    for f in figures {
+        if !f.breakdown.0.is_empty()
+            || !counts_people(&f.indicator)
+            || !touched.contains(&(f.indicator.clone(), f.area.clone()))
+        {
+            continue;
+        }
+        let v = match f.value {
+            Value::Exact(v) => match u64::try_from(v) {
+                Ok(v) => v,
+                Err(_) => continue,
+            },
+            Value::Zero { .. } => 0,
+            _ => continue,
+        };
+        let e = held
+            .entry((&f.indicator, &f.area, span(f.period)))
+            .or_insert((f.source, f.period, v));
+        if f.source < e.0 {
+            *e = (f.source, f.period, v);
+        }
+    }
+    let mut out = Vec::new();
+    for ((indicator, area, days), (_, period, v)) in held {
+        let Some(r) = releases
+            .iter()
+            .filter(|r| {
+                r.date <= on
+                    && r.indicators.iter().any(|i| i == indicator)
+                    && r.periods.iter().any(|&p| span(p) == days)
+            })
+            .min_by_key(|r| (r.date, r.code.clone()))
+        else {
+            continue;
+        };
+        out.push(KnownCell {
+            source: format!("release:{}", r.code),
+            indicator: indicator.to_string(),
+            area: area.to_string(),
+            period,
+            breakdown: Breakdown::total(),
+            shown: if v == 0 || v >= threshold {
+                Shown::Exact(v)
+            } else {
+                Shown::FewerThan(threshold)
+            },
+        });
+    }
     out
 }
 
@@ -1198,5 +1283,81 @@ mod tests {
         ];
         let p = protect_and_audit(&figures, &earlier, &asked);
         assert_eq!(p, vec![Protection::Secondary, Protection::Primary]);
+    }
+
+    #[test]
+    fn a_total_a_release_published_joins_the_table() {
+        // NDTMS published the 2024/25 total (40). Asked for the sex
+        // breakdown: 40 - 27 - 10 would give the 3 away.
+        let ind = "people_in_treatment";
+        let mut figures = vec![
+            figure(ind, "2024/25", "", 40),
+            figure(ind, "2024/25", "sex=male", 27),
+            figure(ind, "2024/25", "sex=female", 10),
+            figure(ind, "2024/25", "sex=other", 3),
+            figure(ind, "2024-06", "", 2),
+            figure(ind, "2023/24", "", 4),
+            figure("budget", "2024/25", "", 5000),
+            figure("new_presentations", "2024/25", "", 30),
+        ];
+        let mut approx = figure(ind, "2022/23", "", 1);
+        approx.value = Value::Approximate { low: 30, high: 40 };
+        figures.push(approx);
+        let release = Release {
+            code: "ndtms_annual_2024_25".into(),
+            title: "Adult substance misuse treatment statistics".into(),
+            publisher: "OHID".into(),
+            date: Date::constant(2025, 11, 20),
+            announced: None,
+            indicators: vec![ind.into(), "budget".into(), "new_presentations".into()],
+            periods: ["2024/25", "2023/24", "2022/23"]
+                .into_iter()
+                .map(period)
+                .collect(),
+            url: None,
+        };
+        let touched: BTreeSet<(String, String)> = [ind, "budget"]
+            .map(|i| (i.to_string(), AREA.to_string()))
+            .into();
+        let out = |on: Date| {
+            published(
+                &shipped(),
+                &figures,
+                std::slice::from_ref(&release),
+                on,
+                5,
+                &touched,
+            )
+        };
+        // Before the release date nothing is out.
+        assert_eq!(out(Date::constant(2025, 11, 19)), vec![]);
+        let cells = out(Date::constant(2025, 11, 20));
+        // The totals of the years it covers, not the breakdowns, nor a
+        // month inside a year, nor an approximate value, nor an indicator
+        // not asked about or not counting people; a small total as "fewer
+        // than 5".
+        let mut year = known(ind, "2024/25", "", Shown::Exact(40));
+        year.source = "release:ndtms_annual_2024_25".into();
+        let mut small = known(ind, "2023/24", "", Shown::FewerThan(5));
+        small.source = year.source.clone();
+        assert_eq!(cells, vec![small, year]);
+        let asked = [
+            new(ind, "2024/25", "sex=male", 27),
+            new(ind, "2024/25", "sex=female", 10),
+            new(ind, "2024/25", "sex=other", 3),
+        ];
+        let p = protect_and_audit(&figures, &cells, &asked);
+        assert_eq!(p[2], Protection::Primary);
+        assert!(p[..2].contains(&Protection::Secondary), "{p:?}");
+        // Without the published total the two large counts are given.
+        let p = protect_and_audit(&figures, &[], &asked);
+        assert_eq!(
+            p,
+            vec![
+                Protection::Released,
+                Protection::Released,
+                Protection::Primary
+            ]
+        );
     }
 }

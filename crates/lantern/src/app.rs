@@ -1216,29 +1216,59 @@ pub fn known_cells(entries: &[lantern_core::casework::LogEntry]) -> Vec<(usize, 
         .collect()
 }
 
-/// Audits `entries` as one protected table (see `lantern_core::protected`);
-/// the log lines named, with what was found. Counts are never shown.
+/// What an audit finding names: a disclosure-log line, or a total a
+/// release published.
+pub enum Audited {
+    /// The index of a log line.
+    Line(usize),
+    /// A published total (`source` is `release:<code>`).
+    Published(KnownCell),
+}
+
+/// Audits `entries`, with the totals releases have published by today, as
+/// one protected table (see `lantern_core::protected`); what is named, with
+/// what was found. Counts are never shown.
 pub fn audit_log(
     ctx: &Ctx,
     store: &dyn Store,
     entries: &[lantern_core::casework::LogEntry],
-) -> Result<(protected::Audit, Vec<usize>)> {
+) -> Result<(protected::Audit, Vec<Audited>)> {
     let snapshot = store.snapshot(None)?;
+    let policy = ctx.config.policy()?;
     let cells = known_cells(entries);
-    let known: Vec<KnownCell> = cells.iter().map(|(_, c)| c.clone()).collect();
-    let audit = protected::audit(
+    let mut known: Vec<KnownCell> = cells.iter().map(|(_, c)| c.clone()).collect();
+    let touched = known
+        .iter()
+        .map(|c| (c.indicator.clone(), c.area.clone()))
+        .collect();
+    let today = jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    known.extend(protected::published(
         &snapshot.catalogue,
         &snapshot.figures,
-        &known,
-        &ctx.config.policy()?,
-    );
-    let lines = audit.findings.iter().map(|&(k, _)| cells[k].0).collect();
-    Ok((audit, lines))
+        &snapshot.releases,
+        today,
+        policy.threshold,
+        &touched,
+    ));
+    let audit = protected::audit(&snapshot.catalogue, &snapshot.figures, &known, &policy);
+    let named = audit
+        .findings
+        .iter()
+        .map(|&(k, _)| match cells.get(k) {
+            Some(&(n, _)) => Audited::Line(n),
+            None => Audited::Published(known[k].clone()),
+        })
+        .collect();
+    Ok((audit, named))
 }
 
 fn finding_text(f: Finding) -> &'static str {
     match f {
-        Finding::Derivable => "can be worked out exactly from what the log released",
+        Finding::Derivable => {
+            "can be worked out exactly from what the log released and releases published"
+        }
         Finding::Unproven => "could not be shown safe within the search budget",
     }
 }
@@ -1246,21 +1276,56 @@ fn finding_text(f: Finding) -> &'static str {
 fn log_audit(ctx: &Ctx, json: bool) -> Result<()> {
     let store = ctx.open()?;
     let entries = store.disclosure_log()?;
-    let (audit, lines) = audit_log(ctx, store.as_ref(), &entries)?;
-    let named: Vec<(&lantern_core::casework::LogEntry, Finding)> = lines
-        .iter()
+    let (audit, named) = audit_log(ctx, store.as_ref(), &entries)?;
+    // Each finding as the log line it names, or the published total.
+    struct Row {
+        reference: String,
+        question: Option<String>,
+        indicator: String,
+        area: String,
+        period: String,
+        breakdown: Option<String>,
+        released: String,
+        finding: Finding,
+    }
+    let rows: Vec<Row> = named
+        .into_iter()
         .zip(&audit.findings)
-        .map(|(&n, &(_, f))| (&entries[n], f))
+        .map(|(a, &(_, finding))| match a {
+            Audited::Line(n) => {
+                let e = &entries[n];
+                Row {
+                    reference: e.reference.clone(),
+                    question: Some(e.question.clone()),
+                    indicator: e.indicator.clone().unwrap_or_default(),
+                    area: e.area.clone().unwrap_or_default(),
+                    period: e.period.clone().unwrap_or_default(),
+                    breakdown: e.breakdown.clone().filter(|b| !b.is_empty()),
+                    released: e.released.clone(),
+                    finding,
+                }
+            }
+            Audited::Published(c) => Row {
+                reference: c.source,
+                question: None,
+                indicator: c.indicator,
+                area: c.area,
+                period: c.period.to_string(),
+                breakdown: None,
+                released: "published total".into(),
+                finding,
+            },
+        })
         .collect();
     if json {
-        let findings: Vec<serde_json::Value> = named
+        let findings: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(e, f)| {
+            .map(|r| {
                 serde_json::json!({
-                    "reference": e.reference, "question": e.question,
-                    "indicator": e.indicator, "area": e.area, "period": e.period,
-                    "breakdown": e.breakdown, "released": e.released,
-                    "finding": match f { Finding::Derivable => "derivable", Finding::Unproven => "unproven" },
+                    "reference": r.reference, "question": r.question,
+                    "indicator": r.indicator, "area": r.area, "period": r.period,
+                    "breakdown": r.breakdown, "released": r.released,
+                    "finding": match r.finding { Finding::Derivable => "derivable", Finding::Unproven => "unproven" },
                 })
             })
             .collect();
@@ -1273,34 +1338,36 @@ fn log_audit(ctx: &Ctx, json: bool) -> Result<()> {
             }))?
         );
     } else {
-        for (e, f) in &named {
+        for r in &rows {
             out!(
-                "{} Q{} {} {} {}{}: {}",
-                e.reference,
-                e.question,
-                e.indicator.as_deref().unwrap_or_default(),
-                e.area.as_deref().unwrap_or_default(),
-                e.period.as_deref().unwrap_or_default(),
-                e.breakdown
+                "{}{} {} {} {}{}: {}",
+                r.reference,
+                r.question
+                    .as_ref()
+                    .map(|q| format!(" Q{q}"))
+                    .unwrap_or_default(),
+                r.indicator,
+                r.area,
+                r.period,
+                r.breakdown
                     .as_deref()
-                    .filter(|b| !b.is_empty())
                     .map(|b| format!(" [{b}]"))
                     .unwrap_or_default(),
-                finding_text(*f)
+                finding_text(r.finding)
             );
         }
-        if named.is_empty() {
+        if rows.is_empty() {
             out!(
-                "Checked {} withheld count(s) in {} table(s): none can be worked out from the disclosure log.",
+                "Checked {} withheld count(s) in {} table(s): none can be worked out from the disclosure log and the totals releases have published.",
                 audit.withheld,
                 audit.tables
             );
         }
     }
-    if !named.is_empty() {
+    if !rows.is_empty() {
         bail!(
-            "{} withheld count(s) in the disclosure log are not safe (listed above); answer no further request for them and review the answers named",
-            named.len()
+            "{} withheld count(s) in the disclosure log or published totals are not safe (listed above); answer no further request for them and review the answers named",
+            rows.len()
         );
     }
     Ok(())

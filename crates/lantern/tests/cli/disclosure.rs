@@ -433,3 +433,62 @@ people_in_treatment,E06000016,2024/25,,,,alcohol_only,,1,local_records,final
     // Never the counts themselves.
     assert!(json["findings"][0].get("value").is_none());
 }
+
+/// Imports a publication calendar with one release of the people in
+/// treatment total for 2024/25.
+fn release(app: &TestApp, date: &str, announced: &str) {
+    app.write(
+        "releases.csv",
+        &format!(
+            "code,title,publisher,date,announced,indicators,periods\nndtms_annual_2024_25,Adult substance misuse treatment statistics,OHID,{date},{announced},people_in_treatment,2024/25\n"
+        ),
+    );
+    app.run(&["import", "releases", "releases.csv"]).ok();
+}
+
+/// NDTMS holds the total; the council's own records the sex breakdown.
+const PUBLISHED_TOTAL: &str =
+    "people_in_treatment,E06000016,2024/25,,,,,,40,ndtms_partnership,final
+people_in_treatment,E06000016,2024/25,,,male,,,27,local_records,final
+people_in_treatment,E06000016,2024/25,,,female,,,10,local_records,final
+people_in_treatment,E06000016,2024/25,,,other,,,3,local_records,final
+";
+
+#[test]
+fn a_small_count_cannot_be_worked_out_from_a_published_total() {
+    // The 2024/25 total (40) was published before the request arrived; the
+    // request asks only for the breakdown by sex. Giving 27 and 10 would
+    // give the 3 away by subtraction from the published total.
+    let app = council(PUBLISHED_TOTAL);
+    release(&app, "2025-07-10", "");
+    let draft = send(&app, "FOI-1", &[question(1, PIT, "2024/25", "", "sex")]);
+    assert_eq!(draft["disclosure"]["secondary"], 1, "{draft:#}");
+    let log = Log::read(&app);
+    assert!(log.suppressed(PIT, "2024/25", "sex=other"));
+    assert!(
+        log.given(PIT, "2024/25", "sex=male").is_none()
+            || log.given(PIT, "2024/25", "sex=female").is_none(),
+        "both large counts given beside the published total"
+    );
+    audit_is_clean(&app);
+}
+
+#[test]
+fn the_audit_counts_totals_published_after_an_answer_was_sent() {
+    // Sent before the total was published (the intention to publish came
+    // after the request): male and female given, safe then. Once the total
+    // is out, the audit names the small count it gives away.
+    let app = council(PUBLISHED_TOTAL);
+    release(&app, "2025-10-01", "2025-09-15");
+    let draft = send(&app, "FOI-1", &[question(1, PIT, "2024/25", "", "sex")]);
+    assert_eq!(draft["disclosure"]["secondary"], 0, "{draft:#}");
+    let run = app.run(&["log", "--audit"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "FOI-1 Q1 people_in_treatment E06000016 2024/25 [sex=other]: can be worked out exactly"
+        ),
+        "{}",
+        run.stdout
+    );
+}
