@@ -484,20 +484,14 @@ fn store_versions(
         })
         .collect();
     tx.insert_many(table, &columns, &new_rows)?;
-    let audit_rows: Vec<Vec<SqlRef<'_>>> = audits
-        .iter()
-        .map(|(action, key, detail)| {
-            vec![
-                SqlRef::Int(Some(import)),
-                SqlRef::Text(Some(&meta.at)),
-                SqlRef::Text(Some(&meta.actor)),
-                SqlRef::Text(Some(action)),
-                SqlRef::Text(Some(key)),
-                SqlRef::Text(Some(detail)),
-            ]
-        })
-        .collect();
-    tx.insert_many("audit_log", AUDIT_COLUMNS, &audit_rows)?;
+    insert_audits(
+        tx,
+        import,
+        meta,
+        audits
+            .iter()
+            .map(|(action, key, detail)| (action.as_str(), *key, detail.as_str())),
+    )?;
     Ok(())
 }
 
@@ -574,9 +568,26 @@ fn audit_many(
     action: &str,
     entries: &[(String, String)],
 ) -> Result<(), StoreError> {
-    let rows: Vec<Vec<SqlRef<'_>>> = entries
-        .iter()
-        .map(|(key, detail)| {
+    insert_audits(
+        tx,
+        import,
+        meta,
+        entries
+            .iter()
+            .map(|(key, detail)| (action, key.as_str(), detail.as_str())),
+    )
+}
+
+/// Insert audit entries (action, record key, detail JSON) of one import in
+/// one bulk write (the engine's bulk path: COPY on PostgreSQL).
+fn insert_audits<'a>(
+    tx: &mut dyn Tx,
+    import: i64,
+    meta: &'a ImportMeta,
+    entries: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+) -> Result<(), StoreError> {
+    let rows: Vec<Vec<SqlRef<'a>>> = entries
+        .map(|(action, key, detail)| {
             vec![
                 SqlRef::Int(Some(import)),
                 SqlRef::Text(Some(&meta.at)),
@@ -587,18 +598,7 @@ fn audit_many(
             ]
         })
         .collect();
-    tx.insert_many(
-        "audit_log",
-        &[
-            ("import_id", Kind::Int),
-            ("at", Kind::Text),
-            ("actor", Kind::Text),
-            ("action", Kind::Text),
-            ("record_key", Kind::Text),
-            ("detail", Kind::Text),
-        ],
-        &rows,
-    )?;
+    tx.insert_many("audit_log", AUDIT_COLUMNS, &rows)?;
     Ok(())
 }
 

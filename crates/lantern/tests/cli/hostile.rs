@@ -6,6 +6,7 @@
 use std::io::Write as _;
 use std::process::Command;
 
+use crate::records::app_with_agencies;
 use crate::{Run, TestApp};
 
 const KEY: &str = "a test secret that is long enough";
@@ -13,17 +14,6 @@ const KEY: &str = "a test secret that is long enough";
 /// The address-space limit the binary runs under here: an attempt to
 /// allocate gigabytes is an abort, not a slow pass.
 const MEMORY_LIMIT: &str = "--as=4000000000";
-
-fn app_with_agencies() -> TestApp {
-    let app = TestApp::empty();
-    app.run(&["init"]).ok();
-    app.write(
-        "agencies.csv",
-        "code,name,area\nA1,First Step Leicester,E06000016\n",
-    );
-    app.run(&["import", "agencies", "agencies.csv"]).ok();
-    app
-}
 
 /// Run `lantern ARGS` under [`MEMORY_LIMIT`] (when `prlimit` is there).
 fn run_limited(app: &TestApp, args: &[&str]) -> Run {

@@ -14,9 +14,8 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::TestApp;
-use super::records::xlsx;
+use super::records::{HEADER, app_with_agencies, file, xlsx};
 
-const HEADER: &str = "AGNCY,CLIENT,FINITIAL,SINITIAL,DOB,SEX,ETHNIC,LA,EPISODID,REFLD,TRIAGED,EPSTART,DISD,DISRSN,DRUG1,DRUG2,DRUG3,MODID,MODAL,MODSET,MODST,MODEND,FUNDING,NALOXONE";
 const KEY: &str = "a test secret that is long enough";
 
 /// Values that identify someone; not one may be found anywhere.
@@ -34,16 +33,6 @@ const SECRETS: &[&str] = &[
     "19830917",
     "19830918",
 ];
-
-fn file(rows: &[&str]) -> String {
-    let mut text = String::from(HEADER);
-    text.push('\n');
-    for r in rows {
-        text.push_str(r);
-        text.push('\n');
-    }
-    text
-}
 
 /// Rows with every kind of identifying value in a bad cell, and a valid
 /// client whose second row gives another date of birth.
@@ -68,17 +57,6 @@ fn bad_rows() -> String {
 /// A good episode (so that a file with bad rows within the limit applies
 /// something).
 const GOOD: &str = "A1,c9,A,B,19900115,F,B,E06000016,e9,20170115,20170120,20170201,,,7000,,,m9,PSYCH,COM,20170201,,LA,";
-
-fn app_with_agencies() -> TestApp {
-    let app = TestApp::empty();
-    app.run(&["init"]).ok();
-    app.write(
-        "agencies.csv",
-        "code,name,area\nA1,First Step Leicester,E06000016\n",
-    );
-    app.run(&["import", "agencies", "agencies.csv"]).ok();
-    app
-}
 
 /// Run `lantern ARGS` with the pseudonym key; (exit code, stdout + stderr).
 fn run(app: &TestApp, args: &[&str]) -> (i32, String) {

@@ -9,12 +9,12 @@ use serde_json::Value;
 
 use super::TestApp;
 
-const HEADER: &str = "AGNCY,CLIENT,FINITIAL,SINITIAL,DOB,SEX,ETHNIC,LA,EPISODID,REFLD,TRIAGED,EPSTART,DISD,DISRSN,DRUG1,DRUG2,DRUG3,MODID,MODAL,MODSET,MODST,MODEND,FUNDING,NALOXONE";
+pub(super) const HEADER: &str = "AGNCY,CLIENT,FINITIAL,SINITIAL,DOB,SEX,ETHNIC,LA,EPISODID,REFLD,TRIAGED,EPSTART,DISD,DISRSN,DRUG1,DRUG2,DRUG3,MODID,MODAL,MODSET,MODST,MODEND,FUNDING,NALOXONE";
 const KEY: &str = "a test secret that is long enough";
 const LEICESTER: &str = "E06000016";
 
 /// A directory with the provider register loaded.
-fn app_with_agencies() -> TestApp {
+pub(super) fn app_with_agencies() -> TestApp {
     let app = TestApp::empty();
     app.run(&["init"]).ok();
     app.write(
@@ -25,7 +25,7 @@ fn app_with_agencies() -> TestApp {
     app
 }
 
-fn file(rows: &[&str]) -> String {
+pub(super) fn file(rows: &[&str]) -> String {
     let mut text = String::from(HEADER);
     text.push('\n');
     for r in rows {
