@@ -6,9 +6,9 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 4 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 5 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 4, "schema": 7}`; then, for each table in the order of
+//! `{"lantern_dump": 5, "schema": 8}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -16,9 +16,12 @@
 //! chunk's bytes ([`CHUNK_CHECKSUM`]).
 //!
 //! Older dumps are still read: version 1 (no bytes; at most the first nine
-//! tables), version 2 (the first thirteen) and version 3 (the first fifteen:
-//! no owed recomputations, no withdrawals), perhaps without columns added
-//! later. Tables and nullable columns they lack are read as empty and null.
+//! tables), version 2 (the first thirteen), version 3 (the first fifteen:
+//! no owed recomputations, no withdrawals) and version 4 (the first
+//! sixteen: no councils), perhaps without columns added later. Tables and
+//! nullable columns they lack are read as empty and null; the `council` of
+//! casework rows they lack is `''`, no council yet (the first council
+//! created adopts them, see migration 8).
 //!
 //! Reading checks every record chunk before anything is stored: its
 //! checksum (version 4), that it decodes whole
@@ -32,8 +35,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 3).
-pub const DUMP_FORMAT: i64 = 4;
+/// Version of the dump format this build writes (it reads this and versions 1 to 4).
+pub const DUMP_FORMAT: i64 = 5;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -53,6 +56,7 @@ fn tables_of_format(format: i64) -> usize {
         1 => 9,
         2 => 13,
         3 => 15,
+        4 => 16,
         _ => TABLES.len(),
     }
 }
@@ -182,7 +186,7 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "cases",
-        key: "reference",
+        key: "council, reference",
         generated_id: false,
         columns: &[
             ("reference", Text),
@@ -197,6 +201,7 @@ pub const TABLES: &[TableSpec] = &[
             ("opened_by", Text),
             ("draft", Text),
             ("draft_version", Int),
+            ("council", Text),
         ],
     },
     TableSpec {
@@ -215,6 +220,7 @@ pub const TABLES: &[TableSpec] = &[
             ("on_day", Text),
             ("extended_to", Text),
             ("calendar", Text),
+            ("council", Text),
         ],
     },
     TableSpec {
@@ -234,6 +240,7 @@ pub const TABLES: &[TableSpec] = &[
             ("basis", Text),
             ("value", Int),
             ("released", Text),
+            ("council", Text),
         ],
     },
     TableSpec {
@@ -325,6 +332,7 @@ pub const TABLES: &[TableSpec] = &[
             ("reference", Text),
             ("added_at", Text),
             ("added_by", Text),
+            ("council", Text),
         ],
     },
     TableSpec {
@@ -342,7 +350,43 @@ pub const TABLES: &[TableSpec] = &[
             ("settled_in", Int),
         ],
     },
+    TableSpec {
+        name: "councils",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("code", Text),
+            ("name", Text),
+            ("areas", Text),
+            ("team", Text),
+            ("email", Text),
+            ("address", Text),
+            ("signature", Text),
+            ("threshold", Int),
+            ("reference", Text),
+            ("retain_years", Int),
+            ("time_zone", Text),
+            ("import_id", Int),
+            ("line", Int),
+            ("added_in", Int),
+            ("retired_in", Int),
+        ],
+    },
 ];
+
+/// The column that says which council a casework row belongs to.
+const COUNCIL_COLUMN: &str = "council";
+
+/// The value a column an older dump lacks is read as: `''` (no council
+/// yet) for [`COUNCIL_COLUMN`], null for any other.
+fn absent(column: &str, kind: Kind) -> Sql {
+    if column == COUNCIL_COLUMN && kind == Kind::Text {
+        Sql::Text(Some(String::new()))
+    } else {
+        null(kind)
+    }
+}
 
 /// One table's rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -430,7 +474,7 @@ pub fn write(out: &mut dyn Write, schema: i64, tables: &[TableRows]) -> std::io:
     out.flush()
 }
 
-/// Read a dump (format 4, or 3, 2, 1), checking its header and shape and
+/// Read a dump (format 5, or 4, 3, 2, 1), checking its header and shape and
 /// every record chunk ([`check_chunk`]). Errors name the line.
 pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
     use std::io::Read as _;
@@ -574,7 +618,7 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<TableRows>, StoreError> {
             if values.len() != width {
                 return Err(bad(format!("line {n}: expected {width} values")));
             }
-            let mut row: Vec<Sql> = spec.columns.iter().map(|(_, k)| null(*k)).collect();
+            let mut row: Vec<Sql> = spec.columns.iter().map(|(c, k)| absent(c, *k)).collect();
             for (v, slot) in values.iter().zip(&slots) {
                 row[*slot] = value_of(spec.columns[*slot].1, v)
                     .map_err(|e| bad(format!("line {n}: {e}")))?;
@@ -822,7 +866,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":4,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":5,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -844,7 +888,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table records_owed was expected"),
+            err.contains("ends where table councils was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -853,9 +897,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":4"#, r#""lantern_dump":5"#, 1);
+        let newer = text.replacen(r#""lantern_dump":5"#, r#""lantern_dump":6"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 5"), "{err}");
+        assert!(err.contains("dump format 6"), "{err}");
     }
 
     #[test]
@@ -880,12 +924,12 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":4"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":5"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let events = read_back.iter().find(|t| t.table == "case_events").unwrap();
-        assert_eq!(events.rows[0].len(), 11);
+        assert_eq!(events.rows[0].len(), 12);
         assert_eq!(events.rows[0][8], Sql::Text(None), "no day given");
         assert!(
             read_back
@@ -907,7 +951,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":4"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":5"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -915,9 +959,53 @@ mod tests {
         assert_eq!(submissions.columns.len(), 18);
         assert!(
             read_back
-                .last()
-                .is_some_and(|t| t.table == "records_owed" && t.rows.is_empty())
+                .iter()
+                .find(|t| t.table == "records_owed")
+                .is_some_and(|t| t.rows.is_empty())
         );
+    }
+
+    #[test]
+    fn version_4_dumps_are_read_as_casework_of_no_council_yet() {
+        // A version 4 dump: sixteen tables, no councils, and casework rows
+        // without their council.
+        let mut tables = empty_tables();
+        tables.truncate(16);
+        for t in &mut tables {
+            if t.columns.last().map(String::as_str) == Some(COUNCIL_COLUMN) {
+                t.columns.pop();
+            }
+        }
+        let cases = tables.iter_mut().find(|t| t.table == "cases").unwrap();
+        cases.rows = vec![vec![
+            Sql::Text(Some("FOI-1".into())),
+            Sql::Text(Some("2019-06-10".into())),
+            Sql::Text(Some("received".into())),
+            Sql::Text(None),
+            Sql::Text(None),
+            Sql::Text(None),
+            Sql::Text(Some("text".into())),
+            Sql::Text(None),
+            Sql::Text(Some("now".into())),
+            Sql::Text(Some("alice".into())),
+            Sql::Text(None),
+            Sql::Int(None),
+        ]];
+        let text = written(&tables).replacen(r#""lantern_dump":5"#, r#""lantern_dump":4"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
+        assert_eq!(cases.rows[0][12], Sql::Text(Some(String::new())), "no council yet");
+        assert!(
+            read_back
+                .iter()
+                .find(|t| t.table == "councils")
+                .is_some_and(|t| t.rows.is_empty())
+        );
+        // A current dump must have them.
+        let current = written(&tables);
+        let err = read(&mut current.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("table cases has columns"), "{err}");
     }
 
     #[test]
@@ -947,7 +1035,7 @@ mod tests {
         );
         let tables = read(&mut with_cases.as_bytes()).unwrap();
         let cases = tables.iter().find(|t| t.table == "cases").unwrap();
-        assert_eq!(cases.columns.len(), 12);
+        assert_eq!(cases.columns.len(), 13);
         assert_eq!(cases.rows[0][10], Sql::Text(None), "no draft");
         assert_eq!(cases.rows[0][11], Sql::Int(None));
 
@@ -1026,7 +1114,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":4"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":5"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);

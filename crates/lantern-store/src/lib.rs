@@ -22,6 +22,7 @@
 //!   integers, amounts as 64-bit integers in pence or units) so a PostgreSQL
 //!   adapter can implement the same trait with the same schema.
 
+mod council;
 pub mod dump;
 pub mod engine;
 pub mod failpoint;
@@ -67,6 +68,8 @@ pub enum ImportKind {
     BankHolidays,
     /// A submission withdrawn by an officer.
     Withdrawal,
+    /// A council's settings (`lantern council set`, or `lantern.toml` taken in).
+    Council,
 }
 
 impl ImportKind {
@@ -83,6 +86,7 @@ impl ImportKind {
             ImportKind::Recompute => "recompute",
             ImportKind::BankHolidays => "bank_holidays",
             ImportKind::Withdrawal => "withdrawal",
+            ImportKind::Council => "council",
         }
     }
 }
@@ -190,6 +194,57 @@ pub struct StoredSynonym {
     pub added_at: String,
     /// Who.
     pub added_by: String,
+}
+
+/// One version of a council's settings, as held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCouncil {
+    /// The settings.
+    pub council: lantern_core::council::Council,
+    /// The data version (import) that set them.
+    pub data_version: i64,
+    /// The data version that replaced them, if any.
+    pub retired_in: Option<i64>,
+    /// Who set them.
+    pub actor: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// What [`Store::set_council`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CouncilSet {
+    /// The import: added (a new council), replaced (new settings) or
+    /// unchanged (the same settings: nothing written).
+    pub receipt: ImportReceipt,
+    /// What the first council took over from before councils (all zero
+    /// otherwise).
+    pub adopted: Adopted,
+}
+
+/// Rows of no council (written before councils were held) that the first
+/// council created took over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Adopted {
+    /// Cases (with their drafts).
+    pub cases: u64,
+    /// Entries of their histories.
+    pub case_events: u64,
+    /// Disclosure log entries.
+    pub log_entries: u64,
+    /// Learned phrases.
+    pub phrases: u64,
+}
+
+/// A disclosure log entry with the council that sent it (see
+/// [`Store::disclosure_log_of_every_council`]). References are unique only
+/// within a council.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouncilLogEntry {
+    /// The council's code (empty for entries from before councils).
+    pub council: String,
+    /// The entry.
+    pub entry: LogEntry,
 }
 
 /// Which figures to read.
@@ -564,9 +619,36 @@ pub enum StoreError {
     /// A dump can only be restored into a database with no data.
     #[error("the database already holds data; restore a dump into a new, empty database")]
     NotEmpty,
+    /// No council has this code.
+    #[error("there is no council {code} in this database; {}", held_councils(codes))]
+    NoSuchCouncil {
+        /// The code asked for.
+        code: String,
+        /// The codes held.
+        codes: Vec<String>,
+    },
+    /// The database holds several councils and the handle was not told
+    /// which one's casework to read or write.
+    #[error(
+        "this database holds more than one council ({}); say which with --council CODE",
+        codes.join(", ")
+    )]
+    ChooseCouncil {
+        /// The codes held.
+        codes: Vec<String>,
+    },
     /// The store was handed something it cannot hold (nothing was stored).
     #[error("cannot store this: {0}")]
     Invalid(String),
+}
+
+/// The councils a database holds, for messages.
+fn held_councils(codes: &[String]) -> String {
+    if codes.is_empty() {
+        "it holds none yet (`lantern council set` adds one)".to_string()
+    } else {
+        format!("it holds {}", codes.join(", "))
+    }
 }
 
 /// Whether [`create`] made a new database or found one.
@@ -579,7 +661,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -630,6 +712,10 @@ pub fn init_meta(actor: &str, at: &str) -> ImportMeta {
 }
 
 /// Lantern's storage boundary. Each method is one transaction.
+///
+/// Casework (cases with their drafts and histories, the disclosure log,
+/// learned phrases) belongs to one council: those methods read and write
+/// the council in use ([`Store::use_council`]) only.
 pub trait Store {
     /// The newest data version (the last import that changed anything).
     fn data_version(&self) -> Result<i64, StoreError>;
@@ -906,8 +992,65 @@ pub trait Store {
     /// The imported calendars, oldest first.
     fn calendars(&self) -> Result<Vec<StoredCalendar>, StoreError>;
 
-    /// The disclosure log, oldest first.
+    /// The disclosure log of the council in use, oldest first.
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError>;
+
+    // Councils (migration 8; `council.rs`).
+
+    /// Every council's settings in force now, by code.
+    fn councils(&self) -> Result<Vec<StoredCouncil>, StoreError>;
+
+    /// A council's settings in force at data version `version` (the newest
+    /// when `None`); for a version from before the council was created, its
+    /// first settings. `None` when no council has the code.
+    fn council_at(
+        &self,
+        code: &str,
+        version: Option<i64>,
+    ) -> Result<Option<StoredCouncil>, StoreError>;
+
+    /// Every version of a council's settings, oldest first (empty when no
+    /// council has the code).
+    fn council_history(&self, code: &str) -> Result<Vec<StoredCouncil>, StoreError>;
+
+    /// Set a council's settings (a new council, or new settings for one
+    /// held), who and when from `meta`: a new data version, audited
+    /// (`council.add`, `council.replace` with before and after). The same
+    /// settings as held change nothing and write no import. The first
+    /// council a database holds adopts, in the same transaction, the cases,
+    /// log entries and phrases written before it (`council.adopt`).
+    ///
+    /// With `meta.kind` [`ImportKind::Init`] the settings join the
+    /// database's first import instead (data version 1), which only a new
+    /// database (nothing but its init import) allows: so a database created
+    /// with its council numbers its data versions as one created without.
+    fn set_council(
+        &mut self,
+        meta: &ImportMeta,
+        council: &lantern_core::council::Council,
+    ) -> Result<CouncilSet, StoreError>;
+
+    /// Confine this handle to one council: from now on every read and write
+    /// of cases, drafts, the disclosure log and learned phrases is that
+    /// council's. Until a council is chosen, a handle uses the only council
+    /// held (or, while there is none, the rows of no council); with several
+    /// held it refuses them ([`StoreError::ChooseCouncil`]). Refused with
+    /// [`StoreError::NoSuchCouncil`] when no council has the code. Returns
+    /// its settings in force now.
+    fn use_council(&mut self, code: &str) -> Result<StoredCouncil, StoreError>;
+
+    /// The code of the council this handle's casework belongs to (see
+    /// [`Store::use_council`]); `None` while the database holds no council.
+    fn council_in_use(&self) -> Result<Option<String>, StoreError>;
+
+    /// The disclosure log entries of every council (not only the one in
+    /// use) about these areas (all entries when `None`), oldest first: what
+    /// disclosure control must see, so that two councils answering about
+    /// one area cannot be subtracted from each other.
+    fn disclosure_log_of_every_council(
+        &self,
+        areas: Option<&[String]>,
+    ) -> Result<Vec<CouncilLogEntry>, StoreError>;
 
     /// Every row of every table, for a dump.
     fn export(&self) -> Result<Vec<dump::TableRows>, StoreError>;

@@ -36,15 +36,19 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_casework_clock.sql")),
     (6, include_str!("../migrations/0006_scrub_reports.sql")),
     (7, include_str!("../migrations/0007_records_owed.sql")),
+    (8, include_str!("../migrations/0008_councils.sql")),
 ];
 
 /// The [`Store`] over an engine.
 #[derive(Debug)]
 pub struct SqlStore<E: Engine> {
     engine: E,
+    /// The council chosen with [`Store::use_council`], if one was
+    /// (`council.rs`: what a handle's casework belongs to).
+    council: Option<String>,
 }
 
-fn int(v: &Sql) -> i64 {
+pub(crate) fn int(v: &Sql) -> i64 {
     match v {
         Sql::Int(Some(i)) => *i,
         _ => 0,
@@ -58,7 +62,7 @@ fn opt_int(v: &Sql) -> Option<i64> {
     }
 }
 
-fn text(v: &Sql) -> String {
+pub(crate) fn text(v: &Sql) -> String {
     match v {
         Sql::Text(Some(s)) => s.clone(),
         Sql::Int(Some(i)) => i.to_string(),
@@ -66,7 +70,7 @@ fn text(v: &Sql) -> String {
     }
 }
 
-fn opt_text(v: &Sql) -> Option<String> {
+pub(crate) fn opt_text(v: &Sql) -> Option<String> {
     match v {
         Sql::Text(s) => s.clone(),
         Sql::Int(i) => i.map(|i| i.to_string()),
@@ -82,12 +86,12 @@ fn take_blob(v: &mut Sql) -> Vec<u8> {
     }
 }
 
-fn invalid(what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn invalid(what: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(what.to_string())
 }
 
 /// A count as a column value (counts are `BIGINT`).
-fn count(n: u64, what: &str) -> Result<Sql, StoreError> {
+pub(crate) fn count(n: u64, what: &str) -> Result<Sql, StoreError> {
     i64::try_from(n)
         .map(|n| Sql::Int(Some(n)))
         .map_err(|_| invalid(format!("{what} {n} is too large")))
@@ -124,15 +128,15 @@ fn id_list(v: &Sql) -> Result<Vec<i64>, StoreError> {
     serde_json::from_str(&text(v)).map_err(|e| damaged(format!("id list: {e}")))
 }
 
-fn param(i: i64) -> Sql {
+pub(crate) fn param(i: i64) -> Sql {
     Sql::Int(Some(i))
 }
 
-fn param_text(s: &str) -> Sql {
+pub(crate) fn param_text(s: &str) -> Sql {
     Sql::Text(Some(s.to_string()))
 }
 
-fn damaged(what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn damaged(what: impl std::fmt::Display) -> StoreError {
     StoreError::Damaged(what.to_string())
 }
 
@@ -145,7 +149,7 @@ fn opt_date(text: Option<String>) -> Result<Option<Date>, StoreError> {
     text.map(|t| date(&t)).transpose()
 }
 
-fn one_int(tx: &mut dyn Tx, sql: &str, params: &[Sql]) -> Result<i64, StoreError> {
+pub(crate) fn one_int(tx: &mut dyn Tx, sql: &str, params: &[Sql]) -> Result<i64, StoreError> {
     let rows = tx.query(sql, params, &[Kind::Int])?;
     Ok(rows.first().map(|r| int(&r[0])).unwrap_or(0))
 }
@@ -153,7 +157,15 @@ fn one_int(tx: &mut dyn Tx, sql: &str, params: &[Sql]) -> Result<i64, StoreError
 impl<E: Engine> SqlStore<E> {
     /// Wrap a connected engine. Callers then run [`SqlStore::prepare`].
     pub fn new(engine: E) -> SqlStore<E> {
-        SqlStore { engine }
+        SqlStore {
+            engine,
+            council: None,
+        }
+    }
+
+    /// The council this handle's casework belongs to, read in `tx`.
+    fn scope(&self, tx: &mut dyn Tx) -> Result<String, StoreError> {
+        crate::council::scope(tx, self.council.as_deref())
     }
 
     /// The engine underneath.
@@ -328,7 +340,7 @@ enum Current {
 }
 
 /// The body of [`SqlStore::versioned`] for rows of one shape.
-fn store_versions(
+pub(crate) fn store_versions(
     tx: &mut dyn Tx,
     import: i64,
     meta: &ImportMeta,
@@ -505,7 +517,7 @@ const AUDIT_COLUMNS: &[(&str, Kind)] = &[
     ("detail", Kind::Text),
 ];
 
-fn begin_import(tx: &mut dyn Tx, meta: &ImportMeta, rows: usize) -> Result<i64, StoreError> {
+pub(crate) fn begin_import(tx: &mut dyn Tx, meta: &ImportMeta, rows: usize) -> Result<i64, StoreError> {
     let id = tx.query(
         "INSERT INTO imports (kind, file, sha256, actor, at, rows_read, added, replaced, unchanged)
          VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0) RETURNING id",
@@ -524,7 +536,7 @@ fn begin_import(tx: &mut dyn Tx, meta: &ImportMeta, rows: usize) -> Result<i64, 
         .ok_or_else(|| damaged("the new import has no id"))
 }
 
-fn finish_import(tx: &mut dyn Tx, import: i64, receipt: &ImportReceipt) -> Result<(), StoreError> {
+pub(crate) fn finish_import(tx: &mut dyn Tx, import: i64, receipt: &ImportReceipt) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE imports SET added = $2, replaced = $3, unchanged = $4 WHERE id = $1",
         &[
@@ -537,7 +549,7 @@ fn finish_import(tx: &mut dyn Tx, import: i64, receipt: &ImportReceipt) -> Resul
     Ok(())
 }
 
-fn audit(
+pub(crate) fn audit(
     tx: &mut dyn Tx,
     import: i64,
     meta: &ImportMeta,
@@ -602,7 +614,7 @@ fn insert_audits<'a>(
     Ok(())
 }
 
-fn data_version(tx: &mut dyn Tx) -> Result<i64, StoreError> {
+pub(crate) fn data_version(tx: &mut dyn Tx) -> Result<i64, StoreError> {
     one_int(
         tx,
         "SELECT coalesce(max(id), 0) FROM imports WHERE added + replaced > 0",
@@ -1033,7 +1045,7 @@ fn releases_at(tx: &mut dyn Tx, version: i64) -> Result<Vec<Release>, StoreError
 }
 
 const CASE_COLUMNS: &str = "SELECT reference, received, status, requester_name, requester_contact,
-    retain_until, original, structured, opened_at, opened_by FROM cases";
+    retain_until, original, structured, opened_at, opened_by FROM cases WHERE council = $1";
 
 fn status(code: &str) -> Result<Status, StoreError> {
     Status::parse(code).ok_or_else(|| damaged(format!("unknown case status '{code}'")))
@@ -1056,6 +1068,7 @@ fn case_from(r: &[Sql]) -> Result<Case, StoreError> {
 
 fn case_event(
     tx: &mut dyn Tx,
+    council: &str,
     reference: &str,
     who: &Who,
     action: &str,
@@ -1065,8 +1078,8 @@ fn case_event(
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO case_events (reference, at, actor, action, from_status, to_status, note,
-            on_day, extended_to, calendar)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            on_day, extended_to, calendar, council)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         &[
             param_text(reference),
             param_text(&who.at),
@@ -1078,6 +1091,7 @@ fn case_event(
             Sql::Text(detail.on.map(|d| d.to_string())),
             Sql::Text(detail.extended_to.map(|d| d.to_string())),
             Sql::Text(detail.calendar.clone()),
+            param_text(council),
         ],
     )?;
     Ok(())
@@ -1086,29 +1100,35 @@ fn case_event(
 /// Take an action on a case inside a write transaction (see [`Store::act`]).
 fn act_in(
     tx: &mut dyn Tx,
+    council: &str,
     reference: &str,
     seen: Status,
     action: Action,
     who: &Who,
     detail: &ActionDetail,
 ) -> Result<Status, StoreError> {
-    let now = status_as_seen(tx, reference, seen)?;
+    let now = status_as_seen(tx, council, reference, seen)?;
     let to = casework::transition(now, action).map_err(|error| StoreError::Refused {
         reference: reference.to_string(),
         error,
     })?;
     tx.execute(
-        "UPDATE cases SET status = $2 WHERE reference = $1",
-        &[param_text(reference), param_text(to.code())],
+        "UPDATE cases SET status = $2 WHERE reference = $1 AND council = $3",
+        &[param_text(reference), param_text(to.code()), param_text(council)],
     )?;
-    case_event(tx, reference, who, action.code(), Some(now), to, detail)?;
+    case_event(tx, council, reference, who, action.code(), Some(now), to, detail)?;
     Ok(to)
 }
 
 /// A case's status when what it asks may still be corrected (before a
 /// draft); see [`status_as_seen`] for a case moved on meanwhile.
-fn correctable(tx: &mut dyn Tx, reference: &str, seen: Status) -> Result<Status, StoreError> {
-    let now = status_as_seen(tx, reference, seen)?;
+fn correctable(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+    seen: Status,
+) -> Result<Status, StoreError> {
+    let now = status_as_seen(tx, council, reference, seen)?;
     if !matches!(now, Status::Received | Status::InProgress) {
         return Err(StoreError::Refused {
             reference: reference.to_string(),
@@ -1120,10 +1140,15 @@ fn correctable(tx: &mut dyn Tx, reference: &str, seen: Status) -> Result<Status,
 
 /// A case's status, provided it is still the one the caller saw; otherwise a
 /// conflict naming who moved it on and when.
-fn status_as_seen(tx: &mut dyn Tx, reference: &str, seen: Status) -> Result<Status, StoreError> {
+fn status_as_seen(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+    seen: Status,
+) -> Result<Status, StoreError> {
     let rows = tx.query(
-        "SELECT status FROM cases WHERE reference = $1",
-        &[param_text(reference)],
+        "SELECT status FROM cases WHERE reference = $1 AND council = $2",
+        &[param_text(reference), param_text(council)],
         &[Kind::Text],
     )?;
     let now = match rows.first() {
@@ -1132,8 +1157,9 @@ fn status_as_seen(tx: &mut dyn Tx, reference: &str, seen: Status) -> Result<Stat
     };
     if now != seen {
         let last = tx.query(
-            "SELECT actor, at FROM case_events WHERE reference = $1 ORDER BY id DESC LIMIT 1",
-            &[param_text(reference)],
+            "SELECT actor, at FROM case_events WHERE reference = $1 AND council = $2
+             ORDER BY id DESC LIMIT 1",
+            &[param_text(reference), param_text(council)],
             &[Kind::Text, Kind::Text],
         )?;
         let (by, at) = last
@@ -2064,18 +2090,19 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn open_case(&mut self, case: &Case, detail: &ActionDetail) -> Result<(), StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
+            let council = self.scope(tx)?;
             let exists = one_int(
                 tx,
-                "SELECT count(*) FROM cases WHERE reference = $1",
-                &[param_text(&case.reference)],
+                "SELECT count(*) FROM cases WHERE reference = $1 AND council = $2",
+                &[param_text(&case.reference), param_text(&council)],
             )?;
             if exists > 0 {
                 return Err(StoreError::CaseExists(case.reference.clone()));
             }
             tx.execute(
                 "INSERT INTO cases (reference, received, status, requester_name, requester_contact,
-                    retain_until, original, structured, opened_at, opened_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    retain_until, original, structured, opened_at, opened_by, council)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 &[
                     param_text(&case.reference),
                     param_text(&case.received.to_string()),
@@ -2087,10 +2114,12 @@ impl<E: Engine> Store for SqlStore<E> {
                     Sql::Text(case.structured.clone()),
                     param_text(&case.opened_at),
                     param_text(&case.opened_by),
+                    param_text(&council),
                 ],
             )?;
             case_event(
                 tx,
+                &council,
                 &case.reference,
                 &Who {
                     actor: case.opened_by.clone(),
@@ -2106,9 +2135,10 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn case(&self, reference: &str) -> Result<Option<Case>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
             let rows = tx.query(
-                &format!("{CASE_COLUMNS} WHERE reference = $1"),
-                &[param_text(reference)],
+                &format!("{CASE_COLUMNS} AND reference = $2"),
+                &[param_text(&council), param_text(reference)],
                 &[Kind::Text; 10],
             )?;
             rows.first().map(|r| case_from(r)).transpose()
@@ -2117,9 +2147,10 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn cases(&self) -> Result<Vec<Case>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
             let rows = tx.query(
                 &format!("{CASE_COLUMNS} ORDER BY received, reference"),
-                &[],
+                &[param_text(&council)],
                 &[Kind::Text; 10],
             )?;
             rows.iter().map(|r| case_from(r)).collect()
@@ -2128,11 +2159,12 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
             let rows = tx.query(
                 "SELECT at, actor, action, from_status, to_status, note, on_day, extended_to,
                         calendar
-                 FROM case_events WHERE reference = $1 ORDER BY id",
-                &[param_text(reference)],
+                 FROM case_events WHERE reference = $1 AND council = $2 ORDER BY id",
+                &[param_text(reference), param_text(&council)],
                 &[Kind::Text; 9],
             )?;
             rows.iter()
@@ -2162,7 +2194,8 @@ impl<E: Engine> Store for SqlStore<E> {
         detail: &ActionDetail,
     ) -> Result<Status, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            act_in(tx, reference, seen, action, who, detail)
+            let council = self.scope(tx)?;
+            act_in(tx, &council, reference, seen, action, who, detail)
         })
     }
 
@@ -2175,13 +2208,19 @@ impl<E: Engine> Store for SqlStore<E> {
         note: Option<&str>,
     ) -> Result<(), StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let now = correctable(tx, reference, seen)?;
+            let council = self.scope(tx)?;
+            let now = correctable(tx, &council, reference, seen)?;
             tx.execute(
-                "UPDATE cases SET structured = $2 WHERE reference = $1",
-                &[param_text(reference), param_text(structured)],
+                "UPDATE cases SET structured = $2 WHERE reference = $1 AND council = $3",
+                &[
+                    param_text(reference),
+                    param_text(structured),
+                    param_text(&council),
+                ],
             )?;
             case_event(
                 tx,
+                &council,
                 reference,
                 who,
                 "correct",
@@ -2201,8 +2240,10 @@ impl<E: Engine> Store for SqlStore<E> {
         data_version: i64,
     ) -> Result<Status, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
+            let council = self.scope(tx)?;
             let to = act_in(
                 tx,
+                &council,
                 reference,
                 seen,
                 Action::Draft,
@@ -2210,11 +2251,13 @@ impl<E: Engine> Store for SqlStore<E> {
                 &ActionDetail::default(),
             )?;
             tx.execute(
-                "UPDATE cases SET draft = $2, draft_version = $3 WHERE reference = $1",
+                "UPDATE cases SET draft = $2, draft_version = $3
+                 WHERE reference = $1 AND council = $4",
                 &[
                     param_text(reference),
                     param_text(draft),
                     param(data_version),
+                    param_text(&council),
                 ],
             )?;
             Ok(to)
@@ -2223,9 +2266,10 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn draft(&self, reference: &str) -> Result<Option<(String, i64)>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
             let rows = tx.query(
-                "SELECT draft, draft_version FROM cases WHERE reference = $1",
-                &[param_text(reference)],
+                "SELECT draft, draft_version FROM cases WHERE reference = $1 AND council = $2",
+                &[param_text(reference), param_text(&council)],
                 &[Kind::Text, Kind::Int],
             )?;
             Ok(rows
@@ -2243,12 +2287,13 @@ impl<E: Engine> Store for SqlStore<E> {
         detail: &ActionDetail,
     ) -> Result<Status, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let to = act_in(tx, reference, seen, Action::Send, who, detail)?;
+            let council = self.scope(tx)?;
+            let to = act_in(tx, &council, reference, seen, Action::Send, who, detail)?;
             for e in entries {
                 tx.execute(
                     "INSERT INTO disclosure_log (reference, sent_at, question, indicator, area, period,
-                        breakdown, decision, basis, value, released)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        breakdown, decision, basis, value, released, council)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     &[
                         param_text(&e.reference),
                         param_text(&e.sent_at),
@@ -2261,6 +2306,7 @@ impl<E: Engine> Store for SqlStore<E> {
                         Sql::Text(e.basis.clone()),
                         Sql::Int(e.value),
                         param_text(&e.released),
+                        param_text(&council),
                     ],
                 )?;
             }
@@ -2269,33 +2315,15 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError> {
-        use Kind::{Int, Text};
+        use crate::council::{LOG_COLUMNS, LOG_KINDS, log_entry};
         self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
             let rows = tx.query(
-                "SELECT reference, sent_at, question, indicator, area, period, breakdown, decision,
-                        basis, value, released
-                 FROM disclosure_log ORDER BY id",
-                &[],
-                &[
-                    Text, Text, Text, Text, Text, Text, Text, Text, Text, Int, Text,
-                ],
+                &format!("SELECT {LOG_COLUMNS} FROM disclosure_log WHERE council = $1 ORDER BY id"),
+                &[param_text(&council)],
+                LOG_KINDS,
             )?;
-            Ok(rows
-                .iter()
-                .map(|r| LogEntry {
-                    reference: text(&r[0]),
-                    sent_at: text(&r[1]),
-                    question: text(&r[2]),
-                    indicator: opt_text(&r[3]),
-                    area: opt_text(&r[4]),
-                    period: opt_text(&r[5]),
-                    breakdown: opt_text(&r[6]),
-                    decision: text(&r[7]),
-                    basis: opt_text(&r[8]),
-                    value: opt_int(&r[9]),
-                    released: text(&r[10]),
-                })
-                .collect())
+            Ok(rows.iter().map(|r| log_entry(r)).collect())
         })
     }
 
@@ -2309,27 +2337,34 @@ impl<E: Engine> Store for SqlStore<E> {
         structured: Option<&str>,
     ) -> Result<(), StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let now = correctable(tx, reference, seen)?;
+            let council = self.scope(tx)?;
+            let now = correctable(tx, &council, reference, seen)?;
             tx.execute(
-                "INSERT INTO synonyms (phrase, target, reference, added_at, added_by)
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO synonyms (phrase, target, reference, added_at, added_by, council)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
                     param_text(phrase),
                     param_text(target),
                     param_text(reference),
                     param_text(&who.at),
                     param_text(&who.actor),
+                    param_text(&council),
                 ],
             )?;
             if let Some(structured) = structured {
                 tx.execute(
-                    "UPDATE cases SET structured = $2 WHERE reference = $1",
-                    &[param_text(reference), param_text(structured)],
+                    "UPDATE cases SET structured = $2 WHERE reference = $1 AND council = $3",
+                    &[
+                        param_text(reference),
+                        param_text(structured),
+                        param_text(&council),
+                    ],
                 )?;
             }
             let note = format!("“{phrase}” means {target}");
             case_event(
                 tx,
+                &council,
                 reference,
                 who,
                 "learn",
@@ -2342,9 +2377,11 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn synonyms(&self) -> Result<Vec<crate::StoredSynonym>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
             let rows = tx.query(
-                "SELECT phrase, target, reference, added_at, added_by FROM synonyms ORDER BY id",
-                &[],
+                "SELECT phrase, target, reference, added_at, added_by FROM synonyms
+                 WHERE council = $1 ORDER BY id",
+                &[param_text(&council)],
                 &[Kind::Text; 5],
             )?;
             Ok(rows
@@ -2367,9 +2404,11 @@ impl<E: Engine> Store for SqlStore<E> {
         note: &str,
     ) -> Result<bool, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
+            let council = self.scope(tx)?;
             let rows = tx.query(
-                "SELECT status, requester_name, requester_contact FROM cases WHERE reference = $1",
-                &[param_text(reference)],
+                "SELECT status, requester_name, requester_contact FROM cases
+                 WHERE reference = $1 AND council = $2",
+                &[param_text(reference), param_text(&council)],
                 &[Kind::Text; 3],
             )?;
             let Some(r) = rows.first() else {
@@ -2381,11 +2420,12 @@ impl<E: Engine> Store for SqlStore<E> {
             }
             tx.execute(
                 "UPDATE cases SET requester_name = NULL, requester_contact = NULL
-                 WHERE reference = $1",
-                &[param_text(reference)],
+                 WHERE reference = $1 AND council = $2",
+                &[param_text(reference), param_text(&council)],
             )?;
             case_event(
                 tx,
+                &council,
                 reference,
                 who,
                 "erase_requester",
@@ -2453,6 +2493,58 @@ impl<E: Engine> Store for SqlStore<E> {
                     body: text(&r[2]),
                 })
                 .collect())
+        })
+    }
+
+    fn councils(&self) -> Result<Vec<crate::StoredCouncil>, StoreError> {
+        self.engine.transaction(Mode::Read, crate::council::current)
+    }
+
+    fn council_at(
+        &self,
+        code: &str,
+        version: Option<i64>,
+    ) -> Result<Option<crate::StoredCouncil>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            crate::council::at(tx, code, version.unwrap_or(i64::MAX))
+        })
+    }
+
+    fn council_history(&self, code: &str) -> Result<Vec<crate::StoredCouncil>, StoreError> {
+        self.engine
+            .transaction(Mode::Read, |tx| crate::council::history(tx, code))
+    }
+
+    fn set_council(
+        &mut self,
+        meta: &ImportMeta,
+        council: &lantern_core::council::Council,
+    ) -> Result<crate::CouncilSet, StoreError> {
+        self.engine
+            .transaction(Mode::Write, |tx| crate::council::set(tx, meta, council))
+    }
+
+    fn use_council(&mut self, code: &str) -> Result<crate::StoredCouncil, StoreError> {
+        let held = self
+            .engine
+            .transaction(Mode::Read, |tx| crate::council::existing(tx, code))?;
+        self.council = Some(held.council.code().to_string());
+        Ok(held)
+    }
+
+    fn council_in_use(&self) -> Result<Option<String>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let code = self.scope(tx)?;
+            Ok((code != crate::council::NO_COUNCIL).then_some(code))
+        })
+    }
+
+    fn disclosure_log_of_every_council(
+        &self,
+        areas: Option<&[String]>,
+    ) -> Result<Vec<crate::CouncilLogEntry>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            crate::council::log_of_every_council(tx, areas)
         })
     }
 
