@@ -239,7 +239,10 @@ pub fn check_code(code: &str) -> Result<String, CouncilError> {
 fn line(field: Field, text: &str) -> Result<String, CouncilError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(refuse(field, "is empty; give the text, or leave the setting out"));
+        return Err(refuse(
+            field,
+            "is empty; give the text, or leave the setting out",
+        ));
     }
     if t.chars().any(char::is_control) {
         return Err(refuse(
@@ -269,7 +272,9 @@ pub fn check_time_zone(name: &str) -> Result<(String, TimeZone), CouncilError> {
     let zone = TimeZone::get(n).map_err(|_| {
         refuse(
             Field::TimeZone,
-            format!("'{name}' is not a time zone Lantern knows; use an IANA name such as Europe/London"),
+            format!(
+                "'{name}' is not a time zone Lantern knows; use an IANA name such as Europe/London"
+            ),
         )
     })?;
     let canonical = zone.iana_name().unwrap_or(n).to_string();
@@ -284,10 +289,7 @@ impl Council {
         let code = check_code(&given.code)?;
         let name = line(Field::Name, &given.name)?;
         if given.areas.len() > MAX_AREAS {
-            return Err(refuse(
-                Field::Areas,
-                format!("more than {MAX_AREAS} areas"),
-            ));
+            return Err(refuse(Field::Areas, format!("more than {MAX_AREAS} areas")));
         }
         let mut areas: Vec<String> = Vec::with_capacity(given.areas.len());
         for a in &given.areas {
@@ -476,36 +478,49 @@ mod tests {
         assert_eq!(council.area(), Some("E06000016"), "area codes upper-cased");
         assert_eq!(council.policy().threshold, 5);
         assert_eq!(council.settings().time_zone, "Europe/London");
-        assert_eq!(
-            council.reference_pattern().format(2019, 7),
-            "FOI-2019-0007"
-        );
+        assert_eq!(council.reference_pattern().format(2019, 7), "FOI-2019-0007");
         let none = Council::new(Settings::default()).unwrap();
         assert_eq!((none.name(), none.area()), ("the Council", None));
     }
 
     #[test]
     fn each_bad_setting_is_named() {
-        let cases: Vec<(Field, Box<dyn Fn(&mut Settings)>)> = vec![
+        type Change = Box<dyn Fn(&mut Settings)>;
+        let cases: Vec<(Field, Change)> = vec![
             (Field::Code, Box::new(|s| s.code = "Leicester City".into())),
             (Field::Code, Box::new(|s| s.code = "x".repeat(33))),
             (Field::Name, Box::new(|s| s.name = "  ".into())),
             (Field::Name, Box::new(|s| s.name = "A\nB".into())),
-            (Field::Areas, Box::new(|s| s.areas = vec!["E06 000016".into()])),
+            (
+                Field::Areas,
+                Box::new(|s| s.areas = vec!["E06 000016".into()]),
+            ),
             (
                 Field::Areas,
                 Box::new(|s| s.areas = vec!["E06000016".into(), "e06000016".into()]),
             ),
             (Field::Team, Box::new(|s| s.team = String::new())),
             (Field::Email, Box::new(|s| s.email = Some("\t".into()))),
-            (Field::Address, Box::new(|s| s.address = vec!["a\u{7}".into()])),
-            (Field::Signature, Box::new(|s| s.signature = vec!["x".into(); 21])),
+            (
+                Field::Address,
+                Box::new(|s| s.address = vec!["a\u{7}".into()]),
+            ),
+            (
+                Field::Signature,
+                Box::new(|s| s.signature = vec!["x".into(); 21]),
+            ),
             (Field::Threshold, Box::new(|s| s.threshold = 1)),
             (Field::Threshold, Box::new(|s| s.threshold = u64::MAX)),
-            (Field::Reference, Box::new(|s| s.reference = "FOI-{year}".into())),
+            (
+                Field::Reference,
+                Box::new(|s| s.reference = "FOI-{year}".into()),
+            ),
             (Field::RetainYears, Box::new(|s| s.retain_years = 0)),
             (Field::RetainYears, Box::new(|s| s.retain_years = 51)),
-            (Field::TimeZone, Box::new(|s| s.time_zone = "Mars/Olympus".into())),
+            (
+                Field::TimeZone,
+                Box::new(|s| s.time_zone = "Mars/Olympus".into()),
+            ),
         ];
         for (field, change) in cases {
             let mut s = leicester();

@@ -24,8 +24,8 @@ use serde_json::json;
 use crate::engine::{Kind, Tx};
 use crate::rows::{Sql, Versioned};
 use crate::sql::{
-    audit, begin_import, damaged, data_version, int, invalid, one_int, opt_text, param,
-    param_text, store_versions, text,
+    audit, begin_import, damaged, data_version, int, invalid, one_int, opt_text, param, param_text,
+    store_versions, text,
 };
 use crate::{
     Adopted, CouncilLogEntry, CouncilSet, ImportKind, ImportMeta, ImportReceipt, StoreError,

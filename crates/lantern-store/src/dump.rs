@@ -995,7 +995,11 @@ mod tests {
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
-        assert_eq!(cases.rows[0][12], Sql::Text(Some(String::new())), "no council yet");
+        assert_eq!(
+            cases.rows[0][12],
+            Sql::Text(Some(String::new())),
+            "no council yet"
+        );
         assert!(
             read_back
                 .iter()

@@ -620,7 +620,10 @@ pub enum StoreError {
     #[error("the database already holds data; restore a dump into a new, empty database")]
     NotEmpty,
     /// No council has this code.
-    #[error("there is no council {code} in this database; {}", held_councils(codes))]
+    #[error(
+        "there is no council {code} in this database; {}",
+        held_councils(codes)
+    )]
     NoSuchCouncil {
         /// The code asked for.
         code: String,

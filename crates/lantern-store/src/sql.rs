@@ -517,7 +517,11 @@ const AUDIT_COLUMNS: &[(&str, Kind)] = &[
     ("detail", Kind::Text),
 ];
 
-pub(crate) fn begin_import(tx: &mut dyn Tx, meta: &ImportMeta, rows: usize) -> Result<i64, StoreError> {
+pub(crate) fn begin_import(
+    tx: &mut dyn Tx,
+    meta: &ImportMeta,
+    rows: usize,
+) -> Result<i64, StoreError> {
     let id = tx.query(
         "INSERT INTO imports (kind, file, sha256, actor, at, rows_read, added, replaced, unchanged)
          VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0) RETURNING id",
@@ -536,7 +540,11 @@ pub(crate) fn begin_import(tx: &mut dyn Tx, meta: &ImportMeta, rows: usize) -> R
         .ok_or_else(|| damaged("the new import has no id"))
 }
 
-pub(crate) fn finish_import(tx: &mut dyn Tx, import: i64, receipt: &ImportReceipt) -> Result<(), StoreError> {
+pub(crate) fn finish_import(
+    tx: &mut dyn Tx,
+    import: i64,
+    receipt: &ImportReceipt,
+) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE imports SET added = $2, replaced = $3, unchanged = $4 WHERE id = $1",
         &[
@@ -1066,6 +1074,7 @@ fn case_from(r: &[Sql]) -> Result<Case, StoreError> {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn case_event(
     tx: &mut dyn Tx,
     council: &str,
@@ -1114,9 +1123,22 @@ fn act_in(
     })?;
     tx.execute(
         "UPDATE cases SET status = $2 WHERE reference = $1 AND council = $3",
-        &[param_text(reference), param_text(to.code()), param_text(council)],
+        &[
+            param_text(reference),
+            param_text(to.code()),
+            param_text(council),
+        ],
     )?;
-    case_event(tx, council, reference, who, action.code(), Some(now), to, detail)?;
+    case_event(
+        tx,
+        council,
+        reference,
+        who,
+        action.code(),
+        Some(now),
+        to,
+        detail,
+    )?;
     Ok(to)
 }
 

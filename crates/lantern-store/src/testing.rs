@@ -93,6 +93,29 @@ impl Drop for TestDb {
     }
 }
 
+/// Migration 8 (councils) undone behind Lantern's back, for tests that take
+/// a database back to an older schema: schema 7's tables (cases keyed by
+/// reference alone, no councils). Cases and their histories are dropped,
+/// so use it on a database that holds none.
+pub const UNDO_MIGRATION_8: &str = "
+    DROP TABLE councils;
+    DROP INDEX disclosure_log_by_council;
+    ALTER TABLE disclosure_log DROP COLUMN council;
+    ALTER TABLE synonyms DROP COLUMN council;
+    DROP TABLE case_events;
+    DROP TABLE cases;
+    CREATE TABLE cases (
+        reference TEXT PRIMARY KEY, received TEXT NOT NULL, status TEXT NOT NULL,
+        requester_name TEXT, requester_contact TEXT, retain_until TEXT,
+        original TEXT NOT NULL, structured TEXT, opened_at TEXT NOT NULL,
+        opened_by TEXT NOT NULL, draft TEXT, draft_version BIGINT);
+    CREATE TABLE case_events (
+        id BIGINT PRIMARY KEY, reference TEXT NOT NULL REFERENCES cases (reference),
+        at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, from_status TEXT,
+        to_status TEXT NOT NULL, note TEXT, on_day TEXT, extended_to TEXT, calendar TEXT);
+    CREATE INDEX case_events_by_case ON case_events (reference, id);
+    DELETE FROM lantern_schema WHERE version >= 8;";
+
 /// The backend the CLI tests run against: `LANTERN_TEST_BACKEND=postgres`
 /// for PostgreSQL, anything else (or unset) for SQLite.
 pub fn cli_backend_is_postgres() -> bool {

@@ -12,26 +12,7 @@ use lantern_store::{
 use crate::story;
 use lantern_store::testing::TestDb;
 
-/// Migration 8 undone by hand on a database with no casework yet: the
-/// schema 7 left (cases keyed by reference alone, no councils).
-pub const UNDO_MIGRATION_8: &str = "
-    DROP TABLE councils;
-    DROP INDEX disclosure_log_by_council;
-    ALTER TABLE disclosure_log DROP COLUMN council;
-    ALTER TABLE synonyms DROP COLUMN council;
-    DROP TABLE case_events;
-    DROP TABLE cases;
-    CREATE TABLE cases (
-        reference TEXT PRIMARY KEY, received TEXT NOT NULL, status TEXT NOT NULL,
-        requester_name TEXT, requester_contact TEXT, retain_until TEXT,
-        original TEXT NOT NULL, structured TEXT, opened_at TEXT NOT NULL,
-        opened_by TEXT NOT NULL, draft TEXT, draft_version BIGINT);
-    CREATE TABLE case_events (
-        id BIGINT PRIMARY KEY, reference TEXT NOT NULL REFERENCES cases (reference),
-        at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, from_status TEXT,
-        to_status TEXT NOT NULL, note TEXT, on_day TEXT, extended_to TEXT, calendar TEXT);
-    CREATE INDEX case_events_by_case ON case_events (reference, id);
-    DELETE FROM lantern_schema WHERE version >= 8;";
+use lantern_store::testing::UNDO_MIGRATION_8;
 
 fn meta(kind: ImportKind, actor: &str) -> ImportMeta {
     ImportMeta {
@@ -122,7 +103,13 @@ fn answer(store: &mut dyn Store, reference: &str, phrase: &str, area: &str, valu
         .save_draft(reference, Status::Received, &who("alice"), "{}", 1)
         .unwrap();
     store
-        .act(reference, Status::Drafted, Action::Approve, &who("bob"), &none)
+        .act(
+            reference,
+            Status::Drafted,
+            Action::Approve,
+            &who("bob"),
+            &none,
+        )
         .unwrap();
     store
         .send(
@@ -135,226 +122,278 @@ fn answer(store: &mut dyn Store, reference: &str, phrase: &str, area: &str, valu
         .unwrap();
 }
 
-story!(two_councils_each_see_only_their_own_casework, |db: &TestDb| {
-    let mut store = new_store(db);
-    store
-        .set_council(
-            &meta(ImportKind::Council, "admin"),
-            &council("E06000016", "Leicester City Council", "E06000016"),
-        )
-        .unwrap();
-    store
-        .set_council(
-            &meta(ImportKind::Council, "admin"),
-            &council("leics", "Leicestershire County Council", "E10000018"),
-        )
-        .unwrap();
-    let codes: Vec<String> = store
-        .councils()
-        .unwrap()
-        .iter()
-        .map(|c| c.council.code().to_string())
-        .collect();
-    assert_eq!(codes, ["E06000016", "leics"]);
+story!(
+    two_councils_each_see_only_their_own_casework,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        store
+            .set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council("E06000016", "Leicester City Council", "E06000016"),
+            )
+            .unwrap();
+        store
+            .set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council("leics", "Leicestershire County Council", "E10000018"),
+            )
+            .unwrap();
+        let codes: Vec<String> = store
+            .councils()
+            .unwrap()
+            .iter()
+            .map(|c| c.council.code().to_string())
+            .collect();
+        assert_eq!(codes, ["E06000016", "leics"]);
 
-    // With two councils, casework needs one chosen.
-    let err = store.cases().unwrap_err();
-    assert!(
-        matches!(&err, StoreError::ChooseCouncil { codes } if codes.len() == 2),
-        "{err}"
-    );
-    assert!(
-        err.to_string().contains("E06000016, leics") && err.to_string().contains("--council"),
-        "{err}"
-    );
-    let err = store.use_council("rutland").unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("there is no council rutland in this database; it holds E06000016, leics"),
-        "{err}"
-    );
+        // With two councils, casework needs one chosen.
+        let err = store.cases().unwrap_err();
+        assert!(
+            matches!(&err, StoreError::ChooseCouncil { codes } if codes.len() == 2),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("E06000016, leics") && err.to_string().contains("--council"),
+            "{err}"
+        );
+        let err = store.use_council("rutland").unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "there is no council rutland in this database; it holds E06000016, leics"
+            ),
+            "{err}"
+        );
 
-    // The same reference in both: each council numbers its own requests.
-    store.use_council("E06000016").unwrap();
-    assert_eq!(
-        store.council_in_use().unwrap().as_deref(),
-        Some("E06000016")
-    );
-    answer(store.as_mut(), "FOI-2019-0001", "city phrase", "E06000016", 40);
-    let mut county = open(&db.location()).unwrap();
-    county.use_council("leics").unwrap();
-    assert!(county.cases().unwrap().is_empty());
-    assert!(county.case("FOI-2019-0001").unwrap().is_none());
-    assert!(county.draft("FOI-2019-0001").unwrap().is_none());
-    assert!(county.disclosure_log().unwrap().is_empty());
-    assert!(county.synonyms().unwrap().is_empty());
-    // Nor can it act on the city's case.
-    let err = county
-        .act(
+        // The same reference in both: each council numbers its own requests.
+        store.use_council("E06000016").unwrap();
+        assert_eq!(
+            store.council_in_use().unwrap().as_deref(),
+            Some("E06000016")
+        );
+        answer(
+            store.as_mut(),
             "FOI-2019-0001",
-            Status::Sent,
-            Action::RequestReview,
-            &who("carol"),
-            &ActionDetail::default(),
-        )
-        .unwrap_err();
-    assert!(matches!(err, StoreError::NoSuchCase(_)), "{err}");
-    let err = county
-        .erase_requester("FOI-2019-0001", &who("carol"), "retention")
-        .unwrap_err();
-    assert!(matches!(err, StoreError::NoSuchCase(_)), "{err}");
-    answer(county.as_mut(), "FOI-2019-0001", "county phrase", "E06000016", 45);
+            "city phrase",
+            "E06000016",
+            40,
+        );
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("leics").unwrap();
+        assert!(county.cases().unwrap().is_empty());
+        assert!(county.case("FOI-2019-0001").unwrap().is_none());
+        assert!(county.draft("FOI-2019-0001").unwrap().is_none());
+        assert!(county.disclosure_log().unwrap().is_empty());
+        assert!(county.synonyms().unwrap().is_empty());
+        // Nor can it act on the city's case.
+        let err = county
+            .act(
+                "FOI-2019-0001",
+                Status::Sent,
+                Action::RequestReview,
+                &who("carol"),
+                &ActionDetail::default(),
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NoSuchCase(_)), "{err}");
+        let err = county
+            .erase_requester("FOI-2019-0001", &who("carol"), "retention")
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NoSuchCase(_)), "{err}");
+        answer(
+            county.as_mut(),
+            "FOI-2019-0001",
+            "county phrase",
+            "E06000016",
+            45,
+        );
 
-    for (store, phrase, value) in [
-        (&store, "city phrase", 40),
-        (&county, "county phrase", 45),
-    ] {
-        let cases = store.cases().unwrap();
-        assert_eq!(cases.len(), 1);
-        assert_eq!(cases[0].original, format!("asked of {phrase}"));
-        assert_eq!(cases[0].status, Status::Sent);
-        let history = store.case_history("FOI-2019-0001").unwrap();
-        let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, ["open", "learn", "draft", "approve", "send"]);
-        let log = store.disclosure_log().unwrap();
-        assert_eq!(log.len(), 1);
-        assert_eq!(log[0].value, Some(value));
-        let phrases = store.synonyms().unwrap();
-        assert_eq!(phrases.len(), 1);
-        assert_eq!(phrases[0].phrase, phrase);
+        for (store, phrase, value) in [(&store, "city phrase", 40), (&county, "county phrase", 45)]
+        {
+            let cases = store.cases().unwrap();
+            assert_eq!(cases.len(), 1);
+            assert_eq!(cases[0].original, format!("asked of {phrase}"));
+            assert_eq!(cases[0].status, Status::Sent);
+            let history = store.case_history("FOI-2019-0001").unwrap();
+            let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+            assert_eq!(actions, ["open", "learn", "draft", "approve", "send"]);
+            let log = store.disclosure_log().unwrap();
+            assert_eq!(log.len(), 1);
+            assert_eq!(log[0].value, Some(value));
+            let phrases = store.synonyms().unwrap();
+            assert_eq!(phrases.len(), 1);
+            assert_eq!(phrases[0].phrase, phrase);
+        }
+
+        // Disclosure control sees both councils' entries about the area.
+        let every = store
+            .disclosure_log_of_every_council(Some(&["E06000016".to_string()]))
+            .unwrap();
+        let seen: Vec<(&str, Option<i64>)> = every
+            .iter()
+            .map(|e| (e.council.as_str(), e.entry.value))
+            .collect();
+        assert_eq!(seen, [("E06000016", Some(40)), ("leics", Some(45))]);
+        assert!(
+            store
+                .disclosure_log_of_every_council(Some(&["E10000018".to_string()]))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            county.disclosure_log_of_every_council(None).unwrap().len(),
+            2
+        );
     }
+);
 
-    // Disclosure control sees both councils' entries about the area.
-    let every = store
-        .disclosure_log_of_every_council(Some(&["E06000016".to_string()]))
-        .unwrap();
-    let seen: Vec<(&str, Option<i64>)> = every
-        .iter()
-        .map(|e| (e.council.as_str(), e.entry.value))
-        .collect();
-    assert_eq!(seen, [("E06000016", Some(40)), ("leics", Some(45))]);
-    assert!(
-        store
-            .disclosure_log_of_every_council(Some(&["E10000018".to_string()]))
+story!(
+    a_councils_settings_are_versioned_like_data,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let first = store
+            .set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council("E06000016", "Leicester City Council", "E06000016"),
+            )
+            .unwrap();
+        assert_eq!((first.receipt.added, first.receipt.data_version), (1, 2));
+        assert_eq!(first.adopted, Adopted::default(), "nothing to adopt");
+
+        // The same settings again: nothing written, no import listed.
+        let imports = store.imports().unwrap().len();
+        let same = store
+            .set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council("E06000016", "Leicester City Council", "E06000016"),
+            )
+            .unwrap();
+        assert_eq!((same.receipt.unchanged, same.receipt.data_version), (1, 2));
+        assert_eq!(store.imports().unwrap().len(), imports);
+
+        let mut changed = settings("E06000016", "Leicester City Council", "E06000016");
+        changed.threshold = 10;
+        changed.signature = vec!["Head of Information Governance".into()];
+        let second = store
+            .set_council(
+                &meta(ImportKind::Council, "bob"),
+                &Council::new(changed).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(
+            (second.receipt.replaced, second.receipt.data_version),
+            (1, 3)
+        );
+
+        let at = |store: &dyn Store, v: Option<i64>| {
+            store
+                .council_at("E06000016", v)
+                .unwrap()
+                .unwrap()
+                .council
+                .policy()
+                .threshold
+        };
+        assert_eq!(at(store.as_ref(), Some(2)), 5, "in force at version 2");
+        assert_eq!(at(store.as_ref(), Some(3)), 10);
+        assert_eq!(at(store.as_ref(), None), 10);
+        assert_eq!(
+            at(store.as_ref(), Some(1)),
+            5,
+            "before the council existed: its first settings"
+        );
+        assert!(store.council_at("leics", None).unwrap().is_none());
+
+        let history = store.council_history("E06000016").unwrap();
+        let versions: Vec<(i64, Option<i64>, &str)> = history
+            .iter()
+            .map(|v| (v.data_version, v.retired_in, v.actor.as_str()))
+            .collect();
+        assert_eq!(versions, [(2, Some(3), "admin"), (3, None, "bob")]);
+
+        // Audited like other data, before and after.
+        let audit = store.audit(10).unwrap();
+        let actions: Vec<(&str, &str)> = audit
+            .iter()
+            .filter(|a| a.action.starts_with("council."))
+            .map(|a| (a.action.as_str(), a.actor.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [("council.add", "admin"), ("council.replace", "bob")]
+        );
+        let replace = audit
+            .iter()
+            .find(|a| a.action == "council.replace")
+            .unwrap();
+        assert!(
+            replace.detail.contains(r#""threshold":5"#),
+            "{}",
+            replace.detail
+        );
+        assert!(
+            replace.detail.contains(r#""threshold":10"#),
+            "{}",
+            replace.detail
+        );
+        let kinds: Vec<String> = store
+            .imports()
             .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        county.disclosure_log_of_every_council(None).unwrap().len(),
-        2
-    );
-});
+            .iter()
+            .map(|i| i.kind.clone())
+            .collect();
+        assert_eq!(kinds, ["init", "council", "council"]);
+    }
+);
 
-story!(a_councils_settings_are_versioned_like_data, |db: &TestDb| {
-    let mut store = new_store(db);
-    let first = store
-        .set_council(
-            &meta(ImportKind::Council, "admin"),
-            &council("E06000016", "Leicester City Council", "E06000016"),
-        )
-        .unwrap();
-    assert_eq!((first.receipt.added, first.receipt.data_version), (1, 2));
-    assert_eq!(first.adopted, Adopted::default(), "nothing to adopt");
-
-    // The same settings again: nothing written, no import listed.
-    let imports = store.imports().unwrap().len();
-    let same = store
-        .set_council(
-            &meta(ImportKind::Council, "admin"),
-            &council("E06000016", "Leicester City Council", "E06000016"),
-        )
-        .unwrap();
-    assert_eq!((same.receipt.unchanged, same.receipt.data_version), (1, 2));
-    assert_eq!(store.imports().unwrap().len(), imports);
-
-    let mut changed = settings("E06000016", "Leicester City Council", "E06000016");
-    changed.threshold = 10;
-    changed.signature = vec!["Head of Information Governance".into()];
-    let second = store
-        .set_council(
-            &meta(ImportKind::Council, "bob"),
-            &Council::new(changed).unwrap(),
-        )
-        .unwrap();
-    assert_eq!((second.receipt.replaced, second.receipt.data_version), (1, 3));
-
-    let at = |store: &dyn Store, v: Option<i64>| {
-        store
-            .council_at("E06000016", v)
-            .unwrap()
-            .unwrap()
-            .council
-            .policy()
-            .threshold
-    };
-    assert_eq!(at(store.as_ref(), Some(2)), 5, "in force at version 2");
-    assert_eq!(at(store.as_ref(), Some(3)), 10);
-    assert_eq!(at(store.as_ref(), None), 10);
-    assert_eq!(
-        at(store.as_ref(), Some(1)),
-        5,
-        "before the council existed: its first settings"
-    );
-    assert!(store.council_at("leics", None).unwrap().is_none());
-
-    let history = store.council_history("E06000016").unwrap();
-    let versions: Vec<(i64, Option<i64>, &str)> = history
-        .iter()
-        .map(|v| (v.data_version, v.retired_in, v.actor.as_str()))
-        .collect();
-    assert_eq!(versions, [(2, Some(3), "admin"), (3, None, "bob")]);
-
-    // Audited like other data, before and after.
-    let audit = store.audit(10).unwrap();
-    let actions: Vec<(&str, &str)> = audit
-        .iter()
-        .filter(|a| a.action.starts_with("council."))
-        .map(|a| (a.action.as_str(), a.actor.as_str()))
-        .collect();
-    assert_eq!(actions, [("council.add", "admin"), ("council.replace", "bob")]);
-    let replace = audit.iter().find(|a| a.action == "council.replace").unwrap();
-    assert!(replace.detail.contains(r#""threshold":5"#), "{}", replace.detail);
-    assert!(replace.detail.contains(r#""threshold":10"#), "{}", replace.detail);
-    let kinds: Vec<String> = store.imports().unwrap().iter().map(|i| i.kind.clone()).collect();
-    assert_eq!(kinds, ["init", "council", "council"]);
-});
-
-story!(a_new_databases_council_is_part_of_its_first_data_version, |db: &TestDb| {
-    let mut store = new_store(db);
-    let set = store
-        .set_council(
-            &init_meta("tester", "now"),
-            &council("E06000016", "Leicester City Council", "E06000016"),
-        )
-        .unwrap();
-    assert_eq!(set.receipt.data_version, 1);
-    assert_eq!(store.imports().unwrap().len(), 1);
-    assert_eq!(
-        store.council_at("E06000016", Some(1)).unwrap().unwrap().data_version,
-        1
-    );
-    // Only a new database: another council, or one later, is its own import.
-    let err = store
-        .set_council(
-            &init_meta("tester", "now"),
-            &council("leics", "Leicestershire County Council", "E10000018"),
-        )
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
-    let later = store
-        .set_council(
-            &meta(ImportKind::Council, "admin"),
-            &council("leics", "Leicestershire County Council", "E10000018"),
-        )
-        .unwrap();
-    assert_eq!(later.receipt.data_version, 2);
-});
+story!(
+    a_new_databases_council_is_part_of_its_first_data_version,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let set = store
+            .set_council(
+                &init_meta("tester", "now"),
+                &council("E06000016", "Leicester City Council", "E06000016"),
+            )
+            .unwrap();
+        assert_eq!(set.receipt.data_version, 1);
+        assert_eq!(store.imports().unwrap().len(), 1);
+        assert_eq!(
+            store
+                .council_at("E06000016", Some(1))
+                .unwrap()
+                .unwrap()
+                .data_version,
+            1
+        );
+        // Only a new database: another council, or one later, is its own import.
+        let err = store
+            .set_council(
+                &init_meta("tester", "now"),
+                &council("leics", "Leicestershire County Council", "E10000018"),
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+        let later = store
+            .set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council("leics", "Leicestershire County Council", "E10000018"),
+            )
+            .unwrap();
+        assert_eq!(later.receipt.data_version, 2);
+    }
+);
 
 story!(one_council_needs_no_choosing, |db: &TestDb| {
     let mut store = new_store(db);
     // No council yet: casework is kept for the first one.
     assert_eq!(store.council_in_use().unwrap(), None);
-    answer(store.as_mut(), "FOI-2019-0001", "early phrase", "E06000016", 7);
+    answer(
+        store.as_mut(),
+        "FOI-2019-0001",
+        "early phrase",
+        "E06000016",
+        7,
+    );
     let set = store
         .set_council(
             &meta(ImportKind::Council, "admin"),
@@ -373,7 +412,10 @@ story!(one_council_needs_no_choosing, |db: &TestDb| {
     // The same handle, and a new one, see it as the only council's.
     let reopened = open(&db.location()).unwrap();
     for store in [store.as_ref(), reopened.as_ref()] {
-        assert_eq!(store.council_in_use().unwrap().as_deref(), Some("E06000016"));
+        assert_eq!(
+            store.council_in_use().unwrap().as_deref(),
+            Some("E06000016")
+        );
         assert_eq!(store.cases().unwrap().len(), 1);
         assert_eq!(store.case_history("FOI-2019-0001").unwrap().len(), 5);
         assert_eq!(store.disclosure_log().unwrap().len(), 1);
@@ -397,12 +439,14 @@ story!(one_council_needs_no_choosing, |db: &TestDb| {
     ));
 });
 
-story!(a_database_from_before_councils_is_adopted_by_the_first, |db: &TestDb| {
-    drop(new_store(db));
-    // Schema 7 with a case, its history, a log entry and a phrase.
-    db.raw(UNDO_MIGRATION_8);
-    db.raw(
-        "INSERT INTO cases (reference, received, status, original, opened_at, opened_by, draft,
+story!(
+    a_database_from_before_councils_is_adopted_by_the_first,
+    |db: &TestDb| {
+        drop(new_store(db));
+        // Schema 7 with a case, its history, a log entry and a phrase.
+        db.raw(UNDO_MIGRATION_8);
+        db.raw(
+            "INSERT INTO cases (reference, received, status, original, opened_at, opened_by, draft,
             draft_version)
          VALUES ('FOI-2019-0001', '2019-06-10', 'sent', 'How many?', 'now', 'alice', '{}', 1);
          INSERT INTO case_events (id, reference, at, actor, action, to_status)
@@ -412,45 +456,49 @@ story!(a_database_from_before_councils_is_adopted_by_the_first, |db: &TestDb| {
          VALUES ('FOI-2019-0001', 'now', '1', 'not_held', 'not held');
          INSERT INTO synonyms (phrase, target, reference, added_at, added_by)
          VALUES ('clients', 'people_in_treatment', 'FOI-2019-0001', 'now', 'alice');",
-    );
-    let mut store = open(&db.location()).unwrap();
-    // Migrated: held for no council yet, and readable as before.
-    assert_eq!(store.cases().unwrap().len(), 1);
-    assert_eq!(store.draft("FOI-2019-0001").unwrap(), Some(("{}".into(), 1)));
-    assert_eq!(store.case_history("FOI-2019-0001").unwrap().len(), 2);
-    // New history entries are numbered after the copied ones.
-    store
-        .act(
-            "FOI-2019-0001",
-            Status::Sent,
-            Action::RequestReview,
-            &who("carol"),
-            &ActionDetail::default(),
-        )
-        .unwrap();
-    let set = store
-        .set_council(
-            &meta(ImportKind::Council, "admin"),
-            &council("E06000016", "Leicester City Council", "E06000016"),
-        )
-        .unwrap();
-    assert_eq!(
-        set.adopted,
-        Adopted {
-            cases: 1,
-            case_events: 3,
-            log_entries: 1,
-            phrases: 1
-        }
-    );
-    let mut again = open(&db.location()).unwrap();
-    again.use_council("E06000016").unwrap();
-    assert_eq!(again.case_history("FOI-2019-0001").unwrap().len(), 3);
-    assert_eq!(again.disclosure_log().unwrap().len(), 1);
-    assert_eq!(again.synonyms().unwrap()[0].phrase, "clients");
-    let every = again.disclosure_log_of_every_council(None).unwrap();
-    assert_eq!(every[0].council, "E06000016");
-});
+        );
+        let mut store = open(&db.location()).unwrap();
+        // Migrated: held for no council yet, and readable as before.
+        assert_eq!(store.cases().unwrap().len(), 1);
+        assert_eq!(
+            store.draft("FOI-2019-0001").unwrap(),
+            Some(("{}".into(), 1))
+        );
+        assert_eq!(store.case_history("FOI-2019-0001").unwrap().len(), 2);
+        // New history entries are numbered after the copied ones.
+        store
+            .act(
+                "FOI-2019-0001",
+                Status::Sent,
+                Action::RequestReview,
+                &who("carol"),
+                &ActionDetail::default(),
+            )
+            .unwrap();
+        let set = store
+            .set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council("E06000016", "Leicester City Council", "E06000016"),
+            )
+            .unwrap();
+        assert_eq!(
+            set.adopted,
+            Adopted {
+                cases: 1,
+                case_events: 3,
+                log_entries: 1,
+                phrases: 1
+            }
+        );
+        let mut again = open(&db.location()).unwrap();
+        again.use_council("E06000016").unwrap();
+        assert_eq!(again.case_history("FOI-2019-0001").unwrap().len(), 3);
+        assert_eq!(again.disclosure_log().unwrap().len(), 1);
+        assert_eq!(again.synonyms().unwrap()[0].phrase, "clients");
+        let every = again.disclosure_log_of_every_council(None).unwrap();
+        assert_eq!(every[0].council, "E06000016");
+    }
+);
 
 story!(councils_and_their_casework_survive_a_dump, |db: &TestDb| {
     let mut store = new_store(db);
@@ -459,7 +507,10 @@ story!(councils_and_their_casework_survive_a_dump, |db: &TestDb| {
         ("leics", "Leicestershire County Council", "E10000018"),
     ] {
         store
-            .set_council(&meta(ImportKind::Council, "admin"), &council(code, name, area))
+            .set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council(code, name, area),
+            )
             .unwrap();
         store.use_council(code).unwrap();
         answer(store.as_mut(), "FOI-2019-0001", code, area, 12);
@@ -491,5 +542,11 @@ story!(councils_and_their_casework_survive_a_dump, |db: &TestDb| {
         )
         .unwrap();
     restored.use_council("rutland").unwrap();
-    answer(restored.as_mut(), "FOI-2019-0001", "rutland", "E06000017", 3);
+    answer(
+        restored.as_mut(),
+        "FOI-2019-0001",
+        "rutland",
+        "E06000017",
+        3,
+    );
 });

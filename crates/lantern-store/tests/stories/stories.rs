@@ -198,7 +198,7 @@ story!(
     |db: &TestDb| {
         drop(new_store(db));
         // Back to schema 4, as the previous release left it.
-        db.raw(crate::councils::UNDO_MIGRATION_8);
+        db.raw(lantern_store::testing::UNDO_MIGRATION_8);
         db.raw(
             "ALTER TABLE case_events DROP COLUMN on_day;
              ALTER TABLE case_events DROP COLUMN extended_to;
