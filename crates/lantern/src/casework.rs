@@ -130,8 +130,8 @@ pub enum RequestCommand {
         /// The reference.
         reference: String,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Md)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = app::LetterFormat::Md)]
+        format: app::LetterFormat,
         /// The letter's JSON form (the same as --format json).
         #[arg(long, conflicts_with = "format")]
         json: bool,
@@ -279,7 +279,7 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             format,
             json,
         } => {
-            let format = if json { Format::Json } else { format };
+            let format = if json { Format::Json } else { format.into() };
             let store = ctx.open()?;
             let case = find(store.as_ref(), &reference)?;
             // The drafted (and approved) letter is the one that goes out;

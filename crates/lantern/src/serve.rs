@@ -30,7 +30,7 @@
 //! reads run on tokio's blocking threads (at most eight); each of those keeps
 //! one open connection and reuses it.
 //!
-//! This adapter holds no rules: it formats what `app::log_matching` and
+//! This adapter holds no rules: it formats what `lantern_app::disclosure_log::search` and
 //! `reports` compute.
 
 use std::cell::RefCell;
@@ -259,7 +259,11 @@ async fn log_entries(
     q: LogQuery,
 ) -> Result<Vec<lantern_core::casework::LogEntry>, Failure> {
     read(site, move |store| {
-        crate::app::log_matching(store, q.indicator.as_deref(), q.search.as_deref())
+        Ok(lantern_app::disclosure_log::search(
+            store,
+            q.indicator.as_deref(),
+            q.search.as_deref(),
+        )?)
     })
     .await
 }
@@ -269,7 +273,7 @@ async fn api_log(
     Query(q): Query<LogQuery>,
 ) -> Result<Response, Failure> {
     let entries = log_entries(&site, q).await?;
-    Ok(json(crate::app::log_json(&entries)))
+    Ok(json(lantern_app::disclosure_log::to_json(&entries)))
 }
 
 async fn log_page(
@@ -284,7 +288,7 @@ async fn log_page(
         context! {
             council => site.council.clone(),
             search => search,
-            entries => minijinja::Value::from(minijinja::value::Serde(crate::app::log_json(&entries))),
+            entries => minijinja::Value::from(minijinja::value::Serde(lantern_app::disclosure_log::to_json(&entries))),
         },
     )
 }
