@@ -96,7 +96,7 @@
 //!   [`Prior`], [`Relation`]).
 //! - `suppress`: choosing what to withhold ([`protect`], [`protect_after`],
 //!   [`protect_with`]): figures, the Gaussian pass and the repair loop.
-//! - `audit`: whether any hidden cell is derivable ([`audit`],
+//! - `derivable`: whether any hidden cell is derivable ([`audit`],
 //!   [`audit_with`]): the rank test, propagation and the witness search.
 //! - `model`: the attacker's constraints shared by both: inner cells, sums,
 //!   derived nesting relations, bounds.
@@ -104,7 +104,7 @@
 //! - `search`: the depth-first search for an assignment meeting bounds.
 //! - `linear`: exact integer elimination (fraction-free, on `i128`).
 
-mod audit;
+mod derivable;
 mod linear;
 mod model;
 mod policy;
@@ -116,7 +116,7 @@ mod tests;
 
 use std::collections::BTreeSet;
 
-pub use audit::{Finding, audit, audit_with};
+pub use derivable::{Finding, audit, audit_with};
 pub use policy::{Policy, PolicyError};
 pub use suppress::{Protected, protect, protect_after, protect_with};
 

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::audit::{Examination, Flag, Scope, examine};
+use super::derivable::{Examination, Flag, Scope, examine};
 use super::linear::{Basis, Row, eliminate, is_zero};
 use super::model::{Link, Model};
 use super::propagate::{NO_REASON, Why};

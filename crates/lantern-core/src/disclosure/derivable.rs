@@ -123,7 +123,7 @@ pub(super) struct Scope<'s> {
     pub(super) only: Option<&'s BTreeSet<usize>>,
     /// Stop the witness search at the first cell it reports.
     pub(super) first: bool,
-    /// Search nodes left for the whole of [`protect`], if it is the caller.
+    /// Search nodes left for the whole of [`protect`](super::protect), if it is the caller.
     pub(super) pool: Option<&'s std::cell::Cell<usize>>,
 }
 
