@@ -204,3 +204,6 @@ impl Links {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests;
