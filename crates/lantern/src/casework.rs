@@ -342,10 +342,7 @@ fn read_request(file: &Path, name: &str, form: Form) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     use std::io::Read as _;
     std::fs::File::open(file)
-        .and_then(|f| {
-            f.take(lantern_core::understand::MAX_INPUT_BYTES as u64 + 1)
-                .read_to_end(&mut bytes)
-        })
+        .and_then(|f| f.take(intake::MAX_EMAIL_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
     Ok(bytes)
 }

@@ -70,10 +70,13 @@ pub struct Opened {
     pub links: Links,
 }
 
+/// The largest e-mailed request taken in.
+pub const MAX_EMAIL_BYTES: u64 = understand::MAX_INPUT_BYTES as u64;
+
 /// Refuse an e-mail of `size` bytes larger than an e-mailed request may be
 /// (a front end reading a file checks its size before reading it).
 pub fn check_email_size(name: &str, size: u64) -> Result<()> {
-    if size > understand::MAX_INPUT_BYTES as u64 {
+    if size > MAX_EMAIL_BYTES {
         crate::fail!(
             Invalid,
             "{name} is {size} bytes, more than the {} an e-mailed request may be; is it the right file? (save the request's text without attachments)",
