@@ -16,7 +16,11 @@
 //! The modules, by use case:
 //! - [`answering`]: answer a structured request, decide a letter's content,
 //!   query figures and where sources disagree.
+//! - [`casework`]: FOI requests as cases: intake, lifecycle and clock
+//!   actions, drafting, approval and sending, corrections and learned
+//!   phrases, retention.
 //! - [`disclosure_log`]: search the log, and audit it as one protected table.
+//! - [`reports`]: the casework reports (timeliness, outcomes).
 //! - [`letters`]: the letter's view model and its templates.
 //! - [`import`] and [`xlsx`]: reading figures, statements, releases and
 //!   agencies files, and workbooks under limits.
@@ -24,12 +28,14 @@
 //! - [`files`]: reading files under limits and writing them whole.
 
 pub mod answering;
+pub mod casework;
 pub mod config;
 pub mod disclosure_log;
 pub mod error;
 pub mod files;
 pub mod import;
 pub mod letters;
+pub mod reports;
 pub mod xlsx;
 
 use jiff::civil::Date;
