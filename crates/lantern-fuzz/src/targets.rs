@@ -126,28 +126,30 @@ impl Target {
     pub fn run(&self, input: &[u8]) {
         let f = &self.fixture;
         let quiet = |_: u64| {};
-        let who = lantern::import::Importer {
+        let who = lantern_app::import::Importer {
             actor: "fuzz".into(),
             at: "2026-04-15T00:00:00Z".into(),
         };
         match self.name {
-            "figures" => drop(lantern::import::figures(
+            "figures" => drop(lantern_app::import::figures(
                 "f.csv",
                 input,
                 &f.catalogue,
                 &who,
                 &quiet,
             )),
-            "statements" => drop(lantern::import::statements("s.csv", input, &who, &quiet)),
-            "releases" => drop(lantern::import::releases(
+            "statements" => drop(lantern_app::import::statements(
+                "s.csv", input, &who, &quiet,
+            )),
+            "releases" => drop(lantern_app::import::releases(
                 "r.csv",
                 input,
                 &f.catalogue,
                 &quiet,
             )),
-            "agencies" => drop(lantern::import::agencies("a.csv", input, &quiet)),
+            "agencies" => drop(lantern_app::import::agencies("a.csv", input, &quiet)),
             "episodes-csv" => drop(submission::read(input, &f.context())),
-            "episodes-xlsx" => drop(lantern::xlsx::read(input, &f.context())),
+            "episodes-xlsx" => drop(lantern_app::xlsx::read(input, &f.context())),
             "request" => {
                 let text = String::from_utf8_lossy(input);
                 drop(lantern_core::request::parse_request(
@@ -176,7 +178,7 @@ impl Target {
             }
             "config" => {
                 let text = String::from_utf8_lossy(input);
-                drop(lantern::config::Config::parse(
+                drop(lantern_app::config::Config::parse(
                     Path::new("lantern.toml"),
                     &text,
                 ));

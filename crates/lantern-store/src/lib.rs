@@ -26,6 +26,7 @@ mod council;
 pub mod dump;
 pub mod engine;
 pub mod failpoint;
+pub mod pool;
 pub mod postgres;
 pub mod rows;
 mod scrub;
@@ -643,6 +644,22 @@ pub enum StoreError {
     /// The store was handed something it cannot hold (nothing was stored).
     #[error("cannot store this: {0}")]
     Invalid(String),
+    /// No pooled connection came free in time ([`pool::StorePool::get`]):
+    /// every one was in use, or none could be opened. A web front end
+    /// answers 503.
+    #[error(
+        "no database connection came free within {waited_ms} ms (at most {connections} are open at once){}; try again in a moment",
+        cause.as_ref().map(|c| format!("; the last try to connect failed: {c}")).unwrap_or_default()
+    )]
+    PoolTimeout {
+        /// How long the caller waited.
+        waited_ms: u64,
+        /// The pool's size.
+        connections: u32,
+        /// Why the last attempt to open a connection failed, if one did
+        /// since the last that succeeded.
+        cause: Option<String>,
+    },
 }
 
 /// The councils a database holds, for messages.

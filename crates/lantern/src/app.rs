@@ -7,20 +7,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use lantern_core::answer::{self, Evidence};
-use lantern_core::catalogue::Catalogue;
+use lantern_app::{answering, disclosure_log};
 use lantern_core::disclosure::Finding;
-use lantern_core::figure::Figure;
-use lantern_core::period::Period;
-use lantern_core::protected::{self, KnownCell, Shown};
-use lantern_core::request;
 use lantern_store::{Created, Store};
-use lantern_store::{FigureQuery, ImportKind, ImportMeta, ImportReceipt};
-use sha2::{Digest, Sha256};
+use lantern_store::{ImportKind, ImportReceipt};
 
 use crate::config::Config;
-use crate::import::{self, Importer};
-use crate::render::{self, Format, Templates};
+use crate::import;
+use crate::render::{self, Format};
 use crate::{demo, out, progress};
 
 /// Lantern: a council's drug and alcohol treatment figures, and answers to
@@ -152,8 +146,8 @@ pub enum Command {
         /// The request (TOML; see docs/formats/request.md).
         request: PathBuf,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Md)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = LetterFormat::Md)]
+        format: LetterFormat,
         /// Write to this file instead of standard output.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -285,6 +279,27 @@ pub enum ImportWhat {
     BankHolidays,
 }
 
+/// A letter's format, as `--format` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LetterFormat {
+    /// The letter in Markdown.
+    Md,
+    /// The letter as a standalone HTML page.
+    Html,
+    /// The decisions as JSON.
+    Json,
+}
+
+impl From<LetterFormat> for Format {
+    fn from(f: LetterFormat) -> Format {
+        match f {
+            LetterFormat::Md => Format::Md,
+            LetterFormat::Html => Format::Html,
+            LetterFormat::Json => Format::Json,
+        }
+    }
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
@@ -293,11 +308,11 @@ pub fn run(cli: Cli) -> Result<()> {
         .clone()
         .or_else(|| config.database())
         .unwrap_or_else(|| "lantern.db".to_string());
-    let ctx = Ctx {
+    let ctx = Ctx::new(
         database,
         config,
-        actor: cli.actor.clone().unwrap_or_else(default_actor),
-    };
+        cli.actor.clone().unwrap_or_else(default_actor),
+    );
     // Other writers kept waiting for the lock are told what holds it.
     lantern_store::writer::set_label(&format!(
         "lantern {} by {}",
@@ -435,9 +450,9 @@ pub fn run(cli: Cli) -> Result<()> {
             data_version,
         } => {
             let store = ctx.open()?;
-            let letter = answer_file(&ctx, store.as_ref(), &request, format, data_version)?;
+            let letter = answer_file(&ctx, store.as_ref(), &request, format.into(), data_version)?;
             match output {
-                Some(path) => write_atomically(&path, letter.as_bytes()),
+                Some(path) => Ok(write_atomically(&path, letter.as_bytes())?),
                 None => {
                     std::io::stdout().lock().write_all(letter.as_bytes())?;
                     Ok(())
@@ -490,62 +505,12 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// What every command needs.
-pub struct Ctx {
-    /// Database path or URL.
-    pub database: String,
-    /// Configuration.
-    pub config: Config,
-    /// Who is acting.
-    pub actor: String,
-}
-
-impl Ctx {
-    /// The database as messages show it (a URL without its password).
-    pub fn display_database(&self) -> String {
-        if lantern_store::is_postgres(&self.database) {
-            match self.database.split_once('@') {
-                Some((scheme_user, rest)) => match scheme_user.rsplit_once(':') {
-                    Some((before, _password))
-                        if before.contains("//") && before.matches(':').count() == 1 =>
-                    {
-                        format!("{before}:***@{rest}")
-                    }
-                    _ => self.database.clone(),
-                },
-                None => self.database.clone(),
-            }
-        } else {
-            self.database.clone()
-        }
-    }
-
-    /// Open the database (migrating it unless `migrate_on_open = false`).
-    pub fn open(&self) -> Result<Box<dyn Store>> {
-        Ok(lantern_store::open_with(
-            &self.database,
-            self.config.migrate_on_open,
-        )?)
-    }
-
-    /// Provenance for an import of `file` with these bytes.
-    pub fn meta(&self, kind: ImportKind, file: &str, bytes: &[u8]) -> ImportMeta {
-        ImportMeta {
-            kind,
-            file: file.to_string(),
-            sha256: hex(&Sha256::digest(bytes)),
-            actor: self.actor.clone(),
-            at: now(),
-        }
-    }
-
-    fn importer(&self) -> Importer {
-        Importer {
-            actor: self.actor.clone(),
-            at: now(),
-        }
-    }
-}
+/// What every command needs: the application layer's context.
+pub use lantern_app::Context as Ctx;
+pub use lantern_app::files::{
+    MAX_IMPORT_FILE, MAX_SMALL_FILE, MAX_TEXT, read_bounded, read_text, write_atomically,
+};
+pub use lantern_app::{hex, now};
 
 /// A command as typed (`import episodes`, `recompute`), for messages.
 fn command_name(command: &Command) -> String {
@@ -579,19 +544,6 @@ fn default_actor() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".into())
-}
-
-/// The current time, to the second, RFC 3339.
-pub fn now() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
-/// Bytes as lowercase hex (file digests).
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn init(ctx: &Ctx) -> Result<()> {
@@ -721,14 +673,6 @@ fn print_receipt(file: &Path, kind: ImportWhat, r: &ImportReceipt, json: bool) -
     Ok(())
 }
 
-fn parse_fy(text: &str, flag: &str) -> Result<Period> {
-    let period = Period::parse(text).with_context(|| format!("--{flag}"))?;
-    match period.within_financial_year() {
-        Some(fy) => Ok(Period::FinancialYear(fy)),
-        None => bail!("--{flag} {text}: give one financial year, such as 2016/17"),
-    }
-}
-
 fn figures(
     ctx: &Ctx,
     indicator: &str,
@@ -739,43 +683,22 @@ fn figures(
     json: bool,
 ) -> Result<()> {
     let store = ctx.open()?;
-    // The current figures of one area are read from the store by area (a
-    // national store holds every area's); an earlier version is read whole.
-    let snapshot = match (data_version, &area) {
-        (None, Some(a)) => {
-            let area = lantern_core::figure::check_area(a).map_err(anyhow::Error::msg)?;
-            let data_version = store.data_version()?;
-            lantern_store::Snapshot {
-                data_version,
-                catalogue: store.catalogue()?,
-                figures: store.figures(&FigureQuery {
-                    indicator: None,
-                    area: Some(area),
-                })?,
-                statements: vec![],
-                releases: vec![],
-            }
-        }
-        _ => store.snapshot(data_version)?,
-    };
-    let ind = snapshot.catalogue.indicator(indicator)?;
-    let from = from.map(|f| parse_fy(&f, "from")).transpose()?;
-    let to = to.map(|t| parse_fy(&t, "to")).transpose()?;
-    let area = area
-        .map(|a| lantern_core::figure::check_area(&a).map_err(anyhow::Error::msg))
-        .transpose()?;
-    let query = FigureQuery {
-        indicator: Some(ind.code.clone()),
-        area,
-    };
-    let figures: Vec<&Figure> = snapshot
-        .figures
-        .iter()
-        .filter(|f| f.indicator == ind.code)
-        .filter(|f| query.area.as_ref().is_none_or(|a| &f.area == a))
-        .filter(|f| from.is_none_or(|p| f.period.last_day() >= p.first_day()))
-        .filter(|f| to.is_none_or(|p| f.period.first_day() <= p.last_day()))
-        .collect();
+    let held = answering::figures(
+        store.as_ref(),
+        &answering::FiguresAsked {
+            indicator,
+            area: area.as_deref(),
+            from: from
+                .map(|f| answering::financial_year(&f, "--from"))
+                .transpose()?,
+            to: to
+                .map(|t| answering::financial_year(&t, "--to"))
+                .transpose()?,
+            data_version,
+        },
+    )?;
+    let ind = &held.indicator;
+    let figures = &held.figures;
     if json {
         let rows: Vec<serde_json::Value> = figures
             .iter()
@@ -798,7 +721,7 @@ fn figures(
                 })
             })
             .collect();
-        let out = serde_json::json!({ "indicator": ind.code, "data_version": snapshot.data_version, "figures": rows });
+        let out = serde_json::json!({ "indicator": ind.code, "data_version": held.data_version, "figures": rows });
         out!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
@@ -806,7 +729,7 @@ fn figures(
         "{} ({}) — data version {}",
         ind.title,
         ind.code,
-        snapshot.data_version
+        held.data_version
     );
     if figures.is_empty() {
         out!("No figures held.");
@@ -863,66 +786,6 @@ fn figures(
     Ok(())
 }
 
-/// The largest text file Lantern reads whole (requests, e-mails).
-const MAX_TEXT: u64 = 4 << 20;
-
-/// The largest figures, statements, releases or agencies file (and
-/// providers' episode files): far above any real one.
-pub const MAX_IMPORT_FILE: u64 = 1 << 30;
-
-/// The largest catalogue, bank-holiday or configuration file.
-pub const MAX_SMALL_FILE: u64 = 16 << 20;
-
-/// Read a whole file of at most `limit` bytes, refusing a larger one (by its
-/// size, and by what is read, for a file that grows or is not a regular
-/// file) with a message naming the limit.
-pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    use std::io::Read as _;
-    let too_large = |size: u64| {
-        anyhow::anyhow!(
-            "{} is {size} bytes or more, over the limit of {limit} bytes Lantern reads for this kind of file; is it the right file?",
-            path.display()
-        )
-    };
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > limit {
-        return Err(too_large(size));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-/// Read a text file, refusing binary, non-UTF-8 and oversized files with a
-/// message that says which.
-pub fn read_text(path: &Path) -> Result<String> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
-    if size > MAX_TEXT {
-        bail!(
-            "{} is {} bytes, too large for a request (the limit is {MAX_TEXT}); is it the right file?",
-            path.display(),
-            size
-        );
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{} is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
-
 /// Answer a request file from the store, in a format.
 pub fn answer_file(
     ctx: &Ctx,
@@ -951,40 +814,15 @@ pub fn answer_text(
     format: Format,
     data_version: Option<i64>,
 ) -> Result<String> {
-    let view = decide(ctx, store, name, text, data_version)?;
-    let templates = Templates::load(ctx.config.template_dir().as_deref())?;
-    templates.render(&view, format)
+    let answer = lantern_app::answering::answer(ctx, store, name, text, format, data_version)?;
+    for w in &answer.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(answer.letter)
 }
 
-/// Counts released exactly in earlier sent answers (other than `reference`),
-/// from the disclosure log.
-/// Every count of people in the disclosure log except `reference`'s own:
-/// released (`given`, with its value) or withheld (`suppressed`: "fewer than
-/// N", or a secondary). The log is read whole, whichever council sent the
-/// answer: protection is per deployment, not per council.
-fn earlier_releases(store: &dyn Store, reference: &str) -> Result<Vec<answer::EarlierRelease>> {
-    Ok(store
-        .disclosure_log()?
-        .into_iter()
-        .filter(|e| e.reference != reference)
-        .filter_map(|e| {
-            Some(answer::EarlierRelease {
-                shown: Shown::from_log(&e.decision, e.value, &e.released)?,
-                period: lantern_core::period::Period::parse(e.period.as_deref()?).ok()?,
-                breakdown: lantern_core::figure::Breakdown::from_key(
-                    e.breakdown.as_deref().unwrap_or(""),
-                ),
-                indicator: e.indicator?,
-                area: e.area?,
-                reference: e.reference,
-                sent: e.sent_at,
-            })
-        })
-        .collect())
-}
-
-/// Decide a request given as text: the letter's view model, from the data
-/// at `data_version` (the newest when `None`) and the disclosure log.
+/// Decide a request given as text, printing the planner's warnings to
+/// standard error.
 pub fn decide(
     ctx: &Ctx,
     store: &dyn Store,
@@ -992,7 +830,11 @@ pub fn decide(
     text: &str,
     data_version: Option<i64>,
 ) -> Result<render::LetterView> {
-    decide_with(ctx, store, name, text, data_version, true)
+    let view = lantern_app::answering::decide(ctx, store, name, text, data_version)?;
+    for w in &view.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(view)
 }
 
 /// [`decide`], printing the planner's warnings to standard error or not.
@@ -1004,42 +846,16 @@ pub fn decide_with(
     data_version: Option<i64>,
     print_warnings: bool,
 ) -> Result<render::LetterView> {
-    let snapshot = store.snapshot(data_version)?;
-    let request = request::parse_request(name, text, &snapshot.catalogue)?;
-    let area = request
-        .area
-        .clone()
-        .or_else(|| ctx.config.council.area.clone())
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "{name}: the request names no area and lantern.toml sets no [council] area; add area = \"E06000016\" to one of them"
-            )
-        })?;
-    let policy = ctx.config.policy()?;
-    let evidence = Evidence {
-        catalogue: &snapshot.catalogue,
-        figures: &snapshot.figures,
-        statements: &snapshot.statements,
-        releases: &snapshot.releases,
-        policy,
-        area: &area,
-        earlier: &earlier_releases(store, &request.reference)?,
-    };
-    let decided = answer::plan(&request, &evidence);
-    for w in decided.warnings.iter().filter(|_| print_warnings) {
-        eprintln!("warning: {w}");
+    if print_warnings {
+        return decide(ctx, store, name, text, data_version);
     }
-    Ok(render::view(
-        &decided,
-        &snapshot.catalogue,
-        &ctx.config.council,
-        snapshot.data_version,
-    ))
-}
-
-/// The catalogue held in the database.
-pub fn catalogue(store: &dyn Store) -> Result<Catalogue> {
-    Ok(store.catalogue()?)
+    Ok(lantern_app::answering::decide(
+        ctx,
+        store,
+        name,
+        text,
+        data_version,
+    )?)
 }
 
 fn differences(
@@ -1050,19 +866,17 @@ fn differences(
     json: bool,
 ) -> Result<()> {
     let store = ctx.open()?;
-    let snapshot = store.snapshot(data_version)?;
-    let unit = |code: &str| snapshot.catalogue.indicator(code).map(|i| i.unit);
-    if let Some(code) = &indicator {
-        snapshot.catalogue.indicator(code)?;
-    }
-    let area = area
-        .map(|a| lantern_core::figure::check_area(&a).map_err(anyhow::Error::msg))
-        .transpose()?;
-    let found: Vec<_> = lantern_core::figure::disagreements(&snapshot.figures)
-        .into_iter()
-        .filter(|d| indicator.as_ref().is_none_or(|i| &d.indicator == i))
-        .filter(|d| area.as_ref().is_none_or(|a| &d.area == a))
-        .collect();
+    let answering::Differences {
+        data_version,
+        catalogue,
+        found,
+    } = answering::differences(
+        store.as_ref(),
+        indicator.as_deref(),
+        area.as_deref(),
+        data_version,
+    )?;
+    let unit = |code: &str| catalogue.indicator(code).map(|i| i.unit);
     if json {
         let rows: Vec<serde_json::Value> = found
             .iter()
@@ -1081,14 +895,14 @@ fn differences(
     if found.is_empty() {
         out!(
             "No figures disagree at data version {}: where two sources hold the same figure, they give the same amount.",
-            snapshot.data_version
+            data_version
         );
         return Ok(());
     }
     out!(
         "{} figure(s) where sources disagree, at data version {} (answers use the first source and warn):",
         found.len(),
-        snapshot.data_version
+        data_version
     );
     for d in &found {
         let amounts: Vec<String> = d
@@ -1120,48 +934,14 @@ fn differences(
     Ok(())
 }
 
-/// The disclosure log, optionally only one indicator's entries and those
-/// whose reference, text or period contain `search` (ignoring case).
-pub fn log_matching(
-    store: &dyn Store,
-    indicator: Option<&str>,
-    search: Option<&str>,
-) -> Result<Vec<lantern_core::casework::LogEntry>> {
-    let needle = search.map(str::to_lowercase).filter(|n| !n.is_empty());
-    Ok(store
-        .disclosure_log()?
-        .into_iter()
-        .filter(|e| indicator.is_none_or(|i| e.indicator.as_deref() == Some(i)))
-        .filter(|e| {
-            needle.as_ref().is_none_or(|n| {
-                [Some(&e.reference), Some(&e.released), e.period.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .any(|f| f.to_lowercase().contains(n.as_str()))
-            })
-        })
-        .collect())
-}
-
-/// The disclosure log's JSON form (`lantern log --json`, `/api/log`).
-pub fn log_json(entries: &[lantern_core::casework::LogEntry]) -> serde_json::Value {
-    entries
-        .iter()
-        .map(|e| {
-            serde_json::json!({
-                "reference": e.reference, "sent_at": e.sent_at, "question": e.question,
-                "indicator": e.indicator, "area": e.area, "period": e.period, "breakdown": e.breakdown,
-                "decision": e.decision, "basis": e.basis, "value": e.value, "released": e.released,
-            })
-        })
-        .collect()
-}
-
 fn log(ctx: &Ctx, indicator: Option<String>, search: Option<String>, json: bool) -> Result<()> {
     let store = ctx.open()?;
-    let entries = log_matching(store.as_ref(), indicator.as_deref(), search.as_deref())?;
+    let entries = disclosure_log::search(store.as_ref(), indicator.as_deref(), search.as_deref())?;
     if json {
-        out!("{}", serde_json::to_string_pretty(&log_json(&entries))?);
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&disclosure_log::to_json(&entries))?
+        );
         return Ok(());
     }
     if entries.is_empty() {
@@ -1192,78 +972,6 @@ fn log(ctx: &Ctx, indicator: Option<String>, search: Option<String>, json: bool)
     Ok(())
 }
 
-/// The counts of people in disclosure-log lines, each with its line's
-/// index: released (`given`) or withheld (`suppressed`).
-pub fn known_cells(entries: &[lantern_core::casework::LogEntry]) -> Vec<(usize, KnownCell)> {
-    entries
-        .iter()
-        .enumerate()
-        .filter_map(|(n, e)| {
-            Some((
-                n,
-                KnownCell {
-                    shown: Shown::from_log(&e.decision, e.value, &e.released)?,
-                    period: Period::parse(e.period.as_deref()?).ok()?,
-                    breakdown: lantern_core::figure::Breakdown::from_key(
-                        e.breakdown.as_deref().unwrap_or(""),
-                    ),
-                    indicator: e.indicator.clone()?,
-                    area: e.area.clone()?,
-                    source: e.reference.clone(),
-                },
-            ))
-        })
-        .collect()
-}
-
-/// What an audit finding names: a disclosure-log line, or a total a
-/// release published.
-pub enum Audited {
-    /// The index of a log line.
-    Line(usize),
-    /// A published total (`source` is `release:<code>`).
-    Published(KnownCell),
-}
-
-/// Audits `entries`, with the totals releases have published by today, as
-/// one protected table (see `lantern_core::protected`); what is named, with
-/// what was found. Counts are never shown.
-pub fn audit_log(
-    ctx: &Ctx,
-    store: &dyn Store,
-    entries: &[lantern_core::casework::LogEntry],
-) -> Result<(protected::Audit, Vec<Audited>)> {
-    let snapshot = store.snapshot(None)?;
-    let policy = ctx.config.policy()?;
-    let cells = known_cells(entries);
-    let mut known: Vec<KnownCell> = cells.iter().map(|(_, c)| c.clone()).collect();
-    let touched = known
-        .iter()
-        .map(|c| (c.indicator.clone(), c.area.clone()))
-        .collect();
-    let today = jiff::tz::Offset::UTC
-        .to_datetime(jiff::Timestamp::now())
-        .date();
-    known.extend(protected::published(
-        &snapshot.catalogue,
-        &snapshot.figures,
-        &snapshot.releases,
-        today,
-        policy.threshold,
-        &touched,
-    ));
-    let audit = protected::audit(&snapshot.catalogue, &snapshot.figures, &known, &policy);
-    let named = audit
-        .findings
-        .iter()
-        .map(|&(k, _)| match cells.get(k) {
-            Some(&(n, _)) => Audited::Line(n),
-            None => Audited::Published(known[k].clone()),
-        })
-        .collect();
-    Ok((audit, named))
-}
-
 fn finding_text(f: Finding) -> &'static str {
     match f {
         Finding::Derivable => {
@@ -1275,48 +983,8 @@ fn finding_text(f: Finding) -> &'static str {
 
 fn log_audit(ctx: &Ctx, json: bool) -> Result<()> {
     let store = ctx.open()?;
-    let entries = store.disclosure_log()?;
-    let (audit, named) = audit_log(ctx, store.as_ref(), &entries)?;
-    // Each finding as the log line it names, or the published total.
-    struct Row {
-        reference: String,
-        question: Option<String>,
-        indicator: String,
-        area: String,
-        period: String,
-        breakdown: Option<String>,
-        released: String,
-        finding: Finding,
-    }
-    let rows: Vec<Row> = named
-        .into_iter()
-        .zip(&audit.findings)
-        .map(|(a, &(_, finding))| match a {
-            Audited::Line(n) => {
-                let e = &entries[n];
-                Row {
-                    reference: e.reference.clone(),
-                    question: Some(e.question.clone()),
-                    indicator: e.indicator.clone().unwrap_or_default(),
-                    area: e.area.clone().unwrap_or_default(),
-                    period: e.period.clone().unwrap_or_default(),
-                    breakdown: e.breakdown.clone().filter(|b| !b.is_empty()),
-                    released: e.released.clone(),
-                    finding,
-                }
-            }
-            Audited::Published(c) => Row {
-                reference: c.source,
-                question: None,
-                indicator: c.indicator,
-                area: c.area,
-                period: c.period.to_string(),
-                breakdown: None,
-                released: "published total".into(),
-                finding,
-            },
-        })
-        .collect();
+    let audit = disclosure_log::audit(ctx, store.as_ref())?;
+    let rows = &audit.findings;
     if json {
         let findings: Vec<serde_json::Value> = rows
             .iter()
@@ -1338,7 +1006,7 @@ fn log_audit(ctx: &Ctx, json: bool) -> Result<()> {
             }))?
         );
     } else {
-        for r in &rows {
+        for r in rows {
             out!(
                 "{}{} {} {} {}{}: {}",
                 r.reference,
@@ -1448,22 +1116,5 @@ fn restore(ctx: &Ctx, path: &Path) -> Result<()> {
         ctx.display_database(),
         store.data_version()?
     );
-    Ok(())
-}
-
-/// Write a file so that it is either all there or not changed at all.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

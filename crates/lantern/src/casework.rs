@@ -1,24 +1,21 @@
-//! `lantern request …`: FOI requests as cases — opened from a request file,
-//! moved through their lifecycle (`lantern_core::casework`), with the
-//! statutory deadline counted on the UK bank-holiday calendar
-//! (`lantern_core::deadline`) and every action in the case's history.
+//! `lantern request …`: the command line of FOI casework. The clap
+//! subcommands, reading the files named, printing what the use cases in
+//! `lantern_app::casework` return (text or JSON), and their errors. The use
+//! cases own the rules, the store and the history.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use jiff::civil::Date;
-use lantern_core::casework::{
-    self, Action, ActionDetail, Case, CaseEvent, LogEntry, ReviewOutcome, Status,
-};
-use lantern_core::deadline::{self, Calendar, Deadline};
-use lantern_core::related::{self, Asked};
-use lantern_core::{request, understand};
-use lantern_store::{Store, Who};
+use lantern_app::casework::{self, Action, Form, Links, ReviewOutcome, intake};
 
 use crate::app::{self, Ctx};
 use crate::out;
-use crate::render::{Format, Templates};
+use crate::render::{Format, long_date};
+
+/// Kept here for adapters that still call them through the CLI crate.
+pub use lantern_app::casework::{calendar, log_entries};
 
 /// `lantern request` subcommands.
 #[derive(Debug, Subcommand)]
@@ -130,8 +127,8 @@ pub enum RequestCommand {
         /// The reference.
         reference: String,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Md)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = app::LetterFormat::Md)]
+        format: app::LetterFormat,
         /// The letter's JSON form (the same as --format json).
         #[arg(long, conflicts_with = "format")]
         json: bool,
@@ -207,7 +204,6 @@ pub enum Outcome {
     /// It is replaced.
     Overturned,
 }
-
 /// Run a `lantern request` command.
 pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
     match command {
@@ -228,7 +224,7 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             let due_by = due_by.map(|d| parse_date_flag("due-by", &d)).transpose()?;
             list(
                 ctx,
-                &ListFilter {
+                &casework::ListFilter {
                     open,
                     overdue,
                     due_by,
@@ -244,7 +240,18 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             means,
             note,
         } => match (file, question, phrase, means) {
-            (Some(file), ..) => correct(ctx, &reference, &file, note.as_deref()),
+            (Some(file), ..) => {
+                let text = app::read_text(&file)?;
+                casework::correct(
+                    ctx,
+                    &reference,
+                    &file.display().to_string(),
+                    text.as_bytes(),
+                    note.as_deref(),
+                )?;
+                out!("{reference}: what it asks is corrected; draft it when ready.");
+                Ok(())
+            }
             (None, Some(question), Some(phrase), Some(means)) => {
                 teach(ctx, &reference, &question, &phrase, &means)
             }
@@ -257,20 +264,15 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             today: day,
             dry_run,
             json,
-        } => erase_expired(ctx, day.as_deref(), dry_run, json),
+        } => {
+            let day = day.map(|d| parse_date_flag("today", &d)).transpose()?;
+            erase_expired(ctx, day, dry_run, json)
+        }
         RequestCommand::Structured { reference } => {
-            let store = ctx.open()?;
-            let case = find(store.as_ref(), &reference)?;
-            match case.structured {
-                Some(s) => {
-                    use std::io::Write;
-                    std::io::stdout().lock().write_all(s.as_bytes())?;
-                    Ok(())
-                }
-                None => bail!(
-                    "request {reference} has no structured request yet: write one and use `lantern request correct {reference} FILE`"
-                ),
-            }
+            let structured = casework::structured(ctx, &reference)?;
+            use std::io::Write;
+            std::io::stdout().lock().write_all(structured.as_bytes())?;
+            Ok(())
         }
         RequestCommand::Understand { reference, json } => show_understanding(ctx, &reference, json),
         RequestCommand::Show { reference, json } => show(ctx, &reference, json),
@@ -279,27 +281,13 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             format,
             json,
         } => {
-            let format = if json { Format::Json } else { format };
-            let store = ctx.open()?;
-            let case = find(store.as_ref(), &reference)?;
-            // The drafted (and approved) letter is the one that goes out;
-            // before there is a draft, show what the data gives now.
-            let letter = match store.draft(&reference)? {
-                Some((draft, _)) => {
-                    let view: serde_json::Value = serde_json::from_str(&draft)?;
-                    Templates::load(ctx.config.template_dir().as_deref())?.render(&view, format)?
-                }
-                None => {
-                    let Some(structured) = case.structured else {
-                        bail!(
-                            "request {reference} has not been understood yet: there is no structured request to answer"
-                        );
-                    };
-                    app::answer_text(ctx, store.as_ref(), &reference, &structured, format, None)?
-                }
-            };
+            let format = if json { Format::Json } else { format.into() };
+            let answer = casework::letter(ctx, &reference, format)?;
+            warn(&answer.warnings);
             use std::io::Write;
-            std::io::stdout().lock().write_all(letter.as_bytes())?;
+            std::io::stdout()
+                .lock()
+                .write_all(answer.letter.as_bytes())?;
             Ok(())
         }
         RequestCommand::Start(a) => act(ctx, a, Action::Start, None),
@@ -328,76 +316,11 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
     }
 }
 
-/// Today's date in UTC. Lantern reads no time zone database; in the UK
-/// summer the date is an hour late after midnight, so checks for "in the
-/// future" allow one day (see [`not_future`]).
-fn today() -> Date {
-    jiff::tz::Offset::UTC
-        .to_datetime(jiff::Timestamp::now())
-        .date()
-}
-
-/// Refuse a date after today (allowing for the UK being an hour ahead of
-/// UTC in summer).
-fn not_future(what: &str, day: Date) -> Result<()> {
-    let latest = today().tomorrow().unwrap_or_else(|_| today());
-    if day > latest {
-        bail!("{what} {day} is in the future; give the day it happened");
+/// Points for the officer, on standard error.
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
-    Ok(())
-}
-
-fn find(store: &dyn Store, reference: &str) -> Result<Case> {
-    store
-        .case(reference)?
-        .ok_or_else(|| lantern_store::StoreError::NoSuchCase(reference.to_string()).into())
-}
-
-/// The bank holidays deadlines are counted on: the shipped calendar with
-/// every calendar an administrator imported (`lantern import bank-holidays`)
-/// added in turn, so a proclaimed day counts from the moment it is imported.
-pub fn calendar(store: &dyn Store) -> Result<Calendar> {
-    let mut calendar = Calendar::shipped();
-    for held in store.calendars()? {
-        let extra = Calendar::from_govuk_json(&held.body)
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "the bank holidays of import {} are unreadable: {e}",
-                    held.import
-                )
-            })?
-            .labelled(format!("import {}", held.import));
-        calendar = calendar.merged(&extra);
-    }
-    Ok(calendar)
-}
-
-/// The phrases officers have taught, as the understanding model takes them.
-/// A phrase whose target the catalogue no longer has is left out.
-fn learned(store: &dyn Store) -> Result<Vec<understand::Synonym>> {
-    let catalogue = store.catalogue()?;
-    Ok(store
-        .synonyms()?
-        .into_iter()
-        .filter_map(|s| {
-            Some(understand::Synonym {
-                target: understand::SynonymTarget::parse(&s.target, &catalogue).ok()?,
-                phrase: s.phrase,
-            })
-        })
-        .collect())
-}
-
-/// What `request new` made of a file: a structured request, or an e-mail
-/// read by `lantern_core::understand`.
-struct Intake {
-    reference: String,
-    received: Date,
-    requester_name: Option<String>,
-    requester_contact: Option<String>,
-    original: String,
-    structured: Option<String>,
-    unplaced: Vec<String>,
 }
 
 fn parse_date_flag(flag: &str, value: &str) -> Result<Date> {
@@ -406,90 +329,22 @@ fn parse_date_flag(flag: &str, value: &str) -> Result<Date> {
         .map_err(|_| anyhow::anyhow!("--{flag} {value}: write the date as YYYY-MM-DD"))
 }
 
-/// The next reference in the council's pattern for the received year.
-fn next_reference(ctx: &Ctx, store: &dyn Store, received: Date) -> Result<String> {
-    let pattern = ctx.config.reference_pattern()?;
-    let cases = store.cases()?;
-    Ok(pattern.next(received.year(), cases.iter().map(|c| c.reference.as_str())))
-}
-
-fn intake(
-    ctx: &Ctx,
-    store: &dyn Store,
-    file: &Path,
-    received: Option<&str>,
-    reference: Option<&str>,
-) -> Result<Intake> {
-    let catalogue = store.catalogue()?;
-    let name = file.display().to_string();
-    let is_structured = file.extension().is_some_and(|e| e == "toml");
-    if is_structured {
-        let text = app::read_text(file)?;
-        let parsed = request::parse_request(&name, &text, &catalogue)?;
-        return Ok(Intake {
-            reference: reference.map(str::to_string).unwrap_or(parsed.reference),
-            received: match received {
-                Some(r) => parse_date_flag("received", r)?,
-                None => parsed.received,
-            },
-            requester_name: None,
-            requester_contact: None,
-            original: text.clone(),
-            structured: Some(text),
-            unplaced: vec![],
-        });
+/// A request file's bytes: a structured request is read as text; an e-mail
+/// too large to be a request is refused before it is read.
+fn read_request(file: &Path, name: &str, form: Form) -> Result<Vec<u8>> {
+    if form == Form::Structured {
+        return Ok(app::read_text(file)?.into_bytes());
     }
-    // An enormous file is refused before it is read.
     let size = std::fs::metadata(file)
         .map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?
         .len();
-    if size > understand::MAX_INPUT_BYTES as u64 {
-        bail!(
-            "{name} is {size} bytes, more than the {} an e-mailed request may be; is it the right file? (save the request's text without attachments)",
-            understand::MAX_INPUT_BYTES
-        );
-    }
-    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
-    let email = understand::parse_email(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let received = match (received, email.date) {
-        (Some(r), _) => parse_date_flag("received", r)?,
-        (None, Some(d)) => d,
-        (None, None) => match &email.unreadable_date {
-            Some(date) => bail!(
-                "{name}: the Date header '{date}' cannot be read as a date; give the date the request arrived with --received YYYY-MM-DD"
-            ),
-            None => bail!(
-                "{name} has no Date header; give the date the request arrived with --received YYYY-MM-DD"
-            ),
-        },
-    };
-    let reference = match reference {
-        Some(r) => r.to_string(),
-        None => next_reference(ctx, store, received)?,
-    };
-    let drafted = understand::draft(
-        &email,
-        received,
-        &catalogue,
-        &learned(store)?,
-        reference.clone(),
-    )
-    .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let unplaced = drafted
-        .questions
-        .iter()
-        .filter(|q| !q.understanding.is_complete())
-        .map(|q| q.question.number.clone())
-        .collect();
-    Ok(Intake {
-        reference,
-        received,
-        requester_name: email.from_name.clone(),
-        requester_contact: email.from_address.clone(),
-        original: String::from_utf8_lossy(&bytes).into_owned(),
-        structured: drafted.request.as_ref().map(request::to_toml),
-        unplaced,
-    })
+    intake::check_email_size(name, size)?;
+    let mut bytes = Vec::new();
+    use std::io::Read as _;
+    std::fs::File::open(file)
+        .and_then(|f| f.take(intake::MAX_EMAIL_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
+    Ok(bytes)
 }
 
 fn open(
@@ -501,39 +356,27 @@ fn open(
     contact: Option<String>,
     json: bool,
 ) -> Result<()> {
-    let mut store = ctx.open()?;
-    let taken = intake(
+    let name = file.display().to_string();
+    let form = Form::of_name(&name);
+    let bytes = read_request(file, &name, form)?;
+    let received = received
+        .map(|r| parse_date_flag("received", &r))
+        .transpose()?;
+    let opened = casework::take_in(
         ctx,
-        store.as_ref(),
-        file,
-        received.as_deref(),
-        reference.as_deref(),
+        &casework::NewRequest {
+            name: &name,
+            bytes: &bytes,
+            form,
+            received,
+            reference,
+            requester,
+            contact,
+        },
     )?;
-    let received = taken.received;
-    not_future("the received date", received)?;
-    let case = Case {
-        reference: taken.reference.clone(),
-        received,
-        status: Status::Received,
-        requester_name: requester.or(taken.requester_name),
-        requester_contact: contact.or(taken.requester_contact),
-        retain_until: received
-            .checked_add(jiff::Span::new().years(i16::from(ctx.config.casework.retain_years)))
-            .ok(),
-        original: taken.original,
-        structured: taken.structured,
-        opened_at: app::now(),
-        opened_by: ctx.actor.clone(),
-    };
-    // The deadline must be countable before the case is opened.
-    let calendar = calendar(store.as_ref())?;
-    let due = deadline::deadline(&calendar, received, &[])?;
-    let opened = ActionDetail {
-        calendar: Some(calendar.version().to_string()),
-        ..ActionDetail::default()
-    };
-    store.open_case(&case, &opened)?;
-    let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
+    let case = &opened.case;
+    let due = &opened.due;
+    let links = &opened.links;
     if json {
         out!(
             "{}",
@@ -543,10 +386,10 @@ fn open(
                 "status": case.status.code(),
                 "due": due.due.to_string(),
                 "understood": case.structured.is_some(),
-                "for_the_officer": taken.unplaced,
+                "for_the_officer": opened.unplaced,
                 "calendar": due.calendar_version,
-                "related": links.related_json(),
-                "covered_by": links.covered_json(),
+                "related": related_json(links),
+                "covered_by": covered_json(links),
                 "cost_limit_aggregation": links.aggregation_warning(),
             }))?
         );
@@ -554,239 +397,153 @@ fn open(
         out!(
             "Opened {} (received {}); answer due {}.",
             case.reference,
-            crate::render::long_date(case.received),
-            crate::render::long_date(due.due)
+            long_date(case.received),
+            long_date(due.due)
         );
-        if !taken.unplaced.is_empty() {
+        if !opened.unplaced.is_empty() {
             out!(
                 "Lantern could not place question(s) {}; they need the officer before a draft.",
-                taken.unplaced.join(", ")
+                opened.unplaced.join(", ")
             );
         }
-        links.print()?;
+        print_links(links)?;
     }
     Ok(())
 }
 
-/// The requests related to a case and the earlier answers that cover it
-/// (`lantern_core::related`), for the officer.
-struct Links {
-    related: Vec<related::Link>,
-    covered: Vec<related::Covering>,
-    cells: usize,
-    aggregation: Option<related::Aggregation>,
-}
-
-impl Links {
-    fn of(ctx: &Ctx, store: &dyn Store, case: &Case, calendar: &Calendar) -> Result<Links> {
-        let catalogue = store.catalogue()?;
-        let home = ctx.config.council.area.clone().unwrap_or_default();
-        let asked = |c: &Case| -> Asked {
-            let parsed = c
-                .structured
-                .as_deref()
-                .and_then(|s| request::parse_request(&c.reference, s, &catalogue).ok());
-            let (subjects, cells) = parsed
-                .as_ref()
-                .map(|r| Asked::of(r, &home))
-                .unwrap_or_default();
-            Asked {
-                reference: c.reference.clone(),
-                received: c.received,
-                requester_name: c.requester_name.clone(),
-                requester_contact: c.requester_contact.clone(),
-                answered: c.status.is_answered(),
-                subjects,
-                cells,
-                estimate_hours: parsed.as_ref().map_or(0.0, Asked::hours_of),
-            }
-        };
-        let this = asked(case);
-        let others: Vec<Asked> = store.cases()?.iter().map(asked).collect();
-        // A case far outside the calendar's years is not linked rather than failing.
-        let related = related::related(&this, &others, calendar).unwrap_or_default();
-        let covered = related::covered_by(&case.reference, &this.cells, &store.disclosure_log()?);
-        let aggregation = related::aggregated_hours(&this, &others, &related);
-        Ok(Links {
-            related,
-            covered,
-            cells: this.cells.len(),
-            aggregation,
+fn related_json(links: &Links) -> serde_json::Value {
+    links
+        .related
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "reference": l.reference,
+                "received": l.received.to_string(),
+                "working_days_apart": l.working_days_apart,
+                "shared": l.shared.iter().map(|s| s.code()).collect::<Vec<_>>(),
+                "same_requester": l.same_requester,
+                "repeat": l.repeat,
+            })
         })
-    }
+        .collect()
+}
 
-    fn related_json(&self) -> serde_json::Value {
-        self.related
-            .iter()
-            .map(|l| {
-                serde_json::json!({
-                    "reference": l.reference,
-                    "received": l.received.to_string(),
-                    "working_days_apart": l.working_days_apart,
-                    "shared": l.shared.iter().map(|s| s.code()).collect::<Vec<_>>(),
-                    "same_requester": l.same_requester,
-                    "repeat": l.repeat,
-                })
+fn covered_json(links: &Links) -> serde_json::Value {
+    links
+        .covered
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "reference": c.reference,
+                "sent_at": c.sent_at,
+                "covers": c.covered.len(),
+                "of": links.cells,
             })
-            .collect()
-    }
-
-    fn covered_json(&self) -> serde_json::Value {
-        self.covered
-            .iter()
-            .map(|c| {
-                serde_json::json!({
-                    "reference": c.reference,
-                    "sent_at": c.sent_at,
-                    "covers": c.covered.len(),
-                    "of": self.cells,
-                })
-            })
-            .collect()
-    }
-
-    /// The cost-limit warning when the same requester's related requests
-    /// together go over it.
-    fn aggregation_warning(&self) -> Option<String> {
-        let a = self.aggregation.as_ref()?;
-        Some(format!(
-            "with {} from the same requester within 60 working days, the estimated hours come to {:.1}, over the {}-hour cost limit: section 12(4) lets the costs be aggregated",
-            a.with.join(", "),
-            a.hours,
-            lantern_core::foi::COUNCIL_COST_LIMIT_HOURS
-        ))
-    }
-
-    fn print(&self) -> Result<()> {
-        for l in &self.related {
-            let shared: Vec<&str> = l.shared.iter().map(|s| s.code()).collect();
-            let how = if l.repeat {
-                "same requester, asked for all of this and was answered: a possible repeat (s14(2))"
-            } else if l.same_requester {
-                "same requester: costs may be aggregated for the cost limit (s12(4))"
-            } else {
-                "another requester: keep the answers consistent"
-            };
-            out!(
-                "Related: {} (received {}, {} working days apart; {}): {how}.",
-                l.reference,
-                l.received,
-                l.working_days_apart,
-                shared.join(", ")
-            );
-        }
-        for c in &self.covered {
-            let sent = c.sent_at.get(..10).unwrap_or(&c.sent_at);
-            let (how, offer) = if c.covered.len() == self.cells {
-                (
-                    "all of the figures asked for",
-                    "; its answer can be given again, or, as the disclosure log is published, section 21 may apply",
-                )
-            } else {
-                ("some of the figures asked for", "")
-            };
-            out!(
-                "Already answered: {} (sent {sent}) gave {how} ({} of {}); see `lantern log --search {}`{offer}.",
-                c.reference,
-                c.covered.len(),
-                self.cells,
-                c.reference
-            );
-        }
-        if let Some(w) = self.aggregation_warning() {
-            out!("Cost limit: {w}.");
-        }
-        Ok(())
-    }
+        })
+        .collect()
 }
 
-fn case_deadline(store: &dyn Store, calendar: &Calendar, case: &Case) -> Result<Deadline> {
-    let history = store.case_history(&case.reference)?;
-    Ok(casework::case_deadline(calendar, case, &history)?)
+fn print_links(links: &Links) -> Result<()> {
+    for l in &links.related {
+        let shared: Vec<&str> = l.shared.iter().map(|s| s.code()).collect();
+        let how = if l.repeat {
+            "same requester, asked for all of this and was answered: a possible repeat (s14(2))"
+        } else if l.same_requester {
+            "same requester: costs may be aggregated for the cost limit (s12(4))"
+        } else {
+            "another requester: keep the answers consistent"
+        };
+        out!(
+            "Related: {} (received {}, {} working days apart; {}): {how}.",
+            l.reference,
+            l.received,
+            l.working_days_apart,
+            shared.join(", ")
+        );
+    }
+    for c in &links.covered {
+        let sent = c.sent_at.get(..10).unwrap_or(&c.sent_at);
+        let (how, offer) = if c.covered.len() == links.cells {
+            (
+                "all of the figures asked for",
+                "; its answer can be given again, or, as the disclosure log is published, section 21 may apply",
+            )
+        } else {
+            ("some of the figures asked for", "")
+        };
+        out!(
+            "Already answered: {} (sent {sent}) gave {how} ({} of {}); see `lantern log --search {}`{offer}.",
+            c.reference,
+            c.covered.len(),
+            links.cells,
+            c.reference
+        );
+    }
+    if let Some(w) = links.aggregation_warning() {
+        out!("Cost limit: {w}.");
+    }
+    Ok(())
 }
 
-/// Which cases `request list` shows.
-struct ListFilter {
-    open: bool,
-    overdue: bool,
-    due_by: Option<Date>,
-}
-
-fn list(ctx: &Ctx, filter: &ListFilter, json: bool) -> Result<()> {
-    let store = ctx.open()?;
-    let calendar = calendar(store.as_ref())?;
-    let cases = store.cases()?;
-    let today = today();
-    let is_open = |c: &Case| c.status.is_open();
-    let mut rows = Vec::new();
-    for case in &cases {
-        let due = case_deadline(store.as_ref(), &calendar, case)?;
-        let overdue = is_open(case) && !due.on_hold() && today > due.due;
-        let wanted = (!filter.open || is_open(case))
-            && (!filter.overdue || overdue)
-            && filter.due_by.is_none_or(|d| is_open(case) && due.due <= d);
-        if wanted {
-            rows.push((case, due, overdue));
-        }
-    }
-    if filter.open || filter.overdue || filter.due_by.is_some() {
-        rows.sort_by_key(|(c, d, _)| (d.due, c.reference.clone()));
-    }
-    let expired = expired(&cases, today).len();
+fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
+    let listed = casework::list(ctx, filter)?;
     if json {
-        let v: Vec<serde_json::Value> = rows
+        let v: Vec<serde_json::Value> = listed
+            .rows
             .iter()
-            .map(|(c, d, overdue)| {
+            .map(|r| {
                 serde_json::json!({
-                    "reference": c.reference, "received": c.received.to_string(),
-                    "status": c.status.code(), "due": d.due.to_string(), "on_hold": d.on_hold(),
-                    "overdue": overdue,
+                    "reference": r.case.reference, "received": r.case.received.to_string(),
+                    "status": r.case.status.code(), "due": r.due.due.to_string(), "on_hold": r.due.on_hold(),
+                    "overdue": r.overdue,
                 })
             })
             .collect();
         out!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    if cases.is_empty() {
+    if listed.held == 0 {
         out!("No requests yet: open one with `lantern request new FILE`.");
-    } else if rows.is_empty() {
+    } else if listed.rows.is_empty() {
         out!("No requests match.");
     }
-    for (c, d, overdue) in rows {
-        let due = if !is_open(c) {
+    for r in &listed.rows {
+        let d = &r.due;
+        let due = if !r.case.status.is_open() {
             String::from("-")
         } else if d.on_hold() {
             format!("{} (on hold)", d.due)
-        } else if overdue {
+        } else if r.overdue {
             format!("{} (OVERDUE)", d.due)
         } else {
             d.due.to_string()
         };
         out!(
             "{:<16} received {}  {:<22} due {}",
-            c.reference,
-            c.received,
-            c.status.to_string(),
+            r.case.reference,
+            r.case.received,
+            r.case.status.to_string(),
             due
         );
     }
-    if expired > 0 {
+    if listed.expired > 0 {
         out!(
-            "{expired} case(s) hold requester details past their retention date: `lantern request erase-expired` erases them."
+            "{} case(s) hold requester details past their retention date: `lantern request erase-expired` erases them.",
+            listed.expired
         );
     }
     Ok(())
 }
 
 fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
-    let store = ctx.open()?;
-    let case = find(store.as_ref(), reference)?;
-    let history = store.case_history(reference)?;
-    let calendar = calendar(store.as_ref())?;
-    let due = casework::case_deadline(&calendar, &case, &history)?;
-    let review = review_dates(&calendar, &history)?;
-    let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
-    let first_calendar = history.first().and_then(|e| e.calendar.clone());
+    let casework::CaseView {
+        case,
+        history,
+        due,
+        first_calendar,
+        review,
+        links,
+    } = casework::show(ctx, reference)?;
     if json {
         let events: Vec<serde_json::Value> = history
             .iter()
@@ -824,8 +581,8 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
                 "exceptional_due": r.exceptional_due.map(|d| d.to_string()),
                 "late": r.late,
             })),
-            "related": links.related_json(),
-            "covered_by": links.covered_json(),
+            "related": related_json(&links),
+            "covered_by": covered_json(&links),
             "cost_limit_aggregation": links.aggregation_warning(),
             "history": events,
         });
@@ -897,7 +654,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             ),
         }
     }
-    links.print()?;
+    print_links(&links)?;
     out!("History:");
     for e in history {
         let from = e.from.map(|s| format!("{s} → ")).unwrap_or_default();
@@ -921,135 +678,42 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// The internal review dates of a sent case: until when one may be asked
-/// for, and once asked for, when it is due.
-struct ReviewDates {
-    accept_until: Date,
-    requested: Option<Date>,
-    due: Option<Date>,
-    exceptional_due: Option<Date>,
-    late: bool,
-}
-
-fn review_dates(calendar: &Calendar, history: &[CaseEvent]) -> Result<Option<ReviewDates>> {
-    let Some(sent) = casework::sent_on(history) else {
-        return Ok(None);
-    };
-    let window = deadline::review_window(calendar, sent)?;
-    let mut dates = ReviewDates {
-        accept_until: window.accept_until,
-        requested: None,
-        due: None,
-        exceptional_due: None,
-        late: false,
-    };
-    if let Some((requested, _)) = casework::review_of(history) {
-        let review = window.review(calendar, requested)?;
-        dates.requested = Some(requested);
-        dates.due = Some(review.due);
-        dates.exceptional_due = Some(review.exceptional_due);
-        dates.late = review.late;
-    }
-    Ok(Some(dates))
-}
-
-/// The day an action happened: `--on`, else today; never in the future
-/// and never before the request was received.
-fn action_day(case: &Case, on: Option<&str>) -> Result<Date> {
-    let day = match on {
-        Some(text) => parse_date_flag("on", text)?,
-        None => today(),
-    };
-    not_future("--on", day)?;
-    if day < case.received {
-        bail!(
-            "--on {day} is before {} was received ({})",
-            case.reference,
-            case.received
-        );
-    }
-    Ok(day)
-}
-
-/// Take a lifecycle action. Actions that move the clock are checked against
-/// the deadline rules before anything is recorded.
+/// Take a lifecycle action and say what it did to the deadline.
 fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<()> {
-    let mut store = ctx.open()?;
-    let case = find(store.as_ref(), &a.reference)?;
-    casework::transition(case.status, action).map_err(|error| {
-        lantern_store::StoreError::Refused {
+    let on =
+        a.on.as_deref()
+            .map(|d| parse_date_flag("on", d))
+            .transpose()?;
+    let acted = casework::act(
+        ctx,
+        &casework::Acting {
             reference: a.reference.clone(),
-            error,
-        }
-    })?;
-    if action == Action::Approve {
-        explained(store.as_ref(), &a)?;
-    }
-    let calendar = calendar(store.as_ref())?;
-    let day = action_day(&case, a.on.as_deref())?;
-    let history = store.case_history(&a.reference)?;
-    let detail = ActionDetail {
-        note: a.note.clone(),
-        on: Some(day),
-        extended_to,
-        calendar: Some(calendar.version().to_string()),
-    };
-    let moves_clock = action.moves_clock();
-    let before = casework::case_deadline(&calendar, &case, &history)?;
-    let after = if moves_clock {
-        casework::deadline_after(&calendar, &case, &history, action, day, &detail)
-            .map_err(|e| anyhow::anyhow!("request {}: {e}; nothing was recorded", a.reference))?
-    } else {
-        before.clone()
-    };
-    let mut warnings = Vec::new();
-    if action == Action::Extend {
-        if day > before.s17_due {
-            warnings.push(format!(
-                "the s17 notice saying the public interest test needs longer was due by {}; the extension was recorded on {day}",
-                before.s17_due
-            ));
-        }
-        if after.extension.is_some_and(|x| x.beyond_normal) {
-            warnings.push(
-                "the extension is more than 20 working days; the ICO expects that only in exceptional cases: record why in --note".to_string(),
-            );
-        }
-    }
-    let mut review = None;
-    if action == Action::RequestReview {
-        let sent = casework::sent_on(&history).unwrap_or(case.received);
-        let r = deadline::review_window(&calendar, sent)?.review(&calendar, day)?;
-        if r.late {
-            warnings.push(format!(
-                "the review was asked for after {} (40 working days after the response): the council may decline it",
-                deadline::review_window(&calendar, sent)?.accept_until
-            ));
-        }
-        review = Some(r);
-    }
-    let to = store.act(&a.reference, case.status, action, &who(ctx), &detail)?;
-    for w in &warnings {
-        eprintln!("warning: {w}");
-    }
+            action,
+            note: a.note.clone(),
+            on,
+            extended_to,
+        },
+    )?;
+    warn(&acted.warnings);
+    let (before, after) = (&acted.before, &acted.after);
     if a.json {
         out!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "reference": a.reference,
-                "status": to.code(),
-                "on": day.to_string(),
+                "status": acted.status.code(),
+                "on": acted.on.to_string(),
                 "due": after.due.to_string(),
                 "s17_due": after.s17_due.to_string(),
                 "on_hold": after.on_hold(),
-                "review_due": review.as_ref().map(|r| r.due.to_string()),
-                "warnings": warnings,
+                "review_due": acted.review.as_ref().map(|r| r.due.to_string()),
+                "warnings": acted.warnings,
             }))?
         );
         return Ok(());
     }
-    out!("{} is now {}.", a.reference, to);
-    if moves_clock {
+    out!("{} is now {}.", a.reference, acted.status);
+    if acted.moves_clock {
         if after.on_hold() {
             out!(
                 "The clock is stopped; the answer is due {} at the earliest.",
@@ -1061,7 +725,7 @@ fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<(
             out!("The answer is due {}.", after.due);
         }
     }
-    if let Some(r) = review {
+    if let Some(r) = &acted.review {
         out!(
             "The internal review is due {} (exceptionally {}).",
             r.due,
@@ -1071,74 +735,19 @@ fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<(
     Ok(())
 }
 
-/// A draft whose figures differ from ones released earlier is approved
-/// only with the officer's explanation (`--note`), which the history keeps.
-fn explained(store: &dyn Store, a: &Act) -> Result<()> {
-    let Some((draft, _)) = store.draft(&a.reference)? else {
-        return Ok(());
-    };
-    let view: serde_json::Value = serde_json::from_str(&draft)?;
-    let differing: Vec<String> = view["discrepancies"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|d| {
-            let breakdown = d["breakdown"].as_str().filter(|b| !b.is_empty());
-            format!(
-                "{} {}{}: {} gave {}, this draft gives {}",
-                d["indicator"].as_str().unwrap_or_default(),
-                d["period"].as_str().unwrap_or_default(),
-                breakdown.map(|b| format!(" [{b}]")).unwrap_or_default(),
-                d["earlier_reference"].as_str().unwrap_or_default(),
-                d["earlier_value"],
-                d["value"]
-            )
-        })
-        .collect();
-    casework::check_approval(differing, a.note.as_deref())
-        .map_err(|e| anyhow::anyhow!("request {}: {e} (--note)", a.reference))
-}
-
-fn who(ctx: &Ctx) -> Who {
-    Who {
-        actor: ctx.actor.clone(),
-        at: app::now(),
-    }
-}
-
-/// Draft the answer from the data held now, checked against the disclosure
-/// log, and keep it with the case: it is what will be approved and sent.
+/// Draft the answer and keep it with the case; its points to review go to
+/// standard error.
 fn draft(ctx: &Ctx, a: Act) -> Result<()> {
-    let mut store = ctx.open()?;
-    let case = find(store.as_ref(), &a.reference)?;
-    let Some(structured) = case.structured.as_deref() else {
-        bail!(
-            "request {} has not been understood yet: there is no structured request to draft from",
-            a.reference
-        );
-    };
-    let mut view = app::decide(ctx, store.as_ref(), &a.reference, structured, None)?;
-    let calendar = calendar(store.as_ref())?;
-    if let Some(w) = Links::of(ctx, store.as_ref(), &case, &calendar)?.aggregation_warning() {
-        eprintln!("warning: {w}");
-        view.warnings.push(w);
-    }
-    let json = serde_json::to_string(&view)?;
-    let to = store.save_draft(
-        &a.reference,
-        case.status,
-        &who(ctx),
-        &json,
-        view.made_with.data_version,
-    )?;
+    let drafted = casework::draft(ctx, &a.reference)?;
+    warn(&drafted.warnings);
     if a.json {
         out!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "reference": a.reference,
-                "status": to.code(),
-                "data_version": view.made_with.data_version,
-                "warnings": view.warnings,
+                "status": drafted.status.code(),
+                "data_version": drafted.data_version,
+                "warnings": drafted.warnings,
             }))?
         );
         return Ok(());
@@ -1146,67 +755,38 @@ fn draft(ctx: &Ctx, a: Act) -> Result<()> {
     out!(
         "{} is now {} (from data version {}{}).",
         a.reference,
-        to,
-        view.made_with.data_version,
-        if view.warnings.is_empty() {
+        drafted.status,
+        drafted.data_version,
+        if drafted.warnings.is_empty() {
             String::new()
         } else {
             format!(
                 "; {} point(s) to review, printed above",
-                view.warnings.len()
+                drafted.warnings.len()
             )
         }
     );
     Ok(())
 }
 
-/// Send the approved draft: the case is marked sent and every figure and
-/// decision in the letter goes into the disclosure log, in one transaction.
+/// Send the approved draft and say how many log entries it added.
 fn send(ctx: &Ctx, a: Act) -> Result<()> {
-    let mut store = ctx.open()?;
-    let case = find(store.as_ref(), &a.reference)?;
-    let Some((draft, _)) = store.draft(&a.reference)? else {
-        bail!(
-            "request {} has no drafted answer to send; draft and approve one first",
-            a.reference
-        );
-    };
-    let day = action_day(&case, a.on.as_deref())?;
-    let calendar = calendar(store.as_ref())?;
-    let due = case_deadline(store.as_ref(), &calendar, &case)?;
-    let view: serde_json::Value = serde_json::from_str(&draft)?;
-    let now = who(ctx);
-    // The log says when the answer went out: now, or the day given (at midnight).
-    let sent_at = match a.on {
-        Some(_) if now.at.get(..10) != Some(day.to_string().as_str()) => format!("{day}T00:00:00Z"),
-        _ => now.at.clone(),
-    };
-    let entries = log_entries(&a.reference, &sent_at, &view);
-    check_still_protected(ctx, store.as_ref(), &case, &view, &entries)?;
-    let detail = ActionDetail {
-        note: a.note.clone(),
-        on: Some(day),
-        extended_to: None,
-        calendar: Some(calendar.version().to_string()),
-    };
-    let to = store.send(&a.reference, case.status, &now, &entries, &detail)?;
-    let late = day > due.due;
-    if late {
-        eprintln!(
-            "warning: sent on {day}, after the deadline of {}: it counts as late",
-            due.due
-        );
-    }
+    let on =
+        a.on.as_deref()
+            .map(|d| parse_date_flag("on", d))
+            .transpose()?;
+    let sent = casework::send(ctx, &a.reference, a.note.clone(), on)?;
+    warn(&sent.warnings);
     if a.json {
         out!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "reference": a.reference,
-                "status": to.code(),
-                "sent_on": day.to_string(),
-                "due": due.due.to_string(),
-                "late": late,
-                "log_entries": entries.len(),
+                "status": sent.status.code(),
+                "sent_on": sent.sent_on.to_string(),
+                "due": sent.due.to_string(),
+                "late": sent.late,
+                "log_entries": sent.log_entries,
             }))?
         );
         return Ok(());
@@ -1214,190 +794,28 @@ fn send(ctx: &Ctx, a: Act) -> Result<()> {
     out!(
         "{} is now {}; {} entries added to the disclosure log.",
         a.reference,
-        to,
-        entries.len()
+        sent.status,
+        sent.log_entries
     );
     Ok(())
 }
 
-/// Answers sent after this one was drafted may combine with it: decide the
-/// request again, from the draft's data version and the disclosure log as it
-/// is now, and refuse to send if disclosure control would now withhold
-/// something the draft gives (or the other way round).
-fn check_still_protected(
-    ctx: &Ctx,
-    store: &dyn Store,
-    case: &Case,
-    view: &serde_json::Value,
-    entries: &[LogEntry],
-) -> Result<()> {
-    let Some(structured) = case.structured.as_deref() else {
-        return Ok(());
-    };
-    let data_version = view["made_with"]["data_version"].as_i64();
-    let again = app::decide_with(ctx, store, &case.reference, structured, data_version, false)?;
-    let again = log_entries(&case.reference, "", &serde_json::to_value(&again)?);
-    let decisions = |es: &[LogEntry]| -> Vec<(String, Option<String>, Option<String>, String)> {
-        es.iter()
-            .filter(|e| e.indicator.is_some())
-            .map(|e| {
-                (
-                    e.question.clone(),
-                    e.period.clone(),
-                    e.breakdown.clone(),
-                    e.decision.clone(),
-                )
-            })
-            .collect()
-    };
-    if decisions(entries) != decisions(&again) {
-        bail!(
-            "request {}: answers sent since this one was drafted change what disclosure control lets it give (a figure would now let a withheld count be worked out); draft it again (lantern request start {r}, then lantern request draft {r}), review and approve the new draft, then send",
-            case.reference,
-            r = case.reference
-        );
-    }
-    Ok(())
-}
-
-/// The disclosure-log lines for a letter's JSON form: one per figure row and
-/// per narrative answer, with the requester left out.
-pub fn log_entries(reference: &str, sent_at: &str, view: &serde_json::Value) -> Vec<LogEntry> {
-    fn walk(
-        q: &serde_json::Value,
-        prefix: &str,
-        area: &str,
-        base: &LogEntry,
-        out: &mut Vec<LogEntry>,
-    ) {
-        let number = format!("{prefix}{}", q["number"].as_str().unwrap_or_default());
-        let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
-        for r in q["rows"].as_array().into_iter().flatten() {
-            let value = match r["value"]["kind"].as_str() {
-                Some("exact") | Some("zero") => r["value"]["amount"].as_i64(),
-                _ => None,
-            };
-            out.push(LogEntry {
-                question: number.clone(),
-                indicator: s(&q["indicator"]),
-                area: Some(area.to_string()),
-                period: s(&r["period"]),
-                breakdown: s(&r["breakdown"]),
-                decision: s(&r["decision"]).unwrap_or_default(),
-                basis: s(&r["basis"]),
-                value,
-                released: s(&r["full_text"]).unwrap_or_default(),
-                ..base.clone()
-            });
-        }
-        if let Some(st) = q["statement"].as_object() {
-            let text = st.get("text").and_then(|t| t.as_str());
-            out.push(LogEntry {
-                question: number.clone(),
-                decision: if text.is_some() {
-                    "statement"
-                } else {
-                    "not_held"
-                }
-                .into(),
-                basis: text.is_none().then(|| "s1_1".to_string()),
-                released: text.unwrap_or("not held").to_string(),
-                ..base.clone()
-            });
-        }
-        for p in q["parts"].as_array().into_iter().flatten() {
-            walk(p, &number, area, base, out);
-        }
-    }
-    let base = LogEntry {
-        reference: reference.to_string(),
-        sent_at: sent_at.to_string(),
-        question: String::new(),
-        indicator: None,
-        area: None,
-        period: None,
-        breakdown: None,
-        decision: String::new(),
-        basis: None,
-        value: None,
-        released: String::new(),
-    };
-    let area = view["request"]["area"].as_str().unwrap_or_default();
-    let mut out = Vec::new();
-    for q in view["questions"].as_array().into_iter().flatten() {
-        walk(q, "", area, &base, &mut out);
-    }
-    out
-}
-
-/// Words for an ask, for the officer.
-fn describe_ask(ask: &request::Ask) -> String {
-    match ask {
-        request::Ask::Statement { topic } => format!("statement {topic}"),
-        request::Ask::Figures(f) => {
-            let periods: Vec<String> = f.periods.iter().map(|p| p.to_string()).collect();
-            let mut text = format!("{} for {}", f.indicator, periods.join(", "));
-            if !f.filter.0.is_empty() {
-                text.push_str(&format!(" where {}", f.filter.key()));
-            }
-            if !f.breakdown.is_empty() {
-                text.push_str(&format!(" by {}", f.breakdown.join(", ")));
-            }
-            if f.age_range {
-                text.push_str(" (age range)");
-            }
-            text
-        }
-    }
-}
-
 fn show_understanding(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
-    let store = ctx.open()?;
-    let case = find(store.as_ref(), reference)?;
-    let email = understand::parse_email(case.original.as_bytes())
-        .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
-    let catalogue = store.catalogue()?;
-    let drafted = understand::draft(
-        &email,
-        case.received,
-        &catalogue,
-        &learned(store.as_ref())?,
-        case.reference.clone(),
-    )
-    .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
-    fn lines(
-        number: &str,
-        text: &str,
-        u: &understand::Understanding,
-        out: &mut Vec<serde_json::Value>,
-    ) {
-        out.push(serde_json::json!({
-            "question": number,
-            "text": text,
-            "reading": u.ask.as_ref().map(describe_ask),
-            "confidence": (f64::from(u.confidence) * 100.0).round() / 100.0,
-            "needs_officer": u.needs_officer,
-            "alternatives": u.alternatives.iter().map(|(a, c)| serde_json::json!({"reading": describe_ask(a), "confidence": (f64::from(*c) * 100.0).round() / 100.0})).collect::<Vec<_>>(),
-            "notes": u.notes,
-        }));
-    }
-    let mut rows = Vec::new();
-    for q in &drafted.questions {
-        lines(
-            &q.question.number,
-            &q.question.text,
-            &q.understanding,
-            &mut rows,
-        );
-        for (p, u) in q.question.parts.iter().zip(&q.understanding.parts) {
-            lines(
-                &format!("{}{}", q.question.number, p.number),
-                &p.text,
-                u,
-                &mut rows,
-            );
-        }
-    }
+    let readings = casework::understanding(ctx, reference)?;
+    let rows: Vec<serde_json::Value> = readings
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "question": r.question,
+                "text": r.text,
+                "reading": r.reading,
+                "confidence": r.confidence,
+                "needs_officer": r.needs_officer,
+                "alternatives": r.alternatives.iter().map(|a| serde_json::json!({"reading": a.reading, "confidence": a.confidence})).collect::<Vec<_>>(),
+                "notes": r.notes,
+            })
+        })
+        .collect();
     if json {
         out!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
@@ -1426,179 +844,31 @@ fn show_understanding(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Replace a case's structured request with an officer's corrected file.
-fn correct(ctx: &Ctx, reference: &str, file: &Path, note: Option<&str>) -> Result<()> {
-    let text = app::read_text(file)?;
-    let mut store = ctx.open()?;
-    let case = find(store.as_ref(), reference)?;
-    let catalogue = store.catalogue()?;
-    let parsed = request::parse_request(&file.display().to_string(), &text, &catalogue)?;
-    if parsed.reference != reference {
-        bail!(
-            "{} is for request {}, not {reference}; correct the reference in the file",
-            file.display(),
-            parsed.reference
-        );
-    }
-    if parsed.received != case.received {
-        bail!(
-            "{} says the request was received on {}, but {reference} was received on {}; the date of receipt is not corrected this way",
-            file.display(),
-            parsed.received,
-            case.received
-        );
-    }
-    store.correct_case(reference, case.status, &who(ctx), &text, note)?;
-    out!("{reference}: what it asks is corrected; draft it when ready.");
-    Ok(())
-}
-
-/// Words compared without regard to case or spacing.
-fn words(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
-/// What a target means, in the form the catalogue names it.
-fn target_code(target: &understand::SynonymTarget) -> String {
-    match target {
-        understand::SynonymTarget::Indicator(c) | understand::SynonymTarget::Topic(c) => c.clone(),
-        understand::SynonymTarget::Value { dimension, value } => format!("{dimension}={value}"),
-    }
-}
-
-/// Whether an understanding reads the question as `target`.
-fn reads_as(u: &understand::Understanding, target: &understand::SynonymTarget) -> bool {
-    match (&u.ask, target) {
-        (Some(request::Ask::Figures(f)), understand::SynonymTarget::Indicator(code)) => {
-            &f.indicator == code
-        }
-        (Some(request::Ask::Statement { topic }), understand::SynonymTarget::Topic(code)) => {
-            topic == code
-        }
-        (Some(request::Ask::Figures(f)), understand::SynonymTarget::Value { dimension, value }) => {
-            f.filter.key().contains(&format!("{dimension}={value}"))
-        }
-        _ => false,
-    }
-}
-
-/// Correct one question in one step: the officer says what a phrase of it
-/// means; Lantern remembers the phrase for every later request, reads the
-/// case again with it, and keeps the new structured request when every
-/// question is then understood.
+/// Teach what a phrase of one question means, and say what the case reads as now.
 fn teach(ctx: &Ctx, reference: &str, number: &str, phrase: &str, means: &str) -> Result<()> {
-    let mut store = ctx.open()?;
-    let case = find(store.as_ref(), reference)?;
-    let catalogue = store.catalogue()?;
-    if request::parse_request(reference, &case.original, &catalogue).is_ok() {
-        bail!(
-            "request {reference} was opened from a structured request file; correct it with `lantern request correct {reference} FILE`"
-        );
-    }
-    let target = understand::SynonymTarget::parse(means, &catalogue)
-        .map_err(|e| anyhow::anyhow!("--means {means}: {e}"))?;
-    let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
-    if phrase.is_empty() {
-        bail!("--phrase is empty; give the requester's words that say what is asked for");
-    }
-    let email = understand::parse_email(case.original.as_bytes())
-        .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
-    // The question (or part, "3b") the officer names, and its words.
-    let split = understand::split_questions(&email.body)
-        .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
-    let mut numbers = Vec::new();
-    let mut text = None;
-    for q in &split {
-        numbers.push(q.number.clone());
-        if q.number == number {
-            text = Some(q.text.clone());
-        }
-        for p in &q.parts {
-            let n = format!("{}{}", q.number, p.number);
-            if n == number {
-                text = Some(format!("{} {}", q.text, p.text));
-            }
-            numbers.push(n);
-        }
-    }
-    let Some(text) = text else {
-        bail!(
-            "request {reference} has no question {number}; its questions are {}",
-            numbers.join(", ")
-        );
-    };
-    if !words(&text).contains(&words(&phrase)) {
-        bail!(
-            "question {number} does not contain “{phrase}”; give words from it: “{}”",
-            text.trim()
-        );
-    }
-    let mut taught = learned(store.as_ref())?;
-    let synonym = understand::Synonym {
-        phrase: phrase.clone(),
-        target: target.clone(),
-    };
-    taught.push(synonym);
-    let drafted = understand::draft(
-        &email,
-        case.received,
-        &catalogue,
-        &taught,
-        case.reference.clone(),
-    )
-    .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
-    let mut reading = None;
-    for q in &drafted.questions {
-        if q.question.number == number {
-            reading = Some(&q.understanding);
-        }
-        for (p, u) in q.question.parts.iter().zip(&q.understanding.parts) {
-            if format!("{}{}", q.question.number, p.number) == number {
-                reading = Some(u);
-            }
-        }
-    }
-    let Some(reading) = reading.filter(|u| reads_as(u, &target)) else {
-        bail!(
-            "even taught “{phrase}”, Lantern does not read question {number} as {means}; correct the whole request with `lantern request structured {reference}` and `lantern request correct {reference} FILE`; nothing was recorded"
-        );
-    };
-    let described = reading.ask.as_ref().map(describe_ask).unwrap_or_default();
-    let structured = drafted.request.as_ref().map(request::to_toml);
-    let still: Vec<String> = drafted
-        .questions
-        .iter()
-        .filter(|q| !q.understanding.is_complete())
-        .map(|q| q.question.number.clone())
-        .collect();
-    let code = target_code(&target);
-    store.learn(
-        reference,
-        case.status,
-        &who(ctx),
-        &phrase,
-        &code,
-        structured.as_deref(),
-    )?;
-    out!("Learned: “{phrase}” means {code}, for this and every later request.");
-    out!("{reference} question {number} now reads: {described}.");
-    if still.is_empty() {
+    let taught = casework::teach(ctx, reference, number, phrase, means)?;
+    out!(
+        "Learned: “{}” means {}, for this and every later request.",
+        taught.phrase,
+        taught.means
+    );
+    out!(
+        "{reference} question {number} now reads: {}.",
+        taught.reading
+    );
+    if taught.still_for_the_officer.is_empty() {
         out!("{reference}: every question is understood; draft it when ready.");
     } else {
         out!(
             "{reference}: question(s) {} still need the officer.",
-            still.join(", ")
+            taught.still_for_the_officer.join(", ")
         );
     }
     Ok(())
 }
 
 fn synonyms(ctx: &Ctx, json: bool) -> Result<()> {
-    let store = ctx.open()?;
-    let held = store.synonyms()?;
+    let held = casework::synonyms(ctx)?;
     if json {
         let v: Vec<serde_json::Value> = held
             .iter()
@@ -1632,65 +902,35 @@ fn synonyms(ctx: &Ctx, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Cases holding requester details after their retention date.
-fn expired(cases: &[Case], today: Date) -> Vec<&Case> {
-    cases
-        .iter()
-        .filter(|c| casework::retention(c, today) != casework::Retention::Keep)
-        .collect()
-}
-
-/// Erase requester details past their retention date. A case still open
-/// keeps them until it is answered or withdrawn (the council must still
-/// reply), and is listed.
-fn erase_expired(ctx: &Ctx, day: Option<&str>, dry_run: bool, json: bool) -> Result<()> {
-    let mut store = ctx.open()?;
-    let today = match day {
-        Some(d) => parse_date_flag("today", d)?,
-        None => today(),
-    };
-    let cases = store.cases()?;
-    let mut erased = Vec::new();
-    let mut kept = Vec::new();
-    for case in expired(&cases, today) {
-        if casework::retention(case, today) == casework::Retention::KeepWhileOpen {
-            kept.push(case.reference.clone());
-            continue;
-        }
-        let note = format!(
-            "requester details erased: retention ended {}",
-            case.retain_until.map(|d| d.to_string()).unwrap_or_default()
-        );
-        if dry_run || store.erase_requester(&case.reference, &who(ctx), &note)? {
-            erased.push(case.reference.clone());
-        }
-    }
+/// Erase requester details past their retention date, and say which.
+fn erase_expired(ctx: &Ctx, day: Option<Date>, dry_run: bool, json: bool) -> Result<()> {
+    let done = casework::erase_expired(ctx, day, dry_run)?;
     if json {
         out!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "today": today.to_string(),
-                "dry_run": dry_run,
-                "erased": erased,
-                "kept_open": kept,
+                "today": done.today.to_string(),
+                "dry_run": done.dry_run,
+                "erased": done.erased,
+                "kept_open": done.kept_open,
             }))?
         );
         return Ok(());
     }
     let verb = if dry_run { "Would erase" } else { "Erased" };
-    if erased.is_empty() {
+    if done.erased.is_empty() {
         out!("No requester details are past their retention date.");
     } else {
         out!(
             "{verb} the requester details of {} case(s): {}.",
-            erased.len(),
-            erased.join(", ")
+            done.erased.len(),
+            done.erased.join(", ")
         );
     }
-    if !kept.is_empty() {
+    if !done.kept_open.is_empty() {
         out!(
             "Kept until answered or withdrawn (still open): {}.",
-            kept.join(", ")
+            done.kept_open.join(", ")
         );
     }
     Ok(())

@@ -36,6 +36,7 @@ pub fn run(ctx: &Ctx, letters: &Path) -> Result<()> {
         database: ctx.database.clone(),
         config,
         actor: ctx.actor.clone(),
+        clock: ctx.clock,
     };
     let meta = lantern_store::init_meta(&demo.actor, &app::now());
     let (mut store, _) = lantern_store::create(&demo.database, &meta)?;

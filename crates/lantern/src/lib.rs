@@ -4,16 +4,15 @@
 
 pub mod app;
 pub mod casework;
-pub mod config;
 pub mod connections;
 pub mod demo;
-pub mod import;
 pub mod progress;
 pub mod records;
-pub mod render;
 pub mod reports;
 pub mod serve;
-pub mod xlsx;
+
+pub use lantern_app::letters as render;
+pub use lantern_app::{config, import, xlsx};
 
 /// Print a line on standard output, returning an error (rather than
 /// panicking) when the reader has gone away, e.g. `lantern figures | head`.

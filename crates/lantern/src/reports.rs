@@ -1,21 +1,21 @@
 //! `lantern report timeliness|outcomes`: the casework figures councils
-//! publish, as a text table, CSV or JSON. This adapter gathers each case's
-//! facts from the store (history, deadline, what its sent answer decided);
-//! the rules that classify and count them are `lantern_core::report`.
-
-use std::collections::BTreeMap;
+//! publish, printed as a text table, CSV or JSON. The use cases
+//! (`lantern_app::reports`) gather each case's facts and count them; this
+//! module holds the command's options and the printing.
 
 use anyhow::Result;
 use clap::ValueEnum;
 use jiff::civil::Date;
-use lantern_core::casework::{self, LogEntry};
-use lantern_core::report::{
-    self, CaseFacts, Decisions, Grouping, Outcome, OutcomeRow, Timeliness, TimelinessRow,
+use lantern_app::reports::{
+    self, Grouping, Outcome, OutcomeRow, REVIEW_OUTCOMES, ReportAsked, Timeliness, TimelinessRow,
+    exemption_codes,
 };
-use lantern_store::Store;
 
 use crate::app::Ctx;
 use crate::out;
+
+/// Kept for `lantern serve`, which reads the reports through these.
+pub use lantern_app::reports::{facts, outcomes_json, timeliness_json};
 
 /// Which report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,84 +52,23 @@ pub struct ReportOptions {
     pub json: bool,
 }
 
-/// What a sent answer decided, from its disclosure-log lines and its
-/// letter's JSON form (an s12 refusal logs no figures).
-fn decisions(entries: &[&LogEntry], draft: Option<&serde_json::Value>) -> Decisions {
-    let mut d = Decisions::default();
-    for e in entries {
-        match e.decision.as_str() {
-            "given" | "statement" => d.given += 1,
-            "not_held" => d.not_held += 1,
-            "suppressed" | "withheld" => {
-                let basis = e.basis.clone().unwrap_or_else(|| "s40_2".to_string());
-                *d.exemptions.entry(basis).or_default() += 1;
-            }
-            _ => {}
-        }
-    }
-    if draft.is_some_and(|v| !v["cost_limit"].is_null()) {
-        *d.exemptions.entry("s12".to_string()).or_default() += 1;
-    }
-    d
-}
-
-/// Every case's facts.
-pub fn facts(store: &dyn Store) -> Result<Vec<CaseFacts>> {
-    let calendar = crate::casework::calendar(store)?;
-    let log = store.disclosure_log()?;
-    let mut by_case: BTreeMap<&str, Vec<&LogEntry>> = BTreeMap::new();
-    for e in &log {
-        by_case.entry(e.reference.as_str()).or_default().push(e);
-    }
-    let mut out = Vec::new();
-    for case in store.cases()? {
-        let history = store.case_history(&case.reference)?;
-        let deadline = casework::case_deadline(&calendar, &case, &history)?;
-        let sent_on = casework::sent_on(&history);
-        let draft = match sent_on {
-            Some(_) => store
-                .draft(&case.reference)?
-                .and_then(|(d, _)| serde_json::from_str(&d).ok()),
-            None => None,
-        };
-        let entries = by_case
-            .get(case.reference.as_str())
-            .cloned()
-            .unwrap_or_default();
-        out.push(CaseFacts {
-            decisions: decisions(&entries, draft.as_ref()),
-            review: casework::review_of(&history),
-            reference: case.reference,
-            received: case.received,
-            status: case.status,
-            deadline,
-            sent_on,
-        });
-    }
-    Ok(out)
-}
-
 /// Run `lantern report`.
 pub fn run(ctx: &Ctx, kind: ReportKind, options: &ReportOptions) -> Result<()> {
-    let store = ctx.open()?;
-    let cases = facts(store.as_ref())?;
-    let grouping = match options.by {
-        By::Month => Grouping::Month,
-        By::Quarter => Grouping::Quarter,
+    let asked = ReportAsked {
+        grouping: match options.by {
+            By::Month => Grouping::Month,
+            By::Quarter => Grouping::Quarter,
+        },
+        from: options.from,
+        to: options.to,
     };
     match kind {
         ReportKind::Timeliness => {
-            let rows = report::timeliness_report(
-                &cases,
-                options.today,
-                grouping,
-                options.from,
-                options.to,
-            );
+            let rows = reports::timeliness(ctx, &asked, options.today)?;
             print_timeliness(&rows, options)
         }
         ReportKind::Outcomes => {
-            let rows = report::outcome_report(&cases, grouping, options.from, options.to);
+            let rows = reports::outcomes(ctx, &asked)?;
             print_outcomes(&rows, options)
         }
     }
@@ -139,23 +78,6 @@ fn percent(share: Option<(usize, usize)>) -> String {
     share.map_or_else(String::new, |(n, d)| {
         format!("{:.1}", 100.0 * n as f64 / d as f64)
     })
-}
-
-/// The timeliness report's JSON form.
-pub fn timeliness_json(rows: &[TimelinessRow]) -> serde_json::Value {
-    rows.iter()
-        .map(|r| {
-            let mut o = serde_json::json!({ "group": r.group, "received": r.received });
-            for k in Timeliness::ALL {
-                o[k.code()] = r.count(k).into();
-            }
-            o["timely_percent"] = r
-                .timely_share()
-                .map(|(n, d)| (1000.0 * n as f64 / d as f64).round() / 10.0)
-                .into();
-            o
-        })
-        .collect()
 }
 
 fn print_timeliness(rows: &[TimelinessRow], options: &ReportOptions) -> Result<()> {
@@ -202,37 +124,6 @@ fn print_timeliness(rows: &[TimelinessRow], options: &ReportOptions) -> Result<(
         "% timely: answered within 20 working days or a public interest extension, of those answered or overdue."
     );
     Ok(())
-}
-
-const REVIEW_OUTCOMES: [&str; 3] = ["review_upheld", "review_partly_upheld", "review_overturned"];
-
-fn exemption_codes(rows: &[OutcomeRow]) -> Vec<String> {
-    let mut codes: Vec<String> = rows
-        .iter()
-        .flat_map(|r| r.exemptions.keys().cloned())
-        .collect();
-    codes.sort();
-    codes.dedup();
-    codes
-}
-
-/// The outcomes report's JSON form.
-pub fn outcomes_json(rows: &[OutcomeRow]) -> serde_json::Value {
-    rows.iter()
-        .map(|r| {
-            let mut o = serde_json::json!({ "group": r.group, "answered": r.answered });
-            for k in Outcome::ALL {
-                o[k.code()] = r.count(k).into();
-            }
-            o["exemptions"] = serde_json::json!(r.exemptions);
-            o["reviews"] = r.reviews.into();
-            for (name, n) in REVIEW_OUTCOMES.iter().zip(r.review_outcomes) {
-                o[*name] = n.into();
-            }
-            o["reviews_pending"] = r.reviews_pending().into();
-            o
-        })
-        .collect()
 }
 
 fn print_outcomes(rows: &[OutcomeRow], options: &ReportOptions) -> Result<()> {

@@ -27,13 +27,14 @@
 //! A server keeps no state of its own: every request reads the store, so
 //! several `lantern serve` processes can serve one PostgreSQL database
 //! behind a load balancer and always agree. The store is synchronous, so
-//! reads run on tokio's blocking threads (at most eight); each of those keeps
-//! one open connection and reuses it.
+//! reads run on tokio's blocking threads (at most eight), each borrowing a
+//! connection from a pool of as many (`lantern_store::pool`) and giving it
+//! back; a connection a read failed on is closed, not reused. A request
+//! that waits too long for a connection gets a 503.
 //!
-//! This adapter holds no rules: it formats what `app::log_matching` and
+//! This adapter holds no rules: it formats what `lantern_app::disclosure_log::search` and
 //! `reports` compute.
 
-use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -46,7 +47,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jiff::civil::Date;
 use lantern_core::report::{self, Grouping};
-use lantern_store::Store;
+use lantern_store::pool::{PoolOptions, StorePool};
+use lantern_store::{Store, StoreError};
 use minijinja::{Environment, context};
 use serde::Deserialize;
 
@@ -77,63 +79,46 @@ pub const READ_ONLY_BODY_LIMIT: usize = 1024;
 /// How long a request may take before the client gets a 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The most database connections one server holds (one per blocking
-/// thread); requests beyond that many at once wait their turn.
-const MAX_CONNECTIONS: usize = 8;
+/// The most database connections one server holds (and blocking threads
+/// it reads on); requests beyond that many at once wait their turn.
+const MAX_CONNECTIONS: u32 = 8;
 
 /// What every request handler shares.
 struct Site {
-    database: String,
-    migrate: bool,
+    pool: StorePool,
     council: String,
     pages: Environment<'static>,
 }
 
-thread_local! {
-    /// The connection this blocking thread keeps, with the database it is for.
-    static STORE: RefCell<Option<(String, Box<dyn Store>)>> = const { RefCell::new(None) };
-}
-
-/// Run `f` against the store on a blocking thread, reusing that thread's
-/// connection; a failed read drops the connection so the next one reconnects.
+/// Run `f` against a store borrowed from the pool, on a blocking thread; a
+/// failed read gives the connection back broken, so the pool closes it.
 async fn read<T: Send + 'static>(
     site: &Arc<Site>,
     f: impl FnOnce(&dyn Store) -> Result<T> + Send + 'static,
 ) -> Result<T, Failure> {
-    let database = site.database.clone();
-    let migrate = site.migrate;
+    let site = Arc::clone(site);
     tokio::task::spawn_blocking(move || {
-        STORE.with(|cell| {
-            let mut held = cell.borrow_mut();
-            if held.as_ref().is_none_or(|(d, _)| *d != database) {
-                *held = Some((
-                    database.clone(),
-                    lantern_store::open_with(&database, migrate)?,
-                ));
-            }
-            let result = match held.as_ref() {
-                Some((_, store)) => f(store.as_ref()),
-                None => unreachable_store(),
-            };
-            if result.is_err() {
-                *held = None;
-            }
-            result
-        })
+        let store = match site.pool.get() {
+            Ok(store) => store,
+            Err(e @ StoreError::PoolTimeout { .. }) => return Err(Failure::Unavailable(e.into())),
+            Err(e) => return Err(Failure::Internal(e.into())),
+        };
+        let result = f(&*store);
+        if result.is_err() {
+            store.discard();
+        }
+        result.map_err(Failure::Internal)
     })
     .await
     .map_err(|e| Failure::Internal(anyhow::anyhow!("the request's task failed: {e}")))?
-    .map_err(Failure::Internal)
-}
-
-fn unreachable_store<T>() -> Result<T> {
-    anyhow::bail!("no database connection")
 }
 
 /// Why a request failed.
 enum Failure {
     /// The query string is wrong: 400 with what to write instead.
     BadRequest(String),
+    /// No database connection came free in time: 503.
+    Unavailable(anyhow::Error),
     /// The database or a template failed: 500 (503 for `/healthz`).
     Internal(anyhow::Error),
 }
@@ -142,6 +127,14 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         match self {
             Failure::BadRequest(m) => (StatusCode::BAD_REQUEST, format!("{m}\n")).into_response(),
+            Failure::Unavailable(e) => {
+                eprintln!("error: {e:#}");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Lantern's database is busy or does not answer; try again in a moment.\n",
+                )
+                    .into_response()
+            }
             Failure::Internal(e) => {
                 eprintln!("error: {e:#}");
                 (
@@ -259,7 +252,11 @@ async fn log_entries(
     q: LogQuery,
 ) -> Result<Vec<lantern_core::casework::LogEntry>, Failure> {
     read(site, move |store| {
-        crate::app::log_matching(store, q.indicator.as_deref(), q.search.as_deref())
+        Ok(lantern_app::disclosure_log::search(
+            store,
+            q.indicator.as_deref(),
+            q.search.as_deref(),
+        )?)
     })
     .await
 }
@@ -269,7 +266,7 @@ async fn api_log(
     Query(q): Query<LogQuery>,
 ) -> Result<Response, Failure> {
     let entries = log_entries(&site, q).await?;
-    Ok(json(crate::app::log_json(&entries)))
+    Ok(json(lantern_app::disclosure_log::to_json(&entries)))
 }
 
 async fn log_page(
@@ -284,7 +281,7 @@ async fn log_page(
         context! {
             council => site.council.clone(),
             search => search,
-            entries => minijinja::Value::from(minijinja::value::Serde(crate::app::log_json(&entries))),
+            entries => minijinja::Value::from(minijinja::value::Serde(lantern_app::disclosure_log::to_json(&entries))),
         },
     )
 }
@@ -449,24 +446,26 @@ fn router(site: Arc<Site>) -> Router {
 pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
     // Refuse to start on a database that cannot be opened: a clear error
     // now, not a 503 later.
-    let store = ctx.open()?;
-    drop(store);
+    let options = PoolOptions {
+        max_size: MAX_CONNECTIONS,
+        ..PoolOptions::default()
+    };
+    let pool = StorePool::open(&ctx.database, ctx.config.migrate_on_open, &options)?;
     let address: SocketAddr = listen.parse().map_err(|_| {
         anyhow::anyhow!("--listen {listen}: write an address and port such as 127.0.0.1:8080")
     })?;
     let site = Arc::new(Site {
-        database: ctx.database.clone(),
-        migrate: ctx.config.migrate_on_open,
+        pool,
         council: ctx.config.council.name.clone(),
         pages: pages()?,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // Each blocking thread keeps one database connection.
-        .max_blocking_threads(MAX_CONNECTIONS)
+        // One blocking thread per pooled connection.
+        .max_blocking_threads(MAX_CONNECTIONS as usize)
         .build()
         .context("cannot start the server's runtime")?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let listener = crate::connections::listen(address)
             .with_context(|| format!("cannot listen on {address}"))?;
         let bound = listener.local_addr()?;
@@ -487,14 +486,20 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
             .unwrap_or(u64::MAX);
         crate::connections::serve(
             listener,
-            router(site),
+            router(Arc::clone(&site)),
             crate::connections::Limits::default(),
             nofile,
             stopped(),
         )
         .await
         .context("the server stopped with an error")
-    })
+    });
+    // Stop the runtime (its tasks let go of the site), then close the
+    // pool's connections outside it: the PostgreSQL driver blocks on a
+    // runtime of its own to close one, which panics inside an async task.
+    drop(runtime);
+    drop(site);
+    served
 }
 
 /// Resolves when the process is asked to stop.

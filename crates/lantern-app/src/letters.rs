@@ -37,7 +37,7 @@ pub const LETTER_MD: &str = include_str!("../../../templates/letter.md.j2");
 pub const LETTER_HTML: &str = include_str!("../../../templates/letter.html.j2");
 
 /// Output formats of `lantern answer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// The letter in Markdown.
     Md,
@@ -717,7 +717,7 @@ pub struct Templates {
 
 impl Templates {
     /// Load templates, preferring files in `dir` when given.
-    pub fn load(dir: Option<&Path>) -> anyhow::Result<Templates> {
+    pub fn load(dir: Option<&Path>) -> crate::Result<Templates> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_syntax(
@@ -725,15 +725,15 @@ impl Templates {
                 .trim_blocks(true)
                 .lstrip_blocks(true)
                 .build()
-                .map_err(|e| anyhow::anyhow!("template syntax: {e}"))?,
+                .map_err(|e| crate::Error::invalid(format!("template syntax: {e}")))?,
         );
         if let Some(d) = dir
             && !d.is_dir()
         {
-            anyhow::bail!(
+            return Err(crate::Error::invalid(format!(
                 "the letter templates folder {} does not exist ([letters] templates in lantern.toml)",
                 d.display()
-            );
+            )));
         }
         // Only the HTML page escapes HTML; the Markdown letter escapes
         // Markdown with the filters below.
@@ -759,19 +759,20 @@ impl Templates {
         });
         for (name, shipped) in [("letter.md.j2", LETTER_MD), ("letter.html.j2", LETTER_HTML)] {
             let source = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
-                Some(path) => std::fs::read_to_string(&path)
-                    .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", path.display()))?,
+                Some(path) => std::fs::read_to_string(&path).map_err(|e| {
+                    crate::Error::invalid(format!("cannot read template {}: {e}", path.display()))
+                })?,
                 None => shipped.to_string(),
             };
             env.add_template_owned(name, source)
-                .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
+                .map_err(|e| crate::Error::invalid(format!("template {name}: {e}")))?;
         }
         Ok(Templates { env })
     }
 
     /// Render the letter in a format.
     /// (`view` is a [`LetterView`], or its JSON form read back from a stored draft.)
-    pub fn render<V: Serialize>(&self, view: &V, format: Format) -> anyhow::Result<String> {
+    pub fn render<V: Serialize>(&self, view: &V, format: Format) -> crate::Result<String> {
         match format {
             Format::Json => Ok(serde_json::to_string_pretty(view)? + "\n"),
             Format::Md => self.markdown(view),
@@ -783,7 +784,7 @@ impl Templates {
                     body => minijinja::Value::from_safe_string(body),
                 });
                 Ok(page
-                    .map_err(|e| anyhow::anyhow!("template letter.html.j2: {e:#}"))?
+                    .map_err(|e| crate::Error::invalid(format!("template letter.html.j2: {e:#}")))?
                     .trim_end()
                     .to_string()
                     + "\n")
@@ -791,12 +792,12 @@ impl Templates {
         }
     }
 
-    fn markdown<V: Serialize>(&self, view: &V) -> anyhow::Result<String> {
+    fn markdown<V: Serialize>(&self, view: &V) -> crate::Result<String> {
         let text = self
             .env
             .get_template("letter.md.j2")?
             .render(context! { letter => minijinja::Value::from(minijinja::value::Serde(view)) })
-            .map_err(|e| anyhow::anyhow!("template letter.md.j2: {e:#}"))?;
+            .map_err(|e| crate::Error::invalid(format!("template letter.md.j2: {e:#}")))?;
         // Collapse runs of blank lines a template's conditionals leave behind.
         let mut out = String::with_capacity(text.len());
         let mut blank = 0;

@@ -180,9 +180,9 @@ impl Default for Casework {
 
 impl Config {
     /// The reference pattern for new requests.
-    pub fn reference_pattern(&self) -> anyhow::Result<lantern_core::casework::ReferencePattern> {
+    pub fn reference_pattern(&self) -> crate::Result<lantern_core::casework::ReferencePattern> {
         lantern_core::casework::ReferencePattern::parse(&self.casework.reference)
-            .map_err(|e| anyhow::anyhow!("[casework] reference: {e}"))
+            .map_err(|e| crate::Error::invalid(format!("[casework] reference: {e}")))
     }
 
     /// The pseudonymisation key file, resolved against the config file's folder.
@@ -191,12 +191,15 @@ impl Config {
     }
 
     /// Read the configuration from `explicit`, `$LANTERN_CONFIG` or `./lantern.toml`.
-    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
+    pub fn load(explicit: Option<&Path>) -> crate::Result<Config> {
         let env = std::env::var_os("LANTERN_CONFIG").map(PathBuf::from);
         let path = match explicit.map(Path::to_path_buf).or(env) {
             Some(p) => {
                 if !p.exists() {
-                    anyhow::bail!("the configuration file {} does not exist", p.display());
+                    return Err(crate::Error::invalid(format!(
+                        "the configuration file {} does not exist",
+                        p.display()
+                    )));
                 }
                 p
             }
@@ -208,51 +211,53 @@ impl Config {
                 p
             }
         };
-        let bytes = crate::app::read_bounded(&path, crate::app::MAX_SMALL_FILE)?;
+        let bytes = crate::files::read_bounded(&path, crate::files::MAX_SMALL_FILE)?;
         let text = String::from_utf8(bytes).map_err(|_| {
-            anyhow::anyhow!("{} is not UTF-8 text; save it as UTF-8", path.display())
+            crate::Error::invalid(format!(
+                "{} is not UTF-8 text; save it as UTF-8",
+                path.display()
+            ))
         })?;
         Config::parse(&path, &text)
     }
 
     /// Parse a configuration file's text.
-    pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
+    pub fn parse(path: &Path, text: &str) -> crate::Result<Config> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
                 .map(|s| lantern_core::request::line_column(text, s.start))
                 .unwrap_or((1, 1));
-            anyhow::anyhow!(
+            crate::Error::invalid(format!(
                 "{}:{line}:{column}: {}",
                 path.display(),
                 e.message().trim_end()
-            )
+            ))
         })?;
         config.policy()?;
         config
             .reference_pattern()
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            .map_err(|e| crate::Error::invalid(format!("{}: {e}", path.display())))?;
         if !(1..=50).contains(&config.casework.retain_years) {
-            anyhow::bail!(
+            return Err(crate::Error::invalid(format!(
                 "{}: [casework] retain_years: {} is not a number of years from 1 to 50",
                 path.display(),
                 config.casework.retain_years
-            );
+            )));
         }
         if let Some(area) = &config.council.area {
-            config.council.area = Some(
-                lantern_core::figure::check_area(area)
-                    .map_err(|m| anyhow::anyhow!("{}: [council] area: {m}", path.display()))?,
-            );
+            config.council.area = Some(lantern_core::figure::check_area(area).map_err(|m| {
+                crate::Error::invalid(format!("{}: [council] area: {m}", path.display()))
+            })?);
         }
         config.loaded_from = Some(path.to_path_buf());
         Ok(config)
     }
 
     /// The disclosure policy.
-    pub fn policy(&self) -> anyhow::Result<Policy> {
+    pub fn policy(&self) -> crate::Result<Policy> {
         Policy::new(self.disclosure.threshold)
-            .map_err(|e| anyhow::anyhow!("[disclosure] threshold: {e}"))
+            .map_err(|e| crate::Error::invalid(format!("[disclosure] threshold: {e}")))
     }
 
     /// The template directory, resolved against the config file's folder.

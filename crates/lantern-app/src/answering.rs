@@ -1,0 +1,231 @@
+//! Answering: a structured request decided from the figures held at a data
+//! version and the disclosure log, into the letter's view model; figures as
+//! held, and where sources disagree.
+//!
+//! Disclosure control here sees every answer in the log about the areas a
+//! request covers, whichever council sent it: protection is per deployment.
+
+use lantern_core::answer::{self, Evidence};
+use lantern_core::catalogue::{Catalogue, Indicator};
+use lantern_core::figure::{Breakdown, Disagreement, Figure};
+use lantern_core::period::Period;
+use lantern_core::protected::Shown;
+use lantern_core::request;
+use lantern_store::{FigureQuery, Snapshot, Store};
+
+use crate::letters::{self, Format, LetterView, Templates};
+use crate::{Context, Error, Result};
+
+/// Counts of people in the disclosure log other than `reference`'s own:
+/// released (`given`, with its value) or withheld (`suppressed`: "fewer
+/// than N", or a secondary). The log is read whole, whichever council sent
+/// the answer: protection is per deployment, not per council.
+fn earlier_releases(store: &dyn Store, reference: &str) -> Result<Vec<answer::EarlierRelease>> {
+    Ok(store
+        .disclosure_log()?
+        .into_iter()
+        .filter(|e| e.reference != reference)
+        .filter_map(|e| {
+            Some(answer::EarlierRelease {
+                shown: Shown::from_log(&e.decision, e.value, &e.released)?,
+                period: Period::parse(e.period.as_deref()?).ok()?,
+                breakdown: Breakdown::from_key(e.breakdown.as_deref().unwrap_or("")),
+                indicator: e.indicator?,
+                area: e.area?,
+                reference: e.reference,
+                sent: e.sent_at,
+            })
+        })
+        .collect())
+}
+
+/// Decide a request given as text (`name` says where it came from, for
+/// messages): the letter's view model, from the data at `data_version`
+/// (the newest when `None`) and the disclosure log. The planner's warnings
+/// are in the view's `warnings`.
+pub fn decide(
+    ctx: &Context,
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+    data_version: Option<i64>,
+) -> Result<LetterView> {
+    let snapshot = store.snapshot(data_version)?;
+    let request = request::parse_request(name, text, &snapshot.catalogue)?;
+    let area = request
+        .area
+        .clone()
+        .or_else(|| ctx.config.council.area.clone())
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "{name}: the request names no area and lantern.toml sets no [council] area; add area = \"E06000016\" to one of them"
+            ))
+        })?;
+    let policy = ctx.config.policy()?;
+    let evidence = Evidence {
+        catalogue: &snapshot.catalogue,
+        figures: &snapshot.figures,
+        statements: &snapshot.statements,
+        releases: &snapshot.releases,
+        policy,
+        area: &area,
+        earlier: &earlier_releases(store, &request.reference)?,
+    };
+    let decided = answer::plan(&request, &evidence);
+    Ok(letters::view(
+        &decided,
+        &snapshot.catalogue,
+        &ctx.config.council,
+        snapshot.data_version,
+    ))
+}
+
+/// A request answered: the letter in a format, with the planner's warnings.
+pub struct Answer {
+    /// The letter.
+    pub letter: String,
+    /// Points for the officer to review.
+    pub warnings: Vec<String>,
+}
+
+/// Answer a request given as text, rendered in `format`.
+pub fn answer(
+    ctx: &Context,
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+    format: Format,
+    data_version: Option<i64>,
+) -> Result<Answer> {
+    let view = decide(ctx, store, name, text, data_version)?;
+    let templates = Templates::load(ctx.config.template_dir().as_deref())?;
+    Ok(Answer {
+        letter: templates.render(&view, format)?,
+        warnings: view.warnings,
+    })
+}
+
+/// The catalogue held in the database.
+pub fn catalogue(store: &dyn Store) -> Result<Catalogue> {
+    Ok(store.catalogue()?)
+}
+
+/// Which figures to list: one indicator, optionally one area and a span of
+/// financial years, at a data version.
+pub struct FiguresAsked<'a> {
+    /// The indicator's code.
+    pub indicator: &'a str,
+    /// One area (ONS code), or every area.
+    pub area: Option<&'a str>,
+    /// The first financial year (periods ending before it are left out).
+    pub from: Option<Period>,
+    /// The last financial year (periods starting after it are left out).
+    pub to: Option<Period>,
+    /// The data version (the newest when `None`).
+    pub data_version: Option<i64>,
+}
+
+/// Figures as held, before disclosure control.
+pub struct FiguresHeld {
+    /// The indicator listed.
+    pub indicator: Indicator,
+    /// The data version read.
+    pub data_version: i64,
+    /// The figures, in the store's order.
+    pub figures: Vec<Figure>,
+}
+
+/// One financial year named by an option (`--from 2016/17`), or why not.
+pub fn financial_year(text: &str, option: &str) -> Result<Period> {
+    let period = Period::parse(text).map_err(|e| Error::invalid(format!("{option}: {e}")))?;
+    match period.within_financial_year() {
+        Some(fy) => Ok(Period::FinancialYear(fy)),
+        None => Err(Error::invalid(format!(
+            "{option} {text}: give one financial year, such as 2016/17"
+        ))),
+    }
+}
+
+fn checked_area(area: &str) -> Result<String> {
+    lantern_core::figure::check_area(area).map_err(Error::invalid)
+}
+
+/// The figures held for one indicator (the analyst's view, not for
+/// publication).
+pub fn figures(store: &dyn Store, asked: &FiguresAsked<'_>) -> Result<FiguresHeld> {
+    // The current figures of one area are read from the store by area (a
+    // national store holds every area's); an earlier version is read whole.
+    let snapshot = match (asked.data_version, asked.area) {
+        (None, Some(a)) => {
+            let area = checked_area(a)?;
+            Snapshot {
+                data_version: store.data_version()?,
+                catalogue: store.catalogue()?,
+                figures: store.figures(&FigureQuery {
+                    indicator: None,
+                    area: Some(area),
+                })?,
+                statements: vec![],
+                releases: vec![],
+            }
+        }
+        _ => store.snapshot(asked.data_version)?,
+    };
+    let indicator = snapshot.catalogue.indicator(asked.indicator)?.clone();
+    let area = asked.area.map(checked_area).transpose()?;
+    let figures = snapshot
+        .figures
+        .into_iter()
+        .filter(|f| f.indicator == indicator.code)
+        .filter(|f| area.as_ref().is_none_or(|a| &f.area == a))
+        .filter(|f| {
+            asked
+                .from
+                .is_none_or(|p| f.period.last_day() >= p.first_day())
+        })
+        .filter(|f| {
+            asked
+                .to
+                .is_none_or(|p| f.period.first_day() <= p.last_day())
+        })
+        .collect();
+    Ok(FiguresHeld {
+        indicator,
+        data_version: snapshot.data_version,
+        figures,
+    })
+}
+
+/// Where two sources hold the same figure with different amounts.
+pub struct Differences {
+    /// The data version read.
+    pub data_version: i64,
+    /// The catalogue at that version (for units).
+    pub catalogue: Catalogue,
+    /// Each figure the sources disagree on.
+    pub found: Vec<Disagreement>,
+}
+
+/// Where sources disagree, optionally for one indicator and one area.
+pub fn differences(
+    store: &dyn Store,
+    indicator: Option<&str>,
+    area: Option<&str>,
+    data_version: Option<i64>,
+) -> Result<Differences> {
+    let snapshot = store.snapshot(data_version)?;
+    if let Some(code) = indicator {
+        snapshot.catalogue.indicator(code)?;
+    }
+    let area = area.map(checked_area).transpose()?;
+    let found = lantern_core::figure::disagreements(&snapshot.figures)
+        .into_iter()
+        .filter(|d| indicator.is_none_or(|i| d.indicator == i))
+        .filter(|d| area.as_ref().is_none_or(|a| &d.area == a))
+        .collect();
+    Ok(Differences {
+        data_version: snapshot.data_version,
+        catalogue: snapshot.catalogue,
+        found,
+    })
+}

@@ -1,0 +1,183 @@
+//! Cases as the officer sees them (`lantern request list`, `show`,
+//! `letter`): each with its deadline counted on the shipped and imported
+//! calendar, its review dates once sent, the requests related to it and
+//! its history; and the letter a case would send.
+
+use jiff::civil::Date;
+use lantern_core::casework::{self, Case, CaseEvent};
+use lantern_core::deadline::{self, Calendar, Deadline};
+
+use super::{Links, calendar, case_deadline, find, retention};
+use crate::answering::{self, Answer};
+use crate::letters::{Format, Templates};
+use crate::{Context, Result};
+
+/// Which cases to list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter {
+    /// Only cases still to be answered (not sent or withdrawn).
+    pub open: bool,
+    /// Only open cases past their due date.
+    pub overdue: bool,
+    /// Only open cases due on or before this day.
+    pub due_by: Option<Date>,
+}
+
+/// One case in a list, with its deadline.
+#[derive(Debug, Clone)]
+pub struct ListedCase {
+    /// The case.
+    pub case: Case,
+    /// Its deadline now.
+    pub due: Deadline,
+    /// Open, not on hold, and past its due date.
+    pub overdue: bool,
+}
+
+/// The cases a filter lets through.
+#[derive(Debug, Clone)]
+pub struct CaseList {
+    /// The cases listed: every case in the store's order, or, when a filter
+    /// is given, the matching ones soonest due first.
+    pub rows: Vec<ListedCase>,
+    /// How many cases are held in all.
+    pub held: usize,
+    /// How many cases hold requester details past their retention date.
+    pub expired: usize,
+}
+
+/// List cases with their status and deadline (overdue as of the clock's day).
+pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
+    let store = ctx.open()?;
+    let calendar = calendar(store.as_ref())?;
+    let cases = store.cases()?;
+    let today = ctx.clock.today();
+    let is_open = |c: &Case| c.status.is_open();
+    let mut rows = Vec::new();
+    for case in &cases {
+        let due = case_deadline(store.as_ref(), &calendar, case)?;
+        let overdue = is_open(case) && !due.on_hold() && today > due.due;
+        let wanted = (!filter.open || is_open(case))
+            && (!filter.overdue || overdue)
+            && filter.due_by.is_none_or(|d| is_open(case) && due.due <= d);
+        if wanted {
+            rows.push(ListedCase {
+                case: case.clone(),
+                due,
+                overdue,
+            });
+        }
+    }
+    if filter.open || filter.overdue || filter.due_by.is_some() {
+        rows.sort_by_key(|r| (r.due.due, r.case.reference.clone()));
+    }
+    Ok(CaseList {
+        rows,
+        held: cases.len(),
+        expired: retention::expired(&cases, today).len(),
+    })
+}
+
+/// The internal review dates of a sent case: until when one may be asked
+/// for, and once asked for, when it is due.
+#[derive(Debug, Clone)]
+pub struct ReviewDates {
+    /// The last day a review is accepted as of right.
+    pub accept_until: Date,
+    /// When a review was asked for.
+    pub requested: Option<Date>,
+    /// When the review is due.
+    pub due: Option<Date>,
+    /// When an exceptionally complex review is due.
+    pub exceptional_due: Option<Date>,
+    /// Asked for after `accept_until`.
+    pub late: bool,
+}
+
+fn review_dates(calendar: &Calendar, history: &[CaseEvent]) -> Result<Option<ReviewDates>> {
+    let Some(sent) = casework::sent_on(history) else {
+        return Ok(None);
+    };
+    let window = deadline::review_window(calendar, sent)?;
+    let mut dates = ReviewDates {
+        accept_until: window.accept_until,
+        requested: None,
+        due: None,
+        exceptional_due: None,
+        late: false,
+    };
+    if let Some((requested, _)) = casework::review_of(history) {
+        let review = window.review(calendar, requested)?;
+        dates.requested = Some(requested);
+        dates.due = Some(review.due);
+        dates.exceptional_due = Some(review.exceptional_due);
+        dates.late = review.late;
+    }
+    Ok(Some(dates))
+}
+
+/// One case in full.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    /// The case.
+    pub case: Case,
+    /// Its history, oldest first.
+    pub history: Vec<CaseEvent>,
+    /// Its deadline, with the holidays and pauses that set it.
+    pub due: Deadline,
+    /// The calendar the deadline was counted on when the case was opened.
+    pub first_calendar: Option<String>,
+    /// Its internal review dates, once sent.
+    pub review: Option<ReviewDates>,
+    /// Related requests and earlier answers that cover it.
+    pub links: Links,
+}
+
+/// Show a case: its deadline (holidays, pauses, extension), review dates,
+/// related requests and history.
+pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
+    let store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    let history = store.case_history(reference)?;
+    let calendar = calendar(store.as_ref())?;
+    let due = casework::case_deadline(&calendar, &case, &history)?;
+    let review = review_dates(&calendar, &history)?;
+    let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
+    let first_calendar = history.first().and_then(|e| e.calendar.clone());
+    Ok(CaseView {
+        case,
+        history,
+        due,
+        first_calendar,
+        review,
+        links,
+    })
+}
+
+/// The answer letter for a case in `format`: the drafted (and approved)
+/// letter once there is one, since that is the one that goes out; before
+/// then, what the data held now gives (with the planner's warnings).
+pub fn letter(ctx: &Context, reference: &str, format: Format) -> Result<Answer> {
+    let store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    match store.draft(reference)? {
+        Some((draft, _)) => {
+            let view: serde_json::Value = serde_json::from_str(&draft)?;
+            let letter =
+                Templates::load(ctx.config.template_dir().as_deref())?.render(&view, format)?;
+            Ok(Answer {
+                letter,
+                warnings: vec![],
+            })
+        }
+        None => {
+            let Some(structured) = case.structured else {
+                crate::fail!(
+                    Conflict,
+                    "request {reference} has not been understood yet: there is no structured request to answer"
+                );
+            };
+            answering::answer(ctx, store.as_ref(), reference, &structured, format, None)
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Drafting and sending an answer (`lantern request draft`, `send`): the
+//! draft is decided from the data held now and checked against the
+//! disclosure log (`crate::answering::decide`), and kept with the case; it
+//! is what is approved and sent. Sending decides the request again, since
+//! answers sent meanwhile may combine with it, and adds every figure and
+//! decision of the letter to the disclosure log in the same transaction.
+
+use jiff::civil::Date;
+use lantern_core::casework::{ActionDetail, Case, LogEntry, Status};
+use lantern_store::Store;
+
+use super::clock::action_day;
+use super::{Links, calendar, case_deadline, find};
+use crate::{Context, Result, answering};
+
+/// A draft kept with its case.
+#[derive(Debug, Clone)]
+pub struct Drafted {
+    /// The case's reference.
+    pub reference: String,
+    /// The case's status now.
+    pub status: Status,
+    /// The data version the draft was decided from.
+    pub data_version: i64,
+    /// Points for the officer to review: the planner's, then the cost-limit
+    /// aggregation warning.
+    pub warnings: Vec<String>,
+}
+
+/// Draft the answer from the data held now, checked against the disclosure
+/// log, and keep it with the case: it is what will be approved and sent.
+pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
+    let mut store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    let Some(structured) = case.structured.as_deref() else {
+        crate::fail!(
+            Conflict,
+            "request {reference} has not been understood yet: there is no structured request to draft from"
+        );
+    };
+    let mut view = answering::decide(ctx, store.as_ref(), reference, structured, None)?;
+    let calendar = calendar(store.as_ref())?;
+    if let Some(w) = Links::of(ctx, store.as_ref(), &case, &calendar)?.aggregation_warning() {
+        view.warnings.push(w);
+    }
+    let json = serde_json::to_string(&view)?;
+    let status = store.save_draft(
+        reference,
+        case.status,
+        &ctx.who(),
+        &json,
+        view.made_with.data_version,
+    )?;
+    Ok(Drafted {
+        reference: reference.to_string(),
+        status,
+        data_version: view.made_with.data_version,
+        warnings: view.warnings,
+    })
+}
+
+/// An answer sent.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The case's reference.
+    pub reference: String,
+    /// The case's status now.
+    pub status: Status,
+    /// The day it was sent.
+    pub sent_on: Date,
+    /// When it was due.
+    pub due: Date,
+    /// Sent after it was due.
+    pub late: bool,
+    /// How many entries were added to the disclosure log.
+    pub log_entries: usize,
+    /// Points for the officer (a late answer).
+    pub warnings: Vec<String>,
+}
+
+/// Send the approved draft: the case is marked sent and every figure and
+/// decision in the letter goes into the disclosure log, in one transaction.
+/// `on` is the day it went out, if not today; `note` is kept in the history.
+pub fn send(
+    ctx: &Context,
+    reference: &str,
+    note: Option<String>,
+    on: Option<Date>,
+) -> Result<Sent> {
+    let mut store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    let Some((draft, _)) = store.draft(reference)? else {
+        crate::fail!(
+            Conflict,
+            "request {reference} has no drafted answer to send; draft and approve one first"
+        );
+    };
+    let day = action_day(ctx, &case, on)?;
+    let calendar = calendar(store.as_ref())?;
+    let due = case_deadline(store.as_ref(), &calendar, &case)?;
+    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    let now = ctx.who();
+    // The log says when the answer went out: now, or the day given (at midnight).
+    let sent_at = match on {
+        Some(_) if now.at.get(..10) != Some(day.to_string().as_str()) => format!("{day}T00:00:00Z"),
+        _ => now.at.clone(),
+    };
+    let entries = log_entries(reference, &sent_at, &view);
+    check_still_protected(ctx, store.as_ref(), &case, &view, &entries)?;
+    let detail = ActionDetail {
+        note,
+        on: Some(day),
+        extended_to: None,
+        calendar: Some(calendar.version().to_string()),
+    };
+    let status = store.send(reference, case.status, &now, &entries, &detail)?;
+    let late = day > due.due;
+    let warnings = if late {
+        vec![format!(
+            "sent on {day}, after the deadline of {}: it counts as late",
+            due.due
+        )]
+    } else {
+        vec![]
+    };
+    Ok(Sent {
+        reference: reference.to_string(),
+        status,
+        sent_on: day,
+        due: due.due,
+        late,
+        log_entries: entries.len(),
+        warnings,
+    })
+}
+
+/// Answers sent after this one was drafted may combine with it: decide the
+/// request again, from the draft's data version and the disclosure log as it
+/// is now, and refuse to send if disclosure control would now withhold
+/// something the draft gives (or the other way round).
+pub fn check_still_protected(
+    ctx: &Context,
+    store: &dyn Store,
+    case: &Case,
+    view: &serde_json::Value,
+    entries: &[LogEntry],
+) -> Result<()> {
+    let Some(structured) = case.structured.as_deref() else {
+        return Ok(());
+    };
+    let data_version = view["made_with"]["data_version"].as_i64();
+    let again = answering::decide(ctx, store, &case.reference, structured, data_version)?;
+    let again = log_entries(&case.reference, "", &serde_json::to_value(&again)?);
+    let decisions = |es: &[LogEntry]| -> Vec<(String, Option<String>, Option<String>, String)> {
+        es.iter()
+            .filter(|e| e.indicator.is_some())
+            .map(|e| {
+                (
+                    e.question.clone(),
+                    e.period.clone(),
+                    e.breakdown.clone(),
+                    e.decision.clone(),
+                )
+            })
+            .collect()
+    };
+    if decisions(entries) != decisions(&again) {
+        crate::fail!(
+            Conflict,
+            "request {}: answers sent since this one was drafted change what disclosure control lets it give (a figure would now let a withheld count be worked out); draft it again (lantern request start {r}, then lantern request draft {r}), review and approve the new draft, then send",
+            case.reference,
+            r = case.reference
+        );
+    }
+    Ok(())
+}
+
+/// The disclosure-log lines for a letter's JSON form: one per figure row and
+/// per narrative answer, with the requester left out.
+pub fn log_entries(reference: &str, sent_at: &str, view: &serde_json::Value) -> Vec<LogEntry> {
+    fn walk(
+        q: &serde_json::Value,
+        prefix: &str,
+        area: &str,
+        base: &LogEntry,
+        out: &mut Vec<LogEntry>,
+    ) {
+        let number = format!("{prefix}{}", q["number"].as_str().unwrap_or_default());
+        let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        for r in q["rows"].as_array().into_iter().flatten() {
+            let value = match r["value"]["kind"].as_str() {
+                Some("exact") | Some("zero") => r["value"]["amount"].as_i64(),
+                _ => None,
+            };
+            out.push(LogEntry {
+                question: number.clone(),
+                indicator: s(&q["indicator"]),
+                area: Some(area.to_string()),
+                period: s(&r["period"]),
+                breakdown: s(&r["breakdown"]),
+                decision: s(&r["decision"]).unwrap_or_default(),
+                basis: s(&r["basis"]),
+                value,
+                released: s(&r["full_text"]).unwrap_or_default(),
+                ..base.clone()
+            });
+        }
+        if let Some(st) = q["statement"].as_object() {
+            let text = st.get("text").and_then(|t| t.as_str());
+            out.push(LogEntry {
+                question: number.clone(),
+                decision: if text.is_some() {
+                    "statement"
+                } else {
+                    "not_held"
+                }
+                .into(),
+                basis: text.is_none().then(|| "s1_1".to_string()),
+                released: text.unwrap_or("not held").to_string(),
+                ..base.clone()
+            });
+        }
+        for p in q["parts"].as_array().into_iter().flatten() {
+            walk(p, &number, area, base, out);
+        }
+    }
+    let base = LogEntry {
+        reference: reference.to_string(),
+        sent_at: sent_at.to_string(),
+        question: String::new(),
+        indicator: None,
+        area: None,
+        period: None,
+        breakdown: None,
+        decision: String::new(),
+        basis: None,
+        value: None,
+        released: String::new(),
+    };
+    let area = view["request"]["area"].as_str().unwrap_or_default();
+    let mut out = Vec::new();
+    for q in view["questions"].as_array().into_iter().flatten() {
+        walk(q, "", area, &base, &mut out);
+    }
+    out
+}

@@ -1,0 +1,209 @@
+//! Casework: FOI requests as cases, from intake to the answer sent, its
+//! review, and the requester's details erased.
+//!
+//! This module owns the use cases of `lantern request …` (and of any other
+//! front end that handles cases): the lifecycle rules and the statutory
+//! clock are `lantern_core::casework` and `lantern_core::deadline`; here they
+//! are applied to the cases the store holds, each use case in one
+//! transaction with the case's history recording who did what.
+//!
+//! - [`intake`]: take in a request (an e-mail, read and understood, or a
+//!   structured request).
+//! - [`cases`]: list and show cases (deadline with its working, review
+//!   dates, related requests, history), the structured request a case
+//!   holds, and its letter.
+//! - [`clock`]: the lifecycle and clock actions (start, clarification, fees,
+//!   extension, withdrawal, internal review, ICO) and approval.
+//! - [`drafting`]: draft the answer and send it, adding its disclosure-log
+//!   entries once disclosure control is checked again.
+//! - [`understanding`]: how an e-mail was read, corrections, and the
+//!   phrases officers have taught.
+//! - [`retention`]: requesters' details erased past their retention date.
+//!
+//! Deadlines are counted on [`calendar`]: the shipped bank holidays with
+//! every calendar an administrator imported.
+
+pub mod cases;
+pub mod clock;
+pub mod drafting;
+pub mod intake;
+pub mod retention;
+pub mod understanding;
+
+use jiff::civil::Date;
+use lantern_core::casework;
+use lantern_core::related::{self, Asked};
+use lantern_core::{request, understand};
+use lantern_store::{Store, StoreError};
+
+use crate::files::MAX_TEXT;
+use crate::{Context, Error, Result};
+
+pub use lantern_core::casework::{
+    Action, Case, CaseEvent, LogEntry, ReferencePattern, ReviewOutcome, Status,
+};
+pub use lantern_core::deadline::{Calendar, Deadline, Review};
+pub use lantern_core::related::{Aggregation, Covering, Link};
+pub use lantern_store::StoredSynonym;
+
+pub use cases::{CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, show};
+pub use clock::{Acted, Acting, act, approve};
+pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
+pub use intake::{Form, NewRequest, Opened, take_in};
+pub use retention::{Erased, erase_expired};
+pub use understanding::{
+    Alternative, Reading, Taught, correct, structured, synonyms, teach, understanding,
+};
+
+/// The bank holidays deadlines are counted on: the shipped calendar with
+/// every calendar an administrator imported (`lantern import bank-holidays`)
+/// added in turn, so a proclaimed day counts from the moment it is imported.
+pub fn calendar(store: &dyn Store) -> Result<Calendar> {
+    let mut calendar = Calendar::shipped();
+    for held in store.calendars()? {
+        let extra = Calendar::from_govuk_json(&held.body)
+            .map_err(|e| {
+                Error::new(
+                    crate::Kind::Internal,
+                    format!(
+                        "the bank holidays of import {} are unreadable: {e}",
+                        held.import
+                    ),
+                )
+            })?
+            .labelled(format!("import {}", held.import));
+        calendar = calendar.merged(&extra);
+    }
+    Ok(calendar)
+}
+
+/// The case with this reference, or "there is no request …".
+fn find(store: &dyn Store, reference: &str) -> Result<Case> {
+    store
+        .case(reference)?
+        .ok_or_else(|| StoreError::NoSuchCase(reference.to_string()).into())
+}
+
+/// A case's deadline, from its history.
+fn case_deadline(store: &dyn Store, calendar: &Calendar, case: &Case) -> Result<Deadline> {
+    let history = store.case_history(&case.reference)?;
+    Ok(casework::case_deadline(calendar, case, &history)?)
+}
+
+/// The phrases officers have taught, as the understanding model takes them.
+/// A phrase whose target the catalogue no longer has is left out.
+fn learned(store: &dyn Store) -> Result<Vec<understand::Synonym>> {
+    let catalogue = store.catalogue()?;
+    Ok(store
+        .synonyms()?
+        .into_iter()
+        .filter_map(|s| {
+            Some(understand::Synonym {
+                target: understand::SynonymTarget::parse(&s.target, &catalogue).ok()?,
+                phrase: s.phrase,
+            })
+        })
+        .collect())
+}
+
+/// Refuse a date after today (allowing for the UK being an hour ahead of
+/// UTC in summer: the clock's date is UTC's).
+fn not_future(ctx: &Context, what: &str, day: Date) -> Result<()> {
+    let today = ctx.clock.today();
+    let latest = today.tomorrow().unwrap_or(today);
+    if day > latest {
+        crate::fail!(
+            Invalid,
+            "{what} {day} is in the future; give the day it happened"
+        );
+    }
+    Ok(())
+}
+
+/// A request's text from its bytes: refused when too large or not UTF-8,
+/// with a message naming `name`.
+fn text_of(name: &str, bytes: &[u8]) -> Result<String> {
+    if bytes.len() as u64 > MAX_TEXT {
+        crate::fail!(
+            Invalid,
+            "{name} is {} bytes, too large for a request (the limit is {MAX_TEXT}); is it the right file?",
+            bytes.len()
+        );
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        Error::invalid(format!(
+            "{name} is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// The requests related to a case and the earlier answers that cover it
+/// (`lantern_core::related`), for the officer.
+#[derive(Debug, Clone)]
+pub struct Links {
+    /// Requests about the same subject within 60 working days, or from the
+    /// same requester.
+    pub related: Vec<Link>,
+    /// Earlier answers in the disclosure log that gave figures this one asks for.
+    pub covered: Vec<Covering>,
+    /// How many figures (cells) this request asks for.
+    pub cells: usize,
+    /// The same requester's related requests together over the cost limit.
+    pub aggregation: Option<Aggregation>,
+}
+
+impl Links {
+    /// The links of `case` among every case held.
+    fn of(ctx: &Context, store: &dyn Store, case: &Case, calendar: &Calendar) -> Result<Links> {
+        let catalogue = store.catalogue()?;
+        let home = ctx.config.council.area.clone().unwrap_or_default();
+        let asked = |c: &Case| -> Asked {
+            let parsed = c
+                .structured
+                .as_deref()
+                .and_then(|s| request::parse_request(&c.reference, s, &catalogue).ok());
+            let (subjects, cells) = parsed
+                .as_ref()
+                .map(|r| Asked::of(r, &home))
+                .unwrap_or_default();
+            Asked {
+                reference: c.reference.clone(),
+                received: c.received,
+                requester_name: c.requester_name.clone(),
+                requester_contact: c.requester_contact.clone(),
+                answered: c.status.is_answered(),
+                subjects,
+                cells,
+                estimate_hours: parsed.as_ref().map_or(0.0, Asked::hours_of),
+            }
+        };
+        let this = asked(case);
+        let others: Vec<Asked> = store.cases()?.iter().map(asked).collect();
+        // A case far outside the calendar's years is not linked rather than failing.
+        let related = related::related(&this, &others, calendar).unwrap_or_default();
+        let covered = related::covered_by(&case.reference, &this.cells, &store.disclosure_log()?);
+        let aggregation = related::aggregated_hours(&this, &others, &related);
+        Ok(Links {
+            related,
+            covered,
+            cells: this.cells.len(),
+            aggregation,
+        })
+    }
+
+    /// The cost-limit warning when the same requester's related requests
+    /// together go over it.
+    pub fn aggregation_warning(&self) -> Option<String> {
+        let a = self.aggregation.as_ref()?;
+        Some(format!(
+            "with {} from the same requester within 60 working days, the estimated hours come to {:.1}, over the {}-hour cost limit: section 12(4) lets the costs be aggregated",
+            a.with.join(", "),
+            a.hours,
+            lantern_core::foi::COUNCIL_COST_LIMIT_HOURS
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,178 @@
+//! Lantern's application layer: one function per use case, for every front
+//! end.
+//!
+//! The command line (`lantern …`) and the web server (`lantern serve`) are
+//! adapters: they parse their input, call a use case here, and render what
+//! it returns (text, JSON, HTML) or map its [`Error`] to an exit status or
+//! an HTTP status. Everything between (opening the store, reading the
+//! catalogue, the rules in `lantern-core`, transactions and the audit of
+//! who did what) happens here, once.
+//!
+//! Every use case takes a [`Context`] (the deployment's settings, the
+//! acting person and the clock) and typed inputs: bytes and a name rather
+//! than paths, values rather than command-line structures. It returns a
+//! typed result and problems located by file, line and field.
+//!
+//! The modules, by use case:
+//! - [`answering`]: answer a structured request, decide a letter's content,
+//!   query figures and where sources disagree.
+//! - [`casework`]: FOI requests as cases: intake, lifecycle and clock
+//!   actions, drafting, approval and sending, corrections and learned
+//!   phrases, retention.
+//! - [`disclosure_log`]: search the log, and audit it as one protected table.
+//! - [`reports`]: the casework reports (timeliness, outcomes).
+//! - [`letters`]: the letter's view model and its templates.
+//! - [`import`] and [`xlsx`]: reading figures, statements, releases and
+//!   agencies files, and workbooks under limits.
+//! - [`config`]: the deployment's `lantern.toml`.
+//! - [`files`]: reading files under limits and writing them whole.
+
+pub mod answering;
+pub mod casework;
+pub mod config;
+pub mod disclosure_log;
+pub mod error;
+pub mod files;
+pub mod import;
+pub mod letters;
+pub mod reports;
+pub mod xlsx;
+
+use jiff::civil::Date;
+use lantern_store::{ImportKind, ImportMeta, Store, Who};
+use sha2::{Digest, Sha256};
+
+pub use error::{Context as ResultExt, Error, Kind, Result};
+
+use crate::config::Config;
+
+/// What every use case is given: where the data is, the deployment's
+/// settings, who is acting and what time it is.
+pub struct Context {
+    /// Database path or URL.
+    pub database: String,
+    /// The deployment's settings (`lantern.toml`).
+    pub config: Config,
+    /// Who is acting, as the audit records them.
+    pub actor: String,
+    /// What day and time it is.
+    pub clock: Clock,
+}
+
+impl Context {
+    /// A context for `actor` on the database at `database`, with the
+    /// settings in `config` and the system clock.
+    pub fn new(database: String, config: Config, actor: String) -> Context {
+        Context {
+            database,
+            config,
+            actor,
+            clock: Clock::system(),
+        }
+    }
+
+    /// The database as messages show it (a URL without its password).
+    pub fn display_database(&self) -> String {
+        if lantern_store::is_postgres(&self.database) {
+            match self.database.split_once('@') {
+                Some((scheme_user, rest)) => match scheme_user.rsplit_once(':') {
+                    Some((before, _password))
+                        if before.contains("//") && before.matches(':').count() == 1 =>
+                    {
+                        format!("{before}:***@{rest}")
+                    }
+                    _ => self.database.clone(),
+                },
+                None => self.database.clone(),
+            }
+        } else {
+            self.database.clone()
+        }
+    }
+
+    /// Open the database (migrating it unless `migrate_on_open = false`).
+    pub fn open(&self) -> Result<Box<dyn Store>> {
+        Ok(lantern_store::open_with(
+            &self.database,
+            self.config.migrate_on_open,
+        )?)
+    }
+
+    /// Who is acting, and when, as the store's audit records it.
+    pub fn who(&self) -> Who {
+        Who {
+            actor: self.actor.clone(),
+            at: self.clock.now(),
+        }
+    }
+
+    /// Provenance for an import of `file` with these bytes.
+    pub fn meta(&self, kind: ImportKind, file: &str, bytes: &[u8]) -> ImportMeta {
+        ImportMeta {
+            kind,
+            file: file.to_string(),
+            sha256: hex(&Sha256::digest(bytes)),
+            actor: self.actor.clone(),
+            at: self.clock.now(),
+        }
+    }
+
+    /// Who imports, and when, as figures' provenance records it.
+    pub fn importer(&self) -> import::Importer {
+        import::Importer {
+            actor: self.actor.clone(),
+            at: self.clock.now(),
+        }
+    }
+}
+
+/// What day and time it is: the system's, or a day fixed for tests and
+/// for answering "as on" a date.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    today: Option<Date>,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock { today: None }
+    }
+
+    /// A clock whose day is `today` (the time of day stays the system's).
+    pub fn fixed(today: Date) -> Clock {
+        Clock { today: Some(today) }
+    }
+
+    /// Today's date in UTC, or the fixed day.
+    pub fn today(&self) -> Date {
+        self.today.unwrap_or_else(|| {
+            jiff::tz::Offset::UTC
+                .to_datetime(jiff::Timestamp::now())
+                .date()
+        })
+    }
+
+    /// The system's date in UTC, whatever day the clock is fixed to.
+    pub fn system_today(&self) -> Date {
+        Clock::system().today()
+    }
+
+    /// The current time, to the second, RFC 3339.
+    pub fn now(&self) -> String {
+        now()
+    }
+}
+
+/// The current time, to the second, RFC 3339.
+pub fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// Bytes as lowercase hex (file digests).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,165 @@
+//! The depth-first search for an assignment of the inner cells meeting a
+//! set of bounds: it finds a witness, proves there is none, or runs out of
+//! its node budget.
+
+use super::model::{Bounds, Model, Net, add};
+use super::propagate::propagate;
+
+/// Search nodes allowed for one witness search.
+pub(super) const SEARCH_NODES: usize = 1_500;
+
+pub(super) enum Outcome {
+    /// An assignment of the inner cells meeting every bound.
+    Found(Vec<i128>),
+    /// Proved that none exists.
+    Infeasible,
+    /// Ran out of budget.
+    GaveUp,
+}
+
+struct Frame {
+    base: Bounds,
+    var: usize,
+    pivot: i128,
+    /// Try the values above the pivot before those below.
+    up_first: bool,
+    next: u8,
+}
+
+/// Looks for inner-cell values meeting `root`, staying close to `reference`
+/// (or to the lower bounds without one). At each node it first tries the
+/// reference values clamped into the current bounds; if some cell's sum is
+/// then out of range it branches, three ways (`= p`, `< p`, `> p`), on a
+/// variable of such a cell. Exhausting the tree proves infeasibility. `nodes`
+/// is the budget and is decremented.
+pub(super) fn search(
+    net: &Net,
+    root: &Bounds,
+    reference: Option<&[i128]>,
+    nodes: &mut usize,
+) -> Outcome {
+    let model = net.model;
+    let mut node = root.clone();
+    if !propagate(net, &mut node, 0..net.len(), None) {
+        return Outcome::Infeasible;
+    }
+    let depth_cap = 4 * model.m + 64;
+    let mut stack: Vec<Frame> = Vec::new();
+    loop {
+        let z: Vec<i128> = (0..model.m)
+            .map(|i| {
+                let want = reference
+                    .and_then(|y| y.get(i).copied())
+                    .unwrap_or(node.lo[i]);
+                want.max(node.lo[i]).min(node.hi[i])
+            })
+            .collect();
+        match repair_var(model, root, &node, &z) {
+            Repair::Done => return Outcome::Found(z),
+            Repair::DeadEnd => {}
+            Repair::Branch(var, up_first) => {
+                if stack.len() >= depth_cap {
+                    return Outcome::GaveUp;
+                }
+                stack.push(Frame {
+                    pivot: z[var],
+                    base: node,
+                    var,
+                    up_first,
+                    next: 0,
+                });
+            }
+        }
+        loop {
+            let Some(top) = stack.last_mut() else {
+                return Outcome::Infeasible;
+            };
+            if top.next > 2 {
+                stack.pop();
+                continue;
+            }
+            let which = top.next;
+            top.next += 1;
+            let (var, p) = (top.var, top.pivot);
+            let (lo, hi) = (top.base.lo[var], top.base.hi[var]);
+            let (a, z) = match (which, top.up_first) {
+                (0, _) => (p, p),
+                (1, true) | (2, false) => (p + 1, hi),
+                _ => (lo, p - 1),
+            };
+            if a > z {
+                continue;
+            }
+            if *nodes == 0 {
+                return Outcome::GaveUp;
+            }
+            *nodes -= 1;
+            let mut next = top.base.clone();
+            next.lo[var] = a;
+            next.hi[var] = z;
+            if propagate(net, &mut next, net.var_links[var].iter().copied(), None) {
+                node = next;
+                break;
+            }
+        }
+    }
+}
+
+enum Repair {
+    /// The candidate meets every bound.
+    Done,
+    /// Some cell is out of range with all its inner cells fixed.
+    DeadEnd,
+    /// Branch on this variable; true if raising it helps.
+    Branch(usize, bool),
+}
+
+/// Checks candidate `z` against `root`; if it fails, picks the narrowest
+/// unfixed inner cell of a cell whose sum is out of range.
+fn repair_var(model: &Model, root: &Bounds, node: &Bounds, z: &[i128]) -> Repair {
+    let mut best: Option<(i128, usize, bool)> = None;
+    let mut broken = false;
+    for (k, con) in model.cons.iter().enumerate() {
+        let sum = con.vars.iter().fold(0, |s, &v| add(s, z[v]));
+        let (lo, hi) = (root.lo[model.m + k], root.hi[model.m + k]);
+        if lo <= sum && sum <= hi {
+            continue;
+        }
+        broken = true;
+        for &v in &con.vars {
+            if node.lo[v] < node.hi[v] {
+                let width = node.hi[v] - node.lo[v];
+                if best.is_none_or(|(w, b, _)| (width, v) < (w, b)) {
+                    best = Some((width, v, sum < lo));
+                }
+            }
+        }
+    }
+    for link in &model.links[model.relations..] {
+        if link.holds(z) {
+            continue;
+        }
+        broken = true;
+        let sum = link
+            .terms
+            .iter()
+            .fold(0i128, |s, &(v, a)| s.saturating_add(a.saturating_mul(z[v])));
+        for &(v, a) in &link.terms {
+            if node.lo[v] < node.hi[v] {
+                let width = node.hi[v] - node.lo[v];
+                if best.is_none_or(|(w, b, _)| (width, v) < (w, b)) {
+                    best = Some((width, v, (sum < link.lo) == (a > 0)));
+                }
+            }
+        }
+    }
+    let in_range = z
+        .iter()
+        .enumerate()
+        .all(|(i, &v)| root.lo[i] <= v && v <= root.hi[i]);
+    match best {
+        Some((_, v, up)) => Repair::Branch(v, up),
+        None if broken || !in_range => Repair::DeadEnd,
+        None => Repair::Done,
+    }
+}
