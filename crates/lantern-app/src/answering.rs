@@ -18,14 +18,30 @@ use crate::{Context, Error, Result};
 
 /// Counts of people in the disclosure log other than `reference`'s own:
 /// released (`given`, with its value) or withheld (`suppressed`: "fewer
-/// than N", or a secondary). The log is read whole, whichever council sent
-/// the answer: protection is per deployment, not per council.
-fn earlier_releases(store: &dyn Store, reference: &str) -> Result<Vec<answer::EarlierRelease>> {
+/// than N", or a secondary). Every council's entries about `area` are read,
+/// whichever council sent the answer: protection is per deployment, not
+/// per council. Another council's references are written `CODE:REFERENCE`
+/// (references are unique only within a council).
+fn earlier_releases(
+    store: &dyn Store,
+    reference: &str,
+    area: &str,
+) -> Result<Vec<answer::EarlierRelease>> {
+    let mine = store.council_in_use()?.unwrap_or_default();
     Ok(store
-        .disclosure_log()?
+        .disclosure_log_of_every_council(Some(&[area.to_string()]))?
         .into_iter()
-        .filter(|e| e.reference != reference)
+        .filter(|e| !(e.council == mine && e.entry.reference == reference))
         .filter_map(|e| {
+            let reference = if e.council == mine {
+                e.entry.reference
+            } else {
+                format!("{}:{}", e.council, e.entry.reference)
+            };
+            let e = lantern_core::casework::LogEntry {
+                reference,
+                ..e.entry
+            };
             Some(answer::EarlierRelease {
                 shown: Shown::from_log(&e.decision, e.value, &e.released)?,
                 period: Period::parse(e.period.as_deref()?).ok()?,
@@ -52,16 +68,18 @@ pub fn decide(
 ) -> Result<LetterView> {
     let snapshot = store.snapshot(data_version)?;
     let request = request::parse_request(name, text, &snapshot.catalogue)?;
+    // The council's settings as they stood at the data version answered from.
+    let council = crate::council::in_force(ctx, store, Some(snapshot.data_version))?;
     let area = request
         .area
         .clone()
-        .or_else(|| ctx.config.council.area.clone())
+        .or_else(|| council.area().map(str::to_string))
         .ok_or_else(|| {
             Error::invalid(format!(
                 "{name}: the request names no area and lantern.toml sets no [council] area; add area = \"E06000016\" to one of them"
             ))
         })?;
-    let policy = ctx.config.policy()?;
+    let policy = council.policy();
     let evidence = Evidence {
         catalogue: &snapshot.catalogue,
         figures: &snapshot.figures,
@@ -69,13 +87,13 @@ pub fn decide(
         releases: &snapshot.releases,
         policy,
         area: &area,
-        earlier: &earlier_releases(store, &request.reference)?,
+        earlier: &earlier_releases(store, &request.reference, &area)?,
     };
     let decided = answer::plan(&request, &evidence);
     Ok(letters::view(
         &decided,
         &snapshot.catalogue,
-        &ctx.config.council,
+        &crate::council::letter_details(&council),
         snapshot.data_version,
     ))
 }

@@ -1,5 +1,8 @@
-//! Configuration: `lantern.toml` (the council's name, area and contact
-//! details for letters, the disclosure threshold, template overrides).
+//! Configuration: `lantern.toml` (the deployment's database, templates
+//! and records settings; and a council's name, area and contact details
+//! for letters, the disclosure threshold and casework settings, which
+//! `lantern init` and `lantern migrate` take into the store: see
+//! `crate::council`).
 //!
 //! Looked for at `--config PATH`, then `$LANTERN_CONFIG`, then
 //! `./lantern.toml`; when none exists the defaults apply and letters say
@@ -7,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use lantern_core::council::{Field, Settings};
 use lantern_core::disclosure::Policy;
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +46,10 @@ pub struct Config {
     /// Where the file was read from (not in the file).
     #[serde(skip)]
     pub loaded_from: Option<PathBuf>,
+    /// The council settings the file sets itself (not in the file): its
+    /// `[council]`, `[disclosure]` and `[casework]` keys.
+    #[serde(skip)]
+    pub council_keys: Vec<Field>,
 }
 
 /// The council's details, as letters print them.
@@ -65,6 +73,13 @@ pub struct Council {
     /// Lines closing the letter.
     #[serde(default)]
     pub signature: Vec<String>,
+    /// The code that names the council in the store and on the command
+    /// line (`--council`); default: its area code. Not part of a letter.
+    #[serde(default, skip_serializing)]
+    pub code: Option<String>,
+    /// Its IANA time zone (default Europe/London). Not part of a letter.
+    #[serde(default, skip_serializing)]
+    pub time_zone: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -82,6 +97,7 @@ impl Default for Config {
             records: Records::default(),
             casework: Casework::default(),
             loaded_from: None,
+            council_keys: Vec::new(),
         }
     }
 }
@@ -99,6 +115,8 @@ impl Default for Council {
             address: vec![],
             email: None,
             signature: vec![],
+            code: None,
+            time_zone: None,
         }
     }
 }
@@ -250,8 +268,56 @@ impl Config {
                 crate::Error::invalid(format!("{}: [council] area: {m}", path.display()))
             })?);
         }
+        if let Some(code) = &config.council.code {
+            lantern_core::council::check_code(code)
+                .map_err(|e| crate::Error::invalid(format!("{}: [council] {e}", path.display())))?;
+        }
+        if let Some(zone) = &config.council.time_zone {
+            lantern_core::council::check_time_zone(zone)
+                .map_err(|e| crate::Error::invalid(format!("{}: [council] {e}", path.display())))?;
+        }
+        config.council_keys = council_keys(text);
         config.loaded_from = Some(path.to_path_buf());
         Ok(config)
+    }
+
+    /// Whether the file sets any of a council's settings.
+    pub fn sets_council(&self) -> bool {
+        !self.council_keys.is_empty()
+    }
+
+    /// The council settings the file gives, with Lantern's defaults for
+    /// those it does not: the code is `[council] code`, else its area,
+    /// else `council`.
+    pub fn council_settings(&self) -> Settings {
+        let c = &self.council;
+        Settings {
+            code: c
+                .code
+                .clone()
+                .or_else(|| c.area.clone())
+                .unwrap_or_else(|| Settings::default().code),
+            name: c.name.clone(),
+            areas: c.area.iter().cloned().collect(),
+            team: c.team.clone(),
+            email: c.email.clone(),
+            address: c.address.clone(),
+            signature: c.signature.clone(),
+            threshold: self.disclosure.threshold,
+            reference: self.casework.reference.clone(),
+            retain_years: self.casework.retain_years,
+            time_zone: c
+                .time_zone
+                .clone()
+                .unwrap_or_else(|| lantern_core::council::DEFAULT_TIME_ZONE.to_string()),
+        }
+    }
+
+    /// Where the file was read from, for messages.
+    pub fn file_name(&self) -> String {
+        self.loaded_from
+            .as_ref()
+            .map_or_else(|| "lantern.toml".to_string(), |p| p.display().to_string())
     }
 
     /// The disclosure policy.
@@ -288,4 +354,35 @@ impl Config {
             .unwrap_or(Path::new("."));
         base.join(path)
     }
+}
+
+/// The council settings a configuration file's text sets itself.
+fn council_keys(text: &str) -> Vec<Field> {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let has = |section: &str, key: &str| {
+        table
+            .get(section)
+            .and_then(|s| s.as_table())
+            .is_some_and(|s| s.contains_key(key))
+    };
+    Field::ALL
+        .into_iter()
+        .filter(|f| match f {
+            // A [council] section always gives the name; its code defaults
+            // to its area, which it gives when it has one.
+            Field::Code => has("council", "code") || has("council", "area"),
+            Field::Name => has("council", "name"),
+            Field::Areas => has("council", "area"),
+            Field::Team => has("council", "team"),
+            Field::Email => has("council", "email"),
+            Field::Address => has("council", "address"),
+            Field::Signature => has("council", "signature"),
+            Field::Threshold => has("disclosure", "threshold"),
+            Field::Reference => has("casework", "reference"),
+            Field::RetainYears => has("casework", "retain_years"),
+            Field::TimeZone => has("council", "time_zone"),
+        })
+        .collect()
 }

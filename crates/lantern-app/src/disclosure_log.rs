@@ -88,7 +88,7 @@ pub fn audit_entries(
     entries: &[LogEntry],
 ) -> Result<(protected::Audit, Vec<Audited>)> {
     let snapshot = store.snapshot(None)?;
-    let policy = ctx.config.policy()?;
+    let policy = crate::council::in_force(ctx, store, None)?.policy();
     let cells = known_cells(entries);
     let mut known: Vec<KnownCell> = cells.iter().map(|(_, c)| c.clone()).collect();
     let touched = known
@@ -147,9 +147,24 @@ pub struct LogAudit {
 }
 
 /// Audit the whole disclosure log, every council's, with the totals
-/// releases have published: can any withheld count be worked out?
+/// releases have published: can any withheld count be worked out? Another
+/// council's references are named `CODE:REFERENCE`.
 pub fn audit(ctx: &Context, store: &dyn Store) -> Result<LogAudit> {
-    let entries = store.disclosure_log()?;
+    let mine = store.council_in_use()?.unwrap_or_default();
+    let entries: Vec<LogEntry> = store
+        .disclosure_log_of_every_council(None)?
+        .into_iter()
+        .map(|e| {
+            if e.council == mine {
+                e.entry
+            } else {
+                LogEntry {
+                    reference: format!("{}:{}", e.council, e.entry.reference),
+                    ..e.entry
+                }
+            }
+        })
+        .collect();
     let (audit, named) = audit_entries(ctx, store, &entries)?;
     let findings = named
         .into_iter()

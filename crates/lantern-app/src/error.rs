@@ -96,6 +96,7 @@ impl From<StoreError> for Error {
         let kind = match &e {
             StoreError::Busy { .. } | StoreError::Connect { .. } => Kind::Unavailable,
             StoreError::NoSuchCase(_)
+            | StoreError::NoSuchCouncil { .. }
             | StoreError::NoSuchVersion { .. }
             | StoreError::Missing { .. } => Kind::NotFound,
             StoreError::CaseExists(_)
@@ -134,6 +135,7 @@ invalid_from!(
     lantern_core::deadline::DeadlineError,
     lantern_core::disclosure::PolicyError,
     lantern_core::understand::IntakeError,
+    lantern_core::council::CouncilError,
     crate::import::FileProblems,
 );
 

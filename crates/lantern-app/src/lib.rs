@@ -24,12 +24,15 @@
 //! - [`letters`]: the letter's view model and its templates.
 //! - [`import`] and [`xlsx`]: reading figures, statements, releases and
 //!   agencies files, and workbooks under limits.
+//! - [`council`]: councils held in the store: show, list and set their
+//!   settings, take in `lantern.toml`'s, and the settings a letter uses.
 //! - [`config`]: the deployment's `lantern.toml`.
 //! - [`files`]: reading files under limits and writing them whole.
 
 pub mod answering;
 pub mod casework;
 pub mod config;
+pub mod council;
 pub mod disclosure_log;
 pub mod error;
 pub mod files;
@@ -57,6 +60,37 @@ pub struct Context {
     pub actor: String,
     /// What day and time it is.
     pub clock: Clock,
+    /// The council whose casework this context reads and writes (`--council
+    /// CODE`); `None`: the only council the database holds (see
+    /// [`lantern_store::Store::use_council`]).
+    pub council: Option<String>,
+    /// Warnings for the person acting (a `lantern.toml` that differs from
+    /// the council held, …), said once each; the front end shows them.
+    warnings: Warnings,
+}
+
+/// The warnings a context noted, shared: a front end keeps a handle
+/// ([`Context::warnings`]) to show them after the use case, whatever its
+/// outcome.
+#[derive(Debug, Clone, Default)]
+pub struct Warnings(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Warnings {
+    /// The warnings noted so far, taken.
+    pub fn take(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|mut held| std::mem::take(&mut *held))
+            .unwrap_or_default()
+    }
+
+    fn note(&self, warning: String) {
+        if let Ok(mut held) = self.0.lock()
+            && !held.contains(&warning)
+        {
+            held.push(warning);
+        }
+    }
 }
 
 impl Context {
@@ -68,7 +102,25 @@ impl Context {
             config,
             actor,
             clock: Clock::system(),
+            council: None,
+            warnings: Warnings::default(),
         }
+    }
+
+    /// The same context for the council `code` (`--council CODE`).
+    pub fn for_council(mut self, code: Option<String>) -> Context {
+        self.council = code;
+        self
+    }
+
+    /// Note a warning for the person acting (each is kept once).
+    pub fn warn(&self, warning: impl Into<String>) {
+        self.warnings.note(warning.into());
+    }
+
+    /// A handle on the warnings this context notes (the front end shows them).
+    pub fn warnings(&self) -> Warnings {
+        self.warnings.clone()
     }
 
     /// The database as messages show it (a URL without its password).
@@ -90,8 +142,19 @@ impl Context {
         }
     }
 
-    /// Open the database (migrating it unless `migrate_on_open = false`).
+    /// Open the database (migrating it unless `migrate_on_open = false`),
+    /// its casework confined to the council chosen ([`Context::council`]).
     pub fn open(&self) -> Result<Box<dyn Store>> {
+        let mut store = self.open_every_council()?;
+        if let Some(code) = &self.council {
+            store.use_council(code)?;
+        }
+        Ok(store)
+    }
+
+    /// Open the database without choosing a council (for what is not one
+    /// council's: the councils themselves, dumps).
+    pub fn open_every_council(&self) -> Result<Box<dyn Store>> {
         Ok(lantern_store::open_with(
             &self.database,
             self.config.migrate_on_open,

@@ -32,6 +32,11 @@ pub struct Cli {
     /// Who is acting, for the audit log. Default: $LANTERN_ACTOR, else $USER.
     #[arg(long, global = true, env = "LANTERN_ACTOR", value_name = "NAME")]
     pub actor: Option<String>,
+    /// The council whose requests, log and learned phrases to work on
+    /// (`lantern council list` shows the codes). Needed only when the
+    /// database holds more than one council.
+    #[arg(long, global = true, env = "LANTERN_COUNCIL", value_name = "CODE")]
+    pub council: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -166,9 +171,17 @@ pub enum Command {
         /// The dump file to write (docs/formats/dump.md).
         file: PathBuf,
     },
-    /// Bring the database's schema up to date (opening it does this too) and
-    /// take the catalogue shipped with this Lantern.
+    /// Bring the database's schema up to date (opening it does this too),
+    /// take the catalogue shipped with this Lantern, and take in the council
+    /// settings lantern.toml gives.
     Migrate,
+    /// Councils: who answers requests, with the details letters print and
+    /// the settings casework and disclosure control use, versioned like data.
+    Council {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::council::CouncilCommand,
+    },
     /// FOI casework: open requests, move them on, see deadlines and history.
     Request {
         /// What to do.
@@ -312,7 +325,35 @@ pub fn run(cli: Cli) -> Result<()> {
         database,
         config,
         cli.actor.clone().unwrap_or_else(default_actor),
-    );
+    )
+    .for_council(cli.council.clone());
+    let warnings = ctx.warnings();
+    let done = dispatch(ctx, cli);
+    // Said after the command, so a failure's message still comes first.
+    stash_warnings(warnings.take());
+    done
+}
+
+/// Warnings the last command noted, for `main` to print after its outcome.
+static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn stash_warnings(warnings: Vec<String>) {
+    if let Ok(mut held) = WARNINGS.lock() {
+        held.extend(warnings);
+    }
+}
+
+/// The warnings the command noted (a lantern.toml that differs from the
+/// council held, …), taken: `main` prints them after the outcome.
+pub fn warnings() -> Vec<String> {
+    WARNINGS
+        .lock()
+        .map(|mut held| std::mem::take(&mut *held))
+        .unwrap_or_default()
+}
+
+/// Run one command in its context.
+fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
     // Other writers kept waiting for the lock are told what holds it.
     lantern_store::writer::set_label(&format!(
         "lantern {} by {}",
@@ -395,6 +436,7 @@ pub fn run(cli: Cli) -> Result<()> {
             &out,
         ),
         Command::Export { file } => export(&ctx, &file),
+        Command::Council { command } => crate::council::run(&ctx, command),
         Command::Migrate => {
             let mut store = lantern_store::open(&ctx.database)?;
             let shipped = lantern_core::catalogue::SHIPPED;
@@ -418,6 +460,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     "The catalogue now starts from the one shipped with this Lantern (import {}); earlier data versions keep theirs.",
                     upgraded.import
                 );
+            }
+            if let Some(taken) = lantern_app::council::take_in(&ctx, store.as_mut(), false)? {
+                crate::council::print_taken_in(&ctx, &taken)?;
             }
             Ok(())
         }
@@ -548,14 +593,20 @@ fn default_actor() -> String {
 
 fn init(ctx: &Ctx) -> Result<()> {
     let meta = lantern_store::init_meta(&ctx.actor, &now());
-    let (store, created) = lantern_store::create(&ctx.database, &meta)?;
+    let (mut store, created) = lantern_store::create(&ctx.database, &meta)?;
     let catalogue = store.catalogue()?;
     match created {
-        Created::New => out!(
-            "Created {} with {} indicators in the catalogue.",
-            ctx.display_database(),
-            catalogue.indicators().count()
-        ),
+        Created::New => {
+            out!(
+                "Created {} with {} indicators in the catalogue.",
+                ctx.display_database(),
+                catalogue.indicators().count()
+            );
+            // lantern.toml's council, part of the first data version.
+            if let Some(taken) = lantern_app::council::take_in(ctx, store.as_mut(), true)? {
+                crate::council::print_taken_in(ctx, &taken)?;
+            }
+        }
         Created::Existing => out!(
             "{} is already a Lantern database (data version {}); nothing changed.",
             ctx.display_database(),

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod casework;
 pub mod connections;
+pub mod council;
 pub mod demo;
 pub mod progress;
 pub mod records;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = lantern::app::Cli::parse();
-    match lantern::app::run(cli) {
+    let code = match lantern::app::run(cli) {
         Ok(()) if lantern::records::figures_were_owed() => {
             ExitCode::from(lantern::records::FIGURES_OWED_EXIT)
         }
@@ -19,5 +19,10 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    };
+    // Warnings come after the outcome: a failure's message is said first.
+    for warning in lantern::app::warnings() {
+        eprintln!("warning: {warning}");
     }
+    code
 }

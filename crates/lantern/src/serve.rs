@@ -86,6 +86,8 @@ const MAX_CONNECTIONS: u32 = 8;
 /// What every request handler shares.
 struct Site {
     pool: StorePool,
+    /// The council chosen with `--council`, if one was.
+    code: Option<String>,
     council: String,
     pages: Environment<'static>,
 }
@@ -98,11 +100,16 @@ async fn read<T: Send + 'static>(
 ) -> Result<T, Failure> {
     let site = Arc::clone(site);
     tokio::task::spawn_blocking(move || {
-        let store = match site.pool.get() {
+        let mut store = match site.pool.get() {
             Ok(store) => store,
             Err(e @ StoreError::PoolTimeout { .. }) => return Err(Failure::Unavailable(e.into())),
             Err(e) => return Err(Failure::Internal(e.into())),
         };
+        if let Some(code) = &site.code
+            && let Err(e) = store.use_council(code)
+        {
+            return Err(Failure::Internal(e.into()));
+        }
         let result = f(&*store);
         if result.is_err() {
             store.discard();
@@ -454,9 +461,18 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
     let address: SocketAddr = listen.parse().map_err(|_| {
         anyhow::anyhow!("--listen {listen}: write an address and port such as 127.0.0.1:8080")
     })?;
+    // The council whose log is served: the one chosen, or the only one.
+    let council = {
+        let mut store = pool.get()?;
+        if let Some(code) = &ctx.council {
+            store.use_council(code)?;
+        }
+        lantern_app::council::in_force(ctx, &*store, None)?
+    };
     let site = Arc::new(Site {
         pool,
-        council: ctx.config.council.name.clone(),
+        code: ctx.council.clone(),
+        council: council.name().to_string(),
         pages: pages()?,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -99,7 +99,8 @@ struct Intake {
 
 /// The next reference in the council's pattern for the received year.
 fn next_reference(ctx: &Context, store: &dyn Store, received: Date) -> Result<String> {
-    let pattern = ctx.config.reference_pattern()?;
+    let council = crate::council::in_force(ctx, store, None)?;
+    let pattern = council.reference_pattern();
     let cases = store.cases()?;
     Ok(pattern.next(received.year(), cases.iter().map(|c| c.reference.as_str())))
 }
@@ -172,6 +173,7 @@ fn intake(ctx: &Context, store: &dyn Store, new: &NewRequest<'_>) -> Result<Inta
 pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
     let mut store = ctx.open()?;
     let taken = intake(ctx, store.as_ref(), new)?;
+    let council = crate::council::in_force(ctx, store.as_ref(), None)?;
     let received = taken.received;
     not_future(ctx, "the received date", received)?;
     let case = Case {
@@ -181,7 +183,7 @@ pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
         requester_name: new.requester.clone().or(taken.requester_name),
         requester_contact: new.contact.clone().or(taken.requester_contact),
         retain_until: received
-            .checked_add(jiff::Span::new().years(i16::from(ctx.config.casework.retain_years)))
+            .checked_add(jiff::Span::new().years(i16::from(council.settings().retain_years)))
             .ok(),
         original: taken.original,
         structured: taken.structured,

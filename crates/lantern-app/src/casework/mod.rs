@@ -157,7 +157,10 @@ impl Links {
     /// The links of `case` among every case held.
     fn of(ctx: &Context, store: &dyn Store, case: &Case, calendar: &Calendar) -> Result<Links> {
         let catalogue = store.catalogue()?;
-        let home = ctx.config.council.area.clone().unwrap_or_default();
+        let home = crate::council::in_force(ctx, store, None)?
+            .area()
+            .unwrap_or_default()
+            .to_string();
         let asked = |c: &Case| -> Asked {
             let parsed = c
                 .structured

@@ -1,0 +1,354 @@
+//! `lantern council …`: list the councils a database holds, show one's
+//! settings (as they stood at a data version, or every version), and set
+//! them. The use cases are `lantern_app::council`'s; this module parses,
+//! prints and says what happened.
+
+use anyhow::Result;
+use clap::{Subcommand, ValueEnum};
+use lantern_app::council::{self, Change, Set};
+use lantern_core::council::{Council, Field};
+use lantern_store::StoredCouncil;
+
+use crate::app::Ctx;
+use crate::out;
+
+/// What `lantern council` can do.
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
+pub enum CouncilCommand {
+    /// The councils the database holds, by code.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A council's settings: the one CODE names, else the one in use.
+    Show {
+        /// The council's code (default: `--council`, or the only one held).
+        code: Option<String>,
+        /// The settings in force at this data version (a letter made from it used them).
+        #[arg(long, value_name = "N", conflicts_with = "history")]
+        data_version: Option<i64>,
+        /// Every version of the settings, who set it and when.
+        #[arg(long)]
+        history: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a council's settings (a new council needs --name): a new data
+    /// version, audited; letters made from earlier versions keep the
+    /// settings they had.
+    Set {
+        /// The council's code: its ONS code (E06000016) or a short slug
+        /// (letters, digits, - and _).
+        code: String,
+        /// Full name, e.g. "Leicester City Council".
+        #[arg(long)]
+        name: Option<String>,
+        /// An area (ONS code) it answers for; repeat for several, its own
+        /// first (a request that names no area is about it). Replaces the list.
+        #[arg(long = "area", value_name = "CODE")]
+        areas: Vec<String>,
+        /// The team that handles internal reviews.
+        #[arg(long)]
+        team: Option<String>,
+        /// Contact e-mail for reviews.
+        #[arg(long)]
+        email: Option<String>,
+        /// A line of the postal address for reviews; repeat for each line.
+        /// Replaces the address.
+        #[arg(long = "address", value_name = "LINE")]
+        address: Vec<String>,
+        /// A line closing letters; repeat for each line. Replaces the signature.
+        #[arg(long = "signature", value_name = "LINE")]
+        signature: Vec<String>,
+        /// Counts of people from 1 to N-1 are given as "fewer than N".
+        #[arg(long, value_name = "N")]
+        threshold: Option<u64>,
+        /// How references are numbered: {year} and {seq} or {seq:N}.
+        #[arg(long, value_name = "PATTERN")]
+        reference: Option<String>,
+        /// How many years after receipt requesters' details are kept (1 to 50).
+        #[arg(long, value_name = "YEARS")]
+        retain_years: Option<u8>,
+        /// The IANA time zone it works in, e.g. Europe/London.
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
+        /// Empty a setting: areas, email, address or signature (repeatable).
+        #[arg(long, value_enum, value_name = "SETTING")]
+        clear: Vec<Clearable>,
+        /// Take the settings lantern.toml gives for this council instead.
+        #[arg(long, conflicts_with_all = [
+            "name", "areas", "team", "email", "address", "signature", "threshold",
+            "reference", "retain_years", "time_zone", "clear",
+        ])]
+        from_config: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A setting `lantern council set --clear` can empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Clearable {
+    /// The area codes.
+    Areas,
+    /// The contact e-mail.
+    Email,
+    /// The postal address.
+    Address,
+    /// The signature lines.
+    Signature,
+}
+
+/// Run `lantern council …`.
+pub fn run(ctx: &Ctx, command: CouncilCommand) -> Result<()> {
+    match command {
+        CouncilCommand::List { json } => list(ctx, json),
+        CouncilCommand::Show {
+            code,
+            data_version,
+            history: true,
+            json,
+        } => {
+            let _ = data_version;
+            let versions = council::history(ctx, code.as_deref())?;
+            if json {
+                let all: Vec<serde_json::Value> = versions.iter().map(to_json).collect();
+                out!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                for (i, v) in versions.iter().enumerate() {
+                    if i > 0 {
+                        out!("");
+                    }
+                    print_settings(v)?;
+                }
+            }
+            Ok(())
+        }
+        CouncilCommand::Show {
+            code,
+            data_version,
+            json,
+            ..
+        } => {
+            let held = council::show(ctx, code.as_deref(), data_version)?;
+            if json {
+                out!("{}", serde_json::to_string_pretty(&to_json(&held))?);
+            } else {
+                print_settings(&held)?;
+            }
+            Ok(())
+        }
+        CouncilCommand::Set {
+            from_config: true,
+            code,
+            json,
+            ..
+        } => {
+            let set = council::set_from_config(ctx)?;
+            if set.council.code() != code {
+                anyhow::bail!(
+                    "{} describes council {}, not {code}; name it with [council] code = \"{code}\"",
+                    ctx.config.file_name(),
+                    set.council.code()
+                );
+            }
+            print_set(&set, json)
+        }
+        CouncilCommand::Set {
+            code,
+            name,
+            areas,
+            team,
+            email,
+            address,
+            signature,
+            threshold,
+            reference,
+            retain_years,
+            time_zone,
+            clear,
+            json,
+            from_config: false,
+        } => {
+            let list = |given: Vec<String>, which: Clearable| {
+                if clear.contains(&which) {
+                    Some(Vec::new())
+                } else {
+                    (!given.is_empty()).then_some(given)
+                }
+            };
+            let change = Change {
+                name,
+                areas: list(areas, Clearable::Areas),
+                team,
+                email: if clear.contains(&Clearable::Email) {
+                    Some(None)
+                } else {
+                    email.map(Some)
+                },
+                address: list(address, Clearable::Address),
+                signature: list(signature, Clearable::Signature),
+                threshold,
+                reference,
+                retain_years,
+                time_zone,
+            };
+            let set = council::set(ctx, &code, &change)?;
+            print_set(&set, json)
+        }
+    }
+}
+
+fn list(ctx: &Ctx, json: bool) -> Result<()> {
+    let councils = council::list(ctx)?;
+    if json {
+        let all: Vec<serde_json::Value> = councils.iter().map(to_json).collect();
+        out!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(());
+    }
+    if councils.is_empty() {
+        out!("No councils yet: add one with `lantern council set CODE --name NAME --area AREA`.");
+        return Ok(());
+    }
+    let width = councils
+        .iter()
+        .map(|c| c.council.code().len())
+        .max()
+        .unwrap_or(0);
+    for c in &councils {
+        out!(
+            "{:width$}  {}  (areas: {})",
+            c.council.code(),
+            c.council.name(),
+            c.council.value(Field::Areas)
+        );
+    }
+    Ok(())
+}
+
+/// A council's settings and when they were set, as JSON.
+fn to_json(held: &StoredCouncil) -> serde_json::Value {
+    let s = held.council.settings();
+    serde_json::json!({
+        "code": s.code,
+        "name": s.name,
+        "areas": s.areas,
+        "team": s.team,
+        "email": s.email,
+        "address": s.address,
+        "signature": s.signature,
+        "threshold": s.threshold,
+        "reference": s.reference,
+        "retain_years": s.retain_years,
+        "time_zone": s.time_zone,
+        "data_version": held.data_version,
+        "replaced_in": held.retired_in,
+        "set_by": held.actor,
+        "set_at": held.at,
+    })
+}
+
+fn print_settings(held: &StoredCouncil) -> Result<()> {
+    let c: &Council = &held.council;
+    out!("Council {}", c.code());
+    for field in Field::ALL.into_iter().skip(1) {
+        out!("  {:<13} {}", field.name(), c.value(field));
+    }
+    let until = held
+        .retired_in
+        .map(|v| format!(", replaced at data version {v}"))
+        .unwrap_or_default();
+    out!(
+        "Set by {} at {} (data version {}{until}).",
+        held.actor,
+        held.at,
+        held.data_version
+    );
+    Ok(())
+}
+
+fn print_set(set: &Set, json: bool) -> Result<()> {
+    let r = &set.stored.receipt;
+    if json {
+        let a = &set.stored.adopted;
+        let v = serde_json::json!({
+            "code": set.council.code(),
+            "created": set.created,
+            "changed": r.added + r.replaced > 0,
+            "data_version": r.data_version,
+            "adopted": {
+                "cases": a.cases,
+                "log_entries": a.log_entries,
+                "phrases": a.phrases,
+            },
+        });
+        out!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    print_changed(set)
+}
+
+fn print_changed(set: &Set) -> Result<()> {
+    let r = &set.stored.receipt;
+    let c = &set.council;
+    if r.added + r.replaced == 0 {
+        out!(
+            "Council {} ({}): the settings are those held; nothing changed (data version {}).",
+            c.code(),
+            c.name(),
+            r.data_version
+        );
+        return Ok(());
+    }
+    out!(
+        "Council {} ({}): {} at data version {}.",
+        c.code(),
+        c.name(),
+        if set.created { "added" } else { "new settings" },
+        r.data_version
+    );
+    let a = &set.stored.adopted;
+    if a.cases + a.log_entries + a.phrases > 0 {
+        out!(
+            "It takes over what was held before councils: {} requests, {} disclosure log entries, {} learned phrases.",
+            a.cases,
+            a.log_entries,
+            a.phrases
+        );
+    }
+    Ok(())
+}
+
+/// Say what `lantern init` or `lantern migrate` took in from lantern.toml.
+pub fn print_taken_in(ctx: &Ctx, set: &Set) -> Result<()> {
+    let r = &set.stored.receipt;
+    if r.added + r.replaced == 0 {
+        return Ok(());
+    }
+    out!(
+        "Council {} ({}): {} from {} at data version {}.",
+        set.council.code(),
+        set.council.name(),
+        if set.created {
+            "settings taken in"
+        } else {
+            "new settings taken in"
+        },
+        ctx.config.file_name(),
+        r.data_version
+    );
+    let a = &set.stored.adopted;
+    if a.cases + a.log_entries + a.phrases > 0 {
+        out!(
+            "It takes over what was held before councils: {} requests, {} disclosure log entries, {} learned phrases.",
+            a.cases,
+            a.log_entries,
+            a.phrases
+        );
+    }
+    Ok(())
+}
