@@ -1,0 +1,252 @@
+//! The data a council holds, in and out: create a database, bring its
+//! schema and shipped catalogue up to date, import figures, statements,
+//! releases, agencies, bank holidays and catalogue extensions (bytes and a
+//! name), list past imports, and export or restore a whole database as a
+//! dump.
+//!
+//! Each import is checked whole before the store is touched (problems
+//! located by file, line and column, [`crate::import`]) and written in one
+//! transaction with its audit; one that changes anything is a new data
+//! version.
+
+use lantern_core::deadline::Calendar;
+use lantern_store::{ImportKind, Store, StoreError, dump};
+
+pub use lantern_store::{Created, ImportReceipt, ImportRecord};
+
+use crate::files::{MAX_IMPORT_FILE, MAX_SMALL_FILE};
+use crate::{Context, Error, Result, ResultExt, now};
+
+/// What a data file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataFile {
+    /// Figures, long CSV (docs/formats/figures.md).
+    Figures,
+    /// Statements CSV (docs/formats/statements.md).
+    Statements,
+    /// Releases CSV (docs/formats/releases.md).
+    Releases,
+    /// A council's catalogue extension, TOML (docs/formats/catalogue.md).
+    Catalogue,
+    /// The register of treatment providers, CSV code,name,area.
+    Agencies,
+    /// UK bank holidays in the gov.uk JSON format.
+    BankHolidays,
+}
+
+impl DataFile {
+    /// The largest file of this kind that is read.
+    pub fn size_limit(self) -> u64 {
+        match self {
+            DataFile::BankHolidays | DataFile::Catalogue => MAX_SMALL_FILE,
+            _ => MAX_IMPORT_FILE,
+        }
+    }
+}
+
+/// What [`init`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Initialised {
+    /// A new database, with this many indicators in its catalogue.
+    New {
+        /// Indicators in the shipped catalogue.
+        indicators: usize,
+    },
+    /// A Lantern database was already there; nothing changed.
+    Existing {
+        /// Its data version.
+        data_version: i64,
+    },
+}
+
+/// Create a database holding the shipped indicator catalogue, or find the
+/// one already there.
+pub fn init(ctx: &Context) -> Result<Initialised> {
+    let meta = lantern_store::init_meta(&ctx.actor, &now());
+    let (store, created) = lantern_store::create(&ctx.database, &meta)?;
+    let catalogue = store.catalogue()?;
+    Ok(match created {
+        Created::New => Initialised::New {
+            indicators: catalogue.indicators().count(),
+        },
+        Created::Existing => Initialised::Existing {
+            data_version: store.data_version()?,
+        },
+    })
+}
+
+/// What [`migrate`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migrated {
+    /// The schema version the database is now at.
+    pub schema_version: i64,
+    /// Its data version.
+    pub data_version: i64,
+    /// The import that took in the catalogue shipped with this Lantern,
+    /// when it was newer than the one held.
+    pub catalogue_import: Option<i64>,
+}
+
+/// Bring the schema up to date (whatever `migrate_on_open` says) and take
+/// in the catalogue shipped with this Lantern as a new layer; earlier data
+/// versions keep theirs.
+pub fn migrate(ctx: &Context) -> Result<Migrated> {
+    let mut store = lantern_store::open(&ctx.database)?;
+    let shipped = lantern_core::catalogue::SHIPPED;
+    let meta = ctx.meta(
+        ImportKind::Catalogue,
+        &format!(
+            "catalogue/indicators.toml (Lantern {})",
+            env!("CARGO_PKG_VERSION")
+        ),
+        shipped.as_bytes(),
+    );
+    let upgraded = store.upgrade_catalogue(&meta, shipped)?;
+    Ok(Migrated {
+        schema_version: lantern_store::SCHEMA_VERSION,
+        data_version: upgraded.data_version,
+        catalogue_import: (upgraded.added > 0).then_some(upgraded.import),
+    })
+}
+
+/// Import a file's contents, named `name` in messages and provenance.
+///
+/// `progress` is told how many bytes have been read, and is given the
+/// whole length once reading is done and the store is being written.
+pub fn import(
+    ctx: &Context,
+    kind: DataFile,
+    name: &str,
+    bytes: &[u8],
+    progress: &dyn Fn(u64),
+) -> Result<ImportReceipt> {
+    let mut store = ctx.open()?;
+    import_into(ctx, store.as_mut(), kind, name, bytes, progress)
+}
+
+/// [`import`] into a store already open (the demo fills the database it
+/// has just created).
+pub fn import_into(
+    ctx: &Context,
+    store: &mut dyn Store,
+    kind: DataFile,
+    name: &str,
+    bytes: &[u8],
+    progress: &dyn Fn(u64),
+) -> Result<ImportReceipt> {
+    let catalogue = store.catalogue()?;
+    let read = || progress(bytes.len() as u64);
+    let receipt = match kind {
+        DataFile::Figures => {
+            let figures =
+                crate::import::figures(name, bytes, &catalogue, &ctx.importer(), progress)?;
+            read();
+            store.import_figures(&ctx.meta(ImportKind::Figures, name, bytes), &figures)?
+        }
+        DataFile::Statements => {
+            let statements = crate::import::statements(name, bytes, &ctx.importer(), progress)?;
+            read();
+            store.import_statements(&ctx.meta(ImportKind::Statements, name, bytes), &statements)?
+        }
+        DataFile::Releases => {
+            let releases = crate::import::releases(name, bytes, &catalogue, progress)?;
+            read();
+            store.import_releases(&ctx.meta(ImportKind::Releases, name, bytes), &releases)?
+        }
+        DataFile::Agencies => {
+            let agencies = crate::import::agencies(name, bytes, progress)?;
+            read();
+            store.import_agencies(&ctx.meta(ImportKind::Agencies, name, bytes), &agencies)?
+        }
+        DataFile::BankHolidays => {
+            read();
+            let text = utf8(name, bytes)?;
+            let meta = ctx.meta(ImportKind::BankHolidays, name, bytes);
+            let calendar = Calendar::from_govuk_json(text)
+                .map_err(|e| Error::invalid(format!("{name}: {e}")))?
+                .labelled(format!(
+                    "imported gov.uk bank holidays, sha256 {}",
+                    &meta.sha256[..12.min(meta.sha256.len())]
+                ));
+            store.import_calendar(&meta, calendar.version(), text)?
+        }
+        DataFile::Catalogue => {
+            read();
+            let text = utf8(name, bytes)?;
+            store.extend_catalogue(&ctx.meta(ImportKind::Catalogue, name, bytes), text)?
+        }
+    };
+    Ok(receipt)
+}
+
+fn utf8<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| Error::invalid(format!("{name} is not UTF-8 text: {e}")))
+}
+
+/// Every past import, oldest first (each that changed data is a data
+/// version).
+pub fn imports(ctx: &Context) -> Result<Vec<ImportRecord>> {
+    let store = ctx.open()?;
+    Ok(store.imports()?)
+}
+
+/// A whole database as a dump (docs/formats/dump.md).
+#[derive(Debug, Clone)]
+pub struct Exported {
+    /// The dump.
+    pub bytes: Vec<u8>,
+    /// Rows written.
+    pub rows: usize,
+    /// Tables written.
+    pub tables: usize,
+    /// The data version exported.
+    pub data_version: i64,
+}
+
+/// Everything the database holds, as dump bytes (to move between SQLite
+/// and PostgreSQL, or to keep).
+pub fn export(ctx: &Context) -> Result<Exported> {
+    let store = ctx.open()?;
+    let tables = store.export()?;
+    let mut bytes = Vec::new();
+    dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables)?;
+    Ok(Exported {
+        bytes,
+        rows: tables.iter().map(|t| t.rows.len()).sum(),
+        tables: tables.len(),
+        data_version: store.data_version()?,
+    })
+}
+
+/// What [`restore`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Restored {
+    /// Rows restored.
+    pub rows: usize,
+    /// The data version restored.
+    pub data_version: i64,
+}
+
+/// Restore a dump (named `name` in messages) into a new, empty database.
+/// The dump is checked whole first; a row the database refuses is named by
+/// its line in the dump, and nothing is restored.
+pub fn restore(ctx: &Context, name: &str, bytes: &[u8]) -> Result<Restored> {
+    let tables = dump::read(&mut &bytes[..]).context(name)?;
+    let meta = lantern_store::init_meta(&ctx.actor, &now());
+    let (mut store, _) = lantern_store::create(&ctx.database, &meta)?;
+    if let Err(e) = store.restore(&tables) {
+        // A row the database refused: name its line in the dump.
+        if let StoreError::DumpRow { table, row, reason } = &e {
+            let line = dump::line_of_row(&mut &bytes[..], table, *row);
+            let at = line.map_or(String::new(), |l| format!("line {l}: "));
+            return Err(Error::invalid(format!(
+                "{name}: {at}table {table}, row {row}: {reason}"
+            )));
+        }
+        return Err(e.into());
+    }
+    Ok(Restored {
+        rows: tables.iter().map(|t| t.rows.len()).sum(),
+        data_version: store.data_version()?,
+    })
+}
