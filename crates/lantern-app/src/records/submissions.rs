@@ -27,10 +27,7 @@ pub fn report(s: &SubmissionRecord) -> Result<Report> {
     serde_json::from_str(&s.report).map_err(|e| {
         Error::new(
             Kind::Internal,
-            format!(
-                "the stored report of submission {} is damaged: {e}",
-                s.id
-            ),
+            format!("the stored report of submission {} is damaged: {e}", s.id),
         )
     })
 }
