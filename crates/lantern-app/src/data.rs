@@ -250,3 +250,73 @@ pub fn restore(ctx: &Context, name: &str, bytes: &[u8]) -> Result<Restored> {
         data_version: store.data_version()?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn context(dir: &std::path::Path, name: &str) -> Context {
+        let database = dir.join(name).display().to_string();
+        Context::new(database, Config::default(), "tester".into())
+    }
+
+    /// Init twice, import, list, export and restore into a new database.
+    #[test]
+    fn a_database_goes_out_as_a_dump_and_comes_back() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let ctx = context(dir.path(), "a.db");
+        assert!(matches!(init(&ctx).expect("init"), Initialised::New { .. }));
+        let read = std::cell::Cell::new(0);
+        let agencies = b"code,name,area\nA1,First Step,E06000016\n";
+        let receipt = import(&ctx, DataFile::Agencies, "agencies.csv", agencies, &|pos| {
+            read.set(pos)
+        })
+        .expect("agencies");
+        assert_eq!(
+            read.get(),
+            agencies.len() as u64,
+            "reading done is reported"
+        );
+        assert_eq!(receipt.added, 1);
+        assert_eq!(
+            init(&ctx).expect("again"),
+            Initialised::Existing {
+                data_version: receipt.data_version
+            }
+        );
+        let migrated = migrate(&ctx).expect("migrate");
+        assert_eq!(migrated.schema_version, lantern_store::SCHEMA_VERSION);
+        assert_eq!(
+            migrated.catalogue_import, None,
+            "the shipped catalogue is held"
+        );
+        let listed = imports(&ctx).expect("imports");
+        assert!(
+            listed.iter().any(|i| i.file == "agencies.csv"),
+            "{listed:?}"
+        );
+        let err =
+            import(&ctx, DataFile::Catalogue, "x.toml", b"\xff", &|_| {}).expect_err("not UTF-8");
+        assert!(
+            err.message().starts_with("x.toml is not UTF-8 text: "),
+            "{err}"
+        );
+
+        let exported = export(&ctx).expect("export");
+        let copy = context(dir.path(), "b.db");
+        let restored = restore(&copy, "a.dump", &exported.bytes).expect("restore");
+        assert_eq!(restored.rows, exported.rows);
+        assert_eq!(restored.data_version, exported.data_version);
+        let again = restore(&copy, "a.dump", &exported.bytes).expect_err("not empty");
+        assert!(again.message().contains("already holds data"), "{again}");
+        let broken =
+            restore(&context(dir.path(), "c.db"), "bad.dump", b"{}\n").expect_err("not a dump");
+        assert!(
+            broken
+                .message()
+                .starts_with("bad.dump: not a usable Lantern dump"),
+            "{broken}"
+        );
+    }
+}

@@ -91,6 +91,85 @@ mod tests {
         assert_eq!(key.secret(), b"a-secret-of-sixteen-or-more");
     }
 
+    /// A provider's file in, through the use cases alone: stored, the
+    /// figures recomputed, listed, withdrawn, and the withdrawal's
+    /// recomputation owed until it is settled.
+    #[test]
+    fn a_submission_goes_in_and_is_withdrawn() {
+        use std::ops::ControlFlow;
+
+        use crate::data::{self, DataFile};
+        use crate::{Clock, Context};
+
+        let dir = tempfile::tempdir().expect("a directory");
+        let database = dir.path().join("lantern.db").display().to_string();
+        let mut ctx = Context::new(database, Config::default(), "tester".into());
+        ctx.clock = Clock::fixed("2026-04-30".parse().expect("a day"));
+        data::init(&ctx).expect("init");
+        data::import(
+            &ctx,
+            DataFile::Agencies,
+            "agencies.csv",
+            b"code,name,area\nA1,First Step,E06000016\n",
+            &|_| {},
+        )
+        .expect("agencies");
+        let key = pseudonym_key(
+            Some("a test secret that is long enough".into()),
+            &ctx.config,
+        )
+        .expect("key");
+        let csv = "AGNCY,CLIENT,FINITIAL,SINITIAL,DOB,SEX,ETHNIC,LA,EPISODID,REFLD,TRIAGED,EPSTART,DISD,DISRSN,DRUG1,DRUG2,DRUG3,MODID,MODAL,MODSET,MODST,MODEND,FUNDING,NALOXONE\n\
+            A1,c1,J,S,19800510,M,A,E06000016,e1,20160520,20160525,20160601,,,1101,3201,,m1,PHARM,COM,20160601,,LA,2\n";
+        let files = [EpisodeFile::from_bytes("A1-2026-03.csv", csv.as_bytes())];
+        let mut seen = Vec::new();
+        let results = import_episodes(
+            &ctx,
+            &key,
+            &files,
+            &EpisodeOptions::default(),
+            &|_| {},
+            &mut |r| {
+                seen.push(r.file.clone());
+                ControlFlow::Continue(())
+            },
+        )
+        .expect("import");
+        assert_eq!(seen, ["A1-2026-03.csv"]);
+        let [one] = results.as_slice() else {
+            panic!("one result: {results:?}")
+        };
+        assert_eq!(one.outcome, SubmitOutcome::Current, "{:?}", one.report);
+        assert_eq!(
+            (one.provider.as_str(), one.month.as_str()),
+            ("A1", "2026-03")
+        );
+        let recomputed = one.recompute.as_ref().expect("recomputed");
+        assert_eq!(recomputed.areas, ["E06000016"]);
+        assert!(recomputed.changed > 0);
+        assert_eq!(owed_notice(&ctx).expect("notice"), None);
+
+        let listed = submissions(&ctx).expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(status(&listed[0]), "current");
+        assert_eq!(report(&listed[0]).expect("report"), one.report);
+        let missing = submission(&ctx, 99).expect_err("no such submission");
+        assert_eq!(missing.kind(), crate::Kind::NotFound);
+
+        let withdrawn = withdraw(&ctx, one.submission, "wrong month").expect("withdraw");
+        assert!(withdrawn.owed.is_some());
+        assert!(owed_notice(&ctx).expect("notice").is_some());
+        let settled = settle_owed(&ctx)
+            .expect("settle")
+            .expect("something was owed");
+        assert_eq!(settled.areas, ["E06000016"]);
+        assert_eq!(owed_notice(&ctx).expect("notice"), None);
+        assert_eq!(settle_before_writing(&ctx).expect("nothing owed"), None);
+        let full = recompute(&ctx, None, true).expect("recompute");
+        assert_eq!((full.areas, full.records), (0, 0));
+        assert_eq!(full.counts_csv(), "area,year,indicator,breakdown,value\n");
+    }
+
     #[test]
     fn no_key_says_where_to_set_one() {
         let err = pseudonym_key(None, &Config::default()).expect_err("no key");
