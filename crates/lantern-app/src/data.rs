@@ -9,6 +9,8 @@
 //! transaction with its audit; one that changes anything is a new data
 //! version.
 
+use std::io::{BufRead, Cursor, Seek, SeekFrom};
+
 use lantern_core::deadline::Calendar;
 use lantern_store::{ImportKind, Store, StoreError, dump};
 
@@ -227,17 +229,34 @@ pub struct Restored {
     pub data_version: i64,
 }
 
-/// Restore a dump (named `name` in messages) into a new, empty database.
-/// The dump is checked whole first; a row the database refuses is named by
-/// its line in the dump, and nothing is restored.
+/// A dump to restore from: read once to check and load it, and again
+/// from the start only to name the line of a row the database refused.
+/// A file (`BufReader<File>`) or bytes in memory (`Cursor<&[u8]>`).
+pub trait DumpInput: BufRead + Seek {}
+
+impl<T: BufRead + Seek> DumpInput for T {}
+
+/// Restore a dump's bytes (named `name` in messages) into a new, empty
+/// database. The dump is checked whole first; a row the database refuses
+/// is named by its line in the dump, and nothing is restored.
 pub fn restore(ctx: &Context, name: &str, bytes: &[u8]) -> Result<Restored> {
-    let tables = dump::read(&mut &bytes[..]).context(name)?;
+    restore_from(ctx, name, &mut Cursor::new(bytes))
+}
+
+/// [`restore`] from a reader, so that a dump larger than memory allows is
+/// never read whole (and a file without end is refused at its first
+/// overlong line).
+pub fn restore_from(ctx: &Context, name: &str, input: &mut dyn DumpInput) -> Result<Restored> {
+    let tables = dump::read(input).context(name)?;
     let meta = lantern_store::init_meta(&ctx.actor, &now());
     let (mut store, _) = lantern_store::create(&ctx.database, &meta)?;
     if let Err(e) = store.restore(&tables) {
         // A row the database refused: name its line in the dump.
         if let StoreError::DumpRow { table, row, reason } = &e {
-            let line = dump::line_of_row(&mut &bytes[..], table, *row);
+            let line = input
+                .seek(SeekFrom::Start(0))
+                .ok()
+                .and_then(|_| dump::line_of_row(input, table, *row));
             let at = line.map_or(String::new(), |l| format!("line {l}: "));
             return Err(Error::invalid(format!(
                 "{name}: {at}table {table}, row {row}: {reason}"

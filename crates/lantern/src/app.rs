@@ -1057,8 +1057,13 @@ fn export(ctx: &Ctx, path: &Path) -> Result<()> {
 }
 
 fn restore(ctx: &Ctx, path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let restored = data::restore(ctx, &path.display().to_string(), &bytes)?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let restored = data::restore_from(
+        ctx,
+        &path.display().to_string(),
+        &mut std::io::BufReader::new(file),
+    )?;
     out!(
         "Restored {} into {}: {} rows; data version {}.",
         path.display(),
