@@ -12,9 +12,9 @@
 use std::io::{BufRead, Cursor, Seek, SeekFrom};
 
 use lantern_core::deadline::Calendar;
-use lantern_store::{ImportKind, Store, StoreError, dump};
+use lantern_store::{Created, ImportKind, Store, StoreError, dump};
 
-pub use lantern_store::{Created, ImportReceipt, ImportRecord};
+pub use lantern_store::{ImportReceipt, ImportRecord};
 
 use crate::files::{MAX_IMPORT_FILE, MAX_SMALL_FILE};
 use crate::{Context, Error, Result, ResultExt, now};
