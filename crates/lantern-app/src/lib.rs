@@ -22,6 +22,12 @@
 //! - [`disclosure_log`]: search the log, and audit it as one protected table.
 //! - [`reports`]: the casework reports (timeliness, outcomes).
 //! - [`letters`]: the letter's view model and its templates.
+//! - [`data`]: create and migrate a database; import figures, statements,
+//!   releases, agencies, bank holidays and catalogue extensions; list
+//!   imports; export and restore dumps.
+//! - [`records`]: providers' episode files in, recomputing the figures from
+//!   records (and settling recomputations owed), submissions and
+//!   withdrawing one.
 //! - [`import`] and [`xlsx`]: reading figures, statements, releases and
 //!   agencies files, and workbooks under limits.
 //! - [`config`]: the deployment's `lantern.toml`.
@@ -30,11 +36,13 @@
 pub mod answering;
 pub mod casework;
 pub mod config;
+pub mod data;
 pub mod disclosure_log;
 pub mod error;
 pub mod files;
 pub mod import;
 pub mod letters;
+pub mod records;
 pub mod reports;
 pub mod xlsx;
 
@@ -48,6 +56,7 @@ use crate::config::Config;
 
 /// What every use case is given: where the data is, the deployment's
 /// settings, who is acting and what time it is.
+#[derive(Debug, Clone)]
 pub struct Context {
     /// Database path or URL.
     pub database: String,
