@@ -270,6 +270,26 @@ pub fn restore_from(ctx: &Context, name: &str, input: &mut dyn DumpInput) -> Res
     })
 }
 
+/// What a health check reports: the database answers, at these versions,
+/// and whether figures from records are being brought up to date.
+pub struct Health {
+    /// The schema version this Lantern writes.
+    pub schema: i64,
+    /// The newest data version.
+    pub data_version: i64,
+    /// Set while a recomputation is owed: what to tell readers.
+    pub figures_owed: Option<String>,
+}
+
+/// Check the database answers (`/healthz`).
+pub fn health(store: &dyn Store) -> Result<Health> {
+    Ok(Health {
+        schema: lantern_store::SCHEMA_VERSION,
+        data_version: store.data_version()?,
+        figures_owed: crate::records::figures_owed_notice(store)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,10 +47,16 @@ pub mod reports;
 pub mod xlsx;
 
 use jiff::civil::Date;
-use lantern_store::{ImportKind, ImportMeta, Store, Who};
+use lantern_store::{ImportKind, ImportMeta, Who};
 use sha2::{Digest, Sha256};
 
 pub use error::{Context as ResultExt, Error, Kind, Result};
+/// The store handle use cases read through. Front ends get one from
+/// [`Context::open`] or from a [`pool`] and pass it on; they call no
+/// method of it themselves.
+pub use lantern_store::Store;
+/// Store connections shared by a server's requests.
+pub use lantern_store::pool;
 
 use crate::config::Config;
 
@@ -105,6 +111,12 @@ impl Context {
             &self.database,
             self.config.migrate_on_open,
         )?)
+    }
+
+    /// Name this process in the store's write lock, so another writer kept
+    /// waiting is told what holds it (`lantern import figures by ana`).
+    pub fn name_writer(&self, what: &str) {
+        lantern_store::writer::set_label(&format!("lantern {what} by {}", self.actor));
     }
 
     /// Who is acting, and when, as the store's audit records it.

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use lantern_app::Store;
 use lantern_app::data::{self, DataFile, ImportReceipt, Initialised};
 use lantern_app::{answering, disclosure_log};
 use lantern_core::disclosure::Finding;
-use lantern_store::Store;
 
 use crate::config::Config;
-use crate::render::{self, Format};
+use crate::render::Format;
 use crate::{demo, out, progress};
 
 /// Lantern: a council's drug and alcohol treatment figures, and answers to
@@ -313,11 +313,7 @@ pub fn run(cli: Cli) -> Result<()> {
         cli.actor.clone().unwrap_or_else(default_actor),
     );
     // Other writers kept waiting for the lock are told what holds it.
-    lantern_store::writer::set_label(&format!(
-        "lantern {} by {}",
-        command_name(&cli.command),
-        ctx.actor
-    ));
+    ctx.name_writer(&command_name(&cli.command));
     // Figures follow their submissions: a writing command first finishes a
     // recomputation an earlier one left owed; a reading one says so.
     match &cli.command {
@@ -788,43 +784,6 @@ pub fn answer_text(
         eprintln!("warning: {w}");
     }
     Ok(answer.letter)
-}
-
-/// Decide a request given as text, printing the planner's warnings to
-/// standard error.
-pub fn decide(
-    ctx: &Ctx,
-    store: &dyn Store,
-    name: &str,
-    text: &str,
-    data_version: Option<i64>,
-) -> Result<render::LetterView> {
-    let view = lantern_app::answering::decide(ctx, store, name, text, data_version)?;
-    for w in &view.warnings {
-        eprintln!("warning: {w}");
-    }
-    Ok(view)
-}
-
-/// [`decide`], printing the planner's warnings to standard error or not.
-pub fn decide_with(
-    ctx: &Ctx,
-    store: &dyn Store,
-    name: &str,
-    text: &str,
-    data_version: Option<i64>,
-    print_warnings: bool,
-) -> Result<render::LetterView> {
-    if print_warnings {
-        return decide(ctx, store, name, text, data_version);
-    }
-    Ok(lantern_app::answering::decide(
-        ctx,
-        store,
-        name,
-        text,
-        data_version,
-    )?)
 }
 
 fn differences(

@@ -38,8 +38,8 @@ pub fn run(ctx: &Ctx, letters: &Path) -> Result<()> {
         actor: ctx.actor.clone(),
         clock: ctx.clock,
     };
-    let meta = lantern_store::init_meta(&demo.actor, &app::now());
-    let (mut store, _) = lantern_store::create(&demo.database, &meta)?;
+    lantern_app::data::init(&demo)?;
+    let mut store = demo.open()?;
     for (kind, name, text) in [
         (
             ImportWhat::Releases,

@@ -245,13 +245,6 @@ pub fn figures_were_owed() -> bool {
     FIGURES_OWED.load(Ordering::Relaxed)
 }
 
-/// What to tell a reader when a recomputation is owed (`lantern serve`'s
-/// banner): [`lantern_app::records::figures_owed_notice`], kept here for
-/// serve.rs until it calls the application layer directly.
-pub fn figures_owed_notice(store: &dyn lantern_store::Store) -> Result<Option<String>> {
-    Ok(records::figures_owed_notice(store)?)
-}
-
 /// Before a reading command: say plainly (on standard error) when the
 /// figures are being brought up to date, and remember it for the exit status.
 pub fn warn_when_reading(ctx: &Ctx) -> Result<()> {

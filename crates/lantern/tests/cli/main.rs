@@ -10,6 +10,7 @@ mod disclosure;
 mod escaping;
 mod hostile;
 mod kill;
+mod layers;
 mod letters;
 mod privacy;
 mod records;
