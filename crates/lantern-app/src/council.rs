@@ -15,7 +15,9 @@
 //! before councils were held keep working as configured.
 
 use lantern_core::council::{Council, Field, Settings};
-use lantern_store::{CouncilSet, ImportKind, ImportMeta, Store, StoredCouncil};
+use lantern_store::{CouncilSet, ImportKind, ImportMeta, Store};
+
+pub use lantern_store::{Adopted, StoredCouncil};
 
 use crate::config::Config;
 use crate::{Context, Error, Result};
@@ -106,6 +108,15 @@ pub fn in_force(ctx: &Context, store: &dyn Store, version: Option<i64>) -> Resul
         ));
     }
     Ok(given)
+}
+
+/// Confine a store's casework to the council `code` names (none: the only
+/// council held), as [`Context::open`] does: for a store from a pool.
+pub fn choose(store: &mut dyn Store, code: Option<&str>) -> Result<()> {
+    if let Some(code) = code {
+        store.use_council(code)?;
+    }
+    Ok(())
 }
 
 /// The councils the database holds, with their settings now.
@@ -210,7 +221,7 @@ impl Change {
 }
 
 /// What [`set`] did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Set {
     /// The settings now in force.
     pub council: Council,
@@ -301,6 +312,19 @@ pub fn take_in(ctx: &Context, store: &mut dyn Store, new_database: bool) -> Resu
         created: held.is_none(),
         stored,
     }))
+}
+
+/// Make sure the database holds the council `lantern.toml` describes,
+/// taking in its settings if it does not (settings held are left as they
+/// are); returns its code (`lantern demo`).
+pub fn ensure(ctx: &Context) -> Result<String> {
+    let wanted = from_config(&ctx.config)?;
+    let mut store = ctx.open_every_council()?;
+    if store.council_at(wanted.code(), None)?.is_none() {
+        let new_database = store.imports()?.len() == 1;
+        take_in(ctx, store.as_mut(), new_database)?;
+    }
+    Ok(wanted.code().to_string())
 }
 
 /// Take in `lantern.toml`'s settings for the council it describes

@@ -22,6 +22,12 @@
 //! - [`disclosure_log`]: search the log, and audit it as one protected table.
 //! - [`reports`]: the casework reports (timeliness, outcomes).
 //! - [`letters`]: the letter's view model and its templates.
+//! - [`data`]: create and migrate a database; import figures, statements,
+//!   releases, agencies, bank holidays and catalogue extensions; list
+//!   imports; export and restore dumps.
+//! - [`records`]: providers' episode files in, recomputing the figures from
+//!   records (and settling recomputations owed), submissions and
+//!   withdrawing one.
 //! - [`import`] and [`xlsx`]: reading figures, statements, releases and
 //!   agencies files, and workbooks under limits.
 //! - [`council`]: councils held in the store: show, list and set their
@@ -33,24 +39,33 @@ pub mod answering;
 pub mod casework;
 pub mod config;
 pub mod council;
+pub mod data;
 pub mod disclosure_log;
 pub mod error;
 pub mod files;
 pub mod import;
 pub mod letters;
+pub mod records;
 pub mod reports;
 pub mod xlsx;
 
 use jiff::civil::Date;
-use lantern_store::{ImportKind, ImportMeta, Store, Who};
+use lantern_store::{ImportKind, ImportMeta, Who};
 use sha2::{Digest, Sha256};
 
 pub use error::{Context as ResultExt, Error, Kind, Result};
+/// The store handle use cases read through. Front ends get one from
+/// [`Context::open`] or from a [`pool`] and pass it on; they call no
+/// method of it themselves.
+pub use lantern_store::Store;
+/// Store connections shared by a server's requests.
+pub use lantern_store::pool;
 
 use crate::config::Config;
 
 /// What every use case is given: where the data is, the deployment's
 /// settings, who is acting and what time it is.
+#[derive(Debug, Clone)]
 pub struct Context {
     /// Database path or URL.
     pub database: String,
@@ -159,6 +174,12 @@ impl Context {
             &self.database,
             self.config.migrate_on_open,
         )?)
+    }
+
+    /// Name this process in the store's write lock, so another writer kept
+    /// waiting is told what holds it (`lantern import figures by ana`).
+    pub fn name_writer(&self, what: &str) {
+        lantern_store::writer::set_label(&format!("lantern {what} by {}", self.actor));
     }
 
     /// Who is acting, and when, as the store's audit records it.

@@ -87,8 +87,17 @@ pub struct ReportAsked {
 /// days, within an extension, late; unanswered ones counted as overdue as
 /// of `today`.
 pub fn timeliness(ctx: &Context, asked: &ReportAsked, today: Date) -> Result<Vec<TimelinessRow>> {
-    let store = ctx.open()?;
-    let cases = facts(store.as_ref())?;
+    timeliness_in(ctx.open()?.as_ref(), asked, today)
+}
+
+/// [`timeliness`] on a store already open (`lantern serve` borrows one
+/// from its pool).
+pub fn timeliness_in(
+    store: &dyn Store,
+    asked: &ReportAsked,
+    today: Date,
+) -> Result<Vec<TimelinessRow>> {
+    let cases = facts(store)?;
     Ok(lantern_core::report::timeliness_report(
         &cases,
         today,
@@ -101,8 +110,12 @@ pub fn timeliness(ctx: &Context, asked: &ReportAsked, today: Date) -> Result<Vec
 /// The outcomes report: outcomes of sent answers, exemptions used,
 /// internal reviews.
 pub fn outcomes(ctx: &Context, asked: &ReportAsked) -> Result<Vec<OutcomeRow>> {
-    let store = ctx.open()?;
-    let cases = facts(store.as_ref())?;
+    outcomes_in(ctx.open()?.as_ref(), asked)
+}
+
+/// [`outcomes`] on a store already open.
+pub fn outcomes_in(store: &dyn Store, asked: &ReportAsked) -> Result<Vec<OutcomeRow>> {
+    let cases = facts(store)?;
     Ok(lantern_core::report::outcome_report(
         &cases,
         asked.grouping,

@@ -7,14 +7,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use lantern_app::Store;
+use lantern_app::data::{self, DataFile, ImportReceipt, Initialised};
 use lantern_app::{answering, disclosure_log};
 use lantern_core::disclosure::Finding;
-use lantern_store::{Created, Store};
-use lantern_store::{ImportKind, ImportReceipt};
 
 use crate::config::Config;
-use crate::import;
-use crate::render::{self, Format};
+use crate::render::Format;
 use crate::{demo, out, progress};
 
 /// Lantern: a council's drug and alcohol treatment figures, and answers to
@@ -355,11 +354,7 @@ pub fn warnings() -> Vec<String> {
 /// Run one command in its context.
 fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
     // Other writers kept waiting for the lock are told what holds it.
-    lantern_store::writer::set_label(&format!(
-        "lantern {} by {}",
-        command_name(&cli.command),
-        ctx.actor
-    ));
+    ctx.name_writer(&command_name(&cli.command));
     // Figures follow their submissions: a writing command first finishes a
     // recomputation an earlier one left owed; a reading one says so.
     match &cli.command {
@@ -437,35 +432,7 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
         ),
         Command::Export { file } => export(&ctx, &file),
         Command::Council { command } => crate::council::run(&ctx, command),
-        Command::Migrate => {
-            let mut store = lantern_store::open(&ctx.database)?;
-            let shipped = lantern_core::catalogue::SHIPPED;
-            let meta = ctx.meta(
-                ImportKind::Catalogue,
-                &format!(
-                    "catalogue/indicators.toml (Lantern {})",
-                    env!("CARGO_PKG_VERSION")
-                ),
-                shipped.as_bytes(),
-            );
-            let upgraded = store.upgrade_catalogue(&meta, shipped)?;
-            out!(
-                "{} is at schema version {} (data version {}).",
-                ctx.display_database(),
-                lantern_store::SCHEMA_VERSION,
-                upgraded.data_version
-            );
-            if upgraded.added > 0 {
-                out!(
-                    "The catalogue now starts from the one shipped with this Lantern (import {}); earlier data versions keep theirs.",
-                    upgraded.import
-                );
-            }
-            if let Some(taken) = lantern_app::council::take_in(&ctx, store.as_mut(), false)? {
-                crate::council::print_taken_in(&ctx, &taken)?;
-            }
-            Ok(())
-        }
+        Command::Migrate => migrate(&ctx),
         Command::Import {
             kind, files, json, ..
         } => {
@@ -592,28 +559,64 @@ fn default_actor() -> String {
 }
 
 fn init(ctx: &Ctx) -> Result<()> {
-    let meta = lantern_store::init_meta(&ctx.actor, &now());
-    let (mut store, created) = lantern_store::create(&ctx.database, &meta)?;
-    let catalogue = store.catalogue()?;
-    match created {
-        Created::New => {
+    match data::init(ctx)? {
+        Initialised::New {
+            indicators,
+            council,
+        } => {
             out!(
                 "Created {} with {} indicators in the catalogue.",
                 ctx.display_database(),
-                catalogue.indicators().count()
+                indicators
             );
             // lantern.toml's council, part of the first data version.
-            if let Some(taken) = lantern_app::council::take_in(ctx, store.as_mut(), true)? {
+            if let Some(taken) = council {
                 crate::council::print_taken_in(ctx, &taken)?;
             }
         }
-        Created::Existing => out!(
+        Initialised::Existing { data_version } => out!(
             "{} is already a Lantern database (data version {}); nothing changed.",
             ctx.display_database(),
-            store.data_version()?
+            data_version
         ),
     }
     Ok(())
+}
+
+fn migrate(ctx: &Ctx) -> Result<()> {
+    let migrated = data::migrate(ctx)?;
+    out!(
+        "{} is at schema version {} (data version {}).",
+        ctx.display_database(),
+        migrated.schema_version,
+        migrated.data_version
+    );
+    if let Some(import) = migrated.catalogue_import {
+        out!(
+            "The catalogue now starts from the one shipped with this Lantern (import {}); earlier data versions keep theirs.",
+            import
+        );
+    }
+    if let Some(taken) = &migrated.council {
+        crate::council::print_taken_in(ctx, taken)?;
+    }
+    Ok(())
+}
+
+impl ImportWhat {
+    /// The application layer's kind of data file, for the kinds imported
+    /// one file at a time into a database with data.
+    fn data_file(self) -> Option<DataFile> {
+        match self {
+            ImportWhat::Figures => Some(DataFile::Figures),
+            ImportWhat::Statements => Some(DataFile::Statements),
+            ImportWhat::Releases => Some(DataFile::Releases),
+            ImportWhat::Catalogue => Some(DataFile::Catalogue),
+            ImportWhat::Agencies => Some(DataFile::Agencies),
+            ImportWhat::BankHolidays => Some(DataFile::BankHolidays),
+            ImportWhat::Dump | ImportWhat::Episodes => None,
+        }
+    }
 }
 
 /// Import one file of the given kind.
@@ -623,16 +626,17 @@ pub fn import_file(
     kind: ImportWhat,
     path: &Path,
 ) -> Result<ImportReceipt> {
-    let limit = match kind {
-        ImportWhat::BankHolidays | ImportWhat::Catalogue => MAX_SMALL_FILE,
-        _ => MAX_IMPORT_FILE,
-    };
+    let limit = kind
+        .data_file()
+        .map_or(MAX_IMPORT_FILE, |kind| kind.size_limit());
     let bytes = read_bounded(path, limit)?;
     let name = path.display().to_string();
     import_bytes(ctx, store, kind, &name, &bytes)
 }
 
-/// Import file contents already read (the demo uses embedded files).
+/// Import file contents already read (the demo uses embedded files), with
+/// a progress bar while a large file is read
+/// ([`lantern_app::data::import_into`]).
 pub fn import_bytes(
     ctx: &Ctx,
     store: &mut dyn Store,
@@ -640,61 +644,25 @@ pub fn import_bytes(
     name: &str,
     bytes: &[u8],
 ) -> Result<ImportReceipt> {
-    let catalogue = store.catalogue()?;
-    let bar = progress::bar(bytes.len() as u64, name);
-    let tick = |pos: u64| bar.set_position(pos);
-    let receipt = match kind {
-        ImportWhat::Figures => {
-            let figures = import::figures(name, bytes, &catalogue, &ctx.importer(), &tick)?;
-            bar.finish_and_clear();
-            store.import_figures(&ctx.meta(ImportKind::Figures, name, bytes), &figures)?
-        }
-        ImportWhat::Statements => {
-            let statements = import::statements(name, bytes, &ctx.importer(), &tick)?;
-            bar.finish_and_clear();
-            store.import_statements(&ctx.meta(ImportKind::Statements, name, bytes), &statements)?
-        }
-        ImportWhat::Releases => {
-            let releases = import::releases(name, bytes, &catalogue, &tick)?;
-            bar.finish_and_clear();
-            store.import_releases(&ctx.meta(ImportKind::Releases, name, bytes), &releases)?
-        }
-        ImportWhat::Dump => {
-            bar.finish_and_clear();
+    let Some(kind) = kind.data_file() else {
+        if kind == ImportWhat::Dump {
             bail!(
                 "a dump is restored with `lantern import dump FILE`, not imported into a database with data"
             );
         }
-        ImportWhat::Agencies => {
-            let agencies = import::agencies(name, bytes, &tick)?;
+        bail!("episodes are imported with `lantern import episodes FILE...`");
+    };
+    let len = bytes.len() as u64;
+    let bar = progress::bar(len, name);
+    // The whole length: reading is done, and the bar goes while storing.
+    let tick = |pos: u64| {
+        if pos >= len {
             bar.finish_and_clear();
-            store.import_agencies(&ctx.meta(ImportKind::Agencies, name, bytes), &agencies)?
-        }
-        ImportWhat::Episodes => {
-            bar.finish_and_clear();
-            bail!("episodes are imported with `lantern import episodes FILE...`");
-        }
-        ImportWhat::BankHolidays => {
-            bar.finish_and_clear();
-            let text =
-                std::str::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8 text"))?;
-            let meta = ctx.meta(ImportKind::BankHolidays, name, bytes);
-            let calendar = lantern_core::deadline::Calendar::from_govuk_json(text)
-                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?
-                .labelled(format!(
-                    "imported gov.uk bank holidays, sha256 {}",
-                    &meta.sha256[..12.min(meta.sha256.len())]
-                ));
-            store.import_calendar(&meta, calendar.version(), text)?
-        }
-        ImportWhat::Catalogue => {
-            bar.finish_and_clear();
-            let text =
-                std::str::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8 text"))?;
-            store.extend_catalogue(&ctx.meta(ImportKind::Catalogue, name, bytes), text)?
+        } else {
+            bar.set_position(pos);
         }
     };
-    Ok(receipt)
+    Ok(data::import_into(ctx, store, kind, name, bytes, &tick)?)
 }
 
 fn print_receipt(file: &Path, kind: ImportWhat, r: &ImportReceipt, json: bool) -> Result<()> {
@@ -870,43 +838,6 @@ pub fn answer_text(
         eprintln!("warning: {w}");
     }
     Ok(answer.letter)
-}
-
-/// Decide a request given as text, printing the planner's warnings to
-/// standard error.
-pub fn decide(
-    ctx: &Ctx,
-    store: &dyn Store,
-    name: &str,
-    text: &str,
-    data_version: Option<i64>,
-) -> Result<render::LetterView> {
-    let view = lantern_app::answering::decide(ctx, store, name, text, data_version)?;
-    for w in &view.warnings {
-        eprintln!("warning: {w}");
-    }
-    Ok(view)
-}
-
-/// [`decide`], printing the planner's warnings to standard error or not.
-pub fn decide_with(
-    ctx: &Ctx,
-    store: &dyn Store,
-    name: &str,
-    text: &str,
-    data_version: Option<i64>,
-    print_warnings: bool,
-) -> Result<render::LetterView> {
-    if print_warnings {
-        return decide(ctx, store, name, text, data_version);
-    }
-    Ok(lantern_app::answering::decide(
-        ctx,
-        store,
-        name,
-        text,
-        data_version,
-    )?)
 }
 
 fn differences(
@@ -1093,8 +1024,7 @@ fn log_audit(ctx: &Ctx, json: bool) -> Result<()> {
 }
 
 fn imports(ctx: &Ctx, json: bool) -> Result<()> {
-    let store = ctx.open()?;
-    let imports = store.imports()?;
+    let imports = data::imports(ctx)?;
     if json {
         let rows: Vec<serde_json::Value> = imports
             .iter()
@@ -1126,17 +1056,14 @@ fn imports(ctx: &Ctx, json: bool) -> Result<()> {
 }
 
 fn export(ctx: &Ctx, path: &Path) -> Result<()> {
-    let store = ctx.open()?;
-    let tables = store.export()?;
-    let mut bytes = Vec::new();
-    lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables)?;
-    write_atomically(path, &bytes)?;
-    let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
+    let exported = data::export(ctx)?;
+    write_atomically(path, &exported.bytes)?;
     out!(
-        "Exported {} (data version {}): {rows} rows in {} tables to {}.",
+        "Exported {} (data version {}): {} rows in {} tables to {}.",
         ctx.display_database(),
-        store.data_version()?,
-        tables.len(),
+        exported.data_version,
+        exported.rows,
+        exported.tables,
         path.display()
     );
     Ok(())
@@ -1145,27 +1072,17 @@ fn export(ctx: &Ctx, path: &Path) -> Result<()> {
 fn restore(ctx: &Ctx, path: &Path) -> Result<()> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let tables = lantern_store::dump::read(&mut std::io::BufReader::new(file))
-        .with_context(|| format!("{}", path.display()))?;
-    let meta = lantern_store::init_meta(&ctx.actor, &now());
-    let (mut store, _) = lantern_store::create(&ctx.database, &meta)?;
-    if let Err(e) = store.restore(&tables) {
-        // A row the database refused: name its line in the dump.
-        if let lantern_store::StoreError::DumpRow { table, row, reason } = &e {
-            let line = std::fs::File::open(path).ok().and_then(|f| {
-                lantern_store::dump::line_of_row(&mut std::io::BufReader::new(f), table, *row)
-            });
-            let at = line.map_or(String::new(), |l| format!("line {l}: "));
-            bail!("{}: {at}table {table}, row {row}: {reason}", path.display());
-        }
-        return Err(e.into());
-    }
-    let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
+    let restored = data::restore_from(
+        ctx,
+        &path.display().to_string(),
+        &mut std::io::BufReader::new(file),
+    )?;
     out!(
-        "Restored {} into {}: {rows} rows; data version {}.",
+        "Restored {} into {}: {} rows; data version {}.",
         path.display(),
         ctx.display_database(),
-        store.data_version()?
+        restored.rows,
+        restored.data_version
     );
     Ok(())
 }

@@ -14,9 +14,6 @@ use crate::app::{self, Ctx};
 use crate::out;
 use crate::render::{Format, long_date};
 
-/// Kept here for adapters that still call them through the CLI crate.
-pub use lantern_app::casework::{calendar, log_entries};
-
 /// `lantern request` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {

@@ -5,9 +5,9 @@
 
 use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
+use lantern_app::council::StoredCouncil;
 use lantern_app::council::{self, Change, Set};
 use lantern_core::council::{Council, Field};
-use lantern_store::StoredCouncil;
 
 use crate::app::Ctx;
 use crate::out;

@@ -8,7 +8,6 @@ use anyhow::Result;
 use crate::app::{self, Ctx, ImportWhat};
 use crate::config::Config;
 use crate::render::Format;
-use lantern_store::Created;
 
 /// The example's files, as shipped in `examples/leicester/`.
 pub const CONFIG: &str = include_str!("../../../examples/leicester/lantern.toml");
@@ -35,15 +34,12 @@ pub fn run(ctx: &Ctx, letters: &Path) -> Result<()> {
     let config = Config::parse(Path::new("examples/leicester/lantern.toml"), CONFIG)?;
     let mut demo = Ctx::new(ctx.database.clone(), config, ctx.actor.clone());
     demo.clock = ctx.clock;
-    let meta = lantern_store::init_meta(&demo.actor, &app::now());
-    let (mut store, created) = lantern_store::create(&demo.database, &meta)?;
     // Leicester City Council, from the example's lantern.toml: in a new
     // database part of its first data version.
-    let leicester = lantern_app::council::from_config(&demo.config)?;
-    if store.council_at(leicester.code(), None)?.is_none() {
-        lantern_app::council::take_in(&demo, store.as_mut(), created == Created::New)?;
-    }
-    store.use_council(leicester.code())?;
+    lantern_app::data::init(&demo)?;
+    let leicester = lantern_app::council::ensure(&demo)?;
+    let demo = demo.for_council(Some(leicester));
+    let mut store = demo.open()?;
     for (kind, name, text) in [
         (
             ImportWhat::Releases,

@@ -15,7 +15,7 @@ use crate::app::Ctx;
 use crate::out;
 
 /// Kept for `lantern serve`, which reads the reports through these.
-pub use lantern_app::reports::{facts, outcomes_json, timeliness_json};
+use lantern_app::reports::{outcomes_json, timeliness_json};
 
 /// Which report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

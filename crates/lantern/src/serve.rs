@@ -46,14 +46,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jiff::civil::Date;
-use lantern_core::report::{self, Grouping};
-use lantern_store::pool::{PoolOptions, StorePool};
-use lantern_store::{Store, StoreError};
+use lantern_app::pool::{PoolOptions, StorePool};
+use lantern_app::reports::{self, ReportAsked};
+use lantern_app::{Kind, Store, data, disclosure_log};
+use lantern_core::report::Grouping;
 use minijinja::{Environment, context};
 use serde::Deserialize;
 
 use crate::app::Ctx;
-use crate::records::figures_owed_notice as records_notice;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
 const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
@@ -88,6 +88,7 @@ struct Site {
     pool: StorePool,
     /// The council chosen with `--council`, if one was.
     code: Option<String>,
+    clock: lantern_app::Clock,
     council: String,
     pages: Environment<'static>,
 }
@@ -96,25 +97,25 @@ struct Site {
 /// failed read gives the connection back broken, so the pool closes it.
 async fn read<T: Send + 'static>(
     site: &Arc<Site>,
-    f: impl FnOnce(&dyn Store) -> Result<T> + Send + 'static,
+    f: impl FnOnce(&dyn Store) -> lantern_app::Result<T> + Send + 'static,
 ) -> Result<T, Failure> {
     let site = Arc::clone(site);
     tokio::task::spawn_blocking(move || {
-        let mut store = match site.pool.get() {
+        let mut store = match site.pool.get().map_err(lantern_app::Error::from) {
             Ok(store) => store,
-            Err(e @ StoreError::PoolTimeout { .. }) => return Err(Failure::Unavailable(e.into())),
+            Err(e) if e.kind() == Kind::Unavailable => {
+                return Err(Failure::Unavailable(e.into()));
+            }
             Err(e) => return Err(Failure::Internal(e.into())),
         };
-        if let Some(code) = &site.code
-            && let Err(e) = store.use_council(code)
-        {
+        if let Err(e) = lantern_app::council::choose(&mut *store, site.code.as_deref()) {
             return Err(Failure::Internal(e.into()));
         }
         let result = f(&*store);
         if result.is_err() {
             store.discard();
         }
-        result.map_err(Failure::Internal)
+        result.map_err(|e| Failure::Internal(e.into()))
     })
     .await
     .map_err(|e| Failure::Internal(anyhow::anyhow!("the request's task failed: {e}")))?
@@ -192,6 +193,16 @@ struct ReportParams {
     to: Option<Date>,
 }
 
+impl ReportParams {
+    fn asked(&self) -> ReportAsked {
+        ReportAsked {
+            grouping: self.grouping,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
 impl ReportQuery {
     fn params(&self) -> Result<ReportParams, Failure> {
         let (grouping, by) = match self.by.as_deref() {
@@ -222,21 +233,14 @@ impl ReportQuery {
     }
 }
 
-fn today() -> Date {
-    jiff::tz::Offset::UTC
-        .to_datetime(jiff::Timestamp::now())
-        .date()
-}
-
 async fn health(State(site): State<Arc<Site>>) -> Response {
-    let state = |store: &dyn Store| Ok((store.data_version()?, records_notice(store)?));
-    match read(&site, state).await {
-        Ok((version, figures)) => json(serde_json::json!({
+    match read(&site, data::health).await {
+        Ok(health) => json(serde_json::json!({
             "status": "ok",
-            "schema": lantern_store::SCHEMA_VERSION,
-            "data_version": version,
-            "figures": if figures.is_some() { "updating" } else { "current" },
-            "notice": figures,
+            "schema": health.schema,
+            "data_version": health.data_version,
+            "figures": if health.figures_owed.is_some() { "updating" } else { "current" },
+            "notice": health.figures_owed,
         })),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -259,11 +263,7 @@ async fn log_entries(
     q: LogQuery,
 ) -> Result<Vec<lantern_core::casework::LogEntry>, Failure> {
     read(site, move |store| {
-        Ok(lantern_app::disclosure_log::search(
-            store,
-            q.indicator.as_deref(),
-            q.search.as_deref(),
-        )?)
+        disclosure_log::search(store, q.indicator.as_deref(), q.search.as_deref())
     })
     .await
 }
@@ -273,7 +273,7 @@ async fn api_log(
     Query(q): Query<LogQuery>,
 ) -> Result<Response, Failure> {
     let entries = log_entries(&site, q).await?;
-    Ok(json(lantern_app::disclosure_log::to_json(&entries)))
+    Ok(json(disclosure_log::to_json(&entries)))
 }
 
 async fn log_page(
@@ -288,22 +288,18 @@ async fn log_page(
         context! {
             council => site.council.clone(),
             search => search,
-            entries => minijinja::Value::from(minijinja::value::Serde(lantern_app::disclosure_log::to_json(&entries))),
+            entries => minijinja::Value::from(minijinja::value::Serde(disclosure_log::to_json(&entries))),
         },
     )
 }
 
 async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_json::Value, Failure> {
-    let (grouping, from, to) = (p.grouping, p.from, p.to);
+    let asked = p.asked();
+    let today = site.clock.today();
     read(site, move |store| {
-        let cases = crate::reports::facts(store)?;
-        Ok(crate::reports::timeliness_json(&report::timeliness_report(
-            &cases,
-            today(),
-            grouping,
-            from,
-            to,
-        )))
+        Ok(reports::timeliness_json(&reports::timeliness_in(
+            store, &asked, today,
+        )?))
     })
     .await
 }
@@ -337,13 +333,11 @@ async fn api_outcomes(
     State(site): State<Arc<Site>>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, Failure> {
-    let p = q.params()?;
-    let (grouping, from, to) = (p.grouping, p.from, p.to);
+    let asked = q.params()?.asked();
     let rows = read(&site, move |store| {
-        let cases = crate::reports::facts(store)?;
-        Ok(crate::reports::outcomes_json(&report::outcome_report(
-            &cases, grouping, from, to,
-        )))
+        Ok(reports::outcomes_json(&reports::outcomes_in(
+            store, &asked,
+        )?))
     })
     .await?;
     Ok(json(rows))
@@ -463,15 +457,14 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
     })?;
     // The council whose log is served: the one chosen, or the only one.
     let council = {
-        let mut store = pool.get()?;
-        if let Some(code) = &ctx.council {
-            store.use_council(code)?;
-        }
+        let mut store = pool.get().map_err(lantern_app::Error::from)?;
+        lantern_app::council::choose(&mut *store, ctx.council.as_deref())?;
         lantern_app::council::in_force(ctx, &*store, None)?
     };
     let site = Arc::new(Site {
         pool,
         code: ctx.council.clone(),
+        clock: ctx.clock,
         council: council.name().to_string(),
         pages: pages()?,
     });

@@ -11,6 +11,7 @@ mod disclosure;
 mod escaping;
 mod hostile;
 mod kill;
+mod layers;
 mod letters;
 mod privacy;
 mod records;
