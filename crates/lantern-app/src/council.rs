@@ -283,15 +283,28 @@ pub fn take_in(ctx: &Context, store: &mut dyn Store, new_database: bool) -> Resu
         return Ok(None);
     }
     let given = from_config(&ctx.config)?;
-    let held_codes: Vec<String> = store
-        .councils()?
-        .iter()
-        .map(|c| c.council.code().to_string())
-        .collect();
-    let code = match (&ctx.config.council.code, held_codes.as_slice()) {
+    let held = store.councils()?;
+    let first = held.is_empty();
+    let own_area = |area: &str| {
+        held.iter()
+            .find(|c| c.council.area() == Some(area))
+            .map(|c| c.council.code().to_string())
+    };
+    let code = match (&ctx.config.council.code, &ctx.config.council.area) {
         (Some(code), _) => code.trim().to_string(),
-        (None, [only]) => only.clone(),
-        (None, _) => given.code().to_string(),
+        (None, Some(area)) => own_area(area).unwrap_or_else(|| given.code().to_string()),
+        (None, None) => match (&ctx.council, held.as_slice()) {
+            (Some(chosen), _) => chosen.clone(),
+            (None, [only]) => only.council.code().to_string(),
+            (None, []) => given.code().to_string(),
+            (None, _) => {
+                ctx.warn(format!(
+                    "{} gives council settings but names no council ([council] code or area) and the database holds several; they were not taken in",
+                    ctx.config.file_name()
+                ));
+                return Ok(None);
+            }
+        },
     };
     let held = store.council_at(&code, None)?;
     let council = match &held {
@@ -301,7 +314,7 @@ pub fn take_in(ctx: &Context, store: &mut dyn Store, new_database: bool) -> Resu
             ..given.settings().clone()
         })?,
     };
-    let meta = if new_database && held_codes.is_empty() {
+    let meta = if new_database && first {
         lantern_store::init_meta(&ctx.actor, &ctx.clock.now())
     } else {
         meta(ctx, &ctx.config.file_name(), &council)
@@ -407,6 +420,49 @@ mod tests {
         let bad = config("[council]\nname = \"X\\nY\"\n");
         let err = overlay(&bad, &held).unwrap_err().to_string();
         assert!(err.starts_with("lantern.toml: [council] name:"), "{err}");
+    }
+
+    fn context(dir: &tempfile::TempDir, text: &str) -> Context {
+        let database = dir.path().join("lantern.db").display().to_string();
+        Context::new(database, config(text), "tester".into())
+    }
+
+    const CITY: &str = "[council]\nname = \"Leicester City Council\"\narea = \"E06000016\"\n";
+    const COUNTY: &str =
+        "[council]\nname = \"Leicestershire County Council\"\narea = \"E10000018\"\n";
+
+    #[test]
+    fn a_file_is_taken_in_for_the_council_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::data::init(&context(&dir, CITY)).unwrap();
+        // Another area, no code: a second council, with the area as its code.
+        let migrated = crate::data::migrate(&context(&dir, COUNTY)).unwrap();
+        let county = migrated.council.unwrap();
+        assert!(county.created);
+        assert_eq!(county.council.code(), "E10000018");
+        // The city's own area again: its settings, not a new council.
+        let again = context(&dir, &format!("{CITY}[disclosure]\nthreshold = 10\n"));
+        let city = crate::data::migrate(&again).unwrap().council.unwrap();
+        assert_eq!((city.created, city.council.code()), (false, "E06000016"));
+        assert_eq!(city.council.policy().threshold, 10);
+        // Settings that name no council, with two held: not taken in.
+        let vague = context(&dir, "[disclosure]\nthreshold = 7\n");
+        assert!(crate::data::migrate(&vague).unwrap().council.is_none());
+        assert!(vague.warnings().take()[0].contains("names no council"));
+        // …unless one is chosen.
+        let chosen =
+            context(&dir, "[disclosure]\nthreshold = 7\n").for_council(Some("E10000018".into()));
+        let set = crate::data::migrate(&chosen).unwrap().council.unwrap();
+        assert_eq!(
+            (set.council.code(), set.council.policy().threshold),
+            ("E10000018", 7)
+        );
+        let codes: Vec<String> = list(&chosen)
+            .unwrap()
+            .iter()
+            .map(|c| c.council.code().to_string())
+            .collect();
+        assert_eq!(codes, ["E06000016", "E10000018"]);
     }
 
     #[test]
