@@ -293,3 +293,90 @@ fn init_takes_in_the_councils_settings_as_part_of_the_first_data_version() {
     let out = app.run(&["migrate"]).ok();
     assert!(!out.contains("Council"), "{out}");
 }
+
+/// A structured request about Leicester's people in treatment in the first
+/// half of 2019/20, with `extra` lines for its question.
+fn half_year_request(app: &TestApp, name: &str, reference: &str, extra: &str) -> String {
+    app.write(
+        name,
+        &format!(
+            "reference = \"{reference}\"\nreceived = 2021-06-01\narea = \"E06000016\"\n\n[[question]]\n\
+             number = \"1\"\ntext = \"How many people were in treatment?\"\n\
+             indicator = \"people_in_treatment\"\nperiods = [\"2019-04-01 to 2019-09-30\"]\n{extra}"
+        ),
+    );
+    name.to_string()
+}
+
+fn suppressed_bands(letter_json: &str) -> usize {
+    json(letter_json)["questions"][0]["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["decision"] == "suppressed")
+        .count()
+}
+
+#[test]
+fn one_councils_answers_protect_another_councils_about_the_same_area() {
+    let app = TestApp::leicester();
+    app.run(&[
+        "council",
+        "set",
+        "leics",
+        "--name",
+        "Leicestershire County Council",
+        "--area",
+        "E10000018",
+    ])
+    .ok();
+    let figures = app.write(
+        "ages.csv",
+        "indicator,area,period,age_band,value,source\n\
+         people_in_treatment,E06000016,2019-04-01 to 2019-09-30,,60,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019-04-01 to 2019-09-30,18-24,3,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019-04-01 to 2019-09-30,25-29,10,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019-04-01 to 2019-09-30,30-34,12,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019-04-01 to 2019-09-30,35-39,15,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019-04-01 to 2019-09-30,40+,20,ndtms_partnership\n",
+    );
+    app.run(&["import", "figures", figures.to_str().expect("path")])
+        .ok();
+    // The county's request has the same reference as the city's: each
+    // council numbers its own, and neither hides the other's answer.
+    let total = half_year_request(&app, "total.toml", "FOI-A", "");
+    let bands = half_year_request(&app, "bands.toml", "FOI-A", "breakdown = [\"age_band\"]\n");
+
+    // Asked alone, the bands hide only the small one.
+    as_council(&app, "leics", &["request", "new", &bands]).ok();
+    as_council(&app, "leics", &["request", "draft", "FOI-A"]).ok();
+    let alone = as_council(
+        &app,
+        "leics",
+        &["request", "letter", "FOI-A", "--format", "json"],
+    )
+    .ok();
+    assert_eq!(suppressed_bands(&alone), 1);
+    as_council(&app, "leics", &["request", "start", "FOI-A"]).ok();
+
+    // The city sends the total...
+    as_council(&app, "E06000016", &["request", "new", &total]).ok();
+    for step in ["draft", "approve", "send"] {
+        as_council(&app, "E06000016", &["request", step, "FOI-A"]).ok();
+    }
+    // ...so the county's bands can no longer all be given: 60 minus four
+    // bands would reveal the fifth.
+    as_council(&app, "leics", &["request", "draft", "FOI-A"]).ok();
+    let drafted = as_council(
+        &app,
+        "leics",
+        &["request", "letter", "FOI-A", "--format", "json"],
+    )
+    .ok();
+    assert_eq!(suppressed_bands(&drafted), 2, "{drafted}");
+    // The county's own log stays its own.
+    assert_eq!(
+        as_council(&app, "leics", &["log", "--json"]).ok().trim(),
+        "[]"
+    );
+}
