@@ -67,6 +67,10 @@ pub enum Initialised {
 /// Create a database holding the shipped indicator catalogue (and the
 /// council `lantern.toml` describes), or find the one already there.
 pub fn init(ctx: &Context) -> Result<Initialised> {
+    if ctx.config.sets_council() {
+        // Checked before anything is created.
+        crate::council::from_config(&ctx.config)?;
+    }
     let meta = lantern_store::init_meta(&ctx.actor, &now());
     let (mut store, created) = lantern_store::create(&ctx.database, &meta)?;
     let catalogue = store.catalogue()?;

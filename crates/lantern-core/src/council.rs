@@ -235,35 +235,41 @@ pub fn check_code(code: &str) -> Result<String, CouncilError> {
     }
 }
 
-/// One line of text: trimmed, not empty, no control characters, not too long.
+/// One line of text, as given: not blank, no control characters, not too long.
 fn line(field: Field, text: &str) -> Result<String, CouncilError> {
-    let t = text.trim();
-    if t.is_empty() {
+    if text.trim().is_empty() {
         return Err(refuse(
             field,
             "is empty; give the text, or leave the setting out",
         ));
     }
-    if t.chars().any(char::is_control) {
+    list_line(field, text)
+}
+
+/// One line of a list (an address, a signature), as given: it may be
+/// blank (room for a handwritten signature), but holds no control
+/// characters and is not too long.
+fn list_line(field: Field, text: &str) -> Result<String, CouncilError> {
+    if text.chars().any(char::is_control) {
         return Err(refuse(
             field,
             "holds a line break or control character; give one line per item",
         ));
     }
-    if t.chars().count() > MAX_TEXT {
+    if text.chars().count() > MAX_TEXT {
         return Err(refuse(
             field,
             format!("is longer than {MAX_TEXT} characters"),
         ));
     }
-    Ok(t.to_string())
+    Ok(text.to_string())
 }
 
 fn lines(field: Field, items: &[String]) -> Result<Vec<String>, CouncilError> {
     if items.len() > MAX_LINES {
         return Err(refuse(field, format!("has more than {MAX_LINES} lines")));
     }
-    items.iter().map(|l| line(field, l)).collect()
+    items.iter().map(|l| list_line(field, l)).collect()
 }
 
 /// An IANA time-zone name, as the time-zone database spells it.
@@ -283,8 +289,8 @@ pub fn check_time_zone(name: &str) -> Result<(String, TimeZone), CouncilError> {
 
 impl Council {
     /// Check settings: every problem is named by its [`Field`]. Texts are
-    /// trimmed, area codes upper-cased, the time zone spelt as the
-    /// time-zone database does.
+    /// kept as given; the code is trimmed, area codes upper-cased, the
+    /// time zone spelt as the time-zone database does.
     pub fn new(given: Settings) -> Result<Council, CouncilError> {
         let code = check_code(&given.code)?;
         let name = line(Field::Name, &given.name)?;
