@@ -956,16 +956,16 @@ pub fn answer_text(
     templates.render(&view, format)
 }
 
-/// Counts released exactly in earlier sent answers (other than `reference`),
-/// from the disclosure log.
-/// Every count of people in the disclosure log except `reference`'s own:
-/// released (`given`, with its value) or withheld (`suppressed`: "fewer than
-/// N", or a secondary). The log is read whole, whichever council sent the
+/// Every count of people in the disclosure-log entries `log` except
+/// `reference`'s own: released (`given`, with its value) or withheld
+/// (`suppressed`: "fewer than N", or a secondary). The entries are those
+/// about the request's indicators and areas, whichever council sent the
 /// answer: protection is per deployment, not per council.
-fn earlier_releases(store: &dyn Store, reference: &str) -> Result<Vec<answer::EarlierRelease>> {
-    Ok(store
-        .disclosure_log()?
-        .into_iter()
+fn earlier_releases(
+    log: &[lantern_core::casework::LogEntry],
+    reference: &str,
+) -> Vec<answer::EarlierRelease> {
+    log.iter()
         .filter(|e| e.reference != reference)
         .filter_map(|e| {
             Some(answer::EarlierRelease {
@@ -974,13 +974,29 @@ fn earlier_releases(store: &dyn Store, reference: &str) -> Result<Vec<answer::Ea
                 breakdown: lantern_core::figure::Breakdown::from_key(
                     e.breakdown.as_deref().unwrap_or(""),
                 ),
-                indicator: e.indicator?,
-                area: e.area?,
-                reference: e.reference,
-                sent: e.sent_at,
+                indicator: e.indicator.clone()?,
+                area: e.area.clone()?,
+                reference: e.reference.clone(),
+                sent: e.sent_at.clone(),
             })
         })
-        .collect())
+        .collect()
+}
+
+/// What the planner reads to answer `request` about `area` at
+/// `data_version`: the request's figures, statements and releases and the
+/// disclosure-log entries disclosure control must see with them
+/// (`lantern_core::scope`), not the whole data version.
+fn evidence_for(
+    store: &dyn Store,
+    request: &request::Request,
+    area: &str,
+    data_version: i64,
+) -> Result<(lantern_store::ScopedRead, Vec<answer::EarlierRelease>)> {
+    let scope = lantern_core::scope::Scope::of(request, area);
+    let read = store.read_scope(data_version, &scope)?;
+    let earlier = earlier_releases(&read.log, &request.reference);
+    Ok((read, earlier))
 }
 
 /// Decide a request given as text: the letter's view model, from the data
@@ -1004,8 +1020,8 @@ pub fn decide_with(
     data_version: Option<i64>,
     print_warnings: bool,
 ) -> Result<render::LetterView> {
-    let snapshot = store.snapshot(data_version)?;
-    let request = request::parse_request(name, text, &snapshot.catalogue)?;
+    let (data_version, catalogue) = store.catalogue_at(data_version)?;
+    let request = request::parse_request(name, text, &catalogue)?;
     let area = request
         .area
         .clone()
@@ -1016,14 +1032,15 @@ pub fn decide_with(
             )
         })?;
     let policy = ctx.config.policy()?;
+    let (read, earlier) = evidence_for(store, &request, &area, data_version)?;
     let evidence = Evidence {
-        catalogue: &snapshot.catalogue,
-        figures: &snapshot.figures,
-        statements: &snapshot.statements,
-        releases: &snapshot.releases,
+        catalogue: &catalogue,
+        figures: &read.figures,
+        statements: &read.statements,
+        releases: &read.releases,
         policy,
         area: &area,
-        earlier: &earlier_releases(store, &request.reference)?,
+        earlier: &earlier,
     };
     let decided = answer::plan(&request, &evidence);
     for w in decided.warnings.iter().filter(|_| print_warnings) {
@@ -1031,9 +1048,9 @@ pub fn decide_with(
     }
     Ok(render::view(
         &decided,
-        &snapshot.catalogue,
+        &catalogue,
         &ctx.config.council,
-        snapshot.data_version,
+        data_version,
     ))
 }
 
