@@ -829,6 +829,14 @@ pub trait Store {
         scope: &lantern_core::scope::Scope,
     ) -> Result<ScopedRead, StoreError>;
 
+    /// The disclosure-log entries about `scope`'s indicators in its areas
+    /// (whichever council sent them), oldest first: the part of
+    /// [`Store::disclosure_log`] that can concern a request of that scope.
+    fn disclosure_log_about(
+        &self,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<Vec<LogEntry>, StoreError>;
+
     /// Past imports, oldest first.
     fn imports(&self) -> Result<Vec<ImportRecord>, StoreError>;
 

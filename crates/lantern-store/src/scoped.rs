@@ -1,5 +1,5 @@
 //! Reads sized to one request ([`crate::Store::catalogue_at`],
-//! [`crate::Store::read_scope`]): the figures, statements, releases and
+//! [`crate::Store::read_scope`], [`crate::Store::disclosure_log_about`]): the figures, statements, releases and
 //! disclosure-log entries answering it needs, which
 //! `lantern_core::scope` decides, read in one transaction at one data
 //! version. A child module of `sql.rs`, whose queries and row readers it
@@ -63,6 +63,14 @@ pub(super) fn read_scope<E: Engine>(
             log,
         })
     })
+}
+
+/// The log entries about the scope's indicators in its areas, oldest first.
+pub(super) fn disclosure_log_about<E: Engine>(
+    engine: &E,
+    scope: &Scope,
+) -> Result<Vec<LogEntry>, StoreError> {
+    engine.transaction(Mode::Read, |tx| log_about(tx, scope))
 }
 
 /// `version`, or the newest when `None`, if it exists.

@@ -2385,6 +2385,13 @@ impl<E: Engine> Store for SqlStore<E> {
         scoped::read_scope(&self.engine, version, scope)
     }
 
+    fn disclosure_log_about(
+        &self,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        scoped::disclosure_log_about(&self.engine, scope)
+    }
+
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
             let rows = tx.query(&format!("{LOG_SELECT} ORDER BY id"), &[], LOG_KINDS)?;

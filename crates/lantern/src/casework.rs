@@ -605,7 +605,17 @@ impl Links {
         let others: Vec<Asked> = store.cases()?.iter().map(asked).collect();
         // A case far outside the calendar's years is not linked rather than failing.
         let related = related::related(&this, &others, calendar).unwrap_or_default();
-        let covered = related::covered_by(&case.reference, &this.cells, &store.disclosure_log()?);
+        // Only log entries about the cells' indicators and areas can cover them.
+        let about = lantern_core::scope::Scope {
+            areas: this.cells.iter().map(|c| c.area.clone()).collect(),
+            indicators: this.cells.iter().map(|c| c.indicator.clone()).collect(),
+            ..Default::default()
+        };
+        let covered = related::covered_by(
+            &case.reference,
+            &this.cells,
+            &store.disclosure_log_about(&about)?,
+        );
         let aggregation = related::aggregated_hours(&this, &others, &related);
         Ok(Links {
             related,

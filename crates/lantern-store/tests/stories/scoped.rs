@@ -357,6 +357,7 @@ story!(
                 })
                 .collect();
             assert_eq!(read.log, log);
+            assert_eq!(store.disclosure_log_about(&scope).unwrap(), log);
             assert_eq!(read.log.len(), 4);
             assert_eq!(read.releases, whole.releases);
             let window = scope.window(
