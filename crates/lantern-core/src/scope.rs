@@ -342,6 +342,10 @@ topic = "naloxone.purchaser"
             fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
                 &from[self.below(from.len())]
             }
+            fn period(&mut self) -> Period {
+                let text: &&str = self.pick(&PERIODS);
+                Period::parse(text).unwrap()
+            }
             fn chance(&mut self, percent: u64) -> bool {
                 self.next() % 100 < percent
             }
@@ -389,7 +393,7 @@ topic = "naloxone.purchaser"
                 let f = Figure {
                     indicator: indicator.into(),
                     area: rng.pick(&AREAS).to_string(),
-                    period: Period::parse(*rng.pick(&PERIODS)).unwrap(),
+                    period: rng.period(),
                     breakdown: Breakdown::from_key(breakdown),
                     value,
                     source: *rng.pick(&[Source::NdtmsPartnership, Source::LocalRecords]),
@@ -419,8 +423,8 @@ topic = "naloxone.purchaser"
                         sent: "2019-01-01T00:00:00Z".into(),
                         indicator: indicator.into(),
                         area: rng.pick(&AREAS).to_string(),
-                        period: Period::parse(*rng.pick(&PERIODS)).unwrap(),
-                        breakdown: Breakdown::from_key(*rng.pick(breakdowns)),
+                        period: rng.period(),
+                        breakdown: Breakdown::from_key(rng.pick::<&str>(breakdowns)),
                         shown,
                     }
                 })
@@ -441,7 +445,7 @@ topic = "naloxone.purchaser"
                     announced: None,
                     indicators: vec![rng.pick(&INDICATORS).0.to_string()],
                     periods: (0..1 + rng.below(2))
-                        .map(|_| Period::parse(*rng.pick(&PERIODS)).unwrap())
+                        .map(|_| rng.period())
                         .collect(),
                     url: None,
                 })
@@ -483,7 +487,7 @@ topic = "naloxone.purchaser"
                 Some(Ask::Figures(FigureAsk {
                     indicator: indicator.into(),
                     periods: (0..1 + rng.below(3))
-                        .map(|_| Period::parse(*rng.pick(&PERIODS)).unwrap())
+                        .map(|_| rng.period())
                         .collect(),
                     age_range: breakdown.first().is_some_and(|d| d == "age_band") && rng.chance(30),
                     filter,
