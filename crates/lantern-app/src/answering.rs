@@ -11,54 +11,54 @@ use lantern_core::figure::{Breakdown, Disagreement, Figure};
 use lantern_core::period::Period;
 use lantern_core::protected::Shown;
 use lantern_core::request;
-use lantern_store::{FigureQuery, Snapshot, Store};
+use lantern_core::scope::Scope;
+use lantern_store::{CouncilLogEntry, FigureQuery, Snapshot, Store};
 
 use crate::letters::{self, Format, LetterView, Templates};
 use crate::{Context, Error, Result};
 
-/// Counts of people in the disclosure log other than `reference`'s own:
-/// released (`given`, with its value) or withheld (`suppressed`: "fewer
-/// than N", or a secondary). Every council's entries about `area` are read,
-/// whichever council sent the answer: protection is per deployment, not
-/// per council. Another council's references are written `CODE:REFERENCE`
-/// (references are unique only within a council).
+/// Counts of people in the disclosure-log entries `log` other than this
+/// request's own: released (`given`, with its value) or withheld
+/// (`suppressed`: "fewer than N", or a secondary). The entries are every
+/// council's about the request's indicators and area: protection is per
+/// deployment, not per council. Another council's references are written
+/// `CODE:REFERENCE` (references are unique only within a council), so only
+/// `mine`'s own `reference` is left out.
 fn earlier_releases(
-    store: &dyn Store,
+    log: &[CouncilLogEntry],
+    mine: &str,
     reference: &str,
-    area: &str,
-) -> Result<Vec<answer::EarlierRelease>> {
-    let mine = store.council_in_use()?.unwrap_or_default();
-    Ok(store
-        .disclosure_log_of_every_council(Some(&[area.to_string()]))?
-        .into_iter()
+) -> Vec<answer::EarlierRelease> {
+    log.iter()
         .filter(|e| !(e.council == mine && e.entry.reference == reference))
         .filter_map(|e| {
-            let reference = if e.council == mine {
-                e.entry.reference
-            } else {
-                format!("{}:{}", e.council, e.entry.reference)
-            };
-            let e = lantern_core::casework::LogEntry {
-                reference,
-                ..e.entry
-            };
+            let entry = &e.entry;
             Some(answer::EarlierRelease {
-                shown: Shown::from_log(&e.decision, e.value, &e.released)?,
-                period: Period::parse(e.period.as_deref()?).ok()?,
-                breakdown: Breakdown::from_key(e.breakdown.as_deref().unwrap_or("")),
-                indicator: e.indicator?,
-                area: e.area?,
-                reference: e.reference,
-                sent: e.sent_at,
+                shown: Shown::from_log(&entry.decision, entry.value, &entry.released)?,
+                period: Period::parse(entry.period.as_deref()?).ok()?,
+                breakdown: Breakdown::from_key(entry.breakdown.as_deref().unwrap_or("")),
+                indicator: entry.indicator.clone()?,
+                area: entry.area.clone()?,
+                reference: if e.council == mine {
+                    entry.reference.clone()
+                } else {
+                    format!("{}:{}", e.council, entry.reference)
+                },
+                sent: entry.sent_at.clone(),
             })
         })
-        .collect())
+        .collect()
 }
 
 /// Decide a request given as text (`name` says where it came from, for
 /// messages): the letter's view model, from the data at `data_version`
 /// (the newest when `None`) and the disclosure log. The planner's warnings
 /// are in the view's `warnings`.
+///
+/// Only what the request needs is read (`lantern_core::scope`): its
+/// area's figures of its indicators over the periods its own chain to
+/// through the log and releases, its topics' statements, the calendar, and
+/// every council's log entries about its indicators in its area.
 pub fn decide(
     ctx: &Context,
     store: &dyn Store,
@@ -66,10 +66,10 @@ pub fn decide(
     text: &str,
     data_version: Option<i64>,
 ) -> Result<LetterView> {
-    let snapshot = store.snapshot(data_version)?;
-    let request = request::parse_request(name, text, &snapshot.catalogue)?;
+    let (data_version, catalogue) = store.catalogue_at(data_version)?;
+    let request = request::parse_request(name, text, &catalogue)?;
     // The council's settings as they stood at the data version answered from.
-    let council = crate::council::in_force(ctx, store, Some(snapshot.data_version))?;
+    let council = crate::council::in_force(ctx, store, Some(data_version))?;
     let area = request
         .area
         .clone()
@@ -80,21 +80,23 @@ pub fn decide(
             ))
         })?;
     let policy = council.policy();
+    let read = store.read_scope(data_version, &Scope::of(&request, &area))?;
+    let mine = store.council_in_use()?.unwrap_or_default();
     let evidence = Evidence {
-        catalogue: &snapshot.catalogue,
-        figures: &snapshot.figures,
-        statements: &snapshot.statements,
-        releases: &snapshot.releases,
+        catalogue: &catalogue,
+        figures: &read.figures,
+        statements: &read.statements,
+        releases: &read.releases,
         policy,
         area: &area,
-        earlier: &earlier_releases(store, &request.reference, &area)?,
+        earlier: &earlier_releases(&read.log, &mine, &request.reference),
     };
     let decided = answer::plan(&request, &evidence);
     Ok(letters::view(
         &decided,
-        &snapshot.catalogue,
+        &catalogue,
         &crate::council::letter_details(&council),
-        snapshot.data_version,
+        data_version,
     ))
 }
 

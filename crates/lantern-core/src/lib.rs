@@ -23,6 +23,7 @@ pub mod related;
 pub mod release;
 pub mod report;
 pub mod request;
+pub mod scope;
 pub mod statement;
 pub mod understand;
 

@@ -487,6 +487,23 @@ pub struct Snapshot {
     pub releases: Vec<Release>,
 }
 
+/// What answering one request reads, at one data version
+/// ([`Store::read_scope`]): only what `lantern_core::scope` says the
+/// planner and disclosure control consult, not every figure of every area.
+#[derive(Debug, Clone, Default)]
+pub struct ScopedRead {
+    /// The figures of the scope's indicators and areas whose period overlaps
+    /// its window, in the order [`Snapshot::figures`] has them.
+    pub figures: Vec<Figure>,
+    /// The statements of the scope's areas and topics.
+    pub statements: Vec<Statement>,
+    /// The whole publication calendar.
+    pub releases: Vec<Release>,
+    /// The disclosure-log entries about the scope's indicators in its areas,
+    /// whichever council sent them (each with its council), oldest first.
+    pub log: Vec<CouncilLogEntry>,
+}
+
 /// A storage failure, said so a user can act on it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -901,6 +918,30 @@ pub trait Store {
 
     /// Everything as it stood at `version` (the newest when `None`).
     fn snapshot(&self, version: Option<i64>) -> Result<Snapshot, StoreError>;
+
+    /// The data version `version` stands for (the newest when `None`;
+    /// [`StoreError::NoSuchVersion`] when there is no such version) and the
+    /// catalogue as it stood then.
+    fn catalogue_at(&self, version: Option<i64>) -> Result<(i64, Catalogue), StoreError>;
+
+    /// What answering a request of `scope` reads at data version `version`
+    /// (see [`ScopedRead`] and `lantern_core::scope`), in one read
+    /// transaction: the same figures, statements, releases and log entries
+    /// the planner would use from [`Store::snapshot`] and
+    /// [`Store::disclosure_log`], without the rest.
+    fn read_scope(
+        &self,
+        version: i64,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<ScopedRead, StoreError>;
+
+    /// The disclosure-log entries about `scope`'s indicators in its areas
+    /// (whichever council sent them, each with its council), oldest first: the part of
+    /// [`Store::disclosure_log`] that can concern a request of that scope.
+    fn disclosure_log_about(
+        &self,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<Vec<CouncilLogEntry>, StoreError>;
 
     /// Past imports, oldest first.
     fn imports(&self) -> Result<Vec<ImportRecord>, StoreError>;

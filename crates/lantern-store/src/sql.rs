@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_councils.sql")),
 ];
 
+// Reads sized to one request; a child module, so it shares this file's
+// queries and row readers.
+#[path = "scoped.rs"]
+mod scoped;
+
 /// The [`Store`] over an engine.
 #[derive(Debug)]
 pub struct SqlStore<E: Engine> {
@@ -658,25 +663,56 @@ fn catalogue_at(tx: &mut dyn Tx, version: i64) -> Result<Catalogue, StoreError> 
     Ok(catalogue)
 }
 
+/// The imported figures live at data version `$1`, with their import (then
+/// more conditions, then [`FIGURE_ORDER`]); rows read by [`figure`].
+const FIGURE_SELECT: &str =
+    "SELECT f.indicator, f.area, f.period, f.breakdown, f.source, f.kind, f.amount, f.amount_high,
+            f.reason, f.status, f.coverage, f.note, f.import_id, f.line, i.file, i.actor, i.at
+     FROM figures f JOIN imports i ON i.id = f.import_id
+     WHERE f.added_in <= $1 AND (f.retired_in IS NULL OR f.retired_in > $1)";
+
+/// The order figures are read in.
+const FIGURE_ORDER: &str =
+    "ORDER BY f.indicator, f.area, f.period_first, f.period_last, f.breakdown, f.source";
+
+/// The column kinds of [`FIGURE_SELECT`].
+const FIGURE_KINDS: &[Kind] = &[
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+    Kind::Int,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+    Kind::Int,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+];
+
 fn figures_at(
     tx: &mut dyn Tx,
     query: &FigureQuery,
     version: i64,
 ) -> Result<Vec<Figure>, StoreError> {
-    use Kind::{Int, Text};
     let rows = tx.query(
-        "SELECT f.indicator, f.area, f.period, f.breakdown, f.source, f.kind, f.amount, f.amount_high,
-                f.reason, f.status, f.coverage, f.note, f.import_id, f.line, i.file, i.actor, i.at
-         FROM figures f JOIN imports i ON i.id = f.import_id
-         WHERE f.added_in <= $1 AND (f.retired_in IS NULL OR f.retired_in > $1)
-           AND (CAST($2 AS TEXT) IS NULL OR f.indicator = $2) AND (CAST($3 AS TEXT) IS NULL OR f.area = $3)
-         ORDER BY f.indicator, f.area, f.period_first, f.period_last, f.breakdown, f.source",
+        &format!(
+            "{FIGURE_SELECT}
+             AND (CAST($2 AS TEXT) IS NULL OR f.indicator = $2) AND (CAST($3 AS TEXT) IS NULL OR f.area = $3)
+             {FIGURE_ORDER}"
+        ),
         &[
             param(version),
             Sql::Text(query.indicator.clone()),
             Sql::Text(query.area.clone()),
         ],
-        &[Text, Text, Text, Text, Text, Text, Int, Int, Text, Text, Text, Text, Int, Int, Text, Text, Text],
+        FIGURE_KINDS,
     )?;
     let mut figures = rows
         .iter()
@@ -686,6 +722,25 @@ fn figures_at(
     Ok(figures)
 }
 
+/// The figure sets live at data version `$1` (then more conditions and
+/// `ORDER BY r.area, r.financial_year`); rows read by [`set_figures`].
+const RECORD_SET_SELECT: &str =
+    "SELECT r.area, r.financial_year, r.status, r.body, r.submissions, r.added_in, i.actor, i.at
+     FROM record_figure_sets r JOIN imports i ON i.id = r.added_in
+     WHERE r.added_in <= $1 AND (r.retired_in IS NULL OR r.retired_in > $1)";
+
+/// The column kinds of [`RECORD_SET_SELECT`].
+const RECORD_SET_KINDS: &[Kind] = &[
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+    Kind::Text,
+    Kind::Text,
+];
+
 /// The figures computed from records (figure sets) live at `version`: one
 /// per count, from [`Source::LocalRecords`], ordered like imported figures.
 fn record_figures_at(
@@ -693,55 +748,70 @@ fn record_figures_at(
     query: &FigureQuery,
     version: i64,
 ) -> Result<Vec<Figure>, StoreError> {
-    use Kind::{Int, Text};
     let rows = tx.query(
-        "SELECT r.area, r.financial_year, r.status, r.body, r.submissions, r.added_in, i.actor, i.at
-         FROM record_figure_sets r JOIN imports i ON i.id = r.added_in
-         WHERE r.added_in <= $1 AND (r.retired_in IS NULL OR r.retired_in > $1)
-           AND (CAST($2 AS TEXT) IS NULL OR r.area = $2)
-         ORDER BY r.area, r.financial_year",
+        &format!(
+            "{RECORD_SET_SELECT} AND (CAST($2 AS TEXT) IS NULL OR r.area = $2)
+             ORDER BY r.area, r.financial_year"
+        ),
         &[param(version), Sql::Text(query.area.clone())],
-        &[Text, Text, Text, Text, Text, Int, Text, Text],
+        RECORD_SET_KINDS,
     )?;
     let mut figures = Vec::new();
     for r in &rows {
-        let (area, year) = (text(&r[0]), stored_year(&r[1])?);
-        let bad = |what: String| damaged(format!("figure set {area} {year}: {what}"));
-        let status = FigureStatus::parse(&text(&r[2])).map_err(bad)?;
-        let counts = FigureSet::parse_body(&text(&r[3])).map_err(bad)?;
-        let submissions = id_list(&r[4])?;
-        let file = if submissions.is_empty() {
-            "records".to_string()
-        } else {
-            let ids: Vec<String> = submissions.iter().map(i64::to_string).collect();
-            format!("records: submissions {}", ids.join(", "))
-        };
-        let provenance = Provenance {
-            import: int(&r[5]),
-            file,
-            line: 0,
-            actor: text(&r[6]),
-            imported_at: text(&r[7]),
-        };
-        for c in counts {
-            if query.indicator.as_ref().is_some_and(|i| *i != c.indicator) {
-                continue;
-            }
-            let value = i64::try_from(c.value).map_err(|e| bad(e.to_string()))?;
-            figures.push(Figure {
-                period: Period::FinancialYear(year),
-                breakdown: Breakdown::from_key(&c.breakdown),
-                value: Value::Exact(value),
-                source: Source::LocalRecords,
-                status,
-                coverage: c.coverage.into_iter().collect(),
-                note: None,
-                provenance: provenance.clone(),
-                area: area.clone(),
-                indicator: c.indicator,
-            });
-        }
+        figures.extend(set_figures(r, &|indicator: &str| {
+            query.indicator.as_ref().is_none_or(|i| i == indicator)
+        })?);
     }
+    sort_record_figures(&mut figures);
+    Ok(figures)
+}
+
+/// The counts of one figure set row (`area, financial_year, status, body,
+/// submissions, added_in, actor, at`) as figures, those of the indicators
+/// `keep` admits only.
+fn set_figures(r: &[Sql], keep: &dyn Fn(&str) -> bool) -> Result<Vec<Figure>, StoreError> {
+    let (area, year) = (text(&r[0]), stored_year(&r[1])?);
+    let bad = |what: String| damaged(format!("figure set {area} {year}: {what}"));
+    let status = FigureStatus::parse(&text(&r[2])).map_err(bad)?;
+    let counts = FigureSet::parse_body(&text(&r[3])).map_err(bad)?;
+    let submissions = id_list(&r[4])?;
+    let file = if submissions.is_empty() {
+        "records".to_string()
+    } else {
+        let ids: Vec<String> = submissions.iter().map(i64::to_string).collect();
+        format!("records: submissions {}", ids.join(", "))
+    };
+    let provenance = Provenance {
+        import: int(&r[5]),
+        file,
+        line: 0,
+        actor: text(&r[6]),
+        imported_at: text(&r[7]),
+    };
+    let mut figures = Vec::new();
+    for c in counts {
+        if !keep(&c.indicator) {
+            continue;
+        }
+        let value = i64::try_from(c.value).map_err(|e| bad(e.to_string()))?;
+        figures.push(Figure {
+            period: Period::FinancialYear(year),
+            breakdown: Breakdown::from_key(&c.breakdown),
+            value: Value::Exact(value),
+            source: Source::LocalRecords,
+            status,
+            coverage: c.coverage.into_iter().collect(),
+            note: None,
+            provenance: provenance.clone(),
+            area: area.clone(),
+            indicator: c.indicator,
+        });
+    }
+    Ok(figures)
+}
+
+/// Figures from records in the order imported figures are read in.
+fn sort_record_figures(figures: &mut [Figure]) {
     figures.sort_by_cached_key(|f| {
         (
             f.indicator.clone(),
@@ -750,7 +820,6 @@ fn record_figures_at(
             f.breakdown.key(),
         )
     });
-    Ok(figures)
 }
 
 /// At most this many values in one `IN (…)` list (both engines take far
@@ -2334,6 +2403,25 @@ impl<E: Engine> Store for SqlStore<E> {
             }
             Ok(to)
         })
+    }
+
+    fn catalogue_at(&self, version: Option<i64>) -> Result<(i64, Catalogue), StoreError> {
+        scoped::catalogue_at(&self.engine, version)
+    }
+
+    fn read_scope(
+        &self,
+        version: i64,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<crate::ScopedRead, StoreError> {
+        scoped::read_scope(&self.engine, version, scope)
+    }
+
+    fn disclosure_log_about(
+        &self,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<Vec<crate::CouncilLogEntry>, StoreError> {
+        scoped::disclosure_log_about(&self.engine, scope)
     }
 
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError> {

@@ -1,0 +1,230 @@
+//! Reads sized to one request ([`crate::Store::catalogue_at`],
+//! [`crate::Store::read_scope`], [`crate::Store::disclosure_log_about`]): the figures, statements, releases and
+//! disclosure-log entries answering it needs, which
+//! `lantern_core::scope` decides, read in one transaction at one data
+//! version. A child module of `sql.rs`, whose queries and row readers it
+//! shares, so each query is still written once.
+//!
+//! A national store holds every area's figures; a request about one area
+//! reads that area's figure sets (a few kilobytes each) and imported
+//! figures through the `(indicator, area, …)` indexes, and the log entries
+//! about its indicators there, instead of the whole data version.
+
+use lantern_core::catalogue::Catalogue;
+use lantern_core::period::Period;
+use lantern_core::scope::{Scope, Window};
+
+use super::Kind;
+use super::text;
+use super::{
+    FIGURE_KINDS, FIGURE_ORDER, FIGURE_SELECT, RECORD_SET_KINDS, RECORD_SET_SELECT,
+    catalogue_at as catalogue_then, data_version, figure, param, param_text, releases_at,
+    set_figures, sort_record_figures, statements_at, stored_year,
+};
+use crate::council::{LOG_COLUMNS, LOG_KINDS, log_entry};
+use crate::engine::{Engine, Mode, Tx};
+use crate::rows::Sql;
+use crate::{CouncilLogEntry, ScopedRead, StoreError};
+
+/// The data version `version` stands for, checked, and its catalogue.
+pub(super) fn catalogue_at<E: Engine>(
+    engine: &E,
+    version: Option<i64>,
+) -> Result<(i64, Catalogue), StoreError> {
+    engine.transaction(Mode::Read, |tx| {
+        let version = checked(tx, version)?;
+        Ok((version, catalogue_then(tx, version)?))
+    })
+}
+
+/// Everything answering a request of `scope` reads at `version`.
+pub(super) fn read_scope<E: Engine>(
+    engine: &E,
+    version: i64,
+    scope: &Scope,
+) -> Result<ScopedRead, StoreError> {
+    engine.transaction(Mode::Read, |tx| {
+        let version = checked(tx, Some(version))?;
+        let log = log_about(tx, scope)?;
+        let releases = releases_at(tx, version)?;
+        let window = scope.window(
+            log.iter()
+                .filter_map(|e| Period::parse(e.entry.period.as_deref()?).ok())
+                .chain(releases.iter().flat_map(|r| r.periods.iter().copied())),
+        );
+        let mut figures = imported(tx, scope, &window, version)?;
+        figures.extend(from_records(tx, scope, &window, version)?);
+        let statements = statements_at(tx, version)?
+            .into_iter()
+            .filter(|s| scope.areas.contains(&s.area) && scope.topics.contains(&s.topic))
+            .collect();
+        Ok(ScopedRead {
+            figures,
+            statements,
+            releases,
+            log,
+        })
+    })
+}
+
+/// The log entries about the scope's indicators in its areas, whichever
+/// council sent them, oldest first.
+pub(super) fn disclosure_log_about<E: Engine>(
+    engine: &E,
+    scope: &Scope,
+) -> Result<Vec<CouncilLogEntry>, StoreError> {
+    engine.transaction(Mode::Read, |tx| log_about(tx, scope))
+}
+
+/// `version`, or the newest when `None`, if it exists.
+fn checked(tx: &mut dyn Tx, version: Option<i64>) -> Result<i64, StoreError> {
+    let newest = data_version(tx)?;
+    let version = version.unwrap_or(newest);
+    if version < 1 || version > newest {
+        return Err(StoreError::NoSuchVersion {
+            asked: version,
+            newest,
+        });
+    }
+    Ok(version)
+}
+
+/// `$first, $first+1, …` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `column IN (…)` over `values`, numbered from `params.len() + 1`, the
+/// values added to `params`.
+fn in_list(column: &str, values: &[&String], params: &mut Vec<Sql>) -> String {
+    let list = placeholders(params.len() + 1, values.len());
+    params.extend(values.iter().map(|v| param_text(v)));
+    format!("{column} IN ({list})")
+}
+
+/// The log entries about the scope's indicators in its areas, whichever
+/// council sent them (each with its council), oldest first.
+fn log_about(tx: &mut dyn Tx, scope: &Scope) -> Result<Vec<CouncilLogEntry>, StoreError> {
+    if scope.indicators.is_empty() || scope.areas.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Vec::new();
+    let indicators = in_list(
+        "indicator",
+        &scope.indicators.iter().collect::<Vec<_>>(),
+        &mut params,
+    );
+    let areas = in_list("area", &scope.areas.iter().collect::<Vec<_>>(), &mut params);
+    let mut kinds = vec![Kind::Text];
+    kinds.extend_from_slice(LOG_KINDS);
+    let rows = tx.query(
+        &format!(
+            "SELECT council, {LOG_COLUMNS} FROM disclosure_log WHERE {indicators} AND {areas} ORDER BY id"
+        ),
+        &params,
+        &kinds,
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| CouncilLogEntry {
+            council: text(&r[0]),
+            entry: log_entry(&r[1..]),
+        })
+        .collect())
+}
+
+/// The imported figures of the scope's indicators and areas whose period
+/// overlaps the window.
+fn imported(
+    tx: &mut dyn Tx,
+    scope: &Scope,
+    window: &Window,
+    version: i64,
+) -> Result<Vec<lantern_core::figure::Figure>, StoreError> {
+    if scope.indicators.is_empty() || scope.areas.is_empty() || window.spans().is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = vec![param(version)];
+    let indicators = in_list(
+        "f.indicator",
+        &scope.indicators.iter().collect::<Vec<_>>(),
+        &mut params,
+    );
+    let areas = in_list(
+        "f.area",
+        &scope.areas.iter().collect::<Vec<_>>(),
+        &mut params,
+    );
+    // Dates are ISO text, so they compare as dates.
+    let spans: Vec<String> = window
+        .spans()
+        .iter()
+        .map(|(first, last)| {
+            params.push(param_text(&last.to_string()));
+            params.push(param_text(&first.to_string()));
+            format!(
+                "(f.period_first <= ${} AND f.period_last >= ${})",
+                params.len() - 1,
+                params.len()
+            )
+        })
+        .collect();
+    let rows = tx.query(
+        &format!(
+            "{FIGURE_SELECT} AND {indicators} AND {areas} AND ({}) {FIGURE_ORDER}",
+            spans.join(" OR ")
+        ),
+        &params,
+        FIGURE_KINDS,
+    )?;
+    let figures = rows
+        .iter()
+        .map(|r| figure(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    // The text comparison above is exact for four-digit years; this keeps
+    // the rule exact whatever the dates.
+    Ok(figures
+        .into_iter()
+        .filter(|f| window.overlaps(&f.period))
+        .collect())
+}
+
+/// The figures computed from records for the scope's indicators and areas,
+/// of the financial years that overlap the window (only those sets are
+/// decoded).
+fn from_records(
+    tx: &mut dyn Tx,
+    scope: &Scope,
+    window: &Window,
+    version: i64,
+) -> Result<Vec<lantern_core::figure::Figure>, StoreError> {
+    if scope.indicators.is_empty() || scope.areas.is_empty() || window.spans().is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = vec![param(version)];
+    let areas = in_list(
+        "r.area",
+        &scope.areas.iter().collect::<Vec<_>>(),
+        &mut params,
+    );
+    let rows = tx.query(
+        &format!("{RECORD_SET_SELECT} AND {areas} ORDER BY r.area, r.financial_year"),
+        &params,
+        RECORD_SET_KINDS,
+    )?;
+    let mut figures = Vec::new();
+    for r in &rows {
+        let year = stored_year(&r[1])?;
+        if !window.overlaps_days(year.first_day(), year.last_day()) {
+            continue;
+        }
+        figures.extend(set_figures(r, &|indicator: &str| {
+            scope.indicators.contains(indicator)
+        })?);
+    }
+    sort_record_figures(&mut figures);
+    Ok(figures)
+}
