@@ -6,7 +6,6 @@
 
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::SqlRef;
-
 use crate::{AuditEntry, ImportMeta, ImportReceipt, ImportRecord, StoreError};
 
 use super::{SqlStore, damaged, int, one_int, param, param_text, text};

@@ -2,7 +2,6 @@
 //! casework clock.
 
 use crate::engine::{Engine, Kind, Mode};
-
 use crate::{ImportMeta, ImportReceipt, StoreError};
 
 use super::audit::{audit, begin_import, data_version, finish_import};

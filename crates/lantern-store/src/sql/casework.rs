@@ -3,10 +3,10 @@
 //! events, corrections, the draft letter and its data version, sending
 //! (which writes the disclosure log entries), and erasing the requester.
 
-use crate::engine::{Engine, Kind, Mode, Tx};
-use crate::rows::Sql;
 use lantern_core::casework::{self, Action, ActionDetail, Case, CaseEvent, LogEntry, Status};
 
+use crate::engine::{Engine, Kind, Mode, Tx};
+use crate::rows::Sql;
 use crate::{StoreError, Who};
 
 use super::{

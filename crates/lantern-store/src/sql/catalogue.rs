@@ -4,11 +4,9 @@
 //! to it, then the extensions in order ([`catalogue_at`]).
 
 use lantern_core::catalogue::Catalogue;
-
 use serde_json::json;
 
 use crate::engine::{Engine, Kind, Mode, Tx};
-
 use crate::{ImportMeta, ImportReceipt, StoreError};
 
 use super::audit::{audit, begin_import, data_version, finish_import};

@@ -2,10 +2,9 @@
 //! every table of [`crate::dump::TABLES`] read in key order, and restored
 //! into a fresh database only.
 
+use crate::StoreError;
 use crate::dump::{TABLES, TableRows};
 use crate::engine::{Engine, Kind, Mode};
-
-use crate::StoreError;
 
 use super::{SqlStore, one_int};
 

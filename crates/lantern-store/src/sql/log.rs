@@ -2,9 +2,9 @@
 //! have taught (synonyms), each learned on a case and recorded in its
 //! history.
 
-use crate::engine::{Engine, Kind, Mode};
 use lantern_core::casework::{ActionDetail, LogEntry, Status};
 
+use crate::engine::{Engine, Kind, Mode};
 use crate::{StoreError, Who};
 
 use super::casework::{case_event, correctable};

@@ -23,20 +23,18 @@
 
 use jiff::civil::Date;
 use lantern_core::FinancialYear;
+use lantern_core::casework::{Action, ActionDetail, Case, CaseEvent, LogEntry, Status};
 use lantern_core::catalogue::Catalogue;
 use lantern_core::figure::Figure;
 use lantern_core::period::Period;
 use lantern_core::records::{Agency, YearMonth};
 use lantern_core::release::Release;
 use lantern_core::statement::Statement;
-
 use serde_json::json;
 
 use crate::dump::TableRows;
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::Sql;
-use lantern_core::casework::{Action, ActionDetail, Case, CaseEvent, LogEntry, Status};
-
 use crate::{
     AuditEntry, ChunkQuery, Created, FigureQuery, ImportMeta, ImportReceipt, ImportRecord,
     NewFigureSet, NewSubmission, Snapshot, Store, StoreError, StoredChunk, StoredFigureSet,
@@ -188,6 +186,10 @@ pub(crate) fn one_int(tx: &mut dyn Tx, sql: &str, params: &[Sql]) -> Result<i64,
     Ok(rows.first().map(|r| int(&r[0])).unwrap_or(0))
 }
 
+/// At most this many values in one `IN (…)` list (both engines take far
+/// more; this keeps statements short).
+const IN_LIST: usize = 500;
+
 impl<E: Engine> SqlStore<E> {
     /// Wrap a connected engine. Callers then run [`SqlStore::prepare`].
     pub fn new(engine: E) -> SqlStore<E> {
@@ -322,10 +324,6 @@ impl<E: Engine> SqlStore<E> {
         })
     }
 }
-
-/// At most this many values in one `IN (…)` list (both engines take far
-/// more; this keeps statements short).
-const IN_LIST: usize = 500;
 
 impl<E: Engine> Store for SqlStore<E> {
     fn data_version(&self) -> Result<i64, StoreError> {

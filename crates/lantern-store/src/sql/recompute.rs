@@ -6,13 +6,11 @@
 use lantern_core::FinancialYear;
 use lantern_core::figure::Status as FigureStatus;
 use lantern_core::records::FigureSet;
-use std::collections::{BTreeMap, HashMap};
-
 use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::{Sql, SqlRef};
-
 use crate::{ImportMeta, ImportReceipt, NewFigureSet, StoreError, StoredFigureSet};
 
 use super::audit::{audit_many, begin_import, data_version, finish_import};

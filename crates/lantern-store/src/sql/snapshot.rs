@@ -10,7 +10,6 @@ use lantern_core::statement::Statement;
 
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::Sql;
-
 use crate::{FigureQuery, Snapshot, StoreError};
 
 use super::audit::data_version;

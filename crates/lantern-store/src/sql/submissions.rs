@@ -3,13 +3,11 @@
 //! is each provider's current one, withdrawing one, and reading the
 //! submissions and their chunks of records back.
 
-use std::collections::BTreeMap;
-
 use serde_json::json;
+use std::collections::BTreeMap;
 
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::{Sql, SqlRef};
-
 use crate::{
     ChunkQuery, ImportMeta, ImportReceipt, NewSubmission, StoreError, StoredChunk,
     SubmissionRecord, SubmitOutcome, Submitted,

@@ -7,13 +7,11 @@ use lantern_core::figure::Figure;
 use lantern_core::records::Agency;
 use lantern_core::release::Release;
 use lantern_core::statement::Statement;
-use std::collections::{HashMap, HashSet};
-
 use serde_json::json;
+use std::collections::{HashMap, HashSet};
 
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::{self, Sql, SqlRef, Versioned};
-
 use crate::{ImportMeta, ImportReceipt, StoreError};
 
 use super::audit::{begin_import, data_version, finish_import, insert_audits};
