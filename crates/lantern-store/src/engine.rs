@@ -2,7 +2,7 @@
 //! Lantern's storage on it: transactions, and queries over the two value
 //! kinds the schema uses. Each adapter (SQLite, PostgreSQL) implements this
 //! and owns its connection, migrations and dialect; the queries themselves
-//! are written once, in `sql.rs`.
+//! are written once, in `sql/`.
 //!
 //! SQL passed through this interface uses `$1`, `$2`, … placeholders and the
 //! portable subset both engines share (`CAST(x AS TEXT)`, `coalesce`,

@@ -1,5 +1,5 @@
 //! Lantern's storage boundary: the [`Store`] trait, spoken in domain
-//! vocabulary, written once over any database engine (`sql.rs`), with two
+//! vocabulary, written once over any database engine (`sql/`), with two
 //! engines: SQLite, the embedded default (`sqlite.rs`), and PostgreSQL for
 //! shared deployments (`postgres.rs`). [`open`] and [`create`] pick the
 //! engine from the location: a `postgres://` URL or a file path.
@@ -22,7 +22,6 @@
 //!   integers, amounts as 64-bit integers in pence or units) so a PostgreSQL
 //!   adapter can implement the same trait with the same schema.
 
-mod council;
 pub mod dump;
 pub mod engine;
 pub mod failpoint;

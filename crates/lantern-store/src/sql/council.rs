@@ -15,18 +15,17 @@
 //! other.
 //!
 //! The functions here run inside a transaction the `Store` methods in
-//! `sql.rs` open.
+//! `sql/` open.
 
 use lantern_core::casework::LogEntry;
 use lantern_core::council::{Council, Settings};
 use serde_json::json;
 
+use super::audit::{audit, begin_import, data_version, finish_import};
+use super::versioned::store_versions;
+use super::{damaged, int, invalid, one_int, opt_text, param, param_text, text};
 use crate::engine::{Kind, Tx};
 use crate::rows::{Sql, Versioned};
-use crate::sql::{
-    audit, begin_import, damaged, data_version, int, invalid, one_int, opt_text, param, param_text,
-    store_versions, text,
-};
 use crate::{
     Adopted, CouncilLogEntry, CouncilSet, ImportKind, ImportMeta, ImportReceipt, StoreError,
     StoredCouncil,
@@ -246,7 +245,7 @@ pub(crate) fn set(
             &[param(import)],
         )?;
     } else {
-        crate::sql::finish_import(tx, import, &receipt)?;
+        finish_import(tx, import, &receipt)?;
     }
     receipt.data_version = data_version(tx)?;
     Ok(CouncilSet { receipt, adopted })

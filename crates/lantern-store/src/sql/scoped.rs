@@ -2,8 +2,8 @@
 //! [`crate::Store::read_scope`], [`crate::Store::disclosure_log_about`]): the figures, statements, releases and
 //! disclosure-log entries answering it needs, which
 //! `lantern_core::scope` decides, read in one transaction at one data
-//! version. A child module of `sql.rs`, whose queries and row readers it
-//! shares, so each query is still written once.
+//! version. A child module of `sql/`, sharing the queries and row readers of
+//! `snapshot.rs` and `catalogue.rs`, so each query is still written once.
 //!
 //! A national store holds every area's figures; a request about one area
 //! reads that area's figure sets (a few kilobytes each) and imported
@@ -14,14 +14,15 @@ use lantern_core::catalogue::Catalogue;
 use lantern_core::period::Period;
 use lantern_core::scope::{Scope, Window};
 
-use super::Kind;
-use super::text;
-use super::{
-    FIGURE_KINDS, FIGURE_ORDER, FIGURE_SELECT, RECORD_SET_KINDS, RECORD_SET_SELECT,
-    catalogue_at as catalogue_then, data_version, figure, param, param_text, releases_at,
-    set_figures, sort_record_figures, statements_at, stored_year,
+use super::audit::data_version;
+use super::catalogue::catalogue_at as catalogue_then;
+use super::council::{LOG_COLUMNS, LOG_KINDS, log_entry};
+use super::snapshot::{
+    FIGURE_KINDS, FIGURE_ORDER, FIGURE_SELECT, RECORD_SET_KINDS, RECORD_SET_SELECT, figure,
+    releases_at, set_figures, sort_record_figures, statements_at,
 };
-use crate::council::{LOG_COLUMNS, LOG_KINDS, log_entry};
+use super::{param, param_text, stored_year, text};
+use crate::engine::Kind;
 use crate::engine::{Engine, Mode, Tx};
 use crate::rows::Sql;
 use crate::{CouncilLogEntry, ScopedRead, StoreError};

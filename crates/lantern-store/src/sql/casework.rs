@@ -1,0 +1,439 @@
+//! Cases, scoped to the handle's council: opening one, its status moved
+//! on by actions checked against what the caller saw, its history of
+//! events, corrections, the draft letter and its data version, sending
+//! (which writes the disclosure log entries), and erasing the requester.
+
+use lantern_core::casework::{self, Action, ActionDetail, Case, CaseEvent, LogEntry, Status};
+
+use crate::engine::{Engine, Kind, Mode, Tx};
+use crate::rows::Sql;
+use crate::{StoreError, Who};
+
+use super::{
+    SqlStore, damaged, date, one_int, opt_date, opt_int, opt_text, param, param_text, text,
+};
+
+const CASE_COLUMNS: &str = "SELECT reference, received, status, requester_name, requester_contact,
+    retain_until, original, structured, opened_at, opened_by FROM cases WHERE council = $1";
+
+fn status(code: &str) -> Result<Status, StoreError> {
+    Status::parse(code).ok_or_else(|| damaged(format!("unknown case status '{code}'")))
+}
+
+fn case_from(r: &[Sql]) -> Result<Case, StoreError> {
+    Ok(Case {
+        reference: text(&r[0]),
+        received: date(&text(&r[1]))?,
+        status: status(&text(&r[2]))?,
+        requester_name: opt_text(&r[3]),
+        requester_contact: opt_text(&r[4]),
+        retain_until: opt_date(opt_text(&r[5]))?,
+        original: text(&r[6]),
+        structured: opt_text(&r[7]),
+        opened_at: text(&r[8]),
+        opened_by: text(&r[9]),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn case_event(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+    who: &Who,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    detail: &ActionDetail,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO case_events (reference, at, actor, action, from_status, to_status, note,
+            on_day, extended_to, calendar, council)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &[
+            param_text(reference),
+            param_text(&who.at),
+            param_text(&who.actor),
+            param_text(action),
+            Sql::Text(from.map(|s| s.code().to_string())),
+            param_text(to.code()),
+            Sql::Text(detail.note.clone()),
+            Sql::Text(detail.on.map(|d| d.to_string())),
+            Sql::Text(detail.extended_to.map(|d| d.to_string())),
+            Sql::Text(detail.calendar.clone()),
+            param_text(council),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Take an action on a case inside a write transaction (see [`crate::Store::act`]).
+fn act_in(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+    seen: Status,
+    action: Action,
+    who: &Who,
+    detail: &ActionDetail,
+) -> Result<Status, StoreError> {
+    let now = status_as_seen(tx, council, reference, seen)?;
+    let to = casework::transition(now, action).map_err(|error| StoreError::Refused {
+        reference: reference.to_string(),
+        error,
+    })?;
+    tx.execute(
+        "UPDATE cases SET status = $2 WHERE reference = $1 AND council = $3",
+        &[
+            param_text(reference),
+            param_text(to.code()),
+            param_text(council),
+        ],
+    )?;
+    case_event(
+        tx,
+        council,
+        reference,
+        who,
+        action.code(),
+        Some(now),
+        to,
+        detail,
+    )?;
+    Ok(to)
+}
+
+/// A case's status when what it asks may still be corrected (before a
+/// draft); see [`status_as_seen`] for a case moved on meanwhile.
+pub(super) fn correctable(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+    seen: Status,
+) -> Result<Status, StoreError> {
+    let now = status_as_seen(tx, council, reference, seen)?;
+    if !matches!(now, Status::Received | Status::InProgress) {
+        return Err(StoreError::Refused {
+            reference: reference.to_string(),
+            error: casework::correction_refused(now),
+        });
+    }
+    Ok(now)
+}
+
+/// A case's status, provided it is still the one the caller saw; otherwise a
+/// conflict naming who moved it on and when.
+fn status_as_seen(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+    seen: Status,
+) -> Result<Status, StoreError> {
+    let rows = tx.query(
+        "SELECT status FROM cases WHERE reference = $1 AND council = $2",
+        &[param_text(reference), param_text(council)],
+        &[Kind::Text],
+    )?;
+    let now = match rows.first() {
+        Some(r) => status(&text(&r[0]))?,
+        None => return Err(StoreError::NoSuchCase(reference.to_string())),
+    };
+    if now != seen {
+        let last = tx.query(
+            "SELECT actor, at FROM case_events WHERE reference = $1 AND council = $2
+             ORDER BY id DESC LIMIT 1",
+            &[param_text(reference), param_text(council)],
+            &[Kind::Text, Kind::Text],
+        )?;
+        let (by, at) = last
+            .first()
+            .map(|r| (text(&r[0]), text(&r[1])))
+            .unwrap_or_default();
+        return Err(StoreError::Conflict {
+            reference: reference.to_string(),
+            now,
+            by,
+            at,
+        });
+    }
+    Ok(now)
+}
+
+pub(super) fn open_case<E: Engine>(
+    store: &mut SqlStore<E>,
+    case: &Case,
+    detail: &ActionDetail,
+) -> Result<(), StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let exists = one_int(
+            tx,
+            "SELECT count(*) FROM cases WHERE reference = $1 AND council = $2",
+            &[param_text(&case.reference), param_text(&council)],
+        )?;
+        if exists > 0 {
+            return Err(StoreError::CaseExists(case.reference.clone()));
+        }
+        tx.execute(
+            "INSERT INTO cases (reference, received, status, requester_name, requester_contact,
+                retain_until, original, structured, opened_at, opened_by, council)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                param_text(&case.reference),
+                param_text(&case.received.to_string()),
+                param_text(case.status.code()),
+                Sql::Text(case.requester_name.clone()),
+                Sql::Text(case.requester_contact.clone()),
+                Sql::Text(case.retain_until.map(|d| d.to_string())),
+                param_text(&case.original),
+                Sql::Text(case.structured.clone()),
+                param_text(&case.opened_at),
+                param_text(&case.opened_by),
+                param_text(&council),
+            ],
+        )?;
+        case_event(
+            tx,
+            &council,
+            &case.reference,
+            &Who {
+                actor: case.opened_by.clone(),
+                at: case.opened_at.clone(),
+            },
+            "open",
+            None,
+            case.status,
+            detail,
+        )
+    })
+}
+
+pub(super) fn case<E: Engine>(
+    store: &SqlStore<E>,
+    reference: &str,
+) -> Result<Option<Case>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            &format!("{CASE_COLUMNS} AND reference = $2"),
+            &[param_text(&council), param_text(reference)],
+            &[Kind::Text; 10],
+        )?;
+        rows.first().map(|r| case_from(r)).transpose()
+    })
+}
+
+pub(super) fn cases<E: Engine>(store: &SqlStore<E>) -> Result<Vec<Case>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            &format!("{CASE_COLUMNS} ORDER BY received, reference"),
+            &[param_text(&council)],
+            &[Kind::Text; 10],
+        )?;
+        rows.iter().map(|r| case_from(r)).collect()
+    })
+}
+
+pub(super) fn case_history<E: Engine>(
+    store: &SqlStore<E>,
+    reference: &str,
+) -> Result<Vec<CaseEvent>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            "SELECT at, actor, action, from_status, to_status, note, on_day, extended_to,
+                    calendar
+             FROM case_events WHERE reference = $1 AND council = $2 ORDER BY id",
+            &[param_text(reference), param_text(&council)],
+            &[Kind::Text; 9],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseEvent {
+                    at: text(&r[0]),
+                    actor: text(&r[1]),
+                    action: text(&r[2]),
+                    from: opt_text(&r[3]).and_then(|s| Status::parse(&s)),
+                    to: status(&text(&r[4]))?,
+                    note: opt_text(&r[5]),
+                    on: opt_date(opt_text(&r[6]))?,
+                    extended_to: opt_date(opt_text(&r[7]))?,
+                    calendar: opt_text(&r[8]),
+                })
+            })
+            .collect()
+    })
+}
+
+pub(super) fn act<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    action: Action,
+    who: &Who,
+    detail: &ActionDetail,
+) -> Result<Status, StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        act_in(tx, &council, reference, seen, action, who, detail)
+    })
+}
+
+pub(super) fn correct_case<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    who: &Who,
+    structured: &str,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let now = correctable(tx, &council, reference, seen)?;
+        tx.execute(
+            "UPDATE cases SET structured = $2 WHERE reference = $1 AND council = $3",
+            &[
+                param_text(reference),
+                param_text(structured),
+                param_text(&council),
+            ],
+        )?;
+        case_event(
+            tx,
+            &council,
+            reference,
+            who,
+            "correct",
+            Some(now),
+            now,
+            &ActionDetail::note(note),
+        )
+    })
+}
+
+pub(super) fn save_draft<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    who: &Who,
+    draft: &str,
+    data_version: i64,
+) -> Result<Status, StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let to = act_in(
+            tx,
+            &council,
+            reference,
+            seen,
+            Action::Draft,
+            who,
+            &ActionDetail::default(),
+        )?;
+        tx.execute(
+            "UPDATE cases SET draft = $2, draft_version = $3
+             WHERE reference = $1 AND council = $4",
+            &[
+                param_text(reference),
+                param_text(draft),
+                param(data_version),
+                param_text(&council),
+            ],
+        )?;
+        Ok(to)
+    })
+}
+
+pub(super) fn draft<E: Engine>(
+    store: &SqlStore<E>,
+    reference: &str,
+) -> Result<Option<(String, i64)>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            "SELECT draft, draft_version FROM cases WHERE reference = $1 AND council = $2",
+            &[param_text(reference), param_text(&council)],
+            &[Kind::Text, Kind::Int],
+        )?;
+        Ok(rows
+            .first()
+            .and_then(|r| Some((opt_text(&r[0])?, opt_int(&r[1]).unwrap_or(0)))))
+    })
+}
+
+pub(super) fn send<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    who: &Who,
+    entries: &[LogEntry],
+    detail: &ActionDetail,
+) -> Result<Status, StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let to = act_in(tx, &council, reference, seen, Action::Send, who, detail)?;
+        for e in entries {
+            tx.execute(
+                "INSERT INTO disclosure_log (reference, sent_at, question, indicator, area, period,
+                    breakdown, decision, basis, value, released, council)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                &[
+                    param_text(&e.reference),
+                    param_text(&e.sent_at),
+                    param_text(&e.question),
+                    Sql::Text(e.indicator.clone()),
+                    Sql::Text(e.area.clone()),
+                    Sql::Text(e.period.clone()),
+                    Sql::Text(e.breakdown.clone()),
+                    param_text(&e.decision),
+                    Sql::Text(e.basis.clone()),
+                    Sql::Int(e.value),
+                    param_text(&e.released),
+                    param_text(&council),
+                ],
+            )?;
+        }
+        Ok(to)
+    })
+}
+
+pub(super) fn erase_requester<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    who: &Who,
+    note: &str,
+) -> Result<bool, StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            "SELECT status, requester_name, requester_contact FROM cases
+             WHERE reference = $1 AND council = $2",
+            &[param_text(reference), param_text(&council)],
+            &[Kind::Text; 3],
+        )?;
+        let Some(r) = rows.first() else {
+            return Err(StoreError::NoSuchCase(reference.to_string()));
+        };
+        let now = status(&text(&r[0]))?;
+        if opt_text(&r[1]).is_none() && opt_text(&r[2]).is_none() {
+            return Ok(false);
+        }
+        tx.execute(
+            "UPDATE cases SET requester_name = NULL, requester_contact = NULL
+             WHERE reference = $1 AND council = $2",
+            &[param_text(reference), param_text(&council)],
+        )?;
+        case_event(
+            tx,
+            &council,
+            reference,
+            who,
+            "erase_requester",
+            Some(now),
+            now,
+            &ActionDetail::note(Some(note)),
+        )?;
+        Ok(true)
+    })
+}

@@ -1,0 +1,96 @@
+//! The council's disclosure log as read back, and the phrases its cases
+//! have taught (synonyms), each learned on a case and recorded in its
+//! history.
+
+use lantern_core::casework::{ActionDetail, LogEntry, Status};
+
+use crate::engine::{Engine, Kind, Mode};
+use crate::{StoreError, Who};
+
+use super::casework::{case_event, correctable};
+use super::{SqlStore, opt_text, param_text, text};
+
+pub(super) fn disclosure_log<E: Engine>(store: &SqlStore<E>) -> Result<Vec<LogEntry>, StoreError> {
+    use super::council::{LOG_COLUMNS, LOG_KINDS, log_entry};
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            &format!("SELECT {LOG_COLUMNS} FROM disclosure_log WHERE council = $1 ORDER BY id"),
+            &[param_text(&council)],
+            LOG_KINDS,
+        )?;
+        Ok(rows.iter().map(|r| log_entry(r)).collect())
+    })
+}
+
+pub(super) fn learn<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    who: &Who,
+    phrase: &str,
+    target: &str,
+    structured: Option<&str>,
+) -> Result<(), StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let now = correctable(tx, &council, reference, seen)?;
+        tx.execute(
+            "INSERT INTO synonyms (phrase, target, reference, added_at, added_by, council)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                param_text(phrase),
+                param_text(target),
+                param_text(reference),
+                param_text(&who.at),
+                param_text(&who.actor),
+                param_text(&council),
+            ],
+        )?;
+        if let Some(structured) = structured {
+            tx.execute(
+                "UPDATE cases SET structured = $2 WHERE reference = $1 AND council = $3",
+                &[
+                    param_text(reference),
+                    param_text(structured),
+                    param_text(&council),
+                ],
+            )?;
+        }
+        let note = format!("“{phrase}” means {target}");
+        case_event(
+            tx,
+            &council,
+            reference,
+            who,
+            "learn",
+            Some(now),
+            now,
+            &ActionDetail::note(Some(&note)),
+        )
+    })
+}
+
+pub(super) fn synonyms<E: Engine>(
+    store: &SqlStore<E>,
+) -> Result<Vec<crate::StoredSynonym>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            "SELECT phrase, target, reference, added_at, added_by FROM synonyms
+             WHERE council = $1 ORDER BY id",
+            &[param_text(&council)],
+            &[Kind::Text; 5],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::StoredSynonym {
+                phrase: text(&r[0]),
+                target: text(&r[1]),
+                reference: opt_text(&r[2]),
+                added_at: text(&r[3]),
+                added_by: text(&r[4]),
+            })
+            .collect())
+    })
+}
