@@ -91,7 +91,18 @@ fn tighten(
 
 /// The range of `a * v` for `v` in `[lo, hi]`; `None` is unbounded (also
 /// used when a product overflows, which only loosens).
+#[inline]
 fn term(a: i128, lo: i128, hi: i128) -> (Option<i128>, Option<i128>) {
+    // Most coefficients are ±1: no multiplication needed (same results).
+    if a == 1 {
+        return (Some(lo), if hi >= INF { None } else { Some(hi) });
+    }
+    if a == -1 {
+        return (
+            if hi >= INF { None } else { hi.checked_neg() },
+            lo.checked_neg(),
+        );
+    }
     let at_lo = a.checked_mul(lo);
     let at_hi = if hi >= INF { None } else { a.checked_mul(hi) };
     if a > 0 {
@@ -102,6 +113,12 @@ fn term(a: i128, lo: i128, hi: i128) -> (Option<i128>, Option<i128>) {
 }
 
 fn floor_div(x: i128, a: i128) -> Option<i128> {
+    // Most coefficients are ±1: no division needed (same results).
+    match a {
+        1 => return Some(x),
+        -1 => return x.checked_neg(),
+        _ => {}
+    }
     let (x, a) = if a < 0 {
         (x.checked_neg()?, a.checked_neg()?)
     } else {
