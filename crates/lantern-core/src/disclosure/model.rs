@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::search::{Outcome, SEARCH_NODES, search};
+use super::search::{Outcome, SEARCH_NODES, search, sums_plainly};
 use super::{Cell, Prior, Protection, Relation};
 
 /// Stands for "no upper bound". Counts are `u64`, so real sums of even
@@ -312,6 +312,13 @@ impl Model {
 
     /// Every constraint's sum under the inner-cell assignment `x`.
     pub(super) fn sums(&self, x: &[i128]) -> Vec<i128> {
+        if sums_plainly(x) {
+            return self
+                .cons
+                .iter()
+                .map(|c| c.vars.iter().map(|&v| x[v]).sum::<i128>().min(INF))
+                .collect();
+        }
         self.cons
             .iter()
             .map(|c| c.vars.iter().fold(0, |s, &v| add(s, x[v])))

@@ -2,7 +2,7 @@
 //! set of bounds: it finds a witness, proves there is none, or runs out of
 //! its node budget.
 
-use super::model::{Bounds, Model, Net, add};
+use super::model::{Bounds, INF, Model, Net, add};
 use super::propagate::propagate;
 
 /// Search nodes allowed for one witness search.
@@ -105,6 +105,14 @@ pub(super) fn search(
     }
 }
 
+/// Whether the cells' sums of `z` may be taken plainly, capped at [`INF`]
+/// once: with every value in `[0, INF]` (`INF` = 2^100) and fewer than
+/// 2^26 values no sum overflows, and since no term is negative, capping
+/// the total equals capping every partial sum as [`add`] does.
+pub(super) fn sums_plainly(z: &[i128]) -> bool {
+    z.len() < 1 << 26 && z.iter().all(|&x| (0..=INF).contains(&x))
+}
+
 enum Repair {
     /// The candidate meets every bound.
     Done,
@@ -119,8 +127,13 @@ enum Repair {
 fn repair_var(model: &Model, root: &Bounds, node: &Bounds, z: &[i128]) -> Repair {
     let mut best: Option<(i128, usize, bool)> = None;
     let mut broken = false;
+    let plain = sums_plainly(z);
     for (k, con) in model.cons.iter().enumerate() {
-        let sum = con.vars.iter().fold(0, |s, &v| add(s, z[v]));
+        let sum = if plain {
+            con.vars.iter().map(|&v| z[v]).sum::<i128>().min(INF)
+        } else {
+            con.vars.iter().fold(0, |s, &v| add(s, z[v]))
+        };
         let (lo, hi) = (root.lo[model.m + k], root.hi[model.m + k]);
         if lo <= sum && sum <= hi {
             continue;
