@@ -45,16 +45,18 @@ pub(super) fn search(
     }
     let depth_cap = 4 * model.m + 64;
     let mut stack: Vec<Frame> = Vec::new();
+    // The candidate, and a copy in u64 for [`repair_var`] (buffers reused).
+    let mut z: Vec<i128> = Vec::with_capacity(model.m);
+    let mut narrow: Vec<u64> = Vec::with_capacity(model.m);
     loop {
-        let z: Vec<i128> = (0..model.m)
-            .map(|i| {
-                let want = reference
-                    .and_then(|y| y.get(i).copied())
-                    .unwrap_or(node.lo[i]);
-                want.max(node.lo[i]).min(node.hi[i])
-            })
-            .collect();
-        match repair_var(model, root, &node, &z) {
+        z.clear();
+        z.extend((0..model.m).map(|i| {
+            let want = reference
+                .and_then(|y| y.get(i).copied())
+                .unwrap_or(node.lo[i]);
+            want.max(node.lo[i]).min(node.hi[i])
+        }));
+        match repair_var(model, root, &node, &z, &mut narrow) {
             Repair::Done => return Outcome::Found(z),
             Repair::DeadEnd => {}
             Repair::Branch(var, up_first) => {
@@ -124,12 +126,28 @@ enum Repair {
 
 /// Checks candidate `z` against `root`; if it fails, picks the narrowest
 /// unfixed inner cell of a cell whose sum is out of range.
-fn repair_var(model: &Model, root: &Bounds, node: &Bounds, z: &[i128]) -> Repair {
+fn repair_var(
+    model: &Model,
+    root: &Bounds,
+    node: &Bounds,
+    z: &[i128],
+    narrow: &mut Vec<u64>,
+) -> Repair {
     let mut best: Option<(i128, usize, bool)> = None;
     let mut broken = false;
     let plain = sums_plainly(z);
+    // Small values (the usual case) are summed as u64: with every value at
+    // most 2^40 and fewer than 2^20 of them, no sum reaches 2^60 < INF, so
+    // the sums are exactly the plain ones (no cap applies).
+    narrow.clear();
+    if plain && z.len() < 1 << 20 && z.iter().all(|&x| x <= 1 << 40) {
+        narrow.extend(z.iter().map(|&x| x as u64));
+    }
+    let small = narrow.len() == z.len();
     for (k, con) in model.cons.iter().enumerate() {
-        let sum = if plain {
+        let sum = if small {
+            i128::from(con.vars.iter().map(|&v| narrow[v]).sum::<u64>())
+        } else if plain {
             con.vars.iter().map(|&v| z[v]).sum::<i128>().min(INF)
         } else {
             con.vars.iter().fold(0, |s, &v| add(s, z[v]))
