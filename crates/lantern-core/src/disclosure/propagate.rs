@@ -22,11 +22,38 @@ pub(super) fn propagate(
     net: &Net,
     b: &mut Bounds,
     seeds: impl IntoIterator<Item = usize>,
+    why: Option<&mut Why>,
+) -> bool {
+    propagate_with(net, b, seeds, why, &mut Scratch::default())
+}
+
+/// Buffers [`propagate_with`] reuses between calls (their contents do not
+/// carry over: every call starts them afresh).
+#[derive(Default)]
+pub(super) struct Scratch {
+    queued: Vec<bool>,
+    queue: VecDeque<usize>,
+    changed: Vec<usize>,
+}
+
+/// [`propagate`] with buffers kept by the caller.
+pub(super) fn propagate_with(
+    net: &Net,
+    b: &mut Bounds,
+    seeds: impl IntoIterator<Item = usize>,
     mut why: Option<&mut Why>,
+    scratch: &mut Scratch,
 ) -> bool {
     let n = net.len();
-    let mut queued = vec![false; n];
-    let mut queue = VecDeque::new();
+    let Scratch {
+        queued,
+        queue,
+        changed,
+    } = scratch;
+    queued.clear();
+    queued.resize(n, false);
+    queue.clear();
+    changed.clear();
     for l in seeds {
         if l < n && !queued[l] {
             queued[l] = true;
@@ -34,7 +61,6 @@ pub(super) fn propagate(
         }
     }
     let mut budget = 64 * n + 256;
-    let mut changed = Vec::new();
     while let Some(l) = queue.pop_front() {
         queued[l] = false;
         if budget == 0 {
@@ -42,10 +68,10 @@ pub(super) fn propagate(
         }
         budget -= 1;
         changed.clear();
-        if !revise(net, b, l, &mut changed, why.as_deref_mut()) {
+        if !revise(net, b, l, changed, why.as_deref_mut()) {
             return false;
         }
-        for &v in &changed {
+        for &v in changed.iter() {
             for &l2 in &net.var_links[v] {
                 if !queued[l2] {
                     queued[l2] = true;

@@ -3,8 +3,10 @@
 //! its node budget.
 
 use super::model::{Bounds, INF, Model, Net, add};
-use super::propagate::propagate;
+use super::propagate::{Scratch, propagate_with};
 
+/// Discarded bounds a search keeps for reuse.
+const SPARE_BOUNDS: usize = 4;
 /// Search nodes allowed for one witness search.
 pub(super) const SEARCH_NODES: usize = 1_500;
 
@@ -39,8 +41,9 @@ pub(super) fn search(
     nodes: &mut usize,
 ) -> Outcome {
     let model = net.model;
+    let mut scratch = Scratch::default();
     let mut node = root.clone();
-    if !propagate(net, &mut node, 0..net.len(), None) {
+    if !propagate_with(net, &mut node, 0..net.len(), None, &mut scratch) {
         return Outcome::Infeasible;
     }
     let depth_cap = 4 * model.m + 64;
@@ -48,6 +51,14 @@ pub(super) fn search(
     // The candidate, and a copy in u64 for [`repair_var`] (buffers reused).
     let mut z: Vec<i128> = Vec::with_capacity(model.m);
     let mut narrow: Vec<u64> = Vec::with_capacity(model.m);
+    // Bounds no longer needed, kept to be overwritten rather than
+    // allocated again (a few at most).
+    let mut spare: Vec<Bounds> = Vec::new();
+    let recycle = |spare: &mut Vec<Bounds>, b: Bounds| {
+        if spare.len() < SPARE_BOUNDS {
+            spare.push(b);
+        }
+    };
     loop {
         z.clear();
         z.extend((0..model.m).map(|i| {
@@ -58,7 +69,7 @@ pub(super) fn search(
         }));
         match repair_var(model, root, &node, &z, &mut narrow) {
             Repair::Done => return Outcome::Found(z),
-            Repair::DeadEnd => {}
+            Repair::DeadEnd => recycle(&mut spare, node),
             Repair::Branch(var, up_first) => {
                 if stack.len() >= depth_cap {
                     return Outcome::GaveUp;
@@ -77,7 +88,9 @@ pub(super) fn search(
                 return Outcome::Infeasible;
             };
             if top.next > 2 {
-                stack.pop();
+                if let Some(done) = stack.pop() {
+                    recycle(&mut spare, done.base);
+                }
                 continue;
             }
             let which = top.next;
@@ -96,13 +109,22 @@ pub(super) fn search(
                 return Outcome::GaveUp;
             }
             *nodes -= 1;
-            let mut next = top.base.clone();
+            let mut next = match spare.pop() {
+                Some(mut b) => {
+                    b.lo.clone_from(&top.base.lo);
+                    b.hi.clone_from(&top.base.hi);
+                    b
+                }
+                None => top.base.clone(),
+            };
             next.lo[var] = a;
             next.hi[var] = z;
-            if propagate(net, &mut next, net.var_links[var].iter().copied(), None) {
+            let seeds = net.var_links[var].iter().copied();
+            if propagate_with(net, &mut next, seeds, None, &mut scratch) {
                 node = next;
                 break;
             }
+            recycle(&mut spare, next);
         }
     }
 }
