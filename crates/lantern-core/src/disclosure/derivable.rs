@@ -4,6 +4,7 @@
 //! another value (see the module notes of [`crate::disclosure`]).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use super::linear::{Basis, Overflow, is_zero};
 use super::model::{Bounds, Link, Model, Net};
@@ -108,10 +109,9 @@ pub(super) enum Flag {
 pub(super) struct Examination {
     /// Reported cells (input indices) and why.
     pub(super) flags: BTreeMap<usize, Flag>,
-    /// Propagated bounds with reasons, when there was no contradiction.
-    pub(super) bounds: Option<(Bounds, Why)>,
-    /// The links added for this pattern (reasons may point at them).
-    pub(super) extra: Vec<Link>,
+    /// The rank test and propagation it used (`None` when no cell was
+    /// checked).
+    pub(super) prep: Option<Rc<Prepared>>,
 }
 
 /// How much of the audit to run.
@@ -136,6 +136,139 @@ impl Scope<'_> {
     };
 }
 
+/// The part of an audit that depends only on the protection pattern, not on
+/// which cells are checked or on the search budget: the rank test for every
+/// concealed cell and bound propagation. [`protect`](super::protect) audits
+/// the same pattern many times, so it keeps these (see [`Prepared::new`]).
+pub(super) struct Prepared {
+    /// What the attacker knows under the pattern.
+    root: Bounds,
+    /// Hidden constraints not exempt (their labels do not state them).
+    concealed: Vec<usize>,
+    /// For each of `concealed`, what the rank test says (`None`: not in the
+    /// row space).
+    linear: Vec<Option<Flag>>,
+    /// Propagated bounds with reasons, `None` on a contradiction.
+    pub(super) bounds: Option<(Bounds, Why)>,
+    /// The links added for this pattern (reasons may point at them).
+    pub(super) extra: Vec<Link>,
+}
+
+impl Prepared {
+    /// Runs (a) and (b) of the audit for `protection`: exactly what
+    /// [`examine`] would compute for any set of checked cells, since the
+    /// elimination and the propagation use every cell whatever is checked.
+    pub(super) fn new(model: &Model, protection: &[Protection], t: u64) -> Prepared {
+        let m = model.m;
+        let prot = |k: usize| {
+            protection
+                .get(model.cons[k].cell)
+                .copied()
+                .unwrap_or(Protection::Released)
+        };
+        let root = model.attacker_bounds(protection, t);
+        // A hidden cell whose label alone states its value ("fewer than 2").
+        let exempt = |k: usize| {
+            prot(k) != Protection::Released
+                && root.lo[m + k] == root.hi[m + k]
+                && root.lo[m + k] >= 1
+        };
+        let concealed: Vec<usize> = (0..model.cons.len())
+            .filter(|&k| prot(k) != Protection::Released && !exempt(k))
+            .collect();
+        if concealed.is_empty() {
+            return Prepared {
+                root,
+                concealed,
+                linear: Vec::new(),
+                bounds: None,
+                extra: Vec::new(),
+            };
+        }
+
+        // (a) Rank test, by elimination over the released cells with their
+        // values carried along. Columns of inner cells outside every hidden
+        // cell come first, so rows among hidden inner cells only (x + y = 2)
+        // come out.
+        let mut in_hidden = vec![false; m];
+        for &k in &concealed {
+            for &v in &model.cons[k].vars {
+                in_hidden[v] = true;
+            }
+        }
+        let mut var_at: Vec<usize> = (0..m).collect();
+        var_at.sort_by_key(|&v| (in_hidden[v], v));
+        let mut col = vec![0; m];
+        for (c, &v) in var_at.iter().enumerate() {
+            col[v] = c;
+        }
+        let row_of = |vars: &[usize], value: i128| {
+            let mut r = vec![0; m + 1];
+            for &v in vars {
+                r[col[v]] = 1;
+            }
+            r[m] = value;
+            r
+        };
+        let mut basis = Basis::new(m);
+        let mut whole = true;
+        for (k, con) in model.cons.iter().enumerate() {
+            let p = prot(k);
+            if p == Protection::Released && con.value == 0 {
+                for &v in &con.vars {
+                    whole &= basis.insert(row_of(&[v], 0), vec![k]).is_ok();
+                }
+            } else if p == Protection::Released {
+                whole &= basis.insert(row_of(&con.vars, con.value), vec![k]).is_ok();
+            } else if exempt(k) {
+                whole &= basis
+                    .insert(row_of(&con.vars, root.lo[m + k]), vec![k])
+                    .is_ok();
+            }
+        }
+        let linear: Vec<Option<Flag>> = concealed
+            .iter()
+            .map(|&k| match basis.residual(row_of(&model.cons[k].vars, 0)) {
+                _ if !whole => Some(Flag::Unproven),
+                Ok(r) if is_zero(&r[..m]) => Some(Flag::Linear),
+                Ok(_) => None,
+                Err(Overflow) => Some(Flag::Unproven),
+            })
+            .collect();
+        // Short rows of the elimination become relations for propagation.
+        let extra: Vec<Link> = basis
+            .rows
+            .iter()
+            .filter(|row| row.v[..m].iter().filter(|&&a| a != 0).count() <= ELIMINATED_TERMS)
+            .map(|row| Link {
+                terms: (0..m)
+                    .filter(|&c| row.v[c] != 0)
+                    .map(|c| (var_at[c], row.v[c]))
+                    .collect(),
+                lo: row.v[m],
+                hi: row.v[m],
+                sources: row.from.clone(),
+            })
+            .collect();
+        let net = Net::new(model, extra);
+
+        // (b) Bound propagation.
+        let mut b = root.clone();
+        let mut why = Why {
+            lo: vec![NO_REASON; model.width()],
+            hi: vec![NO_REASON; model.width()],
+        };
+        let bounds = propagate(&net, &mut b, 0..net.len(), Some(&mut why)).then_some((b, why));
+        Prepared {
+            root,
+            concealed,
+            linear,
+            bounds,
+            extra: net.extra,
+        }
+    }
+}
+
 /// Audits `protection` (one entry per cell). `truth` is an assignment
 /// matching every true value, used to seed the witness search.
 pub(super) fn examine(
@@ -145,120 +278,49 @@ pub(super) fn examine(
     truth: Option<&[i128]>,
     scope: Scope,
 ) -> Examination {
+    examine_prepared(
+        model,
+        Rc::new(Prepared::new(model, protection, t)),
+        truth,
+        scope,
+    )
+}
+
+/// [`examine`] with (a) and (b) already run for the pattern.
+pub(super) fn examine_prepared(
+    model: &Model,
+    prep: Rc<Prepared>,
+    truth: Option<&[i128]>,
+    scope: Scope,
+) -> Examination {
     let m = model.m;
-    let prot = |k: usize| {
-        protection
-            .get(model.cons[k].cell)
-            .copied()
-            .unwrap_or(Protection::Released)
-    };
-    let root = model.attacker_bounds(protection, t);
-    // A hidden cell whose label alone states its value ("fewer than 2").
-    let exempt = |k: usize| {
-        prot(k) != Protection::Released && root.lo[m + k] == root.hi[m + k] && root.lo[m + k] >= 1
-    };
-    let concealed: Vec<usize> = (0..model.cons.len())
-        .filter(|&k| prot(k) != Protection::Released && !exempt(k))
-        .collect();
-    let checked: Vec<usize> = concealed
+    let cell = |k: usize| model.cons[k].cell;
+    let checked: Vec<(usize, Option<Flag>)> = prep
+        .concealed
         .iter()
-        .copied()
-        .filter(|&k| scope.only.is_none_or(|o| o.contains(&model.cons[k].cell)))
+        .zip(&prep.linear)
+        .filter(|&(&k, _)| scope.only.is_none_or(|o| o.contains(&cell(k))))
+        .map(|(&k, &f)| (k, f))
         .collect();
     let mut flags = BTreeMap::new();
     if checked.is_empty() {
-        return Examination {
-            flags,
-            bounds: None,
-            extra: Vec::new(),
-        };
+        return Examination { flags, prep: None };
     }
-    let cell = |k: usize| model.cons[k].cell;
-
-    // (a) Rank test, by elimination over the released cells with their values
-    // carried along. Columns of inner cells outside every hidden cell come
-    // first, so rows among hidden inner cells only (x + y = 2) come out.
-    let mut in_hidden = vec![false; m];
-    for &k in &concealed {
-        for &v in &model.cons[k].vars {
-            in_hidden[v] = true;
-        }
-    }
-    let mut var_at: Vec<usize> = (0..m).collect();
-    var_at.sort_by_key(|&v| (in_hidden[v], v));
-    let mut col = vec![0; m];
-    for (c, &v) in var_at.iter().enumerate() {
-        col[v] = c;
-    }
-    let row_of = |vars: &[usize], value: i128| {
-        let mut r = vec![0; m + 1];
-        for &v in vars {
-            r[col[v]] = 1;
-        }
-        r[m] = value;
-        r
-    };
-    let mut basis = Basis::new(m);
-    let mut whole = true;
-    for (k, con) in model.cons.iter().enumerate() {
-        let p = prot(k);
-        if p == Protection::Released && con.value == 0 {
-            for &v in &con.vars {
-                whole &= basis.insert(row_of(&[v], 0), vec![k]).is_ok();
-            }
-        } else if p == Protection::Released {
-            whole &= basis.insert(row_of(&con.vars, con.value), vec![k]).is_ok();
-        } else if exempt(k) {
-            whole &= basis
-                .insert(row_of(&con.vars, root.lo[m + k]), vec![k])
-                .is_ok();
-        }
-    }
-    for &k in &checked {
-        let flag = match basis.residual(row_of(&model.cons[k].vars, 0)) {
-            _ if !whole => Some(Flag::Unproven),
-            Ok(r) if is_zero(&r[..m]) => Some(Flag::Linear),
-            Ok(_) => None,
-            Err(Overflow) => Some(Flag::Unproven),
-        };
-        if let Some(f) = flag {
+    for &(k, f) in &checked {
+        if let Some(f) = f {
             flags.insert(cell(k), f);
         }
     }
-    // Short rows of the elimination become relations for propagation.
-    let extra: Vec<Link> = basis
-        .rows
-        .iter()
-        .filter(|row| row.v[..m].iter().filter(|&&a| a != 0).count() <= ELIMINATED_TERMS)
-        .map(|row| Link {
-            terms: (0..m)
-                .filter(|&c| row.v[c] != 0)
-                .map(|c| (var_at[c], row.v[c]))
-                .collect(),
-            lo: row.v[m],
-            hi: row.v[m],
-            sources: row.from.clone(),
-        })
-        .collect();
-    let net = Net::new(model, extra);
-
-    // (b) Bound propagation.
-    let mut b = root.clone();
-    let mut why = Why {
-        lo: vec![NO_REASON; model.width()],
-        hi: vec![NO_REASON; model.width()],
-    };
-    if !propagate(&net, &mut b, 0..net.len(), Some(&mut why)) {
-        for &k in &checked {
+    let Some((b, _)) = &prep.bounds else {
+        for &(k, _) in &checked {
             flags.entry(cell(k)).or_insert(Flag::Contradiction);
         }
         return Examination {
             flags,
-            bounds: None,
-            extra: net.extra,
+            prep: Some(prep),
         };
-    }
-    for &k in &checked {
+    };
+    for &(k, _) in &checked {
         if b.lo[m + k] == b.hi[m + k] {
             flags.entry(cell(k)).or_insert(Flag::Bounds);
         }
@@ -267,7 +329,7 @@ pub(super) fn examine(
     // (c) Witness search.
     let open: Vec<usize> = checked
         .iter()
-        .copied()
+        .map(|&(k, _)| k)
         .filter(|&k| !flags.contains_key(&cell(k)))
         .collect();
     if scope.search && !open.is_empty() {
@@ -279,15 +341,14 @@ pub(super) fn examine(
         // The search propagates over the cells' own relations only: the
         // long eliminated rows slow each node down more than they prune.
         let plain = Net::new(model, Vec::new());
-        witnesses(&plain, &root, &b, truth, &open, &mut quota, &mut flags);
+        witnesses(&plain, &prep.root, b, truth, &open, &mut quota, &mut flags);
         if let Some(pool) = scope.pool {
             pool.set(pool.get().saturating_sub(before - quota.nodes));
         }
     }
     Examination {
         flags,
-        bounds: Some((b, why)),
-        extra: net.extra,
+        prep: Some(prep),
     }
 }
 

@@ -76,6 +76,9 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
 pub(super) fn eliminate(v: &mut [i128], row: &[i128], p: usize) -> Result<(), Overflow> {
     let (a, c) = (row[p], v[p]);
     for (x, &r) in v.iter_mut().zip(row) {
+        if r == 0 && a == 1 {
+            continue; // x * 1 - 0 * c = x
+        }
         let xa = x.checked_mul(a).ok_or(Overflow)?;
         let rc = r.checked_mul(c).ok_or(Overflow)?;
         *x = xa.checked_sub(rc).ok_or(Overflow)?;
@@ -84,14 +87,28 @@ pub(super) fn eliminate(v: &mut [i128], row: &[i128], p: usize) -> Result<(), Ov
 }
 
 fn normalize(v: &mut [i128]) -> Result<(), Overflow> {
-    let g = v.iter().fold(0u128, |g, &x| gcd(g, x.unsigned_abs()));
+    // Once the running gcd is 1 it stays 1: stop there (most rows are 0/±1).
+    let mut g = 0u128;
+    for &x in v.iter() {
+        if x != 0 {
+            g = gcd(g, x.unsigned_abs());
+            if g == 1 {
+                break;
+            }
+        }
+    }
     if g == 0 {
         return Ok(());
     }
     let g = i128::try_from(g).map_err(|_| Overflow)?;
     let negate = v.iter().find(|&&x| x != 0).is_some_and(|&x| x < 0);
+    if g == 1 && !negate {
+        return Ok(());
+    }
     for x in v.iter_mut() {
-        *x /= g;
+        if g != 1 {
+            *x /= g;
+        }
         if negate {
             *x = x.checked_neg().ok_or(Overflow)?;
         }

@@ -4,9 +4,10 @@
 //! the cells, the caller's [`Relation`]s) and what the attacker knows of
 //! each under a protection pattern.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::search::{Outcome, SEARCH_NODES, search};
+use super::search::{Outcome, SEARCH_NODES, search, sums_plainly};
 use super::{Cell, Prior, Protection, Relation};
 
 /// Stands for "no upper bound". Counts are `u64`, so real sums of even
@@ -64,6 +65,8 @@ pub(super) struct Model {
     pub(super) links: Vec<Link>,
     /// Index of the first caller's relation in `links`.
     pub(super) relations: usize,
+    /// For every variable, the links of `links` it appears in.
+    var_links: Vec<Vec<usize>>,
 }
 
 impl Model {
@@ -176,6 +179,12 @@ impl Model {
                 sources: Vec::new(),
             }
         }));
+        let mut var_links = vec![Vec::new(); m + cons.len()];
+        for (l, link) in links.iter().enumerate() {
+            for &(v, _) in &link.terms {
+                var_links[v].push(l);
+            }
+        }
         Model {
             m,
             cons,
@@ -183,6 +192,7 @@ impl Model {
             var_cons,
             links,
             relations: first_relation,
+            var_links,
         }
     }
 
@@ -302,6 +312,13 @@ impl Model {
 
     /// Every constraint's sum under the inner-cell assignment `x`.
     pub(super) fn sums(&self, x: &[i128]) -> Vec<i128> {
+        if sums_plainly(x) {
+            return self
+                .cons
+                .iter()
+                .map(|c| c.vars.iter().map(|&v| x[v]).sum::<i128>().min(INF))
+                .collect();
+        }
         self.cons
             .iter()
             .map(|c| c.vars.iter().fold(0, |s, &v| add(s, x[v])))
@@ -340,17 +357,24 @@ pub(super) struct Net<'a> {
     pub(super) model: &'a Model,
     pub(super) extra: Vec<Link>,
     /// For every variable, the links it appears in.
-    pub(super) var_links: Vec<Vec<usize>>,
+    pub(super) var_links: Cow<'a, [Vec<usize>]>,
 }
 
 impl<'a> Net<'a> {
     pub(super) fn new(model: &'a Model, extra: Vec<Link>) -> Net<'a> {
-        let mut var_links = vec![Vec::new(); model.width()];
-        for (l, link) in model.links.iter().chain(&extra).enumerate() {
-            for &(v, _) in &link.terms {
-                var_links[v].push(l);
+        // The model's own index, extended with the extra links (numbered
+        // after the model's) when there are any.
+        let var_links = if extra.is_empty() {
+            Cow::Borrowed(model.var_links.as_slice())
+        } else {
+            let mut var_links = model.var_links.clone();
+            for (e, link) in extra.iter().enumerate() {
+                for &(v, _) in &link.terms {
+                    var_links[v].push(model.links.len() + e);
+                }
             }
-        }
+            Cow::Owned(var_links)
+        };
         Net {
             model,
             extra,

@@ -2,9 +2,11 @@
 //! set of bounds: it finds a witness, proves there is none, or runs out of
 //! its node budget.
 
-use super::model::{Bounds, Model, Net, add};
-use super::propagate::propagate;
+use super::model::{Bounds, INF, Model, Net, add};
+use super::propagate::{Scratch, propagate_with};
 
+/// Discarded bounds a search keeps for reuse.
+const SPARE_BOUNDS: usize = 4;
 /// Search nodes allowed for one witness search.
 pub(super) const SEARCH_NODES: usize = 1_500;
 
@@ -39,24 +41,35 @@ pub(super) fn search(
     nodes: &mut usize,
 ) -> Outcome {
     let model = net.model;
+    let mut scratch = Scratch::default();
     let mut node = root.clone();
-    if !propagate(net, &mut node, 0..net.len(), None) {
+    if !propagate_with(net, &mut node, 0..net.len(), None, &mut scratch) {
         return Outcome::Infeasible;
     }
     let depth_cap = 4 * model.m + 64;
     let mut stack: Vec<Frame> = Vec::new();
+    // The candidate, and a copy in u64 for [`repair_var`] (buffers reused).
+    let mut z: Vec<i128> = Vec::with_capacity(model.m);
+    let mut narrow: Vec<u64> = Vec::with_capacity(model.m);
+    // Bounds no longer needed, kept to be overwritten rather than
+    // allocated again (a few at most).
+    let mut spare: Vec<Bounds> = Vec::new();
+    let recycle = |spare: &mut Vec<Bounds>, b: Bounds| {
+        if spare.len() < SPARE_BOUNDS {
+            spare.push(b);
+        }
+    };
     loop {
-        let z: Vec<i128> = (0..model.m)
-            .map(|i| {
-                let want = reference
-                    .and_then(|y| y.get(i).copied())
-                    .unwrap_or(node.lo[i]);
-                want.max(node.lo[i]).min(node.hi[i])
-            })
-            .collect();
-        match repair_var(model, root, &node, &z) {
+        z.clear();
+        z.extend((0..model.m).map(|i| {
+            let want = reference
+                .and_then(|y| y.get(i).copied())
+                .unwrap_or(node.lo[i]);
+            want.max(node.lo[i]).min(node.hi[i])
+        }));
+        match repair_var(model, root, &node, &z, &mut narrow) {
             Repair::Done => return Outcome::Found(z),
-            Repair::DeadEnd => {}
+            Repair::DeadEnd => recycle(&mut spare, node),
             Repair::Branch(var, up_first) => {
                 if stack.len() >= depth_cap {
                     return Outcome::GaveUp;
@@ -75,7 +88,9 @@ pub(super) fn search(
                 return Outcome::Infeasible;
             };
             if top.next > 2 {
-                stack.pop();
+                if let Some(done) = stack.pop() {
+                    recycle(&mut spare, done.base);
+                }
                 continue;
             }
             let which = top.next;
@@ -94,15 +109,32 @@ pub(super) fn search(
                 return Outcome::GaveUp;
             }
             *nodes -= 1;
-            let mut next = top.base.clone();
+            let mut next = match spare.pop() {
+                Some(mut b) => {
+                    b.lo.clone_from(&top.base.lo);
+                    b.hi.clone_from(&top.base.hi);
+                    b
+                }
+                None => top.base.clone(),
+            };
             next.lo[var] = a;
             next.hi[var] = z;
-            if propagate(net, &mut next, net.var_links[var].iter().copied(), None) {
+            let seeds = net.var_links[var].iter().copied();
+            if propagate_with(net, &mut next, seeds, None, &mut scratch) {
                 node = next;
                 break;
             }
+            recycle(&mut spare, next);
         }
     }
+}
+
+/// Whether the cells' sums of `z` may be taken plainly, capped at [`INF`]
+/// once: with every value in `[0, INF]` (`INF` = 2^100) and fewer than
+/// 2^26 values no sum overflows, and since no term is negative, capping
+/// the total equals capping every partial sum as [`add`] does.
+pub(super) fn sums_plainly(z: &[i128]) -> bool {
+    z.len() < 1 << 26 && z.iter().all(|&x| (0..=INF).contains(&x))
 }
 
 enum Repair {
@@ -116,11 +148,32 @@ enum Repair {
 
 /// Checks candidate `z` against `root`; if it fails, picks the narrowest
 /// unfixed inner cell of a cell whose sum is out of range.
-fn repair_var(model: &Model, root: &Bounds, node: &Bounds, z: &[i128]) -> Repair {
+fn repair_var(
+    model: &Model,
+    root: &Bounds,
+    node: &Bounds,
+    z: &[i128],
+    narrow: &mut Vec<u64>,
+) -> Repair {
     let mut best: Option<(i128, usize, bool)> = None;
     let mut broken = false;
+    let plain = sums_plainly(z);
+    // Small values (the usual case) are summed as u64: with every value at
+    // most 2^40 and fewer than 2^20 of them, no sum reaches 2^60 < INF, so
+    // the sums are exactly the plain ones (no cap applies).
+    narrow.clear();
+    if plain && z.len() < 1 << 20 && z.iter().all(|&x| x <= 1 << 40) {
+        narrow.extend(z.iter().map(|&x| x as u64));
+    }
+    let small = narrow.len() == z.len();
     for (k, con) in model.cons.iter().enumerate() {
-        let sum = con.vars.iter().fold(0, |s, &v| add(s, z[v]));
+        let sum = if small {
+            i128::from(con.vars.iter().map(|&v| narrow[v]).sum::<u64>())
+        } else if plain {
+            con.vars.iter().map(|&v| z[v]).sum::<i128>().min(INF)
+        } else {
+            con.vars.iter().fold(0, |s, &v| add(s, z[v]))
+        };
         let (lo, hi) = (root.lo[model.m + k], root.hi[model.m + k]);
         if lo <= sum && sum <= hi {
             continue;

@@ -4,9 +4,11 @@
 //! more figure hidden per round until nothing leaks (see the module notes
 //! of [`crate::disclosure`]).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::rc::Rc;
 
-use super::derivable::{Examination, Flag, Scope, examine};
+use super::derivable::{Examination, Flag, Prepared, Scope, examine_prepared};
 use super::linear::{Basis, Row, eliminate, is_zero};
 use super::model::{Link, Model};
 use super::propagate::{NO_REASON, Why};
@@ -17,6 +19,9 @@ use super::{Cell, Policy, Prior, Protection, Relation};
 const PROTECT_NODES: usize = 400_000;
 /// Candidates tried (with propagation only) when repairing a derivable cell.
 const CHEAP_TRIALS: usize = 12;
+/// Audited patterns whose rank test and propagation are kept (the cache is
+/// emptied when full; it only saves time).
+const PREPARED_KEPT: usize = 64;
 /// Candidates tried (with the witness search) when propagation cannot tell.
 const FULL_TRIALS: usize = 3;
 
@@ -138,6 +143,8 @@ struct Table<'a> {
     model: Model,
     groups: Vec<Group>,
     group_of_cell: Vec<Option<usize>>,
+    /// Rank tests and propagation of the patterns audited so far.
+    prepared: RefCell<HashMap<Vec<Protection>, Rc<Prepared>>>,
 }
 
 impl<'a> Table<'a> {
@@ -205,6 +212,7 @@ impl<'a> Table<'a> {
             model,
             groups,
             group_of_cell,
+            prepared: RefCell::new(HashMap::new()),
         }
     }
 
@@ -301,6 +309,35 @@ impl<'a> Table<'a> {
         hidden
     }
 
+    /// Audits `protection` as [`examine`](super::derivable::examine) does,
+    /// reusing the rank test and propagation of a pattern audited before
+    /// (they depend on the pattern alone, so the result is the same).
+    fn examine(
+        &self,
+        protection: &[Protection],
+        truth: Option<&[i128]>,
+        scope: Scope,
+    ) -> Examination {
+        let cached = self.prepared.borrow().get(protection).cloned();
+        let prep = match cached {
+            Some(p) => p,
+            None => {
+                let p = Rc::new(Prepared::new(
+                    &self.model,
+                    protection,
+                    self.policy.threshold,
+                ));
+                let mut cache = self.prepared.borrow_mut();
+                if cache.len() >= PREPARED_KEPT {
+                    cache.clear();
+                }
+                cache.insert(protection.to_vec(), Rc::clone(&p));
+                p
+            }
+        };
+        examine_prepared(&self.model, prep, truth, scope)
+    }
+
     /// One protection per input cell for a pattern of hidden groups.
     fn expand(&self, hidden: &[bool]) -> Vec<Protection> {
         self.cells
@@ -333,18 +370,12 @@ impl<'a> Table<'a> {
             pool: Some(&self.nodes),
             ..Scope::FULL
         };
-        examine(
-            &self.model,
-            &protection,
-            self.policy.threshold,
-            truth,
-            scope,
-        )
-        .flags
-        .into_iter()
-        .filter(|&(_, f)| f != Flag::Unproven)
-        .map(|(c, _)| c)
-        .collect()
+        self.examine(&protection, truth, scope)
+            .flags
+            .into_iter()
+            .filter(|&(_, f)| f != Flag::Unproven)
+            .map(|(c, _)| c)
+            .collect()
     }
 
     /// Audits `protection` looking for one hidden cell that leaks and that
@@ -358,12 +389,11 @@ impl<'a> Table<'a> {
         truth: Option<&[i128]>,
         inherent: &mut BTreeMap<usize, bool>,
     ) -> Option<(Examination, usize, Flag)> {
-        let t = self.policy.threshold;
         let cheap = Scope {
             search: false,
             ..Scope::FULL
         };
-        let exam = examine(&self.model, protection, t, truth, cheap);
+        let exam = self.examine(protection, truth, cheap);
         if let Some((cell, flag)) = self.first_open(&exam, truth, inherent) {
             return Some((exam, cell, flag));
         }
@@ -382,7 +412,7 @@ impl<'a> Table<'a> {
                 first: true,
                 pool: Some(&self.nodes),
             };
-            let exam = examine(&self.model, protection, t, truth, scope);
+            let exam = self.examine(protection, truth, scope);
             if let Some((cell, flag)) = self.first_open(&exam, truth, inherent) {
                 return Some((exam, cell, flag));
             }
@@ -440,8 +470,12 @@ impl<'a> Table<'a> {
             return None;
         }
         let k = self.model.con_of_cell.get(cell).copied().flatten();
-        let near: BTreeSet<usize> = match (flag, k, &exam.bounds) {
-            (Flag::Bounds, Some(k), Some((_, why))) => self.explain(why, &exam.extra, k),
+        let bounds = exam.prep.as_ref().and_then(|p| p.bounds.as_ref());
+        let near: BTreeSet<usize> = match (flag, k, bounds) {
+            (Flag::Bounds, Some(k), Some((_, why))) => {
+                let extra = exam.prep.as_ref().map_or(&[][..], |p| p.extra.as_slice());
+                self.explain(why, extra, k)
+            }
             (Flag::Contradiction, _, _) => released.iter().copied().collect(),
             (_, Some(k), _) => self.neighbours(k),
             _ => BTreeSet::new(),
@@ -468,13 +502,7 @@ impl<'a> Table<'a> {
             more.insert(g);
             let hidden = self.gauss(&more);
             let protection = self.expand(&hidden);
-            let exam = examine(
-                &self.model,
-                &protection,
-                self.policy.threshold,
-                truth,
-                scope,
-            );
+            let exam = self.examine(&protection, truth, scope);
             let repaired = !exam.flags.contains_key(&cell)
                 && !exam.flags.values().any(|&f| f == Flag::Contradiction);
             if repaired {
