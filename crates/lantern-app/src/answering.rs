@@ -7,9 +7,8 @@
 
 use lantern_core::answer::{self, Evidence};
 use lantern_core::catalogue::{Catalogue, Indicator};
-use lantern_core::figure::{Breakdown, Disagreement, Figure};
+use lantern_core::figure::{Disagreement, Figure};
 use lantern_core::period::Period;
-use lantern_core::protected::Shown;
 use lantern_core::request;
 use lantern_core::scope::Scope;
 use lantern_store::{CouncilLogEntry, FigureQuery, Snapshot, Store};
@@ -32,19 +31,19 @@ fn earlier_releases(
     log.iter()
         .filter(|e| !(e.council == mine && e.entry.reference == reference))
         .filter_map(|e| {
-            let entry = &e.entry;
+            let cell = crate::disclosure_log::known_cell(&e.entry)?;
             Some(answer::EarlierRelease {
-                shown: Shown::from_log(&entry.decision, entry.value, &entry.released)?,
-                period: Period::parse(entry.period.as_deref()?).ok()?,
-                breakdown: Breakdown::from_key(entry.breakdown.as_deref().unwrap_or("")),
-                indicator: entry.indicator.clone()?,
-                area: entry.area.clone()?,
                 reference: if e.council == mine {
-                    entry.reference.clone()
+                    cell.source
                 } else {
-                    format!("{}:{}", e.council, entry.reference)
+                    format!("{}:{}", e.council, cell.source)
                 },
-                sent: entry.sent_at.clone(),
+                sent: e.entry.sent_at.clone(),
+                indicator: cell.indicator,
+                area: cell.area,
+                period: cell.period,
+                breakdown: cell.breakdown,
+                shown: cell.shown,
             })
         })
         .collect()

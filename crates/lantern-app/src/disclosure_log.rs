@@ -48,25 +48,28 @@ pub fn to_json(entries: &[LogEntry]) -> serde_json::Value {
         .collect()
 }
 
+/// The count of people a disclosure-log line released (`given`) or
+/// withheld (`suppressed`), as disclosure control sees it; `None` for a
+/// narrative answer or a line that holds no count. `source` is the line's
+/// reference.
+pub fn known_cell(e: &LogEntry) -> Option<KnownCell> {
+    Some(KnownCell {
+        shown: Shown::from_log(&e.decision, e.value, &e.released)?,
+        period: Period::parse(e.period.as_deref()?).ok()?,
+        breakdown: Breakdown::from_key(e.breakdown.as_deref().unwrap_or("")),
+        indicator: e.indicator.clone()?,
+        area: e.area.clone()?,
+        source: e.reference.clone(),
+    })
+}
+
 /// The counts of people in disclosure-log lines, each with its line's
 /// index: released (`given`) or withheld (`suppressed`).
 pub fn known_cells(entries: &[LogEntry]) -> Vec<(usize, KnownCell)> {
     entries
         .iter()
         .enumerate()
-        .filter_map(|(n, e)| {
-            Some((
-                n,
-                KnownCell {
-                    shown: Shown::from_log(&e.decision, e.value, &e.released)?,
-                    period: Period::parse(e.period.as_deref()?).ok()?,
-                    breakdown: Breakdown::from_key(e.breakdown.as_deref().unwrap_or("")),
-                    indicator: e.indicator.clone()?,
-                    area: e.area.clone()?,
-                    source: e.reference.clone(),
-                },
-            ))
-        })
+        .filter_map(|(n, e)| Some((n, known_cell(e)?)))
         .collect()
 }
 
