@@ -16,6 +16,7 @@ pub mod deadline;
 pub mod disclosure;
 pub mod figure;
 pub mod foi;
+pub mod letter;
 pub mod period;
 pub mod protected;
 pub mod records;
