@@ -93,6 +93,7 @@ pub fn decide(
     let decided = answer::plan(&request, &evidence);
     Ok(letters::view(
         &decided,
+        &request,
         &catalogue,
         &crate::council::letter_details(&council),
         data_version,
@@ -117,11 +118,29 @@ pub fn answer(
     data_version: Option<i64>,
 ) -> Result<Answer> {
     let view = decide(ctx, store, name, text, data_version)?;
+    let warnings = view.warnings.clone();
+    // Not a case: nobody to address, not sent, so a draft.
+    let mut json = serde_json::to_value(&view)?;
+    letters::address(&mut json, letters::Copy::Requester { name: None }, None)?;
     let templates = Templates::load(ctx.config.template_dir().as_deref())?;
     Ok(Answer {
-        letter: templates.render(&view, format)?,
-        warnings: view.warnings,
+        letter: templates.render(&json, format)?,
+        warnings,
     })
+}
+
+/// The tables of the answer to a request given as text, as a spreadsheet
+/// (s11): the same decided cells the letter prints.
+pub fn spreadsheet(
+    ctx: &Context,
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+    sheet: crate::sheets::Sheet,
+    data_version: Option<i64>,
+) -> Result<Vec<u8>> {
+    let view = decide(ctx, store, name, text, data_version)?;
+    crate::sheets::write(&serde_json::to_value(&view)?, sheet)
 }
 
 /// The catalogue held in the database.
