@@ -117,15 +117,13 @@ pub fn answer(
     format: Format,
     data_version: Option<i64>,
 ) -> Result<Answer> {
+    // Not a case: nobody to address and not sent, so a draft (the view's
+    // `date` and `addressee` are unset).
     let view = decide(ctx, store, name, text, data_version)?;
-    let warnings = view.warnings.clone();
-    // Not a case: nobody to address, not sent, so a draft.
-    let mut json = serde_json::to_value(&view)?;
-    letters::address(&mut json, letters::Copy::Requester { name: None }, None)?;
     let templates = Templates::load(ctx.config.template_dir().as_deref())?;
     Ok(Answer {
-        letter: templates.render(&json, format)?,
-        warnings,
+        letter: templates.render(&view, format)?,
+        warnings: view.warnings,
     })
 }
 

@@ -685,7 +685,8 @@ fn grouped_notice(g: &NoticeGroup) -> NoticeView {
         .collect();
     v.items_text = letter::join_and(&v.items);
     v.covers_text = g.covers_text();
-    v.partly = g.covers.iter().any(|c| !c.items.is_empty());
+    v.partly =
+        matches!(g.notice, Notice::NotHeld { .. }) && g.covers.iter().any(|c| !c.items.is_empty());
     v
 }
 
@@ -843,7 +844,12 @@ fn accessible_tables(events: Vec<pulldown_cmark::Event<'_>>) -> Vec<pulldown_cma
             )),
             Event::End(TagEnd::TableCell) => {
                 out.push(html(
-                    if in_head || cell == 0 { "</th>" } else { "</td>" }.into(),
+                    if in_head || cell == 0 {
+                        "</th>"
+                    } else {
+                        "</td>"
+                    }
+                    .into(),
                 ));
                 cell += 1;
             }

@@ -105,7 +105,12 @@ fn amount_text(unit: &str, amount: i64) -> String {
 /// says, the number (when one is given), the unit, the decision and basis.
 fn csv(reference: &str, tables: &[Tabled]) -> Result<Vec<u8>> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let io = |e: ::csv::Error| Error::new(crate::error::Kind::Internal, format!("writing the CSV for {reference}: {e}"));
+    let io = |e: ::csv::Error| {
+        Error::new(
+            crate::error::Kind::Internal,
+            format!("writing the CSV for {reference}: {e}"),
+        )
+    };
     w.write_record([
         "reference",
         "question",
@@ -143,8 +148,12 @@ fn csv(reference: &str, tables: &[Tabled]) -> Result<Vec<u8>> {
             }
         }
     }
-    w.into_inner()
-        .map_err(|e| Error::new(crate::error::Kind::Internal, format!("writing the CSV for {reference}: {e}")))
+    w.into_inner().map_err(|e| {
+        Error::new(
+            crate::error::Kind::Internal,
+            format!("writing the CSV for {reference}: {e}"),
+        )
+    })
 }
 
 /// A sheet per table, named by its question, laid out as the letter: the
@@ -153,7 +162,10 @@ fn csv(reference: &str, tables: &[Tabled]) -> Result<Vec<u8>> {
 /// letter's words (with their caveats) in a column beside it.
 fn xlsx(reference: &str, tables: &[Tabled]) -> Result<Vec<u8>> {
     let fail = |e: rust_xlsxwriter::XlsxError| {
-        Error::new(crate::error::Kind::Internal, format!("writing the spreadsheet for {reference}: {e}"))
+        Error::new(
+            crate::error::Kind::Internal,
+            format!("writing the spreadsheet for {reference}: {e}"),
+        )
     };
     let bold = CellFormat::new().set_bold();
     let pounds = CellFormat::new().set_num_format("£#,##0.##");
@@ -202,7 +214,11 @@ fn xlsx(reference: &str, tables: &[Tabled]) -> Result<Vec<u8>> {
                 let col = u16::try_from(c + 1).map_err(|_| Error::invalid("too many columns"))?;
                 match cell.amount {
                     Some(a) => {
-                        let format = if t.table.unit == "gbp" { &pounds } else { &count };
+                        let format = if t.table.unit == "gbp" {
+                            &pounds
+                        } else {
+                            &count
+                        };
                         sheet
                             .write_number_with_format(at, col, number(&t.table.unit, a), format)
                             .map_err(fail)?;
@@ -213,9 +229,7 @@ fn xlsx(reference: &str, tables: &[Tabled]) -> Result<Vec<u8>> {
                 }
                 // A list's cell in words too, caveats and all.
                 if list {
-                    sheet
-                        .write_string(at, col + 1, &cell.text)
-                        .map_err(fail)?;
+                    sheet.write_string(at, col + 1, &cell.text).map_err(fail)?;
                 }
             }
             at += 1;

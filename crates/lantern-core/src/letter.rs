@@ -705,9 +705,13 @@ mod tests {
             vec![
                 row("2018/19", None, s22()),
                 row("2017/18", Some("40+"), people(12)),
-                row("2017/18", Some("18-24"), Outcome::Suppressed {
-                    protection: Protection::Primary,
-                }),
+                row(
+                    "2017/18",
+                    Some("18-24"),
+                    Outcome::Suppressed {
+                        protection: Protection::Primary,
+                    },
+                ),
                 row(
                     "2017/18",
                     Some("other age bands"),
@@ -740,7 +744,10 @@ mod tests {
             ]
         );
         assert_eq!(t.rows[0].cells[1].amount, Some(12));
-        assert_eq!(t.rows[1].cells[1].amount, None, "a suppressed count has no amount");
+        assert_eq!(
+            t.rows[1].cells[1].amount, None,
+            "a suppressed count has no amount"
+        );
         assert_eq!(
             t.notes,
             vec![
@@ -835,16 +842,26 @@ mod tests {
             disclosure: DisclosureSummary::default(),
         };
         let groups = notices(&answer);
-        let kinds: Vec<Basis> = groups.iter().map(|g: &NoticeGroup| g.notice.basis()).collect();
+        let kinds: Vec<Basis> = groups
+            .iter()
+            .map(|g: &NoticeGroup| g.notice.basis())
+            .collect();
         assert_eq!(
             kinds,
-            vec![Basis::FuturePublication, Basis::NotHeld, Basis::PersonalData]
+            vec![
+                Basis::FuturePublication,
+                Basis::NotHeld,
+                Basis::PersonalData
+            ]
         );
         assert_eq!(
             groups[0].covers_text(),
             "question 1 for 2018/19 and question 2 for 2018/19"
         );
-        assert_eq!(groups[1].covers_text(), "question 2 for 2016/17 and question 3a");
+        assert_eq!(
+            groups[1].covers_text(),
+            "question 2 for 2016/17 and question 3a"
+        );
         assert_eq!(groups[2].covers_text(), "question 2");
         assert!(matches!(
             groups[2].notice,

@@ -496,8 +496,7 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
             let store = ctx.open()?;
             match format.wanted() {
                 Wanted::Letter(format) => {
-                    let letter =
-                        answer_file(&ctx, store.as_ref(), &request, format, data_version)?;
+                    let letter = answer_file(&ctx, store.as_ref(), &request, format, data_version)?;
                     write_out(output.as_deref(), letter.as_bytes(), false)
                 }
                 Wanted::Sheet(sheet) => {

@@ -158,12 +158,7 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
 /// The answer letter for a case in `format`: the drafted (and approved)
 /// letter once there is one, since that is the one that goes out; before
 /// then, what the data held now gives (with the planner's warnings).
-pub fn letter(
-    ctx: &Context,
-    reference: &str,
-    format: Format,
-    published: bool,
-) -> Result<Answer> {
+pub fn letter(ctx: &Context, reference: &str, format: Format, published: bool) -> Result<Answer> {
     let store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
     let (mut view, warnings) = letter_view(ctx, store.as_ref(), &case)?;
