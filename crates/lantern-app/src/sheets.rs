@@ -91,7 +91,7 @@ fn amount_text(unit: &str, amount: i64) -> String {
     if unit == "gbp" {
         let sign = if amount < 0 { "-" } else { "" };
         let p = amount.unsigned_abs();
-        if p % 100 == 0 {
+        if p.is_multiple_of(100) {
             format!("{sign}{}", p / 100)
         } else {
             format!("{sign}{}.{:02}", p / 100, p % 100)
