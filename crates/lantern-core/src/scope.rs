@@ -538,6 +538,7 @@ topic = "naloxone.purchaser"
                     policy: Policy::default(),
                     area: AREAS[0],
                     earlier: &earlier,
+                    declarations: &[],
                 };
                 let scope = Scope::of(&request, AREAS[0]);
                 let scoped_earlier: Vec<EarlierRelease> = earlier
@@ -559,6 +560,7 @@ topic = "naloxone.purchaser"
                 let scoped = Evidence {
                     figures: &scoped_figures,
                     earlier: &scoped_earlier,
+                    declarations: &[],
                     ..whole
                 };
                 prop_assert_eq!(plan(&request, &scoped), plan(&request, &whole));
