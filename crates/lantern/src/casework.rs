@@ -470,7 +470,16 @@ fn open(
                 "related": related_json(links),
                 "covered_by": covered_json(links),
                 "cost_limit_aggregation": links.aggregation_warning(),
+                "already_taken_in": opened.already_taken_in,
             }))?
+        );
+    } else if opened.already_taken_in {
+        out!(
+            "This e-mail was already taken in as {} (received {}; {}; answer due {}): no new case was opened.",
+            case.reference,
+            long_date(case.received),
+            case.status,
+            long_date(due.due)
         );
     } else {
         out!(
