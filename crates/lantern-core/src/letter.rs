@@ -68,6 +68,12 @@ pub fn row_text(outcome: &Outcome, threshold: u64) -> (&'static str, String) {
         Outcome::Withheld { basis, release } => {
             ("withheld", withheld_text(*basis, release.as_ref()))
         }
+        Outcome::Missing { finding } => (
+            "missing",
+            format!(
+                "[Not decided: no figure or record that it is not held (blocking finding {finding}); resolve it before this letter can be approved]"
+            ),
+        ),
     }
 }
 
@@ -131,9 +137,10 @@ fn withheld_text(basis: Basis, release: Option<&ReleaseRef>) -> String {
 pub struct Cell {
     /// What the cell says.
     pub text: String,
-    /// `given`, `suppressed`, `not_held`, `withheld`, or `none` where the
-    /// planner decided nothing for this band in this period (a grid whose
-    /// periods hold different bands).
+    /// `given`, `suppressed`, `not_held`, `withheld`, `missing` (a blocking
+    /// finding: nothing recorded, so the letter cannot be approved), or
+    /// `none` where the planner gave no row for this band in this period (a
+    /// grid whose periods hold different bands).
     pub decision: &'static str,
     /// The exact amount given (a count; pence for money), for spreadsheets.
     pub amount: Option<i64>,
@@ -256,6 +263,7 @@ fn short_text(outcome: &Outcome, threshold: u64) -> String {
             Basis::NotHeld => "not held".into(),
             Basis::CostLimit => "not answered (section 12)".into(),
         },
+        Outcome::Missing { finding } => format!("[not decided: finding {finding}]"),
     }
 }
 

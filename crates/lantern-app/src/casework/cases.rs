@@ -132,6 +132,10 @@ pub struct CaseView {
     pub review: Option<ReviewDates>,
     /// Related requests and earlier answers that cover it.
     pub links: Links,
+    /// The blocking findings of its draft, if it has one.
+    pub findings: Vec<super::OpenFinding>,
+    /// How findings were resolved, oldest first.
+    pub resolutions: Vec<lantern_store::StoredResolution>,
 }
 
 /// Show a case: its deadline (holidays, pauses, extension), review dates,
@@ -145,6 +149,14 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
     let review = review_dates(&calendar, &history)?;
     let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
     let first_calendar = history.first().and_then(|e| e.calendar.clone());
+    let findings = match store.draft(reference)? {
+        Some((draft, _)) => {
+            let view: serde_json::Value = serde_json::from_str(&draft)?;
+            super::open_findings(&view)
+        }
+        None => vec![],
+    };
+    let resolutions = super::findings::resolutions(store.as_ref(), reference)?;
     Ok(CaseView {
         case,
         history,
@@ -152,6 +164,8 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
         first_calendar,
         review,
         links,
+        findings,
+        resolutions,
     })
 }
 
@@ -172,7 +186,15 @@ pub fn letter(ctx: &Context, reference: &str, format: Format, published: bool) -
     };
     letters::address(&mut view, copy, sent)?;
     let letter = Templates::load(ctx.config.template_dir().as_deref())?.render(&view, format)?;
-    Ok(Answer { letter, warnings })
+    let findings = super::open_findings(&view)
+        .iter()
+        .map(|f| format!("blocking finding {}: {}", f.number, f.what))
+        .collect();
+    Ok(Answer {
+        letter,
+        warnings,
+        findings,
+    })
 }
 
 /// The tables of a case's letter as a spreadsheet (s11): from the kept
