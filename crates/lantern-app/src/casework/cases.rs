@@ -197,6 +197,31 @@ pub fn letter(ctx: &Context, reference: &str, format: Format, published: bool) -
     })
 }
 
+/// The published copy of a sent answer, as `lantern serve` shows it (pages
+/// and API): the letter kept when it was approved and sent, dated with the
+/// day it was sent, without the requester's name, contact details or own
+/// reference. A case not sent, or not there, is "not found" alike, so a
+/// draft is never shown and the answer says nothing about one.
+pub fn published(
+    store: &dyn lantern_store::Store,
+    templates: &Templates,
+    reference: &str,
+    format: Format,
+) -> Result<String> {
+    let not_found = || {
+        crate::Error::new(
+            crate::error::Kind::NotFound,
+            format!("no answer to {reference} has been published"),
+        )
+    };
+    store.case(reference)?.ok_or_else(not_found)?;
+    let sent = casework::sent_on(&store.case_history(reference)?).ok_or_else(not_found)?;
+    let (draft, _) = store.draft(reference)?.ok_or_else(not_found)?;
+    let mut view: serde_json::Value = serde_json::from_str(&draft)?;
+    letters::address(&mut view, letters::Copy::Published, Some(sent))?;
+    templates.render(&view, format)
+}
+
 /// The tables of a case's letter as a spreadsheet (s11): from the kept
 /// draft when there is one, as the letter is.
 pub fn spreadsheet(ctx: &Context, reference: &str, sheet: Sheet) -> Result<Vec<u8>> {

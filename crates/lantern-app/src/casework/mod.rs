@@ -51,7 +51,8 @@ pub use lantern_core::related::{Aggregation, Covering, Link};
 pub use lantern_store::StoredSynonym;
 
 pub use cases::{
-    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, show, spreadsheet,
+    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published, show,
+    spreadsheet,
 };
 pub use clock::{Acted, Acting, act, approve};
 pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
