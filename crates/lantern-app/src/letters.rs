@@ -282,8 +282,10 @@ pub struct StatementView {
     /// The text, absent when not held.
     pub text: Option<String>,
     /// The recorded reason, when it is recorded as not held.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_held_reason: Option<String>,
     /// The blocking finding, when nothing is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finding: Option<usize>,
 }
 

@@ -509,12 +509,8 @@ impl Planner<'_> {
         self.question = path;
         match &q.ask {
             Some(Ask::Statement { topic }) => {
-                let held = statement::current(
-                    self.evidence.statements,
-                    topic,
-                    &self.area,
-                    self.received,
-                );
+                let held =
+                    statement::current(self.evidence.statements, topic, &self.area, self.received);
                 let declared = Declaration::first_covering(
                     self.evidence.declarations,
                     topic,
@@ -562,12 +558,7 @@ impl Planner<'_> {
                 .map(|p| {
                     let finding =
                         self.missing(&ask.indicator, false, Some(*p), ask.filter.clone(), None);
-                    row(
-                        *p,
-                        ask.filter.clone(),
-                        None,
-                        Outcome::Missing { finding },
-                    )
+                    row(*p, ask.filter.clone(), None, Outcome::Missing { finding })
                 })
                 .collect();
             return;
@@ -654,7 +645,9 @@ impl Planner<'_> {
                 .iter()
                 .fold(ask.filter.clone(), |b, d| b.with(d, "*"));
             let outcome = self.not_held_or_missing(indicator, period, &wanted, None);
-            answer.rows.push(row(period, ask.filter.clone(), None, outcome));
+            answer
+                .rows
+                .push(row(period, ask.filter.clone(), None, outcome));
             return;
         }
         let mut covered: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -1068,7 +1061,13 @@ impl Planner<'_> {
             };
         }
         Outcome::Missing {
-            finding: self.missing(&indicator.code, false, Some(period), breakdown.clone(), label),
+            finding: self.missing(
+                &indicator.code,
+                false,
+                Some(period),
+                breakdown.clone(),
+                label,
+            ),
         }
     }
 
@@ -1531,10 +1530,7 @@ mod tests {
         assert!(!secondaries.is_empty());
         for r in secondaries {
             let why = r.withheld_because.as_ref().expect("explained");
-            assert!(
-                matches!(why.code(), "total" | "margin"),
-                "{why:?}"
-            );
+            assert!(matches!(why.code(), "total" | "margin"), "{why:?}");
             assert!(why.describe().contains("sex=other"), "{}", why.describe());
         }
     }
@@ -1703,7 +1699,11 @@ mod tests {
         assert_eq!(answer.findings.len(), 1);
         assert_eq!(answer.findings[0].subject, "people_in_treatment");
         assert_eq!(answer.findings[0].question, "1");
-        assert!(!answer.bases.contains(&Basis::NotHeld), "{:?}", answer.bases);
+        assert!(
+            !answer.bases.contains(&Basis::NotHeld),
+            "{:?}",
+            answer.bases
+        );
         assert!(answer.questions[0].notices.is_empty());
     }
 

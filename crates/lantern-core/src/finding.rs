@@ -119,7 +119,9 @@ impl WayForward {
     /// In words, for the officer.
     pub fn describe(self) -> &'static str {
         match self {
-            WayForward::Load => "load the figure or statement if the council holds it, then draft again",
+            WayForward::Load => {
+                "load the figure or statement if the council holds it, then draft again"
+            }
             WayForward::RecordNotHeld => {
                 "record that the council does not hold it, with the reason (and who holds it, for advice under section 16)"
             }
@@ -227,9 +229,14 @@ mod tests {
             declaration(None, "", DeclaredBy::Council),
             declaration(None, "", DeclaredBy::Case("FOI-1".into())),
         ];
-        let found =
-            Declaration::first_covering(&all, "people_in_treatment", "E1", None, &Breakdown::total())
-                .unwrap();
+        let found = Declaration::first_covering(
+            &all,
+            "people_in_treatment",
+            "E1",
+            None,
+            &Breakdown::total(),
+        )
+        .unwrap();
         assert_eq!(found.by, DeclaredBy::Case("FOI-1".into()));
     }
 }

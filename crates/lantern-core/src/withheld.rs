@@ -193,9 +193,8 @@ pub fn explain(
     small.sort_by_key(|(i, p, b)| (*i, days(p), b.key()));
     small.dedup_by_key(|(i, p, b)| (*i, days(p), b.key()));
     totals.sort_by_key(|(i, p, b, s)| (*i, days(p), b.key(), s.is_some(), *s));
-    let same_days = |a: &Period, b: &Period| {
-        a.first_day() == b.first_day() && a.last_day() == b.last_day()
-    };
+    let same_days =
+        |a: &Period, b: &Period| a.first_day() == b.first_day() && a.last_day() == b.last_day();
     decided
         .iter()
         .map(|c| match c.protection {

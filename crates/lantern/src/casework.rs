@@ -896,13 +896,20 @@ fn print_findings(reference: &str, findings: &[lantern_app::letters::FindingView
         out!("  finding {}: {}", f.number, f.what);
         for w in &f.ways_forward {
             let how = match w.code {
-                "load" => " (lantern import figures FILE, then lantern request draft REF)".to_string(),
+                "load" => {
+                    " (lantern import figures FILE, then lantern request draft REF)".to_string()
+                }
                 "record_not_held" => format!(
                     " (lantern request resolve {reference} --finding {} --not-held --reason TEXT [--held-by BODY])",
                     f.number
                 ),
-                "seek_clarification" => format!(" (lantern request seek-clarification {reference})"),
-                _ => " (estimate_hours in the structured request: lantern request correct REF FILE)".to_string(),
+                "seek_clarification" => {
+                    format!(" (lantern request seek-clarification {reference})")
+                }
+                _ => {
+                    " (estimate_hours in the structured request: lantern request correct REF FILE)"
+                        .to_string()
+                }
             };
             out!("    - {}{}", w.text, how.replace("REF", reference));
         }

@@ -40,7 +40,11 @@ pub fn open_findings(view: &serde_json::Value) -> Vec<OpenFinding> {
 
 /// Refuse `doing` (approve, send) while the draft has blocking findings,
 /// naming each and what to do.
-pub(super) fn check_none_open(reference: &str, view: &serde_json::Value, doing: &str) -> Result<()> {
+pub(super) fn check_none_open(
+    reference: &str,
+    view: &serde_json::Value,
+    doing: &str,
+) -> Result<()> {
     let open = open_findings(view);
     if open.is_empty() {
         return Ok(());
@@ -141,7 +145,12 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
     let period = s("period")
         .map(|p| Period::parse(&p))
         .transpose()
-        .map_err(|e| Error::new(crate::Kind::Internal, format!("a stored finding's period: {e}")))?;
+        .map_err(|e| {
+            Error::new(
+                crate::Kind::Internal,
+                format!("a stored finding's period: {e}"),
+            )
+        })?;
     let declaration = Declaration {
         subject: s("subject").unwrap_or_default(),
         area: s("area"),

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::{TestApp, example};
 
-const FIGURES_HEADER: &str = "indicator,area,period,crack,age_band,value,qualifier,reason,source,status";
+const FIGURES_HEADER: &str =
+    "indicator,area,period,crack,age_band,value,qualifier,reason,source,status";
 
 /// A fresh database with the Leicester council details and `figures` (CSV
 /// rows after the header) imported.
@@ -94,7 +95,11 @@ fn a_missing_figure_is_a_blocking_finding_approval_is_refused_and_nothing_says_n
             .any(|b| b == "s1_1")
     );
 
-    for format in ["md", "html", "json"] {
+    // The letter says nothing is not held; the JSON's only mention is the
+    // way forward offered to the officer.
+    assert!(rows.iter().all(|r| r["decision"] != "not_held"));
+    assert_eq!(view["questions"][0]["notices"], serde_json::json!([]));
+    for format in ["md", "html"] {
         let text = letter(&app, "FOI-1", format).to_lowercase();
         assert!(!text.contains("not held"), "{format}: {text}");
         assert!(!text.contains("does not hold"), "{format}: {text}");
@@ -110,7 +115,10 @@ fn a_missing_figure_is_a_blocking_finding_approval_is_refused_and_nothing_says_n
         "{err}"
     );
     let shown = app.run(&["request", "show", "FOI-1"]).ok();
-    assert!(shown.contains("Blocking findings in the draft (1)"), "{shown}");
+    assert!(
+        shown.contains("Blocking findings in the draft (1)"),
+        "{shown}"
+    );
     assert!(shown.contains("(drafted)"), "still drafted: {shown}");
 
     // Loading the figure is a way forward: drafted again, nothing is open.
@@ -212,8 +220,7 @@ fn the_officer_records_not_held_with_a_reason_and_the_history_says_who_and_why()
     );
     app.run(&["request", "approve", "FOI-3"]).ok();
     let shown: Value =
-        serde_json::from_str(&app.run(&["request", "show", "FOI-3", "--json"]).ok())
-            .expect("json");
+        serde_json::from_str(&app.run(&["request", "show", "FOI-3", "--json"]).ok()).expect("json");
     let resolution = &shown["resolutions"][0];
     assert_eq!(resolution["by"], "tester");
     assert_eq!(resolution["why"], "confirmed with the commissioning team");
@@ -365,8 +372,15 @@ fn an_answer_that_withheld_a_figure_is_not_offered_as_covering_it() {
          filter = { crack = \"crack\" }\nperiods = [\"2016/17\"]\n",
     );
     let json: Value = serde_json::from_str(
-        &app.run(&["request", "new", "FOI-9.toml", "--requester", "C Person", "--json"])
-            .ok(),
+        &app.run(&[
+            "request",
+            "new",
+            "FOI-9.toml",
+            "--requester",
+            "C Person",
+            "--json",
+        ])
+        .ok(),
     )
     .expect("json");
     assert_eq!(json["covered_by"][0]["reference"], "FOI-7", "{json}");
