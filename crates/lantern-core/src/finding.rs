@@ -160,8 +160,8 @@ pub struct Finding {
 
 impl Finding {
     /// What is missing, in words: "no figure of people_in_treatment for
-    /// E06000016, 2017/18, crack=crack;age_band=25-39, and no record that
-    /// it is not held".
+    /// E06000016, 2017/18, crack=crack;age_band=25-39, and nothing recorded
+    /// about whether the council holds it".
     pub fn what(&self) -> String {
         let mut parts = vec![self.area.clone()];
         if let Some(p) = &self.period {
@@ -171,7 +171,7 @@ impl Finding {
             parts.push(self.breakdown.key());
         }
         format!(
-            "question {}: no {} of {} for {}, and no record that it is not held",
+            "question {}: no {} of {} for {}, and nothing recorded about whether the council holds it",
             self.question,
             if self.statement {
                 "statement"

@@ -71,7 +71,7 @@ pub fn row_text(outcome: &Outcome, threshold: u64) -> (&'static str, String) {
         Outcome::Missing { finding } => (
             "missing",
             format!(
-                "[Not decided: no figure or record that it is not held (blocking finding {finding}); resolve it before this letter can be approved]"
+                "[Not decided: no figure is recorded (blocking finding {finding}); resolve it before this letter can be approved]"
             ),
         ),
     }

@@ -158,6 +158,13 @@ fn two_councils_in_one_database_each_see_only_their_own() {
         ],
     )
     .ok();
+    // The city holds the figure asked for (a missing figure would block
+    // approval: not held is never assumed).
+    app.write(
+        "total.csv",
+        "indicator,area,period,value,source,status\npeople_in_treatment,E06000016,2017/18,1234,ndtms_partnership,final\n",
+    );
+    app.run(&["import", "figures", "total.csv"]).ok();
     for step in ["draft", "approve", "send"] {
         as_council(&app, "E06000016", &["request", step, "FOI-2019-0001"]).ok();
     }
