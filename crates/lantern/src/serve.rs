@@ -414,6 +414,19 @@ async fn not_found() -> Response {
 fn pages() -> Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    // A reference as one path segment or query value: everything but
+    // letters, digits and `-._~` percent-encoded.
+    env.add_filter("segment", |s: String| {
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    });
     for (name, source) in [
         ("layout.html.j2", LAYOUT),
         ("index.html.j2", INDEX),

@@ -224,6 +224,8 @@ fn every_response_carries_the_security_headers_errors_and_404s_included() {
         (get("/api/reports/outcomes"), 200),
         (get("/style.css"), 200),
         (get("/no/such/page"), 404),
+        (get("/letters/FOI-1999-0001"), 404),
+        (get("/api/letters/FOI-1999-0001"), 404),
         (get("/api/reports/timeliness?by=year"), 400),
         (
             format!(
