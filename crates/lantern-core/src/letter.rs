@@ -646,6 +646,7 @@ mod tests {
             provenance: None,
             figure_period: None,
             cell_index: None,
+            withheld_because: None,
         }
     }
 
@@ -846,6 +847,7 @@ mod tests {
             bases: vec![],
             warnings: vec![],
             discrepancies: vec![],
+            findings: vec![],
             threshold: 5,
             disclosure: DisclosureSummary::default(),
         };
