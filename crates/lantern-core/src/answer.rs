@@ -9,22 +9,31 @@
 //! total given in one question and a breakdown given in another are protected
 //! together.
 //!
+//! Releases are read at the date of the council's decision on the request
+//! (its `decided` day: the draft's or answer's as-of date, not the received
+//! date; Montague v Information Commissioner, UT 2022).
+//!
 //! Rules, in the order they apply to each requested period:
 //! 1. An indicator the council never holds is not held, with s16 advice.
-//! 2. A release that will publish the indicator for the period after the
-//!    request arrived withholds it under s22 (qualified; the letter gives the
-//!    public interest reasoning).
+//! 2. A release still to come on the decision day, intended since the request
+//!    arrived, withholds the figure under s22 naming the release and its date
+//!    (qualified; the letter gives the public interest reasoning by the real
+//!    distance to publication).
 //! 3. Otherwise the best shareable figure is given: exact period before a
 //!    part of it, then sources in [`Source::ALL`] order. If the preferred
 //!    source cannot share yet, a figure from another source is given with
 //!    that caveat; if none can, s22 applies with no fixed date.
-//! 4. A figure already published by a release whose indicator says
-//!    `after_publication = "refer"` is refused under s21, saying where it is.
+//! 4. A figure already published by the decision day by a release whose
+//!    indicator says `after_publication = "refer"` is refused under s21,
+//!    saying where it is. A figure that a release published by the decision
+//!    day but that is not loaded is never "not held": the answer offers s21
+//!    with the publication's address and carries a blocking finding
+//!    ([`Finding`]) until the officer loads the figure or settles the offer.
 //! 5. No figure and no reason recorded: not held.
 //! 6. Counts of people then go through disclosure control: small counts and
 //!    the cells that would reveal them are withheld under s40(2); youngest and
 //!    oldest ages are never given. Earlier answers and the totals releases
-//!    had published by the received date are in the same protected table.
+//!    had published by the decision day are in the same protected table.
 
 use std::collections::BTreeMap;
 
@@ -87,6 +96,8 @@ pub struct Answer {
     pub reference: String,
     /// When it was received.
     pub received: Date,
+    /// The day it was decided on: releases are read as of this day.
+    pub decided: Date,
     /// The requester's reference.
     pub requester_reference: Option<String>,
     /// The area answered for.
@@ -101,6 +112,9 @@ pub struct Answer {
     pub bases: Vec<Basis>,
     /// Things the officer should look at before sending.
     pub warnings: Vec<String>,
+    /// Blocking findings: what the officer must settle before the answer
+    /// can be approved or sent.
+    pub findings: Vec<Finding>,
     /// Figures that differ from the same figure released in an earlier
     /// answer: the officer must explain each before the answer is approved.
     pub discrepancies: Vec<Discrepancy>,
@@ -137,6 +151,18 @@ pub struct Discrepancy {
     pub earlier_value: u64,
     /// The value this answer gives.
     pub value: u64,
+}
+
+/// A blocking finding: something the answer cannot decide by itself, which
+/// the officer must settle before it is approved or sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The question ("2", "b") it is about.
+    pub question: String,
+    /// What is missing, in words that name the figure and period.
+    pub what: String,
+    /// The ways forward the officer may take.
+    pub ways_forward: Vec<String>,
 }
 
 /// An s12 refusal of the whole request.
@@ -250,6 +276,9 @@ impl Outcome {
 /// A release as cited in a letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleaseRef {
+    /// The release's code in the calendar (none for a source's "not yet
+    /// shareable" with no release recorded).
+    pub code: Option<String>,
     /// Title.
     pub title: String,
     /// Publisher.
@@ -296,6 +325,8 @@ pub enum Notice {
         /// Whether the publication date is far off or unset (the public
         /// interest then leans towards release; the officer must review).
         distant: bool,
+        /// Whole days from the decision to the publication date, when set.
+        days_away: Option<i32>,
     },
     /// s21: already published.
     AccessibleElsewhere {
@@ -333,8 +364,21 @@ impl Notice {
 /// the officer's own judgement (months).
 const DISTANT_RELEASE_MONTHS: i32 = 6;
 
-/// Decide a request.
+/// Decide a request on the day its file records it was answered, else the
+/// day it was received.
 pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
+    plan_on(
+        request,
+        evidence,
+        request.answered.unwrap_or(request.received),
+    )
+}
+
+/// Decide a request on the day `decided` (the council's decision: the
+/// draft's or answer's as-of date). Releases are read as of that day; a day
+/// before the request was received is taken as the received day.
+pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer {
+    let decided = decided.max(request.received);
     let area = request
         .area
         .clone()
@@ -343,6 +387,8 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         evidence,
         area: area.clone(),
         received: request.received,
+        decided,
+        findings: Vec::new(),
         cells: Vec::new(),
         warnings: Vec::new(),
         discrepancies: Vec::new(),
@@ -394,6 +440,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
     Answer {
         reference: request.reference.clone(),
         received: request.received,
+        decided,
         requester_reference: request.requester_reference.clone(),
         area,
         holding: if cost_limit.is_some() {
@@ -405,6 +452,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         cost_limit,
         bases,
         warnings: planner.warnings,
+        findings: planner.findings,
         discrepancies: planner.discrepancies,
         threshold: evidence.policy.threshold,
         disclosure,
@@ -428,6 +476,8 @@ struct Planner<'a> {
     evidence: &'a Evidence<'a>,
     area: String,
     received: Date,
+    decided: Date,
+    findings: Vec<Finding>,
     cells: Vec<CellCandidate>,
     warnings: Vec<String>,
     discrepancies: Vec<Discrepancy>,
@@ -505,7 +555,8 @@ impl Planner<'_> {
             unit: indicator.unit,
         });
         for period in expand(&ask.periods) {
-            self.period_rows(indicator, ask, period, answer);
+            let question = answer.number.clone();
+            self.period_rows(indicator, ask, period, &question, answer);
         }
         if !indicator.held_by_council
             || answer
@@ -523,6 +574,7 @@ impl Planner<'_> {
         indicator: &Indicator,
         ask: &FigureAsk,
         period: Period,
+        question: &str,
         answer: &mut QuestionAnswer,
     ) {
         if !indicator.held_by_council {
@@ -539,6 +591,7 @@ impl Planner<'_> {
             &indicator.code,
             &period,
             self.received,
+            self.decided,
         ) {
             answer.rows.push(row(
                 period,
@@ -553,6 +606,7 @@ impl Planner<'_> {
         }
         if ask.breakdown.is_empty() {
             let r = self.cell(indicator, period, &ask.filter, None);
+            let r = self.published_not_loaded(indicator, question, r);
             answer.rows.push(r);
             return;
         }
@@ -563,6 +617,12 @@ impl Planner<'_> {
                 .iter()
                 .fold(ask.filter.clone(), |b, d| b.with(d, "*"));
             let reason = self.not_held_reason(indicator, period, &wanted);
+            if reason.is_none()
+                && let Some(r) = self.offer_s21(indicator, period, ask.filter.clone(), None, question)
+            {
+                answer.rows.push(r);
+                return;
+            }
             answer.rows.push(row(
                 period,
                 ask.filter.clone(),
@@ -630,6 +690,91 @@ impl Planner<'_> {
                 },
             ));
         }
+    }
+
+    /// A row decided "not held" with no reason recorded, for a figure that a
+    /// release had published by the decision day: not "not held" but the
+    /// s21 offer with a blocking finding ([`Planner::offer_s21`]).
+    fn published_not_loaded(&mut self, indicator: &Indicator, question: &str, r: Row) -> Row {
+        if !matches!(r.outcome, Outcome::NotHeld { reason: None }) {
+            return r;
+        }
+        let has_figure = self.evidence.figures.iter().any(|f| {
+            f.indicator == indicator.code
+                && f.area == self.area
+                && f.breakdown == r.breakdown
+                && (r.period.contains(&f.period) || f.period.contains(&r.period))
+        });
+        if has_figure {
+            return r;
+        }
+        match self.offer_s21(
+            indicator,
+            r.period,
+            r.breakdown.clone(),
+            r.breakdown_label.clone(),
+            question,
+        ) {
+            Some(offer) => offer,
+            None => r,
+        }
+    }
+
+    /// Where a release had published `indicator` for `period` by the
+    /// decision day but no figure is loaded: the row refers the requester
+    /// to the publication under s21, and a blocking finding asks the
+    /// officer to load the figure or confirm that the publication gives
+    /// what was asked. `None` when no release had published it.
+    fn offer_s21(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: Breakdown,
+        label: Option<String>,
+        question: &str,
+    ) -> Option<Row> {
+        let r = release::published(
+            self.evidence.releases,
+            &indicator.code,
+            &period,
+            self.decided,
+        )?;
+        let place = match &r.url {
+            Some(url) => format!("{} ({url})", r.title),
+            None => r.title.clone(),
+        };
+        let what = match &label {
+            Some(l) => format!("{} {} ({l})", indicator.code, period),
+            None if breakdown.0.is_empty() => format!("{} {}", indicator.code, period),
+            None => format!("{} {} {}", indicator.code, period, breakdown.key()),
+        };
+        self.findings.push(Finding {
+            question: question.to_string(),
+            what: format!(
+                "{what}: published by {} on {} in {place}, but no figure is loaded; the draft offers section 21 instead",
+                r.publisher, r.date
+            ),
+            ways_forward: vec![
+                "load the published figure (lantern import figures) and draft again".into(),
+                format!(
+                    "or check that the publication gives exactly what was asked and keep the section 21 refusal, pointing to {place}"
+                ),
+                "or record that the council does not hold it, with the reason".into(),
+            ],
+        });
+        self.warnings.push(format!(
+            "question {question}: {what} was published on {} but is not loaded; blocking: load it or confirm the section 21 referral",
+            r.date
+        ));
+        Some(row(
+            period,
+            breakdown,
+            label,
+            Outcome::Withheld {
+                basis: Basis::AccessibleElsewhere,
+                release: Some(release_ref(r)),
+            },
+        ))
     }
 
     /// The breakdowns held for a period: every combination of the asked
@@ -752,6 +897,7 @@ impl Planner<'_> {
                     Outcome::Withheld {
                         basis: Basis::FuturePublication,
                         release: Some(ReleaseRef {
+                            code: None,
                             title: f.value.reason().unwrap_or_default().to_string(),
                             publisher: f.source.label().to_string(),
                             date: None,
@@ -779,7 +925,7 @@ impl Planner<'_> {
                 self.evidence.releases,
                 &indicator.code,
                 &period,
-                self.received,
+                self.decided,
             )
         {
             return row(
@@ -991,12 +1137,15 @@ impl Planner<'_> {
                 None => true,
                 Some(d) => {
                     let limit = self
-                        .received
+                        .decided
                         .checked_add(jiff::Span::new().months(DISTANT_RELEASE_MONTHS))
-                        .unwrap_or(self.received);
+                        .unwrap_or(self.decided);
                     d > limit
                 }
             };
+            let days_away = release
+                .date
+                .map(|d| release::days_between(self.decided, d));
             if distant {
                 self.warnings.push(format!(
                     "section 22 for {}: the publication date is unset or more than {DISTANT_RELEASE_MONTHS} months away, \
@@ -1008,6 +1157,7 @@ impl Planner<'_> {
                 items,
                 release,
                 distant,
+                days_away,
             });
         }
         for (release, items) in elsewhere {
@@ -1037,7 +1187,7 @@ impl Planner<'_> {
 
     /// Run disclosure control over every count of people in the answer,
     /// together with everything earlier answers released or withheld and
-    /// the totals releases had published by the received date (see
+    /// the totals releases had published by the decision day (see
     /// [`protected`]). Returns one protection per registered cell and
     /// whether a search budget ran out.
     fn protect(&self) -> (Vec<Protection>, bool) {
@@ -1075,7 +1225,7 @@ impl Planner<'_> {
             self.evidence.catalogue,
             self.evidence.figures,
             self.evidence.releases,
-            self.received,
+            self.decided,
             self.evidence.policy.threshold,
             &touched,
         ));
@@ -1195,6 +1345,7 @@ fn push_grouped(groups: &mut Vec<(ReleaseRef, Vec<String>)>, release: &ReleaseRe
 
 fn release_ref(r: &Release) -> ReleaseRef {
     ReleaseRef {
+        code: Some(r.code.clone()),
         title: r.title.clone(),
         publisher: r.publisher.clone(),
         date: Some(r.date),
@@ -1424,6 +1575,116 @@ mod tests {
             "five months away is not distant: {:?}",
             answer.warnings
         );
+    }
+
+    fn answered_on(text: &str, day: &str) -> String {
+        text.replace(
+            "received = 2019-06-10\n",
+            &format!("received = 2019-06-10\nanswered = {day}\n"),
+        )
+    }
+
+    #[test]
+    fn a_release_passed_by_the_decision_day_gives_the_figure_held() {
+        let releases = [release(
+            "r",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        )];
+        let figures = [figure(
+            "people_in_treatment",
+            "2018/19",
+            "",
+            Value::Exact(812),
+            Source::NdtmsPartnership,
+        )];
+        let request = ask("people_in_treatment", "\"2018/19\"", "");
+        let before = decide(&request, &figures, &releases, &shipped());
+        assert!(matches!(
+            before.questions[0].rows[0].outcome,
+            Outcome::Withheld {
+                basis: Basis::FuturePublication,
+                ..
+            }
+        ));
+        let late = decide(
+            &answered_on(&request, "2019-12-02"),
+            &figures,
+            &releases,
+            &shipped(),
+        );
+        assert_eq!(late.decided, Date::constant(2019, 12, 2));
+        assert!(matches!(
+            late.questions[0].rows[0].outcome,
+            Outcome::Given {
+                value: Value::Exact(812),
+                ..
+            }
+        ));
+        assert!(late.questions[0].notices.is_empty());
+        assert!(late.findings.is_empty());
+    }
+
+    #[test]
+    fn a_release_passed_but_not_loaded_is_an_s21_offer_with_a_blocking_finding_never_not_held() {
+        let mut r = release(
+            "ndtms_2018_19",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        );
+        r.url = Some("https://example.org/ndtms".into());
+        let answer = decide(
+            &answered_on(&ask("people_in_treatment", "\"2018/19\"", ""), "2019-12-02"),
+            &[],
+            &[r],
+            &shipped(),
+        );
+        let row = &answer.questions[0].rows[0];
+        let Outcome::Withheld {
+            basis: Basis::AccessibleElsewhere,
+            release: Some(rel),
+        } = &row.outcome
+        else {
+            panic!("{:?}", row.outcome)
+        };
+        assert_eq!(rel.url.as_deref(), Some("https://example.org/ndtms"));
+        assert_eq!(rel.code.as_deref(), Some("ndtms_2018_19"));
+        assert!(!answer.bases.contains(&Basis::NotHeld));
+        assert_eq!(answer.findings.len(), 1);
+        assert_eq!(answer.findings[0].question, "1");
+        assert!(answer.findings[0].what.contains("https://example.org/ndtms"));
+        assert!(
+            answer.findings[0]
+                .ways_forward
+                .iter()
+                .any(|w| w.contains("import figures"))
+        );
+    }
+
+    #[test]
+    fn the_public_interest_distance_is_counted_from_the_decision_day() {
+        let releases = [release(
+            "r",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        )];
+        let answer = decide(
+            &answered_on(&ask("people_in_treatment", "\"2018/19\"", ""), "2019-10-28"),
+            &[],
+            &releases,
+            &shipped(),
+        );
+        let Some(Notice::FuturePublication {
+            days_away, distant, ..
+        }) = answer.questions[0].notices.first()
+        else {
+            panic!("{:?}", answer.questions[0].notices)
+        };
+        assert_eq!(*days_away, Some(10));
+        assert!(!distant);
     }
 
     #[test]
