@@ -70,12 +70,26 @@ pub struct LetterView {
     pub uses_ndtms: bool,
     /// Points for the officer to review before sending.
     pub warnings: Vec<String>,
+    /// Blocking findings: what the officer must settle before the answer
+    /// can be approved or sent (empty: nothing blocks it).
+    pub findings: Vec<FindingView>,
     /// Figures that differ from earlier releases; each must be explained
     /// before the answer is approved.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub discrepancies: Vec<DiscrepancyView>,
     /// What disclosure control did beyond the small counts.
     pub disclosure: DisclosureView,
+}
+
+/// A blocking finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    /// The question it is about.
+    pub question: String,
+    /// What is missing.
+    pub what: String,
+    /// The ways forward.
+    pub ways_forward: Vec<String>,
 }
 
 /// What disclosure control did over the whole answer (with every earlier
@@ -125,6 +139,11 @@ pub struct RequestView {
     pub received: String,
     /// Received date, long form ("10 June 2019").
     pub received_long: String,
+    /// The day the request was decided on, ISO: releases were read as of
+    /// this day (the draft's or answer's as-of date).
+    pub decided: String,
+    /// The same day, long form.
+    pub decided_long: String,
     /// The requester's reference.
     pub requester_reference: Option<String>,
     /// Area code answered for.
@@ -250,6 +269,12 @@ pub struct NoticeView {
     pub release: Option<ReleaseView>,
     /// s22: the date is far off or unset.
     pub distant: bool,
+    /// s22: how far the publication is from the day of the decision, in
+    /// words ("9 days", "about 3 weeks", "about 4 months"); absent when the
+    /// date is unset.
+    pub until_publication: Option<String>,
+    /// s22: publication is within a month of the decision.
+    pub soon: bool,
     /// s40(2): small numbers withheld.
     pub small_numbers: bool,
     /// s40(2): other numbers withheld to protect them.
@@ -263,6 +288,8 @@ pub struct NoticeView {
 /// A release as cited.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleaseView {
+    /// The release's code in the calendar, when it has one.
+    pub code: Option<String>,
     /// Title.
     pub title: String,
     /// Publisher.
@@ -311,6 +338,8 @@ pub fn view(
             reference: answer.reference.clone(),
             received: answer.received.to_string(),
             received_long: long_date(answer.received),
+            decided: answer.decided.to_string(),
+            decided_long: long_date(answer.decided),
             requester_reference: answer.requester_reference.clone(),
             area: answer.area.clone(),
         },
@@ -323,6 +352,15 @@ pub fn view(
         bases: answer.bases.iter().map(|b| b.code()).collect(),
         uses_ndtms,
         warnings: answer.warnings.clone(),
+        findings: answer
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                question: f.question.clone(),
+                what: f.what.clone(),
+                ways_forward: f.ways_forward.clone(),
+            })
+            .collect(),
         discrepancies: answer
             .discrepancies
             .iter()
@@ -575,6 +613,8 @@ fn notice(n: &Notice) -> NoticeView {
         partly: false,
         release: None,
         distant: false,
+        until_publication: None,
+        soon: false,
         small_numbers: false,
         secondary: false,
         extremes: false,
@@ -589,10 +629,13 @@ fn notice(n: &Notice) -> NoticeView {
             items,
             release,
             distant,
+            days_away,
         } => {
             v.items = items.clone();
             v.release = Some(release_view(release));
             v.distant = *distant;
+            v.until_publication = days_away.and_then(lantern_core::release::distance_in_words);
+            v.soon = days_away.is_some_and(|d| (1..=31).contains(&d));
         }
         Notice::AccessibleElsewhere { items, release } => {
             v.items = items.clone();
@@ -616,6 +659,7 @@ fn notice(n: &Notice) -> NoticeView {
 
 fn release_view(r: &ReleaseRef) -> ReleaseView {
     ReleaseView {
+        code: r.code.clone(),
         title: r.title.clone(),
         publisher: r.publisher.clone(),
         date: r.date.map(|d| d.to_string()),

@@ -618,7 +618,8 @@ impl Planner<'_> {
                 .fold(ask.filter.clone(), |b, d| b.with(d, "*"));
             let reason = self.not_held_reason(indicator, period, &wanted);
             if reason.is_none()
-                && let Some(r) = self.offer_s21(indicator, period, ask.filter.clone(), None, question)
+                && let Some(r) =
+                    self.offer_s21(indicator, period, ask.filter.clone(), None, question)
             {
                 answer.rows.push(r);
                 return;
@@ -1143,9 +1144,7 @@ impl Planner<'_> {
                     d > limit
                 }
             };
-            let days_away = release
-                .date
-                .map(|d| release::days_between(self.decided, d));
+            let days_away = release.date.map(|d| release::days_between(self.decided, d));
             if distant {
                 self.warnings.push(format!(
                     "section 22 for {}: the publication date is unset or more than {DISTANT_RELEASE_MONTHS} months away, \
@@ -1654,7 +1653,11 @@ mod tests {
         assert!(!answer.bases.contains(&Basis::NotHeld));
         assert_eq!(answer.findings.len(), 1);
         assert_eq!(answer.findings[0].question, "1");
-        assert!(answer.findings[0].what.contains("https://example.org/ndtms"));
+        assert!(
+            answer.findings[0]
+                .what
+                .contains("https://example.org/ndtms")
+        );
         assert!(
             answer.findings[0]
                 .ways_forward
