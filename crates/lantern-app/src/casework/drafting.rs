@@ -104,6 +104,13 @@ pub fn send(
             "request {reference} has no drafted answer to send; draft and approve one first"
         );
     };
+    // A case not yet approved is refused as such before its draft is looked at.
+    lantern_core::casework::transition(case.status, lantern_core::casework::Action::Send).map_err(
+        |error| lantern_store::StoreError::Refused {
+            reference: reference.to_string(),
+            error,
+        },
+    )?;
     let day = action_day(ctx, store.as_ref(), &case, on)?;
     check_ready(store.as_ref(), &case, day, "sent")?;
     let calendar = calendar(store.as_ref())?;
