@@ -123,7 +123,9 @@ fn bad_request_files_are_refused_and_nothing_is_opened() {
     let good = std::fs::read_to_string(example("requests/seed-000.toml")).expect("example");
     let future = app.write(
         "future.toml",
-        &good.replace("received = 2019-06-10", "received = 2999-01-01"),
+        &good
+            .replace("received = 2019-06-10", "received = 2999-01-01")
+            .replace("answered = 2019-07-05\n", ""),
     );
     let err = app
         .run(&["request", "new", future.to_str().expect("path")])
