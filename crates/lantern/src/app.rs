@@ -114,6 +114,12 @@ pub enum Command {
         /// Where to write agencies.csv and submissions/.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Put the council's area (at national scale, the first area) on this
+        /// real area code (E and eight digits). Without it every area has a
+        /// synthetic code (E99…), so generated records never touch a real
+        /// council's figures or letters.
+        #[arg(long, value_name = "CODE")]
+        area: Option<String>,
     },
     /// Show the figures held for an indicator (as held: before disclosure control, not for publication).
     Figures {
@@ -435,12 +441,18 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
         Command::Recompute { area, counts, json } => {
             crate::records::recompute(&ctx, area, counts, json)
         }
-        Command::Generate { scale, seed, out } => crate::records::generate(
+        Command::Generate {
+            scale,
+            seed,
+            out,
+            area,
+        } => crate::records::generate(
             match scale {
                 GenerateScale::Council => lantern_core::records::generate::Scale::Council,
                 GenerateScale::National => lantern_core::records::generate::Scale::National,
             },
             seed,
+            area.as_deref(),
             &out,
         ),
         Command::Export { file } => export(&ctx, &file),
