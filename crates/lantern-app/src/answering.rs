@@ -92,6 +92,8 @@ pub fn decide(
     let policy = council.policy();
     let read = store.read_scope(data_version, &Scope::of(&request, &area))?;
     let mine = store.council_in_use()?.unwrap_or_default();
+    // What the council, and the officer on this case, recorded as not held.
+    let declarations = store.not_held_declarations(Some(&request.reference))?;
     let evidence = Evidence {
         catalogue: &catalogue,
         figures: &read.figures,
@@ -100,6 +102,7 @@ pub fn decide(
         policy,
         area: &area,
         earlier: &earlier_releases(&read.log, &mine, &request.reference),
+        declarations: &declarations,
     };
     let planned = answer::plan_on(&request, &evidence, decided);
     Ok(letters::view(
@@ -116,6 +119,8 @@ pub struct Answer {
     pub letter: String,
     /// Points for the officer to review.
     pub warnings: Vec<String>,
+    /// Blocking findings, numbered: what nothing is recorded for.
+    pub findings: Vec<String>,
 }
 
 /// Answer a request given as text, rendered in `format`.
@@ -131,6 +136,11 @@ pub fn answer(
     let templates = Templates::load(ctx.config.template_dir().as_deref())?;
     Ok(Answer {
         letter: templates.render(&view, format)?,
+        findings: view
+            .findings
+            .iter()
+            .map(|f| format!("blocking finding {}: {}", f.number, f.what))
+            .collect(),
         warnings: view.warnings,
     })
 }

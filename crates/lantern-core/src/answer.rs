@@ -14,7 +14,8 @@
 //! date; Montague v Information Commissioner, UT 2022).
 //!
 //! Rules, in the order they apply to each requested period:
-//! 1. An indicator the council never holds is not held, with s16 advice.
+//! 1. An indicator the catalogue says the council never holds is not held,
+//!    with s16 advice.
 //! 2. A release still to come on the decision day, intended since the request
 //!    arrived, withholds the figure under s22 naming the release and its date
 //!    (qualified; the letter gives the public interest reasoning by the real
@@ -25,11 +26,14 @@
 //!    that caveat; if none can, s22 applies with no fixed date.
 //! 4. A figure already published by the decision day by a release whose
 //!    indicator says `after_publication = "refer"` is refused under s21,
-//!    saying where it is. A figure that a release published by the decision
-//!    day but that is not loaded is never "not held": the answer offers s21
-//!    with the publication's address and carries a blocking finding
-//!    ([`Finding`]) until the officer loads the figure or settles the offer.
-//! 5. No figure and no reason recorded: not held.
+//!    saying where it is.
+//! 5. No figure: not held (s1(1)) only where that is recorded — a figure
+//!    held with status not held and its reason, or a declaration by the
+//!    council or the officer on the case ([`crate::finding::Declaration`]).
+//!    Where nothing is recorded but a release had published the figure by
+//!    the decision day, the row offers s21 with the publication's address;
+//!    otherwise the row is [`Outcome::Missing`]. Either way the answer
+//!    carries a blocking [`Finding`]: never "not held" by absence.
 //! 6. Counts of people then go through disclosure control: small counts and
 //!    the cells that would reveal them are withheld under s40(2); youngest and
 //!    oldest ages are never given. Earlier answers and the totals releases
@@ -42,6 +46,7 @@ use jiff::civil::Date;
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
 use crate::disclosure::{Policy, Protection};
 use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
+use crate::finding::{Declaration, Finding, Publication};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
 use crate::period::Period;
 use crate::protected::{self, KnownCell, NewCell, Shown};
@@ -68,6 +73,9 @@ pub struct Evidence<'a> {
     /// (the whole disclosure log, every council's): new answers stay
     /// consistent with them and cannot be differenced against them.
     pub earlier: &'a [EarlierRelease],
+    /// Recorded "not held" declarations: the council's, and the officer's
+    /// on this case.
+    pub declarations: &'a [Declaration],
 }
 
 /// A count of people an earlier answer released or withheld.
@@ -112,8 +120,8 @@ pub struct Answer {
     pub bases: Vec<Basis>,
     /// Things the officer should look at before sending.
     pub warnings: Vec<String>,
-    /// Blocking findings: what the officer must settle before the answer
-    /// can be approved or sent.
+    /// What could not be decided because nothing is recorded: each blocks
+    /// approval and sending until it is resolved.
     pub findings: Vec<Finding>,
     /// Figures that differ from the same figure released in an earlier
     /// answer: the officer must explain each before the answer is approved.
@@ -151,18 +159,6 @@ pub struct Discrepancy {
     pub earlier_value: u64,
     /// The value this answer gives.
     pub value: u64,
-}
-
-/// A blocking finding: something the answer cannot decide by itself, which
-/// the officer must settle before it is approved or sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// The question ("2", "b") it is about.
-    pub question: String,
-    /// What is missing, in words that name the figure and period.
-    pub what: String,
-    /// The ways forward the officer may take.
-    pub ways_forward: Vec<String>,
 }
 
 /// An s12 refusal of the whole request.
@@ -252,6 +248,11 @@ pub enum Outcome {
         /// Why.
         reason: Option<String>,
     },
+    /// No figure and no recorded "not held": a blocking finding.
+    Missing {
+        /// The finding's number in [`Answer::findings`].
+        finding: usize,
+    },
     /// Withheld under an exemption.
     Withheld {
         /// s22, s21 or s40(2).
@@ -265,7 +266,7 @@ impl Outcome {
     /// The basis this outcome relies on, if it is not a plain disclosure.
     pub fn basis(&self) -> Option<Basis> {
         match self {
-            Outcome::Given { .. } => None,
+            Outcome::Given { .. } | Outcome::Missing { .. } => None,
             Outcome::Suppressed { .. } => Some(Basis::PersonalData),
             Outcome::NotHeld { .. } => Some(Basis::NotHeld),
             Outcome::Withheld { basis, .. } => Some(*basis),
@@ -299,10 +300,20 @@ pub enum StatementAnswer {
         /// Its topic.
         topic: String,
     },
-    /// Nothing recorded on the topic for that date.
+    /// Recorded as not held (a declaration for the topic).
     NotHeld {
         /// The topic asked.
         topic: String,
+        /// The recorded reason.
+        reason: Option<String>,
+    },
+    /// Nothing recorded on the topic for that date, and no recorded "not
+    /// held": a blocking finding.
+    Missing {
+        /// The topic asked.
+        topic: String,
+        /// The finding's number in [`Answer::findings`].
+        finding: usize,
     },
 }
 
@@ -388,10 +399,11 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         area: area.clone(),
         received: request.received,
         decided,
-        findings: Vec::new(),
         cells: Vec::new(),
         warnings: Vec::new(),
         discrepancies: Vec::new(),
+        findings: Vec::new(),
+        question: String::new(),
     };
     let hours: f64 = request.questions.iter().map(total_hours).sum();
     let cost_limit = (hours > COUNCIL_COST_LIMIT_HOURS as f64).then_some(CostLimit {
@@ -408,7 +420,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         request
             .questions
             .iter()
-            .map(|q| planner.question(q))
+            .map(|q| planner.question(q, ""))
             .collect()
     };
     let (protection, budget_exhausted) = planner.protect();
@@ -477,10 +489,12 @@ struct Planner<'a> {
     area: String,
     received: Date,
     decided: Date,
-    findings: Vec<Finding>,
     cells: Vec<CellCandidate>,
     warnings: Vec<String>,
     discrepancies: Vec<Discrepancy>,
+    findings: Vec<Finding>,
+    /// The question (or part) being decided, for findings ("3b").
+    question: String,
 }
 
 impl Planner<'_> {
@@ -497,27 +511,39 @@ impl Planner<'_> {
         }
     }
 
-    fn question(&mut self, q: &Question) -> QuestionAnswer {
+    fn question(&mut self, q: &Question, prefix: &str) -> QuestionAnswer {
         let mut answer = self.unanswered(q);
-        answer.parts = q.parts.iter().map(|p| self.question(p)).collect();
+        let path = format!("{prefix}{}", q.number);
+        answer.parts = q.parts.iter().map(|p| self.question(p, &path)).collect();
+        self.question = path;
         match &q.ask {
             Some(Ask::Statement { topic }) => {
-                answer.statement = Some(
-                    match statement::current(
-                        self.evidence.statements,
-                        topic,
-                        &self.area,
-                        self.received,
-                    ) {
-                        Some(s) => StatementAnswer::Given {
-                            text: s.text.clone(),
-                            topic: topic.clone(),
-                        },
-                        None => StatementAnswer::NotHeld {
-                            topic: topic.clone(),
-                        },
-                    },
+                let held =
+                    statement::current(self.evidence.statements, topic, &self.area, self.received);
+                let declared = Declaration::first_covering(
+                    self.evidence.declarations,
+                    topic,
+                    &self.area,
+                    None,
+                    &Breakdown::total(),
                 );
+                answer.statement = Some(match (held, declared) {
+                    (Some(s), _) => StatementAnswer::Given {
+                        text: s.text.clone(),
+                        topic: topic.clone(),
+                    },
+                    (None, Some(d)) => {
+                        answer.advice.extend(advice_of(d));
+                        StatementAnswer::NotHeld {
+                            topic: topic.clone(),
+                            reason: Some(d.reason.clone()),
+                        }
+                    }
+                    (None, None) => StatementAnswer::Missing {
+                        topic: topic.clone(),
+                        finding: self.missing(topic, true, None, Breakdown::total(), None),
+                    },
+                });
                 if matches!(answer.statement, Some(StatementAnswer::NotHeld { .. })) {
                     answer.notices.push(Notice::NotHeld {
                         items: vec![],
@@ -534,17 +560,14 @@ impl Planner<'_> {
     fn figures(&mut self, ask: &FigureAsk, answer: &mut QuestionAnswer) {
         let Ok(indicator) = self.evidence.catalogue.indicator(&ask.indicator) else {
             // Requests are parsed against the catalogue; an indicator removed
-            // since is treated as not held rather than guessed at.
+            // since is a question for the officer, never "not held".
             answer.rows = ask
                 .periods
                 .iter()
                 .map(|p| {
-                    row(
-                        *p,
-                        ask.filter.clone(),
-                        None,
-                        Outcome::NotHeld { reason: None },
-                    )
+                    let finding =
+                        self.missing(&ask.indicator, false, Some(*p), ask.filter.clone(), None);
+                    row(*p, ask.filter.clone(), None, Outcome::Missing { finding })
                 })
                 .collect();
             return;
@@ -555,8 +578,7 @@ impl Planner<'_> {
             unit: indicator.unit,
         });
         for period in expand(&ask.periods) {
-            let question = answer.number.clone();
-            self.period_rows(indicator, ask, period, &question, answer);
+            self.period_rows(indicator, ask, period, answer);
         }
         if !indicator.held_by_council
             || answer
@@ -566,6 +588,24 @@ impl Planner<'_> {
         {
             answer.advice = indicator.other_holders.clone();
         }
+        // Who holds what the council recorded as not held, for s16 advice.
+        for r in &answer.rows {
+            if matches!(r.outcome, Outcome::NotHeld { .. })
+                && let Some(d) = Declaration::first_covering(
+                    self.evidence.declarations,
+                    &indicator.code,
+                    &self.area,
+                    Some(&r.period),
+                    &r.breakdown,
+                )
+            {
+                if let Some(a) = advice_of(d)
+                    && !answer.advice.contains(&a)
+                {
+                    answer.advice.push(a);
+                }
+            }
+        }
         self.notices(answer, ask);
     }
 
@@ -574,7 +614,6 @@ impl Planner<'_> {
         indicator: &Indicator,
         ask: &FigureAsk,
         period: Period,
-        question: &str,
         answer: &mut QuestionAnswer,
     ) {
         if !indicator.held_by_council {
@@ -606,7 +645,6 @@ impl Planner<'_> {
         }
         if ask.breakdown.is_empty() {
             let r = self.cell(indicator, period, &ask.filter, None);
-            let r = self.published_not_loaded(indicator, question, r);
             answer.rows.push(r);
             return;
         }
@@ -616,20 +654,10 @@ impl Planner<'_> {
                 .breakdown
                 .iter()
                 .fold(ask.filter.clone(), |b, d| b.with(d, "*"));
-            let reason = self.not_held_reason(indicator, period, &wanted);
-            if reason.is_none()
-                && let Some(r) =
-                    self.offer_s21(indicator, period, ask.filter.clone(), None, question)
-            {
-                answer.rows.push(r);
-                return;
-            }
-            answer.rows.push(row(
-                period,
-                ask.filter.clone(),
-                None,
-                Outcome::NotHeld { reason },
-            ));
+            let outcome = self.not_held_or_missing(indicator, period, &wanted, None);
+            answer
+                .rows
+                .push(row(period, ask.filter.clone(), None, outcome));
             return;
         }
         let mut covered: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -662,17 +690,13 @@ impl Planner<'_> {
             let have = covered.get(dim_code).cloned().unwrap_or_default();
             let missing = dim.leaves().iter().any(|l| !have.contains(l));
             if missing && !have.is_empty() {
-                answer.rows.push(row(
-                    period,
-                    ask.filter.with(dim_code, "*"),
-                    Some(format!("other {}s", dim.title.to_lowercase())),
-                    Outcome::NotHeld {
-                        reason: Some(format!(
-                            "Figures for the other {}s are not held.",
-                            dim.title.to_lowercase()
-                        )),
-                    },
-                ));
+                // Only a recorded "not held" says so; otherwise the officer
+                // is asked.
+                let others = ask.filter.with(dim_code, "*");
+                let label = format!("other {}s", dim.title.to_lowercase());
+                let outcome =
+                    self.not_held_or_missing(indicator, period, &others, Some(label.clone()));
+                answer.rows.push(row(period, others, Some(label), outcome));
             }
         }
         if ask.age_range
@@ -691,91 +715,6 @@ impl Planner<'_> {
                 },
             ));
         }
-    }
-
-    /// A row decided "not held" with no reason recorded, for a figure that a
-    /// release had published by the decision day: not "not held" but the
-    /// s21 offer with a blocking finding ([`Planner::offer_s21`]).
-    fn published_not_loaded(&mut self, indicator: &Indicator, question: &str, r: Row) -> Row {
-        if !matches!(r.outcome, Outcome::NotHeld { reason: None }) {
-            return r;
-        }
-        let has_figure = self.evidence.figures.iter().any(|f| {
-            f.indicator == indicator.code
-                && f.area == self.area
-                && f.breakdown == r.breakdown
-                && (r.period.contains(&f.period) || f.period.contains(&r.period))
-        });
-        if has_figure {
-            return r;
-        }
-        match self.offer_s21(
-            indicator,
-            r.period,
-            r.breakdown.clone(),
-            r.breakdown_label.clone(),
-            question,
-        ) {
-            Some(offer) => offer,
-            None => r,
-        }
-    }
-
-    /// Where a release had published `indicator` for `period` by the
-    /// decision day but no figure is loaded: the row refers the requester
-    /// to the publication under s21, and a blocking finding asks the
-    /// officer to load the figure or confirm that the publication gives
-    /// what was asked. `None` when no release had published it.
-    fn offer_s21(
-        &mut self,
-        indicator: &Indicator,
-        period: Period,
-        breakdown: Breakdown,
-        label: Option<String>,
-        question: &str,
-    ) -> Option<Row> {
-        let r = release::published(
-            self.evidence.releases,
-            &indicator.code,
-            &period,
-            self.decided,
-        )?;
-        let place = match &r.url {
-            Some(url) => format!("{} ({url})", r.title),
-            None => r.title.clone(),
-        };
-        let what = match &label {
-            Some(l) => format!("{} {} ({l})", indicator.code, period),
-            None if breakdown.0.is_empty() => format!("{} {}", indicator.code, period),
-            None => format!("{} {} {}", indicator.code, period, breakdown.key()),
-        };
-        self.findings.push(Finding {
-            question: question.to_string(),
-            what: format!(
-                "{what}: published by {} on {} in {place}, but no figure is loaded; the draft offers section 21 instead",
-                r.publisher, r.date
-            ),
-            ways_forward: vec![
-                "load the published figure (lantern import figures) and draft again".into(),
-                format!(
-                    "or check that the publication gives exactly what was asked and keep the section 21 refusal, pointing to {place}"
-                ),
-                "or record that the council does not hold it, with the reason".into(),
-            ],
-        });
-        self.warnings.push(format!(
-            "question {question}: {what} was published on {} but is not loaded; blocking: load it or confirm the section 21 referral",
-            r.date
-        ));
-        Some(row(
-            period,
-            breakdown,
-            label,
-            Outcome::Withheld {
-                basis: Basis::AccessibleElsewhere,
-                release: Some(release_ref(r)),
-            },
-        ))
     }
 
     /// The breakdowns held for a period: every combination of the asked
@@ -907,19 +846,16 @@ impl Planner<'_> {
                     },
                 );
             }
-            let reason = candidates
-                .iter()
-                .find_map(|f| match &f.value {
-                    Value::NotHeld { reason } => Some(reason.clone()),
-                    _ => None,
-                })
-                .or_else(|| self.not_held_reason(indicator, period, breakdown));
-            return row(
-                period,
-                breakdown.clone(),
-                label,
-                Outcome::NotHeld { reason },
-            );
+            let outcome = match candidates.iter().find_map(|f| match &f.value {
+                Value::NotHeld { reason } => Some(reason.clone()),
+                _ => None,
+            }) {
+                Some(reason) => Outcome::NotHeld {
+                    reason: Some(reason),
+                },
+                None => self.not_held_or_missing(indicator, period, breakdown, label.clone()),
+            };
+            return row(period, breakdown.clone(), label, outcome);
         };
         if indicator.after_publication == crate::catalogue::AfterPublication::Refer
             && let Some(r) = release::published(
@@ -1107,6 +1043,100 @@ impl Planner<'_> {
             })
     }
 
+    /// A cell with no figure: not held where that is recorded (a not-held
+    /// figure covering it, or a declaration), otherwise a blocking finding.
+    fn not_held_or_missing(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+    ) -> Outcome {
+        if let Some(reason) = self.not_held_reason(indicator, period, breakdown) {
+            return Outcome::NotHeld {
+                reason: Some(reason),
+            };
+        }
+        if let Some(d) = Declaration::first_covering(
+            self.evidence.declarations,
+            &indicator.code,
+            &self.area,
+            Some(&period),
+            breakdown,
+        ) {
+            return Outcome::NotHeld {
+                reason: Some(d.reason.clone()),
+            };
+        }
+        // A release had published it by the day of the decision: not "not
+        // held", but s21 with the publication's address, and a blocking
+        // finding until the figure is loaded or the referral confirmed.
+        if let Some(r) = release::published(
+            self.evidence.releases,
+            &indicator.code,
+            &period,
+            self.decided,
+        ) {
+            let number = self.missing(
+                &indicator.code,
+                false,
+                Some(period),
+                breakdown.clone(),
+                label,
+            );
+            if let Some(f) = self.findings.last_mut() {
+                f.publication = Some(Publication {
+                    code: r.code.clone(),
+                    title: r.title.clone(),
+                    publisher: r.publisher.clone(),
+                    date: r.date,
+                    url: r.url.clone(),
+                });
+            }
+            self.warnings.push(format!(
+                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or confirm the section 21 referral",
+                self.question, indicator.code, period, r.date
+            ));
+            return Outcome::Withheld {
+                basis: Basis::AccessibleElsewhere,
+                release: Some(release_ref(r)),
+            };
+        }
+        Outcome::Missing {
+            finding: self.missing(
+                &indicator.code,
+                false,
+                Some(period),
+                breakdown.clone(),
+                label,
+            ),
+        }
+    }
+
+    /// Record a blocking finding; its number.
+    fn missing(
+        &mut self,
+        subject: &str,
+        statement: bool,
+        period: Option<Period>,
+        breakdown: Breakdown,
+        label: Option<String>,
+    ) -> usize {
+        let number = self.findings.len() + 1;
+        self.findings.push(Finding {
+            number,
+            question: self.question.clone(),
+            subject: subject.to_string(),
+            statement,
+            area: self.area.clone(),
+            period,
+            breakdown,
+            label,
+            publication: None,
+        });
+        number
+    }
+
     fn notices(&mut self, answer: &mut QuestionAnswer, ask: &FigureAsk) {
         let mut not_held = Vec::new();
         let mut future: Vec<(ReleaseRef, Vec<String>)> = Vec::new();
@@ -1285,16 +1315,17 @@ fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold
 
 fn count_held(q: &QuestionAnswer, (mut held, mut not_held): (usize, usize)) -> (usize, usize) {
     for r in &q.rows {
-        if matches!(r.outcome, Outcome::NotHeld { .. }) {
-            not_held += 1;
-        } else {
-            held += 1;
+        match r.outcome {
+            Outcome::NotHeld { .. } => not_held += 1,
+            // Undecided: counted neither way until it is resolved.
+            Outcome::Missing { .. } => {}
+            _ => held += 1,
         }
     }
     match &q.statement {
         Some(StatementAnswer::Given { .. }) => held += 1,
         Some(StatementAnswer::NotHeld { .. }) => not_held += 1,
-        None => {}
+        Some(StatementAnswer::Missing { .. }) | None => {}
     }
     q.parts
         .iter()
@@ -1340,6 +1371,15 @@ fn push_grouped(groups: &mut Vec<(ReleaseRef, Vec<String>)>, release: &ReleaseRe
         }
         None => groups.push((release.clone(), vec![item])),
     }
+}
+
+/// s16 advice from a declaration that names who holds the information.
+fn advice_of(d: &Declaration) -> Option<OtherHolder> {
+    d.other_holder.as_ref().map(|body| OtherHolder {
+        body: body.clone(),
+        holds: "may hold this information".into(),
+        url: None,
+    })
 }
 
 fn release_ref(r: &Release) -> ReleaseRef {
@@ -1433,6 +1473,7 @@ mod tests {
             policy: Policy::default(),
             area: AREA,
             earlier: &[],
+            declarations: &[],
         };
         plan(&request, &evidence)
     }
@@ -1655,14 +1696,20 @@ mod tests {
         assert_eq!(answer.findings[0].question, "1");
         assert!(
             answer.findings[0]
-                .what
+                .what()
                 .contains("https://example.org/ndtms")
+        );
+        assert_eq!(
+            answer.findings[0]
+                .publication
+                .as_ref()
+                .map(|p| p.code.as_str()),
+            Some("ndtms_2018_19")
         );
         assert!(
             answer.findings[0]
-                .ways_forward
-                .iter()
-                .any(|w| w.contains("import figures"))
+                .ways_forward()
+                .contains(&crate::finding::WayForward::Load)
         );
     }
 
@@ -1772,6 +1819,71 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_figure_is_a_blocking_finding_never_not_held() {
+        let answer = decide(
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &[],
+            &[],
+            &shipped(),
+        );
+        let row = &answer.questions[0].rows[0];
+        assert_eq!(row.outcome, Outcome::Missing { finding: 1 });
+        assert_eq!(answer.findings.len(), 1);
+        assert_eq!(answer.findings[0].subject, "people_in_treatment");
+        assert_eq!(answer.findings[0].question, "1");
+        assert!(
+            !answer.bases.contains(&Basis::NotHeld),
+            "{:?}",
+            answer.bases
+        );
+        assert!(answer.questions[0].notices.is_empty());
+    }
+
+    #[test]
+    fn a_declared_not_held_is_s1_1_with_its_reason_and_advice() {
+        use crate::finding::DeclaredBy;
+        let catalogue = shipped();
+        let request = parse_request(
+            "r.toml",
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &catalogue,
+        )
+        .unwrap();
+        let declarations = [Declaration {
+            subject: "people_in_treatment".into(),
+            area: None,
+            period: Some(Period::parse("2017/18").unwrap()),
+            breakdown: Breakdown::total(),
+            reason: "The service was commissioned by the county that year.".into(),
+            other_holder: Some("Leicestershire County Council".into()),
+            by: DeclaredBy::Case("T-1".into()),
+        }];
+        let evidence = Evidence {
+            catalogue: &catalogue,
+            figures: &[],
+            statements: &[],
+            releases: &[],
+            policy: Policy::default(),
+            area: AREA,
+            earlier: &[],
+            declarations: &declarations,
+        };
+        let answer = plan(&request, &evidence);
+        assert!(answer.findings.is_empty());
+        assert_eq!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::NotHeld {
+                reason: Some("The service was commissioned by the county that year.".into())
+            }
+        );
+        assert!(answer.bases.contains(&Basis::NotHeld));
+        assert_eq!(
+            answer.questions[0].advice[0].body,
+            "Leicestershire County Council"
+        );
+    }
+
+    #[test]
     fn a_span_of_years_becomes_one_row_per_year() {
         let figures = [figure(
             "budget",
@@ -1792,6 +1904,16 @@ mod tests {
             .map(|r| r.period.to_string())
             .collect();
         assert_eq!(labels, ["2015/16", "2016/17", "2017/18"]);
-        assert_eq!(answer.holding, Holding::Some);
+        // The two years with no figure and nothing recorded are findings
+        // for the officer, not "not held".
+        let missing: Vec<Option<String>> = answer
+            .findings
+            .iter()
+            .map(|f| f.period.map(|p| p.to_string()))
+            .collect();
+        assert_eq!(
+            missing,
+            [Some("2015/16".to_string()), Some("2017/18".to_string())]
+        );
     }
 }

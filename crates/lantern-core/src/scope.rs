@@ -539,6 +539,7 @@ topic = "naloxone.purchaser"
                     policy: Policy::default(),
                     area: AREAS[0],
                     earlier: &earlier,
+                    declarations: &[],
                 };
                 let scope = Scope::of(&request, AREAS[0]);
                 let scoped_earlier: Vec<EarlierRelease> = earlier
@@ -560,6 +561,7 @@ topic = "naloxone.purchaser"
                 let scoped = Evidence {
                     figures: &scoped_figures,
                     earlier: &scoped_earlier,
+                    declarations: &[],
                     ..whole
                 };
                 prop_assert_eq!(plan(&request, &scoped), plan(&request, &whole));

@@ -124,6 +124,10 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
     let calendar = calendar(store.as_ref())?;
     let day = action_day(ctx, store.as_ref(), &case, acting.on)?;
     if action == Action::Approve {
+        if let Some((draft, _)) = store.draft(reference)? {
+            let view: serde_json::Value = serde_json::from_str(&draft)?;
+            super::findings::check_none_open(reference, &view, "approved")?;
+        }
         explained(store.as_ref(), reference, acting.note.as_deref())?;
         super::drafting::check_ready(store.as_ref(), &case, day, "approved")?;
     }
@@ -183,8 +187,9 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
     })
 }
 
-/// Approve the drafted answer: a draft whose figures differ from an earlier
-/// release needs a note explaining why.
+/// Approve the drafted answer: refused while the draft has blocking
+/// findings; a draft whose figures differ from an earlier release needs a
+/// note explaining why.
 pub fn approve(
     ctx: &Context,
     reference: &str,

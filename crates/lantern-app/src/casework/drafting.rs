@@ -25,6 +25,9 @@ pub struct Drafted {
     /// Points for the officer to review: the planner's, then the cost-limit
     /// aggregation warning.
     pub warnings: Vec<String>,
+    /// What the draft could not decide because nothing is recorded: it
+    /// cannot be approved or sent until each is resolved.
+    pub findings: Vec<crate::letters::FindingView>,
 }
 
 /// Draft the answer from the data held now, checked against the disclosure
@@ -65,6 +68,7 @@ pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
         status,
         data_version: view.made_with.data_version,
         warnings: view.warnings,
+        findings: view.findings,
     })
 }
 
@@ -116,6 +120,7 @@ pub fn send(
     let calendar = calendar(store.as_ref())?;
     let due = case_deadline(store.as_ref(), &calendar, &case)?;
     let view: serde_json::Value = serde_json::from_str(&draft)?;
+    super::findings::check_none_open(reference, &view, "sent")?;
     let now = ctx.who();
     // The log says when the answer went out: now, or the day given (at midnight).
     let sent_at = match on {
@@ -204,9 +209,10 @@ pub fn check_still_protected(
     Ok(())
 }
 
-/// Whether the kept draft may be `verb` ("approved", "sent") on `day`: it
-/// has no blocking findings, and every release it cites still stands as it
-/// did when it was drafted. A release withdrawn or re-imported with another
+/// Whether the kept draft may be `verb` ("approved", "sent") on `day` as far
+/// as the publication calendar goes: every release it cites still stands as
+/// it did when it was drafted (blocking findings are checked by
+/// `findings::check_none_open`). A release withdrawn or re-imported with another
 /// date, or an s22 release whose date has come by `day` (the letter would
 /// say "will be published" about a date that has passed), is refused with
 /// a message naming the release and asking for a new draft.
@@ -219,25 +225,6 @@ pub fn check_ready(store: &dyn Store, case: &Case, day: Date, verb: &str) -> Res
     let redraft = format!(
         "draft it again (lantern request start {reference}, then lantern request draft {reference}), review and approve the new draft"
     );
-    let findings: Vec<String> = view["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            format!(
-                "question {}: {}",
-                f["question"].as_str().unwrap_or("?"),
-                f["what"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
-    if !findings.is_empty() {
-        crate::fail!(
-            Conflict,
-            "request {reference} cannot be {verb}: the draft has blocking findings to settle first ({}); settle each and {redraft}",
-            findings.join("; ")
-        );
-    }
     let cited = cited_releases(&view);
     if cited.is_empty() {
         return Ok(());

@@ -129,8 +129,15 @@ fn a_release_passed_but_not_loaded_offers_section_21_blocks_approval_and_never_s
         ])
         .fails();
     assert!(err.contains("cannot be approved"), "{err}");
-    assert!(err.contains("blocking findings"), "{err}");
-    assert!(err.contains("people_in_treatment 2018/19"), "{err}");
+    assert!(err.contains("blocking finding"), "{err}");
+    assert!(
+        err.contains("people_in_treatment for E06000016, 2018/19"),
+        "{err}"
+    );
+    assert!(
+        err.contains("refers the requester there under section 21"),
+        "{err}"
+    );
 
     // Loading the published figure settles it: the figure is given.
     app.write(
