@@ -131,6 +131,9 @@ pub struct FindingView {
     pub what: String,
     /// The ways forward.
     pub ways_forward: Vec<WayForwardView>,
+    /// The release that had published the figure by the day of the
+    /// decision, when one had (the draft refers to it under s21).
+    pub publication: Option<ReleaseView>,
 }
 
 /// One way forward from a blocking finding.
@@ -189,6 +192,11 @@ pub struct RequestView {
     pub received: String,
     /// Received date, long form ("10 June 2019").
     pub received_long: String,
+    /// The day the request was decided on, ISO: releases were read as of
+    /// this day (the draft's or answer's as-of date).
+    pub decided: String,
+    /// The same day, long form.
+    pub decided_long: String,
     /// The requester's reference.
     pub requester_reference: Option<String>,
     /// Area code answered for.
@@ -414,6 +422,12 @@ pub struct NoticeView {
     pub release: Option<ReleaseView>,
     /// s22: the date is far off or unset.
     pub distant: bool,
+    /// s22: how far the publication is from the day of the decision, in
+    /// words ("9 days", "about 3 weeks", "about 4 months"); absent when the
+    /// date is unset.
+    pub until_publication: Option<String>,
+    /// s22: publication is within a month of the decision.
+    pub soon: bool,
     /// s40(2): small numbers withheld.
     pub small_numbers: bool,
     /// s40(2): other numbers withheld to protect them.
@@ -427,6 +441,8 @@ pub struct NoticeView {
 /// A release as cited.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleaseView {
+    /// The release's code in the calendar, when it has one.
+    pub code: Option<String>,
     /// Title.
     pub title: String,
     /// Publisher.
@@ -485,6 +501,8 @@ pub fn view(
             reference: answer.reference.clone(),
             received: answer.received.to_string(),
             received_long: long_date(answer.received),
+            decided: answer.decided.to_string(),
+            decided_long: long_date(answer.decided),
             requester_reference: answer.requester_reference.clone(),
             area: answer.area.clone(),
         },
@@ -510,6 +528,14 @@ pub fn view(
                 breakdown: f.breakdown.key(),
                 breakdown_label: f.label.clone(),
                 what: f.what(),
+                publication: f.publication.as_ref().map(|p| ReleaseView {
+                    code: Some(p.code.clone()),
+                    title: p.title.clone(),
+                    publisher: p.publisher.clone(),
+                    date: Some(p.date.to_string()),
+                    date_long: Some(long_date(p.date)),
+                    url: web_address(p.url.as_deref()),
+                }),
                 ways_forward: f
                     .ways_forward()
                     .iter()
@@ -727,6 +753,8 @@ fn notice(n: &Notice) -> NoticeView {
         partly: false,
         release: None,
         distant: false,
+        until_publication: None,
+        soon: false,
         small_numbers: false,
         secondary: false,
         extremes: false,
@@ -741,10 +769,13 @@ fn notice(n: &Notice) -> NoticeView {
             items,
             release,
             distant,
+            days_away,
         } => {
             v.items = items.clone();
             v.release = Some(release_view(release));
             v.distant = *distant;
+            v.until_publication = days_away.and_then(lantern_core::release::distance_in_words);
+            v.soon = days_away.is_some_and(|d| (1..=31).contains(&d));
         }
         Notice::AccessibleElsewhere { items, release } => {
             v.items = items.clone();
@@ -787,6 +818,7 @@ fn grouped_notice(g: &NoticeGroup) -> NoticeView {
 
 fn release_view(r: &ReleaseRef) -> ReleaseView {
     ReleaseView {
+        code: r.code.clone(),
         title: r.title.clone(),
         publisher: r.publisher.clone(),
         date: r.date.map(|d| d.to_string()),

@@ -9,27 +9,35 @@
 //! total given in one question and a breakdown given in another are protected
 //! together.
 //!
+//! Releases are read at the date of the council's decision on the request
+//! (its `decided` day: the draft's or answer's as-of date, not the received
+//! date; Montague v Information Commissioner, UT 2022).
+//!
 //! Rules, in the order they apply to each requested period:
 //! 1. An indicator the catalogue says the council never holds is not held,
 //!    with s16 advice.
-//! 2. A release that will publish the indicator for the period after the
-//!    request arrived withholds it under s22 (qualified; the letter gives the
-//!    public interest reasoning).
+//! 2. A release still to come on the decision day, intended since the request
+//!    arrived, withholds the figure under s22 naming the release and its date
+//!    (qualified; the letter gives the public interest reasoning by the real
+//!    distance to publication).
 //! 3. Otherwise the best shareable figure is given: exact period before a
 //!    part of it, then sources in [`Source::ALL`] order. If the preferred
 //!    source cannot share yet, a figure from another source is given with
 //!    that caveat; if none can, s22 applies with no fixed date.
-//! 4. A figure already published by a release whose indicator says
-//!    `after_publication = "refer"` is refused under s21, saying where it is.
+//! 4. A figure already published by the decision day by a release whose
+//!    indicator says `after_publication = "refer"` is refused under s21,
+//!    saying where it is.
 //! 5. No figure: not held (s1(1)) only where that is recorded — a figure
 //!    held with status not held and its reason, or a declaration by the
 //!    council or the officer on the case ([`crate::finding::Declaration`]).
-//!    Where nothing is recorded, the row is [`Outcome::Missing`] and the
-//!    answer carries a blocking [`Finding`]: never "not held" by absence.
+//!    Where nothing is recorded but a release had published the figure by
+//!    the decision day, the row offers s21 with the publication's address;
+//!    otherwise the row is [`Outcome::Missing`]. Either way the answer
+//!    carries a blocking [`Finding`]: never "not held" by absence.
 //! 6. Counts of people then go through disclosure control: small counts and
 //!    the cells that would reveal them are withheld under s40(2); youngest and
 //!    oldest ages are never given. Earlier answers and the totals releases
-//!    had published by the received date are in the same protected table.
+//!    had published by the decision day are in the same protected table.
 
 use std::collections::BTreeMap;
 
@@ -38,7 +46,7 @@ use jiff::civil::Date;
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
 use crate::disclosure::{Policy, Protection};
 use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
-use crate::finding::{Declaration, Finding};
+use crate::finding::{Declaration, Finding, Publication};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
 use crate::period::Period;
 use crate::protected::{self, KnownCell, NewCell, Shown};
@@ -97,6 +105,8 @@ pub struct Answer {
     pub reference: String,
     /// When it was received.
     pub received: Date,
+    /// The day it was decided on: releases are read as of this day.
+    pub decided: Date,
     /// The requester's reference.
     pub requester_reference: Option<String>,
     /// The area answered for.
@@ -271,6 +281,9 @@ impl Outcome {
 /// A release as cited in a letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleaseRef {
+    /// The release's code in the calendar (none for a source's "not yet
+    /// shareable" with no release recorded).
+    pub code: Option<String>,
     /// Title.
     pub title: String,
     /// Publisher.
@@ -327,6 +340,8 @@ pub enum Notice {
         /// Whether the publication date is far off or unset (the public
         /// interest then leans towards release; the officer must review).
         distant: bool,
+        /// Whole days from the decision to the publication date, when set.
+        days_away: Option<i32>,
     },
     /// s21: already published.
     AccessibleElsewhere {
@@ -364,8 +379,21 @@ impl Notice {
 /// the officer's own judgement (months).
 const DISTANT_RELEASE_MONTHS: i32 = 6;
 
-/// Decide a request.
+/// Decide a request on the day its file records it was answered, else the
+/// day it was received.
 pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
+    plan_on(
+        request,
+        evidence,
+        request.answered.unwrap_or(request.received),
+    )
+}
+
+/// Decide a request on the day `decided` (the council's decision: the
+/// draft's or answer's as-of date). Releases are read as of that day; a day
+/// before the request was received is taken as the received day.
+pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer {
+    let decided = decided.max(request.received);
     let area = request
         .area
         .clone()
@@ -374,6 +402,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         evidence,
         area: area.clone(),
         received: request.received,
+        decided,
         cells: Vec::new(),
         warnings: Vec::new(),
         discrepancies: Vec::new(),
@@ -399,7 +428,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
             .collect()
     };
     let (protection, budget_exhausted, known) = planner.protect();
-    let decided: Vec<withheld::Decided> = planner
+    let cells: Vec<withheld::Decided> = planner
         .cells
         .iter()
         .zip(&protection)
@@ -413,7 +442,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
     let explained = withheld::explain(
         evidence.catalogue,
         &area,
-        &decided,
+        &cells,
         &known,
         evidence.policy.threshold,
     );
@@ -445,6 +474,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
     Answer {
         reference: request.reference.clone(),
         received: request.received,
+        decided,
         requester_reference: request.requester_reference.clone(),
         area,
         holding: if cost_limit.is_some() {
@@ -480,6 +510,7 @@ struct Planner<'a> {
     evidence: &'a Evidence<'a>,
     area: String,
     received: Date,
+    decided: Date,
     cells: Vec<CellCandidate>,
     warnings: Vec<String>,
     discrepancies: Vec<Discrepancy>,
@@ -621,6 +652,7 @@ impl Planner<'_> {
             &indicator.code,
             &period,
             self.received,
+            self.decided,
         ) {
             answer.rows.push(row(
                 period,
@@ -827,6 +859,7 @@ impl Planner<'_> {
                     Outcome::Withheld {
                         basis: Basis::FuturePublication,
                         release: Some(ReleaseRef {
+                            code: None,
                             title: f.value.reason().unwrap_or_default().to_string(),
                             publisher: f.source.label().to_string(),
                             date: None,
@@ -851,7 +884,7 @@ impl Planner<'_> {
                 self.evidence.releases,
                 &indicator.code,
                 &period,
-                self.received,
+                self.decided,
             )
         {
             return row(
@@ -1060,6 +1093,40 @@ impl Planner<'_> {
                 reason: Some(d.reason.clone()),
             };
         }
+        // A release had published it by the day of the decision: not "not
+        // held", but s21 with the publication's address, and a blocking
+        // finding until the figure is loaded or the referral confirmed.
+        if let Some(r) = release::published(
+            self.evidence.releases,
+            &indicator.code,
+            &period,
+            self.decided,
+        ) {
+            let number = self.missing(
+                &indicator.code,
+                false,
+                Some(period),
+                breakdown.clone(),
+                label,
+            );
+            if let Some(f) = self.findings.last_mut() {
+                f.publication = Some(Publication {
+                    code: r.code.clone(),
+                    title: r.title.clone(),
+                    publisher: r.publisher.clone(),
+                    date: r.date,
+                    url: r.url.clone(),
+                });
+            }
+            self.warnings.push(format!(
+                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or confirm the section 21 referral",
+                self.question, indicator.code, period, r.date
+            ));
+            return Outcome::Withheld {
+                basis: Basis::AccessibleElsewhere,
+                release: Some(release_ref(r)),
+            };
+        }
         Outcome::Missing {
             finding: self.missing(
                 &indicator.code,
@@ -1090,6 +1157,7 @@ impl Planner<'_> {
             period,
             breakdown,
             label,
+            publication: None,
         });
         number
     }
@@ -1125,12 +1193,13 @@ impl Planner<'_> {
                 None => true,
                 Some(d) => {
                     let limit = self
-                        .received
+                        .decided
                         .checked_add(jiff::Span::new().months(DISTANT_RELEASE_MONTHS))
-                        .unwrap_or(self.received);
+                        .unwrap_or(self.decided);
                     d > limit
                 }
             };
+            let days_away = release.date.map(|d| release::days_between(self.decided, d));
             if distant {
                 self.warnings.push(format!(
                     "section 22 for {}: the publication date is unset or more than {DISTANT_RELEASE_MONTHS} months away, \
@@ -1142,6 +1211,7 @@ impl Planner<'_> {
                 items,
                 release,
                 distant,
+                days_away,
             });
         }
         for (release, items) in elsewhere {
@@ -1171,7 +1241,7 @@ impl Planner<'_> {
 
     /// Run disclosure control over every count of people in the answer,
     /// together with everything earlier answers released or withheld and
-    /// the totals releases had published by the received date (see
+    /// the totals releases had published by the decision day (see
     /// [`protected`]). Returns one protection per registered cell and
     /// whether a search budget ran out.
     fn protect(&self) -> (Vec<Protection>, bool, Vec<KnownCell>) {
@@ -1209,7 +1279,7 @@ impl Planner<'_> {
             self.evidence.catalogue,
             self.evidence.figures,
             self.evidence.releases,
-            self.received,
+            self.decided,
             self.evidence.policy.threshold,
             &touched,
         ));
@@ -1346,6 +1416,7 @@ fn advice_of(d: &Declaration) -> Option<OtherHolder> {
 
 fn release_ref(r: &Release) -> ReleaseRef {
     ReleaseRef {
+        code: Some(r.code.clone()),
         title: r.title.clone(),
         publisher: r.publisher.clone(),
         date: Some(r.date),
@@ -1603,6 +1674,126 @@ mod tests {
             "five months away is not distant: {:?}",
             answer.warnings
         );
+    }
+
+    fn answered_on(text: &str, day: &str) -> String {
+        text.replace(
+            "received = 2019-06-10\n",
+            &format!("received = 2019-06-10\nanswered = {day}\n"),
+        )
+    }
+
+    #[test]
+    fn a_release_passed_by_the_decision_day_gives_the_figure_held() {
+        let releases = [release(
+            "r",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        )];
+        let figures = [figure(
+            "people_in_treatment",
+            "2018/19",
+            "",
+            Value::Exact(812),
+            Source::NdtmsPartnership,
+        )];
+        let request = ask("people_in_treatment", "\"2018/19\"", "");
+        let before = decide(&request, &figures, &releases, &shipped());
+        assert!(matches!(
+            before.questions[0].rows[0].outcome,
+            Outcome::Withheld {
+                basis: Basis::FuturePublication,
+                ..
+            }
+        ));
+        let late = decide(
+            &answered_on(&request, "2019-12-02"),
+            &figures,
+            &releases,
+            &shipped(),
+        );
+        assert_eq!(late.decided, Date::constant(2019, 12, 2));
+        assert!(matches!(
+            late.questions[0].rows[0].outcome,
+            Outcome::Given {
+                value: Value::Exact(812),
+                ..
+            }
+        ));
+        assert!(late.questions[0].notices.is_empty());
+        assert!(late.findings.is_empty());
+    }
+
+    #[test]
+    fn a_release_passed_but_not_loaded_is_an_s21_offer_with_a_blocking_finding_never_not_held() {
+        let mut r = release(
+            "ndtms_2018_19",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        );
+        r.url = Some("https://example.org/ndtms".into());
+        let answer = decide(
+            &answered_on(&ask("people_in_treatment", "\"2018/19\"", ""), "2019-12-02"),
+            &[],
+            &[r],
+            &shipped(),
+        );
+        let row = &answer.questions[0].rows[0];
+        let Outcome::Withheld {
+            basis: Basis::AccessibleElsewhere,
+            release: Some(rel),
+        } = &row.outcome
+        else {
+            panic!("{:?}", row.outcome)
+        };
+        assert_eq!(rel.url.as_deref(), Some("https://example.org/ndtms"));
+        assert_eq!(rel.code.as_deref(), Some("ndtms_2018_19"));
+        assert!(!answer.bases.contains(&Basis::NotHeld));
+        assert_eq!(answer.findings.len(), 1);
+        assert_eq!(answer.findings[0].question, "1");
+        assert!(
+            answer.findings[0]
+                .what()
+                .contains("https://example.org/ndtms")
+        );
+        assert_eq!(
+            answer.findings[0]
+                .publication
+                .as_ref()
+                .map(|p| p.code.as_str()),
+            Some("ndtms_2018_19")
+        );
+        assert!(
+            answer.findings[0]
+                .ways_forward()
+                .contains(&crate::finding::WayForward::Load)
+        );
+    }
+
+    #[test]
+    fn the_public_interest_distance_is_counted_from_the_decision_day() {
+        let releases = [release(
+            "r",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        )];
+        let answer = decide(
+            &answered_on(&ask("people_in_treatment", "\"2018/19\"", ""), "2019-10-28"),
+            &[],
+            &releases,
+            &shipped(),
+        );
+        let Some(Notice::FuturePublication {
+            days_away, distant, ..
+        }) = answer.questions[0].notices.first()
+        else {
+            panic!("{:?}", answer.questions[0].notices)
+        };
+        assert_eq!(*days_away, Some(10));
+        assert!(!distant);
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //!   forward ([`WayForward`]). A draft with a blocking finding cannot be
 //!   approved or sent.
 
+use jiff::civil::Date;
+
 use crate::figure::Breakdown;
 use crate::period::Period;
 
@@ -156,6 +158,25 @@ pub struct Finding {
     pub breakdown: Breakdown,
     /// The breakdown in words, if the question splits by one.
     pub label: Option<String>,
+    /// The release that had published the figure by the day of the
+    /// decision, when one had: the draft then refers the requester to it
+    /// under s21 instead of leaving the row undecided.
+    pub publication: Option<Publication>,
+}
+
+/// A release that published a figure Lantern has not loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    /// The release's code in the calendar.
+    pub code: String,
+    /// Its title.
+    pub title: String,
+    /// Who published it.
+    pub publisher: String,
+    /// When.
+    pub date: Date,
+    /// Where.
+    pub url: Option<String>,
 }
 
 impl Finding {
@@ -170,7 +191,7 @@ impl Finding {
         if !self.breakdown.0.is_empty() {
             parts.push(self.breakdown.key());
         }
-        format!(
+        let missing = format!(
             "question {}: no {} of {} for {}, and nothing recorded about whether the council holds it",
             self.question,
             if self.statement {
@@ -180,7 +201,20 @@ impl Finding {
             },
             self.subject,
             parts.join(", ")
-        )
+        );
+        match &self.publication {
+            None => missing,
+            Some(p) => format!(
+                "{missing}; {} published it on {} in {}{}, so the draft refers the requester there under section 21: load the figure, or confirm that the publication gives exactly what was asked",
+                p.publisher,
+                p.date,
+                p.title,
+                p.url
+                    .as_deref()
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default()
+            ),
+        }
     }
 
     /// The ways forward.

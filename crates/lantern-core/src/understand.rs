@@ -3442,6 +3442,7 @@ pub fn draft(
     let request = complete.then(|| Request {
         reference,
         received,
+        answered: None,
         requester_reference: None,
         area: None,
         questions: questions

@@ -52,7 +52,7 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
     let store = ctx.open()?;
     let calendar = calendar(store.as_ref())?;
     let cases = store.cases()?;
-    let today = ctx.clock.today();
+    let today = ctx.today(store.as_ref())?;
     let is_open = |c: &Case| c.status.is_open();
     let mut rows = Vec::new();
     for case in &cases {
@@ -248,7 +248,7 @@ fn letter_view(
                     "request {reference} has not been understood yet: there is no structured request to answer"
                 );
             };
-            let view = answering::decide(ctx, store, reference, structured, None)?;
+            let view = answering::decide(ctx, store, reference, structured, None, None)?;
             let warnings = view.warnings.clone();
             Ok((serde_json::to_value(&view)?, warnings))
         }

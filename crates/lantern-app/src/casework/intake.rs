@@ -217,7 +217,7 @@ pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
     let taken = intake(ctx, store.as_ref(), new)?;
     let council = crate::council::in_force(ctx, store.as_ref(), None)?;
     let received = taken.received;
-    not_future(ctx, "the received date", received)?;
+    not_future(ctx, store.as_ref(), "the received date", received)?;
     let case = Case {
         reference: taken.reference.clone(),
         received,

@@ -27,6 +27,30 @@ fn context(dir: &tempfile::TempDir, today: Date) -> Context {
     ctx
 }
 
+/// The Leicester example's figures, statements and publication calendar.
+fn load_example(ctx: &Context) {
+    let files: [(crate::data::DataFile, &str, &[u8]); 3] = [
+        (
+            crate::data::DataFile::Releases,
+            "releases.csv",
+            include_bytes!("../../../../examples/leicester/releases.csv"),
+        ),
+        (
+            crate::data::DataFile::Figures,
+            "figures.csv",
+            include_bytes!("../../../../examples/leicester/figures.csv"),
+        ),
+        (
+            crate::data::DataFile::Statements,
+            "statements.csv",
+            include_bytes!("../../../../examples/leicester/statements.csv"),
+        ),
+    ];
+    for (kind, name, bytes) in files {
+        crate::data::import(ctx, kind, name, bytes, &|_| {}).expect(name);
+    }
+}
+
 fn seed() -> NewRequest<'static> {
     NewRequest {
         name: "seed-000.toml",
@@ -65,6 +89,15 @@ fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
     assert_eq!((listed.held, listed.rows.len()), (1, 1));
     assert!(!listed.rows[0].overdue);
 
+    // Nothing is loaded yet: every figure is a blocking finding, never
+    // "not held", and the draft cannot be approved.
+    draft(&ctx, "FOI-2019-0412").expect("drafted");
+    let blocked = approve(&ctx, "FOI-2019-0412", Some("checked".into()), None)
+        .expect_err("blocking findings");
+    assert_eq!(blocked.kind(), Kind::Conflict);
+    assert!(blocked.message().contains("blocking finding"), "{blocked}");
+    load_example(&ctx);
+
     let drafted = draft(&ctx, "FOI-2019-0412").expect("drafted");
     assert_eq!(drafted.status, Status::Drafted);
     let refused = send(&ctx, "FOI-2019-0412", None, None).expect_err("not approved");
@@ -78,8 +111,8 @@ fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
 
     let shown = show(&ctx, "FOI-2019-0412").expect("shown");
     let actions: Vec<&str> = shown.history.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["open", "draft", "approve", "send"]);
-    assert_eq!(shown.history[2].note.as_deref(), Some("checked"));
+    assert_eq!(actions, ["open", "draft", "draft", "approve", "send"]);
+    assert_eq!(shown.history[3].note.as_deref(), Some("checked"));
     let review = shown.review.expect("a sent case has review dates");
     assert!(review.requested.is_none());
 

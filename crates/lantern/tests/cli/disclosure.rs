@@ -54,12 +54,19 @@ fn question(number: usize, indicator: &str, period: &str, filter: &str, breakdow
     q
 }
 
+/// The day these requests are drafted, approved and sent on (received on
+/// 1 September 2025; releases are read as of this day).
+const AS_OF: &str = "2025-09-20";
+
 /// Opens, drafts, approves and sends a request; returns the draft's JSON.
 fn send(app: &TestApp, reference: &str, questions: &[String]) -> Value {
     let draft = draft(app, reference, questions);
-    app.run(&["request", "approve", reference, "--note", "checked"])
+    app.run(&[
+        "request", "approve", reference, "--note", "checked", "--as-of", AS_OF,
+    ])
+    .ok();
+    app.run(&["request", "send", reference, "--as-of", AS_OF])
         .ok();
-    app.run(&["request", "send", reference]).ok();
     draft
 }
 
@@ -80,7 +87,8 @@ fn draft(app: &TestApp, reference: &str, questions: &[String]) -> Value {
 
 /// Drafts (again) and returns the draft's JSON.
 fn redraft(app: &TestApp, reference: &str) -> Value {
-    app.run(&["request", "draft", reference]).ok();
+    app.run(&["request", "draft", reference, "--as-of", AS_OF])
+        .ok();
     let letter = app.run(&["request", "letter", reference, "--json"]).ok();
     serde_json::from_str(&letter).expect("letter json")
 }

@@ -16,6 +16,7 @@ mod layers;
 mod letters;
 mod privacy;
 mod records;
+mod release_states;
 mod reports;
 mod seeds;
 mod serve;
