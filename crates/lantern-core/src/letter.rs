@@ -659,6 +659,7 @@ mod tests {
 
     fn release() -> ReleaseRef {
         ReleaseRef {
+            code: Some("stats_2018_19".into()),
             title: "Statistics 2018 to 2019".into(),
             publisher: "PHE".into(),
             date: Some(jiff::civil::date(2019, 11, 7)),
@@ -804,6 +805,7 @@ mod tests {
             items: items.iter().map(|s| s.to_string()).collect(),
             release: release(),
             distant: false,
+            days_away: Some(150),
         };
         let small = |extremes: bool| Notice::PersonalData {
             small_numbers: !extremes,
@@ -823,6 +825,7 @@ mod tests {
         let answer = Answer {
             reference: "R".into(),
             received: jiff::civil::date(2019, 6, 10),
+            decided: jiff::civil::date(2019, 6, 10),
             requester_reference: None,
             area: "E06000016".into(),
             holding: Holding::Some,
