@@ -103,6 +103,13 @@ pub fn send(
     let calendar = calendar(store.as_ref())?;
     let due = case_deadline(store.as_ref(), &calendar, &case)?;
     let view: serde_json::Value = serde_json::from_str(&draft)?;
+    // The lifecycle first (approve before send), then what the draft lacks.
+    lantern_core::casework::transition(case.status, lantern_core::casework::Action::Send).map_err(
+        |error| lantern_store::StoreError::Refused {
+            reference: reference.to_string(),
+            error,
+        },
+    )?;
     super::findings::check_none_open(reference, &view, "sent")?;
     let now = ctx.who();
     // The log says when the answer went out: now, or the day given (at midnight).
