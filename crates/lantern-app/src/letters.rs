@@ -241,6 +241,19 @@ pub struct RowView {
     pub status: Option<&'static str>,
     /// Where the figure came from.
     pub provenance: Option<ProvenanceView>,
+    /// For a withheld count of people: why (for the officer; the letter's
+    /// wording is the section 40(2) paragraph).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld_because: Option<WithheldView>,
+}
+
+/// Why a count of people is withheld.
+#[derive(Debug, Clone, Serialize)]
+pub struct WithheldView {
+    /// `primary`, `total`, `margin`, `overlap` or `table`.
+    pub kind: &'static str,
+    /// The officer's explanation.
+    pub text: String,
 }
 
 /// A released value.
@@ -277,8 +290,10 @@ pub struct StatementView {
     /// The text, absent when not held.
     pub text: Option<String>,
     /// The recorded reason, when it is recorded as not held.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_held_reason: Option<String>,
     /// The blocking finding, when nothing is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finding: Option<usize>,
 }
 
@@ -568,7 +583,7 @@ fn row(r: &Row, threshold: u64) -> RowView {
             "missing",
             None,
             format!(
-                "[Not decided: no figure or record that it is not held (blocking finding {finding}); resolve it before this letter can be approved]"
+                "[Not decided: no figure is recorded (blocking finding {finding}); resolve it before this letter can be approved]"
             ),
         ),
     };
@@ -589,6 +604,10 @@ fn row(r: &Row, threshold: u64) -> RowView {
             import: p.import,
             file: p.file.clone(),
             line: p.line,
+        }),
+        withheld_because: r.withheld_because.as_ref().map(|w| WithheldView {
+            kind: w.code(),
+            text: w.describe(),
         }),
     }
 }

@@ -53,6 +53,7 @@ use crate::protected::{self, KnownCell, NewCell, Shown};
 use crate::release::{self, Release};
 use crate::request::{Ask, FigureAsk, Question, Request};
 use crate::statement::{self, Statement};
+use crate::withheld::{self, WithheldBecause};
 
 /// Everything the planner may use, loaded by the caller.
 #[derive(Debug, Clone, Copy)]
@@ -226,6 +227,9 @@ pub struct Row {
     /// Which count of people this row is in the answer's disclosure-control
     /// tables (`None` for rows disclosure control does not see).
     pub cell_index: Option<usize>,
+    /// Why a withheld count of people is withheld (primary, or the relation
+    /// that forced a secondary), for the officer.
+    pub withheld_because: Option<WithheldBecause>,
 }
 
 /// What is decided for a row.
@@ -423,7 +427,25 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
             .map(|q| planner.question(q, ""))
             .collect()
     };
-    let (protection, budget_exhausted) = planner.protect();
+    let (protection, budget_exhausted, known) = planner.protect();
+    let decided: Vec<withheld::Decided> = planner
+        .cells
+        .iter()
+        .zip(&protection)
+        .map(|(c, p)| withheld::Decided {
+            indicator: c.indicator.clone(),
+            period: c.period,
+            breakdown: c.breakdown.clone(),
+            protection: *p,
+        })
+        .collect();
+    let explained = withheld::explain(
+        evidence.catalogue,
+        &area,
+        &decided,
+        &known,
+        evidence.policy.threshold,
+    );
     let disclosure = DisclosureSummary {
         budget_exhausted,
         secondary: protection
@@ -437,7 +459,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         );
     }
     for q in &mut questions {
-        apply_protection(q, &protection, evidence.policy.threshold);
+        apply_protection(q, &protection, &explained, evidence.policy.threshold);
     }
     let (held, not_held) = questions.iter().fold((0, 0), |acc, q| count_held(q, acc));
     let mut bases = Vec::new();
@@ -920,6 +942,9 @@ impl Planner<'_> {
             );
             r.source = Some(chosen.source);
             r.status = Some(chosen.status);
+            r.withheld_because = Some(WithheldBecause::SmallCount {
+                threshold: self.evidence.policy.threshold,
+            });
             return r;
         }
         if let Value::Exact(v) = chosen.value {
@@ -1070,7 +1095,7 @@ impl Planner<'_> {
         }
         // A release had published it by the day of the decision: not "not
         // held", but s21 with the publication's address, and a blocking
-        // finding until the figure is loaded or the referral confirmed.
+        // finding until the figure is loaded or recorded as not held.
         if let Some(r) = release::published(
             self.evidence.releases,
             &indicator.code,
@@ -1094,7 +1119,7 @@ impl Planner<'_> {
                 });
             }
             self.warnings.push(format!(
-                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or confirm the section 21 referral",
+                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or record that it is not held",
                 self.question, indicator.code, period, r.date
             ));
             return Outcome::Withheld {
@@ -1219,7 +1244,7 @@ impl Planner<'_> {
     /// the totals releases had published by the decision day (see
     /// [`protected`]). Returns one protection per registered cell and
     /// whether a search budget ran out.
-    fn protect(&self) -> (Vec<Protection>, bool) {
+    fn protect(&self) -> (Vec<Protection>, bool, Vec<KnownCell>) {
         let new: Vec<NewCell> = self
             .cells
             .iter()
@@ -1265,15 +1290,21 @@ impl Planner<'_> {
             &known,
             &self.evidence.policy,
         );
-        (decided.protection, decided.budget_exhausted)
+        (decided.protection, decided.budget_exhausted, known)
     }
 }
 
-fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold: u64) {
+fn apply_protection(
+    q: &mut QuestionAnswer,
+    protection: &[Protection],
+    explained: &[Option<WithheldBecause>],
+    threshold: u64,
+) {
     for r in &mut q.rows {
         let Some(i) = r.cell_index else { continue };
         if let Some(&p @ (Protection::Primary | Protection::Secondary)) = protection.get(i) {
             r.outcome = Outcome::Suppressed { protection: p };
+            r.withheld_because = explained.get(i).cloned().flatten();
         }
     }
     let mut small = false;
@@ -1309,7 +1340,7 @@ fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold
         }
     }
     for p in &mut q.parts {
-        apply_protection(p, protection, threshold);
+        apply_protection(p, protection, explained, threshold);
     }
 }
 
@@ -1352,6 +1383,7 @@ fn row(period: Period, breakdown: Breakdown, label: Option<String>, outcome: Out
         provenance: None,
         figure_period: None,
         cell_index: None,
+        withheld_because: None,
     }
 }
 
@@ -1545,6 +1577,33 @@ mod tests {
             ));
         assert!(hidden >= 2, "{answer:#?}");
         assert!(answer.bases.contains(&Basis::PersonalData));
+        // Every withheld cell says why: the 3 is a small count; each other
+        // cell withheld names the small count and the relation.
+        let other = by_sex
+            .iter()
+            .find(|r| r.breakdown_label.as_deref() == Some("other or not stated"))
+            .unwrap();
+        assert_eq!(
+            other.withheld_because,
+            Some(WithheldBecause::SmallCount { threshold: 5 })
+        );
+        let secondaries: Vec<&Row> = answer
+            .questions
+            .iter()
+            .flat_map(|q| &q.rows)
+            .filter(|r| {
+                r.outcome
+                    == Outcome::Suppressed {
+                        protection: Protection::Secondary,
+                    }
+            })
+            .collect();
+        assert!(!secondaries.is_empty());
+        for r in secondaries {
+            let why = r.withheld_because.as_ref().expect("explained");
+            assert!(matches!(why.code(), "total" | "margin"), "{why:?}");
+            assert!(why.describe().contains("sex=other"), "{}", why.describe());
+        }
     }
 
     #[test]

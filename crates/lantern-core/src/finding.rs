@@ -181,8 +181,8 @@ pub struct Publication {
 
 impl Finding {
     /// What is missing, in words: "no figure of people_in_treatment for
-    /// E06000016, 2017/18, crack=crack;age_band=25-39, and no record that
-    /// it is not held".
+    /// E06000016, 2017/18, crack=crack;age_band=25-39, and nothing recorded
+    /// about whether the council holds it".
     pub fn what(&self) -> String {
         let mut parts = vec![self.area.clone()];
         if let Some(p) = &self.period {
@@ -192,7 +192,7 @@ impl Finding {
             parts.push(self.breakdown.key());
         }
         let missing = format!(
-            "question {}: no {} of {} for {}, and no record that it is not held",
+            "question {}: no {} of {} for {}, and nothing recorded about whether the council holds it",
             self.question,
             if self.statement {
                 "statement"
@@ -205,7 +205,7 @@ impl Finding {
         match &self.publication {
             None => missing,
             Some(p) => format!(
-                "{missing}; {} published it on {} in {}{}, so the draft refers the requester there under section 21: load the figure, or confirm that the publication gives exactly what was asked",
+                "{missing}; {} published it on {} in {}{}, so the draft refers the requester there under section 21 meanwhile: load the published figure",
                 p.publisher,
                 p.date,
                 p.title,

@@ -25,6 +25,21 @@ fn council(figures: &str) -> TestApp {
     app
 }
 
+/// Record, as the council would, that it holds no figures for the age
+/// bands other than those imported (for the total and each crack filter):
+/// not held is a recorded fact, so the letters may say so.
+fn other_age_bands_not_held(app: &TestApp, period: &str) {
+    let mut csv =
+        "indicator,area,period,crack,age_band,value,qualifier,reason,source,status\n".to_string();
+    for crack in ["", "crack", "no_crack"] {
+        csv.push_str(&format!(
+            "people_in_treatment,E06000016,{period},{crack},*,,not_held,No figures are held for the other age bands.,local_records,final\n"
+        ));
+    }
+    app.write("not-held.csv", &csv);
+    app.run(&["import", "figures", "not-held.csv"]).ok();
+}
+
 /// One question of a request file.
 fn question(number: usize, indicator: &str, period: &str, filter: &str, breakdown: &str) -> String {
     let mut q = format!(
@@ -135,6 +150,7 @@ people_in_treatment,E06000016,2024/25,no_crack,19,,,,14,local_records,final
 people_in_treatment,E06000016,2024/25,no_crack,20-24,,,,125,local_records,final
 ",
     );
+    other_age_bands_not_held(&app, "2024/25");
     send(
         &app,
         "FOI-1",
