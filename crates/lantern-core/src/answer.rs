@@ -428,7 +428,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
             .collect()
     };
     let (protection, budget_exhausted, known) = planner.protect();
-    let decided: Vec<withheld::Decided> = planner
+    let cells_decided: Vec<withheld::Decided> = planner
         .cells
         .iter()
         .zip(&protection)
@@ -442,7 +442,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
     let explained = withheld::explain(
         evidence.catalogue,
         &area,
-        &decided,
+        &cells_decided,
         &known,
         evidence.policy.threshold,
     );
