@@ -620,12 +620,10 @@ impl Planner<'_> {
                     Some(&r.period),
                     &r.breakdown,
                 )
+                && let Some(a) = advice_of(d)
+                && !answer.advice.contains(&a)
             {
-                if let Some(a) = advice_of(d)
-                    && !answer.advice.contains(&a)
-                {
-                    answer.advice.push(a);
-                }
+                answer.advice.push(a);
             }
         }
         self.notices(answer, ask);
