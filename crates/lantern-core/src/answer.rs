@@ -428,7 +428,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
             .collect()
     };
     let (protection, budget_exhausted, known) = planner.protect();
-    let cells: Vec<withheld::Decided> = planner
+    let cells_decided: Vec<withheld::Decided> = planner
         .cells
         .iter()
         .zip(&protection)
@@ -442,7 +442,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
     let explained = withheld::explain(
         evidence.catalogue,
         &area,
-        &cells,
+        &cells_decided,
         &known,
         evidence.policy.threshold,
     );
@@ -1093,7 +1093,7 @@ impl Planner<'_> {
         }
         // A release had published it by the day of the decision: not "not
         // held", but s21 with the publication's address, and a blocking
-        // finding until the figure is loaded or the referral confirmed.
+        // finding until the figure is loaded or recorded as not held.
         if let Some(r) = release::published(
             self.evidence.releases,
             &indicator.code,
@@ -1117,7 +1117,7 @@ impl Planner<'_> {
                 });
             }
             self.warnings.push(format!(
-                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or confirm the section 21 referral",
+                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or record that it is not held",
                 self.question, indicator.code, period, r.date
             ));
             return Outcome::Withheld {

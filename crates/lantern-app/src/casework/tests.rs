@@ -7,6 +7,8 @@ use crate::config::Config;
 use crate::{Clock, Context, Kind};
 
 const SEED: &str = include_str!("../../../../examples/leicester/requests/seed-000.toml");
+const FIGURES: &str = include_str!("../../../../examples/leicester/figures.csv");
+const RELEASES: &str = include_str!("../../../../examples/leicester/releases.csv");
 
 /// A new database with the shipped catalogue, a Leicester configuration,
 /// and a clock fixed to `today`.
@@ -53,6 +55,14 @@ fn acting(action: Action, on: Option<Date>) -> Acting {
 fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ctx = context(&dir, date(2019, 7, 1));
+    // The Leicester example's figures and calendar: every question is decided
+    // (a figure with nothing recorded would block approval).
+    for (kind, name, text) in [
+        (crate::data::DataFile::Releases, "releases.csv", RELEASES),
+        (crate::data::DataFile::Figures, "figures.csv", FIGURES),
+    ] {
+        crate::data::import(&ctx, kind, name, text.as_bytes(), &|_| {}).expect("imported");
+    }
     let opened = take_in(&ctx, &seed()).expect("taken in");
     assert_eq!(opened.case.reference, "FOI-2019-0412");
     // Received Monday 10 June 2019: day 20 is Monday 8 July.
