@@ -33,6 +33,10 @@ pub struct Request {
     pub area: Option<String>,
     /// The questions, in the requester's order.
     pub questions: Vec<Question>,
+    /// The requester asked for the figures in a spreadsheet or another
+    /// reusable form (s11): the answer's tables then go out as CSV and XLSX
+    /// too. Set by the officer (`spreadsheet = true`).
+    pub wants_spreadsheet: bool,
 }
 
 /// One numbered question or lettered part.
@@ -103,6 +107,8 @@ struct RequestFile {
     requester_reference: Option<String>,
     #[serde(default)]
     area: Option<Spanned<String>>,
+    #[serde(default)]
+    spreadsheet: bool,
     #[serde(default)]
     question: Vec<QuestionFile>,
 }
@@ -289,6 +295,7 @@ pub fn parse_request(
         requester_reference: raw.requester_reference,
         area,
         questions,
+        wants_spreadsheet: raw.spreadsheet,
     })
 }
 
@@ -510,6 +517,9 @@ pub fn to_toml(request: &Request) -> String {
     }
     if let Some(a) = &request.area {
         out.push_str(&format!("area = {}\n", esc(a)));
+    }
+    if request.wants_spreadsheet {
+        out.push_str("spreadsheet = true\n");
     }
     for q in &request.questions {
         out.push_str(&format!(

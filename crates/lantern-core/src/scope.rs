@@ -517,6 +517,7 @@ topic = "naloxone.purchaser"
                 questions: (1..=1 + rng.below(3))
                     .map(|n| question(rng, n.to_string(), 0))
                     .collect(),
+                wants_spreadsheet: false,
             }
         }
 

@@ -3449,6 +3449,7 @@ pub fn draft(
             .iter()
             .map(|q| request_question(&q.question, &q.understanding))
             .collect(),
+        wants_spreadsheet: false,
     });
     Ok(Draft { questions, request })
 }
