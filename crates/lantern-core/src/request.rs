@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{AGE_BAND, AgeSpan, Catalogue};
 use crate::figure::Breakdown;
 use crate::period::Period;
 use crate::statement::check_topic;
@@ -29,6 +29,9 @@ pub struct Request {
     pub area: Option<String>,
     /// The questions, in the requester's order.
     pub questions: Vec<Question>,
+    /// The requester asked for the information in a spreadsheet or data
+    /// format (s11 preference, set by the officer).
+    pub spreadsheet: bool,
 }
 
 /// One numbered question or lettered part.
@@ -72,6 +75,10 @@ pub struct FigureAsk {
     pub breakdown: Vec<String>,
     /// The question asks for youngest and oldest ages.
     pub age_range: bool,
+    /// The requester's own age bands, in their order (age-band codes of the
+    /// catalogue, or spans of ages such as `18-22` and `50+`, none
+    /// overlapping); empty when the question takes the bands held.
+    pub bands: Vec<String>,
 }
 
 /// A request file that could not be read, with where.
@@ -99,6 +106,8 @@ struct RequestFile {
     area: Option<Spanned<String>>,
     #[serde(default)]
     question: Vec<QuestionFile>,
+    #[serde(default)]
+    spreadsheet: bool,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +133,8 @@ struct QuestionFile {
     breakdown: Vec<Spanned<String>>,
     #[serde(default)]
     age_range: bool,
+    #[serde(default)]
+    bands: Vec<Spanned<String>>,
     #[serde(default)]
     topic: Option<Spanned<String>>,
     #[serde(default)]
@@ -259,6 +270,7 @@ pub fn parse_request(
         requester_reference: raw.requester_reference,
         area,
         questions,
+        spreadsheet: raw.spreadsheet,
     })
 }
 
@@ -289,6 +301,7 @@ fn question(
             filter: p.filter.clone(),
             breakdown: p.breakdown.clone(),
             age_range: p.age_range,
+            bands: p.bands.clone(),
             topic: p.topic.clone(),
             estimate_hours: p.estimate_hours,
             part: vec![],
@@ -408,6 +421,15 @@ fn ask(
             breakdown.push(dim.code.clone());
         }
     }
+    let own_bands = if q.bands.is_empty() {
+        inherited.map(|p| p.bands.as_slice()).unwrap_or(&[])
+    } else {
+        q.bands.as_slice()
+    };
+    let bands = bands(ctx, indicator, own_bands, &filter)?;
+    if !bands.is_empty() && !breakdown.iter().any(|b| b == AGE_BAND) {
+        breakdown.push(AGE_BAND.to_string());
+    }
     let age_range = q.age_range || inherited.is_some_and(|p| p.age_range);
     if age_range && !breakdown.iter().any(|b| b == "age_band") {
         if !indicator.breakdowns.iter().any(|b| b == "age_band") {
@@ -427,7 +449,96 @@ fn ask(
         filter,
         breakdown,
         age_range,
+        bands,
     })))
+}
+
+/// The requester's own age bands as age-band codes: a catalogue value
+/// (`under 25`, `50+`) or a span of ages (`18-22`, `18 to 22`, `50+`,
+/// `50 and over`); none may overlap another.
+fn bands(
+    ctx: &Ctx,
+    indicator: &crate::catalogue::Indicator,
+    given: &[Spanned<String>],
+    filter: &Breakdown,
+) -> Result<Vec<String>, RequestError> {
+    let Some(first) = given.first() else {
+        return Ok(Vec::new());
+    };
+    if !indicator.breakdowns.iter().any(|b| b == AGE_BAND) {
+        return Err(ctx.error(
+            first.span(),
+            format!(
+                "bands need an indicator with an age_band breakdown; '{}' has none",
+                indicator.code
+            ),
+        ));
+    }
+    if filter.get(AGE_BAND).is_some() {
+        return Err(ctx.error(
+            first.span(),
+            "'age_band' is both a filter and the requester's bands; keep one",
+        ));
+    }
+    let dim = ctx
+        .catalogue
+        .dimension(AGE_BAND)
+        .map_err(|e| ctx.error(first.span(), e.to_string()))?;
+    let mut out: Vec<(String, AgeSpan)> = Vec::new();
+    for b in given {
+        let text = b.get_ref().trim();
+        let code = match dim.value(text) {
+            Some(v) => v.code.clone(),
+            None => {
+                let spelled = text
+                    .replace(" to ", "-")
+                    .replace(" and over", "+")
+                    .replace(' ', "");
+                match AgeSpan::parse(&spelled) {
+                    Some(span) => dim
+                        .value(&span.code())
+                        .map(|v| v.code.clone())
+                        .unwrap_or_else(|| span.code()),
+                    None => {
+                        return Err(ctx.error(
+                            b.span(),
+                            format!(
+                                "'{text}' is not an age band; write a span of ages such as \"18-29\" or \"50+\", or a band of the catalogue"
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        let leaves = dim.leaves_of(&code);
+        let spans: Vec<AgeSpan> = leaves.iter().filter_map(|l| AgeSpan::parse(l)).collect();
+        let span = AgeSpan::parse(&code).or_else(|| {
+            (spans.len() == leaves.len() && !spans.is_empty()).then(|| AgeSpan {
+                low: spans.iter().map(|s| s.low).min().unwrap_or(0),
+                high: if spans.iter().any(|s| s.high.is_none()) {
+                    None
+                } else {
+                    spans.iter().filter_map(|s| s.high).max()
+                },
+            })
+        });
+        let Some(span) = span else {
+            return Err(ctx.error(
+                b.span(),
+                format!("'{text}' is not a span of ages; write one such as \"18-29\""),
+            ));
+        };
+        if let Some((other, _)) = out.iter().find(|(_, s)| s.overlaps(span)) {
+            return Err(ctx.error(
+                b.span(),
+                format!(
+                    "band '{text}' overlaps band '{other}': a table's bands must not overlap; change one of them"
+                ),
+            ));
+        }
+        out.push((code, span));
+    }
+    Ok(out.into_iter().map(|(c, _)| c).collect())
 }
 
 /// Write a request in the structured request file format, so that
@@ -465,6 +576,10 @@ pub fn to_toml(request: &Request) -> String {
                 if f.age_range {
                     out.push_str("age_range = true\n");
                 }
+                if !f.bands.is_empty() {
+                    let b: Vec<String> = f.bands.iter().map(|b| esc(b)).collect();
+                    out.push_str(&format!("bands = [{}]\n", b.join(", ")));
+                }
             }
             None => {}
         }
@@ -477,6 +592,9 @@ pub fn to_toml(request: &Request) -> String {
     }
     if let Some(a) = &request.area {
         out.push_str(&format!("area = {}\n", esc(a)));
+    }
+    if request.spreadsheet {
+        out.push_str("spreadsheet = true\n");
     }
     for q in &request.questions {
         out.push_str(&format!(

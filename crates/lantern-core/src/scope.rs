@@ -488,6 +488,7 @@ topic = "naloxone.purchaser"
                     age_range: breakdown.first().is_some_and(|d| d == "age_band") && rng.chance(30),
                     filter,
                     breakdown,
+                    bands: vec![],
                 }))
             };
             let parts = if depth == 0 && rng.chance(20) {
@@ -516,6 +517,7 @@ topic = "naloxone.purchaser"
                 questions: (1..=1 + rng.below(3))
                     .map(|n| question(rng, n.to_string(), 0))
                     .collect(),
+                spreadsheet: false,
             }
         }
 

@@ -2863,6 +2863,7 @@ impl<'c> Model<'c> {
             filter: filters.filter,
             breakdown,
             age_range,
+            bands: vec![],
         }
     }
 
@@ -3411,6 +3412,7 @@ pub fn draft(
             .iter()
             .map(|q| request_question(&q.question, &q.understanding))
             .collect(),
+        spreadsheet: false,
     });
     Ok(Draft { questions, request })
 }
