@@ -21,6 +21,24 @@
 //! 4. A figure already published by a release whose indicator says
 //!    `after_publication = "refer"` is refused under s21, saying where it is.
 //! 5. No figure and no reason recorded: not held.
+//!
+//! Held means computable ([`compose`], [`crate::records::count`]): a cell
+//! not held as such is the sum of held cells that make it up exactly (a
+//! union of separate values of one breakdown), or, where the council holds
+//! providers' records for the area and the period, counted from them — but
+//! only when they are complete (every provider registered for the area has
+//! a current submission reaching the period's last month); otherwise the
+//! answer carries a blocking finding naming the providers and months
+//! missing. A band the records cannot give gets a plain explanation.
+//!
+//! One table, one basis: every cell of one question (its periods × its
+//! breakdown) comes from one source, so that they add up. The source is
+//! the first in [`Source::ALL`] order that gives every cell (directly, as a
+//! sum, or from records), else the one giving most; the same indicator's
+//! earlier table's source is preferred when it gives every cell too. Other
+//! sources' values for the same cells, where they differ, are shown to the
+//! officer with the difference ([`SourceDifference`]). A table never holds
+//! two bands that overlap: the finest held are kept.
 //! 6. Counts of people then go through disclosure control: small counts and
 //!    the cells that would reveal them are withheld under s40(2); youngest and
 //!    oldest ages are never given. Earlier answers and the totals releases
@@ -30,7 +48,10 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
+mod compose;
+
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
+use crate::records::count::{self, Counter, HeldRecords, Uncountable};
 use crate::disclosure::{Policy, Protection};
 use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
@@ -59,6 +80,30 @@ pub struct Evidence<'a> {
     /// (the whole disclosure log, every council's): new answers stay
     /// consistent with them and cannot be differenced against them.
     pub earlier: &'a [EarlierRelease],
+    /// The providers' records the council holds for the area at the data
+    /// version, when it holds any: counts not held as figures are counted
+    /// from them on demand.
+    pub records: Option<&'a HeldRecords>,
+}
+
+/// Two sources giving different values for one cell of a table: the
+/// table uses one; the officer sees the other and the difference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDifference {
+    /// Indicator code.
+    pub indicator: String,
+    /// The period.
+    pub period: Period,
+    /// The cell's breakdown (empty for a total).
+    pub breakdown: Breakdown,
+    /// The source the table uses.
+    pub used: Source,
+    /// Its value.
+    pub value: i64,
+    /// The other source.
+    pub other: Source,
+    /// Its value.
+    pub other_value: i64,
 }
 
 /// A count of people an earlier answer released or withheld.
@@ -104,6 +149,13 @@ pub struct Answer {
     /// Figures that differ from the same figure released in an earlier
     /// answer: the officer must explain each before the answer is approved.
     pub discrepancies: Vec<Discrepancy>,
+    /// Where another source gives a different value for a cell of a table
+    /// (each table uses one source).
+    pub source_differences: Vec<SourceDifference>,
+    /// What must be resolved before the answer can be sent (records
+    /// incomplete for a period asked, …), each naming what is missing and
+    /// the ways forward.
+    pub blocking: Vec<String>,
     /// The disclosure threshold applied.
     pub threshold: u64,
     /// What disclosure control did beyond the small counts themselves.
@@ -339,13 +391,24 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         .area
         .clone()
         .unwrap_or_else(|| evidence.area.to_string());
+    // The requester's own bands join the age-band dimension, so disclosure
+    // control writes them as sums over leaves like any other band.
+    let mut bands = Vec::new();
+    collect_bands(&request.questions, &mut bands);
+    let fine = evidence.catalogue.with_age_bands(&bands);
     let mut planner = Planner {
         evidence,
+        fine: &fine,
         area: area.clone(),
         received: request.received,
         cells: Vec::new(),
         warnings: Vec::new(),
         discrepancies: Vec::new(),
+        counter: None,
+        basis: None,
+        bases_used: Vec::new(),
+        differences: Vec::new(),
+        blocking: Vec::new(),
     };
     let hours: f64 = request.questions.iter().map(total_hours).sum();
     let cost_limit = (hours > COUNCIL_COST_LIMIT_HOURS as f64).then_some(CostLimit {
@@ -406,8 +469,19 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         bases,
         warnings: planner.warnings,
         discrepancies: planner.discrepancies,
+        source_differences: planner.differences,
+        blocking: planner.blocking,
         threshold: evidence.policy.threshold,
         disclosure,
+    }
+}
+
+fn collect_bands(questions: &[Question], out: &mut Vec<String>) {
+    for q in questions {
+        if let Some(Ask::Figures(f)) = &q.ask {
+            out.extend(f.bands.iter().cloned());
+        }
+        collect_bands(&q.parts, out);
     }
 }
 
@@ -426,14 +500,25 @@ struct CellCandidate {
 
 struct Planner<'a> {
     evidence: &'a Evidence<'a>,
+    /// The catalogue with the requester's own bands (for sums and
+    /// disclosure control).
+    fine: &'a Catalogue,
     area: String,
     received: Date,
     cells: Vec<CellCandidate>,
     warnings: Vec<String>,
     discrepancies: Vec<Discrepancy>,
+    /// The records counted on demand, once built.
+    counter: Option<Counter>,
+    /// The source of the table being decided.
+    basis: Option<Source>,
+    /// Each table's indicator, periods and source, in question order.
+    bases_used: Vec<(String, Vec<Period>, Source)>,
+    differences: Vec<SourceDifference>,
+    blocking: Vec<String>,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     fn unanswered(&self, q: &Question) -> QuestionAnswer {
         QuestionAnswer {
             number: q.number.clone(),
@@ -504,9 +589,31 @@ impl Planner<'_> {
             title: indicator.title.clone(),
             unit: indicator.unit,
         });
-        for period in expand(&ask.periods) {
+        let periods = expand(&ask.periods);
+        self.basis = self.choose_basis(indicator, ask, &periods);
+        if let Some(b) = self.basis {
+            for (code, other_periods, other) in &self.bases_used {
+                if *code == indicator.code
+                    && *other != b
+                    && other_periods.iter().any(|p| periods.contains(p))
+                {
+                    self.warnings.push(format!(
+                        "{}: question {} uses {} and an earlier table uses {}; their figures will not add up to each other, so say so in the letter",
+                        indicator.code,
+                        answer.number,
+                        b.code(),
+                        other.code()
+                    ));
+                    break;
+                }
+            }
+            self.bases_used
+                .push((indicator.code.clone(), periods.clone(), b));
+        }
+        for period in periods {
             self.period_rows(indicator, ask, period, answer);
         }
+        self.basis = None;
         if !indicator.held_by_council
             || answer
                 .rows
@@ -556,7 +663,15 @@ impl Planner<'_> {
             answer.rows.push(r);
             return;
         }
-        let cells = self.breakdown_cells(indicator, ask, period);
+        if !ask.bands.is_empty() {
+            for breakdown in self.table_cells(indicator, ask, period) {
+                let label = self.breakdown_label(ask, &breakdown);
+                let r = self.cell(indicator, period, &breakdown, Some(label));
+                answer.rows.push(r);
+            }
+            return;
+        }
+        let cells = self.table_cells(indicator, ask, period);
         if cells.is_empty() {
             let wanted = ask
                 .breakdown
@@ -675,7 +790,265 @@ impl Planner<'_> {
         };
         found.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.cmp(b)));
         found.dedup();
-        found
+        self.without_overlaps(found, &ask.breakdown)
+    }
+
+    /// Keep the finest of cells that overlap (share a leaf in every asked
+    /// dimension), in the order given: a table never holds "under 25" and
+    /// "aged 18" together.
+    fn without_overlaps(&self, cells: Vec<Breakdown>, dims: &[String]) -> Vec<Breakdown> {
+        let leaves = |b: &Breakdown| -> Vec<std::collections::BTreeSet<String>> {
+            dims.iter()
+                .map(|d| {
+                    let v = b.get(d).unwrap_or("");
+                    match self.evidence.catalogue.dimension(d) {
+                        Ok(dim) => dim.leaves_of(v).into_iter().collect(),
+                        Err(_) => [v.to_string()].into_iter().collect(),
+                    }
+                })
+                .collect()
+        };
+        let mut by_size: Vec<(usize, usize)> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (leaves(b).iter().map(|l| l.len()).product(), i))
+            .collect();
+        by_size.sort();
+        let mut kept: Vec<usize> = Vec::new();
+        for (_, i) in by_size {
+            let mine = leaves(&cells[i]);
+            let overlaps = kept.iter().any(|&k| {
+                leaves(&cells[k])
+                    .iter()
+                    .zip(&mine)
+                    .all(|(a, b)| !a.is_disjoint(b))
+            });
+            if !overlaps {
+                kept.push(i);
+            }
+        }
+        kept.sort();
+        kept.into_iter().map(|i| cells[i].clone()).collect()
+    }
+
+    /// The cells of one period of a question's table: the total (with its
+    /// filter), the requester's bands (crossed with the other breakdowns'
+    /// held values), or the breakdowns held, none overlapping; where no
+    /// figure has the breakdown but records can count it, every value of
+    /// the asked dimensions.
+    fn table_cells(&mut self, indicator: &Indicator, ask: &FigureAsk, period: Period) -> Vec<Breakdown> {
+        if ask.breakdown.is_empty() {
+            return vec![ask.filter.clone()];
+        }
+        let others: Vec<String> = ask
+            .breakdown
+            .iter()
+            .filter(|d| ask.bands.is_empty() || d.as_str() != crate::catalogue::AGE_BAND)
+            .cloned()
+            .collect();
+        let mut combos = if others.is_empty() {
+            vec![ask.filter.clone()]
+        } else {
+            let sub = FigureAsk {
+                breakdown: others.clone(),
+                bands: vec![],
+                ..ask.clone()
+            };
+            let found = self.breakdown_cells(indicator, &sub, period);
+            if found.is_empty() && self.records_count(&indicator.code) {
+                self.every_value(&ask.filter, &others)
+            } else {
+                found
+            }
+        };
+        if !ask.bands.is_empty() {
+            combos = combos
+                .iter()
+                .flat_map(|c| {
+                    ask.bands
+                        .iter()
+                        .map(|b| c.with(crate::catalogue::AGE_BAND, b))
+                })
+                .collect();
+        }
+        combos
+    }
+
+    /// Every combination of the leaves of closed dimensions (none when a
+    /// dimension is open or records cannot split by it).
+    fn every_value(&self, filter: &Breakdown, dims: &[String]) -> Vec<Breakdown> {
+        let mut out = vec![filter.clone()];
+        for d in dims {
+            let Ok(dim) = self.evidence.catalogue.dimension(d) else {
+                return vec![];
+            };
+            if dim.open || !count::DIMENSIONS.contains(&d.as_str()) {
+                return vec![];
+            }
+            out = out
+                .iter()
+                .flat_map(|b| dim.leaves().into_iter().map(move |l| b.with(d, &l)))
+                .collect();
+        }
+        out
+    }
+
+    /// Whether records are held for the area and count this indicator.
+    fn records_count(&self, indicator: &str) -> bool {
+        self.evidence
+            .records
+            .is_some_and(|r| !r.submissions.is_empty())
+            && count::COUNTABLE.contains(&indicator)
+    }
+
+    fn counter(&mut self) -> Option<&Counter> {
+        if self.counter.is_none() {
+            self.counter = self.evidence.records.map(Counter::new);
+        }
+        self.counter.as_ref()
+    }
+
+    /// A cell counted from the records: `Ok(None)` when records are not
+    /// held for the area or do not count the indicator, `Err` with why the
+    /// records cannot give it (incomplete records: the providers and
+    /// months missing).
+    fn from_records(
+        &mut self,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Result<Option<u64>, RecordsGap> {
+        if !self.records_count(indicator) {
+            return Ok(None);
+        }
+        let Some(held) = self.evidence.records else {
+            return Ok(None);
+        };
+        let missing = held.missing(period);
+        let fine = self.fine;
+        let Some(counter) = self.counter() else {
+            return Ok(None);
+        };
+        match counter.count(fine, indicator, period, breakdown) {
+            Ok(_) if !missing.is_empty() => Err(RecordsGap::Incomplete(missing)),
+            Ok(n) => Ok(Some(n)),
+            Err(Uncountable::BelowAdultAge { band }) => {
+                Err(RecordsGap::Uncountable(Uncountable::BelowAdultAge { band }))
+            }
+            Err(Uncountable::BeforeRecords | Uncountable::Indicator) => Ok(None),
+            Err(e) => Err(RecordsGap::Uncountable(e)),
+        }
+    }
+
+    /// The exact value a source gives for a cell: its figure for exactly
+    /// the period, a sum of its cells, or (local records) a count from the
+    /// records.
+    fn value_from(
+        &mut self,
+        source: Source,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Option<i64> {
+        let direct = self.evidence.figures.iter().find_map(|f| {
+            (f.indicator == indicator
+                && f.area == self.area
+                && f.source == source
+                && f.period == period
+                && f.breakdown == *breakdown)
+                .then_some(&f.value)
+        });
+        match direct {
+            Some(Value::Exact(v)) => return Some(*v),
+            Some(Value::Zero { .. }) => return Some(0),
+            Some(_) => return None,
+            None => {}
+        }
+        if let Some(c) = self.composed(source, indicator, period, breakdown) {
+            return Some(c.value);
+        }
+        if source == Source::LocalRecords {
+            return self
+                .from_records(indicator, period, breakdown)
+                .ok()
+                .flatten()
+                .map(|n| n as i64);
+        }
+        None
+    }
+
+    fn composed(
+        &self,
+        source: Source,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Option<compose::Composed<'a>> {
+        compose::Held {
+            catalogue: self.fine,
+            figures: self.evidence.figures,
+            indicator,
+            area: &self.area,
+            period,
+            source,
+        }
+        .compose(breakdown)
+    }
+
+    /// Whether a source gives a cell: a shareable figure within the
+    /// period, a sum of its cells, or a count from complete records.
+    fn gives(&mut self, source: Source, indicator: &str, period: Period, breakdown: &Breakdown) -> bool {
+        let area = self.area.clone();
+        self.evidence.figures.iter().any(|f| {
+            f.indicator == indicator
+                && f.area == area
+                && f.source == source
+                && f.breakdown == *breakdown
+                && period.contains(&f.period)
+                && f.value.is_shareable()
+        }) || self.composed(source, indicator, period, breakdown).is_some()
+            || (source == Source::LocalRecords
+                && matches!(self.from_records(indicator, period, breakdown), Ok(Some(_))))
+    }
+
+    /// The one source a question's table is taken from (see the module
+    /// notes), or `None` when no source gives any of its cells.
+    fn choose_basis(&mut self, indicator: &Indicator, ask: &FigureAsk, periods: &[Period]) -> Option<Source> {
+        let mut wanted: Vec<(Period, Breakdown)> = Vec::new();
+        for &p in periods {
+            for b in self.table_cells(indicator, ask, p) {
+                wanted.push((p, b));
+            }
+        }
+        if wanted.is_empty() {
+            return None;
+        }
+        let mut scores: Vec<(Source, usize)> = Vec::new();
+        for source in Source::ALL {
+            let n = wanted
+                .iter()
+                .filter(|(p, b)| self.gives(source, &indicator.code, *p, b))
+                .count();
+            scores.push((source, n));
+        }
+        let complete = |s: Source| scores.iter().any(|(x, n)| *x == s && *n == wanted.len());
+        let earlier = self
+            .bases_used
+            .iter()
+            .rev()
+            .find(|(code, ps, _)| *code == indicator.code && ps.iter().any(|p| periods.contains(p)))
+            .map(|(_, _, s)| *s);
+        if let Some(s) = earlier.filter(|s| complete(*s)) {
+            return Some(s);
+        }
+        if let Some((s, _)) = scores.iter().find(|(_, n)| *n == wanted.len()) {
+            return Some(*s);
+        }
+        let best = scores.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        if best == 0 {
+            return None;
+        }
+        scores.iter().find(|(_, n)| *n == best).map(|(s, _)| *s)
     }
 
     fn breakdown_label(&self, ask: &FigureAsk, breakdown: &Breakdown) -> String {
@@ -712,6 +1085,9 @@ impl Planner<'_> {
                     && f.area == self.area
                     && f.breakdown == *breakdown
                     && period.contains(&f.period)
+                    // One table, one basis: other sources' figures are only
+                    // compared; those that cannot be shared yet are named.
+                    && (self.basis.is_none_or(|b| b == f.source) || !f.value.is_shareable())
             })
             .collect();
         // Exact period first, then the longest part of it, then source preference.
@@ -732,7 +1108,17 @@ impl Planner<'_> {
             .iter()
             .filter(|f| f.value.is_shareable())
             .collect();
-        self.warn_on_disagreement(indicator, period, breakdown, &shareable);
+        if shareable.is_empty()
+            && let Some(r) = self.computed(indicator, period, breakdown, label.clone())
+        {
+            return r;
+        }
+        if let Some(chosen) = shareable.first()
+            && chosen.period == period
+            && let Value::Exact(v) = chosen.value
+        {
+            self.show_differences(indicator, period, breakdown, chosen.source, v);
+        }
         let Some(chosen) = shareable.first().map(|f| **f) else {
             if let Some(f) = candidates
                 .iter()
@@ -906,36 +1292,200 @@ impl Planner<'_> {
         r
     }
 
-    fn warn_on_disagreement(
+    /// Other sources' values for a cell the table takes from `used`,
+    /// where they differ: a warning and a [`SourceDifference`] each.
+    fn show_differences(
         &mut self,
         indicator: &Indicator,
         period: Period,
         breakdown: &Breakdown,
-        shareable: &[&&Figure],
+        used: Source,
+        value: i64,
     ) {
-        let exact_period: Vec<&&&Figure> =
-            shareable.iter().filter(|f| f.period == period).collect();
-        if let Some(first) = exact_period.first() {
-            for other in exact_period.iter().skip(1) {
-                if other.value != first.value {
-                    self.warnings.push(format!(
-                        "{} {} {}: {} gives {} but {} gives {}; the answer uses {}",
-                        indicator.code,
-                        period,
-                        if breakdown.0.is_empty() {
-                            "total".to_string()
-                        } else {
-                            breakdown.key()
-                        },
-                        first.source.code(),
-                        first.value.display(indicator.unit),
-                        other.source.code(),
-                        other.value.display(indicator.unit),
-                        first.source.code()
-                    ));
+        for other in Source::ALL {
+            if other == used {
+                continue;
+            }
+            let Some(other_value) = self.value_from(other, &indicator.code, period, breakdown)
+            else {
+                continue;
+            };
+            if other_value == value {
+                continue;
+            }
+            let unit = indicator.unit;
+            self.warnings.push(format!(
+                "{} {} {}: the table uses {} ({}); {} gives {}, a difference of {}",
+                indicator.code,
+                period,
+                if breakdown.0.is_empty() {
+                    "total".to_string()
+                } else {
+                    breakdown.key()
+                },
+                used.code(),
+                Value::Exact(value).display(unit),
+                other.code(),
+                Value::Exact(other_value).display(unit),
+                Value::Exact((other_value - value).abs()).display(unit),
+            ));
+            self.differences.push(SourceDifference {
+                indicator: indicator.code.clone(),
+                period,
+                breakdown: breakdown.clone(),
+                used,
+                value,
+                other,
+                other_value,
+            });
+        }
+    }
+
+    /// A cell no figure of the table's source holds as such: the sum of
+    /// held cells that make it up, or a count from the records. `None`
+    /// when neither gives it (the not-held rules then apply); a row saying
+    /// why when the records cannot give it (a plain explanation), or are
+    /// incomplete for the period (a blocking finding too).
+    fn computed(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+    ) -> Option<Row> {
+        let sources: Vec<Source> = match self.basis {
+            Some(b) => vec![b],
+            None => Source::ALL.to_vec(),
+        };
+        for source in &sources {
+            let Some(sum) = self.composed(*source, &indicator.code, period, breakdown) else {
+                continue;
+            };
+            let mut notes = vec![format!(
+                "This figure is the sum of the figures for {}.",
+                self.parts_label(breakdown, &sum.parts)
+            )];
+            if sum.status() == Status::Provisional {
+                notes.push("This figure is provisional and may be revised.".into());
+            }
+            let provenance = sum.parts.first().map(|f| f.provenance.clone());
+            let status = sum.status();
+            let mut r = self.given(indicator, period, breakdown, label, sum.value, *source);
+            r.notes = notes;
+            r.status = Some(status);
+            r.provenance = provenance;
+            return Some(r);
+        }
+        if !sources.contains(&Source::LocalRecords) {
+            return None;
+        }
+        match self.from_records(&indicator.code, period, breakdown) {
+            Ok(Some(n)) => {
+                let mut r = self.given(
+                    indicator,
+                    period,
+                    breakdown,
+                    label,
+                    n as i64,
+                    Source::LocalRecords,
+                );
+                r.status = Some(Status::Provisional);
+                r.notes = vec![
+                    "Counted from the providers' treatment records the council holds.".into(),
+                ];
+                Some(r)
+            }
+            Ok(None) => None,
+            Err(RecordsGap::Uncountable(why)) => Some(row(
+                period,
+                breakdown.clone(),
+                label,
+                Outcome::NotHeld {
+                    reason: Some(why.explain(self.evidence.catalogue)),
+                },
+            )),
+            Err(RecordsGap::Incomplete(missing)) => {
+                let named: Vec<String> = missing.iter().map(|m| m.describe()).collect();
+                let finding = format!(
+                    "{} {} {}: the providers' records for {} are incomplete for this period: no current submission covers {}; load those submissions, answer from another source, or record the figure as not held with a reason",
+                    indicator.code,
+                    period,
+                    if breakdown.0.is_empty() {
+                        "total".to_string()
+                    } else {
+                        breakdown.key()
+                    },
+                    self.area,
+                    named.join(", ")
+                );
+                if !self.blocking.contains(&finding) {
+                    self.warnings.push(format!("blocking: {finding}"));
+                    self.blocking.push(finding);
                 }
+                None
             }
         }
+    }
+
+    /// Words for the parts a sum was made from ("aged 18, aged 19 and aged
+    /// 20 to 24").
+    fn parts_label(&self, whole: &Breakdown, parts: &[&Figure]) -> String {
+        let words: Vec<String> = parts
+            .iter()
+            .map(|f| {
+                f.breakdown
+                    .0
+                    .iter()
+                    .filter(|(d, v)| whole.get(d) != Some(v.as_str()))
+                    .map(|(d, v)| {
+                        self.fine
+                            .dimension(d)
+                            .map(|dim| dim.label(v))
+                            .unwrap_or_else(|_| v.clone())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect();
+        match words.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => words.join(""),
+        }
+    }
+
+    /// A given row for a computed count, registered for disclosure control
+    /// when it counts people.
+    fn given(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+        value: i64,
+        source: Source,
+    ) -> Row {
+        let registered = indicator.counts_people.then(|| {
+            self.cells.push(CellCandidate {
+                indicator: indicator.code.clone(),
+                period,
+                breakdown: breakdown.clone(),
+                value: value.max(0) as u64,
+            });
+            self.cells.len() - 1
+        });
+        self.show_differences(indicator, period, breakdown, source, value);
+        let mut r = row(
+            period,
+            breakdown.clone(),
+            label,
+            Outcome::Given {
+                value: Value::Exact(value),
+                unit: indicator.unit,
+            },
+        );
+        r.source = Some(source);
+        r.cell_index = registered;
+        r
     }
 
     /// A recorded not-held reason whose period and breakdown cover this cell.
@@ -1080,7 +1630,7 @@ impl Planner<'_> {
             &touched,
         ));
         let decided = protected::protect(
-            self.evidence.catalogue,
+            self.fine,
             self.evidence.figures,
             &new,
             &known,
@@ -1088,6 +1638,15 @@ impl Planner<'_> {
         );
         (decided.protection, decided.budget_exhausted)
     }
+}
+
+/// Why records held for the area do not give a cell.
+enum RecordsGap {
+    /// Registered providers' submissions do not reach the period.
+    Incomplete(Vec<count::Missing>),
+    /// The records cannot count it (a band below the adult ages, a field
+    /// they do not hold).
+    Uncountable(Uncountable),
 }
 
 fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold: u64) {
@@ -1283,6 +1842,7 @@ mod tests {
             policy: Policy::default(),
             area: AREA,
             earlier: &[],
+            records: None,
         };
         plan(&request, &evidence)
     }

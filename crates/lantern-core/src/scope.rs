@@ -540,6 +540,7 @@ topic = "naloxone.purchaser"
                     policy: Policy::default(),
                     area: AREAS[0],
                     earlier: &earlier,
+                    records: None,
                 };
                 let scope = Scope::of(&request, AREAS[0]);
                 let scoped_earlier: Vec<EarlierRelease> = earlier
