@@ -51,12 +51,12 @@ use jiff::civil::Date;
 mod compose;
 
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
-use crate::records::count::{self, Counter, HeldRecords, Uncountable};
 use crate::disclosure::{Policy, Protection};
 use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
 use crate::period::Period;
 use crate::protected::{self, KnownCell, NewCell, Shown};
+use crate::records::count::{self, Counter, HeldRecords, Uncountable};
 use crate::release::{self, Release};
 use crate::request::{Ask, FigureAsk, Question, Request};
 use crate::statement::{self, Statement};
@@ -836,7 +836,12 @@ impl<'a> Planner<'a> {
     /// held values), or the breakdowns held, none overlapping; where no
     /// figure has the breakdown but records can count it, every value of
     /// the asked dimensions.
-    fn table_cells(&mut self, indicator: &Indicator, ask: &FigureAsk, period: Period) -> Vec<Breakdown> {
+    fn table_cells(
+        &mut self,
+        indicator: &Indicator,
+        ask: &FigureAsk,
+        period: Period,
+    ) -> Vec<Breakdown> {
         if ask.breakdown.is_empty() {
             return vec![ask.filter.clone()];
         }
@@ -997,7 +1002,13 @@ impl<'a> Planner<'a> {
 
     /// Whether a source gives a cell: a shareable figure within the
     /// period, a sum of its cells, or a count from complete records.
-    fn gives(&mut self, source: Source, indicator: &str, period: Period, breakdown: &Breakdown) -> bool {
+    fn gives(
+        &mut self,
+        source: Source,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> bool {
         let area = self.area.clone();
         self.evidence.figures.iter().any(|f| {
             f.indicator == indicator
@@ -1006,14 +1017,21 @@ impl<'a> Planner<'a> {
                 && f.breakdown == *breakdown
                 && period.contains(&f.period)
                 && f.value.is_shareable()
-        }) || self.composed(source, indicator, period, breakdown).is_some()
+        }) || self
+            .composed(source, indicator, period, breakdown)
+            .is_some()
             || (source == Source::LocalRecords
                 && matches!(self.from_records(indicator, period, breakdown), Ok(Some(_))))
     }
 
     /// The one source a question's table is taken from (see the module
     /// notes), or `None` when no source gives any of its cells.
-    fn choose_basis(&mut self, indicator: &Indicator, ask: &FigureAsk, periods: &[Period]) -> Option<Source> {
+    fn choose_basis(
+        &mut self,
+        indicator: &Indicator,
+        ask: &FigureAsk,
+        periods: &[Period],
+    ) -> Option<Source> {
         let mut wanted: Vec<(Period, Breakdown)> = Vec::new();
         for &p in periods {
             for b in self.table_cells(indicator, ask, p) {
@@ -1390,9 +1408,8 @@ impl<'a> Planner<'a> {
                     Source::LocalRecords,
                 );
                 r.status = Some(Status::Provisional);
-                r.notes = vec![
-                    "Counted from the providers' treatment records the council holds.".into(),
-                ];
+                r.notes =
+                    vec!["Counted from the providers' treatment records the council holds.".into()];
                 Some(r)
             }
             Ok(None) => None,
@@ -2089,5 +2106,548 @@ mod tests {
             .collect();
         assert_eq!(labels, ["2015/16", "2016/17", "2017/18"]);
         assert_eq!(answer.holding, Holding::Some);
+    }
+
+    fn outcome_of<'a>(rows: &'a [Row], label: &str) -> &'a Outcome {
+        &rows
+            .iter()
+            .find(|r| r.breakdown_label.as_deref() == Some(label))
+            .unwrap_or_else(|| panic!("no row {label}: {rows:#?}"))
+            .outcome
+    }
+
+    #[test]
+    fn a_composite_band_is_the_sum_of_held_parts_and_a_small_one_is_protected_with_its_complement()
+    {
+        let mut figures = vec![figure(
+            "people_in_treatment",
+            "2017/18",
+            "",
+            Value::Exact(40),
+            Source::NdtmsPartnership,
+        )];
+        for (band, n) in [
+            ("18", 1),
+            ("19", 1),
+            ("20-24", 2),
+            ("25-29", 10),
+            ("30-34", 6),
+            ("35-39", 5),
+            ("40-44", 5),
+            ("45-49", 5),
+            ("50-54", 5),
+        ] {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={band}"),
+                Value::Exact(n),
+                Source::NdtmsPartnership,
+            ));
+        }
+        for band in ["55-59", "60-64", "65-69", "70+"] {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={band}"),
+                Value::Exact(0),
+                Source::NdtmsPartnership,
+            ));
+        }
+        let mut text = ask("people_in_treatment", "\"2017/18\"", "");
+        text.push_str("[[question]]\nnumber = \"2\"\ntext = \"By age?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"18-29\", \"30-49\", \"50+\"]\n");
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[1].rows;
+        assert_eq!(rows.len(), 3, "{rows:#?}");
+        assert!(matches!(
+            outcome_of(rows, "aged 18 to 29"),
+            Outcome::Given {
+                value: Value::Exact(14),
+                ..
+            }
+        ));
+        assert!(matches!(
+            outcome_of(rows, "aged 30 to 49"),
+            Outcome::Given {
+                value: Value::Exact(21),
+                ..
+            }
+        ));
+        assert!(
+            rows[0].notes.iter().any(|n| n.contains(
+                "sum of the figures for aged 18, aged 19, aged 20 to 24 and aged 25 to 29"
+            )),
+            "{:?}",
+            rows[0].notes
+        );
+        // 50+ is 5: given. Now make under 25 small: 4 of 40.
+        let mut text = ask("people_in_treatment", "\"2017/18\"", "");
+        text.push_str("[[question]]\nnumber = \"2\"\ntext = \"Under 25?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"under 25\", \"25+\"]\n");
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[1].rows;
+        assert_eq!(
+            outcome_of(rows, "under 25"),
+            &Outcome::Suppressed {
+                protection: Protection::Primary
+            }
+        );
+        // The total (40) is given, so "25 and over" (36) would give the 4 away.
+        assert!(
+            matches!(
+                answer.questions[0].rows[0].outcome,
+                Outcome::Suppressed { .. }
+            ) || matches!(
+                outcome_of(rows, "aged 25 and over"),
+                Outcome::Suppressed { .. }
+            ),
+            "{answer:#?}"
+        );
+    }
+
+    #[test]
+    fn a_union_of_substance_groups_is_the_sum_of_its_members() {
+        let figures = [
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "substance_group=opiate",
+                Value::Exact(300),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "substance_group=alcohol_only",
+                Value::Exact(120),
+                Source::NdtmsPartnership,
+            ),
+        ];
+        let request = parse_request(
+            "r.toml",
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &shipped(),
+        )
+        .unwrap();
+        let mut request = request;
+        if let Some(Ask::Figures(f)) = &mut request.questions[0].ask {
+            f.filter = Breakdown::from_key("substance_group=alcohol_only|opiate");
+        }
+        let catalogue = shipped();
+        let evidence = Evidence {
+            catalogue: &catalogue,
+            figures: &figures,
+            statements: &[],
+            releases: &[],
+            policy: Policy::default(),
+            area: AREA,
+            earlier: &[],
+            records: None,
+        };
+        let answer = plan(&request, &evidence);
+        assert!(matches!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::Given {
+                value: Value::Exact(420),
+                ..
+            }
+        ));
+        assert_eq!(
+            catalogue
+                .dimension("substance_group")
+                .unwrap()
+                .label("alcohol_only|opiate"),
+            "alcohol only or opiate"
+        );
+    }
+
+    #[test]
+    fn one_table_takes_one_source_and_shows_the_other_sources_difference() {
+        let mut figures = vec![figure(
+            "people_in_treatment",
+            "2017/18",
+            "",
+            Value::Exact(44),
+            Source::NdtmsPartnership,
+        )];
+        // Local records hold the total and bands; NDTMS only the total.
+        figures.push(figure(
+            "people_in_treatment",
+            "2017/18",
+            "",
+            Value::Exact(660),
+            Source::LocalRecords,
+        ));
+        for (band, n) in [("18-24", 60), ("25-29", 100)] {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={band}"),
+                Value::Exact(n),
+                Source::LocalRecords,
+            ));
+        }
+        figures.push(figure(
+            "people_in_treatment",
+            "2017/18",
+            "age_band=25-29",
+            Value::Exact(9),
+            Source::NdtmsPartnership,
+        ));
+        let text = ask(
+            "people_in_treatment",
+            "\"2017/18\"",
+            "breakdown = [\"age_band\"]",
+        );
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[0].rows;
+        // Both bands from local records: NDTMS does not hold under 25.
+        for r in rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Given { .. }))
+        {
+            assert_eq!(r.source, Some(Source::LocalRecords), "{rows:#?}");
+        }
+        assert!(matches!(
+            outcome_of(rows, "aged 25 to 29"),
+            Outcome::Given {
+                value: Value::Exact(100),
+                ..
+            }
+        ));
+        let d = answer
+            .source_differences
+            .iter()
+            .find(|d| d.breakdown.key() == "age_band=25-29")
+            .unwrap_or_else(|| panic!("{answer:#?}"));
+        assert_eq!(
+            (d.used, d.value, d.other, d.other_value),
+            (Source::LocalRecords, 100, Source::NdtmsPartnership, 9)
+        );
+        assert!(
+            answer
+                .warnings
+                .iter()
+                .any(|w| w.contains("a difference of 91")),
+            "{:?}",
+            answer.warnings
+        );
+    }
+
+    #[test]
+    fn overlapping_bands_never_share_a_table() {
+        let figures: Vec<Figure> = [
+            ("18-24", 20),
+            ("18", 5),
+            ("19", 6),
+            ("20-24", 9),
+            ("25-29", 30),
+        ]
+        .iter()
+        .map(|(b, n)| {
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={b}"),
+                Value::Exact(*n),
+                Source::NdtmsPartnership,
+            )
+        })
+        .collect();
+        let text = ask(
+            "people_in_treatment",
+            "\"2017/18\"",
+            "breakdown = [\"age_band\"]",
+        );
+        let answer = decide(&text, &figures, &[], &shipped());
+        let labels: Vec<&str> = answer.questions[0]
+            .rows
+            .iter()
+            .filter(|r| r.cell_index.is_some())
+            .filter_map(|r| r.breakdown_label.as_deref())
+            .collect();
+        assert_eq!(
+            labels,
+            ["aged 18", "aged 19", "aged 20 to 24", "aged 25 to 29"]
+        );
+    }
+
+    mod from_records {
+        use super::*;
+        use crate::records::count::{HeldRecords, HeldSubmission};
+        use crate::records::{
+            ClientKey, Day, Funding, Intervention, Record, Setting, Sex, YearMonth,
+        };
+        use proptest::prelude::*;
+
+        /// One episode: client, two unused bytes, start offset, length (a
+        /// client's birth and sex follow from the client).
+        type Ep = (u8, u8, u8, i32, Option<i32>);
+
+        fn record(&(client, _, _, start, length): &Ep) -> Record {
+            let mut key = [0u8; 16];
+            key[0] = client;
+            let start = Day::from_date(Date::constant(2014, 1, 1)).0 + start;
+            Record {
+                client: ClientKey(key),
+                // Birth and sex belong to the person: fixed per client.
+                birth: YearMonth {
+                    year: 1940 + i16::from(client % 60) + i16::from(client / 60),
+                    month: 1 + (client % 12) as i8,
+                },
+                sex: [Sex::Male, Sex::Female, Sex::NotStated][usize::from(client % 3)],
+                ethnicity: b'A',
+                episode_id: String::new(),
+                modality_id: String::new(),
+                referral: Day(start),
+                triage: Day(start),
+                start: Day(start),
+                discharge: length.map(|l| Day(start + l)),
+                discharge_reason: length.map(|_| 80),
+                drugs: [Some(1101), None, None],
+                intervention: Intervention::Psychosocial,
+                setting: Setting::Community,
+                modality_start: Day(start),
+                modality_end: length.map(|l| Day(start + l)),
+                funding: Funding::Council,
+                naloxone_kits: 0,
+            }
+        }
+
+        fn held(eps: &[Ep]) -> HeldRecords {
+            let mut seen = std::collections::BTreeSet::new();
+            HeldRecords {
+                area: AREA.into(),
+                submissions: vec![HeldSubmission {
+                    provider: "N0001".into(),
+                    month: YearMonth {
+                        year: 2022,
+                        month: 3,
+                    },
+                    records: eps
+                        .iter()
+                        .filter(|e| seen.insert((e.0, e.3)))
+                        .map(record)
+                        .collect(),
+                }],
+                registered: vec!["N0001".into()],
+            }
+        }
+
+        /// The count over the records, written the plainest way.
+        fn brute(
+            held: &HeldRecords,
+            year: i16,
+            band: crate::catalogue::AgeSpan,
+            sex: Option<&str>,
+        ) -> u64 {
+            let first = Date::constant(year, 4, 1);
+            let last = Date::constant(year + 1, 3, 31);
+            let records = &held.submissions[0].records;
+            let mut clients: Vec<ClientKey> = records.iter().map(|r| r.client).collect();
+            clients.sort();
+            clients.dedup();
+            clients
+                .iter()
+                .filter(|c| {
+                    let mine: Vec<&Record> = records
+                        .iter()
+                        .filter(|r| r.client == **c)
+                        .filter(|r| {
+                            r.start.date() <= last && r.discharge.is_none_or(|d| d.date() >= first)
+                        })
+                        .collect();
+                    let Some(earliest) = mine.iter().map(|r| r.start.date()).min() else {
+                        return false;
+                    };
+                    let on = earliest.max(first);
+                    let birth = mine[0].birth;
+                    let mut age = i32::from(on.year()) - i32::from(birth.year);
+                    if on.month() < birth.month {
+                        age -= 1;
+                    }
+                    let sex_code = match mine[0].sex {
+                        Sex::Male => "male",
+                        Sex::Female => "female",
+                        _ => "other",
+                    };
+                    band.contains(age.max(18) as u32) && sex.is_none_or(|s| s == sex_code)
+                })
+                .count() as u64
+        }
+
+        fn bands() -> impl Strategy<Value = Vec<(u32, Option<u32>)>> {
+            // Cut points from 18: consecutive, never overlapping.
+            (
+                proptest::collection::btree_set(19u32..90, 1..5),
+                any::<bool>(),
+            )
+                .prop_map(|(cuts, open)| {
+                    let mut out = Vec::new();
+                    let mut low = 18;
+                    let cuts: Vec<u32> = cuts.into_iter().collect();
+                    for (i, c) in cuts.iter().enumerate() {
+                        if open && i == cuts.len() - 1 {
+                            out.push((low, None));
+                        } else {
+                            out.push((low, Some(c - 1)));
+                        }
+                        low = *c;
+                    }
+                    out
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            #[test]
+            fn a_count_from_records_equals_a_brute_force_count_and_no_small_count_is_released(
+                eps in proptest::collection::vec(
+                    (0u8..160, any::<u8>(), any::<u8>(), 0i32..2_500, proptest::option::of(1i32..900)),
+                    1..300,
+                ),
+                bands in bands(),
+                year in 2014i16..2020,
+                sex in proptest::option::of(0usize..3),
+            ) {
+                let held = held(&eps);
+                let codes: Vec<String> = bands
+                    .iter()
+                    .map(|&(low, high)| crate::catalogue::AgeSpan { low, high }.code())
+                    .collect();
+                let sex = sex.map(|i| ["male", "female", "other"][i]);
+                let filter = sex.map(|s| format!("filter = {{ sex = \"{s}\" }}\n")).unwrap_or_default();
+                let text = format!(
+                    "reference = \"T-1\"\nreceived = 2022-06-10\n[[question]]\nnumber = \"1\"\ntext = \"By age\"\n\
+                     indicator = \"people_in_treatment\"\nperiods = [\"{year}/{:02}\"]\n{filter}bands = [{}]\n",
+                    (year + 1) % 100,
+                    codes.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+                );
+                let catalogue = shipped();
+                let request = match parse_request("r.toml", &text, &catalogue) {
+                    Ok(r) => r,
+                    Err(e) => return Err(TestCaseError::fail(format!("{e}\n{text}"))),
+                };
+                let evidence = Evidence {
+                    catalogue: &catalogue,
+                    figures: &[],
+                    statements: &[],
+                    releases: &[],
+                    policy: Policy::default(),
+                    area: AREA,
+                    earlier: &[],
+                    records: Some(&held),
+                };
+                let answer = plan(&request, &evidence);
+                let threshold = Policy::default().threshold;
+                prop_assert!(answer.blocking.is_empty(), "{:?}", answer.blocking);
+                let rows = &answer.questions[0].rows;
+                let first_start = held.submissions[0].records.iter().map(|r| r.start).min().unwrap();
+                let before = crate::FinancialYear::containing(first_start.date()).start_year() > year;
+                for r in rows {
+                    if before {
+                        prop_assert!(!matches!(r.outcome, Outcome::Given { .. }), "{r:#?}");
+                        continue;
+                    }
+                    let band = crate::catalogue::AgeSpan::parse(r.breakdown.get("age_band").unwrap()).unwrap();
+                    let expected = brute(&held, year, band, sex);
+                    match &r.outcome {
+                        Outcome::Given { value: Value::Exact(v), .. } => {
+                            prop_assert_eq!(*v as u64, expected, "{:?}", band);
+                            prop_assert!(*v == 0 || *v as u64 >= threshold, "small count released: {r:#?}");
+                        }
+                        Outcome::Suppressed { protection: Protection::Primary } => {
+                            prop_assert!(expected >= 1 && expected < threshold, "{expected} {r:#?}");
+                        }
+                        Outcome::Suppressed { .. } => {}
+                        other => prop_assert!(false, "{band:?}: {other:?}"),
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn incomplete_records_are_a_blocking_finding_naming_providers_and_months() {
+            let mut held = held(&[(1, 0, 0, 100, None)]);
+            held.submissions[0].month = YearMonth {
+                year: 2014,
+                month: 12,
+            };
+            held.registered.push("N0002".into());
+            let catalogue = shipped();
+            let request = parse_request(
+                "r.toml",
+                &ask(
+                    "people_in_treatment",
+                    "\"2014/15\"",
+                    "bands = [\"18-40\", \"41+\"]",
+                ),
+                &catalogue,
+            )
+            .unwrap();
+            let evidence = Evidence {
+                catalogue: &catalogue,
+                figures: &[],
+                statements: &[],
+                releases: &[],
+                policy: Policy::default(),
+                area: AREA,
+                earlier: &[],
+                records: Some(&held),
+            };
+            let answer = plan(&request, &evidence);
+            assert!(
+                answer
+                    .blocking
+                    .iter()
+                    .any(|b| b.contains("N0001 (2015-01 to 2015-03)")
+                        && b.contains("N0002 (2014-04 to 2015-03)")),
+                "{:?}",
+                answer.blocking
+            );
+            assert!(
+                answer.questions[0]
+                    .rows
+                    .iter()
+                    .all(|r| !matches!(r.outcome, Outcome::Given { .. }))
+            );
+        }
+
+        #[test]
+        fn a_band_below_adult_ages_is_explained_never_counted() {
+            let held = held(&[(1, 0, 0, 100, None), (2, 0, 0, 200, None)]);
+            let catalogue = shipped();
+            let request = parse_request(
+                "r.toml",
+                &ask(
+                    "people_in_treatment",
+                    "\"2014/15\"",
+                    "bands = [\"16-20\", \"21+\"]",
+                ),
+                &catalogue,
+            )
+            .unwrap();
+            let evidence = Evidence {
+                catalogue: &catalogue,
+                figures: &[],
+                statements: &[],
+                releases: &[],
+                policy: Policy::default(),
+                area: AREA,
+                earlier: &[],
+                records: Some(&held),
+            };
+            let answer = plan(&request, &evidence);
+            let Outcome::NotHeld {
+                reason: Some(reason),
+            } = &answer.questions[0].rows[0].outcome
+            else {
+                panic!("{answer:#?}");
+            };
+            assert!(
+                reason.contains("aged 18 and over")
+                    && reason.contains("Figures can be given for people aged 18 to 20 instead"),
+                "{reason}"
+            );
+        }
     }
 }

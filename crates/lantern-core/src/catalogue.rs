@@ -236,7 +236,10 @@ impl Dimension {
         if let Some(v) = self.value(code) {
             return v.label.clone();
         }
-        match (self.code == AGE_BAND).then(|| AgeSpan::parse(code)).flatten() {
+        match (self.code == AGE_BAND)
+            .then(|| AgeSpan::parse(code))
+            .flatten()
+        {
             Some(span) => span.label(),
             None => code.to_string(),
         }
@@ -597,7 +600,12 @@ impl Catalogue {
                 }
                 match s.high {
                     Some(h) => next_age = h + 1,
-                    None => return band.high.is_none().then(|| inside.iter().map(|(c, _)| c.clone()).collect()),
+                    None => {
+                        return band
+                            .high
+                            .is_none()
+                            .then(|| inside.iter().map(|(c, _)| c.clone()).collect());
+                    }
                 }
             }
             (band.high == Some(next_age.wrapping_sub(1)) && !inside.is_empty())
@@ -631,8 +639,10 @@ impl Catalogue {
                     high: None,
                 });
             }
-            let atom_values: Vec<(String, AgeSpan)> =
-                atoms.iter().map(|a| (format!("~{}", a.code()), *a)).collect();
+            let atom_values: Vec<(String, AgeSpan)> = atoms
+                .iter()
+                .map(|a| (format!("~{}", a.code()), *a))
+                .collect();
             for v in dim.values.iter_mut().filter(|v| v.parts.is_empty()) {
                 if let Some(span) = AgeSpan::parse(&v.code) {
                     v.parts = tiling(span, &atom_values).unwrap_or_default();

@@ -117,9 +117,15 @@ impl<'a> Held<'a, '_> {
                 .collect();
             pieces.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
             let mut chosen = Vec::new();
-            if let Some(found) =
-                self.cover(breakdown, d, &target, &BTreeSet::new(), &pieces, &mut chosen, depth)
-            {
+            if let Some(found) = self.cover(
+                breakdown,
+                d,
+                &target,
+                &BTreeSet::new(),
+                &pieces,
+                &mut chosen,
+                depth,
+            ) {
                 return Some(found);
             }
         }
@@ -142,7 +148,10 @@ impl<'a> Held<'a, '_> {
         let Some(next) = target.iter().find(|l| !covered.contains(*l)) else {
             return Some(Composed {
                 value: chosen.iter().map(|c| c.value).sum(),
-                parts: chosen.iter().flat_map(|c| c.parts.iter().copied()).collect(),
+                parts: chosen
+                    .iter()
+                    .flat_map(|c| c.parts.iter().copied())
+                    .collect(),
             });
         };
         for (code, leaves) in pieces {
@@ -154,8 +163,7 @@ impl<'a> Held<'a, '_> {
             };
             chosen.push(part);
             let covered: BTreeSet<String> = covered.union(leaves).cloned().collect();
-            if let Some(done) =
-                self.cover(breakdown, dim, target, &covered, pieces, chosen, depth)
+            if let Some(done) = self.cover(breakdown, dim, target, &covered, pieces, chosen, depth)
             {
                 return Some(done);
             }
@@ -227,7 +235,11 @@ mod tests {
         let c = shipped().with_age_bands(&["25-34".to_string()]);
         let figures = [
             figure("substance_group=opiate", 300, Source::NdtmsPartnership),
-            figure("substance_group=alcohol_only", 120, Source::NdtmsPartnership),
+            figure(
+                "substance_group=alcohol_only",
+                120,
+                Source::NdtmsPartnership,
+            ),
             figure("age_band=25-29", 30, Source::NdtmsPartnership),
             figure("age_band=30-34", 41, Source::NdtmsPartnership),
         ];
@@ -237,7 +249,8 @@ mod tests {
             .unwrap();
         assert_eq!(either.value, 420);
         assert_eq!(
-            h.compose(&Breakdown::from_key("age_band=25-34")).map(|c| c.value),
+            h.compose(&Breakdown::from_key("age_band=25-34"))
+                .map(|c| c.value),
             Some(71)
         );
         // 18-22 cuts the held band 20-24: no sum of held cells makes it.

@@ -325,9 +325,10 @@ impl Counter {
             for r in &s.records {
                 first_start = Some(first_start.map_or(r.start.0, |f| f.min(r.start.0)));
                 let (sex_rank, _) = sex_code(r.sex);
-                let entry = by_client
-                    .entry(r.client.0)
-                    .or_insert((r.birth, sex_rank, BTreeMap::new()));
+                let entry =
+                    by_client
+                        .entry(r.client.0)
+                        .or_insert((r.birth, sex_rank, BTreeMap::new()));
                 entry.0 = entry.0.min(r.birth);
                 entry.1 = entry.1.min(sex_rank);
                 let discharge = r.discharge.map_or(OPEN, |d| d.0);
@@ -366,8 +367,8 @@ impl Counter {
                 let mut latest: Option<i32> = None;
                 let mut open = false;
                 for (n, e) in episodes.iter_mut().enumerate() {
-                    e.journey = n == 0
-                        || (!open && latest.is_some_and(|l| e.start - l > JOURNEY_GAP_DAYS));
+                    e.journey =
+                        n == 0 || (!open && latest.is_some_and(|l| e.start - l > JOURNEY_GAP_DAYS));
                     if e.discharge == OPEN {
                         open = true;
                     } else {
