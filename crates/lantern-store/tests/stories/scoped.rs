@@ -414,6 +414,7 @@ story!(
                 policy: Policy::default(),
                 area: HOME,
                 earlier: &whole_earlier,
+                records: None,
             };
             let from_scope = Evidence {
                 catalogue: &catalogue,
@@ -423,6 +424,7 @@ story!(
                 policy: Policy::default(),
                 area: HOME,
                 earlier: &scoped_earlier,
+                records: None,
             };
             let answer = answer::plan(&request, &from_scope);
             assert_eq!(answer, answer::plan(&request, &from_whole));
