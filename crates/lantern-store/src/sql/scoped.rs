@@ -73,8 +73,10 @@ pub(super) fn records_held<E: Engine>(
             &[Kind::Int, Kind::Text, Kind::Text],
         )?;
         // Each provider's latest month, the newest should two share it.
-        let mut current: std::collections::BTreeMap<String, (lantern_core::records::YearMonth, i64)> =
-            std::collections::BTreeMap::new();
+        let mut current: std::collections::BTreeMap<
+            String,
+            (lantern_core::records::YearMonth, i64),
+        > = std::collections::BTreeMap::new();
         for r in &standing {
             let (id, provider, month) = (int(&r[0]), text(&r[1]), stored_month(&r[2])?);
             let e = current.entry(provider).or_insert((month, id));
@@ -83,10 +85,8 @@ pub(super) fn records_held<E: Engine>(
             }
         }
         let mut submissions: Vec<HeldSubmission> = Vec::new();
-        let ids: Vec<(i64, String, lantern_core::records::YearMonth)> = current
-            .into_iter()
-            .map(|(p, (m, id))| (id, p, m))
-            .collect();
+        let ids: Vec<(i64, String, lantern_core::records::YearMonth)> =
+            current.into_iter().map(|(p, (m, id))| (id, p, m)).collect();
         for batch in ids.chunks(IN_LIST) {
             let placeholders: Vec<String> = (2..batch.len() + 2).map(|i| format!("${i}")).collect();
             let mut params = vec![param_text(area)];
@@ -120,7 +120,8 @@ pub(super) fn records_held<E: Engine>(
         // A registered provider's current submission with no records in the
         // area still says how far its records reach.
         for (_, provider, month) in &ids {
-            if registered.contains(provider) && !submissions.iter().any(|s| s.provider == *provider) {
+            if registered.contains(provider) && !submissions.iter().any(|s| s.provider == *provider)
+            {
                 submissions.push(HeldSubmission {
                     provider: provider.clone(),
                     month: *month,

@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod casework;
+mod computed;
 mod councils;
 mod disclosure;
 mod escaping;
