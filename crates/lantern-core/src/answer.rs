@@ -1094,6 +1094,18 @@ impl<'a> Planner<'a> {
         breakdown: &Breakdown,
         label: Option<String>,
     ) -> Row {
+        // Where the table's source holds the cell but cannot share it yet,
+        // another source's figure is given with that caveat (rule 3).
+        let pending = self.basis.is_some_and(|b| {
+            self.evidence.figures.iter().any(|f| {
+                f.source == b
+                    && f.indicator == indicator.code
+                    && f.area == self.area
+                    && f.breakdown == *breakdown
+                    && period.contains(&f.period)
+                    && matches!(f.value, Value::NotYetShareable { .. })
+            })
+        });
         let mut candidates: Vec<&Figure> = self
             .evidence
             .figures
@@ -1105,7 +1117,9 @@ impl<'a> Planner<'a> {
                     && period.contains(&f.period)
                     // One table, one basis: other sources' figures are only
                     // compared; those that cannot be shared yet are named.
-                    && (self.basis.is_none_or(|b| b == f.source) || !f.value.is_shareable())
+                    && (pending
+                        || self.basis.is_none_or(|b| b == f.source)
+                        || !f.value.is_shareable())
             })
             .collect();
         // Exact period first, then the longest part of it, then source preference.

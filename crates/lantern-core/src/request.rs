@@ -677,6 +677,40 @@ periods = ["2014 - 15"]
     }
 
     #[test]
+    fn the_requesters_own_bands_and_a_spreadsheet_are_read_and_written_back() {
+        let text = "reference = \"FOI-1\"\nreceived = 2019-06-10\nspreadsheet = true\n\n[[question]]\nnumber = \"1\"\ntext = \"By age\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"18-29\", \"30 to 49\", \"50 and over\", \"16-17\"]\n";
+        let r = parse_request("r.toml", text, &shipped()).unwrap();
+        assert!(r.spreadsheet);
+        let Some(Ask::Figures(f)) = &r.questions[0].ask else {
+            panic!("no figures")
+        };
+        // Catalogue values keep their codes; other spans are written as spans.
+        assert_eq!(f.bands, ["18-29", "30-49", "50+", "16-17"]);
+        assert_eq!(f.breakdown, ["age_band"]);
+        let again = parse_request("again.toml", &to_toml(&r), &shipped()).unwrap();
+        assert_eq!(again, r);
+    }
+
+    #[test]
+    fn bands_that_overlap_or_are_not_ages_are_located() {
+        let text = |bands: &str| {
+            format!(
+                "reference = \"FOI-1\"\nreceived = 2019-06-10\n[[question]]\nnumber = \"1\"\ntext = \"By age\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [{bands}]\n"
+            )
+        };
+        let err =
+            parse_request("r.toml", &text("\"18-29\", \"under 25\""), &shipped()).unwrap_err();
+        assert_eq!((err.line, err.column), (8, 19), "{err}");
+        assert!(err.message.contains("overlaps band '18-29'"), "{err}");
+        let err = parse_request("r.toml", &text("\"young people\""), &shipped()).unwrap_err();
+        assert_eq!((err.line, err.column), (8, 10), "{err}");
+        assert!(err.message.contains("not an age band"), "{err}");
+        let budget = text("\"18-29\"").replace("people_in_treatment", "budget");
+        let err = parse_request("r.toml", &budget, &shipped()).unwrap_err();
+        assert!(err.message.contains("age_band breakdown"), "{err}");
+    }
+
+    #[test]
     fn control_characters_are_refused_at_their_place() {
         let cat = crate::catalogue::shipped();
         for (text, at) in [
