@@ -89,6 +89,8 @@ pub fn decide(
     } else {
         None
     };
+    // What the council, and the officer on this case, recorded as not held.
+    let declarations = store.not_held_declarations(Some(&request.reference))?;
     let evidence = Evidence {
         catalogue: &catalogue,
         figures: &read.figures,
@@ -98,6 +100,7 @@ pub fn decide(
         area: &area,
         earlier: &earlier_releases(&read.log, &mine, &request.reference),
         records: records.as_ref(),
+        declarations: &declarations,
     };
     let decided = answer::plan(&request, &evidence);
     Ok(letters::view(
@@ -123,6 +126,8 @@ pub struct Answer {
     pub letter: String,
     /// Points for the officer to review.
     pub warnings: Vec<String>,
+    /// Blocking findings, numbered: what nothing is recorded for.
+    pub findings: Vec<String>,
 }
 
 /// Answer a request given as text, rendered in `format`.
@@ -138,6 +143,11 @@ pub fn answer(
     let templates = Templates::load(ctx.config.template_dir().as_deref())?;
     Ok(Answer {
         letter: templates.render(&view, format)?,
+        findings: view
+            .findings
+            .iter()
+            .map(|f| format!("blocking finding {}: {}", f.number, f.what))
+            .collect(),
         warnings: view.warnings,
     })
 }

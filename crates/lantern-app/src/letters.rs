@@ -70,12 +70,50 @@ pub struct LetterView {
     pub uses_ndtms: bool,
     /// Points for the officer to review before sending.
     pub warnings: Vec<String>,
+    /// What could not be decided because nothing is recorded (no figure or
+    /// statement, no recorded "not held"): each blocks approval and sending
+    /// until it is resolved.
+    pub findings: Vec<FindingView>,
     /// Figures that differ from earlier releases; each must be explained
     /// before the answer is approved.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub discrepancies: Vec<DiscrepancyView>,
     /// What disclosure control did beyond the small counts.
     pub disclosure: DisclosureView,
+}
+
+/// A blocking finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    /// Its number in the draft, from 1.
+    pub number: usize,
+    /// The question or part ("3b").
+    pub question: String,
+    /// `figure` or `statement`.
+    pub kind: &'static str,
+    /// The indicator or topic code.
+    pub subject: String,
+    /// Area code.
+    pub area: String,
+    /// Canonical period, if any.
+    pub period: Option<String>,
+    /// Breakdown key (empty for a total).
+    pub breakdown: String,
+    /// The breakdown in words, if any.
+    pub breakdown_label: Option<String>,
+    /// What is missing, in words.
+    pub what: String,
+    /// The ways forward.
+    pub ways_forward: Vec<WayForwardView>,
+}
+
+/// One way forward from a blocking finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct WayForwardView {
+    /// `load`, `record_not_held`, `seek_clarification` or `cost_estimate`.
+    pub code: &'static str,
+    /// In words.
+    pub text: &'static str,
 }
 
 /// What disclosure control did over the whole answer (with every earlier
@@ -176,7 +214,8 @@ pub struct RowView {
     pub breakdown_label: Option<String>,
     /// Breakdown key (`crack=crack;age_band=40+`).
     pub breakdown: String,
-    /// `given`, `suppressed`, `not_held` or `withheld`.
+    /// `given`, `suppressed`, `not_held`, `withheld`, or `missing` (a
+    /// blocking finding: nothing recorded).
     pub decision: &'static str,
     /// Basis code when not plainly given.
     pub basis: Option<&'static str>,
@@ -229,6 +268,10 @@ pub struct StatementView {
     pub topic: String,
     /// The text, absent when not held.
     pub text: Option<String>,
+    /// The recorded reason, when it is recorded as not held.
+    pub not_held_reason: Option<String>,
+    /// The blocking finding, when nothing is recorded.
+    pub finding: Option<usize>,
 }
 
 /// A notice paragraph.
@@ -323,6 +366,29 @@ pub fn view(
         bases: answer.bases.iter().map(|b| b.code()).collect(),
         uses_ndtms,
         warnings: answer.warnings.clone(),
+        findings: answer
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                number: f.number,
+                question: f.question.clone(),
+                kind: if f.statement { "statement" } else { "figure" },
+                subject: f.subject.clone(),
+                area: f.area.clone(),
+                period: f.period.map(|p| p.to_string()),
+                breakdown: f.breakdown.key(),
+                breakdown_label: f.label.clone(),
+                what: f.what(),
+                ways_forward: f
+                    .ways_forward()
+                    .iter()
+                    .map(|w| WayForwardView {
+                        code: w.code(),
+                        text: w.describe(),
+                    })
+                    .collect(),
+            })
+            .collect(),
         discrepancies: answer
             .discrepancies
             .iter()
@@ -386,10 +452,20 @@ fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> Questi
             StatementAnswer::Given { text, topic } => StatementView {
                 topic: topic.clone(),
                 text: Some(text.clone()),
+                not_held_reason: None,
+                finding: None,
             },
-            StatementAnswer::NotHeld { topic } => StatementView {
+            StatementAnswer::NotHeld { topic, reason } => StatementView {
                 topic: topic.clone(),
                 text: None,
+                not_held_reason: reason.clone(),
+                finding: None,
+            },
+            StatementAnswer::Missing { topic, finding } => StatementView {
+                topic: topic.clone(),
+                text: None,
+                not_held_reason: None,
+                finding: Some(*finding),
             },
         }),
         notices: q.notices.iter().map(notice).collect(),
@@ -462,6 +538,13 @@ fn row(r: &Row, threshold: u64) -> RowView {
         Outcome::Withheld { basis, release } => {
             ("withheld", None, withheld_text(*basis, release.as_ref()))
         }
+        Outcome::Missing { finding } => (
+            "missing",
+            None,
+            format!(
+                "[Not decided: no figure or record that it is not held (blocking finding {finding}); resolve it before this letter can be approved]"
+            ),
+        ),
     };
     RowView {
         period: r.period.to_string(),

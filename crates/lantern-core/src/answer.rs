@@ -10,7 +10,8 @@
 //! together.
 //!
 //! Rules, in the order they apply to each requested period:
-//! 1. An indicator the council never holds is not held, with s16 advice.
+//! 1. An indicator the catalogue says the council never holds is not held,
+//!    with s16 advice.
 //! 2. A release that will publish the indicator for the period after the
 //!    request arrived withholds it under s22 (qualified; the letter gives the
 //!    public interest reasoning).
@@ -20,7 +21,15 @@
 //!    that caveat; if none can, s22 applies with no fixed date.
 //! 4. A figure already published by a release whose indicator says
 //!    `after_publication = "refer"` is refused under s21, saying where it is.
-//! 5. No figure and no reason recorded: not held.
+//! 5. No figure: not held (s1(1)) only where that is recorded — a figure
+//!    held with status not held and its reason, or a declaration by the
+//!    council or the officer on the case ([`crate::finding::Declaration`]).
+//!    Where nothing is recorded, the row is [`Outcome::Missing`] and the
+//!    answer carries a blocking [`Finding`]: never "not held" by absence.
+//! 6. Counts of people then go through disclosure control: small counts and
+//!    the cells that would reveal them are withheld under s40(2); youngest and
+//!    oldest ages are never given. Earlier answers and the totals releases
+//!    had published by the received date are in the same protected table.
 //!
 //! Held means computable ([`compose`], [`crate::records::count`]): a cell
 //! not held as such is the sum of held cells that make it up exactly (a
@@ -39,10 +48,6 @@
 //! sources' values for the same cells, where they differ, are shown to the
 //! officer with the difference ([`SourceDifference`]). A table never holds
 //! two bands that overlap: the finest held are kept.
-//! 6. Counts of people then go through disclosure control: small counts and
-//!    the cells that would reveal them are withheld under s40(2); youngest and
-//!    oldest ages are never given. Earlier answers and the totals releases
-//!    had published by the received date are in the same protected table.
 
 use std::collections::BTreeMap;
 
@@ -53,6 +58,7 @@ mod compose;
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
 use crate::disclosure::{Policy, Protection};
 use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
+use crate::finding::{Declaration, Finding};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
 use crate::period::Period;
 use crate::protected::{self, KnownCell, NewCell, Shown};
@@ -84,6 +90,9 @@ pub struct Evidence<'a> {
     /// version, when it holds any: counts not held as figures are counted
     /// from them on demand.
     pub records: Option<&'a HeldRecords>,
+    /// Recorded "not held" declarations: the council's, and the officer's
+    /// on this case.
+    pub declarations: &'a [Declaration],
 }
 
 /// Two sources giving different values for one cell of a table: the
@@ -146,16 +155,15 @@ pub struct Answer {
     pub bases: Vec<Basis>,
     /// Things the officer should look at before sending.
     pub warnings: Vec<String>,
+    /// What could not be decided because nothing is recorded: each blocks
+    /// approval and sending until it is resolved.
+    pub findings: Vec<Finding>,
     /// Figures that differ from the same figure released in an earlier
     /// answer: the officer must explain each before the answer is approved.
     pub discrepancies: Vec<Discrepancy>,
     /// Where another source gives a different value for a cell of a table
     /// (each table uses one source).
     pub source_differences: Vec<SourceDifference>,
-    /// What must be resolved before the answer can be sent (records
-    /// incomplete for a period asked, …), each naming what is missing and
-    /// the ways forward.
-    pub blocking: Vec<String>,
     /// The disclosure threshold applied.
     pub threshold: u64,
     /// What disclosure control did beyond the small counts themselves.
@@ -278,6 +286,11 @@ pub enum Outcome {
         /// Why.
         reason: Option<String>,
     },
+    /// No figure and no recorded "not held": a blocking finding.
+    Missing {
+        /// The finding's number in [`Answer::findings`].
+        finding: usize,
+    },
     /// Withheld under an exemption.
     Withheld {
         /// s22, s21 or s40(2).
@@ -291,7 +304,7 @@ impl Outcome {
     /// The basis this outcome relies on, if it is not a plain disclosure.
     pub fn basis(&self) -> Option<Basis> {
         match self {
-            Outcome::Given { .. } => None,
+            Outcome::Given { .. } | Outcome::Missing { .. } => None,
             Outcome::Suppressed { .. } => Some(Basis::PersonalData),
             Outcome::NotHeld { .. } => Some(Basis::NotHeld),
             Outcome::Withheld { basis, .. } => Some(*basis),
@@ -322,10 +335,20 @@ pub enum StatementAnswer {
         /// Its topic.
         topic: String,
     },
-    /// Nothing recorded on the topic for that date.
+    /// Recorded as not held (a declaration for the topic).
     NotHeld {
         /// The topic asked.
         topic: String,
+        /// The recorded reason.
+        reason: Option<String>,
+    },
+    /// Nothing recorded on the topic for that date, and no recorded "not
+    /// held": a blocking finding.
+    Missing {
+        /// The topic asked.
+        topic: String,
+        /// The finding's number in [`Answer::findings`].
+        finding: usize,
     },
 }
 
@@ -408,7 +431,9 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         basis: None,
         bases_used: Vec::new(),
         differences: Vec::new(),
-        blocking: Vec::new(),
+        records_gap: Vec::new(),
+        findings: Vec::new(),
+        question: String::new(),
     };
     let hours: f64 = request.questions.iter().map(total_hours).sum();
     let cost_limit = (hours > COUNCIL_COST_LIMIT_HOURS as f64).then_some(CostLimit {
@@ -425,7 +450,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         request
             .questions
             .iter()
-            .map(|q| planner.question(q))
+            .map(|q| planner.question(q, ""))
             .collect()
     };
     let (protection, budget_exhausted) = planner.protect();
@@ -468,9 +493,9 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         cost_limit,
         bases,
         warnings: planner.warnings,
+        findings: planner.findings,
         discrepancies: planner.discrepancies,
         source_differences: planner.differences,
-        blocking: planner.blocking,
         threshold: evidence.policy.threshold,
         disclosure,
     }
@@ -515,7 +540,12 @@ struct Planner<'a> {
     /// Each table's indicator, periods and source, in question order.
     bases_used: Vec<(String, Vec<Period>, Source)>,
     differences: Vec<SourceDifference>,
-    blocking: Vec<String>,
+    /// The providers and months missing for the cell being decided, when
+    /// only incomplete records could have given it (for its finding).
+    records_gap: Vec<String>,
+    findings: Vec<Finding>,
+    /// The question (or part) being decided, for findings ("3b").
+    question: String,
 }
 
 impl<'a> Planner<'a> {
@@ -532,27 +562,39 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn question(&mut self, q: &Question) -> QuestionAnswer {
+    fn question(&mut self, q: &Question, prefix: &str) -> QuestionAnswer {
         let mut answer = self.unanswered(q);
-        answer.parts = q.parts.iter().map(|p| self.question(p)).collect();
+        let path = format!("{prefix}{}", q.number);
+        answer.parts = q.parts.iter().map(|p| self.question(p, &path)).collect();
+        self.question = path;
         match &q.ask {
             Some(Ask::Statement { topic }) => {
-                answer.statement = Some(
-                    match statement::current(
-                        self.evidence.statements,
-                        topic,
-                        &self.area,
-                        self.received,
-                    ) {
-                        Some(s) => StatementAnswer::Given {
-                            text: s.text.clone(),
-                            topic: topic.clone(),
-                        },
-                        None => StatementAnswer::NotHeld {
-                            topic: topic.clone(),
-                        },
-                    },
+                let held =
+                    statement::current(self.evidence.statements, topic, &self.area, self.received);
+                let declared = Declaration::first_covering(
+                    self.evidence.declarations,
+                    topic,
+                    &self.area,
+                    None,
+                    &Breakdown::total(),
                 );
+                answer.statement = Some(match (held, declared) {
+                    (Some(s), _) => StatementAnswer::Given {
+                        text: s.text.clone(),
+                        topic: topic.clone(),
+                    },
+                    (None, Some(d)) => {
+                        answer.advice.extend(advice_of(d));
+                        StatementAnswer::NotHeld {
+                            topic: topic.clone(),
+                            reason: Some(d.reason.clone()),
+                        }
+                    }
+                    (None, None) => StatementAnswer::Missing {
+                        topic: topic.clone(),
+                        finding: self.missing(topic, true, None, Breakdown::total(), None),
+                    },
+                });
                 if matches!(answer.statement, Some(StatementAnswer::NotHeld { .. })) {
                     answer.notices.push(Notice::NotHeld {
                         items: vec![],
@@ -569,17 +611,14 @@ impl<'a> Planner<'a> {
     fn figures(&mut self, ask: &FigureAsk, answer: &mut QuestionAnswer) {
         let Ok(indicator) = self.evidence.catalogue.indicator(&ask.indicator) else {
             // Requests are parsed against the catalogue; an indicator removed
-            // since is treated as not held rather than guessed at.
+            // since is a question for the officer, never "not held".
             answer.rows = ask
                 .periods
                 .iter()
                 .map(|p| {
-                    row(
-                        *p,
-                        ask.filter.clone(),
-                        None,
-                        Outcome::NotHeld { reason: None },
-                    )
+                    let finding =
+                        self.missing(&ask.indicator, false, Some(*p), ask.filter.clone(), None);
+                    row(*p, ask.filter.clone(), None, Outcome::Missing { finding })
                 })
                 .collect();
             return;
@@ -621,6 +660,24 @@ impl<'a> Planner<'a> {
                 .all(|r| matches!(r.outcome, Outcome::NotHeld { .. }))
         {
             answer.advice = indicator.other_holders.clone();
+        }
+        // Who holds what the council recorded as not held, for s16 advice.
+        for r in &answer.rows {
+            if matches!(r.outcome, Outcome::NotHeld { .. })
+                && let Some(d) = Declaration::first_covering(
+                    self.evidence.declarations,
+                    &indicator.code,
+                    &self.area,
+                    Some(&r.period),
+                    &r.breakdown,
+                )
+            {
+                if let Some(a) = advice_of(d)
+                    && !answer.advice.contains(&a)
+                {
+                    answer.advice.push(a);
+                }
+            }
         }
         self.notices(answer, ask);
     }
@@ -677,13 +734,10 @@ impl<'a> Planner<'a> {
                 .breakdown
                 .iter()
                 .fold(ask.filter.clone(), |b, d| b.with(d, "*"));
-            let reason = self.not_held_reason(indicator, period, &wanted);
-            answer.rows.push(row(
-                period,
-                ask.filter.clone(),
-                None,
-                Outcome::NotHeld { reason },
-            ));
+            let outcome = self.not_held_or_missing(indicator, period, &wanted, None);
+            answer
+                .rows
+                .push(row(period, ask.filter.clone(), None, outcome));
             return;
         }
         let mut covered: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -716,17 +770,13 @@ impl<'a> Planner<'a> {
             let have = covered.get(dim_code).cloned().unwrap_or_default();
             let missing = dim.leaves().iter().any(|l| !have.contains(l));
             if missing && !have.is_empty() {
-                answer.rows.push(row(
-                    period,
-                    ask.filter.with(dim_code, "*"),
-                    Some(format!("other {}s", dim.title.to_lowercase())),
-                    Outcome::NotHeld {
-                        reason: Some(format!(
-                            "Figures for the other {}s are not held.",
-                            dim.title.to_lowercase()
-                        )),
-                    },
-                ));
+                // Only a recorded "not held" says so; otherwise the officer
+                // is asked.
+                let others = ask.filter.with(dim_code, "*");
+                let label = format!("other {}s", dim.title.to_lowercase());
+                let outcome =
+                    self.not_held_or_missing(indicator, period, &others, Some(label.clone()));
+                answer.rows.push(row(period, others, Some(label), outcome));
             }
         }
         if ask.age_range
@@ -1178,19 +1228,16 @@ impl<'a> Planner<'a> {
                     },
                 );
             }
-            let reason = candidates
-                .iter()
-                .find_map(|f| match &f.value {
-                    Value::NotHeld { reason } => Some(reason.clone()),
-                    _ => None,
-                })
-                .or_else(|| self.not_held_reason(indicator, period, breakdown));
-            return row(
-                period,
-                breakdown.clone(),
-                label,
-                Outcome::NotHeld { reason },
-            );
+            let outcome = match candidates.iter().find_map(|f| match &f.value {
+                Value::NotHeld { reason } => Some(reason.clone()),
+                _ => None,
+            }) {
+                Some(reason) => Outcome::NotHeld {
+                    reason: Some(reason),
+                },
+                None => self.not_held_or_missing(indicator, period, breakdown, label.clone()),
+            };
+            return row(period, breakdown.clone(), label, outcome);
         };
         if indicator.after_publication == crate::catalogue::AfterPublication::Refer
             && let Some(r) = release::published(
@@ -1377,7 +1424,8 @@ impl<'a> Planner<'a> {
     /// held cells that make it up, or a count from the records. `None`
     /// when neither gives it (the not-held rules then apply); a row saying
     /// why when the records cannot give it (a plain explanation), or are
-    /// incomplete for the period (a blocking finding too).
+    /// incomplete for the period (the blocking finding then names the
+    /// providers and months missing).
     fn computed(
         &mut self,
         indicator: &Indicator,
@@ -1436,23 +1484,9 @@ impl<'a> Planner<'a> {
                 },
             )),
             Err(RecordsGap::Incomplete(missing)) => {
-                let named: Vec<String> = missing.iter().map(|m| m.describe()).collect();
-                let finding = format!(
-                    "{} {} {}: the providers' records for {} are incomplete for this period: no current submission covers {}; load those submissions, answer from another source, or record the figure as not held with a reason",
-                    indicator.code,
-                    period,
-                    if breakdown.0.is_empty() {
-                        "total".to_string()
-                    } else {
-                        breakdown.key()
-                    },
-                    self.area,
-                    named.join(", ")
-                );
-                if !self.blocking.contains(&finding) {
-                    self.warnings.push(format!("blocking: {finding}"));
-                    self.blocking.push(finding);
-                }
+                // Not held only where recorded; otherwise the blocking
+                // finding names the providers and months missing.
+                self.records_gap = missing.iter().map(|m| m.describe()).collect();
                 None
             }
         }
@@ -1539,6 +1573,66 @@ impl<'a> Planner<'a> {
                 Value::NotHeld { reason } => Some(reason.clone()),
                 _ => None,
             })
+    }
+
+    /// A cell with no figure: not held where that is recorded (a not-held
+    /// figure covering it, or a declaration), otherwise a blocking finding.
+    fn not_held_or_missing(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+    ) -> Outcome {
+        if let Some(reason) = self.not_held_reason(indicator, period, breakdown) {
+            return Outcome::NotHeld {
+                reason: Some(reason),
+            };
+        }
+        if let Some(d) = Declaration::first_covering(
+            self.evidence.declarations,
+            &indicator.code,
+            &self.area,
+            Some(&period),
+            breakdown,
+        ) {
+            return Outcome::NotHeld {
+                reason: Some(d.reason.clone()),
+            };
+        }
+        Outcome::Missing {
+            finding: self.missing(
+                &indicator.code,
+                false,
+                Some(period),
+                breakdown.clone(),
+                label,
+            ),
+        }
+    }
+
+    /// Record a blocking finding; its number.
+    fn missing(
+        &mut self,
+        subject: &str,
+        statement: bool,
+        period: Option<Period>,
+        breakdown: Breakdown,
+        label: Option<String>,
+    ) -> usize {
+        let number = self.findings.len() + 1;
+        self.findings.push(Finding {
+            number,
+            question: self.question.clone(),
+            subject: subject.to_string(),
+            statement,
+            area: self.area.clone(),
+            period,
+            breakdown,
+            label,
+            records_missing: std::mem::take(&mut self.records_gap),
+        });
+        number
     }
 
     fn notices(&mut self, answer: &mut QuestionAnswer, ask: &FigureAsk) {
@@ -1726,16 +1820,17 @@ fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold
 
 fn count_held(q: &QuestionAnswer, (mut held, mut not_held): (usize, usize)) -> (usize, usize) {
     for r in &q.rows {
-        if matches!(r.outcome, Outcome::NotHeld { .. }) {
-            not_held += 1;
-        } else {
-            held += 1;
+        match r.outcome {
+            Outcome::NotHeld { .. } => not_held += 1,
+            // Undecided: counted neither way until it is resolved.
+            Outcome::Missing { .. } => {}
+            _ => held += 1,
         }
     }
     match &q.statement {
         Some(StatementAnswer::Given { .. }) => held += 1,
         Some(StatementAnswer::NotHeld { .. }) => not_held += 1,
-        None => {}
+        Some(StatementAnswer::Missing { .. }) | None => {}
     }
     q.parts
         .iter()
@@ -1781,6 +1876,15 @@ fn push_grouped(groups: &mut Vec<(ReleaseRef, Vec<String>)>, release: &ReleaseRe
         }
         None => groups.push((release.clone(), vec![item])),
     }
+}
+
+/// s16 advice from a declaration that names who holds the information.
+fn advice_of(d: &Declaration) -> Option<OtherHolder> {
+    d.other_holder.as_ref().map(|body| OtherHolder {
+        body: body.clone(),
+        holds: "may hold this information".into(),
+        url: None,
+    })
 }
 
 fn release_ref(r: &Release) -> ReleaseRef {
@@ -1874,6 +1978,7 @@ mod tests {
             area: AREA,
             earlier: &[],
             records: None,
+            declarations: &[],
         };
         plan(&request, &evidence)
     }
@@ -2099,6 +2204,72 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_figure_is_a_blocking_finding_never_not_held() {
+        let answer = decide(
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &[],
+            &[],
+            &shipped(),
+        );
+        let row = &answer.questions[0].rows[0];
+        assert_eq!(row.outcome, Outcome::Missing { finding: 1 });
+        assert_eq!(answer.findings.len(), 1);
+        assert_eq!(answer.findings[0].subject, "people_in_treatment");
+        assert_eq!(answer.findings[0].question, "1");
+        assert!(
+            !answer.bases.contains(&Basis::NotHeld),
+            "{:?}",
+            answer.bases
+        );
+        assert!(answer.questions[0].notices.is_empty());
+    }
+
+    #[test]
+    fn a_declared_not_held_is_s1_1_with_its_reason_and_advice() {
+        use crate::finding::DeclaredBy;
+        let catalogue = shipped();
+        let request = parse_request(
+            "r.toml",
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &catalogue,
+        )
+        .unwrap();
+        let declarations = [Declaration {
+            subject: "people_in_treatment".into(),
+            area: None,
+            period: Some(Period::parse("2017/18").unwrap()),
+            breakdown: Breakdown::total(),
+            reason: "The service was commissioned by the county that year.".into(),
+            other_holder: Some("Leicestershire County Council".into()),
+            by: DeclaredBy::Case("T-1".into()),
+        }];
+        let evidence = Evidence {
+            catalogue: &catalogue,
+            figures: &[],
+            statements: &[],
+            releases: &[],
+            policy: Policy::default(),
+            area: AREA,
+            earlier: &[],
+            records: None,
+            declarations: &declarations,
+        };
+        let answer = plan(&request, &evidence);
+        assert!(answer.findings.is_empty());
+        assert_eq!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::NotHeld {
+                reason: Some("The service was commissioned by the county that year.".into())
+            }
+        );
+        assert!(answer.bases.contains(&Basis::NotHeld));
+        assert_eq!(
+            answer.questions[0].advice[0].body,
+            "Leicestershire County Council"
+        );
+    }
+
+    #[test]
     fn a_span_of_years_becomes_one_row_per_year() {
         let figures = [figure(
             "budget",
@@ -2119,7 +2290,17 @@ mod tests {
             .map(|r| r.period.to_string())
             .collect();
         assert_eq!(labels, ["2015/16", "2016/17", "2017/18"]);
-        assert_eq!(answer.holding, Holding::Some);
+        // The two years with no figure and nothing recorded are findings
+        // for the officer, not "not held".
+        let missing: Vec<Option<String>> = answer
+            .findings
+            .iter()
+            .map(|f| f.period.map(|p| p.to_string()))
+            .collect();
+        assert_eq!(
+            missing,
+            [Some("2015/16".to_string()), Some("2017/18".to_string())]
+        );
     }
 
     fn outcome_of<'a>(rows: &'a [Row], label: &str) -> &'a Outcome {
@@ -2256,6 +2437,7 @@ mod tests {
             area: AREA,
             earlier: &[],
             records: None,
+            declarations: &[],
         };
         let answer = plan(&request, &evidence);
         assert!(matches!(
@@ -2550,10 +2732,11 @@ mod tests {
                     area: AREA,
                     earlier: &[],
                     records: Some(&held),
+                    declarations: &[],
                 };
                 let answer = plan(&request, &evidence);
                 let threshold = Policy::default().threshold;
-                prop_assert!(answer.blocking.is_empty(), "{:?}", answer.blocking);
+                prop_assert!(answer.findings.is_empty(), "{:?}", answer.findings);
                 let rows = &answer.questions[0].rows;
                 let first_start = held.submissions[0].records.iter().map(|r| r.start).min().unwrap();
                 let before = crate::FinancialYear::containing(first_start.date()).start_year() > year;
@@ -2607,22 +2790,26 @@ mod tests {
                 area: AREA,
                 earlier: &[],
                 records: Some(&held),
+                declarations: &[],
             };
             let answer = plan(&request, &evidence);
-            assert!(
-                answer
-                    .blocking
-                    .iter()
-                    .any(|b| b.contains("N0001 (2015-01 to 2015-03)")
-                        && b.contains("N0002 (2014-04 to 2015-03)")),
-                "{:?}",
-                answer.blocking
-            );
+            assert_eq!(answer.findings.len(), 2, "{:#?}", answer.findings);
+            for f in &answer.findings {
+                assert_eq!(
+                    f.records_missing,
+                    ["N0001 (2015-01 to 2015-03)", "N0002 (2014-04 to 2015-03)"]
+                );
+                assert!(
+                    f.what().contains("incomplete for this period"),
+                    "{}",
+                    f.what()
+                );
+            }
             assert!(
                 answer.questions[0]
                     .rows
                     .iter()
-                    .all(|r| !matches!(r.outcome, Outcome::Given { .. }))
+                    .all(|r| matches!(r.outcome, Outcome::Missing { .. }))
             );
         }
 
@@ -2649,6 +2836,7 @@ mod tests {
                 area: AREA,
                 earlier: &[],
                 records: Some(&held),
+                declarations: &[],
             };
             let answer = plan(&request, &evidence);
             let Outcome::NotHeld {

@@ -15,6 +15,7 @@ pub mod council;
 pub mod deadline;
 pub mod disclosure;
 pub mod figure;
+pub mod finding;
 pub mod foi;
 pub mod period;
 pub mod protected;

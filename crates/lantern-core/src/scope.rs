@@ -541,6 +541,7 @@ topic = "naloxone.purchaser"
                     area: AREAS[0],
                     earlier: &earlier,
                     records: None,
+                    declarations: &[],
                 };
                 let scope = Scope::of(&request, AREAS[0]);
                 let scoped_earlier: Vec<EarlierRelease> = earlier
@@ -562,6 +563,7 @@ topic = "naloxone.purchaser"
                 let scoped = Evidence {
                     figures: &scoped_figures,
                     earlier: &scoped_earlier,
+                    declarations: &[],
                     ..whole
                 };
                 prop_assert_eq!(plan(&request, &scoped), plan(&request, &whole));

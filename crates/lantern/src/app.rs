@@ -837,6 +837,9 @@ pub fn answer_text(
     for w in &answer.warnings {
         eprintln!("warning: {w}");
     }
+    for f in &answer.findings {
+        eprintln!("{f}");
+    }
     Ok(answer.letter)
 }
 

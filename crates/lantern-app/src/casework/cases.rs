@@ -131,6 +131,10 @@ pub struct CaseView {
     pub review: Option<ReviewDates>,
     /// Related requests and earlier answers that cover it.
     pub links: Links,
+    /// The blocking findings of its draft, if it has one.
+    pub findings: Vec<super::OpenFinding>,
+    /// How findings were resolved, oldest first.
+    pub resolutions: Vec<lantern_store::StoredResolution>,
 }
 
 /// Show a case: its deadline (holidays, pauses, extension), review dates,
@@ -144,6 +148,14 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
     let review = review_dates(&calendar, &history)?;
     let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
     let first_calendar = history.first().and_then(|e| e.calendar.clone());
+    let findings = match store.draft(reference)? {
+        Some((draft, _)) => {
+            let view: serde_json::Value = serde_json::from_str(&draft)?;
+            super::open_findings(&view)
+        }
+        None => vec![],
+    };
+    let resolutions = super::findings::resolutions(store.as_ref(), reference)?;
     Ok(CaseView {
         case,
         history,
@@ -151,6 +163,8 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
         first_calendar,
         review,
         links,
+        findings,
+        resolutions,
     })
 }
 
@@ -168,6 +182,10 @@ pub fn letter(ctx: &Context, reference: &str, format: Format) -> Result<Answer> 
             Ok(Answer {
                 letter,
                 warnings: vec![],
+                findings: super::open_findings(&view)
+                    .iter()
+                    .map(|f| format!("blocking finding {}: {}", f.number, f.what))
+                    .collect(),
             })
         }
         None => {

@@ -113,6 +113,10 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
         error,
     })?;
     if action == Action::Approve {
+        if let Some((draft, _)) = store.draft(reference)? {
+            let view: serde_json::Value = serde_json::from_str(&draft)?;
+            super::findings::check_none_open(reference, &view, "approved")?;
+        }
         explained(store.as_ref(), reference, acting.note.as_deref())?;
     }
     let calendar = calendar(store.as_ref())?;
@@ -173,8 +177,9 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
     })
 }
 
-/// Approve the drafted answer: a draft whose figures differ from an earlier
-/// release needs a note explaining why.
+/// Approve the drafted answer: refused while the draft has blocking
+/// findings; a draft whose figures differ from an earlier release needs a
+/// note explaining why.
 pub fn approve(
     ctx: &Context,
     reference: &str,

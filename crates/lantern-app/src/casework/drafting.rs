@@ -25,6 +25,9 @@ pub struct Drafted {
     /// Points for the officer to review: the planner's, then the cost-limit
     /// aggregation warning.
     pub warnings: Vec<String>,
+    /// What the draft could not decide because nothing is recorded: it
+    /// cannot be approved or sent until each is resolved.
+    pub findings: Vec<crate::letters::FindingView>,
 }
 
 /// Draft the answer from the data held now, checked against the disclosure
@@ -56,6 +59,7 @@ pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
         status,
         data_version: view.made_with.data_version,
         warnings: view.warnings,
+        findings: view.findings,
     })
 }
 
@@ -99,6 +103,7 @@ pub fn send(
     let calendar = calendar(store.as_ref())?;
     let due = case_deadline(store.as_ref(), &calendar, &case)?;
     let view: serde_json::Value = serde_json::from_str(&draft)?;
+    super::findings::check_none_open(reference, &view, "sent")?;
     let now = ctx.who();
     // The log says when the answer went out: now, or the day given (at midnight).
     let sent_at = match on {

@@ -68,6 +68,24 @@ pub struct Opened {
     pub unplaced: Vec<String>,
     /// Related requests and earlier answers that cover it.
     pub links: Links,
+    /// The e-mail had already been taken in (the same Message-ID, or the
+    /// same sender and body): `case` is the case it opened then, and no new
+    /// case was opened.
+    pub already_taken_in: bool,
+}
+
+/// The case an e-mail was already taken in as, if any: the same Message-ID,
+/// or the same sender and body (`understand::Email::is_same_as`).
+fn taken_in_before(store: &dyn Store, email: &understand::Email) -> Result<Option<Case>> {
+    for case in store.cases()? {
+        let Ok(earlier) = understand::parse_email(case.original.as_bytes()) else {
+            continue;
+        };
+        if earlier.is_same_as(email) {
+            return Ok(Some(case));
+        }
+    }
+    Ok(None)
 }
 
 /// The largest e-mailed request taken in.
@@ -172,6 +190,23 @@ fn intake(ctx: &Context, store: &dyn Store, new: &NewRequest<'_>) -> Result<Inta
 /// Nothing is stored unless all of that succeeds.
 pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
     let mut store = ctx.open()?;
+    // The same e-mail taken in again is the same request, not a new one
+    // (and not a repeat under s14(2)): say which case it is.
+    if new.form == Form::Email
+        && let Ok(email) = understand::parse_email(new.bytes)
+        && let Some(case) = taken_in_before(store.as_ref(), &email)?
+    {
+        let calendar = calendar(store.as_ref())?;
+        let due = super::case_deadline(store.as_ref(), &calendar, &case)?;
+        let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
+        return Ok(Opened {
+            case,
+            due,
+            unplaced: vec![],
+            links,
+            already_taken_in: true,
+        });
+    }
     let taken = intake(ctx, store.as_ref(), new)?;
     let council = crate::council::in_force(ctx, store.as_ref(), None)?;
     let received = taken.received;
@@ -204,5 +239,6 @@ pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
         due,
         unplaced: taken.unplaced,
         links,
+        already_taken_in: false,
     })
 }

@@ -415,6 +415,7 @@ story!(
                 area: HOME,
                 earlier: &whole_earlier,
                 records: None,
+                declarations: &[],
             };
             let from_scope = Evidence {
                 catalogue: &catalogue,
@@ -425,6 +426,7 @@ story!(
                 area: HOME,
                 earlier: &scoped_earlier,
                 records: None,
+                declarations: &[],
             };
             let answer = answer::plan(&request, &from_scope);
             assert_eq!(answer, answer::plan(&request, &from_whole));

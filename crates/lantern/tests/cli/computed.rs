@@ -252,12 +252,21 @@ fn records_missing_for_a_registered_provider_are_a_blocking_finding() {
     );
     let a = answer(&app, &[]);
     for (label, decision, value) in table(&a) {
-        assert_ne!(decision, "given", "{label}: {value}");
+        assert_eq!(decision, "missing", "{label}: {value}");
     }
-    let w = warnings(&a).join("\n");
-    assert!(w.contains("blocking"), "{w}");
-    assert!(w.contains("A1 (2018-01 to 2018-03)"), "{w}");
-    assert!(w.contains("A2 (2017-04 to 2018-03)"), "{w}");
+    let findings = a["findings"].as_array().expect("findings").clone();
+    assert_eq!(findings.len(), 2, "{a:#}");
+    for f in &findings {
+        let what = f["what"].as_str().unwrap_or("");
+        assert!(what.contains("incomplete for this period"), "{what}");
+        assert!(
+            what.contains("A1 (2018-01 to 2018-03), A2 (2017-04 to 2018-03)"),
+            "{what}"
+        );
+    }
+    // A draft with these findings is not ready: nothing says "not held".
+    let text = app.run(&["answer", "request.toml", "--format", "md"]).ok();
+    assert!(!text.contains("does not hold"), "{text}");
 }
 
 #[test]
