@@ -5,6 +5,7 @@
 //! Disclosure control here sees every answer in the log about the areas a
 //! request covers, whichever council sent it: protection is per deployment.
 
+use jiff::civil::Date;
 use lantern_core::answer::{self, Evidence};
 use lantern_core::catalogue::{Catalogue, Indicator};
 use lantern_core::figure::{Disagreement, Figure};
@@ -54,6 +55,11 @@ fn earlier_releases(
 /// (the newest when `None`) and the disclosure log. The planner's warnings
 /// are in the view's `warnings`.
 ///
+/// Releases are read as of `decided`, the day of the council's decision;
+/// when `None`: the context's fixed day (`--as-of`), else the day the
+/// request file records it was answered, else today in the council's time
+/// zone ([`Context::today`]).
+///
 /// Only what the request needs is read (`lantern_core::scope`): its
 /// area's figures of its indicators over the periods its own chain to
 /// through the log and releases, its topics' statements, the calendar, and
@@ -64,9 +70,14 @@ pub fn decide(
     name: &str,
     text: &str,
     data_version: Option<i64>,
+    decided: Option<Date>,
 ) -> Result<LetterView> {
     let (data_version, catalogue) = store.catalogue_at(data_version)?;
     let request = request::parse_request(name, text, &catalogue)?;
+    let decided = match decided.or(ctx.clock.fixed_day()).or(request.answered) {
+        Some(day) => day,
+        None => ctx.today(store)?,
+    };
     // The council's settings as they stood at the data version answered from.
     let council = crate::council::in_force(ctx, store, Some(data_version))?;
     let area = request
@@ -102,9 +113,9 @@ pub fn decide(
         records: records.as_ref(),
         declarations: &declarations,
     };
-    let decided = answer::plan(&request, &evidence);
+    let planned = answer::plan_on(&request, &evidence, decided);
     Ok(letters::view(
-        &decided,
+        &planned,
         &catalogue,
         &crate::council::letter_details(&council),
         data_version,
@@ -139,7 +150,7 @@ pub fn answer(
     format: Format,
     data_version: Option<i64>,
 ) -> Result<Answer> {
-    let view = decide(ctx, store, name, text, data_version)?;
+    let view = decide(ctx, store, name, text, data_version, None)?;
     let templates = Templates::load(ctx.config.template_dir().as_deref())?;
     Ok(Answer {
         letter: templates.render(&view, format)?,

@@ -105,6 +105,9 @@ pub struct FindingView {
     pub what: String,
     /// The ways forward.
     pub ways_forward: Vec<WayForwardView>,
+    /// The release that had published the figure by the day of the
+    /// decision, when one had (the draft refers to it under s21).
+    pub publication: Option<ReleaseView>,
 }
 
 /// One way forward from a blocking finding.
@@ -163,6 +166,11 @@ pub struct RequestView {
     pub received: String,
     /// Received date, long form ("10 June 2019").
     pub received_long: String,
+    /// The day the request was decided on, ISO: releases were read as of
+    /// this day (the draft's or answer's as-of date).
+    pub decided: String,
+    /// The same day, long form.
+    pub decided_long: String,
     /// The requester's reference.
     pub requester_reference: Option<String>,
     /// Area code answered for.
@@ -233,6 +241,19 @@ pub struct RowView {
     pub status: Option<&'static str>,
     /// Where the figure came from.
     pub provenance: Option<ProvenanceView>,
+    /// For a withheld count of people: why (for the officer; the letter's
+    /// wording is the section 40(2) paragraph).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld_because: Option<WithheldView>,
+}
+
+/// Why a count of people is withheld.
+#[derive(Debug, Clone, Serialize)]
+pub struct WithheldView {
+    /// `primary`, `total`, `margin`, `overlap` or `table`.
+    pub kind: &'static str,
+    /// The officer's explanation.
+    pub text: String,
 }
 
 /// A released value.
@@ -269,8 +290,10 @@ pub struct StatementView {
     /// The text, absent when not held.
     pub text: Option<String>,
     /// The recorded reason, when it is recorded as not held.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_held_reason: Option<String>,
     /// The blocking finding, when nothing is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finding: Option<usize>,
 }
 
@@ -293,6 +316,12 @@ pub struct NoticeView {
     pub release: Option<ReleaseView>,
     /// s22: the date is far off or unset.
     pub distant: bool,
+    /// s22: how far the publication is from the day of the decision, in
+    /// words ("9 days", "about 3 weeks", "about 4 months"); absent when the
+    /// date is unset.
+    pub until_publication: Option<String>,
+    /// s22: publication is within a month of the decision.
+    pub soon: bool,
     /// s40(2): small numbers withheld.
     pub small_numbers: bool,
     /// s40(2): other numbers withheld to protect them.
@@ -306,6 +335,8 @@ pub struct NoticeView {
 /// A release as cited.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleaseView {
+    /// The release's code in the calendar, when it has one.
+    pub code: Option<String>,
     /// Title.
     pub title: String,
     /// Publisher.
@@ -354,6 +385,8 @@ pub fn view(
             reference: answer.reference.clone(),
             received: answer.received.to_string(),
             received_long: long_date(answer.received),
+            decided: answer.decided.to_string(),
+            decided_long: long_date(answer.decided),
             requester_reference: answer.requester_reference.clone(),
             area: answer.area.clone(),
         },
@@ -379,6 +412,14 @@ pub fn view(
                 breakdown: f.breakdown.key(),
                 breakdown_label: f.label.clone(),
                 what: f.what(),
+                publication: f.publication.as_ref().map(|p| ReleaseView {
+                    code: Some(p.code.clone()),
+                    title: p.title.clone(),
+                    publisher: p.publisher.clone(),
+                    date: Some(p.date.to_string()),
+                    date_long: Some(long_date(p.date)),
+                    url: web_address(p.url.as_deref()),
+                }),
                 ways_forward: f
                     .ways_forward()
                     .iter()
@@ -542,7 +583,7 @@ fn row(r: &Row, threshold: u64) -> RowView {
             "missing",
             None,
             format!(
-                "[Not decided: no figure or record that it is not held (blocking finding {finding}); resolve it before this letter can be approved]"
+                "[Not decided: no figure is recorded (blocking finding {finding}); resolve it before this letter can be approved]"
             ),
         ),
     };
@@ -563,6 +604,10 @@ fn row(r: &Row, threshold: u64) -> RowView {
             import: p.import,
             file: p.file.clone(),
             line: p.line,
+        }),
+        withheld_because: r.withheld_because.as_ref().map(|w| WithheldView {
+            kind: w.code(),
+            text: w.describe(),
         }),
     }
 }
@@ -658,6 +703,8 @@ fn notice(n: &Notice) -> NoticeView {
         partly: false,
         release: None,
         distant: false,
+        until_publication: None,
+        soon: false,
         small_numbers: false,
         secondary: false,
         extremes: false,
@@ -672,10 +719,13 @@ fn notice(n: &Notice) -> NoticeView {
             items,
             release,
             distant,
+            days_away,
         } => {
             v.items = items.clone();
             v.release = Some(release_view(release));
             v.distant = *distant;
+            v.until_publication = days_away.and_then(lantern_core::release::distance_in_words);
+            v.soon = days_away.is_some_and(|d| (1..=31).contains(&d));
         }
         Notice::AccessibleElsewhere { items, release } => {
             v.items = items.clone();
@@ -699,6 +749,7 @@ fn notice(n: &Notice) -> NoticeView {
 
 fn release_view(r: &ReleaseRef) -> ReleaseView {
     ReleaseView {
+        code: r.code.clone(),
         title: r.title.clone(),
         publisher: r.publisher.clone(),
         date: r.date.map(|d| d.to_string()),

@@ -9,27 +9,35 @@
 //! total given in one question and a breakdown given in another are protected
 //! together.
 //!
+//! Releases are read at the date of the council's decision on the request
+//! (its `decided` day: the draft's or answer's as-of date, not the received
+//! date; Montague v Information Commissioner, UT 2022).
+//!
 //! Rules, in the order they apply to each requested period:
 //! 1. An indicator the catalogue says the council never holds is not held,
 //!    with s16 advice.
-//! 2. A release that will publish the indicator for the period after the
-//!    request arrived withholds it under s22 (qualified; the letter gives the
-//!    public interest reasoning).
+//! 2. A release still to come on the decision day, intended since the request
+//!    arrived, withholds the figure under s22 naming the release and its date
+//!    (qualified; the letter gives the public interest reasoning by the real
+//!    distance to publication).
 //! 3. Otherwise the best shareable figure is given: exact period before a
 //!    part of it, then sources in [`Source::ALL`] order. If the preferred
 //!    source cannot share yet, a figure from another source is given with
 //!    that caveat; if none can, s22 applies with no fixed date.
-//! 4. A figure already published by a release whose indicator says
-//!    `after_publication = "refer"` is refused under s21, saying where it is.
+//! 4. A figure already published by the decision day by a release whose
+//!    indicator says `after_publication = "refer"` is refused under s21,
+//!    saying where it is.
 //! 5. No figure: not held (s1(1)) only where that is recorded — a figure
 //!    held with status not held and its reason, or a declaration by the
 //!    council or the officer on the case ([`crate::finding::Declaration`]).
-//!    Where nothing is recorded, the row is [`Outcome::Missing`] and the
-//!    answer carries a blocking [`Finding`]: never "not held" by absence.
+//!    Where nothing is recorded but a release had published the figure by
+//!    the decision day, the row offers s21 with the publication's address;
+//!    otherwise the row is [`Outcome::Missing`]. Either way the answer
+//!    carries a blocking [`Finding`]: never "not held" by absence.
 //! 6. Counts of people then go through disclosure control: small counts and
 //!    the cells that would reveal them are withheld under s40(2); youngest and
 //!    oldest ages are never given. Earlier answers and the totals releases
-//!    had published by the received date are in the same protected table.
+//!    had published by the decision day are in the same protected table.
 //!
 //! Held means computable ([`compose`], [`crate::records::count`]): a cell
 //! not held as such is the sum of held cells that make it up exactly (a
@@ -58,7 +66,7 @@ mod compose;
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
 use crate::disclosure::{Policy, Protection};
 use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
-use crate::finding::{Declaration, Finding};
+use crate::finding::{Declaration, Finding, Publication};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
 use crate::period::Period;
 use crate::protected::{self, KnownCell, NewCell, Shown};
@@ -66,6 +74,7 @@ use crate::records::count::{self, Counter, HeldRecords, Uncountable};
 use crate::release::{self, Release};
 use crate::request::{Ask, FigureAsk, Question, Request};
 use crate::statement::{self, Statement};
+use crate::withheld::{self, WithheldBecause};
 
 /// Everything the planner may use, loaded by the caller.
 #[derive(Debug, Clone, Copy)]
@@ -141,6 +150,8 @@ pub struct Answer {
     pub reference: String,
     /// When it was received.
     pub received: Date,
+    /// The day it was decided on: releases are read as of this day.
+    pub decided: Date,
     /// The requester's reference.
     pub requester_reference: Option<String>,
     /// The area answered for.
@@ -264,6 +275,9 @@ pub struct Row {
     /// Which count of people this row is in the answer's disclosure-control
     /// tables (`None` for rows disclosure control does not see).
     pub cell_index: Option<usize>,
+    /// Why a withheld count of people is withheld (primary, or the relation
+    /// that forced a secondary), for the officer.
+    pub withheld_because: Option<WithheldBecause>,
 }
 
 /// What is decided for a row.
@@ -315,6 +329,9 @@ impl Outcome {
 /// A release as cited in a letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleaseRef {
+    /// The release's code in the calendar (none for a source's "not yet
+    /// shareable" with no release recorded).
+    pub code: Option<String>,
     /// Title.
     pub title: String,
     /// Publisher.
@@ -371,6 +388,8 @@ pub enum Notice {
         /// Whether the publication date is far off or unset (the public
         /// interest then leans towards release; the officer must review).
         distant: bool,
+        /// Whole days from the decision to the publication date, when set.
+        days_away: Option<i32>,
     },
     /// s21: already published.
     AccessibleElsewhere {
@@ -408,8 +427,21 @@ impl Notice {
 /// the officer's own judgement (months).
 const DISTANT_RELEASE_MONTHS: i32 = 6;
 
-/// Decide a request.
+/// Decide a request on the day its file records it was answered, else the
+/// day it was received.
 pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
+    plan_on(
+        request,
+        evidence,
+        request.answered.unwrap_or(request.received),
+    )
+}
+
+/// Decide a request on the day `decided` (the council's decision: the
+/// draft's or answer's as-of date). Releases are read as of that day; a day
+/// before the request was received is taken as the received day.
+pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer {
+    let decided = decided.max(request.received);
     let area = request
         .area
         .clone()
@@ -424,6 +456,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         fine: &fine,
         area: area.clone(),
         received: request.received,
+        decided,
         cells: Vec::new(),
         warnings: Vec::new(),
         discrepancies: Vec::new(),
@@ -453,7 +486,25 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
             .map(|q| planner.question(q, ""))
             .collect()
     };
-    let (protection, budget_exhausted) = planner.protect();
+    let (protection, budget_exhausted, known) = planner.protect();
+    let protected_cells: Vec<withheld::Decided> = planner
+        .cells
+        .iter()
+        .zip(&protection)
+        .map(|(c, p)| withheld::Decided {
+            indicator: c.indicator.clone(),
+            period: c.period,
+            breakdown: c.breakdown.clone(),
+            protection: *p,
+        })
+        .collect();
+    let explained = withheld::explain(
+        &fine,
+        &area,
+        &protected_cells,
+        &known,
+        evidence.policy.threshold,
+    );
     let disclosure = DisclosureSummary {
         budget_exhausted,
         secondary: protection
@@ -467,7 +518,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         );
     }
     for q in &mut questions {
-        apply_protection(q, &protection, evidence.policy.threshold);
+        apply_protection(q, &protection, &explained, evidence.policy.threshold);
     }
     let (held, not_held) = questions.iter().fold((0, 0), |acc, q| count_held(q, acc));
     let mut bases = Vec::new();
@@ -482,6 +533,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
     Answer {
         reference: request.reference.clone(),
         received: request.received,
+        decided,
         requester_reference: request.requester_reference.clone(),
         area,
         holding: if cost_limit.is_some() {
@@ -530,6 +582,7 @@ struct Planner<'a> {
     fine: &'a Catalogue,
     area: String,
     received: Date,
+    decided: Date,
     cells: Vec<CellCandidate>,
     warnings: Vec<String>,
     discrepancies: Vec<Discrepancy>,
@@ -703,6 +756,7 @@ impl<'a> Planner<'a> {
             &indicator.code,
             &period,
             self.received,
+            self.decided,
         ) {
             answer.rows.push(row(
                 period,
@@ -1220,6 +1274,7 @@ impl<'a> Planner<'a> {
                     Outcome::Withheld {
                         basis: Basis::FuturePublication,
                         release: Some(ReleaseRef {
+                            code: None,
                             title: f.value.reason().unwrap_or_default().to_string(),
                             publisher: f.source.label().to_string(),
                             date: None,
@@ -1244,7 +1299,7 @@ impl<'a> Planner<'a> {
                 self.evidence.releases,
                 &indicator.code,
                 &period,
-                self.received,
+                self.decided,
             )
         {
             return row(
@@ -1302,6 +1357,9 @@ impl<'a> Planner<'a> {
             );
             r.source = Some(chosen.source);
             r.status = Some(chosen.status);
+            r.withheld_because = Some(WithheldBecause::SmallCount {
+                threshold: self.evidence.policy.threshold,
+            });
             return r;
         }
         if let Value::Exact(v) = chosen.value {
@@ -1600,6 +1658,40 @@ impl<'a> Planner<'a> {
                 reason: Some(d.reason.clone()),
             };
         }
+        // A release had published it by the day of the decision: not "not
+        // held", but s21 with the publication's address, and a blocking
+        // finding until the figure is loaded or the referral confirmed.
+        if let Some(r) = release::published(
+            self.evidence.releases,
+            &indicator.code,
+            &period,
+            self.decided,
+        ) {
+            let number = self.missing(
+                &indicator.code,
+                false,
+                Some(period),
+                breakdown.clone(),
+                label,
+            );
+            if let Some(f) = self.findings.last_mut() {
+                f.publication = Some(Publication {
+                    code: r.code.clone(),
+                    title: r.title.clone(),
+                    publisher: r.publisher.clone(),
+                    date: r.date,
+                    url: r.url.clone(),
+                });
+            }
+            self.warnings.push(format!(
+                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or confirm the section 21 referral",
+                self.question, indicator.code, period, r.date
+            ));
+            return Outcome::Withheld {
+                basis: Basis::AccessibleElsewhere,
+                release: Some(release_ref(r)),
+            };
+        }
         Outcome::Missing {
             finding: self.missing(
                 &indicator.code,
@@ -1631,6 +1723,7 @@ impl<'a> Planner<'a> {
             breakdown,
             label,
             records_missing: std::mem::take(&mut self.records_gap),
+            publication: None,
         });
         number
     }
@@ -1666,12 +1759,13 @@ impl<'a> Planner<'a> {
                 None => true,
                 Some(d) => {
                     let limit = self
-                        .received
+                        .decided
                         .checked_add(jiff::Span::new().months(DISTANT_RELEASE_MONTHS))
-                        .unwrap_or(self.received);
+                        .unwrap_or(self.decided);
                     d > limit
                 }
             };
+            let days_away = release.date.map(|d| release::days_between(self.decided, d));
             if distant {
                 self.warnings.push(format!(
                     "section 22 for {}: the publication date is unset or more than {DISTANT_RELEASE_MONTHS} months away, \
@@ -1683,6 +1777,7 @@ impl<'a> Planner<'a> {
                 items,
                 release,
                 distant,
+                days_away,
             });
         }
         for (release, items) in elsewhere {
@@ -1712,10 +1807,10 @@ impl<'a> Planner<'a> {
 
     /// Run disclosure control over every count of people in the answer,
     /// together with everything earlier answers released or withheld and
-    /// the totals releases had published by the received date (see
+    /// the totals releases had published by the decision day (see
     /// [`protected`]). Returns one protection per registered cell and
     /// whether a search budget ran out.
-    fn protect(&self) -> (Vec<Protection>, bool) {
+    fn protect(&self) -> (Vec<Protection>, bool, Vec<KnownCell>) {
         let new: Vec<NewCell> = self
             .cells
             .iter()
@@ -1750,7 +1845,7 @@ impl<'a> Planner<'a> {
             self.evidence.catalogue,
             self.evidence.figures,
             self.evidence.releases,
-            self.received,
+            self.decided,
             self.evidence.policy.threshold,
             &touched,
         ));
@@ -1761,7 +1856,7 @@ impl<'a> Planner<'a> {
             &known,
             &self.evidence.policy,
         );
-        (decided.protection, decided.budget_exhausted)
+        (decided.protection, decided.budget_exhausted, known)
     }
 }
 
@@ -1774,11 +1869,17 @@ enum RecordsGap {
     Uncountable(Uncountable),
 }
 
-fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold: u64) {
+fn apply_protection(
+    q: &mut QuestionAnswer,
+    protection: &[Protection],
+    explained: &[Option<WithheldBecause>],
+    threshold: u64,
+) {
     for r in &mut q.rows {
         let Some(i) = r.cell_index else { continue };
         if let Some(&p @ (Protection::Primary | Protection::Secondary)) = protection.get(i) {
             r.outcome = Outcome::Suppressed { protection: p };
+            r.withheld_because = explained.get(i).cloned().flatten();
         }
     }
     let mut small = false;
@@ -1814,7 +1915,7 @@ fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold
         }
     }
     for p in &mut q.parts {
-        apply_protection(p, protection, threshold);
+        apply_protection(p, protection, explained, threshold);
     }
 }
 
@@ -1857,6 +1958,7 @@ fn row(period: Period, breakdown: Breakdown, label: Option<String>, outcome: Out
         provenance: None,
         figure_period: None,
         cell_index: None,
+        withheld_because: None,
     }
 }
 
@@ -1889,6 +1991,7 @@ fn advice_of(d: &Declaration) -> Option<OtherHolder> {
 
 fn release_ref(r: &Release) -> ReleaseRef {
     ReleaseRef {
+        code: Some(r.code.clone()),
         title: r.title.clone(),
         publisher: r.publisher.clone(),
         date: Some(r.date),
@@ -2050,6 +2153,33 @@ mod tests {
             ));
         assert!(hidden >= 2, "{answer:#?}");
         assert!(answer.bases.contains(&Basis::PersonalData));
+        // Every withheld cell says why: the 3 is a small count; each other
+        // cell withheld names the small count and the relation.
+        let other = by_sex
+            .iter()
+            .find(|r| r.breakdown_label.as_deref() == Some("other or not stated"))
+            .unwrap();
+        assert_eq!(
+            other.withheld_because,
+            Some(WithheldBecause::SmallCount { threshold: 5 })
+        );
+        let secondaries: Vec<&Row> = answer
+            .questions
+            .iter()
+            .flat_map(|q| &q.rows)
+            .filter(|r| {
+                r.outcome
+                    == Outcome::Suppressed {
+                        protection: Protection::Secondary,
+                    }
+            })
+            .collect();
+        assert!(!secondaries.is_empty());
+        for r in secondaries {
+            let why = r.withheld_because.as_ref().expect("explained");
+            assert!(matches!(why.code(), "total" | "margin"), "{why:?}");
+            assert!(why.describe().contains("sex=other"), "{}", why.describe());
+        }
     }
 
     #[test]
@@ -2120,6 +2250,126 @@ mod tests {
             "five months away is not distant: {:?}",
             answer.warnings
         );
+    }
+
+    fn answered_on(text: &str, day: &str) -> String {
+        text.replace(
+            "received = 2019-06-10\n",
+            &format!("received = 2019-06-10\nanswered = {day}\n"),
+        )
+    }
+
+    #[test]
+    fn a_release_passed_by_the_decision_day_gives_the_figure_held() {
+        let releases = [release(
+            "r",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        )];
+        let figures = [figure(
+            "people_in_treatment",
+            "2018/19",
+            "",
+            Value::Exact(812),
+            Source::NdtmsPartnership,
+        )];
+        let request = ask("people_in_treatment", "\"2018/19\"", "");
+        let before = decide(&request, &figures, &releases, &shipped());
+        assert!(matches!(
+            before.questions[0].rows[0].outcome,
+            Outcome::Withheld {
+                basis: Basis::FuturePublication,
+                ..
+            }
+        ));
+        let late = decide(
+            &answered_on(&request, "2019-12-02"),
+            &figures,
+            &releases,
+            &shipped(),
+        );
+        assert_eq!(late.decided, Date::constant(2019, 12, 2));
+        assert!(matches!(
+            late.questions[0].rows[0].outcome,
+            Outcome::Given {
+                value: Value::Exact(812),
+                ..
+            }
+        ));
+        assert!(late.questions[0].notices.is_empty());
+        assert!(late.findings.is_empty());
+    }
+
+    #[test]
+    fn a_release_passed_but_not_loaded_is_an_s21_offer_with_a_blocking_finding_never_not_held() {
+        let mut r = release(
+            "ndtms_2018_19",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        );
+        r.url = Some("https://example.org/ndtms".into());
+        let answer = decide(
+            &answered_on(&ask("people_in_treatment", "\"2018/19\"", ""), "2019-12-02"),
+            &[],
+            &[r],
+            &shipped(),
+        );
+        let row = &answer.questions[0].rows[0];
+        let Outcome::Withheld {
+            basis: Basis::AccessibleElsewhere,
+            release: Some(rel),
+        } = &row.outcome
+        else {
+            panic!("{:?}", row.outcome)
+        };
+        assert_eq!(rel.url.as_deref(), Some("https://example.org/ndtms"));
+        assert_eq!(rel.code.as_deref(), Some("ndtms_2018_19"));
+        assert!(!answer.bases.contains(&Basis::NotHeld));
+        assert_eq!(answer.findings.len(), 1);
+        assert_eq!(answer.findings[0].question, "1");
+        assert!(
+            answer.findings[0]
+                .what()
+                .contains("https://example.org/ndtms")
+        );
+        assert_eq!(
+            answer.findings[0]
+                .publication
+                .as_ref()
+                .map(|p| p.code.as_str()),
+            Some("ndtms_2018_19")
+        );
+        assert!(
+            answer.findings[0]
+                .ways_forward()
+                .contains(&crate::finding::WayForward::Load)
+        );
+    }
+
+    #[test]
+    fn the_public_interest_distance_is_counted_from_the_decision_day() {
+        let releases = [release(
+            "r",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        )];
+        let answer = decide(
+            &answered_on(&ask("people_in_treatment", "\"2018/19\"", ""), "2019-10-28"),
+            &[],
+            &releases,
+            &shipped(),
+        );
+        let Some(Notice::FuturePublication {
+            days_away, distant, ..
+        }) = answer.questions[0].notices.first()
+        else {
+            panic!("{:?}", answer.questions[0].notices)
+        };
+        assert_eq!(*days_away, Some(10));
+        assert!(!distant);
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //!   forward ([`WayForward`]). A draft with a blocking finding cannot be
 //!   approved or sent.
 
+use jiff::civil::Date;
+
 use crate::figure::Breakdown;
 use crate::period::Period;
 
@@ -161,12 +163,31 @@ pub struct Finding {
     /// submission does not reach it, with the months missing
     /// ("A1 (2018-01 to 2018-03)").
     pub records_missing: Vec<String>,
+    /// The release that had published the figure by the day of the
+    /// decision, when one had: the draft then refers the requester to it
+    /// under s21 instead of leaving the row undecided.
+    pub publication: Option<Publication>,
+}
+
+/// A release that published a figure Lantern has not loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    /// The release's code in the calendar.
+    pub code: String,
+    /// Its title.
+    pub title: String,
+    /// Who published it.
+    pub publisher: String,
+    /// When.
+    pub date: Date,
+    /// Where.
+    pub url: Option<String>,
 }
 
 impl Finding {
     /// What is missing, in words: "no figure of people_in_treatment for
-    /// E06000016, 2017/18, crack=crack;age_band=25-39, and no record that
-    /// it is not held".
+    /// E06000016, 2017/18, crack=crack;age_band=25-39, and nothing recorded
+    /// about whether the council holds it".
     pub fn what(&self) -> String {
         let mut parts = vec![self.area.clone()];
         if let Some(p) = &self.period {
@@ -175,8 +196,8 @@ impl Finding {
         if !self.breakdown.0.is_empty() {
             parts.push(self.breakdown.key());
         }
-        let mut what = format!(
-            "question {}: no {} of {} for {}, and no record that it is not held",
+        let mut missing = format!(
+            "question {}: no {} of {} for {}, and nothing recorded about whether the council holds it",
             self.question,
             if self.statement {
                 "statement"
@@ -187,12 +208,24 @@ impl Finding {
             parts.join(", ")
         );
         if !self.records_missing.is_empty() {
-            what.push_str(&format!(
+            missing.push_str(&format!(
                 "; it could be counted from the providers' records, but they are incomplete for this period: no current submission covers {}",
                 self.records_missing.join(", ")
             ));
         }
-        what
+        match &self.publication {
+            None => missing,
+            Some(p) => format!(
+                "{missing}; {} published it on {} in {}{}, so the draft refers the requester there under section 21: load the figure, or confirm that the publication gives exactly what was asked",
+                p.publisher,
+                p.date,
+                p.title,
+                p.url
+                    .as_deref()
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default()
+            ),
+        }
     }
 
     /// The ways forward.

@@ -27,6 +27,7 @@ pub mod request;
 pub mod scope;
 pub mod statement;
 pub mod understand;
+pub mod withheld;
 
 pub use period::{FinancialYear, Period, PeriodError};
 

@@ -23,6 +23,10 @@ pub struct Request {
     pub reference: String,
     /// The date it was received (the s10 clock starts the next working day).
     pub received: Date,
+    /// The day the council decided it, when the file records one (a request
+    /// answered in the past, such as the example's): releases are read as of
+    /// that day unless the user gives another (`--as-of`).
+    pub answered: Option<Date>,
     /// The requester's own reference, if they gave one.
     pub requester_reference: Option<String>,
     /// The area asked about (the council's own area when absent).
@@ -100,6 +104,8 @@ pub struct RequestError {
 struct RequestFile {
     reference: Spanned<String>,
     received: Spanned<DateText>,
+    #[serde(default)]
+    answered: Option<Spanned<DateText>>,
     #[serde(default)]
     requester_reference: Option<String>,
     #[serde(default)]
@@ -251,6 +257,29 @@ pub fn parse_request(
             format!("'{received_text}' is not a date; write the received date as YYYY-MM-DD"),
         )
     })?;
+    let answered = match raw.answered {
+        Some(a) => {
+            let span = a.span();
+            let text = match a.into_inner() {
+                DateText::Text(s) => s,
+                DateText::Toml(d) => d.to_string(),
+            };
+            let day: Date = text.trim().parse().map_err(|_| {
+                ctx.error(
+                    span.clone(),
+                    format!("'{text}' is not a date; write the answered date as YYYY-MM-DD"),
+                )
+            })?;
+            if day < received {
+                return Err(ctx.error(
+                    span,
+                    format!("answered = {day} is before received = {received}; a request is answered on or after the day it arrives"),
+                ));
+            }
+            Some(day)
+        }
+        None => None,
+    };
     let area = match raw.area {
         Some(a) => {
             Some(crate::figure::check_area(a.get_ref()).map_err(|m| ctx.error(a.span(), m))?)
@@ -267,6 +296,7 @@ pub fn parse_request(
     Ok(Request {
         reference,
         received,
+        answered,
         requester_reference: raw.requester_reference,
         area,
         questions,
@@ -587,6 +617,9 @@ pub fn to_toml(request: &Request) -> String {
     let mut out = String::new();
     out.push_str(&format!("reference = {}\n", esc(&request.reference)));
     out.push_str(&format!("received = {}\n", request.received));
+    if let Some(a) = request.answered {
+        out.push_str(&format!("answered = {a}\n"));
+    }
     if let Some(r) = &request.requester_reference {
         out.push_str(&format!("requester_reference = {}\n", esc(r)));
     }

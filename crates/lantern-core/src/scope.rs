@@ -512,6 +512,7 @@ topic = "naloxone.purchaser"
                     jiff::civil::date(2019, 6, 10),
                     jiff::civil::date(2021, 6, 1),
                 ]),
+                answered: None,
                 requester_reference: None,
                 area: rng.chance(25).then(|| AREAS[1].to_string()),
                 questions: (1..=1 + rng.below(3))

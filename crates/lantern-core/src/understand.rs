@@ -210,8 +210,10 @@ pub struct Email {
 
 impl Email {
     /// Whether `other` is this same e-mail taken in again: the same
-    /// Message-ID, or the same sender (ignoring case) and the same body
-    /// (ignoring spacing at the ends of lines and blank lines).
+    /// Message-ID, or (when either has none) the same sender (ignoring
+    /// case), the same `Date` header day and the same body (ignoring spacing
+    /// and blank lines). The same words sent again on another day are
+    /// another request (perhaps a repeat), not this one.
     pub fn is_same_as(&self, other: &Email) -> bool {
         if let (Some(a), Some(b)) = (&self.message_id, &other.message_id) {
             return a == b;
@@ -224,7 +226,10 @@ impl Email {
                 .filter(|l| !l.is_empty())
                 .collect()
         };
-        sender(self).is_some() && sender(self) == sender(other) && body(self) == body(other)
+        sender(self).is_some()
+            && sender(self) == sender(other)
+            && self.date == other.date
+            && body(self) == body(other)
     }
 }
 
@@ -3438,6 +3443,7 @@ pub fn draft(
     let request = complete.then(|| Request {
         reference,
         received,
+        answered: None,
         requester_reference: None,
         area: None,
         questions: questions

@@ -36,6 +36,12 @@ pub struct Cli {
     /// database holds more than one council.
     #[arg(long, global = true, env = "LANTERN_COUNCIL", value_name = "CODE")]
     pub council: Option<String>,
+    /// The day to act on (YYYY-MM-DD): drafts and answers read the
+    /// publication calendar as of this day (section 22 or 21), and approvals,
+    /// sending and the clock actions are recorded on it. Default: today in
+    /// the council's time zone.
+    #[arg(long, global = true, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -108,6 +114,12 @@ pub enum Command {
         /// Where to write agencies.csv and submissions/.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Put the council's area (at national scale, the first area) on this
+        /// real area code (E and eight digits). Without it every area has a
+        /// synthetic code (E99…), so generated records never touch a real
+        /// council's figures or letters.
+        #[arg(long, value_name = "CODE")]
+        area: Option<String>,
     },
     /// Show the figures held for an indicator (as held: before disclosure control, not for publication).
     Figures {
@@ -320,12 +332,19 @@ pub fn run(cli: Cli) -> Result<()> {
         .clone()
         .or_else(|| config.database())
         .unwrap_or_else(|| "lantern.db".to_string());
-    let ctx = Ctx::new(
+    let mut ctx = Ctx::new(
         database,
         config,
         cli.actor.clone().unwrap_or_else(default_actor),
     )
     .for_council(cli.council.clone());
+    if let Some(day) = &cli.as_of {
+        let day = day
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--as-of {day}: write the day to act on as YYYY-MM-DD"))?;
+        ctx.clock = lantern_app::Clock::fixed(day);
+    }
     let warnings = ctx.warnings();
     let done = dispatch(ctx, cli);
     // Said after the command, so a failure's message still comes first.
@@ -422,12 +441,18 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
         Command::Recompute { area, counts, json } => {
             crate::records::recompute(&ctx, area, counts, json)
         }
-        Command::Generate { scale, seed, out } => crate::records::generate(
+        Command::Generate {
+            scale,
+            seed,
+            out,
+            area,
+        } => crate::records::generate(
             match scale {
                 GenerateScale::Council => lantern_core::records::generate::Scale::Council,
                 GenerateScale::National => lantern_core::records::generate::Scale::National,
             },
             seed,
+            area.as_deref(),
             &out,
         ),
         Command::Export { file } => export(&ctx, &file),

@@ -51,7 +51,7 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
     let store = ctx.open()?;
     let calendar = calendar(store.as_ref())?;
     let cases = store.cases()?;
-    let today = ctx.clock.today();
+    let today = ctx.today(store.as_ref())?;
     let is_open = |c: &Case| c.status.is_open();
     let mut rows = Vec::new();
     for case in &cases {

@@ -75,13 +75,20 @@ pub struct Opened {
 }
 
 /// The case an e-mail was already taken in as, if any: the same Message-ID,
-/// or the same sender and body (`understand::Email::is_same_as`).
-fn taken_in_before(store: &dyn Store, email: &understand::Email) -> Result<Option<Case>> {
+/// or the same sender, date and body (`understand::Email::is_same_as`)
+/// received the same day (`received`, when the officer gives it).
+fn taken_in_before(
+    store: &dyn Store,
+    email: &understand::Email,
+    received: Option<Date>,
+) -> Result<Option<Case>> {
     for case in store.cases()? {
         let Ok(earlier) = understand::parse_email(case.original.as_bytes()) else {
             continue;
         };
-        if earlier.is_same_as(email) {
+        let same_id = email.message_id.is_some() && earlier.message_id == email.message_id;
+        let same_day = received.or(email.date).is_none_or(|d| d == case.received);
+        if same_id || (earlier.is_same_as(email) && same_day) {
             return Ok(Some(case));
         }
     }
@@ -194,7 +201,7 @@ pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
     // (and not a repeat under s14(2)): say which case it is.
     if new.form == Form::Email
         && let Ok(email) = understand::parse_email(new.bytes)
-        && let Some(case) = taken_in_before(store.as_ref(), &email)?
+        && let Some(case) = taken_in_before(store.as_ref(), &email, new.received)?
     {
         let calendar = calendar(store.as_ref())?;
         let due = super::case_deadline(store.as_ref(), &calendar, &case)?;
@@ -210,7 +217,7 @@ pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
     let taken = intake(ctx, store.as_ref(), new)?;
     let council = crate::council::in_force(ctx, store.as_ref(), None)?;
     let received = taken.received;
-    not_future(ctx, "the received date", received)?;
+    not_future(ctx, store.as_ref(), "the received date", received)?;
     let case = Case {
         reference: taken.reference.clone(),
         received,

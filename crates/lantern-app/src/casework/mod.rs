@@ -111,10 +111,10 @@ fn learned(store: &dyn Store) -> Result<Vec<understand::Synonym>> {
         .collect())
 }
 
-/// Refuse a date after today (allowing for the UK being an hour ahead of
-/// UTC in summer: the clock's date is UTC's).
-fn not_future(ctx: &Context, what: &str, day: Date) -> Result<()> {
-    let today = ctx.clock.today();
+/// Refuse a date after the day the context acts on (`--as-of`, else today
+/// in the council's time zone; a day's grace for a clock set by hand).
+fn not_future(ctx: &Context, store: &dyn Store, what: &str, day: Date) -> Result<()> {
+    let today = ctx.today(store)?;
     let latest = today.tomorrow().unwrap_or(today);
     if day > latest {
         crate::fail!(

@@ -122,7 +122,15 @@ impl TestApp {
         let app = TestApp::initialised();
         let seed = seed.to_string();
         app.run(&[
-            "generate", "--scale", "council", "--seed", &seed, "--out", "gen",
+            "generate",
+            "--scale",
+            "council",
+            "--seed",
+            &seed,
+            "--out",
+            "gen",
+            "--area",
+            "E06000016",
         ])
         .ok();
         app.run(&["import", "agencies", "gen/agencies.csv"]).ok();

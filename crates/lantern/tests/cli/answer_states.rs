@@ -95,7 +95,11 @@ fn a_missing_figure_is_a_blocking_finding_approval_is_refused_and_nothing_says_n
             .any(|b| b == "s1_1")
     );
 
-    for format in ["md", "html", "json"] {
+    // The letter says nothing is not held; the JSON's only mention is the
+    // way forward offered to the officer.
+    assert!(rows.iter().all(|r| r["decision"] != "not_held"));
+    assert_eq!(view["questions"][0]["notices"], serde_json::json!([]));
+    for format in ["md", "html"] {
         let text = letter(&app, "FOI-1", format).to_lowercase();
         assert!(!text.contains("not held"), "{format}: {text}");
         assert!(!text.contains("does not hold"), "{format}: {text}");

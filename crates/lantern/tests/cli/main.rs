@@ -17,6 +17,7 @@ mod layers;
 mod letters;
 mod privacy;
 mod records;
+mod release_states;
 mod reports;
 mod seeds;
 mod serve;

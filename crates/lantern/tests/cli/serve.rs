@@ -118,7 +118,8 @@ fn two_servers_on_one_database_serve_the_same_disclosure_log_as_it_grows() {
     app.run(&["request", "new", seed.to_str().expect("path")])
         .ok();
     for step in ["draft", "approve"] {
-        app.run(&["request", step, "FOI-2019-0412"]).ok();
+        app.run(&["request", step, "FOI-2019-0412", "--as-of", "2019-07-01"])
+            .ok();
     }
     app.run(&["request", "send", "FOI-2019-0412", "--on", "2019-07-01"])
         .ok();
