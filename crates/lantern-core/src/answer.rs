@@ -487,7 +487,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
             .collect()
     };
     let (protection, budget_exhausted, known) = planner.protect();
-    let protected_cells: Vec<withheld::Decided> = planner
+    let cells_decided: Vec<withheld::Decided> = planner
         .cells
         .iter()
         .zip(&protection)
@@ -501,7 +501,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
     let explained = withheld::explain(
         &fine,
         &area,
-        &protected_cells,
+        &cells_decided,
         &known,
         evidence.policy.threshold,
     );
@@ -724,12 +724,10 @@ impl<'a> Planner<'a> {
                     Some(&r.period),
                     &r.breakdown,
                 )
+                && let Some(a) = advice_of(d)
+                && !answer.advice.contains(&a)
             {
-                if let Some(a) = advice_of(d)
-                    && !answer.advice.contains(&a)
-                {
-                    answer.advice.push(a);
-                }
+                answer.advice.push(a);
             }
         }
         self.notices(answer, ask);
@@ -1660,7 +1658,7 @@ impl<'a> Planner<'a> {
         }
         // A release had published it by the day of the decision: not "not
         // held", but s21 with the publication's address, and a blocking
-        // finding until the figure is loaded or the referral confirmed.
+        // finding until the figure is loaded or recorded as not held.
         if let Some(r) = release::published(
             self.evidence.releases,
             &indicator.code,
@@ -1684,7 +1682,7 @@ impl<'a> Planner<'a> {
                 });
             }
             self.warnings.push(format!(
-                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or confirm the section 21 referral",
+                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or record that it is not held",
                 self.question, indicator.code, period, r.date
             ));
             return Outcome::Withheld {

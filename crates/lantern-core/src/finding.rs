@@ -216,7 +216,7 @@ impl Finding {
         match &self.publication {
             None => missing,
             Some(p) => format!(
-                "{missing}; {} published it on {} in {}{}, so the draft refers the requester there under section 21: load the figure, or confirm that the publication gives exactly what was asked",
+                "{missing}; {} published it on {} in {}{}, so the draft refers the requester there under section 21 meanwhile: load the published figure",
                 p.publisher,
                 p.date,
                 p.title,
