@@ -659,6 +659,7 @@ mod tests {
 
     fn release() -> ReleaseRef {
         ReleaseRef {
+            code: Some("stats_2018_19".into()),
             title: "Statistics 2018 to 2019".into(),
             publisher: "PHE".into(),
             date: Some(jiff::civil::date(2019, 11, 7)),
@@ -700,6 +701,7 @@ mod tests {
                 filter: Breakdown::total().with("crack", "crack"),
                 breakdown: breakdown.iter().map(|s| s.to_string()).collect(),
                 age_range: false,
+                bands: vec![],
             })),
             parts: vec![],
             estimate_hours: None,
@@ -804,6 +806,7 @@ mod tests {
             items: items.iter().map(|s| s.to_string()).collect(),
             release: release(),
             distant: false,
+            days_away: Some(150),
         };
         let small = |extremes: bool| Notice::PersonalData {
             small_numbers: !extremes,
@@ -823,6 +826,7 @@ mod tests {
         let answer = Answer {
             reference: "R".into(),
             received: jiff::civil::date(2019, 6, 10),
+            decided: jiff::civil::date(2019, 6, 10),
             requester_reference: None,
             area: "E06000016".into(),
             holding: Holding::Some,
@@ -847,6 +851,7 @@ mod tests {
             bases: vec![],
             warnings: vec![],
             discrepancies: vec![],
+            source_differences: vec![],
             findings: vec![],
             threshold: 5,
             disclosure: DisclosureSummary::default(),
