@@ -2900,6 +2900,7 @@ impl<'c> Model<'c> {
             filter: filters.filter,
             breakdown,
             age_range,
+            bands: vec![],
         }
     }
 

@@ -879,11 +879,18 @@ fn draft(ctx: &Ctx, a: Act) -> Result<()> {
                 "data_version": drafted.data_version,
                 "warnings": drafted.warnings,
                 "findings": drafted.findings,
+                "withheld": drafted.withheld,
             }))?
         );
         return Ok(());
     }
     print_findings(&a.reference, &drafted.findings)?;
+    if !drafted.withheld.is_empty() {
+        out!("Withheld under section 40(2), and why:");
+        for w in &drafted.withheld {
+            out!("  {w}");
+        }
+    }
     out!(
         "{} is now {} (from data version {}{}).",
         a.reference,
