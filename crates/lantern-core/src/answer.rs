@@ -1808,7 +1808,7 @@ impl<'a> Planner<'a> {
     /// the totals releases had published by the decision day (see
     /// [`protected`]). Returns one protection per registered cell and
     /// whether a search budget ran out.
-    fn protect(&self) -> (Vec<Protection>, bool, Vec<KnownCell>) {
+    fn protect(&mut self) -> (Vec<Protection>, bool, Vec<KnownCell>) {
         let new: Vec<NewCell> = self
             .cells
             .iter()
@@ -1847,14 +1847,75 @@ impl<'a> Planner<'a> {
             self.evidence.policy.threshold,
             &touched,
         ));
+        // Disclosure control needs the true value of every cell in play.
+        // Earlier answers may have given or withheld counts made from the
+        // records on demand, which no stored figure holds: count them too.
+        let counted = self.counted_for(&known);
+        let figures: std::borrow::Cow<'_, [Figure]> = if counted.is_empty() {
+            std::borrow::Cow::Borrowed(self.evidence.figures)
+        } else {
+            let mut all = self.evidence.figures.to_vec();
+            all.extend(counted);
+            std::borrow::Cow::Owned(all)
+        };
         let decided = protected::protect(
             self.fine,
-            self.evidence.figures,
+            &figures,
             &new,
             &known,
             &self.evidence.policy,
         );
         (decided.protection, decided.budget_exhausted, known)
+    }
+
+    /// The known cells of this area that no stored figure holds but the
+    /// records can count, as figures from local records (for disclosure
+    /// control's true values only; never shown).
+    fn counted_for(&mut self, known: &[KnownCell]) -> Vec<Figure> {
+        let mut out: Vec<Figure> = Vec::new();
+        for k in known {
+            if k.area != self.area || !self.records_count(&k.indicator) {
+                continue;
+            }
+            let stored = self.evidence.figures.iter().any(|f| {
+                f.indicator == k.indicator
+                    && f.area == k.area
+                    && f.period == k.period
+                    && f.breakdown == k.breakdown
+            });
+            let seen = out.iter().any(|f| {
+                f.indicator == k.indicator && f.period == k.period && f.breakdown == k.breakdown
+            });
+            if stored || seen {
+                continue;
+            }
+            let fine = self.fine;
+            let Some(counter) = self.counter() else {
+                return out;
+            };
+            let Ok(n) = counter.count(fine, &k.indicator, k.period, &k.breakdown) else {
+                continue;
+            };
+            out.push(Figure {
+                indicator: k.indicator.clone(),
+                area: k.area.clone(),
+                period: k.period,
+                breakdown: k.breakdown.clone(),
+                value: Value::Exact(i64::try_from(n).unwrap_or(i64::MAX)),
+                source: Source::LocalRecords,
+                status: Status::Final,
+                coverage: Vec::new(),
+                note: None,
+                provenance: Provenance {
+                    import: 0,
+                    file: String::new(),
+                    line: 0,
+                    actor: String::new(),
+                    imported_at: String::new(),
+                },
+            });
+        }
+        out
     }
 }
 
