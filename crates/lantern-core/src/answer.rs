@@ -1019,7 +1019,7 @@ impl<'a> Planner<'a> {
     /// held for the area or do not count the indicator, `Err` with why the
     /// records cannot give it (incomplete records: the providers and
     /// months missing).
-    fn from_records(
+    fn counted_from_records(
         &mut self,
         indicator: &str,
         period: Period,
@@ -1076,7 +1076,7 @@ impl<'a> Planner<'a> {
         }
         if source == Source::LocalRecords {
             return self
-                .from_records(indicator, period, breakdown)
+                .counted_from_records(indicator, period, breakdown)
                 .ok()
                 .flatten()
                 .map(|n| n as i64);
@@ -1123,7 +1123,10 @@ impl<'a> Planner<'a> {
             .composed(source, indicator, period, breakdown)
             .is_some()
             || (source == Source::LocalRecords
-                && matches!(self.from_records(indicator, period, breakdown), Ok(Some(_))))
+                && matches!(
+                    self.counted_from_records(indicator, period, breakdown),
+                    Ok(Some(_))
+                ))
     }
 
     /// The one source a question's table is taken from (see the module
@@ -1515,7 +1518,7 @@ impl<'a> Planner<'a> {
         if !sources.contains(&Source::LocalRecords) {
             return None;
         }
-        match self.from_records(&indicator.code, period, breakdown) {
+        match self.counted_from_records(&indicator.code, period, breakdown) {
             Ok(Some(n)) => {
                 let mut r = self.given(
                     indicator,
