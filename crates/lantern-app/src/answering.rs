@@ -116,6 +116,7 @@ pub fn decide(
     let planned = answer::plan_on(&request, &evidence, decided);
     Ok(letters::view(
         &planned,
+        &request,
         &catalogue,
         &crate::council::letter_details(&council),
         data_version,
@@ -150,6 +151,8 @@ pub fn answer(
     format: Format,
     data_version: Option<i64>,
 ) -> Result<Answer> {
+    // Not a case: nobody to address and not sent, so a draft (the view's
+    // `date` and `addressee` are unset).
     let view = decide(ctx, store, name, text, data_version, None)?;
     let templates = Templates::load(ctx.config.template_dir().as_deref())?;
     Ok(Answer {
@@ -161,6 +164,20 @@ pub fn answer(
             .collect(),
         warnings: view.warnings,
     })
+}
+
+/// The tables of the answer to a request given as text, as a spreadsheet
+/// (s11): the same decided cells the letter prints.
+pub fn spreadsheet(
+    ctx: &Context,
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+    sheet: crate::sheets::Sheet,
+    data_version: Option<i64>,
+) -> Result<Vec<u8>> {
+    let view = decide(ctx, store, name, text, data_version, None)?;
+    crate::sheets::write(&serde_json::to_value(&view)?, sheet)
 }
 
 /// The catalogue held in the database.

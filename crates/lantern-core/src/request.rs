@@ -33,9 +33,10 @@ pub struct Request {
     pub area: Option<String>,
     /// The questions, in the requester's order.
     pub questions: Vec<Question>,
-    /// The requester asked for the information in a spreadsheet or data
-    /// format (s11 preference, set by the officer).
-    pub spreadsheet: bool,
+    /// The requester asked for the figures in a spreadsheet or another
+    /// reusable form (s11): the answer's tables then go out as CSV and XLSX
+    /// too. Set by the officer (`spreadsheet = true`).
+    pub wants_spreadsheet: bool,
 }
 
 /// One numbered question or lettered part.
@@ -111,9 +112,9 @@ struct RequestFile {
     #[serde(default)]
     area: Option<Spanned<String>>,
     #[serde(default)]
-    question: Vec<QuestionFile>,
-    #[serde(default)]
     spreadsheet: bool,
+    #[serde(default)]
+    question: Vec<QuestionFile>,
 }
 
 #[derive(Deserialize)]
@@ -300,7 +301,7 @@ pub fn parse_request(
         requester_reference: raw.requester_reference,
         area,
         questions,
-        spreadsheet: raw.spreadsheet,
+        wants_spreadsheet: raw.spreadsheet,
     })
 }
 
@@ -626,7 +627,7 @@ pub fn to_toml(request: &Request) -> String {
     if let Some(a) = &request.area {
         out.push_str(&format!("area = {}\n", esc(a)));
     }
-    if request.spreadsheet {
+    if request.wants_spreadsheet {
         out.push_str("spreadsheet = true\n");
     }
     for q in &request.questions {
@@ -713,7 +714,7 @@ periods = ["2014 - 15"]
     fn the_requesters_own_bands_and_a_spreadsheet_are_read_and_written_back() {
         let text = "reference = \"FOI-1\"\nreceived = 2019-06-10\nspreadsheet = true\n\n[[question]]\nnumber = \"1\"\ntext = \"By age\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"18-29\", \"30 to 49\", \"50 and over\", \"16-17\"]\n";
         let r = parse_request("r.toml", text, &shipped()).unwrap();
-        assert!(r.spreadsheet);
+        assert!(r.wants_spreadsheet);
         let Some(Ask::Figures(f)) = &r.questions[0].ask else {
             panic!("no figures")
         };

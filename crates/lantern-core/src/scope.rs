@@ -518,7 +518,7 @@ topic = "naloxone.purchaser"
                 questions: (1..=1 + rng.below(3))
                     .map(|n| question(rng, n.to_string(), 0))
                     .collect(),
-                spreadsheet: false,
+                wants_spreadsheet: false,
             }
         }
 

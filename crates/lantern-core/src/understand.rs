@@ -3450,7 +3450,7 @@ pub fn draft(
             .iter()
             .map(|q| request_question(&q.question, &q.understanding))
             .collect(),
-        spreadsheet: false,
+        wants_spreadsheet: false,
     });
     Ok(Draft { questions, request })
 }
