@@ -3,7 +3,13 @@
 //! machines.
 //!
 //! All three come from one view model ([`LetterView`]): the JSON is that
-//! model, and the templates only arrange it. The wire format is owned here,
+//! model, and the templates only arrange it; its tables and its notices
+//! (each once, naming the questions it covers) come arranged by
+//! `lantern_core::letter`. A view is made the copy to print by [`address`]:
+//! dated with the day it was sent (a draft says so), "Dear NAME" for the
+//! requester, or the published copy without the requester's name, contact
+//! details or reference. The name is added only then, so a kept draft and
+//! the disclosure log never hold it. The wire format is owned here,
 //! not by the domain core, so the core's types can change without breaking
 //! anyone reading the JSON. Nothing here reads the clock: the same answer
 //! over the same data version renders byte-for-byte the same letter.
@@ -1182,6 +1188,26 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_gets_its_caption_and_scoped_header_cells() {
+        let md = "*People: using crack, by age band*\n\n| Age band | 2017/18 |\n|---|---|\n| aged 40 and over | 12 |\n";
+        let html = markdown_to_html(md);
+        assert_eq!(
+            html,
+            "<table>\n<caption>People: using crack, by age band</caption>\n<thead>\n<tr><th scope=\"col\">Age band</th><th scope=\"col\">2017/18</th></tr>\n</thead>\n<tbody>\n<tr><th scope=\"row\">aged 40 and over</th><td>12</td></tr>\n</tbody>\n</table>\n"
+        );
+        // Emphasis not right before a table stays a paragraph; escaped data
+        // cannot become a caption.
+        let plain = markdown_to_html("*just words*\n\nmore\n");
+        assert!(plain.contains("<p><em>just words</em></p>"), "{plain}");
+        let escaped = markdown_to_html(&format!(
+            "{}\n\n| a |\n|---|\n| b |\n",
+            escape_markdown("*<script>*")
+        ));
+        assert!(!escaped.contains("<caption>"), "{escaped}");
+        assert!(escaped.contains("&lt;script&gt;"), "{escaped}");
+    }
 
     #[test]
     fn requester_text_cannot_inject_markup() {

@@ -171,10 +171,11 @@ fn the_requester_is_addressed_by_name_and_the_published_copy_has_no_name_or_cont
     assert!(draft.contains("Dear Jo Bloggs,"), "{draft}");
     assert!(draft.contains("Yours sincerely,"), "{draft}");
 
-    app.run(&["request", "draft", "FOI-2019-0412"]).ok();
-    app.run(&["request", "approve", "FOI-2019-0412"]).ok();
-    app.run(&["request", "send", "FOI-2019-0412", "--on", "2019-07-05"])
-        .ok();
+    // Decided, approved and sent as of the day the council's letter went out.
+    for step in ["draft", "approve", "send"] {
+        app.run(&["request", step, "FOI-2019-0412", "--as-of", "2019-07-05"])
+            .ok();
+    }
     let sent = letter(&[]);
     assert!(sent.contains("**Date:** 5 July 2019"), "{sent}");
     assert!(sent.contains("Dear Jo Bloggs,"), "{sent}");
@@ -379,4 +380,51 @@ fn the_xlsx_holds_the_letters_cells_on_visible_sheets_and_nothing_hidden() {
     assert!(
         matches!(value(4, 2), Data::String(s) if s.starts_with("£7,339,755. Part of this included"))
     );
+}
+
+/// Age-band figures of one year: a total and every leaf band.
+fn age_leaves(year: &str, counts: [u32; 13]) -> String {
+    let bands = [
+        "18", "19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59",
+        "60-64", "65-69", "70+",
+    ];
+    let total: u32 = counts.iter().sum();
+    let mut out =
+        format!("people_in_treatment,E06000016,{year},,{total},ndtms_partnership,final\n");
+    for (band, n) in bands.iter().zip(counts) {
+        out.push_str(&format!(
+            "people_in_treatment,E06000016,{year},{band},{n},ndtms_partnership,final\n"
+        ));
+    }
+    out
+}
+
+#[test]
+fn a_letter_with_the_requesters_own_bands_over_several_years_is_a_grid_in_md_html_and_csv() {
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    let figures = format!(
+        "indicator,area,period,age_band,value,source,status\n{}{}",
+        age_leaves("2016/17", [2, 3, 9, 11, 8, 7, 6, 5, 4, 3, 0, 0, 0]),
+        age_leaves("2017/18", [1, 1, 2, 10, 6, 5, 5, 5, 5, 0, 0, 0, 0]),
+    );
+    app.write("figures.csv", &figures);
+    app.run(&["import", "figures", "figures.csv"]).ok();
+    app.write(
+        "request.toml",
+        "reference = \"FOI-2019-0500\"\nreceived = 2019-06-10\narea = \"E06000016\"\nspreadsheet = true\n\n\
+         [[question]]\nnumber = \"1\"\ntext = \"How many people were in treatment in 2016/17 and 2017/18, by age: under 25, 25 to 49 and 50 and over?\"\n\
+         indicator = \"people_in_treatment\"\nperiods = [\"2016/17\", \"2017/18\"]\nbands = [\"18-24\", \"25-49\", \"50+\"]\n",
+    );
+    let run = |format: &str| {
+        app.run(&["answer", "request.toml", "--format", format])
+            .ok()
+    };
+    let md = run("md");
+    // Years as columns, the requester's bands as rows, the cut said in words.
+    assert!(md.contains("*People in treatment, by age band*"), "{md}");
+    assert!(md.contains("| Age band | 2016/17 | 2017/18 |"), "{md}");
+    insta::assert_snapshot!("own-bands.md", md);
+    insta::assert_snapshot!("own-bands.html", run("html"));
+    insta::assert_snapshot!("own-bands.csv", run("csv"));
 }

@@ -377,7 +377,8 @@ fn a_sent_answer_is_published_without_the_requester_and_a_draft_is_not() {
         "jo.bloggs@example.org",
     ])
     .ok();
-    app.run(&["request", "draft", "FOI-2019-0412"]).ok();
+    app.run(&["request", "draft", "FOI-2019-0412", "--as-of", "2019-07-05"])
+        .ok();
     let server = Server::start(&app);
     // A draft is not published, and says no more than an unknown reference.
     let (status, body) = server.get("/letters/FOI-2019-0412");
@@ -390,9 +391,10 @@ fn a_sent_answer_is_published_without_the_requester_and_a_draft_is_not() {
         unknown.replace("FOI-1999-0001", "X")
     );
 
-    app.run(&["request", "approve", "FOI-2019-0412"]).ok();
-    app.run(&["request", "send", "FOI-2019-0412", "--on", "2019-07-05"])
-        .ok();
+    for step in ["approve", "send"] {
+        app.run(&["request", step, "FOI-2019-0412", "--as-of", "2019-07-05"])
+            .ok();
+    }
     let (status, page) = server.get("/letters/FOI-2019-0412");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("5 July 2019"), "{page}");
