@@ -20,9 +20,15 @@ fn demo_writes_the_three_letters_and_prints_their_paths() {
             "letters/seed-003.md"
         ]
     );
-    for p in paths {
+    // Each letter is dated the day the real one went out (the request
+    // file's `answered`), as the seeds were.
+    for (p, date) in paths
+        .iter()
+        .zip(["5 July 2019", "11 July 2022", "16 May 2017"])
+    {
         let text = std::fs::read_to_string(app.path(p)).expect("letter written");
         assert!(text.starts_with("# Freedom of Information Act 2000"));
+        assert!(text.contains(&format!("**Date:** {date}\\\n")), "{text}");
         assert!(text.contains("Open Government Licence"));
         assert!(text.contains("Information Commissioner"));
     }
@@ -47,6 +53,54 @@ fn letters_match_their_reviewed_snapshots() {
         insta::assert_snapshot!(format!("{seed}.html"), html);
     }
     insta::assert_snapshot!("seed-003.json", app.answer("seed-003", "json").ok());
+}
+
+#[test]
+fn a_letter_decided_on_a_stated_day_is_dated_that_day_and_otherwise_is_a_draft() {
+    let app = TestApp::leicester();
+    let seed = example("requests/seed-000.toml");
+    let seed = seed.to_str().expect("path");
+    let date_line = |letter: &str| {
+        letter
+            .lines()
+            .find(|l| l.starts_with("**Date:**"))
+            .unwrap_or_else(|| panic!("no date line: {letter}"))
+            .to_string()
+    };
+    // The day the file records it was answered.
+    let recorded = answer(&app, seed, &[]).ok();
+    assert_eq!(date_line(&recorded), "**Date:** 5 July 2019\\");
+    // --as-of decides, and dates, on another day.
+    let later = answer(&app, seed, &["--as-of", "2019-07-08"]).ok();
+    assert_eq!(date_line(&later), "**Date:** 8 July 2019\\");
+    let json: serde_json::Value = serde_json::from_str(
+        &answer(&app, seed, &["--as-of", "2019-07-08", "--format", "json"]).ok(),
+    )
+    .expect("json");
+    assert_eq!(json["date"], "2019-07-08");
+    assert_eq!(json["request"]["decided"], "2019-07-08");
+
+    // Without either it is decided today: a draft, whatever it finds.
+    let text = std::fs::read_to_string(example("requests/seed-000.toml")).expect("seed");
+    let undated = text.replacen("answered = 2019-07-05\n", "", 1);
+    assert_ne!(undated, text);
+    let undated = app.write("undated.toml", &undated);
+    let undated = undated.to_str().expect("path");
+    let draft = answer(&app, undated, &[]).ok();
+    assert_eq!(date_line(&draft), "**Date:** Draft — date of sending\\");
+    let json: serde_json::Value =
+        serde_json::from_str(&answer(&app, undated, &["--format", "json"]).ok()).expect("json");
+    assert!(
+        json["date"].is_null() && json["date_long"].is_null(),
+        "{json:#}"
+    );
+
+    // A letter with a blocking finding open cannot be sent, so it is not
+    // dated as sent: after the 2018/19 release (7 November 2019) the figure
+    // is published but not loaded.
+    let run = answer(&app, undated, &["--as-of", "2020-01-06"]);
+    assert!(run.stderr.contains("blocking finding 1"), "{}", run.stderr);
+    assert_eq!(date_line(&run.ok()), "**Date:** Draft — date of sending\\");
 }
 
 #[test]
