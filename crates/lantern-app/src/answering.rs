@@ -92,6 +92,14 @@ pub fn decide(
     let policy = council.policy();
     let read = store.read_scope(data_version, &Scope::of(&request, &area))?;
     let mine = store.council_in_use()?.unwrap_or_default();
+    // Providers' records for the area, read only when a question asks for
+    // an indicator they count: cells not held as figures are counted from
+    // the submissions current at the data version.
+    let records = if asks_countable(&request.questions) {
+        Some(store.records_held(data_version, &area)?)
+    } else {
+        None
+    };
     // What the council, and the officer on this case, recorded as not held.
     let declarations = store.not_held_declarations(Some(&request.reference))?;
     let evidence = Evidence {
@@ -102,15 +110,26 @@ pub fn decide(
         policy,
         area: &area,
         earlier: &earlier_releases(&read.log, &mine, &request.reference),
+        records: records.as_ref(),
         declarations: &declarations,
     };
     let planned = answer::plan_on(&request, &evidence, decided);
     Ok(letters::view(
         &planned,
+        &request,
         &catalogue,
         &crate::council::letter_details(&council),
         data_version,
     ))
+}
+
+/// Whether a question (or part) asks for an indicator records can count.
+fn asks_countable(questions: &[request::Question]) -> bool {
+    questions.iter().any(|q| {
+        matches!(&q.ask, Some(request::Ask::Figures(f))
+            if lantern_core::records::count::COUNTABLE.contains(&f.indicator.as_str()))
+            || asks_countable(&q.parts)
+    })
 }
 
 /// A request answered: the letter in a format, with the planner's warnings.
@@ -132,6 +151,8 @@ pub fn answer(
     format: Format,
     data_version: Option<i64>,
 ) -> Result<Answer> {
+    // Not a case: nobody to address and not sent, so a draft (the view's
+    // `date` and `addressee` are unset).
     let view = decide(ctx, store, name, text, data_version, None)?;
     let templates = Templates::load(ctx.config.template_dir().as_deref())?;
     Ok(Answer {
@@ -143,6 +164,20 @@ pub fn answer(
             .collect(),
         warnings: view.warnings,
     })
+}
+
+/// The tables of the answer to a request given as text, as a spreadsheet
+/// (s11): the same decided cells the letter prints.
+pub fn spreadsheet(
+    ctx: &Context,
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+    sheet: crate::sheets::Sheet,
+    data_version: Option<i64>,
+) -> Result<Vec<u8>> {
+    let view = decide(ctx, store, name, text, data_version, None)?;
+    crate::sheets::write(&serde_json::to_value(&view)?, sheet)
 }
 
 /// The catalogue held in the database.

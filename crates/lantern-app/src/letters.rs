@@ -22,19 +22,27 @@ use lantern_core::answer::{
     Answer, Notice, Outcome, QuestionAnswer, ReleaseRef, Row, StatementAnswer,
 };
 use lantern_core::catalogue::Catalogue;
-use lantern_core::disclosure::Protection;
-use lantern_core::figure::{Source, Value, format_amount};
+use lantern_core::figure::{Source, Value};
 use lantern_core::foi::Basis;
+use lantern_core::letter::{self, NoticeGroup, Table};
 use lantern_core::release::is_web_address;
+use lantern_core::request::{Question, Request};
 use minijinja::{Environment, context};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Council;
+
+pub use lantern_core::letter::long_date;
 
 /// The shipped Markdown letter template.
 pub const LETTER_MD: &str = include_str!("../../../templates/letter.md.j2");
 /// The shipped HTML page the Markdown letter is placed in.
 pub const LETTER_HTML: &str = include_str!("../../../templates/letter.html.j2");
+
+/// The version of the letter's JSON form: 2 added the letter's date,
+/// addressee, published flag, spreadsheet preference, tables and notices
+/// given once.
+pub const FORMAT: u32 = 2;
 
 /// Output formats of `lantern answer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +60,24 @@ pub enum Format {
 pub struct LetterView {
     /// Format version of this JSON.
     pub format: u32,
+    /// The day the letter was sent (ISO), or `None` while it is a draft.
+    /// Set when the letter is printed ([`address`]), never kept in a draft.
+    pub date: Option<String>,
+    /// The same day in words ("7 November 2019").
+    pub date_long: Option<String>,
+    /// The requester's name for "Dear …" in the copy they receive; `None`
+    /// in a draft as kept, in a published copy, and when the name is not
+    /// known (the letter then says "Dear Sir or Madam").
+    pub addressee: Option<String>,
+    /// The published copy (disclosure log, pages, API): made from the same
+    /// decisions, without the requester's name, contact details or own
+    /// reference.
+    pub published: bool,
+    /// The requester asked for a spreadsheet (s11): the letter says the
+    /// tables are also sent as CSV and XLSX.
+    pub spreadsheet: bool,
+    /// Each refusal notice once, naming the questions and periods it covers.
+    pub notices: Vec<NoticeView>,
     /// How the letter was made.
     pub made_with: MadeWith,
     /// The council.
@@ -197,18 +223,95 @@ pub struct QuestionView {
     pub indicator: Option<String>,
     /// Column heading for breakdown values, if the rows are broken down.
     pub breakdown_title: Option<String>,
-    /// Rows.
+    /// The figures as the letter shows them: a caption saying the filter
+    /// and breakdown in words, and a table of periods (a list) or of
+    /// breakdown values × periods (a grid).
+    pub table: Option<TableView>,
+    /// Rows, one per decision (what the disclosure log records).
     pub rows: Vec<RowView>,
     /// Every row is not held (the letter then says so in one sentence).
     pub all_not_held: bool,
+    /// Nothing asked in this question is held (s1(1) for all of it): the
+    /// letter says so under the question; the notice comes once, later.
+    pub none_held: bool,
     /// The narrative answer.
     pub statement: Option<StatementView>,
-    /// Notice paragraphs.
+    /// Notice paragraphs this question needs (the letter prints each
+    /// notice once, from the letter's `notices`).
     pub notices: Vec<NoticeView>,
     /// s16 advice.
     pub advice: Vec<AdviceView>,
     /// Parts.
     pub parts: Vec<QuestionView>,
+}
+
+/// A question's table (see `lantern_core::letter::table`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableView {
+    /// The filter and breakdown in words, said above the table.
+    pub caption: String,
+    /// `periods` (one row per period) or `grid` (breakdown values × periods).
+    pub layout: String,
+    /// The heading of the column of row headings.
+    pub corner: String,
+    /// The other columns' headings.
+    pub columns: Vec<String>,
+    /// The rows.
+    pub rows: Vec<TableRowView>,
+    /// What the cells leave out, each named by its period (and band).
+    pub notes: Vec<String>,
+    /// The figures' unit (`people`, `gbp`, …).
+    pub unit: String,
+}
+
+/// A row of a table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableRowView {
+    /// Its heading.
+    pub header: String,
+    /// One cell per column.
+    pub cells: Vec<CellView>,
+}
+
+/// A cell of a table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CellView {
+    /// What it says.
+    pub text: String,
+    /// `given`, `suppressed`, `not_held`, `withheld`, or `none`.
+    pub decision: String,
+    /// The exact amount given (pence for money), for spreadsheets.
+    pub amount: Option<i64>,
+    /// The basis of a cell not given.
+    pub basis: Option<String>,
+}
+
+fn table_view(t: Table) -> TableView {
+    TableView {
+        caption: t.caption,
+        layout: t.layout.code().to_string(),
+        corner: t.corner,
+        columns: t.columns,
+        rows: t
+            .rows
+            .into_iter()
+            .map(|r| TableRowView {
+                header: r.header,
+                cells: r
+                    .cells
+                    .into_iter()
+                    .map(|c| CellView {
+                        text: c.text,
+                        decision: c.decision.to_string(),
+                        amount: c.amount,
+                        basis: c.basis.map(str::to_string),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        notes: t.notes,
+        unit: format!("{:?}", t.unit).to_lowercase(),
+    }
 }
 
 /// One row.
@@ -310,6 +413,9 @@ pub struct NoticeView {
     pub items: Vec<String>,
     /// The items as one phrase ("2016/17 and 2018/19").
     pub items_text: String,
+    /// The questions (and their periods) a letter's notice covers: "question
+    /// 1 for 2018/19 and question 2 for 2018/19" (empty under a question).
+    pub covers_text: String,
     /// Some of the question was answered.
     pub partly: bool,
     /// The release (s22/s21).
@@ -363,6 +469,7 @@ pub struct AdviceView {
 /// Build the view model.
 pub fn view(
     answer: &Answer,
+    request: &Request,
     catalogue: &Catalogue,
     council: &Council,
     data_version: i64,
@@ -370,11 +477,20 @@ pub fn view(
     let questions: Vec<QuestionView> = answer
         .questions
         .iter()
-        .map(|q| question(q, catalogue, answer.threshold))
+        .map(|q| {
+            let asked = letter::asked(&request.questions, &q.number);
+            question(q, asked, catalogue, answer.threshold)
+        })
         .collect();
     let uses_ndtms = questions.iter().any(uses_ndtms);
     LetterView {
-        format: 1,
+        format: FORMAT,
+        date: None,
+        date_long: None,
+        addressee: None,
+        published: false,
+        spreadsheet: request.wants_spreadsheet,
+        notices: letter::notices(answer).iter().map(grouped_notice).collect(),
         made_with: MadeWith {
             lantern: env!("CARGO_PKG_VERSION"),
             data_version,
@@ -456,7 +572,12 @@ fn uses_ndtms(q: &QuestionView) -> bool {
     }) || q.parts.iter().any(uses_ndtms)
 }
 
-fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> QuestionView {
+fn question(
+    q: &QuestionAnswer,
+    asked: Option<&Question>,
+    catalogue: &Catalogue,
+    threshold: u64,
+) -> QuestionView {
     let breakdown_title = q.rows.iter().any(|r| r.breakdown_label.is_some()).then(|| {
         q.indicator
             .as_ref()
@@ -481,6 +602,7 @@ fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> Questi
         text: q.text.clone(),
         indicator: q.indicator.as_ref().map(|i| i.code.clone()),
         breakdown_title,
+        table: letter::table(q, asked, catalogue, threshold).map(table_view),
         all_not_held: !rows.is_empty()
             && rows
                 .iter()
@@ -489,6 +611,10 @@ fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> Questi
                 .iter()
                 .all(|r| matches!(r.outcome, Outcome::NotHeld { reason: None })),
         rows,
+        none_held: q
+            .notices
+            .iter()
+            .any(|n| matches!(n, Notice::NotHeld { partly: false, .. })),
         statement: q.statement.as_ref().map(|s| match s {
             StatementAnswer::Given { text, topic } => StatementView {
                 topic: topic.clone(),
@@ -522,70 +648,44 @@ fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> Questi
         parts: q
             .parts
             .iter()
-            .map(|p| question(p, catalogue, threshold))
+            .map(|p| {
+                let asked = asked.and_then(|a| letter::asked(&a.parts, &p.number));
+                question(p, asked, catalogue, threshold)
+            })
             .collect(),
     }
 }
 
 fn row(r: &Row, threshold: u64) -> RowView {
-    let (decision, value, text) = match &r.outcome {
+    let (decision, text) = letter::row_text(&r.outcome, threshold);
+    let value = match &r.outcome {
         Outcome::Given { value, unit } => {
-            let unit_code = format!("{unit:?}").to_lowercase();
-            let view = match value {
+            let unit = format!("{unit:?}").to_lowercase();
+            Some(match value {
                 Value::Exact(v) => ValueView {
                     kind: "exact",
-                    unit: unit_code,
+                    unit,
                     amount: Some(*v),
                     low: None,
                     high: None,
                 },
                 Value::Approximate { low, high } => ValueView {
                     kind: "approx",
-                    unit: unit_code,
+                    unit,
                     amount: None,
                     low: Some(*low),
                     high: Some(*high),
                 },
                 _ => ValueView {
                     kind: "zero",
-                    unit: unit_code,
+                    unit,
                     amount: Some(0),
                     low: None,
                     high: None,
                 },
-            };
-            let text = match value {
-                Value::Exact(v) if !unit.is_money() => {
-                    format!("{} {}", format_amount(*v, *unit), unit_word(*unit, *v))
-                }
-                Value::Zero { reason } => format!("None: {}", lower_first(reason)),
-                other => other.display(*unit),
-            };
-            ("given", Some(view), text)
+            })
         }
-        Outcome::Suppressed {
-            protection: Protection::Primary,
-        } => ("suppressed", None, format!("fewer than {threshold}")),
-        Outcome::Suppressed { .. } => (
-            "suppressed",
-            None,
-            "withheld so that small numbers cannot be worked out (section 40(2))".to_string(),
-        ),
-        Outcome::NotHeld { reason } => (
-            "not_held",
-            None,
-            reason.clone().unwrap_or_else(|| "Not held".to_string()),
-        ),
-        Outcome::Withheld { basis, release } => {
-            ("withheld", None, withheld_text(*basis, release.as_ref()))
-        }
-        Outcome::Missing { finding } => (
-            "missing",
-            None,
-            format!(
-                "[Not decided: no figure is recorded (blocking finding {finding}); resolve it before this letter can be approved]"
-            ),
-        ),
+        _ => None,
     };
     RowView {
         period: r.period.to_string(),
@@ -595,7 +695,7 @@ fn row(r: &Row, threshold: u64) -> RowView {
         decision,
         basis: r.outcome.basis().map(Basis::code),
         value,
-        full_text: with_notes(&text, &r.notes),
+        full_text: letter::with_notes(&text, &r.notes),
         text,
         notes: r.notes.clone(),
         source: r.source.map(Source::code),
@@ -610,19 +710,6 @@ fn row(r: &Row, threshold: u64) -> RowView {
             text: w.describe(),
         }),
     }
-}
-
-/// "£5,219,734" + notes → "£5,219,734. This includes …".
-fn with_notes(text: &str, notes: &[String]) -> String {
-    let mut out = text.to_string();
-    for n in notes {
-        if !out.ends_with(['.', '!', '?', ':']) {
-            out.push('.');
-        }
-        out.push(' ');
-        out.push_str(n);
-    }
-    out
 }
 
 /// Join runs of consecutive financial years that are not held for the same
@@ -654,44 +741,6 @@ fn merge_not_held(rows: Vec<RowView>, periods: &[lantern_core::period::Period]) 
     out.into_iter().map(|(r, _, _)| r).collect()
 }
 
-fn unit_word(unit: lantern_core::catalogue::Unit, n: i64) -> &'static str {
-    use lantern_core::catalogue::Unit;
-    match (unit, n == 1) {
-        (Unit::People, true) => "person",
-        (Unit::Placements, true) => "placement",
-        (Unit::Kits, true) => "kit",
-        (Unit::Deaths, true) => "death",
-        (Unit::Episodes, true) => "episode",
-        (Unit::Attendances, true) => "attendance",
-        (Unit::Offences, true) => "offence",
-        (u, _) => u.noun(),
-    }
-}
-
-fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) if !s.starts_with("NDTMS") => c.to_lowercase().chain(chars).collect(),
-        _ => s.to_string(),
-    }
-}
-
-fn withheld_text(basis: Basis, release: Option<&ReleaseRef>) -> String {
-    match basis {
-        Basis::FuturePublication => match release.and_then(|r| r.date) {
-            Some(d) => format!("Withheld: to be published on {} (section 22)", long_date(d)),
-            None => "Withheld: intended for future publication (section 22)".into(),
-        },
-        Basis::AccessibleElsewhere => match release.and_then(|r| web_address(r.url.as_deref())) {
-            Some(url) => format!("Already published: {url} (section 21)"),
-            None => "Already published (section 21)".into(),
-        },
-        Basis::PersonalData => "Not given (section 40(2))".into(),
-        Basis::NotHeld => "Not held".into(),
-        Basis::CostLimit => "Not answered (section 12)".into(),
-    }
-}
-
 fn notice(n: &Notice) -> NoticeView {
     let basis = n.basis();
     let mut v = NoticeView {
@@ -700,6 +749,7 @@ fn notice(n: &Notice) -> NoticeView {
         qualified: basis.is_qualified(),
         items: vec![],
         items_text: String::new(),
+        covers_text: String::new(),
         partly: false,
         release: None,
         distant: false,
@@ -743,7 +793,26 @@ fn notice(n: &Notice) -> NoticeView {
             v.threshold = *threshold;
         }
     }
-    v.items_text = join_and(&v.items);
+    v.items_text = letter::join_and(&v.items);
+    v
+}
+
+/// A letter's notice: the paragraph once, with every question it covers.
+fn grouped_notice(g: &NoticeGroup) -> NoticeView {
+    let mut v = notice(&g.notice);
+    v.items = g
+        .covers
+        .iter()
+        .flat_map(|c| {
+            c.items
+                .iter()
+                .map(move |i| format!("question {}: {i}", c.question))
+        })
+        .collect();
+    v.items_text = letter::join_and(&v.items);
+    v.covers_text = g.covers_text();
+    v.partly =
+        matches!(g.notice, Notice::NotHeld { .. }) && g.covers.iter().any(|c| !c.items.is_empty());
     v
 }
 
@@ -764,52 +833,158 @@ fn web_address(url: Option<&str>) -> Option<String> {
     url.filter(|u| is_web_address(u)).map(str::to_string)
 }
 
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// "10 June 2019".
-pub fn long_date(d: jiff::civil::Date) -> String {
-    d.strftime("%-d %B %Y").to_string()
-}
-
 /// Markdown to HTML for a letter: raw HTML in the Markdown (which
 /// pulldown-cmark would pass through) is printed as text, links to anything
 /// but a plain `http`/`https` address keep their words but lose the link,
 /// and images become their description (a letter loads nothing).
+///
+/// Tables are made accessible: a paragraph that is wholly emphasised and
+/// comes straight before a table becomes the table's `<caption>` (the
+/// templates write a table's caption so; escaped data cannot), header
+/// cells are `<th scope="col">` and each body row's first cell is its
+/// `<th scope="row">`.
 pub fn markdown_to_html(md: &str) -> String {
     use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
     // Whether each open link was kept (links do not nest, but be exact).
     let mut links: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(md, Options::ENABLE_TABLES).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Link { dest_url, .. }) if !is_web_address(&dest_url) => {
-            links.push(false);
-            Event::Text(CowStr::Borrowed(""))
-        }
-        Event::Start(Tag::Link { .. }) => {
-            links.push(true);
-            event
-        }
-        Event::End(TagEnd::Link) => {
-            if links.pop().unwrap_or(false) {
-                event
-            } else {
+    let events: Vec<Event> = Parser::new_ext(md, Options::ENABLE_TABLES)
+        .map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::Start(Tag::Link { dest_url, .. }) if !is_web_address(&dest_url) => {
+                links.push(false);
                 Event::Text(CowStr::Borrowed(""))
             }
-        }
-        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {
-            Event::Text(CowStr::Borrowed(""))
-        }
-        other => other,
-    });
+            Event::Start(Tag::Link { .. }) => {
+                links.push(true);
+                event
+            }
+            Event::End(TagEnd::Link) => {
+                if links.pop().unwrap_or(false) {
+                    event
+                } else {
+                    Event::Text(CowStr::Borrowed(""))
+                }
+            }
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {
+                Event::Text(CowStr::Borrowed(""))
+            }
+            other => other,
+        })
+        .collect();
     let mut html = String::with_capacity(md.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events);
+    pulldown_cmark::html::push_html(&mut html, accessible_tables(events).into_iter());
     html
+}
+
+/// The caption of a table: the text of a paragraph holding only emphasis,
+/// when a table starts right after it.
+fn caption_at(events: &[pulldown_cmark::Event<'_>], i: usize) -> Option<(String, usize)> {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    if !matches!(events.get(i), Some(Event::Start(Tag::Paragraph)))
+        || !matches!(events.get(i + 1), Some(Event::Start(Tag::Emphasis)))
+    {
+        return None;
+    }
+    let mut text = String::new();
+    let mut j = i + 2;
+    loop {
+        match events.get(j)? {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::End(TagEnd::Emphasis) => break,
+            _ => return None,
+        }
+        j += 1;
+    }
+    if matches!(events.get(j + 1), Some(Event::End(TagEnd::Paragraph)))
+        && matches!(events.get(j + 2), Some(Event::Start(Tag::Table(_))))
+    {
+        Some((text, j + 2))
+    } else {
+        None
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Tables with their captions and header cells scoped (see
+/// [`markdown_to_html`]). Only markup Lantern writes itself is added; every
+/// text stays a text event, escaped by the HTML writer.
+fn accessible_tables(events: Vec<pulldown_cmark::Event<'_>>) -> Vec<pulldown_cmark::Event<'_>> {
+    use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
+    let html = |s: String| Event::Html(CowStr::from(s));
+    let mut out = Vec::with_capacity(events.len());
+    let mut caption: Option<String> = None;
+    let mut in_head = false;
+    let mut cell = 0usize;
+    let mut i = 0;
+    while i < events.len() {
+        if let Some((text, table)) = caption_at(&events, i) {
+            caption = Some(text);
+            i = table;
+            continue;
+        }
+        match &events[i] {
+            Event::Start(Tag::Table(_)) => {
+                let c = caption
+                    .take()
+                    .map(|c| format!("<caption>{}</caption>\n", escape_html(&c)))
+                    .unwrap_or_default();
+                out.push(html(format!("<table>\n{c}")));
+            }
+            Event::End(TagEnd::Table) => out.push(html("</tbody>\n</table>\n".into())),
+            Event::Start(Tag::TableHead) => {
+                in_head = true;
+                cell = 0;
+                out.push(html("<thead>\n<tr>".into()));
+            }
+            Event::End(TagEnd::TableHead) => {
+                in_head = false;
+                out.push(html("</tr>\n</thead>\n<tbody>\n".into()));
+            }
+            Event::Start(Tag::TableRow) => {
+                cell = 0;
+                out.push(html("<tr>".into()));
+            }
+            Event::End(TagEnd::TableRow) => out.push(html("</tr>\n".into())),
+            Event::Start(Tag::TableCell) => out.push(html(
+                if in_head {
+                    "<th scope=\"col\">"
+                } else if cell == 0 {
+                    "<th scope=\"row\">"
+                } else {
+                    "<td>"
+                }
+                .into(),
+            )),
+            Event::End(TagEnd::TableCell) => {
+                out.push(html(
+                    if in_head || cell == 0 {
+                        "</th>"
+                    } else {
+                        "</td>"
+                    }
+                    .into(),
+                ));
+                cell += 1;
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Escape text so Markdown shows it literally (requesters' words, notes,
@@ -842,6 +1017,58 @@ fn escape_markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// Which copy of a letter to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copy<'a> {
+    /// The letter the requester receives: "Dear NAME" when the name is
+    /// known, else "Dear Sir or Madam".
+    Requester {
+        /// The requester's name, if known.
+        name: Option<&'a str>,
+    },
+    /// The copy published (disclosure log, pages, API): the same decisions
+    /// without the requester's name, contact details or own reference.
+    Published,
+}
+
+/// Make a letter's JSON form (a fresh view or a kept draft) the copy to
+/// print: dated with the day it was sent (`None`: a draft, which says so),
+/// and addressed as `copy` says. The name is added only here, so a kept
+/// draft and the disclosure log never hold it.
+pub fn address(
+    view: &mut serde_json::Value,
+    copy: Copy<'_>,
+    sent: Option<jiff::civil::Date>,
+) -> crate::Result<()> {
+    if view["format"].as_u64().unwrap_or(0) < u64::from(FORMAT) {
+        crate::fail!(
+            Conflict,
+            "this letter was drafted by an earlier version of Lantern and lacks what a letter now shows (its date, tables and notices); draft it again"
+        );
+    }
+    let Some(v) = view.as_object_mut() else {
+        crate::fail!(Internal, "a letter's JSON form is not an object");
+    };
+    v.insert("date".into(), sent.map(|d| d.to_string()).into());
+    v.insert("date_long".into(), sent.map(long_date).into());
+    match copy {
+        Copy::Requester { name } => {
+            let name = name.map(str::trim).filter(|n| !n.is_empty());
+            v.insert("addressee".into(), name.into());
+            v.insert("published".into(), false.into());
+        }
+        Copy::Published => {
+            v.insert("addressee".into(), serde_json::Value::Null);
+            v.insert("published".into(), true.into());
+            v.insert("warnings".into(), serde_json::Value::Array(vec![]));
+            if let Some(r) = v.get_mut("request").and_then(|r| r.as_object_mut()) {
+                r.insert("requester_reference".into(), serde_json::Value::Null);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Letter templates: the shipped ones, or a council's overrides.
@@ -967,7 +1194,7 @@ mod tests {
             "A&E \\&lt; \\&\\#60; R & D"
         );
         assert_eq!(
-            join_and(&["a".into(), "b".into(), "c".into()]),
+            letter::join_and(&["a".into(), "b".into(), "c".into()]),
             "a, b and c"
         );
     }

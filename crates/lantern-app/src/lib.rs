@@ -47,6 +47,7 @@ pub mod import;
 pub mod letters;
 pub mod records;
 pub mod reports;
+pub mod sheets;
 pub mod xlsx;
 
 use jiff::civil::Date;

@@ -38,10 +38,30 @@
 //!    the cells that would reveal them are withheld under s40(2); youngest and
 //!    oldest ages are never given. Earlier answers and the totals releases
 //!    had published by the decision day are in the same protected table.
+//!
+//! Held means computable ([`compose`], [`crate::records::count`]): a cell
+//! not held as such is the sum of held cells that make it up exactly (a
+//! union of separate values of one breakdown), or, where the council holds
+//! providers' records for the area and the period, counted from them — but
+//! only when they are complete (every provider registered for the area has
+//! a current submission reaching the period's last month); otherwise the
+//! answer carries a blocking finding naming the providers and months
+//! missing. A band the records cannot give gets a plain explanation.
+//!
+//! One table, one basis: every cell of one question (its periods × its
+//! breakdown) comes from one source, so that they add up. The source is
+//! the first in [`Source::ALL`] order that gives every cell (directly, as a
+//! sum, or from records), else the one giving most; the same indicator's
+//! earlier table's source is preferred when it gives every cell too. Other
+//! sources' values for the same cells, where they differ, are shown to the
+//! officer with the difference ([`SourceDifference`]). A table never holds
+//! two bands that overlap: the finest held are kept.
 
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
+
+mod compose;
 
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
 use crate::disclosure::{Policy, Protection};
@@ -50,6 +70,7 @@ use crate::finding::{Declaration, Finding, Publication};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
 use crate::period::Period;
 use crate::protected::{self, KnownCell, NewCell, Shown};
+use crate::records::count::{self, Counter, HeldRecords, Uncountable};
 use crate::release::{self, Release};
 use crate::request::{Ask, FigureAsk, Question, Request};
 use crate::statement::{self, Statement};
@@ -74,9 +95,33 @@ pub struct Evidence<'a> {
     /// (the whole disclosure log, every council's): new answers stay
     /// consistent with them and cannot be differenced against them.
     pub earlier: &'a [EarlierRelease],
+    /// The providers' records the council holds for the area at the data
+    /// version, when it holds any: counts not held as figures are counted
+    /// from them on demand.
+    pub records: Option<&'a HeldRecords>,
     /// Recorded "not held" declarations: the council's, and the officer's
     /// on this case.
     pub declarations: &'a [Declaration],
+}
+
+/// Two sources giving different values for one cell of a table: the
+/// table uses one; the officer sees the other and the difference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDifference {
+    /// Indicator code.
+    pub indicator: String,
+    /// The period.
+    pub period: Period,
+    /// The cell's breakdown (empty for a total).
+    pub breakdown: Breakdown,
+    /// The source the table uses.
+    pub used: Source,
+    /// Its value.
+    pub value: i64,
+    /// The other source.
+    pub other: Source,
+    /// Its value.
+    pub other_value: i64,
 }
 
 /// A count of people an earlier answer released or withheld.
@@ -127,6 +172,9 @@ pub struct Answer {
     /// Figures that differ from the same figure released in an earlier
     /// answer: the officer must explain each before the answer is approved.
     pub discrepancies: Vec<Discrepancy>,
+    /// Where another source gives a different value for a cell of a table
+    /// (each table uses one source).
+    pub source_differences: Vec<SourceDifference>,
     /// The disclosure threshold applied.
     pub threshold: u64,
     /// What disclosure control did beyond the small counts themselves.
@@ -398,14 +446,25 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         .area
         .clone()
         .unwrap_or_else(|| evidence.area.to_string());
+    // The requester's own bands join the age-band dimension, so disclosure
+    // control writes them as sums over leaves like any other band.
+    let mut bands = Vec::new();
+    collect_bands(&request.questions, &mut bands);
+    let fine = evidence.catalogue.with_age_bands(&bands);
     let mut planner = Planner {
         evidence,
+        fine: &fine,
         area: area.clone(),
         received: request.received,
         decided,
         cells: Vec::new(),
         warnings: Vec::new(),
         discrepancies: Vec::new(),
+        counter: None,
+        basis: None,
+        bases_used: Vec::new(),
+        differences: Vec::new(),
+        records_gap: Vec::new(),
         findings: Vec::new(),
         question: String::new(),
     };
@@ -440,7 +499,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         })
         .collect();
     let explained = withheld::explain(
-        evidence.catalogue,
+        &fine,
         &area,
         &cells_decided,
         &known,
@@ -488,8 +547,18 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         warnings: planner.warnings,
         findings: planner.findings,
         discrepancies: planner.discrepancies,
+        source_differences: planner.differences,
         threshold: evidence.policy.threshold,
         disclosure,
+    }
+}
+
+fn collect_bands(questions: &[Question], out: &mut Vec<String>) {
+    for q in questions {
+        if let Some(Ask::Figures(f)) = &q.ask {
+            out.extend(f.bands.iter().cloned());
+        }
+        collect_bands(&q.parts, out);
     }
 }
 
@@ -508,18 +577,31 @@ struct CellCandidate {
 
 struct Planner<'a> {
     evidence: &'a Evidence<'a>,
+    /// The catalogue with the requester's own bands (for sums and
+    /// disclosure control).
+    fine: &'a Catalogue,
     area: String,
     received: Date,
     decided: Date,
     cells: Vec<CellCandidate>,
     warnings: Vec<String>,
     discrepancies: Vec<Discrepancy>,
+    /// The records counted on demand, once built.
+    counter: Option<Counter>,
+    /// The source of the table being decided.
+    basis: Option<Source>,
+    /// Each table's indicator, periods and source, in question order.
+    bases_used: Vec<(String, Vec<Period>, Source)>,
+    differences: Vec<SourceDifference>,
+    /// The providers and months missing for the cell being decided, when
+    /// only incomplete records could have given it (for its finding).
+    records_gap: Vec<String>,
     findings: Vec<Finding>,
     /// The question (or part) being decided, for findings ("3b").
     question: String,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     fn unanswered(&self, q: &Question) -> QuestionAnswer {
         QuestionAnswer {
             number: q.number.clone(),
@@ -599,9 +681,31 @@ impl Planner<'_> {
             title: indicator.title.clone(),
             unit: indicator.unit,
         });
-        for period in expand(&ask.periods) {
+        let periods = expand(&ask.periods);
+        self.basis = self.choose_basis(indicator, ask, &periods);
+        if let Some(b) = self.basis {
+            for (code, other_periods, other) in &self.bases_used {
+                if *code == indicator.code
+                    && *other != b
+                    && other_periods.iter().any(|p| periods.contains(p))
+                {
+                    self.warnings.push(format!(
+                        "{}: question {} uses {} and an earlier table uses {}; their figures will not add up to each other, so say so in the letter",
+                        indicator.code,
+                        answer.number,
+                        b.code(),
+                        other.code()
+                    ));
+                    break;
+                }
+            }
+            self.bases_used
+                .push((indicator.code.clone(), periods.clone(), b));
+        }
+        for period in periods {
             self.period_rows(indicator, ask, period, answer);
         }
+        self.basis = None;
         if !indicator.held_by_council
             || answer
                 .rows
@@ -668,7 +772,15 @@ impl Planner<'_> {
             answer.rows.push(r);
             return;
         }
-        let cells = self.breakdown_cells(indicator, ask, period);
+        if !ask.bands.is_empty() {
+            for breakdown in self.table_cells(indicator, ask, period) {
+                let label = self.breakdown_label(ask, &breakdown);
+                let r = self.cell(indicator, period, &breakdown, Some(label));
+                answer.rows.push(r);
+            }
+            return;
+        }
+        let cells = self.table_cells(indicator, ask, period);
         if cells.is_empty() {
             let wanted = ask
                 .breakdown
@@ -780,7 +892,283 @@ impl Planner<'_> {
         };
         found.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.cmp(b)));
         found.dedup();
-        found
+        self.without_overlaps(found, &ask.breakdown)
+    }
+
+    /// Keep the finest of cells that overlap (share a leaf in every asked
+    /// dimension), in the order given: a table never holds "under 25" and
+    /// "aged 18" together.
+    fn without_overlaps(&self, cells: Vec<Breakdown>, dims: &[String]) -> Vec<Breakdown> {
+        let leaves = |b: &Breakdown| -> Vec<std::collections::BTreeSet<String>> {
+            dims.iter()
+                .map(|d| {
+                    let v = b.get(d).unwrap_or("");
+                    match self.evidence.catalogue.dimension(d) {
+                        Ok(dim) => dim.leaves_of(v).into_iter().collect(),
+                        Err(_) => [v.to_string()].into_iter().collect(),
+                    }
+                })
+                .collect()
+        };
+        let mut by_size: Vec<(usize, usize)> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (leaves(b).iter().map(|l| l.len()).product(), i))
+            .collect();
+        by_size.sort();
+        let mut kept: Vec<usize> = Vec::new();
+        for (_, i) in by_size {
+            let mine = leaves(&cells[i]);
+            let overlaps = kept.iter().any(|&k| {
+                leaves(&cells[k])
+                    .iter()
+                    .zip(&mine)
+                    .all(|(a, b)| !a.is_disjoint(b))
+            });
+            if !overlaps {
+                kept.push(i);
+            }
+        }
+        kept.sort();
+        kept.into_iter().map(|i| cells[i].clone()).collect()
+    }
+
+    /// The cells of one period of a question's table: the total (with its
+    /// filter), the requester's bands (crossed with the other breakdowns'
+    /// held values), or the breakdowns held, none overlapping; where no
+    /// figure has the breakdown but records can count it, every value of
+    /// the asked dimensions.
+    fn table_cells(
+        &mut self,
+        indicator: &Indicator,
+        ask: &FigureAsk,
+        period: Period,
+    ) -> Vec<Breakdown> {
+        if ask.breakdown.is_empty() {
+            return vec![ask.filter.clone()];
+        }
+        let others: Vec<String> = ask
+            .breakdown
+            .iter()
+            .filter(|d| ask.bands.is_empty() || d.as_str() != crate::catalogue::AGE_BAND)
+            .cloned()
+            .collect();
+        let mut combos = if others.is_empty() {
+            vec![ask.filter.clone()]
+        } else {
+            let sub = FigureAsk {
+                breakdown: others.clone(),
+                bands: vec![],
+                ..ask.clone()
+            };
+            let found = self.breakdown_cells(indicator, &sub, period);
+            if found.is_empty() && self.records_count(&indicator.code) {
+                self.every_value(&ask.filter, &others)
+            } else {
+                found
+            }
+        };
+        if !ask.bands.is_empty() {
+            combos = combos
+                .iter()
+                .flat_map(|c| {
+                    ask.bands
+                        .iter()
+                        .map(|b| c.with(crate::catalogue::AGE_BAND, b))
+                })
+                .collect();
+        }
+        combos
+    }
+
+    /// Every combination of the leaves of closed dimensions (none when a
+    /// dimension is open or records cannot split by it).
+    fn every_value(&self, filter: &Breakdown, dims: &[String]) -> Vec<Breakdown> {
+        let mut out = vec![filter.clone()];
+        for d in dims {
+            let Ok(dim) = self.evidence.catalogue.dimension(d) else {
+                return vec![];
+            };
+            if dim.open || !count::DIMENSIONS.contains(&d.as_str()) {
+                return vec![];
+            }
+            out = out
+                .iter()
+                .flat_map(|b| dim.leaves().into_iter().map(move |l| b.with(d, &l)))
+                .collect();
+        }
+        out
+    }
+
+    /// Whether records are held for the area and count this indicator.
+    fn records_count(&self, indicator: &str) -> bool {
+        self.evidence
+            .records
+            .is_some_and(|r| !r.submissions.is_empty())
+            && count::COUNTABLE.contains(&indicator)
+    }
+
+    fn counter(&mut self) -> Option<&Counter> {
+        if self.counter.is_none() {
+            self.counter = self.evidence.records.map(Counter::new);
+        }
+        self.counter.as_ref()
+    }
+
+    /// A cell counted from the records: `Ok(None)` when records are not
+    /// held for the area or do not count the indicator, `Err` with why the
+    /// records cannot give it (incomplete records: the providers and
+    /// months missing).
+    fn from_records(
+        &mut self,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Result<Option<u64>, RecordsGap> {
+        if !self.records_count(indicator) {
+            return Ok(None);
+        }
+        let Some(held) = self.evidence.records else {
+            return Ok(None);
+        };
+        let missing = held.missing(period);
+        let fine = self.fine;
+        let Some(counter) = self.counter() else {
+            return Ok(None);
+        };
+        match counter.count(fine, indicator, period, breakdown) {
+            Ok(_) if !missing.is_empty() => Err(RecordsGap::Incomplete(missing)),
+            Ok(n) => Ok(Some(n)),
+            Err(Uncountable::BelowAdultAge { band }) => {
+                Err(RecordsGap::Uncountable(Uncountable::BelowAdultAge { band }))
+            }
+            Err(Uncountable::BeforeRecords | Uncountable::Indicator) => Ok(None),
+            Err(e) => Err(RecordsGap::Uncountable(e)),
+        }
+    }
+
+    /// The exact value a source gives for a cell: its figure for exactly
+    /// the period, a sum of its cells, or (local records) a count from the
+    /// records.
+    fn value_from(
+        &mut self,
+        source: Source,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Option<i64> {
+        let direct = self.evidence.figures.iter().find_map(|f| {
+            (f.indicator == indicator
+                && f.area == self.area
+                && f.source == source
+                && f.period == period
+                && f.breakdown == *breakdown)
+                .then_some(&f.value)
+        });
+        match direct {
+            Some(Value::Exact(v)) => return Some(*v),
+            Some(Value::Zero { .. }) => return Some(0),
+            Some(_) => return None,
+            None => {}
+        }
+        if let Some(c) = self.composed(source, indicator, period, breakdown) {
+            return Some(c.value);
+        }
+        if source == Source::LocalRecords {
+            return self
+                .from_records(indicator, period, breakdown)
+                .ok()
+                .flatten()
+                .map(|n| n as i64);
+        }
+        None
+    }
+
+    fn composed(
+        &self,
+        source: Source,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Option<compose::Composed<'a>> {
+        compose::Held {
+            catalogue: self.fine,
+            figures: self.evidence.figures,
+            indicator,
+            area: &self.area,
+            period,
+            source,
+        }
+        .compose(breakdown)
+    }
+
+    /// Whether a source gives a cell: a shareable figure within the
+    /// period, a sum of its cells, or a count from complete records.
+    fn gives(
+        &mut self,
+        source: Source,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> bool {
+        let area = self.area.clone();
+        self.evidence.figures.iter().any(|f| {
+            f.indicator == indicator
+                && f.area == area
+                && f.source == source
+                && f.breakdown == *breakdown
+                && period.contains(&f.period)
+                && f.value.is_shareable()
+        }) || self
+            .composed(source, indicator, period, breakdown)
+            .is_some()
+            || (source == Source::LocalRecords
+                && matches!(self.from_records(indicator, period, breakdown), Ok(Some(_))))
+    }
+
+    /// The one source a question's table is taken from (see the module
+    /// notes), or `None` when no source gives any of its cells.
+    fn choose_basis(
+        &mut self,
+        indicator: &Indicator,
+        ask: &FigureAsk,
+        periods: &[Period],
+    ) -> Option<Source> {
+        let mut wanted: Vec<(Period, Breakdown)> = Vec::new();
+        for &p in periods {
+            for b in self.table_cells(indicator, ask, p) {
+                wanted.push((p, b));
+            }
+        }
+        if wanted.is_empty() {
+            return None;
+        }
+        let mut scores: Vec<(Source, usize)> = Vec::new();
+        for source in Source::ALL {
+            let n = wanted
+                .iter()
+                .filter(|(p, b)| self.gives(source, &indicator.code, *p, b))
+                .count();
+            scores.push((source, n));
+        }
+        let complete = |s: Source| scores.iter().any(|(x, n)| *x == s && *n == wanted.len());
+        let earlier = self
+            .bases_used
+            .iter()
+            .rev()
+            .find(|(code, ps, _)| *code == indicator.code && ps.iter().any(|p| periods.contains(p)))
+            .map(|(_, _, s)| *s);
+        if let Some(s) = earlier.filter(|s| complete(*s)) {
+            return Some(s);
+        }
+        if let Some((s, _)) = scores.iter().find(|(_, n)| *n == wanted.len()) {
+            return Some(*s);
+        }
+        let best = scores.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        if best == 0 {
+            return None;
+        }
+        scores.iter().find(|(_, n)| *n == best).map(|(s, _)| *s)
     }
 
     fn breakdown_label(&self, ask: &FigureAsk, breakdown: &Breakdown) -> String {
@@ -808,6 +1196,18 @@ impl Planner<'_> {
         breakdown: &Breakdown,
         label: Option<String>,
     ) -> Row {
+        // Where the table's source holds the cell but cannot share it yet,
+        // another source's figure is given with that caveat (rule 3).
+        let pending = self.basis.is_some_and(|b| {
+            self.evidence.figures.iter().any(|f| {
+                f.source == b
+                    && f.indicator == indicator.code
+                    && f.area == self.area
+                    && f.breakdown == *breakdown
+                    && period.contains(&f.period)
+                    && matches!(f.value, Value::NotYetShareable { .. })
+            })
+        });
         let mut candidates: Vec<&Figure> = self
             .evidence
             .figures
@@ -817,6 +1217,11 @@ impl Planner<'_> {
                     && f.area == self.area
                     && f.breakdown == *breakdown
                     && period.contains(&f.period)
+                    // One table, one basis: other sources' figures are only
+                    // compared; those that cannot be shared yet are named.
+                    && (pending
+                        || self.basis.is_none_or(|b| b == f.source)
+                        || !f.value.is_shareable())
             })
             .collect();
         // Exact period first, then the longest part of it, then source preference.
@@ -837,7 +1242,17 @@ impl Planner<'_> {
             .iter()
             .filter(|f| f.value.is_shareable())
             .collect();
-        self.warn_on_disagreement(indicator, period, breakdown, &shareable);
+        if shareable.is_empty()
+            && let Some(r) = self.computed(indicator, period, breakdown, label.clone())
+        {
+            return r;
+        }
+        if let Some(chosen) = shareable.first()
+            && chosen.period == period
+            && let Value::Exact(v) = chosen.value
+        {
+            self.show_differences(indicator, period, breakdown, chosen.source, v);
+        }
         let Some(chosen) = shareable.first().map(|f| **f) else {
             if let Some(f) = candidates
                 .iter()
@@ -1012,36 +1427,186 @@ impl Planner<'_> {
         r
     }
 
-    fn warn_on_disagreement(
+    /// Other sources' values for a cell the table takes from `used`,
+    /// where they differ: a warning and a [`SourceDifference`] each.
+    fn show_differences(
         &mut self,
         indicator: &Indicator,
         period: Period,
         breakdown: &Breakdown,
-        shareable: &[&&Figure],
+        used: Source,
+        value: i64,
     ) {
-        let exact_period: Vec<&&&Figure> =
-            shareable.iter().filter(|f| f.period == period).collect();
-        if let Some(first) = exact_period.first() {
-            for other in exact_period.iter().skip(1) {
-                if other.value != first.value {
-                    self.warnings.push(format!(
-                        "{} {} {}: {} gives {} but {} gives {}; the answer uses {}",
-                        indicator.code,
-                        period,
-                        if breakdown.0.is_empty() {
-                            "total".to_string()
-                        } else {
-                            breakdown.key()
-                        },
-                        first.source.code(),
-                        first.value.display(indicator.unit),
-                        other.source.code(),
-                        other.value.display(indicator.unit),
-                        first.source.code()
-                    ));
-                }
+        for other in Source::ALL {
+            if other == used {
+                continue;
+            }
+            let Some(other_value) = self.value_from(other, &indicator.code, period, breakdown)
+            else {
+                continue;
+            };
+            if other_value == value {
+                continue;
+            }
+            let unit = indicator.unit;
+            self.warnings.push(format!(
+                "{} {} {}: the table uses {} ({}); {} gives {}, a difference of {}",
+                indicator.code,
+                period,
+                if breakdown.0.is_empty() {
+                    "total".to_string()
+                } else {
+                    breakdown.key()
+                },
+                used.code(),
+                Value::Exact(value).display(unit),
+                other.code(),
+                Value::Exact(other_value).display(unit),
+                Value::Exact((other_value - value).abs()).display(unit),
+            ));
+            self.differences.push(SourceDifference {
+                indicator: indicator.code.clone(),
+                period,
+                breakdown: breakdown.clone(),
+                used,
+                value,
+                other,
+                other_value,
+            });
+        }
+    }
+
+    /// A cell no figure of the table's source holds as such: the sum of
+    /// held cells that make it up, or a count from the records. `None`
+    /// when neither gives it (the not-held rules then apply); a row saying
+    /// why when the records cannot give it (a plain explanation), or are
+    /// incomplete for the period (the blocking finding then names the
+    /// providers and months missing).
+    fn computed(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+    ) -> Option<Row> {
+        let sources: Vec<Source> = match self.basis {
+            Some(b) => vec![b],
+            None => Source::ALL.to_vec(),
+        };
+        for source in &sources {
+            let Some(sum) = self.composed(*source, &indicator.code, period, breakdown) else {
+                continue;
+            };
+            let mut notes = vec![format!(
+                "This figure is the sum of the figures for {}.",
+                self.parts_label(breakdown, &sum.parts)
+            )];
+            if sum.status() == Status::Provisional {
+                notes.push("This figure is provisional and may be revised.".into());
+            }
+            let provenance = sum.parts.first().map(|f| f.provenance.clone());
+            let status = sum.status();
+            let mut r = self.given(indicator, period, breakdown, label, sum.value, *source);
+            r.notes = notes;
+            r.status = Some(status);
+            r.provenance = provenance;
+            return Some(r);
+        }
+        if !sources.contains(&Source::LocalRecords) {
+            return None;
+        }
+        match self.from_records(&indicator.code, period, breakdown) {
+            Ok(Some(n)) => {
+                let mut r = self.given(
+                    indicator,
+                    period,
+                    breakdown,
+                    label,
+                    n as i64,
+                    Source::LocalRecords,
+                );
+                r.status = Some(Status::Provisional);
+                r.notes =
+                    vec!["Counted from the providers' treatment records the council holds.".into()];
+                Some(r)
+            }
+            Ok(None) => None,
+            Err(RecordsGap::Uncountable(why)) => Some(row(
+                period,
+                breakdown.clone(),
+                label,
+                Outcome::NotHeld {
+                    reason: Some(why.explain(self.evidence.catalogue)),
+                },
+            )),
+            Err(RecordsGap::Incomplete(missing)) => {
+                // Not held only where recorded; otherwise the blocking
+                // finding names the providers and months missing.
+                self.records_gap = missing.iter().map(|m| m.describe()).collect();
+                None
             }
         }
+    }
+
+    /// Words for the parts a sum was made from ("aged 18, aged 19 and aged
+    /// 20 to 24").
+    fn parts_label(&self, whole: &Breakdown, parts: &[&Figure]) -> String {
+        let words: Vec<String> = parts
+            .iter()
+            .map(|f| {
+                f.breakdown
+                    .0
+                    .iter()
+                    .filter(|(d, v)| whole.get(d) != Some(v.as_str()))
+                    .map(|(d, v)| {
+                        self.fine
+                            .dimension(d)
+                            .map(|dim| dim.label(v))
+                            .unwrap_or_else(|_| v.clone())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect();
+        match words.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => words.join(""),
+        }
+    }
+
+    /// A given row for a computed count, registered for disclosure control
+    /// when it counts people.
+    fn given(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+        value: i64,
+        source: Source,
+    ) -> Row {
+        let registered = indicator.counts_people.then(|| {
+            self.cells.push(CellCandidate {
+                indicator: indicator.code.clone(),
+                period,
+                breakdown: breakdown.clone(),
+                value: value.max(0) as u64,
+            });
+            self.cells.len() - 1
+        });
+        self.show_differences(indicator, period, breakdown, source, value);
+        let mut r = row(
+            period,
+            breakdown.clone(),
+            label,
+            Outcome::Given {
+                value: Value::Exact(value),
+                unit: indicator.unit,
+            },
+        );
+        r.source = Some(source);
+        r.cell_index = registered;
+        r
     }
 
     /// A recorded not-held reason whose period and breakdown cover this cell.
@@ -1155,6 +1720,7 @@ impl Planner<'_> {
             period,
             breakdown,
             label,
+            records_missing: std::mem::take(&mut self.records_gap),
             publication: None,
         });
         number
@@ -1282,7 +1848,7 @@ impl Planner<'_> {
             &touched,
         ));
         let decided = protected::protect(
-            self.evidence.catalogue,
+            self.fine,
             self.evidence.figures,
             &new,
             &known,
@@ -1290,6 +1856,15 @@ impl Planner<'_> {
         );
         (decided.protection, decided.budget_exhausted, known)
     }
+}
+
+/// Why records held for the area do not give a cell.
+enum RecordsGap {
+    /// Registered providers' submissions do not reach the period.
+    Incomplete(Vec<count::Missing>),
+    /// The records cannot count it (a band below the adult ages, a field
+    /// they do not hold).
+    Uncountable(Uncountable),
 }
 
 fn apply_protection(
@@ -1503,6 +2078,7 @@ mod tests {
             policy: Policy::default(),
             area: AREA,
             earlier: &[],
+            records: None,
             declarations: &[],
         };
         plan(&request, &evidence)
@@ -1923,6 +2499,7 @@ mod tests {
             policy: Policy::default(),
             area: AREA,
             earlier: &[],
+            records: None,
             declarations: &declarations,
         };
         let answer = plan(&request, &evidence);
@@ -1972,5 +2549,555 @@ mod tests {
             missing,
             [Some("2015/16".to_string()), Some("2017/18".to_string())]
         );
+    }
+
+    fn outcome_of<'a>(rows: &'a [Row], label: &str) -> &'a Outcome {
+        &rows
+            .iter()
+            .find(|r| r.breakdown_label.as_deref() == Some(label))
+            .unwrap_or_else(|| panic!("no row {label}: {rows:#?}"))
+            .outcome
+    }
+
+    #[test]
+    fn a_composite_band_is_the_sum_of_held_parts_and_a_small_one_is_protected_with_its_complement()
+    {
+        let mut figures = vec![figure(
+            "people_in_treatment",
+            "2017/18",
+            "",
+            Value::Exact(40),
+            Source::NdtmsPartnership,
+        )];
+        for (band, n) in [
+            ("18", 1),
+            ("19", 1),
+            ("20-24", 2),
+            ("25-29", 10),
+            ("30-34", 6),
+            ("35-39", 5),
+            ("40-44", 5),
+            ("45-49", 5),
+            ("50-54", 5),
+        ] {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={band}"),
+                Value::Exact(n),
+                Source::NdtmsPartnership,
+            ));
+        }
+        for band in ["55-59", "60-64", "65-69", "70+"] {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={band}"),
+                Value::Exact(0),
+                Source::NdtmsPartnership,
+            ));
+        }
+        let mut text = ask("people_in_treatment", "\"2017/18\"", "");
+        text.push_str("[[question]]\nnumber = \"2\"\ntext = \"By age?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"18-29\", \"30-49\", \"50+\"]\n");
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[1].rows;
+        assert_eq!(rows.len(), 3, "{rows:#?}");
+        assert!(matches!(
+            outcome_of(rows, "aged 18 to 29"),
+            Outcome::Given {
+                value: Value::Exact(14),
+                ..
+            }
+        ));
+        assert!(matches!(
+            outcome_of(rows, "aged 30 to 49"),
+            Outcome::Given {
+                value: Value::Exact(21),
+                ..
+            }
+        ));
+        assert!(
+            rows[0].notes.iter().any(|n| n.contains(
+                "sum of the figures for aged 18, aged 19, aged 20 to 24 and aged 25 to 29"
+            )),
+            "{:?}",
+            rows[0].notes
+        );
+        // 50+ is 5: given. Now make under 25 small: 4 of 40.
+        let mut text = ask("people_in_treatment", "\"2017/18\"", "");
+        text.push_str("[[question]]\nnumber = \"2\"\ntext = \"Under 25?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"under 25\", \"25+\"]\n");
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[1].rows;
+        assert_eq!(
+            outcome_of(rows, "under 25"),
+            &Outcome::Suppressed {
+                protection: Protection::Primary
+            }
+        );
+        // The total (40) is given, so "25 and over" (36) would give the 4 away.
+        assert!(
+            matches!(
+                answer.questions[0].rows[0].outcome,
+                Outcome::Suppressed { .. }
+            ) || matches!(
+                outcome_of(rows, "aged 25 and over"),
+                Outcome::Suppressed { .. }
+            ),
+            "{answer:#?}"
+        );
+    }
+
+    #[test]
+    fn a_union_of_substance_groups_is_the_sum_of_its_members() {
+        let figures = [
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "substance_group=opiate",
+                Value::Exact(300),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "substance_group=alcohol_only",
+                Value::Exact(120),
+                Source::NdtmsPartnership,
+            ),
+        ];
+        let request = parse_request(
+            "r.toml",
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &shipped(),
+        )
+        .unwrap();
+        let mut request = request;
+        if let Some(Ask::Figures(f)) = &mut request.questions[0].ask {
+            f.filter = Breakdown::from_key("substance_group=alcohol_only|opiate");
+        }
+        let catalogue = shipped();
+        let evidence = Evidence {
+            catalogue: &catalogue,
+            figures: &figures,
+            statements: &[],
+            releases: &[],
+            policy: Policy::default(),
+            area: AREA,
+            earlier: &[],
+            records: None,
+            declarations: &[],
+        };
+        let answer = plan(&request, &evidence);
+        assert!(matches!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::Given {
+                value: Value::Exact(420),
+                ..
+            }
+        ));
+        assert_eq!(
+            catalogue
+                .dimension("substance_group")
+                .unwrap()
+                .label("alcohol_only|opiate"),
+            "alcohol only or opiate"
+        );
+    }
+
+    #[test]
+    fn one_table_takes_one_source_and_shows_the_other_sources_difference() {
+        let mut figures = vec![figure(
+            "people_in_treatment",
+            "2017/18",
+            "",
+            Value::Exact(44),
+            Source::NdtmsPartnership,
+        )];
+        // Local records hold the total and bands; NDTMS only the total.
+        figures.push(figure(
+            "people_in_treatment",
+            "2017/18",
+            "",
+            Value::Exact(660),
+            Source::LocalRecords,
+        ));
+        for (band, n) in [("18-24", 60), ("25-29", 100)] {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={band}"),
+                Value::Exact(n),
+                Source::LocalRecords,
+            ));
+        }
+        figures.push(figure(
+            "people_in_treatment",
+            "2017/18",
+            "age_band=25-29",
+            Value::Exact(9),
+            Source::NdtmsPartnership,
+        ));
+        let text = ask(
+            "people_in_treatment",
+            "\"2017/18\"",
+            "breakdown = [\"age_band\"]",
+        );
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[0].rows;
+        // Both bands from local records: NDTMS does not hold under 25.
+        for r in rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Given { .. }))
+        {
+            assert_eq!(r.source, Some(Source::LocalRecords), "{rows:#?}");
+        }
+        assert!(matches!(
+            outcome_of(rows, "aged 25 to 29"),
+            Outcome::Given {
+                value: Value::Exact(100),
+                ..
+            }
+        ));
+        let d = answer
+            .source_differences
+            .iter()
+            .find(|d| d.breakdown.key() == "age_band=25-29")
+            .unwrap_or_else(|| panic!("{answer:#?}"));
+        assert_eq!(
+            (d.used, d.value, d.other, d.other_value),
+            (Source::LocalRecords, 100, Source::NdtmsPartnership, 9)
+        );
+        assert!(
+            answer
+                .warnings
+                .iter()
+                .any(|w| w.contains("a difference of 91")),
+            "{:?}",
+            answer.warnings
+        );
+    }
+
+    #[test]
+    fn overlapping_bands_never_share_a_table() {
+        let figures: Vec<Figure> = [
+            ("18-24", 20),
+            ("18", 5),
+            ("19", 6),
+            ("20-24", 9),
+            ("25-29", 30),
+        ]
+        .iter()
+        .map(|(b, n)| {
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={b}"),
+                Value::Exact(*n),
+                Source::NdtmsPartnership,
+            )
+        })
+        .collect();
+        let text = ask(
+            "people_in_treatment",
+            "\"2017/18\"",
+            "breakdown = [\"age_band\"]",
+        );
+        let answer = decide(&text, &figures, &[], &shipped());
+        let labels: Vec<&str> = answer.questions[0]
+            .rows
+            .iter()
+            .filter(|r| r.cell_index.is_some())
+            .filter_map(|r| r.breakdown_label.as_deref())
+            .collect();
+        assert_eq!(
+            labels,
+            ["aged 18", "aged 19", "aged 20 to 24", "aged 25 to 29"]
+        );
+    }
+
+    mod from_records {
+        use super::*;
+        use crate::records::count::{HeldRecords, HeldSubmission};
+        use crate::records::{
+            ClientKey, Day, Funding, Intervention, Record, Setting, Sex, YearMonth,
+        };
+        use proptest::prelude::*;
+
+        /// One episode: client, two unused bytes, start offset, length (a
+        /// client's birth and sex follow from the client).
+        type Ep = (u8, u8, u8, i32, Option<i32>);
+
+        fn record(&(client, _, _, start, length): &Ep) -> Record {
+            let mut key = [0u8; 16];
+            key[0] = client;
+            let start = Day::from_date(Date::constant(2014, 1, 1)).0 + start;
+            Record {
+                client: ClientKey(key),
+                // Birth and sex belong to the person: fixed per client.
+                birth: YearMonth {
+                    year: 1940 + i16::from(client % 60) + i16::from(client / 60),
+                    month: 1 + (client % 12) as i8,
+                },
+                sex: [Sex::Male, Sex::Female, Sex::NotStated][usize::from(client % 3)],
+                ethnicity: b'A',
+                episode_id: String::new(),
+                modality_id: String::new(),
+                referral: Day(start),
+                triage: Day(start),
+                start: Day(start),
+                discharge: length.map(|l| Day(start + l)),
+                discharge_reason: length.map(|_| 80),
+                drugs: [Some(1101), None, None],
+                intervention: Intervention::Psychosocial,
+                setting: Setting::Community,
+                modality_start: Day(start),
+                modality_end: length.map(|l| Day(start + l)),
+                funding: Funding::Council,
+                naloxone_kits: 0,
+            }
+        }
+
+        fn held(eps: &[Ep]) -> HeldRecords {
+            let mut seen = std::collections::BTreeSet::new();
+            HeldRecords {
+                area: AREA.into(),
+                submissions: vec![HeldSubmission {
+                    provider: "N0001".into(),
+                    month: YearMonth {
+                        year: 2022,
+                        month: 3,
+                    },
+                    records: eps
+                        .iter()
+                        .filter(|e| seen.insert((e.0, e.3)))
+                        .map(record)
+                        .collect(),
+                }],
+                registered: vec!["N0001".into()],
+            }
+        }
+
+        /// The count over the records, written the plainest way.
+        fn brute(
+            held: &HeldRecords,
+            year: i16,
+            band: crate::catalogue::AgeSpan,
+            sex: Option<&str>,
+        ) -> u64 {
+            let first = Date::constant(year, 4, 1);
+            let last = Date::constant(year + 1, 3, 31);
+            let records = &held.submissions[0].records;
+            let mut clients: Vec<ClientKey> = records.iter().map(|r| r.client).collect();
+            clients.sort();
+            clients.dedup();
+            clients
+                .iter()
+                .filter(|c| {
+                    let mine: Vec<&Record> = records
+                        .iter()
+                        .filter(|r| r.client == **c)
+                        .filter(|r| {
+                            r.start.date() <= last && r.discharge.is_none_or(|d| d.date() >= first)
+                        })
+                        .collect();
+                    let Some(earliest) = mine.iter().map(|r| r.start.date()).min() else {
+                        return false;
+                    };
+                    let on = earliest.max(first);
+                    let birth = mine[0].birth;
+                    let mut age = i32::from(on.year()) - i32::from(birth.year);
+                    if on.month() < birth.month {
+                        age -= 1;
+                    }
+                    let sex_code = match mine[0].sex {
+                        Sex::Male => "male",
+                        Sex::Female => "female",
+                        _ => "other",
+                    };
+                    band.contains(age.max(18) as u32) && sex.is_none_or(|s| s == sex_code)
+                })
+                .count() as u64
+        }
+
+        fn bands() -> impl Strategy<Value = Vec<(u32, Option<u32>)>> {
+            // Cut points from 18: consecutive, never overlapping.
+            (
+                proptest::collection::btree_set(19u32..90, 1..5),
+                any::<bool>(),
+            )
+                .prop_map(|(cuts, open)| {
+                    let mut out = Vec::new();
+                    let mut low = 18;
+                    let cuts: Vec<u32> = cuts.into_iter().collect();
+                    for (i, c) in cuts.iter().enumerate() {
+                        if open && i == cuts.len() - 1 {
+                            out.push((low, None));
+                        } else {
+                            out.push((low, Some(c - 1)));
+                        }
+                        low = *c;
+                    }
+                    out
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            #[test]
+            fn a_count_from_records_equals_a_brute_force_count_and_no_small_count_is_released(
+                eps in proptest::collection::vec(
+                    (0u8..160, any::<u8>(), any::<u8>(), 0i32..2_500, proptest::option::of(1i32..900)),
+                    1..300,
+                ),
+                bands in bands(),
+                year in 2014i16..2020,
+                sex in proptest::option::of(0usize..3),
+            ) {
+                let held = held(&eps);
+                let codes: Vec<String> = bands
+                    .iter()
+                    .map(|&(low, high)| crate::catalogue::AgeSpan { low, high }.code())
+                    .collect();
+                let sex = sex.map(|i| ["male", "female", "other"][i]);
+                let filter = sex.map(|s| format!("filter = {{ sex = \"{s}\" }}\n")).unwrap_or_default();
+                let text = format!(
+                    "reference = \"T-1\"\nreceived = 2022-06-10\n[[question]]\nnumber = \"1\"\ntext = \"By age\"\n\
+                     indicator = \"people_in_treatment\"\nperiods = [\"{year}/{:02}\"]\n{filter}bands = [{}]\n",
+                    (year + 1) % 100,
+                    codes.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+                );
+                let catalogue = shipped();
+                let request = match parse_request("r.toml", &text, &catalogue) {
+                    Ok(r) => r,
+                    Err(e) => return Err(TestCaseError::fail(format!("{e}\n{text}"))),
+                };
+                let evidence = Evidence {
+                    catalogue: &catalogue,
+                    figures: &[],
+                    statements: &[],
+                    releases: &[],
+                    policy: Policy::default(),
+                    area: AREA,
+                    earlier: &[],
+                    records: Some(&held),
+                    declarations: &[],
+                };
+                let answer = plan(&request, &evidence);
+                let threshold = Policy::default().threshold;
+                prop_assert!(answer.findings.is_empty(), "{:?}", answer.findings);
+                let rows = &answer.questions[0].rows;
+                let first_start = held.submissions[0].records.iter().map(|r| r.start).min().unwrap();
+                let before = crate::FinancialYear::containing(first_start.date()).start_year() > year;
+                for r in rows {
+                    if before {
+                        prop_assert!(!matches!(r.outcome, Outcome::Given { .. }), "{r:#?}");
+                        continue;
+                    }
+                    let band = crate::catalogue::AgeSpan::parse(r.breakdown.get("age_band").unwrap()).unwrap();
+                    let expected = brute(&held, year, band, sex);
+                    match &r.outcome {
+                        Outcome::Given { value: Value::Exact(v), .. } => {
+                            prop_assert_eq!(*v as u64, expected, "{:?}", band);
+                            prop_assert!(*v == 0 || *v as u64 >= threshold, "small count released: {r:#?}");
+                        }
+                        Outcome::Suppressed { protection: Protection::Primary } => {
+                            prop_assert!(expected >= 1 && expected < threshold, "{expected} {r:#?}");
+                        }
+                        Outcome::Suppressed { .. } => {}
+                        other => prop_assert!(false, "{band:?}: {other:?}"),
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn incomplete_records_are_a_blocking_finding_naming_providers_and_months() {
+            let mut held = held(&[(1, 0, 0, 100, None)]);
+            held.submissions[0].month = YearMonth {
+                year: 2014,
+                month: 12,
+            };
+            held.registered.push("N0002".into());
+            let catalogue = shipped();
+            let request = parse_request(
+                "r.toml",
+                &ask(
+                    "people_in_treatment",
+                    "\"2014/15\"",
+                    "bands = [\"18-40\", \"41+\"]",
+                ),
+                &catalogue,
+            )
+            .unwrap();
+            let evidence = Evidence {
+                catalogue: &catalogue,
+                figures: &[],
+                statements: &[],
+                releases: &[],
+                policy: Policy::default(),
+                area: AREA,
+                earlier: &[],
+                records: Some(&held),
+                declarations: &[],
+            };
+            let answer = plan(&request, &evidence);
+            assert_eq!(answer.findings.len(), 2, "{:#?}", answer.findings);
+            for f in &answer.findings {
+                assert_eq!(
+                    f.records_missing,
+                    ["N0001 (2015-01 to 2015-03)", "N0002 (2014-04 to 2015-03)"]
+                );
+                assert!(
+                    f.what().contains("incomplete for this period"),
+                    "{}",
+                    f.what()
+                );
+            }
+            assert!(
+                answer.questions[0]
+                    .rows
+                    .iter()
+                    .all(|r| matches!(r.outcome, Outcome::Missing { .. }))
+            );
+        }
+
+        #[test]
+        fn a_band_below_adult_ages_is_explained_never_counted() {
+            let held = held(&[(1, 0, 0, 100, None), (2, 0, 0, 200, None)]);
+            let catalogue = shipped();
+            let request = parse_request(
+                "r.toml",
+                &ask(
+                    "people_in_treatment",
+                    "\"2014/15\"",
+                    "bands = [\"16-20\", \"21+\"]",
+                ),
+                &catalogue,
+            )
+            .unwrap();
+            let evidence = Evidence {
+                catalogue: &catalogue,
+                figures: &[],
+                statements: &[],
+                releases: &[],
+                policy: Policy::default(),
+                area: AREA,
+                earlier: &[],
+                records: Some(&held),
+                declarations: &[],
+            };
+            let answer = plan(&request, &evidence);
+            let Outcome::NotHeld {
+                reason: Some(reason),
+            } = &answer.questions[0].rows[0].outcome
+            else {
+                panic!("{answer:#?}");
+            };
+            assert!(
+                reason.contains("aged 18 and over")
+                    && reason.contains("Figures can be given for people aged 18 to 20 instead"),
+                "{reason}"
+            );
+        }
     }
 }

@@ -158,6 +158,11 @@ pub struct Finding {
     pub breakdown: Breakdown,
     /// The breakdown in words, if the question splits by one.
     pub label: Option<String>,
+    /// Where the cell could be counted from providers' records but they are
+    /// incomplete for the period: each registered provider whose current
+    /// submission does not reach it, with the months missing
+    /// ("A1 (2018-01 to 2018-03)").
+    pub records_missing: Vec<String>,
     /// The release that had published the figure by the day of the
     /// decision, when one had: the draft then refers the requester to it
     /// under s21 instead of leaving the row undecided.
@@ -191,7 +196,7 @@ impl Finding {
         if !self.breakdown.0.is_empty() {
             parts.push(self.breakdown.key());
         }
-        let missing = format!(
+        let mut missing = format!(
             "question {}: no {} of {} for {}, and nothing recorded about whether the council holds it",
             self.question,
             if self.statement {
@@ -202,6 +207,12 @@ impl Finding {
             self.subject,
             parts.join(", ")
         );
+        if !self.records_missing.is_empty() {
+            missing.push_str(&format!(
+                "; it could be counted from the providers' records, but they are incomplete for this period: no current submission covers {}",
+                self.records_missing.join(", ")
+            ));
+        }
         match &self.publication {
             None => missing,
             Some(p) => format!(

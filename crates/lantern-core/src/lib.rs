@@ -17,6 +17,7 @@ pub mod disclosure;
 pub mod figure;
 pub mod finding;
 pub mod foi;
+pub mod letter;
 pub mod period;
 pub mod protected;
 pub mod records;

@@ -488,6 +488,7 @@ topic = "naloxone.purchaser"
                     age_range: breakdown.first().is_some_and(|d| d == "age_band") && rng.chance(30),
                     filter,
                     breakdown,
+                    bands: vec![],
                 }))
             };
             let parts = if depth == 0 && rng.chance(20) {
@@ -517,6 +518,7 @@ topic = "naloxone.purchaser"
                 questions: (1..=1 + rng.below(3))
                     .map(|n| question(rng, n.to_string(), 0))
                     .collect(),
+                wants_spreadsheet: false,
             }
         }
 
@@ -539,6 +541,7 @@ topic = "naloxone.purchaser"
                     policy: Policy::default(),
                     area: AREAS[0],
                     earlier: &earlier,
+                    records: None,
                     declarations: &[],
                 };
                 let scope = Scope::of(&request, AREAS[0]);

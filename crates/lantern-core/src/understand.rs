@@ -2900,6 +2900,7 @@ impl<'c> Model<'c> {
             filter: filters.filter,
             breakdown,
             age_range,
+            bands: vec![],
         }
     }
 
@@ -3449,6 +3450,7 @@ pub fn draft(
             .iter()
             .map(|q| request_question(&q.question, &q.understanding))
             .collect(),
+        wants_spreadsheet: false,
     });
     Ok(Draft { questions, request })
 }

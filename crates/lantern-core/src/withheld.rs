@@ -77,7 +77,7 @@ impl WithheldBecause {
                 total,
                 released_in,
             }) => format!(
-                "secondary: it and the small count {small} are parts of the total {total}{}; the total minus this count would reveal the small one",
+                "secondary: it and the small count {small} are parts of the total {total}{}; the total minus this count and the other parts given would reveal the small one",
                 match released_in {
                     Some(r) => format!(" released in {r}"),
                     None => " given in this answer".to_string(),

@@ -924,7 +924,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table councils was expected"),
+            err.contains("ends where table finding_resolutions was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);

@@ -962,6 +962,17 @@ pub trait Store {
         scope: &lantern_core::scope::Scope,
     ) -> Result<ScopedRead, StoreError>;
 
+    /// The providers' records held for `area` at data version `version`
+    /// (see `lantern_core::records::count::HeldRecords`): every provider's
+    /// submission current at that version, only its records of the area,
+    /// and the agencies registered for the area then; in one read
+    /// transaction. The same version always gives the same records.
+    fn records_held(
+        &self,
+        version: i64,
+        area: &str,
+    ) -> Result<lantern_core::records::count::HeldRecords, StoreError>;
+
     /// The disclosure-log entries about `scope`'s indicators in its areas
     /// (whichever council sent them, each with its council), oldest first: the part of
     /// [`Store::disclosure_log`] that can concern a request of that scope.

@@ -312,14 +312,46 @@ pub enum LetterFormat {
     Html,
     /// The decisions as JSON.
     Json,
+    /// The answer's tables as CSV (a line per cell), for a requester who
+    /// asked for a spreadsheet (s11).
+    Csv,
+    /// The answer's tables as an Excel workbook (a sheet per table); needs
+    /// --output.
+    Xlsx,
 }
 
-impl From<LetterFormat> for Format {
-    fn from(f: LetterFormat) -> Format {
-        match f {
-            LetterFormat::Md => Format::Md,
-            LetterFormat::Html => Format::Html,
-            LetterFormat::Json => Format::Json,
+/// What a letter format asks for: the letter, or its tables as a spreadsheet.
+pub enum Wanted {
+    /// The letter (or its JSON form).
+    Letter(Format),
+    /// The tables.
+    Sheet(lantern_app::sheets::Sheet),
+}
+
+impl LetterFormat {
+    /// The letter or the spreadsheet this format asks for.
+    pub fn wanted(self) -> Wanted {
+        match self {
+            LetterFormat::Md => Wanted::Letter(Format::Md),
+            LetterFormat::Html => Wanted::Letter(Format::Html),
+            LetterFormat::Json => Wanted::Letter(Format::Json),
+            LetterFormat::Csv => Wanted::Sheet(lantern_app::sheets::Sheet::Csv),
+            LetterFormat::Xlsx => Wanted::Sheet(lantern_app::sheets::Sheet::Xlsx),
+        }
+    }
+}
+
+/// Write what a letter command made: to `output`, or to standard output
+/// (a workbook only to a file, since it is not text).
+pub fn write_out(output: Option<&Path>, bytes: &[u8], binary: bool) -> Result<()> {
+    match output {
+        Some(path) => Ok(write_atomically(path, bytes)?),
+        None if binary => Err(anyhow::anyhow!(
+            "an XLSX workbook is not text: name the file to write with --output FILE"
+        )),
+        None => {
+            std::io::stdout().lock().write_all(bytes)?;
+            Ok(())
         }
     }
 }
@@ -487,12 +519,23 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
             data_version,
         } => {
             let store = ctx.open()?;
-            let letter = answer_file(&ctx, store.as_ref(), &request, format.into(), data_version)?;
-            match output {
-                Some(path) => Ok(write_atomically(&path, letter.as_bytes())?),
-                None => {
-                    std::io::stdout().lock().write_all(letter.as_bytes())?;
-                    Ok(())
+            match format.wanted() {
+                Wanted::Letter(format) => {
+                    let letter = answer_file(&ctx, store.as_ref(), &request, format, data_version)?;
+                    write_out(output.as_deref(), letter.as_bytes(), false)
+                }
+                Wanted::Sheet(sheet) => {
+                    let text = read_text(&request)?;
+                    let bytes = lantern_app::answering::spreadsheet(
+                        &ctx,
+                        store.as_ref(),
+                        &request.display().to_string(),
+                        &text,
+                        sheet,
+                        data_version,
+                    )?;
+                    let binary = sheet == lantern_app::sheets::Sheet::Xlsx;
+                    write_out(output.as_deref(), &bytes, binary)
                 }
             }
         }

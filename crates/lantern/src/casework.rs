@@ -129,6 +129,13 @@ pub enum RequestCommand {
         /// The letter's JSON form (the same as --format json).
         #[arg(long, conflicts_with = "format")]
         json: bool,
+        /// The copy to publish (disclosure log, pages): the same decisions
+        /// without the requester's name, contact details or reference.
+        #[arg(long)]
+        published: bool,
+        /// Write to this file instead of standard output (needed for xlsx).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
     },
     /// Start work on a case (or go back to work on a draft or approval).
     Start(Act),
@@ -305,18 +312,30 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             reference,
             format,
             json,
+            published,
+            output,
         } => {
-            let format = if json { Format::Json } else { format.into() };
-            let answer = casework::letter(ctx, &reference, format)?;
-            warn(&answer.warnings);
-            for f in &answer.findings {
-                eprintln!("{f}");
+            let wanted = if json {
+                app::Wanted::Letter(Format::Json)
+            } else {
+                format.wanted()
+            };
+            match wanted {
+                app::Wanted::Letter(format) => {
+                    let answer = casework::letter(ctx, &reference, format, published)?;
+                    warn(&answer.warnings);
+                    for f in &answer.findings {
+                        eprintln!("{f}");
+                    }
+                    app::write_out(output.as_deref(), answer.letter.as_bytes(), false)
+                }
+                app::Wanted::Sheet(sheet) => {
+                    // The tables hold no personal data: one copy serves both.
+                    let bytes = casework::spreadsheet(ctx, &reference, sheet)?;
+                    let binary = sheet == lantern_app::sheets::Sheet::Xlsx;
+                    app::write_out(output.as_deref(), &bytes, binary)
+                }
             }
-            use std::io::Write;
-            std::io::stdout()
-                .lock()
-                .write_all(answer.letter.as_bytes())?;
-            Ok(())
         }
         RequestCommand::Start(a) => act(ctx, a, Action::Start, None),
         RequestCommand::Draft(a) => draft(ctx, a),
@@ -860,11 +879,18 @@ fn draft(ctx: &Ctx, a: Act) -> Result<()> {
                 "data_version": drafted.data_version,
                 "warnings": drafted.warnings,
                 "findings": drafted.findings,
+                "withheld": drafted.withheld,
             }))?
         );
         return Ok(());
     }
     print_findings(&a.reference, &drafted.findings)?;
+    if !drafted.withheld.is_empty() {
+        out!("Withheld under section 40(2), and why:");
+        for w in &drafted.withheld {
+            out!("  {w}");
+        }
+    }
     out!(
         "{} is now {} (from data version {}{}).",
         a.reference,

@@ -28,6 +28,37 @@ pub struct Drafted {
     /// What the draft could not decide because nothing is recorded: it
     /// cannot be approved or sent until each is resolved.
     pub findings: Vec<crate::letters::FindingView>,
+    /// Each withheld count of people and why ("question 2, 2017/18 (aged
+    /// 18 to 24): primary: …"), for the officer.
+    pub withheld: Vec<String>,
+}
+
+/// Each withheld count of a letter's view and why, for the officer.
+fn withheld(view: &crate::letters::LetterView) -> Vec<String> {
+    fn walk(q: &crate::letters::QuestionView, prefix: &str, out: &mut Vec<String>) {
+        let number = format!("{prefix}{}", q.number);
+        for r in &q.rows {
+            if let Some(w) = &r.withheld_because {
+                let label = r
+                    .breakdown_label
+                    .as_ref()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default();
+                out.push(format!(
+                    "question {number}, {}{label}: {}",
+                    r.period_label, w.text
+                ));
+            }
+        }
+        for p in &q.parts {
+            walk(p, &number, out);
+        }
+    }
+    let mut out = Vec::new();
+    for q in &view.questions {
+        walk(q, "", &mut out);
+    }
+    out
 }
 
 /// Draft the answer from the data held now, checked against the disclosure
@@ -67,6 +98,7 @@ pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
         reference: reference.to_string(),
         status,
         data_version: view.made_with.data_version,
+        withheld: withheld(&view),
         warnings: view.warnings,
         findings: view.findings,
     })
@@ -120,6 +152,13 @@ pub fn send(
     let calendar = calendar(store.as_ref())?;
     let due = case_deadline(store.as_ref(), &calendar, &case)?;
     let view: serde_json::Value = serde_json::from_str(&draft)?;
+    // The lifecycle first (approve before send), then what the draft lacks.
+    lantern_core::casework::transition(case.status, lantern_core::casework::Action::Send).map_err(
+        |error| lantern_store::StoreError::Refused {
+            reference: reference.to_string(),
+            error,
+        },
+    )?;
     super::findings::check_none_open(reference, &view, "sent")?;
     let now = ctx.who();
     // The log says when the answer went out: now, or the day given (at midnight).

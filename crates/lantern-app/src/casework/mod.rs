@@ -50,7 +50,10 @@ pub use lantern_core::deadline::{Calendar, Deadline, Review};
 pub use lantern_core::related::{Aggregation, Covering, Link};
 pub use lantern_store::StoredSynonym;
 
-pub use cases::{CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, show};
+pub use cases::{
+    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published, show,
+    spreadsheet,
+};
 pub use clock::{Acted, Acting, act, approve};
 pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
 pub use findings::{OpenFinding, Resolved, Resolving, open_findings, resolve};

@@ -556,6 +556,14 @@ impl<E: Engine> Store for SqlStore<E> {
         scoped::disclosure_log_about(&self.engine, scope)
     }
 
+    fn records_held(
+        &self,
+        version: i64,
+        area: &str,
+    ) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
+        scoped::records_held(&self.engine, version, area)
+    }
+
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError> {
         log::disclosure_log(self)
     }

@@ -414,6 +414,7 @@ story!(
                 policy: Policy::default(),
                 area: HOME,
                 earlier: &whole_earlier,
+                records: None,
                 declarations: &[],
             };
             let from_scope = Evidence {
@@ -424,6 +425,7 @@ story!(
                 policy: Policy::default(),
                 area: HOME,
                 earlier: &scoped_earlier,
+                records: None,
                 declarations: &[],
             };
             let answer = answer::plan(&request, &from_scope);

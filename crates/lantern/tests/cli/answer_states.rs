@@ -388,3 +388,65 @@ fn an_answer_that_withheld_a_figure_is_not_offered_as_covering_it() {
     .expect("json");
     assert_eq!(json["covered_by"][0]["reference"], "FOI-7", "{json}");
 }
+
+#[test]
+fn every_withheld_count_says_why_in_the_officers_view_and_the_json() {
+    // 40 in treatment for crack in 2017/18: 27 men, 10 women, 3 other.
+    let app = council("people_in_treatment,E06000016,2017/18,crack,,40,,,ndtms_partnership,final");
+    app.write(
+        "by-sex.csv",
+        "indicator,area,period,crack,sex,value,source,status\n\
+         people_in_treatment,E06000016,2017/18,crack,male,27,ndtms_partnership,final\n\
+         people_in_treatment,E06000016,2017/18,crack,female,10,ndtms_partnership,final\n\
+         people_in_treatment,E06000016,2017/18,crack,other,3,ndtms_partnership,final\n",
+    );
+    app.run(&["import", "figures", "by-sex.csv"]).ok();
+    app.write(
+        "FOI-10.toml",
+        "reference = \"FOI-10\"\nreceived = 2019-06-10\n\n[[question]]\nnumber = \"1\"\n\
+         text = \"How many in total?\"\nindicator = \"people_in_treatment\"\n\
+         filter = { crack = \"crack\" }\nperiods = [\"2017/18\"]\n\n[[question]]\nnumber = \"2\"\n\
+         text = \"By sex?\"\nindicator = \"people_in_treatment\"\n\
+         filter = { crack = \"crack\" }\nperiods = [\"2017/18\"]\nbreakdown = [\"sex\"]\n",
+    );
+    app.run(&["request", "new", "FOI-10.toml"]).ok();
+    let drafted = app.run(&["request", "draft", "FOI-10"]).ok();
+    assert!(
+        drafted.contains("Withheld under section 40(2), and why:"),
+        "{drafted}"
+    );
+    assert!(
+        drafted.contains("primary: the count is between 1 and 4"),
+        "{drafted}"
+    );
+    let view = letter_json(&app, "FOI-10");
+    let mut why: Vec<(String, String)> = Vec::new();
+    for q in view["questions"].as_array().expect("questions") {
+        for r in q["rows"].as_array().expect("rows") {
+            if r["decision"] == "suppressed" {
+                let w = &r["withheld_because"];
+                why.push((
+                    w["kind"].as_str().expect("kind").to_string(),
+                    w["text"].as_str().expect("text").to_string(),
+                ));
+            } else {
+                assert!(r.get("withheld_because").is_none(), "{r}");
+            }
+        }
+    }
+    assert!(why.iter().any(|(k, _)| k == "primary"), "{why:?}");
+    let secondary: Vec<&(String, String)> = why.iter().filter(|(k, _)| k != "primary").collect();
+    assert!(
+        !secondary.is_empty(),
+        "40 - 27 - 10 would give the 3: {why:?}"
+    );
+    for (kind, text) in secondary {
+        assert!(
+            ["total", "margin"].contains(&kind.as_str()),
+            "{kind}: {text}"
+        );
+        assert!(text.contains("sex=other]"), "names the small count: {text}");
+    }
+    // The letter itself keeps to the section 40(2) wording.
+    assert!(!letter(&app, "FOI-10", "md").contains("primary:"));
+}

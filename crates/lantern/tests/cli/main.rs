@@ -7,6 +7,7 @@
 mod answer_states;
 mod bad_input;
 mod casework;
+mod computed;
 mod councils;
 mod disclosure;
 mod escaping;
