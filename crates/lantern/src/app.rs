@@ -79,6 +79,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The publication calendar: withdraw a release that will not be published.
+    Release {
+        /// What to do to a release.
+        #[command(subcommand)]
+        action: ReleaseAction,
+    },
     /// Providers' submissions: history and status, or one submission's validation report.
     #[command(args_conflicts_with_subcommands = true)]
     Submissions {
@@ -254,6 +260,22 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// What `lantern release` can do to a release in the calendar.
+#[derive(Debug, Subcommand)]
+pub enum ReleaseAction {
+    /// Withdraw a release from the publication calendar (it will not be
+    /// published after all): it no longer justifies section 22 or 21, every
+    /// open draft citing it is flagged for re-drafting, and the audit log
+    /// keeps who, when and why. Importing the release again brings it back.
+    Withdraw {
+        /// The release's code, as in the releases file.
+        code: String,
+        /// Why it is withdrawn (kept in the audit log).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -465,6 +487,9 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
             files,
             ..
         } => restore(&ctx, &files[0]),
+        Command::Release {
+            action: ReleaseAction::Withdraw { code, reason },
+        } => withdraw_release(&ctx, &code, &reason),
         Command::Submissions {
             action: Some(SubmissionAction::Withdraw { id, reason }),
             ..
@@ -648,6 +673,22 @@ fn init(ctx: &Ctx) -> Result<()> {
             data_version
         ),
     }
+    Ok(())
+}
+
+/// `lantern release withdraw CODE --reason TEXT`.
+fn withdraw_release(ctx: &Ctx, code: &str, reason: &str) -> Result<()> {
+    let receipt = data::withdraw_release(ctx, code, reason)?;
+    out!(
+        "Withdrew release {} from the publication calendar (by {}: {}). Data version {}.",
+        code.trim(),
+        ctx.actor,
+        reason.trim(),
+        receipt.data_version
+    );
+    out!(
+        "It no longer decides section 22 or 21. Drafts citing it are flagged in `lantern request list` and cannot be approved or sent until drafted again."
+    );
     Ok(())
 }
 

@@ -602,7 +602,7 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
                 serde_json::json!({
                     "reference": r.case.reference, "received": r.case.received.to_string(),
                     "status": r.case.status.code(), "due": r.due.due.to_string(), "on_hold": r.due.on_hold(),
-                    "overdue": r.overdue,
+                    "overdue": r.overdue, "release_changed": r.release_changed,
                 })
             })
             .collect();
@@ -626,11 +626,16 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
             d.due.to_string()
         };
         out!(
-            "{:<16} received {}  {:<22} due {}",
+            "{:<16} received {}  {:<22} due {}{}",
             r.case.reference,
             r.case.received,
             r.case.status.to_string(),
-            due
+            due,
+            if r.release_changed {
+                "  [release changed: re-draft]"
+            } else {
+                ""
+            }
         );
     }
     if listed.expired > 0 {
@@ -652,6 +657,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         links,
         findings,
         resolutions,
+        release_changes,
     } = casework::show(ctx, reference)?;
     if json {
         let events: Vec<serde_json::Value> = history
@@ -695,6 +701,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             "cost_limit_aggregation": links.aggregation_warning(),
             "findings": findings.iter().map(|f| serde_json::json!({"number": f.number, "what": f.what})).collect::<Vec<_>>(),
             "resolutions": resolutions.iter().map(|r| serde_json::json!({"finding": r.finding, "resolution": r.kind, "why": r.why, "at": r.at, "by": r.by})).collect::<Vec<_>>(),
+            "release_changes": release_changes,
             "history": events,
         });
         out!("{}", serde_json::to_string_pretty(&v)?);
@@ -766,6 +773,15 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         }
     }
     print_links(&links)?;
+    if !release_changes.is_empty() {
+        out!(
+            "Release changed: re-draft. The draft cannot be approved or sent unchanged (lantern request start {r}, then lantern request draft {r}):",
+            r = case.reference
+        );
+        for c in &release_changes {
+            out!("  {c}");
+        }
+    }
     if !findings.is_empty() {
         out!(
             "Blocking findings in the draft ({}): it cannot be approved or sent until each is resolved.",
