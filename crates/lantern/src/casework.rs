@@ -181,7 +181,9 @@ pub enum RequestCommand {
     Ico(Act),
     /// Resolve a blocking finding of the case's draft (a figure or
     /// statement with nothing recorded): record that the council does not
-    /// hold it, with the reason the letter gives. Then draft again.
+    /// hold it, with the reason the letter gives (--not-held), or accept the
+    /// draft's section 21 offer of the publication that published it
+    /// (--refer). Then draft again.
     Resolve {
         /// The reference.
         reference: String,
@@ -189,18 +191,23 @@ pub enum RequestCommand {
         #[arg(long)]
         finding: usize,
         /// Record that the council does not hold it (section 1(1)).
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "refer", conflicts_with = "refer")]
         not_held: bool,
+        /// Accept the s21 offer as it stands: refer the requester to the
+        /// publication instead of loading the figure (give --note: why).
+        #[arg(long, conflicts_with_all = ["reason", "held_by", "council_wide"], requires = "note")]
+        refer: bool,
         /// Why it is not held, as the letter should say it.
-        #[arg(long, requires = "not_held")]
-        reason: String,
+        #[arg(long, required_unless_present = "refer")]
+        reason: Option<String>,
         /// Who holds it instead (advice under section 16).
         #[arg(long)]
         held_by: Option<String>,
         /// Not held for any request, not only this case.
         #[arg(long)]
         council_wide: bool,
-        /// Why you resolve it so, for the history (default: the reason).
+        /// Why you resolve it so, for the history (default for --not-held:
+        /// the reason; required with --refer).
         #[arg(long)]
         note: Option<String>,
         /// Print JSON.
@@ -355,20 +362,28 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             reference,
             finding,
             not_held: _,
+            refer,
             reason,
             held_by,
             council_wide,
             note,
             json,
         } => {
+            let way = if refer {
+                casework::Way::Refer
+            } else {
+                casework::Way::NotHeld {
+                    reason: reason.unwrap_or_default(),
+                    other_holder: held_by,
+                    council_wide,
+                }
+            };
             let resolved = casework::resolve(
                 ctx,
                 &casework::Resolving {
                     reference,
                     finding,
-                    not_held_reason: reason,
-                    other_holder: held_by,
-                    council_wide,
+                    way,
                     why: note,
                 },
             )?;
@@ -384,8 +399,13 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                 return Ok(());
             }
             out!(
-                "{}: recorded as not held ({}). Draft it again to use it (lantern request draft {}).",
+                "{}: {} ({}). Draft it again to use it (lantern request draft {}).",
                 resolved.reference,
+                if refer {
+                    "the requester is referred to the publication under section 21"
+                } else {
+                    "recorded as not held"
+                },
                 resolved.what,
                 resolved.reference
             );

@@ -93,9 +93,11 @@ fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
             &Resolving {
                 reference: "FOI-2019-0412".into(),
                 finding: f.number,
-                not_held_reason: "Not held in this test's database.".into(),
-                other_holder: None,
-                council_wide: false,
+                way: Way::NotHeld {
+                    reason: "Not held in this test's database.".into(),
+                    other_holder: None,
+                    council_wide: false,
+                },
                 why: None,
             },
         )
