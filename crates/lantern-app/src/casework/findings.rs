@@ -268,15 +268,15 @@ pub(crate) fn apply_referrals(
         return Ok(());
     }
     let mut settled = Vec::new();
-    view.findings.retain(|f| {
-        match accepted.iter().rev().find(|a| a.finding == f.what) {
+    view.findings.retain(
+        |f| match accepted.iter().rev().find(|a| a.finding == f.what) {
             Some(a) if f.publication.is_some() => {
                 settled.push((f.number, a.by.clone(), a.at.clone()));
                 false
             }
             _ => true,
-        }
-    });
+        },
+    );
     for (number, by, at) in settled {
         let tag = format!("blocking (finding {number})");
         view.warnings.retain(|w| !w.contains(&tag));
