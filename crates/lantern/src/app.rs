@@ -238,7 +238,9 @@ pub enum Command {
         /// Only requests received on or before this day.
         #[arg(long, value_name = "YYYY-MM-DD")]
         to: Option<String>,
-        /// Count unanswered requests as overdue as of this day (default today).
+        /// Count unanswered requests as overdue as of this day: an alias of
+        /// --as-of, kept for scripts (default: the --as-of day, else today in
+        /// the council's time zone).
         #[arg(long, value_name = "YYYY-MM-DD")]
         today: Option<String>,
         /// Print CSV.
@@ -597,11 +599,12 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
                 by,
                 from: day("from", from)?,
                 to: day("to", to)?,
-                today: day("today", today)?.unwrap_or_else(|| {
-                    jiff::tz::Offset::UTC
-                        .to_datetime(jiff::Timestamp::now())
-                        .date()
-                }),
+                today: match (day("today", today)?, ctx.clock.fixed_day()) {
+                    (Some(t), Some(a)) if t != a => bail!(
+                        "--today {t} and --as-of {a} name different days; give one (--today is an alias of --as-of)"
+                    ),
+                    (t, a) => t.or(a),
+                },
                 csv,
                 json,
             };

@@ -104,7 +104,9 @@ pub enum RequestCommand {
     /// Erase the requester's name and contact from every case past its
     /// retention date (recorded in each case's history).
     EraseExpired {
-        /// Count as if today were this day (YYYY-MM-DD), to see what is due.
+        /// Count as if today were this day (YYYY-MM-DD), to see what is
+        /// due: an alias of --as-of, kept for scripts (default: the --as-of
+        /// day, else today in the council's time zone).
         #[arg(long, value_name = "YYYY-MM-DD")]
         today: Option<String>,
         /// Only list what would be erased.
@@ -305,6 +307,13 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             json,
         } => {
             let day = day.map(|d| parse_date_flag("today", &d)).transpose()?;
+            if let (Some(t), Some(a)) = (day, ctx.clock.fixed_day())
+                && t != a
+            {
+                bail!(
+                    "--today {t} and --as-of {a} name different days; give one (--today is an alias of --as-of)"
+                );
+            }
             erase_expired(ctx, day, dry_run, json)
         }
         RequestCommand::Structured { reference } => {

@@ -129,7 +129,9 @@ fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
         from: None,
         to: None,
     };
-    let timely = crate::reports::timeliness(&ctx, &asked, date(2019, 7, 1)).expect("report");
+    let timely = crate::reports::timeliness(&ctx, &asked, Some(date(2019, 7, 1)))
+        .expect("report")
+        .rows;
     assert_eq!(
         (timely[0].group.as_str(), timely[0].received),
         ("2019-06", 1)
