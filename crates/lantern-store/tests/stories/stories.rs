@@ -190,7 +190,11 @@ story!(
         assert_eq!(audit[0].action, "release.withdraw");
         assert_eq!(audit[0].key, "ndtms_2018_19");
         assert_eq!(audit[0].actor, "tester");
-        assert!(audit[0].detail.contains("PHE cancelled it"), "{:?}", audit[0]);
+        assert!(
+            audit[0].detail.contains("PHE cancelled it"),
+            "{:?}",
+            audit[0]
+        );
         let imports = store.imports().unwrap();
         assert_eq!(imports.last().unwrap().kind, "release_withdrawal");
         // Withdrawn twice: there is nothing in the calendar to withdraw.
