@@ -463,6 +463,25 @@ fn the_officer_can_accept_the_section_21_offer_and_the_next_draft_refers_without
         app.run(&["request", step, "FOI-2019-0900", "--as-of", "2019-11-21"])
             .ok();
     }
+
+    // A finding no release published offers nothing to refer to.
+    crack_request(&app, "old.toml", "FOI-2019-0901", "2019-10-20", "2015/16");
+    app.run(&["request", "new", "old.toml"]).ok();
+    app.run(&["request", "draft", "FOI-2019-0901", "--as-of", "2019-11-20"])
+        .ok();
+    let err = app
+        .run(&[
+            "request",
+            "resolve",
+            "FOI-2019-0901",
+            "--finding",
+            "1",
+            "--refer",
+            "--note",
+            "published",
+        ])
+        .fails();
+    assert!(err.contains("finding 1 offers no publication"), "{err}");
 }
 
 #[test]
