@@ -129,13 +129,15 @@ fn decide_stating(
         declarations: &declarations,
     };
     let planned = answer::plan_on(&request, &evidence, decided);
-    let view = letters::view(
+    let mut view = letters::view(
         &planned,
         &request,
         &catalogue,
         &crate::council::letter_details(&council),
         data_version,
     );
+    // Section 21 offers the officer accepted on this case settle their findings.
+    crate::casework::findings::apply_referrals(store, &request.reference, &mut view)?;
     Ok((view, stated))
 }
 
