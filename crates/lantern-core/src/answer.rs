@@ -1890,13 +1890,7 @@ impl<'a> Planner<'a> {
             all.extend(counted);
             std::borrow::Cow::Owned(all)
         };
-        let decided = protected::protect(
-            self.fine,
-            &figures,
-            &new,
-            &known,
-            &self.evidence.policy,
-        );
+        let decided = protected::protect(self.fine, &figures, &new, &known, &self.evidence.policy);
         (decided.protection, decided.budget_exhausted, known)
     }
 
