@@ -37,6 +37,7 @@ use minijinja::{Environment, context};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Council;
+use crate::personal_data::{self, Requester};
 
 pub use lantern_core::letter::long_date;
 
@@ -1044,8 +1045,14 @@ pub enum Copy<'a> {
         name: Option<&'a str>,
     },
     /// The copy published (disclosure log, pages, API): the same decisions
-    /// without the requester's name, contact details or own reference.
-    Published,
+    /// without the requester's name, contact details or own reference, and
+    /// with their name and contact details, and any e-mail address or UK
+    /// telephone number, removed from the questions' words and the
+    /// narrative answers ([`crate::personal_data`]).
+    Published {
+        /// The requester as the case records them.
+        requester: Requester<'a>,
+    },
 }
 
 /// Make a letter's JSON form (a fresh view or a kept draft) the copy to
@@ -1074,13 +1081,14 @@ pub fn address(
             v.insert("addressee".into(), name.into());
             v.insert("published".into(), false.into());
         }
-        Copy::Published => {
+        Copy::Published { requester } => {
             v.insert("addressee".into(), serde_json::Value::Null);
             v.insert("published".into(), true.into());
             v.insert("warnings".into(), serde_json::Value::Array(vec![]));
             if let Some(r) = v.get_mut("request").and_then(|r| r.as_object_mut()) {
                 r.insert("requester_reference".into(), serde_json::Value::Null);
             }
+            personal_data::remove_from_letter(view, requester);
         }
     }
     Ok(())
