@@ -276,9 +276,11 @@ fn phone_numbers(text: &str) -> Vec<(usize, usize)> {
     found
 }
 
-/// Groups of digits from `at`, separated by up to two of space, hyphen or
-/// parentheses: for each group's end, the digits counted so far.
-fn groups(bytes: &[u8], mut at: usize) -> Vec<(usize, usize, usize)> {
+/// Groups of digits from `at`, separated by up to three of space, hyphen or
+/// parentheses (`opened`: the number started with "(", which the first
+/// group's ")" closes): for each group, its end, the digits counted so far
+/// and its own digits.
+fn groups(bytes: &[u8], mut at: usize, opened: bool) -> Vec<(usize, usize, usize)> {
     // (end of group, digits so far, digits in this group)
     let mut out = Vec::new();
     let mut digits = 0;
@@ -297,8 +299,8 @@ fn groups(bytes: &[u8], mut at: usize) -> Vec<(usize, usize, usize)> {
         digits += end - sep;
         out.push((end, digits, end - sep));
         at = end;
-        // A closing parenthesis right after the group belongs to it.
-        if at < bytes.len() && bytes[at] == b')' {
+        // The parenthesis closing an area code opened before it ("(0116)").
+        if opened && out.len() == 1 && bytes.get(at) == Some(&b')') {
             at += 1;
             if let Some(last) = out.last_mut() {
                 last.0 = at;
@@ -329,11 +331,17 @@ fn national(bytes: &[u8], start: usize) -> Option<usize> {
     if bytes.get(start + open) != Some(&b'0') {
         return None;
     }
-    let groups = groups(bytes, start + open);
-    if groups.first().is_none_or(|g| g.2 < 3) {
+    let groups = groups(bytes, start + open, open == 1);
+    let Some(&(first_end, _, first_len)) = groups.first() else {
+        return None;
+    };
+    // A "(" not closing the area code is not the number's (it is found
+    // again from its first digit).
+    if first_len < 3 || (open == 1 && bytes[first_end - 1] != b')') {
         return None;
     }
-    longest(bytes, &groups, &[10, 11])
+    // After "(0116)" comes the rest of the number.
+    longest(bytes, &groups, &[10, 11]).filter(|&end| open == 0 || end > first_end)
 }
 
 fn international(bytes: &[u8], mut at: usize) -> Option<usize> {
@@ -342,7 +350,7 @@ fn international(bytes: &[u8], mut at: usize) -> Option<usize> {
     if bytes[at + skip..].starts_with(b"(0)") {
         at += skip + 3;
     }
-    let groups = groups(bytes, at);
+    let groups = groups(bytes, at, false);
     if groups.first().is_none_or(|g| g.2 < 2) {
         return None;
     }
@@ -408,6 +416,11 @@ mod tests {
             assert_eq!(
                 remove(&format!("Call {phone}, please"), nobody),
                 "Call [contact details removed], please",
+                "{phone}"
+            );
+            assert_eq!(
+                remove(&format!("(call {phone}) or ({phone})"), nobody),
+                "(call [contact details removed]) or ([contact details removed])",
                 "{phone}"
             );
         }
