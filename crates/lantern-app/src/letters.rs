@@ -8,7 +8,9 @@
 //! `lantern_core::letter`. A view is made the copy to print by [`address`]:
 //! dated with the day it was sent (a draft says so), "Dear NAME" for the
 //! requester, or the published copy without the requester's name, contact
-//! details or reference. The name is added only then, so a kept draft and
+//! details or reference, whose questions and narrative answers lose the
+//! requester's name and contact details and any e-mail address or UK
+//! telephone number ([`crate::personal_data`]). The name is added only then, so a kept draft and
 //! the disclosure log never hold it. The wire format is owned here,
 //! not by the domain core, so the core's types can change without breaking
 //! anyone reading the JSON. Nothing here reads the clock: the same answer
