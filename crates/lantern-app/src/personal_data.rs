@@ -332,9 +332,7 @@ fn national(bytes: &[u8], start: usize) -> Option<usize> {
         return None;
     }
     let groups = groups(bytes, start + open, open == 1);
-    let Some(&(first_end, _, first_len)) = groups.first() else {
-        return None;
-    };
+    let &(first_end, _, first_len) = groups.first()?;
     // A "(" not closing the area code is not the number's (it is found
     // again from its first digit).
     if first_len < 3 || (open == 1 && bytes[first_end - 1] != b')') {
