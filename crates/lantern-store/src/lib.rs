@@ -959,6 +959,15 @@ pub trait Store {
     /// Every case, oldest first.
     fn cases(&self) -> Result<Vec<Case>, StoreError>;
 
+    /// The cases received on or after `from` and on or before `to` (either
+    /// end open when `None`), oldest first: the cases a request can be
+    /// related to, without reading the council's whole casework.
+    fn cases_received_between(
+        &self,
+        from: Option<jiff::civil::Date>,
+        to: Option<jiff::civil::Date>,
+    ) -> Result<Vec<Case>, StoreError>;
+
     /// A case's history, oldest first.
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError>;
 

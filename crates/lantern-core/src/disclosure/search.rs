@@ -10,6 +10,20 @@ const SPARE_BOUNDS: usize = 4;
 /// Search nodes allowed for one witness search.
 pub(super) const SEARCH_NODES: usize = 1_500;
 
+#[cfg(test)]
+thread_local! {
+    /// Searches that gave up (ran out of nodes or depth) on this thread,
+    /// for tests comparing two ways of deciding: their decisions must agree
+    /// whenever neither gave up.
+    pub(super) static GAVE_UP: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts a search or audit that ran out of budget (tests only).
+pub(super) fn note_gave_up() {
+    #[cfg(test)]
+    GAVE_UP.with(|g| g.set(g.get() + 1));
+}
+
 pub(super) enum Outcome {
     /// An assignment of the inner cells meeting every bound.
     Found(Vec<i128>),
@@ -72,6 +86,7 @@ pub(super) fn search(
             Repair::DeadEnd => recycle(&mut spare, node),
             Repair::Branch(var, up_first) => {
                 if stack.len() >= depth_cap {
+                    note_gave_up();
                     return Outcome::GaveUp;
                 }
                 stack.push(Frame {
@@ -106,6 +121,7 @@ pub(super) fn search(
                 continue;
             }
             if *nodes == 0 {
+                note_gave_up();
                 return Outcome::GaveUp;
             }
             *nodes -= 1;

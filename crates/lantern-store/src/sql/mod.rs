@@ -483,6 +483,14 @@ impl<E: Engine> Store for SqlStore<E> {
         casework::cases(self)
     }
 
+    fn cases_received_between(
+        &self,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<Case>, StoreError> {
+        casework::cases_received_between(self, from, to)
+    }
+
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError> {
         casework::case_history(self, reference)
     }
