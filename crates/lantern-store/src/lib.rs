@@ -934,6 +934,15 @@ pub trait Store {
         scope: &lantern_core::scope::Scope,
     ) -> Result<ScopedRead, StoreError>;
 
+    /// The council in use's disclosure-log entries about exactly these
+    /// cells (indicator, area, period as logged), oldest first: what an
+    /// earlier answer gave of the figures a request asks for, without
+    /// reading the rest of the log.
+    fn disclosure_log_of_cells(
+        &self,
+        cells: &[(String, String, String)],
+    ) -> Result<Vec<LogEntry>, StoreError>;
+
     /// The disclosure-log entries about `scope`'s indicators in its areas
     /// (whichever council sent them, each with its council), oldest first: the part of
     /// [`Store::disclosure_log`] that can concern a request of that scope.

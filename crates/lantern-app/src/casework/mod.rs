@@ -192,20 +192,14 @@ impl Links {
             .collect();
         // A case far outside the calendar's years is not linked rather than failing.
         let related = related::related(&this, &others, calendar).unwrap_or_default();
-        // Earlier answers of this council's about the cells it asks for: the
-        // log entries about its indicators and areas, not the whole log.
-        let about = lantern_core::scope::Scope {
-            areas: this.cells.iter().map(|c| c.area.clone()).collect(),
-            indicators: this.cells.iter().map(|c| c.indicator.clone()).collect(),
-            ..Default::default()
-        };
-        let mine = store.council_in_use()?.unwrap_or_default();
-        let log: Vec<_> = store
-            .disclosure_log_about(&about)?
-            .into_iter()
-            .filter(|e| e.council == mine)
-            .map(|e| e.entry)
+        // Earlier answers of this council's about the cells it asks for:
+        // the log entries about exactly those cells, not the whole log.
+        let cells: Vec<(String, String, String)> = this
+            .cells
+            .iter()
+            .map(|c| (c.indicator.clone(), c.area.clone(), c.period.clone()))
             .collect();
+        let log = store.disclosure_log_of_cells(&cells)?;
         let covered = related::covered_by(&case.reference, &this.cells, &log);
         let aggregation = related::aggregated_hours(&this, &others, &related);
         Ok(Links {

@@ -270,11 +270,26 @@ fn the_related_window_holds_exactly_the_days_related_counts_as_within_the_limit(
                 <= lantern_core::related::AGGREGATION_WORKING_DAYS
         };
         assert!(within(first) && within(last), "{received}: {first}..{last}");
-        assert!(!within(first.yesterday().expect("a day")), "{received}: {first}");
-        assert!(!within(last.tomorrow().expect("a day")), "{received}: {last}");
+        assert!(
+            !within(first.yesterday().expect("a day")),
+            "{received}: {first}"
+        );
+        assert!(
+            !within(last.tomorrow().expect("a day")),
+            "{received}: {last}"
+        );
         // More than 60 working days each side: at least twelve weeks.
-        assert!(first <= received.checked_sub(jiff::Span::new().days(84)).expect("a day"));
-        assert!(last >= received.checked_add(jiff::Span::new().days(84)).expect("a day"));
+        assert!(
+            first
+                <= received
+                    .checked_sub(jiff::Span::new().days(84))
+                    .expect("a day")
+        );
+        assert!(
+            last >= received
+                .checked_add(jiff::Span::new().days(84))
+                .expect("a day")
+        );
     }
     // A day the calendar cannot count from leaves that side open.
     let before = date(start - 1, 6, 1);

@@ -425,7 +425,6 @@ fn witnesses(
                 r.lo[s] = r.lo[s].max(y + 1);
             }
             if *budget == 0 {
-                super::search::note_gave_up();
                 proved = false;
                 break;
             }

@@ -67,6 +67,9 @@ pub(super) struct Model {
     pub(super) relations: usize,
     /// For every variable, the links of `links` it appears in.
     var_links: Vec<Vec<usize>>,
+    /// For every inner cell, the caller's relations (indices into `links`)
+    /// it appears in, ascending.
+    pub(super) var_relations: Vec<Vec<usize>>,
 }
 
 impl Model {
@@ -185,6 +188,15 @@ impl Model {
                 var_links[v].push(l);
             }
         }
+        let var_relations = (0..m)
+            .map(|v| {
+                var_links[v]
+                    .iter()
+                    .copied()
+                    .filter(|&l| l >= first_relation)
+                    .collect()
+            })
+            .collect();
         Model {
             m,
             cons,
@@ -193,6 +205,7 @@ impl Model {
             links,
             relations: first_relation,
             var_links,
+            var_relations,
         }
     }
 

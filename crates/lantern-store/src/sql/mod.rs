@@ -562,6 +562,13 @@ impl<E: Engine> Store for SqlStore<E> {
         scoped::disclosure_log_about(&self.engine, scope)
     }
 
+    fn disclosure_log_of_cells(
+        &self,
+        cells: &[(String, String, String)],
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        log::disclosure_log_of_cells(self, cells)
+    }
+
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError> {
         log::disclosure_log(self)
     }
