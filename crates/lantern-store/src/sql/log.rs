@@ -24,7 +24,9 @@ pub(super) fn disclosure_log<E: Engine>(store: &SqlStore<E>) -> Result<Vec<LogEn
 }
 
 /// The council's entries about exactly `cells` (indicator, area, period):
-/// the SQL narrows by each of the three, the exact triples are kept here.
+/// the SQL narrows by each of the three (through the log's index on them;
+/// the council is checked here, since a condition on it would make SQLite
+/// walk the council's whole log instead), the exact triples are kept here.
 pub(super) fn disclosure_log_of_cells<E: Engine>(
     store: &SqlStore<E>,
     cells: &[(String, String, String)],
@@ -40,8 +42,8 @@ pub(super) fn disclosure_log_of_cells<E: Engine>(
         .collect();
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
-        let mut params = vec![param_text(&council)];
-        let mut sql = format!("SELECT {LOG_COLUMNS} FROM disclosure_log WHERE council = $1");
+        let mut params = Vec::new();
+        let mut conditions = Vec::new();
         for (column, values) in [
             (
                 "indicator",
@@ -55,13 +57,22 @@ pub(super) fn disclosure_log_of_cells<E: Engine>(
                 .map(|i| format!("${i}"))
                 .collect();
             params.extend(values.into_iter().map(param_text));
-            sql.push_str(&format!(" AND {column} IN ({})", list.join(", ")));
+            conditions.push(format!("{column} IN ({})", list.join(", ")));
         }
-        sql.push_str(" ORDER BY id");
-        let rows = tx.query(&sql, &params, LOG_KINDS)?;
+        let mut kinds = vec![Kind::Text];
+        kinds.extend_from_slice(LOG_KINDS);
+        let rows = tx.query(
+            &format!(
+                "SELECT council, {LOG_COLUMNS} FROM disclosure_log WHERE {} ORDER BY id",
+                conditions.join(" AND ")
+            ),
+            &params,
+            &kinds,
+        )?;
         Ok(rows
             .iter()
-            .map(|r| log_entry(r))
+            .filter(|r| text(&r[0]) == council)
+            .map(|r| log_entry(&r[1..]))
             .filter(|e| match (&e.indicator, &e.area, &e.period) {
                 (Some(i), Some(a), Some(p)) => {
                     wanted.contains(&(i.as_str(), a.as_str(), p.as_str()))
