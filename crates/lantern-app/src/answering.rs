@@ -5,6 +5,7 @@
 //! Disclosure control here sees every answer in the log about the areas a
 //! request covers, whichever council sent it: protection is per deployment.
 
+use jiff::civil::Date;
 use lantern_core::answer::{self, Evidence};
 use lantern_core::catalogue::{Catalogue, Indicator};
 use lantern_core::figure::{Disagreement, Figure};
@@ -54,6 +55,11 @@ fn earlier_releases(
 /// (the newest when `None`) and the disclosure log. The planner's warnings
 /// are in the view's `warnings`.
 ///
+/// Releases are read as of `decided`, the day of the council's decision;
+/// when `None`: the context's fixed day (`--as-of`), else the day the
+/// request file records it was answered, else today in the council's time
+/// zone ([`Context::today`]).
+///
 /// Only what the request needs is read (`lantern_core::scope`): its
 /// area's figures of its indicators over the periods its own chain to
 /// through the log and releases, its topics' statements, the calendar, and
@@ -64,9 +70,14 @@ pub fn decide(
     name: &str,
     text: &str,
     data_version: Option<i64>,
+    decided: Option<Date>,
 ) -> Result<LetterView> {
     let (data_version, catalogue) = store.catalogue_at(data_version)?;
     let request = request::parse_request(name, text, &catalogue)?;
+    let decided = match decided.or(ctx.clock.fixed_day()).or(request.answered) {
+        Some(day) => day,
+        None => ctx.today(store)?,
+    };
     // The council's settings as they stood at the data version answered from.
     let council = crate::council::in_force(ctx, store, Some(data_version))?;
     let area = request
@@ -81,6 +92,16 @@ pub fn decide(
     let policy = council.policy();
     let read = store.read_scope(data_version, &Scope::of(&request, &area))?;
     let mine = store.council_in_use()?.unwrap_or_default();
+    // Providers' records for the area, read only when a question asks for
+    // an indicator they count: cells not held as figures are counted from
+    // the submissions current at the data version.
+    let records = if asks_countable(&request.questions) {
+        Some(store.records_held(data_version, &area)?)
+    } else {
+        None
+    };
+    // What the council, and the officer on this case, recorded as not held.
+    let declarations = store.not_held_declarations(Some(&request.reference))?;
     let evidence = Evidence {
         catalogue: &catalogue,
         figures: &read.figures,
@@ -89,14 +110,26 @@ pub fn decide(
         policy,
         area: &area,
         earlier: &earlier_releases(&read.log, &mine, &request.reference),
+        records: records.as_ref(),
+        declarations: &declarations,
     };
-    let decided = answer::plan(&request, &evidence);
+    let planned = answer::plan_on(&request, &evidence, decided);
     Ok(letters::view(
-        &decided,
+        &planned,
+        &request,
         &catalogue,
         &crate::council::letter_details(&council),
         data_version,
     ))
+}
+
+/// Whether a question (or part) asks for an indicator records can count.
+fn asks_countable(questions: &[request::Question]) -> bool {
+    questions.iter().any(|q| {
+        matches!(&q.ask, Some(request::Ask::Figures(f))
+            if lantern_core::records::count::COUNTABLE.contains(&f.indicator.as_str()))
+            || asks_countable(&q.parts)
+    })
 }
 
 /// A request answered: the letter in a format, with the planner's warnings.
@@ -105,6 +138,8 @@ pub struct Answer {
     pub letter: String,
     /// Points for the officer to review.
     pub warnings: Vec<String>,
+    /// Blocking findings, numbered: what nothing is recorded for.
+    pub findings: Vec<String>,
 }
 
 /// Answer a request given as text, rendered in `format`.
@@ -116,12 +151,33 @@ pub fn answer(
     format: Format,
     data_version: Option<i64>,
 ) -> Result<Answer> {
-    let view = decide(ctx, store, name, text, data_version)?;
+    // Not a case: nobody to address and not sent, so a draft (the view's
+    // `date` and `addressee` are unset).
+    let view = decide(ctx, store, name, text, data_version, None)?;
     let templates = Templates::load(ctx.config.template_dir().as_deref())?;
     Ok(Answer {
         letter: templates.render(&view, format)?,
+        findings: view
+            .findings
+            .iter()
+            .map(|f| format!("blocking finding {}: {}", f.number, f.what))
+            .collect(),
         warnings: view.warnings,
     })
+}
+
+/// The tables of the answer to a request given as text, as a spreadsheet
+/// (s11): the same decided cells the letter prints.
+pub fn spreadsheet(
+    ctx: &Context,
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+    sheet: crate::sheets::Sheet,
+    data_version: Option<i64>,
+) -> Result<Vec<u8>> {
+    let view = decide(ctx, store, name, text, data_version, None)?;
+    crate::sheets::write(&serde_json::to_value(&view)?, sheet)
 }
 
 /// The catalogue held in the database.

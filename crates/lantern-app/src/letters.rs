@@ -3,7 +3,13 @@
 //! machines.
 //!
 //! All three come from one view model ([`LetterView`]): the JSON is that
-//! model, and the templates only arrange it. The wire format is owned here,
+//! model, and the templates only arrange it; its tables and its notices
+//! (each once, naming the questions it covers) come arranged by
+//! `lantern_core::letter`. A view is made the copy to print by [`address`]:
+//! dated with the day it was sent (a draft says so), "Dear NAME" for the
+//! requester, or the published copy without the requester's name, contact
+//! details or reference. The name is added only then, so a kept draft and
+//! the disclosure log never hold it. The wire format is owned here,
 //! not by the domain core, so the core's types can change without breaking
 //! anyone reading the JSON. Nothing here reads the clock: the same answer
 //! over the same data version renders byte-for-byte the same letter.
@@ -22,19 +28,27 @@ use lantern_core::answer::{
     Answer, Notice, Outcome, QuestionAnswer, ReleaseRef, Row, StatementAnswer,
 };
 use lantern_core::catalogue::Catalogue;
-use lantern_core::disclosure::Protection;
-use lantern_core::figure::{Source, Value, format_amount};
+use lantern_core::figure::{Source, Value};
 use lantern_core::foi::Basis;
+use lantern_core::letter::{self, NoticeGroup, Table};
 use lantern_core::release::is_web_address;
+use lantern_core::request::{Question, Request};
 use minijinja::{Environment, context};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Council;
+
+pub use lantern_core::letter::long_date;
 
 /// The shipped Markdown letter template.
 pub const LETTER_MD: &str = include_str!("../../../templates/letter.md.j2");
 /// The shipped HTML page the Markdown letter is placed in.
 pub const LETTER_HTML: &str = include_str!("../../../templates/letter.html.j2");
+
+/// The version of the letter's JSON form: 2 added the letter's date,
+/// addressee, published flag, spreadsheet preference, tables and notices
+/// given once.
+pub const FORMAT: u32 = 2;
 
 /// Output formats of `lantern answer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +66,24 @@ pub enum Format {
 pub struct LetterView {
     /// Format version of this JSON.
     pub format: u32,
+    /// The day the letter was sent (ISO), or `None` while it is a draft.
+    /// Set when the letter is printed ([`address`]), never kept in a draft.
+    pub date: Option<String>,
+    /// The same day in words ("7 November 2019").
+    pub date_long: Option<String>,
+    /// The requester's name for "Dear …" in the copy they receive; `None`
+    /// in a draft as kept, in a published copy, and when the name is not
+    /// known (the letter then says "Dear Sir or Madam").
+    pub addressee: Option<String>,
+    /// The published copy (disclosure log, pages, API): made from the same
+    /// decisions, without the requester's name, contact details or own
+    /// reference.
+    pub published: bool,
+    /// The requester asked for a spreadsheet (s11): the letter says the
+    /// tables are also sent as CSV and XLSX.
+    pub spreadsheet: bool,
+    /// Each refusal notice once, naming the questions and periods it covers.
+    pub notices: Vec<NoticeView>,
     /// How the letter was made.
     pub made_with: MadeWith,
     /// The council.
@@ -70,12 +102,53 @@ pub struct LetterView {
     pub uses_ndtms: bool,
     /// Points for the officer to review before sending.
     pub warnings: Vec<String>,
+    /// What could not be decided because nothing is recorded (no figure or
+    /// statement, no recorded "not held"): each blocks approval and sending
+    /// until it is resolved.
+    pub findings: Vec<FindingView>,
     /// Figures that differ from earlier releases; each must be explained
     /// before the answer is approved.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub discrepancies: Vec<DiscrepancyView>,
     /// What disclosure control did beyond the small counts.
     pub disclosure: DisclosureView,
+}
+
+/// A blocking finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    /// Its number in the draft, from 1.
+    pub number: usize,
+    /// The question or part ("3b").
+    pub question: String,
+    /// `figure` or `statement`.
+    pub kind: &'static str,
+    /// The indicator or topic code.
+    pub subject: String,
+    /// Area code.
+    pub area: String,
+    /// Canonical period, if any.
+    pub period: Option<String>,
+    /// Breakdown key (empty for a total).
+    pub breakdown: String,
+    /// The breakdown in words, if any.
+    pub breakdown_label: Option<String>,
+    /// What is missing, in words.
+    pub what: String,
+    /// The ways forward.
+    pub ways_forward: Vec<WayForwardView>,
+    /// The release that had published the figure by the day of the
+    /// decision, when one had (the draft refers to it under s21).
+    pub publication: Option<ReleaseView>,
+}
+
+/// One way forward from a blocking finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct WayForwardView {
+    /// `load`, `record_not_held`, `seek_clarification` or `cost_estimate`.
+    pub code: &'static str,
+    /// In words.
+    pub text: &'static str,
 }
 
 /// What disclosure control did over the whole answer (with every earlier
@@ -125,6 +198,11 @@ pub struct RequestView {
     pub received: String,
     /// Received date, long form ("10 June 2019").
     pub received_long: String,
+    /// The day the request was decided on, ISO: releases were read as of
+    /// this day (the draft's or answer's as-of date).
+    pub decided: String,
+    /// The same day, long form.
+    pub decided_long: String,
     /// The requester's reference.
     pub requester_reference: Option<String>,
     /// Area code answered for.
@@ -151,18 +229,95 @@ pub struct QuestionView {
     pub indicator: Option<String>,
     /// Column heading for breakdown values, if the rows are broken down.
     pub breakdown_title: Option<String>,
-    /// Rows.
+    /// The figures as the letter shows them: a caption saying the filter
+    /// and breakdown in words, and a table of periods (a list) or of
+    /// breakdown values × periods (a grid).
+    pub table: Option<TableView>,
+    /// Rows, one per decision (what the disclosure log records).
     pub rows: Vec<RowView>,
     /// Every row is not held (the letter then says so in one sentence).
     pub all_not_held: bool,
+    /// Nothing asked in this question is held (s1(1) for all of it): the
+    /// letter says so under the question; the notice comes once, later.
+    pub none_held: bool,
     /// The narrative answer.
     pub statement: Option<StatementView>,
-    /// Notice paragraphs.
+    /// Notice paragraphs this question needs (the letter prints each
+    /// notice once, from the letter's `notices`).
     pub notices: Vec<NoticeView>,
     /// s16 advice.
     pub advice: Vec<AdviceView>,
     /// Parts.
     pub parts: Vec<QuestionView>,
+}
+
+/// A question's table (see `lantern_core::letter::table`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableView {
+    /// The filter and breakdown in words, said above the table.
+    pub caption: String,
+    /// `periods` (one row per period) or `grid` (breakdown values × periods).
+    pub layout: String,
+    /// The heading of the column of row headings.
+    pub corner: String,
+    /// The other columns' headings.
+    pub columns: Vec<String>,
+    /// The rows.
+    pub rows: Vec<TableRowView>,
+    /// What the cells leave out, each named by its period (and band).
+    pub notes: Vec<String>,
+    /// The figures' unit (`people`, `gbp`, …).
+    pub unit: String,
+}
+
+/// A row of a table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableRowView {
+    /// Its heading.
+    pub header: String,
+    /// One cell per column.
+    pub cells: Vec<CellView>,
+}
+
+/// A cell of a table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CellView {
+    /// What it says.
+    pub text: String,
+    /// `given`, `suppressed`, `not_held`, `withheld`, or `none`.
+    pub decision: String,
+    /// The exact amount given (pence for money), for spreadsheets.
+    pub amount: Option<i64>,
+    /// The basis of a cell not given.
+    pub basis: Option<String>,
+}
+
+fn table_view(t: Table) -> TableView {
+    TableView {
+        caption: t.caption,
+        layout: t.layout.code().to_string(),
+        corner: t.corner,
+        columns: t.columns,
+        rows: t
+            .rows
+            .into_iter()
+            .map(|r| TableRowView {
+                header: r.header,
+                cells: r
+                    .cells
+                    .into_iter()
+                    .map(|c| CellView {
+                        text: c.text,
+                        decision: c.decision.to_string(),
+                        amount: c.amount,
+                        basis: c.basis.map(str::to_string),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        notes: t.notes,
+        unit: format!("{:?}", t.unit).to_lowercase(),
+    }
 }
 
 /// One row.
@@ -176,7 +331,8 @@ pub struct RowView {
     pub breakdown_label: Option<String>,
     /// Breakdown key (`crack=crack;age_band=40+`).
     pub breakdown: String,
-    /// `given`, `suppressed`, `not_held` or `withheld`.
+    /// `given`, `suppressed`, `not_held`, `withheld`, or `missing` (a
+    /// blocking finding: nothing recorded).
     pub decision: &'static str,
     /// Basis code when not plainly given.
     pub basis: Option<&'static str>,
@@ -194,6 +350,19 @@ pub struct RowView {
     pub status: Option<&'static str>,
     /// Where the figure came from.
     pub provenance: Option<ProvenanceView>,
+    /// For a withheld count of people: why (for the officer; the letter's
+    /// wording is the section 40(2) paragraph).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld_because: Option<WithheldView>,
+}
+
+/// Why a count of people is withheld.
+#[derive(Debug, Clone, Serialize)]
+pub struct WithheldView {
+    /// `primary`, `total`, `margin`, `overlap` or `table`.
+    pub kind: &'static str,
+    /// The officer's explanation.
+    pub text: String,
 }
 
 /// A released value.
@@ -229,6 +398,12 @@ pub struct StatementView {
     pub topic: String,
     /// The text, absent when not held.
     pub text: Option<String>,
+    /// The recorded reason, when it is recorded as not held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_held_reason: Option<String>,
+    /// The blocking finding, when nothing is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<usize>,
 }
 
 /// A notice paragraph.
@@ -244,12 +419,21 @@ pub struct NoticeView {
     pub items: Vec<String>,
     /// The items as one phrase ("2016/17 and 2018/19").
     pub items_text: String,
+    /// The questions (and their periods) a letter's notice covers: "question
+    /// 1 for 2018/19 and question 2 for 2018/19" (empty under a question).
+    pub covers_text: String,
     /// Some of the question was answered.
     pub partly: bool,
     /// The release (s22/s21).
     pub release: Option<ReleaseView>,
     /// s22: the date is far off or unset.
     pub distant: bool,
+    /// s22: how far the publication is from the day of the decision, in
+    /// words ("9 days", "about 3 weeks", "about 4 months"); absent when the
+    /// date is unset.
+    pub until_publication: Option<String>,
+    /// s22: publication is within a month of the decision.
+    pub soon: bool,
     /// s40(2): small numbers withheld.
     pub small_numbers: bool,
     /// s40(2): other numbers withheld to protect them.
@@ -263,6 +447,8 @@ pub struct NoticeView {
 /// A release as cited.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleaseView {
+    /// The release's code in the calendar, when it has one.
+    pub code: Option<String>,
     /// Title.
     pub title: String,
     /// Publisher.
@@ -289,6 +475,7 @@ pub struct AdviceView {
 /// Build the view model.
 pub fn view(
     answer: &Answer,
+    request: &Request,
     catalogue: &Catalogue,
     council: &Council,
     data_version: i64,
@@ -296,11 +483,20 @@ pub fn view(
     let questions: Vec<QuestionView> = answer
         .questions
         .iter()
-        .map(|q| question(q, catalogue, answer.threshold))
+        .map(|q| {
+            let asked = letter::asked(&request.questions, &q.number);
+            question(q, asked, catalogue, answer.threshold)
+        })
         .collect();
     let uses_ndtms = questions.iter().any(uses_ndtms);
     LetterView {
-        format: 1,
+        format: FORMAT,
+        date: None,
+        date_long: None,
+        addressee: None,
+        published: false,
+        spreadsheet: request.wants_spreadsheet,
+        notices: letter::notices(answer).iter().map(grouped_notice).collect(),
         made_with: MadeWith {
             lantern: env!("CARGO_PKG_VERSION"),
             data_version,
@@ -311,6 +507,8 @@ pub fn view(
             reference: answer.reference.clone(),
             received: answer.received.to_string(),
             received_long: long_date(answer.received),
+            decided: answer.decided.to_string(),
+            decided_long: long_date(answer.decided),
             requester_reference: answer.requester_reference.clone(),
             area: answer.area.clone(),
         },
@@ -323,6 +521,37 @@ pub fn view(
         bases: answer.bases.iter().map(|b| b.code()).collect(),
         uses_ndtms,
         warnings: answer.warnings.clone(),
+        findings: answer
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                number: f.number,
+                question: f.question.clone(),
+                kind: if f.statement { "statement" } else { "figure" },
+                subject: f.subject.clone(),
+                area: f.area.clone(),
+                period: f.period.map(|p| p.to_string()),
+                breakdown: f.breakdown.key(),
+                breakdown_label: f.label.clone(),
+                what: f.what(),
+                publication: f.publication.as_ref().map(|p| ReleaseView {
+                    code: Some(p.code.clone()),
+                    title: p.title.clone(),
+                    publisher: p.publisher.clone(),
+                    date: Some(p.date.to_string()),
+                    date_long: Some(long_date(p.date)),
+                    url: web_address(p.url.as_deref()),
+                }),
+                ways_forward: f
+                    .ways_forward()
+                    .iter()
+                    .map(|w| WayForwardView {
+                        code: w.code(),
+                        text: w.describe(),
+                    })
+                    .collect(),
+            })
+            .collect(),
         discrepancies: answer
             .discrepancies
             .iter()
@@ -349,7 +578,12 @@ fn uses_ndtms(q: &QuestionView) -> bool {
     }) || q.parts.iter().any(uses_ndtms)
 }
 
-fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> QuestionView {
+fn question(
+    q: &QuestionAnswer,
+    asked: Option<&Question>,
+    catalogue: &Catalogue,
+    threshold: u64,
+) -> QuestionView {
     let breakdown_title = q.rows.iter().any(|r| r.breakdown_label.is_some()).then(|| {
         q.indicator
             .as_ref()
@@ -374,6 +608,7 @@ fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> Questi
         text: q.text.clone(),
         indicator: q.indicator.as_ref().map(|i| i.code.clone()),
         breakdown_title,
+        table: letter::table(q, asked, catalogue, threshold).map(table_view),
         all_not_held: !rows.is_empty()
             && rows
                 .iter()
@@ -382,14 +617,28 @@ fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> Questi
                 .iter()
                 .all(|r| matches!(r.outcome, Outcome::NotHeld { reason: None })),
         rows,
+        none_held: q
+            .notices
+            .iter()
+            .any(|n| matches!(n, Notice::NotHeld { partly: false, .. })),
         statement: q.statement.as_ref().map(|s| match s {
             StatementAnswer::Given { text, topic } => StatementView {
                 topic: topic.clone(),
                 text: Some(text.clone()),
+                not_held_reason: None,
+                finding: None,
             },
-            StatementAnswer::NotHeld { topic } => StatementView {
+            StatementAnswer::NotHeld { topic, reason } => StatementView {
                 topic: topic.clone(),
                 text: None,
+                not_held_reason: reason.clone(),
+                finding: None,
+            },
+            StatementAnswer::Missing { topic, finding } => StatementView {
+                topic: topic.clone(),
+                text: None,
+                not_held_reason: None,
+                finding: Some(*finding),
             },
         }),
         notices: q.notices.iter().map(notice).collect(),
@@ -405,63 +654,44 @@ fn question(q: &QuestionAnswer, catalogue: &Catalogue, threshold: u64) -> Questi
         parts: q
             .parts
             .iter()
-            .map(|p| question(p, catalogue, threshold))
+            .map(|p| {
+                let asked = asked.and_then(|a| letter::asked(&a.parts, &p.number));
+                question(p, asked, catalogue, threshold)
+            })
             .collect(),
     }
 }
 
 fn row(r: &Row, threshold: u64) -> RowView {
-    let (decision, value, text) = match &r.outcome {
+    let (decision, text) = letter::row_text(&r.outcome, threshold);
+    let value = match &r.outcome {
         Outcome::Given { value, unit } => {
-            let unit_code = format!("{unit:?}").to_lowercase();
-            let view = match value {
+            let unit = format!("{unit:?}").to_lowercase();
+            Some(match value {
                 Value::Exact(v) => ValueView {
                     kind: "exact",
-                    unit: unit_code,
+                    unit,
                     amount: Some(*v),
                     low: None,
                     high: None,
                 },
                 Value::Approximate { low, high } => ValueView {
                     kind: "approx",
-                    unit: unit_code,
+                    unit,
                     amount: None,
                     low: Some(*low),
                     high: Some(*high),
                 },
                 _ => ValueView {
                     kind: "zero",
-                    unit: unit_code,
+                    unit,
                     amount: Some(0),
                     low: None,
                     high: None,
                 },
-            };
-            let text = match value {
-                Value::Exact(v) if !unit.is_money() => {
-                    format!("{} {}", format_amount(*v, *unit), unit_word(*unit, *v))
-                }
-                Value::Zero { reason } => format!("None: {}", lower_first(reason)),
-                other => other.display(*unit),
-            };
-            ("given", Some(view), text)
+            })
         }
-        Outcome::Suppressed {
-            protection: Protection::Primary,
-        } => ("suppressed", None, format!("fewer than {threshold}")),
-        Outcome::Suppressed { .. } => (
-            "suppressed",
-            None,
-            "withheld so that small numbers cannot be worked out (section 40(2))".to_string(),
-        ),
-        Outcome::NotHeld { reason } => (
-            "not_held",
-            None,
-            reason.clone().unwrap_or_else(|| "Not held".to_string()),
-        ),
-        Outcome::Withheld { basis, release } => {
-            ("withheld", None, withheld_text(*basis, release.as_ref()))
-        }
+        _ => None,
     };
     RowView {
         period: r.period.to_string(),
@@ -471,7 +701,7 @@ fn row(r: &Row, threshold: u64) -> RowView {
         decision,
         basis: r.outcome.basis().map(Basis::code),
         value,
-        full_text: with_notes(&text, &r.notes),
+        full_text: letter::with_notes(&text, &r.notes),
         text,
         notes: r.notes.clone(),
         source: r.source.map(Source::code),
@@ -481,20 +711,11 @@ fn row(r: &Row, threshold: u64) -> RowView {
             file: p.file.clone(),
             line: p.line,
         }),
+        withheld_because: r.withheld_because.as_ref().map(|w| WithheldView {
+            kind: w.code(),
+            text: w.describe(),
+        }),
     }
-}
-
-/// "£5,219,734" + notes → "£5,219,734. This includes …".
-fn with_notes(text: &str, notes: &[String]) -> String {
-    let mut out = text.to_string();
-    for n in notes {
-        if !out.ends_with(['.', '!', '?', ':']) {
-            out.push('.');
-        }
-        out.push(' ');
-        out.push_str(n);
-    }
-    out
 }
 
 /// Join runs of consecutive financial years that are not held for the same
@@ -526,44 +747,6 @@ fn merge_not_held(rows: Vec<RowView>, periods: &[lantern_core::period::Period]) 
     out.into_iter().map(|(r, _, _)| r).collect()
 }
 
-fn unit_word(unit: lantern_core::catalogue::Unit, n: i64) -> &'static str {
-    use lantern_core::catalogue::Unit;
-    match (unit, n == 1) {
-        (Unit::People, true) => "person",
-        (Unit::Placements, true) => "placement",
-        (Unit::Kits, true) => "kit",
-        (Unit::Deaths, true) => "death",
-        (Unit::Episodes, true) => "episode",
-        (Unit::Attendances, true) => "attendance",
-        (Unit::Offences, true) => "offence",
-        (u, _) => u.noun(),
-    }
-}
-
-fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) if !s.starts_with("NDTMS") => c.to_lowercase().chain(chars).collect(),
-        _ => s.to_string(),
-    }
-}
-
-fn withheld_text(basis: Basis, release: Option<&ReleaseRef>) -> String {
-    match basis {
-        Basis::FuturePublication => match release.and_then(|r| r.date) {
-            Some(d) => format!("Withheld: to be published on {} (section 22)", long_date(d)),
-            None => "Withheld: intended for future publication (section 22)".into(),
-        },
-        Basis::AccessibleElsewhere => match release.and_then(|r| web_address(r.url.as_deref())) {
-            Some(url) => format!("Already published: {url} (section 21)"),
-            None => "Already published (section 21)".into(),
-        },
-        Basis::PersonalData => "Not given (section 40(2))".into(),
-        Basis::NotHeld => "Not held".into(),
-        Basis::CostLimit => "Not answered (section 12)".into(),
-    }
-}
-
 fn notice(n: &Notice) -> NoticeView {
     let basis = n.basis();
     let mut v = NoticeView {
@@ -572,9 +755,12 @@ fn notice(n: &Notice) -> NoticeView {
         qualified: basis.is_qualified(),
         items: vec![],
         items_text: String::new(),
+        covers_text: String::new(),
         partly: false,
         release: None,
         distant: false,
+        until_publication: None,
+        soon: false,
         small_numbers: false,
         secondary: false,
         extremes: false,
@@ -589,10 +775,13 @@ fn notice(n: &Notice) -> NoticeView {
             items,
             release,
             distant,
+            days_away,
         } => {
             v.items = items.clone();
             v.release = Some(release_view(release));
             v.distant = *distant;
+            v.until_publication = days_away.and_then(lantern_core::release::distance_in_words);
+            v.soon = days_away.is_some_and(|d| (1..=31).contains(&d));
         }
         Notice::AccessibleElsewhere { items, release } => {
             v.items = items.clone();
@@ -610,12 +799,32 @@ fn notice(n: &Notice) -> NoticeView {
             v.threshold = *threshold;
         }
     }
-    v.items_text = join_and(&v.items);
+    v.items_text = letter::join_and(&v.items);
+    v
+}
+
+/// A letter's notice: the paragraph once, with every question it covers.
+fn grouped_notice(g: &NoticeGroup) -> NoticeView {
+    let mut v = notice(&g.notice);
+    v.items = g
+        .covers
+        .iter()
+        .flat_map(|c| {
+            c.items
+                .iter()
+                .map(move |i| format!("question {}: {i}", c.question))
+        })
+        .collect();
+    v.items_text = letter::join_and(&v.items);
+    v.covers_text = g.covers_text();
+    v.partly =
+        matches!(g.notice, Notice::NotHeld { .. }) && g.covers.iter().any(|c| !c.items.is_empty());
     v
 }
 
 fn release_view(r: &ReleaseRef) -> ReleaseView {
     ReleaseView {
+        code: r.code.clone(),
         title: r.title.clone(),
         publisher: r.publisher.clone(),
         date: r.date.map(|d| d.to_string()),
@@ -630,52 +839,158 @@ fn web_address(url: Option<&str>) -> Option<String> {
     url.filter(|u| is_web_address(u)).map(str::to_string)
 }
 
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// "10 June 2019".
-pub fn long_date(d: jiff::civil::Date) -> String {
-    d.strftime("%-d %B %Y").to_string()
-}
-
 /// Markdown to HTML for a letter: raw HTML in the Markdown (which
 /// pulldown-cmark would pass through) is printed as text, links to anything
 /// but a plain `http`/`https` address keep their words but lose the link,
 /// and images become their description (a letter loads nothing).
+///
+/// Tables are made accessible: a paragraph that is wholly emphasised and
+/// comes straight before a table becomes the table's `<caption>` (the
+/// templates write a table's caption so; escaped data cannot), header
+/// cells are `<th scope="col">` and each body row's first cell is its
+/// `<th scope="row">`.
 pub fn markdown_to_html(md: &str) -> String {
     use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
     // Whether each open link was kept (links do not nest, but be exact).
     let mut links: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(md, Options::ENABLE_TABLES).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Link { dest_url, .. }) if !is_web_address(&dest_url) => {
-            links.push(false);
-            Event::Text(CowStr::Borrowed(""))
-        }
-        Event::Start(Tag::Link { .. }) => {
-            links.push(true);
-            event
-        }
-        Event::End(TagEnd::Link) => {
-            if links.pop().unwrap_or(false) {
-                event
-            } else {
+    let events: Vec<Event> = Parser::new_ext(md, Options::ENABLE_TABLES)
+        .map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::Start(Tag::Link { dest_url, .. }) if !is_web_address(&dest_url) => {
+                links.push(false);
                 Event::Text(CowStr::Borrowed(""))
             }
-        }
-        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {
-            Event::Text(CowStr::Borrowed(""))
-        }
-        other => other,
-    });
+            Event::Start(Tag::Link { .. }) => {
+                links.push(true);
+                event
+            }
+            Event::End(TagEnd::Link) => {
+                if links.pop().unwrap_or(false) {
+                    event
+                } else {
+                    Event::Text(CowStr::Borrowed(""))
+                }
+            }
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {
+                Event::Text(CowStr::Borrowed(""))
+            }
+            other => other,
+        })
+        .collect();
     let mut html = String::with_capacity(md.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events);
+    pulldown_cmark::html::push_html(&mut html, accessible_tables(events).into_iter());
     html
+}
+
+/// The caption of a table: the text of a paragraph holding only emphasis,
+/// when a table starts right after it.
+fn caption_at(events: &[pulldown_cmark::Event<'_>], i: usize) -> Option<(String, usize)> {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    if !matches!(events.get(i), Some(Event::Start(Tag::Paragraph)))
+        || !matches!(events.get(i + 1), Some(Event::Start(Tag::Emphasis)))
+    {
+        return None;
+    }
+    let mut text = String::new();
+    let mut j = i + 2;
+    loop {
+        match events.get(j)? {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::End(TagEnd::Emphasis) => break,
+            _ => return None,
+        }
+        j += 1;
+    }
+    if matches!(events.get(j + 1), Some(Event::End(TagEnd::Paragraph)))
+        && matches!(events.get(j + 2), Some(Event::Start(Tag::Table(_))))
+    {
+        Some((text, j + 2))
+    } else {
+        None
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Tables with their captions and header cells scoped (see
+/// [`markdown_to_html`]). Only markup Lantern writes itself is added; every
+/// text stays a text event, escaped by the HTML writer.
+fn accessible_tables(events: Vec<pulldown_cmark::Event<'_>>) -> Vec<pulldown_cmark::Event<'_>> {
+    use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
+    let html = |s: String| Event::Html(CowStr::from(s));
+    let mut out = Vec::with_capacity(events.len());
+    let mut caption: Option<String> = None;
+    let mut in_head = false;
+    let mut cell = 0usize;
+    let mut i = 0;
+    while i < events.len() {
+        if let Some((text, table)) = caption_at(&events, i) {
+            caption = Some(text);
+            i = table;
+            continue;
+        }
+        match &events[i] {
+            Event::Start(Tag::Table(_)) => {
+                let c = caption
+                    .take()
+                    .map(|c| format!("<caption>{}</caption>\n", escape_html(&c)))
+                    .unwrap_or_default();
+                out.push(html(format!("<table>\n{c}")));
+            }
+            Event::End(TagEnd::Table) => out.push(html("</tbody>\n</table>\n".into())),
+            Event::Start(Tag::TableHead) => {
+                in_head = true;
+                cell = 0;
+                out.push(html("<thead>\n<tr>".into()));
+            }
+            Event::End(TagEnd::TableHead) => {
+                in_head = false;
+                out.push(html("</tr>\n</thead>\n<tbody>\n".into()));
+            }
+            Event::Start(Tag::TableRow) => {
+                cell = 0;
+                out.push(html("<tr>".into()));
+            }
+            Event::End(TagEnd::TableRow) => out.push(html("</tr>\n".into())),
+            Event::Start(Tag::TableCell) => out.push(html(
+                if in_head {
+                    "<th scope=\"col\">"
+                } else if cell == 0 {
+                    "<th scope=\"row\">"
+                } else {
+                    "<td>"
+                }
+                .into(),
+            )),
+            Event::End(TagEnd::TableCell) => {
+                out.push(html(
+                    if in_head || cell == 0 {
+                        "</th>"
+                    } else {
+                        "</td>"
+                    }
+                    .into(),
+                ));
+                cell += 1;
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Escape text so Markdown shows it literally (requesters' words, notes,
@@ -708,6 +1023,58 @@ fn escape_markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// Which copy of a letter to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copy<'a> {
+    /// The letter the requester receives: "Dear NAME" when the name is
+    /// known, else "Dear Sir or Madam".
+    Requester {
+        /// The requester's name, if known.
+        name: Option<&'a str>,
+    },
+    /// The copy published (disclosure log, pages, API): the same decisions
+    /// without the requester's name, contact details or own reference.
+    Published,
+}
+
+/// Make a letter's JSON form (a fresh view or a kept draft) the copy to
+/// print: dated with the day it was sent (`None`: a draft, which says so),
+/// and addressed as `copy` says. The name is added only here, so a kept
+/// draft and the disclosure log never hold it.
+pub fn address(
+    view: &mut serde_json::Value,
+    copy: Copy<'_>,
+    sent: Option<jiff::civil::Date>,
+) -> crate::Result<()> {
+    if view["format"].as_u64().unwrap_or(0) < u64::from(FORMAT) {
+        crate::fail!(
+            Conflict,
+            "this letter was drafted by an earlier version of Lantern and lacks what a letter now shows (its date, tables and notices); draft it again"
+        );
+    }
+    let Some(v) = view.as_object_mut() else {
+        crate::fail!(Internal, "a letter's JSON form is not an object");
+    };
+    v.insert("date".into(), sent.map(|d| d.to_string()).into());
+    v.insert("date_long".into(), sent.map(long_date).into());
+    match copy {
+        Copy::Requester { name } => {
+            let name = name.map(str::trim).filter(|n| !n.is_empty());
+            v.insert("addressee".into(), name.into());
+            v.insert("published".into(), false.into());
+        }
+        Copy::Published => {
+            v.insert("addressee".into(), serde_json::Value::Null);
+            v.insert("published".into(), true.into());
+            v.insert("warnings".into(), serde_json::Value::Array(vec![]));
+            if let Some(r) = v.get_mut("request").and_then(|r| r.as_object_mut()) {
+                r.insert("requester_reference".into(), serde_json::Value::Null);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Letter templates: the shipped ones, or a council's overrides.
@@ -823,6 +1190,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_table_gets_its_caption_and_scoped_header_cells() {
+        let md = "*People: using crack, by age band*\n\n| Age band | 2017/18 |\n|---|---|\n| aged 40 and over | 12 |\n";
+        let html = markdown_to_html(md);
+        assert_eq!(
+            html,
+            "<table>\n<caption>People: using crack, by age band</caption>\n<thead>\n<tr><th scope=\"col\">Age band</th><th scope=\"col\">2017/18</th></tr>\n</thead>\n<tbody>\n<tr><th scope=\"row\">aged 40 and over</th><td>12</td></tr>\n</tbody>\n</table>\n"
+        );
+        // Emphasis not right before a table stays a paragraph; escaped data
+        // cannot become a caption.
+        let plain = markdown_to_html("*just words*\n\nmore\n");
+        assert!(plain.contains("<p><em>just words</em></p>"), "{plain}");
+        let escaped = markdown_to_html(&format!(
+            "{}\n\n| a |\n|---|\n| b |\n",
+            escape_markdown("*<script>*")
+        ));
+        assert!(!escaped.contains("<caption>"), "{escaped}");
+        assert!(escaped.contains("&lt;script&gt;"), "{escaped}");
+    }
+
+    #[test]
     fn requester_text_cannot_inject_markup() {
         assert_eq!(
             escape_markdown("<script>*x*</script>"),
@@ -833,7 +1220,7 @@ mod tests {
             "A&E \\&lt; \\&\\#60; R & D"
         );
         assert_eq!(
-            join_and(&["a".into(), "b".into(), "c".into()]),
+            letter::join_and(&["a".into(), "b".into(), "c".into()]),
             "a, b and c"
         );
     }

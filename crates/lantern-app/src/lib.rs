@@ -47,6 +47,7 @@ pub mod import;
 pub mod letters;
 pub mod records;
 pub mod reports;
+pub mod sheets;
 pub mod xlsx;
 
 use jiff::civil::Date;
@@ -182,6 +183,17 @@ impl Context {
         lantern_store::writer::set_label(&format!("lantern {what} by {}", self.actor));
     }
 
+    /// The day this context acts on: the fixed day (`--as-of`), else today
+    /// in the time zone of the council in use (its stored settings, or
+    /// `lantern.toml`'s before any is stored).
+    pub fn today(&self, store: &dyn Store) -> Result<Date> {
+        if let Some(day) = self.clock.fixed_day() {
+            return Ok(day);
+        }
+        let council = council::in_force(self, store, None)?;
+        Ok(self.clock.today_in(council.time_zone()))
+    }
+
     /// Who is acting, and when, as the store's audit records it.
     pub fn who(&self) -> Who {
         Who {
@@ -211,7 +223,9 @@ impl Context {
 }
 
 /// What day and time it is: the system's, or a day fixed for tests and
-/// for answering "as on" a date.
+/// for answering "as on" a date (`--as-of`). The one place Lantern asks
+/// what day it is: a council's "today" is [`Clock::today_in`] its time zone
+/// ([`Context::today`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Clock {
     today: Option<Date>,
@@ -228,7 +242,20 @@ impl Clock {
         Clock { today: Some(today) }
     }
 
-    /// Today's date in UTC, or the fixed day.
+    /// The fixed day, if the clock is fixed (`--as-of`).
+    pub fn fixed_day(&self) -> Option<Date> {
+        self.today
+    }
+
+    /// Today's date in `zone`, or the fixed day.
+    pub fn today_in(&self, zone: &jiff::tz::TimeZone) -> Date {
+        self.today
+            .unwrap_or_else(|| zone.to_datetime(jiff::Timestamp::now()).date())
+    }
+
+    /// Today's date in UTC, or the fixed day (for what belongs to no
+    /// council: providers' submissions; a council's day is
+    /// [`Context::today`]).
     pub fn today(&self) -> Date {
         self.today.unwrap_or_else(|| {
             jiff::tz::Offset::UTC

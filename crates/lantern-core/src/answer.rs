@@ -9,36 +9,72 @@
 //! total given in one question and a breakdown given in another are protected
 //! together.
 //!
+//! Releases are read at the date of the council's decision on the request
+//! (its `decided` day: the draft's or answer's as-of date, not the received
+//! date; Montague v Information Commissioner, UT 2022).
+//!
 //! Rules, in the order they apply to each requested period:
-//! 1. An indicator the council never holds is not held, with s16 advice.
-//! 2. A release that will publish the indicator for the period after the
-//!    request arrived withholds it under s22 (qualified; the letter gives the
-//!    public interest reasoning).
+//! 1. An indicator the catalogue says the council never holds is not held,
+//!    with s16 advice.
+//! 2. A release still to come on the decision day, intended since the request
+//!    arrived, withholds the figure under s22 naming the release and its date
+//!    (qualified; the letter gives the public interest reasoning by the real
+//!    distance to publication).
 //! 3. Otherwise the best shareable figure is given: exact period before a
 //!    part of it, then sources in [`Source::ALL`] order. If the preferred
 //!    source cannot share yet, a figure from another source is given with
 //!    that caveat; if none can, s22 applies with no fixed date.
-//! 4. A figure already published by a release whose indicator says
-//!    `after_publication = "refer"` is refused under s21, saying where it is.
-//! 5. No figure and no reason recorded: not held.
+//! 4. A figure already published by the decision day by a release whose
+//!    indicator says `after_publication = "refer"` is refused under s21,
+//!    saying where it is.
+//! 5. No figure: not held (s1(1)) only where that is recorded — a figure
+//!    held with status not held and its reason, or a declaration by the
+//!    council or the officer on the case ([`crate::finding::Declaration`]).
+//!    Where nothing is recorded but a release had published the figure by
+//!    the decision day, the row offers s21 with the publication's address;
+//!    otherwise the row is [`Outcome::Missing`]. Either way the answer
+//!    carries a blocking [`Finding`]: never "not held" by absence.
 //! 6. Counts of people then go through disclosure control: small counts and
 //!    the cells that would reveal them are withheld under s40(2); youngest and
 //!    oldest ages are never given. Earlier answers and the totals releases
-//!    had published by the received date are in the same protected table.
+//!    had published by the decision day are in the same protected table.
+//!
+//! Held means computable ([`compose`], [`crate::records::count`]): a cell
+//! not held as such is the sum of held cells that make it up exactly (a
+//! union of separate values of one breakdown), or, where the council holds
+//! providers' records for the area and the period, counted from them — but
+//! only when they are complete (every provider registered for the area has
+//! a current submission reaching the period's last month); otherwise the
+//! answer carries a blocking finding naming the providers and months
+//! missing. A band the records cannot give gets a plain explanation.
+//!
+//! One table, one basis: every cell of one question (its periods × its
+//! breakdown) comes from one source, so that they add up. The source is
+//! the first in [`Source::ALL`] order that gives every cell (directly, as a
+//! sum, or from records), else the one giving most; the same indicator's
+//! earlier table's source is preferred when it gives every cell too. Other
+//! sources' values for the same cells, where they differ, are shown to the
+//! officer with the difference ([`SourceDifference`]). A table never holds
+//! two bands that overlap: the finest held are kept.
 
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
+mod compose;
+
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
 use crate::disclosure::{Policy, Protection};
 use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
+use crate::finding::{Declaration, Finding, Publication};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
 use crate::period::Period;
 use crate::protected::{self, KnownCell, NewCell, Shown};
+use crate::records::count::{self, Counter, HeldRecords, Uncountable};
 use crate::release::{self, Release};
 use crate::request::{Ask, FigureAsk, Question, Request};
 use crate::statement::{self, Statement};
+use crate::withheld::{self, WithheldBecause};
 
 /// Everything the planner may use, loaded by the caller.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +95,33 @@ pub struct Evidence<'a> {
     /// (the whole disclosure log, every council's): new answers stay
     /// consistent with them and cannot be differenced against them.
     pub earlier: &'a [EarlierRelease],
+    /// The providers' records the council holds for the area at the data
+    /// version, when it holds any: counts not held as figures are counted
+    /// from them on demand.
+    pub records: Option<&'a HeldRecords>,
+    /// Recorded "not held" declarations: the council's, and the officer's
+    /// on this case.
+    pub declarations: &'a [Declaration],
+}
+
+/// Two sources giving different values for one cell of a table: the
+/// table uses one; the officer sees the other and the difference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDifference {
+    /// Indicator code.
+    pub indicator: String,
+    /// The period.
+    pub period: Period,
+    /// The cell's breakdown (empty for a total).
+    pub breakdown: Breakdown,
+    /// The source the table uses.
+    pub used: Source,
+    /// Its value.
+    pub value: i64,
+    /// The other source.
+    pub other: Source,
+    /// Its value.
+    pub other_value: i64,
 }
 
 /// A count of people an earlier answer released or withheld.
@@ -87,6 +150,8 @@ pub struct Answer {
     pub reference: String,
     /// When it was received.
     pub received: Date,
+    /// The day it was decided on: releases are read as of this day.
+    pub decided: Date,
     /// The requester's reference.
     pub requester_reference: Option<String>,
     /// The area answered for.
@@ -101,9 +166,15 @@ pub struct Answer {
     pub bases: Vec<Basis>,
     /// Things the officer should look at before sending.
     pub warnings: Vec<String>,
+    /// What could not be decided because nothing is recorded: each blocks
+    /// approval and sending until it is resolved.
+    pub findings: Vec<Finding>,
     /// Figures that differ from the same figure released in an earlier
     /// answer: the officer must explain each before the answer is approved.
     pub discrepancies: Vec<Discrepancy>,
+    /// Where another source gives a different value for a cell of a table
+    /// (each table uses one source).
+    pub source_differences: Vec<SourceDifference>,
     /// The disclosure threshold applied.
     pub threshold: u64,
     /// What disclosure control did beyond the small counts themselves.
@@ -204,6 +275,9 @@ pub struct Row {
     /// Which count of people this row is in the answer's disclosure-control
     /// tables (`None` for rows disclosure control does not see).
     pub cell_index: Option<usize>,
+    /// Why a withheld count of people is withheld (primary, or the relation
+    /// that forced a secondary), for the officer.
+    pub withheld_because: Option<WithheldBecause>,
 }
 
 /// What is decided for a row.
@@ -226,6 +300,11 @@ pub enum Outcome {
         /// Why.
         reason: Option<String>,
     },
+    /// No figure and no recorded "not held": a blocking finding.
+    Missing {
+        /// The finding's number in [`Answer::findings`].
+        finding: usize,
+    },
     /// Withheld under an exemption.
     Withheld {
         /// s22, s21 or s40(2).
@@ -239,7 +318,7 @@ impl Outcome {
     /// The basis this outcome relies on, if it is not a plain disclosure.
     pub fn basis(&self) -> Option<Basis> {
         match self {
-            Outcome::Given { .. } => None,
+            Outcome::Given { .. } | Outcome::Missing { .. } => None,
             Outcome::Suppressed { .. } => Some(Basis::PersonalData),
             Outcome::NotHeld { .. } => Some(Basis::NotHeld),
             Outcome::Withheld { basis, .. } => Some(*basis),
@@ -250,6 +329,9 @@ impl Outcome {
 /// A release as cited in a letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleaseRef {
+    /// The release's code in the calendar (none for a source's "not yet
+    /// shareable" with no release recorded).
+    pub code: Option<String>,
     /// Title.
     pub title: String,
     /// Publisher.
@@ -270,10 +352,20 @@ pub enum StatementAnswer {
         /// Its topic.
         topic: String,
     },
-    /// Nothing recorded on the topic for that date.
+    /// Recorded as not held (a declaration for the topic).
     NotHeld {
         /// The topic asked.
         topic: String,
+        /// The recorded reason.
+        reason: Option<String>,
+    },
+    /// Nothing recorded on the topic for that date, and no recorded "not
+    /// held": a blocking finding.
+    Missing {
+        /// The topic asked.
+        topic: String,
+        /// The finding's number in [`Answer::findings`].
+        finding: usize,
     },
 }
 
@@ -296,6 +388,8 @@ pub enum Notice {
         /// Whether the publication date is far off or unset (the public
         /// interest then leans towards release; the officer must review).
         distant: bool,
+        /// Whole days from the decision to the publication date, when set.
+        days_away: Option<i32>,
     },
     /// s21: already published.
     AccessibleElsewhere {
@@ -333,19 +427,46 @@ impl Notice {
 /// the officer's own judgement (months).
 const DISTANT_RELEASE_MONTHS: i32 = 6;
 
-/// Decide a request.
+/// Decide a request on the day its file records it was answered, else the
+/// day it was received.
 pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
+    plan_on(
+        request,
+        evidence,
+        request.answered.unwrap_or(request.received),
+    )
+}
+
+/// Decide a request on the day `decided` (the council's decision: the
+/// draft's or answer's as-of date). Releases are read as of that day; a day
+/// before the request was received is taken as the received day.
+pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer {
+    let decided = decided.max(request.received);
     let area = request
         .area
         .clone()
         .unwrap_or_else(|| evidence.area.to_string());
+    // The requester's own bands join the age-band dimension, so disclosure
+    // control writes them as sums over leaves like any other band.
+    let mut bands = Vec::new();
+    collect_bands(&request.questions, &mut bands);
+    let fine = evidence.catalogue.with_age_bands(&bands);
     let mut planner = Planner {
         evidence,
+        fine: &fine,
         area: area.clone(),
         received: request.received,
+        decided,
         cells: Vec::new(),
         warnings: Vec::new(),
         discrepancies: Vec::new(),
+        counter: None,
+        basis: None,
+        bases_used: Vec::new(),
+        differences: Vec::new(),
+        records_gap: Vec::new(),
+        findings: Vec::new(),
+        question: String::new(),
     };
     let hours: f64 = request.questions.iter().map(total_hours).sum();
     let cost_limit = (hours > COUNCIL_COST_LIMIT_HOURS as f64).then_some(CostLimit {
@@ -362,10 +483,28 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         request
             .questions
             .iter()
-            .map(|q| planner.question(q))
+            .map(|q| planner.question(q, ""))
             .collect()
     };
-    let (protection, budget_exhausted) = planner.protect();
+    let (protection, budget_exhausted, known) = planner.protect();
+    let cells_decided: Vec<withheld::Decided> = planner
+        .cells
+        .iter()
+        .zip(&protection)
+        .map(|(c, p)| withheld::Decided {
+            indicator: c.indicator.clone(),
+            period: c.period,
+            breakdown: c.breakdown.clone(),
+            protection: *p,
+        })
+        .collect();
+    let explained = withheld::explain(
+        &fine,
+        &area,
+        &cells_decided,
+        &known,
+        evidence.policy.threshold,
+    );
     let disclosure = DisclosureSummary {
         budget_exhausted,
         secondary: protection
@@ -379,7 +518,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         );
     }
     for q in &mut questions {
-        apply_protection(q, &protection, evidence.policy.threshold);
+        apply_protection(q, &protection, &explained, evidence.policy.threshold);
     }
     let (held, not_held) = questions.iter().fold((0, 0), |acc, q| count_held(q, acc));
     let mut bases = Vec::new();
@@ -394,6 +533,7 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
     Answer {
         reference: request.reference.clone(),
         received: request.received,
+        decided,
         requester_reference: request.requester_reference.clone(),
         area,
         holding: if cost_limit.is_some() {
@@ -405,9 +545,20 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
         cost_limit,
         bases,
         warnings: planner.warnings,
+        findings: planner.findings,
         discrepancies: planner.discrepancies,
+        source_differences: planner.differences,
         threshold: evidence.policy.threshold,
         disclosure,
+    }
+}
+
+fn collect_bands(questions: &[Question], out: &mut Vec<String>) {
+    for q in questions {
+        if let Some(Ask::Figures(f)) = &q.ask {
+            out.extend(f.bands.iter().cloned());
+        }
+        collect_bands(&q.parts, out);
     }
 }
 
@@ -426,14 +577,31 @@ struct CellCandidate {
 
 struct Planner<'a> {
     evidence: &'a Evidence<'a>,
+    /// The catalogue with the requester's own bands (for sums and
+    /// disclosure control).
+    fine: &'a Catalogue,
     area: String,
     received: Date,
+    decided: Date,
     cells: Vec<CellCandidate>,
     warnings: Vec<String>,
     discrepancies: Vec<Discrepancy>,
+    /// The records counted on demand, once built.
+    counter: Option<Counter>,
+    /// The source of the table being decided.
+    basis: Option<Source>,
+    /// Each table's indicator, periods and source, in question order.
+    bases_used: Vec<(String, Vec<Period>, Source)>,
+    differences: Vec<SourceDifference>,
+    /// The providers and months missing for the cell being decided, when
+    /// only incomplete records could have given it (for its finding).
+    records_gap: Vec<String>,
+    findings: Vec<Finding>,
+    /// The question (or part) being decided, for findings ("3b").
+    question: String,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     fn unanswered(&self, q: &Question) -> QuestionAnswer {
         QuestionAnswer {
             number: q.number.clone(),
@@ -447,27 +615,39 @@ impl Planner<'_> {
         }
     }
 
-    fn question(&mut self, q: &Question) -> QuestionAnswer {
+    fn question(&mut self, q: &Question, prefix: &str) -> QuestionAnswer {
         let mut answer = self.unanswered(q);
-        answer.parts = q.parts.iter().map(|p| self.question(p)).collect();
+        let path = format!("{prefix}{}", q.number);
+        answer.parts = q.parts.iter().map(|p| self.question(p, &path)).collect();
+        self.question = path;
         match &q.ask {
             Some(Ask::Statement { topic }) => {
-                answer.statement = Some(
-                    match statement::current(
-                        self.evidence.statements,
-                        topic,
-                        &self.area,
-                        self.received,
-                    ) {
-                        Some(s) => StatementAnswer::Given {
-                            text: s.text.clone(),
-                            topic: topic.clone(),
-                        },
-                        None => StatementAnswer::NotHeld {
-                            topic: topic.clone(),
-                        },
-                    },
+                let held =
+                    statement::current(self.evidence.statements, topic, &self.area, self.received);
+                let declared = Declaration::first_covering(
+                    self.evidence.declarations,
+                    topic,
+                    &self.area,
+                    None,
+                    &Breakdown::total(),
                 );
+                answer.statement = Some(match (held, declared) {
+                    (Some(s), _) => StatementAnswer::Given {
+                        text: s.text.clone(),
+                        topic: topic.clone(),
+                    },
+                    (None, Some(d)) => {
+                        answer.advice.extend(advice_of(d));
+                        StatementAnswer::NotHeld {
+                            topic: topic.clone(),
+                            reason: Some(d.reason.clone()),
+                        }
+                    }
+                    (None, None) => StatementAnswer::Missing {
+                        topic: topic.clone(),
+                        finding: self.missing(topic, true, None, Breakdown::total(), None),
+                    },
+                });
                 if matches!(answer.statement, Some(StatementAnswer::NotHeld { .. })) {
                     answer.notices.push(Notice::NotHeld {
                         items: vec![],
@@ -484,17 +664,14 @@ impl Planner<'_> {
     fn figures(&mut self, ask: &FigureAsk, answer: &mut QuestionAnswer) {
         let Ok(indicator) = self.evidence.catalogue.indicator(&ask.indicator) else {
             // Requests are parsed against the catalogue; an indicator removed
-            // since is treated as not held rather than guessed at.
+            // since is a question for the officer, never "not held".
             answer.rows = ask
                 .periods
                 .iter()
                 .map(|p| {
-                    row(
-                        *p,
-                        ask.filter.clone(),
-                        None,
-                        Outcome::NotHeld { reason: None },
-                    )
+                    let finding =
+                        self.missing(&ask.indicator, false, Some(*p), ask.filter.clone(), None);
+                    row(*p, ask.filter.clone(), None, Outcome::Missing { finding })
                 })
                 .collect();
             return;
@@ -504,9 +681,31 @@ impl Planner<'_> {
             title: indicator.title.clone(),
             unit: indicator.unit,
         });
-        for period in expand(&ask.periods) {
+        let periods = expand(&ask.periods);
+        self.basis = self.choose_basis(indicator, ask, &periods);
+        if let Some(b) = self.basis {
+            for (code, other_periods, other) in &self.bases_used {
+                if *code == indicator.code
+                    && *other != b
+                    && other_periods.iter().any(|p| periods.contains(p))
+                {
+                    self.warnings.push(format!(
+                        "{}: question {} uses {} and an earlier table uses {}; their figures will not add up to each other, so say so in the letter",
+                        indicator.code,
+                        answer.number,
+                        b.code(),
+                        other.code()
+                    ));
+                    break;
+                }
+            }
+            self.bases_used
+                .push((indicator.code.clone(), periods.clone(), b));
+        }
+        for period in periods {
             self.period_rows(indicator, ask, period, answer);
         }
+        self.basis = None;
         if !indicator.held_by_council
             || answer
                 .rows
@@ -514,6 +713,22 @@ impl Planner<'_> {
                 .all(|r| matches!(r.outcome, Outcome::NotHeld { .. }))
         {
             answer.advice = indicator.other_holders.clone();
+        }
+        // Who holds what the council recorded as not held, for s16 advice.
+        for r in &answer.rows {
+            if matches!(r.outcome, Outcome::NotHeld { .. })
+                && let Some(d) = Declaration::first_covering(
+                    self.evidence.declarations,
+                    &indicator.code,
+                    &self.area,
+                    Some(&r.period),
+                    &r.breakdown,
+                )
+                && let Some(a) = advice_of(d)
+                && !answer.advice.contains(&a)
+            {
+                answer.advice.push(a);
+            }
         }
         self.notices(answer, ask);
     }
@@ -539,6 +754,7 @@ impl Planner<'_> {
             &indicator.code,
             &period,
             self.received,
+            self.decided,
         ) {
             answer.rows.push(row(
                 period,
@@ -556,19 +772,24 @@ impl Planner<'_> {
             answer.rows.push(r);
             return;
         }
-        let cells = self.breakdown_cells(indicator, ask, period);
+        if !ask.bands.is_empty() {
+            for breakdown in self.table_cells(indicator, ask, period) {
+                let label = self.breakdown_label(ask, &breakdown);
+                let r = self.cell(indicator, period, &breakdown, Some(label));
+                answer.rows.push(r);
+            }
+            return;
+        }
+        let cells = self.table_cells(indicator, ask, period);
         if cells.is_empty() {
             let wanted = ask
                 .breakdown
                 .iter()
                 .fold(ask.filter.clone(), |b, d| b.with(d, "*"));
-            let reason = self.not_held_reason(indicator, period, &wanted);
-            answer.rows.push(row(
-                period,
-                ask.filter.clone(),
-                None,
-                Outcome::NotHeld { reason },
-            ));
+            let outcome = self.not_held_or_missing(indicator, period, &wanted, None);
+            answer
+                .rows
+                .push(row(period, ask.filter.clone(), None, outcome));
             return;
         }
         let mut covered: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -601,17 +822,13 @@ impl Planner<'_> {
             let have = covered.get(dim_code).cloned().unwrap_or_default();
             let missing = dim.leaves().iter().any(|l| !have.contains(l));
             if missing && !have.is_empty() {
-                answer.rows.push(row(
-                    period,
-                    ask.filter.with(dim_code, "*"),
-                    Some(format!("other {}s", dim.title.to_lowercase())),
-                    Outcome::NotHeld {
-                        reason: Some(format!(
-                            "Figures for the other {}s are not held.",
-                            dim.title.to_lowercase()
-                        )),
-                    },
-                ));
+                // Only a recorded "not held" says so; otherwise the officer
+                // is asked.
+                let others = ask.filter.with(dim_code, "*");
+                let label = format!("other {}s", dim.title.to_lowercase());
+                let outcome =
+                    self.not_held_or_missing(indicator, period, &others, Some(label.clone()));
+                answer.rows.push(row(period, others, Some(label), outcome));
             }
         }
         if ask.age_range
@@ -675,7 +892,283 @@ impl Planner<'_> {
         };
         found.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.cmp(b)));
         found.dedup();
-        found
+        self.without_overlaps(found, &ask.breakdown)
+    }
+
+    /// Keep the finest of cells that overlap (share a leaf in every asked
+    /// dimension), in the order given: a table never holds "under 25" and
+    /// "aged 18" together.
+    fn without_overlaps(&self, cells: Vec<Breakdown>, dims: &[String]) -> Vec<Breakdown> {
+        let leaves = |b: &Breakdown| -> Vec<std::collections::BTreeSet<String>> {
+            dims.iter()
+                .map(|d| {
+                    let v = b.get(d).unwrap_or("");
+                    match self.evidence.catalogue.dimension(d) {
+                        Ok(dim) => dim.leaves_of(v).into_iter().collect(),
+                        Err(_) => [v.to_string()].into_iter().collect(),
+                    }
+                })
+                .collect()
+        };
+        let mut by_size: Vec<(usize, usize)> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (leaves(b).iter().map(|l| l.len()).product(), i))
+            .collect();
+        by_size.sort();
+        let mut kept: Vec<usize> = Vec::new();
+        for (_, i) in by_size {
+            let mine = leaves(&cells[i]);
+            let overlaps = kept.iter().any(|&k| {
+                leaves(&cells[k])
+                    .iter()
+                    .zip(&mine)
+                    .all(|(a, b)| !a.is_disjoint(b))
+            });
+            if !overlaps {
+                kept.push(i);
+            }
+        }
+        kept.sort();
+        kept.into_iter().map(|i| cells[i].clone()).collect()
+    }
+
+    /// The cells of one period of a question's table: the total (with its
+    /// filter), the requester's bands (crossed with the other breakdowns'
+    /// held values), or the breakdowns held, none overlapping; where no
+    /// figure has the breakdown but records can count it, every value of
+    /// the asked dimensions.
+    fn table_cells(
+        &mut self,
+        indicator: &Indicator,
+        ask: &FigureAsk,
+        period: Period,
+    ) -> Vec<Breakdown> {
+        if ask.breakdown.is_empty() {
+            return vec![ask.filter.clone()];
+        }
+        let others: Vec<String> = ask
+            .breakdown
+            .iter()
+            .filter(|d| ask.bands.is_empty() || d.as_str() != crate::catalogue::AGE_BAND)
+            .cloned()
+            .collect();
+        let mut combos = if others.is_empty() {
+            vec![ask.filter.clone()]
+        } else {
+            let sub = FigureAsk {
+                breakdown: others.clone(),
+                bands: vec![],
+                ..ask.clone()
+            };
+            let found = self.breakdown_cells(indicator, &sub, period);
+            if found.is_empty() && self.records_count(&indicator.code) {
+                self.every_value(&ask.filter, &others)
+            } else {
+                found
+            }
+        };
+        if !ask.bands.is_empty() {
+            combos = combos
+                .iter()
+                .flat_map(|c| {
+                    ask.bands
+                        .iter()
+                        .map(|b| c.with(crate::catalogue::AGE_BAND, b))
+                })
+                .collect();
+        }
+        combos
+    }
+
+    /// Every combination of the leaves of closed dimensions (none when a
+    /// dimension is open or records cannot split by it).
+    fn every_value(&self, filter: &Breakdown, dims: &[String]) -> Vec<Breakdown> {
+        let mut out = vec![filter.clone()];
+        for d in dims {
+            let Ok(dim) = self.evidence.catalogue.dimension(d) else {
+                return vec![];
+            };
+            if dim.open || !count::DIMENSIONS.contains(&d.as_str()) {
+                return vec![];
+            }
+            out = out
+                .iter()
+                .flat_map(|b| dim.leaves().into_iter().map(move |l| b.with(d, &l)))
+                .collect();
+        }
+        out
+    }
+
+    /// Whether records are held for the area and count this indicator.
+    fn records_count(&self, indicator: &str) -> bool {
+        self.evidence
+            .records
+            .is_some_and(|r| !r.submissions.is_empty())
+            && count::COUNTABLE.contains(&indicator)
+    }
+
+    fn counter(&mut self) -> Option<&Counter> {
+        if self.counter.is_none() {
+            self.counter = self.evidence.records.map(Counter::new);
+        }
+        self.counter.as_ref()
+    }
+
+    /// A cell counted from the records: `Ok(None)` when records are not
+    /// held for the area or do not count the indicator, `Err` with why the
+    /// records cannot give it (incomplete records: the providers and
+    /// months missing).
+    fn from_records(
+        &mut self,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Result<Option<u64>, RecordsGap> {
+        if !self.records_count(indicator) {
+            return Ok(None);
+        }
+        let Some(held) = self.evidence.records else {
+            return Ok(None);
+        };
+        let missing = held.missing(period);
+        let fine = self.fine;
+        let Some(counter) = self.counter() else {
+            return Ok(None);
+        };
+        match counter.count(fine, indicator, period, breakdown) {
+            Ok(_) if !missing.is_empty() => Err(RecordsGap::Incomplete(missing)),
+            Ok(n) => Ok(Some(n)),
+            Err(Uncountable::BelowAdultAge { band }) => {
+                Err(RecordsGap::Uncountable(Uncountable::BelowAdultAge { band }))
+            }
+            Err(Uncountable::BeforeRecords | Uncountable::Indicator) => Ok(None),
+            Err(e) => Err(RecordsGap::Uncountable(e)),
+        }
+    }
+
+    /// The exact value a source gives for a cell: its figure for exactly
+    /// the period, a sum of its cells, or (local records) a count from the
+    /// records.
+    fn value_from(
+        &mut self,
+        source: Source,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Option<i64> {
+        let direct = self.evidence.figures.iter().find_map(|f| {
+            (f.indicator == indicator
+                && f.area == self.area
+                && f.source == source
+                && f.period == period
+                && f.breakdown == *breakdown)
+                .then_some(&f.value)
+        });
+        match direct {
+            Some(Value::Exact(v)) => return Some(*v),
+            Some(Value::Zero { .. }) => return Some(0),
+            Some(_) => return None,
+            None => {}
+        }
+        if let Some(c) = self.composed(source, indicator, period, breakdown) {
+            return Some(c.value);
+        }
+        if source == Source::LocalRecords {
+            return self
+                .from_records(indicator, period, breakdown)
+                .ok()
+                .flatten()
+                .map(|n| n as i64);
+        }
+        None
+    }
+
+    fn composed(
+        &self,
+        source: Source,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> Option<compose::Composed<'a>> {
+        compose::Held {
+            catalogue: self.fine,
+            figures: self.evidence.figures,
+            indicator,
+            area: &self.area,
+            period,
+            source,
+        }
+        .compose(breakdown)
+    }
+
+    /// Whether a source gives a cell: a shareable figure within the
+    /// period, a sum of its cells, or a count from complete records.
+    fn gives(
+        &mut self,
+        source: Source,
+        indicator: &str,
+        period: Period,
+        breakdown: &Breakdown,
+    ) -> bool {
+        let area = self.area.clone();
+        self.evidence.figures.iter().any(|f| {
+            f.indicator == indicator
+                && f.area == area
+                && f.source == source
+                && f.breakdown == *breakdown
+                && period.contains(&f.period)
+                && f.value.is_shareable()
+        }) || self
+            .composed(source, indicator, period, breakdown)
+            .is_some()
+            || (source == Source::LocalRecords
+                && matches!(self.from_records(indicator, period, breakdown), Ok(Some(_))))
+    }
+
+    /// The one source a question's table is taken from (see the module
+    /// notes), or `None` when no source gives any of its cells.
+    fn choose_basis(
+        &mut self,
+        indicator: &Indicator,
+        ask: &FigureAsk,
+        periods: &[Period],
+    ) -> Option<Source> {
+        let mut wanted: Vec<(Period, Breakdown)> = Vec::new();
+        for &p in periods {
+            for b in self.table_cells(indicator, ask, p) {
+                wanted.push((p, b));
+            }
+        }
+        if wanted.is_empty() {
+            return None;
+        }
+        let mut scores: Vec<(Source, usize)> = Vec::new();
+        for source in Source::ALL {
+            let n = wanted
+                .iter()
+                .filter(|(p, b)| self.gives(source, &indicator.code, *p, b))
+                .count();
+            scores.push((source, n));
+        }
+        let complete = |s: Source| scores.iter().any(|(x, n)| *x == s && *n == wanted.len());
+        let earlier = self
+            .bases_used
+            .iter()
+            .rev()
+            .find(|(code, ps, _)| *code == indicator.code && ps.iter().any(|p| periods.contains(p)))
+            .map(|(_, _, s)| *s);
+        if let Some(s) = earlier.filter(|s| complete(*s)) {
+            return Some(s);
+        }
+        if let Some((s, _)) = scores.iter().find(|(_, n)| *n == wanted.len()) {
+            return Some(*s);
+        }
+        let best = scores.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        if best == 0 {
+            return None;
+        }
+        scores.iter().find(|(_, n)| *n == best).map(|(s, _)| *s)
     }
 
     fn breakdown_label(&self, ask: &FigureAsk, breakdown: &Breakdown) -> String {
@@ -703,6 +1196,18 @@ impl Planner<'_> {
         breakdown: &Breakdown,
         label: Option<String>,
     ) -> Row {
+        // Where the table's source holds the cell but cannot share it yet,
+        // another source's figure is given with that caveat (rule 3).
+        let pending = self.basis.is_some_and(|b| {
+            self.evidence.figures.iter().any(|f| {
+                f.source == b
+                    && f.indicator == indicator.code
+                    && f.area == self.area
+                    && f.breakdown == *breakdown
+                    && period.contains(&f.period)
+                    && matches!(f.value, Value::NotYetShareable { .. })
+            })
+        });
         let mut candidates: Vec<&Figure> = self
             .evidence
             .figures
@@ -712,6 +1217,11 @@ impl Planner<'_> {
                     && f.area == self.area
                     && f.breakdown == *breakdown
                     && period.contains(&f.period)
+                    // One table, one basis: other sources' figures are only
+                    // compared; those that cannot be shared yet are named.
+                    && (pending
+                        || self.basis.is_none_or(|b| b == f.source)
+                        || !f.value.is_shareable())
             })
             .collect();
         // Exact period first, then the longest part of it, then source preference.
@@ -732,7 +1242,17 @@ impl Planner<'_> {
             .iter()
             .filter(|f| f.value.is_shareable())
             .collect();
-        self.warn_on_disagreement(indicator, period, breakdown, &shareable);
+        if shareable.is_empty()
+            && let Some(r) = self.computed(indicator, period, breakdown, label.clone())
+        {
+            return r;
+        }
+        if let Some(chosen) = shareable.first()
+            && chosen.period == period
+            && let Value::Exact(v) = chosen.value
+        {
+            self.show_differences(indicator, period, breakdown, chosen.source, v);
+        }
         let Some(chosen) = shareable.first().map(|f| **f) else {
             if let Some(f) = candidates
                 .iter()
@@ -752,6 +1272,7 @@ impl Planner<'_> {
                     Outcome::Withheld {
                         basis: Basis::FuturePublication,
                         release: Some(ReleaseRef {
+                            code: None,
                             title: f.value.reason().unwrap_or_default().to_string(),
                             publisher: f.source.label().to_string(),
                             date: None,
@@ -760,26 +1281,23 @@ impl Planner<'_> {
                     },
                 );
             }
-            let reason = candidates
-                .iter()
-                .find_map(|f| match &f.value {
-                    Value::NotHeld { reason } => Some(reason.clone()),
-                    _ => None,
-                })
-                .or_else(|| self.not_held_reason(indicator, period, breakdown));
-            return row(
-                period,
-                breakdown.clone(),
-                label,
-                Outcome::NotHeld { reason },
-            );
+            let outcome = match candidates.iter().find_map(|f| match &f.value {
+                Value::NotHeld { reason } => Some(reason.clone()),
+                _ => None,
+            }) {
+                Some(reason) => Outcome::NotHeld {
+                    reason: Some(reason),
+                },
+                None => self.not_held_or_missing(indicator, period, breakdown, label.clone()),
+            };
+            return row(period, breakdown.clone(), label, outcome);
         };
         if indicator.after_publication == crate::catalogue::AfterPublication::Refer
             && let Some(r) = release::published(
                 self.evidence.releases,
                 &indicator.code,
                 &period,
-                self.received,
+                self.decided,
             )
         {
             return row(
@@ -837,6 +1355,9 @@ impl Planner<'_> {
             );
             r.source = Some(chosen.source);
             r.status = Some(chosen.status);
+            r.withheld_because = Some(WithheldBecause::SmallCount {
+                threshold: self.evidence.policy.threshold,
+            });
             return r;
         }
         if let Value::Exact(v) = chosen.value {
@@ -906,36 +1427,186 @@ impl Planner<'_> {
         r
     }
 
-    fn warn_on_disagreement(
+    /// Other sources' values for a cell the table takes from `used`,
+    /// where they differ: a warning and a [`SourceDifference`] each.
+    fn show_differences(
         &mut self,
         indicator: &Indicator,
         period: Period,
         breakdown: &Breakdown,
-        shareable: &[&&Figure],
+        used: Source,
+        value: i64,
     ) {
-        let exact_period: Vec<&&&Figure> =
-            shareable.iter().filter(|f| f.period == period).collect();
-        if let Some(first) = exact_period.first() {
-            for other in exact_period.iter().skip(1) {
-                if other.value != first.value {
-                    self.warnings.push(format!(
-                        "{} {} {}: {} gives {} but {} gives {}; the answer uses {}",
-                        indicator.code,
-                        period,
-                        if breakdown.0.is_empty() {
-                            "total".to_string()
-                        } else {
-                            breakdown.key()
-                        },
-                        first.source.code(),
-                        first.value.display(indicator.unit),
-                        other.source.code(),
-                        other.value.display(indicator.unit),
-                        first.source.code()
-                    ));
-                }
+        for other in Source::ALL {
+            if other == used {
+                continue;
+            }
+            let Some(other_value) = self.value_from(other, &indicator.code, period, breakdown)
+            else {
+                continue;
+            };
+            if other_value == value {
+                continue;
+            }
+            let unit = indicator.unit;
+            self.warnings.push(format!(
+                "{} {} {}: the table uses {} ({}); {} gives {}, a difference of {}",
+                indicator.code,
+                period,
+                if breakdown.0.is_empty() {
+                    "total".to_string()
+                } else {
+                    breakdown.key()
+                },
+                used.code(),
+                Value::Exact(value).display(unit),
+                other.code(),
+                Value::Exact(other_value).display(unit),
+                Value::Exact((other_value - value).abs()).display(unit),
+            ));
+            self.differences.push(SourceDifference {
+                indicator: indicator.code.clone(),
+                period,
+                breakdown: breakdown.clone(),
+                used,
+                value,
+                other,
+                other_value,
+            });
+        }
+    }
+
+    /// A cell no figure of the table's source holds as such: the sum of
+    /// held cells that make it up, or a count from the records. `None`
+    /// when neither gives it (the not-held rules then apply); a row saying
+    /// why when the records cannot give it (a plain explanation), or are
+    /// incomplete for the period (the blocking finding then names the
+    /// providers and months missing).
+    fn computed(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+    ) -> Option<Row> {
+        let sources: Vec<Source> = match self.basis {
+            Some(b) => vec![b],
+            None => Source::ALL.to_vec(),
+        };
+        for source in &sources {
+            let Some(sum) = self.composed(*source, &indicator.code, period, breakdown) else {
+                continue;
+            };
+            let mut notes = vec![format!(
+                "This figure is the sum of the figures for {}.",
+                self.parts_label(breakdown, &sum.parts)
+            )];
+            if sum.status() == Status::Provisional {
+                notes.push("This figure is provisional and may be revised.".into());
+            }
+            let provenance = sum.parts.first().map(|f| f.provenance.clone());
+            let status = sum.status();
+            let mut r = self.given(indicator, period, breakdown, label, sum.value, *source);
+            r.notes = notes;
+            r.status = Some(status);
+            r.provenance = provenance;
+            return Some(r);
+        }
+        if !sources.contains(&Source::LocalRecords) {
+            return None;
+        }
+        match self.from_records(&indicator.code, period, breakdown) {
+            Ok(Some(n)) => {
+                let mut r = self.given(
+                    indicator,
+                    period,
+                    breakdown,
+                    label,
+                    n as i64,
+                    Source::LocalRecords,
+                );
+                r.status = Some(Status::Provisional);
+                r.notes =
+                    vec!["Counted from the providers' treatment records the council holds.".into()];
+                Some(r)
+            }
+            Ok(None) => None,
+            Err(RecordsGap::Uncountable(why)) => Some(row(
+                period,
+                breakdown.clone(),
+                label,
+                Outcome::NotHeld {
+                    reason: Some(why.explain(self.evidence.catalogue)),
+                },
+            )),
+            Err(RecordsGap::Incomplete(missing)) => {
+                // Not held only where recorded; otherwise the blocking
+                // finding names the providers and months missing.
+                self.records_gap = missing.iter().map(|m| m.describe()).collect();
+                None
             }
         }
+    }
+
+    /// Words for the parts a sum was made from ("aged 18, aged 19 and aged
+    /// 20 to 24").
+    fn parts_label(&self, whole: &Breakdown, parts: &[&Figure]) -> String {
+        let words: Vec<String> = parts
+            .iter()
+            .map(|f| {
+                f.breakdown
+                    .0
+                    .iter()
+                    .filter(|(d, v)| whole.get(d) != Some(v.as_str()))
+                    .map(|(d, v)| {
+                        self.fine
+                            .dimension(d)
+                            .map(|dim| dim.label(v))
+                            .unwrap_or_else(|_| v.clone())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect();
+        match words.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => words.join(""),
+        }
+    }
+
+    /// A given row for a computed count, registered for disclosure control
+    /// when it counts people.
+    fn given(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+        value: i64,
+        source: Source,
+    ) -> Row {
+        let registered = indicator.counts_people.then(|| {
+            self.cells.push(CellCandidate {
+                indicator: indicator.code.clone(),
+                period,
+                breakdown: breakdown.clone(),
+                value: value.max(0) as u64,
+            });
+            self.cells.len() - 1
+        });
+        self.show_differences(indicator, period, breakdown, source, value);
+        let mut r = row(
+            period,
+            breakdown.clone(),
+            label,
+            Outcome::Given {
+                value: Value::Exact(value),
+                unit: indicator.unit,
+            },
+        );
+        r.source = Some(source);
+        r.cell_index = registered;
+        r
     }
 
     /// A recorded not-held reason whose period and breakdown cover this cell.
@@ -958,6 +1629,101 @@ impl Planner<'_> {
                 Value::NotHeld { reason } => Some(reason.clone()),
                 _ => None,
             })
+    }
+
+    /// A cell with no figure: not held where that is recorded (a not-held
+    /// figure covering it, or a declaration), otherwise a blocking finding.
+    fn not_held_or_missing(
+        &mut self,
+        indicator: &Indicator,
+        period: Period,
+        breakdown: &Breakdown,
+        label: Option<String>,
+    ) -> Outcome {
+        if let Some(reason) = self.not_held_reason(indicator, period, breakdown) {
+            return Outcome::NotHeld {
+                reason: Some(reason),
+            };
+        }
+        if let Some(d) = Declaration::first_covering(
+            self.evidence.declarations,
+            &indicator.code,
+            &self.area,
+            Some(&period),
+            breakdown,
+        ) {
+            return Outcome::NotHeld {
+                reason: Some(d.reason.clone()),
+            };
+        }
+        // A release had published it by the day of the decision: not "not
+        // held", but s21 with the publication's address, and a blocking
+        // finding until the figure is loaded or recorded as not held.
+        if let Some(r) = release::published(
+            self.evidence.releases,
+            &indicator.code,
+            &period,
+            self.decided,
+        ) {
+            let number = self.missing(
+                &indicator.code,
+                false,
+                Some(period),
+                breakdown.clone(),
+                label,
+            );
+            if let Some(f) = self.findings.last_mut() {
+                f.publication = Some(Publication {
+                    code: r.code.clone(),
+                    title: r.title.clone(),
+                    publisher: r.publisher.clone(),
+                    date: r.date,
+                    url: r.url.clone(),
+                });
+            }
+            self.warnings.push(format!(
+                "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or record that it is not held",
+                self.question, indicator.code, period, r.date
+            ));
+            return Outcome::Withheld {
+                basis: Basis::AccessibleElsewhere,
+                release: Some(release_ref(r)),
+            };
+        }
+        Outcome::Missing {
+            finding: self.missing(
+                &indicator.code,
+                false,
+                Some(period),
+                breakdown.clone(),
+                label,
+            ),
+        }
+    }
+
+    /// Record a blocking finding; its number.
+    fn missing(
+        &mut self,
+        subject: &str,
+        statement: bool,
+        period: Option<Period>,
+        breakdown: Breakdown,
+        label: Option<String>,
+    ) -> usize {
+        let number = self.findings.len() + 1;
+        self.findings.push(Finding {
+            number,
+            question: self.question.clone(),
+            subject: subject.to_string(),
+            statement,
+            area: self.area.clone(),
+            period,
+            breakdown,
+            label,
+            records_missing: std::mem::take(&mut self.records_gap),
+            publication: None,
+        });
+        number
     }
 
     fn notices(&mut self, answer: &mut QuestionAnswer, ask: &FigureAsk) {
@@ -991,12 +1757,13 @@ impl Planner<'_> {
                 None => true,
                 Some(d) => {
                     let limit = self
-                        .received
+                        .decided
                         .checked_add(jiff::Span::new().months(DISTANT_RELEASE_MONTHS))
-                        .unwrap_or(self.received);
+                        .unwrap_or(self.decided);
                     d > limit
                 }
             };
+            let days_away = release.date.map(|d| release::days_between(self.decided, d));
             if distant {
                 self.warnings.push(format!(
                     "section 22 for {}: the publication date is unset or more than {DISTANT_RELEASE_MONTHS} months away, \
@@ -1008,6 +1775,7 @@ impl Planner<'_> {
                 items,
                 release,
                 distant,
+                days_away,
             });
         }
         for (release, items) in elsewhere {
@@ -1037,10 +1805,10 @@ impl Planner<'_> {
 
     /// Run disclosure control over every count of people in the answer,
     /// together with everything earlier answers released or withheld and
-    /// the totals releases had published by the received date (see
+    /// the totals releases had published by the decision day (see
     /// [`protected`]). Returns one protection per registered cell and
     /// whether a search budget ran out.
-    fn protect(&self) -> (Vec<Protection>, bool) {
+    fn protect(&self) -> (Vec<Protection>, bool, Vec<KnownCell>) {
         let new: Vec<NewCell> = self
             .cells
             .iter()
@@ -1075,26 +1843,41 @@ impl Planner<'_> {
             self.evidence.catalogue,
             self.evidence.figures,
             self.evidence.releases,
-            self.received,
+            self.decided,
             self.evidence.policy.threshold,
             &touched,
         ));
         let decided = protected::protect(
-            self.evidence.catalogue,
+            self.fine,
             self.evidence.figures,
             &new,
             &known,
             &self.evidence.policy,
         );
-        (decided.protection, decided.budget_exhausted)
+        (decided.protection, decided.budget_exhausted, known)
     }
 }
 
-fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold: u64) {
+/// Why records held for the area do not give a cell.
+enum RecordsGap {
+    /// Registered providers' submissions do not reach the period.
+    Incomplete(Vec<count::Missing>),
+    /// The records cannot count it (a band below the adult ages, a field
+    /// they do not hold).
+    Uncountable(Uncountable),
+}
+
+fn apply_protection(
+    q: &mut QuestionAnswer,
+    protection: &[Protection],
+    explained: &[Option<WithheldBecause>],
+    threshold: u64,
+) {
     for r in &mut q.rows {
         let Some(i) = r.cell_index else { continue };
         if let Some(&p @ (Protection::Primary | Protection::Secondary)) = protection.get(i) {
             r.outcome = Outcome::Suppressed { protection: p };
+            r.withheld_because = explained.get(i).cloned().flatten();
         }
     }
     let mut small = false;
@@ -1130,22 +1913,23 @@ fn apply_protection(q: &mut QuestionAnswer, protection: &[Protection], threshold
         }
     }
     for p in &mut q.parts {
-        apply_protection(p, protection, threshold);
+        apply_protection(p, protection, explained, threshold);
     }
 }
 
 fn count_held(q: &QuestionAnswer, (mut held, mut not_held): (usize, usize)) -> (usize, usize) {
     for r in &q.rows {
-        if matches!(r.outcome, Outcome::NotHeld { .. }) {
-            not_held += 1;
-        } else {
-            held += 1;
+        match r.outcome {
+            Outcome::NotHeld { .. } => not_held += 1,
+            // Undecided: counted neither way until it is resolved.
+            Outcome::Missing { .. } => {}
+            _ => held += 1,
         }
     }
     match &q.statement {
         Some(StatementAnswer::Given { .. }) => held += 1,
         Some(StatementAnswer::NotHeld { .. }) => not_held += 1,
-        None => {}
+        Some(StatementAnswer::Missing { .. }) | None => {}
     }
     q.parts
         .iter()
@@ -1172,6 +1956,7 @@ fn row(period: Period, breakdown: Breakdown, label: Option<String>, outcome: Out
         provenance: None,
         figure_period: None,
         cell_index: None,
+        withheld_because: None,
     }
 }
 
@@ -1193,8 +1978,18 @@ fn push_grouped(groups: &mut Vec<(ReleaseRef, Vec<String>)>, release: &ReleaseRe
     }
 }
 
+/// s16 advice from a declaration that names who holds the information.
+fn advice_of(d: &Declaration) -> Option<OtherHolder> {
+    d.other_holder.as_ref().map(|body| OtherHolder {
+        body: body.clone(),
+        holds: "may hold this information".into(),
+        url: None,
+    })
+}
+
 fn release_ref(r: &Release) -> ReleaseRef {
     ReleaseRef {
+        code: Some(r.code.clone()),
         title: r.title.clone(),
         publisher: r.publisher.clone(),
         date: Some(r.date),
@@ -1283,6 +2078,8 @@ mod tests {
             policy: Policy::default(),
             area: AREA,
             earlier: &[],
+            records: None,
+            declarations: &[],
         };
         plan(&request, &evidence)
     }
@@ -1354,6 +2151,33 @@ mod tests {
             ));
         assert!(hidden >= 2, "{answer:#?}");
         assert!(answer.bases.contains(&Basis::PersonalData));
+        // Every withheld cell says why: the 3 is a small count; each other
+        // cell withheld names the small count and the relation.
+        let other = by_sex
+            .iter()
+            .find(|r| r.breakdown_label.as_deref() == Some("other or not stated"))
+            .unwrap();
+        assert_eq!(
+            other.withheld_because,
+            Some(WithheldBecause::SmallCount { threshold: 5 })
+        );
+        let secondaries: Vec<&Row> = answer
+            .questions
+            .iter()
+            .flat_map(|q| &q.rows)
+            .filter(|r| {
+                r.outcome
+                    == Outcome::Suppressed {
+                        protection: Protection::Secondary,
+                    }
+            })
+            .collect();
+        assert!(!secondaries.is_empty());
+        for r in secondaries {
+            let why = r.withheld_because.as_ref().expect("explained");
+            assert!(matches!(why.code(), "total" | "margin"), "{why:?}");
+            assert!(why.describe().contains("sex=other"), "{}", why.describe());
+        }
     }
 
     #[test]
@@ -1424,6 +2248,126 @@ mod tests {
             "five months away is not distant: {:?}",
             answer.warnings
         );
+    }
+
+    fn answered_on(text: &str, day: &str) -> String {
+        text.replace(
+            "received = 2019-06-10\n",
+            &format!("received = 2019-06-10\nanswered = {day}\n"),
+        )
+    }
+
+    #[test]
+    fn a_release_passed_by_the_decision_day_gives_the_figure_held() {
+        let releases = [release(
+            "r",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        )];
+        let figures = [figure(
+            "people_in_treatment",
+            "2018/19",
+            "",
+            Value::Exact(812),
+            Source::NdtmsPartnership,
+        )];
+        let request = ask("people_in_treatment", "\"2018/19\"", "");
+        let before = decide(&request, &figures, &releases, &shipped());
+        assert!(matches!(
+            before.questions[0].rows[0].outcome,
+            Outcome::Withheld {
+                basis: Basis::FuturePublication,
+                ..
+            }
+        ));
+        let late = decide(
+            &answered_on(&request, "2019-12-02"),
+            &figures,
+            &releases,
+            &shipped(),
+        );
+        assert_eq!(late.decided, Date::constant(2019, 12, 2));
+        assert!(matches!(
+            late.questions[0].rows[0].outcome,
+            Outcome::Given {
+                value: Value::Exact(812),
+                ..
+            }
+        ));
+        assert!(late.questions[0].notices.is_empty());
+        assert!(late.findings.is_empty());
+    }
+
+    #[test]
+    fn a_release_passed_but_not_loaded_is_an_s21_offer_with_a_blocking_finding_never_not_held() {
+        let mut r = release(
+            "ndtms_2018_19",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        );
+        r.url = Some("https://example.org/ndtms".into());
+        let answer = decide(
+            &answered_on(&ask("people_in_treatment", "\"2018/19\"", ""), "2019-12-02"),
+            &[],
+            &[r],
+            &shipped(),
+        );
+        let row = &answer.questions[0].rows[0];
+        let Outcome::Withheld {
+            basis: Basis::AccessibleElsewhere,
+            release: Some(rel),
+        } = &row.outcome
+        else {
+            panic!("{:?}", row.outcome)
+        };
+        assert_eq!(rel.url.as_deref(), Some("https://example.org/ndtms"));
+        assert_eq!(rel.code.as_deref(), Some("ndtms_2018_19"));
+        assert!(!answer.bases.contains(&Basis::NotHeld));
+        assert_eq!(answer.findings.len(), 1);
+        assert_eq!(answer.findings[0].question, "1");
+        assert!(
+            answer.findings[0]
+                .what()
+                .contains("https://example.org/ndtms")
+        );
+        assert_eq!(
+            answer.findings[0]
+                .publication
+                .as_ref()
+                .map(|p| p.code.as_str()),
+            Some("ndtms_2018_19")
+        );
+        assert!(
+            answer.findings[0]
+                .ways_forward()
+                .contains(&crate::finding::WayForward::Load)
+        );
+    }
+
+    #[test]
+    fn the_public_interest_distance_is_counted_from_the_decision_day() {
+        let releases = [release(
+            "r",
+            Date::constant(2019, 11, 7),
+            "people_in_treatment",
+            "2018/19",
+        )];
+        let answer = decide(
+            &answered_on(&ask("people_in_treatment", "\"2018/19\"", ""), "2019-10-28"),
+            &[],
+            &releases,
+            &shipped(),
+        );
+        let Some(Notice::FuturePublication {
+            days_away, distant, ..
+        }) = answer.questions[0].notices.first()
+        else {
+            panic!("{:?}", answer.questions[0].notices)
+        };
+        assert_eq!(*days_away, Some(10));
+        assert!(!distant);
     }
 
     #[test]
@@ -1508,6 +2452,72 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_figure_is_a_blocking_finding_never_not_held() {
+        let answer = decide(
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &[],
+            &[],
+            &shipped(),
+        );
+        let row = &answer.questions[0].rows[0];
+        assert_eq!(row.outcome, Outcome::Missing { finding: 1 });
+        assert_eq!(answer.findings.len(), 1);
+        assert_eq!(answer.findings[0].subject, "people_in_treatment");
+        assert_eq!(answer.findings[0].question, "1");
+        assert!(
+            !answer.bases.contains(&Basis::NotHeld),
+            "{:?}",
+            answer.bases
+        );
+        assert!(answer.questions[0].notices.is_empty());
+    }
+
+    #[test]
+    fn a_declared_not_held_is_s1_1_with_its_reason_and_advice() {
+        use crate::finding::DeclaredBy;
+        let catalogue = shipped();
+        let request = parse_request(
+            "r.toml",
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &catalogue,
+        )
+        .unwrap();
+        let declarations = [Declaration {
+            subject: "people_in_treatment".into(),
+            area: None,
+            period: Some(Period::parse("2017/18").unwrap()),
+            breakdown: Breakdown::total(),
+            reason: "The service was commissioned by the county that year.".into(),
+            other_holder: Some("Leicestershire County Council".into()),
+            by: DeclaredBy::Case("T-1".into()),
+        }];
+        let evidence = Evidence {
+            catalogue: &catalogue,
+            figures: &[],
+            statements: &[],
+            releases: &[],
+            policy: Policy::default(),
+            area: AREA,
+            earlier: &[],
+            records: None,
+            declarations: &declarations,
+        };
+        let answer = plan(&request, &evidence);
+        assert!(answer.findings.is_empty());
+        assert_eq!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::NotHeld {
+                reason: Some("The service was commissioned by the county that year.".into())
+            }
+        );
+        assert!(answer.bases.contains(&Basis::NotHeld));
+        assert_eq!(
+            answer.questions[0].advice[0].body,
+            "Leicestershire County Council"
+        );
+    }
+
+    #[test]
     fn a_span_of_years_becomes_one_row_per_year() {
         let figures = [figure(
             "budget",
@@ -1528,6 +2538,566 @@ mod tests {
             .map(|r| r.period.to_string())
             .collect();
         assert_eq!(labels, ["2015/16", "2016/17", "2017/18"]);
-        assert_eq!(answer.holding, Holding::Some);
+        // The two years with no figure and nothing recorded are findings
+        // for the officer, not "not held".
+        let missing: Vec<Option<String>> = answer
+            .findings
+            .iter()
+            .map(|f| f.period.map(|p| p.to_string()))
+            .collect();
+        assert_eq!(
+            missing,
+            [Some("2015/16".to_string()), Some("2017/18".to_string())]
+        );
+    }
+
+    fn outcome_of<'a>(rows: &'a [Row], label: &str) -> &'a Outcome {
+        &rows
+            .iter()
+            .find(|r| r.breakdown_label.as_deref() == Some(label))
+            .unwrap_or_else(|| panic!("no row {label}: {rows:#?}"))
+            .outcome
+    }
+
+    #[test]
+    fn a_composite_band_is_the_sum_of_held_parts_and_a_small_one_is_protected_with_its_complement()
+    {
+        let mut figures = vec![figure(
+            "people_in_treatment",
+            "2017/18",
+            "",
+            Value::Exact(40),
+            Source::NdtmsPartnership,
+        )];
+        for (band, n) in [
+            ("18", 1),
+            ("19", 1),
+            ("20-24", 2),
+            ("25-29", 10),
+            ("30-34", 6),
+            ("35-39", 5),
+            ("40-44", 5),
+            ("45-49", 5),
+            ("50-54", 5),
+        ] {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={band}"),
+                Value::Exact(n),
+                Source::NdtmsPartnership,
+            ));
+        }
+        for band in ["55-59", "60-64", "65-69", "70+"] {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={band}"),
+                Value::Exact(0),
+                Source::NdtmsPartnership,
+            ));
+        }
+        let mut text = ask("people_in_treatment", "\"2017/18\"", "");
+        text.push_str("[[question]]\nnumber = \"2\"\ntext = \"By age?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"18-29\", \"30-49\", \"50+\"]\n");
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[1].rows;
+        assert_eq!(rows.len(), 3, "{rows:#?}");
+        assert!(matches!(
+            outcome_of(rows, "aged 18 to 29"),
+            Outcome::Given {
+                value: Value::Exact(14),
+                ..
+            }
+        ));
+        assert!(matches!(
+            outcome_of(rows, "aged 30 to 49"),
+            Outcome::Given {
+                value: Value::Exact(21),
+                ..
+            }
+        ));
+        assert!(
+            rows[0].notes.iter().any(|n| n.contains(
+                "sum of the figures for aged 18, aged 19, aged 20 to 24 and aged 25 to 29"
+            )),
+            "{:?}",
+            rows[0].notes
+        );
+        // 50+ is 5: given. Now make under 25 small: 4 of 40.
+        let mut text = ask("people_in_treatment", "\"2017/18\"", "");
+        text.push_str("[[question]]\nnumber = \"2\"\ntext = \"Under 25?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"under 25\", \"25+\"]\n");
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[1].rows;
+        assert_eq!(
+            outcome_of(rows, "under 25"),
+            &Outcome::Suppressed {
+                protection: Protection::Primary
+            }
+        );
+        // The total (40) is given, so "25 and over" (36) would give the 4 away.
+        assert!(
+            matches!(
+                answer.questions[0].rows[0].outcome,
+                Outcome::Suppressed { .. }
+            ) || matches!(
+                outcome_of(rows, "aged 25 and over"),
+                Outcome::Suppressed { .. }
+            ),
+            "{answer:#?}"
+        );
+    }
+
+    #[test]
+    fn a_union_of_substance_groups_is_the_sum_of_its_members() {
+        let figures = [
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "substance_group=opiate",
+                Value::Exact(300),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "substance_group=alcohol_only",
+                Value::Exact(120),
+                Source::NdtmsPartnership,
+            ),
+        ];
+        let request = parse_request(
+            "r.toml",
+            &ask("people_in_treatment", "\"2017/18\"", ""),
+            &shipped(),
+        )
+        .unwrap();
+        let mut request = request;
+        if let Some(Ask::Figures(f)) = &mut request.questions[0].ask {
+            f.filter = Breakdown::from_key("substance_group=alcohol_only|opiate");
+        }
+        let catalogue = shipped();
+        let evidence = Evidence {
+            catalogue: &catalogue,
+            figures: &figures,
+            statements: &[],
+            releases: &[],
+            policy: Policy::default(),
+            area: AREA,
+            earlier: &[],
+            records: None,
+            declarations: &[],
+        };
+        let answer = plan(&request, &evidence);
+        assert!(matches!(
+            answer.questions[0].rows[0].outcome,
+            Outcome::Given {
+                value: Value::Exact(420),
+                ..
+            }
+        ));
+        assert_eq!(
+            catalogue
+                .dimension("substance_group")
+                .unwrap()
+                .label("alcohol_only|opiate"),
+            "alcohol only or opiate"
+        );
+    }
+
+    #[test]
+    fn one_table_takes_one_source_and_shows_the_other_sources_difference() {
+        let mut figures = vec![figure(
+            "people_in_treatment",
+            "2017/18",
+            "",
+            Value::Exact(44),
+            Source::NdtmsPartnership,
+        )];
+        // Local records hold the total and bands; NDTMS only the total.
+        figures.push(figure(
+            "people_in_treatment",
+            "2017/18",
+            "",
+            Value::Exact(660),
+            Source::LocalRecords,
+        ));
+        for (band, n) in [("18-24", 60), ("25-29", 100)] {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={band}"),
+                Value::Exact(n),
+                Source::LocalRecords,
+            ));
+        }
+        figures.push(figure(
+            "people_in_treatment",
+            "2017/18",
+            "age_band=25-29",
+            Value::Exact(9),
+            Source::NdtmsPartnership,
+        ));
+        let text = ask(
+            "people_in_treatment",
+            "\"2017/18\"",
+            "breakdown = [\"age_band\"]",
+        );
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[0].rows;
+        // Both bands from local records: NDTMS does not hold under 25.
+        for r in rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Given { .. }))
+        {
+            assert_eq!(r.source, Some(Source::LocalRecords), "{rows:#?}");
+        }
+        assert!(matches!(
+            outcome_of(rows, "aged 25 to 29"),
+            Outcome::Given {
+                value: Value::Exact(100),
+                ..
+            }
+        ));
+        let d = answer
+            .source_differences
+            .iter()
+            .find(|d| d.breakdown.key() == "age_band=25-29")
+            .unwrap_or_else(|| panic!("{answer:#?}"));
+        assert_eq!(
+            (d.used, d.value, d.other, d.other_value),
+            (Source::LocalRecords, 100, Source::NdtmsPartnership, 9)
+        );
+        assert!(
+            answer
+                .warnings
+                .iter()
+                .any(|w| w.contains("a difference of 91")),
+            "{:?}",
+            answer.warnings
+        );
+    }
+
+    #[test]
+    fn overlapping_bands_never_share_a_table() {
+        let figures: Vec<Figure> = [
+            ("18-24", 20),
+            ("18", 5),
+            ("19", 6),
+            ("20-24", 9),
+            ("25-29", 30),
+        ]
+        .iter()
+        .map(|(b, n)| {
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={b}"),
+                Value::Exact(*n),
+                Source::NdtmsPartnership,
+            )
+        })
+        .collect();
+        let text = ask(
+            "people_in_treatment",
+            "\"2017/18\"",
+            "breakdown = [\"age_band\"]",
+        );
+        let answer = decide(&text, &figures, &[], &shipped());
+        let labels: Vec<&str> = answer.questions[0]
+            .rows
+            .iter()
+            .filter(|r| r.cell_index.is_some())
+            .filter_map(|r| r.breakdown_label.as_deref())
+            .collect();
+        assert_eq!(
+            labels,
+            ["aged 18", "aged 19", "aged 20 to 24", "aged 25 to 29"]
+        );
+    }
+
+    mod from_records {
+        use super::*;
+        use crate::records::count::{HeldRecords, HeldSubmission};
+        use crate::records::{
+            ClientKey, Day, Funding, Intervention, Record, Setting, Sex, YearMonth,
+        };
+        use proptest::prelude::*;
+
+        /// One episode: client, two unused bytes, start offset, length (a
+        /// client's birth and sex follow from the client).
+        type Ep = (u8, u8, u8, i32, Option<i32>);
+
+        fn record(&(client, _, _, start, length): &Ep) -> Record {
+            let mut key = [0u8; 16];
+            key[0] = client;
+            let start = Day::from_date(Date::constant(2014, 1, 1)).0 + start;
+            Record {
+                client: ClientKey(key),
+                // Birth and sex belong to the person: fixed per client.
+                birth: YearMonth {
+                    year: 1940 + i16::from(client % 60) + i16::from(client / 60),
+                    month: 1 + (client % 12) as i8,
+                },
+                sex: [Sex::Male, Sex::Female, Sex::NotStated][usize::from(client % 3)],
+                ethnicity: b'A',
+                episode_id: String::new(),
+                modality_id: String::new(),
+                referral: Day(start),
+                triage: Day(start),
+                start: Day(start),
+                discharge: length.map(|l| Day(start + l)),
+                discharge_reason: length.map(|_| 80),
+                drugs: [Some(1101), None, None],
+                intervention: Intervention::Psychosocial,
+                setting: Setting::Community,
+                modality_start: Day(start),
+                modality_end: length.map(|l| Day(start + l)),
+                funding: Funding::Council,
+                naloxone_kits: 0,
+            }
+        }
+
+        fn held(eps: &[Ep]) -> HeldRecords {
+            let mut seen = std::collections::BTreeSet::new();
+            HeldRecords {
+                area: AREA.into(),
+                submissions: vec![HeldSubmission {
+                    provider: "N0001".into(),
+                    month: YearMonth {
+                        year: 2022,
+                        month: 3,
+                    },
+                    records: eps
+                        .iter()
+                        .filter(|e| seen.insert((e.0, e.3)))
+                        .map(record)
+                        .collect(),
+                }],
+                registered: vec!["N0001".into()],
+            }
+        }
+
+        /// The count over the records, written the plainest way.
+        fn brute(
+            held: &HeldRecords,
+            year: i16,
+            band: crate::catalogue::AgeSpan,
+            sex: Option<&str>,
+        ) -> u64 {
+            let first = Date::constant(year, 4, 1);
+            let last = Date::constant(year + 1, 3, 31);
+            let records = &held.submissions[0].records;
+            let mut clients: Vec<ClientKey> = records.iter().map(|r| r.client).collect();
+            clients.sort();
+            clients.dedup();
+            clients
+                .iter()
+                .filter(|c| {
+                    let mine: Vec<&Record> = records
+                        .iter()
+                        .filter(|r| r.client == **c)
+                        .filter(|r| {
+                            r.start.date() <= last && r.discharge.is_none_or(|d| d.date() >= first)
+                        })
+                        .collect();
+                    let Some(earliest) = mine.iter().map(|r| r.start.date()).min() else {
+                        return false;
+                    };
+                    let on = earliest.max(first);
+                    let birth = mine[0].birth;
+                    let mut age = i32::from(on.year()) - i32::from(birth.year);
+                    if on.month() < birth.month {
+                        age -= 1;
+                    }
+                    let sex_code = match mine[0].sex {
+                        Sex::Male => "male",
+                        Sex::Female => "female",
+                        _ => "other",
+                    };
+                    band.contains(age.max(18) as u32) && sex.is_none_or(|s| s == sex_code)
+                })
+                .count() as u64
+        }
+
+        fn bands() -> impl Strategy<Value = Vec<(u32, Option<u32>)>> {
+            // Cut points from 18: consecutive, never overlapping.
+            (
+                proptest::collection::btree_set(19u32..90, 1..5),
+                any::<bool>(),
+            )
+                .prop_map(|(cuts, open)| {
+                    let mut out = Vec::new();
+                    let mut low = 18;
+                    let cuts: Vec<u32> = cuts.into_iter().collect();
+                    for (i, c) in cuts.iter().enumerate() {
+                        if open && i == cuts.len() - 1 {
+                            out.push((low, None));
+                        } else {
+                            out.push((low, Some(c - 1)));
+                        }
+                        low = *c;
+                    }
+                    out
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            #[test]
+            fn a_count_from_records_equals_a_brute_force_count_and_no_small_count_is_released(
+                eps in proptest::collection::vec(
+                    (0u8..160, any::<u8>(), any::<u8>(), 0i32..2_500, proptest::option::of(1i32..900)),
+                    1..300,
+                ),
+                bands in bands(),
+                year in 2014i16..2020,
+                sex in proptest::option::of(0usize..3),
+            ) {
+                let held = held(&eps);
+                let codes: Vec<String> = bands
+                    .iter()
+                    .map(|&(low, high)| crate::catalogue::AgeSpan { low, high }.code())
+                    .collect();
+                let sex = sex.map(|i| ["male", "female", "other"][i]);
+                let filter = sex.map(|s| format!("filter = {{ sex = \"{s}\" }}\n")).unwrap_or_default();
+                let text = format!(
+                    "reference = \"T-1\"\nreceived = 2022-06-10\n[[question]]\nnumber = \"1\"\ntext = \"By age\"\n\
+                     indicator = \"people_in_treatment\"\nperiods = [\"{year}/{:02}\"]\n{filter}bands = [{}]\n",
+                    (year + 1) % 100,
+                    codes.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+                );
+                let catalogue = shipped();
+                let request = match parse_request("r.toml", &text, &catalogue) {
+                    Ok(r) => r,
+                    Err(e) => return Err(TestCaseError::fail(format!("{e}\n{text}"))),
+                };
+                let evidence = Evidence {
+                    catalogue: &catalogue,
+                    figures: &[],
+                    statements: &[],
+                    releases: &[],
+                    policy: Policy::default(),
+                    area: AREA,
+                    earlier: &[],
+                    records: Some(&held),
+                    declarations: &[],
+                };
+                let answer = plan(&request, &evidence);
+                let threshold = Policy::default().threshold;
+                prop_assert!(answer.findings.is_empty(), "{:?}", answer.findings);
+                let rows = &answer.questions[0].rows;
+                let first_start = held.submissions[0].records.iter().map(|r| r.start).min().unwrap();
+                let before = crate::FinancialYear::containing(first_start.date()).start_year() > year;
+                for r in rows {
+                    if before {
+                        prop_assert!(!matches!(r.outcome, Outcome::Given { .. }), "{r:#?}");
+                        continue;
+                    }
+                    let band = crate::catalogue::AgeSpan::parse(r.breakdown.get("age_band").unwrap()).unwrap();
+                    let expected = brute(&held, year, band, sex);
+                    match &r.outcome {
+                        Outcome::Given { value: Value::Exact(v), .. } => {
+                            prop_assert_eq!(*v as u64, expected, "{:?}", band);
+                            prop_assert!(*v == 0 || *v as u64 >= threshold, "small count released: {r:#?}");
+                        }
+                        Outcome::Suppressed { protection: Protection::Primary } => {
+                            prop_assert!(expected >= 1 && expected < threshold, "{expected} {r:#?}");
+                        }
+                        Outcome::Suppressed { .. } => {}
+                        other => prop_assert!(false, "{band:?}: {other:?}"),
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn incomplete_records_are_a_blocking_finding_naming_providers_and_months() {
+            let mut held = held(&[(1, 0, 0, 100, None)]);
+            held.submissions[0].month = YearMonth {
+                year: 2014,
+                month: 12,
+            };
+            held.registered.push("N0002".into());
+            let catalogue = shipped();
+            let request = parse_request(
+                "r.toml",
+                &ask(
+                    "people_in_treatment",
+                    "\"2014/15\"",
+                    "bands = [\"18-40\", \"41+\"]",
+                ),
+                &catalogue,
+            )
+            .unwrap();
+            let evidence = Evidence {
+                catalogue: &catalogue,
+                figures: &[],
+                statements: &[],
+                releases: &[],
+                policy: Policy::default(),
+                area: AREA,
+                earlier: &[],
+                records: Some(&held),
+                declarations: &[],
+            };
+            let answer = plan(&request, &evidence);
+            assert_eq!(answer.findings.len(), 2, "{:#?}", answer.findings);
+            for f in &answer.findings {
+                assert_eq!(
+                    f.records_missing,
+                    ["N0001 (2015-01 to 2015-03)", "N0002 (2014-04 to 2015-03)"]
+                );
+                assert!(
+                    f.what().contains("incomplete for this period"),
+                    "{}",
+                    f.what()
+                );
+            }
+            assert!(
+                answer.questions[0]
+                    .rows
+                    .iter()
+                    .all(|r| matches!(r.outcome, Outcome::Missing { .. }))
+            );
+        }
+
+        #[test]
+        fn a_band_below_adult_ages_is_explained_never_counted() {
+            let held = held(&[(1, 0, 0, 100, None), (2, 0, 0, 200, None)]);
+            let catalogue = shipped();
+            let request = parse_request(
+                "r.toml",
+                &ask(
+                    "people_in_treatment",
+                    "\"2014/15\"",
+                    "bands = [\"16-20\", \"21+\"]",
+                ),
+                &catalogue,
+            )
+            .unwrap();
+            let evidence = Evidence {
+                catalogue: &catalogue,
+                figures: &[],
+                statements: &[],
+                releases: &[],
+                policy: Policy::default(),
+                area: AREA,
+                earlier: &[],
+                records: Some(&held),
+                declarations: &[],
+            };
+            let answer = plan(&request, &evidence);
+            let Outcome::NotHeld {
+                reason: Some(reason),
+            } = &answer.questions[0].rows[0].outcome
+            else {
+                panic!("{answer:#?}");
+            };
+            assert!(
+                reason.contains("aged 18 and over")
+                    && reason.contains("Figures can be given for people aged 18 to 20 instead"),
+                "{reason}"
+            );
+        }
     }
 }

@@ -185,6 +185,14 @@ impl Dimension {
         if depth > self.values.len() {
             return;
         }
+        // A union of values written `a|b` (a requester's "alcohol or
+        // opiates") is the sum of its members.
+        if code.contains(UNION) {
+            for member in code.split(UNION) {
+                self.collect_leaves(member, out, depth + 1);
+            }
+            return;
+        }
         match self.value(code) {
             Some(v) if !v.parts.is_empty() => {
                 for part in &v.parts {
@@ -213,11 +221,104 @@ impl Dimension {
             .unwrap_or(self.values.len())
     }
 
-    /// The label for a value, falling back to the code.
+    /// The label for a value, falling back to the code; a union `a|b` is
+    /// "a or b", an age range not in the catalogue "aged 18 to 22".
     pub fn label(&self, code: &str) -> String {
-        self.value(code)
-            .map(|v| v.label.clone())
-            .unwrap_or_else(|| code.to_string())
+        if code.contains(UNION) {
+            let labels: Vec<String> = code.split(UNION).map(|m| self.label(m)).collect();
+            return match labels.split_last() {
+                Some((last, rest)) if !rest.is_empty() => {
+                    format!("{} or {last}", rest.join(", "))
+                }
+                _ => labels.join(""),
+            };
+        }
+        if let Some(v) = self.value(code) {
+            return v.label.clone();
+        }
+        match (self.code == AGE_BAND)
+            .then(|| AgeSpan::parse(code))
+            .flatten()
+        {
+            Some(span) => span.label(),
+            None => code.to_string(),
+        }
+    }
+}
+
+/// What joins the members of a union value (`opiate|alcohol_only`).
+pub const UNION: char = '|';
+
+/// The age-band dimension's code: its values are ages, so a requester's own
+/// band can be read as a span of ages.
+pub const AGE_BAND: &str = "age_band";
+
+/// A span of whole years of age, `low..=high` (`high` none: and over).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AgeSpan {
+    /// The youngest age in the span.
+    pub low: u32,
+    /// The oldest, if there is one.
+    pub high: Option<u32>,
+}
+
+impl AgeSpan {
+    /// Read an age-band code: `18`, `20-24`, `70+`.
+    pub fn parse(code: &str) -> Option<AgeSpan> {
+        let code = code.trim();
+        let number = |t: &str| -> Option<u32> {
+            let t = t.trim();
+            (!t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse().ok())
+                .flatten()
+        };
+        if let Some(low) = code.strip_suffix('+') {
+            return Some(AgeSpan {
+                low: number(low)?,
+                high: None,
+            });
+        }
+        if let Some((low, high)) = code.split_once('-') {
+            let (low, high) = (number(low)?, number(high)?);
+            return (low <= high).then_some(AgeSpan {
+                low,
+                high: Some(high),
+            });
+        }
+        let age = number(code)?;
+        Some(AgeSpan {
+            low: age,
+            high: Some(age),
+        })
+    }
+
+    /// The canonical code (`18`, `20-24`, `70+`).
+    pub fn code(self) -> String {
+        match self.high {
+            None => format!("{}+", self.low),
+            Some(h) if h == self.low => h.to_string(),
+            Some(h) => format!("{}-{h}", self.low),
+        }
+    }
+
+    /// Words for a letter ("aged 18 to 22", "aged 50 and over").
+    pub fn label(self) -> String {
+        match self.high {
+            None => format!("aged {} and over", self.low),
+            Some(h) if h == self.low => format!("aged {h}"),
+            Some(h) => format!("aged {} to {h}", self.low),
+        }
+    }
+
+    /// Whether an age is in the span.
+    pub fn contains(self, age: u32) -> bool {
+        age >= self.low && self.high.is_none_or(|h| age <= h)
+    }
+
+    /// Whether two spans share an age.
+    pub fn overlaps(self, other: AgeSpan) -> bool {
+        let below = |a: AgeSpan, b: AgeSpan| a.high.is_some_and(|h| h < b.low);
+        !below(self, other) && !below(other, self)
     }
 }
 
@@ -452,6 +553,134 @@ impl Catalogue {
     /// All dimensions, by code.
     pub fn dimensions(&self) -> impl Iterator<Item = &Dimension> {
         self.dimensions.values()
+    }
+
+    /// This catalogue with a requester's own age bands (span codes such as
+    /// `18-22` or `25-34`, see [`AgeSpan`]) as values of the age-band
+    /// dimension, so that disclosure control can write them as sums over
+    /// leaves like any other value. A band the leaves tile is the sum of
+    /// those leaves; otherwise the leaves are refined into the spans between
+    /// every band's and leaf's boundaries (codes `~18-19`), and every value
+    /// is re-expressed over them. Bands already values are left alone.
+    pub fn with_age_bands(&self, bands: &[String]) -> Catalogue {
+        let mut next = self.clone();
+        let Some(dim) = next.dimensions.get_mut(AGE_BAND) else {
+            return next;
+        };
+        let wanted: Vec<AgeSpan> = bands
+            .iter()
+            .filter(|b| dim.value(b).is_none() && !b.contains(UNION))
+            .filter_map(|b| AgeSpan::parse(b))
+            .collect();
+        if wanted.is_empty() {
+            return next;
+        }
+        let leaves: Vec<(String, AgeSpan)> = dim
+            .leaves()
+            .into_iter()
+            .filter_map(|l| AgeSpan::parse(&l).map(|s| (l, s)))
+            .collect();
+        let tiling = |band: AgeSpan, leaves: &[(String, AgeSpan)]| -> Option<Vec<String>> {
+            let mut inside: Vec<&(String, AgeSpan)> = leaves
+                .iter()
+                .filter(|(_, s)| {
+                    s.low >= band.low
+                        && match (s.high, band.high) {
+                            (_, None) => true,
+                            (Some(h), Some(b)) => h <= b,
+                            (None, Some(_)) => false,
+                        }
+                })
+                .collect();
+            inside.sort_by_key(|(_, s)| s.low);
+            let mut next_age = band.low;
+            for (_, s) in &inside {
+                if s.low != next_age {
+                    return None;
+                }
+                match s.high {
+                    Some(h) => next_age = h + 1,
+                    None => {
+                        return band
+                            .high
+                            .is_none()
+                            .then(|| inside.iter().map(|(c, _)| c.clone()).collect());
+                    }
+                }
+            }
+            (band.high == Some(next_age.wrapping_sub(1)) && !inside.is_empty())
+                .then(|| inside.iter().map(|(c, _)| c.clone()).collect())
+        };
+        let all_tiled = wanted.iter().all(|b| tiling(*b, &leaves).is_some());
+        if !all_tiled {
+            // The boundaries of every leaf and band cut the ages into atoms.
+            let mut cuts: BTreeSet<u32> = BTreeSet::new();
+            let mut open_ended = false;
+            for s in leaves.iter().map(|(_, s)| *s).chain(wanted.iter().copied()) {
+                cuts.insert(s.low);
+                match s.high {
+                    Some(h) => {
+                        cuts.insert(h + 1);
+                    }
+                    None => open_ended = true,
+                }
+            }
+            let cuts: Vec<u32> = cuts.into_iter().collect();
+            let mut atoms: Vec<AgeSpan> = cuts
+                .windows(2)
+                .map(|w| AgeSpan {
+                    low: w[0],
+                    high: Some(w[1] - 1),
+                })
+                .collect();
+            if open_ended && let Some(&last) = cuts.last() {
+                atoms.push(AgeSpan {
+                    low: last,
+                    high: None,
+                });
+            }
+            let atom_values: Vec<(String, AgeSpan)> = atoms
+                .iter()
+                .map(|a| (format!("~{}", a.code()), *a))
+                .collect();
+            for v in dim.values.iter_mut().filter(|v| v.parts.is_empty()) {
+                if let Some(span) = AgeSpan::parse(&v.code) {
+                    v.parts = tiling(span, &atom_values).unwrap_or_default();
+                }
+            }
+            for (code, span) in &atom_values {
+                dim.values.push(DimensionValue {
+                    code: code.clone(),
+                    label: span.label(),
+                    parts: vec![],
+                    aliases: vec![],
+                });
+            }
+            for band in &wanted {
+                if dim.value(&band.code()).is_none() {
+                    let parts = tiling(*band, &atom_values).unwrap_or_default();
+                    dim.values.push(DimensionValue {
+                        code: band.code(),
+                        label: band.label(),
+                        parts,
+                        aliases: vec![],
+                    });
+                }
+            }
+        } else {
+            for band in &wanted {
+                if dim.value(&band.code()).is_none() {
+                    let parts = tiling(*band, &leaves).unwrap_or_default();
+                    dim.values.push(DimensionValue {
+                        code: band.code(),
+                        label: band.label(),
+                        parts,
+                        aliases: vec![],
+                    });
+                }
+            }
+        }
+        next
     }
 
     /// Check a breakdown value for an indicator and return its canonical code.

@@ -15,7 +15,9 @@ pub mod council;
 pub mod deadline;
 pub mod disclosure;
 pub mod figure;
+pub mod finding;
 pub mod foi;
+pub mod letter;
 pub mod period;
 pub mod protected;
 pub mod records;
@@ -26,6 +28,7 @@ pub mod request;
 pub mod scope;
 pub mod statement;
 pub mod understand;
+pub mod withheld;
 
 pub use period::{FinancialYear, Period, PeriodError};
 

@@ -21,8 +21,12 @@
 //!   60 working days are added up; over the cost limit, s12 may refuse them
 //!   together even when each alone is within it ([`aggregated_hours`]).
 //! - An earlier answer *covers* a request's figure cells (indicator, area,
-//!   financial year) that it logged a decision for; the officer is offered
-//!   the answers that cover all or part of the request.
+//!   financial year) only where it *gave* the figures: every line it logged
+//!   for the cell is `given`. A cell it withheld (s22, s21, s40(2)), said
+//!   was not held, or gave only in part is not covered, since giving "the
+//!   same answer again" or pointing to the log (s21) would not give the
+//!   requester the figure. The officer is offered the answers that cover
+//!   all or part of the request.
 //!
 //! Lantern offers these links; the officer decides whether s12 or s14
 //! applies.
@@ -274,10 +278,26 @@ pub struct Covering {
     pub covered: BTreeSet<Cell>,
 }
 
-/// The earlier answers in the disclosure `log` that cover any of `cells`,
-/// most covering first (then most recent). A request's own entries are
-/// skipped.
+/// The earlier answers in the disclosure `log` that cover any of `cells`
+/// (gave every figure they logged for the cell), most covering first (then
+/// most recent). A request's own entries are skipped.
 pub fn covered_by(reference: &str, cells: &BTreeSet<Cell>, log: &[LogEntry]) -> Vec<Covering> {
+    // An answer that logged anything but `given` for a cell did not give it.
+    let mut not_given: BTreeSet<(&str, Cell)> = BTreeSet::new();
+    for e in log {
+        if let (Some(indicator), Some(area), Some(period)) = (&e.indicator, &e.area, &e.period)
+            && e.decision != "given"
+        {
+            not_given.insert((
+                e.reference.as_str(),
+                Cell {
+                    indicator: indicator.clone(),
+                    area: area.clone(),
+                    period: period.clone(),
+                },
+            ));
+        }
+    }
     let mut by_answer: BTreeMap<&str, Covering> = BTreeMap::new();
     for e in log {
         if e.reference == reference {
@@ -291,7 +311,10 @@ pub fn covered_by(reference: &str, cells: &BTreeSet<Cell>, log: &[LogEntry]) -> 
             area: area.clone(),
             period: period.clone(),
         };
-        if !cells.contains(&cell) {
+        if !cells.contains(&cell)
+            || e.decision != "given"
+            || not_given.contains(&(e.reference.as_str(), cell.clone()))
+        {
             continue;
         }
         let entry = by_answer.entry(&e.reference).or_insert_with(|| Covering {
@@ -479,5 +502,42 @@ mod tests {
             .map(|c| (c.reference.as_str(), c.covered.len()))
             .collect();
         assert_eq!(refs, [("FOI-2", 2), ("FOI-1", 1)]);
+    }
+
+    #[test]
+    fn an_answer_that_withheld_a_figure_does_not_cover_it() {
+        let entry = |reference: &str, period: &str, breakdown: &str, decision: &str| LogEntry {
+            reference: reference.into(),
+            sent_at: "2019-05-01T10:00:00Z".into(),
+            question: "1".into(),
+            indicator: Some("people_in_treatment".into()),
+            area: Some("E06000016".into()),
+            period: Some(period.into()),
+            breakdown: Some(breakdown.into()),
+            decision: decision.into(),
+            basis: (decision != "given").then(|| "s22".to_string()),
+            value: (decision == "given").then_some(44),
+            released: String::new(),
+        };
+        let log = [
+            // FOI-1 withheld 2018/19 under s22 and gave 2017/18.
+            entry("FOI-1", "2018/19", "", "withheld"),
+            entry("FOI-1", "2017/18", "", "given"),
+            // FOI-2 gave the 2017/18 total but withheld a band of it.
+            entry("FOI-2", "2017/18", "", "given"),
+            entry("FOI-2", "2017/18", "age_band=18-24", "suppressed"),
+        ];
+        let wanted: BTreeSet<Cell> = [
+            cell("people_in_treatment", "2018/19"),
+            cell("people_in_treatment", "2017/18"),
+        ]
+        .into();
+        let found = covered_by("FOI-9", &wanted, &log);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].reference, "FOI-1");
+        assert_eq!(
+            found[0].covered,
+            [cell("people_in_treatment", "2017/18")].into()
+        );
     }
 }

@@ -2,8 +2,12 @@
 //! publication (for example the NDTMS annual adult statistics for a financial
 //! year) with the indicators and periods it covers and its date. Releases
 //! drive section 22 (intended for future publication) and section 21
-//! (reasonably accessible elsewhere). A release's address is printed in
-//! letters, so only plain web addresses are accepted ([`is_web_address`]).
+//! (reasonably accessible elsewhere), read at the date of the council's
+//! decision on the request (Montague v Information Commissioner, UT 2022):
+//! a release still to come on that day is future, one whose date has come
+//! is published. The intention to publish must already have existed when
+//! the request arrived. A release's address is printed in letters, so only
+//! plain web addresses are accepted ([`is_web_address`]).
 
 use jiff::civil::Date;
 
@@ -38,10 +42,40 @@ impl Release {
             && self.periods.iter().any(|p| p.contains(period))
     }
 
-    /// Whether, for a request received on `received`, the release is still to
-    /// come and the intention to publish already existed.
-    pub fn is_future_on(&self, received: Date) -> bool {
-        received < self.date && self.announced.is_none_or(|a| a <= received)
+    /// Whether, for a request received on `received` and decided on
+    /// `decided`, the release is still to come on the day of the decision
+    /// and the intention to publish already existed when the request arrived.
+    pub fn is_future_on(&self, received: Date, decided: Date) -> bool {
+        decided < self.date && self.announced.is_none_or(|a| a <= received)
+    }
+
+    /// Whole days from `decided` to the publication date (negative once passed).
+    pub fn days_after(&self, decided: Date) -> i32 {
+        days_between(decided, self.date)
+    }
+}
+
+/// Whole days from `from` to `to` (negative when `to` is earlier).
+pub fn days_between(from: Date, to: Date) -> i32 {
+    from.until(to).map(|s| s.get_days()).unwrap_or(0)
+}
+
+/// The distance to a publication in words a letter can use: "3 days",
+/// "about 2 weeks", "about 5 months"; `None` when the date has passed.
+pub fn distance_in_words(days: i32) -> Option<String> {
+    match days {
+        ..=0 => None,
+        1 => Some("1 day".into()),
+        2..=13 => Some(format!("{days} days")),
+        14..=55 => Some(format!("about {} weeks", (days + 3) / 7)),
+        _ => {
+            let months = ((days as f64) / 30.44).round() as i32;
+            Some(if months <= 1 {
+                "about a month".into()
+            } else {
+                format!("about {months} months")
+            })
+        }
     }
 }
 
@@ -74,29 +108,33 @@ pub fn is_web_address(url: &str) -> bool {
 /// The longest release address accepted.
 pub const MAX_URL_LENGTH: usize = 2048;
 
-/// The release that will publish `indicator` for `period` after `received`, if any.
+/// The release that will publish `indicator` for `period` after `decided`
+/// (the day the request is decided), intended since the request was
+/// `received`, if any.
 pub fn upcoming<'a>(
     releases: &'a [Release],
     indicator: &str,
     period: &Period,
     received: Date,
+    decided: Date,
 ) -> Option<&'a Release> {
     releases
         .iter()
-        .filter(|r| r.covers(indicator, period) && r.is_future_on(received))
+        .filter(|r| r.covers(indicator, period) && r.is_future_on(received, decided))
         .min_by_key(|r| r.date)
 }
 
-/// The release that had already published `indicator` for `period` by `received`, if any.
+/// The release that had already published `indicator` for `period` by
+/// `decided` (the day the request is decided), if any.
 pub fn published<'a>(
     releases: &'a [Release],
     indicator: &str,
     period: &Period,
-    received: Date,
+    decided: Date,
 ) -> Option<&'a Release> {
     releases
         .iter()
-        .filter(|r| r.covers(indicator, period) && r.date <= received)
+        .filter(|r| r.covers(indicator, period) && r.date <= decided)
         .max_by_key(|r| r.date)
 }
 
@@ -121,10 +159,37 @@ mod tests {
     fn a_request_before_the_release_date_finds_it_upcoming() {
         let r = [release(Date::constant(2019, 11, 7), None)];
         let fy = Period::financial_year(2018).unwrap();
-        assert!(upcoming(&r, "people_in_treatment", &fy, Date::constant(2019, 6, 10)).is_some());
-        assert!(upcoming(&r, "people_in_treatment", &fy, Date::constant(2019, 11, 7)).is_none());
+        let june = Date::constant(2019, 6, 10);
+        assert!(upcoming(&r, "people_in_treatment", &fy, june, june).is_some());
+        let on_the_day = Date::constant(2019, 11, 7);
+        assert!(upcoming(&r, "people_in_treatment", &fy, on_the_day, on_the_day).is_none());
         assert!(published(&r, "people_in_treatment", &fy, Date::constant(2019, 12, 1)).is_some());
-        assert!(upcoming(&r, "budget", &fy, Date::constant(2019, 6, 10)).is_none());
+        assert!(upcoming(&r, "budget", &fy, june, june).is_none());
+    }
+
+    #[test]
+    fn a_release_is_read_at_the_decision_date_not_the_received_date() {
+        let r = [release(Date::constant(2019, 11, 7), None)];
+        let fy = Period::financial_year(2018).unwrap();
+        let received = Date::constant(2019, 10, 20);
+        let decided_late = Date::constant(2019, 12, 2);
+        assert!(upcoming(&r, "people_in_treatment", &fy, received, decided_late).is_none());
+        assert!(published(&r, "people_in_treatment", &fy, decided_late).is_some());
+        assert!(published(&r, "people_in_treatment", &fy, received).is_none());
+    }
+
+    #[test]
+    fn the_distance_to_publication_is_said_as_it_is() {
+        assert_eq!(distance_in_words(0), None);
+        assert_eq!(distance_in_words(-3), None);
+        assert_eq!(distance_in_words(1).as_deref(), Some("1 day"));
+        assert_eq!(distance_in_words(9).as_deref(), Some("9 days"));
+        assert_eq!(distance_in_words(21).as_deref(), Some("about 3 weeks"));
+        assert_eq!(distance_in_words(122).as_deref(), Some("about 4 months"));
+        assert_eq!(
+            days_between(Date::constant(2019, 7, 5), Date::constant(2019, 11, 7)),
+            125
+        );
     }
 
     #[test]
@@ -167,6 +232,7 @@ mod tests {
             Some(Date::constant(2019, 7, 1)),
         )];
         let fy = Period::financial_year(2018).unwrap();
-        assert!(upcoming(&r, "people_in_treatment", &fy, Date::constant(2019, 6, 10)).is_none());
+        let june = Date::constant(2019, 6, 10);
+        assert!(upcoming(&r, "people_in_treatment", &fy, june, june).is_none());
     }
 }

@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{AGE_BAND, AgeSpan, Catalogue};
 use crate::figure::Breakdown;
 use crate::period::Period;
 use crate::statement::check_topic;
@@ -23,12 +23,20 @@ pub struct Request {
     pub reference: String,
     /// The date it was received (the s10 clock starts the next working day).
     pub received: Date,
+    /// The day the council decided it, when the file records one (a request
+    /// answered in the past, such as the example's): releases are read as of
+    /// that day unless the user gives another (`--as-of`).
+    pub answered: Option<Date>,
     /// The requester's own reference, if they gave one.
     pub requester_reference: Option<String>,
     /// The area asked about (the council's own area when absent).
     pub area: Option<String>,
     /// The questions, in the requester's order.
     pub questions: Vec<Question>,
+    /// The requester asked for the figures in a spreadsheet or another
+    /// reusable form (s11): the answer's tables then go out as CSV and XLSX
+    /// too. Set by the officer (`spreadsheet = true`).
+    pub wants_spreadsheet: bool,
 }
 
 /// One numbered question or lettered part.
@@ -72,6 +80,10 @@ pub struct FigureAsk {
     pub breakdown: Vec<String>,
     /// The question asks for youngest and oldest ages.
     pub age_range: bool,
+    /// The requester's own age bands, in their order (age-band codes of the
+    /// catalogue, or spans of ages such as `18-22` and `50+`, none
+    /// overlapping); empty when the question takes the bands held.
+    pub bands: Vec<String>,
 }
 
 /// A request file that could not be read, with where.
@@ -94,9 +106,13 @@ struct RequestFile {
     reference: Spanned<String>,
     received: Spanned<DateText>,
     #[serde(default)]
+    answered: Option<Spanned<DateText>>,
+    #[serde(default)]
     requester_reference: Option<String>,
     #[serde(default)]
     area: Option<Spanned<String>>,
+    #[serde(default)]
+    spreadsheet: bool,
     #[serde(default)]
     question: Vec<QuestionFile>,
 }
@@ -124,6 +140,8 @@ struct QuestionFile {
     breakdown: Vec<Spanned<String>>,
     #[serde(default)]
     age_range: bool,
+    #[serde(default)]
+    bands: Vec<Spanned<String>>,
     #[serde(default)]
     topic: Option<Spanned<String>>,
     #[serde(default)]
@@ -240,6 +258,29 @@ pub fn parse_request(
             format!("'{received_text}' is not a date; write the received date as YYYY-MM-DD"),
         )
     })?;
+    let answered = match raw.answered {
+        Some(a) => {
+            let span = a.span();
+            let text = match a.into_inner() {
+                DateText::Text(s) => s,
+                DateText::Toml(d) => d.to_string(),
+            };
+            let day: Date = text.trim().parse().map_err(|_| {
+                ctx.error(
+                    span.clone(),
+                    format!("'{text}' is not a date; write the answered date as YYYY-MM-DD"),
+                )
+            })?;
+            if day < received {
+                return Err(ctx.error(
+                    span,
+                    format!("answered = {day} is before received = {received}; a request is answered on or after the day it arrives"),
+                ));
+            }
+            Some(day)
+        }
+        None => None,
+    };
     let area = match raw.area {
         Some(a) => {
             Some(crate::figure::check_area(a.get_ref()).map_err(|m| ctx.error(a.span(), m))?)
@@ -256,9 +297,11 @@ pub fn parse_request(
     Ok(Request {
         reference,
         received,
+        answered,
         requester_reference: raw.requester_reference,
         area,
         questions,
+        wants_spreadsheet: raw.spreadsheet,
     })
 }
 
@@ -289,6 +332,7 @@ fn question(
             filter: p.filter.clone(),
             breakdown: p.breakdown.clone(),
             age_range: p.age_range,
+            bands: p.bands.clone(),
             topic: p.topic.clone(),
             estimate_hours: p.estimate_hours,
             part: vec![],
@@ -408,6 +452,15 @@ fn ask(
             breakdown.push(dim.code.clone());
         }
     }
+    let own_bands = if q.bands.is_empty() {
+        inherited.map(|p| p.bands.as_slice()).unwrap_or(&[])
+    } else {
+        q.bands.as_slice()
+    };
+    let bands = bands(ctx, indicator, own_bands, &filter)?;
+    if !bands.is_empty() && !breakdown.iter().any(|b| b == AGE_BAND) {
+        breakdown.push(AGE_BAND.to_string());
+    }
     let age_range = q.age_range || inherited.is_some_and(|p| p.age_range);
     if age_range && !breakdown.iter().any(|b| b == "age_band") {
         if !indicator.breakdowns.iter().any(|b| b == "age_band") {
@@ -427,7 +480,96 @@ fn ask(
         filter,
         breakdown,
         age_range,
+        bands,
     })))
+}
+
+/// The requester's own age bands as age-band codes: a catalogue value
+/// (`under 25`, `50+`) or a span of ages (`18-22`, `18 to 22`, `50+`,
+/// `50 and over`); none may overlap another.
+fn bands(
+    ctx: &Ctx,
+    indicator: &crate::catalogue::Indicator,
+    given: &[Spanned<String>],
+    filter: &Breakdown,
+) -> Result<Vec<String>, RequestError> {
+    let Some(first) = given.first() else {
+        return Ok(Vec::new());
+    };
+    if !indicator.breakdowns.iter().any(|b| b == AGE_BAND) {
+        return Err(ctx.error(
+            first.span(),
+            format!(
+                "bands need an indicator with an age_band breakdown; '{}' has none",
+                indicator.code
+            ),
+        ));
+    }
+    if filter.get(AGE_BAND).is_some() {
+        return Err(ctx.error(
+            first.span(),
+            "'age_band' is both a filter and the requester's bands; keep one",
+        ));
+    }
+    let dim = ctx
+        .catalogue
+        .dimension(AGE_BAND)
+        .map_err(|e| ctx.error(first.span(), e.to_string()))?;
+    let mut out: Vec<(String, AgeSpan)> = Vec::new();
+    for b in given {
+        let text = b.get_ref().trim();
+        let code = match dim.value(text) {
+            Some(v) => v.code.clone(),
+            None => {
+                let spelled = text
+                    .replace(" to ", "-")
+                    .replace(" and over", "+")
+                    .replace(' ', "");
+                match AgeSpan::parse(&spelled) {
+                    Some(span) => dim
+                        .value(&span.code())
+                        .map(|v| v.code.clone())
+                        .unwrap_or_else(|| span.code()),
+                    None => {
+                        return Err(ctx.error(
+                            b.span(),
+                            format!(
+                                "'{text}' is not an age band; write a span of ages such as \"18-29\" or \"50+\", or a band of the catalogue"
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        let leaves = dim.leaves_of(&code);
+        let spans: Vec<AgeSpan> = leaves.iter().filter_map(|l| AgeSpan::parse(l)).collect();
+        let span = AgeSpan::parse(&code).or_else(|| {
+            (spans.len() == leaves.len() && !spans.is_empty()).then(|| AgeSpan {
+                low: spans.iter().map(|s| s.low).min().unwrap_or(0),
+                high: if spans.iter().any(|s| s.high.is_none()) {
+                    None
+                } else {
+                    spans.iter().filter_map(|s| s.high).max()
+                },
+            })
+        });
+        let Some(span) = span else {
+            return Err(ctx.error(
+                b.span(),
+                format!("'{text}' is not a span of ages; write one such as \"18-29\""),
+            ));
+        };
+        if let Some((other, _)) = out.iter().find(|(_, s)| s.overlaps(span)) {
+            return Err(ctx.error(
+                b.span(),
+                format!(
+                    "band '{text}' overlaps band '{other}': a table's bands must not overlap; change one of them"
+                ),
+            ));
+        }
+        out.push((code, span));
+    }
+    Ok(out.into_iter().map(|(c, _)| c).collect())
 }
 
 /// Write a request in the structured request file format, so that
@@ -465,6 +607,10 @@ pub fn to_toml(request: &Request) -> String {
                 if f.age_range {
                     out.push_str("age_range = true\n");
                 }
+                if !f.bands.is_empty() {
+                    let b: Vec<String> = f.bands.iter().map(|b| esc(b)).collect();
+                    out.push_str(&format!("bands = [{}]\n", b.join(", ")));
+                }
             }
             None => {}
         }
@@ -472,11 +618,17 @@ pub fn to_toml(request: &Request) -> String {
     let mut out = String::new();
     out.push_str(&format!("reference = {}\n", esc(&request.reference)));
     out.push_str(&format!("received = {}\n", request.received));
+    if let Some(a) = request.answered {
+        out.push_str(&format!("answered = {a}\n"));
+    }
     if let Some(r) = &request.requester_reference {
         out.push_str(&format!("requester_reference = {}\n", esc(r)));
     }
     if let Some(a) = &request.area {
         out.push_str(&format!("area = {}\n", esc(a)));
+    }
+    if request.wants_spreadsheet {
+        out.push_str("spreadsheet = true\n");
     }
     for q in &request.questions {
         out.push_str(&format!(
@@ -556,6 +708,40 @@ periods = ["2014 - 15"]
         assert_eq!(part.indicator, "budget");
         assert_eq!(part.filter.get("service"), Some("community_treatment"));
         assert_eq!(part.periods, vec![Period::financial_year(2014).unwrap()]);
+    }
+
+    #[test]
+    fn the_requesters_own_bands_and_a_spreadsheet_are_read_and_written_back() {
+        let text = "reference = \"FOI-1\"\nreceived = 2019-06-10\nspreadsheet = true\n\n[[question]]\nnumber = \"1\"\ntext = \"By age\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"18-29\", \"30 to 49\", \"50 and over\", \"16-17\"]\n";
+        let r = parse_request("r.toml", text, &shipped()).unwrap();
+        assert!(r.wants_spreadsheet);
+        let Some(Ask::Figures(f)) = &r.questions[0].ask else {
+            panic!("no figures")
+        };
+        // Catalogue values keep their codes; other spans are written as spans.
+        assert_eq!(f.bands, ["18-29", "30-49", "50+", "16-17"]);
+        assert_eq!(f.breakdown, ["age_band"]);
+        let again = parse_request("again.toml", &to_toml(&r), &shipped()).unwrap();
+        assert_eq!(again, r);
+    }
+
+    #[test]
+    fn bands_that_overlap_or_are_not_ages_are_located() {
+        let text = |bands: &str| {
+            format!(
+                "reference = \"FOI-1\"\nreceived = 2019-06-10\n[[question]]\nnumber = \"1\"\ntext = \"By age\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [{bands}]\n"
+            )
+        };
+        let err =
+            parse_request("r.toml", &text("\"18-29\", \"under 25\""), &shipped()).unwrap_err();
+        assert_eq!((err.line, err.column), (8, 19), "{err}");
+        assert!(err.message.contains("overlaps band '18-29'"), "{err}");
+        let err = parse_request("r.toml", &text("\"young people\""), &shipped()).unwrap_err();
+        assert_eq!((err.line, err.column), (8, 10), "{err}");
+        assert!(err.message.contains("not an age band"), "{err}");
+        let budget = text("\"18-29\"").replace("people_in_treatment", "budget");
+        let err = parse_request("r.toml", &budget, &shipped()).unwrap_err();
+        assert!(err.message.contains("age_band breakdown"), "{err}");
     }
 
     #[test]

@@ -488,6 +488,7 @@ topic = "naloxone.purchaser"
                     age_range: breakdown.first().is_some_and(|d| d == "age_band") && rng.chance(30),
                     filter,
                     breakdown,
+                    bands: vec![],
                 }))
             };
             let parts = if depth == 0 && rng.chance(20) {
@@ -511,11 +512,13 @@ topic = "naloxone.purchaser"
                     jiff::civil::date(2019, 6, 10),
                     jiff::civil::date(2021, 6, 1),
                 ]),
+                answered: None,
                 requester_reference: None,
                 area: rng.chance(25).then(|| AREAS[1].to_string()),
                 questions: (1..=1 + rng.below(3))
                     .map(|n| question(rng, n.to_string(), 0))
                     .collect(),
+                wants_spreadsheet: false,
             }
         }
 
@@ -538,6 +541,8 @@ topic = "naloxone.purchaser"
                     policy: Policy::default(),
                     area: AREAS[0],
                     earlier: &earlier,
+                    records: None,
+                    declarations: &[],
                 };
                 let scope = Scope::of(&request, AREAS[0]);
                 let scoped_earlier: Vec<EarlierRelease> = earlier
@@ -559,6 +564,7 @@ topic = "naloxone.purchaser"
                 let scoped = Evidence {
                     figures: &scoped_figures,
                     earlier: &scoped_earlier,
+                    declarations: &[],
                     ..whole
                 };
                 prop_assert_eq!(plan(&request, &scoped), plan(&request, &whole));

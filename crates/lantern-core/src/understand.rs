@@ -203,6 +203,34 @@ pub struct Email {
     pub unreadable_date: Option<String>,
     /// The plain-text body, with `\n` line ends.
     pub body: String,
+    /// The `Message-ID` header, without its angle brackets: the same
+    /// e-mail taken in twice has the same one.
+    pub message_id: Option<String>,
+}
+
+impl Email {
+    /// Whether `other` is this same e-mail taken in again: the same
+    /// Message-ID, or (when either has none) the same sender (ignoring
+    /// case), the same `Date` header day and the same body (ignoring spacing
+    /// and blank lines). The same words sent again on another day are
+    /// another request (perhaps a repeat), not this one.
+    pub fn is_same_as(&self, other: &Email) -> bool {
+        if let (Some(a), Some(b)) = (&self.message_id, &other.message_id) {
+            return a == b;
+        }
+        let sender = |e: &Email| e.from_address.as_ref().map(|a| a.to_lowercase());
+        let body = |e: &Email| -> Vec<String> {
+            e.body
+                .lines()
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|l| !l.is_empty())
+                .collect()
+        };
+        sender(self).is_some()
+            && sender(self) == sender(other)
+            && self.date == other.date
+            && body(self) == body(other)
+    }
 }
 
 /// Header names that mark the start of an e-mail rather than plain text.
@@ -240,6 +268,15 @@ pub fn parse_email(raw: &[u8]) -> Result<Email, IntakeError> {
             .filter(|d| parse_header_date(d).is_none())
             .map(quote_prefix),
         body: normalise_newlines(&entity_text(&headers, body, 0, true)?),
+        message_id: header(&headers, "message-id")
+            .map(|m| {
+                m.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .trim()
+                    .to_string()
+            })
+            .filter(|m| !m.is_empty()),
     };
     with_body(email)
 }
@@ -2863,6 +2900,7 @@ impl<'c> Model<'c> {
             filter: filters.filter,
             breakdown,
             age_range,
+            bands: vec![],
         }
     }
 
@@ -3405,12 +3443,14 @@ pub fn draft(
     let request = complete.then(|| Request {
         reference,
         received,
+        answered: None,
         requester_reference: None,
         area: None,
         questions: questions
             .iter()
             .map(|q| request_question(&q.question, &q.understanding))
             .collect(),
+        wants_spreadsheet: false,
     });
     Ok(Draft { questions, request })
 }

@@ -6,9 +6,9 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 5 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 6 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 5, "schema": 8}`; then, for each table in the order of
+//! `{"lantern_dump": 6, "schema": 9}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -17,8 +17,9 @@
 //!
 //! Older dumps are still read: version 1 (no bytes; at most the first nine
 //! tables), version 2 (the first thirteen), version 3 (the first fifteen:
-//! no owed recomputations, no withdrawals) and version 4 (the first
-//! sixteen: no councils), perhaps without columns added later. Tables and
+//! no owed recomputations, no withdrawals), version 4 (the first
+//! sixteen: no councils) and version 5 (the first seventeen: no not-held
+//! declarations or finding resolutions), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -35,8 +36,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 4).
-pub const DUMP_FORMAT: i64 = 5;
+/// Version of the dump format this build writes (it reads this and versions 1 to 5).
+pub const DUMP_FORMAT: i64 = 6;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -57,6 +58,7 @@ fn tables_of_format(format: i64) -> usize {
         2 => 13,
         3 => 15,
         4 => 16,
+        5 => 17,
         _ => TABLES.len(),
     }
 }
@@ -371,6 +373,40 @@ pub const TABLES: &[TableSpec] = &[
             ("line", Int),
             ("added_in", Int),
             ("retired_in", Int),
+        ],
+    },
+    TableSpec {
+        name: "not_held_declarations",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("subject", Text),
+            ("area", Text),
+            ("period", Text),
+            ("breakdown", Text),
+            ("reason", Text),
+            ("other_holder", Text),
+            ("declared_at", Text),
+            ("declared_by", Text),
+        ],
+    },
+    TableSpec {
+        name: "finding_resolutions",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("finding", Text),
+            ("resolution", Text),
+            ("why", Text),
+            ("declaration_id", Int),
+            ("resolved_at", Text),
+            ("resolved_by", Text),
         ],
     },
 ];
@@ -866,7 +902,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":5,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":6,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -888,7 +924,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table councils was expected"),
+            err.contains("ends where table finding_resolutions was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -897,9 +933,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":5"#, r#""lantern_dump":6"#, 1);
+        let newer = text.replacen(r#""lantern_dump":6"#, r#""lantern_dump":7"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 6"), "{err}");
+        assert!(err.contains("dump format 7"), "{err}");
     }
 
     #[test]
@@ -924,7 +960,7 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":5"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":6"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -951,7 +987,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":5"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":6"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -991,7 +1027,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":5"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":6"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1118,7 +1154,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":5"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":6"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);

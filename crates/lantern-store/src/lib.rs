@@ -181,6 +181,34 @@ pub struct StoredCalendar {
     pub body: String,
 }
 
+/// A blocking finding resolved by an officer, to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewResolution {
+    /// What was missing (`lantern_core::finding::Finding::what`).
+    pub finding: String,
+    /// How it was resolved (`not_held`).
+    pub kind: String,
+    /// Why, in the officer's words.
+    pub why: String,
+    /// The not-held declaration it records, if it records one.
+    pub declaration: Option<lantern_core::finding::Declaration>,
+}
+
+/// A blocking finding's resolution, as held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResolution {
+    /// What was missing.
+    pub finding: String,
+    /// How it was resolved.
+    pub kind: String,
+    /// Why.
+    pub why: String,
+    /// When.
+    pub at: String,
+    /// Who.
+    pub by: String,
+}
+
 /// A phrase an officer taught Lantern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSynonym {
@@ -697,7 +725,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -943,6 +971,17 @@ pub trait Store {
         cells: &[(String, String, String)],
     ) -> Result<Vec<LogEntry>, StoreError>;
 
+    /// The providers' records held for `area` at data version `version`
+    /// (see `lantern_core::records::count::HeldRecords`): every provider's
+    /// submission current at that version, only its records of the area,
+    /// and the agencies registered for the area then; in one read
+    /// transaction. The same version always gives the same records.
+    fn records_held(
+        &self,
+        version: i64,
+        area: &str,
+    ) -> Result<lantern_core::records::count::HeldRecords, StoreError>;
+
     /// The disclosure-log entries about `scope`'s indicators in its areas
     /// (whichever council sent them, each with its council), oldest first: the part of
     /// [`Store::disclosure_log`] that can concern a request of that scope.
@@ -1046,6 +1085,27 @@ pub trait Store {
 
     /// Every phrase officers have taught, oldest first.
     fn synonyms(&self) -> Result<Vec<StoredSynonym>, StoreError>;
+
+    /// Record how a blocking finding of case `reference` (seen in status
+    /// `seen`) was resolved, with the not-held declaration it makes if any,
+    /// and an entry in the case's history, in one transaction.
+    fn resolve_finding(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        resolution: &NewResolution,
+    ) -> Result<(), StoreError>;
+
+    /// The council's not-held declarations, and those made on case
+    /// `reference` if one is given, oldest first.
+    fn not_held_declarations(
+        &self,
+        reference: Option<&str>,
+    ) -> Result<Vec<lantern_core::finding::Declaration>, StoreError>;
+
+    /// How case `reference`'s blocking findings were resolved, oldest first.
+    fn resolutions(&self, reference: &str) -> Result<Vec<StoredResolution>, StoreError>;
 
     /// Erase a case's requester details (name and contact), recorded in its
     /// history with `note`. Erasing details already erased changes nothing

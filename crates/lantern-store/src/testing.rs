@@ -93,6 +93,13 @@ impl Drop for TestDb {
     }
 }
 
+/// Migration 9 (not-held declarations, finding resolutions) undone behind
+/// Lantern's back: schema 8. Run it before [`UNDO_MIGRATION_8`].
+pub const UNDO_MIGRATION_9: &str = "
+    DROP TABLE finding_resolutions;
+    DROP TABLE not_held_declarations;
+    DELETE FROM lantern_schema WHERE version >= 9;";
+
 /// Migration 8 (councils) undone behind Lantern's back, for tests that take
 /// a database back to an older schema: schema 7's tables (cases keyed by
 /// reference alone, no councils). Cases and their histories are dropped,

@@ -36,6 +36,12 @@ pub struct Cli {
     /// database holds more than one council.
     #[arg(long, global = true, env = "LANTERN_COUNCIL", value_name = "CODE")]
     pub council: Option<String>,
+    /// The day to act on (YYYY-MM-DD): drafts and answers read the
+    /// publication calendar as of this day (section 22 or 21), and approvals,
+    /// sending and the clock actions are recorded on it. Default: today in
+    /// the council's time zone.
+    #[arg(long, global = true, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -108,6 +114,12 @@ pub enum Command {
         /// Where to write agencies.csv and submissions/.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Put the council's area (at national scale, the first area) on this
+        /// real area code (E and eight digits). Without it every area has a
+        /// synthetic code (E99…), so generated records never touch a real
+        /// council's figures or letters.
+        #[arg(long, value_name = "CODE")]
+        area: Option<String>,
     },
     /// Show the figures held for an indicator (as held: before disclosure control, not for publication).
     Figures {
@@ -300,14 +312,46 @@ pub enum LetterFormat {
     Html,
     /// The decisions as JSON.
     Json,
+    /// The answer's tables as CSV (a line per cell), for a requester who
+    /// asked for a spreadsheet (s11).
+    Csv,
+    /// The answer's tables as an Excel workbook (a sheet per table); needs
+    /// --output.
+    Xlsx,
 }
 
-impl From<LetterFormat> for Format {
-    fn from(f: LetterFormat) -> Format {
-        match f {
-            LetterFormat::Md => Format::Md,
-            LetterFormat::Html => Format::Html,
-            LetterFormat::Json => Format::Json,
+/// What a letter format asks for: the letter, or its tables as a spreadsheet.
+pub enum Wanted {
+    /// The letter (or its JSON form).
+    Letter(Format),
+    /// The tables.
+    Sheet(lantern_app::sheets::Sheet),
+}
+
+impl LetterFormat {
+    /// The letter or the spreadsheet this format asks for.
+    pub fn wanted(self) -> Wanted {
+        match self {
+            LetterFormat::Md => Wanted::Letter(Format::Md),
+            LetterFormat::Html => Wanted::Letter(Format::Html),
+            LetterFormat::Json => Wanted::Letter(Format::Json),
+            LetterFormat::Csv => Wanted::Sheet(lantern_app::sheets::Sheet::Csv),
+            LetterFormat::Xlsx => Wanted::Sheet(lantern_app::sheets::Sheet::Xlsx),
+        }
+    }
+}
+
+/// Write what a letter command made: to `output`, or to standard output
+/// (a workbook only to a file, since it is not text).
+pub fn write_out(output: Option<&Path>, bytes: &[u8], binary: bool) -> Result<()> {
+    match output {
+        Some(path) => Ok(write_atomically(path, bytes)?),
+        None if binary => Err(anyhow::anyhow!(
+            "an XLSX workbook is not text: name the file to write with --output FILE"
+        )),
+        None => {
+            std::io::stdout().lock().write_all(bytes)?;
+            Ok(())
         }
     }
 }
@@ -320,12 +364,19 @@ pub fn run(cli: Cli) -> Result<()> {
         .clone()
         .or_else(|| config.database())
         .unwrap_or_else(|| "lantern.db".to_string());
-    let ctx = Ctx::new(
+    let mut ctx = Ctx::new(
         database,
         config,
         cli.actor.clone().unwrap_or_else(default_actor),
     )
     .for_council(cli.council.clone());
+    if let Some(day) = &cli.as_of {
+        let day = day
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--as-of {day}: write the day to act on as YYYY-MM-DD"))?;
+        ctx.clock = lantern_app::Clock::fixed(day);
+    }
     let warnings = ctx.warnings();
     let done = dispatch(ctx, cli);
     // Said after the command, so a failure's message still comes first.
@@ -422,12 +473,18 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
         Command::Recompute { area, counts, json } => {
             crate::records::recompute(&ctx, area, counts, json)
         }
-        Command::Generate { scale, seed, out } => crate::records::generate(
+        Command::Generate {
+            scale,
+            seed,
+            out,
+            area,
+        } => crate::records::generate(
             match scale {
                 GenerateScale::Council => lantern_core::records::generate::Scale::Council,
                 GenerateScale::National => lantern_core::records::generate::Scale::National,
             },
             seed,
+            area.as_deref(),
             &out,
         ),
         Command::Export { file } => export(&ctx, &file),
@@ -462,12 +519,23 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
             data_version,
         } => {
             let store = ctx.open()?;
-            let letter = answer_file(&ctx, store.as_ref(), &request, format.into(), data_version)?;
-            match output {
-                Some(path) => Ok(write_atomically(&path, letter.as_bytes())?),
-                None => {
-                    std::io::stdout().lock().write_all(letter.as_bytes())?;
-                    Ok(())
+            match format.wanted() {
+                Wanted::Letter(format) => {
+                    let letter = answer_file(&ctx, store.as_ref(), &request, format, data_version)?;
+                    write_out(output.as_deref(), letter.as_bytes(), false)
+                }
+                Wanted::Sheet(sheet) => {
+                    let text = read_text(&request)?;
+                    let bytes = lantern_app::answering::spreadsheet(
+                        &ctx,
+                        store.as_ref(),
+                        &request.display().to_string(),
+                        &text,
+                        sheet,
+                        data_version,
+                    )?;
+                    let binary = sheet == lantern_app::sheets::Sheet::Xlsx;
+                    write_out(output.as_deref(), &bytes, binary)
                 }
             }
         }
@@ -836,6 +904,9 @@ pub fn answer_text(
     let answer = lantern_app::answering::answer(ctx, store, name, text, format, data_version)?;
     for w in &answer.warnings {
         eprintln!("warning: {w}");
+    }
+    for f in &answer.findings {
+        eprintln!("{f}");
     }
     Ok(answer.letter)
 }

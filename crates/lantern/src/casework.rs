@@ -129,6 +129,13 @@ pub enum RequestCommand {
         /// The letter's JSON form (the same as --format json).
         #[arg(long, conflicts_with = "format")]
         json: bool,
+        /// The copy to publish (disclosure log, pages): the same decisions
+        /// without the requester's name, contact details or reference.
+        #[arg(long)]
+        published: bool,
+        /// Write to this file instead of standard output (needed for xlsx).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
     },
     /// Start work on a case (or go back to work on a draft or approval).
     Start(Act),
@@ -172,6 +179,34 @@ pub enum RequestCommand {
     },
     /// The requester complained to the Information Commissioner.
     Ico(Act),
+    /// Resolve a blocking finding of the case's draft (a figure or
+    /// statement with nothing recorded): record that the council does not
+    /// hold it, with the reason the letter gives. Then draft again.
+    Resolve {
+        /// The reference.
+        reference: String,
+        /// The finding's number, as the draft lists it.
+        #[arg(long)]
+        finding: usize,
+        /// Record that the council does not hold it (section 1(1)).
+        #[arg(long, required = true)]
+        not_held: bool,
+        /// Why it is not held, as the letter should say it.
+        #[arg(long, requires = "not_held")]
+        reason: String,
+        /// Who holds it instead (advice under section 16).
+        #[arg(long)]
+        held_by: Option<String>,
+        /// Not held for any request, not only this case.
+        #[arg(long)]
+        council_wide: bool,
+        /// Why you resolve it so, for the history (default: the reason).
+        #[arg(long)]
+        note: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The case an action applies to.
@@ -277,15 +312,30 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             reference,
             format,
             json,
+            published,
+            output,
         } => {
-            let format = if json { Format::Json } else { format.into() };
-            let answer = casework::letter(ctx, &reference, format)?;
-            warn(&answer.warnings);
-            use std::io::Write;
-            std::io::stdout()
-                .lock()
-                .write_all(answer.letter.as_bytes())?;
-            Ok(())
+            let wanted = if json {
+                app::Wanted::Letter(Format::Json)
+            } else {
+                format.wanted()
+            };
+            match wanted {
+                app::Wanted::Letter(format) => {
+                    let answer = casework::letter(ctx, &reference, format, published)?;
+                    warn(&answer.warnings);
+                    for f in &answer.findings {
+                        eprintln!("{f}");
+                    }
+                    app::write_out(output.as_deref(), answer.letter.as_bytes(), false)
+                }
+                app::Wanted::Sheet(sheet) => {
+                    // The tables hold no personal data: one copy serves both.
+                    let bytes = casework::spreadsheet(ctx, &reference, sheet)?;
+                    let binary = sheet == lantern_app::sheets::Sheet::Xlsx;
+                    app::write_out(output.as_deref(), &bytes, binary)
+                }
+            }
         }
         RequestCommand::Start(a) => act(ctx, a, Action::Start, None),
         RequestCommand::Draft(a) => draft(ctx, a),
@@ -301,6 +351,57 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         }
         RequestCommand::Withdraw(a) => act(ctx, a, Action::Withdraw, None),
         RequestCommand::Ico(a) => act(ctx, a, Action::ComplainToIco, None),
+        RequestCommand::Resolve {
+            reference,
+            finding,
+            not_held: _,
+            reason,
+            held_by,
+            council_wide,
+            note,
+            json,
+        } => {
+            let resolved = casework::resolve(
+                ctx,
+                &casework::Resolving {
+                    reference,
+                    finding,
+                    not_held_reason: reason,
+                    other_holder: held_by,
+                    council_wide,
+                    why: note,
+                },
+            )?;
+            if json {
+                out!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "reference": resolved.reference,
+                        "resolved": resolved.what,
+                        "still_open": resolved.still_open.iter().map(|f| serde_json::json!({"number": f.number, "what": f.what})).collect::<Vec<_>>(),
+                    }))?
+                );
+                return Ok(());
+            }
+            out!(
+                "{}: recorded as not held ({}). Draft it again to use it (lantern request draft {}).",
+                resolved.reference,
+                resolved.what,
+                resolved.reference
+            );
+            if !resolved.still_open.is_empty() {
+                out!(
+                    "Still open in the current draft: {}.",
+                    resolved
+                        .still_open
+                        .iter()
+                        .map(|f| format!("finding {}", f.number))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            Ok(())
+        }
         RequestCommand::Review { act: a, outcome } => {
             let action = match outcome {
                 None => Action::RequestReview,
@@ -388,7 +489,16 @@ fn open(
                 "related": related_json(links),
                 "covered_by": covered_json(links),
                 "cost_limit_aggregation": links.aggregation_warning(),
+                "already_taken_in": opened.already_taken_in,
             }))?
+        );
+    } else if opened.already_taken_in {
+        out!(
+            "This e-mail was already taken in as {} (received {}; {}; answer due {}): no new case was opened.",
+            case.reference,
+            long_date(case.received),
+            case.status,
+            long_date(due.due)
         );
     } else {
         out!(
@@ -540,6 +650,8 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         first_calendar,
         review,
         links,
+        findings,
+        resolutions,
     } = casework::show(ctx, reference)?;
     if json {
         let events: Vec<serde_json::Value> = history
@@ -581,6 +693,8 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             "related": related_json(&links),
             "covered_by": covered_json(&links),
             "cost_limit_aggregation": links.aggregation_warning(),
+            "findings": findings.iter().map(|f| serde_json::json!({"number": f.number, "what": f.what})).collect::<Vec<_>>(),
+            "resolutions": resolutions.iter().map(|r| serde_json::json!({"finding": r.finding, "resolution": r.kind, "why": r.why, "at": r.at, "by": r.by})).collect::<Vec<_>>(),
             "history": events,
         });
         out!("{}", serde_json::to_string_pretty(&v)?);
@@ -652,6 +766,25 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         }
     }
     print_links(&links)?;
+    if !findings.is_empty() {
+        out!(
+            "Blocking findings in the draft ({}): it cannot be approved or sent until each is resolved.",
+            findings.len()
+        );
+        for f in &findings {
+            out!("  finding {}: {}", f.number, f.what);
+        }
+    }
+    for r in &resolutions {
+        out!(
+            "Resolved {} by {}: {} ({}) — {}",
+            r.at,
+            r.by,
+            r.finding,
+            r.kind,
+            r.why
+        );
+    }
     out!("History:");
     for e in history {
         let from = e.from.map(|s| format!("{s} → ")).unwrap_or_default();
@@ -745,9 +878,18 @@ fn draft(ctx: &Ctx, a: Act) -> Result<()> {
                 "status": drafted.status.code(),
                 "data_version": drafted.data_version,
                 "warnings": drafted.warnings,
+                "findings": drafted.findings,
+                "withheld": drafted.withheld,
             }))?
         );
         return Ok(());
+    }
+    print_findings(&a.reference, &drafted.findings)?;
+    if !drafted.withheld.is_empty() {
+        out!("Withheld under section 40(2), and why:");
+        for w in &drafted.withheld {
+            out!("  {w}");
+        }
     }
     out!(
         "{} is now {} (from data version {}{}).",
@@ -763,6 +905,41 @@ fn draft(ctx: &Ctx, a: Act) -> Result<()> {
             )
         }
     );
+    Ok(())
+}
+
+/// A draft's blocking findings, each with its ways forward, on standard
+/// output (they are the officer's next step, not a side note).
+fn print_findings(reference: &str, findings: &[lantern_app::letters::FindingView]) -> Result<()> {
+    if findings.is_empty() {
+        return Ok(());
+    }
+    out!(
+        "{} blocking finding(s): the draft cannot be approved or sent until each is resolved.",
+        findings.len()
+    );
+    for f in findings {
+        out!("  finding {}: {}", f.number, f.what);
+        for w in &f.ways_forward {
+            let how = match w.code {
+                "load" => {
+                    " (lantern import figures FILE, then lantern request draft REF)".to_string()
+                }
+                "record_not_held" => format!(
+                    " (lantern request resolve {reference} --finding {} --not-held --reason TEXT [--held-by BODY])",
+                    f.number
+                ),
+                "seek_clarification" => {
+                    format!(" (lantern request seek-clarification {reference})")
+                }
+                _ => {
+                    " (estimate_hours in the structured request: lantern request correct REF FILE)"
+                        .to_string()
+                }
+            };
+            out!("    - {}{}", w.text, how.replace("REF", reference));
+        }
+    }
     Ok(())
 }
 

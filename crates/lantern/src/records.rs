@@ -416,13 +416,24 @@ pub fn withdraw(ctx: &Ctx, id: i64, reason: &str) -> Result<()> {
     Ok(())
 }
 
-/// `lantern generate`: synthetic submissions for tests and benchmarks.
-pub fn generate(scale: generate::Scale, seed: u64, dir: &Path) -> Result<()> {
+/// `lantern generate`: synthetic submissions for tests and benchmarks, on
+/// synthetic area codes unless `area` names a real one.
+pub fn generate(scale: generate::Scale, seed: u64, area: Option<&str>, dir: &Path) -> Result<()> {
+    let area = area.map(str::trim);
+    if let Some(code) = area
+        && !(code.len() == 9
+            && code.starts_with('E')
+            && code[1..].bytes().all(|b| b.is_ascii_digit()))
+    {
+        anyhow::bail!(
+            "--area {code}: give a local authority code as providers' submissions write it, E and eight digits (e.g. E06000016)"
+        );
+    }
     let started = Instant::now();
     let subdir = dir.join("submissions");
     std::fs::create_dir_all(&subdir)
         .with_context(|| format!("cannot create {}", subdir.display()))?;
-    let agencies = generate::agencies(scale, seed);
+    let agencies = generate::agencies(scale, seed, area);
     let mut register = String::from("code,name,area\n");
     for a in &agencies {
         register.push_str(&format!(
@@ -438,7 +449,7 @@ pub fn generate(scale: generate::Scale, seed: u64, dir: &Path) -> Result<()> {
         let path = subdir.join(format!("{}-{month}.csv", agency.code));
         write_atomically(&path, bytes).map_err(|e| format!("{e:#}"))
     };
-    let summary = generate::generate(scale, seed, &mut sink).map_err(anyhow::Error::msg)?;
+    let summary = generate::generate(scale, seed, area, &mut sink).map_err(anyhow::Error::msg)?;
     out!(
         "Generated {} rows for {} providers in {} area{} ({} people) in {:.1} s:",
         summary.rows,
@@ -448,6 +459,14 @@ pub fn generate(scale: generate::Scale, seed: u64, dir: &Path) -> Result<()> {
         summary.people,
         started.elapsed().as_secs_f64()
     );
+    match area {
+        Some(code) => {
+            out!("  The council's area is {code}, as asked; every other area is synthetic (E99…).")
+        }
+        None => out!(
+            "  Every area has a synthetic code (E99…), so no real council's figures change; --area CODE puts the council's on a real code."
+        ),
+    }
     out!("  {}", dir.join("agencies.csv").display());
     out!("  {}/*-{month}.csv", subdir.display());
     out!(

@@ -8,6 +8,7 @@
 //! | `/log`, `/api/log` | the disclosure log (`?search=`, `?indicator=`) |
 //! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) |
 //! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) |
+//! | `/letters/{reference}`, `/api/letters/{reference}` | the published copy of a sent answer (no requester's name or contact details); 404 for a case not sent |
 //! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 (for load balancers) |
 //! | `/style.css` | the pages' style sheet (the pages carry no inline style or script) |
 //!
@@ -20,9 +21,9 @@
 //! [`REQUEST_TIMEOUT`] or gets a 503. How connections are taken, timed out
 //! and capped is `connections`'.
 //!
-//! Everything served here was released already (the log) or is a count of
-//! requests (the reports): nothing needs disclosure control, and nothing
-//! names a requester.
+//! Everything served here was released already (the log, the published
+//! copies of sent answers) or is a count of requests (the reports): nothing
+//! needs disclosure control, and nothing names a requester.
 //!
 //! A server keeps no state of its own: every request reads the store, so
 //! several `lantern serve` processes can serve one PostgreSQL database
@@ -40,7 +41,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -59,6 +60,7 @@ const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
 const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
 const LOG: &str = include_str!("../../../templates/web/log.html.j2");
 const TIMELINESS: &str = include_str!("../../../templates/web/timeliness.html.j2");
+const LETTER: &str = include_str!("../../../templates/web/letter.html.j2");
 const STYLE: &str = include_str!("../../../templates/web/style.css");
 
 /// The headers every response carries.
@@ -91,6 +93,8 @@ struct Site {
     clock: lantern_app::Clock,
     council: String,
     pages: Environment<'static>,
+    /// The letter templates (the council's, or the shipped ones).
+    letters: lantern_app::letters::Templates,
 }
 
 /// Run `f` against a store borrowed from the pool, on a blocking thread; a
@@ -112,10 +116,14 @@ async fn read<T: Send + 'static>(
             return Err(Failure::Internal(e.into()));
         }
         let result = f(&*store);
-        if result.is_err() {
-            store.discard();
+        match result {
+            Err(e) if e.kind() == Kind::NotFound => Err(Failure::NotFound(e.to_string())),
+            Err(e) => {
+                store.discard();
+                Err(Failure::Internal(e.into()))
+            }
+            Ok(v) => Ok(v),
         }
-        result.map_err(|e| Failure::Internal(e.into()))
     })
     .await
     .map_err(|e| Failure::Internal(anyhow::anyhow!("the request's task failed: {e}")))?
@@ -125,6 +133,8 @@ async fn read<T: Send + 'static>(
 enum Failure {
     /// The query string is wrong: 400 with what to write instead.
     BadRequest(String),
+    /// What the path names is not there (or not published): 404.
+    NotFound(String),
     /// No database connection came free in time: 503.
     Unavailable(anyhow::Error),
     /// The database or a template failed: 500 (503 for `/healthz`).
@@ -135,6 +145,7 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         match self {
             Failure::BadRequest(m) => (StatusCode::BAD_REQUEST, format!("{m}\n")).into_response(),
+            Failure::NotFound(m) => (StatusCode::NOT_FOUND, format!("{m}\n")).into_response(),
             Failure::Unavailable(e) => {
                 eprintln!("error: {e:#}");
                 (
@@ -293,6 +304,44 @@ async fn log_page(
     )
 }
 
+/// The published copy of a sent answer in `format`.
+async fn published(
+    site: &Arc<Site>,
+    reference: String,
+    format: lantern_app::letters::Format,
+) -> Result<String, Failure> {
+    let inner = Arc::clone(site);
+    read(site, move |store| {
+        lantern_app::casework::published(store, &inner.letters, &reference, format)
+    })
+    .await
+}
+
+async fn api_letter(
+    State(site): State<Arc<Site>>,
+    Path(reference): Path<String>,
+) -> Result<Response, Failure> {
+    let letter = published(&site, reference, lantern_app::letters::Format::Json).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], letter).into_response())
+}
+
+async fn letter_page(
+    State(site): State<Arc<Site>>,
+    Path(reference): Path<String>,
+) -> Result<Response, Failure> {
+    let md = published(&site, reference.clone(), lantern_app::letters::Format::Md).await?;
+    let body = lantern_app::letters::markdown_to_html(&md);
+    page(
+        &site,
+        "letter.html.j2",
+        context! {
+            council => site.council.clone(),
+            reference => reference,
+            body => minijinja::Value::from_safe_string(body),
+        },
+    )
+}
+
 async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_json::Value, Failure> {
     let asked = p.asked();
     let today = site.clock.today();
@@ -365,11 +414,25 @@ async fn not_found() -> Response {
 fn pages() -> Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    // A reference as one path segment or query value: everything but
+    // letters, digits and `-._~` percent-encoded.
+    env.add_filter("segment", |s: String| {
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    });
     for (name, source) in [
         ("layout.html.j2", LAYOUT),
         ("index.html.j2", INDEX),
         ("log.html.j2", LOG),
         ("timeliness.html.j2", TIMELINESS),
+        ("letter.html.j2", LETTER),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -434,6 +497,8 @@ fn router(site: Arc<Site>) -> Router {
         .route("/reports/timeliness", get(timeliness_page))
         .route("/api/reports/timeliness", get(api_timeliness))
         .route("/api/reports/outcomes", get(api_outcomes))
+        .route("/letters/{reference}", get(letter_page))
+        .route("/api/letters/{reference}", get(api_letter))
         .route("/style.css", get(style));
     limit_bodies(read_only, READ_ONLY_BODY_LIMIT)
         .fallback(not_found)
@@ -467,6 +532,7 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
         clock: ctx.clock,
         council: council.name().to_string(),
         pages: pages()?,
+        letters: lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -9,7 +9,8 @@ use lantern_core::deadline::{self, Calendar, Deadline};
 
 use super::{Links, calendar, case_deadline, find, retention};
 use crate::answering::{self, Answer};
-use crate::letters::{Format, Templates};
+use crate::letters::{self, Format, Templates};
+use crate::sheets::Sheet;
 use crate::{Context, Result};
 
 /// Which cases to list.
@@ -51,7 +52,7 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
     let store = ctx.open()?;
     let calendar = calendar(store.as_ref())?;
     let cases = store.cases()?;
-    let today = ctx.clock.today();
+    let today = ctx.today(store.as_ref())?;
     let is_open = |c: &Case| c.status.is_open();
     let mut rows = Vec::new();
     for case in &cases {
@@ -131,6 +132,10 @@ pub struct CaseView {
     pub review: Option<ReviewDates>,
     /// Related requests and earlier answers that cover it.
     pub links: Links,
+    /// The blocking findings of its draft, if it has one.
+    pub findings: Vec<super::OpenFinding>,
+    /// How findings were resolved, oldest first.
+    pub resolutions: Vec<lantern_store::StoredResolution>,
 }
 
 /// Show a case: its deadline (holidays, pauses, extension), review dates,
@@ -144,6 +149,14 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
     let review = review_dates(&calendar, &history)?;
     let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
     let first_calendar = history.first().and_then(|e| e.calendar.clone());
+    let findings = match store.draft(reference)? {
+        Some((draft, _)) => {
+            let view: serde_json::Value = serde_json::from_str(&draft)?;
+            super::open_findings(&view)
+        }
+        None => vec![],
+    };
+    let resolutions = super::findings::resolutions(store.as_ref(), reference)?;
     Ok(CaseView {
         case,
         history,
@@ -151,33 +164,93 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
         first_calendar,
         review,
         links,
+        findings,
+        resolutions,
     })
 }
 
 /// The answer letter for a case in `format`: the drafted (and approved)
 /// letter once there is one, since that is the one that goes out; before
 /// then, what the data held now gives (with the planner's warnings).
-pub fn letter(ctx: &Context, reference: &str, format: Format) -> Result<Answer> {
+pub fn letter(ctx: &Context, reference: &str, format: Format, published: bool) -> Result<Answer> {
     let store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
-    match store.draft(reference)? {
-        Some((draft, _)) => {
-            let view: serde_json::Value = serde_json::from_str(&draft)?;
-            let letter =
-                Templates::load(ctx.config.template_dir().as_deref())?.render(&view, format)?;
-            Ok(Answer {
-                letter,
-                warnings: vec![],
-            })
+    let (mut view, warnings) = letter_view(ctx, store.as_ref(), &case)?;
+    let sent = casework::sent_on(&store.case_history(reference)?);
+    let copy = if published {
+        letters::Copy::Published
+    } else {
+        letters::Copy::Requester {
+            name: case.requester_name.as_deref(),
         }
+    };
+    letters::address(&mut view, copy, sent)?;
+    let letter = Templates::load(ctx.config.template_dir().as_deref())?.render(&view, format)?;
+    let findings = super::open_findings(&view)
+        .iter()
+        .map(|f| format!("blocking finding {}: {}", f.number, f.what))
+        .collect();
+    Ok(Answer {
+        letter,
+        warnings,
+        findings,
+    })
+}
+
+/// The published copy of a sent answer, as `lantern serve` shows it (pages
+/// and API): the letter kept when it was approved and sent, dated with the
+/// day it was sent, without the requester's name, contact details or own
+/// reference. A case not sent, or not there, is "not found" alike, so a
+/// draft is never shown and the answer says nothing about one.
+pub fn published(
+    store: &dyn lantern_store::Store,
+    templates: &Templates,
+    reference: &str,
+    format: Format,
+) -> Result<String> {
+    let not_found = || {
+        crate::Error::new(
+            crate::error::Kind::NotFound,
+            format!("no answer to {reference} has been published"),
+        )
+    };
+    store.case(reference)?.ok_or_else(not_found)?;
+    let sent = casework::sent_on(&store.case_history(reference)?).ok_or_else(not_found)?;
+    let (draft, _) = store.draft(reference)?.ok_or_else(not_found)?;
+    let mut view: serde_json::Value = serde_json::from_str(&draft)?;
+    letters::address(&mut view, letters::Copy::Published, Some(sent))?;
+    templates.render(&view, format)
+}
+
+/// The tables of a case's letter as a spreadsheet (s11): from the kept
+/// draft when there is one, as the letter is.
+pub fn spreadsheet(ctx: &Context, reference: &str, sheet: Sheet) -> Result<Vec<u8>> {
+    let store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    let (view, _) = letter_view(ctx, store.as_ref(), &case)?;
+    crate::sheets::write(&view, sheet)
+}
+
+/// A case's letter in its JSON form: the kept draft, or decided now from
+/// the structured request (with the planner's warnings).
+fn letter_view(
+    ctx: &Context,
+    store: &dyn lantern_store::Store,
+    case: &Case,
+) -> Result<(serde_json::Value, Vec<String>)> {
+    let reference = &case.reference;
+    match store.draft(reference)? {
+        Some((draft, _)) => Ok((serde_json::from_str(&draft)?, vec![])),
         None => {
-            let Some(structured) = case.structured else {
+            let Some(structured) = case.structured.as_deref() else {
                 crate::fail!(
                     Conflict,
                     "request {reference} has not been understood yet: there is no structured request to answer"
                 );
             };
-            answering::answer(ctx, store.as_ref(), reference, &structured, format, None)
+            let view = answering::decide(ctx, store, reference, structured, None, None)?;
+            let warnings = view.warnings.clone();
+            Ok((serde_json::to_value(&view)?, warnings))
         }
     }
 }

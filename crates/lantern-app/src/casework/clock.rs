@@ -51,11 +51,20 @@ pub struct Acted {
     pub warnings: Vec<String>,
 }
 
-/// The day an action happened: `on`, else today; never in the future and
-/// never before the request was received.
-pub(super) fn action_day(ctx: &Context, case: &Case, on: Option<Date>) -> Result<Date> {
-    let day = on.unwrap_or_else(|| ctx.clock.today());
-    not_future(ctx, "--on", day)?;
+/// The day an action happened: `on`, else the day the context acts on
+/// (`--as-of`, else today in the council's time zone); never in the future
+/// and never before the request was received.
+pub(super) fn action_day(
+    ctx: &Context,
+    store: &dyn Store,
+    case: &Case,
+    on: Option<Date>,
+) -> Result<Date> {
+    let day = match on {
+        Some(day) => day,
+        None => ctx.today(store)?,
+    };
+    not_future(ctx, store, "--on", day)?;
     if day < case.received {
         crate::fail!(
             Invalid,
@@ -112,11 +121,16 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
         reference: reference.to_string(),
         error,
     })?;
-    if action == Action::Approve {
-        explained(store.as_ref(), reference, acting.note.as_deref())?;
-    }
     let calendar = calendar(store.as_ref())?;
-    let day = action_day(ctx, &case, acting.on)?;
+    let day = action_day(ctx, store.as_ref(), &case, acting.on)?;
+    if action == Action::Approve {
+        if let Some((draft, _)) = store.draft(reference)? {
+            let view: serde_json::Value = serde_json::from_str(&draft)?;
+            super::findings::check_none_open(reference, &view, "approved")?;
+        }
+        explained(store.as_ref(), reference, acting.note.as_deref())?;
+        super::drafting::check_ready(store.as_ref(), &case, day, "approved")?;
+    }
     let history = store.case_history(reference)?;
     let detail = ActionDetail {
         note: acting.note.clone(),
@@ -173,8 +187,9 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
     })
 }
 
-/// Approve the drafted answer: a draft whose figures differ from an earlier
-/// release needs a note explaining why.
+/// Approve the drafted answer: refused while the draft has blocking
+/// findings; a draft whose figures differ from an earlier release needs a
+/// note explaining why.
 pub fn approve(
     ctx: &Context,
     reference: &str,

@@ -25,6 +25,40 @@ pub struct Drafted {
     /// Points for the officer to review: the planner's, then the cost-limit
     /// aggregation warning.
     pub warnings: Vec<String>,
+    /// What the draft could not decide because nothing is recorded: it
+    /// cannot be approved or sent until each is resolved.
+    pub findings: Vec<crate::letters::FindingView>,
+    /// Each withheld count of people and why ("question 2, 2017/18 (aged
+    /// 18 to 24): primary: …"), for the officer.
+    pub withheld: Vec<String>,
+}
+
+/// Each withheld count of a letter's view and why, for the officer.
+fn withheld(view: &crate::letters::LetterView) -> Vec<String> {
+    fn walk(q: &crate::letters::QuestionView, prefix: &str, out: &mut Vec<String>) {
+        let number = format!("{prefix}{}", q.number);
+        for r in &q.rows {
+            if let Some(w) = &r.withheld_because {
+                let label = r
+                    .breakdown_label
+                    .as_ref()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default();
+                out.push(format!(
+                    "question {number}, {}{label}: {}",
+                    r.period_label, w.text
+                ));
+            }
+        }
+        for p in &q.parts {
+            walk(p, &number, out);
+        }
+    }
+    let mut out = Vec::new();
+    for q in &view.questions {
+        walk(q, "", &mut out);
+    }
+    out
 }
 
 /// Draft the answer from the data held now, checked against the disclosure
@@ -38,7 +72,16 @@ pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
             "request {reference} has not been understood yet: there is no structured request to draft from"
         );
     };
-    let mut view = answering::decide(ctx, store.as_ref(), reference, structured, None)?;
+    // Decided as of the day it is drafted: releases are read at that day.
+    let today = ctx.today(store.as_ref())?;
+    let mut view = answering::decide(
+        ctx,
+        store.as_ref(),
+        reference,
+        structured,
+        None,
+        Some(today),
+    )?;
     let calendar = calendar(store.as_ref())?;
     if let Some(w) = Links::of(ctx, store.as_ref(), &case, &calendar)?.aggregation_warning() {
         view.warnings.push(w);
@@ -55,7 +98,9 @@ pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
         reference: reference.to_string(),
         status,
         data_version: view.made_with.data_version,
+        withheld: withheld(&view),
         warnings: view.warnings,
+        findings: view.findings,
     })
 }
 
@@ -95,10 +140,26 @@ pub fn send(
             "request {reference} has no drafted answer to send; draft and approve one first"
         );
     };
-    let day = action_day(ctx, &case, on)?;
+    // A case not yet approved is refused as such before its draft is looked at.
+    lantern_core::casework::transition(case.status, lantern_core::casework::Action::Send).map_err(
+        |error| lantern_store::StoreError::Refused {
+            reference: reference.to_string(),
+            error,
+        },
+    )?;
+    let day = action_day(ctx, store.as_ref(), &case, on)?;
+    check_ready(store.as_ref(), &case, day, "sent")?;
     let calendar = calendar(store.as_ref())?;
     let due = case_deadline(store.as_ref(), &calendar, &case)?;
     let view: serde_json::Value = serde_json::from_str(&draft)?;
+    // The lifecycle first (approve before send), then what the draft lacks.
+    lantern_core::casework::transition(case.status, lantern_core::casework::Action::Send).map_err(
+        |error| lantern_store::StoreError::Refused {
+            reference: reference.to_string(),
+            error,
+        },
+    )?;
+    super::findings::check_none_open(reference, &view, "sent")?;
     let now = ctx.who();
     // The log says when the answer went out: now, or the day given (at midnight).
     let sent_at = match on {
@@ -149,7 +210,19 @@ pub fn check_still_protected(
         return Ok(());
     };
     let data_version = view["made_with"]["data_version"].as_i64();
-    let again = answering::decide(ctx, store, &case.reference, structured, data_version)?;
+    // Decided again as of the draft's own day, so that only what answers
+    // sent since change can differ (releases are checked by `check_ready`).
+    let decided = view["request"]["decided"]
+        .as_str()
+        .and_then(|d| d.parse::<Date>().ok());
+    let again = answering::decide(
+        ctx,
+        store,
+        &case.reference,
+        structured,
+        data_version,
+        decided,
+    )?;
     let again = log_entries(&case.reference, "", &serde_json::to_value(&again)?);
     let decisions = |es: &[LogEntry]| -> Vec<(String, Option<String>, Option<String>, String)> {
         es.iter()
@@ -173,6 +246,109 @@ pub fn check_still_protected(
         );
     }
     Ok(())
+}
+
+/// Whether the kept draft may be `verb` ("approved", "sent") on `day` as far
+/// as the publication calendar goes: every release it cites still stands as
+/// it did when it was drafted (blocking findings are checked by
+/// `findings::check_none_open`). A release withdrawn or re-imported with another
+/// date, or an s22 release whose date has come by `day` (the letter would
+/// say "will be published" about a date that has passed), is refused with
+/// a message naming the release and asking for a new draft.
+pub fn check_ready(store: &dyn Store, case: &Case, day: Date, verb: &str) -> Result<()> {
+    let reference = &case.reference;
+    let Some((draft, _)) = store.draft(reference)? else {
+        return Ok(());
+    };
+    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    let redraft = format!(
+        "draft it again (lantern request start {reference}, then lantern request draft {reference}), review and approve the new draft"
+    );
+    let cited = cited_releases(&view);
+    if cited.is_empty() {
+        return Ok(());
+    }
+    let Some(structured) = case.structured.as_deref() else {
+        return Ok(());
+    };
+    let (version, catalogue) = store.catalogue_at(None)?;
+    let request = lantern_core::request::parse_request(reference, structured, &catalogue)?;
+    let area = view["request"]["area"].as_str().unwrap_or_default();
+    let now = store
+        .read_scope(version, &lantern_core::scope::Scope::of(&request, area))?
+        .releases;
+    for c in &cited {
+        let current = now.iter().find(|r| r.code == c.code);
+        let problem = match current {
+            None => Some("has been withdrawn from the publication calendar".to_string()),
+            Some(r) if Some(r.date) != c.date => Some(format!(
+                "has moved from {} to {}",
+                c.date
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "no date".into()),
+                r.date
+            )),
+            Some(r) if c.basis == "s22" && r.date <= day => Some(format!(
+                "was published on {}, so on {day} the letter would promise a publication that has already happened",
+                r.date
+            )),
+            Some(r) if c.basis == "s21" && r.date > day => {
+                Some(format!("is not published until {}", r.date))
+            }
+            Some(_) => None,
+        };
+        if let Some(problem) = problem {
+            crate::fail!(
+                Conflict,
+                "request {reference} cannot be {verb} unchanged: release {} (\"{}\"), cited under {} in the draft, {problem}; {redraft}",
+                c.code,
+                c.title,
+                if c.basis == "s22" {
+                    "section 22"
+                } else {
+                    "section 21"
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A release a draft cites, as its JSON form holds it.
+struct Cited {
+    code: String,
+    title: String,
+    basis: String,
+    date: Option<Date>,
+}
+
+/// The releases a draft's notices cite (s22 and s21), each once.
+fn cited_releases(view: &serde_json::Value) -> Vec<Cited> {
+    fn walk(q: &serde_json::Value, out: &mut Vec<Cited>) {
+        for n in q["notices"].as_array().into_iter().flatten() {
+            let r = &n["release"];
+            let Some(code) = r["code"].as_str() else {
+                continue;
+            };
+            let basis = n["basis"].as_str().unwrap_or_default().to_string();
+            if !out.iter().any(|c| c.code == code && c.basis == basis) {
+                out.push(Cited {
+                    code: code.to_string(),
+                    title: r["title"].as_str().unwrap_or_default().to_string(),
+                    basis,
+                    date: r["date"].as_str().and_then(|d| d.parse().ok()),
+                });
+            }
+        }
+        for p in q["parts"].as_array().into_iter().flatten() {
+            walk(p, out);
+        }
+    }
+    let mut out = Vec::new();
+    for q in view["questions"].as_array().into_iter().flatten() {
+        walk(q, &mut out);
+    }
+    out
 }
 
 /// The disclosure-log lines for a letter's JSON form: one per figure row and

@@ -68,6 +68,31 @@ pub struct Opened {
     pub unplaced: Vec<String>,
     /// Related requests and earlier answers that cover it.
     pub links: Links,
+    /// The e-mail had already been taken in (the same Message-ID, or the
+    /// same sender and body): `case` is the case it opened then, and no new
+    /// case was opened.
+    pub already_taken_in: bool,
+}
+
+/// The case an e-mail was already taken in as, if any: the same Message-ID,
+/// or the same sender, date and body (`understand::Email::is_same_as`)
+/// received the same day (`received`, when the officer gives it).
+fn taken_in_before(
+    store: &dyn Store,
+    email: &understand::Email,
+    received: Option<Date>,
+) -> Result<Option<Case>> {
+    for case in store.cases()? {
+        let Ok(earlier) = understand::parse_email(case.original.as_bytes()) else {
+            continue;
+        };
+        let same_id = email.message_id.is_some() && earlier.message_id == email.message_id;
+        let same_day = received.or(email.date).is_none_or(|d| d == case.received);
+        if same_id || (earlier.is_same_as(email) && same_day) {
+            return Ok(Some(case));
+        }
+    }
+    Ok(None)
 }
 
 /// The largest e-mailed request taken in.
@@ -172,10 +197,27 @@ fn intake(ctx: &Context, store: &dyn Store, new: &NewRequest<'_>) -> Result<Inta
 /// Nothing is stored unless all of that succeeds.
 pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
     let mut store = ctx.open()?;
+    // The same e-mail taken in again is the same request, not a new one
+    // (and not a repeat under s14(2)): say which case it is.
+    if new.form == Form::Email
+        && let Ok(email) = understand::parse_email(new.bytes)
+        && let Some(case) = taken_in_before(store.as_ref(), &email, new.received)?
+    {
+        let calendar = calendar(store.as_ref())?;
+        let due = super::case_deadline(store.as_ref(), &calendar, &case)?;
+        let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
+        return Ok(Opened {
+            case,
+            due,
+            unplaced: vec![],
+            links,
+            already_taken_in: true,
+        });
+    }
     let taken = intake(ctx, store.as_ref(), new)?;
     let council = crate::council::in_force(ctx, store.as_ref(), None)?;
     let received = taken.received;
-    not_future(ctx, "the received date", received)?;
+    not_future(ctx, store.as_ref(), "the received date", received)?;
     let case = Case {
         reference: taken.reference.clone(),
         received,
@@ -204,5 +246,6 @@ pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
         due,
         unplaced: taken.unplaced,
         links,
+        already_taken_in: false,
     })
 }

@@ -16,6 +16,9 @@
 //!   extension, withdrawal, internal review, ICO) and approval.
 //! - [`drafting`]: draft the answer and send it, adding its disclosure-log
 //!   entries once disclosure control is checked again.
+//! - [`findings`]: a draft's blocking findings (nothing recorded for a
+//!   figure or statement) and their resolution; approval and sending are
+//!   refused while any is open.
 //! - [`understanding`]: how an e-mail was read, corrections, and the
 //!   phrases officers have taught.
 //! - [`retention`]: requesters' details erased past their retention date.
@@ -26,6 +29,7 @@
 pub mod cases;
 pub mod clock;
 pub mod drafting;
+pub mod findings;
 pub mod intake;
 pub mod retention;
 pub mod understanding;
@@ -46,9 +50,13 @@ pub use lantern_core::deadline::{Calendar, Deadline, Review};
 pub use lantern_core::related::{Aggregation, Covering, Link};
 pub use lantern_store::StoredSynonym;
 
-pub use cases::{CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, show};
+pub use cases::{
+    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published, show,
+    spreadsheet,
+};
 pub use clock::{Acted, Acting, act, approve};
 pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
+pub use findings::{OpenFinding, Resolved, Resolving, open_findings, resolve};
 pub use intake::{Form, NewRequest, Opened, take_in};
 pub use retention::{Erased, erase_expired};
 pub use understanding::{
@@ -106,10 +114,10 @@ fn learned(store: &dyn Store) -> Result<Vec<understand::Synonym>> {
         .collect())
 }
 
-/// Refuse a date after today (allowing for the UK being an hour ahead of
-/// UTC in summer: the clock's date is UTC's).
-fn not_future(ctx: &Context, what: &str, day: Date) -> Result<()> {
-    let today = ctx.clock.today();
+/// Refuse a date after the day the context acts on (`--as-of`, else today
+/// in the council's time zone; a day's grace for a clock set by hand).
+fn not_future(ctx: &Context, store: &dyn Store, what: &str, day: Date) -> Result<()> {
+    let today = ctx.today(store)?;
     let latest = today.tomorrow().unwrap_or(today);
     if day > latest {
         crate::fail!(

@@ -34,7 +34,10 @@ pub struct Erased {
 /// were `today` (default: the clock's day); with `dry_run`, only list them.
 pub fn erase_expired(ctx: &Context, today: Option<Date>, dry_run: bool) -> Result<Erased> {
     let mut store = ctx.open()?;
-    let today = today.unwrap_or_else(|| ctx.clock.today());
+    let today = match today {
+        Some(day) => day,
+        None => ctx.today(store.as_ref())?,
+    };
     let cases = store.cases()?;
     let mut erased = Vec::new();
     let mut kept = Vec::new();

@@ -7,6 +7,8 @@ use crate::config::Config;
 use crate::{Clock, Context, Kind};
 
 const SEED: &str = include_str!("../../../../examples/leicester/requests/seed-000.toml");
+const FIGURES: &str = include_str!("../../../../examples/leicester/figures.csv");
+const RELEASES: &str = include_str!("../../../../examples/leicester/releases.csv");
 
 /// A new database with the shipped catalogue, a Leicester configuration,
 /// and a clock fixed to `today`.
@@ -53,6 +55,14 @@ fn acting(action: Action, on: Option<Date>) -> Acting {
 fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ctx = context(&dir, date(2019, 7, 1));
+    // The Leicester example's figures and calendar: every question is decided
+    // (a figure with nothing recorded would block approval).
+    for (kind, name, text) in [
+        (crate::data::DataFile::Releases, "releases.csv", RELEASES),
+        (crate::data::DataFile::Figures, "figures.csv", FIGURES),
+    ] {
+        crate::data::import(&ctx, kind, name, text.as_bytes(), &|_| {}).expect("imported");
+    }
     let opened = take_in(&ctx, &seed()).expect("taken in");
     assert_eq!(opened.case.reference, "FOI-2019-0412");
     // Received Monday 10 June 2019: day 20 is Monday 8 July.
@@ -70,6 +80,29 @@ fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
     let refused = send(&ctx, "FOI-2019-0412", None, None).expect_err("not approved");
     assert_eq!(refused.kind(), Kind::Conflict);
     assert!(refused.message().contains("approve"), "{refused}");
+    // The database holds no figures: every one asked for is a blocking
+    // finding, and approval is refused until each is resolved.
+    assert!(!drafted.findings.is_empty());
+    let blocked = approve(&ctx, "FOI-2019-0412", Some("checked".into()), None)
+        .expect_err("blocking findings");
+    assert_eq!(blocked.kind(), Kind::Conflict);
+    assert!(blocked.message().contains("blocking finding"), "{blocked}");
+    for f in &drafted.findings {
+        resolve(
+            &ctx,
+            &Resolving {
+                reference: "FOI-2019-0412".into(),
+                finding: f.number,
+                not_held_reason: "Not held in this test's database.".into(),
+                other_holder: None,
+                council_wide: false,
+                why: None,
+            },
+        )
+        .expect("resolved");
+    }
+    let drafted = draft(&ctx, "FOI-2019-0412").expect("drafted again");
+    assert!(drafted.findings.is_empty());
     approve(&ctx, "FOI-2019-0412", Some("checked".into()), None).expect("approved");
     let sent = send(&ctx, "FOI-2019-0412", None, None).expect("sent");
     assert_eq!(sent.status, Status::Sent);
@@ -78,8 +111,14 @@ fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
 
     let shown = show(&ctx, "FOI-2019-0412").expect("shown");
     let actions: Vec<&str> = shown.history.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["open", "draft", "approve", "send"]);
-    assert_eq!(shown.history[2].note.as_deref(), Some("checked"));
+    let resolves = actions.iter().filter(|a| **a == "resolve").count();
+    assert_eq!(resolves, shown.resolutions.len());
+    assert!(resolves > 0);
+    let mut expected = vec!["open", "draft"];
+    expected.extend(std::iter::repeat_n("resolve", resolves));
+    expected.extend(["draft", "approve", "send"]);
+    assert_eq!(actions, expected);
+    assert_eq!(shown.history[resolves + 3].note.as_deref(), Some("checked"));
     let review = shown.review.expect("a sent case has review dates");
     assert!(review.requested.is_none());
 

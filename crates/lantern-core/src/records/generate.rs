@@ -23,9 +23,25 @@
 //!   after the reporting month (March 2026).
 //! - Generation streams area by area: a provider's file is handed over as
 //!   soon as the last area it serves is done, and nothing else is kept.
+//! - Areas have clearly synthetic codes at every scale ([`SYNTHETIC_PREFIX`]:
+//!   `E99…`, an entity code ONS does not use), so generated records never
+//!   land on a real council's figures, unless a real code is asked for
+//!   (`--area`): the council's area, or the first area of a nation.
 
 use super::compute::{civil_from_days, days_from_civil};
 use super::{Agency, YearMonth};
+
+/// How every synthetic area code starts: `E99` is no ONS entity code, and
+/// the codes still have the submission format's shape (E and eight digits).
+pub const SYNTHETIC_PREFIX: &str = "E99";
+
+/// The synthetic code of the one area of [`Scale::Council`].
+pub const SYNTHETIC_COUNCIL_AREA: &str = "E99000001";
+
+/// Whether `code` is one of the synthetic area codes generation uses.
+pub fn is_synthetic_area(code: &str) -> bool {
+    code.starts_with(SYNTHETIC_PREFIX)
+}
 
 /// The reporting month of every generated submission.
 pub const REPORTING_MONTH: YearMonth = YearMonth {
@@ -36,8 +52,8 @@ pub const REPORTING_MONTH: YearMonth = YearMonth {
 /// How much to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scale {
-    /// One council's area (`E06000016`), about 3,000 people in treatment a
-    /// year, with two providers.
+    /// One council's area ([`SYNTHETIC_COUNCIL_AREA`] unless another code is
+    /// given), about 3,000 people in treatment a year, with two providers.
     Council,
     /// England: about 150 areas and 300,000 people in treatment a year.
     National,
@@ -341,11 +357,28 @@ const COUNTIES: [u32; 21] = [
     2, 3, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23, 24, 25, 27, 28,
 ];
 
-fn plan(scale: Scale, seed: u64) -> Plan {
+/// The plan of a scale; `area` names the code the council's area (or the
+/// first area of a nation) takes instead of its synthetic one.
+fn plan(scale: Scale, seed: u64, area: Option<&str>) -> Plan {
+    let mut plan = synthetic_plan(scale, seed);
+    if let Some(real) = area
+        && let Some(first) = plan.areas.first_mut()
+    {
+        let synthetic = std::mem::replace(&mut first.code, real.to_string());
+        for agency in &mut plan.agencies {
+            if agency.area.as_deref() == Some(synthetic.as_str()) {
+                agency.area = Some(real.to_string());
+            }
+        }
+    }
+    plan
+}
+
+fn synthetic_plan(scale: Scale, seed: u64) -> Plan {
     match scale {
         Scale::Council => Plan {
             areas: vec![AreaPlan {
-                code: "E06000016".into(),
+                code: SYNTHETIC_COUNCIL_AREA.into(),
                 weight: COUNCIL_WEIGHT,
                 providers: vec![(0, 0.7), (1, 0.3)],
             }],
@@ -353,12 +386,12 @@ fn plan(scale: Scale, seed: u64) -> Plan {
                 Agency {
                     code: "N0001".into(),
                     name: "Beacon Drug and Alcohol Service".into(),
-                    area: Some("E06000016".into()),
+                    area: Some(SYNTHETIC_COUNCIL_AREA.into()),
                 },
                 Agency {
                     code: "N0002".into(),
                     name: "Harbour Community Recovery".into(),
-                    area: Some("E06000016".into()),
+                    area: Some(SYNTHETIC_COUNCIL_AREA.into()),
                 },
             ],
             last_area: vec![0, 0],
@@ -370,10 +403,11 @@ fn plan(scale: Scale, seed: u64) -> Plan {
 fn national_plan(seed: u64) -> Plan {
     let mut rng = Rng::new(seed ^ 0x05EE_D0FA_2EA5);
     // (code, typical size): unitaries, metropolitan districts (bigger),
-    // London boroughs, counties (biggest).
+    // London boroughs, counties (biggest); synthetic codes E99KNNNNN, K the kind.
+    let code = |kind: u32, i: u32| format!("{SYNTHETIC_PREFIX}{kind}{i:05}");
     let mut areas: Vec<(String, f64)> = Vec::new();
     for i in 1..=60 {
-        areas.push((format!("E06{i:06}"), rng.lognormal(1.0, 0.5)));
+        areas.push((code(1, i), rng.lognormal(1.0, 0.5)));
     }
     for i in 1..=36 {
         let city = match i {
@@ -382,13 +416,13 @@ fn national_plan(seed: u64) -> Plan {
             12 | 19 => 1.5,
             _ => 1.0,
         };
-        areas.push((format!("E08{i:06}"), city * rng.lognormal(1.4, 0.45)));
+        areas.push((code(2, i), city * rng.lognormal(1.4, 0.45)));
     }
     for i in 1..=33 {
-        areas.push((format!("E09{i:06}"), rng.lognormal(1.0, 0.4)));
+        areas.push((code(3, i), rng.lognormal(1.0, 0.4)));
     }
     for i in COUNTIES {
-        areas.push((format!("E10{i:06}"), rng.lognormal(2.2, 0.35)));
+        areas.push((code(4, i), rng.lognormal(2.2, 0.35)));
     }
     let total: f64 = areas.iter().map(|(_, w)| w).sum();
 
@@ -442,9 +476,9 @@ fn national_plan(seed: u64) -> Plan {
 }
 
 /// The register of providers the generated files use (codes `N0001`…,
-/// names, and the area each mainly serves).
-pub fn agencies(scale: Scale, seed: u64) -> Vec<Agency> {
-    plan(scale, seed).agencies
+/// names, and the area each mainly serves); `area` as for [`generate`].
+pub fn agencies(scale: Scale, seed: u64, area: Option<&str>) -> Vec<Agency> {
+    plan(scale, seed, area).agencies
 }
 
 // ---- writing -------------------------------------------------------------
@@ -902,13 +936,16 @@ fn drugs(rng: &mut Rng, group: usize) -> [u16; 3] {
 /// `sink` (the agency and the whole CSV file: header and rows) as soon as
 /// it is complete. The same scale and seed give the same files, byte for
 /// byte, in the same order. An error from the sink stops the generation.
+/// Areas have synthetic codes, except that `area` (a real code, given on
+/// purpose) replaces the council's (or a nation's first area's).
 #[allow(clippy::type_complexity)]
 pub fn generate(
     scale: Scale,
     seed: u64,
+    area: Option<&str>,
     sink: &mut dyn FnMut(&Agency, &[u8]) -> Result<(), String>,
 ) -> Result<Summary, String> {
-    let plan = plan(scale, seed);
+    let plan = plan(scale, seed, area);
     let end = REPORTING_MONTH.last_day();
     let end = days_from_civil(i32::from(end.year()), end.month() as u32, end.day() as u32);
     let emit_from = days_from_civil(2012, 3, 1);
@@ -970,7 +1007,7 @@ mod tests {
 
     fn files(scale: Scale, seed: u64) -> (Vec<(Agency, Vec<u8>)>, Summary) {
         let mut out = Vec::new();
-        let summary = generate(scale, seed, &mut |a, bytes| {
+        let summary = generate(scale, seed, None, &mut |a, bytes| {
             out.push((a.clone(), bytes.to_vec()));
             Ok(())
         })
@@ -1107,7 +1144,44 @@ mod tests {
         assert!(a == b);
         let (c, _) = files(Scale::Council, 8);
         assert!(a != c);
-        assert_eq!(agencies(Scale::National, 3), agencies(Scale::National, 3));
+        assert_eq!(
+            agencies(Scale::National, 3, None),
+            agencies(Scale::National, 3, None)
+        );
+    }
+
+    #[test]
+    fn areas_are_synthetic_at_every_scale_unless_a_real_code_is_given() {
+        for scale in [Scale::Council, Scale::National] {
+            let plan = plan(scale, 5, None);
+            assert!(plan.areas.iter().all(|a| is_synthetic_area(&a.code)));
+            assert!(
+                plan.areas
+                    .iter()
+                    .all(|a| a.code.len() == 9 && a.code[1..].bytes().all(|b| b.is_ascii_digit()))
+            );
+            assert!(
+                plan.agencies
+                    .iter()
+                    .all(|a| a.area.as_deref().is_some_and(is_synthetic_area))
+            );
+            let codes: BTreeSet<&str> = plan.areas.iter().map(|a| a.code.as_str()).collect();
+            assert_eq!(codes.len(), plan.areas.len(), "codes are distinct");
+        }
+        let mut rows_areas = BTreeSet::new();
+        generate(Scale::Council, 5, Some("E06000016"), &mut |_, bytes| {
+            for line in std::str::from_utf8(bytes).unwrap().lines().skip(1) {
+                rows_areas.insert(line.split(',').nth(7).unwrap_or_default().to_string());
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows_areas, BTreeSet::from(["E06000016".to_string()]));
+        assert!(
+            agencies(Scale::Council, 5, Some("E06000016"))
+                .iter()
+                .all(|a| a.area.as_deref() == Some("E06000016"))
+        );
     }
 
     #[test]
@@ -1116,7 +1190,7 @@ mod tests {
         assert_eq!(summary.areas, 1);
         assert_eq!(summary.providers, 2);
         assert_eq!(files.len(), 2);
-        let register = agencies(Scale::Council, 42);
+        let register = agencies(Scale::Council, 42, None);
         assert_eq!(
             files.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>(),
             register
@@ -1124,7 +1198,7 @@ mod tests {
         let mut records = Vec::new();
         for (agency, bytes) in &files {
             let rows = read(bytes, &agency.code);
-            assert!(rows.iter().all(|(area, _)| area == "E06000016"));
+            assert!(rows.iter().all(|(area, _)| area == SYNTHETIC_COUNCIL_AREA));
             records.push(rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>());
         }
         assert_eq!(
@@ -1140,7 +1214,7 @@ mod tests {
             })
             .collect();
         let year = FinancialYear::starting(2024).unwrap();
-        let sets = compute_area("E06000016", &input, Some(&[year]));
+        let sets = compute_area(SYNTHETIC_COUNCIL_AREA, &input, Some(&[year]));
         let people = sets[0]
             .counts
             .iter()
@@ -1172,7 +1246,7 @@ mod tests {
     fn national_scale_calibration_and_speed() {
         let started = std::time::Instant::now();
         let mut bytes = 0usize;
-        let summary = generate(Scale::National, 1, &mut |_, b| {
+        let summary = generate(Scale::National, 1, None, &mut |_, b| {
             bytes += b.len();
             Ok(())
         })

@@ -23,6 +23,7 @@
 pub mod chunk;
 pub mod codes;
 pub mod compute;
+pub mod count;
 pub mod generate;
 pub mod submission;
 

@@ -124,7 +124,7 @@ pub(super) fn correctable(
 
 /// A case's status, provided it is still the one the caller saw; otherwise a
 /// conflict naming who moved it on and when.
-fn status_as_seen(
+pub(super) fn status_as_seen(
     tx: &mut dyn Tx,
     council: &str,
     reference: &str,

@@ -55,6 +55,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/0006_scrub_reports.sql")),
     (7, include_str!("../../migrations/0007_records_owed.sql")),
     (8, include_str!("../../migrations/0008_councils.sql")),
+    (9, include_str!("../../migrations/0009_not_held.sql")),
 ];
 
 mod audit;
@@ -64,6 +65,7 @@ mod catalogue;
 mod council;
 mod export;
 mod log;
+mod not_held;
 mod recompute;
 mod snapshot;
 mod submissions;
@@ -569,6 +571,14 @@ impl<E: Engine> Store for SqlStore<E> {
         log::disclosure_log_of_cells(self, cells)
     }
 
+    fn records_held(
+        &self,
+        version: i64,
+        area: &str,
+    ) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
+        scoped::records_held(&self.engine, version, area)
+    }
+
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError> {
         log::disclosure_log(self)
     }
@@ -587,6 +597,27 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn synonyms(&self) -> Result<Vec<crate::StoredSynonym>, StoreError> {
         log::synonyms(self)
+    }
+
+    fn resolve_finding(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        resolution: &crate::NewResolution,
+    ) -> Result<(), StoreError> {
+        not_held::resolve(self, reference, seen, who, resolution)
+    }
+
+    fn not_held_declarations(
+        &self,
+        reference: Option<&str>,
+    ) -> Result<Vec<lantern_core::finding::Declaration>, StoreError> {
+        not_held::declarations(self, reference)
+    }
+
+    fn resolutions(&self, reference: &str) -> Result<Vec<crate::StoredResolution>, StoreError> {
+        not_held::resolutions(self, reference)
     }
 
     fn erase_requester(

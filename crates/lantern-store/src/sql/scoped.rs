@@ -1,6 +1,7 @@
 //! Reads sized to one request ([`crate::Store::catalogue_at`],
-//! [`crate::Store::read_scope`], [`crate::Store::disclosure_log_about`]): the figures, statements, releases and
-//! disclosure-log entries answering it needs, which
+//! [`crate::Store::read_scope`], [`crate::Store::disclosure_log_about`],
+//! [`crate::Store::records_held`]): the figures, statements, releases,
+//! disclosure-log entries and one area's providers' records answering it needs, which
 //! `lantern_core::scope` decides, read in one transaction at one data
 //! version. A child module of `sql/`, sharing the queries and row readers of
 //! `snapshot.rs` and `catalogue.rs`, so each query is still written once.
@@ -21,7 +22,7 @@ use super::snapshot::{
     FIGURE_KINDS, FIGURE_ORDER, FIGURE_SELECT, RECORD_SET_KINDS, RECORD_SET_SELECT, figure,
     releases_at, set_figures, sort_record_figures, statements_at,
 };
-use super::{param, param_text, stored_year, text};
+use super::{IN_LIST, damaged, int, param, param_text, stored_month, stored_year, take_blob, text};
 use crate::engine::Kind;
 use crate::engine::{Engine, Mode, Tx};
 use crate::rows::Sql;
@@ -35,6 +36,104 @@ pub(super) fn catalogue_at<E: Engine>(
     engine.transaction(Mode::Read, |tx| {
         let version = checked(tx, version)?;
         Ok((version, catalogue_then(tx, version)?))
+    })
+}
+
+/// The providers' records held for one area at `version`: each provider's
+/// submission current then (accepted by then, not replaced or withdrawn by
+/// then, of the latest month among those), its chunks of the area decoded,
+/// and the agencies registered for the area then. Only that area's chunks
+/// of those submissions are read.
+pub(super) fn records_held<E: Engine>(
+    engine: &E,
+    version: i64,
+    area: &str,
+) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
+    use lantern_core::records::count::{HeldRecords, HeldSubmission};
+    engine.transaction(Mode::Read, |tx| {
+        let version = checked(tx, Some(version))?;
+        let registered = tx
+            .query(
+                "SELECT code FROM agencies
+                 WHERE area = $1 AND added_in <= $2 AND (retired_in IS NULL OR retired_in > $2)
+                 ORDER BY code",
+                &[param_text(area), param(version)],
+                &[Kind::Text],
+            )?
+            .iter()
+            .map(|r| text(&r[0]))
+            .collect::<Vec<_>>();
+        let standing = tx.query(
+            "SELECT s.id, s.provider, s.month FROM submissions s
+             WHERE s.status = 'accepted' AND s.import_id <= $1
+               AND (s.withdrawn_in IS NULL OR s.withdrawn_in > $1)
+               AND (s.replaced_by IS NULL
+                    OR (SELECT r.import_id FROM submissions r WHERE r.id = s.replaced_by) > $1)",
+            &[param(version)],
+            &[Kind::Int, Kind::Text, Kind::Text],
+        )?;
+        // Each provider's latest month, the newest should two share it.
+        let mut current: std::collections::BTreeMap<
+            String,
+            (lantern_core::records::YearMonth, i64),
+        > = std::collections::BTreeMap::new();
+        for r in &standing {
+            let (id, provider, month) = (int(&r[0]), text(&r[1]), stored_month(&r[2])?);
+            let e = current.entry(provider).or_insert((month, id));
+            if (month, id) > *e {
+                *e = (month, id);
+            }
+        }
+        let mut submissions: Vec<HeldSubmission> = Vec::new();
+        let ids: Vec<(i64, String, lantern_core::records::YearMonth)> =
+            current.into_iter().map(|(p, (m, id))| (id, p, m)).collect();
+        for batch in ids.chunks(IN_LIST) {
+            let placeholders: Vec<String> = (2..batch.len() + 2).map(|i| format!("${i}")).collect();
+            let mut params = vec![param_text(area)];
+            params.extend(batch.iter().map(|(id, _, _)| param(*id)));
+            let rows = tx.query(
+                &format!(
+                    "SELECT submission_id, id, body FROM submission_chunks
+                     WHERE area = $1 AND submission_id IN ({}) ORDER BY submission_id, id",
+                    placeholders.join(", ")
+                ),
+                &params,
+                &[Kind::Int, Kind::Int, Kind::Blob],
+            )?;
+            for mut r in rows {
+                let id = int(&r[0]);
+                let records = lantern_core::records::chunk::decode(&take_blob(&mut r[2]))
+                    .map_err(|e| damaged(format!("record chunk {}: {e}", int(&r[1]))))?;
+                let Some((_, provider, month)) = batch.iter().find(|(s, _, _)| *s == id) else {
+                    continue;
+                };
+                match submissions.iter_mut().find(|s| s.provider == *provider) {
+                    Some(s) => s.records.extend(records),
+                    None => submissions.push(HeldSubmission {
+                        provider: provider.clone(),
+                        month: *month,
+                        records,
+                    }),
+                }
+            }
+        }
+        // A registered provider's current submission with no records in the
+        // area still says how far its records reach.
+        for (_, provider, month) in &ids {
+            if registered.contains(provider) && !submissions.iter().any(|s| s.provider == *provider)
+            {
+                submissions.push(HeldSubmission {
+                    provider: provider.clone(),
+                    month: *month,
+                    records: Vec::new(),
+                });
+            }
+        }
+        Ok(HeldRecords {
+            area: area.to_string(),
+            submissions,
+            registered,
+        })
     })
 }
 

@@ -414,6 +414,8 @@ story!(
                 policy: Policy::default(),
                 area: HOME,
                 earlier: &whole_earlier,
+                records: None,
+                declarations: &[],
             };
             let from_scope = Evidence {
                 catalogue: &catalogue,
@@ -423,6 +425,8 @@ story!(
                 policy: Policy::default(),
                 area: HOME,
                 earlier: &scoped_earlier,
+                records: None,
+                declarations: &[],
             };
             let answer = answer::plan(&request, &from_scope);
             assert_eq!(answer, answer::plan(&request, &from_whole));

@@ -198,6 +198,7 @@ story!(
     |db: &TestDb| {
         drop(new_store(db));
         // Back to schema 4, as the previous release left it.
+        db.raw(lantern_store::testing::UNDO_MIGRATION_9);
         db.raw(lantern_store::testing::UNDO_MIGRATION_8);
         db.raw(
             "ALTER TABLE case_events DROP COLUMN on_day;
@@ -295,6 +296,14 @@ story!(
             )
             .unwrap();
         store
+            .resolve_finding(
+                "FOI-3",
+                lantern_core::casework::Status::InProgress,
+                &who("alice"),
+                &not_held("FOI-3", Some("2018/19")),
+            )
+            .unwrap();
+        store
             .import_calendar(
                 &meta(ImportKind::BankHolidays, "bh.json"),
                 "calendar-v1",
@@ -346,7 +355,7 @@ story!(
         let mut bytes = Vec::new();
         lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with(r#"{"lantern_dump":5,"#), "{}", &text[..40]);
+        assert!(text.starts_with(r#"{"lantern_dump":6,"#), "{}", &text[..40]);
         assert!(text.contains("service users") && text.contains("calendar-v1"));
         assert!(
             text.contains(r#""4c52433102000000"#),
@@ -504,6 +513,79 @@ fn case(reference: &str) -> lantern_core::casework::Case {
         opened_by: "alice".into(),
     }
 }
+
+/// A finding of case `reference` resolved as not held, for that case only.
+fn not_held(reference: &str, period: Option<&str>) -> lantern_store::NewResolution {
+    lantern_store::NewResolution {
+        finding: "question 1: no figure of people_in_treatment".into(),
+        kind: "not_held".into(),
+        why: "confirmed with the commissioner".into(),
+        declaration: Some(lantern_core::finding::Declaration {
+            subject: "people_in_treatment".into(),
+            area: Some("E06000016".into()),
+            period: period.map(|p| Period::parse(p).unwrap()),
+            breakdown: Breakdown::from_key("crack=crack"),
+            reason: "Not collected that year.".into(),
+            other_holder: Some("The county council".into()),
+            by: lantern_core::finding::DeclaredBy::Case(reference.into()),
+        }),
+    }
+}
+
+story!(
+    a_not_held_declaration_is_recorded_with_its_case_and_read_back_for_it_only,
+    |db: &TestDb| {
+        use lantern_core::casework::Status;
+        use lantern_core::finding::DeclaredBy;
+        let mut store = new_store(db);
+        for reference in ["FOI-1", "FOI-2"] {
+            store
+                .open_case(
+                    &case(reference),
+                    &lantern_core::casework::ActionDetail::default(),
+                )
+                .unwrap();
+        }
+        store
+            .resolve_finding(
+                "FOI-1",
+                Status::Received,
+                &who("alice"),
+                &not_held("FOI-1", Some("2018/19")),
+            )
+            .unwrap();
+        let mut council_wide = not_held("FOI-1", None);
+        if let Some(d) = council_wide.declaration.as_mut() {
+            d.by = DeclaredBy::Council;
+            d.reason = "Never collected.".into();
+        }
+        store
+            .resolve_finding("FOI-1", Status::Received, &who("bob"), &council_wide)
+            .unwrap();
+        // A status that moved on since is a conflict, and nothing is written.
+        assert!(
+            store
+                .resolve_finding("FOI-1", Status::Drafted, &who("bob"), &council_wide)
+                .is_err()
+        );
+        let mine = store.not_held_declarations(Some("FOI-1")).unwrap();
+        assert_eq!(mine.len(), 2);
+        assert_eq!(mine[0].by, DeclaredBy::Case("FOI-1".into()));
+        assert_eq!(mine[0].period, Some(Period::parse("2018/19").unwrap()));
+        assert_eq!(mine[0].breakdown, Breakdown::from_key("crack=crack"));
+        assert_eq!(mine[0].other_holder.as_deref(), Some("The county council"));
+        let theirs = store.not_held_declarations(Some("FOI-2")).unwrap();
+        assert_eq!(theirs.len(), 1, "only the council's");
+        assert_eq!(theirs[0].by, DeclaredBy::Council);
+        let resolved = store.resolutions("FOI-1").unwrap();
+        assert_eq!(resolved.len(), 2);
+        assert_eq!(resolved[0].by, "alice");
+        assert_eq!(resolved[0].why, "confirmed with the commissioner");
+        assert!(store.resolutions("FOI-2").unwrap().is_empty());
+        let history = store.case_history("FOI-1").unwrap();
+        assert_eq!(history.iter().filter(|e| e.action == "resolve").count(), 2);
+    }
+);
 
 fn who(actor: &str) -> lantern_store::Who {
     lantern_store::Who {

@@ -122,7 +122,15 @@ impl TestApp {
         let app = TestApp::initialised();
         let seed = seed.to_string();
         app.run(&[
-            "generate", "--scale", "council", "--seed", &seed, "--out", "gen",
+            "generate",
+            "--scale",
+            "council",
+            "--seed",
+            &seed,
+            "--out",
+            "gen",
+            "--area",
+            "E06000016",
         ])
         .ok();
         app.run(&["import", "agencies", "gen/agencies.csv"]).ok();
@@ -194,6 +202,36 @@ impl TestApp {
         );
         self.run(&["request", "new", &file]).ok();
         self.run(&["request", "draft", reference]).ok();
+        // What the council's data cannot give is never assumed not held:
+        // the officer records it (for this case), then drafts again.
+        let draft: Value = serde_json::from_str(
+            &self
+                .run(&["request", "letter", reference, "--format", "json"])
+                .ok(),
+        )
+        .expect("request letter --format json");
+        let findings: Vec<String> = draft["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["number"].as_u64().map(|n| n.to_string()))
+            .collect();
+        for n in &findings {
+            self.run(&[
+                "request",
+                "resolve",
+                reference,
+                "--finding",
+                n,
+                "--not-held",
+                "--reason",
+                "Not in the records the council holds.",
+            ])
+            .ok();
+        }
+        if !findings.is_empty() {
+            self.run(&["request", "draft", reference]).ok();
+        }
         self.run(&[
             "request",
             "approve",

@@ -65,7 +65,7 @@ fn a_request_with_an_unknown_indicator_or_impossible_period_is_refused_clearly()
         &good.replacen("\"2017/18\"", "\"2017/19\"", 1),
     );
     let err = app.run(&["answer", bad.to_str().expect("path")]).fails();
-    assert!(err.contains("period.toml:13:"), "{err}");
+    assert!(err.contains("period.toml:17:"), "{err}");
     assert!(err.contains("'2017/19' is not a period"), "{err}");
     let bad = app.write("broken.toml", "reference = \"X\"\nreceived = \n");
     let err = app.run(&["answer", bad.to_str().expect("path")]).fails();

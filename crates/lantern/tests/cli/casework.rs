@@ -47,8 +47,13 @@ fn a_request_is_opened_with_its_statutory_deadline() {
 fn a_case_is_approved_before_it_is_sent_and_the_history_says_who_did_what() {
     let app = TestApp::leicester();
     open_seed(&app);
-    app.run(&["request", "draft", "FOI-2019-0412"]).ok();
-    let err = app.run(&["request", "send", "FOI-2019-0412"]).fails();
+    // Answered as of the day the council's letter went out.
+    let day = ["--as-of", "2019-07-05"];
+    app.run(&["request", "draft", "FOI-2019-0412", day[0], day[1]])
+        .ok();
+    let err = app
+        .run(&["request", "send", "FOI-2019-0412", day[0], day[1]])
+        .fails();
     assert!(err.contains("approve the draft first"), "{err}");
     app.run(&[
         "request",
@@ -56,9 +61,12 @@ fn a_case_is_approved_before_it_is_sent_and_the_history_says_who_did_what() {
         "FOI-2019-0412",
         "--note",
         "checked against the log",
+        day[0],
+        day[1],
     ])
     .ok();
-    app.run(&["request", "send", "FOI-2019-0412"]).ok();
+    app.run(&["request", "send", "FOI-2019-0412", day[0], day[1]])
+        .ok();
     let shown: serde_json::Value = serde_json::from_str(
         &app.run(&["request", "show", "FOI-2019-0412", "--json"])
             .ok(),
@@ -115,7 +123,9 @@ fn bad_request_files_are_refused_and_nothing_is_opened() {
     let good = std::fs::read_to_string(example("requests/seed-000.toml")).expect("example");
     let future = app.write(
         "future.toml",
-        &good.replace("received = 2019-06-10", "received = 2999-01-01"),
+        &good
+            .replace("received = 2019-06-10", "received = 2999-01-01")
+            .replace("answered = 2019-07-05\n", ""),
     );
     let err = app
         .run(&["request", "new", future.to_str().expect("path")])
@@ -312,7 +322,10 @@ fn decisions(letter_json: &str) -> Vec<(String, Vec<RowDecision>)> {
 
 #[test]
 fn the_seed_requests_as_plain_emails_are_understood_and_drafted_to_the_same_decisions() {
-    for (seed, received) in [("seed-000", "2019-06-10"), ("seed-003", "2017-04-18")] {
+    for (seed, received, answered) in [
+        ("seed-000", "2019-06-10", "2019-07-05"),
+        ("seed-003", "2017-04-18", "2017-05-16"),
+    ] {
         let app = TestApp::leicester();
         with_config(&app);
         let email = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -332,7 +345,9 @@ fn the_seed_requests_as_plain_emails_are_understood_and_drafted_to_the_same_deci
         assert_eq!(opened["understood"], true, "{opened}");
         assert_eq!(opened["reference"], format!("FOI-{}-0001", &received[..4]));
         let reference = opened["reference"].as_str().expect("reference").to_string();
-        app.run(&["request", "draft", &reference]).ok();
+        // Drafted as of the day the seed's structured form records it was answered.
+        app.run(&["request", "draft", &reference, "--as-of", answered])
+            .ok();
         let from_email = app
             .run(&["request", "letter", &reference, "--format", "json"])
             .ok();
@@ -634,8 +649,10 @@ fn a_proclaimed_bank_holiday_imported_later_moves_the_deadline() {
 fn sending_late_is_flagged_and_an_internal_review_gets_its_own_dates() {
     let app = TestApp::leicester();
     open_seed(&app);
-    app.run(&["request", "draft", "FOI-2019-0412"]).ok();
-    app.run(&["request", "approve", "FOI-2019-0412"]).ok();
+    for step in ["draft", "approve"] {
+        app.run(&["request", step, "FOI-2019-0412", "--as-of", "2019-07-09"])
+            .ok();
+    }
     let sent = app
         .run(&["request", "send", "FOI-2019-0412", "--on", "2019-07-09"])
         .stderr;
@@ -828,8 +845,10 @@ fn requester_details_are_erased_after_the_retention_date_once_the_case_is_closed
         dry["kept_open"][0], "FOI-2019-0412",
         "an open case keeps them"
     );
-    app.run(&["request", "draft", "FOI-2019-0412"]).ok();
-    app.run(&["request", "approve", "FOI-2019-0412"]).ok();
+    for step in ["draft", "approve"] {
+        app.run(&["request", step, "FOI-2019-0412", "--as-of", "2019-07-01"])
+            .ok();
+    }
     app.run(&["request", "send", "FOI-2019-0412", "--on", "2019-07-01"])
         .ok();
     let early = app

@@ -92,7 +92,7 @@ fn two_councils_in_one_database_each_see_only_their_own() {
     let ask = email(
         &app,
         "city.eml",
-        "How many methadone programme participants were there in 2017/18?",
+        "How many methadone programme participants were there in 2018/19?",
     );
     let city = json(&as_council(&app, "E06000016", &["request", "new", &ask, "--json"]).ok());
     assert_eq!(city["reference"], "FOI-2019-0001");
@@ -158,8 +158,21 @@ fn two_councils_in_one_database_each_see_only_their_own() {
         ],
     )
     .ok();
+    // The city holds the figure asked for (a missing figure would block
+    // approval: not held is never assumed).
+    app.write(
+        "total.csv",
+        "indicator,area,period,value,source,status\npeople_in_treatment,E06000016,2017/18,1234,ndtms_partnership,final\n",
+    );
+    app.run(&["import", "figures", "total.csv"]).ok();
+    // Answered in June 2019, before the 2018/19 figures were published.
     for step in ["draft", "approve", "send"] {
-        as_council(&app, "E06000016", &["request", step, "FOI-2019-0001"]).ok();
+        as_council(
+            &app,
+            "E06000016",
+            &["request", step, "FOI-2019-0001", "--as-of", "2019-06-20"],
+        )
+        .ok();
     }
     let cases = |council: &str| {
         json(&as_council(&app, council, &["request", "list", "--json"]).ok())

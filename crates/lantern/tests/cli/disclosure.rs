@@ -25,6 +25,21 @@ fn council(figures: &str) -> TestApp {
     app
 }
 
+/// Record, as the council would, that it holds no figures for the age
+/// bands other than those imported (for the total and each crack filter):
+/// not held is a recorded fact, so the letters may say so.
+fn other_age_bands_not_held(app: &TestApp, period: &str) {
+    let mut csv =
+        "indicator,area,period,crack,age_band,value,qualifier,reason,source,status\n".to_string();
+    for crack in ["", "crack", "no_crack"] {
+        csv.push_str(&format!(
+            "people_in_treatment,E06000016,{period},{crack},*,,not_held,No figures are held for the other age bands.,local_records,final\n"
+        ));
+    }
+    app.write("not-held.csv", &csv);
+    app.run(&["import", "figures", "not-held.csv"]).ok();
+}
+
 /// One question of a request file.
 fn question(number: usize, indicator: &str, period: &str, filter: &str, breakdown: &str) -> String {
     let mut q = format!(
@@ -39,12 +54,19 @@ fn question(number: usize, indicator: &str, period: &str, filter: &str, breakdow
     q
 }
 
+/// The day these requests are drafted, approved and sent on (received on
+/// 1 September 2025; releases are read as of this day).
+const AS_OF: &str = "2025-09-20";
+
 /// Opens, drafts, approves and sends a request; returns the draft's JSON.
 fn send(app: &TestApp, reference: &str, questions: &[String]) -> Value {
     let draft = draft(app, reference, questions);
-    app.run(&["request", "approve", reference, "--note", "checked"])
+    app.run(&[
+        "request", "approve", reference, "--note", "checked", "--as-of", AS_OF,
+    ])
+    .ok();
+    app.run(&["request", "send", reference, "--as-of", AS_OF])
         .ok();
-    app.run(&["request", "send", reference]).ok();
     draft
 }
 
@@ -65,7 +87,8 @@ fn draft(app: &TestApp, reference: &str, questions: &[String]) -> Value {
 
 /// Drafts (again) and returns the draft's JSON.
 fn redraft(app: &TestApp, reference: &str) -> Value {
-    app.run(&["request", "draft", reference]).ok();
+    app.run(&["request", "draft", reference, "--as-of", AS_OF])
+        .ok();
     let letter = app.run(&["request", "letter", reference, "--json"]).ok();
     serde_json::from_str(&letter).expect("letter json")
 }
@@ -127,6 +150,7 @@ people_in_treatment,E06000016,2024/25,no_crack,19,,,,14,local_records,final
 people_in_treatment,E06000016,2024/25,no_crack,20-24,,,,125,local_records,final
 ",
     );
+    other_age_bands_not_held(&app, "2024/25");
     send(
         &app,
         "FOI-1",

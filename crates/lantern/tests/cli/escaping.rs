@@ -30,6 +30,7 @@ const TAGS: &[&str] = &[
     "strong",
     "em",
     "table",
+    "caption",
     "thead",
     "tbody",
     "tr",
@@ -44,7 +45,9 @@ const TAGS: &[&str] = &[
     "code",
     "blockquote",
 ];
-const ATTRIBUTES: &[&str] = &["lang", "charset", "name", "content", "href", "style"];
+const ATTRIBUTES: &[&str] = &[
+    "lang", "charset", "name", "content", "href", "style", "scope",
+];
 
 /// Every tag in `html` is one a letter may hold, with only harmless
 /// attributes, and every link is a plain web address.
@@ -65,6 +68,9 @@ fn assert_no_executable_markup(html: &str) {
         }
         for (key, value) in attributes(&tag[name.len()..]) {
             assert!(ATTRIBUTES.contains(&key), "attribute {key} in <{tag}>");
+            if key == "scope" {
+                assert!(value == "col" || value == "row", "scope {value}");
+            }
             if key == "href" {
                 assert!(
                     value.starts_with("https://") || value.starts_with("http://"),

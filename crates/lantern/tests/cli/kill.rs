@@ -26,7 +26,15 @@ fn files() -> &'static [(String, String)] {
     FILES.get_or_init(|| {
         let app = TestApp::empty();
         app.run(&[
-            "generate", "--scale", "council", "--seed", "11", "--out", "gen",
+            "generate",
+            "--scale",
+            "council",
+            "--seed",
+            "11",
+            "--out",
+            "gen",
+            "--area",
+            "E06000016",
         ])
         .ok();
         let read = |name: &str| {

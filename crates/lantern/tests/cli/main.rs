@@ -4,8 +4,10 @@
 //! `LANTERN_TEST_BACKEND=postgres`, a PostgreSQL database made for the test
 //! (see `lantern_store::testing`).
 
+mod answer_states;
 mod bad_input;
 mod casework;
+mod computed;
 mod councils;
 mod disclosure;
 mod escaping;
@@ -15,6 +17,7 @@ mod layers;
 mod letters;
 mod privacy;
 mod records;
+mod release_states;
 mod reports;
 mod seeds;
 mod serve;

@@ -616,6 +616,60 @@ fn no_names_initials_or_dates_of_birth_are_stored() {
     }
 }
 
+/// `lantern generate` never puts records on a real council's area unless asked.
+#[test]
+fn generated_areas_are_synthetic_unless_a_real_code_is_asked_for() {
+    let app = TestApp::empty();
+    let said = app
+        .run(&["generate", "--scale", "council", "--out", "synthetic"])
+        .ok();
+    assert!(said.contains("synthetic code (E99"), "{said}");
+    let register = std::fs::read_to_string(app.path("synthetic/agencies.csv")).expect("register");
+    assert!(!register.contains("E06000016"), "{register}");
+    assert!(
+        register.lines().skip(1).all(|l| l.ends_with(",E99000001")),
+        "{register}"
+    );
+    let submission = std::fs::read_to_string(app.path("synthetic/submissions/N0001-2026-03.csv"))
+        .expect("submission");
+    assert!(!submission.contains(",E06000016,"));
+    assert!(
+        submission
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains(",E99000001,"))
+    );
+
+    app.run(&[
+        "generate",
+        "--scale",
+        "council",
+        "--out",
+        "real",
+        "--area",
+        "E06000016",
+    ])
+    .ok();
+    let register = std::fs::read_to_string(app.path("real/agencies.csv")).expect("register");
+    assert!(
+        register.lines().skip(1).all(|l| l.ends_with(",E06000016")),
+        "{register}"
+    );
+    let err = app
+        .run(&[
+            "generate",
+            "--scale",
+            "council",
+            "--out",
+            "bad",
+            "--area",
+            "Leicester",
+        ])
+        .fails();
+    assert!(err.contains("--area Leicester"), "{err}");
+    assert!(err.contains("E and eight digits"), "{err}");
+}
+
 /// Kill `lantern import episodes` at different moments; every time the
 /// database must hold either the whole earlier state or the whole new
 /// submission, never part of one.

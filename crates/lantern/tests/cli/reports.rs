@@ -11,7 +11,8 @@ fn three_cases(app: &TestApp) {
     // Received Monday 10 June 2019, due Monday 8 July: sent on the day.
     app.run(&["request", "new", seed]).ok();
     for step in ["draft", "approve"] {
-        app.run(&["request", step, "FOI-2019-0412"]).ok();
+        app.run(&["request", step, "FOI-2019-0412", "--as-of", "2019-07-08"])
+            .ok();
     }
     app.run(&["request", "send", "FOI-2019-0412", "--on", "2019-07-08"])
         .ok();
@@ -28,7 +29,8 @@ fn three_cases(app: &TestApp) {
     ])
     .ok();
     for step in ["draft", "approve"] {
-        app.run(&["request", step, "FOI-2019-0500"]).ok();
+        app.run(&["request", step, "FOI-2019-0500", "--as-of", "2019-07-31"])
+            .ok();
     }
     app.run(&["request", "send", "FOI-2019-0500", "--on", "2019-07-31"])
         .ok();

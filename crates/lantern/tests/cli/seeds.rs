@@ -181,14 +181,22 @@ fn seed_003_decides_s22_not_held_with_advice_naloxone_counts_and_statements() {
             .is_some_and(|b| b.contains("Office for National Statistics"))
     );
 
+    // Not held because the example records it (with its reason), never
+    // because no figure was loaded.
     let q6 = question(&answer, "6", None);
-    assert_eq!(q6["all_not_held"], true);
     assert_eq!(
         q6["rows"].as_array().map(Vec::len),
         Some(1),
         "three not-held years read as one"
     );
-    assert!(notice(q6, "s1_1").is_some());
+    assert_eq!(q6["rows"][0]["decision"], "not_held");
+    assert!(
+        q6["rows"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("bought by the commissioned provider"))
+    );
+    assert!(notice(q6, "s1_1").is_some_and(|n| n["partly"] == false));
+    assert_eq!(answer["findings"], serde_json::json!([]));
 
     let q13 = question(&answer, "13", None);
     let none = row(q13, "2014/15");
@@ -222,4 +230,15 @@ fn seed_003_decides_s22_not_held_with_advice_naloxone_counts_and_statements() {
             .as_str()
             .is_some_and(|t| t.contains("recovery week"))
     );
+}
+
+#[test]
+fn every_seed_is_decided_from_recorded_facts_with_no_blocking_finding() {
+    // Where a seed letter says "not held", the example data records it;
+    // nothing is decided by absence, so no seed draft is blocked.
+    let app = TestApp::leicester();
+    for seed in ["seed-000", "seed-002", "seed-003"] {
+        let answer = app.decisions(seed);
+        assert_eq!(answer["findings"], serde_json::json!([]), "{seed}");
+    }
 }

@@ -118,7 +118,8 @@ fn two_servers_on_one_database_serve_the_same_disclosure_log_as_it_grows() {
     app.run(&["request", "new", seed.to_str().expect("path")])
         .ok();
     for step in ["draft", "approve"] {
-        app.run(&["request", step, "FOI-2019-0412"]).ok();
+        app.run(&["request", step, "FOI-2019-0412", "--as-of", "2019-07-01"])
+            .ok();
     }
     app.run(&["request", "send", "FOI-2019-0412", "--on", "2019-07-01"])
         .ok();
@@ -224,6 +225,8 @@ fn every_response_carries_the_security_headers_errors_and_404s_included() {
         (get("/api/reports/outcomes"), 200),
         (get("/style.css"), 200),
         (get("/no/such/page"), 404),
+        (get("/letters/FOI-1999-0001"), 404),
+        (get("/api/letters/FOI-1999-0001"), 404),
         (get("/api/reports/timeliness?by=year"), 400),
         (
             format!(
@@ -356,4 +359,56 @@ fn a_server_stops_promptly_on_sigterm_with_idle_connections_open() {
     };
     assert!(status.success(), "{status:?}");
     drop(idle);
+}
+
+#[test]
+fn a_sent_answer_is_published_without_the_requester_and_a_draft_is_not() {
+    let app = TestApp::leicester();
+    let config = std::fs::read_to_string(example("lantern.toml")).expect("example config");
+    app.write("lantern.toml", &config);
+    let seed = example("requests/seed-000.toml");
+    app.run(&[
+        "request",
+        "new",
+        seed.to_str().expect("path"),
+        "--requester",
+        "Jo Bloggs",
+        "--contact",
+        "jo.bloggs@example.org",
+    ])
+    .ok();
+    app.run(&["request", "draft", "FOI-2019-0412", "--as-of", "2019-07-05"])
+        .ok();
+    let server = Server::start(&app);
+    // A draft is not published, and says no more than an unknown reference.
+    let (status, body) = server.get("/letters/FOI-2019-0412");
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(server.get("/api/letters/FOI-2019-0412").0, 404);
+    let (status, unknown) = server.get("/letters/FOI-1999-0001");
+    assert_eq!(status, 404);
+    assert_eq!(
+        body.replace("FOI-2019-0412", "X"),
+        unknown.replace("FOI-1999-0001", "X")
+    );
+
+    for step in ["approve", "send"] {
+        app.run(&["request", step, "FOI-2019-0412", "--as-of", "2019-07-05"])
+            .ok();
+    }
+    let (status, page) = server.get("/letters/FOI-2019-0412");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("5 July 2019"), "{page}");
+    assert!(page.contains("<caption>People in treatment: using crack, by age band</caption>"));
+    assert!(page.contains("This is the published copy of our reply"));
+    let json = server.json("/api/letters/FOI-2019-0412");
+    assert_eq!(json["published"], true);
+    assert_eq!(json["date"], "2019-07-05");
+    for text in [&page, &json.to_string()] {
+        for personal in ["Jo", "Bloggs", "jo.bloggs", "example.org"] {
+            assert!(!text.contains(personal), "{personal} published: {text}");
+        }
+    }
+    // The log links each answer to its published copy.
+    let (_, log) = server.get("/log");
+    assert!(log.contains("href=\"/letters/FOI-2019-0412\""), "{log}");
 }

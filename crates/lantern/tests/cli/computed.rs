@@ -1,0 +1,326 @@
+//! Held means computable, through the real binary on a real database: a
+//! composite band over held parts is their sum (withheld as "fewer than 5"
+//! when small, with its complement protected); the requester's own bands
+//! are counted from providers' records, reproducibly at a data version, and
+//! only when every registered provider's records reach the period; a band
+//! the records cannot give is explained; and one table takes one source,
+//! the other source's values and the difference shown to the officer.
+
+use serde_json::Value;
+
+use super::records::file;
+use super::{TestApp, question};
+
+const KEY: &str = "a test secret that is long enough";
+
+/// A database with figures from `figures` (the Leicester columns).
+fn with_figures(figures: &str) -> TestApp {
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    app.write(
+        "figures.csv",
+        &format!("indicator,area,period,age_band,value,source,status\n{figures}"),
+    );
+    app.run(&["import", "figures", "figures.csv"]).ok();
+    app
+}
+
+/// A database with the provider register `agencies` (`code,area` lines).
+fn with_agencies(agencies: &[&str]) -> TestApp {
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    let mut text = String::from("code,name,area\n");
+    for a in agencies {
+        text.push_str(&format!("{a},Provider {a},E06000016\n"));
+    }
+    app.write("agencies.csv", &text);
+    app.run(&["import", "agencies", "agencies.csv"]).ok();
+    app
+}
+
+fn submit(app: &TestApp, name: &str, text: &str) {
+    app.write(name, text);
+    let mut cmd = app.command(&["import", "episodes", name]);
+    cmd.env("LANTERN_PSEUDONYM_KEY", KEY);
+    let out = cmd.output().expect("run lantern");
+    assert!(
+        out.status.success(),
+        "import failed\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Person `n` of provider `agency`: born on `dob` (YYYYMMDD), male, using
+/// heroin, in treatment from 1 May 2017 and still open.
+fn person(agency: &str, n: usize, dob: &str) -> String {
+    let first = char::from(b'A' + (n % 26) as u8);
+    let second = char::from(b'A' + (n / 26 % 26) as u8);
+    format!(
+        "{agency},c{n},{first},{second},{dob},M,A,E06000016,e{n},20170420,20170425,20170501,,,1101,,,m{n},PSYCH,COM,20170501,,LA,"
+    )
+}
+
+/// `count` people of `agency` born on `dob`, numbered from `from`.
+fn people(agency: &str, from: usize, count: usize, dob: &str) -> Vec<String> {
+    (from..from + count)
+        .map(|n| person(agency, n, dob))
+        .collect()
+}
+
+fn request(app: &TestApp, body: &str) -> String {
+    let text = format!(
+        "reference = \"FOI-1\"\nreceived = 2019-06-10\narea = \"E06000016\"\n\n[[question]]\nnumber = \"1\"\n{body}"
+    );
+    app.write("request.toml", &text);
+    "request.toml".into()
+}
+
+fn answer(app: &TestApp, args: &[&str]) -> Value {
+    let mut all = vec!["answer", "request.toml", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = app.run(&all).ok();
+    serde_json::from_str(&out).expect("answer --format json prints JSON")
+}
+
+/// (breakdown label, decision, value or text) of each row of question 1.
+fn table(answer: &Value) -> Vec<(String, String, String)> {
+    question(answer, "1", None)["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["breakdown_label"].as_str().unwrap_or("").to_string(),
+                r["decision"].as_str().unwrap_or("").to_string(),
+                r["value"]["amount"]
+                    .as_i64()
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| r["text"].as_str().unwrap_or("").to_string()),
+            )
+        })
+        .collect()
+}
+
+fn warnings(answer: &Value) -> Vec<String> {
+    answer["warnings"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const AGE_LEAVES: &str = "\
+people_in_treatment,E06000016,2017/18,,40,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,18,1,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,19,1,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,20-24,2,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,25-29,10,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,30-34,6,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,35-39,5,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,40-44,5,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,45-49,5,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,50-54,5,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,55-59,0,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,60-64,0,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,65-69,0,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,70+,0,ndtms_partnership,final
+";
+
+#[test]
+fn a_composite_band_over_held_parts_is_their_sum() {
+    let app = with_figures(AGE_LEAVES);
+    request(
+        &app,
+        "text = \"How many aged 18-29, 30-49 and 50+?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"18-29\", \"30-49\", \"50+\"]\n",
+    );
+    let a = answer(&app, &[]);
+    assert_eq!(
+        table(&a),
+        [
+            ("aged 18 to 29".into(), "given".into(), "14".into()),
+            ("aged 30 to 49".into(), "given".into(), "21".into()),
+            ("aged 50 and over".into(), "given".into(), "5".into()),
+        ],
+        "{a:#}"
+    );
+    let notes = question(&a, "1", None)["rows"][0]["notes"].to_string();
+    assert!(
+        notes.contains("sum of the figures for aged 18, aged 19, aged 20 to 24 and aged 25 to 29"),
+        "{notes}"
+    );
+    let text = app.run(&["answer", "request.toml", "--format", "md"]).ok();
+    assert!(!text.contains("does not hold"), "{text}");
+}
+
+#[test]
+fn a_small_composite_band_is_fewer_than_5_and_its_complement_is_protected() {
+    let app = with_figures(AGE_LEAVES);
+    request(
+        &app,
+        "text = \"How many in total?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\n\n\
+         [[question]]\nnumber = \"2\"\ntext = \"How many under 25, and 25 and over?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"under 25\", \"25+\"]\n",
+    );
+    let a = answer(&app, &[]);
+    let q2 = question(&a, "2", None)["rows"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    let under = q2
+        .iter()
+        .find(|r| r["breakdown_label"] == "under 25")
+        .expect("under 25");
+    assert_eq!(under["decision"], "suppressed", "{under:#}");
+    assert!(
+        under["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("fewer than 5"),
+        "{under:#}"
+    );
+    // The total (40) and "25 and over" (36) would give the 4 away: one goes.
+    let over = q2
+        .iter()
+        .find(|r| r["breakdown_label"] == "aged 25 and over")
+        .expect("25 and over");
+    let total = &question(&a, "1", None)["rows"][0];
+    assert!(
+        over["decision"] == "suppressed" || total["decision"] == "suppressed",
+        "{a:#}"
+    );
+    for r in q2.iter().chain([total]) {
+        if let Some(v) = r["value"]["amount"].as_i64() {
+            assert!(v == 0 || v >= 5, "small count released: {r:#}");
+        }
+    }
+}
+
+#[test]
+fn the_requesters_own_bands_are_counted_from_records_and_reproducible_at_a_data_version() {
+    let app = with_agencies(&["A1"]);
+    // Ages on 1 May 2017: 22 (10 people), 37 (8), 57 (6).
+    let mut rows = people("A1", 0, 10, "19950101");
+    rows.extend(people("A1", 10, 8, "19800101"));
+    rows.extend(people("A1", 18, 6, "19600101"));
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    submit(&app, "A1-2018-03.csv", &file(&rows));
+    let version = app.data_version();
+    request(
+        &app,
+        "text = \"By age: 18-22, 23-49 and 50+\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"18-22\", \"23-49\", \"50+\"]\n",
+    );
+    let before = answer(&app, &[]);
+    assert_eq!(
+        table(&before),
+        [
+            ("aged 18 to 22".into(), "given".into(), "10".into()),
+            ("aged 23 to 49".into(), "given".into(), "8".into()),
+            ("aged 50 and over".into(), "given".into(), "6".into()),
+        ],
+        "{before:#}"
+    );
+    let row = &question(&before, "1", None)["rows"][0];
+    assert_eq!(row["source"], "local_records", "{row:#}");
+
+    // A month later the provider sends two more people aged 22.
+    let mut later = people("A1", 0, 12, "19950101");
+    later.extend(people("A1", 12, 8, "19800101"));
+    later.extend(people("A1", 20, 6, "19600101"));
+    let later: Vec<&str> = later.iter().map(String::as_str).collect();
+    submit(&app, "A1-2018-04.csv", &file(&later));
+    assert_eq!(
+        table(&answer(&app, &[]))[0],
+        ("aged 18 to 22".into(), "given".into(), "12".into())
+    );
+    // The earlier data version gives the earlier counts.
+    let again = answer(&app, &["--data-version", &version.to_string()]);
+    assert_eq!(table(&again), table(&before));
+}
+
+#[test]
+fn records_missing_for_a_registered_provider_are_a_blocking_finding() {
+    let app = with_agencies(&["A1", "A2"]);
+    let rows = people("A1", 0, 10, "19950101");
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    submit(&app, "A1-2017-12.csv", &file(&rows));
+    request(
+        &app,
+        "text = \"By age: 18-22 and 23+\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"18-22\", \"23+\"]\n",
+    );
+    let a = answer(&app, &[]);
+    for (label, decision, value) in table(&a) {
+        assert_eq!(decision, "missing", "{label}: {value}");
+    }
+    let findings = a["findings"].as_array().expect("findings").clone();
+    assert_eq!(findings.len(), 2, "{a:#}");
+    for f in &findings {
+        let what = f["what"].as_str().unwrap_or("");
+        assert!(what.contains("incomplete for this period"), "{what}");
+        assert!(
+            what.contains("A1 (2018-01 to 2018-03), A2 (2017-04 to 2018-03)"),
+            "{what}"
+        );
+    }
+    // A draft with these findings is not ready: nothing says "not held".
+    let text = app.run(&["answer", "request.toml", "--format", "md"]).ok();
+    assert!(!text.contains("does not hold"), "{text}");
+}
+
+#[test]
+fn a_band_the_records_cannot_give_is_explained_not_counted() {
+    let app = with_agencies(&["A1"]);
+    let rows = people("A1", 0, 10, "19950101");
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    submit(&app, "A1-2018-03.csv", &file(&rows));
+    request(
+        &app,
+        "text = \"Aged 16 to 20, and older\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbands = [\"16-20\", \"21+\"]\n",
+    );
+    let a = answer(&app, &[]);
+    let rows = table(&a);
+    assert_eq!(rows[0].1, "not_held", "{a:#}");
+    let explained = question(&a, "1", None)["rows"][0].to_string();
+    assert!(
+        explained.contains("aged 18 and over")
+            && explained.contains("Figures can be given for people aged 18 to 20 instead"),
+        "{explained}"
+    );
+    assert_eq!(
+        rows[1],
+        ("aged 21 and over".into(), "given".into(), "10".into())
+    );
+}
+
+#[test]
+fn two_sources_give_one_per_table_with_the_difference_shown() {
+    let app = with_figures(
+        "people_in_treatment,E06000016,2017/18,,44,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,,660,local_records,final
+people_in_treatment,E06000016,2017/18,18-24,60,local_records,final
+people_in_treatment,E06000016,2017/18,25-29,100,local_records,final
+people_in_treatment,E06000016,2017/18,25-29,9,ndtms_partnership,final
+",
+    );
+    request(
+        &app,
+        "text = \"By age\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbreakdown = [\"age_band\"]\n",
+    );
+    let a = answer(&app, &[]);
+    let rows = question(&a, "1", None)["rows"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    for r in rows.iter().filter(|r| r["decision"] == "given") {
+        assert_eq!(r["source"], "local_records", "{r:#}");
+    }
+    let w = warnings(&a).join("\n");
+    assert!(
+        w.contains(
+            "the table uses local_records (100); ndtms_partnership gives 9, a difference of 91"
+        ),
+        "{w}"
+    );
+}
