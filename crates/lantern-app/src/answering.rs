@@ -72,9 +72,24 @@ pub fn decide(
     data_version: Option<i64>,
     decided: Option<Date>,
 ) -> Result<LetterView> {
+    Ok(decide_stating(ctx, store, name, text, data_version, decided)?.0)
+}
+
+/// [`decide`], also saying the day of the decision when it was stated
+/// (`decided`, `--as-of`, or the request's `answered`) rather than taken
+/// from today's date.
+fn decide_stating(
+    ctx: &Context,
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+    data_version: Option<i64>,
+    decided: Option<Date>,
+) -> Result<(LetterView, Option<Date>)> {
     let (data_version, catalogue) = store.catalogue_at(data_version)?;
     let request = request::parse_request(name, text, &catalogue)?;
-    let decided = match decided.or(ctx.clock.fixed_day()).or(request.answered) {
+    let stated = decided.or(ctx.clock.fixed_day()).or(request.answered);
+    let decided = match stated {
         Some(day) => day,
         None => ctx.today(store)?,
     };
@@ -114,13 +129,16 @@ pub fn decide(
         declarations: &declarations,
     };
     let planned = answer::plan_on(&request, &evidence, decided);
-    Ok(letters::view(
+    let mut view = letters::view(
         &planned,
         &request,
         &catalogue,
         &crate::council::letter_details(&council),
         data_version,
-    ))
+    );
+    // Section 21 offers the officer accepted on this case settle their findings.
+    crate::casework::findings::apply_referrals(store, &request.reference, &mut view)?;
+    Ok((view, stated))
 }
 
 /// Whether a question (or part) asks for an indicator records can count.
@@ -151,9 +169,17 @@ pub fn answer(
     format: Format,
     data_version: Option<i64>,
 ) -> Result<Answer> {
-    // Not a case: nobody to address and not sent, so a draft (the view's
-    // `date` and `addressee` are unset).
-    let view = decide(ctx, store, name, text, data_version, None)?;
+    // Not a case, so nobody to address. A request decided on a stated day
+    // (`--as-of`, or the `answered` day the file records, as the example's
+    // do) is dated that day, as the letter sent that day was; one decided
+    // on today's date, or with a blocking finding open (it cannot be sent),
+    // stays a draft ("date of sending").
+    let (mut view, stated) = decide_stating(ctx, store, name, text, data_version, None)?;
+    if let Some(day) = stated
+        && view.findings.is_empty()
+    {
+        view.date_as_sent(day);
+    }
     let templates = Templates::load(ctx.config.template_dir().as_deref())?;
     Ok(Answer {
         letter: templates.render(&view, format)?,

@@ -196,6 +196,23 @@ pub fn import_into(
     Ok(receipt)
 }
 
+/// Withdraw release `code` from the publication calendar (it will not be
+/// published after all), with the reason, audited with who and when: from
+/// the new data version on it no longer justifies section 22 (or 21), and
+/// every open draft citing it is flagged and cannot be approved or sent
+/// unchanged (`casework::drafting::check_ready`).
+pub fn withdraw_release(ctx: &Context, code: &str, reason: &str) -> Result<ImportReceipt> {
+    let mut store = ctx.open()?;
+    let meta = lantern_store::ImportMeta {
+        kind: ImportKind::ReleaseWithdrawal,
+        file: format!("release {code}"),
+        sha256: String::new(),
+        actor: ctx.actor.clone(),
+        at: now(),
+    };
+    Ok(store.withdraw_release(&meta, code.trim(), reason)?)
+}
+
 fn utf8<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| Error::invalid(format!("{name} is not UTF-8 text: {e}")))
 }

@@ -114,6 +114,15 @@ pub struct LetterView {
     pub disclosure: DisclosureView,
 }
 
+impl LetterView {
+    /// Date the letter with the day it is (or was) sent: the copy printed
+    /// for that day rather than a draft.
+    pub fn date_as_sent(&mut self, day: jiff::civil::Date) {
+        self.date = Some(day.to_string());
+        self.date_long = Some(long_date(day));
+    }
+}
+
 /// A blocking finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingView {

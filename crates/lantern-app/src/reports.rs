@@ -83,11 +83,33 @@ pub struct ReportAsked {
     pub to: Option<Date>,
 }
 
+/// The timeliness report and the day it was counted on.
+#[derive(Debug, Clone)]
+pub struct TimelinessReport {
+    /// The day unanswered requests are counted as overdue on.
+    pub as_of: Date,
+    /// One row per month or quarter.
+    pub rows: Vec<TimelinessRow>,
+}
+
 /// The timeliness report: requests received, answered within 20 working
 /// days, within an extension, late; unanswered ones counted as overdue as
-/// of `today`.
-pub fn timeliness(ctx: &Context, asked: &ReportAsked, today: Date) -> Result<Vec<TimelinessRow>> {
-    timeliness_in(ctx.open()?.as_ref(), asked, today)
+/// of `today`, or when not given the context's day (`--as-of`, else today
+/// in the council's time zone).
+pub fn timeliness(
+    ctx: &Context,
+    asked: &ReportAsked,
+    today: Option<Date>,
+) -> Result<TimelinessReport> {
+    let store = ctx.open()?;
+    let as_of = match today {
+        Some(day) => day,
+        None => ctx.today(store.as_ref())?,
+    };
+    Ok(TimelinessReport {
+        as_of,
+        rows: timeliness_in(store.as_ref(), asked, as_of)?,
+    })
 }
 
 /// [`timeliness`] on a store already open (`lantern serve` borrows one

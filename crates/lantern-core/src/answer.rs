@@ -702,8 +702,32 @@ impl<'a> Planner<'a> {
             self.bases_used
                 .push((indicator.code.clone(), periods.clone(), b));
         }
+        let table_basis = self.basis;
         for period in periods {
+            // A period the table's source gives nothing for is taken from
+            // the source that gives most of it, and the officer told.
+            if let Some(b) = table_basis {
+                let gives_any = self
+                    .table_cells(indicator, ask, period)
+                    .iter()
+                    .any(|c| self.gives(b, &indicator.code, period, c));
+                if !gives_any {
+                    self.basis = None;
+                    let instead = self.choose_basis(indicator, ask, &[period]);
+                    if let Some(other) = instead.filter(|o| *o != b) {
+                        self.warnings.push(format!(
+                            "{} {period}: question {} takes this period from {} because {}, the source of the rest of its table, holds nothing for it",
+                            indicator.code,
+                            answer.number,
+                            other.code(),
+                            b.code()
+                        ));
+                    }
+                    self.basis = instead.or(Some(b));
+                }
+            }
             self.period_rows(indicator, ask, period, answer);
+            self.basis = table_basis;
         }
         self.basis = None;
         if !indicator.held_by_council
@@ -864,6 +888,7 @@ impl<'a> Planner<'a> {
             .filter(|f| {
                 f.indicator == indicator.code
                     && f.area == self.area
+                    && self.basis.is_none_or(|b| b == f.source)
                     && period.contains(&f.period)
                     && f.breakdown.0.len() == ask.filter.0.len() + ask.breakdown.len()
                     && ask
@@ -1019,7 +1044,7 @@ impl<'a> Planner<'a> {
     /// held for the area or do not count the indicator, `Err` with why the
     /// records cannot give it (incomplete records: the providers and
     /// months missing).
-    fn from_records(
+    fn counted_from_records(
         &mut self,
         indicator: &str,
         period: Period,
@@ -1076,7 +1101,7 @@ impl<'a> Planner<'a> {
         }
         if source == Source::LocalRecords {
             return self
-                .from_records(indicator, period, breakdown)
+                .counted_from_records(indicator, period, breakdown)
                 .ok()
                 .flatten()
                 .map(|n| n as i64);
@@ -1123,7 +1148,10 @@ impl<'a> Planner<'a> {
             .composed(source, indicator, period, breakdown)
             .is_some()
             || (source == Source::LocalRecords
-                && matches!(self.from_records(indicator, period, breakdown), Ok(Some(_))))
+                && matches!(
+                    self.counted_from_records(indicator, period, breakdown),
+                    Ok(Some(_))
+                ))
     }
 
     /// The one source a question's table is taken from (see the module
@@ -1134,24 +1162,25 @@ impl<'a> Planner<'a> {
         ask: &FigureAsk,
         periods: &[Period],
     ) -> Option<Source> {
-        let mut wanted: Vec<(Period, Breakdown)> = Vec::new();
-        for &p in periods {
-            for b in self.table_cells(indicator, ask, p) {
-                wanted.push((p, b));
-            }
-        }
-        if wanted.is_empty() {
-            return None;
-        }
-        let mut scores: Vec<(Source, usize)> = Vec::new();
+        // Each source is asked for the table's cells as it holds them (a
+        // breakdown's values are those the source has): (given, asked).
+        let mut scores: Vec<(Source, usize, usize)> = Vec::new();
         for source in Source::ALL {
+            self.basis = Some(source);
+            let mut wanted: Vec<(Period, Breakdown)> = Vec::new();
+            for &p in periods {
+                for b in self.table_cells(indicator, ask, p) {
+                    wanted.push((p, b));
+                }
+            }
+            self.basis = None;
             let n = wanted
                 .iter()
                 .filter(|(p, b)| self.gives(source, &indicator.code, *p, b))
                 .count();
-            scores.push((source, n));
+            scores.push((source, n, wanted.len()));
         }
-        let complete = |s: Source| scores.iter().any(|(x, n)| *x == s && *n == wanted.len());
+        let complete = |s: Source| scores.iter().any(|(x, n, w)| *x == s && *n == *w && *n > 0);
         let earlier = self
             .bases_used
             .iter()
@@ -1161,14 +1190,17 @@ impl<'a> Planner<'a> {
         if let Some(s) = earlier.filter(|s| complete(*s)) {
             return Some(s);
         }
-        if let Some((s, _)) = scores.iter().find(|(_, n)| *n == wanted.len()) {
+        if let Some((s, _, _)) = scores.iter().find(|(s, _, _)| complete(*s)) {
             return Some(*s);
         }
-        let best = scores.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        let best = scores.iter().map(|(_, n, _)| *n).max().unwrap_or(0);
         if best == 0 {
             return None;
         }
-        scores.iter().find(|(_, n)| *n == best).map(|(s, _)| *s)
+        scores
+            .iter()
+            .find(|(_, n, _)| *n == best)
+            .map(|(s, _, _)| *s)
     }
 
     fn breakdown_label(&self, ask: &FigureAsk, breakdown: &Breakdown) -> String {
@@ -1515,7 +1547,7 @@ impl<'a> Planner<'a> {
         if !sources.contains(&Source::LocalRecords) {
             return None;
         }
-        match self.from_records(&indicator.code, period, breakdown) {
+        match self.counted_from_records(&indicator.code, period, breakdown) {
             Ok(Some(n)) => {
                 let mut r = self.given(
                     indicator,
@@ -1808,7 +1840,7 @@ impl<'a> Planner<'a> {
     /// the totals releases had published by the decision day (see
     /// [`protected`]). Returns one protection per registered cell and
     /// whether a search budget ran out.
-    fn protect(&self) -> (Vec<Protection>, bool, Vec<KnownCell>) {
+    fn protect(&mut self) -> (Vec<Protection>, bool, Vec<KnownCell>) {
         let new: Vec<NewCell> = self
             .cells
             .iter()
@@ -1847,14 +1879,69 @@ impl<'a> Planner<'a> {
             self.evidence.policy.threshold,
             &touched,
         ));
-        let decided = protected::protect(
-            self.fine,
-            self.evidence.figures,
-            &new,
-            &known,
-            &self.evidence.policy,
-        );
+        // Disclosure control needs the true value of every cell in play.
+        // Earlier answers may have given or withheld counts made from the
+        // records on demand, which no stored figure holds: count them too.
+        let counted = self.counted_for(&known);
+        let figures: std::borrow::Cow<'_, [Figure]> = if counted.is_empty() {
+            std::borrow::Cow::Borrowed(self.evidence.figures)
+        } else {
+            let mut all = self.evidence.figures.to_vec();
+            all.extend(counted);
+            std::borrow::Cow::Owned(all)
+        };
+        let decided = protected::protect(self.fine, &figures, &new, &known, &self.evidence.policy);
         (decided.protection, decided.budget_exhausted, known)
+    }
+
+    /// The known cells of this area that no stored figure holds but the
+    /// records can count, as figures from local records (for disclosure
+    /// control's true values only; never shown).
+    fn counted_for(&mut self, known: &[KnownCell]) -> Vec<Figure> {
+        let mut out: Vec<Figure> = Vec::new();
+        for k in known {
+            if k.area != self.area || !self.records_count(&k.indicator) {
+                continue;
+            }
+            let stored = self.evidence.figures.iter().any(|f| {
+                f.indicator == k.indicator
+                    && f.area == k.area
+                    && f.period == k.period
+                    && f.breakdown == k.breakdown
+            });
+            let seen = out.iter().any(|f| {
+                f.indicator == k.indicator && f.period == k.period && f.breakdown == k.breakdown
+            });
+            if stored || seen {
+                continue;
+            }
+            let fine = self.fine;
+            let Some(counter) = self.counter() else {
+                return out;
+            };
+            let Ok(n) = counter.count(fine, &k.indicator, k.period, &k.breakdown) else {
+                continue;
+            };
+            out.push(Figure {
+                indicator: k.indicator.clone(),
+                area: k.area.clone(),
+                period: k.period,
+                breakdown: k.breakdown.clone(),
+                value: Value::Exact(i64::try_from(n).unwrap_or(i64::MAX)),
+                source: Source::LocalRecords,
+                status: Status::Final,
+                coverage: Vec::new(),
+                note: None,
+                provenance: Provenance {
+                    import: 0,
+                    file: String::new(),
+                    line: 0,
+                    actor: String::new(),
+                    imported_at: String::new(),
+                },
+            });
+        }
+        out
     }
 }
 
@@ -2744,20 +2831,26 @@ mod tests {
         );
         let answer = decide(&text, &figures, &[], &shipped());
         let rows = &answer.questions[0].rows;
-        // Both bands from local records: NDTMS does not hold under 25.
+        // NDTMS comes first and gives every band it holds: the table is
+        // NDTMS's, and local records' bands are not mixed in.
         for r in rows
             .iter()
             .filter(|r| matches!(r.outcome, Outcome::Given { .. }))
         {
-            assert_eq!(r.source, Some(Source::LocalRecords), "{rows:#?}");
+            assert_eq!(r.source, Some(Source::NdtmsPartnership), "{rows:#?}");
         }
         assert!(matches!(
             outcome_of(rows, "aged 25 to 29"),
             Outcome::Given {
-                value: Value::Exact(100),
+                value: Value::Exact(9),
                 ..
             }
         ));
+        assert!(
+            !rows
+                .iter()
+                .any(|r| r.breakdown_label.as_deref() == Some("under 25"))
+        );
         let d = answer
             .source_differences
             .iter()
@@ -2765,7 +2858,7 @@ mod tests {
             .unwrap_or_else(|| panic!("{answer:#?}"));
         assert_eq!(
             (d.used, d.value, d.other, d.other_value),
-            (Source::LocalRecords, 100, Source::NdtmsPartnership, 9)
+            (Source::NdtmsPartnership, 9, Source::LocalRecords, 100)
         );
         assert!(
             answer
@@ -2774,6 +2867,78 @@ mod tests {
                 .any(|w| w.contains("a difference of 91")),
             "{:?}",
             answer.warnings
+        );
+    }
+
+    #[test]
+    fn a_breakdown_takes_the_preferred_sources_own_bands_and_shows_the_other_sources_sums() {
+        // NDTMS holds the total and two composite bands; local records hold
+        // every leaf (as after an import of generated records).
+        let mut figures = vec![
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "",
+                Value::Exact(44),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "age_band=18-24",
+                Value::Exact(6),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2017/18",
+                "age_band=40+",
+                Value::Exact(12),
+                Source::NdtmsPartnership,
+            ),
+        ];
+        let dim = shipped();
+        for leaf in dim.dimension("age_band").unwrap().leaves() {
+            figures.push(figure(
+                "people_in_treatment",
+                "2017/18",
+                &format!("age_band={leaf}"),
+                Value::Exact(50),
+                Source::LocalRecords,
+            ));
+        }
+        let mut text = ask("people_in_treatment", "\"2017/18\"", "");
+        text.push_str("[[question]]\nnumber = \"2\"\ntext = \"By age?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbreakdown = [\"age_band\"]\n");
+        let answer = decide(&text, &figures, &[], &shipped());
+        let rows = &answer.questions[1].rows;
+        assert!(matches!(
+            outcome_of(rows, "under 25"),
+            Outcome::Given {
+                value: Value::Exact(6),
+                ..
+            }
+        ));
+        assert!(matches!(
+            outcome_of(rows, "aged 40 and over"),
+            Outcome::Given {
+                value: Value::Exact(12),
+                ..
+            }
+        ));
+        for r in rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Given { .. }))
+        {
+            assert_eq!(r.source, Some(Source::NdtmsPartnership), "{rows:#?}");
+        }
+        // Local records' sums for the same bands are shown, with the difference.
+        assert!(
+            answer
+                .source_differences
+                .iter()
+                .any(|d| d.breakdown.key() == "age_band=18-24"
+                    && d.other == Source::LocalRecords
+                    && d.other_value == 150)
         );
     }
 

@@ -428,6 +428,50 @@ struct Built {
 }
 
 impl TableCells {
+    /// The margins of the table's cells that are not cells of the table
+    /// themselves and hold a small count (1 to threshold − 1): each cell
+    /// with two or more dimensions, summed over one or more of them
+    /// ("other sex" summed over substance groups). Without them a table that
+    /// gives every other row of a known total would pin the sum of two small
+    /// cells, a small count of its own.
+    fn small_margins(
+        &self,
+        index: &FigureIndex,
+        keys: &[(Period, &Breakdown)],
+        policy: &Policy,
+    ) -> Vec<(Period, Breakdown, u64)> {
+        let present: BTreeSet<(Span, String)> =
+            keys.iter().map(|(p, b)| (span(*p), b.key())).collect();
+        let mut seen: BTreeSet<(Span, String)> = BTreeSet::new();
+        let mut work: Vec<(Period, Breakdown)> = keys
+            .iter()
+            .filter(|(_, b)| b.0.len() >= 2)
+            .map(|(p, b)| (*p, (*b).clone()))
+            .collect();
+        let mut out = Vec::new();
+        while let Some((period, b)) = work.pop() {
+            if b.0.len() < 2 {
+                continue;
+            }
+            for d in b.0.keys() {
+                let mut m = b.clone();
+                m.0.remove(d);
+                let id = (span(period), m.key());
+                if present.contains(&id) || !seen.insert(id) {
+                    continue;
+                }
+                if let Some(v) = index.value(&self.indicator, &self.area, period, &m)
+                    && v >= 1
+                    && v < policy.threshold
+                {
+                    out.push((period, m.clone(), v));
+                }
+                work.push((period, m));
+            }
+        }
+        out
+    }
+
     /// The indicator, area and span of every period in the table.
     fn spans(&self, new: &[NewCell], known: &[KnownCell]) -> Vec<(String, String, Span)> {
         self.new
@@ -460,7 +504,13 @@ impl TableCells {
                     .map(|&k| (known[k].period, &known[k].breakdown)),
             )
             .collect();
-        let layout = Layout::new(catalogue, &keys, people);
+        let margins = self.small_margins(index, &keys, policy);
+        let all_keys: Vec<(Period, &Breakdown)> = keys
+            .iter()
+            .copied()
+            .chain(margins.iter().map(|(p, b, _)| (*p, b)))
+            .collect();
+        let layout = Layout::new(catalogue, &all_keys, people);
         let mut cells: Vec<Cell> = Vec::new();
         let mut priors: Vec<Prior> = Vec::new();
         for &i in &self.new {
@@ -494,6 +544,15 @@ impl TableCells {
                 value,
             });
             priors.push(prior);
+        }
+        // Small margins of the cells in play: never asked as such, but a
+        // table that gives the rest of a total would reveal them.
+        for (period, breakdown, value) in &margins {
+            cells.push(Cell {
+                inner: layout.inner(catalogue, *period, breakdown),
+                value: *value,
+            });
+            priors.push(Prior::Unasked);
         }
         // The "everything else" of each open dimension, per period and
         // context, as far as the figures held say.
@@ -921,6 +980,54 @@ mod tests {
         let audit = audit(&catalogue, figures, &log, &policy);
         assert_eq!(audit.findings, vec![], "derivable after {decided:?}");
         decided.protection
+    }
+
+    #[test]
+    fn a_small_margin_of_two_small_cells_is_not_pinned_by_a_known_total() {
+        // Total 1260 released earlier. Now sex by substance group: the
+        // "other" row is 3, 0, 1, 0. Each small cell alone lies in 1..3,
+        // but giving every male and female cell would pin "other" at
+        // 1260 - 836 - 420 = 4, itself a small count.
+        let rows = [
+            ("male", [298, 122, 151, 265]),
+            ("female", [124, 55, 59, 182]),
+            ("other", [3, 0, 1, 0]),
+        ];
+        let groups = [
+            "opiate",
+            "non_opiate_only",
+            "non_opiate_and_alcohol",
+            "alcohol_only",
+        ];
+        let mut figures = vec![figure("people_in_treatment", "2019/20", "", 1260)];
+        let mut asked = Vec::new();
+        for (sex, values) in rows {
+            figures.push(figure(
+                "people_in_treatment",
+                "2019/20",
+                &format!("sex={sex}"),
+                values.iter().sum(),
+            ));
+            for (group, v) in groups.iter().zip(values) {
+                let key = format!("sex={sex};substance_group={group}");
+                figures.push(figure("people_in_treatment", "2019/20", &key, v));
+                asked.push(new("people_in_treatment", "2019/20", &key, v as u64));
+            }
+        }
+        let earlier = [known(
+            "people_in_treatment",
+            "2019/20",
+            "",
+            Shown::Exact(1260),
+        )];
+        let p = protect_and_audit(&figures, &earlier, &asked);
+        assert_eq!(p[8], Protection::Primary);
+        assert_eq!(p[10], Protection::Primary);
+        let secondary: Vec<usize> = (0..8).filter(|&i| p[i] == Protection::Secondary).collect();
+        assert!(
+            !secondary.is_empty(),
+            "a male or female cell must be withheld so that the other row's sum stays unknown: {p:?}"
+        );
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub enum ImportKind {
     Withdrawal,
     /// A council's settings (`lantern council set`, or `lantern.toml` taken in).
     Council,
+    /// A release withdrawn from the publication calendar by an officer.
+    ReleaseWithdrawal,
 }
 
 impl ImportKind {
@@ -87,6 +89,7 @@ impl ImportKind {
             ImportKind::BankHolidays => "bank_holidays",
             ImportKind::Withdrawal => "withdrawal",
             ImportKind::Council => "council",
+            ImportKind::ReleaseWithdrawal => "release_withdrawal",
         }
     }
 }
@@ -826,6 +829,20 @@ pub trait Store {
         &mut self,
         meta: &ImportMeta,
         releases: &[(u64, Release)],
+    ) -> Result<ImportReceipt, StoreError>;
+
+    /// Withdraw a release from the publication calendar (it will not be
+    /// published after all), with the reason, in one transaction with its
+    /// audit entry (`release.withdraw`, who and when from `meta`, the
+    /// release as it stood and the reason). The release's current version is
+    /// retired, so it no longer decides section 21 or 22 from the new data
+    /// version on; nothing is deleted, and importing it again brings it
+    /// back. Refused if no release with that code is in the calendar now.
+    fn withdraw_release(
+        &mut self,
+        meta: &ImportMeta,
+        code: &str,
+        reason: &str,
     ) -> Result<ImportReceipt, StoreError>;
 
     /// Bring in the agency register (with the line each came from); each

@@ -79,6 +79,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The publication calendar: withdraw a release that will not be published.
+    Release {
+        /// What to do to a release.
+        #[command(subcommand)]
+        action: ReleaseAction,
+    },
     /// Providers' submissions: history and status, or one submission's validation report.
     #[command(args_conflicts_with_subcommands = true)]
     Submissions {
@@ -232,7 +238,9 @@ pub enum Command {
         /// Only requests received on or before this day.
         #[arg(long, value_name = "YYYY-MM-DD")]
         to: Option<String>,
-        /// Count unanswered requests as overdue as of this day (default today).
+        /// Count unanswered requests as overdue as of this day: an alias of
+        /// --as-of, kept for scripts (default: the --as-of day, else today in
+        /// the council's time zone).
         #[arg(long, value_name = "YYYY-MM-DD")]
         today: Option<String>,
         /// Print CSV.
@@ -254,6 +262,22 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// What `lantern release` can do to a release in the calendar.
+#[derive(Debug, Subcommand)]
+pub enum ReleaseAction {
+    /// Withdraw a release from the publication calendar (it will not be
+    /// published after all): it no longer justifies section 22 or 21, every
+    /// open draft citing it is flagged for re-drafting, and the audit log
+    /// keeps who, when and why. Importing the release again brings it back.
+    Withdraw {
+        /// The release's code, as in the releases file.
+        code: String,
+        /// Why it is withdrawn (kept in the audit log).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -465,6 +489,9 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
             files,
             ..
         } => restore(&ctx, &files[0]),
+        Command::Release {
+            action: ReleaseAction::Withdraw { code, reason },
+        } => withdraw_release(&ctx, &code, &reason),
         Command::Submissions {
             action: Some(SubmissionAction::Withdraw { id, reason }),
             ..
@@ -572,11 +599,12 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
                 by,
                 from: day("from", from)?,
                 to: day("to", to)?,
-                today: day("today", today)?.unwrap_or_else(|| {
-                    jiff::tz::Offset::UTC
-                        .to_datetime(jiff::Timestamp::now())
-                        .date()
-                }),
+                today: match (day("today", today)?, ctx.clock.fixed_day()) {
+                    (Some(t), Some(a)) if t != a => bail!(
+                        "--today {t} and --as-of {a} name different days; give one (--today is an alias of --as-of)"
+                    ),
+                    (t, a) => t.or(a),
+                },
                 csv,
                 json,
             };
@@ -648,6 +676,22 @@ fn init(ctx: &Ctx) -> Result<()> {
             data_version
         ),
     }
+    Ok(())
+}
+
+/// `lantern release withdraw CODE --reason TEXT`.
+fn withdraw_release(ctx: &Ctx, code: &str, reason: &str) -> Result<()> {
+    let receipt = data::withdraw_release(ctx, code, reason)?;
+    out!(
+        "Withdrew release {} from the publication calendar (by {}: {}). Data version {}.",
+        code.trim(),
+        ctx.actor,
+        reason.trim(),
+        receipt.data_version
+    );
+    out!(
+        "It no longer decides section 22 or 21. Drafts citing it are flagged in `lantern request list` and cannot be approved or sent until drafted again."
+    );
     Ok(())
 }
 

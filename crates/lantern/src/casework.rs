@@ -104,7 +104,9 @@ pub enum RequestCommand {
     /// Erase the requester's name and contact from every case past its
     /// retention date (recorded in each case's history).
     EraseExpired {
-        /// Count as if today were this day (YYYY-MM-DD), to see what is due.
+        /// Count as if today were this day (YYYY-MM-DD), to see what is
+        /// due: an alias of --as-of, kept for scripts (default: the --as-of
+        /// day, else today in the council's time zone).
         #[arg(long, value_name = "YYYY-MM-DD")]
         today: Option<String>,
         /// Only list what would be erased.
@@ -181,7 +183,9 @@ pub enum RequestCommand {
     Ico(Act),
     /// Resolve a blocking finding of the case's draft (a figure or
     /// statement with nothing recorded): record that the council does not
-    /// hold it, with the reason the letter gives. Then draft again.
+    /// hold it, with the reason the letter gives (--not-held), or accept the
+    /// draft's section 21 offer of the publication that published it
+    /// (--refer). Then draft again.
     Resolve {
         /// The reference.
         reference: String,
@@ -189,18 +193,23 @@ pub enum RequestCommand {
         #[arg(long)]
         finding: usize,
         /// Record that the council does not hold it (section 1(1)).
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "refer", conflicts_with = "refer")]
         not_held: bool,
+        /// Accept the s21 offer as it stands: refer the requester to the
+        /// publication instead of loading the figure (give --note: why).
+        #[arg(long, conflicts_with_all = ["reason", "held_by", "council_wide"], requires = "note")]
+        refer: bool,
         /// Why it is not held, as the letter should say it.
-        #[arg(long, requires = "not_held")]
-        reason: String,
+        #[arg(long, required_unless_present = "refer")]
+        reason: Option<String>,
         /// Who holds it instead (advice under section 16).
         #[arg(long)]
         held_by: Option<String>,
         /// Not held for any request, not only this case.
         #[arg(long)]
         council_wide: bool,
-        /// Why you resolve it so, for the history (default: the reason).
+        /// Why you resolve it so, for the history (default for --not-held:
+        /// the reason; required with --refer).
         #[arg(long)]
         note: Option<String>,
         /// Print JSON.
@@ -298,6 +307,13 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             json,
         } => {
             let day = day.map(|d| parse_date_flag("today", &d)).transpose()?;
+            if let (Some(t), Some(a)) = (day, ctx.clock.fixed_day())
+                && t != a
+            {
+                bail!(
+                    "--today {t} and --as-of {a} name different days; give one (--today is an alias of --as-of)"
+                );
+            }
             erase_expired(ctx, day, dry_run, json)
         }
         RequestCommand::Structured { reference } => {
@@ -355,20 +371,28 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             reference,
             finding,
             not_held: _,
+            refer,
             reason,
             held_by,
             council_wide,
             note,
             json,
         } => {
+            let way = if refer {
+                casework::Way::Refer
+            } else {
+                casework::Way::NotHeld {
+                    reason: reason.unwrap_or_default(),
+                    other_holder: held_by,
+                    council_wide,
+                }
+            };
             let resolved = casework::resolve(
                 ctx,
                 &casework::Resolving {
                     reference,
                     finding,
-                    not_held_reason: reason,
-                    other_holder: held_by,
-                    council_wide,
+                    way,
                     why: note,
                 },
             )?;
@@ -384,8 +408,13 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                 return Ok(());
             }
             out!(
-                "{}: recorded as not held ({}). Draft it again to use it (lantern request draft {}).",
+                "{}: {} ({}). Draft it again to use it (lantern request draft {}).",
                 resolved.reference,
+                if refer {
+                    "the requester is referred to the publication under section 21"
+                } else {
+                    "recorded as not held"
+                },
                 resolved.what,
                 resolved.reference
             );
@@ -602,7 +631,7 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
                 serde_json::json!({
                     "reference": r.case.reference, "received": r.case.received.to_string(),
                     "status": r.case.status.code(), "due": r.due.due.to_string(), "on_hold": r.due.on_hold(),
-                    "overdue": r.overdue,
+                    "overdue": r.overdue, "release_changed": r.release_changed,
                 })
             })
             .collect();
@@ -626,11 +655,16 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
             d.due.to_string()
         };
         out!(
-            "{:<16} received {}  {:<22} due {}",
+            "{:<16} received {}  {:<22} due {}{}",
             r.case.reference,
             r.case.received,
             r.case.status.to_string(),
-            due
+            due,
+            if r.release_changed {
+                "  [release changed: re-draft]"
+            } else {
+                ""
+            }
         );
     }
     if listed.expired > 0 {
@@ -652,6 +686,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         links,
         findings,
         resolutions,
+        release_changes,
     } = casework::show(ctx, reference)?;
     if json {
         let events: Vec<serde_json::Value> = history
@@ -695,6 +730,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             "cost_limit_aggregation": links.aggregation_warning(),
             "findings": findings.iter().map(|f| serde_json::json!({"number": f.number, "what": f.what})).collect::<Vec<_>>(),
             "resolutions": resolutions.iter().map(|r| serde_json::json!({"finding": r.finding, "resolution": r.kind, "why": r.why, "at": r.at, "by": r.by})).collect::<Vec<_>>(),
+            "release_changes": release_changes,
             "history": events,
         });
         out!("{}", serde_json::to_string_pretty(&v)?);
@@ -766,6 +802,15 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         }
     }
     print_links(&links)?;
+    if !release_changes.is_empty() {
+        out!(
+            "Release changed: re-draft. The draft cannot be approved or sent unchanged (lantern request start {r}, then lantern request draft {r}):",
+            r = case.reference
+        );
+        for c in &release_changes {
+            out!("  {c}");
+        }
+    }
     if !findings.is_empty() {
         out!(
             "Blocking findings in the draft ({}): it cannot be approved or sent until each is resolved.",

@@ -35,14 +35,18 @@ pub struct EpisodeOptions {
     pub json: bool,
 }
 
-/// The context the records' use cases run in: its clock's day is
-/// `LANTERN_TODAY=YYYY-MM-DD` when that is set (a test hook, like the
-/// `--today` of reports; an unreadable value is ignored for the real
-/// date). It is the latest date a submission may hold, the end of the
-/// latest reporting month one may be for, and what makes a year's figures
-/// final.
+/// The context the records' use cases run in: its clock's day is the
+/// `--as-of` day when given, else `LANTERN_TODAY=YYYY-MM-DD` when that is
+/// set (an alias kept for scripts and tests, like `--today` of reports; an
+/// unreadable value is ignored for the real date). It is the latest date a
+/// submission may hold, the end of the latest reporting month one may be
+/// for, and what makes a year's figures final. Without either, providers'
+/// records (which belong to no one council) are dated in UTC.
 pub fn records_context(ctx: &Ctx) -> Ctx {
     let mut records = ctx.clone();
+    if ctx.clock.fixed_day().is_some() {
+        return records;
+    }
     if let Some(day) = std::env::var("LANTERN_TODAY")
         .ok()
         .and_then(|d| d.parse().ok())

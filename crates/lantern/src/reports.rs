@@ -44,8 +44,9 @@ pub struct ReportOptions {
     pub from: Option<Date>,
     /// Only requests received on or before this day.
     pub to: Option<Date>,
-    /// Count "overdue" as of this day (default today).
-    pub today: Date,
+    /// Count "overdue" as of this day (`--today`, an alias of `--as-of`;
+    /// default: the `--as-of` day, else today in the council's time zone).
+    pub today: Option<Date>,
     /// Print CSV.
     pub csv: bool,
     /// Print JSON.
@@ -64,8 +65,8 @@ pub fn run(ctx: &Ctx, kind: ReportKind, options: &ReportOptions) -> Result<()> {
     };
     match kind {
         ReportKind::Timeliness => {
-            let rows = reports::timeliness(ctx, &asked, options.today)?;
-            print_timeliness(&rows, options)
+            let report = reports::timeliness(ctx, &asked, options.today)?;
+            print_timeliness(&report.rows, report.as_of, options)
         }
         ReportKind::Outcomes => {
             let rows = reports::outcomes(ctx, &asked)?;
@@ -80,7 +81,7 @@ fn percent(share: Option<(usize, usize)>) -> String {
     })
 }
 
-fn print_timeliness(rows: &[TimelinessRow], options: &ReportOptions) -> Result<()> {
+fn print_timeliness(rows: &[TimelinessRow], as_of: Date, options: &ReportOptions) -> Result<()> {
     if options.json {
         out!("{}", serde_json::to_string_pretty(&timeliness_json(rows))?);
         return Ok(());
@@ -104,7 +105,7 @@ fn print_timeliness(rows: &[TimelinessRow], options: &ReportOptions) -> Result<(
             By::Month => "month",
             By::Quarter => "financial-year quarter",
         },
-        options.today
+        as_of
     );
     let mut header = format!("{:<12} {:>8}", "", "received");
     for k in Timeliness::ALL {

@@ -33,6 +33,10 @@ pub struct ListedCase {
     pub due: Deadline,
     /// Open, not on hold, and past its due date.
     pub overdue: bool,
+    /// A release its draft (or approved letter) cites has changed since it
+    /// was drafted (withdrawn, moved, or its date has come): it must be
+    /// drafted again before it can be approved or sent.
+    pub release_changed: bool,
 }
 
 /// The cases a filter lets through.
@@ -62,10 +66,13 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
             && (!filter.overdue || overdue)
             && filter.due_by.is_none_or(|d| is_open(case) && due.due <= d);
         if wanted {
+            let release_changed = awaits_sending(case)
+                && !super::drafting::release_changes(store.as_ref(), case, today)?.is_empty();
             rows.push(ListedCase {
                 case: case.clone(),
                 due,
                 overdue,
+                release_changed,
             });
         }
     }
@@ -77,6 +84,15 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
         held: cases.len(),
         expired: retention::expired(&cases, today).len(),
     })
+}
+
+/// Whether a case holds a draft or approved letter still to be sent (the
+/// cases whose cited releases are watched).
+fn awaits_sending(case: &Case) -> bool {
+    matches!(
+        case.status,
+        casework::Status::Drafted | casework::Status::Approved
+    )
 }
 
 /// The internal review dates of a sent case: until when one may be asked
@@ -136,6 +152,9 @@ pub struct CaseView {
     pub findings: Vec<super::OpenFinding>,
     /// How findings were resolved, oldest first.
     pub resolutions: Vec<lantern_store::StoredResolution>,
+    /// What changed about the releases its draft (or approved letter)
+    /// cites, as of the clock's day: each means it must be drafted again.
+    pub release_changes: Vec<String>,
 }
 
 /// Show a case: its deadline (holidays, pauses, extension), review dates,
@@ -157,6 +176,12 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
         None => vec![],
     };
     let resolutions = super::findings::resolutions(store.as_ref(), reference)?;
+    let release_changes = if awaits_sending(&case) {
+        let today = ctx.today(store.as_ref())?;
+        super::drafting::release_changes(store.as_ref(), &case, today)?
+    } else {
+        vec![]
+    };
     Ok(CaseView {
         case,
         history,
@@ -166,6 +191,7 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
         links,
         findings,
         resolutions,
+        release_changes,
     })
 }
 

@@ -257,26 +257,40 @@ pub fn check_still_protected(
 /// a message naming the release and asking for a new draft.
 pub fn check_ready(store: &dyn Store, case: &Case, day: Date, verb: &str) -> Result<()> {
     let reference = &case.reference;
-    let Some((draft, _)) = store.draft(reference)? else {
-        return Ok(());
+    if let Some(change) = release_changes(store, case, day)?.into_iter().next() {
+        crate::fail!(
+            Conflict,
+            "request {reference} cannot be {verb} unchanged: {change}; draft it again (lantern request start {reference}, then lantern request draft {reference}), review and approve the new draft"
+        );
+    }
+    Ok(())
+}
+
+/// What changed, by `day`, about the releases a case's kept draft cites:
+/// one sentence per release withdrawn from the calendar, re-imported with
+/// another date, or (under section 22) whose date has come, or (under
+/// section 21) not yet published. Empty when the case has no draft or
+/// its draft still reads right. `request show` and `request list` flag a
+/// case with any; `approve` and `send` refuse it ([`check_ready`]).
+pub fn release_changes(store: &dyn Store, case: &Case, day: Date) -> Result<Vec<String>> {
+    let Some((draft, _)) = store.draft(&case.reference)? else {
+        return Ok(vec![]);
     };
     let view: serde_json::Value = serde_json::from_str(&draft)?;
-    let redraft = format!(
-        "draft it again (lantern request start {reference}, then lantern request draft {reference}), review and approve the new draft"
-    );
     let cited = cited_releases(&view);
     if cited.is_empty() {
-        return Ok(());
+        return Ok(vec![]);
     }
     let Some(structured) = case.structured.as_deref() else {
-        return Ok(());
+        return Ok(vec![]);
     };
     let (version, catalogue) = store.catalogue_at(None)?;
-    let request = lantern_core::request::parse_request(reference, structured, &catalogue)?;
+    let request = lantern_core::request::parse_request(&case.reference, structured, &catalogue)?;
     let area = view["request"]["area"].as_str().unwrap_or_default();
     let now = store
         .read_scope(version, &lantern_core::scope::Scope::of(&request, area))?
         .releases;
+    let mut out = Vec::new();
     for c in &cited {
         let current = now.iter().find(|r| r.code == c.code);
         let problem = match current {
@@ -298,9 +312,8 @@ pub fn check_ready(store: &dyn Store, case: &Case, day: Date, verb: &str) -> Res
             Some(_) => None,
         };
         if let Some(problem) = problem {
-            crate::fail!(
-                Conflict,
-                "request {reference} cannot be {verb} unchanged: release {} (\"{}\"), cited under {} in the draft, {problem}; {redraft}",
+            out.push(format!(
+                "release {} (\"{}\"), cited under {} in the draft, {problem}",
                 c.code,
                 c.title,
                 if c.basis == "s22" {
@@ -308,10 +321,10 @@ pub fn check_ready(store: &dyn Store, case: &Case, day: Date, verb: &str) -> Res
                 } else {
                     "section 21"
                 }
-            );
+            ));
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// A release a draft cites, as its JSON form holds it.

@@ -2,7 +2,9 @@
 //! of `approve` and `send`): what a draft could not decide because nothing
 //! is recorded, and how the officer resolves each — by recording that the
 //! council does not hold it, with the reason (for this case, or for every
-//! request), audited in the case's history with who and why. Loading the
+//! request), or by accepting the draft's offer to refer the requester to
+//! the publication under section 21 — audited in the case's history with
+//! who and why. Loading the
 //! figure and drafting again resolves a finding too: it is simply not
 //! found again.
 
@@ -54,7 +56,7 @@ pub(super) fn check_none_open(
         .map(|f| format!("finding {}: {}", f.number, f.what))
         .collect();
     Err(Error::conflict(format!(
-        "request {reference} cannot be {doing}: its draft has {} blocking finding(s) — {}. For each, load the figure (lantern import figures) or record that it is not held (lantern request resolve {reference} --finding N --not-held --reason TEXT), or ask the requester to clarify; then draft it again (lantern request draft {reference})",
+        "request {reference} cannot be {doing}: its draft has {} blocking finding(s) — {}. For each, load the figure (lantern import figures) or record that it is not held (lantern request resolve {reference} --finding N --not-held --reason TEXT), or, where the draft offers a publication, accept the section 21 referral (lantern request resolve {reference} --finding N --refer --note WHY), or ask the requester to clarify; then draft it again (lantern request draft {reference})",
         open.len(),
         listed.join("; ")
     )))
@@ -67,16 +69,35 @@ pub struct Resolving {
     pub reference: String,
     /// The finding's number in the case's draft.
     pub finding: usize,
-    /// The council does not hold it: the reason the letter gives.
-    pub not_held_reason: String,
-    /// Who holds it instead, for s16 advice.
-    pub other_holder: Option<String>,
-    /// The council does not hold it for any request (not only this case's).
-    pub council_wide: bool,
-    /// Why the officer resolves it so, for the history (the reason when
-    /// not given).
+    /// What the officer decides.
+    pub way: Way,
+    /// Why the officer resolves it so, for the history (for not held, the
+    /// reason when not given; required to accept a referral).
     pub why: Option<String>,
 }
+
+/// What the officer decides about a blocking finding.
+#[derive(Debug, Clone)]
+pub enum Way {
+    /// The council does not hold it (section 1(1)).
+    NotHeld {
+        /// The reason the letter gives.
+        reason: String,
+        /// Who holds it instead, for s16 advice.
+        other_holder: Option<String>,
+        /// Not held for any request (not only this case's).
+        council_wide: bool,
+    },
+    /// Accept the draft's offer as it stands: the figure is refused under
+    /// section 21 with the address of the publication that published it,
+    /// without loading it. Only for a finding that offers a publication.
+    Refer,
+}
+
+/// The resolution kind recorded when the officer accepts a draft's s21
+/// offer ([`Way::Refer`]); the next draft of the case refers to the
+/// publication without the finding while the finding reads the same.
+pub const REFER_S21: &str = "refer_s21";
 
 /// A finding resolved.
 #[derive(Debug, Clone)]
@@ -94,12 +115,21 @@ pub struct Resolved {
 /// who and why. The draft must be made again to carry it.
 pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
     let reference = resolving.reference.as_str();
-    let reason = resolving.not_held_reason.trim();
-    if reason.is_empty() {
-        crate::fail!(
+    let why = resolving
+        .why
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty());
+    match &resolving.way {
+        Way::NotHeld { reason, .. } if reason.trim().is_empty() => crate::fail!(
             Invalid,
             "request {reference}: give the reason the council does not hold it (--reason TEXT): the letter says it to the requester"
-        );
+        ),
+        Way::Refer if why.is_none() => crate::fail!(
+            Invalid,
+            "request {reference}: say why the requester is referred to the publication rather than given the figure (--note TEXT): the case's history keeps it"
+        ),
+        _ => {}
     }
     let mut store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
@@ -142,48 +172,67 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
         );
     };
     let s = |k: &str| f[k].as_str().map(str::to_string);
-    let period = s("period")
-        .map(|p| Period::parse(&p))
-        .transpose()
-        .map_err(|e| {
-            Error::new(
-                crate::Kind::Internal,
-                format!("a stored finding's period: {e}"),
-            )
-        })?;
-    let declaration = Declaration {
-        subject: s("subject").unwrap_or_default(),
-        area: s("area"),
-        period,
-        breakdown: Breakdown::from_key(&s("breakdown").unwrap_or_default()),
-        reason: reason.to_string(),
-        other_holder: resolving
-            .other_holder
-            .as_deref()
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(str::to_string),
-        by: if resolving.council_wide {
-            DeclaredBy::Council
-        } else {
-            DeclaredBy::Case(reference.to_string())
-        },
-    };
     let what = s("what").unwrap_or_default();
-    let resolution = NewResolution {
-        finding: what.clone(),
-        kind: if resolving.council_wide {
-            "not_held_council"
-        } else {
-            "not_held"
+    let resolution = match &resolving.way {
+        Way::Refer => {
+            if f["publication"].is_null() {
+                crate::fail!(
+                    Invalid,
+                    "request {reference}: finding {} offers no publication to refer the requester to (no release had published it by the day of the decision); load the figure or record that it is not held (--not-held --reason TEXT)",
+                    resolving.finding
+                );
+            }
+            NewResolution {
+                finding: what.clone(),
+                kind: REFER_S21.to_string(),
+                why: why.unwrap_or_default().to_string(),
+                declaration: None,
+            }
         }
-        .to_string(),
-        why: resolving
-            .why
-            .clone()
-            .filter(|w| !w.trim().is_empty())
-            .unwrap_or_else(|| reason.to_string()),
-        declaration: Some(declaration),
+        Way::NotHeld {
+            reason,
+            other_holder,
+            council_wide,
+        } => {
+            let reason = reason.trim();
+            let period = s("period")
+                .map(|p| Period::parse(&p))
+                .transpose()
+                .map_err(|e| {
+                    Error::new(
+                        crate::Kind::Internal,
+                        format!("a stored finding's period: {e}"),
+                    )
+                })?;
+            let declaration = Declaration {
+                subject: s("subject").unwrap_or_default(),
+                area: s("area"),
+                period,
+                breakdown: Breakdown::from_key(&s("breakdown").unwrap_or_default()),
+                reason: reason.to_string(),
+                other_holder: other_holder
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_string),
+                by: if *council_wide {
+                    DeclaredBy::Council
+                } else {
+                    DeclaredBy::Case(reference.to_string())
+                },
+            };
+            NewResolution {
+                finding: what.clone(),
+                kind: if *council_wide {
+                    "not_held_council"
+                } else {
+                    "not_held"
+                }
+                .to_string(),
+                why: why.unwrap_or(reason).to_string(),
+                declaration: Some(declaration),
+            }
+        }
     };
     store.resolve_finding(reference, case.status, &ctx.who(), &resolution)?;
     Ok(Resolved {
@@ -194,6 +243,48 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
             .filter(|o| o.number != resolving.finding)
             .collect(),
     })
+}
+
+/// Take out of a case's decided view the findings the officer settled by
+/// accepting the s21 offer ([`Way::Refer`]) while they read the same (same
+/// question, cell and publication): the row stays refused under section 21
+/// with the publication's address, and a warning says who accepted it.
+/// A finding that reads differently (another release, another address)
+/// is left open for the officer to look at again.
+pub(crate) fn apply_referrals(
+    store: &dyn Store,
+    reference: &str,
+    view: &mut crate::letters::LetterView,
+) -> Result<()> {
+    if view.findings.is_empty() {
+        return Ok(());
+    }
+    let accepted: Vec<StoredResolution> = store
+        .resolutions(reference)?
+        .into_iter()
+        .filter(|r| r.kind == REFER_S21)
+        .collect();
+    if accepted.is_empty() {
+        return Ok(());
+    }
+    let mut settled = Vec::new();
+    view.findings.retain(
+        |f| match accepted.iter().rev().find(|a| a.finding == f.what) {
+            Some(a) if f.publication.is_some() => {
+                settled.push((f.number, a.by.clone(), a.at.clone()));
+                false
+            }
+            _ => true,
+        },
+    );
+    for (number, by, at) in settled {
+        let tag = format!("blocking (finding {number})");
+        view.warnings.retain(|w| !w.contains(&tag));
+        view.warnings.push(format!(
+            "finding {number}: the requester is referred to the publication under section 21, as {by} accepted on {at}"
+        ));
+    }
+    Ok(())
 }
 
 /// How a case's findings were resolved, oldest first.

@@ -56,7 +56,7 @@ pub use cases::{
 };
 pub use clock::{Acted, Acting, act, approve};
 pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
-pub use findings::{OpenFinding, Resolved, Resolving, open_findings, resolve};
+pub use findings::{OpenFinding, REFER_S21, Resolved, Resolving, Way, open_findings, resolve};
 pub use intake::{Form, NewRequest, Opened, take_in};
 pub use retention::{Erased, erase_expired};
 pub use understanding::{

@@ -274,6 +274,9 @@ struct Counted {
     providers: BTreeSet<String>,
 }
 
+/// An indicator and a period's first and last day (days from 1970).
+type PeriodKey = (String, i32, i32);
+
 /// Counts cells over the records of one area.
 #[derive(Debug, Clone)]
 pub struct Counter {
@@ -281,7 +284,7 @@ pub struct Counter {
     first_start: Option<i32>,
     /// The people counted per (indicator, first day, last day), worked out
     /// once for every cell of the period.
-    counted: std::cell::RefCell<BTreeMap<(String, i32, i32), std::rc::Rc<Vec<Counted>>>>,
+    counted: std::cell::RefCell<BTreeMap<PeriodKey, std::rc::Rc<Vec<Counted>>>>,
 }
 
 fn sex_code(sex: Sex) -> (u8, &'static str) {

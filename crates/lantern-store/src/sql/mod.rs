@@ -376,6 +376,15 @@ impl<E: Engine> Store for SqlStore<E> {
         versioned::import_releases(self, meta, releases)
     }
 
+    fn withdraw_release(
+        &mut self,
+        meta: &ImportMeta,
+        code: &str,
+        reason: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        versioned::withdraw_release(self, meta, code, reason)
+    }
+
     fn import_agencies(
         &mut self,
         meta: &ImportMeta,

@@ -262,6 +262,58 @@ pub(super) fn import_releases<E: Engine>(
     versioned(store, meta, &rows)
 }
 
+/// Retire the current version of release `code` (see
+/// [`crate::Store::withdraw_release`]), audited with the release as it
+/// stood and the reason.
+pub(super) fn withdraw_release<E: Engine>(
+    store: &mut SqlStore<E>,
+    meta: &ImportMeta,
+    code: &str,
+    reason: &str,
+) -> Result<ImportReceipt, StoreError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid(
+            "say why the release is withdrawn (--reason TEXT); the audit log keeps it",
+        ));
+    }
+    store.engine.transaction(Mode::Write, |tx| {
+        let rows = tx.query(
+            "SELECT id, title, date FROM releases WHERE code = $1 AND retired_in IS NULL",
+            &[super::param_text(code)],
+            &[Kind::Int, Kind::Text, Kind::Text],
+        )?;
+        let Some(row) = rows.first() else {
+            return Err(invalid(format!(
+                "there is no release '{code}' in the publication calendar now; check the code in the releases file you imported"
+            )));
+        };
+        let id = int(&row[0]);
+        let import = begin_import(tx, meta, 1)?;
+        tx.execute(
+            "UPDATE releases SET retired_in = $1 WHERE id = $2",
+            &[param(import), param(id)],
+        )?;
+        super::audit::audit(
+            tx,
+            import,
+            meta,
+            "release.withdraw",
+            code,
+            json!({ "title": text(&row[1]), "date": text(&row[2]), "reason": reason }),
+        )?;
+        let mut receipt = ImportReceipt {
+            import,
+            rows: 1,
+            replaced: 1,
+            ..Default::default()
+        };
+        finish_import(tx, import, &receipt)?;
+        receipt.data_version = data_version(tx)?;
+        Ok(receipt)
+    })
+}
+
 pub(super) fn import_agencies<E: Engine>(
     store: &mut SqlStore<E>,
     meta: &ImportMeta,

@@ -158,6 +158,60 @@ story!(statements_and_releases_round_trip, |db: &TestDb| {
     assert_eq!(snap.statements[0].provenance.file, "s.csv");
 });
 
+story!(
+    a_withdrawn_release_leaves_the_calendar_audited_and_an_import_brings_it_back,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let added = store
+            .import_releases(&meta(ImportKind::Releases, "r.csv"), &[(2, release())])
+            .unwrap();
+        let withdraw = meta(ImportKind::ReleaseWithdrawal, "release ndtms_2018_19");
+        let err = store
+            .withdraw_release(&withdraw, "ndtms_2018_19", "  ")
+            .unwrap_err();
+        assert!(err.to_string().contains("say why"), "{err}");
+        let err = store
+            .withdraw_release(&withdraw, "nope", "cancelled")
+            .unwrap_err();
+        assert!(err.to_string().contains("no release 'nope'"), "{err}");
+        assert_eq!(store.data_version().unwrap(), added.data_version);
+
+        let gone = store
+            .withdraw_release(&withdraw, "ndtms_2018_19", "PHE cancelled it")
+            .unwrap();
+        assert!(gone.data_version > added.data_version);
+        assert!(store.snapshot(None).unwrap().releases.is_empty());
+        // Older data versions still read it: nothing is deleted.
+        assert_eq!(
+            store.snapshot(Some(added.data_version)).unwrap().releases,
+            vec![release()]
+        );
+        let audit = store.audit(1).unwrap();
+        assert_eq!(audit[0].action, "release.withdraw");
+        assert_eq!(audit[0].key, "ndtms_2018_19");
+        assert_eq!(audit[0].actor, "tester");
+        assert!(
+            audit[0].detail.contains("PHE cancelled it"),
+            "{:?}",
+            audit[0]
+        );
+        let imports = store.imports().unwrap();
+        assert_eq!(imports.last().unwrap().kind, "release_withdrawal");
+        // Withdrawn twice: there is nothing in the calendar to withdraw.
+        assert!(
+            store
+                .withdraw_release(&withdraw, "ndtms_2018_19", "again")
+                .is_err()
+        );
+
+        let back = store
+            .import_releases(&meta(ImportKind::Releases, "r.csv"), &[(2, release())])
+            .unwrap();
+        assert_eq!(back.added, 1);
+        assert_eq!(store.snapshot(None).unwrap().releases, vec![release()]);
+    }
+);
+
 story!(creating_twice_finds_the_existing_database, |db: &TestDb| {
     let mut store = new_store(db);
     store

@@ -214,3 +214,54 @@ fn an_open_dimension_of_events_recovers_nothing() {
 fn an_open_dimension_of_people_recovers_nothing() {
     open_dimension("people_in_treatment");
 }
+
+/// Composite bands answered as sums of held five-year bands (issue 12):
+/// a total and the requester's bands in one letter, "under 25" in another,
+/// then every band: the sums join the protected table with their parts, so
+/// nothing small can be worked out from them.
+#[test]
+fn composite_bands_summed_from_held_parts_recover_nothing() {
+    let mut csv = String::from(
+        "indicator,area,period,age_band,value,source\n\
+         people_in_treatment,E06000016,2019/20,,40,ndtms_partnership\n",
+    );
+    for (band, n) in [
+        ("18", 1),
+        ("19", 2),
+        ("20-24", 4),
+        ("25-29", 8),
+        ("30-34", 6),
+        ("35-39", 5),
+        ("40-44", 5),
+        ("45-49", 4),
+        ("50-54", 3),
+        ("55-59", 2),
+        ("60-64", 0),
+        ("65-69", 0),
+        ("70+", 0),
+    ] {
+        csv += &format!("people_in_treatment,E06000016,2019/20,{band},{n},ndtms_partnership\n");
+    }
+    let app = TestApp::with_figures(&csv);
+    let p = "people_in_treatment";
+    let mut letters = Letters::default();
+    let own_bands = question(1, p, YEAR, &[], &[])
+        + &question(2, p, YEAR, &[], &[]).replace(
+            "periods = [",
+            "bands = [\"18-29\", \"30-49\", \"50+\"]\nperiods = [",
+        );
+    letters.note("FOI-C-1", &app.ask("FOI-C-1", &own_bands));
+    let under_25 = question(1, p, YEAR, &[], &[])
+        .replace("periods = [", "bands = [\"under 25\"]\nperiods = [");
+    letters.note("FOI-C-2", &app.ask("FOI-C-2", &under_25));
+    let every_band = question(1, p, YEAR, &[], &["age_band"]);
+    letters.note("FOI-C-3", &app.ask("FOI-C-3", &every_band));
+    check(
+        "composite bands summed from held parts",
+        &app,
+        &Knowledge::default(),
+        &letters,
+        None,
+        false,
+    );
+}

@@ -313,13 +313,19 @@ people_in_treatment,E06000016,2017/18,25-29,9,ndtms_partnership,final
         .as_array()
         .expect("rows")
         .clone();
+    // NDTMS comes first and gives every band it holds: the whole table is
+    // NDTMS's; local records' bands are not mixed in.
     for r in rows.iter().filter(|r| r["decision"] == "given") {
-        assert_eq!(r["source"], "local_records", "{r:#}");
+        assert_eq!(r["source"], "ndtms_partnership", "{r:#}");
     }
+    assert!(
+        !rows.iter().any(|r| r["breakdown_label"] == "under 25"),
+        "{a:#}"
+    );
     let w = warnings(&a).join("\n");
     assert!(
         w.contains(
-            "the table uses local_records (100); ndtms_partnership gives 9, a difference of 91"
+            "the table uses ndtms_partnership (9); local_records gives 100, a difference of 91"
         ),
         "{w}"
     );

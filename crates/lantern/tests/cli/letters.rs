@@ -20,9 +20,15 @@ fn demo_writes_the_three_letters_and_prints_their_paths() {
             "letters/seed-003.md"
         ]
     );
-    for p in paths {
+    // Each letter is dated the day the real one went out (the request
+    // file's `answered`), as the seeds were.
+    for (p, date) in paths
+        .iter()
+        .zip(["5 July 2019", "11 July 2022", "16 May 2017"])
+    {
         let text = std::fs::read_to_string(app.path(p)).expect("letter written");
         assert!(text.starts_with("# Freedom of Information Act 2000"));
+        assert!(text.contains(&format!("**Date:** {date}\\\n")), "{text}");
         assert!(text.contains("Open Government Licence"));
         assert!(text.contains("Information Commissioner"));
     }
@@ -47,6 +53,54 @@ fn letters_match_their_reviewed_snapshots() {
         insta::assert_snapshot!(format!("{seed}.html"), html);
     }
     insta::assert_snapshot!("seed-003.json", app.answer("seed-003", "json").ok());
+}
+
+#[test]
+fn a_letter_decided_on_a_stated_day_is_dated_that_day_and_otherwise_is_a_draft() {
+    let app = TestApp::leicester();
+    let seed = example("requests/seed-000.toml");
+    let seed = seed.to_str().expect("path");
+    let date_line = |letter: &str| {
+        letter
+            .lines()
+            .find(|l| l.starts_with("**Date:**"))
+            .unwrap_or_else(|| panic!("no date line: {letter}"))
+            .to_string()
+    };
+    // The day the file records it was answered.
+    let recorded = answer(&app, seed, &[]).ok();
+    assert_eq!(date_line(&recorded), "**Date:** 5 July 2019\\");
+    // --as-of decides, and dates, on another day.
+    let later = answer(&app, seed, &["--as-of", "2019-07-08"]).ok();
+    assert_eq!(date_line(&later), "**Date:** 8 July 2019\\");
+    let json: serde_json::Value = serde_json::from_str(
+        &answer(&app, seed, &["--as-of", "2019-07-08", "--format", "json"]).ok(),
+    )
+    .expect("json");
+    assert_eq!(json["date"], "2019-07-08");
+    assert_eq!(json["request"]["decided"], "2019-07-08");
+
+    // Without either it is decided today: a draft, whatever it finds.
+    let text = std::fs::read_to_string(example("requests/seed-000.toml")).expect("seed");
+    let undated = text.replacen("answered = 2019-07-05\n", "", 1);
+    assert_ne!(undated, text);
+    let undated = app.write("undated.toml", &undated);
+    let undated = undated.to_str().expect("path");
+    let draft = answer(&app, undated, &[]).ok();
+    assert_eq!(date_line(&draft), "**Date:** Draft — date of sending\\");
+    let json: serde_json::Value =
+        serde_json::from_str(&answer(&app, undated, &["--format", "json"]).ok()).expect("json");
+    assert!(
+        json["date"].is_null() && json["date_long"].is_null(),
+        "{json:#}"
+    );
+
+    // A letter with a blocking finding open cannot be sent, so it is not
+    // dated as sent: after the 2018/19 release (7 November 2019) the figure
+    // is published but not loaded.
+    let run = answer(&app, undated, &["--as-of", "2020-01-06"]);
+    assert!(run.stderr.contains("blocking finding 1"), "{}", run.stderr);
+    assert_eq!(date_line(&run.ok()), "**Date:** Draft — date of sending\\");
 }
 
 #[test]
@@ -427,4 +481,136 @@ fn a_letter_with_the_requesters_own_bands_over_several_years_is_a_grid_in_md_htm
     insta::assert_snapshot!("own-bands.md", md);
     insta::assert_snapshot!("own-bands.html", run("html"));
     insta::assert_snapshot!("own-bands.csv", run("csv"));
+}
+
+const PSEUDONYM_KEY: &str = "a test secret that is long enough";
+
+/// Episodes of one provider (`A1`, in Leicester) for the letter answered
+/// from records: `count` people born in `born` (YYYYMM), each with one
+/// community episode from `start` to `end` (YYYYMMDD; open when empty),
+/// numbered from `from` so that everyone is a different person.
+fn episodes(from: usize, count: usize, born: &str, start: &str, end: &str) -> Vec<String> {
+    let (discharged, reason) = if end.is_empty() {
+        ("", "")
+    } else {
+        (end, "80")
+    };
+    (from..from + count)
+        .map(|n| {
+            let first = char::from(b'A' + (n % 26) as u8);
+            let second = char::from(b'A' + (n / 26 % 26) as u8);
+            format!(
+                "A1,p{n},{first},{second},{born}15,F,A,E06000016,ep{n},{start},{start},{start},{discharged},{reason},1101,,,mod{n},PSYCH,COM,{start},{discharged},LA,"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_letter_answered_from_providers_records_with_the_requesters_bands_over_two_years() {
+    let app = TestApp::empty();
+    // Leicester's settings (./lantern.toml), taken in by init.
+    with_config(&app);
+    app.run(&["init"]).ok();
+    app.write(
+        "agencies.csv",
+        "code,name,area\nA1,First Step Leicester,E06000016\n",
+    );
+    app.run(&["import", "agencies", "agencies.csv"]).ok();
+    // Ages on the later of 1 April and the episode's start (the birthday
+    // counted from the first of the month), in 2017/18 and 2018/19:
+    let mut rows = Vec::new();
+    // 21 and 22, in treatment throughout: 18-22 both years.
+    rows.extend(episodes(0, 6, "199601", "20170501", ""));
+    // 22, completed in December 2017: 18-22 in 2017/18 only.
+    rows.extend(episodes(6, 3, "199501", "20170501", "20171201"));
+    // 19, from May 2018: 18-22 in 2018/19.
+    rows.extend(episodes(9, 3, "199901", "20180501", ""));
+    // 25 and 26, throughout: 23-29 both years.
+    rows.extend(episodes(12, 3, "199201", "20170501", ""));
+    // 25, completed in February 2018: 23-29 in 2017/18 only.
+    rows.extend(episodes(15, 4, "199201", "20170501", "20180201"));
+    // 37 and 38, throughout: 30-49 both years.
+    rows.extend(episodes(19, 9, "198001", "20170501", ""));
+    // 48, from June 2018: 30-49 in 2018/19.
+    rows.extend(episodes(28, 4, "197001", "20180601", ""));
+    // 57 and 58, throughout: 50 and over both years.
+    rows.extend(episodes(32, 5, "196001", "20170501", ""));
+    // 63, from June 2018: 50 and over in 2018/19.
+    rows.extend(episodes(37, 2, "195501", "20180601", ""));
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    app.write("A1-2019-03.csv", &super::records::file(&rows));
+    let mut import = app.command(&["import", "episodes", "A1-2019-03.csv"]);
+    import.env("LANTERN_PSEUDONYM_KEY", PSEUDONYM_KEY);
+    let out = import.output().expect("run lantern");
+    assert!(
+        out.status.success(),
+        "import failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The requester's own bands: 18-22 and 23-29 are no union of the
+    // bands held as figures, so they are counted from the records; 30-49
+    // and 50+ are unions of held bands (composites), so they are sums.
+    app.write(
+        "request.toml",
+        "reference = \"FOI-2019-0600\"\nreceived = 2019-06-10\nanswered = 2019-07-05\narea = \"E06000016\"\n\n\
+         [[question]]\nnumber = \"1\"\n\
+         text = \"How many people were in treatment in each of the last two years, by age: 18-22, 23-29, 30-49 and 50 and over?\"\n\
+         indicator = \"people_in_treatment\"\nperiods = [\"2017/18\", \"2018/19\"]\nbands = [\"18-22\", \"23-29\", \"30-49\", \"50+\"]\n",
+    );
+    let run = |format: &str| {
+        let run = app.run(&["answer", "request.toml", "--format", format]);
+        assert!(!run.stderr.contains("blocking finding"), "{}", run.stderr);
+        run.ok()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("json");
+    // The counts worked out by hand above, each from providers' records.
+    let q1 = crate::question(&json, "1", None);
+    let cells: Vec<(String, String, String, String)> = q1["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["period_label"].as_str().unwrap_or("").to_string(),
+                r["breakdown_label"].as_str().unwrap_or("").to_string(),
+                r["value"]["amount"]
+                    .as_i64()
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| r["text"].as_str().unwrap_or("").to_string()),
+                r["source"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("2017/18", "aged 18 to 22", "9"),
+        ("2017/18", "aged 23 to 29", "7"),
+        ("2017/18", "aged 30 to 49", "9"),
+        ("2017/18", "aged 50 and over", "5"),
+        ("2018/19", "aged 18 to 22", "9"),
+        ("2018/19", "aged 23 to 29", "fewer than 5"),
+        ("2018/19", "aged 30 to 49", "13"),
+        ("2018/19", "aged 50 and over", "7"),
+    ];
+    for (period, band, value) in expected {
+        let found = cells
+            .iter()
+            .find(|c| c.0 == period && c.1 == band)
+            .unwrap_or_else(|| panic!("no cell {period} {band}: {cells:#?}"));
+        if value == "fewer than 5" {
+            assert!(found.2.contains(value), "{period} {band}: {found:?}");
+        } else {
+            assert_eq!(found.2, value, "{period} {band}: {found:?}");
+            assert_eq!(found.3, "local_records", "{period} {band}: {found:?}");
+        }
+    }
+    assert_eq!(json["date_long"], "5 July 2019");
+
+    let md = run("md");
+    // Years as columns, the requester's bands as rows, the cut in words.
+    assert!(md.contains("| Age band | 2017/18 | 2018/19 |"), "{md}");
+    insta::assert_snapshot!("records-own-bands.md", md);
+    insta::assert_snapshot!("records-own-bands.html", run("html"));
 }

@@ -464,6 +464,19 @@ fn a_month_that_has_not_begun_is_refused() {
         err.contains("2026-05 has not begun (today is 2026-04-30)"),
         "{err}"
     );
+    // --as-of sets the same day (LANTERN_TODAY is its alias), and wins.
+    let err = import_on(&app, None, &["--as-of", "2026-04-30", "A1-2026-05.csv"]).fails();
+    assert!(
+        err.contains("2026-05 has not begun (today is 2026-04-30)"),
+        "{err}"
+    );
+    let err = import_on(
+        &app,
+        Some("2026-05-31"),
+        &["--as-of", "2026-04-30", "A1-2026-05.csv"],
+    )
+    .fails();
+    assert!(err.contains("(today is 2026-04-30)"), "{err}");
     let list = app.run(&["submissions", "--json"]).ok();
     assert_eq!(list.trim(), "[]", "nothing was stored");
     app.write("A1-2026-04.csv", &a1());

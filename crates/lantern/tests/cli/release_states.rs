@@ -3,8 +3,10 @@
 //! council's decision (`--as-of`), not the day it arrived. A release still
 //! to come is section 22 with the real distance to publication; one that
 //! has come gives the figure held, or offers section 21 with a blocking
-//! finding when the figure is not loaded (never "not held"); a release that
-//! slips, or whose date passes, after a draft stops that draft being sent.
+//! finding when the figure is not loaded (never "not held"), which the
+//! officer may settle by accepting the referral; a release that slips, is
+//! withdrawn, or whose date passes, after a draft flags that draft in
+//! `request list` and `show` and stops it being approved or sent.
 
 use serde_json::Value;
 
@@ -180,6 +182,20 @@ fn a_release_that_slips_after_approval_stops_the_send_until_the_case_is_redrafte
             .ok();
     }
     calendar_with_2018_19_on(&app, "2019-12-05");
+    let listed = app.run(&["request", "list", "--as-of", "2019-07-05"]).ok();
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with("FOI-2019-0412"))
+        .expect("listed");
+    assert!(line.contains("[release changed: re-draft]"), "{listed}");
+    let shown = app
+        .run(&["request", "show", "FOI-2019-0412", "--as-of", "2019-07-05"])
+        .ok();
+    assert!(shown.contains("Release changed: re-draft."), "{shown}");
+    assert!(
+        shown.contains("release ndtms_annual_2018_19 (\"Adult substance misuse treatment statistics 2018 to 2019\"), cited under section 22 in the draft, has moved from 2019-11-07 to 2019-12-05"),
+        "{shown}"
+    );
     let err = app
         .run(&["request", "send", "FOI-2019-0412", "--as-of", "2019-07-05"])
         .fails();
@@ -203,6 +219,269 @@ fn a_release_that_slips_after_approval_stops_the_send_until_the_case_is_redrafte
         .ok();
     assert!(letter.contains("on 5 December 2019"), "{letter}");
     assert!(!letter.contains("7 November 2019"), "{letter}");
+    let listed = app.run(&["request", "list", "--as-of", "2019-07-08"]).ok();
+    assert!(!listed.contains("release changed"), "sent: {listed}");
+}
+
+#[test]
+fn a_release_withdrawn_from_the_calendar_no_longer_justifies_section_22_and_flags_the_drafts_citing_it()
+ {
+    let app = TestApp::leicester();
+    let seed = example("requests/seed-000.toml");
+    app.run(&["request", "new", seed.to_str().expect("path")])
+        .ok();
+    app.run(&["request", "draft", "FOI-2019-0412", "--as-of", "2019-07-05"])
+        .ok();
+    let list = |app: &TestApp| {
+        json(
+            &app.run(&["request", "list", "--json", "--as-of", "2019-07-05"])
+                .ok(),
+        )[0]
+        .clone()
+    };
+    assert_eq!(list(&app)["release_changed"], false);
+    let version = app.data_version();
+
+    // A reason is required, and the code must be in the calendar.
+    let err = app
+        .run(&[
+            "release",
+            "withdraw",
+            "ndtms_annual_2018_19",
+            "--reason",
+            " ",
+        ])
+        .fails();
+    assert!(err.contains("say why the release is withdrawn"), "{err}");
+    let err = app
+        .run(&["release", "withdraw", "ndtms_2018", "--reason", "cancelled"])
+        .fails();
+    assert!(
+        err.contains("there is no release 'ndtms_2018' in the publication calendar"),
+        "{err}"
+    );
+    assert_eq!(app.data_version(), version, "nothing was written");
+
+    let done = app
+        .run(&[
+            "release",
+            "withdraw",
+            "ndtms_annual_2018_19",
+            "--reason",
+            "PHE cancelled the 2018/19 annual release",
+        ])
+        .ok();
+    assert!(
+        done.contains("Withdrew release ndtms_annual_2018_19 from the publication calendar (by tester: PHE cancelled the 2018/19 annual release)"),
+        "{done}"
+    );
+    assert!(app.data_version() > version, "a new data version");
+    // Audited with who, when and why.
+    let imports = json(&app.run(&["imports", "--json"]).ok());
+    let last = imports.as_array().and_then(|i| i.last()).expect("imports");
+    assert_eq!(last["kind"], "release_withdrawal", "{last:#}");
+    assert_eq!(last["actor"], "tester", "{last:#}");
+    app.run(&["export", "dump.jsonl"]).ok();
+    let dump = std::fs::read_to_string(app.path("dump.jsonl")).expect("dump");
+    let audit = dump
+        .lines()
+        .find(|l| l.contains("release.withdraw"))
+        .expect("audit entry");
+    assert!(
+        audit.contains("PHE cancelled the 2018/19 annual release"),
+        "{audit}"
+    );
+    assert!(audit.contains("tester"), "{audit}");
+
+    // The draft citing it is flagged where the officer looks, and refused.
+    assert_eq!(list(&app)["release_changed"], true);
+    let shown = json(
+        &app.run(&[
+            "request",
+            "show",
+            "FOI-2019-0412",
+            "--json",
+            "--as-of",
+            "2019-07-05",
+        ])
+        .ok(),
+    );
+    let changes = shown["release_changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert!(
+        changes[0]
+            .as_str()
+            .is_some_and(|c| c.contains("release ndtms_annual_2018_19")
+                && c.contains("has been withdrawn from the publication calendar")),
+        "{changes:#?}"
+    );
+    let err = app
+        .run(&[
+            "request",
+            "approve",
+            "FOI-2019-0412",
+            "--as-of",
+            "2019-07-05",
+        ])
+        .fails();
+    assert!(err.contains("cannot be approved unchanged"), "{err}");
+    assert!(err.contains("has been withdrawn"), "{err}");
+
+    // Drafted again, nothing cites the withdrawn release or section 22 for it.
+    app.run(&["request", "start", "FOI-2019-0412", "--as-of", "2019-07-05"])
+        .ok();
+    app.run(&["request", "draft", "FOI-2019-0412", "--as-of", "2019-07-05"])
+        .ok();
+    let draft = json(
+        &app.run(&["request", "letter", "FOI-2019-0412", "--json"])
+            .ok(),
+    );
+    assert_ne!(row(question(&draft, "1", None), "2018/19")["basis"], "s22");
+    assert!(
+        !serde_json::to_string(&draft)
+            .expect("json")
+            .contains("ndtms_annual_2018_19"),
+        "{draft:#}"
+    );
+    assert_eq!(list(&app)["release_changed"], false);
+
+    // Imported again, the release is back in the calendar.
+    app.run(&[
+        "import",
+        "releases",
+        example("releases.csv").to_str().expect("path"),
+    ])
+    .ok();
+    let again = json(&answer(
+        &app,
+        seed.to_str().expect("path"),
+        "2019-07-05",
+        "json",
+    ));
+    assert_eq!(row(question(&again, "1", None), "2018/19")["basis"], "s22");
+}
+
+#[test]
+fn the_officer_can_accept_the_section_21_offer_and_the_next_draft_refers_without_a_finding() {
+    let app = TestApp::leicester();
+    crack_request(&app, "q.toml", "FOI-2019-0900", "2019-10-20", "2018/19");
+    app.run(&["request", "new", "q.toml"]).ok();
+    app.run(&["request", "draft", "FOI-2019-0900", "--as-of", "2019-11-20"])
+        .ok();
+
+    // Accepting needs a why, and cannot be mixed with a not-held reason.
+    let refused = |args: &[&str]| {
+        let r = app.run(args);
+        assert_ne!(r.code, 0, "{}", r.stdout);
+        r.stderr
+    };
+    let err = refused(&[
+        "request",
+        "resolve",
+        "FOI-2019-0900",
+        "--finding",
+        "1",
+        "--refer",
+    ]);
+    assert!(err.contains("--note"), "{err}");
+    let err = refused(&[
+        "request",
+        "resolve",
+        "FOI-2019-0900",
+        "--finding",
+        "1",
+        "--refer",
+        "--reason",
+        "x",
+        "--note",
+        "y",
+    ]);
+    assert!(err.contains("cannot be used with"), "{err}");
+
+    let done = app
+        .run(&[
+            "request",
+            "resolve",
+            "FOI-2019-0900",
+            "--finding",
+            "1",
+            "--refer",
+            "--note",
+            "The requester can read it in the published tables",
+        ])
+        .ok();
+    assert!(
+        done.contains("referred to the publication under section 21"),
+        "{done}"
+    );
+    let shown = json(
+        &app.run(&["request", "show", "FOI-2019-0900", "--json"])
+            .ok(),
+    );
+    let resolutions = shown["resolutions"].as_array().expect("resolutions");
+    assert_eq!(resolutions.len(), 1, "{resolutions:#?}");
+    assert_eq!(resolutions[0]["resolution"], "refer_s21");
+    assert_eq!(resolutions[0]["by"], "tester");
+    assert_eq!(
+        resolutions[0]["why"],
+        "The requester can read it in the published tables"
+    );
+    assert!(
+        shown["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|e| e["action"] == "resolve"
+                && e["note"].as_str().is_some_and(|n| n.contains("refer_s21"))),
+        "{shown:#}"
+    );
+
+    // The next draft refers under section 21 with the address, no finding.
+    let drafted = app.run(&["request", "draft", "FOI-2019-0900", "--as-of", "2019-11-20"]);
+    assert_eq!(drafted.code, 0, "{}", drafted.stderr);
+    assert!(!drafted.stderr.contains("blocking"), "{}", drafted.stderr);
+    let draft = json(
+        &app.run(&["request", "letter", "FOI-2019-0900", "--json"])
+            .ok(),
+    );
+    assert_eq!(draft["findings"], serde_json::json!([]));
+    let q1 = question(&draft, "1", None);
+    assert_eq!(row(q1, "2018/19")["basis"], "s21");
+    assert_eq!(
+        notice(q1, "s21").expect("s21 notice")["release"]["url"],
+        "https://www.gov.uk/government/collections/alcohol-and-drug-misuse-and-treatment-statistics"
+    );
+    let letter = app
+        .run(&["request", "letter", "FOI-2019-0900", "--format", "md"])
+        .ok();
+    assert!(letter.contains("section 21"), "{letter}");
+    assert!(
+        letter.contains("https://www.gov.uk/government/collections/alcohol-and-drug-misuse-and-treatment-statistics"),
+        "{letter}"
+    );
+    for step in ["approve", "send"] {
+        app.run(&["request", step, "FOI-2019-0900", "--as-of", "2019-11-21"])
+            .ok();
+    }
+
+    // A finding no release published offers nothing to refer to.
+    crack_request(&app, "old.toml", "FOI-2019-0901", "2019-10-20", "2015/16");
+    app.run(&["request", "new", "old.toml"]).ok();
+    app.run(&["request", "draft", "FOI-2019-0901", "--as-of", "2019-11-20"])
+        .ok();
+    let err = app
+        .run(&[
+            "request",
+            "resolve",
+            "FOI-2019-0901",
+            "--finding",
+            "1",
+            "--refer",
+            "--note",
+            "published",
+        ])
+        .fails();
+    assert!(err.contains("finding 1 offers no publication"), "{err}");
 }
 
 #[test]

@@ -110,6 +110,38 @@ fn timeliness_counts_answers_in_time_late_and_overdue_by_quarter() {
 }
 
 #[test]
+fn the_report_day_follows_as_of_and_today_is_its_alias() {
+    let app = TestApp::leicester();
+    three_cases(&app);
+    let json = |args: &[&str]| -> serde_json::Value {
+        serde_json::from_str(&app.run(args).ok()).expect("json")
+    };
+    let by_as_of = json(&["report", "timeliness", "--as-of", "2019-09-10", "--json"]);
+    let by_today = json(&["report", "timeliness", "--today", "2019-09-10", "--json"]);
+    assert_eq!(by_as_of, by_today);
+    let later = json(&["report", "timeliness", "--as-of", "2019-12-31", "--json"]);
+    assert_ne!(by_as_of, later, "the day decides what is overdue");
+    let text = app
+        .run(&["report", "timeliness", "--as-of", "2019-09-10"])
+        .ok();
+    assert!(text.contains("(as of 2019-09-10)"), "{text}");
+    let err = app
+        .run(&[
+            "report",
+            "timeliness",
+            "--today",
+            "2019-09-10",
+            "--as-of",
+            "2019-12-31",
+        ])
+        .fails();
+    assert!(
+        err.contains("--today 2019-09-10 and --as-of 2019-12-31"),
+        "{err}"
+    );
+}
+
+#[test]
 fn outcomes_count_refusals_exemptions_and_reviews() {
     let app = TestApp::leicester();
     three_cases(&app);
