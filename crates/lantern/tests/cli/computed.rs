@@ -330,3 +330,79 @@ people_in_treatment,E06000016,2017/18,25-29,9,ndtms_partnership,final
         "{w}"
     );
 }
+
+/// "Alcohol or opiates", asked as a list of values and in the `a|b`
+/// spelling: the sum of the held cells, or counted from the records when
+/// the council holds them and no figure does.
+#[test]
+fn a_filter_that_is_a_union_of_values_is_their_sum_or_counted_from_records() {
+    let ask = |filter: &str| {
+        format!(
+            "text = \"How many for alcohol or opiates?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nfilter = {{ substance_group = {filter} }}\n"
+        )
+    };
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    app.write(
+        "figures.csv",
+        "indicator,area,period,substance_group,value,source,status
+people_in_treatment,E06000016,2017/18,,50,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,opiate,30,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,alcohol_only,12,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,non_opiate_only,8,ndtms_partnership,final
+",
+    );
+    app.run(&["import", "figures", "figures.csv"]).ok();
+    for filter in ["[\"alcohol\", \"opiates\"]", "\"opiate|alcohol_only\""] {
+        request(&app, &ask(filter));
+        let a = answer(&app, &[]);
+        let rows = table(&a);
+        assert_eq!(rows.len(), 1, "{a:#}");
+        assert_eq!(
+            (&rows[0].1, &rows[0].2),
+            (&"given".into(), &"42".into()),
+            "{a:#}"
+        );
+        let notes = question(&a, "1", None)["rows"][0]["notes"].to_string();
+        assert!(
+            notes.contains("sum of the figures for alcohol only and opiate"),
+            "{notes}"
+        );
+        let text = app.run(&["answer", "request.toml", "--format", "md"]).ok();
+        assert!(
+            text.contains(
+                "42 people. This figure is the sum of the figures for alcohol only and opiate."
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("does not hold"), "{text}");
+    }
+
+    // No figures, but every provider's records: counted from them.
+    let app = with_agencies(&["A1"]);
+    let with_drug = |rows: Vec<String>, drug: &str| -> Vec<String> {
+        rows.into_iter()
+            .map(|r| r.replace(",1101,", &format!(",{drug},")))
+            .collect()
+    };
+    let mut rows = people("A1", 0, 10, "19800101");
+    rows.extend(with_drug(people("A1", 10, 7, "19800101"), "7000"));
+    rows.extend(with_drug(people("A1", 17, 6, "19800101"), "3201"));
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    submit(&app, "A1-2018-03.csv", &file(&rows));
+    request(&app, &ask("[\"alcohol_only\", \"opiate\"]"));
+    let a = answer(&app, &[]);
+    assert_eq!(
+        table(&a)
+            .into_iter()
+            .map(|(_, d, v)| (d, v))
+            .collect::<Vec<_>>(),
+        [("given".to_string(), "17".to_string())],
+        "{a:#}"
+    );
+    assert_eq!(
+        question(&a, "1", None)["rows"][0]["source"],
+        "local_records",
+        "{a:#}"
+    );
+}
