@@ -636,14 +636,26 @@ mod tests {
 
     const BASE: &str = "2016-04-01";
     const SETTINGS: [Setting; 3] = [Setting::Community, Setting::Inpatient, Setting::Residential];
-    const KINDS: [Kind; 3] = [Kind::Pharmacological, Kind::Psychosocial, Kind::RecoverySupport];
+    const KINDS: [Kind; 3] = [
+        Kind::Pharmacological,
+        Kind::Psychosocial,
+        Kind::RecoverySupport,
+    ];
     const FUNDINGS: [Funding; 3] = [Funding::Council, Funding::SelfFunded, Funding::Other];
     const ETHNIC: [u8; 6] = [b'A', b'C', b'H', b'N', b'R', b'Z'];
     const REASONS: [u8; 6] = [80, 81, 84, 85, 89, 90];
 
     /// (client, provider, start offset, days, open, reason, rows of
     /// (setting, kind, funding, ethnicity, intervention offset)).
-    type Ep = (u8, usize, i32, i32, bool, usize, Vec<(usize, usize, usize, usize, i32)>);
+    type Ep = (
+        u8,
+        usize,
+        i32,
+        i32,
+        bool,
+        usize,
+        Vec<(usize, usize, usize, usize, i32)>,
+    );
 
     fn episodes() -> impl Strategy<Value = Vec<Ep>> {
         proptest::collection::vec(
@@ -654,7 +666,10 @@ mod tests {
                 1i32..400,
                 any::<bool>(),
                 0usize..REASONS.len(),
-                proptest::collection::vec((0usize..3, 0usize..3, 0usize..3, 0usize..6, 0i32..200), 1..4),
+                proptest::collection::vec(
+                    (0usize..3, 0usize..3, 0usize..3, 0usize..6, 0i32..200),
+                    1..4,
+                ),
             ),
             1..20,
         )
@@ -676,7 +691,10 @@ mod tests {
                 let modality_start = start + (at % days.max(&1));
                 out[*provider].push(Record {
                     client: ClientKey([*client; 16]),
-                    birth: YearMonth { year: 1980, month: 6 },
+                    birth: YearMonth {
+                        year: 1980,
+                        month: 6,
+                    },
                     sex: Sex::Male,
                     ethnicity: ETHNIC[ethnic],
                     episode_id: String::new(),
@@ -690,7 +708,9 @@ mod tests {
                     intervention: KINDS[kind],
                     setting: SETTINGS[setting],
                     modality_start: Day(modality_start),
-                    modality_end: discharge.map(Day).or((at % 2 == 0).then_some(Day(modality_start + 30))),
+                    modality_end: discharge
+                        .map(Day)
+                        .or((at % 2 == 0).then_some(Day(modality_start + 30))),
                     funding: FUNDINGS[funding],
                     naloxone_kits: 0,
                 });
@@ -707,7 +727,10 @@ mod tests {
                 .enumerate()
                 .map(|(i, r)| HeldSubmission {
                     provider: format!("N000{i}"),
-                    month: YearMonth { year: 2019, month: 3 },
+                    month: YearMonth {
+                        year: 2019,
+                        month: 3,
+                    },
                     records: r.clone(),
                 })
                 .collect(),
@@ -834,7 +857,11 @@ mod tests {
             .collect();
         assert_eq!(reasons, leaves("discharge_reason").into_iter().collect());
         for old in [90, 91, 92] {
-            assert!(codes::discharge_value(old).unwrap().starts_with("completed_"));
+            assert!(
+                codes::discharge_value(old)
+                    .unwrap()
+                    .starts_with("completed_")
+            );
         }
         let settings: Vec<String> = Setting::ALL
             .iter()
@@ -863,7 +890,15 @@ mod tests {
     #[test]
     fn a_person_counts_under_each_setting_and_the_latest_discharge_reason() {
         let eps: Vec<Ep> = vec![
-            (1, 0, 0, 500, true, 0, vec![(0, 0, 0, 0, 11), (2, 1, 1, 0, 21)]),
+            (
+                1,
+                0,
+                0,
+                500,
+                true,
+                0,
+                vec![(0, 0, 0, 0, 11), (2, 1, 1, 0, 21)],
+            ),
             (2, 0, 380, 10, false, 3, vec![(0, 1, 0, 2, 0)]),
             (2, 1, 420, 10, false, 0, vec![(0, 1, 0, 2, 0)]),
         ];

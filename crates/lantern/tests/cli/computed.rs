@@ -406,3 +406,60 @@ people_in_treatment,E06000016,2017/18,non_opiate_only,8,ndtms_partnership,final
         "{a:#}"
     );
 }
+
+/// Fields every submission holds but no fixed table splits by (ethnicity,
+/// setting) are counted from the records on demand.
+#[test]
+fn ethnicity_and_setting_are_counted_from_records() {
+    let app = with_agencies(&["A1"]);
+    // 10 White British and 6 Indian people in community treatment, and 5
+    // White British people in residential rehabilitation.
+    let mut rows = people("A1", 0, 10, "19800101");
+    rows.extend(
+        people("A1", 10, 6, "19800101")
+            .into_iter()
+            .map(|r| r.replace(",19800101,M,A,", ",19800101,M,H,")),
+    );
+    rows.extend(
+        people("A1", 16, 5, "19800101")
+            .into_iter()
+            .map(|r| r.replace(",PSYCH,COM,", ",PSYCH,RES,")),
+    );
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    submit(&app, "A1-2018-03.csv", &file(&rows));
+    request(
+        &app,
+        "text = \"How many people in treatment by ethnicity?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbreakdown = [\"ethnicity\"]\n\n\
+         [[question]]\nnumber = \"2\"\ntext = \"How many in inpatient or residential settings?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nfilter = { setting = [\"inpatient\", \"residential\"] }\n",
+    );
+    let a = answer(&app, &[]);
+    let rows = table(&a);
+    let row = |label: &str| {
+        rows.iter()
+            .find(|r| r.0 == label)
+            .unwrap_or_else(|| panic!("no row {label}: {a:#}"))
+            .clone()
+    };
+    assert_eq!(
+        row("White British"),
+        ("White British".into(), "given".into(), "15".into())
+    );
+    assert_eq!(row("Indian"), ("Indian".into(), "given".into(), "6".into()));
+    assert_eq!(
+        row("Chinese"),
+        ("Chinese".into(), "given".into(), "0".into())
+    );
+    for r in question(&a, "1", None)["rows"].as_array().expect("rows") {
+        assert_eq!(r["source"], "local_records", "{r:#}");
+    }
+    let q2 = &question(&a, "2", None)["rows"][0];
+    assert_eq!(
+        (&q2["decision"], &q2["value"]["amount"]),
+        (&Value::from("given"), &Value::from(5)),
+        "{a:#}"
+    );
+    assert!(
+        warnings(&a).iter().all(|w| !w.contains("blocking")),
+        "{a:#}"
+    );
+}
