@@ -8,7 +8,9 @@
 //! `lantern_core::letter`. A view is made the copy to print by [`address`]:
 //! dated with the day it was sent (a draft says so), "Dear NAME" for the
 //! requester, or the published copy without the requester's name, contact
-//! details or reference. The name is added only then, so a kept draft and
+//! details or reference, whose questions and narrative answers lose the
+//! requester's name and contact details and any e-mail address or UK
+//! telephone number ([`crate::personal_data`]). The name is added only then, so a kept draft and
 //! the disclosure log never hold it. The wire format is owned here,
 //! not by the domain core, so the core's types can change without breaking
 //! anyone reading the JSON. Nothing here reads the clock: the same answer
@@ -37,6 +39,7 @@ use minijinja::{Environment, context};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Council;
+use crate::personal_data::{self, Requester};
 
 pub use lantern_core::letter::long_date;
 
@@ -1044,8 +1047,14 @@ pub enum Copy<'a> {
         name: Option<&'a str>,
     },
     /// The copy published (disclosure log, pages, API): the same decisions
-    /// without the requester's name, contact details or own reference.
-    Published,
+    /// without the requester's name, contact details or own reference, and
+    /// with their name and contact details, and any e-mail address or UK
+    /// telephone number, removed from the questions' words and the
+    /// narrative answers ([`crate::personal_data`]).
+    Published {
+        /// The requester as the case records them.
+        requester: Requester<'a>,
+    },
 }
 
 /// Make a letter's JSON form (a fresh view or a kept draft) the copy to
@@ -1074,13 +1083,14 @@ pub fn address(
             v.insert("addressee".into(), name.into());
             v.insert("published".into(), false.into());
         }
-        Copy::Published => {
+        Copy::Published { requester } => {
             v.insert("addressee".into(), serde_json::Value::Null);
             v.insert("published".into(), true.into());
             v.insert("warnings".into(), serde_json::Value::Array(vec![]));
             if let Some(r) = v.get_mut("request").and_then(|r| r.as_object_mut()) {
                 r.insert("requester_reference".into(), serde_json::Value::Null);
             }
+            personal_data::remove_from_letter(view, requester);
         }
     }
     Ok(())

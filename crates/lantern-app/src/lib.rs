@@ -45,6 +45,7 @@ pub mod error;
 pub mod files;
 pub mod import;
 pub mod letters;
+pub mod personal_data;
 pub mod records;
 pub mod reports;
 pub mod sheets;

@@ -10,6 +10,7 @@ use lantern_core::deadline::{self, Calendar, Deadline};
 use super::{Links, calendar, case_deadline, find, retention};
 use crate::answering::{self, Answer};
 use crate::letters::{self, Format, Templates};
+use crate::personal_data::Requester;
 use crate::sheets::Sheet;
 use crate::{Context, Result};
 
@@ -204,7 +205,9 @@ pub fn letter(ctx: &Context, reference: &str, format: Format, published: bool) -
     let (mut view, warnings) = letter_view(ctx, store.as_ref(), &case)?;
     let sent = casework::sent_on(&store.case_history(reference)?);
     let copy = if published {
-        letters::Copy::Published
+        letters::Copy::Published {
+            requester: requester(&case),
+        }
     } else {
         letters::Copy::Requester {
             name: case.requester_name.as_deref(),
@@ -240,12 +243,24 @@ pub fn published(
             format!("no answer to {reference} has been published"),
         )
     };
-    store.case(reference)?.ok_or_else(not_found)?;
+    let case = store.case(reference)?.ok_or_else(not_found)?;
     let sent = casework::sent_on(&store.case_history(reference)?).ok_or_else(not_found)?;
     let (draft, _) = store.draft(reference)?.ok_or_else(not_found)?;
     let mut view: serde_json::Value = serde_json::from_str(&draft)?;
-    letters::address(&mut view, letters::Copy::Published, Some(sent))?;
+    let copy = letters::Copy::Published {
+        requester: requester(&case),
+    };
+    letters::address(&mut view, copy, Some(sent))?;
     templates.render(&view, format)
+}
+
+/// The requester as a case records them, for what the published copy
+/// and the disclosure log remove.
+pub(super) fn requester(case: &Case) -> Requester<'_> {
+    Requester {
+        name: case.requester_name.as_deref(),
+        contact: case.requester_contact.as_deref(),
+    }
 }
 
 /// The tables of a case's letter as a spreadsheet (s11): from the kept

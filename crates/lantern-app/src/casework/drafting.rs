@@ -166,7 +166,11 @@ pub fn send(
         Some(_) if now.at.get(..10) != Some(day.to_string().as_str()) => format!("{day}T00:00:00Z"),
         _ => now.at.clone(),
     };
-    let entries = log_entries(reference, &sent_at, &view);
+    // The log is published: its narrative answers lose personal data as the
+    // published copy does (the decisions compared below are unchanged).
+    let mut published = view.clone();
+    crate::personal_data::remove_from_letter(&mut published, super::cases::requester(&case));
+    let entries = log_entries(reference, &sent_at, &published);
     check_still_protected(ctx, store.as_ref(), &case, &view, &entries)?;
     let detail = ActionDetail {
         note,

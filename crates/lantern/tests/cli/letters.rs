@@ -271,6 +271,109 @@ fn the_requester_is_addressed_by_name_and_the_published_copy_has_no_name_or_cont
     assert!(!log.contains("Bloggs"), "{log}");
 }
 
+/// A question that names its writer and gives their telephone number and
+/// e-mail address, signed on its own line; a second question with nothing
+/// personal in it.
+pub(crate) const SIGNED_QUESTION: &str = "I am Sam Smith, a reporter at the Mercury (call me on 07700 900123). How many service users did you have listed as in treatment for crack cocaine each year for the past three years? Thanks, Sam Smith, sam.smith@example.org";
+pub(crate) const PLAIN_QUESTION: &str = "What budget did you allocate for community drug and alcohol treatment (excluding in-patient detoxification and rehabilitation) for 2018 - 19?";
+/// What must not be in anything published about the signed e-mail.
+pub(crate) const SAMS_DETAILS: [&str; 5] = ["Sam", "Smith", "sam.smith", "example.org", "07700"];
+
+/// Take in Sam Smith's e-mail (the two questions above), then draft,
+/// approve and send its answer as of 5 July 2019: its reference.
+pub(crate) fn send_signed_email(app: &TestApp) -> String {
+    with_config(app);
+    let email = app.write(
+        "signed.txt",
+        &format!(
+            "From: Sam Smith <sam.smith@example.org>\nSubject: FOI request\n\nDear Sir or Madam,\n\n1) {SIGNED_QUESTION}\n\n2) {PLAIN_QUESTION}\n\nKind regards,\nSam Smith\n"
+        ),
+    );
+    let opened: serde_json::Value = serde_json::from_str(
+        &app.run(&[
+            "request",
+            "new",
+            email.to_str().expect("path"),
+            "--received",
+            "2019-06-10",
+            "--json",
+        ])
+        .ok(),
+    )
+    .expect("json");
+    assert_eq!(opened["understood"], true, "{opened}");
+    let reference = opened["reference"].as_str().expect("reference").to_string();
+    for step in ["draft", "approve", "send"] {
+        app.run(&["request", step, &reference, "--as-of", "2019-07-05"])
+            .ok();
+    }
+    reference
+}
+
+#[test]
+fn the_requesters_name_and_contact_details_in_their_questions_are_not_published() {
+    let app = TestApp::leicester();
+    let reference = send_signed_email(&app);
+    let letter = |extra: &[&str]| {
+        let mut args = vec!["request", "letter", reference.as_str()];
+        args.extend_from_slice(extra);
+        app.run(&args).ok()
+    };
+    // The requester's own letter keeps their words as they wrote them.
+    let sent = letter(&[]);
+    assert!(sent.contains("Dear Sam Smith,"), "{sent}");
+    assert!(sent.contains("I am Sam Smith, a reporter"), "{sent}");
+    assert!(
+        sent.contains("Thanks, Sam Smith, sam.smith@example.org"),
+        "{sent}"
+    );
+
+    for format in ["md", "html", "json"] {
+        let published = letter(&["--published", "--format", format]);
+        for personal in SAMS_DETAILS {
+            assert!(
+                !published.contains(personal),
+                "{personal} in the published {format} copy: {published}"
+            );
+        }
+    }
+    let published = letter(&["--published"]);
+    assert!(
+        published.contains(
+            "I am \\[name removed\\], a reporter at the Mercury (call me on \\[contact details removed\\])."
+        ),
+        "{published}"
+    );
+    assert!(
+        published.contains("Thanks, \\[name removed\\], \\[contact details removed\\]"),
+        "{published}"
+    );
+    // What is not personal is published as asked, and the figures as sent.
+    let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("json");
+    let sent = json(&letter(&["--format", "json"]));
+    let published = json(&letter(&["--published", "--format", "json"]));
+    assert_eq!(sent["questions"][0]["text"], SIGNED_QUESTION);
+    assert_eq!(
+        published["questions"][0]["text"],
+        "I am [name removed], a reporter at the Mercury (call me on [contact details removed]). How many service users did you have listed as in treatment for crack cocaine each year for the past three years? Thanks, [name removed], [contact details removed]"
+    );
+    for copy in [&sent, &published] {
+        assert_eq!(copy["questions"][1]["text"], PLAIN_QUESTION);
+    }
+    assert_eq!(
+        sent["questions"][0]["rows"],
+        published["questions"][0]["rows"]
+    );
+    assert_eq!(sent["questions"][1], published["questions"][1]);
+
+    // Nor does the disclosure log hold any of it.
+    let log = app.run(&["log", "--json"]).ok();
+    assert!(log.contains(&reference), "{log}");
+    for personal in SAMS_DETAILS {
+        assert!(!log.contains(personal), "{personal} in the log: {log}");
+    }
+}
+
 #[test]
 fn a_requester_whose_name_is_not_known_is_addressed_as_sir_or_madam() {
     let app = TestApp::leicester();

@@ -412,3 +412,28 @@ fn a_sent_answer_is_published_without_the_requester_and_a_draft_is_not() {
     let (_, log) = server.get("/log");
     assert!(log.contains("href=\"/letters/FOI-2019-0412\""), "{log}");
 }
+
+#[test]
+fn a_requesters_name_and_contact_details_in_their_questions_are_not_served() {
+    use crate::letters::{PLAIN_QUESTION, SAMS_DETAILS, send_signed_email};
+    let app = TestApp::leicester();
+    let reference = send_signed_email(&app);
+    let server = Server::start(&app);
+    let (status, page) = server.get(&format!("/letters/{reference}"));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("I am [name removed], a reporter at the Mercury"),
+        "{page}"
+    );
+    assert!(page.contains(PLAIN_QUESTION), "{page}");
+    let letter = server.json(&format!("/api/letters/{reference}"));
+    assert_eq!(letter["questions"][1]["text"], PLAIN_QUESTION);
+    let (_, log) = server.get("/log");
+    assert!(log.contains(&reference), "{log}");
+    let api_log = server.json("/api/log").to_string();
+    for text in [&page, &letter.to_string(), &log, &api_log] {
+        for personal in SAMS_DETAILS {
+            assert!(!text.contains(personal), "{personal} served: {text}");
+        }
+    }
+}
