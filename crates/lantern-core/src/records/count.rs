@@ -741,12 +741,14 @@ mod tests {
     /// What a client is counted as, brute force, straight from the rows:
     /// for `exits`, the rows discharged in the period, otherwise the rows
     /// of episodes overlapping it.
-    fn brute(
-        records: &[Vec<Record>],
-        exits: bool,
-        period: Period,
-        wanted: &dyn Fn(&str, &[&Record], &[&Record]) -> bool,
-    ) -> u64 {
+    ///
+    /// `wanted` says whether a client is in the cell, from their
+    /// ethnicity, the rows that make them counted and those rows active in
+    /// the period.
+    fn brute<F>(records: &[Vec<Record>], exits: bool, period: Period, wanted: &F) -> u64
+    where
+        F: Fn(&str, &[&Record], &[&Record]) -> bool,
+    {
         let first = Day::from_date(period.first_day()).0;
         let last = Day::from_date(period.last_day()).0;
         let all: Vec<&Record> = records.iter().flatten().collect();
