@@ -54,11 +54,6 @@ pub const DIMENSIONS: [&str; 10] = [
     "discharge_reason",
 ];
 
-/// The dimensions a person can count under several values of in one
-/// period (one per intervention or provider): their values' counts may add
-/// up to more than the total.
-pub const SEVERAL_VALUES: [&str; 4] = ["provider", "setting", "intervention", "funding"];
-
 /// One provider's current submission for the area.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldSubmission {
