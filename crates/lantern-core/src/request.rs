@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::catalogue::{AGE_BAND, AgeSpan, Catalogue};
+use crate::catalogue::{AGE_BAND, AgeSpan, Catalogue, UNION};
 use crate::figure::Breakdown;
 use crate::period::Period;
 use crate::statement::check_topic;
@@ -410,20 +410,40 @@ fn ask(
     let filters = [inherited.and_then(|p| p.filter.as_ref()), q.filter.as_ref()];
     for table in filters.into_iter().flatten() {
         for (dim, value) in table.get_ref() {
-            let Some(value) = value.as_str() else {
-                return Err(ctx.error(table.span(), format!("filter '{dim}' must be a string")));
-            };
-            let code = ctx
-                .catalogue
-                .breakdown_value(indicator, dim, value)
-                .map_err(|e| ctx.error(table.span(), e.to_string()))?;
-            let dim_code = ctx
+            let members = filter_members(value).ok_or_else(|| {
+                ctx.error(
+                    table.span(),
+                    format!(
+                        "filter '{dim}' must be a value or a list of values such as [\"alcohol_only\", \"opiate\"]"
+                    ),
+                )
+            })?;
+            let dimension = ctx
                 .catalogue
                 .dimension(dim)
-                .map_err(|e| ctx.error(table.span(), e.to_string()))?
-                .code
-                .clone();
-            filter.0.insert(dim_code, code);
+                .map_err(|e| ctx.error(table.span(), e.to_string()))?;
+            let mut codes: Vec<String> = Vec::new();
+            for member in &members {
+                let code = ctx
+                    .catalogue
+                    .breakdown_value(indicator, dim, member)
+                    .map_err(|e| ctx.error(table.span(), format!("filter '{dim}': {e}")))?;
+                if code == "*" && members.len() > 1 {
+                    return Err(ctx.error(
+                        table.span(),
+                        format!("filter '{dim}': '*' cannot be one of several values; give the values or '*' alone"),
+                    ));
+                }
+                if !codes.contains(&code) {
+                    codes.push(code);
+                }
+            }
+            // A union is kept in the catalogue's order, so the same values
+            // asked in another order are the same cut.
+            codes.sort_by_key(|c| (dimension.position(c), c.clone()));
+            filter
+                .0
+                .insert(dimension.code.clone(), codes.join(&UNION.to_string()));
         }
     }
     let mut breakdown = Vec::new();
@@ -482,6 +502,26 @@ fn ask(
         age_range,
         bands,
     })))
+}
+
+/// The values a filter asks for: one value, a union spelled `a|b`, or a
+/// list of values (a union, "alcohol or opiates"); `None` when it is
+/// neither, or names no value.
+fn filter_members(value: &toml::Value) -> Option<Vec<String>> {
+    let texts: Vec<&str> = match value {
+        toml::Value::String(s) => vec![s.as_str()],
+        toml::Value::Array(items) => items
+            .iter()
+            .map(toml::Value::as_str)
+            .collect::<Option<Vec<_>>>()?,
+        _ => return None,
+    };
+    let members: Vec<String> = texts
+        .iter()
+        .flat_map(|t| t.split(UNION))
+        .map(|m| m.trim().to_string())
+        .collect();
+    (!members.is_empty() && members.iter().all(|m| !m.is_empty())).then_some(members)
 }
 
 /// The requester's own age bands as age-band codes: a catalogue value
@@ -591,7 +631,14 @@ pub fn to_toml(request: &Request) -> String {
                         .filter
                         .0
                         .iter()
-                        .map(|(d, v)| format!("{d} = {}", esc(v)))
+                        .map(|(d, v)| {
+                            if v.contains(UNION) {
+                                let members: Vec<String> = v.split(UNION).map(esc).collect();
+                                format!("{d} = [{}]", members.join(", "))
+                            } else {
+                                format!("{d} = {}", esc(v))
+                            }
+                        })
                         .collect();
                     out.push_str(&format!("filter = {{ {} }}\n", pairs.join(", ")));
                 }
@@ -723,6 +770,60 @@ periods = ["2014 - 15"]
         assert_eq!(f.breakdown, ["age_band"]);
         let again = parse_request("again.toml", &to_toml(&r), &shipped()).unwrap();
         assert_eq!(again, r);
+    }
+
+    #[test]
+    fn a_filter_may_be_a_union_of_values_in_either_spelling() {
+        let text = |filter: &str| {
+            format!(
+                "reference = \"FOI-1\"\nreceived = 2019-06-10\n[[question]]\nnumber = \"1\"\ntext = \"Alcohol or opiates\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nfilter = {{ substance_group = {filter} }}\n"
+            )
+        };
+        for filter in [
+            "[\"alcohol_only\", \"opiate\"]",
+            "[\"opiates\", \"alcohol\", \"opiate\"]",
+            "\"alcohol_only|opiate\"",
+            "\"opiate | alcohol\"",
+        ] {
+            let r = parse_request("r.toml", &text(filter), &shipped()).unwrap();
+            let Some(Ask::Figures(f)) = &r.questions[0].ask else {
+                panic!("no figures")
+            };
+            // Aliases read as their codes, duplicates dropped, in the
+            // catalogue's order whatever the requester's.
+            assert_eq!(
+                f.filter.get("substance_group"),
+                Some("opiate|alcohol_only"),
+                "{filter}"
+            );
+            let written = to_toml(&r);
+            assert!(
+                written.contains("filter = { substance_group = [\"opiate\", \"alcohol_only\"] }"),
+                "{written}"
+            );
+            assert_eq!(
+                parse_request("again.toml", &written, &shipped()).unwrap(),
+                r
+            );
+        }
+        let err =
+            parse_request("r.toml", &text("[\"alcohol\", \"cannabis\"]"), &shipped()).unwrap_err();
+        assert_eq!((err.line, err.column), (8, 10), "{err}");
+        assert!(
+            err.message
+                .contains("'cannabis' is not a value of breakdown 'substance_group'"),
+            "{err}"
+        );
+        for bad in ["[]", "\"opiate|\"", "[\"opiate\", 3]", "3"] {
+            let err = parse_request("r.toml", &text(bad), &shipped()).unwrap_err();
+            assert_eq!(err.line, 8, "{bad}: {err}");
+            assert!(err.message.contains("list of values"), "{bad}: {err}");
+        }
+        let err = parse_request("r.toml", &text("[\"*\", \"opiate\"]"), &shipped()).unwrap_err();
+        assert!(
+            err.message.contains("'*' cannot be one of several"),
+            "{err}"
+        );
     }
 
     #[test]

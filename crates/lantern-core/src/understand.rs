@@ -4433,23 +4433,35 @@ mod tests {
         catalogue
             .extend_from_toml(
                 "council.toml",
-                "[[dimension]]\ncode = \"ethnicity\"\ntitle = \"Ethnicity\"\nvalues = [{ code = \"white\", label = \"white\" }]\n\n[[indicator]]\ncode = \"clients_by_ethnicity\"\ntitle = \"Clients by ethnicity\"\ndescription = \"People in treatment by ethnicity.\"\nunit = \"people\"\nbreakdowns = [\"ethnicity\"]\ncounts_people = true\nsynonyms = [\"clients by ethnicity\"]\n",
+                "[[dimension]]\ncode = \"mental_health\"\ntitle = \"Mental health\"\nvalues = [{ code = \"treated\", label = \"receiving mental health treatment\" }]\n\n[[indicator]]\ncode = \"clients_by_mental_health\"\ntitle = \"Clients by mental health\"\ndescription = \"People in treatment by mental health treatment.\"\nunit = \"people\"\nbreakdowns = [\"mental_health\"]\ncounts_people = true\nsynonyms = [\"clients by mental health\"]\n",
             )
             .unwrap();
         let u = understand(
-            &question("How many clients by ethnicity were there in 2022/23?"),
+            &question("How many clients by mental health were there in 2022/23?"),
             day(2023, 9, 4),
             &catalogue,
             &[],
         );
         assert!(!u.needs_officer, "{u:#?}");
         let flagged = understand(
-            &question("How many clients by ethnicity were there in 2022/23?"),
+            &question("How many clients by mental health were there in 2022/23?"),
             day(2023, 9, 4),
             &shipped(),
             &[],
         );
         assert!(flagged.needs_officer, "without the extension: {flagged:#?}");
+        // Ethnicity is shipped (counted from providers' records).
+        let ethnicity = understand(
+            &question("How many clients by ethnicity were there in 2022/23?"),
+            day(2023, 9, 4),
+            &shipped(),
+            &[],
+        );
+        assert!(!ethnicity.needs_officer, "{ethnicity:#?}");
+        let Some(Ask::Figures(f)) = &ethnicity.ask else {
+            panic!("{ethnicity:#?}")
+        };
+        assert_eq!(f.breakdown, ["ethnicity"], "{ethnicity:#?}");
     }
 
     #[test]

@@ -199,6 +199,17 @@ code_list! {
     }
 }
 
+impl Intervention {
+    /// The value of the catalogue's `intervention` dimension.
+    pub fn dimension_value(self) -> &'static str {
+        match self {
+            Intervention::Pharmacological => "pharmacological",
+            Intervention::Psychosocial => "psychosocial",
+            Intervention::RecoverySupport => "recovery_support",
+        }
+    }
+}
+
 code_list! {
     /// Where an intervention takes place.
     Setting {
@@ -212,6 +223,19 @@ code_list! {
         PrimaryCare = "PRI",
         /// Recovery house.
         RecoveryHouse = "RHS",
+    }
+}
+
+impl Setting {
+    /// The value of the catalogue's `setting` dimension.
+    pub fn dimension_value(self) -> &'static str {
+        match self {
+            Setting::Community => "community",
+            Setting::Inpatient => "inpatient",
+            Setting::Residential => "residential",
+            Setting::PrimaryCare => "primary_care",
+            Setting::RecoveryHouse => "recovery_house",
+        }
     }
 }
 
@@ -258,6 +282,51 @@ pub const ETHNICITIES: &[(u8, &str)] = &[
     (b'S', "Other"),
     (b'Z', "Not stated"),
 ];
+
+/// The value of the catalogue's `ethnicity` dimension for an ethnicity
+/// code (`not_stated` for `Z` and any code not listed).
+pub fn ethnicity_value(code: u8) -> &'static str {
+    match code {
+        b'A' => "white_british",
+        b'B' => "white_irish",
+        b'C' => "other_white",
+        b'D' => "white_and_black_caribbean",
+        b'E' => "white_and_black_african",
+        b'F' => "white_and_asian",
+        b'G' => "other_mixed",
+        b'H' => "indian",
+        b'J' => "pakistani",
+        b'K' => "bangladeshi",
+        b'L' => "other_asian",
+        b'M' => "caribbean",
+        b'N' => "african",
+        b'P' => "other_black",
+        b'R' => "chinese",
+        b'S' => "other_ethnic_group",
+        _ => "not_stated",
+    }
+}
+
+/// The value of the catalogue's `discharge_reason` dimension for a
+/// discharge reason code (an old payment-by-results code read as the code
+/// it stands for); `None` for a code not listed.
+pub fn discharge_value(code: u8) -> Option<&'static str> {
+    let code = modern_discharge_code(code).unwrap_or(code);
+    Some(match code {
+        80 => "completed_drug_free",
+        81 => "completed_alcohol_free",
+        82 => "completed_occasional_user",
+        83 | 74 => "transferred_not_in_custody",
+        93..=97 => "transferred_residential",
+        84 => "transferred_in_custody",
+        85 => "dropped_out",
+        86 => "withdrawn_by_provider",
+        88 | 71 => "declined",
+        87 => "retained_in_custody",
+        89 => "died",
+        _ => return None,
+    })
+}
 
 /// Whether an ethnicity code is known.
 pub fn is_ethnicity(code: u8) -> bool {

@@ -1,6 +1,7 @@
 //! Counts over providers' records on demand: any cut of the person-counted
 //! indicators a request asks for (the requester's own age bands, a union of
-//! substance groups, sex, crack, provider, and their crosses) over any
+//! substance groups, sex, crack, provider, ethnicity, setting, intervention
+//! type, funding, discharge reason, and their crosses) over any
 //! period, counted at draft time from the records the council holds for the
 //! area, following `docs/indicators-from-records.md` with the financial
 //! year generalised to the period asked (for a financial year the counts
@@ -40,7 +41,18 @@ pub const COUNTABLE: [&str; 5] = [
 ];
 
 /// The dimensions records can split those counts by.
-pub const DIMENSIONS: [&str; 5] = ["substance_group", "crack", AGE_BAND, "sex", "provider"];
+pub const DIMENSIONS: [&str; 10] = [
+    "substance_group",
+    "crack",
+    AGE_BAND,
+    "sex",
+    "provider",
+    "ethnicity",
+    "setting",
+    "intervention",
+    "funding",
+    "discharge_reason",
+];
 
 /// One provider's current submission for the area.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,7 +218,22 @@ struct Episode {
     drugs: Flags,
     /// [`EXITED`], [`SUCCESS`], [`DIED`].
     exit: u8,
+    /// The discharge reason's value (of a row giving the discharge).
+    reason: Option<&'static str>,
     journey: bool,
+    /// The episode's interventions.
+    interventions: Vec<Intervention>,
+}
+
+/// One intervention (a row) as counting needs it.
+#[derive(Debug, Clone)]
+struct Intervention {
+    start: i32,
+    /// The end day, [`OPEN`] while open.
+    end: i32,
+    setting: &'static str,
+    kind: &'static str,
+    funding: &'static str,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -260,6 +287,7 @@ impl Flags {
 struct Person {
     birth: YearMonth,
     sex: &'static str,
+    ethnicity: &'static str,
     episodes: Vec<Episode>,
 }
 
@@ -272,6 +300,12 @@ struct Counted {
     substance_group: &'static str,
     crack: &'static str,
     providers: BTreeSet<String>,
+    ethnicity: &'static str,
+    settings: BTreeSet<&'static str>,
+    interventions: BTreeSet<&'static str>,
+    fundings: BTreeSet<&'static str>,
+    /// The reason of the latest discharge counted in the period.
+    discharge_reason: Option<&'static str>,
 }
 
 /// An indicator and a period's first and last day (days from 1970).
@@ -318,29 +352,37 @@ impl Counter {
     /// People and episodes from the held records (an episode is a
     /// provider's client, start and referral; its rows' substances are
     /// united and the latest discharge taken; a person's birth and sex are
-    /// the smallest recorded, as the fixed grid takes them).
+    /// the smallest recorded, as the fixed grid takes them, and so is their
+    /// ethnicity code, so a stated one is taken before `Z`, not stated).
     pub fn new(held: &HeldRecords) -> Counter {
         type EpisodeKey = (String, i32, i32);
-        let mut by_client: BTreeMap<[u8; 16], (YearMonth, u8, BTreeMap<EpisodeKey, Episode>)> =
-            BTreeMap::new();
+        type Client = (YearMonth, u8, u8, BTreeMap<EpisodeKey, Episode>);
+        let mut by_client: BTreeMap<[u8; 16], Client> = BTreeMap::new();
         let mut first_start: Option<i32> = None;
         for s in &held.submissions {
             for r in &s.records {
                 first_start = Some(first_start.map_or(r.start.0, |f| f.min(r.start.0)));
                 let (sex_rank, _) = sex_code(r.sex);
-                let entry =
-                    by_client
-                        .entry(r.client.0)
-                        .or_insert((r.birth, sex_rank, BTreeMap::new()));
+                let entry = by_client.entry(r.client.0).or_insert((
+                    r.birth,
+                    sex_rank,
+                    r.ethnicity,
+                    BTreeMap::new(),
+                ));
                 entry.0 = entry.0.min(r.birth);
                 entry.1 = entry.1.min(sex_rank);
+                entry.2 = entry.2.min(r.ethnicity);
                 let discharge = r.discharge.map_or(OPEN, |d| d.0);
                 let exit = match r.discharge {
                     Some(_) => exit_flags(r.discharge_reason),
                     None => 0,
                 };
+                let reason = r
+                    .discharge
+                    .and(r.discharge_reason)
+                    .and_then(codes::discharge_value);
                 let e = entry
-                    .2
+                    .3
                     .entry((s.provider.clone(), r.start.0, r.referral.0))
                     .or_insert(Episode {
                         provider: s.provider.clone(),
@@ -348,21 +390,32 @@ impl Counter {
                         discharge,
                         drugs: Flags::default(),
                         exit,
+                        reason,
                         journey: false,
+                        interventions: Vec::new(),
                     });
                 e.drugs = e.drugs.union(Flags::of(&r.drugs));
+                e.interventions.push(Intervention {
+                    start: r.modality_start.0,
+                    end: r.modality_end.map_or(OPEN, |d| d.0),
+                    setting: r.setting.dimension_value(),
+                    kind: r.intervention.dimension_value(),
+                    funding: r.funding.dimension_value(),
+                });
                 // Rows that disagree: the latest discharge (open is latest),
-                // and the exits of the rows that give it.
+                // the exits of the rows that give it, and the last of their
+                // reasons in the catalogue's spelling.
                 if discharge > e.discharge {
-                    (e.discharge, e.exit) = (discharge, exit);
+                    (e.discharge, e.exit, e.reason) = (discharge, exit, reason);
                 } else if discharge == e.discharge {
                     e.exit |= exit;
+                    e.reason = e.reason.max(reason);
                 }
             }
         }
         let people = by_client
             .into_values()
-            .map(|(birth, sex_rank, episodes)| {
+            .map(|(birth, sex_rank, ethnicity, episodes)| {
                 let mut episodes: Vec<Episode> = episodes.into_values().collect();
                 episodes.sort_by(|a, b| {
                     (a.start, &a.provider, a.discharge).cmp(&(b.start, &b.provider, b.discharge))
@@ -381,6 +434,7 @@ impl Counter {
                 Person {
                     birth,
                     sex: ["male", "female", "other"][usize::from(sex_rank.min(2))],
+                    ethnicity: codes::ethnicity_value(ethnicity),
                     episodes,
                 }
             })
@@ -417,36 +471,49 @@ impl Counter {
                 continue;
             };
             let discharged_in = |e: &&&Episode| e.discharge >= first && e.discharge <= last;
-            let providers: BTreeSet<String> = match indicator {
-                "people_in_treatment" => overlapping.iter().map(|e| e.provider.clone()).collect(),
+            // The episodes that make the person counted.
+            let episodes: Vec<&Episode> = match indicator {
+                "people_in_treatment" => overlapping.clone(),
                 "new_presentations" => overlapping
                     .iter()
                     .filter(|e| e.journey && e.start >= first)
-                    .map(|e| e.provider.clone())
+                    .copied()
                     .collect(),
                 "treatment_exits" => overlapping
                     .iter()
                     .filter(discharged_in)
                     .filter(|e| e.exit & EXITED != 0)
-                    .map(|e| e.provider.clone())
+                    .copied()
                     .collect(),
                 "successful_completions" => overlapping
                     .iter()
                     .filter(discharged_in)
                     .filter(|e| e.exit & SUCCESS != 0)
-                    .map(|e| e.provider.clone())
+                    .copied()
                     .collect(),
                 "deaths_in_treatment" => overlapping
                     .iter()
                     .filter(discharged_in)
                     .filter(|e| e.exit & DIED != 0)
-                    .map(|e| e.provider.clone())
+                    .copied()
                     .collect(),
-                _ => BTreeSet::new(),
+                _ => Vec::new(),
             };
-            if providers.is_empty() {
+            if episodes.is_empty() {
                 continue;
             }
+            let providers: BTreeSet<String> = episodes.iter().map(|e| e.provider.clone()).collect();
+            let interventions: Vec<&Intervention> = episodes
+                .iter()
+                .flat_map(|e| &e.interventions)
+                .filter(|i| i.start <= last && i.end >= first)
+                .collect();
+            let discharge_reason = episodes
+                .iter()
+                .filter(discharged_in)
+                .map(|e| (e.discharge, e.reason))
+                .max()
+                .and_then(|(_, reason)| reason);
             let drugs = overlapping
                 .iter()
                 .fold(Flags::default(), |f, e| f.union(e.drugs));
@@ -458,6 +525,11 @@ impl Counter {
                 substance_group: drugs.substance_group(),
                 crack: if drugs.crack { "crack" } else { "no_crack" },
                 providers,
+                ethnicity: p.ethnicity,
+                settings: interventions.iter().map(|i| i.setting).collect(),
+                interventions: interventions.iter().map(|i| i.kind).collect(),
+                fundings: interventions.iter().map(|i| i.funding).collect(),
+                discharge_reason,
             });
         }
         out
@@ -520,6 +592,15 @@ impl Counter {
                     ("substance_group", Wanted::Values(v)) => v.contains(c.substance_group),
                     ("crack", Wanted::Values(v)) => v.contains(c.crack),
                     ("provider", Wanted::Values(v)) => c.providers.iter().any(|p| v.contains(p)),
+                    ("ethnicity", Wanted::Values(v)) => v.contains(c.ethnicity),
+                    ("setting", Wanted::Values(v)) => c.settings.iter().any(|x| v.contains(*x)),
+                    ("intervention", Wanted::Values(v)) => {
+                        c.interventions.iter().any(|x| v.contains(*x))
+                    }
+                    ("funding", Wanted::Values(v)) => c.fundings.iter().any(|x| v.contains(*x)),
+                    ("discharge_reason", Wanted::Values(v)) => {
+                        c.discharge_reason.is_some_and(|r| v.contains(r))
+                    }
                     _ => false,
                 })
             })
@@ -540,4 +621,300 @@ impl Counter {
 enum Wanted {
     Ages(Vec<AgeSpan>),
     Values(BTreeSet<String>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{ClientKey, Day, Funding, Intervention as Kind, Setting};
+    use proptest::prelude::*;
+
+    const BASE: &str = "2016-04-01";
+    const SETTINGS: [Setting; 3] = [Setting::Community, Setting::Inpatient, Setting::Residential];
+    const KINDS: [Kind; 3] = [
+        Kind::Pharmacological,
+        Kind::Psychosocial,
+        Kind::RecoverySupport,
+    ];
+    const FUNDINGS: [Funding; 3] = [Funding::Council, Funding::SelfFunded, Funding::Other];
+    const ETHNIC: [u8; 6] = [b'A', b'C', b'H', b'N', b'R', b'Z'];
+    const REASONS: [u8; 6] = [80, 81, 84, 85, 89, 90];
+
+    /// (client, provider, start offset, days, open, reason, rows of
+    /// (setting, kind, funding, ethnicity, intervention offset)).
+    type Ep = (
+        u8,
+        usize,
+        i32,
+        i32,
+        bool,
+        usize,
+        Vec<(usize, usize, usize, usize, i32)>,
+    );
+
+    fn episodes() -> impl Strategy<Value = Vec<Ep>> {
+        proptest::collection::vec(
+            (
+                0u8..8,
+                0usize..2,
+                0i32..900,
+                1i32..400,
+                any::<bool>(),
+                0usize..REASONS.len(),
+                proptest::collection::vec(
+                    (0usize..3, 0usize..3, 0usize..3, 0usize..6, 0i32..200),
+                    1..4,
+                ),
+            ),
+            1..20,
+        )
+    }
+
+    /// The records of the episodes, by provider (the first starts on the
+    /// first day, so the records reach back to 2016/17).
+    fn build(eps: &[Ep]) -> Vec<Vec<Record>> {
+        let base = Day::from_date(BASE.parse().unwrap()).0;
+        let mut out = vec![Vec::new(); 2];
+        let mut seen = BTreeSet::new();
+        for (n, (client, provider, offset, days, open, reason, rows)) in eps.iter().enumerate() {
+            let start = base + if n == 0 { 0 } else { *offset };
+            if !seen.insert((*client, *provider, start)) {
+                continue;
+            }
+            let discharge = (!open).then_some(start + days);
+            for &(setting, kind, funding, ethnic, at) in rows {
+                let modality_start = start + (at % days.max(&1));
+                out[*provider].push(Record {
+                    client: ClientKey([*client; 16]),
+                    birth: YearMonth {
+                        year: 1980,
+                        month: 6,
+                    },
+                    sex: Sex::Male,
+                    ethnicity: ETHNIC[ethnic],
+                    episode_id: String::new(),
+                    modality_id: String::new(),
+                    referral: Day(start - 3),
+                    triage: Day(start - 1),
+                    start: Day(start),
+                    discharge: discharge.map(Day),
+                    discharge_reason: discharge.map(|_| REASONS[*reason]),
+                    drugs: [Some(1101), None, None],
+                    intervention: KINDS[kind],
+                    setting: SETTINGS[setting],
+                    modality_start: Day(modality_start),
+                    modality_end: discharge
+                        .map(Day)
+                        .or((at % 2 == 0).then_some(Day(modality_start + 30))),
+                    funding: FUNDINGS[funding],
+                    naloxone_kits: 0,
+                });
+            }
+        }
+        out
+    }
+
+    fn held(records: &[Vec<Record>]) -> HeldRecords {
+        HeldRecords {
+            area: "E".into(),
+            submissions: records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| HeldSubmission {
+                    provider: format!("N000{i}"),
+                    month: YearMonth {
+                        year: 2019,
+                        month: 3,
+                    },
+                    records: r.clone(),
+                })
+                .collect(),
+            registered: vec![],
+        }
+    }
+
+    /// What a client is counted as, brute force, straight from the rows:
+    /// for `exits`, the rows discharged in the period, otherwise the rows
+    /// of episodes overlapping it.
+    ///
+    /// `wanted` says whether a client is in the cell, from their
+    /// ethnicity, the rows that make them counted and those rows active in
+    /// the period.
+    fn brute<F>(records: &[Vec<Record>], exits: bool, period: Period, wanted: &F) -> u64
+    where
+        F: Fn(&str, &[&Record], &[&Record]) -> bool,
+    {
+        let first = Day::from_date(period.first_day()).0;
+        let last = Day::from_date(period.last_day()).0;
+        let all: Vec<&Record> = records.iter().flatten().collect();
+        let clients: BTreeSet<[u8; 16]> = all.iter().map(|r| r.client.0).collect();
+        let mut n = 0;
+        for c in clients {
+            let mine: Vec<&Record> = all.iter().copied().filter(|r| r.client.0 == c).collect();
+            let ethnicity = codes::ethnicity_value(mine.iter().map(|r| r.ethnicity).min().unwrap());
+            let counted: Vec<&Record> = mine
+                .iter()
+                .copied()
+                .filter(|r| {
+                    if exits {
+                        r.discharge.is_some_and(|d| d.0 >= first && d.0 <= last)
+                    } else {
+                        r.start.0 <= last && r.discharge.is_none_or(|d| d.0 >= first)
+                    }
+                })
+                .collect();
+            if counted.is_empty() {
+                continue;
+            }
+            let active: Vec<&Record> = counted
+                .iter()
+                .copied()
+                .filter(|r| {
+                    r.modality_start.0 <= last && r.modality_end.is_none_or(|d| d.0 >= first)
+                })
+                .collect();
+            if wanted(ethnicity, &counted, &active) {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    fn set(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| v.to_string()).collect()
+    }
+
+    proptest! {
+        /// Every value of the fields the records hold, a group of values,
+        /// a union and a cross: the count on demand equals a count
+        /// straight from the rows.
+        #[test]
+        fn counts_by_the_fields_records_hold_match_a_brute_force_count(eps in episodes()) {
+            let records = build(&eps);
+            let counter = Counter::new(&held(&records));
+            let catalogue = crate::catalogue::shipped();
+            for year in [2016, 2017] {
+                let period = Period::financial_year(year).unwrap();
+                let first = Day::from_date(period.first_day()).0;
+                let last = Day::from_date(period.last_day()).0;
+                let check = |indicator: &str, key: &str, expected: u64| -> Result<(), TestCaseError> {
+                    let got = counter.count(&catalogue, indicator, period, &Breakdown::from_key(key));
+                    prop_assert_eq!(got, Ok(expected), "{} {} {}", year, indicator, key);
+                    Ok(())
+                };
+                for dim in ["ethnicity", "setting", "intervention", "funding", "discharge_reason"] {
+                    let d = catalogue.dimension(dim).unwrap();
+                    for value in d.values.iter().map(|v| v.code.clone()).chain(["white|asian".to_string(), "inpatient|residential".to_string()]) {
+                        let leaves = d.leaves_of(&value);
+                        if leaves.iter().any(|l| d.value(l).is_none()) {
+                            continue;
+                        }
+                        let within = |v: &str| leaves.iter().any(|l| l == v);
+                        for (indicator, exits) in [("people_in_treatment", false), ("treatment_exits", true)] {
+                            let expected = brute(&records, exits, period, &|ethnicity, counted, active| match dim {
+                                "ethnicity" => within(ethnicity),
+                                "setting" => active.iter().any(|r| within(r.setting.dimension_value())),
+                                "intervention" => active.iter().any(|r| within(r.intervention.dimension_value())),
+                                "funding" => active.iter().any(|r| within(r.funding.dimension_value())),
+                                _ => counted
+                                    .iter()
+                                    .filter(|r| r.discharge.is_some_and(|d| d.0 >= first && d.0 <= last))
+                                    .filter_map(|r| Some((r.discharge?.0, codes::discharge_value(r.discharge_reason?))))
+                                    .max()
+                                    .and_then(|(_, v)| v)
+                                    .is_some_and(within),
+                            });
+                            check(indicator, &format!("{dim}={value}"), expected)?;
+                        }
+                    }
+                }
+                // A cross of a person's field and an intervention's.
+                let white = set(&["white_british", "white_irish", "other_white"]);
+                let expected = brute(&records, false, period, &|ethnicity, _, active| {
+                    white.iter().any(|w| w == ethnicity)
+                        && active.iter().any(|r| r.funding == Funding::SelfFunded)
+                });
+                check("people_in_treatment", "ethnicity=white;funding=self_funded", expected)?;
+            }
+        }
+    }
+
+    #[test]
+    fn every_value_the_records_give_is_a_leaf_of_the_catalogue() {
+        let catalogue = crate::catalogue::shipped();
+        let leaves = |dim: &str| catalogue.dimension(dim).unwrap().leaves();
+        let ethnic: BTreeSet<String> = codes::ETHNICITIES
+            .iter()
+            .map(|(c, _)| codes::ethnicity_value(*c).to_string())
+            .collect();
+        assert_eq!(ethnic, leaves("ethnicity").into_iter().collect());
+        let reasons: BTreeSet<String> = codes::DISCHARGE_REASONS
+            .iter()
+            .map(|(c, _, _)| codes::discharge_value(*c).unwrap().to_string())
+            .collect();
+        assert_eq!(reasons, leaves("discharge_reason").into_iter().collect());
+        for old in [90, 91, 92] {
+            assert!(
+                codes::discharge_value(old)
+                    .unwrap()
+                    .starts_with("completed_")
+            );
+        }
+        let settings: Vec<String> = Setting::ALL
+            .iter()
+            .map(|s| s.dimension_value().to_string())
+            .collect();
+        assert_eq!(settings, leaves("setting"));
+        let kinds: Vec<String> = Kind::ALL
+            .iter()
+            .map(|s| s.dimension_value().to_string())
+            .collect();
+        assert_eq!(kinds, leaves("intervention"));
+        let fundings: Vec<String> = Funding::ALL
+            .iter()
+            .map(|s| s.dimension_value().to_string())
+            .collect();
+        assert_eq!(fundings, leaves("funding"));
+        // Every countable dimension is a dimension of the catalogue.
+        for d in DIMENSIONS {
+            assert!(catalogue.dimension(d).is_ok(), "{d}");
+        }
+    }
+
+    /// A person in treatment in two settings counts under each; a person
+    /// whose episode was discharged twice in the year counts once, under
+    /// the latest reason.
+    #[test]
+    fn a_person_counts_under_each_setting_and_the_latest_discharge_reason() {
+        let eps: Vec<Ep> = vec![
+            (
+                1,
+                0,
+                0,
+                500,
+                true,
+                0,
+                vec![(0, 0, 0, 0, 11), (2, 1, 1, 0, 21)],
+            ),
+            (2, 0, 380, 10, false, 3, vec![(0, 1, 0, 2, 0)]),
+            (2, 1, 420, 10, false, 0, vec![(0, 1, 0, 2, 0)]),
+        ];
+        let records = build(&eps);
+        let counter = Counter::new(&held(&records));
+        let catalogue = crate::catalogue::shipped();
+        let period = Period::financial_year(2017).unwrap();
+        let count = |indicator: &str, key: &str| {
+            counter
+                .count(&catalogue, indicator, period, &Breakdown::from_key(key))
+                .unwrap()
+        };
+        assert_eq!(count("people_in_treatment", ""), 2);
+        assert_eq!(count("people_in_treatment", "setting=community"), 2);
+        assert_eq!(count("people_in_treatment", "setting=residential"), 1);
+        assert_eq!(count("people_in_treatment", "ethnicity=white"), 1);
+        assert_eq!(count("people_in_treatment", "ethnicity=asian"), 1);
+        assert_eq!(count("treatment_exits", ""), 1);
+        assert_eq!(count("treatment_exits", "discharge_reason=completed"), 1);
+        assert_eq!(count("treatment_exits", "discharge_reason=dropped_out"), 0);
+    }
 }

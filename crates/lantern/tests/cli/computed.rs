@@ -330,3 +330,136 @@ people_in_treatment,E06000016,2017/18,25-29,9,ndtms_partnership,final
         "{w}"
     );
 }
+
+/// "Alcohol or opiates", asked as a list of values and in the `a|b`
+/// spelling: the sum of the held cells, or counted from the records when
+/// the council holds them and no figure does.
+#[test]
+fn a_filter_that_is_a_union_of_values_is_their_sum_or_counted_from_records() {
+    let ask = |filter: &str| {
+        format!(
+            "text = \"How many for alcohol or opiates?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nfilter = {{ substance_group = {filter} }}\n"
+        )
+    };
+    let app = TestApp::empty();
+    app.run(&["init"]).ok();
+    app.write(
+        "figures.csv",
+        "indicator,area,period,substance_group,value,source,status
+people_in_treatment,E06000016,2017/18,,50,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,opiate,30,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,alcohol_only,12,ndtms_partnership,final
+people_in_treatment,E06000016,2017/18,non_opiate_only,8,ndtms_partnership,final
+",
+    );
+    app.run(&["import", "figures", "figures.csv"]).ok();
+    for filter in ["[\"alcohol\", \"opiates\"]", "\"opiate|alcohol_only\""] {
+        request(&app, &ask(filter));
+        let a = answer(&app, &[]);
+        let rows = table(&a);
+        assert_eq!(rows.len(), 1, "{a:#}");
+        assert_eq!(
+            (&rows[0].1, &rows[0].2),
+            (&"given".into(), &"42".into()),
+            "{a:#}"
+        );
+        let notes = question(&a, "1", None)["rows"][0]["notes"].to_string();
+        assert!(
+            notes.contains("sum of the figures for alcohol only and opiate"),
+            "{notes}"
+        );
+        let text = app.run(&["answer", "request.toml", "--format", "md"]).ok();
+        assert!(
+            text.contains(
+                "42 people. This figure is the sum of the figures for alcohol only and opiate."
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("does not hold"), "{text}");
+    }
+
+    // No figures, but every provider's records: counted from them.
+    let app = with_agencies(&["A1"]);
+    let with_drug = |rows: Vec<String>, drug: &str| -> Vec<String> {
+        rows.into_iter()
+            .map(|r| r.replace(",1101,", &format!(",{drug},")))
+            .collect()
+    };
+    let mut rows = people("A1", 0, 10, "19800101");
+    rows.extend(with_drug(people("A1", 10, 7, "19800101"), "7000"));
+    rows.extend(with_drug(people("A1", 17, 6, "19800101"), "3201"));
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    submit(&app, "A1-2018-03.csv", &file(&rows));
+    request(&app, &ask("[\"alcohol_only\", \"opiate\"]"));
+    let a = answer(&app, &[]);
+    assert_eq!(
+        table(&a)
+            .into_iter()
+            .map(|(_, d, v)| (d, v))
+            .collect::<Vec<_>>(),
+        [("given".to_string(), "17".to_string())],
+        "{a:#}"
+    );
+    assert_eq!(
+        question(&a, "1", None)["rows"][0]["source"],
+        "local_records",
+        "{a:#}"
+    );
+}
+
+/// Fields every submission holds but no fixed table splits by (ethnicity,
+/// setting) are counted from the records on demand.
+#[test]
+fn ethnicity_and_setting_are_counted_from_records() {
+    let app = with_agencies(&["A1"]);
+    // 10 White British and 6 Indian people in community treatment, and 5
+    // White British people in residential rehabilitation.
+    let mut rows = people("A1", 0, 10, "19800101");
+    rows.extend(
+        people("A1", 10, 6, "19800101")
+            .into_iter()
+            .map(|r| r.replace(",19800101,M,A,", ",19800101,M,H,")),
+    );
+    rows.extend(
+        people("A1", 16, 5, "19800101")
+            .into_iter()
+            .map(|r| r.replace(",PSYCH,COM,", ",PSYCH,RES,")),
+    );
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    submit(&app, "A1-2018-03.csv", &file(&rows));
+    request(
+        &app,
+        "text = \"How many people in treatment by ethnicity?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbreakdown = [\"ethnicity\"]\n\n\
+         [[question]]\nnumber = \"2\"\ntext = \"How many in inpatient or residential settings?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nfilter = { setting = [\"inpatient\", \"residential\"] }\n",
+    );
+    let a = answer(&app, &[]);
+    let rows = table(&a);
+    let row = |label: &str| {
+        rows.iter()
+            .find(|r| r.0 == label)
+            .unwrap_or_else(|| panic!("no row {label}: {a:#}"))
+            .clone()
+    };
+    assert_eq!(
+        row("White British"),
+        ("White British".into(), "given".into(), "15".into())
+    );
+    assert_eq!(row("Indian"), ("Indian".into(), "given".into(), "6".into()));
+    assert_eq!(
+        row("Chinese"),
+        ("Chinese".into(), "given".into(), "0".into())
+    );
+    for r in question(&a, "1", None)["rows"].as_array().expect("rows") {
+        assert_eq!(r["source"], "local_records", "{r:#}");
+    }
+    let q2 = &question(&a, "2", None)["rows"][0];
+    assert_eq!(
+        (&q2["decision"], &q2["value"]["amount"]),
+        (&Value::from("given"), &Value::from(5)),
+        "{a:#}"
+    );
+    assert!(
+        warnings(&a).iter().all(|w| !w.contains("blocking")),
+        "{a:#}"
+    );
+}
