@@ -1,13 +1,87 @@
 //! Requesters' details past their retention date (`lantern request
 //! erase-expired`): the name and contact are erased from every case whose
 //! retention ended (`lantern_core::casework::retention`), each erasure
-//! recorded in the case's history; a case still open keeps them until it is
-//! answered or withdrawn, since the council must still reply.
+//! recorded in the case's history (who and when, never what); a case still
+//! open keeps them until it is answered or withdrawn, since the council must
+//! still reply.
+//!
+//! In the same transaction, every other text the case keeps loses them too,
+//! since once the name is gone nothing could find it there any more:
+//! - the original message is replaced by [`ORIGINAL_ERASED`] (its headers,
+//!   signature and address are the requester's; the questions survive in the
+//!   structured request and the draft);
+//! - the structured request's question texts and the kept draft's question
+//!   and narrative texts are cleaned as the published copy cleans them
+//!   ([`crate::personal_data`]), so the published copy after erasure is the
+//!   one published before; the requester's own reference is dropped;
+//! - notes in the case's history and its disclosure log questions are
+//!   cleaned the same way.
 
 use jiff::civil::Date;
 use lantern_core::casework::{self, Case, Retention};
+use lantern_store::{CaseText, HeldDetails, StoreError};
 
+use crate::personal_data::{self, Requester};
 use crate::{Context, Result};
+
+/// What a case keeps of its original message once the requester's details
+/// are erased.
+pub const ORIGINAL_ERASED: &str =
+    "[original message erased when the requester's details were erased]";
+
+/// What replaces `text` (of kind `kind`) when the requester's details `held`
+/// are erased.
+fn rewrite(held: HeldDetails<'_>, kind: CaseText, text: &str) -> Result<String, StoreError> {
+    let requester = Requester {
+        name: held.name,
+        contact: held.contact,
+    };
+    match kind {
+        CaseText::Original => Ok(ORIGINAL_ERASED.to_string()),
+        CaseText::Note | CaseText::LogQuestion => Ok(personal_data::remove(text, requester)),
+        CaseText::Structured => {
+            let mut request: toml::Table = text.parse().map_err(|e| {
+                StoreError::Damaged(format!("a case's structured request does not parse: {e}"))
+            })?;
+            request.remove("requester_reference");
+            clean_texts(&mut request, requester);
+            toml::to_string(&request).map_err(|e| {
+                StoreError::Damaged(format!("a case's structured request cannot be written: {e}"))
+            })
+        }
+        CaseText::Draft => {
+            let mut view: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+                StoreError::Damaged(format!("a case's draft letter does not parse: {e}"))
+            })?;
+            if let Some(r) = view.get_mut("request").and_then(|r| r.as_object_mut()) {
+                r.insert("requester_reference".into(), serde_json::Value::Null);
+            }
+            personal_data::remove_from_letter(&mut view, requester);
+            serde_json::to_string(&view).map_err(|e| {
+                StoreError::Damaged(format!("a case's draft letter cannot be written: {e}"))
+            })
+        }
+    }
+}
+
+/// Clean every `text` of a structured request's questions (and their
+/// parts, at any depth).
+fn clean_texts(table: &mut toml::Table, requester: Requester<'_>) {
+    for (key, value) in table.iter_mut() {
+        match value {
+            toml::Value::String(s) if key == "text" => *s = personal_data::remove(s, requester),
+            toml::Value::Table(t) => clean_texts(t, requester),
+            toml::Value::Array(items) => {
+                for item in items {
+                    if let toml::Value::Table(t) = item {
+                        clean_texts(t, requester);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
 
 /// Cases holding requester details after their retention date.
 pub(super) fn expired(cases: &[Case], today: Date) -> Vec<&Case> {
@@ -50,7 +124,7 @@ pub fn erase_expired(ctx: &Context, today: Option<Date>, dry_run: bool) -> Resul
             "requester details erased: retention ended {}",
             case.retain_until.map(|d| d.to_string()).unwrap_or_default()
         );
-        if dry_run || store.erase_requester(&case.reference, &ctx.who(), &note)? {
+        if dry_run || store.erase_requester(&case.reference, &ctx.who(), &note, &rewrite)? {
             erased.push(case.reference.clone());
         }
     }

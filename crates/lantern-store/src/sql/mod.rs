@@ -619,8 +619,9 @@ impl<E: Engine> Store for SqlStore<E> {
         reference: &str,
         who: &Who,
         note: &str,
+        rewrite: crate::Rewrite<'_>,
     ) -> Result<bool, StoreError> {
-        casework::erase_requester(self, reference, who, note)
+        casework::erase_requester(self, reference, who, note, rewrite)
     }
 
     fn import_calendar(
