@@ -1149,6 +1149,12 @@ pub trait Store {
         rewrite: Rewrite<'_>,
     ) -> Result<bool, StoreError>;
 
+    /// After requesters' details were erased ([`Store::erase_requester`]),
+    /// once for all of them: leave none of the old texts' bytes in the
+    /// database's files (unused pages, the write-ahead log, old row
+    /// versions).
+    fn reclaim_erased(&mut self) -> Result<(), StoreError>;
+
     /// Add a bank-holiday calendar (gov.uk JSON `body`, whose parsed version
     /// is `version`) as an import: unchanged if a calendar with the same
     /// version is held already.

@@ -16,6 +16,9 @@
 //!   one published before; the requester's own reference is dropped;
 //! - notes in the case's history and its disclosure log questions are
 //!   cleaned the same way.
+//!
+//! Once every case is erased, the database's files are rewritten so that
+//! the old texts' bytes are not left in them.
 
 use jiff::civil::Date;
 use lantern_core::casework::{self, Case, Retention};
@@ -127,6 +130,9 @@ pub fn erase_expired(ctx: &Context, today: Option<Date>, dry_run: bool) -> Resul
         if dry_run || store.erase_requester(&case.reference, &ctx.who(), &note, &rewrite)? {
             erased.push(case.reference.clone());
         }
+    }
+    if !dry_run && !erased.is_empty() {
+        store.reclaim_erased()?;
     }
     Ok(Erased {
         today,

@@ -624,6 +624,11 @@ impl<E: Engine> Store for SqlStore<E> {
         casework::erase_requester(self, reference, who, note, rewrite)
     }
 
+    fn reclaim_erased(&mut self) -> Result<(), StoreError> {
+        self.engine
+            .reclaim(&["cases", "case_events", "disclosure_log"])
+    }
+
     fn import_calendar(
         &mut self,
         meta: &ImportMeta,
