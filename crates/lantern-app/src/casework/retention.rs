@@ -141,3 +141,65 @@ pub fn erase_expired(ctx: &Context, today: Option<Date>, dry_run: bool) -> Resul
         kept_open: kept,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HELD: HeldDetails<'static> = HeldDetails {
+        name: Some("Sam Smith"),
+        contact: Some("sam@example.org"),
+    };
+
+    #[test]
+    fn a_structured_requests_question_and_part_texts_lose_the_requester() {
+        let toml = r#"
+reference = "FOI-1"
+received = "2019-06-10"
+requester_reference = "Sam's ref 12"
+
+[[question]]
+number = "1"
+text = "I am Sam Smith (sam@example.org). How many?"
+indicator = "adults_in_treatment"
+
+[[question.part]]
+number = "a"
+text = "And for Smith's area?"
+"#;
+        let out = rewrite(HELD, CaseText::Structured, toml).unwrap();
+        assert!(!out.contains("Sam"), "{out}");
+        assert!(!out.contains("Smith"), "{out}");
+        assert!(!out.contains("example.org"), "{out}");
+        assert!(out.contains("I am [name removed] ([contact details removed]). How many?"), "{out}");
+        assert!(out.contains("adults_in_treatment"), "{out}");
+        assert!(out.contains("FOI-1"), "{out}");
+    }
+
+    #[test]
+    fn a_draft_loses_the_requester_as_its_published_copy_does() {
+        let draft = serde_json::json!({
+            "request": {"reference": "FOI-1", "requester_reference": "Sam-1"},
+            "questions": [{"text": "Thanks, Sam Smith", "rows": [{"value": 5}]}],
+        });
+        let out = rewrite(HELD, CaseText::Draft, &draft.to_string()).unwrap();
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(out["questions"][0]["text"], "Thanks, [name removed]");
+        assert_eq!(out["questions"][0]["rows"], draft["questions"][0]["rows"]);
+        assert_eq!(out["request"]["requester_reference"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn the_original_is_replaced_and_a_damaged_draft_is_refused() {
+        let original = "From: Sam Smith <sam@example.org>\n\nHow many?";
+        assert_eq!(
+            rewrite(HELD, CaseText::Original, original).unwrap(),
+            ORIGINAL_ERASED
+        );
+        assert!(rewrite(HELD, CaseText::Draft, "{not json").is_err());
+        assert_eq!(
+            rewrite(HELD, CaseText::Note, "rang Sam back").unwrap(),
+            "rang [name removed] back"
+        );
+    }
+}

@@ -554,6 +554,10 @@ fn nothing_of_the_requester_survives_the_erasure_of_their_details() {
             assert!(!text.contains(personal), "{personal} in {what}: {text}");
         }
     }
+    // The e-mail itself is gone: reading it again says so.
+    let (code, understood) = run(&app, &["request", "understand", &reference]);
+    assert_ne!(code, 0, "{understood}");
+    assert!(understood.contains("original e-mail was erased"), "{understood}");
     // The published copy and the log are what they were before.
     for i in [2, 3, 4] {
         assert_eq!(before[i], after[i], "{} changed", before[i].0);
