@@ -190,8 +190,7 @@ pub struct HeldDetails<'a> {
 }
 
 /// What replaces a text of a case when its requester's details are erased.
-pub type Rewrite<'a> =
-    &'a dyn Fn(HeldDetails<'_>, CaseText, &str) -> Result<String, StoreError>;
+pub type Rewrite<'a> = &'a dyn Fn(HeldDetails<'_>, CaseText, &str) -> Result<String, StoreError>;
 
 /// Who acts, and when (RFC 3339).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -49,7 +49,9 @@ fn rewrite(held: HeldDetails<'_>, kind: CaseText, text: &str) -> Result<String, 
             request.remove("requester_reference");
             clean_texts(&mut request, requester);
             toml::to_string(&request).map_err(|e| {
-                StoreError::Damaged(format!("a case's structured request cannot be written: {e}"))
+                StoreError::Damaged(format!(
+                    "a case's structured request cannot be written: {e}"
+                ))
             })
         }
         CaseText::Draft => {
@@ -171,7 +173,10 @@ text = "And for Smith's area?"
         assert!(!out.contains("Sam"), "{out}");
         assert!(!out.contains("Smith"), "{out}");
         assert!(!out.contains("example.org"), "{out}");
-        assert!(out.contains("I am [name removed] ([contact details removed]). How many?"), "{out}");
+        assert!(
+            out.contains("I am [name removed] ([contact details removed]). How many?"),
+            "{out}"
+        );
         assert!(out.contains("adults_in_treatment"), "{out}");
         assert!(out.contains("FOI-1"), "{out}");
     }
@@ -186,7 +191,10 @@ text = "And for Smith's area?"
         let out: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(out["questions"][0]["text"], "Thanks, [name removed]");
         assert_eq!(out["questions"][0]["rows"], draft["questions"][0]["rows"]);
-        assert_eq!(out["request"]["requester_reference"], serde_json::Value::Null);
+        assert_eq!(
+            out["request"]["requester_reference"],
+            serde_json::Value::Null
+        );
     }
 
     #[test]

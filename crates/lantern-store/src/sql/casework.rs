@@ -425,9 +425,7 @@ pub(super) fn erase_requester<E: Engine>(
             name: name.as_deref(),
             contact: contact.as_deref(),
         };
-        let rewritten = |kind, t: Option<String>| {
-            t.map(|t| rewrite(held, kind, &t)).transpose()
-        };
+        let rewritten = |kind, t: Option<String>| t.map(|t| rewrite(held, kind, &t)).transpose();
         let original = rewrite(held, CaseText::Original, &text(&r[3]))?;
         let structured = rewritten(CaseText::Structured, opt_text(&r[4]))?;
         let draft = rewritten(CaseText::Draft, opt_text(&r[5]))?;

@@ -520,7 +520,10 @@ fn nothing_of_the_requester_survives_the_erasure_of_their_details() {
     };
     let outputs = |printed: &dyn Fn(&[&str]) -> String| {
         [
-            ("request show", vec!["request", "show", &reference, "--json"]),
+            (
+                "request show",
+                vec!["request", "show", &reference, "--json"],
+            ),
             ("the letter", vec!["request", "letter", &reference]),
             (
                 "the published letter",
@@ -528,7 +531,14 @@ fn nothing_of_the_requester_survives_the_erasure_of_their_details() {
             ),
             (
                 "the published JSON",
-                vec!["request", "letter", &reference, "--published", "--format", "json"],
+                vec![
+                    "request",
+                    "letter",
+                    &reference,
+                    "--published",
+                    "--format",
+                    "json",
+                ],
             ),
             ("the log", vec!["log", "--json"]),
         ]
@@ -557,7 +567,10 @@ fn nothing_of_the_requester_survives_the_erasure_of_their_details() {
     // The e-mail itself is gone: reading it again says so.
     let (code, understood) = run(&app, &["request", "understand", &reference]);
     assert_ne!(code, 0, "{understood}");
-    assert!(understood.contains("original e-mail was erased"), "{understood}");
+    assert!(
+        understood.contains("original e-mail was erased"),
+        "{understood}"
+    );
     // The published copy and the log are what they were before.
     for i in [2, 3, 4] {
         assert_eq!(before[i], after[i], "{} changed", before[i].0);
@@ -570,6 +583,9 @@ fn nothing_of_the_requester_survives_the_erasure_of_their_details() {
         .expect("history")
         .clone();
     assert_eq!(last["action"], "erase_requester");
-    assert!(last["actor"].as_str().is_some_and(|a| !a.is_empty()), "{last}");
+    assert!(
+        last["actor"].as_str().is_some_and(|a| !a.is_empty()),
+        "{last}"
+    );
     assert!(last["at"].as_str().is_some_and(|a| !a.is_empty()), "{last}");
 }
