@@ -1007,6 +1007,15 @@ pub trait Store {
         scope: &lantern_core::scope::Scope,
     ) -> Result<ScopedRead, StoreError>;
 
+    /// The council in use's disclosure-log entries about exactly these
+    /// cells (indicator, area, period as logged), oldest first: what an
+    /// earlier answer gave of the figures a request asks for, without
+    /// reading the rest of the log.
+    fn disclosure_log_of_cells(
+        &self,
+        cells: &[(String, String, String)],
+    ) -> Result<Vec<LogEntry>, StoreError>;
+
     /// The providers' records held for `area` at data version `version`
     /// (see `lantern_core::records::count::HeldRecords`): every provider's
     /// submission current at that version, only its records of the area,
@@ -1042,6 +1051,15 @@ pub trait Store {
 
     /// Every case, oldest first.
     fn cases(&self) -> Result<Vec<Case>, StoreError>;
+
+    /// The cases received on or after `from` and on or before `to` (either
+    /// end open when `None`), oldest first: the cases a request can be
+    /// related to, without reading the council's whole casework.
+    fn cases_received_between(
+        &self,
+        from: Option<jiff::civil::Date>,
+        to: Option<jiff::civil::Date>,
+    ) -> Result<Vec<Case>, StoreError>;
 
     /// A case's history, oldest first.
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError>;

@@ -190,23 +190,24 @@ impl Links {
             }
         };
         let this = asked(case);
-        let others: Vec<Asked> = store.cases()?.iter().map(asked).collect();
+        // Only requests received within the aggregation window can be
+        // related (and so counted in an aggregation): read those alone.
+        let (from, to) = related_window(calendar, case.received);
+        let others: Vec<Asked> = store
+            .cases_received_between(from, to)?
+            .iter()
+            .map(asked)
+            .collect();
         // A case far outside the calendar's years is not linked rather than failing.
         let related = related::related(&this, &others, calendar).unwrap_or_default();
-        // Earlier answers of this council's about the cells it asks for: the
-        // log entries about its indicators and areas, not the whole log.
-        let about = lantern_core::scope::Scope {
-            areas: this.cells.iter().map(|c| c.area.clone()).collect(),
-            indicators: this.cells.iter().map(|c| c.indicator.clone()).collect(),
-            ..Default::default()
-        };
-        let mine = store.council_in_use()?.unwrap_or_default();
-        let log: Vec<_> = store
-            .disclosure_log_about(&about)?
-            .into_iter()
-            .filter(|e| e.council == mine)
-            .map(|e| e.entry)
+        // Earlier answers of this council's about the cells it asks for:
+        // the log entries about exactly those cells, not the whole log.
+        let cells: Vec<(String, String, String)> = this
+            .cells
+            .iter()
+            .map(|c| (c.indicator.clone(), c.area.clone(), c.period.clone()))
             .collect();
+        let log = store.disclosure_log_of_cells(&cells)?;
         let covered = related::covered_by(&case.reference, &this.cells, &log);
         let aggregation = related::aggregated_hours(&this, &others, &related);
         Ok(Links {
@@ -228,6 +229,51 @@ impl Links {
             lantern_core::foi::COUNCIL_COST_LIMIT_HOURS
         ))
     }
+}
+
+/// The days of receipt a request received on `received` can be related to:
+/// those at most [`related::AGGREGATION_WORKING_DAYS`] working days before
+/// or after it, as `related::related` counts them. An end the calendar
+/// cannot count to (a year it does not cover) is left open, so every case
+/// on that side is read and `related::related` decides as it would over
+/// every case.
+fn related_window(calendar: &Calendar, received: Date) -> (Option<Date>, Option<Date>) {
+    let limit = related::AGGREGATION_WORKING_DAYS;
+    // Working days in (day, received] stay within the limit down to `first`.
+    let mut first = received;
+    let mut counted = 0;
+    let first = loop {
+        match calendar.is_working_day(first) {
+            Ok(true) => counted += 1,
+            Ok(false) => {}
+            Err(_) => break None,
+        }
+        if counted > limit {
+            break Some(first);
+        }
+        match first.yesterday() {
+            Ok(day) => first = day,
+            Err(_) => break None,
+        }
+    };
+    // Working days in (received, day] stay within the limit up to `last`.
+    let mut last = received;
+    let mut counted = 0;
+    let last = loop {
+        let Ok(next) = last.tomorrow() else {
+            break None;
+        };
+        match calendar.is_working_day(next) {
+            Ok(true) => counted += 1,
+            Ok(false) => {}
+            Err(_) => break None,
+        }
+        if counted > limit {
+            break Some(last);
+        }
+        last = next;
+    };
+    (first, last)
 }
 
 #[cfg(test)]

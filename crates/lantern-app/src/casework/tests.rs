@@ -255,3 +255,61 @@ fn the_log_has_one_line_per_figure_row_and_per_narrative_answer() {
     );
     assert!(entries.iter().all(|e| e.reference == "FOI-1"));
 }
+
+#[test]
+fn the_related_window_holds_exactly_the_days_related_counts_as_within_the_limit() {
+    let calendar = Calendar::shipped();
+    let years: Vec<i16> = calendar.covered_years().collect();
+    let (Some(&start), Some(&end)) = (years.first(), years.last()) else {
+        panic!("the shipped calendar covers some years");
+    };
+    // Days around Christmas, Easter and a plain summer week, in a year well
+    // inside the calendar.
+    let year = start + (end - start) / 2;
+    for received in [
+        date(year, 12, 24),
+        date(year, 12, 27),
+        date(year, 4, 1),
+        date(year, 7, 14),
+        date(year, 7, 15),
+    ] {
+        let (Some(first), Some(last)) = related_window(&calendar, received) else {
+            panic!("{received}: both ends lie inside the calendar");
+        };
+        let within = |day: Date| {
+            let (a, b) = if day <= received {
+                (day, received)
+            } else {
+                (received, day)
+            };
+            calendar.working_days_between(a, b).expect("covered")
+                <= lantern_core::related::AGGREGATION_WORKING_DAYS
+        };
+        assert!(within(first) && within(last), "{received}: {first}..{last}");
+        assert!(
+            !within(first.yesterday().expect("a day")),
+            "{received}: {first}"
+        );
+        assert!(
+            !within(last.tomorrow().expect("a day")),
+            "{received}: {last}"
+        );
+        // More than 60 working days each side: at least twelve weeks.
+        assert!(
+            first
+                <= received
+                    .checked_sub(jiff::Span::new().days(84))
+                    .expect("a day")
+        );
+        assert!(
+            last >= received
+                .checked_add(jiff::Span::new().days(84))
+                .expect("a day")
+        );
+    }
+    // A day the calendar cannot count from leaves that side open.
+    let before = date(start - 1, 6, 1);
+    assert_eq!(related_window(&calendar, before).0, None);
+    let after = date(end, 12, 30);
+    assert_eq!(related_window(&calendar, after).1, None);
+}

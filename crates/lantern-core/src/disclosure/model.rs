@@ -67,6 +67,9 @@ pub(super) struct Model {
     pub(super) relations: usize,
     /// For every variable, the links of `links` it appears in.
     var_links: Vec<Vec<usize>>,
+    /// For every inner cell, the caller's relations (indices into `links`)
+    /// it appears in, ascending.
+    pub(super) var_relations: Vec<Vec<usize>>,
 }
 
 impl Model {
@@ -185,6 +188,15 @@ impl Model {
                 var_links[v].push(l);
             }
         }
+        let var_relations = (0..m)
+            .map(|v| {
+                var_links[v]
+                    .iter()
+                    .copied()
+                    .filter(|&l| l >= first_relation)
+                    .collect()
+            })
+            .collect();
         Model {
             m,
             cons,
@@ -193,6 +205,7 @@ impl Model {
             links,
             relations: first_relation,
             var_links,
+            var_relations,
         }
     }
 
@@ -225,29 +238,39 @@ impl Model {
                 })
                 .collect();
             let mut families: BTreeSet<Vec<usize>> = BTreeSet::new();
+            // The inner cells the family covers (a flag per inner cell,
+            // cleared after each family).
+            let mut covered = vec![false; m];
             for &seed in &subs {
                 if families.len() >= DERIVED_PER_CELL || budget < outer.len() + 1 {
                     break;
                 }
-                let mut covered: BTreeSet<usize> = cons[seed].vars.iter().copied().collect();
                 let mut family = vec![seed];
+                for &v in &cons[seed].vars {
+                    covered[v] = true;
+                }
                 for &a in &subs {
-                    if a != seed && cons[a].vars.iter().all(|v| !covered.contains(v)) {
-                        covered.extend(cons[a].vars.iter().copied());
+                    if a != seed && cons[a].vars.iter().all(|&v| !covered[v]) {
+                        for &v in &cons[a].vars {
+                            covered[v] = true;
+                        }
                         family.push(a);
+                    }
+                }
+                let mut terms: Vec<(usize, i128)> = Vec::new();
+                terms.extend(outer.iter().filter(|&&v| !covered[v]).map(|&v| (v, 1)));
+                for &a in &family {
+                    for &v in &cons[a].vars {
+                        covered[v] = false;
                     }
                 }
                 family.sort_unstable();
                 if !families.insert(family.clone()) {
                     continue;
                 }
-                let mut terms: Vec<(usize, i128)> = family.iter().map(|&a| (m + a, 1)).collect();
-                terms.extend(
-                    outer
-                        .iter()
-                        .filter(|v| !covered.contains(v))
-                        .map(|&v| (v, 1)),
-                );
+                let rest = std::mem::take(&mut terms);
+                terms.extend(family.iter().map(|&a| (m + a, 1)));
+                terms.extend(rest);
                 terms.push((m + b, -1));
                 budget = budget.saturating_sub(terms.len());
                 let mut sources = family;
@@ -409,4 +432,102 @@ fn primary_hi(t: u64) -> i128 {
 pub(super) struct Bounds {
     pub(super) lo: Vec<i128>,
     pub(super) hi: Vec<i128>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::disclosure::{Cell, Prior};
+
+    /// [`Model::derive`] as first written, with the covered inner cells in
+    /// a set: the tests' reference.
+    fn derive_by_sets(m: usize, cons: &[Con]) -> Vec<Link> {
+        let mut out = Vec::new();
+        let mut budget = DERIVED_TERMS;
+        // One representative per distinct inner set, largest first.
+        let mut reps: Vec<usize> = Vec::new();
+        let mut seen: BTreeSet<&[usize]> = BTreeSet::new();
+        for (k, c) in cons.iter().enumerate() {
+            if seen.insert(&c.vars) {
+                reps.push(k);
+            }
+        }
+        reps.sort_by_key(|&k| (std::cmp::Reverse(cons[k].vars.len()), k));
+        for (pos, &b) in reps.iter().enumerate() {
+            let outer = &cons[b].vars;
+            let subs: Vec<usize> = reps[pos + 1..]
+                .iter()
+                .copied()
+                .filter(|&a| {
+                    let inner = &cons[a].vars;
+                    inner.len() >= 2 && inner.len() < outer.len() && is_subset(inner, outer)
+                })
+                .collect();
+            let mut families: BTreeSet<Vec<usize>> = BTreeSet::new();
+            for &seed in &subs {
+                if families.len() >= DERIVED_PER_CELL || budget < outer.len() + 1 {
+                    break;
+                }
+                let mut covered: BTreeSet<usize> = cons[seed].vars.iter().copied().collect();
+                let mut family = vec![seed];
+                for &a in &subs {
+                    if a != seed && cons[a].vars.iter().all(|v| !covered.contains(v)) {
+                        covered.extend(cons[a].vars.iter().copied());
+                        family.push(a);
+                    }
+                }
+                family.sort_unstable();
+                if !families.insert(family.clone()) {
+                    continue;
+                }
+                let mut terms: Vec<(usize, i128)> = family.iter().map(|&a| (m + a, 1)).collect();
+                terms.extend(
+                    outer
+                        .iter()
+                        .filter(|v| !covered.contains(v))
+                        .map(|&v| (v, 1)),
+                );
+                terms.push((m + b, -1));
+                budget = budget.saturating_sub(terms.len());
+                let mut sources = family;
+                sources.push(b);
+                out.push(Link {
+                    terms,
+                    lo: 0,
+                    hi: 0,
+                    sources,
+                });
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// The nesting relations are the same, term for term and source for
+        /// source, as those of the first way of writing them.
+        #[test]
+        fn nesting_relations_are_derived_as_before(
+            cells in prop::collection::vec(prop::collection::btree_set(0usize..10, 1..=8), 1..=12),
+        ) {
+            let cells: Vec<Cell> = cells
+                .into_iter()
+                .map(|inner| Cell { inner, value: 1 })
+                .collect();
+            let model = Model::with_priors(&cells, &vec![Prior::New; cells.len()], &[]);
+            let derived = Model::derive(model.m, &model.cons);
+            let reference = derive_by_sets(model.m, &model.cons);
+            prop_assert_eq!(derived.len(), reference.len());
+            for (a, b) in derived.iter().zip(&reference) {
+                prop_assert_eq!(&a.terms, &b.terms);
+                prop_assert_eq!(&a.sources, &b.sources);
+                prop_assert_eq!((a.lo, a.hi), (b.lo, b.hi));
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! events, corrections, the draft letter and its data version, sending
 //! (which writes the disclosure log entries), and erasing the requester.
 
+use jiff::civil::Date;
 use lantern_core::casework::{self, Action, ActionDetail, Case, CaseEvent, LogEntry, Status};
 
 use crate::engine::{Engine, Kind, Mode, Tx};
@@ -231,6 +232,29 @@ pub(super) fn cases<E: Engine>(store: &SqlStore<E>) -> Result<Vec<Case>, StoreEr
             &[param_text(&council)],
             &[Kind::Text; 10],
         )?;
+        rows.iter().map(|r| case_from(r)).collect()
+    })
+}
+
+/// The council's cases received within `[from, to]` (dates are stored as
+/// `YYYY-MM-DD` text, so they compare as dates).
+pub(super) fn cases_received_between<E: Engine>(
+    store: &SqlStore<E>,
+    from: Option<Date>,
+    to: Option<Date>,
+) -> Result<Vec<Case>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let mut sql = CASE_COLUMNS.to_string();
+        let mut params = vec![param_text(&council)];
+        for (end, op) in [(from, ">="), (to, "<=")] {
+            if let Some(day) = end {
+                params.push(param_text(&day.to_string()));
+                sql.push_str(&format!(" AND received {op} ${}", params.len()));
+            }
+        }
+        sql.push_str(" ORDER BY received, reference");
+        let rows = tx.query(&sql, &params, &[Kind::Text; 10])?;
         rows.iter().map(|r| case_from(r)).collect()
     })
 }

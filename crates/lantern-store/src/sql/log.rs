@@ -23,6 +23,66 @@ pub(super) fn disclosure_log<E: Engine>(store: &SqlStore<E>) -> Result<Vec<LogEn
     })
 }
 
+/// The council's entries about exactly `cells` (indicator, area, period):
+/// the SQL narrows by each of the three (through the log's index on them;
+/// the council is checked here, since a condition on it would make SQLite
+/// walk the council's whole log instead), the exact triples are kept here.
+pub(super) fn disclosure_log_of_cells<E: Engine>(
+    store: &SqlStore<E>,
+    cells: &[(String, String, String)],
+) -> Result<Vec<LogEntry>, StoreError> {
+    use super::council::{LOG_COLUMNS, LOG_KINDS, log_entry};
+    use std::collections::BTreeSet;
+    if cells.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted: BTreeSet<(&str, &str, &str)> = cells
+        .iter()
+        .map(|(i, a, p)| (i.as_str(), a.as_str(), p.as_str()))
+        .collect();
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let mut params = Vec::new();
+        let mut conditions = Vec::new();
+        for (column, values) in [
+            (
+                "indicator",
+                wanted.iter().map(|c| c.0).collect::<BTreeSet<_>>(),
+            ),
+            ("area", wanted.iter().map(|c| c.1).collect()),
+            ("period", wanted.iter().map(|c| c.2).collect()),
+        ] {
+            let first = params.len() + 1;
+            let list: Vec<String> = (first..first + values.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            params.extend(values.into_iter().map(param_text));
+            conditions.push(format!("{column} IN ({})", list.join(", ")));
+        }
+        let mut kinds = vec![Kind::Text];
+        kinds.extend_from_slice(LOG_KINDS);
+        let rows = tx.query(
+            &format!(
+                "SELECT council, {LOG_COLUMNS} FROM disclosure_log WHERE {} ORDER BY id",
+                conditions.join(" AND ")
+            ),
+            &params,
+            &kinds,
+        )?;
+        Ok(rows
+            .iter()
+            .filter(|r| text(&r[0]) == council)
+            .map(|r| log_entry(&r[1..]))
+            .filter(|e| match (&e.indicator, &e.area, &e.period) {
+                (Some(i), Some(a), Some(p)) => {
+                    wanted.contains(&(i.as_str(), a.as_str(), p.as_str()))
+                }
+                _ => false,
+            })
+            .collect())
+    })
+}
+
 pub(super) fn learn<E: Engine>(
     store: &mut SqlStore<E>,
     reference: &str,

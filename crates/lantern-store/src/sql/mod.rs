@@ -494,6 +494,14 @@ impl<E: Engine> Store for SqlStore<E> {
         casework::cases(self)
     }
 
+    fn cases_received_between(
+        &self,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<Case>, StoreError> {
+        casework::cases_received_between(self, from, to)
+    }
+
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError> {
         casework::case_history(self, reference)
     }
@@ -563,6 +571,13 @@ impl<E: Engine> Store for SqlStore<E> {
         scope: &lantern_core::scope::Scope,
     ) -> Result<Vec<crate::CouncilLogEntry>, StoreError> {
         scoped::disclosure_log_about(&self.engine, scope)
+    }
+
+    fn disclosure_log_of_cells(
+        &self,
+        cells: &[(String, String, String)],
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        log::disclosure_log_of_cells(self, cells)
     }
 
     fn records_held(

@@ -147,9 +147,15 @@ pub(super) fn read_scope<E: Engine>(
         let version = checked(tx, Some(version))?;
         let log = log_about(tx, scope)?;
         let releases = releases_at(tx, version)?;
+        // Thousands of entries name a few dozen periods: each is parsed once.
+        let logged: std::collections::BTreeSet<&str> = log
+            .iter()
+            .filter_map(|e| e.entry.period.as_deref())
+            .collect();
         let window = scope.window(
-            log.iter()
-                .filter_map(|e| Period::parse(e.entry.period.as_deref()?).ok())
+            logged
+                .into_iter()
+                .filter_map(|p| Period::parse(p).ok())
                 .chain(releases.iter().flat_map(|r| r.periods.iter().copied())),
         );
         let mut figures = imported(tx, scope, &window, version)?;

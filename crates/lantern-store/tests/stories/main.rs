@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod councils;
+mod related_cases;
 mod scoped;
 mod stories;
 mod submissions;

@@ -1,0 +1,279 @@
+//! Reading only what a request's links need: the cases it can be related
+//! to (`Store::cases_received_between`: the council's own cases received
+//! within the window, ends included, oldest first) and the earlier answers
+//! about its cells (`Store::disclosure_log_of_cells`), never another
+//! council's.
+
+use jiff::civil::Date;
+use lantern_core::casework::{Action, ActionDetail, Case, LogEntry, Status};
+use lantern_core::council::{Council, Settings};
+use lantern_store::{Created, ImportKind, ImportMeta, Store, Who, create, init_meta, open};
+
+use crate::story;
+use lantern_store::testing::TestDb;
+
+fn council(code: &str, area: &str) -> Council {
+    Council::new(Settings {
+        code: code.into(),
+        name: format!("{code} council"),
+        areas: vec![area.into()],
+        ..Settings::default()
+    })
+    .unwrap()
+}
+
+fn case(reference: &str, received: Date) -> Case {
+    Case {
+        reference: reference.into(),
+        received,
+        status: Status::Received,
+        requester_name: Some("A. Requester".into()),
+        requester_contact: Some("a@example.org".into()),
+        retain_until: None,
+        original: format!("request {reference}"),
+        structured: None,
+        opened_at: format!("{received}T09:00:00Z"),
+        opened_by: "alice".into(),
+    }
+}
+
+fn references(cases: &[Case]) -> Vec<&str> {
+    cases.iter().map(|c| c.reference.as_str()).collect()
+}
+
+story!(
+    only_the_cases_received_within_a_window_are_read,
+    |db: &TestDb| {
+        let (mut store, created) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+        assert_eq!(created, Created::New);
+        let meta = ImportMeta {
+            kind: ImportKind::Council,
+            file: "lantern council set".into(),
+            sha256: String::new(),
+            actor: "admin".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        store
+            .set_council(&meta, &council("city", "E06000016"))
+            .unwrap();
+        store
+            .set_council(&meta, &council("county", "E10000018"))
+            .unwrap();
+        store.use_council("city").unwrap();
+        let none = ActionDetail::default();
+        // Opened out of date order; one date holds two cases.
+        for (reference, received) in [
+            ("FOI-5", Date::constant(2024, 9, 30)),
+            ("FOI-1", Date::constant(2023, 12, 31)),
+            ("FOI-3", Date::constant(2024, 3, 15)),
+            ("FOI-2", Date::constant(2024, 1, 1)),
+            ("FOI-4", Date::constant(2024, 3, 15)),
+            ("FOI-6", Date::constant(2024, 10, 1)),
+        ] {
+            store.open_case(&case(reference, received), &none).unwrap();
+        }
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("county").unwrap();
+        county
+            .open_case(&case("FOI-9", Date::constant(2024, 3, 15)), &none)
+            .unwrap();
+
+        let within = |store: &dyn Store, from: Option<Date>, to: Option<Date>| {
+            store
+                .cases_received_between(from, to)
+                .unwrap()
+                .iter()
+                .map(|c| c.reference.clone())
+                .collect::<Vec<_>>()
+        };
+        // Both ends are included; oldest first, then by reference.
+        assert_eq!(
+            within(
+                store.as_ref(),
+                Some(Date::constant(2024, 1, 1)),
+                Some(Date::constant(2024, 9, 30))
+            ),
+            ["FOI-2", "FOI-3", "FOI-4", "FOI-5"]
+        );
+        // A window of one day, and one with nothing in it.
+        assert_eq!(
+            within(
+                store.as_ref(),
+                Some(Date::constant(2024, 3, 15)),
+                Some(Date::constant(2024, 3, 15))
+            ),
+            ["FOI-3", "FOI-4"]
+        );
+        assert!(
+            within(
+                store.as_ref(),
+                Some(Date::constant(2024, 3, 16)),
+                Some(Date::constant(2024, 9, 29))
+            )
+            .is_empty()
+        );
+        // Open ends read everything on that side.
+        assert_eq!(
+            within(store.as_ref(), None, Some(Date::constant(2024, 1, 1))),
+            ["FOI-1", "FOI-2"]
+        );
+        assert_eq!(
+            within(store.as_ref(), Some(Date::constant(2024, 9, 30)), None),
+            ["FOI-5", "FOI-6"]
+        );
+        // With both ends open it is every case, as `cases` reads them.
+        assert_eq!(
+            within(store.as_ref(), None, None),
+            references(&store.cases().unwrap())
+        );
+        assert_eq!(within(store.as_ref(), None, None).len(), 6);
+        // The other council's case on the same day is never read.
+        assert_eq!(
+            within(
+                county.as_ref(),
+                Some(Date::constant(2024, 1, 1)),
+                Some(Date::constant(2024, 12, 31))
+            ),
+            ["FOI-9"]
+        );
+        // Cases come back whole.
+        let read = store
+            .cases_received_between(
+                Some(Date::constant(2023, 12, 31)),
+                Some(Date::constant(2023, 12, 31)),
+            )
+            .unwrap();
+        assert_eq!(read, [case("FOI-1", Date::constant(2023, 12, 31))]);
+    }
+);
+
+fn entry(reference: &str, indicator: &str, area: &str, period: &str, value: i64) -> LogEntry {
+    LogEntry {
+        reference: reference.into(),
+        sent_at: "2024-03-20T09:00:00Z".into(),
+        question: "1".into(),
+        indicator: Some(indicator.into()),
+        area: Some(area.into()),
+        period: Some(period.into()),
+        breakdown: Some(String::new()),
+        decision: "given".into(),
+        basis: None,
+        value: Some(value),
+        released: value.to_string(),
+    }
+}
+
+/// Opens, drafts, approves and sends `reference` with `entries` logged.
+fn send(store: &mut dyn Store, reference: &str, entries: &[LogEntry]) {
+    let none = ActionDetail::default();
+    let who = Who {
+        actor: "alice".into(),
+        at: "2024-03-20T09:00:00Z".into(),
+    };
+    store
+        .open_case(&case(reference, Date::constant(2024, 3, 15)), &none)
+        .unwrap();
+    store
+        .save_draft(reference, Status::Received, &who, "{}", 1)
+        .unwrap();
+    store
+        .act(reference, Status::Drafted, Action::Approve, &who, &none)
+        .unwrap();
+    store
+        .send(reference, Status::Approved, &who, entries, &none)
+        .unwrap();
+}
+
+story!(
+    only_the_log_entries_about_a_requests_cells_are_read,
+    |db: &TestDb| {
+        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+        let meta = ImportMeta {
+            kind: ImportKind::Council,
+            file: "lantern council set".into(),
+            sha256: String::new(),
+            actor: "admin".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        store
+            .set_council(&meta, &council("city", "E06000016"))
+            .unwrap();
+        store
+            .set_council(&meta, &council("county", "E10000018"))
+            .unwrap();
+        store.use_council("city").unwrap();
+        let pit = "people_in_treatment";
+        let exits = "treatment_exits";
+        let (home, other) = ("E06000016", "E08000001");
+        send(
+            store.as_mut(),
+            "FOI-1",
+            &[
+                entry("FOI-1", pit, home, "2022/23", 40),
+                entry("FOI-1", pit, home, "2023/24", 41),
+                // Each of indicator, area and period asked for, but not
+                // together: not about the cells.
+                entry("FOI-1", exits, home, "2023/24", 7),
+                entry("FOI-1", pit, other, "2022/23", 9),
+                entry("FOI-1", exits, other, "2022/23", 8),
+            ],
+        );
+        send(
+            store.as_mut(),
+            "FOI-2",
+            &[
+                entry("FOI-2", pit, home, "2021/22", 39),
+                entry("FOI-2", pit, other, "2023/24", 12),
+            ],
+        );
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("county").unwrap();
+        send(
+            county.as_mut(),
+            "FOI-9",
+            &[entry("FOI-9", pit, home, "2022/23", 40)],
+        );
+
+        let cell = |i: &str, a: &str, p: &str| (i.to_string(), a.to_string(), p.to_string());
+        let asked = [
+            cell(pit, home, "2022/23"),
+            cell(pit, home, "2023/24"),
+            cell(pit, other, "2023/24"),
+            cell(exits, other, "2022/23"),
+        ];
+        let read = store.disclosure_log_of_cells(&asked).unwrap();
+        let got: Vec<(&str, Option<i64>)> = read
+            .iter()
+            .map(|e| (e.reference.as_str(), e.value))
+            .collect();
+        // Exactly the entries about those cells, oldest first, whole.
+        assert_eq!(
+            got,
+            [
+                ("FOI-1", Some(40)),
+                ("FOI-1", Some(41)),
+                ("FOI-1", Some(8)),
+                ("FOI-2", Some(12)),
+            ]
+        );
+        assert_eq!(read[0], entry("FOI-1", pit, home, "2022/23", 40));
+        // The same as the council's whole log filtered to those cells.
+        let whole: Vec<LogEntry> = store
+            .disclosure_log()
+            .unwrap()
+            .into_iter()
+            .filter(|e| {
+                asked.iter().any(|(i, a, p)| {
+                    e.indicator.as_ref() == Some(i)
+                        && e.area.as_ref() == Some(a)
+                        && e.period.as_ref() == Some(p)
+                })
+            })
+            .collect();
+        assert_eq!(read, whole);
+        // The other council's answer about the same cell is its own.
+        let theirs = county.disclosure_log_of_cells(&asked).unwrap();
+        assert_eq!(theirs, [entry("FOI-9", pit, home, "2022/23", 40)]);
+        assert!(store.disclosure_log_of_cells(&[]).unwrap().is_empty());
+    }
+);
