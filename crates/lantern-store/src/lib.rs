@@ -164,6 +164,34 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// A stored text of a case that erasing its requester's details rewrites
+/// ([`Store::erase_requester`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseText {
+    /// The message the case was opened from (`cases.original`).
+    Original,
+    /// The structured request (TOML), with the requester's words.
+    Structured,
+    /// The kept draft letter (its JSON form).
+    Draft,
+    /// A note in the case's history.
+    Note,
+    /// The question of one of the case's disclosure log entries.
+    LogQuestion,
+}
+
+/// The requester's details as a case holds them when they are erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldDetails<'a> {
+    /// Their name, if held.
+    pub name: Option<&'a str>,
+    /// Their contact details, if held.
+    pub contact: Option<&'a str>,
+}
+
+/// What replaces a text of a case when its requester's details are erased.
+pub type Rewrite<'a> = &'a dyn Fn(HeldDetails<'_>, CaseText, &str) -> Result<String, StoreError>;
+
 /// Who acts, and when (RFC 3339).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Who {
@@ -1125,14 +1153,24 @@ pub trait Store {
     fn resolutions(&self, reference: &str) -> Result<Vec<StoredResolution>, StoreError>;
 
     /// Erase a case's requester details (name and contact), recorded in its
-    /// history with `note`. Erasing details already erased changes nothing
-    /// and returns `false`.
+    /// history with `note` (who and when; never what was erased), in one
+    /// transaction with every other text of the case that could still hold
+    /// them ([`CaseText`]), each replaced by what `rewrite` makes of it
+    /// given the details as held. Erasing details already erased changes
+    /// nothing and returns `false`.
     fn erase_requester(
         &mut self,
         reference: &str,
         who: &Who,
         note: &str,
+        rewrite: Rewrite<'_>,
     ) -> Result<bool, StoreError>;
+
+    /// After requesters' details were erased ([`Store::erase_requester`]),
+    /// once for all of them: leave none of the old texts' bytes in the
+    /// database's files (unused pages, the write-ahead log, old row
+    /// versions).
+    fn reclaim_erased(&mut self) -> Result<(), StoreError>;
 
     /// Add a bank-holiday calendar (gov.uk JSON `body`, whose parsed version
     /// is `version`) as an import: unchanged if a calendar with the same

@@ -91,8 +91,7 @@ impl Reading {
 pub fn understanding(ctx: &Context, reference: &str) -> Result<Vec<Reading>> {
     let store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
-    let email = understand::parse_email(case.original.as_bytes())
-        .map_err(|e| Error::invalid(format!("{reference}: {e}")))?;
+    let email = original_email(&case)?;
     let catalogue = store.catalogue()?;
     let drafted = understand::draft(
         &email,
@@ -244,8 +243,7 @@ pub fn teach(
             "--phrase is empty; give the requester's words that say what is asked for"
         );
     }
-    let email = understand::parse_email(case.original.as_bytes())
-        .map_err(|e| Error::invalid(format!("{reference}: {e}")))?;
+    let email = original_email(&case)?;
     // The question (or part, "3b") the officer names, and its words.
     let split = understand::split_questions(&email.body)
         .map_err(|e| Error::invalid(format!("{reference}: {e}")))?;
@@ -338,4 +336,18 @@ pub fn teach(
 pub fn synonyms(ctx: &Context) -> Result<Vec<StoredSynonym>> {
     let store = ctx.open()?;
     Ok(store.synonyms()?)
+}
+
+/// The e-mail a case was opened from; refused once it was erased with the
+/// requester's details (`request erase-expired`).
+fn original_email(case: &lantern_core::casework::Case) -> Result<understand::Email> {
+    if case.original == super::retention::ORIGINAL_ERASED {
+        crate::fail!(
+            Conflict,
+            "request {}'s original e-mail was erased with the requester's details when its retention ended; there is nothing left to read",
+            case.reference
+        );
+    }
+    understand::parse_email(case.original.as_bytes())
+        .map_err(|e| Error::invalid(format!("{}: {e}", case.reference)))
 }

@@ -8,7 +8,7 @@ use lantern_core::casework::{self, Action, ActionDetail, Case, CaseEvent, LogEnt
 
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::Sql;
-use crate::{StoreError, Who};
+use crate::{CaseText, StoreError, Who};
 
 use super::{
     SqlStore, damaged, date, one_int, opt_date, opt_int, opt_text, param, param_text, text,
@@ -427,27 +427,75 @@ pub(super) fn erase_requester<E: Engine>(
     reference: &str,
     who: &Who,
     note: &str,
+    rewrite: crate::Rewrite<'_>,
 ) -> Result<bool, StoreError> {
     store.engine.transaction(Mode::Write, |tx| {
         let council = store.scope(tx)?;
         let rows = tx.query(
-            "SELECT status, requester_name, requester_contact FROM cases
-             WHERE reference = $1 AND council = $2",
+            "SELECT status, requester_name, requester_contact, original, structured, draft
+             FROM cases WHERE reference = $1 AND council = $2",
             &[param_text(reference), param_text(&council)],
-            &[Kind::Text; 3],
+            &[Kind::Text; 6],
         )?;
         let Some(r) = rows.first() else {
             return Err(StoreError::NoSuchCase(reference.to_string()));
         };
         let now = status(&text(&r[0]))?;
-        if opt_text(&r[1]).is_none() && opt_text(&r[2]).is_none() {
+        let (name, contact) = (opt_text(&r[1]), opt_text(&r[2]));
+        if name.is_none() && contact.is_none() {
             return Ok(false);
         }
+        let held = crate::HeldDetails {
+            name: name.as_deref(),
+            contact: contact.as_deref(),
+        };
+        let rewritten = |kind, t: Option<String>| t.map(|t| rewrite(held, kind, &t)).transpose();
+        let original = rewrite(held, CaseText::Original, &text(&r[3]))?;
+        let structured = rewritten(CaseText::Structured, opt_text(&r[4]))?;
+        let draft = rewritten(CaseText::Draft, opt_text(&r[5]))?;
         tx.execute(
-            "UPDATE cases SET requester_name = NULL, requester_contact = NULL
+            "UPDATE cases SET requester_name = NULL, requester_contact = NULL,
+                original = $3, structured = $4, draft = $5
              WHERE reference = $1 AND council = $2",
-            &[param_text(reference), param_text(&council)],
+            &[
+                param_text(reference),
+                param_text(&council),
+                param_text(&original),
+                Sql::Text(structured),
+                Sql::Text(draft),
+            ],
         )?;
+        let notes = tx.query(
+            "SELECT id, note FROM case_events
+             WHERE reference = $1 AND council = $2 AND note IS NOT NULL",
+            &[param_text(reference), param_text(&council)],
+            &[Kind::Int, Kind::Text],
+        )?;
+        for n in &notes {
+            let old = text(&n[1]);
+            let new = rewrite(held, CaseText::Note, &old)?;
+            if new != old {
+                tx.execute(
+                    "UPDATE case_events SET note = $2 WHERE id = $1",
+                    &[n[0].clone(), param_text(&new)],
+                )?;
+            }
+        }
+        let questions = tx.query(
+            "SELECT id, question FROM disclosure_log WHERE reference = $1 AND council = $2",
+            &[param_text(reference), param_text(&council)],
+            &[Kind::Int, Kind::Text],
+        )?;
+        for q in &questions {
+            let old = text(&q[1]);
+            let new = rewrite(held, CaseText::LogQuestion, &old)?;
+            if new != old {
+                tx.execute(
+                    "UPDATE disclosure_log SET question = $2 WHERE id = $1",
+                    &[q[0].clone(), param_text(&new)],
+                )?;
+            }
+        }
         case_event(
             tx,
             &council,

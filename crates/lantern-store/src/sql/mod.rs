@@ -634,8 +634,14 @@ impl<E: Engine> Store for SqlStore<E> {
         reference: &str,
         who: &Who,
         note: &str,
+        rewrite: crate::Rewrite<'_>,
     ) -> Result<bool, StoreError> {
-        casework::erase_requester(self, reference, who, note)
+        casework::erase_requester(self, reference, who, note, rewrite)
+    }
+
+    fn reclaim_erased(&mut self) -> Result<(), StoreError> {
+        self.engine
+            .reclaim(&["cases", "case_events", "disclosure_log"])
     }
 
     fn import_calendar(

@@ -196,7 +196,9 @@ story!(
             .unwrap_err();
         assert!(matches!(err, StoreError::NoSuchCase(_)), "{err}");
         let err = county
-            .erase_requester("FOI-2019-0001", &who("carol"), "retention")
+            .erase_requester("FOI-2019-0001", &who("carol"), "retention", &|_, _, t| {
+                Ok(t.to_string())
+            })
             .unwrap_err();
         assert!(matches!(err, StoreError::NoSuchCase(_)), "{err}");
         answer(

@@ -838,20 +838,46 @@ story!(
             Some("reference = \"FOI-4\"")
         );
 
-        // Erasing the requester once changes the case; twice changes nothing.
+        // Erasing the requester once changes the case, its texts rewritten
+        // in the same transaction given the details as held; twice changes
+        // nothing and rewrites nothing.
+        let seen = std::cell::RefCell::new(Vec::new());
+        let rewrite =
+            |held: lantern_store::HeldDetails<'_>, kind: lantern_store::CaseText, t: &str| {
+                seen.borrow_mut()
+                    .push((kind, held.name.map(str::to_string)));
+                Ok(match kind {
+                    lantern_store::CaseText::Original => "erased".to_string(),
+                    _ => t.replace("FOI-4", "FOI-4 rewritten"),
+                })
+            };
         assert!(
             store
-                .erase_requester("FOI-4", &who("carol"), "retention")
+                .erase_requester("FOI-4", &who("carol"), "retention", &rewrite)
                 .unwrap()
         );
         assert!(
             !store
-                .erase_requester("FOI-4", &who("carol"), "retention")
+                .erase_requester("FOI-4", &who("carol"), "retention", &rewrite)
                 .unwrap()
+        );
+        let seen = seen.into_inner();
+        assert!(seen.contains(&(
+            lantern_store::CaseText::Structured,
+            Some("A. Requester".to_string())
+        )));
+        assert!(
+            seen.iter()
+                .all(|(kind, _)| *kind != lantern_store::CaseText::Draft)
         );
         let erased = store.case("FOI-4").unwrap().unwrap();
         assert_eq!(erased.requester_name, None);
         assert_eq!(erased.requester_contact, None);
+        assert_eq!(erased.original, "erased");
+        assert_eq!(
+            erased.structured.as_deref(),
+            Some("reference = \"FOI-4 rewritten\"")
+        );
         let actions: Vec<String> = store
             .case_history("FOI-4")
             .unwrap()

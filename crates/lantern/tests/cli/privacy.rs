@@ -505,3 +505,87 @@ fn an_unreadable_workbook_is_reported_without_its_content() {
     assert_no_secrets("the stored report", shown.as_bytes());
     assert_no_secrets("the database", &database_bytes(&app));
 }
+
+#[test]
+fn nothing_of_the_requester_survives_the_erasure_of_their_details() {
+    use super::letters::{SAMS_DETAILS, send_signed_email};
+    let app = TestApp::leicester();
+    // Sam Smith's e-mail names them in a question and its signature; it is
+    // answered, sent and published on 5 July 2019.
+    let reference = send_signed_email(&app);
+    let printed = |args: &[&str]| {
+        let (code, out) = run(&app, args);
+        assert_eq!(code, 0, "{args:?}: {out}");
+        out
+    };
+    let outputs = |printed: &dyn Fn(&[&str]) -> String| {
+        [
+            (
+                "request show",
+                vec!["request", "show", &reference, "--json"],
+            ),
+            ("the letter", vec!["request", "letter", &reference]),
+            (
+                "the published letter",
+                vec!["request", "letter", &reference, "--published"],
+            ),
+            (
+                "the published JSON",
+                vec![
+                    "request",
+                    "letter",
+                    &reference,
+                    "--published",
+                    "--format",
+                    "json",
+                ],
+            ),
+            ("the log", vec!["log", "--json"]),
+        ]
+        .map(|(what, args)| (what, printed(&args)))
+    };
+    let contains = |bytes: &[u8], s: &str| bytes.windows(s.len()).any(|w| w == s.as_bytes());
+    // The test can fail: before erasure the case holds Sam's details.
+    let before = outputs(&printed);
+    assert!(contains(&database_bytes(&app), "Sam Smith"));
+    assert!(contains(&database_bytes(&app), "sam.smith@example.org"));
+    assert!(before[0].1.contains("Sam Smith"), "{}", before[0].1);
+
+    let out = printed(&["request", "erase-expired", "--as-of", "2021-06-11"]);
+    assert!(out.contains(&reference), "{out}");
+
+    let db = database_bytes(&app);
+    for personal in SAMS_DETAILS {
+        assert!(!contains(&db, personal), "{personal} is in the database");
+    }
+    let after = outputs(&printed);
+    for (what, text) in &after {
+        for personal in SAMS_DETAILS {
+            assert!(!text.contains(personal), "{personal} in {what}: {text}");
+        }
+    }
+    // The e-mail itself is gone: reading it again says so.
+    let (code, understood) = run(&app, &["request", "understand", &reference]);
+    assert_ne!(code, 0, "{understood}");
+    assert!(
+        understood.contains("original e-mail was erased"),
+        "{understood}"
+    );
+    // The published copy and the log are what they were before.
+    for i in [2, 3, 4] {
+        assert_eq!(before[i], after[i], "{} changed", before[i].0);
+    }
+    // The history says who erased them and when, not what.
+    let shown: Value = serde_json::from_str(&after[0].1).expect("json");
+    let last = shown["history"]
+        .as_array()
+        .and_then(|h| h.last())
+        .expect("history")
+        .clone();
+    assert_eq!(last["action"], "erase_requester");
+    assert!(
+        last["actor"].as_str().is_some_and(|a| !a.is_empty()),
+        "{last}"
+    );
+    assert!(last["at"].as_str().is_some_and(|a| !a.is_empty()), "{last}");
+}
