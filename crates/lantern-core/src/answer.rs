@@ -1014,7 +1014,10 @@ impl<'a> Planner<'a> {
             let Ok(dim) = self.evidence.catalogue.dimension(d) else {
                 return vec![];
             };
-            if dim.open || !count::DIMENSIONS.contains(&d.as_str()) {
+            if dim.open
+                || !count::DIMENSIONS.contains(&d.as_str())
+                || count::OVERLAPPING.contains(&d.as_str())
+            {
                 return vec![];
             }
             out = out
@@ -1056,6 +1059,15 @@ impl<'a> Planner<'a> {
         let Some(held) = self.evidence.records else {
             return Ok(None);
         };
+        // Held, but not yet safe to release from records: the officer
+        // decides (a blocking finding), never "not held".
+        if breakdown
+            .0
+            .keys()
+            .any(|d| count::OVERLAPPING.contains(&d.as_str()))
+        {
+            return Ok(None);
+        }
         let missing = held.missing(period);
         let fine = self.fine;
         let Some(counter) = self.counter() else {

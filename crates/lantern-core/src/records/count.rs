@@ -54,6 +54,13 @@ pub const DIMENSIONS: [&str; 10] = [
     "discharge_reason",
 ];
 
+/// Dimensions under several of whose values one person may count (a person
+/// treated in two settings, with two kinds of intervention or two funders).
+/// Disclosure control models a dimension's values as disjoint parts of the
+/// total, which these are not, so the planner does not count them on
+/// demand (their cells are blocking findings) until it models the overlap.
+pub const OVERLAPPING: [&str; 3] = ["setting", "intervention", "funding"];
+
 /// One provider's current submission for the area.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldSubmission {

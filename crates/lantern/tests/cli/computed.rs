@@ -407,10 +407,11 @@ people_in_treatment,E06000016,2017/18,non_opiate_only,8,ndtms_partnership,final
     );
 }
 
-/// Fields every submission holds but no fixed table splits by (ethnicity,
-/// setting) are counted from the records on demand.
+/// Fields every submission holds but no fixed table splits by (ethnicity)
+/// are counted from the records on demand; a setting, under several of
+/// which one person may count, is left to the officer.
 #[test]
-fn ethnicity_and_setting_are_counted_from_records() {
+fn ethnicity_is_counted_from_records_and_setting_is_left_to_the_officer() {
     let app = with_agencies(&["A1"]);
     // 10 White British and 6 Indian people in community treatment, and 5
     // White British people in residential rehabilitation.
@@ -452,14 +453,12 @@ fn ethnicity_and_setting_are_counted_from_records() {
     for r in question(&a, "1", None)["rows"].as_array().expect("rows") {
         assert_eq!(r["source"], "local_records", "{r:#}");
     }
+    // A person may count under several settings, which disclosure control
+    // does not yet model: the officer decides (a blocking finding), and the
+    // draft never says the council does not hold it.
     let q2 = &question(&a, "2", None)["rows"][0];
-    assert_eq!(
-        (&q2["decision"], &q2["value"]["amount"]),
-        (&Value::from("given"), &Value::from(5)),
-        "{a:#}"
-    );
-    assert!(
-        warnings(&a).iter().all(|w| !w.contains("blocking")),
-        "{a:#}"
-    );
+    assert_ne!(q2["decision"], "given", "{a:#}");
+    assert_ne!(q2["decision"], "not_held", "{a:#}");
+    let findings = a["findings"].as_array().expect("findings");
+    assert!(findings.iter().any(|f| f["question"] == "2"), "{a:#}");
 }
