@@ -21,6 +21,13 @@ pub struct PeriodMatch {
     pub confidence: f32,
     /// How the words were read, for the officer.
     pub reading: String,
+    /// The years were written bare (`2015`, `2008 / 2009 / 2010`, "each year
+    /// between 2013 - 2021"): calendar years is a guess, and a measure
+    /// counted by financial year needs the officer to choose.
+    pub bare_years: bool,
+    /// The words look like a period but are mistyped (`20217/18`): the
+    /// officer must see them; they are never skipped silently.
+    pub mistyped: bool,
 }
 
 /// Find the periods a text names, in order. Relative periods ("the past three
@@ -258,6 +265,8 @@ impl Scanner<'_> {
                 end,
                 confidence,
                 reading: reading.into(),
+                bare_years: false,
+                mistyped: false,
             },
             to,
         ))
@@ -361,11 +370,72 @@ impl Scanner<'_> {
     }
 
     fn rule_at(&self, i: usize) -> Option<(PeriodMatch, usize)> {
-        self.between(i)
+        self.mistyped_year(i)
+            .or_else(|| self.between(i))
             .or_else(|| self.since(i))
             .or_else(|| self.past_years(i))
             .or_else(|| self.calendar_years(i))
+            .or_else(|| self.year_list(i))
             .or_else(|| self.range_or_single(i))
+    }
+
+    /// "20217/18": five digits where a year belongs, then `/` and two digits.
+    /// Read as nothing, but kept so the officer sees it.
+    fn mistyped_year(&self, i: usize) -> Option<(PeriodMatch, usize)> {
+        self.num(i, 5..=5)?;
+        (self.sym(i + 1) == Some('/')).then_some(())?;
+        self.num(i + 2, 2..=2)?;
+        let (words, start, end) = self.slice(i, i + 3);
+        Some((
+            PeriodMatch {
+                periods: Vec::new(),
+                words: words.to_string(),
+                start,
+                end,
+                confidence: 0.0,
+                reading: format!(
+                    "“{words}” looks like a mistyped year: ask the requester or choose"
+                ),
+                bare_years: false,
+                mistyped: true,
+            },
+            i + 3,
+        ))
+    }
+
+    /// "2008 / 2009 / 2010 / 2011": three or more four-digit years joined by
+    /// slashes are a list of bare years, not financial years ("2008/09").
+    fn year_list(&self, i: usize) -> Option<(PeriodMatch, usize)> {
+        let year = |k: usize| {
+            self.num(k, 4..=4)
+                .filter(|y| (1900..=2199).contains(y))
+                .map(|y| y as i16)
+        };
+        let mut periods = vec![Period::CalendarYear(year(i)?)];
+        let mut j = i + 1;
+        while self.sym(j) == Some('/')
+            && let Some(y) = year(j + 1)
+        {
+            periods.push(Period::CalendarYear(y));
+            j += 2;
+        }
+        (periods.len() >= 3).then_some(())?;
+        bare(self.found(
+            i,
+            j,
+            periods,
+            0.6,
+            "years listed with slashes: calendar years, or financial years starting in them?",
+        ))
+    }
+
+    /// Whether "each" or "every" (or "year by year") comes just before `i`:
+    /// the years of a span are asked for one by one.
+    fn each_year_before(&self, i: usize) -> bool {
+        (i.saturating_sub(5)..i).any(|k| {
+            self.is_word(k, &["each", "every", "annually", "annual"])
+                || (self.word(k) == Some("year") && self.word(k + 1) == Some("by"))
+        })
     }
 
     /// Whether an explicit period (not a relative one) starts at `i`.
@@ -381,6 +451,18 @@ impl Scanner<'_> {
         let (a, j) = self.atom(i + 1)?;
         (self.word(j) == Some("and")).then_some(())?;
         let (b, k) = self.atom(j + 1)?;
+        if let (Atom::Year(x), Atom::Year(y)) = (a, b)
+            && x < y
+            && self.each_year_before(i)
+        {
+            return bare(self.found(
+                i,
+                k,
+                (x..=y).map(Period::CalendarYear).collect(),
+                0.8,
+                "each year from the first to the last, one by one",
+            ));
+        }
         let (text, _, _) = self.slice(i, k);
         let period = Period::parse(text)
             .or_else(|_| Period::range(a.period().first_day(), b.period().last_day()))
@@ -410,10 +492,14 @@ impl Scanner<'_> {
             ),
             Atom::Year(y) => {
                 let last = (self.received.year() - 1).max(y);
-                (
+                let found = self.found(
+                    i,
+                    j,
                     (y..=last).map(Period::CalendarYear).collect(),
+                    0.85,
                     "each calendar year from it to the latest complete one before the request was received",
-                )
+                );
+                return bare(found);
             }
             other => (
                 vec![Period::range(other.period().first_day(), self.received).ok()?],
@@ -590,6 +676,18 @@ impl Scanner<'_> {
                 );
             }
             if let Some((b, next)) = self.atom(j + 1) {
+                if let (Atom::Year(x), Atom::Year(y)) = (a, b)
+                    && x < y
+                    && self.each_year_before(from)
+                {
+                    return bare(self.found(
+                        from,
+                        next,
+                        (x..=y).map(Period::CalendarYear).collect(),
+                        0.8,
+                        "each year from the first to the last, one by one",
+                    ));
+                }
                 let period = Period::range(a.period().first_day(), b.period().last_day()).ok()?;
                 return self.found(from, next, vec![period.normalised()], 0.95, "a span");
             }
@@ -622,7 +720,7 @@ impl Scanner<'_> {
                 } else {
                     "a calendar year"
                 };
-                self.found(at, end, periods, 0.8, reading)
+                bare(self.found(at, end, periods, 0.8, reading))
             }
             _ => self.found(at, j, vec![a.period()], 1.0, "as written"),
         }
@@ -647,10 +745,20 @@ impl Scanner<'_> {
                 end: only.end,
                 confidence: 0.9,
                 reading: "a calendar year".into(),
+                bare_years: true,
+                mistyped: false,
             }),
             _ => None,
         }
     }
+}
+
+/// A match whose years were written bare.
+fn bare(found: Option<(PeriodMatch, usize)>) -> Option<(PeriodMatch, usize)> {
+    found.map(|(mut m, next)| {
+        m.bare_years = true;
+        (m, next)
+    })
 }
 
 pub(super) fn financial_years_from(first: FinancialYear, latest: FinancialYear) -> Vec<Period> {
@@ -668,7 +776,10 @@ pub(super) fn financial_years_from(first: FinancialYear, latest: FinancialYear) 
 pub(super) fn period_only(text: &str, received: Date) -> Option<(Vec<Period>, f32)> {
     let trimmed = text.trim().trim_end_matches([',', ';', '.', ':']);
     if let Ok(p) = Period::parse(trimmed) {
-        return Some((vec![p], 1.0));
+        // A bare year on a line of its own is as uncertain as anywhere else.
+        let bare =
+            matches!(p, Period::CalendarYear(_)) && trimmed.chars().all(|c| c.is_ascii_digit());
+        return Some((vec![p], if bare { BARE_YEAR_CONFIDENCE } else { 1.0 }));
     }
     let matches = resolve_periods(text, received);
     if matches.is_empty() {
@@ -684,6 +795,11 @@ pub(super) fn period_only(text: &str, received: Date) -> Option<(Vec<Period>, f3
     let only_periods = words(&rest).iter().all(|w| w.stop);
     only_periods.then(|| collect_periods(&matches))
 }
+
+/// The confidence of a period part that is a bare year ("2015" on a line of
+/// its own under a question), lower than any read period's so the reading
+/// can tell it apart.
+pub(super) const BARE_YEAR_CONFIDENCE: f32 = 0.5;
 
 pub(super) fn collect_periods(matches: &[PeriodMatch]) -> (Vec<Period>, f32) {
     let mut periods = Vec::new();

@@ -4,13 +4,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 
-use crate::catalogue::{Catalogue, Indicator, Topic};
+use crate::catalogue::{Catalogue, Indicator, Topic, Unit};
 use crate::figure::Breakdown;
 use crate::period::Period;
 use crate::request::{Ask, FigureAsk};
 
 use super::learn::{Synonym, SynonymTarget};
-use super::periods::{PeriodMatch, collect_periods, period_only, resolve_periods};
+use super::periods::{
+    BARE_YEAR_CONFIDENCE, PeriodMatch, collect_periods, period_only, resolve_periods,
+};
 use super::split::SplitQuestion;
 use super::words::*;
 use super::{MIN_CONFIDENCE, Understanding};
@@ -675,14 +677,31 @@ impl<'c> Model<'c> {
                 .collect()
         };
         let mut notes = self.notes.clone();
-        let (periods, period_confidence) = if !own.is_empty() {
+        let used: &[PeriodMatch] = if !own.is_empty() {
             describe_periods(&own, "the question", &mut notes);
-            collect_periods(&own)
+            &own
         } else if period_parts.is_none() && !preamble.is_empty() {
             describe_periods(&preamble, "the preamble", &mut notes);
-            collect_periods(&preamble)
+            &preamble
         } else {
+            &[]
+        };
+        let (periods, period_confidence) = if used.is_empty() {
             (Vec::new(), 1.0)
+        } else {
+            collect_periods(used)
+        };
+        let doubts = PeriodDoubts {
+            bare: used
+                .iter()
+                .filter(|m| m.bare_years)
+                .map(|m| m.words.clone())
+                .collect(),
+            mistyped: used
+                .iter()
+                .filter(|m| m.mistyped)
+                .map(|m| m.words.clone())
+                .collect(),
         };
         let has_periods = !periods.is_empty() || period_parts.is_some();
         let (readings, none) = self.rank(&qw, has_periods);
@@ -740,6 +759,7 @@ impl<'c> Model<'c> {
                     period_confidence,
                     period_parts,
                     q,
+                    &doubts,
                 ),
                 Err(e) => {
                     u.notes.push(e.to_string());
@@ -768,6 +788,13 @@ impl<'c> Model<'c> {
                 u.alternatives.insert(0, (ask, u.confidence));
             }
             u.needs_officer = true;
+        }
+        if let Target::Indicator(code) = &best.target
+            && !u.needs_officer
+            && let Ok(indicator) = self.catalogue.indicator(code)
+            && let Some(doubt) = what_is_counted_doubt(&q.text, indicator)
+        {
+            to_officer(&mut u, doubt);
         }
         if u.confidence < MIN_CONFIDENCE && !u.needs_officer {
             u.notes.push(format!(
@@ -828,8 +855,52 @@ impl<'c> Model<'c> {
         period_confidence: f32,
         period_parts: Option<Vec<(Vec<Period>, f32)>>,
         q: &SplitQuestion,
+        doubts: &PeriodDoubts,
     ) {
         let ask = self.figure_ask(qw, indicator, &mut u.notes);
+        let bare_parts: Vec<String> = period_parts
+            .iter()
+            .flatten()
+            .zip(&q.parts)
+            .filter(|((_, c), _)| *c == BARE_YEAR_CONFIDENCE)
+            .map(|(_, part)| part.text.clone())
+            .collect();
+        let bare: Vec<&String> = doubts.bare.iter().chain(&bare_parts).collect();
+        let doubt = if !doubts.mistyped.is_empty() {
+            Some(format!(
+                "the periods include {}, which looks mistyped: check with the requester or enter the periods meant",
+                doubts
+                    .mistyped
+                    .iter()
+                    .map(|w| format!("“{w}”"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        } else if let Some(span) = periods
+            .iter()
+            .find(|p| is_misaligned_span(p, counted_by_financial_year(indicator)))
+        {
+            Some(format!(
+                "the question asks for one figure over {}, several years that do not line up with the years '{}' is counted in: choose the years to answer",
+                span.describe(),
+                indicator.code
+            ))
+        } else if !bare.is_empty() && counted_by_financial_year(indicator) {
+            Some(format!(
+                "the years are written bare ({}) but '{}' is counted by financial year: choose calendar years or the financial years meant",
+                bare.iter()
+                    .map(|w| format!("“{w}”"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                indicator.code
+            ))
+        } else {
+            None
+        };
+        if let Some(doubt) = doubt {
+            u.notes.push(doubt);
+            u.needs_officer = true;
+        }
         if !indicator.held_by_council {
             let holders: Vec<&str> = indicator
                 .other_holders
@@ -868,7 +939,7 @@ impl<'c> Model<'c> {
                             .join(", "),
                         part.text
                     )],
-                    needs_officer: false,
+                    needs_officer: u.needs_officer,
                     parts: Vec::new(),
                 })
                 .collect();
@@ -876,6 +947,10 @@ impl<'c> Model<'c> {
         }
         u.confidence *= period_factor(period_confidence);
         let ask = FigureAsk { periods, ..ask };
+        if u.needs_officer {
+            u.alternatives.insert(0, (Ask::Figures(ask), u.confidence));
+            return;
+        }
         if ask.periods.is_empty() {
             u.notes.push(
                 "no period found in the question or a preamble: add the periods asked about".into(),
@@ -886,6 +961,297 @@ impl<'c> Model<'c> {
         }
         u.ask = Some(Ask::Figures(ask));
     }
+}
+
+/// Leave a reading to the officer, with why: the ask (and each part's)
+/// becomes the first alternative.
+pub(super) fn to_officer(u: &mut Understanding, why: String) {
+    u.notes.push(why);
+    if let Some(ask) = u.ask.take() {
+        u.alternatives.insert(0, (ask, u.confidence));
+    }
+    for part in &mut u.parts {
+        part.needs_officer = true;
+        if let Some(ask) = part.ask.take() {
+            part.alternatives.insert(0, (ask, part.confidence));
+        }
+    }
+    u.needs_officer = true;
+}
+
+/// The words of a text, lower case, split at anything but letters, digits,
+/// hyphens and apostrophes.
+fn plain_words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Words that introduce what a question counts.
+const COUNT_CUES: &[[&str; 2]] = &[
+    ["how", "many"],
+    ["number", "of"],
+    ["numbers", "of"],
+    ["count", "of"],
+    ["statistics", "for"],
+    ["statistics", "on"],
+    ["figures", "for"],
+];
+
+/// Things requesters count, each with the units of the indicators that
+/// count them; a thing with no unit is counted by no indicator.
+const COUNTED_THINGS: &[(&str, &[Unit])] = &[
+    (
+        "people",
+        &[
+            Unit::People,
+            Unit::Placements,
+            Unit::Deaths,
+            Unit::Episodes,
+            Unit::Attendances,
+            Unit::Offences,
+        ],
+    ),
+    ("persons", &[Unit::People, Unit::Placements]),
+    (
+        "individuals",
+        &[Unit::People, Unit::Placements, Unit::Episodes],
+    ),
+    ("clients", &[Unit::People, Unit::Placements, Unit::Episodes]),
+    ("users", &[Unit::People]),
+    ("adults", &[Unit::People, Unit::Placements, Unit::Episodes]),
+    ("patients", &[Unit::People, Unit::Placements]),
+    ("residents", &[Unit::People]),
+    ("men", &[Unit::People]),
+    ("women", &[Unit::People]),
+    ("placements", &[Unit::Placements]),
+    ("kits", &[Unit::Kits]),
+    ("deaths", &[Unit::Deaths]),
+    ("attendances", &[Unit::Attendances]),
+    ("presentations", &[Unit::People, Unit::Attendances]),
+    ("offences", &[Unit::Offences]),
+    ("arrests", &[Unit::Offences]),
+    ("seizures", &[Unit::Offences]),
+    ("exits", &[Unit::Episodes, Unit::People]),
+    ("discharges", &[Unit::Episodes, Unit::People]),
+    ("completions", &[Unit::People, Unit::Episodes]),
+    ("investigations", &[]),
+    ("referrals", &[]),
+    ("beds", &[]),
+    ("incidents", &[]),
+    ("tests", &[]),
+    ("calls", &[]),
+    ("callouts", &[]),
+    ("call-outs", &[]),
+    ("times", &[]),
+    ("cases", &[]),
+    ("reports", &[]),
+    ("items", &[]),
+    ("officers", &[]),
+    ("staff", &[]),
+    ("employees", &[]),
+    ("attacks", &[]),
+    ("facilities", &[]),
+    ("services", &[]),
+    ("organisations", &[]),
+    ("providers", &[]),
+    ("doses", &[]),
+    ("prescriptions", &[]),
+    ("admissions", &[Unit::Placements]),
+    ("hours", &[]),
+    ("instances", &[]),
+    ("contracts", &[]),
+    ("applications", &[]),
+    ("requests", &[]),
+    ("refusals", &[]),
+    ("conferences", &[]),
+    ("plans", &[]),
+    ("assessments", &[]),
+    ("appointments", &[]),
+    ("packs", &[]),
+    ("needles", &[]),
+    ("syringes", &[]),
+    ("overdoses", &[]),
+    ("collisions", &[]),
+];
+
+/// Words that may stand in the thing money is spent on, for the catalogue's
+/// spend and budget (drug and alcohol treatment services of any kind).
+const TREATMENT_WORDS: &[&str] = &[
+    "drug",
+    "drugs",
+    "alcohol",
+    "and",
+    "or",
+    "treatment",
+    "treatments",
+    "treating",
+    "service",
+    "services",
+    "substance",
+    "misuse",
+    "addiction",
+    "addictions",
+    "community",
+    "residential",
+    "rehabilitation",
+    "rehab",
+    "rehabs",
+    "detox",
+    "detoxification",
+    "inpatient",
+    "in-patient",
+    "tier",
+    "support",
+    "recovery",
+    "the",
+    "a",
+    "an",
+    "adult",
+    "adults",
+    "structured",
+    "illicit",
+    "dependency",
+    "dependence",
+    "use",
+    "your",
+    "its",
+    "their",
+    "all",
+    "total",
+    "placements",
+    "specialist",
+    "integrated",
+    "provision",
+    "programmes",
+    "programme",
+];
+
+/// Words that open the thing money is spent on.
+const MONEY_CUES: &[[&str; 2]] = &[
+    ["spent", "on"],
+    ["spend", "on"],
+    ["spending", "on"],
+    ["expenditure", "on"],
+    ["cost", "of"],
+    ["costs", "of"],
+    ["invested", "in"],
+    ["investment", "in"],
+];
+
+/// Why a figures reading may count something other than what the question
+/// asks (the head of the question), or none: the thing counted after "how
+/// many" or "number of" is one the indicator does not count ("investigations
+/// into drug-related deaths", "beds commissioned"); the money is for
+/// something the catalogue's spend does not single out ("the cost of ORT",
+/// "spent on prevention"), or for alcohol alone; or a cause narrows it ("due
+/// to violence").
+pub(super) fn what_is_counted_doubt(text: &str, indicator: &Indicator) -> Option<String> {
+    let words = plain_words(text);
+    let after = |cues: &[[&str; 2]]| {
+        words
+            .windows(2)
+            .position(|w| cues.iter().any(|c| w[0] == c[0] && w[1] == c[1]))
+            .map(|i| i + 2)
+    };
+    if indicator.unit == Unit::Gbp {
+        if let Some(start) = after(MONEY_CUES) {
+            let object: Vec<&str> = words[start..]
+                .iter()
+                .map(String::as_str)
+                .take_while(|w| {
+                    !matches!(
+                        *w,
+                        "in" | "for"
+                            | "over"
+                            | "during"
+                            | "from"
+                            | "between"
+                            | "since"
+                            | "by"
+                            | "each"
+                            | "per"
+                            | "across"
+                            | "within"
+                            | "to"
+                    ) && !w.starts_with(|c: char| c.is_ascii_digit())
+                })
+                .collect();
+            if let Some(other) = object.iter().find(|w| !TREATMENT_WORDS.contains(w)) {
+                return Some(format!(
+                    "the money asked about is for “{}” (“{other}”), which '{}' does not single out: choose what to answer or say it is not held",
+                    object.join(" "),
+                    indicator.code
+                ));
+            }
+        }
+        let mentions = |w: &str| words.iter().any(|x| x == w);
+        if mentions("alcohol") && !(mentions("drug") || mentions("drugs") || mentions("substance"))
+        {
+            return Some(format!(
+                "it asks about alcohol alone, and '{}' is not split by substance: choose what to answer",
+                indicator.code
+            ));
+        }
+    } else if let Some(start) = after(COUNT_CUES) {
+        let thing = words[start..]
+            .iter()
+            .take(8)
+            .find_map(|w| COUNTED_THINGS.iter().find(|(t, _)| t == w));
+        if let Some((thing, units)) = thing
+            && !units.contains(&indicator.unit)
+        {
+            return Some(format!(
+                "what is counted is “{thing}”, which '{}' does not count: choose what to answer or say it is not held",
+                indicator.code
+            ));
+        }
+    }
+    if text.to_lowercase().contains(" due to ") {
+        return Some(format!(
+            "a cause (“due to …”) narrows what is counted, and '{}' is not split by cause: choose what to answer",
+            indicator.code
+        ));
+    }
+    None
+}
+
+/// What makes the periods read from a question doubtful.
+pub(super) struct PeriodDoubts {
+    /// Words of years written bare.
+    bare: Vec<String>,
+    /// Words that look like mistyped years.
+    mistyped: Vec<String>,
+}
+
+/// A span of more than a year that does not start and end with the years
+/// the figures are counted in (1 April to 31 March, or 1 January to 31
+/// December).
+fn is_misaligned_span(period: &Period, financial: bool) -> bool {
+    let Period::Range { first, last } = *period else {
+        return false;
+    };
+    let long = (last - first).get_days() > 370;
+    let (month_first, month_last) = if financial { (4, 3) } else { (1, 12) };
+    let aligned = first.day() == 1
+        && first.month() == month_first
+        && last.month() == month_last
+        && last.day() == last.days_in_month();
+    long && !aligned
+}
+
+/// Whether an indicator's figures are held by financial year: money, and
+/// counts of treatment, placements and kits (councils and NDTMS count by
+/// financial year). Deaths registered, A&E attendances and recorded offences
+/// are published by calendar year.
+pub(super) fn counted_by_financial_year(indicator: &Indicator) -> bool {
+    indicator.release.is_some()
+        || matches!(
+            indicator.unit,
+            Unit::Gbp | Unit::People | Unit::Placements | Unit::Kits | Unit::Episodes
+        )
 }
 
 pub(super) fn claim(claimed: &mut [bool], positions: &[usize]) {
