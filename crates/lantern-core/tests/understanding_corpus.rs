@@ -116,7 +116,6 @@ reason = "dropped"
 }
 
 #[test]
-#[ignore = "issue 13's precision target is not met yet; docs/understanding.md has the figures"]
 fn tuning_part_is_never_silently_wrong_and_drops_nothing() {
     let scored = score::score_corpus(&score::corpus_dir()).expect("the corpus scores");
     let tuning: Vec<&score::Scored> = scored.iter().filter(|s| !s.heldout).collect();

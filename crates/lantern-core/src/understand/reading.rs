@@ -792,7 +792,10 @@ impl<'c> Model<'c> {
         if let Target::Indicator(code) = &best.target
             && !u.needs_officer
             && let Ok(indicator) = self.catalogue.indicator(code)
-            && let Some(doubt) = what_is_counted_doubt(&q.text, indicator)
+            && let Some(doubt) = shape_doubt(&q.text)
+                .or_else(|| what_is_counted_doubt(&q.text, indicator))
+                .or_else(|| self.joined_values_doubt(&q.text, &u))
+                .or_else(|| overlapping_doubt(&u, indicator))
         {
             to_officer(&mut u, doubt);
         }
@@ -814,6 +817,67 @@ impl<'c> Model<'c> {
             u.needs_officer = true;
         }
         u
+    }
+
+    /// Why filters of two dimensions joined by "and" or "or" ("heroin and
+    /// crack users") are doubtful, or none: people using both, or either, is
+    /// the requester's meaning to find out, not Lantern's to guess.
+    fn joined_values_doubt(&self, text: &str, u: &Understanding) -> Option<String> {
+        let f = figures_of(u)?;
+        if f.filter.0.len() < 2 {
+            return None;
+        }
+        let lower = text.to_lowercase();
+        let spots: Vec<(usize, usize, &str)> = f
+            .filter
+            .0
+            .iter()
+            .flat_map(|(dim, value)| {
+                self.catalogue
+                    .dimensions()
+                    .filter(move |d| d.code == *dim)
+                    .flat_map(|d| d.values.iter())
+                    .filter(move |v| v.code == *value)
+                    .flat_map(|v| std::iter::once(&v.label).chain(&v.aliases))
+                    .filter(|phrase| phrase.trim().chars().count() >= 3)
+                    .filter_map(|phrase| {
+                        let p = phrase.to_lowercase();
+                        let boundary = |i: usize| {
+                            lower[..i]
+                                .chars()
+                                .next_back()
+                                .is_none_or(|c| !c.is_alphanumeric())
+                        };
+                        lower
+                            .match_indices(&p)
+                            .map(|(at, _)| at)
+                            .find(|&at| {
+                                boundary(at)
+                                    && lower[at + p.len()..]
+                                        .chars()
+                                        .next()
+                                        .is_none_or(|c| !c.is_alphanumeric())
+                            })
+                            .map(|at| (at, at + p.len(), dim.as_str()))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for a in &spots {
+            for b in &spots {
+                if a.2 == b.2 || a.1 > b.0 {
+                    continue;
+                }
+                let between = lower[a.1..b.0].trim();
+                if matches!(between, "and" | "or" | "&" | "/" | "and/or") {
+                    return Some(format!(
+                        "“{}” joins two filters with “{between}”: people who are both, or either? choose",
+                        &text[a.0..b.1]
+                    ));
+                }
+            }
+        }
+        None
     }
 
     /// Mark the words that name a dimension value (any dimension's).
@@ -987,6 +1051,83 @@ fn plain_words(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// Why a question's shape does not ask for figures, or none: its first
+/// sentence is a yes/no question ("Is the budget held within …?", "Do you
+/// have a preferred provider …?") or asks which, who, why or where ("From
+/// which budget line …"). Such questions go to statement topics or the
+/// officer, never to a figures reading.
+pub(super) fn shape_doubt(text: &str) -> Option<String> {
+    let first = super::split::sentences(text.trim())
+        .into_iter()
+        .next()
+        .unwrap_or("");
+    let words = plain_words(first);
+    let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    let aux = |i: usize| {
+        matches!(
+            w(i),
+            "is" | "are" | "was" | "were" | "does" | "did" | "has" | "have" | "had"
+        ) || (w(i) == "do"
+            && w(i + 1) == "you"
+            && w(i + 2) == "have"
+            && matches!(w(i + 3), "a" | "an" | "any"))
+    };
+    // "In a situation where …, do you have a preferred provider?": the
+    // clause after the last comma asks.
+    let clause = first
+        .rfind(',')
+        .map(|at| plain_words(&first[at + 1..]).len())
+        .map_or(0, |n| words.len().saturating_sub(n));
+    let yes_no = aux(0) || (clause > 0 && aux(clause));
+    let which = matches!(w(0), "which" | "who" | "why" | "where")
+        || (matches!(w(0), "from" | "in" | "to" | "under") && matches!(w(1), "which" | "what"));
+    if yes_no && first.trim_end().ends_with('?') {
+        return Some(
+            "it is a yes/no question, not a request for figures: answer it in words (a statement topic) or choose figures".into(),
+        );
+    }
+    if which {
+        return Some(format!(
+            "it asks “{}”, not for a number or an amount: answer it in words or choose figures",
+            words.iter().take(2).cloned().collect::<Vec<_>>().join(" ")
+        ));
+    }
+    None
+}
+
+/// The figures a reading asks for: its own, or (for a heading whose parts
+/// give the periods) its first part's.
+fn figures_of(u: &Understanding) -> Option<&FigureAsk> {
+    std::iter::once(&u.ask)
+        .chain(u.parts.iter().map(|p| &p.ask))
+        .find_map(|a| match a {
+            Some(Ask::Figures(f)) => Some(f),
+            _ => None,
+        })
+}
+
+/// Why a count of people narrowed or split by setting, intervention or
+/// funding is doubtful, or none: one person may count under several values
+/// of these, so such figures are the officer's to choose.
+fn overlapping_doubt(u: &Understanding, indicator: &Indicator) -> Option<String> {
+    let f = figures_of(u)?;
+    if !indicator.counts_people {
+        return None;
+    }
+    let dims: Vec<&str> = f
+        .filter
+        .0
+        .keys()
+        .chain(&f.breakdown)
+        .map(String::as_str)
+        .filter(|d| crate::records::count::OVERLAPPING.contains(d))
+        .collect();
+    let dim = dims.first()?;
+    Some(format!(
+        "it counts people by {dim}, and one person may count under several {dim} values: choose what to answer"
+    ))
 }
 
 /// Words that introduce what a question counts.
