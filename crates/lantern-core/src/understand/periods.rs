@@ -638,6 +638,17 @@ impl Scanner<'_> {
         while let Some((Atom::Year(y), next)) = self.atom(j) {
             periods.push(Period::CalendarYear(y));
             j = next;
+            // "each calendar year 2013 to 2017": every year from one to the other.
+            let to = self.is_word(j, &["to", "until", "through"]) || self.sym(j) == Some('-');
+            if to
+                && periods.len() == 1
+                && let Some((Atom::Year(last), after)) = self.atom(j + 1)
+                && last > y
+            {
+                periods.extend((y + 1..=last).map(Period::CalendarYear));
+                j = after;
+                break;
+            }
             let joined = matches!(self.sym(j), Some(',' | '&')) || self.word(j) == Some("and");
             if !(joined && matches!(self.atom(j + 1), Some((Atom::Year(_), _)))) {
                 break;
@@ -986,5 +997,81 @@ mod tests {
         ] {
             assert_eq!(periods(text, received), [], "{text}");
         }
+    }
+
+    // Issue 13: lists of bare years, each year of a span, mistyped years.
+
+    fn all(text: &str) -> (Vec<Period>, bool, bool) {
+        let m = resolve_periods(text, day(2019, 4, 16));
+        (
+            collect_periods(&m).0,
+            m.iter().any(|m| m.bare_years),
+            m.iter().any(|m| m.mistyped),
+        )
+    }
+
+    fn years(range: std::ops::RangeInclusive<i16>) -> Vec<Period> {
+        range.map(Period::CalendarYear).collect()
+    }
+
+    #[test]
+    fn years_listed_with_slashes_are_a_list_of_bare_years() {
+        let (periods, bare, _) =
+            all("in the following years: 2008 / 2009 / 2010 / 2011 / 2012/2013/ 2014");
+        assert_eq!(periods, years(2008..=2014));
+        assert!(bare);
+        // A financial year is still one financial year.
+        assert_eq!(all("in 2008/2009").0, [p("2008/09")]);
+    }
+
+    #[test]
+    fn each_year_between_two_years_is_every_year() {
+        let (periods, bare, _) = all("for each year between 2013 - 2021");
+        assert_eq!(periods, years(2013..=2021));
+        assert!(bare);
+        assert_eq!(
+            all("year by year between 2019 - 2024").0,
+            years(2019..=2024)
+        );
+        assert_eq!(all("each year between 2015 and 2020").0, years(2015..=2020));
+        // Without "each", a span stays one span.
+        assert_eq!(
+            all("the total between 2013 - 2021").0,
+            [p("2013-01-01 to 2021-12-31")]
+        );
+    }
+
+    #[test]
+    fn each_calendar_year_from_one_to_another_is_five_years() {
+        let (periods, bare, _) = all("for each calendar year 2013 to 2017");
+        assert_eq!(periods, years(2013..=2017));
+        assert!(!bare, "“calendar year” says which kind");
+    }
+
+    #[test]
+    fn years_since_a_bare_year_are_bare() {
+        let (periods, bare, _) = all("each year since 2015");
+        assert_eq!(periods, years(2015..=2018));
+        assert!(bare);
+        assert!(!all("in each financial year since 2014/15").1);
+    }
+
+    #[test]
+    fn a_mistyped_year_is_kept_for_the_officer() {
+        let (periods, _, mistyped) = all("in 2016/17, 20217/18 and 2018/19");
+        assert!(mistyped);
+        assert!(periods.contains(&p("2016/17")) && periods.contains(&p("2018/19")));
+    }
+
+    #[test]
+    fn a_bare_year_on_a_line_of_its_own_is_less_sure() {
+        assert_eq!(
+            period_only("2015", day(2019, 4, 16)),
+            Some((vec![Period::CalendarYear(2015)], BARE_YEAR_CONFIDENCE))
+        );
+        assert_eq!(
+            period_only("2016/2017", day(2019, 4, 16)),
+            Some((vec![p("2016/17")], 1.0))
+        );
     }
 }

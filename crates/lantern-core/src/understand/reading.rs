@@ -1891,4 +1891,181 @@ mod tests {
             assert!(!held.held_by_council && !held.other_holders.is_empty());
         }
     }
+
+    // Issue 13: the head and shape of a question before matching.
+
+    fn officer_because(text: &str, received: jiff::civil::Date, why: &str) {
+        let u = understand(&question(text), received, &shipped(), &[]);
+        assert!(u.needs_officer && u.ask.is_none(), "{text}: {u:#?}");
+        assert!(
+            u.notes.iter().any(|n| n.contains(why)),
+            "{text}: no note with “{why}” in {:#?}",
+            u.notes
+        );
+    }
+
+    fn read_as(text: &str, received: jiff::civil::Date) -> crate::request::FigureAsk {
+        let u = understand(&question(text), received, &shipped(), &[]);
+        match u.ask {
+            Some(Ask::Figures(f)) if !u.needs_officer => f,
+            _ => panic!("{text}: {u:#?}"),
+        }
+    }
+
+    #[test]
+    fn bare_years_for_a_measure_counted_by_financial_year_go_to_the_officer() {
+        let d = day(2019, 4, 16);
+        officer_because(
+            "How much was spent on residential rehab in the following years: 2008 / 2009 / 2010 / 2011",
+            d,
+            "written bare",
+        );
+        officer_because(
+            "How many people were in treatment for each year between 2013 - 2021?",
+            d,
+            "written bare",
+        );
+        // Deaths are registered by calendar year: bare years are what they mean.
+        let f = read_as(
+            "How many drug poisoning deaths were registered in 2016, 2017 and 2018?",
+            d,
+        );
+        assert_eq!(f.periods.len(), 3);
+    }
+
+    #[test]
+    fn a_mistyped_year_goes_to_the_officer() {
+        officer_because(
+            "How much was spent on residential rehab in 2016/17, 20217/18 and 2018/19?",
+            day(2021, 10, 12),
+            "mistyped",
+        );
+    }
+
+    #[test]
+    fn one_figure_over_years_that_do_not_line_up_goes_to_the_officer() {
+        officer_because(
+            "What was the total number of people in drug treatment between 2013 - 2021?",
+            day(2022, 1, 20),
+            "do not line up",
+        );
+        officer_because(
+            "Total drug-related deaths recorded during the period April 2022 to October 2024",
+            day(2026, 1, 13),
+            "do not line up",
+        );
+    }
+
+    #[test]
+    fn what_is_counted_must_be_what_the_indicator_counts() {
+        let d = day(2018, 2, 5);
+        officer_because(
+            "The number of investigations opened into drug-related deaths in 2017.",
+            d,
+            "“investigations”",
+        );
+        officer_because(
+            "How many inpatient detoxification beds were commissioned in 2017/18?",
+            d,
+            "“beds”",
+        );
+        officer_because(
+            "Can you estimate the number of referrals made to alcohol treatment services in 2016/17?",
+            d,
+            "“referrals”",
+        );
+        // The people counted are what people_in_treatment counts.
+        let f = read_as("How many opiate clients were in treatment in 2016/17?", d);
+        assert_eq!(f.indicator, "people_in_treatment");
+    }
+
+    #[test]
+    fn money_must_be_for_what_spend_and_budget_hold() {
+        let d = day(2019, 6, 10);
+        officer_because(
+            "How much was spent on prevention of addiction in 2018/19?",
+            d,
+            "“prevention",
+        );
+        officer_because(
+            "What was the cost of ORT in 2018/19?",
+            d,
+            "does not single out",
+        );
+        officer_because(
+            "What was the amount spent on treatments for alcohol misuse in 2018/19?",
+            d,
+            "alcohol alone",
+        );
+        let f = read_as(
+            "How much was spent on drug and alcohol treatment services in 2018/19?",
+            d,
+        );
+        assert_eq!(f.indicator, "spend");
+    }
+
+    #[test]
+    fn a_cause_narrowing_the_count_goes_to_the_officer() {
+        officer_because(
+            "The number of alcohol related attendances to A&E due to violence in 2017/18",
+            day(2018, 3, 26),
+            "due to",
+        );
+    }
+
+    #[test]
+    fn yes_no_and_which_questions_are_not_figures() {
+        let d = day(2019, 4, 16);
+        officer_because(
+            "Is the budget for the treatment of addiction in 2019/20 within the Adult Social Care budget?",
+            d,
+            "yes/no",
+        );
+        officer_because(
+            "From which budget line is the 2019/20 funding for rehab pulled?",
+            d,
+            "“from which”",
+        );
+        officer_because(
+            "In a situation where testing is used, do you have a preferred provider? If not, please provide the total expenditure with each provider for 2023/24.",
+            d,
+            "yes/no",
+        );
+    }
+
+    #[test]
+    fn filters_joined_by_and_or_or_go_to_the_officer() {
+        officer_because(
+            "Please could you give me the number of heroin and crack users in treatment in 2014/15?",
+            day(2015, 12, 19),
+            "joins two filters",
+        );
+        let f = read_as(
+            "How many women were in treatment for crack cocaine in 2022-23?",
+            day(2023, 9, 4),
+        );
+        assert_eq!(f.filter.key(), "crack=crack;sex=female");
+    }
+
+    #[test]
+    fn counts_of_people_by_an_overlapping_dimension_go_to_the_officer() {
+        officer_because(
+            "How many people on ORT were offered psychosocial treatment in 2019/20?",
+            day(2021, 10, 12),
+            "intervention",
+        );
+    }
+
+    #[test]
+    fn tier_4_is_detox_and_rehab() {
+        let f = read_as(
+            "What is your annual budget for Tier 4 residential treatment in the financial year 2022/23?",
+            day(2023, 1, 16),
+        );
+        assert_eq!(f.indicator, "budget");
+        assert_eq!(
+            f.filter.key(),
+            "service=inpatient_detox_and_residential_rehab"
+        );
+    }
 }
