@@ -429,6 +429,12 @@ impl Scanner<'_> {
         ))
     }
 
+    /// Whether "years" (plural) comes just before `i` ("in the years from
+    /// 2012/13 to 2020/21"): the years of the span are asked for one by one.
+    fn years_before(&self, i: usize) -> bool {
+        (i.saturating_sub(4)..i).any(|k| self.word(k) == Some("years"))
+    }
+
     /// Whether "each" or "every" (or "year by year") comes just before `i`:
     /// the years of a span are asked for one by one.
     fn each_year_before(&self, i: usize) -> bool {
@@ -687,9 +693,23 @@ impl Scanner<'_> {
                 );
             }
             if let Some((b, next)) = self.atom(j + 1) {
+                // "in the financial years from 2012/13 to 2020/21": each year.
+                if let (Atom::Span(Period::FinancialYear(x)), Atom::Span(Period::FinancialYear(y))) =
+                    (a, b)
+                    && x < y
+                    && (self.each_year_before(from) || self.years_before(from))
+                {
+                    return self.found(
+                        from,
+                        next,
+                        financial_years_from(x, y),
+                        0.9,
+                        "each financial year from the first to the last",
+                    );
+                }
                 if let (Atom::Year(x), Atom::Year(y)) = (a, b)
                     && x < y
-                    && self.each_year_before(from)
+                    && (self.each_year_before(from) || self.years_before(from))
                 {
                     return bare(self.found(
                         from,
@@ -1073,5 +1093,16 @@ mod tests {
             period_only("2016/2017", day(2019, 4, 16)),
             Some((vec![p("2016/17")], 1.0))
         );
+    }
+
+    #[test]
+    fn the_years_from_one_financial_year_to_another_are_each_year() {
+        let (periods, _, _) = all("in the financial years from 2012/13 to 2015/16");
+        assert_eq!(
+            periods,
+            [p("2012/13"), p("2013/14"), p("2014/15"), p("2015/16")]
+        );
+        // "from … to …" with no plural "years" stays a span.
+        assert_eq!(all("from 2012/13 to 2015/16").0, [p("2012/13 to 2015/16")]);
     }
 }

@@ -498,7 +498,7 @@ impl<'c> Model<'c> {
                 continue;
             }
             for next in q.words.iter().skip(i + 1).take(6) {
-                if next.stop {
+                if next.stop || BREAKDOWN_FILLERS.contains(&next.lower.as_str()) {
                     continue;
                 }
                 match self.dimension_named(&next.stem, indicator) {
@@ -799,6 +799,11 @@ impl<'c> Model<'c> {
         {
             to_officer(&mut u, doubt);
         }
+        if !u.needs_officer
+            && let Some(doubt) = another_service_doubt(&q.text)
+        {
+            to_officer(&mut u, doubt);
+        }
         if u.confidence < MIN_CONFIDENCE && !u.needs_officer {
             u.notes.push(format!(
                 "not sure enough ({} is under {}): check the reading and the alternatives",
@@ -939,6 +944,12 @@ impl<'c> Model<'c> {
                     .map(|w| format!("“{w}”"))
                     .collect::<Vec<_>>()
                     .join(", ")
+            ))
+        } else if let Some((a, b)) = overlapping_pair(&periods) {
+            Some(format!(
+                "the periods overlap ({} and {}): choose the periods to answer",
+                a.describe(),
+                b.describe()
             ))
         } else if let Some(span) = periods
             .iter()
@@ -1127,6 +1138,33 @@ fn overlapping_doubt(u: &Understanding, indicator: &Indicator) -> Option<String>
     let dim = dims.first()?;
     Some(format!(
         "it counts people by {dim}, and one person may count under several {dim} values: choose what to answer"
+    ))
+}
+
+/// Words naming another service's people doing the work asked about.
+const OTHER_SERVICES: &[&str] = &[
+    "police",
+    "officers",
+    "constables",
+    "pcsos",
+    "custody",
+    "arrestees",
+    "paramedics",
+    "ambulance",
+    "crews",
+    "clinicians",
+];
+
+/// Why a question may be about another service's work (police officers
+/// carrying naloxone, ambulance crews giving it), or none: a reading of the
+/// council's treatment figures or statements would answer something else.
+pub(super) fn another_service_doubt(text: &str) -> Option<String> {
+    let words = plain_words(text);
+    let who = OTHER_SERVICES
+        .iter()
+        .find(|w| words.iter().any(|x| x == *w))?;
+    Some(format!(
+        "it is about the work of another service (“{who}”), not the council's treatment services: say who holds it, or choose what to answer"
     ))
 }
 
@@ -1365,6 +1403,17 @@ pub(super) struct PeriodDoubts {
     bare: Vec<String>,
     /// Words that look like mistyped years.
     mistyped: Vec<String>,
+}
+
+/// Two periods asked for that share days ("2020/21" and "2021 to
+/// present"), if any.
+fn overlapping_pair(periods: &[Period]) -> Option<(&Period, &Period)> {
+    periods.iter().enumerate().find_map(|(i, a)| {
+        periods[i + 1..]
+            .iter()
+            .find(|b| a.first_day() <= b.last_day() && b.first_day() <= a.last_day())
+            .map(|b| (a, b))
+    })
 }
 
 /// A span of more than a year that does not start and end with the years
@@ -2067,5 +2116,78 @@ mod tests {
             f.filter.key(),
             "service=inpatient_detox_and_residential_rehab"
         );
+    }
+
+    #[test]
+    fn overlapping_periods_go_to_the_officer() {
+        officer_because(
+            "How much was spent on residential rehab in the financial years 2019/20, 2020/21 and 2021 to present?",
+            day(2021, 10, 12),
+            "overlap",
+        );
+    }
+
+    #[test]
+    fn by_name_of_substance_is_a_breakdown_by_the_drug_mentioned() {
+        let f = read_as(
+            "Broken down by name of substance/drug and calendar year, the number of drug-related deaths registered in the calendar years 2023 and 2024",
+            day(2025, 2, 10),
+        );
+        assert_eq!(f.indicator, "drug_poisoning_deaths");
+        assert_eq!(f.breakdown, ["drug_mentioned"]);
+    }
+
+    #[test]
+    fn forecast_spend_is_the_budget_and_outturn_is_spend() {
+        let d = day(2019, 6, 10);
+        let f = read_as(
+            "Can you provide an estimate for the amount your local authority area is forecast to spend on drug and alcohol treatment services in 2019/20?",
+            d,
+        );
+        assert_eq!(f.indicator, "budget");
+        // Outturn is what was spent: the reading offered is spend.
+        let u = understand(
+            &question(
+                "Can you provide the outturn for drug and alcohol treatment services in 2017/18?",
+            ),
+            d,
+            &shipped(),
+            &[],
+        );
+        let offered = u
+            .ask
+            .iter()
+            .chain(u.alternatives.iter().map(|(a, _)| a))
+            .next();
+        assert!(
+            matches!(offered, Some(Ask::Figures(f)) if f.indicator == "spend"),
+            "{u:#?}"
+        );
+    }
+
+    #[test]
+    fn another_services_work_goes_to_the_officer() {
+        let u = understand(
+            &question(
+                "If officers are trained to administer naloxone, have THN providers received training?",
+            ),
+            day(2024, 10, 20),
+            &shipped(),
+            &[],
+        );
+        assert!(u.needs_officer, "{u:#?}");
+        assert!(
+            u.notes.iter().any(|n| n.contains("another service")),
+            "{:?}",
+            u.notes
+        );
+        // The council's own providers are not another service.
+        let u = understand(
+            &question("Have THN providers received training on how to train THN recipients?"),
+            day(2017, 8, 4),
+            &shipped(),
+            &[],
+        );
+        assert!(!u.needs_officer, "{u:#?}");
     }
 }

@@ -132,9 +132,11 @@ pub(super) fn leading_digits(text: &str) -> &str {
 /// start of a line: the number and the rest of the line.
 pub(super) fn question_marker(line: &str) -> Option<(String, &str)> {
     let t = line.trim_start();
-    let (rest, prefixed) = if let Some(r) = strip_prefix_ci(t, "question") {
+    let worded = strip_prefix_ci(t, "question").or_else(|| strip_prefix_ci(t, "request"));
+    let (rest, prefixed) = if let Some(r) = worded {
         let r2 = r.trim_start();
-        (r2.len() < r.len()).then_some((r2, true))?
+        (r2.len() < r.len() && r2.starts_with(|c: char| c.is_ascii_digit()))
+            .then_some((r2, true))?
     } else if let Some(r) = strip_prefix_ci(t, "q")
         && r.starts_with(|c: char| c.is_ascii_digit())
     {
@@ -166,7 +168,11 @@ pub(super) fn question_marker(line: &str) -> Option<(String, &str)> {
     }
     let rest = after.trim_start();
     // "Q3 2016/17" is a quarter, not question 3.
-    if prefixed && !t.to_ascii_lowercase().starts_with("question") && starts_with_period(rest) {
+    let lower = t.to_ascii_lowercase();
+    if prefixed
+        && !(lower.starts_with("question") || lower.starts_with("request"))
+        && starts_with_period(rest)
+    {
         return None;
     }
     let rest = rest
@@ -703,6 +709,54 @@ fn runs_on(paragraph: &str) -> bool {
     )
 }
 
+/// Split a paragraph written as an inline list ("… areas: 1. Users o Number
+/// of … o Number of … 2. Episodes o Total …") into its lead and its items:
+/// an item starts at ` o `, ` • ` or ` – ` before a capital, or at a number
+/// with `.` or `)` before a capital. Fewer than two markers: no list.
+pub(super) fn inline_items(text: &str) -> (String, Vec<String>) {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let upper_at = |k: usize| chars.get(k).is_some_and(|(_, c)| c.is_uppercase());
+    let mut cuts: Vec<(usize, usize)> = Vec::new(); // (marker start, item start)
+    for (k, &(at, c)) in chars.iter().enumerate() {
+        let after_space = k > 0 && chars[k - 1].1 == ' ';
+        if !after_space {
+            continue;
+        }
+        if matches!(c, 'o' | '•' | '–')
+            && chars.get(k + 1).is_some_and(|(_, n)| *n == ' ')
+            && upper_at(k + 2)
+        {
+            cuts.push((at, chars[k + 2].0));
+        } else if c.is_ascii_digit() {
+            let mut e = k;
+            while chars.get(e).is_some_and(|(_, d)| d.is_ascii_digit()) {
+                e += 1;
+            }
+            if e - k <= 2
+                && chars.get(e).is_some_and(|(_, m)| matches!(m, '.' | ')'))
+                && chars.get(e + 1).is_some_and(|(_, n)| *n == ' ')
+                && upper_at(e + 2)
+            {
+                cuts.push((at, chars[e + 2].0));
+            }
+        }
+    }
+    if cuts.len() < 2 {
+        return (text.to_string(), Vec::new());
+    }
+    let lead = text[..cuts[0].0].trim().to_string();
+    let items = cuts
+        .iter()
+        .enumerate()
+        .map(|(n, &(_, start))| {
+            let end = cuts.get(n + 1).map_or(text.len(), |&(next, _)| next);
+            text[start..end].trim().to_string()
+        })
+        .filter(|i| !i.is_empty())
+        .collect();
+    (lead, items)
+}
+
 /// Whether a line starts a new question of its own: it opens like a request,
 /// or is a question ending in `?`.
 fn starts_a_question(line: &str) -> bool {
@@ -755,7 +809,13 @@ pub(super) fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
                 }
             }
             for group in &groups {
-                for sentence in sentences(group) {
+                let (lead, items) = inline_items(group);
+                for item in items {
+                    if !is_heading(&item) {
+                        asked.push(item);
+                    }
+                }
+                for sentence in sentences(&lead) {
                     if sentence.ends_with('?')
                         || asks_in_words(sentence)
                         || opens_a_request(sentence)
@@ -1124,5 +1184,37 @@ mod tests {
         ] {
             assert!(all.contains(words), "{words}: {split:#?}");
         }
+    }
+
+    #[test]
+    fn request_n_on_its_own_line_numbers_a_question() {
+        let body = "Request 1\nThe number of arrests for possession in 2024.\nRequest 2\nThe number of times naloxone was used in 2024.\nOf these, how many needed a second dose?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 2);
+        assert_eq!(
+            split[1].text,
+            "The number of times naloxone was used in 2024. Of these, how many needed a second dose?"
+        );
+    }
+
+    #[test]
+    fn an_inline_list_in_one_paragraph_is_its_items() {
+        let body = "Please provide data covering the following areas: 1. Service Users o Number of individuals accessing services. o Age and gender of these service users. 2. Outcomes o Available data on treatment outcomes.";
+        let split = split_questions(body).unwrap();
+        let texts: Vec<&str> = split.iter().map(|q| q.text.as_str()).collect();
+        assert!(
+            texts.contains(&"Number of individuals accessing services."),
+            "{texts:?}"
+        );
+        assert!(
+            texts.contains(&"Age and gender of these service users."),
+            "{texts:?}"
+        );
+        assert!(
+            texts.contains(&"Available data on treatment outcomes."),
+            "{texts:?}"
+        );
+        // Headings between the items are not questions.
+        assert!(!texts.contains(&"Service Users"), "{texts:?}");
     }
 }
