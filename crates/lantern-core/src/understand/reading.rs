@@ -648,7 +648,9 @@ impl<'c> Model<'c> {
             parts: Vec::new(),
         };
         let mut joined = self.understand_text(&together, received, "");
-        if joined.needs_officer {
+        // The part's own shape still decides ("From which budget line …" under
+        // a question that asks for figures).
+        if joined.needs_officer || shape_doubt(&part.text).is_some() {
             return u;
         }
         joined
@@ -1308,6 +1310,23 @@ const TREATMENT_WORDS: &[&str] = &[
     "programme",
 ];
 
+/// Words that make "how much" a question about money.
+const HOW_MUCH_MONEY: &[&str] = &[
+    "funding",
+    "money",
+    "spent",
+    "spend",
+    "spending",
+    "cost",
+    "costs",
+    "budget",
+    "paid",
+    "invested",
+    "investment",
+    "expenditure",
+    "£",
+];
+
 /// Words that open the thing money is spent on.
 const MONEY_CUES: &[[&str; 2]] = &[
     ["spent", "on"],
@@ -1374,6 +1393,13 @@ pub(super) fn what_is_counted_doubt(text: &str, indicator: &Indicator) -> Option
                 indicator.code
             ));
         }
+    } else if words.windows(2).any(|w| w[0] == "how" && w[1] == "much")
+        && words.iter().any(|w| HOW_MUCH_MONEY.contains(&w.as_str()))
+    {
+        return Some(format!(
+            "it asks how much money, and '{}' is not an amount of money: choose what to answer",
+            indicator.code
+        ));
     } else if let Some(start) = after(COUNT_CUES) {
         let thing = words[start..]
             .iter()
@@ -2189,5 +2215,14 @@ mod tests {
             &[],
         );
         assert!(!u.needs_officer, "{u:#?}");
+    }
+
+    #[test]
+    fn how_much_money_is_never_a_count() {
+        officer_because(
+            "How much in funding has been made available to raise awareness of drug deaths between 2010 and 2021?",
+            day(2022, 2, 16),
+            "how much money",
+        );
     }
 }

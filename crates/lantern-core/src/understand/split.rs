@@ -423,7 +423,27 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
         .iter()
         .any(|b| matches!(b.kind, BlockKind::Question(_) | BlockKind::Compound(..)));
     let mut bullets = 0;
-    for block in blocks {
+    // With nothing numbered, a lead-in that asks for data and ends in `:`
+    // just before bullets ("could you please provide data on incidents
+    // where either:") is the question, and its bullets are its parts.
+    let mut bullets_are_parts = false;
+    for (at, block) in blocks.iter().enumerate() {
+        if !numbered
+            && block.kind == BlockKind::Paragraph
+            && is_lead_in_request(&block.text)
+            && blocks.get(at + 1).is_some_and(|b| {
+                b.kind == BlockKind::Bullet
+                    && !(starts_a_question(&b.text)
+                        || asks_in_words(&b.text)
+                        || b.text.trim_end().ends_with('?'))
+            })
+        {
+            continue_last(&mut questions, &mut pending);
+            bullets += 1;
+            questions.push(new_question(&bullets.to_string(), &block.text, &None));
+            bullets_are_parts = true;
+            continue;
+        }
         match &block.kind {
             BlockKind::Question(n) => {
                 continue_last(&mut questions, &mut pending);
@@ -442,6 +462,13 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
                 }
                 if let Some(q) = questions.last_mut() {
                     q.parts.push(new_question(letter, &block.text, &None));
+                }
+            }
+            BlockKind::Bullet if !numbered && bullets_are_parts => {
+                if let Some(q) = questions.last_mut() {
+                    continue_last_parts(q, &mut pending);
+                    let letter = part_letter(q.parts.len());
+                    q.parts.push(new_question(&letter, &block.text, &None));
                 }
             }
             BlockKind::Bullet if !numbered => {
@@ -543,6 +570,18 @@ pub(super) fn is_standalone_request(text: &str) -> bool {
             .any(|w| lower.contains(w))
 }
 
+/// A lead-in that is itself a request for data: it asks in words, names
+/// what it wants (data, information, figures, details, the number) and ends
+/// in `:`.
+pub(super) fn is_lead_in_request(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    text.trim_end().ends_with(':')
+        && asks_in_words(text)
+        && ["data", "information", "figures", "details", "number"]
+            .iter()
+            .any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
+}
+
 /// A short title rather than a question: a few words, no sentence ending,
 /// no colon ("Naloxone outcome data").
 pub(super) fn is_heading(text: &str) -> bool {
@@ -620,6 +659,7 @@ pub(super) const ASKING_WORDS: &[&str] = &[
     "i wish to request",
     "i wish to know",
     "i want to know",
+    "i would request",
     "i am looking to",
     "i am looking for",
     "i am after",
@@ -1216,5 +1256,24 @@ mod tests {
         );
         // Headings between the items are not questions.
         assert!(!texts.contains(&"Service Users"), "{texts:?}");
+    }
+
+    #[test]
+    fn a_lead_in_asking_for_data_before_bullets_is_the_question() {
+        let body = "Could you please provide data on ambulance incidents where either:\n- naloxone was given, or\n- an overdose was suspected.\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 1);
+        assert_eq!(
+            split[0].text,
+            "Could you please provide data on ambulance incidents where either:"
+        );
+        assert_eq!(split[0].parts.len(), 2);
+        // A lead-in that asks for nothing of its own, or bullets that are
+        // questions, leave the bullets as questions.
+        let body =
+            "Please answer the following questions:\n- Who provides naloxone?\n- Who buys it?\n";
+        assert_eq!(split_questions(body).unwrap().len(), 2);
+        let body = "I am requesting these figures. I would like to know:\n• How many people were funded in 2020/21\n• Which rehab services are open?\n";
+        assert_eq!(split_questions(body).unwrap().len(), 2);
     }
 }
