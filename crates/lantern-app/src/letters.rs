@@ -471,6 +471,9 @@ pub struct NoticeView {
     /// s12: the limit in hours.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit_hours: Option<u32>,
+    /// s12: the estimate as the letter prints it ("25", "20.5").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours_text: Option<String>,
 }
 
 /// A release as cited.
@@ -805,6 +808,17 @@ pub(crate) fn undecided(findings: &[lantern_core::finding::Finding]) -> String {
     letter::join_and(&parts)
 }
 
+/// Hours as a letter prints them: whole hours without a decimal point,
+/// others to one decimal place ("25", "20.5").
+fn hours_text(hours: f64) -> String {
+    let tenths = (hours * 10.0).round();
+    if tenths % 10.0 == 0.0 {
+        format!("{}", tenths / 10.0)
+    } else {
+        format!("{:.1}", tenths / 10.0)
+    }
+}
+
 fn notice(n: &Notice) -> NoticeView {
     let basis = n.basis();
     let mut v = NoticeView {
@@ -825,6 +839,7 @@ fn notice(n: &Notice) -> NoticeView {
         threshold: 0,
         hours: None,
         limit_hours: None,
+        hours_text: None,
     };
     match n {
         Notice::NotHeld { items, partly } => {
@@ -855,6 +870,7 @@ fn notice(n: &Notice) -> NoticeView {
             v.items = items.clone();
             v.hours = Some(*hours);
             v.limit_hours = Some(*limit_hours);
+            v.hours_text = Some(hours_text(*hours));
         }
         Notice::PersonalData {
             small_numbers,

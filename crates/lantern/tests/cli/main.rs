@@ -11,6 +11,7 @@ mod computed;
 mod councils;
 mod disclosure;
 mod escaping;
+mod findings;
 mod hostile;
 mod kill;
 mod layers;
