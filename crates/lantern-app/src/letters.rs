@@ -1121,8 +1121,9 @@ pub enum Copy<'a> {
     },
     /// The copy published (disclosure log, pages, API): the same decisions
     /// without the requester's name, contact details or own reference, and
-    /// with their name and contact details, and any e-mail address or UK
-    /// telephone number, removed from the questions' words and the
+    /// with their name and contact details, other people's names, and any
+    /// e-mail address or UK telephone number, removed from the questions'
+    /// words and the
     /// narrative answers ([`crate::personal_data`]).
     Published {
         /// The requester as the case records them.

@@ -269,12 +269,14 @@ pub fn published(
     templates.render(&view, format)
 }
 
-/// The requester as a case records them, for what the published copy
-/// and the disclosure log remove.
+/// The requester as a case records them, and the message it was opened
+/// from (the people its headers name), for what the published copy and
+/// the disclosure log remove.
 pub(super) fn requester(case: &Case) -> Requester<'_> {
     Requester {
         name: case.requester_name.as_deref(),
         contact: case.requester_contact.as_deref(),
+        message: Some(case.original.as_str()),
     }
 }
 
