@@ -1856,11 +1856,7 @@ impl<'a> Planner<'a> {
                 Outcome::Withheld {
                     basis: Basis::CostLimit,
                     ..
-                } => {
-                    if !cost.contains(&item) {
-                        cost.push(item)
-                    }
-                }
+                } if !cost.contains(&item) => cost.push(item),
                 Outcome::Withheld {
                     basis: Basis::FuturePublication,
                     release: Some(rel),
