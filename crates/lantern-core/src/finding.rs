@@ -174,10 +174,10 @@ impl WayForward {
                 "record that the council does not hold it, with the reason (and who holds it, for advice under section 16)"
             }
             WayForward::SeekClarification => {
-                "ask the requester to clarify, if the question can be read another way"
+                "ask the requester to clarify, if the question can be read another way: the case goes on hold for clarification and the finding stays open until the reply"
             }
             WayForward::CostEstimate => {
-                "estimate the hours finding it would take; over the cost limit, section 12 applies"
+                "estimate the hours finding it would take; over the cost limit of 18 hours, section 12 refuses it, with advice on narrowing the request"
             }
         }
     }
