@@ -4,7 +4,7 @@
 //! history with who and why:
 //! - record that the council does not hold it, with the reason (for this
 //!   case, or for every request): a not-held declaration, a new data
-//!   version, which can be withdrawn (`crate::declarations`);
+//!   version, which can be withdrawn ([`withdraw_declaration`]);
 //! - accept the draft's offer to refer the requester to the publication
 //!   under section 21;
 //! - refuse it under section 12 on the officer's estimate of the hours
