@@ -108,11 +108,9 @@ pub fn remove(text: &str, requester: Requester<'_>) -> String {
         name.extend(phrases(text, &words));
         for part in name_parts(&other) {
             if !is_stop_word(part) {
-                name.extend(
-                    phrases(text, &[part])
-                        .into_iter()
-                        .filter(|&(s, _)| text[s..].starts_with(char::is_uppercase)),
-                );
+                name.extend(phrases(text, &[part]).into_iter().filter(|&(s, e)| {
+                    text[s..].starts_with(char::is_uppercase) && !names_an_organisation(text, s, e)
+                }));
             }
         }
     }
@@ -575,6 +573,25 @@ fn others(text: &str) -> Vec<(usize, usize)> {
         }
     }
     found
+}
+
+/// Whether the word at `start..end` of `text` is part of an organisation's
+/// or place's name: next to a capitalised stop word ("Leicester City
+/// Council", "Public Health England"), so a header's name part equal to it
+/// is not taken for the person there.
+fn names_an_organisation(text: &str, start: usize, end: usize) -> bool {
+    let capitalised_stop = |w: &str| w.starts_with(char::is_uppercase) && is_stop_word(w);
+    let next = text[end..].strip_prefix(' ').map(|rest| {
+        rest.split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or_default()
+    });
+    let previous = text[..start].strip_suffix(' ').map(|rest| {
+        rest.rsplit(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or_default()
+    });
+    next.is_some_and(capitalised_stop) || previous.is_some_and(capitalised_stop)
 }
 
 /// The people an e-mail's headers name: the display names of From, To,
@@ -1074,6 +1091,16 @@ mod tests {
         assert_eq!(
             header_names(message),
             vec!["Jane Smith".to_string(), "Peter O'Neill".to_string()]
+        );
+        // A display name that shares a word with an organisation's name
+        // does not take that word out of the organisation's.
+        let mercury = Requester {
+            message: Some("From: Leicester Mercury <news@example.org>\r\n\r\nHi"),
+            ..Requester::default()
+        };
+        assert_eq!(
+            remove("Leicester City Council and Public Health England", mercury),
+            "Leicester City Council and Public Health England"
         );
         // A structured request has no headers and names nobody.
         assert!(header_names("reference = \"FOI-1\"\ntext = \"From: me\"").is_empty());
