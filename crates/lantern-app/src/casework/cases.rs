@@ -283,12 +283,7 @@ fn letter_view(
     match store.draft(reference)? {
         Some((draft, _)) => Ok((serde_json::from_str(&draft)?, vec![])),
         None => {
-            let Some(structured) = case.structured.as_deref() else {
-                crate::fail!(
-                    Conflict,
-                    "request {reference} has not been understood yet: there is no structured request to answer"
-                );
-            };
+            let structured = super::correcting::to_answer(store, case)?;
             let view = answering::decide(ctx, store, reference, structured, None, None)?;
             let warnings = view.warnings.clone();
             Ok((serde_json::to_value(&view)?, warnings))

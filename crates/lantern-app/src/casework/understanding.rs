@@ -119,19 +119,6 @@ pub fn understanding(ctx: &Context, reference: &str) -> Result<Vec<Reading>> {
     Ok(rows)
 }
 
-/// The structured request a case holds (to correct it).
-pub fn structured(ctx: &Context, reference: &str) -> Result<String> {
-    let store = ctx.open()?;
-    let case = find(store.as_ref(), reference)?;
-    match case.structured {
-        Some(s) => Ok(s),
-        None => crate::fail!(
-            Conflict,
-            "request {reference} has no structured request yet: write one and use `lantern request correct {reference} FILE`"
-        ),
-    }
-}
-
 /// Replace a case's structured request with an officer's corrected one
 /// (`name` says where it came from, for messages), before it is drafted.
 /// The reference and the date of receipt must stay the case's.
@@ -340,7 +327,7 @@ pub fn synonyms(ctx: &Context) -> Result<Vec<StoredSynonym>> {
 
 /// The e-mail a case was opened from; refused once it was erased with the
 /// requester's details (`request erase-expired`).
-fn original_email(case: &lantern_core::casework::Case) -> Result<understand::Email> {
+pub(super) fn original_email(case: &lantern_core::casework::Case) -> Result<understand::Email> {
     if case.original == super::retention::ORIGINAL_ERASED {
         crate::fail!(
             Conflict,
