@@ -691,3 +691,467 @@ pub fn revision(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::shipped;
+    use crate::request::{missing, parse_request, parse_working, to_toml};
+
+    const WORKING: &str = r#"
+reference = "FOI-1"
+received = 2019-06-10
+
+[[question]]
+number = "1"
+text = "How many methadone programme participants were there in 2018/19?"
+
+[[question]]
+number = "2"
+text = "What was the budget and how many people were in treatment in 2018/19?"
+
+[[question]]
+number = "3"
+text = "How many crack users"
+indicator = "people_in_treatment"
+periods = ["2018/19"]
+filter = { crack = "crack" }
+
+[[question]]
+number = "4"
+text = "Heading"
+
+[[question.part]]
+letter = "a"
+text = "In 2017/18"
+indicator = "people_in_treatment"
+periods = ["2017/18"]
+
+[[question.part]]
+letter = "b"
+text = "In 2018/19"
+
+[[question]]
+number = "5"
+text = "Kind regards, Jo"
+"#;
+
+    fn working() -> Request {
+        parse_working("w.toml", WORKING, &shipped()).unwrap()
+    }
+
+    fn apply_one(r: &mut Request, c: Correction) -> Result<Applied, CorrectionError> {
+        apply(r, &c, &shipped())
+    }
+
+    fn q(s: &str) -> String {
+        s.to_string()
+    }
+
+    #[test]
+    fn a_working_copy_reads_back_and_says_what_is_left() {
+        let r = working();
+        assert_eq!(parse_working("again", &to_toml(&r), &shipped()).unwrap(), r);
+        assert_eq!(
+            missing(&r),
+            vec![
+                (q("1"), "asks for nothing yet"),
+                (q("2"), "asks for nothing yet"),
+                (q("4b"), "asks for nothing yet"),
+                (q("5"), "asks for nothing yet"),
+            ]
+        );
+        // The same file is not a request to answer: the first question
+        // left to decide is named where it is.
+        let err = parse_request("w.toml", WORKING, &shipped()).unwrap_err();
+        assert!(err.message.contains("question 1 asks for nothing"), "{err}");
+        assert_eq!(err.line, 6);
+        // An indicator without periods is kept, and is left to decide.
+        let text = "reference = \"R\"\nreceived = 2019-06-10\n[[question]]\nnumber = \"1\"\ntext = \"x\"\nindicator = \"budget\"\n";
+        let r = parse_working("w", text, &shipped()).unwrap();
+        assert_eq!(missing(&r), vec![(q("1"), "has no periods")]);
+        assert!(parse_request("w", text, &shipped()).is_err());
+    }
+
+    #[test]
+    fn words_set_aside_stay_with_the_request_and_say_why() {
+        let mut r = working();
+        let done = apply_one(
+            &mut r,
+            Correction::SetAside {
+                question: q("5"),
+                reason: q("  the signature "),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            done.description,
+            "question 5 set aside as not a question: the signature"
+        );
+        assert!(r.questions.iter().all(|x| x.number != "5"));
+        assert_eq!(
+            r.set_aside,
+            vec![SetAside {
+                number: Some(q("5")),
+                text: q("Kind regards, Jo"),
+                reason: q("the signature"),
+            }]
+        );
+        // Written out and read back, the words are still there.
+        let again = parse_working("w", &to_toml(&r), &shipped()).unwrap();
+        assert_eq!(again.set_aside, r.set_aside);
+        // A reason is required.
+        let before = r.clone();
+        let err = apply_one(
+            &mut r,
+            Correction::SetAside {
+                question: q("1"),
+                reason: q(" "),
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("say why"), "{err}");
+        assert_eq!(r, before, "nothing changed");
+    }
+
+    #[test]
+    fn an_unknown_question_is_named_with_the_questions_there_are() {
+        let mut r = working();
+        let err = apply_one(
+            &mut r,
+            Correction::SetPeriods {
+                question: q("7"),
+                periods: vec![q("2018/19")],
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "there is no question 7; the questions are 1, 2, 3, 4, 4a, 4b, 5"
+        );
+        assert!(matches!(err, CorrectionError::NoSuchQuestion { .. }));
+    }
+
+    #[test]
+    fn a_question_split_at_words_keeps_its_words_and_gets_a_part_per_piece() {
+        let mut r = working();
+        let done = apply_one(
+            &mut r,
+            Correction::Split {
+                question: q("2"),
+                at: vec![q("How many")],
+            },
+        )
+        .unwrap();
+        assert_eq!(done.to_read, vec![q("2a"), q("2b")]);
+        let two = &r.questions[1];
+        assert_eq!(
+            two.text,
+            "What was the budget and how many people were in treatment in 2018/19?"
+        );
+        let parts: Vec<(&str, &str)> = two
+            .parts
+            .iter()
+            .map(|p| (p.number.as_str(), p.text.as_str()))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("a", "What was the budget and"),
+                ("b", "how many people were in treatment in 2018/19?")
+            ]
+        );
+        // Words not in the question, a part, or a cut at the very start are refused.
+        for (question, at, says) in [
+            ("1", "rehab", "has no “rehab”"),
+            ("4a", "2017", "a part cannot be split"),
+            ("1", "How many", "at the start or end"),
+            ("4", "In", "has parts already"),
+        ] {
+            let before = r.clone();
+            let err = apply_one(
+                &mut r,
+                Correction::Split {
+                    question: q(question),
+                    at: vec![q(at)],
+                },
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(says), "{question}: {err}");
+            assert_eq!(r, before);
+        }
+    }
+
+    #[test]
+    fn a_question_split_into_its_parts_makes_each_a_question() {
+        let mut r = working();
+        apply_one(
+            &mut r,
+            Correction::Split {
+                question: q("4"),
+                at: vec![],
+            },
+        )
+        .unwrap();
+        let numbers: Vec<&str> = r.questions.iter().map(|x| x.number.as_str()).collect();
+        assert_eq!(numbers, ["1", "2", "3", "4a", "4b", "5"]);
+        assert!(
+            matches!(&r.questions[3].ask, Some(Ask::Figures(f)) if f.indicator == "people_in_treatment")
+        );
+        let err = apply_one(
+            &mut r,
+            Correction::Split {
+                question: q("1"),
+                at: vec![],
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("has no parts"), "{err}");
+    }
+
+    #[test]
+    fn two_questions_merge_into_the_first_and_are_read_again() {
+        let mut r = working();
+        let done = apply_one(
+            &mut r,
+            Correction::Merge {
+                first: q("3"),
+                second: q("1"),
+            },
+        )
+        .unwrap();
+        assert_eq!(done.to_read, vec![q("3")]);
+        let numbers: Vec<&str> = r.questions.iter().map(|x| x.number.as_str()).collect();
+        assert_eq!(numbers, ["2", "3", "4", "5"]);
+        assert_eq!(
+            r.questions[1].text,
+            "How many crack users How many methadone programme participants were there in 2018/19?"
+        );
+        assert_eq!(r.questions[1].ask, None, "to be read again");
+        // Two parts of one question merge too; the parts of another do not.
+        apply_one(
+            &mut r,
+            Correction::Merge {
+                first: q("4a"),
+                second: q("4b"),
+            },
+        )
+        .unwrap();
+        assert_eq!(r.questions[2].parts.len(), 1);
+        assert_eq!(r.questions[2].parts[0].text, "In 2017/18 In 2018/19");
+        for (a, b, says) in [
+            ("2", "2", "cannot be merged with itself"),
+            ("2", "4a", "not two questions"),
+            ("2", "9", "there is no question 9"),
+        ] {
+            let err = apply_one(
+                &mut r,
+                Correction::Merge {
+                    first: q(a),
+                    second: q(b),
+                },
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(says), "{a} {b}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_reading_is_set_by_catalogue_codes_with_the_nearest_suggested() {
+        let mut r = working();
+        let set = |r: &mut Request, c: Correction| apply_one(r, c);
+        // Periods need an indicator first.
+        let err = set(
+            &mut r,
+            Correction::SetPeriods {
+                question: q("1"),
+                periods: vec![q("2018/19")],
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("set its indicator first"), "{err}");
+        let err = set(
+            &mut r,
+            Correction::SetIndicator {
+                question: q("1"),
+                indicator: q("people_in_treatmnt"),
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("did you mean people_in_treatment"),
+            "{err}"
+        );
+        set(
+            &mut r,
+            Correction::SetIndicator {
+                question: q("1"),
+                indicator: q("people_in_treatment"),
+            },
+        )
+        .unwrap();
+        assert_eq!(missing(&r)[0], (q("1"), "has no periods"));
+        let err = set(
+            &mut r,
+            Correction::SetPeriods {
+                question: q("1"),
+                periods: vec![q("20217/18")],
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("period '20217/18'"), "{err}");
+        set(
+            &mut r,
+            Correction::SetPeriods {
+                question: q("1"),
+                periods: vec![q("2018/19"), q("2017-18")],
+            },
+        )
+        .unwrap();
+        let err = set(
+            &mut r,
+            Correction::SetFilter {
+                question: q("1"),
+                filter: vec![q("substance_group=opiat")],
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("did you mean opiate"), "{err}");
+        set(
+            &mut r,
+            Correction::SetFilter {
+                question: q("1"),
+                filter: vec![q("substance_group=opiate")],
+            },
+        )
+        .unwrap();
+        let err = set(
+            &mut r,
+            Correction::SetBreakdown {
+                question: q("1"),
+                breakdown: vec![q("substance_group")],
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("both a filter and a breakdown"),
+            "{err}"
+        );
+        set(
+            &mut r,
+            Correction::SetBreakdown {
+                question: q("1"),
+                breakdown: vec![q("sex")],
+            },
+        )
+        .unwrap();
+        let Some(Ask::Figures(f)) = &r.questions[0].ask else {
+            panic!("figures")
+        };
+        assert_eq!(f.periods.len(), 2);
+        assert_eq!(f.filter.get("substance_group"), Some("opiate"));
+        assert_eq!(f.breakdown, vec![q("sex")]);
+        // Another indicator keeps the periods and drops what it cannot split by.
+        let done = set(
+            &mut r,
+            Correction::SetIndicator {
+                question: q("1"),
+                indicator: q("budget"),
+            },
+        )
+        .unwrap();
+        assert!(done.description.contains("dropped"), "{}", done.description);
+        let Some(Ask::Figures(f)) = &r.questions[0].ask else {
+            panic!("figures")
+        };
+        assert_eq!(
+            (f.periods.len(), f.filter.0.len(), f.breakdown.len()),
+            (2, 0, 0)
+        );
+        let err = set(
+            &mut r,
+            Correction::SetBreakdown {
+                question: q("1"),
+                breakdown: vec![q("sex")],
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("cannot be broken down by 'sex'"),
+            "{err}"
+        );
+        // Topics by code.
+        let err = set(
+            &mut r,
+            Correction::SetTopic {
+                question: q("2"),
+                topic: q("naloxone.purchasr"),
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("did you mean naloxone.purchaser"),
+            "{err}"
+        );
+        set(
+            &mut r,
+            Correction::SetTopic {
+                question: q("2"),
+                topic: q("naloxone.purchaser"),
+            },
+        )
+        .unwrap();
+        // A question with parts is set in each part.
+        set(
+            &mut r,
+            Correction::SetIndicator {
+                question: q("4"),
+                indicator: q("people_in_treatment"),
+            },
+        )
+        .unwrap();
+        set(
+            &mut r,
+            Correction::SetPeriods {
+                question: q("4b"),
+                periods: vec![q("2018/19")],
+            },
+        )
+        .unwrap();
+        set(
+            &mut r,
+            Correction::SetAside {
+                question: q("5"),
+                reason: q("signature"),
+            },
+        )
+        .unwrap();
+        assert_eq!(missing(&r), vec![]);
+        assert!(parse_request("r", &to_toml(&r), &shipped()).is_ok());
+    }
+
+    #[test]
+    fn corrections_are_serialisable_for_every_front_end() {
+        let c = Correction::SetFilter {
+            question: q("2b"),
+            filter: vec![q("substance_group=opiate")],
+        };
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"set_filter","question":"2b","filter":["substance_group=opiate"]}"#
+        );
+        assert_eq!(serde_json::from_str::<Correction>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn the_revision_changes_with_the_working_copy() {
+        let r = working();
+        let a = revision(&to_toml(&r));
+        assert_eq!(a, revision(&to_toml(&r)));
+        assert_eq!(a.len(), 16);
+        let mut changed = r.clone();
+        changed.questions.pop();
+        assert_ne!(a, revision(&to_toml(&changed)));
+    }
+}
