@@ -641,3 +641,55 @@ fn a_taught_phrase_reads_new_requests_and_open_ones_only_when_asked() {
     let err = reread(&ctx, "FOI-2018-0009", None, None).expect_err("no e-mail");
     assert_eq!(err.kind(), Kind::Conflict);
 }
+
+#[test]
+fn a_phrase_taught_on_a_corrected_case_keeps_the_officers_corrections() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ctx = context(&dir, date(2018, 5, 10));
+    take_in(&ctx, &partly("FOI-2018-0001")).expect("taken in");
+    let q = |s: &str| s.to_string();
+    correct_questions(
+        &ctx,
+        &correcting(
+            "FOI-2018-0001",
+            None,
+            vec![
+                Correction::SetAside {
+                    question: q("5"),
+                    reason: q("not a question"),
+                },
+                Correction::Merge {
+                    first: q("3"),
+                    second: q("4"),
+                },
+                Correction::Split {
+                    question: q("2"),
+                    at: vec![q("how many")],
+                },
+            ],
+        ),
+    )
+    .expect("corrected");
+    let taught = teach(
+        &ctx,
+        "FOI-2018-0001",
+        "1",
+        "methadone programme participants",
+        "people_in_treatment",
+    )
+    .expect("taught");
+    assert!(taught.still_for_the_officer.is_empty(), "{taught:?}");
+    let sheet = worksheet(&ctx, "FOI-2018-0001").expect("working copy");
+    assert!(sheet.complete, "{sheet:#?}");
+    assert_eq!(sheet.set_aside.len(), 1);
+    let numbers: Vec<&str> = sheet
+        .questions
+        .iter()
+        .map(|w| w.question.as_str())
+        .collect();
+    assert_eq!(numbers, ["1", "2", "2a", "2b", "3"]);
+    assert_eq!(
+        sheet.questions[0].reading.as_deref(),
+        Some("people_in_treatment for 2017/18")
+    );
+}

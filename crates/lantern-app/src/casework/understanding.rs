@@ -204,7 +204,9 @@ pub struct Taught {
 /// question `number` ("2", "3b") means (`means`: an indicator code, a topic
 /// code, or dimension=value); Lantern remembers the phrase for every later
 /// request, reads the case again with it, and keeps the new structured
-/// request. Nothing is recorded unless the question then reads as meant.
+/// request. A case that holds a working copy (the officer's corrections,
+/// see [`super::correcting`]) has only that question read anew in it. Nothing
+/// is recorded unless the question then reads as meant.
 pub fn teach(
     ctx: &Context,
     reference: &str,
@@ -294,13 +296,40 @@ pub fn teach(
         );
     };
     let described = reading.ask.as_ref().map(describe_ask).unwrap_or_default();
-    let structured = drafted.request.as_ref().map(request::to_toml);
-    let still: Vec<String> = drafted
-        .questions
-        .iter()
-        .filter(|q| !q.understanding.is_complete())
-        .map(|q| q.question.number.clone())
-        .collect();
+    let (structured, still) = match case.structured.as_deref() {
+        // The case holds a working copy the officer may have corrected:
+        // only the question taught is read anew in it.
+        Some(held) => {
+            let mut working = request::parse_working(reference, held, &catalogue)?;
+            let mut found = false;
+            for q in &mut working.questions {
+                if q.number == number && q.parts.is_empty() {
+                    q.ask = reading.ask.clone();
+                    found = true;
+                }
+                for p in &mut q.parts {
+                    if format!("{}{}", q.number, p.number) == number {
+                        p.ask = reading.ask.clone();
+                        found = true;
+                    }
+                }
+            }
+            let still = request::missing(&working)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
+            (found.then(|| request::to_toml(&working)), still)
+        }
+        None => (
+            drafted.request.as_ref().map(request::to_toml),
+            drafted
+                .questions
+                .iter()
+                .filter(|q| !q.understanding.is_complete())
+                .map(|q| q.question.number.clone())
+                .collect(),
+        ),
+    };
     let code = target_code(&target);
     store.learn(
         reference,
