@@ -892,6 +892,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         findings,
         resolutions,
         release_changes,
+        set_aside,
     } = casework::show(ctx, reference)?;
     if json {
         let events: Vec<serde_json::Value> = history
@@ -936,6 +937,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             "findings": findings.iter().map(|f| serde_json::json!({"number": f.number, "what": f.what})).collect::<Vec<_>>(),
             "resolutions": resolutions.iter().map(|r| serde_json::json!({"finding": r.finding, "resolution": r.kind, "why": r.why, "at": r.at, "by": r.by})).collect::<Vec<_>>(),
             "release_changes": release_changes,
+            "not_taken_as_questions": set_aside,
             "history": events,
         });
         out!("{}", serde_json::to_string_pretty(&v)?);
@@ -986,6 +988,17 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         out!("Bank holidays not counted: {}.", days.join("; "));
     }
     out!("Calendar: {}", due.calendar_version);
+    for s in &set_aside {
+        out!(
+            "Not taken as a question{}: “{}” ({}).",
+            s.number
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            s.text,
+            s.reason
+        );
+    }
     if let Some(first) = first_calendar.filter(|f| f != &due.calendar_version) {
         out!("(When the case was opened the calendar was: {first})");
     }

@@ -156,6 +156,8 @@ pub struct CaseView {
     /// What changed about the releases its draft (or approved letter)
     /// cites, as of the clock's day: each means it must be drafted again.
     pub release_changes: Vec<String>,
+    /// Words of the request not taken as a question, with why.
+    pub set_aside: Vec<lantern_core::request::SetAside>,
 }
 
 /// Show a case: its deadline (holidays, pauses, extension), review dates,
@@ -183,7 +185,17 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
     } else {
         vec![]
     };
+    let set_aside = match case.structured.as_deref() {
+        Some(text) => {
+            let catalogue = store.catalogue()?;
+            lantern_core::request::parse_working(reference, text, &catalogue)
+                .map(|r| r.set_aside)
+                .unwrap_or_default()
+        }
+        None => vec![],
+    };
     Ok(CaseView {
+        set_aside,
         case,
         history,
         due,

@@ -1131,6 +1131,15 @@ fn a_partly_understood_request_is_corrected_with_commands_alone_and_drafted() {
     );
     let out = app.run(&["request", "draft", reference]).ok();
     assert!(out.contains("is now drafted"), "{out}");
+    let out = app.run(&["request", "show", reference]).ok();
+    assert!(
+        out.contains("Not taken as a question (5): “Please reply to this address.” (a reply instruction, not a question)."),
+        "{out}"
+    );
+    assert_eq!(
+        shown(&app, reference)["not_taken_as_questions"][0]["reason"],
+        "a reply instruction, not a question"
+    );
     let history = shown(&app, reference)["history"].clone();
     let actions: Vec<&str> = history
         .as_array()
