@@ -72,6 +72,9 @@ pub enum ImportKind {
     Council,
     /// A release withdrawn from the publication calendar by an officer.
     ReleaseWithdrawal,
+    /// A phrase officers taught, removed (no data version: it changes how
+    /// requests are read, not the data).
+    PhraseRemoval,
 }
 
 impl ImportKind {
@@ -90,6 +93,7 @@ impl ImportKind {
             ImportKind::Withdrawal => "withdrawal",
             ImportKind::Council => "council",
             ImportKind::ReleaseWithdrawal => "release_withdrawal",
+            ImportKind::PhraseRemoval => "phrase_removal",
         }
     }
 }
@@ -1163,8 +1167,11 @@ pub trait Store {
     /// Stop using a phrase the council's officers taught (compared without
     /// regard to case or spacing). The phrase's rows stay: the removal is a
     /// row of its own (its target empty) saying who removed it and when, so
-    /// the store keeps who taught and who removed every phrase. Returns how
-    /// many taught rows it ends; 0 when the phrase is not in use.
+    /// the store keeps who taught and who removed every phrase; the audit
+    /// log has an entry `synonym.remove` (an import of kind
+    /// `phrase_removal` that changes no data version). Returns how many
+    /// taught rows it ends; 0 when the phrase is not in use (nothing is
+    /// written).
     fn forget_synonym(&mut self, phrase: &str, who: &Who) -> Result<usize, StoreError>;
 
     /// Record how a blocking finding of case `reference` (seen in status

@@ -113,6 +113,7 @@ pub enum RequestCommand {
     },
     /// Take a question (or part, "3b") out of the request as not a question
     /// (a signature, a footer): its words stay with the case, with why.
+    #[command(alias = "drop")]
     SetAside {
         /// The case.
         #[command(flatten)]

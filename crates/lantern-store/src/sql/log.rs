@@ -189,10 +189,12 @@ pub(super) fn forget_synonym<E: Engine>(
     store.engine.transaction(Mode::Write, |tx| {
         let council = store.scope(tx)?;
         let key = phrase_key(phrase);
-        let ended = in_force(tx, &council)?
-            .iter()
+        let targets: Vec<String> = in_force(tx, &council)?
+            .into_iter()
             .filter(|s| phrase_key(&s.phrase) == key)
-            .count();
+            .map(|s| s.target)
+            .collect();
+        let ended = targets.len();
         if ended == 0 {
             return Ok(0);
         }
@@ -205,6 +207,22 @@ pub(super) fn forget_synonym<E: Engine>(
                 param_text(&who.actor),
                 param_text(&council),
             ],
+        )?;
+        let meta = crate::ImportMeta {
+            kind: crate::ImportKind::PhraseRemoval,
+            file: "lantern request forget-phrase".into(),
+            sha256: String::new(),
+            actor: who.actor.clone(),
+            at: who.at.clone(),
+        };
+        let import = super::audit::begin_import(tx, &meta, 1)?;
+        super::audit::audit(
+            tx,
+            import,
+            &meta,
+            "synonym.remove",
+            &key,
+            serde_json::json!({ "council": council, "meant": targets }),
         )?;
         Ok(ended)
     })

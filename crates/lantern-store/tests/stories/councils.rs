@@ -585,6 +585,7 @@ story!(
                 )
                 .unwrap();
         }
+        let version = county.data_version().unwrap();
         // The county removing its phrase leaves the city's (same words) in use.
         assert_eq!(
             county
@@ -594,6 +595,22 @@ story!(
         );
         assert!(county.synonyms().unwrap().is_empty());
         assert_eq!(city.synonyms().unwrap().len(), 1);
+        // The removal is in the audit log, and changes no data version.
+        let audit = county.audit(1).unwrap();
+        assert_eq!(
+            (
+                audit[0].action.as_str(),
+                audit[0].actor.as_str(),
+                audit[0].key.as_str()
+            ),
+            ("synonym.remove", "carol", "service users")
+        );
+        assert!(
+            audit[0].detail.contains("people_in_treatment"),
+            "{}",
+            audit[0].detail
+        );
+        assert_eq!(county.data_version().unwrap(), version);
         // Removing a phrase not in use ends nothing.
         assert_eq!(
             county
