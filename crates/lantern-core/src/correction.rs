@@ -201,15 +201,21 @@ fn letters(n: usize) -> Vec<String> {
     out
 }
 
-/// Words compared without regard to case.
+/// Where `words` begin in `text` at or after byte `from`, compared
+/// without regard to case, char by char (so every offset is a char
+/// boundary of `text`).
 fn find_words(text: &str, words: &str, from: usize) -> Option<usize> {
-    let lower = text.to_lowercase();
-    let wanted = words.trim().to_lowercase();
-    if wanted.is_empty() || lower.len() != text.len() {
-        // Lower-casing changed byte lengths: compare as written.
-        return text.get(from..)?.find(words.trim()).map(|i| i + from);
+    let wanted: Vec<char> = words.trim().chars().flat_map(char::to_lowercase).collect();
+    if wanted.is_empty() {
+        return None;
     }
-    lower.get(from..)?.find(&wanted).map(|i| i + from)
+    text.char_indices()
+        .map(|(i, _)| i)
+        .filter(|i| *i >= from)
+        .find(|i| {
+            let mut got = text[*i..].chars().flat_map(char::to_lowercase);
+            wanted.iter().all(|w| got.next() == Some(*w))
+        })
 }
 
 /// The request as the officer changed it by `correction`, checked against
@@ -599,7 +605,7 @@ fn split(
             ));
         }
         cuts.push(i);
-        from = i + w.trim().len();
+        from = i + q.text[i..].chars().next().map_or(1, char::len_utf8);
     }
     cuts.push(q.text.len());
     let names = letters(cuts.len() - 1);
@@ -880,6 +886,36 @@ text = "Kind regards, Jo"
             assert!(err.to_string().contains(says), "{question}: {err}");
             assert_eq!(r, before);
         }
+    }
+
+    #[test]
+    fn splitting_words_of_any_case_and_script_never_cuts_inside_a_letter() {
+        let mut r = working();
+        r.questions[0].text = q("İİ Straße ÉTÉ and how many ǅ people?");
+        for at in ["straSSE", "été", "HOW MANY", "ǆ"] {
+            let mut copy = r.clone();
+            let _ = apply_one(
+                &mut copy,
+                Correction::Split {
+                    question: q("1"),
+                    at: vec![q(at)],
+                },
+            );
+        }
+        apply_one(
+            &mut r,
+            Correction::Split {
+                question: q("1"),
+                at: vec![q("été"), q("HOW MANY")],
+            },
+        )
+        .unwrap();
+        let parts: Vec<&str> = r.questions[0]
+            .parts
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(parts, ["İİ Straße", "ÉTÉ and", "how many ǅ people?"]);
     }
 
     #[test]
