@@ -1180,6 +1180,88 @@ text = "Kind regards, Jo"
         assert_eq!(serde_json::from_str::<Correction>(&json).unwrap(), c);
     }
 
+    fn any_correction() -> impl proptest::strategy::Strategy<Value = Correction> {
+        use proptest::prelude::*;
+        let number = prop_oneof![
+            Just(q("1")),
+            Just(q("2")),
+            Just(q("4a")),
+            Just(q("4")),
+            "\\PC{0,4}"
+        ];
+        let text = "\\PC{0,12}";
+        prop_oneof![
+            (number.clone(), text)
+                .prop_map(|(question, reason)| Correction::SetAside { question, reason }),
+            (number.clone(), proptest::collection::vec(text, 0..3))
+                .prop_map(|(question, at)| Correction::Split { question, at }),
+            (number.clone(), number.clone())
+                .prop_map(|(first, second)| Correction::Merge { first, second }),
+            (
+                number.clone(),
+                prop_oneof![
+                    Just(q("people_in_treatment")),
+                    Just(q("budget")),
+                    text.prop_map(String::from)
+                ]
+            )
+                .prop_map(|(question, indicator)| Correction::SetIndicator {
+                    question,
+                    indicator
+                }),
+            (
+                number.clone(),
+                proptest::collection::vec(
+                    prop_oneof![Just(q("2018/19")), text.prop_map(String::from)],
+                    0..3
+                )
+            )
+                .prop_map(|(question, periods)| Correction::SetPeriods { question, periods }),
+            (
+                number.clone(),
+                proptest::collection::vec(
+                    prop_oneof![
+                        Just(q("substance_group=opiate")),
+                        Just(q("sex=a|b")),
+                        text.prop_map(String::from)
+                    ],
+                    0..3
+                )
+            )
+                .prop_map(|(question, filter)| Correction::SetFilter { question, filter }),
+            (
+                number,
+                proptest::collection::vec(
+                    prop_oneof![Just(q("sex")), text.prop_map(String::from)],
+                    0..3
+                )
+            )
+                .prop_map(|(question, breakdown)| Correction::SetBreakdown {
+                    question,
+                    breakdown
+                }),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_corrections_leave_a_working_copy_that_reads_back(
+            corrections in proptest::collection::vec(any_correction(), 0..6)
+        ) {
+            let catalogue = shipped();
+            let mut r = working();
+            for c in &corrections {
+                let before = r.clone();
+                match apply(&mut r, c, &catalogue) {
+                    Ok(_) => {}
+                    Err(_) => proptest::prop_assert_eq!(&r, &before),
+                }
+                let again = parse_working("again", &to_toml(&r), &catalogue);
+                proptest::prop_assert_eq!(again.as_ref().ok(), Some(&r));
+            }
+        }
+    }
+
     #[test]
     fn the_revision_changes_with_the_working_copy() {
         let r = working();
