@@ -7,29 +7,9 @@
 use lantern_core::{request, understand};
 use lantern_store::StoredSynonym;
 
+use super::correcting::describe_ask;
 use super::{find, learned, text_of};
 use crate::{Context, Error, Result};
-
-/// Words for an ask, for the officer.
-fn describe_ask(ask: &request::Ask) -> String {
-    match ask {
-        request::Ask::Statement { topic } => format!("statement {topic}"),
-        request::Ask::Figures(f) => {
-            let periods: Vec<String> = f.periods.iter().map(|p| p.to_string()).collect();
-            let mut text = format!("{} for {}", f.indicator, periods.join(", "));
-            if !f.filter.0.is_empty() {
-                text.push_str(&format!(" where {}", f.filter.key()));
-            }
-            if !f.breakdown.is_empty() {
-                text.push_str(&format!(" by {}", f.breakdown.join(", ")));
-            }
-            if f.age_range {
-                text.push_str(" (age range)");
-            }
-            text
-        }
-    }
-}
 
 /// A confidence to two decimal places, as shown to the officer.
 fn rounded(confidence: f32) -> f64 {
