@@ -655,6 +655,9 @@ fn merge(request: &mut Request, first: &str, second: &str) -> Result<Applied, Co
                 .last()
                 .map_or("a".to_string(), |p| next_letter(&p.number));
             for p in taken.parts {
+                while q.parts.iter().any(|held| held.number == letter) {
+                    letter = next_letter(&letter);
+                }
                 q.parts.push(Question {
                     number: letter.clone(),
                     ..p
