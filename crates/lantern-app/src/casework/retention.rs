@@ -220,4 +220,26 @@ text = "And for Smith's area?"
             "rang [name removed] back"
         );
     }
+
+    #[test]
+    fn a_declarations_reason_and_a_resolution_note_lose_only_names_and_contacts() {
+        let reason = "No figures were collected for 2017/18; Sam Smith was told by Dr Jones.";
+        assert_eq!(
+            rewrite(HELD, CaseText::Declaration, reason).unwrap(),
+            "No figures were collected for 2017/18; [name removed] was told by [name removed]."
+        );
+        assert_eq!(
+            rewrite(
+                HELD,
+                CaseText::Resolution,
+                "three archives on paper; call 07700 900123"
+            )
+            .unwrap(),
+            "three archives on paper; call [contact details removed]"
+        );
+        assert_eq!(
+            rewrite(HELD, CaseText::Phrase, "Smith's service users").unwrap(),
+            "[name removed]'s service users"
+        );
+    }
 }
