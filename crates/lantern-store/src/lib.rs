@@ -188,6 +188,17 @@ pub enum CaseText {
     Note,
     /// The question of one of the case's disclosure log entries.
     LogQuestion,
+    /// A free text of a not-held declaration made on the case, or made
+    /// council-wide while resolving one of its findings: its reason, who
+    /// holds the information instead, and why it was withdrawn; also where
+    /// the audit log quotes them. Only names and contact details may go:
+    /// the reason still has to say why the council does not hold it.
+    Declaration,
+    /// An officer's words on how one of the case's findings was resolved
+    /// (a note, how an s12 estimate was made, what was asked to clarify).
+    Resolution,
+    /// A phrase an officer taught Lantern on the case.
+    Phrase,
 }
 
 /// The requester's details as a case holds them when they are erased.

@@ -674,8 +674,15 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     fn reclaim_erased(&mut self) -> Result<(), StoreError> {
-        self.engine
-            .reclaim(&["cases", "case_events", "disclosure_log"])
+        self.engine.reclaim(&[
+            "cases",
+            "case_events",
+            "disclosure_log",
+            "finding_resolutions",
+            "not_held_declarations",
+            "synonyms",
+            "audit_log",
+        ])
     }
 
     fn import_calendar(
