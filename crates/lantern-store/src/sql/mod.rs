@@ -56,8 +56,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/0007_records_owed.sql")),
     (8, include_str!("../../migrations/0008_councils.sql")),
     (9, include_str!("../../migrations/0009_not_held.sql")),
+    (13, include_str!("../../migrations/0013_accounts.sql")),
 ];
 
+mod accounts;
 mod audit;
 mod calendars;
 mod casework;
