@@ -260,6 +260,12 @@ fn random<const N: usize>() -> Result<[u8; N]> {
     Ok(bytes)
 }
 
+/// A new random secret (64 hex digits), for a form that comes before
+/// any session (the sign-in form).
+pub fn new_secret() -> Result<String> {
+    Ok(hex(&random::<32>()?))
+}
+
 /// Whether two secrets are equal, in time that depends only on their lengths.
 pub fn same_secret(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());

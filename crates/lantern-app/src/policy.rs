@@ -179,9 +179,9 @@ pub fn authors(history: &[CaseEvent]) -> Vec<String> {
     out
 }
 
-/// The resource a case is, as the store holds it now.
-pub fn case_resource(ctx: &Context, reference: &str) -> Result<Resource> {
-    let store = ctx.open()?;
+/// The resource a case is, as the store holds it now (not found when the
+/// council in use has no such case).
+pub fn case_resource(store: &dyn lantern_store::Store, reference: &str) -> Result<Resource> {
     let Some(council) = store.council_in_use()? else {
         crate::fail!(NotFound, "there is no request {reference}");
     };
@@ -190,7 +190,7 @@ pub fn case_resource(ctx: &Context, reference: &str) -> Result<Resource> {
         crate::fail!(NotFound, "there is no request {reference}");
     }
     Ok(Resource {
-        self_approval: self_approval(store.as_ref(), &council)?,
+        self_approval: self_approval(store, &council)?,
         council,
         drafted_by: authors(&history),
     })
@@ -218,7 +218,7 @@ pub fn approve_as(
     reference: &str,
     note: Option<String>,
 ) -> Result<crate::casework::Acted> {
-    let resource = case_resource(ctx, reference)?;
+    let resource = case_resource(ctx.open()?.as_ref(), reference)?;
     check(actor, Action::Approve, &resource)?;
     crate::casework::approve(ctx, reference, note, None)
 }
