@@ -756,36 +756,52 @@ pub fn routes() -> Vec<RouteSpec> {
 /// Give one route a request body limit of `max` bytes (see [`limit_bodies`]).
 fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<Site>> {
     route
-        .route_layer(middleware::from_fn(move |request: Request, next: Next| {
-            let declared = request
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            async move {
-                if declared.is_some_and(|n| n > max as u64) {
-                    return (
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("This address takes a request body of at most {max} bytes.\n"),
-                    )
-                        .into_response();
+        .layer::<_, std::convert::Infallible>(middleware::from_fn(
+            move |request: Request, next: Next| {
+                let declared = request
+                    .headers()
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                async move {
+                    if declared.is_some_and(|n| n > max as u64) {
+                        return (
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            format!("This address takes a request body of at most {max} bytes.\n"),
+                        )
+                            .into_response();
+                    }
+                    next.run(request).await
                 }
-                next.run(request).await
-            }
-        }))
+            },
+        ))
         .layer(DefaultBodyLimit::max(max))
 }
 
-/// The routes, for a database and council.
+/// The routes, for a database and council: each path's methods together,
+/// with the body limit of a form when any of them takes one (the limit
+/// wraps the whole path, so a body sent with a method the path does not
+/// take is refused by size before it is read).
 fn router(site: Arc<Site>) -> Router {
-    let mut router = Router::new();
+    let mut paths: Vec<(&'static str, MethodRouter<Arc<Site>>, bool)> = Vec::new();
     for (spec, route) in table() {
-        let max = if spec.method == "GET" {
-            READ_ONLY_BODY_LIMIT
-        } else {
+        let form = spec.method != "GET";
+        match paths.iter_mut().find(|(p, _, _)| *p == spec.path) {
+            Some((_, held, takes_form)) => {
+                *held = std::mem::take(held).merge(route);
+                *takes_form |= form;
+            }
+            None => paths.push((spec.path, route, form)),
+        }
+    }
+    let mut router = Router::new();
+    for (path, route, form) in paths {
+        let max = if form {
             FORM_BODY_LIMIT
+        } else {
+            READ_ONLY_BODY_LIMIT
         };
-        router = router.route(spec.path, limit_route(route, max));
+        router = router.route(path, limit_route(route, max));
     }
     router
         .fallback(not_found)

@@ -332,7 +332,7 @@ pub(crate) async fn case(
             clock => clock,
             history => history,
             related => related,
-            may_draft => may(Action::Draft) && matches!(status, casework::Status::Received | casework::Status::InProgress | casework::Status::Drafted | casework::Status::Approved),
+            may_draft => may(Action::Draft) && matches!(status, casework::Status::Received | casework::Status::InProgress | casework::Status::Drafted),
             may_approve => may(Action::Approve) && status == casework::Status::Drafted,
             approve_refused => (visitor.actor.has(lantern_app::accounts::Role::Approver) && !may(Action::Approve) && status == casework::Status::Drafted),
             may_send => may(Action::Send) && status == casework::Status::Approved,
