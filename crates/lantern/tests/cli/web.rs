@@ -674,3 +674,120 @@ fn sign_in_is_throttled_across_processes_and_cookies_carry_their_flags() {
         "{events}"
     );
 }
+
+#[test]
+fn lantern_user_adds_lists_disables_and_resets_with_passwords_from_standard_input() {
+    let app = TestApp::leicester();
+    add_user(&app, None, "ana", &["foi_officer", "approver"]);
+    let listed = app.run(&["user", "list"]).ok();
+    assert!(
+        listed.contains("ana\tTest User\tapprover, foi_officer"),
+        "{listed}"
+    );
+    // A short password, an unknown role, a taken name: refused, said why.
+    let short = app
+        .command(&["user", "add", "bo", "--name", "Bo", "--role", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().expect("stdin").write_all(b"short\n")?;
+            child.wait_with_output()
+        })
+        .expect("run");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"));
+    let unknown = app.run(&["user", "add", "bo", "--name", "Bo", "--role", "boss"]);
+    assert!(unknown.fails().contains("role 'boss'"));
+    let server = Server::start(&app, LEI);
+    assert!(server.sign_in("ana", PASSWORD).1.is_some());
+    app.run(&["user", "disable", "ana"]).ok();
+    assert!(app.run(&["user", "list"]).ok().contains("disabled"));
+    assert!(server.sign_in("ana", PASSWORD).1.is_none());
+    app.run(&["user", "enable", "ana"]).ok();
+    let reset = app
+        .command(&["user", "reset-password", "ana"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(b"another long enough password\n")?;
+            child.wait_with_output()
+        })
+        .expect("run");
+    assert!(reset.status.success());
+    assert!(server.sign_in("ana", PASSWORD).1.is_none());
+    assert!(
+        server
+            .sign_in("ana", "another long enough password")
+            .1
+            .is_some()
+    );
+    assert!(
+        app.run(&["user", "disable", "nobody"])
+            .fails()
+            .contains("no user nobody")
+    );
+}
+
+#[test]
+fn lantern_demo_serve_prints_one_account_per_role_that_signs_in() {
+    let app = TestApp::empty();
+    let mut child = app
+        .command(&["demo", "--serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start lantern demo --serve");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    while out.read_line(&mut line).expect("read") > 0 {
+        lines.push(line.trim_end().to_string());
+        line.clear();
+        if lines.len() >= 10 {
+            break;
+        }
+    }
+    let port: u16 = lines
+        .iter()
+        .find_map(|l| l.split("http://127.0.0.1:").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {lines:?}"));
+    let server = Server { child, port };
+    let accounts: Vec<(String, String)> = lines
+        .iter()
+        .filter_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            (words.len() == 4 && words[2] == "password")
+                .then(|| (words[0].to_string(), words[3].to_string()))
+        })
+        .collect();
+    let names: Vec<&str> = accounts.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["officer", "approver", "analyst", "provider", "admin"],
+        "{lines:?}"
+    );
+    for (name, password) in &accounts {
+        let (reply, session) = server.sign_in(name, password);
+        assert!(session.is_some(), "{name}: {} {}", reply.status, reply.body);
+    }
+    let officer = server
+        .sign_in("officer", &accounts[0].1)
+        .1
+        .expect("officer");
+    let inbox = server.get("/inbox", Some(&officer));
+    assert_eq!(inbox.status, 200);
+    assert!(inbox.body.contains("FOI-2019-0001"), "{}", inbox.body);
+    // Plain `lantern demo` still writes its letters and exits.
+    let plain = TestApp::empty();
+    plain.run(&["demo"]).ok();
+    assert!(plain.path("letters/seed-000.md").exists());
+}
