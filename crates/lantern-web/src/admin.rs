@@ -40,7 +40,13 @@ async fn users_page(
     error: Option<(&str, String)>,
 ) -> Result<Response, Failure> {
     let ctx = site.context(&visitor.actor.username);
-    let users = act(move || accounts::list_users(&ctx)).await?;
+    let (users, self_approval) = act(move || {
+        Ok((
+            accounts::list_users(&ctx)?,
+            lantern_app::policy::self_approval_allowed(&ctx)?,
+        ))
+    })
+    .await?;
     let users: Vec<_> = users
         .iter()
         .map(|u| {
@@ -69,6 +75,7 @@ async fn users_page(
             user => visitor.page(),
             users => users,
             roles => roles,
+            self_approval => self_approval,
             form => context! {
                 username => form.username.clone().unwrap_or_default(),
                 name => form.name.clone().unwrap_or_default(),
@@ -213,6 +220,41 @@ pub(crate) async fn create(
         }
         Err(e) => Err(crate::failure(e)),
     }
+}
+
+/// What the policy form sends.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PolicyForm {
+    csrf: Option<String>,
+    self_approval: Option<String>,
+}
+
+/// `POST /admin/policy`: whether whoever drafted an answer may approve it
+/// too (off unless set; recorded with before and after).
+pub(crate) async fn policy(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Form(form): Form<PolicyForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::SetPolicy).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    let allowed = match form.self_approval.as_deref() {
+        Some("allowed") => true,
+        Some("refused") => false,
+        _ => {
+            return Err(Failure::Page(
+                StatusCode::BAD_REQUEST,
+                crate::problem_html(
+                    "There is a problem",
+                    "Choose whether the person who drafted an answer may approve it.",
+                ),
+            ));
+        }
+    };
+    let ctx = site.context(&visitor.actor.username);
+    let actor = visitor.actor.clone();
+    act(move || lantern_app::policy::set_self_approval(&ctx, &actor, allowed)).await?;
+    Ok(see_other("/admin/users"))
 }
 
 /// What a user's action form sends.

@@ -676,7 +676,8 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
-        Approve, Draft, Home, ManageUsers, ReadPublic, Send, TakeIn, ViewCase, ViewInbox, ViewUsers,
+        Approve, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetPolicy, TakeIn, ViewCase,
+        ViewInbox, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
@@ -716,6 +717,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             get(staff::case),
         ),
         (
+            spec("POST", "/cases/{reference}/correct", Correct),
+            post(staff::correct),
+        ),
+        (
             spec("POST", "/cases/{reference}/draft", Draft),
             post(staff::draft),
         ),
@@ -743,6 +748,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/admin/users/{username}/password", ManageUsers),
             post(admin::reset),
+        ),
+        (
+            spec("POST", "/admin/policy", SetPolicy),
+            post(admin::policy),
         ),
     ]
 }

@@ -336,6 +336,7 @@ pub(crate) async fn case(
             may_approve => may(Action::Approve) && status == casework::Status::Drafted,
             approve_refused => (visitor.actor.has(lantern_app::accounts::Role::Approver) && !may(Action::Approve) && status == casework::Status::Drafted),
             may_send => may(Action::Send) && status == casework::Status::Approved,
+            may_correct => may(Action::Correct) && matches!(status, casework::Status::Received | casework::Status::InProgress),
         },
     )?;
     Ok(private_page(html))
@@ -407,6 +408,56 @@ pub(crate) async fn draft(
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.clone();
     act(move || casework::draft(&ctx, &asked)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}
+
+/// What the correction form sends: which question, the phrase in it and
+/// what the phrase means.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CorrectForm {
+    csrf: Option<String>,
+    seen: Option<String>,
+    question: Option<String>,
+    phrase: Option<String>,
+    means: Option<String>,
+}
+
+/// `POST /cases/{reference}/correct`: teach what a phrase of one question
+/// means (remembered for later requests); the case is read again with it.
+pub(crate) async fn correct(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<CorrectForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case(&site, &headers, Action::Correct, &reference).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let field = |v: &Option<String>, what: &str| -> Result<String, Failure> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) if v.chars().count() <= 200 => Ok(v.to_string()),
+            Some(_) => Err(Failure::Page(
+                StatusCode::BAD_REQUEST,
+                crate::problem_html(
+                    "There is a problem",
+                    &format!("{what} must be 200 characters or fewer."),
+                ),
+            )),
+            None => Err(Failure::Page(
+                StatusCode::BAD_REQUEST,
+                crate::problem_html("There is a problem", &format!("Enter {what}.")),
+            )),
+        }
+    };
+    let question = field(&form.question, "the question's number")?;
+    let phrase = field(&form.phrase, "the words from the question")?;
+    let means = field(
+        &form.means,
+        "what the words mean (an indicator or topic code)",
+    )?;
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    act(move || casework::teach(&ctx, &asked, &question, &phrase, &means)).await?;
     Ok(see_other(&format!("/cases/{}", segment(&reference))))
 }
 

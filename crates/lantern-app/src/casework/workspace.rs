@@ -62,7 +62,7 @@ impl Tag {
     pub fn label(self) -> &'static str {
         match self {
             Tag::Overdue => "Overdue",
-            Tag::DueSoon => "Due in 5 working days",
+            Tag::DueSoon => "Due within 5 working days",
             Tag::AwaitingClarification => "On hold: clarification",
             Tag::AwaitingFee => "On hold: fee",
             Tag::AwaitingApproval => "Awaiting approval",
