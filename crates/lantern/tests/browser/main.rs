@@ -115,6 +115,38 @@ struct Browser {
     session: String,
     base: String,
     shots: PathBuf,
+    /// axe-core's script, when installed (see [`axe_script`]).
+    axe: Option<String>,
+}
+
+/// The pinned axe-core version `.ci/run` installs.
+const AXE_VERSION: &str = "4.14.1";
+
+/// axe-core's script from the npm registry, as `.ci/run` installs it
+/// (`npm install --prefix target/axe axe-core@VERSION`), or where
+/// `LANTERN_AXE` says. Absent locally: the checks are skipped, saying so;
+/// absent in CI: a failure.
+fn axe_script() -> Option<String> {
+    let path = std::env::var_os("LANTERN_AXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/axe/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(script) => Some(script),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install axe-core {AXE_VERSION} at {} (.ci/run does)",
+                path.display()
+            );
+            eprintln!(
+                "accessibility checks skipped: npm install --prefix target/axe axe-core@{AXE_VERSION}"
+            );
+            None
+        }
+    }
 }
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -211,6 +243,41 @@ impl Browser {
             .as_str()
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// Look at the page as a person would: a screenshot, and axe-core's
+    /// WCAG 2.2 A and AA rules with no serious or critical violation.
+    fn look(&self, name: &str) {
+        self.screenshot(name);
+        let Some(axe) = &self.axe else {
+            return;
+        };
+        call(
+            self.port,
+            "POST",
+            &self.path("/execute/sync"),
+            Some(&json!({ "script": format!("{axe}\n;return typeof axe;"), "args": [] })),
+        );
+        let check = "var done = arguments[arguments.length - 1];\
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })\
+            .then(function (r) { done(r.violations.map(function (v) { return { id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) { return n.html; }) }; })); })\
+            .catch(function (e) { done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]); });";
+        let violations = call(
+            self.port,
+            "POST",
+            &self.path("/execute/async"),
+            Some(&json!({ "script": check, "args": [] })),
+        );
+        let serious: Vec<&Value> = violations
+            .as_array()
+            .expect("axe's violations")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            serious.is_empty(),
+            "{name}: serious or critical accessibility violations: {serious:#?}"
+        );
     }
 
     fn screenshot(&self, name: &str) {
@@ -374,24 +441,25 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
         session: created["sessionId"].as_str().unwrap().to_string(),
         base,
         shots,
+        axe: axe_script(),
     };
 
     // The public pages need no account.
     browser.open("/");
-    browser.screenshot("public-home");
+    browser.look("public-home");
 
     // The officer signs in and pastes seed 000's e-mail.
     browser.open("/sign-in");
-    browser.screenshot("sign-in");
+    browser.look("sign-in");
     browser.sign_in("officer");
-    browser.screenshot("start");
+    browser.look("start");
     browser.open("/cases/new");
     let email = format!(
         "Date: Mon, 10 Jun 2019 09:00:00 +0100\nFrom: {REQUESTER} <z@example.org>\nSubject: Crack cocaine treatment\n\n{}",
         include_str!("../../../lantern-core/tests-data/requests/seed-000.txt")
     );
     browser.type_into("#email", &email);
-    browser.screenshot("new-request");
+    browser.look("new-request");
     browser.click("form[action='/cases'] button");
     let url = browser.url();
     assert!(
@@ -404,7 +472,7 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
         page.contains("How many service users"),
         "the questions verbatim"
     );
-    browser.screenshot("workspace-received");
+    browser.look("workspace-received");
 
     // Corrects one reading, then drafts.
     browser.type_into("#phrase-1", "service users");
@@ -419,10 +487,10 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     // The same officer is not offered approval, and is refused it.
     assert_eq!(browser.count("form[action$='/approve']"), 0);
     assert!(page.contains("two-person sign-off"));
-    browser.screenshot("workspace-drafted");
+    browser.look("workspace-drafted");
     browser.open("/inbox");
     assert!(browser.source().contains("Awaiting approval"));
-    browser.screenshot("inbox");
+    browser.look("inbox");
     browser.sign_out();
 
     // An approver approves.
@@ -435,7 +503,7 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     // The officer records it as sent; the public log shows the answer.
     browser.sign_in("officer");
     browser.open("/cases/FOI-2019-0001");
-    browser.screenshot("workspace-approved");
+    browser.look("workspace-approved");
     browser.click("#channel-email");
     browser.click("form[action$='/send'] button");
     assert!(browser.source().contains("sent"));
@@ -447,14 +515,14 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
         !log.contains(REQUESTER),
         "the log never names the requester"
     );
-    browser.screenshot("disclosure-log");
+    browser.look("disclosure-log");
     browser.open("/letters/FOI-2019-0001");
     assert!(!browser.source().contains(REQUESTER));
-    browser.screenshot("published-letter");
+    browser.look("published-letter");
 
     // The administrator's page.
     browser.sign_in("admin");
     browser.open("/admin/users");
     assert!(browser.source().contains("officer"));
-    browser.screenshot("users");
+    browser.look("users");
 }
