@@ -308,7 +308,15 @@ pub(crate) async fn case(
         .links
         .related
         .iter()
-        .map(|l| format!("{l:?}"))
+        .map(|l| {
+            context! {
+                reference => l.reference.clone(),
+                received => l.received.to_string(),
+                days_apart => l.working_days_apart,
+                same_requester => l.same_requester,
+                repeat => l.repeat,
+            }
+        })
         .collect();
     let draft_html = letter.map(|md| minijinja::Value::from_safe_string(markdown_to_html(&md)));
     let html = render(
