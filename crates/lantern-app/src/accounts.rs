@@ -584,6 +584,111 @@ mod tests {
         assert!(!same_secret("", "a"));
     }
 
+    /// A new database with Leicester as its council.
+    fn context(dir: &tempfile::TempDir) -> Context {
+        let database = dir.path().join("lantern.db").display().to_string();
+        lantern_store::create(
+            &database,
+            &lantern_store::init_meta("tester", &crate::now()),
+        )
+        .expect("database created");
+        let config = crate::config::Config::parse(
+            std::path::Path::new("lantern.toml"),
+            "[council]\nname = \"Leicester City Council\"\narea = \"E06000016\"\n",
+        )
+        .expect("config");
+        let ctx = Context::new(database, config, "tester".into());
+        let code = crate::council::ensure(&ctx).expect("council");
+        ctx.for_council(Some(code))
+    }
+
+    const PW: &str = "correct horse battery";
+
+    #[test]
+    fn sessions_end_at_expiry_sign_out_and_disabling_and_failures_are_throttled() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ctx = context(&dir);
+        create_user(
+            &ctx,
+            &NewAccount {
+                username: "ana".into(),
+                display_name: "Ana".into(),
+                password: PW.into(),
+                grants: vec![Grant::parse("foi_officer").unwrap()],
+            },
+        )
+        .unwrap();
+        let SignIn::SignedIn(signed) = sign_in(&ctx, "ana", PW).unwrap() else {
+            panic!("ana signs in");
+        };
+        assert_eq!(signed.actor.grants[0].role, Role::FoiOfficer);
+        let mut store = ctx.open().unwrap();
+        assert!(session(store.as_ref(), &signed.token).unwrap().is_some());
+        // A session past its expiry is no session.
+        let stale = "e".repeat(64);
+        let id = store.user("ana").unwrap().unwrap().id;
+        store
+            .start_session(
+                &who_at("ana", now_stamp()),
+                id,
+                &NewSession {
+                    id_hash: token_hash(&stale),
+                    csrf: "x".into(),
+                    expires_at: "2000-01-01T00:00:00Z".into(),
+                },
+            )
+            .unwrap();
+        assert!(session(store.as_ref(), &stale).unwrap().is_none());
+        // Nor is a malformed or unknown token.
+        assert!(session(store.as_ref(), "nope").unwrap().is_none());
+        assert!(session(store.as_ref(), &"f".repeat(64)).unwrap().is_none());
+        // Signing out ends it.
+        sign_out(&ctx, &signed.token).unwrap();
+        assert!(session(store.as_ref(), &signed.token).unwrap().is_none());
+
+        // Five failures, then even the right password waits.
+        for _ in 0..MAX_FAILURES {
+            assert!(matches!(
+                sign_in(&ctx, "ana", "wrong wrong wrong").unwrap(),
+                SignIn::Refused
+            ));
+        }
+        assert!(matches!(
+            sign_in(&ctx, "ana", PW).unwrap(),
+            SignIn::Throttled { .. }
+        ));
+        // Unknown names are refused alike, and counted.
+        assert!(matches!(
+            sign_in(&ctx, "nobody", PW).unwrap(),
+            SignIn::Refused
+        ));
+
+        // A disabled user cannot sign in (bo, not throttled).
+        create_user(
+            &ctx,
+            &NewAccount {
+                username: "bo".into(),
+                display_name: "Bo".into(),
+                password: PW.into(),
+                grants: vec![Grant::parse("approver").unwrap()],
+            },
+        )
+        .unwrap();
+        let SignIn::SignedIn(bo) = sign_in(&ctx, "bo", PW).unwrap() else {
+            panic!("bo signs in");
+        };
+        set_disabled(&ctx, "bo", true).unwrap();
+        assert!(session(store.as_ref(), &bo.token).unwrap().is_none());
+        assert!(matches!(sign_in(&ctx, "bo", PW).unwrap(), SignIn::Refused));
+        // Nobody disables themself.
+        let mut me = ctx.clone();
+        me.actor = "bo".into();
+        assert_eq!(
+            set_disabled(&me, "bo", true).unwrap_err().kind(),
+            crate::Kind::Conflict
+        );
+    }
+
     #[test]
     fn grants_and_names_are_read_strictly() {
         assert_eq!(Grant::parse("approver").unwrap().role, Role::Approver);
