@@ -676,8 +676,8 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
-        Approve, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetPolicy, TakeIn, ViewCase,
-        ViewInbox, ViewUsers,
+        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetPolicy,
+        TakeIn, ViewCase, ViewInbox, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
@@ -719,6 +719,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/cases/{reference}/correct", Correct),
             post(staff::correct),
+        ),
+        (
+            spec("POST", "/cases/{reference}/clock", ClockAction),
+            post(staff::clock),
         ),
         (
             spec("POST", "/cases/{reference}/draft", Draft),

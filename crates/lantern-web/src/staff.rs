@@ -344,6 +344,8 @@ pub(crate) async fn case(
             may_approve => may(Action::Approve) && status == casework::Status::Drafted,
             approve_refused => (visitor.actor.has(lantern_app::accounts::Role::Approver) && !may(Action::Approve) && status == casework::Status::Drafted),
             may_send => may(Action::Send) && status == casework::Status::Approved,
+            may_clock => may(Action::ClockAction) && status.is_open(),
+            clock_actions => clock_actions(),
             may_correct => may(Action::Correct) && matches!(status, casework::Status::Received | casework::Status::InProgress),
         },
     )?;
@@ -466,6 +468,118 @@ pub(crate) async fn correct(
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.clone();
     act(move || casework::teach(&ctx, &asked, &question, &phrase, &means)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}
+
+/// The clock and lifecycle actions an officer records on the workspace,
+/// with their words: (code, label).
+const CLOCK_ACTIONS: [(casework::Action, &str); 9] = [
+    (casework::Action::Start, "Start work (or reopen a draft)"),
+    (
+        casework::Action::SeekClarification,
+        "Clarification sought (the clock stops)",
+    ),
+    (
+        casework::Action::Clarified,
+        "Clarification received (the clock restarts)",
+    ),
+    (
+        casework::Action::IssueFeeNotice,
+        "Fees notice issued (the clock pauses)",
+    ),
+    (
+        casework::Action::FeeReceived,
+        "Fee received (the clock runs again)",
+    ),
+    (
+        casework::Action::Extend,
+        "Public interest extension (give the new date)",
+    ),
+    (casework::Action::Withdraw, "Withdrawn by the requester"),
+    (casework::Action::RequestReview, "Internal review requested"),
+    (casework::Action::ComplainToIco, "Complaint to the ICO"),
+];
+
+/// The clock actions for the workspace's form.
+pub(crate) fn clock_actions() -> Vec<minijinja::Value> {
+    CLOCK_ACTIONS
+        .iter()
+        .map(|(a, label)| context! { code => a.code(), label => *label })
+        .collect()
+}
+
+/// What the clock form sends.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ClockForm {
+    csrf: Option<String>,
+    seen: Option<String>,
+    action: Option<String>,
+    on: Option<String>,
+    extended_to: Option<String>,
+    note: Option<String>,
+}
+
+fn form_problem(message: &str) -> Failure {
+    Failure::Page(
+        StatusCode::BAD_REQUEST,
+        crate::problem_html("There is a problem", message),
+    )
+}
+
+fn form_date(value: Option<&str>, what: &str) -> Result<Option<jiff::civil::Date>, Failure> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            form_problem(&format!(
+                "{what} must be a date written as YYYY-MM-DD, such as 2019-07-05."
+            ))
+        }),
+    }
+}
+
+/// `POST /cases/{reference}/clock`: record a clock or lifecycle action
+/// (checked against the lifecycle and the deadline rules by the use case).
+pub(crate) async fn clock(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<ClockForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case(&site, &headers, Action::ClockAction, &reference).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let action = CLOCK_ACTIONS
+        .iter()
+        .find(|(a, _)| Some(a.code()) == form.action.as_deref())
+        .map(|(a, _)| *a)
+        .ok_or_else(|| form_problem("Choose what happened."))?;
+    let on = form_date(form.on.as_deref(), "The day it happened")?;
+    let extended_to = form_date(form.extended_to.as_deref(), "The new due date")?;
+    if action == casework::Action::Extend && extended_to.is_none() {
+        return Err(form_problem("Give the new due date of an extension."));
+    }
+    let note = form
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        return Err(form_problem("The note must be 2,000 characters or fewer."));
+    }
+    let ctx = site.context(&visitor.actor.username);
+    let acting = casework::Acting {
+        reference: reference.clone(),
+        action,
+        note,
+        on,
+        extended_to: if action == casework::Action::Extend {
+            extended_to
+        } else {
+            None
+        },
+    };
+    act(move || casework::act(&ctx, &acting)).await?;
     Ok(see_other(&format!("/cases/{}", segment(&reference))))
 }
 

@@ -791,3 +791,88 @@ fn lantern_demo_serve_prints_one_account_per_role_that_signs_in() {
     plain.run(&["demo"]).ok();
     assert!(plain.path("letters/seed-000.md").exists());
 }
+
+#[test]
+fn an_officer_records_clock_actions_and_the_inbox_tags_follow() {
+    let (app, reference) = leicester_with_users();
+    // Back to work on the drafted case, then clarification sought.
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let clock = format!("/cases/{reference}/clock");
+    let started = server.post(
+        &clock,
+        Some(&officer),
+        &format!("csrf={}&seen=drafted&action=start", officer.csrf),
+    );
+    assert_eq!(started.status, 303, "{}", started.body);
+    let sought = server.post(
+        &clock,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&action=seek_clarification&on=2019-06-12&note={}",
+            officer.csrf,
+            encode("which years?")
+        ),
+    );
+    assert_eq!(sought.status, 303, "{}", sought.body);
+    let held = server.get("/inbox?status=on-hold-clarification", Some(&officer));
+    assert!(held.body.contains(&reference), "{}", held.body);
+    assert!(held.body.contains("On hold: clarification"));
+    let due_soon = server.get("/inbox?status=due-soon", Some(&officer));
+    assert!(
+        !due_soon.body.contains(&reference),
+        "on hold is not due soon"
+    );
+    // A bad date and an unknown action are refused, nothing recorded.
+    for form in [
+        "action=clarified&on=yesterday",
+        "action=explode",
+        "action=extend",
+    ] {
+        let bad = server.post(
+            &clock,
+            Some(&officer),
+            &format!("csrf={}&seen=clarification_sought&{form}", officer.csrf),
+        );
+        assert_eq!(bad.status, 400, "{form}: {}", bad.body);
+    }
+    assert_eq!(status_of(&app, &reference), "clarification_sought");
+    // The clarification arrives: the clock restarts from that day.
+    let clarified = server.post(
+        &clock,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=clarification_sought&action=clarified&on=2019-06-14",
+            officer.csrf
+        ),
+    );
+    assert_eq!(clarified.status, 303, "{}", clarified.body);
+    let page = server.get(&format!("/cases/{reference}"), Some(&officer));
+    assert!(
+        page.body.contains("2019-06-14"),
+        "counted from the clarification"
+    );
+    assert!(
+        page.body.contains("which years?"),
+        "the note in the history"
+    );
+    // An approver may not record clock actions.
+    let before = status_of(&app, &reference);
+    let approver = server.session("approver");
+    let refused = server.post(
+        &clock,
+        Some(&approver),
+        &format!("csrf={}&seen={before}&action=withdraw", approver.csrf),
+    );
+    assert_eq!(refused.status, 403);
+    assert_eq!(status_of(&app, &reference), before);
+    // Sorting and a bad filter.
+    assert_eq!(
+        server.get("/inbox?sort=reference", Some(&officer)).status,
+        200
+    );
+    assert_eq!(
+        server.get("/inbox?status=nonsense", Some(&officer)).status,
+        400
+    );
+}
