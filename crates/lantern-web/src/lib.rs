@@ -627,32 +627,6 @@ async fn deadline(request: Request, next: Next) -> Response {
     }
 }
 
-/// Give `routes` a request body limit of `max` bytes: a request that says
-/// it is longer gets a 413 before anything reads it, and a body read by an
-/// extractor stops at `max`. Forms and uploads are given their own, larger,
-/// limits by wrapping their routes the same way.
-pub fn limit_bodies<S: Clone + Send + Sync + 'static>(routes: Router<S>, max: usize) -> Router<S> {
-    routes
-        .route_layer(middleware::from_fn(move |request: Request, next: Next| {
-            let declared = request
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            async move {
-                if declared.is_some_and(|n| n > max as u64) {
-                    return (
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("This address takes a request body of at most {max} bytes.\n"),
-                    )
-                        .into_response();
-                }
-                next.run(request).await
-            }
-        }))
-        .layer(DefaultBodyLimit::max(max))
-}
-
 /// One route: its method, its path (as the router writes it) and the
 /// policy action it needs. The router is built from [`routes`] only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -766,7 +740,9 @@ pub fn routes() -> Vec<RouteSpec> {
     table().into_iter().map(|(spec, _)| spec).collect()
 }
 
-/// Give one route a request body limit of `max` bytes (see [`limit_bodies`]).
+/// Give one path's routes a request body limit of `max` bytes: a request
+/// that says it is longer gets a 413 before anything reads it, and a body
+/// read by an extractor stops at `max`.
 fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<Site>> {
     route
         .layer::<_, std::convert::Infallible>(middleware::from_fn(
