@@ -107,6 +107,7 @@ impl From<StoreError> for Error {
             StoreError::CaseExists(_)
             | StoreError::UserExists(_)
             | StoreError::Conflict { .. }
+            | StoreError::Changed { .. }
             | StoreError::Refused { .. } => Kind::Conflict,
             StoreError::Damaged(_) | StoreError::Sqlite(_) | StoreError::Postgres(_) => {
                 Kind::Internal
