@@ -60,8 +60,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../../migrations/0011_declarations_versioned.sql"),
     ),
+    (13, include_str!("../../migrations/0013_accounts.sql")),
 ];
 
+mod accounts;
 mod audit;
 mod calendars;
 mod casework;
