@@ -93,8 +93,16 @@ impl Drop for TestDb {
     }
 }
 
+/// Migration 14 (files kept with cases) undone behind Lantern's back, for
+/// tests that take a database back to an older schema. Run it before
+/// [`UNDO_MIGRATION_9`].
+pub const UNDO_MIGRATION_14: &str = "
+    DROP TABLE case_attachments;
+    DELETE FROM lantern_schema WHERE version >= 14;";
+
 /// Migration 9 (not-held declarations, finding resolutions) undone behind
-/// Lantern's back: schema 8. Run it before [`UNDO_MIGRATION_8`].
+/// Lantern's back: schema 8. Run it before [`UNDO_MIGRATION_8`] (and after
+/// [`UNDO_MIGRATION_14`]).
 pub const UNDO_MIGRATION_9: &str = "
     DROP TABLE finding_resolutions;
     DROP TABLE not_held_declarations;

@@ -56,6 +56,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/0007_records_owed.sql")),
     (8, include_str!("../../migrations/0008_councils.sql")),
     (9, include_str!("../../migrations/0009_not_held.sql")),
+    (
+        14,
+        include_str!("../../migrations/0014_case_attachments.sql"),
+    ),
 ];
 
 mod audit;
@@ -483,7 +487,28 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     fn open_case(&mut self, case: &Case, detail: &ActionDetail) -> Result<(), StoreError> {
-        casework::open_case(self, case, detail)
+        casework::open_case(self, case, detail, &[])
+    }
+
+    fn open_case_with(
+        &mut self,
+        case: &Case,
+        detail: &ActionDetail,
+        attachments: &[crate::NewAttachment],
+    ) -> Result<(), StoreError> {
+        casework::open_case(self, case, detail, attachments)
+    }
+
+    fn attachments(&self, reference: &str) -> Result<Vec<crate::StoredAttachment>, StoreError> {
+        casework::attachments(self, reference)
+    }
+
+    fn attachment_bytes(
+        &self,
+        reference: &str,
+        position: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        casework::attachment_bytes(self, reference, position)
     }
 
     fn case(&self, reference: &str) -> Result<Option<Case>, StoreError> {
@@ -641,7 +666,7 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn reclaim_erased(&mut self) -> Result<(), StoreError> {
         self.engine
-            .reclaim(&["cases", "case_events", "disclosure_log"])
+            .reclaim(&["cases", "case_events", "disclosure_log", "case_attachments"])
     }
 
     fn import_calendar(
