@@ -48,7 +48,7 @@ pub use lantern_core::casework::{
 };
 pub use lantern_core::deadline::{Calendar, Deadline, Review};
 pub use lantern_core::related::{Aggregation, Covering, Link};
-pub use lantern_store::StoredSynonym;
+pub use lantern_store::{StoredAttachment, StoredSynonym};
 
 pub use cases::{
     CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published, show,
@@ -57,7 +57,7 @@ pub use cases::{
 pub use clock::{Acted, Acting, act, approve};
 pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
 pub use findings::{OpenFinding, REFER_S21, Resolved, Resolving, Way, open_findings, resolve};
-pub use intake::{Form, NewRequest, Opened, take_in};
+pub use intake::{AS_RECEIVED, Form, NewRequest, Opened, attachment, attachments, take_in};
 pub use retention::{Erased, erase_expired};
 pub use understanding::{
     Alternative, Reading, Taught, correct, structured, synonyms, teach, understanding,
