@@ -343,9 +343,7 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             Ok(())
         }
         RequestCommand::Understand { reference, json } => show_understanding(ctx, &reference, json),
-        RequestCommand::Attachments { reference, json } => {
-            show_attachments(ctx, &reference, json)
-        }
+        RequestCommand::Attachments { reference, json } => show_attachments(ctx, &reference, json),
         RequestCommand::Attachment {
             reference,
             number,
@@ -583,7 +581,10 @@ fn open(
             );
         }
         if let Some(why) = &opened.questions_to_enter {
-            out!("Questions to enter: {}.", why.trim_start_matches("questions to enter: "));
+            out!(
+                "Questions to enter: {}.",
+                why.trim_start_matches("questions to enter: ")
+            );
         }
         if opened.transferred {
             out!("Transferred from another body: the clock runs from the council's own receipt.");
@@ -638,7 +639,10 @@ fn attachments_json(kept: &[casework::StoredAttachment]) -> serde_json::Value {
 fn show_attachments(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
     let kept = casework::attachments(ctx, reference)?;
     if json {
-        out!("{}", serde_json::to_string_pretty(&attachments_json(&kept))?);
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&attachments_json(&kept))?
+        );
         return Ok(());
     }
     if kept.is_empty() {
@@ -648,7 +652,11 @@ fn show_attachments(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         let what = if a.content_type == casework::AS_RECEIVED {
             "the e-mail as received".to_string()
         } else {
-            format!("{} ({})", a.name.as_deref().unwrap_or("unnamed"), a.content_type)
+            format!(
+                "{} ({})",
+                a.name.as_deref().unwrap_or("unnamed"),
+                a.content_type
+            )
         };
         match &a.erased_at {
             Some(at) => out!("{}. {what}: {} bytes, erased {at}", a.position, a.size),

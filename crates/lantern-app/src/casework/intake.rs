@@ -179,22 +179,33 @@ fn receipt(
 }
 
 /// Why an e-mail has no questions Lantern can read, for the officer.
-pub(super) fn why_no_questions(email: &understand::Email, error: Option<&understand::IntakeError>) -> String {
+pub(super) fn why_no_questions(
+    email: &understand::Email,
+    error: Option<&understand::IntakeError>,
+) -> String {
     let mut why: Vec<String> = email.unread.iter().map(ToString::to_string).collect();
     if why.is_empty() {
-        why.push(match (email.body.trim().is_empty(), email.attachments.len()) {
-            (true, 0) => "the e-mail has no text".to_string(),
-            (true, n) => format!("the e-mail has no text, only {n} attachment(s), kept with the case"),
-            (false, _) => match error {
-                Some(e) => e.to_string(),
-                None => "Lantern found no questions in it".to_string(),
+        why.push(
+            match (email.body.trim().is_empty(), email.attachments.len()) {
+                (true, 0) => "the e-mail has no text".to_string(),
+                (true, n) => {
+                    format!("the e-mail has no text, only {n} attachment(s), kept with the case")
+                }
+                (false, _) => match error {
+                    Some(e) => e.to_string(),
+                    None => "Lantern found no questions in it".to_string(),
+                },
             },
-        });
+        );
     }
     format!(
         "questions to enter: {}; read the e-mail{} and enter its questions (`lantern request correct`)",
         why.join("; "),
-        if email.attachments.is_empty() { "" } else { " and its attachments" }
+        if email.attachments.is_empty() {
+            ""
+        } else {
+            " and its attachments"
+        }
     )
 }
 
@@ -278,9 +289,9 @@ fn intake(ctx: &Context, store: &dyn Store, new: &NewRequest<'_>) -> Result<Inta
         ),
         // A request whose questions Lantern cannot find is still a request:
         // its clock runs, and the officer enters them.
-        Err(
-            e @ (understand::IntakeError::NoQuestions | understand::IntakeError::EmptyBody),
-        ) => (None, vec![], Some(why_no_questions(&email, Some(&e)))),
+        Err(e @ (understand::IntakeError::NoQuestions | understand::IntakeError::EmptyBody)) => {
+            (None, vec![], Some(why_no_questions(&email, Some(&e))))
+        }
         Err(e) => crate::fail!(Invalid, "{name}: {e}"),
     };
     Ok(Intake {
@@ -399,7 +410,11 @@ pub fn attachments(ctx: &Context, reference: &str) -> Result<Vec<lantern_store::
 
 /// The bytes of the file kept at `position` with a case; refused when there
 /// is none, or when it was erased with the requester's details.
-pub fn attachment(ctx: &Context, reference: &str, position: i64) -> Result<(lantern_store::StoredAttachment, Vec<u8>)> {
+pub fn attachment(
+    ctx: &Context,
+    reference: &str,
+    position: i64,
+) -> Result<(lantern_store::StoredAttachment, Vec<u8>)> {
     let store = ctx.open()?;
     let case = super::find(store.as_ref(), reference)?;
     let kept = store.attachments(&case.reference)?;
