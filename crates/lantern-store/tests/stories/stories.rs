@@ -326,9 +326,14 @@ story!(
             .import_releases(&meta(ImportKind::Releases, "r.csv"), &[(2, release())])
             .unwrap();
         store
-            .open_case(
+            .open_case_with(
                 &case("FOI-3"),
                 &lantern_core::casework::ActionDetail::default(),
+                &[lantern_store::NewAttachment {
+                    name: Some("letter.pdf".into()),
+                    content_type: "application/pdf".into(),
+                    bytes: b"%PDF\x00\xff".to_vec(),
+                }],
             )
             .unwrap();
         store
@@ -410,7 +415,7 @@ story!(
         let mut bytes = Vec::new();
         lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with(r#"{"lantern_dump":6,"#), "{}", &text[..40]);
+        assert!(text.starts_with(r#"{"lantern_dump":7,"#), "{}", &text[..40]);
         assert!(text.contains("service users") && text.contains("calendar-v1"));
         assert!(
             text.contains(r#""4c52433102000000"#),
@@ -441,6 +446,10 @@ story!(
             store.figures(&FigureQuery::default()).unwrap()
         );
         assert_eq!(target.agencies().unwrap().len(), 1);
+        assert_eq!(
+            target.attachment_bytes("FOI-3", 1).unwrap().as_deref(),
+            Some(&b"%PDF\x00\xff"[..])
+        );
         // New imports continue after the restored ids.
         let next = target
             .import_figures(&meta(ImportKind::Figures, "c.csv"), &[figure("2020/21", 7)])
