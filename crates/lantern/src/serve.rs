@@ -92,6 +92,8 @@ struct Site {
     code: Option<String>,
     clock: lantern_app::Clock,
     council: String,
+    /// The council's time zone: its "today" (reports' overdue cases).
+    zone: jiff::tz::TimeZone,
     pages: Environment<'static>,
     /// The letter templates (the council's, or the shipped ones).
     letters: lantern_app::letters::Templates,
@@ -344,7 +346,7 @@ async fn letter_page(
 
 async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_json::Value, Failure> {
     let asked = p.asked();
-    let today = site.clock.today();
+    let today = site.clock.today_in(&site.zone);
     read(site, move |store| {
         Ok(reports::timeliness_json(&reports::timeliness_in(
             store, &asked, today,
@@ -531,6 +533,7 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
         code: ctx.council.clone(),
         clock: ctx.clock,
         council: council.name().to_string(),
+        zone: council.time_zone().clone(),
         pages: pages()?,
         letters: lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?,
     });

@@ -736,6 +736,9 @@ fn normalise(text: &str) -> String {
 /// lines, numbered lists numbered (so questions split as in a plain-text
 /// e-mail); at most one blank line in a row.
 fn html_to_text(html: &str) -> Option<String> {
+    if html_depth(html) > MAX_HTML_DEPTH {
+        return None;
+    }
     let text = html2text::config::plain_no_decorate()
         .allow_width_overflow()
         .string_from_read(html.as_bytes(), HTML_WIDTH)
@@ -755,6 +758,47 @@ fn html_to_text(html: &str) -> Option<String> {
         }
     }
     Some(tidy)
+}
+
+/// How deeply an HTML body's elements may nest (real e-mails stay far
+/// below; deeper is refused before it is laid out, which would take time
+/// that grows with the depth).
+const MAX_HTML_DEPTH: usize = 200;
+
+/// How deeply an HTML text's elements nest, roughly: opening tags less
+/// closing ones, elements that never hold others not counted.
+fn html_depth(html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "p", "li", "td", "tr", "th", "option",
+    ];
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(at) = bytes[i..].iter().position(|b| *b == b'<') {
+        i += at + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = i + usize::from(closing);
+        let end = bytes[start..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |e| start + e);
+        if end == start {
+            continue;
+        }
+        let name = html[start..end].to_ascii_lowercase();
+        let self_closing = bytes[end..]
+            .iter()
+            .position(|b| *b == b'>')
+            .is_some_and(|gt| gt > 0 && bytes[end + gt - 1] == b'/');
+        if closing {
+            depth = depth.saturating_sub(usize::from(!VOID.contains(&name.as_str())));
+        } else if !self_closing && !VOID.contains(&name.as_str()) {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
 }
 
 /// A list item that carries its own marker (`<li>a) by age</li>`,
@@ -1667,5 +1711,52 @@ mod tests {
             assert_eq!(day_in_words(text), Some(day(want)), "{text}");
         }
         assert_eq!(day_in_words("next Tuesday"), None);
+    }
+}
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+
+    #[test]
+    fn deeply_nested_html_is_reported_unreadable_not_laid_out() {
+        for (open, close) in [
+            ("<div>", "</div>"),
+            ("<ol><li>", "</li></ol>"),
+            ("<table><tr><td>", "</td></tr></table>"),
+            ("<b>", "</b>"),
+        ] {
+            let depth = 900 * 1024 / (open.len() + close.len());
+            let html = format!(
+                "From: a@example.invalid\nContent-Type: text/html\n\n{}1. How many?{}",
+                open.repeat(depth),
+                close.repeat(depth)
+            );
+            let email = parse_email(html.as_bytes()).expect("an e-mail");
+            assert_eq!(email.unread, [Unread::Html], "{open}");
+        }
+        // Nesting as real e-mails have it is read.
+        let html = format!(
+            "From: a@example.invalid\nContent-Type: text/html\n\n{}<ol><li>How many?</li></ol>{}",
+            "<div><table><tr><td>".repeat(95),
+            "</td></tr></table></div>".repeat(95)
+        );
+        let email = parse_email(html.as_bytes()).expect("an e-mail");
+        assert!(email.body.contains("1. How many?"), "{}", email.body);
+        // Many elements side by side are read too.
+        let html = format!(
+            "From: a@example.invalid\nContent-Type: text/html\n\n<ol>{}</ol>",
+            "<li>How many?</li>".repeat(20_000)
+        );
+        let email = parse_email(html.as_bytes()).expect("an e-mail");
+        assert!(email.body.contains("20000. How many?"));
+    }
+
+    #[test]
+    fn html_depth_counts_elements_that_hold_others() {
+        assert_eq!(html_depth("<p>a<br>b<img src=x/></p>"), 0);
+        assert_eq!(html_depth("<div><span>a</span><span>b</span></div>"), 2);
+        assert_eq!(html_depth("<div><div/></div>"), 1);
+        assert_eq!(html_depth("a < b and </x> <"), 0);
     }
 }
