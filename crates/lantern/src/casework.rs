@@ -1282,6 +1282,12 @@ fn show_understanding(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             );
         }
     }
+    for a in casework::not_taken(ctx, reference)? {
+        out!("Not taken as a question ({}):", a.kind.describe());
+        for line in a.text.lines() {
+            out!("  | {line}");
+        }
+    }
     Ok(())
 }
 

@@ -63,7 +63,7 @@ pub use findings::{
 pub use intake::{AS_RECEIVED, Form, NewRequest, Opened, attachment, attachments, take_in};
 pub use retention::{Erased, erase_expired};
 pub use understanding::{
-    Alternative, Reading, Taught, correct, structured, synonyms, teach, understanding,
+    Alternative, Reading, Taught, correct, not_taken, structured, synonyms, teach, understanding,
 };
 
 /// The bank holidays deadlines are counted on: the shipped calendar with

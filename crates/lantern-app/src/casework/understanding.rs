@@ -133,6 +133,21 @@ pub fn understanding(ctx: &Context, reference: &str) -> Result<Vec<Reading>> {
     Ok(rows)
 }
 
+/// The lines of a case's e-mail that were not taken as a question
+/// (WhatDoTheyKnow footers, quoted earlier messages, a forward's note and
+/// header lines), as the officer should see them beside the readings.
+pub fn not_taken(ctx: &Context, reference: &str) -> Result<Vec<understand::SetAside>> {
+    let store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    if case.original == super::retention::ORIGINAL_ERASED {
+        return Ok(vec![]);
+    }
+    let bytes = super::intake::email_bytes(store.as_ref(), &case)?;
+    Ok(understand::parse_email(&bytes)
+        .map(|e| e.set_aside)
+        .unwrap_or_default())
+}
+
 /// The structured request a case holds (to correct it).
 pub fn structured(ctx: &Context, reference: &str) -> Result<String> {
     let store = ctx.open()?;

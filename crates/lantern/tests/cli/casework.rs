@@ -1272,8 +1272,14 @@ fn footers_and_quoted_text_are_shown_as_not_taken_as_a_question() {
             .is_some_and(|t| t.contains("Please use this email address for all replies"))
     );
     let reference = opened["reference"].as_str().expect("reference");
+    // The readings are of the questions alone; the footer is shown after
+    // them as not taken as a question.
     let read = app.run(&["request", "understand", reference]).ok();
-    assert!(!read.contains("Disclaimer"), "{read}");
+    let (readings, set_aside) = read
+        .split_once("Not taken as a question (WhatDoTheyKnow footer):")
+        .expect("the footer is shown");
+    assert!(!readings.contains("Disclaimer"), "{read}");
+    assert!(set_aside.contains("  | Disclaimer: This message"), "{read}");
 }
 
 #[test]
