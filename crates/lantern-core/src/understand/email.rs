@@ -1014,7 +1014,7 @@ fn read_text(email: &mut Email, text: &str) {
 
 /// A forward found in a text: where its marker is, where the forwarded
 /// text starts, and what its header lines say.
-struct Found2 {
+struct ForwardAt {
     marker: usize,
     body: usize,
     forwarded: Forwarded,
@@ -1033,7 +1033,7 @@ fn key_line(line: &str) -> Option<(String, &str)> {
         .then(|| (key, value.trim().trim_start_matches('*').trim()))
 }
 
-fn find_forward(lines: &[&str], email: &Email, outermost: bool) -> Option<Found2> {
+fn find_forward(lines: &[&str], email: &Email, outermost: bool) -> Option<ForwardAt> {
     let subject_forwards = outermost
         && email.subject.as_deref().is_some_and(|s| {
             let s = s.trim_start().to_ascii_lowercase();
@@ -1091,7 +1091,7 @@ fn find_forward(lines: &[&str], email: &Email, outermost: bool) -> Option<Found2
             }
             j += 1;
         }
-        return Some(Found2 {
+        return Some(ForwardAt {
             marker: i,
             body: j,
             forwarded,
