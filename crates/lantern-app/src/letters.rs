@@ -239,6 +239,8 @@ pub struct CostLimitView {
     pub hours: f64,
     /// Limit in hours.
     pub limit_hours: u32,
+    /// The estimate as the letter prints it ("20", "20.5").
+    pub hours_text: String,
 }
 
 /// One question or part.
@@ -550,6 +552,7 @@ pub fn view(
         cost_limit: answer.cost_limit.as_ref().map(|c| CostLimitView {
             hours: c.hours,
             limit_hours: c.limit_hours,
+            hours_text: hours_text(c.hours),
         }),
         questions,
         bases: answer.bases.iter().map(|b| b.code()).collect(),

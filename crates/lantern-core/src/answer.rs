@@ -33,7 +33,12 @@
 //!    Where nothing is recorded but a release had published the figure by
 //!    the decision day, the row offers s21 with the publication's address;
 //!    otherwise the row is [`Outcome::Missing`]. Either way the answer
-//!    carries a blocking [`Finding`]: never "not held" by absence.
+//!    carries a blocking [`Finding`]: never "not held" by absence —
+//!    unless the officer settled that finding on the case while it reads
+//!    the same ([`Settled`]): the s21 offer accepted, or section 12 on
+//!    their estimate of more than the cost limit (that cell alone, with
+//!    its own notice). An open finding counts neither as held nor as not
+//!    held in the holding statement.
 //! 6. Counts of people then go through disclosure control: small counts and
 //!    the cells that would reveal them are withheld under s40(2); youngest and
 //!    oldest ages are never given. Earlier answers and the totals releases

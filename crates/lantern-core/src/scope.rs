@@ -519,6 +519,7 @@ topic = "naloxone.purchaser"
                     .map(|n| question(rng, n.to_string(), 0))
                     .collect(),
                 wants_spreadsheet: false,
+                set_aside: Vec::new(),
             }
         }
 

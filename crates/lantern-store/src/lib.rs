@@ -72,6 +72,9 @@ pub enum ImportKind {
     Council,
     /// A release withdrawn from the publication calendar by an officer.
     ReleaseWithdrawal,
+    /// A phrase officers taught, removed (no data version: it changes how
+    /// requests are read, not the data).
+    PhraseRemoval,
     /// A not-held declaration made by an officer (on a case or council-wide).
     NotHeld,
     /// A not-held declaration withdrawn by an officer.
@@ -94,6 +97,7 @@ impl ImportKind {
             ImportKind::Withdrawal => "withdrawal",
             ImportKind::Council => "council",
             ImportKind::ReleaseWithdrawal => "release_withdrawal",
+            ImportKind::PhraseRemoval => "phrase_removal",
             ImportKind::NotHeld => "not_held",
             ImportKind::NotHeldWithdrawal => "not_held_withdrawal",
         }
@@ -762,6 +766,18 @@ pub enum StoreError {
         /// When.
         at: String,
     },
+    /// Someone else corrected what the case asks since the caller read it.
+    #[error(
+        "request {reference} was corrected by {by} at {at} since you read it; nothing was changed — look at it again with `lantern request structured {reference}`"
+    )]
+    Changed {
+        /// The case.
+        reference: String,
+        /// Who changed it last.
+        by: String,
+        /// When.
+        at: String,
+    },
     /// The lifecycle does not allow the action.
     #[error("request {reference}: {error}")]
     Refused {
@@ -1189,6 +1205,22 @@ pub trait Store {
         note: Option<&str>,
     ) -> Result<(), StoreError>;
 
+    /// Replace a case's working copy of what it asks (its structured
+    /// request, complete or still to be decided in part) with `structured`,
+    /// provided the case still holds `before` (what the officer's correction
+    /// was made on: `None` when it held none); otherwise
+    /// [`StoreError::Changed`]. Recorded in the history as `correct` with
+    /// `note`. Only before a draft, as [`Store::correct_case`].
+    fn revise_case(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        before: Option<&str>,
+        structured: &str,
+        who: &Who,
+        note: &str,
+    ) -> Result<(), StoreError>;
+
     /// Record a drafted answer (the letter's JSON form and the data version it
     /// was made from) and move the case to drafted, as [`Store::act`] does.
     fn save_draft(
@@ -1228,8 +1260,19 @@ pub trait Store {
         structured: Option<&str>,
     ) -> Result<(), StoreError>;
 
-    /// Every phrase officers have taught, oldest first.
+    /// Every phrase officers of the council have taught and not removed,
+    /// oldest first.
     fn synonyms(&self) -> Result<Vec<StoredSynonym>, StoreError>;
+
+    /// Stop using a phrase the council's officers taught (compared without
+    /// regard to case or spacing). The phrase's rows stay: the removal is a
+    /// row of its own (its target empty) saying who removed it and when, so
+    /// the store keeps who taught and who removed every phrase; the audit
+    /// log has an entry `synonym.remove` (an import of kind
+    /// `phrase_removal` that changes no data version). Returns how many
+    /// taught rows it ends; 0 when the phrase is not in use (nothing is
+    /// written).
+    fn forget_synonym(&mut self, phrase: &str, who: &Who) -> Result<usize, StoreError>;
 
     /// Record how a blocking finding of case `reference` (seen in status
     /// `seen`) was resolved, with the not-held declaration it makes if any,

@@ -121,6 +121,91 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Stop using a phrase officers taught (requests taken in or read again
+    /// from now on are read without it; cases already corrected keep their
+    /// readings).
+    ForgetPhrase {
+        /// The phrase, as `request synonyms` lists it.
+        phrase: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a question (or part, "3b") out of the request as not a question
+    /// (a signature, a footer): its words stay with the case, with why.
+    #[command(alias = "drop")]
+    SetAside {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+        /// The question ("3") or part ("3b").
+        question: String,
+        /// Why it is not a question.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Split a question into parts, each starting at words of the question
+    /// (--at, in order); without --at, make a question's parts questions of
+    /// their own. The new parts are read again.
+    Split {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+        /// The question.
+        question: String,
+        /// Words at which a new part starts (repeat for more parts).
+        #[arg(long, value_name = "WORDS")]
+        at: Vec<String>,
+    },
+    /// Merge the second question into the first (two questions, or two
+    /// parts of one question); the merged question is read again.
+    Merge {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+        /// The question that stays.
+        first: String,
+        /// The question joined to it.
+        second: String,
+    },
+    /// Set what a question (or part) asks: its indicator or topic, periods,
+    /// filters and breakdowns, by the catalogue's codes.
+    Set {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+        /// The question ("2") or part ("3b"); a question with parts is set
+        /// in each part.
+        question: String,
+        /// Figures of this indicator.
+        #[arg(long, conflicts_with = "topic")]
+        indicator: Option<String>,
+        /// A statement on this topic.
+        #[arg(long)]
+        topic: Option<String>,
+        /// The periods asked about, in order (2019/20, 2021, 2020-Q1, …).
+        #[arg(long, num_args = 1.., value_name = "PERIOD")]
+        periods: Vec<String>,
+        /// Narrow the figures to dimension=value (repeat; a|b for either).
+        #[arg(long, value_name = "DIMENSION=VALUE", conflicts_with = "no_filter")]
+        filter: Vec<String>,
+        /// Remove every filter.
+        #[arg(long)]
+        no_filter: bool,
+        /// Break the figures down by this dimension (repeat).
+        #[arg(long, value_name = "DIMENSION", conflicts_with = "no_breakdown")]
+        breakdown: Vec<String>,
+        /// Remove every breakdown.
+        #[arg(long)]
+        no_breakdown: bool,
+    },
+    /// Read a case's e-mail again with the phrases taught so far, replacing
+    /// its working copy and the corrections made to it.
+    Reread {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+    },
     /// Erase the requester's name and contact from every case past its
     /// retention date (recorded in each case's history).
     EraseExpired {
@@ -136,10 +221,16 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Print the structured request a case holds (to correct it).
+    /// Print the structured request a case holds (to correct it); for a
+    /// request not fully understood, its working copy with the questions
+    /// still to decide shown as such.
     Structured {
         /// The reference.
         reference: String,
+        /// Print the working copy question by question as JSON (with its
+        /// revision, for --seen).
+        #[arg(long)]
+        json: bool,
     },
     /// Write the answer letter for a case from the data held now.
     Letter {
@@ -274,6 +365,23 @@ pub enum RequestCommand {
     },
 }
 
+/// The case a correction applies to.
+#[derive(Debug, clap::Args)]
+pub struct Edit {
+    /// The reference.
+    pub reference: String,
+    /// The revision of the working copy you corrected (as `request
+    /// structured --json` shows it): refused if the case changed since.
+    #[arg(long)]
+    pub seen: Option<String>,
+    /// A note for the history.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// The case an action applies to.
 #[derive(Debug, clap::Args)]
 pub struct Act {
@@ -357,6 +465,99 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             }
         },
         RequestCommand::Synonyms { json } => synonyms(ctx, json),
+        RequestCommand::ForgetPhrase { phrase, json } => {
+            let forgotten = casework::forget_phrase(ctx, &phrase)?;
+            if json {
+                out!("{}", serde_json::to_string_pretty(&forgotten)?);
+            } else {
+                out!(
+                    "“{}” is no longer used: requests taken in or read again from now on are read without it.",
+                    forgotten.phrase
+                );
+            }
+            Ok(())
+        }
+        RequestCommand::SetAside {
+            edit,
+            question,
+            reason,
+        } => corrections(
+            ctx,
+            edit,
+            vec![casework::Correction::SetAside { question, reason }],
+        ),
+        RequestCommand::Split { edit, question, at } => corrections(
+            ctx,
+            edit,
+            vec![casework::Correction::Split { question, at }],
+        ),
+        RequestCommand::Merge {
+            edit,
+            first,
+            second,
+        } => corrections(
+            ctx,
+            edit,
+            vec![casework::Correction::Merge { first, second }],
+        ),
+        RequestCommand::Set {
+            edit,
+            question,
+            indicator,
+            topic,
+            periods,
+            filter,
+            no_filter,
+            breakdown,
+            no_breakdown,
+        } => {
+            let mut list = Vec::new();
+            if let Some(indicator) = indicator {
+                list.push(casework::Correction::SetIndicator {
+                    question: question.clone(),
+                    indicator,
+                });
+            }
+            if let Some(topic) = topic {
+                list.push(casework::Correction::SetTopic {
+                    question: question.clone(),
+                    topic,
+                });
+            }
+            if !periods.is_empty() {
+                list.push(casework::Correction::SetPeriods {
+                    question: question.clone(),
+                    periods,
+                });
+            }
+            if !filter.is_empty() || no_filter {
+                list.push(casework::Correction::SetFilter {
+                    question: question.clone(),
+                    filter,
+                });
+            }
+            if !breakdown.is_empty() || no_breakdown {
+                list.push(casework::Correction::SetBreakdown {
+                    question: question.clone(),
+                    breakdown,
+                });
+            }
+            if list.is_empty() {
+                bail!(
+                    "say what to set: --indicator, --topic, --periods, --filter, --no-filter, --breakdown or --no-breakdown"
+                );
+            }
+            corrections(ctx, edit, list)
+        }
+        RequestCommand::Reread { edit } => {
+            let done = casework::reread(
+                ctx,
+                &edit.reference,
+                edit.seen.as_deref(),
+                edit.note.as_deref(),
+            )?;
+            print_corrected(&done, edit.json)
+        }
         RequestCommand::EraseExpired {
             today: day,
             dry_run,
@@ -372,7 +573,12 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             }
             erase_expired(ctx, day, dry_run, json)
         }
-        RequestCommand::Structured { reference } => {
+        RequestCommand::Structured { reference, json } => {
+            if json {
+                let sheet = casework::worksheet(ctx, &reference)?;
+                out!("{}", serde_json::to_string_pretty(&sheet)?);
+                return Ok(());
+            }
             let structured = casework::structured(ctx, &reference)?;
             use std::io::Write;
             std::io::stdout().lock().write_all(structured.as_bytes())?;
@@ -897,6 +1103,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         findings,
         resolutions,
         release_changes,
+        set_aside,
         declaration_changes,
     } = casework::show(ctx, reference)?;
     if json {
@@ -942,6 +1149,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             "findings": findings.iter().map(|f| serde_json::json!({"number": f.number, "what": f.what})).collect::<Vec<_>>(),
             "resolutions": resolutions.iter().map(|r| serde_json::json!({"finding": r.finding, "resolution": r.kind, "why": r.why, "hours": r.hours, "at": r.at, "by": r.by})).collect::<Vec<_>>(),
             "release_changes": release_changes,
+            "not_taken_as_questions": set_aside,
             "declaration_changes": declaration_changes,
             "history": events,
         });
@@ -993,6 +1201,17 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         out!("Bank holidays not counted: {}.", days.join("; "));
     }
     out!("Calendar: {}", due.calendar_version);
+    for s in &set_aside {
+        out!(
+            "Not taken as a question{}: “{}” ({}).",
+            s.number
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            s.text,
+            s.reason
+        );
+    }
     if let Some(first) = first_calendar.filter(|f| f != &due.calendar_version) {
         out!("(When the case was opened the calendar was: {first})");
     }
@@ -1309,6 +1528,60 @@ fn teach(ctx: &Ctx, reference: &str, number: &str, phrase: &str, means: &str) ->
         out!(
             "{reference}: question(s) {} still need the officer.",
             taught.still_for_the_officer.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Apply corrections to a case's working copy and say what is left.
+fn corrections(ctx: &Ctx, edit: Edit, list: Vec<casework::Correction>) -> Result<()> {
+    let done = casework::correct_questions(
+        ctx,
+        &casework::Correcting {
+            reference: edit.reference,
+            corrections: list,
+            seen: edit.seen,
+            note: edit.note,
+        },
+    )?;
+    print_corrected(&done, edit.json)
+}
+
+fn print_corrected(done: &casework::Corrected, json: bool) -> Result<()> {
+    if json {
+        out!("{}", serde_json::to_string_pretty(done)?);
+        return Ok(());
+    }
+    let sheet = &done.worksheet;
+    for line in &done.done {
+        out!("{}: {line}.", sheet.reference);
+    }
+    for q in &sheet.questions {
+        let reading = match (&q.reading, &q.to_decide) {
+            (_, Some(what)) => format!(
+                "{} ← to decide: {what}",
+                q.reading.as_deref().unwrap_or("?")
+            ),
+            (Some(r), None) => r.clone(),
+            (None, None) => "(its parts ask)".to_string(),
+        };
+        out!("  {}) {}", q.question, reading);
+    }
+    for s in &sheet.set_aside {
+        out!(
+            "  not taken as a question{}: {} ({})",
+            s.number
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            s.text,
+            s.reason
+        );
+    }
+    if sheet.complete {
+        out!(
+            "{}: every question is understood; draft it when ready.",
+            sheet.reference
         );
     }
     Ok(())

@@ -162,6 +162,8 @@ pub struct CaseView {
     /// What changed about the releases its draft (or approved letter)
     /// cites, as of the clock's day: each means it must be drafted again.
     pub release_changes: Vec<String>,
+    /// Words of the request not taken as a question, with why.
+    pub set_aside: Vec<lantern_core::request::SetAside>,
     /// Each not-held declaration the draft relies on that was withdrawn
     /// since it was drafted (empty once sent).
     pub declaration_changes: Vec<String>,
@@ -192,12 +194,22 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
     } else {
         vec![]
     };
+    let set_aside = match case.structured.as_deref() {
+        Some(text) => {
+            let catalogue = store.catalogue()?;
+            lantern_core::request::parse_working(reference, text, &catalogue)
+                .map(|r| r.set_aside)
+                .unwrap_or_default()
+        }
+        None => vec![],
+    };
     let declaration_changes = if awaits_sending(&case) {
         super::drafting::declaration_changes(store.as_ref(), &case)?
     } else {
         vec![]
     };
     Ok(CaseView {
+        set_aside,
         case,
         history,
         due,
@@ -300,12 +312,7 @@ fn letter_view(
     match store.draft(reference)? {
         Some((draft, _)) => Ok((serde_json::from_str(&draft)?, vec![])),
         None => {
-            let Some(structured) = case.structured.as_deref() else {
-                crate::fail!(
-                    Conflict,
-                    "request {reference} has not been understood yet: there is no structured request to answer"
-                );
-            };
+            let structured = super::correcting::to_answer(store, case)?;
             let view = answering::decide(ctx, store, reference, structured, None, None)?;
             let warnings = view.warnings.clone();
             Ok((serde_json::to_value(&view)?, warnings))

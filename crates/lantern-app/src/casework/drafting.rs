@@ -66,12 +66,7 @@ fn withheld(view: &crate::letters::LetterView) -> Vec<String> {
 pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
     let mut store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
-    let Some(structured) = case.structured.as_deref() else {
-        crate::fail!(
-            Conflict,
-            "request {reference} has not been understood yet: there is no structured request to draft from"
-        );
-    };
+    let structured = super::correcting::to_answer(store.as_ref(), &case)?;
     // Decided as of the day it is drafted: releases are read at that day.
     let today = ctx.today(store.as_ref())?;
     let mut view = answering::decide(

@@ -21,6 +21,9 @@
 //!   refused while any is open.
 //! - [`understanding`]: how an e-mail was read, corrections, and the
 //!   phrases officers have taught.
+//! - [`correcting`]: correcting what a case asks one step at a time
+//!   (set aside, split, merge, set a reading), its working copy, reading
+//!   it again, and removing a taught phrase.
 //! - [`retention`]: requesters' details erased past their retention date.
 //!
 //! Deadlines are counted on [`calendar`]: the shipped bank holidays with
@@ -28,6 +31,7 @@
 
 pub mod cases;
 pub mod clock;
+pub mod correcting;
 pub mod drafting;
 pub mod findings;
 pub mod intake;
@@ -55,6 +59,10 @@ pub use cases::{
     spreadsheet,
 };
 pub use clock::{Acted, Acting, act, approve};
+pub use correcting::{
+    Corrected, Correcting, Correction, Forgotten, WorkQuestion, Worksheet, correct_questions,
+    forget_phrase, reread, structured, worksheet,
+};
 pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
 pub use findings::{
     COST_LIMIT_S12, OpenFinding, REFER_S21, Resolved, Resolving, SEEK_CLARIFICATION, Way,
@@ -63,7 +71,7 @@ pub use findings::{
 pub use intake::{AS_RECEIVED, Form, NewRequest, Opened, attachment, attachments, take_in};
 pub use retention::{Erased, erase_expired};
 pub use understanding::{
-    Alternative, Reading, Taught, correct, not_taken, structured, synonyms, teach, understanding,
+    Alternative, Reading, Taught, correct, not_taken, synonyms, teach, understanding,
 };
 
 /// The bank holidays deadlines are counted on: the shipped calendar with

@@ -418,6 +418,63 @@ pub(super) fn correct_case<E: Engine>(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
+pub(super) fn revise_case<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    before: Option<&str>,
+    structured: &str,
+    who: &Who,
+    note: &str,
+) -> Result<(), StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let now = correctable(tx, &council, reference, seen)?;
+        let rows = tx.query(
+            "SELECT structured FROM cases WHERE reference = $1 AND council = $2",
+            &[param_text(reference), param_text(&council)],
+            &[Kind::Text],
+        )?;
+        let held = rows.first().and_then(|r| opt_text(&r[0]));
+        if held.as_deref() != before {
+            let last = tx.query(
+                "SELECT actor, at FROM case_events WHERE reference = $1 AND council = $2
+                 ORDER BY id DESC LIMIT 1",
+                &[param_text(reference), param_text(&council)],
+                &[Kind::Text, Kind::Text],
+            )?;
+            let (by, at) = last
+                .first()
+                .map(|r| (text(&r[0]), text(&r[1])))
+                .unwrap_or_default();
+            return Err(StoreError::Changed {
+                reference: reference.to_string(),
+                by,
+                at,
+            });
+        }
+        tx.execute(
+            "UPDATE cases SET structured = $2 WHERE reference = $1 AND council = $3",
+            &[
+                param_text(reference),
+                param_text(structured),
+                param_text(&council),
+            ],
+        )?;
+        case_event(
+            tx,
+            &council,
+            reference,
+            who,
+            "correct",
+            Some(now),
+            now,
+            &ActionDetail::note(Some(note)),
+        )
+    })
+}
+
 pub(super) fn save_draft<E: Engine>(
     store: &mut SqlStore<E>,
     reference: &str,

@@ -557,6 +557,18 @@ impl<E: Engine> Store for SqlStore<E> {
         casework::correct_case(self, reference, seen, who, structured, note)
     }
 
+    fn revise_case(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        before: Option<&str>,
+        structured: &str,
+        who: &Who,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        casework::revise_case(self, reference, seen, before, structured, who, note)
+    }
+
     fn save_draft(
         &mut self,
         reference: &str,
@@ -635,6 +647,10 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn synonyms(&self) -> Result<Vec<crate::StoredSynonym>, StoreError> {
         log::synonyms(self)
+    }
+
+    fn forget_synonym(&mut self, phrase: &str, who: &Who) -> Result<usize, StoreError> {
+        log::forget_synonym(self, phrase, who)
     }
 
     fn resolve_finding(

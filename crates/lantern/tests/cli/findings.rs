@@ -401,3 +401,19 @@ fn a_withdrawn_declaration_brings_the_finding_back_and_stops_the_approved_letter
     let list = app.run(&["request", "list"]).ok();
     assert!(!list.contains("declaration withdrawn"), "{list}");
 }
+
+#[test]
+fn a_whole_request_over_the_cost_limit_prints_the_hours_as_estimated() {
+    let app = council();
+    app.write(
+        "FOI-26.toml",
+        "reference = \"FOI-26\"\nreceived = 2019-06-10\n\n[[question]]\nnumber = \"1\"\n\
+         text = \"Every record since 2010?\"\nindicator = \"people_in_treatment\"\n\
+         periods = [\"2016/17\"]\nestimate_hours = 20\n",
+    );
+    let md = app.run(&["answer", "FOI-26.toml"]).ok();
+    assert!(
+        md.contains("would take about 20 hours of staff time"),
+        "{md}"
+    );
+}
