@@ -192,8 +192,8 @@ pub(super) fn why_no_questions(
                     format!("the e-mail has no text, only {n} attachment(s), kept with the case")
                 }
                 (false, _) => match error {
-                    Some(e) => e.to_string(),
-                    None => "Lantern found no questions in it".to_string(),
+                    Some(understand::IntakeError::EmptyBody) => "the e-mail has no text".into(),
+                    _ => "Lantern found no question in its text (a numbered line, a sentence ending in '?', or one asking in words)".into(),
                 },
             },
         );

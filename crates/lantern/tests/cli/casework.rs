@@ -370,7 +370,7 @@ fn an_email_with_no_questions_is_still_a_request_and_one_without_a_date_is_refus
     assert!(
         opened["questions_to_enter"]
             .as_str()
-            .is_some_and(|w| w.contains("no questions found")),
+            .is_some_and(|w| w.contains("Lantern found no question in its text")),
         "{opened}"
     );
     let listed: serde_json::Value =
@@ -1095,7 +1095,10 @@ fn an_email_with_no_questions_is_opened_with_its_questions_to_enter() {
     assert_eq!(opened["due"], "2019-07-08");
     assert_eq!(opened["understood"], false);
     let why = opened["questions_to_enter"].as_str().expect("flagged");
-    assert!(why.contains("no questions found"), "{why}");
+    assert!(
+        why.contains("Lantern found no question in its text"),
+        "{why}"
+    );
     let reference = opened["reference"].as_str().expect("reference");
     assert!(opening_note(&app, reference).contains("questions to enter"));
     // Asking how it was read says why, and what to do.
@@ -1104,6 +1107,9 @@ fn an_email_with_no_questions_is_opened_with_its_questions_to_enter() {
         err.contains("questions to enter") && err.contains("lantern request correct"),
         "{err}"
     );
+    // Its working copy, with no questions yet, is there to start from.
+    let structured = app.run(&["request", "structured", reference]).ok();
+    assert!(structured.contains("received = 2019-06-10"), "{structured}");
     // In words for the officer, too.
     let second = app.write(
         "again.txt",
