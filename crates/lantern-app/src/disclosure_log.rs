@@ -91,7 +91,11 @@ pub fn audit_entries(
     entries: &[LogEntry],
 ) -> Result<(protected::Audit, Vec<Audited>)> {
     let snapshot = store.snapshot(None)?;
-    let policy = crate::council::in_force(ctx, store, None)?.policy();
+    let council = crate::council::in_force(ctx, store, None)?;
+    let policy = council.policy();
+    // Published by today in the council's time zone (the system's day,
+    // whatever day the clock is fixed to: the log is audited as it stands).
+    let today = ctx.clock.system_today_in(council.time_zone());
     let cells = known_cells(entries);
     let mut known: Vec<KnownCell> = cells.iter().map(|(_, c)| c.clone()).collect();
     let touched = known
@@ -102,7 +106,7 @@ pub fn audit_entries(
         &snapshot.catalogue,
         &snapshot.figures,
         &snapshot.releases,
-        ctx.clock.system_today(),
+        today,
         policy.threshold,
         &touched,
     ));

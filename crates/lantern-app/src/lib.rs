@@ -276,6 +276,12 @@ impl Clock {
         Clock::system().today()
     }
 
+    /// The system's date in `zone` (a council's), whatever day the clock is
+    /// fixed to.
+    pub fn system_today_in(&self, zone: &jiff::tz::TimeZone) -> Date {
+        Clock::system().today_in(zone)
+    }
+
     /// The current time, to the second, RFC 3339.
     pub fn now(&self) -> String {
         now()

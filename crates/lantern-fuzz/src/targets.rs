@@ -165,6 +165,7 @@ impl Target {
             }
             "email" => {
                 if let Ok(email) = lantern_core::understand::parse_email(input) {
+                    drop(email.receipt(&jiff::tz::TimeZone::UTC, Some("foi@leicester.gov.uk")));
                     drop(lantern_core::understand::split_questions(&email.body));
                 }
             }

@@ -6,9 +6,9 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 6 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 7 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 6, "schema": 9}`; then, for each table in the order of
+//! `{"lantern_dump": 7, "schema": 14}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -18,8 +18,9 @@
 //! Older dumps are still read: version 1 (no bytes; at most the first nine
 //! tables), version 2 (the first thirteen), version 3 (the first fifteen:
 //! no owed recomputations, no withdrawals), version 4 (the first
-//! sixteen: no councils) and version 5 (the first seventeen: no not-held
-//! declarations or finding resolutions), perhaps without columns added later. Tables and
+//! sixteen: no councils), version 5 (the first seventeen: no not-held
+//! declarations or finding resolutions) and version 6 (the first nineteen:
+//! no files kept with cases), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -36,8 +37,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 5).
-pub const DUMP_FORMAT: i64 = 6;
+/// Version of the dump format this build writes (it reads this and versions 1 to 6).
+pub const DUMP_FORMAT: i64 = 7;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -59,6 +60,7 @@ fn tables_of_format(format: i64) -> usize {
         3 => 15,
         4 => 16,
         5 => 17,
+        6 => 19,
         _ => TABLES.len(),
     }
 }
@@ -411,6 +413,25 @@ pub const TABLES: &[TableSpec] = &[
             ("resolved_at", Text),
             ("resolved_by", Text),
             ("hours", Text),
+        ],
+    },
+    TableSpec {
+        name: "case_attachments",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("position", Int),
+            ("name", Text),
+            ("content_type", Text),
+            ("size", Int),
+            ("sha256", Text),
+            ("body", Blob),
+            ("kept_at", Text),
+            ("kept_by", Text),
+            ("erased_at", Text),
         ],
     },
 ];
@@ -906,7 +927,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":6,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":7,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -928,7 +949,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table finding_resolutions was expected"),
+            err.contains("ends where table case_attachments was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -937,9 +958,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":6"#, r#""lantern_dump":7"#, 1);
+        let newer = text.replacen(r#""lantern_dump":7"#, r#""lantern_dump":8"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 7"), "{err}");
+        assert!(err.contains("dump format 8"), "{err}");
     }
 
     #[test]
@@ -964,7 +985,7 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":6"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -991,7 +1012,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":6"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1003,6 +1024,44 @@ mod tests {
                 .find(|t| t.table == "records_owed")
                 .is_some_and(|t| t.rows.is_empty())
         );
+    }
+
+    #[test]
+    fn version_6_dumps_are_read_with_no_files_kept_and_files_round_trip() {
+        let mut tables = empty_tables();
+        tables.truncate(19);
+        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":6"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        assert!(
+            read_back
+                .iter()
+                .find(|t| t.table == "case_attachments")
+                .is_some_and(|t| t.rows.is_empty())
+        );
+        // A kept file's bytes go out as hex and come back the same.
+        let mut tables = empty_tables();
+        let kept = tables
+            .iter_mut()
+            .find(|t| t.table == "case_attachments")
+            .unwrap();
+        kept.rows = vec![vec![
+            Sql::Int(Some(1)),
+            Sql::Text(Some("leeds".into())),
+            Sql::Text(Some("FOI-1".into())),
+            Sql::Int(Some(1)),
+            Sql::Text(Some("letter.pdf".into())),
+            Sql::Text(Some("application/pdf".into())),
+            Sql::Int(Some(3)),
+            Sql::Text(Some("ab".repeat(32))),
+            Sql::Blob(Some(vec![0x25, 0x00, 0xff])),
+            Sql::Text(Some("now".into())),
+            Sql::Text(Some("alice".into())),
+            Sql::Text(None),
+        ]];
+        let text = written(&tables);
+        assert!(text.contains(r#""2500ff""#), "{text}");
+        assert_eq!(read(&mut text.as_bytes()).unwrap(), tables);
     }
 
     #[test]
@@ -1031,7 +1090,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":6"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1158,7 +1217,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":6"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);

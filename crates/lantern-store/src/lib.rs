@@ -271,6 +271,39 @@ pub struct StoredResolution {
     pub by: String,
 }
 
+/// A file attached to a request's e-mail, to keep with its case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    /// Its file name as the e-mail gave it (personal data: erased with the
+    /// requester's details).
+    pub name: Option<String>,
+    /// Its declared content type.
+    pub content_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A file kept with a case ([`Store::attachments`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAttachment {
+    /// Its place among the e-mail's attachments, from 1.
+    pub position: i64,
+    /// Its file name (`None` once erased, or when the e-mail gave none).
+    pub name: Option<String>,
+    /// Its declared content type.
+    pub content_type: String,
+    /// Its size in bytes, as kept.
+    pub size: u64,
+    /// The SHA-256 of its bytes, lowercase hex.
+    pub sha256: String,
+    /// When it was kept (RFC 3339), and by whom.
+    pub kept_at: String,
+    /// Who kept it (the person who took the request in).
+    pub kept_by: String,
+    /// When its name and bytes were erased (past retention), if they were.
+    pub erased_at: Option<String>,
+}
+
 /// A not-held declaration as held, with its history: who made it and
 /// when, the data version it is in force from, and its withdrawal if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -835,7 +868,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1124,6 +1157,28 @@ pub trait Store: accounts::Accounts {
     /// goes with the history's first entry (the calendar the deadline was
     /// first counted on).
     fn open_case(&mut self, case: &Case, detail: &ActionDetail) -> Result<(), StoreError>;
+
+    /// Open a case as [`Store::open_case`] does, keeping the files attached
+    /// to its e-mail with it, in the same transaction (numbered from 1 in
+    /// the order given; each recorded with who kept it and when, the
+    /// case's opener).
+    fn open_case_with(
+        &mut self,
+        case: &Case,
+        detail: &ActionDetail,
+        attachments: &[NewAttachment],
+    ) -> Result<(), StoreError>;
+
+    /// The files kept with a case, in order (without their bytes).
+    fn attachments(&self, reference: &str) -> Result<Vec<StoredAttachment>, StoreError>;
+
+    /// The bytes of the file kept at `position` with a case; `None` when
+    /// there is no such file or its bytes were erased.
+    fn attachment_bytes(
+        &self,
+        reference: &str,
+        position: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// A case by its reference.
     fn case(&self, reference: &str) -> Result<Option<Case>, StoreError>;

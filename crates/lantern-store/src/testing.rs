@@ -103,10 +103,16 @@ pub const UNDO_MIGRATION_13: &str = "
     DROP TABLE user_roles;
     DROP TABLE users;
     DELETE FROM lantern_schema WHERE version >= 13;";
+/// Migration 14 (files kept with cases) undone behind Lantern's back, for
+/// tests that take a database back to an older schema. Run it before
+/// [`UNDO_MIGRATION_9`].
+pub const UNDO_MIGRATION_14: &str = "
+    DROP TABLE case_attachments;
+    DELETE FROM lantern_schema WHERE version >= 14;";
 
 /// Migration 9 (not-held declarations, finding resolutions) undone behind
 /// Lantern's back, with migration 11's columns on those tables: schema 8.
-/// Run it before [`UNDO_MIGRATION_8`].
+/// Run it before [`UNDO_MIGRATION_8`] (and after [`UNDO_MIGRATION_14`]).
 pub const UNDO_MIGRATION_9: &str = "
     DROP TABLE finding_resolutions;
     DROP TABLE not_held_declarations;

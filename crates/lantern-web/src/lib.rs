@@ -129,6 +129,8 @@ struct Site {
     /// person open (each gets a context naming them).
     database: String,
     config: lantern_app::config::Config,
+    /// The council's time zone: its "today" (reports' overdue cases).
+    zone: jiff::tz::TimeZone,
     pages: Environment<'static>,
     /// The letter templates (the council's, or the shipped ones).
     letters: lantern_app::letters::Templates,
@@ -502,7 +504,7 @@ async fn letter_page(
 
 async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_json::Value, Failure> {
     let asked = p.asked();
-    let today = site.clock.today();
+    let today = site.clock.today_in(&site.zone);
     read(site, move |store| {
         Ok(reports::timeliness_json(&reports::timeliness_in(
             store, &asked, today,
@@ -835,6 +837,7 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
         council_code: council.code().to_string(),
         database: ctx.database.clone(),
         config: ctx.config.clone(),
+        zone: council.time_zone().clone(),
         pages: pages()?,
         letters: lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?,
     });

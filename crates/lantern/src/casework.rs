@@ -62,6 +62,26 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List the files kept with a case: its e-mail's attachments (and the
+    /// e-mail's own bytes, when they were not UTF-8).
+    Attachments {
+        /// The reference.
+        reference: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write one file kept with a case (numbered as `request attachments`
+    /// lists them) to a file.
+    Attachment {
+        /// The reference.
+        reference: String,
+        /// Its number.
+        number: i64,
+        /// The file to write it to.
+        #[arg(long, short)]
+        output: std::path::PathBuf,
+    },
     /// Show how Lantern read an e-mailed request: each question, what it was
     /// taken to ask, how sure, and what else was considered.
     Understand {
@@ -565,6 +585,15 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             Ok(())
         }
         RequestCommand::Understand { reference, json } => show_understanding(ctx, &reference, json),
+        RequestCommand::Attachments { reference, json } => show_attachments(ctx, &reference, json),
+        RequestCommand::Attachment {
+            reference,
+            number,
+            output,
+        } => {
+            let (_, bytes) = casework::attachment(ctx, &reference, number)?;
+            app::write_out(Some(&output), &bytes, true)
+        }
         RequestCommand::Show { reference, json } => show(ctx, &reference, json),
         RequestCommand::Letter {
             reference,
@@ -804,6 +833,15 @@ fn open(
                 "covered_by": covered_json(links),
                 "cost_limit_aggregation": links.aggregation_warning(),
                 "already_taken_in": opened.already_taken_in,
+                "questions_to_enter": opened.questions_to_enter,
+                "transferred": opened.transferred,
+                "notes": opened.notes,
+                "not_taken_as_a_question": opened
+                    .set_aside
+                    .iter()
+                    .map(|a| serde_json::json!({"kind": a.kind.code(), "text": a.text}))
+                    .collect::<Vec<_>>(),
+                "attachments": attachments_json(&opened.attachments),
             }))?
         );
     } else if opened.already_taken_in {
@@ -827,7 +865,94 @@ fn open(
                 opened.unplaced.join(", ")
             );
         }
+        if let Some(why) = &opened.questions_to_enter {
+            out!(
+                "Questions to enter: {}.",
+                why.trim_start_matches("questions to enter: ")
+            );
+        }
+        if opened.transferred {
+            out!("Transferred from another body: the clock runs from the council's own receipt.");
+        }
+        for note in &opened.notes {
+            out!("Note: {note}.");
+        }
+        for a in &opened.set_aside {
+            out!("Not taken as a question ({}):", a.kind.describe());
+            for line in a.text.lines() {
+                out!("  | {line}");
+            }
+        }
+        for a in opened
+            .attachments
+            .iter()
+            .filter(|a| a.content_type != casework::AS_RECEIVED)
+        {
+            out!(
+                "Attachment {} kept: {} ({}, {} bytes); `lantern request attachment {} {}` writes it out.",
+                a.position,
+                a.name.as_deref().unwrap_or("unnamed"),
+                a.content_type,
+                a.size,
+                case.reference,
+                a.position
+            );
+        }
         print_links(links)?;
+    }
+    Ok(())
+}
+
+fn attachments_json(kept: &[casework::StoredAttachment]) -> serde_json::Value {
+    kept.iter()
+        .map(|a| {
+            serde_json::json!({
+                "number": a.position,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "kept_at": a.kept_at,
+                "kept_by": a.kept_by,
+                "erased_at": a.erased_at,
+                "as_received": a.content_type == casework::AS_RECEIVED,
+            })
+        })
+        .collect()
+}
+
+fn show_attachments(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
+    let kept = casework::attachments(ctx, reference)?;
+    if json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&attachments_json(&kept))?
+        );
+        return Ok(());
+    }
+    if kept.is_empty() {
+        out!("Request {reference} has no files kept with it.");
+    }
+    for a in &kept {
+        let what = if a.content_type == casework::AS_RECEIVED {
+            "the e-mail as received".to_string()
+        } else {
+            format!(
+                "{} ({})",
+                a.name.as_deref().unwrap_or("unnamed"),
+                a.content_type
+            )
+        };
+        match &a.erased_at {
+            Some(at) => out!("{}. {what}: {} bytes, erased {at}", a.position, a.size),
+            None => out!(
+                "{}. {what}: {} bytes, kept {} by {}",
+                a.position,
+                a.size,
+                a.kept_at,
+                a.kept_by
+            ),
+        }
     }
     Ok(())
 }
@@ -1374,6 +1499,12 @@ fn show_understanding(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
                 a["reading"].as_str().unwrap_or_default(),
                 a["confidence"]
             );
+        }
+    }
+    for a in casework::not_taken(ctx, reference)? {
+        out!("Not taken as a question ({}):", a.kind.describe());
+        for line in a.text.lines() {
+            out!("  | {line}");
         }
     }
     Ok(())

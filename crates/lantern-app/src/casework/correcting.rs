@@ -145,16 +145,30 @@ fn read_question(q: &understand::SplitQuestion, u: &understand::Understanding) -
 
 /// The working copy Lantern reads from a case's e-mail now.
 fn reading_of(store: &dyn Store, case: &lantern_core::casework::Case) -> Result<Request> {
-    let email = super::understanding::original_email(case)?;
+    let email = super::understanding::original_email(store, case)?;
     let catalogue = store.catalogue()?;
-    let drafted = understand::draft(
-        &email,
-        case.received,
-        &catalogue,
-        &learned(store)?,
-        case.reference.clone(),
-    )
-    .map_err(|e| Error::invalid(format!("{}: {e}", case.reference)))?;
+    let drafted = if email.unread.is_empty() {
+        understand::draft(
+            &email,
+            case.received,
+            &catalogue,
+            &learned(store)?,
+            case.reference.clone(),
+        )
+    } else {
+        Err(understand::IntakeError::NoQuestions)
+    };
+    let drafted = match drafted {
+        Ok(d) => d,
+        // Questions to enter: a working copy with none yet.
+        Err(understand::IntakeError::NoQuestions | understand::IntakeError::EmptyBody) => {
+            understand::Draft {
+                questions: Vec::new(),
+                request: None,
+            }
+        }
+        Err(e) => return Err(Error::invalid(format!("{}: {e}", case.reference))),
+    };
     Ok(Request {
         reference: case.reference.clone(),
         received: case.received,

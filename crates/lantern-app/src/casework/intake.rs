@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use lantern_core::casework::{ActionDetail, Case, Status};
 use lantern_core::deadline::{self, Deadline};
 use lantern_core::{request, understand};
-use lantern_store::Store;
+use lantern_store::{NewAttachment, Store};
 
 use super::{Links, calendar, learned, not_future, text_of};
 use crate::{Context, Error, Result};
@@ -66,6 +66,20 @@ pub struct Opened {
     pub due: Deadline,
     /// The numbers of the questions left for the officer.
     pub unplaced: Vec<String>,
+    /// Lantern found no question to read: the case is open, its clock
+    /// running, and the officer enters its questions; why.
+    pub questions_to_enter: Option<String>,
+    /// How the requester and the day received were found (a forward, a
+    /// transfer from another body), for the officer.
+    pub notes: Vec<String>,
+    /// Transferred from another body: the clock runs from the council's
+    /// own receipt.
+    pub transferred: bool,
+    /// Lines of the e-mail not taken as a question (footers, quoted text, a
+    /// forward's note and header lines), shown to the officer.
+    pub set_aside: Vec<understand::SetAside>,
+    /// The files kept with the case (its e-mail's attachments).
+    pub attachments: Vec<lantern_store::StoredAttachment>,
     /// Related requests and earlier answers that cover it.
     pub links: Links,
     /// The e-mail had already been taken in (the same Message-ID, or the
@@ -76,7 +90,8 @@ pub struct Opened {
 
 /// The case an e-mail was already taken in as, if any: the same Message-ID,
 /// or the same sender, date and body (`understand::Email::is_same_as`)
-/// received the same day (`received`, when the officer gives it).
+/// received the same day (`received`: the officer's, or the e-mail's day
+/// received).
 fn taken_in_before(
     store: &dyn Store,
     email: &understand::Email,
@@ -87,7 +102,7 @@ fn taken_in_before(
             continue;
         };
         let same_id = email.message_id.is_some() && earlier.message_id == email.message_id;
-        let same_day = received.or(email.date).is_none_or(|d| d == case.received);
+        let same_day = received.is_none_or(|d| d == case.received);
         if same_id || (earlier.is_same_as(email) && same_day) {
             return Ok(Some(case));
         }
@@ -95,8 +110,25 @@ fn taken_in_before(
     Ok(None)
 }
 
-/// The largest e-mailed request taken in.
-pub const MAX_EMAIL_BYTES: u64 = understand::MAX_INPUT_BYTES as u64;
+/// The content type under which an e-mail's own bytes are kept with its
+/// case when they are not UTF-8 (a windows-1252 body sent 8-bit), so it
+/// can be read again exactly as received.
+pub const AS_RECEIVED: &str = "message/rfc822; x-lantern=as-received";
+
+/// The e-mail a case was opened from, exactly as received: its bytes kept
+/// with the case when they were not UTF-8, else its text.
+pub(super) fn email_bytes(store: &dyn Store, case: &Case) -> Result<Vec<u8>> {
+    let kept = store.attachments(&case.reference)?;
+    if let Some(a) = kept.iter().find(|a| a.content_type == AS_RECEIVED)
+        && let Some(bytes) = store.attachment_bytes(&case.reference, a.position)?
+    {
+        return Ok(bytes);
+    }
+    Ok(case.original.clone().into_bytes())
+}
+
+/// The largest e-mailed request taken in (attachments included).
+pub const MAX_EMAIL_BYTES: u64 = understand::MAX_EMAIL_BYTES as u64;
 
 /// Refuse an e-mail of `size` bytes larger than an e-mailed request may be
 /// (a front end reading a file checks its size before reading it).
@@ -104,8 +136,8 @@ pub fn check_email_size(name: &str, size: u64) -> Result<()> {
     if size > MAX_EMAIL_BYTES {
         crate::fail!(
             Invalid,
-            "{name} is {size} bytes, more than the {} an e-mailed request may be; is it the right file? (save the request's text without attachments)",
-            understand::MAX_INPUT_BYTES
+            "{name} is {size} bytes, more than the {} an e-mailed request may be, attachments included; is it the right file? (save the request's text without its attachments)",
+            understand::MAX_EMAIL_BYTES
         );
     }
     Ok(())
@@ -120,6 +152,11 @@ struct Intake {
     original: String,
     structured: Option<String>,
     unplaced: Vec<String>,
+    questions_to_enter: Option<String>,
+    notes: Vec<String>,
+    transferred: bool,
+    set_aside: Vec<understand::SetAside>,
+    attachments: Vec<NewAttachment>,
 }
 
 /// The next reference in the council's pattern for the received year.
@@ -128,6 +165,48 @@ fn next_reference(ctx: &Context, store: &dyn Store, received: Date) -> Result<St
     let pattern = council.reference_pattern();
     let cases = store.cases()?;
     Ok(pattern.next(received.year(), cases.iter().map(|c| c.reference.as_str())))
+}
+
+/// Who an e-mail is from and the day the council received it, in the
+/// council's time zone, told apart by the council's own e-mail address.
+fn receipt(
+    ctx: &Context,
+    store: &dyn Store,
+    email: &understand::Email,
+) -> Result<understand::Receipt> {
+    let council = crate::council::in_force(ctx, store, None)?;
+    Ok(email.receipt(council.time_zone(), council.settings().email.as_deref()))
+}
+
+/// Why an e-mail has no questions Lantern can read, for the officer.
+pub(super) fn why_no_questions(
+    email: &understand::Email,
+    error: Option<&understand::IntakeError>,
+) -> String {
+    let mut why: Vec<String> = email.unread.iter().map(ToString::to_string).collect();
+    if why.is_empty() {
+        why.push(
+            match (email.body.trim().is_empty(), email.attachments.len()) {
+                (true, 0) => "the e-mail has no text".to_string(),
+                (true, n) => {
+                    format!("the e-mail has no text, only {n} attachment(s), kept with the case")
+                }
+                (false, _) => match error {
+                    Some(understand::IntakeError::EmptyBody) => "the e-mail has no text".into(),
+                    _ => "Lantern found no question in its text (a numbered line, a sentence ending in '?', or one asking in words)".into(),
+                },
+            },
+        );
+    }
+    format!(
+        "questions to enter: {}; read the e-mail{} and enter its questions (`lantern request correct`)",
+        why.join("; "),
+        if email.attachments.is_empty() {
+            ""
+        } else {
+            " and its attachments"
+        }
+    )
 }
 
 fn intake(ctx: &Context, store: &dyn Store, new: &NewRequest<'_>) -> Result<Intake> {
@@ -144,12 +223,18 @@ fn intake(ctx: &Context, store: &dyn Store, new: &NewRequest<'_>) -> Result<Inta
             original: text.clone(),
             structured: Some(text),
             unplaced: vec![],
+            questions_to_enter: None,
+            notes: vec![],
+            transferred: false,
+            set_aside: vec![],
+            attachments: vec![],
         });
     }
     check_email_size(name, new.bytes.len() as u64)?;
     let email =
         understand::parse_email(new.bytes).map_err(|e| Error::invalid(format!("{name}: {e}")))?;
-    let received = match (new.received, email.date) {
+    let receipt = receipt(ctx, store, &email)?;
+    let received = match (new.received, receipt.received) {
         (Some(r), _) => r,
         (None, Some(d)) => d,
         (None, None) => match &email.unreadable_date {
@@ -167,28 +252,61 @@ fn intake(ctx: &Context, store: &dyn Store, new: &NewRequest<'_>) -> Result<Inta
         Some(r) => r.clone(),
         None => next_reference(ctx, store, received)?,
     };
-    let drafted = understand::draft(
-        &email,
-        received,
-        &catalogue,
-        &learned(store)?,
-        reference.clone(),
-    )
-    .map_err(|e| Error::invalid(format!("{name}: {e}")))?;
-    let unplaced = drafted
-        .questions
-        .iter()
-        .filter(|q| !q.understanding.is_complete())
-        .map(|q| q.question.number.clone())
-        .collect();
+    let mut attachments: Vec<NewAttachment> = Vec::new();
+    if std::str::from_utf8(new.bytes).is_err() {
+        attachments.push(NewAttachment {
+            name: None,
+            content_type: AS_RECEIVED.to_string(),
+            bytes: new.bytes.to_vec(),
+        });
+    }
+    attachments.extend(email.attachments.iter().map(|a| NewAttachment {
+        name: a.name.clone(),
+        content_type: a.content_type.clone(),
+        bytes: a.bytes.clone(),
+    }));
+    let drafted = if email.unread.is_empty() {
+        understand::draft(
+            &email,
+            received,
+            &catalogue,
+            &learned(store)?,
+            reference.clone(),
+        )
+    } else {
+        Err(understand::IntakeError::NoQuestions)
+    };
+    let (structured, unplaced, questions_to_enter) = match drafted {
+        Ok(drafted) => (
+            drafted.request.as_ref().map(request::to_toml),
+            drafted
+                .questions
+                .iter()
+                .filter(|q| !q.understanding.is_complete())
+                .map(|q| q.question.number.clone())
+                .collect(),
+            None,
+        ),
+        // A request whose questions Lantern cannot find is still a request:
+        // its clock runs, and the officer enters them.
+        Err(e @ (understand::IntakeError::NoQuestions | understand::IntakeError::EmptyBody)) => {
+            (None, vec![], Some(why_no_questions(&email, Some(&e))))
+        }
+        Err(e) => crate::fail!(Invalid, "{name}: {e}"),
+    };
     Ok(Intake {
         reference,
         received,
-        requester_name: email.from_name.clone(),
-        requester_contact: email.from_address.clone(),
+        requester_name: receipt.requester_name,
+        requester_contact: receipt.requester_address,
         original: String::from_utf8_lossy(new.bytes).into_owned(),
-        structured: drafted.request.as_ref().map(request::to_toml),
+        structured,
         unplaced,
+        questions_to_enter,
+        notes: receipt.notes,
+        transferred: receipt.transferred,
+        set_aside: email.set_aside,
+        attachments,
     })
 }
 
@@ -201,15 +319,26 @@ pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
     // (and not a repeat under s14(2)): say which case it is.
     if new.form == Form::Email
         && let Ok(email) = understand::parse_email(new.bytes)
-        && let Some(case) = taken_in_before(store.as_ref(), &email, new.received)?
+        && let Some(case) = taken_in_before(
+            store.as_ref(),
+            &email,
+            new.received
+                .or(receipt(ctx, store.as_ref(), &email)?.received),
+        )?
     {
         let calendar = calendar(store.as_ref())?;
         let due = super::case_deadline(store.as_ref(), &calendar, &case)?;
         let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
+        let attachments = store.attachments(&case.reference)?;
         return Ok(Opened {
             case,
             due,
             unplaced: vec![],
+            questions_to_enter: None,
+            notes: vec![],
+            transferred: false,
+            set_aside: vec![],
+            attachments,
             links,
             already_taken_in: true,
         });
@@ -235,17 +364,71 @@ pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
     // The deadline must be countable before the case is opened.
     let calendar = calendar(store.as_ref())?;
     let due = deadline::deadline(&calendar, received, &[])?;
+    // The history says what the officer must know of how it was taken in
+    // (never the requester's details: domains and dates only).
+    let mut note: Vec<String> = taken.notes.clone();
+    if let Some(why) = &taken.questions_to_enter {
+        note.push(why.clone());
+    }
+    let kept = taken
+        .attachments
+        .iter()
+        .filter(|a| a.content_type != AS_RECEIVED)
+        .count();
+    if kept > 0 {
+        note.push(format!("{kept} attachment(s) kept with the case"));
+    }
     let opened = ActionDetail {
         calendar: Some(calendar.version().to_string()),
+        note: (!note.is_empty()).then(|| note.join("; ")),
         ..ActionDetail::default()
     };
-    store.open_case(&case, &opened)?;
+    store.open_case_with(&case, &opened, &taken.attachments)?;
     let links = Links::of(ctx, store.as_ref(), &case, &calendar)?;
+    let attachments = store.attachments(&case.reference)?;
     Ok(Opened {
         case,
         due,
         unplaced: taken.unplaced,
+        questions_to_enter: taken.questions_to_enter,
+        notes: taken.notes,
+        transferred: taken.transferred,
+        set_aside: taken.set_aside,
+        attachments,
         links,
         already_taken_in: false,
     })
+}
+
+/// The files kept with a case (its e-mail's attachments, and the e-mail's
+/// own bytes when they were not UTF-8, typed [`AS_RECEIVED`]).
+pub fn attachments(ctx: &Context, reference: &str) -> Result<Vec<lantern_store::StoredAttachment>> {
+    let store = ctx.open()?;
+    let case = super::find(store.as_ref(), reference)?;
+    Ok(store.attachments(&case.reference)?)
+}
+
+/// The bytes of the file kept at `position` with a case; refused when there
+/// is none, or when it was erased with the requester's details.
+pub fn attachment(
+    ctx: &Context,
+    reference: &str,
+    position: i64,
+) -> Result<(lantern_store::StoredAttachment, Vec<u8>)> {
+    let store = ctx.open()?;
+    let case = super::find(store.as_ref(), reference)?;
+    let kept = store.attachments(&case.reference)?;
+    let Some(found) = kept.into_iter().find(|a| a.position == position) else {
+        crate::fail!(
+            NotFound,
+            "request {reference} has no attachment {position}; `lantern request attachments {reference}` lists them"
+        );
+    };
+    match store.attachment_bytes(&case.reference, position)? {
+        Some(bytes) => Ok((found, bytes)),
+        None => crate::fail!(
+            Conflict,
+            "attachment {position} of request {reference} was erased with the requester's details when its retention ended"
+        ),
+    }
 }

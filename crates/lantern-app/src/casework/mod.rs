@@ -53,7 +53,7 @@ pub use lantern_core::casework::{
 };
 pub use lantern_core::deadline::{Calendar, Deadline, Review};
 pub use lantern_core::related::{Aggregation, Covering, Link};
-pub use lantern_store::StoredSynonym;
+pub use lantern_store::{StoredAttachment, StoredSynonym};
 
 pub use cases::{
     CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published, show,
@@ -69,9 +69,11 @@ pub use findings::{
     COST_LIMIT_S12, OpenFinding, REFER_S21, Resolved, Resolving, SEEK_CLARIFICATION, Way,
     declarations, open_findings, resolve, withdraw_declaration,
 };
-pub use intake::{Form, NewRequest, Opened, take_in};
+pub use intake::{AS_RECEIVED, Form, NewRequest, Opened, attachment, attachments, take_in};
 pub use retention::{Erased, erase_expired};
-pub use understanding::{Alternative, Reading, Taught, correct, synonyms, teach, understanding};
+pub use understanding::{
+    Alternative, Reading, Taught, correct, not_taken, synonyms, teach, understanding,
+};
 
 /// The bank holidays deadlines are counted on: the shipped calendar with
 /// every calendar an administrator imported (`lantern import bank-holidays`)

@@ -71,16 +71,30 @@ impl Reading {
 pub fn understanding(ctx: &Context, reference: &str) -> Result<Vec<Reading>> {
     let store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
-    let email = original_email(&case)?;
+    let email = original_email(store.as_ref(), &case)?;
     let catalogue = store.catalogue()?;
-    let drafted = understand::draft(
-        &email,
-        case.received,
-        &catalogue,
-        &learned(store.as_ref())?,
-        case.reference.clone(),
-    )
-    .map_err(|e| Error::invalid(format!("{reference}: {e}")))?;
+    let drafted = if email.unread.is_empty() {
+        understand::draft(
+            &email,
+            case.received,
+            &catalogue,
+            &learned(store.as_ref())?,
+            case.reference.clone(),
+        )
+    } else {
+        Err(understand::IntakeError::NoQuestions)
+    };
+    let drafted = match drafted {
+        Ok(d) => d,
+        Err(e @ (understand::IntakeError::NoQuestions | understand::IntakeError::EmptyBody)) => {
+            crate::fail!(
+                Conflict,
+                "request {reference}: {}",
+                super::intake::why_no_questions(&email, Some(&e))
+            )
+        }
+        Err(e) => return Err(Error::invalid(format!("{reference}: {e}"))),
+    };
     let mut rows = Vec::new();
     for q in &drafted.questions {
         rows.push(Reading::of(
@@ -97,6 +111,21 @@ pub fn understanding(ctx: &Context, reference: &str) -> Result<Vec<Reading>> {
         }
     }
     Ok(rows)
+}
+
+/// The lines of a case's e-mail that were not taken as a question
+/// (WhatDoTheyKnow footers, quoted earlier messages, a forward's note and
+/// header lines), as the officer should see them beside the readings.
+pub fn not_taken(ctx: &Context, reference: &str) -> Result<Vec<understand::SetAside>> {
+    let store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    if case.original == super::retention::ORIGINAL_ERASED {
+        return Ok(vec![]);
+    }
+    let bytes = super::intake::email_bytes(store.as_ref(), &case)?;
+    Ok(understand::parse_email(&bytes)
+        .map(|e| e.set_aside)
+        .unwrap_or_default())
 }
 
 /// Replace a case's structured request with an officer's corrected one
@@ -212,7 +241,7 @@ pub fn teach(
             "--phrase is empty; give the requester's words that say what is asked for"
         );
     }
-    let email = original_email(&case)?;
+    let email = original_email(store.as_ref(), &case)?;
     // The question (or part, "3b") the officer names, and its words.
     let split = understand::split_questions(&email.body)
         .map_err(|e| Error::invalid(format!("{reference}: {e}")))?;
@@ -334,9 +363,12 @@ pub fn synonyms(ctx: &Context) -> Result<Vec<StoredSynonym>> {
     Ok(store.synonyms()?)
 }
 
-/// The e-mail a case was opened from; refused once it was erased with the
-/// requester's details (`request erase-expired`).
-pub(super) fn original_email(case: &lantern_core::casework::Case) -> Result<understand::Email> {
+/// The e-mail a case was opened from (exactly as received); refused once it
+/// was erased with the requester's details (`request erase-expired`).
+pub(super) fn original_email(
+    store: &dyn lantern_store::Store,
+    case: &lantern_core::casework::Case,
+) -> Result<understand::Email> {
     if case.original == super::retention::ORIGINAL_ERASED {
         crate::fail!(
             Conflict,
@@ -344,6 +376,6 @@ pub(super) fn original_email(case: &lantern_core::casework::Case) -> Result<unde
             case.reference
         );
     }
-    understand::parse_email(case.original.as_bytes())
+    understand::parse_email(&super::intake::email_bytes(store, case)?)
         .map_err(|e| Error::invalid(format!("{}: {e}", case.reference)))
 }

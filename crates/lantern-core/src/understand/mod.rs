@@ -2,10 +2,14 @@
 //!
 //! Each step is a pure function; text and dates are handed in.
 //!
-//! 1. [`parse_email`] reads an `.eml` (RFC 5322 headers `Date`, `From` and
-//!    `Subject`; quoted-printable or base64 bodies; the `text/plain` part of a
-//!    multipart message, or failing one its `text/html` part as the text it
-//!    shows) or plain text into an [`Email`].
+//! 1. [`parse_email`] reads an `.eml` (MIME by `mailparse`, character sets
+//!    by `encoding_rs`, an HTML body as the text it shows by `html2text`,
+//!    the `Date` with its zone by `jiff`) or plain text into an [`Email`]:
+//!    the request's text, with WhatDoTheyKnow footers, quoted replies and a
+//!    forward's note and header lines set aside for the officer; the
+//!    message it forwards; its attachments; what it could not read.
+//!    [`Email::receipt`] says who the request is from and the day the
+//!    council received it (`email.rs`).
 //! 2. [`split_questions`] finds the requester's questions, verbatim.
 //! 3. [`resolve_periods`] reads the periods a text names in words.
 //! 4. [`understand`] decides what one question asks for; [`draft`] does the
@@ -113,7 +117,10 @@ use jiff::civil::Date;
 use crate::catalogue::Catalogue;
 use crate::request::{Ask, Question, Request};
 
-pub use email::{Email, QUOTED_DATE_CHARS, parse_email};
+pub use email::{
+    Aside, Attachment, Email, ForwardStyle, Forwarded, MAX_EMAIL_BYTES, QUOTED_DATE_CHARS, Receipt,
+    SetAside, Unread, parse_email,
+};
 pub use learn::{Synonym, SynonymTarget};
 pub use periods::{PeriodMatch, resolve_periods};
 pub use split::{SplitQuestion, split_questions};
@@ -151,14 +158,6 @@ pub enum IntakeError {
         /// Byte offset of the first invalid byte.
         offset: usize,
     },
-    /// The e-mail declares a character set Lantern cannot decode.
-    #[error(
-        "the e-mail is in character set '{charset}', which Lantern cannot read; save it as UTF-8 plain text and try again"
-    )]
-    UnsupportedCharset {
-        /// The declared character set.
-        charset: String,
-    },
     /// A transfer encoding or MIME structure is broken.
     #[error(
         "the e-mail's {encoding} encoding is broken ({reason}); save the message as plain text and try again"
@@ -169,13 +168,13 @@ pub enum IntakeError {
         /// What is wrong.
         reason: String,
     },
-    /// A MIME e-mail without a plain-text part.
+    /// The file is not an e-mail or text at all.
     #[error(
-        "the e-mail has no plain-text part (it has {found}); save a plain-text copy of it, or ask the requester for one, and try again"
+        "the file is not an e-mail: it looks like {looks_like}; save the e-mail itself (as .eml, or its text) and take that in; a letter attached to an e-mail is kept with the case when the e-mail is taken in"
     )]
-    NoTextPart {
-        /// The content types found instead.
-        found: String,
+    NotAnEmail {
+        /// What it looks like ("a PDF document").
+        looks_like: &'static str,
     },
     /// There is no body text.
     #[error(

@@ -164,6 +164,7 @@ pub(super) fn open_case<E: Engine>(
     store: &mut SqlStore<E>,
     case: &Case,
     detail: &ActionDetail,
+    attachments: &[crate::NewAttachment],
 ) -> Result<(), StoreError> {
     store.engine.transaction(Mode::Write, |tx| {
         let council = store.scope(tx)?;
@@ -193,6 +194,30 @@ pub(super) fn open_case<E: Engine>(
                 param_text(&council),
             ],
         )?;
+        for (i, a) in attachments.iter().enumerate() {
+            use sha2::Digest as _;
+            let digest: String = sha2::Sha256::digest(&a.bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            tx.execute(
+                "INSERT INTO case_attachments (council, reference, position, name, content_type,
+                    size, sha256, body, kept_at, kept_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    param_text(&council),
+                    param_text(&case.reference),
+                    super::count(i as u64 + 1, "an attachment's position")?,
+                    Sql::Text(a.name.clone()),
+                    param_text(&a.content_type),
+                    super::count(a.bytes.len() as u64, "an attachment's size")?,
+                    param_text(&digest),
+                    Sql::Blob(Some(a.bytes.clone())),
+                    param_text(&case.opened_at),
+                    param_text(&case.opened_by),
+                ],
+            )?;
+        }
         case_event(
             tx,
             &council,
@@ -206,6 +231,63 @@ pub(super) fn open_case<E: Engine>(
             case.status,
             detail,
         )
+    })
+}
+
+/// The files kept with a case, in order, without their bytes.
+pub(super) fn attachments<E: Engine>(
+    store: &SqlStore<E>,
+    reference: &str,
+) -> Result<Vec<crate::StoredAttachment>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            "SELECT position, name, content_type, size, sha256, kept_at, kept_by, erased_at
+             FROM case_attachments WHERE council = $1 AND reference = $2 ORDER BY position",
+            &[param_text(&council), param_text(reference)],
+            &[
+                Kind::Int,
+                Kind::Text,
+                Kind::Text,
+                Kind::Int,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+            ],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::StoredAttachment {
+                    position: super::int(&r[0]),
+                    name: opt_text(&r[1]),
+                    content_type: text(&r[2]),
+                    size: super::stored_count(&r[3], "an attachment's size")?,
+                    sha256: text(&r[4]),
+                    kept_at: text(&r[5]),
+                    kept_by: text(&r[6]),
+                    erased_at: opt_text(&r[7]),
+                })
+            })
+            .collect()
+    })
+}
+
+/// The bytes of one file kept with a case, unless erased.
+pub(super) fn attachment_bytes<E: Engine>(
+    store: &SqlStore<E>,
+    reference: &str,
+    position: i64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let mut rows = tx.query(
+            "SELECT body FROM case_attachments
+             WHERE council = $1 AND reference = $2 AND position = $3 AND body IS NOT NULL",
+            &[param_text(&council), param_text(reference), param(position)],
+            &[Kind::Blob],
+        )?;
+        Ok(rows.first_mut().map(|r| super::take_blob(&mut r[0])))
     })
 }
 
@@ -556,6 +638,17 @@ pub(super) fn erase_requester<E: Engine>(
             &again,
         )?;
         rewrite_declarations(tx, &council, reference, &again)?;
+        // A file kept with the case is the requester's own document: its
+        // name and bytes go, the record that it was kept stays.
+        tx.execute(
+            "UPDATE case_attachments SET name = NULL, body = NULL, erased_at = $3
+             WHERE council = $1 AND reference = $2 AND erased_at IS NULL",
+            &[
+                param_text(&council),
+                param_text(reference),
+                param_text(&who.at),
+            ],
+        )?;
         case_event(
             tx,
             &council,

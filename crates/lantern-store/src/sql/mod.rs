@@ -61,6 +61,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/0011_declarations_versioned.sql"),
     ),
     (13, include_str!("../../migrations/0013_accounts.sql")),
+    (
+        14,
+        include_str!("../../migrations/0014_case_attachments.sql"),
+    ),
 ];
 
 mod accounts;
@@ -489,7 +493,28 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     fn open_case(&mut self, case: &Case, detail: &ActionDetail) -> Result<(), StoreError> {
-        casework::open_case(self, case, detail)
+        casework::open_case(self, case, detail, &[])
+    }
+
+    fn open_case_with(
+        &mut self,
+        case: &Case,
+        detail: &ActionDetail,
+        attachments: &[crate::NewAttachment],
+    ) -> Result<(), StoreError> {
+        casework::open_case(self, case, detail, attachments)
+    }
+
+    fn attachments(&self, reference: &str) -> Result<Vec<crate::StoredAttachment>, StoreError> {
+        casework::attachments(self, reference)
+    }
+
+    fn attachment_bytes(
+        &self,
+        reference: &str,
+        position: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        casework::attachment_bytes(self, reference, position)
     }
 
     fn case(&self, reference: &str) -> Result<Option<Case>, StoreError> {
@@ -684,6 +709,7 @@ impl<E: Engine> Store for SqlStore<E> {
             "not_held_declarations",
             "synonyms",
             "audit_log",
+            "case_attachments",
         ])
     }
 

@@ -252,6 +252,7 @@ story!(
     |db: &TestDb| {
         drop(new_store(db));
         // Back to schema 4, as the previous release left it.
+        db.raw(lantern_store::testing::UNDO_MIGRATION_14);
         db.raw(lantern_store::testing::UNDO_MIGRATION_13);
         db.raw(lantern_store::testing::UNDO_MIGRATION_9);
         db.raw(lantern_store::testing::UNDO_MIGRATION_8);
@@ -326,9 +327,14 @@ story!(
             .import_releases(&meta(ImportKind::Releases, "r.csv"), &[(2, release())])
             .unwrap();
         store
-            .open_case(
+            .open_case_with(
                 &case("FOI-3"),
                 &lantern_core::casework::ActionDetail::default(),
+                &[lantern_store::NewAttachment {
+                    name: Some("letter.pdf".into()),
+                    content_type: "application/pdf".into(),
+                    bytes: b"%PDF\x00\xff".to_vec(),
+                }],
             )
             .unwrap();
         store
@@ -410,7 +416,7 @@ story!(
         let mut bytes = Vec::new();
         lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with(r#"{"lantern_dump":6,"#), "{}", &text[..40]);
+        assert!(text.starts_with(r#"{"lantern_dump":7,"#), "{}", &text[..40]);
         assert!(text.contains("service users") && text.contains("calendar-v1"));
         assert!(
             text.contains(r#""4c52433102000000"#),
@@ -441,6 +447,10 @@ story!(
             store.figures(&FigureQuery::default()).unwrap()
         );
         assert_eq!(target.agencies().unwrap().len(), 1);
+        assert_eq!(
+            target.attachment_bytes("FOI-3", 1).unwrap().as_deref(),
+            Some(&b"%PDF\x00\xff"[..])
+        );
         // New imports continue after the restored ids.
         let next = target
             .import_figures(&meta(ImportKind::Figures, "c.csv"), &[figure("2020/21", 7)])
@@ -1198,6 +1208,87 @@ story!(
             .import_releases(&meta(ImportKind::Releases, "r.csv"), &releases)
             .unwrap();
         assert_eq!((receipt.unchanged, receipt.added), (1_200, 0));
+    }
+);
+
+story!(
+    files_attached_to_a_request_are_kept_with_its_case_until_retention_erases_them,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let letter = lantern_store::NewAttachment {
+            name: Some("request letter.pdf".into()),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.4 the request".to_vec(),
+        };
+        let sheet = lantern_store::NewAttachment {
+            name: None,
+            content_type: "text/csv".into(),
+            bytes: vec![0, 1, 2, 255],
+        };
+        store
+            .open_case_with(
+                &case("FOI-A"),
+                &lantern_core::casework::ActionDetail::note(Some("questions to enter")),
+                &[letter.clone(), sheet.clone()],
+            )
+            .unwrap();
+        // The same reference again is refused and keeps nothing more.
+        assert!(matches!(
+            store.open_case_with(
+                &case("FOI-A"),
+                &lantern_core::casework::ActionDetail::default(),
+                std::slice::from_ref(&letter),
+            ),
+            Err(StoreError::CaseExists(_))
+        ));
+        let kept = store.attachments("FOI-A").unwrap();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].position, 1);
+        assert_eq!(kept[0].name.as_deref(), Some("request letter.pdf"));
+        assert_eq!(kept[0].content_type, "application/pdf");
+        assert_eq!(kept[0].size, 20);
+        assert_eq!(kept[0].kept_by, "alice");
+        assert_eq!(kept[0].kept_at, "2019-06-10T09:00:00Z");
+        assert_eq!(kept[0].erased_at, None);
+        // sha256("%PDF-1.4 the request")
+        assert_eq!(kept[0].sha256.len(), 64);
+        assert_ne!(kept[0].sha256, kept[1].sha256);
+        assert_eq!(kept[1].name, None);
+        assert_eq!(
+            store.attachment_bytes("FOI-A", 1).unwrap().as_deref(),
+            Some(&b"%PDF-1.4 the request"[..])
+        );
+        assert_eq!(
+            store.attachment_bytes("FOI-A", 2).unwrap(),
+            Some(vec![0, 1, 2, 255])
+        );
+        assert_eq!(store.attachment_bytes("FOI-A", 3).unwrap(), None);
+        assert!(store.attachments("FOI-B").unwrap().is_empty());
+        let history = store.case_history("FOI-A").unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].note.as_deref(), Some("questions to enter"));
+
+        // Retention erases each file's name and bytes with the requester;
+        // the record that it was kept stays.
+        assert!(
+            store
+                .erase_requester("FOI-A", &who("carol"), "retention", &|_, _, t| Ok(
+                    t.to_string()
+                ))
+                .unwrap()
+        );
+        let erased = store.attachments("FOI-A").unwrap();
+        assert_eq!(erased.len(), 2);
+        assert!(erased.iter().all(|a| a.name.is_none()));
+        assert!(
+            erased
+                .iter()
+                .all(|a| a.erased_at.as_deref() == Some("2019-06-11T09:00:00Z"))
+        );
+        assert_eq!(erased[0].size, 20, "what was kept is still on record");
+        assert_eq!(store.attachment_bytes("FOI-A", 1).unwrap(), None);
+        assert_eq!(store.attachment_bytes("FOI-A", 2).unwrap(), None);
+        store.reclaim_erased().unwrap();
     }
 );
 

@@ -361,20 +361,21 @@ fn the_seed_requests_as_plain_emails_are_understood_and_drafted_to_the_same_deci
 }
 
 #[test]
-fn an_email_with_no_questions_is_refused_and_nothing_is_opened() {
+fn an_email_with_no_questions_is_still_a_request_and_one_without_a_date_is_refused() {
     let app = TestApp::leicester();
     let email = app.write("thanks.txt", "Dear Sir or Madam,\n\nThank you for your help with my last request.\n\nKind regards,\nJo Bloggs\n");
-    let err = app
-        .run(&[
-            "request",
-            "new",
-            email.to_str().expect("path"),
-            "--received",
-            "2020-01-06",
-        ])
-        .fails();
-    assert!(err.contains("thanks.txt"), "{err}");
-    assert_eq!(app.run(&["request", "list", "--json"]).ok().trim(), "[]");
+    // Lantern finds no question in it, but the clock runs: the case is
+    // opened and the officer enters its questions (or closes it).
+    let opened = open_email(&app, &email, "2020-01-06");
+    assert!(
+        opened["questions_to_enter"]
+            .as_str()
+            .is_some_and(|w| w.contains("Lantern found no question in its text")),
+        "{opened}"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "list", "--json"]).ok()).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
     let undated = app.write(
         "undated.txt",
         "1) How many people were in treatment in 2019/20?\n",
@@ -1060,6 +1061,241 @@ fn the_list_shows_open_and_overdue_cases_soonest_due_first() {
         .run(&["request", "list", "--due-by", "30/05/2019"])
         .fails();
     assert!(err.contains("YYYY-MM-DD"), "{err}");
+}
+
+/// One of the core's e-mail fixtures.
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../lantern-core/tests/email")
+        .join(name)
+}
+
+fn take_in(app: &TestApp, file: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(
+        &app.run(&["request", "new", file.to_str().expect("path"), "--json"])
+            .ok(),
+    )
+    .expect("json")
+}
+
+fn opening_note(app: &TestApp, reference: &str) -> String {
+    shown(app, reference)["history"][0]["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn an_email_with_no_questions_is_opened_with_its_questions_to_enter() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let opened = take_in(&app, &fixture("no-questions.eml"));
+    // Received Monday 10 June 2019: the clock runs, due Monday 8 July.
+    assert_eq!(opened["received"], "2019-06-10");
+    assert_eq!(opened["due"], "2019-07-08");
+    assert_eq!(opened["understood"], false);
+    let why = opened["questions_to_enter"].as_str().expect("flagged");
+    assert!(
+        why.contains("Lantern found no question in its text"),
+        "{why}"
+    );
+    let reference = opened["reference"].as_str().expect("reference");
+    assert!(opening_note(&app, reference).contains("questions to enter"));
+    // Asking how it was read says why, and what to do.
+    let err = app.run(&["request", "understand", reference]).fails();
+    assert!(
+        err.contains("questions to enter") && err.contains("lantern request correct"),
+        "{err}"
+    );
+    // Its working copy, with no questions yet, is there to start from.
+    let structured = app.run(&["request", "structured", reference]).ok();
+    assert!(structured.contains("received = 2019-06-10"), "{structured}");
+    // In words for the officer, too.
+    let second = app.write(
+        "again.txt",
+        "Dear Council,\n\nFollowing our call, here are my details.\n",
+    );
+    let out = app
+        .run(&[
+            "request",
+            "new",
+            second.to_str().expect("path"),
+            "--received",
+            "2019-06-11",
+        ])
+        .ok();
+    assert!(out.contains("Questions to enter: "), "{out}");
+}
+
+#[test]
+fn an_attachment_only_email_is_opened_and_its_attachment_kept() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let opened = take_in(&app, &fixture("attachment-only.eml"));
+    assert_eq!(opened["due"], "2019-07-08");
+    let why = opened["questions_to_enter"].as_str().expect("flagged");
+    assert!(why.contains("only 1 attachment"), "{why}");
+    assert!(why.contains("and its attachments"), "{why}");
+    let reference = opened["reference"].as_str().expect("reference");
+    let listed: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "attachments", reference, "--json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["name"], "request.pdf");
+    assert_eq!(listed[0]["content_type"], "application/pdf");
+    assert_eq!(listed[0]["kept_by"], opened_by(&app, reference));
+    let out = app.path("out.pdf");
+    app.run(&[
+        "request",
+        "attachment",
+        reference,
+        "1",
+        "--output",
+        out.to_str().expect("path"),
+    ])
+    .ok();
+    let written = std::fs::read(&out).expect("written");
+    assert!(written.starts_with(b"%PDF-1.4\n% request letter"));
+    let err = app
+        .run(&["request", "attachment", reference, "2", "-o", "x.pdf"])
+        .fails();
+    assert!(err.contains("has no attachment 2"), "{err}");
+    assert!(opening_note(&app, reference).contains("1 attachment(s) kept"));
+}
+
+fn opened_by(app: &TestApp, reference: &str) -> serde_json::Value {
+    shown(app, reference)["history"][0]["actor"].clone()
+}
+
+#[test]
+fn an_email_in_an_unknown_character_set_is_opened_and_the_officer_told() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let opened = take_in(&app, &fixture("unknown-charset.eml"));
+    assert_eq!(opened["due"], "2019-07-08");
+    let why = opened["questions_to_enter"].as_str().expect("flagged");
+    assert!(
+        why.contains("character set 'x-unheard-of', which Lantern cannot read"),
+        "{why}"
+    );
+    // Its bytes are not UTF-8: kept exactly as received.
+    let reference = opened["reference"].as_str().expect("reference");
+    let listed = app.run(&["request", "attachments", reference]).ok();
+    assert!(listed.contains("1. the e-mail as received"), "{listed}");
+}
+
+#[test]
+fn a_file_that_is_not_an_email_is_refused_and_no_case_opened() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let pdf = app.path("request.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n").expect("write");
+    let err = app
+        .run(&["request", "new", pdf.to_str().expect("path")])
+        .fails();
+    assert!(
+        err.contains("not an e-mail: it looks like a PDF document"),
+        "{err}"
+    );
+    let msg = app.path("request.msg");
+    std::fs::write(&msg, b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00\x00").expect("write");
+    let err = app
+        .run(&["request", "new", msg.to_str().expect("path")])
+        .fails();
+    assert!(err.contains("Outlook .msg"), "{err}");
+    assert_eq!(app.run(&["request", "list", "--json"]).ok().trim(), "[]");
+}
+
+#[test]
+fn a_forward_within_the_council_keeps_the_original_sender_and_day() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    // Forwarded on Thursday 13 June; the requester wrote on Monday 10 June.
+    let opened = take_in(&app, &fixture("forward-outlook.eml"));
+    assert_eq!(opened["received"], "2019-06-10");
+    assert_eq!(opened["due"], "2019-07-08");
+    assert_eq!(opened["transferred"], false);
+    let reference = opened["reference"].as_str().expect("reference");
+    assert_eq!(shown(&app, reference)["requester"], "A Requester");
+    let kinds: Vec<&str> = opened["not_taken_as_a_question"]
+        .as_array()
+        .expect("set aside")
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["forwarding_note", "forward_header"]);
+    let note = opening_note(&app, reference);
+    assert!(
+        note.contains("forwarded within the council (leicester.gov.uk) on 2019-06-13"),
+        "{note}"
+    );
+    assert!(
+        !note.contains("Requester"),
+        "no names in the history: {note}"
+    );
+}
+
+#[test]
+fn a_request_transferred_from_another_body_is_flagged_and_runs_from_the_councils_receipt() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let out = app
+        .run(&[
+            "request",
+            "new",
+            fixture("transferred.eml").to_str().expect("path"),
+        ])
+        .ok();
+    // Received by the council on Monday 17 June (the trust had it on the
+    // 10th): due Tuesday 16 July (12 July is a bank holiday in Northern
+    // Ireland, and every UK bank holiday counts).
+    assert!(
+        out.contains("received 17 June 2019); answer due 16 July 2019"),
+        "{out}"
+    );
+    assert!(out.contains("Transferred from another body"), "{out}");
+    assert!(
+        out.contains("Not taken as a question (note from whoever forwarded"),
+        "{out}"
+    );
+}
+
+#[test]
+fn footers_and_quoted_text_are_shown_as_not_taken_as_a_question() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let opened = take_in(&app, &fixture("whatdotheyknow.eml"));
+    let set_aside = opened["not_taken_as_a_question"]
+        .as_array()
+        .expect("set aside");
+    assert_eq!(set_aside.len(), 1);
+    assert_eq!(set_aside[0]["kind"], "whatdotheyknow_footer");
+    assert!(
+        set_aside[0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Please use this email address for all replies"))
+    );
+    let reference = opened["reference"].as_str().expect("reference");
+    // The readings are of the questions alone; the footer is shown after
+    // them as not taken as a question.
+    let read = app.run(&["request", "understand", reference]).ok();
+    let (readings, set_aside) = read
+        .split_once("Not taken as a question (WhatDoTheyKnow footer):")
+        .expect("the footer is shown");
+    assert!(!readings.contains("Disclaimer"), "{read}");
+    assert!(set_aside.contains("  | Disclaimer: This message"), "{read}");
+}
+
+#[test]
+fn an_email_in_a_legacy_character_set_is_read_again_exactly_as_received() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let opened = take_in(&app, &fixture("iso-8859-15.eml"));
+    let reference = opened["reference"].as_str().expect("reference");
+    let read = app.run(&["request", "understand", reference]).ok();
+    assert!(read.contains("in € or £?"), "{read}");
 }
 
 #[test]
