@@ -441,6 +441,18 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
 /// draft's or answer's as-of date). Releases are read as of that day; a day
 /// before the request was received is taken as the received day.
 pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer {
+    plan_counting(request, evidence, decided).0
+}
+
+/// [`plan_on`], also saying whether the plan counted anything from the
+/// providers' records (`evidence.records`), as opposed to only asking which
+/// submissions are held and which months they reach. A caller may pass the
+/// submissions alone (no records, as
+/// `lantern_store::Store::submissions_held` reads them) and, only when
+/// this says the records were counted, plan again with the records: the
+/// records of a large area are costly to read and count, and most answers
+/// are given from figures held.
+pub fn plan_counting(request: &Request, evidence: &Evidence, decided: Date) -> (Answer, bool) {
     let decided = decided.max(request.received);
     let area = request
         .area
@@ -530,7 +542,8 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
     }
     bases.sort();
     bases.dedup();
-    Answer {
+    let counted = planner.counter.is_some();
+    let answer = Answer {
         reference: request.reference.clone(),
         received: request.received,
         decided,
@@ -550,7 +563,8 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         source_differences: planner.differences,
         threshold: evidence.policy.threshold,
         disclosure,
-    }
+    };
+    (answer, counted)
 }
 
 fn collect_bands(questions: &[Question], out: &mut Vec<String>) {
@@ -1894,7 +1908,7 @@ impl<'a> Planner<'a> {
         // Disclosure control needs the true value of every cell in play.
         // Earlier answers may have given or withheld counts made from the
         // records on demand, which no stored figure holds: count them too.
-        let counted = self.counted_for(&known);
+        let counted = self.counted_for(&new, &known);
         let figures: std::borrow::Cow<'_, [Figure]> = if counted.is_empty() {
             std::borrow::Cow::Borrowed(self.evidence.figures)
         } else {
@@ -1908,10 +1922,14 @@ impl<'a> Planner<'a> {
 
     /// The known cells of this area that no stored figure holds but the
     /// records can count, as figures from local records (for disclosure
-    /// control's true values only; never shown).
-    fn counted_for(&mut self, known: &[KnownCell]) -> Vec<Figure> {
+    /// control's true values only; never shown). Only cells that join a
+    /// table with one of `new` are counted: disclosure control looks at no
+    /// other (a log of thousands of entries over many years would otherwise
+    /// be counted cell by cell on every answer).
+    fn counted_for(&mut self, new: &[NewCell], known: &[KnownCell]) -> Vec<Figure> {
         let mut out: Vec<Figure> = Vec::new();
-        for k in known {
+        let in_play = protected::in_play(self.fine, new, known);
+        for (k, _) in known.iter().zip(&in_play).filter(|&(_, &p)| p) {
             if k.area != self.area || !self.records_count(&k.indicator) {
                 continue;
             }

@@ -174,6 +174,26 @@ pub fn protect(
     }
 }
 
+/// Which of `known` join a table with one of `new` (the same indicator and
+/// area, in a period linked to a new cell's by a chain of overlaps): the
+/// only known cells [`protect`] looks at, so the only ones whose true values
+/// it may need. One flag per known cell.
+pub fn in_play(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<bool> {
+    let mut out = vec![false; known.len()];
+    for table in tables(catalogue, new, known) {
+        if table.new.is_empty() {
+            continue;
+        }
+        for &k in &table.known {
+            out[k] = true;
+            for &r in table.repeats.get(&k).into_iter().flatten() {
+                out[r] = true;
+            }
+        }
+    }
+    out
+}
+
 /// Checks that no withheld cell among `known` can be pinned to one value
 /// from everything `known` released, table by table.
 pub fn audit(

@@ -1027,6 +1027,16 @@ pub trait Store {
         area: &str,
     ) -> Result<lantern_core::records::count::HeldRecords, StoreError>;
 
+    /// [`Store::records_held`] without the records: the same submissions in
+    /// the same order, each with an empty list of records, and the same
+    /// registered agencies. Enough to tell whether records are held and
+    /// which months they reach, without reading or decoding them.
+    fn submissions_held(
+        &self,
+        version: i64,
+        area: &str,
+    ) -> Result<lantern_core::records::count::HeldRecords, StoreError>;
+
     /// The disclosure-log entries about `scope`'s indicators in its areas
     /// (whichever council sent them, each with its council), oldest first: the part of
     /// [`Store::disclosure_log`] that can concern a request of that scope.

@@ -588,6 +588,14 @@ impl<E: Engine> Store for SqlStore<E> {
         scoped::records_held(&self.engine, version, area)
     }
 
+    fn submissions_held(
+        &self,
+        version: i64,
+        area: &str,
+    ) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
+        scoped::submissions_held(&self.engine, version, area)
+    }
+
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError> {
         log::disclosure_log(self)
     }

@@ -49,6 +49,27 @@ pub(super) fn records_held<E: Engine>(
     version: i64,
     area: &str,
 ) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
+    held(engine, version, area, true)
+}
+
+/// [`records_held`] without the records: the same submissions, in the same
+/// order, each with no records (which providers' records reach which month,
+/// and whether any are held), read without decoding a chunk.
+pub(super) fn submissions_held<E: Engine>(
+    engine: &E,
+    version: i64,
+    area: &str,
+) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
+    held(engine, version, area, false)
+}
+
+/// [`records_held`], with the records decoded or (`bodies` false) left out.
+fn held<E: Engine>(
+    engine: &E,
+    version: i64,
+    area: &str,
+    bodies: bool,
+) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
     use lantern_core::records::count::{HeldRecords, HeldSubmission};
     engine.transaction(Mode::Read, |tx| {
         let version = checked(tx, Some(version))?;
@@ -91,6 +112,33 @@ pub(super) fn records_held<E: Engine>(
             let placeholders: Vec<String> = (2..batch.len() + 2).map(|i| format!("${i}")).collect();
             let mut params = vec![param_text(area)];
             params.extend(batch.iter().map(|(id, _, _)| param(*id)));
+            if !bodies {
+                // The submissions with chunks in the area, in the order the
+                // full read meets them (by submission).
+                let rows = tx.query(
+                    &format!(
+                        "SELECT DISTINCT submission_id FROM submission_chunks
+                         WHERE area = $1 AND submission_id IN ({}) ORDER BY submission_id",
+                        placeholders.join(", ")
+                    ),
+                    &params,
+                    &[Kind::Int],
+                )?;
+                for r in rows {
+                    let id = int(&r[0]);
+                    let Some((_, provider, month)) = batch.iter().find(|(s, _, _)| *s == id) else {
+                        continue;
+                    };
+                    if !submissions.iter().any(|s| s.provider == *provider) {
+                        submissions.push(HeldSubmission {
+                            provider: provider.clone(),
+                            month: *month,
+                            records: Vec::new(),
+                        });
+                    }
+                }
+                continue;
+            }
             let rows = tx.query(
                 &format!(
                     "SELECT submission_id, id, body FROM submission_chunks
