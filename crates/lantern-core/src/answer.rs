@@ -57,7 +57,7 @@
 //! officer with the difference ([`SourceDifference`]). A table never holds
 //! two bands that overlap: the finest held are kept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
 
@@ -465,6 +465,7 @@ pub fn plan_counting(request: &Request, evidence: &Evidence, decided: Date) -> (
     let fine = evidence.catalogue.with_age_bands(&bands);
     let mut planner = Planner {
         evidence,
+        by_cell: ByCell::new(evidence.figures),
         fine: &fine,
         area: area.clone(),
         received: request.received,
@@ -589,8 +590,47 @@ struct CellCandidate {
     value: u64,
 }
 
+/// The evidence's figures grouped by indicator, area and breakdown, each
+/// group in the evidence's order. Every figure the planner looks up names
+/// all three, so it reads the one group instead of scanning every figure,
+/// and finds what the scan in order would (the first match included).
+pub(crate) struct ByCell<'a> {
+    groups: HashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a Figure>>,
+}
+
+impl<'a> ByCell<'a> {
+    pub(crate) fn new(figures: &'a [Figure]) -> ByCell<'a> {
+        let mut groups: HashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a Figure>> =
+            HashMap::new();
+        for f in figures {
+            groups
+                .entry((f.indicator.as_str(), f.area.as_str(), &f.breakdown))
+                .or_default()
+                .push(f);
+        }
+        ByCell { groups }
+    }
+
+    /// The figures of `indicator` in `area` with exactly `breakdown`, in
+    /// order.
+    pub(crate) fn of<'s>(
+        &'s self,
+        indicator: &'s str,
+        area: &'s str,
+        breakdown: &'s Breakdown,
+    ) -> impl Iterator<Item = &'a Figure> + 's {
+        self.groups
+            .get(&(indicator, area, breakdown))
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+}
+
 struct Planner<'a> {
     evidence: &'a Evidence<'a>,
+    /// The evidence's figures, grouped for lookups.
+    by_cell: ByCell<'a>,
     /// The catalogue with the requester's own bands (for sums and
     /// disclosure control).
     fine: &'a Catalogue,
@@ -1108,14 +1148,10 @@ impl<'a> Planner<'a> {
         period: Period,
         breakdown: &Breakdown,
     ) -> Option<i64> {
-        let direct = self.evidence.figures.iter().find_map(|f| {
-            (f.indicator == indicator
-                && f.area == self.area
-                && f.source == source
-                && f.period == period
-                && f.breakdown == *breakdown)
-                .then_some(&f.value)
-        });
+        let direct = self
+            .by_cell
+            .of(indicator, &self.area, breakdown)
+            .find_map(|f| (f.source == source && f.period == period).then_some(&f.value));
         match direct {
             Some(Value::Exact(v)) => return Some(*v),
             Some(Value::Zero { .. }) => return Some(0),
@@ -1145,6 +1181,7 @@ impl<'a> Planner<'a> {
         compose::Held {
             catalogue: self.fine,
             figures: self.evidence.figures,
+            by_cell: Some(&self.by_cell),
             indicator,
             area: &self.area,
             period,
@@ -1162,17 +1199,12 @@ impl<'a> Planner<'a> {
         period: Period,
         breakdown: &Breakdown,
     ) -> bool {
-        let area = self.area.clone();
-        self.evidence.figures.iter().any(|f| {
-            f.indicator == indicator
-                && f.area == area
-                && f.source == source
-                && f.breakdown == *breakdown
-                && period.contains(&f.period)
-                && f.value.is_shareable()
-        }) || self
-            .composed(source, indicator, period, breakdown)
-            .is_some()
+        self.by_cell
+            .of(indicator, &self.area, breakdown)
+            .any(|f| f.source == source && period.contains(&f.period) && f.value.is_shareable())
+            || self
+                .composed(source, indicator, period, breakdown)
+                .is_some()
             || (source == Source::LocalRecords
                 && matches!(
                     self.counted_from_records(indicator, period, breakdown),
@@ -1257,24 +1289,19 @@ impl<'a> Planner<'a> {
         // Where the table's source holds the cell but cannot share it yet,
         // another source's figure is given with that caveat (rule 3).
         let pending = self.basis.is_some_and(|b| {
-            self.evidence.figures.iter().any(|f| {
-                f.source == b
-                    && f.indicator == indicator.code
-                    && f.area == self.area
-                    && f.breakdown == *breakdown
-                    && period.contains(&f.period)
-                    && matches!(f.value, Value::NotYetShareable { .. })
-            })
+            self.by_cell
+                .of(&indicator.code, &self.area, breakdown)
+                .any(|f| {
+                    f.source == b
+                        && period.contains(&f.period)
+                        && matches!(f.value, Value::NotYetShareable { .. })
+                })
         });
         let mut candidates: Vec<&Figure> = self
-            .evidence
-            .figures
-            .iter()
+            .by_cell
+            .of(&indicator.code, &self.area, breakdown)
             .filter(|f| {
-                f.indicator == indicator.code
-                    && f.area == self.area
-                    && f.breakdown == *breakdown
-                    && period.contains(&f.period)
+                period.contains(&f.period)
                     // One table, one basis: other sources' figures are only
                     // compared; those that cannot be shared yet are named.
                     && (pending
@@ -1933,12 +1960,10 @@ impl<'a> Planner<'a> {
             if k.area != self.area || !self.records_count(&k.indicator) {
                 continue;
             }
-            let stored = self.evidence.figures.iter().any(|f| {
-                f.indicator == k.indicator
-                    && f.area == k.area
-                    && f.period == k.period
-                    && f.breakdown == k.breakdown
-            });
+            let stored = self
+                .by_cell
+                .of(&k.indicator, &k.area, &k.breakdown)
+                .any(|f| f.period == k.period);
             let seen = out.iter().any(|f| {
                 f.indicator == k.indicator && f.period == k.period && f.breakdown == k.breakdown
             });

@@ -417,10 +417,16 @@ fn tables(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<Ta
         for &i in &news {
             parts[component[&span(new[i].period)]].new.push(i);
         }
-        let mut first: BTreeMap<(Span, String, String), usize> = BTreeMap::new();
+        let mut first: HashMap<(Span, String, (u8, u64)), usize> = HashMap::new();
         for &k in &knowns {
             let c = &known[k];
-            let key = (span(c.period), c.breakdown.key(), format!("{:?}", c.shown));
+            // What was shown, as a plain key (equal exactly when it is).
+            let shown = match c.shown {
+                Shown::Exact(v) => (0, v),
+                Shown::FewerThan(t) => (1, t),
+                Shown::Withheld => (2, 0),
+            };
+            let key = (span(c.period), c.breakdown.key(), shown);
             let part = &mut parts[component[&span(c.period)]];
             match first.get(&key) {
                 Some(&f) => part.repeats.entry(f).or_default().push(k),
