@@ -105,7 +105,7 @@ fn decide_stating(
             ))
         })?;
     let policy = council.policy();
-    let read = store.read_scope(data_version, &Scope::of(&request, &area))?;
+    let read = store.read_scope_in_window(data_version, &Scope::of(&request, &area))?;
     let mine = store.council_in_use()?.unwrap_or_default();
     // Providers' records for the area, when a question asks for an
     // indicator they count: cells not held as figures are counted from the

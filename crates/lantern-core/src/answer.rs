@@ -466,6 +466,16 @@ pub fn plan_counting(request: &Request, evidence: &Evidence, decided: Date) -> (
     let mut planner = Planner {
         evidence,
         by_cell: ByCell::new(evidence.figures),
+        earlier_by_cell: {
+            let mut groups: HashMap<_, Vec<&EarlierRelease>> = HashMap::new();
+            for e in evidence.earlier {
+                groups
+                    .entry((e.indicator.as_str(), e.area.as_str(), &e.breakdown))
+                    .or_default()
+                    .push(e);
+            }
+            groups
+        },
         fine: &fine,
         area: area.clone(),
         received: request.received,
@@ -631,6 +641,9 @@ struct Planner<'a> {
     evidence: &'a Evidence<'a>,
     /// The evidence's figures, grouped for lookups.
     by_cell: ByCell<'a>,
+    /// The earlier releases, grouped by indicator, area and breakdown, each
+    /// group in the evidence's order.
+    earlier_by_cell: HashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a EarlierRelease>>,
     /// The catalogue with the requester's own bands (for sums and
     /// disclosure control).
     fine: &'a Catalogue,
@@ -1446,11 +1459,12 @@ impl<'a> Planner<'a> {
             return r;
         }
         if let Value::Exact(v) = chosen.value {
-            for e in self.evidence.earlier.iter().filter(|e| {
-                e.indicator == indicator.code
-                    && e.area == self.area
-                    && e.period == chosen.period
-                    && e.breakdown == *breakdown
+            let same_cell = self
+                .earlier_by_cell
+                .get(&(indicator.code.as_str(), self.area.as_str(), breakdown))
+                .map_or(&[][..], Vec::as_slice);
+            for e in same_cell.iter().filter(|e| {
+                e.period == chosen.period
                     && matches!(e.shown, Shown::Exact(x) if x != v.max(0) as u64)
             }) {
                 let Shown::Exact(earlier_value) = e.shown else {

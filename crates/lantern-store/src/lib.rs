@@ -1007,6 +1007,21 @@ pub trait Store {
         scope: &lantern_core::scope::Scope,
     ) -> Result<ScopedRead, StoreError>;
 
+    /// [`Store::read_scope`] with only the log entries whose period shares a
+    /// day with the scope's window (the same window: it is still widened by
+    /// every logged period). Those are all the planner can use: a count of
+    /// people joins a protected table only through a chain of overlapping
+    /// periods from one of the request's, which lies inside the window, and
+    /// the letter names only earlier answers about its own periods. A log of
+    /// thousands of entries over many years is then read only for the years
+    /// asked about. Entries with no period, or one that does not parse, hold
+    /// no count and are left out too.
+    fn read_scope_in_window(
+        &self,
+        version: i64,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<ScopedRead, StoreError>;
+
     /// The council in use's disclosure-log entries about exactly these
     /// cells (indicator, area, period as logged), oldest first: what an
     /// earlier answer gave of the figures a request asks for, without

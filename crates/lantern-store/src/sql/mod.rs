@@ -566,6 +566,14 @@ impl<E: Engine> Store for SqlStore<E> {
         scoped::read_scope(&self.engine, version, scope)
     }
 
+    fn read_scope_in_window(
+        &self,
+        version: i64,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<crate::ScopedRead, StoreError> {
+        scoped::read_scope_in_window(&self.engine, version, scope)
+    }
+
     fn disclosure_log_about(
         &self,
         scope: &lantern_core::scope::Scope,
