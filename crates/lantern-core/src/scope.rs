@@ -543,6 +543,7 @@ topic = "naloxone.purchaser"
                     earlier: &earlier,
                     records: None,
                     declarations: &[],
+                    settled: &[],
                 };
                 let scope = Scope::of(&request, AREAS[0]);
                 let scoped_earlier: Vec<EarlierRelease> = earlier
@@ -565,6 +566,7 @@ topic = "naloxone.purchaser"
                     figures: &scoped_figures,
                     earlier: &scoped_earlier,
                     declarations: &[],
+                    settled: &[],
                     ..whole
                 };
                 prop_assert_eq!(plan(&request, &scoped), plan(&request, &whole));

@@ -72,6 +72,10 @@ pub enum ImportKind {
     Council,
     /// A release withdrawn from the publication calendar by an officer.
     ReleaseWithdrawal,
+    /// A not-held declaration made by an officer (on a case or council-wide).
+    NotHeld,
+    /// A not-held declaration withdrawn by an officer.
+    NotHeldWithdrawal,
 }
 
 impl ImportKind {
@@ -90,6 +94,8 @@ impl ImportKind {
             ImportKind::Withdrawal => "withdrawal",
             ImportKind::Council => "council",
             ImportKind::ReleaseWithdrawal => "release_withdrawal",
+            ImportKind::NotHeld => "not_held",
+            ImportKind::NotHeldWithdrawal => "not_held_withdrawal",
         }
     }
 }
@@ -213,20 +219,27 @@ pub struct StoredCalendar {
 }
 
 /// A blocking finding resolved by an officer, to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewResolution {
     /// What was missing (`lantern_core::finding::Finding::what`).
     pub finding: String,
-    /// How it was resolved (`not_held`).
+    /// How it was resolved (`not_held`, `not_held_council`, `refer_s21`,
+    /// `s12`, `seek_clarification`).
     pub kind: String,
     /// Why, in the officer's words.
     pub why: String,
-    /// The not-held declaration it records, if it records one.
+    /// The not-held declaration it records, if it records one: a new data
+    /// version (an import of kind `not_held`), audited.
     pub declaration: Option<lantern_core::finding::Declaration>,
+    /// For an s12 estimate: the hours.
+    pub hours: Option<f64>,
+    /// A clock action taken with it, in the same transaction (putting the
+    /// case on hold for clarification), with its detail.
+    pub clock: Option<(Action, ActionDetail)>,
 }
 
 /// A blocking finding's resolution, as held.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredResolution {
     /// What was missing.
     pub finding: String,
@@ -234,10 +247,42 @@ pub struct StoredResolution {
     pub kind: String,
     /// Why.
     pub why: String,
+    /// For an s12 estimate: the hours.
+    pub hours: Option<f64>,
     /// When.
     pub at: String,
     /// Who.
     pub by: String,
+}
+
+/// A not-held declaration as held, with its history: who made it and
+/// when, the data version it is in force from, and its withdrawal if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeclaration {
+    /// The declaration (with its id).
+    pub declaration: lantern_core::finding::Declaration,
+    /// When it was made (RFC 3339).
+    pub declared_at: String,
+    /// Who made it.
+    pub declared_by: String,
+    /// The data version it is in force from (`None`: made before
+    /// declarations were versioned, in force at every version).
+    pub added_in: Option<i64>,
+    /// Its withdrawal, if it was withdrawn.
+    pub withdrawn: Option<DeclarationWithdrawal>,
+}
+
+/// A declaration's withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclarationWithdrawal {
+    /// The data version from which it is no longer in force.
+    pub retired_in: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub by: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// A phrase an officer taught Lantern.
@@ -756,7 +801,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1167,12 +1212,29 @@ pub trait Store {
         resolution: &NewResolution,
     ) -> Result<(), StoreError>;
 
-    /// The council's not-held declarations, and those made on case
+    /// The council's not-held declarations in force at data version `at`
+    /// (made by then and not withdrawn by then), and those made on case
     /// `reference` if one is given, oldest first.
     fn not_held_declarations(
         &self,
         reference: Option<&str>,
+        at: i64,
     ) -> Result<Vec<lantern_core::finding::Declaration>, StoreError>;
+
+    /// Every not-held declaration of the council (and those made on its
+    /// cases), withdrawn ones too, oldest first.
+    fn declarations(&self) -> Result<Vec<StoredDeclaration>, StoreError>;
+
+    /// Withdraw not-held declaration `id` with the reason: a new data
+    /// version from which it is no longer in force, audited with who and
+    /// why (and in the history of the case it was made on). Refused for a
+    /// declaration that is not there or already withdrawn.
+    fn withdraw_declaration(
+        &mut self,
+        meta: &ImportMeta,
+        id: i64,
+        reason: &str,
+    ) -> Result<ImportReceipt, StoreError>;
 
     /// How case `reference`'s blocking findings were resolved, oldest first.
     fn resolutions(&self, reference: &str) -> Result<Vec<StoredResolution>, StoreError>;

@@ -183,9 +183,12 @@ pub enum RequestCommand {
     Ico(Act),
     /// Resolve a blocking finding of the case's draft (a figure or
     /// statement with nothing recorded): record that the council does not
-    /// hold it, with the reason the letter gives (--not-held), or accept the
+    /// hold it, with the reason the letter gives (--not-held); accept the
     /// draft's section 21 offer of the publication that published it
-    /// (--refer). Then draft again.
+    /// (--refer); refuse it under section 12 on your estimate of the hours
+    /// finding it would take (--cost-estimate); or ask the requester to
+    /// clarify (--clarify: the case goes on hold for clarification). Then
+    /// draft again.
     Resolve {
         /// The reference.
         reference: String,
@@ -193,14 +196,23 @@ pub enum RequestCommand {
         #[arg(long)]
         finding: usize,
         /// Record that the council does not hold it (section 1(1)).
-        #[arg(long, required_unless_present = "refer", conflicts_with = "refer")]
+        #[arg(long, required_unless_present_any = ["refer", "cost_estimate", "clarify"], conflicts_with_all = ["refer", "cost_estimate", "clarify"])]
         not_held: bool,
         /// Accept the s21 offer as it stands: refer the requester to the
         /// publication instead of loading the figure (give --note: why).
-        #[arg(long, conflicts_with_all = ["reason", "held_by", "council_wide"], requires = "note")]
+        #[arg(long, conflicts_with_all = ["reason", "held_by", "council_wide", "cost_estimate", "clarify"], requires = "note")]
         refer: bool,
+        /// Section 12: finding it would take this many hours, more than the
+        /// cost limit of 18 (give --note: how the estimate was made).
+        #[arg(long, value_name = "HOURS", conflicts_with_all = ["reason", "held_by", "council_wide", "clarify"], requires = "note")]
+        cost_estimate: Option<f64>,
+        /// Ask the requester to clarify (give --note: what you ask): the
+        /// case goes on hold for clarification (section 1(3)) as of the
+        /// --as-of day; the finding stays open until the reply.
+        #[arg(long, conflicts_with_all = ["reason", "held_by", "council_wide"], requires = "note")]
+        clarify: bool,
         /// Why it is not held, as the letter should say it.
-        #[arg(long, required_unless_present = "refer")]
+        #[arg(long, required_unless_present_any = ["refer", "cost_estimate", "clarify"])]
         reason: Option<String>,
         /// Who holds it instead (advice under section 16).
         #[arg(long)]
@@ -212,6 +224,30 @@ pub enum RequestCommand {
         /// the reason; required with --refer).
         #[arg(long)]
         note: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The not-held declarations: the council's and those made on cases,
+    /// each with its number, who made it, the data version it is in force
+    /// from, and its withdrawal if withdrawn.
+    Declarations {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Withdraw a not-held declaration (it was wrong, or the information
+    /// has been found): from the new data version on it no longer answers
+    /// any request, so the next draft carries the blocking finding again;
+    /// a letter made at an earlier data version still uses it. A draft or
+    /// approved letter that relied on it cannot be approved or sent
+    /// unchanged.
+    WithdrawDeclaration {
+        /// The declaration's number (lantern request declarations).
+        id: i64,
+        /// Why it is withdrawn (kept in the audit log and the case's history).
+        #[arg(long)]
+        reason: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -372,6 +408,8 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             finding,
             not_held: _,
             refer,
+            cost_estimate,
+            clarify,
             reason,
             held_by,
             council_wide,
@@ -380,12 +418,29 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         } => {
             let way = if refer {
                 casework::Way::Refer
+            } else if let Some(hours) = cost_estimate {
+                casework::Way::CostEstimate { hours }
+            } else if clarify {
+                casework::Way::Clarify
             } else {
                 casework::Way::NotHeld {
                     reason: reason.unwrap_or_default(),
                     other_holder: held_by,
                     council_wide,
                 }
+            };
+            let done = match &way {
+                casework::Way::Refer => {
+                    "the requester is referred to the publication under section 21".to_string()
+                }
+                casework::Way::CostEstimate { hours } => {
+                    format!("refused under section 12 on an estimate of {hours} hours")
+                }
+                casework::Way::Clarify => {
+                    "on hold for clarification (section 1(3)); the finding stays open until the reply"
+                        .to_string()
+                }
+                casework::Way::NotHeld { .. } => "recorded as not held".to_string(),
             };
             let resolved = casework::resolve(
                 ctx,
@@ -407,17 +462,21 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                 );
                 return Ok(());
             }
-            out!(
-                "{}: {} ({}). Draft it again to use it (lantern request draft {}).",
-                resolved.reference,
-                if refer {
-                    "the requester is referred to the publication under section 21"
-                } else {
-                    "recorded as not held"
-                },
-                resolved.what,
-                resolved.reference
-            );
+            if clarify {
+                out!(
+                    "{}: {done} ({}). When the reply arrives: lantern request clarified {r}, correct what it asks if need be, then lantern request draft {r}.",
+                    resolved.reference,
+                    resolved.what,
+                    r = resolved.reference
+                );
+            } else {
+                out!(
+                    "{}: {done} ({}). Draft it again to use it (lantern request draft {}).",
+                    resolved.reference,
+                    resolved.what,
+                    resolved.reference
+                );
+            }
             if !resolved.still_open.is_empty() {
                 out!(
                     "Still open in the current draft: {}.",
@@ -427,6 +486,26 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                         .map(|f| format!("finding {}", f.number))
                         .collect::<Vec<_>>()
                         .join(", ")
+                );
+            }
+            Ok(())
+        }
+        RequestCommand::Declarations { json } => declarations(ctx, json),
+        RequestCommand::WithdrawDeclaration { id, reason, json } => {
+            let receipt = casework::withdraw_declaration(ctx, id, &reason)?;
+            if json {
+                out!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "declaration": id,
+                        "withdrawn": true,
+                        "data_version": receipt.data_version,
+                    }))?
+                );
+            } else {
+                out!(
+                    "Not-held declaration {id} withdrawn: from data version {} it no longer answers any request; drafts that relied on it must be drafted again.",
+                    receipt.data_version
                 );
             }
             Ok(())
@@ -632,6 +711,7 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
                     "reference": r.case.reference, "received": r.case.received.to_string(),
                     "status": r.case.status.code(), "due": r.due.due.to_string(), "on_hold": r.due.on_hold(),
                     "overdue": r.overdue, "release_changed": r.release_changed,
+                    "declaration_withdrawn": r.declaration_withdrawn,
                 })
             })
             .collect();
@@ -655,13 +735,18 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
             d.due.to_string()
         };
         out!(
-            "{:<16} received {}  {:<22} due {}{}",
+            "{:<16} received {}  {:<22} due {}{}{}",
             r.case.reference,
             r.case.received,
             r.case.status.to_string(),
             due,
             if r.release_changed {
                 "  [release changed: re-draft]"
+            } else {
+                ""
+            },
+            if r.declaration_withdrawn {
+                "  [declaration withdrawn: re-draft]"
             } else {
                 ""
             }
@@ -687,6 +772,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         findings,
         resolutions,
         release_changes,
+        declaration_changes,
     } = casework::show(ctx, reference)?;
     if json {
         let events: Vec<serde_json::Value> = history
@@ -729,8 +815,9 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             "covered_by": covered_json(&links),
             "cost_limit_aggregation": links.aggregation_warning(),
             "findings": findings.iter().map(|f| serde_json::json!({"number": f.number, "what": f.what})).collect::<Vec<_>>(),
-            "resolutions": resolutions.iter().map(|r| serde_json::json!({"finding": r.finding, "resolution": r.kind, "why": r.why, "at": r.at, "by": r.by})).collect::<Vec<_>>(),
+            "resolutions": resolutions.iter().map(|r| serde_json::json!({"finding": r.finding, "resolution": r.kind, "why": r.why, "hours": r.hours, "at": r.at, "by": r.by})).collect::<Vec<_>>(),
             "release_changes": release_changes,
+            "declaration_changes": declaration_changes,
             "history": events,
         });
         out!("{}", serde_json::to_string_pretty(&v)?);
@@ -808,6 +895,15 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             r = case.reference
         );
         for c in &release_changes {
+            out!("  {c}");
+        }
+    }
+    if !declaration_changes.is_empty() {
+        out!(
+            "Declaration withdrawn: re-draft. The draft cannot be approved or sent unchanged (lantern request start {r}, then lantern request draft {r}):",
+            r = case.reference
+        );
+        for c in &declaration_changes {
             out!("  {c}");
         }
     }
@@ -974,13 +1070,14 @@ fn print_findings(reference: &str, findings: &[lantern_app::letters::FindingView
                     " (lantern request resolve {reference} --finding {} --not-held --reason TEXT [--held-by BODY])",
                     f.number
                 ),
-                "seek_clarification" => {
-                    format!(" (lantern request seek-clarification {reference})")
-                }
-                _ => {
-                    " (estimate_hours in the structured request: lantern request correct REF FILE)"
-                        .to_string()
-                }
+                "seek_clarification" => format!(
+                    " (lantern request resolve {reference} --finding {} --clarify --note WHAT)",
+                    f.number
+                ),
+                _ => format!(
+                    " (over 18 hours: lantern request resolve {reference} --finding {} --cost-estimate HOURS --note HOW)",
+                    f.number
+                ),
             };
             out!("    - {}{}", w.text, how.replace("REF", reference));
         }
@@ -1151,6 +1248,82 @@ fn erase_expired(ctx: &Ctx, day: Option<Date>, dry_run: bool, json: bool) -> Res
             "Kept until answered or withdrawn (still open): {}.",
             done.kept_open.join(", ")
         );
+    }
+    Ok(())
+}
+
+/// Print the not-held declarations, newest last.
+fn declarations(ctx: &Ctx, json: bool) -> Result<()> {
+    let all = casework::declarations(ctx)?;
+    if json {
+        let v: Vec<serde_json::Value> = all
+            .iter()
+            .map(|d| {
+                let decl = &d.declaration;
+                serde_json::json!({
+                    "id": decl.id,
+                    "case": match &decl.by {
+                        lantern_core::finding::DeclaredBy::Case(r) => Some(r.as_str()),
+                        lantern_core::finding::DeclaredBy::Council => None,
+                    },
+                    "subject": decl.subject,
+                    "area": decl.area,
+                    "period": decl.period.map(|p| p.to_string()),
+                    "breakdown": decl.breakdown.key(),
+                    "reason": decl.reason,
+                    "held_by": decl.other_holder,
+                    "declared_at": d.declared_at,
+                    "declared_by": d.declared_by,
+                    "in_force_from": d.added_in,
+                    "withdrawn": d.withdrawn.as_ref().map(|w| serde_json::json!({
+                        "data_version": w.retired_in, "at": w.at, "by": w.by, "reason": w.reason,
+                    })),
+                })
+            })
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if all.is_empty() {
+        out!(
+            "No not-held declarations: an officer records one with lantern request resolve REF --finding N --not-held --reason TEXT."
+        );
+    }
+    for d in &all {
+        let decl = &d.declaration;
+        let whose = match &decl.by {
+            lantern_core::finding::DeclaredBy::Case(r) => format!("request {r}"),
+            lantern_core::finding::DeclaredBy::Council => "council-wide".to_string(),
+        };
+        let mut about = vec![decl.subject.clone()];
+        about.extend(decl.area.clone());
+        about.extend(decl.period.map(|p| p.to_string()));
+        if !decl.breakdown.0.is_empty() {
+            about.push(decl.breakdown.key());
+        }
+        out!(
+            "{:>4}  {} ({whose}): {}",
+            decl.id.unwrap_or_default(),
+            about.join(", "),
+            decl.reason
+        );
+        out!(
+            "      by {} at {}{}",
+            d.declared_by,
+            d.declared_at,
+            d.added_in
+                .map(|v| format!(", in force from data version {v}"))
+                .unwrap_or_default()
+        );
+        if let Some(w) = &d.withdrawn {
+            out!(
+                "      WITHDRAWN by {} at {} (from data version {}): {}",
+                w.by,
+                w.at,
+                w.retired_in,
+                w.reason
+            );
+        }
     }
     Ok(())
 }

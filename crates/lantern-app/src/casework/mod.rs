@@ -56,7 +56,10 @@ pub use cases::{
 };
 pub use clock::{Acted, Acting, act, approve};
 pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
-pub use findings::{OpenFinding, REFER_S21, Resolved, Resolving, Way, open_findings, resolve};
+pub use findings::{
+    COST_LIMIT_S12, OpenFinding, REFER_S21, Resolved, Resolving, SEEK_CLARIFICATION, Way,
+    declarations, open_findings, resolve, withdraw_declaration,
+};
 pub use intake::{Form, NewRequest, Opened, take_in};
 pub use retention::{Erased, erase_expired};
 pub use understanding::{

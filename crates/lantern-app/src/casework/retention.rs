@@ -38,6 +38,7 @@ fn rewrite(held: HeldDetails<'_>, kind: CaseText, text: &str) -> Result<String, 
     let requester = Requester {
         name: held.name,
         contact: held.contact,
+        message: None,
     };
     match kind {
         CaseText::Original => Ok(ORIGINAL_ERASED.to_string()),

@@ -56,6 +56,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/0007_records_owed.sql")),
     (8, include_str!("../../migrations/0008_councils.sql")),
     (9, include_str!("../../migrations/0009_not_held.sql")),
+    (
+        11,
+        include_str!("../../migrations/0011_declarations_versioned.sql"),
+    ),
 ];
 
 mod audit;
@@ -637,8 +641,22 @@ impl<E: Engine> Store for SqlStore<E> {
     fn not_held_declarations(
         &self,
         reference: Option<&str>,
+        at: i64,
     ) -> Result<Vec<lantern_core::finding::Declaration>, StoreError> {
-        not_held::declarations(self, reference)
+        not_held::declarations(self, reference, at)
+    }
+
+    fn declarations(&self) -> Result<Vec<crate::StoredDeclaration>, StoreError> {
+        not_held::all(self)
+    }
+
+    fn withdraw_declaration(
+        &mut self,
+        meta: &ImportMeta,
+        id: i64,
+        reason: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        not_held::withdraw(self, meta, id, reason)
     }
 
     fn resolutions(&self, reference: &str) -> Result<Vec<crate::StoredResolution>, StoreError> {
