@@ -105,13 +105,16 @@ fn decide_stating(
             ))
         })?;
     let policy = council.policy();
-    let read = store.read_scope(data_version, &Scope::of(&request, &area))?;
+    let read = store.read_scope_in_window(data_version, &Scope::of(&request, &area))?;
     let mine = store.council_in_use()?.unwrap_or_default();
-    // Providers' records for the area, read only when a question asks for
-    // an indicator they count: cells not held as figures are counted from
-    // the submissions current at the data version.
-    let records = if asks_countable(&request.questions) {
-        Some(store.records_held(data_version, &area)?)
+    // Providers' records for the area, when a question asks for an
+    // indicator they count: cells not held as figures are counted from the
+    // submissions current at the data version. Which submissions are held
+    // is read first; the records themselves (megabytes for a large area)
+    // only when the plan counts from them, and then it is planned again
+    // with them, so the answer is the one planned with the records.
+    let submissions = if asks_countable(&request.questions) {
+        Some(store.submissions_held(data_version, &area)?)
     } else {
         None
     };
@@ -120,19 +123,26 @@ fn decide_stating(
     // officer settled on the case otherwise (s21 offer accepted, s12).
     let declarations = store.not_held_declarations(Some(&request.reference), data_version)?;
     let settled = crate::casework::findings::settled(store, &request.reference)?;
-    let evidence = Evidence {
+    let earlier = earlier_releases(&read.log, &mine, &request.reference);
+    let mut evidence = Evidence {
         catalogue: &catalogue,
         figures: &read.figures,
         statements: &read.statements,
         releases: &read.releases,
         policy,
         area: &area,
-        earlier: &earlier_releases(&read.log, &mine, &request.reference),
-        records: records.as_ref(),
+        earlier: &earlier,
+        records: submissions.as_ref(),
         declarations: &declarations,
         settled: &settled,
     };
-    let planned = answer::plan_on(&request, &evidence, decided);
+    let (mut planned, counted) = answer::plan_counting(&request, &evidence, decided);
+    let records;
+    if counted {
+        records = store.records_held(data_version, &area)?;
+        evidence.records = Some(&records);
+        planned = answer::plan_on(&request, &evidence, decided);
+    }
     let view = letters::view(
         &planned,
         &request,

@@ -62,7 +62,7 @@
 //! officer with the difference ([`SourceDifference`]). A table never holds
 //! two bands that overlap: the finest held are kept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
 
@@ -464,6 +464,18 @@ pub fn plan(request: &Request, evidence: &Evidence) -> Answer {
 /// draft's or answer's as-of date). Releases are read as of that day; a day
 /// before the request was received is taken as the received day.
 pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer {
+    plan_counting(request, evidence, decided).0
+}
+
+/// [`plan_on`], also saying whether the plan counted anything from the
+/// providers' records (`evidence.records`), as opposed to only asking which
+/// submissions are held and which months they reach. A caller may pass the
+/// submissions alone (no records, as
+/// `lantern_store::Store::submissions_held` reads them) and, only when
+/// this says the records were counted, plan again with the records: the
+/// records of a large area are costly to read and count, and most answers
+/// are given from figures held.
+pub fn plan_counting(request: &Request, evidence: &Evidence, decided: Date) -> (Answer, bool) {
     let decided = decided.max(request.received);
     let area = request
         .area
@@ -476,6 +488,17 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
     let fine = evidence.catalogue.with_age_bands(&bands);
     let mut planner = Planner {
         evidence,
+        by_cell: ByCell::new(evidence.figures),
+        earlier_by_cell: {
+            let mut groups: HashMap<_, Vec<&EarlierRelease>> = HashMap::new();
+            for e in evidence.earlier {
+                groups
+                    .entry((e.indicator.as_str(), e.area.as_str(), &e.breakdown))
+                    .or_default()
+                    .push(e);
+            }
+            groups
+        },
         fine: &fine,
         area: area.clone(),
         received: request.received,
@@ -558,7 +581,8 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
     }
     bases.sort();
     bases.dedup();
-    Answer {
+    let counted = planner.counter.is_some();
+    let answer = Answer {
         reference: request.reference.clone(),
         received: request.received,
         decided,
@@ -579,7 +603,8 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         declarations_used: planner.declarations_used,
         threshold: evidence.policy.threshold,
         disclosure,
-    }
+    };
+    (answer, counted)
 }
 
 fn collect_bands(questions: &[Question], out: &mut Vec<String>) {
@@ -604,8 +629,50 @@ struct CellCandidate {
     value: u64,
 }
 
+/// The evidence's figures grouped by indicator, area and breakdown, each
+/// group in the evidence's order. Every figure the planner looks up names
+/// all three, so it reads the one group instead of scanning every figure,
+/// and finds what the scan in order would (the first match included).
+pub(crate) struct ByCell<'a> {
+    groups: HashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a Figure>>,
+}
+
+impl<'a> ByCell<'a> {
+    pub(crate) fn new(figures: &'a [Figure]) -> ByCell<'a> {
+        let mut groups: HashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a Figure>> =
+            HashMap::new();
+        for f in figures {
+            groups
+                .entry((f.indicator.as_str(), f.area.as_str(), &f.breakdown))
+                .or_default()
+                .push(f);
+        }
+        ByCell { groups }
+    }
+
+    /// The figures of `indicator` in `area` with exactly `breakdown`, in
+    /// order.
+    pub(crate) fn of<'s>(
+        &'s self,
+        indicator: &'s str,
+        area: &'s str,
+        breakdown: &'s Breakdown,
+    ) -> impl Iterator<Item = &'a Figure> + 's {
+        self.groups
+            .get(&(indicator, area, breakdown))
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+}
+
 struct Planner<'a> {
     evidence: &'a Evidence<'a>,
+    /// The evidence's figures, grouped for lookups.
+    by_cell: ByCell<'a>,
+    /// The earlier releases, grouped by indicator, area and breakdown, each
+    /// group in the evidence's order.
+    earlier_by_cell: HashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a EarlierRelease>>,
     /// The catalogue with the requester's own bands (for sums and
     /// disclosure control).
     fine: &'a Catalogue,
@@ -1128,14 +1195,10 @@ impl<'a> Planner<'a> {
         period: Period,
         breakdown: &Breakdown,
     ) -> Option<i64> {
-        let direct = self.evidence.figures.iter().find_map(|f| {
-            (f.indicator == indicator
-                && f.area == self.area
-                && f.source == source
-                && f.period == period
-                && f.breakdown == *breakdown)
-                .then_some(&f.value)
-        });
+        let direct = self
+            .by_cell
+            .of(indicator, &self.area, breakdown)
+            .find_map(|f| (f.source == source && f.period == period).then_some(&f.value));
         match direct {
             Some(Value::Exact(v)) => return Some(*v),
             Some(Value::Zero { .. }) => return Some(0),
@@ -1165,6 +1228,7 @@ impl<'a> Planner<'a> {
         compose::Held {
             catalogue: self.fine,
             figures: self.evidence.figures,
+            by_cell: Some(&self.by_cell),
             indicator,
             area: &self.area,
             period,
@@ -1182,17 +1246,12 @@ impl<'a> Planner<'a> {
         period: Period,
         breakdown: &Breakdown,
     ) -> bool {
-        let area = self.area.clone();
-        self.evidence.figures.iter().any(|f| {
-            f.indicator == indicator
-                && f.area == area
-                && f.source == source
-                && f.breakdown == *breakdown
-                && period.contains(&f.period)
-                && f.value.is_shareable()
-        }) || self
-            .composed(source, indicator, period, breakdown)
-            .is_some()
+        self.by_cell
+            .of(indicator, &self.area, breakdown)
+            .any(|f| f.source == source && period.contains(&f.period) && f.value.is_shareable())
+            || self
+                .composed(source, indicator, period, breakdown)
+                .is_some()
             || (source == Source::LocalRecords
                 && matches!(
                     self.counted_from_records(indicator, period, breakdown),
@@ -1277,24 +1336,19 @@ impl<'a> Planner<'a> {
         // Where the table's source holds the cell but cannot share it yet,
         // another source's figure is given with that caveat (rule 3).
         let pending = self.basis.is_some_and(|b| {
-            self.evidence.figures.iter().any(|f| {
-                f.source == b
-                    && f.indicator == indicator.code
-                    && f.area == self.area
-                    && f.breakdown == *breakdown
-                    && period.contains(&f.period)
-                    && matches!(f.value, Value::NotYetShareable { .. })
-            })
+            self.by_cell
+                .of(&indicator.code, &self.area, breakdown)
+                .any(|f| {
+                    f.source == b
+                        && period.contains(&f.period)
+                        && matches!(f.value, Value::NotYetShareable { .. })
+                })
         });
         let mut candidates: Vec<&Figure> = self
-            .evidence
-            .figures
-            .iter()
+            .by_cell
+            .of(&indicator.code, &self.area, breakdown)
             .filter(|f| {
-                f.indicator == indicator.code
-                    && f.area == self.area
-                    && f.breakdown == *breakdown
-                    && period.contains(&f.period)
+                period.contains(&f.period)
                     // One table, one basis: other sources' figures are only
                     // compared; those that cannot be shared yet are named.
                     && (pending
@@ -1439,11 +1493,12 @@ impl<'a> Planner<'a> {
             return r;
         }
         if let Value::Exact(v) = chosen.value {
-            for e in self.evidence.earlier.iter().filter(|e| {
-                e.indicator == indicator.code
-                    && e.area == self.area
-                    && e.period == chosen.period
-                    && e.breakdown == *breakdown
+            let same_cell = self
+                .earlier_by_cell
+                .get(&(indicator.code.as_str(), self.area.as_str(), breakdown))
+                .map_or(&[][..], Vec::as_slice);
+            for e in same_cell.iter().filter(|e| {
+                e.period == chosen.period
                     && matches!(e.shown, Shown::Exact(x) if x != v.max(0) as u64)
             }) {
                 let Shown::Exact(earlier_value) = e.shown else {
@@ -1991,7 +2046,7 @@ impl<'a> Planner<'a> {
         // Disclosure control needs the true value of every cell in play.
         // Earlier answers may have given or withheld counts made from the
         // records on demand, which no stored figure holds: count them too.
-        let counted = self.counted_for(&known);
+        let counted = self.counted_for(&new, &known);
         let figures: std::borrow::Cow<'_, [Figure]> = if counted.is_empty() {
             std::borrow::Cow::Borrowed(self.evidence.figures)
         } else {
@@ -2005,19 +2060,21 @@ impl<'a> Planner<'a> {
 
     /// The known cells of this area that no stored figure holds but the
     /// records can count, as figures from local records (for disclosure
-    /// control's true values only; never shown).
-    fn counted_for(&mut self, known: &[KnownCell]) -> Vec<Figure> {
+    /// control's true values only; never shown). Only cells that join a
+    /// table with one of `new` are counted: disclosure control looks at no
+    /// other (a log of thousands of entries over many years would otherwise
+    /// be counted cell by cell on every answer).
+    fn counted_for(&mut self, new: &[NewCell], known: &[KnownCell]) -> Vec<Figure> {
         let mut out: Vec<Figure> = Vec::new();
-        for k in known {
+        let in_play = protected::in_play(self.fine, new, known);
+        for (k, _) in known.iter().zip(&in_play).filter(|&(_, &p)| p) {
             if k.area != self.area || !self.records_count(&k.indicator) {
                 continue;
             }
-            let stored = self.evidence.figures.iter().any(|f| {
-                f.indicator == k.indicator
-                    && f.area == k.area
-                    && f.period == k.period
-                    && f.breakdown == k.breakdown
-            });
+            let stored = self
+                .by_cell
+                .of(&k.indicator, &k.area, &k.breakdown)
+                .any(|f| f.period == k.period);
             let seen = out.iter().any(|f| {
                 f.indicator == k.indicator && f.period == k.period && f.breakdown == k.breakdown
             });

@@ -174,6 +174,26 @@ pub fn protect(
     }
 }
 
+/// Which of `known` join a table with one of `new` (the same indicator and
+/// area, in a period linked to a new cell's by a chain of overlaps): the
+/// only known cells [`protect`] looks at, so the only ones whose true values
+/// it may need. One flag per known cell.
+pub fn in_play(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<bool> {
+    let mut out = vec![false; known.len()];
+    for table in tables(catalogue, new, known) {
+        if table.new.is_empty() {
+            continue;
+        }
+        for &k in &table.known {
+            out[k] = true;
+            for &r in table.repeats.get(&k).into_iter().flatten() {
+                out[r] = true;
+            }
+        }
+    }
+    out
+}
+
 /// Checks that no withheld cell among `known` can be pinned to one value
 /// from everything `known` released, table by table.
 pub fn audit(
@@ -397,10 +417,16 @@ fn tables(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<Ta
         for &i in &news {
             parts[component[&span(new[i].period)]].new.push(i);
         }
-        let mut first: BTreeMap<(Span, String, String), usize> = BTreeMap::new();
+        let mut first: HashMap<(Span, String, (u8, u64)), usize> = HashMap::new();
         for &k in &knowns {
             let c = &known[k];
-            let key = (span(c.period), c.breakdown.key(), format!("{:?}", c.shown));
+            // What was shown, as a plain key (equal exactly when it is).
+            let shown = match c.shown {
+                Shown::Exact(v) => (0, v),
+                Shown::FewerThan(t) => (1, t),
+                Shown::Withheld => (2, 0),
+            };
+            let key = (span(c.period), c.breakdown.key(), shown);
             let part = &mut parts[component[&span(c.period)]];
             match first.get(&key) {
                 Some(&f) => part.repeats.entry(f).or_default().push(k),

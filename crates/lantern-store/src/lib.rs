@@ -1119,6 +1119,21 @@ pub trait Store: accounts::Accounts {
         scope: &lantern_core::scope::Scope,
     ) -> Result<ScopedRead, StoreError>;
 
+    /// [`Store::read_scope`] with only the log entries whose period shares a
+    /// day with the scope's window (the same window: it is still widened by
+    /// every logged period). Those are all the planner can use: a count of
+    /// people joins a protected table only through a chain of overlapping
+    /// periods from one of the request's, which lies inside the window, and
+    /// the letter names only earlier answers about its own periods. A log of
+    /// thousands of entries over many years is then read only for the years
+    /// asked about. Entries with no period, or one that does not parse, hold
+    /// no count and are left out too.
+    fn read_scope_in_window(
+        &self,
+        version: i64,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<ScopedRead, StoreError>;
+
     /// The council in use's disclosure-log entries about exactly these
     /// cells (indicator, area, period as logged), oldest first: what an
     /// earlier answer gave of the figures a request asks for, without
@@ -1134,6 +1149,16 @@ pub trait Store: accounts::Accounts {
     /// and the agencies registered for the area then; in one read
     /// transaction. The same version always gives the same records.
     fn records_held(
+        &self,
+        version: i64,
+        area: &str,
+    ) -> Result<lantern_core::records::count::HeldRecords, StoreError>;
+
+    /// [`Store::records_held`] without the records: the same submissions in
+    /// the same order, each with an empty list of records, and the same
+    /// registered agencies. Enough to tell whether records are held and
+    /// which months they reach, without reading or decoding them.
+    fn submissions_held(
         &self,
         version: i64,
         area: &str,

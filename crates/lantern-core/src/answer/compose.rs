@@ -49,6 +49,8 @@ const DEPTH: usize = 4;
 pub(crate) struct Held<'a, 'q> {
     pub catalogue: &'q Catalogue,
     pub figures: &'a [Figure],
+    /// `figures` grouped, when the caller has them so (the same figures).
+    pub by_cell: Option<&'q super::ByCell<'a>>,
     pub indicator: &'q str,
     pub area: &'q str,
     pub period: Period,
@@ -59,20 +61,25 @@ impl<'a> Held<'a, '_> {
     /// The exact-period figure of the source for a breakdown, if it holds
     /// one that can be added (exact or zero).
     fn direct(&self, breakdown: &Breakdown) -> Option<(i64, &'a Figure)> {
-        self.figures
-            .iter()
-            .filter(|f| {
-                f.indicator == self.indicator
-                    && f.area == self.area
-                    && f.source == self.source
-                    && f.period == self.period
-                    && f.breakdown == *breakdown
-            })
-            .find_map(|f| match f.value {
-                Value::Exact(v) => Some((v, f)),
-                Value::Zero { .. } => Some((0, f)),
-                _ => None,
-            })
+        let wanted = |f: &&'a Figure| {
+            f.indicator == self.indicator
+                && f.area == self.area
+                && f.source == self.source
+                && f.period == self.period
+                && f.breakdown == *breakdown
+        };
+        let value = |f: &'a Figure| match f.value {
+            Value::Exact(v) => Some((v, f)),
+            Value::Zero { .. } => Some((0, f)),
+            _ => None,
+        };
+        match self.by_cell {
+            Some(by) => by
+                .of(self.indicator, self.area, breakdown)
+                .filter(wanted)
+                .find_map(value),
+            None => self.figures.iter().filter(wanted).find_map(value),
+        }
     }
 
     /// The cell composed from held parts, or `None` when no set of held
@@ -204,6 +211,7 @@ mod tests {
         Held {
             catalogue,
             figures,
+            by_cell: None,
             indicator: "people_in_treatment",
             area: "E06000016",
             period: Period::parse("2017/18").unwrap(),

@@ -425,6 +425,7 @@ fn witnesses(
                 r.lo[s] = r.lo[s].max(y + 1);
             }
             if *budget == 0 {
+                super::search::ran_out();
                 proved = false;
                 break;
             }

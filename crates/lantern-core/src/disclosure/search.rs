@@ -10,6 +10,20 @@ const SPARE_BOUNDS: usize = 4;
 /// Search nodes allowed for one witness search.
 pub(super) const SEARCH_NODES: usize = 1_500;
 
+#[cfg(test)]
+thread_local! {
+    /// How many times a search (or an audit) ran out of budget on this
+    /// thread: the equivalence tests compare decisions only when none did.
+    pub(super) static RAN_OUT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Notes that a search ran out of budget (for the tests; nothing otherwise).
+#[inline]
+pub(super) fn ran_out() {
+    #[cfg(test)]
+    RAN_OUT.with(|c| c.set(c.get() + 1));
+}
+
 pub(super) enum Outcome {
     /// An assignment of the inner cells meeting every bound.
     Found(Vec<i128>),
@@ -73,6 +87,7 @@ pub(super) fn search(
             Repair::DeadEnd => recycle(&mut spare, node),
             Repair::Branch(var, up_first) => {
                 if stack.len() >= depth_cap {
+                    ran_out();
                     return Outcome::GaveUp;
                 }
                 stack.push(Frame {
@@ -107,6 +122,7 @@ pub(super) fn search(
                 continue;
             }
             if *nodes == 0 {
+                ran_out();
                 return Outcome::GaveUp;
             }
             *nodes -= 1;

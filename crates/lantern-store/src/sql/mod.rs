@@ -609,6 +609,14 @@ impl<E: Engine> Store for SqlStore<E> {
         scoped::read_scope(&self.engine, version, scope)
     }
 
+    fn read_scope_in_window(
+        &self,
+        version: i64,
+        scope: &lantern_core::scope::Scope,
+    ) -> Result<crate::ScopedRead, StoreError> {
+        scoped::read_scope_in_window(&self.engine, version, scope)
+    }
+
     fn disclosure_log_about(
         &self,
         scope: &lantern_core::scope::Scope,
@@ -629,6 +637,14 @@ impl<E: Engine> Store for SqlStore<E> {
         area: &str,
     ) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
         scoped::records_held(&self.engine, version, area)
+    }
+
+    fn submissions_held(
+        &self,
+        version: i64,
+        area: &str,
+    ) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
+        scoped::submissions_held(&self.engine, version, area)
     }
 
     fn disclosure_log(&self) -> Result<Vec<LogEntry>, StoreError> {

@@ -49,6 +49,27 @@ pub(super) fn records_held<E: Engine>(
     version: i64,
     area: &str,
 ) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
+    held(engine, version, area, true)
+}
+
+/// [`records_held`] without the records: the same submissions, in the same
+/// order, each with no records (which providers' records reach which month,
+/// and whether any are held), read without decoding a chunk.
+pub(super) fn submissions_held<E: Engine>(
+    engine: &E,
+    version: i64,
+    area: &str,
+) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
+    held(engine, version, area, false)
+}
+
+/// [`records_held`], with the records decoded or (`bodies` false) left out.
+fn held<E: Engine>(
+    engine: &E,
+    version: i64,
+    area: &str,
+    bodies: bool,
+) -> Result<lantern_core::records::count::HeldRecords, StoreError> {
     use lantern_core::records::count::{HeldRecords, HeldSubmission};
     engine.transaction(Mode::Read, |tx| {
         let version = checked(tx, Some(version))?;
@@ -91,6 +112,33 @@ pub(super) fn records_held<E: Engine>(
             let placeholders: Vec<String> = (2..batch.len() + 2).map(|i| format!("${i}")).collect();
             let mut params = vec![param_text(area)];
             params.extend(batch.iter().map(|(id, _, _)| param(*id)));
+            if !bodies {
+                // The submissions with chunks in the area, in the order the
+                // full read meets them (by submission).
+                let rows = tx.query(
+                    &format!(
+                        "SELECT DISTINCT submission_id FROM submission_chunks
+                         WHERE area = $1 AND submission_id IN ({}) ORDER BY submission_id",
+                        placeholders.join(", ")
+                    ),
+                    &params,
+                    &[Kind::Int],
+                )?;
+                for r in rows {
+                    let id = int(&r[0]);
+                    let Some((_, provider, month)) = batch.iter().find(|(s, _, _)| *s == id) else {
+                        continue;
+                    };
+                    if !submissions.iter().any(|s| s.provider == *provider) {
+                        submissions.push(HeldSubmission {
+                            provider: provider.clone(),
+                            month: *month,
+                            records: Vec::new(),
+                        });
+                    }
+                }
+                continue;
+            }
             let rows = tx.query(
                 &format!(
                     "SELECT submission_id, id, body FROM submission_chunks
@@ -171,6 +219,127 @@ pub(super) fn read_scope<E: Engine>(
             log,
         })
     })
+}
+
+/// [`read_scope`] with only the log entries whose period overlaps the
+/// window (see [`crate::Store::read_scope_in_window`]).
+pub(super) fn read_scope_in_window<E: Engine>(
+    engine: &E,
+    version: i64,
+    scope: &Scope,
+) -> Result<ScopedRead, StoreError> {
+    engine.transaction(Mode::Read, |tx| {
+        let version = checked(tx, Some(version))?;
+        let releases = releases_at(tx, version)?;
+        // The window, from every logged period (the log's index holds
+        // them), as `read_scope` makes it.
+        let logged: Vec<(String, Period)> = logged_periods(tx, scope)?
+            .into_iter()
+            .filter_map(|p| Period::parse(&p).ok().map(|parsed| (p, parsed)))
+            .collect();
+        let window = scope.window(
+            logged
+                .iter()
+                .map(|(_, p)| *p)
+                .chain(releases.iter().flat_map(|r| r.periods.iter().copied())),
+        );
+        let inside: Vec<&String> = logged
+            .iter()
+            .filter(|(_, p)| window.overlaps(p))
+            .map(|(text, _)| text)
+            .collect();
+        let log = if inside.len() <= IN_LIST {
+            log_in_periods(tx, scope, &inside)?
+        } else {
+            // Very many periods: read them all and keep those inside.
+            let inside: std::collections::BTreeSet<&str> =
+                inside.iter().map(|p| p.as_str()).collect();
+            log_about(tx, scope)?
+                .into_iter()
+                .filter(|e| {
+                    e.entry
+                        .period
+                        .as_deref()
+                        .is_some_and(|p| inside.contains(p))
+                })
+                .collect()
+        };
+        let mut figures = imported(tx, scope, &window, version)?;
+        figures.extend(from_records(tx, scope, &window, version)?);
+        let statements = statements_at(tx, version)?
+            .into_iter()
+            .filter(|s| scope.areas.contains(&s.area) && scope.topics.contains(&s.topic))
+            .collect();
+        Ok(ScopedRead {
+            figures,
+            statements,
+            releases,
+            log,
+        })
+    })
+}
+
+/// The distinct periods (as logged) of the log entries about the scope's
+/// indicators in its areas.
+fn logged_periods(tx: &mut dyn Tx, scope: &Scope) -> Result<Vec<String>, StoreError> {
+    if scope.indicators.is_empty() || scope.areas.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Vec::new();
+    let indicators = in_list(
+        "indicator",
+        &scope.indicators.iter().collect::<Vec<_>>(),
+        &mut params,
+    );
+    let areas = in_list("area", &scope.areas.iter().collect::<Vec<_>>(), &mut params);
+    Ok(tx
+        .query(
+            &format!(
+                "SELECT DISTINCT period FROM disclosure_log
+                 WHERE {indicators} AND {areas} AND period IS NOT NULL ORDER BY period"
+            ),
+            &params,
+            &[Kind::Text],
+        )?
+        .iter()
+        .map(|r| text(&r[0]))
+        .collect())
+}
+
+/// [`log_about`], only the entries logged with one of `periods`.
+fn log_in_periods(
+    tx: &mut dyn Tx,
+    scope: &Scope,
+    periods: &[&String],
+) -> Result<Vec<CouncilLogEntry>, StoreError> {
+    if scope.indicators.is_empty() || scope.areas.is_empty() || periods.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Vec::new();
+    let indicators = in_list(
+        "indicator",
+        &scope.indicators.iter().collect::<Vec<_>>(),
+        &mut params,
+    );
+    let areas = in_list("area", &scope.areas.iter().collect::<Vec<_>>(), &mut params);
+    let periods = in_list("period", periods, &mut params);
+    let mut kinds = vec![Kind::Text];
+    kinds.extend_from_slice(LOG_KINDS);
+    let rows = tx.query(
+        &format!(
+            "SELECT council, {LOG_COLUMNS} FROM disclosure_log
+             WHERE {indicators} AND {areas} AND {periods} ORDER BY id"
+        ),
+        &params,
+        &kinds,
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| CouncilLogEntry {
+            council: text(&r[0]),
+            entry: log_entry(&r[1..]),
+        })
+        .collect())
 }
 
 /// The log entries about the scope's indicators in its areas, whichever

@@ -440,6 +440,39 @@ story!(
                 "the small counts are withheld: {:?}",
                 answer.questions[0].rows
             );
+
+            // Read in the window: the same figures, statements and releases
+            // (the window is still widened by every logged period), only the
+            // log entries whose period overlaps it, and the same letter.
+            let windowed = store.read_scope_in_window(v, &scope).unwrap();
+            assert_eq!(windowed.figures, read.figures);
+            assert_eq!(windowed.statements, read.statements);
+            assert_eq!(windowed.releases, read.releases);
+            let inside: Vec<LogEntry> = log
+                .iter()
+                .filter(|e| {
+                    e.period
+                        .as_deref()
+                        .and_then(|p| Period::parse(p).ok())
+                        .is_some_and(|p| window.overlaps(&p))
+                })
+                .cloned()
+                .collect();
+            assert_eq!(entries(&windowed.log), inside);
+            assert_eq!(
+                windowed.log.len(),
+                3,
+                "the 2012/13 entry is in no asked period's chain"
+            );
+            let windowed_earlier = earlier(&entries(&windowed.log), "FOI-1");
+            let from_window = Evidence {
+                figures: &windowed.figures,
+                statements: &windowed.statements,
+                releases: &windowed.releases,
+                earlier: &windowed_earlier,
+                ..from_scope
+            };
+            assert_eq!(answer::plan(&request, &from_window), answer);
         }
 
         assert!(matches!(
@@ -451,6 +484,12 @@ story!(
             Err(StoreError::NoSuchVersion { asked: 999, .. })
         ));
         let empty = store.read_scope(1, &Scope::default()).unwrap();
+        assert!(empty.figures.is_empty() && empty.log.is_empty());
+        assert!(matches!(
+            store.read_scope_in_window(999, &Scope::default()),
+            Err(StoreError::NoSuchVersion { asked: 999, .. })
+        ));
+        let empty = store.read_scope_in_window(1, &Scope::default()).unwrap();
         assert!(empty.figures.is_empty() && empty.log.is_empty());
     }
 );
