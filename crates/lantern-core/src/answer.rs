@@ -465,6 +465,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         bases_used: Vec::new(),
         differences: Vec::new(),
         records_gap: Vec::new(),
+        fields_gap: Vec::new(),
         findings: Vec::new(),
         question: String::new(),
     };
@@ -596,6 +597,9 @@ struct Planner<'a> {
     /// The providers and months missing for the cell being decided, when
     /// only incomplete records could have given it (for its finding).
     records_gap: Vec<String>,
+    /// Likewise, the providers that did not submit a field the cell is
+    /// counted over, for the next finding.
+    fields_gap: Vec<String>,
     findings: Vec<Finding>,
     /// The question (or part) being decided, for findings ("3b").
     question: String,
@@ -1069,12 +1073,25 @@ impl<'a> Planner<'a> {
             return Ok(None);
         }
         let missing = held.missing(period);
+        // A count over an optional field a provider did not submit would
+        // be partial: never a zero or a partial count.
+        let fields: Vec<crate::records::Field> = breakdown
+            .0
+            .keys()
+            .filter_map(|d| crate::records::Field::of_dimension(d))
+            .collect();
+        let unsent = if fields.is_empty() {
+            Vec::new()
+        } else {
+            held.not_submitted(period, &fields)
+        };
         let fine = self.fine;
         let Some(counter) = self.counter() else {
             return Ok(None);
         };
         match counter.count(fine, indicator, period, breakdown) {
             Ok(_) if !missing.is_empty() => Err(RecordsGap::Incomplete(missing)),
+            Ok(_) if !unsent.is_empty() => Err(RecordsGap::NotSubmitted(unsent)),
             Ok(n) => Ok(Some(n)),
             Err(Uncountable::BelowAdultAge { band }) => {
                 Err(RecordsGap::Uncountable(Uncountable::BelowAdultAge { band }))
@@ -1589,6 +1606,10 @@ impl<'a> Planner<'a> {
                 self.records_gap = missing.iter().map(|m| m.describe()).collect();
                 None
             }
+            Err(RecordsGap::NotSubmitted(unsent)) => {
+                self.fields_gap = unsent.iter().map(|m| m.describe()).collect();
+                None
+            }
         }
     }
 
@@ -1765,6 +1786,7 @@ impl<'a> Planner<'a> {
             breakdown,
             label,
             records_missing: std::mem::take(&mut self.records_gap),
+            fields_missing: std::mem::take(&mut self.fields_gap),
             publication: None,
         });
         number
@@ -1961,6 +1983,9 @@ impl<'a> Planner<'a> {
 enum RecordsGap {
     /// Registered providers' submissions do not reach the period.
     Incomplete(Vec<count::Missing>),
+    /// Providers whose records reach the period did not submit a field the
+    /// cell is counted over.
+    NotSubmitted(Vec<count::NotSubmitted>),
     /// The records cannot count it (a band below the adult ages, a field
     /// they do not hold).
     Uncountable(Uncountable),
@@ -3031,6 +3056,7 @@ mod tests {
                 modality_end: length.map(|l| Day(start + l)),
                 funding: Funding::Council,
                 naloxone_kits: 0,
+                circumstances: Default::default(),
             }
         }
 

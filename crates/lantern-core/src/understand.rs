@@ -4352,8 +4352,11 @@ mod tests {
         );
         for text in [
             "How many under 18s were in drug treatment in 2022/23?",
-            "How many people in treatment in 2022/23 were in employment?",
+            "How many pregnant women were in treatment in 2022/23?",
             "How many homeless people were in treatment in 2022/23?",
+            // The parental status dimension says "child", never "children":
+            // children in treatment are still left to the officer.
+            "How many children were in drug treatment in 2022/23?",
         ] {
             let u = understand(&question(text), day(2023, 9, 4), &catalogue, &[]);
             assert!(u.needs_officer && u.ask.is_none(), "{text}: {u:#?}");
@@ -4367,6 +4370,11 @@ mod tests {
             (
                 "How much was spent on inpatient detox and residential rehab in 2022/23?",
                 "service=inpatient_detox_and_residential_rehab",
+            ),
+            // Employment status is counted from providers' records.
+            (
+                "How many people in treatment in 2022/23 were in employment?",
+                "employment_status=regular_employment",
             ),
         ] {
             let u = understand(&question(text), day(2023, 9, 4), &catalogue, &[]);

@@ -17,8 +17,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::circumstances::NOT_STATED;
 use super::codes::{self, DrugGroup, Exit};
-use super::{Record, Sex, YearMonth};
+use super::{Field, Record, Sex, YearMonth};
 use crate::catalogue::{AGE_BAND, AgeSpan, Catalogue};
 use crate::figure::Breakdown;
 use crate::period::Period;
@@ -40,8 +41,9 @@ pub const COUNTABLE: [&str; 5] = [
     "deaths_in_treatment",
 ];
 
-/// The dimensions records can split those counts by.
-pub const DIMENSIONS: [&str; 10] = [
+/// The dimensions records can split those counts by (the last six from
+/// the optional columns, [`Field`]).
+pub const DIMENSIONS: [&str; 16] = [
     "substance_group",
     "crack",
     AGE_BAND,
@@ -52,6 +54,12 @@ pub const DIMENSIONS: [&str; 10] = [
     "intervention",
     "funding",
     "discharge_reason",
+    "referral_source",
+    "employment_status",
+    "accommodation_need",
+    "parental_status",
+    "injecting_status",
+    "disability",
 ];
 
 /// Dimensions under several of whose values one person may count (a person
@@ -104,6 +112,28 @@ impl Missing {
         } else {
             format!("{} ({first} to {last})", self.provider)
         }
+    }
+}
+
+/// A provider whose current submission did not hold an optional field
+/// (its file had no such column) while its records reach the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotSubmitted {
+    /// The agency code.
+    pub provider: String,
+    /// The submission's reporting month.
+    pub month: YearMonth,
+    /// The column it did not send (`EMPSTAT`).
+    pub column: &'static str,
+}
+
+impl NotSubmitted {
+    /// "N0001 (2019-03: no EMPSTAT column)".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({}: no {} column)",
+            self.provider, self.month, self.column
+        )
     }
 }
 
@@ -200,6 +230,38 @@ impl HeldRecords {
     }
 }
 
+impl HeldRecords {
+    /// The current submissions whose records in the area reach the period
+    /// (an episode overlapping it) but which did not submit one of
+    /// `fields`: a count over those fields would be partial, so it is not
+    /// made (a blocking finding names these, never a zero).
+    pub fn not_submitted(&self, period: Period, fields: &[Field]) -> Vec<NotSubmitted> {
+        let first = super::Day::from_date(period.first_day());
+        let last = super::Day::from_date(period.last_day());
+        let mut out = Vec::new();
+        for s in &self.submissions {
+            let reaching = s
+                .records
+                .iter()
+                .filter(|r| r.start <= last && r.discharge.is_none_or(|d| d >= first));
+            for f in fields {
+                if reaching
+                    .clone()
+                    .any(|r| f.value(&r.circumstances).is_none())
+                {
+                    out.push(NotSubmitted {
+                        provider: s.provider.clone(),
+                        month: s.month,
+                        column: f.column(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.provider, a.column).cmp(&(&b.provider, b.column)));
+        out
+    }
+}
+
 fn next_month(m: YearMonth) -> YearMonth {
     if m.month == 12 {
         YearMonth {
@@ -230,6 +292,9 @@ struct Episode {
     journey: bool,
     /// The episode's interventions.
     interventions: Vec<Intervention>,
+    /// The client's circumstances on the episode, in [`Field::ALL`] order:
+    /// the dimension value (`None` where not submitted).
+    circumstances: [Option<&'static str>; 6],
 }
 
 /// One intervention (a row) as counting needs it.
@@ -313,6 +378,11 @@ struct Counted {
     fundings: BTreeSet<&'static str>,
     /// The reason of the latest discharge counted in the period.
     discharge_reason: Option<&'static str>,
+    /// One value per optional field ([`Field::ALL`] order): the value on
+    /// the earliest-starting counted episode that states it, else
+    /// `not_stated` (`None` only when no counted episode's provider
+    /// submitted the field).
+    circumstances: [Option<&'static str>; 6],
 }
 
 /// An indicator and a period's first and last day (days from 1970).
@@ -400,6 +470,7 @@ impl Counter {
                         reason,
                         journey: false,
                         interventions: Vec::new(),
+                        circumstances: Field::ALL.map(|f| f.value(&r.circumstances)),
                     });
                 e.drugs = e.drugs.union(Flags::of(&r.drugs));
                 e.interventions.push(Intervention {
@@ -524,6 +595,19 @@ impl Counter {
             let drugs = overlapping
                 .iter()
                 .fold(Flags::default(), |f, e| f.union(e.drugs));
+            // Episodes are in start order (then provider): the first that
+            // states a field gives the person's value.
+            let circumstances = std::array::from_fn(|i| {
+                let mut submitted = false;
+                for e in &episodes {
+                    match e.circumstances[i] {
+                        Some(NOT_STATED) => submitted = true,
+                        Some(v) => return Some(v),
+                        None => {}
+                    }
+                }
+                submitted.then_some(NOT_STATED)
+            });
             let on = crate::records::Day(earliest.start.max(first)).date();
             let age = p.birth.age_on(on).max(YOUNGEST as i32) as u32;
             out.push(Counted {
@@ -537,6 +621,7 @@ impl Counter {
                 interventions: interventions.iter().map(|i| i.kind).collect(),
                 fundings: interventions.iter().map(|i| i.funding).collect(),
                 discharge_reason,
+                circumstances,
             });
         }
         out
@@ -608,6 +693,11 @@ impl Counter {
                     ("discharge_reason", Wanted::Values(v)) => {
                         c.discharge_reason.is_some_and(|r| v.contains(r))
                     }
+                    (d, Wanted::Values(v)) => Field::ALL
+                        .iter()
+                        .position(|f| f.dimension() == d)
+                        .and_then(|i| c.circumstances[i])
+                        .is_some_and(|x| v.contains(x)),
                     _ => false,
                 })
             })
@@ -715,6 +805,7 @@ mod tests {
                         .or((at % 2 == 0).then_some(Day(modality_start + 30))),
                     funding: FUNDINGS[funding],
                     naloxone_kits: 0,
+                    circumstances: Default::default(),
                 });
             }
         }

@@ -210,7 +210,7 @@ mod tests {
         let o = read_sheet(&sheet, vec![(1, header), (2, cells)], &f.context());
         assert_eq!(
             errors(&o),
-            [p(1, "DRUG1", "column given twice (columns 15 and 25)")]
+            [p(1, "DRUG1", "column given twice (columns 15 and 31)")]
         );
         assert!(o.areas.is_empty());
     }
