@@ -1,0 +1,1395 @@
+//! Reading one question: matching it to indicators and topics, with its filters, breakdowns, periods and confidence.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::Date;
+
+use crate::catalogue::{Catalogue, Indicator, Topic};
+use crate::figure::Breakdown;
+use crate::period::Period;
+use crate::request::{Ask, FigureAsk};
+
+use super::learn::{Synonym, SynonymTarget};
+use super::periods::{PeriodMatch, collect_periods, period_only, resolve_periods};
+use super::split::SplitQuestion;
+use super::words::*;
+use super::{MIN_CONFIDENCE, Understanding};
+
+pub(super) const PHRASE: f32 = 2.0;
+pub(super) const LOOSE: f32 = 1.0;
+pub(super) const SHARED_WORD: f32 = 0.5;
+pub(super) const HEAD: f32 = 1.0;
+pub(super) const HEAD_WORDS: usize = 3;
+pub(super) const FILTER: f32 = 0.5;
+pub(super) const COUNT_FIT: f32 = 2.0;
+pub(super) const NARRATIVE_FIT: f32 = 1.5;
+pub(super) const PERIOD_FIT: f32 = 1.0;
+pub(super) const OPENING_FIT: f32 = 1.5;
+pub(super) const TOPIC_IN_COUNT: f32 = 0.7;
+pub(super) const INDICATOR_IN_NARRATIVE: f32 = 0.4;
+pub(super) const UNIT_MISMATCH: f32 = 0.5;
+pub(super) const NONE_SCORE: f32 = 4.0;
+pub(super) const TEMPERATURE: f32 = 2.0;
+pub(super) const LEARNED_LEAD: f32 = 8.0;
+pub(super) const MAX_ALTERNATIVES: usize = 3;
+pub(super) const MIN_ALTERNATIVE: f32 = 0.01;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Target {
+    Indicator(String),
+    Topic(String),
+}
+
+pub(super) struct Candidate {
+    target: Target,
+    phrases: Vec<Phrase>,
+    vocabulary: BTreeSet<String>,
+    opening: Option<String>,
+    learned: Vec<Phrase>,
+    /// A topic's subject: one of these must be named (see [`Topic::subject`]).
+    subject: Vec<Phrase>,
+}
+
+pub(super) struct ValuePhrase {
+    dimension: String,
+    value: String,
+    phrase: Phrase,
+    learned: bool,
+}
+
+pub(super) struct Model<'c> {
+    catalogue: &'c Catalogue,
+    candidates: Vec<Candidate>,
+    idf: BTreeMap<String, f32>,
+    unknown_idf: f32,
+    values: Vec<ValuePhrase>,
+    generic: Vec<Phrase>,
+    /// What figures cannot be split by, with how it is named (see
+    /// `NOT_SPLIT`), less what the catalogue does name.
+    not_split: Vec<(Phrase, &'static str)>,
+    notes: Vec<String>,
+}
+
+/// A question's words with what its shape says.
+pub(super) struct QuestionWords {
+    words: Vec<Word>,
+    /// The words of the preamble the question shares with others.
+    context: Vec<Word>,
+    head: Vec<usize>,
+    opening: Option<String>,
+    /// It asks for a number or an amount.
+    count: bool,
+    /// It asks for money ("how much", "budget", "spend").
+    money: bool,
+    /// It asks for a count of things ("how many", "number of", "age range").
+    things: bool,
+}
+
+impl QuestionWords {
+    fn new(text: &str) -> QuestionWords {
+        let words = words(text);
+        let asks = words.iter().position(|w| listed(INTERROGATIVES, &w.lower));
+        let head = words
+            .iter()
+            .enumerate()
+            .skip(asks.map_or(0, |a| a + 1))
+            .filter(|(_, w)| !w.stop && !w.negated)
+            .map(|(i, _)| i)
+            .take(HEAD_WORDS)
+            .collect();
+        let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0].lower == a && p[1].lower == b);
+        let money = pair("how", "much") || words.iter().any(|w| listed(MONEY_WORDS, &w.lower));
+        let things = pair("how", "many") || pair("number", "of") || asks_age_range(&words);
+        let count = money || things || words.iter().any(|w| listed(COUNT_WORDS, &w.lower));
+        QuestionWords {
+            opening: asks.map(|a| words[a].lower.clone()),
+            context: Vec::new(),
+            words,
+            head,
+            count,
+            money,
+            things,
+        }
+    }
+}
+
+pub(super) fn asks_age_range(words: &[Word]) -> bool {
+    words
+        .windows(2)
+        .any(|p| p[0].lower == "age" && p[1].stem == "rang")
+        || words
+            .iter()
+            .any(|w| matches!(w.lower.as_str(), "youngest" | "oldest"))
+}
+
+/// A reading of a question with its score and confidence.
+#[derive(Debug, Clone)]
+pub(super) struct Reading {
+    target: Target,
+    score: f32,
+    confidence: f32,
+    reasons: Vec<String>,
+}
+
+/// What the words of a question say for one candidate.
+pub(super) struct Evidence {
+    score: f32,
+    claimed: Vec<bool>,
+    phrase_found: bool,
+    reasons: Vec<String>,
+}
+
+/// Dimension values named in a question.
+#[derive(Debug, Default)]
+pub(super) struct Filters {
+    filter: Breakdown,
+    weight: f32,
+    notes: Vec<String>,
+    /// Dimensions of which the question names several values ("community
+    /// treatment, detox and rehab"), with the values: asked for as a breakdown.
+    several: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl<'c> Model<'c> {
+    pub(super) fn new(catalogue: &'c Catalogue, learned: &[Synonym]) -> Model<'c> {
+        let candidates: Vec<Candidate> = catalogue
+            .indicators()
+            .map(indicator_candidate)
+            .chain(catalogue.topics().map(topic_candidate))
+            .collect();
+        let n = candidates.len().max(1) as f32;
+        let mut df: BTreeMap<String, usize> = BTreeMap::new();
+        for stem in candidates.iter().flat_map(|c| &c.vocabulary) {
+            *df.entry(stem.clone()).or_default() += 1;
+        }
+        let idf = df
+            .into_iter()
+            .map(|(stem, d)| (stem, (1.0 + n / d as f32).ln()))
+            .collect();
+        let mut model = Model {
+            catalogue,
+            candidates,
+            idf,
+            unknown_idf: (1.0 + n).ln(),
+            values: value_phrases(catalogue),
+            generic: GENERIC_PHRASES
+                .iter()
+                .filter_map(|p| Phrase::new(p))
+                .collect(),
+            not_split: not_split(catalogue),
+            notes: Vec::new(),
+        };
+        for synonym in learned {
+            model.learn(synonym);
+        }
+        model
+    }
+
+    /// Add an officer's synonym; one naming something the catalogue does not
+    /// have is noted and ignored.
+    fn learn(&mut self, synonym: &Synonym) {
+        let Some(phrase) = Phrase::new(&synonym.phrase) else {
+            return;
+        };
+        let (target, code) = match &synonym.target {
+            SynonymTarget::Value { dimension, value } => {
+                let known = self
+                    .catalogue
+                    .dimension(dimension)
+                    .ok()
+                    .and_then(|d| d.value(value).map(|v| (d.code.clone(), v.code.clone())));
+                if let Some((dimension, value)) = known {
+                    let learned = ValuePhrase {
+                        dimension,
+                        value,
+                        phrase,
+                        learned: true,
+                    };
+                    self.values.insert(0, learned);
+                    return;
+                }
+                (None, format!("{dimension}={value}"))
+            }
+            SynonymTarget::Indicator(code) => (Some(Target::Indicator(code.clone())), code.clone()),
+            SynonymTarget::Topic(code) => (Some(Target::Topic(code.clone())), code.clone()),
+        };
+        match self.candidates.iter_mut().find(|c| Some(&c.target) == target.as_ref()) {
+            Some(c) => c.learned.push(phrase),
+            None => self.notes.push(format!(
+                "the learned synonym “{}” names '{code}', which the catalogue does not have; it was ignored",
+                synonym.phrase
+            )),
+        }
+    }
+
+    fn weight(&self, word: &Word) -> f32 {
+        if word.stop {
+            STOP_WEIGHT
+        } else {
+            self.idf
+                .get(&word.stem)
+                .copied()
+                .unwrap_or(self.unknown_idf)
+        }
+    }
+
+    fn weight_of(&self, q: &QuestionWords, positions: &[usize], claimed: &[bool]) -> f32 {
+        positions
+            .iter()
+            .filter(|&&p| !claimed.get(p).copied().unwrap_or(true))
+            .filter_map(|&p| q.words.get(p))
+            .map(|w| self.weight(w))
+            .sum()
+    }
+
+    /// The lexical evidence for one candidate.
+    fn evidence(&self, c: &Candidate, q: &QuestionWords) -> Evidence {
+        let mut ev = Evidence {
+            score: 0.0,
+            claimed: vec![false; q.words.len()],
+            phrase_found: false,
+            reasons: Vec::new(),
+        };
+        let usable = |i: usize| q.words.get(i).is_some_and(|w| !w.negated);
+        let mut unmatched = Vec::new();
+        for phrase in &c.phrases {
+            match find_phrase(&q.words, &phrase.words, &usable) {
+                Some(positions) => self.count_phrase(&mut ev, q, &positions, PHRASE, || {
+                    format!("“{}”", phrase.text)
+                }),
+                None => unmatched.push(phrase),
+            }
+        }
+        for phrase in unmatched {
+            if let Some(positions) = find_loose(&q.words, phrase) {
+                self.count_phrase(&mut ev, q, &positions, LOOSE, || {
+                    format!("the words of “{}”", phrase.text)
+                });
+            }
+        }
+        let mut shared = BTreeSet::new();
+        for (i, w) in q.words.iter().enumerate() {
+            if !ev.claimed[i] && !w.stop && !w.negated && c.vocabulary.contains(&w.stem) {
+                if shared.insert(w.stem.clone()) {
+                    ev.score += SHARED_WORD * self.weight(w);
+                }
+                ev.claimed[i] = true;
+            }
+        }
+        if !shared.is_empty() {
+            let shared: Vec<String> = shared.into_iter().collect();
+            ev.reasons
+                .push(format!("shared words: {}", shared.join(", ")));
+        }
+        ev
+    }
+
+    fn count_phrase(
+        &self,
+        ev: &mut Evidence,
+        q: &QuestionWords,
+        positions: &[usize],
+        factor: f32,
+        reason: impl Fn() -> String,
+    ) {
+        let w = self.weight_of(q, positions, &ev.claimed);
+        if w > 0.0 {
+            ev.score += factor * w;
+            ev.phrase_found = true;
+            ev.reasons.push(reason());
+        }
+        claim(&mut ev.claimed, positions);
+    }
+
+    /// A candidate's score: its evidence, then the question's shape. Only a
+    /// phrase earns the bonuses; a shared word alone stays weak evidence.
+    fn score(&self, c: &Candidate, q: &QuestionWords, has_periods: bool) -> Option<Reading> {
+        let anywhere = |_: usize| true;
+        let names_subject = c.subject.iter().any(|p| {
+            find_phrase(&q.words, &p.words, &anywhere).is_some()
+                || find_phrase(&q.context, &p.words, &anywhere).is_some()
+        });
+        if !c.subject.is_empty() && !names_subject {
+            return None;
+        }
+        let Evidence {
+            mut score,
+            claimed,
+            phrase_found,
+            mut reasons,
+        } = self.evidence(c, q);
+        if score <= 0.0 {
+            return None;
+        }
+        let bonus = |b: f32| if phrase_found { b } else { 0.0 };
+        score += bonus(
+            HEAD * q
+                .head
+                .iter()
+                .filter(|&&i| claimed.get(i).copied().unwrap_or(false))
+                .filter_map(|&i| q.words.get(i))
+                .map(|w| self.weight(w))
+                .sum::<f32>(),
+        );
+        match &c.target {
+            Target::Indicator(code) => {
+                if let Ok(indicator) = self.catalogue.indicator(code) {
+                    score += bonus(FILTER * self.filters(q, indicator).weight);
+                    // "How much … spend on rehab" asks for money, not placements.
+                    let money = indicator.unit.is_money();
+                    if (q.money && !money) || (q.things && !q.money && money) {
+                        score *= UNIT_MISMATCH;
+                        reasons.push(format!("but it counts {}", indicator.unit.noun()));
+                    }
+                }
+                if q.count {
+                    score += bonus(COUNT_FIT);
+                    reasons.push("asks for a number".into());
+                } else {
+                    score *= INDICATOR_IN_NARRATIVE;
+                }
+                if has_periods {
+                    score += bonus(PERIOD_FIT);
+                }
+            }
+            Target::Topic(_) => {
+                if q.count {
+                    score *= TOPIC_IN_COUNT;
+                } else {
+                    score += bonus(NARRATIVE_FIT);
+                }
+                if phrase_found && q.opening.is_some() && q.opening == c.opening {
+                    score += OPENING_FIT;
+                    reasons.push(format!(
+                        "opens with “{}” as the topic's question does",
+                        q.opening.as_deref().unwrap_or("")
+                    ));
+                }
+            }
+        }
+        Some(Reading {
+            target: c.target.clone(),
+            score,
+            confidence: 0.0,
+            reasons,
+        })
+    }
+
+    /// Score every candidate and turn scores into confidences (softmax with
+    /// "none of these" at [`NONE_SCORE`]). Returns the readings, best first,
+    /// and the confidence that none fits.
+    fn rank(&self, q: &QuestionWords, has_periods: bool) -> (Vec<Reading>, f32) {
+        let mut readings: Vec<Reading> = self
+            .candidates
+            .iter()
+            .filter_map(|c| self.score(c, q, has_periods))
+            .collect();
+        self.apply_learned(q, &mut readings);
+        readings.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let top = readings.iter().map(|r| r.score).fold(NONE_SCORE, f32::max);
+        let share = |s: f32| ((s - top) / TEMPERATURE).exp();
+        let total: f32 = readings.iter().map(|r| share(r.score)).sum::<f32>() + share(NONE_SCORE);
+        for r in &mut readings {
+            r.confidence = share(r.score) / total;
+        }
+        (readings, share(NONE_SCORE) / total)
+    }
+
+    /// A learned synonym in the question puts its target ahead of every
+    /// built-in reading.
+    fn apply_learned(&self, q: &QuestionWords, readings: &mut Vec<Reading>) {
+        let best = readings.iter().map(|r| r.score).fold(NONE_SCORE, f32::max);
+        let usable = |i: usize| q.words.get(i).is_some_and(|w| !w.negated);
+        let unclaimed = vec![false; q.words.len()];
+        for c in &self.candidates {
+            for phrase in &c.learned {
+                let Some(positions) = find_phrase(&q.words, &phrase.words, &usable) else {
+                    continue;
+                };
+                // The lead is fixed, so the built-in readings stay visible as
+                // alternatives; the phrase's weight only breaks ties.
+                let score = best + LEARNED_LEAD + 0.01 * self.weight_of(q, &positions, &unclaimed);
+                let reason = format!("“{}” (an officer's earlier correction)", phrase.text);
+                match readings.iter_mut().find(|r| r.target == c.target) {
+                    Some(r) => {
+                        r.score = r.score.max(score);
+                        r.reasons.insert(0, reason);
+                    }
+                    None => readings.push(Reading {
+                        target: c.target.clone(),
+                        score,
+                        confidence: 0.0,
+                        reasons: vec![reason],
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Dimension values named in the question that the indicator allows.
+    fn filters(&self, q: &QuestionWords, indicator: &Indicator) -> Filters {
+        let mut claimed = vec![false; q.words.len()];
+        for g in &self.generic {
+            let usable = |i: usize| !claimed[i];
+            if let Some(positions) = find_phrase(&q.words, &g.words, &usable) {
+                claim(&mut claimed, &positions);
+            }
+        }
+        let mut hits: Vec<(usize, &ValuePhrase)> = Vec::new();
+        for vp in &self.values {
+            if !indicator.breakdowns.contains(&vp.dimension) {
+                continue;
+            }
+            loop {
+                let usable = |i: usize| !claimed[i] && q.words.get(i).is_some_and(|w| !w.negated);
+                let Some(positions) = find_phrase(&q.words, &vp.phrase.words, &usable) else {
+                    break;
+                };
+                claim(&mut claimed, &positions);
+                let first = positions.first().copied().unwrap_or(0);
+                hits.push((first, vp));
+            }
+        }
+        hits.sort_by_key(|(at, vp)| (!vp.learned, *at));
+        let mut out = Filters::default();
+        for (_, vp) in &hits {
+            if let Some(first) = hits.iter().find(|(_, h)| h.dimension == vp.dimension)
+                && first.1.value != vp.value
+            {
+                out.several
+                    .entry(vp.dimension.clone())
+                    .or_default()
+                    .insert(first.1.value.clone());
+            }
+        }
+        for (_, vp) in hits {
+            match out.filter.get(&vp.dimension) {
+                None => {
+                    out.filter.0.insert(vp.dimension.clone(), vp.value.clone());
+                    out.weight += vp.phrase.words.iter().map(|w| self.weight(w)).sum::<f32>();
+                    let how = if vp.learned {
+                        " (an officer's earlier correction)"
+                    } else {
+                        ""
+                    };
+                    out.notes.push(format!(
+                        "{} = {} from “{}”{how}",
+                        vp.dimension, vp.value, vp.phrase.text
+                    ));
+                }
+                Some(v) if v == vp.value => {}
+                Some(_) => {
+                    // Several values of one dimension: each is asked for.
+                    let named = out.several.entry(vp.dimension.clone()).or_default();
+                    named.insert(vp.value.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Breakdowns asked for with "by …" that the indicator allows.
+    fn breakdowns(&self, q: &QuestionWords, indicator: &Indicator) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, w) in q.words.iter().enumerate() {
+            if w.lower != "by" || w.negated {
+                continue;
+            }
+            for next in q.words.iter().skip(i + 1).take(6) {
+                if next.stop {
+                    continue;
+                }
+                match self.dimension_named(&next.stem, indicator) {
+                    Some(d) if !out.contains(&d) => out.push(d),
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+        }
+        out
+    }
+
+    fn dimension_named(&self, stem: &str, indicator: &Indicator) -> Option<String> {
+        indicator
+            .breakdowns
+            .iter()
+            .find(|code| {
+                let extra = DIMENSION_WORDS
+                    .iter()
+                    .any(|(word, dim)| dim == code && self::stem(word) == stem);
+                let titled = self.catalogue.dimension(code).is_ok_and(|d| {
+                    words(&d.title)
+                        .iter()
+                        .chain(words(&d.code.replace('_', " ")).iter())
+                        .any(|w| !w.stop && w.stem == stem)
+                });
+                extra || titled
+            })
+            .cloned()
+    }
+
+    /// The figures ask for an indicator: filters, breakdowns and age range
+    /// from the question's words; periods are added by the caller.
+    fn figure_ask(
+        &self,
+        q: &QuestionWords,
+        indicator: &Indicator,
+        notes: &mut Vec<String>,
+    ) -> FigureAsk {
+        let mut filters = self.filters(q, indicator);
+        let mut breakdown = self.breakdowns(q, indicator);
+        let allows_age = indicator.breakdowns.iter().any(|b| b == "age_band");
+        let mut age_range = asks_age_range(&q.words);
+        if age_range && !allows_age {
+            notes.push(format!(
+                "the question asks for an age range, but '{}' has no age breakdown",
+                indicator.code
+            ));
+            age_range = false;
+        }
+        if age_range && !breakdown.iter().any(|b| b == "age_band") {
+            breakdown.push("age_band".into());
+        }
+        for (dimension, values) in &filters.several {
+            filters.filter.0.remove(dimension);
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            notes.push(format!(
+                "it names several values of {dimension} ({}), so it is broken down by {dimension}",
+                values.join(", ")
+            ));
+            if !breakdown.contains(dimension) {
+                breakdown.push(dimension.clone());
+            }
+        }
+        for b in &breakdown {
+            if filters.several.contains_key(b) {
+                continue;
+            }
+            if filters.filter.0.remove(b).is_some() {
+                notes.push(format!(
+                    "{b} is asked for as a breakdown, so it is not also a filter"
+                ));
+            }
+        }
+        notes.append(&mut filters.notes);
+        if !breakdown.is_empty() {
+            notes.push(format!("broken down by {}", breakdown.join(", ")));
+        }
+        if age_range {
+            notes.push("asks for the youngest and oldest ages (age_range)".into());
+        }
+        FigureAsk {
+            indicator: indicator.code.clone(),
+            periods: Vec::new(),
+            filter: filters.filter,
+            breakdown,
+            age_range,
+            bands: vec![],
+        }
+    }
+
+    fn ask_for(&self, target: &Target, q: &QuestionWords, periods: &[Period]) -> Option<Ask> {
+        match target {
+            Target::Topic(code) => Some(Ask::Statement {
+                topic: code.clone(),
+            }),
+            Target::Indicator(code) => {
+                let indicator = self.catalogue.indicator(code).ok()?;
+                let mut ask = self.figure_ask(q, indicator, &mut Vec::new());
+                ask.periods = periods.to_vec();
+                Some(Ask::Figures(ask))
+            }
+        }
+    }
+
+    pub(super) fn understand(&self, q: &SplitQuestion, received: Date) -> Understanding {
+        self.understand_within(q, received, "")
+    }
+
+    /// [`Model::understand`] for a question inside `around` (the words of
+    /// the question a part belongs to), which can name a topic's subject.
+    fn understand_within(&self, q: &SplitQuestion, received: Date, around: &str) -> Understanding {
+        let mut u = self.understand_text(q, received, around);
+        if u.parts.is_empty() && !q.parts.is_empty() {
+            u.parts = q
+                .parts
+                .iter()
+                .map(|part| self.understand_part(part, q, received))
+                .collect();
+            if u.parts.iter().any(|p| p.needs_officer) {
+                u.needs_officer = true;
+            }
+        }
+        u
+    }
+
+    /// A lettered sub-question: alone, or failing that, read together with
+    /// its question.
+    fn understand_part(
+        &self,
+        part: &SplitQuestion,
+        parent: &SplitQuestion,
+        received: Date,
+    ) -> Understanding {
+        let alone = SplitQuestion {
+            preamble: part.preamble.clone().or_else(|| parent.preamble.clone()),
+            ..part.clone()
+        };
+        let u = self.understand_within(&alone, received, &parent.text);
+        if !u.needs_officer {
+            return u;
+        }
+        let together = SplitQuestion {
+            number: part.number.clone(),
+            text: format!("{} {}", parent.text, part.text),
+            preamble: alone.preamble.clone(),
+            parts: Vec::new(),
+        };
+        let mut joined = self.understand_text(&together, received, "");
+        if joined.needs_officer {
+            return u;
+        }
+        joined
+            .notes
+            .insert(0, "read together with the words of its question".into());
+        joined
+    }
+
+    /// One question's own reading (and its period parts, if any).
+    fn understand_text(&self, q: &SplitQuestion, received: Date, around: &str) -> Understanding {
+        let mut qw = QuestionWords::new(&q.text);
+        qw.context = words(&format!("{} {around}", q.preamble.as_deref().unwrap_or("")));
+        self.mark_values(&mut qw);
+        let own = resolve_periods(&q.text, received);
+        let preamble = q
+            .preamble
+            .as_deref()
+            .map(|p| resolve_periods(p, received))
+            .unwrap_or_default();
+        let period_parts: Option<Vec<(Vec<Period>, f32)>> = if q.parts.is_empty() {
+            None
+        } else {
+            q.parts
+                .iter()
+                .map(|p| period_only(&p.text, received))
+                .collect()
+        };
+        let mut notes = self.notes.clone();
+        let (periods, period_confidence) = if !own.is_empty() {
+            describe_periods(&own, "the question", &mut notes);
+            collect_periods(&own)
+        } else if period_parts.is_none() && !preamble.is_empty() {
+            describe_periods(&preamble, "the preamble", &mut notes);
+            collect_periods(&preamble)
+        } else {
+            (Vec::new(), 1.0)
+        };
+        let has_periods = !periods.is_empty() || period_parts.is_some();
+        let (readings, none) = self.rank(&qw, has_periods);
+        let best = readings.first().filter(|r| r.confidence > none);
+        let alternatives: Vec<(Ask, f32)> = readings
+            .iter()
+            .filter(|r| Some(&r.target) != best.map(|b| &b.target))
+            .filter(|r| r.confidence >= MIN_ALTERNATIVE)
+            .take(MAX_ALTERNATIVES)
+            .filter_map(|r| Some((self.ask_for(&r.target, &qw, &periods)?, r.confidence)))
+            .collect();
+        let Some(best) = best else {
+            notes.push(format!(
+                "no indicator or topic fits these words well enough (best: {}); choose one",
+                readings
+                    .first()
+                    .map(describe_target)
+                    .unwrap_or_else(|| "nothing".into())
+            ));
+            return Understanding {
+                ask: None,
+                confidence: none,
+                alternatives,
+                notes,
+                needs_officer: true,
+                parts: Vec::new(),
+            };
+        };
+        notes.push(format!(
+            "read as {} ({}): {}",
+            describe_target(best),
+            percent(best.confidence),
+            best.reasons.join("; ")
+        ));
+        let mut u = Understanding {
+            ask: None,
+            confidence: best.confidence,
+            alternatives,
+            notes,
+            needs_officer: false,
+            parts: Vec::new(),
+        };
+        match &best.target {
+            Target::Topic(code) => {
+                u.ask = Some(Ask::Statement {
+                    topic: code.clone(),
+                })
+            }
+            Target::Indicator(code) => match self.catalogue.indicator(code) {
+                Ok(indicator) => self.figures(
+                    &mut u,
+                    &qw,
+                    indicator,
+                    periods,
+                    period_confidence,
+                    period_parts,
+                    q,
+                ),
+                Err(e) => {
+                    u.notes.push(e.to_string());
+                    u.needs_officer = true;
+                }
+            },
+        }
+        if matches!(best.target, Target::Indicator(_)) && !u.needs_officer && qw.money && qw.things
+        {
+            u.notes.push(
+                "it asks for two things, a number and an amount of money: answer each (split the question into parts with `lantern request correct`)".into(),
+            );
+            if let Some(ask) = u.ask.take() {
+                u.alternatives.insert(0, (ask, u.confidence));
+            }
+            u.needs_officer = true;
+        }
+        if matches!(best.target, Target::Indicator(_))
+            && !u.needs_officer
+            && let Some(what) = self.unsplit(&qw)
+        {
+            u.notes.push(format!(
+                "it asks about {what}, which the catalogue has no figures or breakdown for: choose what to answer (the group it falls in, say) or say it is not held"
+            ));
+            if let Some(ask) = u.ask.take() {
+                u.alternatives.insert(0, (ask, u.confidence));
+            }
+            u.needs_officer = true;
+        }
+        if u.confidence < MIN_CONFIDENCE && !u.needs_officer {
+            u.notes.push(format!(
+                "not sure enough ({} is under {}): check the reading and the alternatives",
+                percent(u.confidence),
+                percent(MIN_CONFIDENCE)
+            ));
+            if let Some(ask) = u.ask.take() {
+                u.alternatives.insert(0, (ask, u.confidence));
+            }
+            for part in &mut u.parts {
+                part.needs_officer = true;
+                if let Some(ask) = part.ask.take() {
+                    part.alternatives.insert(0, (ask, part.confidence));
+                }
+            }
+            u.needs_officer = true;
+        }
+        u
+    }
+
+    /// Mark the words that name a dimension value (any dimension's).
+    fn mark_values(&self, q: &mut QuestionWords) {
+        let anywhere = |_: usize| true;
+        let mut marked = vec![false; q.words.len()];
+        for v in &self.values {
+            if let Some(positions) = find_phrase(&q.words, &v.phrase.words, &anywhere) {
+                for p in positions {
+                    marked[p] = true;
+                }
+            }
+        }
+        for (w, m) in q.words.iter_mut().zip(marked) {
+            w.value = m;
+        }
+    }
+
+    /// Something the question narrows the figures by that the catalogue
+    /// cannot split them by (cannabis, under-18s, employment, …): answering
+    /// without it would answer another question.
+    fn unsplit(&self, q: &QuestionWords) -> Option<&'static str> {
+        let usable = |i: usize| q.words.get(i).is_some_and(|w| !w.negated && !w.value);
+        self.not_split
+            .iter()
+            .find(|(phrase, _)| find_phrase(&q.words, &phrase.words, &usable).is_some())
+            .map(|(_, what)| *what)
+    }
+
+    /// Fill in a figures reading: the ask itself, or a heading whose parts
+    /// give the periods, or a question left for the officer with no period.
+    #[allow(clippy::too_many_arguments)]
+    fn figures(
+        &self,
+        u: &mut Understanding,
+        qw: &QuestionWords,
+        indicator: &Indicator,
+        periods: Vec<Period>,
+        period_confidence: f32,
+        period_parts: Option<Vec<(Vec<Period>, f32)>>,
+        q: &SplitQuestion,
+    ) {
+        let ask = self.figure_ask(qw, indicator, &mut u.notes);
+        if !indicator.held_by_council {
+            let holders: Vec<&str> = indicator
+                .other_holders
+                .iter()
+                .map(|h| h.body.as_str())
+                .collect();
+            u.notes.push(format!(
+                "the council does not hold '{}' (held_by_council = false): the answer will say not held, with section 16 advice{}",
+                indicator.code,
+                if holders.is_empty() {
+                    String::new()
+                } else {
+                    format!(" naming {}", holders.join(", "))
+                }
+            ));
+        }
+        if let Some(parts) = period_parts {
+            u.notes
+                .push("a heading: each part gives the periods".into());
+            u.parts = parts
+                .into_iter()
+                .zip(&q.parts)
+                .map(|((periods, confidence), part)| Understanding {
+                    ask: Some(Ask::Figures(FigureAsk {
+                        periods: periods.clone(),
+                        ..ask.clone()
+                    })),
+                    confidence: u.confidence * period_factor(confidence),
+                    alternatives: Vec::new(),
+                    notes: vec![format!(
+                        "{} from the part's words “{}”",
+                        periods
+                            .iter()
+                            .map(Period::describe)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        part.text
+                    )],
+                    needs_officer: false,
+                    parts: Vec::new(),
+                })
+                .collect();
+            return;
+        }
+        u.confidence *= period_factor(period_confidence);
+        let ask = FigureAsk { periods, ..ask };
+        if ask.periods.is_empty() {
+            u.notes.push(
+                "no period found in the question or a preamble: add the periods asked about".into(),
+            );
+            u.alternatives.insert(0, (Ask::Figures(ask), u.confidence));
+            u.needs_officer = true;
+            return;
+        }
+        u.ask = Some(Ask::Figures(ask));
+    }
+}
+
+pub(super) fn claim(claimed: &mut [bool], positions: &[usize]) {
+    for &p in positions {
+        if let Some(c) = claimed.get_mut(p) {
+            *c = true;
+        }
+    }
+}
+
+pub(super) fn period_factor(confidence: f32) -> f32 {
+    0.75 + 0.25 * confidence.clamp(0.0, 1.0)
+}
+
+pub(super) fn percent(confidence: f32) -> String {
+    format!("{:.0}%", confidence * 100.0)
+}
+
+pub(super) fn describe_target(r: &Reading) -> String {
+    match &r.target {
+        Target::Indicator(code) => format!("figures of '{code}'"),
+        Target::Topic(code) => format!("the statement topic '{code}'"),
+    }
+}
+
+pub(super) fn describe_periods(matches: &[PeriodMatch], source: &str, notes: &mut Vec<String>) {
+    for m in matches {
+        notes.push(format!(
+            "periods {} from “{}” in {source} ({})",
+            m.periods
+                .iter()
+                .map(Period::describe)
+                .collect::<Vec<_>>()
+                .join(", "),
+            m.words,
+            m.reading
+        ));
+    }
+}
+
+pub(super) fn candidate(
+    target: Target,
+    phrases: Vec<Phrase>,
+    opening: Option<String>,
+) -> Candidate {
+    let mut phrases = phrases;
+    phrases.sort_by_key(|p| std::cmp::Reverse(p.words.len()));
+    let vocabulary = phrases
+        .iter()
+        .flat_map(|p| p.content())
+        .map(|w| w.stem.clone())
+        .collect();
+    Candidate {
+        target,
+        phrases,
+        vocabulary,
+        opening,
+        learned: Vec::new(),
+        subject: Vec::new(),
+    }
+}
+
+pub(super) fn indicator_candidate(i: &Indicator) -> Candidate {
+    let mut phrases: Vec<Phrase> = i.synonyms.iter().filter_map(|s| Phrase::new(s)).collect();
+    let title_known = phrases
+        .iter()
+        .any(|p| p.text.eq_ignore_ascii_case(&i.title));
+    if !title_known {
+        phrases.extend(Phrase::new(&i.title));
+    }
+    candidate(Target::Indicator(i.code.clone()), phrases, None)
+}
+
+pub(super) fn topic_candidate(t: &Topic) -> Candidate {
+    let mut phrases: Vec<Phrase> = t.phrases.iter().filter_map(|p| Phrase::new(p)).collect();
+    phrases.extend(Phrase::new(&t.question));
+    let opening = words(&t.question)
+        .first()
+        .map(|w| w.lower.clone())
+        .filter(|w| listed(INTERROGATIVES, w));
+    let mut c = candidate(Target::Topic(t.code.clone()), phrases, opening);
+    c.subject = t.subject.iter().filter_map(|p| Phrase::new(p)).collect();
+    c
+}
+
+/// Labels and aliases of every dimension value (aliases under three letters,
+/// such as `m` and `f`, are too easily found by accident and are left out).
+pub(super) fn value_phrases(catalogue: &Catalogue) -> Vec<ValuePhrase> {
+    let mut out: Vec<ValuePhrase> = Vec::new();
+    for d in catalogue.dimensions() {
+        for v in &d.values {
+            let texts = std::iter::once(&v.label).chain(&v.aliases);
+            for text in texts.filter(|t| t.trim().chars().count() >= 3) {
+                if let Some(phrase) = Phrase::new(text) {
+                    out.push(ValuePhrase {
+                        dimension: d.code.clone(),
+                        value: v.code.clone(),
+                        phrase,
+                        learned: false,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by_key(|v| std::cmp::Reverse(v.phrase.words.len()));
+    out
+}
+
+/// What requesters narrow figures by that the NDTMS adult data (and the
+/// shipped catalogue) do not split out, as (words, what it is).
+pub(super) const NOT_SPLIT: &[(&str, &str)] = &[
+    ("cannabis", "cannabis"),
+    ("marijuana", "cannabis"),
+    ("ketamine", "ketamine"),
+    ("benzodiazepines", "benzodiazepines"),
+    ("benzos", "benzodiazepines"),
+    ("spice", "spice (synthetic cannabinoids)"),
+    ("cannabinoids", "synthetic cannabinoids"),
+    ("amphetamines", "amphetamines"),
+    ("methamphetamine", "methamphetamine"),
+    ("ecstasy", "ecstasy"),
+    ("mdma", "ecstasy (MDMA)"),
+    ("mephedrone", "mephedrone"),
+    ("pregabalin", "pregabalin"),
+    ("gabapentin", "gabapentin"),
+    ("gabapentinoids", "gabapentinoids"),
+    ("nitrous oxide", "nitrous oxide"),
+    ("solvents", "solvents"),
+    ("lsd", "LSD"),
+    ("hallucinogens", "hallucinogens"),
+    ("steroids", "steroids"),
+    ("xylazine", "xylazine"),
+    ("nitazenes", "nitazenes"),
+    ("fentanyl", "fentanyl"),
+    (
+        "under 18",
+        "people under 18 (young people's treatment is counted apart from adults')",
+    ),
+    (
+        "under 18s",
+        "people under 18 (young people's treatment is counted apart from adults')",
+    ),
+    (
+        "young people",
+        "young people (their treatment is counted apart from adults')",
+    ),
+    (
+        "children",
+        "children (their treatment is counted apart from adults')",
+    ),
+    (
+        "teenagers",
+        "teenagers (their treatment is counted apart from adults')",
+    ),
+    (
+        "adolescents",
+        "adolescents (their treatment is counted apart from adults')",
+    ),
+    ("employment", "employment"),
+    ("employed", "employment"),
+    ("unemployed", "employment"),
+    ("homeless", "housing"),
+    ("homelessness", "housing"),
+    ("housing", "housing"),
+    ("pregnant", "pregnancy"),
+    ("pregnancy", "pregnancy"),
+    ("ethnicity", "ethnicity"),
+    ("ethnic", "ethnicity"),
+    ("veterans", "veterans"),
+    ("armed forces", "veterans"),
+    ("prison", "prison"),
+    ("mental health", "mental health"),
+    ("disability", "disability"),
+    ("disabled", "disability"),
+    ("ward", "areas smaller than the council's"),
+    ("postcode", "areas smaller than the council's"),
+    ("waiting time", "waiting times"),
+    ("waiting times", "waiting times"),
+    ("referral source", "where referrals came from"),
+];
+
+/// [`NOT_SPLIT`] as phrases, less anything the catalogue names (a council
+/// that adds an `ethnicity` dimension answers by ethnicity).
+pub(super) fn not_split(catalogue: &Catalogue) -> Vec<(Phrase, &'static str)> {
+    let mut named: BTreeSet<String> = BTreeSet::new();
+    for d in catalogue.dimensions() {
+        let texts = std::iter::once(&d.title).chain(
+            d.values
+                .iter()
+                .flat_map(|v| std::iter::once(&v.label).chain(&v.aliases)),
+        );
+        for t in texts {
+            named.extend(words(t).into_iter().map(|w| w.stem));
+        }
+        named.extend(words(&d.code.replace('_', " ")).into_iter().map(|w| w.stem));
+    }
+    NOT_SPLIT
+        .iter()
+        .filter_map(|(text, what)| Some((Phrase::new(text)?, *what)))
+        .filter(|(phrase, _)| {
+            !phrase
+                .words
+                .iter()
+                .filter(|w| !w.stop)
+                .all(|w| named.contains(&w.stem))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalogue::shipped;
+    use crate::period::Period;
+    use crate::request::Ask;
+    use crate::understand::tests::*;
+    use crate::understand::*;
+
+    #[test]
+    fn a_dated_statement_question_stays_a_statement() {
+        let u = understand(
+            &question(
+                "Are there any concrete plans to repurchase Naloxone in the next financial year (between 1st April 2017 and 31st March 2018)?",
+            ),
+            day(2017, 4, 18),
+            &shipped(),
+            &[],
+        );
+        assert_eq!(
+            u.ask,
+            Some(Ask::Statement {
+                topic: "naloxone.repurchase_plans".into()
+            })
+        );
+    }
+
+    // Understanding.
+
+    #[test]
+    fn opioid_deaths_are_ons_figures_the_council_does_not_hold() {
+        let u = understand(
+            &question("How many drug-related deaths registered in 2016 mentioned an opioid?"),
+            day(2017, 4, 18),
+            &shipped(),
+            &[],
+        );
+        let Some(Ask::Figures(a)) = &u.ask else {
+            panic!("{u:#?}")
+        };
+        assert_eq!(a.indicator, "drug_poisoning_deaths");
+        assert_eq!(a.filter.get("drug_mentioned"), Some("any_opioid"));
+        assert_eq!(a.periods, [Period::CalendarYear(2016)]);
+        assert!(u.notes.iter().any(|n| n.contains("section 16")), "{u:#?}");
+    }
+
+    #[test]
+    fn breakdowns_by_age_and_substance() {
+        let u = understand(
+            &question("How many people were in treatment in 2018/19, by age and by substance?"),
+            day(2019, 10, 1),
+            &shipped(),
+            &[],
+        );
+        let Some(Ask::Figures(a)) = &u.ask else {
+            panic!("{u:#?}")
+        };
+        assert_eq!(a.breakdown, ["age_band", "substance_group"]);
+    }
+
+    #[test]
+    fn how_much_asks_for_money_and_the_service_is_a_filter() {
+        let u = understand(
+            &question("How much did the council spend on residential rehab in 2019/20?"),
+            day(2021, 5, 20),
+            &shipped(),
+            &[],
+        );
+        let Some(Ask::Figures(a)) = &u.ask else {
+            panic!("{u:#?}")
+        };
+        assert_eq!(a.indicator, "spend");
+        assert_eq!(a.filter.get("service"), Some("residential_rehab"));
+    }
+
+    #[test]
+    fn naloxone_purchased_and_dispensed_are_different_indicators() {
+        let catalogue = shipped();
+        let received = day(2017, 4, 18);
+        let indicator =
+            |text: &str| match understand(&question(text), received, &catalogue, &[]).ask {
+                Some(Ask::Figures(a)) => a.indicator,
+                other => panic!("{text}: {other:?}"),
+            };
+        assert_eq!(
+            indicator("How many Naloxone kits were purchased in 2016/17?"),
+            "naloxone_kits_purchased"
+        );
+        assert_eq!(
+            indicator("How many naloxone kits were dispensed in the community in 2016/17?"),
+            "naloxone_kits_issued"
+        );
+    }
+
+    #[test]
+    fn nothing_fits_so_the_officer_decides() {
+        let u = understand(
+            &question("How many parking permits did you issue in 2018/19?"),
+            day(2019, 6, 10),
+            &shipped(),
+            &[],
+        );
+        assert_eq!(u.ask, None);
+        assert!(u.needs_officer);
+        assert!(u.notes.iter().any(|n| n.contains("choose one")), "{u:#?}");
+    }
+
+    #[test]
+    fn what_the_catalogue_cannot_split_out_is_left_for_the_officer() {
+        let catalogue = shipped();
+        let u = understand(
+            &question("How many people aged under 25 were in treatment for cannabis in 2022/23?"),
+            day(2023, 9, 4),
+            &catalogue,
+            &[],
+        );
+        assert!(u.needs_officer, "{u:#?}");
+        assert_eq!(u.ask, None);
+        assert!(
+            u.notes.iter().any(|n| n.contains("cannabis")),
+            "{:?}",
+            u.notes
+        );
+        assert!(
+            matches!(u.alternatives.first(), Some((Ask::Figures(f), _)) if f.indicator == "people_in_treatment"),
+            "the reading stays as the first alternative"
+        );
+        for text in [
+            "How many under 18s were in drug treatment in 2022/23?",
+            "How many pregnant women were in treatment in 2022/23?",
+            "How many homeless people were in treatment in 2022/23?",
+            // The parental status dimension says "child", never "children":
+            // children in treatment are still left to the officer.
+            "How many children were in drug treatment in 2022/23?",
+        ] {
+            let u = understand(&question(text), day(2023, 9, 4), &catalogue, &[]);
+            assert!(u.needs_officer && u.ask.is_none(), "{text}: {u:#?}");
+        }
+        // What the catalogue does name is read.
+        for (text, filter) in [
+            (
+                "How many people over 50 were in treatment for alcohol in 2022/23?",
+                "age_band=50+;substance_group=alcohol_only",
+            ),
+            (
+                "How much was spent on inpatient detox and residential rehab in 2022/23?",
+                "service=inpatient_detox_and_residential_rehab",
+            ),
+            // Employment status is counted from providers' records.
+            (
+                "How many people in treatment in 2022/23 were in employment?",
+                "employment_status=regular_employment",
+            ),
+        ] {
+            let u = understand(&question(text), day(2023, 9, 4), &catalogue, &[]);
+            match &u.ask {
+                Some(Ask::Figures(f)) => assert_eq!(f.filter.key(), filter, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        // Crack cocaine is a value of the catalogue, so that question is read.
+        let crack = understand(
+            &question("How many women were in treatment for crack cocaine in 2022-23?"),
+            day(2023, 9, 4),
+            &catalogue,
+            &[],
+        );
+        assert!(!crack.needs_officer, "{crack:#?}");
+    }
+
+    #[test]
+    fn several_values_of_one_breakdown_ask_for_that_breakdown() {
+        let u = understand(
+            &question(
+                "Please break down the spend by community treatment, detox and rehab for 2022/23.",
+            ),
+            day(2023, 7, 10),
+            &shipped(),
+            &[],
+        );
+        match &u.ask {
+            Some(Ask::Figures(f)) => {
+                assert_eq!(f.indicator, "spend");
+                assert_eq!(f.breakdown, ["service"]);
+                assert!(f.filter.0.is_empty(), "{:?}", f.filter);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_question_asking_for_a_number_and_money_goes_to_the_officer() {
+        let u = understand(
+            &question(
+                "How many naloxone kits were purchased by the council in 2022/23, and how much did they cost?",
+            ),
+            day(2023, 7, 10),
+            &shipped(),
+            &[],
+        );
+        assert!(u.needs_officer && u.ask.is_none(), "{u:#?}");
+        assert!(
+            u.notes.iter().any(|n| n.contains("two things")),
+            "{:?}",
+            u.notes
+        );
+        assert!(
+            !u.alternatives.is_empty(),
+            "the readings stay as alternatives"
+        );
+    }
+
+    #[test]
+    fn a_council_that_adds_a_breakdown_is_answered_by_it() {
+        let mut catalogue = shipped();
+        catalogue
+            .extend_from_toml(
+                "council.toml",
+                "[[dimension]]\ncode = \"mental_health\"\ntitle = \"Mental health\"\nvalues = [{ code = \"treated\", label = \"receiving mental health treatment\" }]\n\n[[indicator]]\ncode = \"clients_by_mental_health\"\ntitle = \"Clients by mental health\"\ndescription = \"People in treatment by mental health treatment.\"\nunit = \"people\"\nbreakdowns = [\"mental_health\"]\ncounts_people = true\nsynonyms = [\"clients by mental health\"]\n",
+            )
+            .unwrap();
+        let u = understand(
+            &question("How many clients by mental health were there in 2022/23?"),
+            day(2023, 9, 4),
+            &catalogue,
+            &[],
+        );
+        assert!(!u.needs_officer, "{u:#?}");
+        let flagged = understand(
+            &question("How many clients by mental health were there in 2022/23?"),
+            day(2023, 9, 4),
+            &shipped(),
+            &[],
+        );
+        assert!(flagged.needs_officer, "without the extension: {flagged:#?}");
+        // Ethnicity is shipped (counted from providers' records).
+        let ethnicity = understand(
+            &question("How many clients by ethnicity were there in 2022/23?"),
+            day(2023, 9, 4),
+            &shipped(),
+            &[],
+        );
+        assert!(!ethnicity.needs_officer, "{ethnicity:#?}");
+        let Some(Ask::Figures(f)) = &ethnicity.ask else {
+            panic!("{ethnicity:#?}")
+        };
+        assert_eq!(f.breakdown, ["ethnicity"], "{ethnicity:#?}");
+    }
+
+    #[test]
+    fn a_topic_is_only_read_when_its_subject_is_named() {
+        let catalogue = shipped();
+        let received = day(2024, 5, 10);
+        let other = understand(
+            &question("Does the council commission a needle exchange?"),
+            received,
+            &catalogue,
+            &[],
+        );
+        assert!(other.needs_officer, "{other:#?}");
+        assert_eq!(other.ask, None);
+        let tender = understand(
+            &question("Was naloxone included in the last tender when commissioning services?"),
+            received,
+            &catalogue,
+            &[],
+        );
+        assert_eq!(
+            tender.ask,
+            Some(Ask::Statement {
+                topic: "naloxone.tender_included".into()
+            })
+        );
+    }
+
+    #[test]
+    fn questions_about_what_hospitals_and_the_police_hold_are_read_as_not_held_here() {
+        let catalogue = shipped();
+        let received = day(2024, 5, 10);
+        for (text, indicator) in [
+            (
+                "How many people presented to A&E with drug overdoses in 2023/24?",
+                "drug_related_ae_attendances",
+            ),
+            (
+                "How many drug offences were recorded in the city in 2023?",
+                "drug_offences",
+            ),
+        ] {
+            let u = understand(&question(text), received, &catalogue, &[]);
+            let Some(Ask::Figures(a)) = &u.ask else {
+                panic!("{text}: {u:#?}")
+            };
+            assert_eq!(a.indicator, indicator, "{text}");
+            let held = catalogue.indicator(indicator).unwrap();
+            assert!(!held.held_by_council && !held.other_holders.is_empty());
+        }
+    }
+}
