@@ -3187,10 +3187,12 @@ mod tests {
                 };
                 let answer = plan(&request, &evidence);
                 let threshold = Policy::default().threshold;
-                prop_assert!(answer.findings.is_empty(), "{:?}", answer.findings);
                 let rows = &answer.questions[0].rows;
                 let first_start = held.submissions[0].records.iter().map(|r| r.start).min().unwrap();
                 let before = crate::FinancialYear::containing(first_start.date()).start_year() > year;
+                // Before the records begin nothing is counted: the officer
+                // decides (a blocking finding), never a count.
+                prop_assert!(before || answer.findings.is_empty(), "{:?}", answer.findings);
                 for r in rows {
                     if before {
                         prop_assert!(!matches!(r.outcome, Outcome::Given { .. }), "{r:#?}");
@@ -3261,6 +3263,103 @@ mod tests {
                     .rows
                     .iter()
                     .all(|r| matches!(r.outcome, Outcome::Missing { .. }))
+            );
+        }
+
+        /// A count over an optional field (employment status) is made when
+        /// every provider sent it, and is a blocking finding naming the
+        /// provider and month when one did not: never a zero or a partial
+        /// count.
+        #[test]
+        fn a_count_over_a_field_a_provider_did_not_send_is_a_blocking_finding() {
+            use crate::records::Recorded;
+            use crate::records::codes::Employment;
+            let eps: Vec<Ep> = (0..12).map(|c| (c, 0, 0, 100, None)).collect();
+            let mut held = held(&eps);
+            for (i, r) in held.submissions[0].records.iter_mut().enumerate() {
+                r.circumstances.employment = if i < 7 {
+                    Recorded::Code(Employment::Regular)
+                } else {
+                    Recorded::Code(Employment::Unemployed)
+                };
+            }
+            let catalogue = shipped();
+            let request = parse_request(
+                "r.toml",
+                &ask(
+                    "people_in_treatment",
+                    "\"2014/15\"",
+                    "breakdown = [\"employment_status\"]",
+                ),
+                &catalogue,
+            )
+            .unwrap();
+            let decide = |held: &HeldRecords| {
+                plan(
+                    &request,
+                    &Evidence {
+                        catalogue: &catalogue,
+                        figures: &[],
+                        statements: &[],
+                        releases: &[],
+                        policy: Policy::default(),
+                        area: AREA,
+                        earlier: &[],
+                        records: Some(held),
+                        declarations: &[],
+                    },
+                )
+            };
+            let answer = decide(&held);
+            assert!(answer.findings.is_empty(), "{:#?}", answer.findings);
+            let given = |a: &Answer, key: &str| {
+                a.questions[0]
+                    .rows
+                    .iter()
+                    .find(|r| r.breakdown.key() == key)
+                    .map(|r| r.outcome.clone())
+            };
+            assert!(matches!(
+                given(&answer, "employment_status=regular_employment"),
+                Some(Outcome::Given {
+                    value: Value::Exact(7),
+                    ..
+                })
+            ));
+            assert!(matches!(
+                given(&answer, "employment_status=unemployed"),
+                Some(Outcome::Given {
+                    value: Value::Exact(5),
+                    ..
+                })
+            ));
+
+            // A second provider's file had no EMPSTAT column.
+            let mut second = held.submissions[0].clone();
+            second.provider = "N0002".into();
+            for r in &mut second.records {
+                r.client.0[1] = 1;
+                r.circumstances.employment = Recorded::NotSubmitted;
+            }
+            held.submissions.push(second);
+            held.registered.push("N0002".into());
+            let answer = decide(&held);
+            assert!(!answer.findings.is_empty());
+            for f in &answer.findings {
+                assert_eq!(f.fields_missing, ["N0002 (2022-03: no EMPSTAT column)"]);
+                assert!(
+                    f.what().contains("not every provider sent the field"),
+                    "{}",
+                    f.what()
+                );
+            }
+            assert!(
+                answer.questions[0]
+                    .rows
+                    .iter()
+                    .all(|r| matches!(r.outcome, Outcome::Missing { .. })),
+                "{:#?}",
+                answer.questions[0].rows
             );
         }
 

@@ -723,7 +723,9 @@ enum Wanted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::{ClientKey, Day, Funding, Intervention as Kind, Setting};
+    use crate::records::{
+        Circumstances, ClientKey, Day, Funding, Intervention as Kind, Recorded, Setting,
+    };
     use proptest::prelude::*;
 
     const BASE: &str = "2016-04-01";
@@ -779,6 +781,7 @@ mod tests {
                 continue;
             }
             let discharge = (!open).then_some(start + days);
+            let circumstances = circumstances_of(*client as i32 + offset, *days);
             for &(setting, kind, funding, ethnic, at) in rows {
                 let modality_start = start + (at % days.max(&1));
                 out[*provider].push(Record {
@@ -805,8 +808,81 @@ mod tests {
                         .or((at % 2 == 0).then_some(Day(modality_start + 30))),
                     funding: FUNDINGS[funding],
                     naloxone_kits: 0,
-                    circumstances: Default::default(),
+                    circumstances,
                 });
+            }
+        }
+        out
+    }
+
+    /// An episode's circumstances from two of its numbers: each field not
+    /// stated or one of its codes (always submitted).
+    fn circumstances_of(a: i32, b: i32) -> Circumstances {
+        use crate::records::codes::*;
+        let pick = |x: i32, n: usize| 1 + (x.unsigned_abs() as usize % (n + 1)) as u8;
+        Circumstances {
+            referral_source: Recorded::from_byte(
+                pick(a, ReferralSource::ALL.len()),
+                ReferralSource::from_index,
+            )
+            .unwrap(),
+            employment: Recorded::from_byte(pick(b, Employment::ALL.len()), Employment::from_index)
+                .unwrap(),
+            accommodation: Recorded::from_byte(
+                pick(a / 3, AccommodationNeed::ALL.len()),
+                AccommodationNeed::from_index,
+            )
+            .unwrap(),
+            parental: Recorded::from_byte(
+                pick(b / 7, ParentalStatus::ALL.len()),
+                ParentalStatus::from_index,
+            )
+            .unwrap(),
+            injecting: Recorded::from_byte(
+                pick(a + b, InjectingStatus::ALL.len()),
+                InjectingStatus::from_index,
+            )
+            .unwrap(),
+            disability: Recorded::from_byte(
+                pick(a / 5 + b, Disability::ALL.len()),
+                Disability::from_index,
+            )
+            .unwrap(),
+        }
+    }
+
+    /// A person's value of a field in a period, brute force: among the
+    /// episodes that make them counted (`exits`: discharged in the period;
+    /// otherwise overlapping it), in order of start and then provider, the
+    /// first that states it; else not stated.
+    fn brute_field(
+        records: &[Vec<Record>],
+        exits: bool,
+        period: Period,
+        field: Field,
+    ) -> BTreeMap<[u8; 16], &'static str> {
+        let first = Day::from_date(period.first_day()).0;
+        let last = Day::from_date(period.last_day()).0;
+        let mut rows: Vec<(i32, usize, &Record)> = Vec::new();
+        for (provider, records) in records.iter().enumerate() {
+            for r in records {
+                let counted = if exits {
+                    r.discharge.is_some_and(|d| d.0 >= first && d.0 <= last)
+                } else {
+                    r.start.0 <= last && r.discharge.is_none_or(|d| d.0 >= first)
+                };
+                if counted {
+                    rows.push((r.start.0, provider, r));
+                }
+            }
+        }
+        rows.sort_by_key(|(start, provider, _)| (*start, *provider));
+        let mut out: BTreeMap<[u8; 16], &'static str> = BTreeMap::new();
+        for (_, _, r) in rows {
+            let v = field.value(&r.circumstances).unwrap();
+            let e = out.entry(r.client.0).or_insert(v);
+            if *e == crate::records::circumstances::NOT_STATED {
+                *e = v;
             }
         }
         out
@@ -937,6 +1013,83 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Counts over the optional fields (each value, a group of values,
+        /// a cross with sex) equal a count straight from the rows; one
+        /// person counts under exactly one value, so the leaves add up to
+        /// the total.
+        #[test]
+        fn counts_over_the_optional_fields_match_a_brute_force_count(eps in episodes()) {
+            let records = build(&eps);
+            let counter = Counter::new(&held(&records));
+            let catalogue = crate::catalogue::shipped();
+            for year in [2016, 2017] {
+                let period = Period::financial_year(year).unwrap();
+                for (indicator, exits) in [("people_in_treatment", false), ("treatment_exits", true)] {
+                    let total = counter
+                        .count(&catalogue, indicator, period, &Breakdown::total())
+                        .unwrap();
+                    for field in Field::ALL {
+                        let d = catalogue.dimension(field.dimension()).unwrap();
+                        let people = brute_field(&records, exits, period, field);
+                        let mut leaves_sum = 0;
+                        for value in d.values.iter().map(|v| v.code.clone()) {
+                            let leaves = d.leaves_of(&value);
+                            let expected = people
+                                .values()
+                                .filter(|v| leaves.iter().any(|l| l == *v))
+                                .count() as u64;
+                            let key = format!("{}={value}", field.dimension());
+                            let got = counter.count(&catalogue, indicator, period, &Breakdown::from_key(&key));
+                            prop_assert_eq!(got, Ok(expected), "{} {} {}", year, indicator, key);
+                            if d.value(&value).is_some_and(|v| v.parts.is_empty()) {
+                                leaves_sum += expected;
+                            }
+                        }
+                        prop_assert_eq!(leaves_sum, total, "{} {:?}", indicator, field);
+                    }
+                }
+                // A cross with a person's other field.
+                let people = brute_field(&records, false, period, Field::Employment);
+                let expected = people.values().filter(|v| **v == "unemployed").count() as u64;
+                let got = counter.count(
+                    &catalogue,
+                    "people_in_treatment",
+                    period,
+                    &Breakdown::from_key("employment_status=unemployed;sex=male"),
+                );
+                prop_assert_eq!(got, Ok(expected));
+            }
+        }
+    }
+
+    /// A provider whose file had no column for a field, and whose records
+    /// reach the period, is named; one whose records end before it is not.
+    #[test]
+    fn a_field_not_submitted_is_named_with_the_provider_and_month() {
+        let eps: Vec<Ep> = vec![
+            (1, 0, 0, 500, true, 0, vec![(0, 0, 0, 0, 1)]),
+            (2, 1, 0, 30, false, 0, vec![(0, 0, 0, 0, 1)]),
+        ];
+        let mut records = build(&eps);
+        for r in &mut records[1] {
+            r.circumstances.employment = Recorded::NotSubmitted;
+        }
+        let h = held(&records);
+        let in_2016 = Period::financial_year(2016).unwrap();
+        let unsent = h.not_submitted(in_2016, &[Field::Employment, Field::Injecting]);
+        assert_eq!(
+            unsent
+                .iter()
+                .map(NotSubmitted::describe)
+                .collect::<Vec<_>>(),
+            ["N0001 (2019-03: no EMPSTAT column)"]
+        );
+        // Provider N0001's only episode ended in 2016/17.
+        let in_2017 = Period::financial_year(2017).unwrap();
+        assert!(h.not_submitted(in_2017, &[Field::Employment]).is_empty());
+    }
+
     #[test]
     fn every_value_the_records_give_is_a_leaf_of_the_catalogue() {
         let catalogue = crate::catalogue::shipped();
@@ -973,6 +1126,11 @@ mod tests {
             .map(|s| s.dimension_value().to_string())
             .collect();
         assert_eq!(fundings, leaves("funding"));
+        for f in Field::ALL {
+            let mut leaves = leaves(f.dimension());
+            leaves.sort();
+            assert_eq!(f.values(), leaves, "{f:?}");
+        }
         // Every countable dimension is a dimension of the catalogue.
         for d in DIMENSIONS {
             assert!(catalogue.dimension(d).is_ok(), "{d}");
