@@ -602,3 +602,40 @@ fn a_provider_that_did_not_send_the_column_makes_a_blocking_finding_and_approval
     assert!(err.contains("cannot be approved"), "{err}");
     assert!(err.contains("finding 1:"), "{err}");
 }
+
+/// Submissions imported before the optional columns existed (a dump whose
+/// record chunks are of version 1) are still read: their counts are given,
+/// and a count over a field they could not hold is a blocking finding
+/// naming each provider and month.
+#[test]
+fn submissions_from_before_the_optional_columns_are_read_as_not_submitted() {
+    let app = TestApp::empty();
+    let dump = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/seeds/dump/small.jsonl"
+    ))
+    .expect("the seed dump");
+    assert!(dump.contains("\"4c524331"), "version 1 chunks");
+    app.write("old.jsonl", &dump);
+    app.run(&["import", "dump", "old.jsonl"]).ok();
+    // The dump's catalogue is a small one: take the shipped catalogue.
+    app.run(&["migrate"]).ok();
+    app.write(
+        "request.toml",
+        "reference = \"FOI-1\"\nreceived = 2026-06-10\narea = \"E06000016\"\n\n\
+         [[question]]\nnumber = \"1\"\ntext = \"How many in employment?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2016/17\"]\nfilter = { employment_status = \"regular_employment\" }\n\n\
+         [[question]]\nnumber = \"2\"\ntext = \"How many?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2016/17\"]\n",
+    );
+    let a = answer(&app, &[]);
+    let findings = a["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{a:#}");
+    let what = findings[0]["what"].as_str().unwrap_or_default();
+    assert!(
+        what.contains("N0001 (2026-03: no EMPSTAT column), N0002 (2026-03: no EMPSTAT column)"),
+        "{what}"
+    );
+    assert_eq!(question(&a, "1", None)["rows"][0]["decision"], "missing");
+    let total = &question(&a, "2", None)["rows"][0];
+    assert_eq!(total["decision"], "given", "{total:#}");
+    assert_eq!(total["value"]["amount"], 8, "{total:#}");
+}
