@@ -115,8 +115,11 @@ fn decide_stating(
     } else {
         None
     };
-    // What the council, and the officer on this case, recorded as not held.
-    let declarations = store.not_held_declarations(Some(&request.reference))?;
+    // What the council, and the officer on this case, recorded as not held,
+    // in force at the data version answered from; and the findings the
+    // officer settled on the case otherwise (s21 offer accepted, s12).
+    let declarations = store.not_held_declarations(Some(&request.reference), data_version)?;
+    let settled = crate::casework::findings::settled(store, &request.reference)?;
     let evidence = Evidence {
         catalogue: &catalogue,
         figures: &read.figures,
@@ -127,17 +130,16 @@ fn decide_stating(
         earlier: &earlier_releases(&read.log, &mine, &request.reference),
         records: records.as_ref(),
         declarations: &declarations,
+        settled: &settled,
     };
     let planned = answer::plan_on(&request, &evidence, decided);
-    let mut view = letters::view(
+    let view = letters::view(
         &planned,
         &request,
         &catalogue,
         &crate::council::letter_details(&council),
         data_version,
     );
-    // Section 21 offers the officer accepted on this case settle their findings.
-    crate::casework::findings::apply_referrals(store, &request.reference, &mut view)?;
     Ok((view, stated))
 }
 

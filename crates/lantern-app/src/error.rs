@@ -101,6 +101,7 @@ impl From<StoreError> for Error {
             | StoreError::Missing { .. } => Kind::NotFound,
             StoreError::CaseExists(_)
             | StoreError::Conflict { .. }
+            | StoreError::Changed { .. }
             | StoreError::Refused { .. } => Kind::Conflict,
             StoreError::Damaged(_) | StoreError::Sqlite(_) | StoreError::Postgres(_) => {
                 Kind::Internal

@@ -93,8 +93,16 @@ pub struct LetterView {
     pub council: Council,
     /// The request.
     pub request: RequestView,
-    /// `all`, `some` or `none` of the information is held.
+    /// Whether the information is held: `all`, `some`, `some_not_held`
+    /// (some is not held, the rest is not yet decided or refused under
+    /// s12), `none`, `not_stated` (nothing decided yet, or all refused
+    /// under s12) or `not_confirmed` (the whole request refused under s12).
     pub holding: &'static str,
+    /// What is not yet decided (each open blocking finding's question and
+    /// figures, "question 1 for 2017/18"), as one phrase; empty when
+    /// everything is decided. The letter says it is neither held nor not
+    /// held yet.
+    pub undecided: String,
     /// Set when the whole request is refused under s12.
     pub cost_limit: Option<CostLimitView>,
     /// The questions.
@@ -199,6 +207,9 @@ pub struct MadeWith {
     pub data_version: i64,
     /// The disclosure threshold applied.
     pub threshold: u64,
+    /// The stored not-held declarations the letter relies on: one
+    /// withdrawn since stops it being approved or sent unchanged.
+    pub declarations: Vec<i64>,
 }
 
 /// The request.
@@ -228,6 +239,8 @@ pub struct CostLimitView {
     pub hours: f64,
     /// Limit in hours.
     pub limit_hours: u32,
+    /// The estimate as the letter prints it ("20", "20.5").
+    pub hours_text: String,
 }
 
 /// One question or part.
@@ -454,6 +467,15 @@ pub struct NoticeView {
     pub extremes: bool,
     /// The disclosure threshold.
     pub threshold: u64,
+    /// s12: the officer's estimate in hours for what the notice covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+    /// s12: the limit in hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_hours: Option<u32>,
+    /// s12: the estimate as the letter prints it ("25", "20.5").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours_text: Option<String>,
 }
 
 /// A release as cited.
@@ -513,6 +535,7 @@ pub fn view(
             lantern: env!("CARGO_PKG_VERSION"),
             data_version,
             threshold: answer.threshold,
+            declarations: answer.declarations_used.clone(),
         },
         council: council.clone(),
         request: RequestView {
@@ -525,9 +548,11 @@ pub fn view(
             area: answer.area.clone(),
         },
         holding: answer.holding.code(),
+        undecided: undecided(&answer.findings),
         cost_limit: answer.cost_limit.as_ref().map(|c| CostLimitView {
             hours: c.hours,
             limit_hours: c.limit_hours,
+            hours_text: hours_text(c.hours),
         }),
         questions,
         bases: answer.bases.iter().map(|b| b.code()).collect(),
@@ -759,6 +784,44 @@ fn merge_not_held(rows: Vec<RowView>, periods: &[lantern_core::period::Period]) 
     out.into_iter().map(|(r, _, _)| r).collect()
 }
 
+/// The open findings' questions and figures as one phrase: "question 1
+/// for 2017/18 and question 2".
+pub(crate) fn undecided(findings: &[lantern_core::finding::Finding]) -> String {
+    let mut covers: Vec<(String, Vec<String>)> = Vec::new();
+    for f in findings {
+        let item = f.period.map(|p| match &f.label {
+            Some(l) => format!("{} ({l})", p.describe()),
+            None => p.describe(),
+        });
+        match covers.iter_mut().find(|(q, _)| *q == f.question) {
+            Some((_, items)) => items.extend(item),
+            None => covers.push((f.question.clone(), item.into_iter().collect())),
+        }
+    }
+    let parts: Vec<String> = covers
+        .iter()
+        .map(|(q, items)| {
+            if items.is_empty() {
+                format!("question {q}")
+            } else {
+                format!("question {q} for {}", letter::join_and(items))
+            }
+        })
+        .collect();
+    letter::join_and(&parts)
+}
+
+/// Hours as a letter prints them: whole hours without a decimal point,
+/// others to one decimal place ("25", "20.5").
+fn hours_text(hours: f64) -> String {
+    let tenths = (hours * 10.0).round();
+    if tenths % 10.0 == 0.0 {
+        format!("{}", tenths / 10.0)
+    } else {
+        format!("{:.1}", tenths / 10.0)
+    }
+}
+
 fn notice(n: &Notice) -> NoticeView {
     let basis = n.basis();
     let mut v = NoticeView {
@@ -777,6 +840,9 @@ fn notice(n: &Notice) -> NoticeView {
         secondary: false,
         extremes: false,
         threshold: 0,
+        hours: None,
+        limit_hours: None,
+        hours_text: None,
     };
     match n {
         Notice::NotHeld { items, partly } => {
@@ -798,6 +864,16 @@ fn notice(n: &Notice) -> NoticeView {
         Notice::AccessibleElsewhere { items, release } => {
             v.items = items.clone();
             v.release = Some(release_view(release));
+        }
+        Notice::CostLimit {
+            items,
+            hours,
+            limit_hours,
+        } => {
+            v.items = items.clone();
+            v.hours = Some(*hours);
+            v.limit_hours = Some(*limit_hours);
+            v.hours_text = Some(hours_text(*hours));
         }
         Notice::PersonalData {
             small_numbers,
@@ -1048,8 +1124,9 @@ pub enum Copy<'a> {
     },
     /// The copy published (disclosure log, pages, API): the same decisions
     /// without the requester's name, contact details or own reference, and
-    /// with their name and contact details, and any e-mail address or UK
-    /// telephone number, removed from the questions' words and the
+    /// with their name and contact details, other people's names, and any
+    /// e-mail address or UK telephone number, removed from the questions'
+    /// words and the
     /// narrative answers ([`crate::personal_data`]).
     Published {
         /// The requester as the case records them.

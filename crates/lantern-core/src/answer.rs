@@ -33,7 +33,12 @@
 //!    Where nothing is recorded but a release had published the figure by
 //!    the decision day, the row offers s21 with the publication's address;
 //!    otherwise the row is [`Outcome::Missing`]. Either way the answer
-//!    carries a blocking [`Finding`]: never "not held" by absence.
+//!    carries a blocking [`Finding`]: never "not held" by absence —
+//!    unless the officer settled that finding on the case while it reads
+//!    the same ([`Settled`]): the s21 offer accepted, or section 12 on
+//!    their estimate of more than the cost limit (that cell alone, with
+//!    its own notice). An open finding counts neither as held nor as not
+//!    held in the holding statement.
 //! 6. Counts of people then go through disclosure control: small counts and
 //!    the cells that would reveal them are withheld under s40(2); youngest and
 //!    oldest ages are never given. Earlier answers and the totals releases
@@ -66,7 +71,7 @@ mod compose;
 use crate::catalogue::{Catalogue, Indicator, OtherHolder, Unit};
 use crate::disclosure::{Policy, Protection};
 use crate::figure::{Breakdown, Figure, Provenance, Source, Status, Value};
-use crate::finding::{Declaration, Finding, Publication};
+use crate::finding::{Declaration, Finding, Publication, Settled, Settlement};
 use crate::foi::{Basis, COUNCIL_COST_LIMIT_HOURS, Holding};
 use crate::period::Period;
 use crate::protected::{self, KnownCell, NewCell, Shown};
@@ -102,6 +107,9 @@ pub struct Evidence<'a> {
     /// Recorded "not held" declarations: the council's, and the officer's
     /// on this case.
     pub declarations: &'a [Declaration],
+    /// Blocking findings the officer settled on this case without a figure
+    /// or a declaration (the s21 offer accepted, an s12 estimate).
+    pub settled: &'a [Settled],
 }
 
 /// Two sources giving different values for one cell of a table: the
@@ -175,6 +183,9 @@ pub struct Answer {
     /// Where another source gives a different value for a cell of a table
     /// (each table uses one source).
     pub source_differences: Vec<SourceDifference>,
+    /// The stored not-held declarations the answer relies on (their ids):
+    /// one withdrawn later means the answer cannot be sent unchanged.
+    pub declarations_used: Vec<i64>,
     /// The disclosure threshold applied.
     pub threshold: u64,
     /// What disclosure control did beyond the small counts themselves.
@@ -398,6 +409,17 @@ pub enum Notice {
         /// Where.
         release: ReleaseRef,
     },
+    /// s12: the officer estimates that finding these figures would take
+    /// more than the cost limit (the question's part refused, with advice
+    /// on narrowing it under s16).
+    CostLimit {
+        /// Which requested figures ("2017/18").
+        items: Vec<String>,
+        /// The officer's estimate in hours (for the figures together).
+        hours: f64,
+        /// The limit in hours.
+        limit_hours: u32,
+    },
     /// s40(2): personal data.
     PersonalData {
         /// Small counts were withheld.
@@ -418,6 +440,7 @@ impl Notice {
             Notice::NotHeld { .. } => Basis::NotHeld,
             Notice::FuturePublication { .. } => Basis::FuturePublication,
             Notice::AccessibleElsewhere { .. } => Basis::AccessibleElsewhere,
+            Notice::CostLimit { .. } => Basis::CostLimit,
             Notice::PersonalData { .. } => Basis::PersonalData,
         }
     }
@@ -468,6 +491,8 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         fields_gap: Vec::new(),
         findings: Vec::new(),
         question: String::new(),
+        estimates: Vec::new(),
+        declarations_used: Vec::new(),
     };
     let hours: f64 = request.questions.iter().map(total_hours).sum();
     let cost_limit = (hours > COUNCIL_COST_LIMIT_HOURS as f64).then_some(CostLimit {
@@ -521,7 +546,10 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
     for q in &mut questions {
         apply_protection(q, &protection, &explained, evidence.policy.threshold);
     }
-    let (held, not_held) = questions.iter().fold((0, 0), |acc, q| count_held(q, acc));
+    let mut counts = HeldCounts::default();
+    for q in &questions {
+        count_held(q, "", &planner.findings, &mut counts);
+    }
     let mut bases = Vec::new();
     if cost_limit.is_some() {
         bases.push(Basis::CostLimit);
@@ -540,7 +568,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         holding: if cost_limit.is_some() {
             Holding::NotConfirmed
         } else {
-            Holding::from_counts(held, not_held)
+            Holding::from_counts(counts.held, counts.not_held, counts.neither)
         },
         questions,
         cost_limit,
@@ -549,6 +577,7 @@ pub fn plan_on(request: &Request, evidence: &Evidence, decided: Date) -> Answer 
         findings: planner.findings,
         discrepancies: planner.discrepancies,
         source_differences: planner.differences,
+        declarations_used: planner.declarations_used,
         threshold: evidence.policy.threshold,
         disclosure,
     }
@@ -603,6 +632,10 @@ struct Planner<'a> {
     findings: Vec<Finding>,
     /// The question (or part) being decided, for findings ("3b").
     question: String,
+    /// The officer's s12 estimates settling findings: (question, hours).
+    estimates: Vec<(String, f64)>,
+    /// The stored declarations relied on.
+    declarations_used: Vec<i64>,
 }
 
 impl<'a> Planner<'a> {
@@ -641,6 +674,7 @@ impl<'a> Planner<'a> {
                         topic: topic.clone(),
                     },
                     (None, Some(d)) => {
+                        self.declarations_used.extend(d.id);
                         answer.advice.extend(advice_of(d));
                         StatementAnswer::NotHeld {
                             topic: topic.clone(),
@@ -1717,6 +1751,7 @@ impl<'a> Planner<'a> {
             Some(&period),
             breakdown,
         ) {
+            self.declarations_used.extend(d.id);
             return Outcome::NotHeld {
                 reason: Some(d.reason.clone()),
             };
@@ -1746,6 +1781,9 @@ impl<'a> Planner<'a> {
                     url: r.url.clone(),
                 });
             }
+            if let Some(outcome) = self.settle(Some(release_ref(r))) {
+                return outcome;
+            }
             self.warnings.push(format!(
                 "question {}: {} {} was published on {} but is not loaded; blocking (finding {number}): load it, or record that it is not held",
                 self.question, indicator.code, period, r.date
@@ -1755,15 +1793,56 @@ impl<'a> Planner<'a> {
                 release: Some(release_ref(r)),
             };
         }
-        Outcome::Missing {
-            finding: self.missing(
-                &indicator.code,
-                false,
-                Some(period),
-                breakdown.clone(),
-                label,
-            ),
-        }
+        let finding = self.missing(
+            &indicator.code,
+            false,
+            Some(period),
+            breakdown.clone(),
+            label,
+        );
+        self.settle(None).unwrap_or(Outcome::Missing { finding })
+    }
+
+    /// The outcome of the finding just recorded when the officer settled
+    /// it on the case while it reads the same (the finding is then taken
+    /// back): the publication `offered` under s21 accepted, or s12 on
+    /// their estimate. `None` leaves it open.
+    fn settle(&mut self, offered: Option<ReleaseRef>) -> Option<Outcome> {
+        let finding = self.findings.last()?;
+        let settled = Settled::of(self.evidence.settled, finding)?;
+        let number = finding.number;
+        let outcome = match (settled.how, offered) {
+            (Settlement::Refer, Some(release)) => {
+                self.warnings.push(format!(
+                    "question {}: the requester is referred to the publication under section 21 for {}, as {} accepted on {} (it was finding {number})",
+                    self.question,
+                    finding_item(finding),
+                    settled.by,
+                    settled.at
+                ));
+                Outcome::Withheld {
+                    basis: Basis::AccessibleElsewhere,
+                    release: Some(release),
+                }
+            }
+            (Settlement::CostLimit { hours }, _) => {
+                self.warnings.push(format!(
+                    "question {}: {} is refused under section 12 on the estimate of {hours} hours {} recorded on {} (it was finding {number})",
+                    self.question,
+                    finding_item(finding),
+                    settled.by,
+                    settled.at
+                ));
+                self.estimates.push((self.question.clone(), hours));
+                Outcome::Withheld {
+                    basis: Basis::CostLimit,
+                    release: None,
+                }
+            }
+            (Settlement::Refer, None) => return None,
+        };
+        self.findings.pop();
+        Some(outcome)
     }
 
     /// Record a blocking finding; its number.
@@ -1796,10 +1875,15 @@ impl<'a> Planner<'a> {
         let mut not_held = Vec::new();
         let mut future: Vec<(ReleaseRef, Vec<String>)> = Vec::new();
         let mut elsewhere: Vec<(ReleaseRef, Vec<String>)> = Vec::new();
+        let mut cost: Vec<String> = Vec::new();
         for r in &answer.rows {
             let item = item_label(r);
             match &r.outcome {
                 Outcome::NotHeld { .. } => not_held.push(item),
+                Outcome::Withheld {
+                    basis: Basis::CostLimit,
+                    ..
+                } if !cost.contains(&item) => cost.push(item),
                 Outcome::Withheld {
                     basis: Basis::FuturePublication,
                     release: Some(rel),
@@ -1848,6 +1932,19 @@ impl<'a> Planner<'a> {
             answer
                 .notices
                 .push(Notice::AccessibleElsewhere { items, release });
+        }
+        if !cost.is_empty() {
+            let hours = self
+                .estimates
+                .iter()
+                .filter(|(q, _)| *q == self.question)
+                .map(|(_, h)| h)
+                .sum();
+            answer.notices.push(Notice::CostLimit {
+                items: cost,
+                hours,
+                limit_hours: COUNCIL_COST_LIMIT_HOURS,
+            });
         }
         if ask.age_range
             && answer.rows.iter().any(|r| {
@@ -2041,23 +2138,42 @@ fn apply_protection(
     }
 }
 
-fn count_held(q: &QuestionAnswer, (mut held, mut not_held): (usize, usize)) -> (usize, usize) {
+/// How many items of an answer are held, not held, and neither (an open
+/// blocking finding: undecided; or refused under s12, which does not say).
+#[derive(Debug, Default)]
+struct HeldCounts {
+    held: usize,
+    not_held: usize,
+    neither: usize,
+}
+
+fn count_held(q: &QuestionAnswer, prefix: &str, findings: &[Finding], counts: &mut HeldCounts) {
+    let number = format!("{prefix}{}", q.number);
     for r in &q.rows {
+        // A row offering s21 with its finding still open is undecided too.
+        let open = findings.iter().any(|f| {
+            f.question == number && f.period == Some(r.period) && f.breakdown == r.breakdown
+        });
         match r.outcome {
-            Outcome::NotHeld { .. } => not_held += 1,
-            // Undecided: counted neither way until it is resolved.
-            Outcome::Missing { .. } => {}
-            _ => held += 1,
+            _ if open => counts.neither += 1,
+            Outcome::NotHeld { .. } => counts.not_held += 1,
+            Outcome::Missing { .. }
+            | Outcome::Withheld {
+                basis: Basis::CostLimit,
+                ..
+            } => counts.neither += 1,
+            _ => counts.held += 1,
         }
     }
     match &q.statement {
-        Some(StatementAnswer::Given { .. }) => held += 1,
-        Some(StatementAnswer::NotHeld { .. }) => not_held += 1,
-        Some(StatementAnswer::Missing { .. }) | None => {}
+        Some(StatementAnswer::Given { .. }) => counts.held += 1,
+        Some(StatementAnswer::NotHeld { .. }) => counts.not_held += 1,
+        Some(StatementAnswer::Missing { .. }) => counts.neither += 1,
+        None => {}
     }
-    q.parts
-        .iter()
-        .fold((held, not_held), |acc, p| count_held(p, acc))
+    for p in &q.parts {
+        count_held(p, &number, findings, counts);
+    }
 }
 
 fn collect_bases(q: &QuestionAnswer, out: &mut Vec<Basis>) {
@@ -2081,6 +2197,15 @@ fn row(period: Period, breakdown: Breakdown, label: Option<String>, outcome: Out
         figure_period: None,
         cell_index: None,
         withheld_because: None,
+    }
+}
+
+/// A finding's period and breakdown in words, as a row's item.
+fn finding_item(f: &Finding) -> String {
+    let period = f.period.map(|p| p.describe()).unwrap_or_default();
+    match &f.label {
+        Some(l) => format!("{period} ({l})"),
+        None => period,
     }
 }
 
@@ -2204,6 +2329,7 @@ mod tests {
             earlier: &[],
             records: None,
             declarations: &[],
+            settled: &[],
         };
         plan(&request, &evidence)
     }
@@ -2607,6 +2733,7 @@ mod tests {
         )
         .unwrap();
         let declarations = [Declaration {
+            id: None,
             subject: "people_in_treatment".into(),
             area: None,
             period: Some(Period::parse("2017/18").unwrap()),
@@ -2625,6 +2752,7 @@ mod tests {
             earlier: &[],
             records: None,
             declarations: &declarations,
+            settled: &[],
         };
         let answer = plan(&request, &evidence);
         assert!(answer.findings.is_empty());
@@ -2639,6 +2767,92 @@ mod tests {
             answer.questions[0].advice[0].body,
             "Leicestershire County Council"
         );
+    }
+
+    fn decide_settled(request: &str, figures: &[Figure], settled: &[Settled]) -> Answer {
+        let catalogue = shipped();
+        let request = parse_request("r.toml", request, &catalogue).unwrap();
+        let evidence = Evidence {
+            catalogue: &catalogue,
+            figures,
+            statements: &[],
+            releases: &[],
+            policy: Policy::default(),
+            area: AREA,
+            earlier: &[],
+            records: None,
+            declarations: &[],
+            settled,
+        };
+        plan(&request, &evidence)
+    }
+
+    #[test]
+    fn an_s12_estimate_settles_its_finding_while_it_reads_the_same() {
+        let text = ask("people_in_treatment", "\"2016/17\", \"2017/18\"", "");
+        let figures = [figure(
+            "people_in_treatment",
+            "2016/17",
+            "",
+            Value::Exact(51),
+            Source::NdtmsPartnership,
+        )];
+        let open = decide_settled(&text, &figures, &[]);
+        assert_eq!(open.findings.len(), 1);
+        // Given 2016/17, undecided 2017/18: "some", never "all".
+        assert_eq!(open.holding, Holding::Some);
+        let settled = [Settled {
+            finding: open.findings[0].what(),
+            how: Settlement::CostLimit { hours: 25.0 },
+            by: "officer".into(),
+            at: "2019-06-20T10:00:00Z".into(),
+        }];
+        let answer = decide_settled(&text, &figures, &settled);
+        assert!(answer.findings.is_empty(), "{:?}", answer.findings);
+        let q = &answer.questions[0];
+        assert!(matches!(q.rows[0].outcome, Outcome::Given { .. }));
+        assert_eq!(
+            q.rows[1].outcome,
+            Outcome::Withheld {
+                basis: Basis::CostLimit,
+                release: None
+            }
+        );
+        assert_eq!(
+            q.notices,
+            vec![Notice::CostLimit {
+                items: vec!["2017/18".into()],
+                hours: 25.0,
+                limit_hours: COUNCIL_COST_LIMIT_HOURS,
+            }]
+        );
+        assert!(answer.bases.contains(&Basis::CostLimit));
+        assert!(answer.cost_limit.is_none(), "only that part is refused");
+        assert_eq!(answer.holding, Holding::Some);
+        assert!(answer.warnings.iter().any(|w| w.contains("25 hours")));
+
+        // Another finding (another period) is not settled by it.
+        let other = ask("people_in_treatment", "\"2018/19\"", "");
+        assert_eq!(decide_settled(&other, &figures, &settled).findings.len(), 1);
+    }
+
+    #[test]
+    fn an_open_finding_is_neither_held_nor_not_held_in_the_holding_statement() {
+        let text = ask("people_in_treatment", "\"2017/18\"", "");
+        let answer = decide_settled(&text, &[], &[]);
+        assert_eq!(answer.holding, Holding::NotStated);
+        let not_held = figure(
+            "people_in_treatment",
+            "2016/17",
+            "",
+            Value::NotHeld {
+                reason: "lost".into(),
+            },
+            Source::NdtmsPartnership,
+        );
+        let text = ask("people_in_treatment", "\"2016/17\", \"2017/18\"", "");
+        let answer = decide_settled(&text, &[not_held], &[]);
+        assert_eq!(answer.holding, Holding::SomeNotHeld);
     }
 
     #[test]
@@ -2810,6 +3024,7 @@ mod tests {
             earlier: &[],
             records: None,
             declarations: &[],
+            settled: &[],
         };
         let answer = plan(&request, &evidence);
         assert!(matches!(
@@ -3184,6 +3399,7 @@ mod tests {
                     earlier: &[],
                     records: Some(&held),
                     declarations: &[],
+                    settled: &[],
                 };
                 let answer = plan(&request, &evidence);
                 let threshold = Policy::default().threshold;
@@ -3244,6 +3460,7 @@ mod tests {
                 earlier: &[],
                 records: Some(&held),
                 declarations: &[],
+                settled: &[],
             };
             let answer = plan(&request, &evidence);
             assert_eq!(answer.findings.len(), 2, "{:#?}", answer.findings);
@@ -3387,6 +3604,7 @@ mod tests {
                 earlier: &[],
                 records: Some(&held),
                 declarations: &[],
+                settled: &[],
             };
             let answer = plan(&request, &evidence);
             let Outcome::NotHeld {

@@ -360,7 +360,11 @@ pub fn correction_refused(from: Status) -> TransitionError {
 pub fn transition(from: Status, action: Action) -> Result<Status, TransitionError> {
     use Status as S;
     let to = match (from, action) {
-        (S::Received | S::InProgress, Action::SeekClarification) => Some(S::ClarificationSought),
+        // A draft may show that a question can be read another way (a
+        // blocking finding): the officer asks then, and drafts again after.
+        (S::Received | S::InProgress | S::Drafted, Action::SeekClarification) => {
+            Some(S::ClarificationSought)
+        }
         (S::ClarificationSought, Action::Clarified) => Some(S::Received),
         (S::Received | S::Drafted | S::Approved, Action::Start) => Some(S::InProgress),
         (S::Received | S::InProgress | S::Drafted, Action::Draft) => Some(S::Drafted),

@@ -32,6 +32,10 @@ pub enum DeclaredBy {
 /// that it does not hold an indicator's figures (or a topic's statement).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Declaration {
+    /// Its number in the store (`None` for one not stored, as in tests):
+    /// a draft records the declarations it relied on, so that one
+    /// withdrawn later stops the draft being sent unchanged.
+    pub id: Option<i64>,
     /// The indicator or statement topic code.
     pub subject: String,
     /// One area, or every area.
@@ -85,6 +89,48 @@ impl Declaration {
     }
 }
 
+/// A blocking finding the officer settled, as the case records it: the
+/// next draft decides the row as the officer chose while the finding reads
+/// the same ([`Finding::what`]); a finding that reads differently (another
+/// release, period or breakdown) is open again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settled {
+    /// What was missing, as the finding said it ([`Finding::what`]).
+    pub finding: String,
+    /// How it was settled.
+    pub how: Settlement,
+    /// Who settled it.
+    pub by: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// How the officer settled a blocking finding without a figure or a
+/// not-held declaration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Settlement {
+    /// The draft's section 21 offer accepted: the requester is referred to
+    /// the publication that published the figure (only for a finding that
+    /// offers one).
+    Refer,
+    /// Section 12: the officer estimates that finding the figure would take
+    /// these hours, more than the cost limit; the letter refuses that part
+    /// under section 12 with advice on narrowing it (section 16).
+    CostLimit {
+        /// The officer's estimate in hours.
+        hours: f64,
+    },
+}
+
+impl Settled {
+    /// The settlement of `finding`, if the officer recorded one (the
+    /// newest, when there are several).
+    pub fn of<'a>(all: &'a [Settled], finding: &Finding) -> Option<&'a Settled> {
+        let what = finding.what();
+        all.iter().rev().find(|s| s.finding == what)
+    }
+}
+
 /// What can be done about a blocking finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WayForward {
@@ -128,10 +174,10 @@ impl WayForward {
                 "record that the council does not hold it, with the reason (and who holds it, for advice under section 16)"
             }
             WayForward::SeekClarification => {
-                "ask the requester to clarify, if the question can be read another way"
+                "ask the requester to clarify, if the question can be read another way: the case goes on hold for clarification and the finding stays open until the reply"
             }
             WayForward::CostEstimate => {
-                "estimate the hours finding it would take; over the cost limit, section 12 applies"
+                "estimate the hours finding it would take; over the cost limit of 18 hours, section 12 refuses it, with advice on narrowing the request"
             }
         }
     }
@@ -252,6 +298,7 @@ mod tests {
 
     fn declaration(period: Option<&str>, breakdown: &str, by: DeclaredBy) -> Declaration {
         Declaration {
+            id: None,
             subject: "people_in_treatment".into(),
             area: None,
             period: period.map(|p| Period::parse(p).unwrap()),

@@ -68,20 +68,32 @@ pub const COUNCIL_COST_LIMIT_HOURS: u32 = 18;
 pub enum Holding {
     /// Every part of the request is held (given or exempt).
     All,
-    /// Some parts are held, some not.
+    /// Some parts are held; of the rest, some are not held or not yet
+    /// decided (or refused under s12 without saying).
     Some,
+    /// Some parts are not held; the rest is not yet decided (or refused
+    /// under s12 without saying), and none is held so far.
+    SomeNotHeld,
     /// Nothing requested is held.
     None,
+    /// Nothing is said yet: every part is undecided (a blocking finding)
+    /// or refused under s12 without saying whether it is held.
+    NotStated,
     /// Not said: the request is refused as a whole (s12) before looking.
     NotConfirmed,
 }
 
 impl Holding {
-    /// Decide from how many answer items are held and not held.
-    pub fn from_counts(held: usize, not_held: usize) -> Holding {
-        match (held, not_held) {
-            (_, 0) => Holding::All,
-            (0, _) => Holding::None,
+    /// Decide from how many answer items are held, not held, and neither:
+    /// `neither` counts items with an open blocking finding (undecided:
+    /// never counted as held or not held) and items refused under s12
+    /// (the council does not say whether it holds them).
+    pub fn from_counts(held: usize, not_held: usize, neither: usize) -> Holding {
+        match (held, not_held, neither) {
+            (_, 0, 0) => Holding::All,
+            (0, _, 0) => Holding::None,
+            (0, 0, _) => Holding::NotStated,
+            (0, _, _) => Holding::SomeNotHeld,
             _ => Holding::Some,
         }
     }
@@ -91,8 +103,27 @@ impl Holding {
         match self {
             Holding::All => "all",
             Holding::Some => "some",
+            Holding::SomeNotHeld => "some_not_held",
             Holding::None => "none",
+            Holding::NotStated => "not_stated",
             Holding::NotConfirmed => "not_confirmed",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_undecided_item_is_counted_neither_held_nor_not_held() {
+        assert_eq!(Holding::from_counts(3, 0, 0), Holding::All);
+        assert_eq!(Holding::from_counts(0, 2, 0), Holding::None);
+        assert_eq!(Holding::from_counts(3, 2, 0), Holding::Some);
+        // An open finding never makes the statement "holds all" or "holds none".
+        assert_eq!(Holding::from_counts(3, 0, 1), Holding::Some);
+        assert_eq!(Holding::from_counts(0, 2, 1), Holding::SomeNotHeld);
+        assert_eq!(Holding::from_counts(0, 0, 1), Holding::NotStated);
+        assert_eq!(Holding::from_counts(1, 1, 1), Holding::Some);
     }
 }

@@ -534,6 +534,7 @@ fn same_paragraph(a: &Notice, b: &Notice) -> bool {
     match (a, b) {
         (Notice::NotHeld { .. }, Notice::NotHeld { .. }) => true,
         (Notice::PersonalData { .. }, Notice::PersonalData { .. }) => true,
+        (Notice::CostLimit { .. }, Notice::CostLimit { .. }) => true,
         (
             Notice::FuturePublication {
                 release: r1,
@@ -558,7 +559,8 @@ fn items(n: &Notice) -> Vec<String> {
     match n {
         Notice::NotHeld { items, .. }
         | Notice::FuturePublication { items, .. }
-        | Notice::AccessibleElsewhere { items, .. } => items.clone(),
+        | Notice::AccessibleElsewhere { items, .. }
+        | Notice::CostLimit { items, .. } => items.clone(),
         Notice::PersonalData { .. } => vec![],
     }
 }
@@ -595,6 +597,12 @@ pub fn notices(answer: &Answer) -> Vec<NoticeGroup> {
                         *small_numbers |= *s;
                         *secondary |= *se;
                         *extremes |= *e;
+                    }
+                    // One s12 paragraph: the estimates of every question it covers.
+                    if let (Notice::CostLimit { hours, .. }, Notice::CostLimit { hours: h, .. }) =
+                        (&mut g.notice, n)
+                    {
+                        *hours += *h;
                     }
                     match g.covers.iter_mut().find(|c| c.question == covered.question) {
                         Some(c) => c.items.extend(covered.items),
@@ -849,6 +857,7 @@ mod tests {
             ],
             cost_limit: None,
             bases: vec![],
+            declarations_used: vec![],
             warnings: vec![],
             discrepancies: vec![],
             source_differences: vec![],

@@ -11,6 +11,7 @@
 pub mod answer;
 pub mod casework;
 pub mod catalogue;
+pub mod correction;
 pub mod council;
 pub mod deadline;
 pub mod disclosure;

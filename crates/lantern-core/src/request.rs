@@ -37,6 +37,21 @@ pub struct Request {
     /// reusable form (s11): the answer's tables then go out as CSV and XLSX
     /// too. Set by the officer (`spreadsheet = true`).
     pub wants_spreadsheet: bool,
+    /// Text of the request the officer decided is not a question (a
+    /// signature, a footer, a greeting read as a question), with why: kept
+    /// so that nothing the requester wrote vanishes from the case.
+    pub set_aside: Vec<SetAside>,
+}
+
+/// Words of a request not taken as a question, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SetAside {
+    /// The number the words had as a question ("3", "2b"), if any.
+    pub number: Option<String>,
+    /// The requester's words, verbatim.
+    pub text: String,
+    /// Why they are not a question, in the officer's words.
+    pub reason: String,
 }
 
 /// One numbered question or lettered part.
@@ -115,6 +130,17 @@ struct RequestFile {
     spreadsheet: bool,
     #[serde(default)]
     question: Vec<QuestionFile>,
+    #[serde(default)]
+    set_aside: Vec<SetAsideFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetAsideFile {
+    #[serde(default)]
+    number: Option<String>,
+    text: String,
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +180,9 @@ struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
     catalogue: &'a Catalogue,
+    /// A working copy: questions may still ask for nothing, and figures
+    /// may still lack periods (see [`parse_working`]).
+    working: bool,
 }
 
 impl Ctx<'_> {
@@ -233,11 +262,57 @@ pub fn parse_request(
     text: &str,
     catalogue: &Catalogue,
 ) -> Result<Request, RequestError> {
-    let ctx = Ctx {
+    parse(Ctx {
         file,
         text,
         catalogue,
-    };
+        working: false,
+    })
+}
+
+/// Parse an officer's working copy of a request: a structured request in
+/// which a question may still ask for nothing (not understood yet) and a
+/// figures question may still lack its periods. Everything it does name is
+/// checked against the catalogue as [`parse_request`] checks it; use
+/// [`missing`] for what is left to decide.
+pub fn parse_working(
+    file: &str,
+    text: &str,
+    catalogue: &Catalogue,
+) -> Result<Request, RequestError> {
+    parse(Ctx {
+        file,
+        text,
+        catalogue,
+        working: true,
+    })
+}
+
+/// What a working copy still lacks, question by question ("3", "2b"), in
+/// words: an empty list means it is a complete request.
+pub fn missing(request: &Request) -> Vec<(String, &'static str)> {
+    fn walk(q: &Question, prefix: &str, out: &mut Vec<(String, &'static str)>) {
+        let number = format!("{prefix}{}", q.number);
+        match &q.ask {
+            None if q.parts.is_empty() => out.push((number.clone(), "asks for nothing yet")),
+            Some(Ask::Figures(f)) if f.periods.is_empty() && q.parts.is_empty() => {
+                out.push((number.clone(), "has no periods"))
+            }
+            _ => {}
+        }
+        for p in &q.parts {
+            walk(p, &number, out);
+        }
+    }
+    let mut out = Vec::new();
+    for q in &request.questions {
+        walk(q, "", &mut out);
+    }
+    out
+}
+
+fn parse(ctx: Ctx<'_>) -> Result<Request, RequestError> {
+    let text = ctx.text;
     control_characters(&ctx)?;
     let raw: RequestFile = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
@@ -287,7 +362,7 @@ pub fn parse_request(
         }
         None => None,
     };
-    if raw.question.is_empty() {
+    if raw.question.is_empty() && (!ctx.working || raw.set_aside.is_empty()) {
         return Err(ctx.error(0..0, "the request has no [[question]]"));
     }
     let mut questions = Vec::new();
@@ -302,6 +377,15 @@ pub fn parse_request(
         area,
         questions,
         wants_spreadsheet: raw.spreadsheet,
+        set_aside: raw
+            .set_aside
+            .into_iter()
+            .map(|s| SetAside {
+                number: s.number.map(|n| n.trim().to_string()),
+                text: s.text.trim().to_string(),
+                reason: s.reason.trim().to_string(),
+            })
+            .collect(),
     })
 }
 
@@ -339,7 +423,7 @@ fn question(
         };
         parts.push(question(ctx, p, Some(&q))?);
     }
-    if ask.is_none() && parts.is_empty() {
+    if ask.is_none() && parts.is_empty() && !ctx.working {
         return Err(ctx.error(
             q.number.span(),
             format!(
@@ -393,7 +477,7 @@ fn ask(
         // A heading: its parts give the periods and inherit the indicator.
         return Ok(None);
     }
-    if q.periods.is_empty() {
+    if q.periods.is_empty() && !ctx.working {
         return Err(ctx.error(
             indicator_code.span(),
             format!(
@@ -612,6 +696,11 @@ fn bands(
     Ok(out.into_iter().map(|(c, _)| c).collect())
 }
 
+/// The comment [`to_toml`] writes under a question that asks for nothing
+/// yet (a working copy's question not understood).
+const TO_DECIDE: &str =
+    "# Not understood yet: give it an indicator and periods, or a topic (or set it aside).\n";
+
 /// Write a request in the structured request file format, so that
 /// [`parse_request`] reads back the same request. Used to keep what Lantern
 /// understood from an e-mail as a file an officer can read and correct.
@@ -683,6 +772,9 @@ pub fn to_toml(request: &Request) -> String {
             esc(&q.number),
             esc(&q.text)
         ));
+        if q.ask.is_none() && q.parts.is_empty() {
+            out.push_str(TO_DECIDE);
+        }
         ask_lines(&mut out, &q.ask);
         if let Some(h) = q.estimate_hours {
             out.push_str(&format!("estimate_hours = {h}\n"));
@@ -693,11 +785,25 @@ pub fn to_toml(request: &Request) -> String {
                 esc(&p.number),
                 esc(&p.text)
             ));
+            if p.ask.is_none() {
+                out.push_str(TO_DECIDE);
+            }
             ask_lines(&mut out, &p.ask);
             if let Some(h) = p.estimate_hours {
                 out.push_str(&format!("estimate_hours = {h}\n"));
             }
         }
+    }
+    for s in &request.set_aside {
+        out.push_str("\n# Not taken as a question.\n[[set_aside]]\n");
+        if let Some(n) = &s.number {
+            out.push_str(&format!("number = {}\n", esc(n)));
+        }
+        out.push_str(&format!(
+            "text = {}\nreason = {}\n",
+            esc(&s.text),
+            esc(&s.reason)
+        ));
     }
     out
 }

@@ -519,6 +519,7 @@ topic = "naloxone.purchaser"
                     .map(|n| question(rng, n.to_string(), 0))
                     .collect(),
                 wants_spreadsheet: false,
+                set_aside: Vec::new(),
             }
         }
 
@@ -543,6 +544,7 @@ topic = "naloxone.purchaser"
                     earlier: &earlier,
                     records: None,
                     declarations: &[],
+                    settled: &[],
                 };
                 let scope = Scope::of(&request, AREAS[0]);
                 let scoped_earlier: Vec<EarlierRelease> = earlier
@@ -565,6 +567,7 @@ topic = "naloxone.purchaser"
                     figures: &scoped_figures,
                     earlier: &scoped_earlier,
                     declarations: &[],
+                    settled: &[],
                     ..whole
                 };
                 prop_assert_eq!(plan(&request, &scoped), plan(&request, &whole));

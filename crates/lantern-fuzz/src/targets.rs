@@ -157,6 +157,11 @@ impl Target {
                     &text,
                     &f.catalogue,
                 ));
+                drop(lantern_core::request::parse_working(
+                    "r.toml",
+                    &text,
+                    &f.catalogue,
+                ));
             }
             "email" => {
                 if let Ok(email) = lantern_core::understand::parse_email(input) {

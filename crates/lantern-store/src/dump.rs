@@ -391,6 +391,9 @@ pub const TABLES: &[TableSpec] = &[
             ("other_holder", Text),
             ("declared_at", Text),
             ("declared_by", Text),
+            ("added_in", Int),
+            ("retired_in", Int),
+            ("withdrawn_reason", Text),
         ],
     },
     TableSpec {
@@ -407,6 +410,7 @@ pub const TABLES: &[TableSpec] = &[
             ("declaration_id", Int),
             ("resolved_at", Text),
             ("resolved_by", Text),
+            ("hours", Text),
         ],
     },
 ];

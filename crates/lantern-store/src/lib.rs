@@ -72,6 +72,13 @@ pub enum ImportKind {
     Council,
     /// A release withdrawn from the publication calendar by an officer.
     ReleaseWithdrawal,
+    /// A phrase officers taught, removed (no data version: it changes how
+    /// requests are read, not the data).
+    PhraseRemoval,
+    /// A not-held declaration made by an officer (on a case or council-wide).
+    NotHeld,
+    /// A not-held declaration withdrawn by an officer.
+    NotHeldWithdrawal,
 }
 
 impl ImportKind {
@@ -90,6 +97,9 @@ impl ImportKind {
             ImportKind::Withdrawal => "withdrawal",
             ImportKind::Council => "council",
             ImportKind::ReleaseWithdrawal => "release_withdrawal",
+            ImportKind::PhraseRemoval => "phrase_removal",
+            ImportKind::NotHeld => "not_held",
+            ImportKind::NotHeldWithdrawal => "not_held_withdrawal",
         }
     }
 }
@@ -213,20 +223,27 @@ pub struct StoredCalendar {
 }
 
 /// A blocking finding resolved by an officer, to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewResolution {
     /// What was missing (`lantern_core::finding::Finding::what`).
     pub finding: String,
-    /// How it was resolved (`not_held`).
+    /// How it was resolved (`not_held`, `not_held_council`, `refer_s21`,
+    /// `s12`, `seek_clarification`).
     pub kind: String,
     /// Why, in the officer's words.
     pub why: String,
-    /// The not-held declaration it records, if it records one.
+    /// The not-held declaration it records, if it records one: a new data
+    /// version (an import of kind `not_held`), audited.
     pub declaration: Option<lantern_core::finding::Declaration>,
+    /// For an s12 estimate: the hours.
+    pub hours: Option<f64>,
+    /// A clock action taken with it, in the same transaction (putting the
+    /// case on hold for clarification), with its detail.
+    pub clock: Option<(Action, ActionDetail)>,
 }
 
 /// A blocking finding's resolution, as held.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredResolution {
     /// What was missing.
     pub finding: String,
@@ -234,10 +251,42 @@ pub struct StoredResolution {
     pub kind: String,
     /// Why.
     pub why: String,
+    /// For an s12 estimate: the hours.
+    pub hours: Option<f64>,
     /// When.
     pub at: String,
     /// Who.
     pub by: String,
+}
+
+/// A not-held declaration as held, with its history: who made it and
+/// when, the data version it is in force from, and its withdrawal if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeclaration {
+    /// The declaration (with its id).
+    pub declaration: lantern_core::finding::Declaration,
+    /// When it was made (RFC 3339).
+    pub declared_at: String,
+    /// Who made it.
+    pub declared_by: String,
+    /// The data version it is in force from (`None`: made before
+    /// declarations were versioned, in force at every version).
+    pub added_in: Option<i64>,
+    /// Its withdrawal, if it was withdrawn.
+    pub withdrawn: Option<DeclarationWithdrawal>,
+}
+
+/// A declaration's withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclarationWithdrawal {
+    /// The data version from which it is no longer in force.
+    pub retired_in: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub by: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// A phrase an officer taught Lantern.
@@ -684,6 +733,18 @@ pub enum StoreError {
         /// When.
         at: String,
     },
+    /// Someone else corrected what the case asks since the caller read it.
+    #[error(
+        "request {reference} was corrected by {by} at {at} since you read it; nothing was changed — look at it again with `lantern request structured {reference}`"
+    )]
+    Changed {
+        /// The case.
+        reference: String,
+        /// Who changed it last.
+        by: String,
+        /// When.
+        at: String,
+    },
     /// The lifecycle does not allow the action.
     #[error("request {reference}: {error}")]
     Refused {
@@ -756,7 +817,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1089,6 +1150,22 @@ pub trait Store {
         note: Option<&str>,
     ) -> Result<(), StoreError>;
 
+    /// Replace a case's working copy of what it asks (its structured
+    /// request, complete or still to be decided in part) with `structured`,
+    /// provided the case still holds `before` (what the officer's correction
+    /// was made on: `None` when it held none); otherwise
+    /// [`StoreError::Changed`]. Recorded in the history as `correct` with
+    /// `note`. Only before a draft, as [`Store::correct_case`].
+    fn revise_case(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        before: Option<&str>,
+        structured: &str,
+        who: &Who,
+        note: &str,
+    ) -> Result<(), StoreError>;
+
     /// Record a drafted answer (the letter's JSON form and the data version it
     /// was made from) and move the case to drafted, as [`Store::act`] does.
     fn save_draft(
@@ -1128,8 +1205,19 @@ pub trait Store {
         structured: Option<&str>,
     ) -> Result<(), StoreError>;
 
-    /// Every phrase officers have taught, oldest first.
+    /// Every phrase officers of the council have taught and not removed,
+    /// oldest first.
     fn synonyms(&self) -> Result<Vec<StoredSynonym>, StoreError>;
+
+    /// Stop using a phrase the council's officers taught (compared without
+    /// regard to case or spacing). The phrase's rows stay: the removal is a
+    /// row of its own (its target empty) saying who removed it and when, so
+    /// the store keeps who taught and who removed every phrase; the audit
+    /// log has an entry `synonym.remove` (an import of kind
+    /// `phrase_removal` that changes no data version). Returns how many
+    /// taught rows it ends; 0 when the phrase is not in use (nothing is
+    /// written).
+    fn forget_synonym(&mut self, phrase: &str, who: &Who) -> Result<usize, StoreError>;
 
     /// Record how a blocking finding of case `reference` (seen in status
     /// `seen`) was resolved, with the not-held declaration it makes if any,
@@ -1142,12 +1230,29 @@ pub trait Store {
         resolution: &NewResolution,
     ) -> Result<(), StoreError>;
 
-    /// The council's not-held declarations, and those made on case
+    /// The council's not-held declarations in force at data version `at`
+    /// (made by then and not withdrawn by then), and those made on case
     /// `reference` if one is given, oldest first.
     fn not_held_declarations(
         &self,
         reference: Option<&str>,
+        at: i64,
     ) -> Result<Vec<lantern_core::finding::Declaration>, StoreError>;
+
+    /// Every not-held declaration of the council (and those made on its
+    /// cases), withdrawn ones too, oldest first.
+    fn declarations(&self) -> Result<Vec<StoredDeclaration>, StoreError>;
+
+    /// Withdraw not-held declaration `id` with the reason: a new data
+    /// version from which it is no longer in force, audited with who and
+    /// why (and in the history of the case it was made on). Refused for a
+    /// declaration that is not there or already withdrawn.
+    fn withdraw_declaration(
+        &mut self,
+        meta: &ImportMeta,
+        id: i64,
+        reason: &str,
+    ) -> Result<ImportReceipt, StoreError>;
 
     /// How case `reference`'s blocking findings were resolved, oldest first.
     fn resolutions(&self, reference: &str) -> Result<Vec<StoredResolution>, StoreError>;

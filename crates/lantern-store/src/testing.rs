@@ -94,7 +94,8 @@ impl Drop for TestDb {
 }
 
 /// Migration 9 (not-held declarations, finding resolutions) undone behind
-/// Lantern's back: schema 8. Run it before [`UNDO_MIGRATION_8`].
+/// Lantern's back, with migration 11's columns on those tables: schema 8.
+/// Run it before [`UNDO_MIGRATION_8`].
 pub const UNDO_MIGRATION_9: &str = "
     DROP TABLE finding_resolutions;
     DROP TABLE not_held_declarations;

@@ -101,6 +101,91 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Stop using a phrase officers taught (requests taken in or read again
+    /// from now on are read without it; cases already corrected keep their
+    /// readings).
+    ForgetPhrase {
+        /// The phrase, as `request synonyms` lists it.
+        phrase: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a question (or part, "3b") out of the request as not a question
+    /// (a signature, a footer): its words stay with the case, with why.
+    #[command(alias = "drop")]
+    SetAside {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+        /// The question ("3") or part ("3b").
+        question: String,
+        /// Why it is not a question.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Split a question into parts, each starting at words of the question
+    /// (--at, in order); without --at, make a question's parts questions of
+    /// their own. The new parts are read again.
+    Split {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+        /// The question.
+        question: String,
+        /// Words at which a new part starts (repeat for more parts).
+        #[arg(long, value_name = "WORDS")]
+        at: Vec<String>,
+    },
+    /// Merge the second question into the first (two questions, or two
+    /// parts of one question); the merged question is read again.
+    Merge {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+        /// The question that stays.
+        first: String,
+        /// The question joined to it.
+        second: String,
+    },
+    /// Set what a question (or part) asks: its indicator or topic, periods,
+    /// filters and breakdowns, by the catalogue's codes.
+    Set {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+        /// The question ("2") or part ("3b"); a question with parts is set
+        /// in each part.
+        question: String,
+        /// Figures of this indicator.
+        #[arg(long, conflicts_with = "topic")]
+        indicator: Option<String>,
+        /// A statement on this topic.
+        #[arg(long)]
+        topic: Option<String>,
+        /// The periods asked about, in order (2019/20, 2021, 2020-Q1, …).
+        #[arg(long, num_args = 1.., value_name = "PERIOD")]
+        periods: Vec<String>,
+        /// Narrow the figures to dimension=value (repeat; a|b for either).
+        #[arg(long, value_name = "DIMENSION=VALUE", conflicts_with = "no_filter")]
+        filter: Vec<String>,
+        /// Remove every filter.
+        #[arg(long)]
+        no_filter: bool,
+        /// Break the figures down by this dimension (repeat).
+        #[arg(long, value_name = "DIMENSION", conflicts_with = "no_breakdown")]
+        breakdown: Vec<String>,
+        /// Remove every breakdown.
+        #[arg(long)]
+        no_breakdown: bool,
+    },
+    /// Read a case's e-mail again with the phrases taught so far, replacing
+    /// its working copy and the corrections made to it.
+    Reread {
+        /// The case.
+        #[command(flatten)]
+        edit: Edit,
+    },
     /// Erase the requester's name and contact from every case past its
     /// retention date (recorded in each case's history).
     EraseExpired {
@@ -116,10 +201,16 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Print the structured request a case holds (to correct it).
+    /// Print the structured request a case holds (to correct it); for a
+    /// request not fully understood, its working copy with the questions
+    /// still to decide shown as such.
     Structured {
         /// The reference.
         reference: String,
+        /// Print the working copy question by question as JSON (with its
+        /// revision, for --seen).
+        #[arg(long)]
+        json: bool,
     },
     /// Write the answer letter for a case from the data held now.
     Letter {
@@ -183,9 +274,12 @@ pub enum RequestCommand {
     Ico(Act),
     /// Resolve a blocking finding of the case's draft (a figure or
     /// statement with nothing recorded): record that the council does not
-    /// hold it, with the reason the letter gives (--not-held), or accept the
+    /// hold it, with the reason the letter gives (--not-held); accept the
     /// draft's section 21 offer of the publication that published it
-    /// (--refer). Then draft again.
+    /// (--refer); refuse it under section 12 on your estimate of the hours
+    /// finding it would take (--cost-estimate); or ask the requester to
+    /// clarify (--clarify: the case goes on hold for clarification). Then
+    /// draft again.
     Resolve {
         /// The reference.
         reference: String,
@@ -193,14 +287,23 @@ pub enum RequestCommand {
         #[arg(long)]
         finding: usize,
         /// Record that the council does not hold it (section 1(1)).
-        #[arg(long, required_unless_present = "refer", conflicts_with = "refer")]
+        #[arg(long, required_unless_present_any = ["refer", "cost_estimate", "clarify"], conflicts_with_all = ["refer", "cost_estimate", "clarify"])]
         not_held: bool,
         /// Accept the s21 offer as it stands: refer the requester to the
         /// publication instead of loading the figure (give --note: why).
-        #[arg(long, conflicts_with_all = ["reason", "held_by", "council_wide"], requires = "note")]
+        #[arg(long, conflicts_with_all = ["reason", "held_by", "council_wide", "cost_estimate", "clarify"], requires = "note")]
         refer: bool,
+        /// Section 12: finding it would take this many hours, more than the
+        /// cost limit of 18 (give --note: how the estimate was made).
+        #[arg(long, value_name = "HOURS", conflicts_with_all = ["reason", "held_by", "council_wide", "clarify"], requires = "note")]
+        cost_estimate: Option<f64>,
+        /// Ask the requester to clarify (give --note: what you ask): the
+        /// case goes on hold for clarification (section 1(3)) as of the
+        /// --as-of day; the finding stays open until the reply.
+        #[arg(long, conflicts_with_all = ["reason", "held_by", "council_wide"], requires = "note")]
+        clarify: bool,
         /// Why it is not held, as the letter should say it.
-        #[arg(long, required_unless_present = "refer")]
+        #[arg(long, required_unless_present_any = ["refer", "cost_estimate", "clarify"])]
         reason: Option<String>,
         /// Who holds it instead (advice under section 16).
         #[arg(long)]
@@ -216,6 +319,47 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The not-held declarations: the council's and those made on cases,
+    /// each with its number, who made it, the data version it is in force
+    /// from, and its withdrawal if withdrawn.
+    Declarations {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Withdraw a not-held declaration (it was wrong, or the information
+    /// has been found): from the new data version on it no longer answers
+    /// any request, so the next draft carries the blocking finding again;
+    /// a letter made at an earlier data version still uses it. A draft or
+    /// approved letter that relied on it cannot be approved or sent
+    /// unchanged.
+    WithdrawDeclaration {
+        /// The declaration's number (lantern request declarations).
+        id: i64,
+        /// Why it is withdrawn (kept in the audit log and the case's history).
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The case a correction applies to.
+#[derive(Debug, clap::Args)]
+pub struct Edit {
+    /// The reference.
+    pub reference: String,
+    /// The revision of the working copy you corrected (as `request
+    /// structured --json` shows it): refused if the case changed since.
+    #[arg(long)]
+    pub seen: Option<String>,
+    /// A note for the history.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The case an action applies to.
@@ -301,6 +445,99 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             }
         },
         RequestCommand::Synonyms { json } => synonyms(ctx, json),
+        RequestCommand::ForgetPhrase { phrase, json } => {
+            let forgotten = casework::forget_phrase(ctx, &phrase)?;
+            if json {
+                out!("{}", serde_json::to_string_pretty(&forgotten)?);
+            } else {
+                out!(
+                    "“{}” is no longer used: requests taken in or read again from now on are read without it.",
+                    forgotten.phrase
+                );
+            }
+            Ok(())
+        }
+        RequestCommand::SetAside {
+            edit,
+            question,
+            reason,
+        } => corrections(
+            ctx,
+            edit,
+            vec![casework::Correction::SetAside { question, reason }],
+        ),
+        RequestCommand::Split { edit, question, at } => corrections(
+            ctx,
+            edit,
+            vec![casework::Correction::Split { question, at }],
+        ),
+        RequestCommand::Merge {
+            edit,
+            first,
+            second,
+        } => corrections(
+            ctx,
+            edit,
+            vec![casework::Correction::Merge { first, second }],
+        ),
+        RequestCommand::Set {
+            edit,
+            question,
+            indicator,
+            topic,
+            periods,
+            filter,
+            no_filter,
+            breakdown,
+            no_breakdown,
+        } => {
+            let mut list = Vec::new();
+            if let Some(indicator) = indicator {
+                list.push(casework::Correction::SetIndicator {
+                    question: question.clone(),
+                    indicator,
+                });
+            }
+            if let Some(topic) = topic {
+                list.push(casework::Correction::SetTopic {
+                    question: question.clone(),
+                    topic,
+                });
+            }
+            if !periods.is_empty() {
+                list.push(casework::Correction::SetPeriods {
+                    question: question.clone(),
+                    periods,
+                });
+            }
+            if !filter.is_empty() || no_filter {
+                list.push(casework::Correction::SetFilter {
+                    question: question.clone(),
+                    filter,
+                });
+            }
+            if !breakdown.is_empty() || no_breakdown {
+                list.push(casework::Correction::SetBreakdown {
+                    question: question.clone(),
+                    breakdown,
+                });
+            }
+            if list.is_empty() {
+                bail!(
+                    "say what to set: --indicator, --topic, --periods, --filter, --no-filter, --breakdown or --no-breakdown"
+                );
+            }
+            corrections(ctx, edit, list)
+        }
+        RequestCommand::Reread { edit } => {
+            let done = casework::reread(
+                ctx,
+                &edit.reference,
+                edit.seen.as_deref(),
+                edit.note.as_deref(),
+            )?;
+            print_corrected(&done, edit.json)
+        }
         RequestCommand::EraseExpired {
             today: day,
             dry_run,
@@ -316,7 +553,12 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             }
             erase_expired(ctx, day, dry_run, json)
         }
-        RequestCommand::Structured { reference } => {
+        RequestCommand::Structured { reference, json } => {
+            if json {
+                let sheet = casework::worksheet(ctx, &reference)?;
+                out!("{}", serde_json::to_string_pretty(&sheet)?);
+                return Ok(());
+            }
             let structured = casework::structured(ctx, &reference)?;
             use std::io::Write;
             std::io::stdout().lock().write_all(structured.as_bytes())?;
@@ -372,6 +614,8 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             finding,
             not_held: _,
             refer,
+            cost_estimate,
+            clarify,
             reason,
             held_by,
             council_wide,
@@ -380,12 +624,29 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         } => {
             let way = if refer {
                 casework::Way::Refer
+            } else if let Some(hours) = cost_estimate {
+                casework::Way::CostEstimate { hours }
+            } else if clarify {
+                casework::Way::Clarify
             } else {
                 casework::Way::NotHeld {
                     reason: reason.unwrap_or_default(),
                     other_holder: held_by,
                     council_wide,
                 }
+            };
+            let done = match &way {
+                casework::Way::Refer => {
+                    "the requester is referred to the publication under section 21".to_string()
+                }
+                casework::Way::CostEstimate { hours } => {
+                    format!("refused under section 12 on an estimate of {hours} hours")
+                }
+                casework::Way::Clarify => {
+                    "on hold for clarification (section 1(3)); the finding stays open until the reply"
+                        .to_string()
+                }
+                casework::Way::NotHeld { .. } => "recorded as not held".to_string(),
             };
             let resolved = casework::resolve(
                 ctx,
@@ -407,17 +668,21 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                 );
                 return Ok(());
             }
-            out!(
-                "{}: {} ({}). Draft it again to use it (lantern request draft {}).",
-                resolved.reference,
-                if refer {
-                    "the requester is referred to the publication under section 21"
-                } else {
-                    "recorded as not held"
-                },
-                resolved.what,
-                resolved.reference
-            );
+            if clarify {
+                out!(
+                    "{}: {done} ({}). When the reply arrives: lantern request clarified {r}, correct what it asks if need be, then lantern request draft {r}.",
+                    resolved.reference,
+                    resolved.what,
+                    r = resolved.reference
+                );
+            } else {
+                out!(
+                    "{}: {done} ({}). Draft it again to use it (lantern request draft {}).",
+                    resolved.reference,
+                    resolved.what,
+                    resolved.reference
+                );
+            }
             if !resolved.still_open.is_empty() {
                 out!(
                     "Still open in the current draft: {}.",
@@ -427,6 +692,26 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                         .map(|f| format!("finding {}", f.number))
                         .collect::<Vec<_>>()
                         .join(", ")
+                );
+            }
+            Ok(())
+        }
+        RequestCommand::Declarations { json } => declarations(ctx, json),
+        RequestCommand::WithdrawDeclaration { id, reason, json } => {
+            let receipt = casework::withdraw_declaration(ctx, id, &reason)?;
+            if json {
+                out!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "declaration": id,
+                        "withdrawn": true,
+                        "data_version": receipt.data_version,
+                    }))?
+                );
+            } else {
+                out!(
+                    "Not-held declaration {id} withdrawn: from data version {} it no longer answers any request; drafts that relied on it must be drafted again.",
+                    receipt.data_version
                 );
             }
             Ok(())
@@ -632,6 +917,7 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
                     "reference": r.case.reference, "received": r.case.received.to_string(),
                     "status": r.case.status.code(), "due": r.due.due.to_string(), "on_hold": r.due.on_hold(),
                     "overdue": r.overdue, "release_changed": r.release_changed,
+                    "declaration_withdrawn": r.declaration_withdrawn,
                 })
             })
             .collect();
@@ -655,13 +941,18 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
             d.due.to_string()
         };
         out!(
-            "{:<16} received {}  {:<22} due {}{}",
+            "{:<16} received {}  {:<22} due {}{}{}",
             r.case.reference,
             r.case.received,
             r.case.status.to_string(),
             due,
             if r.release_changed {
                 "  [release changed: re-draft]"
+            } else {
+                ""
+            },
+            if r.declaration_withdrawn {
+                "  [declaration withdrawn: re-draft]"
             } else {
                 ""
             }
@@ -687,6 +978,8 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         findings,
         resolutions,
         release_changes,
+        set_aside,
+        declaration_changes,
     } = casework::show(ctx, reference)?;
     if json {
         let events: Vec<serde_json::Value> = history
@@ -729,8 +1022,10 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             "covered_by": covered_json(&links),
             "cost_limit_aggregation": links.aggregation_warning(),
             "findings": findings.iter().map(|f| serde_json::json!({"number": f.number, "what": f.what})).collect::<Vec<_>>(),
-            "resolutions": resolutions.iter().map(|r| serde_json::json!({"finding": r.finding, "resolution": r.kind, "why": r.why, "at": r.at, "by": r.by})).collect::<Vec<_>>(),
+            "resolutions": resolutions.iter().map(|r| serde_json::json!({"finding": r.finding, "resolution": r.kind, "why": r.why, "hours": r.hours, "at": r.at, "by": r.by})).collect::<Vec<_>>(),
             "release_changes": release_changes,
+            "not_taken_as_questions": set_aside,
+            "declaration_changes": declaration_changes,
             "history": events,
         });
         out!("{}", serde_json::to_string_pretty(&v)?);
@@ -781,6 +1076,17 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
         out!("Bank holidays not counted: {}.", days.join("; "));
     }
     out!("Calendar: {}", due.calendar_version);
+    for s in &set_aside {
+        out!(
+            "Not taken as a question{}: “{}” ({}).",
+            s.number
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            s.text,
+            s.reason
+        );
+    }
     if let Some(first) = first_calendar.filter(|f| f != &due.calendar_version) {
         out!("(When the case was opened the calendar was: {first})");
     }
@@ -808,6 +1114,15 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
             r = case.reference
         );
         for c in &release_changes {
+            out!("  {c}");
+        }
+    }
+    if !declaration_changes.is_empty() {
+        out!(
+            "Declaration withdrawn: re-draft. The draft cannot be approved or sent unchanged (lantern request start {r}, then lantern request draft {r}):",
+            r = case.reference
+        );
+        for c in &declaration_changes {
             out!("  {c}");
         }
     }
@@ -974,13 +1289,14 @@ fn print_findings(reference: &str, findings: &[lantern_app::letters::FindingView
                     " (lantern request resolve {reference} --finding {} --not-held --reason TEXT [--held-by BODY])",
                     f.number
                 ),
-                "seek_clarification" => {
-                    format!(" (lantern request seek-clarification {reference})")
-                }
-                _ => {
-                    " (estimate_hours in the structured request: lantern request correct REF FILE)"
-                        .to_string()
-                }
+                "seek_clarification" => format!(
+                    " (lantern request resolve {reference} --finding {} --clarify --note WHAT)",
+                    f.number
+                ),
+                _ => format!(
+                    " (over 18 hours: lantern request resolve {reference} --finding {} --cost-estimate HOURS --note HOW)",
+                    f.number
+                ),
             };
             out!("    - {}{}", w.text, how.replace("REF", reference));
         }
@@ -1086,6 +1402,60 @@ fn teach(ctx: &Ctx, reference: &str, number: &str, phrase: &str, means: &str) ->
     Ok(())
 }
 
+/// Apply corrections to a case's working copy and say what is left.
+fn corrections(ctx: &Ctx, edit: Edit, list: Vec<casework::Correction>) -> Result<()> {
+    let done = casework::correct_questions(
+        ctx,
+        &casework::Correcting {
+            reference: edit.reference,
+            corrections: list,
+            seen: edit.seen,
+            note: edit.note,
+        },
+    )?;
+    print_corrected(&done, edit.json)
+}
+
+fn print_corrected(done: &casework::Corrected, json: bool) -> Result<()> {
+    if json {
+        out!("{}", serde_json::to_string_pretty(done)?);
+        return Ok(());
+    }
+    let sheet = &done.worksheet;
+    for line in &done.done {
+        out!("{}: {line}.", sheet.reference);
+    }
+    for q in &sheet.questions {
+        let reading = match (&q.reading, &q.to_decide) {
+            (_, Some(what)) => format!(
+                "{} ← to decide: {what}",
+                q.reading.as_deref().unwrap_or("?")
+            ),
+            (Some(r), None) => r.clone(),
+            (None, None) => "(its parts ask)".to_string(),
+        };
+        out!("  {}) {}", q.question, reading);
+    }
+    for s in &sheet.set_aside {
+        out!(
+            "  not taken as a question{}: {} ({})",
+            s.number
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            s.text,
+            s.reason
+        );
+    }
+    if sheet.complete {
+        out!(
+            "{}: every question is understood; draft it when ready.",
+            sheet.reference
+        );
+    }
+    Ok(())
+}
+
 fn synonyms(ctx: &Ctx, json: bool) -> Result<()> {
     let held = casework::synonyms(ctx)?;
     if json {
@@ -1151,6 +1521,82 @@ fn erase_expired(ctx: &Ctx, day: Option<Date>, dry_run: bool, json: bool) -> Res
             "Kept until answered or withdrawn (still open): {}.",
             done.kept_open.join(", ")
         );
+    }
+    Ok(())
+}
+
+/// Print the not-held declarations, newest last.
+fn declarations(ctx: &Ctx, json: bool) -> Result<()> {
+    let all = casework::declarations(ctx)?;
+    if json {
+        let v: Vec<serde_json::Value> = all
+            .iter()
+            .map(|d| {
+                let decl = &d.declaration;
+                serde_json::json!({
+                    "id": decl.id,
+                    "case": match &decl.by {
+                        lantern_core::finding::DeclaredBy::Case(r) => Some(r.as_str()),
+                        lantern_core::finding::DeclaredBy::Council => None,
+                    },
+                    "subject": decl.subject,
+                    "area": decl.area,
+                    "period": decl.period.map(|p| p.to_string()),
+                    "breakdown": decl.breakdown.key(),
+                    "reason": decl.reason,
+                    "held_by": decl.other_holder,
+                    "declared_at": d.declared_at,
+                    "declared_by": d.declared_by,
+                    "in_force_from": d.added_in,
+                    "withdrawn": d.withdrawn.as_ref().map(|w| serde_json::json!({
+                        "data_version": w.retired_in, "at": w.at, "by": w.by, "reason": w.reason,
+                    })),
+                })
+            })
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if all.is_empty() {
+        out!(
+            "No not-held declarations: an officer records one with lantern request resolve REF --finding N --not-held --reason TEXT."
+        );
+    }
+    for d in &all {
+        let decl = &d.declaration;
+        let whose = match &decl.by {
+            lantern_core::finding::DeclaredBy::Case(r) => format!("request {r}"),
+            lantern_core::finding::DeclaredBy::Council => "council-wide".to_string(),
+        };
+        let mut about = vec![decl.subject.clone()];
+        about.extend(decl.area.clone());
+        about.extend(decl.period.map(|p| p.to_string()));
+        if !decl.breakdown.0.is_empty() {
+            about.push(decl.breakdown.key());
+        }
+        out!(
+            "{:>4}  {} ({whose}): {}",
+            decl.id.unwrap_or_default(),
+            about.join(", "),
+            decl.reason
+        );
+        out!(
+            "      by {} at {}{}",
+            d.declared_by,
+            d.declared_at,
+            d.added_in
+                .map(|v| format!(", in force from data version {v}"))
+                .unwrap_or_default()
+        );
+        if let Some(w) = &d.withdrawn {
+            out!(
+                "      WITHDRAWN by {} at {} (from data version {}): {}",
+                w.by,
+                w.at,
+                w.retired_in,
+                w.reason
+            );
+        }
     }
     Ok(())
 }

@@ -38,6 +38,9 @@ pub struct ListedCase {
     /// was drafted (withdrawn, moved, or its date has come): it must be
     /// drafted again before it can be approved or sent.
     pub release_changed: bool,
+    /// A not-held declaration its draft relies on has been withdrawn since:
+    /// it must be drafted again before it can be approved or sent.
+    pub declaration_withdrawn: bool,
 }
 
 /// The cases a filter lets through.
@@ -69,11 +72,14 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
         if wanted {
             let release_changed = awaits_sending(case)
                 && !super::drafting::release_changes(store.as_ref(), case, today)?.is_empty();
+            let declaration_withdrawn = awaits_sending(case)
+                && !super::drafting::declaration_changes(store.as_ref(), case)?.is_empty();
             rows.push(ListedCase {
                 case: case.clone(),
                 due,
                 overdue,
                 release_changed,
+                declaration_withdrawn,
             });
         }
     }
@@ -156,6 +162,11 @@ pub struct CaseView {
     /// What changed about the releases its draft (or approved letter)
     /// cites, as of the clock's day: each means it must be drafted again.
     pub release_changes: Vec<String>,
+    /// Words of the request not taken as a question, with why.
+    pub set_aside: Vec<lantern_core::request::SetAside>,
+    /// Each not-held declaration the draft relies on that was withdrawn
+    /// since it was drafted (empty once sent).
+    pub declaration_changes: Vec<String>,
 }
 
 /// Show a case: its deadline (holidays, pauses, extension), review dates,
@@ -183,7 +194,22 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
     } else {
         vec![]
     };
+    let set_aside = match case.structured.as_deref() {
+        Some(text) => {
+            let catalogue = store.catalogue()?;
+            lantern_core::request::parse_working(reference, text, &catalogue)
+                .map(|r| r.set_aside)
+                .unwrap_or_default()
+        }
+        None => vec![],
+    };
+    let declaration_changes = if awaits_sending(&case) {
+        super::drafting::declaration_changes(store.as_ref(), &case)?
+    } else {
+        vec![]
+    };
     Ok(CaseView {
+        set_aside,
         case,
         history,
         due,
@@ -193,6 +219,7 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
         findings,
         resolutions,
         release_changes,
+        declaration_changes,
     })
 }
 
@@ -254,12 +281,14 @@ pub fn published(
     templates.render(&view, format)
 }
 
-/// The requester as a case records them, for what the published copy
-/// and the disclosure log remove.
+/// The requester as a case records them, and the message it was opened
+/// from (the people its headers name), for what the published copy and
+/// the disclosure log remove.
 pub(super) fn requester(case: &Case) -> Requester<'_> {
     Requester {
         name: case.requester_name.as_deref(),
         contact: case.requester_contact.as_deref(),
+        message: Some(case.original.as_str()),
     }
 }
 
@@ -283,12 +312,7 @@ fn letter_view(
     match store.draft(reference)? {
         Some((draft, _)) => Ok((serde_json::from_str(&draft)?, vec![])),
         None => {
-            let Some(structured) = case.structured.as_deref() else {
-                crate::fail!(
-                    Conflict,
-                    "request {reference} has not been understood yet: there is no structured request to answer"
-                );
-            };
+            let structured = super::correcting::to_answer(store, case)?;
             let view = answering::decide(ctx, store, reference, structured, None, None)?;
             let warnings = view.warnings.clone();
             Ok((serde_json::to_value(&view)?, warnings))

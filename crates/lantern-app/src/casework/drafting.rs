@@ -66,12 +66,7 @@ fn withheld(view: &crate::letters::LetterView) -> Vec<String> {
 pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
     let mut store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
-    let Some(structured) = case.structured.as_deref() else {
-        crate::fail!(
-            Conflict,
-            "request {reference} has not been understood yet: there is no structured request to draft from"
-        );
-    };
+    let structured = super::correcting::to_answer(store.as_ref(), &case)?;
     // Decided as of the day it is drafted: releases are read at that day.
     let today = ctx.today(store.as_ref())?;
     let mut view = answering::decide(
@@ -261,7 +256,10 @@ pub fn check_still_protected(
 /// a message naming the release and asking for a new draft.
 pub fn check_ready(store: &dyn Store, case: &Case, day: Date, verb: &str) -> Result<()> {
     let reference = &case.reference;
-    if let Some(change) = release_changes(store, case, day)?.into_iter().next() {
+    let changes = release_changes(store, case, day)?
+        .into_iter()
+        .chain(declaration_changes(store, case)?);
+    if let Some(change) = changes.into_iter().next() {
         crate::fail!(
             Conflict,
             "request {reference} cannot be {verb} unchanged: {change}; draft it again (lantern request start {reference}, then lantern request draft {reference}), review and approve the new draft"
@@ -329,6 +327,49 @@ pub fn release_changes(store: &dyn Store, case: &Case, day: Date) -> Result<Vec<
         }
     }
     Ok(out)
+}
+
+/// The not-held declarations a case's kept draft relies on that have been
+/// withdrawn since: one sentence each, naming the declaration, who
+/// withdrew it, when and why. Empty when the case has no draft or none of
+/// its declarations was withdrawn. The draft cannot be approved or sent
+/// unchanged ([`check_ready`]); drafted again, its row is a blocking
+/// finding again (or decided by whatever is recorded now).
+pub fn declaration_changes(store: &dyn Store, case: &Case) -> Result<Vec<String>> {
+    let Some((draft, _)) = store.draft(&case.reference)? else {
+        return Ok(vec![]);
+    };
+    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    let used: Vec<i64> = view["made_with"]["declarations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_i64())
+        .collect();
+    if used.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(store
+        .declarations()?
+        .into_iter()
+        .filter(|d| d.declaration.id.is_some_and(|id| used.contains(&id)))
+        .filter_map(|d| {
+            let w = d.withdrawn?;
+            let decl = &d.declaration;
+            Some(format!(
+                "the not-held declaration {} it relies on ({} {}: \"{}\") was withdrawn by {} on {}: {}",
+                decl.id.unwrap_or_default(),
+                decl.subject,
+                decl.period
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "every period".into()),
+                decl.reason,
+                w.by,
+                w.at,
+                w.reason
+            ))
+        })
+        .collect())
 }
 
 /// A release a draft cites, as its JSON form holds it.

@@ -1,20 +1,29 @@
 //! Blocking findings on a case (`lantern request resolve`, and the checks
 //! of `approve` and `send`): what a draft could not decide because nothing
-//! is recorded, and how the officer resolves each — by recording that the
-//! council does not hold it, with the reason (for this case, or for every
-//! request), or by accepting the draft's offer to refer the requester to
-//! the publication under section 21 — audited in the case's history with
-//! who and why. Loading the
-//! figure and drafting again resolves a finding too: it is simply not
-//! found again.
+//! is recorded, and how the officer resolves each, audited in the case's
+//! history with who and why:
+//! - record that the council does not hold it, with the reason (for this
+//!   case, or for every request): a not-held declaration, a new data
+//!   version, which can be withdrawn ([`withdraw_declaration`]);
+//! - accept the draft's offer to refer the requester to the publication
+//!   under section 21;
+//! - refuse it under section 12 on the officer's estimate of the hours
+//!   finding it would take (over the cost limit);
+//! - ask the requester to clarify: the case goes on hold for clarification
+//!   (section 1(3)), and the finding stays open until the reply.
+//!
+//! Loading the figure and drafting again resolves a finding too: it is
+//! simply not found again.
 
-use lantern_core::casework::Status;
+use lantern_core::casework::{self, Action, ActionDetail, Status};
 use lantern_core::figure::Breakdown;
-use lantern_core::finding::{Declaration, DeclaredBy};
+use lantern_core::finding::{Declaration, DeclaredBy, Settled, Settlement};
+use lantern_core::foi::COUNCIL_COST_LIMIT_HOURS;
 use lantern_core::period::Period;
 use lantern_store::{NewResolution, Store, StoredResolution};
 
-use super::find;
+use super::clock::action_day;
+use super::{calendar, find};
 use crate::{Context, Error, Result};
 
 /// A blocking finding as a stored draft holds it.
@@ -56,7 +65,7 @@ pub(super) fn check_none_open(
         .map(|f| format!("finding {}: {}", f.number, f.what))
         .collect();
     Err(Error::conflict(format!(
-        "request {reference} cannot be {doing}: its draft has {} blocking finding(s) — {}. For each, load the figure (lantern import figures) or record that it is not held (lantern request resolve {reference} --finding N --not-held --reason TEXT), or, where the draft offers a publication, accept the section 21 referral (lantern request resolve {reference} --finding N --refer --note WHY), or ask the requester to clarify; then draft it again (lantern request draft {reference})",
+        "request {reference} cannot be {doing}: its draft has {} blocking finding(s) — {}. For each, load the figure (lantern import figures) or record that it is not held (lantern request resolve {reference} --finding N --not-held --reason TEXT), or, where the draft offers a publication, accept the section 21 referral (lantern request resolve {reference} --finding N --refer --note WHY), or refuse it under section 12 on your estimate of the hours (lantern request resolve {reference} --finding N --cost-estimate HOURS --note WHY), or ask the requester to clarify (lantern request resolve {reference} --finding N --clarify --note WHAT); then draft it again (lantern request draft {reference})",
         open.len(),
         listed.join("; ")
     )))
@@ -92,12 +101,35 @@ pub enum Way {
     /// section 21 with the address of the publication that published it,
     /// without loading it. Only for a finding that offers a publication.
     Refer,
+    /// Section 12: finding it would take this many hours, more than the
+    /// cost limit (18 hours for a council); the letter refuses that part
+    /// under section 12 with advice on narrowing it.
+    CostEstimate {
+        /// The officer's estimate.
+        hours: f64,
+    },
+    /// Ask the requester to clarify: the case goes on hold for
+    /// clarification (section 1(3)) on the day the context acts on; the
+    /// finding stays open until the reply and a new draft.
+    Clarify,
 }
 
 /// The resolution kind recorded when the officer accepts a draft's s21
 /// offer ([`Way::Refer`]); the next draft of the case refers to the
 /// publication without the finding while the finding reads the same.
 pub const REFER_S21: &str = "refer_s21";
+
+/// The resolution kind recorded for an s12 estimate ([`Way::CostEstimate`]);
+/// the next draft refuses the cell under section 12 while the finding
+/// reads the same.
+pub const COST_LIMIT_S12: &str = "s12";
+
+/// The resolution kind recorded when the officer asks the requester to
+/// clarify ([`Way::Clarify`]); it settles nothing by itself.
+pub const SEEK_CLARIFICATION: &str = "seek_clarification";
+
+/// The most hours an estimate may say (a typing slip is refused).
+const MAX_ESTIMATE_HOURS: f64 = 10_000.0;
 
 /// A finding resolved.
 #[derive(Debug, Clone)]
@@ -128,6 +160,28 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
         Way::Refer if why.is_none() => crate::fail!(
             Invalid,
             "request {reference}: say why the requester is referred to the publication rather than given the figure (--note TEXT): the case's history keeps it"
+        ),
+        Way::CostEstimate { .. } if why.is_none() => crate::fail!(
+            Invalid,
+            "request {reference}: say how the estimate was made (--note TEXT: where the information would have to be found and why it takes that long): the case's history keeps it"
+        ),
+        Way::CostEstimate { hours }
+            if !hours.is_finite() || *hours <= 0.0 || *hours > MAX_ESTIMATE_HOURS =>
+        {
+            crate::fail!(
+                Invalid,
+                "request {reference}: --cost-estimate {hours} is not a number of hours between 0 and {MAX_ESTIMATE_HOURS}"
+            )
+        }
+        Way::CostEstimate { hours } if *hours <= f64::from(COUNCIL_COST_LIMIT_HOURS) => {
+            crate::fail!(
+                Invalid,
+                "request {reference}: an estimate of {hours} hours is within the cost limit of {COUNCIL_COST_LIMIT_HOURS} hours, so section 12 does not apply: find the information and load it, or record that it is not held (--not-held --reason TEXT)"
+            )
+        }
+        Way::Clarify if why.is_none() => crate::fail!(
+            Invalid,
+            "request {reference}: say what you ask the requester to clarify (--note TEXT): the case's history keeps it"
         ),
         _ => {}
     }
@@ -173,7 +227,56 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
     };
     let s = |k: &str| f[k].as_str().map(str::to_string);
     let what = s("what").unwrap_or_default();
+    let plain = |kind: &str, hours: Option<f64>| NewResolution {
+        finding: what.clone(),
+        kind: kind.to_string(),
+        why: why.unwrap_or_default().to_string(),
+        declaration: None,
+        hours,
+        clock: None,
+    };
     let resolution = match &resolving.way {
+        Way::CostEstimate { hours } => {
+            if f["kind"] == "statement" {
+                crate::fail!(
+                    Invalid,
+                    "request {reference}: finding {} is a narrative answer; section 12 is estimated for figures here: load the statement, record that it is not held, or ask the requester to clarify",
+                    resolving.finding
+                );
+            }
+            plain(COST_LIMIT_S12, Some(*hours))
+        }
+        Way::Clarify => {
+            // On hold for clarification (s1(3)), checked against the
+            // lifecycle and the clock before anything is recorded.
+            let action = Action::SeekClarification;
+            casework::transition(case.status, action).map_err(|error| {
+                lantern_store::StoreError::Refused {
+                    reference: reference.to_string(),
+                    error,
+                }
+            })?;
+            let calendar = calendar(store.as_ref())?;
+            let day = action_day(ctx, store.as_ref(), &case, None)?;
+            let detail = ActionDetail {
+                note: Some(format!(
+                    "clarification sought for finding {}: {}",
+                    resolving.finding,
+                    why.unwrap_or_default()
+                )),
+                on: Some(day),
+                extended_to: None,
+                calendar: Some(calendar.version().to_string()),
+            };
+            let history = store.case_history(reference)?;
+            casework::deadline_after(&calendar, &case, &history, action, day, &detail).map_err(
+                |e| Error::conflict(format!("request {reference}: {e}; nothing was recorded")),
+            )?;
+            NewResolution {
+                clock: Some((action, detail)),
+                ..plain(SEEK_CLARIFICATION, None)
+            }
+        }
         Way::Refer => {
             if f["publication"].is_null() {
                 crate::fail!(
@@ -182,12 +285,7 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
                     resolving.finding
                 );
             }
-            NewResolution {
-                finding: what.clone(),
-                kind: REFER_S21.to_string(),
-                why: why.unwrap_or_default().to_string(),
-                declaration: None,
-            }
+            plain(REFER_S21, None)
         }
         Way::NotHeld {
             reason,
@@ -205,6 +303,7 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
                     )
                 })?;
             let declaration = Declaration {
+                id: None,
                 subject: s("subject").unwrap_or_default(),
                 area: s("area"),
                 period,
@@ -231,6 +330,8 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
                 .to_string(),
                 why: why.unwrap_or(reason).to_string(),
                 declaration: Some(declaration),
+                hours: None,
+                clock: None,
             }
         }
     };
@@ -245,49 +346,66 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
     })
 }
 
-/// Take out of a case's decided view the findings the officer settled by
-/// accepting the s21 offer ([`Way::Refer`]) while they read the same (same
-/// question, cell and publication): the row stays refused under section 21
-/// with the publication's address, and a warning says who accepted it.
-/// A finding that reads differently (another release, another address)
-/// is left open for the officer to look at again.
-pub(crate) fn apply_referrals(
-    store: &dyn Store,
-    reference: &str,
-    view: &mut crate::letters::LetterView,
-) -> Result<()> {
-    if view.findings.is_empty() {
-        return Ok(());
-    }
-    let accepted: Vec<StoredResolution> = store
+/// The findings the officer settled on case `reference` without a figure
+/// or a declaration, for the planner: the s21 offers accepted and the s12
+/// estimates (each applies while its finding reads the same).
+pub(crate) fn settled(store: &dyn Store, reference: &str) -> Result<Vec<Settled>> {
+    Ok(store
         .resolutions(reference)?
         .into_iter()
-        .filter(|r| r.kind == REFER_S21)
-        .collect();
-    if accepted.is_empty() {
-        return Ok(());
-    }
-    let mut settled = Vec::new();
-    view.findings.retain(
-        |f| match accepted.iter().rev().find(|a| a.finding == f.what) {
-            Some(a) if f.publication.is_some() => {
-                settled.push((f.number, a.by.clone(), a.at.clone()));
-                false
-            }
-            _ => true,
-        },
-    );
-    for (number, by, at) in settled {
-        let tag = format!("blocking (finding {number})");
-        view.warnings.retain(|w| !w.contains(&tag));
-        view.warnings.push(format!(
-            "finding {number}: the requester is referred to the publication under section 21, as {by} accepted on {at}"
-        ));
-    }
-    Ok(())
+        .filter_map(|r| {
+            let how = match (r.kind.as_str(), r.hours) {
+                (REFER_S21, _) => Settlement::Refer,
+                (COST_LIMIT_S12, Some(hours)) => Settlement::CostLimit { hours },
+                _ => return None,
+            };
+            Some(Settled {
+                finding: r.finding,
+                how,
+                by: r.by,
+                at: r.at,
+            })
+        })
+        .collect())
 }
 
 /// How a case's findings were resolved, oldest first.
 pub fn resolutions(store: &dyn Store, reference: &str) -> Result<Vec<StoredResolution>> {
     Ok(store.resolutions(reference)?)
+}
+
+/// Every not-held declaration of the council and its cases, withdrawn ones
+/// too, oldest first (`lantern declaration list`).
+pub fn declarations(ctx: &Context) -> Result<Vec<lantern_store::StoredDeclaration>> {
+    Ok(ctx.open()?.declarations()?)
+}
+
+/// Withdraw not-held declaration `id` with the reason (`lantern declaration
+/// withdraw`): from the new data version on it is no longer in force, so
+/// the next draft of a request it covered carries the blocking finding
+/// again; a letter made at an earlier data version still uses it. Audited
+/// with who and why, and noted in the history of the case it was made on.
+/// A draft or approved letter that relied on it cannot be approved or sent
+/// unchanged ([`super::drafting::check_ready`]).
+pub fn withdraw_declaration(
+    ctx: &Context,
+    id: i64,
+    reason: &str,
+) -> Result<lantern_store::ImportReceipt> {
+    if reason.trim().is_empty() {
+        crate::fail!(
+            Invalid,
+            "say why declaration {id} is withdrawn (--reason TEXT): the audit log and the case's history keep it"
+        );
+    }
+    let mut store = ctx.open()?;
+    let who = ctx.who();
+    let meta = lantern_store::ImportMeta {
+        kind: lantern_store::ImportKind::NotHeldWithdrawal,
+        file: format!("not-held declaration {id}"),
+        sha256: String::new(),
+        actor: who.actor,
+        at: who.at,
+    };
+    Ok(store.withdraw_declaration(&meta, id, reason.trim())?)
 }

@@ -21,6 +21,9 @@
 //!   refused while any is open.
 //! - [`understanding`]: how an e-mail was read, corrections, and the
 //!   phrases officers have taught.
+//! - [`correcting`]: correcting what a case asks one step at a time
+//!   (set aside, split, merge, set a reading), its working copy, reading
+//!   it again, and removing a taught phrase.
 //! - [`retention`]: requesters' details erased past their retention date.
 //!
 //! Deadlines are counted on [`calendar`]: the shipped bank holidays with
@@ -28,6 +31,7 @@
 
 pub mod cases;
 pub mod clock;
+pub mod correcting;
 pub mod drafting;
 pub mod findings;
 pub mod intake;
@@ -55,13 +59,18 @@ pub use cases::{
     spreadsheet,
 };
 pub use clock::{Acted, Acting, act, approve};
+pub use correcting::{
+    Corrected, Correcting, Correction, Forgotten, WorkQuestion, Worksheet, correct_questions,
+    forget_phrase, reread, structured, worksheet,
+};
 pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
-pub use findings::{OpenFinding, REFER_S21, Resolved, Resolving, Way, open_findings, resolve};
+pub use findings::{
+    COST_LIMIT_S12, OpenFinding, REFER_S21, Resolved, Resolving, SEEK_CLARIFICATION, Way,
+    declarations, open_findings, resolve, withdraw_declaration,
+};
 pub use intake::{Form, NewRequest, Opened, take_in};
 pub use retention::{Erased, erase_expired};
-pub use understanding::{
-    Alternative, Reading, Taught, correct, structured, synonyms, teach, understanding,
-};
+pub use understanding::{Alternative, Reading, Taught, correct, synonyms, teach, understanding};
 
 /// The bank holidays deadlines are counted on: the shipped calendar with
 /// every calendar an administrator imported (`lantern import bank-holidays`)

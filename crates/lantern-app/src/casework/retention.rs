@@ -38,6 +38,7 @@ fn rewrite(held: HeldDetails<'_>, kind: CaseText, text: &str) -> Result<String, 
     let requester = Requester {
         name: held.name,
         contact: held.contact,
+        message: None,
     };
     match kind {
         CaseText::Original => Ok(ORIGINAL_ERASED.to_string()),
@@ -70,11 +71,14 @@ fn rewrite(held: HeldDetails<'_>, kind: CaseText, text: &str) -> Result<String, 
 }
 
 /// Clean every `text` of a structured request's questions (and their
-/// parts, at any depth).
+/// parts, at any depth), and the words set aside as not a question with
+/// the officer's `reason`.
 fn clean_texts(table: &mut toml::Table, requester: Requester<'_>) {
     for (key, value) in table.iter_mut() {
         match value {
-            toml::Value::String(s) if key == "text" => *s = personal_data::remove(s, requester),
+            toml::Value::String(s) if key == "text" || key == "reason" => {
+                *s = personal_data::remove(s, requester)
+            }
             toml::Value::Table(t) => clean_texts(t, requester),
             toml::Value::Array(items) => {
                 for item in items {
@@ -179,6 +183,23 @@ text = "And for Smith's area?"
         );
         assert!(out.contains("adults_in_treatment"), "{out}");
         assert!(out.contains("FOI-1"), "{out}");
+    }
+
+    #[test]
+    fn words_set_aside_and_why_lose_the_requester() {
+        let toml = r#"
+reference = "FOI-1"
+received = "2019-06-10"
+
+[[set_aside]]
+number = "5"
+text = "Sam Smith, 1 High Street, sam@example.org"
+reason = "Sam Smith's signature"
+"#;
+        let out = rewrite(HELD, CaseText::Structured, toml).unwrap();
+        assert!(!out.contains("Sam"), "{out}");
+        assert!(!out.contains("example.org"), "{out}");
+        assert!(out.contains("[name removed]'s signature"), "{out}");
     }
 
     #[test]

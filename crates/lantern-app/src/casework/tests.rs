@@ -313,3 +313,383 @@ fn the_related_window_holds_exactly_the_days_related_counts_as_within_the_limit(
     let after = date(end, 12, 30);
     assert_eq!(related_window(&calendar, after).1, None);
 }
+
+/// An e-mail Lantern reads only in part: a phrase it does not know (1), two
+/// measures in one question (2), one question cut in two by its numbering
+/// (3 and 4) and a line that is not a question (5).
+const PARTLY: &str = "From: Jo Bloggs <jo@example.org>\nSubject: FOI request\n\nDear Sir or Madam,\n\n1) How many methadone programme participants were there in 2017/18?\n2) What was the budget for drug treatment and how many people were in treatment in 2017/18?\n3) How many people were in treatment for alcohol\n4) in 2016/17?\n5) Please reply to this address.\n\nKind regards,\nJo Bloggs\n";
+
+fn partly(reference: &str) -> NewRequest<'_> {
+    NewRequest {
+        name: "partly.eml",
+        bytes: PARTLY.as_bytes(),
+        form: Form::Email,
+        received: Some(date(2018, 5, 1)),
+        reference: Some(reference.to_string()),
+        requester: None,
+        contact: None,
+    }
+}
+
+fn correcting(reference: &str, seen: Option<String>, corrections: Vec<Correction>) -> Correcting {
+    Correcting {
+        reference: reference.into(),
+        corrections,
+        seen,
+        note: None,
+    }
+}
+
+#[test]
+fn a_partly_understood_request_is_corrected_step_by_step_and_drafted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ctx = context(&dir, date(2018, 5, 10));
+    let opened = take_in(&ctx, &partly("FOI-2018-0001")).expect("taken in");
+    assert_eq!(opened.unplaced.len(), 5, "{:?}", opened.unplaced);
+    let sheet = worksheet(&ctx, "FOI-2018-0001").expect("working copy");
+    assert!(!sheet.held && !sheet.complete);
+    assert!(sheet.questions.iter().all(|q| q.to_decide.is_some()));
+    assert!(sheet.structured.contains("# Not understood yet"));
+    let refused = draft(&ctx, "FOI-2018-0001").expect_err("not understood");
+    assert_eq!(refused.kind(), Kind::Conflict);
+
+    let q = |s: &str| s.to_string();
+    let done = correct_questions(
+        &ctx,
+        &correcting(
+            "FOI-2018-0001",
+            Some(sheet.revision.clone()),
+            vec![
+                Correction::SetAside {
+                    question: q("5"),
+                    reason: q("a reply instruction"),
+                },
+                Correction::Merge {
+                    first: q("3"),
+                    second: q("4"),
+                },
+                Correction::Split {
+                    question: q("2"),
+                    at: vec![q("how many")],
+                },
+            ],
+        ),
+    )
+    .expect("corrected");
+    assert_eq!(done.done.len(), 3);
+    let readings: Vec<(&str, Option<&str>)> = done
+        .worksheet
+        .questions
+        .iter()
+        .map(|w| (w.question.as_str(), w.reading.as_deref()))
+        .collect();
+    // The merged question and the split parts are read again.
+    assert_eq!(
+        readings,
+        [
+            ("1", None),
+            ("2", None),
+            ("2a", Some("budget for 2017/18")),
+            ("2b", Some("people_in_treatment for 2017/18")),
+            (
+                "3",
+                Some("people_in_treatment for 2016/17 where substance_group=alcohol_only")
+            ),
+        ]
+    );
+    assert_eq!(
+        done.worksheet.set_aside[0].text,
+        "Please reply to this address."
+    );
+    // A partly corrected request still cannot be drafted, and says why.
+    let refused = draft(&ctx, "FOI-2018-0001").expect_err("question 1 left");
+    assert!(
+        refused
+            .message()
+            .contains("question 1 asks for nothing yet"),
+        "{refused}"
+    );
+
+    let done = correct_questions(
+        &ctx,
+        &correcting(
+            "FOI-2018-0001",
+            Some(done.worksheet.revision),
+            vec![
+                Correction::SetIndicator {
+                    question: q("1"),
+                    indicator: q("people_in_treatment"),
+                },
+                Correction::SetPeriods {
+                    question: q("1"),
+                    periods: vec![q("2017/18")],
+                },
+            ],
+        ),
+    )
+    .expect("corrected");
+    assert!(done.worksheet.complete, "{:#?}", done.worksheet);
+    let drafted = draft(&ctx, "FOI-2018-0001").expect("drafted");
+    assert_eq!(drafted.status, Status::Drafted);
+    let shown = show(&ctx, "FOI-2018-0001").expect("shown");
+    let actions: Vec<&str> = shown.history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["open", "correct", "correct", "draft"]);
+    assert!(
+        shown.history[1]
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("question 5 set aside")),
+        "{:?}",
+        shown.history[1]
+    );
+    // Once drafted, what it asks is no longer corrected.
+    let late = correct_questions(
+        &ctx,
+        &correcting(
+            "FOI-2018-0001",
+            None,
+            vec![Correction::SetPeriods {
+                question: q("1"),
+                periods: vec![q("2016/17")],
+            }],
+        ),
+    )
+    .expect_err("drafted");
+    assert_eq!(late.kind(), Kind::Conflict);
+}
+
+#[test]
+fn bad_corrections_say_what_is_wrong_and_change_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ctx = context(&dir, date(2018, 5, 10));
+    take_in(&ctx, &partly("FOI-2018-0001")).expect("taken in");
+    let q = |s: &str| s.to_string();
+    let first = correct_questions(
+        &ctx,
+        &correcting(
+            "FOI-2018-0001",
+            None,
+            vec![Correction::SetAside {
+                question: q("5"),
+                reason: q("not a question"),
+            }],
+        ),
+    )
+    .expect("corrected");
+    let before = worksheet(&ctx, "FOI-2018-0001").expect("working copy");
+    assert_eq!(before, first.worksheet);
+    for (corrections, kind, says) in [
+        (vec![], Kind::Invalid, "no correction given"),
+        (
+            vec![Correction::SetTopic {
+                question: q("9"),
+                topic: q("naloxone.purchaser"),
+            }],
+            Kind::NotFound,
+            "there is no question 9; the questions are 1, 2, 3, 4",
+        ),
+        (
+            vec![Correction::SetIndicator {
+                question: q("1"),
+                indicator: q("budgt"),
+            }],
+            Kind::Invalid,
+            "did you mean budget",
+        ),
+        (
+            vec![Correction::Merge {
+                first: q("2"),
+                second: q("2"),
+            }],
+            Kind::Invalid,
+            "cannot be merged with itself",
+        ),
+        // All or none: the first is fine, the second is not.
+        (
+            vec![
+                Correction::SetAside {
+                    question: q("4"),
+                    reason: q("x"),
+                },
+                Correction::SetPeriods {
+                    question: q("1"),
+                    periods: vec![q("2017/18")],
+                },
+            ],
+            Kind::Invalid,
+            "set its indicator first",
+        ),
+    ] {
+        let err = correct_questions(&ctx, &correcting("FOI-2018-0001", None, corrections))
+            .expect_err("refused");
+        assert_eq!(err.kind(), kind, "{err}");
+        assert!(err.message().contains(says), "{err}");
+        assert_eq!(worksheet(&ctx, "FOI-2018-0001").expect("same"), before);
+    }
+    // A correction made on a working copy someone has changed since.
+    let stale = correct_questions(
+        &ctx,
+        &correcting(
+            "FOI-2018-0001",
+            Some("0123456789abcdef".into()),
+            vec![Correction::SetAside {
+                question: q("4"),
+                reason: q("x"),
+            }],
+        ),
+    )
+    .expect_err("stale");
+    assert_eq!(stale.kind(), Kind::Conflict);
+    assert!(
+        stale.message().contains("changed since you read it"),
+        "{stale}"
+    );
+    assert_eq!(worksheet(&ctx, "FOI-2018-0001").expect("same"), before);
+    let missing = worksheet(&ctx, "FOI-2018-0404").expect_err("no such case");
+    assert_eq!(missing.kind(), Kind::NotFound);
+}
+
+#[test]
+fn a_taught_phrase_reads_new_requests_and_open_ones_only_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ctx = context(&dir, date(2018, 5, 10));
+    take_in(&ctx, &partly("FOI-2018-0001")).expect("taken in");
+    let q = |s: &str| s.to_string();
+    // The officer has started correcting the first case.
+    correct_questions(
+        &ctx,
+        &correcting(
+            "FOI-2018-0001",
+            None,
+            vec![Correction::SetAside {
+                question: q("5"),
+                reason: q("not a question"),
+            }],
+        ),
+    )
+    .expect("corrected");
+    let held = worksheet(&ctx, "FOI-2018-0001").expect("working copy");
+    // A phrase taught on another case.
+    let other = NewRequest {
+        bytes: b"From: Sam <sam@example.org>\n\n1) How many methadone programme participants were there in 2016/17?\n",
+        ..partly("FOI-2018-0002")
+    };
+    take_in(&ctx, &other).expect("taken in");
+    teach(
+        &ctx,
+        "FOI-2018-0002",
+        "1",
+        "methadone programme participants",
+        "people_in_treatment",
+    )
+    .expect("taught");
+    // The first case's working copy is as the officer left it...
+    assert_eq!(worksheet(&ctx, "FOI-2018-0001").expect("same"), held);
+    // ...until the officer asks for it to be read again.
+    let again = reread(&ctx, "FOI-2018-0001", Some(&held.revision), None).expect("read again");
+    assert_eq!(
+        again.worksheet.questions[0].reading.as_deref(),
+        Some("people_in_treatment for 2017/18")
+    );
+    // A request taken in now is read with it.
+    let from_kim = PARTLY.replace("Jo Bloggs <jo@example.org>", "Kim <kim@example.org>");
+    let kim = NewRequest {
+        bytes: from_kim.as_bytes(),
+        ..partly("FOI-2018-0003")
+    };
+    let third = take_in(&ctx, &kim).expect("taken in");
+    assert!(!third.already_taken_in);
+    assert!(
+        !third.unplaced.contains(&"1".to_string()),
+        "{:?}",
+        third.unplaced
+    );
+
+    // Removed, it reads no later request; removing it twice is refused.
+    let gone = forget_phrase(&ctx, "Methadone  programme participants").expect("removed");
+    assert_eq!(gone.ended, 1);
+    assert!(synonyms(&ctx).expect("listed").is_empty());
+    let from_lee = PARTLY.replace("Jo Bloggs <jo@example.org>", "Lee <lee@example.org>");
+    let lee = NewRequest {
+        bytes: from_lee.as_bytes(),
+        ..partly("FOI-2018-0004")
+    };
+    let fourth = take_in(&ctx, &lee).expect("taken in");
+    assert!(!fourth.already_taken_in);
+    assert!(
+        fourth.unplaced.contains(&"1".to_string()),
+        "{:?}",
+        fourth.unplaced
+    );
+    let err = forget_phrase(&ctx, "methadone programme participants").expect_err("gone");
+    assert_eq!(err.kind(), Kind::NotFound);
+    // A case opened from a structured request has no e-mail to read again.
+    let file = "reference = \"FOI-2018-0009\"\nreceived = 2018-05-01\n[[question]]\nnumber = \"1\"\ntext = \"How many?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\n";
+    take_in(
+        &ctx,
+        &NewRequest {
+            name: "r.toml",
+            bytes: file.as_bytes(),
+            form: Form::Structured,
+            received: None,
+            reference: None,
+            requester: None,
+            contact: None,
+        },
+    )
+    .expect("taken in");
+    let err = reread(&ctx, "FOI-2018-0009", None, None).expect_err("no e-mail");
+    assert_eq!(err.kind(), Kind::Conflict);
+}
+
+#[test]
+fn a_phrase_taught_on_a_corrected_case_keeps_the_officers_corrections() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ctx = context(&dir, date(2018, 5, 10));
+    take_in(&ctx, &partly("FOI-2018-0001")).expect("taken in");
+    let q = |s: &str| s.to_string();
+    correct_questions(
+        &ctx,
+        &correcting(
+            "FOI-2018-0001",
+            None,
+            vec![
+                Correction::SetAside {
+                    question: q("5"),
+                    reason: q("not a question"),
+                },
+                Correction::Merge {
+                    first: q("3"),
+                    second: q("4"),
+                },
+                Correction::Split {
+                    question: q("2"),
+                    at: vec![q("how many")],
+                },
+            ],
+        ),
+    )
+    .expect("corrected");
+    let taught = teach(
+        &ctx,
+        "FOI-2018-0001",
+        "1",
+        "methadone programme participants",
+        "people_in_treatment",
+    )
+    .expect("taught");
+    assert!(taught.still_for_the_officer.is_empty(), "{taught:?}");
+    let sheet = worksheet(&ctx, "FOI-2018-0001").expect("working copy");
+    assert!(sheet.complete, "{sheet:#?}");
+    assert_eq!(sheet.set_aside.len(), 1);
+    let numbers: Vec<&str> = sheet
+        .questions
+        .iter()
+        .map(|w| w.question.as_str())
+        .collect();
+    assert_eq!(numbers, ["1", "2", "2a", "2b", "3"]);
+    assert_eq!(
+        sheet.questions[0].reading.as_deref(),
+        Some("people_in_treatment for 2017/18")
+    );
+}

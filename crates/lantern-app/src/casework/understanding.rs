@@ -7,29 +7,9 @@
 use lantern_core::{request, understand};
 use lantern_store::StoredSynonym;
 
+use super::correcting::describe_ask;
 use super::{find, learned, text_of};
 use crate::{Context, Error, Result};
-
-/// Words for an ask, for the officer.
-fn describe_ask(ask: &request::Ask) -> String {
-    match ask {
-        request::Ask::Statement { topic } => format!("statement {topic}"),
-        request::Ask::Figures(f) => {
-            let periods: Vec<String> = f.periods.iter().map(|p| p.to_string()).collect();
-            let mut text = format!("{} for {}", f.indicator, periods.join(", "));
-            if !f.filter.0.is_empty() {
-                text.push_str(&format!(" where {}", f.filter.key()));
-            }
-            if !f.breakdown.is_empty() {
-                text.push_str(&format!(" by {}", f.breakdown.join(", ")));
-            }
-            if f.age_range {
-                text.push_str(" (age range)");
-            }
-            text
-        }
-    }
-}
 
 /// A confidence to two decimal places, as shown to the officer.
 fn rounded(confidence: f32) -> f64 {
@@ -119,19 +99,6 @@ pub fn understanding(ctx: &Context, reference: &str) -> Result<Vec<Reading>> {
     Ok(rows)
 }
 
-/// The structured request a case holds (to correct it).
-pub fn structured(ctx: &Context, reference: &str) -> Result<String> {
-    let store = ctx.open()?;
-    let case = find(store.as_ref(), reference)?;
-    match case.structured {
-        Some(s) => Ok(s),
-        None => crate::fail!(
-            Conflict,
-            "request {reference} has no structured request yet: write one and use `lantern request correct {reference} FILE`"
-        ),
-    }
-}
-
 /// Replace a case's structured request with an officer's corrected one
 /// (`name` says where it came from, for messages), before it is drafted.
 /// The reference and the date of receipt must stay the case's.
@@ -217,7 +184,9 @@ pub struct Taught {
 /// question `number` ("2", "3b") means (`means`: an indicator code, a topic
 /// code, or dimension=value); Lantern remembers the phrase for every later
 /// request, reads the case again with it, and keeps the new structured
-/// request. Nothing is recorded unless the question then reads as meant.
+/// request. A case that holds a working copy (the officer's corrections,
+/// see [`super::correcting`]) has only that question read anew in it. Nothing
+/// is recorded unless the question then reads as meant.
 pub fn teach(
     ctx: &Context,
     reference: &str,
@@ -307,13 +276,40 @@ pub fn teach(
         );
     };
     let described = reading.ask.as_ref().map(describe_ask).unwrap_or_default();
-    let structured = drafted.request.as_ref().map(request::to_toml);
-    let still: Vec<String> = drafted
-        .questions
-        .iter()
-        .filter(|q| !q.understanding.is_complete())
-        .map(|q| q.question.number.clone())
-        .collect();
+    let (structured, still) = match case.structured.as_deref() {
+        // The case holds a working copy the officer may have corrected:
+        // only the question taught is read anew in it.
+        Some(held) => {
+            let mut working = request::parse_working(reference, held, &catalogue)?;
+            let mut found = false;
+            for q in &mut working.questions {
+                if q.number == number && q.parts.is_empty() {
+                    q.ask = reading.ask.clone();
+                    found = true;
+                }
+                for p in &mut q.parts {
+                    if format!("{}{}", q.number, p.number) == number {
+                        p.ask = reading.ask.clone();
+                        found = true;
+                    }
+                }
+            }
+            let still = request::missing(&working)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
+            (found.then(|| request::to_toml(&working)), still)
+        }
+        None => (
+            drafted.request.as_ref().map(request::to_toml),
+            drafted
+                .questions
+                .iter()
+                .filter(|q| !q.understanding.is_complete())
+                .map(|q| q.question.number.clone())
+                .collect(),
+        ),
+    };
     let code = target_code(&target);
     store.learn(
         reference,
@@ -340,7 +336,7 @@ pub fn synonyms(ctx: &Context) -> Result<Vec<StoredSynonym>> {
 
 /// The e-mail a case was opened from; refused once it was erased with the
 /// requester's details (`request erase-expired`).
-fn original_email(case: &lantern_core::casework::Case) -> Result<understand::Email> {
+pub(super) fn original_email(case: &lantern_core::casework::Case) -> Result<understand::Email> {
     if case.original == super::retention::ORIGINAL_ERASED {
         crate::fail!(
             Conflict,

@@ -344,6 +344,7 @@ pub fn draft(
             .map(|q| request_question(&q.question, &q.understanding))
             .collect(),
         wants_spreadsheet: false,
+        set_aside: Vec::new(),
     });
     Ok(Draft { questions, request })
 }

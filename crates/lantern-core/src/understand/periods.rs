@@ -21,6 +21,13 @@ pub struct PeriodMatch {
     pub confidence: f32,
     /// How the words were read, for the officer.
     pub reading: String,
+    /// The years were written bare (`2015`, `2008 / 2009 / 2010`, "each year
+    /// between 2013 - 2021"): calendar years is a guess, and a measure
+    /// counted by financial year needs the officer to choose.
+    pub bare_years: bool,
+    /// The words look like a period but are mistyped (`20217/18`): the
+    /// officer must see them; they are never skipped silently.
+    pub mistyped: bool,
 }
 
 /// Find the periods a text names, in order. Relative periods ("the past three
@@ -258,6 +265,8 @@ impl Scanner<'_> {
                 end,
                 confidence,
                 reading: reading.into(),
+                bare_years: false,
+                mistyped: false,
             },
             to,
         ))
@@ -361,11 +370,78 @@ impl Scanner<'_> {
     }
 
     fn rule_at(&self, i: usize) -> Option<(PeriodMatch, usize)> {
-        self.between(i)
+        self.mistyped_year(i)
+            .or_else(|| self.between(i))
             .or_else(|| self.since(i))
             .or_else(|| self.past_years(i))
             .or_else(|| self.calendar_years(i))
+            .or_else(|| self.year_list(i))
             .or_else(|| self.range_or_single(i))
+    }
+
+    /// "20217/18": five digits where a year belongs, then `/` and two digits.
+    /// Read as nothing, but kept so the officer sees it.
+    fn mistyped_year(&self, i: usize) -> Option<(PeriodMatch, usize)> {
+        self.num(i, 5..=5)?;
+        (self.sym(i + 1) == Some('/')).then_some(())?;
+        self.num(i + 2, 2..=2)?;
+        let (words, start, end) = self.slice(i, i + 3);
+        Some((
+            PeriodMatch {
+                periods: Vec::new(),
+                words: words.to_string(),
+                start,
+                end,
+                confidence: 0.0,
+                reading: format!(
+                    "“{words}” looks like a mistyped year: ask the requester or choose"
+                ),
+                bare_years: false,
+                mistyped: true,
+            },
+            i + 3,
+        ))
+    }
+
+    /// "2008 / 2009 / 2010 / 2011": three or more four-digit years joined by
+    /// slashes are a list of bare years, not financial years ("2008/09").
+    fn year_list(&self, i: usize) -> Option<(PeriodMatch, usize)> {
+        let year = |k: usize| {
+            self.num(k, 4..=4)
+                .filter(|y| (1900..=2199).contains(y))
+                .map(|y| y as i16)
+        };
+        let mut periods = vec![Period::CalendarYear(year(i)?)];
+        let mut j = i + 1;
+        while self.sym(j) == Some('/')
+            && let Some(y) = year(j + 1)
+        {
+            periods.push(Period::CalendarYear(y));
+            j += 2;
+        }
+        (periods.len() >= 3).then_some(())?;
+        bare(self.found(
+            i,
+            j,
+            periods,
+            0.6,
+            "years listed with slashes: calendar years, or financial years starting in them?",
+        ))
+    }
+
+    /// Whether "years" (plural) comes just before `i` ("in the years from
+    /// 2012/13 to 2020/21"): the years of the span are asked for one by one.
+    fn years_before(&self, i: usize) -> bool {
+        (i.saturating_sub(4)..i).any(|k| self.word(k) == Some("years"))
+    }
+
+    /// Whether "each" or "every" (or "year by year") comes just before `i`:
+    /// the years of a span are asked for one by one.
+    fn each_year_before(&self, i: usize) -> bool {
+        (i.saturating_sub(5)..i).any(|k| {
+            self.is_word(k, &["each", "every", "annually", "annual"])
+                || (self.word(k) == Some("year") && self.word(k + 1) == Some("by"))
+        })
     }
 
     /// Whether an explicit period (not a relative one) starts at `i`.
@@ -381,6 +457,18 @@ impl Scanner<'_> {
         let (a, j) = self.atom(i + 1)?;
         (self.word(j) == Some("and")).then_some(())?;
         let (b, k) = self.atom(j + 1)?;
+        if let (Atom::Year(x), Atom::Year(y)) = (a, b)
+            && x < y
+            && self.each_year_before(i)
+        {
+            return bare(self.found(
+                i,
+                k,
+                (x..=y).map(Period::CalendarYear).collect(),
+                0.8,
+                "each year from the first to the last, one by one",
+            ));
+        }
         let (text, _, _) = self.slice(i, k);
         let period = Period::parse(text)
             .or_else(|_| Period::range(a.period().first_day(), b.period().last_day()))
@@ -410,10 +498,14 @@ impl Scanner<'_> {
             ),
             Atom::Year(y) => {
                 let last = (self.received.year() - 1).max(y);
-                (
+                let found = self.found(
+                    i,
+                    j,
                     (y..=last).map(Period::CalendarYear).collect(),
+                    0.85,
                     "each calendar year from it to the latest complete one before the request was received",
-                )
+                );
+                return bare(found);
             }
             other => (
                 vec![Period::range(other.period().first_day(), self.received).ok()?],
@@ -552,6 +644,17 @@ impl Scanner<'_> {
         while let Some((Atom::Year(y), next)) = self.atom(j) {
             periods.push(Period::CalendarYear(y));
             j = next;
+            // "each calendar year 2013 to 2017": every year from one to the other.
+            let to = self.is_word(j, &["to", "until", "through"]) || self.sym(j) == Some('-');
+            if to
+                && periods.len() == 1
+                && let Some((Atom::Year(last), after)) = self.atom(j + 1)
+                && last > y
+            {
+                periods.extend((y + 1..=last).map(Period::CalendarYear));
+                j = after;
+                break;
+            }
             let joined = matches!(self.sym(j), Some(',' | '&')) || self.word(j) == Some("and");
             if !(joined && matches!(self.atom(j + 1), Some((Atom::Year(_), _)))) {
                 break;
@@ -590,6 +693,32 @@ impl Scanner<'_> {
                 );
             }
             if let Some((b, next)) = self.atom(j + 1) {
+                // "in the financial years from 2012/13 to 2020/21": each year.
+                if let (Atom::Span(Period::FinancialYear(x)), Atom::Span(Period::FinancialYear(y))) =
+                    (a, b)
+                    && x < y
+                    && (self.each_year_before(from) || self.years_before(from))
+                {
+                    return self.found(
+                        from,
+                        next,
+                        financial_years_from(x, y),
+                        0.9,
+                        "each financial year from the first to the last",
+                    );
+                }
+                if let (Atom::Year(x), Atom::Year(y)) = (a, b)
+                    && x < y
+                    && (self.each_year_before(from) || self.years_before(from))
+                {
+                    return bare(self.found(
+                        from,
+                        next,
+                        (x..=y).map(Period::CalendarYear).collect(),
+                        0.8,
+                        "each year from the first to the last, one by one",
+                    ));
+                }
                 let period = Period::range(a.period().first_day(), b.period().last_day()).ok()?;
                 return self.found(from, next, vec![period.normalised()], 0.95, "a span");
             }
@@ -622,7 +751,7 @@ impl Scanner<'_> {
                 } else {
                     "a calendar year"
                 };
-                self.found(at, end, periods, 0.8, reading)
+                bare(self.found(at, end, periods, 0.8, reading))
             }
             _ => self.found(at, j, vec![a.period()], 1.0, "as written"),
         }
@@ -647,10 +776,20 @@ impl Scanner<'_> {
                 end: only.end,
                 confidence: 0.9,
                 reading: "a calendar year".into(),
+                bare_years: true,
+                mistyped: false,
             }),
             _ => None,
         }
     }
+}
+
+/// A match whose years were written bare.
+fn bare(found: Option<(PeriodMatch, usize)>) -> Option<(PeriodMatch, usize)> {
+    found.map(|(mut m, next)| {
+        m.bare_years = true;
+        (m, next)
+    })
 }
 
 pub(super) fn financial_years_from(first: FinancialYear, latest: FinancialYear) -> Vec<Period> {
@@ -668,7 +807,10 @@ pub(super) fn financial_years_from(first: FinancialYear, latest: FinancialYear) 
 pub(super) fn period_only(text: &str, received: Date) -> Option<(Vec<Period>, f32)> {
     let trimmed = text.trim().trim_end_matches([',', ';', '.', ':']);
     if let Ok(p) = Period::parse(trimmed) {
-        return Some((vec![p], 1.0));
+        // A bare year on a line of its own is as uncertain as anywhere else.
+        let bare =
+            matches!(p, Period::CalendarYear(_)) && trimmed.chars().all(|c| c.is_ascii_digit());
+        return Some((vec![p], if bare { BARE_YEAR_CONFIDENCE } else { 1.0 }));
     }
     let matches = resolve_periods(text, received);
     if matches.is_empty() {
@@ -684,6 +826,11 @@ pub(super) fn period_only(text: &str, received: Date) -> Option<(Vec<Period>, f3
     let only_periods = words(&rest).iter().all(|w| w.stop);
     only_periods.then(|| collect_periods(&matches))
 }
+
+/// The confidence of a period part that is a bare year ("2015" on a line of
+/// its own under a question), lower than any read period's so the reading
+/// can tell it apart.
+pub(super) const BARE_YEAR_CONFIDENCE: f32 = 0.5;
 
 pub(super) fn collect_periods(matches: &[PeriodMatch]) -> (Vec<Period>, f32) {
     let mut periods = Vec::new();
@@ -870,5 +1017,92 @@ mod tests {
         ] {
             assert_eq!(periods(text, received), [], "{text}");
         }
+    }
+
+    // Issue 13: lists of bare years, each year of a span, mistyped years.
+
+    fn all(text: &str) -> (Vec<Period>, bool, bool) {
+        let m = resolve_periods(text, day(2019, 4, 16));
+        (
+            collect_periods(&m).0,
+            m.iter().any(|m| m.bare_years),
+            m.iter().any(|m| m.mistyped),
+        )
+    }
+
+    fn years(range: std::ops::RangeInclusive<i16>) -> Vec<Period> {
+        range.map(Period::CalendarYear).collect()
+    }
+
+    #[test]
+    fn years_listed_with_slashes_are_a_list_of_bare_years() {
+        let (periods, bare, _) =
+            all("in the following years: 2008 / 2009 / 2010 / 2011 / 2012/2013/ 2014");
+        assert_eq!(periods, years(2008..=2014));
+        assert!(bare);
+        // A financial year is still one financial year.
+        assert_eq!(all("in 2008/2009").0, [p("2008/09")]);
+    }
+
+    #[test]
+    fn each_year_between_two_years_is_every_year() {
+        let (periods, bare, _) = all("for each year between 2013 - 2021");
+        assert_eq!(periods, years(2013..=2021));
+        assert!(bare);
+        assert_eq!(
+            all("year by year between 2019 - 2024").0,
+            years(2019..=2024)
+        );
+        assert_eq!(all("each year between 2015 and 2020").0, years(2015..=2020));
+        // Without "each", a span stays one span.
+        assert_eq!(
+            all("the total between 2013 - 2021").0,
+            [p("2013-01-01 to 2021-12-31")]
+        );
+    }
+
+    #[test]
+    fn each_calendar_year_from_one_to_another_is_five_years() {
+        let (periods, bare, _) = all("for each calendar year 2013 to 2017");
+        assert_eq!(periods, years(2013..=2017));
+        assert!(!bare, "“calendar year” says which kind");
+    }
+
+    #[test]
+    fn years_since_a_bare_year_are_bare() {
+        let (periods, bare, _) = all("each year since 2015");
+        assert_eq!(periods, years(2015..=2018));
+        assert!(bare);
+        assert!(!all("in each financial year since 2014/15").1);
+    }
+
+    #[test]
+    fn a_mistyped_year_is_kept_for_the_officer() {
+        let (periods, _, mistyped) = all("in 2016/17, 20217/18 and 2018/19");
+        assert!(mistyped);
+        assert!(periods.contains(&p("2016/17")) && periods.contains(&p("2018/19")));
+    }
+
+    #[test]
+    fn a_bare_year_on_a_line_of_its_own_is_less_sure() {
+        assert_eq!(
+            period_only("2015", day(2019, 4, 16)),
+            Some((vec![Period::CalendarYear(2015)], BARE_YEAR_CONFIDENCE))
+        );
+        assert_eq!(
+            period_only("2016/2017", day(2019, 4, 16)),
+            Some((vec![p("2016/17")], 1.0))
+        );
+    }
+
+    #[test]
+    fn the_years_from_one_financial_year_to_another_are_each_year() {
+        let (periods, _, _) = all("in the financial years from 2012/13 to 2015/16");
+        assert_eq!(
+            periods,
+            [p("2012/13"), p("2013/14"), p("2014/15"), p("2015/16")]
+        );
+        // "from … to …" with no plural "years" stays a span.
+        assert_eq!(all("from 2012/13 to 2015/16").0, [p("2012/13 to 2015/16")]);
     }
 }

@@ -4,13 +4,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 
-use crate::catalogue::{Catalogue, Indicator, Topic};
+use crate::catalogue::{Catalogue, Indicator, Topic, Unit};
 use crate::figure::Breakdown;
 use crate::period::Period;
 use crate::request::{Ask, FigureAsk};
 
 use super::learn::{Synonym, SynonymTarget};
-use super::periods::{PeriodMatch, collect_periods, period_only, resolve_periods};
+use super::periods::{
+    BARE_YEAR_CONFIDENCE, PeriodMatch, collect_periods, period_only, resolve_periods,
+};
 use super::split::SplitQuestion;
 use super::words::*;
 use super::{MIN_CONFIDENCE, Understanding};
@@ -496,7 +498,7 @@ impl<'c> Model<'c> {
                 continue;
             }
             for next in q.words.iter().skip(i + 1).take(6) {
-                if next.stop {
+                if next.stop || BREAKDOWN_FILLERS.contains(&next.lower.as_str()) {
                     continue;
                 }
                 match self.dimension_named(&next.stem, indicator) {
@@ -646,7 +648,9 @@ impl<'c> Model<'c> {
             parts: Vec::new(),
         };
         let mut joined = self.understand_text(&together, received, "");
-        if joined.needs_officer {
+        // The part's own shape still decides ("From which budget line …" under
+        // a question that asks for figures).
+        if joined.needs_officer || shape_doubt(&part.text).is_some() {
             return u;
         }
         joined
@@ -675,14 +679,31 @@ impl<'c> Model<'c> {
                 .collect()
         };
         let mut notes = self.notes.clone();
-        let (periods, period_confidence) = if !own.is_empty() {
+        let used: &[PeriodMatch] = if !own.is_empty() {
             describe_periods(&own, "the question", &mut notes);
-            collect_periods(&own)
+            &own
         } else if period_parts.is_none() && !preamble.is_empty() {
             describe_periods(&preamble, "the preamble", &mut notes);
-            collect_periods(&preamble)
+            &preamble
         } else {
+            &[]
+        };
+        let (periods, period_confidence) = if used.is_empty() {
             (Vec::new(), 1.0)
+        } else {
+            collect_periods(used)
+        };
+        let doubts = PeriodDoubts {
+            bare: used
+                .iter()
+                .filter(|m| m.bare_years)
+                .map(|m| m.words.clone())
+                .collect(),
+            mistyped: used
+                .iter()
+                .filter(|m| m.mistyped)
+                .map(|m| m.words.clone())
+                .collect(),
         };
         let has_periods = !periods.is_empty() || period_parts.is_some();
         let (readings, none) = self.rank(&qw, has_periods);
@@ -740,6 +761,7 @@ impl<'c> Model<'c> {
                     period_confidence,
                     period_parts,
                     q,
+                    &doubts,
                 ),
                 Err(e) => {
                     u.notes.push(e.to_string());
@@ -769,6 +791,21 @@ impl<'c> Model<'c> {
             }
             u.needs_officer = true;
         }
+        if let Target::Indicator(code) = &best.target
+            && !u.needs_officer
+            && let Ok(indicator) = self.catalogue.indicator(code)
+            && let Some(doubt) = shape_doubt(&q.text)
+                .or_else(|| what_is_counted_doubt(&q.text, indicator))
+                .or_else(|| self.joined_values_doubt(&q.text, &u))
+                .or_else(|| overlapping_doubt(&u, indicator))
+        {
+            to_officer(&mut u, doubt);
+        }
+        if !u.needs_officer
+            && let Some(doubt) = another_service_doubt(&q.text)
+        {
+            to_officer(&mut u, doubt);
+        }
         if u.confidence < MIN_CONFIDENCE && !u.needs_officer {
             u.notes.push(format!(
                 "not sure enough ({} is under {}): check the reading and the alternatives",
@@ -787,6 +824,67 @@ impl<'c> Model<'c> {
             u.needs_officer = true;
         }
         u
+    }
+
+    /// Why filters of two dimensions joined by "and" or "or" ("heroin and
+    /// crack users") are doubtful, or none: people using both, or either, is
+    /// the requester's meaning to find out, not Lantern's to guess.
+    fn joined_values_doubt(&self, text: &str, u: &Understanding) -> Option<String> {
+        let f = figures_of(u)?;
+        if f.filter.0.len() < 2 {
+            return None;
+        }
+        let lower = text.to_lowercase();
+        let spots: Vec<(usize, usize, &str)> = f
+            .filter
+            .0
+            .iter()
+            .flat_map(|(dim, value)| {
+                self.catalogue
+                    .dimensions()
+                    .filter(move |d| d.code == *dim)
+                    .flat_map(|d| d.values.iter())
+                    .filter(move |v| v.code == *value)
+                    .flat_map(|v| std::iter::once(&v.label).chain(&v.aliases))
+                    .filter(|phrase| phrase.trim().chars().count() >= 3)
+                    .filter_map(|phrase| {
+                        let p = phrase.to_lowercase();
+                        let boundary = |i: usize| {
+                            lower[..i]
+                                .chars()
+                                .next_back()
+                                .is_none_or(|c| !c.is_alphanumeric())
+                        };
+                        lower
+                            .match_indices(&p)
+                            .map(|(at, _)| at)
+                            .find(|&at| {
+                                boundary(at)
+                                    && lower[at + p.len()..]
+                                        .chars()
+                                        .next()
+                                        .is_none_or(|c| !c.is_alphanumeric())
+                            })
+                            .map(|at| (at, at + p.len(), dim.as_str()))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for a in &spots {
+            for b in &spots {
+                if a.2 == b.2 || a.1 > b.0 {
+                    continue;
+                }
+                let between = lower[a.1..b.0].trim();
+                if matches!(between, "and" | "or" | "&" | "/" | "and/or") {
+                    return Some(format!(
+                        "“{}” joins two filters with “{between}”: people who are both, or either? choose",
+                        &text[a.0..b.1]
+                    ));
+                }
+            }
+        }
+        None
     }
 
     /// Mark the words that name a dimension value (any dimension's).
@@ -855,8 +953,58 @@ impl<'c> Model<'c> {
         period_confidence: f32,
         period_parts: Option<Vec<(Vec<Period>, f32)>>,
         q: &SplitQuestion,
+        doubts: &PeriodDoubts,
     ) {
         let ask = self.figure_ask(qw, indicator, &mut u.notes);
+        let bare_parts: Vec<String> = period_parts
+            .iter()
+            .flatten()
+            .zip(&q.parts)
+            .filter(|((_, c), _)| *c == BARE_YEAR_CONFIDENCE)
+            .map(|(_, part)| part.text.clone())
+            .collect();
+        let bare: Vec<&String> = doubts.bare.iter().chain(&bare_parts).collect();
+        let doubt = if !doubts.mistyped.is_empty() {
+            Some(format!(
+                "the periods include {}, which looks mistyped: check with the requester or enter the periods meant",
+                doubts
+                    .mistyped
+                    .iter()
+                    .map(|w| format!("“{w}”"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        } else if let Some((a, b)) = overlapping_pair(&periods) {
+            Some(format!(
+                "the periods overlap ({} and {}): choose the periods to answer",
+                a.describe(),
+                b.describe()
+            ))
+        } else if let Some(span) = periods
+            .iter()
+            .find(|p| is_misaligned_span(p, counted_by_financial_year(indicator)))
+        {
+            Some(format!(
+                "the question asks for one figure over {}, several years that do not line up with the years '{}' is counted in: choose the years to answer",
+                span.describe(),
+                indicator.code
+            ))
+        } else if !bare.is_empty() && counted_by_financial_year(indicator) {
+            Some(format!(
+                "the years are written bare ({}) but '{}' is counted by financial year: choose calendar years or the financial years meant",
+                bare.iter()
+                    .map(|w| format!("“{w}”"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                indicator.code
+            ))
+        } else {
+            None
+        };
+        if let Some(doubt) = doubt {
+            u.notes.push(doubt);
+            u.needs_officer = true;
+        }
         if !indicator.held_by_council {
             let holders: Vec<&str> = indicator
                 .other_holders
@@ -895,7 +1043,7 @@ impl<'c> Model<'c> {
                             .join(", "),
                         part.text
                     )],
-                    needs_officer: false,
+                    needs_officer: u.needs_officer,
                     parts: Vec::new(),
                 })
                 .collect();
@@ -903,6 +1051,10 @@ impl<'c> Model<'c> {
         }
         u.confidence *= period_factor(period_confidence);
         let ask = FigureAsk { periods, ..ask };
+        if u.needs_officer {
+            u.alternatives.insert(0, (Ask::Figures(ask), u.confidence));
+            return;
+        }
         if ask.periods.is_empty() {
             u.notes.push(
                 "no period found in the question or a preamble: add the periods asked about".into(),
@@ -913,6 +1065,436 @@ impl<'c> Model<'c> {
         }
         u.ask = Some(Ask::Figures(ask));
     }
+}
+
+/// Leave a reading to the officer, with why: the ask (and each part's)
+/// becomes the first alternative.
+pub(super) fn to_officer(u: &mut Understanding, why: String) {
+    u.notes.push(why);
+    if let Some(ask) = u.ask.take() {
+        u.alternatives.insert(0, (ask, u.confidence));
+    }
+    for part in &mut u.parts {
+        part.needs_officer = true;
+        if let Some(ask) = part.ask.take() {
+            part.alternatives.insert(0, (ask, part.confidence));
+        }
+    }
+    u.needs_officer = true;
+}
+
+/// The words of a text, lower case, split at anything but letters, digits,
+/// hyphens and apostrophes.
+fn plain_words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Why a question's shape does not ask for figures, or none: its first
+/// sentence is a yes/no question ("Is the budget held within …?", "Do you
+/// have a preferred provider …?") or asks which, who, why or where ("From
+/// which budget line …"). Such questions go to statement topics or the
+/// officer, never to a figures reading.
+pub(super) fn shape_doubt(text: &str) -> Option<String> {
+    let first = super::split::sentences(text.trim())
+        .into_iter()
+        .next()
+        .unwrap_or("");
+    let words = plain_words(first);
+    let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    let aux = |i: usize| {
+        matches!(
+            w(i),
+            "is" | "are" | "was" | "were" | "does" | "did" | "has" | "have" | "had"
+        ) || (w(i) == "do"
+            && w(i + 1) == "you"
+            && w(i + 2) == "have"
+            && matches!(w(i + 3), "a" | "an" | "any"))
+    };
+    // "In a situation where …, do you have a preferred provider?": the
+    // clause after the last comma asks.
+    let clause = first
+        .rfind(',')
+        .map(|at| plain_words(&first[at + 1..]).len())
+        .map_or(0, |n| words.len().saturating_sub(n));
+    let yes_no = aux(0) || (clause > 0 && aux(clause));
+    let which = matches!(w(0), "which" | "who" | "why" | "where")
+        || (matches!(w(0), "from" | "in" | "to" | "under") && matches!(w(1), "which" | "what"));
+    if yes_no && first.trim_end().ends_with('?') {
+        return Some(
+            "it is a yes/no question, not a request for figures: answer it in words (a statement topic) or choose figures".into(),
+        );
+    }
+    if which {
+        return Some(format!(
+            "it asks “{}”, not for a number or an amount: answer it in words or choose figures",
+            words.iter().take(2).cloned().collect::<Vec<_>>().join(" ")
+        ));
+    }
+    None
+}
+
+/// The figures a reading asks for: its own, or (for a heading whose parts
+/// give the periods) its first part's.
+fn figures_of(u: &Understanding) -> Option<&FigureAsk> {
+    std::iter::once(&u.ask)
+        .chain(u.parts.iter().map(|p| &p.ask))
+        .find_map(|a| match a {
+            Some(Ask::Figures(f)) => Some(f),
+            _ => None,
+        })
+}
+
+/// Why a count of people narrowed or split by setting, intervention or
+/// funding is doubtful, or none: one person may count under several values
+/// of these, so such figures are the officer's to choose.
+fn overlapping_doubt(u: &Understanding, indicator: &Indicator) -> Option<String> {
+    let f = figures_of(u)?;
+    if !indicator.counts_people {
+        return None;
+    }
+    let dims: Vec<&str> = f
+        .filter
+        .0
+        .keys()
+        .chain(&f.breakdown)
+        .map(String::as_str)
+        .filter(|d| crate::records::count::OVERLAPPING.contains(d))
+        .collect();
+    let dim = dims.first()?;
+    Some(format!(
+        "it counts people by {dim}, and one person may count under several {dim} values: choose what to answer"
+    ))
+}
+
+/// Words naming another service's people doing the work asked about.
+const OTHER_SERVICES: &[&str] = &[
+    "police",
+    "officers",
+    "constables",
+    "pcsos",
+    "custody",
+    "arrestees",
+    "paramedics",
+    "ambulance",
+    "crews",
+    "clinicians",
+];
+
+/// Why a question may be about another service's work (police officers
+/// carrying naloxone, ambulance crews giving it), or none: a reading of the
+/// council's treatment figures or statements would answer something else.
+pub(super) fn another_service_doubt(text: &str) -> Option<String> {
+    let words = plain_words(text);
+    let who = OTHER_SERVICES
+        .iter()
+        .find(|w| words.iter().any(|x| x == *w))?;
+    Some(format!(
+        "it is about the work of another service (“{who}”), not the council's treatment services: say who holds it, or choose what to answer"
+    ))
+}
+
+/// Words that introduce what a question counts.
+const COUNT_CUES: &[[&str; 2]] = &[
+    ["how", "many"],
+    ["number", "of"],
+    ["numbers", "of"],
+    ["count", "of"],
+    ["statistics", "for"],
+    ["statistics", "on"],
+    ["figures", "for"],
+];
+
+/// Things requesters count, each with the units of the indicators that
+/// count them; a thing with no unit is counted by no indicator.
+const COUNTED_THINGS: &[(&str, &[Unit])] = &[
+    (
+        "people",
+        &[
+            Unit::People,
+            Unit::Placements,
+            Unit::Deaths,
+            Unit::Episodes,
+            Unit::Attendances,
+            Unit::Offences,
+        ],
+    ),
+    ("persons", &[Unit::People, Unit::Placements]),
+    (
+        "individuals",
+        &[Unit::People, Unit::Placements, Unit::Episodes],
+    ),
+    ("clients", &[Unit::People, Unit::Placements, Unit::Episodes]),
+    ("users", &[Unit::People]),
+    ("adults", &[Unit::People, Unit::Placements, Unit::Episodes]),
+    ("patients", &[Unit::People, Unit::Placements]),
+    ("residents", &[Unit::People]),
+    ("men", &[Unit::People]),
+    ("women", &[Unit::People]),
+    ("placements", &[Unit::Placements]),
+    ("kits", &[Unit::Kits]),
+    ("deaths", &[Unit::Deaths]),
+    ("attendances", &[Unit::Attendances]),
+    ("presentations", &[Unit::People, Unit::Attendances]),
+    ("offences", &[Unit::Offences]),
+    ("arrests", &[Unit::Offences]),
+    ("seizures", &[Unit::Offences]),
+    ("exits", &[Unit::Episodes, Unit::People]),
+    ("discharges", &[Unit::Episodes, Unit::People]),
+    ("completions", &[Unit::People, Unit::Episodes]),
+    ("investigations", &[]),
+    ("referrals", &[]),
+    ("beds", &[]),
+    ("incidents", &[]),
+    ("tests", &[]),
+    ("calls", &[]),
+    ("callouts", &[]),
+    ("call-outs", &[]),
+    ("times", &[]),
+    ("cases", &[]),
+    ("reports", &[]),
+    ("items", &[]),
+    ("officers", &[]),
+    ("staff", &[]),
+    ("employees", &[]),
+    ("attacks", &[]),
+    ("facilities", &[]),
+    ("services", &[]),
+    ("organisations", &[]),
+    ("providers", &[]),
+    ("doses", &[]),
+    ("prescriptions", &[]),
+    ("admissions", &[Unit::Placements]),
+    ("hours", &[]),
+    ("instances", &[]),
+    ("contracts", &[]),
+    ("applications", &[]),
+    ("requests", &[]),
+    ("refusals", &[]),
+    ("conferences", &[]),
+    ("plans", &[]),
+    ("assessments", &[]),
+    ("appointments", &[]),
+    ("packs", &[]),
+    ("needles", &[]),
+    ("syringes", &[]),
+    ("overdoses", &[]),
+    ("collisions", &[]),
+];
+
+/// Words that may stand in the thing money is spent on, for the catalogue's
+/// spend and budget (drug and alcohol treatment services of any kind).
+const TREATMENT_WORDS: &[&str] = &[
+    "drug",
+    "drugs",
+    "alcohol",
+    "and",
+    "or",
+    "treatment",
+    "treatments",
+    "treating",
+    "service",
+    "services",
+    "substance",
+    "misuse",
+    "addiction",
+    "addictions",
+    "community",
+    "residential",
+    "rehabilitation",
+    "rehab",
+    "rehabs",
+    "detox",
+    "detoxification",
+    "inpatient",
+    "in-patient",
+    "tier",
+    "support",
+    "recovery",
+    "the",
+    "a",
+    "an",
+    "adult",
+    "adults",
+    "structured",
+    "illicit",
+    "dependency",
+    "dependence",
+    "use",
+    "your",
+    "its",
+    "their",
+    "all",
+    "total",
+    "placements",
+    "specialist",
+    "integrated",
+    "provision",
+    "programmes",
+    "programme",
+];
+
+/// Words that make "how much" a question about money.
+const HOW_MUCH_MONEY: &[&str] = &[
+    "funding",
+    "money",
+    "spent",
+    "spend",
+    "spending",
+    "cost",
+    "costs",
+    "budget",
+    "paid",
+    "invested",
+    "investment",
+    "expenditure",
+    "£",
+];
+
+/// Words that open the thing money is spent on.
+const MONEY_CUES: &[[&str; 2]] = &[
+    ["spent", "on"],
+    ["spend", "on"],
+    ["spending", "on"],
+    ["expenditure", "on"],
+    ["cost", "of"],
+    ["costs", "of"],
+    ["invested", "in"],
+    ["investment", "in"],
+];
+
+/// Why a figures reading may count something other than what the question
+/// asks (the head of the question), or none: the thing counted after "how
+/// many" or "number of" is one the indicator does not count ("investigations
+/// into drug-related deaths", "beds commissioned"); the money is for
+/// something the catalogue's spend does not single out ("the cost of ORT",
+/// "spent on prevention"), or for alcohol alone; or a cause narrows it ("due
+/// to violence").
+pub(super) fn what_is_counted_doubt(text: &str, indicator: &Indicator) -> Option<String> {
+    let words = plain_words(text);
+    let after = |cues: &[[&str; 2]]| {
+        words
+            .windows(2)
+            .position(|w| cues.iter().any(|c| w[0] == c[0] && w[1] == c[1]))
+            .map(|i| i + 2)
+    };
+    if indicator.unit == Unit::Gbp {
+        if let Some(start) = after(MONEY_CUES) {
+            let object: Vec<&str> = words[start..]
+                .iter()
+                .map(String::as_str)
+                .take_while(|w| {
+                    !matches!(
+                        *w,
+                        "in" | "for"
+                            | "over"
+                            | "during"
+                            | "from"
+                            | "between"
+                            | "since"
+                            | "by"
+                            | "each"
+                            | "per"
+                            | "across"
+                            | "within"
+                            | "to"
+                    ) && !w.starts_with(|c: char| c.is_ascii_digit())
+                })
+                .collect();
+            if let Some(other) = object.iter().find(|w| !TREATMENT_WORDS.contains(w)) {
+                return Some(format!(
+                    "the money asked about is for “{}” (“{other}”), which '{}' does not single out: choose what to answer or say it is not held",
+                    object.join(" "),
+                    indicator.code
+                ));
+            }
+        }
+        let mentions = |w: &str| words.iter().any(|x| x == w);
+        if mentions("alcohol") && !(mentions("drug") || mentions("drugs") || mentions("substance"))
+        {
+            return Some(format!(
+                "it asks about alcohol alone, and '{}' is not split by substance: choose what to answer",
+                indicator.code
+            ));
+        }
+    } else if words.windows(2).any(|w| w[0] == "how" && w[1] == "much")
+        && words.iter().any(|w| HOW_MUCH_MONEY.contains(&w.as_str()))
+    {
+        return Some(format!(
+            "it asks how much money, and '{}' is not an amount of money: choose what to answer",
+            indicator.code
+        ));
+    } else if let Some(start) = after(COUNT_CUES) {
+        let thing = words[start..]
+            .iter()
+            .take(8)
+            .find_map(|w| COUNTED_THINGS.iter().find(|(t, _)| t == w));
+        if let Some((thing, units)) = thing
+            && !units.contains(&indicator.unit)
+        {
+            return Some(format!(
+                "what is counted is “{thing}”, which '{}' does not count: choose what to answer or say it is not held",
+                indicator.code
+            ));
+        }
+    }
+    if text.to_lowercase().contains(" due to ") {
+        return Some(format!(
+            "a cause (“due to …”) narrows what is counted, and '{}' is not split by cause: choose what to answer",
+            indicator.code
+        ));
+    }
+    None
+}
+
+/// What makes the periods read from a question doubtful.
+pub(super) struct PeriodDoubts {
+    /// Words of years written bare.
+    bare: Vec<String>,
+    /// Words that look like mistyped years.
+    mistyped: Vec<String>,
+}
+
+/// Two periods asked for that share days ("2020/21" and "2021 to
+/// present"), if any.
+fn overlapping_pair(periods: &[Period]) -> Option<(&Period, &Period)> {
+    periods.iter().enumerate().find_map(|(i, a)| {
+        periods[i + 1..]
+            .iter()
+            .find(|b| a.first_day() <= b.last_day() && b.first_day() <= a.last_day())
+            .map(|b| (a, b))
+    })
+}
+
+/// A span of more than a year that does not start and end with the years
+/// the figures are counted in (1 April to 31 March, or 1 January to 31
+/// December).
+fn is_misaligned_span(period: &Period, financial: bool) -> bool {
+    let Period::Range { first, last } = *period else {
+        return false;
+    };
+    let long = (last - first).get_days() > 370;
+    let (month_first, month_last) = if financial { (4, 3) } else { (1, 12) };
+    let aligned = first.day() == 1
+        && first.month() == month_first
+        && last.month() == month_last
+        && last.day() == last.days_in_month();
+    long && !aligned
+}
+
+/// Whether an indicator's figures are held by financial year: money, and
+/// counts of treatment, placements and kits (councils and NDTMS count by
+/// financial year). Deaths registered, A&E attendances and recorded offences
+/// are published by calendar year.
+pub(super) fn counted_by_financial_year(indicator: &Indicator) -> bool {
+    indicator.release.is_some()
+        || matches!(
+            indicator.unit,
+            Unit::Gbp | Unit::People | Unit::Placements | Unit::Kits | Unit::Episodes
+        )
 }
 
 pub(super) fn claim(claimed: &mut [bool], positions: &[usize]) {
@@ -1410,5 +1992,264 @@ mod tests {
             let held = catalogue.indicator(indicator).unwrap();
             assert!(!held.held_by_council && !held.other_holders.is_empty());
         }
+    }
+
+    // Issue 13: the head and shape of a question before matching.
+
+    fn officer_because(text: &str, received: jiff::civil::Date, why: &str) {
+        let u = understand(&question(text), received, &shipped(), &[]);
+        assert!(u.needs_officer && u.ask.is_none(), "{text}: {u:#?}");
+        assert!(
+            u.notes.iter().any(|n| n.contains(why)),
+            "{text}: no note with “{why}” in {:#?}",
+            u.notes
+        );
+    }
+
+    fn read_as(text: &str, received: jiff::civil::Date) -> crate::request::FigureAsk {
+        let u = understand(&question(text), received, &shipped(), &[]);
+        match u.ask {
+            Some(Ask::Figures(f)) if !u.needs_officer => f,
+            _ => panic!("{text}: {u:#?}"),
+        }
+    }
+
+    #[test]
+    fn bare_years_for_a_measure_counted_by_financial_year_go_to_the_officer() {
+        let d = day(2019, 4, 16);
+        officer_because(
+            "How much was spent on residential rehab in the following years: 2008 / 2009 / 2010 / 2011",
+            d,
+            "written bare",
+        );
+        officer_because(
+            "How many people were in treatment for each year between 2013 - 2021?",
+            d,
+            "written bare",
+        );
+        // Deaths are registered by calendar year: bare years are what they mean.
+        let f = read_as(
+            "How many drug poisoning deaths were registered in 2016, 2017 and 2018?",
+            d,
+        );
+        assert_eq!(f.periods.len(), 3);
+    }
+
+    #[test]
+    fn a_mistyped_year_goes_to_the_officer() {
+        officer_because(
+            "How much was spent on residential rehab in 2016/17, 20217/18 and 2018/19?",
+            day(2021, 10, 12),
+            "mistyped",
+        );
+    }
+
+    #[test]
+    fn one_figure_over_years_that_do_not_line_up_goes_to_the_officer() {
+        officer_because(
+            "What was the total number of people in drug treatment between 2013 - 2021?",
+            day(2022, 1, 20),
+            "do not line up",
+        );
+        officer_because(
+            "Total drug-related deaths recorded during the period April 2022 to October 2024",
+            day(2026, 1, 13),
+            "do not line up",
+        );
+    }
+
+    #[test]
+    fn what_is_counted_must_be_what_the_indicator_counts() {
+        let d = day(2018, 2, 5);
+        officer_because(
+            "The number of investigations opened into drug-related deaths in 2017.",
+            d,
+            "“investigations”",
+        );
+        officer_because(
+            "How many inpatient detoxification beds were commissioned in 2017/18?",
+            d,
+            "“beds”",
+        );
+        officer_because(
+            "Can you estimate the number of referrals made to alcohol treatment services in 2016/17?",
+            d,
+            "“referrals”",
+        );
+        // The people counted are what people_in_treatment counts.
+        let f = read_as("How many opiate clients were in treatment in 2016/17?", d);
+        assert_eq!(f.indicator, "people_in_treatment");
+    }
+
+    #[test]
+    fn money_must_be_for_what_spend_and_budget_hold() {
+        let d = day(2019, 6, 10);
+        officer_because(
+            "How much was spent on prevention of addiction in 2018/19?",
+            d,
+            "“prevention",
+        );
+        officer_because(
+            "What was the cost of ORT in 2018/19?",
+            d,
+            "does not single out",
+        );
+        officer_because(
+            "What was the amount spent on treatments for alcohol misuse in 2018/19?",
+            d,
+            "alcohol alone",
+        );
+        let f = read_as(
+            "How much was spent on drug and alcohol treatment services in 2018/19?",
+            d,
+        );
+        assert_eq!(f.indicator, "spend");
+    }
+
+    #[test]
+    fn a_cause_narrowing_the_count_goes_to_the_officer() {
+        officer_because(
+            "The number of alcohol related attendances to A&E due to violence in 2017/18",
+            day(2018, 3, 26),
+            "due to",
+        );
+    }
+
+    #[test]
+    fn yes_no_and_which_questions_are_not_figures() {
+        let d = day(2019, 4, 16);
+        officer_because(
+            "Is the budget for the treatment of addiction in 2019/20 within the Adult Social Care budget?",
+            d,
+            "yes/no",
+        );
+        officer_because(
+            "From which budget line is the 2019/20 funding for rehab pulled?",
+            d,
+            "“from which”",
+        );
+        officer_because(
+            "In a situation where testing is used, do you have a preferred provider? If not, please provide the total expenditure with each provider for 2023/24.",
+            d,
+            "yes/no",
+        );
+    }
+
+    #[test]
+    fn filters_joined_by_and_or_or_go_to_the_officer() {
+        officer_because(
+            "Please could you give me the number of heroin and crack users in treatment in 2014/15?",
+            day(2015, 12, 19),
+            "joins two filters",
+        );
+        let f = read_as(
+            "How many women were in treatment for crack cocaine in 2022-23?",
+            day(2023, 9, 4),
+        );
+        assert_eq!(f.filter.key(), "crack=crack;sex=female");
+    }
+
+    #[test]
+    fn counts_of_people_by_an_overlapping_dimension_go_to_the_officer() {
+        officer_because(
+            "How many people on ORT were offered psychosocial treatment in 2019/20?",
+            day(2021, 10, 12),
+            "intervention",
+        );
+    }
+
+    #[test]
+    fn tier_4_is_detox_and_rehab() {
+        let f = read_as(
+            "What is your annual budget for Tier 4 residential treatment in the financial year 2022/23?",
+            day(2023, 1, 16),
+        );
+        assert_eq!(f.indicator, "budget");
+        assert_eq!(
+            f.filter.key(),
+            "service=inpatient_detox_and_residential_rehab"
+        );
+    }
+
+    #[test]
+    fn overlapping_periods_go_to_the_officer() {
+        officer_because(
+            "How much was spent on residential rehab in the financial years 2019/20, 2020/21 and 2021 to present?",
+            day(2021, 10, 12),
+            "overlap",
+        );
+    }
+
+    #[test]
+    fn by_name_of_substance_is_a_breakdown_by_the_drug_mentioned() {
+        let f = read_as(
+            "Broken down by name of substance/drug and calendar year, the number of drug-related deaths registered in the calendar years 2023 and 2024",
+            day(2025, 2, 10),
+        );
+        assert_eq!(f.indicator, "drug_poisoning_deaths");
+        assert_eq!(f.breakdown, ["drug_mentioned"]);
+    }
+
+    #[test]
+    fn forecast_spend_is_the_budget_and_outturn_is_spend() {
+        let d = day(2019, 6, 10);
+        let f = read_as(
+            "Can you provide an estimate for the amount your local authority area is forecast to spend on drug and alcohol treatment services in 2019/20?",
+            d,
+        );
+        assert_eq!(f.indicator, "budget");
+        // Outturn is what was spent: the reading offered is spend.
+        let u = understand(
+            &question(
+                "Can you provide the outturn for drug and alcohol treatment services in 2017/18?",
+            ),
+            d,
+            &shipped(),
+            &[],
+        );
+        let offered = u
+            .ask
+            .iter()
+            .chain(u.alternatives.iter().map(|(a, _)| a))
+            .next();
+        assert!(
+            matches!(offered, Some(Ask::Figures(f)) if f.indicator == "spend"),
+            "{u:#?}"
+        );
+    }
+
+    #[test]
+    fn another_services_work_goes_to_the_officer() {
+        let u = understand(
+            &question(
+                "If officers are trained to administer naloxone, have THN providers received training?",
+            ),
+            day(2024, 10, 20),
+            &shipped(),
+            &[],
+        );
+        assert!(u.needs_officer, "{u:#?}");
+        assert!(
+            u.notes.iter().any(|n| n.contains("another service")),
+            "{:?}",
+            u.notes
+        );
+        // The council's own providers are not another service.
+        let u = understand(
+            &question("Have THN providers received training on how to train THN recipients?"),
+            day(2017, 8, 4),
+            &shipped(),
+            &[],
+        );
+        assert!(!u.needs_officer, "{u:#?}");
+    }
+
+    #[test]
+    fn how_much_money_is_never_a_count() {
+        officer_because(
+            "How much in funding has been made available to raise awareness of drug deaths between 2010 and 2021?",
+            day(2022, 2, 16),
+            "how much money",
+        );
     }
 }

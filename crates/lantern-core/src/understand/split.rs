@@ -30,6 +30,8 @@ pub fn split_questions(body: &str) -> Result<Vec<SplitQuestion>, IntakeError> {
         return Err(IntakeError::EmptyBody);
     }
     let lines = content_lines(body);
+    let lines = normalise_markers(&lines);
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     let mut questions = assemble(&blocks(&lines));
     if questions.is_empty() {
         questions = unnumbered_questions(&lines);
@@ -100,7 +102,7 @@ pub(super) fn content_lines(body: &str) -> Vec<&str> {
     let asks = |l: &&str| part_marker(l).is_some() || l.contains('?') || asks_in_words(l);
     let last_question = lines
         .iter()
-        .rposition(|l| question_marker(l).is_some())
+        .rposition(|l| question_marker(l).is_some() || bullet_marker(l).is_some())
         .or_else(|| lines.iter().rposition(asks))
         .map_or(0, |i| i + 1);
     if let Some(cut) = lines
@@ -130,9 +132,11 @@ pub(super) fn leading_digits(text: &str) -> &str {
 /// start of a line: the number and the rest of the line.
 pub(super) fn question_marker(line: &str) -> Option<(String, &str)> {
     let t = line.trim_start();
-    let (rest, prefixed) = if let Some(r) = strip_prefix_ci(t, "question") {
+    let worded = strip_prefix_ci(t, "question").or_else(|| strip_prefix_ci(t, "request"));
+    let (rest, prefixed) = if let Some(r) = worded {
         let r2 = r.trim_start();
-        (r2.len() < r.len()).then_some((r2, true))?
+        (r2.len() < r.len() && r2.starts_with(|c: char| c.is_ascii_digit()))
+            .then_some((r2, true))?
     } else if let Some(r) = strip_prefix_ci(t, "q")
         && r.starts_with(|c: char| c.is_ascii_digit())
     {
@@ -164,13 +168,131 @@ pub(super) fn question_marker(line: &str) -> Option<(String, &str)> {
     }
     let rest = after.trim_start();
     // "Q3 2016/17" is a quarter, not question 3.
-    if prefixed && !t.to_ascii_lowercase().starts_with("question") && starts_with_period(rest) {
+    let lower = t.to_ascii_lowercase();
+    if prefixed
+        && !(lower.starts_with("question") || lower.starts_with("request"))
+        && starts_with_period(rest)
+    {
         return None;
     }
     let rest = rest
         .strip_prefix(['-', ':', '–'])
         .map_or(rest, str::trim_start);
     Some((number.to_string(), rest))
+}
+
+/// A list bullet (`-`, `•`, `*`, `–`, `·`, `o` followed by a space) at the
+/// start of a line: the rest of the line.
+pub(super) fn bullet_marker(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let mut chars = t.chars();
+    let bullet = chars.next()?;
+    if !matches!(bullet, '-' | '•' | '*' | '–' | '·' | '▪' | '◦') {
+        return None;
+    }
+    let rest = chars.as_str();
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    (!rest.is_empty()).then_some(rest)
+}
+
+/// `1a)`, `1a.`, `5a.)`, `(1a)`, `1(a)` at the start of a line: a question
+/// number, the letter of its part, and the rest of the line.
+pub(super) fn compound_marker(line: &str) -> Option<(String, String, &str)> {
+    let t = line.trim_start();
+    let t = t.strip_prefix('(').unwrap_or(t);
+    let digits = leading_digits(t);
+    let number: u32 = digits.parse().ok()?;
+    if digits.len() > 2 || number == 0 {
+        return None;
+    }
+    let rest = &t[digits.len()..];
+    let rest = rest.strip_prefix('(').unwrap_or(rest);
+    let mut chars = rest.chars();
+    let letter = chars.next().filter(char::is_ascii_alphabetic)?;
+    let after = chars.as_str();
+    let after = after
+        .strip_prefix(".)")
+        .or_else(|| after.strip_prefix(')'))
+        .or_else(|| after.strip_prefix('.'))?;
+    if !(after.is_empty() || after.starts_with(char::is_whitespace)) {
+        return None;
+    }
+    Some((
+        number.to_string(),
+        letter.to_ascii_lowercase().to_string(),
+        after.trim_start(),
+    ))
+}
+
+/// A line starting with a bare number and a capital (`1 The number of …`):
+/// the number and the rest. Only taken as a question marker when such lines
+/// count 1, 2, 3, … (see [`normalise_markers`]).
+fn bare_number(line: &str) -> Option<(u32, &str)> {
+    let t = line.trim_start();
+    let digits = leading_digits(t);
+    let number: u32 = digits.parse().ok()?;
+    if digits.len() > 2 || number == 0 {
+        return None;
+    }
+    let rest = t[digits.len()..].strip_prefix(' ')?;
+    rest.starts_with(|c: char| c.is_uppercase())
+        .then_some((number, rest))
+}
+
+/// Make the requester's numbering explicit before splitting:
+/// - bare numbers that count 1, 2, 3, … at the start of lines (`1 The
+///   number …`, `2 The providers …`) become `1.`, `2.`, …, when no other
+///   numbering is used;
+/// - when the first numbered question is `2`, a `1.` or `1)` that starts a
+///   sentence inside the line before it (question 1 written on the
+///   introduction's line) starts a line of its own.
+pub(super) fn normalise_markers(lines: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let numbered: Vec<usize> = out
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| question_marker(l).is_some())
+        .map(|(i, _)| i)
+        .collect();
+    if numbered.is_empty() {
+        let bare: Vec<(usize, u32)> = out
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| bare_number(l).map(|(n, _)| (i, n)))
+            .collect();
+        let counts = bare.len() >= 2 && bare.iter().zip(1..).all(|((_, n), want)| *n == want);
+        if counts {
+            for (i, _) in bare {
+                if let Some((n, rest)) = bare_number(&out[i]) {
+                    out[i] = format!("{n}. {rest}");
+                }
+            }
+        }
+        return out;
+    }
+    let first = numbered[0];
+    if question_marker(&out[first]).is_some_and(|(n, _)| n == "2") {
+        for i in (0..first).rev() {
+            if out[i].trim().is_empty() {
+                break;
+            }
+            let line = out[i].clone();
+            let at = ["1. ", "1) "].iter().find_map(|m| {
+                line.match_indices(m)
+                    .map(|(at, _)| at)
+                    .find(|&at| at > 0 && line[..at].trim_end().ends_with(['.', ':', '?', '!']))
+            });
+            if let Some(at) = at {
+                out[i] = line[..at].trim_end().to_string();
+                out.insert(i + 1, line[at..].to_string());
+                break;
+            }
+        }
+    }
+    out
 }
 
 pub(super) fn starts_with_period(text: &str) -> bool {
@@ -208,6 +330,10 @@ pub(super) fn period_line(line: &str) -> bool {
 #[derive(Debug, PartialEq)]
 pub(super) enum BlockKind {
     Question(String),
+    /// `1a)`: part `a` of question `1`.
+    Compound(String, String),
+    /// A bulleted line: a question when nothing is numbered, else a part.
+    Bullet,
     Part(String),
     PeriodLine,
     Paragraph,
@@ -235,6 +361,10 @@ pub(super) fn blocks(lines: &[&str]) -> Vec<Block> {
         }
         let (kind, text) = if let Some((n, rest)) = question_marker(line) {
             (BlockKind::Question(n), rest)
+        } else if let Some((n, l, rest)) = compound_marker(line) {
+            (BlockKind::Compound(n, l), rest)
+        } else if let Some(rest) = bullet_marker(line) {
+            (BlockKind::Bullet, rest)
         } else if let Some((l, rest)) = part_marker(line) {
             (BlockKind::Part(l), rest)
         } else if period_line(line) {
@@ -289,22 +419,81 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
         preamble: preamble.clone(),
         parts: Vec::new(),
     };
-    for block in blocks {
+    let numbered = blocks
+        .iter()
+        .any(|b| matches!(b.kind, BlockKind::Question(_) | BlockKind::Compound(..)));
+    let mut bullets = 0;
+    // With nothing numbered, a lead-in that asks for data and ends in `:`
+    // just before bullets ("could you please provide data on incidents
+    // where either:") is the question, and its bullets are its parts.
+    let mut bullets_are_parts = false;
+    for (at, block) in blocks.iter().enumerate() {
+        if !numbered
+            && block.kind == BlockKind::Paragraph
+            && is_lead_in_request(&block.text)
+            && blocks.get(at + 1).is_some_and(|b| {
+                b.kind == BlockKind::Bullet
+                    && !(starts_a_question(&b.text)
+                        || asks_in_words(&b.text)
+                        || b.text.trim_end().ends_with('?'))
+            })
+        {
+            continue_last(&mut questions, &mut pending);
+            bullets += 1;
+            questions.push(new_question(&bullets.to_string(), &block.text, &None));
+            bullets_are_parts = true;
+            continue;
+        }
         match &block.kind {
             BlockKind::Question(n) => {
                 continue_last(&mut questions, &mut pending);
-                if questions.is_empty() {
+                if before_first(&questions) {
                     preamble = intro_preamble(&intro);
                 }
                 questions.push(new_question(n, &block.text, &preamble));
             }
+            BlockKind::Compound(n, letter) => {
+                continue_last(&mut questions, &mut pending);
+                if before_first(&questions) {
+                    preamble = intro_preamble(&intro);
+                }
+                if questions.last().is_none_or(|q| q.number != *n) {
+                    questions.push(new_question(n, "", &preamble));
+                }
+                if let Some(q) = questions.last_mut() {
+                    q.parts.push(new_question(letter, &block.text, &None));
+                }
+            }
+            BlockKind::Bullet if !numbered && bullets_are_parts => {
+                if let Some(q) = questions.last_mut() {
+                    continue_last_parts(q, &mut pending);
+                    let letter = part_letter(q.parts.len());
+                    q.parts.push(new_question(&letter, &block.text, &None));
+                }
+            }
+            BlockKind::Bullet if !numbered => {
+                continue_last(&mut questions, &mut pending);
+                if before_first(&questions) {
+                    preamble = intro_preamble(&intro);
+                }
+                bullets += 1;
+                questions.push(new_question(&bullets.to_string(), &block.text, &preamble));
+            }
+            BlockKind::Bullet => match questions.last_mut() {
+                Some(q) => {
+                    continue_last_parts(q, &mut pending);
+                    let letter = part_letter(q.parts.len());
+                    q.parts.push(new_question(&letter, &block.text, &None));
+                }
+                None => intro.push(&block.raw),
+            },
             BlockKind::Part(letter) => {
                 // With no numbered questions, `a)`, `b)`, … are the questions.
                 let lettered = questions.iter().all(|q| q.number.parse::<u32>().is_err());
                 let parts = questions.last().map(|q| q.parts.len());
                 if lettered && next_part(letter, questions.len()) {
                     continue_last(&mut questions, &mut pending);
-                    if questions.is_empty() {
+                    if before_first(&questions) {
                         preamble = intro_preamble(&intro);
                     }
                     questions.push(new_question(letter, &block.text, &preamble));
@@ -328,7 +517,11 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
                 None => intro.push(&block.text),
             },
             BlockKind::Paragraph => {
-                if questions.is_empty() {
+                if numbered && questions.is_empty() && is_standalone_request(&block.text) {
+                    // "Please supply any policies …" before the numbered
+                    // questions: a request of its own, numbered 0.
+                    questions.push(new_question("0", &block.text, &None));
+                } else if before_first(&questions) {
                     intro.push(&block.text);
                 } else if block.text.ends_with(':') && names_period(&block.text) {
                     continue_last(&mut questions, &mut pending);
@@ -339,16 +532,69 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
             }
         }
     }
-    // Closing text after the last question is dropped, unless it asks something
-    // or the last question has no words yet ("Question 1" on a line of its own).
+    // Closing text after the last question is dropped, unless it asks
+    // something, or the last question has no words yet ("Question 1" on a
+    // line of its own) or only a heading's ("2. Naloxone outcome data").
     if let Some(q) = questions.last()
-        && !(q.text.is_empty() || pending.iter().any(|p| p.ends_with('?')))
+        && !(q.text.is_empty() || is_heading(&q.text) || pending.iter().any(|p| p.ends_with('?')))
     {
         pending.clear();
     }
     continue_last(&mut questions, &mut pending);
     questions.retain(|q| !q.text.is_empty() || !q.parts.is_empty());
     questions
+}
+
+/// Whether no numbered question has started yet (a request numbered 0 from
+/// the introduction does not count).
+fn before_first(questions: &[SplitQuestion]) -> bool {
+    questions.iter().all(|q| q.number == "0")
+}
+
+/// An introduction paragraph that is itself a request, not a lead-in to the
+/// questions: it starts "Please supply/provide/send/give …" and points to
+/// nothing below ("the following", "these questions", …).
+pub(super) fn is_standalone_request(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "please supply",
+        "please provide",
+        "please send",
+        "please give",
+    ]
+    .iter()
+    .any(|w| lower.starts_with(w))
+        && !text.trim_end().ends_with(':')
+        && !["following", "below", "these questions", "the questions"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+/// A lead-in that is itself a request for data: it asks in words, names
+/// what it wants (data, information, figures, details, the number) and ends
+/// in `:`.
+pub(super) fn is_lead_in_request(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    text.trim_end().ends_with(':')
+        && asks_in_words(text)
+        && ["data", "information", "figures", "details", "number"]
+            .iter()
+            .any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
+}
+
+/// A short title rather than a question: a few words, no sentence ending,
+/// no colon ("Naloxone outcome data").
+pub(super) fn is_heading(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.split_whitespace().count() <= 6
+        && !t.ends_with(['?', '.', ':', ';', ','])
+        && !names_period(t)
+}
+
+/// Add pending paragraphs to a question itself (or its last lettered part).
+fn continue_last_parts(q: &mut SplitQuestion, pending: &mut Vec<&str>) {
+    continue_last(std::slice::from_mut(q), pending);
 }
 
 /// The last paragraph of the introduction that names a period.
@@ -413,6 +659,17 @@ pub(super) const ASKING_WORDS: &[&str] = &[
     "i wish to request",
     "i wish to know",
     "i want to know",
+    "i would request",
+    "i am looking to",
+    "i am looking for",
+    "i am after",
+    "i am seeking",
+    "are you able to provide",
+    "please break down",
+    "freedom of information request over",
+    "freedom of information request about",
+    "freedom of information request regarding",
+    "freedom of information request relating",
 ];
 
 /// Whether a sentence asks for information in words.
@@ -425,21 +682,208 @@ pub(super) fn asks_in_words(sentence: &str) -> bool {
     ASKING_WORDS.iter().any(|w| lower.contains(w))
 }
 
-/// Sentences ending in `?` or asking in words, numbered 1, 2, …
-pub(super) fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
-    let mut out = Vec::new();
-    let text = lines.join("\n");
-    for paragraph in text.split("\n\n") {
-        let paragraph = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
-        for sentence in sentences(&paragraph) {
-            if sentence.ends_with('?') || asks_in_words(sentence) {
-                out.push(SplitQuestion {
-                    number: (out.len() + 1).to_string(),
-                    text: sentence.to_string(),
-                    preamble: None,
-                    parts: Vec::new(),
-                });
+/// Words that open a request written as a statement ("The number of …",
+/// "A list of …", "Any correspondence …") or a question without its `?`.
+pub(super) const REQUEST_OPENERS: &[&str] = &[
+    "how many",
+    "how much",
+    "what ",
+    "which ",
+    "who ",
+    "when ",
+    "where ",
+    "whether ",
+    "the number of",
+    "number of",
+    "the total number",
+    "total number",
+    "the total",
+    "a breakdown",
+    "breakdown of",
+    "a list",
+    "a full list",
+    "a comprehensive list",
+    "list of",
+    "details of",
+    "details on",
+    "any correspondence",
+    "any data",
+    "any information",
+    "any internal",
+    "any records",
+    "all correspondence",
+    "all information",
+    "copies of",
+    "a copy of",
+    "first ",
+    "firstly",
+    "second ",
+    "secondly",
+    "third ",
+    "thirdly",
+    "finally",
+    "lastly",
+];
+
+/// Whether a sentence opens like a request.
+pub(super) fn opens_a_request(sentence: &str) -> bool {
+    let lower = sentence.trim_start().to_lowercase();
+    REQUEST_OPENERS.iter().any(|o| lower.starts_with(o))
+}
+
+/// Whether a paragraph stops mid-phrase ("The number of;") and so runs on
+/// into the next one. A lead-in ending in `:` does not.
+fn runs_on(paragraph: &str) -> bool {
+    if paragraph.ends_with(':') {
+        return false;
+    }
+    let last = paragraph
+        .trim_end_matches([';', ','])
+        .rsplit(' ')
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    matches!(
+        last.as_str(),
+        "of" | "and" | "or" | "the" | "a" | "an" | "for" | "to" | "in" | "on" | "by" | "with"
+    )
+}
+
+/// Split a paragraph written as an inline list ("… areas: 1. Users o Number
+/// of … o Number of … 2. Episodes o Total …") into its lead and its items:
+/// an item starts at ` o `, ` • ` or ` – ` before a capital, or at a number
+/// with `.` or `)` before a capital. Fewer than two markers: no list.
+pub(super) fn inline_items(text: &str) -> (String, Vec<String>) {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let upper_at = |k: usize| chars.get(k).is_some_and(|(_, c)| c.is_uppercase());
+    let mut cuts: Vec<(usize, usize)> = Vec::new(); // (marker start, item start)
+    for (k, &(at, c)) in chars.iter().enumerate() {
+        let after_space = k > 0 && chars[k - 1].1 == ' ';
+        if !after_space {
+            continue;
+        }
+        if matches!(c, 'o' | '•' | '–')
+            && chars.get(k + 1).is_some_and(|(_, n)| *n == ' ')
+            && upper_at(k + 2)
+        {
+            cuts.push((at, chars[k + 2].0));
+        } else if c.is_ascii_digit() {
+            let mut e = k;
+            while chars.get(e).is_some_and(|(_, d)| d.is_ascii_digit()) {
+                e += 1;
             }
+            if e - k <= 2
+                && chars.get(e).is_some_and(|(_, m)| matches!(m, '.' | ')'))
+                && chars.get(e + 1).is_some_and(|(_, n)| *n == ' ')
+                && upper_at(e + 2)
+            {
+                cuts.push((at, chars[e + 2].0));
+            }
+        }
+    }
+    if cuts.len() < 2 {
+        return (text.to_string(), Vec::new());
+    }
+    let lead = text[..cuts[0].0].trim().to_string();
+    let items = cuts
+        .iter()
+        .enumerate()
+        .map(|(n, &(_, start))| {
+            let end = cuts.get(n + 1).map_or(text.len(), |&(next, _)| next);
+            text[start..end].trim().to_string()
+        })
+        .filter(|i| !i.is_empty())
+        .collect();
+    (lead, items)
+}
+
+/// Whether a line starts a new question of its own: it opens like a request,
+/// or is a question ending in `?`.
+fn starts_a_question(line: &str) -> bool {
+    let t = line.trim();
+    opens_a_request(t) || (t.ends_with('?') && t.starts_with(|c: char| c.is_uppercase()))
+}
+
+/// With no numbering: sentences ending in `?`, asking in words or opening
+/// like a request (a line that opens like one starts a new sentence, as in a
+/// list whose numbers were lost), and every paragraph listed after a lead-in
+/// ending in `:`. Once something is asked, a paragraph that asks nothing is
+/// kept as a question too, for the officer to keep or drop: nothing the
+/// requester wrote vanishes. Numbered 1, 2, …
+pub(super) fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
+    let text = lines.join("\n");
+    // Paragraphs as lists of lines; a paragraph that stops mid-phrase takes
+    // in the next.
+    let mut paragraphs: Vec<Vec<String>> = Vec::new();
+    for paragraph in text.split("\n\n") {
+        let lines: Vec<String> = paragraph
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        match paragraphs.last_mut() {
+            Some(last) if runs_on(&last.join(" ")) => last.extend(lines),
+            _ => paragraphs.push(lines),
+        }
+    }
+    let mut found: Vec<Vec<String>> = Vec::new();
+    let mut listing = false;
+    for lines in &paragraphs {
+        let joined = lines.join(" ");
+        let mut asked = Vec::new();
+        if listing && !joined.ends_with(':') {
+            asked.push(joined.clone());
+        } else {
+            // Lines that open a question of their own start a new group.
+            let mut groups: Vec<String> = Vec::new();
+            for line in lines {
+                match groups.last_mut() {
+                    Some(g) if !starts_a_question(line) => {
+                        g.push(' ');
+                        g.push_str(line);
+                    }
+                    _ => groups.push(line.clone()),
+                }
+            }
+            for group in &groups {
+                let (lead, items) = inline_items(group);
+                for item in items {
+                    if !is_heading(&item) {
+                        asked.push(item);
+                    }
+                }
+                for sentence in sentences(&lead) {
+                    if sentence.ends_with('?')
+                        || asks_in_words(sentence)
+                        || opens_a_request(sentence)
+                    {
+                        asked.push(sentence.to_string());
+                    }
+                }
+            }
+        }
+        listing = joined.ends_with(':');
+        found.push(asked);
+    }
+    let any = found.iter().any(|f| !f.is_empty());
+    let mut out = Vec::new();
+    for (lines, asked) in paragraphs.iter().zip(found) {
+        let joined = lines.join(" ");
+        let texts = if asked.is_empty() && any && !joined.ends_with(':') {
+            vec![joined]
+        } else {
+            asked
+        };
+        for text in texts {
+            out.push(SplitQuestion {
+                number: (out.len() + 1).to_string(),
+                text,
+                preamble: None,
+                parts: Vec::new(),
+            });
         }
     }
     out
@@ -615,5 +1059,221 @@ mod tests {
             ]
         );
         assert_eq!(split[1].number, "2");
+    }
+
+    // Every line accounted for (issue 13).
+
+    fn texts(split: &[SplitQuestion]) -> Vec<(&str, &str)> {
+        split
+            .iter()
+            .map(|q| (q.number.as_str(), q.text.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn bullets_are_questions_when_nothing_is_numbered() {
+        let body = "Please answer the following:\n- Is the budget held within adult social care?\n- How much was spent on rehab in 2017/18\n- How much was provided by the public health grant in 2017/18\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(
+            texts(&split),
+            [
+                ("1", "Is the budget held within adult social care?"),
+                ("2", "How much was spent on rehab in 2017/18"),
+                (
+                    "3",
+                    "How much was provided by the public health grant in 2017/18"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn bullets_under_a_numbered_question_are_its_parts() {
+        let body = "1. How much was spent in 2018/19 on:\n• residential rehab\n• inpatient detox\n2. Who provides naloxone?";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 2);
+        let parts: Vec<&str> = split[0].parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(parts, ["residential rehab", "inpatient detox"]);
+    }
+
+    #[test]
+    fn sub_numbered_markers_are_parts_even_without_a_plain_number() {
+        let body = "1a) How many people were on ORT in 2019/20?\n\n1b) How many of them had psychosocial support?\n\n2a) What was the cost of ORT?\n\n2b) What was the cost of psychosocial treatment?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 2);
+        assert_eq!(
+            (split[0].number.as_str(), split[0].text.as_str()),
+            ("1", "")
+        );
+        let numbers: Vec<(&str, &str)> = split
+            .iter()
+            .flat_map(|q| {
+                q.parts
+                    .iter()
+                    .map(move |p| (q.number.as_str(), p.number.as_str()))
+            })
+            .collect();
+        assert_eq!(numbers, [("1", "a"), ("1", "b"), ("2", "a"), ("2", "b")]);
+        // `5a.)` after a plain `5.` is part a of question 5.
+        let body = "5. Is there payment by results?\n5a.) What percentage depends on targets?\n5b.) Which targets?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 1);
+        assert_eq!(split[0].parts.len(), 2);
+        assert_eq!(split[0].parts[1].text, "Which targets?");
+    }
+
+    #[test]
+    fn bare_numbers_that_count_are_question_numbers() {
+        let body = "We would like to know the following information\n1 The number of drug-related deaths registered in 2014.\n\nSubstances:\nHeroin\nCocaine\n\n2 The providers of your treatment services in 2014.\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 2);
+        assert!(
+            split[0]
+                .text
+                .starts_with("The number of drug-related deaths")
+        );
+        // The substance lines stay with question 1.
+        assert!(split[0].text.contains("Heroin Cocaine"), "{split:#?}");
+        assert!(split[1].text.starts_with("The providers"));
+        // A single line starting with a number is not numbering.
+        let split = split_questions("10 Facilities closed. How many were there in 2020?").unwrap();
+        assert_eq!(split.len(), 1);
+        assert_eq!(split[0].number, "1");
+    }
+
+    #[test]
+    fn question_one_on_the_introductions_line() {
+        let body = "I am writing to request data on funding. 1. What was the total spend in 2019/20?\n2. What is the budget for 2022/23?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(
+            texts(&split),
+            [
+                ("1", "What was the total spend in 2019/20?"),
+                ("2", "What is the budget for 2022/23?")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_paragraph_under_a_last_heading_is_kept() {
+        let body = "1. Drug related deaths\n\nTotal deaths in 2023\n\n2. Naloxone outcome data\n\nAny data held on second doses in 2023\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 2);
+        assert_eq!(
+            split[1].text,
+            "Naloxone outcome data Any data held on second doses in 2023"
+        );
+    }
+
+    #[test]
+    fn a_request_before_the_numbered_questions_is_question_0() {
+        let body = "Please supply any policies on roadside tests.\n\nPlease can you confirm:\n\n1) How many kits does the force have\n\n2) How many officers are trained\n";
+        let split = split_questions(body).unwrap();
+        let numbers: Vec<&str> = split.iter().map(|q| q.number.as_str()).collect();
+        assert_eq!(numbers, ["0", "1", "2"]);
+        assert_eq!(
+            split[0].text,
+            "Please supply any policies on roadside tests."
+        );
+        // A lead-in is not.
+        let body = "Please provide the following information:\n\n1) How many kits were issued in 2019/20?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 1);
+    }
+
+    #[test]
+    fn unnumbered_requests_written_as_statements() {
+        // Openers, a list after a lead-in, a paragraph that runs on.
+        let body = "Please may you provide me with:\n\nA list of the organisations commissioned.\n\nStart and end dates of the contract.\n\nThe number of;\n\nAnd the area name of;\n\nFacilities that closed in 2020.\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(
+            texts(&split),
+            [
+                ("1", "A list of the organisations commissioned."),
+                ("2", "Start and end dates of the contract."),
+                (
+                    "3",
+                    "The number of; And the area name of; Facilities that closed in 2020."
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn list_items_whose_numbers_were_lost_stay_apart() {
+        // An HTML list read as text: one line per item, no numbers.
+        let body = "Number of people using support services between 2018-2022, broken down by year\nA copy of your drug education resources,\nList of specific substances included in your resources\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 3);
+        assert!(split[2].text.starts_with("List of specific substances"));
+    }
+
+    #[test]
+    fn once_something_is_asked_no_paragraph_vanishes() {
+        let body = "By postcode district, the monthly amount of methadone dispensed.\n\nSecond - the monthly charges received. Is there an exemption?\n\nLatest year - please say which 12 months.\n";
+        let split = split_questions(body).unwrap();
+        let all: String = split
+            .iter()
+            .map(|q| q.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for words in [
+            "By postcode district",
+            "Second - the monthly charges",
+            "Latest year",
+        ] {
+            assert!(all.contains(words), "{words}: {split:#?}");
+        }
+    }
+
+    #[test]
+    fn request_n_on_its_own_line_numbers_a_question() {
+        let body = "Request 1\nThe number of arrests for possession in 2024.\nRequest 2\nThe number of times naloxone was used in 2024.\nOf these, how many needed a second dose?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 2);
+        assert_eq!(
+            split[1].text,
+            "The number of times naloxone was used in 2024. Of these, how many needed a second dose?"
+        );
+    }
+
+    #[test]
+    fn an_inline_list_in_one_paragraph_is_its_items() {
+        let body = "Please provide data covering the following areas: 1. Service Users o Number of individuals accessing services. o Age and gender of these service users. 2. Outcomes o Available data on treatment outcomes.";
+        let split = split_questions(body).unwrap();
+        let texts: Vec<&str> = split.iter().map(|q| q.text.as_str()).collect();
+        assert!(
+            texts.contains(&"Number of individuals accessing services."),
+            "{texts:?}"
+        );
+        assert!(
+            texts.contains(&"Age and gender of these service users."),
+            "{texts:?}"
+        );
+        assert!(
+            texts.contains(&"Available data on treatment outcomes."),
+            "{texts:?}"
+        );
+        // Headings between the items are not questions.
+        assert!(!texts.contains(&"Service Users"), "{texts:?}");
+    }
+
+    #[test]
+    fn a_lead_in_asking_for_data_before_bullets_is_the_question() {
+        let body = "Could you please provide data on ambulance incidents where either:\n- naloxone was given, or\n- an overdose was suspected.\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 1);
+        assert_eq!(
+            split[0].text,
+            "Could you please provide data on ambulance incidents where either:"
+        );
+        assert_eq!(split[0].parts.len(), 2);
+        // A lead-in that asks for nothing of its own, or bullets that are
+        // questions, leave the bullets as questions.
+        let body =
+            "Please answer the following questions:\n- Who provides naloxone?\n- Who buys it?\n";
+        assert_eq!(split_questions(body).unwrap().len(), 2);
+        let body = "I am requesting these figures. I would like to know:\n• How many people were funded in 2020/21\n• Which rehab services are open?\n";
+        assert_eq!(split_questions(body).unwrap().len(), 2);
     }
 }

@@ -36,7 +36,13 @@ pub(super) const DIMENSION_WORDS: &[(&str, &str)] = &[
     ("gender", "sex"),
     ("drug", "substance_group"),
     ("substance", "substance_group"),
+    ("substance", "drug_mentioned"),
+    ("drug", "drug_mentioned"),
 ];
+
+/// Words between "by" and a dimension that say nothing more ("by name of
+/// substance", "by type of drug").
+pub(super) const BREAKDOWN_FILLERS: &[&str] = &["name", "names", "type", "types", "kind", "kinds"];
 
 pub(super) const STOP_WEIGHT: f32 = 0.3;
 

@@ -69,7 +69,7 @@ pub(super) fn case_event(
 }
 
 /// Take an action on a case inside a write transaction (see [`crate::Store::act`]).
-fn act_in(
+pub(super) fn act_in(
     tx: &mut dyn Tx,
     council: &str,
     reference: &str,
@@ -336,6 +336,63 @@ pub(super) fn correct_case<E: Engine>(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
+pub(super) fn revise_case<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    before: Option<&str>,
+    structured: &str,
+    who: &Who,
+    note: &str,
+) -> Result<(), StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let now = correctable(tx, &council, reference, seen)?;
+        let rows = tx.query(
+            "SELECT structured FROM cases WHERE reference = $1 AND council = $2",
+            &[param_text(reference), param_text(&council)],
+            &[Kind::Text],
+        )?;
+        let held = rows.first().and_then(|r| opt_text(&r[0]));
+        if held.as_deref() != before {
+            let last = tx.query(
+                "SELECT actor, at FROM case_events WHERE reference = $1 AND council = $2
+                 ORDER BY id DESC LIMIT 1",
+                &[param_text(reference), param_text(&council)],
+                &[Kind::Text, Kind::Text],
+            )?;
+            let (by, at) = last
+                .first()
+                .map(|r| (text(&r[0]), text(&r[1])))
+                .unwrap_or_default();
+            return Err(StoreError::Changed {
+                reference: reference.to_string(),
+                by,
+                at,
+            });
+        }
+        tx.execute(
+            "UPDATE cases SET structured = $2 WHERE reference = $1 AND council = $3",
+            &[
+                param_text(reference),
+                param_text(structured),
+                param_text(&council),
+            ],
+        )?;
+        case_event(
+            tx,
+            &council,
+            reference,
+            who,
+            "correct",
+            Some(now),
+            now,
+            &ActionDetail::note(Some(note)),
+        )
+    })
+}
+
 pub(super) fn save_draft<E: Engine>(
     store: &mut SqlStore<E>,
     reference: &str,
@@ -465,37 +522,23 @@ pub(super) fn erase_requester<E: Engine>(
                 Sql::Text(draft),
             ],
         )?;
-        let notes = tx.query(
-            "SELECT id, note FROM case_events
-             WHERE reference = $1 AND council = $2 AND note IS NOT NULL",
-            &[param_text(reference), param_text(&council)],
-            &[Kind::Int, Kind::Text],
+        let again = |kind, t: &str| rewrite(held, kind, t);
+        rewrite_column(
+            tx,
+            ("case_events", "note"),
+            &council,
+            reference,
+            CaseText::Note,
+            &again,
         )?;
-        for n in &notes {
-            let old = text(&n[1]);
-            let new = rewrite(held, CaseText::Note, &old)?;
-            if new != old {
-                tx.execute(
-                    "UPDATE case_events SET note = $2 WHERE id = $1",
-                    &[n[0].clone(), param_text(&new)],
-                )?;
-            }
-        }
-        let questions = tx.query(
-            "SELECT id, question FROM disclosure_log WHERE reference = $1 AND council = $2",
-            &[param_text(reference), param_text(&council)],
-            &[Kind::Int, Kind::Text],
+        rewrite_column(
+            tx,
+            ("disclosure_log", "question"),
+            &council,
+            reference,
+            CaseText::LogQuestion,
+            &again,
         )?;
-        for q in &questions {
-            let old = text(&q[1]);
-            let new = rewrite(held, CaseText::LogQuestion, &old)?;
-            if new != old {
-                tx.execute(
-                    "UPDATE disclosure_log SET question = $2 WHERE id = $1",
-                    &[q[0].clone(), param_text(&new)],
-                )?;
-            }
-        }
         case_event(
             tx,
             &council,
@@ -508,4 +551,36 @@ pub(super) fn erase_requester<E: Engine>(
         )?;
         Ok(true)
     })
+}
+
+/// Rewrite text column `column` of `table` in every row of case
+/// `reference` that has one, as `rewrite` makes it; only the rows it
+/// changes are written.
+fn rewrite_column(
+    tx: &mut dyn Tx,
+    (table, column): (&str, &str),
+    council: &str,
+    reference: &str,
+    kind: CaseText,
+    rewrite: &dyn Fn(CaseText, &str) -> Result<String, StoreError>,
+) -> Result<(), StoreError> {
+    let rows = tx.query(
+        &format!(
+            "SELECT id, {column} FROM {table}
+             WHERE reference = $1 AND council = $2 AND {column} IS NOT NULL"
+        ),
+        &[param_text(reference), param_text(council)],
+        &[Kind::Int, Kind::Text],
+    )?;
+    for r in &rows {
+        let old = text(&r[1]);
+        let new = rewrite(kind, &old)?;
+        if new != old {
+            tx.execute(
+                &format!("UPDATE {table} SET {column} = $2 WHERE id = $1"),
+                &[r[0].clone(), param_text(&new)],
+            )?;
+        }
+    }
+    Ok(())
 }

@@ -131,26 +131,99 @@ pub(super) fn learn<E: Engine>(
     })
 }
 
+/// A phrase as phrases are compared: lower case, single spaces.
+fn phrase_key(phrase: &str) -> String {
+    phrase
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The council's phrases in force, in a transaction: every taught row
+/// not ended by a later removal row (target empty) of the same phrase.
+fn in_force(
+    tx: &mut dyn crate::engine::Tx,
+    council: &str,
+) -> Result<Vec<crate::StoredSynonym>, StoreError> {
+    let rows = tx.query(
+        "SELECT phrase, target, reference, added_at, added_by FROM synonyms
+         WHERE council = $1 ORDER BY id",
+        &[param_text(council)],
+        &[Kind::Text; 5],
+    )?;
+    let mut out: Vec<crate::StoredSynonym> = Vec::new();
+    for r in &rows {
+        let phrase = text(&r[0]);
+        let target = text(&r[1]);
+        if target.is_empty() {
+            let key = phrase_key(&phrase);
+            out.retain(|s| phrase_key(&s.phrase) != key);
+            continue;
+        }
+        out.push(crate::StoredSynonym {
+            phrase,
+            target,
+            reference: opt_text(&r[2]),
+            added_at: text(&r[3]),
+            added_by: text(&r[4]),
+        });
+    }
+    Ok(out)
+}
+
 pub(super) fn synonyms<E: Engine>(
     store: &SqlStore<E>,
 ) -> Result<Vec<crate::StoredSynonym>, StoreError> {
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
-        let rows = tx.query(
-            "SELECT phrase, target, reference, added_at, added_by FROM synonyms
-             WHERE council = $1 ORDER BY id",
-            &[param_text(&council)],
-            &[Kind::Text; 5],
+        in_force(tx, &council)
+    })
+}
+
+pub(super) fn forget_synonym<E: Engine>(
+    store: &mut SqlStore<E>,
+    phrase: &str,
+    who: &Who,
+) -> Result<usize, StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let key = phrase_key(phrase);
+        let targets: Vec<String> = in_force(tx, &council)?
+            .into_iter()
+            .filter(|s| phrase_key(&s.phrase) == key)
+            .map(|s| s.target)
+            .collect();
+        let ended = targets.len();
+        if ended == 0 {
+            return Ok(0);
+        }
+        tx.execute(
+            "INSERT INTO synonyms (phrase, target, reference, added_at, added_by, council)
+             VALUES ($1, '', NULL, $2, $3, $4)",
+            &[
+                param_text(&key),
+                param_text(&who.at),
+                param_text(&who.actor),
+                param_text(&council),
+            ],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| crate::StoredSynonym {
-                phrase: text(&r[0]),
-                target: text(&r[1]),
-                reference: opt_text(&r[2]),
-                added_at: text(&r[3]),
-                added_by: text(&r[4]),
-            })
-            .collect())
+        let meta = crate::ImportMeta {
+            kind: crate::ImportKind::PhraseRemoval,
+            file: "lantern request forget-phrase".into(),
+            sha256: String::new(),
+            actor: who.actor.clone(),
+            at: who.at.clone(),
+        };
+        let import = super::audit::begin_import(tx, &meta, 1)?;
+        super::audit::audit(
+            tx,
+            import,
+            &meta,
+            "synonym.remove",
+            &key,
+            serde_json::json!({ "council": council, "meant": targets }),
+        )?;
+        Ok(ended)
     })
 }

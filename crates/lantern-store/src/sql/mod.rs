@@ -56,6 +56,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/0007_records_owed.sql")),
     (8, include_str!("../../migrations/0008_councils.sql")),
     (9, include_str!("../../migrations/0009_not_held.sql")),
+    (
+        11,
+        include_str!("../../migrations/0011_declarations_versioned.sql"),
+    ),
 ];
 
 mod audit;
@@ -528,6 +532,18 @@ impl<E: Engine> Store for SqlStore<E> {
         casework::correct_case(self, reference, seen, who, structured, note)
     }
 
+    fn revise_case(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        before: Option<&str>,
+        structured: &str,
+        who: &Who,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        casework::revise_case(self, reference, seen, before, structured, who, note)
+    }
+
     fn save_draft(
         &mut self,
         reference: &str,
@@ -608,6 +624,10 @@ impl<E: Engine> Store for SqlStore<E> {
         log::synonyms(self)
     }
 
+    fn forget_synonym(&mut self, phrase: &str, who: &Who) -> Result<usize, StoreError> {
+        log::forget_synonym(self, phrase, who)
+    }
+
     fn resolve_finding(
         &mut self,
         reference: &str,
@@ -621,8 +641,22 @@ impl<E: Engine> Store for SqlStore<E> {
     fn not_held_declarations(
         &self,
         reference: Option<&str>,
+        at: i64,
     ) -> Result<Vec<lantern_core::finding::Declaration>, StoreError> {
-        not_held::declarations(self, reference)
+        not_held::declarations(self, reference, at)
+    }
+
+    fn declarations(&self) -> Result<Vec<crate::StoredDeclaration>, StoreError> {
+        not_held::all(self)
+    }
+
+    fn withdraw_declaration(
+        &mut self,
+        meta: &ImportMeta,
+        id: i64,
+        reason: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        not_held::withdraw(self, meta, id, reason)
     }
 
     fn resolutions(&self, reference: &str) -> Result<Vec<crate::StoredResolution>, StoreError> {

@@ -553,3 +553,169 @@ story!(councils_and_their_casework_survive_a_dump, |db: &TestDb| {
         3,
     );
 });
+
+story!(
+    a_removed_phrase_ends_for_its_council_alone_and_the_removal_is_kept,
+    |db: &TestDb| {
+        let mut city = new_store(db);
+        for (code, name, area) in [
+            ("E06000016", "Leicester City Council", "E06000016"),
+            ("leics", "Leicestershire County Council", "E10000018"),
+        ] {
+            city.set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council(code, name, area),
+            )
+            .unwrap();
+        }
+        city.use_council("E06000016").unwrap();
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("leics").unwrap();
+        let none = ActionDetail::default();
+        for store in [&mut city, &mut county] {
+            store.open_case(&case("FOI-1", "asked"), &none).unwrap();
+            store
+                .learn(
+                    "FOI-1",
+                    Status::Received,
+                    &who("alice"),
+                    "Service Users",
+                    "people_in_treatment",
+                    None,
+                )
+                .unwrap();
+        }
+        let version = county.data_version().unwrap();
+        // The county removing its phrase leaves the city's (same words) in use.
+        assert_eq!(
+            county
+                .forget_synonym("service  users", &who("carol"))
+                .unwrap(),
+            1
+        );
+        assert!(county.synonyms().unwrap().is_empty());
+        assert_eq!(city.synonyms().unwrap().len(), 1);
+        // The removal is in the audit log, and changes no data version.
+        let audit = county.audit(1).unwrap();
+        assert_eq!(
+            (
+                audit[0].action.as_str(),
+                audit[0].actor.as_str(),
+                audit[0].key.as_str()
+            ),
+            ("synonym.remove", "carol", "service users")
+        );
+        assert!(
+            audit[0].detail.contains("people_in_treatment"),
+            "{}",
+            audit[0].detail
+        );
+        assert_eq!(county.data_version().unwrap(), version);
+        // Removing a phrase not in use ends nothing.
+        assert_eq!(
+            county
+                .forget_synonym("service users", &who("carol"))
+                .unwrap(),
+            0
+        );
+        // Taught again after its removal, it is in use again.
+        county
+            .learn(
+                "FOI-1",
+                Status::Received,
+                &who("dave"),
+                "service users",
+                "adults_in_treatment",
+                None,
+            )
+            .unwrap();
+        let phrases = county.synonyms().unwrap();
+        assert_eq!(phrases.len(), 1);
+        assert_eq!(
+            (phrases[0].target.as_str(), phrases[0].added_by.as_str()),
+            ("adults_in_treatment", "dave")
+        );
+    }
+);
+
+story!(
+    a_working_copy_is_revised_only_from_what_the_officer_saw,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let none = ActionDetail::default();
+        store.open_case(&case("FOI-1", "asked"), &none).unwrap();
+        // First correction: the case held none.
+        store
+            .revise_case(
+                "FOI-1",
+                Status::Received,
+                None,
+                "first",
+                &who("alice"),
+                "question 2 set aside",
+            )
+            .unwrap();
+        assert_eq!(
+            store.case("FOI-1").unwrap().unwrap().structured.as_deref(),
+            Some("first")
+        );
+        // A correction made on what the case held before is refused, naming who changed it.
+        let err = store
+            .revise_case(
+                "FOI-1",
+                Status::Received,
+                None,
+                "second",
+                &who("bob"),
+                "stale",
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Changed { by, .. } if by == "alice"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("nothing was changed"), "{err}");
+        assert_eq!(
+            store.case("FOI-1").unwrap().unwrap().structured.as_deref(),
+            Some("first")
+        );
+        store
+            .revise_case(
+                "FOI-1",
+                Status::Received,
+                Some("first"),
+                "second",
+                &who("bob"),
+                "question 1 asks for budget",
+            )
+            .unwrap();
+        let history = store.case_history("FOI-1").unwrap();
+        let notes: Vec<(&str, &str, Option<&str>)> = history
+            .iter()
+            .map(|e| (e.action.as_str(), e.actor.as_str(), e.note.as_deref()))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                ("open", "alice", None),
+                ("correct", "alice", Some("question 2 set aside")),
+                ("correct", "bob", Some("question 1 asks for budget")),
+            ]
+        );
+        // Once drafted, what it asks is no longer corrected.
+        store
+            .save_draft("FOI-1", Status::Received, &who("bob"), "{}", 1)
+            .unwrap();
+        let err = store
+            .revise_case(
+                "FOI-1",
+                Status::Drafted,
+                Some("second"),
+                "third",
+                &who("bob"),
+                "late",
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Refused { .. }), "{err}");
+    }
+);

@@ -416,6 +416,7 @@ story!(
                 earlier: &whole_earlier,
                 records: None,
                 declarations: &[],
+                settled: &[],
             };
             let from_scope = Evidence {
                 catalogue: &catalogue,
@@ -427,6 +428,7 @@ story!(
                 earlier: &scoped_earlier,
                 records: None,
                 declarations: &[],
+                settled: &[],
             };
             let answer = answer::plan(&request, &from_scope);
             assert_eq!(answer, answer::plan(&request, &from_whole));

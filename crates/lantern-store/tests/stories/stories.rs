@@ -576,6 +576,7 @@ fn not_held(reference: &str, period: Option<&str>) -> lantern_store::NewResoluti
         kind: "not_held".into(),
         why: "confirmed with the commissioner".into(),
         declaration: Some(lantern_core::finding::Declaration {
+            id: None,
             subject: "people_in_treatment".into(),
             area: Some("E06000016".into()),
             period: period.map(|p| Period::parse(p).unwrap()),
@@ -584,6 +585,8 @@ fn not_held(reference: &str, period: Option<&str>) -> lantern_store::NewResoluti
             other_holder: Some("The county council".into()),
             by: lantern_core::finding::DeclaredBy::Case(reference.into()),
         }),
+        hours: None,
+        clock: None,
     }
 }
 
@@ -623,13 +626,14 @@ story!(
                 .resolve_finding("FOI-1", Status::Drafted, &who("bob"), &council_wide)
                 .is_err()
         );
-        let mine = store.not_held_declarations(Some("FOI-1")).unwrap();
+        let now = store.data_version().unwrap();
+        let mine = store.not_held_declarations(Some("FOI-1"), now).unwrap();
         assert_eq!(mine.len(), 2);
         assert_eq!(mine[0].by, DeclaredBy::Case("FOI-1".into()));
         assert_eq!(mine[0].period, Some(Period::parse("2018/19").unwrap()));
         assert_eq!(mine[0].breakdown, Breakdown::from_key("crack=crack"));
         assert_eq!(mine[0].other_holder.as_deref(), Some("The county council"));
-        let theirs = store.not_held_declarations(Some("FOI-2")).unwrap();
+        let theirs = store.not_held_declarations(Some("FOI-2"), now).unwrap();
         assert_eq!(theirs.len(), 1, "only the council's");
         assert_eq!(theirs[0].by, DeclaredBy::Council);
         let resolved = store.resolutions("FOI-1").unwrap();
@@ -639,6 +643,128 @@ story!(
         assert!(store.resolutions("FOI-2").unwrap().is_empty());
         let history = store.case_history("FOI-1").unwrap();
         assert_eq!(history.iter().filter(|e| e.action == "resolve").count(), 2);
+    }
+);
+
+story!(
+    a_declaration_is_in_force_from_its_data_version_until_withdrawn,
+    |db: &TestDb| {
+        use lantern_core::casework::{Action, ActionDetail, Status};
+        let mut store = new_store(db);
+        store
+            .open_case(&case("FOI-1"), &ActionDetail::default())
+            .unwrap();
+        let before = store.data_version().unwrap();
+        store
+            .resolve_finding(
+                "FOI-1",
+                Status::Received,
+                &who("alice"),
+                &not_held("FOI-1", Some("2018/19")),
+            )
+            .unwrap();
+        // Declaring is a new data version, audited with who made it.
+        let declared = store.data_version().unwrap();
+        assert!(declared > before);
+        let imports = store.imports().unwrap();
+        assert_eq!(imports.last().unwrap().kind, "not_held");
+        assert_eq!(imports.last().unwrap().actor, "alice");
+        let at = |store: &dyn Store, v: i64| store.not_held_declarations(Some("FOI-1"), v).unwrap();
+        assert!(
+            at(store.as_ref(), before).is_empty(),
+            "not yet made at the version before"
+        );
+        let made = at(store.as_ref(), declared);
+        assert_eq!(made.len(), 1);
+        let id = made[0].id.expect("a stored declaration has its id");
+
+        // Withdrawn with the reason: gone from the new version on, still in
+        // force at the version it was made in.
+        let withdraw = ImportMeta {
+            actor: "bob".into(),
+            ..meta(ImportKind::NotHeldWithdrawal, "not-held declaration")
+        };
+        assert!(matches!(
+            store.withdraw_declaration(&withdraw, id, "  "),
+            Err(StoreError::Invalid(_))
+        ));
+        let receipt = store
+            .withdraw_declaration(&withdraw, id, "The figures were found.")
+            .unwrap();
+        assert!(receipt.data_version > declared);
+        assert_eq!(at(store.as_ref(), declared).len(), 1);
+        assert!(at(store.as_ref(), receipt.data_version).is_empty());
+        // Once only.
+        assert!(matches!(
+            store.withdraw_declaration(&withdraw, id, "again"),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            store.withdraw_declaration(&withdraw, 999, "no such"),
+            Err(StoreError::Invalid(_))
+        ));
+        let all = store.declarations().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].declared_by, "alice");
+        assert_eq!(all[0].added_in, Some(declared));
+        let w = all[0].withdrawn.as_ref().expect("withdrawn");
+        assert_eq!(w.by, "bob");
+        assert_eq!(w.reason, "The figures were found.");
+        assert_eq!(w.retired_in, receipt.data_version);
+        // The case's history says so too.
+        let history = store.case_history("FOI-1").unwrap();
+        let last = history.last().unwrap();
+        assert_eq!(last.action, "withdraw_declaration");
+        assert_eq!(last.actor, "bob");
+        assert!(
+            last.note
+                .as_deref()
+                .unwrap()
+                .contains("The figures were found.")
+        );
+
+        // An s12 estimate keeps its hours; asking for clarification puts the
+        // case on hold in the same transaction.
+        store
+            .resolve_finding(
+                "FOI-1",
+                Status::Received,
+                &who("alice"),
+                &lantern_store::NewResolution {
+                    finding: "question 1: no figure".into(),
+                    kind: "s12".into(),
+                    why: "paper files in three offices".into(),
+                    declaration: None,
+                    hours: Some(25.5),
+                    clock: None,
+                },
+            )
+            .unwrap();
+        store
+            .resolve_finding(
+                "FOI-1",
+                Status::Received,
+                &who("alice"),
+                &lantern_store::NewResolution {
+                    finding: "question 1: no figure".into(),
+                    kind: "seek_clarification".into(),
+                    why: "which year?".into(),
+                    declaration: None,
+                    hours: None,
+                    clock: Some((
+                        Action::SeekClarification,
+                        ActionDetail::note(Some("which year?")),
+                    )),
+                },
+            )
+            .unwrap();
+        let resolved = store.resolutions("FOI-1").unwrap();
+        assert_eq!(resolved[1].hours, Some(25.5));
+        assert_eq!(resolved[2].hours, None);
+        assert_eq!(
+            store.case("FOI-1").unwrap().unwrap().status,
+            Status::ClarificationSought
+        );
     }
 );
 

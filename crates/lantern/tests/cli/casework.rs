@@ -1061,3 +1061,257 @@ fn the_list_shows_open_and_overdue_cases_soonest_due_first() {
         .fails();
     assert!(err.contains("YYYY-MM-DD"), "{err}");
 }
+
+#[test]
+fn a_partly_understood_request_is_corrected_with_commands_alone_and_drafted() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let questions = "1) How many methadone programme participants were there in 2017/18?\n2) What was the budget for drug treatment and how many people were in treatment in 2017/18?\n3) How many people were in treatment for alcohol\n4) in 2016/17?\n5) Please reply to this address.";
+    let file = email(&app, "a.txt", "Jo Bloggs <jo@example.org>", questions);
+    let opened = open_email(&app, &file, "2018-05-01");
+    assert_eq!(opened["understood"], false);
+    assert_eq!(opened["for_the_officer"].as_array().map(Vec::len), Some(5));
+    let reference = "FOI-2018-0001";
+
+    // Every case has a structured request to start from: the questions not
+    // understood yet are shown as such.
+    let held = app.run(&["request", "structured", reference]).ok();
+    assert_eq!(held.matches("# Not understood yet").count(), 5, "{held}");
+    let err = app.run(&["request", "draft", reference]).fails();
+    assert!(err.contains("not been understood yet"), "{err}");
+
+    let out = app
+        .run(&[
+            "request",
+            "set-aside",
+            reference,
+            "5",
+            "--reason",
+            "a reply instruction, not a question",
+        ])
+        .ok();
+    assert!(out.contains("question 5 set aside"), "{out}");
+    let out = app.run(&["request", "merge", reference, "3", "4"]).ok();
+    assert!(
+        out.contains("3) people_in_treatment for 2016/17 where substance_group=alcohol_only"),
+        "{out}"
+    );
+    let out = app
+        .run(&["request", "split", reference, "2", "--at", "how many"])
+        .ok();
+    assert!(out.contains("2a) budget for 2017/18"), "{out}");
+    assert!(out.contains("2b) people_in_treatment for 2017/18"), "{out}");
+    assert!(
+        out.contains("1) ? ← to decide: asks for nothing yet"),
+        "{out}"
+    );
+    let err = app.run(&["request", "draft", reference]).fails();
+    assert!(err.contains("question 1 asks for nothing yet"), "{err}");
+
+    let out = app
+        .run(&[
+            "request",
+            "set",
+            reference,
+            "1",
+            "--indicator",
+            "people_in_treatment",
+            "--periods",
+            "2017/18",
+            "--filter",
+            "substance_group=opiate",
+        ])
+        .ok();
+    assert!(out.contains("every question is understood"), "{out}");
+    let held = app.run(&["request", "structured", reference]).ok();
+    assert!(!held.contains("Not understood"), "{held}");
+    assert!(
+        held.contains("[[set_aside]]\nnumber = \"5\"\ntext = \"Please reply to this address.\""),
+        "the words set aside stay with the case: {held}"
+    );
+    let out = app.run(&["request", "draft", reference]).ok();
+    assert!(out.contains("is now drafted"), "{out}");
+    let out = app.run(&["request", "show", reference]).ok();
+    assert!(
+        out.contains("Not taken as a question (5): “Please reply to this address.” (a reply instruction, not a question)."),
+        "{out}"
+    );
+    assert_eq!(
+        shown(&app, reference)["not_taken_as_questions"][0]["reason"],
+        "a reply instruction, not a question"
+    );
+    let history = shown(&app, reference)["history"].clone();
+    let actions: Vec<&str> = history
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["open", "correct", "correct", "correct", "correct", "draft"]
+    );
+    // Once drafted, a correction is refused.
+    let err = app
+        .run(&["request", "set", reference, "1", "--periods", "2016/17"])
+        .fails();
+    assert!(err.contains("FOI-2018-0001"), "{err}");
+}
+
+#[test]
+fn corrections_with_bad_input_are_refused_with_what_to_do() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let questions = "1) How many methadone programme participants were there in 2017/18?\n2) Please reply to this address.";
+    let file = email(&app, "a.txt", "Jo Bloggs <jo@example.org>", questions);
+    open_email(&app, &file, "2018-05-01");
+    let reference = "FOI-2018-0001";
+    let before = app
+        .run(&["request", "structured", reference, "--json"])
+        .ok();
+    let sheet: serde_json::Value = serde_json::from_str(&before).expect("json");
+    let revision = sheet["revision"].as_str().expect("revision").to_string();
+    assert_eq!(sheet["held"], false);
+    for (args, says) in [
+        (
+            vec!["set", reference, "7", "--topic", "naloxone.purchaser"],
+            "there is no question 7; the questions are 1, 2",
+        ),
+        (
+            vec!["set", reference, "1", "--indicator", "people_in_treatmnt"],
+            "did you mean people_in_treatment",
+        ),
+        (
+            vec!["set", reference, "1", "--periods", "2017/18"],
+            "set its indicator first",
+        ),
+        (
+            vec![
+                "set",
+                reference,
+                "1",
+                "--indicator",
+                "people_in_treatment",
+                "--periods",
+                "2017/18",
+                "--filter",
+                "substance_group=opiat",
+            ],
+            "did you mean opiate",
+        ),
+        (
+            vec![
+                "set",
+                reference,
+                "1",
+                "--indicator",
+                "budget",
+                "--periods",
+                "2017/18",
+                "--breakdown",
+                "sex",
+            ],
+            "cannot be broken down by 'sex'",
+        ),
+        (
+            vec!["merge", reference, "1", "1"],
+            "cannot be merged with itself",
+        ),
+        (
+            vec!["split", reference, "1", "--at", "rehab"],
+            "has no “rehab”",
+        ),
+        (
+            vec!["set-aside", reference, "2", "--reason", " "],
+            "say why",
+        ),
+        (vec!["set", reference, "1"], "say what to set"),
+        (
+            vec!["forget-phrase", "no such words"],
+            "no phrase “no such words” is in use",
+        ),
+        (
+            vec!["set", "FOI-2018-0404", "1", "--topic", "naloxone.purchaser"],
+            "FOI-2018-0404",
+        ),
+    ] {
+        let mut all = vec!["request"];
+        all.extend(args.iter().copied());
+        let err = app.run(&all).fails();
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    // Nothing was changed by any of them.
+    assert_eq!(
+        app.run(&["request", "structured", reference, "--json"])
+            .ok(),
+        before
+    );
+    // A correction made on what the officer saw is refused once someone
+    // else changed it.
+    app.run(&[
+        "request",
+        "set-aside",
+        reference,
+        "2",
+        "--reason",
+        "not a question",
+        "--seen",
+        &revision,
+    ])
+    .ok();
+    let err = app
+        .run(&[
+            "request",
+            "set",
+            reference,
+            "1",
+            "--indicator",
+            "people_in_treatment",
+            "--seen",
+            &revision,
+        ])
+        .fails();
+    assert!(err.contains("changed since you read it"), "{err}");
+}
+
+#[test]
+fn a_removed_phrase_reads_no_later_request() {
+    let app = TestApp::leicester();
+    with_config(&app);
+    let questions = "1) How many methadone programme participants were there in 2017/18?";
+    let first = email(&app, "a.txt", "Jo Bloggs <jo@example.org>", questions);
+    open_email(&app, &first, "2018-05-01");
+    app.run(&[
+        "request",
+        "correct",
+        "FOI-2018-0001",
+        "--question",
+        "1",
+        "--phrase",
+        "methadone programme participants",
+        "--means",
+        "people_in_treatment",
+    ])
+    .ok();
+    let out = app
+        .run(&[
+            "request",
+            "forget-phrase",
+            "Methadone programme participants",
+            "--json",
+        ])
+        .ok();
+    let gone: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(gone["ended"], 1);
+    let listed = app.run(&["request", "synonyms", "--json"]).ok();
+    assert_eq!(listed.trim(), "[]");
+    let second = email(&app, "b.txt", "Sam <sam@example.org>", questions);
+    let opened = open_email(&app, &second, "2018-06-01");
+    assert_eq!(opened["understood"], false, "{opened}");
+    // The case corrected with it keeps its reading.
+    let held = app.run(&["request", "structured", "FOI-2018-0001"]).ok();
+    assert!(
+        held.contains("indicator = \"people_in_treatment\""),
+        "{held}"
+    );
+}
