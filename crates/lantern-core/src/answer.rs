@@ -3524,6 +3524,7 @@ mod tests {
                         earlier: &[],
                         records: Some(held),
                         declarations: &[],
+                        settled: &[],
                     },
                 )
             };
