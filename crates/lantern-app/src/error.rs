@@ -4,9 +4,10 @@
 //! wrong ([`Kind::Invalid`], with the file, line and field in its message),
 //! the thing named does not exist ([`Kind::NotFound`]), the request is not
 //! allowed in the current state ([`Kind::Conflict`]), the store is busy or
-//! unreachable ([`Kind::Unavailable`]), or something broke that the user
+//! unreachable ([`Kind::Unavailable`]), the person may not do it
+//! ([`Kind::Forbidden`]), or something broke that the user
 //! cannot fix ([`Kind::Internal`]). The CLI maps every kind to exit status 1
-//! with the message; the web maps them to 400/404/409/503/500.
+//! with the message; the web maps them to 400/404/409/403/503/500.
 //!
 //! Messages are complete sentences for the user: what was wrong, where, and
 //! what to do. [`Context::context`] prefixes where, as `outer: inner`, so a
@@ -25,6 +26,9 @@ pub enum Kind {
     NotFound,
     /// Not allowed now: the case or the data is in a state that forbids it.
     Conflict,
+    /// Not allowed for this person: the policy refuses it
+    /// ([`crate::policy::may`]).
+    Forbidden,
     /// The database is busy (another writer holds it) or cannot be reached.
     Unavailable,
     /// A fault the user cannot fix (a broken file on disk, a bug).
@@ -96,10 +100,12 @@ impl From<StoreError> for Error {
         let kind = match &e {
             StoreError::Busy { .. } | StoreError::Connect { .. } => Kind::Unavailable,
             StoreError::NoSuchCase(_)
+            | StoreError::NoSuchUser(_)
             | StoreError::NoSuchCouncil { .. }
             | StoreError::NoSuchVersion { .. }
             | StoreError::Missing { .. } => Kind::NotFound,
             StoreError::CaseExists(_)
+            | StoreError::UserExists(_)
             | StoreError::Conflict { .. }
             | StoreError::Changed { .. }
             | StoreError::Refused { .. } => Kind::Conflict,

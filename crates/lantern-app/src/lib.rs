@@ -34,7 +34,12 @@
 //!   settings, take in `lantern.toml`'s, and the settings a letter uses.
 //! - [`config`]: the deployment's `lantern.toml`.
 //! - [`files`]: reading files under limits and writing them whole.
+//! - [`accounts`]: users and their roles per council, signing in (argon2id,
+//!   throttled) and out, sessions.
+//! - [`policy`]: who may do what ([`policy::may`]), consulted by every page
+//!   and API call, with two-person sign-off.
 
+pub mod accounts;
 pub mod answering;
 pub mod casework;
 pub mod config;
@@ -46,6 +51,7 @@ pub mod files;
 pub mod import;
 pub mod letters;
 pub mod personal_data;
+pub mod policy;
 pub mod records;
 pub mod reports;
 pub mod sheets;

@@ -22,6 +22,7 @@
 //!   integers, amounts as 64-bit integers in pence or units) so a PostgreSQL
 //!   adapter can implement the same trait with the same schema.
 
+pub mod accounts;
 pub mod dump;
 pub mod engine;
 pub mod failpoint;
@@ -188,6 +189,17 @@ pub enum CaseText {
     Note,
     /// The question of one of the case's disclosure log entries.
     LogQuestion,
+    /// A free text of a not-held declaration made on the case, or made
+    /// council-wide while resolving one of its findings: its reason, who
+    /// holds the information instead, and why it was withdrawn; also where
+    /// the audit log quotes them. Only names and contact details may go:
+    /// the reason still has to say why the council does not hold it.
+    Declaration,
+    /// An officer's words on how one of the case's findings was resolved
+    /// (a note, how an s12 estimate was made, what was asked to clarify).
+    Resolution,
+    /// A phrase an officer taught Lantern on the case.
+    Phrase,
 }
 
 /// The requester's details as a case holds them when they are erased.
@@ -716,6 +728,12 @@ pub enum StoreError {
     /// No case has this reference.
     #[error("there is no request {0}; `lantern request list` shows them")]
     NoSuchCase(String),
+    /// No user has this name.
+    #[error("there is no user {0}; `lantern user list` shows them")]
+    NoSuchUser(String),
+    /// A user with this name exists already.
+    #[error("a user named {0} exists already; choose another name")]
+    UserExists(String),
     /// A case with this reference exists already.
     #[error("request {0} already exists; choose another reference")]
     CaseExists(String),
@@ -817,7 +835,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -872,7 +890,7 @@ pub fn init_meta(actor: &str, at: &str) -> ImportMeta {
 /// Casework (cases with their drafts and histories, the disclosure log,
 /// learned phrases) belongs to one council: those methods read and write
 /// the council in use ([`Store::use_council`]) only.
-pub trait Store {
+pub trait Store: accounts::Accounts {
     /// The newest data version (the last import that changed anything).
     fn data_version(&self) -> Result<i64, StoreError>;
 

@@ -93,6 +93,17 @@ impl Drop for TestDb {
     }
 }
 
+/// Migration 13 (accounts) undone behind Lantern's back: run it before
+/// [`UNDO_MIGRATION_9`].
+pub const UNDO_MIGRATION_13: &str = "
+    DROP TABLE council_policies;
+    DROP TABLE account_events;
+    DROP TABLE sign_in_failures;
+    DROP TABLE sessions;
+    DROP TABLE user_roles;
+    DROP TABLE users;
+    DELETE FROM lantern_schema WHERE version >= 13;";
+
 /// Migration 9 (not-held declarations, finding resolutions) undone behind
 /// Lantern's back, with migration 11's columns on those tables: schema 8.
 /// Run it before [`UNDO_MIGRATION_8`].

@@ -182,6 +182,18 @@ pub enum Command {
         /// Where to write the letters.
         #[arg(long, default_value = "letters", value_name = "DIR")]
         letters: PathBuf,
+        /// Then take in the seed e-mails, add one account per role (their
+        /// passwords are printed) and serve the web application.
+        #[arg(long)]
+        serve: bool,
+        /// With --serve: the address and port to listen on (port 0: any free port).
+        #[arg(
+            long,
+            default_value = "127.0.0.1:8080",
+            value_name = "ADDR:PORT",
+            requires = "serve"
+        )]
+        listen: String,
     },
     /// Write everything the database holds to a dump file (to move between SQLite and PostgreSQL).
     Export {
@@ -198,6 +210,13 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: crate::council::CouncilCommand,
+    },
+    /// The web application's users: add, list, disable, enable, reset a
+    /// password (passwords are read from standard input).
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::users::UserCommand,
     },
     /// FOI casework: open requests, move them on, see deadlines and history.
     Request {
@@ -516,6 +535,7 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
         ),
         Command::Export { file } => export(&ctx, &file),
         Command::Council { command } => crate::council::run(&ctx, command),
+        Command::User { command } => crate::users::run(&ctx, command),
         Command::Migrate => migrate(&ctx),
         Command::Import {
             kind, files, json, ..
@@ -566,9 +586,18 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Demo { letters } => demo::run(&ctx, &letters),
+        Command::Demo {
+            letters,
+            serve: false,
+            ..
+        } => demo::run(&ctx, &letters),
+        Command::Demo {
+            letters, listen, ..
+        } => demo::serve(&ctx, &letters, &listen),
         Command::Imports { json } => imports(&ctx, json),
-        Command::Serve { listen } => crate::serve::run(&ctx, &listen),
+        Command::Serve { listen } => {
+            lantern_web::run(&ctx, &listen, &lantern_web::Options::default())
+        }
         Command::Request { command } => crate::casework::run(&ctx, command),
         Command::Log {
             json, audit: true, ..

@@ -29,6 +29,74 @@ const REQUESTS: [(&str, &str); 3] = [
     ),
 ];
 
+/// The seed requests as e-mailed (their questions verbatim), with the day
+/// each was received: the demo's cases for the web application.
+const EMAILS: [(&str, &str, &str); 2] = [
+    (
+        "seed-000.txt",
+        "2019-06-10",
+        include_str!("../../lantern-core/tests-data/requests/seed-000.txt"),
+    ),
+    (
+        "seed-003.txt",
+        "2017-04-18",
+        include_str!("../../lantern-core/tests-data/requests/seed-003.txt"),
+    ),
+];
+
+/// The demo's accounts, one per role: user name, full name, role.
+pub const ACCOUNTS: [(&str, &str, &str); 5] = [
+    ("officer", "Olu Officer", "foi_officer"),
+    ("approver", "Ama Approver", "approver"),
+    ("analyst", "Ari Analyst", "analyst"),
+    ("provider", "Pat Provider", "provider:DEMO-PROVIDER"),
+    ("admin", "Ade Admin", "admin"),
+];
+
+/// `lantern demo --serve`: the example loaded as [`run`] does, the seed
+/// e-mails taken in as requests, one account per role with a fresh
+/// password (printed; valid for this database only), then the web
+/// application on `listen`.
+pub fn serve(ctx: &Ctx, letters: &Path, listen: &str) -> Result<()> {
+    run(ctx, letters)?;
+    let config = Config::parse(Path::new("examples/leicester/lantern.toml"), CONFIG)?;
+    let mut demo = Ctx::new(ctx.database.clone(), config, ctx.actor.clone());
+    demo.clock = ctx.clock;
+    let leicester = lantern_app::council::ensure(&demo)?;
+    let demo = demo.for_council(Some(leicester));
+    for (name, received, text) in EMAILS {
+        let email = format!("Subject: Freedom of Information request: drug treatment\n\n{text}");
+        lantern_app::casework::take_in(
+            &demo,
+            &lantern_app::casework::NewRequest {
+                name,
+                bytes: email.as_bytes(),
+                form: lantern_app::casework::Form::Email,
+                received: Some(received.parse()?),
+                reference: None,
+                requester: None,
+                contact: None,
+            },
+        )?;
+    }
+    let mut announce =
+        vec!["Demo accounts (passwords valid for this demo database only):".to_string()];
+    for (username, name, role) in ACCOUNTS {
+        let password = lantern_app::accounts::new_secret()?[..20].to_string();
+        lantern_app::accounts::create_user(
+            &demo,
+            &lantern_app::accounts::NewAccount {
+                username: username.to_string(),
+                display_name: name.to_string(),
+                password: password.clone(),
+                grants: vec![lantern_app::accounts::Grant::parse(role)?],
+            },
+        )?;
+        announce.push(format!("  {username:<9} {role:<22} password {password}"));
+    }
+    lantern_web::run(&demo, listen, &lantern_web::Options { announce })
+}
+
 /// Load the example into the database and write the letters into `letters`.
 pub fn run(ctx: &Ctx, letters: &Path) -> Result<()> {
     let config = Config::parse(Path::new("examples/leicester/lantern.toml"), CONFIG)?;

@@ -4,13 +4,12 @@
 
 pub mod app;
 pub mod casework;
-pub mod connections;
 pub mod council;
 pub mod demo;
 pub mod progress;
 pub mod records;
 pub mod reports;
-pub mod serve;
+pub mod users;
 
 pub use lantern_app::letters as render;
 pub use lantern_app::{config, import, xlsx};

@@ -37,6 +37,7 @@ pub mod findings;
 pub mod intake;
 pub mod retention;
 pub mod understanding;
+pub mod workspace;
 
 use jiff::civil::Date;
 use lantern_core::casework;

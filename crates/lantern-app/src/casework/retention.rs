@@ -14,8 +14,13 @@
 //!   and narrative texts are cleaned as the published copy cleans them
 //!   ([`crate::personal_data`]), so the published copy after erasure is the
 //!   one published before; the requester's own reference is dropped;
-//! - notes in the case's history and its disclosure log questions are
-//!   cleaned the same way.
+//! - notes in the case's history, its disclosure log questions, the
+//!   officers' words on how its findings were resolved, the phrases taught
+//!   on it, and the reasons (and other holders) of not-held declarations
+//!   made on it or while resolving its findings, with the reasons they were
+//!   withdrawn (also where the audit log quotes them), are cleaned the same
+//!   way: a declaration's reason loses names and contact details, not why
+//!   the information is not held.
 //!
 //! Once every case is erased, the database's files are rewritten so that
 //! the old texts' bytes are not left in them.
@@ -42,7 +47,11 @@ fn rewrite(held: HeldDetails<'_>, kind: CaseText, text: &str) -> Result<String, 
     };
     match kind {
         CaseText::Original => Ok(ORIGINAL_ERASED.to_string()),
-        CaseText::Note | CaseText::LogQuestion => Ok(personal_data::remove(text, requester)),
+        CaseText::Note
+        | CaseText::LogQuestion
+        | CaseText::Declaration
+        | CaseText::Resolution
+        | CaseText::Phrase => Ok(personal_data::remove(text, requester)),
         CaseText::Structured => {
             let mut request: toml::Table = text.parse().map_err(|e| {
                 StoreError::Damaged(format!("a case's structured request does not parse: {e}"))
@@ -229,6 +238,28 @@ reason = "Sam Smith's signature"
         assert_eq!(
             rewrite(HELD, CaseText::Note, "rang Sam back").unwrap(),
             "rang [name removed] back"
+        );
+    }
+
+    #[test]
+    fn a_declarations_reason_and_a_resolution_note_lose_only_names_and_contacts() {
+        let reason = "No figures were collected for 2017/18; Sam Smith was told by Dr Jones.";
+        assert_eq!(
+            rewrite(HELD, CaseText::Declaration, reason).unwrap(),
+            "No figures were collected for 2017/18; [name removed] was told by [name removed]."
+        );
+        assert_eq!(
+            rewrite(
+                HELD,
+                CaseText::Resolution,
+                "three archives on paper; call 07700 900123"
+            )
+            .unwrap(),
+            "three archives on paper; call [contact details removed]"
+        );
+        assert_eq!(
+            rewrite(HELD, CaseText::Phrase, "Smith's service users").unwrap(),
+            "[name removed]'s service users"
         );
     }
 }

@@ -11,7 +11,7 @@ use crate::rows::Sql;
 use crate::{CaseText, StoreError, Who};
 
 use super::{
-    SqlStore, damaged, date, one_int, opt_date, opt_int, opt_text, param, param_text, text,
+    SqlStore, damaged, date, int, one_int, opt_date, opt_int, opt_text, param, param_text, text,
 };
 
 const CASE_COLUMNS: &str = "SELECT reference, received, status, requester_name, requester_contact,
@@ -539,6 +539,23 @@ pub(super) fn erase_requester<E: Engine>(
             CaseText::LogQuestion,
             &again,
         )?;
+        rewrite_column(
+            tx,
+            ("finding_resolutions", "why"),
+            &council,
+            reference,
+            CaseText::Resolution,
+            &again,
+        )?;
+        rewrite_column(
+            tx,
+            ("synonyms", "phrase"),
+            &council,
+            reference,
+            CaseText::Phrase,
+            &again,
+        )?;
+        rewrite_declarations(tx, &council, reference, &again)?;
         case_event(
             tx,
             &council,
@@ -578,6 +595,84 @@ fn rewrite_column(
         if new != old {
             tx.execute(
                 &format!("UPDATE {table} SET {column} = $2 WHERE id = $1"),
+                &[r[0].clone(), param_text(&new)],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrite the free texts of the not-held declarations made on case
+/// `reference` or made council-wide while resolving one of its findings
+/// (reason, other holder, withdrawal reason), and the same texts where
+/// the audit entries of their making and withdrawal quote them.
+fn rewrite_declarations(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+    rewrite: &dyn Fn(CaseText, &str) -> Result<String, StoreError>,
+) -> Result<(), StoreError> {
+    let rows = tx.query(
+        "SELECT id, reason, other_holder, withdrawn_reason FROM not_held_declarations
+         WHERE council = $1 AND (reference = $2 OR id IN (
+             SELECT declaration_id FROM finding_resolutions
+             WHERE council = $1 AND reference = $2 AND declaration_id IS NOT NULL))
+         ORDER BY id",
+        &[param_text(council), param_text(reference)],
+        &[Kind::Int, Kind::Text, Kind::Text, Kind::Text],
+    )?;
+    let again = |t: Option<String>| t.map(|t| rewrite(CaseText::Declaration, &t)).transpose();
+    let mut keys = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let old = (text(&r[1]), opt_text(&r[2]), opt_text(&r[3]));
+        let new = (
+            rewrite(CaseText::Declaration, &old.0)?,
+            again(old.1.clone())?,
+            again(old.2.clone())?,
+        );
+        if new != old {
+            tx.execute(
+                "UPDATE not_held_declarations
+                 SET reason = $2, other_holder = $3, withdrawn_reason = $4 WHERE id = $1",
+                &[
+                    r[0].clone(),
+                    param_text(&new.0),
+                    Sql::Text(new.1),
+                    Sql::Text(new.2),
+                ],
+            )?;
+        }
+        keys.push(param_text(&int(&r[0]).to_string()));
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let entries = tx.query(
+        &format!(
+            "SELECT id, detail FROM audit_log
+             WHERE action IN ('not_held.declare', 'not_held.withdraw')
+               AND record_key IN ({})",
+            list.join(", ")
+        ),
+        &keys,
+        &[Kind::Int, Kind::Text],
+    )?;
+    for r in &entries {
+        let old = text(&r[1]);
+        let mut detail: serde_json::Value = serde_json::from_str(&old)
+            .map_err(|e| damaged(format!("an audit entry of a not-held declaration: {e}")))?;
+        if let Some(fields) = detail.as_object_mut() {
+            for key in ["reason", "declared_reason", "other_holder"] {
+                if let Some(serde_json::Value::String(t)) = fields.get_mut(key) {
+                    *t = rewrite(CaseText::Declaration, t)?;
+                }
+            }
+        }
+        let new = detail.to_string();
+        if new != old {
+            tx.execute(
+                "UPDATE audit_log SET detail = $2 WHERE id = $1",
                 &[r[0].clone(), param_text(&new)],
             )?;
         }

@@ -60,8 +60,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../../migrations/0011_declarations_versioned.sql"),
     ),
+    (13, include_str!("../../migrations/0013_accounts.sql")),
 ];
 
+mod accounts;
 mod audit;
 mod calendars;
 mod casework;
@@ -674,8 +676,15 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     fn reclaim_erased(&mut self) -> Result<(), StoreError> {
-        self.engine
-            .reclaim(&["cases", "case_events", "disclosure_log"])
+        self.engine.reclaim(&[
+            "cases",
+            "case_events",
+            "disclosure_log",
+            "finding_resolutions",
+            "not_held_declarations",
+            "synonyms",
+            "audit_log",
+        ])
     }
 
     fn import_calendar(

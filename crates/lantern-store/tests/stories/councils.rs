@@ -446,6 +446,7 @@ story!(
     |db: &TestDb| {
         drop(new_store(db));
         // Schema 7 with a case, its history, a log entry and a phrase.
+        db.raw(lantern_store::testing::UNDO_MIGRATION_13);
         db.raw(lantern_store::testing::UNDO_MIGRATION_9);
         db.raw(UNDO_MIGRATION_8);
         db.raw(

@@ -9,6 +9,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+mod accounts;
 mod councils;
 mod related_cases;
 mod scoped;

@@ -252,6 +252,7 @@ story!(
     |db: &TestDb| {
         drop(new_store(db));
         // Back to schema 4, as the previous release left it.
+        db.raw(lantern_store::testing::UNDO_MIGRATION_13);
         db.raw(lantern_store::testing::UNDO_MIGRATION_9);
         db.raw(lantern_store::testing::UNDO_MIGRATION_8);
         db.raw(
@@ -1198,5 +1199,122 @@ story!(
             .import_releases(&meta(ImportKind::Releases, "r.csv"), &releases)
             .unwrap();
         assert_eq!((receipt.unchanged, receipt.added), (1_200, 0));
+    }
+);
+
+story!(
+    erasing_a_requester_rewrites_the_declarations_resolutions_and_phrases_of_their_case,
+    |db: &TestDb| {
+        use lantern_core::casework::{ActionDetail, Status};
+        use lantern_core::finding::DeclaredBy;
+        use lantern_store::CaseText;
+        let mut store = new_store(db);
+        for reference in ["FOI-1", "FOI-2"] {
+            store
+                .open_case(&case(reference), &ActionDetail::default())
+                .unwrap();
+        }
+        let named = |reference: &str, by: DeclaredBy| {
+            let mut r = not_held(reference, Some("2018/19"));
+            r.why = "A. Requester agreed".into();
+            if let Some(d) = r.declaration.as_mut() {
+                d.reason = "Not collected; A. Requester was told.".into();
+                d.other_holder = Some("A. Requester's provider".into());
+                d.by = by;
+            }
+            r
+        };
+        // On FOI-1: its own declaration, withdrawn; a council-wide one made
+        // while resolving it; a phrase. On FOI-2: a council-wide one.
+        let on_case = named("FOI-1", DeclaredBy::Case("FOI-1".into()));
+        let council_wide = named("FOI-1", DeclaredBy::Council);
+        for r in [&on_case, &council_wide] {
+            store
+                .resolve_finding("FOI-1", Status::Received, &who("alice"), r)
+                .unwrap();
+        }
+        store
+            .resolve_finding(
+                "FOI-2",
+                Status::Received,
+                &who("alice"),
+                &named("FOI-2", DeclaredBy::Council),
+            )
+            .unwrap();
+        let own = store.declarations().unwrap()[0].declaration.id.expect("id");
+        let withdraw = meta(ImportKind::NotHeldWithdrawal, "not-held declaration");
+        store
+            .withdraw_declaration(&withdraw, own, "A. Requester found the figures.")
+            .unwrap();
+        store
+            .learn(
+                "FOI-1",
+                Status::Received,
+                &who("bob"),
+                "A. Requester's users",
+                "people_in_treatment",
+                None,
+            )
+            .unwrap();
+
+        let kinds = std::cell::RefCell::new(Vec::new());
+        let rewrite = |_: lantern_store::HeldDetails<'_>, kind: CaseText, t: &str| {
+            kinds.borrow_mut().push(kind);
+            Ok(t.replace("A. Requester", "[name]"))
+        };
+        assert!(
+            store
+                .erase_requester("FOI-1", &who("carol"), "retention", &rewrite)
+                .unwrap()
+        );
+        let kinds = kinds.into_inner();
+        for kind in [
+            CaseText::Declaration,
+            CaseText::Resolution,
+            CaseText::Phrase,
+        ] {
+            assert!(kinds.contains(&kind), "{kind:?} not rewritten: {kinds:?}");
+        }
+
+        // FOI-1's declarations lose the name, keep the rest; FOI-2's
+        // council-wide declaration is not FOI-1's to erase.
+        let all = store.declarations().unwrap();
+        assert_eq!(all.len(), 3);
+        for d in &all[..2] {
+            assert_eq!(d.declaration.reason, "Not collected; [name] was told.");
+            assert_eq!(
+                d.declaration.other_holder.as_deref(),
+                Some("[name]'s provider")
+            );
+        }
+        assert_eq!(
+            all[0].withdrawn.as_ref().map(|w| w.reason.as_str()),
+            Some("[name] found the figures.")
+        );
+        assert_eq!(
+            all[2].declaration.reason,
+            "Not collected; A. Requester was told."
+        );
+        for r in store.resolutions("FOI-1").unwrap() {
+            assert_eq!(r.why, "[name] agreed");
+        }
+        assert_eq!(
+            store.resolutions("FOI-2").unwrap()[0].why,
+            "A. Requester agreed"
+        );
+        assert_eq!(store.synonyms().unwrap()[0].phrase, "[name]'s users");
+        // The audit entries quoting FOI-1's declarations (its own, its
+        // withdrawal, the council-wide one) are rewritten too; FOI-2's is not.
+        let quoted: Vec<String> = store
+            .audit(100)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action.starts_with("not_held."))
+            .map(|e| e.detail)
+            .collect();
+        assert_eq!(quoted.len(), 4, "{quoted:?}");
+        let erased = quoted.iter().filter(|d| d.contains("[name]")).count();
+        let kept = quoted.iter().filter(|d| d.contains("A. Requester")).count();
+        assert_eq!((erased, kept), (3, 1), "{quoted:?}");
     }
 );

@@ -104,7 +104,7 @@ fn the_core_depends_on_no_other_lantern_crate_and_no_io() {
 fn the_store_depends_on_the_core_only() {
     let deps = dependencies("lantern-store");
     assert!(deps.iter().any(|d| d == "lantern-core"));
-    for banned in ["lantern-app", "lantern", "clap", "axum"] {
+    for banned in ["lantern-app", "lantern", "lantern-web", "clap", "axum"] {
         assert!(
             !deps.iter().any(|d| d == banned),
             "lantern-store depends on {banned}"
@@ -123,6 +123,7 @@ fn the_application_layer_knows_no_front_end() {
     }
     for banned in [
         "lantern",
+        "lantern-web",
         "clap",
         "axum",
         "tokio",
@@ -154,19 +155,34 @@ const OPENING: &[&str] = &["open", "open_with", "is_postgres"];
 
 #[test]
 fn the_front_ends_go_through_the_application_layer() {
-    let deps = dependencies("lantern");
+    // The CLI (`lantern`) and the web application (`lantern-web`).
+    for krate in ["lantern", "lantern-web"] {
+        let deps = dependencies(krate);
+        assert!(
+            deps.iter().any(|d| d == "lantern-app"),
+            "the {krate} crate must depend on lantern-app"
+        );
+        let beyond_opening: Vec<String> = mentions(krate, "lantern_store::")
+            .into_iter()
+            .filter(|(_, item)| !OPENING.contains(&item.as_str()))
+            .map(|(at, _)| at)
+            .collect();
+        assert!(
+            beyond_opening.is_empty(),
+            "the CLI and the web application use the store only to open a database; call a use case in lantern-app instead:\n{}",
+            beyond_opening.join("\n")
+        );
+    }
+    // The web application holds no SQL and opens no engine itself.
+    let web = dependencies("lantern-web");
+    for banned in ["rusqlite", "postgres", "lantern-store", "clap"] {
+        assert!(
+            !web.iter().any(|d| d == banned),
+            "lantern-web depends on {banned}: it goes through lantern-app"
+        );
+    }
     assert!(
-        deps.iter().any(|d| d == "lantern-app"),
-        "the lantern crate must depend on lantern-app"
-    );
-    let beyond_opening: Vec<String> = mentions("lantern", "lantern_store::")
-        .into_iter()
-        .filter(|(_, item)| !OPENING.contains(&item.as_str()))
-        .map(|(at, _)| at)
-        .collect();
-    assert!(
-        beyond_opening.is_empty(),
-        "the CLI and the web server use the store only to open a database; call a use case in lantern-app instead:\n{}",
-        beyond_opening.join("\n")
+        mentions("lantern-web", "policy::").len() >= 3,
+        "the web application asks lantern_app::policy who may do what"
     );
 }

@@ -24,6 +24,7 @@ mod reports;
 mod seeds;
 mod serve;
 mod store;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -283,12 +283,13 @@ fn old_style_problems() -> Value {
 /// take the database back to schema 5.
 fn make_older(app: &TestApp) {
     let sql = format!(
-        "{}{}
+        "{}{}{}
          UPDATE submissions SET report = '{}';
          DROP TABLE records_owed;
          ALTER TABLE submissions DROP COLUMN withdrawn_in;
          ALTER TABLE submissions DROP COLUMN withdrawn_reason;
          DELETE FROM lantern_schema WHERE version >= 6;",
+        lantern_store::testing::UNDO_MIGRATION_13,
         lantern_store::testing::UNDO_MIGRATION_9,
         lantern_store::testing::UNDO_MIGRATION_8,
         old_style_report().replace('\'', "''")
@@ -588,4 +589,136 @@ fn nothing_of_the_requester_survives_the_erasure_of_their_details() {
         "{last}"
     );
     assert!(last["at"].as_str().is_some_and(|a| !a.is_empty()), "{last}");
+}
+
+/// A case whose officers wrote its requester's name, another person's and
+/// a telephone number into the texts findings add: a not-held declaration's
+/// reason and other holder, the reason it was withdrawn, and the note of
+/// an s12 estimate. Erasure leaves none of them in the database's bytes
+/// (the audit log quotes declarations too), and each text keeps what it
+/// says about the information.
+#[test]
+fn erasure_cleans_the_declarations_withdrawals_and_resolution_notes_of_a_case() {
+    let app = TestApp::empty();
+    let config = std::fs::read_to_string(super::example("lantern.toml")).expect("example config");
+    app.write("lantern.toml", &config);
+    app.run(&["init"]).ok();
+    app.write(
+        "figures.csv",
+        "indicator,area,period,crack,age_band,value,qualifier,reason,source,status\n\
+         people_in_treatment,E06000016,2016/17,crack,,51,,,ndtms_partnership,final",
+    );
+    app.run(&["import", "figures", "figures.csv"]).ok();
+    app.write(
+        "FOI-40.toml",
+        "reference = \"FOI-40\"\nreceived = 2019-06-10\n\n[[question]]\nnumber = \"1\"\n\
+         text = \"How many people were in treatment for crack?\"\n\
+         indicator = \"people_in_treatment\"\nfilter = { crack = \"crack\" }\n\
+         periods = [\"2016/17\", \"2017/18\"]\n",
+    );
+    app.run(&[
+        "request",
+        "new",
+        "FOI-40.toml",
+        "--requester",
+        "Quentin Zapata",
+        "--contact",
+        "q.zapata@example.net",
+    ])
+    .ok();
+    let step = |args: &[&str]| {
+        let (code, out) = run(&app, args);
+        assert_eq!(code, 0, "{args:?}: {out}");
+        out
+    };
+    step(&["request", "draft", "FOI-40", "--as-of", "2019-06-20"]);
+    step(&[
+        "request",
+        "resolve",
+        "FOI-40",
+        "--finding",
+        "1",
+        "--not-held",
+        "--reason",
+        "No figures were collected for 2017/18, as Quentin Zapata was told by Dr Okonkwo.",
+        "--held-by",
+        "the provider (ask Mr Okonkwo on 07700 900456)",
+        "--as-of",
+        "2019-06-20",
+    ]);
+    let listed: Value =
+        serde_json::from_str(&step(&["request", "declarations", "--json"])).expect("json");
+    let id = listed[0]["id"].as_i64().expect("id").to_string();
+    step(&[
+        "request",
+        "withdraw-declaration",
+        &id,
+        "--reason",
+        "Quentin Zapata sent Dr Okonkwo's 2017/18 return after all.",
+    ]);
+    step(&["request", "draft", "FOI-40", "--as-of", "2019-06-21"]);
+    step(&[
+        "request",
+        "resolve",
+        "FOI-40",
+        "--finding",
+        "1",
+        "--cost-estimate",
+        "25",
+        "--note",
+        "The 2017/18 returns are on paper in three archives; Zapata asked Dr Okonkwo.",
+        "--as-of",
+        "2019-06-21",
+    ]);
+    for action in ["draft", "approve", "send"] {
+        step(&["request", action, "FOI-40", "--as-of", "2019-07-05"]);
+    }
+    let personal = ["Quentin", "Zapata", "Okonkwo", "zapata@", "07700"];
+    let contains = |bytes: &[u8], s: &str| bytes.windows(s.len()).any(|w| w == s.as_bytes());
+    // The test can fail: before erasure every one of them is held.
+    let db = database_bytes(&app);
+    for p in personal {
+        assert!(
+            contains(&db, p),
+            "{p} is not in the database before erasure"
+        );
+    }
+
+    let out = step(&["request", "erase-expired", "--as-of", "2030-01-01"]);
+    assert!(out.contains("FOI-40"), "{out}");
+
+    let db = database_bytes(&app);
+    for p in personal {
+        assert!(!contains(&db, p), "{p} is still in the database");
+    }
+    // What the texts say about the information is kept.
+    let listed: Value =
+        serde_json::from_str(&step(&["request", "declarations", "--json"])).expect("json");
+    let d = &listed[0];
+    assert_eq!(
+        d["reason"],
+        "No figures were collected for 2017/18, as [name removed] was told by [name removed].",
+        "{d}"
+    );
+    assert_eq!(
+        d["held_by"], "the provider (ask [name removed] on [contact details removed])",
+        "{d}"
+    );
+    assert_eq!(
+        d["withdrawn"]["reason"], "[name removed] sent [name removed] 2017/18 return after all.",
+        "{d}"
+    );
+    let shown: Value =
+        serde_json::from_str(&step(&["request", "show", "FOI-40", "--json"])).expect("json");
+    let s12 = shown["resolutions"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["resolution"] == "s12"))
+        .expect("the s12 resolution")
+        .clone();
+    assert_eq!(
+        s12["why"],
+        "The 2017/18 returns are on paper in three archives; [name removed] asked [name removed].",
+        "{s12}"
+    );
+    assert_eq!(s12["hours"], 25.0);
 }

@@ -1,40 +1,54 @@
-//! `lantern serve`: the public, read-only face of a deployment over HTTP —
-//! the disclosure log and the casework statistics a council publishes, as
-//! pages that work without JavaScript and as JSON under `/api/`.
+//! Lantern's web application (`lantern serve`, `lantern demo --serve`):
+//! the public face of a deployment (the disclosure log, published letters
+//! and casework statistics, as pages that work without JavaScript and as
+//! JSON under `/api/`) and, behind sign-in, the officers' inbox and request
+//! workspace and the administrators' user pages.
 //!
-//! | Path | What |
-//! |---|---|
-//! | `/` | links to the pages |
-//! | `/log`, `/api/log` | the disclosure log (`?search=`, `?indicator=`) |
-//! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) |
-//! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) |
-//! | `/letters/{reference}`, `/api/letters/{reference}` | the published copy of a sent answer (no requester's name or contact details); 404 for a case not sent |
-//! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 (for load balancers) |
-//! | `/style.css` | the pages' style sheet (the pages carry no inline style or script) |
+//! Every route is in one table ([`routes`]) with the policy action it needs
+//! (`lantern_app::policy::Action`); the router is built from that table
+//! only, and each handler asks `lantern_app::policy::may` before it shows
+//! or changes anything, so a route cannot be added without saying who may
+//! use it (the authorisation matrix test walks the table).
+//!
+//! | Path | What | Who |
+//! |---|---|---|
+//! | `/` | links to the pages | anyone |
+//! | `/log`, `/api/log` | the disclosure log (`?search=`, `?indicator=`) | anyone |
+//! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) | anyone |
+//! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) | anyone |
+//! | `/letters/{reference}`, `/api/letters/{reference}` | the published copy of a sent answer; 404 for a case not sent | anyone |
+//! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 | anyone |
+//! | `/style.css` | the pages' style sheet | anyone |
+//! | `/sign-in`, `/sign-out` | signing in and out | anyone / signed in |
+//! | `/inbox` | open requests by due date, with status tags, filters, sorting | officers, approvers |
+//! | `/cases/{reference}` | a request's workspace | officers, approvers |
+//! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
+//! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
+//! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
+//!
+//! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
+//! expiry) naming a session the database holds, so several server
+//! processes share them; every form carries the session's CSRF secret and
+//! the sign-in form a secret of its own (`auth`).
 //!
 //! Every response, errors and 404s included, carries security headers
 //! ([`SECURITY_HEADERS`]: no sniffing, a content security policy that allows
 //! only the style sheet, no framing, no referrer). Each route takes a
 //! request body of at most its limit (the read-only routes
-//! [`READ_ONLY_BODY_LIMIT`]; a route that takes a form or an upload gets
-//! its own with [`limit_bodies`]), and a request is answered within
-//! [`REQUEST_TIMEOUT`] or gets a 503. How connections are taken, timed out
-//! and capped is `connections`'.
-//!
-//! Everything served here was released already (the log, the published
-//! copies of sent answers) or is a count of requests (the reports): nothing
-//! needs disclosure control, and nothing names a requester.
+//! [`READ_ONLY_BODY_LIMIT`], forms [`FORM_BODY_LIMIT`]), and a request is
+//! answered within [`REQUEST_TIMEOUT`] or gets a 503. How connections are
+//! taken, timed out and capped is `connections`'.
 //!
 //! A server keeps no state of its own: every request reads the store, so
 //! several `lantern serve` processes can serve one PostgreSQL database
 //! behind a load balancer and always agree. The store is synchronous, so
 //! reads run on tokio's blocking threads (at most eight), each borrowing a
-//! connection from a pool of as many (`lantern_store::pool`) and giving it
+//! connection from a pool of as many (`lantern_app::pool`) and giving it
 //! back; a connection a read failed on is closed, not reused. A request
 //! that waits too long for a connection gets a 503.
 //!
-//! This adapter holds no rules: it formats what `lantern_app::disclosure_log::search` and
-//! `reports` compute.
+//! This adapter holds no rules: it formats what the use cases in
+//! `lantern_app` compute and asks `lantern_app::policy` who may do what.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,7 +59,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get, post};
 use jiff::civil::Date;
 use lantern_app::pool::{PoolOptions, StorePool};
 use lantern_app::reports::{self, ReportAsked};
@@ -54,7 +68,13 @@ use lantern_core::report::Grouping;
 use minijinja::{Environment, context};
 use serde::Deserialize;
 
-use crate::app::Ctx;
+use lantern_app::Context as Ctx;
+use lantern_app::policy::Action;
+
+mod admin;
+mod auth;
+pub mod connections;
+mod staff;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
 const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
@@ -62,6 +82,14 @@ const LOG: &str = include_str!("../../../templates/web/log.html.j2");
 const TIMELINESS: &str = include_str!("../../../templates/web/timeliness.html.j2");
 const LETTER: &str = include_str!("../../../templates/web/letter.html.j2");
 const STYLE: &str = include_str!("../../../templates/web/style.css");
+const SIGN_IN: &str = include_str!("../../../templates/web/sign_in.html.j2");
+const STAFF: &str = include_str!("../../../templates/web/staff.html.j2");
+const INBOX: &str = include_str!("../../../templates/web/inbox.html.j2");
+const CASE: &str = include_str!("../../../templates/web/case.html.j2");
+const USERS: &str = include_str!("../../../templates/web/users.html.j2");
+const PROBLEM: &str = include_str!("../../../templates/web/problem.html.j2");
+const DONE: &str = include_str!("../../../templates/web/done.html.j2");
+const NEW_CASE: &str = include_str!("../../../templates/web/new_case.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -78,6 +106,9 @@ pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
 /// The largest request body the read-only routes take (they read none).
 pub const READ_ONLY_BODY_LIMIT: usize = 1024;
 
+/// The largest request body a form takes (a pasted e-mail is the largest).
+pub const FORM_BODY_LIMIT: usize = 1 << 20;
+
 /// How long a request may take before the client gets a 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -92,9 +123,73 @@ struct Site {
     code: Option<String>,
     clock: lantern_app::Clock,
     council: String,
+    /// The code of the council served (the policy's resources belong to it).
+    council_code: String,
+    /// The database and settings the use cases acting for a signed-in
+    /// person open (each gets a context naming them).
+    database: String,
+    config: lantern_app::config::Config,
     pages: Environment<'static>,
     /// The letter templates (the council's, or the shipped ones).
     letters: lantern_app::letters::Templates,
+}
+
+impl Site {
+    /// A context for a use case acting for `actor` on the council served.
+    fn context(&self, actor: &str) -> Ctx {
+        let mut ctx = Ctx::new(
+            self.database.clone(),
+            self.config.clone(),
+            actor.to_string(),
+        )
+        .for_council(Some(self.council_code.clone()));
+        ctx.clock = self.clock;
+        ctx
+    }
+}
+
+/// Run a use case that opens the store itself (a write, or one acting for
+/// a signed-in person) on a blocking thread, its failure as a page: bad
+/// input 400, not found 404, refused by the policy 403, not allowed now
+/// (someone moved the case on) 409, busy 503, else 500.
+async fn act<T: Send + 'static>(
+    f: impl FnOnce() -> lantern_app::Result<T> + Send + 'static,
+) -> Result<T, Failure> {
+    blocking(f).await?.map_err(failure)
+}
+
+/// Run a use case on a blocking thread, its result as it returned it.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> lantern_app::Result<T> + Send + 'static,
+) -> Result<lantern_app::Result<T>, Failure> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Failure::Internal(anyhow::anyhow!("the request's task failed: {e}")))
+}
+
+/// A use case's failure as a page (see [`act`]).
+fn failure(e: lantern_app::Error) -> Failure {
+    let (status, title) = match e.kind() {
+        Kind::Invalid => (StatusCode::BAD_REQUEST, "There is a problem"),
+        Kind::NotFound => (StatusCode::NOT_FOUND, "Not found"),
+        Kind::Forbidden => (StatusCode::FORBIDDEN, "You cannot do this"),
+        Kind::Conflict => (StatusCode::CONFLICT, "Nothing was changed"),
+        Kind::Unavailable => return Failure::Unavailable(e.into()),
+        Kind::Internal => return Failure::Internal(e.into()),
+    };
+    Failure::Page(status, problem_html(title, e.message()))
+}
+
+/// A problem page's HTML (plain text when the pages are not loaded yet).
+fn problem_html(title: &str, message: &str) -> String {
+    PAGES
+        .get()
+        .and_then(|env| env.get_template("problem.html.j2").ok())
+        .and_then(|t| {
+            t.render(context! { title => title, message => message, council => COUNCIL.get() })
+                .ok()
+        })
+        .unwrap_or_else(|| format!("{title}: {message}"))
 }
 
 /// Run `f` against a store borrowed from the pool, on a blocking thread; a
@@ -118,6 +213,7 @@ async fn read<T: Send + 'static>(
         let result = f(&*store);
         match result {
             Err(e) if e.kind() == Kind::NotFound => Err(Failure::NotFound(e.to_string())),
+            Err(e) if e.kind() == Kind::Forbidden => Err(Failure::Forbidden(e.to_string())),
             Err(e) => {
                 store.discard();
                 Err(Failure::Internal(e.into()))
@@ -139,11 +235,38 @@ enum Failure {
     Unavailable(anyhow::Error),
     /// The database or a template failed: 500 (503 for `/healthz`).
     Internal(anyhow::Error),
+    /// Nobody is signed in: 303 to the sign-in page.
+    SignIn,
+    /// The policy refuses: 403 with why.
+    Forbidden(String),
+    /// A page already rendered for a problem (a form's errors, a stale
+    /// form, a refused action), with its status.
+    Page(StatusCode, String),
 }
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         match self {
+            Failure::SignIn => (
+                StatusCode::SEE_OTHER,
+                [
+                    (header::LOCATION, "/sign-in"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+            )
+                .into_response(),
+            Failure::Forbidden(why) => {
+                problem_page(StatusCode::FORBIDDEN, "You cannot do this", &why)
+            }
+            Failure::Page(status, html) => (
+                status,
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                html,
+            )
+                .into_response(),
             Failure::BadRequest(m) => (StatusCode::BAD_REQUEST, format!("{m}\n")).into_response(),
             Failure::NotFound(m) => (StatusCode::NOT_FOUND, format!("{m}\n")).into_response(),
             Failure::Unavailable(e) => {
@@ -175,12 +298,47 @@ fn json(value: serde_json::Value) -> Response {
 }
 
 fn page(site: &Site, name: &str, ctx: minijinja::Value) -> Result<Response, Failure> {
-    let html = site
-        .pages
+    let html = render(site, name, ctx)?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// A page as HTML.
+fn render(site: &Site, name: &str, ctx: minijinja::Value) -> Result<String, Failure> {
+    site.pages
         .get_template(name)
         .and_then(|t| t.render(ctx))
-        .map_err(|e| Failure::Internal(anyhow::anyhow!("page {name}: {e:#}")))?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+        .map_err(|e| Failure::Internal(anyhow::anyhow!("page {name}: {e:#}")))
+}
+
+/// A signed-in page: not kept by caches, and its HTML.
+fn private_page(html: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// The pages, once, for what renders without a site (problem pages).
+static PAGES: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+
+/// The council's name, once, for the same.
+static COUNCIL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// A page saying what went wrong and what to do, GOV.UK style.
+fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        problem_html(title, message),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -433,6 +591,14 @@ fn pages() -> Result<Environment<'static>> {
         ("log.html.j2", LOG),
         ("timeliness.html.j2", TIMELINESS),
         ("letter.html.j2", LETTER),
+        ("sign_in.html.j2", SIGN_IN),
+        ("staff.html.j2", STAFF),
+        ("inbox.html.j2", INBOX),
+        ("case.html.j2", CASE),
+        ("users.html.j2", USERS),
+        ("problem.html.j2", PROBLEM),
+        ("done.html.j2", DONE),
+        ("new_case.html.j2", NEW_CASE),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -461,62 +627,195 @@ async fn deadline(request: Request, next: Next) -> Response {
     }
 }
 
-/// Give `routes` a request body limit of `max` bytes: a request that says
-/// it is longer gets a 413 before anything reads it, and a body read by an
-/// extractor stops at `max`. Forms and uploads are given their own, larger,
-/// limits by wrapping their routes the same way.
-pub fn limit_bodies<S: Clone + Send + Sync + 'static>(routes: Router<S>, max: usize) -> Router<S> {
-    routes
-        .route_layer(middleware::from_fn(move |request: Request, next: Next| {
-            let declared = request
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            async move {
-                if declared.is_some_and(|n| n > max as u64) {
-                    return (
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("This address takes a request body of at most {max} bytes.\n"),
-                    )
-                        .into_response();
+/// One route: its method, its path (as the router writes it) and the
+/// policy action it needs. The router is built from [`routes`] only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path, with `{parameters}`.
+    pub path: &'static str,
+    /// What the policy must allow.
+    pub action: Action,
+}
+
+fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        action,
+    }
+}
+
+/// Every route with its handler.
+fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
+    use Action::{
+        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetPolicy,
+        TakeIn, ViewCase, ViewInbox, ViewUsers,
+    };
+    vec![
+        (spec("GET", "/", ReadPublic), get(index)),
+        (spec("GET", "/healthz", ReadPublic), get(health)),
+        (spec("GET", "/log", ReadPublic), get(log_page)),
+        (spec("GET", "/api/log", ReadPublic), get(api_log)),
+        (
+            spec("GET", "/reports/timeliness", ReadPublic),
+            get(timeliness_page),
+        ),
+        (
+            spec("GET", "/api/reports/timeliness", ReadPublic),
+            get(api_timeliness),
+        ),
+        (
+            spec("GET", "/api/reports/outcomes", ReadPublic),
+            get(api_outcomes),
+        ),
+        (
+            spec("GET", "/letters/{reference}", ReadPublic),
+            get(letter_page),
+        ),
+        (
+            spec("GET", "/api/letters/{reference}", ReadPublic),
+            get(api_letter),
+        ),
+        (spec("GET", "/style.css", ReadPublic), get(style)),
+        (spec("GET", "/sign-in", ReadPublic), get(auth::sign_in_page)),
+        (spec("POST", "/sign-in", ReadPublic), post(auth::sign_in)),
+        (spec("POST", "/sign-out", Home), post(auth::sign_out)),
+        (spec("GET", "/staff", Home), get(staff::home)),
+        (spec("GET", "/inbox", ViewInbox), get(staff::inbox)),
+        (spec("GET", "/cases/new", TakeIn), get(staff::new_case_page)),
+        (spec("POST", "/cases", TakeIn), post(staff::take_in)),
+        (
+            spec("GET", "/cases/{reference}", ViewCase),
+            get(staff::case),
+        ),
+        (
+            spec("POST", "/cases/{reference}/correct", Correct),
+            post(staff::correct),
+        ),
+        (
+            spec("POST", "/cases/{reference}/clock", ClockAction),
+            post(staff::clock),
+        ),
+        (
+            spec("POST", "/cases/{reference}/draft", Draft),
+            post(staff::draft),
+        ),
+        (
+            spec("POST", "/cases/{reference}/approve", Approve),
+            post(staff::approve),
+        ),
+        (
+            spec("POST", "/cases/{reference}/send", Send),
+            post(staff::send),
+        ),
+        (spec("GET", "/admin/users", ViewUsers), get(admin::users)),
+        (
+            spec("POST", "/admin/users", ManageUsers),
+            post(admin::create),
+        ),
+        (
+            spec("POST", "/admin/users/{username}/disable", ManageUsers),
+            post(admin::disable),
+        ),
+        (
+            spec("POST", "/admin/users/{username}/enable", ManageUsers),
+            post(admin::enable),
+        ),
+        (
+            spec("POST", "/admin/users/{username}/password", ManageUsers),
+            post(admin::reset),
+        ),
+        (
+            spec("POST", "/admin/policy", SetPolicy),
+            post(admin::policy),
+        ),
+    ]
+}
+
+/// Every route the web application has, with the action the policy must
+/// allow (the authorisation matrix test walks these).
+pub fn routes() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
+}
+
+/// Give one path's routes a request body limit of `max` bytes: a request
+/// that says it is longer gets a 413 before anything reads it, and a body
+/// read by an extractor stops at `max`.
+fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<Site>> {
+    route
+        .layer::<_, std::convert::Infallible>(middleware::from_fn(
+            move |request: Request, next: Next| {
+                let declared = request
+                    .headers()
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                async move {
+                    if declared.is_some_and(|n| n > max as u64) {
+                        return (
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            format!("This address takes a request body of at most {max} bytes.\n"),
+                        )
+                            .into_response();
+                    }
+                    next.run(request).await
                 }
-                next.run(request).await
-            }
-        }))
+            },
+        ))
         .layer(DefaultBodyLimit::max(max))
 }
 
-/// The routes, for a database and council.
+/// The routes, for a database and council: each path's methods together,
+/// with the body limit of a form when any of them takes one (the limit
+/// wraps the whole path, so a body sent with a method the path does not
+/// take is refused by size before it is read).
 fn router(site: Arc<Site>) -> Router {
-    let read_only = Router::new()
-        .route("/", get(index))
-        .route("/healthz", get(health))
-        .route("/log", get(log_page))
-        .route("/api/log", get(api_log))
-        .route("/reports/timeliness", get(timeliness_page))
-        .route("/api/reports/timeliness", get(api_timeliness))
-        .route("/api/reports/outcomes", get(api_outcomes))
-        .route("/letters/{reference}", get(letter_page))
-        .route("/api/letters/{reference}", get(api_letter))
-        .route("/style.css", get(style));
-    limit_bodies(read_only, READ_ONLY_BODY_LIMIT)
+    let mut paths: Vec<(&'static str, MethodRouter<Arc<Site>>, bool)> = Vec::new();
+    for (spec, route) in table() {
+        let form = spec.method != "GET";
+        match paths.iter_mut().find(|(p, _, _)| *p == spec.path) {
+            Some((_, held, takes_form)) => {
+                *held = std::mem::take(held).merge(route);
+                *takes_form |= form;
+            }
+            None => paths.push((spec.path, route, form)),
+        }
+    }
+    let mut router = Router::new();
+    for (path, route, form) in paths {
+        let max = if form {
+            FORM_BODY_LIMIT
+        } else {
+            READ_ONLY_BODY_LIMIT
+        };
+        router = router.route(path, limit_route(route, max));
+    }
+    router
         .fallback(not_found)
         .layer(middleware::from_fn(deadline))
         .layer(middleware::map_response(secure))
         .with_state(site)
 }
 
+/// How to run the web application.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Lines to print after the address (the demo's accounts).
+    pub announce: Vec<String>,
+}
+
 /// Run `lantern serve`: check the database once, then serve until
 /// interrupted (Ctrl-C or SIGTERM), finishing the requests in flight.
-pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
+pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
     // Refuse to start on a database that cannot be opened: a clear error
     // now, not a 503 later.
-    let options = PoolOptions {
+    let pool_options = PoolOptions {
         max_size: MAX_CONNECTIONS,
         ..PoolOptions::default()
     };
-    let pool = StorePool::open(&ctx.database, ctx.config.migrate_on_open, &options)?;
+    let pool = StorePool::open(&ctx.database, ctx.config.migrate_on_open, &pool_options)?;
     let address: SocketAddr = listen.parse().map_err(|_| {
         anyhow::anyhow!("--listen {listen}: write an address and port such as 127.0.0.1:8080")
     })?;
@@ -526,11 +825,16 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
         lantern_app::council::choose(&mut *store, ctx.council.as_deref())?;
         lantern_app::council::in_force(ctx, &*store, None)?
     };
+    let _ = PAGES.set(pages()?);
+    let _ = COUNCIL.set(council.name().to_string());
     let site = Arc::new(Site {
         pool,
         code: ctx.council.clone(),
         clock: ctx.clock,
         council: council.name().to_string(),
+        council_code: council.code().to_string(),
+        database: ctx.database.clone(),
+        config: ctx.config.clone(),
         pages: pages()?,
         letters: lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?,
     });
@@ -552,6 +856,9 @@ pub fn run(ctx: &Ctx, listen: &str) -> Result<()> {
                 "Lantern is serving {} on http://{bound}/ (Ctrl-C stops it)",
                 ctx.display_database()
             )?;
+            for line in &options.announce {
+                writeln!(out, "{line}")?;
+            }
             out.flush()?;
         }
         // The open-file limit caps the connections (one descriptor each).

@@ -1,0 +1,234 @@
+//! What the web application's officer pages show, decided here so that the
+//! adapter holds no rules: the inbox (open requests with their status tags:
+//! overdue, due within five working days, on hold, awaiting approval) and,
+//! for a case's workspace, why each withheld count of its draft is withheld.
+
+use jiff::civil::Date;
+use lantern_core::casework::{Case, Status};
+use lantern_core::deadline::Hold;
+use lantern_core::understand;
+
+use super::{ListFilter, calendar, list};
+use crate::{Context, Result};
+
+/// How many working days ahead a request counts as due soon.
+pub const DUE_SOON_WORKING_DAYS: u32 = 5;
+
+/// A status tag an inbox row carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tag {
+    /// Past its due date and not on hold.
+    Overdue,
+    /// Due within [`DUE_SOON_WORKING_DAYS`] working days.
+    DueSoon,
+    /// Waiting for the requester's clarification.
+    AwaitingClarification,
+    /// Waiting for a fee.
+    AwaitingFee,
+    /// Drafted, waiting for an approver.
+    AwaitingApproval,
+    /// Approved, to be sent.
+    ReadyToSend,
+    /// A release its draft cites has changed: draft again.
+    ReleaseChanged,
+}
+
+impl Tag {
+    /// Every tag, in the order the filters list them.
+    pub const ALL: [Tag; 7] = [
+        Tag::Overdue,
+        Tag::DueSoon,
+        Tag::AwaitingClarification,
+        Tag::AwaitingFee,
+        Tag::AwaitingApproval,
+        Tag::ReadyToSend,
+        Tag::ReleaseChanged,
+    ];
+
+    /// The tag's name in addresses (`?status=overdue`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Tag::Overdue => "overdue",
+            Tag::DueSoon => "due-soon",
+            Tag::AwaitingClarification => "on-hold-clarification",
+            Tag::AwaitingFee => "on-hold-fee",
+            Tag::AwaitingApproval => "awaiting-approval",
+            Tag::ReadyToSend => "ready-to-send",
+            Tag::ReleaseChanged => "release-changed",
+        }
+    }
+
+    /// The tag in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tag::Overdue => "Overdue",
+            Tag::DueSoon => "Due within 5 working days",
+            Tag::AwaitingClarification => "On hold: clarification",
+            Tag::AwaitingFee => "On hold: fee",
+            Tag::AwaitingApproval => "Awaiting approval",
+            Tag::ReadyToSend => "Ready to send",
+            Tag::ReleaseChanged => "Draft again: a release changed",
+        }
+    }
+
+    /// The tag a name says.
+    pub fn parse(code: &str) -> Option<Tag> {
+        Tag::ALL.into_iter().find(|t| t.code() == code)
+    }
+}
+
+/// How the inbox is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Soonest due first.
+    #[default]
+    Due,
+    /// Received first first.
+    Received,
+    /// By reference.
+    Reference,
+}
+
+impl Sort {
+    /// The sort a name says (`due`, `received`, `reference`).
+    pub fn parse(code: &str) -> Option<Sort> {
+        match code {
+            "due" => Some(Sort::Due),
+            "received" => Some(Sort::Received),
+            "reference" => Some(Sort::Reference),
+            _ => None,
+        }
+    }
+}
+
+/// One open request in the inbox.
+#[derive(Debug, Clone)]
+pub struct InboxRow {
+    /// The reference.
+    pub reference: String,
+    /// The e-mail's subject (or what the request is, when it came another way).
+    pub subject: String,
+    /// When it was received.
+    pub received: Date,
+    /// When the answer is due.
+    pub due: Date,
+    /// Working days from today to the due date (0 when due today or past).
+    pub working_days_left: u32,
+    /// Its status.
+    pub status: Status,
+    /// Its tags.
+    pub tags: Vec<Tag>,
+}
+
+/// The subject a case is shown by: its e-mail's subject line, else a
+/// description of the form it came in.
+pub fn subject(case: &Case) -> String {
+    match understand::parse_email(case.original.as_bytes()) {
+        Ok(email) => email
+            .subject
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "(no subject)".to_string()),
+        Err(_) => "Structured request".to_string(),
+    }
+}
+
+/// The open requests with their tags, only those with `only` if given,
+/// sorted as asked.
+pub fn inbox(ctx: &Context, only: Option<Tag>, sort: Sort) -> Result<Vec<InboxRow>> {
+    let listed = list(
+        ctx,
+        &ListFilter {
+            open: true,
+            ..ListFilter::default()
+        },
+    )?;
+    let store = ctx.open()?;
+    let calendar = calendar(store.as_ref())?;
+    let today = ctx.today(store.as_ref())?;
+    let mut rows = Vec::new();
+    for l in listed.rows {
+        let left = if l.due.due > today {
+            calendar.working_days_between(today, l.due.due)?
+        } else {
+            0
+        };
+        let mut tags = Vec::new();
+        if l.overdue {
+            tags.push(Tag::Overdue);
+        } else if !l.due.on_hold() && l.due.due >= today && left <= DUE_SOON_WORKING_DAYS {
+            tags.push(Tag::DueSoon);
+        }
+        match l.due.hold {
+            Some(Hold::Clarification { .. }) => tags.push(Tag::AwaitingClarification),
+            Some(Hold::Fee { .. }) => tags.push(Tag::AwaitingFee),
+            None => {}
+        }
+        match l.case.status {
+            Status::Drafted => tags.push(Tag::AwaitingApproval),
+            Status::Approved => tags.push(Tag::ReadyToSend),
+            _ => {}
+        }
+        if l.release_changed {
+            tags.push(Tag::ReleaseChanged);
+        }
+        if only.is_some_and(|t| !tags.contains(&t)) {
+            continue;
+        }
+        rows.push(InboxRow {
+            reference: l.case.reference.clone(),
+            subject: subject(&l.case),
+            received: l.case.received,
+            due: l.due.due,
+            working_days_left: left,
+            status: l.case.status,
+            tags,
+        });
+    }
+    match sort {
+        Sort::Due => rows.sort_by(|a, b| (a.due, &a.reference).cmp(&(b.due, &b.reference))),
+        Sort::Received => {
+            rows.sort_by(|a, b| (a.received, &a.reference).cmp(&(b.received, &b.reference)))
+        }
+        Sort::Reference => rows.sort_by(|a, b| a.reference.cmp(&b.reference)),
+    }
+    Ok(rows)
+}
+
+/// Why each withheld count of a case's draft is withheld ("question 2,
+/// 2017/18 (aged 18 to 24): …"), for the officer; empty without a draft.
+pub fn withheld_in_draft(ctx: &Context, reference: &str) -> Result<Vec<String>> {
+    let store = ctx.open()?;
+    let Some((draft, _)) = store.draft(reference)? else {
+        return Ok(vec![]);
+    };
+    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    fn walk(q: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+        let number = format!(
+            "{prefix}{}",
+            match &q["number"] {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }
+        );
+        for r in q["rows"].as_array().into_iter().flatten() {
+            if let Some(why) = r["withheld_because"]["text"].as_str() {
+                let label = r["breakdown_label"]
+                    .as_str()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default();
+                out.push(format!(
+                    "question {number}, {}{label}: {why}",
+                    r["period_label"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+        for p in q["parts"].as_array().into_iter().flatten() {
+            walk(p, &number, out);
+        }
+    }
+    let mut out = Vec::new();
+    for q in view["questions"].as_array().into_iter().flatten() {
+        walk(q, "", &mut out);
+    }
+    Ok(out)
+}

@@ -1,0 +1,211 @@
+//! Accounts in the store (migration 13), told as stories on both engines:
+//! users with roles per council, sessions ended by sign-out, disabling and
+//! password resets, failed sign-ins counted for every process, council
+//! policies with the newest in force; every write an account event.
+
+use lantern_store::accounts::{NewSession, NewUser, RoleGrant};
+use lantern_store::{Created, Store, StoreError, Who, create, init_meta, open};
+
+use crate::story;
+use lantern_store::testing::TestDb;
+
+fn new_store(db: &TestDb) -> Box<dyn Store> {
+    let (store, created) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+    assert_eq!(created, Created::New);
+    store
+}
+
+fn who(actor: &str, at: &str) -> Who {
+    Who {
+        actor: actor.into(),
+        at: at.into(),
+    }
+}
+
+fn user(name: &str, council: &str, role: &str) -> NewUser {
+    NewUser {
+        username: name.into(),
+        display_name: format!("{name} Person"),
+        password_hash: format!("$argon2id$fake${name}"),
+        roles: vec![RoleGrant {
+            council: council.into(),
+            role: role.into(),
+            provider: String::new(),
+        }],
+    }
+}
+
+fn session(id: &str) -> NewSession {
+    NewSession {
+        id_hash: id.into(),
+        csrf: format!("csrf-{id}"),
+        expires_at: "2026-12-04T20:00:00Z".into(),
+    }
+}
+
+story!(users_sessions_and_their_events, |db: &TestDb| {
+    let mut store = new_store(db);
+    let admin = who("root", "2026-12-04T09:00:00Z");
+    let id = store
+        .create_user(&admin, &user("ana", "LEI", "foi_officer"))
+        .unwrap();
+    assert!(matches!(
+        store.create_user(&admin, &user("ana", "NOT", "approver")),
+        Err(StoreError::UserExists(_))
+    ));
+    let ana = store.user("ana").unwrap().unwrap();
+    assert_eq!(ana.id, id);
+    assert_eq!(ana.roles.len(), 1);
+    assert_eq!(ana.roles[0].council, "LEI");
+    assert!(!ana.disabled);
+
+    // A session is read back by the hash of its id, from another handle.
+    store
+        .start_session(&who("ana", "2026-12-04T10:00:00Z"), id, &session("h1"))
+        .unwrap();
+    store
+        .start_session(&who("ana", "2026-12-04T10:05:00Z"), id, &session("h2"))
+        .unwrap();
+    let other = open(&db.location()).unwrap();
+    let held = other.session("h1").unwrap().unwrap();
+    assert_eq!(held.user.username, "ana");
+    assert_eq!(held.csrf, "csrf-h1");
+    assert_eq!(held.ended_at, None);
+    assert!(other.session("nope").unwrap().is_none());
+
+    // Sign-out ends that session only; a reset ends the rest.
+    store
+        .end_session(&who("ana", "2026-12-04T11:00:00Z"), "h1")
+        .unwrap();
+    assert!(other.session("h1").unwrap().unwrap().ended_at.is_some());
+    assert!(other.session("h2").unwrap().unwrap().ended_at.is_none());
+    store
+        .set_password(&admin, "LEI", "ana", "$argon2id$new")
+        .unwrap();
+    assert!(other.session("h2").unwrap().unwrap().ended_at.is_some());
+    assert_eq!(
+        other.user("ana").unwrap().unwrap().password_hash,
+        "$argon2id$new"
+    );
+
+    // Disabling and enabling again.
+    store.set_disabled(&admin, "LEI", "ana", true).unwrap();
+    assert!(other.user("ana").unwrap().unwrap().disabled);
+    store.set_disabled(&admin, "LEI", "ana", false).unwrap();
+    assert!(!other.user("ana").unwrap().unwrap().disabled);
+    assert!(matches!(
+        store.set_disabled(&admin, "LEI", "nobody", true),
+        Err(StoreError::NoSuchUser(_))
+    ));
+
+    let actions: Vec<String> = other
+        .account_events(100)
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {} {}", e.actor, e.action, e.username))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "root user.add ana",
+            "ana sign_in ana",
+            "ana sign_in ana",
+            "ana sign_out ana",
+            "root user.password ana",
+            "root user.disable ana",
+            "root user.enable ana",
+        ]
+    );
+    // No event holds a password hash.
+    assert!(
+        other
+            .account_events(100)
+            .unwrap()
+            .iter()
+            .all(|e| !e.detail.contains("argon2"))
+    );
+});
+
+story!(
+    failed_sign_ins_are_counted_for_every_process_and_forgotten_at_sign_in,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let id = store
+            .create_user(
+                &who("root", "2026-12-04T09:00:00Z"),
+                &user("bo", "LEI", "approver"),
+            )
+            .unwrap();
+        let mut other = open(&db.location()).unwrap();
+        store.sign_in_failed("bo", "2026-12-04T10:00:00Z").unwrap();
+        other.sign_in_failed("bo", "2026-12-04T10:01:00Z").unwrap();
+        store
+            .sign_in_failed("ghost", "2026-12-04T10:02:00Z")
+            .unwrap();
+        assert_eq!(
+            store
+                .sign_in_failures("bo", "2026-12-04T09:00:00Z")
+                .unwrap(),
+            ["2026-12-04T10:00:00Z", "2026-12-04T10:01:00Z"]
+        );
+        assert_eq!(
+            other
+                .sign_in_failures("bo", "2026-12-04T10:00:30Z")
+                .unwrap()
+                .len(),
+            1
+        );
+        other
+            .start_session(&who("bo", "2026-12-04T10:03:00Z"), id, &session("s"))
+            .unwrap();
+        assert!(
+            store
+                .sign_in_failures("bo", "2026-01-01T00:00:00Z")
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .sign_in_failures("ghost", "2026-01-01T00:00:00Z")
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+);
+
+story!(
+    council_policies_newest_in_force_and_audited,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        assert_eq!(store.council_policy("LEI", "self_approval").unwrap(), None);
+        store
+            .set_council_policy(
+                &who("root", "2026-12-04T09:00:00Z"),
+                "LEI",
+                "self_approval",
+                "allowed",
+            )
+            .unwrap();
+        store
+            .set_council_policy(
+                &who("root", "2026-12-04T09:01:00Z"),
+                "LEI",
+                "self_approval",
+                "refused",
+            )
+            .unwrap();
+        assert_eq!(
+            store
+                .council_policy("LEI", "self_approval")
+                .unwrap()
+                .as_deref(),
+            Some("refused")
+        );
+        assert_eq!(store.council_policy("NOT", "self_approval").unwrap(), None);
+        let events = store.account_events(10).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].action, "policy.set");
+        assert!(events[1].detail.contains("\"before\":\"allowed\""));
+    }
+);

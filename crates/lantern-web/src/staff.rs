@@ -1,0 +1,638 @@
+//! The officers' pages: their start page, the inbox, taking in a request,
+//! a request's workspace, and the actions on it (draft, approve, send) as
+//! forms calling the use cases. Each handler asks the policy first (for a
+//! case, with who drafted and corrected it), then checks the form's CSRF
+//! secret and the status the form was made from (a form made before
+//! someone else moved the case on is refused, nothing changed).
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use lantern_app::casework::workspace::{self, Sort, Tag};
+use lantern_app::casework::{self, Form as RequestForm, NewRequest};
+use lantern_app::letters::{Format, markdown_to_html};
+use lantern_app::policy::{self, Action, Resource};
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::auth::{Visitor, allow, allow_here, check_csrf, see_other, visitor};
+use crate::{Failure, Site, act, private_page, read, render};
+
+/// `GET /staff`: what the signed-in person can do.
+pub(crate) async fn home(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::Home).await?;
+    let html = render(
+        &site,
+        "staff.html.j2",
+        context! { council => site.council.clone(), user => visitor.page() },
+    )?;
+    Ok(private_page(html))
+}
+
+/// The inbox's filter and order.
+#[derive(Debug, Deserialize)]
+pub(crate) struct InboxQuery {
+    status: Option<String>,
+    sort: Option<String>,
+}
+
+/// `GET /inbox`: open requests with their tags.
+pub(crate) async fn inbox(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Query(q): Query<InboxQuery>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::ViewInbox).await?;
+    let status = q.status.as_deref().filter(|s| !s.is_empty() && *s != "all");
+    let only = match status {
+        None => None,
+        Some(code) => Some(Tag::parse(code).ok_or_else(|| {
+            Failure::BadRequest(format!(
+                "status={code}: choose one of the filters on the inbox page"
+            ))
+        })?),
+    };
+    let sort_code = q.sort.as_deref().unwrap_or("due");
+    let sort = Sort::parse(sort_code).ok_or_else(|| {
+        Failure::BadRequest(format!(
+            "sort={sort_code}: write sort=due, sort=received or sort=reference"
+        ))
+    })?;
+    let ctx = site.context(&visitor.actor.username);
+    let rows = act(move || workspace::inbox(&ctx, only, sort)).await?;
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            context! {
+                reference => r.reference.clone(),
+                subject => r.subject.clone(),
+                received => r.received.to_string(),
+                due => r.due.to_string(),
+                days_left => r.working_days_left,
+                status => r.status.code().replace('_', " "),
+                tags => r.tags.iter().map(|t| context! { code => t.code(), label => t.label() }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let filters: Vec<_> = Tag::ALL
+        .iter()
+        .map(|t| context! { code => t.code(), label => t.label() })
+        .collect();
+    let html = render(
+        &site,
+        "inbox.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            rows => rows,
+            filters => filters,
+            status => status.unwrap_or("all"),
+            sort => sort_code,
+        },
+    )?;
+    Ok(private_page(html))
+}
+
+/// `GET /cases/new`: paste an e-mail.
+pub(crate) async fn new_case_page(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::TakeIn).await?;
+    new_case_form(&site, &visitor, StatusCode::OK, "", None)
+}
+
+fn new_case_form(
+    site: &Site,
+    visitor: &Visitor,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+) -> Result<Response, Failure> {
+    let html = render(
+        site,
+        "new_case.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            email => email,
+            error => error,
+        },
+    )?;
+    let mut response = private_page(html);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// What the new-request form sends.
+#[derive(Debug, Deserialize)]
+pub(crate) struct NewCaseForm {
+    csrf: Option<String>,
+    email: Option<String>,
+}
+
+/// `POST /cases`: take in a pasted e-mail (the same e-mail twice is the
+/// case it opened the first time).
+pub(crate) async fn take_in(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Form(form): Form<NewCaseForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::TakeIn).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    let email = form.email.unwrap_or_default();
+    if email.trim().is_empty() {
+        return new_case_form(
+            &site,
+            &visitor,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some("Paste the request's e-mail, with its headers"),
+        );
+    }
+    let ctx = site.context(&visitor.actor.username);
+    let text = email.clone();
+    let opened = crate::blocking(move || {
+        casework::intake::check_email_size("the pasted e-mail", text.len() as u64)?;
+        casework::take_in(
+            &ctx,
+            &NewRequest {
+                name: "the pasted e-mail",
+                bytes: text.as_bytes(),
+                form: RequestForm::Email,
+                received: None,
+                reference: None,
+                requester: None,
+                contact: None,
+            },
+        )
+    })
+    .await?;
+    match opened {
+        Ok(opened) => Ok(see_other(&format!(
+            "/cases/{}",
+            segment(&opened.case.reference)
+        ))),
+        // Show the form again with what was wrong, the e-mail kept.
+        Err(e) if e.kind() == lantern_app::Kind::Invalid => new_case_form(
+            &site,
+            &visitor,
+            StatusCode::BAD_REQUEST,
+            &email,
+            Some(e.message()),
+        ),
+        Err(e) => Err(crate::failure(e)),
+    }
+}
+
+/// A reference as one path segment.
+fn segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The case as a policy resource (who drafted and corrected it), or 404.
+async fn case_resource(site: &Arc<Site>, reference: &str) -> Result<Resource, Failure> {
+    let reference = reference.to_string();
+    read(site, move |store| policy::case_resource(store, &reference)).await
+}
+
+/// The visitor, if the policy lets them do `action` to the case.
+async fn allow_case(
+    site: &Arc<Site>,
+    headers: &HeaderMap,
+    action: Action,
+    reference: &str,
+) -> Result<Visitor, Failure> {
+    let visitor = visitor(site, headers).await?;
+    // Whoever may not do this to any case is refused before anything is
+    // read about this one (so nobody learns which references exist).
+    allow(
+        visitor.clone(),
+        action,
+        &Resource::council(&site.council_code),
+    )?;
+    let resource = case_resource(site, reference).await?;
+    allow(visitor, action, &resource)
+}
+
+/// `GET /cases/{reference}`: the workspace.
+pub(crate) async fn case(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case(&site, &headers, Action::ViewCase, &reference).await?;
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    let (view, readings, letter, withheld, self_approval) = act(move || {
+        let view = casework::show(&ctx, &asked)?;
+        let readings = casework::understanding(&ctx, &asked).unwrap_or_default();
+        let letter = match view.case.status {
+            casework::Status::Drafted | casework::Status::Approved | casework::Status::Sent => {
+                Some(casework::letter(&ctx, &asked, Format::Md, false)?.letter)
+            }
+            _ => None,
+        };
+        let withheld = workspace::withheld_in_draft(&ctx, &asked)?;
+        let self_approval = policy::self_approval_allowed(&ctx)?;
+        Ok((view, readings, letter, withheld, self_approval))
+    })
+    .await?;
+    let email = lantern_core::understand::parse_email(view.case.original.as_bytes()).ok();
+    let resource = Resource {
+        council: site.council_code.clone(),
+        drafted_by: policy::authors(&view.history),
+        self_approval,
+    };
+    let may = |a: Action| policy::may(Some(&visitor.actor), a, &resource).allowed();
+    let status = view.case.status;
+    let readings: Vec<_> = readings
+        .iter()
+        .map(|r| {
+            context! {
+                question => r.question.clone(),
+                text => r.text.clone(),
+                reading => r.reading.clone(),
+                confidence => format!("{:.0}%", r.confidence * 100.0),
+                needs_officer => r.needs_officer,
+                alternatives => r.alternatives.iter().map(|a| format!("{} ({:.0}%)", a.reading, a.confidence * 100.0)).collect::<Vec<_>>(),
+                notes => r.notes.clone(),
+            }
+        })
+        .collect();
+    let history: Vec<_> = view
+        .history
+        .iter()
+        .map(|e| {
+            context! {
+                at => e.at.clone(),
+                actor => e.actor.clone(),
+                action => e.action.replace('_', " "),
+                to => e.to.code().replace('_', " "),
+                note => e.note.clone(),
+            }
+        })
+        .collect();
+    let due = &view.due;
+    let clock = context! {
+        received => due.received.to_string(),
+        effective_receipt => due.effective_receipt.to_string(),
+        due => due.due.to_string(),
+        s17_due => due.s17_due.to_string(),
+        on_hold => due.on_hold(),
+        paused => due.paused_working_days(),
+        extension => due.extension.as_ref().map(|_| true),
+        holidays => due.holidays.iter().map(|(d, name)| format!("{d} ({name})")).collect::<Vec<_>>(),
+        calendar => due.calendar_version.clone(),
+    };
+    let findings: Vec<_> = view
+        .findings
+        .iter()
+        .map(|f| context! { number => f.number, what => f.what.clone() })
+        .collect();
+    let related: Vec<_> = view
+        .links
+        .related
+        .iter()
+        .map(|l| {
+            context! {
+                reference => l.reference.clone(),
+                received => l.received.to_string(),
+                days_apart => l.working_days_apart,
+                same_requester => l.same_requester,
+                repeat => l.repeat,
+            }
+        })
+        .collect();
+    let draft_html = letter.map(|md| minijinja::Value::from_safe_string(markdown_to_html(&md)));
+    let html = render(
+        &site,
+        "case.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            reference => view.case.reference.clone(),
+            status => status.code(),
+            status_words => status.code().replace('_', " "),
+            requester => view.case.requester_name.clone(),
+            subject => email.as_ref().and_then(|e| e.subject.clone()),
+            from => email.as_ref().and_then(|e| e.from_name.clone()),
+            original => view.case.original.clone(),
+            readings => readings,
+            draft => draft_html,
+            findings => findings,
+            withheld => withheld,
+            release_changes => view.release_changes.clone(),
+            clock => clock,
+            history => history,
+            related => related,
+            may_draft => may(Action::Draft) && matches!(status, casework::Status::Received | casework::Status::InProgress | casework::Status::Drafted),
+            may_approve => may(Action::Approve) && status == casework::Status::Drafted,
+            approve_refused => (visitor.actor.has(lantern_app::accounts::Role::Approver) && !may(Action::Approve) && status == casework::Status::Drafted),
+            may_send => may(Action::Send) && status == casework::Status::Approved,
+            may_clock => may(Action::ClockAction) && status.is_open(),
+            clock_actions => clock_actions(),
+            may_correct => may(Action::Correct) && matches!(status, casework::Status::Received | casework::Status::InProgress),
+        },
+    )?;
+    Ok(private_page(html))
+}
+
+/// What an action's form sends: the secret, the status the form was made
+/// from, and an optional note.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ActionForm {
+    csrf: Option<String>,
+    seen: Option<String>,
+    note: Option<String>,
+    channel: Option<String>,
+}
+
+/// Refuse a form made from another status than the case's now.
+async fn check_seen(site: &Arc<Site>, reference: &str, seen: Option<&str>) -> Result<(), Failure> {
+    let asked = reference.to_string();
+    let now = read(site, move |store| Ok(store.case(&asked)?.map(|c| c.status))).await?;
+    let Some(now) = now else {
+        return Err(Failure::NotFound(format!(
+            "there is no request {reference}"
+        )));
+    };
+    if seen != Some(now.code()) {
+        return Err(Failure::Page(
+            StatusCode::CONFLICT,
+            crate::problem_html(
+                "This request has moved on",
+                &format!(
+                    "Request {reference} is now {} — someone changed it after this page was loaded. Nothing was changed: look at the request again before you act.",
+                    now.code().replace('_', " ")
+                ),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn note(form: &ActionForm) -> Result<Option<String>, Failure> {
+    let note = form
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        return Err(Failure::Page(
+            StatusCode::BAD_REQUEST,
+            crate::problem_html(
+                "There is a problem",
+                "The note must be 2,000 characters or fewer.",
+            ),
+        ));
+    }
+    Ok(note)
+}
+
+/// `POST /cases/{reference}/draft`.
+pub(crate) async fn draft(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case(&site, &headers, Action::Draft, &reference).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    act(move || casework::draft(&ctx, &asked)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}
+
+/// What the correction form sends: which question, the phrase in it and
+/// what the phrase means.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CorrectForm {
+    csrf: Option<String>,
+    seen: Option<String>,
+    question: Option<String>,
+    phrase: Option<String>,
+    means: Option<String>,
+}
+
+/// `POST /cases/{reference}/correct`: teach what a phrase of one question
+/// means (remembered for later requests); the case is read again with it.
+pub(crate) async fn correct(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<CorrectForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case(&site, &headers, Action::Correct, &reference).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let field = |v: &Option<String>, what: &str| -> Result<String, Failure> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) if v.chars().count() <= 200 => Ok(v.to_string()),
+            Some(_) => Err(Failure::Page(
+                StatusCode::BAD_REQUEST,
+                crate::problem_html(
+                    "There is a problem",
+                    &format!("{what} must be 200 characters or fewer."),
+                ),
+            )),
+            None => Err(Failure::Page(
+                StatusCode::BAD_REQUEST,
+                crate::problem_html("There is a problem", &format!("Enter {what}.")),
+            )),
+        }
+    };
+    let question = field(&form.question, "the question's number")?;
+    let phrase = field(&form.phrase, "the words from the question")?;
+    let means = field(
+        &form.means,
+        "what the words mean (an indicator or topic code)",
+    )?;
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    act(move || casework::teach(&ctx, &asked, &question, &phrase, &means)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}
+
+/// The clock and lifecycle actions an officer records on the workspace,
+/// with their words: (code, label).
+const CLOCK_ACTIONS: [(casework::Action, &str); 9] = [
+    (casework::Action::Start, "Start work (or reopen a draft)"),
+    (
+        casework::Action::SeekClarification,
+        "Clarification sought (the clock stops)",
+    ),
+    (
+        casework::Action::Clarified,
+        "Clarification received (the clock restarts)",
+    ),
+    (
+        casework::Action::IssueFeeNotice,
+        "Fees notice issued (the clock pauses)",
+    ),
+    (
+        casework::Action::FeeReceived,
+        "Fee received (the clock runs again)",
+    ),
+    (
+        casework::Action::Extend,
+        "Public interest extension (give the new date)",
+    ),
+    (casework::Action::Withdraw, "Withdrawn by the requester"),
+    (casework::Action::RequestReview, "Internal review requested"),
+    (casework::Action::ComplainToIco, "Complaint to the ICO"),
+];
+
+/// The clock actions for the workspace's form.
+pub(crate) fn clock_actions() -> Vec<minijinja::Value> {
+    CLOCK_ACTIONS
+        .iter()
+        .map(|(a, label)| context! { code => a.code(), label => *label })
+        .collect()
+}
+
+/// What the clock form sends.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ClockForm {
+    csrf: Option<String>,
+    seen: Option<String>,
+    action: Option<String>,
+    on: Option<String>,
+    extended_to: Option<String>,
+    note: Option<String>,
+}
+
+fn form_problem(message: &str) -> Failure {
+    Failure::Page(
+        StatusCode::BAD_REQUEST,
+        crate::problem_html("There is a problem", message),
+    )
+}
+
+fn form_date(value: Option<&str>, what: &str) -> Result<Option<jiff::civil::Date>, Failure> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            form_problem(&format!(
+                "{what} must be a date written as YYYY-MM-DD, such as 2019-07-05."
+            ))
+        }),
+    }
+}
+
+/// `POST /cases/{reference}/clock`: record a clock or lifecycle action
+/// (checked against the lifecycle and the deadline rules by the use case).
+pub(crate) async fn clock(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<ClockForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case(&site, &headers, Action::ClockAction, &reference).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let action = CLOCK_ACTIONS
+        .iter()
+        .find(|(a, _)| Some(a.code()) == form.action.as_deref())
+        .map(|(a, _)| *a)
+        .ok_or_else(|| form_problem("Choose what happened."))?;
+    let on = form_date(form.on.as_deref(), "The day it happened")?;
+    let extended_to = form_date(form.extended_to.as_deref(), "The new due date")?;
+    if action == casework::Action::Extend && extended_to.is_none() {
+        return Err(form_problem("Give the new due date of an extension."));
+    }
+    let note = form
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        return Err(form_problem("The note must be 2,000 characters or fewer."));
+    }
+    let ctx = site.context(&visitor.actor.username);
+    let acting = casework::Acting {
+        reference: reference.clone(),
+        action,
+        note,
+        on,
+        extended_to: if action == casework::Action::Extend {
+            extended_to
+        } else {
+            None
+        },
+    };
+    act(move || casework::act(&ctx, &acting)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}
+
+/// `POST /cases/{reference}/approve`: the policy asked again inside the
+/// use case, with the history as held (two-person sign-off).
+pub(crate) async fn approve(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case(&site, &headers, Action::Approve, &reference).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let note = note(&form)?;
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    let actor = visitor.actor.clone();
+    act(move || policy::approve_as(&ctx, &actor, &asked, note)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}
+
+/// `POST /cases/{reference}/send`: recorded as sent today by the channel
+/// given; the disclosure log gets the answer.
+pub(crate) async fn send(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case(&site, &headers, Action::Send, &reference).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let channel = match form.channel.as_deref() {
+        Some("email") => "e-mail",
+        Some("post") => "post",
+        _ => {
+            return Err(Failure::Page(
+                StatusCode::BAD_REQUEST,
+                crate::problem_html(
+                    "There is a problem",
+                    "Choose how the answer was sent: by e-mail or by post.",
+                ),
+            ));
+        }
+    };
+    let note = note(&form)?;
+    let note = Some(match note {
+        Some(n) => format!("sent by {channel}: {n}"),
+        None => format!("sent by {channel}"),
+    });
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    act(move || casework::send(&ctx, &asked, note, None)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}

@@ -1,0 +1,528 @@
+//! End to end in headless Chromium (Debian's `chromium` and
+//! `chromium-driver`), driven over the W3C WebDriver protocol from Rust:
+//! an FOI officer signs in, pastes seed 000's e-mail, corrects one
+//! reading and drafts; the same officer (who also approves) is not offered
+//! approval and is refused it; an approver approves; the officer records
+//! the answer as sent, and the public disclosure log shows it. The server's
+//! clock is the seed's response date. Screenshots of each main page are
+//! written to `target/screenshots/` (`scripts/screenshots` copies them to
+//! `docs/screenshots/`).
+//!
+//! Skipped, saying so, when Chromium or its driver is not installed, except
+//! in CI (`CI` set), where `.ci/run` installs them and their absence fails.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "a long enough test password";
+const REQUESTER: &str = "Zebedee Requester";
+
+/// A child process stopped when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// One HTTP exchange with the driver: the JSON it answers.
+fn call(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to chromedriver");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .expect("timeout");
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    // Read the head, then the body by its length (or its chunks): the
+    // driver may keep the connection open.
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        let n = reader
+            .read_line(&mut line)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        if n == 0 || line == "\r\n" {
+            break;
+        }
+        head.push_str(&line.to_lowercase());
+    }
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let json = match length {
+        Some(n) => {
+            let mut body = vec![0; n];
+            reader.read_exact(&mut body).expect("body");
+            String::from_utf8_lossy(&body).into_owned()
+        }
+        None => {
+            let mut out = Vec::new();
+            loop {
+                let mut size = String::new();
+                reader.read_line(&mut size).expect("chunk size");
+                let size = usize::from_str_radix(size.trim(), 16).expect("hex size");
+                let mut chunk = vec![0; size + 2];
+                reader.read_exact(&mut chunk).expect("chunk");
+                if size == 0 {
+                    break;
+                }
+                out.extend_from_slice(&chunk[..size]);
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+    };
+    let value: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert!(
+        value["value"]["error"].is_null(),
+        "{method} {path}: {}",
+        value["value"]
+    );
+    value["value"].clone()
+}
+
+/// A browser session.
+struct Browser {
+    port: u16,
+    session: String,
+    base: String,
+    shots: PathBuf,
+    /// axe-core's script, when installed (see [`axe_script`]).
+    axe: Option<String>,
+}
+
+/// The pinned axe-core version `.ci/run` installs.
+const AXE_VERSION: &str = "4.14.1";
+
+/// axe-core's script from the npm registry, as `.ci/run` installs it
+/// (`npm install --prefix target/axe axe-core@VERSION`), or where
+/// `LANTERN_AXE` says. Absent locally: the checks are skipped, saying so;
+/// absent in CI: a failure.
+fn axe_script() -> Option<String> {
+    let path = std::env::var_os("LANTERN_AXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/axe/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(script) => Some(script),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install axe-core {AXE_VERSION} at {} (.ci/run does)",
+                path.display()
+            );
+            eprintln!(
+                "accessibility checks skipped: npm install --prefix target/axe axe-core@{AXE_VERSION}"
+            );
+            None
+        }
+    }
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    fn path(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.session)
+    }
+
+    fn open(&self, page: &str) {
+        call(
+            self.port,
+            "POST",
+            &self.path("/url"),
+            Some(&json!({ "url": format!("{}{page}", self.base) })),
+        );
+    }
+
+    fn find(&self, css: &str) -> String {
+        let found = call(
+            self.port,
+            "POST",
+            &self.path("/element"),
+            Some(&json!({ "using": "css selector", "value": css })),
+        );
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("{css}: {found}"))
+            .to_string()
+    }
+
+    fn count(&self, css: &str) -> usize {
+        call(
+            self.port,
+            "POST",
+            &self.path("/elements"),
+            Some(&json!({ "using": "css selector", "value": css })),
+        )
+        .as_array()
+        .map_or(0, Vec::len)
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css);
+        call(
+            self.port,
+            "POST",
+            &self.path(&format!("/element/{element}/value")),
+            Some(&json!({ "text": text })),
+        );
+    }
+
+    /// Click, and when that submits a form, wait until the next page is
+    /// there (its source differs from this one's).
+    fn click(&self, css: &str) {
+        let element = self.find(css);
+        let before = self.source();
+        call(
+            self.port,
+            "POST",
+            &self.path(&format!("/element/{element}/click")),
+            Some(&json!({})),
+        );
+        if !css.contains("button") {
+            return;
+        }
+        let started = Instant::now();
+        while self.source() == before {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{css}: no new page after the click"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let ready = json!({ "script": "return document.readyState", "args": [] });
+        while call(self.port, "POST", &self.path("/execute/sync"), Some(&ready)) != "complete" {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{css}: the page did not load"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn source(&self) -> String {
+        call(self.port, "GET", &self.path("/source"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn url(&self) -> String {
+        call(self.port, "GET", &self.path("/url"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Look at the page as a person would: a screenshot, and axe-core's
+    /// WCAG 2.2 A and AA rules with no serious or critical violation.
+    fn look(&self, name: &str) {
+        self.screenshot(name);
+        let Some(axe) = &self.axe else {
+            return;
+        };
+        call(
+            self.port,
+            "POST",
+            &self.path("/execute/sync"),
+            Some(&json!({ "script": format!("{axe}\n;return typeof axe;"), "args": [] })),
+        );
+        let check = "var done = arguments[arguments.length - 1];\
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })\
+            .then(function (r) { done(r.violations.map(function (v) { return { id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) { return n.html; }) }; })); })\
+            .catch(function (e) { done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]); });";
+        let violations = call(
+            self.port,
+            "POST",
+            &self.path("/execute/async"),
+            Some(&json!({ "script": check, "args": [] })),
+        );
+        let serious: Vec<&Value> = violations
+            .as_array()
+            .expect("axe's violations")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            serious.is_empty(),
+            "{name}: serious or critical accessibility violations: {serious:#?}"
+        );
+    }
+
+    fn screenshot(&self, name: &str) {
+        let png = call(self.port, "GET", &self.path("/screenshot"), None);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().expect("base64"))
+            .expect("a PNG");
+        std::fs::write(self.shots.join(format!("{name}.png")), bytes).expect("write screenshot");
+    }
+
+    fn sign_in(&self, username: &str) {
+        self.open("/sign-in");
+        self.type_into("#username", username);
+        self.type_into("#password", PASSWORD);
+        self.click("form[action='/sign-in'] button");
+        assert!(
+            self.url().ends_with("/staff"),
+            "{username}: {}",
+            self.source()
+        );
+    }
+
+    fn sign_out(&self) {
+        self.click("form[action='/sign-out'] button");
+        let page = self.source();
+        assert!(page.contains("Staff sign in"), "{}: {page}", self.url());
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = std::panic::catch_unwind(|| {
+            call(
+                self.port,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                None,
+            )
+        });
+    }
+}
+
+fn lantern(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lantern"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("LANTERN_DATABASE")
+        .env_remove("LANTERN_CONFIG")
+        .env("LANTERN_ACTOR", "tester");
+    command
+}
+
+fn add_user(dir: &Path, username: &str, roles: &[&str]) {
+    let mut args = vec!["user", "add", username, "--name"];
+    let name = format!("{username} Person");
+    args.push(&name);
+    for r in roles {
+        args.extend(["--role", r]);
+    }
+    let mut child = lantern(dir, &args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("lantern user add");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_shows_the_answer() {
+    let (Some(chromium), Some(driver)) = (
+        find_program(&["chromium", "chromium-browser"]),
+        find_program(&["chromedriver"]),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver (.ci/run does)"
+        );
+        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert!(lantern(dir, &["demo"]).output().unwrap().status.success());
+    std::fs::write(
+        dir.join("lantern.toml"),
+        include_str!("../../../../examples/leicester/lantern.toml"),
+    )
+    .unwrap();
+    // The officer also approves: two-person sign-off must still stop them.
+    add_user(dir, "officer", &["foi_officer", "approver"]);
+    add_user(dir, "approver", &["approver"]);
+    add_user(dir, "admin", &["admin"]);
+
+    let mut server = lantern(
+        dir,
+        &["--as-of", "2019-07-05", "serve", "--listen", "127.0.0.1:0"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Running(server);
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+
+    let port = free_port();
+    let _driver = Running(
+        Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let created = call(
+        port,
+        "POST",
+        "/session",
+        Some(
+            &json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1400"]
+            }}}}),
+        ),
+    );
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let browser = Browser {
+        port,
+        session: created["sessionId"].as_str().unwrap().to_string(),
+        base,
+        shots,
+        axe: axe_script(),
+    };
+
+    // The public pages need no account.
+    browser.open("/");
+    browser.look("public-home");
+
+    // The officer signs in and pastes seed 000's e-mail.
+    browser.open("/sign-in");
+    browser.look("sign-in");
+    browser.sign_in("officer");
+    browser.look("start");
+    browser.open("/cases/new");
+    let email = format!(
+        "Date: Mon, 10 Jun 2019 09:00:00 +0100\nFrom: {REQUESTER} <z@example.org>\nSubject: Crack cocaine treatment\n\n{}",
+        include_str!("../../../lantern-core/tests-data/requests/seed-000.txt")
+    );
+    browser.type_into("#email", &email);
+    browser.look("new-request");
+    browser.click("form[action='/cases'] button");
+    let url = browser.url();
+    assert!(
+        url.contains("/cases/FOI-2019-0001"),
+        "{url}: {}",
+        browser.source()
+    );
+    let page = browser.source();
+    assert!(
+        page.contains("How many service users"),
+        "the questions verbatim"
+    );
+    browser.look("workspace-received");
+
+    // Corrects one reading, then drafts.
+    browser.type_into("#phrase-1", "service users");
+    browser.type_into("#means-1", "people_in_treatment");
+    browser.click("form[action$='/correct'] button");
+    let page = browser.source();
+    assert!(page.contains("correct"), "the history has the correction");
+    browser.click("form[action$='/draft'] button");
+    let page = browser.source();
+    assert!(page.contains("drafted"), "{page}");
+    assert!(page.contains("The drafted letter") || page.contains("class=\"letter\""));
+    // The same officer is not offered approval, and is refused it.
+    assert_eq!(browser.count("form[action$='/approve']"), 0);
+    assert!(page.contains("two-person sign-off"));
+    browser.look("workspace-drafted");
+    browser.open("/inbox");
+    assert!(browser.source().contains("Awaiting approval"));
+    browser.look("inbox");
+    browser.sign_out();
+
+    // An approver approves.
+    browser.sign_in("approver");
+    browser.open("/cases/FOI-2019-0001");
+    browser.click("form[action$='/approve'] button");
+    assert!(browser.source().contains("approved"));
+    browser.sign_out();
+
+    // The officer records it as sent; the public log shows the answer.
+    browser.sign_in("officer");
+    browser.open("/cases/FOI-2019-0001");
+    browser.look("workspace-approved");
+    browser.click("#channel-email");
+    browser.click("form[action$='/send'] button");
+    assert!(browser.source().contains("sent"));
+    browser.sign_out();
+    browser.open("/log");
+    let log = browser.source();
+    assert!(log.contains("FOI-2019-0001"), "{log}");
+    assert!(
+        !log.contains(REQUESTER),
+        "the log never names the requester"
+    );
+    browser.look("disclosure-log");
+    browser.open("/letters/FOI-2019-0001");
+    assert!(!browser.source().contains(REQUESTER));
+    browser.look("published-letter");
+
+    // The administrator's page.
+    browser.sign_in("admin");
+    browser.open("/admin/users");
+    assert!(browser.source().contains("officer"));
+    browser.look("users");
+}

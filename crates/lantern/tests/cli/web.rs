@@ -1,0 +1,878 @@
+//! The web application behind sign-in, over real HTTP against real
+//! `lantern serve` processes on a real database (an SQLite file, or
+//! PostgreSQL with `LANTERN_TEST_BACKEND=postgres`): the authorisation
+//! matrix over every route the router has, for every role and another
+//! council's user; forms without their CSRF secret, with HTML and SQL in
+//! their text, made stale by someone else; two-person sign-off; sign-in
+//! throttling shared by two processes; the cookies' flags; sign-out and
+//! disabling ending sessions.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use lantern_app::accounts::{Actor, Grant, Role};
+use lantern_app::policy::{self, Resource};
+
+use crate::TestApp;
+
+/// Leicester's council code (the example's area).
+const LEI: &str = "E06000016";
+/// Every test user's password (the other council's too).
+const PASSWORD: &str = "a long enough test password";
+/// The requester of the test case (must reach nobody without the role).
+const REQUESTER: &str = "Zebedee Requester";
+
+/// A running `lantern serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+/// An HTTP response: status, head (lowercase), body.
+struct Reply {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Reply {
+    /// A `Set-Cookie` header's whole value for `name`, if set.
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.head
+            .lines()
+            .filter_map(|l| l.strip_prefix("set-cookie: "))
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_string)
+    }
+
+    fn location(&self) -> Option<&str> {
+        self.head
+            .lines()
+            .find_map(|l| l.strip_prefix("location: "))
+            .map(str::trim)
+    }
+
+    /// The first hidden `csrf` field's value in the page.
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("no csrf field in {}", self.body));
+        let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
+        rest[..rest.find('"').expect("end of value")].to_string()
+    }
+}
+
+impl Server {
+    fn start(app: &TestApp, council: &str) -> Server {
+        let mut child = app
+            .command(&[
+                "--council",
+                council,
+                "--as-of",
+                "2019-07-05",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start lantern serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the server says where it listens");
+        let port = line
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        Server { child, port }
+    }
+
+    fn request(&self, method: &str, path: &str, cookies: &[String], form: Option<&str>) -> Reply {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        if !cookies.is_empty() {
+            request.push_str(&format!("Cookie: {}\r\n", cookies.join("; ")));
+        }
+        match form {
+            Some(body) => request.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )),
+            None if method == "POST" => request.push_str("Content-Length: 0\r\n\r\n"),
+            None => request.push_str("\r\n"),
+        }
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read");
+        let response = String::from_utf8_lossy(&response).into_owned();
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        Reply {
+            status,
+            head: head.to_lowercase(),
+            body: body.to_string(),
+        }
+    }
+
+    fn get(&self, path: &str, session: Option<&Session>) -> Reply {
+        self.request("GET", path, &cookies(session), None)
+    }
+
+    fn post(&self, path: &str, session: Option<&Session>, form: &str) -> Reply {
+        self.request("POST", path, &cookies(session), Some(form))
+    }
+
+    /// Sign in: the reply to the form, and the session if one started.
+    fn sign_in(&self, username: &str, password: &str) -> (Reply, Option<Session>) {
+        let form = self.get("/sign-in", None);
+        assert_eq!(form.status, 200, "{}", form.body);
+        let secret = form
+            .set_cookie("lantern_sign_in")
+            .expect("the sign-in form sets its secret");
+        let secret = secret.split(';').next().expect("value").to_string();
+        let reply = self.request(
+            "POST",
+            "/sign-in",
+            std::slice::from_ref(&secret),
+            Some(&format!(
+                "username={}&password={}&csrf={}",
+                encode(username),
+                encode(password),
+                form.csrf()
+            )),
+        );
+        let session = reply.set_cookie("lantern_session").map(|c| {
+            let cookie = c.split(';').next().expect("value").to_string();
+            let mut session = Session {
+                cookie,
+                csrf: String::new(),
+            };
+            let home = self.get("/staff", Some(&session));
+            assert_eq!(home.status, 200, "{}", home.body);
+            session.csrf = home.csrf();
+            session
+        });
+        (reply, session)
+    }
+
+    fn session(&self, username: &str) -> Session {
+        let (reply, session) = self.sign_in(username, PASSWORD);
+        session
+            .unwrap_or_else(|| panic!("{username} cannot sign in: {} {}", reply.status, reply.body))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A signed-in session: its cookie and its forms' secret.
+#[derive(Clone)]
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+fn cookies(session: Option<&Session>) -> Vec<String> {
+    session.map(|s| vec![s.cookie.clone()]).unwrap_or_default()
+}
+
+/// Form encoding of a value.
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Add a user with the CLI (the password on standard input).
+fn add_user(app: &TestApp, council: Option<&str>, username: &str, roles: &[&str]) {
+    let mut args = vec![];
+    if let Some(c) = council {
+        args.extend(["--council", c]);
+    }
+    args.extend(["user", "add", username, "--name", "Test User"]);
+    for r in roles {
+        args.extend(["--role", r]);
+    }
+    let mut child = app
+        .command(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run lantern user add");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .expect("password");
+    let out = child.wait_with_output().expect("user add");
+    assert!(
+        out.status.success(),
+        "user add {username}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The seed's e-mail, with a requester and a subject.
+fn seed_email() -> String {
+    let body = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../lantern-core/tests-data/requests/seed-000.txt"),
+    )
+    .expect("seed e-mail");
+    format!("From: {REQUESTER} <z@example.org>\nSubject: Crack cocaine treatment\n\n{body}")
+}
+
+/// Leicester with its users (one per role, an officer who also approves,
+/// a second approver, a user to act on) and a case drafted by `tester`.
+fn leicester_with_users() -> (TestApp, String) {
+    let app = TestApp::leicester();
+    let config = std::fs::read_to_string(crate::example("lantern.toml")).expect("config");
+    app.write("lantern.toml", &config);
+    for (name, roles) in [
+        ("officer", &["foi_officer"][..]),
+        ("approver", &["approver"]),
+        ("approver2", &["approver"]),
+        ("both", &["foi_officer", "approver"]),
+        ("analyst", &["analyst"]),
+        ("provider", &["provider:P1"]),
+        ("admin", &["admin"]),
+        ("target", &["analyst"]),
+    ] {
+        add_user(&app, None, name, roles);
+    }
+    let email = app.write("seed.eml", &seed_email());
+    let out = app
+        .run(&[
+            "request",
+            "new",
+            email.to_str().expect("path"),
+            "--received",
+            "2019-06-10",
+            "--json",
+        ])
+        .ok();
+    let opened: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let reference = opened["reference"].as_str().expect("reference").to_string();
+    app.run(&["request", "draft", &reference, "--as-of", "2019-07-05"])
+        .ok();
+    (app, reference)
+}
+
+fn status_of(app: &TestApp, reference: &str) -> String {
+    let shown: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "show", reference, "--json"]).ok())
+            .expect("json");
+    shown["status"].as_str().expect("status").to_string()
+}
+
+fn actor(username: &str, council: &str, roles: &[Role]) -> Actor {
+    Actor {
+        username: username.into(),
+        display_name: "Test User".into(),
+        council: council.into(),
+        grants: roles
+            .iter()
+            .map(|r| Grant {
+                role: *r,
+                provider: (*r == Role::Provider).then(|| "P1".to_string()),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_council() {
+    let (app, reference) = leicester_with_users();
+    // Another council in the same database, with a user holding every role there.
+    app.run(&[
+        "council",
+        "set",
+        "OTHER",
+        "--name",
+        "Other Council",
+        "--area",
+        "E06000017",
+    ])
+    .ok();
+    add_user(
+        &app,
+        Some("OTHER"),
+        "stranger",
+        &["foi_officer", "approver", "analyst", "admin"],
+    );
+    let server = Server::start(&app, LEI);
+    let theirs = Server::start(&app, "OTHER");
+    // The stranger cannot sign in here, and their own council's session
+    // opens nothing here.
+    let (refused, none) = server.sign_in("stranger", PASSWORD);
+    assert_eq!(refused.status, 401);
+    assert!(none.is_none());
+    let stranger_session = theirs.session("stranger");
+
+    let people: Vec<(&str, Option<Actor>)> = vec![
+        ("nobody", None),
+        ("officer", Some(actor("officer", LEI, &[Role::FoiOfficer]))),
+        ("approver", Some(actor("approver", LEI, &[Role::Approver]))),
+        ("analyst", Some(actor("analyst", LEI, &[Role::Analyst]))),
+        ("provider", Some(actor("provider", LEI, &[Role::Provider]))),
+        ("admin", Some(actor("admin", LEI, &[Role::Admin]))),
+        (
+            "stranger",
+            Some(actor(
+                "stranger",
+                "OTHER",
+                &[Role::FoiOfficer, Role::Approver, Role::Analyst, Role::Admin],
+            )),
+        ),
+    ];
+    let routes = lantern_web::routes();
+    assert!(routes.len() >= 25, "the route table: {routes:?}");
+    let mut checked = 0;
+    for route in &routes {
+        let path = route
+            .path
+            .replace("{reference}", &reference)
+            .replace("{username}", "target");
+        for (who, person) in &people {
+            let session = match *who {
+                "nobody" => None,
+                "stranger" => Some(stranger_session.clone()),
+                name => Some(server.session(name)),
+            };
+            let reply = if route.method == "GET" {
+                server.get(&path, session.as_ref())
+            } else {
+                let csrf = session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
+                server.post(
+                    &path,
+                    session.as_ref(),
+                    &format!("csrf={csrf}&seen=drafted&channel=email"),
+                )
+            };
+            let resource = Resource {
+                council: LEI.into(),
+                drafted_by: vec!["tester".into()],
+                self_approval: false,
+            };
+            let allowed = policy::may(person.as_ref(), route.action, &resource).allowed();
+            let to_sign_in = reply.status == 303 && reply.location() == Some("/sign-in");
+            let denied = reply.status == 403 || to_sign_in;
+            assert_eq!(
+                !denied,
+                allowed,
+                "{} {path} by {who}: {} {}\n{}",
+                route.method,
+                reply.status,
+                reply.location().unwrap_or_default(),
+                reply.body
+            );
+            if denied {
+                // Nothing of the case reaches whoever is refused.
+                assert!(!reply.body.contains(REQUESTER), "{path} by {who}");
+                assert!(!reply.body.contains("crack cocaine"), "{path} by {who}");
+                assert!(!reply.body.contains(&reference), "{path} by {who}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, routes.len() * people.len());
+}
+
+#[test]
+fn forms_without_their_secret_or_made_stale_change_nothing_and_text_is_escaped() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let draft = format!("/cases/{reference}/draft");
+
+    // No secret, a wrong one, another session's: refused, nothing changed.
+    let other = server.session("both");
+    let drafts = |app: &TestApp| {
+        let shown: serde_json::Value =
+            serde_json::from_str(&app.run(&["request", "show", &reference, "--json"]).ok())
+                .expect("json");
+        shown["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter(|e| e["action"] == "draft")
+            .count()
+    };
+    let before = drafts(&app);
+    for form in [
+        "seen=drafted".to_string(),
+        "csrf=0000&seen=drafted".to_string(),
+        format!("csrf={}&seen=drafted", other.csrf),
+    ] {
+        let reply = server.post(&draft, Some(&officer), &form);
+        assert_eq!(reply.status, 400, "{form}: {}", reply.body);
+        assert!(reply.body.contains("security token"), "{}", reply.body);
+    }
+    assert_eq!(drafts(&app), before);
+    assert_eq!(status_of(&app, &reference), "drafted");
+    // With its secret, the same form works.
+    let redrafted = server.post(
+        &draft,
+        Some(&officer),
+        &format!("csrf={}&seen=drafted", officer.csrf),
+    );
+    assert_eq!(redrafted.status, 303, "{}", redrafted.body);
+    assert_eq!(drafts(&app), before + 1);
+
+    // Stale: two approvers load the same drafted case; the first approves,
+    // the second's form is refused and the history has one approval.
+    let (a, b) = (server.session("approver"), server.session("approver2"));
+    let approve = format!("/cases/{reference}/approve");
+    let first = server.post(&approve, Some(&a), &format!("csrf={}&seen=drafted", a.csrf));
+    assert_eq!(first.status, 303, "{}", first.body);
+    let second = server.post(&approve, Some(&b), &format!("csrf={}&seen=drafted", b.csrf));
+    assert_eq!(second.status, 409, "{}", second.body);
+    assert!(second.body.contains("moved on"), "{}", second.body);
+    assert_eq!(status_of(&app, &reference), "approved");
+    let shown: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "show", &reference, "--json"]).ok())
+            .expect("json");
+    let approvals = shown["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| e["action"] == "approve")
+        .count();
+    assert_eq!(approvals, 1, "{shown}");
+
+    // HTML and SQL in every text field of a new request, a new user and
+    // the sign-in form: shown escaped, nothing else changed.
+    let hostile = "<script>alert(1)</script>'; DROP TABLE cases; --";
+    let email = format!(
+        "From: {hostile} <x@example.org>\nSubject: {hostile}\n\n1) How many people were in treatment for crack cocaine in 2017/18? {hostile}\n"
+    );
+    let taken = server.post(
+        "/cases",
+        Some(&officer),
+        &format!("csrf={}&email={}", officer.csrf, encode(&email)),
+    );
+    assert!(
+        matches!(taken.status, 303 | 400),
+        "{} {}",
+        taken.status,
+        taken.body
+    );
+    assert!(!taken.body.contains("<script>alert"), "{}", taken.body);
+    if let Some(to) = taken.location() {
+        let page = server.get(to, Some(&officer));
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("&lt;script&gt;alert(1)"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("<script>"), "{}", page.body);
+    }
+    let inbox = server.get("/inbox", Some(&officer));
+    assert!(!inbox.body.contains("<script>"), "{}", inbox.body);
+    assert!(
+        inbox.body.contains(&reference),
+        "the cases are all still there"
+    );
+
+    let admin = server.session("admin");
+    let made = server.post(
+        "/admin/users",
+        Some(&admin),
+        &format!(
+            "csrf={}&username={}&name={}&password={}&analyst=yes",
+            admin.csrf,
+            encode(hostile),
+            encode(hostile),
+            encode(PASSWORD)
+        ),
+    );
+    assert_eq!(made.status, 400, "a user name must be plain: {}", made.body);
+    assert!(!made.body.contains("<script>"), "{}", made.body);
+    assert!(
+        made.body.contains("&lt;script&gt;"),
+        "the form keeps what was typed, escaped"
+    );
+    let made = server.post(
+        "/admin/users",
+        Some(&admin),
+        &format!(
+            "csrf={}&username=odd.name&name={}&password={}&analyst=yes",
+            admin.csrf,
+            encode(hostile),
+            encode(PASSWORD)
+        ),
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let users = server.get("/admin/users", Some(&admin));
+    assert!(!users.body.contains("<script>"), "{}", users.body);
+    assert!(users.body.contains("odd.name"));
+    assert!(users.body.contains("officer"), "every user is still there");
+    let (bad, _) = server.sign_in(hostile, hostile);
+    assert_eq!(bad.status, 401);
+    assert!(!bad.body.contains("<script>"), "{}", bad.body);
+
+    // A body larger than a form may be is refused before it is read.
+    let huge = "a".repeat(lantern_web::FORM_BODY_LIMIT + 1);
+    let reply = server.post(
+        "/cases",
+        Some(&officer),
+        &format!("csrf={}&email={huge}", officer.csrf),
+    );
+    assert_eq!(reply.status, 413);
+}
+
+#[test]
+fn whoever_drafted_cannot_approve_and_an_approver_then_the_officer_sends() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let both = server.session("both");
+    let case = format!("/cases/{reference}");
+    // `both` re-drafts, so they are an author now.
+    let drafted = server.post(
+        &format!("{case}/draft"),
+        Some(&both),
+        &format!("csrf={}&seen=drafted", both.csrf),
+    );
+    assert_eq!(drafted.status, 303, "{}", drafted.body);
+    let page = server.get(&case, Some(&both));
+    assert!(page.body.contains("two-person sign-off"), "{}", page.body);
+    assert!(!page.body.contains("Approve the answer"));
+    let refused = server.post(
+        &format!("{case}/approve"),
+        Some(&both),
+        &format!("csrf={}&seen=drafted", both.csrf),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("two-person"), "{}", refused.body);
+    assert_eq!(status_of(&app, &reference), "drafted");
+
+    let approver = server.session("approver");
+    let page = server.get(&case, Some(&approver));
+    assert!(page.body.contains("Approve the answer"), "{}", page.body);
+    let approved = server.post(
+        &format!("{case}/approve"),
+        Some(&approver),
+        &format!("csrf={}&seen=drafted", approver.csrf),
+    );
+    assert_eq!(approved.status, 303, "{}", approved.body);
+
+    let officer = server.session("officer");
+    let sent = server.post(
+        &format!("{case}/send"),
+        Some(&officer),
+        &format!("csrf={}&seen=approved&channel=post", officer.csrf),
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(status_of(&app, &reference), "sent");
+    let log = server.get("/log", None);
+    assert!(log.body.contains(&reference), "{}", log.body);
+    let history = app.run(&["request", "show", &reference]).ok();
+    assert!(history.contains("sent by post"), "{history}");
+    for who in ["both", "approver", "officer"] {
+        assert!(history.contains(who), "{who} in\n{history}");
+    }
+}
+
+#[test]
+fn sign_in_is_throttled_across_processes_and_cookies_carry_their_flags() {
+    let (app, _) = leicester_with_users();
+    let (a, b) = (Server::start(&app, LEI), Server::start(&app, LEI));
+
+    // The session cookie: HttpOnly, Secure, SameSite=Lax, with an expiry.
+    let (reply, session) = a.sign_in("officer", PASSWORD);
+    assert_eq!(reply.status, 303);
+    assert_eq!(reply.location(), Some("/staff"));
+    let cookie = reply
+        .set_cookie("lantern_session")
+        .expect("a session cookie");
+    for flag in ["httponly", "secure", "samesite=lax", "max-age=", "path=/"] {
+        assert!(cookie.contains(flag), "{flag} in {cookie}");
+    }
+    let session = session.expect("signed in");
+    // The session works on the other process too, and sign-out ends it there.
+    assert_eq!(b.get("/inbox", Some(&session)).status, 200);
+    let out = a.post(
+        "/sign-out",
+        Some(&session),
+        &format!("csrf={}", session.csrf),
+    );
+    assert_eq!(out.status, 303);
+    assert!(
+        out.set_cookie("lantern_session")
+            .expect("cleared")
+            .contains("max-age=0")
+    );
+    let after = b.get("/inbox", Some(&session));
+    assert_eq!((after.status, after.location()), (303, Some("/sign-in")));
+
+    // Five wrong passwords, on either process; then even the right one is
+    // refused for a while, on both.
+    for n in 0..5 {
+        let server = if n % 2 == 0 { &a } else { &b };
+        let (wrong, none) = server.sign_in("approver", "not the password at all");
+        assert_eq!(wrong.status, 401, "{}", wrong.body);
+        assert!(none.is_none());
+        assert!(wrong.body.contains("not right"), "{}", wrong.body);
+    }
+    for server in [&a, &b] {
+        let (throttled, none) = server.sign_in("approver", PASSWORD);
+        assert_eq!(throttled.status, 429, "{}", throttled.body);
+        assert!(none.is_none());
+        assert!(
+            throttled.body.contains("Try again after"),
+            "{}",
+            throttled.body
+        );
+    }
+    // Another name is not held up.
+    assert!(a.sign_in("approver2", PASSWORD).1.is_some());
+
+    // Disabling a user ends their sessions; a reset password ends them too.
+    let admin = a.session("admin");
+    let target = b.session("analyst");
+    assert_eq!(b.get("/staff", Some(&target)).status, 200);
+    let off = a.post(
+        "/admin/users/analyst/disable",
+        Some(&admin),
+        &format!("csrf={}", admin.csrf),
+    );
+    assert_eq!(off.status, 303, "{}", off.body);
+    assert_eq!(b.get("/staff", Some(&target)).status, 303);
+    assert_eq!(a.sign_in("analyst", PASSWORD).0.status, 401);
+    let events = app.run(&["user", "list"]).ok();
+    assert!(
+        events.contains("analyst") && events.contains("disabled"),
+        "{events}"
+    );
+}
+
+#[test]
+fn lantern_user_adds_lists_disables_and_resets_with_passwords_from_standard_input() {
+    let app = TestApp::leicester();
+    add_user(&app, None, "ana", &["foi_officer", "approver"]);
+    let listed = app.run(&["user", "list"]).ok();
+    assert!(
+        listed.contains("ana\tTest User\tapprover, foi_officer"),
+        "{listed}"
+    );
+    // A short password, an unknown role, a taken name: refused, said why.
+    let short = app
+        .command(&["user", "add", "bo", "--name", "Bo", "--role", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().expect("stdin").write_all(b"short\n")?;
+            child.wait_with_output()
+        })
+        .expect("run");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"));
+    let unknown = app.run(&["user", "add", "bo", "--name", "Bo", "--role", "boss"]);
+    assert!(unknown.fails().contains("role 'boss'"));
+    let server = Server::start(&app, LEI);
+    assert!(server.sign_in("ana", PASSWORD).1.is_some());
+    app.run(&["user", "disable", "ana"]).ok();
+    assert!(app.run(&["user", "list"]).ok().contains("disabled"));
+    assert!(server.sign_in("ana", PASSWORD).1.is_none());
+    app.run(&["user", "enable", "ana"]).ok();
+    let reset = app
+        .command(&["user", "reset-password", "ana"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(b"another long enough password\n")?;
+            child.wait_with_output()
+        })
+        .expect("run");
+    assert!(reset.status.success());
+    assert!(server.sign_in("ana", PASSWORD).1.is_none());
+    assert!(
+        server
+            .sign_in("ana", "another long enough password")
+            .1
+            .is_some()
+    );
+    assert!(
+        app.run(&["user", "disable", "nobody"])
+            .fails()
+            .contains("no user nobody")
+    );
+}
+
+#[test]
+fn lantern_demo_serve_prints_one_account_per_role_that_signs_in() {
+    let app = TestApp::empty();
+    let mut child = app
+        .command(&["demo", "--serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start lantern demo --serve");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    while out.read_line(&mut line).expect("read") > 0 {
+        lines.push(line.trim_end().to_string());
+        line.clear();
+        if lines.len() >= 10 {
+            break;
+        }
+    }
+    let port: u16 = lines
+        .iter()
+        .find_map(|l| l.split("http://127.0.0.1:").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {lines:?}"));
+    let server = Server { child, port };
+    let accounts: Vec<(String, String)> = lines
+        .iter()
+        .filter_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            (words.len() == 4 && words[2] == "password")
+                .then(|| (words[0].to_string(), words[3].to_string()))
+        })
+        .collect();
+    let names: Vec<&str> = accounts.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["officer", "approver", "analyst", "provider", "admin"],
+        "{lines:?}"
+    );
+    for (name, password) in &accounts {
+        let (reply, session) = server.sign_in(name, password);
+        assert!(session.is_some(), "{name}: {} {}", reply.status, reply.body);
+    }
+    let officer = server
+        .sign_in("officer", &accounts[0].1)
+        .1
+        .expect("officer");
+    let inbox = server.get("/inbox", Some(&officer));
+    assert_eq!(inbox.status, 200);
+    assert!(inbox.body.contains("FOI-2019-0001"), "{}", inbox.body);
+    // Plain `lantern demo` still writes its letters and exits.
+    let plain = TestApp::empty();
+    plain.run(&["demo"]).ok();
+    assert!(plain.path("letters/seed-000.md").exists());
+}
+
+#[test]
+fn an_officer_records_clock_actions_and_the_inbox_tags_follow() {
+    let (app, reference) = leicester_with_users();
+    // Back to work on the drafted case, then clarification sought.
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let clock = format!("/cases/{reference}/clock");
+    let started = server.post(
+        &clock,
+        Some(&officer),
+        &format!("csrf={}&seen=drafted&action=start", officer.csrf),
+    );
+    assert_eq!(started.status, 303, "{}", started.body);
+    let sought = server.post(
+        &clock,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&action=seek_clarification&on=2019-06-12&note={}",
+            officer.csrf,
+            encode("which years?")
+        ),
+    );
+    assert_eq!(sought.status, 303, "{}", sought.body);
+    let held = server.get("/inbox?status=on-hold-clarification", Some(&officer));
+    assert!(held.body.contains(&reference), "{}", held.body);
+    assert!(held.body.contains("On hold: clarification"));
+    let due_soon = server.get("/inbox?status=due-soon", Some(&officer));
+    assert!(
+        !due_soon.body.contains(&reference),
+        "on hold is not due soon"
+    );
+    // A bad date and an unknown action are refused, nothing recorded.
+    for form in [
+        "action=clarified&on=yesterday",
+        "action=explode",
+        "action=extend",
+    ] {
+        let bad = server.post(
+            &clock,
+            Some(&officer),
+            &format!("csrf={}&seen=clarification_sought&{form}", officer.csrf),
+        );
+        assert_eq!(bad.status, 400, "{form}: {}", bad.body);
+    }
+    assert_eq!(status_of(&app, &reference), "clarification_sought");
+    // The clarification arrives: the clock restarts from that day.
+    let clarified = server.post(
+        &clock,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=clarification_sought&action=clarified&on=2019-06-14",
+            officer.csrf
+        ),
+    );
+    assert_eq!(clarified.status, 303, "{}", clarified.body);
+    let page = server.get(&format!("/cases/{reference}"), Some(&officer));
+    assert!(
+        page.body.contains("2019-06-14"),
+        "counted from the clarification"
+    );
+    assert!(
+        page.body.contains("which years?"),
+        "the note in the history"
+    );
+    // An approver may not record clock actions.
+    let before = status_of(&app, &reference);
+    let approver = server.session("approver");
+    let refused = server.post(
+        &clock,
+        Some(&approver),
+        &format!("csrf={}&seen={before}&action=withdraw", approver.csrf),
+    );
+    assert_eq!(refused.status, 403);
+    assert_eq!(status_of(&app, &reference), before);
+    // Sorting and a bad filter.
+    assert_eq!(
+        server.get("/inbox?sort=reference", Some(&officer)).status,
+        200
+    );
+    assert_eq!(
+        server.get("/inbox?status=nonsense", Some(&officer)).status,
+        400
+    );
+}
