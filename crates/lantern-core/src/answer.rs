@@ -511,6 +511,7 @@ pub fn plan_counting(request: &Request, evidence: &Evidence, decided: Date) -> (
         bases_used: Vec::new(),
         differences: Vec::new(),
         records_gap: Vec::new(),
+        fields_gap: Vec::new(),
         findings: Vec::new(),
         question: String::new(),
         estimates: Vec::new(),
@@ -692,6 +693,9 @@ struct Planner<'a> {
     /// The providers and months missing for the cell being decided, when
     /// only incomplete records could have given it (for its finding).
     records_gap: Vec<String>,
+    /// Likewise, the providers that did not submit a field the cell is
+    /// counted over, for the next finding.
+    fields_gap: Vec<String>,
     findings: Vec<Finding>,
     /// The question (or part) being decided, for findings ("3b").
     question: String,
@@ -1170,12 +1174,25 @@ impl<'a> Planner<'a> {
             return Ok(None);
         }
         let missing = held.missing(period);
+        // A count over an optional field a provider did not submit would
+        // be partial: never a zero or a partial count.
+        let fields: Vec<crate::records::Field> = breakdown
+            .0
+            .keys()
+            .filter_map(|d| crate::records::Field::of_dimension(d))
+            .collect();
+        let unsent = if fields.is_empty() {
+            Vec::new()
+        } else {
+            held.not_submitted(period, &fields)
+        };
         let fine = self.fine;
         let Some(counter) = self.counter() else {
             return Ok(None);
         };
         match counter.count(fine, indicator, period, breakdown) {
             Ok(_) if !missing.is_empty() => Err(RecordsGap::Incomplete(missing)),
+            Ok(_) if !unsent.is_empty() => Err(RecordsGap::NotSubmitted(unsent)),
             Ok(n) => Ok(Some(n)),
             Err(Uncountable::BelowAdultAge { band }) => {
                 Err(RecordsGap::Uncountable(Uncountable::BelowAdultAge { band }))
@@ -1678,6 +1695,10 @@ impl<'a> Planner<'a> {
                 self.records_gap = missing.iter().map(|m| m.describe()).collect();
                 None
             }
+            Err(RecordsGap::NotSubmitted(unsent)) => {
+                self.fields_gap = unsent.iter().map(|m| m.describe()).collect();
+                None
+            }
         }
     }
 
@@ -1899,6 +1920,7 @@ impl<'a> Planner<'a> {
             breakdown,
             label,
             records_missing: std::mem::take(&mut self.records_gap),
+            fields_missing: std::mem::take(&mut self.fields_gap),
             publication: None,
         });
         number
@@ -2115,6 +2137,9 @@ impl<'a> Planner<'a> {
 enum RecordsGap {
     /// Registered providers' submissions do not reach the period.
     Incomplete(Vec<count::Missing>),
+    /// Providers whose records reach the period did not submit a field the
+    /// cell is counted over.
+    NotSubmitted(Vec<count::NotSubmitted>),
     /// The records cannot count it (a band below the adult ages, a field
     /// they do not hold).
     Uncountable(Uncountable),
@@ -3303,6 +3328,7 @@ mod tests {
                 modality_end: length.map(|l| Day(start + l)),
                 funding: Funding::Council,
                 naloxone_kits: 0,
+                circumstances: Default::default(),
             }
         }
 
@@ -3434,10 +3460,12 @@ mod tests {
                 };
                 let answer = plan(&request, &evidence);
                 let threshold = Policy::default().threshold;
-                prop_assert!(answer.findings.is_empty(), "{:?}", answer.findings);
                 let rows = &answer.questions[0].rows;
                 let first_start = held.submissions[0].records.iter().map(|r| r.start).min().unwrap();
                 let before = crate::FinancialYear::containing(first_start.date()).start_year() > year;
+                // Before the records begin nothing is counted: the officer
+                // decides (a blocking finding), never a count.
+                prop_assert!(before || answer.findings.is_empty(), "{:?}", answer.findings);
                 for r in rows {
                     if before {
                         prop_assert!(!matches!(r.outcome, Outcome::Given { .. }), "{r:#?}");
@@ -3509,6 +3537,104 @@ mod tests {
                     .rows
                     .iter()
                     .all(|r| matches!(r.outcome, Outcome::Missing { .. }))
+            );
+        }
+
+        /// A count over an optional field (employment status) is made when
+        /// every provider sent it, and is a blocking finding naming the
+        /// provider and month when one did not: never a zero or a partial
+        /// count.
+        #[test]
+        fn a_count_over_a_field_a_provider_did_not_send_is_a_blocking_finding() {
+            use crate::records::Recorded;
+            use crate::records::codes::Employment;
+            let eps: Vec<Ep> = (0..12).map(|c| (c, 0, 0, 100, None)).collect();
+            let mut held = held(&eps);
+            for (i, r) in held.submissions[0].records.iter_mut().enumerate() {
+                r.circumstances.employment = if i < 7 {
+                    Recorded::Code(Employment::Regular)
+                } else {
+                    Recorded::Code(Employment::Unemployed)
+                };
+            }
+            let catalogue = shipped();
+            let request = parse_request(
+                "r.toml",
+                &ask(
+                    "people_in_treatment",
+                    "\"2014/15\"",
+                    "breakdown = [\"employment_status\"]",
+                ),
+                &catalogue,
+            )
+            .unwrap();
+            let decide = |held: &HeldRecords| {
+                plan(
+                    &request,
+                    &Evidence {
+                        catalogue: &catalogue,
+                        figures: &[],
+                        statements: &[],
+                        releases: &[],
+                        policy: Policy::default(),
+                        area: AREA,
+                        earlier: &[],
+                        records: Some(held),
+                        declarations: &[],
+                        settled: &[],
+                    },
+                )
+            };
+            let answer = decide(&held);
+            assert!(answer.findings.is_empty(), "{:#?}", answer.findings);
+            let given = |a: &Answer, key: &str| {
+                a.questions[0]
+                    .rows
+                    .iter()
+                    .find(|r| r.breakdown.key() == key)
+                    .map(|r| r.outcome.clone())
+            };
+            assert!(matches!(
+                given(&answer, "employment_status=regular_employment"),
+                Some(Outcome::Given {
+                    value: Value::Exact(7),
+                    ..
+                })
+            ));
+            assert!(matches!(
+                given(&answer, "employment_status=unemployed"),
+                Some(Outcome::Given {
+                    value: Value::Exact(5),
+                    ..
+                })
+            ));
+
+            // A second provider's file had no EMPSTAT column.
+            let mut second = held.submissions[0].clone();
+            second.provider = "N0002".into();
+            for r in &mut second.records {
+                r.client.0[1] = 1;
+                r.circumstances.employment = Recorded::NotSubmitted;
+            }
+            held.submissions.push(second);
+            held.registered.push("N0002".into());
+            let answer = decide(&held);
+            assert!(!answer.findings.is_empty());
+            for f in &answer.findings {
+                assert_eq!(f.fields_missing, ["N0002 (2022-03: no EMPSTAT column)"]);
+                assert!(
+                    f.what().contains("not every provider sent the field"),
+                    "{}",
+                    f.what()
+                );
+            }
+            assert!(
+                answer.questions[0]
+                    .rows
+                    .iter()
+                    .all(|r| matches!(r.outcome, Outcome::Missing { .. })),
+                "{:#?}",
+                answer.questions[0].rows
             );
         }
 

@@ -209,6 +209,12 @@ pub struct Finding {
     /// submission does not reach it, with the months missing
     /// ("A1 (2018-01 to 2018-03)").
     pub records_missing: Vec<String>,
+    /// Where the cell is counted over an optional field of the records
+    /// (employment status, …) that a provider whose records reach the
+    /// period did not submit: each such provider with its submission's
+    /// month and the column ("A1 (2018-03: no EMPSTAT column)"). The count
+    /// would be partial, so it is not made.
+    pub fields_missing: Vec<String>,
     /// The release that had published the figure by the day of the
     /// decision, when one had: the draft then refers the requester to it
     /// under s21 instead of leaving the row undecided.
@@ -257,6 +263,12 @@ impl Finding {
             missing.push_str(&format!(
                 "; it could be counted from the providers' records, but they are incomplete for this period: no current submission covers {}",
                 self.records_missing.join(", ")
+            ));
+        }
+        if !self.fields_missing.is_empty() {
+            missing.push_str(&format!(
+                "; it could be counted from the providers' records, but not every provider sent the field it is counted over, so a count would leave their people out: {} (ask them to send the column and import the month again)",
+                self.fields_missing.join(", ")
             ));
         }
         match &self.publication {

@@ -907,7 +907,7 @@ mod tests {
         ]
     }
 
-    /// A real chunk of no records: "LRC1" and a zero count.
+    /// A real chunk of no records: "LRC2" and a zero count.
     fn empty_chunk() -> Vec<u8> {
         lantern_core::records::chunk::encode(&[])
     }
@@ -931,13 +931,13 @@ mod tests {
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
-                r#"[1,1,"E06000016",0,"4c52433100000000","{sum}"]"#
+                r#"[1,1,"E06000016",0,"4c52433200000000","{sum}"]"#
             )),
             "{text}"
         );
         assert_eq!(read(&mut text.as_bytes()).unwrap(), tables);
 
-        let bad = text.replace("4c52433100000000", "4c5243310000000g");
+        let bad = text.replace("4c52433200000000", "4c5243320000000g");
         let err = read(&mut bad.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("hex"), "{err}");
     }
@@ -1187,6 +1187,7 @@ mod tests {
             modality_end: None,
             funding: Funding::SelfFunded,
             naloxone_kits: 0,
+            circumstances: Default::default(),
         };
         lantern_core::records::chunk::encode(&[record(1), record(2)])
     }

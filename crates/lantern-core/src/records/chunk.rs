@@ -1,14 +1,14 @@
 //! The compact storage form of [`Record`]s: a column layout that packs a
-//! record into 57 bytes plus its two identifiers, and reads back fast.
+//! record into 63 bytes plus its two identifiers, and reads back fast.
 //!
-//! # Layout (version 1)
+//! # Layout (version 2)
 //!
 //! All integers are little-endian. `n` is the number of records; each column
 //! block holds the records' values in order.
 //!
 //! | Block | Bytes | Value |
 //! |---|---|---|
-//! | magic | 4 | `LRC1` (the `1` is the version) |
+//! | magic | 4 | `LRC2` (the `2` is the version) |
 //! | count | 4 | `n`, u32 |
 //! | client | 16·n | [`ClientKey`] bytes |
 //! | birth year | 2·n | i16 |
@@ -27,8 +27,14 @@
 //! | intervention end | 4·n | [`Day`], i32; `i32::MIN` none |
 //! | funding | 1·n | [`Funding::index`] |
 //! | naloxone kits | 2·n | u16 |
+//! | referral source, employment, accommodation need, parental status, injecting status, disability | 6 × 1·n | [`Recorded::to_byte`] each: 0 not submitted, 1 not stated, 2 + the code's index |
 //! | episode ids | n × (4 + len) | u32 byte length, then UTF-8 |
 //! | modality ids | n × (4 + len) | u32 byte length, then UTF-8 |
+//!
+//! Version 1 (`LRC1`, written before the optional columns existed) is the
+//! same without the six circumstance blocks; it is still read, every
+//! record's circumstances "not submitted" (those submissions had no such
+//! columns), so the store needs no rewriting.
 //!
 //! Nothing follows the last block. The identifiers come last so that
 //! [`decode_for_compute`], which does not need them, stops before them.
@@ -44,13 +50,24 @@
 //! a length read from the bytes is checked against the bytes that remain
 //! before anything is reserved for it.
 
-use super::{ClientKey, Day, Funding, Intervention, Record, Setting, Sex, YearMonth};
+use super::codes::{
+    AccommodationNeed, Disability, Employment, InjectingStatus, ParentalStatus, ReferralSource,
+};
+use super::{
+    Circumstances, ClientKey, Day, Funding, Intervention, Record, Recorded, Setting, Sex, YearMonth,
+};
 
 const MAGIC: &[u8; 3] = b"LRC";
-const VERSION: u8 = b'1';
+/// The version written.
+const VERSION: u8 = b'2';
+/// The version before the circumstance blocks, still read.
+const VERSION_1: u8 = b'1';
 
-/// Bytes per record in the fixed-width columns.
-const FIXED_BYTES: usize = 16 + 2 + 1 + 1 + 1 + 4 * 4 + 1 + 3 * 2 + 1 + 1 + 4 + 4 + 1 + 2;
+/// Bytes per record in the fixed-width columns of version 1.
+const FIXED_BYTES_1: usize = 16 + 2 + 1 + 1 + 1 + 4 * 4 + 1 + 3 * 2 + 1 + 1 + 4 + 4 + 1 + 2;
+
+/// Bytes per record in the fixed-width columns (version 2).
+const FIXED_BYTES: usize = FIXED_BYTES_1 + 6;
 
 /// The first and last day a chunk may hold: 0001-01-01 and 2999-12-31
 /// (days since 1970-01-01), the years periods can name. A damaged chunk's
@@ -68,7 +85,7 @@ pub enum ChunkError {
     #[error("not a record chunk (it does not start with LRC)")]
     NotAChunk,
     /// A chunk of a version this code cannot read.
-    #[error("unknown version {0} (this Lantern reads version 1)")]
+    #[error("unknown version {0} (this Lantern reads versions 1 and 2)")]
     UnknownVersion(u8),
     /// The bytes end inside a block.
     #[error("truncated: the {0} block is incomplete")]
@@ -132,7 +149,13 @@ pub fn encode(records: &[Record]) -> Vec<u8> {
     let (setting, body) = body.split_at_mut(n);
     let (modality_start, body) = body.split_at_mut(n * 4);
     let (modality_end, body) = body.split_at_mut(n * 4);
-    let (funding, naloxone) = body.split_at_mut(n);
+    let (funding, body) = body.split_at_mut(n);
+    let (naloxone, body) = body.split_at_mut(n * 2);
+    let (referral_source, body) = body.split_at_mut(n);
+    let (employment, body) = body.split_at_mut(n);
+    let (accommodation, body) = body.split_at_mut(n);
+    let (parental, body) = body.split_at_mut(n);
+    let (injecting, disability) = body.split_at_mut(n);
     let day = |d: Option<Day>| d.map_or(i32::MIN, |d| d.0).to_le_bytes();
     for (i, r) in records.iter().enumerate() {
         put(client, i, r.client.0);
@@ -154,6 +177,21 @@ pub fn encode(records: &[Record]) -> Vec<u8> {
         put(modality_end, i, day(r.modality_end));
         put(funding, i, [r.funding.index()]);
         put(naloxone, i, r.naloxone_kits.to_le_bytes());
+        let c = &r.circumstances;
+        put(
+            referral_source,
+            i,
+            [c.referral_source.to_byte(ReferralSource::index)],
+        );
+        put(employment, i, [c.employment.to_byte(Employment::index)]);
+        put(
+            accommodation,
+            i,
+            [c.accommodation.to_byte(AccommodationNeed::index)],
+        );
+        put(parental, i, [c.parental.to_byte(ParentalStatus::index)]);
+        put(injecting, i, [c.injecting.to_byte(InjectingStatus::index)]);
+        put(disability, i, [c.disability.to_byte(Disability::index)]);
     }
     for r in records {
         put_id(&mut out, &r.episode_id);
@@ -273,23 +311,29 @@ fn decode_fixed(input: &mut Input<'_>) -> Result<Vec<Record>, ChunkError> {
         return Err(ChunkError::NotAChunk);
     }
     let version = magic.get(3).copied().unwrap_or(0);
-    if version != VERSION {
+    if version != VERSION && version != VERSION_1 {
         return Err(ChunkError::UnknownVersion(if version.is_ascii_digit() {
             version - b'0'
         } else {
             version
         }));
     }
+    let v2 = version == VERSION;
+    let (fixed_bytes, blocks) = if v2 {
+        (FIXED_BYTES, &BLOCKS[..])
+    } else {
+        (FIXED_BYTES_1, &BLOCKS[..BLOCKS_1])
+    };
     let n = u32::from_le_bytes(array(input.take(4, "header")?));
     let n = usize::try_from(n).map_err(|_| ChunkError::Truncated("header"))?;
     // Every fixed-width block must be there before anything is allocated.
-    if n.checked_mul(FIXED_BYTES)
+    if n.checked_mul(fixed_bytes)
         .is_none_or(|len| len > input.rest.len())
     {
         // Find the first incomplete block for the message.
         let mut probe = Input { rest: input.rest };
-        for (width, what) in BLOCKS {
-            probe.column(n, width, what)?;
+        for (width, what) in blocks {
+            probe.column(n, *width, what)?;
         }
         return Err(ChunkError::Truncated("header"));
     }
@@ -312,6 +356,21 @@ fn decode_fixed(input: &mut Input<'_>) -> Result<Vec<Record>, ChunkError> {
     let modality_end = input.column(n, 4, "intervention end")?;
     let funding = input.column(n, 1, "funding")?;
     let naloxone = input.column(n, 2, "naloxone kits")?;
+    // Version 1 has no circumstance blocks: every value "not submitted".
+    let mut circumstances: [&[u8]; 6] = [&[]; 6];
+    if v2 {
+        for (block, (_, what)) in circumstances.iter_mut().zip(&BLOCKS[BLOCKS_1..]) {
+            *block = input.column(n, 1, what)?;
+        }
+    }
+    let [
+        referral_source,
+        employment,
+        accommodation,
+        parental,
+        injecting,
+        disability,
+    ] = circumstances;
 
     let mut records = Vec::with_capacity(n);
     let mut client = client.chunks_exact(16);
@@ -439,13 +498,57 @@ fn decode_fixed(input: &mut Input<'_>) -> Result<Vec<Record>, ChunkError> {
             modality_end: day("intervention end", modality_end)?,
             funding: Funding::from_index(funding).ok_or_else(|| bad("funding", funding))?,
             naloxone_kits: u16::from_le_bytes(array(naloxone)),
+            circumstances: Circumstances {
+                referral_source: recorded(
+                    referral_source,
+                    i,
+                    "referral source",
+                    ReferralSource::from_index,
+                )?,
+                employment: recorded(employment, i, "employment status", Employment::from_index)?,
+                accommodation: recorded(
+                    accommodation,
+                    i,
+                    "accommodation need",
+                    AccommodationNeed::from_index,
+                )?,
+                parental: recorded(parental, i, "parental status", ParentalStatus::from_index)?,
+                injecting: recorded(
+                    injecting,
+                    i,
+                    "injecting status",
+                    InjectingStatus::from_index,
+                )?,
+                disability: recorded(disability, i, "disability", Disability::from_index)?,
+            },
         });
     }
     Ok(records)
 }
 
+/// One record's value of a circumstance block (none in a version 1
+/// chunk: not submitted).
+fn recorded<T: Copy>(
+    block: &[u8],
+    record: usize,
+    column: &'static str,
+    from_index: fn(u8) -> Option<T>,
+) -> Result<Recorded<T>, ChunkError> {
+    match block.get(record) {
+        None => Ok(Recorded::NotSubmitted),
+        Some(&b) => Recorded::from_byte(b, from_index).ok_or(ChunkError::BadValue {
+            column,
+            record,
+            value: i64::from(b),
+        }),
+    }
+}
+
+/// How many of [`BLOCKS`] a version 1 chunk has.
+const BLOCKS_1: usize = 19;
+
 /// The fixed-width blocks in order: width and name.
-const BLOCKS: [(usize, &str); 19] = [
+const BLOCKS: [(usize, &str); 25] = [
     (16, "client"),
     (2, "birth year"),
     (1, "birth month"),
@@ -465,6 +568,12 @@ const BLOCKS: [(usize, &str); 19] = [
     (4, "intervention end"),
     (1, "funding"),
     (2, "naloxone kits"),
+    (1, "referral source"),
+    (1, "employment status"),
+    (1, "accommodation need"),
+    (1, "parental status"),
+    (1, "injecting status"),
+    (1, "disability"),
 ];
 
 #[cfg(test)]
@@ -497,20 +606,63 @@ mod tests {
             modality_end: i.is_multiple_of(2).then_some(Day(20_050)),
             funding: Funding::SelfFunded,
             naloxone_kits: 2,
+            circumstances: Circumstances {
+                referral_source: Recorded::Code(ReferralSource::Probation),
+                employment: Recorded::NotStated,
+                injecting: Recorded::Code(InjectingStatus::Currently),
+                disability: Recorded::Code(Disability::Declined),
+                ..Circumstances::default()
+            },
         }
     }
 
     #[test]
     fn the_block_table_matches_the_record_width() {
         assert_eq!(BLOCKS.iter().map(|(w, _)| w).sum::<usize>(), FIXED_BYTES);
-        assert_eq!(FIXED_BYTES, 57);
+        assert_eq!(FIXED_BYTES, 63);
+        assert_eq!(
+            BLOCKS[..BLOCKS_1].iter().map(|(w, _)| w).sum::<usize>(),
+            FIXED_BYTES_1
+        );
+    }
+
+    /// A chunk written before the optional columns (version 1: the same
+    /// blocks without the six circumstance blocks) reads back with every
+    /// circumstance "not submitted".
+    #[test]
+    fn version_1_chunks_are_read_as_not_submitted() {
+        let records: Vec<Record> = (0..3)
+            .map(|i| Record {
+                circumstances: Circumstances::default(),
+                ..sample(i)
+            })
+            .collect();
+        let v2 = encode(&records);
+        let n = records.len();
+        let mut v1 = v2[..8 + n * FIXED_BYTES_1].to_vec();
+        v1.extend_from_slice(&v2[8 + n * FIXED_BYTES..]);
+        v1[3] = b'1';
+        assert_eq!(decode(&v1).unwrap(), records);
+        assert_eq!(decode_for_compute(&v1).unwrap().len(), 3);
+        // Cut short inside the version 1 blocks, it names the block.
+        assert_eq!(
+            decode(&v1[..8 + n * 16]).unwrap_err(),
+            ChunkError::Truncated("birth year")
+        );
+        // A version 2 chunk with a circumstance byte no code stands for.
+        let mut bad = encode(&[sample(1)]);
+        bad[8 + FIXED_BYTES_1] = 99;
+        assert_eq!(
+            decode(&bad).unwrap_err().to_string(),
+            "record 0: referral source has the invalid value 99"
+        );
     }
 
     #[test]
     fn records_round_trip() {
         let records: Vec<Record> = (0..5).map(sample).collect();
         let bytes = encode(&records);
-        assert_eq!(&bytes[..4], b"LRC1");
+        assert_eq!(&bytes[..4], b"LRC2");
         assert_eq!(decode(&bytes).unwrap(), records);
         let lean = decode_for_compute(&bytes).unwrap();
         assert!(
@@ -528,7 +680,7 @@ mod tests {
         v7[3] = b'7';
         assert_eq!(
             decode(&v7).unwrap_err().to_string(),
-            "unknown version 7 (this Lantern reads version 1)"
+            "unknown version 7 (this Lantern reads versions 1 and 2)"
         );
         assert_eq!(
             decode(b"PK\x03\x04zzzz").unwrap_err(),
@@ -633,11 +785,27 @@ mod tests {
             prop::sample::select(Funding::ALL),
             any::<u16>(),
         );
-        (who, when, what).prop_map(
+        let about =
+            (0u8..26, 0u8..13, 0u8..5, 0u8..7, 0u8..6, 0u8..5).prop_map(|(r, e, a, p, i, d)| {
+                Circumstances {
+                    referral_source: Recorded::from_byte(r, ReferralSource::from_index)
+                        .unwrap_or_default(),
+                    employment: Recorded::from_byte(e, Employment::from_index).unwrap_or_default(),
+                    accommodation: Recorded::from_byte(a, AccommodationNeed::from_index)
+                        .unwrap_or_default(),
+                    parental: Recorded::from_byte(p, ParentalStatus::from_index)
+                        .unwrap_or_default(),
+                    injecting: Recorded::from_byte(i, InjectingStatus::from_index)
+                        .unwrap_or_default(),
+                    disability: Recorded::from_byte(d, Disability::from_index).unwrap_or_default(),
+                }
+            });
+        (who, when, what, about).prop_map(
             |(
                 (client, year, month, sex, ethnicity, episode_id, modality_id),
                 (referral, triage, start, discharge, discharge_reason, drugs),
                 (intervention, setting, modality_start, modality_end, funding, naloxone_kits),
+                circumstances,
             )| Record {
                 client: ClientKey(client),
                 birth: YearMonth { year, month },
@@ -657,6 +825,7 @@ mod tests {
                 modality_end,
                 funding,
                 naloxone_kits,
+                circumstances,
             },
         )
     }
@@ -697,7 +866,7 @@ mod tests {
         fn arbitrary_bytes_never_panic(tail in prop::collection::vec(any::<u8>(), 0..400), count in 0u32..50) {
             let _ = decode(&tail);
             let _ = decode_for_compute(&tail);
-            let mut bytes = b"LRC1".to_vec();
+            let mut bytes = b"LRC2".to_vec();
             bytes.extend_from_slice(&count.to_le_bytes());
             bytes.extend_from_slice(&tail);
             let _ = decode(&bytes);

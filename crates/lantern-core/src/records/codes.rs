@@ -262,6 +262,270 @@ impl Funding {
     }
 }
 
+code_list! {
+    /// Referral source (NDTMS `RFLS`): who referred the client into the
+    /// episode. Codes of the NDTMS reference data as a case-management
+    /// export lists them (`../shared/research/ndtms.md` §1.4); a report
+    /// counts them in the five groups of the national tables
+    /// ([`ReferralSource::dimension_value`]).
+    ReferralSource {
+        /// Drug service, statutory.
+        DrugServiceStatutory = "1",
+        /// Drug service, non-statutory.
+        DrugServiceNonStatutory = "2",
+        /// General practitioner.
+        Gp = "3",
+        /// The client themselves.
+        SelfReferral = "4",
+        /// Arrest referral or Drug Interventions Programme.
+        ArrestReferral = "5",
+        /// Drug rehabilitation requirement (a court order).
+        DrugRehabilitationRequirement = "6",
+        /// Probation.
+        Probation = "8",
+        /// Accident and emergency.
+        AccidentAndEmergency = "9",
+        /// Syringe exchange.
+        SyringeExchange = "10",
+        /// Psychiatry.
+        Psychiatry = "11",
+        /// Community care assessment.
+        CommunityCareAssessment = "12",
+        /// CARAT or prison.
+        Custody = "13",
+        /// Employment service.
+        EmploymentService = "14",
+        /// Another source.
+        Other = "15",
+        /// Education service.
+        EducationService = "16",
+        /// Pupil referral unit.
+        PupilReferralUnit = "17",
+        /// Connexions.
+        Connexions = "18",
+        /// Social services.
+        SocialServices = "19",
+        /// Looked-after children's services.
+        LookedAfterChildren = "20",
+        /// Sex worker project.
+        SexWorkerProject = "21",
+        /// General hospital.
+        GeneralHospital = "22",
+        /// Psychological services.
+        PsychologicalServices = "23",
+        /// A relative.
+        Relative = "24",
+        /// A concerned other.
+        ConcernedOther = "25",
+    }
+}
+
+impl ReferralSource {
+    /// The value of the catalogue's `referral_source` dimension: the group
+    /// of the national tables the code falls in.
+    pub fn dimension_value(self) -> &'static str {
+        use ReferralSource::*;
+        match self {
+            SelfReferral | Relative | ConcernedOther => "self_family_friends",
+            Gp
+            | AccidentAndEmergency
+            | SyringeExchange
+            | Psychiatry
+            | CommunityCareAssessment
+            | SocialServices
+            | LookedAfterChildren
+            | GeneralHospital
+            | PsychologicalServices => "health_and_social_care",
+            ArrestReferral | DrugRehabilitationRequirement | Probation | Custody => {
+                "criminal_justice"
+            }
+            DrugServiceStatutory | DrugServiceNonStatutory => "substance_misuse_service",
+            EmploymentService | Other | EducationService | PupilReferralUnit | Connexions
+            | SexWorkerProject => "other_source",
+        }
+    }
+}
+
+code_list! {
+    /// Employment status at the start of the episode (NDTMS `EMPSTAT`).
+    Employment {
+        /// In regular employment.
+        Regular = "1",
+        /// Pupil or student.
+        Student = "2",
+        /// Long-term sick or disabled.
+        LongTermSick = "9",
+        /// Homemaker.
+        Homemaker = "10",
+        /// Unemployed and seeking work.
+        Unemployed = "12",
+        /// Not receiving benefits.
+        NotReceivingBenefits = "13",
+        /// Unpaid voluntary work.
+        Voluntary = "14",
+        /// Retired from paid work.
+        Retired = "15",
+        /// Other.
+        Other = "5",
+        /// Not known.
+        NotKnown = "6",
+        /// Not stated.
+        NotStated = "99",
+    }
+}
+
+impl Employment {
+    /// The value of the catalogue's `employment_status` dimension.
+    pub fn dimension_value(self) -> &'static str {
+        match self {
+            Employment::Regular => "regular_employment",
+            Employment::Student => "student",
+            Employment::LongTermSick => "long_term_sick",
+            Employment::Homemaker => "homemaker",
+            Employment::Unemployed => "unemployed",
+            Employment::NotReceivingBenefits => "not_receiving_benefits",
+            Employment::Voluntary => "voluntary_work",
+            Employment::Retired => "retired",
+            Employment::Other => "other",
+            Employment::NotKnown | Employment::NotStated => "not_stated",
+        }
+    }
+}
+
+code_list! {
+    /// Accommodation need at the start of the episode (NDTMS `ACCMNEED`).
+    AccommodationNeed {
+        /// No fixed abode: an urgent housing problem.
+        Urgent = "1",
+        /// A housing problem.
+        Problem = "2",
+        /// No housing problem.
+        NoProblem = "3",
+    }
+}
+
+impl AccommodationNeed {
+    /// The value of the catalogue's `accommodation_need` dimension.
+    pub fn dimension_value(self) -> &'static str {
+        match self {
+            AccommodationNeed::Urgent => "urgent_housing_problem",
+            AccommodationNeed::Problem => "other_housing_problem",
+            AccommodationNeed::NoProblem => "no_housing_problem",
+        }
+    }
+}
+
+code_list! {
+    /// Parental status (NDTMS `PRNTSTAT`): whether the client is a parent
+    /// and whether their children live with them.
+    ParentalStatus {
+        /// All the client's children live with them.
+        AllLiveWith = "11",
+        /// Some of them do.
+        SomeLiveWith = "12",
+        /// None of them do.
+        NoneLiveWith = "13",
+        /// Not a parent.
+        NotAParent = "14",
+        /// The client declined to answer.
+        Declined = "15",
+    }
+}
+
+impl ParentalStatus {
+    /// The value of the catalogue's `parental_status` dimension.
+    pub fn dimension_value(self) -> &'static str {
+        match self {
+            ParentalStatus::AllLiveWith => "parent_all_live_with",
+            ParentalStatus::SomeLiveWith => "parent_some_live_with",
+            ParentalStatus::NoneLiveWith => "parent_none_live_with",
+            ParentalStatus::NotAParent => "not_a_parent",
+            ParentalStatus::Declined => "not_stated",
+        }
+    }
+}
+
+code_list! {
+    /// Injecting status at the start of the episode (NDTMS `INJSTAT`).
+    InjectingStatus {
+        /// Injected before, not currently.
+        Previously = "P",
+        /// Currently injecting.
+        Currently = "C",
+        /// Never injected.
+        Never = "N",
+        /// The client declined to answer.
+        Declined = "Z",
+    }
+}
+
+impl InjectingStatus {
+    /// The value of the catalogue's `injecting_status` dimension.
+    pub fn dimension_value(self) -> &'static str {
+        match self {
+            InjectingStatus::Previously => "previously_injected",
+            InjectingStatus::Currently => "currently_injecting",
+            InjectingStatus::Never => "never_injected",
+            InjectingStatus::Declined => "not_stated",
+        }
+    }
+}
+
+/// The disability codes a submission may give (`DISABILITY`), as the NHS
+/// Data Dictionary lists them: `01`–`10` a kind of disability, `XX` another,
+/// `NN` none, `ZZ` not stated (asked, declined).
+pub const DISABILITY_CODES: [&str; 13] = [
+    "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "XX", "NN", "ZZ",
+];
+
+/// What Lantern keeps of a disability code: whether the client has a
+/// disability, not which (no indicator or common question needs the kind,
+/// and it is health data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Disability {
+    /// A disability (`01`–`10`, `XX`).
+    Disabled,
+    /// No disability (`NN`).
+    None,
+    /// Asked and declined (`ZZ`).
+    Declined,
+}
+
+impl Disability {
+    /// Every value, in order.
+    pub const ALL: &'static [Disability] =
+        &[Disability::Disabled, Disability::None, Disability::Declined];
+
+    /// Read a disability code (exact spelling).
+    pub fn parse(text: &str) -> Option<Disability> {
+        match text {
+            "NN" => Some(Disability::None),
+            "ZZ" => Some(Disability::Declined),
+            _ if DISABILITY_CODES.contains(&text) => Some(Disability::Disabled),
+            _ => None,
+        }
+    }
+
+    /// Stable small number for compact storage.
+    pub fn index(self) -> u8 {
+        self as u8
+    }
+
+    /// The value with a storage number.
+    pub fn from_index(index: u8) -> Option<Disability> {
+        Disability::ALL.get(usize::from(index)).copied()
+    }
+
+    /// The value of the catalogue's `disability` dimension.
+    pub fn dimension_value(self) -> &'static str {
+        match self {
+            Disability::Disabled => "disabled",
+            Disability::None => "no_disability",
+            Disability::Declined => "not_stated",
+        }
+    }
+}
+
 /// Ethnicity codes (2001-census letters; `Z` not stated).
 pub const ETHNICITIES: &[(u8, &str)] = &[
     (b'A', "White British"),

@@ -1329,6 +1329,7 @@ mod tests {
             modality_end: discharge.map(|(d, _)| day(d)),
             funding: Funding::Council,
             naloxone_kits: 0,
+            circumstances: Default::default(),
         }
     }
 

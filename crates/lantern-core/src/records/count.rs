@@ -17,8 +17,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::circumstances::NOT_STATED;
 use super::codes::{self, DrugGroup, Exit};
-use super::{Record, Sex, YearMonth};
+use super::{Field, Record, Sex, YearMonth};
 use crate::catalogue::{AGE_BAND, AgeSpan, Catalogue};
 use crate::figure::Breakdown;
 use crate::period::Period;
@@ -40,8 +41,9 @@ pub const COUNTABLE: [&str; 5] = [
     "deaths_in_treatment",
 ];
 
-/// The dimensions records can split those counts by.
-pub const DIMENSIONS: [&str; 10] = [
+/// The dimensions records can split those counts by (the last six from
+/// the optional columns, [`Field`]).
+pub const DIMENSIONS: [&str; 16] = [
     "substance_group",
     "crack",
     AGE_BAND,
@@ -52,6 +54,12 @@ pub const DIMENSIONS: [&str; 10] = [
     "intervention",
     "funding",
     "discharge_reason",
+    "referral_source",
+    "employment_status",
+    "accommodation_need",
+    "parental_status",
+    "injecting_status",
+    "disability",
 ];
 
 /// Dimensions under several of whose values one person may count (a person
@@ -104,6 +112,28 @@ impl Missing {
         } else {
             format!("{} ({first} to {last})", self.provider)
         }
+    }
+}
+
+/// A provider whose current submission did not hold an optional field
+/// (its file had no such column) while its records reach the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotSubmitted {
+    /// The agency code.
+    pub provider: String,
+    /// The submission's reporting month.
+    pub month: YearMonth,
+    /// The column it did not send (`EMPSTAT`).
+    pub column: &'static str,
+}
+
+impl NotSubmitted {
+    /// "N0001 (2019-03: no EMPSTAT column)".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({}: no {} column)",
+            self.provider, self.month, self.column
+        )
     }
 }
 
@@ -200,6 +230,38 @@ impl HeldRecords {
     }
 }
 
+impl HeldRecords {
+    /// The current submissions whose records in the area reach the period
+    /// (an episode overlapping it) but which did not submit one of
+    /// `fields`: a count over those fields would be partial, so it is not
+    /// made (a blocking finding names these, never a zero).
+    pub fn not_submitted(&self, period: Period, fields: &[Field]) -> Vec<NotSubmitted> {
+        let first = super::Day::from_date(period.first_day());
+        let last = super::Day::from_date(period.last_day());
+        let mut out = Vec::new();
+        for s in &self.submissions {
+            let reaching = s
+                .records
+                .iter()
+                .filter(|r| r.start <= last && r.discharge.is_none_or(|d| d >= first));
+            for f in fields {
+                if reaching
+                    .clone()
+                    .any(|r| f.value(&r.circumstances).is_none())
+                {
+                    out.push(NotSubmitted {
+                        provider: s.provider.clone(),
+                        month: s.month,
+                        column: f.column(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.provider, a.column).cmp(&(&b.provider, b.column)));
+        out
+    }
+}
+
 fn next_month(m: YearMonth) -> YearMonth {
     if m.month == 12 {
         YearMonth {
@@ -230,6 +292,9 @@ struct Episode {
     journey: bool,
     /// The episode's interventions.
     interventions: Vec<Intervention>,
+    /// The client's circumstances on the episode, in [`Field::ALL`] order:
+    /// the dimension value (`None` where not submitted).
+    circumstances: [Option<&'static str>; 6],
 }
 
 /// One intervention (a row) as counting needs it.
@@ -313,6 +378,11 @@ struct Counted {
     fundings: BTreeSet<&'static str>,
     /// The reason of the latest discharge counted in the period.
     discharge_reason: Option<&'static str>,
+    /// One value per optional field ([`Field::ALL`] order): the value on
+    /// the earliest-starting counted episode that states it, else
+    /// `not_stated` (`None` only when no counted episode's provider
+    /// submitted the field).
+    circumstances: [Option<&'static str>; 6],
 }
 
 /// An indicator and a period's first and last day (days from 1970).
@@ -400,6 +470,7 @@ impl Counter {
                         reason,
                         journey: false,
                         interventions: Vec::new(),
+                        circumstances: Field::ALL.map(|f| f.value(&r.circumstances)),
                     });
                 e.drugs = e.drugs.union(Flags::of(&r.drugs));
                 e.interventions.push(Intervention {
@@ -524,6 +595,19 @@ impl Counter {
             let drugs = overlapping
                 .iter()
                 .fold(Flags::default(), |f, e| f.union(e.drugs));
+            // Episodes are in start order (then provider): the first that
+            // states a field gives the person's value.
+            let circumstances = std::array::from_fn(|i| {
+                let mut submitted = false;
+                for e in &episodes {
+                    match e.circumstances[i] {
+                        Some(NOT_STATED) => submitted = true,
+                        Some(v) => return Some(v),
+                        None => {}
+                    }
+                }
+                submitted.then_some(NOT_STATED)
+            });
             let on = crate::records::Day(earliest.start.max(first)).date();
             let age = p.birth.age_on(on).max(YOUNGEST as i32) as u32;
             out.push(Counted {
@@ -537,6 +621,7 @@ impl Counter {
                 interventions: interventions.iter().map(|i| i.kind).collect(),
                 fundings: interventions.iter().map(|i| i.funding).collect(),
                 discharge_reason,
+                circumstances,
             });
         }
         out
@@ -608,6 +693,11 @@ impl Counter {
                     ("discharge_reason", Wanted::Values(v)) => {
                         c.discharge_reason.is_some_and(|r| v.contains(r))
                     }
+                    (d, Wanted::Values(v)) => Field::ALL
+                        .iter()
+                        .position(|f| f.dimension() == d)
+                        .and_then(|i| c.circumstances[i])
+                        .is_some_and(|x| v.contains(x)),
                     _ => false,
                 })
             })
@@ -633,7 +723,9 @@ enum Wanted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::{ClientKey, Day, Funding, Intervention as Kind, Setting};
+    use crate::records::{
+        Circumstances, ClientKey, Day, Funding, Intervention as Kind, Recorded, Setting,
+    };
     use proptest::prelude::*;
 
     const BASE: &str = "2016-04-01";
@@ -689,6 +781,7 @@ mod tests {
                 continue;
             }
             let discharge = (!open).then_some(start + days);
+            let circumstances = circumstances_of(*client as i32 + offset, *days);
             for &(setting, kind, funding, ethnic, at) in rows {
                 let modality_start = start + (at % days.max(&1));
                 out[*provider].push(Record {
@@ -715,7 +808,81 @@ mod tests {
                         .or((at % 2 == 0).then_some(Day(modality_start + 30))),
                     funding: FUNDINGS[funding],
                     naloxone_kits: 0,
+                    circumstances,
                 });
+            }
+        }
+        out
+    }
+
+    /// An episode's circumstances from two of its numbers: each field not
+    /// stated or one of its codes (always submitted).
+    fn circumstances_of(a: i32, b: i32) -> Circumstances {
+        use crate::records::codes::*;
+        let pick = |x: i32, n: usize| 1 + (x.unsigned_abs() as usize % (n + 1)) as u8;
+        Circumstances {
+            referral_source: Recorded::from_byte(
+                pick(a, ReferralSource::ALL.len()),
+                ReferralSource::from_index,
+            )
+            .unwrap(),
+            employment: Recorded::from_byte(pick(b, Employment::ALL.len()), Employment::from_index)
+                .unwrap(),
+            accommodation: Recorded::from_byte(
+                pick(a / 3, AccommodationNeed::ALL.len()),
+                AccommodationNeed::from_index,
+            )
+            .unwrap(),
+            parental: Recorded::from_byte(
+                pick(b / 7, ParentalStatus::ALL.len()),
+                ParentalStatus::from_index,
+            )
+            .unwrap(),
+            injecting: Recorded::from_byte(
+                pick(a + b, InjectingStatus::ALL.len()),
+                InjectingStatus::from_index,
+            )
+            .unwrap(),
+            disability: Recorded::from_byte(
+                pick(a / 5 + b, Disability::ALL.len()),
+                Disability::from_index,
+            )
+            .unwrap(),
+        }
+    }
+
+    /// A person's value of a field in a period, brute force: among the
+    /// episodes that make them counted (`exits`: discharged in the period;
+    /// otherwise overlapping it), in order of start and then provider, the
+    /// first that states it; else not stated.
+    fn brute_field(
+        records: &[Vec<Record>],
+        exits: bool,
+        period: Period,
+        field: Field,
+    ) -> BTreeMap<[u8; 16], &'static str> {
+        let first = Day::from_date(period.first_day()).0;
+        let last = Day::from_date(period.last_day()).0;
+        let mut rows: Vec<(i32, usize, &Record)> = Vec::new();
+        for (provider, records) in records.iter().enumerate() {
+            for r in records {
+                let counted = if exits {
+                    r.discharge.is_some_and(|d| d.0 >= first && d.0 <= last)
+                } else {
+                    r.start.0 <= last && r.discharge.is_none_or(|d| d.0 >= first)
+                };
+                if counted {
+                    rows.push((r.start.0, provider, r));
+                }
+            }
+        }
+        rows.sort_by_key(|(start, provider, _)| (*start, *provider));
+        let mut out: BTreeMap<[u8; 16], &'static str> = BTreeMap::new();
+        for (_, _, r) in rows {
+            let v = field.value(&r.circumstances).unwrap();
+            let e = out.entry(r.client.0).or_insert(v);
+            if *e == crate::records::circumstances::NOT_STATED {
+                *e = v;
             }
         }
         out
@@ -846,6 +1013,83 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Counts over the optional fields (each value, a group of values,
+        /// a cross with sex) equal a count straight from the rows; one
+        /// person counts under exactly one value, so the leaves add up to
+        /// the total.
+        #[test]
+        fn counts_over_the_optional_fields_match_a_brute_force_count(eps in episodes()) {
+            let records = build(&eps);
+            let counter = Counter::new(&held(&records));
+            let catalogue = crate::catalogue::shipped();
+            for year in [2016, 2017] {
+                let period = Period::financial_year(year).unwrap();
+                for (indicator, exits) in [("people_in_treatment", false), ("treatment_exits", true)] {
+                    let total = counter
+                        .count(&catalogue, indicator, period, &Breakdown::total())
+                        .unwrap();
+                    for field in Field::ALL {
+                        let d = catalogue.dimension(field.dimension()).unwrap();
+                        let people = brute_field(&records, exits, period, field);
+                        let mut leaves_sum = 0;
+                        for value in d.values.iter().map(|v| v.code.clone()) {
+                            let leaves = d.leaves_of(&value);
+                            let expected = people
+                                .values()
+                                .filter(|v| leaves.iter().any(|l| l == *v))
+                                .count() as u64;
+                            let key = format!("{}={value}", field.dimension());
+                            let got = counter.count(&catalogue, indicator, period, &Breakdown::from_key(&key));
+                            prop_assert_eq!(got, Ok(expected), "{} {} {}", year, indicator, key);
+                            if d.value(&value).is_some_and(|v| v.parts.is_empty()) {
+                                leaves_sum += expected;
+                            }
+                        }
+                        prop_assert_eq!(leaves_sum, total, "{} {:?}", indicator, field);
+                    }
+                }
+                // A cross with a person's other field.
+                let people = brute_field(&records, false, period, Field::Employment);
+                let expected = people.values().filter(|v| **v == "unemployed").count() as u64;
+                let got = counter.count(
+                    &catalogue,
+                    "people_in_treatment",
+                    period,
+                    &Breakdown::from_key("employment_status=unemployed;sex=male"),
+                );
+                prop_assert_eq!(got, Ok(expected));
+            }
+        }
+    }
+
+    /// A provider whose file had no column for a field, and whose records
+    /// reach the period, is named; one whose records end before it is not.
+    #[test]
+    fn a_field_not_submitted_is_named_with_the_provider_and_month() {
+        let eps: Vec<Ep> = vec![
+            (1, 0, 0, 500, true, 0, vec![(0, 0, 0, 0, 1)]),
+            (2, 1, 0, 30, false, 0, vec![(0, 0, 0, 0, 1)]),
+        ];
+        let mut records = build(&eps);
+        for r in &mut records[1] {
+            r.circumstances.employment = Recorded::NotSubmitted;
+        }
+        let h = held(&records);
+        let in_2016 = Period::financial_year(2016).unwrap();
+        let unsent = h.not_submitted(in_2016, &[Field::Employment, Field::Injecting]);
+        assert_eq!(
+            unsent
+                .iter()
+                .map(NotSubmitted::describe)
+                .collect::<Vec<_>>(),
+            ["N0001 (2019-03: no EMPSTAT column)"]
+        );
+        // Provider N0001's only episode ended in 2016/17.
+        let in_2017 = Period::financial_year(2017).unwrap();
+        assert!(h.not_submitted(in_2017, &[Field::Employment]).is_empty());
+    }
+
     #[test]
     fn every_value_the_records_give_is_a_leaf_of_the_catalogue() {
         let catalogue = crate::catalogue::shipped();
@@ -882,6 +1126,11 @@ mod tests {
             .map(|s| s.dimension_value().to_string())
             .collect();
         assert_eq!(fundings, leaves("funding"));
+        for f in Field::ALL {
+            let mut leaves = leaves(f.dimension());
+            leaves.sort();
+            assert_eq!(f.values(), leaves, "{f:?}");
+        }
         // Every countable dimension is a dimension of the catalogue.
         for d in DIMENSIONS {
             assert!(catalogue.dimension(d).is_ok(), "{d}");

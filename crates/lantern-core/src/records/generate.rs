@@ -72,8 +72,133 @@ pub struct Summary {
     pub areas: usize,
 }
 
-/// The header row of every generated file.
-const HEADER: &[u8] = b"AGNCY,CLIENT,FINITIAL,SINITIAL,DOB,SEX,ETHNIC,LA,EPISODID,REFLD,TRIAGED,EPSTART,DISD,DISRSN,DRUG1,DRUG2,DRUG3,MODID,MODAL,MODSET,MODST,MODEND,FUNDING,NALOXONE\n";
+/// The required columns of every generated file's header.
+const HEADER: &[u8] = b"AGNCY,CLIENT,FINITIAL,SINITIAL,DOB,SEX,ETHNIC,LA,EPISODID,REFLD,TRIAGED,EPSTART,DISD,DISRSN,DRUG1,DRUG2,DRUG3,MODID,MODAL,MODSET,MODST,MODEND,FUNDING,NALOXONE";
+
+/// The optional columns a provider sends: every provider the first four,
+/// and the first provider of the register (index 0, 2, …) also parental
+/// status and disability, so that synthetic data has providers that did
+/// not submit a field.
+fn optional_columns(agency: usize) -> &'static [&'static str] {
+    const ALL: [&str; 6] = [
+        "RFLS",
+        "EMPSTAT",
+        "ACCMNEED",
+        "INJSTAT",
+        "PRNTSTAT",
+        "DISABILITY",
+    ];
+    if agency.is_multiple_of(2) {
+        &ALL
+    } else {
+        &ALL[..4]
+    }
+}
+
+/// An episode's circumstances, drawn from their own generator (seeded by
+/// the person and the episode), so that the rest of the data is what it
+/// was before these columns existed. Illustrative shares, not calibrated:
+/// the research notes give no national table of them.
+struct Circumstances {
+    referral: &'static str,
+    employment: &'static str,
+    accommodation: &'static str,
+    injecting: &'static str,
+    parental: &'static str,
+    disability: &'static str,
+}
+
+impl Circumstances {
+    fn draw(person: &Person, episode: u64) -> Circumstances {
+        let mut state = person
+            .id
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(episode.wrapping_mul(0xBF58_476D_1CE4_E5B9));
+        let rng = &mut Rng::new(splitmix64(&mut state));
+        let opiate = person.group == OPIATE;
+        let referral = rng.pick(&[
+            ("4", 55.0),
+            ("24", 3.0),
+            ("3", 10.0),
+            ("19", 3.0),
+            ("22", 4.0),
+            ("5", if opiate { 7.0 } else { 2.0 }),
+            ("8", if opiate { 6.0 } else { 3.0 }),
+            ("13", if opiate { 4.0 } else { 1.0 }),
+            ("6", 1.0),
+            ("1", 3.0),
+            ("2", 2.0),
+            ("15", 3.0),
+            ("", 2.0),
+        ]);
+        let employed = if opiate { 12.0 } else { 40.0 };
+        let employment = rng.pick(&[
+            ("1", employed),
+            ("12", 25.0),
+            ("9", 20.0),
+            ("10", 3.0),
+            ("2", 2.0),
+            ("15", if person.group == ALCOHOL { 8.0 } else { 1.0 }),
+            ("14", 1.0),
+            ("5", 4.0),
+            ("99", 3.0),
+            ("", 2.0),
+        ]);
+        let accommodation = rng.pick(&[
+            ("1", if opiate { 8.0 } else { 3.0 }),
+            ("2", if opiate { 17.0 } else { 9.0 }),
+            ("3", if opiate { 72.0 } else { 85.0 }),
+            ("", 3.0),
+        ]);
+        let injecting = if opiate {
+            rng.pick(&[("C", 28.0), ("P", 35.0), ("N", 33.0), ("Z", 2.0), ("", 2.0)])
+        } else {
+            rng.pick(&[("C", 1.0), ("P", 4.0), ("N", 90.0), ("Z", 2.0), ("", 3.0)])
+        };
+        let parental = rng.pick(&[
+            ("11", 14.0),
+            ("12", 4.0),
+            ("13", 26.0),
+            ("14", 50.0),
+            ("15", 3.0),
+            ("", 3.0),
+        ]);
+        let disability = rng.pick(&[
+            ("NN", 70.0),
+            ("01", 6.0),
+            ("05", 5.0),
+            ("08", 5.0),
+            ("04", 2.0),
+            ("XX", 2.0),
+            ("ZZ", 6.0),
+            ("", 4.0),
+        ]);
+        Circumstances {
+            referral,
+            employment,
+            accommodation,
+            injecting,
+            parental,
+            disability,
+        }
+    }
+
+    /// The values of `columns`, each after a comma.
+    fn write(&self, buf: &mut Vec<u8>, columns: &[&str]) {
+        for c in columns {
+            let value = match *c {
+                "RFLS" => self.referral,
+                "EMPSTAT" => self.employment,
+                "ACCMNEED" => self.accommodation,
+                "INJSTAT" => self.injecting,
+                "PRNTSTAT" => self.parental,
+                _ => self.disability,
+            };
+            buf.push(b',');
+            buf.extend_from_slice(value.as_bytes());
+        }
+    }
+}
 
 // ---- calibration ---------------------------------------------------------
 
@@ -819,6 +944,8 @@ impl AreaGen<'_> {
             return false;
         };
         file.episodes += 1;
+        let circumstances = Circumstances::draw(p, file.episodes);
+        let optional = optional_columns(agency);
         let prefix = &mut self.prefix;
         prefix.clear();
         prefix.extend_from_slice(self.agencies[agency].code.as_bytes());
@@ -873,6 +1000,7 @@ impl AreaGen<'_> {
             if m.kits > 0 {
                 push_u64(buf, m.kits);
             }
+            circumstances.write(buf, optional);
             buf.push(b'\n');
         }
         self.rows += self.modalities.len() as u64;
@@ -959,6 +1087,11 @@ pub fn generate(
             if files[agency].is_none() {
                 let mut buf = Vec::with_capacity(1 << 20);
                 buf.extend_from_slice(HEADER);
+                for c in optional_columns(agency) {
+                    buf.push(b',');
+                    buf.extend_from_slice(c.as_bytes());
+                }
+                buf.push(b'\n');
                 files[agency] = Some(File {
                     buf,
                     episodes: 0,
@@ -1002,7 +1135,7 @@ mod tests {
     use super::*;
     use crate::FinancialYear;
     use crate::records::compute::{ProviderRecords, compute_area};
-    use crate::records::{ClientKey, Day, Funding, Intervention, Record, Setting, Sex};
+    use crate::records::{ClientKey, Day, Funding, Intervention, Record, Setting, Sex, codes};
     use std::collections::{BTreeMap, BTreeSet, HashMap};
 
     fn files(scale: Scale, seed: u64) -> (Vec<(Agency, Vec<u8>)>, Summary) {
@@ -1029,17 +1162,30 @@ mod tests {
     fn read(file: &[u8], agency: &str) -> Vec<(String, Record)> {
         let text = std::str::from_utf8(file).unwrap();
         let mut lines = text.lines();
-        assert_eq!(
-            lines.next().unwrap().as_bytes(),
-            &HEADER[..HEADER.len() - 1]
-        );
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(header[..24].join(",").as_bytes(), HEADER);
+        let optional = &header[24..];
+        assert!(optional.len() == 4 || optional.len() == 6, "{header:?}");
         let last_day = Day::from_date(REPORTING_MONTH.last_day());
         let mut modality_ids = BTreeSet::new();
         let mut episodes: HashMap<String, String> = HashMap::new();
         let mut out = Vec::new();
         for line in lines {
             let f: Vec<&str> = line.split(',').collect();
-            assert_eq!(f.len(), 24, "{line}");
+            assert_eq!(f.len(), 24 + optional.len(), "{line}");
+            // The optional columns hold codes of their lists, or nothing.
+            for (column, value) in optional.iter().zip(&f[24..]) {
+                let valid = value.is_empty()
+                    || match *column {
+                        "RFLS" => codes::ReferralSource::parse(value).is_some(),
+                        "EMPSTAT" => codes::Employment::parse(value).is_some(),
+                        "ACCMNEED" => codes::AccommodationNeed::parse(value).is_some(),
+                        "INJSTAT" => codes::InjectingStatus::parse(value).is_some(),
+                        "PRNTSTAT" => codes::ParentalStatus::parse(value).is_some(),
+                        _ => codes::Disability::parse(value).is_some(),
+                    };
+                assert!(valid, "{column} {value}: {line}");
+            }
             for cell in &f {
                 assert!(cell.len() <= 64);
                 assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']));
@@ -1087,7 +1233,7 @@ mod tests {
                 "duplicate MODID {}",
                 f[17]
             );
-            let episode_fields = f[..17].join(",");
+            let episode_fields = format!("{},{}", f[..17].join(","), f[24..].join(","));
             let previous = episodes
                 .entry(f[8].to_string())
                 .or_insert_with(|| episode_fields.clone());
@@ -1128,6 +1274,7 @@ mod tests {
                 } else {
                     f[23].parse().unwrap()
                 },
+                circumstances: Default::default(),
             };
             assert!(crate::records::codes::is_ethnicity(record.ethnicity));
             assert!(crate::records::codes::exit(reason.unwrap_or(80)).is_some());

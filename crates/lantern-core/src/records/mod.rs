@@ -21,6 +21,7 @@
 //!   it is a `Record`: code that reads records need not check them again.
 
 pub mod chunk;
+pub mod circumstances;
 pub mod codes;
 pub mod compute;
 pub mod count;
@@ -31,6 +32,7 @@ use std::fmt;
 
 use jiff::civil::Date;
 
+pub use circumstances::{Circumstances, Field, Recorded};
 pub use codes::{Funding, Intervention, Setting, Sex};
 
 /// A calendar day as a count of days since 1970-01-01 (negative before).
@@ -219,6 +221,9 @@ pub struct Record {
     pub funding: Funding,
     /// Naloxone kits issued during this intervention.
     pub naloxone_kits: u16,
+    /// The client's circumstances from the optional columns (each "not
+    /// submitted" when the file had no such column).
+    pub circumstances: Circumstances,
 }
 
 /// One computed count: an indicator, a breakdown (canonical key, `""` for

@@ -66,9 +66,12 @@
 //!
 //! # Figures
 //! A question that narrows the figures by something no dimension stands for
-//! (cannabis, ketamine, under-18s, employment, housing, … in `NOT_SPLIT`) is
-//! left for the officer with its reading as the first alternative: answering
-//! for everyone in treatment would answer another question. So is a question
+//! (cannabis, ketamine, under-18s, social housing, a learning disability, …
+//! in `NOT_SPLIT`) is left for the officer with its reading as the first
+//! alternative: answering for everyone in treatment would answer another
+//! question. Such a word is used up only by what the reading took from it
+//! (a dimension value matched, "in employment"; a breakdown named after
+//! "by"), not by the catalogue containing the word somewhere. So is a question
 //! that asks for a number and an amount of money at once. Several values of
 //! one dimension ("community treatment, detox and rehab") ask for a
 //! breakdown by it rather than a filter by the first.

@@ -779,9 +779,9 @@ impl<'c> Model<'c> {
             }
             u.needs_officer = true;
         }
-        if matches!(best.target, Target::Indicator(_))
+        if let Target::Indicator(code) = &best.target
             && !u.needs_officer
-            && let Some(what) = self.unsplit(&qw)
+            && let Some(what) = self.unsplit(&qw, self.catalogue.indicator(code).ok())
         {
             u.notes.push(format!(
                 "it asks about {what}, which the catalogue has no figures or breakdown for: choose what to answer (the group it falls in, say) or say it is not held"
@@ -906,8 +906,35 @@ impl<'c> Model<'c> {
     /// Something the question narrows the figures by that the catalogue
     /// cannot split them by (cannabis, under-18s, employment, …): answering
     /// without it would answer another question.
-    fn unsplit(&self, q: &QuestionWords) -> Option<&'static str> {
-        let usable = |i: usize| q.words.get(i).is_some_and(|w| !w.negated && !w.value);
+    ///
+    /// A word counts only where the reading has not used it: as part of a
+    /// catalogue value it matched, or as a breakdown it names after "by"
+    /// ("by ethnicity"). A word the catalogue merely contains elsewhere
+    /// ("disability" in a dimension's title) does not make "people with a
+    /// learning disability" answerable as everyone.
+    fn unsplit(&self, q: &QuestionWords, indicator: Option<&Indicator>) -> Option<&'static str> {
+        let mut breakdown = vec![false; q.words.len()];
+        if let Some(indicator) = indicator {
+            for (i, w) in q.words.iter().enumerate() {
+                if w.lower != "by" || w.negated {
+                    continue;
+                }
+                for (j, next) in q.words.iter().enumerate().skip(i + 1).take(6) {
+                    if next.stop {
+                        continue;
+                    }
+                    if self.dimension_named(&next.stem, indicator).is_none() {
+                        break;
+                    }
+                    breakdown[j] = true;
+                }
+            }
+        }
+        let usable = |i: usize| {
+            q.words
+                .get(i)
+                .is_some_and(|w| !w.negated && !w.value && !breakdown[i])
+        };
         self.not_split
             .iter()
             .find(|(phrase, _)| find_phrase(&q.words, &phrase.words, &usable).is_some())
@@ -1649,31 +1676,14 @@ pub(super) const NOT_SPLIT: &[(&str, &str)] = &[
     ("referral source", "where referrals came from"),
 ];
 
-/// [`NOT_SPLIT`] as phrases, less anything the catalogue names (a council
-/// that adds an `ethnicity` dimension answers by ethnicity).
-pub(super) fn not_split(catalogue: &Catalogue) -> Vec<(Phrase, &'static str)> {
-    let mut named: BTreeSet<String> = BTreeSet::new();
-    for d in catalogue.dimensions() {
-        let texts = std::iter::once(&d.title).chain(
-            d.values
-                .iter()
-                .flat_map(|v| std::iter::once(&v.label).chain(&v.aliases)),
-        );
-        for t in texts {
-            named.extend(words(t).into_iter().map(|w| w.stem));
-        }
-        named.extend(words(&d.code.replace('_', " ")).into_iter().map(|w| w.stem));
-    }
+/// [`NOT_SPLIT`] as phrases. What the catalogue can split by is found in
+/// the question itself (a value matched, or a breakdown after "by": a
+/// council that adds an `ethnicity` dimension answers by ethnicity), not by
+/// the catalogue merely containing the word ([`Model::unsplit`]).
+pub(super) fn not_split(_catalogue: &Catalogue) -> Vec<(Phrase, &'static str)> {
     NOT_SPLIT
         .iter()
         .filter_map(|(text, what)| Some((Phrase::new(text)?, *what)))
-        .filter(|(phrase, _)| {
-            !phrase
-                .words
-                .iter()
-                .filter(|w| !w.stop)
-                .all(|w| named.contains(&w.stem))
-        })
         .collect()
 }
 
@@ -1805,8 +1815,16 @@ mod tests {
         );
         for text in [
             "How many under 18s were in drug treatment in 2022/23?",
-            "How many people in treatment in 2022/23 were in employment?",
+            "How many pregnant women were in treatment in 2022/23?",
             "How many homeless people were in treatment in 2022/23?",
+            // The parental status dimension says "child", never "children":
+            // children in treatment are still left to the officer.
+            "How many children were in drug treatment in 2022/23?",
+            // The catalogue has disability and accommodation need, but not
+            // these: a word it contains elsewhere does not make them
+            // everyone.
+            "How many people with a learning disability were in treatment in 2022/23?",
+            "How many people in social housing were in treatment in 2022/23?",
         ] {
             let u = understand(&question(text), day(2023, 9, 4), &catalogue, &[]);
             assert!(u.needs_officer && u.ask.is_none(), "{text}: {u:#?}");
@@ -1820,6 +1838,15 @@ mod tests {
             (
                 "How much was spent on inpatient detox and residential rehab in 2022/23?",
                 "service=inpatient_detox_and_residential_rehab",
+            ),
+            // Employment status is counted from providers' records.
+            (
+                "How many people in treatment in 2022/23 were in employment?",
+                "employment_status=regular_employment",
+            ),
+            (
+                "How many disabled people were in treatment in 2022/23?",
+                "disability=disabled",
             ),
         ] {
             let u = understand(&question(text), day(2023, 9, 4), &catalogue, &[]);

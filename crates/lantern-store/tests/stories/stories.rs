@@ -419,7 +419,7 @@ story!(
         assert!(text.starts_with(r#"{"lantern_dump":7,"#), "{}", &text[..40]);
         assert!(text.contains("service users") && text.contains("calendar-v1"));
         assert!(
-            text.contains(r#""4c52433102000000"#),
+            text.contains(r#""4c52433202000000"#),
             "chunk bodies are hex"
         );
         let read = lantern_store::dump::read(&mut bytes.as_slice()).unwrap();
@@ -560,6 +560,7 @@ fn two_records() -> Vec<u8> {
         modality_end: None,
         funding: Funding::SelfFunded,
         naloxone_kits: 0,
+        circumstances: Default::default(),
     };
     chunk::encode(&[record(1), record(2)])
 }

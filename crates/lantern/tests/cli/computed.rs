@@ -462,3 +462,180 @@ fn ethnicity_is_counted_from_records_and_setting_is_left_to_the_officer() {
     let findings = a["findings"].as_array().expect("findings");
     assert!(findings.iter().any(|f| f["question"] == "2"), "{a:#}");
 }
+
+/// The header of a submission with the optional columns `extra` after the
+/// required ones.
+fn header_with(extra: &[&str]) -> String {
+    let mut header = super::records::HEADER.to_string();
+    for c in extra {
+        header.push(',');
+        header.push_str(c);
+    }
+    header
+}
+
+/// Rows of `people` with `values` appended (one per optional column).
+fn with_values(rows: Vec<String>, values: &str) -> Vec<String> {
+    rows.into_iter().map(|r| format!("{r},{values}")).collect()
+}
+
+fn submission(header: &str, rows: &[String]) -> String {
+    let mut text = format!("{header}\n");
+    for r in rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    text
+}
+
+/// Employment status, an optional column every provider here sent, is
+/// counted from the records on demand: one value per person, the table
+/// adding up to the total.
+#[test]
+fn a_count_by_employment_status_is_answered_from_records() {
+    let app = with_agencies(&["A1", "A2"]);
+    let header = header_with(&["EMPSTAT", "INJSTAT"]);
+    // A1: 10 people in regular employment, 6 unemployed; A2: 5 long-term
+    // sick, and 2 with the cell empty (not stated).
+    let mut a1 = with_values(people("A1", 0, 10, "19800101"), "1,N");
+    a1.extend(with_values(people("A1", 10, 6, "19800101"), "12,C"));
+    submit(&app, "A1-2018-03.csv", &submission(&header, &a1));
+    let mut a2 = with_values(people("A2", 100, 5, "19800101"), "9,P");
+    a2.extend(with_values(people("A2", 105, 2, "19800101"), ","));
+    submit(&app, "A2-2018-03.csv", &submission(&header, &a2));
+    request(
+        &app,
+        "text = \"How many people in treatment were in employment, by employment status?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbreakdown = [\"employment_status\"]\n\n\
+         [[question]]\nnumber = \"2\"\ntext = \"How many were currently injecting?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nfilter = { injecting_status = \"currently_injecting\" }\n",
+    );
+    let a = answer(&app, &[]);
+    assert_eq!(a["findings"].as_array().map_or(0, Vec::len), 0, "{a:#}");
+    let rows = table(&a);
+    let row = |label: &str| {
+        rows.iter()
+            .find(|r| r.0 == label)
+            .unwrap_or_else(|| panic!("no row {label}: {a:#}"))
+            .2
+            .clone()
+    };
+    assert_eq!(row("in regular employment"), "10");
+    assert_eq!(row("unemployed and seeking work"), "6");
+    assert_eq!(row("long-term sick or disabled"), "5");
+    assert_eq!(row("a homemaker"), "0");
+    // Two people, fewer than five: withheld, not given.
+    let not_stated = rows
+        .iter()
+        .find(|r| r.0 == "employment status not stated or not known")
+        .expect("a not stated row");
+    assert_ne!(not_stated.1, "given", "{a:#}");
+    for r in question(&a, "1", None)["rows"].as_array().expect("rows") {
+        assert_eq!(r["source"], "local_records", "{r:#}");
+    }
+    let q2 = &question(&a, "2", None)["rows"][0];
+    assert_eq!(q2["decision"], "given", "{q2:#}");
+    assert_eq!(q2["value"]["amount"], 6, "{q2:#}");
+}
+
+/// A provider whose file had no EMPSTAT column: a count by employment
+/// status would leave its people out, so the draft carries a blocking
+/// finding naming the provider and month (never a zero or a partial
+/// count) and cannot be approved; a count that does not need the field is
+/// still given.
+#[test]
+fn a_provider_that_did_not_send_the_column_makes_a_blocking_finding_and_approval_is_refused() {
+    let app = TestApp::empty();
+    let config = std::fs::read_to_string(crate::example("lantern.toml")).expect("example config");
+    app.write("lantern.toml", &config);
+    app.run(&["init"]).ok();
+    app.write(
+        "agencies.csv",
+        "code,name,area\nA1,Provider A1,E06000016\nA2,Provider A2,E06000016\n",
+    );
+    app.run(&["import", "agencies", "agencies.csv"]).ok();
+    let a1 = with_values(people("A1", 0, 10, "19800101"), "1");
+    submit(
+        &app,
+        "A1-2018-03.csv",
+        &submission(&header_with(&["EMPSTAT"]), &a1),
+    );
+    // A2 sent the required columns only.
+    let a2 = people("A2", 100, 8, "19800101");
+    submit(
+        &app,
+        "A2-2018-03.csv",
+        &submission(super::records::HEADER, &a2),
+    );
+    app.write(
+        "FOI-9.toml",
+        "reference = \"FOI-9\"\nreceived = 2019-06-10\narea = \"E06000016\"\n\n\
+         [[question]]\nnumber = \"1\"\ntext = \"How many people in treatment were in employment?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nfilter = { employment_status = \"regular_employment\" }\n\n\
+         [[question]]\nnumber = \"2\"\ntext = \"How many people were in treatment?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\n",
+    );
+    app.run(&["request", "new", "FOI-9.toml", "--requester", "A Person"])
+        .ok();
+    let drafted = app.run(&["request", "draft", "FOI-9"]).ok();
+    assert!(drafted.contains("1 blocking finding(s)"), "{drafted}");
+    let view: Value = serde_json::from_str(
+        &app.run(&["request", "letter", "FOI-9", "--format", "json"])
+            .ok(),
+    )
+    .expect("letter json");
+    let findings = view["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{view:#}");
+    let what = findings[0]["what"].as_str().unwrap_or_default();
+    assert!(what.contains("A2 (2018-03: no EMPSTAT column)"), "{what}");
+    assert!(!what.contains("A1 ("), "A1 sent the column: {what}");
+    let q1 = &view["questions"][0]["rows"][0];
+    assert_eq!(q1["decision"], "missing", "{q1:#}");
+    assert!(q1["value"]["amount"].is_null(), "no count is given: {q1:#}");
+    // The total needs no optional field: counted from every provider.
+    let q2 = &view["questions"][1]["rows"][0];
+    assert_eq!(q2["decision"], "given", "{q2:#}");
+    assert_eq!(q2["value"]["amount"], 18, "{q2:#}");
+    let text = app
+        .run(&["request", "letter", "FOI-9", "--format", "md"])
+        .ok()
+        .to_lowercase();
+    assert!(!text.contains("does not hold"), "{text}");
+
+    let err = app.run(&["request", "approve", "FOI-9"]).fails();
+    assert!(err.contains("cannot be approved"), "{err}");
+    assert!(err.contains("finding 1:"), "{err}");
+}
+
+/// Submissions imported before the optional columns existed (a dump whose
+/// record chunks are of version 1) are still read: their counts are given,
+/// and a count over a field they could not hold is a blocking finding
+/// naming each provider and month.
+#[test]
+fn submissions_from_before_the_optional_columns_are_read_as_not_submitted() {
+    let app = TestApp::empty();
+    let dump = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/seeds/dump/small.jsonl"
+    ))
+    .expect("the seed dump");
+    assert!(dump.contains("\"4c524331"), "version 1 chunks");
+    app.write("old.jsonl", &dump);
+    app.run(&["import", "dump", "old.jsonl"]).ok();
+    // The dump's catalogue is a small one: take the shipped catalogue.
+    app.run(&["migrate"]).ok();
+    app.write(
+        "request.toml",
+        "reference = \"FOI-1\"\nreceived = 2026-06-10\narea = \"E06000016\"\n\n\
+         [[question]]\nnumber = \"1\"\ntext = \"How many in employment?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2016/17\"]\nfilter = { employment_status = \"regular_employment\" }\n\n\
+         [[question]]\nnumber = \"2\"\ntext = \"How many?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2016/17\"]\n",
+    );
+    let a = answer(&app, &[]);
+    let findings = a["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{a:#}");
+    let what = findings[0]["what"].as_str().unwrap_or_default();
+    assert!(
+        what.contains("N0001 (2026-03: no EMPSTAT column), N0002 (2026-03: no EMPSTAT column)"),
+        "{what}"
+    );
+    assert_eq!(question(&a, "1", None)["rows"][0]["decision"], "missing");
+    let total = &question(&a, "2", None)["rows"][0];
+    assert_eq!(total["decision"], "given", "{total:#}");
+    assert_eq!(total["value"]["amount"], 8, "{total:#}");
+}

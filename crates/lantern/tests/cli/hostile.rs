@@ -248,7 +248,7 @@ fn a_dump_whose_record_chunk_lost_two_bytes_is_refused_with_its_line() {
     let lines: Vec<&str> = text.lines().collect();
     let row = lines[chunk - 1];
     // Two hex digits (one byte) lost in the middle of the chunk's bytes.
-    let start = row.find("\"4c524331").expect("a chunk's hex") + 1;
+    let start = row.find("\"4c524332").expect("a chunk's hex") + 1;
     let at = start + 200;
     let damaged_row = format!("{}{}", &row[..at], &row[at + 2..]);
     let damaged = text.replacen(row, &damaged_row, 1);

@@ -207,6 +207,14 @@ pub(super) fn parse_naloxone(b: &[u8]) -> Result<u16, String> {
     }
 }
 
+pub(super) fn parse_disability(b: &[u8]) -> Result<codes::Disability, String> {
+    codes::Disability::parse(text(b)).ok_or_else(|| {
+        "not a disability code: 01–10 (a kind of disability), XX another, NN none, \
+         ZZ not stated"
+            .into()
+    })
+}
+
 pub(super) fn parse_code<T>(
     b: &[u8],
     parse: fn(&str) -> Option<T>,

@@ -209,7 +209,7 @@ mod tests {
         bytes.extend(std::iter::repeat_n(b'y', 2 << 20));
         bytes.push(b'\n');
         let o = fixture().read(&bytes);
-        assert_eq!(errors(&o), [p(2, "", "has 1 field, the header has 24")]);
+        assert_eq!(errors(&o), [p(2, "", "has 1 field, the header has 30")]);
     }
 
     #[test]

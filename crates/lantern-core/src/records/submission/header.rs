@@ -5,7 +5,7 @@
 use super::cells::trim;
 use super::reader::Reader;
 use super::redact::{Shown, char_count, show, shown_column_name};
-use super::{COLUMNS, MAX_CELL_BYTES};
+use super::{COLUMNS, MAX_CELL_BYTES, REQUIRED};
 
 impl<'c, 'a> Reader<'c, 'a> {
     /// Take the header (on `line`) and the agency the file must be from;
@@ -39,6 +39,7 @@ impl<'c, 'a> Reader<'c, 'a> {
     /// Map the header to columns; false (with problems) if it is wrong.
     fn header(&mut self, line: u64, record: &csv::ByteRecord) -> bool {
         let mut ok = true;
+        self.width = record.len();
         for (position, raw) in record.iter().enumerate() {
             let name = trim(raw);
             match COLUMNS
@@ -84,7 +85,7 @@ impl<'c, 'a> Reader<'c, 'a> {
                 }
             }
         }
-        for (col, name) in COLUMNS.iter().enumerate() {
+        for (col, name) in COLUMNS.iter().enumerate().take(REQUIRED) {
             if self.map[col] == usize::MAX {
                 ok = false;
                 self.sink
@@ -165,7 +166,7 @@ mod tests {
         let o = fixture().read(text.as_bytes());
         assert_eq!(
             errors(&o),
-            [p(1, "LA", "column given twice (columns 8 and 25)")]
+            [p(1, "LA", "column given twice (columns 8 and 31)")]
         );
     }
 }

@@ -64,13 +64,45 @@ pub use redact::{scrub, shown};
 pub use report::{MAX_LISTED_PROBLEMS, Problem, Report, Verdict};
 pub use sheet::{Sheet, read_sheet};
 
-/// The columns of a submission, in the order the format lists them. Every
-/// one must be present (in any order, any case).
-pub const COLUMNS: [&str; 24] = [
-    "AGNCY", "CLIENT", "FINITIAL", "SINITIAL", "DOB", "SEX", "ETHNIC", "LA", "EPISODID", "REFLD",
-    "TRIAGED", "EPSTART", "DISD", "DISRSN", "DRUG1", "DRUG2", "DRUG3", "MODID", "MODAL", "MODSET",
-    "MODST", "MODEND", "FUNDING", "NALOXONE",
+/// The columns of a submission, in the order the format lists them (any
+/// order, any case in a file). The first [`REQUIRED`] must be present; the
+/// rest are optional ([`crate::records::Field`]): a file without one has
+/// not submitted that field.
+pub const COLUMNS: [&str; 30] = [
+    "AGNCY",
+    "CLIENT",
+    "FINITIAL",
+    "SINITIAL",
+    "DOB",
+    "SEX",
+    "ETHNIC",
+    "LA",
+    "EPISODID",
+    "REFLD",
+    "TRIAGED",
+    "EPSTART",
+    "DISD",
+    "DISRSN",
+    "DRUG1",
+    "DRUG2",
+    "DRUG3",
+    "MODID",
+    "MODAL",
+    "MODSET",
+    "MODST",
+    "MODEND",
+    "FUNDING",
+    "NALOXONE",
+    "RFLS",
+    "EMPSTAT",
+    "ACCMNEED",
+    "PRNTSTAT",
+    "INJSTAT",
+    "DISABILITY",
 ];
+
+/// How many of [`COLUMNS`] (the first) every file must have.
+pub const REQUIRED: usize = 24;
 
 /// The longest cell accepted, in bytes.
 pub const MAX_CELL_BYTES: usize = 64;
@@ -100,6 +132,12 @@ const MODST: usize = 20;
 const MODEND: usize = 21;
 const FUNDING: usize = 22;
 const NALOXONE: usize = 23;
+const RFLS: usize = 24;
+const EMPSTAT: usize = 25;
+const ACCMNEED: usize = 26;
+const PRNTSTAT: usize = 27;
+const INJSTAT: usize = 28;
+const DISABILITY: usize = 29;
 
 /// Everything [`read`] needs besides the bytes.
 #[derive(Debug, Clone, Copy)]

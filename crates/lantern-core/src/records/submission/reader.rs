@@ -42,6 +42,8 @@ pub(super) struct Reader<'c, 'a> {
     pub(super) last_client: Option<(Attributor, ClientKey)>,
     pub(super) hash: Seeded,
     pub(super) map: [usize; NCOLS],
+    /// How many columns the header has (every row must have as many).
+    pub(super) width: usize,
     pub(super) agency: Option<String>,
     pub(super) agency_from: String,
     pub(super) episodes: Vec<Episode>,
@@ -73,6 +75,7 @@ impl<'c, 'a> Reader<'c, 'a> {
             last_client: None,
             hash,
             map: [usize::MAX; NCOLS],
+            width: NCOLS,
             agency: None,
             agency_from: String::new(),
             episodes: Vec::new(),

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use super::header::edit_distance;
 use super::report::{Report, Verdict, plural, thousands};
 use super::{
-    AGNCY, COLUMNS, DISRSN, DRUG1, DRUG2, DRUG3, ETHNIC, FUNDING, LA, MODAL, MODSET, NALOXONE, SEX,
+    ACCMNEED, AGNCY, COLUMNS, DISABILITY, DISRSN, DRUG1, DRUG2, DRUG3, EMPSTAT, ETHNIC, FUNDING,
+    INJSTAT, LA, MODAL, MODSET, NALOXONE, PRNTSTAT, RFLS, SEX,
 };
 use crate::records::codes::{self, Funding, Intervention, Setting, Sex};
 
@@ -28,8 +29,9 @@ pub(super) enum Shown {
 
 /// The columns whose values come from a code list (or are small numbers):
 /// a report may show their values when they look like codes.
-const CODE_COLUMNS: [usize; 11] = [
-    SEX, ETHNIC, LA, DISRSN, DRUG1, DRUG2, DRUG3, MODAL, MODSET, FUNDING, NALOXONE,
+const CODE_COLUMNS: [usize; 17] = [
+    SEX, ETHNIC, LA, DISRSN, DRUG1, DRUG2, DRUG3, MODAL, MODSET, FUNDING, NALOXONE, RFLS, EMPSTAT,
+    ACCMNEED, PRNTSTAT, INJSTAT, DISABILITY,
 ];
 
 /// Excel's error values, as a cell holding one reads (`#N/A`).
@@ -71,6 +73,7 @@ fn is_code_like(value: &str) -> bool {
         || Intervention::parse(&upper).is_some()
         || Setting::parse(&upper).is_some()
         || Funding::parse(&upper).is_some()
+        || codes::DISABILITY_CODES.contains(&upper.as_str())
         || SPREADSHEET_ERRORS.contains(&upper.as_str())
 }
 
@@ -81,7 +84,9 @@ fn is_code_like(value: &str) -> bool {
 /// - `AGNCY`: a registered agency, or the provider the submission is from
 ///   (given on the command line or in the file's name).
 /// - The code columns (`SEX`, `ETHNIC`, `LA`, `DISRSN`, `DRUG1`–`DRUG3`,
-///   `MODAL`, `MODSET`, `FUNDING`, `NALOXONE`): a value shaped like a code
+///   `MODAL`, `MODSET`, `FUNDING`, `NALOXONE`, and the optional `RFLS`,
+///   `EMPSTAT`, `ACCMNEED`, `PRNTSTAT`, `INJSTAT`, `DISABILITY`): a value
+///   shaped like a code
 ///   (see [`is_code_like`]), whether or not it is valid.
 /// - Every other column — the client identifier, the initials, the date of
 ///   birth, every other date, the episode and intervention identifiers —

@@ -7,16 +7,19 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::cells::{
-    parse_area, parse_code, parse_discharge_reason, parse_drug, parse_ethnicity, parse_initial,
-    parse_naloxone, parse_sex, text, trim,
+    parse_area, parse_code, parse_disability, parse_discharge_reason, parse_drug, parse_ethnicity,
+    parse_initial, parse_naloxone, parse_sex, text, trim,
 };
 use super::check::{RowCheck, Slot};
 use super::reader::{Episode, Kept, Reader};
 use super::redact::Shown;
 use super::report::{plural, thousands};
 use super::*;
-use crate::records::codes::{Funding, Intervention, Setting, Sex};
-use crate::records::{ClientKey, Day};
+use crate::records::codes::{
+    AccommodationNeed, Employment, Funding, InjectingStatus, Intervention, ParentalStatus,
+    ReferralSource, Setting, Sex,
+};
+use crate::records::{Circumstances, ClientKey, Day, Recorded};
 
 /// What every row of an episode must agree on, as first seen. `None` for a
 /// value that could not be read (not compared).
@@ -35,6 +38,8 @@ pub(super) struct Sig {
     disd: Slot<Day>,
     disrsn: Slot<u8>,
     drugs: [Slot<u16>; 3],
+    /// The optional fields as stored bytes ([`Recorded::to_byte`]).
+    circumstances: [Option<u8>; 6],
 }
 
 impl Sig {
@@ -63,6 +68,17 @@ impl Sig {
         d(&mut set, DRUG1, &self.drugs[0], &other.drugs[0]);
         d(&mut set, DRUG2, &self.drugs[1], &other.drugs[1]);
         d(&mut set, DRUG3, &self.drugs[2], &other.drugs[2]);
+        for (i, col) in [RFLS, EMPSTAT, ACCMNEED, PRNTSTAT, INJSTAT, DISABILITY]
+            .into_iter()
+            .enumerate()
+        {
+            d(
+                &mut set,
+                col,
+                &self.circumstances[i],
+                &other.circumstances[i],
+            );
+        }
         set
     }
 }
@@ -79,12 +95,13 @@ impl<'c, 'a> Reader<'c, 'a> {
             return;
         }
         self.rows += 1;
-        if record.len() != NCOLS {
+        if record.len() != self.width {
             self.bad_rows += 1;
             let n = record.len() as u64;
+            let width = self.width;
             self.sink.error(line, None, Shown::Nothing, || {
                 format!(
-                    "has {} {}, the header has {NCOLS}",
+                    "has {} {}, the header has {width}",
                     thousands(n),
                     plural(n, "field", "fields")
                 )
@@ -94,6 +111,8 @@ impl<'c, 'a> Reader<'c, 'a> {
         let mut cells: [&[u8]; NCOLS] = [b""; NCOLS];
         let mut raw_lengths = [0usize; NCOLS];
         for col in 0..NCOLS {
+            // An optional column the file does not have reads as empty
+            // here; `submitted` tells it apart from an empty cell.
             let raw = record.get(self.map[col]).unwrap_or(b"");
             raw_lengths[col] = raw.len();
             cells[col] = trim(raw);
@@ -227,6 +246,53 @@ impl<'c, 'a> Reader<'c, 'a> {
             .parse(NALOXONE, parse_naloxone)
             .map(Option::unwrap_or_default);
 
+        // The client's circumstances (optional columns): not submitted when
+        // the file has no such column, not stated when the cell is empty.
+        let map = &self.map;
+        fn recorded<T>(submitted: bool, slot: Slot<T>) -> Option<Recorded<T>> {
+            if !submitted {
+                return Some(Recorded::NotSubmitted);
+            }
+            Some(match slot? {
+                None => Recorded::NotStated,
+                Some(v) => Recorded::Code(v),
+            })
+        }
+        let rfls = r.parse(RFLS, |b| {
+            parse_code(b, ReferralSource::parse, ReferralSource::ALL, |v| v.code())
+        });
+        let rfls = recorded(map[RFLS] != usize::MAX, rfls);
+        let empstat = r.parse(EMPSTAT, |b| {
+            parse_code(b, Employment::parse, Employment::ALL, |v| v.code())
+        });
+        let empstat = recorded(map[EMPSTAT] != usize::MAX, empstat);
+        let accmneed = r.parse(ACCMNEED, |b| {
+            parse_code(b, AccommodationNeed::parse, AccommodationNeed::ALL, |v| {
+                v.code()
+            })
+        });
+        let accmneed = recorded(map[ACCMNEED] != usize::MAX, accmneed);
+        let prntstat = r.parse(PRNTSTAT, |b| {
+            parse_code(b, ParentalStatus::parse, ParentalStatus::ALL, |v| v.code())
+        });
+        let prntstat = recorded(map[PRNTSTAT] != usize::MAX, prntstat);
+        let injstat = r.parse(INJSTAT, |b| {
+            parse_code(b, InjectingStatus::parse, InjectingStatus::ALL, |v| {
+                v.code()
+            })
+        });
+        let injstat = recorded(map[INJSTAT] != usize::MAX, injstat);
+        let disability = r.parse(DISABILITY, parse_disability);
+        let disability = recorded(map[DISABILITY] != usize::MAX, disability);
+        let circumstances = [
+            rfls.map(|v| v.to_byte(ReferralSource::index)),
+            empstat.map(|v| v.to_byte(Employment::index)),
+            accmneed.map(|v| v.to_byte(AccommodationNeed::index)),
+            prntstat.map(|v| v.to_byte(ParentalStatus::index)),
+            injstat.map(|v| v.to_byte(InjectingStatus::index)),
+            disability.map(|v| v.to_byte(crate::records::codes::Disability::index)),
+        ];
+
         // How the dates fit together.
         if let (Some(dob), Some(refld)) = (dob, refld) {
             if dob.days >= refld.days {
@@ -331,6 +397,7 @@ impl<'c, 'a> Reader<'c, 'a> {
             disd: disd.map(|d| d.map(|d| d.days)),
             disrsn,
             drugs: [drug1.map(Some), drug2, drug3],
+            circumstances,
         };
         let episode = episode_id.map(|id| {
             let (index, new) = self.episode_ids.intern(text(id));
@@ -462,6 +529,14 @@ impl<'c, 'a> Reader<'c, 'a> {
             modality_end: modend.flatten().map(|d| d.days),
             funding,
             naloxone_kits: naloxone.unwrap_or(0),
+            circumstances: Circumstances {
+                referral_source: rfls.unwrap_or_default(),
+                employment: empstat.unwrap_or_default(),
+                accommodation: accmneed.unwrap_or_default(),
+                parental: prntstat.unwrap_or_default(),
+                injecting: injstat.unwrap_or_default(),
+                disability: disability.unwrap_or_default(),
+            },
         });
     }
 }
@@ -483,7 +558,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::super::testing::*;
-    use crate::records::submission::{NCOLS, Verdict};
+    use crate::records::submission::{COLUMNS, NCOLS, REQUIRED, Verdict};
 
     #[test]
     fn the_same_person_gets_the_same_key_however_written() {
@@ -510,7 +585,7 @@ mod tests {
         let short = row(&[("MODID", "M2")]);
         let short = &short[..short.rfind(',').unwrap()];
         let o = fixture().rows(&[row(&[]), short.to_string()]);
-        assert_eq!(errors(&o), [p(3, "", "has 23 fields, the header has 24")]);
+        assert_eq!(errors(&o), [p(3, "", "has 29 fields, the header has 30")]);
         assert_eq!(o.report.rejected_rows, 2);
     }
 
@@ -747,6 +822,103 @@ mod tests {
         assert_eq!(all_records(&o)[0].drugs, [Some(1101), None, None]);
         let o = fixture().rows(&[row(&[("DRUG3", "3201")])]);
         assert_eq!(warnings(&o), [p(2, "DRUG3", "repeats DRUG2; ignored")]);
+    }
+
+    #[test]
+    fn optional_columns_absent_empty_or_coded() {
+        use crate::records::codes::{Disability, Employment, InjectingStatus, ReferralSource};
+        use crate::records::{Field, Recorded};
+        // Every optional column given: codes read, an empty cell not stated.
+        let o = fixture().rows(&[row(&[("EMPSTAT", ""), ("DISABILITY", "05")])]);
+        assert_eq!(o.report.verdict, Verdict::Accepted, "{:?}", o.report);
+        let c = all_records(&o)[0].circumstances;
+        assert_eq!(
+            c.referral_source,
+            Recorded::Code(ReferralSource::SelfReferral)
+        );
+        assert_eq!(c.employment, Recorded::NotStated);
+        assert_eq!(c.injecting, Recorded::Code(InjectingStatus::Never));
+        assert_eq!(c.disability, Recorded::Code(Disability::Disabled));
+        assert_eq!(Field::Parental.value(&c), Some("not_a_parent"));
+
+        // A file without the optional columns (as before they existed):
+        // accepted, every field "not submitted".
+        let required = &COLUMNS[..REQUIRED];
+        let values: Vec<&str> = ROW[..REQUIRED].to_vec();
+        let text = format!("{}\n{}\n", required.join(","), values.join(","));
+        let o = fixture().read(text.as_bytes());
+        assert_eq!(o.report.verdict, Verdict::Accepted, "{:?}", o.report);
+        let c = all_records(&o)[0].circumstances;
+        for f in Field::ALL {
+            assert_eq!(f.value(&c), None, "{f:?}");
+        }
+
+        // Only some: the others are not submitted.
+        let mut columns = required.to_vec();
+        columns.push("EMPSTAT");
+        let text = format!("{}\n{},12\n", columns.join(","), values.join(","));
+        let o = fixture().read(text.as_bytes());
+        let c = all_records(&o)[0].circumstances;
+        assert_eq!(c.employment, Recorded::Code(Employment::Unemployed));
+        assert_eq!(c.accommodation, Recorded::NotSubmitted);
+        assert_eq!(
+            Field::Employment.value(&c),
+            Some("unemployed"),
+            "the dimension value"
+        );
+    }
+
+    #[test]
+    fn a_bad_optional_code_is_located_and_shown_only_as_a_code() {
+        for (field, value, reason) in [
+            (
+                "RFLS",
+                "7",
+                "not a valid code: one of 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25",
+            ),
+            (
+                "EMPSTAT",
+                "3",
+                "not a valid code: one of 1, 2, 9, 10, 12, 13, 14, 15, 5, 6, 99",
+            ),
+            ("ACCMNEED", "4", "not a valid code: one of 1, 2, 3"),
+            (
+                "PRNTSTAT",
+                "16",
+                "not a valid code: one of 11, 12, 13, 14, 15",
+            ),
+            ("INJSTAT", "c", "not a valid code: one of P, C, N, Z"),
+            (
+                "DISABILITY",
+                "11",
+                "not a disability code: 01–10 (a kind of disability), XX another, NN none, ZZ not stated",
+            ),
+        ] {
+            assert_eq!(
+                row_errors(&[(field, value)]),
+                [p(2, field, reason)],
+                "{field} {value}"
+            );
+            // The report names line, column and the value (a code).
+            let o = fixture().rows(&[row(&[]), row(&[("MODID", "M2"), (field, value)])]);
+            let e = &o.report.errors[0];
+            assert_eq!((e.line, e.field.as_deref()), (3, Some(field)));
+            assert_eq!(e.value.as_deref(), Some(value), "{field}");
+        }
+        // Free text typed into a code column is not echoed: only its length.
+        let o = fixture().rows(&[row(&[("EMPSTAT", "works at Tesco")])]);
+        let e = &o.report.errors[0];
+        assert_eq!((e.value.as_deref(), e.length), (None, Some(14)));
+        // Rows of an episode agree on the circumstances too.
+        let o = fixture().rows(&[row(&[]), row(&[("MODID", "M2"), ("INJSTAT", "C")])]);
+        assert_eq!(
+            errors(&o),
+            [p(
+                3,
+                "INJSTAT",
+                "differs from line 2 of the same episode (rows of an episode must agree)"
+            )]
+        );
     }
 
     #[test]

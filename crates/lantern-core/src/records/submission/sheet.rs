@@ -196,6 +196,55 @@ mod tests {
         assert!(broken.areas.is_empty());
     }
 
+    /// The optional columns in a workbook: one given (a bad code named by
+    /// its cell), the others left out (not submitted).
+    #[test]
+    fn optional_columns_in_a_sheet_are_read_as_in_a_csv() {
+        use crate::records::submission::REQUIRED;
+        use crate::records::{Field, Recorded};
+        let f = fixture();
+        let mut header: Vec<String> = COLUMNS[..REQUIRED].iter().map(|c| c.to_string()).collect();
+        header.push("INJSTAT".into());
+        let cells = |changes: &[(&str, &str)], injecting: &str| {
+            let mut cells: Vec<String> = row(changes)
+                .split(',')
+                .take(REQUIRED)
+                .map(String::from)
+                .collect();
+            cells.push(injecting.into());
+            cells
+        };
+        let rows = vec![
+            (1, header.clone()),
+            (2, cells(&[], "C")),
+            (3, cells(&[("MODID", "M2"), ("EPISODID", "E2")], "Q")),
+        ];
+        let sheet = Sheet {
+            name: "Sheet1",
+            first_column: 0,
+        };
+        let out = read_sheet(&sheet, rows, &f.context());
+        assert!(matches!(out.report.verdict, Verdict::Rejected { .. }));
+        // INJSTAT is the 25th column of this sheet: Y.
+        let problem = &out.report.errors[0];
+        assert_eq!(
+            (problem.field.as_deref(), problem.cell.as_deref()),
+            (Some("INJSTAT"), Some("Sheet1!Y3"))
+        );
+        assert_eq!(problem.reason, "not a valid code: one of P, C, N, Z");
+        assert_eq!(problem.value.as_deref(), Some("Q"));
+        let good = read_sheet(
+            &sheet,
+            vec![(1, header), (2, cells(&[], "C"))],
+            &f.context(),
+        );
+        let records = all_records(&good);
+        assert_eq!(records.len(), 1, "{:?}", good.report);
+        let c = records[0].circumstances;
+        assert_eq!(Field::Injecting.value(&c), Some("currently_injecting"));
+        assert_eq!(c.employment, Recorded::NotSubmitted);
+    }
+
     #[test]
     fn a_column_given_twice_rejects_a_sheet_as_it_does_a_csv() {
         let f = fixture();
@@ -210,7 +259,7 @@ mod tests {
         let o = read_sheet(&sheet, vec![(1, header), (2, cells)], &f.context());
         assert_eq!(
             errors(&o),
-            [p(1, "DRUG1", "column given twice (columns 15 and 25)")]
+            [p(1, "DRUG1", "column given twice (columns 15 and 31)")]
         );
         assert!(o.areas.is_empty());
     }

@@ -36,6 +36,12 @@ pub(super) const ROW: [&str; NCOLS] = [
     "",
     "LA",
     "1",
+    "4",
+    "1",
+    "3",
+    "14",
+    "N",
+    "NN",
 ];
 
 pub(super) fn row(changes: &[(&str, &str)]) -> String {
