@@ -42,7 +42,7 @@ fn every_label_reads_and_a_quarter_is_kept_aside() {
         held + 1 >= quarter && held <= quarter + 1,
         "{held} of {first} requests kept aside"
     );
-    assert!(fresh >= 19, "{fresh} requests in the fresh held-out set");
+    assert!(fresh >= 21, "{fresh} requests in the fresh held-out set");
 }
 
 fn scratch(name: &str) -> PathBuf {
