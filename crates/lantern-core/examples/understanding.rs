@@ -8,7 +8,8 @@
 //!
 //! Prints one line per scored question of the tuning part, then the summary
 //! of the tuning part. With `--heldout`, also the summary of the quarter kept
-//! aside (last); with `--heldout-lines`, its lines too.
+//! aside and, last, of the fresh held-out set (`heldout = "fresh"`); with
+//! `--heldout-lines`, the lines of both too.
 
 #[path = "../tests/understanding/score.rs"]
 mod score;
@@ -46,12 +47,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (held, tuning): (Vec<_>, Vec<_>) = scored.iter().partition(|s| s.heldout);
+    let (fresh, rest): (Vec<_>, Vec<_>) = scored.iter().partition(|s| s.fresh);
+    let (held, tuning): (Vec<_>, Vec<_>) = rest.into_iter().partition(|s| s.heldout);
     for s in &tuning {
         println!("{}", s.line());
     }
     if heldout_lines {
-        for s in &held {
+        for s in held.iter().chain(&fresh) {
             println!("{}", s.line());
         }
     }
@@ -63,6 +65,10 @@ fn main() -> ExitCode {
         println!(
             "{}",
             score::Summary::of(held.iter().copied()).line("held out")
+        );
+        println!(
+            "{}",
+            score::Summary::of(fresh.iter().copied()).line("held out, fresh")
         );
     }
     ExitCode::SUCCESS

@@ -64,8 +64,13 @@ pub fn serve(ctx: &Ctx, letters: &Path, listen: &str) -> Result<()> {
     demo.clock = ctx.clock;
     let leicester = lantern_app::council::ensure(&demo)?;
     let demo = demo.for_council(Some(leicester));
-    for (name, received, text) in EMAILS {
-        let email = format!("Subject: Freedom of Information request: drug treatment\n\n{text}");
+    // Each from a made-up requester, so that running the demo again on the
+    // same database recognises the e-mails as taken in already.
+    for (n, (name, received, text)) in EMAILS.into_iter().enumerate() {
+        let email = format!(
+            "From: Demo Requester {n} <requester-{n}@example.invalid>\n\
+             Subject: Freedom of Information request: drug treatment\n\n{text}"
+        );
         lantern_app::casework::take_in(
             &demo,
             &lantern_app::casework::NewRequest {
@@ -81,8 +86,20 @@ pub fn serve(ctx: &Ctx, letters: &Path, listen: &str) -> Result<()> {
     }
     let mut announce =
         vec!["Demo accounts (passwords valid for this demo database only):".to_string()];
+    // Run again on the same database, the accounts are there: each gets a
+    // fresh password, so the printed ones are always the ones that work.
+    let existing: Vec<String> = lantern_app::accounts::list_users(&demo)?
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
     for (username, name, role) in ACCOUNTS {
         let password = lantern_app::accounts::new_secret()?[..20].to_string();
+        if existing.iter().any(|u| u == username) {
+            lantern_app::accounts::reset_password(&demo, username, &password)?;
+            lantern_app::accounts::set_disabled(&demo, username, false)?;
+            announce.push(format!("  {username:<9} {role:<22} password {password}"));
+            continue;
+        }
         lantern_app::accounts::create_user(
             &demo,
             &lantern_app::accounts::NewAccount {

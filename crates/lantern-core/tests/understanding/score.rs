@@ -59,7 +59,10 @@ pub struct Item {
 #[derive(Debug, Clone)]
 pub struct Labelled {
     pub name: String,
+    /// The quarter kept aside first (`heldout = true`), since seen.
     pub heldout: bool,
+    /// The fresh held-out set added later (`heldout = "fresh"`).
+    pub fresh: bool,
     pub items: Vec<Item>,
 }
 
@@ -88,6 +91,7 @@ impl Outcome {
 pub struct Scored {
     pub request: String,
     pub heldout: bool,
+    pub fresh: bool,
     pub covered: bool,
     pub starts: String,
     pub expected: String,
@@ -265,9 +269,20 @@ pub fn read_label(path: &Path) -> Result<Labelled, String> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let (heldout, fresh) = match table.get("heldout") {
+        None | Some(toml::Value::Boolean(false)) => (false, false),
+        Some(toml::Value::Boolean(true)) => (true, false),
+        Some(toml::Value::String(s)) if s == "fresh" => (false, true),
+        Some(other) => {
+            return Err(format!(
+                "{file}: heldout must be true, false or \"fresh\", not {other}"
+            ));
+        }
+    };
     Ok(Labelled {
         name,
-        heldout: table.get("heldout").and_then(toml::Value::as_bool) == Some(true),
+        heldout,
+        fresh,
         items,
     })
 }
@@ -471,6 +486,7 @@ pub fn score_request(dir: &Path, label: &Labelled) -> Vec<Scored> {
             Scored {
                 request: label.name.clone(),
                 heldout: label.heldout,
+                fresh: label.fresh,
                 covered: item.reading != Reading::Outside,
                 starts: item.starts.clone(),
                 expected: describe_item(item),

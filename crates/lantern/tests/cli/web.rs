@@ -735,9 +735,9 @@ fn lantern_user_adds_lists_disables_and_resets_with_passwords_from_standard_inpu
     );
 }
 
-#[test]
-fn lantern_demo_serve_prints_one_account_per_role_that_signs_in() {
-    let app = TestApp::empty();
+/// `lantern demo --serve` started on `app`'s database: the server and the
+/// accounts it printed (name, password).
+fn demo_serve(app: &TestApp) -> (Server, Vec<(String, String)>) {
     let mut child = app
         .command(&["demo", "--serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -760,7 +760,6 @@ fn lantern_demo_serve_prints_one_account_per_role_that_signs_in() {
         .and_then(|rest| rest.split('/').next())
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("no address in {lines:?}"));
-    let server = Server { child, port };
     let accounts: Vec<(String, String)> = lines
         .iter()
         .filter_map(|l| {
@@ -775,6 +774,25 @@ fn lantern_demo_serve_prints_one_account_per_role_that_signs_in() {
         ["officer", "approver", "analyst", "provider", "admin"],
         "{lines:?}"
     );
+    (Server { child, port }, accounts)
+}
+
+/// The case references (`FOI-YYYY-NNNN`) a page names, each once.
+fn references(page: &str) -> std::collections::BTreeSet<String> {
+    page.match_indices("FOI-")
+        .filter_map(|(i, _)| page.get(i..i + 13))
+        .filter(|r| {
+            r[4..8].bytes().all(|b| b.is_ascii_digit())
+                && r[9..].bytes().all(|b| b.is_ascii_digit())
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn lantern_demo_serve_prints_one_account_per_role_that_signs_in() {
+    let app = TestApp::empty();
+    let (server, accounts) = demo_serve(&app);
     for (name, password) in &accounts {
         let (reply, session) = server.sign_in(name, password);
         assert!(session.is_some(), "{name}: {} {}", reply.status, reply.body);
@@ -786,6 +804,23 @@ fn lantern_demo_serve_prints_one_account_per_role_that_signs_in() {
     let inbox = server.get("/inbox", Some(&officer));
     assert_eq!(inbox.status, 200);
     assert!(inbox.body.contains("FOI-2019-0001"), "{}", inbox.body);
+    let first_cases = references(&inbox.body);
+    assert_eq!(first_cases.len(), 2, "{first_cases:?}");
+    drop(server);
+
+    // Run again on the same database (the README's command, twice): the
+    // accounts are there, each with a fresh password that works, the old
+    // ones no longer do, and the seed e-mails open no second case.
+    let (again, fresh) = demo_serve(&app);
+    for ((name, old), (_, new)) in accounts.iter().zip(&fresh) {
+        assert_ne!(old, new);
+        assert!(again.sign_in(name, new).1.is_some(), "{name}: new password");
+        assert!(again.sign_in(name, old).1.is_none(), "{name}: old password");
+    }
+    let officer = again.sign_in("officer", &fresh[0].1).1.expect("officer");
+    let inbox = again.get("/inbox", Some(&officer));
+    assert_eq!(references(&inbox.body), first_cases, "{}", inbox.body);
+
     // Plain `lantern demo` still writes its letters and exits.
     let plain = TestApp::empty();
     plain.run(&["demo"]).ok();
