@@ -460,7 +460,9 @@ pub fn sign_in(ctx: &Context, username: &str, password: &str) -> Result<SignIn> 
     let now = now_stamp();
     let window = jiff::SignedDuration::from_mins(THROTTLE_MINUTES);
     let since = now.checked_sub(window).unwrap_or(now);
-    let failures = store.sign_in_failures(&key, &since.to_string())?;
+    let user = store.user(&key)?;
+    let failing = failure_name(&key, user.is_some());
+    let failures = store.sign_in_failures(&failing, &since.to_string())?;
     if failures.len() >= MAX_FAILURES {
         let oldest = failures
             .iter()
@@ -471,7 +473,6 @@ pub fn sign_in(ctx: &Context, username: &str, password: &str) -> Result<SignIn> 
         let until = oldest.checked_add(window).unwrap_or(now);
         return Ok(SignIn::Throttled { until });
     }
-    let user = store.user(&key)?;
     let matches = match &user {
         Some(u) => verify(password, &u.password_hash),
         None => {
@@ -484,7 +485,7 @@ pub fn sign_in(ctx: &Context, username: &str, password: &str) -> Result<SignIn> 
         && user.as_ref().is_some_and(|u| !u.disabled)
         && actor.as_ref().is_some_and(|a| !a.grants.is_empty());
     let (Some(user), Some(actor), true) = (user, actor, usable) else {
-        store.sign_in_failed(&key, &now.to_string())?;
+        store.sign_in_failed(&failing, &now.to_string())?;
         return Ok(SignIn::Refused);
     };
     let token = hex(&random::<32>()?);
@@ -507,6 +508,19 @@ pub fn sign_in(ctx: &Context, username: &str, password: &str) -> Result<SignIn> 
         expires_at,
         actor,
     }))
+}
+
+/// The name a failed sign-in is counted and audited under: the account's
+/// own name when there is one; otherwise a digest of what was typed, since
+/// a name no account has may be anything (a password typed into the wrong
+/// field) and is never kept. The digest still counts repeated tries of one
+/// name towards its throttle.
+fn failure_name(key: &str, known: bool) -> String {
+    if known {
+        key.to_string()
+    } else {
+        format!("unknown:{}", &token_hash(key)[..16])
+    }
 }
 
 /// A live session: who, and the secret its forms carry.
@@ -657,11 +671,30 @@ mod tests {
             sign_in(&ctx, "ana", PW).unwrap(),
             SignIn::Throttled { .. }
         ));
-        // Unknown names are refused alike, and counted.
+        // Unknown names are refused alike, and counted, under a digest:
+        // what was typed (here a password in the name field) is never kept.
+        for _ in 0..MAX_FAILURES {
+            assert!(matches!(
+                sign_in(&ctx, "Tr0ub4dor&3 secret", PW).unwrap(),
+                SignIn::Refused
+            ));
+        }
         assert!(matches!(
-            sign_in(&ctx, "nobody", PW).unwrap(),
-            SignIn::Refused
+            sign_in(&ctx, "tr0ub4dor&3 secret", PW).unwrap(),
+            SignIn::Throttled { .. }
         ));
+        drop(store);
+        let bytes = std::fs::read(dir.path().join("lantern.db")).unwrap_or_default();
+        let wal = std::fs::read(dir.path().join("lantern.db-wal")).unwrap_or_default();
+        for file in [&bytes, &wal] {
+            assert!(
+                !file
+                    .windows(9)
+                    .any(|w| w.eq_ignore_ascii_case(b"tr0ub4dor")),
+                "the typed name is in the database"
+            );
+        }
+        let store = ctx.open().unwrap();
 
         // A disabled user cannot sign in (bo, not throttled).
         create_user(
