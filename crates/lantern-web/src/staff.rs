@@ -229,6 +229,23 @@ async fn allow_case(
     allow(visitor, action, &resource)
 }
 
+/// A form posted about a case: the visitor, if the policy lets them do
+/// `action` to it, the form carries their session's CSRF secret, and the
+/// case is still in the status the form was made from.
+async fn allow_case_form(
+    site: &Arc<Site>,
+    headers: &HeaderMap,
+    action: Action,
+    reference: &str,
+    csrf: Option<&str>,
+    seen: Option<&str>,
+) -> Result<Visitor, Failure> {
+    let visitor = allow_case(site, headers, action, reference).await?;
+    check_csrf(&visitor, csrf)?;
+    check_seen(site, reference, seen).await?;
+    Ok(visitor)
+}
+
 /// `GET /cases/{reference}`: the workspace.
 pub(crate) async fn case(
     State(site): State<Arc<Site>>,
@@ -412,9 +429,15 @@ pub(crate) async fn draft(
     Path(reference): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, Failure> {
-    let visitor = allow_case(&site, &headers, Action::Draft, &reference).await?;
-    check_csrf(&visitor, form.csrf.as_deref())?;
-    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let visitor = allow_case_form(
+        &site,
+        &headers,
+        Action::Draft,
+        &reference,
+        form.csrf.as_deref(),
+        form.seen.as_deref(),
+    )
+    .await?;
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.clone();
     act(move || casework::draft(&ctx, &asked)).await?;
@@ -440,9 +463,15 @@ pub(crate) async fn correct(
     Path(reference): Path<String>,
     Form(form): Form<CorrectForm>,
 ) -> Result<Response, Failure> {
-    let visitor = allow_case(&site, &headers, Action::Correct, &reference).await?;
-    check_csrf(&visitor, form.csrf.as_deref())?;
-    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let visitor = allow_case_form(
+        &site,
+        &headers,
+        Action::Correct,
+        &reference,
+        form.csrf.as_deref(),
+        form.seen.as_deref(),
+    )
+    .await?;
     let field = |v: &Option<String>, what: &str| -> Result<String, Failure> {
         match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             Some(v) if v.chars().count() <= 200 => Ok(v.to_string()),
@@ -545,9 +574,15 @@ pub(crate) async fn clock(
     Path(reference): Path<String>,
     Form(form): Form<ClockForm>,
 ) -> Result<Response, Failure> {
-    let visitor = allow_case(&site, &headers, Action::ClockAction, &reference).await?;
-    check_csrf(&visitor, form.csrf.as_deref())?;
-    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let visitor = allow_case_form(
+        &site,
+        &headers,
+        Action::ClockAction,
+        &reference,
+        form.csrf.as_deref(),
+        form.seen.as_deref(),
+    )
+    .await?;
     let action = CLOCK_ACTIONS
         .iter()
         .find(|(a, _)| Some(a.code()) == form.action.as_deref())
@@ -591,9 +626,15 @@ pub(crate) async fn approve(
     Path(reference): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, Failure> {
-    let visitor = allow_case(&site, &headers, Action::Approve, &reference).await?;
-    check_csrf(&visitor, form.csrf.as_deref())?;
-    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let visitor = allow_case_form(
+        &site,
+        &headers,
+        Action::Approve,
+        &reference,
+        form.csrf.as_deref(),
+        form.seen.as_deref(),
+    )
+    .await?;
     let note = note(&form)?;
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.clone();
@@ -610,9 +651,15 @@ pub(crate) async fn send(
     Path(reference): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, Failure> {
-    let visitor = allow_case(&site, &headers, Action::Send, &reference).await?;
-    check_csrf(&visitor, form.csrf.as_deref())?;
-    check_seen(&site, &reference, form.seen.as_deref()).await?;
+    let visitor = allow_case_form(
+        &site,
+        &headers,
+        Action::Send,
+        &reference,
+        form.csrf.as_deref(),
+        form.seen.as_deref(),
+    )
+    .await?;
     let channel = match form.channel.as_deref() {
         Some("email") => "e-mail",
         Some("post") => "post",
