@@ -13,7 +13,14 @@ const REQUESTS: usize = 10;
 const INDICATORS: &[(&str, &[&str])] = &[
     (
         "people_in_treatment",
-        &["substance_group", "crack", "age_band", "sex", "provider"],
+        &[
+            "substance_group",
+            "crack",
+            "age_band",
+            "sex",
+            "provider",
+            "employment_status",
+        ],
     ),
     (
         "new_presentations",
@@ -44,6 +51,7 @@ fn values(dimension: &str) -> &'static [&'static str] {
         "sex" => &["male", "female", "other"],
         "provider" => &["N0001", "N0002"],
         "funding" => &["council", "self_funded", "other"],
+        "employment_status" => &["regular_employment", "unemployed", "long_term_sick"],
         _ => &[],
     }
 }
