@@ -1119,10 +1119,7 @@ impl<'a> Planner<'a> {
             let Ok(dim) = self.evidence.catalogue.dimension(d) else {
                 return vec![];
             };
-            if dim.open
-                || !count::DIMENSIONS.contains(&d.as_str())
-                || count::OVERLAPPING.contains(&d.as_str())
-            {
+            if dim.open || !count::DIMENSIONS.contains(&d.as_str()) {
                 return vec![];
             }
             out = out
@@ -1164,15 +1161,6 @@ impl<'a> Planner<'a> {
         let Some(held) = self.evidence.records else {
             return Ok(None);
         };
-        // Held, but not yet safe to release from records: the officer
-        // decides (a blocking finding), never "not held".
-        if breakdown
-            .0
-            .keys()
-            .any(|d| count::OVERLAPPING.contains(&d.as_str()))
-        {
-            return Ok(None);
-        }
         let missing = held.missing(period);
         // A count over an optional field a provider did not submit would
         // be partial: never a zero or a partial count.

@@ -447,6 +447,19 @@ pub fn table(
     if gap {
         notes.push("–: no separate figure for this band in this period.".into());
     }
+    // Settings, interventions, funders: one person may count under several.
+    for d in by
+        .iter()
+        .filter(|d| crate::records::count::OVERLAPPING.contains(&d.as_str()))
+    {
+        let words = catalogue
+            .dimension(d)
+            .map(|dim| dim.title.to_lowercase())
+            .unwrap_or_else(|_| d.replace('_', " "));
+        notes.push(format!(
+            "One person may be counted under more than one {words}, so the rows do not add up to the number of people."
+        ));
+    }
     Some(Table {
         caption,
         layout: Layout::Grid,

@@ -606,21 +606,76 @@ impl TableCells {
                 priors.push(Prior::Unasked);
             }
         }
+        // Each value of an overlapping dimension splits its context in two:
+        // the people without it are the context less the people with it,
+        // never asked but known to whoever has both; a small one must not
+        // become derivable.
+        let asked: HashMap<(Span, String), u64> = self
+            .new
+            .iter()
+            .map(|&i| ((span(new[i].period), new[i].breakdown.key()), new[i].value))
+            .collect();
+        let value_of = |period: Period, b: &Breakdown| {
+            asked
+                .get(&(span(period), b.key()))
+                .copied()
+                .or_else(|| index.value(&self.indicator, &self.area, period, b))
+        };
+        let mut without: BTreeSet<(Span, String, String)> = BTreeSet::new();
+        for (period, b) in &keys {
+            for (d, _) in &layout.overlap {
+                if b.get(d).is_none() || !without.insert((span(*period), b.key(), d.clone())) {
+                    continue;
+                }
+                let mut context = (*b).clone();
+                context.0.remove(d);
+                let (Some(all), Some(with)) = (value_of(*period, &context), value_of(*period, b))
+                else {
+                    continue;
+                };
+                let value = all.saturating_sub(with);
+                if value == 0 || value >= policy.threshold {
+                    continue;
+                }
+                let inner_with = layout.inner(catalogue, *period, b);
+                cells.push(Cell {
+                    inner: layout
+                        .inner(catalogue, *period, &context)
+                        .difference(&inner_with)
+                        .copied()
+                        .collect(),
+                    value,
+                });
+                priors.push(Prior::Unasked);
+            }
+        }
         Built {
             cells,
             priors,
-            relations: layout.relations(),
+            relations: layout.relations(catalogue, &all_keys),
         }
     }
 }
 
 /// How a table's inner cells are numbered: time atoms × leaf combinations.
+///
+/// A leaf combination is a combination of the leaves of the disjoint
+/// dimensions (`dims`) and, for the dimensions under several of whose
+/// values one person may count ([`OVERLAPPING`]: settings, interventions,
+/// funders), one yes/no bit per value named in the table ("with this value"
+/// or not). So a value and its absence add up to the total, and the values
+/// of such a dimension do not: a person with two settings is in both.
 struct Layout {
     dims: Vec<String>,
     leaves: Vec<Vec<String>>,
+    /// Overlapping dimensions and the leaves named in the table, each one
+    /// bit of the overlap part of a combination (in this order).
+    overlap: Vec<(String, Vec<String>)>,
     /// Open dimensions and the values named in the table.
     open: Vec<(String, BTreeSet<String>)>,
-    /// Leaf combinations per atom.
+    /// Combinations of the disjoint dimensions' leaves.
+    disjoint: usize,
+    /// Leaf combinations per atom: `disjoint` × 2^(overlap bits).
     width: usize,
     /// Counts of distinct people (periods are atoms of their own) or events
     /// (periods are unions of elementary intervals).
@@ -631,11 +686,33 @@ struct Layout {
     period_of: BTreeMap<Span, Period>,
 }
 
+/// The dimensions under several of whose values one person may count.
+const OVERLAPPING: [&str; 3] = crate::records::count::OVERLAPPING;
+
 impl Layout {
     fn new(catalogue: &Catalogue, keys: &[(Period, &Breakdown)], people: bool) -> Layout {
-        let mut dims: Vec<String> = keys.iter().flat_map(|(_, b)| b.0.keys().cloned()).collect();
-        dims.sort();
-        dims.dedup();
+        let mut all: Vec<String> = keys.iter().flat_map(|(_, b)| b.0.keys().cloned()).collect();
+        all.sort();
+        all.dedup();
+        let mut overlap: Vec<(String, Vec<String>)> = Vec::new();
+        let mut dims: Vec<String> = Vec::new();
+        for d in all {
+            match catalogue.dimension(&d) {
+                Ok(dim) if !dim.open && OVERLAPPING.contains(&d.as_str()) => {
+                    let named: BTreeSet<String> = keys
+                        .iter()
+                        .filter_map(|(_, b)| b.get(&d))
+                        .flat_map(|v| dim.leaves_of(v))
+                        .collect();
+                    let mut named: Vec<String> = named.into_iter().collect();
+                    named.sort_by_key(|l| dim.position(l));
+                    overlap.push((d, named));
+                }
+                _ => dims.push(d),
+            }
+        }
+        // One bit per value named: only the values a table names split it.
+        let bits: usize = overlap.iter().map(|(_, ls)| ls.len()).sum();
         let mut open = Vec::new();
         let leaves: Vec<Vec<String>> = dims
             .iter()
@@ -654,7 +731,8 @@ impl Layout {
                 }
             })
             .collect();
-        let width = leaves.iter().map(Vec::len).product::<usize>().max(1);
+        let disjoint = leaves.iter().map(Vec::len).product::<usize>().max(1);
+        let width = disjoint << bits;
         let period_of: BTreeMap<Span, Period> = keys.iter().map(|(p, _)| (span(*p), *p)).collect();
         let distinct: Vec<Period> = period_of.values().copied().collect();
         let periods = if people {
@@ -690,7 +768,9 @@ impl Layout {
         Layout {
             dims,
             leaves,
+            overlap,
             open,
+            disjoint,
             width,
             people,
             periods,
@@ -698,7 +778,9 @@ impl Layout {
         }
     }
 
-    /// The leaf combinations a breakdown covers, as indices below `width`.
+    /// The leaf combinations a breakdown covers, as indices below `width`:
+    /// a disjoint-dimension combination times the overlap bits that meet
+    /// every overlapping value asked (some leaf of it is "with").
     fn combos(&self, catalogue: &Catalogue, b: &Breakdown) -> Vec<usize> {
         let per_dim: Vec<Vec<usize>> = self
             .dims
@@ -719,18 +801,84 @@ impl Layout {
                 }
             })
             .collect();
-        let mut out = Vec::new();
+        let mut disjoint = Vec::new();
         let mut stack = vec![(0usize, 0usize)];
         while let Some((depth, index)) = stack.pop() {
             if depth == per_dim.len() {
-                out.push(index);
+                disjoint.push(index);
                 continue;
             }
             for &i in &per_dim[depth] {
                 stack.push((depth + 1, index * self.leaves[depth].len() + i));
             }
         }
+        let masks = self.masks(catalogue, b);
+        let span = self.width / self.disjoint;
+        let overlap: Vec<usize> = (0..span)
+            .filter(|o| masks.iter().all(|m| o & m != 0))
+            .collect();
+        let mut out: Vec<usize> = disjoint
+            .iter()
+            .flat_map(|&d| overlap.iter().map(move |&o| d * span + o))
+            .collect();
         out.sort_unstable();
+        out
+    }
+
+    /// One mask per overlapping value `b` asks for: the bits of its leaves
+    /// (a combination meets the value when it has one of them).
+    fn masks(&self, catalogue: &Catalogue, b: &Breakdown) -> Vec<usize> {
+        let mut masks: Vec<usize> = Vec::new();
+        let mut bit = 0usize;
+        for (d, named) in &self.overlap {
+            if let Some(v) = b.get(d) {
+                let wanted = catalogue
+                    .dimension(d)
+                    .map(|dim| dim.leaves_of(v))
+                    .unwrap_or_default();
+                let mask = named
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| wanted.contains(l))
+                    .fold(0usize, |m, (i, _)| m | (1 << (bit + i)));
+                masks.push(mask);
+            }
+            bit += named.len();
+        }
+        masks
+    }
+
+    /// The groups of leaf combinations whose counts of distinct people
+    /// grow with the period: every combination alone when no dimension
+    /// overlaps; otherwise, per disjoint combination, the combinations
+    /// meeting each set of overlapping values the table's cells ask for
+    /// (with nothing asked: all of them). A person with a setting in part
+    /// of a span has it in the span, but one without it in the part may
+    /// have it in the span, so the combinations alone do not grow.
+    fn growing(&self, catalogue: &Catalogue, keys: &[(Period, &Breakdown)]) -> Vec<Vec<usize>> {
+        if self.overlap.is_empty() {
+            return (0..self.width).map(|c| vec![c]).collect();
+        }
+        let span = self.width / self.disjoint;
+        let mut asked: BTreeSet<Vec<usize>> = BTreeSet::new();
+        asked.insert(Vec::new());
+        for n in 0..span.trailing_zeros() as usize {
+            asked.insert(vec![1 << n]);
+        }
+        for (_, b) in keys {
+            asked.insert(self.masks(catalogue, b));
+        }
+        let mut out = Vec::new();
+        for d in 0..self.disjoint {
+            for masks in &asked {
+                out.push(
+                    (0..span)
+                        .filter(|o| masks.iter().all(|m| o & m != 0))
+                        .map(|o| d * span + o)
+                        .collect(),
+                );
+            }
+        }
         out
     }
 
@@ -751,10 +899,11 @@ impl Layout {
     /// For counts of distinct people, leaf by leaf: a period counts at least
     /// as many as any period inside it, and at most the sum of periods that
     /// cover it. Events need none: their periods add up by construction.
-    fn relations(&self) -> Vec<Relation> {
+    fn relations(&self, catalogue: &Catalogue, keys: &[(Period, &Breakdown)]) -> Vec<Relation> {
         if !self.people {
             return Vec::new();
         }
+        let groups = self.growing(catalogue, keys);
         let periods: Vec<(Period, usize)> = self
             .periods
             .iter()
@@ -768,9 +917,12 @@ impl Layout {
                 .filter(|&(p, _)| span(p) != span(outer) && outer.contains(&p))
                 .collect();
             for &(_, b) in &inside {
-                for c in 0..self.width {
+                for group in &groups {
+                    let mut terms: Vec<(usize, i64)> =
+                        group.iter().map(|&c| (a * self.width + c, 1)).collect();
+                    terms.extend(group.iter().map(|&c| (b * self.width + c, -1)));
                     out.push(Relation {
-                        terms: vec![(a * self.width + c, 1), (b * self.width + c, -1)],
+                        terms,
                         at_least: Some(0),
                         at_most: None,
                     });
@@ -801,9 +953,12 @@ impl Layout {
                 }
             }
             for cover in covers {
-                for c in 0..self.width {
-                    let mut terms = vec![(a * self.width + c, 1)];
-                    terms.extend(cover.iter().map(|&b| (b * self.width + c, -1)));
+                for group in &groups {
+                    let mut terms: Vec<(usize, i64)> =
+                        group.iter().map(|&c| (a * self.width + c, 1)).collect();
+                    for &b in &cover {
+                        terms.extend(group.iter().map(|&c| (b * self.width + c, -1)));
+                    }
                     out.push(Relation {
                         terms,
                         at_least: None,
@@ -1056,6 +1211,87 @@ mod tests {
         );
     }
 
+    /// Everyone in treatment in a community setting and in a residential
+    /// one: the settings do not add up to the total, and nothing is
+    /// withheld for it (a model adding them up would see 30 of 15).
+    #[test]
+    fn settings_under_which_one_person_counts_twice_need_not_add_up() {
+        let y = "2019/20";
+        let figures = vec![
+            figure("people_in_treatment", y, "", 15),
+            figure("people_in_treatment", y, "setting=community", 15),
+            figure("people_in_treatment", y, "setting=residential", 15),
+        ];
+        let asked = [
+            new("people_in_treatment", y, "", 15),
+            new("people_in_treatment", y, "setting=community", 15),
+            new("people_in_treatment", y, "setting=residential", 15),
+        ];
+        let p = protect_and_audit(&figures, &[], &asked);
+        assert_eq!(p, vec![Protection::Released; 3]);
+    }
+
+    /// 40 in treatment, 37 of them in a community setting: the 3 without
+    /// one would be the total less the community count, so one of those
+    /// two is withheld; a setting of 2 is "fewer than 5".
+    #[test]
+    fn people_without_a_setting_are_the_total_less_those_with_it() {
+        let y = "2019/20";
+        let cells = [
+            ("", 40),
+            ("setting=community", 37),
+            ("setting=residential", 2),
+            ("setting=inpatient", 12),
+        ];
+        let figures: Vec<Figure> = cells
+            .iter()
+            .map(|&(b, v)| figure("people_in_treatment", y, b, v))
+            .collect();
+        let asked: Vec<NewCell> = cells
+            .iter()
+            .map(|&(b, v)| new("people_in_treatment", y, b, v as u64))
+            .collect();
+        let p = protect_and_audit(&figures, &[], &asked);
+        assert_eq!(p[2], Protection::Primary, "{p:?}");
+        assert!(
+            p[0] == Protection::Secondary || p[1] == Protection::Secondary,
+            "the total or the community count must be withheld: {p:?}"
+        );
+        assert_eq!(p[3], Protection::Released, "{p:?}");
+    }
+
+    /// The same by age band: each band's people with and without a
+    /// setting add up to the band, year by year.
+    #[test]
+    fn a_setting_by_age_band_is_protected_band_by_band() {
+        let mut figures = Vec::new();
+        let mut asked = Vec::new();
+        for (p, bands) in [
+            ("2018/19", [(20, 18), (30, 29)]),
+            ("2019/20", [(22, 19), (25, 25)]),
+        ] {
+            for (band, (all, with)) in ["18-29", "30-49"].iter().zip(bands) {
+                for (b, v) in [
+                    (format!("age_band={band}"), all),
+                    (format!("age_band={band};setting=community"), with),
+                ] {
+                    figures.push(figure("people_in_treatment", p, &b, v));
+                    asked.push(new("people_in_treatment", p, &b, v as u64));
+                }
+            }
+        }
+        let p = protect_and_audit(&figures, &[], &asked);
+        // 2018/19 18-29: 2 without a setting; 30-49: 1; 2019/20 18-29: 3.
+        for (all, with) in [(0, 1), (2, 3), (4, 5)] {
+            assert!(
+                p[all] != Protection::Released || p[with] != Protection::Released,
+                "cells {all} and {with} would give a small count without a setting: {p:?}"
+            );
+        }
+        assert_eq!(p[6], Protection::Released, "{p:?}");
+        assert_eq!(p[7], Protection::Released, "{p:?}");
+    }
+
     #[test]
     fn the_log_reads_given_fewer_than_and_withheld() {
         assert_eq!(
@@ -1223,19 +1459,72 @@ mod tests {
         assert_eq!(p, vec![Protection::Released]);
         // The relations: each year is at most the span, the span at most
         // the two years.
-        let relations = Layout::new(
-            &shipped(),
-            &[
-                (period("2019/20"), &Breakdown::total()),
-                (period("2020/21"), &Breakdown::total()),
-                (period("2019-04-01 to 2021-03-31"), &Breakdown::total()),
-            ],
-            true,
-        )
-        .relations();
+        let keys = [
+            (period("2019/20"), &Breakdown::total()),
+            (period("2020/21"), &Breakdown::total()),
+            (period("2019-04-01 to 2021-03-31"), &Breakdown::total()),
+        ];
+        let relations = Layout::new(&shipped(), &keys, true).relations(&shipped(), &keys);
         // Two "at least a part" relations and one "at most the cover".
         assert_eq!(relations.len(), 3);
         assert_eq!(relations.iter().filter(|r| r.at_most == Some(0)).count(), 1);
+    }
+
+    /// Over two years and their span, people with a setting grow with the
+    /// period as the total does, but people without it need not (one
+    /// without it in a year may have it in the other): the relations hold
+    /// for the total and for "with", and a table where nobody keeps their
+    /// combination across the years is still consistent.
+    #[test]
+    fn people_with_a_setting_grow_with_the_period_and_those_without_need_not() {
+        let total = Breakdown::total();
+        let community = Breakdown::from_key("setting=community");
+        let keys = [
+            (period("2019/20"), &total),
+            (period("2019/20"), &community),
+            (period("2020/21"), &total),
+            (period("2020/21"), &community),
+            (period("2019-04-01 to 2021-03-31"), &total),
+            (period("2019-04-01 to 2021-03-31"), &community),
+        ];
+        let catalogue = shipped();
+        let layout = Layout::new(&catalogue, &keys, true);
+        assert_eq!(layout.width, 2);
+        // Per year: the total and "with" at most the span (4), the span at
+        // most the two years (2); never "without" alone.
+        let relations = layout.relations(&catalogue, &keys);
+        assert_eq!(relations.len(), 6, "{relations:#?}");
+        for r in &relations {
+            let without_alone = r.terms.iter().all(|(i, _)| i % 2 == 0);
+            assert!(!without_alone, "{r:?}");
+        }
+        // 10 people: 8 with a community setting in 2019/20 only, 2 in
+        // 2020/21 only; all 10 in both years and in the span.
+        let y = |p: &str, b: &str, v: u64| (p.to_string(), b.to_string(), v);
+        let cells = [
+            y("2019/20", "", 10),
+            y("2019/20", "setting=community", 8),
+            y("2020/21", "", 10),
+            y("2020/21", "setting=community", 2),
+            y("2019-04-01 to 2021-03-31", "", 10),
+            y("2019-04-01 to 2021-03-31", "setting=community", 10),
+        ];
+        let figures: Vec<Figure> = cells
+            .iter()
+            .map(|(p, b, v)| figure("people_in_treatment", p, b, *v as i64))
+            .collect();
+        let asked: Vec<NewCell> = cells
+            .iter()
+            .map(|(p, b, v)| new("people_in_treatment", p, b, *v))
+            .collect();
+        let p = protect_and_audit(&figures, &[], &asked);
+        // 2 without a setting in 2019/20 (10 - 8) and 2 with one in
+        // 2020/21: both small, so neither is given away.
+        assert_eq!(p[3], Protection::Primary, "{p:?}");
+        assert!(
+            p[0] != Protection::Released || p[1] != Protection::Released,
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -1247,7 +1536,7 @@ mod tests {
             (period("2019-10-01 to 2021-03-31"), &total),
             (period("2020/21"), &total),
         ];
-        let relations = Layout::new(&shipped(), &keys, true).relations();
+        let relations = Layout::new(&shipped(), &keys, true).relations(&shipped(), &keys);
         let at_most: Vec<usize> = relations
             .iter()
             .filter(|r| r.at_most == Some(0))

@@ -63,10 +63,11 @@ pub const DIMENSIONS: [&str; 16] = [
 ];
 
 /// Dimensions under several of whose values one person may count (a person
-/// treated in two settings, with two kinds of intervention or two funders).
-/// Disclosure control models a dimension's values as disjoint parts of the
-/// total, which these are not, so the planner does not count them on
-/// demand (their cells are blocking findings) until it models the overlap.
+/// treated in two settings, with two kinds of intervention or two funders):
+/// their values do not add up to the total. Disclosure control models each
+/// value as splitting the total in two, with it and without it
+/// ([`crate::protected`]); letters say a person may be counted under more
+/// than one.
 pub const OVERLAPPING: [&str; 3] = ["setting", "intervention", "funding"];
 
 /// One provider's current submission for the area.

@@ -408,13 +408,17 @@ people_in_treatment,E06000016,2017/18,non_opiate_only,8,ndtms_partnership,final
 }
 
 /// Fields every submission holds but no fixed table splits by (ethnicity)
-/// are counted from the records on demand; a setting, under several of
-/// which one person may count, is left to the officer.
+/// are counted from the records on demand; so are settings, under several
+/// of which one person may count: each setting's people are counted once,
+/// the rows do not add up to the total and the letter says so, and a small
+/// setting is "fewer than 5" with the people without it protected too.
 #[test]
-fn ethnicity_is_counted_from_records_and_setting_is_left_to_the_officer() {
+fn ethnicity_and_settings_are_counted_from_records() {
     let app = with_agencies(&["A1"]);
     // 10 White British and 6 Indian people in community treatment, and 5
-    // White British people in residential rehabilitation.
+    // White British people in residential rehabilitation; 3 of the
+    // community ones are in residential rehabilitation too, and 2 in an
+    // inpatient unit.
     let mut rows = people("A1", 0, 10, "19800101");
     rows.extend(
         people("A1", 10, 6, "19800101")
@@ -426,12 +430,25 @@ fn ethnicity_is_counted_from_records_and_setting_is_left_to_the_officer() {
             .into_iter()
             .map(|r| r.replace(",PSYCH,COM,", ",PSYCH,RES,")),
     );
+    for n in 0..3 {
+        rows.push(
+            person("A1", n, "19800101")
+                .replace(&format!(",m{n},PSYCH,COM,"), &format!(",r{n},PSYCH,RES,")),
+        );
+    }
+    for n in 3..5 {
+        rows.push(
+            person("A1", n, "19800101")
+                .replace(&format!(",m{n},PSYCH,COM,"), &format!(",i{n},PHARM,INP,")),
+        );
+    }
     let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
     submit(&app, "A1-2018-03.csv", &file(&rows));
     request(
         &app,
         "text = \"How many people in treatment by ethnicity?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbreakdown = [\"ethnicity\"]\n\n\
-         [[question]]\nnumber = \"2\"\ntext = \"How many in inpatient or residential settings?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nfilter = { setting = [\"inpatient\", \"residential\"] }\n",
+         [[question]]\nnumber = \"2\"\ntext = \"How many in inpatient or residential settings?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nfilter = { setting = [\"inpatient\", \"residential\"] }\n\n\
+         [[question]]\nnumber = \"3\"\ntext = \"How many people in treatment in each setting?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2017/18\"]\nbreakdown = [\"setting\"]\n",
     );
     let a = answer(&app, &[]);
     let rows = table(&a);
@@ -453,14 +470,50 @@ fn ethnicity_is_counted_from_records_and_setting_is_left_to_the_officer() {
     for r in question(&a, "1", None)["rows"].as_array().expect("rows") {
         assert_eq!(r["source"], "local_records", "{r:#}");
     }
-    // A person may count under several settings, which disclosure control
-    // does not yet model: the officer decides (a blocking finding), and the
-    // draft never says the council does not hold it.
+    // Inpatient or residential: 5 + 3 + 2 people, each once.
     let q2 = &question(&a, "2", None)["rows"][0];
-    assert_ne!(q2["decision"], "given", "{a:#}");
-    assert_ne!(q2["decision"], "not_held", "{a:#}");
-    let findings = a["findings"].as_array().expect("findings");
-    assert!(findings.iter().any(|f| f["question"] == "2"), "{a:#}");
+    assert_eq!(q2["decision"], "given", "{a:#}");
+    assert_eq!(q2["value"]["amount"], 10, "{a:#}");
+    assert_eq!(q2["source"], "local_records", "{a:#}");
+    // Each setting: 16 community, 8 residential, 2 inpatient (fewer than
+    // 5), none in the others; 26 rows for 21 people.
+    let settings: Vec<(String, String, String)> = question(&a, "3", None)["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["breakdown_label"].as_str().unwrap_or("").to_string(),
+                r["decision"].as_str().unwrap_or("").to_string(),
+                r["value"]["amount"]
+                    .as_i64()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let setting = |label: &str| {
+        settings
+            .iter()
+            .find(|r| r.0.contains(label))
+            .unwrap_or_else(|| panic!("no setting {label}: {settings:?}"))
+            .clone()
+    };
+    assert_eq!(setting("community").1, "given", "{settings:?}");
+    assert_eq!(setting("community").2, "16", "{settings:?}");
+    assert_eq!(setting("residential").2, "8", "{settings:?}");
+    assert_eq!(setting("inpatient").1, "suppressed", "{settings:?}");
+    assert_eq!(setting("primary care").2, "0", "{settings:?}");
+    assert!(
+        a["findings"].as_array().is_none_or(|f| f.is_empty()),
+        "{a:#}"
+    );
+    let letter = app.run(&["answer", "request.toml", "--format", "md"]).ok();
+    assert!(
+        letter.contains("One person may be counted under more than one setting"),
+        "{letter}"
+    );
+    assert!(letter.contains("fewer than 5"), "{letter}");
 }
 
 /// The header of a submission with the optional columns `extra` after the
