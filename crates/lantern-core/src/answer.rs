@@ -486,7 +486,13 @@ pub fn plan_counting(request: &Request, evidence: &Evidence, decided: Date) -> (
     let mut bands = Vec::new();
     collect_bands(&request.questions, &mut bands);
     let fine = evidence.catalogue.with_age_bands(&bands);
-    let mut planner = Planner {
+    // The officer's s12 estimates for parts of the request are taken
+    // together with the request's own (the Fees Regulations aggregate the
+    // costs of requests on the same subject; the limit applies to the
+    // total): a first plan applies them; if together they stay within the
+    // limit, s12 does not apply and the request is planned again with
+    // their findings open.
+    let make = |cost_settlements: bool| Planner {
         evidence,
         by_cell: ByCell::new(evidence.figures),
         earlier_by_cell: {
@@ -515,26 +521,44 @@ pub fn plan_counting(request: &Request, evidence: &Evidence, decided: Date) -> (
         findings: Vec::new(),
         question: String::new(),
         estimates: Vec::new(),
+        cost_settlements,
         declarations_used: Vec::new(),
     };
+    let mut planner = make(true);
     let hours: f64 = request.questions.iter().map(total_hours).sum();
     let cost_limit = (hours > COUNCIL_COST_LIMIT_HOURS as f64).then_some(CostLimit {
         hours,
         limit_hours: COUNCIL_COST_LIMIT_HOURS,
     });
-    let mut questions: Vec<QuestionAnswer> = if cost_limit.is_some() {
-        request
-            .questions
-            .iter()
-            .map(|q| planner.unanswered(q))
-            .collect()
-    } else {
-        request
-            .questions
-            .iter()
-            .map(|q| planner.question(q, ""))
-            .collect()
+    let plan = |planner: &mut Planner<'_>| -> Vec<QuestionAnswer> {
+        if cost_limit.is_some() {
+            request
+                .questions
+                .iter()
+                .map(|q| planner.unanswered(q))
+                .collect()
+        } else {
+            request
+                .questions
+                .iter()
+                .map(|q| planner.question(q, ""))
+                .collect()
+        }
     };
+    let mut questions = plan(&mut planner);
+    let estimated: f64 = planner.estimates.iter().map(|(_, h)| h).sum();
+    if !planner.estimates.is_empty() && estimated + hours <= COUNCIL_COST_LIMIT_HOURS as f64 {
+        let mut asked: Vec<String> = planner.estimates.iter().map(|(q, _)| q.clone()).collect();
+        asked.dedup();
+        planner = make(false);
+        questions = plan(&mut planner);
+        planner.warnings.push(format!(
+            "the estimates recorded for question(s) {} total {} hours with the request's own, within the cost limit of {COUNCIL_COST_LIMIT_HOURS} hours: section 12 does not apply to them; find the information and load it, or record that it is not held",
+            crate::letter::join_and(&asked),
+            estimated + hours
+        ));
+    }
+
     let (protection, budget_exhausted, known) = planner.protect();
     let cells_decided: Vec<withheld::Decided> = planner
         .cells
@@ -701,6 +725,9 @@ struct Planner<'a> {
     question: String,
     /// The officer's s12 estimates settling findings: (question, hours).
     estimates: Vec<(String, f64)>,
+    /// Whether the officer's s12 estimates settle their findings (not when
+    /// the request's estimates together stay within the cost limit).
+    cost_settlements: bool,
     /// The stored declarations relied on.
     declarations_used: Vec<i64>,
 }
@@ -1868,6 +1895,7 @@ impl<'a> Planner<'a> {
                     release: Some(release),
                 }
             }
+            (Settlement::CostLimit { .. }, _) if !self.cost_settlements => return None,
             (Settlement::CostLimit { hours }, _) => {
                 self.warnings.push(format!(
                     "question {}: {} is refused under section 12 on the estimate of {hours} hours {} recorded on {} (it was finding {number})",

@@ -161,6 +161,15 @@ pub fn protect(
     );
     for table in tables {
         let built = table.build(catalogue, &index, new, known, policy);
+        if built.too_wide {
+            budget_exhausted = true;
+            for &i in &table.new {
+                if new[i].value > 0 {
+                    protection[i] = Protection::Secondary;
+                }
+            }
+            continue;
+        }
         let decided =
             disclosure::protect_with(&built.cells, &built.priors, &built.relations, policy);
         budget_exhausted |= decided.budget_exhausted;
@@ -249,6 +258,16 @@ pub fn audit(
             .map(|k| 1 + table.repeats.get(k).map_or(0, Vec::len))
             .sum::<usize>();
         let built = table.build(catalogue, &index, &[], known, policy);
+        if built.too_wide {
+            // Too wide to examine: not shown safe.
+            for &k in &withheld {
+                out.findings.push((k, Finding::Unproven));
+                for &r in table.repeats.get(&k).into_iter().flatten() {
+                    out.findings.push((r, Finding::Unproven));
+                }
+            }
+            continue;
+        }
         for (pos, finding) in
             disclosure::audit_with(&built.cells, &built.priors, &built.relations, policy)
         {
@@ -448,6 +467,9 @@ fn tables(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<Ta
 /// A table written for [`disclosure`]: new cells first (in `TableCells::new`
 /// order), then known cells, then the open dimensions' complements.
 struct Built {
+    /// Overlapping values make the table too wide to examine
+    /// ([`MAX_OVERLAP_WIDTH`]): nothing else is built.
+    too_wide: bool,
     cells: Vec<Cell>,
     priors: Vec<Prior>,
     relations: Vec<Relation>,
@@ -537,6 +559,14 @@ impl TableCells {
             .chain(margins.iter().map(|(p, b, _)| (*p, b)))
             .collect();
         let layout = Layout::new(catalogue, &all_keys, people);
+        if !layout.overlap.is_empty() && layout.width > MAX_OVERLAP_WIDTH {
+            return Built {
+                too_wide: true,
+                cells: Vec::new(),
+                priors: Vec::new(),
+                relations: Vec::new(),
+            };
+        }
         let mut cells: Vec<Cell> = Vec::new();
         let mut priors: Vec<Prior> = Vec::new();
         for &i in &self.new {
@@ -650,6 +680,7 @@ impl TableCells {
             }
         }
         Built {
+            too_wide: false,
             cells,
             priors,
             relations: layout.relations(catalogue, &all_keys),
@@ -689,6 +720,14 @@ struct Layout {
 /// The dimensions under several of whose values one person may count.
 const OVERLAPPING: [&str; 3] = crate::records::count::OVERLAPPING;
 
+/// The most leaf combinations per atom a table with overlapping values may
+/// have: each value named doubles them, so settings and interventions of
+/// one year by age band and sex would be tens of thousands, beyond what
+/// the disclosure search can examine. Past it, every new non-zero count of
+/// the table is withheld and the budget reported as run out (the officer
+/// is told to ask fewer breakdowns in one letter).
+const MAX_OVERLAP_WIDTH: usize = 1024;
+
 impl Layout {
     fn new(catalogue: &Catalogue, keys: &[(Period, &Breakdown)], people: bool) -> Layout {
         let mut all: Vec<String> = keys.iter().flat_map(|(_, b)| b.0.keys().cloned()).collect();
@@ -698,7 +737,9 @@ impl Layout {
         let mut dims: Vec<String> = Vec::new();
         for d in all {
             match catalogue.dimension(&d) {
-                Ok(dim) if !dim.open && OVERLAPPING.contains(&d.as_str()) => {
+                // Only people: a placement has one funder, so placements by
+                // funder add up.
+                Ok(dim) if people && !dim.open && OVERLAPPING.contains(&d.as_str()) => {
                     let named: BTreeSet<String> = keys
                         .iter()
                         .filter_map(|(_, b)| b.get(&d))

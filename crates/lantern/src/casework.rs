@@ -668,9 +668,15 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                 casework::Way::Refer => {
                     "the requester is referred to the publication under section 21".to_string()
                 }
-                casework::Way::CostEstimate { hours } => {
+                casework::Way::CostEstimate { hours }
+                    if *hours > f64::from(lantern_core::foi::COUNCIL_COST_LIMIT_HOURS) =>
+                {
                     format!("refused under section 12 on an estimate of {hours} hours")
                 }
+                casework::Way::CostEstimate { hours } => format!(
+                    "an estimate of {hours} hours recorded: section 12 applies only if the estimates on this request together exceed the cost limit of {} hours (the next draft adds them up)",
+                    lantern_core::foi::COUNCIL_COST_LIMIT_HOURS
+                ),
                 casework::Way::Clarify => {
                     "on hold for clarification (section 1(3)); the finding stays open until the reply"
                         .to_string()

@@ -173,12 +173,6 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
                 "request {reference}: --cost-estimate {hours} is not a number of hours between 0 and {MAX_ESTIMATE_HOURS}"
             )
         }
-        Way::CostEstimate { hours } if *hours <= f64::from(COUNCIL_COST_LIMIT_HOURS) => {
-            crate::fail!(
-                Invalid,
-                "request {reference}: an estimate of {hours} hours is within the cost limit of {COUNCIL_COST_LIMIT_HOURS} hours, so section 12 does not apply: find the information and load it, or record that it is not held (--not-held --reason TEXT)"
-            )
-        }
         Way::Clarify if why.is_none() => crate::fail!(
             Invalid,
             "request {reference}: say what you ask the requester to clarify (--note TEXT): the case's history keeps it"

@@ -19,6 +19,9 @@
 //!   the members of a people count are overlapping groups (each at most the
 //!   total, the total at most their sum), and failing that each member is
 //!   attacked as its own system.
+//! - Settings, interventions and funders of people (one person may have
+//!   several): each value asked is a yes/no of its own, so the people with
+//!   it and without it add up to the total and the values need not.
 //! - Periods: events (every unit but people) add up over the pieces of a
 //!   span; for people a span lies between its largest part and the sum of
 //!   its parts, and every sub-period's count is at most the span's.
@@ -31,6 +34,12 @@ use lantern_core::period::Period;
 use serde::Deserialize;
 
 use crate::solver::{Op, System, whole};
+
+/// Dimensions under several of whose values one person may count, for
+/// counts of people (a person treated in two settings, with two kinds of
+/// intervention or by two funders): their values need not add up to the
+/// total, each splits it into those with the value and those without.
+const SEVERAL: [&str; 3] = ["setting", "intervention", "funding"];
 
 /// The catalogue as the attacker reads it: each dimension's values and
 /// their parts, and each indicator's unit.
@@ -604,10 +613,17 @@ fn solve(
         .collect();
     let dims: Vec<&str> = dims.into_iter().collect();
     // For each dimension: value → set of block indexes, and the block count.
+    // A dimension under several of whose values one person may count
+    // (settings, interventions, funders of people) is one yes/no digit per
+    // block instead: its "block" is the set of blocks a person has, and a
+    // value covers every set meeting one of its blocks. `masks` holds, for
+    // those, each value's blocks as bits.
     let mut blocks_of: Vec<BTreeMap<String, BTreeSet<usize>>> = Vec::new();
     let mut block_counts = Vec::new();
+    let mut masks: Vec<Option<BTreeMap<String, usize>>> = Vec::new();
     for d in &dims {
         let dimension = catalogue.dimension(d);
+        let several = people && SEVERAL.contains(d);
         let used: BTreeSet<&str> = cells
             .iter()
             .flat_map(|c| c.breakdown.iter())
@@ -629,6 +645,10 @@ fn solve(
         let mut map: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
         for leaf in &universe {
             let sig: Vec<bool> = used.iter().map(|(_, ls)| ls.contains(leaf)).collect();
+            // Values nobody asked about split nobody among several.
+            if several && !sig.contains(&true) {
+                continue;
+            }
             let next = signatures.len();
             let block = *signatures.entry(sig.clone()).or_insert(next);
             for ((v, _), inside) in used.iter().zip(sig) {
@@ -637,8 +657,24 @@ fn solve(
                 }
             }
         }
-        blocks_of.push(map);
-        block_counts.push(signatures.len());
+        if several {
+            let bits: BTreeMap<String, usize> = map
+                .iter()
+                .map(|(v, blocks)| (v.clone(), blocks.iter().fold(0, |m, b| m | (1 << b))))
+                .collect();
+            let sets = 1usize << signatures.len();
+            let covered = bits
+                .iter()
+                .map(|(v, &m)| (v.clone(), (0..sets).filter(|s| s & m != 0).collect()))
+                .collect();
+            blocks_of.push(covered);
+            block_counts.push(sets);
+            masks.push(Some(bits));
+        } else {
+            blocks_of.push(map);
+            block_counts.push(signatures.len());
+            masks.push(None);
+        }
     }
     let combos: usize = block_counts.iter().product();
 
@@ -746,23 +782,87 @@ fn solve(
 
     // People over periods: a sub-period's count is at most its span's; a
     // span's at most the sum of the atoms it is made of, and at most the sum
-    // of any two sets that cover it.
-    if people && sets.len() > 1 {
-        // k indexes the combination in every set (vars[set][k]).
-        #[allow(clippy::needless_range_loop)]
+    // of any two sets that cover it. Combination by combination, except
+    // across dimensions of several values: someone without a setting in a
+    // year may have it in the span, so there the relations hold for the
+    // people meeting each set of values asked (and for all of them).
+    let groups: Vec<Vec<usize>> = if masks.iter().all(Option::is_none) {
+        (0..combos).map(|k| vec![k]).collect()
+    } else {
+        let digits = |k: usize| -> Vec<usize> {
+            let mut rest = k;
+            block_counts
+                .iter()
+                .map(|&n| {
+                    let d = rest % n;
+                    rest /= n;
+                    d
+                })
+                .collect()
+        };
+        // Conditions: per dimension of several values, a mask one of whose
+        // bits the set must have.
+        let mut conditions: BTreeSet<Vec<(usize, usize)>> = BTreeSet::new();
+        conditions.insert(Vec::new());
+        for (i, m) in masks.iter().enumerate() {
+            if m.is_some() {
+                for b in 0..block_counts[i].trailing_zeros() as usize {
+                    conditions.insert(vec![(i, 1 << b)]);
+                }
+            }
+        }
+        for c in cells {
+            let condition: Vec<(usize, usize)> = dims
+                .iter()
+                .enumerate()
+                .filter_map(|(i, d)| {
+                    let bits = masks[i].as_ref()?;
+                    let (_, v) = c.breakdown.iter().find(|(dd, _)| dd == d)?;
+                    Some((i, bits[v]))
+                })
+                .collect();
+            conditions.insert(condition);
+        }
+        let mut grouped: BTreeMap<(Vec<usize>, Vec<(usize, usize)>), Vec<usize>> = BTreeMap::new();
         for k in 0..combos {
+            let ds = digits(k);
+            let base: Vec<usize> = ds
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| if masks[i].is_some() { 0 } else { d })
+                .collect();
+            for condition in &conditions {
+                if condition.iter().all(|&(i, m)| ds[i] & m != 0) {
+                    grouped
+                        .entry((base.clone(), condition.clone()))
+                        .or_default()
+                        .push(k);
+                }
+            }
+        }
+        grouped.into_values().collect()
+    };
+    if people && sets.len() > 1 {
+        let sum = |set: usize, group: &[usize], sign: f64| -> Vec<(usize, f64)> {
+            group.iter().map(|&k| (vars[set][k], sign)).collect()
+        };
+        for group in &groups {
             for (i, a) in sets.iter().enumerate() {
                 for (j, b) in sets.iter().enumerate() {
                     if i != j && within(a, b) {
-                        system.add(vec![(vars[i][k], 1.0), (vars[j][k], -1.0)], Op::Le, 0.0);
+                        let mut terms = sum(i, group, 1.0);
+                        terms.extend(sum(j, group, -1.0));
+                        system.add(terms, Op::Le, 0.0);
                     }
                 }
                 let parts: Vec<usize> = (0..atoms.len())
                     .filter(|&p| within(&atoms[p], a) && atoms[p] != *a)
                     .collect();
                 if parts.len() > 1 {
-                    let mut terms = vec![(vars[i][k], 1.0)];
-                    terms.extend(parts.iter().map(|&p| (vars[p][k], -1.0)));
+                    let mut terms = sum(i, group, 1.0);
+                    for &p in &parts {
+                        terms.extend(sum(p, group, -1.0));
+                    }
                     system.add(terms, Op::Le, 0.0);
                 }
                 for (j, b) in sets.iter().enumerate() {
@@ -772,11 +872,10 @@ fn solve(
                             .filter(|atom| within(atom, a))
                             .all(|atom| within(atom, b) || within(atom, c));
                         if i != j && i != l && !within(a, b) && !within(a, c) && covers {
-                            system.add(
-                                vec![(vars[i][k], 1.0), (vars[j][k], -1.0), (vars[l][k], -1.0)],
-                                Op::Le,
-                                0.0,
-                            );
+                            let mut terms = sum(i, group, 1.0);
+                            terms.extend(sum(j, group, -1.0));
+                            terms.extend(sum(l, group, -1.0));
+                            system.add(terms, Op::Le, 0.0);
                         }
                     }
                 }
@@ -909,6 +1008,42 @@ mod tests {
             "{:?}",
             got.notes
         );
+    }
+
+    /// Everyone in two settings: the settings add up to twice the total,
+    /// which is no contradiction, and a small setting stays unknown.
+    #[test]
+    fn settings_need_not_add_up_and_a_small_one_stays_unknown() {
+        let log = vec![
+            row("1", "", "15"),
+            row("2", "setting=community", "15"),
+            row("2", "setting=residential", "15"),
+            row("2", "setting=inpatient", "fewer than 5"),
+        ];
+        let got = attack(&Catalogue::shipped(), &Knowledge::default(), &log);
+        assert!(got.notes.is_empty(), "{:?}", got.notes);
+        assert!(got.recovered().is_empty(), "{}", got.explain());
+        assert_eq!(got.findings[0].interval, (1, Some(4)));
+    }
+
+    /// Everyone has a community setting (10 of 10), so the 3 aged 18 to 29
+    /// all have one: the people with and without a setting add up within
+    /// each band.
+    #[test]
+    fn people_with_and_without_a_setting_add_up_within_a_band() {
+        let log = vec![
+            row("1", "", "10"),
+            row("1", "setting=community", "10"),
+            row("2", "age_band=18-29", "3"),
+            row(
+                "2",
+                "age_band=18-29;setting=community",
+                "withheld so that small numbers cannot be worked out",
+            ),
+        ];
+        let got = attack(&Catalogue::shipped(), &Knowledge::default(), &log);
+        assert_eq!(got.recovered().len(), 1, "{}", got.explain());
+        assert_eq!(got.recovered()[0].interval, (3, Some(3)));
     }
 
     #[test]

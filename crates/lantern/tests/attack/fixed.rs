@@ -1,7 +1,8 @@
 //! The fixed attacks of issue 10: seven ordinary requests and eight
 //! follow-ups on a generated council; four parts and a total inside one
 //! letter; overlapping periods for people and for events; an open
-//! dimension whose members the attacker knows.
+//! dimension whose members the attacker knows; settings and interventions,
+//! under several of which one person counts.
 
 use std::collections::BTreeSet;
 
@@ -263,5 +264,80 @@ fn composite_bands_summed_from_held_parts_recover_nothing() {
         &letters,
         None,
         false,
+    );
+}
+
+/// Settings and interventions of people in treatment, counted from the
+/// generated council's records (one person may have several): the total
+/// and every setting, two settings by age band, every intervention and one
+/// by sex, then a follow-up for each of four cells withheld. The values do not add
+/// up to the total, and nothing small can be worked out from them.
+#[test]
+fn settings_and_interventions_of_people_recover_nothing() {
+    let app = TestApp::generated(SEED);
+    let p = "people_in_treatment";
+    let mut letters = Letters::default();
+    // Settings in one year, interventions in the year before: each value
+    // named doubles a table's combinations, so both in one year by age band
+    // would be too wide to examine (everything would be withheld).
+    let before = "2018/19";
+    let asks = [
+        question(1, p, YEAR, &[], &[]) + &question(2, p, YEAR, &[], &["setting"]),
+        question(1, p, YEAR, &[("setting", "inpatient")], &["age_band"]),
+        question(1, p, YEAR, &[("setting", "residential")], &["age_band"]),
+        question(1, p, before, &[], &["intervention"])
+            + &question(
+                2,
+                p,
+                before,
+                &[("intervention", "recovery_support")],
+                &["sex"],
+            ),
+    ];
+    for (i, questions) in asks.iter().enumerate() {
+        let reference = format!("FOI-S-{}", i + 1);
+        letters.note(&reference, &app.ask(&reference, questions));
+    }
+    let first = check(
+        "settings and interventions",
+        &app,
+        &generated_providers(),
+        &letters,
+        None,
+        true,
+    );
+    let mut asked = BTreeSet::new();
+    for f in &first.findings {
+        if asked.len() == 4 {
+            break;
+        }
+        if !asked.insert(f.row.breakdown.clone()) {
+            continue;
+        }
+        let filter: Vec<(&str, &str)> = f
+            .row
+            .breakdown
+            .split(';')
+            .filter_map(|p| p.split_once('='))
+            .collect();
+        let reference = format!("FOI-SF-{}", asked.len());
+        let questions = question(1, &f.row.indicator, &f.period, &filter, &[]);
+        letters.note(&reference, &app.ask(&reference, &questions));
+    }
+    assert!(
+        first
+            .findings
+            .iter()
+            .any(|f| f.row.breakdown.contains("setting=")),
+        "the settings asked include some withheld: {}",
+        first.explain()
+    );
+    check(
+        "settings and interventions, follow-ups",
+        &app,
+        &generated_providers(),
+        &letters,
+        None,
+        true,
     );
 }

@@ -137,10 +137,6 @@ fn an_s12_estimate_over_the_limit_refuses_that_part_with_advice_and_is_audited()
         }
         app.run(&args)
     };
-    // Within the limit, s12 does not apply: the council must look.
-    let err = resolve("12", Some("a morning in the archive")).fails();
-    assert!(err.contains("within the cost limit of 18 hours"), "{err}");
-    assert!(err.contains("section 12 does not apply"), "{err}");
     let err = resolve("NaN", Some("x")).fails();
     assert!(err.contains("not a number of hours"), "{err}");
     // The estimate must say how it was made.
@@ -416,4 +412,55 @@ fn a_whole_request_over_the_cost_limit_prints_the_hours_as_estimated() {
         md.contains("would take about 20 hours of staff time"),
         "{md}"
     );
+}
+
+/// Estimates for parts of one request are taken together (the Fees
+/// Regulations: the 18 hours apply to the total): 12 hours for one year
+/// alone is within the limit, so the finding stays open; 10 more for
+/// another year makes 22, and both years are refused under section 12 in
+/// one paragraph naming both, with advice on narrowing.
+#[test]
+fn s12_estimates_on_one_request_are_added_up() {
+    let app = council();
+    request(&app, "FOI-25", "\"2016/17\", \"2017/18\", \"2018/19\"");
+    let drafted = app.run(&["request", "draft", "FOI-25"]).ok();
+    assert!(drafted.contains("2 blocking finding(s)"), "{drafted}");
+    let resolve = |finding: &str, hours: &str| {
+        app.run(&[
+            "request",
+            "resolve",
+            "FOI-25",
+            "--finding",
+            finding,
+            "--cost-estimate",
+            hours,
+            "--note",
+            "paper returns in the archive",
+        ])
+        .ok()
+    };
+    let out = resolve("1", "12");
+    assert!(out.contains("together exceed the cost limit"), "{out}");
+    let drafted = app.run(&["request", "draft", "FOI-25"]).ok();
+    assert!(drafted.contains("2 blocking finding(s)"), "{drafted}");
+    let view = json(&letter(&app, "FOI-25", "json"));
+    assert!(
+        view["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.contains("total 12 hours"))),
+        "{view:#}"
+    );
+    // The second finding (2018/19) now reads as finding 2 again.
+    resolve("2", "10");
+    let drafted = app.run(&["request", "draft", "FOI-25"]).ok();
+    assert!(!drafted.contains("blocking finding"), "{drafted}");
+    let md = letter(&app, "FOI-25", "md");
+    assert!(
+        md.contains("asked for in question 1 for 2017/18 and 2018/19 would take about 22 hours"),
+        "{md}"
+    );
+    assert!(md.contains("Advice and assistance (section 16)"), "{md}");
+    app.run(&["request", "approve", "FOI-25"]).ok();
 }
