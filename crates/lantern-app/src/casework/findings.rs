@@ -18,7 +18,6 @@
 use lantern_core::casework::{self, Action, ActionDetail, Status};
 use lantern_core::figure::Breakdown;
 use lantern_core::finding::{Declaration, DeclaredBy, Settled, Settlement};
-use lantern_core::foi::COUNCIL_COST_LIMIT_HOURS;
 use lantern_core::period::Period;
 use lantern_store::{NewResolution, Store, StoredResolution};
 

@@ -38,6 +38,9 @@ const INDICATORS: &[(&str, &[&str])] = &[
         "deaths_in_treatment",
         &["substance_group", "age_band", "sex"],
     ),
+    // People by setting (one person may have several), apart from the
+    // entry above: each setting named doubles a table's combinations.
+    ("people_in_treatment", &["setting", "sex"]),
     ("inpatient_detox_placements", &["funding", "provider"]),
     ("residential_rehab_placements", &["funding", "provider"]),
 ];
@@ -52,6 +55,7 @@ fn values(dimension: &str) -> &'static [&'static str] {
         "provider" => &["N0001", "N0002"],
         "funding" => &["council", "self_funded", "other"],
         "employment_status" => &["regular_employment", "unemployed", "long_term_sick"],
+        "setting" => &["community", "inpatient", "residential"],
         _ => &[],
     }
 }
@@ -150,7 +154,11 @@ fn sequence(seed: u64) {
     let mut rng = Rng(seed);
     // Two indicators per sequence, so that requests meet in one system.
     let first = rng.below(INDICATORS.len());
-    let second = (first + 1 + rng.below(INDICATORS.len() - 1)) % INDICATORS.len();
+    let mut second = (first + 1 + rng.below(INDICATORS.len() - 1)) % INDICATORS.len();
+    // Two different indicators (people by setting is an indicator twice).
+    if INDICATORS[second].0 == INDICATORS[first].0 {
+        second = (second + 1) % INDICATORS.len();
+    }
     let indicators = [first, second];
     add_spans(&app, &indicators);
     let mut letters = Letters::default();
