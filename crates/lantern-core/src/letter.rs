@@ -430,9 +430,30 @@ pub fn table(
             }
         })
         .collect();
+    // A note every figure given shares ("Counted from the providers'
+    // records …") is said once for the table, not once per cell.
+    let given: Vec<&Row> = q
+        .rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Given { .. }))
+        .collect();
+    let shared: Option<String> = match given.first().and_then(|r| left_out(r)) {
+        Some(text)
+            if given.len() > 1 && given.iter().all(|r| left_out(r).as_ref() == Some(&text)) =>
+        {
+            Some(text)
+        }
+        _ => None,
+    };
+    if let Some(text) = &shared {
+        notes.push(format!("Every figure given in this table: {text}"));
+    }
     for p in &periods {
         for r in q.rows.iter().filter(|r| r.period == *p) {
             if let Some(text) = left_out(r) {
+                if shared.as_ref() == Some(&text) {
+                    continue;
+                }
                 let place = match &r.breakdown_label {
                     Some(l) => format!("{}, {l}", p.describe()),
                     None => p.describe(),

@@ -717,3 +717,67 @@ fn a_letter_answered_from_providers_records_with_the_requesters_bands_over_two_y
     insta::assert_snapshot!("records-own-bands.md", md);
     insta::assert_snapshot!("records-own-bands.html", run("html"));
 }
+
+/// A letter answering a count by one of the optional fields (employment
+/// status) over two years, from providers' records: years as columns, the
+/// statuses as rows, a small count "fewer than 5".
+#[test]
+fn a_letter_by_employment_status_over_two_years_is_answered_from_records() {
+    let app = TestApp::empty();
+    with_config(&app);
+    app.run(&["init"]).ok();
+    app.write(
+        "agencies.csv",
+        "code,name,area\nA1,First Step Leicester,E06000016\n",
+    );
+    app.run(&["import", "agencies", "agencies.csv"]).ok();
+    let with = |rows: Vec<String>, status: &str| -> Vec<String> {
+        rows.into_iter().map(|r| format!("{r},{status}")).collect()
+    };
+    // 12 in regular employment and 8 unemployed, throughout both years; 3
+    // long-term sick from May 2018 (2018/19 only).
+    let mut rows = with(episodes(0, 12, "198001", "20170501", ""), "1");
+    rows.extend(with(episodes(12, 8, "198501", "20170501", ""), "12"));
+    rows.extend(with(episodes(20, 3, "197501", "20180501", ""), "9"));
+    let mut text = format!("{},EMPSTAT\n", super::records::HEADER);
+    for r in &rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    app.write("A1-2019-03.csv", &text);
+    let mut import = app.command(&["import", "episodes", "A1-2019-03.csv"]);
+    import.env("LANTERN_PSEUDONYM_KEY", PSEUDONYM_KEY);
+    let out = import.output().expect("run lantern");
+    assert!(
+        out.status.success(),
+        "import failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    app.write(
+        "request.toml",
+        "reference = \"FOI-2019-0610\"\nreceived = 2019-06-10\nanswered = 2019-07-05\narea = \"E06000016\"\n\n\
+         [[question]]\nnumber = \"1\"\n\
+         text = \"How many people in treatment were employed, unemployed or long-term sick in each of the last two years?\"\n\
+         indicator = \"people_in_treatment\"\nperiods = [\"2017/18\", \"2018/19\"]\nbreakdown = [\"employment_status\"]\n",
+    );
+    let run = |format: &str| {
+        let run = app.run(&["answer", "request.toml", "--format", format]);
+        assert!(!run.stderr.contains("blocking finding"), "{}", run.stderr);
+        run.ok()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("json");
+    let q1 = crate::question(&json, "1", None);
+    for r in q1["rows"].as_array().expect("rows") {
+        assert_eq!(r["source"], "local_records", "{r:#}");
+    }
+    let md = run("md");
+    assert!(
+        md.contains("| Employment status | 2017/18 | 2018/19 |"),
+        "{md}"
+    );
+    assert!(md.contains("| 12 | 12 |"), "{md}");
+    assert!(md.contains("| 0 | fewer than 5 |"), "{md}");
+    insta::assert_snapshot!("records-employment-status.md", md);
+    insta::assert_snapshot!("records-employment-status.html", run("html"));
+}
