@@ -823,7 +823,9 @@ fn solve(
                 .collect();
             conditions.insert(condition);
         }
-        let mut grouped: BTreeMap<(Vec<usize>, Vec<(usize, usize)>), Vec<usize>> = BTreeMap::new();
+        // (the other dimensions' blocks, condition) → combinations.
+        type Group = (Vec<usize>, Vec<(usize, usize)>);
+        let mut grouped: BTreeMap<Group, Vec<usize>> = BTreeMap::new();
         for k in 0..combos {
             let ds = digits(k);
             let base: Vec<usize> = ds
