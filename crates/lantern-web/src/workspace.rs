@@ -360,7 +360,9 @@ fn corrections(
             let mut at = |name: &'static str| {
                 first.get_or_insert(name);
             };
-            if let Some(indicator) = field(&form.indicator, SHORT, &place, "indicator", "The indicator")? {
+            if let Some(indicator) =
+                field(&form.indicator, SHORT, &place, "indicator", "The indicator")?
+            {
                 at("indicator");
                 list_of.push(Correction::SetIndicator {
                     question: question.clone(),
@@ -459,18 +461,15 @@ fn corrections(
             ))
         }
         Step::SetAside => {
-            let reason = field(&form.reason, LONG, &place, "reason", "The reason")?
-                .ok_or_else(|| {
+            let reason =
+                field(&form.reason, LONG, &place, "reason", "The reason")?.ok_or_else(|| {
                     Problem::at(
                         place.clone(),
                         "reason",
                         format!("Enter why question {question} is not a question to answer"),
                     )
                 })?;
-            Ok((
-                vec![Correction::SetAside { question, reason }],
-                "reason",
-            ))
+            Ok((vec![Correction::SetAside { question, reason }], "reason"))
         }
     }
 }
@@ -506,7 +505,10 @@ async fn correct_question(
     };
     let done = crate::blocking(move || casework::correct_questions(&ctx, &correcting)).await?;
     match done {
-        Ok(_) => Ok(see_other(&format!("/cases/{}#readings", segment(&reference)))),
+        Ok(_) => Ok(see_other(&format!(
+            "/cases/{}#readings",
+            segment(&reference)
+        ))),
         Err(e) if matches!(e.kind(), Kind::Invalid | Kind::NotFound) => {
             let problem = Problem::at(place, main, e.message().to_string());
             page(&site, &visitor, &reference, Some(problem)).await
@@ -586,7 +588,10 @@ pub(crate) async fn reread(
     let asked = reference.clone();
     let seen = form.revision.unwrap_or_default();
     act(move || casework::reread(&ctx, &asked, Some(&seen), None)).await?;
-    Ok(see_other(&format!("/cases/{}#readings", segment(&reference))))
+    Ok(see_other(&format!(
+        "/cases/{}#readings",
+        segment(&reference)
+    )))
 }
 
 /// What the correction-by-phrase form sends: which question, the phrase in
@@ -632,21 +637,23 @@ pub(crate) async fn teach(
                 "Choose the question to correct from the list of questions",
             ));
         }
-        let phrase = field(&form.phrase, SHORT, &place, "phrase", "The words")?.ok_or_else(|| {
-            Problem::at(
-                place.clone(),
-                "phrase",
-                format!("Enter the words from question {question} to teach"),
-            )
-        })?;
-        let means = field(&form.means, SHORT, &place, "means", "What the words mean")?
-            .ok_or_else(|| {
+        let phrase =
+            field(&form.phrase, SHORT, &place, "phrase", "The words")?.ok_or_else(|| {
+                Problem::at(
+                    place.clone(),
+                    "phrase",
+                    format!("Enter the words from question {question} to teach"),
+                )
+            })?;
+        let means = field(&form.means, SHORT, &place, "means", "What the words mean")?.ok_or_else(
+            || {
                 Problem::at(
                     place.clone(),
                     "means",
                     "Enter what the words mean: an indicator or topic code, or dimension=value",
                 )
-            })?;
+            },
+        )?;
         Ok((phrase, means))
     })();
     let (phrase, means) = match checked {
@@ -656,10 +663,13 @@ pub(crate) async fn teach(
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.clone();
     let number = question.clone();
-    let done = crate::blocking(move || casework::teach(&ctx, &asked, &number, &phrase, &means))
-        .await?;
+    let done =
+        crate::blocking(move || casework::teach(&ctx, &asked, &number, &phrase, &means)).await?;
     match done {
-        Ok(_) => Ok(see_other(&format!("/cases/{}#readings", segment(&reference)))),
+        Ok(_) => Ok(see_other(&format!(
+            "/cases/{}#readings",
+            segment(&reference)
+        ))),
         Err(e) if matches!(e.kind(), Kind::Invalid | Kind::NotFound) => {
             let problem = Problem::at(place, "means", e.message().to_string());
             page(&site, &visitor, &reference, Some(problem)).await
@@ -710,8 +720,8 @@ fn resolving(
     let note = field(&form.note, LONG, &place, note_field, "The note")?;
     let (way, main) = match form.way.as_deref() {
         Some("record_not_held") => {
-            let reason = field(&form.reason, LONG, &place, "reason", "The reason")?
-                .ok_or_else(|| {
+            let reason =
+                field(&form.reason, LONG, &place, "reason", "The reason")?.ok_or_else(|| {
                     Problem::at(
                         place.clone(),
                         "reason",
@@ -729,21 +739,24 @@ fn resolving(
             )
         }
         Some("cost_estimate") => {
-            let hours = field(&form.hours, 20, &place, "hours", "The hours")?
+            let hours = field(&form.hours, 20, &place, "hours", "The hours")?.ok_or_else(|| {
+                Problem::at(
+                    place.clone(),
+                    "hours",
+                    "Enter your estimate of the hours it would take, such as 24",
+                )
+            })?;
+            let hours: f64 = hours
+                .parse()
+                .ok()
+                .filter(|h: &f64| h.is_finite())
                 .ok_or_else(|| {
                     Problem::at(
                         place.clone(),
                         "hours",
-                        "Enter your estimate of the hours it would take, such as 24",
+                        "The hours must be a number, such as 24 or 19.5",
                     )
                 })?;
-            let hours: f64 = hours.parse().ok().filter(|h: &f64| h.is_finite()).ok_or_else(|| {
-                Problem::at(
-                    place.clone(),
-                    "hours",
-                    "The hours must be a number, such as 24 or 19.5",
-                )
-            })?;
             (casework::Way::CostEstimate { hours }, "hours")
         }
         Some("seek_clarification") => (casework::Way::Clarify, "clarify"),
