@@ -1160,6 +1160,31 @@ fn the_workspace_shows_each_question_beside_its_reading_and_corrects_it_in_place
         "{}",
         page.body
     );
+    // The clock's working: the bank holidays counted, and an extension
+    // recorded from the page with how far it goes (18 working days: the
+    // Twelfth of July and Scotland's August bank holiday are not working
+    // days anywhere in the UK, FOIA s10(6)).
+    assert!(
+        page.body.contains("Bank holidays in the count"),
+        "{}",
+        page.body
+    );
+    let extended = server.post(
+        &format!("{case}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&action=extend&extended_to=2019-08-05",
+            officer.csrf
+        ),
+    );
+    assert_eq!(extended.status, 303, "{}", extended.body);
+    let page = server.get(&case, Some(&officer));
+    assert!(
+        page.body
+            .contains("to 2019-08-05: 18 working days after the 20th working day"),
+        "{}",
+        page.body
+    );
     // An approver sees the workspace but no correction forms, and is refused.
     let approver = server.session("approver");
     let seen = server.get(&case, Some(&approver));
