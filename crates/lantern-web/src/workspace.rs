@@ -82,7 +82,13 @@ async fn page(
     let asked = reference.to_string();
     let (view, sheet, readings, letter, withheld, findings, self_approval) = act(move || {
         let view = casework::show(&ctx, &asked)?;
-        let sheet = casework::worksheet(&ctx, &asked)?;
+        // A request whose questions cannot be read says why on the page,
+        // the rest of the workspace still shown.
+        let sheet = match casework::worksheet(&ctx, &asked) {
+            Ok(sheet) => Ok(sheet),
+            Err(e) if e.kind() == Kind::Invalid => Err(e.message().to_string()),
+            Err(e) => return Err(e),
+        };
         // A case opened from a structured request file has no e-mail to
         // read: its questions show without Lantern's reading.
         let readings = casework::understanding(&ctx, &asked).unwrap_or_default();
@@ -114,8 +120,15 @@ async fn page(
     };
     let may = |a: Action| policy::may(Some(&visitor.actor), a, &resource).allowed();
     let status = view.case.status;
-    let rows: Vec<_> = sheet
-        .questions
+    let (sheet, unreadable) = match sheet {
+        Ok(sheet) => (Some(sheet), None),
+        Err(why) => (None, Some(why)),
+    };
+    let questions = sheet
+        .as_ref()
+        .map(|s| s.questions.as_slice())
+        .unwrap_or_default();
+    let rows: Vec<_> = questions
         .iter()
         .enumerate()
         .map(|(i, q)| {
@@ -144,14 +157,13 @@ async fn page(
         })
         .collect();
     let set_aside: Vec<_> = sheet
-        .set_aside
         .iter()
+        .flat_map(|s| &s.set_aside)
         .map(|s| context! { number => s.number.clone(), text => s.text.clone(), reason => s.reason.clone() })
         .collect();
     let error = problem.as_ref().map(|p| {
         let anchor = match &p.place {
-            Place::Question(q) => sheet
-                .questions
+            Place::Question(q) => questions
                 .iter()
                 .position(|w| &w.question == q)
                 .map(|i| format!("q{}-{}", i + 1, p.field))
@@ -238,8 +250,9 @@ async fn page(
             reference => view.case.reference.clone(),
             status => status.code(),
             status_words => status.code().replace('_', " "),
-            revision => sheet.revision.clone(),
-            complete => sheet.complete,
+            revision => sheet.as_ref().map(|s| s.revision.clone()),
+            complete => sheet.as_ref().is_some_and(|s| s.complete),
+            unreadable => unreadable,
             requester => view.case.requester_name.clone(),
             subject => email.as_ref().and_then(|e| e.subject.clone()),
             from => email.as_ref().and_then(|e| e.from_name.clone()),
