@@ -49,6 +49,8 @@ pub(crate) struct Problem {
     place: Place,
     field: &'static str,
     message: String,
+    /// What was typed in the form's fields (by name), shown again.
+    typed: Vec<(&'static str, String)>,
 }
 
 impl Problem {
@@ -57,8 +59,32 @@ impl Problem {
             place,
             field,
             message: message.into(),
+            typed: Vec::new(),
         }
     }
+
+    /// The problem, with what was typed in the form's fields.
+    fn typed(mut self, fields: &[(&'static str, &Option<String>)]) -> Problem {
+        self.typed = fields
+            .iter()
+            .filter_map(|(name, value)| value.as_ref().map(|v| (*name, v.clone())))
+            .collect();
+        self
+    }
+}
+
+/// A question form's text fields, by name.
+fn typed_question(form: &QuestionForm) -> [(&'static str, &Option<String>); 8] {
+    [
+        ("indicator", &form.indicator),
+        ("topic", &form.topic),
+        ("periods", &form.periods),
+        ("filter", &form.filter),
+        ("breakdown", &form.breakdown),
+        ("at", &form.at),
+        ("second", &form.second),
+        ("reason", &form.reason),
+    ]
 }
 
 /// `GET /cases/{reference}`: the workspace.
@@ -161,6 +187,25 @@ async fn page(
         .flat_map(|s| &s.set_aside)
         .map(|s| context! { number => s.number.clone(), text => s.text.clone(), reason => s.reason.clone() })
         .collect();
+    // The element ids of a problem's form start so.
+    let prefix = problem.as_ref().and_then(|p| match &p.place {
+        Place::Question(q) => questions
+            .iter()
+            .position(|w| &w.question == q)
+            .map(|i| format!("q{}-", i + 1)),
+        Place::Finding(n) => findings
+            .iter()
+            .any(|f| f.number == *n)
+            .then(|| format!("f{n}-")),
+    });
+    let typed: std::collections::BTreeMap<String, String> = match (&problem, &prefix) {
+        (Some(p), Some(prefix)) => p
+            .typed
+            .iter()
+            .map(|(name, value)| (format!("{prefix}{name}"), value.clone()))
+            .collect(),
+        _ => Default::default(),
+    };
     let error = problem.as_ref().map(|p| {
         let anchor = match &p.place {
             Place::Question(q) => questions
@@ -247,6 +292,7 @@ async fn page(
             council => site.council.clone(),
             user => visitor.page(),
             error => error,
+            typed => typed,
             reference => view.case.reference.clone(),
             status => status.code(),
             status_words => status.code().replace('_', " "),
@@ -506,7 +552,10 @@ async fn correct_question(
     .await?;
     let (list_of, main) = match corrections(step, &form) {
         Ok(made) => made,
-        Err(problem) => return page(&site, &visitor, &reference, Some(problem)).await,
+        Err(problem) => {
+            let problem = problem.typed(&typed_question(&form));
+            return page(&site, &visitor, &reference, Some(problem)).await;
+        }
     };
     let place = Place::Question(form.question.clone().unwrap_or_default().trim().to_string());
     let ctx = site.context(&visitor.actor.username);
@@ -523,7 +572,8 @@ async fn correct_question(
             segment(&reference)
         ))),
         Err(e) if matches!(e.kind(), Kind::Invalid | Kind::NotFound) => {
-            let problem = Problem::at(place, main, e.message().to_string());
+            let problem =
+                Problem::at(place, main, e.message().to_string()).typed(&typed_question(&form));
             page(&site, &visitor, &reference, Some(problem)).await
         }
         Err(e) => Err(crate::failure(e)),
@@ -669,9 +719,13 @@ pub(crate) async fn teach(
         )?;
         Ok((phrase, means))
     })();
+    let typed = [("phrase", &form.phrase), ("means", &form.means)];
     let (phrase, means) = match checked {
         Ok(v) => v,
-        Err(problem) => return page(&site, &visitor, &reference, Some(problem)).await,
+        Err(problem) => {
+            let problem = problem.typed(&typed);
+            return page(&site, &visitor, &reference, Some(problem)).await;
+        }
     };
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.clone();
@@ -684,7 +738,7 @@ pub(crate) async fn teach(
             segment(&reference)
         ))),
         Err(e) if matches!(e.kind(), Kind::Invalid | Kind::NotFound) => {
-            let problem = Problem::at(place, "means", e.message().to_string());
+            let problem = Problem::at(place, "means", e.message().to_string()).typed(&typed);
             page(&site, &visitor, &reference, Some(problem)).await
         }
         Err(e) => Err(crate::failure(e)),
@@ -706,6 +760,15 @@ pub(crate) struct ResolveForm {
     note: Option<String>,
 }
 
+/// The name of the note's field on each way's form.
+fn note_field(form: &ResolveForm) -> &'static str {
+    match form.way.as_deref() {
+        Some("seek_clarification") => "clarify",
+        Some("refer") => "refer",
+        _ => "note",
+    }
+}
+
 /// The resolution a finding's form asks for, and the field a use case's
 /// error belongs to.
 fn resolving(
@@ -724,13 +787,7 @@ fn resolving(
             )
         })?;
     let place = Place::Finding(number);
-    // The note's field on each way's form.
-    let note_field = match form.way.as_deref() {
-        Some("seek_clarification") => "clarify",
-        Some("refer") => "refer",
-        _ => "note",
-    };
-    let note = field(&form.note, LONG, &place, note_field, "The note")?;
+    let note = field(&form.note, LONG, &place, note_field(&form), "The note")?;
     let (way, main) = match form.way.as_deref() {
         Some("record_not_held") => {
             let reason =
@@ -811,9 +868,18 @@ pub(crate) async fn resolve(
         form.seen.as_deref(),
     )
     .await?;
+    let typed = [
+        ("reason", &form.reason),
+        ("held_by", &form.held_by),
+        ("hours", &form.hours),
+        (note_field(&form), &form.note),
+    ];
     let (resolving, main) = match resolving(&reference, &form) {
         Ok(r) => r,
-        Err(problem) => return page(&site, &visitor, &reference, Some(problem)).await,
+        Err(problem) => {
+            let problem = problem.typed(&typed);
+            return page(&site, &visitor, &reference, Some(problem)).await;
+        }
     };
     let place = Place::Finding(resolving.finding);
     let ctx = site.context(&visitor.actor.username);
@@ -821,7 +887,7 @@ pub(crate) async fn resolve(
     match done {
         Ok(_) => Ok(see_other(&format!("/cases/{}#answer", segment(&reference)))),
         Err(e) if matches!(e.kind(), Kind::Invalid | Kind::NotFound) => {
-            let problem = Problem::at(place, main, e.message().to_string());
+            let problem = Problem::at(place, main, e.message().to_string()).typed(&typed);
             page(&site, &visitor, &reference, Some(problem)).await
         }
         Err(e) => Err(crate::failure(e)),

@@ -1023,6 +1023,13 @@ fn the_workspace_shows_each_question_beside_its_reading_and_corrects_it_in_place
     assert!(bad.body.contains("id=\"q1-periods-error\""), "{}", bad.body);
     assert!(bad.body.contains("q1-periods-hint q1-periods-error"));
     assert!(!bad.body.contains("<script>alert"), "{}", bad.body);
+    assert!(
+        bad.body.contains(
+            "id=\"q1-periods\" name=\"periods\" type=\"text\" value=\"&lt;script&gt;alert(1)"
+        ),
+        "what was typed is kept, escaped: {}",
+        bad.body
+    );
     // Nothing given to set, an unknown question: errors on the field.
     let empty = server.post(
         &set,
@@ -1297,6 +1304,11 @@ fn a_blocking_finding_resolved_from_the_workspace_unblocks_approval() {
     assert_eq!(hours.status, 400, "{}", hours.body);
     assert!(hours.body.contains("href=\"#f1-hours\""), "{}", hours.body);
     assert!(!hours.body.contains("<b>many"), "{}", hours.body);
+    assert!(
+        hours.body.contains("value=\"&lt;b&gt;many"),
+        "{}",
+        hours.body
+    );
     let no_secret = server.post(
         &resolve,
         Some(&officer),
