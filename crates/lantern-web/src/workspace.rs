@@ -787,7 +787,7 @@ fn resolving(
             )
         })?;
     let place = Place::Finding(number);
-    let note = field(&form.note, LONG, &place, note_field(&form), "The note")?;
+    let note = field(&form.note, LONG, &place, note_field(form), "The note")?;
     let (way, main) = match form.way.as_deref() {
         Some("record_not_held") => {
             let reason =
