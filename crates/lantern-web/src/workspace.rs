@@ -106,38 +106,45 @@ async fn page(
 ) -> Result<Response, Failure> {
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.to_string();
-    let (view, sheet, readings, letter, withheld, findings, self_approval) = act(move || {
-        let view = casework::show(&ctx, &asked)?;
-        // A request whose questions cannot be read says why on the page,
-        // the rest of the workspace still shown.
-        let sheet = match casework::worksheet(&ctx, &asked) {
-            Ok(sheet) => Ok(sheet),
-            Err(e) if e.kind() == Kind::Invalid => Err(e.message().to_string()),
-            Err(e) => return Err(e),
-        };
-        // A case opened from a structured request file has no e-mail to
-        // read: its questions show without Lantern's reading.
-        let readings = casework::understanding(&ctx, &asked).unwrap_or_default();
-        let letter = match view.case.status {
-            casework::Status::Drafted | casework::Status::Approved | casework::Status::Sent => {
-                Some(casework::letter(&ctx, &asked, Format::Md, false)?.letter)
-            }
-            _ => None,
-        };
-        let withheld = workspace::withheld_in_draft(&ctx, &asked)?;
-        let findings = workspace::findings_in_draft(&ctx, &asked)?;
-        let self_approval = policy::self_approval_allowed(&ctx)?;
-        Ok((
-            view,
-            sheet,
-            readings,
-            letter,
-            withheld,
-            findings,
-            self_approval,
-        ))
-    })
-    .await?;
+    let (view, sheet, readings, letter, withheld, findings, self_approval, today) =
+        act(move || {
+            let view = casework::show(&ctx, &asked)?;
+            // A request whose questions cannot be read says why on the page,
+            // the rest of the workspace still shown.
+            let sheet = match casework::worksheet(&ctx, &asked) {
+                Ok(sheet) => Ok(sheet),
+                Err(e) if e.kind() == Kind::Invalid => Err(e.message().to_string()),
+                Err(e) => return Err(e),
+            };
+            // A case opened from a structured request file has no e-mail to
+            // read: its questions show without Lantern's reading.
+            let readings = casework::understanding(&ctx, &asked).unwrap_or_default();
+            let letter = match view.case.status {
+                casework::Status::Drafted | casework::Status::Approved | casework::Status::Sent => {
+                    Some(casework::letter(&ctx, &asked, Format::Md, false)?.letter)
+                }
+                _ => None,
+            };
+            let withheld = workspace::withheld_in_draft(&ctx, &asked)?;
+            let findings = workspace::findings_in_draft(&ctx, &asked)?;
+            let self_approval = policy::self_approval_allowed(&ctx)?;
+            let today = if view.case.status.is_open() {
+                Some(workspace::clock_today(&ctx, &view.due)?)
+            } else {
+                None
+            };
+            Ok((
+                view,
+                sheet,
+                readings,
+                letter,
+                withheld,
+                findings,
+                self_approval,
+                today,
+            ))
+        })
+        .await?;
     let email = lantern_core::understand::parse_email(view.case.original.as_bytes()).ok();
     let resource = Resource {
         council: site.council_code.clone(),
@@ -253,6 +260,11 @@ async fn page(
         )),
         holidays => due.holidays.iter().map(|(d, name)| format!("{d} ({name})")).collect::<Vec<_>>(),
         calendar => due.calendar_version.clone(),
+        today => today.map(|t| context! {
+            day => t.today.to_string(),
+            left => t.working_days_left,
+            late => t.working_days_late,
+        }),
     };
     let findings: Vec<_> = findings
         .iter()

@@ -295,3 +295,26 @@ pub fn findings_in_draft(ctx: &Context, reference: &str) -> Result<Vec<DraftFind
         })
         .collect())
 }
+
+/// Where a case's clock stands on the day the context acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockToday {
+    /// The day.
+    pub today: Date,
+    /// Working days after today up to the due date (0 when due today or past).
+    pub working_days_left: u32,
+    /// Working days after the due date up to today (0 when not past it).
+    pub working_days_late: u32,
+}
+
+/// Where a deadline stands today, counted on the council's calendar.
+pub fn clock_today(ctx: &Context, due: &lantern_core::deadline::Deadline) -> Result<ClockToday> {
+    let store = ctx.open()?;
+    let calendar = calendar(store.as_ref())?;
+    let today = ctx.today(store.as_ref())?;
+    Ok(ClockToday {
+        today,
+        working_days_left: calendar.working_days_between(today, due.due)?,
+        working_days_late: calendar.working_days_between(due.due, today)?,
+    })
+}

@@ -1176,6 +1176,13 @@ fn the_workspace_shows_each_question_beside_its_reading_and_corrects_it_in_place
         "{}",
         page.body
     );
+    assert!(
+        page.body.contains(
+            "Today (2019-07-05)</dt><dd class=\"summary-list__value\">1 working day left"
+        ),
+        "{}",
+        page.body
+    );
     let extended = server.post(
         &format!("{case}/clock"),
         Some(&officer),
