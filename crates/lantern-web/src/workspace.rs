@@ -292,6 +292,18 @@ async fn page(
             }
         })
         .collect();
+    let covered: Vec<_> = view
+        .links
+        .covered
+        .iter()
+        .map(|c| {
+            context! {
+                reference => c.reference.clone(),
+                sent_at => c.sent_at.clone(),
+                figures => c.covered.len(),
+            }
+        })
+        .collect();
     let draft_html = letter.map(|md| minijinja::Value::from_safe_string(markdown_to_html(&md)));
     let before_draft = matches!(
         status,
@@ -325,6 +337,9 @@ async fn page(
             clock => clock,
             history => history,
             related => related,
+            covered => covered,
+            cells => view.links.cells,
+            aggregation => view.links.aggregation_warning(),
             may_draft => may(Action::Draft) && matches!(status, casework::Status::Received | casework::Status::InProgress | casework::Status::Drafted),
             may_resolve => may(Action::Draft) && status == casework::Status::Drafted,
             may_approve => may(Action::Approve) && status == casework::Status::Drafted,

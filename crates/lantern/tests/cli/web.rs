@@ -1382,4 +1382,45 @@ fn a_blocking_finding_resolved_from_the_workspace_unblocks_approval() {
     );
     assert_eq!(approved.status, 303, "{}", approved.body);
     assert_eq!(status_of(&app, &reference), "approved");
+
+    // Sent: a later request for the same figures is related to it, and its
+    // workspace names the earlier answer that gave them.
+    let sent = server.post(
+        &format!("{case}/send"),
+        Some(&officer),
+        &format!("csrf={}&seen=approved&channel=email", officer.csrf),
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let again = app.write(
+        "again.eml",
+        "From: Another Person <a@example.org>\nSubject: Treatment numbers\n\n1) What budget did you allocate for community drug and alcohol treatment in 2018 - 19?\n",
+    );
+    let out = app
+        .run(&[
+            "request",
+            "new",
+            again.to_str().expect("path"),
+            "--received",
+            "2019-07-01",
+            "--json",
+        ])
+        .ok();
+    let later: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let later = later["reference"].as_str().expect("reference");
+    let page = server.get(&format!("/cases/{later}"), Some(&officer));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&format!(
+            "<a href=\"/letters/{reference}\">{reference}</a>, sent"
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!(
+            "<a href=\"/cases/{reference}\">{reference}</a>, received 2019-06-10"
+        )),
+        "{}",
+        page.body
+    );
 }
