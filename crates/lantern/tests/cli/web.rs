@@ -1056,8 +1056,27 @@ fn the_workspace_shows_each_question_beside_its_reading_and_corrects_it_in_place
     assert_eq!(merge.status, 400, "{}", merge.body);
     assert!(merge.body.contains("href=\"#q1-second\""), "{}", merge.body);
     assert!(merge.body.contains("no question 99"), "{}", merge.body);
+    let taught = server.post(
+        &format!("{case}/correct"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&question=1&phrase={}&means={}",
+            officer.csrf,
+            encode(hostile),
+            encode(hostile)
+        ),
+    );
+    assert_eq!(taught.status, 400, "{}", taught.body);
+    assert!(taught.body.contains("error-summary"), "{}", taught.body);
+    assert!(!taught.body.contains("<script>alert"), "{}", taught.body);
     assert_eq!(structured(&app, &reference), before, "nothing changed");
     assert_eq!(corrections(&app), 0);
+    assert!(
+        history(&app, &reference)
+            .iter()
+            .all(|e| e["action"] != "learn"),
+        "no phrase learned"
+    );
 
     // The correction: question 1 asks for one year, audited with who.
     let done = server.post(
