@@ -106,7 +106,7 @@ async fn page(
 ) -> Result<Response, Failure> {
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.to_string();
-    let (view, sheet, readings, letter, withheld, findings, self_approval, today) =
+    let (view, sheet, readings, not_taken, letter, withheld, findings, self_approval, today) =
         act(move || {
             let view = casework::show(&ctx, &asked)?;
             // A request whose questions cannot be read says why on the page,
@@ -116,9 +116,16 @@ async fn page(
                 Err(e) if e.kind() == Kind::Invalid => Err(e.message().to_string()),
                 Err(e) => return Err(e),
             };
-            // A case opened from a structured request file has no e-mail to
-            // read: its questions show without Lantern's reading.
-            let readings = casework::understanding(&ctx, &asked).unwrap_or_default();
+            // A case opened from a structured request file (or whose e-mail
+            // was erased) has no e-mail to read: the page says so.
+            let readings = match casework::understanding(&ctx, &asked) {
+                Ok(readings) => Ok(readings),
+                Err(e) if matches!(e.kind(), Kind::Invalid | Kind::Conflict) => {
+                    Err(e.message().to_string())
+                }
+                Err(e) => return Err(e),
+            };
+            let not_taken = casework::not_taken(&ctx, &asked)?;
             let letter = match view.case.status {
                 casework::Status::Drafted | casework::Status::Approved | casework::Status::Sent => {
                     Some(casework::letter(&ctx, &asked, Format::Md, false)?.letter)
@@ -137,6 +144,7 @@ async fn page(
                 view,
                 sheet,
                 readings,
+                not_taken,
                 letter,
                 withheld,
                 findings,
@@ -168,6 +176,8 @@ async fn page(
             // Lantern's reading of the e-mail, where the question is still
             // the one it read (same number, same words).
             let lantern = readings
+                .as_deref()
+                .unwrap_or_default()
                 .iter()
                 .find(|r| r.question == q.question && r.text == q.text)
                 .map(|r| {
@@ -323,6 +333,8 @@ async fn page(
             revision => sheet.as_ref().map(|s| s.revision.clone()),
             complete => sheet.as_ref().is_some_and(|s| s.complete),
             unreadable => unreadable,
+            no_reading => readings.as_ref().err().cloned(),
+            not_taken => not_taken.iter().map(|a| context! { kind => a.kind.describe(), text => a.text.clone() }).collect::<Vec<_>>(),
             requester => view.case.requester_name.clone(),
             subject => email.as_ref().and_then(|e| e.subject.clone()),
             from => email.as_ref().and_then(|e| e.from_name.clone()),

@@ -1218,6 +1218,31 @@ fn the_workspace_shows_each_question_beside_its_reading_and_corrects_it_in_place
         "{}",
         page.body
     );
+    // A case opened from a structured request file: its questions, and
+    // why there is no reading of an e-mail beside them.
+    app.write(
+        "FOI-90.toml",
+        "reference = \"FOI-90\"\nreceived = 2019-06-10\n\n[[question]]\nnumber = \"1\"\n\
+         text = \"How many people were in treatment for crack?\"\nindicator = \"people_in_treatment\"\n\
+         filter = { crack = \"crack\" }\nperiods = [\"2017/18\"]\n",
+    );
+    app.run(&["request", "new", "FOI-90.toml"]).ok();
+    let filed = server.get("/cases/FOI-90", Some(&officer));
+    assert_eq!(filed.status, 200, "{}", filed.body);
+    assert!(
+        filed
+            .body
+            .contains("How many people were in treatment for crack?"),
+        "{}",
+        filed.body
+    );
+    assert!(
+        filed
+            .body
+            .contains("Lantern’s own reading of the e-mail is not shown: request FOI-90 was opened from a structured request file"),
+        "{}",
+        filed.body
+    );
     // An approver sees the workspace but no correction forms, and is refused.
     let approver = server.session("approver");
     let seen = server.get(&case, Some(&approver));
