@@ -304,6 +304,46 @@ pub struct StoredAttachment {
     pub erased_at: Option<String>,
 }
 
+/// The final letter as sent, to keep with a case ([`Store::send_with_letter`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFinalLetter {
+    /// Its file name as uploaded.
+    pub name: Option<String>,
+    /// Its content type, as its content shows (not its name).
+    pub content_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Whether its figures were compared with the approved letter's.
+    pub compared: bool,
+    /// The differences found (empty when none, or not compared).
+    pub differences: Vec<String>,
+}
+
+/// A final letter kept with a case ([`Store::final_letters`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFinalLetter {
+    /// Its place among the letters kept with the case, from 1.
+    pub position: i64,
+    /// Its file name (`None` once erased).
+    pub name: Option<String>,
+    /// Its content type.
+    pub content_type: String,
+    /// Its size in bytes, as kept.
+    pub size: u64,
+    /// The SHA-256 of its bytes, lowercase hex.
+    pub sha256: String,
+    /// Whether its figures were compared with the approved letter's.
+    pub compared: bool,
+    /// The differences found.
+    pub differences: Vec<String>,
+    /// When it was kept (RFC 3339).
+    pub kept_at: String,
+    /// Who kept it (who recorded the case as sent).
+    pub kept_by: String,
+    /// When its name and bytes were erased (past retention), if they were.
+    pub erased_at: Option<String>,
+}
+
 /// A not-held declaration as held, with its history: who made it and
 /// when, the data version it is in force from, and its withdrawal if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -868,7 +908,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 14;
+pub const SCHEMA_VERSION: i64 = 16;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1288,6 +1328,29 @@ pub trait Store: accounts::Accounts {
         entries: &[LogEntry],
         detail: &ActionDetail,
     ) -> Result<Status, StoreError>;
+
+    /// Send as [`Store::send`] does, keeping the final letter as sent with
+    /// the case in the same transaction (recorded with who sent it, when).
+    fn send_with_letter(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        entries: &[LogEntry],
+        detail: &ActionDetail,
+        letter: Option<&NewFinalLetter>,
+    ) -> Result<Status, StoreError>;
+
+    /// The final letters kept with a case, in order (without their bytes).
+    fn final_letters(&self, reference: &str) -> Result<Vec<StoredFinalLetter>, StoreError>;
+
+    /// The bytes of the final letter kept at `position` with a case; `None`
+    /// when there is none or its bytes were erased.
+    fn final_letter_bytes(
+        &self,
+        reference: &str,
+        position: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Remember a phrase an officer taught while correcting case `reference`
     /// (seen in status `seen`), with an entry in its history; and, when the

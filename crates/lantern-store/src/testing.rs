@@ -103,10 +103,11 @@ pub const UNDO_MIGRATION_13: &str = "
     DROP TABLE user_roles;
     DROP TABLE users;
     DELETE FROM lantern_schema WHERE version >= 13;";
-/// Migration 14 (files kept with cases) undone behind Lantern's back, for
-/// tests that take a database back to an older schema. Run it before
-/// [`UNDO_MIGRATION_9`].
+/// Migrations 14 (files kept with cases) and 16 (final letters as sent)
+/// undone behind Lantern's back, for tests that take a database back to an
+/// older schema. Run it before [`UNDO_MIGRATION_9`].
 pub const UNDO_MIGRATION_14: &str = "
+    DROP TABLE final_letters;
     DROP TABLE case_attachments;
     DELETE FROM lantern_schema WHERE version >= 14;";
 

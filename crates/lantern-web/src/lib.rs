@@ -23,6 +23,9 @@
 //! | `/inbox` | open requests by due date, with status tags, filters, sorting | officers, approvers |
 //! | `/cases/{reference}` | a request's workspace | officers, approvers |
 //! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
+//! | `/cases/upload`, `/cases/typed` | take in an uploaded `.eml`, a typed request (`intake`) | officers |
+//! | `/cases/{reference}/sent` | record as sent with the final letter (`actions`) | officers |
+//! | `/cases/{reference}/review` | internal review asked for, decided; ICO complaint (`actions`) | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
 //!
@@ -35,7 +38,8 @@
 //! ([`SECURITY_HEADERS`]: no sniffing, a content security policy that allows
 //! only the style sheet, no framing, no referrer). Each route takes a
 //! request body of at most its limit (the read-only routes
-//! [`READ_ONLY_BODY_LIMIT`], forms [`FORM_BODY_LIMIT`]), and a request is
+//! [`READ_ONLY_BODY_LIMIT`], forms [`FORM_BODY_LIMIT`], the two uploads
+//! their file's limit and a little more), and a request is
 //! answered within [`REQUEST_TIMEOUT`] or gets a 503. How connections are
 //! taken, timed out and capped is `connections`'.
 //!
@@ -71,9 +75,11 @@ use serde::Deserialize;
 use lantern_app::Context as Ctx;
 use lantern_app::policy::Action;
 
+mod actions;
 mod admin;
 mod auth;
 pub mod connections;
+mod intake;
 mod staff;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
@@ -90,6 +96,9 @@ const USERS: &str = include_str!("../../../templates/web/users.html.j2");
 const PROBLEM: &str = include_str!("../../../templates/web/problem.html.j2");
 const DONE: &str = include_str!("../../../templates/web/done.html.j2");
 const NEW_CASE: &str = include_str!("../../../templates/web/new_case.html.j2");
+const CASE_ACTIONS: &str = include_str!("../../../templates/web/case_actions.html.j2");
+const ALREADY_TAKEN_IN: &str = include_str!("../../../templates/web/already_taken_in.html.j2");
+const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -601,6 +610,9 @@ fn pages() -> Result<Environment<'static>> {
         ("problem.html.j2", PROBLEM),
         ("done.html.j2", DONE),
         ("new_case.html.j2", NEW_CASE),
+        ("case_actions.html.j2", CASE_ACTIONS),
+        ("already_taken_in.html.j2", ALREADY_TAKEN_IN),
+        ("letter_sent.html.j2", LETTER_SENT),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -688,6 +700,8 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (spec("GET", "/inbox", ViewInbox), get(staff::inbox)),
         (spec("GET", "/cases/new", TakeIn), get(staff::new_case_page)),
         (spec("POST", "/cases", TakeIn), post(staff::take_in)),
+        (spec("POST", "/cases/upload", TakeIn), post(intake::upload)),
+        (spec("POST", "/cases/typed", TakeIn), post(intake::typed)),
         (
             spec("GET", "/cases/{reference}", ViewCase),
             get(staff::case),
@@ -711,6 +725,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/cases/{reference}/send", Send),
             post(staff::send),
+        ),
+        (
+            spec("POST", "/cases/{reference}/sent", Send),
+            post(actions::sent),
+        ),
+        (
+            spec("POST", "/cases/{reference}/review", ClockAction),
+            post(actions::review),
         ),
         (spec("GET", "/admin/users", ViewUsers), get(admin::users)),
         (
@@ -756,11 +778,13 @@ fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<S
                     .and_then(|v| v.parse::<u64>().ok());
                 async move {
                     if declared.is_some_and(|n| n > max as u64) {
-                        return (
+                        return problem_page(
                             StatusCode::PAYLOAD_TOO_LARGE,
-                            format!("This address takes a request body of at most {max} bytes.\n"),
-                        )
-                            .into_response();
+                            "There is a problem",
+                            &format!(
+                                "What was sent is too large: this page takes at most {max} bytes. Nothing was changed: send a smaller file or less text."
+                            ),
+                        );
                     }
                     next.run(request).await
                 }
@@ -787,10 +811,11 @@ fn router(site: Arc<Site>) -> Router {
     }
     let mut router = Router::new();
     for (path, route, form) in paths {
-        let max = if form {
-            FORM_BODY_LIMIT
-        } else {
-            READ_ONLY_BODY_LIMIT
+        let max = match path {
+            "/cases/upload" => intake::UPLOAD_BODY_LIMIT,
+            "/cases/{reference}/sent" => actions::SENT_BODY_LIMIT,
+            _ if form => FORM_BODY_LIMIT,
+            _ => READ_ONLY_BODY_LIMIT,
         };
         router = router.route(path, limit_route(route, max));
     }

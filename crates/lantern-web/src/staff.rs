@@ -192,7 +192,7 @@ pub(crate) async fn take_in(
 }
 
 /// A reference as one path segment.
-fn segment(s: &str) -> String {
+pub(crate) fn segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -211,7 +211,7 @@ async fn case_resource(site: &Arc<Site>, reference: &str) -> Result<Resource, Fa
 }
 
 /// The visitor, if the policy lets them do `action` to the case.
-async fn allow_case(
+pub(crate) async fn allow_case(
     site: &Arc<Site>,
     headers: &HeaderMap,
     action: Action,
@@ -232,7 +232,7 @@ async fn allow_case(
 /// A form posted about a case: the visitor, if the policy lets them do
 /// `action` to it, the form carries their session's CSRF secret, and the
 /// case is still in the status the form was made from.
-async fn allow_case_form(
+pub(crate) async fn allow_case_form(
     site: &Arc<Site>,
     headers: &HeaderMap,
     action: Action,
@@ -363,6 +363,8 @@ pub(crate) async fn case(
             may_send => may(Action::Send) && status == casework::Status::Approved,
             may_clock => may(Action::ClockAction) && status.is_open(),
             clock_actions => clock_actions(),
+            may_after_answer => may(Action::ClockAction) && status.is_answered(),
+            after_answer => crate::actions::after_answer(),
             may_correct => may(Action::Correct) && matches!(status, casework::Status::Received | casework::Status::InProgress),
         },
     )?;
@@ -380,7 +382,11 @@ pub(crate) struct ActionForm {
 }
 
 /// Refuse a form made from another status than the case's now.
-async fn check_seen(site: &Arc<Site>, reference: &str, seen: Option<&str>) -> Result<(), Failure> {
+pub(crate) async fn check_seen(
+    site: &Arc<Site>,
+    reference: &str,
+    seen: Option<&str>,
+) -> Result<(), Failure> {
     let asked = reference.to_string();
     let now = read(site, move |store| Ok(store.case(&asked)?.map(|c| c.status))).await?;
     let Some(now) = now else {
@@ -548,14 +554,17 @@ pub(crate) struct ClockForm {
     note: Option<String>,
 }
 
-fn form_problem(message: &str) -> Failure {
+pub(crate) fn form_problem(message: &str) -> Failure {
     Failure::Page(
         StatusCode::BAD_REQUEST,
         crate::problem_html("There is a problem", message),
     )
 }
 
-fn form_date(value: Option<&str>, what: &str) -> Result<Option<jiff::civil::Date>, Failure> {
+pub(crate) fn form_date(
+    value: Option<&str>,
+    what: &str,
+) -> Result<Option<jiff::civil::Date>, Failure> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v.parse().map(Some).map_err(|_| {

@@ -116,6 +116,20 @@ pub struct Sent {
     pub log_entries: usize,
     /// Points for the officer (a late answer).
     pub warnings: Vec<String>,
+    /// The final letter as sent, when one was uploaded: kept with the case.
+    pub final_letter: Option<KeptLetter>,
+}
+
+/// The final letter kept when a case was sent.
+#[derive(Debug, Clone)]
+pub struct KeptLetter {
+    /// Its type, from its content (DOCX or PDF).
+    pub content_type: String,
+    /// Whether its figures were compared with the approved letter's (a
+    /// PDF's are not).
+    pub compared: bool,
+    /// What differs from the approved letter (recorded in the history too).
+    pub differences: Vec<String>,
 }
 
 /// Send the approved draft: the case is marked sent and every figure and
@@ -126,6 +140,20 @@ pub fn send(
     reference: &str,
     note: Option<String>,
     on: Option<Date>,
+) -> Result<Sent> {
+    send_with(ctx, reference, note, on, None)
+}
+
+/// Send as [`send`] does, keeping `letter`, the final letter as sent (a
+/// DOCX or PDF), with the case in the same transaction. A DOCX's table
+/// figures are compared with the approved letter's; what differs goes
+/// into the history's note (with who sent it) and is kept with the letter.
+pub fn send_with(
+    ctx: &Context,
+    reference: &str,
+    note: Option<String>,
+    on: Option<Date>,
+    letter: Option<&super::final_letter::Upload>,
 ) -> Result<Sent> {
     let mut store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
@@ -167,13 +195,45 @@ pub fn send(
     crate::personal_data::remove_from_letter(&mut published, super::cases::requester(&case));
     let entries = log_entries(reference, &sent_at, &published);
     check_still_protected(ctx, store.as_ref(), &case, &view, &entries)?;
+    // The letter as sent, checked and compared before anything is stored.
+    let kept = match letter {
+        Some(upload) => {
+            let approved = super::cases::letter(ctx, reference, crate::letters::Format::Md, false)?;
+            Some(super::final_letter::examine(upload, &approved.letter)?)
+        }
+        None => None,
+    };
+    let mut note = note;
+    if let Some(k) = &kept {
+        let what = if !k.compared {
+            "final letter kept (a PDF: its figures were not compared)".to_string()
+        } else if k.differences.is_empty() {
+            "final letter kept; its figures are the approved ones".to_string()
+        } else {
+            format!(
+                "final letter kept; it differs from the approved letter: {}",
+                k.differences.join("; ")
+            )
+        };
+        note = Some(match note {
+            Some(n) => format!("{n}; {what}"),
+            None => what,
+        });
+    }
     let detail = ActionDetail {
         note,
         on: Some(day),
         extended_to: None,
         calendar: Some(calendar.version().to_string()),
     };
-    let status = store.send(reference, case.status, &now, &entries, &detail)?;
+    let status = store.send_with_letter(
+        reference,
+        case.status,
+        &now,
+        &entries,
+        &detail,
+        kept.as_ref(),
+    )?;
     let late = day > due.due;
     let warnings = if late {
         vec![format!(
@@ -191,6 +251,11 @@ pub fn send(
         late,
         log_entries: entries.len(),
         warnings,
+        final_letter: kept.map(|k| KeptLetter {
+            content_type: k.content_type,
+            compared: k.compared,
+            differences: k.differences,
+        }),
     })
 }
 

@@ -432,3 +432,78 @@ pub fn attachment(
         ),
     }
 }
+
+/// A request an officer types in (one that came by post, by phone, or
+/// through a web form): who asked, when it arrived, its subject and its
+/// questions as the requester wrote them.
+#[derive(Debug, Clone)]
+pub struct TypedRequest {
+    /// The requester's name (personal data: kept until the retention date).
+    pub requester: String,
+    /// Where to reply, if given (personal data).
+    pub contact: Option<String>,
+    /// The day it arrived.
+    pub received: Date,
+    /// Its subject.
+    pub subject: String,
+    /// Its questions, as written (numbered lines, or sentences).
+    pub questions: String,
+}
+
+/// The longest requester, contact or subject typed in, in characters.
+pub const MAX_TYPED_LINE: usize = 200;
+
+/// Take in a typed request: read and understood as an e-mail from the
+/// requester with that subject and text would be, received on the day
+/// given (the same request typed twice is the case it opened the first
+/// time).
+pub fn take_in_typed(ctx: &Context, typed: &TypedRequest) -> Result<Opened> {
+    let line = |what: &str, value: &str| -> Result<String> {
+        let value = value.trim();
+        if value.is_empty() {
+            crate::fail!(Invalid, "enter {what}");
+        }
+        if value.chars().count() > MAX_TYPED_LINE {
+            crate::fail!(
+                Invalid,
+                "{what} must be {MAX_TYPED_LINE} characters or fewer"
+            );
+        }
+        if value.chars().any(char::is_control) {
+            crate::fail!(Invalid, "{what} must be one line of text");
+        }
+        Ok(value.to_string())
+    };
+    let requester = line("the requester's name", &typed.requester)?;
+    let contact = match typed.contact.as_deref().map(str::trim) {
+        Some(c) if !c.is_empty() => Some(line("where to reply", c)?),
+        _ => None,
+    };
+    let subject = line("the request's subject", &typed.subject)?;
+    let questions = typed.questions.trim();
+    if questions.is_empty() {
+        crate::fail!(
+            Invalid,
+            "enter the request's questions as the requester wrote them"
+        );
+    }
+    let from = match &contact {
+        Some(c) if c.contains('@') => format!("{requester} <{c}>"),
+        _ => requester.clone(),
+    };
+    let text = format!(
+        "From: {from}\nSubject: {subject}\nContent-Type: text/plain; charset=utf-8\n\n{questions}\n"
+    );
+    take_in(
+        ctx,
+        &NewRequest {
+            name: "the typed request",
+            bytes: text.as_bytes(),
+            form: Form::Email,
+            received: Some(typed.received),
+            reference: None,
+            requester: Some(requester),
+            contact,
+        },
+    )
+}

@@ -16,6 +16,9 @@
 //!   extension, withdrawal, internal review, ICO) and approval.
 //! - [`drafting`]: draft the answer and send it, adding its disclosure-log
 //!   entries once disclosure control is checked again.
+//! - [`final_letter`]: the final letter as sent (DOCX or PDF), its type
+//!   checked by content and a DOCX's figures compared with the approved
+//!   letter's.
 //! - [`findings`]: a draft's blocking findings (nothing recorded for a
 //!   figure or statement) and their resolution; approval and sending are
 //!   refused while any is open.
@@ -33,6 +36,7 @@ pub mod cases;
 pub mod clock;
 pub mod correcting;
 pub mod drafting;
+pub mod final_letter;
 pub mod findings;
 pub mod intake;
 pub mod retention;
@@ -64,12 +68,17 @@ pub use correcting::{
     Corrected, Correcting, Correction, Forgotten, WorkQuestion, Worksheet, correct_questions,
     forget_phrase, reread, structured, worksheet,
 };
-pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
+pub use drafting::{
+    Drafted, KeptLetter, Sent, check_still_protected, draft, log_entries, send, send_with,
+};
 pub use findings::{
     COST_LIMIT_S12, OpenFinding, REFER_S21, Resolved, Resolving, SEEK_CLARIFICATION, Way,
     declarations, open_findings, resolve, withdraw_declaration,
 };
-pub use intake::{AS_RECEIVED, Form, NewRequest, Opened, attachment, attachments, take_in};
+pub use intake::{
+    AS_RECEIVED, Form, NewRequest, Opened, TypedRequest, attachment, attachments, take_in,
+    take_in_typed,
+};
 pub use retention::{Erased, erase_expired};
 pub use understanding::{
     Alternative, Reading, Taught, correct, not_taken, synonyms, teach, understanding,

@@ -532,10 +532,14 @@ pub(super) fn send<E: Engine>(
     who: &Who,
     entries: &[LogEntry],
     detail: &ActionDetail,
+    letter: Option<&crate::NewFinalLetter>,
 ) -> Result<Status, StoreError> {
     store.engine.transaction(Mode::Write, |tx| {
         let council = store.scope(tx)?;
         let to = act_in(tx, &council, reference, seen, Action::Send, who, detail)?;
+        if let Some(letter) = letter {
+            keep_final_letter(tx, &council, reference, who, letter)?;
+        }
         for e in entries {
             tx.execute(
                 "INSERT INTO disclosure_log (reference, sent_at, question, indicator, area, period,
@@ -558,6 +562,111 @@ pub(super) fn send<E: Engine>(
             )?;
         }
         Ok(to)
+    })
+}
+
+/// Keep the final letter as sent with case `reference`, after the ones
+/// kept before.
+fn keep_final_letter(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+    who: &Who,
+    letter: &crate::NewFinalLetter,
+) -> Result<(), StoreError> {
+    use sha2::Digest as _;
+    let digest: String = sha2::Sha256::digest(&letter.bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let kept = one_int(
+        tx,
+        "SELECT count(*) FROM final_letters WHERE council = $1 AND reference = $2",
+        &[param_text(council), param_text(reference)],
+    )?;
+    tx.execute(
+        "INSERT INTO final_letters (council, reference, position, name, content_type, size,
+            sha256, body, compared, differences, kept_at, kept_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        &[
+            param_text(council),
+            param_text(reference),
+            param(kept + 1),
+            Sql::Text(letter.name.clone()),
+            param_text(&letter.content_type),
+            super::count(letter.bytes.len() as u64, "a final letter's size")?,
+            param_text(&digest),
+            Sql::Blob(Some(letter.bytes.clone())),
+            param(i64::from(letter.compared)),
+            param_text(&serde_json::Value::from(letter.differences.clone()).to_string()),
+            param_text(&who.at),
+            param_text(&who.actor),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The final letters kept with a case, in order, without their bytes.
+pub(super) fn final_letters<E: Engine>(
+    store: &SqlStore<E>,
+    reference: &str,
+) -> Result<Vec<crate::StoredFinalLetter>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            "SELECT position, name, content_type, size, sha256, compared, differences,
+                kept_at, kept_by, erased_at
+             FROM final_letters WHERE council = $1 AND reference = $2 ORDER BY position",
+            &[param_text(&council), param_text(reference)],
+            &[
+                Kind::Int,
+                Kind::Text,
+                Kind::Text,
+                Kind::Int,
+                Kind::Text,
+                Kind::Int,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+            ],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::StoredFinalLetter {
+                    position: int(&r[0]),
+                    name: opt_text(&r[1]),
+                    content_type: text(&r[2]),
+                    size: super::stored_count(&r[3], "a final letter's size")?,
+                    sha256: text(&r[4]),
+                    compared: int(&r[5]) != 0,
+                    differences: serde_json::from_str(&text(&r[6])).map_err(|e| {
+                        damaged(format!("a final letter's differences are unreadable: {e}"))
+                    })?,
+                    kept_at: text(&r[7]),
+                    kept_by: text(&r[8]),
+                    erased_at: opt_text(&r[9]),
+                })
+            })
+            .collect()
+    })
+}
+
+/// The bytes of one final letter kept with a case, unless erased.
+pub(super) fn final_letter_bytes<E: Engine>(
+    store: &SqlStore<E>,
+    reference: &str,
+    position: i64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let mut rows = tx.query(
+            "SELECT body FROM final_letters
+             WHERE council = $1 AND reference = $2 AND position = $3 AND body IS NOT NULL",
+            &[param_text(&council), param_text(reference), param(position)],
+            &[Kind::Blob],
+        )?;
+        Ok(rows.first_mut().map(|r| super::take_blob(&mut r[0])))
     })
 }
 
@@ -642,6 +751,16 @@ pub(super) fn erase_requester<E: Engine>(
         // name and bytes go, the record that it was kept stays.
         tx.execute(
             "UPDATE case_attachments SET name = NULL, body = NULL, erased_at = $3
+             WHERE council = $1 AND reference = $2 AND erased_at IS NULL",
+            &[
+                param_text(&council),
+                param_text(reference),
+                param_text(&who.at),
+            ],
+        )?;
+        // The final letter as sent names the requester: the same.
+        tx.execute(
+            "UPDATE final_letters SET name = NULL, body = NULL, erased_at = $3
              WHERE council = $1 AND reference = $2 AND erased_at IS NULL",
             &[
                 param_text(&council),

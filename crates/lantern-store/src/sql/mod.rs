@@ -65,6 +65,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../../migrations/0014_case_attachments.sql"),
     ),
+    (16, include_str!("../../migrations/0016_final_letters.sql")),
 ];
 
 mod accounts;
@@ -505,6 +506,30 @@ impl<E: Engine> Store for SqlStore<E> {
         casework::open_case(self, case, detail, attachments)
     }
 
+    fn send_with_letter(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        entries: &[LogEntry],
+        detail: &ActionDetail,
+        letter: Option<&crate::NewFinalLetter>,
+    ) -> Result<Status, StoreError> {
+        casework::send(self, reference, seen, who, entries, detail, letter)
+    }
+
+    fn final_letters(&self, reference: &str) -> Result<Vec<crate::StoredFinalLetter>, StoreError> {
+        casework::final_letters(self, reference)
+    }
+
+    fn final_letter_bytes(
+        &self,
+        reference: &str,
+        position: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        casework::final_letter_bytes(self, reference, position)
+    }
+
     fn attachments(&self, reference: &str) -> Result<Vec<crate::StoredAttachment>, StoreError> {
         casework::attachments(self, reference)
     }
@@ -594,7 +619,7 @@ impl<E: Engine> Store for SqlStore<E> {
         entries: &[LogEntry],
         detail: &ActionDetail,
     ) -> Result<Status, StoreError> {
-        casework::send(self, reference, seen, who, entries, detail)
+        casework::send(self, reference, seen, who, entries, detail, None)
     }
 
     fn catalogue_at(&self, version: Option<i64>) -> Result<(i64, Catalogue), StoreError> {
@@ -726,6 +751,7 @@ impl<E: Engine> Store for SqlStore<E> {
             "synonyms",
             "audit_log",
             "case_attachments",
+            "final_letters",
         ])
     }
 
