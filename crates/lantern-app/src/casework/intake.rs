@@ -487,12 +487,28 @@ pub fn take_in_typed(ctx: &Context, typed: &TypedRequest) -> Result<Opened> {
             "enter the request's questions as the requester wrote them"
         );
     }
+    // The name quoted (it may hold any character); the address only when
+    // it is one.
+    let quoted = requester.replace('\\', "\\\\").replace('"', "\\\"");
     let from = match &contact {
-        Some(c) if c.contains('@') => format!("{requester} <{c}>"),
-        _ => requester.clone(),
+        Some(c) if c.contains('@') && !c.contains(['<', '>', ' ']) => {
+            format!("\"{quoted}\" <{c}>")
+        }
+        _ => format!("\"{quoted}\""),
+    };
+    // The same request typed twice has the same id: it is recognised as
+    // the case it opened the first time.
+    let id: String = {
+        use sha2::Digest as _;
+        let typed_as = format!("{requester}\n{}\n{subject}\n{questions}", typed.received);
+        sha2::Sha256::digest(typed_as.as_bytes())
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     };
     let text = format!(
-        "From: {from}\nSubject: {subject}\nContent-Type: text/plain; charset=utf-8\n\n{questions}\n"
+        "From: {from}\nSubject: {subject}\nMessage-ID: <typed-{id}@lantern.invalid>\nContent-Type: text/plain; charset=utf-8\n\n{questions}\n"
     );
     take_in(
         ctx,

@@ -25,6 +25,7 @@ mod seeds;
 mod serve;
 mod store;
 mod web;
+mod web_actions;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -18,23 +18,23 @@ use lantern_app::policy::{self, Resource};
 use crate::TestApp;
 
 /// Leicester's council code (the example's area).
-const LEI: &str = "E06000016";
+pub(crate) const LEI: &str = "E06000016";
 /// Every test user's password (the other council's too).
 const PASSWORD: &str = "a long enough test password";
 /// The requester of the test case (must reach nobody without the role).
-const REQUESTER: &str = "Zebedee Requester";
+pub(crate) const REQUESTER: &str = "Zebedee Requester";
 
 /// A running `lantern serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 /// An HTTP response: status, head (lowercase), body.
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) head: String,
+    pub(crate) body: String,
 }
 
 impl Reply {
@@ -47,7 +47,7 @@ impl Reply {
             .map(str::to_string)
     }
 
-    fn location(&self) -> Option<&str> {
+    pub(crate) fn location(&self) -> Option<&str> {
         self.head
             .lines()
             .find_map(|l| l.strip_prefix("location: "))
@@ -66,7 +66,7 @@ impl Reply {
 }
 
 impl Server {
-    fn start(app: &TestApp, council: &str) -> Server {
+    pub(crate) fn start(app: &TestApp, council: &str) -> Server {
         let mut child = app
             .command(&[
                 "--council",
@@ -130,11 +130,11 @@ impl Server {
         }
     }
 
-    fn get(&self, path: &str, session: Option<&Session>) -> Reply {
+    pub(crate) fn get(&self, path: &str, session: Option<&Session>) -> Reply {
         self.request("GET", path, &cookies(session), None)
     }
 
-    fn post(&self, path: &str, session: Option<&Session>, form: &str) -> Reply {
+    pub(crate) fn post(&self, path: &str, session: Option<&Session>, form: &str) -> Reply {
         self.request("POST", path, &cookies(session), Some(form))
     }
 
@@ -171,7 +171,7 @@ impl Server {
         (reply, session)
     }
 
-    fn session(&self, username: &str) -> Session {
+    pub(crate) fn session(&self, username: &str) -> Session {
         let (reply, session) = self.sign_in(username, PASSWORD);
         session
             .unwrap_or_else(|| panic!("{username} cannot sign in: {} {}", reply.status, reply.body))
@@ -187,9 +187,9 @@ impl Drop for Server {
 
 /// A signed-in session: its cookie and its forms' secret.
 #[derive(Clone)]
-struct Session {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Session {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
 fn cookies(session: Option<&Session>) -> Vec<String> {
@@ -197,7 +197,7 @@ fn cookies(session: Option<&Session>) -> Vec<String> {
 }
 
 /// Form encoding of a value.
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -241,7 +241,7 @@ fn add_user(app: &TestApp, council: Option<&str>, username: &str, roles: &[&str]
 }
 
 /// The seed's e-mail, with a requester and a subject.
-fn seed_email() -> String {
+pub(crate) fn seed_email() -> String {
     let body = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../lantern-core/tests-data/requests/seed-000.txt"),
@@ -252,7 +252,7 @@ fn seed_email() -> String {
 
 /// Leicester with its users (one per role, an officer who also approves,
 /// a second approver, a user to act on) and a case drafted by `tester`.
-fn leicester_with_users() -> (TestApp, String) {
+pub(crate) fn leicester_with_users() -> (TestApp, String) {
     let app = TestApp::leicester();
     let config = std::fs::read_to_string(crate::example("lantern.toml")).expect("config");
     app.write("lantern.toml", &config);
@@ -286,7 +286,7 @@ fn leicester_with_users() -> (TestApp, String) {
     (app, reference)
 }
 
-fn status_of(app: &TestApp, reference: &str) -> String {
+pub(crate) fn status_of(app: &TestApp, reference: &str) -> String {
     let shown: serde_json::Value =
         serde_json::from_str(&app.run(&["request", "show", reference, "--json"]).ok())
             .expect("json");
