@@ -972,7 +972,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table case_attachments was expected"),
+            err.contains("ends where table final_letters was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -983,7 +983,7 @@ mod tests {
         assert!(err.contains("expected table figures"), "{err}");
         let newer = text.replacen(r#""lantern_dump":8"#, r#""lantern_dump":9"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 8"), "{err}");
+        assert!(err.contains("dump format 9"), "{err}");
     }
 
     #[test]

@@ -663,4 +663,21 @@ fn the_final_letter_as_sent_is_kept_and_a_changed_figure_is_shown_and_recorded()
         .expect("its row");
     assert!(row.contains("final letter.docx"), "{row}");
     assert!(row.contains("45 people"), "{row}");
+
+    // Past retention the letter (it names the requester) is erased with
+    // the requester's details: the record that it was kept stays.
+    app.run(&["request", "erase-expired", "--as-of", "2030-01-01"])
+        .ok();
+    app.run(&["export", "erased.jsonl"]).ok();
+    let dump = std::fs::read_to_string(app.path("erased.jsonl")).expect("dump");
+    let row: Vec<Value> = serde_json::from_str(
+        dump.lines()
+            .skip_while(|l| !l.contains("\"table\":\"final_letters\""))
+            .nth(1)
+            .expect("its row"),
+    )
+    .expect("json row");
+    assert_eq!(row[4], Value::Null, "name erased: {row:?}");
+    assert_eq!(row[8], Value::Null, "bytes erased: {row:?}");
+    assert!(row[13].is_string(), "erased_at set: {row:?}");
 }
