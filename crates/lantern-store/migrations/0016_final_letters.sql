@@ -19,7 +19,7 @@ CREATE TABLE final_letters (
     size         BIGINT  NOT NULL,
     sha256       TEXT    NOT NULL,
     body         BLOB,
-    compared     INTEGER NOT NULL,
+    compared     BIGINT  NOT NULL,
     differences  TEXT    NOT NULL,
     kept_at      TEXT    NOT NULL,
     kept_by      TEXT    NOT NULL,
