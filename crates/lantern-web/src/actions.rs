@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use lantern_app::casework::{self, ReviewOutcome, final_letter};
 use lantern_app::policy::Action;
 use minijinja::context;
@@ -187,4 +187,71 @@ pub(crate) async fn sent(
         },
     )?;
     Ok(private_page(html))
+}
+
+/// The final letters kept with a case, for the workspace (name, type,
+/// who kept them and when, what differed; a link while their bytes are held).
+pub(crate) async fn kept_letters(
+    site: &Arc<Site>,
+    visitor: &crate::auth::Visitor,
+    reference: &str,
+) -> Result<Vec<minijinja::Value>, Failure> {
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.to_string();
+    let kept = act(move || final_letter::kept(&ctx, &asked)).await?;
+    Ok(kept
+        .iter()
+        .map(|l| {
+            context! {
+                position => l.position,
+                name => l.name.clone(),
+                pdf => l.content_type == final_letter::PDF,
+                kept_at => l.kept_at.clone(),
+                kept_by => l.kept_by.clone(),
+                compared => l.compared,
+                differences => l.differences.clone(),
+                erased => l.erased_at.is_some(),
+            }
+        })
+        .collect())
+}
+
+/// `GET /cases/{reference}/final-letters/{position}`: a final letter kept
+/// with the case, as a download named after the case (never after the
+/// uploaded file's name).
+pub(crate) async fn download(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path((reference, position)): Path<(String, String)>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case(&site, &headers, Action::ViewCase, &reference).await?;
+    let position: i64 = position.parse().map_err(|_| {
+        Failure::BadRequest(format!(
+            "{position}: a final letter is named by its number, such as 1"
+        ))
+    })?;
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    let (letter, bytes) = act(move || final_letter::kept_bytes(&ctx, &asked, position)).await?;
+    let extension = if letter.content_type == final_letter::PDF {
+        "pdf"
+    } else {
+        "docx"
+    };
+    let file = format!(
+        "{}-final-letter-{position}.{extension}",
+        segment(&reference)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, letter.content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

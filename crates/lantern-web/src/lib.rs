@@ -25,6 +25,7 @@
 //! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
 //! | `/cases/upload`, `/cases/typed` | take in an uploaded `.eml`, a typed request (`intake`) | officers |
 //! | `/cases/{reference}/sent` | record as sent with the final letter (`actions`) | officers |
+//! | `/cases/{reference}/final-letters/{position}` | a final letter kept with the case (`actions`) | officers, approvers |
 //! | `/cases/{reference}/review` | internal review asked for, decided; ICO complaint (`actions`) | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
@@ -733,6 +734,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/cases/{reference}/review", ClockAction),
             post(actions::review),
+        ),
+        (
+            spec(
+                "GET",
+                "/cases/{reference}/final-letters/{position}",
+                ViewCase,
+            ),
+            get(actions::download),
         ),
         (spec("GET", "/admin/users", ViewUsers), get(admin::users)),
         (

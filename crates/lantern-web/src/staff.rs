@@ -336,6 +336,7 @@ pub(crate) async fn case(
         })
         .collect();
     let draft_html = letter.map(|md| minijinja::Value::from_safe_string(markdown_to_html(&md)));
+    let final_letters = crate::actions::kept_letters(&site, &visitor, &reference).await?;
     let html = render(
         &site,
         "case.html.j2",
@@ -365,6 +366,7 @@ pub(crate) async fn case(
             clock_actions => clock_actions(),
             may_after_answer => may(Action::ClockAction) && status.is_answered(),
             after_answer => crate::actions::after_answer(),
+            final_letters => final_letters,
             may_correct => may(Action::Correct) && matches!(status, casework::Status::Received | casework::Status::InProgress),
         },
     )?;

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
-use lantern_store::NewFinalLetter;
+use lantern_store::{NewFinalLetter, StoredFinalLetter};
 
 use crate::{Error, Result};
 
@@ -81,6 +81,42 @@ pub fn examine(upload: &Upload, approved_md: &str) -> Result<NewFinalLetter> {
         compared,
         differences,
     })
+}
+
+/// The final letters kept with a case (without their bytes).
+pub fn kept(ctx: &crate::Context, reference: &str) -> Result<Vec<StoredFinalLetter>> {
+    let store = ctx.open()?;
+    let case = super::find(store.as_ref(), reference)?;
+    Ok(store.final_letters(&case.reference)?)
+}
+
+/// The final letter kept at `position` with a case, with its bytes;
+/// refused when there is none, or when it was erased with the
+/// requester's details.
+pub fn kept_bytes(
+    ctx: &crate::Context,
+    reference: &str,
+    position: i64,
+) -> Result<(StoredFinalLetter, Vec<u8>)> {
+    let store = ctx.open()?;
+    let case = super::find(store.as_ref(), reference)?;
+    let Some(found) = store
+        .final_letters(&case.reference)?
+        .into_iter()
+        .find(|l| l.position == position)
+    else {
+        crate::fail!(
+            NotFound,
+            "request {reference} has no final letter {position}"
+        );
+    };
+    match store.final_letter_bytes(&case.reference, position)? {
+        Some(bytes) => Ok((found, bytes)),
+        None => crate::fail!(
+            Conflict,
+            "final letter {position} of request {reference} was erased with the requester's details when its retention ended"
+        ),
+    }
 }
 
 /// A table as rows of cell texts, the first row its headings.

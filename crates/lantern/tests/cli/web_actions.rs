@@ -647,6 +647,32 @@ fn the_final_letter_as_sent_is_kept_and_a_changed_figure_is_shown_and_recorded()
     );
     // Only that figure differs.
     assert_eq!(note.matches("the letter as sent says").count(), 1, "{note}");
+    // The workspace shows it, and it downloads as it was uploaded.
+    let page = server.get(&format!("/cases/{reference}"), Some(&officer));
+    assert!(
+        page.body.contains("Differs from the approved letter"),
+        "{}",
+        page.body
+    );
+    let link = format!("/cases/{reference}/final-letters/1");
+    assert!(
+        page.body.contains(&format!("href=\"{link}\"")),
+        "{}",
+        page.body
+    );
+    let download = server.get(&link, Some(&officer));
+    assert_eq!(download.status, 200, "{}", download.body);
+    assert!(download.head.contains("content-disposition: attachment"));
+    assert!(download.body.starts_with("PK"), "a DOCX comes back");
+    assert_eq!(
+        server
+            .get(
+                &format!("/cases/{reference}/final-letters/2"),
+                Some(&officer)
+            )
+            .status,
+        404
+    );
 
     // The letter is kept with the case, and goes into the dump.
     app.run(&["export", "dump.jsonl"]).ok();
