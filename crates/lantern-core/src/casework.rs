@@ -258,6 +258,9 @@ pub enum Action {
     DecideReview(ReviewOutcome),
     /// The requester complained to the ICO.
     ComplainToIco,
+    /// The Commissioner decided the complaint (the decision notice's
+    /// outcome in the note); the case stays an ICO complaint, decided.
+    IcoDecided,
     /// A fees notice (s9) was issued: the clock pauses until the fee arrives.
     IssueFeeNotice,
     /// The fee was received: the clock runs again.
@@ -296,6 +299,7 @@ impl Action {
             Action::DecideReview(ReviewOutcome::PartlyUpheld) => "review_partly_upheld",
             Action::DecideReview(ReviewOutcome::Overturned) => "review_overturned",
             Action::ComplainToIco => "ico_complaint",
+            Action::IcoDecided => "ico_decision",
             Action::IssueFeeNotice => "fee_notice",
             Action::FeeReceived => "fee_received",
             Action::Extend => "extend",
@@ -340,6 +344,7 @@ fn verb(action: Action) -> &'static str {
         Action::RequestReview => "reviewed",
         Action::DecideReview(_) => "given a review decision",
         Action::ComplainToIco => "recorded as an ICO complaint",
+        Action::IcoDecided => "given the ICO's decision (record the complaint first)",
         Action::IssueFeeNotice => "sent a fees notice",
         Action::FeeReceived => "marked as having paid a fee",
         Action::Extend => "given a public interest extension",
@@ -384,6 +389,9 @@ pub fn transition(from: Status, action: Action) -> Result<Status, TransitionErro
             S::Sent | S::ReviewUpheld | S::ReviewPartlyUpheld | S::ReviewOverturned,
             Action::ComplainToIco,
         ) => Some(S::IcoComplaint),
+        // The decision notice is recorded on the complaint, once (the
+        // application layer refuses a second from the history).
+        (S::IcoComplaint, Action::IcoDecided) => Some(S::IcoComplaint),
         // The clock's own events leave the case where it is; whether the
         // clock allows them (a fee paid with no notice outstanding, …) is
         // for `deadline` to say.
@@ -626,7 +634,7 @@ pub fn review_of(history: &[CaseEvent]) -> Option<(Date, Option<(ReviewOutcome, 
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 15] = [
+    const ACTIONS: [Action; 16] = [
         Action::SeekClarification,
         Action::Clarified,
         Action::Start,
@@ -639,6 +647,7 @@ mod tests {
         Action::DecideReview(ReviewOutcome::PartlyUpheld),
         Action::DecideReview(ReviewOutcome::Overturned),
         Action::ComplainToIco,
+        Action::IcoDecided,
         Action::IssueFeeNotice,
         Action::FeeReceived,
         Action::Extend,
@@ -657,10 +666,16 @@ mod tests {
             Action::RequestReview,
             Action::DecideReview(ReviewOutcome::PartlyUpheld),
             Action::ComplainToIco,
+            Action::IcoDecided,
         ] {
             s = transition(s, a).unwrap_or_else(|e| panic!("{e}"));
         }
         assert_eq!(s, Status::IcoComplaint);
+        let early = transition(Status::Sent, Action::IcoDecided).unwrap_err();
+        assert!(
+            early.to_string().contains("record the complaint first"),
+            "{early}"
+        );
     }
 
     #[test]

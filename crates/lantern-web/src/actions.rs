@@ -1,5 +1,6 @@
 //! The workspace's actions after the answer (`templates/web/case_actions.html.j2`):
-//! internal review asked for and decided, complaint to the ICO, each with
+//! internal review asked for and decided, complaint to the ICO and its
+//! decision, each with
 //! the day it happened; and recording the answer as sent with the day, the
 //! channel and, if the officer uploads it, the final letter as sent (a
 //! DOCX or PDF kept with the case; a DOCX's figures compared with the
@@ -28,7 +29,7 @@ use crate::{Failure, Site, act, private_page, render};
 pub const SENT_BODY_LIMIT: usize = final_letter::MAX_FINAL_LETTER_BYTES as usize + 64 * 1024;
 
 /// The actions after the answer, with their words: (code, action, label).
-const AFTER_ANSWER: [(casework::Action, &str); 5] = [
+const AFTER_ANSWER: [(casework::Action, &str); 6] = [
     (casework::Action::RequestReview, "Internal review asked for"),
     (
         casework::Action::DecideReview(ReviewOutcome::Upheld),
@@ -45,6 +46,10 @@ const AFTER_ANSWER: [(casework::Action, &str); 5] = [
     (
         casework::Action::ComplainToIco,
         "Complaint to the Information Commissioner",
+    ),
+    (
+        casework::Action::IcoDecided,
+        "The Information Commissioner's decision (its outcome in the note)",
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! The lifecycle and clock actions on a case (`lantern request start`,
 //! `seek-clarification`, `clarified`, `fee-notice`, `fee-received`,
-//! `extend`, `withdraw`, `review`, `ico`, and `approve`): each checked
+//! `extend`, `withdraw`, `review`, `ico`, and `approve`; the ICO's decision
+//! from the web workspace): each checked
 //! against the lifecycle (`lantern_core::casework`) and, when it moves the
 //! statutory clock, against the deadline rules before anything is recorded.
 
@@ -132,6 +133,20 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
         super::drafting::check_ready(store.as_ref(), &case, day, "approved")?;
     }
     let history = store.case_history(reference)?;
+    if action == Action::IcoDecided
+        && let Some(earlier) = history
+            .iter()
+            .find(|e| e.action == Action::IcoDecided.code())
+    {
+        crate::fail!(
+            Conflict,
+            "request {reference}: the ICO's decision is already recorded ({} by {}); nothing was recorded",
+            earlier
+                .on
+                .map_or_else(|| earlier.at.clone(), |d| d.to_string()),
+            earlier.actor
+        );
+    }
     let detail = ActionDetail {
         note: acting.note.clone(),
         on: Some(day),

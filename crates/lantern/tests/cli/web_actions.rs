@@ -446,13 +446,23 @@ fn each_action_is_recorded_with_its_day_and_who_or_refused_with_why() {
             "action=ico_complaint&on=2019-07-05",
             "ico_complaint",
         ),
+        (
+            "ico_complaint",
+            "action=ico_decision&on=2019-07-05&note=not+upheld",
+            "ico_complaint",
+        ),
     ] {
         let reply = record(&server, &officer, &reference, "review", seen, form);
         assert_eq!(reply.status, 303, "{form}: {}", reply.body);
         assert_eq!(status_of(&app, &reference), to);
     }
     let events = history(&app, &reference);
-    for action in ["request_review", "review_partly_upheld", "ico_complaint"] {
+    for action in [
+        "request_review",
+        "review_partly_upheld",
+        "ico_complaint",
+        "ico_decision",
+    ] {
         let e = events.iter().find(|e| e["action"] == action).expect(action);
         assert_eq!(e["actor"], "officer");
         assert_eq!(e["on"], "2019-07-05");
@@ -467,6 +477,30 @@ fn each_action_is_recorded_with_its_day_and_who_or_refused_with_why() {
         "action=review_upheld",
     );
     assert_eq!(twice.status, 409, "{}", twice.body);
+    // So is the ICO's decision recorded twice, with when it was.
+    let again = record(
+        &server,
+        &officer,
+        &reference,
+        "review",
+        "ico_complaint",
+        "action=ico_decision",
+    );
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(
+        again
+            .body
+            .contains("already recorded (2019-07-05 by officer)"),
+        "{}",
+        again.body
+    );
+    assert_eq!(
+        history(&app, &reference)
+            .iter()
+            .filter(|e| e["action"] == "ico_decision")
+            .count(),
+        1
+    );
 
     // Withdrawn: a request typed in, then withdrawn by the requester.
     let made = server.post(
