@@ -279,11 +279,25 @@ pub(super) fn attachment_bytes<E: Engine>(
     reference: &str,
     position: i64,
 ) -> Result<Option<Vec<u8>>, StoreError> {
+    kept_bytes(store, "case_attachments", reference, position)
+}
+
+/// The bytes of the file at `position` of case `reference` in `table` (a
+/// table of files kept with cases: `case_attachments`, `final_letters`),
+/// unless erased.
+fn kept_bytes<E: Engine>(
+    store: &SqlStore<E>,
+    table: &'static str,
+    reference: &str,
+    position: i64,
+) -> Result<Option<Vec<u8>>, StoreError> {
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let mut rows = tx.query(
-            "SELECT body FROM case_attachments
-             WHERE council = $1 AND reference = $2 AND position = $3 AND body IS NOT NULL",
+            &format!(
+                "SELECT body FROM {table}
+                 WHERE council = $1 AND reference = $2 AND position = $3 AND body IS NOT NULL"
+            ),
             &[param_text(&council), param_text(reference), param(position)],
             &[Kind::Blob],
         )?;
@@ -658,16 +672,7 @@ pub(super) fn final_letter_bytes<E: Engine>(
     reference: &str,
     position: i64,
 ) -> Result<Option<Vec<u8>>, StoreError> {
-    store.engine.transaction(Mode::Read, |tx| {
-        let council = store.scope(tx)?;
-        let mut rows = tx.query(
-            "SELECT body FROM final_letters
-             WHERE council = $1 AND reference = $2 AND position = $3 AND body IS NOT NULL",
-            &[param_text(&council), param_text(reference), param(position)],
-            &[Kind::Blob],
-        )?;
-        Ok(rows.first_mut().map(|r| super::take_blob(&mut r[0])))
-    })
+    kept_bytes(store, "final_letters", reference, position)
 }
 
 pub(super) fn erase_requester<E: Engine>(
@@ -747,27 +752,22 @@ pub(super) fn erase_requester<E: Engine>(
             &again,
         )?;
         rewrite_declarations(tx, &council, reference, &again)?;
-        // A file kept with the case is the requester's own document: its
-        // name and bytes go, the record that it was kept stays.
-        tx.execute(
-            "UPDATE case_attachments SET name = NULL, body = NULL, erased_at = $3
-             WHERE council = $1 AND reference = $2 AND erased_at IS NULL",
-            &[
-                param_text(&council),
-                param_text(reference),
-                param_text(&who.at),
-            ],
-        )?;
-        // The final letter as sent names the requester: the same.
-        tx.execute(
-            "UPDATE final_letters SET name = NULL, body = NULL, erased_at = $3
-             WHERE council = $1 AND reference = $2 AND erased_at IS NULL",
-            &[
-                param_text(&council),
-                param_text(reference),
-                param_text(&who.at),
-            ],
-        )?;
+        // A file kept with the case is the requester's own document, and
+        // the final letter as sent names them: their names and bytes go,
+        // the record that they were kept stays.
+        for table in ["case_attachments", "final_letters"] {
+            tx.execute(
+                &format!(
+                    "UPDATE {table} SET name = NULL, body = NULL, erased_at = $3
+                     WHERE council = $1 AND reference = $2 AND erased_at IS NULL"
+                ),
+                &[
+                    param_text(&council),
+                    param_text(reference),
+                    param_text(&who.at),
+                ],
+            )?;
+        }
         case_event(
             tx,
             &council,
