@@ -235,6 +235,18 @@ pub(crate) async fn upload(
             ),
         );
     }
+    let received = match parts.field("received") {
+        None => None,
+        Some(day) => match day.parse::<jiff::civil::Date>() {
+            Ok(day) => Some(day),
+            Err(_) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "The day the request arrived must be a date written as YYYY-MM-DD, such as 2019-06-10",
+                );
+            }
+        },
+    };
     let Some((name, bytes)) = parts.file else {
         return refuse(StatusCode::BAD_REQUEST, "Choose the request's .eml file");
     };
@@ -253,7 +265,7 @@ pub(crate) async fn upload(
                 name: &shown_name,
                 bytes: &bytes,
                 form: RequestForm::Email,
-                received: None,
+                received,
                 reference: None,
                 requester: None,
                 contact: None,

@@ -247,6 +247,36 @@ fn new_requests_by_upload_or_typed_form_duplicates_told_bad_uploads_change_nothi
     );
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert_eq!(cases(&app), 3);
+
+    // An e-mail with no Date header: refused until the day it arrived is given.
+    let undated = "From: Wendy Undated <w@example.org>\nSubject: Undated\n\n1) How many people were in treatment for crack cocaine in 2015/16?\n";
+    let refused = multipart(
+        &server,
+        "/cases/upload",
+        &officer,
+        &[("csrf", &csrf)],
+        Some(("eml", "undated.eml", undated.as_bytes())),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("no Date header"), "{}", refused.body);
+    let dated = multipart(
+        &server,
+        "/cases/upload",
+        &officer,
+        &[("csrf", &csrf), ("received", "2019-06-18")],
+        Some(("eml", "undated.eml", undated.as_bytes())),
+    );
+    assert_eq!(dated.status, 303, "{}", dated.body);
+    let undated_ref = dated
+        .location()
+        .expect("to the case")
+        .trim_start_matches("/cases/")
+        .to_uppercase();
+    let shown: Value =
+        serde_json::from_str(&app.run(&["request", "show", &undated_ref, "--json"]).ok())
+            .expect("json");
+    assert_eq!(shown["received"], "2019-06-18");
+    assert_eq!(cases(&app), 4);
 }
 
 /// Post a clock or review action as `session`, from status `seen`.
