@@ -250,7 +250,7 @@ pub(crate) async fn upload(
     let Some((name, bytes)) = parts.file else {
         return refuse(StatusCode::BAD_REQUEST, "Choose the request's .eml file");
     };
-    if !looks_like_email(&bytes) {
+    if !casework::intake::looks_like_email(&bytes) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "The file must be an e-mail saved as .eml (its content starts with headers such as From: and Subject:); the file chosen is not one",
@@ -279,30 +279,6 @@ pub(crate) async fn upload(
             refuse(StatusCode::BAD_REQUEST, e.message())
         }
         Err(e) => Err(crate::failure(e)),
-    }
-}
-
-/// Whether bytes are an e-mail by their content: they start with a
-/// header line (`Name: value`, the name printable ASCII without spaces)
-/// and are not a known binary format.
-fn looks_like_email(bytes: &[u8]) -> bool {
-    let binary = [
-        &b"%PDF"[..],
-        b"PK\x03\x04",
-        b"\xD0\xCF\x11\xE0",
-        b"\x89PNG",
-        b"\xFF\xD8\xFF",
-        b"GIF8",
-    ];
-    if binary.iter().any(|m| bytes.starts_with(m)) {
-        return false;
-    }
-    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    match first.iter().position(|b| *b == b':') {
-        Some(0) | None => false,
-        Some(colon) => first[..colon]
-            .iter()
-            .all(|b| b.is_ascii_graphic() && *b != b':'),
     }
 }
 

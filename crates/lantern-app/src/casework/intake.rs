@@ -143,6 +143,30 @@ pub fn check_email_size(name: &str, size: u64) -> Result<()> {
     Ok(())
 }
 
+/// Whether bytes are an e-mail by their content: they start with a
+/// header line (`Name: value`, the name printable ASCII without spaces)
+/// and are not a known binary format.
+pub fn looks_like_email(bytes: &[u8]) -> bool {
+    let binary = [
+        &b"%PDF"[..],
+        b"PK\x03\x04",
+        b"\xD0\xCF\x11\xE0",
+        b"\x89PNG",
+        b"\xFF\xD8\xFF",
+        b"GIF8",
+    ];
+    if binary.iter().any(|m| bytes.starts_with(m)) {
+        return false;
+    }
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    match first.iter().position(|b| *b == b':') {
+        Some(0) | None => false,
+        Some(colon) => first[..colon]
+            .iter()
+            .all(|b| b.is_ascii_graphic() && *b != b':'),
+    }
+}
+
 /// What a request's bytes were made into before the case is opened.
 struct Intake {
     reference: String,
