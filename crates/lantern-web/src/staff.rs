@@ -257,7 +257,11 @@ pub(crate) struct ActionForm {
 }
 
 /// Refuse a form made from another status than the case's now.
-pub(crate) async fn check_seen(site: &Arc<Site>, reference: &str, seen: Option<&str>) -> Result<(), Failure> {
+pub(crate) async fn check_seen(
+    site: &Arc<Site>,
+    reference: &str,
+    seen: Option<&str>,
+) -> Result<(), Failure> {
     let asked = reference.to_string();
     let now = read(site, move |store| Ok(store.case(&asked)?.map(|c| c.status))).await?;
     let Some(now) = now else {
@@ -376,7 +380,10 @@ pub(crate) fn form_problem(message: &str) -> Failure {
     )
 }
 
-pub(crate) fn form_date(value: Option<&str>, what: &str) -> Result<Option<jiff::civil::Date>, Failure> {
+pub(crate) fn form_date(
+    value: Option<&str>,
+    what: &str,
+) -> Result<Option<jiff::civil::Date>, Failure> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v.parse().map(Some).map_err(|_| {

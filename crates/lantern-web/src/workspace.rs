@@ -315,7 +315,7 @@ async fn page(
         })
         .collect();
     let draft_html = letter.map(|md| minijinja::Value::from_safe_string(markdown_to_html(&md)));
-    let final_letters = crate::actions::kept_letters(&site, &visitor, &reference).await?;
+    let final_letters = crate::actions::kept_letters(site, visitor, reference).await?;
     let before_draft = matches!(
         status,
         casework::Status::Received | casework::Status::InProgress
