@@ -211,7 +211,7 @@ async fn case_resource(site: &Arc<Site>, reference: &str) -> Result<Resource, Fa
 }
 
 /// The visitor, if the policy lets them do `action` to the case.
-async fn allow_case(
+pub(crate) async fn allow_case(
     site: &Arc<Site>,
     headers: &HeaderMap,
     action: Action,
@@ -363,6 +363,7 @@ pub(crate) async fn case(
             may_send => may(Action::Send) && status == casework::Status::Approved,
             may_clock => may(Action::ClockAction) && status.is_open(),
             clock_actions => clock_actions(),
+            letters => crate::letters::offered(),
             may_correct => may(Action::Correct) && matches!(status, casework::Status::Received | casework::Status::InProgress),
         },
     )?;
