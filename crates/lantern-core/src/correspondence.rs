@@ -383,7 +383,7 @@ fn extension(facts: &Facts<'_>, to: Date) -> String {
         .iter()
         .map(|e| {
             format!(
-                "- {} of the Act ({}), for {}",
+                "- {} ({}), for {}",
                 e.basis.citation(),
                 describe(e.basis),
                 md(&e.covers)
@@ -391,7 +391,7 @@ fn extension(facts: &Facts<'_>, to: Date) -> String {
         })
         .collect();
     format!(
-        "Thank you for your request for information, which we received on {}. We hold information within your request that we consider may be exempt from disclosure under:\n\n{}\n\n{} a qualified exemption: before withholding the information we must decide whether the public interest in maintaining the exemption outweighs the public interest in disclosing it. We need more time to consider the public interest, as section 10(3) of the Freedom of Information Act 2000 allows, and we now expect to give you our decision by **{}**.\n\nThis letter is a notice under section 17(1) and (2) of the Act. If you have any questions, please contact {}.\n\n",
+        "Thank you for your request for information, which we received on {}. We hold information within your request that we consider may be exempt from disclosure under the Freedom of Information Act 2000:\n\n{}\n\n{} a qualified exemption: before withholding the information we must decide whether the public interest in maintaining the exemption outweighs the public interest in disclosing it. We need more time to consider the public interest, as section 10(3) of the Act allows, and we now expect to give you our decision by **{}**.\n\nThis letter is a notice under section 17(1) and (2) of the Act. If you have any questions, please contact {}.\n\n",
         long_date(facts.received),
         exemptions.join("\n"),
         if exemptions.len() == 1 {

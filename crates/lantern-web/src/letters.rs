@@ -99,7 +99,7 @@ pub(crate) async fn case_letter(
     let (which, file) = parse(&letter)?;
     let ctx = site.context(&visitor.actor.username);
     let document = act(move || match which {
-        Which::Response => correspondence::response(&ctx, &reference, file),
+        Which::Response => correspondence::response(&ctx, &reference, file, false),
         Which::Other(kind) => correspondence::letter(&ctx, &reference, kind, file),
     })
     .await?;

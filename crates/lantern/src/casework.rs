@@ -232,10 +232,16 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Write the answer letter for a case from the data held now.
+    /// Write a case's letter: the answer (the kept draft, or from the data
+    /// held now), or with --kind another letter made from what the case
+    /// records (refused with what to record when a fact it needs is not).
     Letter {
         /// The reference.
         reference: String,
+        /// Which letter: response, acknowledgement, clarification,
+        /// fees-notice, extension or review-outcome.
+        #[arg(long, default_value = "response", value_name = "KIND")]
+        kind: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = app::LetterFormat::Md)]
         format: app::LetterFormat,
@@ -246,8 +252,9 @@ pub enum RequestCommand {
         /// without the requester's name, contact details or reference.
         #[arg(long)]
         published: bool,
-        /// Write to this file instead of standard output (needed for xlsx).
-        #[arg(long, short, value_name = "FILE")]
+        /// Write to this file instead of standard output (needed for xlsx
+        /// and docx).
+        #[arg(long, short, alias = "out", value_name = "FILE")]
         output: Option<std::path::PathBuf>,
     },
     /// Start work on a case (or go back to work on a draft or approval).
@@ -597,11 +604,15 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         RequestCommand::Show { reference, json } => show(ctx, &reference, json),
         RequestCommand::Letter {
             reference,
+            kind,
             format,
             json,
             published,
             output,
         } => {
+            if kind != "response" {
+                return other_letter(ctx, &reference, &kind, format, json, published, output);
+            }
             let wanted = if json {
                 app::Wanted::Letter(Format::Json)
             } else {
@@ -621,6 +632,15 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                     let bytes = casework::spreadsheet(ctx, &reference, sheet)?;
                     let binary = sheet == lantern_app::sheets::Sheet::Xlsx;
                     app::write_out(output.as_deref(), &bytes, binary)
+                }
+                app::Wanted::Docx => {
+                    let document = casework::correspondence::response(
+                        ctx,
+                        &reference,
+                        casework::correspondence::LetterFile::Docx,
+                        published,
+                    )?;
+                    app::write_out(output.as_deref(), &document.bytes, true)
                 }
             }
         }
@@ -1395,6 +1415,46 @@ fn draft(ctx: &Ctx, a: Act) -> Result<()> {
 
 /// A draft's blocking findings, each with its ways forward, on standard
 /// output (they are the officer's next step, not a side note).
+/// `lantern request letter REF --kind KIND`: a letter other than the answer.
+fn other_letter(
+    ctx: &Ctx,
+    reference: &str,
+    kind: &str,
+    format: app::LetterFormat,
+    json: bool,
+    published: bool,
+    output: Option<std::path::PathBuf>,
+) -> Result<()> {
+    use casework::correspondence::LetterFile;
+    let Some(kind) = lantern_core::correspondence::Kind::parse(kind) else {
+        let kinds: Vec<&str> = lantern_core::correspondence::Kind::ALL
+            .iter()
+            .map(|k| k.code())
+            .collect();
+        anyhow::bail!(
+            "--kind {kind}: write response or one of {}",
+            kinds.join(", ")
+        );
+    };
+    if published {
+        anyhow::bail!(
+            "--published: only the answer is published; the {} letter goes to the requester alone",
+            kind.code()
+        );
+    }
+    let file = match (json, format) {
+        (false, app::LetterFormat::Md) => LetterFile::Md,
+        (false, app::LetterFormat::Html) => LetterFile::Html,
+        (false, app::LetterFormat::Docx) => LetterFile::Docx,
+        _ => anyhow::bail!(
+            "--kind {}: this letter is written as md, html or docx (json, csv and xlsx are the answer's)",
+            kind.code()
+        ),
+    };
+    let document = casework::correspondence::letter(ctx, reference, kind, file)?;
+    app::write_out(output.as_deref(), &document.bytes, file == LetterFile::Docx)
+}
+
 fn print_findings(reference: &str, findings: &[lantern_app::letters::FindingView]) -> Result<()> {
     if findings.is_empty() {
         return Ok(());

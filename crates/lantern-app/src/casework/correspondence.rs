@@ -108,27 +108,42 @@ fn stage(case: &Case, sent: bool) -> &'static str {
 /// The response letter as the requester receives it ("Dear NAME"), as a
 /// file: dated once sent, otherwise marked as a draft in its date line and
 /// its file name.
-pub fn response(ctx: &Context, reference: &str, file: LetterFile) -> Result<Document> {
+///
+/// With `published`, the copy the disclosure log publishes instead
+/// (without the requester's name or contact details).
+pub fn response(
+    ctx: &Context,
+    reference: &str,
+    file: LetterFile,
+    published: bool,
+) -> Result<Document> {
     let store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
     let sent = lantern_core::casework::sent_on(&store.case_history(reference)?);
     let name = format!(
-        "{}-response-{}.{}",
+        "{}-response-{}{}.{}",
         file_stem(reference),
         stage(&case, sent.is_some()),
+        if published { "-published" } else { "" },
         file.extension()
     );
     let bytes = match file {
-        LetterFile::Md => super::letter(ctx, reference, Format::Md, false)?
+        LetterFile::Md => super::letter(ctx, reference, Format::Md, published)?
             .letter
             .into_bytes(),
-        LetterFile::Html => super::letter(ctx, reference, Format::Html, false)?
+        LetterFile::Html => super::letter(ctx, reference, Format::Html, published)?
             .letter
             .into_bytes(),
         LetterFile::Docx => {
             let (mut view, _) = letter_view(ctx, store.as_ref(), &case)?;
-            let copy = letters::Copy::Requester {
-                name: case.requester_name.as_deref(),
+            let copy = if published {
+                letters::Copy::Published {
+                    requester: super::cases::requester(&case),
+                }
+            } else {
+                letters::Copy::Requester {
+                    name: case.requester_name.as_deref(),
+                }
             };
             letters::address(&mut view, copy, sent)?;
             let council = view["council"]["name"]
