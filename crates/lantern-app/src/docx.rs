@@ -182,10 +182,10 @@ impl Body {
                     _ => "Heading3",
                 });
             }
-            Event::End(TagEnd::Heading(_)) | Event::End(TagEnd::Paragraph) => {
-                if self.table.is_none() {
-                    self.paragraph()?;
-                }
+            Event::End(TagEnd::Heading(_)) | Event::End(TagEnd::Paragraph)
+                if self.table.is_none() =>
+            {
+                self.paragraph()?;
             }
             Event::Start(Tag::Paragraph) => {}
             Event::Start(Tag::List(first)) => self.lists.push(first.is_some()),
@@ -193,12 +193,8 @@ impl Body {
                 self.lists.pop();
             }
             Event::Start(Tag::Item) => {}
-            Event::End(TagEnd::Item) => {
-                // A tight list item's text is not in a paragraph.
-                if !self.runs.is_empty() {
-                    self.paragraph()?;
-                }
-            }
+            // A tight list item's text is not in a paragraph.
+            Event::End(TagEnd::Item) if !self.runs.is_empty() => self.paragraph()?,
             Event::Start(Tag::Strong) => self.marks.bold = true,
             Event::End(TagEnd::Strong) => self.marks.bold = false,
             Event::Start(Tag::Emphasis) => self.marks.italic = true,
