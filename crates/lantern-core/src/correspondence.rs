@@ -206,7 +206,7 @@ pub fn write(kind: Kind, facts: &Facts<'_>) -> Result<String, Missing> {
             })?;
             let fee = facts.fee.ok_or_else(|| {
                 Missing(format!(
-                    "no fee amount is recorded with the fees notice for {}: record the amount the requester is to pay",
+                    "no fee amount is recorded with the fees notice for {}: record a fees notice with the fee the requester is to pay",
                     facts.reference
                 ))
             })?;
@@ -367,11 +367,11 @@ fn fees_notice(facts: &Facts<'_>, fee: Fee, why: Option<&str>) -> String {
         pounds(fee.pence),
     );
     if let Some(why) = why {
-        let _ = write!(out, "{}\n\n", quote(why));
+        let _ = write!(out, "How the fee is made up:\n\n{}\n\n", quote(why));
     }
     let _ = write!(
         out,
-        "We are not obliged to answer your request until the fee is paid. The time we have to reply is paused from the date of this notice until we receive the fee. If the fee is not paid within three months of the date of this notice, we will not answer the request (section 9(2)).\n\nTo pay, or if you would like to talk about narrowing your request so that no fee is needed, please contact {}.\n\n",
+        "We are not obliged to answer your request until the fee is paid. The time we have to reply is paused from the date of this notice until we receive the fee. If the fee is not paid within three months of the date of this notice, we are not obliged to answer the request at all (section 9(2)).\n\nTo pay, or if you would like to talk about narrowing your request so that no fee is needed, please contact {}.\n\n",
         contact(facts)
     );
     out
@@ -443,6 +443,7 @@ mod tests {
             on: Some(on),
             extended_to: None,
             calendar: None,
+            fee_pence: None,
         }
     }
 

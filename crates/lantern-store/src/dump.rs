@@ -225,6 +225,7 @@ pub const TABLES: &[TableSpec] = &[
             ("extended_to", Text),
             ("calendar", Text),
             ("council", Text),
+            ("fee_pence", Int),
         ],
     },
     TableSpec {

@@ -614,6 +614,7 @@ pub(crate) async fn clock(
         } else {
             None
         },
+        fee_pence: None,
     };
     act(move || casework::act(&ctx, &acting)).await?;
     Ok(see_other(&format!("/cases/{}", segment(&reference))))

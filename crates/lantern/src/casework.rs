@@ -273,7 +273,15 @@ pub enum RequestCommand {
     /// The clarification arrived (the 20 working days start again from that day).
     Clarified(Act),
     /// A fees notice was issued (s9): the clock pauses until the fee arrives.
-    FeeNotice(Act),
+    FeeNotice {
+        /// The case.
+        #[command(flatten)]
+        act: Act,
+        /// The fee asked for ("25.00", "£1,250"): the fees notice letter
+        /// says it, and is refused while no fee is recorded.
+        #[arg(long, value_name = "AMOUNT")]
+        fee: Option<String>,
+    },
     /// The fee arrived: the clock runs again, later by the working days it paused.
     FeeReceived(Act),
     /// The public interest test needs longer (s10(3)): the substantive answer
@@ -650,7 +658,21 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         RequestCommand::Send(a) => send(ctx, a),
         RequestCommand::SeekClarification(a) => act(ctx, a, Action::SeekClarification, None),
         RequestCommand::Clarified(a) => act(ctx, a, Action::Clarified, None),
-        RequestCommand::FeeNotice(a) => act(ctx, a, Action::IssueFeeNotice, None),
+        RequestCommand::FeeNotice { act: a, fee } => {
+            let fee = fee
+                .as_deref()
+                .map(|f| {
+                    lantern_core::figure::Pence::parse(f)
+                        .ok()
+                        .filter(|p| p.0 > 0)
+                        .map(|p| p.0)
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("--fee {f}: write the fee in pounds, such as 25.00")
+                        })
+                })
+                .transpose()?;
+            act_with_fee(ctx, a, Action::IssueFeeNotice, None, fee)
+        }
         RequestCommand::FeeReceived(a) => act(ctx, a, Action::FeeReceived, None),
         RequestCommand::Extend { act: a, to } => {
             let to = parse_date_flag("to", &to)?;
@@ -1135,6 +1157,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
                     "from": e.from.map(|s| s.code()), "to": e.to.code(), "note": e.note,
                     "on": e.on.map(|d| d.to_string()),
                     "extended_to": e.extended_to.map(|d| d.to_string()),
+                    "fee_pence": e.fee_pence,
                     "calendar": e.calendar,
                 })
             })
@@ -1315,6 +1338,17 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
 
 /// Take a lifecycle action and say what it did to the deadline.
 fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<()> {
+    act_with_fee(ctx, a, action, extended_to, None)
+}
+
+/// [`act`], for a fees notice with the fee asked for (in pence).
+fn act_with_fee(
+    ctx: &Ctx,
+    a: Act,
+    action: Action,
+    extended_to: Option<Date>,
+    fee_pence: Option<i64>,
+) -> Result<()> {
     let on =
         a.on.as_deref()
             .map(|d| parse_date_flag("on", d))
@@ -1327,6 +1361,7 @@ fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<(
             note: a.note.clone(),
             on,
             extended_to,
+            fee_pence,
         },
     )?;
     warn(&acted.warnings);

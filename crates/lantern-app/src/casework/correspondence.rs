@@ -212,9 +212,12 @@ pub fn letter(ctx: &Context, reference: &str, kind: Kind, file: LetterFile) -> R
         today,
         deadline: &deadline,
         history: &history,
-        // Lantern does not yet record a fee's amount with the fees notice,
-        // so the fees notice is refused with what to record.
-        fee: None,
+        // The fee recorded with the latest fees notice, if any.
+        fee: history
+            .iter()
+            .rfind(|e| e.action == "fee_notice")
+            .and_then(|e| e.fee_pence)
+            .map(|pence| correspondence::Fee { pence }),
         exemptions: &exemptions,
     };
     let md =

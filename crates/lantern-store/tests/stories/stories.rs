@@ -936,6 +936,7 @@ story!(
             on: Some(Date::constant(2019, 6, 20)),
             extended_to: Some(Date::constant(2019, 8, 6)),
             calendar: Some("calendar v2".into()),
+            fee_pence: None,
         };
         let now = store
             .act(

@@ -138,6 +138,28 @@ fn each_other_letter_is_made_from_what_the_case_records_or_says_what_to_record()
     assert!(err.contains("no fee amount is recorded"), "{err}");
     app.run(&["request", "fee-received", REF, "--on", "2019-06-18"])
         .ok();
+    // With the fee recorded, the notice says it.
+    let err = app
+        .run(&["request", "fee-notice", REF, "--fee", "nothing"])
+        .fails();
+    assert!(err.contains("write the fee in pounds"), "{err}");
+    app.run(&[
+        "request",
+        "fee-notice",
+        REF,
+        "--on",
+        "2019-06-19",
+        "--fee",
+        "£25.50",
+        "--note",
+        "Photocopying and postage of 255 pages at 10p a page.",
+    ])
+    .ok();
+    let fees = letter(&app, "fees-notice").ok();
+    assert!(fees.contains("**£25.50**"), "{fees}");
+    insta::assert_snapshot!("fees-notice.md", fees);
+    app.run(&["request", "fee-received", REF, "--on", "2019-06-20"])
+        .ok();
 
     // Extension: the new date, and the qualified exemption (s22) the
     // answer as decided relies on.
