@@ -162,7 +162,7 @@ impl Body {
         while i < events.len() {
             // A paragraph that is only emphasis, right before a table, is
             // the table's caption (as in the HTML letter).
-            if let Some((caption, next)) = caption_at(&events, i) {
+            if let Some((caption, next)) = crate::letters::caption_at(&events, i) {
                 self.caption = Some(caption);
                 i = next;
                 continue;
@@ -385,33 +385,6 @@ impl Body {
         end(&mut w, "w:body")?;
         end(&mut w, "w:document")?;
         Ok(buf)
-    }
-}
-
-/// The caption of a table: the text of a paragraph holding only emphasis,
-/// when a table starts right after it; and where the table starts.
-fn caption_at(events: &[Event<'_>], i: usize) -> Option<(String, usize)> {
-    if !matches!(events.get(i), Some(Event::Start(Tag::Paragraph)))
-        || !matches!(events.get(i + 1), Some(Event::Start(Tag::Emphasis)))
-    {
-        return None;
-    }
-    let mut caption = String::new();
-    let mut j = i + 2;
-    loop {
-        match events.get(j)? {
-            Event::Text(t) | Event::Code(t) => caption.push_str(t),
-            Event::End(TagEnd::Emphasis) => break,
-            _ => return None,
-        }
-        j += 1;
-    }
-    if matches!(events.get(j + 1), Some(Event::End(TagEnd::Paragraph)))
-        && matches!(events.get(j + 2), Some(Event::Start(Tag::Table(_))))
-    {
-        Some((caption, j + 2))
-    } else {
-        None
     }
 }
 

@@ -972,7 +972,10 @@ pub fn markdown_to_html(md: &str) -> String {
 
 /// The caption of a table: the text of a paragraph holding only emphasis,
 /// when a table starts right after it.
-fn caption_at(events: &[pulldown_cmark::Event<'_>], i: usize) -> Option<(String, usize)> {
+pub(crate) fn caption_at(
+    events: &[pulldown_cmark::Event<'_>],
+    i: usize,
+) -> Option<(String, usize)> {
     use pulldown_cmark::{Event, Tag, TagEnd};
     if !matches!(events.get(i), Some(Event::Start(Tag::Paragraph)))
         || !matches!(events.get(i + 1), Some(Event::Start(Tag::Emphasis)))
@@ -1209,16 +1212,10 @@ impl Templates {
             Format::Md => self.markdown(view),
             Format::Html => {
                 let md = self.markdown(view)?;
-                let body = markdown_to_html(&md);
-                let page = self.env.get_template("letter.html.j2")?.render(context! {
+                self.html_page(context! {
                     letter => minijinja::Value::from(minijinja::value::Serde(view)),
-                    body => minijinja::Value::from_safe_string(body),
-                });
-                Ok(page
-                    .map_err(|e| crate::Error::invalid(format!("template letter.html.j2: {e:#}")))?
-                    .trim_end()
-                    .to_string()
-                    + "\n")
+                    body => minijinja::Value::from_safe_string(markdown_to_html(&md)),
+                })
             }
         }
     }
@@ -1226,12 +1223,16 @@ impl Templates {
     /// A letter other than the answer (already Markdown) as a standalone
     /// HTML page titled `title`, in the same page as the answer letter.
     pub fn page(&self, title: &str, md: &str) -> crate::Result<String> {
-        let body = markdown_to_html(md);
-        let page = self.env.get_template("letter.html.j2")?.render(context! {
+        self.html_page(context! {
             title => title,
             letter => context! { request => context! { reference => "" } },
-            body => minijinja::Value::from_safe_string(body),
-        });
+            body => minijinja::Value::from_safe_string(markdown_to_html(md)),
+        })
+    }
+
+    /// The HTML page (`letter.html.j2`) with `values`.
+    fn html_page(&self, values: minijinja::Value) -> crate::Result<String> {
+        let page = self.env.get_template("letter.html.j2")?.render(values);
         Ok(page
             .map_err(|e| crate::Error::invalid(format!("template letter.html.j2: {e:#}")))?
             .trim_end()

@@ -353,18 +353,11 @@ pub(super) fn case_history<E: Engine>(
                     calendar, fee_pence
              FROM case_events WHERE reference = $1 AND council = $2 ORDER BY id",
             &[param_text(reference), param_text(&council)],
-            &[
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Int,
-            ],
+            &{
+                let mut kinds = [Kind::Text; 10];
+                kinds[9] = Kind::Int;
+                kinds
+            },
         )?;
         rows.iter()
             .map(|r| {
