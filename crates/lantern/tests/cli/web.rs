@@ -1007,6 +1007,12 @@ fn a_case_letters_download_with_their_type_and_file_name_and_the_published_copy_
     .ok();
     app.run(&["request", "send", &reference, "--as-of", "2019-07-05"])
         .ok();
+    let page = server.get(&format!("/letters/{reference}"), None);
+    assert!(
+        page.body.contains(&format!("href=\"{published}\"")),
+        "{}",
+        page.body
+    );
     let reply = server.get(&published, None);
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(
