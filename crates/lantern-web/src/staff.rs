@@ -547,6 +547,7 @@ pub(crate) struct ClockForm {
     on: Option<String>,
     extended_to: Option<String>,
     note: Option<String>,
+    fee: Option<String>,
 }
 
 fn form_problem(message: &str) -> Failure {
@@ -594,6 +595,16 @@ pub(crate) async fn clock(
     if action == casework::Action::Extend && extended_to.is_none() {
         return Err(form_problem("Give the new due date of an extension."));
     }
+    let fee_pence = match form.fee.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None => None,
+        Some(f) => Some(
+            lantern_core::figure::Pence::parse(f)
+                .ok()
+                .filter(|p| p.0 > 0)
+                .ok_or_else(|| form_problem("Write the fee in pounds, such as 25.00."))?
+                .0,
+        ),
+    };
     let note = form
         .note
         .as_deref()
@@ -614,7 +625,11 @@ pub(crate) async fn clock(
         } else {
             None
         },
-        fee_pence: None,
+        fee_pence: if action == casework::Action::IssueFeeNotice {
+            fee_pence
+        } else {
+            None
+        },
     };
     act(move || casework::act(&ctx, &acting)).await?;
     Ok(see_other(&format!("/cases/{}", segment(&reference))))

@@ -992,6 +992,28 @@ fn a_case_letters_download_with_their_type_and_file_name_and_the_published_copy_
     );
     let unknown = server.get(&format!("{base}/apology.md"), Some(&officer));
     assert_eq!(unknown.status, 404, "{}", unknown.body);
+    // A fees notice recorded on the clock form with its fee: the letter says it.
+    let recorded = server.post(
+        &format!("/cases/{reference}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&action=fee_notice&on=2019-06-20&fee=%C2%A312.50",
+            officer.csrf
+        ),
+    );
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let fees = server.get(&format!("{base}/fees-notice.md"), Some(&officer));
+    assert_eq!(fees.status, 200, "{}", fees.body);
+    assert!(fees.body.contains("**£12.50**"), "{}", fees.body);
+    let received = server.post(
+        &format!("/cases/{reference}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&action=fee_received&on=2019-06-21",
+            officer.csrf
+        ),
+    );
+    assert_eq!(received.status, 303, "{}", received.body);
     // The published copy is there only once the answer is sent.
     let published = format!("/letters/{reference}/response.docx");
     assert_eq!(server.get(&published, None).status, 404);
