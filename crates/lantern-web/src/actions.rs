@@ -112,6 +112,7 @@ pub(crate) async fn review(
         note: note(form.note.as_deref())?,
         on,
         extended_to: None,
+        fee_pence: None,
     };
     let ctx = site.context(&visitor.actor.username);
     act(move || casework::act(&ctx, &acting)).await?;

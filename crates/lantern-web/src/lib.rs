@@ -83,6 +83,7 @@ mod admin;
 mod auth;
 pub mod connections;
 mod intake;
+mod letters;
 mod staff;
 mod workspace;
 
@@ -696,6 +697,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("GET", "/api/letters/{reference}", ReadPublic),
             get(api_letter),
         ),
+        (
+            spec("GET", "/letters/{reference}/response.docx", ReadPublic),
+            get(letters::published_docx),
+        ),
         (spec("GET", "/style.css", ReadPublic), get(style)),
         (spec("GET", "/sign-in", ReadPublic), get(auth::sign_in_page)),
         (spec("POST", "/sign-in", ReadPublic), post(auth::sign_in)),
@@ -709,6 +714,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("GET", "/cases/{reference}", ViewCase),
             get(workspace::case),
+        ),
+        (
+            spec("GET", "/cases/{reference}/letters/{letter}", ViewCase),
+            get(letters::case_letter),
         ),
         (
             spec("POST", "/cases/{reference}/correct", Correct),

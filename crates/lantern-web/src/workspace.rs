@@ -363,6 +363,7 @@ async fn page(
             after_answer => crate::actions::after_answer(),
             final_letters => final_letters,
             clock_actions => clock_actions(),
+            letters => crate::letters::offered(),
             may_correct => may(Action::Correct) && before_draft,
             correct_after_reopening => may(Action::Correct) && status == casework::Status::Drafted,
         },

@@ -225,6 +225,7 @@ pub fn send_with(
         on: Some(day),
         extended_to: None,
         calendar: Some(calendar.version().to_string()),
+        fee_pence: None,
     };
     let status = store.send_with_letter(
         reference,

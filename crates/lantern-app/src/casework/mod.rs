@@ -35,6 +35,7 @@
 pub mod cases;
 pub mod clock;
 pub mod correcting;
+pub mod correspondence;
 pub mod drafting;
 pub mod final_letter;
 pub mod findings;
@@ -60,8 +61,8 @@ pub use lantern_core::related::{Aggregation, Covering, Link};
 pub use lantern_store::{StoredAttachment, StoredSynonym};
 
 pub use cases::{
-    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published, show,
-    spreadsheet,
+    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published,
+    published_docx, show, spreadsheet,
 };
 pub use clock::{Acted, Acting, act, approve};
 pub use correcting::{
