@@ -1110,6 +1110,32 @@ fn an_email_with_no_questions_is_opened_with_its_questions_to_enter() {
     // Its working copy, with no questions yet, is there to start from.
     let structured = app.run(&["request", "structured", reference]).ok();
     assert!(structured.contains("received = 2019-06-10"), "{structured}");
+    // The list of cases flags it until its questions are entered.
+    let listed = app.run(&["request", "list"]).ok();
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with(reference))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.contains("[questions to enter"), "{listed}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "list", "--json"]).ok()).expect("json");
+    assert_eq!(listed[0]["questions_to_enter"], true, "{listed}");
+    // Once the officer enters its questions, the flag goes.
+    let entered = app.write(
+        "entered.toml",
+        &format!(
+            "{structured}\n[[question]]\nnumber = \"1\"\ntext = \"How many people were in treatment in 2018/19?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2018/19\"]\n"
+        ),
+    );
+    app.run(&[
+        "request",
+        "correct",
+        reference,
+        entered.to_str().expect("path"),
+    ])
+    .ok();
+    let listed = app.run(&["request", "list"]).ok();
+    assert!(!listed.contains("questions to enter"), "{listed}");
     // In words for the officer, too.
     let second = app.write(
         "again.txt",
