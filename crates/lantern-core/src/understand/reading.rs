@@ -796,6 +796,7 @@ impl<'c> Model<'c> {
             && let Ok(indicator) = self.catalogue.indicator(code)
             && let Some(doubt) = shape_doubt(&q.text)
                 .or_else(|| what_is_counted_doubt(&q.text, indicator))
+                .or_else(|| rate_doubt(&q.text))
                 .or_else(|| self.joined_values_doubt(&q.text, &u))
                 .or_else(|| overlapping_doubt(&u, indicator))
         {
@@ -1134,7 +1135,71 @@ pub(super) fn shape_doubt(text: &str) -> Option<String> {
             words.iter().take(2).cloned().collect::<Vec<_>>().join(" ")
         ));
     }
+    // "How the remaining amount has been allocated", "a record of how the
+    // money was spent": it asks how something is done, not how much.
+    let explains = words.iter().enumerate().any(|(i, x)| {
+        x == "how"
+            && !matches!(
+                w(i + 1),
+                "much" | "many" | "often" | "long" | "far" | "old" | "frequently"
+            )
+            && (i == 0
+                || matches!(
+                    w(i - 1),
+                    "of" | "explain"
+                        | "describe"
+                        | "detail"
+                        | "details"
+                        | "outline"
+                        | "show"
+                        | "shows"
+                        | "me"
+                        | "on"
+                        | "about"
+                        | "exactly"
+                ))
+    });
+    if explains {
+        return Some(
+            "it asks how something is done, not for a number or an amount: answer it in words or choose figures".into(),
+        );
+    }
     None
+}
+
+/// Words that ask for a rate, a share or an average rather than a total.
+const RATE_WORDS: &[&[&str]] = &[
+    &["weekly"],
+    &["daily"],
+    &["monthly"],
+    &["per", "week"],
+    &["per", "day"],
+    &["per", "month"],
+    &["a", "week"],
+    &["each", "week"],
+    &["per", "person"],
+    &["per", "head"],
+    &["per", "client"],
+    &["per", "patient"],
+    &["each", "individual"],
+    &["average"],
+    &["percentage"],
+    &["proportion"],
+];
+
+/// Why a figures reading may answer something else because the question
+/// asks for a rate (per week, per person), a share or an average, or none:
+/// the catalogue holds totals for a year (or the period asked), and a rate
+/// is the officer's to work out or refuse.
+pub(super) fn rate_doubt(text: &str) -> Option<String> {
+    let words = plain_words(text);
+    let found = RATE_WORDS
+        .iter()
+        .find(|phrase| words.windows(phrase.len()).any(|w| w == **phrase))?;
+    Some(format!(
+        "it asks for a rate, a share or an average (“{}”), not the totals the catalogue holds: work it out, or choose what to answer",
+        found.join(" ")
+    ))
 }
 
 /// The figures a reading asks for: its own, or (for a heading whose parts
@@ -2133,6 +2198,49 @@ mod tests {
             d,
             "yes/no",
         );
+    }
+
+    #[test]
+    fn questions_asking_how_something_is_done_are_not_figures() {
+        let d = day(2021, 6, 1);
+        officer_because(
+            "A documented record of how the remaining amount of the drug treatment budget has been allocated for 2021/22.",
+            d,
+            "how something is done",
+        );
+        officer_because(
+            "How was the 2020/21 budget for drug treatment spent?",
+            d,
+            "how something is done",
+        );
+        // "How much" still asks for an amount.
+        let f = read_as("How much was spent on drug treatment in 2020/21?", d);
+        assert_eq!(f.indicator, "spend");
+    }
+
+    #[test]
+    fn rates_shares_and_averages_are_not_the_totals_held() {
+        let d = day(2019, 9, 9);
+        for (text, why) in [
+            (
+                "How many people are treated weekly for drug use in A&E in 2018?",
+                "weekly",
+            ),
+            (
+                "How much does each individual in drug treatment cost in 2018/19?",
+                "each individual",
+            ),
+            (
+                "What was the average spend per client on drug treatment in 2018/19?",
+                "average",
+            ),
+            (
+                "What percentage of people in treatment in 2018/19 were women?",
+                "percentage",
+            ),
+        ] {
+            officer_because(text, d, why);
+        }
     }
 
     #[test]
