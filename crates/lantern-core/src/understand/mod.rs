@@ -112,6 +112,7 @@ mod email;
 mod learn;
 mod periods;
 mod reading;
+mod refer;
 mod split;
 mod words;
 
@@ -126,6 +127,7 @@ pub use email::{
 };
 pub use learn::{Synonym, SynonymTarget};
 pub use periods::{PeriodMatch, resolve_periods};
+pub use refer::{Reference, Resolved, find_reference, resolve as resolve_reference};
 pub use split::{SplitQuestion, split_questions};
 
 use reading::Model;
@@ -326,6 +328,8 @@ pub fn draft(
             }
             _ => understanding,
         };
+        let understanding =
+            refer_to_earlier(&model, &question, understanding, &questions, received);
         if own {
             named_periods = Some(question.clone());
         }
@@ -351,6 +355,121 @@ pub fn draft(
     Ok(Draft { questions, request })
 }
 
+/// A question that refers to an earlier one ("this budget", "(as above)",
+/// "the same services", "how many are …"): resolved to the question it
+/// points to where that is unambiguous (and read together with it when
+/// alone it needs the officer, or when its words name nothing of their
+/// own), otherwise shown to the officer with the candidates. A lettered part
+/// whose count names nothing ("(b) How many are under 30") counts the
+/// people of its question, which the officer checks.
+fn refer_to_earlier(
+    model: &Model<'_>,
+    question: &SplitQuestion,
+    mut u: Understanding,
+    before: &[DraftQuestion],
+    received: Date,
+) -> Understanding {
+    for (part, pu) in question.parts.iter().zip(u.parts.iter_mut()) {
+        if let Some(r) = refer::find_reference(&part.text)
+            && r.noun.is_none()
+            && r.number.is_none()
+            && pu.is_complete()
+        {
+            reading::to_officer(
+                pu,
+                format!(
+                    "“{}” counts whom question {} is about: check who is counted",
+                    r.words, question.number
+                ),
+            );
+            u.needs_officer = true;
+        }
+    }
+    let Some(r) = refer::find_reference(&question.text) else {
+        return u;
+    };
+    if u.notes
+        .iter()
+        .any(|n| n.starts_with("read together with question"))
+    {
+        return u;
+    }
+    let earlier: Vec<SplitQuestion> = before.iter().map(|d| d.question.clone()).collect();
+    match refer::resolve(&r, &earlier) {
+        refer::Resolved::To(n) => {
+            let Some(referent) = earlier.iter().find(|q| q.number == n) else {
+                return u;
+            };
+            let names_nothing = r.noun.is_none() && r.number.is_none();
+            if !u.needs_officer && !names_nothing {
+                u.notes
+                    .insert(0, format!("“{}” is what question {n} asks about", r.words));
+                return u;
+            }
+            let together = SplitQuestion {
+                text: format!("{} {}", referent.text, question.text),
+                preamble: question.preamble.clone().or(referent.preamble.clone()),
+                ..question.clone()
+            };
+            let mut joined = model.understand(&together, received);
+            // The question's own shape still decides ("how was it spent").
+            if joined.is_complete() && reading::shape_doubt(&question.text).is_none() {
+                joined.notes.insert(
+                    0,
+                    format!(
+                        "read together with question {n}, which “{}” refers to",
+                        r.words
+                    ),
+                );
+                return joined;
+            }
+            if !u.needs_officer {
+                reading::to_officer(
+                    &mut u,
+                    format!(
+                        "“{}” refers to question {n}, and read together with it the question is not clear: check what is asked",
+                        r.words
+                    ),
+                );
+            } else {
+                u.notes
+                    .insert(0, format!("“{}” refers to question {n}", r.words));
+            }
+            u
+        }
+        refer::Resolved::Ambiguous(candidates) => {
+            let list = candidates.join(" or ");
+            reading::to_officer(
+                &mut u,
+                format!(
+                    "“{}” may refer to question {list}: choose which, and correct the reading",
+                    r.words
+                ),
+            );
+            u
+        }
+        // "(see Question 11)" in question 11 itself, or a later one: a
+        // pointer for the reader, not a question this one depends on.
+        refer::Resolved::Nothing if r.number.is_some() => {
+            u.notes.push(format!(
+                "“{}” points to no earlier question: check it",
+                r.words
+            ));
+            u
+        }
+        refer::Resolved::Nothing => {
+            reading::to_officer(
+                &mut u,
+                format!(
+                    "“{}” refers to no earlier question Lantern found: check what it means",
+                    r.words
+                ),
+            );
+            u
+        }
+    }
+}
+
 /// Words by which a question takes the periods of the one before it.
 const EARLIER_PERIODS: &[&str] = &[
     "the same year",
@@ -365,6 +484,12 @@ const EARLIER_PERIODS: &[&str] = &[
     "those periods",
     "the same three years",
     "the same five years",
+    "the above years",
+    "the above financial years",
+    "the above calendar years",
+    "the above period",
+    "the above time period",
+    "the above dates",
 ];
 
 /// Words by which a question narrows the one before it ("how many of those").
@@ -622,6 +747,56 @@ mod tests {
             drafted.questions[1].question.text,
             "How many inpatient detox placements were there in the same years?",
             "kept verbatim"
+        );
+    }
+
+    #[test]
+    fn references_to_earlier_questions_are_resolved_or_shown_with_the_candidates() {
+        let catalogue = shipped();
+        let drafted = |body: &str| {
+            let email = parse_email(body.as_bytes()).unwrap();
+            draft(&email, day(2023, 9, 4), &catalogue, &[], "FOI-1".into()).unwrap()
+        };
+        // Two earlier questions name a budget: "this budget" is the officer's.
+        let d = drafted(
+            "1) What was your budget for drug treatment in 2022/23?\n2) What was your budget for alcohol treatment in 2022/23?\n3) How much of this budget was spent on residential rehab in 2022/23?\n",
+        );
+        let third = &d.questions[2].understanding;
+        assert!(third.needs_officer && third.ask.is_none(), "{third:#?}");
+        assert!(
+            third
+                .notes
+                .iter()
+                .any(|n| n.contains("“this budget” may refer to question 1 or 2")),
+            "{third:#?}"
+        );
+        // One does: resolved, and the reading says so.
+        let d = drafted(
+            "1) What was your budget for drug treatment in 2022/23?\n2) How much of this budget was spent on residential rehab in 2022/23?\n",
+        );
+        let second = &d.questions[1].understanding;
+        assert!(second.is_complete(), "{second:#?}");
+        assert!(second.notes[0].contains("question 1"), "{second:#?}");
+        // "As above" names nothing: read with the question before.
+        let d = drafted(
+            "1) How many people were in treatment for opiates in 2021/22?\n2) How many of these were women (as above)?\n",
+        );
+        match &d.questions[1].understanding.ask {
+            Some(Ask::Figures(f)) => {
+                assert_eq!(f.indicator, "people_in_treatment");
+                assert_eq!(f.periods, [p("2021/22")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // A count that names nothing under a question: the officer checks whom.
+        let d = drafted(
+            "1. The number of people in treatment in 2021/22, including:\n(a) How many are under 30\n",
+        );
+        let part = &d.questions[0].understanding.parts[0];
+        assert!(part.needs_officer, "{part:#?}");
+        assert!(
+            part.notes.iter().any(|n| n.contains("counts whom")),
+            "{part:#?}"
         );
     }
 
