@@ -110,6 +110,7 @@
 
 mod email;
 mod learn;
+mod measures;
 mod periods;
 mod reading;
 mod refer;
@@ -279,7 +280,32 @@ pub fn draft(
     let mut questions: Vec<DraftQuestion> = Vec::new();
     // The latest question that named its own periods, for "the same years".
     let mut named_periods: Option<SplitQuestion> = None;
-    for question in split_questions(&email.body)? {
+    for mut question in split_questions(&email.body)? {
+        // Several measures of different kinds in one sentence: each a part,
+        // read on its own (the question is their heading).
+        let measured = match measures::measure_parts(&question.text) {
+            Some(parts) if question.parts.is_empty() => {
+                question.parts = parts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, text)| SplitQuestion {
+                        number: split::part_letter(i),
+                        text,
+                        preamble: None,
+                        parts: Vec::new(),
+                    })
+                    .collect();
+                true
+            }
+            _ => false,
+        };
+        let read = |q: &SplitQuestion| {
+            if measured {
+                model.understand_measured(q, received)
+            } else {
+                model.understand(q, received)
+            }
+        };
         let own = !resolve_periods(&question.text, received).is_empty();
         let understanding = match &named_periods {
             Some(earlier) if !own && refers_to_earlier_periods(&question.text) => {
@@ -290,7 +316,7 @@ pub fn draft(
                     }),
                     ..question.clone()
                 };
-                let mut u = model.understand(&reading, received);
+                let mut u = read(&reading);
                 u.notes.insert(
                     0,
                     format!(
@@ -300,7 +326,7 @@ pub fn draft(
                 );
                 u
             }
-            _ => model.understand(&question, received),
+            _ => read(&question),
         };
         // "How many of those …": read with the question before, as a part
         // is read with its question, when alone it needs the officer.
@@ -328,8 +354,14 @@ pub fn draft(
             }
             _ => understanding,
         };
-        let understanding =
-            refer_to_earlier(&model, &question, understanding, &questions, received);
+        let understanding = refer_to_earlier(
+            &model,
+            &question,
+            understanding,
+            &questions,
+            received,
+            measured,
+        );
         if own {
             named_periods = Some(question.clone());
         }
@@ -355,6 +387,13 @@ pub fn draft(
     Ok(Draft { questions, request })
 }
 
+/// Nouns that name a measure rather than a subject: "this budget" points to
+/// a figure, not to what another question narrows it to.
+const MEASURE_NOUNS: &[&str] = &[
+    "budget", "budgets", "spend", "funding", "money", "amount", "figure", "figures", "total",
+    "totals", "data", "number", "numbers", "cost", "costs",
+];
+
 /// A question that refers to an earlier one ("this budget", "(as above)",
 /// "the same services", "how many are …"): resolved to the question it
 /// points to where that is unambiguous (and read together with it when
@@ -368,6 +407,7 @@ fn refer_to_earlier(
     mut u: Understanding,
     before: &[DraftQuestion],
     received: Date,
+    measured: bool,
 ) -> Understanding {
     for (part, pu) in question.parts.iter().zip(u.parts.iter_mut()) {
         if let Some(r) = refer::find_reference(&part.text)
@@ -400,8 +440,14 @@ fn refer_to_earlier(
             let Some(referent) = earlier.iter().find(|q| q.number == n) else {
                 return u;
             };
-            let names_nothing = r.noun.is_none() && r.number.is_none();
-            if !u.needs_officer && !names_nothing {
+            // "this budget", "as in question 2": the question names its
+            // own subject; "these facilities", "as above": it takes its
+            // subject from the question it points to.
+            let own_subject = r.number.is_some()
+                || r.noun
+                    .as_deref()
+                    .is_some_and(|n| MEASURE_NOUNS.contains(&n));
+            if !u.needs_officer && own_subject {
                 u.notes
                     .insert(0, format!("“{}” is what question {n} asks about", r.words));
                 return u;
@@ -412,8 +458,9 @@ fn refer_to_earlier(
                 ..question.clone()
             };
             let mut joined = model.understand(&together, received);
-            // The question's own shape still decides ("how was it spent").
-            if joined.is_complete() && reading::shape_doubt(&question.text).is_none() {
+            // The question's own shape still decides ("how was it spent"),
+            // and its measures stay parts of their own.
+            if !measured && joined.is_complete() && reading::shape_doubt(&question.text).is_none() {
                 joined.notes.insert(
                     0,
                     format!(
@@ -423,7 +470,9 @@ fn refer_to_earlier(
                 );
                 return joined;
             }
-            if !u.needs_officer {
+            // Whatever can be read alone, the subject it takes from the
+            // question it points to is the officer's to carry over.
+            if !own_subject || !u.needs_officer {
                 reading::to_officer(
                     &mut u,
                     format!(
@@ -798,6 +847,36 @@ mod tests {
             part.notes.iter().any(|n| n.contains("counts whom")),
             "{part:#?}"
         );
+    }
+
+    #[test]
+    fn several_measures_in_one_question_become_parts_each_read() {
+        let email = parse_email(
+            b"Dear Sir,\n\n1) What was the budget, the spend and the number of people in residential rehab in 2019/20?\n\nThanks",
+        )
+        .unwrap();
+        let drafted = draft(&email, day(2020, 9, 1), &shipped(), &[], "FOI-1".into()).unwrap();
+        let q = &drafted.questions[0];
+        assert_eq!(
+            q.question.text,
+            "What was the budget, the spend and the number of people in residential rehab in 2019/20?",
+            "kept verbatim"
+        );
+        assert_eq!(q.question.parts.len(), 3, "{:#?}", q.question.parts);
+        assert!(q.understanding.ask.is_none(), "a heading");
+        let indicator = |i: usize| match &q.understanding.parts[i].ask {
+            Some(Ask::Figures(f)) => {
+                assert_eq!(f.periods, [p("2019/20")]);
+                f.indicator.clone()
+            }
+            other => panic!("part {i}: {other:?} {:#?}", q.understanding.parts[i]),
+        };
+        assert_eq!(indicator(0), "budget");
+        assert_eq!(indicator(1), "spend");
+        assert_eq!(indicator(2), "residential_rehab_placements");
+        // The structured request carries the parts.
+        let request = drafted.request.expect("understood");
+        assert_eq!(request.questions[0].parts.len(), 3);
     }
 
     #[test]

@@ -608,6 +608,27 @@ impl<'c> Model<'c> {
         self.understand_within(q, received, "")
     }
 
+    /// A question whose parts are the measures it asks for (see
+    /// `measures.rs`): a heading, each part read on its own.
+    pub(super) fn understand_measured(&self, q: &SplitQuestion, received: Date) -> Understanding {
+        let parts: Vec<Understanding> = q
+            .parts
+            .iter()
+            .map(|part| self.understand_part(part, q, received))
+            .collect();
+        Understanding {
+            ask: None,
+            confidence: parts.iter().map(|p| p.confidence).fold(1.0, f32::min),
+            alternatives: Vec::new(),
+            notes: vec![format!(
+                "it asks for {} measures in one sentence: each is a part (a, b, …), read on its own",
+                parts.len()
+            )],
+            needs_officer: parts.iter().any(|p| p.needs_officer),
+            parts,
+        }
+    }
+
     /// [`Model::understand`] for a question inside `around` (the words of
     /// the question a part belongs to), which can name a topic's subject.
     fn understand_within(&self, q: &SplitQuestion, received: Date, around: &str) -> Understanding {
