@@ -288,10 +288,15 @@ pub fn draft(
                 question.parts = parts
                     .into_iter()
                     .enumerate()
+                    // The question's own words are each part's preamble:
+                    // a period they name applies to a part that names none.
                     .map(|(i, text)| SplitQuestion {
                         number: split::part_letter(i),
                         text,
-                        preamble: None,
+                        preamble: Some(match &question.preamble {
+                            Some(p) => format!("{p} {}", question.text),
+                            None => question.text.clone(),
+                        }),
                         parts: Vec::new(),
                     })
                     .collect();
@@ -856,6 +861,22 @@ mod tests {
         )
         .unwrap();
         let drafted = draft(&email, day(2020, 9, 1), &shipped(), &[], "FOI-1".into()).unwrap();
+        // The period at the end is shared by a measure that names its own
+        // service ("the budget for drug treatment … in 2019/20").
+        let shared = parse_email(
+            b"1) What was the budget for drug treatment and how many people were in treatment in 2019/20?\n",
+        )
+        .unwrap();
+        let shared = draft(&shared, day(2020, 9, 1), &shipped(), &[], "FOI-2".into()).unwrap();
+        match &shared.questions[0].understanding.parts[0].ask {
+            Some(Ask::Figures(f)) => {
+                assert_eq!(
+                    (f.indicator.as_str(), f.periods.as_slice()),
+                    ("budget", &[p("2019/20")][..])
+                );
+            }
+            other => panic!("{other:?} {:#?}", shared.questions[0]),
+        }
         let q = &drafted.questions[0];
         assert_eq!(
             q.question.text,

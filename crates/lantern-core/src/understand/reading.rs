@@ -654,8 +654,14 @@ impl<'c> Model<'c> {
         parent: &SplitQuestion,
         received: Date,
     ) -> Understanding {
+        // A part's own preamble (a measure's question) comes after its
+        // question's (the periods of "the same years").
+        let preamble = match (&part.preamble, &parent.preamble) {
+            (Some(own), Some(shared)) => Some(format!("{shared} {own}")),
+            (own, shared) => own.clone().or_else(|| shared.clone()),
+        };
         let alone = SplitQuestion {
-            preamble: part.preamble.clone().or_else(|| parent.preamble.clone()),
+            preamble,
             ..part.clone()
         };
         let u = self.understand_within(&alone, received, &parent.text);
