@@ -14,6 +14,12 @@
 //! 3. [`resolve_periods`] reads the periods a text names in words.
 //! 4. [`understand`] decides what one question asks for; [`draft`] does the
 //!    whole e-mail and builds the [`Request`] when every question is understood.
+//!    On the way, [`draft`] makes the measures one sentence asks for into
+//!    parts (`measures.rs`) and resolves references to earlier questions
+//!    ("this budget", "(as above)", "how many are …") with
+//!    [`find_reference`] and [`resolve_reference`] (`refer.rs`), reading a
+//!    question together with the one it points to or showing the officer
+//!    the candidates.
 //!
 //! # Splitting
 //! - A question starts on a line beginning `1)`, `1.`, `1:`, `(1)`, `Q1` or
