@@ -41,7 +41,8 @@ const POINTERS: &[&str] = &[
 ];
 
 /// Nouns after a pointer that are not earlier questions' subjects: the
-/// request itself, time, or periods (these are the periods' references).
+/// request itself, time, or periods (these, with [`PERIOD_WORDS`], are the
+/// periods' references).
 const NOT_SUBJECTS: &[&str] = &[
     "request",
     "question",
@@ -51,19 +52,8 @@ const NOT_SUBJECTS: &[&str] = &[
     "e-mail",
     "letter",
     "act",
-    "time",
-    "year",
-    "years",
-    "period",
-    "periods",
-    "financial",
-    "calendar",
-    "month",
-    "months",
     "date",
-    "dates",
     "day",
-    "timeframe",
     "moment",
     "stage",
     "point",
@@ -168,6 +158,7 @@ pub fn find_reference(text: &str) -> Option<Reference> {
                 let noun = w(i + p.len());
                 if !noun.is_empty()
                     && !NOT_SUBJECTS.contains(&noun)
+                    && !PERIOD_WORDS.contains(&noun)
                     && !noun.chars().any(|c| c.is_ascii_digit())
                 {
                     return Some(Reference {
