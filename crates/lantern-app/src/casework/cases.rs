@@ -287,6 +287,28 @@ pub fn published(
     reference: &str,
     format: Format,
 ) -> Result<String> {
+    templates.render(&published_view(store, reference)?, format)
+}
+
+/// The published copy of a sent answer as a Word document (see
+/// [`published`]): without the requester's name, made by the council.
+pub fn published_docx(
+    store: &dyn lantern_store::Store,
+    templates: &Templates,
+    reference: &str,
+) -> Result<Vec<u8>> {
+    let view = published_view(store, reference)?;
+    let council = view["council"]["name"].as_str().unwrap_or_default();
+    templates.docx(
+        &view,
+        &format!("Freedom of Information response {reference} (published copy)"),
+        council,
+    )
+}
+
+/// The published copy's JSON form; a case not sent, or not there, is "not
+/// found" alike.
+fn published_view(store: &dyn lantern_store::Store, reference: &str) -> Result<serde_json::Value> {
     let not_found = || {
         crate::Error::new(
             crate::error::Kind::NotFound,
@@ -301,7 +323,7 @@ pub fn published(
         requester: requester(&case),
     };
     letters::address(&mut view, copy, Some(sent))?;
-    templates.render(&view, format)
+    Ok(view)
 }
 
 /// The requester as a case records them, and the message it was opened
@@ -326,7 +348,7 @@ pub fn spreadsheet(ctx: &Context, reference: &str, sheet: Sheet) -> Result<Vec<u
 
 /// A case's letter in its JSON form: the kept draft, or decided now from
 /// the structured request (with the planner's warnings).
-fn letter_view(
+pub(super) fn letter_view(
     ctx: &Context,
     store: &dyn lantern_store::Store,
     case: &Case,

@@ -48,6 +48,7 @@ fn acting(action: Action, on: Option<Date>) -> Acting {
         note: None,
         on,
         extended_to: None,
+        fee_pence: None,
     }
 }
 
@@ -193,6 +194,7 @@ fn an_email_is_understood_and_its_requester_erased_after_retention() {
             note: None,
             on: None,
             extended_to: None,
+            fee_pence: None,
         },
     )
     .expect("withdrawn");
