@@ -1085,6 +1085,7 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
                     "status": r.case.status.code(), "due": r.due.due.to_string(), "on_hold": r.due.on_hold(),
                     "overdue": r.overdue, "release_changed": r.release_changed,
                     "declaration_withdrawn": r.declaration_withdrawn,
+                    "questions_to_enter": r.questions_to_enter,
                 })
             })
             .collect();
@@ -1108,7 +1109,7 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
             d.due.to_string()
         };
         out!(
-            "{:<16} received {}  {:<22} due {}{}{}",
+            "{:<16} received {}  {:<22} due {}{}{}{}",
             r.case.reference,
             r.case.received,
             r.case.status.to_string(),
@@ -1120,6 +1121,11 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
             },
             if r.declaration_withdrawn {
                 "  [declaration withdrawn: re-draft]"
+            } else {
+                ""
+            },
+            if r.questions_to_enter {
+                "  [questions to enter: `lantern request correct`]"
             } else {
                 ""
             }
