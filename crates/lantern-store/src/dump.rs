@@ -20,7 +20,9 @@
 //! no owed recomputations, no withdrawals), version 4 (the first
 //! sixteen: no councils), version 5 (the first seventeen: no not-held
 //! declarations or finding resolutions) and version 6 (the first nineteen:
-//! no files kept with cases), perhaps without columns added later. Tables and
+//! no files kept with cases) and version 7 (the first twenty: no public
+//! log, which restoring rebuilds from the disclosure log as migration 18
+//! does), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -37,8 +39,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 6).
-pub const DUMP_FORMAT: i64 = 7;
+/// Version of the dump format this build writes (it reads this and versions 1 to 7).
+pub const DUMP_FORMAT: i64 = 8;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -61,6 +63,7 @@ fn tables_of_format(format: i64) -> usize {
         4 => 16,
         5 => 17,
         6 => 19,
+        7 => 20,
         _ => TABLES.len(),
     }
 }
@@ -432,6 +435,24 @@ pub const TABLES: &[TableSpec] = &[
             ("kept_at", Text),
             ("kept_by", Text),
             ("erased_at", Text),
+        ],
+    },
+    TableSpec {
+        name: "public_log",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("sent_at", Text),
+            ("year", Int),
+            ("title", Text),
+            ("outcome", Text),
+            ("topics", Text),
+            ("questions", Text),
+            ("search_text", Text),
+            ("recorded", Int),
         ],
     },
 ];
@@ -927,7 +948,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":7,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":8,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -949,7 +970,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table case_attachments was expected"),
+            err.contains("ends where table public_log was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -958,9 +979,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":7"#, r#""lantern_dump":8"#, 1);
+        let newer = text.replacen(r#""lantern_dump":8"#, r#""lantern_dump":9"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 8"), "{err}");
+        assert!(err.contains("dump format 9"), "{err}");
     }
 
     #[test]
@@ -985,7 +1006,7 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":8"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1012,7 +1033,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":8"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1030,7 +1051,7 @@ mod tests {
     fn version_6_dumps_are_read_with_no_files_kept_and_files_round_trip() {
         let mut tables = empty_tables();
         tables.truncate(19);
-        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":6"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":8"#, r#""lantern_dump":6"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         assert!(
@@ -1090,7 +1111,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":8"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1218,7 +1239,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":8"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);

@@ -173,7 +173,22 @@ pub fn send(
         extended_to: None,
         calendar: Some(calendar.version().to_string()),
     };
-    let status = store.send(reference, case.status, &now, &entries, &detail)?;
+    // The public log's entry: the title the officer left (else the
+    // e-mail's subject), without the requester, and the published copy.
+    let history = store.case_history(reference)?;
+    let title = lantern_core::casework::title_of(&history)
+        .map(str::to_string)
+        .unwrap_or_else(|| super::workspace::subject(&case));
+    let title = crate::personal_data::remove(&title, super::cases::requester(&case));
+    let public = crate::disclosure_log::public_entry(
+        store.as_ref(),
+        reference,
+        &sent_at,
+        &title,
+        &published,
+        &entries,
+    )?;
+    let status = store.send(reference, case.status, &now, &entries, &public, &detail)?;
     let late = day > due.due;
     let warnings = if late {
         vec![format!(

@@ -531,11 +531,13 @@ pub(super) fn send<E: Engine>(
     seen: Status,
     who: &Who,
     entries: &[LogEntry],
+    public: &crate::PublicEntry,
     detail: &ActionDetail,
 ) -> Result<Status, StoreError> {
     store.engine.transaction(Mode::Write, |tx| {
         let council = store.scope(tx)?;
         let to = act_in(tx, &council, reference, seen, Action::Send, who, detail)?;
+        super::public_log::insert(tx, &council, public)?;
         for e in entries {
             tx.execute(
                 "INSERT INTO disclosure_log (reference, sent_at, question, indicator, area, period,
@@ -558,6 +560,35 @@ pub(super) fn send<E: Engine>(
             )?;
         }
         Ok(to)
+    })
+}
+
+pub(super) fn retitle<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    who: &Who,
+    title: &str,
+) -> Result<(), StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let now = status_as_seen(tx, &council, reference, seen)?;
+        if !casework::retitlable(now) {
+            return Err(StoreError::Refused {
+                reference: reference.to_string(),
+                error: casework::retitle_refused(now),
+            });
+        }
+        case_event(
+            tx,
+            &council,
+            reference,
+            who,
+            "retitle",
+            Some(now),
+            now,
+            &ActionDetail::note(Some(title)),
+        )
     })
 }
 
