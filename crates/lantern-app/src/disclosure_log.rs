@@ -454,7 +454,7 @@ pub fn public_entry(
     use lantern_core::casework::Outcome;
     let names = topic_names(store)?;
     let mut topics: Vec<String> = Vec::new();
-    let mut words: Vec<String> = vec![title.to_string()];
+    let mut words: Vec<String> = vec![reference.to_string(), title.to_string()];
     fn s(v: &serde_json::Value) -> Option<String> {
         v.as_str().map(str::to_string)
     }
@@ -530,4 +530,94 @@ pub fn public_entry(
         search_text: words.join("\n"),
         recorded: true,
     })
+}
+
+/// A cell as a download writes it: text a spreadsheet would read as a
+/// formula (`=`, `+`, `-`, `@`, tab, carriage return first) starts with `'`.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The log's entries as CSV: one row per figure or statement, each with its
+/// request's reference, date, title, outcome and topics and its question.
+pub fn to_csv(entries: &[PublicEntry]) -> Result<String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "reference",
+        "sent_at",
+        "title",
+        "outcome",
+        "topics",
+        "question",
+        "question_text",
+        "indicator",
+        "period",
+        "breakdown",
+        "answer",
+    ];
+    let csv_error = |e: csv::Error| crate::Error::new(crate::error::Kind::Internal, e.to_string());
+    out.write_record(header).map_err(csv_error)?;
+    for e in entries {
+        let topics: Vec<&str> = e.topics.iter().map(|t| t.name.as_str()).collect();
+        let head = [
+            e.reference.clone(),
+            e.sent_at.clone(),
+            e.title.clone(),
+            e.outcome_text.clone(),
+            topics.join("; "),
+        ];
+        let mut rows: Vec<[String; 6]> = Vec::new();
+        for q in e.questions.as_array().into_iter().flatten() {
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+            let (number, text, indicator) = (s(&q["number"]), s(&q["text"]), s(&q["indicator"]));
+            for f in q["figures"].as_array().into_iter().flatten() {
+                rows.push([
+                    number.clone(),
+                    text.clone(),
+                    indicator.clone(),
+                    s(&f["period"]),
+                    s(&f["breakdown"]),
+                    s(&f["released"]),
+                ]);
+            }
+            if let Some(statement) = q["statement"].as_str() {
+                rows.push([
+                    number.clone(),
+                    text.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    statement.to_string(),
+                ]);
+            }
+        }
+        if rows.is_empty() {
+            let note = if e.questions_recorded {
+                ""
+            } else {
+                "questions not kept in the log: see the published reply"
+            };
+            rows.push([
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                note.to_string(),
+            ]);
+        }
+        for r in rows {
+            out.write_record(head.iter().chain(r.iter()).map(|t| cell(t)))
+                .map_err(csv_error)?;
+        }
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| crate::Error::new(crate::error::Kind::Internal, e.to_string()))?;
+    String::from_utf8(bytes)
+        .map_err(|e| crate::Error::new(crate::error::Kind::Internal, e.to_string()))
 }

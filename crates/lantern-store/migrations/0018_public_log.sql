@@ -22,7 +22,7 @@ CREATE TABLE public_log (
     topics      TEXT    NOT NULL,
     questions   TEXT    NOT NULL,
     search_text TEXT    NOT NULL,
-    recorded    INTEGER NOT NULL DEFAULT 1
+    recorded    BIGINT  NOT NULL DEFAULT 1
 );
 CREATE INDEX public_log_by_council ON public_log (council, sent_at, id);
 CREATE INDEX public_log_by_year ON public_log (council, year, sent_at);

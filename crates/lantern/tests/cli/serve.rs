@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use crate::{TestApp, example};
 
 /// A running `lantern serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     port: u16,
 }
 
 impl Server {
-    fn start(app: &TestApp) -> Server {
+    pub(crate) fn start(app: &TestApp) -> Server {
         Server::spawn(app.command(&["serve", "--listen", "127.0.0.1:0"]))
     }
 
@@ -63,7 +63,7 @@ impl Server {
     }
 
     /// GET `path`: the status code and body.
-    fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
         let (status, _, body) = self.send(&format!(
             "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         ));
@@ -71,7 +71,7 @@ impl Server {
     }
 
     /// Send a raw request: the status code, the head (lowercase) and the body.
-    fn send(&self, request: &str) -> (u16, String, String) {
+    pub(crate) fn send(&self, request: &str) -> (u16, String, String) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
@@ -88,7 +88,7 @@ impl Server {
         (status, head.to_lowercase(), body.to_string())
     }
 
-    fn json(&self, path: &str) -> serde_json::Value {
+    pub(crate) fn json(&self, path: &str) -> serde_json::Value {
         let (status, body) = self.get(path);
         assert_eq!(status, 200, "{path}: {body}");
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
