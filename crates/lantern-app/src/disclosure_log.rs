@@ -322,7 +322,7 @@ fn query(
     let page = match given(&filters.page) {
         None => 1,
         Some(p) => match p.parse::<usize>() {
-            Ok(n) if n >= 1 && n <= 1_000_000 => n,
+            Ok(n) if (1..=1_000_000).contains(&n) => n,
             _ => crate::fail!(
                 Invalid,
                 "page '{p}' is not a page number; give a whole number from 1"

@@ -29,7 +29,8 @@ const KINDS: &[Kind] = &[
 /// not recorded. Run when a dump without the public log is restored.
 pub(super) const REBUILD: &str = "INSERT INTO public_log (council, reference, sent_at, year, title,
     outcome, topics, questions, search_text, recorded)
-SELECT council, reference, min(sent_at), CAST(substr(min(sent_at), 1, 4) AS BIGINT), reference,
+SELECT council, reference, min(sent_at), CASE WHEN substr(min(sent_at), 1, 4) BETWEEN '1000' AND '9999'
+        THEN CAST(substr(min(sent_at), 1, 4) AS BIGINT) ELSE 0 END, reference,
     CASE
         WHEN sum(CASE WHEN decision IN ('given', 'statement') THEN 0 ELSE 1 END) = 0 THEN 'answered'
         WHEN sum(CASE WHEN decision IN ('given', 'statement') THEN 1 ELSE 0 END) > 0 THEN 'partly_answered'

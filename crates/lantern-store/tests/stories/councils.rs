@@ -117,6 +117,7 @@ fn answer(store: &mut dyn Store, reference: &str, phrase: &str, area: &str, valu
             Status::Approved,
             &who("bob"),
             &[entry(reference, area, value)],
+            &crate::public_entry(reference),
             &none,
         )
         .unwrap();
@@ -446,6 +447,7 @@ story!(
     |db: &TestDb| {
         drop(new_store(db));
         // Schema 7 with a case, its history, a log entry and a phrase.
+        db.raw(lantern_store::testing::UNDO_MIGRATION_18);
         db.raw(lantern_store::testing::UNDO_MIGRATION_14);
         db.raw(lantern_store::testing::UNDO_MIGRATION_13);
         db.raw(lantern_store::testing::UNDO_MIGRATION_9);
@@ -495,6 +497,18 @@ story!(
                 phrases: 1
             }
         );
+        // The answer sent before the public log has an entry there, from
+        // its log lines, saying its questions were not kept.
+        let public = store
+            .public_log(&lantern_store::PublicLogQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(public.total, 1);
+        assert_eq!(public.entries[0].reference, "FOI-2019-0001");
+        assert_eq!(public.entries[0].outcome, "not_held");
+        assert!(!public.entries[0].recorded);
         let mut again = open(&db.location()).unwrap();
         again.use_council("E06000016").unwrap();
         assert_eq!(again.case_history("FOI-2019-0001").unwrap().len(), 3);

@@ -149,11 +149,11 @@ fn search_finds_words_in_titles_questions_and_indicator_names_and_filters_say_wh
     assert_eq!(found, both, "{crack:#}");
     assert_eq!(
         references(&server.json("/api/log?search=reporters")),
-        [sam.clone()]
+        vec![sam.clone()]
     );
     assert_eq!(
         references(&server.json("/api/log?search=crack%20mercury")),
-        [sam.clone()],
+        vec![sam.clone()],
         "every word must be found"
     );
     // An indicator's name: the catalogue's words, not the question's.
