@@ -4,7 +4,8 @@
 //! `/log.atom` (the newest entries as a feed). Each takes `search`, `year`,
 //! `topic`, `outcome` and (pages) `page`; an unknown parameter or a value
 //! the log cannot take is a 400 that says so, with the values allowed,
-//! never an empty log. A page is one query (`lantern_app::disclosure_log::public_log`).
+//! never an empty log. A page is one indexed query for its entries and one
+//! for their count (`lantern_app::disclosure_log::public_log`).
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! The disclosure log as the public reads it (`public_log`): one row per
 //! sent request, written with the answer (see `casework.rs`), read back a
-//! page at a time in one query, filtered by year, topic and outcome and
+//! page at a time (its entries in one query, how many match in another
+//! that reads only indexes), filtered by year, topic and outcome and
 //! searched through each engine's full-text index ([`Engine::text_search`]).
 
 use crate::engine::{Engine, Kind, Mode, Tx};
@@ -118,29 +119,25 @@ pub(super) fn page<E: Engine>(
             conditions.push(condition);
         }
         let filter = conditions.join(" AND ");
-        let mut kinds = KINDS.to_vec();
-        kinds.push(Kind::Int);
+        // How many match: from the indexes alone (a window count over the
+        // page query would read every matching row's questions first).
+        let total = super::one_int(
+            tx,
+            &format!("SELECT count(*) FROM public_log WHERE {filter}"),
+            &params,
+        )?;
         params.push(param(i64::try_from(q.limit).unwrap_or(i64::MAX)));
         params.push(param(i64::try_from(q.offset).unwrap_or(i64::MAX)));
         let n = params.len();
         let rows = tx.query(
             &format!(
-                "SELECT {COLUMNS}, count(*) OVER () FROM public_log WHERE {filter}
+                "SELECT {COLUMNS} FROM public_log WHERE {filter}
                  ORDER BY sent_at DESC, id DESC LIMIT ${} OFFSET ${n}",
                 n - 1
             ),
             &params,
-            &kinds,
+            KINDS,
         )?;
-        let total = match rows.first() {
-            Some(r) => int(&r[KINDS.len()]),
-            // Past the last page (or nothing matches): how many there are.
-            None => super::one_int(
-                tx,
-                &format!("SELECT count(*) FROM public_log WHERE {filter}"),
-                &params[..n - 2],
-            )?,
-        };
         Ok(PublicLogPage {
             entries: rows.iter().map(|r| entry(r)).collect(),
             total: usize::try_from(total).unwrap_or(0),
