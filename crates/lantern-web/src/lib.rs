@@ -25,6 +25,7 @@
 //! | `/cases/{reference}` | a request's workspace | officers, approvers |
 //! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
+//! | `/cases/{reference}/title` | the title the public log shows, before sending | officers |
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
@@ -661,6 +662,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/cases/{reference}/correct", Correct),
             post(staff::correct),
+        ),
+        (
+            spec("POST", "/cases/{reference}/title", Correct),
+            post(staff::retitle),
         ),
         (
             spec("POST", "/cases/{reference}/clock", ClockAction),

@@ -364,6 +364,8 @@ pub(crate) async fn case(
             may_clock => may(Action::ClockAction) && status.is_open(),
             clock_actions => clock_actions(),
             may_correct => may(Action::Correct) && matches!(status, casework::Status::Received | casework::Status::InProgress),
+            title => lantern_core::casework::title_of(&view.history).map(str::to_string).unwrap_or_else(|| workspace::subject(&view.case)),
+            may_retitle => may(Action::Correct) && lantern_core::casework::retitlable(status),
         },
     )?;
     Ok(private_page(html))
@@ -441,6 +443,38 @@ pub(crate) async fn draft(
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.clone();
     act(move || casework::draft(&ctx, &asked)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}
+
+/// What the title form sends.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TitleForm {
+    csrf: Option<String>,
+    seen: Option<String>,
+    title: Option<String>,
+}
+
+/// `POST /cases/{reference}/title`: the title the disclosure log will
+/// show the request by (`casework::cases::retitle`).
+pub(crate) async fn retitle(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<TitleForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case_form(
+        &site,
+        &headers,
+        Action::Correct,
+        &reference,
+        form.csrf.as_deref(),
+        form.seen.as_deref(),
+    )
+    .await?;
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    let title = form.title.unwrap_or_default();
+    act(move || casework::cases::retitle(&ctx, &asked, &title)).await?;
     Ok(see_other(&format!("/cases/{}", segment(&reference))))
 }
 
