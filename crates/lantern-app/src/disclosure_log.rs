@@ -329,7 +329,7 @@ fn query(
             ),
         },
     };
-    let facets = if filters.year.is_some() || filters.topic.is_some() {
+    let facets = if given(&filters.year).is_some() || given(&filters.topic).is_some() {
         Some(store.public_log_facets()?)
     } else {
         None
