@@ -359,6 +359,7 @@ async fn page(
             may_send => may(Action::Send) && status == casework::Status::Approved,
             may_clock => may(Action::ClockAction) && status.is_open(),
             clock_actions => clock_actions(),
+            letters => crate::letters::offered(),
             may_correct => may(Action::Correct) && before_draft,
             title => lantern_core::casework::title_of(&view.history).map(str::to_string).unwrap_or_else(|| workspace::subject(&view.case)),
             may_retitle => may(Action::Correct) && lantern_core::casework::retitlable(status),

@@ -172,6 +172,7 @@ pub fn send(
         on: Some(day),
         extended_to: None,
         calendar: Some(calendar.version().to_string()),
+        fee_pence: None,
     };
     // The public log's entry: the title the officer left (else the
     // e-mail's subject), without the requester, and the published copy.
