@@ -615,6 +615,105 @@ pub fn sent_on(history: &[CaseEvent]) -> Option<Date> {
     history.iter().rfind(|e| e.action == "send")?.day()
 }
 
+/// Whether a case's title may still change: until its answer is sent (the
+/// title is published with it in the disclosure log).
+pub fn retitlable(status: Status) -> bool {
+    matches!(
+        status,
+        Status::Received
+            | Status::ClarificationSought
+            | Status::InProgress
+            | Status::Drafted
+            | Status::Approved
+    )
+}
+
+/// Why a case cannot be given a new title now.
+pub fn retitle_refused(from: Status) -> TransitionError {
+    TransitionError {
+        from,
+        action: Action::Send,
+        verb: "given a new title: its title is published with the answer, so it can only change before sending",
+    }
+}
+
+/// The title an officer gave a case last (`retitle` in its history), if any.
+pub fn title_of(history: &[CaseEvent]) -> Option<&str> {
+    history
+        .iter()
+        .rfind(|e| e.action == "retitle")?
+        .note
+        .as_deref()
+}
+
+/// What a sent answer did, as the public log says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every question answered.
+    Answered,
+    /// Some of it answered, some withheld, not held or refused.
+    PartlyAnswered,
+    /// None of it is held.
+    NotHeld,
+    /// Nothing given: withheld or refused.
+    Refused,
+}
+
+/// Every outcome, in the order the log lists them.
+pub const OUTCOMES: [Outcome; 4] = [
+    Outcome::Answered,
+    Outcome::PartlyAnswered,
+    Outcome::NotHeld,
+    Outcome::Refused,
+];
+
+impl Outcome {
+    /// The code filters and downloads use.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::PartlyAnswered => "partly_answered",
+            Outcome::NotHeld => "not_held",
+            Outcome::Refused => "refused",
+        }
+    }
+
+    /// In words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Outcome::Answered => "Answered in full",
+            Outcome::PartlyAnswered => "Partly answered",
+            Outcome::NotHeld => "Information not held",
+            Outcome::Refused => "Withheld",
+        }
+    }
+
+    /// The outcome with this code.
+    pub fn from_code(code: &str) -> Option<Outcome> {
+        OUTCOMES.into_iter().find(|o| o.code() == code)
+    }
+
+    /// The outcome of an answer whose log lines have these decisions
+    /// (`given`, `statement`, `not_held`, `suppressed`, `withheld`); an
+    /// answer with no line is not held.
+    pub fn of<'a>(decisions: impl IntoIterator<Item = &'a str>) -> Outcome {
+        let (mut given, mut not_held, mut other) = (0, 0, 0);
+        for d in decisions {
+            match d {
+                "given" | "statement" => given += 1,
+                "not_held" => not_held += 1,
+                _ => other += 1,
+            }
+        }
+        match (given, not_held + other, other) {
+            (g, 0, _) if g > 0 => Outcome::Answered,
+            (g, _, _) if g > 0 => Outcome::PartlyAnswered,
+            (_, _, 0) => Outcome::NotHeld,
+            _ => Outcome::Refused,
+        }
+    }
+}
+
 /// When an internal review was asked for and, once decided, its outcome and
 /// the day it was decided.
 pub fn review_of(history: &[CaseEvent]) -> Option<(Date, Option<(ReviewOutcome, Date)>)> {

@@ -8,7 +8,7 @@
 //!
 //! Format, version 9 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 9, "schema": 16}`; then, for each table in the order of
+//! `{"lantern_dump": 9, "schema": 18}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -21,7 +21,9 @@
 //! sixteen: no councils), version 5 (the first seventeen: no not-held
 //! declarations or finding resolutions) and version 6 (the first nineteen:
 //! no files kept with cases), version 7 (no fee amounts with fees
-//! notices) and version 8 (the first twenty: no final letters as sent),
+//! notices) and version 8 (the first twenty: no final letters as sent,
+//! no public log, which restoring rebuilds from the disclosure log as
+//! migration 18 does),
 //! perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
@@ -457,6 +459,24 @@ pub const TABLES: &[TableSpec] = &[
             ("kept_at", Text),
             ("kept_by", Text),
             ("erased_at", Text),
+        ],
+    },
+    TableSpec {
+        name: "public_log",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("sent_at", Text),
+            ("year", Int),
+            ("title", Text),
+            ("outcome", Text),
+            ("topics", Text),
+            ("questions", Text),
+            ("search_text", Text),
+            ("recorded", Int),
         ],
     },
 ];
@@ -974,7 +994,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table final_letters was expected"),
+            err.contains("ends where table public_log was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);

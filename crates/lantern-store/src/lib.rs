@@ -374,6 +374,68 @@ pub struct DeclarationWithdrawal {
     pub reason: String,
 }
 
+/// One entry of the disclosure log as the public reads it: a sent request,
+/// written once with its answer (the published copy: no requester, other
+/// people's names removed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicEntry {
+    /// The request's reference.
+    pub reference: String,
+    /// When the answer was sent (RFC 3339).
+    pub sent_at: String,
+    /// The year it was sent.
+    pub year: i64,
+    /// The request's title (its subject, as the officer left it).
+    pub title: String,
+    /// The outcome's code (`answered`, `partly_answered`, `not_held`, `refused`).
+    pub outcome: String,
+    /// The indicator and statement-topic codes it was about.
+    pub topics: Vec<String>,
+    /// Its questions and figures, labelled in words (JSON).
+    pub questions: String,
+    /// The words it is searched by: title, questions, indicator names and
+    /// the figures' labels.
+    pub search_text: String,
+    /// False for an answer sent before the public log kept its questions.
+    pub recorded: bool,
+}
+
+/// Which public log entries to read: every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublicLogQuery {
+    /// Words every entry found has (full-text, stemmed).
+    pub search: Option<String>,
+    /// The year sent.
+    pub year: Option<i64>,
+    /// A topic code.
+    pub topic: Option<String>,
+    /// An outcome code.
+    pub outcome: Option<String>,
+    /// How many entries at most.
+    pub limit: usize,
+    /// How many to skip (newest first).
+    pub offset: usize,
+}
+
+/// One page of the public log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicLogPage {
+    /// The entries, newest first.
+    pub entries: Vec<PublicEntry>,
+    /// How many entries the query finds in all.
+    pub total: usize,
+}
+
+/// The values the public log's filters can take: the years and topics of
+/// the entries it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicLogFacets {
+    /// Years with an entry, oldest first.
+    pub years: Vec<i64>,
+    /// Topic codes with an entry, sorted.
+    pub topics: Vec<String>,
+}
+
 /// A phrase an officer taught Lantern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSynonym {
@@ -908,7 +970,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 16;
+pub const SCHEMA_VERSION: i64 = 18;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1319,24 +1381,27 @@ pub trait Store: accounts::Accounts {
     fn draft(&self, reference: &str) -> Result<Option<(String, i64)>, StoreError>;
 
     /// Mark a case sent and add its released figures and decisions to the
-    /// disclosure log, in one transaction.
+    /// disclosure log, and its entry to the public log, in one transaction.
     fn send(
         &mut self,
         reference: &str,
         seen: Status,
         who: &Who,
         entries: &[LogEntry],
+        public: &PublicEntry,
         detail: &ActionDetail,
     ) -> Result<Status, StoreError>;
 
     /// Send as [`Store::send`] does, keeping the final letter as sent with
     /// the case in the same transaction (recorded with who sent it, when).
+    #[allow(clippy::too_many_arguments)] // one transaction's inputs, each of its own kind
     fn send_with_letter(
         &mut self,
         reference: &str,
         seen: Status,
         who: &Who,
         entries: &[LogEntry],
+        public: &PublicEntry,
         detail: &ActionDetail,
         letter: Option<&NewFinalLetter>,
     ) -> Result<Status, StoreError>;
@@ -1351,6 +1416,23 @@ pub trait Store: accounts::Accounts {
         reference: &str,
         position: i64,
     ) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Give case `reference` (seen in status `seen`) the title its public
+    /// log entry will have, with an entry (`retitle`, the title as its note)
+    /// in its history saying who; refused once the answer is sent.
+    fn retitle(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        title: &str,
+    ) -> Result<(), StoreError>;
+
+    /// One page of the council's public log, newest first, in one query.
+    fn public_log(&self, query: &PublicLogQuery) -> Result<PublicLogPage, StoreError>;
+
+    /// The years and topics the council's public log holds.
+    fn public_log_facets(&self) -> Result<PublicLogFacets, StoreError>;
 
     /// Remember a phrase an officer taught while correcting case `reference`
     /// (seen in status `seen`), with an entry in its history; and, when the

@@ -13,7 +13,8 @@
 //! | Path | What | Who |
 //! |---|---|---|
 //! | `/` | links to the pages | anyone |
-//! | `/log`, `/api/log` | the disclosure log (`?search=`, `?indicator=`) | anyone |
+//! | `/log`, `/api/log` | the disclosure log, one entry per sent request (`?search=`, `?year=`, `?topic=`, `?outcome=`, `?page=`; `public`) | anyone |
+//! | `/log.csv`, `/log.json`, `/log.atom` | the log's downloads (same filters) and its feed | anyone |
 //! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) | anyone |
 //! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) | anyone |
 //! | `/letters/{reference}`, `/api/letters/{reference}` | the published copy of a sent answer; 404 for a case not sent | anyone |
@@ -30,6 +31,7 @@
 //! | `/cases/{reference}/final-letters/{position}` | a final letter kept with the case (`actions`) | officers, approvers |
 //! | `/cases/{reference}/review` | internal review asked for, decided; ICO complaint (`actions`) | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
+//! | `/cases/{reference}/title` | the title the public log shows, before sending | officers |
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
@@ -70,7 +72,7 @@ use axum::routing::{MethodRouter, get, post};
 use jiff::civil::Date;
 use lantern_app::pool::{PoolOptions, StorePool};
 use lantern_app::reports::{self, ReportAsked};
-use lantern_app::{Kind, Store, data, disclosure_log};
+use lantern_app::{Kind, Store, data};
 use lantern_core::report::Grouping;
 use minijinja::{Environment, context};
 use serde::Deserialize;
@@ -84,12 +86,14 @@ mod auth;
 pub mod connections;
 mod intake;
 mod letters;
+mod public;
 mod staff;
 mod workspace;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
 const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
 const LOG: &str = include_str!("../../../templates/web/log.html.j2");
+const LOG_ATOM: &str = include_str!("../../../templates/web/log.atom.j2");
 const TIMELINESS: &str = include_str!("../../../templates/web/timeliness.html.j2");
 const LETTER: &str = include_str!("../../../templates/web/letter.html.j2");
 const STYLE: &str = include_str!("../../../templates/web/style.css");
@@ -358,12 +362,6 @@ fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
 }
 
 #[derive(Debug, Deserialize)]
-struct LogQuery {
-    indicator: Option<String>,
-    search: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
 struct ReportQuery {
     by: Option<String>,
     from: Option<String>,
@@ -440,41 +438,6 @@ async fn index(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
         &site,
         "index.html.j2",
         context! { council => site.council.clone() },
-    )
-}
-
-async fn log_entries(
-    site: &Arc<Site>,
-    q: LogQuery,
-) -> Result<Vec<lantern_core::casework::LogEntry>, Failure> {
-    read(site, move |store| {
-        disclosure_log::search(store, q.indicator.as_deref(), q.search.as_deref())
-    })
-    .await
-}
-
-async fn api_log(
-    State(site): State<Arc<Site>>,
-    Query(q): Query<LogQuery>,
-) -> Result<Response, Failure> {
-    let entries = log_entries(&site, q).await?;
-    Ok(json(disclosure_log::to_json(&entries)))
-}
-
-async fn log_page(
-    State(site): State<Arc<Site>>,
-    Query(q): Query<LogQuery>,
-) -> Result<Response, Failure> {
-    let search = q.search.clone().unwrap_or_default();
-    let entries = log_entries(&site, q).await?;
-    page(
-        &site,
-        "log.html.j2",
-        context! {
-            council => site.council.clone(),
-            search => search,
-            entries => minijinja::Value::from(minijinja::value::Serde(disclosure_log::to_json(&entries))),
-        },
     )
 }
 
@@ -605,6 +568,7 @@ fn pages() -> Result<Environment<'static>> {
         ("layout.html.j2", LAYOUT),
         ("index.html.j2", INDEX),
         ("log.html.j2", LOG),
+        ("log.atom.j2", LOG_ATOM),
         ("timeliness.html.j2", TIMELINESS),
         ("letter.html.j2", LETTER),
         ("sign_in.html.j2", SIGN_IN),
@@ -675,8 +639,11 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
         (spec("GET", "/healthz", ReadPublic), get(health)),
-        (spec("GET", "/log", ReadPublic), get(log_page)),
-        (spec("GET", "/api/log", ReadPublic), get(api_log)),
+        (spec("GET", "/log", ReadPublic), get(public::log_page)),
+        (spec("GET", "/api/log", ReadPublic), get(public::api_log)),
+        (spec("GET", "/log.csv", ReadPublic), get(public::log_csv)),
+        (spec("GET", "/log.json", ReadPublic), get(public::log_json)),
+        (spec("GET", "/log.atom", ReadPublic), get(public::log_atom)),
         (
             spec("GET", "/reports/timeliness", ReadPublic),
             get(timeliness_page),
@@ -746,6 +713,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/cases/{reference}/findings/resolve", Draft),
             post(workspace::resolve),
+        ),
+        (
+            spec("POST", "/cases/{reference}/title", Correct),
+            post(staff::retitle),
         ),
         (
             spec("POST", "/cases/{reference}/clock", ClockAction),

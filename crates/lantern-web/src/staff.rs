@@ -325,6 +325,38 @@ pub(crate) async fn draft(
     Ok(see_other(&format!("/cases/{}", segment(&reference))))
 }
 
+/// What the title form sends.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TitleForm {
+    csrf: Option<String>,
+    seen: Option<String>,
+    title: Option<String>,
+}
+
+/// `POST /cases/{reference}/title`: the title the disclosure log will
+/// show the request by (`casework::cases::retitle`).
+pub(crate) async fn retitle(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<TitleForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case_form(
+        &site,
+        &headers,
+        Action::Correct,
+        &reference,
+        form.csrf.as_deref(),
+        form.seen.as_deref(),
+    )
+    .await?;
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    let title = form.title.unwrap_or_default();
+    act(move || casework::cases::retitle(&ctx, &asked, &title)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}
+
 /// The clock and lifecycle actions an officer records on the workspace,
 /// with their words: (code, label).
 const CLOCK_ACTIONS: [(casework::Action, &str); 9] = [

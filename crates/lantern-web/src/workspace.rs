@@ -365,6 +365,8 @@ async fn page(
             clock_actions => clock_actions(),
             letters => crate::letters::offered(),
             may_correct => may(Action::Correct) && before_draft,
+            title => lantern_core::casework::title_of(&view.history).map(str::to_string).unwrap_or_else(|| workspace::subject(&view.case)),
+            may_retitle => may(Action::Correct) && lantern_core::casework::retitlable(status),
             correct_after_reopening => may(Action::Correct) && status == casework::Status::Drafted,
         },
     )?;

@@ -131,6 +131,14 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give a request the title the disclosure log shows it by (its e-mail's
+    /// subject until then); only before its answer is sent.
+    Title {
+        /// The request's reference.
+        reference: String,
+        /// The title.
+        title: String,
+    },
     /// Take a question (or part, "3b") out of the request as not a question
     /// (a signature, a footer): its words stay with the case, with why.
     #[command(alias = "drop")]
@@ -490,6 +498,13 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                     forgotten.phrase
                 );
             }
+            Ok(())
+        }
+        RequestCommand::Title { reference, title } => {
+            let title = casework::cases::retitle(ctx, &reference, &title)?;
+            out!(
+                "{reference} is titled “{title}” (the disclosure log shows it when the answer is sent)."
+            );
             Ok(())
         }
         RequestCommand::SetAside {

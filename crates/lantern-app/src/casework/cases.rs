@@ -364,3 +364,29 @@ pub(super) fn letter_view(
         }
     }
 }
+
+/// The longest title a request may have, in characters.
+pub const TITLE_LIMIT: usize = 200;
+
+/// Give request `reference` the title its disclosure log entry will have
+/// (its e-mail's subject until then), recorded in its history with who;
+/// refused once the answer is sent. Returns the title kept.
+pub fn retitle(ctx: &Context, reference: &str, title: &str) -> Result<String> {
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.is_empty() {
+        crate::fail!(
+            Invalid,
+            "the title of {reference} is empty; give the words the disclosure log should show for it"
+        );
+    }
+    if title.chars().count() > TITLE_LIMIT {
+        crate::fail!(
+            Invalid,
+            "the title of {reference} is longer than {TITLE_LIMIT} characters; shorten it"
+        );
+    }
+    let mut store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    store.retitle(reference, case.status, &ctx.who(), &title)?;
+    Ok(title)
+}

@@ -227,11 +227,27 @@ pub fn send_with(
         calendar: Some(calendar.version().to_string()),
         fee_pence: None,
     };
+    // The public log's entry: the title the officer left (else the
+    // e-mail's subject), without the requester, and the published copy.
+    let history = store.case_history(reference)?;
+    let title = lantern_core::casework::title_of(&history)
+        .map(str::to_string)
+        .unwrap_or_else(|| super::workspace::subject(&case));
+    let title = crate::personal_data::remove(&title, super::cases::requester(&case));
+    let public = crate::disclosure_log::public_entry(
+        store.as_ref(),
+        reference,
+        &sent_at,
+        &title,
+        &published,
+        &entries,
+    )?;
     let status = store.send_with_letter(
         reference,
         case.status,
         &now,
         &entries,
+        &public,
         &detail,
         kept.as_ref(),
     )?;

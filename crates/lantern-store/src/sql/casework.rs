@@ -545,18 +545,21 @@ pub(super) fn draft<E: Engine>(
     })
 }
 
+#[allow(clippy::too_many_arguments)] // one transaction's inputs
 pub(super) fn send<E: Engine>(
     store: &mut SqlStore<E>,
     reference: &str,
     seen: Status,
     who: &Who,
     entries: &[LogEntry],
+    public: &crate::PublicEntry,
     detail: &ActionDetail,
     letter: Option<&crate::NewFinalLetter>,
 ) -> Result<Status, StoreError> {
     store.engine.transaction(Mode::Write, |tx| {
         let council = store.scope(tx)?;
         let to = act_in(tx, &council, reference, seen, Action::Send, who, detail)?;
+        super::public_log::insert(tx, &council, public)?;
         if let Some(letter) = letter {
             keep_final_letter(tx, &council, reference, who, letter)?;
         }
@@ -679,6 +682,35 @@ pub(super) fn final_letter_bytes<E: Engine>(
     position: i64,
 ) -> Result<Option<Vec<u8>>, StoreError> {
     kept_bytes(store, "final_letters", reference, position)
+}
+
+pub(super) fn retitle<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    who: &Who,
+    title: &str,
+) -> Result<(), StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let now = status_as_seen(tx, &council, reference, seen)?;
+        if !casework::retitlable(now) {
+            return Err(StoreError::Refused {
+                reference: reference.to_string(),
+                error: casework::retitle_refused(now),
+            });
+        }
+        case_event(
+            tx,
+            &council,
+            reference,
+            who,
+            "retitle",
+            Some(now),
+            now,
+            &ActionDetail::note(Some(title)),
+        )
+    })
 }
 
 pub(super) fn erase_requester<E: Engine>(

@@ -16,6 +16,7 @@
 //!   recomputations owed;
 //! - `casework.rs`: cases, their history, drafts and sending;
 //! - `log.rs`: the disclosure log read back, and learned phrases;
+//! - `public_log.rs`: the disclosure log as the public reads it, searched;
 //! - `calendars.rs`: bank-holiday calendars;
 //! - `export.rs`: the whole database out and back in;
 //! - `council.rs`: councils and the council a handle's casework belongs to;
@@ -67,6 +68,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (15, include_str!("../../migrations/0015_fee_amount.sql")),
     (16, include_str!("../../migrations/0016_final_letters.sql")),
+    (18, include_str!("../../migrations/0018_public_log.sql")),
 ];
 
 mod accounts;
@@ -78,6 +80,7 @@ mod council;
 mod export;
 mod log;
 mod not_held;
+mod public_log;
 mod recompute;
 mod snapshot;
 mod submissions;
@@ -513,10 +516,11 @@ impl<E: Engine> Store for SqlStore<E> {
         seen: Status,
         who: &Who,
         entries: &[LogEntry],
+        public: &crate::PublicEntry,
         detail: &ActionDetail,
         letter: Option<&crate::NewFinalLetter>,
     ) -> Result<Status, StoreError> {
-        casework::send(self, reference, seen, who, entries, detail, letter)
+        casework::send(self, reference, seen, who, entries, public, detail, letter)
     }
 
     fn final_letters(&self, reference: &str) -> Result<Vec<crate::StoredFinalLetter>, StoreError> {
@@ -618,9 +622,31 @@ impl<E: Engine> Store for SqlStore<E> {
         seen: Status,
         who: &Who,
         entries: &[LogEntry],
+        public: &crate::PublicEntry,
         detail: &ActionDetail,
     ) -> Result<Status, StoreError> {
-        casework::send(self, reference, seen, who, entries, detail, None)
+        casework::send(self, reference, seen, who, entries, public, detail, None)
+    }
+
+    fn retitle(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        title: &str,
+    ) -> Result<(), StoreError> {
+        casework::retitle(self, reference, seen, who, title)
+    }
+
+    fn public_log(
+        &self,
+        query: &crate::PublicLogQuery,
+    ) -> Result<crate::PublicLogPage, StoreError> {
+        public_log::page(self, query)
+    }
+
+    fn public_log_facets(&self) -> Result<crate::PublicLogFacets, StoreError> {
+        public_log::facets(self)
     }
 
     fn catalogue_at(&self, version: Option<i64>) -> Result<(i64, Catalogue), StoreError> {

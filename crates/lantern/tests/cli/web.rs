@@ -1609,3 +1609,56 @@ fn a_blocking_finding_resolved_from_the_workspace_unblocks_approval() {
         page.body
     );
 }
+
+#[test]
+fn an_officer_titles_a_request_on_its_workspace_and_the_public_log_shows_the_title() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let case = format!("/cases/{reference}");
+    let page = server.get(&case, Some(&officer));
+    assert!(
+        page.body.contains("Title in the disclosure log"),
+        "{}",
+        page.body
+    );
+    let titled = server.post(
+        &format!("{case}/title"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&title=Crack+cocaine+treatment+%3Cb%3E",
+            officer.csrf
+        ),
+    );
+    assert_eq!(titled.status, 303, "{}", titled.body);
+    // An empty title is refused, saying what to do.
+    let empty = server.post(
+        &format!("{case}/title"),
+        Some(&officer),
+        &format!("csrf={}&seen=drafted&title=+", officer.csrf),
+    );
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(empty.body.contains("title"), "{}", empty.body);
+    let history = app.run(&["request", "show", &reference]).ok();
+    assert!(
+        history.contains("retitle") && history.contains("officer"),
+        "{history}"
+    );
+    for step in ["approve", "send"] {
+        app.run(&["request", step, &reference, "--as-of", "2019-07-05"])
+            .ok();
+    }
+    let log = server.get("/log", None);
+    assert!(
+        log.body.contains("Crack cocaine treatment &lt;b&gt;"),
+        "{}",
+        log.body
+    );
+    // Sent: the title is published and no longer changes.
+    let page = server.get(&case, Some(&officer));
+    assert!(
+        !page.body.contains("Title in the disclosure log"),
+        "{}",
+        page.body
+    );
+}
