@@ -196,6 +196,26 @@ pub fn case_resource(store: &dyn lantern_store::Store, reference: &str) -> Resul
     })
 }
 
+/// `actor` drafted or corrected `reference`'s answer: refuse their approval
+/// unless the council in use allows self-approval ([`SELF_APPROVAL`]).
+pub fn check_self_approval(
+    store: &dyn lantern_store::Store,
+    reference: &str,
+    actor: &str,
+) -> Result<()> {
+    let allowed = match store.council_in_use()? {
+        Some(council) => self_approval(store, &council)?,
+        None => false,
+    };
+    if !allowed {
+        crate::fail!(
+            Forbidden,
+            "request {reference}: {actor} drafted or corrected this answer, so someone else must approve it (two-person sign-off); nothing was recorded. Approve as another person (--actor NAME), or an administrator may allow self-approval with `lantern council policy self-approval allowed`"
+        );
+    }
+    Ok(())
+}
+
 fn self_approval(store: &dyn lantern_store::Store, council: &str) -> Result<bool> {
     Ok(store.council_policy(council, SELF_APPROVAL)?.as_deref() == Some("allowed"))
 }
@@ -231,6 +251,26 @@ pub fn set_self_approval(ctx: &Context, actor: &Actor, allowed: bool) -> Result<
         crate::fail!(Conflict, "this database holds no council yet");
     };
     check(actor, Action::SetPolicy, &Resource::council(&council))?;
+    store.set_council_policy(
+        &ctx.who(),
+        &council,
+        SELF_APPROVAL,
+        if allowed { "allowed" } else { "refused" },
+    )?;
+    Ok(())
+}
+
+/// [`set_self_approval`] for whoever runs the command line: they hold the
+/// database itself (as `lantern user add` does), so no role is asked for;
+/// audited with who (`--actor`), before and after.
+pub fn set_self_approval_by_operator(ctx: &Context, allowed: bool) -> Result<()> {
+    let mut store = ctx.open()?;
+    let Some(council) = store.council_in_use()? else {
+        crate::fail!(
+            Conflict,
+            "this database holds no council yet: set one with `lantern council set`"
+        );
+    };
     store.set_council_policy(
         &ctx.who(),
         &council,

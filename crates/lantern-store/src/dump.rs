@@ -6,9 +6,9 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 7 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 8 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 7, "schema": 14}`; then, for each table in the order of
+//! `{"lantern_dump": 8, "schema": 14}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -19,8 +19,9 @@
 //! tables), version 2 (the first thirteen), version 3 (the first fifteen:
 //! no owed recomputations, no withdrawals), version 4 (the first
 //! sixteen: no councils), version 5 (the first seventeen: no not-held
-//! declarations or finding resolutions) and version 6 (the first nineteen:
-//! no files kept with cases), perhaps without columns added later. Tables and
+//! declarations or finding resolutions), version 6 (the first nineteen:
+//! no files kept with cases) and version 7 (the first twenty: no accounts),
+//! perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -37,8 +38,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 6).
-pub const DUMP_FORMAT: i64 = 7;
+/// Version of the dump format this build writes (it reads this and versions 1 to 7).
+pub const DUMP_FORMAT: i64 = 8;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -61,6 +62,7 @@ fn tables_of_format(format: i64) -> usize {
         4 => 16,
         5 => 17,
         6 => 19,
+        7 => 20,
         _ => TABLES.len(),
     }
 }
@@ -432,6 +434,62 @@ pub const TABLES: &[TableSpec] = &[
             ("kept_at", Text),
             ("kept_by", Text),
             ("erased_at", Text),
+        ],
+    },
+    // Accounts (format 8): users with their argon2id password hashes (a
+    // restored database must let them sign in), their roles, the account
+    // events and the council policies. Sessions and failed sign-ins stay
+    // behind: a restore signs everyone out.
+    TableSpec {
+        name: "users",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("username", Text),
+            ("display_name", Text),
+            ("password_hash", Text),
+            ("disabled", Int),
+            ("created_at", Text),
+            ("created_by", Text),
+        ],
+    },
+    TableSpec {
+        name: "user_roles",
+        key: "user_id, council, role, provider",
+        generated_id: false,
+        columns: &[
+            ("user_id", Int),
+            ("council", Text),
+            ("role", Text),
+            ("provider", Text),
+        ],
+    },
+    TableSpec {
+        name: "account_events",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("at", Text),
+            ("actor", Text),
+            ("action", Text),
+            ("username", Text),
+            ("council", Text),
+            ("detail", Text),
+        ],
+    },
+    TableSpec {
+        name: "council_policies",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("name", Text),
+            ("value", Text),
+            ("set_at", Text),
+            ("set_by", Text),
         ],
     },
 ];
@@ -949,7 +1007,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table case_attachments was expected"),
+            err.contains("ends where table council_policies was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -958,9 +1016,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":7"#, r#""lantern_dump":8"#, 1);
+        let newer = text.replacen(r#""lantern_dump":8"#, r#""lantern_dump":9"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 8"), "{err}");
+        assert!(err.contains("dump format 9"), "{err}");
     }
 
     #[test]

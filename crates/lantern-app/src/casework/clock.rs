@@ -132,6 +132,13 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
         super::drafting::check_ready(store.as_ref(), &case, day, "approved")?;
     }
     let history = store.case_history(reference)?;
+    // Two-person sign-off, for every front end: whoever drafted, re-drafted
+    // or corrected the answer approves it only where the council allows it.
+    let self_approved =
+        action == Action::Approve && crate::policy::authors(&history).contains(&ctx.actor) && {
+            crate::policy::check_self_approval(store.as_ref(), reference, &ctx.actor)?;
+            true
+        };
     let detail = ActionDetail {
         note: acting.note.clone(),
         on: Some(day),
@@ -175,6 +182,16 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
         review = Some(r);
     }
     let status = store.act(reference, case.status, action, &ctx.who(), &detail)?;
+    if self_approved {
+        let council = store.council_in_use()?.unwrap_or_default();
+        store.record_account_event(
+            &ctx.who(),
+            "approve.self",
+            &ctx.actor,
+            &council,
+            serde_json::json!({ "reference": reference, "policy": crate::policy::SELF_APPROVAL }),
+        )?;
+    }
     Ok(Acted {
         reference: reference.to_string(),
         status,
