@@ -985,7 +985,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":7,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":8,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -1043,7 +1043,7 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":8"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1070,7 +1070,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":8"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1085,10 +1085,28 @@ mod tests {
     }
 
     #[test]
+    fn version_7_dumps_are_read_with_no_accounts() {
+        let mut tables = empty_tables();
+        tables.truncate(20);
+        let text = written(&tables).replacen(r#""lantern_dump":8"#, r#""lantern_dump":7"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        for name in ["users", "user_roles", "account_events", "council_policies"] {
+            assert!(
+                read_back
+                    .iter()
+                    .find(|t| t.table == name)
+                    .is_some_and(|t| t.rows.is_empty()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn version_6_dumps_are_read_with_no_files_kept_and_files_round_trip() {
         let mut tables = empty_tables();
         tables.truncate(19);
-        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":6"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":8"#, r#""lantern_dump":6"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         assert!(
@@ -1148,7 +1166,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":8"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1276,7 +1294,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":8"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);
