@@ -617,6 +617,68 @@ async fn secure(mut response: Response) -> Response {
     response
 }
 
+/// One structured log line per request (`tracing`, target
+/// `lantern_web::request`): the method, the route as the route table
+/// writes it (`/cases/{reference}`, never the reference or user name the
+/// path held; `(none)` for a path no route has), the names of the query's
+/// parameters without their values (a search may hold a name), the status
+/// and how long it took. Nothing else of the request: no cookie, no form,
+/// no address.
+async fn request_log(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string());
+    let parameters = query_names(request.uri().query());
+    let response = next.run(request).await;
+    tracing::info!(
+        target: "lantern_web::request",
+        method = %method,
+        route = route.as_deref().unwrap_or("(none)"),
+        query = %parameters,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// The names of a query string's parameters, comma-joined, without their
+/// values; a name that is not a plain word (`a-z`, `0-9`, `_`) is `?`.
+fn query_names(query: Option<&str>) -> String {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            if !name.is_empty()
+                && name.len() <= 32
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                name
+            } else {
+                "?"
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Send the request log to standard error, once per process (a second
+/// server in one process, as tests start, keeps the first's).
+fn start_request_log() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .try_init();
+}
+
 /// A request that takes longer than [`REQUEST_TIMEOUT`] gets a 503.
 async fn deadline(request: Request, next: Next) -> Response {
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
@@ -797,6 +859,7 @@ fn router(site: Arc<Site>) -> Router {
     router
         .fallback(not_found)
         .layer(middleware::from_fn(deadline))
+        .layer(middleware::from_fn(request_log))
         .layer(middleware::map_response(secure))
         .with_state(site)
 }
@@ -829,6 +892,7 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
     };
     let _ = PAGES.set(pages()?);
     let _ = COUNCIL.set(council.name().to_string());
+    start_request_log();
     let site = Arc::new(Site {
         pool,
         code: ctx.council.clone(),
@@ -906,5 +970,24 @@ async fn stopped() {
     tokio::select! {
         () = interrupt => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_names;
+
+    #[test]
+    fn the_request_log_names_query_parameters_never_their_values() {
+        assert_eq!(query_names(None), "");
+        assert_eq!(
+            query_names(Some("search=Jane+Smith&indicator=crack&x")),
+            "search,indicator,x"
+        );
+        assert_eq!(
+            query_names(Some("Jane%20Smith=1&&=2")),
+            "?,?",
+            "a name that is not a plain word may itself be personal"
+        );
     }
 }
