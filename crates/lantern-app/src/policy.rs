@@ -14,7 +14,8 @@
 //! - Two-person sign-off: whoever drafted, re-drafted or corrected a case's
 //!   answer cannot approve it, unless the council relaxed this
 //!   ([`SELF_APPROVAL`], set by an administrator and audited).
-//! - Administrators manage the council's users and its policies.
+//! - Administrators manage the council's users, its policies and its
+//!   settings, and search its audit trail.
 //! - Analysts and providers have no casework pages in this part.
 
 use lantern_core::casework::CaseEvent;
@@ -55,11 +56,17 @@ pub enum Action {
     ManageUsers,
     /// Change the council's policies.
     SetPolicy,
+    /// See the council's settings.
+    ViewCouncil,
+    /// Change the council's settings (a new version, audited).
+    SetCouncil,
+    /// Search the audit trail.
+    ViewAudit,
 }
 
 impl Action {
     /// Every action, for tests and pages that list them.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 16] = [
         Action::ReadPublic,
         Action::Home,
         Action::ViewInbox,
@@ -73,6 +80,9 @@ impl Action {
         Action::ViewUsers,
         Action::ManageUsers,
         Action::SetPolicy,
+        Action::ViewCouncil,
+        Action::SetCouncil,
+        Action::ViewAudit,
     ];
 
     /// The roles that may do it (empty: anyone, signed in or not, for
@@ -88,7 +98,12 @@ impl Action {
             | Action::Send
             | Action::ClockAction => &[Role::FoiOfficer],
             Action::Approve => &[Role::Approver],
-            Action::ViewUsers | Action::ManageUsers | Action::SetPolicy => &[Role::Admin],
+            Action::ViewUsers
+            | Action::ManageUsers
+            | Action::SetPolicy
+            | Action::ViewCouncil
+            | Action::SetCouncil
+            | Action::ViewAudit => &[Role::Admin],
         }
     }
 }

@@ -25,6 +25,8 @@
 //! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
+//! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
+//! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
 //! expiry) naming a session the database holds, so several server
@@ -90,6 +92,8 @@ const USERS: &str = include_str!("../../../templates/web/users.html.j2");
 const PROBLEM: &str = include_str!("../../../templates/web/problem.html.j2");
 const DONE: &str = include_str!("../../../templates/web/done.html.j2");
 const NEW_CASE: &str = include_str!("../../../templates/web/new_case.html.j2");
+const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
+const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -571,22 +575,26 @@ async fn not_found() -> Response {
         .into_response()
 }
 
+/// Text as one path segment or query value: everything but letters,
+/// digits and `-._~` percent-encoded.
+fn query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn pages() -> Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     // A reference as one path segment or query value: everything but
     // letters, digits and `-._~` percent-encoded.
-    env.add_filter("segment", |s: String| {
-        let mut out = String::with_capacity(s.len());
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(b));
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-        out
-    });
+    env.add_filter("segment", |s: String| query_value(&s));
     for (name, source) in [
         ("layout.html.j2", LAYOUT),
         ("index.html.j2", INDEX),
@@ -601,6 +609,8 @@ fn pages() -> Result<Environment<'static>> {
         ("problem.html.j2", PROBLEM),
         ("done.html.j2", DONE),
         ("new_case.html.j2", NEW_CASE),
+        ("council.html.j2", COUNCIL_SETTINGS),
+        ("audit.html.j2", AUDIT),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -636,7 +646,7 @@ async fn request_log(request: Request, next: Next) -> Response {
     tracing::info!(
         target: "lantern_web::request",
         method = %method,
-        route = route.as_deref().unwrap_or("(none)"),
+        route = %route.as_deref().unwrap_or("(none)"),
         query = %parameters,
         status = response.status().as_u16(),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
@@ -714,8 +724,8 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
-        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetPolicy,
-        TakeIn, ViewCase, ViewInbox, ViewUsers,
+        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetCouncil,
+        SetPolicy, TakeIn, ViewAudit, ViewCase, ViewCouncil, ViewInbox, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
@@ -795,6 +805,15 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("POST", "/admin/policy", SetPolicy),
             post(admin::policy),
         ),
+        (
+            spec("GET", "/admin/council", ViewCouncil),
+            get(admin::council),
+        ),
+        (
+            spec("POST", "/admin/council", SetCouncil),
+            post(admin::set_council),
+        ),
+        (spec("GET", "/admin/audit", ViewAudit), get(admin::audit)),
     ]
 }
 
