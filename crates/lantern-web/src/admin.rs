@@ -718,3 +718,132 @@ pub(crate) async fn audit(
     *response.status_mut() = status;
     Ok(response)
 }
+
+/// What the add-a-bank-holiday form sends.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct HolidayForm {
+    csrf: Option<String>,
+    date: Option<String>,
+    title: Option<String>,
+    division: Option<String>,
+}
+
+/// `GET /admin/bank-holidays`: the days the clock skips, this year and next.
+pub(crate) async fn bank_holidays(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::ViewCouncil).await?;
+    holidays_page(
+        &site,
+        &visitor,
+        StatusCode::OK,
+        &HolidayForm::default(),
+        None,
+        q.saved.is_some(),
+    )
+    .await
+}
+
+async fn holidays_page(
+    site: &Arc<Site>,
+    visitor: &Visitor,
+    status: StatusCode,
+    form: &HolidayForm,
+    error: Option<(&str, String)>,
+    saved: bool,
+) -> Result<Response, Failure> {
+    let today = site.clock.today_in(&site.zone);
+    let from = jiff::civil::date(today.year(), 1, 1);
+    let to = jiff::civil::date(today.year().saturating_add(1), 12, 31);
+    let ctx = site.context(&visitor.actor.username);
+    let (version, days) = act(move || lantern_app::data::bank_holidays(&ctx, from, to)).await?;
+    let days: Vec<_> = days
+        .into_iter()
+        .map(|(day, what)| {
+            context! {
+                date => day.to_string(),
+                weekday => format!("{:?}", day.weekday()),
+                what => what,
+            }
+        })
+        .collect();
+    let html = render(
+        site,
+        "bank_holidays.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            from => from.to_string(),
+            to => to.to_string(),
+            version => version,
+            days => days,
+            saved => saved,
+            form => context! {
+                date => form.date.clone().unwrap_or_default(),
+                title => form.title.clone().unwrap_or_default(),
+                division => form.division.clone().unwrap_or_else(|| "all".into()),
+            },
+            error => error.map(|(field, message)| context! { field => field, message => message }),
+        },
+    )?;
+    let mut response = private_page(html);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `POST /admin/bank-holidays`: add one day (audited; the clock skips it
+/// from then on).
+pub(crate) async fn add_bank_holiday(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Form(form): Form<HolidayForm>,
+) -> Result<Response, Failure> {
+    use lantern_core::deadline::Division;
+    let visitor = allow_here(&site, &headers, Action::SetCouncil).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    let date = form.date.clone().unwrap_or_default();
+    let Ok(day) = date.trim().parse::<jiff::civil::Date>() else {
+        let message = "Write the date as YYYY-MM-DD, such as 2027-05-08".to_string();
+        return holidays_page(
+            &site,
+            &visitor,
+            StatusCode::BAD_REQUEST,
+            &form,
+            Some(("date", message)),
+            false,
+        )
+        .await;
+    };
+    let divisions: Vec<Division> = match form.division.as_deref() {
+        Some("all") => Division::ALL.to_vec(),
+        Some(key) => Division::from_key(key).into_iter().collect(),
+        None => Vec::new(),
+    };
+    let title = form.title.clone().unwrap_or_default();
+    let ctx = site.context(&visitor.actor.username);
+    match blocking(move || lantern_app::data::add_bank_holiday(&ctx, day, &title, &divisions))
+        .await?
+    {
+        Ok(_) => Ok(see_other("/admin/bank-holidays?saved=1")),
+        Err(e) if e.kind() == lantern_app::Kind::Invalid => {
+            let message = e.message().to_string();
+            let field = if message.starts_with("division") {
+                "division-all"
+            } else {
+                "title"
+            };
+            holidays_page(
+                &site,
+                &visitor,
+                StatusCode::BAD_REQUEST,
+                &form,
+                Some((field, message)),
+                false,
+            )
+            .await
+        }
+        Err(e) => Err(crate::failure(e)),
+    }
+}

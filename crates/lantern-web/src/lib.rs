@@ -26,6 +26,7 @@
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
 //! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
+//! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
 //! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
@@ -94,6 +95,7 @@ const DONE: &str = include_str!("../../../templates/web/done.html.j2");
 const NEW_CASE: &str = include_str!("../../../templates/web/new_case.html.j2");
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
+const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -611,6 +613,7 @@ fn pages() -> Result<Environment<'static>> {
         ("new_case.html.j2", NEW_CASE),
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
+        ("bank_holidays.html.j2", BANK_HOLIDAYS),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -814,6 +817,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             post(admin::set_council),
         ),
         (spec("GET", "/admin/audit", ViewAudit), get(admin::audit)),
+        (
+            spec("GET", "/admin/bank-holidays", ViewCouncil),
+            get(admin::bank_holidays),
+        ),
+        (
+            spec("POST", "/admin/bank-holidays", SetCouncil),
+            post(admin::add_bank_holiday),
+        ),
     ]
 }
 

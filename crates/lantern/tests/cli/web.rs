@@ -1162,3 +1162,74 @@ fn the_request_log_names_routes_and_statuses_never_references_or_searches() {
         assert!(!text.contains(secret), "{secret} in the log:\n{text}");
     }
 }
+
+#[test]
+fn an_administrator_sees_the_bank_holidays_the_clock_uses_and_adds_one_it_then_skips() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    // The server's day is 2019-07-05: 2019 and 2020 are listed.
+    let page = server.get("/admin/bank-holidays", Some(&admin));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("2019-08-26") && page.body.contains("Summer bank holiday"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("2020-12-25"), "{}", page.body);
+    assert!(!page.body.contains("2022-06-20"), "{}", page.body);
+    assert_eq!(
+        server
+            .get("/admin/bank-holidays", Some(&server.session("officer")))
+            .status,
+        403
+    );
+    // Bad input is tied to its field and adds nothing.
+    let bad = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!(
+            "csrf={}&date=20+June&title=Proclaimed&division=all",
+            admin.csrf
+        ),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("href=\"#date\""), "{}", bad.body);
+    let untitled = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!("csrf={}&date=2022-06-20&title=&division=all", admin.csrf),
+    );
+    assert_eq!(untitled.status, 400, "{}", untitled.body);
+    assert!(
+        untitled.body.contains("href=\"#title\""),
+        "{}",
+        untitled.body
+    );
+    // A proclaimed day, added: audited, and the clock skips it. Seed 002,
+    // received Tuesday 14 June 2022, is due on 13 July on the shipped
+    // calendar (`lantern request new` after `lantern demo` says so).
+    let added = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!(
+            "csrf={}&date=2022-06-20&title=Proclaimed+%3Cb%3Eday%3C%2Fb%3E&division=all",
+            admin.csrf
+        ),
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let trail = server.get("/admin/audit?what=calendar.add&who=admin", Some(&admin));
+    assert!(trail.body.contains("calendar.add"), "{}", trail.body);
+    let request = crate::example("requests/seed-002.toml");
+    let opened: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "new", request.to_str().expect("path"), "--json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(opened["due"], "2022-07-14", "{opened:#}");
+    assert!(
+        opened["calendar"]
+            .as_str()
+            .is_some_and(|c| c.contains("2022-06-20"))
+    );
+}
