@@ -1217,9 +1217,9 @@ pub trait Store: accounts::Accounts {
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// The audit trail of the council in use, newest first: the audit log
-    /// of data changes (shared by every council: figures, releases, council
-    /// settings…), its cases' histories and its account events, as
-    /// `search` narrows them.
+    /// of data changes (shared by every council: figures, releases,
+    /// calendars…; of council settings only its own), its cases' histories
+    /// and its account events, as `search` narrows them.
     fn audit_trail(&self, search: &AuditSearch) -> Result<Vec<AuditLine>, StoreError>;
 
     /// Open a case for a new request (the reference must be new); `detail`

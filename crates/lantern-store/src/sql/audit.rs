@@ -190,7 +190,9 @@ pub(super) fn audit_entries<E: Engine>(
     })
 }
 
-/// The audit trail of the council in use ([`crate::Store::audit_trail`]).
+/// The audit trail of the council in use ([`crate::Store::audit_trail`]):
+/// another council's settings changes (`council.*`, keyed by its code) are
+/// left out, with who made them.
 pub(super) fn trail<E: Engine>(
     store: &SqlStore<E>,
     search: &crate::AuditSearch,
@@ -201,6 +203,7 @@ pub(super) fn trail<E: Engine>(
             "SELECT at, actor, source, action, record FROM (
                  SELECT at, actor, 'data' AS source, action, record_key AS record, id AS seq
                    FROM audit_log
+                  WHERE substr(action, 1, 8) <> 'council.' OR record_key = $1
                  UNION ALL
                  SELECT at, actor, 'case' AS source, action, reference AS record, id AS seq
                    FROM case_events WHERE council = $1

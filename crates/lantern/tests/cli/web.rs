@@ -1070,6 +1070,20 @@ fn the_audit_log_is_searched_by_who_what_record_and_dates_and_shows_no_requester
         "{}",
         far.body
     );
+    // Another council's settings changes (and who made them) are not shown.
+    app.run(&[
+        "council",
+        "set",
+        "OTHER",
+        "--name",
+        "Other Council",
+        "--area",
+        "E06000017",
+    ])
+    .ok();
+    let councils = server.get("/admin/audit?what=council.", Some(&admin));
+    assert!(councils.body.contains(LEI), "{}", councils.body);
+    assert!(!councils.body.contains("OTHER"), "{}", councils.body);
     // Officers and other councils' people cannot see it.
     assert_eq!(
         server
