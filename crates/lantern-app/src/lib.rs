@@ -47,6 +47,7 @@ pub mod config;
 pub mod council;
 pub mod data;
 pub mod disclosure_log;
+pub mod docx;
 pub mod error;
 pub mod files;
 pub mod import;

@@ -49,8 +49,8 @@ pub(super) fn case_event(
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO case_events (reference, at, actor, action, from_status, to_status, note,
-            on_day, extended_to, calendar, council)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            on_day, extended_to, calendar, council, fee_pence)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         &[
             param_text(reference),
             param_text(&who.at),
@@ -63,6 +63,7 @@ pub(super) fn case_event(
             Sql::Text(detail.extended_to.map(|d| d.to_string())),
             Sql::Text(detail.calendar.clone()),
             param_text(council),
+            Sql::Int(detail.fee_pence),
         ],
     )?;
     Ok(())
@@ -349,10 +350,14 @@ pub(super) fn case_history<E: Engine>(
         let council = store.scope(tx)?;
         let rows = tx.query(
             "SELECT at, actor, action, from_status, to_status, note, on_day, extended_to,
-                    calendar
+                    calendar, fee_pence
              FROM case_events WHERE reference = $1 AND council = $2 ORDER BY id",
             &[param_text(reference), param_text(&council)],
-            &[Kind::Text; 9],
+            &{
+                let mut kinds = [Kind::Text; 10];
+                kinds[9] = Kind::Int;
+                kinds
+            },
         )?;
         rows.iter()
             .map(|r| {
@@ -366,6 +371,7 @@ pub(super) fn case_history<E: Engine>(
                     on: opt_date(opt_text(&r[6]))?,
                     extended_to: opt_date(opt_text(&r[7]))?,
                     calendar: opt_text(&r[8]),
+                    fee_pence: opt_int(&r[9]),
                 })
             })
             .collect()
