@@ -41,6 +41,7 @@
 
 pub mod accounts;
 pub mod answering;
+pub mod audit;
 pub mod casework;
 pub mod config;
 pub mod council;

@@ -19,12 +19,11 @@
 //! tables), version 2 (the first thirteen), version 3 (the first fifteen:
 //! no owed recomputations, no withdrawals), version 4 (the first
 //! sixteen: no councils), version 5 (the first seventeen: no not-held
-//! declarations or finding resolutions) and version 6 (the first nineteen:
-//! no files kept with cases), version 7 (no fee amounts with fees
-//! notices) and version 8 (the first twenty: no final letters as sent,
+//! declarations or finding resolutions), version 6 (the first nineteen:
+//! no files kept with cases), version 7 (no fee amounts with fees notices)
+//! and version 8 (the first twenty: no final letters as sent, no accounts,
 //! no public log, which restoring rebuilds from the disclosure log as
-//! migration 18 does),
-//! perhaps without columns added later. Tables and
+//! migration 18 does), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -477,6 +476,62 @@ pub const TABLES: &[TableSpec] = &[
             ("questions", Text),
             ("search_text", Text),
             ("recorded", Int),
+        ],
+    },
+    // Accounts: users with their argon2id password hashes (a restored
+    // database must let them sign in), their roles, the account events and
+    // the council policies. Sessions and failed sign-ins stay behind: a
+    // restore signs everyone out.
+    TableSpec {
+        name: "users",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("username", Text),
+            ("display_name", Text),
+            ("password_hash", Text),
+            ("disabled", Int),
+            ("created_at", Text),
+            ("created_by", Text),
+        ],
+    },
+    TableSpec {
+        name: "user_roles",
+        key: "user_id, council, role, provider",
+        generated_id: false,
+        columns: &[
+            ("user_id", Int),
+            ("council", Text),
+            ("role", Text),
+            ("provider", Text),
+        ],
+    },
+    TableSpec {
+        name: "account_events",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("at", Text),
+            ("actor", Text),
+            ("action", Text),
+            ("username", Text),
+            ("council", Text),
+            ("detail", Text),
+        ],
+    },
+    TableSpec {
+        name: "council_policies",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("name", Text),
+            ("value", Text),
+            ("set_at", Text),
+            ("set_by", Text),
         ],
     },
 ];
@@ -994,7 +1049,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table public_log was expected"),
+            err.contains("ends where table council_policies was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -1069,6 +1124,24 @@ mod tests {
                 .find(|t| t.table == "records_owed")
                 .is_some_and(|t| t.rows.is_empty())
         );
+    }
+
+    #[test]
+    fn version_8_dumps_are_read_with_no_accounts() {
+        let mut tables = empty_tables();
+        tables.truncate(20);
+        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":8"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        for name in ["users", "user_roles", "account_events", "council_policies"] {
+            assert!(
+                read_back
+                    .iter()
+                    .find(|t| t.table == name)
+                    .is_some_and(|t| t.rows.is_empty()),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -175,6 +175,44 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// What to look for in the audit trail ([`Store::audit_trail`]); an empty
+/// field matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditSearch {
+    /// Who acted (exactly).
+    pub actor: String,
+    /// What they did: the action's start (`figure.`, `approve`, `user.`).
+    pub action: String,
+    /// Which record: a case's reference, a user name, a record key (exactly).
+    pub record: String,
+    /// At or after this time (`YYYY-MM-DD` or an RFC 3339 time).
+    pub from: String,
+    /// Before this time (the same).
+    pub before: String,
+    /// How many of the newest matches to skip (paging).
+    pub offset: usize,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// One line of the audit trail: who did what to which record, and when.
+/// No detail: the details may quote a requester, and stay in the database
+/// and dumps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// Where it is recorded: `data` (the audit log of imports and data
+    /// changes), `case` (a case's history) or `account` (account events).
+    pub source: String,
+    /// What happened.
+    pub action: String,
+    /// The record it happened to.
+    pub record: String,
+}
+
 /// A stored text of a case that erasing its requester's details rewrites
 /// ([`Store::erase_requester`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1279,6 +1317,12 @@ pub trait Store: accounts::Accounts {
 
     /// The audit log, newest last (at most `limit` entries, the newest ones).
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// The audit trail of the council in use, newest first: the audit log
+    /// of data changes (shared by every council: figures, releases,
+    /// calendars…; of council settings only its own), its cases' histories
+    /// and its account events, as `search` narrows them.
+    fn audit_trail(&self, search: &AuditSearch) -> Result<Vec<AuditLine>, StoreError>;
 
     /// Open a case for a new request (the reference must be new); `detail`
     /// goes with the history's first entry (the calendar the deadline was

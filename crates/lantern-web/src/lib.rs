@@ -33,6 +33,9 @@
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
 //! | `/cases/{reference}/title` | the title the public log shows, before sending | officers |
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
+//! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
+//! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
+//! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
 //! expiry) naming a session the database holds, so several server
@@ -108,6 +111,9 @@ const NEW_CASE: &str = include_str!("../../../templates/web/new_case.html.j2");
 const CASE_ACTIONS: &str = include_str!("../../../templates/web/case_actions.html.j2");
 const ALREADY_TAKEN_IN: &str = include_str!("../../../templates/web/already_taken_in.html.j2");
 const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.j2");
+const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
+const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
+const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -548,22 +554,26 @@ async fn not_found() -> Response {
         .into_response()
 }
 
+/// Text as one path segment or query value: everything but letters,
+/// digits and `-._~` percent-encoded.
+fn query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn pages() -> Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     // A reference as one path segment or query value: everything but
     // letters, digits and `-._~` percent-encoded.
-    env.add_filter("segment", |s: String| {
-        let mut out = String::with_capacity(s.len());
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(b));
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-        out
-    });
+    env.add_filter("segment", |s: String| query_value(&s));
     for (name, source) in [
         ("layout.html.j2", LAYOUT),
         ("index.html.j2", INDEX),
@@ -582,6 +592,9 @@ fn pages() -> Result<Environment<'static>> {
         ("case_actions.html.j2", CASE_ACTIONS),
         ("already_taken_in.html.j2", ALREADY_TAKEN_IN),
         ("letter_sent.html.j2", LETTER_SENT),
+        ("council.html.j2", COUNCIL_SETTINGS),
+        ("audit.html.j2", AUDIT),
+        ("bank_holidays.html.j2", BANK_HOLIDAYS),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -596,6 +609,68 @@ async fn secure(mut response: Response) -> Response {
         headers.insert(name, HeaderValue::from_static(value));
     }
     response
+}
+
+/// One structured log line per request (`tracing`, target
+/// `lantern_web::request`): the method, the route as the route table
+/// writes it (`/cases/{reference}`, never the reference or user name the
+/// path held; `(none)` for a path no route has), the names of the query's
+/// parameters without their values (a search may hold a name), the status
+/// and how long it took. Nothing else of the request: no cookie, no form,
+/// no address.
+async fn request_log(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string());
+    let parameters = query_names(request.uri().query());
+    let response = next.run(request).await;
+    tracing::info!(
+        target: "lantern_web::request",
+        method = %method,
+        route = %route.as_deref().unwrap_or("(none)"),
+        query = %parameters,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// The names of a query string's parameters, comma-joined, without their
+/// values; a name that is not a plain word (`a-z`, `0-9`, `_`) is `?`.
+fn query_names(query: Option<&str>) -> String {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            if !name.is_empty()
+                && name.len() <= 32
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                name
+            } else {
+                "?"
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Send the request log to standard error, once per process (a second
+/// server in one process, as tests start, keeps the first's).
+fn start_request_log() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .try_init();
 }
 
 /// A request that takes longer than [`REQUEST_TIMEOUT`] gets a 503.
@@ -633,8 +708,8 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
-        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetPolicy,
-        TakeIn, ViewCase, ViewInbox, ViewUsers,
+        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetCouncil,
+        SetPolicy, TakeIn, ViewAudit, ViewCase, ViewCouncil, ViewInbox, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
@@ -771,6 +846,23 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("POST", "/admin/policy", SetPolicy),
             post(admin::policy),
         ),
+        (
+            spec("GET", "/admin/council", ViewCouncil),
+            get(admin::council),
+        ),
+        (
+            spec("POST", "/admin/council", SetCouncil),
+            post(admin::set_council),
+        ),
+        (spec("GET", "/admin/audit", ViewAudit), get(admin::audit)),
+        (
+            spec("GET", "/admin/bank-holidays", ViewCouncil),
+            get(admin::bank_holidays),
+        ),
+        (
+            spec("POST", "/admin/bank-holidays", SetCouncil),
+            post(admin::add_bank_holiday),
+        ),
     ]
 }
 
@@ -838,6 +930,7 @@ fn router(site: Arc<Site>) -> Router {
     router
         .fallback(not_found)
         .layer(middleware::from_fn(deadline))
+        .layer(middleware::from_fn(request_log))
         .layer(middleware::map_response(secure))
         .with_state(site)
 }
@@ -870,6 +963,7 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
     };
     let _ = PAGES.set(pages()?);
     let _ = COUNCIL.set(council.name().to_string());
+    start_request_log();
     let site = Arc::new(Site {
         pool,
         code: ctx.council.clone(),
@@ -947,5 +1041,24 @@ async fn stopped() {
     tokio::select! {
         () = interrupt => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_names;
+
+    #[test]
+    fn the_request_log_names_query_parameters_never_their_values() {
+        assert_eq!(query_names(None), "");
+        assert_eq!(
+            query_names(Some("search=Jane+Smith&indicator=crack&x")),
+            "search,indicator,x"
+        );
+        assert_eq!(
+            query_names(Some("Jane%20Smith=1&&=2")),
+            "?,?",
+            "a name that is not a plain word may itself be personal"
+        );
     }
 }

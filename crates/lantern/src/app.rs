@@ -28,8 +28,18 @@ pub struct Cli {
     /// Configuration file. Default: $LANTERN_CONFIG, else ./lantern.toml if present.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Who is acting, for the audit log. Default: $LANTERN_ACTOR, else $USER.
-    #[arg(long, global = true, env = "LANTERN_ACTOR", value_name = "NAME")]
+    /// Who is acting (`--as` for short), for the audit log and two-person
+    /// sign-off: whoever drafted or corrected an answer cannot approve it
+    /// unless the council allows it (`lantern council policy`); use the
+    /// user name they sign in to the web application with. Default:
+    /// $LANTERN_ACTOR, else $USER.
+    #[arg(
+        long,
+        visible_alias = "as",
+        global = true,
+        env = "LANTERN_ACTOR",
+        value_name = "NAME"
+    )]
     pub actor: Option<String>,
     /// The council whose requests, log and learned phrases to work on
     /// (`lantern council list` shows the codes). Needed only when the

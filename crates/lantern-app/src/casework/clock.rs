@@ -149,6 +149,13 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
             earlier.actor
         );
     }
+    // Two-person sign-off, for every front end: whoever drafted, re-drafted
+    // or corrected the answer approves it only where the council allows it.
+    let self_approved =
+        action == Action::Approve && crate::policy::authors(&history).contains(&ctx.actor) && {
+            crate::policy::check_self_approval(store.as_ref(), reference, &ctx.actor)?;
+            true
+        };
     let detail = ActionDetail {
         note: acting.note.clone(),
         on: Some(day),
@@ -195,6 +202,16 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
         review = Some(r);
     }
     let status = store.act(reference, case.status, action, &ctx.who(), &detail)?;
+    if self_approved {
+        let council = store.council_in_use()?.unwrap_or_default();
+        store.record_account_event(
+            &ctx.who(),
+            "approve.self",
+            &ctx.actor,
+            &council,
+            serde_json::json!({ "reference": reference, "policy": crate::policy::SELF_APPROVAL }),
+        )?;
+    }
     Ok(Acted {
         reference: reference.to_string(),
         status,

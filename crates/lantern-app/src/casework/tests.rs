@@ -84,7 +84,14 @@ fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
     // The database holds the example's figures and calendar: every question
     // is decided, so the draft has no blocking findings to resolve.
     assert!(drafted.findings.is_empty(), "{:#?}", drafted.findings);
-    approve(&ctx, "FOI-2019-0412", Some("checked".into()), None).expect("approved");
+    // Two-person sign-off: the drafter may not approve; someone else does.
+    let own = approve(&ctx, "FOI-2019-0412", None, None).expect_err("own draft");
+    assert_eq!(own.kind(), Kind::Forbidden);
+    let approver = Context {
+        actor: "approver".into(),
+        ..ctx.clone()
+    };
+    approve(&approver, "FOI-2019-0412", Some("checked".into()), None).expect("approved");
     let sent = send(&ctx, "FOI-2019-0412", None, None).expect("sent");
     assert_eq!(sent.status, Status::Sent);
     assert!(!sent.late && sent.warnings.is_empty());

@@ -497,6 +497,13 @@ impl<E: Engine> Store for SqlStore<E> {
         audit::audit_entries(self, limit)
     }
 
+    fn audit_trail(
+        &self,
+        search: &crate::AuditSearch,
+    ) -> Result<Vec<crate::AuditLine>, StoreError> {
+        audit::trail(self, search)
+    }
+
     fn open_case(&mut self, case: &Case, detail: &ActionDetail) -> Result<(), StoreError> {
         casework::open_case(self, case, detail, &[])
     }

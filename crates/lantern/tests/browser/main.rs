@@ -612,4 +612,14 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     browser.open("/admin/users");
     assert!(browser.source().contains("officer"));
     browser.look("users");
+    browser.open("/admin/council");
+    assert!(browser.source().contains("Reference pattern"));
+    browser.look("council-settings");
+    browser.open("/admin/bank-holidays");
+    assert!(browser.source().contains("Summer bank holiday"));
+    browser.look("bank-holidays");
+    browser.open("/admin/audit?what=approve");
+    assert!(browser.source().contains("FOI-2019-0001"));
+    assert!(!browser.source().contains(REQUESTER));
+    browser.look("audit-log");
 }

@@ -24,6 +24,115 @@ fn open_seed(app: &TestApp) -> serde_json::Value {
     serde_json::from_str(&out).expect("json")
 }
 
+/// Run `lantern ARGS` as `tester`, approvals too (the harness approves as
+/// a second person).
+fn as_tester(app: &TestApp, args: &[&str]) -> crate::Run {
+    crate::Run::from(
+        app.command(args)
+            .env("LANTERN_ACTOR", "tester")
+            .output()
+            .expect("run lantern"),
+    )
+}
+
+#[test]
+fn whoever_drafted_cannot_approve_from_the_command_line_unless_the_council_allows_it() {
+    let app = TestApp::leicester();
+    open_seed(&app);
+    let day = ["--as-of", "2019-07-05"];
+    app.run(&["request", "draft", "FOI-2019-0412", day[0], day[1]])
+        .ok();
+    // `tester` drafted: their approval is refused, and nothing recorded.
+    let err = as_tester(
+        &app,
+        &["request", "approve", "FOI-2019-0412", day[0], day[1]],
+    )
+    .fails();
+    assert!(
+        err.contains("tester drafted or corrected this answer")
+            && err.contains("two-person sign-off")
+            && err.contains("lantern council policy self-approval allowed"),
+        "{err}"
+    );
+    let shown: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "show", "FOI-2019-0412", "--json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(shown["status"], "drafted");
+    assert_eq!(
+        app.run(&["council", "policy", "self-approval"]).ok().trim(),
+        "self-approval: refused (whoever drafted or corrected an answer may not approve it)"
+    );
+    // `--as` names another person: they may.
+    let other = app
+        .command(&[
+            "request",
+            "approve",
+            "FOI-2019-0412",
+            "--as",
+            "ama",
+            day[0],
+            day[1],
+        ])
+        .env_remove("LANTERN_ACTOR")
+        .output()
+        .expect("run lantern");
+    assert!(
+        other.status.success(),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+    let shown: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "show", "FOI-2019-0412", "--json"])
+            .ok(),
+    )
+    .expect("json");
+    let approval = shown["history"]
+        .as_array()
+        .and_then(|h| h.iter().find(|e| e["action"] == "approve"))
+        .expect("approved");
+    assert_eq!(approval["actor"], "ama");
+}
+
+#[test]
+fn a_drafter_approves_their_own_answer_where_the_council_allows_it_and_that_is_audited() {
+    let app = TestApp::leicester();
+    open_seed(&app);
+    let day = ["--as-of", "2019-07-05"];
+    app.run(&["request", "draft", "FOI-2019-0412", day[0], day[1]])
+        .ok();
+    let set = app
+        .run(&["council", "policy", "self-approval", "allowed"])
+        .ok();
+    assert!(set.contains("self-approval: allowed"), "{set}");
+    as_tester(
+        &app,
+        &["request", "approve", "FOI-2019-0412", day[0], day[1]],
+    )
+    .ok();
+    // Both the policy change and the self-approval are in the dump's
+    // account events, with who.
+    app.run(&["export", "dump.jsonl"]).ok();
+    let dump = std::fs::read_to_string(app.path("dump.jsonl")).expect("dump");
+    let policy = dump
+        .lines()
+        .find(|l| l.contains("policy.set"))
+        .expect("the policy change is audited");
+    assert!(
+        policy.contains("\"after\":\"allowed\"") || policy.contains("allowed"),
+        "{policy}"
+    );
+    let own = dump
+        .lines()
+        .find(|l| l.contains("approve.self"))
+        .expect("the self-approval is audited");
+    assert!(
+        own.contains("tester") && own.contains("FOI-2019-0412"),
+        "{own}"
+    );
+}
+
 #[test]
 fn a_request_is_opened_with_its_statutory_deadline() {
     let app = TestApp::leicester();
@@ -55,15 +164,21 @@ fn a_case_is_approved_before_it_is_sent_and_the_history_says_who_did_what() {
         .run(&["request", "send", "FOI-2019-0412", day[0], day[1]])
         .fails();
     assert!(err.contains("approve the draft first"), "{err}");
-    app.run(&[
-        "request",
-        "approve",
-        "FOI-2019-0412",
-        "--note",
-        "checked against the log",
-        day[0],
-        day[1],
-    ])
+    // The drafter approves their own answer: the council allows it here.
+    app.run(&["council", "policy", "self-approval", "allowed"])
+        .ok();
+    as_tester(
+        &app,
+        &[
+            "request",
+            "approve",
+            "FOI-2019-0412",
+            "--note",
+            "checked against the log",
+            day[0],
+            day[1],
+        ],
+    )
     .ok();
     app.run(&["request", "send", "FOI-2019-0412", day[0], day[1]])
         .ok();

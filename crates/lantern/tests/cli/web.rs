@@ -913,6 +913,342 @@ fn an_officer_records_clock_actions_and_the_inbox_tags_follow() {
     );
 }
 
+/// The council's settings as `lantern council show --json` prints them.
+fn council_json(app: &TestApp) -> serde_json::Value {
+    serde_json::from_str(&app.run(&["council", "show", "--json"]).ok()).expect("json")
+}
+
+#[test]
+fn an_administrator_changes_the_councils_settings_bad_input_is_tied_to_its_field() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    let page = server.get("/admin/council", Some(&admin));
+    assert_eq!(page.status, 200, "{}", page.body);
+    for field in [
+        "name",
+        "areas",
+        "threshold",
+        "reference",
+        "retain_years",
+        "time_zone",
+        "signature",
+    ] {
+        assert!(page.body.contains(&format!("id=\"{field}\"")), "{field}");
+    }
+    assert!(
+        page.body.contains("Leicester City Council"),
+        "{}",
+        page.body
+    );
+    // Officers cannot see or change them.
+    let officer = server.session("officer");
+    assert_eq!(server.get("/admin/council", Some(&officer)).status, 403);
+    let before = council_json(&app);
+
+    // A threshold that is not a number: the error summary links the field,
+    // the field says what is wrong, the text typed is kept, nothing changes.
+    let bad = server.post(
+        "/admin/council",
+        Some(&admin),
+        &format!(
+            "csrf={}&name=Leicester+City+Council&threshold=five&reference=%3Cb%3E",
+            admin.csrf
+        ),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("href=\"#threshold\""), "{}", bad.body);
+    assert!(bad.body.contains("id=\"threshold-error\""), "{}", bad.body);
+    assert!(bad.body.contains("value=\"five\""), "{}", bad.body);
+    assert!(!bad.body.contains("<b>") && bad.body.contains("&lt;b&gt;"));
+    // A time zone the core refuses: tied to its field too.
+    let zone = server.post(
+        "/admin/council",
+        Some(&admin),
+        &format!("csrf={}&time_zone=Mars%2FOlympus", admin.csrf),
+    );
+    assert_eq!(zone.status, 400, "{}", zone.body);
+    assert!(zone.body.contains("href=\"#time_zone\""), "{}", zone.body);
+    // Without the form's secret: refused, nothing changes.
+    let stale = server.post("/admin/council", Some(&admin), "threshold=7");
+    assert_eq!(stale.status, 400);
+    assert_eq!(council_json(&app), before);
+
+    // A good change: a new version, saved by the administrator.
+    let good = server.post(
+        "/admin/council",
+        Some(&admin),
+        &format!(
+            "csrf={}&threshold=7&signature=Ada+Lovelace%0D%0AInformation+Governance&email=foi%40leicester.example",
+            admin.csrf
+        ),
+    );
+    assert_eq!(good.status, 303, "{}", good.body);
+    assert_eq!(good.location(), Some("/admin/council?saved=1"));
+    let history: serde_json::Value =
+        serde_json::from_str(&app.run(&["council", "show", "--history", "--json"]).ok())
+            .expect("json");
+    let versions = history.as_array().expect("versions");
+    let now = versions.last().expect("a version");
+    assert_eq!(now["set_by"], "admin", "{now:#}");
+    assert_eq!(
+        versions[versions.len() - 2]["data_version"],
+        before["data_version"]
+    );
+    assert_eq!(now["threshold"], 7);
+    let text = now.to_string();
+    assert!(
+        text.contains("Ada Lovelace") && text.contains("Information Governance"),
+        "{text}"
+    );
+    assert!(text.contains("foi@leicester.example"), "{text}");
+    let shown = server.get("/admin/council?saved=1", Some(&admin));
+    assert!(shown.body.contains("Saved"), "{}", shown.body);
+    assert!(shown.body.contains("value=\"7\""), "{}", shown.body);
+}
+
+#[test]
+fn the_audit_log_is_searched_by_who_what_record_and_dates_and_shows_no_requester() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    let all = server.get("/admin/audit", Some(&admin));
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert!(all.body.contains("user.add"), "{}", all.body);
+    assert!(all.body.contains(&reference), "{}", all.body);
+    assert!(
+        !all.body.contains(REQUESTER),
+        "no requester on the audit page"
+    );
+    // By what and who: the draft, by tester.
+    let drafts = server.get("/admin/audit?what=draft&who=tester", Some(&admin));
+    assert_eq!(drafts.status, 200);
+    assert!(drafts.body.contains(&reference), "{}", drafts.body);
+    assert!(!drafts.body.contains("user.add"), "{}", drafts.body);
+    // By record: the case's history only.
+    let case = server.get(
+        &format!("/admin/audit?record={}", encode(&reference)),
+        Some(&admin),
+    );
+    assert!(
+        case.body.contains("open") && case.body.contains("draft"),
+        "{}",
+        case.body
+    );
+    assert!(!case.body.contains("user.add"), "{}", case.body);
+    // A date range that holds nothing (the events are recorded today, by
+    // the system clock).
+    let old = server.get("/admin/audit?from=2001-01-01&to=2001-12-31", Some(&admin));
+    assert!(
+        old.body.contains("Nothing in the audit log matches"),
+        "{}",
+        old.body
+    );
+    // A bad date: the error summary links the field.
+    let bad = server.get("/admin/audit?from=yesterday", Some(&admin));
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("href=\"#from\"") && bad.body.contains("YYYY-MM-DD"),
+        "{}",
+        bad.body
+    );
+    let backwards = server.get("/admin/audit?from=2020-01-02&to=2020-01-01", Some(&admin));
+    assert_eq!(backwards.status, 400);
+    assert!(
+        backwards.body.contains("href=\"#to\""),
+        "{}",
+        backwards.body
+    );
+    // Paged: a page past the end links back to the one before.
+    let far = server.get("/admin/audit?what=user.&page=3", Some(&admin));
+    assert!(
+        far.body.contains("Nothing in the audit log matches"),
+        "{}",
+        far.body
+    );
+    assert!(
+        far.body.contains("page=2") && far.body.contains("what=user."),
+        "{}",
+        far.body
+    );
+    // Another council's settings changes (and who made them) are not shown.
+    app.run(&[
+        "council",
+        "set",
+        "OTHER",
+        "--name",
+        "Other Council",
+        "--area",
+        "E06000017",
+    ])
+    .ok();
+    let councils = server.get("/admin/audit?what=council.", Some(&admin));
+    assert!(councils.body.contains(LEI), "{}", councils.body);
+    assert!(!councils.body.contains("OTHER"), "{}", councils.body);
+    // Officers and other councils' people cannot see it.
+    assert_eq!(
+        server
+            .get("/admin/audit", Some(&server.session("officer")))
+            .status,
+        403
+    );
+}
+
+#[test]
+fn the_request_log_names_routes_and_statuses_never_references_or_searches() {
+    let (app, reference) = leicester_with_users();
+    let log = app.path("serve.log");
+    let mut child = app
+        .command(&[
+            "--council",
+            LEI,
+            "--as-of",
+            "2019-07-05",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start lantern serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("address");
+    let port = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let server = Server { child, port };
+    let officer = server.session("officer");
+    assert_eq!(
+        server
+            .get(&format!("/cases/{reference}"), Some(&officer))
+            .status,
+        200
+    );
+    assert_eq!(
+        server.get("/log?search=Zebedee+Requester", None).status,
+        200
+    );
+    assert_eq!(server.get("/no/such/Zebedee", None).status, 404);
+    assert_eq!(server.get("/healthz", None).status, 200);
+    // Stopped gracefully (SIGTERM), the log is complete.
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let mut server = server;
+    let status = server.child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    let text = std::fs::read_to_string(&log).expect("log");
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("request")).collect();
+    let find = |route: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(&format!("route={route} ")))
+            .unwrap_or_else(|| panic!("no line for {route} in\n{text}"))
+    };
+    let case = find("/cases/{reference}");
+    assert!(
+        case.contains("method=GET") && case.contains("status=200"),
+        "{case}"
+    );
+    assert!(case.contains("duration_ms="), "{case}");
+    let search = find("/log");
+    assert!(search.contains("query=search"), "{search}");
+    let missing = find("(none)");
+    assert!(missing.contains("status=404"), "{missing}");
+    find("/healthz");
+    // Nothing personal or identifying: no reference, no search text, no
+    // path the router does not know, no cookie, no user name.
+    for secret in [
+        reference.as_str(),
+        "Zebedee",
+        "lantern_session",
+        &officer.csrf,
+        "officer",
+    ] {
+        assert!(!text.contains(secret), "{secret} in the log:\n{text}");
+    }
+}
+
+#[test]
+fn an_administrator_sees_the_bank_holidays_the_clock_uses_and_adds_one_it_then_skips() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    // The server's day is 2019-07-05: 2019 and 2020 are listed.
+    let page = server.get("/admin/bank-holidays", Some(&admin));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("2019-08-26") && page.body.contains("Summer bank holiday"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("2020-12-25"), "{}", page.body);
+    assert!(!page.body.contains("2022-06-20"), "{}", page.body);
+    assert_eq!(
+        server
+            .get("/admin/bank-holidays", Some(&server.session("officer")))
+            .status,
+        403
+    );
+    // Bad input is tied to its field and adds nothing.
+    let bad = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!(
+            "csrf={}&date=20+June&title=Proclaimed&division=all",
+            admin.csrf
+        ),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("href=\"#date\""), "{}", bad.body);
+    let untitled = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!("csrf={}&date=2022-06-20&title=&division=all", admin.csrf),
+    );
+    assert_eq!(untitled.status, 400, "{}", untitled.body);
+    assert!(
+        untitled.body.contains("href=\"#title\""),
+        "{}",
+        untitled.body
+    );
+    // A proclaimed day, added: audited, and the clock skips it. Seed 002,
+    // received Tuesday 14 June 2022, is due on 13 July on the shipped
+    // calendar (`lantern request new` after `lantern demo` says so).
+    let added = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!(
+            "csrf={}&date=2022-06-20&title=Proclaimed+%3Cb%3Eday%3C%2Fb%3E&division=all",
+            admin.csrf
+        ),
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let trail = server.get("/admin/audit?what=calendar.add&who=admin", Some(&admin));
+    assert!(trail.body.contains("calendar.add"), "{}", trail.body);
+    let request = crate::example("requests/seed-002.toml");
+    let opened: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "new", request.to_str().expect("path"), "--json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(opened["due"], "2022-07-14", "{opened:#}");
+    assert!(
+        opened["calendar"]
+            .as_str()
+            .is_some_and(|c| c.contains("2022-06-20"))
+    );
+}
+
 #[test]
 fn a_case_letters_download_with_their_type_and_file_name_and_the_published_copy_once_sent() {
     let (app, reference) = leicester_with_users();
