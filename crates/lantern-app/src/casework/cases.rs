@@ -62,6 +62,7 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
     let cases = store.cases()?;
     let today = ctx.today(store.as_ref())?;
     let is_open = |c: &Case| c.status.is_open();
+    let mut releases = None;
     let mut rows = Vec::new();
     for case in &cases {
         let due = case_deadline(store.as_ref(), &calendar, case)?;
@@ -71,7 +72,13 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
             && filter.due_by.is_none_or(|d| is_open(case) && due.due <= d);
         if wanted {
             let release_changed = awaits_sending(case)
-                && !super::drafting::release_changes(store.as_ref(), case, today)?.is_empty();
+                && !super::drafting::release_changes_among(
+                    store.as_ref(),
+                    case,
+                    today,
+                    &mut releases,
+                )?
+                .is_empty();
             let declaration_withdrawn = awaits_sending(case)
                 && !super::drafting::declaration_changes(store.as_ref(), case)?.is_empty();
             rows.push(ListedCase {
@@ -95,7 +102,7 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
 
 /// Whether a case holds a draft or approved letter still to be sent (the
 /// cases whose cited releases are watched).
-fn awaits_sending(case: &Case) -> bool {
+pub(super) fn awaits_sending(case: &Case) -> bool {
     matches!(
         case.status,
         casework::Status::Drafted | casework::Status::Approved
