@@ -916,7 +916,12 @@ fn an_officer_records_clock_actions_and_the_inbox_tags_follow() {
 fn the_inbox_lists_open_requests_by_subject_and_leaves_out_withdrawn_ones() {
     let (app, drafted) = leicester_with_users();
     let mut taken = Vec::new();
-    for subject in ["Second request about crack", "Request to be withdrawn"] {
+    // Received on different days: the same e-mail on the same day would be
+    // the same request.
+    for (subject, received) in [
+        ("Second request about crack", "2019-06-11"),
+        ("Request to be withdrawn", "2019-06-12"),
+    ] {
         let email = seed_email().replace("Crack cocaine treatment", subject);
         let path = app.write(&format!("{}.eml", taken.len()), &email);
         let out = app
@@ -925,7 +930,7 @@ fn the_inbox_lists_open_requests_by_subject_and_leaves_out_withdrawn_ones() {
                 "new",
                 path.to_str().expect("path"),
                 "--received",
-                "2019-06-11",
+                received,
                 "--json",
             ])
             .ok();
@@ -946,6 +951,7 @@ fn the_inbox_lists_open_requests_by_subject_and_leaves_out_withdrawn_ones() {
     );
     assert_eq!(withdrawn.status, 303, "{}", withdrawn.body);
     assert_eq!(status_of(&app, gone), "withdrawn");
+    assert_eq!(status_of(&app, second), "received");
     let inbox = server.get("/inbox?sort=reference", Some(&officer));
     assert_eq!(inbox.status, 200);
     assert_eq!(
