@@ -22,6 +22,8 @@
 //! | `/sign-in`, `/sign-out` | signing in and out | anyone / signed in |
 //! | `/inbox` | open requests by due date, with status tags, filters, sorting | officers, approvers |
 //! | `/cases/{reference}` | a request's workspace | officers, approvers |
+//! | `/cases/{reference}/correct`, `…/questions/set\|split\|merge\|set-aside\|reread` | correct the reading in place (`workspace`) | officers |
+//! | `/cases/{reference}/findings/resolve` | resolve a blocking finding of the draft | officers |
 //! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
@@ -75,6 +77,7 @@ mod admin;
 mod auth;
 pub mod connections;
 mod staff;
+mod workspace;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
 const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
@@ -690,11 +693,35 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (spec("POST", "/cases", TakeIn), post(staff::take_in)),
         (
             spec("GET", "/cases/{reference}", ViewCase),
-            get(staff::case),
+            get(workspace::case),
         ),
         (
             spec("POST", "/cases/{reference}/correct", Correct),
-            post(staff::correct),
+            post(workspace::teach),
+        ),
+        (
+            spec("POST", "/cases/{reference}/questions/set", Correct),
+            post(workspace::set),
+        ),
+        (
+            spec("POST", "/cases/{reference}/questions/split", Correct),
+            post(workspace::split),
+        ),
+        (
+            spec("POST", "/cases/{reference}/questions/merge", Correct),
+            post(workspace::merge),
+        ),
+        (
+            spec("POST", "/cases/{reference}/questions/set-aside", Correct),
+            post(workspace::set_aside),
+        ),
+        (
+            spec("POST", "/cases/{reference}/questions/reread", Correct),
+            post(workspace::reread),
+        ),
+        (
+            spec("POST", "/cases/{reference}/findings/resolve", Draft),
+            post(workspace::resolve),
         ),
         (
             spec("POST", "/cases/{reference}/clock", ClockAction),

@@ -1,6 +1,7 @@
 //! The officers' pages: their start page, the inbox, taking in a request,
-//! a request's workspace, and the actions on it (draft, approve, send) as
-//! forms calling the use cases. Each handler asks the policy first (for a
+//! and the actions on a request (draft, approve, send, the clock) as forms
+//! calling the use cases (the workspace page and its corrections are
+//! `workspace`'s). Each handler asks the policy first (for a
 //! case, with who drafted and corrected it), then checks the form's CSRF
 //! secret and the status the form was made from (a form made before
 //! someone else moved the case on is refused, nothing changed).
@@ -13,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use lantern_app::casework::workspace::{self, Sort, Tag};
 use lantern_app::casework::{self, Form as RequestForm, NewRequest};
-use lantern_app::letters::{Format, markdown_to_html};
 use lantern_app::policy::{self, Action, Resource};
 use minijinja::context;
 use serde::Deserialize;
@@ -192,7 +192,7 @@ pub(crate) async fn take_in(
 }
 
 /// A reference as one path segment.
-fn segment(s: &str) -> String {
+pub(crate) fn segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -205,13 +205,13 @@ fn segment(s: &str) -> String {
 }
 
 /// The case as a policy resource (who drafted and corrected it), or 404.
-async fn case_resource(site: &Arc<Site>, reference: &str) -> Result<Resource, Failure> {
+pub(crate) async fn case_resource(site: &Arc<Site>, reference: &str) -> Result<Resource, Failure> {
     let reference = reference.to_string();
     read(site, move |store| policy::case_resource(store, &reference)).await
 }
 
 /// The visitor, if the policy lets them do `action` to the case.
-async fn allow_case(
+pub(crate) async fn allow_case(
     site: &Arc<Site>,
     headers: &HeaderMap,
     action: Action,
@@ -232,7 +232,7 @@ async fn allow_case(
 /// A form posted about a case: the visitor, if the policy lets them do
 /// `action` to it, the form carries their session's CSRF secret, and the
 /// case is still in the status the form was made from.
-async fn allow_case_form(
+pub(crate) async fn allow_case_form(
     site: &Arc<Site>,
     headers: &HeaderMap,
     action: Action,
@@ -244,129 +244,6 @@ async fn allow_case_form(
     check_csrf(&visitor, csrf)?;
     check_seen(site, reference, seen).await?;
     Ok(visitor)
-}
-
-/// `GET /cases/{reference}`: the workspace.
-pub(crate) async fn case(
-    State(site): State<Arc<Site>>,
-    headers: HeaderMap,
-    Path(reference): Path<String>,
-) -> Result<Response, Failure> {
-    let visitor = allow_case(&site, &headers, Action::ViewCase, &reference).await?;
-    let ctx = site.context(&visitor.actor.username);
-    let asked = reference.clone();
-    let (view, readings, letter, withheld, self_approval) = act(move || {
-        let view = casework::show(&ctx, &asked)?;
-        let readings = casework::understanding(&ctx, &asked).unwrap_or_default();
-        let letter = match view.case.status {
-            casework::Status::Drafted | casework::Status::Approved | casework::Status::Sent => {
-                Some(casework::letter(&ctx, &asked, Format::Md, false)?.letter)
-            }
-            _ => None,
-        };
-        let withheld = workspace::withheld_in_draft(&ctx, &asked)?;
-        let self_approval = policy::self_approval_allowed(&ctx)?;
-        Ok((view, readings, letter, withheld, self_approval))
-    })
-    .await?;
-    let email = lantern_core::understand::parse_email(view.case.original.as_bytes()).ok();
-    let resource = Resource {
-        council: site.council_code.clone(),
-        drafted_by: policy::authors(&view.history),
-        self_approval,
-    };
-    let may = |a: Action| policy::may(Some(&visitor.actor), a, &resource).allowed();
-    let status = view.case.status;
-    let readings: Vec<_> = readings
-        .iter()
-        .map(|r| {
-            context! {
-                question => r.question.clone(),
-                text => r.text.clone(),
-                reading => r.reading.clone(),
-                confidence => format!("{:.0}%", r.confidence * 100.0),
-                needs_officer => r.needs_officer,
-                alternatives => r.alternatives.iter().map(|a| format!("{} ({:.0}%)", a.reading, a.confidence * 100.0)).collect::<Vec<_>>(),
-                notes => r.notes.clone(),
-            }
-        })
-        .collect();
-    let history: Vec<_> = view
-        .history
-        .iter()
-        .map(|e| {
-            context! {
-                at => e.at.clone(),
-                actor => e.actor.clone(),
-                action => e.action.replace('_', " "),
-                to => e.to.code().replace('_', " "),
-                note => e.note.clone(),
-            }
-        })
-        .collect();
-    let due = &view.due;
-    let clock = context! {
-        received => due.received.to_string(),
-        effective_receipt => due.effective_receipt.to_string(),
-        due => due.due.to_string(),
-        s17_due => due.s17_due.to_string(),
-        on_hold => due.on_hold(),
-        paused => due.paused_working_days(),
-        extension => due.extension.as_ref().map(|_| true),
-        holidays => due.holidays.iter().map(|(d, name)| format!("{d} ({name})")).collect::<Vec<_>>(),
-        calendar => due.calendar_version.clone(),
-    };
-    let findings: Vec<_> = view
-        .findings
-        .iter()
-        .map(|f| context! { number => f.number, what => f.what.clone() })
-        .collect();
-    let related: Vec<_> = view
-        .links
-        .related
-        .iter()
-        .map(|l| {
-            context! {
-                reference => l.reference.clone(),
-                received => l.received.to_string(),
-                days_apart => l.working_days_apart,
-                same_requester => l.same_requester,
-                repeat => l.repeat,
-            }
-        })
-        .collect();
-    let draft_html = letter.map(|md| minijinja::Value::from_safe_string(markdown_to_html(&md)));
-    let html = render(
-        &site,
-        "case.html.j2",
-        context! {
-            council => site.council.clone(),
-            user => visitor.page(),
-            reference => view.case.reference.clone(),
-            status => status.code(),
-            status_words => status.code().replace('_', " "),
-            requester => view.case.requester_name.clone(),
-            subject => email.as_ref().and_then(|e| e.subject.clone()),
-            from => email.as_ref().and_then(|e| e.from_name.clone()),
-            original => view.case.original.clone(),
-            readings => readings,
-            draft => draft_html,
-            findings => findings,
-            withheld => withheld,
-            release_changes => view.release_changes.clone(),
-            clock => clock,
-            history => history,
-            related => related,
-            may_draft => may(Action::Draft) && matches!(status, casework::Status::Received | casework::Status::InProgress | casework::Status::Drafted),
-            may_approve => may(Action::Approve) && status == casework::Status::Drafted,
-            approve_refused => (visitor.actor.has(lantern_app::accounts::Role::Approver) && !may(Action::Approve) && status == casework::Status::Drafted),
-            may_send => may(Action::Send) && status == casework::Status::Approved,
-            may_clock => may(Action::ClockAction) && status.is_open(),
-            clock_actions => clock_actions(),
-            may_correct => may(Action::Correct) && matches!(status, casework::Status::Received | casework::Status::InProgress),
-        },
-    )?;
-    Ok(private_page(html))
 }
 
 /// What an action's form sends: the secret, the status the form was made
@@ -441,62 +318,6 @@ pub(crate) async fn draft(
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.clone();
     act(move || casework::draft(&ctx, &asked)).await?;
-    Ok(see_other(&format!("/cases/{}", segment(&reference))))
-}
-
-/// What the correction form sends: which question, the phrase in it and
-/// what the phrase means.
-#[derive(Debug, Deserialize)]
-pub(crate) struct CorrectForm {
-    csrf: Option<String>,
-    seen: Option<String>,
-    question: Option<String>,
-    phrase: Option<String>,
-    means: Option<String>,
-}
-
-/// `POST /cases/{reference}/correct`: teach what a phrase of one question
-/// means (remembered for later requests); the case is read again with it.
-pub(crate) async fn correct(
-    State(site): State<Arc<Site>>,
-    headers: HeaderMap,
-    Path(reference): Path<String>,
-    Form(form): Form<CorrectForm>,
-) -> Result<Response, Failure> {
-    let visitor = allow_case_form(
-        &site,
-        &headers,
-        Action::Correct,
-        &reference,
-        form.csrf.as_deref(),
-        form.seen.as_deref(),
-    )
-    .await?;
-    let field = |v: &Option<String>, what: &str| -> Result<String, Failure> {
-        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            Some(v) if v.chars().count() <= 200 => Ok(v.to_string()),
-            Some(_) => Err(Failure::Page(
-                StatusCode::BAD_REQUEST,
-                crate::problem_html(
-                    "There is a problem",
-                    &format!("{what} must be 200 characters or fewer."),
-                ),
-            )),
-            None => Err(Failure::Page(
-                StatusCode::BAD_REQUEST,
-                crate::problem_html("There is a problem", &format!("Enter {what}.")),
-            )),
-        }
-    };
-    let question = field(&form.question, "the question's number")?;
-    let phrase = field(&form.phrase, "the words from the question")?;
-    let means = field(
-        &form.means,
-        "what the words mean (an indicator or topic code)",
-    )?;
-    let ctx = site.context(&visitor.actor.username);
-    let asked = reference.clone();
-    act(move || casework::teach(&ctx, &asked, &question, &phrase, &means)).await?;
     Ok(see_other(&format!("/cases/{}", segment(&reference))))
 }
 

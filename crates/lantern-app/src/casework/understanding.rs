@@ -71,8 +71,14 @@ impl Reading {
 pub fn understanding(ctx: &Context, reference: &str) -> Result<Vec<Reading>> {
     let store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
-    let email = original_email(store.as_ref(), &case)?;
     let catalogue = store.catalogue()?;
+    if request::parse_request(reference, &case.original, &catalogue).is_ok() {
+        crate::fail!(
+            Conflict,
+            "request {reference} was opened from a structured request file, not an e-mail: its questions are as the file gave them"
+        );
+    }
+    let email = original_email(store.as_ref(), &case)?;
     let drafted = if email.unread.is_empty() {
         understand::draft(
             &email,

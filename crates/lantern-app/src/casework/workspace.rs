@@ -238,3 +238,89 @@ pub fn withheld_in_draft(ctx: &Context, reference: &str) -> Result<Vec<String>> 
     }
     Ok(out)
 }
+
+/// One way forward from a blocking finding, as the draft offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WayForward {
+    /// `load`, `record_not_held`, `seek_clarification` or `cost_estimate`.
+    pub code: String,
+    /// In words.
+    pub text: String,
+}
+
+/// A blocking finding of a case's draft, with the ways forward the draft
+/// offers for it, for the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftFinding {
+    /// Its number in the draft (what a resolution names).
+    pub number: usize,
+    /// The question or part it belongs to ("3b").
+    pub question: String,
+    /// What is missing, in words.
+    pub what: String,
+    /// The ways forward.
+    pub ways_forward: Vec<WayForward>,
+    /// The publication that had published the figure by the day of the
+    /// decision, when one had (the requester may be referred to it under
+    /// section 21): its title and address.
+    pub publication: Option<(String, Option<String>)>,
+}
+
+/// The blocking findings of a case's draft with their ways forward, as the
+/// draft was made; empty without a draft.
+pub fn findings_in_draft(ctx: &Context, reference: &str) -> Result<Vec<DraftFinding>> {
+    let store = ctx.open()?;
+    let Some((draft, _)) = store.draft(reference)? else {
+        return Ok(vec![]);
+    };
+    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    Ok(view["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| DraftFinding {
+            number: f["number"].as_u64().unwrap_or(0) as usize,
+            question: text(&f["question"]),
+            what: text(&f["what"]),
+            ways_forward: f["ways_forward"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|w| WayForward {
+                    code: text(&w["code"]),
+                    text: text(&w["text"]),
+                })
+                .collect(),
+            publication: f["publication"]["title"].as_str().map(|t| {
+                (
+                    t.to_string(),
+                    f["publication"]["url"].as_str().map(str::to_string),
+                )
+            }),
+        })
+        .collect())
+}
+
+/// Where a case's clock stands on the day the context acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockToday {
+    /// The day.
+    pub today: Date,
+    /// Working days after today up to the due date (0 when due today or past).
+    pub working_days_left: u32,
+    /// Working days after the due date up to today (0 when not past it).
+    pub working_days_late: u32,
+}
+
+/// Where a deadline stands today, counted on the council's calendar.
+pub fn clock_today(ctx: &Context, due: &lantern_core::deadline::Deadline) -> Result<ClockToday> {
+    let store = ctx.open()?;
+    let calendar = calendar(store.as_ref())?;
+    let today = ctx.today(store.as_ref())?;
+    Ok(ClockToday {
+        today,
+        working_days_left: calendar.working_days_between(today, due.due)?,
+        working_days_late: calendar.working_days_between(due.due, today)?,
+    })
+}

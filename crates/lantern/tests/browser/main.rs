@@ -474,10 +474,19 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     );
     browser.look("workspace-received");
 
-    // Corrects one reading, then drafts.
-    browser.type_into("#phrase-1", "service users");
-    browser.type_into("#means-1", "people_in_treatment");
-    browser.click("form[action$='/correct'] button");
+    // Corrects one reading in place (question 1's forms open beside it),
+    // then drafts.
+    browser.click("#q1-correct summary");
+    browser.look("workspace-correcting");
+    // Saving nothing: the error summary links to the field, which says why.
+    browser.click("#q1-correct form[action$='/questions/set'] button");
+    let page = browser.source();
+    assert!(page.contains("href=\"#q1-indicator\""), "{page}");
+    assert!(page.contains("id=\"q1-indicator-error\""), "{page}");
+    browser.look("workspace-error");
+    browser.type_into("#q1-phrase", "service users");
+    browser.type_into("#q1-means", "people_in_treatment");
+    browser.click("#q1-correct form[action$='/correct'] button");
     let page = browser.source();
     assert!(page.contains("correct"), "the history has the correction");
     browser.click("form[action$='/draft'] button");

@@ -983,3 +983,560 @@ fn the_inbox_lists_open_requests_by_subject_and_leaves_out_withdrawn_ones() {
         awaiting.body
     );
 }
+
+/// A hidden field's value in a page (the first of that name).
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in {page}"));
+    let rest = &page[at + marker.len()..];
+    rest[..rest.find('"').expect("end of value")].to_string()
+}
+
+/// A case's history entries as `request show --json` gives them.
+fn history(app: &TestApp, reference: &str) -> Vec<serde_json::Value> {
+    let shown: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "show", reference, "--json"]).ok())
+            .expect("json");
+    shown["history"].as_array().expect("history").clone()
+}
+
+/// What the case asks now, as the structured request the CLI shows.
+fn structured(app: &TestApp, reference: &str) -> String {
+    app.run(&["request", "structured", reference]).ok()
+}
+
+/// The seed case taken back to work (a drafted case's reading is only
+/// corrected after reopening it): the officer's session and the workspace.
+fn reopened(server: &Server, reference: &str) -> Session {
+    let officer = server.session("officer");
+    let started = server.post(
+        &format!("/cases/{reference}/clock"),
+        Some(&officer),
+        &format!("csrf={}&seen=drafted&action=start", officer.csrf),
+    );
+    assert_eq!(started.status, 303, "{}", started.body);
+    officer
+}
+
+#[test]
+fn the_workspace_shows_each_question_beside_its_reading_and_corrects_it_in_place() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let case = format!("/cases/{reference}");
+    // Drafted: the readings show, with how to correct them, but no forms.
+    let officer = server.session("officer");
+    let page = server.get(&case, Some(&officer));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(
+            "How many service users did you have listed as in treatment for crack cocaine each year for the past three years?"
+        ),
+        "each question verbatim: {}",
+        page.body
+    );
+    assert!(page.body.contains("Also considered"), "{}", page.body);
+    assert!(page.body.contains("% sure"), "{}", page.body);
+    assert!(!page.body.contains("/questions/set\""), "{}", page.body);
+    assert!(page.body.contains("To correct them, record"));
+
+    let officer = reopened(&server, &reference);
+    let page = server.get(&case, Some(&officer));
+    assert!(page.body.contains("/questions/set\""), "{}", page.body);
+    for label in [
+        "for=\"q1-indicator\"",
+        "for=\"q1-periods\"",
+        "for=\"q1-filter\"",
+        "for=\"q1-breakdown\"",
+        "for=\"q1-at\"",
+        "for=\"q1-second\"",
+        "for=\"q1-reason\"",
+    ] {
+        assert!(page.body.contains(label), "a label {label}");
+    }
+    let revision = hidden(&page.body, "revision");
+    let set = format!("{case}/questions/set");
+    let corrections = |app: &TestApp| {
+        history(app, &reference)
+            .iter()
+            .filter(|e| e["action"] == "correct")
+            .count()
+    };
+    let before = structured(&app, &reference);
+    assert!(
+        before.contains("periods = [\"2018/19\", \"2017/18\", \"2016/17\"]"),
+        "{before}"
+    );
+
+    // Without the secret, nothing changes.
+    let refused = server.post(
+        &set,
+        Some(&officer),
+        &format!("seen=in_progress&revision={revision}&question=1&periods=2016%2F17"),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("security token"), "{}", refused.body);
+    // HTML and SQL in a field: the use case refuses it, shown escaped on
+    // the workspace with an error summary tied to the field.
+    let hostile = "<script>alert(1)</script>'; DROP TABLE cases; --";
+    let bad = server.post(
+        &set,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&revision={revision}&question=1&periods={}",
+            officer.csrf,
+            encode(hostile)
+        ),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("There is a problem"), "{}", bad.body);
+    assert!(bad.body.contains("href=\"#q1-periods\""), "{}", bad.body);
+    assert!(bad.body.contains("id=\"q1-periods-error\""), "{}", bad.body);
+    assert!(bad.body.contains("q1-periods-hint q1-periods-error"));
+    assert!(!bad.body.contains("<script>alert"), "{}", bad.body);
+    assert!(
+        bad.body.contains(
+            "id=\"q1-periods\" name=\"periods\" type=\"text\" value=\"&lt;script&gt;alert(1)"
+        ),
+        "what was typed is kept, escaped: {}",
+        bad.body
+    );
+    // Nothing given to set, an unknown question: errors on the field.
+    let empty = server.post(
+        &set,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&revision={revision}&question=1",
+            officer.csrf
+        ),
+    );
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(
+        empty.body.contains("href=\"#q1-indicator\""),
+        "{}",
+        empty.body
+    );
+    let merge = server.post(
+        &format!("{case}/questions/merge"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&revision={revision}&question=1&second=99",
+            officer.csrf
+        ),
+    );
+    assert_eq!(merge.status, 400, "{}", merge.body);
+    assert!(merge.body.contains("href=\"#q1-second\""), "{}", merge.body);
+    assert!(merge.body.contains("no question 99"), "{}", merge.body);
+    let taught = server.post(
+        &format!("{case}/correct"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&question=1&phrase={}&means={}",
+            officer.csrf,
+            encode(hostile),
+            encode(hostile)
+        ),
+    );
+    assert_eq!(taught.status, 400, "{}", taught.body);
+    assert!(taught.body.contains("error-summary"), "{}", taught.body);
+    assert!(!taught.body.contains("<script>alert"), "{}", taught.body);
+    assert_eq!(structured(&app, &reference), before, "nothing changed");
+    assert_eq!(corrections(&app), 0);
+    assert!(
+        history(&app, &reference)
+            .iter()
+            .all(|e| e["action"] != "learn"),
+        "no phrase learned"
+    );
+
+    // The correction: question 1 asks for one year, audited with who.
+    let done = server.post(
+        &set,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&revision={revision}&question=1&periods={}&breakdown=age_band",
+            officer.csrf,
+            encode("2016/17")
+        ),
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let after = structured(&app, &reference);
+    assert!(after.contains("periods = [\"2016/17\"]"), "{after}");
+    assert!(after.contains("breakdown = [\"age_band\"]"), "{after}");
+    let entries = history(&app, &reference);
+    let last = entries.last().expect("an entry");
+    assert_eq!(last["action"], "correct", "{last}");
+    assert_eq!(last["actor"], "officer", "{last}");
+    let page = server.get(&case, Some(&officer));
+    assert!(
+        page.body
+            .contains("people_in_treatment for 2016&#x2f;17 where crack=crack by age_band"),
+        "the reading shown is the corrected one: {}",
+        page.body
+    );
+
+    // The same form again, made before that correction: stale, refused.
+    let stale = server.post(
+        &set,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&revision={revision}&question=1&periods={}",
+            officer.csrf,
+            encode("2017/18")
+        ),
+    );
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.body.contains("error-summary"), "{}", stale.body);
+    assert!(stale.body.contains("nothing was changed"), "{}", stale.body);
+    assert_eq!(structured(&app, &reference), after);
+
+    // Drop question 4 with a hostile reason: kept verbatim, shown escaped.
+    let revision = hidden(&page.body, "revision");
+    let dropped = server.post(
+        &format!("{case}/questions/set-aside"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&revision={revision}&question=4&reason={}",
+            officer.csrf,
+            encode(hostile)
+        ),
+    );
+    assert_eq!(dropped.status, 303, "{}", dropped.body);
+    let page = server.get(&case, Some(&officer));
+    assert!(page.body.contains("Words not taken as a question"));
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    assert!(
+        !page.body.contains("Question 4</h3>"),
+        "question 4 is dropped"
+    );
+    assert_eq!(corrections(&app), 2);
+
+    // Split question 2 at words of it, then merge its parts back.
+    let revision = hidden(&page.body, "revision");
+    let split = server.post(
+        &format!("{case}/questions/split"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&revision={revision}&question=2&at={}",
+            officer.csrf,
+            encode("(e.g. youngest")
+        ),
+    );
+    assert_eq!(split.status, 303, "{}", split.body);
+    let page = server.get(&case, Some(&officer));
+    assert!(page.body.contains("Question 2a</h3>"), "{}", page.body);
+    let revision = hidden(&page.body, "revision");
+    let merged = server.post(
+        &format!("{case}/questions/merge"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&revision={revision}&question=2a&second=2b",
+            officer.csrf
+        ),
+    );
+    assert_eq!(merged.status, 303, "{}", merged.body);
+
+    // Read the e-mail again: every correction replaced, audited.
+    let page = server.get(&case, Some(&officer));
+    let revision = hidden(&page.body, "revision");
+    let reread = server.post(
+        &format!("{case}/questions/reread"),
+        Some(&officer),
+        &format!("csrf={}&seen=in_progress&revision={revision}", officer.csrf),
+    );
+    assert_eq!(reread.status, 303, "{}", reread.body);
+    assert_eq!(structured(&app, &reference), before);
+    let page = server.get(&case, Some(&officer));
+    assert!(
+        page.body.contains("read again from the e-mail"),
+        "{}",
+        page.body
+    );
+    // The clock's working: the bank holidays counted, and an extension
+    // recorded from the page with how far it goes (18 working days: the
+    // Twelfth of July and Scotland's August bank holiday are not working
+    // days anywhere in the UK, FOIA s10(6)).
+    assert!(
+        page.body.contains("Bank holidays in the count"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(
+            "Today (2019-07-05)</dt><dd class=\"summary-list__value\">1 working day left"
+        ),
+        "{}",
+        page.body
+    );
+    let extended = server.post(
+        &format!("{case}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&action=extend&extended_to=2019-08-05",
+            officer.csrf
+        ),
+    );
+    assert_eq!(extended.status, 303, "{}", extended.body);
+    let page = server.get(&case, Some(&officer));
+    assert!(
+        page.body
+            .contains("to 2019-08-05: 18 working days after the 20th working day"),
+        "{}",
+        page.body
+    );
+    // A case opened from a structured request file: its questions, and
+    // why there is no reading of an e-mail beside them.
+    app.write(
+        "FOI-90.toml",
+        "reference = \"FOI-90\"\nreceived = 2019-06-10\n\n[[question]]\nnumber = \"1\"\n\
+         text = \"How many people were in treatment for crack?\"\nindicator = \"people_in_treatment\"\n\
+         filter = { crack = \"crack\" }\nperiods = [\"2017/18\"]\n",
+    );
+    app.run(&["request", "new", "FOI-90.toml"]).ok();
+    let filed = server.get("/cases/FOI-90", Some(&officer));
+    assert_eq!(filed.status, 200, "{}", filed.body);
+    assert!(
+        filed
+            .body
+            .contains("How many people were in treatment for crack?"),
+        "{}",
+        filed.body
+    );
+    assert!(
+        filed
+            .body
+            .contains("Lantern’s own reading of the e-mail is not shown: request FOI-90 was opened from a structured request file"),
+        "{}",
+        filed.body
+    );
+    // An approver sees the workspace but no correction forms, and is refused.
+    let approver = server.session("approver");
+    let seen = server.get(&case, Some(&approver));
+    assert!(!seen.body.contains("/questions/set\""));
+    let refused = server.post(
+        &set,
+        Some(&approver),
+        &format!(
+            "csrf={}&seen=in_progress&revision={}&question=1&periods=2016%2F17",
+            approver.csrf,
+            hidden(&page.body, "revision")
+        ),
+    );
+    assert_eq!(refused.status, 403);
+    assert_eq!(structured(&app, &reference), before);
+}
+
+#[test]
+fn a_blocking_finding_resolved_from_the_workspace_unblocks_approval() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let case = format!("/cases/{reference}");
+    let officer = reopened(&server, &reference);
+    // Question 1 asks for a year the council has no figure for.
+    let page = server.get(&case, Some(&officer));
+    let set = server.post(
+        &format!("{case}/questions/set"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&revision={}&question=1&periods={}",
+            officer.csrf,
+            hidden(&page.body, "revision"),
+            encode("2010/11")
+        ),
+    );
+    assert_eq!(set.status, 303, "{}", set.body);
+    let drafted = server.post(
+        &format!("{case}/draft"),
+        Some(&officer),
+        &format!("csrf={}&seen=in_progress", officer.csrf),
+    );
+    assert_eq!(drafted.status, 303, "{}", drafted.body);
+    let page = server.get(&case, Some(&officer));
+    assert!(
+        page.body.contains("Finding 1: question 1: no figure"),
+        "{}",
+        page.body
+    );
+    for way in [
+        "value=\"record_not_held\"",
+        "value=\"cost_estimate\"",
+        "value=\"seek_clarification\"",
+        "Load the figure",
+    ] {
+        assert!(page.body.contains(way), "{way} in {}", page.body);
+    }
+    assert!(
+        page.body.contains("primary: the count is between 1 and 4"),
+        "why withheld: {}",
+        page.body
+    );
+
+    // The approver cannot approve while it is open.
+    let approver = server.session("approver");
+    let blocked = server.post(
+        &format!("{case}/approve"),
+        Some(&approver),
+        &format!("csrf={}&seen=drafted", approver.csrf),
+    );
+    assert_eq!(blocked.status, 409, "{}", blocked.body);
+    assert!(blocked.body.contains("finding 1"), "{}", blocked.body);
+
+    let resolve = format!("{case}/findings/resolve");
+    let resolutions = |app: &TestApp| {
+        history(app, &reference)
+            .iter()
+            .filter(|e| e["action"] == "resolve")
+            .count()
+    };
+    // No reason, hours that are not a number, a hostile reason from an
+    // approver: errors on the field or refused, nothing recorded.
+    let missing = server.post(
+        &resolve,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&finding=1&way=record_not_held",
+            officer.csrf
+        ),
+    );
+    assert_eq!(missing.status, 400, "{}", missing.body);
+    assert!(
+        missing.body.contains("href=\"#f1-reason\""),
+        "{}",
+        missing.body
+    );
+    assert!(
+        missing.body.contains("id=\"f1-reason-error\""),
+        "{}",
+        missing.body
+    );
+    let hours = server.post(
+        &resolve,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&finding=1&way=cost_estimate&hours={}",
+            officer.csrf,
+            encode("<b>many</b>")
+        ),
+    );
+    assert_eq!(hours.status, 400, "{}", hours.body);
+    assert!(hours.body.contains("href=\"#f1-hours\""), "{}", hours.body);
+    assert!(!hours.body.contains("<b>many"), "{}", hours.body);
+    assert!(
+        hours.body.contains("value=\"&lt;b&gt;many"),
+        "{}",
+        hours.body
+    );
+    let no_secret = server.post(
+        &resolve,
+        Some(&officer),
+        "seen=drafted&finding=1&way=record_not_held&reason=gone",
+    );
+    assert_eq!(no_secret.status, 400, "{}", no_secret.body);
+    let stale = server.post(
+        &resolve,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=in_progress&finding=1&way=record_not_held&reason=gone",
+            officer.csrf
+        ),
+    );
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    let by_approver = server.post(
+        &resolve,
+        Some(&approver),
+        &format!(
+            "csrf={}&seen=drafted&finding=1&way=record_not_held&reason=gone",
+            approver.csrf
+        ),
+    );
+    assert_eq!(by_approver.status, 403, "{}", by_approver.body);
+    assert_eq!(resolutions(&app), 0);
+
+    // Recorded as not held from the page, with who; drafted again; approved.
+    let hostile = "<script>alert(1)</script>'; DROP TABLE cases; --";
+    let resolved = server.post(
+        &resolve,
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&finding=1&way=record_not_held&reason={}",
+            officer.csrf,
+            encode(&format!("records before 2012 were not kept {hostile}"))
+        ),
+    );
+    assert_eq!(resolved.status, 303, "{}", resolved.body);
+    let entries = history(&app, &reference);
+    let entry = entries
+        .iter()
+        .find(|e| e["action"] == "resolve")
+        .expect("a resolve entry");
+    assert_eq!(entry["actor"], "officer", "{entry}");
+    let page = server.get(&case, Some(&officer));
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    let redrafted = server.post(
+        &format!("{case}/draft"),
+        Some(&officer),
+        &format!("csrf={}&seen=drafted", officer.csrf),
+    );
+    assert_eq!(redrafted.status, 303, "{}", redrafted.body);
+    let page = server.get(&case, Some(&officer));
+    assert!(!page.body.contains("Blocking findings"), "{}", page.body);
+    assert!(
+        page.body.contains("records before 2012 were not kept"),
+        "{}",
+        page.body
+    );
+    let approved = server.post(
+        &format!("{case}/approve"),
+        Some(&approver),
+        &format!("csrf={}&seen=drafted", approver.csrf),
+    );
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    assert_eq!(status_of(&app, &reference), "approved");
+
+    // Sent: a later request for the same figures is related to it, and its
+    // workspace names the earlier answer that gave them.
+    let sent = server.post(
+        &format!("{case}/send"),
+        Some(&officer),
+        &format!("csrf={}&seen=approved&channel=email", officer.csrf),
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let again = app.write(
+        "again.eml",
+        "From: Another Person <a@example.org>\nSubject: Treatment numbers\n\n1) What budget did you allocate for community drug and alcohol treatment in 2018 - 19?\n",
+    );
+    let out = app
+        .run(&[
+            "request",
+            "new",
+            again.to_str().expect("path"),
+            "--received",
+            "2019-07-01",
+            "--json",
+        ])
+        .ok();
+    let later: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let later = later["reference"].as_str().expect("reference");
+    let page = server.get(&format!("/cases/{later}"), Some(&officer));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&format!(
+            "<a href=\"/letters/{reference}\">{reference}</a>, sent"
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!(
+            "<a href=\"/cases/{reference}\">{reference}</a>, received 2019-06-10"
+        )),
+        "{}",
+        page.body
+    );
+}
