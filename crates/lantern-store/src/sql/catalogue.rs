@@ -24,7 +24,7 @@ pub(super) fn catalogue_at(tx: &mut dyn Tx, version: i64) -> Result<Catalogue, S
         &[param(version)],
         &[Kind::Text, Kind::Text],
     )?;
-    let layers: Vec<(String, String)> = rows.iter().map(|l| (text(&l[0]), text(&l[1]))).collect();
+    let layers: Layers = rows.iter().map(|l| (text(&l[0]), text(&l[1]))).collect();
     if let Some(built) = LAST_BUILT.lock().ok().and_then(|last| {
         last.as_ref()
             .filter(|(read, _)| *read == layers)
@@ -57,8 +57,10 @@ pub(super) fn catalogue_at(tx: &mut dyn Tx, version: i64) -> Result<Catalogue, S
 /// reading the catalogue cost; layers that differ in any byte (another
 /// version, another database) are built afresh. Building is a pure
 /// function of the layers, so the catalogue given is the same either way.
-static LAST_BUILT: std::sync::Mutex<Option<(Vec<(String, String)>, Catalogue)>> =
-    std::sync::Mutex::new(None);
+static LAST_BUILT: std::sync::Mutex<Option<(Layers, Catalogue)>> = std::sync::Mutex::new(None);
+
+/// Catalogue layers as read: each one's name and text, in order.
+type Layers = Vec<(String, String)>;
 
 pub(super) fn catalogue<E: Engine>(store: &SqlStore<E>) -> Result<Catalogue, StoreError> {
     store
