@@ -46,6 +46,7 @@ pub mod config;
 pub mod council;
 pub mod data;
 pub mod disclosure_log;
+pub mod docx;
 pub mod error;
 pub mod files;
 pub mod import;

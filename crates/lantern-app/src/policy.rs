@@ -322,6 +322,7 @@ mod tests {
             on: None,
             extended_to: None,
             calendar: None,
+            fee_pence: None,
         };
         let history = [
             event("intake", "open"),

@@ -97,6 +97,8 @@ pub struct CaseEvent {
     pub extended_to: Option<Date>,
     /// The [`Calendar::version`] the deadline was counted on when this happened.
     pub calendar: Option<String>,
+    /// For a fees notice: the fee asked for, in pence, when it was recorded.
+    pub fee_pence: Option<i64>,
 }
 
 impl CaseEvent {
@@ -118,6 +120,8 @@ pub struct ActionDetail {
     pub extended_to: Option<Date>,
     /// The calendar version the deadline is counted on now.
     pub calendar: Option<String>,
+    /// For [`Action::IssueFeeNotice`]: the fee asked for, in pence.
+    pub fee_pence: Option<i64>,
 }
 
 impl ActionDetail {

@@ -8,7 +8,7 @@
 //!
 //! Format, version 7 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 7, "schema": 14}`; then, for each table in the order of
+//! `{"lantern_dump": 8, "schema": 15}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -20,7 +20,8 @@
 //! no owed recomputations, no withdrawals), version 4 (the first
 //! sixteen: no councils), version 5 (the first seventeen: no not-held
 //! declarations or finding resolutions) and version 6 (the first nineteen:
-//! no files kept with cases), perhaps without columns added later. Tables and
+//! no files kept with cases) and version 7 (no fee amounts with fees
+//! notices), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -37,8 +38,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 6).
-pub const DUMP_FORMAT: i64 = 7;
+/// Version of the dump format this build writes (it reads this and versions 1 to 7).
+pub const DUMP_FORMAT: i64 = 8;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -225,6 +226,7 @@ pub const TABLES: &[TableSpec] = &[
             ("extended_to", Text),
             ("calendar", Text),
             ("council", Text),
+            ("fee_pence", Int),
         ],
     },
     TableSpec {
@@ -927,7 +929,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":7,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":8,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -958,9 +960,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":7"#, r#""lantern_dump":8"#, 1);
+        let newer = text.replacen(r#""lantern_dump":8"#, r#""lantern_dump":9"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 8"), "{err}");
+        assert!(err.contains("dump format 9"), "{err}");
     }
 
     #[test]
@@ -985,12 +987,12 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":8"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let events = read_back.iter().find(|t| t.table == "case_events").unwrap();
-        assert_eq!(events.rows[0].len(), 12);
+        assert_eq!(events.rows[0].len(), 13);
         assert_eq!(events.rows[0][8], Sql::Text(None), "no day given");
         assert!(
             read_back
@@ -1012,7 +1014,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":8"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1030,7 +1032,7 @@ mod tests {
     fn version_6_dumps_are_read_with_no_files_kept_and_files_round_trip() {
         let mut tables = empty_tables();
         tables.truncate(19);
-        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":6"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":8"#, r#""lantern_dump":6"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         assert!(
@@ -1090,7 +1092,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":8"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1218,7 +1220,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":8"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);

@@ -76,6 +76,7 @@ use lantern_app::policy::Action;
 mod admin;
 mod auth;
 pub mod connections;
+mod letters;
 mod staff;
 mod workspace;
 
@@ -683,6 +684,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("GET", "/api/letters/{reference}", ReadPublic),
             get(api_letter),
         ),
+        (
+            spec("GET", "/letters/{reference}/response.docx", ReadPublic),
+            get(letters::published_docx),
+        ),
         (spec("GET", "/style.css", ReadPublic), get(style)),
         (spec("GET", "/sign-in", ReadPublic), get(auth::sign_in_page)),
         (spec("POST", "/sign-in", ReadPublic), post(auth::sign_in)),
@@ -694,6 +699,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("GET", "/cases/{reference}", ViewCase),
             get(workspace::case),
+        ),
+        (
+            spec("GET", "/cases/{reference}/letters/{letter}", ViewCase),
+            get(letters::case_letter),
         ),
         (
             spec("POST", "/cases/{reference}/correct", Correct),

@@ -367,6 +367,7 @@ pub(crate) struct ClockForm {
     on: Option<String>,
     extended_to: Option<String>,
     note: Option<String>,
+    fee: Option<String>,
 }
 
 fn form_problem(message: &str) -> Failure {
@@ -414,6 +415,16 @@ pub(crate) async fn clock(
     if action == casework::Action::Extend && extended_to.is_none() {
         return Err(form_problem("Give the new due date of an extension."));
     }
+    let fee_pence = match form.fee.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None => None,
+        Some(f) => Some(
+            lantern_core::figure::Pence::parse(f)
+                .ok()
+                .filter(|p| p.0 > 0)
+                .ok_or_else(|| form_problem("Write the fee in pounds, such as 25.00."))?
+                .0,
+        ),
+    };
     let note = form
         .note
         .as_deref()
@@ -431,6 +442,11 @@ pub(crate) async fn clock(
         on,
         extended_to: if action == casework::Action::Extend {
             extended_to
+        } else {
+            None
+        },
+        fee_pence: if action == casework::Action::IssueFeeNotice {
+            fee_pence
         } else {
             None
         },

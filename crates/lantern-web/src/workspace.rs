@@ -359,6 +359,7 @@ async fn page(
             may_send => may(Action::Send) && status == casework::Status::Approved,
             may_clock => may(Action::ClockAction) && status.is_open(),
             clock_actions => clock_actions(),
+            letters => crate::letters::offered(),
             may_correct => may(Action::Correct) && before_draft,
             correct_after_reopening => may(Action::Correct) && status == casework::Status::Drafted,
         },

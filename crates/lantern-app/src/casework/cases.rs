@@ -41,6 +41,11 @@ pub struct ListedCase {
     /// A not-held declaration its draft relies on has been withdrawn since:
     /// it must be drafted again before it can be approved or sent.
     pub declaration_withdrawn: bool,
+    /// Opened from an e-mail in which Lantern found no question it could
+    /// read (only attachments, an unknown character set, no numbered or
+    /// asking line), and no questions entered since: the officer must enter
+    /// them before it can be answered. The clock runs meanwhile.
+    pub questions_to_enter: bool,
 }
 
 /// The cases a filter lets through.
@@ -81,12 +86,14 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
                 .is_empty();
             let declaration_withdrawn = awaits_sending(case)
                 && !super::drafting::declaration_changes(store.as_ref(), case)?.is_empty();
+            let questions_to_enter = questions_to_enter(store.as_ref(), case)?;
             rows.push(ListedCase {
                 case: case.clone(),
                 due,
                 overdue,
                 release_changed,
                 declaration_withdrawn,
+                questions_to_enter,
             });
         }
     }
@@ -98,6 +105,22 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
         held: cases.len(),
         expired: retention::expired(&cases, today).len(),
     })
+}
+
+/// Whether an open case still waits for its questions: it was opened
+/// flagged "questions to enter" (the opening's note says so) and no
+/// structured request has been entered since.
+fn questions_to_enter(store: &dyn lantern_store::Store, case: &Case) -> Result<bool> {
+    if !case.status.is_open() || case.structured.is_some() {
+        return Ok(false);
+    }
+    let history = store.case_history(&case.reference)?;
+    Ok(history.first().is_some_and(|opened| {
+        opened
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("questions to enter"))
+    }))
 }
 
 /// Whether a case holds a draft or approved letter still to be sent (the
@@ -271,6 +294,28 @@ pub fn published(
     reference: &str,
     format: Format,
 ) -> Result<String> {
+    templates.render(&published_view(store, reference)?, format)
+}
+
+/// The published copy of a sent answer as a Word document (see
+/// [`published`]): without the requester's name, made by the council.
+pub fn published_docx(
+    store: &dyn lantern_store::Store,
+    templates: &Templates,
+    reference: &str,
+) -> Result<Vec<u8>> {
+    let view = published_view(store, reference)?;
+    let council = view["council"]["name"].as_str().unwrap_or_default();
+    templates.docx(
+        &view,
+        &format!("Freedom of Information response {reference} (published copy)"),
+        council,
+    )
+}
+
+/// The published copy's JSON form; a case not sent, or not there, is "not
+/// found" alike.
+fn published_view(store: &dyn lantern_store::Store, reference: &str) -> Result<serde_json::Value> {
     let not_found = || {
         crate::Error::new(
             crate::error::Kind::NotFound,
@@ -285,7 +330,7 @@ pub fn published(
         requester: requester(&case),
     };
     letters::address(&mut view, copy, Some(sent))?;
-    templates.render(&view, format)
+    Ok(view)
 }
 
 /// The requester as a case records them, and the message it was opened
@@ -310,7 +355,7 @@ pub fn spreadsheet(ctx: &Context, reference: &str, sheet: Sheet) -> Result<Vec<u
 
 /// A case's letter in its JSON form: the kept draft, or decided now from
 /// the structured request (with the planner's warnings).
-fn letter_view(
+pub(super) fn letter_view(
     ctx: &Context,
     store: &dyn lantern_store::Store,
     case: &Case,

@@ -27,6 +27,8 @@ pub struct Acting {
     pub on: Option<Date>,
     /// For an extension: the new due date.
     pub extended_to: Option<Date>,
+    /// For a fees notice: the fee asked for, in pence.
+    pub fee_pence: Option<i64>,
 }
 
 /// An action taken: the case's new status and its deadline before and after.
@@ -137,6 +139,9 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
         on: Some(day),
         extended_to: acting.extended_to,
         calendar: Some(calendar.version().to_string()),
+        fee_pence: acting
+            .fee_pence
+            .filter(|_| action == Action::IssueFeeNotice),
     };
     let moves_clock = action.moves_clock();
     let before = casework::case_deadline(&calendar, &case, &history)?;
@@ -204,6 +209,7 @@ pub fn approve(
             note,
             on,
             extended_to: None,
+            fee_pence: None,
         },
     )
 }

@@ -172,6 +172,7 @@ pub fn send(
         on: Some(day),
         extended_to: None,
         calendar: Some(calendar.version().to_string()),
+        fee_pence: None,
     };
     let status = store.send(reference, case.status, &now, &entries, &detail)?;
     let late = day > due.due;

@@ -32,6 +32,7 @@
 pub mod cases;
 pub mod clock;
 pub mod correcting;
+pub mod correspondence;
 pub mod drafting;
 pub mod findings;
 pub mod intake;
@@ -60,8 +61,8 @@ pub use lantern_core::related::{Aggregation, Covering, Link};
 pub use lantern_store::{StoredAttachment, StoredSynonym};
 
 pub use cases::{
-    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published, show,
-    spreadsheet,
+    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published,
+    published_docx, show, spreadsheet,
 };
 pub use clock::{Acted, Acting, act, approve};
 pub use correcting::{

@@ -49,8 +49,8 @@ pub(super) fn case_event(
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO case_events (reference, at, actor, action, from_status, to_status, note,
-            on_day, extended_to, calendar, council)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            on_day, extended_to, calendar, council, fee_pence)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         &[
             param_text(reference),
             param_text(&who.at),
@@ -63,6 +63,7 @@ pub(super) fn case_event(
             Sql::Text(detail.extended_to.map(|d| d.to_string())),
             Sql::Text(detail.calendar.clone()),
             param_text(council),
+            Sql::Int(detail.fee_pence),
         ],
     )?;
     Ok(())
@@ -350,7 +351,7 @@ pub(super) fn case_history<E: Engine>(
         let rows = tx.query(
             &format!("{EVENT_COLUMNS} WHERE reference = $1 AND council = $2 ORDER BY id"),
             &[param_text(reference), param_text(&council)],
-            &[Kind::Text; 10],
+            &EVENT_KINDS,
         )?;
         rows.iter().map(|r| event_from(r)).collect()
     })
@@ -358,7 +359,14 @@ pub(super) fn case_history<E: Engine>(
 
 /// The columns of a case event, its case's reference first.
 const EVENT_COLUMNS: &str = "SELECT reference, at, actor, action, from_status, to_status, note,
-    on_day, extended_to, calendar FROM case_events";
+    on_day, extended_to, calendar, fee_pence FROM case_events";
+
+/// The kinds of [`EVENT_COLUMNS`].
+const EVENT_KINDS: [Kind; 11] = {
+    let mut kinds = [Kind::Text; 11];
+    kinds[10] = Kind::Int;
+    kinds
+};
 
 fn event_from(r: &[Sql]) -> Result<CaseEvent, StoreError> {
     Ok(CaseEvent {
@@ -371,6 +379,7 @@ fn event_from(r: &[Sql]) -> Result<CaseEvent, StoreError> {
         on: opt_date(opt_text(&r[7]))?,
         extended_to: opt_date(opt_text(&r[8]))?,
         calendar: opt_text(&r[9]),
+        fee_pence: opt_int(&r[10]),
     })
 }
 
@@ -401,7 +410,7 @@ pub(super) fn open_cases_with_history<E: Engine>(
                  ORDER BY reference, id"
             ),
             &[param_text(&council)],
-            &[Kind::Text; 10],
+            &EVENT_KINDS,
         )?;
         let mut histories: std::collections::HashMap<String, Vec<CaseEvent>> =
             std::collections::HashMap::new();

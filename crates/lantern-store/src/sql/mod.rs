@@ -65,6 +65,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../../migrations/0014_case_attachments.sql"),
     ),
+    (15, include_str!("../../migrations/0015_fee_amount.sql")),
 ];
 
 mod accounts;

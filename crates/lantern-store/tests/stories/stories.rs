@@ -416,7 +416,7 @@ story!(
         let mut bytes = Vec::new();
         lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with(r#"{"lantern_dump":7,"#), "{}", &text[..40]);
+        assert!(text.starts_with(r#"{"lantern_dump":8,"#), "{}", &text[..40]);
         assert!(text.contains("service users") && text.contains("calendar-v1"));
         assert!(
             text.contains(r#""4c52433202000000"#),
@@ -936,6 +936,7 @@ story!(
             on: Some(Date::constant(2019, 6, 20)),
             extended_to: Some(Date::constant(2019, 8, 6)),
             calendar: Some("calendar v2".into()),
+            fee_pence: None,
         };
         let now = store
             .act(

@@ -711,6 +711,8 @@ fn open_email(app: &TestApp, file: &std::path::Path, received: &str) -> serde_js
 fn a_correction_is_one_step_and_is_remembered_for_later_requests() {
     let app = TestApp::leicester();
     with_config(&app);
+    // Question 2 asks two things in two sentences (one sentence naming a
+    // budget and a count is split into parts by Lantern itself).
     let questions = "1) How many methadone programme participants were there in 2017/18?";
     let first = email(&app, "a.txt", "Jo Bloggs <jo@example.org>", questions);
     let opened = open_email(&app, &first, "2018-05-01");
@@ -1110,6 +1112,32 @@ fn an_email_with_no_questions_is_opened_with_its_questions_to_enter() {
     // Its working copy, with no questions yet, is there to start from.
     let structured = app.run(&["request", "structured", reference]).ok();
     assert!(structured.contains("received = 2019-06-10"), "{structured}");
+    // The list of cases flags it until its questions are entered.
+    let listed = app.run(&["request", "list"]).ok();
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with(reference))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.contains("[questions to enter"), "{listed}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "list", "--json"]).ok()).expect("json");
+    assert_eq!(listed[0]["questions_to_enter"], true, "{listed}");
+    // Once the officer enters its questions, the flag goes.
+    let entered = app.write(
+        "entered.toml",
+        &format!(
+            "{structured}\n[[question]]\nnumber = \"1\"\ntext = \"How many people were in treatment in 2018/19?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2018/19\"]\n"
+        ),
+    );
+    app.run(&[
+        "request",
+        "correct",
+        reference,
+        entered.to_str().expect("path"),
+    ])
+    .ok();
+    let listed = app.run(&["request", "list"]).ok();
+    assert!(!listed.contains("questions to enter"), "{listed}");
     // In words for the officer, too.
     let second = app.write(
         "again.txt",
@@ -1302,7 +1330,7 @@ fn an_email_in_a_legacy_character_set_is_read_again_exactly_as_received() {
 fn a_partly_understood_request_is_corrected_with_commands_alone_and_drafted() {
     let app = TestApp::leicester();
     with_config(&app);
-    let questions = "1) How many methadone programme participants were there in 2017/18?\n2) What was the budget for drug treatment and how many people were in treatment in 2017/18?\n3) How many people were in treatment for alcohol\n4) in 2016/17?\n5) Please reply to this address.";
+    let questions = "1) How many methadone programme participants were there in 2017/18?\n2) What was the budget for drug treatment in 2017/18? How many people were in treatment in 2017/18?\n3) How many people were in treatment for alcohol\n4) in 2016/17?\n5) Please reply to this address.";
     let file = email(&app, "a.txt", "Jo Bloggs <jo@example.org>", questions);
     let opened = open_email(&app, &file, "2018-05-01");
     assert_eq!(opened["understood"], false);
@@ -1333,7 +1361,7 @@ fn a_partly_understood_request_is_corrected_with_commands_alone_and_drafted() {
         "{out}"
     );
     let out = app
-        .run(&["request", "split", reference, "2", "--at", "how many"])
+        .run(&["request", "split", reference, "2", "--at", "How many"])
         .ok();
     assert!(out.contains("2a) budget for 2017/18"), "{out}");
     assert!(out.contains("2b) people_in_treatment for 2017/18"), "{out}");

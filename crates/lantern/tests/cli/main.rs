@@ -6,6 +6,7 @@
 
 mod answer_states;
 mod bad_input;
+mod case_letters;
 mod casework;
 mod computed;
 mod councils;

@@ -360,7 +360,8 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
         let path = route
             .path
             .replace("{reference}", &reference)
-            .replace("{username}", "target");
+            .replace("{username}", "target")
+            .replace("{letter}", "response.docx");
         for (who, person) in &people {
             let session = match *who {
                 "nobody" => None,
@@ -982,6 +983,146 @@ fn the_inbox_lists_open_requests_by_subject_and_leaves_out_withdrawn_ones() {
         "{}",
         awaiting.body
     );
+}
+
+#[test]
+fn a_case_letters_download_with_their_type_and_file_name_and_the_published_copy_once_sent() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let base = format!("/cases/{reference}/letters");
+    // The workspace links to every letter in every format.
+    let page = server.get(&format!("/cases/{reference}"), Some(&officer));
+    for link in [
+        "response.docx",
+        "response.html",
+        "response.md",
+        "acknowledgement.docx",
+        "review-outcome.md",
+    ] {
+        assert!(
+            page.body.contains(&format!("{base}/{link}\"")),
+            "no link to {link} in {}",
+            page.body
+        );
+    }
+    for (letter, content_type, name) in [
+        (
+            "response.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "-response-draft.docx",
+        ),
+        (
+            "response.md",
+            "text/markdown; charset=utf-8",
+            "-response-draft.md",
+        ),
+        (
+            "response.html",
+            "text/html; charset=utf-8",
+            "-response-draft.html",
+        ),
+        (
+            "acknowledgement.md",
+            "text/markdown; charset=utf-8",
+            "-acknowledgement.md",
+        ),
+    ] {
+        let reply = server.get(&format!("{base}/{letter}"), Some(&officer));
+        assert_eq!(reply.status, 200, "{letter}: {}", reply.body);
+        assert!(
+            reply
+                .head
+                .contains(&format!("content-type: {content_type}")),
+            "{letter}: {}",
+            reply.head
+        );
+        assert!(
+            reply.head.contains(&format!(
+                "content-disposition: attachment; filename=\"{}{name}\"",
+                reference.to_lowercase()
+            )),
+            "{letter}: {}",
+            reply.head
+        );
+        assert!(
+            reply.head.contains("cache-control: no-store"),
+            "{}",
+            reply.head
+        );
+    }
+    // The draft says it is one; the requester's name is in their copy.
+    let md = server.get(&format!("{base}/response.md"), Some(&officer));
+    assert!(md.body.contains("Draft — date of sending"), "{}", md.body);
+    // A letter whose facts are not recorded says what to record.
+    let refused = server.get(&format!("{base}/clarification.md"), Some(&officer));
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("seek clarification"),
+        "{}",
+        refused.body
+    );
+    let unknown = server.get(&format!("{base}/apology.md"), Some(&officer));
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    // A fees notice recorded on the clock form with its fee: the letter says it.
+    let recorded = server.post(
+        &format!("/cases/{reference}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&action=fee_notice&on=2019-06-20&fee=%C2%A312.50",
+            officer.csrf
+        ),
+    );
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let fees = server.get(&format!("{base}/fees-notice.md"), Some(&officer));
+    assert_eq!(fees.status, 200, "{}", fees.body);
+    assert!(fees.body.contains("**£12.50**"), "{}", fees.body);
+    let received = server.post(
+        &format!("/cases/{reference}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&action=fee_received&on=2019-06-21",
+            officer.csrf
+        ),
+    );
+    assert_eq!(received.status, 303, "{}", received.body);
+    // The published copy is there only once the answer is sent.
+    let published = format!("/letters/{reference}/response.docx");
+    assert_eq!(server.get(&published, None).status, 404);
+    app.run(&[
+        "request",
+        "approve",
+        &reference,
+        "--as-of",
+        "2019-07-05",
+        "--actor",
+        "approver",
+    ])
+    .ok();
+    app.run(&["request", "send", &reference, "--as-of", "2019-07-05"])
+        .ok();
+    let page = server.get(&format!("/letters/{reference}"), None);
+    assert!(
+        page.body.contains(&format!("href=\"{published}\"")),
+        "{}",
+        page.body
+    );
+    let reply = server.get(&published, None);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        reply.head.contains(
+            "content-type: application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ),
+        "{}",
+        reply.head
+    );
+    let sent = server.get(&format!("{base}/response.md"), Some(&officer));
+    assert!(
+        !sent.body.contains("Draft — date of sending"),
+        "{}",
+        sent.body
+    );
+    assert!(sent.head.contains("-response-sent.md\""), "{}", sent.head);
 }
 
 /// A hidden field's value in a page (the first of that name).
