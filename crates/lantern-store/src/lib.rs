@@ -1243,6 +1243,12 @@ pub trait Store: accounts::Accounts {
     /// Everything as it stood at `version` (the newest when `None`).
     fn snapshot(&self, version: Option<i64>) -> Result<Snapshot, StoreError>;
 
+    /// The publication calendar's releases as they stood at `version` (the
+    /// newest when `None`; [`StoreError::NoSuchVersion`] when there is no
+    /// such version), by date then code: the releases [`Store::snapshot`]
+    /// and [`Store::read_scope`] give, without the rest.
+    fn releases(&self, version: Option<i64>) -> Result<Vec<Release>, StoreError>;
+
     /// The data version `version` stands for (the newest when `None`;
     /// [`StoreError::NoSuchVersion`] when there is no such version) and the
     /// catalogue as it stood then.
@@ -1368,6 +1374,11 @@ pub trait Store: accounts::Accounts {
 
     /// A case's history, oldest first.
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError>;
+
+    /// The open cases (not answered, not withdrawn), oldest first, each with
+    /// its history oldest first, in one read: what the inbox lists, without
+    /// reading the answered cases or one history per case.
+    fn open_cases_with_history(&self) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError>;
 
     /// Take an action on a case that the caller saw in status `seen`. If
     /// someone else moved the case on meanwhile, nothing changes and the

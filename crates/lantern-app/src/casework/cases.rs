@@ -67,6 +67,7 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
     let cases = store.cases()?;
     let today = ctx.today(store.as_ref())?;
     let is_open = |c: &Case| c.status.is_open();
+    let mut releases = None;
     let mut rows = Vec::new();
     for case in &cases {
         let due = case_deadline(store.as_ref(), &calendar, case)?;
@@ -76,7 +77,13 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
             && filter.due_by.is_none_or(|d| is_open(case) && due.due <= d);
         if wanted {
             let release_changed = awaits_sending(case)
-                && !super::drafting::release_changes(store.as_ref(), case, today)?.is_empty();
+                && !super::drafting::release_changes_among(
+                    store.as_ref(),
+                    case,
+                    today,
+                    &mut releases,
+                )?
+                .is_empty();
             let declaration_withdrawn = awaits_sending(case)
                 && !super::drafting::declaration_changes(store.as_ref(), case)?.is_empty();
             let questions_to_enter = questions_to_enter(store.as_ref(), case)?;
@@ -118,7 +125,7 @@ fn questions_to_enter(store: &dyn lantern_store::Store, case: &Case) -> Result<b
 
 /// Whether a case holds a draft or approved letter still to be sent (the
 /// cases whose cited releases are watched).
-fn awaits_sending(case: &Case) -> bool {
+pub(super) fn awaits_sending(case: &Case) -> bool {
     matches!(
         case.status,
         casework::Status::Drafted | casework::Status::Approved

@@ -357,23 +357,29 @@ pub fn check_ready(store: &dyn Store, case: &Case, day: Date, verb: &str) -> Res
 /// its draft still reads right. `request show` and `request list` flag a
 /// case with any; `approve` and `send` refuse it ([`check_ready`]).
 pub fn release_changes(store: &dyn Store, case: &Case, day: Date) -> Result<Vec<String>> {
+    release_changes_among(store, case, day, &mut None)
+}
+
+/// [`release_changes`] for many cases in turn: `releases` holds the
+/// calendar's current releases once the first case citing one has read
+/// them, so that a list reads them once, not once per case.
+pub(super) fn release_changes_among(
+    store: &dyn Store,
+    case: &Case,
+    day: Date,
+    releases: &mut Option<Vec<lantern_core::release::Release>>,
+) -> Result<Vec<String>> {
     let Some((draft, _)) = store.draft(&case.reference)? else {
         return Ok(vec![]);
     };
-    let view: serde_json::Value = serde_json::from_str(&draft)?;
-    let cited = cited_releases(&view);
-    if cited.is_empty() {
+    let cited = cited_releases(&notices_of(&draft)?);
+    if cited.is_empty() || case.structured.is_none() {
         return Ok(vec![]);
     }
-    let Some(structured) = case.structured.as_deref() else {
-        return Ok(vec![]);
+    let now = match releases {
+        Some(now) => now,
+        None => releases.insert(store.releases(None)?),
     };
-    let (version, catalogue) = store.catalogue_at(None)?;
-    let request = lantern_core::request::parse_request(&case.reference, structured, &catalogue)?;
-    let area = view["request"]["area"].as_str().unwrap_or_default();
-    let now = store
-        .read_scope(version, &lantern_core::scope::Scope::of(&request, area))?
-        .releases;
     let mut out = Vec::new();
     for c in &cited {
         let current = now.iter().find(|r| r.code == c.code);
@@ -460,6 +466,33 @@ struct Cited {
     title: String,
     basis: String,
     date: Option<Date>,
+}
+
+/// A draft's questions with only their notices and parts: a draft's JSON
+/// form runs to tens of kilobytes of rows, which a list of cases need not
+/// build to find the releases it cites.
+#[derive(serde::Deserialize, serde::Serialize)]
+struct NoticesOnly {
+    #[serde(default)]
+    questions: Vec<QuestionNotices>,
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+struct QuestionNotices {
+    #[serde(default)]
+    notices: Vec<serde_json::Value>,
+    #[serde(default)]
+    parts: Vec<QuestionNotices>,
+}
+
+/// The draft's JSON form as [`cited_releases`] reads it: only the
+/// questions' notices and parts, or, should the draft not have that shape,
+/// the whole of it.
+fn notices_of(draft: &str) -> Result<serde_json::Value> {
+    Ok(match serde_json::from_str::<NoticesOnly>(draft) {
+        Ok(notices) => serde_json::to_value(notices)?,
+        Err(_) => serde_json::from_str(draft)?,
+    })
 }
 
 /// The releases a draft's notices cite (s22 and s21), each once.

@@ -44,8 +44,12 @@ pub mod retention;
 pub mod understanding;
 pub mod workspace;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use jiff::civil::Date;
 use lantern_core::casework;
+use lantern_core::catalogue::Catalogue;
 use lantern_core::related::{self, Asked};
 use lantern_core::{request, understand};
 use lantern_store::{Store, StoreError};
@@ -191,15 +195,9 @@ impl Links {
             .area()
             .unwrap_or_default()
             .to_string();
-        let asked = |c: &Case| -> Asked {
-            let parsed = c
-                .structured
-                .as_deref()
-                .and_then(|s| request::parse_request(&c.reference, s, &catalogue).ok());
-            let (subjects, cells) = parsed
-                .as_ref()
-                .map(|r| Asked::of(r, &home))
-                .unwrap_or_default();
+        let mut read = ReadAsked::for_catalogue(&catalogue, &home);
+        let mut asked = |c: &Case| -> Asked {
+            let (subjects, cells, estimate_hours) = read.of(c, &catalogue, &home);
             Asked {
                 reference: c.reference.clone(),
                 received: c.received,
@@ -208,7 +206,7 @@ impl Links {
                 answered: c.status.is_answered(),
                 subjects,
                 cells,
-                estimate_hours: parsed.as_ref().map_or(0.0, Asked::hours_of),
+                estimate_hours,
             }
         };
         let this = asked(case);
@@ -218,8 +216,9 @@ impl Links {
         let others: Vec<Asked> = store
             .cases_received_between(from, to)?
             .iter()
-            .map(asked)
+            .map(&mut asked)
             .collect();
+        read.keep();
         // A case far outside the calendar's years is not linked rather than failing.
         let related = related::related(&this, &others, calendar).unwrap_or_default();
         // Earlier answers of this council's about the cells it asks for:
@@ -250,6 +249,80 @@ impl Links {
             a.hours,
             lantern_core::foi::COUNCIL_COST_LIMIT_HOURS
         ))
+    }
+}
+
+/// What a structured request asks, as [`Links::of`] compares requests: its
+/// subjects, its cells and the hours estimated.
+type AskedOf = (
+    std::collections::BTreeSet<lantern_core::related::Subject>,
+    std::collections::BTreeSet<lantern_core::related::Cell>,
+    f64,
+);
+
+/// The requests read so far, for the catalogue and home area they were read
+/// with. A workspace page relates its case to every request received within
+/// the aggregation window, and parsing each of those was most of what the
+/// page cost; a request's structured text, reference, catalogue and home
+/// area decide what it asks, so what was read from the same four is kept
+/// (by the text, never the requester) and reused by the next page. Bounded:
+/// emptied when it grows past [`ReadAsked::MOST`], or when the catalogue or
+/// the home area differ.
+struct ReadAsked {
+    catalogue: Catalogue,
+    home: String,
+    read: HashMap<(String, String), AskedOf>,
+}
+
+static READ_ASKED: Mutex<Option<ReadAsked>> = Mutex::new(None);
+
+impl ReadAsked {
+    /// The most requests kept.
+    const MOST: usize = 20_000;
+
+    /// Those kept for this catalogue and home area, else none.
+    fn for_catalogue(catalogue: &Catalogue, home: &str) -> ReadAsked {
+        READ_ASKED
+            .lock()
+            .ok()
+            .and_then(|mut kept| kept.take())
+            .filter(|k| k.home == home && k.catalogue == *catalogue)
+            .unwrap_or_else(|| ReadAsked {
+                catalogue: catalogue.clone(),
+                home: home.to_string(),
+                read: HashMap::new(),
+            })
+    }
+
+    /// What `case` asks (nothing when it holds no structured request or it
+    /// does not parse).
+    fn of(&mut self, case: &Case, catalogue: &Catalogue, home: &str) -> AskedOf {
+        let Some(text) = case.structured.as_deref() else {
+            return Default::default();
+        };
+        let key = (case.reference.clone(), text.to_string());
+        if let Some(known) = self.read.get(&key) {
+            return known.clone();
+        }
+        let parsed = request::parse_request(&case.reference, text, catalogue).ok();
+        let (subjects, cells) = parsed
+            .as_ref()
+            .map(|r| Asked::of(r, home))
+            .unwrap_or_default();
+        let hours = parsed.as_ref().map_or(0.0, Asked::hours_of);
+        let asked = (subjects, cells, hours);
+        if self.read.len() >= Self::MOST {
+            self.read.clear();
+        }
+        self.read.insert(key, asked.clone());
+        asked
+    }
+
+    /// Keep what was read for the next page.
+    fn keep(self) {
+        if let Ok(mut kept) = READ_ASKED.lock() {
+            *kept = Some(self);
+        }
     }
 }
 

@@ -130,7 +130,7 @@ use crate::request::{Ask, Question, Request};
 
 pub use email::{
     Aside, Attachment, Email, ForwardStyle, Forwarded, MAX_EMAIL_BYTES, QUOTED_DATE_CHARS, Receipt,
-    SetAside, Unread, parse_email,
+    SetAside, Unread, parse_email, subject_line,
 };
 pub use learn::{Synonym, SynonymTarget};
 pub use periods::{PeriodMatch, resolve_periods};

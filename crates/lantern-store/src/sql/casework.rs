@@ -363,30 +363,83 @@ pub(super) fn case_history<E: Engine>(
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let rows = tx.query(
-            "SELECT at, actor, action, from_status, to_status, note, on_day, extended_to,
-                    calendar, fee_pence
-             FROM case_events WHERE reference = $1 AND council = $2 ORDER BY id",
+            &format!("{EVENT_COLUMNS} WHERE reference = $1 AND council = $2 ORDER BY id"),
             &[param_text(reference), param_text(&council)],
-            &{
-                let mut kinds = [Kind::Text; 10];
-                kinds[9] = Kind::Int;
-                kinds
-            },
+            &EVENT_KINDS,
         )?;
-        rows.iter()
+        rows.iter().map(|r| event_from(r)).collect()
+    })
+}
+
+/// The columns of a case event, its case's reference first.
+const EVENT_COLUMNS: &str = "SELECT reference, at, actor, action, from_status, to_status, note,
+    on_day, extended_to, calendar, fee_pence FROM case_events";
+
+/// The kinds of [`EVENT_COLUMNS`].
+const EVENT_KINDS: [Kind; 11] = {
+    let mut kinds = [Kind::Text; 11];
+    kinds[10] = Kind::Int;
+    kinds
+};
+
+fn event_from(r: &[Sql]) -> Result<CaseEvent, StoreError> {
+    Ok(CaseEvent {
+        at: text(&r[1]),
+        actor: text(&r[2]),
+        action: text(&r[3]),
+        from: opt_text(&r[4]).and_then(|s| Status::parse(&s)),
+        to: status(&text(&r[5]))?,
+        note: opt_text(&r[6]),
+        on: opt_date(opt_text(&r[7]))?,
+        extended_to: opt_date(opt_text(&r[8]))?,
+        calendar: opt_text(&r[9]),
+        fee_pence: opt_int(&r[10]),
+    })
+}
+
+/// The council's open cases (see [`Status::is_open`]), oldest first, each
+/// with its history oldest first: two queries in one read transaction,
+/// instead of every case and then one history read per case.
+pub(super) fn open_cases_with_history<E: Engine>(
+    store: &SqlStore<E>,
+) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError> {
+    // The codes are the program's own constants, not input.
+    let open = casework::STATUSES
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| format!("'{}'", s.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let cases = tx.query(
+            &format!("{CASE_COLUMNS} AND status IN ({open}) ORDER BY received, reference"),
+            &[param_text(&council)],
+            &[Kind::Text; 10],
+        )?;
+        let events = tx.query(
+            &format!(
+                "{EVENT_COLUMNS} WHERE council = $1 AND reference IN
+                 (SELECT reference FROM cases WHERE council = $1 AND status IN ({open}))
+                 ORDER BY reference, id"
+            ),
+            &[param_text(&council)],
+            &EVENT_KINDS,
+        )?;
+        let mut histories: std::collections::HashMap<String, Vec<CaseEvent>> =
+            std::collections::HashMap::new();
+        for r in &events {
+            histories
+                .entry(text(&r[0]))
+                .or_default()
+                .push(event_from(r)?);
+        }
+        cases
+            .iter()
             .map(|r| {
-                Ok(CaseEvent {
-                    at: text(&r[0]),
-                    actor: text(&r[1]),
-                    action: text(&r[2]),
-                    from: opt_text(&r[3]).and_then(|s| Status::parse(&s)),
-                    to: status(&text(&r[4]))?,
-                    note: opt_text(&r[5]),
-                    on: opt_date(opt_text(&r[6]))?,
-                    extended_to: opt_date(opt_text(&r[7]))?,
-                    calendar: opt_text(&r[8]),
-                    fee_pence: opt_int(&r[9]),
-                })
+                let case = case_from(r)?;
+                let history = histories.remove(&case.reference).unwrap_or_default();
+                Ok((case, history))
             })
             .collect()
     })

@@ -489,6 +489,10 @@ impl<E: Engine> Store for SqlStore<E> {
         snapshot::snapshot(self, version)
     }
 
+    fn releases(&self, version: Option<i64>) -> Result<Vec<Release>, StoreError> {
+        snapshot::releases(self, version)
+    }
+
     fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
         audit::imports(self)
     }
@@ -572,6 +576,10 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError> {
         casework::case_history(self, reference)
+    }
+
+    fn open_cases_with_history(&self) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError> {
+        casework::open_cases_with_history(self)
     }
 
     fn act(

@@ -1250,6 +1250,78 @@ fn an_administrator_sees_the_bank_holidays_the_clock_uses_and_adds_one_it_then_s
 }
 
 #[test]
+fn the_inbox_lists_open_requests_by_subject_and_leaves_out_withdrawn_ones() {
+    let (app, drafted) = leicester_with_users();
+    let mut taken = Vec::new();
+    // Received on different days: the same e-mail on the same day would be
+    // the same request.
+    for (subject, received) in [
+        ("Second request about crack", "2019-06-11"),
+        ("Request to be withdrawn", "2019-06-12"),
+    ] {
+        let email = seed_email().replace("Crack cocaine treatment", subject);
+        let path = app.write(&format!("{}.eml", taken.len()), &email);
+        let out = app
+            .run(&[
+                "request",
+                "new",
+                path.to_str().expect("path"),
+                "--received",
+                received,
+                "--json",
+            ])
+            .ok();
+        let opened: serde_json::Value = serde_json::from_str(&out).expect("json");
+        taken.push(opened["reference"].as_str().expect("reference").to_string());
+    }
+    let (second, gone) = (&taken[0], &taken[1]);
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let withdrawn = server.post(
+        &format!("/cases/{gone}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=received&action=withdraw&note={}",
+            officer.csrf,
+            encode("the requester withdrew it")
+        ),
+    );
+    assert_eq!(withdrawn.status, 303, "{}", withdrawn.body);
+    assert_eq!(status_of(&app, gone), "withdrawn");
+    assert_eq!(status_of(&app, second), "received");
+    let inbox = server.get("/inbox?sort=reference", Some(&officer));
+    assert_eq!(inbox.status, 200);
+    assert_eq!(
+        references(&inbox.body),
+        [drafted.clone(), second.clone()].into_iter().collect(),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        inbox.body.contains("Crack cocaine treatment"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        inbox.body.contains("Second request about crack"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        !inbox.body.contains("Request to be withdrawn"),
+        "{}",
+        inbox.body
+    );
+    let awaiting = server.get("/inbox?status=awaiting-approval", Some(&officer));
+    assert_eq!(
+        references(&awaiting.body),
+        [drafted.clone()].into_iter().collect(),
+        "{}",
+        awaiting.body
+    );
+}
+
+#[test]
 fn a_case_letters_download_with_their_type_and_file_name_and_the_published_copy_once_sent() {
     let (app, reference) = leicester_with_users();
     let server = Server::start(&app, LEI);
