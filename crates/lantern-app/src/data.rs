@@ -322,6 +322,69 @@ pub fn health(store: &dyn Store) -> Result<Health> {
     })
 }
 
+/// The bank holidays the casework clock counts on, from `from` to `to`
+/// (weekdays only: a holiday on a weekend changes no count), each with
+/// its description, and the calendar's version (shipped, then every
+/// imported or added calendar merged in turn; see
+/// [`crate::casework::calendar`]).
+pub fn bank_holidays(
+    ctx: &Context,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> Result<(String, Vec<(jiff::civil::Date, String)>)> {
+    let store = ctx.open()?;
+    let calendar = crate::casework::calendar(store.as_ref())?;
+    let before = from.yesterday().unwrap_or(from);
+    Ok((
+        calendar.version().to_string(),
+        calendar.holidays_between(before, to),
+    ))
+}
+
+/// Add one bank holiday (a day proclaimed, say) for `divisions`: a
+/// gov.uk-format calendar of that one day, imported as `lantern import
+/// bank-holidays` would (a new data version, audited `calendar.add` with
+/// who). Deadlines counted from then on skip it. Calendars are kept, not
+/// changed: a day cannot be taken out again this way.
+pub fn add_bank_holiday(
+    ctx: &Context,
+    day: jiff::civil::Date,
+    title: &str,
+    divisions: &[lantern_core::deadline::Division],
+) -> Result<ImportReceipt> {
+    let title = title.trim();
+    if title.is_empty() {
+        crate::fail!(
+            Invalid,
+            "title: write what the day is, such as \"Coronation of King Charles III\""
+        );
+    }
+    if title.chars().count() > 100 || title.chars().any(char::is_control) {
+        crate::fail!(Invalid, "title: write at most 100 characters on one line");
+    }
+    if divisions.is_empty() {
+        crate::fail!(Invalid, "division: choose where the day is a holiday");
+    }
+    let mut file = serde_json::Map::new();
+    for d in divisions {
+        file.insert(
+            d.key().to_string(),
+            serde_json::json!({
+                "division": d.key(),
+                "events": [{ "title": title, "date": day.to_string(), "notes": "" }],
+            }),
+        );
+    }
+    let text = serde_json::Value::Object(file).to_string();
+    import(
+        ctx,
+        DataFile::BankHolidays,
+        "bank holiday added by an administrator",
+        text.as_bytes(),
+        &|_| {},
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,7 @@ use lantern_core::answer::{
 use lantern_core::catalogue::Catalogue;
 use lantern_core::figure::{Source, Value};
 use lantern_core::foi::Basis;
-use lantern_core::letter::{self, NoticeGroup, Table};
+use lantern_core::letter::{self, NoticeGroup, Table, escape_markdown};
 use lantern_core::release::is_web_address;
 use lantern_core::request::{Question, Request};
 use minijinja::{Environment, context};
@@ -972,7 +972,10 @@ pub fn markdown_to_html(md: &str) -> String {
 
 /// The caption of a table: the text of a paragraph holding only emphasis,
 /// when a table starts right after it.
-fn caption_at(events: &[pulldown_cmark::Event<'_>], i: usize) -> Option<(String, usize)> {
+pub(crate) fn caption_at(
+    events: &[pulldown_cmark::Event<'_>],
+    i: usize,
+) -> Option<(String, usize)> {
     use pulldown_cmark::{Event, Tag, TagEnd};
     if !matches!(events.get(i), Some(Event::Start(Tag::Paragraph)))
         || !matches!(events.get(i + 1), Some(Event::Start(Tag::Emphasis)))
@@ -1077,38 +1080,6 @@ fn accessible_tables(events: Vec<pulldown_cmark::Event<'_>>) -> Vec<pulldown_cma
             other => out.push(other.clone()),
         }
         i += 1;
-    }
-    out
-}
-
-/// Escape text so Markdown shows it literally (requesters' words, notes,
-/// the council's details, addresses).
-fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for (i, line) in text.lines().enumerate() {
-        if i > 0 {
-            out.push_str("\\\n");
-        }
-        for (at, ch) in line.char_indices() {
-            // An `&` that starts something like `&lt;` or `&#60;` would be
-            // read as an entity; "A&E" or "R & D" would not.
-            let entity = ch == '&' && {
-                let name: &str = &line[at + 1..];
-                let end = name
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
-                    .unwrap_or(name.len());
-                end > 0 && name[end..].starts_with(';')
-            };
-            if entity
-                || matches!(
-                    ch,
-                    '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~'
-                )
-            {
-                out.push('\\');
-            }
-            out.push(ch);
-        }
     }
     out
 }
@@ -1241,18 +1212,51 @@ impl Templates {
             Format::Md => self.markdown(view),
             Format::Html => {
                 let md = self.markdown(view)?;
-                let body = markdown_to_html(&md);
-                let page = self.env.get_template("letter.html.j2")?.render(context! {
+                self.html_page(context! {
                     letter => minijinja::Value::from(minijinja::value::Serde(view)),
-                    body => minijinja::Value::from_safe_string(body),
-                });
-                Ok(page
-                    .map_err(|e| crate::Error::invalid(format!("template letter.html.j2: {e:#}")))?
-                    .trim_end()
-                    .to_string()
-                    + "\n")
+                    body => minijinja::Value::from_safe_string(markdown_to_html(&md)),
+                })
             }
         }
+    }
+
+    /// A letter other than the answer (already Markdown) as a standalone
+    /// HTML page titled `title`, in the same page as the answer letter.
+    pub fn page(&self, title: &str, md: &str) -> crate::Result<String> {
+        self.html_page(context! {
+            title => title,
+            letter => context! { request => context! { reference => "" } },
+            body => minijinja::Value::from_safe_string(markdown_to_html(md)),
+        })
+    }
+
+    /// The HTML page (`letter.html.j2`) with `values`.
+    fn html_page(&self, values: minijinja::Value) -> crate::Result<String> {
+        let page = self.env.get_template("letter.html.j2")?.render(values);
+        Ok(page
+            .map_err(|e| crate::Error::invalid(format!("template letter.html.j2: {e:#}")))?
+            .trim_end()
+            .to_string()
+            + "\n")
+    }
+
+    /// The letter as a Word document, made from the same Markdown as the
+    /// HTML letter ([`crate::docx`]), titled `title` and made by the council
+    /// (never a person).
+    pub fn docx<V: Serialize>(
+        &self,
+        view: &V,
+        title: &str,
+        council: &str,
+    ) -> crate::Result<Vec<u8>> {
+        let md = self.markdown(view)?;
+        crate::docx::from_markdown(
+            &md,
+            &crate::docx::About {
+                title,
+                creator: council,
+            },
+        )
     }
 
     fn markdown<V: Serialize>(&self, view: &V) -> crate::Result<String> {

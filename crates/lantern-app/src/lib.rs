@@ -41,11 +41,13 @@
 
 pub mod accounts;
 pub mod answering;
+pub mod audit;
 pub mod casework;
 pub mod config;
 pub mod council;
 pub mod data;
 pub mod disclosure_log;
+pub mod docx;
 pub mod error;
 pub mod files;
 pub mod import;

@@ -14,7 +14,8 @@
 //! - Two-person sign-off: whoever drafted, re-drafted or corrected a case's
 //!   answer cannot approve it, unless the council relaxed this
 //!   ([`SELF_APPROVAL`], set by an administrator and audited).
-//! - Administrators manage the council's users and its policies.
+//! - Administrators manage the council's users, its policies and its
+//!   settings, and search its audit trail.
 //! - Analysts and providers have no casework pages in this part.
 
 use lantern_core::casework::CaseEvent;
@@ -55,11 +56,17 @@ pub enum Action {
     ManageUsers,
     /// Change the council's policies.
     SetPolicy,
+    /// See the council's settings.
+    ViewCouncil,
+    /// Change the council's settings (a new version, audited).
+    SetCouncil,
+    /// Search the audit trail.
+    ViewAudit,
 }
 
 impl Action {
     /// Every action, for tests and pages that list them.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 16] = [
         Action::ReadPublic,
         Action::Home,
         Action::ViewInbox,
@@ -73,6 +80,9 @@ impl Action {
         Action::ViewUsers,
         Action::ManageUsers,
         Action::SetPolicy,
+        Action::ViewCouncil,
+        Action::SetCouncil,
+        Action::ViewAudit,
     ];
 
     /// The roles that may do it (empty: anyone, signed in or not, for
@@ -88,7 +98,12 @@ impl Action {
             | Action::Send
             | Action::ClockAction => &[Role::FoiOfficer],
             Action::Approve => &[Role::Approver],
-            Action::ViewUsers | Action::ManageUsers | Action::SetPolicy => &[Role::Admin],
+            Action::ViewUsers
+            | Action::ManageUsers
+            | Action::SetPolicy
+            | Action::ViewCouncil
+            | Action::SetCouncil
+            | Action::ViewAudit => &[Role::Admin],
         }
     }
 }
@@ -196,6 +211,26 @@ pub fn case_resource(store: &dyn lantern_store::Store, reference: &str) -> Resul
     })
 }
 
+/// `actor` drafted or corrected `reference`'s answer: refuse their approval
+/// unless the council in use allows self-approval ([`SELF_APPROVAL`]).
+pub fn check_self_approval(
+    store: &dyn lantern_store::Store,
+    reference: &str,
+    actor: &str,
+) -> Result<()> {
+    let allowed = match store.council_in_use()? {
+        Some(council) => self_approval(store, &council)?,
+        None => false,
+    };
+    if !allowed {
+        crate::fail!(
+            Forbidden,
+            "request {reference}: {actor} drafted or corrected this answer, so someone else must approve it (two-person sign-off); nothing was recorded. Approve as another person (--actor NAME), or an administrator may allow self-approval with `lantern council policy self-approval allowed`"
+        );
+    }
+    Ok(())
+}
+
 fn self_approval(store: &dyn lantern_store::Store, council: &str) -> Result<bool> {
     Ok(store.council_policy(council, SELF_APPROVAL)?.as_deref() == Some("allowed"))
 }
@@ -231,6 +266,26 @@ pub fn set_self_approval(ctx: &Context, actor: &Actor, allowed: bool) -> Result<
         crate::fail!(Conflict, "this database holds no council yet");
     };
     check(actor, Action::SetPolicy, &Resource::council(&council))?;
+    store.set_council_policy(
+        &ctx.who(),
+        &council,
+        SELF_APPROVAL,
+        if allowed { "allowed" } else { "refused" },
+    )?;
+    Ok(())
+}
+
+/// [`set_self_approval`] for whoever runs the command line: they hold the
+/// database itself (as `lantern user add` does), so no role is asked for;
+/// audited with who (`--actor`), before and after.
+pub fn set_self_approval_by_operator(ctx: &Context, allowed: bool) -> Result<()> {
+    let mut store = ctx.open()?;
+    let Some(council) = store.council_in_use()? else {
+        crate::fail!(
+            Conflict,
+            "this database holds no council yet: set one with `lantern council set`"
+        );
+    };
     store.set_council_policy(
         &ctx.who(),
         &council,
@@ -322,6 +377,7 @@ mod tests {
             on: None,
             extended_to: None,
             calendar: None,
+            fee_pence: None,
         };
         let history = [
             event("intake", "open"),

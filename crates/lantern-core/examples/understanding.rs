@@ -8,7 +8,8 @@
 //!
 //! Prints one line per scored question of the tuning part, then the summary
 //! of the tuning part. With `--heldout`, also the summary of the quarter kept
-//! aside and, last, of the fresh held-out set (`heldout = "fresh"`); with
+//! aside (seen) and, last, of the second fresh held-out set (`heldout =
+//! "fresh2"`; the first fresh set, `"fresh, seen"`, is tuning data); with
 //! `--heldout-lines`, the lines of both too.
 
 #[path = "../tests/understanding/score.rs"]
@@ -68,7 +69,7 @@ fn main() -> ExitCode {
         );
         println!(
             "{}",
-            score::Summary::of(fresh.iter().copied()).line("held out, fresh")
+            score::Summary::of(fresh.iter().copied()).line("held out, fresh2")
         );
     }
     ExitCode::SUCCESS

@@ -97,6 +97,8 @@ pub struct CaseEvent {
     pub extended_to: Option<Date>,
     /// The [`Calendar::version`] the deadline was counted on when this happened.
     pub calendar: Option<String>,
+    /// For a fees notice: the fee asked for, in pence, when it was recorded.
+    pub fee_pence: Option<i64>,
 }
 
 impl CaseEvent {
@@ -118,6 +120,8 @@ pub struct ActionDetail {
     pub extended_to: Option<Date>,
     /// The calendar version the deadline is counted on now.
     pub calendar: Option<String>,
+    /// For [`Action::IssueFeeNotice`]: the fee asked for, in pence.
+    pub fee_pence: Option<i64>,
 }
 
 impl ActionDetail {
@@ -258,6 +262,9 @@ pub enum Action {
     DecideReview(ReviewOutcome),
     /// The requester complained to the ICO.
     ComplainToIco,
+    /// The Commissioner decided the complaint (the decision notice's
+    /// outcome in the note); the case stays an ICO complaint, decided.
+    IcoDecided,
     /// A fees notice (s9) was issued: the clock pauses until the fee arrives.
     IssueFeeNotice,
     /// The fee was received: the clock runs again.
@@ -296,6 +303,7 @@ impl Action {
             Action::DecideReview(ReviewOutcome::PartlyUpheld) => "review_partly_upheld",
             Action::DecideReview(ReviewOutcome::Overturned) => "review_overturned",
             Action::ComplainToIco => "ico_complaint",
+            Action::IcoDecided => "ico_decision",
             Action::IssueFeeNotice => "fee_notice",
             Action::FeeReceived => "fee_received",
             Action::Extend => "extend",
@@ -340,6 +348,7 @@ fn verb(action: Action) -> &'static str {
         Action::RequestReview => "reviewed",
         Action::DecideReview(_) => "given a review decision",
         Action::ComplainToIco => "recorded as an ICO complaint",
+        Action::IcoDecided => "given the ICO's decision (record the complaint first)",
         Action::IssueFeeNotice => "sent a fees notice",
         Action::FeeReceived => "marked as having paid a fee",
         Action::Extend => "given a public interest extension",
@@ -384,6 +393,9 @@ pub fn transition(from: Status, action: Action) -> Result<Status, TransitionErro
             S::Sent | S::ReviewUpheld | S::ReviewPartlyUpheld | S::ReviewOverturned,
             Action::ComplainToIco,
         ) => Some(S::IcoComplaint),
+        // The decision notice is recorded on the complaint, once (the
+        // application layer refuses a second from the history).
+        (S::IcoComplaint, Action::IcoDecided) => Some(S::IcoComplaint),
         // The clock's own events leave the case where it is; whether the
         // clock allows them (a fee paid with no notice outstanding, …) is
         // for `deadline` to say.
@@ -603,6 +615,105 @@ pub fn sent_on(history: &[CaseEvent]) -> Option<Date> {
     history.iter().rfind(|e| e.action == "send")?.day()
 }
 
+/// Whether a case's title may still change: until its answer is sent (the
+/// title is published with it in the disclosure log).
+pub fn retitlable(status: Status) -> bool {
+    matches!(
+        status,
+        Status::Received
+            | Status::ClarificationSought
+            | Status::InProgress
+            | Status::Drafted
+            | Status::Approved
+    )
+}
+
+/// Why a case cannot be given a new title now.
+pub fn retitle_refused(from: Status) -> TransitionError {
+    TransitionError {
+        from,
+        action: Action::Send,
+        verb: "given a new title: its title is published with the answer, so it can only change before sending",
+    }
+}
+
+/// The title an officer gave a case last (`retitle` in its history), if any.
+pub fn title_of(history: &[CaseEvent]) -> Option<&str> {
+    history
+        .iter()
+        .rfind(|e| e.action == "retitle")?
+        .note
+        .as_deref()
+}
+
+/// What a sent answer did, as the public log says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every question answered.
+    Answered,
+    /// Some of it answered, some withheld, not held or refused.
+    PartlyAnswered,
+    /// None of it is held.
+    NotHeld,
+    /// Nothing given: withheld or refused.
+    Refused,
+}
+
+/// Every outcome, in the order the log lists them.
+pub const OUTCOMES: [Outcome; 4] = [
+    Outcome::Answered,
+    Outcome::PartlyAnswered,
+    Outcome::NotHeld,
+    Outcome::Refused,
+];
+
+impl Outcome {
+    /// The code filters and downloads use.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::PartlyAnswered => "partly_answered",
+            Outcome::NotHeld => "not_held",
+            Outcome::Refused => "refused",
+        }
+    }
+
+    /// In words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Outcome::Answered => "Answered in full",
+            Outcome::PartlyAnswered => "Partly answered",
+            Outcome::NotHeld => "Information not held",
+            Outcome::Refused => "Withheld",
+        }
+    }
+
+    /// The outcome with this code.
+    pub fn from_code(code: &str) -> Option<Outcome> {
+        OUTCOMES.into_iter().find(|o| o.code() == code)
+    }
+
+    /// The outcome of an answer whose log lines have these decisions
+    /// (`given`, `statement`, `not_held`, `suppressed`, `withheld`); an
+    /// answer with no line is not held.
+    pub fn of<'a>(decisions: impl IntoIterator<Item = &'a str>) -> Outcome {
+        let (mut given, mut not_held, mut other) = (0, 0, 0);
+        for d in decisions {
+            match d {
+                "given" | "statement" => given += 1,
+                "not_held" => not_held += 1,
+                _ => other += 1,
+            }
+        }
+        match (given, not_held + other, other) {
+            (g, 0, _) if g > 0 => Outcome::Answered,
+            (g, _, _) if g > 0 => Outcome::PartlyAnswered,
+            (_, _, 0) => Outcome::NotHeld,
+            _ => Outcome::Refused,
+        }
+    }
+}
+
 /// When an internal review was asked for and, once decided, its outcome and
 /// the day it was decided.
 pub fn review_of(history: &[CaseEvent]) -> Option<(Date, Option<(ReviewOutcome, Date)>)> {
@@ -626,7 +737,7 @@ pub fn review_of(history: &[CaseEvent]) -> Option<(Date, Option<(ReviewOutcome, 
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 15] = [
+    const ACTIONS: [Action; 16] = [
         Action::SeekClarification,
         Action::Clarified,
         Action::Start,
@@ -639,6 +750,7 @@ mod tests {
         Action::DecideReview(ReviewOutcome::PartlyUpheld),
         Action::DecideReview(ReviewOutcome::Overturned),
         Action::ComplainToIco,
+        Action::IcoDecided,
         Action::IssueFeeNotice,
         Action::FeeReceived,
         Action::Extend,
@@ -657,10 +769,16 @@ mod tests {
             Action::RequestReview,
             Action::DecideReview(ReviewOutcome::PartlyUpheld),
             Action::ComplainToIco,
+            Action::IcoDecided,
         ] {
             s = transition(s, a).unwrap_or_else(|e| panic!("{e}"));
         }
         assert_eq!(s, Status::IcoComplaint);
+        let early = transition(Status::Sent, Action::IcoDecided).unwrap_err();
+        assert!(
+            early.to_string().contains("record the complaint first"),
+            "{early}"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! so that templates only print and every arrangement rule is tested here.
 //!
 //! This module owns:
+//! - escaping text so Markdown shows it literally ([`escape_markdown`]);
 //! - the words for each decided row ([`row_text`]) and for a cell of a
 //!   table ([`cell`]);
 //! - each question's table ([`table`]): its caption says the filter and the
@@ -27,6 +28,38 @@ use crate::request::{Ask, FigureAsk, Question};
 /// "10 June 2019".
 pub fn long_date(d: jiff::civil::Date) -> String {
     d.strftime("%-d %B %Y").to_string()
+}
+
+/// Escape text so Markdown shows it literally (requesters' words, notes,
+/// the council's details, addresses).
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push_str("\\\n");
+        }
+        for (at, ch) in line.char_indices() {
+            // An `&` that starts something like `&lt;` or `&#60;` would be
+            // read as an entity; "A&E" or "R & D" would not.
+            let entity = ch == '&' && {
+                let name: &str = &line[at + 1..];
+                let end = name
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+                    .unwrap_or(name.len());
+                end > 0 && name[end..].starts_with(';')
+            };
+            if entity
+                || matches!(
+                    ch,
+                    '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~'
+                )
+            {
+                out.push('\\');
+            }
+            out.push(ch);
+        }
+    }
+    out
 }
 
 /// "a", "a and b", "a, b and c".

@@ -12,6 +12,7 @@ pub mod answer;
 pub mod casework;
 pub mod catalogue;
 pub mod correction;
+pub mod correspondence;
 pub mod council;
 pub mod deadline;
 pub mod disclosure;

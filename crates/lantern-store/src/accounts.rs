@@ -161,6 +161,18 @@ pub trait Accounts {
     /// A council's policy `name` in force (its newest value), if set.
     fn council_policy(&self, council: &str, name: &str) -> Result<Option<String>, StoreError>;
 
+    /// Record an account event that no other write records: a drafter's
+    /// approval of their own answer under the council's policy
+    /// (`approve.self`, `username` the approver).
+    fn record_account_event(
+        &mut self,
+        who: &Who,
+        action: &str,
+        username: &str,
+        council: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), StoreError>;
+
     /// Set a council's policy `name`; `policy.set` with before and after.
     fn set_council_policy(
         &mut self,

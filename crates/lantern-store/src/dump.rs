@@ -6,9 +6,9 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 7 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 9 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 7, "schema": 14}`; then, for each table in the order of
+//! `{"lantern_dump": 9, "schema": 18}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -19,8 +19,11 @@
 //! tables), version 2 (the first thirteen), version 3 (the first fifteen:
 //! no owed recomputations, no withdrawals), version 4 (the first
 //! sixteen: no councils), version 5 (the first seventeen: no not-held
-//! declarations or finding resolutions) and version 6 (the first nineteen:
-//! no files kept with cases), perhaps without columns added later. Tables and
+//! declarations or finding resolutions), version 6 (the first nineteen:
+//! no files kept with cases), version 7 (no fee amounts with fees notices)
+//! and version 8 (the first twenty: no final letters as sent, no accounts,
+//! no public log, which restoring rebuilds from the disclosure log as
+//! migration 18 does), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -37,8 +40,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 6).
-pub const DUMP_FORMAT: i64 = 7;
+/// Version of the dump format this build writes (it reads this and versions 1 to 8).
+pub const DUMP_FORMAT: i64 = 9;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -61,6 +64,7 @@ fn tables_of_format(format: i64) -> usize {
         4 => 16,
         5 => 17,
         6 => 19,
+        7 | 8 => 20,
         _ => TABLES.len(),
     }
 }
@@ -225,6 +229,7 @@ pub const TABLES: &[TableSpec] = &[
             ("extended_to", Text),
             ("calendar", Text),
             ("council", Text),
+            ("fee_pence", Int),
         ],
     },
     TableSpec {
@@ -432,6 +437,101 @@ pub const TABLES: &[TableSpec] = &[
             ("kept_at", Text),
             ("kept_by", Text),
             ("erased_at", Text),
+        ],
+    },
+    TableSpec {
+        name: "final_letters",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("position", Int),
+            ("name", Text),
+            ("content_type", Text),
+            ("size", Int),
+            ("sha256", Text),
+            ("body", Blob),
+            ("compared", Int),
+            ("differences", Text),
+            ("kept_at", Text),
+            ("kept_by", Text),
+            ("erased_at", Text),
+        ],
+    },
+    TableSpec {
+        name: "public_log",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("sent_at", Text),
+            ("year", Int),
+            ("title", Text),
+            ("outcome", Text),
+            ("topics", Text),
+            ("questions", Text),
+            ("search_text", Text),
+            ("recorded", Int),
+        ],
+    },
+    // Accounts: users with their argon2id password hashes (a restored
+    // database must let them sign in), their roles, the account events and
+    // the council policies. Sessions and failed sign-ins stay behind: a
+    // restore signs everyone out.
+    TableSpec {
+        name: "users",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("username", Text),
+            ("display_name", Text),
+            ("password_hash", Text),
+            ("disabled", Int),
+            ("created_at", Text),
+            ("created_by", Text),
+        ],
+    },
+    TableSpec {
+        name: "user_roles",
+        key: "user_id, council, role, provider",
+        generated_id: false,
+        columns: &[
+            ("user_id", Int),
+            ("council", Text),
+            ("role", Text),
+            ("provider", Text),
+        ],
+    },
+    TableSpec {
+        name: "account_events",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("at", Text),
+            ("actor", Text),
+            ("action", Text),
+            ("username", Text),
+            ("council", Text),
+            ("detail", Text),
+        ],
+    },
+    TableSpec {
+        name: "council_policies",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("name", Text),
+            ("value", Text),
+            ("set_at", Text),
+            ("set_by", Text),
         ],
     },
 ];
@@ -927,7 +1027,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":7,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":9,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -949,7 +1049,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table case_attachments was expected"),
+            err.contains("ends where table council_policies was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -958,9 +1058,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":7"#, r#""lantern_dump":8"#, 1);
+        let newer = text.replacen(r#""lantern_dump":9"#, r#""lantern_dump":10"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 8"), "{err}");
+        assert!(err.contains("dump format 10"), "{err}");
     }
 
     #[test]
@@ -985,12 +1085,12 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let events = read_back.iter().find(|t| t.table == "case_events").unwrap();
-        assert_eq!(events.rows[0].len(), 12);
+        assert_eq!(events.rows[0].len(), 13);
         assert_eq!(events.rows[0][8], Sql::Text(None), "no day given");
         assert!(
             read_back
@@ -1012,7 +1112,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1027,10 +1127,28 @@ mod tests {
     }
 
     #[test]
+    fn version_8_dumps_are_read_with_no_accounts() {
+        let mut tables = empty_tables();
+        tables.truncate(20);
+        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":8"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        for name in ["users", "user_roles", "account_events", "council_policies"] {
+            assert!(
+                read_back
+                    .iter()
+                    .find(|t| t.table == name)
+                    .is_some_and(|t| t.rows.is_empty()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn version_6_dumps_are_read_with_no_files_kept_and_files_round_trip() {
         let mut tables = empty_tables();
         tables.truncate(19);
-        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":6"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":6"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         assert!(
@@ -1090,7 +1208,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":7"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1218,7 +1336,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":7"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);

@@ -85,6 +85,13 @@ pub trait Engine {
     /// and the name of the bytes type.
     fn ddl<'a>(&self, sql: &'a str) -> std::borrow::Cow<'a, str>;
 
+    /// The condition that keeps the public log's entries whose words match
+    /// `words` (every word, stemmed), with the value to bind as parameter
+    /// `$param`: SQLite asks its FTS5 index, PostgreSQL its `tsvector`
+    /// column (see `migrations/0018_public_log.sql`). The one query each
+    /// engine spells its own way.
+    fn text_search(&self, param: usize, words: &str) -> (String, String);
+
     /// After rows were inserted with explicit ids (restoring a dump), make
     /// sure new rows get ids above them.
     fn after_explicit_ids(&self, tx: &mut dyn Tx, table: &str) -> Result<(), StoreError>;

@@ -175,6 +175,44 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// What to look for in the audit trail ([`Store::audit_trail`]); an empty
+/// field matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditSearch {
+    /// Who acted (exactly).
+    pub actor: String,
+    /// What they did: the action's start (`figure.`, `approve`, `user.`).
+    pub action: String,
+    /// Which record: a case's reference, a user name, a record key (exactly).
+    pub record: String,
+    /// At or after this time (`YYYY-MM-DD` or an RFC 3339 time).
+    pub from: String,
+    /// Before this time (the same).
+    pub before: String,
+    /// How many of the newest matches to skip (paging).
+    pub offset: usize,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// One line of the audit trail: who did what to which record, and when.
+/// No detail: the details may quote a requester, and stay in the database
+/// and dumps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// Where it is recorded: `data` (the audit log of imports and data
+    /// changes), `case` (a case's history) or `account` (account events).
+    pub source: String,
+    /// What happened.
+    pub action: String,
+    /// The record it happened to.
+    pub record: String,
+}
+
 /// A stored text of a case that erasing its requester's details rewrites
 /// ([`Store::erase_requester`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,6 +342,46 @@ pub struct StoredAttachment {
     pub erased_at: Option<String>,
 }
 
+/// The final letter as sent, to keep with a case ([`Store::send_with_letter`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFinalLetter {
+    /// Its file name as uploaded.
+    pub name: Option<String>,
+    /// Its content type, as its content shows (not its name).
+    pub content_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Whether its figures were compared with the approved letter's.
+    pub compared: bool,
+    /// The differences found (empty when none, or not compared).
+    pub differences: Vec<String>,
+}
+
+/// A final letter kept with a case ([`Store::final_letters`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFinalLetter {
+    /// Its place among the letters kept with the case, from 1.
+    pub position: i64,
+    /// Its file name (`None` once erased).
+    pub name: Option<String>,
+    /// Its content type.
+    pub content_type: String,
+    /// Its size in bytes, as kept.
+    pub size: u64,
+    /// The SHA-256 of its bytes, lowercase hex.
+    pub sha256: String,
+    /// Whether its figures were compared with the approved letter's.
+    pub compared: bool,
+    /// The differences found.
+    pub differences: Vec<String>,
+    /// When it was kept (RFC 3339).
+    pub kept_at: String,
+    /// Who kept it (who recorded the case as sent).
+    pub kept_by: String,
+    /// When its name and bytes were erased (past retention), if they were.
+    pub erased_at: Option<String>,
+}
+
 /// A not-held declaration as held, with its history: who made it and
 /// when, the data version it is in force from, and its withdrawal if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,6 +410,68 @@ pub struct DeclarationWithdrawal {
     pub by: String,
     /// Why.
     pub reason: String,
+}
+
+/// One entry of the disclosure log as the public reads it: a sent request,
+/// written once with its answer (the published copy: no requester, other
+/// people's names removed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicEntry {
+    /// The request's reference.
+    pub reference: String,
+    /// When the answer was sent (RFC 3339).
+    pub sent_at: String,
+    /// The year it was sent.
+    pub year: i64,
+    /// The request's title (its subject, as the officer left it).
+    pub title: String,
+    /// The outcome's code (`answered`, `partly_answered`, `not_held`, `refused`).
+    pub outcome: String,
+    /// The indicator and statement-topic codes it was about.
+    pub topics: Vec<String>,
+    /// Its questions and figures, labelled in words (JSON).
+    pub questions: String,
+    /// The words it is searched by: title, questions, indicator names and
+    /// the figures' labels.
+    pub search_text: String,
+    /// False for an answer sent before the public log kept its questions.
+    pub recorded: bool,
+}
+
+/// Which public log entries to read: every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublicLogQuery {
+    /// Words every entry found has (full-text, stemmed).
+    pub search: Option<String>,
+    /// The year sent.
+    pub year: Option<i64>,
+    /// A topic code.
+    pub topic: Option<String>,
+    /// An outcome code.
+    pub outcome: Option<String>,
+    /// How many entries at most.
+    pub limit: usize,
+    /// How many to skip (newest first).
+    pub offset: usize,
+}
+
+/// One page of the public log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicLogPage {
+    /// The entries, newest first.
+    pub entries: Vec<PublicEntry>,
+    /// How many entries the query finds in all.
+    pub total: usize,
+}
+
+/// The values the public log's filters can take: the years and topics of
+/// the entries it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicLogFacets {
+    /// Years with an entry, oldest first.
+    pub years: Vec<i64>,
+    /// Topic codes with an entry, sorted.
+    pub topics: Vec<String>,
 }
 
 /// A phrase an officer taught Lantern.
@@ -868,7 +1008,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 14;
+pub const SCHEMA_VERSION: i64 = 18;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1103,6 +1243,12 @@ pub trait Store: accounts::Accounts {
     /// Everything as it stood at `version` (the newest when `None`).
     fn snapshot(&self, version: Option<i64>) -> Result<Snapshot, StoreError>;
 
+    /// The publication calendar's releases as they stood at `version` (the
+    /// newest when `None`; [`StoreError::NoSuchVersion`] when there is no
+    /// such version), by date then code: the releases [`Store::snapshot`]
+    /// and [`Store::read_scope`] give, without the rest.
+    fn releases(&self, version: Option<i64>) -> Result<Vec<Release>, StoreError>;
+
     /// The data version `version` stands for (the newest when `None`;
     /// [`StoreError::NoSuchVersion`] when there is no such version) and the
     /// catalogue as it stood then.
@@ -1178,6 +1324,12 @@ pub trait Store: accounts::Accounts {
     /// The audit log, newest last (at most `limit` entries, the newest ones).
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// The audit trail of the council in use, newest first: the audit log
+    /// of data changes (shared by every council: figures, releases,
+    /// calendars…; of council settings only its own), its cases' histories
+    /// and its account events, as `search` narrows them.
+    fn audit_trail(&self, search: &AuditSearch) -> Result<Vec<AuditLine>, StoreError>;
+
     /// Open a case for a new request (the reference must be new); `detail`
     /// goes with the history's first entry (the calendar the deadline was
     /// first counted on).
@@ -1222,6 +1374,11 @@ pub trait Store: accounts::Accounts {
 
     /// A case's history, oldest first.
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError>;
+
+    /// The open cases (not answered, not withdrawn), oldest first, each with
+    /// its history oldest first, in one read: what the inbox lists, without
+    /// reading the answered cases or one history per case.
+    fn open_cases_with_history(&self) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError>;
 
     /// Take an action on a case that the caller saw in status `seen`. If
     /// someone else moved the case on meanwhile, nothing changes and the
@@ -1279,15 +1436,58 @@ pub trait Store: accounts::Accounts {
     fn draft(&self, reference: &str) -> Result<Option<(String, i64)>, StoreError>;
 
     /// Mark a case sent and add its released figures and decisions to the
-    /// disclosure log, in one transaction.
+    /// disclosure log, and its entry to the public log, in one transaction.
     fn send(
         &mut self,
         reference: &str,
         seen: Status,
         who: &Who,
         entries: &[LogEntry],
+        public: &PublicEntry,
         detail: &ActionDetail,
     ) -> Result<Status, StoreError>;
+
+    /// Send as [`Store::send`] does, keeping the final letter as sent with
+    /// the case in the same transaction (recorded with who sent it, when).
+    #[allow(clippy::too_many_arguments)] // one transaction's inputs, each of its own kind
+    fn send_with_letter(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        entries: &[LogEntry],
+        public: &PublicEntry,
+        detail: &ActionDetail,
+        letter: Option<&NewFinalLetter>,
+    ) -> Result<Status, StoreError>;
+
+    /// The final letters kept with a case, in order (without their bytes).
+    fn final_letters(&self, reference: &str) -> Result<Vec<StoredFinalLetter>, StoreError>;
+
+    /// The bytes of the final letter kept at `position` with a case; `None`
+    /// when there is none or its bytes were erased.
+    fn final_letter_bytes(
+        &self,
+        reference: &str,
+        position: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Give case `reference` (seen in status `seen`) the title its public
+    /// log entry will have, with an entry (`retitle`, the title as its note)
+    /// in its history saying who; refused once the answer is sent.
+    fn retitle(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        title: &str,
+    ) -> Result<(), StoreError>;
+
+    /// One page of the council's public log, newest first, in one query.
+    fn public_log(&self, query: &PublicLogQuery) -> Result<PublicLogPage, StoreError>;
+
+    /// The years and topics the council's public log holds.
+    fn public_log_facets(&self) -> Result<PublicLogFacets, StoreError>;
 
     /// Remember a phrase an officer taught while correcting case `reference`
     /// (seen in status `seen`), with an entry in its history; and, when the

@@ -364,6 +364,15 @@ impl Engine for Postgres {
         )
     }
 
+    fn text_search(&self, param: usize, words: &str) -> (String, String) {
+        // The generated `tsvector` column, through its GIN index; every word
+        // required, stemmed by the same configuration.
+        (
+            format!("search @@ plainto_tsquery('english', ${param})"),
+            words.to_string(),
+        )
+    }
+
     fn after_explicit_ids(&self, tx: &mut dyn Tx, table: &str) -> Result<(), StoreError> {
         tx.execute(
             &format!(

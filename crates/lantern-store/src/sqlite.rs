@@ -267,7 +267,37 @@ impl Engine for Sqlite {
     }
 
     fn ddl<'a>(&self, sql: &'a str) -> std::borrow::Cow<'a, str> {
-        std::borrow::Cow::Borrowed(sql)
+        // Statements only SQLite needs (its full-text index) are written as
+        // `-- sqlite: …` comments, which PostgreSQL skips.
+        if !sql.contains("-- sqlite: ") {
+            return std::borrow::Cow::Borrowed(sql);
+        }
+        std::borrow::Cow::Owned(
+            sql.lines()
+                .map(|line| line.strip_prefix("-- sqlite: ").unwrap_or(line))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    }
+
+    fn text_search(&self, param: usize, words: &str) -> (String, String) {
+        // Each word a quoted FTS5 string (so no word is read as an operator),
+        // all of them required; the index stems them as it stemmed the text.
+        let terms: Vec<String> = words
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("\"{w}\""))
+            .collect();
+        if terms.is_empty() {
+            // No word to look for: nothing matches (the value is not NULL).
+            return (format!("${param} IS NULL"), String::new());
+        }
+        (
+            format!(
+                "id IN (SELECT rowid FROM public_log_search WHERE public_log_search MATCH ${param})"
+            ),
+            terms.join(" "),
+        )
     }
 
     fn after_explicit_ids(&self, _tx: &mut dyn Tx, _table: &str) -> Result<(), StoreError> {

@@ -103,10 +103,20 @@ pub const UNDO_MIGRATION_13: &str = "
     DROP TABLE user_roles;
     DROP TABLE users;
     DELETE FROM lantern_schema WHERE version >= 13;";
-/// Migration 14 (files kept with cases) undone behind Lantern's back, for
-/// tests that take a database back to an older schema. Run it before
-/// [`UNDO_MIGRATION_9`].
+/// Migration 18 (the public log and its full-text index) undone behind
+/// Lantern's back, for tests that take a database back to an older schema:
+/// schema 16. Run it before [`UNDO_MIGRATION_14`].
+pub const UNDO_MIGRATION_18: &str = "
+    DROP TABLE IF EXISTS public_log_search;
+    DROP TABLE public_log;
+    DELETE FROM lantern_schema WHERE version >= 18;";
+
+/// Migrations 14 (files kept with cases) and 16 (final letters as sent)
+/// undone behind Lantern's back, for tests that take a database back to an
+/// older schema. Run it before [`UNDO_MIGRATION_9`] (and after
+/// [`UNDO_MIGRATION_18`]).
 pub const UNDO_MIGRATION_14: &str = "
+    DROP TABLE final_letters;
     DROP TABLE case_attachments;
     DELETE FROM lantern_schema WHERE version >= 14;";
 

@@ -312,3 +312,538 @@ pub(crate) async fn reset(
     act(move || accounts::reset_password(&ctx, &username, &password)).await?;
     Ok(see_other("/admin/users"))
 }
+
+/// The council settings form's fields, in page order: the form's name,
+/// its label, its hint, and whether it takes several lines.
+const COUNCIL_FIELDS: [(&str, &str, &str, bool); 10] = [
+    (
+        "name",
+        "Name",
+        "The council's full name, as letters and pages show it.",
+        false,
+    ),
+    (
+        "areas",
+        "Areas",
+        "The ONS codes of the areas it answers for, one a line, its own first.",
+        true,
+    ),
+    (
+        "team",
+        "Review team",
+        "The team that handles internal reviews.",
+        false,
+    ),
+    (
+        "email",
+        "Review e-mail",
+        "Where requesters write to ask for a review; leave empty for none.",
+        false,
+    ),
+    (
+        "address",
+        "Review address",
+        "The postal address for reviews, one line a line.",
+        true,
+    ),
+    (
+        "signature",
+        "Signature",
+        "The lines closing every letter.",
+        true,
+    ),
+    (
+        "threshold",
+        "Disclosure threshold",
+        "Counts of people from 1 to one less than this are given as \"fewer than\" it.",
+        false,
+    ),
+    (
+        "reference",
+        "Reference pattern",
+        "How references are numbered: {year} and {seq}, or {seq:N} for N digits.",
+        false,
+    ),
+    (
+        "retain_years",
+        "Retention (years)",
+        "How many years after receipt requesters' names and contact details are kept (1 to 50).",
+        false,
+    ),
+    (
+        "time_zone",
+        "Time zone",
+        "The IANA time zone the council works in, such as Europe/London.",
+        false,
+    ),
+];
+
+/// What the council settings form sends (every field as text).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CouncilForm {
+    csrf: Option<String>,
+    name: Option<String>,
+    areas: Option<String>,
+    team: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    signature: Option<String>,
+    threshold: Option<String>,
+    reference: Option<String>,
+    retain_years: Option<String>,
+    time_zone: Option<String>,
+}
+
+impl CouncilForm {
+    /// The form filled in with the settings held.
+    fn held(s: &lantern_core::council::Settings) -> CouncilForm {
+        CouncilForm {
+            csrf: None,
+            name: Some(s.name.clone()),
+            areas: Some(s.areas.join("\n")),
+            team: Some(s.team.clone()),
+            email: Some(s.email.clone().unwrap_or_default()),
+            address: Some(s.address.join("\n")),
+            signature: Some(s.signature.join("\n")),
+            threshold: Some(s.threshold.to_string()),
+            reference: Some(s.reference.clone()),
+            retain_years: Some(s.retain_years.to_string()),
+            time_zone: Some(s.time_zone.clone()),
+        }
+    }
+
+    fn value(&self, field: &str) -> String {
+        match field {
+            "name" => &self.name,
+            "areas" => &self.areas,
+            "team" => &self.team,
+            "email" => &self.email,
+            "address" => &self.address,
+            "signature" => &self.signature,
+            "threshold" => &self.threshold,
+            "reference" => &self.reference,
+            "retain_years" => &self.retain_years,
+            "time_zone" => &self.time_zone,
+            _ => &None,
+        }
+        .clone()
+        .unwrap_or_default()
+    }
+
+    /// The change the form asks for: a field left out of the form keeps
+    /// its value; a number that is not one is an error on its field.
+    fn change(&self) -> Result<lantern_app::council::Change, (&'static str, String)> {
+        let lines = |v: &Option<String>| {
+            v.as_ref().map(|t| {
+                t.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+        };
+        let text = |v: &Option<String>| v.as_ref().map(|t| t.trim().to_string());
+        let threshold = match text(&self.threshold) {
+            None => None,
+            Some(t) => Some(t.parse::<u64>().map_err(|_| {
+                (
+                    "threshold",
+                    "Disclosure threshold must be a whole number, such as 5".to_string(),
+                )
+            })?),
+        };
+        let retain_years = match text(&self.retain_years) {
+            None => None,
+            Some(t) => Some(t.parse::<u8>().map_err(|_| {
+                (
+                    "retain_years",
+                    "Retention must be a whole number of years from 1 to 50".to_string(),
+                )
+            })?),
+        };
+        Ok(lantern_app::council::Change {
+            name: text(&self.name),
+            areas: lines(&self.areas),
+            team: text(&self.team),
+            email: text(&self.email).map(|e| Some(e).filter(|e| !e.is_empty())),
+            address: lines(&self.address),
+            signature: lines(&self.signature),
+            threshold,
+            reference: text(&self.reference),
+            retain_years,
+            time_zone: text(&self.time_zone),
+        })
+    }
+}
+
+/// `GET /admin/council`: the council's settings, to view and change.
+pub(crate) async fn council(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::ViewCouncil).await?;
+    let saved = q.saved.is_some();
+    council_page(&site, &visitor, StatusCode::OK, None, None, saved).await
+}
+
+/// `?saved=1` after a change: say it was saved.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn council_page(
+    site: &Arc<Site>,
+    visitor: &Visitor,
+    status: StatusCode,
+    form: Option<&CouncilForm>,
+    error: Option<(&str, String)>,
+    saved: bool,
+) -> Result<Response, Failure> {
+    let ctx = site.context(&visitor.actor.username);
+    let history = act(move || lantern_app::council::history(&ctx, None)).await?;
+    let Some(now) = history.iter().find(|c| c.retired_in.is_none()) else {
+        return Err(Failure::NotFound(
+            "this database holds no council yet".into(),
+        ));
+    };
+    let held = CouncilForm::held(now.council.settings());
+    let form = form.unwrap_or(&held);
+    let fields: Vec<_> = COUNCIL_FIELDS
+        .iter()
+        .map(|&(id, label, hint, many)| {
+            context! { id => id, label => label, hint => hint, many => many, value => form.value(id) }
+        })
+        .collect();
+    let versions: Vec<_> = history
+        .iter()
+        .rev()
+        .map(|c| {
+            context! {
+                version => c.data_version,
+                actor => c.actor.clone(),
+                at => c.at.clone(),
+                current => c.retired_in.is_none(),
+            }
+        })
+        .collect();
+    let html = render(
+        site,
+        "council.html.j2",
+        context! {
+            council => site.council.clone(),
+            code => now.council.code().to_string(),
+            user => visitor.page(),
+            fields => fields,
+            versions => versions,
+            saved => saved,
+            error => error.map(|(field, message)| context! { field => field, message => message }),
+        },
+    )?;
+    let mut response = private_page(html);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `POST /admin/council`: change the council's settings (a new data
+/// version, audited with who; nothing is written when nothing changed).
+pub(crate) async fn set_council(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Form(form): Form<CouncilForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::SetCouncil).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    let change = match form.change() {
+        Ok(change) => change,
+        Err((field, message)) => {
+            return council_page(
+                &site,
+                &visitor,
+                StatusCode::BAD_REQUEST,
+                Some(&form),
+                Some((field, message)),
+                false,
+            )
+            .await;
+        }
+    };
+    let ctx = site.context(&visitor.actor.username);
+    let code = site.council_code.clone();
+    match blocking(move || lantern_app::council::set(&ctx, &code, &change)).await? {
+        Ok(_) => Ok(see_other("/admin/council?saved=1")),
+        Err(e) if e.kind() == lantern_app::Kind::Invalid => {
+            let message = e.message().to_string();
+            // The core names the setting first ("threshold: …").
+            let field = COUNCIL_FIELDS
+                .iter()
+                .map(|(id, ..)| *id)
+                .find(|id| message.starts_with(&format!("{id}:")))
+                .unwrap_or("name");
+            council_page(
+                &site,
+                &visitor,
+                StatusCode::BAD_REQUEST,
+                Some(&form),
+                Some((field, message)),
+                false,
+            )
+            .await
+        }
+        Err(e) => Err(crate::failure(e)),
+    }
+}
+
+/// The audit log page's query: who, what, which record, a date range and
+/// the page.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct AuditQuery {
+    who: Option<String>,
+    what: Option<String>,
+    record: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<String>,
+}
+
+/// `GET /admin/audit`: the council's audit trail, searched and paged.
+pub(crate) async fn audit(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<AuditQuery>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::ViewAudit).await?;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default().trim().to_string();
+    let mut error = None;
+    let mut day = |field: &'static str, v: &Option<String>| -> Option<jiff::civil::Date> {
+        let t = text(v);
+        if t.is_empty() {
+            return None;
+        }
+        match t.parse() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                error.get_or_insert((
+                    field,
+                    format!("Write the date as YYYY-MM-DD, such as 2026-12-04 (not {t})"),
+                ));
+                None
+            }
+        }
+    };
+    let from = day("from", &q.from);
+    let to = day("to", &q.to);
+    let page = match text(&q.page) {
+        t if t.is_empty() => 1,
+        t => t
+            .parse::<usize>()
+            .ok()
+            .filter(|p| (1..=100_000).contains(p))
+            .unwrap_or_else(|| {
+                error.get_or_insert(("page", "The page must be a whole number from 1".to_string()));
+                1
+            }),
+    };
+    let search = lantern_app::audit::Search {
+        actor: text(&q.who),
+        action: text(&q.what),
+        record: text(&q.record),
+        from,
+        to,
+        page,
+    };
+    let found = if error.is_none() {
+        let ctx = site.context(&visitor.actor.username);
+        let asked = search.clone();
+        match blocking(move || lantern_app::audit::search(&ctx, &asked)).await? {
+            Ok(found) => Some(found),
+            Err(e) if e.kind() == lantern_app::Kind::Invalid => {
+                let message = e.message().to_string();
+                let field = ["who", "what", "record", "to"]
+                    .into_iter()
+                    .find(|f| message.starts_with(&format!("{f}:")))
+                    .unwrap_or("who");
+                error = Some((field, message));
+                None
+            }
+            Err(e) => return Err(crate::failure(e)),
+        }
+    } else {
+        None
+    };
+    // The query for another page: the same search.
+    let link = |page: usize| {
+        let mut pairs = Vec::new();
+        for (name, value) in [
+            ("who", text(&q.who)),
+            ("what", text(&q.what)),
+            ("record", text(&q.record)),
+            ("from", text(&q.from)),
+            ("to", text(&q.to)),
+        ] {
+            if !value.is_empty() {
+                pairs.push(format!("{name}={}", crate::query_value(&value)));
+            }
+        }
+        pairs.push(format!("page={page}"));
+        format!("/admin/audit?{}", pairs.join("&"))
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let html = render(
+        &site,
+        "audit.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            form => context! {
+                who => text(&q.who), what => text(&q.what), record => text(&q.record),
+                from => text(&q.from), to => text(&q.to),
+            },
+            lines => found.as_ref().map(|f| f.lines.iter().map(|l| context! {
+                at => l.at.clone(), actor => l.actor.clone(), source => l.source.clone(),
+                action => l.action.clone(), record => l.record.clone(),
+            }).collect::<Vec<_>>()),
+            page => found.as_ref().map(|f| f.page),
+            previous => found.as_ref().filter(|f| f.page > 1).map(|f| link(f.page - 1)),
+            next => found.as_ref().filter(|f| f.more).map(|f| link(f.page + 1)),
+            error => error.map(|(field, message)| context! { field => field, message => message }),
+        },
+    )?;
+    let mut response = private_page(html);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// What the add-a-bank-holiday form sends.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct HolidayForm {
+    csrf: Option<String>,
+    date: Option<String>,
+    title: Option<String>,
+    division: Option<String>,
+}
+
+/// `GET /admin/bank-holidays`: the days the clock skips, this year and next.
+pub(crate) async fn bank_holidays(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::ViewCouncil).await?;
+    holidays_page(
+        &site,
+        &visitor,
+        StatusCode::OK,
+        &HolidayForm::default(),
+        None,
+        q.saved.is_some(),
+    )
+    .await
+}
+
+async fn holidays_page(
+    site: &Arc<Site>,
+    visitor: &Visitor,
+    status: StatusCode,
+    form: &HolidayForm,
+    error: Option<(&str, String)>,
+    saved: bool,
+) -> Result<Response, Failure> {
+    let today = site.clock.today_in(&site.zone);
+    let from = jiff::civil::date(today.year(), 1, 1);
+    let to = jiff::civil::date(today.year().saturating_add(1), 12, 31);
+    let ctx = site.context(&visitor.actor.username);
+    let (version, days) = act(move || lantern_app::data::bank_holidays(&ctx, from, to)).await?;
+    let days: Vec<_> = days
+        .into_iter()
+        .map(|(day, what)| {
+            context! {
+                date => day.to_string(),
+                weekday => format!("{:?}", day.weekday()),
+                what => what,
+            }
+        })
+        .collect();
+    let html = render(
+        site,
+        "bank_holidays.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            from => from.to_string(),
+            to => to.to_string(),
+            version => version,
+            days => days,
+            saved => saved,
+            form => context! {
+                date => form.date.clone().unwrap_or_default(),
+                title => form.title.clone().unwrap_or_default(),
+                division => form.division.clone().unwrap_or_else(|| "all".into()),
+            },
+            error => error.map(|(field, message)| context! { field => field, message => message }),
+        },
+    )?;
+    let mut response = private_page(html);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `POST /admin/bank-holidays`: add one day (audited; the clock skips it
+/// from then on).
+pub(crate) async fn add_bank_holiday(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Form(form): Form<HolidayForm>,
+) -> Result<Response, Failure> {
+    use lantern_core::deadline::Division;
+    let visitor = allow_here(&site, &headers, Action::SetCouncil).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    let date = form.date.clone().unwrap_or_default();
+    let Ok(day) = date.trim().parse::<jiff::civil::Date>() else {
+        let message = "Write the date as YYYY-MM-DD, such as 2027-05-08".to_string();
+        return holidays_page(
+            &site,
+            &visitor,
+            StatusCode::BAD_REQUEST,
+            &form,
+            Some(("date", message)),
+            false,
+        )
+        .await;
+    };
+    let divisions: Vec<Division> = match form.division.as_deref() {
+        Some("all") => Division::ALL.to_vec(),
+        Some(key) => Division::from_key(key).into_iter().collect(),
+        None => Vec::new(),
+    };
+    let title = form.title.clone().unwrap_or_default();
+    let ctx = site.context(&visitor.actor.username);
+    match blocking(move || lantern_app::data::add_bank_holiday(&ctx, day, &title, &divisions))
+        .await?
+    {
+        Ok(_) => Ok(see_other("/admin/bank-holidays?saved=1")),
+        Err(e) if e.kind() == lantern_app::Kind::Invalid => {
+            let message = e.message().to_string();
+            let field = if message.starts_with("division") {
+                "division-all"
+            } else {
+                "title"
+            };
+            holidays_page(
+                &site,
+                &visitor,
+                StatusCode::BAD_REQUEST,
+                &form,
+                Some((field, message)),
+                false,
+            )
+            .await
+        }
+        Err(e) => Err(crate::failure(e)),
+    }
+}

@@ -13,7 +13,8 @@
 //! | Path | What | Who |
 //! |---|---|---|
 //! | `/` | links to the pages | anyone |
-//! | `/log`, `/api/log` | the disclosure log (`?search=`, `?indicator=`) | anyone |
+//! | `/log`, `/api/log` | the disclosure log, one entry per sent request (`?search=`, `?year=`, `?topic=`, `?outcome=`, `?page=`; `public`) | anyone |
+//! | `/log.csv`, `/log.json`, `/log.atom` | the log's downloads (same filters) and its feed | anyone |
 //! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) | anyone |
 //! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) | anyone |
 //! | `/letters/{reference}`, `/api/letters/{reference}` | the published copy of a sent answer; 404 for a case not sent | anyone |
@@ -25,8 +26,16 @@
 //! | `/cases/{reference}/correct`, `…/questions/set\|split\|merge\|set-aside\|reread` | correct the reading in place (`workspace`) | officers |
 //! | `/cases/{reference}/findings/resolve` | resolve a blocking finding of the draft | officers |
 //! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
+//! | `/cases/upload`, `/cases/typed` | take in an uploaded `.eml`, a typed request (`intake`) | officers |
+//! | `/cases/{reference}/sent` | record as sent with the final letter (`actions`) | officers |
+//! | `/cases/{reference}/final-letters/{position}` | a final letter kept with the case (`actions`) | officers, approvers |
+//! | `/cases/{reference}/review` | internal review asked for, decided; ICO complaint (`actions`) | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
+//! | `/cases/{reference}/title` | the title the public log shows, before sending | officers |
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
+//! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
+//! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
+//! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
 //! expiry) naming a session the database holds, so several server
@@ -37,7 +46,8 @@
 //! ([`SECURITY_HEADERS`]: no sniffing, a content security policy that allows
 //! only the style sheet, no framing, no referrer). Each route takes a
 //! request body of at most its limit (the read-only routes
-//! [`READ_ONLY_BODY_LIMIT`], forms [`FORM_BODY_LIMIT`]), and a request is
+//! [`READ_ONLY_BODY_LIMIT`], forms [`FORM_BODY_LIMIT`], the two uploads
+//! their file's limit and a little more), and a request is
 //! answered within [`REQUEST_TIMEOUT`] or gets a 503. How connections are
 //! taken, timed out and capped is `connections`'.
 //!
@@ -65,7 +75,7 @@ use axum::routing::{MethodRouter, get, post};
 use jiff::civil::Date;
 use lantern_app::pool::{PoolOptions, StorePool};
 use lantern_app::reports::{self, ReportAsked};
-use lantern_app::{Kind, Store, data, disclosure_log};
+use lantern_app::{Kind, Store, data};
 use lantern_core::report::Grouping;
 use minijinja::{Environment, context};
 use serde::Deserialize;
@@ -73,15 +83,20 @@ use serde::Deserialize;
 use lantern_app::Context as Ctx;
 use lantern_app::policy::Action;
 
+mod actions;
 mod admin;
 mod auth;
 pub mod connections;
+mod intake;
+mod letters;
+mod public;
 mod staff;
 mod workspace;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
 const INDEX: &str = include_str!("../../../templates/web/index.html.j2");
 const LOG: &str = include_str!("../../../templates/web/log.html.j2");
+const LOG_ATOM: &str = include_str!("../../../templates/web/log.atom.j2");
 const TIMELINESS: &str = include_str!("../../../templates/web/timeliness.html.j2");
 const LETTER: &str = include_str!("../../../templates/web/letter.html.j2");
 const STYLE: &str = include_str!("../../../templates/web/style.css");
@@ -93,6 +108,12 @@ const USERS: &str = include_str!("../../../templates/web/users.html.j2");
 const PROBLEM: &str = include_str!("../../../templates/web/problem.html.j2");
 const DONE: &str = include_str!("../../../templates/web/done.html.j2");
 const NEW_CASE: &str = include_str!("../../../templates/web/new_case.html.j2");
+const CASE_ACTIONS: &str = include_str!("../../../templates/web/case_actions.html.j2");
+const ALREADY_TAKEN_IN: &str = include_str!("../../../templates/web/already_taken_in.html.j2");
+const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.j2");
+const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
+const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
+const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -347,12 +368,6 @@ fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
 }
 
 #[derive(Debug, Deserialize)]
-struct LogQuery {
-    indicator: Option<String>,
-    search: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
 struct ReportQuery {
     by: Option<String>,
     from: Option<String>,
@@ -429,41 +444,6 @@ async fn index(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
         &site,
         "index.html.j2",
         context! { council => site.council.clone() },
-    )
-}
-
-async fn log_entries(
-    site: &Arc<Site>,
-    q: LogQuery,
-) -> Result<Vec<lantern_core::casework::LogEntry>, Failure> {
-    read(site, move |store| {
-        disclosure_log::search(store, q.indicator.as_deref(), q.search.as_deref())
-    })
-    .await
-}
-
-async fn api_log(
-    State(site): State<Arc<Site>>,
-    Query(q): Query<LogQuery>,
-) -> Result<Response, Failure> {
-    let entries = log_entries(&site, q).await?;
-    Ok(json(disclosure_log::to_json(&entries)))
-}
-
-async fn log_page(
-    State(site): State<Arc<Site>>,
-    Query(q): Query<LogQuery>,
-) -> Result<Response, Failure> {
-    let search = q.search.clone().unwrap_or_default();
-    let entries = log_entries(&site, q).await?;
-    page(
-        &site,
-        "log.html.j2",
-        context! {
-            council => site.council.clone(),
-            search => search,
-            entries => minijinja::Value::from(minijinja::value::Serde(disclosure_log::to_json(&entries))),
-        },
     )
 }
 
@@ -574,26 +554,31 @@ async fn not_found() -> Response {
         .into_response()
 }
 
+/// Text as one path segment or query value: everything but letters,
+/// digits and `-._~` percent-encoded.
+fn query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn pages() -> Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     // A reference as one path segment or query value: everything but
     // letters, digits and `-._~` percent-encoded.
-    env.add_filter("segment", |s: String| {
-        let mut out = String::with_capacity(s.len());
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(b));
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-        out
-    });
+    env.add_filter("segment", |s: String| query_value(&s));
     for (name, source) in [
         ("layout.html.j2", LAYOUT),
         ("index.html.j2", INDEX),
         ("log.html.j2", LOG),
+        ("log.atom.j2", LOG_ATOM),
         ("timeliness.html.j2", TIMELINESS),
         ("letter.html.j2", LETTER),
         ("sign_in.html.j2", SIGN_IN),
@@ -604,6 +589,12 @@ fn pages() -> Result<Environment<'static>> {
         ("problem.html.j2", PROBLEM),
         ("done.html.j2", DONE),
         ("new_case.html.j2", NEW_CASE),
+        ("case_actions.html.j2", CASE_ACTIONS),
+        ("already_taken_in.html.j2", ALREADY_TAKEN_IN),
+        ("letter_sent.html.j2", LETTER_SENT),
+        ("council.html.j2", COUNCIL_SETTINGS),
+        ("audit.html.j2", AUDIT),
+        ("bank_holidays.html.j2", BANK_HOLIDAYS),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -618,6 +609,68 @@ async fn secure(mut response: Response) -> Response {
         headers.insert(name, HeaderValue::from_static(value));
     }
     response
+}
+
+/// One structured log line per request (`tracing`, target
+/// `lantern_web::request`): the method, the route as the route table
+/// writes it (`/cases/{reference}`, never the reference or user name the
+/// path held; `(none)` for a path no route has), the names of the query's
+/// parameters without their values (a search may hold a name), the status
+/// and how long it took. Nothing else of the request: no cookie, no form,
+/// no address.
+async fn request_log(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string());
+    let parameters = query_names(request.uri().query());
+    let response = next.run(request).await;
+    tracing::info!(
+        target: "lantern_web::request",
+        method = %method,
+        route = %route.as_deref().unwrap_or("(none)"),
+        query = %parameters,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// The names of a query string's parameters, comma-joined, without their
+/// values; a name that is not a plain word (`a-z`, `0-9`, `_`) is `?`.
+fn query_names(query: Option<&str>) -> String {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            if !name.is_empty()
+                && name.len() <= 32
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                name
+            } else {
+                "?"
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Send the request log to standard error, once per process (a second
+/// server in one process, as tests start, keeps the first's).
+fn start_request_log() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .try_init();
 }
 
 /// A request that takes longer than [`REQUEST_TIMEOUT`] gets a 503.
@@ -655,14 +708,17 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
-        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetPolicy,
-        TakeIn, ViewCase, ViewInbox, ViewUsers,
+        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetCouncil,
+        SetPolicy, TakeIn, ViewAudit, ViewCase, ViewCouncil, ViewInbox, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
         (spec("GET", "/healthz", ReadPublic), get(health)),
-        (spec("GET", "/log", ReadPublic), get(log_page)),
-        (spec("GET", "/api/log", ReadPublic), get(api_log)),
+        (spec("GET", "/log", ReadPublic), get(public::log_page)),
+        (spec("GET", "/api/log", ReadPublic), get(public::api_log)),
+        (spec("GET", "/log.csv", ReadPublic), get(public::log_csv)),
+        (spec("GET", "/log.json", ReadPublic), get(public::log_json)),
+        (spec("GET", "/log.atom", ReadPublic), get(public::log_atom)),
         (
             spec("GET", "/reports/timeliness", ReadPublic),
             get(timeliness_page),
@@ -683,6 +739,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("GET", "/api/letters/{reference}", ReadPublic),
             get(api_letter),
         ),
+        (
+            spec("GET", "/letters/{reference}/response.docx", ReadPublic),
+            get(letters::published_docx),
+        ),
         (spec("GET", "/style.css", ReadPublic), get(style)),
         (spec("GET", "/sign-in", ReadPublic), get(auth::sign_in_page)),
         (spec("POST", "/sign-in", ReadPublic), post(auth::sign_in)),
@@ -691,9 +751,15 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (spec("GET", "/inbox", ViewInbox), get(staff::inbox)),
         (spec("GET", "/cases/new", TakeIn), get(staff::new_case_page)),
         (spec("POST", "/cases", TakeIn), post(staff::take_in)),
+        (spec("POST", "/cases/upload", TakeIn), post(intake::upload)),
+        (spec("POST", "/cases/typed", TakeIn), post(intake::typed)),
         (
             spec("GET", "/cases/{reference}", ViewCase),
             get(workspace::case),
+        ),
+        (
+            spec("GET", "/cases/{reference}/letters/{letter}", ViewCase),
+            get(letters::case_letter),
         ),
         (
             spec("POST", "/cases/{reference}/correct", Correct),
@@ -724,6 +790,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             post(workspace::resolve),
         ),
         (
+            spec("POST", "/cases/{reference}/title", Correct),
+            post(staff::retitle),
+        ),
+        (
             spec("POST", "/cases/{reference}/clock", ClockAction),
             post(staff::clock),
         ),
@@ -738,6 +808,22 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/cases/{reference}/send", Send),
             post(staff::send),
+        ),
+        (
+            spec("POST", "/cases/{reference}/sent", Send),
+            post(actions::sent),
+        ),
+        (
+            spec("POST", "/cases/{reference}/review", ClockAction),
+            post(actions::review),
+        ),
+        (
+            spec(
+                "GET",
+                "/cases/{reference}/final-letters/{position}",
+                ViewCase,
+            ),
+            get(actions::download),
         ),
         (spec("GET", "/admin/users", ViewUsers), get(admin::users)),
         (
@@ -759,6 +845,23 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/admin/policy", SetPolicy),
             post(admin::policy),
+        ),
+        (
+            spec("GET", "/admin/council", ViewCouncil),
+            get(admin::council),
+        ),
+        (
+            spec("POST", "/admin/council", SetCouncil),
+            post(admin::set_council),
+        ),
+        (spec("GET", "/admin/audit", ViewAudit), get(admin::audit)),
+        (
+            spec("GET", "/admin/bank-holidays", ViewCouncil),
+            get(admin::bank_holidays),
+        ),
+        (
+            spec("POST", "/admin/bank-holidays", SetCouncil),
+            post(admin::add_bank_holiday),
         ),
     ]
 }
@@ -783,11 +886,13 @@ fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<S
                     .and_then(|v| v.parse::<u64>().ok());
                 async move {
                     if declared.is_some_and(|n| n > max as u64) {
-                        return (
+                        return problem_page(
                             StatusCode::PAYLOAD_TOO_LARGE,
-                            format!("This address takes a request body of at most {max} bytes.\n"),
-                        )
-                            .into_response();
+                            "There is a problem",
+                            &format!(
+                                "What was sent is too large: this page takes at most {max} bytes. Nothing was changed: send a smaller file or less text."
+                            ),
+                        );
                     }
                     next.run(request).await
                 }
@@ -814,16 +919,18 @@ fn router(site: Arc<Site>) -> Router {
     }
     let mut router = Router::new();
     for (path, route, form) in paths {
-        let max = if form {
-            FORM_BODY_LIMIT
-        } else {
-            READ_ONLY_BODY_LIMIT
+        let max = match path {
+            "/cases/upload" => intake::UPLOAD_BODY_LIMIT,
+            "/cases/{reference}/sent" => actions::SENT_BODY_LIMIT,
+            _ if form => FORM_BODY_LIMIT,
+            _ => READ_ONLY_BODY_LIMIT,
         };
         router = router.route(path, limit_route(route, max));
     }
     router
         .fallback(not_found)
         .layer(middleware::from_fn(deadline))
+        .layer(middleware::from_fn(request_log))
         .layer(middleware::map_response(secure))
         .with_state(site)
 }
@@ -856,6 +963,7 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
     };
     let _ = PAGES.set(pages()?);
     let _ = COUNCIL.set(council.name().to_string());
+    start_request_log();
     let site = Arc::new(Site {
         pool,
         code: ctx.council.clone(),
@@ -933,5 +1041,24 @@ async fn stopped() {
     tokio::select! {
         () = interrupt => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_names;
+
+    #[test]
+    fn the_request_log_names_query_parameters_never_their_values() {
+        assert_eq!(query_names(None), "");
+        assert_eq!(
+            query_names(Some("search=Jane+Smith&indicator=crack&x")),
+            "search,indicator,x"
+        );
+        assert_eq!(
+            query_names(Some("Jane%20Smith=1&&=2")),
+            "?,?",
+            "a name that is not a plain word may itself be personal"
+        );
     }
 }

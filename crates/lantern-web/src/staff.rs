@@ -257,7 +257,11 @@ pub(crate) struct ActionForm {
 }
 
 /// Refuse a form made from another status than the case's now.
-async fn check_seen(site: &Arc<Site>, reference: &str, seen: Option<&str>) -> Result<(), Failure> {
+pub(crate) async fn check_seen(
+    site: &Arc<Site>,
+    reference: &str,
+    seen: Option<&str>,
+) -> Result<(), Failure> {
     let asked = reference.to_string();
     let now = read(site, move |store| Ok(store.case(&asked)?.map(|c| c.status))).await?;
     let Some(now) = now else {
@@ -321,6 +325,38 @@ pub(crate) async fn draft(
     Ok(see_other(&format!("/cases/{}", segment(&reference))))
 }
 
+/// What the title form sends.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TitleForm {
+    csrf: Option<String>,
+    seen: Option<String>,
+    title: Option<String>,
+}
+
+/// `POST /cases/{reference}/title`: the title the disclosure log will
+/// show the request by (`casework::cases::retitle`).
+pub(crate) async fn retitle(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<TitleForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_case_form(
+        &site,
+        &headers,
+        Action::Correct,
+        &reference,
+        form.csrf.as_deref(),
+        form.seen.as_deref(),
+    )
+    .await?;
+    let ctx = site.context(&visitor.actor.username);
+    let asked = reference.clone();
+    let title = form.title.unwrap_or_default();
+    act(move || casework::cases::retitle(&ctx, &asked, &title)).await?;
+    Ok(see_other(&format!("/cases/{}", segment(&reference))))
+}
+
 /// The clock and lifecycle actions an officer records on the workspace,
 /// with their words: (code, label).
 const CLOCK_ACTIONS: [(casework::Action, &str); 9] = [
@@ -367,16 +403,20 @@ pub(crate) struct ClockForm {
     on: Option<String>,
     extended_to: Option<String>,
     note: Option<String>,
+    fee: Option<String>,
 }
 
-fn form_problem(message: &str) -> Failure {
+pub(crate) fn form_problem(message: &str) -> Failure {
     Failure::Page(
         StatusCode::BAD_REQUEST,
         crate::problem_html("There is a problem", message),
     )
 }
 
-fn form_date(value: Option<&str>, what: &str) -> Result<Option<jiff::civil::Date>, Failure> {
+pub(crate) fn form_date(
+    value: Option<&str>,
+    what: &str,
+) -> Result<Option<jiff::civil::Date>, Failure> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v.parse().map(Some).map_err(|_| {
@@ -414,6 +454,16 @@ pub(crate) async fn clock(
     if action == casework::Action::Extend && extended_to.is_none() {
         return Err(form_problem("Give the new due date of an extension."));
     }
+    let fee_pence = match form.fee.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None => None,
+        Some(f) => Some(
+            lantern_core::figure::Pence::parse(f)
+                .ok()
+                .filter(|p| p.0 > 0)
+                .ok_or_else(|| form_problem("Write the fee in pounds, such as 25.00."))?
+                .0,
+        ),
+    };
     let note = form
         .note
         .as_deref()
@@ -431,6 +481,11 @@ pub(crate) async fn clock(
         on,
         extended_to: if action == casework::Action::Extend {
             extended_to
+        } else {
+            None
+        },
+        fee_pence: if action == casework::Action::IssueFeeNotice {
+            fee_pence
         } else {
             None
         },

@@ -315,6 +315,7 @@ async fn page(
         })
         .collect();
     let draft_html = letter.map(|md| minijinja::Value::from_safe_string(markdown_to_html(&md)));
+    let final_letters = crate::actions::kept_letters(site, visitor, reference).await?;
     let before_draft = matches!(
         status,
         casework::Status::Received | casework::Status::InProgress
@@ -358,8 +359,14 @@ async fn page(
             approve_refused => (visitor.actor.has(lantern_app::accounts::Role::Approver) && !may(Action::Approve) && status == casework::Status::Drafted),
             may_send => may(Action::Send) && status == casework::Status::Approved,
             may_clock => may(Action::ClockAction) && status.is_open(),
+            may_after_answer => may(Action::ClockAction) && status.is_answered(),
+            after_answer => crate::actions::after_answer(),
+            final_letters => final_letters,
             clock_actions => clock_actions(),
+            letters => crate::letters::offered(),
             may_correct => may(Action::Correct) && before_draft,
+            title => lantern_core::casework::title_of(&view.history).map(str::to_string).unwrap_or_else(|| workspace::subject(&view.case)),
+            may_retitle => may(Action::Correct) && lantern_core::casework::retitlable(status),
             correct_after_reopening => may(Action::Correct) && status == casework::Status::Drafted,
         },
     )?;

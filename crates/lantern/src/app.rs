@@ -28,8 +28,18 @@ pub struct Cli {
     /// Configuration file. Default: $LANTERN_CONFIG, else ./lantern.toml if present.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Who is acting, for the audit log. Default: $LANTERN_ACTOR, else $USER.
-    #[arg(long, global = true, env = "LANTERN_ACTOR", value_name = "NAME")]
+    /// Who is acting (`--as` for short), for the audit log and two-person
+    /// sign-off: whoever drafted or corrected an answer cannot approve it
+    /// unless the council allows it (`lantern council policy`); use the
+    /// user name they sign in to the web application with. Default:
+    /// $LANTERN_ACTOR, else $USER.
+    #[arg(
+        long,
+        visible_alias = "as",
+        global = true,
+        env = "LANTERN_ACTOR",
+        value_name = "NAME"
+    )]
     pub actor: Option<String>,
     /// The council whose requests, log and learned phrases to work on
     /// (`lantern council list` shows the codes). Needed only when the
@@ -361,6 +371,8 @@ pub enum LetterFormat {
     /// The answer's tables as an Excel workbook (a sheet per table); needs
     /// --output.
     Xlsx,
+    /// The letter as a Word document; needs --output.
+    Docx,
 }
 
 /// What a letter format asks for: the letter, or its tables as a spreadsheet.
@@ -369,6 +381,8 @@ pub enum Wanted {
     Letter(Format),
     /// The tables.
     Sheet(lantern_app::sheets::Sheet),
+    /// The letter as a Word document.
+    Docx,
 }
 
 impl LetterFormat {
@@ -380,17 +394,18 @@ impl LetterFormat {
             LetterFormat::Json => Wanted::Letter(Format::Json),
             LetterFormat::Csv => Wanted::Sheet(lantern_app::sheets::Sheet::Csv),
             LetterFormat::Xlsx => Wanted::Sheet(lantern_app::sheets::Sheet::Xlsx),
+            LetterFormat::Docx => Wanted::Docx,
         }
     }
 }
 
 /// Write what a letter command made: to `output`, or to standard output
-/// (a workbook only to a file, since it is not text).
+/// (a workbook or a Word document only to a file, since it is not text).
 pub fn write_out(output: Option<&Path>, bytes: &[u8], binary: bool) -> Result<()> {
     match output {
         Some(path) => Ok(write_atomically(path, bytes)?),
         None if binary => Err(anyhow::anyhow!(
-            "an XLSX workbook is not text: name the file to write with --output FILE"
+            "an XLSX workbook or a DOCX document is not text: name the file to write with --output FILE"
         )),
         None => {
             std::io::stdout().lock().write_all(bytes)?;
@@ -584,6 +599,9 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
                     let binary = sheet == lantern_app::sheets::Sheet::Xlsx;
                     write_out(output.as_deref(), &bytes, binary)
                 }
+                Wanted::Docx => Err(anyhow::anyhow!(
+                    "lantern answer writes md, html, json, csv or xlsx; a case's letter as DOCX is `lantern request letter REF --format docx --output FILE`"
+                )),
             }
         }
         Command::Demo {

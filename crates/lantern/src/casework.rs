@@ -131,6 +131,14 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give a request the title the disclosure log shows it by (its e-mail's
+    /// subject until then); only before its answer is sent.
+    Title {
+        /// The request's reference.
+        reference: String,
+        /// The title.
+        title: String,
+    },
     /// Take a question (or part, "3b") out of the request as not a question
     /// (a signature, a footer): its words stay with the case, with why.
     #[command(alias = "drop")]
@@ -232,10 +240,16 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Write the answer letter for a case from the data held now.
+    /// Write a case's letter: the answer (the kept draft, or from the data
+    /// held now), or with --kind another letter made from what the case
+    /// records (refused with what to record when a fact it needs is not).
     Letter {
         /// The reference.
         reference: String,
+        /// Which letter: response, acknowledgement, clarification,
+        /// fees-notice, extension or review-outcome.
+        #[arg(long, default_value = "response", value_name = "KIND")]
+        kind: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = app::LetterFormat::Md)]
         format: app::LetterFormat,
@@ -246,8 +260,9 @@ pub enum RequestCommand {
         /// without the requester's name, contact details or reference.
         #[arg(long)]
         published: bool,
-        /// Write to this file instead of standard output (needed for xlsx).
-        #[arg(long, short, value_name = "FILE")]
+        /// Write to this file instead of standard output (needed for xlsx
+        /// and docx).
+        #[arg(long, short, alias = "out", value_name = "FILE")]
         output: Option<std::path::PathBuf>,
     },
     /// Start work on a case (or go back to work on a draft or approval).
@@ -266,7 +281,15 @@ pub enum RequestCommand {
     /// The clarification arrived (the 20 working days start again from that day).
     Clarified(Act),
     /// A fees notice was issued (s9): the clock pauses until the fee arrives.
-    FeeNotice(Act),
+    FeeNotice {
+        /// The case.
+        #[command(flatten)]
+        act: Act,
+        /// The fee asked for ("25.00", "£1,250"): the fees notice letter
+        /// says it, and is refused while no fee is recorded.
+        #[arg(long, value_name = "AMOUNT")]
+        fee: Option<String>,
+    },
     /// The fee arrived: the clock runs again, later by the working days it paused.
     FeeReceived(Act),
     /// The public interest test needs longer (s10(3)): the substantive answer
@@ -477,6 +500,13 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
             }
             Ok(())
         }
+        RequestCommand::Title { reference, title } => {
+            let title = casework::cases::retitle(ctx, &reference, &title)?;
+            out!(
+                "{reference} is titled “{title}” (the disclosure log shows it when the answer is sent)."
+            );
+            Ok(())
+        }
         RequestCommand::SetAside {
             edit,
             question,
@@ -597,11 +627,15 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         RequestCommand::Show { reference, json } => show(ctx, &reference, json),
         RequestCommand::Letter {
             reference,
+            kind,
             format,
             json,
             published,
             output,
         } => {
+            if kind != "response" {
+                return other_letter(ctx, &reference, &kind, format, json, published, output);
+            }
             let wanted = if json {
                 app::Wanted::Letter(Format::Json)
             } else {
@@ -622,6 +656,15 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
                     let binary = sheet == lantern_app::sheets::Sheet::Xlsx;
                     app::write_out(output.as_deref(), &bytes, binary)
                 }
+                app::Wanted::Docx => {
+                    let document = casework::correspondence::response(
+                        ctx,
+                        &reference,
+                        casework::correspondence::LetterFile::Docx,
+                        published,
+                    )?;
+                    app::write_out(output.as_deref(), &document.bytes, true)
+                }
             }
         }
         RequestCommand::Start(a) => act(ctx, a, Action::Start, None),
@@ -630,7 +673,21 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         RequestCommand::Send(a) => send(ctx, a),
         RequestCommand::SeekClarification(a) => act(ctx, a, Action::SeekClarification, None),
         RequestCommand::Clarified(a) => act(ctx, a, Action::Clarified, None),
-        RequestCommand::FeeNotice(a) => act(ctx, a, Action::IssueFeeNotice, None),
+        RequestCommand::FeeNotice { act: a, fee } => {
+            let fee = fee
+                .as_deref()
+                .map(|f| {
+                    lantern_core::figure::Pence::parse(f)
+                        .ok()
+                        .filter(|p| p.0 > 0)
+                        .map(|p| p.0)
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("--fee {f}: write the fee in pounds, such as 25.00")
+                        })
+                })
+                .transpose()?;
+            act_with_fee(ctx, a, Action::IssueFeeNotice, None, fee)
+        }
         RequestCommand::FeeReceived(a) => act(ctx, a, Action::FeeReceived, None),
         RequestCommand::Extend { act: a, to } => {
             let to = parse_date_flag("to", &to)?;
@@ -1049,6 +1106,7 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
                     "status": r.case.status.code(), "due": r.due.due.to_string(), "on_hold": r.due.on_hold(),
                     "overdue": r.overdue, "release_changed": r.release_changed,
                     "declaration_withdrawn": r.declaration_withdrawn,
+                    "questions_to_enter": r.questions_to_enter,
                 })
             })
             .collect();
@@ -1072,7 +1130,7 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
             d.due.to_string()
         };
         out!(
-            "{:<16} received {}  {:<22} due {}{}{}",
+            "{:<16} received {}  {:<22} due {}{}{}{}",
             r.case.reference,
             r.case.received,
             r.case.status.to_string(),
@@ -1084,6 +1142,11 @@ fn list(ctx: &Ctx, filter: &casework::ListFilter, json: bool) -> Result<()> {
             },
             if r.declaration_withdrawn {
                 "  [declaration withdrawn: re-draft]"
+            } else {
+                ""
+            },
+            if r.questions_to_enter {
+                "  [questions to enter: `lantern request correct`]"
             } else {
                 ""
             }
@@ -1121,6 +1184,7 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
                     "from": e.from.map(|s| s.code()), "to": e.to.code(), "note": e.note,
                     "on": e.on.map(|d| d.to_string()),
                     "extended_to": e.extended_to.map(|d| d.to_string()),
+                    "fee_pence": e.fee_pence,
                     "calendar": e.calendar,
                 })
             })
@@ -1301,6 +1365,17 @@ fn show(ctx: &Ctx, reference: &str, json: bool) -> Result<()> {
 
 /// Take a lifecycle action and say what it did to the deadline.
 fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<()> {
+    act_with_fee(ctx, a, action, extended_to, None)
+}
+
+/// [`act`], for a fees notice with the fee asked for (in pence).
+fn act_with_fee(
+    ctx: &Ctx,
+    a: Act,
+    action: Action,
+    extended_to: Option<Date>,
+    fee_pence: Option<i64>,
+) -> Result<()> {
     let on =
         a.on.as_deref()
             .map(|d| parse_date_flag("on", d))
@@ -1313,6 +1388,7 @@ fn act(ctx: &Ctx, a: Act, action: Action, extended_to: Option<Date>) -> Result<(
             note: a.note.clone(),
             on,
             extended_to,
+            fee_pence,
         },
     )?;
     warn(&acted.warnings);
@@ -1401,6 +1477,46 @@ fn draft(ctx: &Ctx, a: Act) -> Result<()> {
 
 /// A draft's blocking findings, each with its ways forward, on standard
 /// output (they are the officer's next step, not a side note).
+/// `lantern request letter REF --kind KIND`: a letter other than the answer.
+fn other_letter(
+    ctx: &Ctx,
+    reference: &str,
+    kind: &str,
+    format: app::LetterFormat,
+    json: bool,
+    published: bool,
+    output: Option<std::path::PathBuf>,
+) -> Result<()> {
+    use casework::correspondence::LetterFile;
+    let Some(kind) = lantern_core::correspondence::Kind::parse(kind) else {
+        let kinds: Vec<&str> = lantern_core::correspondence::Kind::ALL
+            .iter()
+            .map(|k| k.code())
+            .collect();
+        anyhow::bail!(
+            "--kind {kind}: write response or one of {}",
+            kinds.join(", ")
+        );
+    };
+    if published {
+        anyhow::bail!(
+            "--published: only the answer is published; the {} letter goes to the requester alone",
+            kind.code()
+        );
+    }
+    let file = match (json, format) {
+        (false, app::LetterFormat::Md) => LetterFile::Md,
+        (false, app::LetterFormat::Html) => LetterFile::Html,
+        (false, app::LetterFormat::Docx) => LetterFile::Docx,
+        _ => anyhow::bail!(
+            "--kind {}: this letter is written as md, html or docx (json, csv and xlsx are the answer's)",
+            kind.code()
+        ),
+    };
+    let document = casework::correspondence::letter(ctx, reference, kind, file)?;
+    app::write_out(output.as_deref(), &document.bytes, file == LetterFile::Docx)
+}
+
 fn print_findings(reference: &str, findings: &[lantern_app::letters::FindingView]) -> Result<()> {
     if findings.is_empty() {
         return Ok(());

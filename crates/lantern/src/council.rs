@@ -88,6 +88,33 @@ pub enum CouncilCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A policy of the council in use: whether whoever drafted or corrected
+    /// an answer may approve it too (two-person sign-off is the default);
+    /// without a value, say what it is. Audited with before and after.
+    Policy {
+        /// The policy.
+        #[arg(value_enum)]
+        policy: PolicyName,
+        /// `allowed` or `refused`.
+        #[arg(value_enum)]
+        value: Option<PolicyValue>,
+    },
+}
+
+/// A council policy `lantern council policy` sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyName {
+    /// Whoever drafted or corrected an answer may approve it.
+    SelfApproval,
+}
+
+/// A policy's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyValue {
+    /// Allowed.
+    Allowed,
+    /// Refused (the default).
+    Refused,
 }
 
 /// A setting `lantern council set --clear` can empty.
@@ -107,6 +134,24 @@ pub enum Clearable {
 pub fn run(ctx: &Ctx, command: CouncilCommand) -> Result<()> {
     match command {
         CouncilCommand::List { json } => list(ctx, json),
+        CouncilCommand::Policy {
+            policy: PolicyName::SelfApproval,
+            value,
+        } => {
+            if let Some(value) = value {
+                lantern_app::policy::set_self_approval_by_operator(
+                    ctx,
+                    value == PolicyValue::Allowed,
+                )?;
+            }
+            let allowed = lantern_app::policy::self_approval_allowed(ctx)?;
+            out!(
+                "self-approval: {} (whoever drafted or corrected an answer {} approve it)",
+                if allowed { "allowed" } else { "refused" },
+                if allowed { "may" } else { "may not" }
+            );
+            Ok(())
+        }
         CouncilCommand::Show {
             code,
             data_version,

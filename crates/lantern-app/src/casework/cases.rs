@@ -41,6 +41,11 @@ pub struct ListedCase {
     /// A not-held declaration its draft relies on has been withdrawn since:
     /// it must be drafted again before it can be approved or sent.
     pub declaration_withdrawn: bool,
+    /// Opened from an e-mail in which Lantern found no question it could
+    /// read (only attachments, an unknown character set, no numbered or
+    /// asking line), and no questions entered since: the officer must enter
+    /// them before it can be answered. The clock runs meanwhile.
+    pub questions_to_enter: bool,
 }
 
 /// The cases a filter lets through.
@@ -62,6 +67,7 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
     let cases = store.cases()?;
     let today = ctx.today(store.as_ref())?;
     let is_open = |c: &Case| c.status.is_open();
+    let mut releases = None;
     let mut rows = Vec::new();
     for case in &cases {
         let due = case_deadline(store.as_ref(), &calendar, case)?;
@@ -71,15 +77,23 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
             && filter.due_by.is_none_or(|d| is_open(case) && due.due <= d);
         if wanted {
             let release_changed = awaits_sending(case)
-                && !super::drafting::release_changes(store.as_ref(), case, today)?.is_empty();
+                && !super::drafting::release_changes_among(
+                    store.as_ref(),
+                    case,
+                    today,
+                    &mut releases,
+                )?
+                .is_empty();
             let declaration_withdrawn = awaits_sending(case)
                 && !super::drafting::declaration_changes(store.as_ref(), case)?.is_empty();
+            let questions_to_enter = questions_to_enter(store.as_ref(), case)?;
             rows.push(ListedCase {
                 case: case.clone(),
                 due,
                 overdue,
                 release_changed,
                 declaration_withdrawn,
+                questions_to_enter,
             });
         }
     }
@@ -93,9 +107,25 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
     })
 }
 
+/// Whether an open case still waits for its questions: it was opened
+/// flagged "questions to enter" (the opening's note says so) and no
+/// structured request has been entered since.
+fn questions_to_enter(store: &dyn lantern_store::Store, case: &Case) -> Result<bool> {
+    if !case.status.is_open() || case.structured.is_some() {
+        return Ok(false);
+    }
+    let history = store.case_history(&case.reference)?;
+    Ok(history.first().is_some_and(|opened| {
+        opened
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("questions to enter"))
+    }))
+}
+
 /// Whether a case holds a draft or approved letter still to be sent (the
 /// cases whose cited releases are watched).
-fn awaits_sending(case: &Case) -> bool {
+pub(super) fn awaits_sending(case: &Case) -> bool {
     matches!(
         case.status,
         casework::Status::Drafted | casework::Status::Approved
@@ -264,6 +294,28 @@ pub fn published(
     reference: &str,
     format: Format,
 ) -> Result<String> {
+    templates.render(&published_view(store, reference)?, format)
+}
+
+/// The published copy of a sent answer as a Word document (see
+/// [`published`]): without the requester's name, made by the council.
+pub fn published_docx(
+    store: &dyn lantern_store::Store,
+    templates: &Templates,
+    reference: &str,
+) -> Result<Vec<u8>> {
+    let view = published_view(store, reference)?;
+    let council = view["council"]["name"].as_str().unwrap_or_default();
+    templates.docx(
+        &view,
+        &format!("Freedom of Information response {reference} (published copy)"),
+        council,
+    )
+}
+
+/// The published copy's JSON form; a case not sent, or not there, is "not
+/// found" alike.
+fn published_view(store: &dyn lantern_store::Store, reference: &str) -> Result<serde_json::Value> {
     let not_found = || {
         crate::Error::new(
             crate::error::Kind::NotFound,
@@ -278,7 +330,7 @@ pub fn published(
         requester: requester(&case),
     };
     letters::address(&mut view, copy, Some(sent))?;
-    templates.render(&view, format)
+    Ok(view)
 }
 
 /// The requester as a case records them, and the message it was opened
@@ -303,7 +355,7 @@ pub fn spreadsheet(ctx: &Context, reference: &str, sheet: Sheet) -> Result<Vec<u
 
 /// A case's letter in its JSON form: the kept draft, or decided now from
 /// the structured request (with the planner's warnings).
-fn letter_view(
+pub(super) fn letter_view(
     ctx: &Context,
     store: &dyn lantern_store::Store,
     case: &Case,
@@ -318,4 +370,30 @@ fn letter_view(
             Ok((serde_json::to_value(&view)?, warnings))
         }
     }
+}
+
+/// The longest title a request may have, in characters.
+pub const TITLE_LIMIT: usize = 200;
+
+/// Give request `reference` the title its disclosure log entry will have
+/// (its e-mail's subject until then), recorded in its history with who;
+/// refused once the answer is sent. Returns the title kept.
+pub fn retitle(ctx: &Context, reference: &str, title: &str) -> Result<String> {
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.is_empty() {
+        crate::fail!(
+            Invalid,
+            "the title of {reference} is empty; give the words the disclosure log should show for it"
+        );
+    }
+    if title.chars().count() > TITLE_LIMIT {
+        crate::fail!(
+            Invalid,
+            "the title of {reference} is longer than {TITLE_LIMIT} characters; shorten it"
+        );
+    }
+    let mut store = ctx.open()?;
+    let case = find(store.as_ref(), reference)?;
+    store.retitle(reference, case.status, &ctx.who(), &title)?;
+    Ok(title)
 }

@@ -1,6 +1,7 @@
 //! The lifecycle and clock actions on a case (`lantern request start`,
 //! `seek-clarification`, `clarified`, `fee-notice`, `fee-received`,
-//! `extend`, `withdraw`, `review`, `ico`, and `approve`): each checked
+//! `extend`, `withdraw`, `review`, `ico`, and `approve`; the ICO's decision
+//! from the web workspace): each checked
 //! against the lifecycle (`lantern_core::casework`) and, when it moves the
 //! statutory clock, against the deadline rules before anything is recorded.
 
@@ -27,6 +28,8 @@ pub struct Acting {
     pub on: Option<Date>,
     /// For an extension: the new due date.
     pub extended_to: Option<Date>,
+    /// For a fees notice: the fee asked for, in pence.
+    pub fee_pence: Option<i64>,
 }
 
 /// An action taken: the case's new status and its deadline before and after.
@@ -132,11 +135,35 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
         super::drafting::check_ready(store.as_ref(), &case, day, "approved")?;
     }
     let history = store.case_history(reference)?;
+    if action == Action::IcoDecided
+        && let Some(earlier) = history
+            .iter()
+            .find(|e| e.action == Action::IcoDecided.code())
+    {
+        crate::fail!(
+            Conflict,
+            "request {reference}: the ICO's decision is already recorded ({} by {}); nothing was recorded",
+            earlier
+                .on
+                .map_or_else(|| earlier.at.clone(), |d| d.to_string()),
+            earlier.actor
+        );
+    }
+    // Two-person sign-off, for every front end: whoever drafted, re-drafted
+    // or corrected the answer approves it only where the council allows it.
+    let self_approved =
+        action == Action::Approve && crate::policy::authors(&history).contains(&ctx.actor) && {
+            crate::policy::check_self_approval(store.as_ref(), reference, &ctx.actor)?;
+            true
+        };
     let detail = ActionDetail {
         note: acting.note.clone(),
         on: Some(day),
         extended_to: acting.extended_to,
         calendar: Some(calendar.version().to_string()),
+        fee_pence: acting
+            .fee_pence
+            .filter(|_| action == Action::IssueFeeNotice),
     };
     let moves_clock = action.moves_clock();
     let before = casework::case_deadline(&calendar, &case, &history)?;
@@ -175,6 +202,16 @@ pub fn act(ctx: &Context, acting: &Acting) -> Result<Acted> {
         review = Some(r);
     }
     let status = store.act(reference, case.status, action, &ctx.who(), &detail)?;
+    if self_approved {
+        let council = store.council_in_use()?.unwrap_or_default();
+        store.record_account_event(
+            &ctx.who(),
+            "approve.self",
+            &ctx.actor,
+            &council,
+            serde_json::json!({ "reference": reference, "policy": crate::policy::SELF_APPROVAL }),
+        )?;
+    }
     Ok(Acted {
         reference: reference.to_string(),
         status,
@@ -204,6 +241,7 @@ pub fn approve(
             note,
             on,
             extended_to: None,
+            fee_pence: None,
         },
     )
 }

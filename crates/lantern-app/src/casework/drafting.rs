@@ -116,6 +116,20 @@ pub struct Sent {
     pub log_entries: usize,
     /// Points for the officer (a late answer).
     pub warnings: Vec<String>,
+    /// The final letter as sent, when one was uploaded: kept with the case.
+    pub final_letter: Option<KeptLetter>,
+}
+
+/// The final letter kept when a case was sent.
+#[derive(Debug, Clone)]
+pub struct KeptLetter {
+    /// Its type, from its content (DOCX or PDF).
+    pub content_type: String,
+    /// Whether its figures were compared with the approved letter's (a
+    /// PDF's are not).
+    pub compared: bool,
+    /// What differs from the approved letter (recorded in the history too).
+    pub differences: Vec<String>,
 }
 
 /// Send the approved draft: the case is marked sent and every figure and
@@ -126,6 +140,20 @@ pub fn send(
     reference: &str,
     note: Option<String>,
     on: Option<Date>,
+) -> Result<Sent> {
+    send_with(ctx, reference, note, on, None)
+}
+
+/// Send as [`send`] does, keeping `letter`, the final letter as sent (a
+/// DOCX or PDF), with the case in the same transaction. A DOCX's table
+/// figures are compared with the approved letter's; what differs goes
+/// into the history's note (with who sent it) and is kept with the letter.
+pub fn send_with(
+    ctx: &Context,
+    reference: &str,
+    note: Option<String>,
+    on: Option<Date>,
+    letter: Option<&super::final_letter::Upload>,
 ) -> Result<Sent> {
     let mut store = ctx.open()?;
     let case = find(store.as_ref(), reference)?;
@@ -167,13 +195,62 @@ pub fn send(
     crate::personal_data::remove_from_letter(&mut published, super::cases::requester(&case));
     let entries = log_entries(reference, &sent_at, &published);
     check_still_protected(ctx, store.as_ref(), &case, &view, &entries)?;
+    // The letter as sent, checked and compared before anything is stored.
+    let kept = match letter {
+        Some(upload) => {
+            let approved = super::cases::letter(ctx, reference, crate::letters::Format::Md, false)?;
+            Some(super::final_letter::examine(upload, &approved.letter)?)
+        }
+        None => None,
+    };
+    let mut note = note;
+    if let Some(k) = &kept {
+        let what = if !k.compared {
+            "final letter kept (a PDF: its figures were not compared)".to_string()
+        } else if k.differences.is_empty() {
+            "final letter kept; its figures are the approved ones".to_string()
+        } else {
+            format!(
+                "final letter kept; it differs from the approved letter: {}",
+                k.differences.join("; ")
+            )
+        };
+        note = Some(match note {
+            Some(n) => format!("{n}; {what}"),
+            None => what,
+        });
+    }
     let detail = ActionDetail {
         note,
         on: Some(day),
         extended_to: None,
         calendar: Some(calendar.version().to_string()),
+        fee_pence: None,
     };
-    let status = store.send(reference, case.status, &now, &entries, &detail)?;
+    // The public log's entry: the title the officer left (else the
+    // e-mail's subject), without the requester, and the published copy.
+    let history = store.case_history(reference)?;
+    let title = lantern_core::casework::title_of(&history)
+        .map(str::to_string)
+        .unwrap_or_else(|| super::workspace::subject(&case));
+    let title = crate::personal_data::remove(&title, super::cases::requester(&case));
+    let public = crate::disclosure_log::public_entry(
+        store.as_ref(),
+        reference,
+        &sent_at,
+        &title,
+        &published,
+        &entries,
+    )?;
+    let status = store.send_with_letter(
+        reference,
+        case.status,
+        &now,
+        &entries,
+        &public,
+        &detail,
+        kept.as_ref(),
+    )?;
     let late = day > due.due;
     let warnings = if late {
         vec![format!(
@@ -191,6 +268,11 @@ pub fn send(
         late,
         log_entries: entries.len(),
         warnings,
+        final_letter: kept.map(|k| KeptLetter {
+            content_type: k.content_type,
+            compared: k.compared,
+            differences: k.differences,
+        }),
     })
 }
 
@@ -275,23 +357,29 @@ pub fn check_ready(store: &dyn Store, case: &Case, day: Date, verb: &str) -> Res
 /// its draft still reads right. `request show` and `request list` flag a
 /// case with any; `approve` and `send` refuse it ([`check_ready`]).
 pub fn release_changes(store: &dyn Store, case: &Case, day: Date) -> Result<Vec<String>> {
+    release_changes_among(store, case, day, &mut None)
+}
+
+/// [`release_changes`] for many cases in turn: `releases` holds the
+/// calendar's current releases once the first case citing one has read
+/// them, so that a list reads them once, not once per case.
+pub(super) fn release_changes_among(
+    store: &dyn Store,
+    case: &Case,
+    day: Date,
+    releases: &mut Option<Vec<lantern_core::release::Release>>,
+) -> Result<Vec<String>> {
     let Some((draft, _)) = store.draft(&case.reference)? else {
         return Ok(vec![]);
     };
-    let view: serde_json::Value = serde_json::from_str(&draft)?;
-    let cited = cited_releases(&view);
-    if cited.is_empty() {
+    let cited = cited_releases(&notices_of(&draft)?);
+    if cited.is_empty() || case.structured.is_none() {
         return Ok(vec![]);
     }
-    let Some(structured) = case.structured.as_deref() else {
-        return Ok(vec![]);
+    let now = match releases {
+        Some(now) => now,
+        None => releases.insert(store.releases(None)?),
     };
-    let (version, catalogue) = store.catalogue_at(None)?;
-    let request = lantern_core::request::parse_request(&case.reference, structured, &catalogue)?;
-    let area = view["request"]["area"].as_str().unwrap_or_default();
-    let now = store
-        .read_scope(version, &lantern_core::scope::Scope::of(&request, area))?
-        .releases;
     let mut out = Vec::new();
     for c in &cited {
         let current = now.iter().find(|r| r.code == c.code);
@@ -378,6 +466,33 @@ struct Cited {
     title: String,
     basis: String,
     date: Option<Date>,
+}
+
+/// A draft's questions with only their notices and parts: a draft's JSON
+/// form runs to tens of kilobytes of rows, which a list of cases need not
+/// build to find the releases it cites.
+#[derive(serde::Deserialize, serde::Serialize)]
+struct NoticesOnly {
+    #[serde(default)]
+    questions: Vec<QuestionNotices>,
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+struct QuestionNotices {
+    #[serde(default)]
+    notices: Vec<serde_json::Value>,
+    #[serde(default)]
+    parts: Vec<QuestionNotices>,
+}
+
+/// The draft's JSON form as [`cited_releases`] reads it: only the
+/// questions' notices and parts, or, should the draft not have that shape,
+/// the whole of it.
+fn notices_of(draft: &str) -> Result<serde_json::Value> {
+    Ok(match serde_json::from_str::<NoticesOnly>(draft) {
+        Ok(notices) => serde_json::to_value(notices)?,
+        Err(_) => serde_json::from_str(draft)?,
+    })
 }
 
 /// The releases a draft's notices cite (s22 and s21), each once.

@@ -260,6 +260,7 @@ pub fn resolve(ctx: &Context, resolving: &Resolving) -> Result<Resolved> {
                 on: Some(day),
                 extended_to: None,
                 calendar: Some(calendar.version().to_string()),
+                fee_pence: None,
             };
             let history = store.case_history(reference)?;
             casework::deadline_after(&calendar, &case, &history, action, day, &detail).map_err(

@@ -143,6 +143,30 @@ pub fn check_email_size(name: &str, size: u64) -> Result<()> {
     Ok(())
 }
 
+/// Whether bytes are an e-mail by their content: they start with a
+/// header line (`Name: value`, the name printable ASCII without spaces)
+/// and are not a known binary format.
+pub fn looks_like_email(bytes: &[u8]) -> bool {
+    let binary = [
+        &b"%PDF"[..],
+        b"PK\x03\x04",
+        b"\xD0\xCF\x11\xE0",
+        b"\x89PNG",
+        b"\xFF\xD8\xFF",
+        b"GIF8",
+    ];
+    if binary.iter().any(|m| bytes.starts_with(m)) {
+        return false;
+    }
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    match first.iter().position(|b| *b == b':') {
+        Some(0) | None => false,
+        Some(colon) => first[..colon]
+            .iter()
+            .all(|b| b.is_ascii_graphic() && *b != b':'),
+    }
+}
+
 /// What a request's bytes were made into before the case is opened.
 struct Intake {
     reference: String,
@@ -431,4 +455,95 @@ pub fn attachment(
             "attachment {position} of request {reference} was erased with the requester's details when its retention ended"
         ),
     }
+}
+
+/// A request an officer types in (one that came by post, by phone, or
+/// through a web form): who asked, when it arrived, its subject and its
+/// questions as the requester wrote them.
+#[derive(Debug, Clone)]
+pub struct TypedRequest {
+    /// The requester's name (personal data: kept until the retention date).
+    pub requester: String,
+    /// Where to reply, if given (personal data).
+    pub contact: Option<String>,
+    /// The day it arrived.
+    pub received: Date,
+    /// Its subject.
+    pub subject: String,
+    /// Its questions, as written (numbered lines, or sentences).
+    pub questions: String,
+}
+
+/// The longest requester, contact or subject typed in, in characters.
+pub const MAX_TYPED_LINE: usize = 200;
+
+/// Take in a typed request: read and understood as an e-mail from the
+/// requester with that subject and text would be, received on the day
+/// given (the same request typed twice is the case it opened the first
+/// time).
+pub fn take_in_typed(ctx: &Context, typed: &TypedRequest) -> Result<Opened> {
+    let line = |what: &str, value: &str| -> Result<String> {
+        let value = value.trim();
+        if value.is_empty() {
+            crate::fail!(Invalid, "enter {what}");
+        }
+        if value.chars().count() > MAX_TYPED_LINE {
+            crate::fail!(
+                Invalid,
+                "{what} must be {MAX_TYPED_LINE} characters or fewer"
+            );
+        }
+        if value.chars().any(char::is_control) {
+            crate::fail!(Invalid, "{what} must be one line of text");
+        }
+        Ok(value.to_string())
+    };
+    let requester = line("the requester's name", &typed.requester)?;
+    let contact = match typed.contact.as_deref().map(str::trim) {
+        Some(c) if !c.is_empty() => Some(line("where to reply", c)?),
+        _ => None,
+    };
+    let subject = line("the request's subject", &typed.subject)?;
+    let questions = typed.questions.trim();
+    if questions.is_empty() {
+        crate::fail!(
+            Invalid,
+            "enter the request's questions as the requester wrote them"
+        );
+    }
+    // The name quoted (it may hold any character); the address only when
+    // it is one.
+    let quoted = requester.replace('\\', "\\\\").replace('"', "\\\"");
+    let from = match &contact {
+        Some(c) if c.contains('@') && !c.contains(['<', '>', ' ']) => {
+            format!("\"{quoted}\" <{c}>")
+        }
+        _ => format!("\"{quoted}\""),
+    };
+    // The same request typed twice has the same id: it is recognised as
+    // the case it opened the first time.
+    let id: String = {
+        use sha2::Digest as _;
+        let typed_as = format!("{requester}\n{}\n{subject}\n{questions}", typed.received);
+        sha2::Sha256::digest(typed_as.as_bytes())
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let text = format!(
+        "From: {from}\nSubject: {subject}\nMessage-ID: <typed-{id}@lantern.invalid>\nContent-Type: text/plain; charset=utf-8\n\n{questions}\n"
+    );
+    take_in(
+        ctx,
+        &NewRequest {
+            name: "the typed request",
+            bytes: text.as_bytes(),
+            form: Form::Email,
+            received: Some(typed.received),
+            reference: None,
+            requester: Some(requester),
+            contact,
+        },
+    )
 }

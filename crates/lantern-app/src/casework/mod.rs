@@ -16,6 +16,9 @@
 //!   extension, withdrawal, internal review, ICO) and approval.
 //! - [`drafting`]: draft the answer and send it, adding its disclosure-log
 //!   entries once disclosure control is checked again.
+//! - [`final_letter`]: the final letter as sent (DOCX or PDF), its type
+//!   checked by content and a DOCX's figures compared with the approved
+//!   letter's.
 //! - [`findings`]: a draft's blocking findings (nothing recorded for a
 //!   figure or statement) and their resolution; approval and sending are
 //!   refused while any is open.
@@ -32,15 +35,21 @@
 pub mod cases;
 pub mod clock;
 pub mod correcting;
+pub mod correspondence;
 pub mod drafting;
+pub mod final_letter;
 pub mod findings;
 pub mod intake;
 pub mod retention;
 pub mod understanding;
 pub mod workspace;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use jiff::civil::Date;
 use lantern_core::casework;
+use lantern_core::catalogue::Catalogue;
 use lantern_core::related::{self, Asked};
 use lantern_core::{request, understand};
 use lantern_store::{Store, StoreError};
@@ -56,20 +65,25 @@ pub use lantern_core::related::{Aggregation, Covering, Link};
 pub use lantern_store::{StoredAttachment, StoredSynonym};
 
 pub use cases::{
-    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published, show,
-    spreadsheet,
+    CaseList, CaseView, ListFilter, ListedCase, ReviewDates, letter, list, published,
+    published_docx, show, spreadsheet,
 };
 pub use clock::{Acted, Acting, act, approve};
 pub use correcting::{
     Corrected, Correcting, Correction, Forgotten, WorkQuestion, Worksheet, correct_questions,
     forget_phrase, reread, structured, worksheet,
 };
-pub use drafting::{Drafted, Sent, check_still_protected, draft, log_entries, send};
+pub use drafting::{
+    Drafted, KeptLetter, Sent, check_still_protected, draft, log_entries, send, send_with,
+};
 pub use findings::{
     COST_LIMIT_S12, OpenFinding, REFER_S21, Resolved, Resolving, SEEK_CLARIFICATION, Way,
     declarations, open_findings, resolve, withdraw_declaration,
 };
-pub use intake::{AS_RECEIVED, Form, NewRequest, Opened, attachment, attachments, take_in};
+pub use intake::{
+    AS_RECEIVED, Form, NewRequest, Opened, TypedRequest, attachment, attachments, take_in,
+    take_in_typed,
+};
 pub use retention::{Erased, erase_expired};
 pub use understanding::{
     Alternative, Reading, Taught, correct, not_taken, synonyms, teach, understanding,
@@ -181,15 +195,9 @@ impl Links {
             .area()
             .unwrap_or_default()
             .to_string();
-        let asked = |c: &Case| -> Asked {
-            let parsed = c
-                .structured
-                .as_deref()
-                .and_then(|s| request::parse_request(&c.reference, s, &catalogue).ok());
-            let (subjects, cells) = parsed
-                .as_ref()
-                .map(|r| Asked::of(r, &home))
-                .unwrap_or_default();
+        let mut read = ReadAsked::for_catalogue(&catalogue, &home);
+        let mut asked = |c: &Case| -> Asked {
+            let (subjects, cells, estimate_hours) = read.of(c, &catalogue, &home);
             Asked {
                 reference: c.reference.clone(),
                 received: c.received,
@@ -198,7 +206,7 @@ impl Links {
                 answered: c.status.is_answered(),
                 subjects,
                 cells,
-                estimate_hours: parsed.as_ref().map_or(0.0, Asked::hours_of),
+                estimate_hours,
             }
         };
         let this = asked(case);
@@ -208,8 +216,9 @@ impl Links {
         let others: Vec<Asked> = store
             .cases_received_between(from, to)?
             .iter()
-            .map(asked)
+            .map(&mut asked)
             .collect();
+        read.keep();
         // A case far outside the calendar's years is not linked rather than failing.
         let related = related::related(&this, &others, calendar).unwrap_or_default();
         // Earlier answers of this council's about the cells it asks for:
@@ -240,6 +249,80 @@ impl Links {
             a.hours,
             lantern_core::foi::COUNCIL_COST_LIMIT_HOURS
         ))
+    }
+}
+
+/// What a structured request asks, as [`Links::of`] compares requests: its
+/// subjects, its cells and the hours estimated.
+type AskedOf = (
+    std::collections::BTreeSet<lantern_core::related::Subject>,
+    std::collections::BTreeSet<lantern_core::related::Cell>,
+    f64,
+);
+
+/// The requests read so far, for the catalogue and home area they were read
+/// with. A workspace page relates its case to every request received within
+/// the aggregation window, and parsing each of those was most of what the
+/// page cost; a request's structured text, reference, catalogue and home
+/// area decide what it asks, so what was read from the same four is kept
+/// (by the text, never the requester) and reused by the next page. Bounded:
+/// emptied when it grows past [`ReadAsked::MOST`], or when the catalogue or
+/// the home area differ.
+struct ReadAsked {
+    catalogue: Catalogue,
+    home: String,
+    read: HashMap<(String, String), AskedOf>,
+}
+
+static READ_ASKED: Mutex<Option<ReadAsked>> = Mutex::new(None);
+
+impl ReadAsked {
+    /// The most requests kept.
+    const MOST: usize = 20_000;
+
+    /// Those kept for this catalogue and home area, else none.
+    fn for_catalogue(catalogue: &Catalogue, home: &str) -> ReadAsked {
+        READ_ASKED
+            .lock()
+            .ok()
+            .and_then(|mut kept| kept.take())
+            .filter(|k| k.home == home && k.catalogue == *catalogue)
+            .unwrap_or_else(|| ReadAsked {
+                catalogue: catalogue.clone(),
+                home: home.to_string(),
+                read: HashMap::new(),
+            })
+    }
+
+    /// What `case` asks (nothing when it holds no structured request or it
+    /// does not parse).
+    fn of(&mut self, case: &Case, catalogue: &Catalogue, home: &str) -> AskedOf {
+        let Some(text) = case.structured.as_deref() else {
+            return Default::default();
+        };
+        let key = (case.reference.clone(), text.to_string());
+        if let Some(known) = self.read.get(&key) {
+            return known.clone();
+        }
+        let parsed = request::parse_request(&case.reference, text, catalogue).ok();
+        let (subjects, cells) = parsed
+            .as_ref()
+            .map(|r| Asked::of(r, home))
+            .unwrap_or_default();
+        let hours = parsed.as_ref().map_or(0.0, Asked::hours_of);
+        let asked = (subjects, cells, hours);
+        if self.read.len() >= Self::MOST {
+            self.read.clear();
+        }
+        self.read.insert(key, asked.clone());
+        asked
+    }
+
+    /// Keep what was read for the next page.
+    fn keep(self) {
+        if let Ok(mut kept) = READ_ASKED.lock() {
+            *kept = Some(self);
+        }
     }
 }
 

@@ -48,6 +48,7 @@ fn acting(action: Action, on: Option<Date>) -> Acting {
         note: None,
         on,
         extended_to: None,
+        fee_pence: None,
     }
 }
 
@@ -83,7 +84,14 @@ fn a_structured_request_is_taken_in_drafted_approved_and_sent() {
     // The database holds the example's figures and calendar: every question
     // is decided, so the draft has no blocking findings to resolve.
     assert!(drafted.findings.is_empty(), "{:#?}", drafted.findings);
-    approve(&ctx, "FOI-2019-0412", Some("checked".into()), None).expect("approved");
+    // Two-person sign-off: the drafter may not approve; someone else does.
+    let own = approve(&ctx, "FOI-2019-0412", None, None).expect_err("own draft");
+    assert_eq!(own.kind(), Kind::Forbidden);
+    let approver = Context {
+        actor: "approver".into(),
+        ..ctx.clone()
+    };
+    approve(&approver, "FOI-2019-0412", Some("checked".into()), None).expect("approved");
     let sent = send(&ctx, "FOI-2019-0412", None, None).expect("sent");
     assert_eq!(sent.status, Status::Sent);
     assert!(!sent.late && sent.warnings.is_empty());
@@ -193,6 +201,7 @@ fn an_email_is_understood_and_its_requester_erased_after_retention() {
             note: None,
             on: None,
             extended_to: None,
+            fee_pence: None,
         },
     )
     .expect("withdrawn");
@@ -317,7 +326,9 @@ fn the_related_window_holds_exactly_the_days_related_counts_as_within_the_limit(
 /// An e-mail Lantern reads only in part: a phrase it does not know (1), two
 /// measures in one question (2), one question cut in two by its numbering
 /// (3 and 4) and a line that is not a question (5).
-const PARTLY: &str = "From: Jo Bloggs <jo@example.org>\nSubject: FOI request\n\nDear Sir or Madam,\n\n1) How many methadone programme participants were there in 2017/18?\n2) What was the budget for drug treatment and how many people were in treatment in 2017/18?\n3) How many people were in treatment for alcohol\n4) in 2016/17?\n5) Please reply to this address.\n\nKind regards,\nJo Bloggs\n";
+// Question 2 asks two things in two sentences (one sentence naming a budget
+// and a count is split into parts by intake itself).
+const PARTLY: &str = "From: Jo Bloggs <jo@example.org>\nSubject: FOI request\n\nDear Sir or Madam,\n\n1) How many methadone programme participants were there in 2017/18?\n2) What was the budget for drug treatment in 2017/18? How many people were in treatment in 2017/18?\n3) How many people were in treatment for alcohol\n4) in 2016/17?\n5) Please reply to this address.\n\nKind regards,\nJo Bloggs\n";
 
 fn partly(reference: &str) -> NewRequest<'_> {
     NewRequest {
@@ -370,7 +381,7 @@ fn a_partly_understood_request_is_corrected_step_by_step_and_drafted() {
                 },
                 Correction::Split {
                     question: q("2"),
-                    at: vec![q("how many")],
+                    at: vec![q("How many")],
                 },
             ],
         ),
@@ -664,7 +675,7 @@ fn a_phrase_taught_on_a_corrected_case_keeps_the_officers_corrections() {
                 },
                 Correction::Split {
                     question: q("2"),
-                    at: vec![q("how many")],
+                    at: vec![q("How many")],
                 },
             ],
         ),

@@ -4,11 +4,13 @@
 //! for a case's workspace, why each withheld count of its draft is withheld.
 
 use jiff::civil::Date;
-use lantern_core::casework::{Case, Status};
+use lantern_core::casework::{self, Case, Status};
 use lantern_core::deadline::Hold;
 use lantern_core::understand;
 
-use super::{ListFilter, calendar, list};
+use super::calendar;
+use super::cases::awaits_sending;
+use super::drafting::release_changes_among;
 use crate::{Context, Result};
 
 /// How many working days ahead a request counts as due soon.
@@ -122,10 +124,10 @@ pub struct InboxRow {
 
 /// The subject a case is shown by: its e-mail's subject line, else a
 /// description of the form it came in.
+/// Only the headers are read ([`understand::subject_line`]).
 pub fn subject(case: &Case) -> String {
-    match understand::parse_email(case.original.as_bytes()) {
-        Ok(email) => email
-            .subject
+    match understand::subject_line(case.original.as_bytes()) {
+        Ok(subject) => subject
             .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| "(no subject)".to_string()),
         Err(_) => "Structured request".to_string(),
@@ -133,54 +135,58 @@ pub fn subject(case: &Case) -> String {
 }
 
 /// The open requests with their tags, only those with `only` if given,
-/// sorted as asked.
+/// sorted as asked. One read gives the open cases with their histories (the
+/// answered ones are not read); the calendar's releases are read once, and
+/// only a drafted or approved case's draft is read, for whether a release
+/// it cites changed.
 pub fn inbox(ctx: &Context, only: Option<Tag>, sort: Sort) -> Result<Vec<InboxRow>> {
-    let listed = list(
-        ctx,
-        &ListFilter {
-            open: true,
-            ..ListFilter::default()
-        },
-    )?;
     let store = ctx.open()?;
     let calendar = calendar(store.as_ref())?;
     let today = ctx.today(store.as_ref())?;
+    let mut releases = None;
     let mut rows = Vec::new();
-    for l in listed.rows {
-        let left = if l.due.due > today {
-            calendar.working_days_between(today, l.due.due)?
+    for (case, history) in store.open_cases_with_history()? {
+        let due = casework::case_deadline(&calendar, &case, &history)?;
+        let overdue = !due.on_hold() && today > due.due;
+        let left = if due.due > today {
+            calendar.working_days_between(today, due.due)?
         } else {
             0
         };
         let mut tags = Vec::new();
-        if l.overdue {
+        if overdue {
             tags.push(Tag::Overdue);
-        } else if !l.due.on_hold() && l.due.due >= today && left <= DUE_SOON_WORKING_DAYS {
+        } else if !due.on_hold() && due.due >= today && left <= DUE_SOON_WORKING_DAYS {
             tags.push(Tag::DueSoon);
         }
-        match l.due.hold {
+        match due.hold {
             Some(Hold::Clarification { .. }) => tags.push(Tag::AwaitingClarification),
             Some(Hold::Fee { .. }) => tags.push(Tag::AwaitingFee),
             None => {}
         }
-        match l.case.status {
+        match case.status {
             Status::Drafted => tags.push(Tag::AwaitingApproval),
             Status::Approved => tags.push(Tag::ReadyToSend),
             _ => {}
         }
-        if l.release_changed {
+        // Whether a cited release changed decides only its own tag: not
+        // looked at when another tag is asked for.
+        if awaits_sending(&case)
+            && only.is_none_or(|t| t == Tag::ReleaseChanged)
+            && !release_changes_among(store.as_ref(), &case, today, &mut releases)?.is_empty()
+        {
             tags.push(Tag::ReleaseChanged);
         }
         if only.is_some_and(|t| !tags.contains(&t)) {
             continue;
         }
         rows.push(InboxRow {
-            reference: l.case.reference.clone(),
-            subject: subject(&l.case),
-            received: l.case.received,
-            due: l.due.due,
+            subject: subject(&case),
+            reference: case.reference,
+            received: case.received,
+            due: due.due,
             working_days_left: left,
-            status: l.case.status,
+            status: case.status,
             tags,
         });
     }

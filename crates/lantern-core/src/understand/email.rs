@@ -384,6 +384,42 @@ pub fn parse_email(raw: &[u8]) -> Result<Email, IntakeError> {
     parse_message(raw, 0)
 }
 
+/// The subject line [`parse_email`] would read from `raw`, reading only the
+/// headers: `Ok(None)` for plain text and for a message without a subject,
+/// an error where [`parse_email`] refuses plain text (not text, too large,
+/// not UTF-8, empty) or the headers do not parse. A list of cases shows
+/// each one's subject without reading every body.
+pub fn subject_line(raw: &[u8]) -> Result<Option<String>, IntakeError> {
+    if raw.len() > MAX_EMAIL_BYTES {
+        return Err(IntakeError::TooLarge {
+            size: raw.len(),
+            limit: MAX_EMAIL_BYTES,
+        });
+    }
+    let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+    if !starts_with_headers(raw) {
+        if let Some(what) = not_text(raw) {
+            return Err(IntakeError::NotAnEmail { looks_like: what });
+        }
+        check_size(raw.len())?;
+        let text = std::str::from_utf8(raw).map_err(|e| IntakeError::NotUtf8 {
+            offset: e.valid_up_to(),
+        })?;
+        if text.trim().is_empty() {
+            return Err(IntakeError::EmptyBody);
+        }
+        return Ok(None);
+    }
+    let (headers, _) = mailparse::parse_headers(raw).map_err(|e| IntakeError::BadEncoding {
+        encoding: "MIME".into(),
+        reason: e.to_string(),
+    })?;
+    Ok(headers
+        .get_first_value("Subject")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty()))
+}
+
 /// Plain text (or an HTML page) given as the request.
 fn plain_text(raw: &[u8]) -> Result<Email, IntakeError> {
     if let Some(what) = not_text(raw) {

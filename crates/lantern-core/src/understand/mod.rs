@@ -14,6 +14,12 @@
 //! 3. [`resolve_periods`] reads the periods a text names in words.
 //! 4. [`understand`] decides what one question asks for; [`draft`] does the
 //!    whole e-mail and builds the [`Request`] when every question is understood.
+//!    On the way, [`draft`] makes the measures one sentence asks for into
+//!    parts (`measures.rs`) and resolves references to earlier questions
+//!    ("this budget", "(as above)", "how many are …") with
+//!    [`find_reference`] and [`resolve_reference`] (`refer.rs`), reading a
+//!    question together with the one it points to or showing the officer
+//!    the candidates.
 //!
 //! # Splitting
 //! - A question starts on a line beginning `1)`, `1.`, `1:`, `(1)`, `Q1` or
@@ -110,8 +116,10 @@
 
 mod email;
 mod learn;
+mod measures;
 mod periods;
 mod reading;
+mod refer;
 mod split;
 mod words;
 
@@ -122,10 +130,11 @@ use crate::request::{Ask, Question, Request};
 
 pub use email::{
     Aside, Attachment, Email, ForwardStyle, Forwarded, MAX_EMAIL_BYTES, QUOTED_DATE_CHARS, Receipt,
-    SetAside, Unread, parse_email,
+    SetAside, Unread, parse_email, subject_line,
 };
 pub use learn::{Synonym, SynonymTarget};
 pub use periods::{PeriodMatch, resolve_periods};
+pub use refer::{Reference, Resolved, find_reference, resolve as resolve_reference};
 pub use split::{SplitQuestion, split_questions};
 
 use reading::Model;
@@ -277,7 +286,37 @@ pub fn draft(
     let mut questions: Vec<DraftQuestion> = Vec::new();
     // The latest question that named its own periods, for "the same years".
     let mut named_periods: Option<SplitQuestion> = None;
-    for question in split_questions(&email.body)? {
+    for mut question in split_questions(&email.body)? {
+        // Several measures of different kinds in one sentence: each a part,
+        // read on its own (the question is their heading).
+        let measured = match measures::measure_parts(&question.text) {
+            Some(parts) if question.parts.is_empty() => {
+                question.parts = parts
+                    .into_iter()
+                    .enumerate()
+                    // The question's own words are each part's preamble:
+                    // a period they name applies to a part that names none.
+                    .map(|(i, text)| SplitQuestion {
+                        number: split::part_letter(i),
+                        text,
+                        preamble: Some(match &question.preamble {
+                            Some(p) => format!("{p} {}", question.text),
+                            None => question.text.clone(),
+                        }),
+                        parts: Vec::new(),
+                    })
+                    .collect();
+                true
+            }
+            _ => false,
+        };
+        let read = |q: &SplitQuestion| {
+            if measured {
+                model.understand_measured(q, received)
+            } else {
+                model.understand(q, received)
+            }
+        };
         let own = !resolve_periods(&question.text, received).is_empty();
         let understanding = match &named_periods {
             Some(earlier) if !own && refers_to_earlier_periods(&question.text) => {
@@ -288,7 +327,7 @@ pub fn draft(
                     }),
                     ..question.clone()
                 };
-                let mut u = model.understand(&reading, received);
+                let mut u = read(&reading);
                 u.notes.insert(
                     0,
                     format!(
@@ -298,7 +337,7 @@ pub fn draft(
                 );
                 u
             }
-            _ => model.understand(&question, received),
+            _ => read(&question),
         };
         // "How many of those …": read with the question before, as a part
         // is read with its question, when alone it needs the officer.
@@ -326,6 +365,14 @@ pub fn draft(
             }
             _ => understanding,
         };
+        let understanding = refer_to_earlier(
+            &model,
+            &question,
+            understanding,
+            &questions,
+            received,
+            measured,
+        );
         if own {
             named_periods = Some(question.clone());
         }
@@ -351,6 +398,138 @@ pub fn draft(
     Ok(Draft { questions, request })
 }
 
+/// Nouns that name a measure rather than a subject: "this budget" points to
+/// a figure, not to what another question narrows it to.
+const MEASURE_NOUNS: &[&str] = &[
+    "budget", "budgets", "spend", "funding", "money", "amount", "figure", "figures", "total",
+    "totals", "data", "number", "numbers", "cost", "costs",
+];
+
+/// A question that refers to an earlier one ("this budget", "(as above)",
+/// "the same services", "how many are …"): resolved to the question it
+/// points to where that is unambiguous (and read together with it when
+/// alone it needs the officer, or when its words name nothing of their
+/// own), otherwise shown to the officer with the candidates. A lettered part
+/// whose count names nothing ("(b) How many are under 30") counts the
+/// people of its question, which the officer checks.
+fn refer_to_earlier(
+    model: &Model<'_>,
+    question: &SplitQuestion,
+    mut u: Understanding,
+    before: &[DraftQuestion],
+    received: Date,
+    measured: bool,
+) -> Understanding {
+    for (part, pu) in question.parts.iter().zip(u.parts.iter_mut()) {
+        if let Some(r) = refer::find_reference(&part.text)
+            && r.noun.is_none()
+            && r.number.is_none()
+            && pu.is_complete()
+        {
+            reading::to_officer(
+                pu,
+                format!(
+                    "“{}” counts whom question {} is about: check who is counted",
+                    r.words, question.number
+                ),
+            );
+            u.needs_officer = true;
+        }
+    }
+    let Some(r) = refer::find_reference(&question.text) else {
+        return u;
+    };
+    if u.notes
+        .iter()
+        .any(|n| n.starts_with("read together with question"))
+    {
+        return u;
+    }
+    let earlier: Vec<SplitQuestion> = before.iter().map(|d| d.question.clone()).collect();
+    match refer::resolve(&r, &earlier) {
+        refer::Resolved::To(n) => {
+            let Some(referent) = earlier.iter().find(|q| q.number == n) else {
+                return u;
+            };
+            // "this budget", "as in question 2": the question names its
+            // own subject; "these facilities", "as above": it takes its
+            // subject from the question it points to.
+            let own_subject = r.number.is_some()
+                || r.noun
+                    .as_deref()
+                    .is_some_and(|n| MEASURE_NOUNS.contains(&n));
+            if !u.needs_officer && own_subject {
+                u.notes
+                    .insert(0, format!("“{}” is what question {n} asks about", r.words));
+                return u;
+            }
+            let together = SplitQuestion {
+                text: format!("{} {}", referent.text, question.text),
+                preamble: question.preamble.clone().or(referent.preamble.clone()),
+                ..question.clone()
+            };
+            let mut joined = model.understand(&together, received);
+            // The question's own shape still decides ("how was it spent"),
+            // and its measures stay parts of their own.
+            if !measured && joined.is_complete() && reading::shape_doubt(&question.text).is_none() {
+                joined.notes.insert(
+                    0,
+                    format!(
+                        "read together with question {n}, which “{}” refers to",
+                        r.words
+                    ),
+                );
+                return joined;
+            }
+            // Whatever can be read alone, the subject it takes from the
+            // question it points to is the officer's to carry over.
+            if !own_subject || !u.needs_officer {
+                reading::to_officer(
+                    &mut u,
+                    format!(
+                        "“{}” refers to question {n}, and read together with it the question is not clear: check what is asked",
+                        r.words
+                    ),
+                );
+            } else {
+                u.notes
+                    .insert(0, format!("“{}” refers to question {n}", r.words));
+            }
+            u
+        }
+        refer::Resolved::Ambiguous(candidates) => {
+            let list = candidates.join(" or ");
+            reading::to_officer(
+                &mut u,
+                format!(
+                    "“{}” may refer to question {list}: choose which, and correct the reading",
+                    r.words
+                ),
+            );
+            u
+        }
+        // "(see Question 11)" in question 11 itself, or a later one: a
+        // pointer for the reader, not a question this one depends on.
+        refer::Resolved::Nothing if r.number.is_some() => {
+            u.notes.push(format!(
+                "“{}” points to no earlier question: check it",
+                r.words
+            ));
+            u
+        }
+        refer::Resolved::Nothing => {
+            reading::to_officer(
+                &mut u,
+                format!(
+                    "“{}” refers to no earlier question Lantern found: check what it means",
+                    r.words
+                ),
+            );
+            u
+        }
+    }
+}
+
 /// Words by which a question takes the periods of the one before it.
 const EARLIER_PERIODS: &[&str] = &[
     "the same year",
@@ -365,6 +544,12 @@ const EARLIER_PERIODS: &[&str] = &[
     "those periods",
     "the same three years",
     "the same five years",
+    "the above years",
+    "the above financial years",
+    "the above calendar years",
+    "the above period",
+    "the above time period",
+    "the above dates",
 ];
 
 /// Words by which a question narrows the one before it ("how many of those").
@@ -623,6 +808,102 @@ mod tests {
             "How many inpatient detox placements were there in the same years?",
             "kept verbatim"
         );
+    }
+
+    #[test]
+    fn references_to_earlier_questions_are_resolved_or_shown_with_the_candidates() {
+        let catalogue = shipped();
+        let drafted = |body: &str| {
+            let email = parse_email(body.as_bytes()).unwrap();
+            draft(&email, day(2023, 9, 4), &catalogue, &[], "FOI-1".into()).unwrap()
+        };
+        // Two earlier questions name a budget: "this budget" is the officer's.
+        let d = drafted(
+            "1) What was your budget for drug treatment in 2022/23?\n2) What was your budget for alcohol treatment in 2022/23?\n3) How much of this budget was spent on residential rehab in 2022/23?\n",
+        );
+        let third = &d.questions[2].understanding;
+        assert!(third.needs_officer && third.ask.is_none(), "{third:#?}");
+        assert!(
+            third
+                .notes
+                .iter()
+                .any(|n| n.contains("“this budget” may refer to question 1 or 2")),
+            "{third:#?}"
+        );
+        // One does: resolved, and the reading says so.
+        let d = drafted(
+            "1) What was your budget for drug treatment in 2022/23?\n2) How much of this budget was spent on residential rehab in 2022/23?\n",
+        );
+        let second = &d.questions[1].understanding;
+        assert!(second.is_complete(), "{second:#?}");
+        assert!(second.notes[0].contains("question 1"), "{second:#?}");
+        // "As above" names nothing: read with the question before.
+        let d = drafted(
+            "1) How many people were in treatment for opiates in 2021/22?\n2) How many of these were women (as above)?\n",
+        );
+        match &d.questions[1].understanding.ask {
+            Some(Ask::Figures(f)) => {
+                assert_eq!(f.indicator, "people_in_treatment");
+                assert_eq!(f.periods, [p("2021/22")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // A count that names nothing under a question: the officer checks whom.
+        let d = drafted(
+            "1. The number of people in treatment in 2021/22, including:\n(a) How many are under 30\n",
+        );
+        let part = &d.questions[0].understanding.parts[0];
+        assert!(part.needs_officer, "{part:#?}");
+        assert!(
+            part.notes.iter().any(|n| n.contains("counts whom")),
+            "{part:#?}"
+        );
+    }
+
+    #[test]
+    fn several_measures_in_one_question_become_parts_each_read() {
+        let email = parse_email(
+            b"Dear Sir,\n\n1) What was the budget, the spend and the number of people in residential rehab in 2019/20?\n\nThanks",
+        )
+        .unwrap();
+        let drafted = draft(&email, day(2020, 9, 1), &shipped(), &[], "FOI-1".into()).unwrap();
+        // The period at the end is shared by a measure that names its own
+        // service ("the budget for drug treatment … in 2019/20").
+        let shared = parse_email(
+            b"1) What was the budget for drug treatment and how many people were in treatment in 2019/20?\n",
+        )
+        .unwrap();
+        let shared = draft(&shared, day(2020, 9, 1), &shipped(), &[], "FOI-2".into()).unwrap();
+        match &shared.questions[0].understanding.parts[0].ask {
+            Some(Ask::Figures(f)) => {
+                assert_eq!(
+                    (f.indicator.as_str(), f.periods.as_slice()),
+                    ("budget", &[p("2019/20")][..])
+                );
+            }
+            other => panic!("{other:?} {:#?}", shared.questions[0]),
+        }
+        let q = &drafted.questions[0];
+        assert_eq!(
+            q.question.text,
+            "What was the budget, the spend and the number of people in residential rehab in 2019/20?",
+            "kept verbatim"
+        );
+        assert_eq!(q.question.parts.len(), 3, "{:#?}", q.question.parts);
+        assert!(q.understanding.ask.is_none(), "a heading");
+        let indicator = |i: usize| match &q.understanding.parts[i].ask {
+            Some(Ask::Figures(f)) => {
+                assert_eq!(f.periods, [p("2019/20")]);
+                f.indicator.clone()
+            }
+            other => panic!("part {i}: {other:?} {:#?}", q.understanding.parts[i]),
+        };
+        assert_eq!(indicator(0), "budget");
+        assert_eq!(indicator(1), "spend");
+        assert_eq!(indicator(2), "residential_rehab_placements");
+        // The structured request carries the parts.
+        let request = drafted.request.expect("understood");
+        assert_eq!(request.questions[0].parts.len(), 3);
     }
 
     #[test]

@@ -608,6 +608,27 @@ impl<'c> Model<'c> {
         self.understand_within(q, received, "")
     }
 
+    /// A question whose parts are the measures it asks for (see
+    /// `measures.rs`): a heading, each part read on its own.
+    pub(super) fn understand_measured(&self, q: &SplitQuestion, received: Date) -> Understanding {
+        let parts: Vec<Understanding> = q
+            .parts
+            .iter()
+            .map(|part| self.understand_part(part, q, received))
+            .collect();
+        Understanding {
+            ask: None,
+            confidence: parts.iter().map(|p| p.confidence).fold(1.0, f32::min),
+            alternatives: Vec::new(),
+            notes: vec![format!(
+                "it asks for {} measures in one sentence: each is a part (a, b, …), read on its own",
+                parts.len()
+            )],
+            needs_officer: parts.iter().any(|p| p.needs_officer),
+            parts,
+        }
+    }
+
     /// [`Model::understand`] for a question inside `around` (the words of
     /// the question a part belongs to), which can name a topic's subject.
     fn understand_within(&self, q: &SplitQuestion, received: Date, around: &str) -> Understanding {
@@ -633,8 +654,14 @@ impl<'c> Model<'c> {
         parent: &SplitQuestion,
         received: Date,
     ) -> Understanding {
+        // A part's own preamble (a measure's question) comes after its
+        // question's (the periods of "the same years").
+        let preamble = match (&part.preamble, &parent.preamble) {
+            (Some(own), Some(shared)) => Some(format!("{shared} {own}")),
+            (own, shared) => own.clone().or_else(|| shared.clone()),
+        };
         let alone = SplitQuestion {
-            preamble: part.preamble.clone().or_else(|| parent.preamble.clone()),
+            preamble,
             ..part.clone()
         };
         let u = self.understand_within(&alone, received, &parent.text);
@@ -796,6 +823,7 @@ impl<'c> Model<'c> {
             && let Ok(indicator) = self.catalogue.indicator(code)
             && let Some(doubt) = shape_doubt(&q.text)
                 .or_else(|| what_is_counted_doubt(&q.text, indicator))
+                .or_else(|| rate_doubt(&q.text))
                 .or_else(|| self.joined_values_doubt(&q.text, &u))
                 .or_else(|| overlapping_doubt(&u, indicator))
         {
@@ -1134,7 +1162,71 @@ pub(super) fn shape_doubt(text: &str) -> Option<String> {
             words.iter().take(2).cloned().collect::<Vec<_>>().join(" ")
         ));
     }
+    // "How the remaining amount has been allocated", "a record of how the
+    // money was spent": it asks how something is done, not how much.
+    let explains = words.iter().enumerate().any(|(i, x)| {
+        x == "how"
+            && !matches!(
+                w(i + 1),
+                "much" | "many" | "often" | "long" | "far" | "old" | "frequently"
+            )
+            && (i == 0
+                || matches!(
+                    w(i - 1),
+                    "of" | "explain"
+                        | "describe"
+                        | "detail"
+                        | "details"
+                        | "outline"
+                        | "show"
+                        | "shows"
+                        | "me"
+                        | "on"
+                        | "about"
+                        | "exactly"
+                ))
+    });
+    if explains {
+        return Some(
+            "it asks how something is done, not for a number or an amount: answer it in words or choose figures".into(),
+        );
+    }
     None
+}
+
+/// Words that ask for a rate, a share or an average rather than a total.
+const RATE_WORDS: &[&[&str]] = &[
+    &["weekly"],
+    &["daily"],
+    &["monthly"],
+    &["per", "week"],
+    &["per", "day"],
+    &["per", "month"],
+    &["a", "week"],
+    &["each", "week"],
+    &["per", "person"],
+    &["per", "head"],
+    &["per", "client"],
+    &["per", "patient"],
+    &["each", "individual"],
+    &["average"],
+    &["percentage"],
+    &["proportion"],
+];
+
+/// Why a figures reading may answer something else because the question
+/// asks for a rate (per week, per person), a share or an average, or none:
+/// the catalogue holds totals for a year (or the period asked), and a rate
+/// is the officer's to work out or refuse.
+pub(super) fn rate_doubt(text: &str) -> Option<String> {
+    let words = plain_words(text);
+    let found = RATE_WORDS
+        .iter()
+        .find(|phrase| words.windows(phrase.len()).any(|w| w == **phrase))?;
+    Some(format!(
+        "it asks for a rate, a share or an average (“{}”), not the totals the catalogue holds: work it out, or choose what to answer",
+        found.join(" ")
+    ))
 }
 
 /// The figures a reading asks for: its own, or (for a heading whose parts
@@ -2133,6 +2225,49 @@ mod tests {
             d,
             "yes/no",
         );
+    }
+
+    #[test]
+    fn questions_asking_how_something_is_done_are_not_figures() {
+        let d = day(2021, 6, 1);
+        officer_because(
+            "A documented record of how the remaining amount of the drug treatment budget has been allocated for 2021/22.",
+            d,
+            "how something is done",
+        );
+        officer_because(
+            "How was the 2020/21 budget for drug treatment spent?",
+            d,
+            "how something is done",
+        );
+        // "How much" still asks for an amount.
+        let f = read_as("How much was spent on drug treatment in 2020/21?", d);
+        assert_eq!(f.indicator, "spend");
+    }
+
+    #[test]
+    fn rates_shares_and_averages_are_not_the_totals_held() {
+        let d = day(2019, 9, 9);
+        for (text, why) in [
+            (
+                "How many people are treated weekly for drug use in A&E in 2018?",
+                "weekly",
+            ),
+            (
+                "How much does each individual in drug treatment cost in 2018/19?",
+                "each individual",
+            ),
+            (
+                "What was the average spend per client on drug treatment in 2018/19?",
+                "average",
+            ),
+            (
+                "What percentage of people in treatment in 2018/19 were women?",
+                "percentage",
+            ),
+        ] {
+            officer_because(text, d, why);
+        }
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub(super) fn leading_digits(text: &str) -> &str {
     &text[..end]
 }
 
-/// `1)`, `1.`, `1:`, `(1)`, `Q1`, `Q1.`, `Question 1`, `Question 1:` at the
+/// `1)`, `1.`, `1.)`, `1:`, `(1)`, `Q1`, `Q1.`, `Question 1`, `Question 1:` at the
 /// start of a line: the number and the rest of the line.
 pub(super) fn question_marker(line: &str) -> Option<(String, &str)> {
     let t = line.trim_start();
@@ -156,7 +156,10 @@ pub(super) fn question_marker(line: &str) -> Option<(String, &str)> {
     let after = &rest[digits.len()..];
     let after = if bracketed {
         after.strip_prefix(')')?
-    } else if let Some(a) = after.strip_prefix([')', '.', ':']) {
+    } else if let Some(a) = after
+        .strip_prefix(".)")
+        .or_else(|| after.strip_prefix([')', '.', ':']))
+    {
         a
     } else if prefixed {
         after
@@ -242,7 +245,74 @@ fn bare_number(line: &str) -> Option<(u32, &str)> {
         .then_some((number, rest))
 }
 
+/// A line that is only a marker (`A`, `B.`, `c)`, `1`, `2.`): its place in
+/// the sequence it starts (`A` is 1, `b` is 2, `3` is 3) and whether it is a
+/// letter.
+fn standalone_marker(line: &str) -> Option<(u32, bool)> {
+    let t = line.trim().trim_end_matches(['.', ')', ':']);
+    let t = t.strip_prefix('(').unwrap_or(t);
+    let mut chars = t.chars();
+    let first = chars.next()?;
+    if first.is_ascii_alphabetic() && chars.next().is_none() {
+        let n = u32::from(first.to_ascii_lowercase() as u8 - b'a') + 1;
+        return Some((n, true));
+    }
+    let n: u32 = (t.len() <= 2).then(|| t.parse().ok()).flatten()?;
+    (n > 0).then_some((n, false))
+}
+
+/// Markers written on a line of their own (`A` on one line, the question on
+/// the next) are joined to the line after them (`A) …`, `1. …`), when at
+/// least two of them count A, B, C, … or 1, 2, 3, … and each is followed by
+/// words. A lone `I` or `1` elsewhere is left alone.
+fn join_standalone_markers(lines: &[&str]) -> Vec<String> {
+    let next_words = |i: usize| {
+        lines
+            .get(i + 1)
+            .is_some_and(|l| !l.trim().is_empty() && standalone_marker(l).is_none())
+    };
+    let mut found: Vec<(usize, bool)> = Vec::new();
+    let mut want = 1;
+    let mut letters = None;
+    for (i, line) in lines.iter().enumerate() {
+        if let Some((n, letter)) = standalone_marker(line)
+            && n == want
+            && letters.is_none_or(|l| l == letter)
+            && next_words(i)
+        {
+            found.push((i, letter));
+            letters = Some(letter);
+            want += 1;
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut skip = false;
+    for (i, line) in lines.iter().enumerate() {
+        if skip {
+            skip = false;
+            continue;
+        }
+        match found.iter().find(|(at, _)| *at == i) {
+            Some((_, letter)) if found.len() >= 2 => {
+                let marker = line.trim().trim_end_matches(['.', ')', ':']);
+                let marker = marker.strip_prefix('(').unwrap_or(marker);
+                let next = lines[i + 1].trim();
+                out.push(if *letter {
+                    format!("{marker}) {next}")
+                } else {
+                    format!("{marker}. {next}")
+                });
+                skip = true;
+            }
+            _ => out.push(line.to_string()),
+        }
+    }
+    out
+}
+
 /// Make the requester's numbering explicit before splitting:
+/// - a marker on a line of its own is joined to the line after it (see
+///   [`join_standalone_markers`]);
 /// - bare numbers that count 1, 2, 3, … at the start of lines (`1 The
 ///   number …`, `2 The providers …`) become `1.`, `2.`, …, when no other
 ///   numbering is used;
@@ -250,7 +320,7 @@ fn bare_number(line: &str) -> Option<(u32, &str)> {
 ///   sentence inside the line before it (question 1 written on the
 ///   introduction's line) starts a line of its own.
 pub(super) fn normalise_markers(lines: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let mut out = join_standalone_markers(lines);
     let numbered: Vec<usize> = out
         .iter()
         .enumerate()
@@ -679,7 +749,45 @@ pub(super) fn asks_in_words(sentence: &str) -> bool {
         .to_lowercase()
         .replace('’', "'")
         .replace(" also ", " ");
-    ASKING_WORDS.iter().any(|w| lower.contains(w))
+    ASKING_WORDS.iter().any(|w| lower.contains(w)) || makes_a_request_about(&lower)
+}
+
+/// Whatever words come between: "I would like to make a (freedom of
+/// information) request (please) about / regarding / concerning / relating
+/// to / into / on …": the sentence names what it asks for.
+fn makes_a_request_about(lower: &str) -> bool {
+    let Some(at) = [
+        "make a ",
+        "make an ",
+        "making a ",
+        "making an ",
+        "submit a ",
+        "submit an ",
+        "submitting a ",
+        "submitting an ",
+    ]
+    .iter()
+    .filter_map(|w| lower.find(w).map(|at| at + w.len()))
+    .min() else {
+        return false;
+    };
+    let rest = &lower[at..];
+    let Some(request) = rest.find("request") else {
+        return false;
+    };
+    // The request is named within a few words ("a freedom of information
+    // request"), and what it is about follows it.
+    rest[..request].split_whitespace().count() <= 5
+        && [
+            " about ",
+            " regarding ",
+            " concerning ",
+            " relating to ",
+            " into ",
+            " on ",
+        ]
+        .iter()
+        .any(|w| rest[request..].contains(w))
 }
 
 /// Words that open a request written as a statement ("The number of …",
@@ -1062,6 +1170,57 @@ mod tests {
     }
 
     // Every line accounted for (issue 13).
+
+    #[test]
+    fn markers_on_a_line_of_their_own_number_the_line_after() {
+        let body = "Please tell me:\nA\nHow many people were in treatment in 2019/20?\nB\nWho provides your detox service?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(
+            texts(&split),
+            [
+                ("a", "How many people were in treatment in 2019/20?"),
+                ("b", "Who provides your detox service?")
+            ]
+        );
+        // One-word items are kept too, and so are numbers alone on a line.
+        let body = "Can I get the numbers of:\n1\nHomeless\n2\nDrug users\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(texts(&split), [("1", "Homeless"), ("2", "Drug users")]);
+        // A lone letter that starts no sequence is not a marker.
+        assert_eq!(
+            join_standalone_markers(&["I", "would like to know the budget.", "B", "x"]),
+            ["I", "would like to know the budget.", "B", "x"]
+        );
+    }
+
+    #[test]
+    fn numbers_written_with_a_dot_and_a_bracket() {
+        let body = "I would like the plans you have for:\n1.) Acute alcohol intoxication.\n2.) Poisoning by an unknown drug.\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(
+            texts(&split),
+            [
+                ("1", "Acute alcohol intoxication."),
+                ("2", "Poisoning by an unknown drug.")
+            ]
+        );
+    }
+
+    #[test]
+    fn making_a_request_about_something_asks_for_it() {
+        for text in [
+            "I would like to make a freedom of information request please about the number of incidents in 2022.",
+            "I am making a request regarding naloxone kits issued last year.",
+            "I wish to submit an FOI request on drug deaths.",
+        ] {
+            assert!(asks_in_words(text), "{text}");
+        }
+        // Making a complaint, or a request with nothing named, asks nothing.
+        assert!(!asks_in_words(
+            "I would like to make a complaint about the service."
+        ));
+        assert!(!asks_in_words("I may make a request later."));
+    }
 
     fn texts(split: &[SplitQuestion]) -> Vec<(&str, &str)> {
         split

@@ -61,8 +61,12 @@ pub struct Labelled {
     pub name: String,
     /// The quarter kept aside first (`heldout = true`), since seen.
     pub heldout: bool,
-    /// The fresh held-out set added later (`heldout = "fresh"`).
+    /// The second fresh held-out set (`heldout = "fresh2"`), the independent
+    /// measure now.
     pub fresh: bool,
+    /// The first fresh held-out set (`heldout = "fresh, seen"`): its results
+    /// were looked at, so it is tuning data now.
+    pub seen_fresh: bool,
     pub items: Vec<Item>,
 }
 
@@ -269,13 +273,14 @@ pub fn read_label(path: &Path) -> Result<Labelled, String> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (heldout, fresh) = match table.get("heldout") {
-        None | Some(toml::Value::Boolean(false)) => (false, false),
-        Some(toml::Value::Boolean(true)) => (true, false),
-        Some(toml::Value::String(s)) if s == "fresh" => (false, true),
+    let (heldout, fresh, seen_fresh) = match table.get("heldout") {
+        None | Some(toml::Value::Boolean(false)) => (false, false, false),
+        Some(toml::Value::Boolean(true)) => (true, false, false),
+        Some(toml::Value::String(s)) if s == "fresh, seen" => (false, false, true),
+        Some(toml::Value::String(s)) if s == "fresh2" => (false, true, false),
         Some(other) => {
             return Err(format!(
-                "{file}: heldout must be true, false or \"fresh\", not {other}"
+                "{file}: heldout must be true, false, \"fresh, seen\" or \"fresh2\", not {other}"
             ));
         }
     };
@@ -283,6 +288,7 @@ pub fn read_label(path: &Path) -> Result<Labelled, String> {
         name,
         heldout,
         fresh,
+        seen_fresh,
         items,
     })
 }

@@ -366,6 +366,19 @@ impl<E: Engine> Accounts for SqlStore<E> {
         })
     }
 
+    fn record_account_event(
+        &mut self,
+        who: &Who,
+        action: &str,
+        username: &str,
+        council: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            event(tx, who, action, username, council, detail.clone())
+        })
+    }
+
     fn council_policy(&self, council: &str, name: &str) -> Result<Option<String>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
             let rows = tx.query(

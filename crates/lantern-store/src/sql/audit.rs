@@ -189,3 +189,56 @@ pub(super) fn audit_entries<E: Engine>(
             .collect())
     })
 }
+
+/// The audit trail of the council in use ([`crate::Store::audit_trail`]):
+/// another council's settings changes (`council.*`, keyed by its code) are
+/// left out, with who made them.
+pub(super) fn trail<E: Engine>(
+    store: &SqlStore<E>,
+    search: &crate::AuditSearch,
+) -> Result<Vec<crate::AuditLine>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            "SELECT at, actor, source, action, record FROM (
+                 SELECT at, actor, 'data' AS source, action, record_key AS record, id AS seq
+                   FROM audit_log
+                  WHERE substr(action, 1, 8) <> 'council.' OR record_key = $1
+                 UNION ALL
+                 SELECT at, actor, 'case' AS source, action, reference AS record, id AS seq
+                   FROM case_events WHERE council = $1
+                 UNION ALL
+                 SELECT at, actor, 'account' AS source, action, username AS record, id AS seq
+                   FROM account_events WHERE council = $1
+             ) trail
+             WHERE ($2 = '' OR actor = $2)
+               AND ($3 = '' OR substr(action, 1, length($3)) = $3)
+               AND ($4 = '' OR record = $4)
+               AND ($5 = '' OR at >= $5)
+               AND ($6 = '' OR at < $6)
+             ORDER BY at DESC, source, seq DESC
+             LIMIT $7 OFFSET $8",
+            &[
+                param_text(&council),
+                param_text(&search.actor),
+                param_text(&search.action),
+                param_text(&search.record),
+                param_text(&search.from),
+                param_text(&search.before),
+                param(i64::try_from(search.limit).unwrap_or(i64::MAX)),
+                param(i64::try_from(search.offset).unwrap_or(i64::MAX)),
+            ],
+            &[Kind::Text; 5],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::AuditLine {
+                at: text(&r[0]),
+                actor: text(&r[1]),
+                source: text(&r[2]),
+                action: text(&r[3]),
+                record: text(&r[4]),
+            })
+            .collect())
+    })
+}

@@ -49,8 +49,8 @@ pub(super) fn case_event(
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO case_events (reference, at, actor, action, from_status, to_status, note,
-            on_day, extended_to, calendar, council)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            on_day, extended_to, calendar, council, fee_pence)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         &[
             param_text(reference),
             param_text(&who.at),
@@ -63,6 +63,7 @@ pub(super) fn case_event(
             Sql::Text(detail.extended_to.map(|d| d.to_string())),
             Sql::Text(detail.calendar.clone()),
             param_text(council),
+            Sql::Int(detail.fee_pence),
         ],
     )?;
     Ok(())
@@ -279,11 +280,25 @@ pub(super) fn attachment_bytes<E: Engine>(
     reference: &str,
     position: i64,
 ) -> Result<Option<Vec<u8>>, StoreError> {
+    kept_bytes(store, "case_attachments", reference, position)
+}
+
+/// The bytes of the file at `position` of case `reference` in `table` (a
+/// table of files kept with cases: `case_attachments`, `final_letters`),
+/// unless erased.
+fn kept_bytes<E: Engine>(
+    store: &SqlStore<E>,
+    table: &'static str,
+    reference: &str,
+    position: i64,
+) -> Result<Option<Vec<u8>>, StoreError> {
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let mut rows = tx.query(
-            "SELECT body FROM case_attachments
-             WHERE council = $1 AND reference = $2 AND position = $3 AND body IS NOT NULL",
+            &format!(
+                "SELECT body FROM {table}
+                 WHERE council = $1 AND reference = $2 AND position = $3 AND body IS NOT NULL"
+            ),
             &[param_text(&council), param_text(reference), param(position)],
             &[Kind::Blob],
         )?;
@@ -348,25 +363,83 @@ pub(super) fn case_history<E: Engine>(
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let rows = tx.query(
-            "SELECT at, actor, action, from_status, to_status, note, on_day, extended_to,
-                    calendar
-             FROM case_events WHERE reference = $1 AND council = $2 ORDER BY id",
+            &format!("{EVENT_COLUMNS} WHERE reference = $1 AND council = $2 ORDER BY id"),
             &[param_text(reference), param_text(&council)],
-            &[Kind::Text; 9],
+            &EVENT_KINDS,
         )?;
-        rows.iter()
+        rows.iter().map(|r| event_from(r)).collect()
+    })
+}
+
+/// The columns of a case event, its case's reference first.
+const EVENT_COLUMNS: &str = "SELECT reference, at, actor, action, from_status, to_status, note,
+    on_day, extended_to, calendar, fee_pence FROM case_events";
+
+/// The kinds of [`EVENT_COLUMNS`].
+const EVENT_KINDS: [Kind; 11] = {
+    let mut kinds = [Kind::Text; 11];
+    kinds[10] = Kind::Int;
+    kinds
+};
+
+fn event_from(r: &[Sql]) -> Result<CaseEvent, StoreError> {
+    Ok(CaseEvent {
+        at: text(&r[1]),
+        actor: text(&r[2]),
+        action: text(&r[3]),
+        from: opt_text(&r[4]).and_then(|s| Status::parse(&s)),
+        to: status(&text(&r[5]))?,
+        note: opt_text(&r[6]),
+        on: opt_date(opt_text(&r[7]))?,
+        extended_to: opt_date(opt_text(&r[8]))?,
+        calendar: opt_text(&r[9]),
+        fee_pence: opt_int(&r[10]),
+    })
+}
+
+/// The council's open cases (see [`Status::is_open`]), oldest first, each
+/// with its history oldest first: two queries in one read transaction,
+/// instead of every case and then one history read per case.
+pub(super) fn open_cases_with_history<E: Engine>(
+    store: &SqlStore<E>,
+) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError> {
+    // The codes are the program's own constants, not input.
+    let open = casework::STATUSES
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| format!("'{}'", s.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let cases = tx.query(
+            &format!("{CASE_COLUMNS} AND status IN ({open}) ORDER BY received, reference"),
+            &[param_text(&council)],
+            &[Kind::Text; 10],
+        )?;
+        let events = tx.query(
+            &format!(
+                "{EVENT_COLUMNS} WHERE council = $1 AND reference IN
+                 (SELECT reference FROM cases WHERE council = $1 AND status IN ({open}))
+                 ORDER BY reference, id"
+            ),
+            &[param_text(&council)],
+            &EVENT_KINDS,
+        )?;
+        let mut histories: std::collections::HashMap<String, Vec<CaseEvent>> =
+            std::collections::HashMap::new();
+        for r in &events {
+            histories
+                .entry(text(&r[0]))
+                .or_default()
+                .push(event_from(r)?);
+        }
+        cases
+            .iter()
             .map(|r| {
-                Ok(CaseEvent {
-                    at: text(&r[0]),
-                    actor: text(&r[1]),
-                    action: text(&r[2]),
-                    from: opt_text(&r[3]).and_then(|s| Status::parse(&s)),
-                    to: status(&text(&r[4]))?,
-                    note: opt_text(&r[5]),
-                    on: opt_date(opt_text(&r[6]))?,
-                    extended_to: opt_date(opt_text(&r[7]))?,
-                    calendar: opt_text(&r[8]),
-                })
+                let case = case_from(r)?;
+                let history = histories.remove(&case.reference).unwrap_or_default();
+                Ok((case, history))
             })
             .collect()
     })
@@ -525,17 +598,24 @@ pub(super) fn draft<E: Engine>(
     })
 }
 
+#[allow(clippy::too_many_arguments)] // one transaction's inputs
 pub(super) fn send<E: Engine>(
     store: &mut SqlStore<E>,
     reference: &str,
     seen: Status,
     who: &Who,
     entries: &[LogEntry],
+    public: &crate::PublicEntry,
     detail: &ActionDetail,
+    letter: Option<&crate::NewFinalLetter>,
 ) -> Result<Status, StoreError> {
     store.engine.transaction(Mode::Write, |tx| {
         let council = store.scope(tx)?;
         let to = act_in(tx, &council, reference, seen, Action::Send, who, detail)?;
+        super::public_log::insert(tx, &council, public)?;
+        if let Some(letter) = letter {
+            keep_final_letter(tx, &council, reference, who, letter)?;
+        }
         for e in entries {
             tx.execute(
                 "INSERT INTO disclosure_log (reference, sent_at, question, indicator, area, period,
@@ -558,6 +638,131 @@ pub(super) fn send<E: Engine>(
             )?;
         }
         Ok(to)
+    })
+}
+
+/// Keep the final letter as sent with case `reference`, after the ones
+/// kept before.
+fn keep_final_letter(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+    who: &Who,
+    letter: &crate::NewFinalLetter,
+) -> Result<(), StoreError> {
+    use sha2::Digest as _;
+    let digest: String = sha2::Sha256::digest(&letter.bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let kept = one_int(
+        tx,
+        "SELECT count(*) FROM final_letters WHERE council = $1 AND reference = $2",
+        &[param_text(council), param_text(reference)],
+    )?;
+    tx.execute(
+        "INSERT INTO final_letters (council, reference, position, name, content_type, size,
+            sha256, body, compared, differences, kept_at, kept_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        &[
+            param_text(council),
+            param_text(reference),
+            param(kept + 1),
+            Sql::Text(letter.name.clone()),
+            param_text(&letter.content_type),
+            super::count(letter.bytes.len() as u64, "a final letter's size")?,
+            param_text(&digest),
+            Sql::Blob(Some(letter.bytes.clone())),
+            param(i64::from(letter.compared)),
+            param_text(&serde_json::Value::from(letter.differences.clone()).to_string()),
+            param_text(&who.at),
+            param_text(&who.actor),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The final letters kept with a case, in order, without their bytes.
+pub(super) fn final_letters<E: Engine>(
+    store: &SqlStore<E>,
+    reference: &str,
+) -> Result<Vec<crate::StoredFinalLetter>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            "SELECT position, name, content_type, size, sha256, compared, differences,
+                kept_at, kept_by, erased_at
+             FROM final_letters WHERE council = $1 AND reference = $2 ORDER BY position",
+            &[param_text(&council), param_text(reference)],
+            &[
+                Kind::Int,
+                Kind::Text,
+                Kind::Text,
+                Kind::Int,
+                Kind::Text,
+                Kind::Int,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+            ],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::StoredFinalLetter {
+                    position: int(&r[0]),
+                    name: opt_text(&r[1]),
+                    content_type: text(&r[2]),
+                    size: super::stored_count(&r[3], "a final letter's size")?,
+                    sha256: text(&r[4]),
+                    compared: int(&r[5]) != 0,
+                    differences: serde_json::from_str(&text(&r[6])).map_err(|e| {
+                        damaged(format!("a final letter's differences are unreadable: {e}"))
+                    })?,
+                    kept_at: text(&r[7]),
+                    kept_by: text(&r[8]),
+                    erased_at: opt_text(&r[9]),
+                })
+            })
+            .collect()
+    })
+}
+
+/// The bytes of one final letter kept with a case, unless erased.
+pub(super) fn final_letter_bytes<E: Engine>(
+    store: &SqlStore<E>,
+    reference: &str,
+    position: i64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    kept_bytes(store, "final_letters", reference, position)
+}
+
+pub(super) fn retitle<E: Engine>(
+    store: &mut SqlStore<E>,
+    reference: &str,
+    seen: Status,
+    who: &Who,
+    title: &str,
+) -> Result<(), StoreError> {
+    store.engine.transaction(Mode::Write, |tx| {
+        let council = store.scope(tx)?;
+        let now = status_as_seen(tx, &council, reference, seen)?;
+        if !casework::retitlable(now) {
+            return Err(StoreError::Refused {
+                reference: reference.to_string(),
+                error: casework::retitle_refused(now),
+            });
+        }
+        case_event(
+            tx,
+            &council,
+            reference,
+            who,
+            "retitle",
+            Some(now),
+            now,
+            &ActionDetail::note(Some(title)),
+        )
     })
 }
 
@@ -638,17 +843,22 @@ pub(super) fn erase_requester<E: Engine>(
             &again,
         )?;
         rewrite_declarations(tx, &council, reference, &again)?;
-        // A file kept with the case is the requester's own document: its
-        // name and bytes go, the record that it was kept stays.
-        tx.execute(
-            "UPDATE case_attachments SET name = NULL, body = NULL, erased_at = $3
-             WHERE council = $1 AND reference = $2 AND erased_at IS NULL",
-            &[
-                param_text(&council),
-                param_text(reference),
-                param_text(&who.at),
-            ],
-        )?;
+        // A file kept with the case is the requester's own document, and
+        // the final letter as sent names them: their names and bytes go,
+        // the record that they were kept stays.
+        for table in ["case_attachments", "final_letters"] {
+            tx.execute(
+                &format!(
+                    "UPDATE {table} SET name = NULL, body = NULL, erased_at = $3
+                     WHERE council = $1 AND reference = $2 AND erased_at IS NULL"
+                ),
+                &[
+                    param_text(&council),
+                    param_text(reference),
+                    param_text(&who.at),
+                ],
+            )?;
+        }
         case_event(
             tx,
             &council,

@@ -19,26 +19,48 @@ pub(super) const SHIPPED_LAYER: &str = "catalogue/indicators.toml";
 /// The catalogue as it stood at `version`: the newest shipped layer up to
 /// then, extended by the council's layers in the order they came.
 pub(super) fn catalogue_at(tx: &mut dyn Tx, version: i64) -> Result<Catalogue, StoreError> {
-    let layers = tx.query(
+    let rows = tx.query(
         "SELECT name, body FROM catalogue_layers WHERE added_in <= $1 ORDER BY id",
         &[param(version)],
         &[Kind::Text, Kind::Text],
     )?;
-    let shipped = layers.iter().rposition(|l| text(&l[0]) == SHIPPED_LAYER);
+    let layers: Layers = rows.iter().map(|l| (text(&l[0]), text(&l[1]))).collect();
+    if let Some(built) = LAST_BUILT.lock().ok().and_then(|last| {
+        last.as_ref()
+            .filter(|(read, _)| *read == layers)
+            .map(|(_, c)| c.clone())
+    }) {
+        return Ok(built);
+    }
+    let shipped = layers.iter().rposition(|(name, _)| name == SHIPPED_LAYER);
     let extensions = layers
         .iter()
         .enumerate()
-        .filter(|(_, l)| text(&l[0]) != SHIPPED_LAYER)
+        .filter(|(_, (name, _))| name != SHIPPED_LAYER)
         .map(|(i, _)| i);
     let mut catalogue = Catalogue::default();
     for i in shipped.into_iter().chain(extensions) {
-        let layer = &layers[i];
+        let (name, body) = &layers[i];
         catalogue
-            .extend_from_toml(&text(&layer[0]), &text(&layer[1]))
+            .extend_from_toml(name, body)
             .map_err(StoreError::Catalogue)?;
+    }
+    if let Ok(mut last) = LAST_BUILT.lock() {
+        *last = Some((layers, catalogue.clone()));
     }
     Ok(catalogue)
 }
+
+/// The last catalogue built and the layers (name and text, in order) it was
+/// built from. A long-running process (`lantern serve`) reads the same
+/// layers for nearly every page, and parsing their TOML was most of what
+/// reading the catalogue cost; layers that differ in any byte (another
+/// version, another database) are built afresh. Building is a pure
+/// function of the layers, so the catalogue given is the same either way.
+static LAST_BUILT: std::sync::Mutex<Option<(Layers, Catalogue)>> = std::sync::Mutex::new(None);
+
+/// Catalogue layers as read: each one's name and text, in order.
+type Layers = Vec<(String, String)>;
 
 pub(super) fn catalogue<E: Engine>(store: &SqlStore<E>) -> Result<Catalogue, StoreError> {
     store

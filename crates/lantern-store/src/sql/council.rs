@@ -271,6 +271,9 @@ fn adopt(
         log_entries: take("disclosure_log")?,
         phrases: take("synonyms")?,
     };
+    // The public log's entries of those answers (migration 18 gave answers
+    // sent before it one each, of no council yet when none was).
+    let public_entries = take("public_log")?;
     if adopted != Adopted::default() {
         audit(
             tx,
@@ -283,6 +286,7 @@ fn adopt(
                 "case_events": adopted.case_events,
                 "log_entries": adopted.log_entries,
                 "phrases": adopted.phrases,
+                "public_log_entries": public_entries,
             }),
         )?;
     }

@@ -42,11 +42,14 @@ pub(super) fn restore<E: Engine>(
     let engine = &store.engine;
     engine.transaction(Mode::Write, |tx| {
         let held = one_int(tx, "SELECT count(*) FROM imports WHERE kind <> 'init'", &[])?
-            + one_int(tx, "SELECT count(*) FROM cases", &[])?;
+            + one_int(tx, "SELECT count(*) FROM cases", &[])?
+            + one_int(tx, "SELECT count(*) FROM users", &[])?;
         if held > 0 {
             return Err(StoreError::NotEmpty);
         }
-        // A fresh database holds only its own init import; the dump brings its own.
+        // A fresh database holds only its own init import; the dump brings
+        // its own. It holds no sessions or failed sign-ins either (no users),
+        // and a dump brings none.
         for table in TABLES.iter().rev() {
             tx.execute(&format!("DELETE FROM {}", table.name), &[])?;
         }
@@ -66,6 +69,14 @@ pub(super) fn restore<E: Engine>(
             if spec.generated_id {
                 engine.after_explicit_ids(tx, &t.table)?;
             }
+        }
+        // A dump from before the public log (format 7 or older): its sent
+        // answers get their entries as migration 18 gave them.
+        if tables
+            .iter()
+            .any(|t| t.table == "public_log" && t.rows.is_empty())
+        {
+            tx.execute(super::public_log::REBUILD, &[])?;
         }
         Ok(())
     })

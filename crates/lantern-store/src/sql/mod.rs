@@ -16,6 +16,7 @@
 //!   recomputations owed;
 //! - `casework.rs`: cases, their history, drafts and sending;
 //! - `log.rs`: the disclosure log read back, and learned phrases;
+//! - `public_log.rs`: the disclosure log as the public reads it, searched;
 //! - `calendars.rs`: bank-holiday calendars;
 //! - `export.rs`: the whole database out and back in;
 //! - `council.rs`: councils and the council a handle's casework belongs to;
@@ -65,6 +66,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../../migrations/0014_case_attachments.sql"),
     ),
+    (15, include_str!("../../migrations/0015_fee_amount.sql")),
+    (16, include_str!("../../migrations/0016_final_letters.sql")),
+    (18, include_str!("../../migrations/0018_public_log.sql")),
 ];
 
 mod accounts;
@@ -76,6 +80,7 @@ mod council;
 mod export;
 mod log;
 mod not_held;
+mod public_log;
 mod recompute;
 mod snapshot;
 mod submissions;
@@ -484,12 +489,23 @@ impl<E: Engine> Store for SqlStore<E> {
         snapshot::snapshot(self, version)
     }
 
+    fn releases(&self, version: Option<i64>) -> Result<Vec<Release>, StoreError> {
+        snapshot::releases(self, version)
+    }
+
     fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
         audit::imports(self)
     }
 
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         audit::audit_entries(self, limit)
+    }
+
+    fn audit_trail(
+        &self,
+        search: &crate::AuditSearch,
+    ) -> Result<Vec<crate::AuditLine>, StoreError> {
+        audit::trail(self, search)
     }
 
     fn open_case(&mut self, case: &Case, detail: &ActionDetail) -> Result<(), StoreError> {
@@ -503,6 +519,31 @@ impl<E: Engine> Store for SqlStore<E> {
         attachments: &[crate::NewAttachment],
     ) -> Result<(), StoreError> {
         casework::open_case(self, case, detail, attachments)
+    }
+
+    fn send_with_letter(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        entries: &[LogEntry],
+        public: &crate::PublicEntry,
+        detail: &ActionDetail,
+        letter: Option<&crate::NewFinalLetter>,
+    ) -> Result<Status, StoreError> {
+        casework::send(self, reference, seen, who, entries, public, detail, letter)
+    }
+
+    fn final_letters(&self, reference: &str) -> Result<Vec<crate::StoredFinalLetter>, StoreError> {
+        casework::final_letters(self, reference)
+    }
+
+    fn final_letter_bytes(
+        &self,
+        reference: &str,
+        position: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        casework::final_letter_bytes(self, reference, position)
     }
 
     fn attachments(&self, reference: &str) -> Result<Vec<crate::StoredAttachment>, StoreError> {
@@ -535,6 +576,10 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError> {
         casework::case_history(self, reference)
+    }
+
+    fn open_cases_with_history(&self) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError> {
+        casework::open_cases_with_history(self)
     }
 
     fn act(
@@ -592,9 +637,31 @@ impl<E: Engine> Store for SqlStore<E> {
         seen: Status,
         who: &Who,
         entries: &[LogEntry],
+        public: &crate::PublicEntry,
         detail: &ActionDetail,
     ) -> Result<Status, StoreError> {
-        casework::send(self, reference, seen, who, entries, detail)
+        casework::send(self, reference, seen, who, entries, public, detail, None)
+    }
+
+    fn retitle(
+        &mut self,
+        reference: &str,
+        seen: Status,
+        who: &Who,
+        title: &str,
+    ) -> Result<(), StoreError> {
+        casework::retitle(self, reference, seen, who, title)
+    }
+
+    fn public_log(
+        &self,
+        query: &crate::PublicLogQuery,
+    ) -> Result<crate::PublicLogPage, StoreError> {
+        public_log::page(self, query)
+    }
+
+    fn public_log_facets(&self) -> Result<crate::PublicLogFacets, StoreError> {
+        public_log::facets(self)
     }
 
     fn catalogue_at(&self, version: Option<i64>) -> Result<(i64, Catalogue), StoreError> {
@@ -726,6 +793,7 @@ impl<E: Engine> Store for SqlStore<E> {
             "synonyms",
             "audit_log",
             "case_attachments",
+            "final_letters",
         ])
     }
 

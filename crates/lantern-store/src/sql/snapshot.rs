@@ -282,6 +282,23 @@ pub(super) fn figures<E: Engine>(
         .transaction(Mode::Read, |tx| figures_at(tx, query, i64::MAX))
 }
 
+pub(super) fn releases<E: Engine>(
+    store: &SqlStore<E>,
+    version: Option<i64>,
+) -> Result<Vec<Release>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let newest = data_version(tx)?;
+        let version = version.unwrap_or(newest);
+        if version < 1 || version > newest {
+            return Err(StoreError::NoSuchVersion {
+                asked: version,
+                newest,
+            });
+        }
+        releases_at(tx, version)
+    })
+}
+
 pub(super) fn snapshot<E: Engine>(
     store: &SqlStore<E>,
     version: Option<i64>,

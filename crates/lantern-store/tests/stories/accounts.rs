@@ -209,3 +209,77 @@ story!(
         assert!(events[1].detail.contains("\"before\":\"allowed\""));
     }
 );
+
+story!(
+    accounts_and_policies_go_into_a_dump_and_come_back_sessions_do_not,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let root = who("root", "2026-12-04T09:00:00Z");
+        let ana = store
+            .create_user(&root, &user("ana", "LEI", "foi_officer"))
+            .unwrap();
+        let mut provider = user("pat", "LEI", "provider");
+        provider.roles[0].provider = "P1".into();
+        store.create_user(&root, &provider).unwrap();
+        store.set_disabled(&root, "LEI", "pat", true).unwrap();
+        store
+            .set_council_policy(&root, "LEI", "self_approval", "allowed")
+            .unwrap();
+        store
+            .start_session(&who("ana", "2026-12-04T10:00:00Z"), ana, &session("live"))
+            .unwrap();
+        store.sign_in_failed("ana", "2026-12-04T09:59:00Z").unwrap();
+
+        let tables = store.export().unwrap();
+        let names: Vec<&str> = tables.iter().map(|t| t.table.as_str()).collect();
+        assert!(!names.contains(&"sessions") && !names.contains(&"sign_in_failures"));
+        let mut bytes = Vec::new();
+        lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("$argon2id$fake$ana"), "hashes are dumped");
+        assert!(!text.contains("csrf-live"), "sessions are not");
+        let read = lantern_store::dump::read(&mut bytes.as_slice()).unwrap();
+
+        let other = match db {
+            TestDb::Sqlite(_) => TestDb::sqlite(),
+            TestDb::Postgres { server, .. } => TestDb::postgres(server),
+        };
+        let mut target = new_store(&other);
+        target.restore(&read).unwrap();
+        assert_eq!(target.export().unwrap(), tables);
+        assert_eq!(target.users().unwrap(), store.users().unwrap());
+        let pat = target.user("pat").unwrap().unwrap();
+        assert!(pat.disabled);
+        assert_eq!(pat.roles[0].provider, "P1");
+        assert_eq!(
+            target.user("ana").unwrap().unwrap().password_hash,
+            "$argon2id$fake$ana"
+        );
+        assert_eq!(
+            target
+                .council_policy("LEI", "self_approval")
+                .unwrap()
+                .as_deref(),
+            Some("allowed")
+        );
+        assert_eq!(
+            target.account_events(100).unwrap(),
+            store.account_events(100).unwrap()
+        );
+        // Nobody is signed in after a restore.
+        assert_eq!(target.session("live").unwrap(), None);
+        assert!(
+            target
+                .sign_in_failures("ana", "2026-01-01T00:00:00Z")
+                .unwrap()
+                .is_empty()
+        );
+        // New accounts continue after the restored ids.
+        let next = target
+            .create_user(&root, &user("cy", "LEI", "approver"))
+            .unwrap();
+        assert!(next > ana);
+        // A database with accounts refuses a restore.
+        assert!(matches!(target.restore(&read), Err(StoreError::NotEmpty)));
+    }
+);

@@ -117,6 +117,7 @@ fn answer(store: &mut dyn Store, reference: &str, phrase: &str, area: &str, valu
             Status::Approved,
             &who("bob"),
             &[entry(reference, area, value)],
+            &crate::public_entry(reference),
             &none,
         )
         .unwrap();
@@ -446,6 +447,7 @@ story!(
     |db: &TestDb| {
         drop(new_store(db));
         // Schema 7 with a case, its history, a log entry and a phrase.
+        db.raw(lantern_store::testing::UNDO_MIGRATION_18);
         db.raw(lantern_store::testing::UNDO_MIGRATION_14);
         db.raw(lantern_store::testing::UNDO_MIGRATION_13);
         db.raw(lantern_store::testing::UNDO_MIGRATION_9);
@@ -495,6 +497,18 @@ story!(
                 phrases: 1
             }
         );
+        // The answer sent before the public log has an entry there, from
+        // its log lines, saying its questions were not kept.
+        let public = store
+            .public_log(&lantern_store::PublicLogQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(public.total, 1);
+        assert_eq!(public.entries[0].reference, "FOI-2019-0001");
+        assert_eq!(public.entries[0].outcome, "not_held");
+        assert!(!public.entries[0].recorded);
         let mut again = open(&db.location()).unwrap();
         again.use_council("E06000016").unwrap();
         assert_eq!(again.case_history("FOI-2019-0001").unwrap().len(), 3);
@@ -554,6 +568,47 @@ story!(councils_and_their_casework_survive_a_dump, |db: &TestDb| {
         "E06000017",
         3,
     );
+    // Each council's public log, searched (FTS5 or tsvector), survives.
+    let searched = |store: &dyn lantern_store::Store, words: &str| {
+        store
+            .public_log(&lantern_store::PublicLogQuery {
+                search: Some(words.to_string()),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap()
+            .total
+    };
+    restored.use_council("leics").unwrap();
+    assert_eq!(searched(restored.as_ref(), "FOI-2019-0001"), 1);
+    assert_eq!(searched(restored.as_ref(), "nothing"), 0);
+
+    // A dump from before the public log (format 7, no such table): its
+    // answers get their entries back from their log lines, none vanishes.
+    let mut older = read.clone();
+    older
+        .iter_mut()
+        .filter(|t| t.table == "public_log")
+        .for_each(|t| t.rows.clear());
+    let from_older = match db {
+        TestDb::Sqlite(_) => TestDb::sqlite(),
+        TestDb::Postgres { server, .. } => TestDb::postgres(server),
+    };
+    let mut rebuilt = new_store(&from_older);
+    rebuilt.restore(&older).unwrap();
+    for code in ["E06000016", "leics"] {
+        rebuilt.use_council(code).unwrap();
+        let log = rebuilt
+            .public_log(&lantern_store::PublicLogQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(log.total, 1, "{code}");
+        assert_eq!(log.entries[0].reference, "FOI-2019-0001");
+        assert!(!log.entries[0].recorded);
+        assert_eq!(searched(rebuilt.as_ref(), "FOI-2019-0001"), 1);
+    }
 });
 
 story!(

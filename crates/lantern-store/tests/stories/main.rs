@@ -16,6 +16,21 @@ mod scoped;
 mod stories;
 mod submissions;
 
+/// A public log entry for an answer sent in a story (title its reference).
+pub fn public_entry(reference: &str) -> lantern_store::PublicEntry {
+    lantern_store::PublicEntry {
+        reference: reference.to_string(),
+        sent_at: "2019-07-01T00:00:00Z".to_string(),
+        year: 2019,
+        title: reference.to_string(),
+        outcome: "answered".to_string(),
+        topics: vec!["people_in_treatment".to_string()],
+        questions: "{}".to_string(),
+        search_text: reference.to_string(),
+        recorded: true,
+    }
+}
+
 /// Run a story against every backend.
 #[macro_export]
 macro_rules! story {

@@ -180,7 +180,14 @@ fn send(store: &mut dyn Store, reference: &str, entries: &[LogEntry]) {
         .act(reference, Status::Drafted, Action::Approve, &who, &none)
         .unwrap();
     store
-        .send(reference, Status::Approved, &who, entries, &none)
+        .send(
+            reference,
+            Status::Approved,
+            &who,
+            entries,
+            &crate::public_entry(reference),
+            &none,
+        )
         .unwrap();
 }
 

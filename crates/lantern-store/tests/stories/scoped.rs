@@ -236,7 +236,16 @@ fn send_earlier_answer(store: &mut dyn Store) {
         // In scope but in no asked period's chain.
         entry("people_in_treatment", HOME, "2012/13", "", "60"),
     ];
-    store.send("FOI-0", seen, &who, &entries, &detail).unwrap();
+    store
+        .send(
+            "FOI-0",
+            seen,
+            &who,
+            &entries,
+            &crate::public_entry("FOI-0"),
+            &detail,
+        )
+        .unwrap();
 }
 
 const REQUEST: &str = r#"

@@ -177,13 +177,20 @@ impl TestApp {
         // LANTERN_ATTACK_BIN runs the attack against another build.
         let binary = std::env::var_os("LANTERN_ATTACK_BIN")
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_lantern").into());
+        // Two-person sign-off: whoever drafted an answer cannot approve it,
+        // so the tests' approvals are a second person's (`approver`); a
+        // test of the refusal sets LANTERN_ACTOR itself.
+        let approving = args.windows(2).any(|w| w == ["request", "approve"]);
         let mut command = Command::new(binary);
         command
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("LANTERN_DATABASE")
             .env_remove("LANTERN_CONFIG")
-            .env("LANTERN_ACTOR", "tester");
+            .env(
+                "LANTERN_ACTOR",
+                if approving { "approver" } else { "tester" },
+            );
         if let Some(db) = &self.postgres {
             command.env("LANTERN_DATABASE", db.location());
         }

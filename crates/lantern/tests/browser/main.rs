@@ -2,7 +2,8 @@
 //! `chromium-driver`), driven over the W3C WebDriver protocol from Rust:
 //! an FOI officer signs in, pastes seed 000's e-mail, corrects one
 //! reading and drafts; the same officer (who also approves) is not offered
-//! approval and is refused it; an approver approves; the officer records
+//! approval and is refused it; an approver approves; the officer downloads
+//! the letter as DOCX (opened here: its figures, nothing hidden), records
 //! the answer as sent, and the public disclosure log shows it. The server's
 //! clock is the seed's response date. Screenshots of each main page are
 //! written to `target/screenshots/` (`scripts/screenshots` copies them to
@@ -21,6 +22,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
+
+#[path = "../common/docx.rs"]
+mod docx;
 
 const PASSWORD: &str = "a long enough test password";
 const REQUESTER: &str = "Zebedee Requester";
@@ -300,6 +304,39 @@ impl Browser {
         );
     }
 
+    /// Download what `page` serves with the browser's session cookie, over
+    /// plain HTTP (WebDriver cannot hand over a download): the head
+    /// (lowercase) and the body's bytes.
+    fn download(&self, page: &str) -> (String, Vec<u8>) {
+        let cookie = call(
+            self.port,
+            "GET",
+            &self.path("/cookie/lantern_session"),
+            None,
+        );
+        let cookie = format!(
+            "lantern_session={}",
+            cookie["value"].as_str().expect("the session cookie")
+        );
+        let address = self.base.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "GET {page} HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let end = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a head");
+        (
+            String::from_utf8_lossy(&response[..end]).to_lowercase(),
+            response[end + 4..].to_vec(),
+        )
+    }
+
     fn sign_out(&self) {
         self.click("form[action='/sign-out'] button");
         let page = self.source();
@@ -513,6 +550,47 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     browser.sign_in("officer");
     browser.open("/cases/FOI-2019-0001");
     browser.look("workspace-approved");
+    // The officer downloads the approved letter as DOCX from the
+    // workspace's link; it holds the letter's figures and hides nothing.
+    let link = "/cases/FOI-2019-0001/letters/response.docx";
+    assert_eq!(browser.count(&format!("a[href='{link}']")), 1);
+    let (head, bytes) = browser.download(link);
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(
+        head.contains(
+            "content-disposition: attachment; filename=\"foi-2019-0001-response-approved.docx\""
+        ),
+        "{head}"
+    );
+    let letter = docx::open(&bytes);
+    docx::assert_nothing_hidden(&letter, &[REQUESTER, "officer", "approver"]);
+    assert!(
+        letter.text.contains(&format!("Dear {REQUESTER},")),
+        "{}",
+        letter.text
+    );
+    let (_, md) = browser.download("/cases/FOI-2019-0001/letters/response.md");
+    let md = String::from_utf8(md).unwrap();
+    // Every row of every table, as the Markdown letter gives it.
+    let mut rows = 0;
+    for line in md
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.contains("---"))
+    {
+        let cells: Vec<String> = line
+            .trim_matches('|')
+            .split(" | ")
+            .map(|c| c.trim().replace('\\', ""))
+            .collect();
+        let row = cells.join(" | ");
+        assert!(letter.text.contains(&row), "{row} not in {}", letter.text);
+        rows += 1;
+    }
+    assert!(rows > 1, "{md}");
+    assert_eq!(
+        letter.document.matches("<w:tblHeader/>").count(),
+        md.lines().filter(|l| l.starts_with("|---")).count()
+    );
     browser.click("#channel-email");
     browser.click("form[action$='/send'] button");
     assert!(browser.source().contains("sent"));
@@ -534,4 +612,14 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     browser.open("/admin/users");
     assert!(browser.source().contains("officer"));
     browser.look("users");
+    browser.open("/admin/council");
+    assert!(browser.source().contains("Reference pattern"));
+    browser.look("council-settings");
+    browser.open("/admin/bank-holidays");
+    assert!(browser.source().contains("Summer bank holiday"));
+    browser.look("bank-holidays");
+    browser.open("/admin/audit?what=approve");
+    assert!(browser.source().contains("FOI-2019-0001"));
+    assert!(!browser.source().contains(REQUESTER));
+    browser.look("audit-log");
 }

@@ -24,6 +24,115 @@ fn open_seed(app: &TestApp) -> serde_json::Value {
     serde_json::from_str(&out).expect("json")
 }
 
+/// Run `lantern ARGS` as `tester`, approvals too (the harness approves as
+/// a second person).
+fn as_tester(app: &TestApp, args: &[&str]) -> crate::Run {
+    crate::Run::from(
+        app.command(args)
+            .env("LANTERN_ACTOR", "tester")
+            .output()
+            .expect("run lantern"),
+    )
+}
+
+#[test]
+fn whoever_drafted_cannot_approve_from_the_command_line_unless_the_council_allows_it() {
+    let app = TestApp::leicester();
+    open_seed(&app);
+    let day = ["--as-of", "2019-07-05"];
+    app.run(&["request", "draft", "FOI-2019-0412", day[0], day[1]])
+        .ok();
+    // `tester` drafted: their approval is refused, and nothing recorded.
+    let err = as_tester(
+        &app,
+        &["request", "approve", "FOI-2019-0412", day[0], day[1]],
+    )
+    .fails();
+    assert!(
+        err.contains("tester drafted or corrected this answer")
+            && err.contains("two-person sign-off")
+            && err.contains("lantern council policy self-approval allowed"),
+        "{err}"
+    );
+    let shown: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "show", "FOI-2019-0412", "--json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(shown["status"], "drafted");
+    assert_eq!(
+        app.run(&["council", "policy", "self-approval"]).ok().trim(),
+        "self-approval: refused (whoever drafted or corrected an answer may not approve it)"
+    );
+    // `--as` names another person: they may.
+    let other = app
+        .command(&[
+            "request",
+            "approve",
+            "FOI-2019-0412",
+            "--as",
+            "ama",
+            day[0],
+            day[1],
+        ])
+        .env_remove("LANTERN_ACTOR")
+        .output()
+        .expect("run lantern");
+    assert!(
+        other.status.success(),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+    let shown: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "show", "FOI-2019-0412", "--json"])
+            .ok(),
+    )
+    .expect("json");
+    let approval = shown["history"]
+        .as_array()
+        .and_then(|h| h.iter().find(|e| e["action"] == "approve"))
+        .expect("approved");
+    assert_eq!(approval["actor"], "ama");
+}
+
+#[test]
+fn a_drafter_approves_their_own_answer_where_the_council_allows_it_and_that_is_audited() {
+    let app = TestApp::leicester();
+    open_seed(&app);
+    let day = ["--as-of", "2019-07-05"];
+    app.run(&["request", "draft", "FOI-2019-0412", day[0], day[1]])
+        .ok();
+    let set = app
+        .run(&["council", "policy", "self-approval", "allowed"])
+        .ok();
+    assert!(set.contains("self-approval: allowed"), "{set}");
+    as_tester(
+        &app,
+        &["request", "approve", "FOI-2019-0412", day[0], day[1]],
+    )
+    .ok();
+    // Both the policy change and the self-approval are in the dump's
+    // account events, with who.
+    app.run(&["export", "dump.jsonl"]).ok();
+    let dump = std::fs::read_to_string(app.path("dump.jsonl")).expect("dump");
+    let policy = dump
+        .lines()
+        .find(|l| l.contains("policy.set"))
+        .expect("the policy change is audited");
+    assert!(
+        policy.contains("\"after\":\"allowed\"") || policy.contains("allowed"),
+        "{policy}"
+    );
+    let own = dump
+        .lines()
+        .find(|l| l.contains("approve.self"))
+        .expect("the self-approval is audited");
+    assert!(
+        own.contains("tester") && own.contains("FOI-2019-0412"),
+        "{own}"
+    );
+}
+
 #[test]
 fn a_request_is_opened_with_its_statutory_deadline() {
     let app = TestApp::leicester();
@@ -55,15 +164,21 @@ fn a_case_is_approved_before_it_is_sent_and_the_history_says_who_did_what() {
         .run(&["request", "send", "FOI-2019-0412", day[0], day[1]])
         .fails();
     assert!(err.contains("approve the draft first"), "{err}");
-    app.run(&[
-        "request",
-        "approve",
-        "FOI-2019-0412",
-        "--note",
-        "checked against the log",
-        day[0],
-        day[1],
-    ])
+    // The drafter approves their own answer: the council allows it here.
+    app.run(&["council", "policy", "self-approval", "allowed"])
+        .ok();
+    as_tester(
+        &app,
+        &[
+            "request",
+            "approve",
+            "FOI-2019-0412",
+            "--note",
+            "checked against the log",
+            day[0],
+            day[1],
+        ],
+    )
     .ok();
     app.run(&["request", "send", "FOI-2019-0412", day[0], day[1]])
         .ok();
@@ -711,6 +826,8 @@ fn open_email(app: &TestApp, file: &std::path::Path, received: &str) -> serde_js
 fn a_correction_is_one_step_and_is_remembered_for_later_requests() {
     let app = TestApp::leicester();
     with_config(&app);
+    // Question 2 asks two things in two sentences (one sentence naming a
+    // budget and a count is split into parts by Lantern itself).
     let questions = "1) How many methadone programme participants were there in 2017/18?";
     let first = email(&app, "a.txt", "Jo Bloggs <jo@example.org>", questions);
     let opened = open_email(&app, &first, "2018-05-01");
@@ -1110,6 +1227,32 @@ fn an_email_with_no_questions_is_opened_with_its_questions_to_enter() {
     // Its working copy, with no questions yet, is there to start from.
     let structured = app.run(&["request", "structured", reference]).ok();
     assert!(structured.contains("received = 2019-06-10"), "{structured}");
+    // The list of cases flags it until its questions are entered.
+    let listed = app.run(&["request", "list"]).ok();
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with(reference))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.contains("[questions to enter"), "{listed}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "list", "--json"]).ok()).expect("json");
+    assert_eq!(listed[0]["questions_to_enter"], true, "{listed}");
+    // Once the officer enters its questions, the flag goes.
+    let entered = app.write(
+        "entered.toml",
+        &format!(
+            "{structured}\n[[question]]\nnumber = \"1\"\ntext = \"How many people were in treatment in 2018/19?\"\nindicator = \"people_in_treatment\"\nperiods = [\"2018/19\"]\n"
+        ),
+    );
+    app.run(&[
+        "request",
+        "correct",
+        reference,
+        entered.to_str().expect("path"),
+    ])
+    .ok();
+    let listed = app.run(&["request", "list"]).ok();
+    assert!(!listed.contains("questions to enter"), "{listed}");
     // In words for the officer, too.
     let second = app.write(
         "again.txt",
@@ -1302,7 +1445,7 @@ fn an_email_in_a_legacy_character_set_is_read_again_exactly_as_received() {
 fn a_partly_understood_request_is_corrected_with_commands_alone_and_drafted() {
     let app = TestApp::leicester();
     with_config(&app);
-    let questions = "1) How many methadone programme participants were there in 2017/18?\n2) What was the budget for drug treatment and how many people were in treatment in 2017/18?\n3) How many people were in treatment for alcohol\n4) in 2016/17?\n5) Please reply to this address.";
+    let questions = "1) How many methadone programme participants were there in 2017/18?\n2) What was the budget for drug treatment in 2017/18? How many people were in treatment in 2017/18?\n3) How many people were in treatment for alcohol\n4) in 2016/17?\n5) Please reply to this address.";
     let file = email(&app, "a.txt", "Jo Bloggs <jo@example.org>", questions);
     let opened = open_email(&app, &file, "2018-05-01");
     assert_eq!(opened["understood"], false);
@@ -1333,7 +1476,7 @@ fn a_partly_understood_request_is_corrected_with_commands_alone_and_drafted() {
         "{out}"
     );
     let out = app
-        .run(&["request", "split", reference, "2", "--at", "how many"])
+        .run(&["request", "split", reference, "2", "--at", "How many"])
         .ok();
     assert!(out.contains("2a) budget for 2017/18"), "{out}");
     assert!(out.contains("2b) people_in_treatment for 2017/18"), "{out}");

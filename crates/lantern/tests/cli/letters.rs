@@ -280,7 +280,7 @@ pub(crate) const PLAIN_QUESTION: &str = "What budget did you allocate for commun
 pub(crate) const SAMS_DETAILS: [&str; 5] = ["Sam", "Smith", "sam.smith", "example.org", "07700"];
 
 /// Take in Sam Smith's e-mail (the two questions above), then draft,
-/// approve and send its answer as of 5 July 2019: its reference.
+/// approve and send its answer on 5 July 2019: its reference.
 pub(crate) fn send_signed_email(app: &TestApp) -> String {
     with_config(app);
     let email = app.write(
@@ -303,10 +303,20 @@ pub(crate) fn send_signed_email(app: &TestApp) -> String {
     .expect("json");
     assert_eq!(opened["understood"], true, "{opened}");
     let reference = opened["reference"].as_str().expect("reference").to_string();
-    for step in ["draft", "approve", "send"] {
+    for step in ["draft", "approve"] {
         app.run(&["request", step, &reference, "--as-of", "2019-07-05"])
             .ok();
     }
+    app.run(&[
+        "request",
+        "send",
+        &reference,
+        "--as-of",
+        "2019-07-05",
+        "--on",
+        "2019-07-05",
+    ])
+    .ok();
     reference
 }
 

@@ -6,6 +6,7 @@
 
 mod answer_states;
 mod bad_input;
+mod case_letters;
 mod casework;
 mod computed;
 mod councils;
@@ -17,6 +18,7 @@ mod kill;
 mod layers;
 mod letters;
 mod privacy;
+mod public_log;
 mod published;
 mod records;
 mod release_states;
@@ -25,6 +27,7 @@ mod seeds;
 mod serve;
 mod store;
 mod web;
+mod web_actions;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -146,13 +149,20 @@ impl TestApp {
 
     /// The command `lantern ARGS`, set up for this test's directory and database.
     pub fn command(&self, args: &[&str]) -> Command {
+        // Two-person sign-off: whoever drafted an answer cannot approve it,
+        // so the tests' approvals are a second person's (`approver`); a
+        // test of the refusal sets LANTERN_ACTOR itself.
+        let approving = args.windows(2).any(|w| w == ["request", "approve"]);
         let mut command = Command::new(env!("CARGO_BIN_EXE_lantern"));
         command
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("LANTERN_DATABASE")
             .env_remove("LANTERN_CONFIG")
-            .env("LANTERN_ACTOR", "tester");
+            .env(
+                "LANTERN_ACTOR",
+                if approving { "approver" } else { "tester" },
+            );
         if let Some(db) = &self.postgres {
             command.env("LANTERN_DATABASE", db.location());
         }

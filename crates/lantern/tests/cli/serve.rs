@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use crate::{TestApp, example};
 
 /// A running `lantern serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     port: u16,
 }
 
 impl Server {
-    fn start(app: &TestApp) -> Server {
+    pub(crate) fn start(app: &TestApp) -> Server {
         Server::spawn(app.command(&["serve", "--listen", "127.0.0.1:0"]))
     }
 
@@ -63,7 +63,7 @@ impl Server {
     }
 
     /// GET `path`: the status code and body.
-    fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
         let (status, _, body) = self.send(&format!(
             "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         ));
@@ -71,7 +71,7 @@ impl Server {
     }
 
     /// Send a raw request: the status code, the head (lowercase) and the body.
-    fn send(&self, request: &str) -> (u16, String, String) {
+    pub(crate) fn send(&self, request: &str) -> (u16, String, String) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
@@ -88,7 +88,7 @@ impl Server {
         (status, head.to_lowercase(), body.to_string())
     }
 
-    fn json(&self, path: &str) -> serde_json::Value {
+    pub(crate) fn json(&self, path: &str) -> serde_json::Value {
         let (status, body) = self.get(path);
         assert_eq!(status, 200, "{path}: {body}");
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
@@ -111,7 +111,7 @@ fn two_servers_on_one_database_serve_the_same_disclosure_log_as_it_grows() {
     for server in [&a, &b] {
         let health = server.json("/healthz");
         assert_eq!(health["status"], "ok");
-        assert_eq!(server.json("/api/log"), serde_json::json!([]));
+        assert_eq!(server.json("/api/log")["total"], 0);
     }
     // An officer sends an answer with the command line; both servers see it.
     let seed = example("requests/seed-000.toml");
@@ -125,24 +125,17 @@ fn two_servers_on_one_database_serve_the_same_disclosure_log_as_it_grows() {
         .ok();
     let from_a = a.json("/api/log");
     assert_eq!(from_a, b.json("/api/log"));
-    let entries = from_a.as_array().expect("entries");
-    assert!(
-        entries.iter().any(|e| e["released"] == "44 people"),
-        "{from_a}"
-    );
+    let entries = from_a["entries"].as_array().expect("entries");
+    assert!(from_a.to_string().contains("44 people"), "{from_a}");
+    assert_eq!(entries.len(), 1, "one entry per request: {from_a}");
     assert!(
         !serde_json::to_string(&from_a)
             .expect("json")
             .contains("A Person"),
         "no requester"
     );
-    let searched = b.json("/api/log?search=section%2022");
-    assert!(
-        searched
-            .as_array()
-            .is_some_and(|s| !s.is_empty() && s.iter().all(|e| e["basis"] == "s22")),
-        "{searched}"
-    );
+    let searched = b.json("/api/log?search=crack");
+    assert_eq!(searched["total"], 1, "{searched}");
     // The page is HTML that escapes what it is given.
     let (status, html) = a.get("/log?search=%3Cb%3E");
     assert_eq!(status, 200);

@@ -18,23 +18,23 @@ use lantern_app::policy::{self, Resource};
 use crate::TestApp;
 
 /// Leicester's council code (the example's area).
-const LEI: &str = "E06000016";
+pub(crate) const LEI: &str = "E06000016";
 /// Every test user's password (the other council's too).
 const PASSWORD: &str = "a long enough test password";
 /// The requester of the test case (must reach nobody without the role).
-const REQUESTER: &str = "Zebedee Requester";
+pub(crate) const REQUESTER: &str = "Zebedee Requester";
 
 /// A running `lantern serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 /// An HTTP response: status, head (lowercase), body.
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) head: String,
+    pub(crate) body: String,
 }
 
 impl Reply {
@@ -47,7 +47,7 @@ impl Reply {
             .map(str::to_string)
     }
 
-    fn location(&self) -> Option<&str> {
+    pub(crate) fn location(&self) -> Option<&str> {
         self.head
             .lines()
             .find_map(|l| l.strip_prefix("location: "))
@@ -66,7 +66,7 @@ impl Reply {
 }
 
 impl Server {
-    fn start(app: &TestApp, council: &str) -> Server {
+    pub(crate) fn start(app: &TestApp, council: &str) -> Server {
         let mut child = app
             .command(&[
                 "--council",
@@ -130,11 +130,11 @@ impl Server {
         }
     }
 
-    fn get(&self, path: &str, session: Option<&Session>) -> Reply {
+    pub(crate) fn get(&self, path: &str, session: Option<&Session>) -> Reply {
         self.request("GET", path, &cookies(session), None)
     }
 
-    fn post(&self, path: &str, session: Option<&Session>, form: &str) -> Reply {
+    pub(crate) fn post(&self, path: &str, session: Option<&Session>, form: &str) -> Reply {
         self.request("POST", path, &cookies(session), Some(form))
     }
 
@@ -171,7 +171,7 @@ impl Server {
         (reply, session)
     }
 
-    fn session(&self, username: &str) -> Session {
+    pub(crate) fn session(&self, username: &str) -> Session {
         let (reply, session) = self.sign_in(username, PASSWORD);
         session
             .unwrap_or_else(|| panic!("{username} cannot sign in: {} {}", reply.status, reply.body))
@@ -187,9 +187,9 @@ impl Drop for Server {
 
 /// A signed-in session: its cookie and its forms' secret.
 #[derive(Clone)]
-struct Session {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Session {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
 fn cookies(session: Option<&Session>) -> Vec<String> {
@@ -197,7 +197,7 @@ fn cookies(session: Option<&Session>) -> Vec<String> {
 }
 
 /// Form encoding of a value.
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -241,7 +241,7 @@ fn add_user(app: &TestApp, council: Option<&str>, username: &str, roles: &[&str]
 }
 
 /// The seed's e-mail, with a requester and a subject.
-fn seed_email() -> String {
+pub(crate) fn seed_email() -> String {
     let body = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../lantern-core/tests-data/requests/seed-000.txt"),
@@ -252,7 +252,7 @@ fn seed_email() -> String {
 
 /// Leicester with its users (one per role, an officer who also approves,
 /// a second approver, a user to act on) and a case drafted by `tester`.
-fn leicester_with_users() -> (TestApp, String) {
+pub(crate) fn leicester_with_users() -> (TestApp, String) {
     let app = TestApp::leicester();
     let config = std::fs::read_to_string(crate::example("lantern.toml")).expect("config");
     app.write("lantern.toml", &config);
@@ -286,7 +286,7 @@ fn leicester_with_users() -> (TestApp, String) {
     (app, reference)
 }
 
-fn status_of(app: &TestApp, reference: &str) -> String {
+pub(crate) fn status_of(app: &TestApp, reference: &str) -> String {
     let shown: serde_json::Value =
         serde_json::from_str(&app.run(&["request", "show", reference, "--json"]).ok())
             .expect("json");
@@ -360,7 +360,8 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
         let path = route
             .path
             .replace("{reference}", &reference)
-            .replace("{username}", "target");
+            .replace("{username}", "target")
+            .replace("{letter}", "response.docx");
         for (who, person) in &people {
             let session = match *who {
                 "nobody" => None,
@@ -910,6 +911,554 @@ fn an_officer_records_clock_actions_and_the_inbox_tags_follow() {
         server.get("/inbox?status=nonsense", Some(&officer)).status,
         400
     );
+}
+
+/// The council's settings as `lantern council show --json` prints them.
+fn council_json(app: &TestApp) -> serde_json::Value {
+    serde_json::from_str(&app.run(&["council", "show", "--json"]).ok()).expect("json")
+}
+
+#[test]
+fn an_administrator_changes_the_councils_settings_bad_input_is_tied_to_its_field() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    let page = server.get("/admin/council", Some(&admin));
+    assert_eq!(page.status, 200, "{}", page.body);
+    for field in [
+        "name",
+        "areas",
+        "threshold",
+        "reference",
+        "retain_years",
+        "time_zone",
+        "signature",
+    ] {
+        assert!(page.body.contains(&format!("id=\"{field}\"")), "{field}");
+    }
+    assert!(
+        page.body.contains("Leicester City Council"),
+        "{}",
+        page.body
+    );
+    // Officers cannot see or change them.
+    let officer = server.session("officer");
+    assert_eq!(server.get("/admin/council", Some(&officer)).status, 403);
+    let before = council_json(&app);
+
+    // A threshold that is not a number: the error summary links the field,
+    // the field says what is wrong, the text typed is kept, nothing changes.
+    let bad = server.post(
+        "/admin/council",
+        Some(&admin),
+        &format!(
+            "csrf={}&name=Leicester+City+Council&threshold=five&reference=%3Cb%3E",
+            admin.csrf
+        ),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("href=\"#threshold\""), "{}", bad.body);
+    assert!(bad.body.contains("id=\"threshold-error\""), "{}", bad.body);
+    assert!(bad.body.contains("value=\"five\""), "{}", bad.body);
+    assert!(!bad.body.contains("<b>") && bad.body.contains("&lt;b&gt;"));
+    // A time zone the core refuses: tied to its field too.
+    let zone = server.post(
+        "/admin/council",
+        Some(&admin),
+        &format!("csrf={}&time_zone=Mars%2FOlympus", admin.csrf),
+    );
+    assert_eq!(zone.status, 400, "{}", zone.body);
+    assert!(zone.body.contains("href=\"#time_zone\""), "{}", zone.body);
+    // Without the form's secret: refused, nothing changes.
+    let stale = server.post("/admin/council", Some(&admin), "threshold=7");
+    assert_eq!(stale.status, 400);
+    assert_eq!(council_json(&app), before);
+
+    // A good change: a new version, saved by the administrator.
+    let good = server.post(
+        "/admin/council",
+        Some(&admin),
+        &format!(
+            "csrf={}&threshold=7&signature=Ada+Lovelace%0D%0AInformation+Governance&email=foi%40leicester.example",
+            admin.csrf
+        ),
+    );
+    assert_eq!(good.status, 303, "{}", good.body);
+    assert_eq!(good.location(), Some("/admin/council?saved=1"));
+    let history: serde_json::Value =
+        serde_json::from_str(&app.run(&["council", "show", "--history", "--json"]).ok())
+            .expect("json");
+    let versions = history.as_array().expect("versions");
+    let now = versions.last().expect("a version");
+    assert_eq!(now["set_by"], "admin", "{now:#}");
+    assert_eq!(
+        versions[versions.len() - 2]["data_version"],
+        before["data_version"]
+    );
+    assert_eq!(now["threshold"], 7);
+    let text = now.to_string();
+    assert!(
+        text.contains("Ada Lovelace") && text.contains("Information Governance"),
+        "{text}"
+    );
+    assert!(text.contains("foi@leicester.example"), "{text}");
+    let shown = server.get("/admin/council?saved=1", Some(&admin));
+    assert!(shown.body.contains("Saved"), "{}", shown.body);
+    assert!(shown.body.contains("value=\"7\""), "{}", shown.body);
+}
+
+#[test]
+fn the_audit_log_is_searched_by_who_what_record_and_dates_and_shows_no_requester() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    let all = server.get("/admin/audit", Some(&admin));
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert!(all.body.contains("user.add"), "{}", all.body);
+    assert!(all.body.contains(&reference), "{}", all.body);
+    assert!(
+        !all.body.contains(REQUESTER),
+        "no requester on the audit page"
+    );
+    // By what and who: the draft, by tester.
+    let drafts = server.get("/admin/audit?what=draft&who=tester", Some(&admin));
+    assert_eq!(drafts.status, 200);
+    assert!(drafts.body.contains(&reference), "{}", drafts.body);
+    assert!(!drafts.body.contains("user.add"), "{}", drafts.body);
+    // By record: the case's history only.
+    let case = server.get(
+        &format!("/admin/audit?record={}", encode(&reference)),
+        Some(&admin),
+    );
+    assert!(
+        case.body.contains("open") && case.body.contains("draft"),
+        "{}",
+        case.body
+    );
+    assert!(!case.body.contains("user.add"), "{}", case.body);
+    // A date range that holds nothing (the events are recorded today, by
+    // the system clock).
+    let old = server.get("/admin/audit?from=2001-01-01&to=2001-12-31", Some(&admin));
+    assert!(
+        old.body.contains("Nothing in the audit log matches"),
+        "{}",
+        old.body
+    );
+    // A bad date: the error summary links the field.
+    let bad = server.get("/admin/audit?from=yesterday", Some(&admin));
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("href=\"#from\"") && bad.body.contains("YYYY-MM-DD"),
+        "{}",
+        bad.body
+    );
+    let backwards = server.get("/admin/audit?from=2020-01-02&to=2020-01-01", Some(&admin));
+    assert_eq!(backwards.status, 400);
+    assert!(
+        backwards.body.contains("href=\"#to\""),
+        "{}",
+        backwards.body
+    );
+    // Paged: a page past the end links back to the one before.
+    let far = server.get("/admin/audit?what=user.&page=3", Some(&admin));
+    assert!(
+        far.body.contains("Nothing in the audit log matches"),
+        "{}",
+        far.body
+    );
+    assert!(
+        far.body.contains("page=2") && far.body.contains("what=user."),
+        "{}",
+        far.body
+    );
+    // Another council's settings changes (and who made them) are not shown.
+    app.run(&[
+        "council",
+        "set",
+        "OTHER",
+        "--name",
+        "Other Council",
+        "--area",
+        "E06000017",
+    ])
+    .ok();
+    let councils = server.get("/admin/audit?what=council.", Some(&admin));
+    assert!(councils.body.contains(LEI), "{}", councils.body);
+    assert!(!councils.body.contains("OTHER"), "{}", councils.body);
+    // Officers and other councils' people cannot see it.
+    assert_eq!(
+        server
+            .get("/admin/audit", Some(&server.session("officer")))
+            .status,
+        403
+    );
+}
+
+#[test]
+fn the_request_log_names_routes_and_statuses_never_references_or_searches() {
+    let (app, reference) = leicester_with_users();
+    let log = app.path("serve.log");
+    let mut child = app
+        .command(&[
+            "--council",
+            LEI,
+            "--as-of",
+            "2019-07-05",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start lantern serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("address");
+    let port = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let server = Server { child, port };
+    let officer = server.session("officer");
+    assert_eq!(
+        server
+            .get(&format!("/cases/{reference}"), Some(&officer))
+            .status,
+        200
+    );
+    assert_eq!(
+        server.get("/log?search=Zebedee+Requester", None).status,
+        200
+    );
+    assert_eq!(server.get("/no/such/Zebedee", None).status, 404);
+    assert_eq!(server.get("/healthz", None).status, 200);
+    // Stopped gracefully (SIGTERM), the log is complete.
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let mut server = server;
+    let status = server.child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    let text = std::fs::read_to_string(&log).expect("log");
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("request")).collect();
+    let find = |route: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(&format!("route={route} ")))
+            .unwrap_or_else(|| panic!("no line for {route} in\n{text}"))
+    };
+    let case = find("/cases/{reference}");
+    assert!(
+        case.contains("method=GET") && case.contains("status=200"),
+        "{case}"
+    );
+    assert!(case.contains("duration_ms="), "{case}");
+    let search = find("/log");
+    assert!(search.contains("query=search"), "{search}");
+    let missing = find("(none)");
+    assert!(missing.contains("status=404"), "{missing}");
+    find("/healthz");
+    // Nothing personal or identifying: no reference, no search text, no
+    // path the router does not know, no cookie, no user name.
+    for secret in [
+        reference.as_str(),
+        "Zebedee",
+        "lantern_session",
+        &officer.csrf,
+        "officer",
+    ] {
+        assert!(!text.contains(secret), "{secret} in the log:\n{text}");
+    }
+}
+
+#[test]
+fn an_administrator_sees_the_bank_holidays_the_clock_uses_and_adds_one_it_then_skips() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    // The server's day is 2019-07-05: 2019 and 2020 are listed.
+    let page = server.get("/admin/bank-holidays", Some(&admin));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("2019-08-26") && page.body.contains("Summer bank holiday"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("2020-12-25"), "{}", page.body);
+    assert!(!page.body.contains("2022-06-20"), "{}", page.body);
+    assert_eq!(
+        server
+            .get("/admin/bank-holidays", Some(&server.session("officer")))
+            .status,
+        403
+    );
+    // Bad input is tied to its field and adds nothing.
+    let bad = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!(
+            "csrf={}&date=20+June&title=Proclaimed&division=all",
+            admin.csrf
+        ),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("href=\"#date\""), "{}", bad.body);
+    let untitled = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!("csrf={}&date=2022-06-20&title=&division=all", admin.csrf),
+    );
+    assert_eq!(untitled.status, 400, "{}", untitled.body);
+    assert!(
+        untitled.body.contains("href=\"#title\""),
+        "{}",
+        untitled.body
+    );
+    // A proclaimed day, added: audited, and the clock skips it. Seed 002,
+    // received Tuesday 14 June 2022, is due on 13 July on the shipped
+    // calendar (`lantern request new` after `lantern demo` says so).
+    let added = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!(
+            "csrf={}&date=2022-06-20&title=Proclaimed+%3Cb%3Eday%3C%2Fb%3E&division=all",
+            admin.csrf
+        ),
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let trail = server.get("/admin/audit?what=calendar.add&who=admin", Some(&admin));
+    assert!(trail.body.contains("calendar.add"), "{}", trail.body);
+    let request = crate::example("requests/seed-002.toml");
+    let opened: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "new", request.to_str().expect("path"), "--json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(opened["due"], "2022-07-14", "{opened:#}");
+    assert!(
+        opened["calendar"]
+            .as_str()
+            .is_some_and(|c| c.contains("2022-06-20"))
+    );
+}
+
+#[test]
+fn the_inbox_lists_open_requests_by_subject_and_leaves_out_withdrawn_ones() {
+    let (app, drafted) = leicester_with_users();
+    let mut taken = Vec::new();
+    // Received on different days: the same e-mail on the same day would be
+    // the same request.
+    for (subject, received) in [
+        ("Second request about crack", "2019-06-11"),
+        ("Request to be withdrawn", "2019-06-12"),
+    ] {
+        let email = seed_email().replace("Crack cocaine treatment", subject);
+        let path = app.write(&format!("{}.eml", taken.len()), &email);
+        let out = app
+            .run(&[
+                "request",
+                "new",
+                path.to_str().expect("path"),
+                "--received",
+                received,
+                "--json",
+            ])
+            .ok();
+        let opened: serde_json::Value = serde_json::from_str(&out).expect("json");
+        taken.push(opened["reference"].as_str().expect("reference").to_string());
+    }
+    let (second, gone) = (&taken[0], &taken[1]);
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let withdrawn = server.post(
+        &format!("/cases/{gone}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=received&action=withdraw&note={}",
+            officer.csrf,
+            encode("the requester withdrew it")
+        ),
+    );
+    assert_eq!(withdrawn.status, 303, "{}", withdrawn.body);
+    assert_eq!(status_of(&app, gone), "withdrawn");
+    assert_eq!(status_of(&app, second), "received");
+    let inbox = server.get("/inbox?sort=reference", Some(&officer));
+    assert_eq!(inbox.status, 200);
+    assert_eq!(
+        references(&inbox.body),
+        [drafted.clone(), second.clone()].into_iter().collect(),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        inbox.body.contains("Crack cocaine treatment"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        inbox.body.contains("Second request about crack"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        !inbox.body.contains("Request to be withdrawn"),
+        "{}",
+        inbox.body
+    );
+    let awaiting = server.get("/inbox?status=awaiting-approval", Some(&officer));
+    assert_eq!(
+        references(&awaiting.body),
+        [drafted.clone()].into_iter().collect(),
+        "{}",
+        awaiting.body
+    );
+}
+
+#[test]
+fn a_case_letters_download_with_their_type_and_file_name_and_the_published_copy_once_sent() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let base = format!("/cases/{reference}/letters");
+    // The workspace links to every letter in every format.
+    let page = server.get(&format!("/cases/{reference}"), Some(&officer));
+    for link in [
+        "response.docx",
+        "response.html",
+        "response.md",
+        "acknowledgement.docx",
+        "review-outcome.md",
+    ] {
+        assert!(
+            page.body.contains(&format!("{base}/{link}\"")),
+            "no link to {link} in {}",
+            page.body
+        );
+    }
+    for (letter, content_type, name) in [
+        (
+            "response.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "-response-draft.docx",
+        ),
+        (
+            "response.md",
+            "text/markdown; charset=utf-8",
+            "-response-draft.md",
+        ),
+        (
+            "response.html",
+            "text/html; charset=utf-8",
+            "-response-draft.html",
+        ),
+        (
+            "acknowledgement.md",
+            "text/markdown; charset=utf-8",
+            "-acknowledgement.md",
+        ),
+    ] {
+        let reply = server.get(&format!("{base}/{letter}"), Some(&officer));
+        assert_eq!(reply.status, 200, "{letter}: {}", reply.body);
+        assert!(
+            reply
+                .head
+                .contains(&format!("content-type: {content_type}")),
+            "{letter}: {}",
+            reply.head
+        );
+        assert!(
+            reply.head.contains(&format!(
+                "content-disposition: attachment; filename=\"{}{name}\"",
+                reference.to_lowercase()
+            )),
+            "{letter}: {}",
+            reply.head
+        );
+        assert!(
+            reply.head.contains("cache-control: no-store"),
+            "{}",
+            reply.head
+        );
+    }
+    // The draft says it is one; the requester's name is in their copy.
+    let md = server.get(&format!("{base}/response.md"), Some(&officer));
+    assert!(md.body.contains("Draft — date of sending"), "{}", md.body);
+    // A letter whose facts are not recorded says what to record.
+    let refused = server.get(&format!("{base}/clarification.md"), Some(&officer));
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("seek clarification"),
+        "{}",
+        refused.body
+    );
+    let unknown = server.get(&format!("{base}/apology.md"), Some(&officer));
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    // A fees notice recorded on the clock form with its fee: the letter says it.
+    let recorded = server.post(
+        &format!("/cases/{reference}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&action=fee_notice&on=2019-06-20&fee=%C2%A312.50",
+            officer.csrf
+        ),
+    );
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let fees = server.get(&format!("{base}/fees-notice.md"), Some(&officer));
+    assert_eq!(fees.status, 200, "{}", fees.body);
+    assert!(fees.body.contains("**£12.50**"), "{}", fees.body);
+    let received = server.post(
+        &format!("/cases/{reference}/clock"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&action=fee_received&on=2019-06-21",
+            officer.csrf
+        ),
+    );
+    assert_eq!(received.status, 303, "{}", received.body);
+    // The published copy is there only once the answer is sent.
+    let published = format!("/letters/{reference}/response.docx");
+    assert_eq!(server.get(&published, None).status, 404);
+    app.run(&[
+        "request",
+        "approve",
+        &reference,
+        "--as-of",
+        "2019-07-05",
+        "--actor",
+        "approver",
+    ])
+    .ok();
+    app.run(&["request", "send", &reference, "--as-of", "2019-07-05"])
+        .ok();
+    let page = server.get(&format!("/letters/{reference}"), None);
+    assert!(
+        page.body.contains(&format!("href=\"{published}\"")),
+        "{}",
+        page.body
+    );
+    let reply = server.get(&published, None);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        reply.head.contains(
+            "content-type: application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ),
+        "{}",
+        reply.head
+    );
+    let sent = server.get(&format!("{base}/response.md"), Some(&officer));
+    assert!(
+        !sent.body.contains("Draft — date of sending"),
+        "{}",
+        sent.body
+    );
+    assert!(sent.head.contains("-response-sent.md\""), "{}", sent.head);
 }
 
 /// A hidden field's value in a page (the first of that name).
@@ -1464,6 +2013,59 @@ fn a_blocking_finding_resolved_from_the_workspace_unblocks_approval() {
         page.body.contains(&format!(
             "<a href=\"/cases/{reference}\">{reference}</a>, received 2019-06-10"
         )),
+        "{}",
+        page.body
+    );
+}
+
+#[test]
+fn an_officer_titles_a_request_on_its_workspace_and_the_public_log_shows_the_title() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let case = format!("/cases/{reference}");
+    let page = server.get(&case, Some(&officer));
+    assert!(
+        page.body.contains("Title in the disclosure log"),
+        "{}",
+        page.body
+    );
+    let titled = server.post(
+        &format!("{case}/title"),
+        Some(&officer),
+        &format!(
+            "csrf={}&seen=drafted&title=Crack+cocaine+treatment+%3Cb%3E",
+            officer.csrf
+        ),
+    );
+    assert_eq!(titled.status, 303, "{}", titled.body);
+    // An empty title is refused, saying what to do.
+    let empty = server.post(
+        &format!("{case}/title"),
+        Some(&officer),
+        &format!("csrf={}&seen=drafted&title=+", officer.csrf),
+    );
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(empty.body.contains("title"), "{}", empty.body);
+    let history = app.run(&["request", "show", &reference]).ok();
+    assert!(
+        history.contains("retitle") && history.contains("officer"),
+        "{history}"
+    );
+    for step in ["approve", "send"] {
+        app.run(&["request", step, &reference, "--as-of", "2019-07-05"])
+            .ok();
+    }
+    let log = server.get("/log", None);
+    assert!(
+        log.body.contains("Crack cocaine treatment &lt;b&gt;"),
+        "{}",
+        log.body
+    );
+    // Sent: the title is published and no longer changes.
+    let page = server.get(&case, Some(&officer));
+    assert!(
+        !page.body.contains("Title in the disclosure log"),
         "{}",
         page.body
     );

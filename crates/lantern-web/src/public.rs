@@ -1,0 +1,217 @@
+//! The disclosure log as the public reads it: `/log` (a page of entries,
+//! newest first, searched and filtered), `/api/log` (the same page as
+//! JSON), `/log.csv` and `/log.json` (every entry the filters find) and
+//! `/log.atom` (the newest entries as a feed). Each takes `search`, `year`,
+//! `topic`, `outcome` and (pages) `page`; an unknown parameter or a value
+//! the log cannot take is a 400 that says so, with the values allowed,
+//! never an empty log. A page is one indexed query for its entries and one
+//! for their count (`lantern_app::disclosure_log::public_log`).
+
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lantern_app::Kind;
+use lantern_app::disclosure_log::{self, Filters, PublicLog};
+use lantern_core::casework;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::{Failure, Site, json, page, read, render};
+
+/// The log's query parameters; any other is refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LogQuery {
+    search: Option<String>,
+    year: Option<String>,
+    topic: Option<String>,
+    outcome: Option<String>,
+    page: Option<String>,
+}
+
+impl LogQuery {
+    fn filters(&self) -> Filters {
+        Filters {
+            search: self.search.clone(),
+            year: self.year.clone(),
+            topic: self.topic.clone(),
+            outcome: self.outcome.clone(),
+            page: self.page.clone(),
+        }
+    }
+}
+
+/// What was wrong with the query, for the page or the API.
+struct Refused(String);
+
+const PARAMETERS: &str = "the log takes search, year, topic, outcome and page";
+
+fn parameters(q: Result<Query<LogQuery>, QueryRejection>) -> Result<LogQuery, Refused> {
+    q.map(|Query(q)| q)
+        .map_err(|e| Refused(format!("{}; {PARAMETERS}", e.body_text())))
+}
+
+/// The log as `q` asks, or why not.
+async fn find(
+    site: &Arc<Site>,
+    q: Result<Query<LogQuery>, QueryRejection>,
+    download: bool,
+) -> Result<Result<(LogQuery, PublicLog), Refused>, Failure> {
+    let q = match parameters(q) {
+        Ok(q) => q,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let filters = q.filters();
+    let found = read(site, move |store| {
+        match disclosure_log::public_log(store, &filters, download) {
+            Err(e) if e.kind() == Kind::Invalid => Ok(Err(Refused(e.message().to_string()))),
+            other => other.map(Ok),
+        }
+    })
+    .await?;
+    Ok(found.map(|log| (q, log)))
+}
+
+/// A refusal as the API gives one.
+fn api_refused(Refused(message): Refused) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/json")],
+        format!(
+            "{:#}\n",
+            serde_json::json!({"status": 400, "code": "invalid", "message": message})
+        ),
+    )
+        .into_response()
+}
+
+pub(super) async fn api_log(
+    State(site): State<Arc<Site>>,
+    q: Result<Query<LogQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    Ok(match find(&site, q, false).await? {
+        Ok((_, log)) => json(serde_json::to_value(&log).map_err(|e| Failure::Internal(e.into()))?),
+        Err(refused) => api_refused(refused),
+    })
+}
+
+pub(super) async fn log_page(
+    State(site): State<Arc<Site>>,
+    q: Result<Query<LogQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    let (q, log) = match find(&site, q, false).await? {
+        Ok(found) => found,
+        Err(Refused(message)) => {
+            return Err(Failure::Page(
+                StatusCode::BAD_REQUEST,
+                super::problem_html("There is a problem with this search", &message),
+            ));
+        }
+    };
+    let topic = q.topic.clone().unwrap_or_default();
+    let topic_name = log
+        .entries
+        .iter()
+        .flat_map(|e| &e.topics)
+        .find(|t| t.code == topic)
+        .map_or(topic.clone(), |t| t.name.clone());
+    let outcomes: Vec<_> = casework::OUTCOMES
+        .iter()
+        .map(|o| context! { code => o.code(), words => o.words() })
+        .collect();
+    page(
+        &site,
+        "log.html.j2",
+        context! {
+            council => site.council.clone(),
+            search => q.search.unwrap_or_default(),
+            year => q.year.unwrap_or_default(),
+            topic => topic,
+            topic_name => topic_name,
+            outcome => q.outcome.unwrap_or_default(),
+            outcomes => outcomes,
+            entries => minijinja::Value::from(minijinja::value::Serde(&log.entries)),
+            total => log.total,
+            page => log.page,
+            pages => log.pages,
+        },
+    )
+}
+
+/// A download's response: its type and file name.
+fn download(kind: &str, name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(super) async fn log_json(
+    State(site): State<Arc<Site>>,
+    q: Result<Query<LogQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    Ok(match find(&site, q, true).await? {
+        Ok((_, log)) => download(
+            "application/json",
+            "disclosure-log.json",
+            serde_json::to_string_pretty(&log.entries).map_err(|e| Failure::Internal(e.into()))?,
+        ),
+        Err(refused) => api_refused(refused),
+    })
+}
+
+pub(super) async fn log_csv(
+    State(site): State<Arc<Site>>,
+    q: Result<Query<LogQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    Ok(match find(&site, q, true).await? {
+        Ok((_, log)) => {
+            let csv =
+                disclosure_log::to_csv(&log.entries).map_err(|e| Failure::Internal(e.into()))?;
+            download("text/csv; charset=utf-8", "disclosure-log.csv", csv)
+        }
+        Err(Refused(message)) => (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response(),
+    })
+}
+
+pub(super) async fn log_atom(
+    State(site): State<Arc<Site>>,
+    q: Result<Query<LogQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    let (_, log) = match find(&site, q, false).await? {
+        Ok(found) => found,
+        Err(Refused(message)) => {
+            return Ok((StatusCode::BAD_REQUEST, format!("{message}\n")).into_response());
+        }
+    };
+    // A feed is as new as its newest entry (an empty one: the epoch).
+    let updated = log
+        .entries
+        .first()
+        .map_or("1970-01-01T00:00:00Z".to_string(), |e| e.sent_at.clone());
+    let body = render(
+        &site,
+        "log.atom.j2",
+        context! {
+            council => site.council.clone(),
+            code => site.council_code.clone(),
+            updated => updated,
+            entries => minijinja::Value::from(minijinja::value::Serde(&log.entries)),
+        },
+    )?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        body,
+    )
+        .into_response())
+}
