@@ -3313,11 +3313,15 @@ mod tests {
         };
         use proptest::prelude::*;
 
-        /// One episode: client, two unused bytes, start offset, length (a
-        /// client's birth and sex follow from the client).
+        /// One episode: client, its setting (by the byte, of three), an
+        /// unused byte, start offset, length (a client's birth and sex
+        /// follow from the client).
         type Ep = (u8, u8, u8, i32, Option<i32>);
 
-        fn record(&(client, _, _, start, length): &Ep) -> Record {
+        const SETTINGS: [Setting; 3] =
+            [Setting::Community, Setting::Inpatient, Setting::Residential];
+
+        fn record(&(client, setting, _, start, length): &Ep) -> Record {
             let mut key = [0u8; 16];
             key[0] = client;
             let start = Day::from_date(Date::constant(2014, 1, 1)).0 + start;
@@ -3339,7 +3343,7 @@ mod tests {
                 discharge_reason: length.map(|_| 80),
                 drugs: [Some(1101), None, None],
                 intervention: Intervention::Psychosocial,
-                setting: Setting::Community,
+                setting: SETTINGS[usize::from(setting % 3)],
                 modality_start: Day(start),
                 modality_end: length.map(|l| Day(start + l)),
                 funding: Funding::Council,
@@ -3374,6 +3378,7 @@ mod tests {
             year: i16,
             band: crate::catalogue::AgeSpan,
             sex: Option<&str>,
+            setting: Option<&str>,
         ) -> u64 {
             let first = Date::constant(year, 4, 1);
             let last = Date::constant(year + 1, 3, 31);
@@ -3405,7 +3410,13 @@ mod tests {
                         Sex::Female => "female",
                         _ => "other",
                     };
-                    band.contains(age.max(18) as u32) && sex.is_none_or(|s| s == sex_code)
+                    // One person may have had several settings in the
+                    // year: any of them counts.
+                    let in_setting = setting
+                        .is_none_or(|s| mine.iter().any(|r| r.setting.dimension_value() == s));
+                    band.contains(age.max(18) as u32)
+                        && sex.is_none_or(|s| s == sex_code)
+                        && in_setting
                 })
                 .count() as u64
         }
@@ -3443,6 +3454,7 @@ mod tests {
                 bands in bands(),
                 year in 2014i16..2020,
                 sex in proptest::option::of(0usize..3),
+                setting in proptest::option::of(0usize..3),
             ) {
                 let held = held(&eps);
                 let codes: Vec<String> = bands
@@ -3450,7 +3462,17 @@ mod tests {
                     .map(|&(low, high)| crate::catalogue::AgeSpan { low, high }.code())
                     .collect();
                 let sex = sex.map(|i| ["male", "female", "other"][i]);
-                let filter = sex.map(|s| format!("filter = {{ sex = \"{s}\" }}\n")).unwrap_or_default();
+                let setting = setting.map(|i| SETTINGS[i].dimension_value());
+                let filters: Vec<String> = sex
+                    .map(|s| format!("sex = \"{s}\""))
+                    .into_iter()
+                    .chain(setting.map(|s| format!("setting = \"{s}\"")))
+                    .collect();
+                let filter = if filters.is_empty() {
+                    String::new()
+                } else {
+                    format!("filter = {{ {} }}\n", filters.join(", "))
+                };
                 let text = format!(
                     "reference = \"T-1\"\nreceived = 2022-06-10\n[[question]]\nnumber = \"1\"\ntext = \"By age\"\n\
                      indicator = \"people_in_treatment\"\nperiods = [\"{year}/{:02}\"]\n{filter}bands = [{}]\n",
@@ -3488,7 +3510,7 @@ mod tests {
                         continue;
                     }
                     let band = crate::catalogue::AgeSpan::parse(r.breakdown.get("age_band").unwrap()).unwrap();
-                    let expected = brute(&held, year, band, sex);
+                    let expected = brute(&held, year, band, sex, setting);
                     match &r.outcome {
                         Outcome::Given { value: Value::Exact(v), .. } => {
                             prop_assert_eq!(*v as u64, expected, "{:?}", band);
