@@ -40,6 +40,7 @@
 //!   and API call, with two-person sign-off.
 
 pub mod accounts;
+pub mod analysis;
 pub mod answering;
 pub mod audit;
 pub mod casework;

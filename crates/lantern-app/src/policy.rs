@@ -16,7 +16,11 @@
 //!   ([`SELF_APPROVAL`], set by an administrator and audited).
 //! - Administrators manage the council's users, its policies and its
 //!   settings, and search its audit trail.
-//! - Analysts and providers have no casework pages in this part.
+//! - Analysts see the figures held for the council's areas, their
+//!   provenance and the dashboards, upload figures, statements and
+//!   releases, and recompute from records; FOI officers may see the
+//!   figures and dashboards too (they answer from them). Analysts and
+//!   providers have no casework pages.
 
 use lantern_core::casework::CaseEvent;
 
@@ -62,11 +66,15 @@ pub enum Action {
     SetCouncil,
     /// Search the audit trail.
     ViewAudit,
+    /// See the figures held, their provenance and the dashboards.
+    ViewFigures,
+    /// Upload figures, statements and releases; recompute from records.
+    ManageFigures,
 }
 
 impl Action {
     /// Every action, for tests and pages that list them.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::ReadPublic,
         Action::Home,
         Action::ViewInbox,
@@ -83,6 +91,8 @@ impl Action {
         Action::ViewCouncil,
         Action::SetCouncil,
         Action::ViewAudit,
+        Action::ViewFigures,
+        Action::ManageFigures,
     ];
 
     /// The roles that may do it (empty: anyone, signed in or not, for
@@ -104,6 +114,8 @@ impl Action {
             | Action::ViewCouncil
             | Action::SetCouncil
             | Action::ViewAudit => &[Role::Admin],
+            Action::ViewFigures => &[Role::Analyst, Role::FoiOfficer],
+            Action::ManageFigures => &[Role::Analyst],
         }
     }
 }

@@ -36,6 +36,9 @@
 //! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
 //! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
 //! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
+//! | `/figures/explore`, `/figures/explore.csv` | the figures held for the council's areas with provenance, differences between sources, counts from records against reported figures (`figures`) | analysts, officers |
+//! | `/figures/upload`, `/figures/recompute` | upload figures, statements, releases with the validation report; recompute from records (audited) | analysts |
+//! | `/dashboards`, `/dashboards.csv` | charts by financial year (`charts`), each with its table, and each table as CSV | analysts, officers |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
 //! expiry) naming a session the database holds, so several server
@@ -88,6 +91,7 @@ mod admin;
 mod auth;
 pub mod charts;
 pub mod connections;
+mod figures;
 mod intake;
 mod letters;
 mod public;
@@ -115,6 +119,9 @@ const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
+const FIGURES_EXPLORE: &str = include_str!("../../../templates/web/figures_explore.html.j2");
+const FIGURES_UPLOAD: &str = include_str!("../../../templates/web/figures_upload.html.j2");
+const DASHBOARDS: &str = include_str!("../../../templates/web/dashboards.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -596,6 +603,9 @@ fn pages() -> Result<Environment<'static>> {
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
         ("bank_holidays.html.j2", BANK_HOLIDAYS),
+        ("figures_explore.html.j2", FIGURES_EXPLORE),
+        ("figures_upload.html.j2", FIGURES_UPLOAD),
+        ("dashboards.html.j2", DASHBOARDS),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -864,6 +874,34 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("POST", "/admin/bank-holidays", SetCouncil),
             post(admin::add_bank_holiday),
         ),
+        (
+            spec("GET", "/figures/explore", Action::ViewFigures),
+            get(figures::explore),
+        ),
+        (
+            spec("GET", "/figures/explore.csv", Action::ViewFigures),
+            get(figures::explore_csv),
+        ),
+        (
+            spec("GET", "/figures/upload", Action::ManageFigures),
+            get(figures::upload_form),
+        ),
+        (
+            spec("POST", "/figures/upload", Action::ManageFigures),
+            post(figures::upload),
+        ),
+        (
+            spec("POST", "/figures/recompute", Action::ManageFigures),
+            post(figures::recompute),
+        ),
+        (
+            spec("GET", "/dashboards", Action::ViewFigures),
+            get(figures::dashboards),
+        ),
+        (
+            spec("GET", "/dashboards.csv", Action::ViewFigures),
+            get(figures::dashboard_csv),
+        ),
     ]
 }
 
@@ -923,6 +961,7 @@ fn router(site: Arc<Site>) -> Router {
         let max = match path {
             "/cases/upload" => intake::UPLOAD_BODY_LIMIT,
             "/cases/{reference}/sent" => actions::SENT_BODY_LIMIT,
+            "/figures/upload" => figures::UPLOAD_BODY_LIMIT,
             _ if form => FORM_BODY_LIMIT,
             _ => READ_ONLY_BODY_LIMIT,
         };
