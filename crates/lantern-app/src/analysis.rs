@@ -603,8 +603,17 @@ fn completions(catalogue: &Catalogue, yearly: &[&Figure]) -> Result<Panel> {
     let cells = years
         .iter()
         .map(|year| {
-            let d = preferred(done.iter().copied().filter(|f| &f.period.to_string() == year));
-            let e = preferred(exits.iter().copied().filter(|f| &f.period.to_string() == year));
+            let d = preferred(
+                done.iter()
+                    .copied()
+                    .filter(|f| &f.period.to_string() == year),
+            );
+            let e = preferred(
+                exits
+                    .iter()
+                    .copied()
+                    .filter(|f| &f.period.to_string() == year),
+            );
             match (d, e) {
                 (Some(d), Some(e)) => match (amount(&d.value), amount(&e.value)) {
                     (Some(_), Some(0)) => Cell {

@@ -60,7 +60,10 @@ async fn explored(
 ) -> Result<Result<Explored, String>, Failure> {
     let ctx = site.context(username);
     let asked = q.asked();
-    let found = read(site, move |store| Ok(analysis::explore(&ctx, store, &asked))).await?;
+    let found = read(site, move |store| {
+        Ok(analysis::explore(&ctx, store, &asked))
+    })
+    .await?;
     match found {
         Ok(found) => Ok(Ok(found)),
         Err(e) if e.kind() == lantern_app::Kind::Invalid => Ok(Err(e.message().to_string())),
@@ -84,9 +87,7 @@ pub(crate) async fn explore(
                 indicator: q.indicator.clone(),
                 ..ExploreQuery::default()
             };
-            let again = explored(&site, &visitor.actor.username, &retry)
-                .await?
-                .ok();
+            let again = explored(&site, &visitor.actor.username, &retry).await?.ok();
             (again, Some(message))
         }
     };
