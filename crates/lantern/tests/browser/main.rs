@@ -4,7 +4,8 @@
 //! reading and drafts; the same officer (who also approves) is not offered
 //! approval and is refused it; an approver approves; the officer downloads
 //! the letter as DOCX (opened here: its figures, nothing hidden), records
-//! the answer as sent, and the public disclosure log shows it. The server's
+//! the answer as sent, and the public disclosure log shows it; an analyst
+//! opens the dashboards and sees a chart with its table beside it. The server's
 //! clock is the seed's response date. Screenshots of each main page are
 //! written to `target/screenshots/` (`scripts/screenshots` copies them to
 //! `docs/screenshots/`).
@@ -422,6 +423,7 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     add_user(dir, "officer", &["foi_officer", "approver"]);
     add_user(dir, "approver", &["approver"]);
     add_user(dir, "admin", &["admin"]);
+    add_user(dir, "analyst", &["analyst"]);
 
     let mut server = lantern(
         dir,
@@ -622,4 +624,36 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     assert!(browser.source().contains("FOI-2019-0001"));
     assert!(!browser.source().contains(REQUESTER));
     browser.look("audit-log");
+    browser.sign_out();
+
+    // An analyst opens the dashboards and sees a chart and its table:
+    // the demo's crack figures by financial year.
+    browser.sign_in("analyst");
+    browser.open("/dashboards");
+    assert_eq!(browser.count("#in-treatment-crack-heading"), 1);
+    assert_eq!(
+        browser.count("section[aria-labelledby='in-treatment-crack-heading'] svg[role='img']"),
+        1
+    );
+    assert_eq!(browser.count("#in-treatment-crack-table"), 1);
+    let page = browser.source();
+    assert!(
+        page.contains("People in treatment using crack: the figures"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">2016/17</th><td class=\"num\">51</td>"),
+        "{page}"
+    );
+    assert!(page.contains("No figures are held for this chart"));
+    browser.look("dashboards");
+    browser.open("/figures/explore?indicator=people_in_treatment");
+    assert!(
+        browser
+            .source()
+            .contains("examples/leicester/figures.csv line 2")
+    );
+    browser.look("figures-explore");
+    browser.open("/figures/upload");
+    browser.look("figures-upload");
 }

@@ -158,7 +158,9 @@ fn an_analyst_uploads_figures_explores_them_with_provenance_and_sees_them_charte
     );
     assert_eq!(unheld.status, 400);
     assert!(
-        unheld.body.contains("periods held: 2018&#x2f;19, 2019&#x2f;20"),
+        unheld
+            .body
+            .contains("periods held: 2018&#x2f;19, 2019&#x2f;20"),
         "{}",
         unheld.body
     );
