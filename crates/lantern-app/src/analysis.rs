@@ -724,3 +724,209 @@ pub fn upload(ctx: &Context, kind: DataFile, name: &str, bytes: &[u8]) -> Result
 pub fn recompute(ctx: &Context) -> Result<crate::records::recompute::Recomputation> {
     crate::records::recompute::recompute(ctx, None, false)
 }
+
+#[cfg(test)]
+mod tests {
+    use lantern_core::figure::{Provenance, Status};
+
+    use super::*;
+
+    fn catalogue() -> Catalogue {
+        lantern_core::catalogue::shipped()
+    }
+
+    fn figure(
+        indicator: &str,
+        period: &str,
+        crack: Option<&str>,
+        value: Value,
+        source: Source,
+    ) -> Figure {
+        Figure {
+            indicator: indicator.into(),
+            area: "E06000016".into(),
+            period: Period::parse(period).expect("period"),
+            breakdown: match crack {
+                Some(c) => Breakdown::total().with("crack", c),
+                None => Breakdown::total(),
+            },
+            value,
+            source,
+            status: Status::Final,
+            coverage: vec![],
+            note: None,
+            provenance: Provenance {
+                import: 3,
+                file: "figures.csv".into(),
+                line: 2,
+                actor: "analyst".into(),
+                imported_at: "2026-12-04T00:00:00Z".into(),
+            },
+        }
+    }
+
+    fn spec(id: &str) -> &'static PanelSpec {
+        PANELS.iter().find(|p| p.id == id).expect("panel")
+    }
+
+    #[test]
+    fn a_panel_uses_the_figure_answers_use_and_never_draws_a_figure_not_held() {
+        let catalogue = catalogue();
+        let held = [
+            figure(
+                "deaths_in_treatment",
+                "2018/19",
+                None,
+                Value::Exact(9),
+                Source::ContractMonitoring,
+            ),
+            figure(
+                "deaths_in_treatment",
+                "2018/19",
+                None,
+                Value::Exact(7),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "deaths_in_treatment",
+                "2019/20",
+                None,
+                Value::NotHeld {
+                    reason: "not recorded that year".into(),
+                },
+                Source::NdtmsPartnership,
+            ),
+            // A breakdown is not the total.
+            figure(
+                "deaths_in_treatment",
+                "2020/21",
+                Some("crack"),
+                Value::Exact(2),
+                Source::NdtmsPartnership,
+            ),
+        ];
+        let refs: Vec<&Figure> = held.iter().collect();
+        let panel = panel(&catalogue, &refs, spec("deaths")).expect("panel");
+        assert_eq!(panel.years, ["2018/19", "2019/20"]);
+        let (_, cells) = &panel.series[0];
+        assert_eq!(cells[0].amount, Some(7.0));
+        assert_eq!(cells[1].amount, None);
+        assert_eq!(cells[1].shown, "not held: not recorded that year");
+        assert!(panel.has_values());
+
+        let empty = panel_of_nothing(&catalogue);
+        assert!(!empty.has_values());
+        assert!(empty.years.is_empty());
+    }
+
+    fn panel_of_nothing(catalogue: &Catalogue) -> Panel {
+        panel(catalogue, &[], spec("naloxone")).expect("panel")
+    }
+
+    #[test]
+    fn completions_are_a_share_only_where_both_are_exact() {
+        let catalogue = catalogue();
+        let held = [
+            figure(
+                "successful_completions",
+                "2018/19",
+                None,
+                Value::Exact(30),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "treatment_exits",
+                "2018/19",
+                None,
+                Value::Exact(120),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "successful_completions",
+                "2019/20",
+                None,
+                Value::Exact(10),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "treatment_exits",
+                "2019/20",
+                None,
+                Value::NotYetShareable {
+                    reason: "embargoed".into(),
+                },
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "successful_completions",
+                "2020/21",
+                None,
+                Value::Exact(10),
+                Source::NdtmsPartnership,
+            ),
+        ];
+        let refs: Vec<&Figure> = held.iter().collect();
+        let panel = completions(&catalogue, &refs).expect("panel");
+        let (_, cells) = &panel.series[0];
+        assert_eq!(cells[0].amount, Some(25.0));
+        assert_eq!(cells[0].shown, "25.0% (30 of 120)");
+        assert_eq!(cells[1].amount, None);
+        assert_eq!(cells[1].shown, "no exact figures to divide");
+        assert_eq!(cells[2].shown, "no exits figure held");
+        assert!(panel.percent);
+    }
+
+    #[test]
+    fn quality_sets_records_against_the_reported_figure_answers_use() {
+        let catalogue = catalogue();
+        let indicator = catalogue
+            .indicator("people_in_treatment")
+            .expect("indicator")
+            .clone();
+        let held = [
+            figure(
+                "people_in_treatment",
+                "2018/19",
+                None,
+                Value::Exact(100),
+                Source::LocalRecords,
+            ),
+            figure(
+                "people_in_treatment",
+                "2018/19",
+                None,
+                Value::Exact(96),
+                Source::NdtmsProvider,
+            ),
+            figure(
+                "people_in_treatment",
+                "2018/19",
+                None,
+                Value::Exact(98),
+                Source::NdtmsPartnership,
+            ),
+            figure(
+                "people_in_treatment",
+                "2019/20",
+                None,
+                Value::Exact(80),
+                Source::LocalRecords,
+            ),
+            // Reported only: nothing from records to set against.
+            figure(
+                "people_in_treatment",
+                "2020/21",
+                None,
+                Value::Exact(70),
+                Source::NdtmsPartnership,
+            ),
+        ];
+        let rows = quality(&catalogue, &indicator, &held);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].from_records, "100");
+        assert_eq!(rows[0].reported, "98 (ndtms_partnership)");
+        assert_eq!(rows[0].difference, Some(2));
+        assert_eq!(rows[1].reported, "no reported figure held");
+        assert_eq!(rows[1].difference, None);
+    }
+}
