@@ -657,6 +657,152 @@ fn completions(catalogue: &Catalogue, yearly: &[&Figure]) -> Result<Panel> {
     })
 }
 
+/// The comparison chart's identifier.
+pub const COMPARISON: &str = "comparison";
+
+/// The indicators the comparison offers (totals only).
+pub const COMPARED: [&str; 4] = [
+    "people_in_treatment",
+    "new_presentations",
+    "deaths_in_treatment",
+    "successful_completions",
+];
+
+/// One indicator's totals by financial year for the council's area beside
+/// other councils' areas in the same deployment. The council's own area is
+/// from the figures it holds; every other area only from what other
+/// councils released in sent answers (their disclosure log, after
+/// disclosure control): a count they withheld or suppressed is shown in
+/// their words ("fewer than 5") and never drawn, and nothing else of
+/// theirs is read.
+pub fn comparison(
+    ctx: &Context,
+    store: &dyn Store,
+    area: &str,
+    indicator: Option<&str>,
+) -> Result<Panel> {
+    let catalogue = store.catalogue()?;
+    let council = crate::council::in_force(ctx, store, None)?;
+    let code = indicator
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(COMPARED[0]);
+    if !COMPARED.contains(&code) {
+        crate::fail!(
+            Invalid,
+            "compare: {code} cannot be compared; choose one of: {}",
+            COMPARED.join(", ")
+        );
+    }
+    let indicator = catalogue.indicator(code)?.clone();
+    let own = store.figures(&FigureQuery {
+        indicator: Some(code.to_string()),
+        area: Some(area.to_string()),
+    })?;
+    let log = store.disclosure_log_of_every_council(None)?;
+    Ok(compare(
+        &indicator,
+        area,
+        &own,
+        &log,
+        council.code(),
+        council.areas(),
+    ))
+}
+
+/// [`comparison`] from what was read.
+fn compare(
+    indicator: &Indicator,
+    area: &str,
+    own: &[Figure],
+    log: &[lantern_store::CouncilLogEntry],
+    council: &str,
+    own_areas: &[String],
+) -> Panel {
+    let own: Vec<&Figure> = own
+        .iter()
+        .filter(|f| f.area == area && f.breakdown.0.is_empty())
+        .filter(|f| matches!(f.period, Period::FinancialYear(_)))
+        .collect();
+    // Other councils' released totals: the latest entry per area and year.
+    let mut theirs: BTreeMap<String, BTreeMap<String, Cell>> = BTreeMap::new();
+    for e in log
+        .iter()
+        .filter(|e| e.council != council)
+        .map(|e| &e.entry)
+        .filter(|e| e.indicator.as_deref() == Some(indicator.code.as_str()))
+        .filter(|e| e.breakdown.as_deref().is_none_or(str::is_empty))
+    {
+        let (Some(area), Some(period)) = (&e.area, &e.period) else {
+            continue;
+        };
+        if own_areas.contains(area)
+            || !matches!(Period::parse(period), Ok(Period::FinancialYear(_)))
+        {
+            continue;
+        }
+        let cell = match (e.decision.as_str(), e.value) {
+            ("given", Some(v)) => Cell {
+                amount: Some(v as f64),
+                shown: lantern_core::figure::format_amount(v, indicator.unit),
+            },
+            _ => Cell {
+                amount: None,
+                shown: e.released.clone(),
+            },
+        };
+        theirs
+            .entry(area.clone())
+            .or_default()
+            .insert(period.clone(), cell);
+    }
+    let mut years: BTreeSet<String> = own.iter().map(|f| f.period.to_string()).collect();
+    for cells in theirs.values() {
+        years.extend(cells.keys().cloned());
+    }
+    let years: Vec<String> = years.into_iter().collect();
+    let mut series = vec![(
+        format!("{area} (this council, as held)"),
+        years
+            .iter()
+            .map(|y| {
+                let found = preferred(own.iter().copied().filter(|f| &f.period.to_string() == y));
+                cell(found.map(|f| &f.value), indicator)
+            })
+            .collect(),
+    )];
+    for (other, cells) in &theirs {
+        series.push((
+            format!("{other} (published)"),
+            years
+                .iter()
+                .map(|y| {
+                    cells.get(y).cloned().unwrap_or(Cell {
+                        amount: None,
+                        shown: "not published".to_string(),
+                    })
+                })
+                .collect(),
+        ));
+    }
+    Panel {
+        id: COMPARISON,
+        title: format!(
+            "{}: this area beside other councils' areas",
+            indicator.title
+        ),
+        value_label: "People",
+        percent: false,
+        line: true,
+        years,
+        series,
+        sources: vec![
+            "this council's figures as held".to_string(),
+            "other councils' answers as sent (after disclosure control)".to_string(),
+        ],
+    }
+}
+
 /// What an upload did.
 #[derive(Debug)]
 pub enum Uploaded {
@@ -928,5 +1074,78 @@ mod tests {
         assert_eq!(rows[0].difference, Some(2));
         assert_eq!(rows[1].reported, "no reported figure held");
         assert_eq!(rows[1].difference, None);
+    }
+
+    fn logged(
+        council: &str,
+        area: &str,
+        period: &str,
+        decision: &str,
+        value: Option<i64>,
+        released: &str,
+    ) -> lantern_store::CouncilLogEntry {
+        lantern_store::CouncilLogEntry {
+            council: council.into(),
+            entry: lantern_core::casework::LogEntry {
+                reference: "FOI-1".into(),
+                sent_at: "2020-01-01T00:00:00Z".into(),
+                question: "1".into(),
+                indicator: Some("people_in_treatment".into()),
+                area: Some(area.into()),
+                period: Some(period.into()),
+                breakdown: None,
+                decision: decision.into(),
+                basis: None,
+                value,
+                released: released.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn other_areas_are_compared_only_from_what_their_councils_released() {
+        let catalogue = catalogue();
+        let indicator = catalogue
+            .indicator("people_in_treatment")
+            .expect("indicator")
+            .clone();
+        let own = [figure(
+            "people_in_treatment",
+            "2018/19",
+            None,
+            Value::Exact(100),
+            Source::NdtmsPartnership,
+        )];
+        let log = [
+            logged("OTHER", "E06000017", "2018/19", "given", Some(80), "80"),
+            logged(
+                "OTHER",
+                "E06000017",
+                "2019/20",
+                "suppressed",
+                None,
+                "fewer than 5",
+            ),
+            // This council's own answers are not "other areas".
+            logged("LEI", "E06000016", "2018/19", "given", Some(99), "99"),
+            // Another council answering about this council's area: left out.
+            logged("OTHER", "E06000016", "2018/19", "given", Some(98), "98"),
+        ];
+        let panel = compare(
+            &indicator,
+            "E06000016",
+            &own,
+            &log,
+            "LEI",
+            &["E06000016".to_string()],
+        );
+        assert_eq!(panel.years, ["2018/19", "2019/20"]);
+        assert_eq!(panel.series.len(), 2, "{:?}", panel.series);
+        assert_eq!(panel.series[0].1[0].amount, Some(100.0));
+        assert_eq!(panel.series[0].1[1].shown, "no figure held");
+        assert_eq!(panel.series[1].0, "E06000017 (published)");
+        assert_eq!(panel.series[1].1[0].amount, Some(80.0));
+        assert_eq!(panel.series[1].1[1].amount, None);
+        assert_eq!(panel.series[1].1[1].shown, "fewer than 5");
     }
 }

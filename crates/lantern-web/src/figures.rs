@@ -444,6 +444,8 @@ pub(crate) async fn recompute(
 pub(crate) struct DashboardQuery {
     area: Option<String>,
     chart: Option<String>,
+    /// The indicator the comparison of areas shows.
+    compare: Option<String>,
 }
 
 /// A dashboard panel as a chart.
@@ -485,10 +487,16 @@ async fn dashboard_of(
     site: &Arc<Site>,
     username: &str,
     area: Option<String>,
-) -> Result<Result<Dashboard, String>, Failure> {
+    compare: Option<String>,
+) -> Result<Result<(Dashboard, Panel), String>, Failure> {
     let ctx = site.context(username);
     let found = read(site, move |store| {
-        Ok(analysis::dashboard(&ctx, store, area.as_deref()))
+        Ok(
+            analysis::dashboard(&ctx, store, area.as_deref()).and_then(|d| {
+                let panel = analysis::comparison(&ctx, store, &d.area, compare.as_deref())?;
+                Ok((d, panel))
+            }),
+        )
     })
     .await?;
     match found {
@@ -506,11 +514,22 @@ pub(crate) async fn dashboards(
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, Failure> {
     let visitor = allow_here(&site, &headers, Action::ViewFigures).await?;
-    let found = dashboard_of(&site, &visitor.actor.username, q.area.clone()).await?;
-    let (dashboard, error) = match found {
-        Ok(d) => (Some(d), None),
-        Err(m) => (None, Some(m)),
+    let found = dashboard_of(
+        &site,
+        &visitor.actor.username,
+        q.area.clone(),
+        q.compare.clone(),
+    )
+    .await?;
+    let (dashboard, comparison, error) = match found {
+        Ok((d, c)) => (Some(d), Some(c), None),
+        Err(m) => (None, None, Some(m)),
     };
+    let compared = q
+        .compare
+        .clone()
+        .filter(|c| !c.trim().is_empty())
+        .unwrap_or_else(|| analysis::COMPARED[0].to_string());
     let html = render(
         &site,
         "dashboards.html.j2",
@@ -531,6 +550,19 @@ pub(crate) async fn dashboards(
                     sources => p.sources.join("; "),
                 }).collect::<Vec<_>>(),
             }),
+            comparison => comparison.as_ref().map(|p| context! {
+                title => p.title.clone(),
+                others => p.series.len() > 1,
+                chart => minijinja::Value::from_safe_string(chart_of(p).html()),
+                csv => format!(
+                    "/dashboards.csv?area={}&chart={}&compare={}",
+                    dashboard.as_ref().map(|d| crate::query_value(&d.area)).unwrap_or_default(),
+                    p.id,
+                    crate::query_value(&compared)
+                ),
+                chosen => compared.clone(),
+                choices => analysis::COMPARED.to_vec(),
+            }),
         },
     )?;
     let mut response = private_page(html);
@@ -547,13 +579,19 @@ pub(crate) async fn dashboard_csv(
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, Failure> {
     let visitor = allow_here(&site, &headers, Action::ViewFigures).await?;
-    let dashboard = dashboard_of(&site, &visitor.actor.username, q.area.clone())
-        .await?
-        .map_err(Failure::BadRequest)?;
+    let (dashboard, comparison) = dashboard_of(
+        &site,
+        &visitor.actor.username,
+        q.area.clone(),
+        q.compare.clone(),
+    )
+    .await?
+    .map_err(Failure::BadRequest)?;
     let wanted = q.chart.as_deref().unwrap_or_default();
     let panel = dashboard
         .panels
         .iter()
+        .chain(std::iter::once(&comparison))
         .find(|p| p.id == wanted)
         .ok_or_else(|| {
             Failure::BadRequest(format!(

@@ -193,6 +193,31 @@ fn an_analyst_uploads_figures_explores_them_with_provenance_and_sees_them_charte
     );
     let unknown = server.get("/dashboards.csv?chart=nope", Some(&analyst));
     assert_eq!(unknown.status, 400);
+    // The comparison of areas: no other council has published figures
+    // here, and an indicator it does not offer is refused saying so.
+    assert!(
+        dash.body
+            .contains("No other council in this deployment has published")
+    );
+    let compared = server.get(
+        "/dashboards.csv?chart=comparison&compare=deaths_in_treatment",
+        Some(&analyst),
+    );
+    assert_eq!(compared.status, 200);
+    assert!(
+        compared
+            .body
+            .starts_with("Financial year,\"E06000016 (this council, as held)\"\r\n2018/19,7\r\n"),
+        "{}",
+        compared.body
+    );
+    let nope = server.get("/dashboards?compare=budget", Some(&analyst));
+    assert_eq!(nope.status, 400);
+    assert!(
+        nope.body.contains("budget cannot be compared"),
+        "{}",
+        nope.body
+    );
 
     // Officers may look but not upload; providers may not look.
     let officer = server.session("officer");
