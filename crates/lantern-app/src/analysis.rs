@@ -812,8 +812,8 @@ pub enum Uploaded {
     Refused(FileProblems),
 }
 
-/// Take in a figures, statements or releases file (CSV) uploaded by an
-/// analyst: checked whole first, so a file with any problem imports
+/// Take in a figures, statements or releases file (CSV, or an XLSX
+/// workbook's first sheet) uploaded by an analyst: checked whole first, so a file with any problem imports
 /// nothing and its problems come back located by line and field; else
 /// imported in one transaction with its audit, as `lantern import` does.
 pub fn upload(ctx: &Context, kind: DataFile, name: &str, bytes: &[u8]) -> Result<Uploaded> {
@@ -834,12 +834,17 @@ pub fn upload(ctx: &Context, kind: DataFile, name: &str, bytes: &[u8]) -> Result
             kind.size_limit()
         );
     }
-    if bytes.starts_with(b"PK\x03\x04") {
-        crate::fail!(
-            Invalid,
-            "file: {name} is a spreadsheet workbook; save its sheet as CSV (UTF-8) and upload that"
-        );
-    }
+    // A workbook: its first sheet, read under the XLSX limits, as CSV;
+    // problems name the sheet's rows.
+    let (csv, rows_above) = if bytes.starts_with(b"PK\x03\x04") {
+        let sheet = crate::xlsx::sheet(bytes, &crate::xlsx::Limits::default())
+            .map_err(|e| Error::invalid(format!("file: {name}: {e}")))?;
+        let (text, above) = sheet.to_csv();
+        (Some(text), above)
+    } else {
+        (None, 0)
+    };
+    let bytes = csv.as_ref().map_or(bytes, |c| c.as_bytes());
     let mut store = ctx.open()?;
     let catalogue = store.catalogue()?;
     let quiet = |_: u64| {};
@@ -852,7 +857,10 @@ pub fn upload(ctx: &Context, kind: DataFile, name: &str, bytes: &[u8]) -> Result
         }
         _ => crate::import::releases(name, bytes, &catalogue, &quiet).map(|_| ()),
     };
-    if let Err(problems) = checked {
+    if let Err(mut problems) = checked {
+        for p in &mut problems.problems {
+            p.line += u64::from(rows_above);
+        }
         return Ok(Uploaded::Refused(problems));
     }
     Ok(Uploaded::Imported(crate::data::import_into(
@@ -1147,5 +1155,35 @@ mod tests {
         assert_eq!(panel.series[1].1[0].amount, Some(80.0));
         assert_eq!(panel.series[1].1[1].amount, None);
         assert_eq!(panel.series[1].1[1].shown, "fewer than 5");
+    }
+
+    #[test]
+    fn a_workbooks_first_sheet_is_read_as_the_csv_it_holds() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        // The table starts on the sheet's third row.
+        for (c, h) in ["indicator", "area", "period", "value", "source"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(2, c as u16, *h).expect("header");
+        }
+        sheet
+            .write_string(3, 0, "deaths_in_treatment")
+            .expect("cell");
+        sheet.write_string(3, 1, "E06000016").expect("cell");
+        sheet.write_string(3, 2, "2018/19").expect("cell");
+        sheet.write_number(3, 3, 7.0).expect("cell");
+        sheet
+            .write_string(3, 4, "ndtms, partnership")
+            .expect("cell");
+        let bytes = book.save_to_buffer().expect("workbook");
+        let read = crate::xlsx::sheet(&bytes, &crate::xlsx::Limits::default()).expect("sheet");
+        let (csv, above) = read.to_csv();
+        assert_eq!(above, 2);
+        assert_eq!(
+            csv,
+            "indicator,area,period,value,source\ndeaths_in_treatment,E06000016,2018/19,7,\"ndtms, partnership\"\n"
+        );
     }
 }

@@ -361,7 +361,7 @@ pub(crate) async fn upload(
     let Some((name, bytes)) = parts.file else {
         return refuse(
             StatusCode::BAD_REQUEST,
-            "Choose the CSV file to upload".to_string(),
+            "Choose the CSV or XLSX file to upload".to_string(),
         );
     };
     let name = name.unwrap_or_else(|| "the uploaded file".to_string());
