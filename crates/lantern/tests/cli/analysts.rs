@@ -238,3 +238,89 @@ fn an_analyst_uploads_figures_explores_them_with_provenance_and_sees_them_charte
     assert_eq!(recomputed.status, 200, "{}", recomputed.body);
     assert!(recomputed.body.contains("Figures recomputed"));
 }
+
+/// A workbook whose first sheet holds `rows` from its third row down
+/// (two empty rows above the header).
+fn workbook(rows: &[[&str; 5]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet
+                .write_string(r as u32 + 2, c as u16, *cell)
+                .expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("workbook")
+}
+
+#[test]
+fn an_analyst_uploads_a_workbook_and_its_problems_name_the_sheets_rows() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let analyst = server.session("analyst");
+    let csrf = analyst.csrf.clone();
+    let header = ["indicator", "area", "period", "value", "source"];
+    let bad = workbook(&[
+        header,
+        [
+            "deaths_in_treatment",
+            "E06000016",
+            "2018/19",
+            "7",
+            "ndtms_partnership",
+        ],
+        [
+            "deaths_in_treatment",
+            "E06000016",
+            "2019/20",
+            "seven",
+            "ndtms_partnership",
+        ],
+    ]);
+    let refused = multipart(
+        &server,
+        "/figures/upload",
+        &analyst,
+        &[("csrf", &csrf), ("kind", "figures")],
+        Some(("file", "deaths.xlsx", &bad)),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    // The bad row is the sheet's fifth (two empty rows, the header, a
+    // good row).
+    assert!(
+        refused
+            .body
+            .contains("<td class=\"num\">5</td><td>value</td>"),
+        "{}",
+        refused.body
+    );
+    let good = workbook(&[
+        header,
+        [
+            "deaths_in_treatment",
+            "E06000016",
+            "2018/19",
+            "7",
+            "ndtms_partnership",
+        ],
+    ]);
+    let imported = multipart(
+        &server,
+        "/figures/upload",
+        &analyst,
+        &[("csrf", &csrf), ("kind", "figures")],
+        Some(("file", "deaths.xlsx", &good)),
+    );
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    assert!(
+        imported.body.contains("1 rows read, 1 new"),
+        "{}",
+        imported.body
+    );
+    let chart = server.get("/dashboards.csv?chart=deaths", Some(&analyst));
+    assert_eq!(
+        chart.body,
+        "Financial year,Deaths in treatment\r\n2018/19,7\r\n"
+    );
+}
