@@ -51,6 +51,16 @@ impl ExploreQuery {
     }
 }
 
+/// A read's result with bad input kept for the page to show, and every
+/// other failure returned as one (so the connection it failed on is
+/// closed, not reused).
+fn only_invalid<T>(result: lantern_app::Result<T>) -> lantern_app::Result<lantern_app::Result<T>> {
+    match result {
+        Err(e) if e.kind() != lantern_app::Kind::Invalid => Err(e),
+        other => Ok(other),
+    }
+}
+
 /// Read the explorer's figures; a filter naming something not held comes
 /// back as the message to show.
 async fn explored(
@@ -61,7 +71,7 @@ async fn explored(
     let ctx = site.context(username);
     let asked = q.asked();
     let found = read(site, move |store| {
-        Ok(analysis::explore(&ctx, store, &asked))
+        only_invalid(analysis::explore(&ctx, store, &asked))
     })
     .await?;
     match found {
@@ -491,7 +501,7 @@ async fn dashboard_of(
 ) -> Result<Result<(Dashboard, Panel), String>, Failure> {
     let ctx = site.context(username);
     let found = read(site, move |store| {
-        Ok(
+        only_invalid(
             analysis::dashboard(&ctx, store, area.as_deref()).and_then(|d| {
                 let panel = analysis::comparison(&ctx, store, &d.area, compare.as_deref())?;
                 Ok((d, panel))
