@@ -7,7 +7,12 @@ use axum::response::{IntoResponse, Response};
 use lantern_app::Kind;
 
 /// An error as JSON, with its status.
-pub(crate) fn error(status: StatusCode, code: &str, message: &str, field: Option<&str>) -> Response {
+pub(crate) fn error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    field: Option<&str>,
+) -> Response {
     let body = serde_json::json!({
         "status": status.as_u16(),
         "code": code,

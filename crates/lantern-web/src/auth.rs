@@ -353,8 +353,7 @@ pub(crate) async fn api_caller(
     let caller = match bearer {
         Some(secret) => {
             let ctx = site.context("api");
-            match crate::blocking(move || lantern_app::tokens::authenticate(&ctx, &secret)).await
-            {
+            match crate::blocking(move || lantern_app::tokens::authenticate(&ctx, &secret)).await {
                 Ok(Ok(actor)) => Some(Caller { actor, csrf: None }),
                 Ok(Err(e)) if e.kind() == lantern_app::Kind::Forbidden => {
                     return Err(crate::api::error(

@@ -729,8 +729,8 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
         Approve, ClockAction, Correct, Draft, Home, ManageProviderTokens, ManageTokens,
-        ManageUsers, ReadPublic, Send, SetCouncil, SetPolicy, Submit, TakeIn, ViewAudit,
-        ViewCase, ViewCouncil, ViewInbox, ViewSubmissions, ViewUsers,
+        ManageUsers, ReadPublic, Send, SetCouncil, SetPolicy, Submit, TakeIn, ViewAudit, ViewCase,
+        ViewCouncil, ViewInbox, ViewSubmissions, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
@@ -901,7 +901,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             post(tokens::managers),
         ),
         // Providers (`providers`, `tokens`).
-        (spec("GET", "/provider", ViewSubmissions), get(providers::home)),
+        (
+            spec("GET", "/provider", ViewSubmissions),
+            get(providers::home),
+        ),
         (
             spec("POST", "/provider/submissions", Submit),
             post(providers::upload),
@@ -911,7 +914,11 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             get(providers::submission),
         ),
         (
-            spec("GET", "/provider/submissions/{id}/report.csv", ViewSubmissions),
+            spec(
+                "GET",
+                "/provider/submissions/{id}/report.csv",
+                ViewSubmissions,
+            ),
             get(providers::report_csv),
         ),
         (

@@ -59,9 +59,7 @@ fn not_found(id: &str) -> Failure {
         StatusCode::NOT_FOUND,
         crate::problem_html(
             "Not found",
-            &format!(
-                "There is no submission {id} of yours; your submissions page lists them."
-            ),
+            &format!("There is no submission {id} of yours; your submissions page lists them."),
         ),
     )
 }
@@ -131,9 +129,8 @@ pub(crate) async fn upload(
     let visitor = allow_here(&site, &headers, Action::Submit).await?;
     let parts = Parts::read(&site, request, "file", MAX_FILE_BYTES).await?;
     check_csrf(&visitor, parts.field("csrf"))?;
-    let refuse = |status: StatusCode, message: String| {
-        home_page(&site, &visitor, 1, status, Some(message))
-    };
+    let refuse =
+        |status: StatusCode, message: String| home_page(&site, &visitor, 1, status, Some(message));
     if parts.too_large {
         return refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -432,14 +429,7 @@ pub(crate) async fn api_submit(
     let key = key(&site);
     let month = q.month.clone();
     let sent = crate::api::act(move || {
-        let result = providers::submit(
-            &ctx,
-            &caller.actor,
-            &key?,
-            &name,
-            &body,
-            month.as_deref(),
-        )?;
+        let result = providers::submit(&ctx, &caller.actor, &key?, &name, &body, month.as_deref())?;
         providers::submission(&ctx, &caller.actor, result.submission)
     })
     .await;
