@@ -74,14 +74,45 @@ fn upload(server: &Server, session: &Session, name: &str, file: &[u8], month: &s
 }
 
 /// An API request with a bearer token (and a body for a POST).
-fn api(server: &Server, method: &str, path: &str, token: &str, body: Option<&[u8]>) -> Reply {
+pub(crate) fn api(
+    server: &Server,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&[u8]>,
+) -> Reply {
+    api_with(
+        server,
+        method,
+        path,
+        token,
+        body,
+        "application/octet-stream",
+    )
+}
+
+/// [`api`] with the body's content type given.
+pub(crate) fn api_with(
+    server: &Server,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&[u8]>,
+    content_type: &str,
+) -> Reply {
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n"
     )
     .into_bytes();
     match body {
         Some(b) => {
-            request.extend_from_slice(format!("Content-Length: {}\r\n\r\n", b.len()).as_bytes());
+            request.extend_from_slice(
+                format!(
+                    "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+                    b.len()
+                )
+                .as_bytes(),
+            );
             request.extend_from_slice(b);
         }
         None if method == "POST" => request.extend_from_slice(b"Content-Length: 0\r\n\r\n"),

@@ -417,6 +417,74 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
         }
     }
     assert_eq!(checked, routes.len() * people.len());
+
+    // API tokens: one of P1's live, one revoked. A token counts on the
+    // API only: a page or form takes none, so there the caller is nobody.
+    app.write("agencies.csv", "code,name,area\nP1,First Step,E06000016\n");
+    app.run(&["--council", LEI, "import", "agencies", "agencies.csv"])
+        .ok();
+    let make = |name: &str| -> (String, String) {
+        let out = app
+            .run(&[
+                "--council",
+                LEI,
+                "token",
+                "create",
+                "--provider",
+                "P1",
+                "--name",
+                name,
+                "--json",
+            ])
+            .ok();
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        (
+            v["id"].as_i64().expect("id").to_string(),
+            v["secret"].as_str().expect("secret").to_string(),
+        )
+    };
+    let (_, live) = make("live");
+    let (revoked_id, revoked) = make("revoked");
+    app.run(&["--council", LEI, "token", "revoke", &revoked_id])
+        .ok();
+    let token_actor = Actor {
+        username: "token:1".into(),
+        display_name: "live".into(),
+        council: LEI.into(),
+        grants: vec![Grant {
+            role: Role::Provider,
+            provider: Some("P1".into()),
+        }],
+    };
+    for route in &routes {
+        let path = route
+            .path
+            .replace("{reference}", &reference)
+            .replace("{username}", "target")
+            .replace("{letter}", "response.docx")
+            .replace("{id}", "999");
+        for (who, secret) in [("live token", &live), ("revoked token", &revoked)] {
+            let body = (route.method == "POST").then_some(&b"csrf=x"[..]);
+            let reply = crate::providers::api_with(
+                &server,
+                route.method,
+                &path,
+                secret,
+                body,
+                "application/x-www-form-urlencoded",
+            );
+            let actor = (who == "live token" && path.starts_with("/api/")).then_some(&token_actor);
+            let resource = Resource::council(LEI);
+            let allowed = policy::may(actor, route.action, &resource).allowed();
+            let to_sign_in = reply.status == 303 && reply.location() == Some("/sign-in");
+            let denied = reply.status == 403 || reply.status == 401 || to_sign_in;
+            assert_eq!(
+                !denied, allowed,
+                "{} {path} with a {who}: {} {}",
+                route.method, reply.status, reply.body
+            );
+        }
+    }
 }
 
 #[test]
