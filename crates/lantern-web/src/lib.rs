@@ -92,6 +92,7 @@ mod actions;
 mod admin;
 mod api;
 mod auth;
+pub mod charts;
 pub mod connections;
 mod intake;
 mod letters;
