@@ -321,3 +321,140 @@ pub fn authenticate(ctx: &Context, secret: &str) -> Result<Actor> {
         }],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::{Grant, NewAccount, create_user};
+
+    fn context(dir: &tempfile::TempDir) -> Context {
+        let database = dir.path().join("lantern.db").display().to_string();
+        lantern_store::create(
+            &database,
+            &lantern_store::init_meta("tester", &crate::now()),
+        )
+        .expect("database created");
+        let config = crate::config::Config::parse(
+            std::path::Path::new("lantern.toml"),
+            "[council]\nname = \"Leicester City Council\"\narea = \"E06000016\"\n",
+        )
+        .expect("config");
+        let ctx = Context::new(database, config, "root".into());
+        let code = crate::council::ensure(&ctx).expect("council");
+        let ctx = ctx.for_council(Some(code));
+        let agencies = dir.path().join("agencies.csv");
+        std::fs::write(
+            &agencies,
+            "code,name,area\nP1,First,E06000016\nP2,Second,E06000016\n",
+        )
+        .expect("agencies");
+        let bytes = std::fs::read(&agencies).expect("read");
+        crate::data::import(
+            &ctx,
+            crate::data::DataFile::Agencies,
+            "agencies.csv",
+            &bytes,
+            &|_| {},
+        )
+        .expect("register");
+        ctx
+    }
+
+    fn actor(ctx: &Context, username: &str, grant: &str) -> Actor {
+        create_user(
+            ctx,
+            &NewAccount {
+                username: username.into(),
+                display_name: username.into(),
+                password: "correct horse battery".into(),
+                grants: vec![Grant::parse(grant).unwrap()],
+            },
+        )
+        .unwrap();
+        Actor {
+            username: username.into(),
+            display_name: username.into(),
+            council: ctx.council.clone().unwrap(),
+            grants: vec![Grant::parse(grant).unwrap()],
+        }
+    }
+
+    #[test]
+    fn scopes_secrets_and_revocation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ctx = context(&dir);
+        let admin = actor(&ctx, "ada", "admin");
+        let pat = actor(&ctx, "pat", "provider:P1");
+        let officer = actor(&ctx, "olu", "foi_officer");
+        assert_eq!(scope_of(&ctx, &admin).unwrap(), Scope::Council);
+        assert_eq!(
+            scope_of(&ctx, &officer).unwrap_err().kind(),
+            Kind::Forbidden
+        );
+        // A provider user until allowed: refused; then their own only.
+        assert_eq!(scope_of(&ctx, &pat).unwrap_err().kind(), Kind::Forbidden);
+        allow_managing(&ctx, "pat", true).unwrap();
+        let own = scope_of(&ctx, &pat).unwrap();
+        assert_eq!(own, Scope::Provider("P1".into()));
+        assert_eq!(
+            allow_managing(&ctx, "olu", true).unwrap_err().kind(),
+            Kind::NotFound
+        );
+        assert_eq!(
+            create(&ctx, &own, Some("P2"), "x").unwrap_err().kind(),
+            Kind::Forbidden
+        );
+        assert_eq!(
+            create(&ctx, &Scope::Council, Some("NOPE"), "x")
+                .unwrap_err()
+                .kind(),
+            Kind::Invalid
+        );
+
+        let made = create(&ctx, &own, None, "nightly").unwrap();
+        assert_eq!(made.token.provider, "P1");
+        let theirs = create(&ctx, &Scope::Council, Some("P2"), "theirs").unwrap();
+        // The secret is not in the database, only its hash.
+        let db = std::fs::read(dir.path().join("lantern.db")).unwrap_or_default();
+        let wal = std::fs::read(dir.path().join("lantern.db-wal")).unwrap_or_default();
+        for file in [&db, &wal] {
+            assert!(
+                !file
+                    .windows(40)
+                    .any(|w| w == &made.secret.as_bytes()[8..48])
+            );
+        }
+        // The token acts as a provider of P1, named for the audit.
+        let as_token = authenticate(&ctx, &made.secret).unwrap();
+        assert_eq!(as_token.username, format!("token:{}", made.token.id));
+        assert_eq!(
+            crate::providers::provider_of(&as_token).unwrap(),
+            "P1".to_string()
+        );
+        // A token never manages tokens, even its allowed user's.
+        assert_eq!(
+            scope_of(&ctx, &as_token).unwrap_err().kind(),
+            Kind::Forbidden
+        );
+        // The provider user sees and revokes their own only.
+        assert_eq!(list(&ctx, &own).unwrap().len(), 1);
+        assert_eq!(
+            revoke(&ctx, &own, theirs.token.id).unwrap_err().kind(),
+            Kind::NotFound
+        );
+        revoke(&ctx, &own, made.token.id).unwrap();
+        assert_eq!(
+            revoke(&ctx, &own, made.token.id).unwrap_err().kind(),
+            Kind::Conflict
+        );
+        // Revoked, forged or malformed: refused alike.
+        let forged = format!("{PREFIX}{}", "0".repeat(64));
+        for secret in [made.secret.as_str(), forged.as_str(), "nonsense"] {
+            let e = authenticate(&ctx, secret).unwrap_err();
+            assert_eq!(e.kind(), Kind::Forbidden);
+            assert!(e.message().starts_with("the API token is not valid"));
+        }
+        assert!(authenticate(&ctx, &theirs.secret).is_ok());
+        let _ = pat;
+    }
+}
