@@ -65,10 +65,7 @@ fn not_found(id: &str) -> Failure {
 }
 
 fn submission_rows(page: &SubmissionPage) -> Vec<minijinja::Value> {
-    page.submissions
-        .iter()
-        .map(|s| crate::serialized(s))
-        .collect()
+    page.submissions.iter().map(crate::serialized).collect()
 }
 
 /// The provider's home page, with an error for the upload form if any.
