@@ -54,6 +54,7 @@ pub mod import;
 pub mod letters;
 pub mod personal_data;
 pub mod policy;
+pub mod publishing;
 pub mod records;
 pub mod reports;
 pub mod sheets;

@@ -16,6 +16,8 @@
 //!   ([`SELF_APPROVAL`], set by an administrator and audited).
 //! - Administrators manage the council's users, its policies and its
 //!   settings, and search its audit trail.
+//! - Analysts and administrators publish figures for the public and plan
+//!   publications (`Action::Publish`).
 //! - Analysts and providers have no casework pages in this part.
 
 use lantern_core::casework::CaseEvent;
@@ -62,11 +64,14 @@ pub enum Action {
     SetCouncil,
     /// Search the audit trail.
     ViewAudit,
+    /// Publish figures for the public and plan publications (a release,
+    /// under disclosure control, audited).
+    Publish,
 }
 
 impl Action {
     /// Every action, for tests and pages that list them.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::ReadPublic,
         Action::Home,
         Action::ViewInbox,
@@ -83,6 +88,7 @@ impl Action {
         Action::ViewCouncil,
         Action::SetCouncil,
         Action::ViewAudit,
+        Action::Publish,
     ];
 
     /// The roles that may do it (empty: anyone, signed in or not, for
@@ -104,6 +110,7 @@ impl Action {
             | Action::ViewCouncil
             | Action::SetCouncil
             | Action::ViewAudit => &[Role::Admin],
+            Action::Publish => &[Role::Analyst, Role::Admin],
         }
     }
 }

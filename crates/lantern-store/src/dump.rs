@@ -6,9 +6,9 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 9 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 10 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 9, "schema": 18}`; then, for each table in the order of
+//! `{"lantern_dump": 10, "schema": 21}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -23,7 +23,9 @@
 //! no files kept with cases), version 7 (no fee amounts with fees notices)
 //! and version 8 (the first twenty: no final letters as sent, no accounts,
 //! no public log, which restoring rebuilds from the disclosure log as
-//! migration 18 does), perhaps without columns added later. Tables and
+//! migration 18 does) and version 9 (the first twenty-six: no
+//! publications of figures, no publication calendar), perhaps without
+//! columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -40,8 +42,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 8).
-pub const DUMP_FORMAT: i64 = 9;
+/// Version of the dump format this build writes (it reads this and versions 1 to 9).
+pub const DUMP_FORMAT: i64 = 10;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -65,6 +67,7 @@ fn tables_of_format(format: i64) -> usize {
         5 => 17,
         6 => 19,
         7 | 8 => 20,
+        9 => 26,
         _ => TABLES.len(),
     }
 }
@@ -532,6 +535,62 @@ pub const TABLES: &[TableSpec] = &[
             ("value", Text),
             ("set_at", Text),
             ("set_by", Text),
+        ],
+    },
+    // Format 10: Lantern's own publications of figures, their cells as
+    // published and the publication calendar (migration 21).
+    TableSpec {
+        name: "publications",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("indicator", Text),
+            ("area", Text),
+            ("period_from", Text),
+            ("period_to", Text),
+            ("breakdowns", Text),
+            ("title", Text),
+            ("published_at", Text),
+            ("published_by", Text),
+            ("data_version", Int),
+        ],
+    },
+    TableSpec {
+        name: "published_figures",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("position", Int),
+            ("indicator", Text),
+            ("area", Text),
+            ("caption", Text),
+            ("period", Text),
+            ("period_label", Text),
+            ("breakdown", Text),
+            ("breakdown_label", Text),
+            ("decision", Text),
+            ("value", Int),
+            ("released", Text),
+        ],
+    },
+    TableSpec {
+        name: "planned_publications",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("indicator", Text),
+            ("period", Text),
+            ("planned_on", Text),
+            ("planned_by", Text),
+            ("planned_at", Text),
         ],
     },
 ];

@@ -76,6 +76,7 @@ impl Visitor {
             inbox => has(Action::ViewInbox),
             take_in => has(Action::TakeIn),
             users => has(Action::ViewUsers),
+            publish => has(Action::Publish),
         }
     }
 }

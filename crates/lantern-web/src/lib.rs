@@ -18,6 +18,10 @@
 //! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) | anyone |
 //! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) | anyone |
 //! | `/letters/{reference}`, `/api/letters/{reference}` | the published copy of a sent answer; 404 for a case not sent | anyone |
+//! | `/figures`, `/figures/{indicator}` | published figures: the indicators, an indicator's newest publication as tables in words (`figures`) | anyone |
+//! | `/api/figures`, `/figures.csv` | published cells as JSON (paged) and CSV (`?indicator=`, `?area=`, `?period=`, `?page=`) | anyone |
+//! | `/publications`, `/api/publications` | the publication calendar: planned, published, late | anyone |
+//! | `/publishing`, `/publishing/publish`, `/publishing/plan` | publish figures (a release under disclosure control), plan a publication | analysts, administrators |
 //! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 | anyone |
 //! | `/style.css` | the pages' style sheet | anyone |
 //! | `/sign-in`, `/sign-out` | signing in and out | anyone / signed in |
@@ -87,6 +91,7 @@ mod actions;
 mod admin;
 mod auth;
 pub mod connections;
+mod figures;
 mod intake;
 mod letters;
 mod public;
@@ -114,6 +119,10 @@ const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
+const FIGURES: &str = include_str!("../../../templates/web/figures.html.j2");
+const FIGURE: &str = include_str!("../../../templates/web/figure.html.j2");
+const PUBLICATIONS: &str = include_str!("../../../templates/web/publications.html.j2");
+const PUBLISHING: &str = include_str!("../../../templates/web/publishing.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -595,6 +604,10 @@ fn pages() -> Result<Environment<'static>> {
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
         ("bank_holidays.html.j2", BANK_HOLIDAYS),
+        ("figures.html.j2", FIGURES),
+        ("figure.html.j2", FIGURE),
+        ("publications.html.j2", PUBLICATIONS),
+        ("publishing.html.j2", PUBLISHING),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -708,8 +721,8 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
-        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetCouncil,
-        SetPolicy, TakeIn, ViewAudit, ViewCase, ViewCouncil, ViewInbox, ViewUsers,
+        Approve, ClockAction, Correct, Draft, Home, ManageUsers, Publish, ReadPublic, Send,
+        SetCouncil, SetPolicy, TakeIn, ViewAudit, ViewCase, ViewCouncil, ViewInbox, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
@@ -742,6 +755,27 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("GET", "/letters/{reference}/response.docx", ReadPublic),
             get(letters::published_docx),
+        ),
+        (spec("GET", "/figures", ReadPublic), get(figures::index)),
+        (
+            spec("GET", "/figures/{indicator}", ReadPublic),
+            get(figures::indicator),
+        ),
+        (
+            spec("GET", "/api/figures", ReadPublic),
+            get(figures::api_figures),
+        ),
+        (
+            spec("GET", "/figures.csv", ReadPublic),
+            get(figures::figures_csv),
+        ),
+        (
+            spec("GET", "/publications", ReadPublic),
+            get(figures::calendar),
+        ),
+        (
+            spec("GET", "/api/publications", ReadPublic),
+            get(figures::api_calendar),
         ),
         (spec("GET", "/style.css", ReadPublic), get(style)),
         (spec("GET", "/sign-in", ReadPublic), get(auth::sign_in_page)),
@@ -862,6 +896,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/admin/bank-holidays", SetCouncil),
             post(admin::add_bank_holiday),
+        ),
+        (
+            spec("GET", "/publishing", Publish),
+            get(figures::publishing_forms),
+        ),
+        (
+            spec("POST", "/publishing/publish", Publish),
+            post(figures::publish),
+        ),
+        (
+            spec("POST", "/publishing/plan", Publish),
+            post(figures::plan),
         ),
     ]
 }
