@@ -622,4 +622,62 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     assert!(browser.source().contains("FOI-2019-0001"));
     assert!(!browser.source().contains(REQUESTER));
     browser.look("audit-log");
+
+    // Publishing: the administrator publishes people in treatment by sex
+    // through the form (a release under disclosure control); a member of
+    // the public opens the indicator's page and sees "fewer than 5" where
+    // the count is small, never the count.
+    std::fs::write(dir.join("by-sex.csv"), BY_SEX).unwrap();
+    for args in [
+        &["import", "figures", "by-sex.csv"][..],
+        &[
+            "publication",
+            "plan",
+            "people_in_treatment",
+            "--period",
+            "2024/25",
+            "--on",
+            "2025-12-01",
+        ][..],
+    ] {
+        assert!(lantern(dir, args).output().unwrap().status.success());
+    }
+    browser.open("/publishing");
+    browser.look("publishing");
+    browser.type_into("#indicator", "people_in_treatment");
+    browser.type_into("#from", "2022/23");
+    browser.type_into("#to", "2023/24");
+    browser.type_into("#by", "sex");
+    browser.click("form[action='/publishing/publish'] button");
+    assert!(
+        browser.source().contains("Published PUB-0001"),
+        "{}",
+        browser.source()
+    );
+    browser.sign_out();
+    browser.open("/figures");
+    assert!(browser.source().contains("People in treatment"));
+    browser.look("published-figures");
+    browser.open("/figures/people_in_treatment");
+    let page = browser.source();
+    assert!(page.contains("fewer than 5"), "{page}");
+    assert!(
+        !page.contains(">4 people<"),
+        "the small count is never shown"
+    );
+    browser.look("published-indicator");
+    browser.open("/publications");
+    assert!(browser.source().contains("Late"), "{}", browser.source());
+    browser.look("publication-calendar");
 }
+
+/// People in treatment by sex: "other" in 2022/23 is 4 (small).
+const BY_SEX: &str = "indicator,area,period,sex,value,source,status\n\
+people_in_treatment,E06000016,2022/23,,1200,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2022/23,male,800,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2022/23,female,396,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2022/23,other,4,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2023/24,,1250,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2023/24,male,830,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2023/24,female,410,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2023/24,other,10,ndtms_partnership,final\n";

@@ -20,6 +20,7 @@ mod letters;
 mod privacy;
 mod public_log;
 mod published;
+mod published_figures;
 mod records;
 mod release_states;
 mod reports;

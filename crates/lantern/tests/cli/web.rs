@@ -361,7 +361,8 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
             .path
             .replace("{reference}", &reference)
             .replace("{username}", "target")
-            .replace("{letter}", "response.docx");
+            .replace("{letter}", "response.docx")
+            .replace("{indicator}", "people_in_treatment");
         for (who, person) in &people {
             let session = match *who {
                 "nobody" => None,
