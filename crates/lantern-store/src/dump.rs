@@ -1086,7 +1086,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":9,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":10,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -1108,7 +1108,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table council_policies was expected"),
+            err.contains("ends where table planned_publications was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -1117,9 +1117,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":9"#, r#""lantern_dump":10"#, 1);
+        let newer = text.replacen(r#""lantern_dump":10"#, r#""lantern_dump":11"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 10"), "{err}");
+        assert!(err.contains("dump format 11"), "{err}");
     }
 
     #[test]
@@ -1144,7 +1144,7 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1171,7 +1171,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1186,10 +1186,33 @@ mod tests {
     }
 
     #[test]
+    fn version_9_dumps_are_read_with_no_publications() {
+        let mut tables = empty_tables();
+        tables.truncate(26);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        for name in ["publications", "published_figures", "planned_publications"] {
+            assert!(
+                read_back
+                    .iter()
+                    .find(|t| t.table == name)
+                    .is_some_and(|t| t.rows.is_empty()),
+                "{name}"
+            );
+        }
+        // A version 9 dump holding a table of version 10 is refused.
+        let mut newer = empty_tables();
+        newer.truncate(27);
+        let text = written(&newer).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        assert!(read(&mut text.as_bytes()).is_err());
+    }
+
+    #[test]
     fn version_8_dumps_are_read_with_no_accounts() {
         let mut tables = empty_tables();
         tables.truncate(20);
-        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":8"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":8"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         for name in ["users", "user_roles", "account_events", "council_policies"] {
@@ -1207,7 +1230,7 @@ mod tests {
     fn version_6_dumps_are_read_with_no_files_kept_and_files_round_trip() {
         let mut tables = empty_tables();
         tables.truncate(19);
-        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":6"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":6"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         assert!(
@@ -1267,7 +1290,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1395,7 +1418,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);
