@@ -93,7 +93,7 @@ fn request_text(
     reference: &str,
     day: Date,
     area: &str,
-    title: &str,
+    title: (&str, &str),
     indicator: &str,
     periods: &str,
     by: &[(String, String)],
@@ -114,23 +114,23 @@ fn request_text(
             text.push_str(&format!("breakdown = [{}]\n", quoted(b)));
         }
     };
-    question(1, title, None);
+    let (name, span) = title;
+    question(1, &format!("{name}, {span}"), None);
     for (i, (code, words)) in by.iter().enumerate() {
-        question(i + 2, &format!("{title} by {words}"), Some(code));
+        question(i + 2, &format!("{name} by {words}, {span}"), Some(code));
     }
     text
 }
 
 /// The cells of a letter's JSON form as published: each row of each
-/// question, in words; a value only where the row gives one exactly.
+/// question (its caption the question's words: "People in treatment by
+/// sex, 2022/23 to 2023/24"), in words; a value only where the row gives
+/// one exactly.
 fn cells(view: &serde_json::Value) -> Vec<PublishedCell> {
     let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
     let mut out = Vec::new();
     for q in view["questions"].as_array().into_iter().flatten() {
-        let caption = q["table"]["caption"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| s(&q["text"]));
+        let caption = s(&q["text"]);
         for r in q["rows"].as_array().into_iter().flatten() {
             let decision = s(&r["decision"]);
             let value = match (decision.as_str(), r["value"]["kind"].as_str()) {
@@ -219,12 +219,13 @@ pub fn publish(ctx: &Context, asked: &Publish) -> Result<Published> {
     } else {
         format!("{from} to {to}")
     };
-    let title = format!("{}, {}", indicator.title, span_words(&from, &to));
+    let span = span_words(&from, &to);
+    let title = format!("{}, {span}", indicator.title);
     let text = request_text(
         &reference,
         day,
         &area,
-        &title,
+        (&indicator.title, &span),
         &indicator.code,
         &periods,
         &by,
