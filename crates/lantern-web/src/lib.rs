@@ -90,6 +90,7 @@ use lantern_app::policy::Action;
 mod actions;
 mod admin;
 mod auth;
+pub mod charts;
 pub mod connections;
 mod figures;
 mod intake;
