@@ -168,7 +168,7 @@ pub fn publish(ctx: &Context, asked: &Publish) -> Result<Published> {
     let from = financial_year("--from", &asked.from)?;
     let to = match &asked.to {
         Some(to) => financial_year("--to", to)?,
-        None => from.clone(),
+        None => from,
     };
     if to.first_day() < from.first_day() {
         crate::fail!(
@@ -407,6 +407,10 @@ pub struct IndicatorPage {
     pub title: String,
     /// What it counts.
     pub description: String,
+    /// The noun of its unit ("people", "£").
+    pub unit: String,
+    /// Whether its values are amounts of money (in pence).
+    pub money: bool,
     /// The newest publication's reference.
     pub reference: String,
     /// Its title.
@@ -453,14 +457,26 @@ pub fn indicator_page(store: &dyn Store, code: &str) -> Result<IndicatorPage> {
             }),
         }
     }
-    let (title, description) = match catalogue.indicator(code) {
-        Ok(i) => (i.title.clone(), i.description.clone()),
-        Err(_) => (title_of(&catalogue, code), String::new()),
+    let (title, description, unit, money) = match catalogue.indicator(code) {
+        Ok(i) => (
+            i.title.clone(),
+            i.description.clone(),
+            i.unit.noun().to_string(),
+            i.unit == lantern_core::catalogue::Unit::Gbp,
+        ),
+        Err(_) => (
+            title_of(&catalogue, code),
+            String::new(),
+            String::new(),
+            false,
+        ),
     };
     Ok(IndicatorPage {
         code: code.to_string(),
         title,
         description,
+        unit,
+        money,
         reference: newest.reference.clone(),
         publication: newest.title.clone(),
         published_on: day_of(&newest.published_at),

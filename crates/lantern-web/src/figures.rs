@@ -120,17 +120,91 @@ pub(crate) async fn index(State(site): State<Arc<Site>>) -> Result<Response, Fai
     )
 }
 
+/// A publication's table as a chart by financial year (`crate::charts`)
+/// with its table beside it: one series per breakdown value (the indicator
+/// for totals); a figure not given exactly ("fewer than 5", withheld, not
+/// held) is not drawn and the table says what the publication says.
+fn chart(page: &publishing::IndicatorPage, n: usize, t: &publishing::PublishedTable) -> String {
+    use crate::charts::{Chart, ChartKind, Point, Scale, Series};
+    let mut years: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for r in &t.rows {
+        if !years.contains(&r.period_label) {
+            years.push(r.period_label.clone());
+        }
+        let name = if r.breakdown.is_empty() {
+            page.title.clone()
+        } else {
+            r.breakdown.clone()
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let series = names
+        .iter()
+        .map(|name| Series {
+            name: name.clone(),
+            points: years
+                .iter()
+                .map(|year| {
+                    let row = t.rows.iter().find(|r| {
+                        &r.period_label == year
+                            && (if r.breakdown.is_empty() {
+                                &page.title
+                            } else {
+                                &r.breakdown
+                            }) == name
+                    });
+                    match row {
+                        Some(r) => match r.value {
+                            Some(v) if r.status == "shown" && !page.money => {
+                                let mut p = Point::value(v as f64, Scale::Count);
+                                p.shown = r.figure.clone();
+                                p
+                            }
+                            _ => Point::not_drawn(r.figure.clone()),
+                        },
+                        None => Point::not_drawn("not published"),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let mut unit = page.unit.clone();
+    if let Some(first) = unit.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    Chart {
+        id: format!("chart-{}", n + 1),
+        title: t.caption.clone(),
+        kind: ChartKind::Bar,
+        value_label: unit,
+        scale: Scale::Count,
+        years,
+        series,
+    }
+    .html()
+}
+
 pub(crate) async fn indicator(
     State(site): State<Arc<Site>>,
     Path(code): Path<String>,
 ) -> Result<Response, Failure> {
     let shown = read(&site, move |store| publishing::indicator_page(store, &code)).await?;
+    let charts: Vec<minijinja::Value> = shown
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(n, t)| minijinja::Value::from_safe_string(chart(&shown, n, t)))
+        .collect();
     page(
         &site,
         "figure.html.j2",
         context! {
             council => site.council.clone(),
             page => minijinja::Value::from(minijinja::value::Serde(&shown)),
+            charts => charts,
         },
     )
 }

@@ -661,7 +661,13 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     browser.look("published-figures");
     browser.open("/figures/people_in_treatment");
     let page = browser.source();
-    assert!(page.contains("fewer than 5"), "{page}");
+    // In the table beside the chart, not only in the page's notes.
+    assert!(page.contains(">fewer than 5</td>"), "{page}");
+    assert!(page.contains("<svg"), "a chart: {page}");
+    assert!(
+        page.contains(">other or not stated</th>"),
+        "breakdowns in words: {page}"
+    );
     assert!(
         !page.contains(">4 people<"),
         "the small count is never shown"

@@ -165,11 +165,15 @@ fn the_public_sees_published_figures_in_words_with_small_counts_as_fewer_than_5(
     assert!(index.contains("People in treatment"), "{index}");
     let (status, page) = server.get("/figures/people_in_treatment");
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("fewer than 5"), "{page}");
-    assert!(
-        page.contains("1,200 people") && page.contains("male"),
-        "{page}"
-    );
+    // The table beside each chart says it, not only the page's notes.
+    assert!(page.contains(">fewer than 5</td>"), "{page}");
+    assert!(page.contains(">1,200 people</td>"), "{page}");
+    // One table for the totals, one by sex, each with its chart; the
+    // breakdown in words.
+    assert_eq!(page.matches("<table").count(), 2, "{page}");
+    assert_eq!(page.matches("<svg").count(), 2, "{page}");
+    assert!(page.contains("People in treatment by sex, "), "{page}");
+    assert!(page.contains(">other or not stated</th>"), "{page}");
     // Labels in words: no breakdown codes, never the small number.
     assert!(
         !page.contains("sex=") && !page.contains(">4 people"),
