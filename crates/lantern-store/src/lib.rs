@@ -1180,6 +1180,15 @@ pub trait Store: accounts::Accounts {
     /// One submission.
     fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError>;
 
+    /// One provider's submissions, newest first: at most `limit` from the
+    /// `offset`th, and how many the provider has in all.
+    fn provider_submissions(
+        &self,
+        provider: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SubmissionRecord>, u64), StoreError>;
+
     /// The distinct pseudonym-key fingerprints of accepted submissions, sorted.
     fn key_fingerprints(&self) -> Result<Vec<String>, StoreError>;
 
