@@ -1019,7 +1019,18 @@ fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<S
                     .get(header::CONTENT_LENGTH)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse::<u64>().ok());
+                let api = request.uri().path().starts_with("/api/");
                 async move {
+                    if declared.is_some_and(|n| n > max as u64) && api {
+                        return api::error(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "too_large",
+                            &format!(
+                                "what was sent is too large: this endpoint takes at most {max} bytes; nothing was changed"
+                            ),
+                            None,
+                        );
+                    }
                     if declared.is_some_and(|n| n > max as u64) {
                         return problem_page(
                             StatusCode::PAYLOAD_TOO_LARGE,
