@@ -60,6 +60,7 @@ pub mod letters;
 pub mod personal_data;
 pub mod policy;
 pub mod providers;
+pub mod publishing;
 pub mod records;
 pub mod reports;
 pub mod sheets;

@@ -26,6 +26,8 @@
 //!   releases, and recompute from records; FOI officers may see the
 //!   figures and dashboards too (they answer from them). Analysts and
 //!   providers have no casework pages.
+//! - Analysts and administrators publish figures for the public and plan
+//!   publications (`Action::Publish`).
 
 use lantern_core::casework::CaseEvent;
 
@@ -86,11 +88,14 @@ pub enum Action {
     ViewFigures,
     /// Upload figures, statements and releases; recompute from records.
     ManageFigures,
+    /// Publish figures for the public and plan publications (a release,
+    /// under disclosure control, audited).
+    Publish,
 }
 
 impl Action {
     /// Every action, for tests and pages that list them.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::ReadPublic,
         Action::Home,
         Action::ViewInbox,
@@ -113,6 +118,7 @@ impl Action {
         Action::ManageProviderTokens,
         Action::ViewFigures,
         Action::ManageFigures,
+        Action::Publish,
     ];
 
     /// The roles that may do it (empty: anyone, signed in or not, for
@@ -140,6 +146,7 @@ impl Action {
             }
             Action::ViewFigures => &[Role::Analyst, Role::FoiOfficer],
             Action::ManageFigures => &[Role::Analyst],
+            Action::Publish => &[Role::Analyst, Role::Admin],
         }
     }
 }

@@ -79,6 +79,7 @@ impl Visitor {
             provider => has(Action::ViewSubmissions),
             tokens => has(Action::ManageTokens),
             figures => has(Action::ViewFigures),
+            publish => has(Action::Publish),
         }
     }
 }

@@ -18,6 +18,10 @@
 //! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) | anyone |
 //! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) | anyone |
 //! | `/letters/{reference}`, `/api/letters/{reference}` | the published copy of a sent answer; 404 for a case not sent | anyone |
+//! | `/figures`, `/figures/{indicator}` | published figures: the indicators, an indicator's newest publication as tables in words (`published`) | anyone |
+//! | `/api/figures`, `/figures.csv` | published cells as JSON (paged) and CSV (`?indicator=`, `?area=`, `?period=`, `?page=`) | anyone |
+//! | `/publications`, `/api/publications` | the publication calendar: planned, published, late | anyone |
+//! | `/publishing`, `/publishing/publish`, `/publishing/plan` | publish figures (a release under disclosure control), plan a publication | analysts, administrators |
 //! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 | anyone |
 //! | `/style.css` | the pages' style sheet | anyone |
 //! | `/sign-in`, `/sign-out` | signing in and out | anyone / signed in |
@@ -102,6 +106,7 @@ mod intake;
 mod letters;
 mod providers;
 mod public;
+mod published;
 mod staff;
 mod tokens;
 mod workspace;
@@ -134,6 +139,10 @@ const TOKENS: &str = include_str!("../../../templates/web/tokens.html.j2");
 const FIGURES_EXPLORE: &str = include_str!("../../../templates/web/figures_explore.html.j2");
 const FIGURES_UPLOAD: &str = include_str!("../../../templates/web/figures_upload.html.j2");
 const DASHBOARDS: &str = include_str!("../../../templates/web/dashboards.html.j2");
+const FIGURES: &str = include_str!("../../../templates/web/figures.html.j2");
+const FIGURE: &str = include_str!("../../../templates/web/figure.html.j2");
+const PUBLICATIONS: &str = include_str!("../../../templates/web/publications.html.j2");
+const PUBLISHING: &str = include_str!("../../../templates/web/publishing.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -626,6 +635,10 @@ fn pages() -> Result<Environment<'static>> {
         ("figures_explore.html.j2", FIGURES_EXPLORE),
         ("figures_upload.html.j2", FIGURES_UPLOAD),
         ("dashboards.html.j2", DASHBOARDS),
+        ("figures.html.j2", FIGURES),
+        ("figure.html.j2", FIGURE),
+        ("publications.html.j2", PUBLICATIONS),
+        ("publishing.html.j2", PUBLISHING),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -740,8 +753,8 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
         Approve, ClockAction, Correct, Draft, Home, ManageProviderTokens, ManageTokens,
-        ManageUsers, ReadPublic, Send, SetCouncil, SetPolicy, Submit, TakeIn, ViewAudit, ViewCase,
-        ViewCouncil, ViewInbox, ViewSubmissions, ViewUsers,
+        ManageUsers, Publish, ReadPublic, Send, SetCouncil, SetPolicy, Submit, TakeIn, ViewAudit,
+        ViewCase, ViewCouncil, ViewInbox, ViewSubmissions, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
@@ -774,6 +787,27 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("GET", "/letters/{reference}/response.docx", ReadPublic),
             get(letters::published_docx),
+        ),
+        (spec("GET", "/figures", ReadPublic), get(published::index)),
+        (
+            spec("GET", "/figures/{indicator}", ReadPublic),
+            get(published::indicator),
+        ),
+        (
+            spec("GET", "/api/figures", ReadPublic),
+            get(published::api_figures),
+        ),
+        (
+            spec("GET", "/figures.csv", ReadPublic),
+            get(published::figures_csv),
+        ),
+        (
+            spec("GET", "/publications", ReadPublic),
+            get(published::calendar),
+        ),
+        (
+            spec("GET", "/api/publications", ReadPublic),
+            get(published::api_calendar),
         ),
         (spec("GET", "/style.css", ReadPublic), get(style)),
         (spec("GET", "/sign-in", ReadPublic), get(auth::sign_in_page)),
@@ -988,6 +1022,19 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("GET", "/dashboards.csv", Action::ViewFigures),
             get(figures::dashboard_csv),
+        ),
+        // Publishing figures and planning publications (`published`).
+        (
+            spec("GET", "/publishing", Publish),
+            get(published::publishing_forms),
+        ),
+        (
+            spec("POST", "/publishing/publish", Publish),
+            post(published::publish),
+        ),
+        (
+            spec("POST", "/publishing/plan", Publish),
+            post(published::plan),
         ),
     ]
 }

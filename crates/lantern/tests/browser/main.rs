@@ -632,7 +632,73 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     assert!(browser.source().contains("FOI-2019-0001"));
     assert!(!browser.source().contains(REQUESTER));
     browser.look("audit-log");
+
+    // Publishing: the administrator publishes people in treatment by sex
+    // through the form (a release under disclosure control); a member of
+    // the public opens the indicator's page and sees "fewer than 5" where
+    // the count is small, never the count.
+    std::fs::write(dir.join("by-sex.csv"), BY_SEX).unwrap();
+    for args in [
+        &["import", "figures", "by-sex.csv"][..],
+        &[
+            "publication",
+            "plan",
+            "people_in_treatment",
+            "--period",
+            "2024/25",
+            "--on",
+            // Before the day the server is fixed to: late.
+            "2019-07-01",
+        ][..],
+    ] {
+        assert!(lantern(dir, args).output().unwrap().status.success());
+    }
+    browser.open("/publishing");
+    browser.look("publishing");
+    browser.type_into("#indicator", "people_in_treatment");
+    browser.type_into("#from", "2025/26");
+    browser.type_into("#to", "2026/27");
+    browser.type_into("#by", "sex");
+    browser.click("form[action='/publishing/publish'] button");
+    assert!(
+        browser.source().contains("Published PUB-0001"),
+        "{}",
+        browser.source()
+    );
+    browser.sign_out();
+    browser.open("/figures");
+    assert!(browser.source().contains("People in treatment"));
+    browser.look("published-figures");
+    browser.open("/figures/people_in_treatment");
+    let page = browser.source();
+    // In the table beside the chart, not only in the page's notes.
+    assert!(page.contains(">fewer than 5</td>"), "{page}");
+    assert!(page.contains("<svg"), "a chart: {page}");
+    assert!(
+        page.contains(">other or not stated</th>"),
+        "breakdowns in words: {page}"
+    );
+    assert!(
+        !page.contains(">4 people<"),
+        "the small count is never shown"
+    );
+    browser.look("published-indicator");
+    browser.open("/publications");
+    assert!(browser.source().contains("Late"), "{}", browser.source());
+    browser.look("publication-calendar");
 }
+
+/// People in treatment by sex: "other" in 2025/26 is 4 (small). Years the
+/// release calendar has no release for: the server's day is 2019-07-05.
+const BY_SEX: &str = "indicator,area,period,sex,value,source,status\n\
+people_in_treatment,E06000016,2025/26,,1200,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2025/26,male,800,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2025/26,female,396,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2025/26,other,4,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,,1250,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,male,830,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,female,410,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,other,10,ndtms_partnership,final\n";
 
 #[test]
 fn a_provider_uploads_a_file_with_a_bad_row_and_sees_its_error_another_provider_sees_nothing() {

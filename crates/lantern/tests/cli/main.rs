@@ -22,6 +22,7 @@ mod privacy;
 mod providers;
 mod public_log;
 mod published;
+mod published_figures;
 mod records;
 mod release_states;
 mod reports;

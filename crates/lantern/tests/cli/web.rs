@@ -372,6 +372,7 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
             .replace("{reference}", &reference)
             .replace("{username}", "target")
             .replace("{letter}", "response.docx")
+            .replace("{indicator}", "people_in_treatment")
             .replace("{id}", "999");
         for (who, person) in &people {
             let session = match *who {
@@ -462,6 +463,7 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
             .replace("{reference}", &reference)
             .replace("{username}", "target")
             .replace("{letter}", "response.docx")
+            .replace("{indicator}", "people_in_treatment")
             .replace("{id}", "999");
         for (who, secret) in [("live token", &live), ("revoked token", &revoked)] {
             let body = (route.method == "POST").then_some(&b"csrf=x"[..]);
