@@ -28,6 +28,7 @@ pub mod engine;
 pub mod failpoint;
 pub mod pool;
 pub mod postgres;
+pub mod publications;
 pub mod rows;
 mod scrub;
 pub mod sql;
@@ -80,6 +81,11 @@ pub enum ImportKind {
     NotHeld,
     /// A not-held declaration withdrawn by an officer.
     NotHeldWithdrawal,
+    /// Figures published by Lantern (no data version: it changes what is
+    /// released, not the figures held).
+    Publication,
+    /// A publication added to the publication calendar.
+    PublicationPlan,
 }
 
 impl ImportKind {
@@ -101,6 +107,8 @@ impl ImportKind {
             ImportKind::PhraseRemoval => "phrase_removal",
             ImportKind::NotHeld => "not_held",
             ImportKind::NotHeldWithdrawal => "not_held_withdrawal",
+            ImportKind::Publication => "publication",
+            ImportKind::PublicationPlan => "publication_plan",
         }
     }
 }
@@ -968,6 +976,11 @@ pub enum StoreError {
         /// The codes held.
         codes: Vec<String>,
     },
+    /// The disclosure log grew while a publication was being decided.
+    #[error(
+        "an answer or publication was released while these figures were being checked, and may combine with them; nothing was published: publish again"
+    )]
+    LogMoved,
     /// The store was handed something it cannot hold (nothing was stored).
     #[error("cannot store this: {0}")]
     Invalid(String),
@@ -1008,7 +1021,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 18;
+pub const SCHEMA_VERSION: i64 = 21;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1166,6 +1179,15 @@ pub trait Store: accounts::Accounts {
 
     /// One submission.
     fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError>;
+
+    /// One provider's submissions, newest first: at most `limit` from the
+    /// `offset`th, and how many the provider has in all.
+    fn provider_submissions(
+        &self,
+        provider: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SubmissionRecord>, u64), StoreError>;
 
     /// The distinct pseudonym-key fingerprints of accepted submissions, sorted.
     fn key_fingerprints(&self) -> Result<Vec<String>, StoreError>;
@@ -1647,6 +1669,41 @@ pub trait Store: accounts::Accounts {
         &self,
         areas: Option<&[String]>,
     ) -> Result<Vec<CouncilLogEntry>, StoreError>;
+
+    /// The newest disclosure-log line's id, every council's (0: none): what
+    /// a publication was decided against ([`publications::NewPublication::log_seen`]).
+    fn disclosure_log_mark(&self) -> Result<i64, StoreError>;
+
+    /// Publish figures: the publication, its cells as published and its
+    /// disclosure-log lines `entries`, with an audit entry naming who, in
+    /// one transaction. Refused, nothing written, when the disclosure log
+    /// has grown since `log_seen` ([`StoreError::LogMoved`]) or the
+    /// reference is taken ([`StoreError::Invalid`]).
+    fn publish(
+        &mut self,
+        publication: &publications::NewPublication,
+        entries: &[LogEntry],
+        who: &Who,
+    ) -> Result<(), StoreError>;
+
+    /// The council's publications, newest first.
+    fn publications(&self) -> Result<Vec<publications::StoredPublication>, StoreError>;
+
+    /// A page of the council's published cells.
+    fn published_figures(
+        &self,
+        query: &publications::PublishedQuery,
+    ) -> Result<publications::PublishedPage, StoreError>;
+
+    /// Add a planned publication to the council's calendar, audited.
+    fn plan_publication(
+        &mut self,
+        plan: &publications::NewPlan,
+        who: &Who,
+    ) -> Result<i64, StoreError>;
+
+    /// The council's planned publications, by planned day.
+    fn planned_publications(&self) -> Result<Vec<publications::StoredPlan>, StoreError>;
 
     /// Every row of every table, for a dump.
     fn export(&self) -> Result<Vec<dump::TableRows>, StoreError>;

@@ -447,6 +447,7 @@ story!(
     |db: &TestDb| {
         drop(new_store(db));
         // Schema 7 with a case, its history, a log entry and a phrase.
+        db.raw(lantern_store::testing::UNDO_MIGRATION_21);
         db.raw(lantern_store::testing::UNDO_MIGRATION_18);
         db.raw(lantern_store::testing::UNDO_MIGRATION_14);
         db.raw(lantern_store::testing::UNDO_MIGRATION_13);
