@@ -6,9 +6,9 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 9 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 10 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 9, "schema": 18}`; then, for each table in the order of
+//! `{"lantern_dump": 10, "schema": 19}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -23,7 +23,8 @@
 //! no files kept with cases), version 7 (no fee amounts with fees notices)
 //! and version 8 (the first twenty: no final letters as sent, no accounts,
 //! no public log, which restoring rebuilds from the disclosure log as
-//! migration 18 does), perhaps without columns added later. Tables and
+//! migration 18 does) and version 9 (the first twenty-six: no letter
+//! templates), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -40,8 +41,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 8).
-pub const DUMP_FORMAT: i64 = 9;
+/// Version of the dump format this build writes (it reads this and versions 1 to 9).
+pub const DUMP_FORMAT: i64 = 10;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -65,6 +66,7 @@ fn tables_of_format(format: i64) -> usize {
         5 => 17,
         6 => 19,
         7 | 8 => 20,
+        9 => 26,
         _ => TABLES.len(),
     }
 }
@@ -532,6 +534,23 @@ pub const TABLES: &[TableSpec] = &[
             ("value", Text),
             ("set_at", Text),
             ("set_by", Text),
+        ],
+    },
+    // Format 10: councils' letter templates, every version.
+    TableSpec {
+        name: "letter_templates",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("name", Text),
+            ("source", Text),
+            ("summary", Text),
+            ("import_id", Int),
+            ("line", Int),
+            ("added_in", Int),
+            ("retired_in", Int),
         ],
     },
 ];

@@ -80,6 +80,8 @@ pub enum ImportKind {
     NotHeld,
     /// A not-held declaration withdrawn by an officer.
     NotHeldWithdrawal,
+    /// A council's letter template set or reverted to the default.
+    LetterTemplate,
 }
 
 impl ImportKind {
@@ -101,6 +103,7 @@ impl ImportKind {
             ImportKind::PhraseRemoval => "phrase_removal",
             ImportKind::NotHeld => "not_held",
             ImportKind::NotHeldWithdrawal => "not_held_withdrawal",
+            ImportKind::LetterTemplate => "letter_template",
         }
     }
 }
@@ -499,6 +502,26 @@ pub struct StoredCouncil {
     /// The data version that replaced them, if any.
     pub retired_in: Option<i64>,
     /// Who set them.
+    pub actor: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// One version of one of a council's letter templates, as held
+/// (migration 19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTemplate {
+    /// The template's file name (`letter.md.j2`, `letter.html.j2`).
+    pub name: String,
+    /// Its text; `None` when this version returned to the default.
+    pub source: Option<String>,
+    /// What the change did, in lines.
+    pub summary: String,
+    /// The data version (import) that set it.
+    pub data_version: i64,
+    /// The data version that replaced it, if any.
+    pub retired_in: Option<i64>,
+    /// Who set it.
     pub actor: String,
     /// When (RFC 3339).
     pub at: String,
@@ -1008,7 +1031,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 18;
+pub const SCHEMA_VERSION: i64 = 19;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1647,6 +1670,30 @@ pub trait Store: accounts::Accounts {
         &self,
         areas: Option<&[String]>,
     ) -> Result<Vec<CouncilLogEntry>, StoreError>;
+
+    // Letter templates (migration 19; `sql/templates.rs`).
+
+    /// The council in use's own letter templates in force at data version
+    /// `version` (the newest when `None`), by name; a template without a
+    /// row, or whose row has no source, is the default.
+    fn letter_templates_at(&self, version: Option<i64>) -> Result<Vec<StoredTemplate>, StoreError>;
+
+    /// Every version of one of the council in use's letter templates,
+    /// oldest first.
+    fn letter_template_history(&self, name: &str) -> Result<Vec<StoredTemplate>, StoreError>;
+
+    /// Set one of the council in use's letter templates (`source`; `None`
+    /// returns it to the default), who and when from `meta`: a new data
+    /// version, audited with before and after (`letter_template.add`,
+    /// `letter_template.replace`). The same text as held (or the default
+    /// when it is in force) changes nothing and writes no import.
+    fn set_letter_template(
+        &mut self,
+        meta: &ImportMeta,
+        name: &str,
+        source: Option<&str>,
+        summary: &str,
+    ) -> Result<ImportReceipt, StoreError>;
 
     /// Every row of every table, for a dump.
     fn export(&self) -> Result<Vec<dump::TableRows>, StoreError>;

@@ -156,8 +156,9 @@ struct Site {
     /// The council's time zone: its "today" (reports' overdue cases).
     zone: jiff::tz::TimeZone,
     pages: Environment<'static>,
-    /// The letter templates (the council's, or the shipped ones).
-    letters: lantern_app::letters::Templates,
+    /// The deployment's letter templates folder (the default templates;
+    /// a council's own are in the store).
+    letters: Option<std::path::PathBuf>,
 }
 
 impl Site {
@@ -455,7 +456,7 @@ async fn published(
 ) -> Result<String, Failure> {
     let inner = Arc::clone(site);
     read(site, move |store| {
-        lantern_app::casework::published(store, &inner.letters, &reference, format)
+        lantern_app::casework::published(store, inner.letters.as_deref(), &reference, format)
     })
     .await
 }
@@ -974,7 +975,11 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
         config: ctx.config.clone(),
         zone: council.time_zone().clone(),
         pages: pages()?,
-        letters: lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?,
+        letters: {
+            // A folder that is not there is said at start, not at the first letter.
+            lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?;
+            ctx.config.template_dir()
+        },
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

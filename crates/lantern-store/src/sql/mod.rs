@@ -20,6 +20,7 @@
 //! - `calendars.rs`: bank-holiday calendars;
 //! - `export.rs`: the whole database out and back in;
 //! - `council.rs`: councils and the council a handle's casework belongs to;
+//! - `templates.rs`: councils' letter templates, versioned;
 //! - `scoped.rs`: reads sized to one request.
 
 use jiff::civil::Date;
@@ -69,6 +70,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../../migrations/0015_fee_amount.sql")),
     (16, include_str!("../../migrations/0016_final_letters.sql")),
     (18, include_str!("../../migrations/0018_public_log.sql")),
+    (
+        19,
+        include_str!("../../migrations/0019_letter_templates.sql"),
+    ),
 ];
 
 mod accounts;
@@ -84,6 +89,7 @@ mod public_log;
 mod recompute;
 mod snapshot;
 mod submissions;
+mod templates;
 mod versioned;
 // Reads sized to one request, sharing the row readers of `snapshot.rs`.
 mod scoped;
@@ -850,6 +856,40 @@ impl<E: Engine> Store for SqlStore<E> {
         self.engine.transaction(Mode::Read, |tx| {
             let code = self.scope(tx)?;
             Ok((code != council::NO_COUNCIL).then_some(code))
+        })
+    }
+
+    fn letter_templates_at(
+        &self,
+        version: Option<i64>,
+    ) -> Result<Vec<crate::StoredTemplate>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
+            templates::at(tx, &council, version.unwrap_or(i64::MAX))
+        })
+    }
+
+    fn letter_template_history(
+        &self,
+        name: &str,
+    ) -> Result<Vec<crate::StoredTemplate>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
+            templates::history(tx, &council, name)
+        })
+    }
+
+    fn set_letter_template(
+        &mut self,
+        meta: &ImportMeta,
+        name: &str,
+        source: Option<&str>,
+        summary: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        let chosen = self.council.clone();
+        self.engine.transaction(Mode::Write, |tx| {
+            let council = council::scope(tx, chosen.as_deref())?;
+            templates::set(tx, &council, meta, name, source, summary)
         })
     }
 
