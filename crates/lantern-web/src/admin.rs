@@ -490,7 +490,7 @@ pub(crate) async fn council(
 /// `?saved=1` after a change: say it was saved.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct SavedQuery {
-    saved: Option<String>,
+    pub(crate) saved: Option<String>,
 }
 
 async fn council_page(

@@ -35,6 +35,7 @@
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
 //! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
 //! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
+//! | `/admin/templates` … | letter templates: list, edit, preview with the seed requests, save (a new version), revert (`templates`) | administrators |
 //! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
@@ -91,6 +92,7 @@ mod intake;
 mod letters;
 mod public;
 mod staff;
+mod templates;
 mod workspace;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
@@ -114,6 +116,8 @@ const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
+const TEMPLATES: &str = include_str!("../../../templates/web/templates.html.j2");
+const TEMPLATE: &str = include_str!("../../../templates/web/template.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -596,6 +600,8 @@ fn pages() -> Result<Environment<'static>> {
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
         ("bank_holidays.html.j2", BANK_HOLIDAYS),
+        ("templates.html.j2", TEMPLATES),
+        ("template.html.j2", TEMPLATE),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -863,6 +869,26 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/admin/bank-holidays", SetCouncil),
             post(admin::add_bank_holiday),
+        ),
+        (
+            spec("GET", "/admin/templates", ViewCouncil),
+            get(templates::list),
+        ),
+        (
+            spec("GET", "/admin/templates/{template}", ViewCouncil),
+            get(templates::edit),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}", SetCouncil),
+            post(templates::save),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}/preview", SetCouncil),
+            post(templates::preview),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}/revert", SetCouncil),
+            post(templates::revert),
         ),
     ]
 }
