@@ -1046,7 +1046,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":9,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":10,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -1068,7 +1068,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table council_policies was expected"),
+            err.contains("ends where table letter_templates was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -1077,9 +1077,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":9"#, r#""lantern_dump":10"#, 1);
+        let newer = text.replacen(r#""lantern_dump":10"#, r#""lantern_dump":11"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 10"), "{err}");
+        assert!(err.contains("dump format 11"), "{err}");
     }
 
     #[test]
@@ -1104,7 +1104,7 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1131,7 +1131,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1146,10 +1146,29 @@ mod tests {
     }
 
     #[test]
+    fn version_9_dumps_are_read_with_no_letter_templates() {
+        let mut tables = empty_tables();
+        tables.truncate(26);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        assert!(
+            read_back
+                .iter()
+                .find(|t| t.table == "letter_templates")
+                .is_some_and(|t| t.rows.is_empty())
+        );
+        // A version 10 dump must hold them.
+        let cut = written(&tables);
+        let err = read(&mut cut.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("letter_templates"), "{err}");
+    }
+
+    #[test]
     fn version_8_dumps_are_read_with_no_accounts() {
         let mut tables = empty_tables();
         tables.truncate(20);
-        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":8"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":8"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         for name in ["users", "user_roles", "account_events", "council_policies"] {
@@ -1167,7 +1186,7 @@ mod tests {
     fn version_6_dumps_are_read_with_no_files_kept_and_files_round_trip() {
         let mut tables = empty_tables();
         tables.truncate(19);
-        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":6"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":6"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         assert!(
@@ -1227,7 +1246,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1355,7 +1374,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);
