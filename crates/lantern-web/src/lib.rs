@@ -25,9 +25,9 @@
 //! | `/cases/{reference}` | a request's workspace | officers, approvers |
 //! | `/cases/{reference}/correct`, `…/questions/set\|split\|merge\|set-aside\|reread` | correct the reading in place (`workspace`) | officers |
 //! | `/cases/{reference}/findings/resolve` | resolve a blocking finding of the draft | officers |
-//! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
+//! | `/cases/{reference}/draft` | draft | officers |
 //! | `/cases/upload`, `/cases/typed` | take in an uploaded `.eml`, a typed request (`intake`) | officers |
-//! | `/cases/{reference}/sent` | record as sent with the final letter (`actions`) | officers |
+//! | `/cases/{reference}/sent` | record as sent, the one way: channel, day, the final letter as sent if any (a plain form without a file is taken too) (`actions`) | officers |
 //! | `/cases/{reference}/final-letters/{position}` | a final letter kept with the case (`actions`) | officers, approvers |
 //! | `/cases/{reference}/review` | internal review asked for, decided; ICO complaint (`actions`) | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
@@ -117,6 +117,7 @@ const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
+const ERROR_SUMMARY: &str = include_str!("../../../templates/web/error_summary.html.j2");
 const TEMPLATES: &str = include_str!("../../../templates/web/templates.html.j2");
 const TEMPLATE: &str = include_str!("../../../templates/web/template.html.j2");
 
@@ -200,6 +201,27 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// A use case's failure as a page (see [`act`]).
+/// A use case's refusal of a form's input, for the form's error summary:
+/// the field it concerns (the first of `fields` whose prefix the message
+/// starts with, else `otherwise`) and the message. A refusal of another
+/// kind than `kinds` is a failure page as [`failure`] makes it.
+pub(crate) fn field_error(
+    e: lantern_app::Error,
+    kinds: &[Kind],
+    fields: &[(&str, &'static str)],
+    otherwise: &'static str,
+) -> Result<(&'static str, String), Failure> {
+    if !kinds.contains(&e.kind()) {
+        return Err(failure(e));
+    }
+    let message = e.message().to_string();
+    let field = fields
+        .iter()
+        .find(|(prefix, _)| message.starts_with(prefix))
+        .map_or(otherwise, |(_, field)| *field);
+    Ok((field, message))
+}
+
 fn failure(e: lantern_app::Error) -> Failure {
     let (status, title) = match e.kind() {
         Kind::Invalid => (StatusCode::BAD_REQUEST, "There is a problem"),
@@ -601,6 +623,7 @@ fn pages() -> Result<Environment<'static>> {
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
         ("bank_holidays.html.j2", BANK_HOLIDAYS),
+        ("error_summary.html.j2", ERROR_SUMMARY),
         ("templates.html.j2", TEMPLATES),
         ("template.html.j2", TEMPLATE),
     ] {
@@ -812,10 +835,6 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/cases/{reference}/approve", Approve),
             post(staff::approve),
-        ),
-        (
-            spec("POST", "/cases/{reference}/send", Send),
-            post(staff::send),
         ),
         (
             spec("POST", "/cases/{reference}/sent", Send),

@@ -165,20 +165,21 @@ async fn with_form<T: Send + 'static>(
         Ok((held, use_case(&ctx, &asked, &text)))
     })
     .await?;
-    match outcome {
-        Ok(value) => done(&site, &visitor, &held, &source, value),
-        Err(e) if e.kind() == lantern_app::Kind::Invalid => template_page(
-            &site,
-            &visitor,
-            StatusCode::BAD_REQUEST,
-            &held,
-            &source,
-            &[],
-            Some(e.message().to_string()),
-            false,
-        ),
-        Err(e) => Err(crate::failure(e)),
-    }
+    let e = match outcome {
+        Ok(value) => return done(&site, &visitor, &held, &source, value),
+        Err(e) => e,
+    };
+    let (_, message) = crate::field_error(e, &[lantern_app::Kind::Invalid], &[], "source")?;
+    template_page(
+        &site,
+        &visitor,
+        StatusCode::BAD_REQUEST,
+        &held,
+        &source,
+        &[],
+        Some(message),
+        false,
+    )
 }
 
 /// `POST /admin/templates/{template}/preview`: the seed requests' letters

@@ -591,8 +591,8 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
         letter.document.matches("<w:tblHeader/>").count(),
         md.lines().filter(|l| l.starts_with("|---")).count()
     );
-    browser.click("#channel-email");
-    browser.click("form[action$='/send'] button");
+    browser.click("#sent-channel-email");
+    browser.click("form[action$='/sent'] button");
     assert!(browser.source().contains("sent"));
     browser.sign_out();
     browser.open("/log");

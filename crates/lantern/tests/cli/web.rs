@@ -589,7 +589,7 @@ fn whoever_drafted_cannot_approve_and_an_approver_then_the_officer_sends() {
 
     let officer = server.session("officer");
     let sent = server.post(
-        &format!("{case}/send"),
+        &format!("{case}/sent"),
         Some(&officer),
         &format!("csrf={}&seen=approved&channel=post", officer.csrf),
     );
@@ -1980,7 +1980,7 @@ fn a_blocking_finding_resolved_from_the_workspace_unblocks_approval() {
     // Sent: a later request for the same figures is related to it, and its
     // workspace names the earlier answer that gave them.
     let sent = server.post(
-        &format!("{case}/send"),
+        &format!("{case}/sent"),
         Some(&officer),
         &format!("csrf={}&seen=approved&channel=email", officer.csrf),
     );
