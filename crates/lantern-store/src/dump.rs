@@ -8,7 +8,7 @@
 //!
 //! Format, version 10 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 10, "schema": 19}`; then, for each table in the order of
+//! `{"lantern_dump": 10, "schema": 20}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -23,8 +23,8 @@
 //! no files kept with cases), version 7 (no fee amounts with fees notices)
 //! and version 8 (the first twenty: no final letters as sent, no accounts,
 //! no public log, which restoring rebuilds from the disclosure log as
-//! migration 18 does) and version 9 (the first twenty-six: no letter
-//! templates), perhaps without columns added later. Tables and
+//! migration 18 does) and version 9 (the first twenty-six: no API
+//! tokens, no letter templates), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -534,6 +534,26 @@ pub const TABLES: &[TableSpec] = &[
             ("value", Text),
             ("set_at", Text),
             ("set_by", Text),
+        ],
+    },
+    // API tokens (format 10): the SHA-256 of each secret, never the
+    // secret, so that a restored database's tokens keep working, and
+    // `revoked_at`, so that a revoked token stays revoked after a restore.
+    TableSpec {
+        name: "api_tokens",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("provider", Text),
+            ("name", Text),
+            ("secret_hash", Text),
+            ("created_at", Text),
+            ("created_by", Text),
+            ("last_used_at", Text),
+            ("revoked_at", Text),
+            ("revoked_by", Text),
         ],
     },
     // Format 10: councils' letter templates, every version.
@@ -1146,6 +1166,22 @@ mod tests {
     }
 
     #[test]
+    fn version_9_dumps_are_read_with_no_api_tokens() {
+        let mut tables = empty_tables();
+        tables.truncate(26);
+        assert_eq!(tables[25].table, "council_policies");
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        let tokens = read_back.iter().find(|t| t.table == "api_tokens").unwrap();
+        assert!(tokens.rows.is_empty());
+        // A version 10 dump without the table is cut short.
+        let text = written(&tables);
+        let err = read(&mut text.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("api_tokens"), "{err}");
+    }
+
+    #[test]
     fn version_9_dumps_are_read_with_no_letter_templates() {
         let mut tables = empty_tables();
         tables.truncate(26);
@@ -1159,6 +1195,8 @@ mod tests {
                 .is_some_and(|t| t.rows.is_empty())
         );
         // A version 10 dump must hold them.
+        let mut tables = empty_tables();
+        tables.truncate(27);
         let cut = written(&tables);
         let err = read(&mut cut.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("letter_templates"), "{err}");

@@ -104,10 +104,11 @@ pub const UNDO_MIGRATION_13: &str = "
     DROP TABLE users;
     DELETE FROM lantern_schema WHERE version >= 13;";
 /// Migration 18 (the public log and its full-text index) undone behind
-/// Lantern's back, for tests that take a database back to an older schema:
-/// schema 16 (migration 19, councils' letter templates, goes with it). Run
-/// it before [`UNDO_MIGRATION_14`].
+/// Lantern's back, with migrations 19 (letter templates) and 20 (API
+/// tokens) after it, for tests that take a database back to an older
+/// schema: schema 16. Run it before [`UNDO_MIGRATION_14`].
 pub const UNDO_MIGRATION_18: &str = "
+    DROP TABLE IF EXISTS api_tokens;
     DROP TABLE IF EXISTS letter_templates;
     DROP TABLE IF EXISTS public_log_search;
     DROP TABLE public_log;

@@ -74,6 +74,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         19,
         include_str!("../../migrations/0019_letter_templates.sql"),
     ),
+    (20, include_str!("../../migrations/0020_api_tokens.sql")),
 ];
 
 mod accounts;
@@ -432,6 +433,15 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError> {
         submissions::submission(self, id)
+    }
+
+    fn provider_submissions(
+        &self,
+        provider: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SubmissionRecord>, u64), StoreError> {
+        submissions::provider_submissions(self, provider, offset, limit)
     }
 
     fn key_fingerprints(&self) -> Result<Vec<String>, StoreError> {
