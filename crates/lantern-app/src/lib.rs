@@ -44,6 +44,7 @@
 //!   shown once, stored hashed, revoked, audited) and authenticating one.
 
 pub mod accounts;
+pub mod analysis;
 pub mod answering;
 pub mod audit;
 pub mod casework;

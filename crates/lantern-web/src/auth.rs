@@ -78,6 +78,7 @@ impl Visitor {
             users => has(Action::ViewUsers),
             provider => has(Action::ViewSubmissions),
             tokens => has(Action::ManageTokens),
+            figures => has(Action::ViewFigures),
         }
     }
 }

@@ -42,6 +42,9 @@
 //! | `/provider/submissions`, `…/{id}`, `…/{id}/report.csv` | send a monthly file (CSV or XLSX); one submission's validation report, on screen and as CSV; another provider's is a 404 | providers |
 //! | `/provider/tokens`, `…/{id}/revoke` | the provider's own API tokens, when an administrator allowed them | providers |
 //! | `/api/submissions`, `…/{id}`, `…/{id}/report` | the same as JSON (the report also as CSV), and `POST` a file; by session (writes carry `X-CSRF-Token`) or `Authorization: Bearer` token; errors as JSON | providers, their tokens |
+//! | `/figures/explore`, `/figures/explore.csv` | the figures held for the council's areas with provenance, differences between sources, counts from records against reported figures (`figures`) | analysts, officers |
+//! | `/figures/upload`, `/figures/recompute` | upload figures, statements, releases with the validation report; recompute from records (audited) | analysts |
+//! | `/dashboards`, `/dashboards.csv` | charts by financial year (`charts`), each with its table, and each table as CSV | analysts, officers |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
 //! expiry) naming a session the database holds, so several server
@@ -95,6 +98,7 @@ mod api;
 mod auth;
 pub mod charts;
 pub mod connections;
+mod figures;
 mod intake;
 mod letters;
 mod providers;
@@ -132,6 +136,9 @@ const PROVIDER: &str = include_str!("../../../templates/web/provider.html.j2");
 const PROVIDER_SUBMISSION: &str =
     include_str!("../../../templates/web/provider_submission.html.j2");
 const TOKENS: &str = include_str!("../../../templates/web/tokens.html.j2");
+const FIGURES_EXPLORE: &str = include_str!("../../../templates/web/figures_explore.html.j2");
+const FIGURES_UPLOAD: &str = include_str!("../../../templates/web/figures_upload.html.j2");
+const DASHBOARDS: &str = include_str!("../../../templates/web/dashboards.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -646,6 +653,9 @@ fn pages() -> Result<Environment<'static>> {
         ("provider.html.j2", PROVIDER),
         ("provider_submission.html.j2", PROVIDER_SUBMISSION),
         ("tokens.html.j2", TOKENS),
+        ("figures_explore.html.j2", FIGURES_EXPLORE),
+        ("figures_upload.html.j2", FIGURES_UPLOAD),
+        ("dashboards.html.j2", DASHBOARDS),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -997,6 +1007,34 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("GET", "/api/submissions/{id}/report", ViewSubmissions),
             get(providers::api_report),
         ),
+        (
+            spec("GET", "/figures/explore", Action::ViewFigures),
+            get(figures::explore),
+        ),
+        (
+            spec("GET", "/figures/explore.csv", Action::ViewFigures),
+            get(figures::explore_csv),
+        ),
+        (
+            spec("GET", "/figures/upload", Action::ManageFigures),
+            get(figures::upload_form),
+        ),
+        (
+            spec("POST", "/figures/upload", Action::ManageFigures),
+            post(figures::upload),
+        ),
+        (
+            spec("POST", "/figures/recompute", Action::ManageFigures),
+            post(figures::recompute),
+        ),
+        (
+            spec("GET", "/dashboards", Action::ViewFigures),
+            get(figures::dashboards),
+        ),
+        (
+            spec("GET", "/dashboards.csv", Action::ViewFigures),
+            get(figures::dashboard_csv),
+        ),
     ]
 }
 
@@ -1018,7 +1056,18 @@ fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<S
                     .get(header::CONTENT_LENGTH)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse::<u64>().ok());
+                let api = request.uri().path().starts_with("/api/");
                 async move {
+                    if declared.is_some_and(|n| n > max as u64) && api {
+                        return api::error(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "too_large",
+                            &format!(
+                                "what was sent is too large: this endpoint takes at most {max} bytes; nothing was changed"
+                            ),
+                            None,
+                        );
+                    }
                     if declared.is_some_and(|n| n > max as u64) {
                         return problem_page(
                             StatusCode::PAYLOAD_TOO_LARGE,
@@ -1057,6 +1106,7 @@ fn router(site: Arc<Site>) -> Router {
             "/cases/upload" => intake::UPLOAD_BODY_LIMIT,
             "/provider/submissions" | "/api/submissions" => providers::UPLOAD_BODY_LIMIT,
             "/cases/{reference}/sent" => actions::SENT_BODY_LIMIT,
+            "/figures/upload" => figures::UPLOAD_BODY_LIMIT,
             _ if form => FORM_BODY_LIMIT,
             _ => READ_ONLY_BODY_LIMIT,
         };

@@ -4,7 +4,8 @@
 //! reading and drafts; the same officer (who also approves) is not offered
 //! approval and is refused it; an approver approves; the officer downloads
 //! the letter as DOCX (opened here: its figures, nothing hidden), records
-//! the answer as sent, and the public disclosure log shows it. The server's
+//! the answer as sent, and the public disclosure log shows it; an analyst
+//! opens the dashboards and sees a chart with its table beside it. The server's
 //! clock is the seed's response date. Screenshots of each main page are
 //! written to `target/screenshots/` (`scripts/screenshots` copies them to
 //! `docs/screenshots/`).
@@ -775,4 +776,54 @@ fn a_provider_uploads_a_file_with_a_bad_row_and_sees_its_error_another_provider_
     browser.open("/admin/tokens");
     assert!(browser.source().contains("nightly upload"));
     browser.look("admin-tokens");
+}
+
+#[test]
+fn an_analyst_opens_a_dashboard_and_sees_a_chart_and_its_table() {
+    let (Some(chromium), Some(driver)) = (
+        find_program(&["chromium", "chromium-browser"]),
+        find_program(&["chromedriver"]),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver (.ci/run does)"
+        );
+        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert!(lantern(dir, &["demo"]).output().unwrap().status.success());
+    add_user(dir, "analyst", &["analyst"]);
+    let (_server, _driver, browser) = start(dir, &chromium, &driver);
+
+    // The demo's crack figures by financial year: a chart and its table.
+    browser.sign_in("analyst");
+    browser.open("/dashboards");
+    assert_eq!(browser.count("#in-treatment-crack-heading"), 1);
+    assert_eq!(
+        browser.count("section[aria-labelledby='in-treatment-crack-heading'] svg[role='img']"),
+        1
+    );
+    assert_eq!(browser.count("#in-treatment-crack-table"), 1);
+    let page = browser.source();
+    assert!(
+        page.contains("People in treatment using crack: the figures"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">2016/17</th><td class=\"num\">51</td>"),
+        "{page}"
+    );
+    assert!(page.contains("No figures are held for this chart"));
+    browser.look("dashboards");
+    browser.open("/figures/explore?indicator=people_in_treatment");
+    assert!(
+        browser
+            .source()
+            .contains("examples/leicester/figures.csv line 2")
+    );
+    browser.look("figures-explore");
+    browser.open("/figures/upload");
+    browser.look("figures-upload");
 }

@@ -4,6 +4,7 @@
 //! `LANTERN_TEST_BACKEND=postgres`, a PostgreSQL database made for the test
 //! (see `lantern_store::testing`).
 
+mod analysts;
 mod answer_states;
 mod bad_input;
 mod case_letters;

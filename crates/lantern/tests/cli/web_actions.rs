@@ -18,7 +18,7 @@ use crate::web::{LEI, Reply, Server, Session, encode, leicester_with_users, stat
 
 /// A multipart form posted with the session's cookie: its text fields and
 /// at most one file (field, file name, bytes).
-fn multipart(
+pub(crate) fn multipart(
     server: &Server,
     path: &str,
     session: &Session,
