@@ -29,9 +29,9 @@
 //! | `/cases/{reference}` | a request's workspace | officers, approvers |
 //! | `/cases/{reference}/correct`, `…/questions/set\|split\|merge\|set-aside\|reread` | correct the reading in place (`workspace`) | officers |
 //! | `/cases/{reference}/findings/resolve` | resolve a blocking finding of the draft | officers |
-//! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
+//! | `/cases/{reference}/draft` | draft | officers |
 //! | `/cases/upload`, `/cases/typed` | take in an uploaded `.eml`, a typed request (`intake`) | officers |
-//! | `/cases/{reference}/sent` | record as sent with the final letter (`actions`) | officers |
+//! | `/cases/{reference}/sent` | record as sent, the one way: channel, day, the final letter as sent if any (a plain form without a file is taken too) (`actions`) | officers |
 //! | `/cases/{reference}/final-letters/{position}` | a final letter kept with the case (`actions`) | officers, approvers |
 //! | `/cases/{reference}/review` | internal review asked for, decided; ICO complaint (`actions`) | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
@@ -39,6 +39,7 @@
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
 //! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
 //! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
+//! | `/admin/templates` … | letter templates: list, edit, preview with the seed requests, save (a new version), revert (`templates`) | administrators |
 //! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
 //! | `/admin/tokens`, `…/{id}/revoke`, `…/managers` | every provider's API tokens: create (shown once), revoke; allow a provider user to manage their own (`tokens`) | administrators |
 //! | `/provider` | the provider's submissions, newest first, paged, and the upload form (`providers`) | providers |
@@ -108,6 +109,7 @@ mod providers;
 mod public;
 mod published;
 mod staff;
+mod templates;
 mod tokens;
 mod workspace;
 
@@ -132,6 +134,9 @@ const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
+const ERROR_SUMMARY: &str = include_str!("../../../templates/web/error_summary.html.j2");
+const TEMPLATES: &str = include_str!("../../../templates/web/templates.html.j2");
+const TEMPLATE: &str = include_str!("../../../templates/web/template.html.j2");
 const PROVIDER: &str = include_str!("../../../templates/web/provider.html.j2");
 const PROVIDER_SUBMISSION: &str =
     include_str!("../../../templates/web/provider_submission.html.j2");
@@ -185,8 +190,9 @@ struct Site {
     /// The council's time zone: its "today" (reports' overdue cases).
     zone: jiff::tz::TimeZone,
     pages: Environment<'static>,
-    /// The letter templates (the council's, or the shipped ones).
-    letters: lantern_app::letters::Templates,
+    /// The deployment's letter templates folder (the default templates;
+    /// a council's own are in the store).
+    letters: Option<std::path::PathBuf>,
 }
 
 impl Site {
@@ -223,6 +229,27 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// A use case's failure as a page (see [`act`]).
+/// A use case's refusal of a form's input, for the form's error summary:
+/// the field it concerns (the first of `fields` whose prefix the message
+/// starts with, else `otherwise`) and the message. A refusal of another
+/// kind than `kinds` is a failure page as [`failure`] makes it.
+pub(crate) fn field_error(
+    e: lantern_app::Error,
+    kinds: &[Kind],
+    fields: &[(&str, &'static str)],
+    otherwise: &'static str,
+) -> Result<(&'static str, String), Failure> {
+    if !kinds.contains(&e.kind()) {
+        return Err(failure(e));
+    }
+    let message = e.message().to_string();
+    let field = fields
+        .iter()
+        .find(|(prefix, _)| message.starts_with(prefix))
+        .map_or(otherwise, |(_, field)| *field);
+    Ok((field, message))
+}
+
 fn failure(e: lantern_app::Error) -> Failure {
     let (status, title) = match e.kind() {
         Kind::Invalid => (StatusCode::BAD_REQUEST, "There is a problem"),
@@ -489,7 +516,7 @@ async fn published(
 ) -> Result<String, Failure> {
     let inner = Arc::clone(site);
     read(site, move |store| {
-        lantern_app::casework::published(store, &inner.letters, &reference, format)
+        lantern_app::casework::published(store, inner.letters.as_deref(), &reference, format)
     })
     .await
 }
@@ -629,6 +656,9 @@ fn pages() -> Result<Environment<'static>> {
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
         ("bank_holidays.html.j2", BANK_HOLIDAYS),
+        ("error_summary.html.j2", ERROR_SUMMARY),
+        ("templates.html.j2", TEMPLATES),
+        ("template.html.j2", TEMPLATE),
         ("provider.html.j2", PROVIDER),
         ("provider_submission.html.j2", PROVIDER_SUBMISSION),
         ("tokens.html.j2", TOKENS),
@@ -872,10 +902,6 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             post(staff::approve),
         ),
         (
-            spec("POST", "/cases/{reference}/send", Send),
-            post(staff::send),
-        ),
-        (
             spec("POST", "/cases/{reference}/sent", Send),
             post(actions::sent),
         ),
@@ -928,6 +954,26 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/admin/bank-holidays", SetCouncil),
             post(admin::add_bank_holiday),
+        ),
+        (
+            spec("GET", "/admin/templates", ViewCouncil),
+            get(templates::list),
+        ),
+        (
+            spec("GET", "/admin/templates/{template}", ViewCouncil),
+            get(templates::edit),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}", SetCouncil),
+            post(templates::save),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}/preview", SetCouncil),
+            post(templates::preview),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}/revert", SetCouncil),
+            post(templates::revert),
         ),
         (
             spec("GET", "/admin/tokens", ManageTokens),
@@ -1160,7 +1206,11 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
         config: ctx.config.clone(),
         zone: council.time_zone().clone(),
         pages: pages()?,
-        letters: lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?,
+        letters: {
+            // A folder that is not there is said at start, not at the first letter.
+            lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?;
+            ctx.config.template_dir()
+        },
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
