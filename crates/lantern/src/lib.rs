@@ -7,9 +7,11 @@ pub mod casework;
 pub mod council;
 pub mod demo;
 pub mod progress;
+pub mod publishing;
 pub mod records;
 pub mod reports;
 pub mod timing;
+pub mod tokens;
 pub mod users;
 
 pub use lantern_app::letters as render;
