@@ -45,6 +45,11 @@ fn set_cookie(name: &str, value: &str, max_age: i64) -> String {
     format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax")
 }
 
+/// The session cookie for `token`, living `max_age` seconds.
+pub(crate) fn session_cookie(token: &str, max_age: i64) -> String {
+    set_cookie(SESSION_COOKIE, token, max_age)
+}
+
 /// Who is signed in, and the session's secrets.
 #[derive(Debug, Clone)]
 pub(crate) struct Visitor {

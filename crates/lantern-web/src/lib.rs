@@ -85,6 +85,7 @@ use lantern_app::policy::Action;
 
 mod actions;
 mod admin;
+pub mod api;
 mod auth;
 pub mod connections;
 mod intake;
@@ -367,10 +368,14 @@ fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
         .into_response()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ReportQuery {
+    /// `month` (default) or `quarter`.
     by: Option<String>,
+    /// The first day received (YYYY-MM-DD).
     from: Option<String>,
+    /// The last day received (YYYY-MM-DD).
     to: Option<String>,
 }
 
@@ -460,6 +465,14 @@ async fn published(
     .await
 }
 
+/// `GET /api/letters/{reference}`: the published copy of a sent answer.
+#[utoipa::path(get, path = "/api/letters/{reference}", tag = "public",
+    params(("reference" = String, Path, description = "The request's reference")),
+    responses(
+        (status = 200, description = "The published letter (no requester's details)", body = Object),
+        (status = 404, description = "No such request sent", body = api::ApiError),
+    ),
+    security(()))]
 async fn api_letter(
     State(site): State<Arc<Site>>,
     Path(reference): Path<String>,
@@ -496,6 +509,13 @@ async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_jso
     .await
 }
 
+/// `GET /api/reports/timeliness`: answered in time, extended, late.
+#[utoipa::path(get, path = "/api/reports/timeliness", tag = "public", params(ReportQuery),
+    responses(
+        (status = 200, description = "One row per month or quarter", body = Object),
+        (status = 400, description = "A parameter the report cannot take", body = api::ApiError),
+    ),
+    security(()))]
 async fn api_timeliness(
     State(site): State<Arc<Site>>,
     Query(q): Query<ReportQuery>,
@@ -521,6 +541,13 @@ async fn timeliness_page(
     )
 }
 
+/// `GET /api/reports/outcomes`: outcomes, exemptions, reviews.
+#[utoipa::path(get, path = "/api/reports/outcomes", tag = "public", params(ReportQuery),
+    responses(
+        (status = 200, description = "One row per month or quarter", body = Object),
+        (status = 400, description = "A parameter the report cannot take", body = api::ApiError),
+    ),
+    security(()))]
 async fn api_outcomes(
     State(site): State<Arc<Site>>,
     Query(q): Query<ReportQuery>,
@@ -863,6 +890,42 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("POST", "/admin/bank-holidays", SetCouncil),
             post(admin::add_bank_holiday),
         ),
+        // The JSON API (`api`): the same use cases and policy as the pages.
+        (
+            spec("GET", "/api/openapi.json", ReadPublic),
+            get(api::openapi),
+        ),
+        (spec("GET", "/api/session", Home), get(api::session)),
+        (spec("POST", "/api/session", ReadPublic), post(api::sign_in)),
+        (spec("GET", "/api/cases", ViewInbox), get(api::cases::list)),
+        (
+            spec("POST", "/api/cases", TakeIn),
+            post(api::cases::take_in),
+        ),
+        (
+            spec("GET", "/api/cases/{reference}", ViewCase),
+            get(api::cases::show),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/questions", Correct),
+            post(api::cases::correct),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/draft", Draft),
+            post(api::cases::draft),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/approve", Approve),
+            post(api::cases::approve),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/send", Send),
+            post(api::cases::send),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/clock", ClockAction),
+            post(api::cases::clock),
+        ),
     ]
 }
 
@@ -930,6 +993,7 @@ fn router(site: Arc<Site>) -> Router {
     router
         .fallback(not_found)
         .layer(middleware::from_fn(deadline))
+        .layer(middleware::from_fn(api::json_errors))
         .layer(middleware::from_fn(request_log))
         .layer(middleware::map_response(secure))
         .with_state(site)
