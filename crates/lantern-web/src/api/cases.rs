@@ -487,7 +487,8 @@ pub struct CaseOut {
     pub revision: Option<String>,
     /// Nothing is left to decide: it can be drafted.
     pub complete: bool,
-    /// The draft (or approved, or sent) letter as Markdown, once drafted.
+    /// The draft (or approved, or sent) letter as Markdown, once drafted,
+    /// as its published copy reads: without the requester's details.
     pub draft: Option<String>,
     /// The draft's blocking findings.
     pub findings: Vec<FindingOut>,
@@ -537,7 +538,7 @@ pub(crate) async fn show(
             let letter = match view.case.status {
                 casework::Status::Drafted | casework::Status::Approved | casework::Status::Sent => {
                     Some(
-                        casework::letter(&ctx, &asked, lantern_app::letters::Format::Md, false)?
+                        casework::letter(&ctx, &asked, lantern_app::letters::Format::Md, true)?
                             .letter,
                     )
                 }

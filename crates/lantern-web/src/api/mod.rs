@@ -237,6 +237,10 @@ const ERROR_BODY_LIMIT: usize = 16 * 1024;
 /// plain-text message.
 pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string());
     let response = next.run(request).await;
     let status = response.status();
     if !api || !(status.is_client_error() || status.is_server_error()) {
@@ -251,11 +255,15 @@ pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
     if kind.starts_with("application/json") {
         return response;
     }
-    let allow = response
-        .headers()
-        .get(header::ALLOW)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    // The methods the route table gives this path.
+    let allow = route.map(|route| {
+        crate::routes()
+            .into_iter()
+            .filter(|r| r.path == route)
+            .map(|r| r.method)
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
     let text = if kind.starts_with("text/plain") || kind.is_empty() {
         axum::body::to_bytes(response.into_body(), ERROR_BODY_LIMIT)
             .await
@@ -267,7 +275,7 @@ pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
         None
     };
     let message = match (status, allow) {
-        (StatusCode::METHOD_NOT_ALLOWED, Some(allow)) => {
+        (StatusCode::METHOD_NOT_ALLOWED, Some(allow)) if !allow.is_empty() => {
             format!("This address takes {allow} only: /api/openapi.json lists the methods.")
         }
         (StatusCode::NOT_FOUND, _)
@@ -569,7 +577,7 @@ pub struct SignInBody {
     request_body = SignInBody,
     responses(
         (status = 201, description = "Signed in: the session cookie is set", body = SessionOut,
-            headers(("set-cookie" = String, description = "lantern_session=…; HttpOnly; Secure; SameSite=Lax"))),
+            headers(("set-cookie" = String, description = "the session cookie, lantern_session: HttpOnly, Secure, same-site Lax"))),
         (status = 400, description = "A field is missing", body = ApiError),
         (status = 401, description = "Wrong user name or password", body = ApiError),
         (status = 415, description = "Not JSON", body = ApiError),

@@ -5,6 +5,7 @@
 //! (see `lantern_store::testing`).
 
 mod answer_states;
+mod api;
 mod bad_input;
 mod case_letters;
 mod casework;
