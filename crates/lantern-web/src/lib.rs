@@ -926,6 +926,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("POST", "/api/cases/{reference}/clock", ClockAction),
             post(api::cases::clock),
         ),
+        (
+            spec("POST", "/api/cases/{reference}/findings/resolve", Draft),
+            post(api::cases::resolve),
+        ),
     ]
 }
 

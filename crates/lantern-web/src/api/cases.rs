@@ -1158,3 +1158,126 @@ pub(crate) async fn clock(
         },
     ))
 }
+
+/// How the officer resolves a blocking finding of the draft (the council
+/// decides, never the absence of a row).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveBody {
+    /// The finding's number in the draft (`findings[].number` of the case).
+    pub finding: usize,
+    /// `record_not_held` (with `reason`), `cost_estimate` (with `hours`),
+    /// `seek_clarification` or `refer` (section 21, when the finding offers
+    /// a publication).
+    pub way: String,
+    /// Why the council does not hold it (for `record_not_held`).
+    pub reason: Option<String>,
+    /// Who holds it instead, if known (for `record_not_held`).
+    pub held_by: Option<String>,
+    /// Not held for any request, not only this one (for `record_not_held`).
+    #[serde(default)]
+    pub council_wide: bool,
+    /// The estimate of hours (for `cost_estimate`).
+    pub hours: Option<f64>,
+    /// Why, for the history (required to accept a referral).
+    pub note: Option<String>,
+    /// The status the caller last saw; if the case moved on, 409.
+    pub seen: Option<String>,
+}
+
+/// A finding resolved.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResolvedOut {
+    /// The case.
+    pub reference: String,
+    /// What was missing.
+    pub what: String,
+    /// How many findings of the draft are still open (draft again to carry
+    /// the resolution).
+    pub still_open: usize,
+}
+
+fn text_field(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
+    let value = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+        return Err(ApiError::field(
+            field,
+            format!("{field} must be {max} characters or fewer."),
+        ));
+    }
+    Ok(value)
+}
+
+/// `POST /api/cases/{reference}/findings/resolve`: resolve a blocking finding.
+#[utoipa::path(post, path = "/api/cases/{reference}/findings/resolve", tag = "cases",
+    params(("reference" = String, Path, description = "The request's reference")),
+    request_body = ResolveBody,
+    responses(
+        (status = 200, description = "Resolved; draft again to carry it", body = ResolvedOut),
+        (status = 400, description = "A way or field the finding cannot take", body = ApiError),
+        (status = 401, description = "Nobody is signed in", body = ApiError),
+        (status = 403, description = "Not an officer here, or no CSRF header", body = ApiError),
+        (status = 404, description = "No such request or finding", body = ApiError),
+        (status = 409, description = "Not drafted, or changed since `seen`", body = ApiError),
+        (status = 415, description = "Not JSON", body = ApiError),
+        (status = 422, description = "Not the fields this takes", body = ApiError),
+    ),
+    security(("session" = [], "csrf" = []), ("bearer" = [])))]
+pub(crate) async fn resolve(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let caller = allow_case(&site, &headers, Action::Draft, &reference, true).await?;
+    let asked: ResolveBody = body(&headers, &bytes, None)?;
+    let way = match asked.way.as_str() {
+        "record_not_held" => casework::Way::NotHeld {
+            reason: text_field("reason", asked.reason, LONG)?.ok_or_else(|| {
+                ApiError::field(
+                    "reason",
+                    "Give why the council does not hold this information.",
+                )
+            })?,
+            other_holder: text_field("held_by", asked.held_by, 200)?,
+            council_wide: asked.council_wide,
+        },
+        "cost_estimate" => casework::Way::CostEstimate {
+            hours: asked.hours.filter(|h| h.is_finite()).ok_or_else(|| {
+                ApiError::field(
+                    "hours",
+                    "Give the estimate of hours it would take, such as 24.",
+                )
+            })?,
+        },
+        "seek_clarification" => casework::Way::Clarify,
+        "refer" => casework::Way::Refer,
+        other => {
+            return Err(ApiError::field(
+                "way",
+                format!(
+                    "way '{other}': write record_not_held, cost_estimate, seek_clarification or refer"
+                ),
+            ));
+        }
+    };
+    check_seen(&site, &reference, asked.seen.as_deref()).await?;
+    let resolving = casework::Resolving {
+        reference,
+        finding: asked.finding,
+        way,
+        why: text_field("note", asked.note, LONG)?,
+    };
+    let ctx = site.context(&caller.actor.username);
+    let done = act(move || casework::resolve(&ctx, &resolving)).await?;
+    Ok(reply(
+        StatusCode::OK,
+        &ResolvedOut {
+            reference: done.reference,
+            what: done.what,
+            still_open: done.still_open.len(),
+        },
+    ))
+}

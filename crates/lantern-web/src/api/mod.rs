@@ -705,6 +705,7 @@ impl Modify for Schemes {
         cases::approve,
         cases::send,
         cases::clock,
+        cases::resolve,
     ),
     components(schemas(ApiError, PageLinks)),
     modifiers(&Schemes),

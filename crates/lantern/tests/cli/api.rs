@@ -515,3 +515,98 @@ fn the_routers_own_errors_body_limits_and_wrong_bodies_under_api_are_json_errors
     assert_eq!(year["field"], "year", "{year}");
     headers.clear();
 }
+
+#[test]
+fn an_officer_corrects_drafts_and_resolves_a_blocking_finding_through_the_api_then_it_is_approved()
+{
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let path = format!("/api/cases/{reference}");
+    // Reopen the draft to correct it.
+    let started = post(
+        &server,
+        &format!("{path}/clock"),
+        Some(&officer),
+        r#"{"action":"start","seen":"drafted"}"#,
+    );
+    assert_eq!(started.status, 200, "{}", started.body);
+    assert_eq!(json(&started)["status"], "in_progress");
+    let case = json(&get(&server, &path, Some(&officer)));
+    let revision = case["revision"].as_str().expect("revision").to_string();
+    // Question 1 asks for a year the council has no figure for.
+    let body = serde_json::json!({
+        "corrections": [{"kind": "set_periods", "question": "1", "periods": ["2010/11"]}],
+        "seen": revision,
+        "note": "the requester meant 2010/11",
+    });
+    let corrected = post(
+        &server,
+        &format!("{path}/questions"),
+        Some(&officer),
+        &body.to_string(),
+    );
+    assert_eq!(corrected.status, 200, "{}", corrected.body);
+    assert_ne!(json(&corrected)["revision"], revision.as_str());
+    // The same correction against the old revision changes nothing.
+    let stale = post(
+        &server,
+        &format!("{path}/questions"),
+        Some(&officer),
+        &body.to_string(),
+    );
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert_error_body(&stale, "stale revision");
+
+    let drafted = post(&server, &format!("{path}/draft"), Some(&officer), "");
+    assert_eq!(drafted.status, 200, "{}", drafted.body);
+    assert!(
+        json(&drafted)["findings"].as_u64() >= Some(1),
+        "{}",
+        drafted.body
+    );
+    let case = json(&get(&server, &path, Some(&officer)));
+    let finding = &case["findings"][0];
+    assert_eq!(finding["question"], "1", "{case}");
+    let number = finding["number"].as_u64().expect("number");
+    // The approver cannot approve while it is open.
+    let approver = server.session("approver");
+    let blocked = post(&server, &format!("{path}/approve"), Some(&approver), "{}");
+    assert!([400, 409].contains(&blocked.status), "{}", blocked.body);
+    assert_error_body(&blocked, "blocked");
+
+    let no_reason = post(
+        &server,
+        &format!("{path}/findings/resolve"),
+        Some(&officer),
+        &format!(r#"{{"finding":{number},"way":"record_not_held"}}"#),
+    );
+    assert_eq!(
+        assert_error_body(&no_reason, "no reason")["field"],
+        "reason"
+    );
+    let resolved = post(
+        &server,
+        &format!("{path}/findings/resolve"),
+        Some(&officer),
+        &format!(
+            r#"{{"finding":{number},"way":"record_not_held","reason":"The council did not collect this before 2012."}}"#
+        ),
+    );
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    let redrafted = post(&server, &format!("{path}/draft"), Some(&officer), "{}");
+    assert_eq!(redrafted.status, 200, "{}", redrafted.body);
+    assert_eq!(json(&redrafted)["findings"], 0, "{}", redrafted.body);
+    let approved = post(&server, &format!("{path}/approve"), Some(&approver), "{}");
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let history = json(&get(&server, &path, Some(&officer)))["history"].clone();
+    assert!(
+        history
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|e| e["actor"] == "officer"
+                && e["note"].as_str().is_some_and(|n| n.contains("2010/11"))),
+        "the correction is in the history with who made it: {history}"
+    );
+}
