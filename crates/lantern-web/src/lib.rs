@@ -87,6 +87,7 @@ mod actions;
 mod admin;
 pub mod api;
 mod auth;
+pub mod charts;
 pub mod connections;
 mod intake;
 mod letters;
