@@ -36,11 +36,21 @@
 //! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
 //! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
 //! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
+//! | `/api/openapi.json` | the API's OpenAPI 3.1 document (`api`) | anyone |
+//! | `/api/session` | GET who is calling and the CSRF secret; POST sign in with JSON | signed in / anyone |
+//! | `/api/cases` | GET the inbox, paged; POST take in a request | officers, approvers / officers |
+//! | `/api/cases/{reference}` | one request: questions and readings, draft, findings, clock, history | officers, approvers |
+//! | `/api/cases/{reference}/questions\|draft\|findings/resolve\|send\|clock` | correct, draft, resolve a finding, record as sent, clock actions | officers |
+//! | `/api/cases/{reference}/approve` | approve (not one's own draft) | approvers |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
 //! expiry) naming a session the database holds, so several server
 //! processes share them; every form carries the session's CSRF secret and
 //! the sign-in form a secret of its own (`auth`).
+//!
+//! Under `/api/` every error is one JSON body and every list pages one
+//! way; a `POST` there takes JSON with the session's CSRF secret in a
+//! header, or an API token (`api`, `docs/api.md`).
 //!
 //! Every response, errors and 404s included, carries security headers
 //! ([`SECURITY_HEADERS`]: no sniffing, a content security policy that allows
@@ -952,7 +962,15 @@ fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<S
                     .get(header::CONTENT_LENGTH)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse::<u64>().ok());
+                let api = request.uri().path().starts_with("/api/");
                 async move {
+                    if declared.is_some_and(|n| n > max as u64) && api {
+                        return api::ApiError::new(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            format!("What was sent is too large: this address takes at most {max} bytes. Nothing was changed: send less."),
+                        )
+                        .into_response();
+                    }
                     if declared.is_some_and(|n| n > max as u64) {
                         return problem_page(
                             StatusCode::PAYLOAD_TOO_LARGE,

@@ -22,7 +22,7 @@ use lantern_core::deadline::{Deadline, Hold};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, Paging, act, allow_case, allow_here, body, reply};
+use super::{ApiError, Paging, allow_case, allow_here, body, reply, run};
 use crate::Site;
 
 /// The longest note a body may give, in characters.
@@ -146,7 +146,7 @@ pub(crate) async fn list(
         )
     })?;
     let ctx = site.context(&caller.actor.username);
-    let rows = act(move || workspace::inbox(&ctx, only, sort)).await?;
+    let rows = run(move || workspace::inbox(&ctx, only, sort)).await?;
     let total = rows.len();
     let pages = paging.pages(total)?;
     let items = rows
@@ -265,7 +265,7 @@ pub(crate) async fn take_in(
             } else {
                 RequestForm::Email
             };
-            act(move || {
+            run(move || {
                 casework::intake::check_email_size("the request sent", text.len() as u64)?;
                 casework::take_in(
                     &ctx,
@@ -296,7 +296,7 @@ pub(crate) async fn take_in(
                 subject: typed.subject,
                 questions: typed.questions,
             };
-            act(move || casework::take_in_typed(&ctx, &typed)).await?
+            run(move || casework::take_in_typed(&ctx, &typed)).await?
         }
         _ => {
             return Err(ApiError::new(
@@ -523,7 +523,7 @@ pub(crate) async fn show(
     let ctx = site.context(&caller.actor.username);
     let asked = reference.clone();
     let (view, sheet, readings, letter, withheld, findings, self_approval, today) =
-        act(move || {
+        run(move || {
             let view = casework::show(&ctx, &asked)?;
             let sheet = match casework::worksheet(&ctx, &asked) {
                 Ok(sheet) => Ok(sheet),
@@ -856,7 +856,7 @@ pub(crate) async fn correct(
         note: note(asked.note)?,
     };
     let ctx = site.context(&caller.actor.username);
-    let done = act(move || casework::correct_questions(&ctx, &input)).await?;
+    let done = run(move || casework::correct_questions(&ctx, &input)).await?;
     Ok(reply(
         StatusCode::OK,
         &CorrectedOut {
@@ -930,7 +930,7 @@ pub(crate) async fn draft(
     let asked: ActionBody = body(&headers, &bytes, Some(ActionBody::default()))?;
     check_seen(&site, &reference, asked.seen.as_deref()).await?;
     let ctx = site.context(&caller.actor.username);
-    let done = act(move || casework::draft(&ctx, &reference)).await?;
+    let done = run(move || casework::draft(&ctx, &reference)).await?;
     Ok(reply(
         StatusCode::OK,
         &DraftedOut {
@@ -969,7 +969,7 @@ pub(crate) async fn approve(
     let note = note(asked.note)?;
     let ctx = site.context(&caller.actor.username);
     let actor = caller.actor.clone();
-    let done = act(move || policy::approve_as(&ctx, &actor, &reference, note)).await?;
+    let done = run(move || policy::approve_as(&ctx, &actor, &reference, note)).await?;
     Ok(reply(
         StatusCode::OK,
         &ActedOut {
@@ -1033,7 +1033,7 @@ pub(crate) async fn send(
         None => format!("sent by {channel}"),
     });
     let ctx = site.context(&caller.actor.username);
-    let done = act(move || casework::send(&ctx, &reference, note, None)).await?;
+    let done = run(move || casework::send(&ctx, &reference, note, None)).await?;
     Ok(reply(
         StatusCode::OK,
         &ActedOut {
@@ -1147,7 +1147,7 @@ pub(crate) async fn clock(
             .flatten(),
     };
     let ctx = site.context(&caller.actor.username);
-    let done = act(move || casework::act(&ctx, &acting)).await?;
+    let done = run(move || casework::act(&ctx, &acting)).await?;
     Ok(reply(
         StatusCode::OK,
         &ActedOut {
@@ -1271,7 +1271,7 @@ pub(crate) async fn resolve(
         why: text_field("note", asked.note, LONG)?,
     };
     let ctx = site.context(&caller.actor.username);
-    let done = act(move || casework::resolve(&ctx, &resolving)).await?;
+    let done = run(move || casework::resolve(&ctx, &resolving)).await?;
     Ok(reply(
         StatusCode::OK,
         &ResolvedOut {
