@@ -254,17 +254,17 @@ pub(crate) async fn take_in(
     let ctx = site.context(&caller.actor.username);
     let opened = match (asked.email, asked.structured, asked.typed) {
         (Some(text), None, None) | (None, Some(text), None) => {
+            let (form, field) = if asked_structured(&bytes) {
+                (RequestForm::Structured, "structured")
+            } else {
+                (RequestForm::Email, "email")
+            };
             if text.trim().is_empty() {
                 return Err(ApiError::field(
-                    "email",
+                    field,
                     "The request is empty: give its text.",
                 ));
             }
-            let form = if asked_structured(&bytes) {
-                RequestForm::Structured
-            } else {
-                RequestForm::Email
-            };
             run(move || {
                 casework::intake::check_email_size("the request sent", text.len() as u64)?;
                 casework::take_in(

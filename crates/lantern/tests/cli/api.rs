@@ -485,6 +485,24 @@ fn the_routers_own_errors_body_limits_and_wrong_bodies_under_api_are_json_errors
     );
     assert_eq!(both.status, 400);
     assert_error_body(&both, "both");
+    let empty = post(
+        &server,
+        "/api/cases",
+        Some(&officer),
+        r#"{"structured":"  "}"#,
+    );
+    assert_eq!(assert_error_body(&empty, "empty")["field"], "structured");
+    // A structured request (the format of docs/formats/request.md) opens a case.
+    let toml = std::fs::read_to_string(crate::example("requests/seed-000.toml"))
+        .expect("the seed request");
+    let filed = post(
+        &server,
+        "/api/cases",
+        Some(&officer),
+        &serde_json::json!({ "structured": toml }).to_string(),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    assert_eq!(json(&filed)["reference"], "FOI-2019-0412");
     let corrections = post(
         &server,
         &format!("/api/cases/{reference}/questions"),
