@@ -429,6 +429,14 @@ fn the_routers_own_errors_body_limits_and_wrong_bodies_under_api_are_json_errors
     let server = Server::start(&app, LEI);
     let officer = server.session("officer");
 
+    // The document served is the one the code generates.
+    let served = get(&server, "/api/openapi.json", None);
+    assert_eq!(served.status, 200);
+    assert_eq!(
+        json(&served),
+        serde_json::to_value(lantern_web::api::document()).expect("document")
+    );
+
     let missing = get(&server, "/api/no-such-thing", None);
     assert_eq!(missing.status, 404);
     assert_eq!(assert_error_body(&missing, "404")["code"], "not_found");
