@@ -38,6 +38,10 @@
 //!   throttled) and out, sessions.
 //! - [`policy`]: who may do what ([`policy::may`]), consulted by every page
 //!   and API call, with two-person sign-off.
+//! - [`providers`]: a treatment provider's own submissions (history,
+//!   validation report, sending a monthly file), scoped to its provider.
+//! - [`tokens`]: API tokens for providers' machine submissions (created,
+//!   shown once, stored hashed, revoked, audited) and authenticating one.
 
 pub mod accounts;
 pub mod answering;
@@ -54,9 +58,11 @@ pub mod import;
 pub mod letters;
 pub mod personal_data;
 pub mod policy;
+pub mod providers;
 pub mod records;
 pub mod reports;
 pub mod sheets;
+pub mod tokens;
 pub mod xlsx;
 
 use jiff::civil::Date;

@@ -1008,7 +1008,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 18;
+pub const SCHEMA_VERSION: i64 = 20;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1166,6 +1166,15 @@ pub trait Store: accounts::Accounts {
 
     /// One submission.
     fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError>;
+
+    /// One provider's submissions, newest first: at most `limit` from the
+    /// `offset`th, and how many the provider has in all.
+    fn provider_submissions(
+        &self,
+        provider: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SubmissionRecord>, u64), StoreError>;
 
     /// The distinct pseudonym-key fingerprints of accepted submissions, sorted.
     fn key_fingerprints(&self) -> Result<Vec<String>, StoreError>;

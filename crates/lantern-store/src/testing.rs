@@ -104,9 +104,11 @@ pub const UNDO_MIGRATION_13: &str = "
     DROP TABLE users;
     DELETE FROM lantern_schema WHERE version >= 13;";
 /// Migration 18 (the public log and its full-text index) undone behind
-/// Lantern's back, for tests that take a database back to an older schema:
-/// schema 16. Run it before [`UNDO_MIGRATION_14`].
+/// Lantern's back, with migration 20 (API tokens) after it, for tests that
+/// take a database back to an older schema: schema 16. Run it before
+/// [`UNDO_MIGRATION_14`].
 pub const UNDO_MIGRATION_18: &str = "
+    DROP TABLE IF EXISTS api_tokens;
     DROP TABLE IF EXISTS public_log_search;
     DROP TABLE public_log;
     DELETE FROM lantern_schema WHERE version >= 18;";

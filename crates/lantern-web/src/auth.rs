@@ -81,6 +81,8 @@ impl Visitor {
             inbox => has(Action::ViewInbox),
             take_in => has(Action::TakeIn),
             users => has(Action::ViewUsers),
+            provider => has(Action::ViewSubmissions),
+            tokens => has(Action::ManageTokens),
         }
     }
 }
@@ -315,4 +317,25 @@ pub(crate) fn see_other(to: &str) -> Response {
         ],
     )
         .into_response()
+}
+
+/// Who calls an API route: a person signed in with the session cookie, or
+/// an API token (`Authorization: Bearer …`). Forms never take a token.
+pub(crate) use crate::api::Caller;
+
+/// The caller of an API route, if the policy lets them do `action` to the
+/// council served: a bearer token is tried first (a bad one is refused,
+/// never taken for nobody), else the session cookie. Refusals are JSON:
+/// 401 with nobody (or a bad token), 403 with why. A session's write
+/// must carry its CSRF secret in [`crate::api::CSRF_HEADER`].
+pub(crate) async fn api_caller(
+    site: &Arc<Site>,
+    headers: &HeaderMap,
+    action: Action,
+    write: bool,
+) -> Result<Caller, Response> {
+    // One way for every API route (`api`): the same codes and statuses.
+    crate::api::allow_here(site, headers, action, write)
+        .await
+        .map_err(IntoResponse::into_response)
 }

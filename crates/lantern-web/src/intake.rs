@@ -346,7 +346,7 @@ pub(crate) async fn typed(
 }
 
 /// A message as a sentence for an error summary.
-fn capitalised(message: &str) -> String {
+pub(crate) fn capitalised(message: &str) -> String {
     let mut chars = message.chars();
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),

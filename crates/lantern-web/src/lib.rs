@@ -36,6 +36,11 @@
 //! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
 //! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
 //! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
+//! | `/admin/tokens`, `…/{id}/revoke`, `…/managers` | every provider's API tokens: create (shown once), revoke; allow a provider user to manage their own (`tokens`) | administrators |
+//! | `/provider` | the provider's submissions, newest first, paged, and the upload form (`providers`) | providers |
+//! | `/provider/submissions`, `…/{id}`, `…/{id}/report.csv` | send a monthly file (CSV or XLSX); one submission's validation report, on screen and as CSV; another provider's is a 404 | providers |
+//! | `/provider/tokens`, `…/{id}/revoke` | the provider's own API tokens, when an administrator allowed them | providers |
+//! | `/api/submissions`, `…/{id}`, `…/{id}/report` | the same as JSON (the report also as CSV), and `POST` a file; by session (writes carry `X-CSRF-Token`) or `Authorization: Bearer` token; errors as JSON | providers, their tokens |
 //! | `/api/openapi.json` | the API's OpenAPI 3.1 document (`api`) | anyone |
 //! | `/api/session` | GET who is calling and the CSRF secret; POST sign in with JSON | signed in / anyone |
 //! | `/api/cases` | GET the inbox, paged; POST take in a request | officers, approvers / officers |
@@ -101,8 +106,10 @@ pub mod charts;
 pub mod connections;
 mod intake;
 mod letters;
+mod providers;
 mod public;
 mod staff;
+mod tokens;
 mod workspace;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
@@ -126,6 +133,10 @@ const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
+const PROVIDER: &str = include_str!("../../../templates/web/provider.html.j2");
+const PROVIDER_SUBMISSION: &str =
+    include_str!("../../../templates/web/provider_submission.html.j2");
+const TOKENS: &str = include_str!("../../../templates/web/tokens.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -338,6 +349,11 @@ fn json(value: serde_json::Value) -> Response {
 fn page(site: &Site, name: &str, ctx: minijinja::Value) -> Result<Response, Failure> {
     let html = render(site, name, ctx)?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// A value for a page, from anything serde writes.
+fn serialized<T: serde::Serialize>(value: &T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
 }
 
 /// A page as HTML.
@@ -633,6 +649,9 @@ fn pages() -> Result<Environment<'static>> {
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
         ("bank_holidays.html.j2", BANK_HOLIDAYS),
+        ("provider.html.j2", PROVIDER),
+        ("provider_submission.html.j2", PROVIDER_SUBMISSION),
+        ("tokens.html.j2", TOKENS),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -746,8 +765,9 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
-        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetCouncil,
-        SetPolicy, TakeIn, ViewAudit, ViewCase, ViewCouncil, ViewInbox, ViewUsers,
+        Approve, ClockAction, Correct, Draft, Home, ManageProviderTokens, ManageTokens,
+        ManageUsers, ReadPublic, Send, SetCouncil, SetPolicy, Submit, TakeIn, ViewAudit, ViewCase,
+        ViewCouncil, ViewInbox, ViewSubmissions, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
@@ -901,6 +921,72 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("POST", "/admin/bank-holidays", SetCouncil),
             post(admin::add_bank_holiday),
         ),
+        (
+            spec("GET", "/admin/tokens", ManageTokens),
+            get(tokens::admin_tokens),
+        ),
+        (
+            spec("POST", "/admin/tokens", ManageTokens),
+            post(tokens::admin_create),
+        ),
+        (
+            spec("POST", "/admin/tokens/{id}/revoke", ManageTokens),
+            post(tokens::admin_revoke),
+        ),
+        (
+            spec("POST", "/admin/tokens/managers", ManageTokens),
+            post(tokens::managers),
+        ),
+        // Providers (`providers`, `tokens`).
+        (
+            spec("GET", "/provider", ViewSubmissions),
+            get(providers::home),
+        ),
+        (
+            spec("POST", "/provider/submissions", Submit),
+            post(providers::upload),
+        ),
+        (
+            spec("GET", "/provider/submissions/{id}", ViewSubmissions),
+            get(providers::submission),
+        ),
+        (
+            spec(
+                "GET",
+                "/provider/submissions/{id}/report.csv",
+                ViewSubmissions,
+            ),
+            get(providers::report_csv),
+        ),
+        (
+            spec("GET", "/provider/tokens", ManageProviderTokens),
+            get(tokens::provider_tokens),
+        ),
+        (
+            spec("POST", "/provider/tokens", ManageProviderTokens),
+            post(tokens::provider_create),
+        ),
+        (
+            spec("POST", "/provider/tokens/{id}/revoke", ManageProviderTokens),
+            post(tokens::provider_revoke),
+        ),
+        // The providers' API (session or `Authorization: Bearer` token).
+        (
+            spec("GET", "/api/submissions", ViewSubmissions),
+            get(providers::api_list),
+        ),
+        (
+            spec("POST", "/api/submissions", Submit),
+            post(providers::api_submit),
+        ),
+        (
+            spec("GET", "/api/submissions/{id}", ViewSubmissions),
+            get(providers::api_submission),
+        ),
+        (
+            spec("GET", "/api/submissions/{id}/report", ViewSubmissions),
+            get(providers::api_report),
+        ),
         // The JSON API (`api`): the same use cases and policy as the pages.
         (
             spec("GET", "/api/openapi.json", ReadPublic),
@@ -1007,6 +1093,7 @@ fn router(site: Arc<Site>) -> Router {
     for (path, route, form) in paths {
         let max = match path {
             "/cases/upload" => intake::UPLOAD_BODY_LIMIT,
+            "/provider/submissions" | "/api/submissions" => providers::UPLOAD_BODY_LIMIT,
             "/cases/{reference}/sent" => actions::SENT_BODY_LIMIT,
             _ if form => FORM_BODY_LIMIT,
             _ => READ_ONLY_BODY_LIMIT,

@@ -228,6 +228,13 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::users::UserCommand,
     },
+    /// Providers' API tokens: create (the secret shown once), list,
+    /// revoke, and allow a provider user to manage their own.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::tokens::TokenCommand,
+    },
     /// FOI casework: open requests, move them on, see deadlines and history.
     Request {
         /// What to do.
@@ -551,6 +558,7 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
         Command::Export { file } => export(&ctx, &file),
         Command::Council { command } => crate::council::run(&ctx, command),
         Command::User { command } => crate::users::run(&ctx, command),
+        Command::Token { command } => crate::tokens::run(&ctx, command),
         Command::Migrate => migrate(&ctx),
         Command::Import {
             kind, files, json, ..

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod progress;
 pub mod records;
 pub mod reports;
+pub mod tokens;
 pub mod users;
 
 pub use lantern_app::letters as render;

@@ -69,6 +69,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../../migrations/0015_fee_amount.sql")),
     (16, include_str!("../../migrations/0016_final_letters.sql")),
     (18, include_str!("../../migrations/0018_public_log.sql")),
+    (20, include_str!("../../migrations/0020_api_tokens.sql")),
 ];
 
 mod accounts;
@@ -426,6 +427,15 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError> {
         submissions::submission(self, id)
+    }
+
+    fn provider_submissions(
+        &self,
+        provider: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SubmissionRecord>, u64), StoreError> {
+        submissions::provider_submissions(self, provider, offset, limit)
     }
 
     fn key_fingerprints(&self) -> Result<Vec<String>, StoreError> {

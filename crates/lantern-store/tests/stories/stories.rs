@@ -417,7 +417,11 @@ story!(
         let mut bytes = Vec::new();
         lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with(r#"{"lantern_dump":9,"#), "{}", &text[..40]);
+        assert!(
+            text.starts_with(r#"{"lantern_dump":10,"#),
+            "{}",
+            &text[..40]
+        );
         assert!(text.contains("service users") && text.contains("calendar-v1"));
         assert!(
             text.contains(r#""4c52433202000000"#),

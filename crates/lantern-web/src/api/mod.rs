@@ -351,19 +351,28 @@ pub(crate) struct Caller {
 async fn caller(site: &Arc<Site>, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
     if let Some(given) = headers.get(header::AUTHORIZATION) {
         let given = given.to_str().unwrap_or_default();
-        let Some(_token) = given.strip_prefix("Bearer ").map(str::trim) else {
+        let Some(secret) = given
+            .strip_prefix("Bearer ")
+            .or_else(|| given.strip_prefix("bearer "))
+            .map(|t| t.trim().to_string())
+        else {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "The Authorization header must be 'Bearer' and a token.",
-            ));
+            )
+            .with_code("invalid_token"));
         };
-        // No API token is valid on this server yet: tokens are created by
-        // administrators once `lantern_app::tokens` is there.
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "This API token is not valid: it was revoked, or never issued here. Ask an administrator for one.",
-        )
-        .with_code("invalid_token"));
+        let ctx = site.context("api");
+        return match crate::blocking(move || lantern_app::tokens::authenticate(&ctx, &secret))
+            .await?
+        {
+            Ok(actor) => Ok(Some(Caller { actor, csrf: None })),
+            // Unknown, revoked or another council's: never taken for nobody.
+            Err(e) if e.kind() == Kind::Forbidden => {
+                Err(ApiError::new(StatusCode::UNAUTHORIZED, e.message()).with_code("invalid_token"))
+            }
+            Err(e) => Err(from_app(e)),
+        };
     }
     let visitor = crate::auth::visitor(site, headers).await?;
     Ok(visitor.map(|v| Caller {
@@ -752,6 +761,10 @@ impl Modify for Schemes {
         cases::send,
         cases::clock,
         cases::resolve,
+        crate::providers::api_list,
+        crate::providers::api_submit,
+        crate::providers::api_submission,
+        crate::providers::api_report,
     ),
     components(schemas(ApiError, PageLinks)),
     modifiers(&Schemes),
@@ -759,6 +772,7 @@ impl Modify for Schemes {
         (name = "public", description = "What anyone may read"),
         (name = "session", description = "Signing in"),
         (name = "cases", description = "Requests, for officers and approvers"),
+        (name = "providers", description = "Providers' monthly submissions"),
         (name = "api", description = "This document"),
     )
 )]

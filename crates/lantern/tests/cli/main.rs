@@ -19,6 +19,7 @@ mod kill;
 mod layers;
 mod letters;
 mod privacy;
+mod providers;
 mod public_log;
 mod published;
 mod records;

@@ -77,6 +77,7 @@ impl Server {
                 "--listen",
                 "127.0.0.1:0",
             ])
+            .env("LANTERN_PSEUDONYM_KEY", crate::providers::KEY)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -112,10 +113,6 @@ impl Server {
         headers: &[(String, String)],
         body: Option<(&str, &str)>,
     ) -> Reply {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .expect("timeout");
         let mut request =
             format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
         for (name, value) in headers {
@@ -129,7 +126,16 @@ impl Server {
             None if method == "POST" => request.push_str("Content-Length: 0\r\n\r\n"),
             None => request.push_str("\r\n"),
         }
-        stream.write_all(request.as_bytes()).expect("send");
+        self.raw(request.as_bytes())
+    }
+
+    /// Send a whole HTTP request as given (head and body) and read the reply.
+    pub(crate) fn raw(&self, request: &[u8]) -> Reply {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        stream.write_all(request).expect("send");
         let mut response = Vec::new();
         stream.read_to_end(&mut response).expect("read");
         let response = String::from_utf8_lossy(&response).into_owned();
@@ -155,7 +161,7 @@ impl Server {
     }
 
     /// Sign in: the reply to the form, and the session if one started.
-    fn sign_in(&self, username: &str, password: &str) -> (Reply, Option<Session>) {
+    pub(crate) fn sign_in(&self, username: &str, password: &str) -> (Reply, Option<Session>) {
         let form = self.get("/sign-in", None);
         assert_eq!(form.status, 200, "{}", form.body);
         let secret = form
@@ -327,6 +333,10 @@ pub(crate) fn actor(username: &str, council: &str, roles: &[Role]) -> Actor {
 #[test]
 fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_council() {
     let (app, reference) = leicester_with_users();
+    // The provider manages their provider's API tokens (the policy's
+    // Provider routes are then theirs; refusals without the permission
+    // are `providers`' tests).
+    app.run(&["token", "allow", "provider"]).ok();
     // Another council in the same database, with a user holding every role there.
     app.run(&[
         "council",
@@ -377,7 +387,8 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
             .path
             .replace("{reference}", &reference)
             .replace("{username}", "target")
-            .replace("{letter}", "response.docx");
+            .replace("{letter}", "response.docx")
+            .replace("{id}", "999");
         for (who, person) in &people {
             let session = match *who {
                 "nobody" => None,
@@ -406,9 +417,9 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
                 self_approval: false,
             };
             let allowed = policy::may(person.as_ref(), route.action, &resource).allowed();
-            let to_sign_in = (reply.status == 303 && reply.location() == Some("/sign-in"))
-                || (api && reply.status == 401);
-            let denied = reply.status == 403 || to_sign_in;
+            let to_sign_in = reply.status == 303 && reply.location() == Some("/sign-in");
+            // The API answers 401 (JSON) where a page sends to sign-in.
+            let denied = reply.status == 403 || reply.status == 401 || to_sign_in;
             assert_eq!(
                 !denied,
                 allowed,
@@ -431,6 +442,74 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
         }
     }
     assert_eq!(checked, routes.len() * people.len());
+
+    // API tokens: one of P1's live, one revoked. A token counts on the
+    // API only: a page or form takes none, so there the caller is nobody.
+    app.write("agencies.csv", "code,name,area\nP1,First Step,E06000016\n");
+    app.run(&["--council", LEI, "import", "agencies", "agencies.csv"])
+        .ok();
+    let make = |name: &str| -> (String, String) {
+        let out = app
+            .run(&[
+                "--council",
+                LEI,
+                "token",
+                "create",
+                "--provider",
+                "P1",
+                "--name",
+                name,
+                "--json",
+            ])
+            .ok();
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        (
+            v["id"].as_i64().expect("id").to_string(),
+            v["secret"].as_str().expect("secret").to_string(),
+        )
+    };
+    let (_, live) = make("live");
+    let (revoked_id, revoked) = make("revoked");
+    app.run(&["--council", LEI, "token", "revoke", &revoked_id])
+        .ok();
+    let token_actor = Actor {
+        username: "token:1".into(),
+        display_name: "live".into(),
+        council: LEI.into(),
+        grants: vec![Grant {
+            role: Role::Provider,
+            provider: Some("P1".into()),
+        }],
+    };
+    for route in &routes {
+        let path = route
+            .path
+            .replace("{reference}", &reference)
+            .replace("{username}", "target")
+            .replace("{letter}", "response.docx")
+            .replace("{id}", "999");
+        for (who, secret) in [("live token", &live), ("revoked token", &revoked)] {
+            let body = (route.method == "POST").then_some(&b"csrf=x"[..]);
+            let reply = crate::providers::api_with(
+                &server,
+                route.method,
+                &path,
+                secret,
+                body,
+                "application/x-www-form-urlencoded",
+            );
+            let actor = (who == "live token" && path.starts_with("/api/")).then_some(&token_actor);
+            let resource = Resource::council(LEI);
+            let allowed = policy::may(actor, route.action, &resource).allowed();
+            let to_sign_in = reply.status == 303 && reply.location() == Some("/sign-in");
+            let denied = reply.status == 403 || reply.status == 401 || to_sign_in;
+            assert_eq!(
+                !denied, allowed,
+                "{} {path} with a {who}: {} {}",
+                route.method, reply.status, reply.body
+            );
+        }
+    }
 }
 
 #[test]
