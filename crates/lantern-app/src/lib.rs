@@ -44,6 +44,7 @@
 //!   shown once, stored hashed, revoked, audited) and authenticating one.
 
 pub mod accounts;
+pub mod analysis;
 pub mod answering;
 pub mod audit;
 pub mod casework;
@@ -55,10 +56,12 @@ pub mod docx;
 pub mod error;
 pub mod files;
 pub mod import;
+pub mod letter_templates;
 pub mod letters;
 pub mod personal_data;
 pub mod policy;
 pub mod providers;
+pub mod publishing;
 pub mod records;
 pub mod reports;
 pub mod sheets;

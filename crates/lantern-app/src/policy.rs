@@ -21,7 +21,13 @@
 //!   found" for another's, so that its existence is not revealed); they
 //!   manage their provider's API tokens when an administrator allowed
 //!   them (`tokens`). Administrators manage every provider's tokens.
-//! - Analysts have no casework pages in this part.
+//! - Analysts see the figures held for the council's areas, their
+//!   provenance and the dashboards, upload figures, statements and
+//!   releases, and recompute from records; FOI officers may see the
+//!   figures and dashboards too (they answer from them). Analysts and
+//!   providers have no casework pages.
+//! - Analysts and administrators publish figures for the public and plan
+//!   publications (`Action::Publish`).
 
 use lantern_core::casework::CaseEvent;
 
@@ -78,11 +84,18 @@ pub enum Action {
     /// See, create and revoke their own provider's API tokens (when an
     /// administrator allowed them: `tokens` checks it).
     ManageProviderTokens,
+    /// See the figures held, their provenance and the dashboards.
+    ViewFigures,
+    /// Upload figures, statements and releases; recompute from records.
+    ManageFigures,
+    /// Publish figures for the public and plan publications (a release,
+    /// under disclosure control, audited).
+    Publish,
 }
 
 impl Action {
     /// Every action, for tests and pages that list them.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 23] = [
         Action::ReadPublic,
         Action::Home,
         Action::ViewInbox,
@@ -103,6 +116,9 @@ impl Action {
         Action::Submit,
         Action::ManageTokens,
         Action::ManageProviderTokens,
+        Action::ViewFigures,
+        Action::ManageFigures,
+        Action::Publish,
     ];
 
     /// The roles that may do it (empty: anyone, signed in or not, for
@@ -128,6 +144,9 @@ impl Action {
             Action::ViewSubmissions | Action::Submit | Action::ManageProviderTokens => {
                 &[Role::Provider]
             }
+            Action::ViewFigures => &[Role::Analyst, Role::FoiOfficer],
+            Action::ManageFigures => &[Role::Analyst],
+            Action::Publish => &[Role::Analyst, Role::Admin],
         }
     }
 }

@@ -296,3 +296,95 @@ pub fn submit(
         .pop()
         .ok_or_else(|| Error::new(Kind::Internal, "the file was not stored"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::Grant;
+    use lantern_core::records::submission::Problem;
+
+    #[test]
+    fn file_types_are_checked_by_name_and_content() {
+        assert_eq!(
+            file_type("P1-2026-03.csv", b"AGNCY,CLIENT\n").unwrap(),
+            FileType::Csv
+        );
+        assert_eq!(
+            file_type("P1-2026-03.XLSX", b"PK\x03\x04rest").unwrap(),
+            FileType::Xlsx
+        );
+        for (name, bytes) in [
+            ("P1-2026-03.xlsx", &b"AGNCY,CLIENT\n"[..]),
+            ("P1-2026-03.csv", &b"PK\x03\x04rest"[..]),
+            ("P1-2026-03.csv", &b"AG\0NCY"[..]),
+            ("P1-2026-03.csv", &[0xD0, 0xCF, 0x11, 0xE0][..]),
+            ("P1-2026-03.pdf", &b"%PDF-1.4"[..]),
+            ("P1-2026-03", &b"AGNCY\n"[..]),
+        ] {
+            assert_eq!(
+                file_type(name, bytes).unwrap_err().kind(),
+                Kind::Invalid,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_month_is_the_one_given_else_the_file_names() {
+        assert_eq!(
+            month_of("P1-2026-03.csv", None).unwrap().to_string(),
+            "2026-03"
+        );
+        assert_eq!(
+            month_of("whatever.csv", Some("2025-11"))
+                .unwrap()
+                .to_string(),
+            "2025-11"
+        );
+        assert!(month_of("whatever.csv", None).is_err());
+        assert!(month_of("P1-2026-03.csv", Some("March")).is_err());
+    }
+
+    #[test]
+    fn only_a_providers_users_act_for_it() {
+        let actor = |grant: &str| Actor {
+            username: "u".into(),
+            display_name: "u".into(),
+            council: "C".into(),
+            grants: vec![Grant::parse(grant).unwrap()],
+        };
+        assert_eq!(provider_of(&actor("provider:P7")).unwrap(), "P7");
+        assert_eq!(
+            provider_of(&actor("admin")).unwrap_err().kind(),
+            Kind::Forbidden
+        );
+    }
+
+    #[test]
+    fn the_csv_report_has_a_header_and_one_line_per_problem() {
+        let problem = |line: u64, field: &str| Problem {
+            line,
+            cell: None,
+            field: Some(field.into()),
+            value: None,
+            length: Some(8),
+            reason: "not a date, \"really\"".into(),
+        };
+        let report = Report {
+            rows: 3,
+            accepted_rows: 2,
+            rejected_rows: 1,
+            verdict: lantern_core::records::submission::Verdict::AcceptedWithRejections,
+            errors: vec![problem(3, "DOB")],
+            warnings: vec![problem(4, "DISD")],
+            limit: "1".into(),
+            truncated: 0,
+        };
+        assert_eq!(
+            report_csv(&report).unwrap(),
+            "kind,row,cell,field,value,length,reason\n\
+             error,3,,DOB,,8,\"not a date, \"\"really\"\"\"\n\
+             warning,4,,DISD,,8,\"not a date, \"\"really\"\"\"\n"
+        );
+    }
+}

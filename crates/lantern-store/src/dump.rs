@@ -8,7 +8,7 @@
 //!
 //! Format, version 10 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 10, "schema": 20}`; then, for each table in the order of
+//! `{"lantern_dump": 10, "schema": 21}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -24,7 +24,8 @@
 //! and version 8 (the first twenty: no final letters as sent, no accounts,
 //! no public log, which restoring rebuilds from the disclosure log as
 //! migration 18 does) and version 9 (the first twenty-six: no API
-//! tokens), perhaps without columns added later. Tables and
+//! tokens, no publications of figures, no publication calendar, no letter
+//! templates), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -556,6 +557,79 @@ pub const TABLES: &[TableSpec] = &[
             ("revoked_by", Text),
         ],
     },
+    // Format 10: Lantern's own publications of figures, their cells as
+    // published and the publication calendar (migration 21).
+    TableSpec {
+        name: "publications",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("indicator", Text),
+            ("area", Text),
+            ("period_from", Text),
+            ("period_to", Text),
+            ("breakdowns", Text),
+            ("title", Text),
+            ("published_at", Text),
+            ("published_by", Text),
+            ("data_version", Int),
+        ],
+    },
+    TableSpec {
+        name: "published_figures",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("position", Int),
+            ("indicator", Text),
+            ("area", Text),
+            ("caption", Text),
+            ("period", Text),
+            ("period_label", Text),
+            ("breakdown", Text),
+            ("breakdown_label", Text),
+            ("decision", Text),
+            ("value", Int),
+            ("released", Text),
+        ],
+    },
+    TableSpec {
+        name: "planned_publications",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("indicator", Text),
+            ("period", Text),
+            ("planned_on", Text),
+            ("planned_by", Text),
+            ("planned_at", Text),
+        ],
+    },
+    // Format 10: councils' letter templates, every version.
+    TableSpec {
+        name: "letter_templates",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("name", Text),
+            ("source", Text),
+            ("summary", Text),
+            ("import_id", Int),
+            ("line", Int),
+            ("added_in", Int),
+            ("retired_in", Int),
+        ],
+    },
 ];
 
 /// The column that says which council a casework row belongs to.
@@ -1071,7 +1145,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table api_tokens was expected"),
+            err.contains("ends where table letter_templates was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -1156,12 +1230,40 @@ mod tests {
         let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
-        let tokens = read_back.iter().find(|t| t.table == "api_tokens").unwrap();
-        assert!(tokens.rows.is_empty());
+        for name in [
+            "api_tokens",
+            "publications",
+            "published_figures",
+            "planned_publications",
+        ] {
+            let t = read_back.iter().find(|t| t.table == name).unwrap();
+            assert!(t.rows.is_empty(), "{name}");
+        }
         // A version 10 dump without the table is cut short.
         let text = written(&tables);
         let err = read(&mut text.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("api_tokens"), "{err}");
+    }
+
+    #[test]
+    fn version_9_dumps_are_read_with_no_letter_templates() {
+        let mut tables = empty_tables();
+        tables.truncate(26);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        assert!(
+            read_back
+                .iter()
+                .find(|t| t.table == "letter_templates")
+                .is_some_and(|t| t.rows.is_empty())
+        );
+        // A version 10 dump must hold them.
+        let mut tables = empty_tables();
+        tables.truncate(27);
+        let cut = written(&tables);
+        let err = read(&mut cut.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("letter_templates"), "{err}");
     }
 
     #[test]

@@ -83,6 +83,8 @@ impl Visitor {
             users => has(Action::ViewUsers),
             provider => has(Action::ViewSubmissions),
             tokens => has(Action::ManageTokens),
+            figures => has(Action::ViewFigures),
+            publish => has(Action::Publish),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod casework;
 pub mod council;
 pub mod demo;
 pub mod progress;
+pub mod publishing;
 pub mod records;
 pub mod reports;
 pub mod tokens;

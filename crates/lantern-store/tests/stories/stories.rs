@@ -252,6 +252,7 @@ story!(
     |db: &TestDb| {
         drop(new_store(db));
         // Back to schema 4, as the previous release left it.
+        db.raw(lantern_store::testing::UNDO_MIGRATION_21);
         db.raw(lantern_store::testing::UNDO_MIGRATION_18);
         db.raw(lantern_store::testing::UNDO_MIGRATION_14);
         db.raw(lantern_store::testing::UNDO_MIGRATION_13);

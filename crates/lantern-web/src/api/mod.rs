@@ -765,6 +765,8 @@ impl Modify for Schemes {
         crate::providers::api_submit,
         crate::providers::api_submission,
         crate::providers::api_report,
+        crate::published::api_figures,
+        crate::published::api_calendar,
     ),
     components(schemas(ApiError, PageLinks)),
     modifiers(&Schemes),

@@ -4,7 +4,8 @@
 //! reading and drafts; the same officer (who also approves) is not offered
 //! approval and is refused it; an approver approves; the officer downloads
 //! the letter as DOCX (opened here: its figures, nothing hidden), records
-//! the answer as sent, and the public disclosure log shows it. The server's
+//! the answer as sent, and the public disclosure log shows it; an analyst
+//! opens the dashboards and sees a chart with its table beside it. The server's
 //! clock is the seed's response date. Screenshots of each main page are
 //! written to `target/screenshots/` (`scripts/screenshots` copies them to
 //! `docs/screenshots/`).
@@ -600,8 +601,8 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
         letter.document.matches("<w:tblHeader/>").count(),
         md.lines().filter(|l| l.starts_with("|---")).count()
     );
-    browser.click("#channel-email");
-    browser.click("form[action$='/send'] button");
+    browser.click("#sent-channel-email");
+    browser.click("form[action$='/sent'] button");
     assert!(browser.source().contains("sent"));
     browser.sign_out();
     browser.open("/log");
@@ -627,11 +628,106 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     browser.open("/admin/bank-holidays");
     assert!(browser.source().contains("Summer bank holiday"));
     browser.look("bank-holidays");
+    // Letter templates: a template that does not render is refused with its
+    // line and column; an edit is previewed with the seed requests, then saved.
+    browser.open("/admin/templates");
+    assert!(browser.source().contains("letter.md.j2"));
+    browser.look("letter-templates");
+    browser.open("/admin/templates/letter.md.j2");
+    browser.type_into("#source", "\n{{ letter.nothing_here }}\n");
+    browser.click("form[action$='/preview'] button");
+    let refused = browser.source();
+    assert!(refused.contains("column"), "{refused}");
+    assert!(refused.contains("href=\"#source\""), "{refused}");
+    browser.look("letter-template-refused");
+    browser.open("/admin/templates/letter.md.j2");
+    browser.type_into(
+        "#source",
+        "\nOur reference <b>{{ letter.request.reference | md }}</b>\n",
+    );
+    browser.click("form[action$='/preview'] button");
+    let previewed = browser.source();
+    for seed in ["seed-000", "seed-002", "seed-003"] {
+        assert!(previewed.contains(seed), "{seed}: {previewed}");
+    }
+    assert!(
+        !previewed.contains("<b>FOI"),
+        "markup in a template is text"
+    );
+    browser.look("letter-template-preview");
+    browser.click("button[formaction$='letter.md.j2']");
+    assert!(browser.source().contains("Saved"));
     browser.open("/admin/audit?what=approve");
     assert!(browser.source().contains("FOI-2019-0001"));
     assert!(!browser.source().contains(REQUESTER));
     browser.look("audit-log");
+
+    // Publishing: the administrator publishes people in treatment by sex
+    // through the form (a release under disclosure control); a member of
+    // the public opens the indicator's page and sees "fewer than 5" where
+    // the count is small, never the count.
+    std::fs::write(dir.join("by-sex.csv"), BY_SEX).unwrap();
+    for args in [
+        &["import", "figures", "by-sex.csv"][..],
+        &[
+            "publication",
+            "plan",
+            "people_in_treatment",
+            "--period",
+            "2024/25",
+            "--on",
+            // Before the day the server is fixed to: late.
+            "2019-07-01",
+        ][..],
+    ] {
+        assert!(lantern(dir, args).output().unwrap().status.success());
+    }
+    browser.open("/publishing");
+    browser.look("publishing");
+    browser.type_into("#indicator", "people_in_treatment");
+    browser.type_into("#from", "2025/26");
+    browser.type_into("#to", "2026/27");
+    browser.type_into("#by", "sex");
+    browser.click("form[action='/publishing/publish'] button");
+    assert!(
+        browser.source().contains("Published PUB-0001"),
+        "{}",
+        browser.source()
+    );
+    browser.sign_out();
+    browser.open("/figures");
+    assert!(browser.source().contains("People in treatment"));
+    browser.look("published-figures");
+    browser.open("/figures/people_in_treatment");
+    let page = browser.source();
+    // In the table beside the chart, not only in the page's notes.
+    assert!(page.contains(">fewer than 5</td>"), "{page}");
+    assert!(page.contains("<svg"), "a chart: {page}");
+    assert!(
+        page.contains(">other or not stated</th>"),
+        "breakdowns in words: {page}"
+    );
+    assert!(
+        !page.contains(">4 people<"),
+        "the small count is never shown"
+    );
+    browser.look("published-indicator");
+    browser.open("/publications");
+    assert!(browser.source().contains("Late"), "{}", browser.source());
+    browser.look("publication-calendar");
 }
+
+/// People in treatment by sex: "other" in 2025/26 is 4 (small). Years the
+/// release calendar has no release for: the server's day is 2019-07-05.
+const BY_SEX: &str = "indicator,area,period,sex,value,source,status\n\
+people_in_treatment,E06000016,2025/26,,1200,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2025/26,male,800,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2025/26,female,396,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2025/26,other,4,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,,1250,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,male,830,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,female,410,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,other,10,ndtms_partnership,final\n";
 
 #[test]
 fn a_provider_uploads_a_file_with_a_bad_row_and_sees_its_error_another_provider_sees_nothing() {
@@ -746,4 +842,54 @@ fn a_provider_uploads_a_file_with_a_bad_row_and_sees_its_error_another_provider_
     browser.open("/admin/tokens");
     assert!(browser.source().contains("nightly upload"));
     browser.look("admin-tokens");
+}
+
+#[test]
+fn an_analyst_opens_a_dashboard_and_sees_a_chart_and_its_table() {
+    let (Some(chromium), Some(driver)) = (
+        find_program(&["chromium", "chromium-browser"]),
+        find_program(&["chromedriver"]),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver (.ci/run does)"
+        );
+        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert!(lantern(dir, &["demo"]).output().unwrap().status.success());
+    add_user(dir, "analyst", &["analyst"]);
+    let (_server, _driver, browser) = start(dir, &chromium, &driver);
+
+    // The demo's crack figures by financial year: a chart and its table.
+    browser.sign_in("analyst");
+    browser.open("/dashboards");
+    assert_eq!(browser.count("#in-treatment-crack-heading"), 1);
+    assert_eq!(
+        browser.count("section[aria-labelledby='in-treatment-crack-heading'] svg[role='img']"),
+        1
+    );
+    assert_eq!(browser.count("#in-treatment-crack-table"), 1);
+    let page = browser.source();
+    assert!(
+        page.contains("People in treatment using crack: the figures"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">2016/17</th><td class=\"num\">51</td>"),
+        "{page}"
+    );
+    assert!(page.contains("No figures are held for this chart"));
+    browser.look("dashboards");
+    browser.open("/figures/explore?indicator=people_in_treatment");
+    assert!(
+        browser
+            .source()
+            .contains("examples/leicester/figures.csv line 2")
+    );
+    browser.look("figures-explore");
+    browser.open("/figures/upload");
+    browser.look("figures-upload");
 }

@@ -432,3 +432,19 @@ fn a_provider_user_manages_tokens_only_when_allowed_and_only_their_own() {
     );
     assert_eq!(unknown.status, 400, "{}", unknown.body);
 }
+
+#[test]
+fn an_api_upload_larger_than_the_limit_is_refused_as_json_before_it_is_read() {
+    let app = providers_app();
+    let server = Server::start(&app, crate::web::LEI);
+    let (_, secret) = token(&app, "P1", "big");
+    let request = format!(
+        "POST /api/submissions?name=P1-2019-05.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer {secret}\r\nContent-Length: {}\r\n\r\n",
+        lantern_app::providers::MAX_FILE_BYTES + 1024 * 1024
+    );
+    let reply = server.raw(request.as_bytes());
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert_eq!(json(&reply)["code"], "too_large");
+    let listed = json(&api(&server, "GET", "/api/submissions", &secret, None));
+    assert_eq!(listed["total"], 0);
+}

@@ -388,6 +388,8 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
             .replace("{reference}", &reference)
             .replace("{username}", "target")
             .replace("{letter}", "response.docx")
+            .replace("{indicator}", "people_in_treatment")
+            .replace("{template}", "letter.md.j2")
             .replace("{id}", "999");
         for (who, person) in &people {
             let session = match *who {
@@ -487,6 +489,7 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
             .replace("{reference}", &reference)
             .replace("{username}", "target")
             .replace("{letter}", "response.docx")
+            .replace("{indicator}", "people_in_treatment")
             .replace("{id}", "999");
         for (who, secret) in [("live token", &live), ("revoked token", &revoked)] {
             let body = (route.method == "POST").then_some(&b"csrf=x"[..]);
@@ -693,7 +696,7 @@ fn whoever_drafted_cannot_approve_and_an_approver_then_the_officer_sends() {
 
     let officer = server.session("officer");
     let sent = server.post(
-        &format!("{case}/send"),
+        &format!("{case}/sent"),
         Some(&officer),
         &format!("csrf={}&seen=approved&channel=post", officer.csrf),
     );
@@ -2084,7 +2087,7 @@ fn a_blocking_finding_resolved_from_the_workspace_unblocks_approval() {
     // Sent: a later request for the same figures is related to it, and its
     // workspace names the earlier answer that gave them.
     let sent = server.post(
-        &format!("{case}/send"),
+        &format!("{case}/sent"),
         Some(&officer),
         &format!("csrf={}&seen=approved&channel=email", officer.csrf),
     );
@@ -2173,5 +2176,106 @@ fn an_officer_titles_a_request_on_its_workspace_and_the_public_log_shows_the_tit
         !page.body.contains("Title in the disclosure log"),
         "{}",
         page.body
+    );
+}
+
+#[test]
+fn an_administrator_edits_a_letter_template_previewed_with_the_seed_requests() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    let list = server.get("/admin/templates", Some(&admin));
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("letter.md.j2") && list.body.contains("letter.html.j2"));
+    let officer = server.session("officer");
+    assert_eq!(server.get("/admin/templates", Some(&officer)).status, 403);
+    let page = server.get("/admin/templates/letter.md.j2", Some(&admin));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let shipped = app
+        .run(&["council", "template", "show", "letter.md.j2"])
+        .ok();
+    let version = app.data_version();
+
+    // A template with an undefined variable: refused with its line and
+    // column, the text kept (escaped), nothing saved.
+    let bad = format!("<b>ours</b> {{{{ letter.nothing_here }}}}\n{shipped}");
+    let refused = server.post(
+        "/admin/templates/letter.md.j2/preview",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode(&bad)),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("line 1, column"), "{}", refused.body);
+    assert!(
+        refused.body.contains("href=\"#source\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("&lt;b&gt;ours"), "{}", refused.body);
+    assert!(!refused.body.contains("<b>ours</b>"));
+    let refused = server.post(
+        "/admin/templates/letter.md.j2",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode("{% if %}")),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(app.data_version(), version, "nothing saved");
+    // Without the form's secret: refused.
+    let stale = server.post(
+        "/admin/templates/letter.md.j2",
+        Some(&admin),
+        &format!("source={}", encode(&shipped)),
+    );
+    assert_eq!(stale.status, 400);
+    assert_eq!(app.data_version(), version, "nothing saved");
+
+    // A good one, with markup in its own text: previewed with each seed
+    // request, the markup printed as text, then saved.
+    let good = format!("Our reference <i>{{{{ letter.request.reference | md }}}}</i>\n\n{shipped}");
+    let previewed = server.post(
+        "/admin/templates/letter.md.j2/preview",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode(&good)),
+    );
+    assert_eq!(previewed.status, 200, "{}", previewed.body);
+    for seed in ["seed-000", "seed-002", "seed-003"] {
+        assert!(previewed.body.contains(seed), "{seed}: {}", previewed.body);
+    }
+    assert!(
+        previewed.body.contains("Our reference &lt;i&gt;"),
+        "{}",
+        previewed.body
+    );
+    assert!(!previewed.body.contains("<i>FOI"));
+    assert_eq!(app.data_version(), version, "a preview saves nothing");
+    let saved = server.post(
+        "/admin/templates/letter.md.j2",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode(&good)),
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(app.data_version() > version);
+    let listed = app.run(&["council", "template", "list"]).ok();
+    assert!(
+        listed.contains("own") && listed.contains("by admin"),
+        "{listed}"
+    );
+    let shown = server.get("/admin/templates/letter.md.j2?saved=1", Some(&admin));
+    assert!(shown.body.contains("Saved") && shown.body.contains("2 lines added"));
+
+    // Revert: the default again, recorded.
+    let reverted = server.post(
+        "/admin/templates/letter.md.j2/revert",
+        Some(&admin),
+        &format!("csrf={}", admin.csrf),
+    );
+    assert_eq!(reverted.status, 303, "{}", reverted.body);
+    let listed = app.run(&["council", "template", "list"]).ok();
+    assert!(listed.contains("letter.md.j2    default"), "{listed}");
+    assert_eq!(
+        server
+            .get("/admin/templates/no-such.j2", Some(&admin))
+            .status,
+        404
     );
 }
