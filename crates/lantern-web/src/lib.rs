@@ -49,11 +49,21 @@
 //! | `/figures/explore`, `/figures/explore.csv` | the figures held for the council's areas with provenance, differences between sources, counts from records against reported figures (`figures`) | analysts, officers |
 //! | `/figures/upload`, `/figures/recompute` | upload figures, statements, releases with the validation report; recompute from records (audited) | analysts |
 //! | `/dashboards`, `/dashboards.csv` | charts by financial year (`charts`), each with its table, and each table as CSV | analysts, officers |
+//! | `/api/openapi.json` | the API's OpenAPI 3.1 document (`api`) | anyone |
+//! | `/api/session` | GET who is calling and the CSRF secret; POST sign in with JSON | signed in / anyone |
+//! | `/api/cases` | GET the inbox, paged; POST take in a request | officers, approvers / officers |
+//! | `/api/cases/{reference}` | one request: questions and readings, draft, findings, clock, history | officers, approvers |
+//! | `/api/cases/{reference}/questions\|draft\|findings/resolve\|send\|clock` | correct, draft, resolve a finding, record as sent, clock actions | officers |
+//! | `/api/cases/{reference}/approve` | approve (not one's own draft) | approvers |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
 //! expiry) naming a session the database holds, so several server
 //! processes share them; every form carries the session's CSRF secret and
 //! the sign-in form a secret of its own (`auth`).
+//!
+//! Under `/api/` every error is one JSON body and every list pages one
+//! way; a `POST` there takes JSON with the session's CSRF secret in a
+//! header, or an API token (`api`, `docs/api.md`).
 //!
 //! Every response, errors and 404s included, carries security headers
 //! ([`SECURITY_HEADERS`]: no sniffing, a content security policy that allows
@@ -98,7 +108,7 @@ use lantern_app::policy::Action;
 
 mod actions;
 mod admin;
-mod api;
+pub mod api;
 mod auth;
 pub mod charts;
 pub mod connections;
@@ -428,10 +438,14 @@ fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
         .into_response()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ReportQuery {
+    /// `month` (default) or `quarter`.
     by: Option<String>,
+    /// The first day received (YYYY-MM-DD).
     from: Option<String>,
+    /// The last day received (YYYY-MM-DD).
     to: Option<String>,
 }
 
@@ -521,6 +535,14 @@ async fn published(
     .await
 }
 
+/// `GET /api/letters/{reference}`: the published copy of a sent answer.
+#[utoipa::path(get, path = "/api/letters/{reference}", tag = "public",
+    params(("reference" = String, Path, description = "The request's reference")),
+    responses(
+        (status = 200, description = "The published letter (no requester's details)", body = Object),
+        (status = 404, description = "No such request sent", body = api::ApiError),
+    ),
+    security(()))]
 async fn api_letter(
     State(site): State<Arc<Site>>,
     Path(reference): Path<String>,
@@ -557,6 +579,13 @@ async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_jso
     .await
 }
 
+/// `GET /api/reports/timeliness`: answered in time, extended, late.
+#[utoipa::path(get, path = "/api/reports/timeliness", tag = "public", params(ReportQuery),
+    responses(
+        (status = 200, description = "One row per month or quarter", body = Object),
+        (status = 400, description = "A parameter the report cannot take", body = api::ApiError),
+    ),
+    security(()))]
 async fn api_timeliness(
     State(site): State<Arc<Site>>,
     Query(q): Query<ReportQuery>,
@@ -582,6 +611,13 @@ async fn timeliness_page(
     )
 }
 
+/// `GET /api/reports/outcomes`: outcomes, exemptions, reviews.
+#[utoipa::path(get, path = "/api/reports/outcomes", tag = "public", params(ReportQuery),
+    responses(
+        (status = 200, description = "One row per month or quarter", body = Object),
+        (status = 400, description = "A parameter the report cannot take", body = api::ApiError),
+    ),
+    security(()))]
 async fn api_outcomes(
     State(site): State<Arc<Site>>,
     Query(q): Query<ReportQuery>,
@@ -1041,6 +1077,46 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("GET", "/api/submissions/{id}/report", ViewSubmissions),
             get(providers::api_report),
         ),
+        // The JSON API (`api`): the same use cases and policy as the pages.
+        (
+            spec("GET", "/api/openapi.json", ReadPublic),
+            get(api::openapi),
+        ),
+        (spec("GET", "/api/session", Home), get(api::session)),
+        (spec("POST", "/api/session", ReadPublic), post(api::sign_in)),
+        (spec("GET", "/api/cases", ViewInbox), get(api::cases::list)),
+        (
+            spec("POST", "/api/cases", TakeIn),
+            post(api::cases::take_in),
+        ),
+        (
+            spec("GET", "/api/cases/{reference}", ViewCase),
+            get(api::cases::show),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/questions", Correct),
+            post(api::cases::correct),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/draft", Draft),
+            post(api::cases::draft),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/approve", Approve),
+            post(api::cases::approve),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/send", Send),
+            post(api::cases::send),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/clock", ClockAction),
+            post(api::cases::clock),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/findings/resolve", Draft),
+            post(api::cases::resolve),
+        ),
         (
             spec("GET", "/figures/explore", Action::ViewFigures),
             get(figures::explore),
@@ -1106,14 +1182,11 @@ fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<S
                 let api = request.uri().path().starts_with("/api/");
                 async move {
                     if declared.is_some_and(|n| n > max as u64) && api {
-                        return api::error(
+                        return api::ApiError::new(
                             StatusCode::PAYLOAD_TOO_LARGE,
-                            "too_large",
-                            &format!(
-                                "what was sent is too large: this endpoint takes at most {max} bytes; nothing was changed"
-                            ),
-                            None,
-                        );
+                            format!("What was sent is too large: this address takes at most {max} bytes. Nothing was changed: send less."),
+                        )
+                        .into_response();
                     }
                     if declared.is_some_and(|n| n > max as u64) {
                         return problem_page(
@@ -1162,6 +1235,7 @@ fn router(site: Arc<Site>) -> Router {
     router
         .fallback(not_found)
         .layer(middleware::from_fn(deadline))
+        .layer(middleware::from_fn(api::json_errors))
         .layer(middleware::from_fn(request_log))
         .layer(middleware::map_response(secure))
         .with_state(site)

@@ -385,6 +385,19 @@ const CLOCK_ACTIONS: [(casework::Action, &str); 9] = [
     (casework::Action::ComplainToIco, "Complaint to the ICO"),
 ];
 
+/// The clock action with this code, if it is one an officer records.
+pub(crate) fn clock_action(code: &str) -> Option<casework::Action> {
+    CLOCK_ACTIONS
+        .iter()
+        .find(|(a, _)| a.code() == code)
+        .map(|(a, _)| *a)
+}
+
+/// The codes of the clock actions an officer records.
+pub(crate) fn clock_action_codes() -> Vec<&'static str> {
+    CLOCK_ACTIONS.iter().map(|(a, _)| a.code()).collect()
+}
+
 /// The clock actions for the workspace's form.
 pub(crate) fn clock_actions() -> Vec<minijinja::Value> {
     CLOCK_ACTIONS

@@ -39,7 +39,7 @@ pub(crate) struct Reply {
 
 impl Reply {
     /// A `Set-Cookie` header's whole value for `name`, if set.
-    fn set_cookie(&self, name: &str) -> Option<String> {
+    pub(crate) fn set_cookie(&self, name: &str) -> Option<String> {
         self.head
             .lines()
             .filter_map(|l| l.strip_prefix("set-cookie: "))
@@ -97,14 +97,30 @@ impl Server {
     }
 
     fn request(&self, method: &str, path: &str, cookies: &[String], form: Option<&str>) -> Reply {
+        let mut headers = Vec::new();
+        if !cookies.is_empty() {
+            headers.push(("Cookie".to_string(), cookies.join("; ")));
+        }
+        let body = form.map(|b| ("application/x-www-form-urlencoded", b));
+        self.call(method, path, &headers, body)
+    }
+
+    /// A request with these headers and, if given, a body of that type.
+    pub(crate) fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<(&str, &str)>,
+    ) -> Reply {
         let mut request =
             format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-        if !cookies.is_empty() {
-            request.push_str(&format!("Cookie: {}\r\n", cookies.join("; ")));
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
         }
-        match form {
-            Some(body) => request.push_str(&format!(
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        match body {
+            Some((kind, body)) => request.push_str(&format!(
+                "Content-Type: {kind}\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             )),
             None if method == "POST" => request.push_str("Content-Length: 0\r\n\r\n"),
@@ -198,7 +214,7 @@ pub(crate) struct Session {
     pub(crate) csrf: String,
 }
 
-fn cookies(session: Option<&Session>) -> Vec<String> {
+pub(crate) fn cookies(session: Option<&Session>) -> Vec<String> {
     session.map(|s| vec![s.cookie.clone()]).unwrap_or_default()
 }
 
@@ -299,7 +315,7 @@ pub(crate) fn status_of(app: &TestApp, reference: &str) -> String {
     shown["status"].as_str().expect("status").to_string()
 }
 
-fn actor(username: &str, council: &str, roles: &[Role]) -> Actor {
+pub(crate) fn actor(username: &str, council: &str, roles: &[Role]) -> Actor {
     Actor {
         username: username.into(),
         display_name: "Test User".into(),
@@ -381,8 +397,14 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
                 "stranger" => Some(stranger_session.clone()),
                 name => Some(server.session(name)),
             };
+            let api = route.path.starts_with("/api/");
             let reply = if route.method == "GET" {
                 server.get(&path, session.as_ref())
+            } else if api {
+                // A JSON body that changes nothing when allowed (a status
+                // nobody saw, or fields the route does not take), with the
+                // session's CSRF header.
+                crate::api::post(&server, &path, session.as_ref(), r#"{"seen":"stale"}"#)
             } else {
                 let csrf = session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
                 server.post(
@@ -409,6 +431,9 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
                 reply.location().unwrap_or_default(),
                 reply.body
             );
+            if denied && api {
+                crate::api::assert_error_body(&reply, &format!("{} {path} by {who}", route.method));
+            }
             if denied {
                 // Nothing of the case reaches whoever is refused.
                 assert!(!reply.body.contains(REQUESTER), "{path} by {who}");
