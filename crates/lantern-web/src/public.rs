@@ -6,20 +6,30 @@
 //! the log cannot take is a 400 that says so, with the values allowed,
 //! never an empty log. A page is one indexed query for its entries and one
 //! for their count (`lantern_app::disclosure_log::public_log`).
+//!
+//! Pages of `/log` and `/api/log` are kept once rendered ([`LogPages`]),
+//! each with the log's version it was read at
+//! (`lantern_app::disclosure_log::LogVersion`: how many entries, the
+//! newest id). Every request still reads the version (one query over an
+//! index) and is given a kept page only when the version is the same, so
+//! an answer sent through another server process sharing the database
+//! shows at once. This holds because the log is only ever added to; were
+//! entries ever changed or removed, the version would have to say so.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lantern_app::Kind;
-use lantern_app::disclosure_log::{self, Filters, PublicLog};
+use lantern_app::disclosure_log::{self, Filters, LogVersion, PublicLog};
 use lantern_core::casework;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{Failure, Site, json, page, read, render};
+use super::{Failure, Site, read, render};
 
 /// The log's query parameters; any other is refused.
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +52,54 @@ impl LogQuery {
             page: self.page.clone(),
         }
     }
+}
+
+/// The most pages [`LogPages`] keeps; when full, it starts again empty
+/// (a page is some tens of kilobytes).
+const KEPT_PAGES: usize = 128;
+
+/// Which rendering a kept page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Rendering {
+    /// `/log`: HTML.
+    Page,
+    /// `/api/log`: JSON.
+    Api,
+}
+
+/// Rendered pages of the log, by rendering and query string, each with the
+/// log's version it was read at (see the module docs).
+#[derive(Debug, Default)]
+pub(super) struct LogPages {
+    held: Mutex<HashMap<(Rendering, String), (LogVersion, Arc<str>)>>,
+}
+
+impl LogPages {
+    /// The page kept for `key` if it was read at `version`.
+    fn get(&self, key: &(Rendering, String), version: LogVersion) -> Option<Arc<str>> {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.get(key)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, body)| Arc::clone(body))
+    }
+
+    /// Keep `body`, read at `version`, for `key`.
+    fn put(&self, key: (Rendering, String), version: LogVersion, body: Arc<str>) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if held.len() >= KEPT_PAGES && !held.contains_key(&key) {
+            held.clear();
+        }
+        held.insert(key, (version, body));
+    }
+}
+
+/// The log's version now, and the page kept for `key` if it is current.
+async fn kept(
+    site: &Arc<Site>,
+    key: &(Rendering, String),
+) -> Result<(LogVersion, Option<Arc<str>>), Failure> {
+    let version = read(site, disclosure_log::public_log_version).await?;
+    Ok((version, site.log_pages.get(key, version)))
 }
 
 /// What was wrong with the query, for the page or the API.
@@ -88,20 +146,55 @@ fn api_refused(Refused(message): Refused) -> Response {
         .into_response()
 }
 
+/// A kept or new JSON page as the API gives it.
+fn json_body(body: Arc<str>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A kept or new HTML page.
+fn html_body(body: Arc<str>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 pub(super) async fn api_log(
     State(site): State<Arc<Site>>,
+    RawQuery(raw): RawQuery,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
+    let key = (Rendering::Api, raw.unwrap_or_default());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(json_body(body));
+    }
     Ok(match find(&site, q, false).await? {
-        Ok((_, log)) => json(serde_json::to_value(&log).map_err(|e| Failure::Internal(e.into()))?),
+        Ok((_, log)) => {
+            let value = serde_json::to_value(&log).map_err(|e| Failure::Internal(e.into()))?;
+            let body: Arc<str> = Arc::from(format!("{value:#}\n"));
+            site.log_pages.put(key, version, Arc::clone(&body));
+            json_body(body)
+        }
         Err(refused) => api_refused(refused),
     })
 }
 
 pub(super) async fn log_page(
     State(site): State<Arc<Site>>,
+    RawQuery(raw): RawQuery,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
+    let key = (Rendering::Page, raw.unwrap_or_default());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(html_body(body));
+    }
     let (q, log) = match find(&site, q, false).await? {
         Ok(found) => found,
         Err(Refused(message)) => {
@@ -122,7 +215,7 @@ pub(super) async fn log_page(
         .iter()
         .map(|o| context! { code => o.code(), words => o.words() })
         .collect();
-    page(
+    let html = render(
         &site,
         "log.html.j2",
         context! {
@@ -138,7 +231,10 @@ pub(super) async fn log_page(
             page => log.page,
             pages => log.pages,
         },
-    )
+    )?;
+    let body: Arc<str> = Arc::from(html);
+    site.log_pages.put(key, version, Arc::clone(&body));
+    Ok(html_body(body))
 }
 
 /// A download's response: its type and file name.

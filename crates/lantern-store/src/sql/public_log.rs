@@ -145,6 +145,20 @@ pub(super) fn page<E: Engine>(
     })
 }
 
+/// How many entries the council's log holds and the largest id (0 and 0
+/// for none): one query over the council's index.
+pub(super) fn version<E: Engine>(store: &SqlStore<E>) -> Result<(i64, i64), StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            "SELECT count(*), coalesce(max(id), 0) FROM public_log WHERE council = $1",
+            &[param_text(&council)],
+            &[Kind::Int, Kind::Int],
+        )?;
+        Ok(rows.first().map_or((0, 0), |r| (int(&r[0]), int(&r[1]))))
+    })
+}
+
 pub(super) fn facets<E: Engine>(store: &SqlStore<E>) -> Result<PublicLogFacets, StoreError> {
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
