@@ -264,8 +264,9 @@ pub struct Topic {
     pub name: String,
 }
 
-/// Which state of the council's public log a page was read from: the
-/// number of entries and the newest entry's id. Entries are only ever
+/// Which state of the public log a page was read from: the number of
+/// entries and the newest entry's id, every council's (another council's
+/// answer changes it too, which only costs a page rendered again). Entries are only ever
 /// added (once, when an answer is sent, never changed or removed), so two
 /// equal versions mean the same log, in this process or another; a front
 /// end may keep a page it rendered while the version read with each
@@ -276,8 +277,7 @@ pub struct LogVersion {
     newest: i64,
 }
 
-/// The council's public log's [`LogVersion`] now: one query, from the
-/// indexes.
+/// The public log's [`LogVersion`] now: reads no rows.
 pub fn public_log_version(store: &dyn Store) -> Result<LogVersion> {
     let (entries, newest) = store.public_log_version()?;
     Ok(LogVersion { entries, newest })

@@ -1501,11 +1501,11 @@ pub trait Store: accounts::Accounts {
     /// The years and topics the council's public log holds.
     fn public_log_facets(&self) -> Result<PublicLogFacets, StoreError>;
 
-    /// How many entries the council's public log holds and the largest
-    /// entry id: entries are only ever added, each once and never changed
-    /// or removed, so every addition changes this and nothing else does
-    /// (a server keeps pages of the log while it is the same). One query,
-    /// from the indexes.
+    /// How many entries the public log holds (every council's) and the
+    /// largest entry id: entries are only ever added, each once and never
+    /// changed or removed, so every addition changes this, in this process
+    /// or another (a server keeps pages of the log while it is the same).
+    /// Reads no rows: a bare count and the primary key's largest value.
     fn public_log_version(&self) -> Result<(i64, i64), StoreError>;
 
     /// Remember a phrase an officer taught while correcting case `reference`

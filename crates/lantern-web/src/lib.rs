@@ -67,7 +67,7 @@
 //! The one thing kept between requests is the rendered pages of the
 //! public log (`/log`, `/api/log`; `public::LogPages`), each with the
 //! log's version it was read at (how many entries, the newest id). Every
-//! request reads the version again (one query over an index) and a kept
+//! request reads the version again (a count and a largest key, no rows) and a kept
 //! page is given only if it is the same, so an answer sent through any
 //! process shows at once. This is sound because the public log is only
 //! ever added to; whoever makes its entries changeable must make the

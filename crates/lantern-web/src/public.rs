@@ -10,8 +10,8 @@
 //! Pages of `/log` and `/api/log` are kept once rendered ([`LogPages`]),
 //! each with the log's version it was read at
 //! (`lantern_app::disclosure_log::LogVersion`: how many entries, the
-//! newest id). Every request still reads the version (one query over an
-//! index) and is given a kept page only when the version is the same, so
+//! newest id). Every request still reads the version (a count and a
+//! largest key, reading no rows) and is given a kept page only when the version is the same, so
 //! an answer sent through another server process sharing the database
 //! shows at once. This holds because the log is only ever added to; were
 //! entries ever changed or removed, the version would have to say so.
