@@ -100,6 +100,7 @@ use lantern_app::policy::Action;
 mod actions;
 mod admin;
 mod auth;
+pub mod charts;
 pub mod connections;
 mod intake;
 mod letters;
