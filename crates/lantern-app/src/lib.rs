@@ -246,11 +246,11 @@ impl Context {
         if let Some(pool) = &self.pool
             && let Some(mut store) = pool.try_get()
         {
-            if let Some(code) = &self.council {
-                if let Err(e) = store.use_council(code) {
-                    store.discard();
-                    return Err(e.into());
-                }
+            if let Some(code) = &self.council
+                && let Err(e) = store.use_council(code)
+            {
+                store.discard();
+                return Err(e.into());
             }
             return Ok(OpenStore::Pooled(store));
         }

@@ -67,16 +67,19 @@ pub(super) enum Rendering {
     Api,
 }
 
-/// Rendered pages of the log, by rendering and query string, each with the
-/// log's version it was read at (see the module docs).
+/// A kept page's key: its rendering and the request's query string.
+type PageKey = (Rendering, String);
+
+/// Rendered pages of the log, each with the log's version it was read at
+/// (see the module docs).
 #[derive(Debug, Default)]
 pub(super) struct LogPages {
-    held: Mutex<HashMap<(Rendering, String), (LogVersion, Arc<str>)>>,
+    held: Mutex<HashMap<PageKey, (LogVersion, Arc<str>)>>,
 }
 
 impl LogPages {
     /// The page kept for `key` if it was read at `version`.
-    fn get(&self, key: &(Rendering, String), version: LogVersion) -> Option<Arc<str>> {
+    fn get(&self, key: &PageKey, version: LogVersion) -> Option<Arc<str>> {
         let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         held.get(key)
             .filter(|(at, _)| *at == version)
@@ -84,7 +87,7 @@ impl LogPages {
     }
 
     /// Keep `body`, read at `version`, for `key`.
-    fn put(&self, key: (Rendering, String), version: LogVersion, body: Arc<str>) {
+    fn put(&self, key: PageKey, version: LogVersion, body: Arc<str>) {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         if held.len() >= KEPT_PAGES && !held.contains_key(&key) {
             held.clear();
@@ -94,10 +97,7 @@ impl LogPages {
 }
 
 /// The log's version now, and the page kept for `key` if it is current.
-async fn kept(
-    site: &Arc<Site>,
-    key: &(Rendering, String),
-) -> Result<(LogVersion, Option<Arc<str>>), Failure> {
+async fn kept(site: &Arc<Site>, key: &PageKey) -> Result<(LogVersion, Option<Arc<str>>), Failure> {
     let version = read(site, disclosure_log::public_log_version).await?;
     Ok((version, site.log_pages.get(key, version)))
 }

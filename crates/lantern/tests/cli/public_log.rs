@@ -298,12 +298,15 @@ fn an_answer_sent_by_another_process_shows_at_once_on_pages_read_before() {
     let app = TestApp::leicester();
     let sam = send_signed_email(&app);
     let server = Server::start(&app);
+    let crack = server.json("/api/log?search=crack")["total"]
+        .as_i64()
+        .expect("total");
     for _ in 0..2 {
         assert_eq!(references(&server.json("/api/log")), vec![sam.clone()]);
         let (status, page) = server.get("/log");
         assert_eq!(status, 200);
         assert!(!page.contains("FOI-2019-0412"), "{page}");
-        assert_eq!(server.json("/api/log?search=crack")["total"], 0);
+        assert_eq!(server.json("/api/log?search=crack")["total"], crack);
     }
     let seed = example("requests/seed-000.toml");
     app.run(&["request", "new", seed.to_str().expect("path")])
@@ -328,5 +331,5 @@ fn an_answer_sent_by_another_process_shows_at_once_on_pages_read_before() {
     let (status, page) = server.get("/log");
     assert_eq!(status, 200);
     assert!(page.contains("href=\"/letters/FOI-2019-0412\""), "{page}");
-    assert_eq!(server.json("/api/log?search=crack")["total"], 1);
+    assert_eq!(server.json("/api/log?search=crack")["total"], crack + 1);
 }
