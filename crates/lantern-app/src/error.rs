@@ -108,7 +108,8 @@ impl From<StoreError> for Error {
             | StoreError::UserExists(_)
             | StoreError::Conflict { .. }
             | StoreError::Changed { .. }
-            | StoreError::Refused { .. } => Kind::Conflict,
+            | StoreError::Refused { .. }
+            | StoreError::LogMoved => Kind::Conflict,
             StoreError::Damaged(_) | StoreError::Sqlite(_) | StoreError::Postgres(_) => {
                 Kind::Internal
             }

@@ -38,8 +38,13 @@
 //!   throttled) and out, sessions.
 //! - [`policy`]: who may do what ([`policy::may`]), consulted by every page
 //!   and API call, with two-person sign-off.
+//! - [`providers`]: a treatment provider's own submissions (history,
+//!   validation report, sending a monthly file), scoped to its provider.
+//! - [`tokens`]: API tokens for providers' machine submissions (created,
+//!   shown once, stored hashed, revoked, audited) and authenticating one.
 
 pub mod accounts;
+pub mod analysis;
 pub mod answering;
 pub mod audit;
 pub mod casework;
@@ -51,12 +56,16 @@ pub mod docx;
 pub mod error;
 pub mod files;
 pub mod import;
+pub mod letter_templates;
 pub mod letters;
 pub mod personal_data;
 pub mod policy;
+pub mod providers;
+pub mod publishing;
 pub mod records;
 pub mod reports;
 pub mod sheets;
+pub mod tokens;
 pub mod xlsx;
 
 use jiff::civil::Date;

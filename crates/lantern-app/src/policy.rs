@@ -16,7 +16,18 @@
 //!   ([`SELF_APPROVAL`], set by an administrator and audited).
 //! - Administrators manage the council's users, its policies and its
 //!   settings, and search its audit trail.
-//! - Analysts and providers have no casework pages in this part.
+//! - Providers see and send their own provider's submissions only (the
+//!   use cases in `providers` check which provider's, and answer "not
+//!   found" for another's, so that its existence is not revealed); they
+//!   manage their provider's API tokens when an administrator allowed
+//!   them (`tokens`). Administrators manage every provider's tokens.
+//! - Analysts see the figures held for the council's areas, their
+//!   provenance and the dashboards, upload figures, statements and
+//!   releases, and recompute from records; FOI officers may see the
+//!   figures and dashboards too (they answer from them). Analysts and
+//!   providers have no casework pages.
+//! - Analysts and administrators publish figures for the public and plan
+//!   publications (`Action::Publish`).
 
 use lantern_core::casework::CaseEvent;
 
@@ -62,11 +73,29 @@ pub enum Action {
     SetCouncil,
     /// Search the audit trail.
     ViewAudit,
+    /// See their own provider's submissions, their status and validation
+    /// reports (the use cases in `providers` check which provider's).
+    ViewSubmissions,
+    /// Send a submission (a monthly file) for their own provider.
+    Submit,
+    /// See, create and revoke API tokens for any of the council's
+    /// providers, and allow provider users to manage their own.
+    ManageTokens,
+    /// See, create and revoke their own provider's API tokens (when an
+    /// administrator allowed them: `tokens` checks it).
+    ManageProviderTokens,
+    /// See the figures held, their provenance and the dashboards.
+    ViewFigures,
+    /// Upload figures, statements and releases; recompute from records.
+    ManageFigures,
+    /// Publish figures for the public and plan publications (a release,
+    /// under disclosure control, audited).
+    Publish,
 }
 
 impl Action {
     /// Every action, for tests and pages that list them.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 23] = [
         Action::ReadPublic,
         Action::Home,
         Action::ViewInbox,
@@ -83,6 +112,13 @@ impl Action {
         Action::ViewCouncil,
         Action::SetCouncil,
         Action::ViewAudit,
+        Action::ViewSubmissions,
+        Action::Submit,
+        Action::ManageTokens,
+        Action::ManageProviderTokens,
+        Action::ViewFigures,
+        Action::ManageFigures,
+        Action::Publish,
     ];
 
     /// The roles that may do it (empty: anyone, signed in or not, for
@@ -103,7 +139,14 @@ impl Action {
             | Action::SetPolicy
             | Action::ViewCouncil
             | Action::SetCouncil
-            | Action::ViewAudit => &[Role::Admin],
+            | Action::ViewAudit
+            | Action::ManageTokens => &[Role::Admin],
+            Action::ViewSubmissions | Action::Submit | Action::ManageProviderTokens => {
+                &[Role::Provider]
+            }
+            Action::ViewFigures => &[Role::Analyst, Role::FoiOfficer],
+            Action::ManageFigures => &[Role::Analyst],
+            Action::Publish => &[Role::Analyst, Role::Admin],
         }
     }
 }

@@ -165,6 +165,34 @@ pub struct FirstSheet {
 }
 
 impl FirstSheet {
+    /// The sheet as CSV text, from its first row with a cell to its last
+    /// (columns from its leftmost), and the number of rows above it: an
+    /// importer's line `n` is the sheet's row `n` plus that number.
+    pub fn to_csv(&self) -> (String, u32) {
+        let Some((&(first_row, _), _)) = self.cells.first_key_value() else {
+            return (String::new(), 0);
+        };
+        let last_row = self.cells.last_key_value().map_or(first_row, |(k, _)| k.0);
+        let first_column = self.cells.keys().map(|k| k.1).min().unwrap_or(0);
+        let last_column = self.cells.keys().map(|k| k.1).max().unwrap_or(0);
+        let mut out = String::new();
+        for row in first_row..=last_row {
+            let cells: Vec<String> = (first_column..=last_column)
+                .map(|col| {
+                    let text = self.cells.get(&(row, col)).map_or("", String::as_str);
+                    if text.contains([',', '"', '\n', '\r']) {
+                        format!("\"{}\"", text.replace('"', "\"\""))
+                    } else {
+                        text.to_string()
+                    }
+                })
+                .collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        (out, first_row)
+    }
+
     /// Run the core's checks on the sheet's rows.
     pub fn check(&self, context: &submission::Context<'_>) -> Outcome {
         let Some((&(first_row, _), _)) = self.cells.first_key_value() else {

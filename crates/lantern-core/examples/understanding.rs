@@ -8,9 +8,9 @@
 //!
 //! Prints one line per scored question of the tuning part, then the summary
 //! of the tuning part. With `--heldout`, also the summary of the quarter kept
-//! aside (seen) and, last, of the second fresh held-out set (`heldout =
-//! "fresh2"`; the first fresh set, `"fresh, seen"`, is tuning data); with
-//! `--heldout-lines`, the lines of both too.
+//! aside (seen) and, last, of the fresh held-out set not yet seen (`heldout
+//! = "fresh3"`; the earlier fresh sets, `"fresh, seen"` and `"fresh2,
+//! seen"`, are tuning data); with `--heldout-lines`, the lines of both too.
 
 #[path = "../tests/understanding/score.rs"]
 mod score;
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
         );
         println!(
             "{}",
-            score::Summary::of(fresh.iter().copied()).line("held out, fresh2")
+            score::Summary::of(fresh.iter().copied()).line(&format!("held out, {}", score::FRESH))
         );
     }
     ExitCode::SUCCESS

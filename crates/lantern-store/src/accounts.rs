@@ -98,6 +98,43 @@ pub struct AccountEvent {
     pub detail: String,
 }
 
+/// An API token to create (migration 20).
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// The council it acts in.
+    pub council: String,
+    /// The provider (agency code) it acts for.
+    pub provider: String,
+    /// Its name, for people (`nightly upload`).
+    pub name: String,
+    /// The SHA-256 of its secret, lowercase hex (the secret itself is
+    /// shown once and never stored).
+    pub secret_hash: String,
+}
+
+/// An API token as held (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    /// Its id.
+    pub id: i64,
+    /// The council it acts in.
+    pub council: String,
+    /// The provider it acts for.
+    pub provider: String,
+    /// Its name.
+    pub name: String,
+    /// When it was created.
+    pub created_at: String,
+    /// Who created it.
+    pub created_by: String,
+    /// When it was last used, if ever.
+    pub last_used_at: Option<String>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+    /// Who revoked it.
+    pub revoked_by: Option<String>,
+}
+
 /// Accounts, sessions and policies: every write one transaction with its
 /// account event.
 pub trait Accounts {
@@ -181,4 +218,25 @@ pub trait Accounts {
         name: &str,
         value: &str,
     ) -> Result<(), StoreError>;
+
+    /// Create an API token; `token.create` (its name, provider and id,
+    /// never its hash). Returns its id.
+    fn create_token(&mut self, who: &Who, token: &NewToken) -> Result<i64, StoreError>;
+
+    /// A council's API tokens (revoked ones too), for one provider or
+    /// (`None`) every provider, newest first.
+    fn tokens(&self, council: &str, provider: Option<&str>)
+    -> Result<Vec<StoredToken>, StoreError>;
+
+    /// The token whose secret has this hash (revoked ones too: the caller
+    /// decides).
+    fn token_by_hash(&self, secret_hash: &str) -> Result<Option<StoredToken>, StoreError>;
+
+    /// Revoke a token of `council`; `token.revoke`. Returns false when the
+    /// council has no such token or it was revoked already (nothing
+    /// changed, nothing recorded).
+    fn revoke_token(&mut self, who: &Who, council: &str, id: i64) -> Result<bool, StoreError>;
+
+    /// Note that a token was used at `at` (not an account event).
+    fn token_used(&mut self, id: i64, at: &str) -> Result<(), StoreError>;
 }

@@ -6,9 +6,9 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 9 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 10 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 9, "schema": 18}`; then, for each table in the order of
+//! `{"lantern_dump": 10, "schema": 21}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -23,7 +23,9 @@
 //! no files kept with cases), version 7 (no fee amounts with fees notices)
 //! and version 8 (the first twenty: no final letters as sent, no accounts,
 //! no public log, which restoring rebuilds from the disclosure log as
-//! migration 18 does), perhaps without columns added later. Tables and
+//! migration 18 does) and version 9 (the first twenty-six: no API
+//! tokens, no publications of figures, no publication calendar, no letter
+//! templates), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -40,8 +42,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 8).
-pub const DUMP_FORMAT: i64 = 9;
+/// Version of the dump format this build writes (it reads this and versions 1 to 9).
+pub const DUMP_FORMAT: i64 = 10;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -65,6 +67,7 @@ fn tables_of_format(format: i64) -> usize {
         5 => 17,
         6 => 19,
         7 | 8 => 20,
+        9 => 26,
         _ => TABLES.len(),
     }
 }
@@ -532,6 +535,99 @@ pub const TABLES: &[TableSpec] = &[
             ("value", Text),
             ("set_at", Text),
             ("set_by", Text),
+        ],
+    },
+    // API tokens (format 10): the SHA-256 of each secret, never the
+    // secret, so that a restored database's tokens keep working, and
+    // `revoked_at`, so that a revoked token stays revoked after a restore.
+    TableSpec {
+        name: "api_tokens",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("provider", Text),
+            ("name", Text),
+            ("secret_hash", Text),
+            ("created_at", Text),
+            ("created_by", Text),
+            ("last_used_at", Text),
+            ("revoked_at", Text),
+            ("revoked_by", Text),
+        ],
+    },
+    // Format 10: Lantern's own publications of figures, their cells as
+    // published and the publication calendar (migration 21).
+    TableSpec {
+        name: "publications",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("indicator", Text),
+            ("area", Text),
+            ("period_from", Text),
+            ("period_to", Text),
+            ("breakdowns", Text),
+            ("title", Text),
+            ("published_at", Text),
+            ("published_by", Text),
+            ("data_version", Int),
+        ],
+    },
+    TableSpec {
+        name: "published_figures",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("position", Int),
+            ("indicator", Text),
+            ("area", Text),
+            ("caption", Text),
+            ("period", Text),
+            ("period_label", Text),
+            ("breakdown", Text),
+            ("breakdown_label", Text),
+            ("decision", Text),
+            ("value", Int),
+            ("released", Text),
+        ],
+    },
+    TableSpec {
+        name: "planned_publications",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("indicator", Text),
+            ("period", Text),
+            ("planned_on", Text),
+            ("planned_by", Text),
+            ("planned_at", Text),
+        ],
+    },
+    // Format 10: councils' letter templates, every version.
+    TableSpec {
+        name: "letter_templates",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("name", Text),
+            ("source", Text),
+            ("summary", Text),
+            ("import_id", Int),
+            ("line", Int),
+            ("added_in", Int),
+            ("retired_in", Int),
         ],
     },
 ];
@@ -1027,7 +1123,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":9,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":10,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -1049,7 +1145,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table council_policies was expected"),
+            err.contains("ends where table letter_templates was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -1058,9 +1154,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":9"#, r#""lantern_dump":10"#, 1);
+        let newer = text.replacen(r#""lantern_dump":10"#, r#""lantern_dump":11"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 10"), "{err}");
+        assert!(err.contains("dump format 11"), "{err}");
     }
 
     #[test]
@@ -1085,7 +1181,7 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1112,7 +1208,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1127,10 +1223,54 @@ mod tests {
     }
 
     #[test]
+    fn version_9_dumps_are_read_with_no_api_tokens() {
+        let mut tables = empty_tables();
+        tables.truncate(26);
+        assert_eq!(tables[25].table, "council_policies");
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        for name in [
+            "api_tokens",
+            "publications",
+            "published_figures",
+            "planned_publications",
+        ] {
+            let t = read_back.iter().find(|t| t.table == name).unwrap();
+            assert!(t.rows.is_empty(), "{name}");
+        }
+        // A version 10 dump without the table is cut short.
+        let text = written(&tables);
+        let err = read(&mut text.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("api_tokens"), "{err}");
+    }
+
+    #[test]
+    fn version_9_dumps_are_read_with_no_letter_templates() {
+        let mut tables = empty_tables();
+        tables.truncate(26);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        assert!(
+            read_back
+                .iter()
+                .find(|t| t.table == "letter_templates")
+                .is_some_and(|t| t.rows.is_empty())
+        );
+        // A version 10 dump must hold them.
+        let mut tables = empty_tables();
+        tables.truncate(27);
+        let cut = written(&tables);
+        let err = read(&mut cut.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("letter_templates"), "{err}");
+    }
+
+    #[test]
     fn version_8_dumps_are_read_with_no_accounts() {
         let mut tables = empty_tables();
         tables.truncate(20);
-        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":8"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":8"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         for name in ["users", "user_roles", "account_events", "council_policies"] {
@@ -1148,7 +1288,7 @@ mod tests {
     fn version_6_dumps_are_read_with_no_files_kept_and_files_round_trip() {
         let mut tables = empty_tables();
         tables.truncate(19);
-        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":6"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":6"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         assert!(
@@ -1208,7 +1348,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":9"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1336,7 +1476,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":9"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);

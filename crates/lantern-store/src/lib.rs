@@ -28,6 +28,7 @@ pub mod engine;
 pub mod failpoint;
 pub mod pool;
 pub mod postgres;
+pub mod publications;
 pub mod rows;
 mod scrub;
 pub mod sql;
@@ -80,6 +81,13 @@ pub enum ImportKind {
     NotHeld,
     /// A not-held declaration withdrawn by an officer.
     NotHeldWithdrawal,
+    /// Figures published by Lantern (no data version: it changes what is
+    /// released, not the figures held).
+    Publication,
+    /// A publication added to the publication calendar.
+    PublicationPlan,
+    /// A council's letter template set or reverted to the default.
+    LetterTemplate,
 }
 
 impl ImportKind {
@@ -101,6 +109,9 @@ impl ImportKind {
             ImportKind::PhraseRemoval => "phrase_removal",
             ImportKind::NotHeld => "not_held",
             ImportKind::NotHeldWithdrawal => "not_held_withdrawal",
+            ImportKind::Publication => "publication",
+            ImportKind::PublicationPlan => "publication_plan",
+            ImportKind::LetterTemplate => "letter_template",
         }
     }
 }
@@ -499,6 +510,26 @@ pub struct StoredCouncil {
     /// The data version that replaced them, if any.
     pub retired_in: Option<i64>,
     /// Who set them.
+    pub actor: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// One version of one of a council's letter templates, as held
+/// (migration 19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTemplate {
+    /// The template's file name (`letter.md.j2`, `letter.html.j2`).
+    pub name: String,
+    /// Its text; `None` when this version returned to the default.
+    pub source: Option<String>,
+    /// What the change did, in lines.
+    pub summary: String,
+    /// The data version (import) that set it.
+    pub data_version: i64,
+    /// The data version that replaced it, if any.
+    pub retired_in: Option<i64>,
+    /// Who set it.
     pub actor: String,
     /// When (RFC 3339).
     pub at: String,
@@ -968,6 +999,11 @@ pub enum StoreError {
         /// The codes held.
         codes: Vec<String>,
     },
+    /// The disclosure log grew while a publication was being decided.
+    #[error(
+        "an answer or publication was released while these figures were being checked, and may combine with them; nothing was published: publish again"
+    )]
+    LogMoved,
     /// The store was handed something it cannot hold (nothing was stored).
     #[error("cannot store this: {0}")]
     Invalid(String),
@@ -1166,6 +1202,15 @@ pub trait Store: accounts::Accounts {
 
     /// One submission.
     fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError>;
+
+    /// One provider's submissions, newest first: at most `limit` from the
+    /// `offset`th, and how many the provider has in all.
+    fn provider_submissions(
+        &self,
+        provider: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SubmissionRecord>, u64), StoreError>;
 
     /// The distinct pseudonym-key fingerprints of accepted submissions, sorted.
     fn key_fingerprints(&self) -> Result<Vec<String>, StoreError>;
@@ -1666,6 +1711,64 @@ pub trait Store: accounts::Accounts {
         &self,
         areas: Option<&[String]>,
     ) -> Result<Vec<CouncilLogEntry>, StoreError>;
+
+    /// The newest disclosure-log line's id, every council's (0: none): what
+    /// a publication was decided against ([`publications::NewPublication::log_seen`]).
+    fn disclosure_log_mark(&self) -> Result<i64, StoreError>;
+
+    /// Publish figures: the publication, its cells as published and its
+    /// disclosure-log lines `entries`, with an audit entry naming who, in
+    /// one transaction. Refused, nothing written, when the disclosure log
+    /// has grown since `log_seen` ([`StoreError::LogMoved`]) or the
+    /// reference is taken ([`StoreError::Invalid`]).
+    fn publish(
+        &mut self,
+        publication: &publications::NewPublication,
+        entries: &[LogEntry],
+        who: &Who,
+    ) -> Result<(), StoreError>;
+
+    /// The council's publications, newest first.
+    fn publications(&self) -> Result<Vec<publications::StoredPublication>, StoreError>;
+
+    /// A page of the council's published cells.
+    fn published_figures(
+        &self,
+        query: &publications::PublishedQuery,
+    ) -> Result<publications::PublishedPage, StoreError>;
+
+    /// Add a planned publication to the council's calendar, audited.
+    fn plan_publication(
+        &mut self,
+        plan: &publications::NewPlan,
+        who: &Who,
+    ) -> Result<i64, StoreError>;
+
+    /// The council's planned publications, by planned day.
+    fn planned_publications(&self) -> Result<Vec<publications::StoredPlan>, StoreError>;
+    // Letter templates (migration 19; `sql/templates.rs`).
+
+    /// The council in use's own letter templates in force at data version
+    /// `version` (the newest when `None`), by name; a template without a
+    /// row, or whose row has no source, is the default.
+    fn letter_templates_at(&self, version: Option<i64>) -> Result<Vec<StoredTemplate>, StoreError>;
+
+    /// Every version of one of the council in use's letter templates,
+    /// oldest first.
+    fn letter_template_history(&self, name: &str) -> Result<Vec<StoredTemplate>, StoreError>;
+
+    /// Set one of the council in use's letter templates (`source`; `None`
+    /// returns it to the default), who and when from `meta`: a new data
+    /// version, audited with before and after (`letter_template.add`,
+    /// `letter_template.replace`). The same text as held (or the default
+    /// when it is in force) changes nothing and writes no import.
+    fn set_letter_template(
+        &mut self,
+        meta: &ImportMeta,
+        name: &str,
+        source: Option<&str>,
+        summary: &str,
+    ) -> Result<ImportReceipt, StoreError>;
 
     /// Every row of every table, for a dump.
     fn export(&self) -> Result<Vec<dump::TableRows>, StoreError>;

@@ -292,11 +292,13 @@ impl Chart {
              stroke=\"{TEXT}\" stroke-width=\"1.5\"/>"
         );
         let band = self.band();
+        // Many years: smaller labels, so they never run into each other.
+        let size = if band < 64.0 { " font-size=\"10\"" } else { "" };
         for (i, year) in self.years.iter().enumerate() {
             let x = round(PLOT_LEFT + band * (i as f64 + 0.5));
             let _ = write!(
                 out,
-                "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\"{size}>{}</text>",
                 PLOT_BOTTOM + 20.0,
                 escape(year),
             );

@@ -18,6 +18,10 @@
 //! | `/reports/timeliness`, `/api/reports/timeliness` | timeliness (`?by=month\|quarter`, `?from=`, `?to=`) | anyone |
 //! | `/api/reports/outcomes` | outcomes, exemptions, reviews (same parameters) | anyone |
 //! | `/letters/{reference}`, `/api/letters/{reference}` | the published copy of a sent answer; 404 for a case not sent | anyone |
+//! | `/figures`, `/figures/{indicator}` | published figures: the indicators, an indicator's newest publication as tables in words (`published`) | anyone |
+//! | `/api/figures`, `/figures.csv` | published cells as JSON (paged) and CSV (`?indicator=`, `?area=`, `?period=`, `?page=`) | anyone |
+//! | `/publications`, `/api/publications` | the publication calendar: planned, published, late | anyone |
+//! | `/publishing`, `/publishing/publish`, `/publishing/plan` | publish figures (a release under disclosure control), plan a publication | analysts, administrators |
 //! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 | anyone |
 //! | `/style.css` | the pages' style sheet | anyone |
 //! | `/sign-in`, `/sign-out` | signing in and out | anyone / signed in |
@@ -25,9 +29,9 @@
 //! | `/cases/{reference}` | a request's workspace | officers, approvers |
 //! | `/cases/{reference}/correct`, `…/questions/set\|split\|merge\|set-aside\|reread` | correct the reading in place (`workspace`) | officers |
 //! | `/cases/{reference}/findings/resolve` | resolve a blocking finding of the draft | officers |
-//! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
+//! | `/cases/{reference}/draft` | draft | officers |
 //! | `/cases/upload`, `/cases/typed` | take in an uploaded `.eml`, a typed request (`intake`) | officers |
-//! | `/cases/{reference}/sent` | record as sent with the final letter (`actions`) | officers |
+//! | `/cases/{reference}/sent` | record as sent, the one way: channel, day, the final letter as sent if any (a plain form without a file is taken too) (`actions`) | officers |
 //! | `/cases/{reference}/final-letters/{position}` | a final letter kept with the case (`actions`) | officers, approvers |
 //! | `/cases/{reference}/review` | internal review asked for, decided; ICO complaint (`actions`) | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
@@ -35,7 +39,16 @@
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
 //! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
 //! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
+//! | `/admin/templates` … | letter templates: list, edit, preview with the seed requests, save (a new version), revert (`templates`) | administrators |
 //! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
+//! | `/admin/tokens`, `…/{id}/revoke`, `…/managers` | every provider's API tokens: create (shown once), revoke; allow a provider user to manage their own (`tokens`) | administrators |
+//! | `/provider` | the provider's submissions, newest first, paged, and the upload form (`providers`) | providers |
+//! | `/provider/submissions`, `…/{id}`, `…/{id}/report.csv` | send a monthly file (CSV or XLSX); one submission's validation report, on screen and as CSV; another provider's is a 404 | providers |
+//! | `/provider/tokens`, `…/{id}/revoke` | the provider's own API tokens, when an administrator allowed them | providers |
+//! | `/api/submissions`, `…/{id}`, `…/{id}/report` | the same as JSON (the report also as CSV), and `POST` a file; by session (writes carry `X-CSRF-Token`) or `Authorization: Bearer` token; errors as JSON | providers, their tokens |
+//! | `/figures/explore`, `/figures/explore.csv` | the figures held for the council's areas with provenance, differences between sources, counts from records against reported figures (`figures`) | analysts, officers |
+//! | `/figures/upload`, `/figures/recompute` | upload figures, statements, releases with the validation report; recompute from records (audited) | analysts |
+//! | `/dashboards`, `/dashboards.csv` | charts by financial year (`charts`), each with its table, and each table as CSV | analysts, officers |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
 //! expiry) naming a session the database holds, so several server
@@ -99,13 +112,19 @@ use lantern_app::policy::Action;
 
 mod actions;
 mod admin;
+mod api;
 mod auth;
 pub mod charts;
 pub mod connections;
+mod figures;
 mod intake;
 mod letters;
+mod providers;
 mod public;
+mod published;
 mod staff;
+mod templates;
+mod tokens;
 mod workspace;
 
 const LAYOUT: &str = include_str!("../../../templates/web/layout.html.j2");
@@ -129,6 +148,20 @@ const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
+const ERROR_SUMMARY: &str = include_str!("../../../templates/web/error_summary.html.j2");
+const TEMPLATES: &str = include_str!("../../../templates/web/templates.html.j2");
+const TEMPLATE: &str = include_str!("../../../templates/web/template.html.j2");
+const PROVIDER: &str = include_str!("../../../templates/web/provider.html.j2");
+const PROVIDER_SUBMISSION: &str =
+    include_str!("../../../templates/web/provider_submission.html.j2");
+const TOKENS: &str = include_str!("../../../templates/web/tokens.html.j2");
+const FIGURES_EXPLORE: &str = include_str!("../../../templates/web/figures_explore.html.j2");
+const FIGURES_UPLOAD: &str = include_str!("../../../templates/web/figures_upload.html.j2");
+const DASHBOARDS: &str = include_str!("../../../templates/web/dashboards.html.j2");
+const FIGURES: &str = include_str!("../../../templates/web/figures.html.j2");
+const FIGURE: &str = include_str!("../../../templates/web/figure.html.j2");
+const PUBLICATIONS: &str = include_str!("../../../templates/web/publications.html.j2");
+const PUBLISHING: &str = include_str!("../../../templates/web/publishing.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -171,8 +204,9 @@ struct Site {
     /// The council's time zone: its "today" (reports' overdue cases).
     zone: jiff::tz::TimeZone,
     pages: Environment<'static>,
-    /// The letter templates (the council's, or the shipped ones).
-    letters: lantern_app::letters::Templates,
+    /// The deployment's letter templates folder (the default templates;
+    /// a council's own are in the store).
+    letters: Option<std::path::PathBuf>,
     /// Pages of the public log kept while the log is unchanged (`public`).
     log_pages: public::LogPages,
 }
@@ -212,6 +246,27 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// A use case's failure as a page (see [`act`]).
+/// A use case's refusal of a form's input, for the form's error summary:
+/// the field it concerns (the first of `fields` whose prefix the message
+/// starts with, else `otherwise`) and the message. A refusal of another
+/// kind than `kinds` is a failure page as [`failure`] makes it.
+pub(crate) fn field_error(
+    e: lantern_app::Error,
+    kinds: &[Kind],
+    fields: &[(&str, &'static str)],
+    otherwise: &'static str,
+) -> Result<(&'static str, String), Failure> {
+    if !kinds.contains(&e.kind()) {
+        return Err(failure(e));
+    }
+    let message = e.message().to_string();
+    let field = fields
+        .iter()
+        .find(|(prefix, _)| message.starts_with(prefix))
+        .map_or(otherwise, |(_, field)| *field);
+    Ok((field, message))
+}
+
 fn failure(e: lantern_app::Error) -> Failure {
     let (status, title) = match e.kind() {
         Kind::Invalid => (StatusCode::BAD_REQUEST, "There is a problem"),
@@ -346,6 +401,11 @@ fn page(site: &Site, name: &str, ctx: minijinja::Value) -> Result<Response, Fail
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
+/// A value for a page, from anything serde writes.
+fn serialized<T: serde::Serialize>(value: &T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
+
 /// A page as HTML.
 fn render(site: &Site, name: &str, ctx: minijinja::Value) -> Result<String, Failure> {
     site.pages
@@ -473,7 +533,7 @@ async fn published(
 ) -> Result<String, Failure> {
     let inner = Arc::clone(site);
     read(site, move |store| {
-        lantern_app::casework::published(store, &inner.letters, &reference, format)
+        lantern_app::casework::published(store, inner.letters.as_deref(), &reference, format)
     })
     .await
 }
@@ -613,6 +673,19 @@ fn pages() -> Result<Environment<'static>> {
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
         ("bank_holidays.html.j2", BANK_HOLIDAYS),
+        ("error_summary.html.j2", ERROR_SUMMARY),
+        ("templates.html.j2", TEMPLATES),
+        ("template.html.j2", TEMPLATE),
+        ("provider.html.j2", PROVIDER),
+        ("provider_submission.html.j2", PROVIDER_SUBMISSION),
+        ("tokens.html.j2", TOKENS),
+        ("figures_explore.html.j2", FIGURES_EXPLORE),
+        ("figures_upload.html.j2", FIGURES_UPLOAD),
+        ("dashboards.html.j2", DASHBOARDS),
+        ("figures.html.j2", FIGURES),
+        ("figure.html.j2", FIGURE),
+        ("publications.html.j2", PUBLICATIONS),
+        ("publishing.html.j2", PUBLISHING),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -726,8 +799,9 @@ fn spec(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
     use Action::{
-        Approve, ClockAction, Correct, Draft, Home, ManageUsers, ReadPublic, Send, SetCouncil,
-        SetPolicy, TakeIn, ViewAudit, ViewCase, ViewCouncil, ViewInbox, ViewUsers,
+        Approve, ClockAction, Correct, Draft, Home, ManageProviderTokens, ManageTokens,
+        ManageUsers, Publish, ReadPublic, Send, SetCouncil, SetPolicy, Submit, TakeIn, ViewAudit,
+        ViewCase, ViewCouncil, ViewInbox, ViewSubmissions, ViewUsers,
     };
     vec![
         (spec("GET", "/", ReadPublic), get(index)),
@@ -760,6 +834,27 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("GET", "/letters/{reference}/response.docx", ReadPublic),
             get(letters::published_docx),
+        ),
+        (spec("GET", "/figures", ReadPublic), get(published::index)),
+        (
+            spec("GET", "/figures/{indicator}", ReadPublic),
+            get(published::indicator),
+        ),
+        (
+            spec("GET", "/api/figures", ReadPublic),
+            get(published::api_figures),
+        ),
+        (
+            spec("GET", "/figures.csv", ReadPublic),
+            get(published::figures_csv),
+        ),
+        (
+            spec("GET", "/publications", ReadPublic),
+            get(published::calendar),
+        ),
+        (
+            spec("GET", "/api/publications", ReadPublic),
+            get(published::api_calendar),
         ),
         (spec("GET", "/style.css", ReadPublic), get(style)),
         (spec("GET", "/sign-in", ReadPublic), get(auth::sign_in_page)),
@@ -824,10 +919,6 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             post(staff::approve),
         ),
         (
-            spec("POST", "/cases/{reference}/send", Send),
-            post(staff::send),
-        ),
-        (
             spec("POST", "/cases/{reference}/sent", Send),
             post(actions::sent),
         ),
@@ -881,6 +972,133 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("POST", "/admin/bank-holidays", SetCouncil),
             post(admin::add_bank_holiday),
         ),
+        (
+            spec("GET", "/admin/templates", ViewCouncil),
+            get(templates::list),
+        ),
+        (
+            spec("GET", "/admin/templates/{template}", ViewCouncil),
+            get(templates::edit),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}", SetCouncil),
+            post(templates::save),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}/preview", SetCouncil),
+            post(templates::preview),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}/revert", SetCouncil),
+            post(templates::revert),
+        ),
+        (
+            spec("GET", "/admin/tokens", ManageTokens),
+            get(tokens::admin_tokens),
+        ),
+        (
+            spec("POST", "/admin/tokens", ManageTokens),
+            post(tokens::admin_create),
+        ),
+        (
+            spec("POST", "/admin/tokens/{id}/revoke", ManageTokens),
+            post(tokens::admin_revoke),
+        ),
+        (
+            spec("POST", "/admin/tokens/managers", ManageTokens),
+            post(tokens::managers),
+        ),
+        // Providers (`providers`, `tokens`).
+        (
+            spec("GET", "/provider", ViewSubmissions),
+            get(providers::home),
+        ),
+        (
+            spec("POST", "/provider/submissions", Submit),
+            post(providers::upload),
+        ),
+        (
+            spec("GET", "/provider/submissions/{id}", ViewSubmissions),
+            get(providers::submission),
+        ),
+        (
+            spec(
+                "GET",
+                "/provider/submissions/{id}/report.csv",
+                ViewSubmissions,
+            ),
+            get(providers::report_csv),
+        ),
+        (
+            spec("GET", "/provider/tokens", ManageProviderTokens),
+            get(tokens::provider_tokens),
+        ),
+        (
+            spec("POST", "/provider/tokens", ManageProviderTokens),
+            post(tokens::provider_create),
+        ),
+        (
+            spec("POST", "/provider/tokens/{id}/revoke", ManageProviderTokens),
+            post(tokens::provider_revoke),
+        ),
+        // The providers' API (session or `Authorization: Bearer` token).
+        (
+            spec("GET", "/api/submissions", ViewSubmissions),
+            get(providers::api_list),
+        ),
+        (
+            spec("POST", "/api/submissions", Submit),
+            post(providers::api_submit),
+        ),
+        (
+            spec("GET", "/api/submissions/{id}", ViewSubmissions),
+            get(providers::api_submission),
+        ),
+        (
+            spec("GET", "/api/submissions/{id}/report", ViewSubmissions),
+            get(providers::api_report),
+        ),
+        (
+            spec("GET", "/figures/explore", Action::ViewFigures),
+            get(figures::explore),
+        ),
+        (
+            spec("GET", "/figures/explore.csv", Action::ViewFigures),
+            get(figures::explore_csv),
+        ),
+        (
+            spec("GET", "/figures/upload", Action::ManageFigures),
+            get(figures::upload_form),
+        ),
+        (
+            spec("POST", "/figures/upload", Action::ManageFigures),
+            post(figures::upload),
+        ),
+        (
+            spec("POST", "/figures/recompute", Action::ManageFigures),
+            post(figures::recompute),
+        ),
+        (
+            spec("GET", "/dashboards", Action::ViewFigures),
+            get(figures::dashboards),
+        ),
+        (
+            spec("GET", "/dashboards.csv", Action::ViewFigures),
+            get(figures::dashboard_csv),
+        ),
+        // Publishing figures and planning publications (`published`).
+        (
+            spec("GET", "/publishing", Publish),
+            get(published::publishing_forms),
+        ),
+        (
+            spec("POST", "/publishing/publish", Publish),
+            post(published::publish),
+        ),
+        (
+            spec("POST", "/publishing/plan", Publish),
+            post(published::plan),
+        ),
     ]
 }
 
@@ -902,7 +1120,18 @@ fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<S
                     .get(header::CONTENT_LENGTH)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse::<u64>().ok());
+                let api = request.uri().path().starts_with("/api/");
                 async move {
+                    if declared.is_some_and(|n| n > max as u64) && api {
+                        return api::error(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "too_large",
+                            &format!(
+                                "what was sent is too large: this endpoint takes at most {max} bytes; nothing was changed"
+                            ),
+                            None,
+                        );
+                    }
                     if declared.is_some_and(|n| n > max as u64) {
                         return problem_page(
                             StatusCode::PAYLOAD_TOO_LARGE,
@@ -939,7 +1168,9 @@ fn router(site: Arc<Site>) -> Router {
     for (path, route, form) in paths {
         let max = match path {
             "/cases/upload" => intake::UPLOAD_BODY_LIMIT,
+            "/provider/submissions" | "/api/submissions" => providers::UPLOAD_BODY_LIMIT,
             "/cases/{reference}/sent" => actions::SENT_BODY_LIMIT,
+            "/figures/upload" => figures::UPLOAD_BODY_LIMIT,
             _ if form => FORM_BODY_LIMIT,
             _ => READ_ONLY_BODY_LIMIT,
         };
@@ -992,7 +1223,11 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
         config: ctx.config.clone(),
         zone: council.time_zone().clone(),
         pages: pages()?,
-        letters: lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?,
+        letters: {
+            // A folder that is not there is said at start, not at the first letter.
+            lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?;
+            ctx.config.template_dir()
+        },
         log_pages: public::LogPages::default(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -253,7 +253,6 @@ pub(crate) struct ActionForm {
     csrf: Option<String>,
     seen: Option<String>,
     note: Option<String>,
-    channel: Option<String>,
 }
 
 /// Refuse a form made from another status than the case's now.
@@ -516,46 +515,5 @@ pub(crate) async fn approve(
     let asked = reference.clone();
     let actor = visitor.actor.clone();
     act(move || policy::approve_as(&ctx, &actor, &asked, note)).await?;
-    Ok(see_other(&format!("/cases/{}", segment(&reference))))
-}
-
-/// `POST /cases/{reference}/send`: recorded as sent today by the channel
-/// given; the disclosure log gets the answer.
-pub(crate) async fn send(
-    State(site): State<Arc<Site>>,
-    headers: HeaderMap,
-    Path(reference): Path<String>,
-    Form(form): Form<ActionForm>,
-) -> Result<Response, Failure> {
-    let visitor = allow_case_form(
-        &site,
-        &headers,
-        Action::Send,
-        &reference,
-        form.csrf.as_deref(),
-        form.seen.as_deref(),
-    )
-    .await?;
-    let channel = match form.channel.as_deref() {
-        Some("email") => "e-mail",
-        Some("post") => "post",
-        _ => {
-            return Err(Failure::Page(
-                StatusCode::BAD_REQUEST,
-                crate::problem_html(
-                    "There is a problem",
-                    "Choose how the answer was sent: by e-mail or by post.",
-                ),
-            ));
-        }
-    };
-    let note = note(&form)?;
-    let note = Some(match note {
-        Some(n) => format!("sent by {channel}: {n}"),
-        None => format!("sent by {channel}"),
-    });
-    let ctx = site.context(&visitor.actor.username);
-    let asked = reference.clone();
-    act(move || casework::send(&ctx, &asked, note, None)).await?;
     Ok(see_other(&format!("/cases/{}", segment(&reference))))
 }

@@ -228,6 +228,13 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::users::UserCommand,
     },
+    /// Providers' API tokens: create (the secret shown once), list,
+    /// revoke, and allow a provider user to manage their own.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::tokens::TokenCommand,
+    },
     /// FOI casework: open requests, move them on, see deadlines and history.
     Request {
         /// What to do.
@@ -291,6 +298,34 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Publish an indicator's figures for the public (/figures): a release,
+    /// decided under disclosure control against every answer and
+    /// publication before it, added to the disclosure log and audited.
+    Publish {
+        /// The indicator's code, e.g. people_in_treatment.
+        indicator: String,
+        /// The first financial year (e.g. 2016/17).
+        #[arg(long, value_name = "FY")]
+        from: String,
+        /// The last financial year (default: --from).
+        #[arg(long, value_name = "FY")]
+        to: Option<String>,
+        /// Also publish the figures broken down by this (repeat for several), e.g. age_band.
+        #[arg(long, value_name = "BREAKDOWN")]
+        by: Vec<String>,
+        /// The area (ONS code; default: the council's).
+        #[arg(long)]
+        area: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The publication calendar: plan a publication, or list them.
+    Publication {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::publishing::PublicationCommand,
     },
 }
 
@@ -471,6 +506,7 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
             crate::records::settle_before_writing(&ctx)?
         }
         Command::Request { .. }
+        | Command::Publish { .. }
         | Command::Submissions {
             action: Some(_), ..
         } => crate::records::settle_before_writing(&ctx)?,
@@ -549,8 +585,28 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
             &out,
         ),
         Command::Export { file } => export(&ctx, &file),
+        Command::Publish {
+            indicator,
+            from,
+            to,
+            by,
+            area,
+            json,
+        } => crate::publishing::publish(
+            &ctx,
+            &lantern_app::publishing::Publish {
+                indicator,
+                from,
+                to,
+                by,
+                area,
+            },
+            json,
+        ),
+        Command::Publication { command } => crate::publishing::run(&ctx, command),
         Command::Council { command } => crate::council::run(&ctx, command),
         Command::User { command } => crate::users::run(&ctx, command),
+        Command::Token { command } => crate::tokens::run(&ctx, command),
         Command::Migrate => migrate(&ctx),
         Command::Import {
             kind, files, json, ..

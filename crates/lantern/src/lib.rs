@@ -7,8 +7,10 @@ pub mod casework;
 pub mod council;
 pub mod demo;
 pub mod progress;
+pub mod publishing;
 pub mod records;
 pub mod reports;
+pub mod tokens;
 pub mod users;
 
 pub use lantern_app::letters as render;

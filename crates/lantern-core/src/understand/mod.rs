@@ -381,6 +381,7 @@ pub fn draft(
             question,
         });
     }
+    same_wider_area(&mut questions);
     let complete = questions.iter().all(|q| q.understanding.is_complete());
     let request = complete.then(|| Request {
         reference,
@@ -396,6 +397,39 @@ pub fn draft(
         set_aside: Vec::new(),
     });
     Ok(Draft { questions, request })
+}
+
+/// A request that asks about a wider area than the council's in one
+/// question ("deaths in the UK in 2022"): its other figures questions name
+/// no area of their own, and most likely ask about that area too, so they
+/// go to the officer rather than be answered with the council's figures.
+fn same_wider_area(questions: &mut [DraftQuestion]) {
+    fn find(q: &SplitQuestion) -> Option<String> {
+        reading::wider_area_doubt(&q.text)
+            .or_else(|| q.preamble.as_deref().and_then(reading::wider_area_doubt))
+            .or_else(|| q.parts.iter().find_map(find))
+    }
+    fn mark(u: &mut Understanding, why: &str) {
+        if u.is_complete() && matches!(u.ask, Some(Ask::Figures(_))) {
+            reading::to_officer(u, why.to_string());
+        }
+        for part in &mut u.parts {
+            mark(part, why);
+        }
+    }
+    let Some(why) = questions.iter().find_map(|q| find(&q.question)) else {
+        return;
+    };
+    let area = why
+        .split_once('“')
+        .and_then(|(_, rest)| rest.split_once('”'))
+        .map_or("", |(area, _)| area);
+    let why = format!(
+        "this request asks about a wider area than the council's (“{area}”) elsewhere, and this question names no area: check which area it asks about"
+    );
+    for q in questions.iter_mut() {
+        mark(&mut q.understanding, &why);
+    }
 }
 
 /// Nouns that name a measure rather than a subject: "this budget" points to
@@ -760,6 +794,55 @@ mod tests {
         // Waiting times are not in the catalogue: left for the officer.
         assert!(drafted.questions[2].understanding.needs_officer);
         assert!(drafted.request.is_none());
+    }
+
+    #[test]
+    fn a_request_about_the_whole_country_sends_its_other_figures_to_the_officer() {
+        let email = parse_email(
+            b"Dear Sir,\n\n1. The number of deaths related to drug poisoning in the UK in 2022\n2. The number of adults entering treatment for drug addictions from April 2022-March 2023\n\nThanks",
+        )
+        .unwrap();
+        let drafted = draft(&email, day(2023, 11, 1), &shipped(), &[], "FOI-1".into()).unwrap();
+        let [first, second] = &drafted.questions[..] else {
+            panic!("{drafted:#?}")
+        };
+        assert!(first.understanding.needs_officer, "{first:#?}");
+        assert!(
+            first
+                .understanding
+                .notes
+                .iter()
+                .any(|n| n.contains("wider area")),
+            "{first:#?}"
+        );
+        // The second names no area of its own: the UK of the first is the
+        // likeliest, so the officer checks; its reading stays an
+        // alternative.
+        assert!(second.understanding.needs_officer, "{second:#?}");
+        assert!(second.understanding.ask.is_none());
+        assert!(
+            second
+                .understanding
+                .notes
+                .iter()
+                .any(|n| n.contains("wider area") && n.contains("in the uk")),
+            "{second:#?}"
+        );
+        assert!(matches!(
+            second.understanding.alternatives.first(),
+            Some((Ask::Figures(f), _)) if f.indicator == "new_presentations"
+        ));
+        assert!(drafted.request.is_none());
+        // Without the country, the same question is the council's own.
+        let email = parse_email(
+            b"Dear Sir,\n\n1. The number of adults entering treatment for drug addictions from April 2022-March 2023\n\nThanks",
+        )
+        .unwrap();
+        let drafted = draft(&email, day(2023, 11, 1), &shipped(), &[], "FOI-1".into()).unwrap();
+        assert!(
+            drafted.questions[0].understanding.is_complete(),
+            "{drafted:#?}"
+        );
     }
 
     #[test]

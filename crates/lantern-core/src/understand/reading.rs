@@ -834,6 +834,12 @@ impl<'c> Model<'c> {
         {
             to_officer(&mut u, doubt);
         }
+        if !u.needs_officer
+            && let Some(doubt) = wider_area_doubt(&q.text)
+                .or_else(|| q.preamble.as_deref().and_then(wider_area_doubt))
+        {
+            to_officer(&mut u, doubt);
+        }
         if u.confidence < MIN_CONFIDENCE && !u.needs_officer {
             u.notes.push(format!(
                 "not sure enough ({} is under {}): check the reading and the alternatives",
@@ -1286,6 +1292,100 @@ pub(super) fn another_service_doubt(text: &str) -> Option<String> {
         .find(|w| words.iter().any(|x| x == *w))?;
     Some(format!(
         "it is about the work of another service (“{who}”), not the council's treatment services: say who holds it, or choose what to answer"
+    ))
+}
+
+/// Places wider than one council's area: the whole country or a nation of
+/// it. Lantern answers for the council's own area only.
+const WIDER_AREAS: &[&[&str]] = &[
+    &["the", "uk"],
+    &["uk"],
+    &["the", "united", "kingdom"],
+    &["united", "kingdom"],
+    &["great", "britain"],
+    &["britain"],
+    &["england", "and", "wales"],
+    &["england"],
+    &["wales"],
+    &["scotland"],
+    &["northern", "ireland"],
+    &["the", "country"],
+    &["the", "whole", "country"],
+];
+
+/// Words before a place that make it the area the figures cover ("in the
+/// UK", "across England", "for Scotland").
+const AREA_PREPOSITIONS: &[&str] = &["in", "across", "throughout", "for", "within", "over"];
+
+/// Words after a place name that make it part of a body's name ("in NHS
+/// England" never reaches here; "in England's prisons" does not count).
+const BODY_WORDS: &[&str] = &[
+    "nhs",
+    "trust",
+    "government",
+    "police",
+    "ambulance",
+    "service",
+    "executive",
+    "office",
+];
+
+/// Breakdowns over many councils' areas ("by county", "separated by
+/// London's boroughs", "for each local authority").
+const AREA_BREAKDOWNS: &[&[&str]] = &[
+    &["by", "county"],
+    &["by", "counties"],
+    &["by", "region"],
+    &["by", "regions"],
+    &["by", "local", "authority"],
+    &["by", "local", "authorities"],
+    &["by", "council", "area"],
+    &["by", "council", "areas"],
+    &["each", "local", "authority"],
+    &["every", "local", "authority"],
+    &["all", "local", "authorities"],
+    &["per", "local", "authority"],
+    &["by", "borough"],
+    &["by", "boroughs"],
+    &["london's", "boroughs"],
+    &["each", "region"],
+    &["each", "county"],
+];
+
+/// Why a question may be about figures for a wider area than the council's
+/// (the whole country, a nation, every local authority), or none: the
+/// council's own figures would answer another question, so the officer
+/// says who holds them or chooses what to answer. "Nationally" and
+/// "nationwide" count too.
+pub(super) fn wider_area_doubt(text: &str) -> Option<String> {
+    let words = plain_words(text);
+    let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    let mut found: Option<String> = None;
+    for (i, x) in words.iter().enumerate() {
+        if matches!(x.as_str(), "nationally" | "nationwide" | "countrywide") {
+            found = Some(x.clone());
+            break;
+        }
+        if !AREA_PREPOSITIONS.contains(&x.as_str()) {
+            continue;
+        }
+        if let Some(area) = WIDER_AREAS.iter().find(|area| {
+            area.iter().enumerate().all(|(k, a)| w(i + 1 + k) == *a)
+                && !BODY_WORDS.contains(&w(i + 1 + area.len()))
+        }) {
+            found = Some(format!("{x} {}", area.join(" ")));
+            break;
+        }
+    }
+    if found.is_none() {
+        found = AREA_BREAKDOWNS
+            .iter()
+            .find(|phrase| words.windows(phrase.len()).any(|win| win == **phrase))
+            .map(|phrase| phrase.join(" "));
+    }
+    let found = found?;
+    Some(format!(
+        "it asks about a wider area than the council's (“{found}”): the council holds its own area's figures; say who holds these, or choose what to answer"
     ))
 }
 
@@ -1766,6 +1866,22 @@ pub(super) const NOT_SPLIT: &[(&str, &str)] = &[
     ("waiting time", "waiting times"),
     ("waiting times", "waiting times"),
     ("referral source", "where referrals came from"),
+    (
+        "prescribed medication",
+        "prescribed medicines (records do not say how a drug was obtained)",
+    ),
+    (
+        "prescribed medicines",
+        "prescribed medicines (records do not say how a drug was obtained)",
+    ),
+    (
+        "prescribed drugs",
+        "prescribed medicines (records do not say how a drug was obtained)",
+    ),
+    (
+        "prescription drugs",
+        "prescribed medicines (records do not say how a drug was obtained)",
+    ),
 ];
 
 /// [`NOT_SPLIT`] as phrases. What the catalogue can split by is found in
@@ -2377,6 +2493,57 @@ mod tests {
             &[],
         );
         assert!(!u.needs_officer, "{u:#?}");
+    }
+
+    #[test]
+    fn figures_for_a_wider_area_than_the_council_go_to_the_officer() {
+        officer_because(
+            "How many people received methadone as part of an addiction treatment in Scotland in each year for the past 10 years?",
+            day(2021, 8, 1),
+            "wider area",
+        );
+        officer_because(
+            "The number of deaths related to drug poisoning in the UK in 2022?",
+            day(2023, 11, 1),
+            "in the uk",
+        );
+        officer_because(
+            "How many people were in treatment in 2023/24, broken down by council area?",
+            day(2024, 6, 1),
+            "by council area",
+        );
+        // Bodies named after a nation are not areas asked about.
+        assert_eq!(
+            super::wider_area_doubt("How many kits did you buy from NHS England in 2019/20?"),
+            None
+        );
+        assert_eq!(
+            super::wider_area_doubt("Figures reported to Public Health England for 2019/20"),
+            None
+        );
+        assert_eq!(
+            super::wider_area_doubt("What was spent in England's prisons?"),
+            None
+        );
+        assert!(super::wider_area_doubt("the number of deaths across England and Wales").is_some());
+        assert!(super::wider_area_doubt("How do you compare nationally?").is_some());
+        // The council's own area is not wider.
+        let u = understand(
+            &question("How many people were in treatment in your local authority area in 2019/20?"),
+            day(2020, 6, 1),
+            &shipped(),
+            &[],
+        );
+        assert!(u.is_complete(), "{u:#?}");
+    }
+
+    #[test]
+    fn deaths_from_prescribed_medicines_are_narrower_than_the_indicator() {
+        officer_because(
+            "How many drug-related deaths were there in 2020 due to prescribed medication?",
+            day(2021, 6, 1),
+            "prescribed medicines",
+        );
     }
 
     #[test]

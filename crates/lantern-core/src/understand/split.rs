@@ -561,7 +561,41 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
                 // With no numbered questions, `a)`, `b)`, … are the questions.
                 let lettered = questions.iter().all(|q| q.number.parse::<u32>().is_err());
                 let parts = questions.last().map(|q| q.parts.len());
-                if lettered && next_part(letter, questions.len()) {
+                if lettered
+                    && questions.is_empty()
+                    && next_part(letter, 0)
+                    && intro.last().is_some_and(|l| is_lead_in(l))
+                    && names_period(&intro.join(" "))
+                    && (intro.len() >= 2 || sentences(&intro.join(" ")).len() >= 2)
+                {
+                    // Letters under an introduction that names what is
+                    // asked for and when ("Recorded discrepancies … over
+                    // the last three years. … Details of such incidents
+                    // should include the following:"): the introduction is
+                    // the question, and the letters its parts.
+                    let mut q = new_question("1", &intro.join(" "), &None);
+                    q.parts.push(new_question(letter, &block.text, &None));
+                    intro.clear();
+                    questions.push(q);
+                } else if !numbered
+                    && next_part(letter, 0)
+                    && questions
+                        .last()
+                        .is_some_and(|q| q.number.parse::<u32>().is_ok() && !q.parts.is_empty())
+                {
+                    // A second run of letters ("(i) … (iii) … In the years
+                    // to March …: (i) …"): a new question, whose words are
+                    // the lead-in that ends the part before.
+                    continue_last(&mut questions, &mut pending);
+                    let lead = questions
+                        .last_mut()
+                        .and_then(|q| q.parts.last_mut())
+                        .and_then(|p| split_off_lead_in(&mut p.text))
+                        .unwrap_or_default();
+                    let mut q = new_question(&(questions.len() + 1).to_string(), &lead, &None);
+                    q.parts.push(new_question(letter, &block.text, &None));
+                    questions.push(q);
+                } else if lettered && next_part(letter, questions.len()) {
                     continue_last(&mut questions, &mut pending);
                     if before_first(&questions) {
                         preamble = intro_preamble(&intro);
@@ -613,6 +647,23 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
     continue_last(&mut questions, &mut pending);
     questions.retain(|q| !q.text.is_empty() || !q.parts.is_empty());
     questions
+}
+
+/// Take a lead-in sentence ending in `:` off the end of a text ("… took
+/// place. In the years to March, 2019; …:"), leaving the rest.
+fn split_off_lead_in(text: &mut String) -> Option<String> {
+    if !text.trim_end().ends_with(':') {
+        return None;
+    }
+    let last = sentences(text).last().map(|s| s.to_string())?;
+    if last.len() == text.trim().len() {
+        return None;
+    }
+    let at = text.rfind(&last)?;
+    text.truncate(at);
+    let kept = text.trim_end().to_string();
+    *text = kept;
+    Some(last)
 }
 
 /// Whether no numbered question has started yet (a request numbered 0 from
@@ -735,6 +786,32 @@ pub(super) const ASKING_WORDS: &[&str] = &[
     "i am after",
     "i am seeking",
     "are you able to provide",
+    "would you be able to",
+    "would it be possible",
+    "wondering if you",
+    "wondering whether you",
+    "i would appreciate",
+    "i'd appreciate",
+    "i'd be grateful",
+    "i wish for",
+    "i wish to have",
+    "i wish to receive",
+    "i wish to obtain",
+    "i wish to see",
+    "i would like to see",
+    "i would like to receive",
+    "please advise",
+    "please indicate",
+    "please detail",
+    "please list",
+    "please state",
+    "please outline",
+    "please explain",
+    "please share",
+    "please specify",
+    "please identify",
+    "please set out",
+    "please disclose",
     "please break down",
     "freedom of information request over",
     "freedom of information request about",
@@ -837,12 +914,21 @@ pub(super) const REQUEST_OPENERS: &[&str] = &[
 pub(super) fn opens_a_request(sentence: &str) -> bool {
     let lower = sentence.trim_start().to_lowercase();
     REQUEST_OPENERS.iter().any(|o| lower.starts_with(o))
+        || after_heading(&lower)
+            .is_some_and(|rest| REQUEST_OPENERS.iter().any(|o| rest.starts_with(o)))
+}
+
+/// What follows a short heading and its colon ("Drug related incidents:
+/// Total number of …"), or none.
+fn after_heading(lower: &str) -> Option<&str> {
+    let (heading, rest) = lower.split_once(": ")?;
+    (heading.split_whitespace().count() <= 6).then_some(rest.trim_start())
 }
 
 /// Whether a paragraph stops mid-phrase ("The number of;") and so runs on
 /// into the next one. A lead-in ending in `:` does not.
 fn runs_on(paragraph: &str) -> bool {
-    if paragraph.ends_with(':') {
+    if is_lead_in(paragraph) {
         return false;
     }
     let last = paragraph
@@ -912,12 +998,90 @@ fn starts_a_question(line: &str) -> bool {
     opens_a_request(t) || (t.ends_with('?') && t.starts_with(|c: char| c.is_uppercase()))
 }
 
+/// Whether a paragraph is a lead-in to what follows: it ends in `:`, or in
+/// a dash standing for one ("please could you give details of -").
+pub(super) fn is_lead_in(paragraph: &str) -> bool {
+    let t = paragraph.trim_end();
+    t.ends_with(':')
+        || t.ends_with(" -")
+        || t.ends_with(":-")
+        || t.ends_with('–')
+        || t.ends_with('—')
+}
+
+/// The lead-in without its closing `:` or dash.
+fn lead_in_words(paragraph: &str) -> &str {
+    paragraph
+        .trim_end()
+        .trim_end_matches([':', '-', '–', '—'])
+        .trim_end()
+}
+
+/// Whether a lead-in stops mid-sentence ("how many people have you arrested
+/// for:", "details of -"): what follows completes its sentence, so one
+/// item under it is one question with it.
+fn lead_in_cut_short(paragraph: &str) -> bool {
+    let last = lead_in_words(paragraph)
+        .rsplit(' ')
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    matches!(
+        last.as_str(),
+        "of" | "for"
+            | "on"
+            | "in"
+            | "to"
+            | "by"
+            | "with"
+            | "about"
+            | "regarding"
+            | "concerning"
+            | "including"
+            | "from"
+            | "into"
+            | "between"
+            | "where"
+            | "that"
+            | "is"
+            | "are"
+            | "was"
+            | "were"
+            | "the"
+            | "and"
+            | "or"
+    )
+}
+
+/// The items of a paragraph listed under a lead-in. Its lines are items of
+/// their own when they are not filled to a common width, as wrapped prose
+/// is: a list whose bullets were lost ("the type and amount of drug
+/// involved" / "its total monetary worth" / …). Otherwise the paragraph is
+/// one item.
+fn listed_items(lines: &[String]) -> Vec<String> {
+    let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let ragged = lines.len() >= 2
+        && lines[..lines.len() - 1]
+            .iter()
+            .any(|l| l.chars().count() * 10 < widest * 6);
+    if ragged {
+        lines.to_vec()
+    } else {
+        vec![lines.join(" ")]
+    }
+}
+
 /// With no numbering: sentences ending in `?`, asking in words or opening
 /// like a request (a line that opens like one starts a new sentence, as in a
 /// list whose numbers were lost), and every paragraph listed after a lead-in
-/// ending in `:`. Once something is asked, a paragraph that asks nothing is
-/// kept as a question too, for the officer to keep or drop: nothing the
-/// requester wrote vanishes. Numbered 1, 2, …
+/// ending in `:` or a dash (each of its lines, when they are a list). A
+/// lead-in cut short ("how many people have you arrested for:") with one
+/// item under it that closes its question with a `?`, even after a blank
+/// line, is one question with that item;
+/// items under any other lead-in carry it as their preamble. Once something
+/// is asked, a paragraph that asks nothing is kept as a question too, for
+/// the officer to keep or drop: nothing the requester wrote vanishes.
+/// Numbered 1, 2, …
 pub(super) fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
     let text = lines.join("\n");
     // Paragraphs as lists of lines; a paragraph that stops mid-phrase takes
@@ -937,13 +1101,15 @@ pub(super) fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
             _ => paragraphs.push(lines),
         }
     }
-    let mut found: Vec<Vec<String>> = Vec::new();
-    let mut listing = false;
+    // What each paragraph asks, and the lead-in it is listed under.
+    let mut found: Vec<(Vec<String>, Option<String>)> = Vec::new();
+    let mut lead_in: Option<String> = None;
     for lines in &paragraphs {
         let joined = lines.join(" ");
         let mut asked = Vec::new();
-        if listing && !joined.ends_with(':') {
-            asked.push(joined.clone());
+        let under = lead_in.take();
+        if under.is_some() && !is_lead_in(&joined) {
+            asked.extend(listed_items(lines));
         } else {
             // Lines that open a question of their own start a new group.
             let mut groups: Vec<String> = Vec::new();
@@ -963,24 +1129,65 @@ pub(super) fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
                         asked.push(item);
                     }
                 }
+                // A sentence that asks nothing after one that asks
+                // continues it ("… in 2019. This should exclude …").
+                let mut asking = false;
                 for sentence in sentences(&lead) {
                     if sentence.ends_with('?')
                         || asks_in_words(sentence)
                         || opens_a_request(sentence)
                     {
                         asked.push(sentence.to_string());
+                        asking = true;
+                    } else if asking && let Some(last) = asked.last_mut() {
+                        last.push(' ');
+                        last.push_str(sentence);
                     }
                 }
             }
         }
-        listing = joined.ends_with(':');
-        found.push(asked);
+        if is_lead_in(&joined) {
+            lead_in = Some(joined.clone());
+        }
+        found.push((asked, under.filter(|_| !is_lead_in(&joined))));
     }
-    let any = found.iter().any(|f| !f.is_empty());
+    // A lead-in cut short with one item under it: one question, which takes
+    // in whatever the lead-in asked.
+    let mut merged = vec![false; found.len()];
+    for k in 1..found.len() {
+        let lead = paragraphs[k - 1].join(" ");
+        // The item closes the lead-in's question with its `?` and opens
+        // none of its own ("Possession of a legal high …?").
+        let closes = |item: &String| item.ends_with('?') && !opens_a_request(item);
+        if found[k].1.is_some()
+            && found[k].0.len() == 1
+            && closes(&found[k].0[0])
+            && lead_in_cut_short(&lead)
+        {
+            let item = found[k].0.remove(0);
+            found[k].0.push(format!("{} {item}", lead.trim_end()));
+            found[k].1 = None;
+            found[k - 1].0.clear();
+            merged[k - 1] = true;
+        }
+    }
+    // A request written as bare noun phrases ("Deaths in the last ten years
+    // due to …") asks nothing in words: a paragraph that names a period is
+    // what it asks for. A note with no period ("here are my details") is
+    // not a question.
+    if found.iter().all(|(f, _)| f.is_empty()) {
+        for ((asked, _), lines) in found.iter_mut().zip(&paragraphs) {
+            let joined = lines.join(" ");
+            if !is_lead_in(&joined) && names_period(&joined) {
+                asked.push(joined);
+            }
+        }
+    }
+    let any = found.iter().any(|(f, _)| !f.is_empty());
     let mut out = Vec::new();
-    for (lines, asked) in paragraphs.iter().zip(found) {
+    for ((lines, (asked, under)), merged) in paragraphs.iter().zip(found).zip(merged) {
         let joined = lines.join(" ");
-        let texts = if asked.is_empty() && any && !joined.ends_with(':') {
+        let texts = if asked.is_empty() && any && !is_lead_in(&joined) && !merged {
             vec![joined]
         } else {
             asked
@@ -989,7 +1196,7 @@ pub(super) fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
             out.push(SplitQuestion {
                 number: (out.len() + 1).to_string(),
                 text,
-                preamble: None,
+                preamble: under.clone(),
                 parts: Vec::new(),
             });
         }
@@ -1162,7 +1369,8 @@ mod tests {
         assert_eq!(
             texts,
             [
-                "Under the Freedom of Information Act, please provide the number of people in treatment for opiates in each of the last three financial years.",
+                // A sentence that asks nothing continues the one before.
+                "Under the Freedom of Information Act, please provide the number of people in treatment for opiates in each of the last three financial years. This is for a local news story.",
                 "I would also like to know how many naloxone kits were issued in 2019/20."
             ]
         );
@@ -1203,6 +1411,129 @@ mod tests {
                 ("1", "Acute alcohol intoxication."),
                 ("2", "Poisoning by an unknown drug.")
             ]
+        );
+    }
+
+    #[test]
+    fn other_ways_of_asking_in_words() {
+        for text in [
+            "Please advise how much crime in Jersey was in relation to alcohol or substance abuse.",
+            "Specifically, I wish for data which shows the numbers of drug-related deaths.",
+            "I'm wondering if you would be able to provide the following data.",
+            "If possible, please also indicate which drug was present in each case.",
+            "Would it be possible to have the figures for 2019/20?",
+        ] {
+            assert!(asks_in_words(text), "{text}");
+        }
+        assert!(!asks_in_words("I wish you a good weekend."));
+        assert!(!asks_in_words("Following our call, here are my details."));
+    }
+
+    #[test]
+    fn a_request_after_a_short_heading_and_its_colon() {
+        assert!(opens_a_request(
+            "Drug related incidents: Total number of drug related incidents in 2023/24."
+        ));
+        assert!(!opens_a_request(
+            "As we discussed at length on the telephone last week: the number is wrong."
+        ));
+    }
+
+    #[test]
+    fn a_sentence_that_asks_nothing_continues_the_one_before() {
+        let split = split_questions(
+            "Please provide the number of naloxone kits issued in 2019/20. This should exclude kits given to staff.\n",
+        )
+        .unwrap();
+        assert_eq!(
+            texts(&split),
+            [(
+                "1",
+                "Please provide the number of naloxone kits issued in 2019/20. This should exclude kits given to staff."
+            )]
+        );
+    }
+
+    #[test]
+    fn items_under_a_lead_in_ending_in_a_dash() {
+        let body = "In each case of seizure, please could you give details of -\n\nthe type and amount of drug involved\nits total monetary worth\nthe type of school premises involved, for example primary or secondary school\n";
+        let split = split_questions(body).unwrap();
+        let items: Vec<&str> = split.iter().skip(1).map(|q| q.text.as_str()).collect();
+        assert_eq!(
+            items,
+            [
+                "the type and amount of drug involved",
+                "its total monetary worth",
+                "the type of school premises involved, for example primary or secondary school"
+            ]
+        );
+        // Each item shows the lead-in it completes.
+        assert!(split[1..].iter().all(|q| {
+            q.preamble
+                .as_deref()
+                .is_some_and(|p| p.ends_with("details of -"))
+        }));
+        // Wrapped prose under a lead-in stays one item.
+        let body = "Please tell me the following:\n\nthe number of people who started treatment for alcohol in each of\nthe last three financial years, and how many of them completed it\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 2, "{split:#?}");
+    }
+
+    #[test]
+    fn a_question_cut_by_a_blank_line_after_its_colon_is_one_question() {
+        let body = "Since the Act came into force in May, how many people have you arrested for:\n\nPossession of a legal high or NPS, and supplying?\n\nCan you give the age of the individuals arrested?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(
+            texts(&split),
+            [
+                (
+                    "1",
+                    "Since the Act came into force in May, how many people have you arrested for: Possession of a legal high or NPS, and supplying?"
+                ),
+                ("2", "Can you give the age of the individuals arrested?")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_request_written_as_a_bare_noun_phrase() {
+        let split = split_questions(
+            "Deaths in the last ten years due to prescribed medication such as benzodiazepines\n",
+        )
+        .unwrap();
+        assert_eq!(split.len(), 1);
+        assert!(split[0].text.starts_with("Deaths in the last ten years"));
+        // A note that names no period is still no question.
+        assert!(matches!(
+            split_questions("Dear Council,\n\nFollowing our call, here are my details.\n"),
+            Err(IntakeError::NoQuestions)
+        ));
+    }
+
+    #[test]
+    fn letters_under_an_introduction_that_leads_into_them_are_its_parts() {
+        let body = "Recorded discrepancies in the storage of seized drugs over the last three years.\n\nDetails of such incidents should include the following:\n\na. The date the drugs were seized;\nb. The weight when seized;\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 1, "{split:#?}");
+        assert!(split[0].text.starts_with("Recorded discrepancies"));
+        assert!(split[0].text.ends_with("the following:"));
+        let parts: Vec<&str> = split[0].parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            parts,
+            ["The date the drugs were seized;", "The weight when seized;"]
+        );
+        // A second run of letters after a lead-in is a second question.
+        let body = "By seizures I mean seizures of nitazenes.\nIn the years to March, 2019; 2020; and so far in 2021:\n(i) please specify the substance seized\n(ii) please specify the quantity seized.\nIn the years to March, 2022; 2023; and so far in 2024:\n(i) please specify the form it was in\n(ii) please specify where the seizures took place.\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 2, "{split:#?}");
+        assert_eq!(
+            split[1].text,
+            "In the years to March, 2022; 2023; and so far in 2024:"
+        );
+        assert_eq!(split[1].parts.len(), 2);
+        assert_eq!(
+            split[0].parts[1].text,
+            "please specify the quantity seized."
         );
     }
 

@@ -27,6 +27,9 @@ use lantern_core::catalogue;
 use lantern_core::request::Ask;
 use lantern_core::understand::{self, SplitQuestion, Understanding};
 
+/// The name of the fresh held-out set not yet seen, as its labels say it.
+pub const FRESH: &str = "fresh3";
+
 /// The corpus shipped with the crate.
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -61,11 +64,12 @@ pub struct Labelled {
     pub name: String,
     /// The quarter kept aside first (`heldout = true`), since seen.
     pub heldout: bool,
-    /// The second fresh held-out set (`heldout = "fresh2"`), the independent
-    /// measure now.
+    /// The fresh held-out set not yet seen (`heldout = "fresh3"`): the
+    /// independent measure.
     pub fresh: bool,
-    /// The first fresh held-out set (`heldout = "fresh, seen"`): its results
-    /// were looked at, so it is tuning data now.
+    /// A fresh held-out set whose results were looked at (`heldout =
+    /// "fresh, seen"` for 081-101, `"fresh2, seen"` for 102-121): tuning
+    /// data now.
     pub seen_fresh: bool,
     pub items: Vec<Item>,
 }
@@ -276,11 +280,13 @@ pub fn read_label(path: &Path) -> Result<Labelled, String> {
     let (heldout, fresh, seen_fresh) = match table.get("heldout") {
         None | Some(toml::Value::Boolean(false)) => (false, false, false),
         Some(toml::Value::Boolean(true)) => (true, false, false),
-        Some(toml::Value::String(s)) if s == "fresh, seen" => (false, false, true),
-        Some(toml::Value::String(s)) if s == "fresh2" => (false, true, false),
+        Some(toml::Value::String(s)) if s == "fresh, seen" || s == "fresh2, seen" => {
+            (false, false, true)
+        }
+        Some(toml::Value::String(s)) if s == FRESH => (false, true, false),
         Some(other) => {
             return Err(format!(
-                "{file}: heldout must be true, false, \"fresh, seen\" or \"fresh2\", not {other}"
+                "{file}: heldout must be true, false, \"fresh, seen\", \"fresh2, seen\" or \"{FRESH}\", not {other}"
             ));
         }
     };

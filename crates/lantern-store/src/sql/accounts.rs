@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use crate::accounts::{
-    AccountEvent, Accounts, NewSession, NewUser, RoleGrant, StoredSession, StoredUser,
+    AccountEvent, Accounts, NewSession, NewToken, NewUser, RoleGrant, StoredSession, StoredToken,
+    StoredUser,
 };
 use crate::engine::{Engine, Kind, Mode, Tx};
 use crate::rows::Sql;
@@ -427,4 +428,141 @@ impl<E: Engine> Accounts for SqlStore<E> {
             )
         })
     }
+
+    fn create_token(&mut self, who: &Who, token: &NewToken) -> Result<i64, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            tx.execute(
+                "INSERT INTO api_tokens (council, provider, name, secret_hash, created_at, created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    param_text(&token.council),
+                    param_text(&token.provider),
+                    param_text(&token.name),
+                    param_text(&token.secret_hash),
+                    param_text(&who.at),
+                    param_text(&who.actor),
+                ],
+            )?;
+            let rows = tx.query(
+                "SELECT id FROM api_tokens WHERE secret_hash = $1",
+                &[param_text(&token.secret_hash)],
+                &[Kind::Int],
+            )?;
+            let id = rows.first().map(|r| int(&r[0])).unwrap_or_default();
+            event(
+                tx,
+                who,
+                "token.create",
+                &format!("token:{id}"),
+                &token.council,
+                json!({ "name": token.name, "provider": token.provider }),
+            )?;
+            Ok(id)
+        })
+    }
+
+    fn tokens(
+        &self,
+        council: &str,
+        provider: Option<&str>,
+    ) -> Result<Vec<StoredToken>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| match provider {
+            Some(p) => tokens_where(
+                tx,
+                "WHERE council = $1 AND provider = $2",
+                &[param_text(council), param_text(p)],
+            ),
+            None => tokens_where(tx, "WHERE council = $1", &[param_text(council)]),
+        })
+    }
+
+    fn token_by_hash(&self, secret_hash: &str) -> Result<Option<StoredToken>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            Ok(
+                tokens_where(tx, "WHERE secret_hash = $1", &[param_text(secret_hash)])?
+                    .into_iter()
+                    .next(),
+            )
+        })
+    }
+
+    fn revoke_token(&mut self, who: &Who, council: &str, id: i64) -> Result<bool, StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            let held = tokens_where(
+                tx,
+                "WHERE council = $1 AND id = $2",
+                &[param_text(council), param(id)],
+            )?;
+            let Some(token) = held.into_iter().next() else {
+                return Ok(false);
+            };
+            let revoked = tx.execute(
+                "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2
+                 WHERE id = $3 AND revoked_at IS NULL",
+                &[param_text(&who.at), param_text(&who.actor), param(id)],
+            )?;
+            if revoked == 0 {
+                return Ok(false);
+            }
+            event(
+                tx,
+                who,
+                "token.revoke",
+                &format!("token:{id}"),
+                council,
+                json!({ "name": token.name, "provider": token.provider }),
+            )?;
+            Ok(true)
+        })
+    }
+
+    fn token_used(&mut self, id: i64, at: &str) -> Result<(), StoreError> {
+        self.engine.transaction(Mode::Write, |tx| {
+            tx.execute(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                &[param_text(at), param(id)],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+fn tokens_where(
+    tx: &mut dyn Tx,
+    condition: &str,
+    params: &[Sql],
+) -> Result<Vec<StoredToken>, StoreError> {
+    let rows = tx.query(
+        &format!(
+            "SELECT id, council, provider, name, created_at, created_by, last_used_at, revoked_at,
+                    revoked_by
+             FROM api_tokens {condition} ORDER BY id DESC"
+        ),
+        params,
+        &[
+            Kind::Int,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+        ],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| StoredToken {
+            id: int(&r[0]),
+            council: text(&r[1]),
+            provider: text(&r[2]),
+            name: text(&r[3]),
+            created_at: text(&r[4]),
+            created_by: text(&r[5]),
+            last_used_at: opt_text(&r[6]),
+            revoked_at: opt_text(&r[7]),
+            revoked_by: opt_text(&r[8]),
+        })
+        .collect())
 }

@@ -20,7 +20,10 @@
 //! - `calendars.rs`: bank-holiday calendars;
 //! - `export.rs`: the whole database out and back in;
 //! - `council.rs`: councils and the council a handle's casework belongs to;
-//! - `scoped.rs`: reads sized to one request.
+//! - `templates.rs`: councils' letter templates, versioned;
+//! - `scoped.rs`: reads sized to one request;
+//! - `publications.rs`: Lantern's own publications of figures and the
+//!   publication calendar.
 
 use jiff::civil::Date;
 use lantern_core::FinancialYear;
@@ -69,6 +72,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../../migrations/0015_fee_amount.sql")),
     (16, include_str!("../../migrations/0016_final_letters.sql")),
     (18, include_str!("../../migrations/0018_public_log.sql")),
+    (
+        19,
+        include_str!("../../migrations/0019_letter_templates.sql"),
+    ),
+    (20, include_str!("../../migrations/0020_api_tokens.sql")),
+    (21, include_str!("../../migrations/0021_publications.sql")),
     (23, include_str!("../../migrations/0023_draft_notices.sql")),
 ];
 
@@ -82,9 +91,11 @@ mod export;
 mod log;
 mod not_held;
 mod public_log;
+mod publications;
 mod recompute;
 mod snapshot;
 mod submissions;
+mod templates;
 mod versioned;
 // Reads sized to one request, sharing the row readers of `snapshot.rs`.
 mod scoped;
@@ -427,6 +438,15 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError> {
         submissions::submission(self, id)
+    }
+
+    fn provider_submissions(
+        &self,
+        provider: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SubmissionRecord>, u64), StoreError> {
+        submissions::provider_submissions(self, provider, offset, limit)
     }
 
     fn key_fingerprints(&self) -> Result<Vec<String>, StoreError> {
@@ -865,12 +885,82 @@ impl<E: Engine> Store for SqlStore<E> {
         })
     }
 
+    fn letter_templates_at(
+        &self,
+        version: Option<i64>,
+    ) -> Result<Vec<crate::StoredTemplate>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
+            templates::at(tx, &council, version.unwrap_or(i64::MAX))
+        })
+    }
+
+    fn letter_template_history(
+        &self,
+        name: &str,
+    ) -> Result<Vec<crate::StoredTemplate>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
+            templates::history(tx, &council, name)
+        })
+    }
+
+    fn set_letter_template(
+        &mut self,
+        meta: &ImportMeta,
+        name: &str,
+        source: Option<&str>,
+        summary: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        let chosen = self.council.clone();
+        self.engine.transaction(Mode::Write, |tx| {
+            let council = council::scope(tx, chosen.as_deref())?;
+            templates::set(tx, &council, meta, name, source, summary)
+        })
+    }
+
     fn disclosure_log_of_every_council(
         &self,
         areas: Option<&[String]>,
     ) -> Result<Vec<crate::CouncilLogEntry>, StoreError> {
         self.engine
             .transaction(Mode::Read, |tx| council::log_of_every_council(tx, areas))
+    }
+
+    fn disclosure_log_mark(&self) -> Result<i64, StoreError> {
+        publications::disclosure_log_mark(self)
+    }
+
+    fn publish(
+        &mut self,
+        publication: &crate::publications::NewPublication,
+        entries: &[LogEntry],
+        who: &Who,
+    ) -> Result<(), StoreError> {
+        publications::publish(self, publication, entries, who)
+    }
+
+    fn publications(&self) -> Result<Vec<crate::publications::StoredPublication>, StoreError> {
+        publications::publications(self)
+    }
+
+    fn published_figures(
+        &self,
+        query: &crate::publications::PublishedQuery,
+    ) -> Result<crate::publications::PublishedPage, StoreError> {
+        publications::published_figures(self, query)
+    }
+
+    fn plan_publication(
+        &mut self,
+        plan: &crate::publications::NewPlan,
+        who: &Who,
+    ) -> Result<i64, StoreError> {
+        publications::plan_publication(self, plan, who)
+    }
+
+    fn planned_publications(&self) -> Result<Vec<crate::publications::StoredPlan>, StoreError> {
+        publications::planned_publications(self)
     }
 
     fn export(&self) -> Result<Vec<TableRows>, StoreError> {

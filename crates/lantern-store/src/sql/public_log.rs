@@ -28,6 +28,8 @@ const KINDS: &[Kind] = &[
 /// one per reference, from their disclosure log lines (as migration 18
 /// adds them): title the reference, outcome from the decisions, questions
 /// not recorded. Run when a dump without the public log is restored.
+/// Publications' lines (migration 21) are releases, not sent requests: they
+/// get no entry.
 pub(super) const REBUILD: &str = "INSERT INTO public_log (council, reference, sent_at, year, title,
     outcome, topics, questions, search_text, recorded)
 SELECT council, reference, min(sent_at), CASE WHEN substr(min(sent_at), 1, 4) BETWEEN '1000' AND '9999'
@@ -40,6 +42,8 @@ SELECT council, reference, min(sent_at), CASE WHEN substr(min(sent_at), 1, 4) BE
     END,
     '', '[]', reference, 0
 FROM disclosure_log
+WHERE NOT EXISTS (SELECT 1 FROM publications p
+    WHERE p.council = disclosure_log.council AND p.reference = disclosure_log.reference)
 GROUP BY council, reference
 ORDER BY min(id)";
 

@@ -115,11 +115,20 @@ fn submissions_where(
     filter: &str,
     params: &[Sql],
 ) -> Result<Vec<SubmissionRecord>, StoreError> {
+    submissions_ordered(tx, &format!("{filter} ORDER BY id"), params)
+}
+
+/// Submissions by `tail`: the condition, order and limits after `FROM submissions`.
+fn submissions_ordered(
+    tx: &mut dyn Tx,
+    tail: &str,
+    params: &[Sql],
+) -> Result<Vec<SubmissionRecord>, StoreError> {
     let rows = tx.query(
         &format!(
             "{SUBMISSION_COLUMNS},
                 CAST(CASE WHEN id IN ({CURRENT_SUBMISSIONS}) THEN 1 ELSE 0 END AS BIGINT)
-             FROM submissions {filter} ORDER BY id"
+             FROM submissions {tail}"
         ),
         params,
         SUBMISSION_KINDS,
@@ -396,6 +405,30 @@ pub(super) fn submission<E: Engine>(
         Ok(submissions_where(tx, "WHERE id = $1", &[param(id)])?
             .into_iter()
             .next())
+    })
+}
+
+pub(super) fn provider_submissions<E: Engine>(
+    store: &SqlStore<E>,
+    provider: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<SubmissionRecord>, u64), StoreError> {
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    store.engine.transaction(Mode::Read, |tx| {
+        let total = tx.query(
+            "SELECT COUNT(*) FROM submissions WHERE provider = $1",
+            &[param_text(provider)],
+            &[Kind::Int],
+        )?;
+        let total = total.first().map(|r| int(&r[0])).unwrap_or(0);
+        let page = submissions_ordered(
+            tx,
+            "WHERE provider = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+            &[param_text(provider), param(limit), param(offset)],
+        )?;
+        Ok((page, u64::try_from(total).unwrap_or(0)))
     })
 }
 

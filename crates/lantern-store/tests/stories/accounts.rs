@@ -283,3 +283,116 @@ story!(
         assert!(matches!(target.restore(&read), Err(StoreError::NotEmpty)));
     }
 );
+
+story!(
+    api_tokens_are_found_by_hash_revoked_once_audited_and_stay_revoked_after_a_restore,
+    |db: &TestDb| {
+        use lantern_store::accounts::NewToken;
+        let mut store = new_store(db);
+        let admin = who("root", "2026-12-04T09:00:00Z");
+        let token = |provider: &str, name: &str, hash: &str| NewToken {
+            council: "LEI".into(),
+            provider: provider.into(),
+            name: name.into(),
+            secret_hash: hash.into(),
+        };
+        let live = store
+            .create_token(&admin, &token("P1", "nightly", "h1"))
+            .unwrap();
+        let gone = store
+            .create_token(&admin, &token("P1", "old", "h2"))
+            .unwrap();
+        let theirs = store
+            .create_token(&admin, &token("P2", "theirs", "h3"))
+            .unwrap();
+        let other_council = store
+            .create_token(
+                &admin,
+                &NewToken {
+                    council: "OTHER".into(),
+                    ..token("P1", "elsewhere", "h4")
+                },
+            )
+            .unwrap();
+
+        // By council, by provider, newest first; by hash.
+        let ids = |t: Vec<lantern_store::accounts::StoredToken>| -> Vec<i64> {
+            t.iter().map(|t| t.id).collect()
+        };
+        assert_eq!(
+            ids(store.tokens("LEI", None).unwrap()),
+            vec![theirs, gone, live]
+        );
+        assert_eq!(
+            ids(store.tokens("LEI", Some("P1")).unwrap()),
+            vec![gone, live]
+        );
+        assert_eq!(
+            ids(store.tokens("OTHER", None).unwrap()),
+            vec![other_council]
+        );
+        let found = store.token_by_hash("h1").unwrap().unwrap();
+        assert_eq!((found.id, found.provider.as_str()), (live, "P1"));
+        assert_eq!(found.created_by, "root");
+        assert_eq!(found.last_used_at, None);
+        assert_eq!(store.token_by_hash("nope").unwrap(), None);
+
+        // Used: noted, not audited.
+        store.token_used(live, "2026-12-04T10:00:00Z").unwrap();
+        assert_eq!(
+            store
+                .token_by_hash("h1")
+                .unwrap()
+                .unwrap()
+                .last_used_at
+                .as_deref(),
+            Some("2026-12-04T10:00:00Z")
+        );
+
+        // Revoked once, by whom; not from another council; twice: nothing.
+        let revoker = who("ada", "2026-12-04T11:00:00Z");
+        assert!(!store.revoke_token(&revoker, "OTHER", gone).unwrap());
+        assert!(store.revoke_token(&revoker, "LEI", gone).unwrap());
+        assert!(!store.revoke_token(&revoker, "LEI", gone).unwrap());
+        let revoked = store.token_by_hash("h2").unwrap().unwrap();
+        assert_eq!(revoked.revoked_at.as_deref(), Some("2026-12-04T11:00:00Z"));
+        assert_eq!(revoked.revoked_by.as_deref(), Some("ada"));
+        let events = store.account_events(100).unwrap();
+        let tokens: Vec<(&str, &str, &str)> = events
+            .iter()
+            .filter(|e| e.action.starts_with("token."))
+            .map(|e| (e.action.as_str(), e.actor.as_str(), e.username.as_str()))
+            .collect();
+        let gone_name = format!("token:{gone}");
+        assert_eq!(tokens.len(), 5, "{tokens:?}");
+        assert_eq!(tokens[4], ("token.revoke", "ada", gone_name.as_str()));
+        assert!(
+            events.iter().all(|e| !e.detail.contains("h1")),
+            "no hash in the audit"
+        );
+
+        // A dump keeps the hashes and the revocation: restored, the live
+        // token is found and the revoked one is still revoked.
+        let tables = store.export().unwrap();
+        let mut bytes = Vec::new();
+        lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables).unwrap();
+        let read = lantern_store::dump::read(&mut bytes.as_slice()).unwrap();
+        let other = match db {
+            TestDb::Sqlite(_) => TestDb::sqlite(),
+            TestDb::Postgres { server, .. } => TestDb::postgres(server),
+        };
+        let mut target = new_store(&other);
+        target.restore(&read).unwrap();
+        assert_eq!(target.export().unwrap(), tables);
+        assert_eq!(target.token_by_hash("h2").unwrap(), Some(revoked));
+        assert_eq!(
+            target.token_by_hash("h1").unwrap().unwrap().revoked_at,
+            None
+        );
+        // New tokens continue after the restored ids.
+        let next = target
+            .create_token(&admin, &token("P1", "after", "h5"))
+            .unwrap();
+        assert!(next > other_council);
+    }
+);

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod councils;
+mod publications;
 mod related_cases;
 mod scoped;
 mod stories;

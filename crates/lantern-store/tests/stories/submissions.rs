@@ -988,3 +988,50 @@ story!(
         );
     }
 );
+
+story!(
+    a_providers_submissions_are_listed_newest_first_paged_and_only_its_own,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let mut mine = Vec::new();
+        for (i, when) in ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"]
+            .iter()
+            .enumerate()
+        {
+            let (m, s) = file("N0001", when, &format!("a{i}"), i as u8);
+            mine.push(store.submit(&m, &s).unwrap().id);
+            let (m, s) = file("N0002", when, &format!("b{i}"), i as u8);
+            store.submit(&m, &s).unwrap();
+        }
+        // The same month again: a new submission, the earlier replaced.
+        let (m, s) = file("N0001", "2024-05", "a5", 9);
+        mine.push(store.submit(&m, &s).unwrap().id);
+
+        let (page, total) = store.provider_submissions("N0001", 0, 4).unwrap();
+        assert_eq!(total, 6);
+        let ids: Vec<i64> = page.iter().map(|s| s.id).collect();
+        let newest: Vec<i64> = mine.iter().rev().take(4).copied().collect();
+        assert_eq!(ids, newest, "newest first");
+        assert!(page.iter().all(|s| s.provider == "N0001"));
+        assert!(page[0].current);
+        assert_eq!(page[1].replaced_by, Some(page[0].id));
+        let (rest, _) = store.provider_submissions("N0001", 4, 4).unwrap();
+        let ids: Vec<i64> = rest.iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![mine[1], mine[0]]);
+        // Beyond the last page: nothing; another provider: none of these.
+        assert!(
+            store
+                .provider_submissions("N0001", 8, 4)
+                .unwrap()
+                .0
+                .is_empty()
+        );
+        let (theirs, n) = store.provider_submissions("N0002", 0, 100).unwrap();
+        assert_eq!(n, 5);
+        assert!(theirs.iter().all(|s| !mine.contains(&s.id)));
+        assert_eq!(
+            store.provider_submissions("NONE", 0, 10).unwrap(),
+            (vec![], 0)
+        );
+    }
+);

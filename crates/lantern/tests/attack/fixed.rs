@@ -2,7 +2,8 @@
 //! follow-ups on a generated council; four parts and a total inside one
 //! letter; overlapping periods for people and for events; an open
 //! dimension whose members the attacker knows; settings and interventions,
-//! under several of which one person counts.
+//! under several of which one person counts; a publication of figures (a
+//! release of Lantern's own) followed by answers.
 
 use std::collections::BTreeSet;
 
@@ -339,5 +340,68 @@ fn settings_and_interventions_of_people_recover_nothing() {
         &letters,
         None,
         true,
+    );
+}
+
+/// Publishing is a release: the publication of people in treatment by sex
+/// gives the total and one sex, shows the small one as "fewer than 5" and
+/// withholds a third; later answers ask for the withheld one alone, then
+/// for every sex with one sex again. Had the publication not joined the
+/// disclosure log, the first answer would give 396 and 1,200 − 800 − 396
+/// would pin the small count at 4.
+#[test]
+fn a_publication_and_later_answers_recover_nothing() {
+    let app = TestApp::with_figures(
+        "indicator,area,period,sex,value,source\n\
+         people_in_treatment,E06000016,2019/20,,1200,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019/20,male,800,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019/20,female,396,ndtms_partnership\n\
+         people_in_treatment,E06000016,2019/20,other,4,ndtms_partnership\n",
+    );
+    app.run(&[
+        "--as-of",
+        "2026-05-01",
+        "publish",
+        "people_in_treatment",
+        "--from",
+        YEAR,
+        "--by",
+        "sex",
+    ])
+    .ok();
+    let published = app.log();
+    assert!(
+        published
+            .iter()
+            .any(|r| r.reference == "PUB-0001" && r.released == "fewer than 5"),
+        "the publication is in the disclosure log, its small count as \"fewer than 5\""
+    );
+    assert!(
+        !published
+            .iter()
+            .any(|r| r.reference == "PUB-0001" && r.value.as_ref().is_some_and(|v| v == 4)),
+        "the small count's value is never published"
+    );
+    let p = "people_in_treatment";
+    let mut letters = Letters::default();
+    let alone = app.ask(
+        "FOI-PUB-1",
+        &question(1, p, YEAR, &[("sex", "female")], &[]),
+    );
+    letters.note("FOI-PUB-1", &alone);
+    assert_eq!(
+        alone["questions"][0]["rows"][0]["decision"], "suppressed",
+        "the cell the publication withheld stays withheld: {alone:#}"
+    );
+    let again =
+        question(1, p, YEAR, &[], &["sex"]) + &question(2, p, YEAR, &[("sex", "male")], &[]);
+    letters.note("FOI-PUB-2", &app.ask("FOI-PUB-2", &again));
+    check(
+        "a publication and later answers",
+        &app,
+        &Knowledge::default(),
+        &letters,
+        Some(2),
+        false,
     );
 }

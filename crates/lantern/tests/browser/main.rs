@@ -4,7 +4,8 @@
 //! reading and drafts; the same officer (who also approves) is not offered
 //! approval and is refused it; an approver approves; the officer downloads
 //! the letter as DOCX (opened here: its figures, nothing hidden), records
-//! the answer as sent, and the public disclosure log shows it. The server's
+//! the answer as sent, and the public disclosure log shows it; an analyst
+//! opens the dashboards and sees a chart with its table beside it. The server's
 //! clock is the seed's response date. Screenshots of each main page are
 //! written to `target/screenshots/` (`scripts/screenshots` copies them to
 //! `docs/screenshots/`).
@@ -397,36 +398,15 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[test]
-fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_shows_the_answer() {
-    let (Some(chromium), Some(driver)) = (
-        find_program(&["chromium", "chromium-browser"]),
-        find_program(&["chromedriver"]),
-    ) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium and chromium-driver (.ci/run does)"
-        );
-        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
-    assert!(lantern(dir, &["demo"]).output().unwrap().status.success());
-    std::fs::write(
-        dir.join("lantern.toml"),
-        include_str!("../../../../examples/leicester/lantern.toml"),
-    )
-    .unwrap();
-    // The officer also approves: two-person sign-off must still stop them.
-    add_user(dir, "officer", &["foi_officer", "approver"]);
-    add_user(dir, "approver", &["approver"]);
-    add_user(dir, "admin", &["admin"]);
-
+/// Serve `dir`'s database (as of 2019-07-05, with a pseudonymisation
+/// key) and open a headless Chromium on it: the server, the driver and
+/// the browser, each stopped when dropped.
+fn start(dir: &Path, chromium: &Path, driver: &Path) -> (Running, Running, Browser) {
     let mut server = lantern(
         dir,
         &["--as-of", "2019-07-05", "serve", "--listen", "127.0.0.1:0"],
     )
+    .env("LANTERN_PSEUDONYM_KEY", "a test secret that is long enough")
     .stdout(Stdio::piped())
     .stderr(Stdio::null())
     .spawn()
@@ -435,7 +415,7 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     BufReader::new(server.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let _server = Running(server);
+    let server = Running(server);
     let base = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -444,7 +424,7 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
         .to_string();
 
     let port = free_port();
-    let _driver = Running(
+    let driver = Running(
         Command::new(driver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -480,6 +460,36 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
         shots,
         axe: axe_script(),
     };
+    (server, driver, browser)
+}
+
+#[test]
+fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_shows_the_answer() {
+    let (Some(chromium), Some(driver)) = (
+        find_program(&["chromium", "chromium-browser"]),
+        find_program(&["chromedriver"]),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver (.ci/run does)"
+        );
+        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert!(lantern(dir, &["demo"]).output().unwrap().status.success());
+    std::fs::write(
+        dir.join("lantern.toml"),
+        include_str!("../../../../examples/leicester/lantern.toml"),
+    )
+    .unwrap();
+    // The officer also approves: two-person sign-off must still stop them.
+    add_user(dir, "officer", &["foi_officer", "approver"]);
+    add_user(dir, "approver", &["approver"]);
+    add_user(dir, "admin", &["admin"]);
+
+    let (_server, _driver, browser) = start(dir, &chromium, &driver);
 
     // The public pages need no account.
     browser.open("/");
@@ -591,8 +601,8 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
         letter.document.matches("<w:tblHeader/>").count(),
         md.lines().filter(|l| l.starts_with("|---")).count()
     );
-    browser.click("#channel-email");
-    browser.click("form[action$='/send'] button");
+    browser.click("#sent-channel-email");
+    browser.click("form[action$='/sent'] button");
     assert!(browser.source().contains("sent"));
     browser.sign_out();
     browser.open("/log");
@@ -618,8 +628,268 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     browser.open("/admin/bank-holidays");
     assert!(browser.source().contains("Summer bank holiday"));
     browser.look("bank-holidays");
+    // Letter templates: a template that does not render is refused with its
+    // line and column; an edit is previewed with the seed requests, then saved.
+    browser.open("/admin/templates");
+    assert!(browser.source().contains("letter.md.j2"));
+    browser.look("letter-templates");
+    browser.open("/admin/templates/letter.md.j2");
+    browser.type_into("#source", "\n{{ letter.nothing_here }}\n");
+    browser.click("form[action$='/preview'] button");
+    let refused = browser.source();
+    assert!(refused.contains("column"), "{refused}");
+    assert!(refused.contains("href=\"#source\""), "{refused}");
+    browser.look("letter-template-refused");
+    browser.open("/admin/templates/letter.md.j2");
+    browser.type_into(
+        "#source",
+        "\nOur reference <b>{{ letter.request.reference | md }}</b>\n",
+    );
+    browser.click("form[action$='/preview'] button");
+    let previewed = browser.source();
+    for seed in ["seed-000", "seed-002", "seed-003"] {
+        assert!(previewed.contains(seed), "{seed}: {previewed}");
+    }
+    assert!(
+        !previewed.contains("<b>FOI"),
+        "markup in a template is text"
+    );
+    browser.look("letter-template-preview");
+    browser.click("button[formaction$='letter.md.j2']");
+    assert!(browser.source().contains("Saved"));
     browser.open("/admin/audit?what=approve");
     assert!(browser.source().contains("FOI-2019-0001"));
     assert!(!browser.source().contains(REQUESTER));
     browser.look("audit-log");
+
+    // Publishing: the administrator publishes people in treatment by sex
+    // through the form (a release under disclosure control); a member of
+    // the public opens the indicator's page and sees "fewer than 5" where
+    // the count is small, never the count.
+    std::fs::write(dir.join("by-sex.csv"), BY_SEX).unwrap();
+    for args in [
+        &["import", "figures", "by-sex.csv"][..],
+        &[
+            "publication",
+            "plan",
+            "people_in_treatment",
+            "--period",
+            "2024/25",
+            "--on",
+            // Before the day the server is fixed to: late.
+            "2019-07-01",
+        ][..],
+    ] {
+        assert!(lantern(dir, args).output().unwrap().status.success());
+    }
+    browser.open("/publishing");
+    browser.look("publishing");
+    browser.type_into("#indicator", "people_in_treatment");
+    browser.type_into("#from", "2025/26");
+    browser.type_into("#to", "2026/27");
+    browser.type_into("#by", "sex");
+    browser.click("form[action='/publishing/publish'] button");
+    assert!(
+        browser.source().contains("Published PUB-0001"),
+        "{}",
+        browser.source()
+    );
+    browser.sign_out();
+    browser.open("/figures");
+    assert!(browser.source().contains("People in treatment"));
+    browser.look("published-figures");
+    browser.open("/figures/people_in_treatment");
+    let page = browser.source();
+    // In the table beside the chart, not only in the page's notes.
+    assert!(page.contains(">fewer than 5</td>"), "{page}");
+    assert!(page.contains("<svg"), "a chart: {page}");
+    assert!(
+        page.contains(">other or not stated</th>"),
+        "breakdowns in words: {page}"
+    );
+    assert!(
+        !page.contains(">4 people<"),
+        "the small count is never shown"
+    );
+    browser.look("published-indicator");
+    browser.open("/publications");
+    assert!(browser.source().contains("Late"), "{}", browser.source());
+    browser.look("publication-calendar");
+}
+
+/// People in treatment by sex: "other" in 2025/26 is 4 (small). Years the
+/// release calendar has no release for: the server's day is 2019-07-05.
+const BY_SEX: &str = "indicator,area,period,sex,value,source,status\n\
+people_in_treatment,E06000016,2025/26,,1200,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2025/26,male,800,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2025/26,female,396,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2025/26,other,4,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,,1250,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,male,830,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,female,410,ndtms_partnership,final\n\
+people_in_treatment,E06000016,2026/27,other,10,ndtms_partnership,final\n";
+
+#[test]
+fn a_provider_uploads_a_file_with_a_bad_row_and_sees_its_error_another_provider_sees_nothing() {
+    let (Some(chromium), Some(driver)) = (
+        find_program(&["chromium", "chromium-browser"]),
+        find_program(&["chromedriver"]),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver (.ci/run does)"
+        );
+        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert!(lantern(dir, &["demo"]).output().unwrap().status.success());
+    std::fs::write(
+        dir.join("agencies.csv"),
+        "code,name,area\nP1,First Step,E06000016\nP2,Second Chance,E06000016\n",
+    )
+    .unwrap();
+    assert!(
+        lantern(dir, &["import", "agencies", "agencies.csv"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    add_user(dir, "provider", &["provider:P1"]);
+    add_user(dir, "provider2", &["provider:P2"]);
+    add_user(dir, "admin", &["admin"]);
+    assert!(
+        lantern(dir, &["token", "allow", "provider"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    // Line 3: a sex that is not a code; the client's identifier and date
+    // of birth must never come back.
+    let file = dir.join("P1-2019-05.csv");
+    std::fs::write(
+        &file,
+        "AGNCY,CLIENT,FINITIAL,SINITIAL,DOB,SEX,ETHNIC,LA,EPISODID,REFLD,TRIAGED,EPSTART,DISD,DISRSN,DRUG1,DRUG2,DRUG3,MODID,MODAL,MODSET,MODST,MODEND,FUNDING,NALOXONE\n\
+         P1,c1,J,S,19800510,M,A,E06000016,e1,20160520,20160525,20160601,,,1101,3201,,m1,PHARM,COM,20160601,,LA,2\n\
+         P1,zz9secret,A,B,19771231,Q,B,E06000016,e2,20170115,20170120,20170201,20170510,80,7000,,,m2,PSYCH,COM,20170201,20170510,LA,\n",
+    )
+    .unwrap();
+    let (_server, _driver, browser) = start(dir, &chromium, &driver);
+
+    browser.sign_in("provider");
+    browser.open("/provider");
+    browser.look("provider-submissions-empty");
+    browser.type_into("#file", file.to_str().unwrap());
+    browser.click("form[action='/provider/submissions'] button");
+    let report_url = browser.url();
+    assert!(
+        report_url.contains("/provider/submissions/"),
+        "{report_url}"
+    );
+    let page = browser.source();
+    assert!(
+        page.contains("<td>3</td><td>SEX</td><td>Q</td>"),
+        "the bad row's error: {page}"
+    );
+    for secret in ["zz9secret", "19771231"] {
+        assert!(!page.contains(secret), "the report shows {secret}");
+    }
+    browser.look("provider-submission-report");
+    browser.open("/provider");
+    assert!(browser.source().contains("P1-2019-05.csv"));
+    browser.look("provider-submissions");
+    browser.open("/provider/tokens");
+    browser.type_into("#name", "nightly upload");
+    browser.click("form[action='/provider/tokens'] button");
+    assert!(browser.source().contains("shown this once"));
+    browser.look("provider-token-created");
+    let path = report_url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(_, p)| format!("/{p}"))
+        .unwrap();
+    let id = path.rsplit('/').next().unwrap().to_string();
+    browser.sign_out();
+
+    // Another provider: neither the file nor its report, on the pages or
+    // through the API with their session.
+    browser.sign_in("provider2");
+    browser.open("/provider");
+    assert!(!browser.source().contains("P1-2019-05.csv"));
+    browser.open(&path);
+    let refused = browser.source();
+    assert!(refused.contains("Not found"), "{refused}");
+    assert!(!refused.contains("SEX"), "{refused}");
+    for api in [
+        format!("/api/submissions/{id}"),
+        format!("/api/submissions/{id}/report"),
+        format!("{path}/report.csv"),
+    ] {
+        let (head, body) = browser.download(&api);
+        assert!(head.starts_with("http/1.1 404"), "{api}: {head}");
+        assert!(!String::from_utf8_lossy(&body).contains("SEX"), "{api}");
+    }
+    let (_, list) = browser.download("/api/submissions");
+    assert!(!String::from_utf8_lossy(&list).contains("P1-2019-05.csv"));
+    browser.open("/staff");
+    browser.sign_out();
+
+    // The administrator's tokens page.
+    browser.sign_in("admin");
+    browser.open("/admin/tokens");
+    assert!(browser.source().contains("nightly upload"));
+    browser.look("admin-tokens");
+}
+
+#[test]
+fn an_analyst_opens_a_dashboard_and_sees_a_chart_and_its_table() {
+    let (Some(chromium), Some(driver)) = (
+        find_program(&["chromium", "chromium-browser"]),
+        find_program(&["chromedriver"]),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver (.ci/run does)"
+        );
+        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert!(lantern(dir, &["demo"]).output().unwrap().status.success());
+    add_user(dir, "analyst", &["analyst"]);
+    let (_server, _driver, browser) = start(dir, &chromium, &driver);
+
+    // The demo's crack figures by financial year: a chart and its table.
+    browser.sign_in("analyst");
+    browser.open("/dashboards");
+    assert_eq!(browser.count("#in-treatment-crack-heading"), 1);
+    assert_eq!(
+        browser.count("section[aria-labelledby='in-treatment-crack-heading'] svg[role='img']"),
+        1
+    );
+    assert_eq!(browser.count("#in-treatment-crack-table"), 1);
+    let page = browser.source();
+    assert!(
+        page.contains("People in treatment using crack: the figures"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">2016/17</th><td class=\"num\">51</td>"),
+        "{page}"
+    );
+    assert!(page.contains("No figures are held for this chart"));
+    browser.look("dashboards");
+    browser.open("/figures/explore?indicator=people_in_treatment");
+    assert!(
+        browser
+            .source()
+            .contains("examples/leicester/figures.csv line 2")
+    );
+    browser.look("figures-explore");
+    browser.open("/figures/upload");
+    browser.look("figures-upload");
 }

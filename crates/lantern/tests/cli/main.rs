@@ -4,6 +4,7 @@
 //! `LANTERN_TEST_BACKEND=postgres`, a PostgreSQL database made for the test
 //! (see `lantern_store::testing`).
 
+mod analysts;
 mod answer_states;
 mod bad_input;
 mod case_letters;
@@ -18,8 +19,10 @@ mod kill;
 mod layers;
 mod letters;
 mod privacy;
+mod providers;
 mod public_log;
 mod published;
+mod published_figures;
 mod records;
 mod release_states;
 mod reports;

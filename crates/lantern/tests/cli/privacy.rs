@@ -283,12 +283,13 @@ fn old_style_problems() -> Value {
 /// take the database back to schema 5.
 fn make_older(app: &TestApp) {
     let sql = format!(
-        "{}{}{}{}{}
+        "{}{}{}{}{}{}
          UPDATE submissions SET report = '{}';
          DROP TABLE records_owed;
          ALTER TABLE submissions DROP COLUMN withdrawn_in;
          ALTER TABLE submissions DROP COLUMN withdrawn_reason;
          DELETE FROM lantern_schema WHERE version >= 6;",
+        lantern_store::testing::UNDO_MIGRATION_21,
         lantern_store::testing::UNDO_MIGRATION_18,
         lantern_store::testing::UNDO_MIGRATION_14,
         lantern_store::testing::UNDO_MIGRATION_13,

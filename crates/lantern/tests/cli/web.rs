@@ -20,7 +20,7 @@ use crate::TestApp;
 /// Leicester's council code (the example's area).
 pub(crate) const LEI: &str = "E06000016";
 /// Every test user's password (the other council's too).
-const PASSWORD: &str = "a long enough test password";
+pub(crate) const PASSWORD: &str = "a long enough test password";
 /// The requester of the test case (must reach nobody without the role).
 pub(crate) const REQUESTER: &str = "Zebedee Requester";
 
@@ -77,6 +77,7 @@ impl Server {
                 "--listen",
                 "127.0.0.1:0",
             ])
+            .env("LANTERN_PSEUDONYM_KEY", crate::providers::KEY)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -96,10 +97,6 @@ impl Server {
     }
 
     fn request(&self, method: &str, path: &str, cookies: &[String], form: Option<&str>) -> Reply {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .expect("timeout");
         let mut request =
             format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
         if !cookies.is_empty() {
@@ -113,7 +110,16 @@ impl Server {
             None if method == "POST" => request.push_str("Content-Length: 0\r\n\r\n"),
             None => request.push_str("\r\n"),
         }
-        stream.write_all(request.as_bytes()).expect("send");
+        self.raw(request.as_bytes())
+    }
+
+    /// Send a whole HTTP request as given (head and body) and read the reply.
+    pub(crate) fn raw(&self, request: &[u8]) -> Reply {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        stream.write_all(request).expect("send");
         let mut response = Vec::new();
         stream.read_to_end(&mut response).expect("read");
         let response = String::from_utf8_lossy(&response).into_owned();
@@ -139,7 +145,7 @@ impl Server {
     }
 
     /// Sign in: the reply to the form, and the session if one started.
-    fn sign_in(&self, username: &str, password: &str) -> (Reply, Option<Session>) {
+    pub(crate) fn sign_in(&self, username: &str, password: &str) -> (Reply, Option<Session>) {
         let form = self.get("/sign-in", None);
         assert_eq!(form.status, 200, "{}", form.body);
         let secret = form
@@ -210,7 +216,7 @@ pub(crate) fn encode(s: &str) -> String {
 }
 
 /// Add a user with the CLI (the password on standard input).
-fn add_user(app: &TestApp, council: Option<&str>, username: &str, roles: &[&str]) {
+pub(crate) fn add_user(app: &TestApp, council: Option<&str>, username: &str, roles: &[&str]) {
     let mut args = vec![];
     if let Some(c) = council {
         args.extend(["--council", c]);
@@ -311,6 +317,10 @@ fn actor(username: &str, council: &str, roles: &[Role]) -> Actor {
 #[test]
 fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_council() {
     let (app, reference) = leicester_with_users();
+    // The provider manages their provider's API tokens (the policy's
+    // Provider routes are then theirs; refusals without the permission
+    // are `providers`' tests).
+    app.run(&["token", "allow", "provider"]).ok();
     // Another council in the same database, with a user holding every role there.
     app.run(&[
         "council",
@@ -361,7 +371,10 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
             .path
             .replace("{reference}", &reference)
             .replace("{username}", "target")
-            .replace("{letter}", "response.docx");
+            .replace("{letter}", "response.docx")
+            .replace("{indicator}", "people_in_treatment")
+            .replace("{template}", "letter.md.j2")
+            .replace("{id}", "999");
         for (who, person) in &people {
             let session = match *who {
                 "nobody" => None,
@@ -385,7 +398,8 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
             };
             let allowed = policy::may(person.as_ref(), route.action, &resource).allowed();
             let to_sign_in = reply.status == 303 && reply.location() == Some("/sign-in");
-            let denied = reply.status == 403 || to_sign_in;
+            // The API answers 401 (JSON) where a page sends to sign-in.
+            let denied = reply.status == 403 || reply.status == 401 || to_sign_in;
             assert_eq!(
                 !denied,
                 allowed,
@@ -405,6 +419,75 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
         }
     }
     assert_eq!(checked, routes.len() * people.len());
+
+    // API tokens: one of P1's live, one revoked. A token counts on the
+    // API only: a page or form takes none, so there the caller is nobody.
+    app.write("agencies.csv", "code,name,area\nP1,First Step,E06000016\n");
+    app.run(&["--council", LEI, "import", "agencies", "agencies.csv"])
+        .ok();
+    let make = |name: &str| -> (String, String) {
+        let out = app
+            .run(&[
+                "--council",
+                LEI,
+                "token",
+                "create",
+                "--provider",
+                "P1",
+                "--name",
+                name,
+                "--json",
+            ])
+            .ok();
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        (
+            v["id"].as_i64().expect("id").to_string(),
+            v["secret"].as_str().expect("secret").to_string(),
+        )
+    };
+    let (_, live) = make("live");
+    let (revoked_id, revoked) = make("revoked");
+    app.run(&["--council", LEI, "token", "revoke", &revoked_id])
+        .ok();
+    let token_actor = Actor {
+        username: "token:1".into(),
+        display_name: "live".into(),
+        council: LEI.into(),
+        grants: vec![Grant {
+            role: Role::Provider,
+            provider: Some("P1".into()),
+        }],
+    };
+    for route in &routes {
+        let path = route
+            .path
+            .replace("{reference}", &reference)
+            .replace("{username}", "target")
+            .replace("{letter}", "response.docx")
+            .replace("{indicator}", "people_in_treatment")
+            .replace("{id}", "999");
+        for (who, secret) in [("live token", &live), ("revoked token", &revoked)] {
+            let body = (route.method == "POST").then_some(&b"csrf=x"[..]);
+            let reply = crate::providers::api_with(
+                &server,
+                route.method,
+                &path,
+                secret,
+                body,
+                "application/x-www-form-urlencoded",
+            );
+            let actor = (who == "live token" && path.starts_with("/api/")).then_some(&token_actor);
+            let resource = Resource::council(LEI);
+            let allowed = policy::may(actor, route.action, &resource).allowed();
+            let to_sign_in = reply.status == 303 && reply.location() == Some("/sign-in");
+            let denied = reply.status == 403 || reply.status == 401 || to_sign_in;
+            assert_eq!(
+                !denied, allowed,
+                "{} {path} with a {who}: {} {}",
+                route.method, reply.status, reply.body
+            );
+        }
+    }
 }
 
 #[test]
@@ -588,7 +671,7 @@ fn whoever_drafted_cannot_approve_and_an_approver_then_the_officer_sends() {
 
     let officer = server.session("officer");
     let sent = server.post(
-        &format!("{case}/send"),
+        &format!("{case}/sent"),
         Some(&officer),
         &format!("csrf={}&seen=approved&channel=post", officer.csrf),
     );
@@ -1979,7 +2062,7 @@ fn a_blocking_finding_resolved_from_the_workspace_unblocks_approval() {
     // Sent: a later request for the same figures is related to it, and its
     // workspace names the earlier answer that gave them.
     let sent = server.post(
-        &format!("{case}/send"),
+        &format!("{case}/sent"),
         Some(&officer),
         &format!("csrf={}&seen=approved&channel=email", officer.csrf),
     );
@@ -2125,4 +2208,105 @@ fn the_inbox_flags_a_draft_whose_cited_release_moved_whether_or_not_its_notices_
         assert_eq!(kept, 1, "the draft was saved with its notices");
     }
     assert_eq!(flagged(&server), expected);
+}
+
+#[test]
+fn an_administrator_edits_a_letter_template_previewed_with_the_seed_requests() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    let list = server.get("/admin/templates", Some(&admin));
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("letter.md.j2") && list.body.contains("letter.html.j2"));
+    let officer = server.session("officer");
+    assert_eq!(server.get("/admin/templates", Some(&officer)).status, 403);
+    let page = server.get("/admin/templates/letter.md.j2", Some(&admin));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let shipped = app
+        .run(&["council", "template", "show", "letter.md.j2"])
+        .ok();
+    let version = app.data_version();
+
+    // A template with an undefined variable: refused with its line and
+    // column, the text kept (escaped), nothing saved.
+    let bad = format!("<b>ours</b> {{{{ letter.nothing_here }}}}\n{shipped}");
+    let refused = server.post(
+        "/admin/templates/letter.md.j2/preview",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode(&bad)),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("line 1, column"), "{}", refused.body);
+    assert!(
+        refused.body.contains("href=\"#source\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("&lt;b&gt;ours"), "{}", refused.body);
+    assert!(!refused.body.contains("<b>ours</b>"));
+    let refused = server.post(
+        "/admin/templates/letter.md.j2",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode("{% if %}")),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(app.data_version(), version, "nothing saved");
+    // Without the form's secret: refused.
+    let stale = server.post(
+        "/admin/templates/letter.md.j2",
+        Some(&admin),
+        &format!("source={}", encode(&shipped)),
+    );
+    assert_eq!(stale.status, 400);
+    assert_eq!(app.data_version(), version, "nothing saved");
+
+    // A good one, with markup in its own text: previewed with each seed
+    // request, the markup printed as text, then saved.
+    let good = format!("Our reference <i>{{{{ letter.request.reference | md }}}}</i>\n\n{shipped}");
+    let previewed = server.post(
+        "/admin/templates/letter.md.j2/preview",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode(&good)),
+    );
+    assert_eq!(previewed.status, 200, "{}", previewed.body);
+    for seed in ["seed-000", "seed-002", "seed-003"] {
+        assert!(previewed.body.contains(seed), "{seed}: {}", previewed.body);
+    }
+    assert!(
+        previewed.body.contains("Our reference &lt;i&gt;"),
+        "{}",
+        previewed.body
+    );
+    assert!(!previewed.body.contains("<i>FOI"));
+    assert_eq!(app.data_version(), version, "a preview saves nothing");
+    let saved = server.post(
+        "/admin/templates/letter.md.j2",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode(&good)),
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(app.data_version() > version);
+    let listed = app.run(&["council", "template", "list"]).ok();
+    assert!(
+        listed.contains("own") && listed.contains("by admin"),
+        "{listed}"
+    );
+    let shown = server.get("/admin/templates/letter.md.j2?saved=1", Some(&admin));
+    assert!(shown.body.contains("Saved") && shown.body.contains("2 lines added"));
+
+    // Revert: the default again, recorded.
+    let reverted = server.post(
+        "/admin/templates/letter.md.j2/revert",
+        Some(&admin),
+        &format!("csrf={}", admin.csrf),
+    );
+    assert_eq!(reverted.status, 303, "{}", reverted.body);
+    let listed = app.run(&["council", "template", "list"]).ok();
+    assert!(listed.contains("letter.md.j2    default"), "{listed}");
+    assert_eq!(
+        server
+            .get("/admin/templates/no-such.j2", Some(&admin))
+            .status,
+        404
+    );
 }

@@ -18,7 +18,7 @@ use crate::web::{LEI, Reply, Server, Session, encode, leicester_with_users, stat
 
 /// A multipart form posted with the session's cookie: its text fields and
 /// at most one file (field, file name, bytes).
-fn multipart(
+pub(crate) fn multipart(
     server: &Server,
     path: &str,
     session: &Session,
@@ -433,7 +433,7 @@ fn each_action_is_recorded_with_its_day_and_who_or_refused_with_why() {
     );
     let page = server.get(&format!("/cases/{reference}"), Some(&officer));
     assert!(
-        page.body.contains("Record as sent with the letter"),
+        page.body.contains("Record the answer as sent"),
         "{}",
         page.body
     );

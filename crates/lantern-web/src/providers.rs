@@ -1,0 +1,437 @@
+//! Treatment providers' pages and API: their submissions (history and
+//! status, newest first, paged), sending a monthly file (CSV or XLSX, a
+//! multipart form bounded by [`UPLOAD_BODY_LIMIT`], the type checked by
+//! name and content), one submission's validation report on screen and as
+//! CSV, and the same under `/api/submissions` for a session or an API
+//! token. Each asks the policy, then calls `lantern_app::providers`, which
+//! checks the provider: another provider's submission is a 404 like one
+//! that does not exist.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lantern_app::accounts::Actor;
+use lantern_app::policy::Action;
+use lantern_app::providers::{self, MAX_FILE_BYTES, SubmissionDetail, SubmissionPage};
+use lantern_app::{Kind, tokens};
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::auth::{Visitor, allow_here, api_caller, check_csrf, see_other};
+use crate::intake::Parts;
+use crate::{Failure, Site, act, private_page, render};
+
+/// The request body limit of the upload routes: the file and a little more.
+pub const UPLOAD_BODY_LIMIT: usize = MAX_FILE_BYTES as usize + 64 * 1024;
+
+/// The deployment's pseudonymisation key, as the command line finds it.
+fn key(site: &Site) -> lantern_app::Result<lantern_core::records::PseudonymKey> {
+    lantern_app::records::pseudonym_key(std::env::var_os("LANTERN_PSEUDONYM_KEY"), &site.config)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    fn page(&self) -> Result<u64, String> {
+        match self.page.as_deref().map(str::trim) {
+            None | Some("") => Ok(1),
+            Some(p) => p
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("page={p}: write a page number from 1")),
+        }
+    }
+}
+
+fn id_of(id: &str) -> Option<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+fn not_found(id: &str) -> Failure {
+    Failure::Page(
+        StatusCode::NOT_FOUND,
+        crate::problem_html(
+            "Not found",
+            &format!("There is no submission {id} of yours; your submissions page lists them."),
+        ),
+    )
+}
+
+fn submission_rows(page: &SubmissionPage) -> Vec<minijinja::Value> {
+    page.submissions.iter().map(crate::serialized).collect()
+}
+
+/// The provider's home page, with an error for the upload form if any.
+async fn home_page(
+    site: &Arc<Site>,
+    visitor: &Visitor,
+    page: u64,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, Failure> {
+    let ctx = site.context(&visitor.actor.username);
+    let actor = visitor.actor.clone();
+    let (list, manages) = act(move || {
+        Ok((
+            providers::submissions(&ctx, &actor, page)?,
+            tokens::may_manage(&ctx, &actor)?,
+        ))
+    })
+    .await?;
+    let html = render(
+        site,
+        "provider.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            provider => list.provider.clone(),
+            submissions => submission_rows(&list),
+            page => list.page,
+            pages => list.pages,
+            total => list.total,
+            manages_tokens => manages,
+            error => error,
+            max_mb => MAX_FILE_BYTES >> 20,
+        },
+    )?;
+    let mut response = private_page(html);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `GET /provider`: the provider's submissions and the upload form.
+pub(crate) async fn home(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::ViewSubmissions).await?;
+    let page = q.page().map_err(Failure::BadRequest)?;
+    home_page(&site, &visitor, page, StatusCode::OK, None).await
+}
+
+/// `POST /provider/submissions`: send a monthly file.
+pub(crate) async fn upload(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::Submit).await?;
+    let parts = Parts::read(&site, request, "file", MAX_FILE_BYTES).await?;
+    check_csrf(&visitor, parts.field("csrf"))?;
+    let refuse =
+        |status: StatusCode, message: String| home_page(&site, &visitor, 1, status, Some(message));
+    if parts.too_large {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The file must be smaller than {} MB: send one month's records",
+                MAX_FILE_BYTES >> 20
+            ),
+        )
+        .await;
+    }
+    let month = parts.field("month").map(str::to_string);
+    let Some((name, bytes)) = parts.file else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Choose the month's file (.csv or .xlsx)".into(),
+        )
+        .await;
+    };
+    let name = name.unwrap_or_default();
+    if let Err(e) = providers::file_type(&name, &bytes) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            crate::intake::capitalised(e.message()),
+        )
+        .await;
+    }
+    let ctx = site.context(&visitor.actor.username);
+    let actor = visitor.actor.clone();
+    let key = key(&site);
+    let sent = crate::blocking(move || {
+        providers::submit(&ctx, &actor, &key?, &name, &bytes, month.as_deref())
+    })
+    .await?;
+    match sent {
+        Ok(result) => Ok(see_other(&format!(
+            "/provider/submissions/{}",
+            result.submission
+        ))),
+        Err(e) if e.kind() == Kind::Invalid || e.kind() == Kind::Conflict => {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                crate::intake::capitalised(e.message()),
+            )
+            .await
+        }
+        Err(e) => Err(crate::failure(e)),
+    }
+}
+
+async fn detail(site: &Arc<Site>, actor: &Actor, id: &str) -> Result<SubmissionDetail, Failure> {
+    let Some(n) = id_of(id) else {
+        return Err(not_found(id));
+    };
+    let ctx = site.context(&actor.username);
+    let actor = actor.clone();
+    act(move || providers::submission(&ctx, &actor, n)).await
+}
+
+/// `GET /provider/submissions/{id}`: one submission and its report.
+pub(crate) async fn submission(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::ViewSubmissions).await?;
+    let shown = detail(&site, &visitor.actor, &id).await?;
+    let verdict = match &shown.report.verdict {
+        lantern_core::records::submission::Verdict::Accepted => {
+            "Accepted: every row was taken in".to_string()
+        }
+        lantern_core::records::submission::Verdict::AcceptedWithRejections => {
+            "Accepted with rows refused: the rows with errors (and the rest of their episodes) were not taken in".to_string()
+        }
+        lantern_core::records::submission::Verdict::Rejected { reason } => {
+            format!("Rejected: nothing was taken in. {reason}")
+        }
+    };
+    let html = render(
+        &site,
+        "provider_submission.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            s => crate::serialized(&shown.submission),
+            verdict => verdict,
+            errors => crate::serialized(&shown.report.errors),
+            warnings => crate::serialized(&shown.report.warnings),
+            truncated => shown.report.truncated,
+            limit => shown.report.limit.clone(),
+        },
+    )?;
+    Ok(private_page(html))
+}
+
+fn csv_download(id: i64, csv: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"submission-{id}-report.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        csv,
+    )
+        .into_response()
+}
+
+/// `GET /provider/submissions/{id}/report.csv`: the report as CSV.
+pub(crate) async fn report_csv(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::ViewSubmissions).await?;
+    let shown = detail(&site, &visitor.actor, &id).await?;
+    let csv = act(move || providers::report_csv(&shown.report)).await?;
+    Ok(csv_download(id_of(&id).unwrap_or_default(), csv))
+}
+
+fn json_reply(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    let body = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        format!("{body}\n"),
+    )
+        .into_response()
+}
+
+fn api_not_found(id: &str) -> Response {
+    crate::api::error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        &format!("there is no submission {id} of yours; GET /api/submissions lists them"),
+        None,
+    )
+}
+
+/// `GET /api/submissions`: the caller's provider's submissions, newest
+/// first (`?page=`).
+pub(crate) async fn api_list(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let caller = match api_caller(&site, &headers, Action::ViewSubmissions, false).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let page = match q.page() {
+        Ok(p) => p,
+        Err(m) => {
+            return crate::api::error(StatusCode::BAD_REQUEST, "invalid", &m, Some("page"));
+        }
+    };
+    let ctx = site.context(&caller.actor.username);
+    match crate::api::act(move || providers::submissions(&ctx, &caller.actor, page)).await {
+        Ok(list) => json_reply(StatusCode::OK, &list),
+        Err(r) => r,
+    }
+}
+
+async fn api_detail(
+    site: &Arc<Site>,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<SubmissionDetail, Response> {
+    let caller = api_caller(site, headers, Action::ViewSubmissions, false).await?;
+    let Some(n) = id_of(id) else {
+        return Err(api_not_found(id));
+    };
+    let ctx = site.context(&caller.actor.username);
+    crate::api::act(move || providers::submission(&ctx, &caller.actor, n)).await
+}
+
+/// `GET /api/submissions/{id}`: one submission with its report.
+pub(crate) async fn api_submission(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    match api_detail(&site, &headers, &id).await {
+        Ok(d) => json_reply(StatusCode::OK, &d),
+        Err(r) => r,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ReportFormat {
+    format: Option<String>,
+}
+
+/// `GET /api/submissions/{id}/report`: the validation report as JSON, or
+/// as CSV with `?format=csv` or `Accept: text/csv`.
+pub(crate) async fn api_report(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<ReportFormat>,
+) -> Response {
+    let accepts_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"));
+    let csv = match q.format.as_deref() {
+        Some("csv") => true,
+        Some("json") => false,
+        None => accepts_csv,
+        Some(other) => {
+            return crate::api::error(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                &format!("format={other}: write format=json or format=csv"),
+                Some("format"),
+            );
+        }
+    };
+    let d = match api_detail(&site, &headers, &id).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    if csv {
+        let n = d.submission.id;
+        match crate::api::act(move || providers::report_csv(&d.report)).await {
+            Ok(text) => csv_download(n, text),
+            Err(r) => r,
+        }
+    } else {
+        json_reply(StatusCode::OK, &d.report)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SubmitQuery {
+    name: Option<String>,
+    month: Option<String>,
+}
+
+/// The header that may name the file sent to `POST /api/submissions`.
+pub const FILE_NAME_HEADER: &str = "x-file-name";
+
+/// `POST /api/submissions`: send a monthly file, the body its bytes, its
+/// name in `?name=` or the `X-File-Name` header, the month in `?month=`
+/// or the name. 201 with the submission and its report (a file with bad
+/// rows is a submission too); 415 for a file that is not CSV or XLSX.
+pub(crate) async fn api_submit(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Query(q): Query<SubmitQuery>,
+    body: Bytes,
+) -> Response {
+    let caller = match api_caller(&site, &headers, Action::Submit, true).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let name = q
+        .name
+        .clone()
+        .or_else(|| {
+            headers
+                .get(FILE_NAME_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    if name.trim().is_empty() {
+        return crate::api::error(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "name the file with ?name=AGENCY-YYYY-MM.csv or the X-File-Name header",
+            Some("name"),
+        );
+    }
+    if body.is_empty() {
+        return crate::api::error(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "the request's body is empty: send the file's bytes as the body",
+            Some("file"),
+        );
+    }
+    if let Err(e) = providers::file_type(&name, &body) {
+        return crate::api::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_type",
+            e.message(),
+            Some("file"),
+        );
+    }
+    let ctx = site.context(&caller.actor.username);
+    let key = key(&site);
+    let month = q.month.clone();
+    let sent = crate::api::act(move || {
+        let result = providers::submit(&ctx, &caller.actor, &key?, &name, &body, month.as_deref())?;
+        providers::submission(&ctx, &caller.actor, result.submission)
+    })
+    .await;
+    match sent {
+        Ok(d) => json_reply(StatusCode::CREATED, &d),
+        Err(r) => r,
+    }
+}

@@ -1,0 +1,395 @@
+//! Published figures and the publication calendar: `/figures` (the
+//! indicators with publications), `/figures/{indicator}` (the newest
+//! publication's tables, labelled in words), `/api/figures` (published
+//! cells as JSON, paged; filters `indicator`, `area`, `period`, `page`),
+//! `/figures.csv` (every cell the filters find), `/publications` and
+//! `/api/publications` (planned publications, late ones shown as late),
+//! and for analysts and administrators `/publishing` with its two forms
+//! (publish, plan). An unknown filter, or a value nothing was published
+//! for, is a 400 saying so. The rules are `lantern_app::publishing`'s.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lantern_app::Kind;
+use lantern_app::policy::Action;
+use lantern_app::publishing::{self, FigureFilters, Plan, Publish};
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::auth::{Visitor, allow_here, check_csrf};
+use crate::{Failure, Site, blocking, json, page, private_page, read, render};
+
+/// The filters of `/api/figures` and `/figures.csv`; any other is refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FigureQuery {
+    indicator: Option<String>,
+    area: Option<String>,
+    period: Option<String>,
+    page: Option<String>,
+}
+
+const PARAMETERS: &str = "published figures take indicator, area, period and page";
+
+/// A refusal as the API gives one.
+fn refused(message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/json")],
+        format!(
+            "{:#}\n",
+            serde_json::json!({"status": 400, "code": "invalid", "message": message})
+        ),
+    )
+        .into_response()
+}
+
+/// The cells the query asks for, or the refusal's message.
+async fn find(
+    site: &Arc<Site>,
+    q: Result<Query<FigureQuery>, QueryRejection>,
+    all: bool,
+) -> Result<Result<publishing::FiguresPage, String>, Failure> {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return Ok(Err(format!("{}; {PARAMETERS}", e.body_text()))),
+    };
+    let filters = FigureFilters {
+        indicator: q.indicator,
+        area: q.area,
+        period: q.period,
+        page: q.page,
+    };
+    read(site, move |store| {
+        match publishing::figures(store, &filters, all) {
+            Err(e) if e.kind() == Kind::Invalid => Ok(Err(e.message().to_string())),
+            other => other.map(Ok),
+        }
+    })
+    .await
+}
+
+pub(crate) async fn api_figures(
+    State(site): State<Arc<Site>>,
+    q: Result<Query<FigureQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    Ok(match find(&site, q, false).await? {
+        Ok(found) => json(serde_json::to_value(&found).map_err(|e| Failure::Internal(e.into()))?),
+        Err(message) => refused(&message),
+    })
+}
+
+pub(crate) async fn figures_csv(
+    State(site): State<Arc<Site>>,
+    q: Result<Query<FigureQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    Ok(match find(&site, q, true).await? {
+        Ok(found) => {
+            let csv =
+                publishing::to_csv(&found.figures).map_err(|e| Failure::Internal(e.into()))?;
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"published-figures.csv\"".to_string(),
+                    ),
+                ],
+                csv,
+            )
+                .into_response()
+        }
+        Err(message) => (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response(),
+    })
+}
+
+pub(crate) async fn index(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
+    let indicators = read(&site, publishing::published_indicators).await?;
+    page(
+        &site,
+        "figures.html.j2",
+        context! {
+            council => site.council.clone(),
+            indicators => minijinja::Value::from(minijinja::value::Serde(&indicators)),
+        },
+    )
+}
+
+/// A publication's table as a chart by financial year (`crate::charts`)
+/// with its table beside it: one series per breakdown value (the indicator
+/// for totals); a figure not given exactly ("fewer than 5", withheld, not
+/// held) is not drawn and the table says what the publication says.
+fn chart(page: &publishing::IndicatorPage, n: usize, t: &publishing::PublishedTable) -> String {
+    use crate::charts::{Chart, ChartKind, Point, Scale, Series};
+    let mut years: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for r in &t.rows {
+        if !years.contains(&r.period_label) {
+            years.push(r.period_label.clone());
+        }
+        let name = if r.breakdown.is_empty() {
+            page.title.clone()
+        } else {
+            r.breakdown.clone()
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let series = names
+        .iter()
+        .map(|name| Series {
+            name: name.clone(),
+            points: years
+                .iter()
+                .map(|year| {
+                    let row = t.rows.iter().find(|r| {
+                        &r.period_label == year
+                            && (if r.breakdown.is_empty() {
+                                &page.title
+                            } else {
+                                &r.breakdown
+                            }) == name
+                    });
+                    match row {
+                        Some(r) => match r.value {
+                            Some(v) if r.status == "shown" && !page.money => {
+                                let mut p = Point::value(v as f64, Scale::Count);
+                                p.shown = r.figure.clone();
+                                p
+                            }
+                            _ => Point::not_drawn(r.figure.clone()),
+                        },
+                        None => Point::not_drawn("not published"),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let mut unit = page.unit.clone();
+    if let Some(first) = unit.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    Chart {
+        id: format!("chart-{}", n + 1),
+        title: t.caption.clone(),
+        kind: ChartKind::Bar,
+        value_label: unit,
+        scale: Scale::Count,
+        years,
+        series,
+    }
+    .html()
+}
+
+pub(crate) async fn indicator(
+    State(site): State<Arc<Site>>,
+    Path(code): Path<String>,
+) -> Result<Response, Failure> {
+    let shown = read(&site, move |store| publishing::indicator_page(store, &code)).await?;
+    let charts: Vec<minijinja::Value> = shown
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(n, t)| minijinja::Value::from_safe_string(chart(&shown, n, t)))
+        .collect();
+    page(
+        &site,
+        "figure.html.j2",
+        context! {
+            council => site.council.clone(),
+            page => minijinja::Value::from(minijinja::value::Serde(&shown)),
+            charts => charts,
+        },
+    )
+}
+
+async fn plans(site: &Arc<Site>) -> Result<Vec<publishing::Planned>, Failure> {
+    let today = site.clock.today_in(&site.zone);
+    read(site, move |store| publishing::calendar(store, today)).await
+}
+
+pub(crate) async fn calendar(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
+    let plans = plans(&site).await?;
+    page(
+        &site,
+        "publications.html.j2",
+        context! {
+            council => site.council.clone(),
+            plans => minijinja::Value::from(minijinja::value::Serde(&plans)),
+        },
+    )
+}
+
+pub(crate) async fn api_calendar(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
+    let plans = plans(&site).await?;
+    Ok(json(
+        serde_json::json!({ "publications": serde_json::to_value(&plans).map_err(|e| Failure::Internal(e.into()))? }),
+    ))
+}
+
+/// What the two forms send (each only its own fields).
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+pub(crate) struct PublishingForm {
+    csrf: Option<String>,
+    indicator: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+    plan_indicator: Option<String>,
+    plan_period: Option<String>,
+    plan_on: Option<String>,
+}
+
+fn publishing_page(
+    site: &Site,
+    visitor: &Visitor,
+    status: StatusCode,
+    form: &PublishingForm,
+    error: Option<(&str, String)>,
+    done: Option<String>,
+) -> Result<Response, Failure> {
+    let html = render(
+        site,
+        "publishing.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            form => minijinja::Value::from(minijinja::value::Serde(form)),
+            error => error.map(|(field, message)| context! { field => field, message => message }),
+            done => done,
+        },
+    )?;
+    let mut response = private_page(html);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `GET /publishing`: the forms.
+pub(crate) async fn publishing_forms(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::Publish).await?;
+    publishing_page(
+        &site,
+        &visitor,
+        StatusCode::OK,
+        &PublishingForm::default(),
+        None,
+        None,
+    )
+}
+
+/// The form field a use case's message is about.
+fn field_of(message: &str, fields: [&'static str; 4]) -> &'static str {
+    let [indicator, from, to, by] = fields;
+    if message.starts_with("--from") {
+        from
+    } else if message.starts_with("--to") {
+        to
+    } else if message.starts_with("--by") {
+        by
+    } else {
+        indicator
+    }
+}
+
+/// `POST /publishing/publish`: publish, or say what is wrong.
+pub(crate) async fn publish(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Form(form): Form<PublishingForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::Publish).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_string();
+    let asked = Publish {
+        indicator: text(&form.indicator),
+        from: text(&form.from),
+        to: Some(text(&form.to)).filter(|t| !t.is_empty()),
+        by: text(&form.by)
+            .split(',')
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(str::to_string)
+            .collect(),
+        area: None,
+    };
+    let ctx = site.context(&visitor.actor.username);
+    match blocking(move || publishing::publish(&ctx, &asked)).await? {
+        Ok(p) => publishing_page(
+            &site,
+            &visitor,
+            StatusCode::OK,
+            &PublishingForm::default(),
+            None,
+            Some(format!(
+                "Published {} ({}): {} figures, {} shown, {} as “fewer than”, {} withheld so that small numbers cannot be worked out.",
+                p.reference, p.title, p.cells, p.given, p.fewer_than, p.withheld
+            )),
+        ),
+        Err(e) if matches!(e.kind(), Kind::Invalid | Kind::Conflict) => {
+            let message = e.message().to_string();
+            let field = field_of(&message, ["indicator", "from", "to", "by"]);
+            let status = if e.kind() == Kind::Invalid {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::CONFLICT
+            };
+            publishing_page(&site, &visitor, status, &form, Some((field, message)), None)
+        }
+        Err(e) => Err(crate::failure(e)),
+    }
+}
+
+/// `POST /publishing/plan`: add a planned publication.
+pub(crate) async fn plan(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Form(form): Form<PublishingForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::Publish).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_string();
+    let asked = Plan {
+        indicator: text(&form.plan_indicator),
+        period: text(&form.plan_period),
+        on: text(&form.plan_on),
+    };
+    let ctx = site.context(&visitor.actor.username);
+    match blocking(move || publishing::plan(&ctx, &asked)).await? {
+        Ok(_) => publishing_page(
+            &site,
+            &visitor,
+            StatusCode::OK,
+            &PublishingForm::default(),
+            None,
+            Some("Added to the publication calendar.".to_string()),
+        ),
+        Err(e) if e.kind() == Kind::Invalid => {
+            let message = e.message().to_string();
+            let field = if message.starts_with("period") {
+                "plan_period"
+            } else if message.contains("YYYY-MM-DD") {
+                "plan_on"
+            } else {
+                "plan_indicator"
+            };
+            publishing_page(
+                &site,
+                &visitor,
+                StatusCode::BAD_REQUEST,
+                &form,
+                Some((field, message)),
+                None,
+            )
+        }
+        Err(e) => Err(crate::failure(e)),
+    }
+}
