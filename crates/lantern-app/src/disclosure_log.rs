@@ -264,6 +264,25 @@ pub struct Topic {
     pub name: String,
 }
 
+/// Which state of the public log a page was read from: the number of
+/// entries and the newest entry's id, every council's (another council's
+/// answer changes it too, which only costs a page rendered again). Entries are only ever
+/// added (once, when an answer is sent, never changed or removed), so two
+/// equal versions mean the same log, in this process or another; a front
+/// end may keep a page it rendered while the version read with each
+/// request stays the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LogVersion {
+    entries: i64,
+    newest: i64,
+}
+
+/// The public log's [`LogVersion`] now: reads no rows.
+pub fn public_log_version(store: &dyn Store) -> Result<LogVersion> {
+    let (entries, newest) = store.public_log_version()?;
+    Ok(LogVersion { entries, newest })
+}
+
 /// One page of the public log.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PublicLog {

@@ -82,6 +82,59 @@ pub use lantern_store::pool;
 
 use crate::config::Config;
 
+/// A store a use case opened ([`Context::open`]): its own connection, or
+/// one borrowed from a server's pool and given back when dropped (closed
+/// instead if the thread is panicking, so a connection left in the middle
+/// of something is never reused). Use it as a [`Store`].
+pub enum OpenStore {
+    /// A connection opened for this use case.
+    Own(Box<dyn Store>),
+    /// A connection borrowed from a pool.
+    Pooled(pool::PooledStore),
+}
+
+impl std::ops::Deref for OpenStore {
+    type Target = dyn Store;
+
+    fn deref(&self) -> &(dyn Store + 'static) {
+        match self {
+            OpenStore::Own(store) => store.as_ref(),
+            OpenStore::Pooled(store) => &**store,
+        }
+    }
+}
+
+impl std::ops::DerefMut for OpenStore {
+    fn deref_mut(&mut self) -> &mut (dyn Store + 'static) {
+        match self {
+            OpenStore::Own(store) => store.as_mut(),
+            OpenStore::Pooled(store) => &mut **store,
+        }
+    }
+}
+
+impl AsRef<dyn Store> for OpenStore {
+    fn as_ref(&self) -> &(dyn Store + 'static) {
+        &**self
+    }
+}
+
+impl AsMut<dyn Store> for OpenStore {
+    fn as_mut(&mut self) -> &mut (dyn Store + 'static) {
+        &mut **self
+    }
+}
+
+impl Drop for OpenStore {
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            && let OpenStore::Pooled(store) = self
+        {
+            store.mark_broken();
+        }
+    }
+}
+
 /// What every use case is given: where the data is, the deployment's
 /// settings, who is acting and what time it is.
 #[derive(Debug, Clone)]
@@ -101,6 +154,10 @@ pub struct Context {
     /// Warnings for the person acting (a `lantern.toml` that differs from
     /// the council held, …), said once each; the front end shows them.
     warnings: Warnings,
+    /// A server's pool of connections to [`Context::database`]
+    /// ([`Context::with_pool`]): [`Context::open`] borrows an idle one
+    /// instead of opening the database anew.
+    pool: Option<std::sync::Arc<pool::StorePool>>,
 }
 
 /// The warnings a context noted, shared: a front end keeps a handle
@@ -138,7 +195,18 @@ impl Context {
             clock: Clock::system(),
             council: None,
             warnings: Warnings::default(),
+            pool: None,
         }
+    }
+
+    /// The same context borrowing its stores from `pool`, a pool of
+    /// connections to the same database (a server's): [`Context::open`]
+    /// takes an idle connection when there is one and opens its own when
+    /// not, so a use case never waits for a connection, nor for one it
+    /// holds itself.
+    pub fn with_pool(mut self, pool: std::sync::Arc<pool::StorePool>) -> Context {
+        self.pool = Some(pool);
+        self
     }
 
     /// The same context for the council `code` (`--council CODE`).
@@ -178,12 +246,28 @@ impl Context {
 
     /// Open the database (migrating it unless `migrate_on_open = false`),
     /// its casework confined to the council chosen ([`Context::council`]).
-    pub fn open(&self) -> Result<Box<dyn Store>> {
+    ///
+    /// With a pool ([`Context::with_pool`]) the store is an idle pooled
+    /// connection when one is free (given back when dropped), else one
+    /// opened for this call. A pooled connection keeps no state of a
+    /// request but the council it was last confined to, chosen again here.
+    pub fn open(&self) -> Result<OpenStore> {
+        if let Some(pool) = &self.pool
+            && let Some(mut store) = pool.try_get()
+        {
+            if let Some(code) = &self.council
+                && let Err(e) = store.use_council(code)
+            {
+                store.discard();
+                return Err(e.into());
+            }
+            return Ok(OpenStore::Pooled(store));
+        }
         let mut store = self.open_every_council()?;
         if let Some(code) = &self.council {
             store.use_council(code)?;
         }
-        Ok(store)
+        Ok(OpenStore::Own(store))
     }
 
     /// Open the database without choosing a council (for what is not one

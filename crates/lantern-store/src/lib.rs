@@ -1044,7 +1044,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 21;
+pub const SCHEMA_VERSION: i64 = 23;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1468,17 +1468,29 @@ pub trait Store: accounts::Accounts {
 
     /// Record a drafted answer (the letter's JSON form and the data version it
     /// was made from) and move the case to drafted, as [`Store::act`] does.
+    /// `notices` is what the draft's notices say (the releases it cites),
+    /// kept beside it for lists ([`Store::open_draft_notices`]); `None`
+    /// when the caller does not give them.
     fn save_draft(
         &mut self,
         reference: &str,
         seen: Status,
         who: &Who,
         draft: &str,
+        notices: Option<&str>,
         data_version: i64,
     ) -> Result<Status, StoreError>;
 
     /// The drafted answer of a case and its data version, if there is one.
     fn draft(&self, reference: &str) -> Result<Option<(String, i64)>, StoreError>;
+
+    /// The open cases that have a draft, each with the notices kept beside
+    /// it ([`Store::save_draft`]'s `notices`), or `None` where they are not
+    /// known (a draft saved before schema 23, or rewritten since): then
+    /// read the draft itself. One query.
+    fn open_draft_notices(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, Option<String>>, StoreError>;
 
     /// Mark a case sent and add its released figures and decisions to the
     /// disclosure log, and its entry to the public log, in one transaction.
@@ -1533,6 +1545,13 @@ pub trait Store: accounts::Accounts {
 
     /// The years and topics the council's public log holds.
     fn public_log_facets(&self) -> Result<PublicLogFacets, StoreError>;
+
+    /// How many entries the public log holds (every council's) and the
+    /// largest entry id: entries are only ever added, each once and never
+    /// changed or removed, so every addition changes this, in this process
+    /// or another (a server keeps pages of the log while it is the same).
+    /// Reads no rows: a bare count and the primary key's largest value.
+    fn public_log_version(&self) -> Result<(i64, i64), StoreError>;
 
     /// Remember a phrase an officer taught while correcting case `reference`
     /// (seen in status `seen`), with an entry in its history; and, when the

@@ -196,6 +196,15 @@ impl StorePool {
         }
     }
 
+    /// An idle connection now, if one is (checked as [`StorePool::get`]
+    /// checks it), without waiting and without opening one: `None` when
+    /// every open connection is in use. For a caller that may already hold
+    /// a connection of this pool (a use case opening the store again inside
+    /// another), so that it never waits for itself; it opens its own instead.
+    pub fn try_get(&self) -> Option<PooledStore> {
+        self.pool.try_get().map(PooledStore)
+    }
+
     /// How many connections are open and idle now.
     pub fn state(&self) -> PoolState {
         let state = self.pool.state();
@@ -229,6 +238,12 @@ impl PooledStore {
     /// Give the connection back as broken (after a failed read): the pool
     /// closes it rather than hand it out again.
     pub fn discard(mut self) {
+        self.0.broken = true;
+    }
+
+    /// Mark the connection broken without giving it back yet: when it is
+    /// dropped, the pool closes it.
+    pub fn mark_broken(&mut self) {
         self.0.broken = true;
     }
 }

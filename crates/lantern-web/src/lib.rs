@@ -74,13 +74,27 @@
 //! answered within [`REQUEST_TIMEOUT`] or gets a 503. How connections are
 //! taken, timed out and capped is `connections`'.
 //!
-//! A server keeps no state of its own: every request reads the store, so
-//! several `lantern serve` processes can serve one PostgreSQL database
-//! behind a load balancer and always agree. The store is synchronous, so
-//! reads run on tokio's blocking threads (at most eight), each borrowing a
-//! connection from a pool of as many (`lantern_app::pool`) and giving it
-//! back; a connection a read failed on is closed, not reused. A request
-//! that waits too long for a connection gets a 503.
+//! A server keeps no state of its own that another process could
+//! contradict: every request reads the store, so several `lantern serve`
+//! processes can serve one PostgreSQL database behind a load balancer and
+//! always agree. The store is synchronous, so reads run on tokio's
+//! blocking threads (at most eight), each borrowing a connection from a
+//! pool of as many (`lantern_app::pool`) and giving it back; a connection
+//! a read failed on is closed, not reused. A request that waits too long
+//! for a connection gets a 503. The use cases a signed-in person's request
+//! runs borrow from the same pool (`lantern_app::Context::with_pool`): an
+//! idle connection if there is one, else one opened for the call (never
+//! waiting, so a use case that opens the store inside another cannot wait
+//! for itself); opening the database per use case cost more than the page.
+//!
+//! The one thing kept between requests is the rendered pages of the
+//! public log (`/log`, `/api/log`; `public::LogPages`), each with the
+//! log's version it was read at (how many entries, the newest id). Every
+//! request reads the version again (a count and a largest key, no rows) and a kept
+//! page is given only if it is the same, so an answer sent through any
+//! process shows at once. This is sound because the public log is only
+//! ever added to; whoever makes its entries changeable must make the
+//! version change with them. Templates are parsed once, at start.
 //!
 //! This adapter holds no rules: it formats what the use cases in
 //! `lantern_app` compute and asks `lantern_app::policy` who may do what.
@@ -186,7 +200,7 @@ const MAX_CONNECTIONS: u32 = 8;
 
 /// What every request handler shares.
 struct Site {
-    pool: StorePool,
+    pool: Arc<StorePool>,
     /// The council chosen with `--council`, if one was.
     code: Option<String>,
     clock: lantern_app::Clock,
@@ -203,6 +217,8 @@ struct Site {
     /// The deployment's letter templates folder (the default templates;
     /// a council's own are in the store).
     letters: Option<std::path::PathBuf>,
+    /// Pages of the public log kept while the log is unchanged (`public`).
+    log_pages: public::LogPages,
 }
 
 impl Site {
@@ -213,7 +229,8 @@ impl Site {
             self.config.clone(),
             actor.to_string(),
         )
-        .for_council(Some(self.council_code.clone()));
+        .for_council(Some(self.council_code.clone()))
+        .with_pool(Arc::clone(&self.pool));
         ctx.clock = self.clock;
         ctx
     }
@@ -1271,7 +1288,7 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
     let _ = COUNCIL.set(council.name().to_string());
     start_request_log();
     let site = Arc::new(Site {
-        pool,
+        pool: Arc::new(pool),
         code: ctx.council.clone(),
         clock: ctx.clock,
         council: council.name().to_string(),
@@ -1285,6 +1302,7 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
             lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?;
             ctx.config.template_dir()
         },
+        log_pages: public::LogPages::default(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -6,22 +6,32 @@
 //! the log cannot take is a 400 that says so, with the values allowed,
 //! never an empty log. A page is one indexed query for its entries and one
 //! for their count (`lantern_app::disclosure_log::public_log`).
+//!
+//! Pages of `/log` and `/api/log` are kept once rendered ([`LogPages`]),
+//! each with the log's version it was read at
+//! (`lantern_app::disclosure_log::LogVersion`: how many entries, the
+//! newest id). Every request still reads the version (a count and a
+//! largest key, reading no rows) and is given a kept page only when the version is the same, so
+//! an answer sent through another server process sharing the database
+//! shows at once. This holds because the log is only ever added to; were
+//! entries ever changed or removed, the version would have to say so.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lantern_app::Kind;
-use lantern_app::disclosure_log::{self, Filters, PublicLog};
+use lantern_app::disclosure_log::{self, Filters, LogVersion, PublicLog};
 use lantern_core::casework;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::api::{ApiError, PageLinks, Paging, reply};
-use super::{Failure, Site, page, read, render};
+use super::api::{ApiError, PageLinks, Paging};
+use super::{Failure, Site, read, render};
 
 /// The log's query parameters; any other is refused.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -52,6 +62,54 @@ impl LogQuery {
             page: self.page.clone(),
         }
     }
+}
+
+/// The most pages [`LogPages`] keeps; when full, it starts again empty
+/// (a page is some tens of kilobytes).
+const KEPT_PAGES: usize = 128;
+
+/// Which rendering a kept page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Rendering {
+    /// `/log`: HTML.
+    Page,
+    /// `/api/log`: JSON.
+    Api,
+}
+
+/// A kept page's key: its rendering and the request's query string.
+type PageKey = (Rendering, String);
+
+/// Rendered pages of the log, each with the log's version it was read at
+/// (see the module docs).
+#[derive(Debug, Default)]
+pub(super) struct LogPages {
+    held: Mutex<HashMap<PageKey, (LogVersion, Arc<str>)>>,
+}
+
+impl LogPages {
+    /// The page kept for `key` if it was read at `version`.
+    fn get(&self, key: &PageKey, version: LogVersion) -> Option<Arc<str>> {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.get(key)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, body)| Arc::clone(body))
+    }
+
+    /// Keep `body`, read at `version`, for `key`.
+    fn put(&self, key: PageKey, version: LogVersion, body: Arc<str>) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if held.len() >= KEPT_PAGES && !held.contains_key(&key) {
+            held.clear();
+        }
+        held.insert(key, (version, body));
+    }
+}
+
+/// The log's version now, and the page kept for `key` if it is current.
+async fn kept(site: &Arc<Site>, key: &PageKey) -> Result<(LogVersion, Option<Arc<str>>), Failure> {
+    let version = read(site, disclosure_log::public_log_version).await?;
+    Ok((version, site.log_pages.get(key, version)))
 }
 
 /// What was wrong with the query, for the page or the API.
@@ -126,6 +184,27 @@ fn api_refused(Refused(message): Refused) -> Response {
     error.into_response()
 }
 
+/// A kept or new JSON page as the API gives it.
+fn json_body(body: Arc<str>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A kept or new HTML page.
+fn html_body(body: Arc<str>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 /// One entry of the disclosure log.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct LogEntryOut {
@@ -185,8 +264,14 @@ pub(crate) struct LogPage {
     security(()))]
 pub(super) async fn api_log(
     State(site): State<Arc<Site>>,
+    RawQuery(raw): RawQuery,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
+    let key = (Rendering::Api, raw.unwrap_or_default());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(json_body(body));
+    }
     let (q, log) = match find_sized(&site, q, false, true).await? {
         Ok(found) => found,
         Err(refused) => return Ok(api_refused(refused)),
@@ -240,13 +325,22 @@ pub(super) async fn api_log(
         pages: log.pages,
         links,
     };
-    Ok(reply(StatusCode::OK, &page))
+    let text = serde_json::to_string_pretty(&page).map_err(|e| Failure::Internal(e.into()))?;
+    let body: Arc<str> = Arc::from(format!("{text}\n"));
+    site.log_pages.put(key, version, Arc::clone(&body));
+    Ok(json_body(body))
 }
 
 pub(super) async fn log_page(
     State(site): State<Arc<Site>>,
+    RawQuery(raw): RawQuery,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
+    let key = (Rendering::Page, raw.unwrap_or_default());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(html_body(body));
+    }
     let (q, log) = match find(&site, q, false).await? {
         Ok(found) => found,
         Err(Refused(message)) => {
@@ -267,7 +361,7 @@ pub(super) async fn log_page(
         .iter()
         .map(|o| context! { code => o.code(), words => o.words() })
         .collect();
-    page(
+    let html = render(
         &site,
         "log.html.j2",
         context! {
@@ -283,7 +377,10 @@ pub(super) async fn log_page(
             page => log.page,
             pages => log.pages,
         },
-    )
+    )?;
+    let body: Arc<str> = Arc::from(html);
+    site.log_pages.put(key, version, Arc::clone(&body));
+    Ok(html_body(body))
 }
 
 /// A download's response: its type and file name.

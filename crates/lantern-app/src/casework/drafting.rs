@@ -82,11 +82,14 @@ pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
         view.warnings.push(w);
     }
     let json = serde_json::to_string(&view)?;
+    // Kept beside the draft so that lists need not read the draft.
+    let notices = notices_of(&json)?.to_string();
     let status = store.save_draft(
         reference,
         case.status,
         &ctx.who(),
         &json,
+        Some(&notices),
         view.made_with.data_version,
     )?;
     Ok(Drafted {
@@ -372,7 +375,32 @@ pub(super) fn release_changes_among(
     let Some((draft, _)) = store.draft(&case.reference)? else {
         return Ok(vec![]);
     };
-    let cited = cited_releases(&notices_of(&draft)?);
+    release_changes_cited(store, case, &notices_of(&draft)?, day, releases)
+}
+
+/// [`release_changes_among`] for a case whose draft's notices are known
+/// ([`Store::open_draft_notices`]): `notices` as the draft was saved with
+/// them, so the draft is not read.
+pub(super) fn release_changes_noticed(
+    store: &dyn Store,
+    case: &Case,
+    notices: &str,
+    day: Date,
+    releases: &mut Option<Vec<lantern_core::release::Release>>,
+) -> Result<Vec<String>> {
+    let notices: serde_json::Value = serde_json::from_str(notices)?;
+    release_changes_cited(store, case, &notices, day, releases)
+}
+
+/// What changed about the releases a draft's `notices` cite.
+fn release_changes_cited(
+    store: &dyn Store,
+    case: &Case,
+    notices: &serde_json::Value,
+    day: Date,
+    releases: &mut Option<Vec<lantern_core::release::Release>>,
+) -> Result<Vec<String>> {
+    let cited = cited_releases(notices);
     if cited.is_empty() || case.structured.is_none() {
         return Ok(vec![]);
     }

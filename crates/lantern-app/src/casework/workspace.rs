@@ -10,7 +10,7 @@ use lantern_core::understand;
 
 use super::calendar;
 use super::cases::awaits_sending;
-use super::drafting::release_changes_among;
+use super::drafting::{release_changes_among, release_changes_noticed};
 use crate::{Context, Result};
 
 /// How many working days ahead a request counts as due soon.
@@ -145,6 +145,9 @@ pub fn inbox(ctx: &Context, only: Option<Tag>, sort: Sort) -> Result<Vec<InboxRo
     let today = ctx.today(store.as_ref())?;
     let mut releases = None;
     let mut rows = Vec::new();
+    // The notices kept beside each draft, read once; a draft without them
+    // (saved before they were kept) is read itself.
+    let mut noticed = None;
     for (case, history) in store.open_cases_with_history()? {
         let due = casework::case_deadline(&calendar, &case, &history)?;
         let overdue = !due.on_hold() && today > due.due;
@@ -171,11 +174,21 @@ pub fn inbox(ctx: &Context, only: Option<Tag>, sort: Sort) -> Result<Vec<InboxRo
         }
         // Whether a cited release changed decides only its own tag: not
         // looked at when another tag is asked for.
-        if awaits_sending(&case)
-            && only.is_none_or(|t| t == Tag::ReleaseChanged)
-            && !release_changes_among(store.as_ref(), &case, today, &mut releases)?.is_empty()
-        {
-            tags.push(Tag::ReleaseChanged);
+        if awaits_sending(&case) && only.is_none_or(|t| t == Tag::ReleaseChanged) {
+            let noticed = match &mut noticed {
+                Some(n) => n,
+                None => noticed.insert(store.open_draft_notices()?),
+            };
+            let changes = match noticed.get(&case.reference) {
+                Some(Some(notices)) => {
+                    release_changes_noticed(store.as_ref(), &case, notices, today, &mut releases)?
+                }
+                // Not kept (or drafted since the list was read): the draft.
+                _ => release_changes_among(store.as_ref(), &case, today, &mut releases)?,
+            };
+            if !changes.is_empty() {
+                tags.push(Tag::ReleaseChanged);
+            }
         }
         if only.is_some_and(|t| !tags.contains(&t)) {
             continue;

@@ -554,6 +554,7 @@ pub(super) fn save_draft<E: Engine>(
     seen: Status,
     who: &Who,
     draft: &str,
+    notices: Option<&str>,
     data_version: i64,
 ) -> Result<Status, StoreError> {
     store.engine.transaction(Mode::Write, |tx| {
@@ -568,16 +569,46 @@ pub(super) fn save_draft<E: Engine>(
             &ActionDetail::default(),
         )?;
         tx.execute(
-            "UPDATE cases SET draft = $2, draft_version = $3
+            "UPDATE cases SET draft = $2, draft_version = $3, draft_notices = $5
              WHERE reference = $1 AND council = $4",
             &[
                 param_text(reference),
                 param_text(draft),
                 param(data_version),
                 param_text(&council),
+                Sql::Text(notices.map(str::to_string)),
             ],
         )?;
         Ok(to)
+    })
+}
+
+/// The open cases with a draft and the notices kept beside it (`None`: not
+/// known, read the draft). One query.
+pub(super) fn open_draft_notices<E: Engine>(
+    store: &SqlStore<E>,
+) -> Result<std::collections::BTreeMap<String, Option<String>>, StoreError> {
+    // The codes are the program's own constants, not input.
+    let open = casework::STATUSES
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| format!("'{}'", s.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let rows = tx.query(
+            &format!(
+                "SELECT reference, draft_notices FROM cases
+                 WHERE council = $1 AND status IN ({open}) AND draft IS NOT NULL"
+            ),
+            &[param_text(&council)],
+            &[Kind::Text, Kind::Text],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| (text(&r[0]), opt_text(&r[1])))
+            .collect())
     })
 }
 
@@ -799,7 +830,7 @@ pub(super) fn erase_requester<E: Engine>(
         let draft = rewritten(CaseText::Draft, opt_text(&r[5]))?;
         tx.execute(
             "UPDATE cases SET requester_name = NULL, requester_contact = NULL,
-                original = $3, structured = $4, draft = $5
+                original = $3, structured = $4, draft = $5, draft_notices = NULL
              WHERE reference = $1 AND council = $2",
             &[
                 param_text(reference),

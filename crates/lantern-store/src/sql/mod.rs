@@ -78,6 +78,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (20, include_str!("../../migrations/0020_api_tokens.sql")),
     (21, include_str!("../../migrations/0021_publications.sql")),
+    (23, include_str!("../../migrations/0023_draft_notices.sql")),
 ];
 
 mod accounts;
@@ -642,13 +643,20 @@ impl<E: Engine> Store for SqlStore<E> {
         seen: Status,
         who: &Who,
         draft: &str,
+        notices: Option<&str>,
         data_version: i64,
     ) -> Result<Status, StoreError> {
-        casework::save_draft(self, reference, seen, who, draft, data_version)
+        casework::save_draft(self, reference, seen, who, draft, notices, data_version)
     }
 
     fn draft(&self, reference: &str) -> Result<Option<(String, i64)>, StoreError> {
         casework::draft(self, reference)
+    }
+
+    fn open_draft_notices(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, Option<String>>, StoreError> {
+        casework::open_draft_notices(self)
     }
 
     fn send(
@@ -682,6 +690,10 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn public_log_facets(&self) -> Result<crate::PublicLogFacets, StoreError> {
         public_log::facets(self)
+    }
+
+    fn public_log_version(&self) -> Result<(i64, i64), StoreError> {
+        public_log::version(self)
     }
 
     fn catalogue_at(&self, version: Option<i64>) -> Result<(i64, Catalogue), StoreError> {

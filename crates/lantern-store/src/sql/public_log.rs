@@ -149,6 +149,20 @@ pub(super) fn page<E: Engine>(
     })
 }
 
+/// How many entries the log holds, every council's, and the largest id (0
+/// and 0 for none), in one read transaction. Two queries each engine
+/// answers without reading the rows: a bare `count(*)` (SQLite counts the
+/// table's b-tree cells) and the primary key's largest value. Both
+/// counted: on PostgreSQL a transaction may commit an entry with a smaller
+/// id after one with a larger id has committed, which the count still sees.
+pub(super) fn version<E: Engine>(store: &SqlStore<E>) -> Result<(i64, i64), StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let entries = super::one_int(tx, "SELECT count(*) FROM public_log", &[])?;
+        let newest = super::one_int(tx, "SELECT coalesce(max(id), 0) FROM public_log", &[])?;
+        Ok((entries, newest))
+    })
+}
+
 pub(super) fn facets<E: Engine>(store: &SqlStore<E>) -> Result<PublicLogFacets, StoreError> {
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;

@@ -100,7 +100,7 @@ fn answer(store: &mut dyn Store, reference: &str, phrase: &str, area: &str, valu
         )
         .unwrap();
     store
-        .save_draft(reference, Status::Received, &who("alice"), "{}", 1)
+        .save_draft(reference, Status::Received, &who("alice"), "{}", None, 1)
         .unwrap();
     store
         .act(
@@ -762,7 +762,7 @@ story!(
         );
         // Once drafted, what it asks is no longer corrected.
         store
-            .save_draft("FOI-1", Status::Received, &who("bob"), "{}", 1)
+            .save_draft("FOI-1", Status::Received, &who("bob"), "{}", None, 1)
             .unwrap();
         let err = store
             .revise_case(

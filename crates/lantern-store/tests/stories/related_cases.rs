@@ -174,7 +174,7 @@ fn send(store: &mut dyn Store, reference: &str, entries: &[LogEntry]) {
         .open_case(&case(reference, Date::constant(2024, 3, 15)), &none)
         .unwrap();
     store
-        .save_draft(reference, Status::Received, &who, "{}", 1)
+        .save_draft(reference, Status::Received, &who, "{}", None, 1)
         .unwrap();
     store
         .act(reference, Status::Drafted, Action::Approve, &who, &none)
@@ -282,5 +282,109 @@ story!(
         let theirs = county.disclosure_log_of_cells(&asked).unwrap();
         assert_eq!(theirs, [entry("FOI-9", pit, home, "2022/23", 40)]);
         assert!(store.disclosure_log_of_cells(&[]).unwrap().is_empty());
+    }
+);
+
+story!(
+    the_notices_kept_beside_a_draft_are_listed_for_open_cases_only,
+    |db: &TestDb| {
+        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+        let meta = ImportMeta {
+            kind: ImportKind::Council,
+            file: "lantern council set".into(),
+            sha256: String::new(),
+            actor: "admin".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        store
+            .set_council(&meta, &council("city", "E06000016"))
+            .unwrap();
+        store
+            .set_council(&meta, &council("county", "E10000018"))
+            .unwrap();
+        store.use_council("city").unwrap();
+        let none = ActionDetail::default();
+        let who = Who {
+            actor: "alice".into(),
+            at: "2024-03-20T09:00:00Z".into(),
+        };
+        let day = Date::constant(2024, 3, 15);
+        for reference in ["FOI-1", "FOI-2", "FOI-3"] {
+            store.open_case(&case(reference, day), &none).unwrap();
+        }
+        let notices = r#"{"questions":[{"notices":[{"basis":"s22"}],"parts":[]}]}"#;
+        store
+            .save_draft("FOI-1", Status::Received, &who, "{}", Some(notices), 1)
+            .unwrap();
+        // Saved without its notices (as before schema 23): not known.
+        store
+            .save_draft("FOI-2", Status::Received, &who, "{}", None, 1)
+            .unwrap();
+        // Sent: no longer open, so not listed.
+        send(store.as_mut(), "FOI-4", &[]);
+        // Another council's draft is not this council's.
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("county").unwrap();
+        county.open_case(&case("FOI-1", day), &none).unwrap();
+        county
+            .save_draft("FOI-1", Status::Received, &who, "{}", Some("{}"), 1)
+            .unwrap();
+
+        let listed = store.open_draft_notices().unwrap();
+        let listed: Vec<(&str, Option<&str>)> = listed
+            .iter()
+            .map(|(r, n)| (r.as_str(), n.as_deref()))
+            .collect();
+        assert_eq!(listed, vec![("FOI-1", Some(notices)), ("FOI-2", None)]);
+
+        // Drafted again without them, they are no longer known: never the
+        // old draft's notices beside a new draft.
+        store
+            .save_draft("FOI-1", Status::Drafted, &who, "{}", None, 1)
+            .unwrap();
+        assert_eq!(store.open_draft_notices().unwrap()["FOI-1"], None);
+    }
+);
+
+story!(
+    the_public_log_version_changes_with_each_entry_added_by_any_council,
+    |db: &TestDb| {
+        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+        let meta = ImportMeta {
+            kind: ImportKind::Council,
+            file: "lantern council set".into(),
+            sha256: String::new(),
+            actor: "admin".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        store
+            .set_council(&meta, &council("city", "E06000016"))
+            .unwrap();
+        store
+            .set_council(&meta, &council("county", "E10000018"))
+            .unwrap();
+        store.use_council("city").unwrap();
+        assert_eq!(store.public_log_version().unwrap(), (0, 0));
+        send(store.as_mut(), "FOI-1", &[]);
+        let one = store.public_log_version().unwrap();
+        assert_eq!(one.0, 1);
+        assert!(one.1 > 0, "{one:?}");
+        assert_eq!(
+            store.public_log_version().unwrap(),
+            one,
+            "reading changes nothing"
+        );
+        // Another council's answer changes it too (it counts every entry).
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("county").unwrap();
+        send(county.as_mut(), "FOI-9", &[]);
+        let two = store.public_log_version().unwrap();
+        assert_eq!(two.0, 2);
+        assert!(two.1 > one.1, "{one:?} then {two:?}");
+        assert_eq!(county.public_log_version().unwrap(), two);
+        send(store.as_mut(), "FOI-2", &[]);
+        let three = store.public_log_version().unwrap();
+        assert_eq!(three.0, 3);
+        assert!(three.1 > two.1, "{two:?} then {three:?}");
     }
 );

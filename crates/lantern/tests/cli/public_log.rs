@@ -325,3 +325,48 @@ fn the_log_page_of_a_small_database() {
     let page = page.replace(&sam, "SAMS-REFERENCE");
     insta::assert_snapshot!("public-log.html", page);
 }
+
+/// The server keeps pages of the log it rendered, but checks the log's
+/// version with every request: an answer sent by another process (here the
+/// CLI, as another server sharing the database would) shows at once on
+/// the page and in the API, never a kept page from before it.
+#[test]
+fn an_answer_sent_by_another_process_shows_at_once_on_pages_read_before() {
+    let app = TestApp::leicester();
+    let sam = send_signed_email(&app);
+    let server = Server::start(&app);
+    let crack = server.json("/api/log?search=crack")["total"]
+        .as_i64()
+        .expect("total");
+    for _ in 0..2 {
+        assert_eq!(references(&server.json("/api/log")), vec![sam.clone()]);
+        let (status, page) = server.get("/log");
+        assert_eq!(status, 200);
+        assert!(!page.contains("FOI-2019-0412"), "{page}");
+        assert_eq!(server.json("/api/log?search=crack")["total"], crack);
+    }
+    let seed = example("requests/seed-000.toml");
+    app.run(&["request", "new", seed.to_str().expect("path")])
+        .ok();
+    for step in ["draft", "approve"] {
+        app.run(&["request", step, "FOI-2019-0412", "--as-of", "2019-07-01"])
+            .ok();
+    }
+    app.run(&[
+        "request",
+        "send",
+        "FOI-2019-0412",
+        "--on",
+        "2019-07-01",
+        "--as-of",
+        "2019-07-01",
+    ])
+    .ok();
+    let log = server.json("/api/log");
+    assert_eq!(log["total"], 2, "{log:#}");
+    entry(&log, "FOI-2019-0412");
+    let (status, page) = server.get("/log");
+    assert_eq!(status, 200);
+    assert!(page.contains("href=\"/letters/FOI-2019-0412\""), "{page}");
+    assert_eq!(server.json("/api/log?search=crack")["total"], crack + 1);
+}

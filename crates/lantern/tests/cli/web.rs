@@ -2179,6 +2179,62 @@ fn an_officer_titles_a_request_on_its_workspace_and_the_public_log_shows_the_tit
     );
 }
 
+/// Behind Lantern's back: forget the notices kept beside every draft, as
+/// for drafts saved before they were kept (schema 23). How many drafts had
+/// them, on SQLite (PostgreSQL: not counted, `None`).
+fn forget_draft_notices(app: &TestApp) -> Option<i64> {
+    let sql = "UPDATE cases SET draft_notices = NULL";
+    match &app.postgres {
+        Some(db) => {
+            db.raw(sql);
+            None
+        }
+        None => {
+            let conn = rusqlite::Connection::open(app.path("lantern.db")).expect("open");
+            let kept: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM cases WHERE draft_notices IS NOT NULL",
+                    [],
+                    |r| r.get(0),
+                )
+                .expect("count");
+            conn.execute_batch(sql).expect("raw sql");
+            Some(kept)
+        }
+    }
+}
+
+#[test]
+fn the_inbox_flags_a_draft_whose_cited_release_moved_whether_or_not_its_notices_were_kept() {
+    let (app, drafted) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let flagged = |server: &Server| {
+        let inbox = server.get("/inbox?status=release-changed", Some(&officer));
+        assert_eq!(inbox.status, 200, "{}", inbox.body);
+        references(&inbox.body)
+    };
+    assert!(flagged(&server).is_empty());
+
+    // The release the draft cites under section 22 moves.
+    let calendar = std::fs::read_to_string(crate::example("releases.csv")).expect("releases");
+    assert!(calendar.contains(",2019-11-07,"));
+    app.write(
+        "moved.csv",
+        &calendar.replace(",2019-11-07,", ",2019-12-05,"),
+    );
+    app.run(&["import", "releases", "moved.csv"]).ok();
+    let expected: std::collections::BTreeSet<String> = [drafted.clone()].into_iter().collect();
+    assert_eq!(flagged(&server), expected);
+
+    // A draft whose notices were not kept beside it is read itself: the
+    // same tag.
+    if let Some(kept) = forget_draft_notices(&app) {
+        assert_eq!(kept, 1, "the draft was saved with its notices");
+    }
+    assert_eq!(flagged(&server), expected);
+}
+
 #[test]
 fn an_administrator_edits_a_letter_template_previewed_with_the_seed_requests() {
     let (app, _) = leicester_with_users();
