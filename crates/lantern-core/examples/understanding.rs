@@ -68,10 +68,19 @@ fn main() -> ExitCode {
             "{}",
             score::Summary::of(held.iter().copied()).line("held out")
         );
-        println!(
-            "{}",
-            score::Summary::of(fresh.iter().copied()).line(&format!("held out, {}", score::FRESH))
-        );
+        // No fresh set yet: say so rather than print percentages of nothing.
+        if fresh.is_empty() {
+            println!(
+                "understanding (held out, {}): no requests in this set yet",
+                score::FRESH
+            );
+        } else {
+            println!(
+                "{}",
+                score::Summary::of(fresh.iter().copied())
+                    .line(&format!("held out, {}", score::FRESH))
+            );
+        }
     }
     ExitCode::SUCCESS
 }
