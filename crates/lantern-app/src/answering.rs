@@ -14,7 +14,7 @@ use lantern_core::request;
 use lantern_core::scope::Scope;
 use lantern_store::{CouncilLogEntry, FigureQuery, Snapshot, Store};
 
-use crate::letters::{self, Format, LetterView, Templates};
+use crate::letters::{self, Format, LetterView};
 use crate::{Context, Error, Result};
 
 /// Counts of people in the disclosure-log entries `log` other than this
@@ -192,7 +192,8 @@ pub fn answer(
     {
         view.date_as_sent(day);
     }
-    let templates = Templates::load(ctx.config.template_dir().as_deref())?;
+    let templates =
+        crate::letter_templates::in_force(ctx, store, Some(view.made_with.data_version))?;
     Ok(Answer {
         letter: templates.render(&view, format)?,
         findings: view

@@ -375,8 +375,31 @@ fn query(
 /// found, up to [`DOWNLOAD_LIMIT`], when `download`). A filter value the
 /// log cannot take, or a page past the last, is [`crate::error::Kind::Invalid`].
 pub fn public_log(store: &dyn Store, filters: &Filters, download: bool) -> Result<PublicLog> {
-    use lantern_core::casework::Outcome;
     let limit = if download { DOWNLOAD_LIMIT } else { PAGE_SIZE };
+    public_log_sized(store, filters, limit)
+}
+
+/// The most entries one page of the log holds when the page size is asked
+/// for ([`public_log_sized`]).
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// One page of the public log as `filters` ask, `per_page` entries a page
+/// (1 to [`MAX_PAGE_SIZE`], or [`DOWNLOAD_LIMIT`] for a download). A
+/// filter value the log cannot take, or a page past the last, is
+/// [`crate::error::Kind::Invalid`].
+pub fn public_log_sized(
+    store: &dyn Store,
+    filters: &Filters,
+    per_page: usize,
+) -> Result<PublicLog> {
+    use lantern_core::casework::Outcome;
+    if per_page == 0 || (per_page > MAX_PAGE_SIZE && per_page != DOWNLOAD_LIMIT) {
+        crate::fail!(
+            Invalid,
+            "per_page {per_page} is not allowed; give a whole number from 1 to {MAX_PAGE_SIZE}"
+        );
+    }
+    let limit = per_page;
     let (q, page) = query(store, filters, limit)?;
     let found = store.public_log(&q)?;
     let pages = found.total.div_ceil(limit).max(1);

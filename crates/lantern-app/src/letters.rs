@@ -1144,23 +1144,101 @@ pub fn address(
     Ok(())
 }
 
-/// Letter templates: the shipped ones, or a council's overrides.
+/// The letter templates a council can edit, by file name: the Markdown
+/// response letter and the HTML page every letter is placed in.
+pub const TEMPLATE_NAMES: [&str; 2] = ["letter.md.j2", "letter.html.j2"];
+
+/// The shipped text of template `name`, if it is one of [`TEMPLATE_NAMES`].
+pub fn shipped_template(name: &str) -> Option<&'static str> {
+    match name {
+        "letter.md.j2" => Some(LETTER_MD),
+        "letter.html.j2" => Some(LETTER_HTML),
+        _ => None,
+    }
+}
+
+/// Where a template's text is wrong: the line and column (from 1) when
+/// known, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateFault {
+    /// The template's file name.
+    pub name: String,
+    /// Line, from 1.
+    pub line: Option<usize>,
+    /// Column, from 1.
+    pub column: Option<usize>,
+    /// What is wrong, in words.
+    pub what: String,
+}
+
+impl std::fmt::Display for TemplateFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "template {}", self.name)?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(column) = self.column {
+            write!(f, ", column {column}")?;
+        }
+        write!(f, ": {}", self.what)
+    }
+}
+
+impl TemplateFault {
+    /// Where a minijinja error points in `source`.
+    fn of(name: &str, source: Option<&str>, e: &minijinja::Error) -> TemplateFault {
+        let column = match (source, e.range()) {
+            (Some(text), Some(range)) => {
+                let before = &text[..range.start.min(text.len())];
+                let start = before.rfind('\n').map_or(0, |i| i + 1);
+                Some(before[start..].chars().count() + 1)
+            }
+            _ => None,
+        };
+        let what = match e.detail() {
+            Some(detail) => format!("{} ({detail})", e.kind()),
+            None => e.kind().to_string(),
+        };
+        TemplateFault {
+            name: name.to_string(),
+            line: e.line(),
+            column,
+            what,
+        }
+    }
+}
+
+impl From<TemplateFault> for crate::Error {
+    fn from(f: TemplateFault) -> crate::Error {
+        crate::Error::invalid(format!(
+            "{f}; correct the template (the letter templates page, or `lantern council template set`)"
+        ))
+    }
+}
+
+/// Letter templates: a council's own (held in the store), else those in
+/// the deployment's templates folder, else the shipped ones.
 pub struct Templates {
     env: Environment<'static>,
+    sources: Vec<(String, String)>,
 }
 
 impl Templates {
     /// Load templates, preferring files in `dir` when given.
     pub fn load(dir: Option<&Path>) -> crate::Result<Templates> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        env.set_syntax(
-            minijinja::syntax::SyntaxConfig::builder()
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .build()
-                .map_err(|e| crate::Error::invalid(format!("template syntax: {e}")))?,
-        );
+        Templates::with_own(dir, &[])
+    }
+
+    /// The default text of template `name`: the file in `dir` when there is
+    /// one, else the shipped text.
+    pub fn default_source(dir: Option<&Path>, name: &str) -> crate::Result<String> {
+        let Some(shipped) = shipped_template(name) else {
+            crate::fail!(
+                NotFound,
+                "there is no letter template {name}; the templates are {}",
+                TEMPLATE_NAMES.join(" and ")
+            );
+        };
         if let Some(d) = dir
             && !d.is_dir()
         {
@@ -1169,6 +1247,39 @@ impl Templates {
                 d.display()
             )));
         }
+        match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
+            Some(path) => std::fs::read_to_string(&path).map_err(|e| {
+                crate::Error::invalid(format!("cannot read template {}: {e}", path.display()))
+            }),
+            None => Ok(shipped.to_string()),
+        }
+    }
+
+    /// Load templates: `own` (name and text, a council's own) in place of
+    /// the defaults ([`Templates::default_source`]) they name. A template
+    /// that does not parse is refused with its line and column.
+    pub fn with_own(dir: Option<&Path>, own: &[(&str, &str)]) -> crate::Result<Templates> {
+        let mut sources = Vec::new();
+        for name in TEMPLATE_NAMES {
+            let source = match own.iter().find(|(n, _)| *n == name) {
+                Some((_, text)) => (*text).to_string(),
+                None => Templates::default_source(dir, name)?,
+            };
+            sources.push((name.to_string(), source));
+        }
+        Ok(Templates::build(sources)?)
+    }
+
+    fn build(sources: Vec<(String, String)>) -> Result<Templates, TemplateFault> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .build()
+                .map_err(|e| TemplateFault::of("(syntax)", None, &e))?,
+        );
         // Only the HTML page escapes HTML; the Markdown letter escapes
         // Markdown with the filters below.
         env.set_auto_escape_callback(|name| {
@@ -1191,17 +1302,73 @@ impl Templates {
                 None => s,
             }
         });
-        for (name, shipped) in [("letter.md.j2", LETTER_MD), ("letter.html.j2", LETTER_HTML)] {
-            let source = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
-                Some(path) => std::fs::read_to_string(&path).map_err(|e| {
-                    crate::Error::invalid(format!("cannot read template {}: {e}", path.display()))
-                })?,
-                None => shipped.to_string(),
-            };
-            env.add_template_owned(name, source)
-                .map_err(|e| crate::Error::invalid(format!("template {name}: {e}")))?;
+        for (name, source) in &sources {
+            env.add_template_owned(name.clone(), source.clone())
+                .map_err(|e| TemplateFault::of(name, Some(source), &e))?;
         }
-        Ok(Templates { env })
+        Ok(Templates { env, sources })
+    }
+
+    /// Check that `source` parses as template `name` and, in place of it,
+    /// renders `views` (letters' JSON forms) in every format, the HTML page
+    /// also holding one of the other letters: the fault, with its line and
+    /// column, of the first that does not. Returns the templates with it.
+    pub fn trial(
+        &self,
+        name: &str,
+        source: &str,
+        views: &[serde_json::Value],
+    ) -> Result<Templates, TemplateFault> {
+        let mut sources = self.sources.clone();
+        match sources.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = source.to_string(),
+            None => {
+                return Err(TemplateFault {
+                    name: name.to_string(),
+                    line: None,
+                    column: None,
+                    what: format!(
+                        "there is no such letter template; the templates are {}",
+                        TEMPLATE_NAMES.join(" and ")
+                    ),
+                });
+            }
+        }
+        let trial = Templates::build(sources)?;
+        let fault = |e: &minijinja::Error| {
+            let failing = e.name().unwrap_or(name).to_string();
+            let text = trial
+                .sources
+                .iter()
+                .find(|(n, _)| *n == failing)
+                .map(|(_, t)| t.as_str());
+            TemplateFault::of(&failing, text, e)
+        };
+        for view in views {
+            let md = trial.markdown_raw(view).map_err(|e| fault(&e))?;
+            trial
+                .html_page_raw(context! {
+                    letter => minijinja::Value::from(minijinja::value::Serde(view)),
+                    body => minijinja::Value::from_safe_string(markdown_to_html(&md)),
+                })
+                .map_err(|e| fault(&e))?;
+        }
+        trial
+            .html_page_raw(context! {
+                title => "Acknowledgement",
+                letter => context! { request => context! { reference => "" } },
+                body => minijinja::Value::from_safe_string(String::new()),
+            })
+            .map_err(|e| fault(&e))?;
+        Ok(trial)
+    }
+
+    /// The text of template `name` these templates use.
+    pub fn source(&self, name: &str) -> Option<&str> {
+        self.sources
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
     }
 
     /// Render the letter in a format.
@@ -1232,12 +1399,20 @@ impl Templates {
 
     /// The HTML page (`letter.html.j2`) with `values`.
     fn html_page(&self, values: minijinja::Value) -> crate::Result<String> {
-        let page = self.env.get_template("letter.html.j2")?.render(values);
-        Ok(page
-            .map_err(|e| crate::Error::invalid(format!("template letter.html.j2: {e:#}")))?
-            .trim_end()
-            .to_string()
-            + "\n")
+        let page = self
+            .html_page_raw(values)
+            .map_err(|e| TemplateFault::of("letter.html.j2", self.source("letter.html.j2"), &e))?;
+        Ok(page.trim_end().to_string() + "\n")
+    }
+
+    fn html_page_raw(&self, values: minijinja::Value) -> Result<String, minijinja::Error> {
+        self.env.get_template("letter.html.j2")?.render(values)
+    }
+
+    fn markdown_raw<V: Serialize>(&self, view: &V) -> Result<String, minijinja::Error> {
+        self.env
+            .get_template("letter.md.j2")?
+            .render(context! { letter => minijinja::Value::from(minijinja::value::Serde(view)) })
     }
 
     /// The letter as a Word document, made from the same Markdown as the
@@ -1261,10 +1436,8 @@ impl Templates {
 
     fn markdown<V: Serialize>(&self, view: &V) -> crate::Result<String> {
         let text = self
-            .env
-            .get_template("letter.md.j2")?
-            .render(context! { letter => minijinja::Value::from(minijinja::value::Serde(view)) })
-            .map_err(|e| crate::Error::invalid(format!("template letter.md.j2: {e:#}")))?;
+            .markdown_raw(view)
+            .map_err(|e| TemplateFault::of("letter.md.j2", self.source("letter.md.j2"), &e))?;
         // Collapse runs of blank lines a template's conditionals leave behind.
         let mut out = String::with_capacity(text.len());
         let mut blank = 0;

@@ -56,6 +56,7 @@ pub mod docx;
 pub mod error;
 pub mod files;
 pub mod import;
+pub mod letter_templates;
 pub mod letters;
 pub mod personal_data;
 pub mod policy;

@@ -24,8 +24,8 @@
 //! and version 8 (the first twenty: no final letters as sent, no accounts,
 //! no public log, which restoring rebuilds from the disclosure log as
 //! migration 18 does) and version 9 (the first twenty-six: no API
-//! tokens, no publications of figures, no publication calendar), perhaps
-//! without columns added later. Tables and
+//! tokens, no publications of figures, no publication calendar, no letter
+//! templates), perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -613,6 +613,23 @@ pub const TABLES: &[TableSpec] = &[
             ("planned_at", Text),
         ],
     },
+    // Format 10: councils' letter templates, every version.
+    TableSpec {
+        name: "letter_templates",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("name", Text),
+            ("source", Text),
+            ("summary", Text),
+            ("import_id", Int),
+            ("line", Int),
+            ("added_in", Int),
+            ("retired_in", Int),
+        ],
+    },
 ];
 
 /// The column that says which council a casework row belongs to.
@@ -1128,7 +1145,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table planned_publications was expected"),
+            err.contains("ends where table letter_templates was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -1226,6 +1243,27 @@ mod tests {
         let text = written(&tables);
         let err = read(&mut text.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("api_tokens"), "{err}");
+    }
+
+    #[test]
+    fn version_9_dumps_are_read_with_no_letter_templates() {
+        let mut tables = empty_tables();
+        tables.truncate(26);
+        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        assert!(
+            read_back
+                .iter()
+                .find(|t| t.table == "letter_templates")
+                .is_some_and(|t| t.rows.is_empty())
+        );
+        // A version 10 dump must hold them (they are its last table).
+        let mut tables = empty_tables();
+        tables.truncate(TABLES.len() - 1);
+        let cut = written(&tables);
+        let err = read(&mut cut.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("letter_templates"), "{err}");
     }
 
     #[test]

@@ -86,6 +86,8 @@ pub enum ImportKind {
     Publication,
     /// A publication added to the publication calendar.
     PublicationPlan,
+    /// A council's letter template set or reverted to the default.
+    LetterTemplate,
 }
 
 impl ImportKind {
@@ -109,6 +111,7 @@ impl ImportKind {
             ImportKind::NotHeldWithdrawal => "not_held_withdrawal",
             ImportKind::Publication => "publication",
             ImportKind::PublicationPlan => "publication_plan",
+            ImportKind::LetterTemplate => "letter_template",
         }
     }
 }
@@ -507,6 +510,26 @@ pub struct StoredCouncil {
     /// The data version that replaced them, if any.
     pub retired_in: Option<i64>,
     /// Who set them.
+    pub actor: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// One version of one of a council's letter templates, as held
+/// (migration 19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTemplate {
+    /// The template's file name (`letter.md.j2`, `letter.html.j2`).
+    pub name: String,
+    /// Its text; `None` when this version returned to the default.
+    pub source: Option<String>,
+    /// What the change did, in lines.
+    pub summary: String,
+    /// The data version (import) that set it.
+    pub data_version: i64,
+    /// The data version that replaced it, if any.
+    pub retired_in: Option<i64>,
+    /// Who set it.
     pub actor: String,
     /// When (RFC 3339).
     pub at: String,
@@ -1704,6 +1727,29 @@ pub trait Store: accounts::Accounts {
 
     /// The council's planned publications, by planned day.
     fn planned_publications(&self) -> Result<Vec<publications::StoredPlan>, StoreError>;
+    // Letter templates (migration 19; `sql/templates.rs`).
+
+    /// The council in use's own letter templates in force at data version
+    /// `version` (the newest when `None`), by name; a template without a
+    /// row, or whose row has no source, is the default.
+    fn letter_templates_at(&self, version: Option<i64>) -> Result<Vec<StoredTemplate>, StoreError>;
+
+    /// Every version of one of the council in use's letter templates,
+    /// oldest first.
+    fn letter_template_history(&self, name: &str) -> Result<Vec<StoredTemplate>, StoreError>;
+
+    /// Set one of the council in use's letter templates (`source`; `None`
+    /// returns it to the default), who and when from `meta`: a new data
+    /// version, audited with before and after (`letter_template.add`,
+    /// `letter_template.replace`). The same text as held (or the default
+    /// when it is in force) changes nothing and writes no import.
+    fn set_letter_template(
+        &mut self,
+        meta: &ImportMeta,
+        name: &str,
+        source: Option<&str>,
+        summary: &str,
+    ) -> Result<ImportReceipt, StoreError>;
 
     /// Every row of every table, for a dump.
     fn export(&self) -> Result<Vec<dump::TableRows>, StoreError>;

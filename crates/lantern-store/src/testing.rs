@@ -113,11 +113,12 @@ pub const UNDO_MIGRATION_21: &str = "
     DELETE FROM lantern_schema WHERE version >= 21;";
 
 /// Migration 18 (the public log and its full-text index) undone behind
-/// Lantern's back, with migration 20 (API tokens) after it, for tests that
-/// take a database back to an older schema: schema 16. Run it before
-/// [`UNDO_MIGRATION_14`].
+/// Lantern's back, with migrations 19 (letter templates) and 20 (API
+/// tokens) after it, for tests that take a database back to an older
+/// schema: schema 16. Run it before [`UNDO_MIGRATION_14`].
 pub const UNDO_MIGRATION_18: &str = "
     DROP TABLE IF EXISTS api_tokens;
+    DROP TABLE IF EXISTS letter_templates;
     DROP TABLE IF EXISTS public_log_search;
     DROP TABLE public_log;
     DELETE FROM lantern_schema WHERE version >= 18;";

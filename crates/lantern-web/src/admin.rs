@@ -191,35 +191,20 @@ pub(crate) async fn create(
         )
     })
     .await?;
-    match created {
-        Ok(_) => Ok(see_other("/admin/users")),
-        Err(e)
-            if matches!(
-                e.kind(),
-                lantern_app::Kind::Invalid | lantern_app::Kind::Conflict
-            ) =>
-        {
-            let message = e.message().to_string();
-            let field = if message.starts_with("password") {
-                "password"
-            } else if message.starts_with("full name") {
-                "name"
-            } else if message.starts_with("roles") {
-                "roles"
-            } else {
-                "username"
-            };
-            users_page(
-                &site,
-                &visitor,
-                StatusCode::BAD_REQUEST,
-                &form,
-                Some((field, message)),
-            )
-            .await
-        }
-        Err(e) => Err(crate::failure(e)),
-    }
+    let Err(e) = created else {
+        return Ok(see_other("/admin/users"));
+    };
+    let error = crate::field_error(
+        e,
+        &[lantern_app::Kind::Invalid, lantern_app::Kind::Conflict],
+        &[
+            ("password", "password"),
+            ("full name", "name"),
+            ("roles", "roles"),
+        ],
+        "username",
+    )?;
+    users_page(&site, &visitor, StatusCode::BAD_REQUEST, &form, Some(error)).await
 }
 
 /// What the policy form sends.
@@ -490,7 +475,7 @@ pub(crate) async fn council(
 /// `?saved=1` after a change: say it was saved.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct SavedQuery {
-    saved: Option<String>,
+    pub(crate) saved: Option<String>,
 }
 
 async fn council_page(
@@ -571,28 +556,26 @@ pub(crate) async fn set_council(
     };
     let ctx = site.context(&visitor.actor.username);
     let code = site.council_code.clone();
-    match blocking(move || lantern_app::council::set(&ctx, &code, &change)).await? {
-        Ok(_) => Ok(see_other("/admin/council?saved=1")),
-        Err(e) if e.kind() == lantern_app::Kind::Invalid => {
-            let message = e.message().to_string();
-            // The core names the setting first ("threshold: …").
-            let field = COUNCIL_FIELDS
-                .iter()
-                .map(|(id, ..)| *id)
-                .find(|id| message.starts_with(&format!("{id}:")))
-                .unwrap_or("name");
-            council_page(
-                &site,
-                &visitor,
-                StatusCode::BAD_REQUEST,
-                Some(&form),
-                Some((field, message)),
-                false,
-            )
-            .await
-        }
-        Err(e) => Err(crate::failure(e)),
-    }
+    let Err(e) = blocking(move || lantern_app::council::set(&ctx, &code, &change)).await? else {
+        return Ok(see_other("/admin/council?saved=1"));
+    };
+    // The core names the setting first ("threshold: …").
+    let prefixes: Vec<(String, &'static str)> = COUNCIL_FIELDS
+        .iter()
+        .map(|(id, ..)| (format!("{id}:"), *id))
+        .collect();
+    let prefixes: Vec<(&str, &'static str)> =
+        prefixes.iter().map(|(p, id)| (p.as_str(), *id)).collect();
+    let error = crate::field_error(e, &[lantern_app::Kind::Invalid], &prefixes, "name")?;
+    council_page(
+        &site,
+        &visitor,
+        StatusCode::BAD_REQUEST,
+        Some(&form),
+        Some(error),
+        false,
+    )
+    .await
 }
 
 /// The audit log page's query: who, what, which record, a date range and
@@ -658,16 +641,20 @@ pub(crate) async fn audit(
         let asked = search.clone();
         match blocking(move || lantern_app::audit::search(&ctx, &asked)).await? {
             Ok(found) => Some(found),
-            Err(e) if e.kind() == lantern_app::Kind::Invalid => {
-                let message = e.message().to_string();
-                let field = ["who", "what", "record", "to"]
-                    .into_iter()
-                    .find(|f| message.starts_with(&format!("{f}:")))
-                    .unwrap_or("who");
-                error = Some((field, message));
+            Err(e) => {
+                error = Some(crate::field_error(
+                    e,
+                    &[lantern_app::Kind::Invalid],
+                    &[
+                        ("who:", "who"),
+                        ("what:", "what"),
+                        ("record:", "record"),
+                        ("to:", "to"),
+                    ],
+                    "who",
+                )?);
                 None
             }
-            Err(e) => return Err(crate::failure(e)),
         }
     } else {
         None
@@ -823,27 +810,25 @@ pub(crate) async fn add_bank_holiday(
     };
     let title = form.title.clone().unwrap_or_default();
     let ctx = site.context(&visitor.actor.username);
-    match blocking(move || lantern_app::data::add_bank_holiday(&ctx, day, &title, &divisions))
-        .await?
-    {
-        Ok(_) => Ok(see_other("/admin/bank-holidays?saved=1")),
-        Err(e) if e.kind() == lantern_app::Kind::Invalid => {
-            let message = e.message().to_string();
-            let field = if message.starts_with("division") {
-                "division-all"
-            } else {
-                "title"
-            };
-            holidays_page(
-                &site,
-                &visitor,
-                StatusCode::BAD_REQUEST,
-                &form,
-                Some((field, message)),
-                false,
-            )
-            .await
-        }
-        Err(e) => Err(crate::failure(e)),
-    }
+    let Err(e) =
+        blocking(move || lantern_app::data::add_bank_holiday(&ctx, day, &title, &divisions))
+            .await?
+    else {
+        return Ok(see_other("/admin/bank-holidays?saved=1"));
+    };
+    let error = crate::field_error(
+        e,
+        &[lantern_app::Kind::Invalid],
+        &[("division", "division-all")],
+        "title",
+    )?;
+    holidays_page(
+        &site,
+        &visitor,
+        StatusCode::BAD_REQUEST,
+        &form,
+        Some(error),
+        false,
+    )
+    .await
 }

@@ -45,6 +45,11 @@ fn set_cookie(name: &str, value: &str, max_age: i64) -> String {
     format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax")
 }
 
+/// The session cookie for `token`, living `max_age` seconds.
+pub(crate) fn session_cookie(token: &str, max_age: i64) -> String {
+    set_cookie(SESSION_COOKIE, token, max_age)
+}
+
 /// Who is signed in, and the session's secrets.
 #[derive(Debug, Clone)]
 pub(crate) struct Visitor {
@@ -316,108 +321,23 @@ pub(crate) fn see_other(to: &str) -> Response {
         .into_response()
 }
 
-/// The header a script signed in with a session cookie sends the session's
-/// CSRF secret in when it posts to the API (a form cannot set it, so a
-/// page of another site cannot post with the cookie).
-pub const CSRF_HEADER: &str = "x-csrf-token";
-
 /// Who calls an API route: a person signed in with the session cookie, or
 /// an API token (`Authorization: Bearer …`). Forms never take a token.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    /// The person or token as the policy sees them.
-    pub actor: Actor,
-    /// The session's CSRF secret; `None` for a token (no cookie, nothing to forge).
-    pub csrf: Option<String>,
-}
+pub(crate) use crate::api::Caller;
 
 /// The caller of an API route, if the policy lets them do `action` to the
 /// council served: a bearer token is tried first (a bad one is refused,
 /// never taken for nobody), else the session cookie. Refusals are JSON:
 /// 401 with nobody (or a bad token), 403 with why. A session's write
-/// must carry its CSRF secret in [`CSRF_HEADER`].
+/// must carry its CSRF secret in [`crate::api::CSRF_HEADER`].
 pub(crate) async fn api_caller(
     site: &Arc<Site>,
     headers: &HeaderMap,
     action: Action,
     write: bool,
 ) -> Result<Caller, Response> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        });
-    let caller = match bearer {
-        Some(secret) => {
-            let ctx = site.context("api");
-            match crate::blocking(move || lantern_app::tokens::authenticate(&ctx, &secret)).await {
-                Ok(Ok(actor)) => Some(Caller { actor, csrf: None }),
-                Ok(Err(e)) if e.kind() == lantern_app::Kind::Forbidden => {
-                    return Err(crate::api::error(
-                        StatusCode::UNAUTHORIZED,
-                        "unauthorized",
-                        e.message(),
-                        None,
-                    ));
-                }
-                Ok(Err(e)) => return Err(crate::api::failure(e)),
-                Err(f) => return Err(f.into_response()),
-            }
-        }
-        None => match visitor(site, headers).await {
-            Ok(v) => v.map(|v| Caller {
-                actor: v.actor,
-                csrf: Some(v.csrf),
-            }),
-            Err(f) => return Err(f.into_response()),
-        },
-    };
-    match policy::may(
-        caller.as_ref().map(|c| &c.actor),
-        action,
-        &Resource::council(&site.council_code),
-    ) {
-        Decision::Allow => {}
-        Decision::SignIn => {
-            return Err(crate::api::error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "sign in, or send an API token as `Authorization: Bearer TOKEN`",
-                None,
-            ));
-        }
-        Decision::Deny(why) => {
-            return Err(crate::api::error(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                &why,
-                None,
-            ));
-        }
-    }
-    let Some(caller) = caller else {
-        return Err(crate::api::error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "sign in, or send an API token",
-            None,
-        ));
-    };
-    if write && let Some(csrf) = &caller.csrf {
-        let given = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-        if !given.is_some_and(|g| accounts::same_secret(g, csrf)) {
-            return Err(crate::api::error(
-                StatusCode::BAD_REQUEST,
-                "csrf",
-                "a write with the session cookie must carry the session's secret in the X-CSRF-Token header (or use an API token); nothing was changed",
-                None,
-            ));
-        }
-    }
-    Ok(caller)
+    // One way for every API route (`api`): the same codes and statuses.
+    crate::api::allow_here(site, headers, action, write)
+        .await
+        .map_err(IntoResponse::into_response)
 }

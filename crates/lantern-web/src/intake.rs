@@ -61,8 +61,10 @@ impl Parts {
     }
 
     /// Read a multipart form whose file field is `file_field`, keeping at
-    /// most `max_file` bytes of the file: a form that is not multipart, or
-    /// is damaged, is a GOV.UK problem page.
+    /// most `max_file` bytes of the file: a form that is damaged is a
+    /// GOV.UK problem page. A plain (URL-encoded) form is read as one
+    /// without a file, so the same route serves a form with no file to
+    /// send and a script posting fields only.
     pub async fn read(
         site: &Arc<Site>,
         request: Request,
@@ -78,6 +80,24 @@ impl Parts {
                 ),
             )
         };
+        let plain = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        if plain {
+            let Form(fields) = Form::<BTreeMap<String, String>>::from_request(request, site)
+                .await
+                .map_err(|_| bad("The form arrived damaged or incomplete"))?;
+            if fields.values().any(|v| v.len() > MAX_FIELD) {
+                return Err(bad("A field of the form is too long"));
+            }
+            return Ok(Parts {
+                fields,
+                file: None,
+                too_large: false,
+            });
+        }
         let mut multipart = Multipart::from_request(request, site)
             .await
             .map_err(|_| bad("The form was not sent as a file upload"))?;

@@ -116,7 +116,7 @@ pub(crate) async fn published_docx(
     let inner = Arc::clone(&site);
     let asked = reference.clone();
     let bytes = read(&site, move |store| {
-        lantern_app::casework::published_docx(store, &inner.letters, &asked)
+        lantern_app::casework::published_docx(store, inner.letters.as_deref(), &asked)
     })
     .await?;
     Ok(download(

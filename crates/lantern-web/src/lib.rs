@@ -29,9 +29,9 @@
 //! | `/cases/{reference}` | a request's workspace | officers, approvers |
 //! | `/cases/{reference}/correct`, `…/questions/set\|split\|merge\|set-aside\|reread` | correct the reading in place (`workspace`) | officers |
 //! | `/cases/{reference}/findings/resolve` | resolve a blocking finding of the draft | officers |
-//! | `/cases/{reference}/draft`, `…/send` | draft, record as sent | officers |
+//! | `/cases/{reference}/draft` | draft | officers |
 //! | `/cases/upload`, `/cases/typed` | take in an uploaded `.eml`, a typed request (`intake`) | officers |
-//! | `/cases/{reference}/sent` | record as sent with the final letter (`actions`) | officers |
+//! | `/cases/{reference}/sent` | record as sent, the one way: channel, day, the final letter as sent if any (a plain form without a file is taken too) (`actions`) | officers |
 //! | `/cases/{reference}/final-letters/{position}` | a final letter kept with the case (`actions`) | officers, approvers |
 //! | `/cases/{reference}/review` | internal review asked for, decided; ICO complaint (`actions`) | officers |
 //! | `/cases/{reference}/approve` | approve (not one's own draft) | approvers |
@@ -39,6 +39,7 @@
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
 //! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
 //! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
+//! | `/admin/templates` … | letter templates: list, edit, preview with the seed requests, save (a new version), revert (`templates`) | administrators |
 //! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
 //! | `/admin/tokens`, `…/{id}/revoke`, `…/managers` | every provider's API tokens: create (shown once), revoke; allow a provider user to manage their own (`tokens`) | administrators |
 //! | `/provider` | the provider's submissions, newest first, paged, and the upload form (`providers`) | providers |
@@ -48,11 +49,21 @@
 //! | `/figures/explore`, `/figures/explore.csv` | the figures held for the council's areas with provenance, differences between sources, counts from records against reported figures (`figures`) | analysts, officers |
 //! | `/figures/upload`, `/figures/recompute` | upload figures, statements, releases with the validation report; recompute from records (audited) | analysts |
 //! | `/dashboards`, `/dashboards.csv` | charts by financial year (`charts`), each with its table, and each table as CSV | analysts, officers |
+//! | `/api/openapi.json` | the API's OpenAPI 3.1 document (`api`) | anyone |
+//! | `/api/session` | GET who is calling and the CSRF secret; POST sign in with JSON | signed in / anyone |
+//! | `/api/cases` | GET the inbox, paged; POST take in a request | officers, approvers / officers |
+//! | `/api/cases/{reference}` | one request: questions and readings, draft, findings, clock, history | officers, approvers |
+//! | `/api/cases/{reference}/questions\|draft\|findings/resolve\|send\|clock` | correct, draft, resolve a finding, record as sent, clock actions | officers |
+//! | `/api/cases/{reference}/approve` | approve (not one's own draft) | approvers |
 //!
 //! Sessions are cookies (`HttpOnly`, `Secure`, `SameSite=Lax`, with an
 //! expiry) naming a session the database holds, so several server
 //! processes share them; every form carries the session's CSRF secret and
 //! the sign-in form a secret of its own (`auth`).
+//!
+//! Under `/api/` every error is one JSON body and every list pages one
+//! way; a `POST` there takes JSON with the session's CSRF secret in a
+//! header, or an API token (`api`, `docs/api.md`).
 //!
 //! Every response, errors and 404s included, carries security headers
 //! ([`SECURITY_HEADERS`]: no sniffing, a content security policy that allows
@@ -97,7 +108,7 @@ use lantern_app::policy::Action;
 
 mod actions;
 mod admin;
-mod api;
+pub mod api;
 mod auth;
 pub mod charts;
 pub mod connections;
@@ -108,6 +119,7 @@ mod providers;
 mod public;
 mod published;
 mod staff;
+mod templates;
 mod tokens;
 mod workspace;
 
@@ -132,6 +144,9 @@ const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
+const ERROR_SUMMARY: &str = include_str!("../../../templates/web/error_summary.html.j2");
+const TEMPLATES: &str = include_str!("../../../templates/web/templates.html.j2");
+const TEMPLATE: &str = include_str!("../../../templates/web/template.html.j2");
 const PROVIDER: &str = include_str!("../../../templates/web/provider.html.j2");
 const PROVIDER_SUBMISSION: &str =
     include_str!("../../../templates/web/provider_submission.html.j2");
@@ -185,8 +200,9 @@ struct Site {
     /// The council's time zone: its "today" (reports' overdue cases).
     zone: jiff::tz::TimeZone,
     pages: Environment<'static>,
-    /// The letter templates (the council's, or the shipped ones).
-    letters: lantern_app::letters::Templates,
+    /// The deployment's letter templates folder (the default templates;
+    /// a council's own are in the store).
+    letters: Option<std::path::PathBuf>,
 }
 
 impl Site {
@@ -223,6 +239,27 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// A use case's failure as a page (see [`act`]).
+/// A use case's refusal of a form's input, for the form's error summary:
+/// the field it concerns (the first of `fields` whose prefix the message
+/// starts with, else `otherwise`) and the message. A refusal of another
+/// kind than `kinds` is a failure page as [`failure`] makes it.
+pub(crate) fn field_error(
+    e: lantern_app::Error,
+    kinds: &[Kind],
+    fields: &[(&str, &'static str)],
+    otherwise: &'static str,
+) -> Result<(&'static str, String), Failure> {
+    if !kinds.contains(&e.kind()) {
+        return Err(failure(e));
+    }
+    let message = e.message().to_string();
+    let field = fields
+        .iter()
+        .find(|(prefix, _)| message.starts_with(prefix))
+        .map_or(otherwise, |(_, field)| *field);
+    Ok((field, message))
+}
+
 fn failure(e: lantern_app::Error) -> Failure {
     let (status, title) = match e.kind() {
         Kind::Invalid => (StatusCode::BAD_REQUEST, "There is a problem"),
@@ -401,10 +438,14 @@ fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
         .into_response()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ReportQuery {
+    /// `month` (default) or `quarter`.
     by: Option<String>,
+    /// The first day received (YYYY-MM-DD).
     from: Option<String>,
+    /// The last day received (YYYY-MM-DD).
     to: Option<String>,
 }
 
@@ -489,11 +530,19 @@ async fn published(
 ) -> Result<String, Failure> {
     let inner = Arc::clone(site);
     read(site, move |store| {
-        lantern_app::casework::published(store, &inner.letters, &reference, format)
+        lantern_app::casework::published(store, inner.letters.as_deref(), &reference, format)
     })
     .await
 }
 
+/// `GET /api/letters/{reference}`: the published copy of a sent answer.
+#[utoipa::path(get, path = "/api/letters/{reference}", tag = "public",
+    params(("reference" = String, Path, description = "The request's reference")),
+    responses(
+        (status = 200, description = "The published letter (no requester's details)", body = Object),
+        (status = 404, description = "No such request sent", body = api::ApiError),
+    ),
+    security(()))]
 async fn api_letter(
     State(site): State<Arc<Site>>,
     Path(reference): Path<String>,
@@ -530,6 +579,13 @@ async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_jso
     .await
 }
 
+/// `GET /api/reports/timeliness`: answered in time, extended, late.
+#[utoipa::path(get, path = "/api/reports/timeliness", tag = "public", params(ReportQuery),
+    responses(
+        (status = 200, description = "One row per month or quarter", body = Object),
+        (status = 400, description = "A parameter the report cannot take", body = api::ApiError),
+    ),
+    security(()))]
 async fn api_timeliness(
     State(site): State<Arc<Site>>,
     Query(q): Query<ReportQuery>,
@@ -555,6 +611,13 @@ async fn timeliness_page(
     )
 }
 
+/// `GET /api/reports/outcomes`: outcomes, exemptions, reviews.
+#[utoipa::path(get, path = "/api/reports/outcomes", tag = "public", params(ReportQuery),
+    responses(
+        (status = 200, description = "One row per month or quarter", body = Object),
+        (status = 400, description = "A parameter the report cannot take", body = api::ApiError),
+    ),
+    security(()))]
 async fn api_outcomes(
     State(site): State<Arc<Site>>,
     Query(q): Query<ReportQuery>,
@@ -629,6 +692,9 @@ fn pages() -> Result<Environment<'static>> {
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
         ("bank_holidays.html.j2", BANK_HOLIDAYS),
+        ("error_summary.html.j2", ERROR_SUMMARY),
+        ("templates.html.j2", TEMPLATES),
+        ("template.html.j2", TEMPLATE),
         ("provider.html.j2", PROVIDER),
         ("provider_submission.html.j2", PROVIDER_SUBMISSION),
         ("tokens.html.j2", TOKENS),
@@ -872,10 +938,6 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             post(staff::approve),
         ),
         (
-            spec("POST", "/cases/{reference}/send", Send),
-            post(staff::send),
-        ),
-        (
             spec("POST", "/cases/{reference}/sent", Send),
             post(actions::sent),
         ),
@@ -928,6 +990,26 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/admin/bank-holidays", SetCouncil),
             post(admin::add_bank_holiday),
+        ),
+        (
+            spec("GET", "/admin/templates", ViewCouncil),
+            get(templates::list),
+        ),
+        (
+            spec("GET", "/admin/templates/{template}", ViewCouncil),
+            get(templates::edit),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}", SetCouncil),
+            post(templates::save),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}/preview", SetCouncil),
+            post(templates::preview),
+        ),
+        (
+            spec("POST", "/admin/templates/{template}/revert", SetCouncil),
+            post(templates::revert),
         ),
         (
             spec("GET", "/admin/tokens", ManageTokens),
@@ -995,6 +1077,46 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             spec("GET", "/api/submissions/{id}/report", ViewSubmissions),
             get(providers::api_report),
         ),
+        // The JSON API (`api`): the same use cases and policy as the pages.
+        (
+            spec("GET", "/api/openapi.json", ReadPublic),
+            get(api::openapi),
+        ),
+        (spec("GET", "/api/session", Home), get(api::session)),
+        (spec("POST", "/api/session", ReadPublic), post(api::sign_in)),
+        (spec("GET", "/api/cases", ViewInbox), get(api::cases::list)),
+        (
+            spec("POST", "/api/cases", TakeIn),
+            post(api::cases::take_in),
+        ),
+        (
+            spec("GET", "/api/cases/{reference}", ViewCase),
+            get(api::cases::show),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/questions", Correct),
+            post(api::cases::correct),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/draft", Draft),
+            post(api::cases::draft),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/approve", Approve),
+            post(api::cases::approve),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/send", Send),
+            post(api::cases::send),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/clock", ClockAction),
+            post(api::cases::clock),
+        ),
+        (
+            spec("POST", "/api/cases/{reference}/findings/resolve", Draft),
+            post(api::cases::resolve),
+        ),
         (
             spec("GET", "/figures/explore", Action::ViewFigures),
             get(figures::explore),
@@ -1060,14 +1182,11 @@ fn limit_route(route: MethodRouter<Arc<Site>>, max: usize) -> MethodRouter<Arc<S
                 let api = request.uri().path().starts_with("/api/");
                 async move {
                     if declared.is_some_and(|n| n > max as u64) && api {
-                        return api::error(
+                        return api::ApiError::new(
                             StatusCode::PAYLOAD_TOO_LARGE,
-                            "too_large",
-                            &format!(
-                                "what was sent is too large: this endpoint takes at most {max} bytes; nothing was changed"
-                            ),
-                            None,
-                        );
+                            format!("What was sent is too large: this address takes at most {max} bytes. Nothing was changed: send less."),
+                        )
+                        .into_response();
                     }
                     if declared.is_some_and(|n| n > max as u64) {
                         return problem_page(
@@ -1116,6 +1235,7 @@ fn router(site: Arc<Site>) -> Router {
     router
         .fallback(not_found)
         .layer(middleware::from_fn(deadline))
+        .layer(middleware::from_fn(api::json_errors))
         .layer(middleware::from_fn(request_log))
         .layer(middleware::map_response(secure))
         .with_state(site)
@@ -1160,7 +1280,11 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
         config: ctx.config.clone(),
         zone: council.time_zone().clone(),
         pages: pages()?,
-        letters: lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?,
+        letters: {
+            // A folder that is not there is said at start, not at the first letter.
+            lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?;
+            ctx.config.template_dir()
+        },
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

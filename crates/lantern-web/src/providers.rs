@@ -273,6 +273,15 @@ fn api_not_found(id: &str) -> Response {
 
 /// `GET /api/submissions`: the caller's provider's submissions, newest
 /// first (`?page=`).
+#[utoipa::path(get, path = "/api/submissions", tag = "providers",
+    params(("page" = Option<String>, Query, description = "The page, from 1")),
+    responses(
+        (status = 200, description = "The caller's provider's submissions, newest first", body = Object),
+        (status = 400, description = "A page the list cannot take", body = crate::api::ApiError),
+        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
+        (status = 403, description = "Not a provider here", body = crate::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_list(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
@@ -309,6 +318,15 @@ async fn api_detail(
 }
 
 /// `GET /api/submissions/{id}`: one submission with its report.
+#[utoipa::path(get, path = "/api/submissions/{id}", tag = "providers",
+    params(("id" = String, Path, description = "The submission")),
+    responses(
+        (status = 200, description = "The submission with its report", body = Object),
+        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
+        (status = 403, description = "Not a provider here", body = crate::api::ApiError),
+        (status = 404, description = "No such submission of the caller's provider", body = crate::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_submission(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
@@ -327,6 +345,15 @@ pub(crate) struct ReportFormat {
 
 /// `GET /api/submissions/{id}/report`: the validation report as JSON, or
 /// as CSV with `?format=csv` or `Accept: text/csv`.
+#[utoipa::path(get, path = "/api/submissions/{id}/report", tag = "providers",
+    params(("id" = String, Path, description = "The submission")),
+    responses(
+        (status = 200, description = "The validation report: row, field, reason (JSON, or CSV when asked)", body = Object),
+        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
+        (status = 403, description = "Not a provider here", body = crate::api::ApiError),
+        (status = 404, description = "No such submission of the caller's provider", body = crate::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_report(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
@@ -378,6 +405,21 @@ pub const FILE_NAME_HEADER: &str = "x-file-name";
 /// name in `?name=` or the `X-File-Name` header, the month in `?month=`
 /// or the name. 201 with the submission and its report (a file with bad
 /// rows is a submission too); 415 for a file that is not CSV or XLSX.
+#[utoipa::path(post, path = "/api/submissions", tag = "providers",
+    params(
+        ("name" = Option<String>, Query, description = "The file's name (or the X-File-Name header)"),
+        ("month" = Option<String>, Query, description = "The month (or from the name)"),
+    ),
+    request_body(content = Vec<u8>, description = "The monthly file, CSV or XLSX", content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "The submission and its report (bad rows included)", body = Object),
+        (status = 400, description = "No name or month", body = crate::api::ApiError),
+        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
+        (status = 403, description = "Not a provider here, or no CSRF header with a session", body = crate::api::ApiError),
+        (status = 413, description = "Too large", body = crate::api::ApiError),
+        (status = 415, description = "Not CSV or XLSX", body = crate::api::ApiError),
+    ),
+    security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn api_submit(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,

@@ -17,19 +17,29 @@ use lantern_app::Kind;
 use lantern_app::disclosure_log::{self, Filters, PublicLog};
 use lantern_core::casework;
 use minijinja::context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::{Failure, Site, json, page, read, render};
+use super::api::{ApiError, PageLinks, Paging, reply};
+use super::{Failure, Site, page, read, render};
 
 /// The log's query parameters; any other is refused.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct LogQuery {
+    /// Words to find in titles, questions and indicator names.
     search: Option<String>,
+    /// The year sent ("2019"): one the log holds.
     year: Option<String>,
+    /// A topic code: one the log holds.
     topic: Option<String>,
+    /// An outcome code.
     outcome: Option<String>,
+    /// The page, from 1.
     page: Option<String>,
+    /// Entries per page, 1 to 100 (default 20; `/api/log` only).
+    per_page: Option<String>,
 }
 
 impl LogQuery {
@@ -47,26 +57,55 @@ impl LogQuery {
 /// What was wrong with the query, for the page or the API.
 struct Refused(String);
 
-const PARAMETERS: &str = "the log takes search, year, topic, outcome and page";
+const PARAMETERS: &str =
+    "the log takes search, year, topic, outcome and page (and per_page at /api/log)";
 
 fn parameters(q: Result<Query<LogQuery>, QueryRejection>) -> Result<LogQuery, Refused> {
     q.map(|Query(q)| q)
         .map_err(|e| Refused(format!("{}; {PARAMETERS}", e.body_text())))
 }
 
-/// The log as `q` asks, or why not.
+/// The log as `q` asks, or why not: a page of `per_page` entries (the
+/// pages' size when none), or every entry for a download.
 async fn find(
     site: &Arc<Site>,
     q: Result<Query<LogQuery>, QueryRejection>,
     download: bool,
 ) -> Result<Result<(LogQuery, PublicLog), Refused>, Failure> {
+    find_sized(site, q, download, false).await
+}
+
+async fn find_sized(
+    site: &Arc<Site>,
+    q: Result<Query<LogQuery>, QueryRejection>,
+    download: bool,
+    api: bool,
+) -> Result<Result<(LogQuery, PublicLog), Refused>, Failure> {
     let q = match parameters(q) {
         Ok(q) => q,
         Err(refused) => return Ok(Err(refused)),
     };
+    let per_page = match (q.per_page.as_deref().map(str::trim), api) {
+        (None | Some(""), _) if download => disclosure_log::DOWNLOAD_LIMIT,
+        (None | Some(""), _) => disclosure_log::PAGE_SIZE,
+        (Some(_), false) => {
+            return Ok(Err(Refused(format!(
+                "per_page is taken by /api/log only; {PARAMETERS}"
+            ))));
+        }
+        (Some(n), true) => match n.parse::<usize>() {
+            Ok(n) if (1..=disclosure_log::MAX_PAGE_SIZE).contains(&n) => n,
+            _ => {
+                return Ok(Err(Refused(format!(
+                    "per_page '{n}' is not allowed; give a whole number from 1 to {}",
+                    disclosure_log::MAX_PAGE_SIZE
+                ))));
+            }
+        },
+    };
     let filters = q.filters();
     let found = read(site, move |store| {
-        match disclosure_log::public_log(store, &filters, download) {
+        match disclosure_log::public_log_sized(store, &filters, per_page) {
             Err(e) if e.kind() == Kind::Invalid => Ok(Err(Refused(e.message().to_string()))),
             other => other.map(Ok),
         }
@@ -75,27 +114,133 @@ async fn find(
     Ok(found.map(|log| (q, log)))
 }
 
-/// A refusal as the API gives one.
+/// A refusal as the API gives one, naming the parameter at fault when the
+/// message starts with it.
 fn api_refused(Refused(message): Refused) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        [(header::CONTENT_TYPE, "application/json")],
-        format!(
-            "{:#}\n",
-            serde_json::json!({"status": 400, "code": "invalid", "message": message})
-        ),
-    )
-        .into_response()
+    let field = ["search", "year", "topic", "outcome", "page", "per_page"]
+        .into_iter()
+        .find(|f| message.starts_with(&format!("{f} ")))
+        .map(str::to_string);
+    let mut error = ApiError::new(StatusCode::BAD_REQUEST, message);
+    error.field = field;
+    error.into_response()
 }
 
+/// One entry of the disclosure log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct LogEntryOut {
+    /// The request's reference.
+    reference: String,
+    /// When the answer was sent (RFC 3339).
+    sent_at: String,
+    /// The request's title.
+    title: String,
+    /// The outcome's code.
+    outcome: String,
+    /// The outcome in words.
+    outcome_text: String,
+    /// The topics it was about.
+    topics: Vec<TopicOut>,
+    /// Its questions, verbatim (the published copy), with their answers.
+    #[schema(value_type = Object)]
+    questions: serde_json::Value,
+    /// False for an answer sent before the log kept its questions.
+    questions_recorded: bool,
+    /// Where the published letter is.
+    letter: String,
+}
+
+/// A topic of a log entry.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct TopicOut {
+    /// Its code (what the `topic` filter takes).
+    code: String,
+    /// In words.
+    name: String,
+}
+
+/// A page of the disclosure log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct LogPage {
+    /// The entries on this page, newest first.
+    items: Vec<LogEntryOut>,
+    /// How many entries the filters find.
+    total: usize,
+    /// This page, from 1.
+    page: usize,
+    /// Entries per page.
+    per_page: usize,
+    /// How many pages there are (at least 1).
+    pages: usize,
+    /// This page, the next and the one before.
+    links: PageLinks,
+}
+
+/// `GET /api/log`: a page of the disclosure log.
+#[utoipa::path(get, path = "/api/log", tag = "public", params(LogQuery),
+    responses(
+        (status = 200, description = "A page of the log, newest first", body = LogPage),
+        (status = 400, description = "A parameter or value the log cannot take (the values allowed are named)", body = ApiError),
+    ),
+    security(()))]
 pub(super) async fn api_log(
     State(site): State<Arc<Site>>,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
-    Ok(match find(&site, q, false).await? {
-        Ok((_, log)) => json(serde_json::to_value(&log).map_err(|e| Failure::Internal(e.into()))?),
-        Err(refused) => api_refused(refused),
-    })
+    let (q, log) = match find_sized(&site, q, false, true).await? {
+        Ok(found) => found,
+        Err(refused) => return Ok(api_refused(refused)),
+    };
+    // As checked by `find_sized`.
+    let per_page = q
+        .per_page
+        .as_deref()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(disclosure_log::PAGE_SIZE);
+    let paging = Paging {
+        page: log.page,
+        per_page,
+    };
+    let links = paging.links(
+        "/api/log",
+        &[
+            ("search", q.search.clone().unwrap_or_default()),
+            ("year", q.year.clone().unwrap_or_default()),
+            ("topic", q.topic.clone().unwrap_or_default()),
+            ("outcome", q.outcome.clone().unwrap_or_default()),
+        ],
+        log.pages,
+    );
+    let page = LogPage {
+        items: log
+            .entries
+            .into_iter()
+            .map(|e| LogEntryOut {
+                reference: e.reference,
+                sent_at: e.sent_at,
+                title: e.title,
+                outcome: e.outcome,
+                outcome_text: e.outcome_text,
+                topics: e
+                    .topics
+                    .into_iter()
+                    .map(|t| TopicOut {
+                        code: t.code,
+                        name: t.name,
+                    })
+                    .collect(),
+                questions: e.questions,
+                questions_recorded: e.questions_recorded,
+                letter: e.letter,
+            })
+            .collect(),
+        total: log.total,
+        page: log.page,
+        per_page,
+        pages: log.pages,
+        links,
+    };
+    Ok(reply(StatusCode::OK, &page))
 }
 
 pub(super) async fn log_page(

@@ -38,15 +38,7 @@ const PARAMETERS: &str = "published figures take indicator, area, period and pag
 
 /// A refusal as the API gives one.
 fn refused(message: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        [(header::CONTENT_TYPE, "application/json")],
-        format!(
-            "{:#}\n",
-            serde_json::json!({"status": 400, "code": "invalid", "message": message})
-        ),
-    )
-        .into_response()
+    crate::api::ApiError::new(StatusCode::BAD_REQUEST, message).into_response()
 }
 
 /// The cells the query asks for, or the refusal's message.
@@ -74,6 +66,18 @@ async fn find(
     .await
 }
 
+#[utoipa::path(get, path = "/api/figures", tag = "public",
+    params(
+        ("indicator" = Option<String>, Query, description = "An indicator code"),
+        ("area" = Option<String>, Query, description = "An area code"),
+        ("period" = Option<String>, Query, description = "A period"),
+        ("page" = Option<String>, Query, description = "The page, from 1"),
+    ),
+    responses(
+        (status = 200, description = "Published cells, newest publication first", body = Object),
+        (status = 400, description = "A parameter or value that cannot be taken", body = crate::api::ApiError),
+    ),
+    security(()))]
 pub(crate) async fn api_figures(
     State(site): State<Arc<Site>>,
     q: Result<Query<FigureQuery>, QueryRejection>,
@@ -226,6 +230,9 @@ pub(crate) async fn calendar(State(site): State<Arc<Site>>) -> Result<Response, 
     )
 }
 
+#[utoipa::path(get, path = "/api/publications", tag = "public",
+    responses((status = 200, description = "The publication calendar", body = Object)),
+    security(()))]
 pub(crate) async fn api_calendar(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
     let plans = plans(&site).await?;
     Ok(json(

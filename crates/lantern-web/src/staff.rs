@@ -253,7 +253,6 @@ pub(crate) struct ActionForm {
     csrf: Option<String>,
     seen: Option<String>,
     note: Option<String>,
-    channel: Option<String>,
 }
 
 /// Refuse a form made from another status than the case's now.
@@ -386,6 +385,19 @@ const CLOCK_ACTIONS: [(casework::Action, &str); 9] = [
     (casework::Action::ComplainToIco, "Complaint to the ICO"),
 ];
 
+/// The clock action with this code, if it is one an officer records.
+pub(crate) fn clock_action(code: &str) -> Option<casework::Action> {
+    CLOCK_ACTIONS
+        .iter()
+        .find(|(a, _)| a.code() == code)
+        .map(|(a, _)| *a)
+}
+
+/// The codes of the clock actions an officer records.
+pub(crate) fn clock_action_codes() -> Vec<&'static str> {
+    CLOCK_ACTIONS.iter().map(|(a, _)| a.code()).collect()
+}
+
 /// The clock actions for the workspace's form.
 pub(crate) fn clock_actions() -> Vec<minijinja::Value> {
     CLOCK_ACTIONS
@@ -516,46 +528,5 @@ pub(crate) async fn approve(
     let asked = reference.clone();
     let actor = visitor.actor.clone();
     act(move || policy::approve_as(&ctx, &actor, &asked, note)).await?;
-    Ok(see_other(&format!("/cases/{}", segment(&reference))))
-}
-
-/// `POST /cases/{reference}/send`: recorded as sent today by the channel
-/// given; the disclosure log gets the answer.
-pub(crate) async fn send(
-    State(site): State<Arc<Site>>,
-    headers: HeaderMap,
-    Path(reference): Path<String>,
-    Form(form): Form<ActionForm>,
-) -> Result<Response, Failure> {
-    let visitor = allow_case_form(
-        &site,
-        &headers,
-        Action::Send,
-        &reference,
-        form.csrf.as_deref(),
-        form.seen.as_deref(),
-    )
-    .await?;
-    let channel = match form.channel.as_deref() {
-        Some("email") => "e-mail",
-        Some("post") => "post",
-        _ => {
-            return Err(Failure::Page(
-                StatusCode::BAD_REQUEST,
-                crate::problem_html(
-                    "There is a problem",
-                    "Choose how the answer was sent: by e-mail or by post.",
-                ),
-            ));
-        }
-    };
-    let note = note(&form)?;
-    let note = Some(match note {
-        Some(n) => format!("sent by {channel}: {n}"),
-        None => format!("sent by {channel}"),
-    });
-    let ctx = site.context(&visitor.actor.username);
-    let asked = reference.clone();
-    act(move || casework::send(&ctx, &asked, note, None)).await?;
     Ok(see_other(&format!("/cases/{}", segment(&reference))))
 }

@@ -327,6 +327,22 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::publishing::PublicationCommand,
     },
+    /// For `bench/answer`: run `answer` or `request draft` several times in
+    /// this process and print each run's wall time as JSON.
+    #[command(hide = true)]
+    TimeUseCase {
+        /// Which use case.
+        #[arg(value_enum)]
+        use_case: crate::timing::UseCase,
+        /// The request file (answer) or the case's reference (draft).
+        target: String,
+        /// Runs measured.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        /// Runs before those, not measured.
+        #[arg(long, default_value_t = 2)]
+        warm_up: usize,
+    },
 }
 
 /// What `lantern release` can do to a release in the calendar.
@@ -669,6 +685,12 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
             letters, listen, ..
         } => demo::serve(&ctx, &letters, &listen),
         Command::Imports { json } => imports(&ctx, json),
+        Command::TimeUseCase {
+            use_case,
+            target,
+            runs,
+            warm_up,
+        } => crate::timing::run(&ctx, use_case, &target, runs, warm_up),
         Command::Serve { listen } => {
             lantern_web::run(&ctx, &listen, &lantern_web::Options::default())
         }

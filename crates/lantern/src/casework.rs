@@ -274,8 +274,20 @@ pub enum RequestCommand {
     /// differs from an earlier release).
     Approve(Act),
     /// The approved answer was sent: mark it sent and add every figure and
-    /// decision to the disclosure log.
-    Send(Act),
+    /// decision to the disclosure log; with --letter, keep the final letter
+    /// as sent (DOCX or PDF) with the case, a DOCX's figures compared with
+    /// the approved ones (as the workspace's "record as sent" form does).
+    Send {
+        /// The case.
+        #[command(flatten)]
+        act: Act,
+        /// The final letter as sent: a DOCX or PDF file (at most 10 MB).
+        #[arg(long, value_name = "FILE")]
+        letter: Option<std::path::PathBuf>,
+        /// How it was sent (said in the history).
+        #[arg(long, value_enum)]
+        channel: Option<Channel>,
+    },
     /// Ask the requester to clarify (stops the clock).
     SeekClarification(Act),
     /// The clarification arrived (the 20 working days start again from that day).
@@ -315,6 +327,9 @@ pub enum RequestCommand {
     },
     /// The requester complained to the Information Commissioner.
     Ico(Act),
+    /// The Information Commissioner decided the complaint (record the
+    /// complaint first; --note says what was decided).
+    IcoDecision(Act),
     /// Resolve a blocking finding of the case's draft (a figure or
     /// statement with nothing recorded): record that the council does not
     /// hold it, with the reason the letter gives (--not-held); accept the
@@ -420,6 +435,15 @@ pub struct Act {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How an answer was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Channel {
+    /// By e-mail.
+    Email,
+    /// By post.
+    Post,
 }
 
 /// Review outcomes on the command line.
@@ -670,7 +694,11 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         RequestCommand::Start(a) => act(ctx, a, Action::Start, None),
         RequestCommand::Draft(a) => draft(ctx, a),
         RequestCommand::Approve(a) => act(ctx, a, Action::Approve, None),
-        RequestCommand::Send(a) => send(ctx, a),
+        RequestCommand::Send {
+            act,
+            letter,
+            channel,
+        } => send(ctx, act, letter.as_deref(), channel),
         RequestCommand::SeekClarification(a) => act(ctx, a, Action::SeekClarification, None),
         RequestCommand::Clarified(a) => act(ctx, a, Action::Clarified, None),
         RequestCommand::FeeNotice { act: a, fee } => {
@@ -695,6 +723,7 @@ pub fn run(ctx: &Ctx, command: RequestCommand) -> Result<()> {
         }
         RequestCommand::Withdraw(a) => act(ctx, a, Action::Withdraw, None),
         RequestCommand::Ico(a) => act(ctx, a, Action::ComplainToIco, None),
+        RequestCommand::IcoDecision(a) => act(ctx, a, Action::IcoDecided, None),
         RequestCommand::Resolve {
             reference,
             finding,
@@ -1552,13 +1581,50 @@ fn print_findings(reference: &str, findings: &[lantern_app::letters::FindingView
 }
 
 /// Send the approved draft and say how many log entries it added.
-fn send(ctx: &Ctx, a: Act) -> Result<()> {
+fn send(
+    ctx: &Ctx,
+    a: Act,
+    letter: Option<&std::path::Path>,
+    channel: Option<Channel>,
+) -> Result<()> {
+    use lantern_app::casework::final_letter;
     let on =
         a.on.as_deref()
             .map(|d| parse_date_flag("on", d))
             .transpose()?;
-    let sent = casework::send(ctx, &a.reference, a.note.clone(), on)?;
+    let upload = match letter {
+        Some(path) => Some(final_letter::Upload {
+            name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            bytes: lantern_app::files::read_bounded(path, final_letter::MAX_FINAL_LETTER_BYTES)?,
+        }),
+        None => None,
+    };
+    // Said in the history as the workspace's form says it.
+    let note = match (channel, a.note.clone()) {
+        (None, note) => note,
+        (Some(c), note) => {
+            let by = match c {
+                Channel::Email => "sent by e-mail",
+                Channel::Post => "sent by post",
+            };
+            Some(match note {
+                Some(n) => format!("{by}: {n}"),
+                None => by.to_string(),
+            })
+        }
+    };
+    let sent = casework::send_with(ctx, &a.reference, note, on, upload.as_ref())?;
     warn(&sent.warnings);
+    if let Some(kept) = sent.final_letter.as_ref().filter(|_| upload.is_some()) {
+        if !kept.compared {
+            eprintln!(
+                "warning: the final letter was kept; its figures were not compared with the approved ones (a PDF is not read)"
+            );
+        }
+        for d in &kept.differences {
+            eprintln!("warning: the final letter differs from the approved answer: {d}");
+        }
+    }
     if a.json {
         out!(
             "{}",

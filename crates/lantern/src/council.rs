@@ -99,6 +99,133 @@ pub enum CouncilCommand {
         #[arg(value_enum)]
         value: Option<PolicyValue>,
     },
+    /// The council in use's letter templates: list them, show one, set one
+    /// from a file (checked against the seed requests first), or revert
+    /// one to the default. Each change is a data version, audited; letters
+    /// made before it keep the template they had.
+    Template {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: TemplateCommand,
+    },
+}
+
+/// What `lantern council template` can do.
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Each template, whether it is the council's own or the default, and
+    /// who changed it last.
+    List,
+    /// The text of a template in force, or (--history) its versions.
+    Show {
+        /// The template: letter.md.j2 or letter.html.j2.
+        name: String,
+        /// Every version the council set, newest first, instead of the text.
+        #[arg(long)]
+        history: bool,
+    },
+    /// Set a template from a file: refused, with the line and column, when
+    /// it does not parse or render the seed requests' letters.
+    Set {
+        /// The template: letter.md.j2 or letter.html.j2.
+        name: String,
+        /// The file holding the new text (UTF-8).
+        file: std::path::PathBuf,
+    },
+    /// Return a template to the default (the templates folder lantern.toml
+    /// names, else the shipped one).
+    Revert {
+        /// The template: letter.md.j2 or letter.html.j2.
+        name: String,
+    },
+}
+
+/// Run `lantern council template …`.
+fn template(ctx: &Ctx, command: TemplateCommand) -> Result<()> {
+    use lantern_app::letter_templates as templates;
+    match command {
+        TemplateCommand::List => {
+            for t in templates::list(ctx)? {
+                let last = t.versions.first();
+                out!(
+                    "{:<15} {:<8} {}",
+                    t.name,
+                    if t.own { "own" } else { "default" },
+                    match last {
+                        Some(v) => format!(
+                            "data version {} by {} at {}: {}",
+                            v.data_version, v.actor, v.at, v.summary
+                        ),
+                        None => "never changed".to_string(),
+                    }
+                );
+            }
+            Ok(())
+        }
+        TemplateCommand::Show {
+            name,
+            history: false,
+        } => {
+            let t = templates::show(ctx, &name)?;
+            out!("{}", t.source.trim_end());
+            Ok(())
+        }
+        TemplateCommand::Show {
+            name,
+            history: true,
+        } => {
+            let t = templates::show(ctx, &name)?;
+            if t.versions.is_empty() {
+                out!("{}: the default; never changed", t.name);
+            }
+            for v in &t.versions {
+                out!(
+                    "data version {:<5} {} {} {}{}",
+                    v.data_version,
+                    v.at,
+                    v.actor,
+                    v.summary,
+                    if v.retired_in.is_none() {
+                        " (in force)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
+        TemplateCommand::Set { name, file } => {
+            let bytes = lantern_app::files::read_bounded(&file, templates::SOURCE_LIMIT as u64)?;
+            let Ok(source) = String::from_utf8(bytes) else {
+                anyhow::bail!(
+                    "{} is not UTF-8 text; save the template as UTF-8",
+                    file.display()
+                );
+            };
+            let changed = templates::set(ctx, &name, &source)?;
+            print_template_change(&name, &changed)
+        }
+        TemplateCommand::Revert { name } => {
+            let changed = templates::revert(ctx, &name)?;
+            print_template_change(&name, &changed)
+        }
+    }
+}
+
+fn print_template_change(
+    name: &str,
+    changed: &lantern_app::letter_templates::Changed,
+) -> Result<()> {
+    if changed.written {
+        out!(
+            "{name}: {} (data version {}; letters made from now on use it)",
+            changed.summary,
+            changed.data_version
+        );
+    } else {
+        out!("{name}: unchanged (nothing written)");
+    }
+    Ok(())
 }
 
 /// A council policy `lantern council policy` sets.
@@ -134,6 +261,7 @@ pub enum Clearable {
 pub fn run(ctx: &Ctx, command: CouncilCommand) -> Result<()> {
     match command {
         CouncilCommand::List { json } => list(ctx, json),
+        CouncilCommand::Template { command } => template(ctx, command),
         CouncilCommand::Policy {
             policy: PolicyName::SelfApproval,
             value,

@@ -14,20 +14,9 @@ pub const CONFIG: &str = include_str!("../../../examples/leicester/lantern.toml"
 const FIGURES: &str = include_str!("../../../examples/leicester/figures.csv");
 const STATEMENTS: &str = include_str!("../../../examples/leicester/statements.csv");
 const RELEASES: &str = include_str!("../../../examples/leicester/releases.csv");
-const REQUESTS: [(&str, &str); 3] = [
-    (
-        "seed-000",
-        include_str!("../../../examples/leicester/requests/seed-000.toml"),
-    ),
-    (
-        "seed-002",
-        include_str!("../../../examples/leicester/requests/seed-002.toml"),
-    ),
-    (
-        "seed-003",
-        include_str!("../../../examples/leicester/requests/seed-003.toml"),
-    ),
-];
+/// The seed requests (`examples/leicester/requests/`), as the letter
+/// templates page previews them.
+const REQUESTS: [(&str, &str); 3] = lantern_app::letter_templates::SEEDS;
 
 /// The seed requests as e-mailed (their questions verbatim), with the day
 /// each was received: the demo's cases for the web application.

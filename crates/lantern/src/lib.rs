@@ -10,6 +10,7 @@ pub mod progress;
 pub mod publishing;
 pub mod records;
 pub mod reports;
+pub mod timing;
 pub mod tokens;
 pub mod users;
 

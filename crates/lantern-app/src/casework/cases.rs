@@ -9,7 +9,10 @@ use lantern_core::deadline::{self, Calendar, Deadline};
 
 use super::{Links, calendar, case_deadline, find, retention};
 use crate::answering::{self, Answer};
-use crate::letters::{self, Format, Templates};
+use std::path::Path;
+
+use crate::letter_templates;
+use crate::letters::{self, Format};
 use crate::personal_data::Requester;
 use crate::sheets::Sheet;
 use crate::{Context, Result};
@@ -271,7 +274,9 @@ pub fn letter(ctx: &Context, reference: &str, format: Format, published: bool) -
         }
     };
     letters::address(&mut view, copy, sent)?;
-    let letter = Templates::load(ctx.config.template_dir().as_deref())?.render(&view, format)?;
+    let templates =
+        crate::letter_templates::in_force(ctx, store.as_ref(), letter_templates::made_at(&view))?;
+    let letter = templates.render(&view, format)?;
     let findings = super::open_findings(&view)
         .iter()
         .map(|f| format!("blocking finding {}: {}", f.number, f.what))
@@ -290,21 +295,24 @@ pub fn letter(ctx: &Context, reference: &str, format: Format, published: bool) -
 /// draft is never shown and the answer says nothing about one.
 pub fn published(
     store: &dyn lantern_store::Store,
-    templates: &Templates,
+    templates_dir: Option<&Path>,
     reference: &str,
     format: Format,
 ) -> Result<String> {
-    templates.render(&published_view(store, reference)?, format)
+    let view = published_view(store, reference)?;
+    let templates = letter_templates::at(store, templates_dir, letter_templates::made_at(&view))?;
+    templates.render(&view, format)
 }
 
 /// The published copy of a sent answer as a Word document (see
 /// [`published`]): without the requester's name, made by the council.
 pub fn published_docx(
     store: &dyn lantern_store::Store,
-    templates: &Templates,
+    templates_dir: Option<&Path>,
     reference: &str,
 ) -> Result<Vec<u8>> {
     let view = published_view(store, reference)?;
+    let templates = letter_templates::at(store, templates_dir, letter_templates::made_at(&view))?;
     let council = view["council"]["name"].as_str().unwrap_or_default();
     templates.docx(
         &view,

@@ -19,7 +19,7 @@ use lantern_core::foi::Basis;
 
 use super::cases::letter_view;
 use super::{calendar, find};
-use crate::letters::{self, Format, Templates};
+use crate::letters::{self, Format};
 use crate::{Context, Result};
 
 /// The file formats a letter is downloaded in.
@@ -150,7 +150,12 @@ pub fn response(
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            Templates::load(ctx.config.template_dir().as_deref())?.docx(
+            crate::letter_templates::in_force(
+                ctx,
+                store.as_ref(),
+                crate::letter_templates::made_at(&view),
+            )?
+            .docx(
                 &view,
                 &format!("Freedom of Information response {reference}"),
                 &council,
@@ -225,7 +230,7 @@ pub fn letter(ctx: &Context, reference: &str, kind: Kind, file: LetterFile) -> R
     let title = format!("{} ({reference})", kind.title());
     let bytes = match file {
         LetterFile::Md => md.into_bytes(),
-        LetterFile::Html => Templates::load(ctx.config.template_dir().as_deref())?
+        LetterFile::Html => crate::letter_templates::in_force(ctx, store.as_ref(), data_version)?
             .page(&title, &md)?
             .into_bytes(),
         LetterFile::Docx => crate::docx::from_markdown(

@@ -169,20 +169,29 @@ fn revise(
     revise_with(net, b, l, changed, why, true)
 }
 
-/// [`revise`], with the shortcut (which changes nothing but speed) or
-/// without it.
-fn revise_with(
-    net: &Net,
-    b: &mut Bounds,
-    l: usize,
-    changed: &mut Vec<usize>,
-    mut why: Option<&mut Why>,
-    shortcut: bool,
-) -> bool {
+/// The sums over a link's terms that its revision starts from: the lower
+/// ends' total and how many lower ends are unbounded, likewise for the
+/// upper ends, and whether the revision can narrow nothing (see the
+/// shortcut in [`revise_with`]). `None` when a sum overflows (the revision
+/// then gives up, changing nothing).
+struct Ends {
+    lo_sum: i128,
+    lo_inf: usize,
+    hi_sum: i128,
+    hi_inf: usize,
+    quiet: bool,
+}
+
+/// Finite bounds below this (and links of fewer than 2^20 terms) are summed
+/// in `i64` by [`ends_small`]: no sum reaches 2^61.
+const SMALL: i128 = 1 << 40;
+
+/// [`Ends`] summed plainly in `i128`, for any link and bounds.
+fn ends_general(net: &Net, b: &Bounds, l: usize) -> Option<Ends> {
     let link = net.link(l);
     let (mut lo_sum, mut lo_inf, mut hi_sum, mut hi_inf) = (0i128, 0usize, 0i128, 0usize);
     // The widest `|a| * (hi - lo)` of a term, and whether every bound is
-    // ordered and at most INF (see the shortcut below).
+    // ordered and at most INF (see the shortcut in [`revise_with`]).
     let mut widest = 0i128;
     let mut ordered = true;
     for &(v, a) in &link.terms {
@@ -190,12 +199,12 @@ fn revise_with(
         let (tl, th) = term(a, lo, hi);
         match tl.map(|x| lo_sum.checked_add(x)) {
             Some(Some(s)) => lo_sum = s,
-            Some(None) => return true,
+            Some(None) => return None,
             None => lo_inf += 1,
         }
         match th.map(|x| hi_sum.checked_add(x)) {
             Some(Some(s)) => hi_sum = s,
-            Some(None) => return true,
+            Some(None) => return None,
             None => hi_inf += 1,
         }
         ordered &= lo <= hi && hi <= INF;
@@ -205,6 +214,129 @@ fn revise_with(
             .unwrap_or(i128::MAX);
         widest = widest.max(w);
     }
+    let quiet = |inf: usize, end_open: bool, slack: Option<i128>| {
+        end_open || inf >= 2 || (inf == 0 && slack.is_some_and(|s| s >= widest))
+    };
+    let quiet = ordered
+        && quiet(lo_inf, link.hi >= INF, link.hi.checked_sub(lo_sum))
+        && quiet(hi_inf, link.lo <= -INF, hi_sum.checked_sub(link.lo));
+    Some(Ends {
+        lo_sum,
+        lo_inf,
+        hi_sum,
+        hi_inf,
+        quiet,
+    })
+}
+
+/// [`ends_general`] for the usual link (every coefficient 1 or -1) and the
+/// usual bounds (ordered, each end finite and below [`SMALL`] in size, or
+/// an upper end of INF), summed in `i64`: the same sums, counts and
+/// verdict. `None` when the link or the bounds are not of that kind.
+fn ends_small(net: &Net, b: &Bounds, l: usize) -> Option<Ends> {
+    let link = net.link(l);
+    let small = |x: i128| -SMALL < x && x < SMALL;
+    if link.terms.len() >= 1 << 20
+        || !(link.lo <= -INF || small(link.lo))
+        || !(link.hi >= INF || small(link.hi))
+    {
+        return None;
+    }
+    let (mut lo_sum, mut lo_inf, mut hi_sum, mut hi_inf) = (0i64, 0usize, 0i64, 0usize);
+    // The widest `hi - lo` of a bounded term; whether some term is
+    // unbounded above (its width, INF - lo, exceeds every slack here).
+    let mut widest = 0i64;
+    let mut open = false;
+    for &(v, a) in &link.terms {
+        let (lo, hi) = (b.lo[v], b.hi[v]);
+        if !(small(lo) && lo <= hi && (hi == INF || small(hi))) {
+            return None;
+        }
+        // Exact: both below 2^40 in size.
+        let lo = lo as i64;
+        match (a, hi == INF) {
+            (1, false) => {
+                let hi = hi as i64;
+                lo_sum += lo;
+                hi_sum += hi;
+                widest = widest.max(hi - lo);
+            }
+            (-1, false) => {
+                let hi = hi as i64;
+                lo_sum -= hi;
+                hi_sum -= lo;
+                widest = widest.max(hi - lo);
+            }
+            (1, true) => {
+                lo_sum += lo;
+                hi_inf += 1;
+                open = true;
+            }
+            (-1, true) => {
+                lo_inf += 1;
+                hi_sum -= lo;
+                open = true;
+            }
+            _ => return None,
+        }
+    }
+    // As in [`ends_general`]: a slack here is below 2^62, so it is never
+    // at least an unbounded term's width (about 2^100).
+    let quiet = |inf: usize, end_open: bool, slack: i64| {
+        end_open || inf >= 2 || (inf == 0 && !open && slack >= widest)
+    };
+    // The ends are small unless open, and then their slack is not used.
+    let link_hi = if link.hi >= INF { 0 } else { link.hi as i64 };
+    let link_lo = if link.lo <= -INF { 0 } else { link.lo as i64 };
+    let quiet = quiet(lo_inf, link.hi >= INF, link_hi - lo_sum)
+        && quiet(hi_inf, link.lo <= -INF, hi_sum - link_lo);
+    Some(Ends {
+        lo_sum: i128::from(lo_sum),
+        lo_inf,
+        hi_sum: i128::from(hi_sum),
+        hi_inf,
+        quiet,
+    })
+}
+
+/// [`revise`], with the shortcut (which changes nothing but speed) or
+/// without it, and with the sums taken in `i64` where they can be
+/// ([`ends_small`], which changes nothing either) or not.
+fn revise_with(
+    net: &Net,
+    b: &mut Bounds,
+    l: usize,
+    changed: &mut Vec<usize>,
+    why: Option<&mut Why>,
+    shortcut: bool,
+) -> bool {
+    revise_by(net, b, l, changed, why, shortcut, true)
+}
+
+fn revise_by(
+    net: &Net,
+    b: &mut Bounds,
+    l: usize,
+    changed: &mut Vec<usize>,
+    mut why: Option<&mut Why>,
+    shortcut: bool,
+    in_i64: bool,
+) -> bool {
+    let link = net.link(l);
+    let ends = match in_i64.then(|| ends_small(net, b, l)).flatten() {
+        Some(ends) => ends,
+        None => match ends_general(net, b, l) {
+            Some(ends) => ends,
+            None => return true,
+        },
+    };
+    let Ends {
+        lo_sum,
+        lo_inf,
+        hi_sum,
+        hi_inf,
+        quiet,
+    } = ends;
     // Shortcut: when the loop below would change nothing, skip it. Write
     // S = link.hi - lo_sum. With no infinite lower term, a variable with
     // a > 0 gets hi' = lo + floor(S / a), and one with a < 0 gets
@@ -213,14 +345,7 @@ fn revise_with(
     // side is derived at all. The same holds for the lower side with
     // S' = hi_sum - link.lo. Then every tightening is a no-op and, the
     // bounds being ordered and at most INF, none reports a contradiction.
-    let quiet = |inf: usize, end_open: bool, slack: Option<i128>| {
-        end_open || inf >= 2 || (inf == 0 && slack.is_some_and(|s| s >= widest))
-    };
-    if shortcut
-        && ordered
-        && quiet(lo_inf, link.hi >= INF, link.hi.checked_sub(lo_sum))
-        && quiet(hi_inf, link.lo <= -INF, hi_sum.checked_sub(link.lo))
-    {
+    if shortcut && quiet {
         return true;
     }
     for &(v, a) in &link.terms {
@@ -271,21 +396,28 @@ mod tests {
 
     use super::super::Cell;
     use super::super::model::{Bounds, INF, Model, Net};
-    use super::{NO_REASON, Why, revise_with};
+    use super::{NO_REASON, SMALL, Why, revise_by};
 
     fn bound() -> impl Strategy<Value = (i128, i128)> {
         prop_oneof![
-            (0i128..12, 0i128..12).prop_map(|(a, b)| (a.min(b), a.max(b))),
-            (0i128..12).prop_map(|a| (a, INF)),
+            6 => (0i128..12, 0i128..12).prop_map(|(a, b)| (a.min(b), a.max(b))),
+            3 => (0i128..12).prop_map(|a| (a, INF)),
+            // Around the ends of the i64 sums, unordered, negative.
+            1 => (0i128..4, 0i128..4).prop_map(|(a, b)| (SMALL - 2 + a, SMALL - 2 + a + b)),
+            1 => (0i128..12, 0i128..12).prop_map(|(a, b)| (a.max(b), a.min(b))),
+            1 => (-SMALL - 1..-SMALL + 2, 0i128..12).prop_map(|(a, b)| (a, b)),
+            1 => (0i128..12).prop_map(|a| (a, INF + 1)),
         ]
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
-        /// The shortcut in `revise` changes nothing: same bounds, same
-        /// reasons, same variables changed, same verdict, for every link of
-        /// random tables (with relations of other coefficients) and bounds.
+        /// The shortcut in `revise` changes nothing, nor do the sums taken
+        /// in `i64`: same bounds, same reasons, same variables changed,
+        /// same verdict, for every link of random tables (with relations of
+        /// other coefficients) and bounds, against the revision with
+        /// neither.
         #[test]
         fn the_shortcut_changes_nothing(
             sets in proptest::collection::vec(proptest::collection::btree_set(0usize..6, 1..5), 1..6),
@@ -310,14 +442,17 @@ mod tests {
                 hi: (0..width).map(|v| bounds[v % bounds.len()].1).collect(),
             };
             for l in 0..net.len() {
-                let run = |shortcut: bool| {
+                let run = |shortcut: bool, in_i64: bool| {
                     let mut b = start.clone();
                     let mut changed = Vec::new();
                     let mut why = Why { lo: vec![NO_REASON; width], hi: vec![NO_REASON; width] };
-                    let ok = revise_with(&net, &mut b, l, &mut changed, Some(&mut why), shortcut);
+                    let ok = revise_by(&net, &mut b, l, &mut changed, Some(&mut why), shortcut, in_i64);
                     (ok, b.lo, b.hi, changed, why.lo, why.hi)
                 };
-                prop_assert_eq!(run(true), run(false));
+                let reference = run(false, false);
+                prop_assert_eq!(&run(true, false), &reference);
+                prop_assert_eq!(&run(false, true), &reference);
+                prop_assert_eq!(&run(true, true), &reference);
             }
         }
     }

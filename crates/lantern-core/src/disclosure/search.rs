@@ -62,9 +62,10 @@ pub(super) fn search(
     }
     let depth_cap = 4 * model.m + 64;
     let mut stack: Vec<Frame> = Vec::new();
-    // The candidate, and a copy in u64 for [`repair_var`] (buffers reused).
+    // The candidate, and the cells' sums of the last one for
+    // [`repair_var`] (buffers reused).
     let mut z: Vec<i128> = Vec::with_capacity(model.m);
-    let mut narrow: Vec<u64> = Vec::with_capacity(model.m);
+    let mut narrow = Sums::default();
     let mut broken_cons: Vec<Option<bool>> = Vec::with_capacity(model.cons.len());
     // Bounds no longer needed, kept to be overwritten rather than
     // allocated again (a few at most).
@@ -146,6 +147,52 @@ pub(super) fn search(
     }
 }
 
+/// The cells' sums of the last candidate [`repair_var`] checked, kept so
+/// that the next candidate's are found from the inner cells that changed
+/// (the candidates of one search differ in a few inner cells each time).
+/// Only for small values (every inner cell at most 2^40, fewer than 2^20
+/// of them), where the sums are exact in `u64`.
+#[derive(Default)]
+struct Sums {
+    /// The candidate, in `u64`.
+    z: Vec<u64>,
+    /// Each cell's sum of `z`.
+    sums: Vec<u64>,
+    /// Whether `z` and `sums` hold a candidate.
+    valid: bool,
+}
+
+impl Sums {
+    /// Brings the sums to candidate `z` (every value small, see above).
+    fn update(&mut self, model: &Model, z: &[i128]) {
+        if !self.valid || self.z.len() != z.len() || self.sums.len() != model.cons.len() {
+            self.z.clear();
+            self.z.extend(z.iter().map(|&x| x as u64));
+            self.sums.clear();
+            let zs = &self.z;
+            self.sums.extend(
+                model
+                    .cons
+                    .iter()
+                    .map(|con| con.vars.iter().map(|&v| zs[v]).sum::<u64>()),
+            );
+            self.valid = true;
+            return;
+        }
+        for (v, &x) in z.iter().enumerate() {
+            let (old, new) = (self.z[v], x as u64);
+            if old == new {
+                continue;
+            }
+            self.z[v] = new;
+            // Each cell holding v holds it once: its sum had `old` in it.
+            for &k in &model.var_cons[v] {
+                self.sums[k] = self.sums[k] - old + new;
+            }
+        }
+    }
+}
+
 /// Whether the cells' sums of `z` may be taken plainly, capped at [`INF`]
 /// once: with every value in `[0, INF]` (`INF` = 2^100) and fewer than
 /// 2^26 values no sum overflows, and since no term is negative, capping
@@ -178,24 +225,26 @@ fn repair_var(
     root: &Bounds,
     node: &Bounds,
     z: &[i128],
-    narrow: &mut Vec<u64>,
+    narrow: &mut Sums,
     broken_cons: &mut Vec<Option<bool>>,
 ) -> Repair {
     let plain = sums_plainly(z);
     // Small values (the usual case) are summed as u64: with every value at
     // most 2^40 and fewer than 2^20 of them, no sum reaches 2^60 < INF, so
-    // the sums are exactly the plain ones (no cap applies).
-    narrow.clear();
-    if plain && z.len() < 1 << 20 && z.iter().all(|&x| x <= 1 << 40) {
-        narrow.extend(z.iter().map(|&x| x as u64));
+    // the sums are exactly the plain ones (no cap applies). They are kept
+    // from the last candidate and brought up to date.
+    let small = plain && z.len() < 1 << 20 && z.iter().all(|&x| x <= 1 << 40);
+    if small {
+        narrow.update(model, z);
+    } else {
+        narrow.valid = false;
     }
-    let small = narrow.len() == z.len();
     // For each cell: `None` if its sum is in range, else whether it is low.
     broken_cons.clear();
     let mut broken = false;
     for (k, con) in model.cons.iter().enumerate() {
         let sum = if small {
-            i128::from(con.vars.iter().map(|&v| narrow[v]).sum::<u64>())
+            i128::from(narrow.sums[k])
         } else if plain {
             con.vars.iter().map(|&v| z[v]).sum::<i128>().min(INF)
         } else {
@@ -396,11 +445,50 @@ mod tests {
                 node.hi[v] = if open && v % 3 == 0 { INF } else { lo + span };
             }
             let z: Vec<i128> = (0..model.m).map(|v| seeds[(v * 7 + 3) % seeds.len()].3).collect();
-            let (mut narrow, mut broken) = (Vec::new(), Vec::new());
+            let (mut sums, mut broken, mut narrow) = (Sums::default(), Vec::new(), Vec::new());
             prop_assert_eq!(
-                repair_var(&model, &root, &node, &z, &mut narrow, &mut broken),
+                repair_var(&model, &root, &node, &z, &mut sums, &mut broken),
                 repair_var_by_cells(&model, &root, &node, &z, &mut narrow)
             );
+        }
+
+        /// Sums kept from one candidate to the next give the same choices
+        /// as sums taken afresh, over a run of candidates each changing a
+        /// few inner cells (sometimes to values too large to keep).
+        #[test]
+        fn sums_kept_between_candidates_choose_as_sums_taken_afresh(
+            (cells, relations) in model(),
+            changes in prop::collection::vec(prop::collection::vec((0usize..8, 0i128..=12, 0u8..=20), 1..=3), 1..=12),
+        ) {
+            let model = Model::with_priors(&cells, &vec![Prior::New; cells.len()], &relations);
+            let width = model.width();
+            let mut root = Bounds { lo: vec![0; width], hi: vec![INF; width] };
+            for k in 0..model.cons.len() {
+                root.lo[model.m + k] = 2;
+                root.hi[model.m + k] = 9;
+            }
+            let node = Bounds { lo: vec![0; width], hi: vec![12; width] };
+            let mut z: Vec<i128> = vec![1; model.m];
+            let (mut kept, mut broken, mut narrow) = (Sums::default(), Vec::new(), Vec::new());
+            for step in &changes {
+                for &(v, x, huge) in step {
+                    if let Some(slot) = z.get_mut(v % model.m.max(1)) {
+                        *slot = if huge == 0 { (1 << 41) + x } else { x };
+                    }
+                }
+                let mut fresh = Sums::default();
+                let mut fresh_broken = Vec::new();
+                let with_kept = repair_var(&model, &root, &node, &z, &mut kept, &mut broken);
+                prop_assert_eq!(
+                    &with_kept,
+                    &repair_var(&model, &root, &node, &z, &mut fresh, &mut fresh_broken)
+                );
+                prop_assert_eq!(&broken, &fresh_broken);
+                prop_assert_eq!(
+                    with_kept,
+                    repair_var_by_cells(&model, &root, &node, &z, &mut narrow)
+                );
+            }
         }
     }
 }

@@ -20,6 +20,7 @@
 //! - `calendars.rs`: bank-holiday calendars;
 //! - `export.rs`: the whole database out and back in;
 //! - `council.rs`: councils and the council a handle's casework belongs to;
+//! - `templates.rs`: councils' letter templates, versioned;
 //! - `scoped.rs`: reads sized to one request;
 //! - `publications.rs`: Lantern's own publications of figures and the
 //!   publication calendar.
@@ -71,6 +72,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../../migrations/0015_fee_amount.sql")),
     (16, include_str!("../../migrations/0016_final_letters.sql")),
     (18, include_str!("../../migrations/0018_public_log.sql")),
+    (
+        19,
+        include_str!("../../migrations/0019_letter_templates.sql"),
+    ),
     (20, include_str!("../../migrations/0020_api_tokens.sql")),
     (21, include_str!("../../migrations/0021_publications.sql")),
 ];
@@ -89,6 +94,7 @@ mod publications;
 mod recompute;
 mod snapshot;
 mod submissions;
+mod templates;
 mod versioned;
 // Reads sized to one request, sharing the row readers of `snapshot.rs`.
 mod scoped;
@@ -864,6 +870,40 @@ impl<E: Engine> Store for SqlStore<E> {
         self.engine.transaction(Mode::Read, |tx| {
             let code = self.scope(tx)?;
             Ok((code != council::NO_COUNCIL).then_some(code))
+        })
+    }
+
+    fn letter_templates_at(
+        &self,
+        version: Option<i64>,
+    ) -> Result<Vec<crate::StoredTemplate>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
+            templates::at(tx, &council, version.unwrap_or(i64::MAX))
+        })
+    }
+
+    fn letter_template_history(
+        &self,
+        name: &str,
+    ) -> Result<Vec<crate::StoredTemplate>, StoreError> {
+        self.engine.transaction(Mode::Read, |tx| {
+            let council = self.scope(tx)?;
+            templates::history(tx, &council, name)
+        })
+    }
+
+    fn set_letter_template(
+        &mut self,
+        meta: &ImportMeta,
+        name: &str,
+        source: Option<&str>,
+        summary: &str,
+    ) -> Result<ImportReceipt, StoreError> {
+        let chosen = self.council.clone();
+        self.engine.transaction(Mode::Write, |tx| {
+            let council = council::scope(tx, chosen.as_deref())?;
+            templates::set(tx, &council, meta, name, source, summary)
         })
     }
 

@@ -777,3 +777,124 @@ story!(
         assert!(matches!(err, StoreError::Refused { .. }), "{err}");
     }
 );
+
+// Letter templates (migration 19): each council's own, versioned by data
+// version, audited, dumped and restored.
+story!(
+    letter_templates_are_each_councils_own_and_versioned,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let tpl = meta(ImportKind::LetterTemplate, "ada");
+        // No council yet: refused, nothing written.
+        let none = store.set_letter_template(&tpl, "letter.md.j2", Some("x"), "1 line added");
+        assert!(matches!(none, Err(StoreError::Invalid(_))), "{none:?}");
+        store
+            .set_council(
+                &meta(ImportKind::Council, "root"),
+                &council("LEI", "Leicester", "E06000016"),
+            )
+            .unwrap();
+        store
+            .set_council(
+                &meta(ImportKind::Council, "root"),
+                &council("NOT", "Nottingham", "E06000018"),
+            )
+            .unwrap();
+        store.use_council("LEI").unwrap();
+        let before = store.data_version().unwrap();
+        assert!(store.letter_templates_at(None).unwrap().is_empty());
+
+        let first = store
+            .set_letter_template(&tpl, "letter.md.j2", Some("Dear {{ x }}\n"), "1 line added")
+            .unwrap();
+        assert_eq!(first.added, 1);
+        let v1 = first.data_version;
+        assert!(v1 > before);
+        // The same text again: nothing written, no new data version.
+        let same = store
+            .set_letter_template(&tpl, "letter.md.j2", Some("Dear {{ x }}\n"), "")
+            .unwrap();
+        assert_eq!((same.unchanged, same.data_version), (1, v1));
+        let second = store
+            .set_letter_template(
+                &tpl,
+                "letter.md.j2",
+                Some("Hello {{ x }}\n"),
+                "1 line added, 1 removed",
+            )
+            .unwrap();
+        assert_eq!(second.replaced, 1);
+        let v2 = second.data_version;
+
+        // In force by data version: none before, the first at v1, the second now.
+        assert!(store.letter_templates_at(Some(before)).unwrap().is_empty());
+        let at_v1 = store.letter_templates_at(Some(v1)).unwrap();
+        assert_eq!(at_v1.len(), 1);
+        assert_eq!(at_v1[0].source.as_deref(), Some("Dear {{ x }}\n"));
+        assert_eq!(at_v1[0].actor, "ada");
+        let now = store.letter_templates_at(None).unwrap();
+        assert_eq!(now[0].source.as_deref(), Some("Hello {{ x }}\n"));
+        assert_eq!(now[0].data_version, v2);
+
+        // Back to the default: a version with no source.
+        let reverted = store
+            .set_letter_template(&tpl, "letter.md.j2", None, "reverted to the default")
+            .unwrap();
+        assert_eq!(reverted.replaced, 1);
+        assert_eq!(store.letter_templates_at(None).unwrap()[0].source, None);
+        // Reverting again changes nothing.
+        let again = store
+            .set_letter_template(&tpl, "letter.md.j2", None, "")
+            .unwrap();
+        assert_eq!(again.unchanged, 1);
+        let history = store.letter_template_history("letter.md.j2").unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(history[2].retired_in, None);
+        assert_eq!(history[0].retired_in, Some(v2));
+        assert_eq!(history[1].summary, "1 line added, 1 removed");
+
+        // Audited with before and after.
+        let audit = store.audit(50).unwrap();
+        let replaced = audit
+            .iter()
+            .find(|a| a.action == "letter_template.replace")
+            .expect("audited");
+        assert_eq!(replaced.actor, "ada");
+        assert!(replaced.detail.contains("Hello"), "{}", replaced.detail);
+
+        // Another council holds none of these.
+        store.use_council("NOT").unwrap();
+        assert!(store.letter_templates_at(None).unwrap().is_empty());
+        assert!(
+            store
+                .letter_template_history("letter.md.j2")
+                .unwrap()
+                .is_empty()
+        );
+
+        // Dumped and restored whole.
+        let tables = store.export().unwrap();
+        let held = tables
+            .iter()
+            .find(|t| t.table == "letter_templates")
+            .expect("dumped");
+        assert_eq!(held.rows.len(), 3);
+        let mut bytes = Vec::new();
+        lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables).unwrap();
+        let read = lantern_store::dump::read(&mut bytes.as_slice()).unwrap();
+        let other = match db {
+            TestDb::Sqlite(_) => TestDb::sqlite(),
+            TestDb::Postgres { server, .. } => TestDb::postgres(server),
+        };
+        let mut target = new_store(&other);
+        target.restore(&read).unwrap();
+        assert_eq!(target.export().unwrap(), tables);
+        target.use_council("LEI").unwrap();
+        assert_eq!(
+            target.letter_templates_at(Some(v1)).unwrap()[0]
+                .source
+                .as_deref(),
+            Some("Dear {{ x }}\n")
+        );
+    }
+);

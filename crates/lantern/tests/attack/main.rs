@@ -255,6 +255,13 @@ impl TestApp {
         serde_json::from_str(&letter).expect("request letter --format json")
     }
 
+    /// Keep the working directory (its database, requests and config)
+    /// after the test, and say where it is: for replaying one draft under
+    /// a profiler (`LANTERN_ATTACK_STOP_BEFORE`).
+    pub fn keep(self) -> PathBuf {
+        self.dir.keep()
+    }
+
     /// The disclosure log.
     pub fn log(&self) -> Vec<attacker::LogRow> {
         attacker::parse_log(&self.run(&["log", "--json"]).ok())

@@ -189,6 +189,23 @@ fn sequence(seed: u64) {
             questions += &random_question(&mut rng, number, &indicators);
         }
         let reference = format!("FOI-R{seed}-{r}");
+        if stop_before(&reference) {
+            // Replaying one draft: open its case, keep the directory, stop.
+            app.write(
+                &format!("{reference}.toml"),
+                &format!(
+                    "reference = \"{reference}\"\nreceived = 2026-06-01\narea = \"E06000016\"\n\n{questions}"
+                ),
+            );
+            app.run(&["request", "new", &format!("{reference}.toml")])
+                .ok();
+            let dir = app.keep();
+            eprintln!(
+                "{reference} opened, not drafted; kept {} (run `lantern request draft {reference}` there)",
+                dir.display()
+            );
+            return;
+        }
         letters.note(&reference, &app.ask(&reference, &questions));
     }
     check(
@@ -199,6 +216,13 @@ fn sequence(seed: u64) {
         None,
         false,
     );
+}
+
+/// Whether `LANTERN_ATTACK_STOP_BEFORE` names this request: the sequence
+/// then opens its case, keeps the working directory and stops (no check),
+/// so that its draft can be replayed and profiled.
+fn stop_before(reference: &str) -> bool {
+    std::env::var("LANTERN_ATTACK_STOP_BEFORE").is_ok_and(|r| r == reference)
 }
 
 /// The seeds of `range` to run: all of them, or only the one named by

@@ -601,8 +601,8 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
         letter.document.matches("<w:tblHeader/>").count(),
         md.lines().filter(|l| l.starts_with("|---")).count()
     );
-    browser.click("#channel-email");
-    browser.click("form[action$='/send'] button");
+    browser.click("#sent-channel-email");
+    browser.click("form[action$='/sent'] button");
     assert!(browser.source().contains("sent"));
     browser.sign_out();
     browser.open("/log");
@@ -628,6 +628,35 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     browser.open("/admin/bank-holidays");
     assert!(browser.source().contains("Summer bank holiday"));
     browser.look("bank-holidays");
+    // Letter templates: a template that does not render is refused with its
+    // line and column; an edit is previewed with the seed requests, then saved.
+    browser.open("/admin/templates");
+    assert!(browser.source().contains("letter.md.j2"));
+    browser.look("letter-templates");
+    browser.open("/admin/templates/letter.md.j2");
+    browser.type_into("#source", "\n{{ letter.nothing_here }}\n");
+    browser.click("form[action$='/preview'] button");
+    let refused = browser.source();
+    assert!(refused.contains("column"), "{refused}");
+    assert!(refused.contains("href=\"#source\""), "{refused}");
+    browser.look("letter-template-refused");
+    browser.open("/admin/templates/letter.md.j2");
+    browser.type_into(
+        "#source",
+        "\nOur reference <b>{{ letter.request.reference | md }}</b>\n",
+    );
+    browser.click("form[action$='/preview'] button");
+    let previewed = browser.source();
+    for seed in ["seed-000", "seed-002", "seed-003"] {
+        assert!(previewed.contains(seed), "{seed}: {previewed}");
+    }
+    assert!(
+        !previewed.contains("<b>FOI"),
+        "markup in a template is text"
+    );
+    browser.look("letter-template-preview");
+    browser.click("button[formaction$='letter.md.j2']");
+    assert!(browser.source().contains("Saved"));
     browser.open("/admin/audit?what=approve");
     assert!(browser.source().contains("FOI-2019-0001"));
     assert!(!browser.source().contains(REQUESTER));

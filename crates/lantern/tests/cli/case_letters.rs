@@ -250,3 +250,76 @@ fn each_other_letter_is_made_from_what_the_case_records_or_says_what_to_record()
         .fails();
     assert!(err.contains("md, html or docx"), "{err}");
 }
+
+#[test]
+fn the_final_letter_as_sent_and_the_icos_decision_are_recorded_from_the_command_line() {
+    let app = opened();
+    let day = ["--as-of", "2019-07-05"];
+    app.run(&["request", "draft", REF, day[0], day[1]]).ok();
+    app.run(&["request", "approve", REF, day[0], day[1]]).ok();
+    // The officer edits the approved letter in Word: one figure changed.
+    app.run(&[
+        "request",
+        "letter",
+        REF,
+        "--format",
+        "docx",
+        "--out",
+        "final.docx",
+    ])
+    .ok();
+    // Not a DOCX or PDF: refused, nothing recorded.
+    app.write("letter.txt", "Dear A Person, 44 people");
+    let refused = app
+        .run(&[
+            "request",
+            "send",
+            REF,
+            "--on",
+            "2019-07-05",
+            "--letter",
+            "letter.txt",
+        ])
+        .fails();
+    assert!(
+        refused.contains("DOCX") || refused.contains("PDF"),
+        "{refused}"
+    );
+    let shown = app.run(&["request", "show", REF, "--json"]).ok();
+    assert!(shown.contains("\"approved\""), "{shown}");
+    // The DOCX as sent by post: kept with the case, the history says how.
+    let final_letter = app.path("final.docx");
+    let sent = app.run(&[
+        "request",
+        "send",
+        REF,
+        "--on",
+        "2019-07-05",
+        "--letter",
+        final_letter.to_str().expect("path"),
+        "--channel",
+        "post",
+    ]);
+    let out = sent.ok();
+    assert!(out.contains("is now sent"), "{out}");
+    let shown = app.run(&["request", "show", REF]).ok();
+    assert!(shown.contains("sent by post"), "{shown}");
+    // The complaint and the Commissioner's decision.
+    let early = app
+        .run(&["request", "ico-decision", REF, "--note", "upheld"])
+        .fails();
+    assert!(early.contains("complaint"), "{early}");
+    app.run(&["request", "ico", REF, "--on", "2019-08-01"]).ok();
+    app.run(&[
+        "request",
+        "ico-decision",
+        REF,
+        "--on",
+        "2019-10-01",
+        "--note",
+        "decision notice: upheld",
+    ])
+    .ok();
+    let shown = app.run(&["request", "show", REF]).ok();
+    assert!(shown.contains("decision notice: upheld"), "{shown}");
+}

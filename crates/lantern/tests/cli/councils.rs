@@ -393,3 +393,128 @@ fn one_councils_answers_protect_another_councils_about_the_same_area() {
         "[]"
     );
 }
+
+#[test]
+fn a_letter_made_before_a_template_change_is_made_again_identically() {
+    let app = TestApp::leicester();
+    let request = example("requests/seed-000.toml");
+    let request = request.to_str().expect("path");
+    let version = app.data_version();
+    let before = app.run(&["answer", request]).ok();
+    let ask = email(
+        &app,
+        "ask.eml",
+        "How many people were in treatment for crack cocaine in 2017/18?",
+    );
+    app.run(&["request", "new", &ask]).ok();
+    app.run(&["request", "draft", "FOI-2019-0001"]).ok();
+    let drafted = app.run(&["request", "letter", "FOI-2019-0001"]).ok();
+    let drafted_html = app
+        .run(&["request", "letter", "FOI-2019-0001", "--format", "html"])
+        .ok();
+    let version = version.max(app.data_version());
+
+    let listed = app.run(&["council", "template", "list"]).ok();
+    assert!(listed.contains("letter.md.j2    default"), "{listed}");
+    let shipped = app
+        .run(&["council", "template", "show", "letter.md.j2"])
+        .ok();
+    assert!(shipped.contains("letter.request.reference"), "{shipped}");
+
+    // A variable the letter does not have, and a syntax error: each refused
+    // with its line and column, and nothing is saved.
+    let lines = shipped.lines().count();
+    let undefined = app.write(
+        "undefined.md.j2",
+        &format!("{shipped}\nAlso {{{{ letter.no_such_field }}}}\n"),
+    );
+    let refused = app
+        .run(&[
+            "council",
+            "template",
+            "set",
+            "letter.md.j2",
+            undefined.to_str().expect("path"),
+        ])
+        .fails();
+    assert!(
+        refused.contains(&format!("template letter.md.j2, line {}", lines + 2)),
+        "{refused}"
+    );
+    assert!(refused.contains("column"), "{refused}");
+    let broken = app.write("broken.html.j2", "<p>{% if %}</p>\n");
+    let refused = app
+        .run(&[
+            "council",
+            "template",
+            "set",
+            "letter.html.j2",
+            broken.to_str().expect("path"),
+        ])
+        .fails();
+    assert!(
+        refused.contains("template letter.html.j2, line 1, column"),
+        "{refused}"
+    );
+    assert_eq!(app.data_version(), version, "nothing saved");
+
+    // The council's own template: a new data version from which letters use it.
+    let own = app.write(
+        "own.md.j2",
+        &format!("Our reference: {{{{ letter.request.reference | md }}}}\n\n{shipped}"),
+    );
+    let set = app
+        .run(&[
+            "council",
+            "template",
+            "set",
+            "letter.md.j2",
+            own.to_str().expect("path"),
+        ])
+        .ok();
+    assert!(set.contains("2 lines added"), "{set}");
+    assert!(app.data_version() > version);
+    let now = app.run(&["answer", request]).ok();
+    assert!(now.starts_with("Our reference: "), "{now}");
+    // Made again at the version before the change: identical.
+    let again = app
+        .run(&["answer", request, "--data-version", &version.to_string()])
+        .ok();
+    assert_eq!(again, before);
+    // The drafted case's letter keeps the template of its draft's data version.
+    assert_eq!(
+        app.run(&["request", "letter", "FOI-2019-0001"]).ok(),
+        drafted
+    );
+    assert_eq!(
+        app.run(&["request", "letter", "FOI-2019-0001", "--format", "html"])
+            .ok(),
+        drafted_html
+    );
+
+    let listed = app.run(&["council", "template", "list"]).ok();
+    assert!(listed.contains("letter.md.j2    own"), "{listed}");
+    assert!(listed.contains("2 lines added"), "{listed}");
+    // Audited like other data: listed as an import, with who.
+    let imports = app.run(&["imports"]).ok();
+    assert!(imports.contains("letter_template"), "{imports}");
+
+    // Back to the default.
+    let reverted = app
+        .run(&["council", "template", "revert", "letter.md.j2"])
+        .ok();
+    assert!(reverted.contains("reverted to the default"), "{reverted}");
+    let history = app
+        .run(&["council", "template", "show", "letter.md.j2", "--history"])
+        .ok();
+    assert_eq!(history.lines().count(), 2, "{history}");
+    assert!(
+        !app.run(&["answer", request])
+            .ok()
+            .starts_with("Our reference")
+    );
+    let unchanged = app
+        .run(&["council", "template", "revert", "letter.md.j2"])
+        .ok();
+    assert!(unchanged.contains("unchanged"), "{unchanged}");
+}

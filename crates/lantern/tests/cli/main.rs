@@ -6,6 +6,7 @@
 
 mod analysts;
 mod answer_states;
+mod api;
 mod bad_input;
 mod case_letters;
 mod casework;

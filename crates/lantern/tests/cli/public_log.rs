@@ -47,16 +47,16 @@ fn two_sent() -> (TestApp, String) {
 }
 
 fn entry<'a>(log: &'a serde_json::Value, reference: &str) -> &'a serde_json::Value {
-    log["entries"]
+    log["items"]
         .as_array()
         .and_then(|es| es.iter().find(|e| e["reference"] == reference))
         .unwrap_or_else(|| panic!("no {reference} in {log:#}"))
 }
 
 fn references(log: &serde_json::Value) -> Vec<String> {
-    log["entries"]
+    log["items"]
         .as_array()
-        .expect("entries")
+        .expect("items")
         .iter()
         .map(|e| e["reference"].as_str().expect("reference").to_string())
         .collect()

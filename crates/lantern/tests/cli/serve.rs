@@ -125,7 +125,7 @@ fn two_servers_on_one_database_serve_the_same_disclosure_log_as_it_grows() {
         .ok();
     let from_a = a.json("/api/log");
     assert_eq!(from_a, b.json("/api/log"));
-    let entries = from_a["entries"].as_array().expect("entries");
+    let entries = from_a["items"].as_array().expect("items");
     assert!(from_a.to_string().contains("44 people"), "{from_a}");
     assert_eq!(entries.len(), 1, "one entry per request: {from_a}");
     assert!(

@@ -39,7 +39,7 @@ pub(crate) struct Reply {
 
 impl Reply {
     /// A `Set-Cookie` header's whole value for `name`, if set.
-    fn set_cookie(&self, name: &str) -> Option<String> {
+    pub(crate) fn set_cookie(&self, name: &str) -> Option<String> {
         self.head
             .lines()
             .filter_map(|l| l.strip_prefix("set-cookie: "))
@@ -97,14 +97,30 @@ impl Server {
     }
 
     fn request(&self, method: &str, path: &str, cookies: &[String], form: Option<&str>) -> Reply {
+        let mut headers = Vec::new();
+        if !cookies.is_empty() {
+            headers.push(("Cookie".to_string(), cookies.join("; ")));
+        }
+        let body = form.map(|b| ("application/x-www-form-urlencoded", b));
+        self.call(method, path, &headers, body)
+    }
+
+    /// A request with these headers and, if given, a body of that type.
+    pub(crate) fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<(&str, &str)>,
+    ) -> Reply {
         let mut request =
             format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-        if !cookies.is_empty() {
-            request.push_str(&format!("Cookie: {}\r\n", cookies.join("; ")));
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
         }
-        match form {
-            Some(body) => request.push_str(&format!(
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        match body {
+            Some((kind, body)) => request.push_str(&format!(
+                "Content-Type: {kind}\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             )),
             None if method == "POST" => request.push_str("Content-Length: 0\r\n\r\n"),
@@ -198,7 +214,7 @@ pub(crate) struct Session {
     pub(crate) csrf: String,
 }
 
-fn cookies(session: Option<&Session>) -> Vec<String> {
+pub(crate) fn cookies(session: Option<&Session>) -> Vec<String> {
     session.map(|s| vec![s.cookie.clone()]).unwrap_or_default()
 }
 
@@ -299,7 +315,7 @@ pub(crate) fn status_of(app: &TestApp, reference: &str) -> String {
     shown["status"].as_str().expect("status").to_string()
 }
 
-fn actor(username: &str, council: &str, roles: &[Role]) -> Actor {
+pub(crate) fn actor(username: &str, council: &str, roles: &[Role]) -> Actor {
     Actor {
         username: username.into(),
         display_name: "Test User".into(),
@@ -373,6 +389,7 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
             .replace("{username}", "target")
             .replace("{letter}", "response.docx")
             .replace("{indicator}", "people_in_treatment")
+            .replace("{template}", "letter.md.j2")
             .replace("{id}", "999");
         for (who, person) in &people {
             let session = match *who {
@@ -380,8 +397,14 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
                 "stranger" => Some(stranger_session.clone()),
                 name => Some(server.session(name)),
             };
+            let api = route.path.starts_with("/api/");
             let reply = if route.method == "GET" {
                 server.get(&path, session.as_ref())
+            } else if api {
+                // A JSON body that changes nothing when allowed (a status
+                // nobody saw, or fields the route does not take), with the
+                // session's CSRF header.
+                crate::api::post(&server, &path, session.as_ref(), r#"{"seen":"stale"}"#)
             } else {
                 let csrf = session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
                 server.post(
@@ -408,6 +431,9 @@ fn every_route_allows_exactly_whom_the_policy_allows_for_every_role_and_another_
                 reply.location().unwrap_or_default(),
                 reply.body
             );
+            if denied && api {
+                crate::api::assert_error_body(&reply, &format!("{} {path} by {who}", route.method));
+            }
             if denied {
                 // Nothing of the case reaches whoever is refused.
                 assert!(!reply.body.contains(REQUESTER), "{path} by {who}");
@@ -670,7 +696,7 @@ fn whoever_drafted_cannot_approve_and_an_approver_then_the_officer_sends() {
 
     let officer = server.session("officer");
     let sent = server.post(
-        &format!("{case}/send"),
+        &format!("{case}/sent"),
         Some(&officer),
         &format!("csrf={}&seen=approved&channel=post", officer.csrf),
     );
@@ -2061,7 +2087,7 @@ fn a_blocking_finding_resolved_from_the_workspace_unblocks_approval() {
     // Sent: a later request for the same figures is related to it, and its
     // workspace names the earlier answer that gave them.
     let sent = server.post(
-        &format!("{case}/send"),
+        &format!("{case}/sent"),
         Some(&officer),
         &format!("csrf={}&seen=approved&channel=email", officer.csrf),
     );
@@ -2150,5 +2176,106 @@ fn an_officer_titles_a_request_on_its_workspace_and_the_public_log_shows_the_tit
         !page.body.contains("Title in the disclosure log"),
         "{}",
         page.body
+    );
+}
+
+#[test]
+fn an_administrator_edits_a_letter_template_previewed_with_the_seed_requests() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    let list = server.get("/admin/templates", Some(&admin));
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("letter.md.j2") && list.body.contains("letter.html.j2"));
+    let officer = server.session("officer");
+    assert_eq!(server.get("/admin/templates", Some(&officer)).status, 403);
+    let page = server.get("/admin/templates/letter.md.j2", Some(&admin));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let shipped = app
+        .run(&["council", "template", "show", "letter.md.j2"])
+        .ok();
+    let version = app.data_version();
+
+    // A template with an undefined variable: refused with its line and
+    // column, the text kept (escaped), nothing saved.
+    let bad = format!("<b>ours</b> {{{{ letter.nothing_here }}}}\n{shipped}");
+    let refused = server.post(
+        "/admin/templates/letter.md.j2/preview",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode(&bad)),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("line 1, column"), "{}", refused.body);
+    assert!(
+        refused.body.contains("href=\"#source\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("&lt;b&gt;ours"), "{}", refused.body);
+    assert!(!refused.body.contains("<b>ours</b>"));
+    let refused = server.post(
+        "/admin/templates/letter.md.j2",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode("{% if %}")),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(app.data_version(), version, "nothing saved");
+    // Without the form's secret: refused.
+    let stale = server.post(
+        "/admin/templates/letter.md.j2",
+        Some(&admin),
+        &format!("source={}", encode(&shipped)),
+    );
+    assert_eq!(stale.status, 400);
+    assert_eq!(app.data_version(), version, "nothing saved");
+
+    // A good one, with markup in its own text: previewed with each seed
+    // request, the markup printed as text, then saved.
+    let good = format!("Our reference <i>{{{{ letter.request.reference | md }}}}</i>\n\n{shipped}");
+    let previewed = server.post(
+        "/admin/templates/letter.md.j2/preview",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode(&good)),
+    );
+    assert_eq!(previewed.status, 200, "{}", previewed.body);
+    for seed in ["seed-000", "seed-002", "seed-003"] {
+        assert!(previewed.body.contains(seed), "{seed}: {}", previewed.body);
+    }
+    assert!(
+        previewed.body.contains("Our reference &lt;i&gt;"),
+        "{}",
+        previewed.body
+    );
+    assert!(!previewed.body.contains("<i>FOI"));
+    assert_eq!(app.data_version(), version, "a preview saves nothing");
+    let saved = server.post(
+        "/admin/templates/letter.md.j2",
+        Some(&admin),
+        &format!("csrf={}&source={}", admin.csrf, encode(&good)),
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(app.data_version() > version);
+    let listed = app.run(&["council", "template", "list"]).ok();
+    assert!(
+        listed.contains("own") && listed.contains("by admin"),
+        "{listed}"
+    );
+    let shown = server.get("/admin/templates/letter.md.j2?saved=1", Some(&admin));
+    assert!(shown.body.contains("Saved") && shown.body.contains("2 lines added"));
+
+    // Revert: the default again, recorded.
+    let reverted = server.post(
+        "/admin/templates/letter.md.j2/revert",
+        Some(&admin),
+        &format!("csrf={}", admin.csrf),
+    );
+    assert_eq!(reverted.status, 303, "{}", reverted.body);
+    let listed = app.run(&["council", "template", "list"]).ok();
+    assert!(listed.contains("letter.md.j2    default"), "{listed}");
+    assert_eq!(
+        server
+            .get("/admin/templates/no-such.j2", Some(&admin))
+            .status,
+        404
     );
 }

@@ -433,7 +433,7 @@ fn each_action_is_recorded_with_its_day_and_who_or_refused_with_why() {
     );
     let page = server.get(&format!("/cases/{reference}"), Some(&officer));
     assert!(
-        page.body.contains("Record as sent with the letter"),
+        page.body.contains("Record the answer as sent"),
         "{}",
         page.body
     );

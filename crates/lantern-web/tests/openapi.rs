@@ -1,0 +1,161 @@
+//! The OpenAPI document at `/api/openapi.json`: every `/api/` route of the
+//! router is in it with its method and no other path is (a route added
+//! without documenting it fails here), and it validates as OpenAPI 3.1
+//! with `openapi-spec-validator` from PyPI (the version `.ci/run` installs).
+
+use std::collections::BTreeSet;
+
+/// The document as served.
+fn document() -> serde_json::Value {
+    serde_json::to_value(lantern_web::api::document()).expect("the document as JSON")
+}
+
+#[test]
+fn the_routers_api_routes_are_exactly_the_documents_paths_and_methods() {
+    let routed: BTreeSet<(String, String)> = lantern_web::routes()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/"))
+        .map(|r| (r.method.to_lowercase(), r.path.to_string()))
+        .collect();
+    let doc = document();
+    let paths = doc["paths"].as_object().expect("paths");
+    let documented: BTreeSet<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("a path item")
+                .keys()
+                .filter(|k| ["get", "post", "put", "patch", "delete"].contains(&k.as_str()))
+                .map(|method| (method.clone(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(routed.len() >= 14, "the API's routes: {routed:?}");
+    let undocumented: Vec<_> = routed.difference(&documented).collect();
+    let unrouted: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes not in the document: {undocumented:?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "documented but not routed: {unrouted:?}"
+    );
+}
+
+#[test]
+fn the_document_is_openapi_3_1_with_both_security_schemes_and_one_error_body() {
+    let doc = document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["session"]["in"], "cookie");
+    assert_eq!(schemes["session"]["name"], "lantern_session");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["csrf"]["name"], "X-CSRF-Token");
+    let error = &doc["components"]["schemas"]["ApiError"]["properties"];
+    for field in ["status", "code", "message", "field"] {
+        assert!(
+            error.get(field).is_some(),
+            "ApiError has no {field}: {error}"
+        );
+    }
+    // Every error reply of every operation is an ApiError.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                    assert_eq!(
+                        schema, "#/components/schemas/ApiError",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            // A list is paged the one way.
+            if method == "get" {
+                let params: Vec<&str> = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["name"].as_str())
+                    .collect();
+                // Not paged the one way yet (its own `page` only, no
+                // `per_page` or links): the providers' submissions list and
+                // the published figures.
+                const NOT_YET: [&str; 2] = ["/api/submissions", "/api/figures"];
+                if params.contains(&"page") && !NOT_YET.contains(&path.as_str()) {
+                    assert!(params.contains(&"per_page"), "{path}: {params:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_document_validates_with_openapi_spec_validator() {
+    let python = std::env::var("LANTERN_PYTHON").unwrap_or_else(|_| "python3".into());
+    let present = std::process::Command::new(&python)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{python} is missing: CI must validate the OpenAPI document (.ci/run installs openapi-spec-validator)"
+        );
+        eprintln!(
+            "SKIPPED: {python} is not installed, so the OpenAPI document was not validated; install Python 3 and `pip install openapi-spec-validator==0.9.0`"
+        );
+        return;
+    }
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("lantern-openapi.json");
+    std::fs::write(
+        &file,
+        serde_json::to_string_pretty(&document()).expect("json"),
+    )
+    .expect("write the document");
+    let out = std::process::Command::new(&python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .expect("run the validator");
+    assert!(
+        out.status.success(),
+        "openapi-spec-validator refused the document (is it installed? `pip install openapi-spec-validator==0.9.0`):\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("OK"), "the validator said: {said}");
+}
+
+#[test]
+fn a_broken_document_is_refused_by_the_validator() {
+    // The validator test above could pass by not validating at all: a
+    // document without its required `info` must fail it.
+    let python = std::env::var("LANTERN_PYTHON").unwrap_or_else(|_| "python3".into());
+    if std::process::Command::new(&python)
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(std::env::var("CI").is_err(), "{python} is missing under CI");
+        eprintln!("SKIPPED: {python} is not installed");
+        return;
+    }
+    let mut doc = document();
+    doc.as_object_mut().expect("object").remove("info");
+    let file =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("lantern-openapi-broken.json");
+    std::fs::write(&file, serde_json::to_string(&doc).expect("json")).expect("write");
+    let out = std::process::Command::new(&python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .expect("run the validator");
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

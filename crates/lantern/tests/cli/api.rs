@@ -1,0 +1,638 @@
+//! The JSON API over real HTTP against real `lantern serve` processes on a
+//! real database (SQLite, or PostgreSQL with `LANTERN_TEST_BACKEND=postgres`):
+//! every endpoint the OpenAPI document lists, called by nobody, by each role,
+//! by another council's user and with a token that is not valid, answers as
+//! the policy says with the one error body; a request taken in, drafted,
+//! approved by someone else and sent through the API reaches the public
+//! log, and its requester reaches no reply; the router's own errors, body
+//! limits, wrong types and paging under `/api/` are JSON errors too.
+
+use lantern_app::accounts::Role;
+use lantern_app::policy::{self, Resource};
+
+use crate::web::{
+    LEI, PASSWORD, REQUESTER, Reply, Server, Session, actor, add_user, cookies,
+    leicester_with_users, status_of,
+};
+
+/// `POST` a JSON body with the session's cookie and CSRF header.
+pub(crate) fn post(server: &Server, path: &str, session: Option<&Session>, body: &str) -> Reply {
+    let mut headers: Vec<(String, String)> = cookies(session)
+        .into_iter()
+        .map(|c| ("Cookie".to_string(), c))
+        .collect();
+    if let Some(s) = session {
+        headers.push(("X-CSRF-Token".into(), s.csrf.clone()));
+    }
+    server.call("POST", path, &headers, Some(("application/json", body)))
+}
+
+/// `GET` with the session's cookie.
+fn get(server: &Server, path: &str, session: Option<&Session>) -> Reply {
+    server.get(path, session)
+}
+
+/// The reply's body as JSON.
+fn json(reply: &Reply) -> serde_json::Value {
+    serde_json::from_str(&reply.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", reply.status, reply.body))
+}
+
+/// An error reply is `{status, code, message, field}` as JSON, its status
+/// repeated; returns it.
+pub(crate) fn assert_error_body(reply: &Reply, what: &str) -> serde_json::Value {
+    assert!(
+        reply.head.contains("content-type: application/json"),
+        "{what}: not JSON: {}\n{}",
+        reply.head,
+        reply.body
+    );
+    let body = json(reply);
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: {body}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 4, "{what}: {body}");
+    assert_eq!(body["status"], reply.status, "{what}: {body}");
+    assert!(
+        body["code"].as_str().is_some_and(|c| !c.is_empty()),
+        "{what}: {body}"
+    );
+    assert!(
+        body["message"].as_str().is_some_and(|m| m.len() > 10),
+        "{what}: {body}"
+    );
+    assert!(
+        body["field"].is_null() || body["field"].is_string(),
+        "{what}: {body}"
+    );
+    body
+}
+
+/// Another council in the same database, served by its own process, with
+/// a user holding every role there, signed in there.
+fn stranger(app: &crate::TestApp) -> (Server, Session) {
+    app.run(&[
+        "council",
+        "set",
+        "OTHER",
+        "--name",
+        "Other Council",
+        "--area",
+        "E06000017",
+    ])
+    .ok();
+    add_user(
+        app,
+        Some("OTHER"),
+        "stranger",
+        &["foi_officer", "approver", "analyst", "admin"],
+    );
+    let theirs = Server::start(app, "OTHER");
+    let session = theirs.session("stranger");
+    (theirs, session)
+}
+
+#[test]
+fn every_documented_endpoint_answers_each_role_another_council_and_a_bad_token_as_the_policy_says()
+{
+    let (app, reference) = leicester_with_users();
+    let (_theirs, stranger_session) = stranger(&app);
+    let server = Server::start(&app, LEI);
+    let people = [
+        ("nobody", None),
+        ("officer", Some(actor("officer", LEI, &[Role::FoiOfficer]))),
+        ("approver", Some(actor("approver", LEI, &[Role::Approver]))),
+        ("analyst", Some(actor("analyst", LEI, &[Role::Analyst]))),
+        ("provider", Some(actor("provider", LEI, &[Role::Provider]))),
+        ("admin", Some(actor("admin", LEI, &[Role::Admin]))),
+        (
+            "stranger",
+            Some(actor(
+                "stranger",
+                "OTHER",
+                &[Role::FoiOfficer, Role::Approver, Role::Analyst, Role::Admin],
+            )),
+        ),
+    ];
+    let sessions: Vec<Option<Session>> = people
+        .iter()
+        .map(|(who, _)| match *who {
+            "nobody" => None,
+            "stranger" => Some(stranger_session.clone()),
+            name => Some(server.session(name)),
+        })
+        .collect();
+    let doc = serde_json::to_value(lantern_web::api::document()).expect("document");
+    let routes = lantern_web::routes();
+    let resource = Resource {
+        council: LEI.into(),
+        drafted_by: vec!["tester".into()],
+        self_approval: false,
+    };
+    let mut called = 0;
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        let path = template.replace("{reference}", &reference);
+        for method in item.as_object().expect("item").keys() {
+            let method = method.to_uppercase();
+            let route = routes
+                .iter()
+                .find(|r| r.path == template && r.method == method)
+                .unwrap_or_else(|| panic!("{method} {template} is documented but not routed"));
+            for ((who, person), session) in people.iter().zip(&sessions) {
+                let what = format!("{method} {path} by {who}");
+                let reply = if method == "GET" {
+                    get(&server, &path, session.as_ref())
+                } else {
+                    // Changes nothing when allowed: a status nobody saw,
+                    // or fields the route does not take.
+                    post(&server, &path, session.as_ref(), r#"{"seen":"stale"}"#)
+                };
+                let allowed = policy::may(person.as_ref(), route.action, &resource).allowed();
+                match (allowed, person) {
+                    (true, _) => assert!(
+                        ![401, 403].contains(&reply.status),
+                        "{what}: {} {}",
+                        reply.status,
+                        reply.body
+                    ),
+                    (false, None) => assert_eq!(reply.status, 401, "{what}: {}", reply.body),
+                    // Another council's session is not one here at all.
+                    (false, Some(_)) if *who == "stranger" => {
+                        assert!([401, 403].contains(&reply.status), "{what}: {}", reply.body)
+                    }
+                    (false, Some(_)) => assert_eq!(reply.status, 403, "{what}: {}", reply.body),
+                }
+                if reply.status >= 400 {
+                    let error = assert_error_body(&reply, &what);
+                    if !allowed {
+                        assert!(!reply.body.contains(REQUESTER), "{what}");
+                        assert!(!reply.body.contains(&reference), "{what}: {error}");
+                    }
+                } else {
+                    assert!(
+                        reply.head.contains("content-type: application/json"),
+                        "{what}: {}",
+                        reply.head
+                    );
+                }
+                assert!(!reply.body.contains(REQUESTER), "{what}: {}", reply.body);
+                assert!(!reply.body.contains("z@example.org"), "{what}");
+                called += 1;
+            }
+            // A token that is not valid opens nothing but the public routes.
+            let reply = server.call(
+                &method,
+                &path,
+                &[("Authorization".into(), "Bearer not-a-token".into())],
+                (method == "POST").then_some(("application/json", "{}")),
+            );
+            let public = route.action == lantern_app::policy::Action::ReadPublic;
+            if !public {
+                assert_eq!(reply.status, 401, "{method} {path} with a bad token");
+                let error = assert_error_body(&reply, &format!("{method} {path} bad token"));
+                assert_eq!(error["code"], "invalid_token");
+                assert!(
+                    reply.head.contains("www-authenticate: bearer"),
+                    "{}",
+                    reply.head
+                );
+            }
+        }
+    }
+    assert!(called >= 14 * people.len(), "called {called}");
+    // Nothing was changed by any of it.
+    let shown: serde_json::Value = serde_json::from_str(
+        &app.run(&["--council", LEI, "request", "show", &reference, "--json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(shown["status"], "drafted");
+}
+
+#[test]
+fn a_request_taken_in_drafted_approved_and_sent_through_the_api_reaches_the_public_log() {
+    let (app, seed) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+
+    // Sign in with JSON: the cookie carries the session, the reply its secret.
+    let signed = server.call(
+        "POST",
+        "/api/session",
+        &[],
+        Some((
+            "application/json",
+            &format!(r#"{{"username":"officer","password":"{PASSWORD}"}}"#),
+        )),
+    );
+    assert_eq!(signed.status, 201, "{}", signed.body);
+    let cookie = signed
+        .set_cookie("lantern_session")
+        .expect("a session cookie");
+    assert!(
+        cookie.contains("httponly") && cookie.contains("samesite=lax"),
+        "{cookie}"
+    );
+    let officer = Session {
+        cookie: cookie.split(';').next().expect("value").to_string(),
+        csrf: json(&signed)["csrf"].as_str().expect("csrf").to_string(),
+    };
+    let me = json(&get(&server, "/api/session", Some(&officer)));
+    assert_eq!(me["username"], "officer");
+    assert_eq!(me["csrf"], officer.csrf.as_str());
+    let wrong = server.call(
+        "POST",
+        "/api/session",
+        &[],
+        Some((
+            "application/json",
+            r#"{"username":"officer","password":"nope"}"#,
+        )),
+    );
+    assert_eq!(wrong.status, 401);
+    assert_eq!(
+        assert_error_body(&wrong, "wrong password")["field"],
+        "password"
+    );
+
+    // Take in a typed request; its requester is kept but never shown.
+    let typed = serde_json::json!({"typed": {
+        "requester": REQUESTER,
+        "contact": "z@example.org",
+        "received": "2019-07-01",
+        "subject": "Crack cocaine treatment, again",
+        "questions": "1) How many people were in treatment for crack cocaine in 2017/18?",
+    }});
+    // Without the CSRF header a session changes nothing.
+    let refused = server.call(
+        "POST",
+        "/api/cases",
+        &[("Cookie".into(), officer.cookie.clone())],
+        Some(("application/json", &typed.to_string())),
+    );
+    assert_eq!(refused.status, 403);
+    assert_eq!(assert_error_body(&refused, "no csrf")["code"], "csrf");
+    let before = json(&get(&server, "/api/cases", Some(&officer)))["total"].clone();
+    let opened = post(&server, "/api/cases", Some(&officer), &typed.to_string());
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let opened = json(&opened);
+    let reference = opened["reference"].as_str().expect("reference").to_string();
+    assert_ne!(reference, seed);
+    assert!(!opened.to_string().contains(REQUESTER), "{opened}");
+    let listed = json(&get(&server, "/api/cases", Some(&officer)));
+    assert_eq!(
+        listed["total"].as_u64(),
+        before.as_u64().map(|n| n + 1),
+        "{listed}"
+    );
+
+    // Paging: one a page, links to the next and back, past the end refused.
+    let first = json(&get(
+        &server,
+        "/api/cases?per_page=1&sort=reference",
+        Some(&officer),
+    ));
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(1), "{first}");
+    assert_eq!(first["pages"], first["total"]);
+    assert!(first["links"]["prev"].is_null());
+    let next = first["links"]["next"]
+        .as_str()
+        .expect("a next page")
+        .to_string();
+    assert!(
+        next.contains("page=2") && next.contains("sort=reference"),
+        "{next}"
+    );
+    let second = json(&get(&server, &next, Some(&officer)));
+    assert_ne!(
+        second["items"][0]["reference"],
+        first["items"][0]["reference"]
+    );
+    assert_eq!(second["links"]["prev"], first["links"]["self"]);
+    let past = get(&server, "/api/cases?page=99", Some(&officer));
+    assert_eq!(past.status, 400);
+    assert_eq!(assert_error_body(&past, "past the end")["field"], "page");
+    let big = get(&server, "/api/cases?per_page=101", Some(&officer));
+    assert_eq!(assert_error_body(&big, "per_page")["field"], "per_page");
+    let tag = get(&server, "/api/cases?status=late", Some(&officer));
+    assert_eq!(assert_error_body(&tag, "status")["field"], "status");
+
+    // One case: its questions with Lantern's reading, the clock, the history.
+    let case = json(&get(
+        &server,
+        &format!("/api/cases/{reference}"),
+        Some(&officer),
+    ));
+    assert_eq!(case["status"], "received", "{case}");
+    assert!(
+        case["questions"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("crack cocaine")),
+        "{case}"
+    );
+    assert!(case["clock"]["due"].is_string(), "{case}");
+    assert!(!case.to_string().contains(REQUESTER));
+    assert!(!case.to_string().contains("z@example.org"));
+
+    // The seed: drafted by someone else; the officer cannot approve it,
+    // an approver can, then the officer sends it.
+    let path = format!("/api/cases/{seed}");
+    let shown = json(&get(&server, &path, Some(&officer)));
+    assert_eq!(shown["status"], "drafted");
+    assert!(shown["draft"].is_string(), "{shown}");
+    let no = post(&server, &format!("{path}/approve"), Some(&officer), "{}");
+    assert_eq!(no.status, 403, "{}", no.body);
+    let approver = server.session("approver");
+    let stale = post(
+        &server,
+        &format!("{path}/approve"),
+        Some(&approver),
+        r#"{"seen":"open"}"#,
+    );
+    assert_eq!(stale.status, 409);
+    assert_eq!(assert_error_body(&stale, "stale")["field"], "seen");
+    let approved = post(
+        &server,
+        &format!("{path}/approve"),
+        Some(&approver),
+        r#"{"seen":"drafted","note":"checked"}"#,
+    );
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(json(&approved)["status"], "approved");
+    let channel = post(
+        &server,
+        &format!("{path}/send"),
+        Some(&officer),
+        r#"{"channel":"fax"}"#,
+    );
+    assert_eq!(assert_error_body(&channel, "channel")["field"], "channel");
+    let sent = post(
+        &server,
+        &format!("{path}/send"),
+        Some(&officer),
+        r#"{"channel":"email","seen":"approved"}"#,
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(status_of(&app, &seed), "sent");
+    let again = post(
+        &server,
+        &format!("{path}/send"),
+        Some(&officer),
+        r#"{"channel":"email"}"#,
+    );
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_error_body(&again, "sent twice");
+
+    // The public log has it, paged the same way, and no requester.
+    let log = get(&server, "/api/log?per_page=1", None);
+    assert_eq!(log.status, 200, "{}", log.body);
+    let log = json(&log);
+    assert_eq!(log["items"][0]["reference"], seed.as_str(), "{log}");
+    assert_eq!(log["per_page"], 1);
+    assert!(
+        log["links"]["self"]
+            .as_str()
+            .is_some_and(|l| l.contains("per_page=1"))
+    );
+    assert!(!log.to_string().contains(REQUESTER));
+    let log_page = get(&server, "/log?per_page=1", None);
+    assert_eq!(log_page.status, 400, "per_page is the API's");
+
+    // A clock action on the new case: a bad one is tied to its field.
+    let bad = post(
+        &server,
+        &format!("/api/cases/{reference}/clock"),
+        Some(&officer),
+        r#"{"action":"pause"}"#,
+    );
+    assert_eq!(assert_error_body(&bad, "clock")["field"], "action");
+    let sought = post(
+        &server,
+        &format!("/api/cases/{reference}/clock"),
+        Some(&officer),
+        r#"{"action":"seek_clarification","on":"2019-07-02","note":"which year?"}"#,
+    );
+    assert_eq!(sought.status, 200, "{}", sought.body);
+    let held = json(&get(
+        &server,
+        &format!("/api/cases/{reference}"),
+        Some(&officer),
+    ));
+    assert_eq!(held["clock"]["hold"]["kind"], "clarification", "{held}");
+}
+
+#[test]
+fn the_routers_own_errors_body_limits_and_wrong_bodies_under_api_are_json_errors() {
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+
+    // The document served is the one the code generates.
+    let served = get(&server, "/api/openapi.json", None);
+    assert_eq!(served.status, 200);
+    assert_eq!(
+        json(&served),
+        serde_json::to_value(lantern_web::api::document()).expect("document")
+    );
+
+    let missing = get(&server, "/api/no-such-thing", None);
+    assert_eq!(missing.status, 404);
+    assert_eq!(assert_error_body(&missing, "404")["code"], "not_found");
+    // Pages keep their HTML.
+    let page = get(&server, "/no-such-page", None);
+    assert_eq!(page.status, 404);
+    assert!(!page.head.contains("application/json"), "{}", page.head);
+
+    let method = server.call("POST", "/api/log", &[], Some(("application/json", "{}")));
+    assert_eq!(method.status, 405);
+    let error = assert_error_body(&method, "405");
+    assert_eq!(error["code"], "method_not_allowed");
+    assert!(
+        error["message"].as_str().is_some_and(|m| m.contains("GET")),
+        "{error}"
+    );
+
+    let huge = format!(
+        r#"{{"email":"{}"}}"#,
+        "a".repeat(lantern_web::FORM_BODY_LIMIT + 1)
+    );
+    let large = post(&server, "/api/cases", Some(&officer), &huge);
+    assert_eq!(large.status, 413);
+    assert_eq!(assert_error_body(&large, "413")["code"], "too_large");
+
+    let mut headers = vec![
+        ("Cookie".to_string(), officer.cookie.clone()),
+        ("X-CSRF-Token".to_string(), officer.csrf.clone()),
+    ];
+    let text = server.call(
+        "POST",
+        "/api/cases",
+        &headers,
+        Some(("text/plain", "Dear council, how many…")),
+    );
+    assert_eq!(text.status, 415);
+    assert_error_body(&text, "415");
+    let syntax = server.call(
+        "POST",
+        "/api/cases",
+        &headers,
+        Some(("application/json", "{not json")),
+    );
+    assert_eq!(syntax.status, 400);
+    assert_error_body(&syntax, "400");
+    let unknown = post(&server, "/api/cases", Some(&officer), r#"{"letter":"x"}"#);
+    assert_eq!(unknown.status, 422);
+    assert_eq!(assert_error_body(&unknown, "422")["field"], "letter");
+    let both = post(
+        &server,
+        "/api/cases",
+        Some(&officer),
+        r#"{"email":"a","structured":"b"}"#,
+    );
+    assert_eq!(both.status, 400);
+    assert_error_body(&both, "both");
+    let empty = post(
+        &server,
+        "/api/cases",
+        Some(&officer),
+        r#"{"structured":"  "}"#,
+    );
+    assert_eq!(assert_error_body(&empty, "empty")["field"], "structured");
+    // A structured request (the format of docs/formats/request.md) opens a case.
+    let toml = std::fs::read_to_string(crate::example("requests/seed-000.toml"))
+        .expect("the seed request");
+    let filed = post(
+        &server,
+        "/api/cases",
+        Some(&officer),
+        &serde_json::json!({ "structured": toml }).to_string(),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    assert_eq!(json(&filed)["reference"], "FOI-2019-0412");
+    let corrections = post(
+        &server,
+        &format!("/api/cases/{reference}/questions"),
+        Some(&officer),
+        r#"{"corrections":[{"kind":"set_topic","question":"99","topic":"budget"}]}"#,
+    );
+    assert_eq!(corrections.status, 404, "{}", corrections.body);
+    let error = assert_error_body(&corrections, "correction");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no question 99")),
+        "{error}"
+    );
+
+    // The public API's own refusals have the same shape.
+    for path in [
+        "/api/log?year=1800",
+        "/api/log?colour=red",
+        "/api/reports/timeliness?by=year",
+        "/api/letters/FOI-1999-0001",
+    ] {
+        let reply = get(&server, path, None);
+        assert!(reply.status == 400 || reply.status == 404, "{path}");
+        assert_error_body(&reply, path);
+    }
+    let year = json(&get(&server, "/api/log?year=1800", None));
+    assert_eq!(year["field"], "year", "{year}");
+    headers.clear();
+}
+
+#[test]
+fn an_officer_corrects_drafts_and_resolves_a_blocking_finding_through_the_api_then_it_is_approved()
+{
+    let (app, reference) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let path = format!("/api/cases/{reference}");
+    // Reopen the draft to correct it.
+    let started = post(
+        &server,
+        &format!("{path}/clock"),
+        Some(&officer),
+        r#"{"action":"start","seen":"drafted"}"#,
+    );
+    assert_eq!(started.status, 200, "{}", started.body);
+    assert_eq!(json(&started)["status"], "in_progress");
+    let case = json(&get(&server, &path, Some(&officer)));
+    let revision = case["revision"].as_str().expect("revision").to_string();
+    // Question 1 asks for a year the council has no figure for.
+    let body = serde_json::json!({
+        "corrections": [{"kind": "set_periods", "question": "1", "periods": ["2010/11"]}],
+        "seen": revision,
+        "note": "the requester meant 2010/11",
+    });
+    let corrected = post(
+        &server,
+        &format!("{path}/questions"),
+        Some(&officer),
+        &body.to_string(),
+    );
+    assert_eq!(corrected.status, 200, "{}", corrected.body);
+    assert_ne!(json(&corrected)["revision"], revision.as_str());
+    // The same correction against the old revision changes nothing.
+    let stale = post(
+        &server,
+        &format!("{path}/questions"),
+        Some(&officer),
+        &body.to_string(),
+    );
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert_error_body(&stale, "stale revision");
+
+    let drafted = post(&server, &format!("{path}/draft"), Some(&officer), "");
+    assert_eq!(drafted.status, 200, "{}", drafted.body);
+    assert!(
+        json(&drafted)["findings"].as_u64() >= Some(1),
+        "{}",
+        drafted.body
+    );
+    let case = json(&get(&server, &path, Some(&officer)));
+    let finding = &case["findings"][0];
+    assert_eq!(finding["question"], "1", "{case}");
+    let number = finding["number"].as_u64().expect("number");
+    // The approver cannot approve while it is open.
+    let approver = server.session("approver");
+    let blocked = post(&server, &format!("{path}/approve"), Some(&approver), "{}");
+    assert!([400, 409].contains(&blocked.status), "{}", blocked.body);
+    assert_error_body(&blocked, "blocked");
+
+    let no_reason = post(
+        &server,
+        &format!("{path}/findings/resolve"),
+        Some(&officer),
+        &format!(r#"{{"finding":{number},"way":"record_not_held"}}"#),
+    );
+    assert_eq!(
+        assert_error_body(&no_reason, "no reason")["field"],
+        "reason"
+    );
+    let resolved = post(
+        &server,
+        &format!("{path}/findings/resolve"),
+        Some(&officer),
+        &format!(
+            r#"{{"finding":{number},"way":"record_not_held","reason":"The council did not collect this before 2012."}}"#
+        ),
+    );
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    let redrafted = post(&server, &format!("{path}/draft"), Some(&officer), "{}");
+    assert_eq!(redrafted.status, 200, "{}", redrafted.body);
+    assert_eq!(json(&redrafted)["findings"], 0, "{}", redrafted.body);
+    let approved = post(&server, &format!("{path}/approve"), Some(&approver), "{}");
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let history = json(&get(&server, &path, Some(&officer)))["history"].clone();
+    assert!(
+        history
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|e| e["actor"] == "officer"
+                && e["note"].as_str().is_some_and(|n| n.contains("2010/11"))),
+        "the correction is in the history with who made it: {history}"
+    );
+}
