@@ -9,8 +9,9 @@
 //! Prints one line per scored question of the tuning part, then the summary
 //! of the tuning part. With `--heldout`, also the summary of the quarter kept
 //! aside (seen) and, last, of the fresh held-out set not yet seen (`heldout
-//! = "fresh3"`; the earlier fresh sets, `"fresh, seen"` and `"fresh2,
-//! seen"`, are tuning data); with `--heldout-lines`, the lines of both too.
+//! = "fresh4"`; the earlier fresh sets, `"fresh, seen"`, `"fresh2, seen"`
+//! and `"fresh3, seen"`, are tuning data); with `--heldout-lines`, the lines
+//! of both too.
 
 #[path = "../tests/understanding/score.rs"]
 mod score;
@@ -67,10 +68,19 @@ fn main() -> ExitCode {
             "{}",
             score::Summary::of(held.iter().copied()).line("held out")
         );
-        println!(
-            "{}",
-            score::Summary::of(fresh.iter().copied()).line(&format!("held out, {}", score::FRESH))
-        );
+        // No fresh set yet: say so rather than print percentages of nothing.
+        if fresh.is_empty() {
+            println!(
+                "understanding (held out, {}): no requests in this set yet",
+                score::FRESH
+            );
+        } else {
+            println!(
+                "{}",
+                score::Summary::of(fresh.iter().copied())
+                    .line(&format!("held out, {}", score::FRESH))
+            );
+        }
     }
     ExitCode::SUCCESS
 }

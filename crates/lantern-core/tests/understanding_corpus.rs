@@ -44,13 +44,17 @@ fn every_label_reads_and_a_quarter_is_kept_aside() {
         held + 1 >= quarter && held <= quarter + 1,
         "{held} of {first} requests kept aside"
     );
-    // The first two fresh sets (081-101, 102-121) were seen and are tuning
-    // data now; the third (122 on) is the held-out measure.
+    // The first three fresh sets (081-101, 102-121, 122-141) were seen and
+    // are tuning data now; a fourth, when there is one, is the held-out
+    // measure and holds at least 15 requests.
     assert!(
-        seen_fresh >= 41,
+        seen_fresh >= 61,
         "{seen_fresh} requests in the seen fresh sets"
     );
-    assert!(fresh >= 20, "{fresh} requests in the fresh held-out set");
+    assert!(
+        fresh == 0 || fresh >= 15,
+        "{fresh} requests in the fresh held-out set"
+    );
 }
 
 fn scratch(name: &str) -> PathBuf {

@@ -498,6 +498,25 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
     // where either:") is the question, and its bullets are its parts.
     let mut bullets_are_parts = false;
     for (at, block) in blocks.iter().enumerate() {
+        let before_bullet = blocks
+            .get(at + 1)
+            .is_some_and(|b| b.kind == BlockKind::Bullet);
+        // With nothing numbered, a question of its own ("How many people
+        // have been convicted …?") just before bullets ("- of those
+        // convicted, how many …?") is a question, and its bullets are its
+        // parts; once questions have parts, a later question of its own is
+        // a new question, not a continuation of the last part.
+        if !numbered
+            && block.kind == BlockKind::Paragraph
+            && is_question_of_its_own(&block.text)
+            && (before_bullet || bullets_are_parts)
+        {
+            continue_last(&mut questions, &mut pending);
+            bullets += 1;
+            questions.push(new_question(&bullets.to_string(), &block.text, &None));
+            bullets_are_parts = true;
+            continue;
+        }
         if !numbered
             && block.kind == BlockKind::Paragraph
             && is_lead_in_request(&block.text)
@@ -621,7 +640,10 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
                 None => intro.push(&block.text),
             },
             BlockKind::Paragraph => {
-                if numbered && questions.is_empty() && is_standalone_request(&block.text) {
+                if numbered
+                    && questions.is_empty()
+                    && (is_standalone_request(&block.text) || is_question_of_its_own(&block.text))
+                {
                     // "Please supply any policies …" before the numbered
                     // questions: a request of its own, numbered 0.
                     questions.push(new_question("0", &block.text, &None));
@@ -639,10 +661,27 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
     // Closing text after the last question is dropped, unless it asks
     // something, or the last question has no words yet ("Question 1" on a
     // line of its own) or only a heading's ("2. Naloxone outcome data").
+    // A closing paragraph that asks for more in words ("I would also like
+    // to know how many …", "For each incident, please detail …") is a
+    // question of its own, unless it is about the reply itself ("Please
+    // provide a response in an Excel format").
     if let Some(q) = questions.last()
         && !(q.text.is_empty() || is_heading(&q.text) || pending.iter().any(|p| p.ends_with('?')))
     {
+        let next = q.number.parse::<u32>().ok();
+        let asking: Vec<&str> = pending
+            .iter()
+            .copied()
+            .filter(|p| asks_for_more(p))
+            .collect();
         pending.clear();
+        for (k, text) in asking.into_iter().enumerate() {
+            let number = match next {
+                Some(n) => (n + 1 + k as u32).to_string(),
+                None => (questions.len() + 1).to_string(),
+            };
+            questions.push(new_question(&number, text, &None));
+        }
     }
     continue_last(&mut questions, &mut pending);
     questions.retain(|q| !q.text.is_empty() || !q.parts.is_empty());
@@ -672,6 +711,64 @@ fn before_first(questions: &[SplitQuestion]) -> bool {
     questions.iter().all(|q| q.number == "0")
 }
 
+/// Words that point to what follows: a lead-in, not a request of its own.
+const POINTS_BELOW: &[&str] = &["following", "below", "these questions", "the questions"];
+
+/// A paragraph that is a whole question of its own: it ends in `?`, asks
+/// for figures (how many, how much, the number of) and points to nothing
+/// below ("the following", "these questions").
+pub(super) fn is_question_of_its_own(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    text.trim_end().ends_with('?')
+        && [
+            "how many",
+            "how much",
+            "number of",
+            "any convictions",
+            "any arrests",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !POINTS_BELOW.iter().any(|w| lower.contains(w))
+}
+
+/// Words of a closing paragraph about the reply, not about what is asked:
+/// its format, receipt, timing, or contacting the requester.
+const ABOUT_THE_REPLY: &[&str] = &[
+    "format",
+    "excel",
+    "csv",
+    "spreadsheet",
+    "electronic",
+    "e-mail",
+    "email",
+    "receipt",
+    "acknowledge",
+    "clarif",
+    "response",
+    "respond",
+    "reply",
+    "working days",
+    "contact me",
+    "any questions",
+    "queries",
+    "if you need",
+    "if you require",
+    "if you have",
+    "in writing",
+    "by post",
+];
+
+/// A closing paragraph that asks for more: its first sentence asks in words
+/// and is not about the reply itself.
+fn asks_for_more(paragraph: &str) -> bool {
+    let Some(first) = sentences(paragraph).first().copied() else {
+        return false;
+    };
+    let lower = first.to_lowercase();
+    asks_in_words(first) && !ABOUT_THE_REPLY.iter().any(|w| lower.contains(w))
+}
+
 /// An introduction paragraph that is itself a request, not a lead-in to the
 /// questions: it starts "Please supply/provide/send/give …" and points to
 /// nothing below ("the following", "these questions", …).
@@ -686,9 +783,7 @@ pub(super) fn is_standalone_request(text: &str) -> bool {
     .iter()
     .any(|w| lower.starts_with(w))
         && !text.trim_end().ends_with(':')
-        && !["following", "below", "these questions", "the questions"]
-            .iter()
-            .any(|w| lower.contains(w))
+        && !POINTS_BELOW.iter().any(|w| lower.contains(w))
 }
 
 /// A lead-in that is itself a request for data: it asks in words, names
@@ -1178,7 +1273,7 @@ pub(super) fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
     if found.iter().all(|(f, _)| f.is_empty()) {
         for ((asked, _), lines) in found.iter_mut().zip(&paragraphs) {
             let joined = lines.join(" ");
-            if !is_lead_in(&joined) && names_period(&joined) {
+            if !is_lead_in(&joined) && (names_period(&joined) || names_a_measure(&joined)) {
                 asked.push(joined);
             }
         }
@@ -1202,6 +1297,35 @@ pub(super) fn unnumbered_questions(lines: &[&str]) -> Vec<SplitQuestion> {
         }
     }
     out
+}
+
+/// Whether a noun phrase names a measure of something ("The volume of
+/// methadone dispensed by each pharmacy", "The amount spent on …") or a
+/// breakdown of figures ("… by each pharmacy", "… broken down by …"):
+/// what a request written without asking words asks for.
+fn names_a_measure(text: &str) -> bool {
+    let lower = text.trim_start().to_lowercase();
+    let opening = lower
+        .strip_prefix("the ")
+        .or_else(|| lower.strip_prefix("a "))
+        .unwrap_or(&lower);
+    [
+        "volume of",
+        "volumes of",
+        "amount of",
+        "amounts of",
+        "amount spent",
+        "quantity of",
+        "quantities of",
+        "value of",
+        "cost of",
+        "costs of",
+    ]
+    .iter()
+    .any(|w| opening.starts_with(w))
+        || ["broken down by", "by each ", "for each ", "split by"]
+            .iter()
+            .any(|w| lower.contains(w))
 }
 
 pub(super) fn sentences(text: &str) -> Vec<&str> {
@@ -1506,6 +1630,70 @@ mod tests {
         // A note that names no period is still no question.
         assert!(matches!(
             split_questions("Dear Council,\n\nFollowing our call, here are my details.\n"),
+            Err(IntakeError::NoQuestions)
+        ));
+    }
+
+    #[test]
+    fn a_question_before_bullets_is_a_question_with_parts() {
+        let body = "Please consider this request.\n\nHow many people were convicted of possession in 2019?\n- of those, how many were in Leeds?\n\nHow many were convicted of supply in 2019?\n- of those, how many were in Leeds?\n\nHave there been any convictions for production in 2019?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(
+            texts(&split),
+            [
+                ("1", "How many people were convicted of possession in 2019?"),
+                ("2", "How many were convicted of supply in 2019?"),
+                (
+                    "3",
+                    "Have there been any convictions for production in 2019?"
+                ),
+            ]
+        );
+        assert_eq!(split[0].parts.len(), 1);
+        assert!(split[1].parts[0].text.starts_with("of those"));
+        // A question that points below is still an introduction.
+        let body = "Could you answer the following questions?\n- How many kits were issued in 2019/20?\n- How many were used?\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 2);
+        assert!(split[0].text.starts_with("How many kits"));
+    }
+
+    #[test]
+    fn a_question_before_numbered_breakdowns_is_question_0() {
+        let body = "Please would you let me know how many arrests were made for drug offences in 2019?\n\nI would like the figures broken down into:\n\n1. age group.\n2. gender.\n";
+        let split = split_questions(body).unwrap();
+        let numbers: Vec<&str> = split.iter().map(|q| q.number.as_str()).collect();
+        assert_eq!(numbers, ["0", "1", "2"]);
+        assert!(split[0].text.contains("how many arrests"));
+    }
+
+    #[test]
+    fn a_closing_paragraph_that_asks_in_words_is_a_question() {
+        let body = "1. Please detail how many people died in 2017.\n\n[exclude the following part if it exceeds limits]\n\nFor each death, please detail whether the person was known to your services.\n\nPlease provide a response in an Excel format.\n\nI would prefer the information by e-mail.\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(
+            texts(&split),
+            [
+                ("1", "Please detail how many people died in 2017."),
+                (
+                    "2",
+                    "For each death, please detail whether the person was known to your services."
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bare_noun_phrase_naming_a_measure_is_the_question() {
+        let split = split_questions(
+            "The volume of methadone oral liquid dispensed by each pharmacy, by postcode.\n",
+        )
+        .unwrap();
+        assert_eq!(split.len(), 1);
+        assert!(split[0].text.starts_with("The volume of methadone"));
+        // A note that names neither a measure nor a period is still none.
+        assert!(matches!(
+            split_questions("Dear Council,\n\nAs discussed, the value is in my details.\n"),
             Err(IntakeError::NoQuestions)
         ));
     }
