@@ -101,25 +101,37 @@ pub struct SubmissionPage {
     pub submissions: Vec<SubmissionView>,
     /// The page (from 1).
     pub page: u64,
+    /// Submissions per page.
+    pub per_page: u64,
     /// How many pages there are (at least 1).
     pub pages: u64,
     /// How many submissions the provider has.
     pub total: u64,
 }
 
-/// Page `page` (from 1) of `actor`'s provider's submissions, newest first.
-pub fn submissions(ctx: &Context, actor: &Actor, page: u64) -> Result<SubmissionPage> {
+/// Page `page` (from 1) of `actor`'s provider's submissions, newest first,
+/// `per_page` to a page (the pages use [`PAGE_SIZE`]; the API its own).
+/// A page past the last is refused as invalid, naming the pages there are.
+pub fn submissions(
+    ctx: &Context,
+    actor: &Actor,
+    page: u64,
+    per_page: u64,
+) -> Result<SubmissionPage> {
     let provider = provider_of(actor)?;
     if page == 0 {
         crate::fail!(Invalid, "page={page}: pages are numbered from 1");
     }
+    if per_page == 0 {
+        crate::fail!(Invalid, "per_page=0: a page holds at least 1 submission");
+    }
     let store = ctx.open()?;
-    let offset = (page - 1).saturating_mul(PAGE_SIZE);
-    let (held, total) = store.provider_submissions(&provider, offset, PAGE_SIZE)?;
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let offset = (page - 1).saturating_mul(per_page);
+    let (held, total) = store.provider_submissions(&provider, offset, per_page)?;
+    let pages = total.div_ceil(per_page).max(1);
     if page > pages {
         crate::fail!(
-            NotFound,
+            Invalid,
             "page {page}: there are {pages} pages of submissions"
         );
     }
@@ -127,6 +139,7 @@ pub fn submissions(ctx: &Context, actor: &Actor, page: u64) -> Result<Submission
         provider,
         submissions: held.iter().map(SubmissionView::of).collect(),
         page,
+        per_page,
         pages,
         total,
     })

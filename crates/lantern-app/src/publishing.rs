@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::{Context, Error, Result};
 
-/// How many published cells one page of `/api/figures` holds.
+/// How many published cells one page holds when the filters do not say.
 pub const PAGE_SIZE: usize = 100;
 
 /// What to publish.
@@ -506,6 +506,8 @@ pub struct FigureFilters {
     pub period: Option<String>,
     /// The page, from 1.
     pub page: Option<String>,
+    /// Cells per page (from 1); [`PAGE_SIZE`] when not given.
+    pub per_page: Option<usize>,
 }
 
 /// A page of published cells.
@@ -517,6 +519,8 @@ pub struct FiguresPage {
     pub total: usize,
     /// This page, from 1.
     pub page: usize,
+    /// Cells per page.
+    pub per_page: usize,
     /// How many pages.
     pub pages: usize,
 }
@@ -579,13 +583,21 @@ pub fn figures(store: &dyn Store, filters: &FigureFilters, all: bool) -> Result<
             .filter(|n| *n >= 1)
             .ok_or_else(|| Error::invalid(format!("page={p}: write a page number from 1")))?,
     };
+    let per_page = filters.per_page.unwrap_or(PAGE_SIZE);
+    if per_page == 0 {
+        crate::fail!(Invalid, "per_page=0: a page holds at least 1 cell");
+    }
     let query = PublishedQuery {
         reference: None,
         indicator,
         area,
         period: period.clone(),
-        limit: if all { 1_000_000 } else { PAGE_SIZE },
-        offset: if all { 0 } else { (page - 1) * PAGE_SIZE },
+        limit: if all { 1_000_000 } else { per_page },
+        offset: if all {
+            0
+        } else {
+            (page - 1).saturating_mul(per_page)
+        },
     };
     let found = store.published_figures(&query)?;
     if let Some(p) = &period
@@ -596,7 +608,7 @@ pub fn figures(store: &dyn Store, filters: &FigureFilters, all: bool) -> Result<
             "period={p}: nothing is published for it with these filters"
         );
     }
-    let pages = found.total.div_ceil(PAGE_SIZE).max(1);
+    let pages = found.total.div_ceil(per_page).max(1);
     if !all && page > pages {
         crate::fail!(Invalid, "page={page}: there are pages from 1 to {pages}");
     }
@@ -608,6 +620,7 @@ pub fn figures(store: &dyn Store, filters: &FigureFilters, all: bool) -> Result<
             .collect(),
         total: found.total,
         page: if all { 1 } else { page },
+        per_page: if all { found.total.max(1) } else { per_page },
         pages: if all { 1 } else { pages },
     })
 }

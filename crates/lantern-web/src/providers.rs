@@ -18,8 +18,10 @@ use lantern_app::policy::Action;
 use lantern_app::providers::{self, MAX_FILE_BYTES, SubmissionDetail, SubmissionPage};
 use lantern_app::{Kind, tokens};
 use minijinja::context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::api::{ApiError, Paging};
 use crate::auth::{Visitor, allow_here, api_caller, check_csrf, see_other};
 use crate::intake::Parts;
 use crate::{Failure, Site, act, private_page, render};
@@ -35,6 +37,7 @@ fn key(site: &Site) -> lantern_app::Result<lantern_core::records::PseudonymKey> 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct PageQuery {
     page: Option<String>,
+    per_page: Option<String>,
 }
 
 impl PageQuery {
@@ -80,7 +83,7 @@ async fn home_page(
     let actor = visitor.actor.clone();
     let (list, manages) = act(move || {
         Ok((
-            providers::submissions(&ctx, &actor, page)?,
+            providers::submissions(&ctx, &actor, page, providers::PAGE_SIZE)?,
             tokens::may_manage(&ctx, &actor)?,
         ))
     })
@@ -263,21 +266,42 @@ fn json_reply(status: StatusCode, value: &impl serde::Serialize) -> Response {
 }
 
 fn api_not_found(id: &str) -> Response {
-    crate::api::error(
+    ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
-        &format!("there is no submission {id} of yours; GET /api/submissions lists them"),
-        None,
+        format!("there is no submission {id} of yours; GET /api/submissions lists them"),
     )
+    .into_response()
+}
+
+/// A page of the caller's provider's submissions, paged the API's one way.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct SubmissionList {
+    /// The submissions on this page, newest first (each as
+    /// `GET /api/submissions/{id}` gives it).
+    #[schema(value_type = Vec<Object>)]
+    items: Vec<providers::SubmissionView>,
+    /// How many submissions the provider has.
+    total: usize,
+    /// This page, from 1.
+    page: usize,
+    /// Submissions per page.
+    per_page: usize,
+    /// How many pages there are (at least 1).
+    pages: usize,
+    /// This page, the next and the one before.
+    links: crate::api::PageLinks,
 }
 
 /// `GET /api/submissions`: the caller's provider's submissions, newest
-/// first (`?page=`).
+/// first (`?page=` and `?per_page=`, as every list of the API).
 #[utoipa::path(get, path = "/api/submissions", tag = "providers",
-    params(("page" = Option<String>, Query, description = "The page, from 1")),
+    params(
+        ("page" = Option<String>, Query, description = "The page, from 1"),
+        ("per_page" = Option<String>, Query, description = "Submissions per page, 1 to 100 (default 20)"),
+    ),
     responses(
-        (status = 200, description = "The caller's provider's submissions, newest first", body = Object),
-        (status = 400, description = "A page the list cannot take", body = crate::api::ApiError),
+        (status = 200, description = "The caller's provider's submissions, newest first", body = SubmissionList),
+        (status = 400, description = "A page or page size the list cannot take", body = crate::api::ApiError),
         (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
         (status = 403, description = "Not a provider here", body = crate::api::ApiError),
     ),
@@ -291,17 +315,36 @@ pub(crate) async fn api_list(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let page = match q.page() {
+    let paging = match Paging::read(q.page.as_deref(), q.per_page.as_deref()) {
         Ok(p) => p,
-        Err(m) => {
-            return crate::api::error(StatusCode::BAD_REQUEST, "invalid", &m, Some("page"));
-        }
+        Err(e) => return e.into_response(),
     };
     let ctx = site.context(&caller.actor.username);
-    match crate::api::act(move || providers::submissions(&ctx, &caller.actor, page)).await {
-        Ok(list) => json_reply(StatusCode::OK, &list),
-        Err(r) => r,
-    }
+    let (page, per_page) = (paging.page as u64, paging.per_page as u64);
+    let list =
+        match crate::api::run(move || providers::submissions(&ctx, &caller.actor, page, per_page))
+            .await
+        {
+            Ok(list) => list,
+            // The one input the use case can refuse once paging is read: a
+            // page past the last.
+            Err(mut e) => {
+                if e.status == StatusCode::BAD_REQUEST.as_u16() {
+                    e.field = Some("page".into());
+                }
+                return e.into_response();
+            }
+        };
+    let pages = usize::try_from(list.pages).unwrap_or(usize::MAX);
+    let reply = SubmissionList {
+        items: list.submissions,
+        total: usize::try_from(list.total).unwrap_or(usize::MAX),
+        page: paging.page,
+        per_page: paging.per_page,
+        pages,
+        links: paging.links("/api/submissions", &[], pages),
+    };
+    json_reply(StatusCode::OK, &reply)
 }
 
 async fn api_detail(
@@ -314,7 +357,9 @@ async fn api_detail(
         return Err(api_not_found(id));
     };
     let ctx = site.context(&caller.actor.username);
-    crate::api::act(move || providers::submission(&ctx, &caller.actor, n)).await
+    crate::api::run(move || providers::submission(&ctx, &caller.actor, n))
+        .await
+        .map_err(IntoResponse::into_response)
 }
 
 /// `GET /api/submissions/{id}`: one submission with its report.
@@ -369,12 +414,11 @@ pub(crate) async fn api_report(
         Some("json") => false,
         None => accepts_csv,
         Some(other) => {
-            return crate::api::error(
-                StatusCode::BAD_REQUEST,
-                "invalid",
-                &format!("format={other}: write format=json or format=csv"),
-                Some("format"),
-            );
+            return ApiError::field(
+                "format",
+                format!("format={other}: write format=json or format=csv"),
+            )
+            .into_response();
         }
     };
     let d = match api_detail(&site, &headers, &id).await {
@@ -383,9 +427,9 @@ pub(crate) async fn api_report(
     };
     if csv {
         let n = d.submission.id;
-        match crate::api::act(move || providers::report_csv(&d.report)).await {
+        match crate::api::run(move || providers::report_csv(&d.report)).await {
             Ok(text) => csv_download(n, text),
-            Err(r) => r,
+            Err(e) => e.into_response(),
         }
     } else {
         json_reply(StatusCode::OK, &d.report)
@@ -441,39 +485,37 @@ pub(crate) async fn api_submit(
         })
         .unwrap_or_default();
     if name.trim().is_empty() {
-        return crate::api::error(
-            StatusCode::BAD_REQUEST,
-            "invalid",
+        return ApiError::field(
+            "name",
             "name the file with ?name=AGENCY-YYYY-MM.csv or the X-File-Name header",
-            Some("name"),
-        );
+        )
+        .into_response();
     }
     if body.is_empty() {
-        return crate::api::error(
-            StatusCode::BAD_REQUEST,
-            "invalid",
+        return ApiError::field(
+            "file",
             "the request's body is empty: send the file's bytes as the body",
-            Some("file"),
-        );
+        )
+        .into_response();
     }
     if let Err(e) = providers::file_type(&name, &body) {
-        return crate::api::error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_type",
-            e.message(),
-            Some("file"),
-        );
+        return ApiError {
+            field: Some("file".into()),
+            ..ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.message())
+        }
+        .with_code("unsupported_type")
+        .into_response();
     }
     let ctx = site.context(&caller.actor.username);
     let key = key(&site);
     let month = q.month.clone();
-    let sent = crate::api::act(move || {
+    let sent = crate::api::run(move || {
         let result = providers::submit(&ctx, &caller.actor, &key?, &name, &body, month.as_deref())?;
         providers::submission(&ctx, &caller.actor, result.submission)
     })
     .await;
     match sent {
         Ok(d) => json_reply(StatusCode::CREATED, &d),
-        Err(r) => r,
+        Err(e) => e.into_response(),
     }
 }

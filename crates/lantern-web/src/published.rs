@@ -1,7 +1,8 @@
 //! Published figures and the publication calendar: `/figures` (the
 //! indicators with publications), `/figures/{indicator}` (the newest
 //! publication's tables, labelled in words), `/api/figures` (published
-//! cells as JSON, paged; filters `indicator`, `area`, `period`, `page`),
+//! cells as JSON, paged the API's one way (`page`, `per_page`, links,
+//! [`crate::api::Paging`]); filters `indicator`, `area`, `period`),
 //! `/figures.csv` (every cell the filters find), `/publications` and
 //! `/api/publications` (planned publications, late ones shown as late),
 //! and for analysts and administrators `/publishing` with its two forms
@@ -19,8 +20,10 @@ use lantern_app::Kind;
 use lantern_app::policy::Action;
 use lantern_app::publishing::{self, FigureFilters, Plan, Publish};
 use minijinja::context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::api::{ApiError, PageLinks, Paging};
 use crate::auth::{Visitor, allow_here, check_csrf};
 use crate::{Failure, Site, blocking, json, page, private_page, read, render};
 
@@ -32,35 +35,75 @@ pub(crate) struct FigureQuery {
     area: Option<String>,
     period: Option<String>,
     page: Option<String>,
+    per_page: Option<String>,
 }
 
-const PARAMETERS: &str = "published figures take indicator, area, period and page";
+const PARAMETERS: &str = "published figures take indicator, area, period, page and per_page";
 
-/// A refusal as the API gives one.
-fn refused(message: &str) -> Response {
-    crate::api::ApiError::new(StatusCode::BAD_REQUEST, message).into_response()
+/// A page of published cells, paged the API's one way.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct FigureList {
+    /// The cells on this page, newest publication first.
+    #[schema(value_type = Vec<Object>)]
+    items: Vec<publishing::PublicCell>,
+    /// How many cells the filters find.
+    total: usize,
+    /// This page, from 1.
+    page: usize,
+    /// Cells per page.
+    per_page: usize,
+    /// How many pages there are (at least 1).
+    pages: usize,
+    /// This page, the next and the one before.
+    links: PageLinks,
 }
 
 /// The cells the query asks for, or the refusal's message.
+/// `per_page` is the API's page size, checked ([`Paging`]); none for the
+/// CSV, which has every cell.
 async fn find(
     site: &Arc<Site>,
     q: Result<Query<FigureQuery>, QueryRejection>,
     all: bool,
-) -> Result<Result<publishing::FiguresPage, String>, Failure> {
+) -> Result<Result<(FigureFilters, publishing::FiguresPage), ApiError>, Failure> {
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return Ok(Err(format!("{}; {PARAMETERS}", e.body_text()))),
+        Err(e) => {
+            return Ok(Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("{}; {PARAMETERS}", e.body_text()),
+            )));
+        }
+    };
+    let per_page = if all {
+        None
+    } else {
+        match Paging::read(q.page.as_deref(), q.per_page.as_deref()) {
+            Ok(p) => Some(p.per_page),
+            Err(e) => return Ok(Err(e)),
+        }
     };
     let filters = FigureFilters {
         indicator: q.indicator,
         area: q.area,
         period: q.period,
         page: q.page,
+        per_page,
     };
     read(site, move |store| {
         match publishing::figures(store, &filters, all) {
-            Err(e) if e.kind() == Kind::Invalid => Ok(Err(e.message().to_string())),
-            other => other.map(Ok),
+            Err(e) if e.kind() == Kind::Invalid => {
+                // The use case names the filter at fault first (`area=…: …`).
+                let message = e.message().to_string();
+                let field = ["indicator", "area", "period", "page", "per_page"]
+                    .into_iter()
+                    .find(|f| message.starts_with(&format!("{f}=")));
+                Ok(Err(match field {
+                    Some(f) => ApiError::field(f, message),
+                    None => ApiError::new(StatusCode::BAD_REQUEST, message),
+                }))
+            }
+            other => other.map(|found| Ok((filters, found))),
         }
     })
     .await
@@ -72,9 +115,10 @@ async fn find(
         ("area" = Option<String>, Query, description = "An area code"),
         ("period" = Option<String>, Query, description = "A period"),
         ("page" = Option<String>, Query, description = "The page, from 1"),
+        ("per_page" = Option<String>, Query, description = "Cells per page, 1 to 100 (default 20)"),
     ),
     responses(
-        (status = 200, description = "Published cells, newest publication first", body = Object),
+        (status = 200, description = "Published cells, newest publication first", body = FigureList),
         (status = 400, description = "A parameter or value that cannot be taken", body = crate::api::ApiError),
     ),
     security(()))]
@@ -83,8 +127,31 @@ pub(crate) async fn api_figures(
     q: Result<Query<FigureQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
     Ok(match find(&site, q, false).await? {
-        Ok(found) => json(serde_json::to_value(&found).map_err(|e| Failure::Internal(e.into()))?),
-        Err(message) => refused(&message),
+        Ok((filters, found)) => {
+            let paging = Paging {
+                page: found.page,
+                per_page: found.per_page,
+            };
+            let links = paging.links(
+                "/api/figures",
+                &[
+                    ("indicator", filters.indicator.unwrap_or_default()),
+                    ("area", filters.area.unwrap_or_default()),
+                    ("period", filters.period.unwrap_or_default()),
+                ],
+                found.pages,
+            );
+            let list = FigureList {
+                items: found.figures,
+                total: found.total,
+                page: found.page,
+                per_page: found.per_page,
+                pages: found.pages,
+                links,
+            };
+            json(serde_json::to_value(&list).map_err(|e| Failure::Internal(e.into()))?)
+        }
+        Err(refusal) => refusal.into_response(),
     })
 }
 
@@ -93,7 +160,7 @@ pub(crate) async fn figures_csv(
     q: Result<Query<FigureQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
     Ok(match find(&site, q, true).await? {
-        Ok(found) => {
+        Ok((_, found)) => {
             let csv =
                 publishing::to_csv(&found.figures).map_err(|e| Failure::Internal(e.into()))?;
             (
@@ -108,7 +175,7 @@ pub(crate) async fn figures_csv(
             )
                 .into_response()
         }
-        Err(message) => (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response(),
+        Err(refusal) => (StatusCode::BAD_REQUEST, format!("{}\n", refusal.message)).into_response(),
     })
 }
 

@@ -79,12 +79,18 @@ fn the_document_is_openapi_3_1_with_both_security_schemes_and_one_error_body() {
                     .flatten()
                     .filter_map(|p| p["name"].as_str())
                     .collect();
-                // Not paged the one way yet (its own `page` only, no
-                // `per_page` or links): the providers' submissions list and
-                // the published figures.
-                const NOT_YET: [&str; 2] = ["/api/submissions", "/api/figures"];
-                if params.contains(&"page") && !NOT_YET.contains(&path.as_str()) {
+                if params.contains(&"page") {
                     assert!(params.contains(&"per_page"), "{path}: {params:?}");
+                    // ... and answers the one page shape.
+                    let reply =
+                        op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+                            .as_str()
+                            .unwrap_or_else(|| panic!("{path}: the page is not a named schema"));
+                    let name = reply.trim_start_matches("#/components/schemas/");
+                    let fields = &doc["components"]["schemas"][name]["properties"];
+                    for field in ["items", "total", "page", "per_page", "pages", "links"] {
+                        assert!(fields.get(field).is_some(), "{path}: {name} has no {field}");
+                    }
                 }
             }
         }

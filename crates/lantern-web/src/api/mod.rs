@@ -103,7 +103,8 @@ impl ApiError {
         }
     }
 
-    fn with_code(mut self, code: &str) -> ApiError {
+    /// The same error with a more precise code.
+    pub(crate) fn with_code(mut self, code: &str) -> ApiError {
         self.code = code.to_string();
         self
     }
@@ -191,46 +192,6 @@ pub(crate) async fn run<T: Send + 'static>(
     f: impl FnOnce() -> lantern_app::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     crate::blocking(f).await?.map_err(from_app)
-}
-
-/// Run a use case on a blocking thread, its failure as the JSON reply.
-#[allow(
-    dead_code,
-    reason = "the shape the providers' API handlers (branch providers) call; used once it is merged"
-)]
-pub(crate) async fn act<T: Send + 'static>(
-    f: impl FnOnce() -> lantern_app::Result<T> + Send + 'static,
-) -> Result<T, Response> {
-    run(f).await.map_err(IntoResponse::into_response)
-}
-
-/// An error reply with this code, message and field.
-#[allow(
-    dead_code,
-    reason = "the shape the providers' API handlers (branch providers) call; used once it is merged"
-)]
-pub(crate) fn error(
-    status: StatusCode,
-    code: &str,
-    message: &str,
-    field: Option<&str>,
-) -> Response {
-    ApiError {
-        status: status.as_u16(),
-        code: code.to_string(),
-        message: message.to_string(),
-        field: field.map(str::to_string),
-    }
-    .into_response()
-}
-
-/// A use case's failure as the JSON reply (see [`from_app`]).
-#[allow(
-    dead_code,
-    reason = "the shape the providers' API handlers (branch providers) call; used once it is merged"
-)]
-pub(crate) fn failure(e: lantern_app::Error) -> Response {
-    from_app(e).into_response()
 }
 
 impl From<ApiError> for Response {

@@ -276,9 +276,58 @@ fn a_provider_sees_the_bad_rows_error_resends_and_another_provider_sees_nothing(
     let (_, p1_token) = token(&app, "P1", "ours");
     let listed = json(&api(&server, "GET", "/api/submissions", &p1_token, None));
     assert_eq!(listed["total"], 3, "{listed}");
-    assert_eq!(listed["submissions"][2]["id"], id, "newest first: {listed}");
-    assert_eq!(listed["submissions"][1]["status"], "replaced", "{listed}");
-    assert_eq!(listed["submissions"][0]["status"], "current", "{listed}");
+    assert_eq!(listed["items"][2]["id"], id, "newest first: {listed}");
+    assert_eq!(listed["items"][1]["status"], "replaced", "{listed}");
+    assert_eq!(listed["items"][0]["status"], "current", "{listed}");
+    assert_eq!(listed["items"][0]["provider"], "P1", "{listed}");
+    assert_eq!(
+        (&listed["page"], &listed["per_page"]),
+        (&1.into(), &20.into())
+    );
+    assert!(listed["links"]["next"].is_null(), "{listed}");
+
+    // Paged as every list of the API: `page`, `per_page`, links.
+    let first = json(&api(
+        &server,
+        "GET",
+        "/api/submissions?per_page=2",
+        &p1_token,
+        None,
+    ));
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(2), "{first}");
+    assert_eq!(first["pages"], 2, "{first}");
+    assert!(first["links"]["prev"].is_null(), "{first}");
+    let next = first["links"]["next"].as_str().expect("a next page");
+    assert_eq!(next, "/api/submissions?page=2&per_page=2");
+    let last = json(&api(&server, "GET", next, &p1_token, None));
+    assert_eq!(last["items"].as_array().map(Vec::len), Some(1), "{last}");
+    assert_eq!(last["items"][0]["id"], id, "the oldest last: {last}");
+    assert!(last["links"]["next"].is_null(), "{last}");
+    assert_eq!(
+        last["links"]["prev"], "/api/submissions?page=1&per_page=2",
+        "{last}"
+    );
+    for (query, field, says) in [
+        ("page=3&per_page=2", "page", "2 pages"),
+        ("page=0", "page", "from 1"),
+        ("per_page=101", "per_page", "from 1 to 100"),
+        ("per_page=x", "per_page", "from 1 to 100"),
+    ] {
+        let refused = api(
+            &server,
+            "GET",
+            &format!("/api/submissions?{query}"),
+            &p1_token,
+            None,
+        );
+        assert_eq!(refused.status, 400, "{query}: {}", refused.body);
+        let body = json(&refused);
+        assert_eq!(body["field"], field, "{query}: {body}");
+        assert!(
+            body["message"].as_str().unwrap_or_default().contains(says),
+            "{query}: {body}"
+        );
+    }
 }
 
 #[test]

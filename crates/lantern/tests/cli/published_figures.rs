@@ -186,7 +186,9 @@ fn the_public_sees_published_figures_in_words_with_small_counts_as_fewer_than_5(
     let api = server.json("/api/figures");
     assert_eq!(api["total"], 8, "{api:#}");
     assert_eq!(api["pages"], 1);
-    let cells = api["figures"].as_array().expect("figures");
+    assert_eq!(api["per_page"], 20);
+    assert!(api["links"]["next"].is_null(), "{api:#}");
+    let cells = api["items"].as_array().expect("items");
     let small = cells
         .iter()
         .find(|c| c["status"] == "fewer_than")
@@ -200,6 +202,30 @@ fn the_public_sees_published_figures_in_words_with_small_counts_as_fewer_than_5(
         server.json("/api/figures?indicator=people_in_treatment&period=2023/24&area=E06000016")["total"],
         4
     );
+    // Paged as every list of the API: the filters kept in the links.
+    let first = server.json("/api/figures?indicator=people_in_treatment&per_page=3");
+    assert_eq!(
+        (&first["total"], &first["pages"]),
+        (&8.into(), &3.into()),
+        "{first:#}"
+    );
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(3));
+    let next = first["links"]["next"].as_str().expect("a next page");
+    assert_eq!(
+        next,
+        "/api/figures?indicator=people_in_treatment&page=2&per_page=3"
+    );
+    let last = server.json("/api/figures?indicator=people_in_treatment&page=3&per_page=3");
+    assert_eq!(last["items"].as_array().map(Vec::len), Some(2), "{last:#}");
+    assert!(last["links"]["next"].is_null(), "{last:#}");
+    let mut seen: Vec<String> = [&first, &server.json(next), &last]
+        .iter()
+        .flat_map(|p| p["items"].as_array().cloned().unwrap_or_default())
+        .map(|c| c.to_string())
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 8, "every cell once across the pages");
     for (query, says) in [
         (
             "indicator=people_in_treatmnt",
@@ -209,8 +235,10 @@ fn the_public_sees_published_figures_in_words_with_small_counts_as_fewer_than_5(
         ("period=someday", "period=someday"),
         ("period=2019/20", "nothing is published"),
         ("page=2", "from 1 to 1"),
-        ("page=0", "page=0"),
-        ("colour=red", "indicator, area, period and page"),
+        ("page=0", "page '0' is not allowed"),
+        ("per_page=101", "from 1 to 100"),
+        ("per_page=0", "per_page '0'"),
+        ("colour=red", "indicator, area, period, page and per_page"),
     ] {
         let (status, body) = server.get(&format!("/api/figures?{query}"));
         assert_eq!(status, 400, "{query}: {body}");
