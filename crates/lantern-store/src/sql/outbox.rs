@@ -208,8 +208,9 @@ impl<E: Engine> Outbox for SqlStore<E> {
 
     fn message_sent(&mut self, who: &Who, id: i64, how: &str) -> Result<bool, StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let Some((message, council)) =
-                messages_where(tx, "WHERE id = $1", &[param(id)])?.into_iter().next()
+            let Some((message, council)) = messages_where(tx, "WHERE id = $1", &[param(id)])?
+                .into_iter()
+                .next()
             else {
                 return Ok(false);
             };
@@ -248,8 +249,9 @@ impl<E: Engine> Outbox for SqlStore<E> {
         next_attempt_at: Option<&str>,
     ) -> Result<(), StoreError> {
         self.engine.transaction(Mode::Write, |tx| {
-            let Some((message, council)) =
-                messages_where(tx, "WHERE id = $1", &[param(id)])?.into_iter().next()
+            let Some((message, council)) = messages_where(tx, "WHERE id = $1", &[param(id)])?
+                .into_iter()
+                .next()
             else {
                 return Ok(());
             };
