@@ -224,7 +224,15 @@ pub struct SendReport {
 /// `limit`), each recorded as sent or failed as it goes.
 pub fn send_due(ctx: &Context, mailer: &dyn Mailer, limit: usize) -> Result<SendReport> {
     let mut store = ctx.open_every_council()?;
-    let now = jiff::Timestamp::now();
+    // Times are kept to the second (`crate::now`): a message queued this
+    // second is due.
+    let now = jiff::Timestamp::now()
+        .round(
+            jiff::TimestampRound::new()
+                .smallest(jiff::Unit::Second)
+                .mode(jiff::RoundMode::Ceil),
+        )
+        .unwrap_or_else(|_| jiff::Timestamp::now());
     let due = store.due_messages(&now.to_string(), limit)?;
     let mut report = SendReport::default();
     for message in due {
@@ -238,7 +246,7 @@ pub fn send_due(ctx: &Context, mailer: &dyn Mailer, limit: usize) -> Result<Send
         });
         let who = Who {
             actor: SENDER.to_string(),
-            at: jiff::Timestamp::now().to_string(),
+            at: crate::now(),
         };
         match tried {
             Ok(()) => {
@@ -248,7 +256,7 @@ pub fn send_due(ctx: &Context, mailer: &dyn Mailer, limit: usize) -> Result<Send
             }
             Err(why) => {
                 let tries = message.attempts + 1;
-                let next = next_try(jiff::Timestamp::now(), tries).map(|t| t.to_string());
+                let next = next_try(now, tries).map(|t| t.to_string());
                 store.message_failed(&who, message.id, &why, next.as_deref())?;
                 tracing::warn!(target: "lantern::outbox", message = message.id, case = %message.reference, tries, "not sent (the outbox page says why)");
                 if next.is_some() {
