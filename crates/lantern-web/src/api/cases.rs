@@ -114,15 +114,8 @@ pub(crate) async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let caller = allow_here(&site, &headers, Action::ViewInbox, false).await?;
-    let Query(q) = q.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "{}; the list takes status, sort, page and per_page",
-                e.body_text()
-            ),
-        )
-    })?;
+    let Query(q) =
+        q.map_err(|e| super::query_refused(&e, "the inbox takes status, sort, page and per_page"))?;
     let paging = Paging::read(q.page.as_deref(), q.per_page.as_deref())?;
     let status = q.status.as_deref().filter(|s| !s.is_empty() && *s != "all");
     let only = match status {

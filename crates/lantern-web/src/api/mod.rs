@@ -25,6 +25,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -446,6 +447,31 @@ pub(crate) fn body<T: DeserializeOwned>(
     })
 }
 
+/// A query string an address cannot take (axum's rejection of it, which
+/// serde words): an unknown or repeated parameter is named in `field`, and
+/// the message says which parameters the address takes (`takes`, a
+/// sentence such as "the log takes search, year, … and page").
+pub(crate) fn query_refused(rejection: &QueryRejection, takes: &str) -> ApiError {
+    let text = rejection.body_text();
+    // serde names the parameter at fault in backticks.
+    let named = text
+        .split('`')
+        .nth(1)
+        .filter(|f| !f.is_empty() && f.len() <= 64)
+        .map(str::to_string);
+    match named {
+        Some(name) if text.contains("unknown field") => ApiError::field(
+            &name,
+            format!("'{name}' is not a parameter this address takes; {takes}"),
+        ),
+        Some(name) if text.contains("duplicate field") => ApiError::field(
+            &name,
+            format!("{name} is given more than once; give it once; {takes}"),
+        ),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, format!("{text}; {takes}")),
+    }
+}
+
 /// A list's `page` and `per_page`, checked.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Paging {
@@ -526,6 +552,104 @@ pub struct PageLinks {
     pub next: Option<String>,
     /// The page before, or null on the first.
     pub prev: Option<String>,
+}
+
+/// One row of the timeliness report: a month (`2019-06`) or financial-year
+/// quarter (`Q1 2019/20`) of requests received, or the last row, `total`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelinessOut {
+    /// The month, the quarter, or `total`.
+    pub group: String,
+    /// Requests received.
+    pub received: usize,
+    /// Answered on or before the 20th working day.
+    pub in_time: usize,
+    /// Answered later, but within a public interest extension.
+    pub within_extension: usize,
+    /// Answered after the due date.
+    pub late: usize,
+    /// Not answered; the clock is stopped (clarification or fee).
+    pub on_hold: usize,
+    /// Not answered and not yet due.
+    pub not_yet_due: usize,
+    /// Not answered and past the due date.
+    pub overdue: usize,
+    /// Withdrawn by the requester.
+    pub withdrawn: usize,
+    /// Answered in time or within an extension, as a percentage (one
+    /// decimal) of those answered or overdue; null when none is.
+    pub timely_percent: Option<f64>,
+}
+
+impl From<&lantern_app::reports::TimelinessRow> for TimelinessOut {
+    fn from(r: &lantern_app::reports::TimelinessRow) -> TimelinessOut {
+        use lantern_app::reports::Timeliness as T;
+        TimelinessOut {
+            group: r.group.clone(),
+            received: r.received,
+            in_time: r.count(T::InTime),
+            within_extension: r.count(T::WithinExtension),
+            late: r.count(T::Late),
+            on_hold: r.count(T::OnHold),
+            not_yet_due: r.count(T::NotYetDue),
+            overdue: r.count(T::Overdue),
+            withdrawn: r.count(T::Withdrawn),
+            timely_percent: r
+                .timely_share()
+                .map(|(n, d)| (1000.0 * n as f64 / d as f64).round() / 10.0),
+        }
+    }
+}
+
+/// One row of the outcomes report: a month or quarter of requests
+/// received, or the last row, `total`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutcomesOut {
+    /// The month, the quarter, or `total`.
+    pub group: String,
+    /// Answers sent.
+    pub answered: usize,
+    /// Everything held was given.
+    pub granted: usize,
+    /// Some given, some withheld under an exemption.
+    pub part_refused: usize,
+    /// Nothing given; something withheld under an exemption.
+    pub refused: usize,
+    /// Nothing held.
+    pub not_held: usize,
+    /// How many answers cited each exemption (`s12`, `s21`, `s22`, `s40_2`).
+    pub exemptions: std::collections::BTreeMap<String, usize>,
+    /// Internal reviews asked for.
+    pub reviews: usize,
+    /// Reviews that upheld the answer.
+    pub review_upheld: usize,
+    /// Reviews that partly upheld it.
+    pub review_partly_upheld: usize,
+    /// Reviews that overturned it.
+    pub review_overturned: usize,
+    /// Reviews not yet decided.
+    pub reviews_pending: usize,
+}
+
+impl From<&lantern_app::reports::OutcomeRow> for OutcomesOut {
+    fn from(r: &lantern_app::reports::OutcomeRow) -> OutcomesOut {
+        use lantern_app::reports::Outcome as O;
+        let [review_upheld, review_partly_upheld, review_overturned] = r.review_outcomes;
+        OutcomesOut {
+            group: r.group.clone(),
+            answered: r.answered,
+            granted: r.count(O::Granted),
+            part_refused: r.count(O::PartRefused),
+            refused: r.count(O::Refused),
+            not_held: r.count(O::NotHeld),
+            exemptions: r.exemptions.clone(),
+            reviews: r.reviews,
+            review_upheld,
+            review_partly_upheld,
+            review_overturned,
+            reviews_pending: r.reviews_pending(),
+        }
+    }
 }
 
 /// Who is signed in, and the secret a session's `POST` carries.
@@ -740,3 +864,36 @@ impl Modify for Schemes {
     )
 )]
 struct ApiDoc;
+
+#[cfg(test)]
+mod tests {
+    use lantern_app::reports::{self, OutcomeRow, TimelinessRow};
+
+    use super::{OutcomesOut, TimelinessOut};
+
+    #[test]
+    fn the_reports_rows_are_the_same_json_the_command_line_gives() {
+        // Every count differs, so a column read from the wrong kind shows.
+        let timeliness = TimelinessRow {
+            group: "Q1 2019/20".into(),
+            received: 28,
+            counts: [1, 2, 3, 4, 5, 6, 7],
+        };
+        assert_eq!(
+            serde_json::to_value(vec![TimelinessOut::from(&timeliness)]).expect("json"),
+            reports::timeliness_json(std::slice::from_ref(&timeliness))
+        );
+        let outcomes = OutcomeRow {
+            group: "total".into(),
+            answered: 10,
+            outcomes: [1, 2, 3, 4],
+            exemptions: [("s22".to_string(), 5), ("s40_2".to_string(), 6)].into(),
+            reviews: 30,
+            review_outcomes: [7, 8, 9],
+        };
+        assert_eq!(
+            serde_json::to_value(vec![OutcomesOut::from(&outcomes)]).expect("json"),
+            reports::outcomes_json(std::slice::from_ref(&outcomes))
+        );
+    }
+}
