@@ -571,7 +571,7 @@ async fn published(
 #[utoipa::path(get, path = "/api/letters/{reference}", tag = "public",
     params(("reference" = String, Path, description = "The request's reference")),
     responses(
-        (status = 200, description = "The published letter (no requester's details)", body = Object),
+        (status = 200, description = "The published letter (no requester's details)", body = api::letter::LetterOut),
         (status = 404, description = "No such request sent", body = api::ApiError),
     ),
     security(()))]

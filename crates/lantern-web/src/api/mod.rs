@@ -41,6 +41,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use crate::{Failure, Site};
 
 pub(crate) mod cases;
+pub(crate) mod letter;
 
 /// The header a session's `POST` carries its CSRF secret in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
