@@ -36,7 +36,8 @@ pub struct LetterOut {
     council: CouncilOut,
     /// The request answered.
     request: LetterRequestOut,
-    /// Whether the council holds what was asked: `all`, `some` or `none`.
+    /// Whether the council holds what was asked: `all`, `some`,
+    /// `some_not_held` or `none`.
     holding: String,
     /// What is still to decide, in words (empty once decided).
     undecided: String,

@@ -636,3 +636,240 @@ fn an_officer_corrects_drafts_and_resolves_a_blocking_finding_through_the_api_th
         "the correction is in the history with who made it: {history}"
     );
 }
+
+/// Checks each reply against its schema in the document with the Python
+/// `jsonschema` package (JSON Schema 2020-12, as OpenAPI 3.1 is): every
+/// object schema with properties is closed first, so a field a reply has
+/// and the document does not is an error too. Reads
+/// `{"components", "replies": [{what, schema, body}], "controls": […]}`;
+/// every reply must pass and every control (a reply spoiled on purpose)
+/// must fail.
+const VALIDATE: &str = r#"
+import json, sys
+import jsonschema
+
+given = json.load(open(sys.argv[1]))
+
+def close(schema):
+    if isinstance(schema, dict):
+        if "properties" in schema and "additionalProperties" not in schema:
+            schema["additionalProperties"] = False
+        for value in schema.values():
+            close(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            close(value)
+
+components = given["components"]
+close(components)
+def errors(reply):
+    schema = dict(reply["schema"])
+    close(schema)
+    schema["components"] = components
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(reply["body"])]
+
+failed = False
+for reply in given["replies"]:
+    found = errors(reply)
+    if found:
+        failed = True
+        print(f"{reply['what']} does not match its schema:")
+        for e in found[:20]:
+            print(f"  {e}")
+for control in given["controls"]:
+    if not errors(control):
+        failed = True
+        print(f"control {control['what']} passed: the check checks nothing")
+print(f"checked {len(given['replies'])} replies and {len(given['controls'])} controls")
+sys.exit(1 if failed else 0)
+"#;
+
+#[test]
+fn every_documented_reply_matches_its_schema_in_the_document() {
+    let python = std::env::var("LANTERN_PYTHON").unwrap_or_else(|_| "python3".into());
+    let present = std::process::Command::new(&python)
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{python} with jsonschema is missing: CI must check the API's replies against the document (.ci/run installs openapi-spec-validator, which brings jsonschema)"
+        );
+        eprintln!(
+            "SKIPPED: {python} with the jsonschema package is not installed, so the replies were not checked against the document"
+        );
+        return;
+    }
+    // Something in every list and report: a sent answer (the log, its
+    // letter, the reports), published figures and a planned publication,
+    // and a provider's submission with a bad row.
+    let (app, reference) = leicester_with_users();
+    let day = ["--as-of", "2019-07-05"];
+    app.run(&["request", "approve", &reference, day[0], day[1]])
+        .ok();
+    app.run(&["request", "send", &reference, day[0], day[1]])
+        .ok();
+    // A second request, open in the inbox.
+    let open = app.write(
+        "open.eml",
+        &format!(
+            "{}
+And for 2017/18 as well, please.
+",
+            crate::web::seed_email()
+        ),
+    );
+    app.run(&[
+        "request",
+        "new",
+        open.to_str().expect("path"),
+        "--received",
+        "2019-07-01",
+    ])
+    .ok();
+    app.write("by-sex.csv", crate::published_figures::BY_SEX);
+    app.run(&["import", "figures", "by-sex.csv"]).ok();
+    app.run(&[
+        "--as-of",
+        "2025-01-01",
+        "publish",
+        "people_in_treatment",
+        "--from",
+        "2022/23",
+        "--to",
+        "2023/24",
+        "--by",
+        "sex",
+    ])
+    .ok();
+    app.run(&[
+        "publication",
+        "plan",
+        "people_in_treatment",
+        "--period",
+        "2024/25",
+        "--on",
+        "2025-12-01",
+    ])
+    .ok();
+    app.write("agencies.csv", "code,name,area\nP1,First Step,E06000016\n");
+    app.run(&["import", "agencies", "agencies.csv"]).ok();
+    let server = Server::start(&app, LEI);
+    let sessions: Vec<(&str, Session, lantern_app::accounts::Actor)> = [
+        ("officer", Role::FoiOfficer),
+        ("approver", Role::Approver),
+        ("analyst", Role::Analyst),
+        ("provider", Role::Provider),
+        ("admin", Role::Admin),
+    ]
+    .into_iter()
+    .map(|(who, role)| (who, server.session(who), actor(who, LEI, &[role])))
+    .collect();
+    let provider = &sessions[3].1;
+    let month = crate::providers::month_file("P1");
+    let sent = server.call(
+        "POST",
+        "/api/submissions?name=P1-2019-06.csv&month=2019-06",
+        &[
+            ("Cookie".into(), provider.cookie.clone()),
+            ("X-CSRF-Token".into(), provider.csrf.clone()),
+        ],
+        Some(("text/csv", &month)),
+    );
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let submission = json(&sent);
+    assert!(
+        !submission["report"]["errors"]
+            .as_array()
+            .expect("errors")
+            .is_empty(),
+        "{submission}"
+    );
+    let id = submission["submission"]["id"].as_i64().expect("id");
+
+    let doc = serde_json::to_value(lantern_web::api::document()).expect("document");
+    let schema_of = |path: &str, method: &str, status: &str| {
+        doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    let resource = Resource {
+        council: LEI.into(),
+        drafted_by: vec!["tester".into()],
+        self_approval: false,
+    };
+    let mut replies = vec![serde_json::json!({
+        "what": "POST /api/submissions",
+        "schema": schema_of("/api/submissions", "post", "201"),
+        "body": submission,
+    })];
+    let routes = lantern_web::routes();
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        if item.get("get").is_none() || template == "/api/openapi.json" {
+            continue;
+        }
+        let route = routes
+            .iter()
+            .find(|r| r.path == template && r.method == "GET")
+            .expect("routed");
+        // Someone the policy lets call it (nobody, for the public ones).
+        let session = if route.action == policy::Action::ReadPublic {
+            None
+        } else {
+            let (_, session, _) = sessions
+                .iter()
+                .find(|(_, _, a)| policy::may(Some(a), route.action, &resource).allowed())
+                .unwrap_or_else(|| panic!("nobody may GET {template}"));
+            Some(session)
+        };
+        let path = template
+            .replace("{reference}", &reference)
+            .replace("{id}", &id.to_string());
+        let reply = get(&server, &path, session);
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
+        let body = json(&reply);
+        // Nothing is checked against an empty list.
+        for list in [&body["items"], &body["publications"], &body] {
+            if let Some(items) = list.as_array() {
+                assert!(!items.is_empty(), "GET {path} gave an empty list: {body}");
+            }
+        }
+        replies.push(serde_json::json!({
+            "what": format!("GET {path}"),
+            "schema": schema_of(template, "get", "200"),
+            "body": body,
+        }));
+    }
+    assert!(replies.len() >= 11, "{} replies", replies.len());
+    // Controls: a field the document does not have, and a wrong type.
+    let mut extra = replies[0].clone();
+    extra["what"] = "a submission with a field the document lacks".into();
+    extra["body"]["submission"]["surprise"] = true.into();
+    let mut wrong = replies[0].clone();
+    wrong["what"] = "a report whose rows are text".into();
+    wrong["body"]["report"]["rows"] = "many".into();
+    let given = serde_json::json!({
+        "components": doc["components"],
+        "replies": replies,
+        "controls": [extra, wrong],
+    });
+    let file = app.write(
+        "replies.json",
+        &serde_json::to_string(&given).expect("json"),
+    );
+    let script = app.write("validate.py", VALIDATE);
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(&file)
+        .output()
+        .expect("run python");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("{said}");
+    assert!(said.contains("checked"), "{said}");
+}
