@@ -33,9 +33,9 @@ const LONG: usize = 2000;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
-    /// Only requests with this tag: `overdue`, `due_soon`,
-    /// `awaiting_clarification`, `awaiting_fee`, `awaiting_approval`,
-    /// `ready_to_send`, `release_changed` (or `all`).
+    /// Only requests with this tag: `overdue`, `due-soon`,
+    /// `on-hold-clarification`, `on-hold-fee`, `awaiting-approval`,
+    /// `ready-to-send`, `release-changed` (or `all`).
     status: Option<String>,
     /// `due` (default), `received` or `reference`.
     sort: Option<String>,

@@ -685,26 +685,11 @@ print(f"checked {len(given['replies'])} replies and {len(given['controls'])} con
 sys.exit(1 if failed else 0)
 "#;
 
-#[test]
-fn every_documented_reply_matches_its_schema_in_the_document() {
-    let python = std::env::var("LANTERN_PYTHON").unwrap_or_else(|_| "python3".into());
-    let present = std::process::Command::new(&python)
-        .args(["-c", "import jsonschema"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var("CI").is_err(),
-            "{python} with jsonschema is missing: CI must check the API's replies against the document (.ci/run installs openapi-spec-validator, which brings jsonschema)"
-        );
-        eprintln!(
-            "SKIPPED: {python} with the jsonschema package is not installed, so the replies were not checked against the document"
-        );
-        return;
-    }
-    // Something in every list and report: a sent answer (the log, its
-    // letter, the reports), published figures and a planned publication,
-    // and a provider's submission with a bad row.
+/// Leicester with its users and something in every list and report: a
+/// sent answer (the log, its letter, the reports), a request open in the
+/// inbox, published figures, a planned publication and the provider P1
+/// registered. Returns the sent answer's reference.
+fn populated() -> (crate::TestApp, String) {
     let (app, reference) = leicester_with_users();
     let day = ["--as-of", "2019-07-05"];
     app.run(&["request", "approve", &reference, day[0], day[1]])
@@ -756,6 +741,27 @@ And for 2017/18 as well, please.
     .ok();
     app.write("agencies.csv", "code,name,area\nP1,First Step,E06000016\n");
     app.run(&["import", "agencies", "agencies.csv"]).ok();
+    (app, reference)
+}
+
+#[test]
+fn every_documented_reply_matches_its_schema_in_the_document() {
+    let python = std::env::var("LANTERN_PYTHON").unwrap_or_else(|_| "python3".into());
+    let present = std::process::Command::new(&python)
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{python} with jsonschema is missing: CI must check the API's replies against the document (.ci/run installs openapi-spec-validator, which brings jsonschema)"
+        );
+        eprintln!(
+            "SKIPPED: {python} with the jsonschema package is not installed, so the replies were not checked against the document"
+        );
+        return;
+    }
+    let (app, reference) = populated();
     let server = Server::start(&app, LEI);
     let sessions: Vec<(&str, Session, lantern_app::accounts::Actor)> = [
         ("officer", Role::FoiOfficer),
@@ -872,4 +878,157 @@ And for 2017/18 as well, please.
     );
     eprintln!("{said}");
     assert!(said.contains("checked"), "{said}");
+}
+
+#[test]
+fn a_parameter_or_value_a_list_or_report_cannot_take_is_a_400_naming_it_and_what_it_takes() {
+    let (app, _) = populated();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let provider = server.session("provider");
+    // (address, who, the field named, words the message must have: the
+    // parameters or values allowed).
+    let cases: &[(&str, Option<&Session>, &str, &[&str])] = &[
+        (
+            "/api/log?colour=red",
+            None,
+            "colour",
+            &["search", "year", "topic", "outcome", "page", "per_page"],
+        ),
+        ("/api/log?page=1&page=2", None, "page", &["once"]),
+        ("/api/log?year=1800", None, "year", &["the values it takes"]),
+        (
+            "/api/log?topic=nope",
+            None,
+            "topic",
+            &["people_in_treatment"],
+        ),
+        ("/api/log?outcome=nope", None, "outcome", &["answered"]),
+        ("/api/log?page=0", None, "page", &["from 1"]),
+        ("/api/log?per_page=500", None, "per_page", &["1 to 100"]),
+        (
+            "/api/figures?colour=red",
+            None,
+            "colour",
+            &["indicator", "area", "period", "page", "per_page"],
+        ),
+        (
+            "/api/figures?indicator=nope",
+            None,
+            "indicator",
+            &["people_in_treatment"],
+        ),
+        ("/api/figures?area=nope", None, "area", &["E06000016"]),
+        ("/api/figures?period=1999/00", None, "period", &["1999/00"]),
+        ("/api/figures?page=x", None, "page", &["1"]),
+        ("/api/figures?per_page=101", None, "per_page", &["1 to 100"]),
+        ("/api/figures?page=99", None, "page", &["1"]),
+        (
+            "/api/reports/timeliness?colour=red",
+            None,
+            "colour",
+            &["by", "from", "to"],
+        ),
+        (
+            "/api/reports/timeliness?by=week",
+            None,
+            "by",
+            &["month", "quarter"],
+        ),
+        (
+            "/api/reports/outcomes?from=yesterday",
+            None,
+            "from",
+            &["YYYY-MM-DD"],
+        ),
+        ("/api/reports/outcomes?to=soon", None, "to", &["YYYY-MM-DD"]),
+        (
+            "/api/cases?colour=red",
+            Some(&officer),
+            "colour",
+            &["status", "sort", "page", "per_page"],
+        ),
+        (
+            "/api/cases?status=nope",
+            Some(&officer),
+            "status",
+            &["overdue", "due-soon"],
+        ),
+        (
+            "/api/cases?sort=nope",
+            Some(&officer),
+            "sort",
+            &["due", "received", "reference"],
+        ),
+        (
+            "/api/cases?per_page=0",
+            Some(&officer),
+            "per_page",
+            &["1 to 100"],
+        ),
+        ("/api/cases?page=5", Some(&officer), "page", &["1"]),
+        (
+            "/api/submissions?colour=red",
+            Some(&provider),
+            "colour",
+            &["page", "per_page"],
+        ),
+        ("/api/submissions?page=x", Some(&provider), "page", &["1"]),
+        (
+            "/api/submissions?per_page=1000",
+            Some(&provider),
+            "per_page",
+            &["1 to 100"],
+        ),
+        ("/api/submissions?page=3", Some(&provider), "page", &["1"]),
+    ];
+    let mut wrong = Vec::new();
+    for (path, who, field, words) in cases {
+        let reply = get(&server, path, *who);
+        if reply.status != 400 {
+            wrong.push(format!("{path}: {} {}", reply.status, reply.body));
+            continue;
+        }
+        let error = assert_error_body(&reply, path);
+        let message = error["message"].as_str().unwrap_or_default();
+        if error["field"] != *field || !words.iter().all(|w| message.contains(w)) {
+            wrong.push(format!("{path}: {error}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The report of a submission takes one parameter.
+    let month = crate::providers::month_file("P1");
+    let sent = server.call(
+        "POST",
+        "/api/submissions?name=P1-2019-06.csv&colour=red",
+        &[
+            ("Cookie".into(), provider.cookie.clone()),
+            ("X-CSRF-Token".into(), provider.csrf.clone()),
+        ],
+        Some(("text/csv", &month)),
+    );
+    assert_eq!(sent.status, 400, "{}", sent.body);
+    assert_eq!(assert_error_body(&sent, "submit")["field"], "colour");
+    let sent = server.call(
+        "POST",
+        "/api/submissions?name=P1-2019-06.csv",
+        &[
+            ("Cookie".into(), provider.cookie.clone()),
+            ("X-CSRF-Token".into(), provider.csrf.clone()),
+        ],
+        Some(("text/csv", &month)),
+    );
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let id = json(&sent)["submission"]["id"].as_i64().expect("id");
+    for (query, field) in [("format=xml", "format"), ("colour=red", "colour")] {
+        let path = format!("/api/submissions/{id}/report?{query}");
+        let reply = get(&server, &path, Some(&provider));
+        assert_eq!(reply.status, 400, "{path}: {}", reply.body);
+        let error = assert_error_body(&reply, &path);
+        assert_eq!(error["field"], field, "{path}: {error}");
+        assert!(
+            error["message"].as_str().is_some_and(|m| m.contains("csv")),
+            "{error}"
+        );
+    }
 }
