@@ -463,8 +463,7 @@ pub(crate) struct SubmissionList {
     responses(
         (status = 200, description = "The caller's provider's submissions, newest first", body = SubmissionList),
         (status = 400, description = "A page or page size the list cannot take", body = crate::api::ApiError),
-        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
-        (status = 403, description = "Not a provider here", body = crate::api::ApiError),
+        crate::api::Reading,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_list(
@@ -535,9 +534,7 @@ async fn api_detail(
     params(("id" = String, Path, description = "The submission")),
     responses(
         (status = 200, description = "The submission with its report", body = SubmissionDetailOut),
-        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
-        (status = 403, description = "Not a provider here", body = crate::api::ApiError),
-        (status = 404, description = "No such submission of the caller's provider", body = crate::api::ApiError),
+        crate::api::ReadingOne,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_submission(
@@ -569,9 +566,7 @@ pub(crate) struct ReportFormat {
             (ReportOut = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
-        (status = 403, description = "Not a provider here", body = crate::api::ApiError),
-        (status = 404, description = "No such submission of the caller's provider", body = crate::api::ApiError),
+        crate::api::ReadingOne,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_report(
@@ -640,10 +635,9 @@ pub const FILE_NAME_HEADER: &str = "x-file-name";
     responses(
         (status = 201, description = "The submission and its report (bad rows included)", body = SubmissionDetailOut),
         (status = 400, description = "No name or month", body = crate::api::ApiError),
-        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
-        (status = 403, description = "Not a provider here, or no CSRF header with a session", body = crate::api::ApiError),
         (status = 413, description = "Too large", body = crate::api::ApiError),
         (status = 415, description = "Not CSV or XLSX", body = crate::api::ApiError),
+        crate::api::Reading,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn api_submit(

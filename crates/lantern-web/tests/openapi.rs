@@ -297,3 +297,37 @@ fn the_untyped_schema_check_finds_a_free_form_object() {
     );
     assert_eq!(found.len(), 1, "{found:?}");
 }
+
+#[test]
+fn every_endpoint_behind_sign_in_documents_its_401_and_403_and_every_write_its_415() {
+    let doc = document();
+    let mut behind = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let public = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(|r| r.is_empty())));
+            if public {
+                continue;
+            }
+            behind += 1;
+            let responses = &op["responses"];
+            for status in ["401", "403"] {
+                assert!(
+                    responses.get(status).is_some(),
+                    "{method} {path} does not document {status}"
+                );
+            }
+            let json_body = op["requestBody"]["content"]
+                .get("application/json")
+                .is_some();
+            if json_body {
+                assert!(
+                    responses.get("415").is_some() && responses.get("422").is_some(),
+                    "{method} {path} takes JSON but does not document 415 and 422"
+                );
+            }
+        }
+    }
+    assert!(behind >= 12, "only {behind} endpoints behind sign-in");
+}

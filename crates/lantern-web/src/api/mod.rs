@@ -36,7 +36,7 @@ use lantern_app::policy::{self, Action, Decision, Resource};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use crate::{Failure, Site};
 
@@ -66,6 +66,84 @@ pub struct ApiError {
     pub message: String,
     /// The input field at fault, or null.
     pub field: Option<String>,
+}
+
+/// The error replies every endpoint behind sign-in may give, documented
+/// once (`responses(…, Reading)`); the variants only describe replies.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Reading {
+    /// Nobody signed in.
+    #[response(
+        status = 401,
+        description = "Nobody is signed in, or the API token is not valid"
+    )]
+    Unauthenticated(ApiError),
+    /// The policy refuses.
+    #[response(status = 403, description = "The caller's roles here do not allow it")]
+    Forbidden(ApiError),
+}
+
+/// [`Reading`] for one thing named in the path (a request, a submission).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum ReadingOne {
+    /// Nobody signed in.
+    #[response(
+        status = 401,
+        description = "Nobody is signed in, or the API token is not valid"
+    )]
+    Unauthenticated(ApiError),
+    /// The policy refuses.
+    #[response(status = 403, description = "The caller's roles here do not allow it")]
+    Forbidden(ApiError),
+    /// Nothing by that name the caller may see (another provider's is not
+    /// found alike).
+    #[response(
+        status = 404,
+        description = "There is no such thing, or none the caller may see"
+    )]
+    NotFound(ApiError),
+}
+
+/// The error replies of every step on a request that takes a JSON body
+/// (besides its own 400), documented once.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Acting {
+    /// Nobody signed in.
+    #[response(
+        status = 401,
+        description = "Nobody is signed in, or the API token is not valid"
+    )]
+    Unauthenticated(ApiError),
+    /// The policy refuses, or no CSRF header.
+    #[response(
+        status = 403,
+        description = "The policy does not allow it (the caller's roles here, or approving one's own draft), or a session's POST lacks its X-CSRF-Token header"
+    )]
+    Forbidden(ApiError),
+    /// No such request.
+    #[response(
+        status = 404,
+        description = "No such request, or no such finding of its draft"
+    )]
+    NotFound(ApiError),
+    /// The request moved on.
+    #[response(
+        status = 409,
+        description = "Not allowed in the request's status, or it changed since `seen`; nothing was changed"
+    )]
+    Conflict(ApiError),
+    /// Not JSON.
+    #[response(status = 415, description = "The body is not JSON")]
+    NotJson(ApiError),
+    /// Not the fields.
+    #[response(
+        status = 422,
+        description = "The JSON has fields this does not take, or lacks one it needs"
+    )]
+    Unprocessable(ApiError),
 }
 
 /// The code an error status has when nothing more precise is known.
@@ -685,11 +763,7 @@ fn session_out(actor: &Actor, csrf: Option<String>) -> SessionOut {
 
 /// `GET /api/session`: who is calling.
 #[utoipa::path(get, path = "/api/session", tag = "session",
-    responses(
-        (status = 200, description = "Who is calling", body = SessionOut),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "No role in this council", body = ApiError),
-    ),
+    responses((status = 200, description = "Who is calling", body = SessionOut), Reading),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn session(
     State(site): State<Arc<Site>>,
