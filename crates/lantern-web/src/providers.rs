@@ -534,7 +534,8 @@ async fn api_detail(
     params(("id" = String, Path, description = "The submission")),
     responses(
         (status = 200, description = "The submission with its report", body = SubmissionDetailOut),
-        crate::api::ReadingOne,
+        crate::api::Reading,
+        crate::api::Missing,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_submission(
@@ -566,7 +567,8 @@ pub(crate) struct ReportFormat {
             (ReportOut = "application/json"),
             (String = "text/csv"),
         )),
-        crate::api::ReadingOne,
+        crate::api::Reading,
+        crate::api::Missing,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_report(
@@ -634,10 +636,10 @@ pub const FILE_NAME_HEADER: &str = "x-file-name";
     request_body(content = Vec<u8>, description = "The monthly file, CSV or XLSX", content_type = "application/octet-stream"),
     responses(
         (status = 201, description = "The submission and its report (bad rows included)", body = SubmissionDetailOut),
-        (status = 400, description = "No name or month", body = crate::api::ApiError),
+        (status = 400, description = "No name or month, an empty body, or a parameter this does not take", body = crate::api::ApiError),
         (status = 413, description = "Too large", body = crate::api::ApiError),
         (status = 415, description = "Not CSV or XLSX", body = crate::api::ApiError),
-        crate::api::Reading,
+        crate::api::Writing,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn api_submit(

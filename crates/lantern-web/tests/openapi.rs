@@ -304,9 +304,10 @@ fn every_endpoint_behind_sign_in_documents_its_401_and_403_and_every_write_its_4
     let mut behind = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("item") {
-            let public = op["security"]
-                .as_array()
-                .is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(|r| r.is_empty())));
+            let public = op["security"].as_array().is_some_and(|s| {
+                s.iter()
+                    .all(|r| r.as_object().is_some_and(|r| r.is_empty()))
+            });
             if public {
                 continue;
             }

@@ -232,7 +232,7 @@ pub struct OpenedOut {
         (status = 413, description = "Too large", body = ApiError),
         (status = 415, description = "Not JSON", body = ApiError),
         (status = 422, description = "Not the fields this takes", body = ApiError),
-        super::Reading,
+        super::Writing,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn take_in(
@@ -500,7 +500,8 @@ pub struct CaseOut {
     params(("reference" = String, Path, description = "The request's reference")),
     responses(
         (status = 200, description = "The request", body = CaseOut),
-        super::ReadingOne,
+        super::Reading,
+        super::Missing,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn show(
@@ -816,7 +817,9 @@ pub struct CorrectedOut {
     responses(
         (status = 200, description = "Corrected", body = CorrectedOut),
         (status = 400, description = "A correction that does not fit; nothing changed", body = ApiError),
-        super::Acting,
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn correct(
@@ -898,7 +901,9 @@ pub struct DraftedOut {
     responses(
         (status = 200, description = "Drafted", body = DraftedOut),
         (status = 400, description = "It cannot be drafted as it is", body = ApiError),
-        super::Acting,
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn draft(
@@ -932,7 +937,9 @@ pub(crate) async fn draft(
     request_body(content = Option<ActionBody>, description = "Optional"),
     responses(
         (status = 200, description = "Approved", body = ActedOut),
-        super::Acting,
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn approve(
@@ -979,7 +986,9 @@ pub struct SendBody {
     responses(
         (status = 200, description = "Recorded as sent", body = ActedOut),
         (status = 400, description = "No channel, or a bad one", body = ApiError),
-        super::Acting,
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn send(
@@ -1057,7 +1066,9 @@ fn date(field: &str, value: Option<&str>) -> Result<Option<jiff::civil::Date>, A
     responses(
         (status = 200, description = "Recorded; the deadline now", body = ActedOut),
         (status = 400, description = "An unknown action, a bad date or fee", body = ApiError),
-        super::Acting,
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn clock(
@@ -1185,7 +1196,9 @@ fn text_field(field: &str, value: Option<String>, max: usize) -> Result<Option<S
     responses(
         (status = 200, description = "Resolved; draft again to carry it", body = ResolvedOut),
         (status = 400, description = "A way or field the finding cannot take", body = ApiError),
-        super::Acting,
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn resolve(

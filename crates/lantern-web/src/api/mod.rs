@@ -84,33 +84,10 @@ pub(crate) enum Reading {
     Forbidden(ApiError),
 }
 
-/// [`Reading`] for one thing named in the path (a request, a submission).
+/// [`Reading`] for a `POST`, which with a session needs its CSRF header.
 #[derive(IntoResponses)]
 #[allow(dead_code)]
-pub(crate) enum ReadingOne {
-    /// Nobody signed in.
-    #[response(
-        status = 401,
-        description = "Nobody is signed in, or the API token is not valid"
-    )]
-    Unauthenticated(ApiError),
-    /// The policy refuses.
-    #[response(status = 403, description = "The caller's roles here do not allow it")]
-    Forbidden(ApiError),
-    /// Nothing by that name the caller may see (another provider's is not
-    /// found alike).
-    #[response(
-        status = 404,
-        description = "There is no such thing, or none the caller may see"
-    )]
-    NotFound(ApiError),
-}
-
-/// The error replies of every step on a request that takes a JSON body
-/// (besides its own 400), documented once.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub(crate) enum Acting {
+pub(crate) enum Writing {
     /// Nobody signed in.
     #[response(
         status = 401,
@@ -123,12 +100,26 @@ pub(crate) enum Acting {
         description = "The policy does not allow it (the caller's roles here, or approving one's own draft), or a session's POST lacks its X-CSRF-Token header"
     )]
     Forbidden(ApiError),
-    /// No such request.
+}
+
+/// The reply when the thing named in the path is not there.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Missing {
+    /// Not there, or not the caller's to see (another provider's is not
+    /// found alike).
     #[response(
         status = 404,
-        description = "No such request, or no such finding of its draft"
+        description = "There is no such request (finding, submission), or none the caller may see"
     )]
     NotFound(ApiError),
+}
+
+/// The error replies of a step on a request with a JSON body, besides
+/// [`Writing`], [`Missing`] and its own 400.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Stepping {
     /// The request moved on.
     #[response(
         status = 409,

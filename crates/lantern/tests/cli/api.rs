@@ -27,6 +27,20 @@ pub(crate) fn post(server: &Server, path: &str, session: Option<&Session>, body:
     server.call("POST", path, &headers, Some(("application/json", body)))
 }
 
+/// `POST` a monthly file to `/api/submissions` (`query`: its name and
+/// month) with the session's cookie and CSRF header.
+fn submit(server: &Server, session: &Session, query: &str, file: &str) -> Reply {
+    server.call(
+        "POST",
+        &format!("/api/submissions?{query}"),
+        &[
+            ("Cookie".into(), session.cookie.clone()),
+            ("X-CSRF-Token".into(), session.csrf.clone()),
+        ],
+        Some(("text/csv", file)),
+    )
+}
+
 /// `GET` with the session's cookie.
 fn get(server: &Server, path: &str, session: Option<&Session>) -> Reply {
     server.get(path, session)
@@ -714,21 +728,7 @@ And for 2017/18 as well, please.
         "2019-07-01",
     ])
     .ok();
-    app.write("by-sex.csv", crate::published_figures::BY_SEX);
-    app.run(&["import", "figures", "by-sex.csv"]).ok();
-    app.run(&[
-        "--as-of",
-        "2025-01-01",
-        "publish",
-        "people_in_treatment",
-        "--from",
-        "2022/23",
-        "--to",
-        "2023/24",
-        "--by",
-        "sex",
-    ])
-    .ok();
+    crate::published_figures::publish_by_sex(&app);
     app.run(&[
         "publication",
         "plan",
@@ -775,14 +775,11 @@ fn every_documented_reply_matches_its_schema_in_the_document() {
     .collect();
     let provider = &sessions[3].1;
     let month = crate::providers::month_file("P1");
-    let sent = server.call(
-        "POST",
-        "/api/submissions?name=P1-2019-06.csv&month=2019-06",
-        &[
-            ("Cookie".into(), provider.cookie.clone()),
-            ("X-CSRF-Token".into(), provider.csrf.clone()),
-        ],
-        Some(("text/csv", &month)),
+    let sent = submit(
+        &server,
+        provider,
+        "name=P1-2019-06.csv&month=2019-06",
+        &month,
     );
     assert_eq!(sent.status, 201, "{}", sent.body);
     let submission = json(&sent);
@@ -998,26 +995,10 @@ fn a_parameter_or_value_a_list_or_report_cannot_take_is_a_400_naming_it_and_what
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // The report of a submission takes one parameter.
     let month = crate::providers::month_file("P1");
-    let sent = server.call(
-        "POST",
-        "/api/submissions?name=P1-2019-06.csv&colour=red",
-        &[
-            ("Cookie".into(), provider.cookie.clone()),
-            ("X-CSRF-Token".into(), provider.csrf.clone()),
-        ],
-        Some(("text/csv", &month)),
-    );
+    let sent = submit(&server, &provider, "name=P1-2019-06.csv&colour=red", &month);
     assert_eq!(sent.status, 400, "{}", sent.body);
     assert_eq!(assert_error_body(&sent, "submit")["field"], "colour");
-    let sent = server.call(
-        "POST",
-        "/api/submissions?name=P1-2019-06.csv",
-        &[
-            ("Cookie".into(), provider.cookie.clone()),
-            ("X-CSRF-Token".into(), provider.csrf.clone()),
-        ],
-        Some(("text/csv", &month)),
-    );
+    let sent = submit(&server, &provider, "name=P1-2019-06.csv", &month);
     assert_eq!(sent.status, 201, "{}", sent.body);
     let id = json(&sent)["submission"]["id"].as_i64().expect("id");
     for (query, field) in [("format=xml", "format"), ("colour=red", "colour")] {
