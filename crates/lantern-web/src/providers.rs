@@ -621,6 +621,13 @@ pub(crate) struct SubmitQuery {
     month: Option<String>,
 }
 
+// Only describes the body in the OpenAPI document: the handler takes bytes.
+/// A monthly file's bytes, CSV or XLSX.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub(crate) struct MonthlyFile(Vec<u8>);
+
 /// The header that may name the file sent to `POST /api/submissions`.
 pub const FILE_NAME_HEADER: &str = "x-file-name";
 
@@ -633,7 +640,11 @@ pub const FILE_NAME_HEADER: &str = "x-file-name";
         ("name" = Option<String>, Query, description = "The file's name (or the X-File-Name header)"),
         ("month" = Option<String>, Query, description = "The month (or from the name)"),
     ),
-    request_body(content = Vec<u8>, description = "The monthly file, CSV or XLSX", content_type = "application/octet-stream"),
+    request_body(description = "The monthly file, CSV or XLSX (its type is found from its name and content)", content(
+        (MonthlyFile = "text/csv"),
+        (MonthlyFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (MonthlyFile = "application/octet-stream"),
+    )),
     responses(
         (status = 201, description = "The submission and its report (bad rows included)", body = SubmissionDetailOut),
         (status = 400, description = "No name or month, an empty body, or a parameter this does not take", body = crate::api::ApiError),
