@@ -186,8 +186,8 @@ async fn find_sized(
     Ok(found.map(|log| (q, log)))
 }
 
-/// A refusal as the API gives one, naming the parameter at fault when the
-/// message starts with it.
+/// A refusal as the API gives one (`field` names the parameter at fault,
+/// when one is).
 fn api_refused(Refused(error): Refused) -> Response {
     error.into_response()
 }

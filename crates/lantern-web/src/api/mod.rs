@@ -7,12 +7,20 @@
 //!   `{"status", "code", "message", "field"}` ([`ApiError`]; `field` is null
 //!   unless one input field is at fault), the router's own 404 and 405, body
 //!   limits (413), wrong content types (415) and timeouts (503) included:
-//!   [`json_errors`] rewrites any other error body under `/api/`. Pages keep
+//!   `json_errors` rewrites any other error body under `/api/`. Pages keep
 //!   their HTML problem pages.
 //! - **Paging.** A list takes `page` (from 1) and `per_page` (1 to
 //!   [`MAX_PER_PAGE`], default [`PER_PAGE`]) and answers `items`, `total`,
 //!   `page`, `per_page`, `pages` and `links` (`self`, `next`, `prev`; null
 //!   past either end). A page past the last is a 400, never an empty list.
+//! - **Schemas.** Every request and reply body is a named schema with its
+//!   fields: a wire struct beside its handler, mapped from the application
+//!   layer's types (the core's never derive `ToSchema`); the published
+//!   letter, passed on as the application keeps it, is described in
+//!   `letter`. The error replies every endpoint behind sign-in shares are
+//!   declared once (`Reading`, `Writing`, `Missing`, `Stepping`).
+//!   A query parameter an address does not take, or one given twice, is a
+//!   400 naming it in `field` (`query_refused`).
 //! - **Who.** A session cookie (`lantern_session`, from the sign-in page or
 //!   `POST /api/session`) or an API token (`Authorization: Bearer …`).
 //!   A `POST` with a session must carry the session's CSRF secret in the
@@ -20,7 +28,9 @@
 //!   Nobody signed in is a 401; the policy refusing is a 403.
 //!
 //! `cases` holds the casework endpoints; the public ones (`/api/log`,
-//! reports, letters) stay beside their pages and are documented here.
+//! reports, letters, figures) and the providers' stay beside their pages
+//! and are documented here; the reports' rows ([`TimelinessOut`],
+//! [`OutcomesOut`]) are here.
 
 use std::sync::Arc;
 
