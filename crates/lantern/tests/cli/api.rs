@@ -802,11 +802,42 @@ fn every_documented_reply_matches_its_schema_in_the_document() {
         drafted_by: vec!["tester".into()],
         self_approval: false,
     };
-    let mut replies = vec![serde_json::json!({
-        "what": "POST /api/submissions",
-        "schema": schema_of("/api/submissions", "post", "201"),
-        "body": submission,
-    })];
+    // Writes' replies too: signing in, taking in a request, sending a file.
+    let signed = server.call(
+        "POST",
+        "/api/session",
+        &[],
+        Some((
+            "application/json",
+            &format!(r#"{{"username":"officer","password":"{PASSWORD}"}}"#),
+        )),
+    );
+    assert_eq!(signed.status, 201, "{}", signed.body);
+    let taken = post(
+        &server,
+        "/api/cases",
+        Some(&sessions[0].1),
+        r#"{"typed": {"requester": "A Person", "received": "2019-07-02", "subject": "Naloxone",
+            "questions": "1) How many naloxone kits were given out in 2018/19?"}}"#,
+    );
+    assert_eq!(taken.status, 201, "{}", taken.body);
+    let mut replies = vec![
+        serde_json::json!({
+            "what": "POST /api/submissions",
+            "schema": schema_of("/api/submissions", "post", "201"),
+            "body": submission,
+        }),
+        serde_json::json!({
+            "what": "POST /api/session",
+            "schema": schema_of("/api/session", "post", "201"),
+            "body": json(&signed),
+        }),
+        serde_json::json!({
+            "what": "POST /api/cases",
+            "schema": schema_of("/api/cases", "post", "201"),
+            "body": json(&taken),
+        }),
+    ];
     let routes = lantern_web::routes();
     for (template, item) in doc["paths"].as_object().expect("paths") {
         if item.get("get").is_none() || template == "/api/openapi.json" {
@@ -844,7 +875,7 @@ fn every_documented_reply_matches_its_schema_in_the_document() {
             "body": body,
         }));
     }
-    assert!(replies.len() >= 11, "{} replies", replies.len());
+    assert!(replies.len() >= 13, "{} replies", replies.len());
     // Controls: a field the document does not have, and a wrong type.
     let mut extra = replies[0].clone();
     extra["what"] = "a submission with a field the document lacks".into();
