@@ -103,8 +103,8 @@ fn client_address(request_headers: &HeaderMap, peer: Option<SocketAddr>) -> Opti
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-        .last();
+        .next_back()
+        .and_then(|a| a.trim().parse::<IpAddr>().ok());
     Some(forwarded.unwrap_or(peer))
 }
 

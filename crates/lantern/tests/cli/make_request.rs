@@ -285,9 +285,12 @@ fn the_form_is_throttled_per_client_and_the_refusal_says_when_to_try_again() {
     assert!(!dump.contains("203.0.113"), "no address in the dump");
 }
 
+/// What the mail sink took: each message's envelope recipients and DATA.
+type Kept = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
 /// A minimal SMTP server on 127.0.0.1 that takes every message and keeps
 /// its envelope recipients and DATA.
-fn mail_sink() -> (u16, Arc<Mutex<Vec<(Vec<String>, String)>>>) {
+fn mail_sink() -> (u16, Kept) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let kept = Arc::new(Mutex::new(Vec::new()));
