@@ -1045,7 +1045,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 23;
+pub const SCHEMA_VERSION: i64 = 25;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
