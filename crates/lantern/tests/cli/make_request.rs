@@ -225,6 +225,35 @@ fn a_request_made_through_the_form_opens_a_case_and_its_acknowledgement_waits_in
         (Some("message_sent"), Some("officer"))
     );
 
+    // Retention: once the case is closed and its retention date passed,
+    // the message's address and text go with the requester's details; the
+    // record that it was sent stays.
+    app.run(&[
+        "request",
+        "withdraw",
+        &reference,
+        "--on",
+        "2019-07-05",
+        "--as-of",
+        "2019-07-05",
+    ])
+    .ok();
+    app.run(&["request", "erase-expired", "--as-of", "2021-07-06"])
+        .ok();
+    let erased = outbox(&app);
+    let m = erased.iter().find(|m| m["id"] == id).expect("message");
+    assert_eq!(m["recipient"], serde_json::Value::Null, "{m:#}");
+    assert_eq!(
+        (m["erased"].as_bool(), m["status"].as_str()),
+        (Some(true), Some("sent"))
+    );
+    let page = server.get("/outbox", Some(&officer));
+    assert!(
+        !page.body.contains(EMAIL) && !page.body.contains(NAME),
+        "{}",
+        page.body
+    );
+
     // The privacy notice is linked from the form and says what, why, how long.
     let privacy = server.get("/privacy", None);
     assert_eq!(privacy.status, 200);
