@@ -24,6 +24,7 @@
 //! | `/publishing`, `/publishing/publish`, `/publishing/plan` | publish figures (a release under disclosure control), plan a publication | analysts, administrators |
 //! | `/make-a-request` | the public's request form (GET), and making the request (POST: opens a case, queues the acknowledgement; throttled per client and overall, 429 past it) (`requests`) | anyone |
 //! | `/privacy` | the privacy notice for requesters | anyone |
+//! | `/api/requests` | POST: make a request as JSON (the form's use case, throttled alike) (`api::requests`) | anyone |
 //! | `/outbox`, `/outbox/{id}/sent` | the messages sent to requesters, their status; record one as sent by hand (`outbox`) | officers, approvers, administrators / officers, administrators |
 //! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 | anyone |
 //! | `/style.css` | the pages' style sheet | anyone |
@@ -891,6 +892,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
             post(requests::make),
         ),
         (spec("GET", "/privacy", ReadPublic), get(requests::privacy)),
+        (
+            spec("POST", "/api/requests", ReadPublic),
+            post(api::requests::make),
+        ),
         // The outbox (`outbox`): officers, approvers, administrators.
         (
             spec("GET", "/outbox", Action::ViewOutbox),

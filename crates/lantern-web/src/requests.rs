@@ -93,7 +93,10 @@ pub(crate) async fn form(State(site): State<Arc<Site>>) -> Result<Response, Fail
 /// The client's address: the connection's, or, when the connection is
 /// from a proxy on this machine, the last address it put in
 /// `X-Forwarded-For`.
-fn client_address(request_headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+pub(crate) fn client_address(
+    request_headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> Option<IpAddr> {
     let peer = peer?.ip();
     if !peer.is_loopback() {
         return Some(peer);

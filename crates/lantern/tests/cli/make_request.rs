@@ -448,3 +448,44 @@ fn with_smtp_the_acknowledgement_reaches_the_mail_sink_with_its_reference_only()
     assert_eq!(last["actor"], "the outbox sender (SMTP)");
     assert!(!last.to_string().contains(other), "{last}");
 }
+
+#[test]
+fn a_request_made_as_json_is_the_forms_use_case() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, crate::web::LEI);
+    let post = |body: &str| {
+        server.call(
+            "POST",
+            "/api/requests",
+            &[("X-Forwarded-For".to_string(), "192.0.2.50".to_string())],
+            Some(("application/json", body)),
+        )
+    };
+    let asked = serde_json::json!({ "name": NAME, "email": EMAIL, "request": TEXT }).to_string();
+    let made = post(&asked);
+    assert_eq!(made.status, 201, "{}", made.body);
+    let v: serde_json::Value = serde_json::from_str(&made.body).expect("json");
+    let reference = v["reference"].as_str().expect("reference").to_string();
+    assert_eq!(
+        (v["received"].as_str(), v["already_made"].as_bool()),
+        (Some("2019-07-05"), Some(false))
+    );
+    let again = post(&asked);
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(again.body.contains(&reference));
+    let refused =
+        post(&serde_json::json!({ "name": "", "email": EMAIL, "request": TEXT }).to_string());
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let error: serde_json::Value = serde_json::from_str(&refused.body).expect("json");
+    assert_eq!(error["field"], "name", "{error:#}");
+    // One acknowledgement queued, by the public.
+    let queued: Vec<serde_json::Value> = outbox(&app)
+        .into_iter()
+        .filter(|m| m["reference"] == reference.as_str())
+        .collect();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(
+        history(&app, &reference)[0]["actor"],
+        "the public (web form)"
+    );
+}
