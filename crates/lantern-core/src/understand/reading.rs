@@ -1436,6 +1436,20 @@ const COUNT_CUES: &[[&str; 2]] = &[
     ["figures", "for"],
 ];
 
+/// What happens after an offence is recorded (charges, cautions, court
+/// outcomes): police-recorded offences do not count these.
+const OUTCOME_WORDS: &[&str] = &[
+    "convicted",
+    "conviction",
+    "convictions",
+    "charged",
+    "cautioned",
+    "sentenced",
+    "prosecuted",
+    "prosecutions",
+    "summonsed",
+];
+
 /// Things requesters count, each with the units of the indicators that
 /// count them; a thing with no unit is counted by no indicator.
 const COUNTED_THINGS: &[(&str, &[Unit])] = &[
@@ -1668,6 +1682,14 @@ pub(super) fn what_is_counted_doubt(text: &str, indicator: &Indicator) -> Option
                 indicator.code
             ));
         }
+    }
+    if indicator.unit == Unit::Offences
+        && let Some(outcome) = words.iter().find(|w| OUTCOME_WORDS.contains(&w.as_str()))
+    {
+        return Some(format!(
+            "it asks about what happened after the offence (“{outcome}”), which '{}' does not count: choose what to answer or say it is not held",
+            indicator.code
+        ));
     }
     if text.to_lowercase().contains(" due to ") {
         return Some(format!(
@@ -2395,6 +2417,15 @@ mod tests {
         // "How much" still asks for an amount.
         let f = read_as("How much was spent on drug treatment in 2020/21?", d);
         assert_eq!(f.indicator, "spend");
+    }
+
+    #[test]
+    fn outcomes_of_offences_are_not_recorded_offences() {
+        officer_because(
+            "The number of people arrested and convicted for drug offences in 2021/22",
+            day(2022, 9, 20),
+            "what happened after the offence",
+        );
     }
 
     #[test]
