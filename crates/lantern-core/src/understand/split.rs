@@ -497,7 +497,38 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
     // just before bullets ("could you please provide data on incidents
     // where either:") is the question, and its bullets are its parts.
     let mut bullets_are_parts = false;
+    // A counting lead-in ending in `:` whose numbered items are values
+    // ("how many emergency admissions were attributable … to the
+    // consumption of:" then "1. mephedrone;" "2. piperazine;"): the lead-in
+    // is the question and its numbered items are its parts, until an item
+    // that is not a value.
+    let mut numbers_are_values = false;
     for (at, block) in blocks.iter().enumerate() {
+        if numbers_are_values {
+            match &block.kind {
+                BlockKind::Question(_) if is_value_item(&block.text) => {
+                    if let Some(q) = questions.last_mut() {
+                        continue_last_parts(q, &mut pending);
+                        let letter = part_letter(q.parts.len());
+                        q.parts.push(new_question(&letter, &block.text, &None));
+                    }
+                    continue;
+                }
+                _ => numbers_are_values = false,
+            }
+        }
+        if block.kind == BlockKind::Paragraph
+            && is_counting_lead_in(&block.text)
+            && blocks
+                .get(at + 1)
+                .is_some_and(|b| matches!(b.kind, BlockKind::Question(_)) && is_value_item(&b.text))
+        {
+            continue_last(&mut questions, &mut pending);
+            let number = (questions.len() + 1).to_string();
+            questions.push(new_question(&number, &block.text, &None));
+            numbers_are_values = true;
+            continue;
+        }
         let before_bullet = blocks
             .get(at + 1)
             .is_some_and(|b| b.kind == BlockKind::Bullet);
@@ -713,6 +744,28 @@ fn before_first(questions: &[SplitQuestion]) -> bool {
 
 /// Words that point to what follows: a lead-in, not a request of its own.
 const POINTS_BELOW: &[&str] = &["following", "below", "these questions", "the questions"];
+
+/// A lead-in that asks how many of something and ends in `:` ("how many
+/// emergency admissions were attributable … to the consumption of:"). A
+/// lead-in that names no counted thing ("Can I get the numbers of:") is
+/// not one: its items are the things counted.
+fn is_counting_lead_in(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    text.trim_end().ends_with(':')
+        && ["how many", "how much"].iter().any(|w| lower.contains(w))
+        && !POINTS_BELOW.iter().any(|w| lower.contains(w))
+}
+
+/// A numbered item that is a value completing its lead-in, not a question:
+/// a few words ("mephedrone;", "salvia divinorum.") that ask nothing.
+fn is_value_item(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.split_whitespace().count() <= 4
+        && !t.ends_with('?')
+        && !asks_in_words(t)
+        && !starts_a_question(t)
+}
 
 /// A paragraph that is a whole question of its own: it ends in `?`, asks
 /// for figures (how many, how much, the number of) and points to nothing
@@ -1523,6 +1576,21 @@ mod tests {
             join_standalone_markers(&["I", "would like to know the budget.", "B", "x"]),
             ["I", "would like to know the budget.", "B", "x"]
         );
+    }
+
+    #[test]
+    fn a_counting_lead_in_completed_by_numbered_values_is_one_question() {
+        let body = "For each of the last five years for which figures are available, how many emergency admissions were attributable to the consumption of:\n\n  1. mephedrone;\n  2. piperazine;\n  3. salvia divinorum.\n\nIf data is not available for previous 5 years, please supply the data for the years which is available.\n";
+        let split = split_questions(body).unwrap();
+        let q = &split[0];
+        assert!(q.text.contains("how many emergency admissions"), "{q:#?}");
+        let parts: Vec<&str> = q.parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(parts, ["mephedrone;", "piperazine;", "salvia divinorum."]);
+        // The paragraph after the values asks for more: a question of its own.
+        assert_eq!(split.len(), 2, "{split:#?}");
+        // Numbered questions under a lead-in that counts nothing stay questions.
+        let body = "I would like the plans you have for:\n1.) Acute alcohol intoxication.\n2.) Poisoning by an unknown drug.\n";
+        assert_eq!(split_questions(body).unwrap().len(), 2);
     }
 
     #[test]
