@@ -812,14 +812,31 @@ const ABOUT_THE_REPLY: &[&str] = &[
     "by post",
 ];
 
-/// A closing paragraph that asks for more: its first sentence asks in words
-/// and is not about the reply itself.
+/// A closing paragraph that asks for more: its first sentence, or its last
+/// (the ask after an explanation: "… As such, I'd like any information
+/// relating to …"), asks in words and is not about the reply itself.
 fn asks_for_more(paragraph: &str) -> bool {
-    let Some(first) = sentences(paragraph).first().copied() else {
-        return false;
-    };
-    let lower = first.to_lowercase();
-    asks_in_words(first) && !ABOUT_THE_REPLY.iter().any(|w| lower.contains(w))
+    let all = sentences(paragraph);
+    let asks = |s: &str| asks_in_words(s) && !about_the_reply(s);
+    all.first().is_some_and(|s| asks(s)) || all.last().is_some_and(|s| asks(s))
+}
+
+/// Whether a sentence is about the reply: it names one of
+/// [`ABOUT_THE_REPLY`], a single word at the start of a word ("format",
+/// "formatted", not "information").
+fn about_the_reply(sentence: &str) -> bool {
+    let lower = sentence.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    ABOUT_THE_REPLY.iter().any(|cue| {
+        if cue.contains(' ') {
+            lower.contains(cue)
+        } else {
+            words.iter().any(|w| w.starts_with(cue))
+        }
+    })
 }
 
 /// An introduction paragraph that is itself a request, not a lead-in to the
@@ -921,6 +938,13 @@ pub(super) const ASKING_WORDS: &[&str] = &[
     "i would like details",
     "i would like information",
     "i'd like to know",
+    "i'd like the",
+    "i'd like any",
+    "i'd like details",
+    "i'd like information",
+    "i would like any",
+    "it would be useful if",
+    "it would be helpful if",
     "i would be grateful if you could",
     "i would be grateful for",
     "i request",
@@ -1733,6 +1757,23 @@ mod tests {
         let numbers: Vec<&str> = split.iter().map(|q| q.number.as_str()).collect();
         assert_eq!(numbers, ["0", "1", "2"]);
         assert!(split[0].text.contains("how many arrests"));
+    }
+
+    #[test]
+    fn a_closing_paragraph_that_asks_after_explaining_is_a_question() {
+        // "information" is not about the reply's format.
+        assert!(asks_for_more(
+            "I am fully aware of the policy. As such, I'd like any information relating to instances where these decisions have been made."
+        ));
+        let body = "1. The number of notifiable offences recorded in 2017.\n\n2. The number of arrests associated to those offences.\n\nI am fully aware of the policy. As such, I'd like any information relating to instances where these decisions have been made.\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 3, "{split:#?}");
+        assert!(split[2].text.ends_with("have been made."));
+        let body = "1. Number of arrests for cannabis possession since 2000\n\n2. Number of summons for cannabis possession since 2000\n\nIt would also be useful if these could be categorised according to the age of offender and by an annual basis.\n";
+        assert_eq!(split_questions(body).unwrap().len(), 3);
+        // Explaining and then asking about the reply is still closing text.
+        let body = "1. The number of arrests in 2017.\n\nI am researching this. I would be grateful if you could reply by e-mail.\n";
+        assert_eq!(split_questions(body).unwrap().len(), 1);
     }
 
     #[test]
