@@ -24,6 +24,7 @@
 //! | `/publishing`, `/publishing/publish`, `/publishing/plan` | publish figures (a release under disclosure control), plan a publication | analysts, administrators |
 //! | `/make-a-request` | the public's request form (GET), and making the request (POST: opens a case, queues the acknowledgement; throttled per client and overall, 429 past it) (`requests`) | anyone |
 //! | `/privacy` | the privacy notice for requesters | anyone |
+//! | `/api/outbox` | the outbox as JSON, paged (`?status=`) (`api::outbox`) | officers, approvers, administrators |
 //! | `/api/requests` | POST: make a request as JSON (the form's use case, throttled alike) (`api::requests`) | anyone |
 //! | `/outbox`, `/outbox/{id}/sent` | the messages sent to requesters, their status; record one as sent by hand (`outbox`) | officers, approvers, administrators / officers, administrators |
 //! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 | anyone |
@@ -904,6 +905,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/outbox/{id}/sent", Action::SendOutbox),
             post(outbox::sent),
+        ),
+        (
+            spec("GET", "/api/outbox", Action::ViewOutbox),
+            get(api::outbox::list),
         ),
         (
             spec("GET", "/reports/timeliness", ReadPublic),

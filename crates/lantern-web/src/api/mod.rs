@@ -28,7 +28,7 @@
 //!   Nobody signed in is a 401; the policy refusing is a 403.
 //!
 //! `cases` holds the casework endpoints, `requests` the public's
-//! `POST /api/requests`; the public ones (`/api/log`,
+//! `POST /api/requests`, `outbox` the officers' `GET /api/outbox`; the public ones (`/api/log`,
 //! reports, letters, figures) and the providers' stay beside their pages
 //! and are documented here; the reports' rows ([`TimelinessOut`],
 //! [`OutcomesOut`]) are here.
@@ -53,6 +53,7 @@ use crate::{Failure, Site};
 
 pub(crate) mod cases;
 pub(crate) mod letter;
+pub(crate) mod outbox;
 pub(crate) mod requests;
 
 /// The header a session's `POST` carries its CSRF secret in.
@@ -925,6 +926,7 @@ impl Modify for Schemes {
         cases::clock,
         cases::resolve,
         requests::make,
+        outbox::list,
         crate::providers::api_list,
         crate::providers::api_submit,
         crate::providers::api_submission,

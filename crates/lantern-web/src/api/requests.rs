@@ -47,7 +47,7 @@ pub struct RequestMade {
 }
 
 /// `POST /api/requests`: make a Freedom of Information request.
-#[utoipa::path(post, path = "/api/requests", tag = "public", request_body = RequestBody,
+#[utoipa::path(post, path = "/api/requests", tag = "public", operation_id = "make_request", request_body = RequestBody,
     responses(
         (status = 201, description = "The request was made: a case opened, its acknowledgement queued", body = RequestMade),
         (status = 200, description = "The same request was made before: the case it opened", body = RequestMade),
