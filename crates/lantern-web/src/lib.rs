@@ -92,14 +92,20 @@
 //! waiting, so a use case that opens the store inside another cannot wait
 //! for itself); opening the database per use case cost more than the page.
 //!
-//! The one thing kept between requests is the rendered pages of the
-//! public log (`/log`, `/api/log`; `public::LogPages`), each with the
-//! log's version it was read at (how many entries, the newest id). Every
-//! request reads the version again (a count and a largest key, no rows) and a kept
-//! page is given only if it is the same, so an answer sent through any
-//! process shows at once. This is sound because the public log is only
-//! ever added to; whoever makes its entries changeable must make the
-//! version change with them. Templates are parsed once, at start.
+//! What is kept between requests is rendered public pages (`kept`): the
+//! public log's (`/log`, `/api/log`; `public`), each with the log's
+//! version it was read at (how many entries, the newest id), and the
+//! published figures' (`/figures`, `/figures/{indicator}`, `/api/figures`;
+//! `published`), each with the publications' and catalogue's version (how
+//! many of each, the newest ids). Every request reads the version again
+//! (counts and largest keys, no rows) and a kept page is given only if it
+//! is the same, so an answer sent or figures published through any process
+//! show at once. This is sound because the public log, publications with
+//! their cells, and catalogue layers are only ever added to, and those
+//! pages depend on nothing else but what the server fixed at start (the
+//! council's name, the templates); whoever makes those records changeable,
+//! or those pages depend on the date or the visitor, must make the version
+//! change with them. Templates are parsed once, at start.
 //!
 //! This adapter holds no rules: it formats what the use cases in
 //! `lantern_app` compute and asks `lantern_app::policy` who may do what.
@@ -134,6 +140,7 @@ pub mod charts;
 pub mod connections;
 mod figures;
 mod intake;
+mod kept;
 mod letters;
 mod outbox;
 mod providers;
@@ -230,7 +237,10 @@ struct Site {
     /// a council's own are in the store).
     letters: Option<std::path::PathBuf>,
     /// Pages of the public log kept while the log is unchanged (`public`).
-    log_pages: public::LogPages,
+    log_pages: kept::Kept<lantern_app::disclosure_log::LogVersion>,
+    /// Published-figure pages kept while the publications and the
+    /// catalogue are unchanged (`published`).
+    figure_pages: kept::Kept<lantern_app::publishing::PublishedVersion>,
     /// The deployment's secret the request form's throttle keys its
     /// digests of clients' addresses with (the pseudonymisation key), if
     /// it has one.
@@ -1365,7 +1375,8 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
             lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?;
             ctx.config.template_dir()
         },
-        log_pages: public::LogPages::default(),
+        log_pages: kept::Kept::default(),
+        figure_pages: kept::Kept::default(),
         throttle_key: lantern_app::records::pseudonym_key(
             std::env::var_os("LANTERN_PSEUDONYM_KEY"),
             &ctx.config,
