@@ -112,15 +112,29 @@ async fn kept(site: &Arc<Site>, key: &PageKey) -> Result<(LogVersion, Option<Arc
     Ok((version, site.log_pages.get(key, version)))
 }
 
-/// What was wrong with the query, for the page or the API.
-struct Refused(String);
+/// What was wrong with the query, for the page or the API: the parameter
+/// at fault (when one is) and what to write.
+struct Refused(ApiError);
+
+impl Refused {
+    /// A refusal whose message starts with the parameter at fault, if any.
+    fn new(message: String) -> Refused {
+        let field = ["search", "year", "topic", "outcome", "page", "per_page"]
+            .into_iter()
+            .find(|f| message.starts_with(&format!("{f} ")));
+        Refused(match field {
+            Some(f) => ApiError::field(f, message),
+            None => ApiError::new(StatusCode::BAD_REQUEST, message),
+        })
+    }
+}
 
 const PARAMETERS: &str =
     "the log takes search, year, topic, outcome and page (and per_page at /api/log)";
 
 fn parameters(q: Result<Query<LogQuery>, QueryRejection>) -> Result<LogQuery, Refused> {
     q.map(|Query(q)| q)
-        .map_err(|e| Refused(format!("{}; {PARAMETERS}", e.body_text())))
+        .map_err(|e| Refused(super::api::query_refused(&e, PARAMETERS)))
 }
 
 /// The log as `q` asks, or why not: a page of `per_page` entries (the
@@ -147,14 +161,14 @@ async fn find_sized(
         (None | Some(""), _) if download => disclosure_log::DOWNLOAD_LIMIT,
         (None | Some(""), _) => disclosure_log::PAGE_SIZE,
         (Some(_), false) => {
-            return Ok(Err(Refused(format!(
+            return Ok(Err(Refused::new(format!(
                 "per_page is taken by /api/log only; {PARAMETERS}"
             ))));
         }
         (Some(n), true) => match n.parse::<usize>() {
             Ok(n) if (1..=disclosure_log::MAX_PAGE_SIZE).contains(&n) => n,
             _ => {
-                return Ok(Err(Refused(format!(
+                return Ok(Err(Refused::new(format!(
                     "per_page '{n}' is not allowed; give a whole number from 1 to {}",
                     disclosure_log::MAX_PAGE_SIZE
                 ))));
@@ -164,7 +178,7 @@ async fn find_sized(
     let filters = q.filters();
     let found = read(site, move |store| {
         match disclosure_log::public_log_sized(store, &filters, per_page) {
-            Err(e) if e.kind() == Kind::Invalid => Ok(Err(Refused(e.message().to_string()))),
+            Err(e) if e.kind() == Kind::Invalid => Ok(Err(Refused::new(e.message().to_string()))),
             other => other.map(Ok),
         }
     })
@@ -172,15 +186,9 @@ async fn find_sized(
     Ok(found.map(|log| (q, log)))
 }
 
-/// A refusal as the API gives one, naming the parameter at fault when the
-/// message starts with it.
-fn api_refused(Refused(message): Refused) -> Response {
-    let field = ["search", "year", "topic", "outcome", "page", "per_page"]
-        .into_iter()
-        .find(|f| message.starts_with(&format!("{f} ")))
-        .map(str::to_string);
-    let mut error = ApiError::new(StatusCode::BAD_REQUEST, message);
-    error.field = field;
+/// A refusal as the API gives one (`field` names the parameter at fault,
+/// when one is).
+fn api_refused(Refused(error): Refused) -> Response {
     error.into_response()
 }
 
@@ -220,13 +228,55 @@ pub(crate) struct LogEntryOut {
     outcome_text: String,
     /// The topics it was about.
     topics: Vec<TopicOut>,
-    /// Its questions, verbatim (the published copy), with their answers.
-    #[schema(value_type = Object)]
-    questions: serde_json::Value,
+    /// Its questions, verbatim (the published copy), with their answers;
+    /// a part follows its question, numbered after it ("3b").
+    questions: Vec<LogQuestionOut>,
     /// False for an answer sent before the log kept its questions.
     questions_recorded: bool,
     /// Where the published letter is.
     letter: String,
+}
+
+/// One question of a log entry, as the published copy has it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogQuestionOut {
+    /// Its number ("3", "3b").
+    number: String,
+    /// The requester's words (people's names and contact details removed).
+    text: String,
+    /// The indicator's name it was answered with, or null.
+    indicator: Option<String>,
+    /// The caption of its table, or null.
+    caption: Option<String>,
+    /// Its figures, each labelled in words.
+    figures: Vec<LogFigureOut>,
+    /// The narrative answer (a statement, or "Not held."), or null.
+    statement: Option<String>,
+}
+
+/// One figure of a log entry's question, labelled in words.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogFigureOut {
+    /// The period in words, or null.
+    period: Option<String>,
+    /// The breakdown in words, or null for a total.
+    breakdown: Option<String>,
+    /// What was released ("fewer than 5", a count, why it is withheld).
+    released: String,
+}
+
+/// The questions the log kept with an entry (written by
+/// `lantern_app::disclosure_log::public_entry`), read as their wire shape;
+/// a kept document of another shape is an error, never an entry shown
+/// without its questions.
+fn log_questions(reference: &str, kept: serde_json::Value) -> Result<Vec<LogQuestionOut>, Failure> {
+    serde_json::from_value(kept).map_err(|e| {
+        Failure::Internal(anyhow::anyhow!(
+            "the disclosure log's questions of {reference} are not in the shape the API gives: {e}"
+        ))
+    })
 }
 
 /// A topic of a log entry.
@@ -296,11 +346,12 @@ pub(super) async fn api_log(
         ],
         log.pages,
     );
-    let page = LogPage {
-        items: log
-            .entries
-            .into_iter()
-            .map(|e| LogEntryOut {
+    let items = log
+        .entries
+        .into_iter()
+        .map(|e| {
+            Ok(LogEntryOut {
+                questions: log_questions(&e.reference, e.questions)?,
                 reference: e.reference,
                 sent_at: e.sent_at,
                 title: e.title,
@@ -314,11 +365,13 @@ pub(super) async fn api_log(
                         name: t.name,
                     })
                     .collect(),
-                questions: e.questions,
                 questions_recorded: e.questions_recorded,
                 letter: e.letter,
             })
-            .collect(),
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    let page = LogPage {
+        items,
         total: log.total,
         page: log.page,
         per_page,
@@ -343,7 +396,7 @@ pub(super) async fn log_page(
     }
     let (q, log) = match find(&site, q, false).await? {
         Ok(found) => found,
-        Err(Refused(message)) => {
+        Err(Refused(ApiError { message, .. })) => {
             return Err(Failure::Page(
                 StatusCode::BAD_REQUEST,
                 super::problem_html("There is a problem with this search", &message),
@@ -422,7 +475,9 @@ pub(super) async fn log_csv(
                 disclosure_log::to_csv(&log.entries).map_err(|e| Failure::Internal(e.into()))?;
             download("text/csv; charset=utf-8", "disclosure-log.csv", csv)
         }
-        Err(Refused(message)) => (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response(),
+        Err(Refused(ApiError { message, .. })) => {
+            (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response()
+        }
     })
 }
 
@@ -432,7 +487,7 @@ pub(super) async fn log_atom(
 ) -> Result<Response, Failure> {
     let (_, log) = match find(&site, q, false).await? {
         Ok(found) => found,
-        Err(Refused(message)) => {
+        Err(Refused(ApiError { message, .. })) => {
             return Ok((StatusCode::BAD_REQUEST, format!("{message}\n")).into_response());
         }
     };

@@ -40,12 +40,57 @@ pub(crate) struct FigureQuery {
 
 const PARAMETERS: &str = "published figures take indicator, area, period, page and per_page";
 
+/// One published cell, as the publication gives it: the count only where
+/// it is given exactly.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct FigureOut {
+    /// The publication's reference.
+    reference: String,
+    /// The indicator's code (what the `indicator` filter takes).
+    indicator: String,
+    /// The indicator's name.
+    indicator_name: String,
+    /// The area's code (what the `area` filter takes).
+    area: String,
+    /// The table's caption.
+    table: String,
+    /// The period (what the `period` filter takes: `2018/19`).
+    period: String,
+    /// The period in words.
+    period_label: String,
+    /// The breakdown in words (empty for a total).
+    breakdown: String,
+    /// What the publication says ("fewer than 5").
+    figure: String,
+    /// The count, when it is given exactly; else null.
+    value: Option<i64>,
+    /// `shown`, `fewer_than`, `withheld` or `not_available`.
+    status: String,
+}
+
+impl From<publishing::PublicCell> for FigureOut {
+    fn from(c: publishing::PublicCell) -> FigureOut {
+        FigureOut {
+            reference: c.reference,
+            indicator: c.indicator,
+            indicator_name: c.indicator_name,
+            area: c.area,
+            table: c.table,
+            period: c.period,
+            period_label: c.period_label,
+            breakdown: c.breakdown,
+            figure: c.figure,
+            value: c.value,
+            status: c.status.to_string(),
+        }
+    }
+}
+
 /// A page of published cells, paged the API's one way.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct FigureList {
     /// The cells on this page, newest publication first.
-    #[schema(value_type = Vec<Object>)]
-    items: Vec<publishing::PublicCell>,
+    items: Vec<FigureOut>,
     /// How many cells the filters find.
     total: usize,
     /// This page, from 1.
@@ -68,12 +113,7 @@ async fn find(
 ) -> Result<Result<(FigureFilters, publishing::FiguresPage), ApiError>, Failure> {
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => {
-            return Ok(Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("{}; {PARAMETERS}", e.body_text()),
-            )));
-        }
+        Err(e) => return Ok(Err(crate::api::query_refused(&e, PARAMETERS))),
     };
     let per_page = if all {
         None
@@ -109,6 +149,7 @@ async fn find(
     .await
 }
 
+/// `GET /api/figures`: published cells, filtered and paged.
 #[utoipa::path(get, path = "/api/figures", tag = "public",
     params(
         ("indicator" = Option<String>, Query, description = "An indicator code"),
@@ -142,7 +183,7 @@ pub(crate) async fn api_figures(
                 found.pages,
             );
             let list = FigureList {
-                items: found.figures,
+                items: found.figures.into_iter().map(Into::into).collect(),
                 total: found.total,
                 page: found.page,
                 per_page: found.per_page,
@@ -297,13 +338,51 @@ pub(crate) async fn calendar(State(site): State<Arc<Site>>) -> Result<Response, 
     )
 }
 
+/// One planned publication.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct PlannedOut {
+    /// The planned day (YYYY-MM-DD).
+    planned_on: String,
+    /// The indicator's code.
+    indicator: String,
+    /// Its name.
+    indicator_name: String,
+    /// The period in words.
+    period: String,
+    /// `published`, `planned` or `late` (the day passed unpublished).
+    status: String,
+    /// The day it was published, when it was; else null.
+    published_on: Option<String>,
+}
+
+/// The publication calendar.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct CalendarOut {
+    /// Every planned publication, by day.
+    publications: Vec<PlannedOut>,
+}
+
+/// `GET /api/publications`: the publication calendar.
 #[utoipa::path(get, path = "/api/publications", tag = "public",
-    responses((status = 200, description = "The publication calendar", body = Object)),
+    responses((status = 200, description = "The publication calendar", body = CalendarOut)),
     security(()))]
 pub(crate) async fn api_calendar(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
     let plans = plans(&site).await?;
+    let calendar = CalendarOut {
+        publications: plans
+            .into_iter()
+            .map(|p| PlannedOut {
+                planned_on: p.planned_on,
+                indicator: p.indicator,
+                indicator_name: p.indicator_name,
+                period: p.period,
+                status: p.status.to_string(),
+                published_on: p.published_on,
+            })
+            .collect(),
+    };
     Ok(json(
-        serde_json::json!({ "publications": serde_json::to_value(&plans).map_err(|e| Failure::Internal(e.into()))? }),
+        serde_json::to_value(&calendar).map_err(|e| Failure::Internal(e.into()))?,
     ))
 }
 

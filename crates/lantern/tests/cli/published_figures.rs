@@ -26,6 +26,16 @@ people_in_treatment,E06000016,2023/24,other,10,ndtms_partnership,final\n";
 /// Leicester with people in treatment by sex published for 2022/23 and 2023/24.
 pub(crate) fn published() -> TestApp {
     let app = TestApp::leicester();
+    let published = publish_by_sex(&app);
+    assert_eq!(published["reference"], "PUB-0001", "{published:#}");
+    assert_eq!(published["fewer_than"], 1, "{published:#}");
+    assert_eq!(published["withheld"], 1, "{published:#}");
+    app
+}
+
+/// Import [`BY_SEX`] into `app` and publish it (2022/23 and 2023/24, by
+/// sex, on 1 January 2025): what `lantern publish --json` said.
+pub(crate) fn publish_by_sex(app: &TestApp) -> Value {
     app.write("by-sex.csv", BY_SEX);
     app.run(&["import", "figures", "by-sex.csv"]).ok();
     let out = app
@@ -43,11 +53,7 @@ pub(crate) fn published() -> TestApp {
             "--json",
         ])
         .ok();
-    let published: Value = serde_json::from_str(&out).expect("publish --json");
-    assert_eq!(published["reference"], "PUB-0001", "{published:#}");
-    assert_eq!(published["fewer_than"], 1, "{published:#}");
-    assert_eq!(published["withheld"], 1, "{published:#}");
-    app
+    serde_json::from_str(&out).expect("publish --json")
 }
 
 fn log(app: &TestApp) -> Vec<Value> {
