@@ -109,7 +109,7 @@ fn tighten(
     let raise = lo > b.lo[v];
     let lower = hi < b.hi[v];
     if raise || lower {
-        changed.push((v, b.lo[v], b.hi[v]));
+        note(changed, (v, b.lo[v], b.hi[v]));
     }
     if raise {
         b.lo[v] = lo;
@@ -126,6 +126,14 @@ fn tighten(
         }
     }
     b.lo[v] <= b.hi[v]
+}
+
+/// Records a change (rare among the terms a revision visits, so kept out
+/// of the revision's loop).
+#[cold]
+#[inline(never)]
+fn note(changed: &mut Vec<Undo>, before: Undo) {
+    changed.push(before);
 }
 
 /// The range of `a * v` for `v` in `[lo, hi]`; `None` is unbounded (also
