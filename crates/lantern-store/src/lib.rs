@@ -26,6 +26,7 @@ pub mod accounts;
 pub mod dump;
 pub mod engine;
 pub mod failpoint;
+pub mod outbox;
 pub mod pool;
 pub mod postgres;
 pub mod publications;
@@ -1044,7 +1045,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 23;
+pub const SCHEMA_VERSION: i64 = 25;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1099,7 +1100,7 @@ pub fn init_meta(actor: &str, at: &str) -> ImportMeta {
 /// Casework (cases with their drafts and histories, the disclosure log,
 /// learned phrases) belongs to one council: those methods read and write
 /// the council in use ([`Store::use_council`]) only.
-pub trait Store: accounts::Accounts {
+pub trait Store: accounts::Accounts + outbox::Outbox {
     /// The newest data version (the last import that changed anything).
     fn data_version(&self) -> Result<i64, StoreError>;
 
@@ -1730,6 +1731,17 @@ pub trait Store: accounts::Accounts {
 
     /// The council's publications, newest first.
     fn publications(&self) -> Result<Vec<publications::StoredPublication>, StoreError>;
+
+    /// What the public figure pages are read from, as four numbers: how
+    /// many publications there are and the largest publication id, and
+    /// the same of the catalogue's layers (every council's). Publications
+    /// (with their cells, written in the same transaction) and catalogue
+    /// layers are only ever added, each once and never changed or removed,
+    /// so every addition changes this, in this process or another (a
+    /// server keeps published-figure pages while it is the same). One
+    /// statement; reads no rows on SQLite (bare counts and the primary
+    /// keys' largest values).
+    fn published_version(&self) -> Result<[i64; 4], StoreError>;
 
     /// A page of the council's published cells.
     fn published_figures(

@@ -7,7 +7,7 @@
 //! never an empty log. A page is one indexed query for its entries and one
 //! for their count (`lantern_app::disclosure_log::public_log`).
 //!
-//! Pages of `/log` and `/api/log` are kept once rendered ([`LogPages`]),
+//! Pages of `/log` and `/api/log` are kept once rendered (`crate::kept`),
 //! each with the log's version it was read at
 //! (`lantern_app::disclosure_log::LogVersion`: how many entries, the
 //! newest id). Every request still reads the version (a count and a
@@ -16,9 +16,9 @@
 //! shows at once. This holds because the log is only ever added to; were
 //! entries ever changed or removed, the version would have to say so.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{StatusCode, header};
@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::api::{ApiError, PageLinks, Paging};
+use super::kept::{PageKey, Rendering};
 use super::{Failure, Site, read, render};
 
 /// The log's query parameters; any other is refused.
@@ -64,50 +65,8 @@ impl LogQuery {
     }
 }
 
-/// The most pages [`LogPages`] keeps; when full, it starts again empty
-/// (a page is some tens of kilobytes).
-const KEPT_PAGES: usize = 128;
-
-/// Which rendering a kept page is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Rendering {
-    /// `/log`: HTML.
-    Page,
-    /// `/api/log`: JSON.
-    Api,
-}
-
-/// A kept page's key: its rendering and the request's query string.
-type PageKey = (Rendering, String);
-
-/// Rendered pages of the log, each with the log's version it was read at
-/// (see the module docs).
-#[derive(Debug, Default)]
-pub(super) struct LogPages {
-    held: Mutex<HashMap<PageKey, (LogVersion, Arc<str>)>>,
-}
-
-impl LogPages {
-    /// The page kept for `key` if it was read at `version`.
-    fn get(&self, key: &PageKey, version: LogVersion) -> Option<Arc<str>> {
-        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        held.get(key)
-            .filter(|(at, _)| *at == version)
-            .map(|(_, body)| Arc::clone(body))
-    }
-
-    /// Keep `body`, read at `version`, for `key`.
-    fn put(&self, key: PageKey, version: LogVersion, body: Arc<str>) {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        if held.len() >= KEPT_PAGES && !held.contains_key(&key) {
-            held.clear();
-        }
-        held.insert(key, (version, body));
-    }
-}
-
 /// The log's version now, and the page kept for `key` if it is current.
-async fn kept(site: &Arc<Site>, key: &PageKey) -> Result<(LogVersion, Option<Arc<str>>), Failure> {
+async fn kept(site: &Arc<Site>, key: &PageKey) -> Result<(LogVersion, Option<Bytes>), Failure> {
     let version = read(site, disclosure_log::public_log_version).await?;
     Ok((version, site.log_pages.get(key, version)))
 }
@@ -193,24 +152,20 @@ fn api_refused(Refused(error): Refused) -> Response {
 }
 
 /// A kept or new JSON page as the API gives it.
-fn json_body(body: Arc<str>) -> Response {
+fn json_body(body: Bytes) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        body.to_string(),
+        body,
     )
         .into_response()
 }
 
 /// A kept or new HTML page.
-fn html_body(body: Arc<str>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
+pub(crate) fn html_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 /// One entry of the disclosure log.
@@ -317,7 +272,7 @@ pub(super) async fn api_log(
     RawQuery(raw): RawQuery,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
-    let key = (Rendering::Api, raw.unwrap_or_default());
+    let key = (Rendering::ApiLog, raw.unwrap_or_default());
     let (version, kept) = kept(&site, &key).await?;
     if let Some(body) = kept {
         return Ok(json_body(body));
@@ -379,8 +334,8 @@ pub(super) async fn api_log(
         links,
     };
     let text = serde_json::to_string_pretty(&page).map_err(|e| Failure::Internal(e.into()))?;
-    let body: Arc<str> = Arc::from(format!("{text}\n"));
-    site.log_pages.put(key, version, Arc::clone(&body));
+    let body = Bytes::from(format!("{text}\n"));
+    site.log_pages.put(key, version, body.clone());
     Ok(json_body(body))
 }
 
@@ -389,7 +344,7 @@ pub(super) async fn log_page(
     RawQuery(raw): RawQuery,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
-    let key = (Rendering::Page, raw.unwrap_or_default());
+    let key = (Rendering::Log, raw.unwrap_or_default());
     let (version, kept) = kept(&site, &key).await?;
     if let Some(body) = kept {
         return Ok(html_body(body));
@@ -431,8 +386,8 @@ pub(super) async fn log_page(
             pages => log.pages,
         },
     )?;
-    let body: Arc<str> = Arc::from(html);
-    site.log_pages.put(key, version, Arc::clone(&body));
+    let body = Bytes::from(html);
+    site.log_pages.put(key, version, body.clone());
     Ok(html_body(body))
 }
 

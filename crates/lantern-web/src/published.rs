@@ -8,24 +8,55 @@
 //! and for analysts and administrators `/publishing` with its two forms
 //! (publish, plan). An unknown filter, or a value nothing was published
 //! for, is a 400 saying so. The rules are `lantern_app::publishing`'s.
+//!
+//! `/figures`, `/figures/{indicator}` and `/api/figures` are kept once
+//! rendered (`crate::kept`), each with the published figures' version it
+//! was read at (`lantern_app::publishing::PublishedVersion`: how many
+//! publications and catalogue layers there are, and the newest of each).
+//! Every request still reads the version (one statement, no rows) and is
+//! given a kept page only when it is the same, so a publication made
+//! through any process shows at once. This holds because those pages are
+//! a function of the request, of the publications with their cells and of
+//! the catalogue, which are only ever added to (a publication and its
+//! cells in one transaction), and of what the server fixed at start (the
+//! council's name, the templates); they depend on no date and no visitor.
+//! The calendar (`/publications`: late plans depend on today) and the
+//! CSV are not kept.
 
 use std::sync::Arc;
 
 use axum::Form;
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lantern_app::Kind;
 use lantern_app::policy::Action;
-use lantern_app::publishing::{self, FigureFilters, Plan, Publish};
+use lantern_app::publishing::{self, FigureFilters, Plan, Publish, PublishedVersion};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::{ApiError, PageLinks, Paging};
 use crate::auth::{Visitor, allow_here, check_csrf};
-use crate::{Failure, Site, blocking, json, page, private_page, read, render};
+use crate::kept::{PageKey, Rendering};
+use crate::{Failure, Site, blocking, private_page, read, render};
+
+/// The published figures' version now, and the page kept for `key` if it
+/// is current.
+async fn kept(
+    site: &Arc<Site>,
+    key: &PageKey,
+) -> Result<(PublishedVersion, Option<Bytes>), Failure> {
+    let version = read(site, publishing::published_version).await?;
+    Ok((version, site.figure_pages.get(key, version)))
+}
+
+/// A kept or new JSON reply, as `crate::json` gives one.
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
 
 /// The filters of `/api/figures` and `/figures.csv`; any other is refused.
 #[derive(Debug, Default, Deserialize)]
@@ -165,8 +196,14 @@ async fn find(
     security(()))]
 pub(crate) async fn api_figures(
     State(site): State<Arc<Site>>,
+    RawQuery(raw): RawQuery,
     q: Result<Query<FigureQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
+    let key = (Rendering::ApiFigures, raw.unwrap_or_default());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(json_body(body));
+    }
     Ok(match find(&site, q, false).await? {
         Ok((filters, found)) => {
             let paging = Paging {
@@ -190,7 +227,10 @@ pub(crate) async fn api_figures(
                 pages: found.pages,
                 links,
             };
-            json(serde_json::to_value(&list).map_err(|e| Failure::Internal(e.into()))?)
+            let value = serde_json::to_value(&list).map_err(|e| Failure::Internal(e.into()))?;
+            let body = Bytes::from(format!("{value:#}\n"));
+            site.figure_pages.put(key, version, body.clone());
+            json_body(body)
         }
         Err(refusal) => refusal.into_response(),
     })
@@ -221,15 +261,23 @@ pub(crate) async fn figures_csv(
 }
 
 pub(crate) async fn index(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
+    let key = (Rendering::Figures, String::new());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(crate::public::html_body(body));
+    }
     let indicators = read(&site, publishing::published_indicators).await?;
-    page(
+    let html = render(
         &site,
         "figures.html.j2",
         context! {
             council => site.council.clone(),
             indicators => minijinja::Value::from(minijinja::value::Serde(&indicators)),
         },
-    )
+    )?;
+    let body = Bytes::from(html);
+    site.figure_pages.put(key, version, body.clone());
+    Ok(crate::public::html_body(body))
 }
 
 /// A publication's table as a chart by financial year (`crate::charts`)
@@ -303,6 +351,11 @@ pub(crate) async fn indicator(
     State(site): State<Arc<Site>>,
     Path(code): Path<String>,
 ) -> Result<Response, Failure> {
+    let key = (Rendering::Figure, code.clone());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(crate::public::html_body(body));
+    }
     let shown = read(&site, move |store| publishing::indicator_page(store, &code)).await?;
     let charts: Vec<minijinja::Value> = shown
         .tables
@@ -310,7 +363,7 @@ pub(crate) async fn indicator(
         .enumerate()
         .map(|(n, t)| minijinja::Value::from_safe_string(chart(&shown, n, t)))
         .collect();
-    page(
+    let html = render(
         &site,
         "figure.html.j2",
         context! {
@@ -318,7 +371,10 @@ pub(crate) async fn indicator(
             page => minijinja::Value::from(minijinja::value::Serde(&shown)),
             charts => charts,
         },
-    )
+    )?;
+    let body = Bytes::from(html);
+    site.figure_pages.put(key, version, body.clone());
+    Ok(crate::public::html_body(body))
 }
 
 async fn plans(site: &Arc<Site>) -> Result<Vec<publishing::Planned>, Failure> {
@@ -328,7 +384,7 @@ async fn plans(site: &Arc<Site>) -> Result<Vec<publishing::Planned>, Failure> {
 
 pub(crate) async fn calendar(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
     let plans = plans(&site).await?;
-    page(
+    crate::page(
         &site,
         "publications.html.j2",
         context! {
@@ -381,7 +437,7 @@ pub(crate) async fn api_calendar(State(site): State<Arc<Site>>) -> Result<Respon
             })
             .collect(),
     };
-    Ok(json(
+    Ok(crate::json(
         serde_json::to_value(&calendar).map_err(|e| Failure::Internal(e.into()))?,
     ))
 }

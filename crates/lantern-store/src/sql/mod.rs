@@ -79,6 +79,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("../../migrations/0020_api_tokens.sql")),
     (21, include_str!("../../migrations/0021_publications.sql")),
     (23, include_str!("../../migrations/0023_draft_notices.sql")),
+    (25, include_str!("../../migrations/0025_outbox.sql")),
 ];
 
 mod accounts;
@@ -90,6 +91,7 @@ mod council;
 mod export;
 mod log;
 mod not_held;
+mod outbox;
 mod public_log;
 mod publications;
 mod recompute;
@@ -942,6 +944,10 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn publications(&self) -> Result<Vec<crate::publications::StoredPublication>, StoreError> {
         publications::publications(self)
+    }
+
+    fn published_version(&self) -> Result<[i64; 4], StoreError> {
+        publications::version(self)
     }
 
     fn published_figures(
