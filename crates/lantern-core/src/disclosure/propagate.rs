@@ -24,7 +24,7 @@ pub(super) fn propagate(
     seeds: impl IntoIterator<Item = usize>,
     why: Option<&mut Why>,
 ) -> bool {
-    propagate_with(net, b, seeds, why, &mut Scratch::default())
+    propagate_with(net, b, seeds, why, &mut Scratch::default(), None)
 }
 
 /// Buffers [`propagate_with`] reuses between calls (their contents do not
@@ -33,16 +33,24 @@ pub(super) fn propagate(
 pub(super) struct Scratch {
     queued: Vec<bool>,
     queue: VecDeque<usize>,
-    changed: Vec<usize>,
+    changed: Vec<Undo>,
 }
 
-/// [`propagate`] with buffers kept by the caller.
+/// A variable's bounds before a change: `(variable, lo, hi)`. Putting them
+/// back, latest first, undoes a propagation.
+pub(super) type Undo = (usize, i128, i128);
+
+/// [`propagate`] with buffers kept by the caller. With a `trail`, every
+/// change of a bound is recorded there (the bounds before it, see
+/// [`Undo`]), so that the caller can undo the propagation, even a failed
+/// one, instead of keeping a copy of the bounds.
 pub(super) fn propagate_with(
     net: &Net,
     b: &mut Bounds,
     seeds: impl IntoIterator<Item = usize>,
     mut why: Option<&mut Why>,
     scratch: &mut Scratch,
+    mut trail: Option<&mut Vec<Undo>>,
 ) -> bool {
     let n = net.len();
     let Scratch {
@@ -68,10 +76,14 @@ pub(super) fn propagate_with(
         }
         budget -= 1;
         changed.clear();
-        if !revise(net, b, l, changed, why.as_deref_mut()) {
+        let ok = revise(net, b, l, changed, why.as_deref_mut());
+        if let Some(trail) = trail.as_deref_mut() {
+            trail.extend_from_slice(changed);
+        }
+        if !ok {
             return false;
         }
-        for &v in changed.iter() {
+        for &(v, _, _) in changed.iter() {
             for &l2 in &net.var_links[v] {
                 if !queued[l2] {
                     queued[l2] = true;
@@ -83,18 +95,22 @@ pub(super) fn propagate_with(
     true
 }
 
-/// Narrows `[lo, hi]` of variable `v`; false if it becomes empty.
+/// Narrows `[lo, hi]` of variable `v`, noting its bounds before in
+/// `changed` if it changes them; false if it becomes empty.
 fn tighten(
     b: &mut Bounds,
     v: usize,
     lo: i128,
     hi: i128,
     reason: usize,
-    changed: &mut Vec<usize>,
+    changed: &mut Vec<Undo>,
     why: Option<&mut Why>,
 ) -> bool {
     let raise = lo > b.lo[v];
     let lower = hi < b.hi[v];
+    if raise || lower {
+        note(changed, (v, b.lo[v], b.hi[v]));
+    }
     if raise {
         b.lo[v] = lo;
     }
@@ -109,10 +125,15 @@ fn tighten(
             w.hi[v] = reason;
         }
     }
-    if raise || lower {
-        changed.push(v);
-    }
     b.lo[v] <= b.hi[v]
+}
+
+/// Records a change (rare among the terms a revision visits, so kept out
+/// of the revision's loop).
+#[cold]
+#[inline(never)]
+fn note(changed: &mut Vec<Undo>, before: Undo) {
+    changed.push(before);
 }
 
 /// The range of `a * v` for `v` in `[lo, hi]`; `None` is unbounded (also
@@ -163,7 +184,7 @@ fn revise(
     net: &Net,
     b: &mut Bounds,
     l: usize,
-    changed: &mut Vec<usize>,
+    changed: &mut Vec<Undo>,
     why: Option<&mut Why>,
 ) -> bool {
     revise_with(net, b, l, changed, why, true)
@@ -306,7 +327,7 @@ fn revise_with(
     net: &Net,
     b: &mut Bounds,
     l: usize,
-    changed: &mut Vec<usize>,
+    changed: &mut Vec<Undo>,
     why: Option<&mut Why>,
     shortcut: bool,
 ) -> bool {
@@ -317,7 +338,7 @@ fn revise_by(
     net: &Net,
     b: &mut Bounds,
     l: usize,
-    changed: &mut Vec<usize>,
+    changed: &mut Vec<Undo>,
     mut why: Option<&mut Why>,
     shortcut: bool,
     in_i64: bool,

@@ -3,10 +3,8 @@
 //! its node budget.
 
 use super::model::{Bounds, INF, Model, Net, add};
-use super::propagate::{Scratch, propagate_with};
+use super::propagate::{Scratch, Undo, propagate_with};
 
-/// Discarded bounds a search keeps for reuse.
-const SPARE_BOUNDS: usize = 4;
 /// Search nodes allowed for one witness search.
 pub(super) const SEARCH_NODES: usize = 1_500;
 
@@ -24,6 +22,7 @@ pub(super) fn ran_out() {
     RAN_OUT.with(|c| c.set(c.get() + 1));
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(super) enum Outcome {
     /// An assignment of the inner cells meeting every bound.
     Found(Vec<i128>),
@@ -33,8 +32,10 @@ pub(super) enum Outcome {
     GaveUp,
 }
 
+/// A branching point: the node's bounds are those of the search's bounds
+/// after undoing the trail back to `mark`.
 struct Frame {
-    base: Bounds,
+    mark: usize,
     var: usize,
     pivot: i128,
     /// Try the values above the pivot before those below.
@@ -48,6 +49,11 @@ struct Frame {
 /// then out of range it branches, three ways (`= p`, `< p`, `> p`), on a
 /// variable of such a cell. Exhausting the tree proves infeasibility. `nodes`
 /// is the budget and is decremented.
+///
+/// One set of bounds serves the whole search: every change a branch and
+/// its propagation make is recorded on a trail, and going back to a
+/// branching point undoes the trail to where it was (rather than each
+/// node keeping its own copy of the bounds).
 pub(super) fn search(
     net: &Net,
     root: &Bounds,
@@ -57,24 +63,17 @@ pub(super) fn search(
     let model = net.model;
     let mut scratch = Scratch::default();
     let mut node = root.clone();
-    if !propagate_with(net, &mut node, 0..net.len(), None, &mut scratch) {
+    if !propagate_with(net, &mut node, 0..net.len(), None, &mut scratch, None) {
         return Outcome::Infeasible;
     }
     let depth_cap = 4 * model.m + 64;
     let mut stack: Vec<Frame> = Vec::new();
+    let mut trail: Vec<Undo> = Vec::new();
     // The candidate, and the cells' sums of the last one for
     // [`repair_var`] (buffers reused).
     let mut z: Vec<i128> = Vec::with_capacity(model.m);
     let mut narrow = Sums::default();
     let mut broken_cons: Vec<Option<bool>> = Vec::with_capacity(model.cons.len());
-    // Bounds no longer needed, kept to be overwritten rather than
-    // allocated again (a few at most).
-    let mut spare: Vec<Bounds> = Vec::new();
-    let recycle = |spare: &mut Vec<Bounds>, b: Bounds| {
-        if spare.len() < SPARE_BOUNDS {
-            spare.push(b);
-        }
-    };
     loop {
         z.clear();
         z.extend((0..model.m).map(|i| {
@@ -85,15 +84,114 @@ pub(super) fn search(
         }));
         match repair_var(model, root, &node, &z, &mut narrow, &mut broken_cons) {
             Repair::Done => return Outcome::Found(z),
-            Repair::DeadEnd => recycle(&mut spare, node),
+            Repair::DeadEnd => {}
             Repair::Branch(var, up_first) => {
                 if stack.len() >= depth_cap {
                     ran_out();
                     return Outcome::GaveUp;
                 }
                 stack.push(Frame {
+                    mark: trail.len(),
                     pivot: z[var],
-                    base: node,
+                    var,
+                    up_first,
+                    next: 0,
+                });
+            }
+        }
+        loop {
+            let Some(top) = stack.last_mut() else {
+                return Outcome::Infeasible;
+            };
+            undo(&mut node, &mut trail, top.mark);
+            if top.next > 2 {
+                stack.pop();
+                continue;
+            }
+            let which = top.next;
+            top.next += 1;
+            let (var, p) = (top.var, top.pivot);
+            let (lo, hi) = (node.lo[var], node.hi[var]);
+            let (a, z) = match (which, top.up_first) {
+                (0, _) => (p, p),
+                (1, true) | (2, false) => (p + 1, hi),
+                _ => (lo, p - 1),
+            };
+            if a > z {
+                continue;
+            }
+            if *nodes == 0 {
+                ran_out();
+                return Outcome::GaveUp;
+            }
+            *nodes -= 1;
+            trail.push((var, lo, hi));
+            node.lo[var] = a;
+            node.hi[var] = z;
+            let seeds = net.var_links[var].iter().copied();
+            if propagate_with(net, &mut node, seeds, None, &mut scratch, Some(&mut trail)) {
+                break;
+            }
+        }
+    }
+}
+
+/// Puts back the bounds recorded on `trail` after `mark`, latest first.
+fn undo(b: &mut Bounds, trail: &mut Vec<Undo>, mark: usize) {
+    while trail.len() > mark {
+        let Some((v, lo, hi)) = trail.pop() else {
+            break;
+        };
+        b.lo[v] = lo;
+        b.hi[v] = hi;
+    }
+}
+
+/// [`search`] as first written: each branching point keeps its own copy
+/// of the bounds. The tests' reference.
+#[cfg(test)]
+fn search_by_copies(
+    net: &Net,
+    root: &Bounds,
+    reference: Option<&[i128]>,
+    nodes: &mut usize,
+) -> Outcome {
+    struct Frame {
+        base: Bounds,
+        var: usize,
+        pivot: i128,
+        up_first: bool,
+        next: u8,
+    }
+    let model = net.model;
+    let mut scratch = Scratch::default();
+    let mut node = root.clone();
+    if !propagate_with(net, &mut node, 0..net.len(), None, &mut scratch, None) {
+        return Outcome::Infeasible;
+    }
+    let depth_cap = 4 * model.m + 64;
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut narrow = Sums::default();
+    let mut broken_cons = Vec::new();
+    loop {
+        let z: Vec<i128> = (0..model.m)
+            .map(|i| {
+                let want = reference
+                    .and_then(|y| y.get(i).copied())
+                    .unwrap_or(node.lo[i]);
+                want.max(node.lo[i]).min(node.hi[i])
+            })
+            .collect();
+        match repair_var(model, root, &node, &z, &mut narrow, &mut broken_cons) {
+            Repair::Done => return Outcome::Found(z),
+            Repair::DeadEnd => {}
+            Repair::Branch(var, up_first) => {
+                if stack.len() >= depth_cap {
+                    return Outcome::GaveUp;
+                }
+                stack.push(Frame {
+                    pivot: z[var],
+                    base: node.clone(),
                     var,
                     up_first,
                     next: 0,
@@ -105,9 +203,7 @@ pub(super) fn search(
                 return Outcome::Infeasible;
             };
             if top.next > 2 {
-                if let Some(done) = stack.pop() {
-                    recycle(&mut spare, done.base);
-                }
+                stack.pop();
                 continue;
             }
             let which = top.next;
@@ -123,26 +219,17 @@ pub(super) fn search(
                 continue;
             }
             if *nodes == 0 {
-                ran_out();
                 return Outcome::GaveUp;
             }
             *nodes -= 1;
-            let mut next = match spare.pop() {
-                Some(mut b) => {
-                    b.lo.clone_from(&top.base.lo);
-                    b.hi.clone_from(&top.base.hi);
-                    b
-                }
-                None => top.base.clone(),
-            };
+            let mut next = top.base.clone();
             next.lo[var] = a;
             next.hi[var] = z;
             let seeds = net.var_links[var].iter().copied();
-            if propagate_with(net, &mut next, seeds, None, &mut scratch) {
+            if propagate_with(net, &mut next, seeds, None, &mut scratch, None) {
                 node = next;
                 break;
             }
-            recycle(&mut spare, next);
         }
     }
 }
@@ -386,7 +473,7 @@ fn repair_var_by_cells(
 mod tests {
     use proptest::prelude::*;
 
-    use super::super::model::{INF, Model};
+    use super::super::model::{INF, Model, Net};
     use super::super::{Cell, Prior, Relation};
     use super::*;
 
@@ -450,6 +537,40 @@ mod tests {
                 repair_var(&model, &root, &node, &z, &mut sums, &mut broken),
                 repair_var_by_cells(&model, &root, &node, &z, &mut narrow)
             );
+        }
+
+        /// The search with one set of bounds and an undo trail finds what
+        /// the search copying the bounds at every branch finds (the same
+        /// witness, or the same proof, or running out at the same point),
+        /// and uses the same number of nodes.
+        #[test]
+        fn undoing_a_trail_searches_as_copying_the_bounds(
+            (cells, relations) in model(),
+            hidden in prop::collection::vec(0u8..=3, 7),
+            reference in prop::option::of(prop::collection::vec(0i128..=9, 8)),
+            budget in prop_oneof![1 => 0usize..=8, 3 => Just(200usize)],
+        ) {
+            let model = Model::with_priors(&cells, &vec![Prior::New; cells.len()], &relations);
+            let net = Net::new(&model, Vec::new());
+            let width = model.width();
+            let mut root = Bounds { lo: vec![0; width], hi: vec![INF; width] };
+            for (k, con) in model.cons.iter().enumerate() {
+                let value = i128::from(cells[con.cell].value);
+                let (lo, hi) = match hidden[k % hidden.len()] {
+                    0 => (1, 4),
+                    1 => (1, INF),
+                    2 => (value + 1, value + 3),
+                    _ => (value, value),
+                };
+                root.lo[model.m + k] = lo;
+                root.hi[model.m + k] = hi;
+            }
+            let reference = reference.as_deref().map(|y| &y[..model.m.min(y.len())]);
+            let (mut left, mut left_by_copies) = (budget, budget);
+            let outcome = search(&net, &root, reference, &mut left);
+            let by_copies = search_by_copies(&net, &root, reference, &mut left_by_copies);
+            prop_assert_eq!(outcome, by_copies);
+            prop_assert_eq!(left, left_by_copies);
         }
 
         /// Sums kept from one candidate to the next give the same choices
