@@ -187,6 +187,23 @@ pub enum CalendarError {
     /// The file lists no events at all.
     #[error("the bank-holiday file lists no events")]
     NoEvents,
+    /// A day to take out of the calendar is not a bank holiday in it.
+    #[error("{0} is not a bank holiday in the calendar, so there is nothing to remove")]
+    NotListed(Date),
+    /// Taking the day out would leave its year no longer listed whole.
+    #[error(
+        "{day} cannot be removed: it is the only day {division} lists in {month} {year}, which          is how the calendar knows the year is listed whole; import the year's corrected          gov.uk file with `lantern import bank-holidays FILE` instead"
+    )]
+    WouldUncover {
+        /// The day.
+        day: Date,
+        /// The division that would list no day in that month.
+        division: &'static str,
+        /// January or December.
+        month: &'static str,
+        /// The year.
+        year: i16,
+    },
 }
 
 /// One division's listing of a non-working day.
@@ -378,6 +395,73 @@ impl Calendar {
             format!("{} + {}: {}", self.source, extra.source, changes.join(", "))
         };
         Calendar::build(days, covered, source)
+    }
+
+    /// The year of `day` as this calendar lists it, without `day`, as a
+    /// gov.uk-format file of all three divisions: a calendar that covers
+    /// that year, so [`Calendar::merged`] takes the year wholly from it and
+    /// the day is no longer skipped. How a day is taken out again (a
+    /// calendar version is never changed, a new one is added). Errors: the
+    /// year is not covered, the day is not listed, or it is a division's
+    /// only day in January or December (the year would no longer be
+    /// covered).
+    pub fn year_without(&self, day: Date) -> Result<String, CalendarError> {
+        let year = day.year();
+        if !self.covers(year) {
+            return Err(CalendarError::NotCovered {
+                year,
+                covered: describe_years(&self.covered),
+            });
+        }
+        if !self.days.contains_key(&day) {
+            return Err(CalendarError::NotListed(day));
+        }
+        let in_year = self
+            .days
+            .iter()
+            .filter(|(date, _)| date.year() == year && **date != day);
+        let mut divisions: BTreeMap<Division, Vec<serde_json::Value>> =
+            Division::ALL.iter().map(|d| (*d, Vec::new())).collect();
+        for (date, entries) in in_year {
+            for entry in entries {
+                divisions
+                    .entry(entry.division)
+                    .or_default()
+                    .push(serde_json::json!({
+                        "title": entry.title,
+                        "date": date.to_string(),
+                        "notes": if entry.substitute { "Substitute day" } else { "" },
+                    }));
+            }
+        }
+        for (division, events) in &divisions {
+            for (month, name) in [(1, "January"), (12, "December")] {
+                let listed = events.iter().any(|e| {
+                    e["date"]
+                        .as_str()
+                        .and_then(parse_iso_date)
+                        .is_some_and(|d| d.month() == month)
+                });
+                if !listed {
+                    return Err(CalendarError::WouldUncover {
+                        day,
+                        division: division.name(),
+                        month: name,
+                        year,
+                    });
+                }
+            }
+        }
+        let file: serde_json::Map<String, serde_json::Value> = divisions
+            .into_iter()
+            .map(|(division, events)| {
+                (
+                    division.key().to_string(),
+                    serde_json::json!({ "division": division.key(), "events": events }),
+                )
+            })
+            .collect();
+        Ok(serde_json::Value::Object(file).to_string())
     }
 
     /// Identifies the calendar: what it is, the years it covers and a
@@ -1941,5 +2025,53 @@ mod tests {
             let to = from + jiff::Span::new().days(i64::from(n) * 2);
             prop_assert_eq!(c.working_days_between(from, to), between_by_day(&c, from, to));
         }
+    }
+
+    #[test]
+    fn a_day_taken_out_is_no_longer_skipped_and_the_rest_of_its_year_is() {
+        let c = cal();
+        // The late May bank holiday of 2027 (Monday 31 May).
+        let day = date(2027, 5, 31);
+        assert_eq!(c.is_working_day(day), Ok(false));
+        let file = c.year_without(day).unwrap_or_else(|e| panic!("{e}"));
+        let year = Calendar::from_govuk_json(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(year.covers(2027) && !year.covers(2026));
+        let removed = c.merged(&year);
+        assert_eq!(removed.is_working_day(day), Ok(true));
+        assert!(
+            removed.version().contains("1 day removed (2027-05-31)"),
+            "{}",
+            removed.version()
+        );
+        // Every other day of every year is as it was.
+        let mut d = date(2012, 1, 1);
+        while d <= date(2028, 12, 31) {
+            if d != day {
+                assert_eq!(removed.is_working_day(d), c.is_working_day(d), "{d}");
+            }
+            d = d.tomorrow().expect("in range");
+        }
+        // A day received before it is due a working day earlier.
+        let received = date(2027, 5, 10);
+        assert_eq!(
+            deadline(&removed, received, &[]).ok().map(|d| d.due),
+            c.working_day(received, 19).ok()
+        );
+        assert_eq!(
+            c.year_without(date(2027, 6, 1)),
+            Err(CalendarError::NotListed(date(2027, 6, 1)))
+        );
+        assert!(matches!(
+            c.year_without(date(2030, 1, 1)),
+            Err(CalendarError::NotCovered { year: 2030, .. })
+        ));
+        // New Year's Day is England's only January day: refused.
+        assert!(matches!(
+            c.year_without(date(2027, 1, 1)),
+            Err(CalendarError::WouldUncover {
+                month: "January",
+                ..
+            })
+        ));
     }
 }
