@@ -285,6 +285,25 @@ fn span_words(from: &Period, to: &Period) -> String {
     }
 }
 
+/// Which state of the published figures a public page was read from:
+/// how many publications there are and the newest one's id, and the same
+/// of the catalogue's layers (the indicators' names, descriptions and
+/// units come from the catalogue), every council's. A publication and its
+/// cells are written once, in one transaction, and never changed or
+/// removed; catalogue layers are only ever added. So two equal versions
+/// mean the same publications, cells and catalogue, in this process or
+/// another, and a front end may keep a page of published figures
+/// ([`published_indicators`], [`indicator_page`], [`figures`]) it rendered
+/// while the version read with each request stays the same. (The count is
+/// there because PostgreSQL can commit a smaller id after a larger one.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PublishedVersion([i64; 4]);
+
+/// The published figures' [`PublishedVersion`] now: one statement, no rows read.
+pub fn published_version(store: &dyn Store) -> Result<PublishedVersion> {
+    Ok(PublishedVersion(store.published_version()?))
+}
+
 /// An indicator with publications, for `/figures`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublishedIndicator {

@@ -9,8 +9,9 @@
 //! Prints one line per scored question of the tuning part, then the summary
 //! of the tuning part. With `--heldout`, also the summary of the quarter kept
 //! aside (seen) and, last, of the fresh held-out set not yet seen (`heldout
-//! = "fresh4"`; the earlier fresh sets, `"fresh, seen"`, `"fresh2, seen"`
-//! and `"fresh3, seen"`, are tuning data); with `--heldout-lines`, the lines
+//! = "fresh5"`; the earlier fresh sets, `"fresh, seen"`, `"fresh2, seen"`,
+//! `"fresh3, seen"` and `"fresh4, seen"`, are tuning data); with
+//! `--heldout-lines`, the lines
 //! of both too.
 
 #[path = "../tests/understanding/score.rs"]

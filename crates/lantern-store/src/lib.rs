@@ -1746,6 +1746,17 @@ pub trait Store: accounts::Accounts {
     /// The council's publications, newest first.
     fn publications(&self) -> Result<Vec<publications::StoredPublication>, StoreError>;
 
+    /// What the public figure pages are read from, as four numbers: how
+    /// many publications there are and the largest publication id, and
+    /// the same of the catalogue's layers (every council's). Publications
+    /// (with their cells, written in the same transaction) and catalogue
+    /// layers are only ever added, each once and never changed or removed,
+    /// so every addition changes this, in this process or another (a
+    /// server keeps published-figure pages while it is the same). One
+    /// statement; reads no rows on SQLite (bare counts and the primary
+    /// keys' largest values).
+    fn published_version(&self) -> Result<[i64; 4], StoreError>;
+
     /// A page of the council's published cells.
     fn published_figures(
         &self,

@@ -88,14 +88,20 @@
 //! waiting, so a use case that opens the store inside another cannot wait
 //! for itself); opening the database per use case cost more than the page.
 //!
-//! The one thing kept between requests is the rendered pages of the
-//! public log (`/log`, `/api/log`; `public::LogPages`), each with the
-//! log's version it was read at (how many entries, the newest id). Every
-//! request reads the version again (a count and a largest key, no rows) and a kept
-//! page is given only if it is the same, so an answer sent through any
-//! process shows at once. This is sound because the public log is only
-//! ever added to; whoever makes its entries changeable must make the
-//! version change with them. Templates are parsed once, at start.
+//! What is kept between requests is rendered public pages (`kept`): the
+//! public log's (`/log`, `/api/log`; `public`), each with the log's
+//! version it was read at (how many entries, the newest id), and the
+//! published figures' (`/figures`, `/figures/{indicator}`, `/api/figures`;
+//! `published`), each with the publications' and catalogue's version (how
+//! many of each, the newest ids). Every request reads the version again
+//! (counts and largest keys, no rows) and a kept page is given only if it
+//! is the same, so an answer sent or figures published through any process
+//! show at once. This is sound because the public log, publications with
+//! their cells, and catalogue layers are only ever added to, and those
+//! pages depend on nothing else but what the server fixed at start (the
+//! council's name, the templates); whoever makes those records changeable,
+//! or those pages depend on the date or the visitor, must make the version
+//! change with them. Templates are parsed once, at start.
 //!
 //! This adapter holds no rules: it formats what the use cases in
 //! `lantern_app` compute and asks `lantern_app::policy` who may do what.
@@ -105,6 +111,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -129,6 +136,7 @@ pub mod charts;
 pub mod connections;
 mod figures;
 mod intake;
+mod kept;
 mod letters;
 mod providers;
 mod public;
@@ -221,7 +229,10 @@ struct Site {
     /// a council's own are in the store).
     letters: Option<std::path::PathBuf>,
     /// Pages of the public log kept while the log is unchanged (`public`).
-    log_pages: public::LogPages,
+    log_pages: kept::Kept<lantern_app::disclosure_log::LogVersion>,
+    /// Published-figure pages kept while the publications and the
+    /// catalogue are unchanged (`published`).
+    figure_pages: kept::Kept<lantern_app::publishing::PublishedVersion>,
 }
 
 impl Site {
@@ -459,6 +470,7 @@ fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct ReportQuery {
     /// `month` (default) or `quarter`.
@@ -487,23 +499,36 @@ impl ReportParams {
     }
 }
 
+/// What a report takes, for its refusals.
+const REPORT_PARAMETERS: &str = "a report takes by, from and to";
+
 impl ReportQuery {
-    fn params(&self) -> Result<ReportParams, Failure> {
+    /// The query as given, or a refusal naming the parameter at fault.
+    fn read(q: Result<Query<ReportQuery>, QueryRejection>) -> Result<ReportParams, api::ApiError> {
+        let Query(q) = q.map_err(|e| api::query_refused(&e, REPORT_PARAMETERS))?;
+        q.params()
+    }
+
+    fn params(&self) -> Result<ReportParams, api::ApiError> {
         let (grouping, by) = match self.by.as_deref() {
             None | Some("month") => (Grouping::Month, "month"),
             Some("quarter") => (Grouping::Quarter, "quarter"),
             Some(other) => {
-                return Err(Failure::BadRequest(format!(
-                    "by={other}: write by=month or by=quarter"
-                )));
+                return Err(api::ApiError::field(
+                    "by",
+                    format!("by={other}: write by=month or by=quarter"),
+                ));
             }
         };
-        let day = |name: &str, v: &Option<String>| -> Result<Option<Date>, Failure> {
+        let day = |name: &str, v: &Option<String>| -> Result<Option<Date>, api::ApiError> {
             v.as_deref()
                 .filter(|v| !v.is_empty())
                 .map(|v| {
                     v.parse().map_err(|_| {
-                        Failure::BadRequest(format!("{name}={v}: write the date as YYYY-MM-DD"))
+                        api::ApiError::field(
+                            name,
+                            format!("{name}={v}: write the date as YYYY-MM-DD"),
+                        )
                     })
                 })
                 .transpose()
@@ -559,7 +584,7 @@ async fn published(
 #[utoipa::path(get, path = "/api/letters/{reference}", tag = "public",
     params(("reference" = String, Path, description = "The request's reference")),
     responses(
-        (status = 200, description = "The published letter (no requester's details)", body = Object),
+        (status = 200, description = "The published letter (no requester's details)", body = api::letter::LetterOut),
         (status = 404, description = "No such request sent", body = api::ApiError),
     ),
     security(()))]
@@ -588,13 +613,14 @@ async fn letter_page(
     )
 }
 
-async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_json::Value, Failure> {
+async fn timeliness_rows(
+    site: &Arc<Site>,
+    p: &ReportParams,
+) -> Result<Vec<reports::TimelinessRow>, Failure> {
     let asked = p.asked();
     let today = site.clock.today_in(&site.zone);
     read(site, move |store| {
-        Ok(reports::timeliness_json(&reports::timeliness_in(
-            store, &asked, today,
-        )?))
+        reports::timeliness_in(store, &asked, today)
     })
     .await
 }
@@ -602,24 +628,29 @@ async fn timeliness_rows(site: &Arc<Site>, p: &ReportParams) -> Result<serde_jso
 /// `GET /api/reports/timeliness`: answered in time, extended, late.
 #[utoipa::path(get, path = "/api/reports/timeliness", tag = "public", params(ReportQuery),
     responses(
-        (status = 200, description = "One row per month or quarter", body = Object),
+        (status = 200, description = "One row per month or quarter, then the total", body = Vec<api::TimelinessOut>),
         (status = 400, description = "A parameter the report cannot take", body = api::ApiError),
     ),
     security(()))]
 async fn api_timeliness(
     State(site): State<Arc<Site>>,
-    Query(q): Query<ReportQuery>,
-) -> Result<Response, Failure> {
-    let params = q.params()?;
-    Ok(json(timeliness_rows(&site, &params).await?))
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, api::ApiError> {
+    let params = ReportQuery::read(q)?;
+    let rows: Vec<api::TimelinessOut> = timeliness_rows(&site, &params)
+        .await?
+        .iter()
+        .map(api::TimelinessOut::from)
+        .collect();
+    Ok(api::reply(StatusCode::OK, &rows))
 }
 
 async fn timeliness_page(
     State(site): State<Arc<Site>>,
-    Query(q): Query<ReportQuery>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
-    let params = q.params()?;
-    let rows = timeliness_rows(&site, &params).await?;
+    let params = ReportQuery::read(q).map_err(|e| Failure::BadRequest(e.message))?;
+    let rows = reports::timeliness_json(&timeliness_rows(&site, &params).await?);
     page(
         &site,
         "timeliness.html.j2",
@@ -634,22 +665,18 @@ async fn timeliness_page(
 /// `GET /api/reports/outcomes`: outcomes, exemptions, reviews.
 #[utoipa::path(get, path = "/api/reports/outcomes", tag = "public", params(ReportQuery),
     responses(
-        (status = 200, description = "One row per month or quarter", body = Object),
+        (status = 200, description = "One row per month or quarter, then the total", body = Vec<api::OutcomesOut>),
         (status = 400, description = "A parameter the report cannot take", body = api::ApiError),
     ),
     security(()))]
 async fn api_outcomes(
     State(site): State<Arc<Site>>,
-    Query(q): Query<ReportQuery>,
-) -> Result<Response, Failure> {
-    let asked = q.params()?.asked();
-    let rows = read(&site, move |store| {
-        Ok(reports::outcomes_json(&reports::outcomes_in(
-            store, &asked,
-        )?))
-    })
-    .await?;
-    Ok(json(rows))
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, api::ApiError> {
+    let asked = ReportQuery::read(q)?.asked();
+    let rows = read(&site, move |store| reports::outcomes_in(store, &asked)).await?;
+    let rows: Vec<api::OutcomesOut> = rows.iter().map(api::OutcomesOut::from).collect();
+    Ok(api::reply(StatusCode::OK, &rows))
 }
 
 async fn style() -> Response {
@@ -1310,7 +1337,8 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
             lantern_app::letters::Templates::load(ctx.config.template_dir().as_deref())?;
             ctx.config.template_dir()
         },
-        log_pages: public::LogPages::default(),
+        log_pages: kept::Kept::default(),
+        figure_pages: kept::Kept::default(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

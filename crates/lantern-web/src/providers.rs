@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +22,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::{ApiError, Paging};
+use crate::api::{ApiError, Paging, query_refused};
 use crate::auth::{Visitor, allow_here, api_caller, check_csrf, see_other};
 use crate::intake::Parts;
 use crate::{Failure, Site, act, private_page, render};
@@ -37,7 +38,6 @@ fn key(site: &Site) -> lantern_app::Result<lantern_core::records::PseudonymKey> 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct PageQuery {
     page: Option<String>,
-    per_page: Option<String>,
 }
 
 impl PageQuery {
@@ -51,6 +51,14 @@ impl PageQuery {
                 .ok_or_else(|| format!("page={p}: write a page number from 1")),
         }
     }
+}
+
+/// `/api/submissions`' paging; any other parameter is refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiPageQuery {
+    page: Option<String>,
+    per_page: Option<String>,
 }
 
 fn id_of(id: &str) -> Option<i64> {
@@ -273,13 +281,166 @@ fn api_not_found(id: &str) -> Response {
     .into_response()
 }
 
+/// A submission as its provider sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct SubmissionOut {
+    /// Its id.
+    id: i64,
+    /// The provider (agency code).
+    provider: String,
+    /// The reporting month, `YYYY-MM`.
+    month: String,
+    /// The file's name as sent.
+    file: String,
+    /// `current`, `superseded`, `replaced`, `withdrawn` or `rejected`.
+    status: String,
+    /// Rows read.
+    rows_read: u64,
+    /// Rows kept.
+    rows_accepted: u64,
+    /// Rows refused.
+    rows_rejected: u64,
+    /// The later submission for the same month that replaced it, or null.
+    replaced_by: Option<i64>,
+    /// Who sent it (a user name, or `token:ID` for an API token).
+    sent_by: String,
+    /// When (RFC 3339).
+    sent_at: String,
+}
+
+impl From<providers::SubmissionView> for SubmissionOut {
+    fn from(s: providers::SubmissionView) -> SubmissionOut {
+        SubmissionOut {
+            id: s.id,
+            provider: s.provider,
+            month: s.month,
+            file: s.file,
+            status: s.status.to_string(),
+            rows_read: s.rows_read,
+            rows_accepted: s.rows_accepted,
+            rows_rejected: s.rows_rejected,
+            replaced_by: s.replaced_by,
+            sent_by: s.sent_by,
+            sent_at: s.sent_at,
+        }
+    }
+}
+
+/// Whether a submission is applied: `accepted`, `accepted_with_rejections`,
+/// or `{"rejected": {"reason": …}}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum VerdictOut {
+    /// Every row is applied.
+    Accepted,
+    /// The good rows are applied; the rows with errors (and the rest of
+    /// their episodes) are not.
+    AcceptedWithRejections,
+    /// Nothing is applied.
+    Rejected {
+        /// Why, in a sentence.
+        reason: String,
+    },
+}
+
+/// One located problem of a submission: where, and what is wrong (a value
+/// only where it cannot identify anyone).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct ProblemOut {
+    /// The line (header = 1); 0 for the file as a whole.
+    line: u64,
+    /// In a spreadsheet, the cell (`Sheet1!C12`) or row (`Sheet1!12`);
+    /// absent for CSV files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell: Option<String>,
+    /// The column, if the problem is with one.
+    field: Option<String>,
+    /// The value at fault, only where it cannot identify anyone.
+    value: Option<String>,
+    /// The length in characters of a value not shown; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    length: Option<u64>,
+    /// What is wrong.
+    reason: String,
+}
+
+/// A submission's validation report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct ReportOut {
+    /// Data rows read (the header not counted).
+    rows: u64,
+    /// Rows applied.
+    accepted_rows: u64,
+    /// Rows not applied.
+    rejected_rows: u64,
+    /// The decision.
+    verdict: VerdictOut,
+    /// Errors, in line order (at most 1,000 listed).
+    errors: Vec<ProblemOut>,
+    /// Warnings, in line order (at most 1,000 listed).
+    warnings: Vec<ProblemOut>,
+    /// The bad-row limit applied, as written (`0`, `1%`).
+    limit: String,
+    /// Problems found but not listed, beyond the cap.
+    truncated: u64,
+}
+
+impl From<lantern_core::records::submission::Report> for ReportOut {
+    fn from(r: lantern_core::records::submission::Report) -> ReportOut {
+        use lantern_core::records::submission::Verdict;
+        let problems = |list: Vec<lantern_core::records::submission::Problem>| {
+            list.into_iter()
+                .map(|p| ProblemOut {
+                    line: p.line,
+                    cell: p.cell,
+                    field: p.field,
+                    value: p.value,
+                    length: p.length,
+                    reason: p.reason,
+                })
+                .collect()
+        };
+        ReportOut {
+            rows: r.rows,
+            accepted_rows: r.accepted_rows,
+            rejected_rows: r.rejected_rows,
+            verdict: match r.verdict {
+                Verdict::Accepted => VerdictOut::Accepted,
+                Verdict::AcceptedWithRejections => VerdictOut::AcceptedWithRejections,
+                Verdict::Rejected { reason } => VerdictOut::Rejected { reason },
+            },
+            errors: problems(r.errors),
+            warnings: problems(r.warnings),
+            limit: r.limit,
+            truncated: r.truncated,
+        }
+    }
+}
+
+/// One submission with its validation report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct SubmissionDetailOut {
+    /// The submission.
+    submission: SubmissionOut,
+    /// Its validation report.
+    report: ReportOut,
+}
+
+impl From<SubmissionDetail> for SubmissionDetailOut {
+    fn from(d: SubmissionDetail) -> SubmissionDetailOut {
+        SubmissionDetailOut {
+            submission: d.submission.into(),
+            report: d.report.into(),
+        }
+    }
+}
+
 /// A page of the caller's provider's submissions, paged the API's one way.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct SubmissionList {
     /// The submissions on this page, newest first (each as
     /// `GET /api/submissions/{id}` gives it).
-    #[schema(value_type = Vec<Object>)]
-    items: Vec<providers::SubmissionView>,
+    items: Vec<SubmissionOut>,
     /// How many submissions the provider has.
     total: usize,
     /// This page, from 1.
@@ -302,18 +463,24 @@ pub(crate) struct SubmissionList {
     responses(
         (status = 200, description = "The caller's provider's submissions, newest first", body = SubmissionList),
         (status = 400, description = "A page or page size the list cannot take", body = crate::api::ApiError),
-        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
-        (status = 403, description = "Not a provider here", body = crate::api::ApiError),
+        crate::api::Reading,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_list(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
-    Query(q): Query<PageQuery>,
+    q: Result<Query<ApiPageQuery>, QueryRejection>,
 ) -> Response {
     let caller = match api_caller(&site, &headers, Action::ViewSubmissions, false).await {
         Ok(c) => c,
         Err(r) => return r,
+    };
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => {
+            return query_refused(&e, "the list of submissions takes page and per_page")
+                .into_response();
+        }
     };
     let paging = match Paging::read(q.page.as_deref(), q.per_page.as_deref()) {
         Ok(p) => p,
@@ -337,7 +504,7 @@ pub(crate) async fn api_list(
         };
     let pages = usize::try_from(list.pages).unwrap_or(usize::MAX);
     let reply = SubmissionList {
-        items: list.submissions,
+        items: list.submissions.into_iter().map(Into::into).collect(),
         total: usize::try_from(list.total).unwrap_or(usize::MAX),
         page: paging.page,
         per_page: paging.per_page,
@@ -366,10 +533,9 @@ async fn api_detail(
 #[utoipa::path(get, path = "/api/submissions/{id}", tag = "providers",
     params(("id" = String, Path, description = "The submission")),
     responses(
-        (status = 200, description = "The submission with its report", body = Object),
-        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
-        (status = 403, description = "Not a provider here", body = crate::api::ApiError),
-        (status = 404, description = "No such submission of the caller's provider", body = crate::api::ApiError),
+        (status = 200, description = "The submission with its report", body = SubmissionDetailOut),
+        crate::api::Reading,
+        crate::api::Missing,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_submission(
@@ -378,12 +544,13 @@ pub(crate) async fn api_submission(
     Path(id): Path<String>,
 ) -> Response {
     match api_detail(&site, &headers, &id).await {
-        Ok(d) => json_reply(StatusCode::OK, &d),
+        Ok(d) => json_reply(StatusCode::OK, &SubmissionDetailOut::from(d)),
         Err(r) => r,
     }
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ReportFormat {
     format: Option<String>,
 }
@@ -391,20 +558,31 @@ pub(crate) struct ReportFormat {
 /// `GET /api/submissions/{id}/report`: the validation report as JSON, or
 /// as CSV with `?format=csv` or `Accept: text/csv`.
 #[utoipa::path(get, path = "/api/submissions/{id}/report", tag = "providers",
-    params(("id" = String, Path, description = "The submission")),
+    params(
+        ("id" = String, Path, description = "The submission"),
+        ("format" = Option<String>, Query, description = "`json` (the default) or `csv` (or ask for `Accept: text/csv`)"),
+    ),
     responses(
-        (status = 200, description = "The validation report: row, field, reason (JSON, or CSV when asked)", body = Object),
-        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
-        (status = 403, description = "Not a provider here", body = crate::api::ApiError),
-        (status = 404, description = "No such submission of the caller's provider", body = crate::api::ApiError),
+        (status = 200, description = "The validation report: row, field, reason (JSON, or CSV when asked)", content(
+            (ReportOut = "application/json"),
+            (String = "text/csv"),
+        )),
+        crate::api::Reading,
+        crate::api::Missing,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn api_report(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(q): Query<ReportFormat>,
+    q: Result<Query<ReportFormat>, QueryRejection>,
 ) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => {
+            return query_refused(&e, "the report takes format (json or csv)").into_response();
+        }
+    };
     let accepts_csv = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -432,15 +610,23 @@ pub(crate) async fn api_report(
             Err(e) => e.into_response(),
         }
     } else {
-        json_reply(StatusCode::OK, &d.report)
+        json_reply(StatusCode::OK, &ReportOut::from(d.report))
     }
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct SubmitQuery {
     name: Option<String>,
     month: Option<String>,
 }
+
+// Only describes the body in the OpenAPI document: the handler takes bytes.
+/// A monthly file's bytes, CSV or XLSX.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub(crate) struct MonthlyFile(Vec<u8>);
 
 /// The header that may name the file sent to `POST /api/submissions`.
 pub const FILE_NAME_HEADER: &str = "x-file-name";
@@ -454,25 +640,34 @@ pub const FILE_NAME_HEADER: &str = "x-file-name";
         ("name" = Option<String>, Query, description = "The file's name (or the X-File-Name header)"),
         ("month" = Option<String>, Query, description = "The month (or from the name)"),
     ),
-    request_body(content = Vec<u8>, description = "The monthly file, CSV or XLSX", content_type = "application/octet-stream"),
+    request_body(description = "The monthly file, CSV or XLSX (its type is found from its name and content)", content(
+        (MonthlyFile = "text/csv"),
+        (MonthlyFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (MonthlyFile = "application/octet-stream"),
+    )),
     responses(
-        (status = 201, description = "The submission and its report (bad rows included)", body = Object),
-        (status = 400, description = "No name or month", body = crate::api::ApiError),
-        (status = 401, description = "Nobody signed in, or a token not valid", body = crate::api::ApiError),
-        (status = 403, description = "Not a provider here, or no CSRF header with a session", body = crate::api::ApiError),
+        (status = 201, description = "The submission and its report (bad rows included)", body = SubmissionDetailOut),
+        (status = 400, description = "No name or month, an empty body, or a parameter this does not take", body = crate::api::ApiError),
         (status = 413, description = "Too large", body = crate::api::ApiError),
         (status = 415, description = "Not CSV or XLSX", body = crate::api::ApiError),
+        crate::api::Writing,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn api_submit(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
-    Query(q): Query<SubmitQuery>,
+    q: Result<Query<SubmitQuery>, QueryRejection>,
     body: Bytes,
 ) -> Response {
     let caller = match api_caller(&site, &headers, Action::Submit, true).await {
         Ok(c) => c,
         Err(r) => return r,
+    };
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => {
+            return query_refused(&e, "sending a submission takes name and month").into_response();
+        }
     };
     let name = q
         .name
@@ -515,7 +710,7 @@ pub(crate) async fn api_submit(
     })
     .await;
     match sent {
-        Ok(d) => json_reply(StatusCode::CREATED, &d),
+        Ok(d) => json_reply(StatusCode::CREATED, &SubmissionDetailOut::from(d)),
         Err(e) => e.into_response(),
     }
 }

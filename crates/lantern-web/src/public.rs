@@ -7,7 +7,7 @@
 //! never an empty log. A page is one indexed query for its entries and one
 //! for their count (`lantern_app::disclosure_log::public_log`).
 //!
-//! Pages of `/log` and `/api/log` are kept once rendered ([`LogPages`]),
+//! Pages of `/log` and `/api/log` are kept once rendered (`crate::kept`),
 //! each with the log's version it was read at
 //! (`lantern_app::disclosure_log::LogVersion`: how many entries, the
 //! newest id). Every request still reads the version (a count and a
@@ -16,9 +16,9 @@
 //! shows at once. This holds because the log is only ever added to; were
 //! entries ever changed or removed, the version would have to say so.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{StatusCode, header};
@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::api::{ApiError, PageLinks, Paging};
+use super::kept::{PageKey, Rendering};
 use super::{Failure, Site, read, render};
 
 /// The log's query parameters; any other is refused.
@@ -64,63 +65,35 @@ impl LogQuery {
     }
 }
 
-/// The most pages [`LogPages`] keeps; when full, it starts again empty
-/// (a page is some tens of kilobytes).
-const KEPT_PAGES: usize = 128;
-
-/// Which rendering a kept page is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Rendering {
-    /// `/log`: HTML.
-    Page,
-    /// `/api/log`: JSON.
-    Api,
-}
-
-/// A kept page's key: its rendering and the request's query string.
-type PageKey = (Rendering, String);
-
-/// Rendered pages of the log, each with the log's version it was read at
-/// (see the module docs).
-#[derive(Debug, Default)]
-pub(super) struct LogPages {
-    held: Mutex<HashMap<PageKey, (LogVersion, Arc<str>)>>,
-}
-
-impl LogPages {
-    /// The page kept for `key` if it was read at `version`.
-    fn get(&self, key: &PageKey, version: LogVersion) -> Option<Arc<str>> {
-        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        held.get(key)
-            .filter(|(at, _)| *at == version)
-            .map(|(_, body)| Arc::clone(body))
-    }
-
-    /// Keep `body`, read at `version`, for `key`.
-    fn put(&self, key: PageKey, version: LogVersion, body: Arc<str>) {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        if held.len() >= KEPT_PAGES && !held.contains_key(&key) {
-            held.clear();
-        }
-        held.insert(key, (version, body));
-    }
-}
-
 /// The log's version now, and the page kept for `key` if it is current.
-async fn kept(site: &Arc<Site>, key: &PageKey) -> Result<(LogVersion, Option<Arc<str>>), Failure> {
+async fn kept(site: &Arc<Site>, key: &PageKey) -> Result<(LogVersion, Option<Bytes>), Failure> {
     let version = read(site, disclosure_log::public_log_version).await?;
     Ok((version, site.log_pages.get(key, version)))
 }
 
-/// What was wrong with the query, for the page or the API.
-struct Refused(String);
+/// What was wrong with the query, for the page or the API: the parameter
+/// at fault (when one is) and what to write.
+struct Refused(ApiError);
+
+impl Refused {
+    /// A refusal whose message starts with the parameter at fault, if any.
+    fn new(message: String) -> Refused {
+        let field = ["search", "year", "topic", "outcome", "page", "per_page"]
+            .into_iter()
+            .find(|f| message.starts_with(&format!("{f} ")));
+        Refused(match field {
+            Some(f) => ApiError::field(f, message),
+            None => ApiError::new(StatusCode::BAD_REQUEST, message),
+        })
+    }
+}
 
 const PARAMETERS: &str =
     "the log takes search, year, topic, outcome and page (and per_page at /api/log)";
 
 fn parameters(q: Result<Query<LogQuery>, QueryRejection>) -> Result<LogQuery, Refused> {
     q.map(|Query(q)| q)
-        .map_err(|e| Refused(format!("{}; {PARAMETERS}", e.body_text())))
+        .map_err(|e| Refused(super::api::query_refused(&e, PARAMETERS)))
 }
 
 /// The log as `q` asks, or why not: a page of `per_page` entries (the
@@ -147,14 +120,14 @@ async fn find_sized(
         (None | Some(""), _) if download => disclosure_log::DOWNLOAD_LIMIT,
         (None | Some(""), _) => disclosure_log::PAGE_SIZE,
         (Some(_), false) => {
-            return Ok(Err(Refused(format!(
+            return Ok(Err(Refused::new(format!(
                 "per_page is taken by /api/log only; {PARAMETERS}"
             ))));
         }
         (Some(n), true) => match n.parse::<usize>() {
             Ok(n) if (1..=disclosure_log::MAX_PAGE_SIZE).contains(&n) => n,
             _ => {
-                return Ok(Err(Refused(format!(
+                return Ok(Err(Refused::new(format!(
                     "per_page '{n}' is not allowed; give a whole number from 1 to {}",
                     disclosure_log::MAX_PAGE_SIZE
                 ))));
@@ -164,7 +137,7 @@ async fn find_sized(
     let filters = q.filters();
     let found = read(site, move |store| {
         match disclosure_log::public_log_sized(store, &filters, per_page) {
-            Err(e) if e.kind() == Kind::Invalid => Ok(Err(Refused(e.message().to_string()))),
+            Err(e) if e.kind() == Kind::Invalid => Ok(Err(Refused::new(e.message().to_string()))),
             other => other.map(Ok),
         }
     })
@@ -172,37 +145,27 @@ async fn find_sized(
     Ok(found.map(|log| (q, log)))
 }
 
-/// A refusal as the API gives one, naming the parameter at fault when the
-/// message starts with it.
-fn api_refused(Refused(message): Refused) -> Response {
-    let field = ["search", "year", "topic", "outcome", "page", "per_page"]
-        .into_iter()
-        .find(|f| message.starts_with(&format!("{f} ")))
-        .map(str::to_string);
-    let mut error = ApiError::new(StatusCode::BAD_REQUEST, message);
-    error.field = field;
+/// A refusal as the API gives one (`field` names the parameter at fault,
+/// when one is).
+fn api_refused(Refused(error): Refused) -> Response {
     error.into_response()
 }
 
 /// A kept or new JSON page as the API gives it.
-fn json_body(body: Arc<str>) -> Response {
+fn json_body(body: Bytes) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        body.to_string(),
+        body,
     )
         .into_response()
 }
 
 /// A kept or new HTML page.
-fn html_body(body: Arc<str>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
+pub(crate) fn html_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 /// One entry of the disclosure log.
@@ -220,13 +183,55 @@ pub(crate) struct LogEntryOut {
     outcome_text: String,
     /// The topics it was about.
     topics: Vec<TopicOut>,
-    /// Its questions, verbatim (the published copy), with their answers.
-    #[schema(value_type = Object)]
-    questions: serde_json::Value,
+    /// Its questions, verbatim (the published copy), with their answers;
+    /// a part follows its question, numbered after it ("3b").
+    questions: Vec<LogQuestionOut>,
     /// False for an answer sent before the log kept its questions.
     questions_recorded: bool,
     /// Where the published letter is.
     letter: String,
+}
+
+/// One question of a log entry, as the published copy has it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogQuestionOut {
+    /// Its number ("3", "3b").
+    number: String,
+    /// The requester's words (people's names and contact details removed).
+    text: String,
+    /// The indicator's name it was answered with, or null.
+    indicator: Option<String>,
+    /// The caption of its table, or null.
+    caption: Option<String>,
+    /// Its figures, each labelled in words.
+    figures: Vec<LogFigureOut>,
+    /// The narrative answer (a statement, or "Not held."), or null.
+    statement: Option<String>,
+}
+
+/// One figure of a log entry's question, labelled in words.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogFigureOut {
+    /// The period in words, or null.
+    period: Option<String>,
+    /// The breakdown in words, or null for a total.
+    breakdown: Option<String>,
+    /// What was released ("fewer than 5", a count, why it is withheld).
+    released: String,
+}
+
+/// The questions the log kept with an entry (written by
+/// `lantern_app::disclosure_log::public_entry`), read as their wire shape;
+/// a kept document of another shape is an error, never an entry shown
+/// without its questions.
+fn log_questions(reference: &str, kept: serde_json::Value) -> Result<Vec<LogQuestionOut>, Failure> {
+    serde_json::from_value(kept).map_err(|e| {
+        Failure::Internal(anyhow::anyhow!(
+            "the disclosure log's questions of {reference} are not in the shape the API gives: {e}"
+        ))
+    })
 }
 
 /// A topic of a log entry.
@@ -267,7 +272,7 @@ pub(super) async fn api_log(
     RawQuery(raw): RawQuery,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
-    let key = (Rendering::Api, raw.unwrap_or_default());
+    let key = (Rendering::ApiLog, raw.unwrap_or_default());
     let (version, kept) = kept(&site, &key).await?;
     if let Some(body) = kept {
         return Ok(json_body(body));
@@ -296,11 +301,12 @@ pub(super) async fn api_log(
         ],
         log.pages,
     );
-    let page = LogPage {
-        items: log
-            .entries
-            .into_iter()
-            .map(|e| LogEntryOut {
+    let items = log
+        .entries
+        .into_iter()
+        .map(|e| {
+            Ok(LogEntryOut {
+                questions: log_questions(&e.reference, e.questions)?,
                 reference: e.reference,
                 sent_at: e.sent_at,
                 title: e.title,
@@ -314,11 +320,13 @@ pub(super) async fn api_log(
                         name: t.name,
                     })
                     .collect(),
-                questions: e.questions,
                 questions_recorded: e.questions_recorded,
                 letter: e.letter,
             })
-            .collect(),
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    let page = LogPage {
+        items,
         total: log.total,
         page: log.page,
         per_page,
@@ -326,8 +334,8 @@ pub(super) async fn api_log(
         links,
     };
     let text = serde_json::to_string_pretty(&page).map_err(|e| Failure::Internal(e.into()))?;
-    let body: Arc<str> = Arc::from(format!("{text}\n"));
-    site.log_pages.put(key, version, Arc::clone(&body));
+    let body = Bytes::from(format!("{text}\n"));
+    site.log_pages.put(key, version, body.clone());
     Ok(json_body(body))
 }
 
@@ -336,14 +344,14 @@ pub(super) async fn log_page(
     RawQuery(raw): RawQuery,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
-    let key = (Rendering::Page, raw.unwrap_or_default());
+    let key = (Rendering::Log, raw.unwrap_or_default());
     let (version, kept) = kept(&site, &key).await?;
     if let Some(body) = kept {
         return Ok(html_body(body));
     }
     let (q, log) = match find(&site, q, false).await? {
         Ok(found) => found,
-        Err(Refused(message)) => {
+        Err(Refused(ApiError { message, .. })) => {
             return Err(Failure::Page(
                 StatusCode::BAD_REQUEST,
                 super::problem_html("There is a problem with this search", &message),
@@ -378,8 +386,8 @@ pub(super) async fn log_page(
             pages => log.pages,
         },
     )?;
-    let body: Arc<str> = Arc::from(html);
-    site.log_pages.put(key, version, Arc::clone(&body));
+    let body = Bytes::from(html);
+    site.log_pages.put(key, version, body.clone());
     Ok(html_body(body))
 }
 
@@ -422,7 +430,9 @@ pub(super) async fn log_csv(
                 disclosure_log::to_csv(&log.entries).map_err(|e| Failure::Internal(e.into()))?;
             download("text/csv; charset=utf-8", "disclosure-log.csv", csv)
         }
-        Err(Refused(message)) => (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response(),
+        Err(Refused(ApiError { message, .. })) => {
+            (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response()
+        }
     })
 }
 
@@ -432,7 +442,7 @@ pub(super) async fn log_atom(
 ) -> Result<Response, Failure> {
     let (_, log) = match find(&site, q, false).await? {
         Ok(found) => found,
-        Err(Refused(message)) => {
+        Err(Refused(ApiError { message, .. })) => {
             return Ok((StatusCode::BAD_REQUEST, format!("{message}\n")).into_response());
         }
     };

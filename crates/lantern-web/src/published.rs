@@ -8,24 +8,55 @@
 //! and for analysts and administrators `/publishing` with its two forms
 //! (publish, plan). An unknown filter, or a value nothing was published
 //! for, is a 400 saying so. The rules are `lantern_app::publishing`'s.
+//!
+//! `/figures`, `/figures/{indicator}` and `/api/figures` are kept once
+//! rendered (`crate::kept`), each with the published figures' version it
+//! was read at (`lantern_app::publishing::PublishedVersion`: how many
+//! publications and catalogue layers there are, and the newest of each).
+//! Every request still reads the version (one statement, no rows) and is
+//! given a kept page only when it is the same, so a publication made
+//! through any process shows at once. This holds because those pages are
+//! a function of the request, of the publications with their cells and of
+//! the catalogue, which are only ever added to (a publication and its
+//! cells in one transaction), and of what the server fixed at start (the
+//! council's name, the templates); they depend on no date and no visitor.
+//! The calendar (`/publications`: late plans depend on today) and the
+//! CSV are not kept.
 
 use std::sync::Arc;
 
 use axum::Form;
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lantern_app::Kind;
 use lantern_app::policy::Action;
-use lantern_app::publishing::{self, FigureFilters, Plan, Publish};
+use lantern_app::publishing::{self, FigureFilters, Plan, Publish, PublishedVersion};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::{ApiError, PageLinks, Paging};
 use crate::auth::{Visitor, allow_here, check_csrf};
-use crate::{Failure, Site, blocking, json, page, private_page, read, render};
+use crate::kept::{PageKey, Rendering};
+use crate::{Failure, Site, blocking, private_page, read, render};
+
+/// The published figures' version now, and the page kept for `key` if it
+/// is current.
+async fn kept(
+    site: &Arc<Site>,
+    key: &PageKey,
+) -> Result<(PublishedVersion, Option<Bytes>), Failure> {
+    let version = read(site, publishing::published_version).await?;
+    Ok((version, site.figure_pages.get(key, version)))
+}
+
+/// A kept or new JSON reply, as `crate::json` gives one.
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
 
 /// The filters of `/api/figures` and `/figures.csv`; any other is refused.
 #[derive(Debug, Default, Deserialize)]
@@ -40,12 +71,57 @@ pub(crate) struct FigureQuery {
 
 const PARAMETERS: &str = "published figures take indicator, area, period, page and per_page";
 
+/// One published cell, as the publication gives it: the count only where
+/// it is given exactly.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct FigureOut {
+    /// The publication's reference.
+    reference: String,
+    /// The indicator's code (what the `indicator` filter takes).
+    indicator: String,
+    /// The indicator's name.
+    indicator_name: String,
+    /// The area's code (what the `area` filter takes).
+    area: String,
+    /// The table's caption.
+    table: String,
+    /// The period (what the `period` filter takes: `2018/19`).
+    period: String,
+    /// The period in words.
+    period_label: String,
+    /// The breakdown in words (empty for a total).
+    breakdown: String,
+    /// What the publication says ("fewer than 5").
+    figure: String,
+    /// The count, when it is given exactly; else null.
+    value: Option<i64>,
+    /// `shown`, `fewer_than`, `withheld` or `not_available`.
+    status: String,
+}
+
+impl From<publishing::PublicCell> for FigureOut {
+    fn from(c: publishing::PublicCell) -> FigureOut {
+        FigureOut {
+            reference: c.reference,
+            indicator: c.indicator,
+            indicator_name: c.indicator_name,
+            area: c.area,
+            table: c.table,
+            period: c.period,
+            period_label: c.period_label,
+            breakdown: c.breakdown,
+            figure: c.figure,
+            value: c.value,
+            status: c.status.to_string(),
+        }
+    }
+}
+
 /// A page of published cells, paged the API's one way.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct FigureList {
     /// The cells on this page, newest publication first.
-    #[schema(value_type = Vec<Object>)]
-    items: Vec<publishing::PublicCell>,
+    items: Vec<FigureOut>,
     /// How many cells the filters find.
     total: usize,
     /// This page, from 1.
@@ -68,12 +144,7 @@ async fn find(
 ) -> Result<Result<(FigureFilters, publishing::FiguresPage), ApiError>, Failure> {
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => {
-            return Ok(Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("{}; {PARAMETERS}", e.body_text()),
-            )));
-        }
+        Err(e) => return Ok(Err(crate::api::query_refused(&e, PARAMETERS))),
     };
     let per_page = if all {
         None
@@ -109,6 +180,7 @@ async fn find(
     .await
 }
 
+/// `GET /api/figures`: published cells, filtered and paged.
 #[utoipa::path(get, path = "/api/figures", tag = "public",
     params(
         ("indicator" = Option<String>, Query, description = "An indicator code"),
@@ -124,8 +196,14 @@ async fn find(
     security(()))]
 pub(crate) async fn api_figures(
     State(site): State<Arc<Site>>,
+    RawQuery(raw): RawQuery,
     q: Result<Query<FigureQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
+    let key = (Rendering::ApiFigures, raw.unwrap_or_default());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(json_body(body));
+    }
     Ok(match find(&site, q, false).await? {
         Ok((filters, found)) => {
             let paging = Paging {
@@ -142,14 +220,17 @@ pub(crate) async fn api_figures(
                 found.pages,
             );
             let list = FigureList {
-                items: found.figures,
+                items: found.figures.into_iter().map(Into::into).collect(),
                 total: found.total,
                 page: found.page,
                 per_page: found.per_page,
                 pages: found.pages,
                 links,
             };
-            json(serde_json::to_value(&list).map_err(|e| Failure::Internal(e.into()))?)
+            let value = serde_json::to_value(&list).map_err(|e| Failure::Internal(e.into()))?;
+            let body = Bytes::from(format!("{value:#}\n"));
+            site.figure_pages.put(key, version, body.clone());
+            json_body(body)
         }
         Err(refusal) => refusal.into_response(),
     })
@@ -180,15 +261,23 @@ pub(crate) async fn figures_csv(
 }
 
 pub(crate) async fn index(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
+    let key = (Rendering::Figures, String::new());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(crate::public::html_body(body));
+    }
     let indicators = read(&site, publishing::published_indicators).await?;
-    page(
+    let html = render(
         &site,
         "figures.html.j2",
         context! {
             council => site.council.clone(),
             indicators => minijinja::Value::from(minijinja::value::Serde(&indicators)),
         },
-    )
+    )?;
+    let body = Bytes::from(html);
+    site.figure_pages.put(key, version, body.clone());
+    Ok(crate::public::html_body(body))
 }
 
 /// A publication's table as a chart by financial year (`crate::charts`)
@@ -262,6 +351,11 @@ pub(crate) async fn indicator(
     State(site): State<Arc<Site>>,
     Path(code): Path<String>,
 ) -> Result<Response, Failure> {
+    let key = (Rendering::Figure, code.clone());
+    let (version, kept) = kept(&site, &key).await?;
+    if let Some(body) = kept {
+        return Ok(crate::public::html_body(body));
+    }
     let shown = read(&site, move |store| publishing::indicator_page(store, &code)).await?;
     let charts: Vec<minijinja::Value> = shown
         .tables
@@ -269,7 +363,7 @@ pub(crate) async fn indicator(
         .enumerate()
         .map(|(n, t)| minijinja::Value::from_safe_string(chart(&shown, n, t)))
         .collect();
-    page(
+    let html = render(
         &site,
         "figure.html.j2",
         context! {
@@ -277,7 +371,10 @@ pub(crate) async fn indicator(
             page => minijinja::Value::from(minijinja::value::Serde(&shown)),
             charts => charts,
         },
-    )
+    )?;
+    let body = Bytes::from(html);
+    site.figure_pages.put(key, version, body.clone());
+    Ok(crate::public::html_body(body))
 }
 
 async fn plans(site: &Arc<Site>) -> Result<Vec<publishing::Planned>, Failure> {
@@ -287,7 +384,7 @@ async fn plans(site: &Arc<Site>) -> Result<Vec<publishing::Planned>, Failure> {
 
 pub(crate) async fn calendar(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
     let plans = plans(&site).await?;
-    page(
+    crate::page(
         &site,
         "publications.html.j2",
         context! {
@@ -297,13 +394,51 @@ pub(crate) async fn calendar(State(site): State<Arc<Site>>) -> Result<Response, 
     )
 }
 
+/// One planned publication.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct PlannedOut {
+    /// The planned day (YYYY-MM-DD).
+    planned_on: String,
+    /// The indicator's code.
+    indicator: String,
+    /// Its name.
+    indicator_name: String,
+    /// The period in words.
+    period: String,
+    /// `published`, `planned` or `late` (the day passed unpublished).
+    status: String,
+    /// The day it was published, when it was; else null.
+    published_on: Option<String>,
+}
+
+/// The publication calendar.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct CalendarOut {
+    /// Every planned publication, by day.
+    publications: Vec<PlannedOut>,
+}
+
+/// `GET /api/publications`: the publication calendar.
 #[utoipa::path(get, path = "/api/publications", tag = "public",
-    responses((status = 200, description = "The publication calendar", body = Object)),
+    responses((status = 200, description = "The publication calendar", body = CalendarOut)),
     security(()))]
 pub(crate) async fn api_calendar(State(site): State<Arc<Site>>) -> Result<Response, Failure> {
     let plans = plans(&site).await?;
-    Ok(json(
-        serde_json::json!({ "publications": serde_json::to_value(&plans).map_err(|e| Failure::Internal(e.into()))? }),
+    let calendar = CalendarOut {
+        publications: plans
+            .into_iter()
+            .map(|p| PlannedOut {
+                planned_on: p.planned_on,
+                indicator: p.indicator,
+                indicator_name: p.indicator_name,
+                period: p.period,
+                status: p.status.to_string(),
+                published_on: p.published_on,
+            })
+            .collect(),
+    };
+    Ok(crate::json(
+        serde_json::to_value(&calendar).map_err(|e| Failure::Internal(e.into()))?,
     ))
 }
 

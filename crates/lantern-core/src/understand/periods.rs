@@ -371,12 +371,63 @@ impl Scanner<'_> {
 
     fn rule_at(&self, i: usize) -> Option<(PeriodMatch, usize)> {
         self.mistyped_year(i)
+            .or_else(|| self.year_ending(i))
             .or_else(|| self.between(i))
             .or_else(|| self.since(i))
             .or_else(|| self.past_years(i))
             .or_else(|| self.calendar_years(i))
             .or_else(|| self.year_list(i))
             .or_else(|| self.range_or_single(i))
+    }
+
+    /// "the year ending March 2022 and September 2014", "year to June 2019":
+    /// each month named ends a twelve-month period (the police and ONS
+    /// publish "year ending" figures); a year ending March is the financial
+    /// year. Months joined by "and", "or" or commas share the cue.
+    fn year_ending(&self, i: usize) -> Option<(PeriodMatch, usize)> {
+        (self.is_word(i, &["year", "years"]) && self.is_word(i + 1, &["ending", "ended", "to"]))
+            .then_some(())?;
+        let twelve_months = |k: usize| {
+            let (Atom::Span(Period::Month { year, month }), next) = self.month(k)? else {
+                return None;
+            };
+            let period = if month == 3 {
+                Period::parse(&format!("{}/{:02}", year - 1, year % 100)).ok()?
+            } else {
+                let end = Date::new(year, month, 1).ok()?;
+                let first = end.checked_sub(jiff::Span::new().months(11)).ok()?;
+                Period::range(first, end.last_of_month()).ok()?
+            };
+            Some((period, next))
+        };
+        let (first, mut next) = twelve_months(i + 2)?;
+        let mut periods = vec![first];
+        loop {
+            let joined = if self.is_word(next, &["and", "or"]) || self.sym(next) == Some(',') {
+                next + 1
+            } else {
+                break;
+            };
+            let joined = if self.is_word(joined, &["and", "or"]) {
+                joined + 1
+            } else {
+                joined
+            };
+            match twelve_months(joined) {
+                Some((period, after)) => {
+                    periods.push(period);
+                    next = after;
+                }
+                None => break,
+            }
+        }
+        self.found(
+            i,
+            next,
+            periods,
+            0.8,
+            "the twelve months to the end of each month named (a year ending March is the financial year)",
+        )
     }
 
     /// "20217/18": five digits where a year belongs, then `/` and two digits.
@@ -850,6 +901,29 @@ mod tests {
     use crate::understand::tests::*;
 
     // Periods in words, one test per phrase.
+
+    #[test]
+    fn a_year_ending_a_month_is_the_twelve_months_to_its_end() {
+        assert_eq!(
+            periods(
+                "for the Year ending March 2022 and September 2014.",
+                day(2022, 9, 20)
+            ),
+            [
+                p("2021/22"),
+                Period::range(day(2013, 10, 1), day(2014, 9, 30)).unwrap()
+            ]
+        );
+        assert_eq!(
+            periods("in the year to June 2019", day(2020, 1, 5)),
+            [Period::range(day(2018, 7, 1), day(2019, 6, 30)).unwrap()]
+        );
+        // A month alone is still the month.
+        assert_eq!(
+            periods("in March 2022", day(2022, 9, 20)),
+            [p("March 2022")]
+        );
+    }
 
     #[test]
     fn each_year_for_the_past_three_years() {

@@ -824,6 +824,7 @@ impl<'c> Model<'c> {
             && let Some(doubt) = shape_doubt(&q.text)
                 .or_else(|| what_is_counted_doubt(&q.text, indicator))
                 .or_else(|| rate_doubt(&q.text))
+                .or_else(|| record_search_doubt(&q.text))
                 .or_else(|| self.joined_values_doubt(&q.text, &u))
                 .or_else(|| overlapping_doubt(&u, indicator))
         {
@@ -1235,6 +1236,41 @@ pub(super) fn rate_doubt(text: &str) -> Option<String> {
     ))
 }
 
+/// Words that say the count is of records found by searching them: a word
+/// in a free-text field, or a diagnosis or classification code.
+const RECORD_SEARCH_WORDS: &[&[&str]] = &[
+    &["where", "the", "word"],
+    &["containing", "the", "word"],
+    &["containing", "the", "words"],
+    &["free-text"],
+    &["free", "text"],
+    &["diagnosed", "as"],
+    &["diagnosis", "code"],
+    &["diagnosis", "field"],
+    &["coded", "as"],
+    &["classification", "system"],
+    &["snomed"],
+    &["read", "code"],
+    &["read", "codes"],
+];
+
+/// Why a figures reading may count something else because the question
+/// counts records found by a word search or a diagnosis code ("where the
+/// word 'cocaine' appears in the free-text diagnosis field", "diagnosed as
+/// F14 under the ICD-10 classification system"), or none: such a count is
+/// narrower than any indicator (one substance, one code) and depends on how
+/// the holder records it, so it is the officer's to answer or refuse.
+pub(super) fn record_search_doubt(text: &str) -> Option<String> {
+    let words = plain_words(text);
+    let found = RECORD_SEARCH_WORDS
+        .iter()
+        .find(|phrase| words.windows(phrase.len()).any(|w| w == **phrase))?;
+    Some(format!(
+        "it counts records found by a word or a code (“{}”), narrower than the catalogue's figures: choose what to answer, or say it is not held",
+        found.join(" ")
+    ))
+}
+
 /// The figures a reading asks for: its own, or (for a heading whose parts
 /// give the periods) its first part's.
 fn figures_of(u: &Understanding) -> Option<&FigureAsk> {
@@ -1398,6 +1434,20 @@ const COUNT_CUES: &[[&str; 2]] = &[
     ["statistics", "for"],
     ["statistics", "on"],
     ["figures", "for"],
+];
+
+/// What happens after an offence is recorded (charges, cautions, court
+/// outcomes): police-recorded offences do not count these.
+const OUTCOME_WORDS: &[&str] = &[
+    "convicted",
+    "conviction",
+    "convictions",
+    "charged",
+    "cautioned",
+    "sentenced",
+    "prosecuted",
+    "prosecutions",
+    "summonsed",
 ];
 
 /// Things requesters count, each with the units of the indicators that
@@ -1632,6 +1682,14 @@ pub(super) fn what_is_counted_doubt(text: &str, indicator: &Indicator) -> Option
                 indicator.code
             ));
         }
+    }
+    if indicator.unit == Unit::Offences
+        && let Some(outcome) = words.iter().find(|w| OUTCOME_WORDS.contains(&w.as_str()))
+    {
+        return Some(format!(
+            "it asks about what happened after the offence (“{outcome}”), which '{}' does not count: choose what to answer or say it is not held",
+            indicator.code
+        ));
     }
     if text.to_lowercase().contains(" due to ") {
         return Some(format!(
@@ -2359,6 +2417,50 @@ mod tests {
         // "How much" still asks for an amount.
         let f = read_as("How much was spent on drug treatment in 2020/21?", d);
         assert_eq!(f.indicator, "spend");
+    }
+
+    #[test]
+    fn outcomes_of_offences_are_not_recorded_offences() {
+        officer_because(
+            "The number of people arrested and convicted for drug offences in 2021/22",
+            day(2022, 9, 20),
+            "what happened after the offence",
+        );
+    }
+
+    #[test]
+    fn counts_found_by_a_word_or_a_diagnosis_code_go_to_the_officer() {
+        let d = day(2018, 2, 12);
+        officer_because(
+            "Please provide the figures for each calendar year from 2013 to 2017: The number of A&E attendances where the word ‘cocaine’ appears in the free-text diagnosis field.",
+            d,
+            "a word or a code",
+        );
+        officer_because(
+            "Please provide the figures for each calendar year from 2013 to 2017: The number of A&E attendances diagnosed as F14 under the ICD-10 classification system.",
+            d,
+            "a word or a code",
+        );
+        // A classification named as the definition of what is counted does
+        // not narrow it.
+        assert!(
+            super::record_search_doubt(
+                "deaths related to drug poisoning (as defined by the International Classification of Diseases, ICD-9 and ICD-10) registered in 2015"
+            )
+            .is_none()
+        );
+        // Without a search word or code the same count is read.
+        assert!(
+            !understand(
+                &question("The number of A&E attendances related to drugs in each calendar year from 2013 to 2017"),
+                d,
+                &shipped(),
+                &[]
+            )
+            .notes
+            .iter()
+            .any(|n| n.contains("a word or a code"))
+        );
     }
 
     #[test]

@@ -497,7 +497,38 @@ pub(super) fn assemble(blocks: &[Block]) -> Vec<SplitQuestion> {
     // just before bullets ("could you please provide data on incidents
     // where either:") is the question, and its bullets are its parts.
     let mut bullets_are_parts = false;
+    // A counting lead-in ending in `:` whose numbered items are values
+    // ("how many emergency admissions were attributable … to the
+    // consumption of:" then "1. mephedrone;" "2. piperazine;"): the lead-in
+    // is the question and its numbered items are its parts, until an item
+    // that is not a value.
+    let mut numbers_are_values = false;
     for (at, block) in blocks.iter().enumerate() {
+        if numbers_are_values {
+            match &block.kind {
+                BlockKind::Question(_) if is_value_item(&block.text) => {
+                    if let Some(q) = questions.last_mut() {
+                        continue_last_parts(q, &mut pending);
+                        let letter = part_letter(q.parts.len());
+                        q.parts.push(new_question(&letter, &block.text, &None));
+                    }
+                    continue;
+                }
+                _ => numbers_are_values = false,
+            }
+        }
+        if block.kind == BlockKind::Paragraph
+            && is_counting_lead_in(&block.text)
+            && blocks
+                .get(at + 1)
+                .is_some_and(|b| matches!(b.kind, BlockKind::Question(_)) && is_value_item(&b.text))
+        {
+            continue_last(&mut questions, &mut pending);
+            let number = (questions.len() + 1).to_string();
+            questions.push(new_question(&number, &block.text, &None));
+            numbers_are_values = true;
+            continue;
+        }
         let before_bullet = blocks
             .get(at + 1)
             .is_some_and(|b| b.kind == BlockKind::Bullet);
@@ -714,6 +745,28 @@ fn before_first(questions: &[SplitQuestion]) -> bool {
 /// Words that point to what follows: a lead-in, not a request of its own.
 const POINTS_BELOW: &[&str] = &["following", "below", "these questions", "the questions"];
 
+/// A lead-in that asks how many of something and ends in `:` ("how many
+/// emergency admissions were attributable … to the consumption of:"). A
+/// lead-in that names no counted thing ("Can I get the numbers of:") is
+/// not one: its items are the things counted.
+fn is_counting_lead_in(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    text.trim_end().ends_with(':')
+        && ["how many", "how much"].iter().any(|w| lower.contains(w))
+        && !POINTS_BELOW.iter().any(|w| lower.contains(w))
+}
+
+/// A numbered item that is a value completing its lead-in, not a question:
+/// a few words ("mephedrone;", "salvia divinorum.") that ask nothing.
+fn is_value_item(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.split_whitespace().count() <= 4
+        && !t.ends_with('?')
+        && !asks_in_words(t)
+        && !starts_a_question(t)
+}
+
 /// A paragraph that is a whole question of its own: it ends in `?`, asks
 /// for figures (how many, how much, the number of) and points to nothing
 /// below ("the following", "these questions").
@@ -759,14 +812,31 @@ const ABOUT_THE_REPLY: &[&str] = &[
     "by post",
 ];
 
-/// A closing paragraph that asks for more: its first sentence asks in words
-/// and is not about the reply itself.
+/// A closing paragraph that asks for more: its first sentence, or its last
+/// (the ask after an explanation: "… As such, I'd like any information
+/// relating to …"), asks in words and is not about the reply itself.
 fn asks_for_more(paragraph: &str) -> bool {
-    let Some(first) = sentences(paragraph).first().copied() else {
-        return false;
-    };
-    let lower = first.to_lowercase();
-    asks_in_words(first) && !ABOUT_THE_REPLY.iter().any(|w| lower.contains(w))
+    let all = sentences(paragraph);
+    let asks = |s: &str| asks_in_words(s) && !about_the_reply(s);
+    all.first().is_some_and(|s| asks(s)) || all.last().is_some_and(|s| asks(s))
+}
+
+/// Whether a sentence is about the reply: it names one of
+/// [`ABOUT_THE_REPLY`], a single word at the start of a word ("format",
+/// "formatted", not "information").
+fn about_the_reply(sentence: &str) -> bool {
+    let lower = sentence.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    ABOUT_THE_REPLY.iter().any(|cue| {
+        if cue.contains(' ') {
+            lower.contains(cue)
+        } else {
+            words.iter().any(|w| w.starts_with(cue))
+        }
+    })
 }
 
 /// An introduction paragraph that is itself a request, not a lead-in to the
@@ -868,6 +938,13 @@ pub(super) const ASKING_WORDS: &[&str] = &[
     "i would like details",
     "i would like information",
     "i'd like to know",
+    "i'd like the",
+    "i'd like any",
+    "i'd like details",
+    "i'd like information",
+    "i would like any",
+    "it would be useful if",
+    "it would be helpful if",
     "i would be grateful if you could",
     "i would be grateful for",
     "i request",
@@ -1526,6 +1603,21 @@ mod tests {
     }
 
     #[test]
+    fn a_counting_lead_in_completed_by_numbered_values_is_one_question() {
+        let body = "For each of the last five years for which figures are available, how many emergency admissions were attributable to the consumption of:\n\n  1. mephedrone;\n  2. piperazine;\n  3. salvia divinorum.\n\nIf data is not available for previous 5 years, please supply the data for the years which is available.\n";
+        let split = split_questions(body).unwrap();
+        let q = &split[0];
+        assert!(q.text.contains("how many emergency admissions"), "{q:#?}");
+        let parts: Vec<&str> = q.parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(parts, ["mephedrone;", "piperazine;", "salvia divinorum."]);
+        // The paragraph after the values asks for more: a question of its own.
+        assert_eq!(split.len(), 2, "{split:#?}");
+        // Numbered questions under a lead-in that counts nothing stay questions.
+        let body = "I would like the plans you have for:\n1.) Acute alcohol intoxication.\n2.) Poisoning by an unknown drug.\n";
+        assert_eq!(split_questions(body).unwrap().len(), 2);
+    }
+
+    #[test]
     fn numbers_written_with_a_dot_and_a_bracket() {
         let body = "I would like the plans you have for:\n1.) Acute alcohol intoxication.\n2.) Poisoning by an unknown drug.\n";
         let split = split_questions(body).unwrap();
@@ -1665,6 +1757,23 @@ mod tests {
         let numbers: Vec<&str> = split.iter().map(|q| q.number.as_str()).collect();
         assert_eq!(numbers, ["0", "1", "2"]);
         assert!(split[0].text.contains("how many arrests"));
+    }
+
+    #[test]
+    fn a_closing_paragraph_that_asks_after_explaining_is_a_question() {
+        // "information" is not about the reply's format.
+        assert!(asks_for_more(
+            "I am fully aware of the policy. As such, I'd like any information relating to instances where these decisions have been made."
+        ));
+        let body = "1. The number of notifiable offences recorded in 2017.\n\n2. The number of arrests associated to those offences.\n\nI am fully aware of the policy. As such, I'd like any information relating to instances where these decisions have been made.\n";
+        let split = split_questions(body).unwrap();
+        assert_eq!(split.len(), 3, "{split:#?}");
+        assert!(split[2].text.ends_with("have been made."));
+        let body = "1. Number of arrests for cannabis possession since 2000\n\n2. Number of summons for cannabis possession since 2000\n\nIt would also be useful if these could be categorised according to the age of offender and by an annual basis.\n";
+        assert_eq!(split_questions(body).unwrap().len(), 3);
+        // Explaining and then asking about the reply is still closing text.
+        let body = "1. The number of arrests in 2017.\n\nI am researching this. I would be grateful if you could reply by e-mail.\n";
+        assert_eq!(split_questions(body).unwrap().len(), 1);
     }
 
     #[test]

@@ -945,6 +945,10 @@ impl<E: Engine> Store for SqlStore<E> {
         publications::publications(self)
     }
 
+    fn published_version(&self) -> Result<[i64; 4], StoreError> {
+        publications::version(self)
+    }
+
     fn published_figures(
         &self,
         query: &crate::publications::PublishedQuery,

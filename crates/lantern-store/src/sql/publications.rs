@@ -188,6 +188,25 @@ pub(super) fn publications<E: Engine>(
     })
 }
 
+/// See `Store::published_version`: each count and largest key its own
+/// subquery, so SQLite answers each from the b-tree without reading rows.
+pub(super) fn version<E: Engine>(store: &SqlStore<E>) -> Result<[i64; 4], StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let rows = tx.query(
+            "SELECT (SELECT count(*) FROM publications),
+                    (SELECT coalesce(max(id), 0) FROM publications),
+                    (SELECT count(*) FROM catalogue_layers),
+                    (SELECT coalesce(max(id), 0) FROM catalogue_layers)",
+            &[],
+            &[Kind::Int, Kind::Int, Kind::Int, Kind::Int],
+        )?;
+        // A select without FROM gives one row.
+        Ok(rows
+            .first()
+            .map_or([0; 4], |r| [int(&r[0]), int(&r[1]), int(&r[2]), int(&r[3])]))
+    })
+}
+
 pub(super) fn published_figures<E: Engine>(
     store: &SqlStore<E>,
     q: &PublishedQuery,

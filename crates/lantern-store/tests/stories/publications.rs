@@ -3,11 +3,13 @@
 //! with its disclosure-log lines and audit entry in one transaction, refused
 //! (nothing written) when the log grew since it was decided or its
 //! reference is taken; pages of published cells by filter; planned
-//! publications by day; everything through a dump and back.
+//! publications by day; everything through a dump and back; the version
+//! the public figure pages are kept by, changed by every publication and
+//! catalogue layer added, by nothing refused or read.
 
 use lantern_core::casework::LogEntry;
 use lantern_store::publications::{NewPlan, NewPublication, PublishedCell, PublishedQuery};
-use lantern_store::{Created, Store, StoreError, Who, create, init_meta};
+use lantern_store::{Created, ImportKind, ImportMeta, Store, StoreError, Who, create, init_meta};
 
 use crate::story;
 use lantern_store::testing::TestDb;
@@ -233,5 +235,77 @@ story!(
             store.publications().unwrap()
         );
         assert_eq!(target.planned_publications().unwrap(), plans);
+    }
+);
+
+story!(
+    the_published_version_changes_with_each_publication_and_catalogue_layer_only,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        let start = store.published_version().unwrap();
+        assert_eq!((start[0], start[1]), (0, 0), "no publications: {start:?}");
+        assert!(
+            start[2] >= 1 && start[3] >= 1,
+            "the shipped layer: {start:?}"
+        );
+        assert_eq!(
+            store.published_version().unwrap(),
+            start,
+            "reading changes nothing"
+        );
+
+        let at = "2026-12-05T09:00:00Z";
+        let first = publication("PUB-0001", 0, "2022/23");
+        store.publish(&first, &lines(&first, at), &who(at)).unwrap();
+        let one = store.published_version().unwrap();
+        assert_eq!(one[0], 1);
+        assert!(one[1] > 0, "{one:?}");
+        assert_eq!(one[2..], start[2..], "the catalogue is as it was");
+
+        // Refused, nothing written: the version is the same.
+        let stale = publication("PUB-0002", 0, "2023/24");
+        assert!(store.publish(&stale, &lines(&stale, at), &who(at)).is_err());
+        assert_eq!(store.published_version().unwrap(), one);
+
+        // A plan is not a publication (the calendar is not kept by it).
+        store
+            .plan_publication(
+                &NewPlan {
+                    indicator: "people_in_treatment".into(),
+                    period: "2024/25".into(),
+                    planned_on: "2026-06-01".into(),
+                },
+                &who(at),
+            )
+            .unwrap();
+        assert_eq!(store.published_version().unwrap(), one);
+
+        let mark = store.disclosure_log_mark().unwrap();
+        let second = publication("PUB-0002", mark, "2023/24");
+        store
+            .publish(&second, &lines(&second, at), &who(at))
+            .unwrap();
+        let two = store.published_version().unwrap();
+        assert_eq!(two[0], 2);
+        assert!(two[1] > one[1], "{one:?} then {two:?}");
+
+        // A catalogue layer (names, descriptions, units) changes it too.
+        let extension = "[[indicator]]\ncode = \"hep_c_tests\"\ntitle = \"Hepatitis C tests\"\ndescription = \"Tests.\"\nunit = \"people\"\ncounts_people = true\n";
+        store
+            .extend_catalogue(
+                &ImportMeta {
+                    kind: ImportKind::Catalogue,
+                    file: "council.toml".into(),
+                    sha256: "00".into(),
+                    actor: "tester".into(),
+                    at: at.into(),
+                },
+                extension,
+            )
+            .unwrap();
+        let three = store.published_version().unwrap();
+        assert_eq!(three[..2], two[..2]);
+        assert_eq!(three[2], two[2] + 1);
+        assert!(three[3] > two[3], "{two:?} then {three:?}");
     }
 );

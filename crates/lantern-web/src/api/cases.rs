@@ -33,9 +33,9 @@ const LONG: usize = 2000;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
-    /// Only requests with this tag: `overdue`, `due_soon`,
-    /// `awaiting_clarification`, `awaiting_fee`, `awaiting_approval`,
-    /// `ready_to_send`, `release_changed` (or `all`).
+    /// Only requests with this tag: `overdue`, `due-soon`,
+    /// `on-hold-clarification`, `on-hold-fee`, `awaiting-approval`,
+    /// `ready-to-send`, `release-changed` (or `all`).
     status: Option<String>,
     /// `due` (default), `received` or `reference`.
     sort: Option<String>,
@@ -104,8 +104,7 @@ fn tags(list: &[Tag]) -> Vec<TagOut> {
     responses(
         (status = 200, description = "A page of open requests", body = CasePage),
         (status = 400, description = "A filter, sort or page the list cannot take", body = ApiError),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "Not an officer or approver here", body = ApiError),
+        super::Reading,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn list(
@@ -114,15 +113,8 @@ pub(crate) async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let caller = allow_here(&site, &headers, Action::ViewInbox, false).await?;
-    let Query(q) = q.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "{}; the list takes status, sort, page and per_page",
-                e.body_text()
-            ),
-        )
-    })?;
+    let Query(q) =
+        q.map_err(|e| super::query_refused(&e, "the inbox takes status, sort, page and per_page"))?;
     let paging = Paging::read(q.page.as_deref(), q.per_page.as_deref())?;
     let status = q.status.as_deref().filter(|s| !s.is_empty() && *s != "all");
     let only = match status {
@@ -237,11 +229,10 @@ pub struct OpenedOut {
     responses(
         (status = 201, description = "The request was taken in (or had been: the same case)", body = OpenedOut),
         (status = 400, description = "What was sent cannot be read as a request", body = ApiError),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "Not an officer here, or no CSRF header with a session", body = ApiError),
         (status = 413, description = "Too large", body = ApiError),
         (status = 415, description = "Not JSON", body = ApiError),
         (status = 422, description = "Not the fields this takes", body = ApiError),
+        super::Writing,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn take_in(
@@ -509,9 +500,8 @@ pub struct CaseOut {
     params(("reference" = String, Path, description = "The request's reference")),
     responses(
         (status = 200, description = "The request", body = CaseOut),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "Not an officer or approver here", body = ApiError),
-        (status = 404, description = "No such request", body = ApiError),
+        super::Reading,
+        super::Missing,
     ),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn show(
@@ -827,12 +817,9 @@ pub struct CorrectedOut {
     responses(
         (status = 200, description = "Corrected", body = CorrectedOut),
         (status = 400, description = "A correction that does not fit; nothing changed", body = ApiError),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "Not an officer here, or no CSRF header", body = ApiError),
-        (status = 404, description = "No such request", body = ApiError),
-        (status = 409, description = "Changed since `seen`, or past correcting", body = ApiError),
-        (status = 415, description = "Not JSON", body = ApiError),
-        (status = 422, description = "Not the fields this takes", body = ApiError),
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn correct(
@@ -914,10 +901,9 @@ pub struct DraftedOut {
     responses(
         (status = 200, description = "Drafted", body = DraftedOut),
         (status = 400, description = "It cannot be drafted as it is", body = ApiError),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "Not an officer here, or no CSRF header", body = ApiError),
-        (status = 404, description = "No such request", body = ApiError),
-        (status = 409, description = "Not in a status to draft, or changed since `seen`", body = ApiError),
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn draft(
@@ -951,10 +937,9 @@ pub(crate) async fn draft(
     request_body(content = Option<ActionBody>, description = "Optional"),
     responses(
         (status = 200, description = "Approved", body = ActedOut),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "Not an approver here, one's own draft, or no CSRF header", body = ApiError),
-        (status = 404, description = "No such request", body = ApiError),
-        (status = 409, description = "Not drafted, a finding open, or changed since `seen`", body = ApiError),
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn approve(
@@ -1001,12 +986,9 @@ pub struct SendBody {
     responses(
         (status = 200, description = "Recorded as sent", body = ActedOut),
         (status = 400, description = "No channel, or a bad one", body = ApiError),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "Not an officer here, or no CSRF header", body = ApiError),
-        (status = 404, description = "No such request", body = ApiError),
-        (status = 409, description = "Not approved, or changed since `seen`", body = ApiError),
-        (status = 415, description = "Not JSON", body = ApiError),
-        (status = 422, description = "Not the fields this takes", body = ApiError),
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn send(
@@ -1084,12 +1066,9 @@ fn date(field: &str, value: Option<&str>) -> Result<Option<jiff::civil::Date>, A
     responses(
         (status = 200, description = "Recorded; the deadline now", body = ActedOut),
         (status = 400, description = "An unknown action, a bad date or fee", body = ApiError),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "Not an officer here, or no CSRF header", body = ApiError),
-        (status = 404, description = "No such request", body = ApiError),
-        (status = 409, description = "Not allowed in its status, or changed since `seen`", body = ApiError),
-        (status = 415, description = "Not JSON", body = ApiError),
-        (status = 422, description = "Not the fields this takes", body = ApiError),
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn clock(
@@ -1217,12 +1196,9 @@ fn text_field(field: &str, value: Option<String>, max: usize) -> Result<Option<S
     responses(
         (status = 200, description = "Resolved; draft again to carry it", body = ResolvedOut),
         (status = 400, description = "A way or field the finding cannot take", body = ApiError),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "Not an officer here, or no CSRF header", body = ApiError),
-        (status = 404, description = "No such request or finding", body = ApiError),
-        (status = 409, description = "Not drafted, or changed since `seen`", body = ApiError),
-        (status = 415, description = "Not JSON", body = ApiError),
-        (status = 422, description = "Not the fields this takes", body = ApiError),
+        super::Writing,
+        super::Missing,
+        super::Stepping,
     ),
     security(("session" = [], "csrf" = []), ("bearer" = [])))]
 pub(crate) async fn resolve(

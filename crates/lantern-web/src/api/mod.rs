@@ -7,12 +7,20 @@
 //!   `{"status", "code", "message", "field"}` ([`ApiError`]; `field` is null
 //!   unless one input field is at fault), the router's own 404 and 405, body
 //!   limits (413), wrong content types (415) and timeouts (503) included:
-//!   [`json_errors`] rewrites any other error body under `/api/`. Pages keep
+//!   `json_errors` rewrites any other error body under `/api/`. Pages keep
 //!   their HTML problem pages.
 //! - **Paging.** A list takes `page` (from 1) and `per_page` (1 to
 //!   [`MAX_PER_PAGE`], default [`PER_PAGE`]) and answers `items`, `total`,
 //!   `page`, `per_page`, `pages` and `links` (`self`, `next`, `prev`; null
 //!   past either end). A page past the last is a 400, never an empty list.
+//! - **Schemas.** Every request and reply body is a named schema with its
+//!   fields: a wire struct beside its handler, mapped from the application
+//!   layer's types (the core's never derive `ToSchema`); the published
+//!   letter, passed on as the application keeps it, is described in
+//!   `letter`. The error replies every endpoint behind sign-in shares are
+//!   declared once (`Reading`, `Writing`, `Missing`, `Stepping`).
+//!   A query parameter an address does not take, or one given twice, is a
+//!   400 naming it in `field` (`query_refused`).
 //! - **Who.** A session cookie (`lantern_session`, from the sign-in page or
 //!   `POST /api/session`) or an API token (`Authorization: Bearer …`).
 //!   A `POST` with a session must carry the session's CSRF secret in the
@@ -20,11 +28,14 @@
 //!   Nobody signed in is a 401; the policy refusing is a 403.
 //!
 //! `cases` holds the casework endpoints; the public ones (`/api/log`,
-//! reports, letters) stay beside their pages and are documented here.
+//! reports, letters, figures) and the providers' stay beside their pages
+//! and are documented here; the reports' rows ([`TimelinessOut`],
+//! [`OutcomesOut`]) are here.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -35,11 +46,12 @@ use lantern_app::policy::{self, Action, Decision, Resource};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use crate::{Failure, Site};
 
 pub(crate) mod cases;
+pub(crate) mod letter;
 
 /// The header a session's `POST` carries its CSRF secret in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -64,6 +76,75 @@ pub struct ApiError {
     pub message: String,
     /// The input field at fault, or null.
     pub field: Option<String>,
+}
+
+/// The error replies every endpoint behind sign-in may give, documented
+/// once (`responses(…, Reading)`); the variants only describe replies.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Reading {
+    /// Nobody signed in.
+    #[response(
+        status = 401,
+        description = "Nobody is signed in, or the API token is not valid"
+    )]
+    Unauthenticated(ApiError),
+    /// The policy refuses.
+    #[response(status = 403, description = "The caller's roles here do not allow it")]
+    Forbidden(ApiError),
+}
+
+/// [`Reading`] for a `POST`, which with a session needs its CSRF header.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Writing {
+    /// Nobody signed in.
+    #[response(
+        status = 401,
+        description = "Nobody is signed in, or the API token is not valid"
+    )]
+    Unauthenticated(ApiError),
+    /// The policy refuses, or no CSRF header.
+    #[response(
+        status = 403,
+        description = "The policy does not allow it (the caller's roles here, or approving one's own draft), or a session's POST lacks its X-CSRF-Token header"
+    )]
+    Forbidden(ApiError),
+}
+
+/// The reply when the thing named in the path is not there.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Missing {
+    /// Not there, or not the caller's to see (another provider's is not
+    /// found alike).
+    #[response(
+        status = 404,
+        description = "There is no such request (finding, submission), or none the caller may see"
+    )]
+    NotFound(ApiError),
+}
+
+/// The error replies of a step on a request with a JSON body, besides
+/// [`Writing`], [`Missing`] and its own 400.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Stepping {
+    /// The request moved on.
+    #[response(
+        status = 409,
+        description = "Not allowed in the request's status, or it changed since `seen`; nothing was changed"
+    )]
+    Conflict(ApiError),
+    /// Not JSON.
+    #[response(status = 415, description = "The body is not JSON")]
+    NotJson(ApiError),
+    /// Not the fields.
+    #[response(
+        status = 422,
+        description = "The JSON has fields this does not take, or lacks one it needs"
+    )]
+    Unprocessable(ApiError),
 }
 
 /// The code an error status has when nothing more precise is known.
@@ -446,6 +527,31 @@ pub(crate) fn body<T: DeserializeOwned>(
     })
 }
 
+/// A query string an address cannot take (axum's rejection of it, which
+/// serde words): an unknown or repeated parameter is named in `field`, and
+/// the message says which parameters the address takes (`takes`, a
+/// sentence such as "the log takes search, year, … and page").
+pub(crate) fn query_refused(rejection: &QueryRejection, takes: &str) -> ApiError {
+    let text = rejection.body_text();
+    // serde names the parameter at fault in backticks.
+    let named = text
+        .split('`')
+        .nth(1)
+        .filter(|f| !f.is_empty() && f.len() <= 64)
+        .map(str::to_string);
+    match named {
+        Some(name) if text.contains("unknown field") => ApiError::field(
+            &name,
+            format!("'{name}' is not a parameter this address takes; {takes}"),
+        ),
+        Some(name) if text.contains("duplicate field") => ApiError::field(
+            &name,
+            format!("{name} is given more than once; give it once; {takes}"),
+        ),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, format!("{text}; {takes}")),
+    }
+}
+
 /// A list's `page` and `per_page`, checked.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Paging {
@@ -528,6 +634,104 @@ pub struct PageLinks {
     pub prev: Option<String>,
 }
 
+/// One row of the timeliness report: a month (`2019-06`) or financial-year
+/// quarter (`Q1 2019/20`) of requests received, or the last row, `total`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelinessOut {
+    /// The month, the quarter, or `total`.
+    pub group: String,
+    /// Requests received.
+    pub received: usize,
+    /// Answered on or before the 20th working day.
+    pub in_time: usize,
+    /// Answered later, but within a public interest extension.
+    pub within_extension: usize,
+    /// Answered after the due date.
+    pub late: usize,
+    /// Not answered; the clock is stopped (clarification or fee).
+    pub on_hold: usize,
+    /// Not answered and not yet due.
+    pub not_yet_due: usize,
+    /// Not answered and past the due date.
+    pub overdue: usize,
+    /// Withdrawn by the requester.
+    pub withdrawn: usize,
+    /// Answered in time or within an extension, as a percentage (one
+    /// decimal) of those answered or overdue; null when none is.
+    pub timely_percent: Option<f64>,
+}
+
+impl From<&lantern_app::reports::TimelinessRow> for TimelinessOut {
+    fn from(r: &lantern_app::reports::TimelinessRow) -> TimelinessOut {
+        use lantern_app::reports::Timeliness as T;
+        TimelinessOut {
+            group: r.group.clone(),
+            received: r.received,
+            in_time: r.count(T::InTime),
+            within_extension: r.count(T::WithinExtension),
+            late: r.count(T::Late),
+            on_hold: r.count(T::OnHold),
+            not_yet_due: r.count(T::NotYetDue),
+            overdue: r.count(T::Overdue),
+            withdrawn: r.count(T::Withdrawn),
+            timely_percent: r
+                .timely_share()
+                .map(|(n, d)| (1000.0 * n as f64 / d as f64).round() / 10.0),
+        }
+    }
+}
+
+/// One row of the outcomes report: a month or quarter of requests
+/// received, or the last row, `total`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutcomesOut {
+    /// The month, the quarter, or `total`.
+    pub group: String,
+    /// Answers sent.
+    pub answered: usize,
+    /// Everything held was given.
+    pub granted: usize,
+    /// Some given, some withheld under an exemption.
+    pub part_refused: usize,
+    /// Nothing given; something withheld under an exemption.
+    pub refused: usize,
+    /// Nothing held.
+    pub not_held: usize,
+    /// How many answers cited each exemption (`s12`, `s21`, `s22`, `s40_2`).
+    pub exemptions: std::collections::BTreeMap<String, usize>,
+    /// Internal reviews asked for.
+    pub reviews: usize,
+    /// Reviews that upheld the answer.
+    pub review_upheld: usize,
+    /// Reviews that partly upheld it.
+    pub review_partly_upheld: usize,
+    /// Reviews that overturned it.
+    pub review_overturned: usize,
+    /// Reviews not yet decided.
+    pub reviews_pending: usize,
+}
+
+impl From<&lantern_app::reports::OutcomeRow> for OutcomesOut {
+    fn from(r: &lantern_app::reports::OutcomeRow) -> OutcomesOut {
+        use lantern_app::reports::Outcome as O;
+        let [review_upheld, review_partly_upheld, review_overturned] = r.review_outcomes;
+        OutcomesOut {
+            group: r.group.clone(),
+            answered: r.answered,
+            granted: r.count(O::Granted),
+            part_refused: r.count(O::PartRefused),
+            refused: r.count(O::Refused),
+            not_held: r.count(O::NotHeld),
+            exemptions: r.exemptions.clone(),
+            reviews: r.reviews,
+            review_upheld,
+            review_partly_upheld,
+            review_overturned,
+            reviews_pending: r.reviews_pending(),
+        }
+    }
+}
+
 /// Who is signed in, and the secret a session's `POST` carries.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionOut {
@@ -560,11 +764,7 @@ fn session_out(actor: &Actor, csrf: Option<String>) -> SessionOut {
 
 /// `GET /api/session`: who is calling.
 #[utoipa::path(get, path = "/api/session", tag = "session",
-    responses(
-        (status = 200, description = "Who is calling", body = SessionOut),
-        (status = 401, description = "Nobody is signed in", body = ApiError),
-        (status = 403, description = "No role in this council", body = ApiError),
-    ),
+    responses((status = 200, description = "Who is calling", body = SessionOut), Reading),
     security(("session" = []), ("bearer" = [])))]
 pub(crate) async fn session(
     State(site): State<Arc<Site>>,
@@ -740,3 +940,36 @@ impl Modify for Schemes {
     )
 )]
 struct ApiDoc;
+
+#[cfg(test)]
+mod tests {
+    use lantern_app::reports::{self, OutcomeRow, TimelinessRow};
+
+    use super::{OutcomesOut, TimelinessOut};
+
+    #[test]
+    fn the_reports_rows_are_the_same_json_the_command_line_gives() {
+        // Every count differs, so a column read from the wrong kind shows.
+        let timeliness = TimelinessRow {
+            group: "Q1 2019/20".into(),
+            received: 28,
+            counts: [1, 2, 3, 4, 5, 6, 7],
+        };
+        assert_eq!(
+            serde_json::to_value(vec![TimelinessOut::from(&timeliness)]).expect("json"),
+            reports::timeliness_json(std::slice::from_ref(&timeliness))
+        );
+        let outcomes = OutcomeRow {
+            group: "total".into(),
+            answered: 10,
+            outcomes: [1, 2, 3, 4],
+            exemptions: [("s22".to_string(), 5), ("s40_2".to_string(), 6)].into(),
+            reviews: 30,
+            review_outcomes: [7, 8, 9],
+        };
+        assert_eq!(
+            serde_json::to_value(vec![OutcomesOut::from(&outcomes)]).expect("json"),
+            reports::outcomes_json(std::slice::from_ref(&outcomes))
+        );
+    }
+}

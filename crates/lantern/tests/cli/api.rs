@@ -27,6 +27,20 @@ pub(crate) fn post(server: &Server, path: &str, session: Option<&Session>, body:
     server.call("POST", path, &headers, Some(("application/json", body)))
 }
 
+/// `POST` a monthly file to `/api/submissions` (`query`: its name and
+/// month) with the session's cookie and CSRF header.
+fn submit(server: &Server, session: &Session, query: &str, file: &str) -> Reply {
+    server.call(
+        "POST",
+        &format!("/api/submissions?{query}"),
+        &[
+            ("Cookie".into(), session.cookie.clone()),
+            ("X-CSRF-Token".into(), session.csrf.clone()),
+        ],
+        Some(("text/csv", file)),
+    )
+}
+
 /// `GET` with the session's cookie.
 fn get(server: &Server, path: &str, session: Option<&Session>) -> Reply {
     server.get(path, session)
@@ -635,4 +649,398 @@ fn an_officer_corrects_drafts_and_resolves_a_blocking_finding_through_the_api_th
                 && e["note"].as_str().is_some_and(|n| n.contains("2010/11"))),
         "the correction is in the history with who made it: {history}"
     );
+}
+
+/// Checks each reply against its schema in the document with the Python
+/// `jsonschema` package (JSON Schema 2020-12, as OpenAPI 3.1 is): every
+/// object schema with properties is closed first, so a field a reply has
+/// and the document does not is an error too. Reads
+/// `{"components", "replies": [{what, schema, body}], "controls": […]}`;
+/// every reply must pass and every control (a reply spoiled on purpose)
+/// must fail.
+const VALIDATE: &str = r#"
+import json, sys
+import jsonschema
+
+given = json.load(open(sys.argv[1]))
+
+def close(schema):
+    if isinstance(schema, dict):
+        if "properties" in schema and "additionalProperties" not in schema:
+            schema["additionalProperties"] = False
+        for value in schema.values():
+            close(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            close(value)
+
+components = given["components"]
+close(components)
+def errors(reply):
+    schema = dict(reply["schema"])
+    close(schema)
+    schema["components"] = components
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(reply["body"])]
+
+failed = False
+for reply in given["replies"]:
+    found = errors(reply)
+    if found:
+        failed = True
+        print(f"{reply['what']} does not match its schema:")
+        for e in found[:20]:
+            print(f"  {e}")
+for control in given["controls"]:
+    if not errors(control):
+        failed = True
+        print(f"control {control['what']} passed: the check checks nothing")
+print(f"checked {len(given['replies'])} replies and {len(given['controls'])} controls")
+sys.exit(1 if failed else 0)
+"#;
+
+/// Leicester with its users and something in every list and report: a
+/// sent answer (the log, its letter, the reports), a request open in the
+/// inbox, published figures, a planned publication and the provider P1
+/// registered. Returns the sent answer's reference.
+fn populated() -> (crate::TestApp, String) {
+    let (app, reference) = leicester_with_users();
+    let day = ["--as-of", "2019-07-05"];
+    app.run(&["request", "approve", &reference, day[0], day[1]])
+        .ok();
+    app.run(&["request", "send", &reference, day[0], day[1]])
+        .ok();
+    // A second request, open in the inbox.
+    let open = app.write(
+        "open.eml",
+        &format!(
+            "{}
+And for 2017/18 as well, please.
+",
+            crate::web::seed_email()
+        ),
+    );
+    app.run(&[
+        "request",
+        "new",
+        open.to_str().expect("path"),
+        "--received",
+        "2019-07-01",
+    ])
+    .ok();
+    crate::published_figures::publish_by_sex(&app);
+    app.run(&[
+        "publication",
+        "plan",
+        "people_in_treatment",
+        "--period",
+        "2024/25",
+        "--on",
+        "2025-12-01",
+    ])
+    .ok();
+    app.write("agencies.csv", "code,name,area\nP1,First Step,E06000016\n");
+    app.run(&["import", "agencies", "agencies.csv"]).ok();
+    (app, reference)
+}
+
+#[test]
+fn every_documented_reply_matches_its_schema_in_the_document() {
+    let python = std::env::var("LANTERN_PYTHON").unwrap_or_else(|_| "python3".into());
+    let present = std::process::Command::new(&python)
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{python} with jsonschema is missing: CI must check the API's replies against the document (.ci/run installs openapi-spec-validator, which brings jsonschema)"
+        );
+        eprintln!(
+            "SKIPPED: {python} with the jsonschema package is not installed, so the replies were not checked against the document"
+        );
+        return;
+    }
+    let (app, reference) = populated();
+    let server = Server::start(&app, LEI);
+    let sessions: Vec<(&str, Session, lantern_app::accounts::Actor)> = [
+        ("officer", Role::FoiOfficer),
+        ("approver", Role::Approver),
+        ("analyst", Role::Analyst),
+        ("provider", Role::Provider),
+        ("admin", Role::Admin),
+    ]
+    .into_iter()
+    .map(|(who, role)| (who, server.session(who), actor(who, LEI, &[role])))
+    .collect();
+    let provider = &sessions[3].1;
+    let month = crate::providers::month_file("P1");
+    let sent = submit(
+        &server,
+        provider,
+        "name=P1-2019-06.csv&month=2019-06",
+        &month,
+    );
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let submission = json(&sent);
+    assert!(
+        !submission["report"]["errors"]
+            .as_array()
+            .expect("errors")
+            .is_empty(),
+        "{submission}"
+    );
+    let id = submission["submission"]["id"].as_i64().expect("id");
+
+    let doc = serde_json::to_value(lantern_web::api::document()).expect("document");
+    let schema_of = |path: &str, method: &str, status: &str| {
+        doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    let resource = Resource {
+        council: LEI.into(),
+        drafted_by: vec!["tester".into()],
+        self_approval: false,
+    };
+    // Writes' replies too: signing in, taking in a request, sending a file.
+    let signed = server.call(
+        "POST",
+        "/api/session",
+        &[],
+        Some((
+            "application/json",
+            &format!(r#"{{"username":"officer","password":"{PASSWORD}"}}"#),
+        )),
+    );
+    assert_eq!(signed.status, 201, "{}", signed.body);
+    let taken = post(
+        &server,
+        "/api/cases",
+        Some(&sessions[0].1),
+        r#"{"typed": {"requester": "A Person", "received": "2019-07-02", "subject": "Naloxone",
+            "questions": "1) How many naloxone kits were given out in 2018/19?"}}"#,
+    );
+    assert_eq!(taken.status, 201, "{}", taken.body);
+    let mut replies = vec![
+        serde_json::json!({
+            "what": "POST /api/submissions",
+            "schema": schema_of("/api/submissions", "post", "201"),
+            "body": submission,
+        }),
+        serde_json::json!({
+            "what": "POST /api/session",
+            "schema": schema_of("/api/session", "post", "201"),
+            "body": json(&signed),
+        }),
+        serde_json::json!({
+            "what": "POST /api/cases",
+            "schema": schema_of("/api/cases", "post", "201"),
+            "body": json(&taken),
+        }),
+    ];
+    let routes = lantern_web::routes();
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        if item.get("get").is_none() || template == "/api/openapi.json" {
+            continue;
+        }
+        let route = routes
+            .iter()
+            .find(|r| r.path == template && r.method == "GET")
+            .expect("routed");
+        // Someone the policy lets call it (nobody, for the public ones).
+        let session = if route.action == policy::Action::ReadPublic {
+            None
+        } else {
+            let (_, session, _) = sessions
+                .iter()
+                .find(|(_, _, a)| policy::may(Some(a), route.action, &resource).allowed())
+                .unwrap_or_else(|| panic!("nobody may GET {template}"));
+            Some(session)
+        };
+        let path = template
+            .replace("{reference}", &reference)
+            .replace("{id}", &id.to_string());
+        let reply = get(&server, &path, session);
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
+        let body = json(&reply);
+        // Nothing is checked against an empty list.
+        for list in [&body["items"], &body["publications"], &body] {
+            if let Some(items) = list.as_array() {
+                assert!(!items.is_empty(), "GET {path} gave an empty list: {body}");
+            }
+        }
+        replies.push(serde_json::json!({
+            "what": format!("GET {path}"),
+            "schema": schema_of(template, "get", "200"),
+            "body": body,
+        }));
+    }
+    assert!(replies.len() >= 13, "{} replies", replies.len());
+    // Controls: a field the document does not have, and a wrong type.
+    let mut extra = replies[0].clone();
+    extra["what"] = "a submission with a field the document lacks".into();
+    extra["body"]["submission"]["surprise"] = true.into();
+    let mut wrong = replies[0].clone();
+    wrong["what"] = "a report whose rows are text".into();
+    wrong["body"]["report"]["rows"] = "many".into();
+    let given = serde_json::json!({
+        "components": doc["components"],
+        "replies": replies,
+        "controls": [extra, wrong],
+    });
+    let file = app.write(
+        "replies.json",
+        &serde_json::to_string(&given).expect("json"),
+    );
+    let script = app.write("validate.py", VALIDATE);
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(&file)
+        .output()
+        .expect("run python");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("{said}");
+    assert!(said.contains("checked"), "{said}");
+}
+
+#[test]
+fn a_parameter_or_value_a_list_or_report_cannot_take_is_a_400_naming_it_and_what_it_takes() {
+    let (app, _) = populated();
+    let server = Server::start(&app, LEI);
+    let officer = server.session("officer");
+    let provider = server.session("provider");
+    // (address, who, the field named, words the message must have: the
+    // parameters or values allowed).
+    let cases: &[(&str, Option<&Session>, &str, &[&str])] = &[
+        (
+            "/api/log?colour=red",
+            None,
+            "colour",
+            &["search", "year", "topic", "outcome", "page", "per_page"],
+        ),
+        ("/api/log?page=1&page=2", None, "page", &["once"]),
+        ("/api/log?year=1800", None, "year", &["the values it takes"]),
+        (
+            "/api/log?topic=nope",
+            None,
+            "topic",
+            &["people_in_treatment"],
+        ),
+        ("/api/log?outcome=nope", None, "outcome", &["answered"]),
+        ("/api/log?page=0", None, "page", &["from 1"]),
+        ("/api/log?per_page=500", None, "per_page", &["1 to 100"]),
+        (
+            "/api/figures?colour=red",
+            None,
+            "colour",
+            &["indicator", "area", "period", "page", "per_page"],
+        ),
+        (
+            "/api/figures?indicator=nope",
+            None,
+            "indicator",
+            &["people_in_treatment"],
+        ),
+        ("/api/figures?area=nope", None, "area", &["E06000016"]),
+        ("/api/figures?period=1999/00", None, "period", &["1999/00"]),
+        ("/api/figures?page=x", None, "page", &["1"]),
+        ("/api/figures?per_page=101", None, "per_page", &["1 to 100"]),
+        ("/api/figures?page=99", None, "page", &["1"]),
+        (
+            "/api/reports/timeliness?colour=red",
+            None,
+            "colour",
+            &["by", "from", "to"],
+        ),
+        (
+            "/api/reports/timeliness?by=week",
+            None,
+            "by",
+            &["month", "quarter"],
+        ),
+        (
+            "/api/reports/outcomes?from=yesterday",
+            None,
+            "from",
+            &["YYYY-MM-DD"],
+        ),
+        ("/api/reports/outcomes?to=soon", None, "to", &["YYYY-MM-DD"]),
+        (
+            "/api/cases?colour=red",
+            Some(&officer),
+            "colour",
+            &["status", "sort", "page", "per_page"],
+        ),
+        (
+            "/api/cases?status=nope",
+            Some(&officer),
+            "status",
+            &["overdue", "due-soon"],
+        ),
+        (
+            "/api/cases?sort=nope",
+            Some(&officer),
+            "sort",
+            &["due", "received", "reference"],
+        ),
+        (
+            "/api/cases?per_page=0",
+            Some(&officer),
+            "per_page",
+            &["1 to 100"],
+        ),
+        ("/api/cases?page=5", Some(&officer), "page", &["1"]),
+        (
+            "/api/submissions?colour=red",
+            Some(&provider),
+            "colour",
+            &["page", "per_page"],
+        ),
+        ("/api/submissions?page=x", Some(&provider), "page", &["1"]),
+        (
+            "/api/submissions?per_page=1000",
+            Some(&provider),
+            "per_page",
+            &["1 to 100"],
+        ),
+        ("/api/submissions?page=3", Some(&provider), "page", &["1"]),
+    ];
+    let mut wrong = Vec::new();
+    for (path, who, field, words) in cases {
+        let reply = get(&server, path, *who);
+        if reply.status != 400 {
+            wrong.push(format!("{path}: {} {}", reply.status, reply.body));
+            continue;
+        }
+        let error = assert_error_body(&reply, path);
+        let message = error["message"].as_str().unwrap_or_default();
+        if error["field"] != *field || !words.iter().all(|w| message.contains(w)) {
+            wrong.push(format!("{path}: {error}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The report of a submission takes one parameter.
+    let month = crate::providers::month_file("P1");
+    let sent = submit(&server, &provider, "name=P1-2019-06.csv&colour=red", &month);
+    assert_eq!(sent.status, 400, "{}", sent.body);
+    assert_eq!(assert_error_body(&sent, "submit")["field"], "colour");
+    let sent = submit(&server, &provider, "name=P1-2019-06.csv", &month);
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let id = json(&sent)["submission"]["id"].as_i64().expect("id");
+    for (query, field) in [("format=xml", "format"), ("colour=red", "colour")] {
+        let path = format!("/api/submissions/{id}/report?{query}");
+        let reply = get(&server, &path, Some(&provider));
+        assert_eq!(reply.status, 400, "{path}: {}", reply.body);
+        let error = assert_error_body(&reply, &path);
+        assert_eq!(error["field"], field, "{path}: {error}");
+        assert!(
+            error["message"].as_str().is_some_and(|m| m.contains("csv")),
+            "{error}"
+        );
+    }
 }

@@ -19,7 +19,7 @@ const HEADER: &str = "AGNCY,CLIENT,FINITIAL,SINITIAL,DOB,SEX,ETHNIC,LA,EPISODID,
 /// A month's file for `agency`: one good row and, on line 3, one whose
 /// sex is not a code (the client's identifier and date of birth must
 /// never come back).
-fn month_file(agency: &str) -> String {
+pub(crate) fn month_file(agency: &str) -> String {
     format!(
         "{HEADER}\n\
          {agency},c1,J,S,19800510,M,A,E06000016,e1,20160520,20160525,20160601,,,1101,3201,,m1,PHARM,COM,20160601,,LA,2\n\

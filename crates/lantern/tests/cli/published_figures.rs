@@ -26,6 +26,16 @@ people_in_treatment,E06000016,2023/24,other,10,ndtms_partnership,final\n";
 /// Leicester with people in treatment by sex published for 2022/23 and 2023/24.
 pub(crate) fn published() -> TestApp {
     let app = TestApp::leicester();
+    let published = publish_by_sex(&app);
+    assert_eq!(published["reference"], "PUB-0001", "{published:#}");
+    assert_eq!(published["fewer_than"], 1, "{published:#}");
+    assert_eq!(published["withheld"], 1, "{published:#}");
+    app
+}
+
+/// Import [`BY_SEX`] into `app` and publish it (2022/23 and 2023/24, by
+/// sex, on 1 January 2025): what `lantern publish --json` said.
+pub(crate) fn publish_by_sex(app: &TestApp) -> Value {
     app.write("by-sex.csv", BY_SEX);
     app.run(&["import", "figures", "by-sex.csv"]).ok();
     let out = app
@@ -43,11 +53,7 @@ pub(crate) fn published() -> TestApp {
             "--json",
         ])
         .ok();
-    let published: Value = serde_json::from_str(&out).expect("publish --json");
-    assert_eq!(published["reference"], "PUB-0001", "{published:#}");
-    assert_eq!(published["fewer_than"], 1, "{published:#}");
-    assert_eq!(published["withheld"], 1, "{published:#}");
-    app
+    serde_json::from_str(&out).expect("publish --json")
 }
 
 fn log(app: &TestApp) -> Vec<Value> {
@@ -252,6 +258,66 @@ fn the_public_sees_published_figures_in_words_with_small_counts_as_fewer_than_5(
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 5, "{csv}");
+}
+
+/// The server keeps the pages of published figures it rendered, but
+/// checks the publications' version with every request: a publication
+/// made by another process (here the CLI, as an analyst's publish through
+/// another server sharing the database would) shows at once on the
+/// indicator's page, the list of indicators and the API, never a kept
+/// page from before it; and a refusal is never kept in place of a page.
+#[test]
+fn a_publication_by_another_process_shows_at_once_on_pages_read_before() {
+    let app = published();
+    let server = Server::start(&app);
+    for _ in 0..2 {
+        let (status, page) = server.get("/figures/people_in_treatment");
+        assert_eq!(status, 200);
+        assert!(page.contains("(PUB-0001)"), "{page}");
+        assert!(!page.contains("PUB-0002"), "{page}");
+        let (status, index) = server.get("/figures");
+        assert_eq!(status, 200);
+        assert!(
+            index.contains("People in treatment, 2022&#x2f;23 to 2023&#x2f;24"),
+            "{index}"
+        );
+        assert_eq!(server.json("/api/figures")["total"], 8);
+        let (status, _) = server.get("/api/figures?period=2024/25");
+        assert_eq!(status, 400, "nothing published for 2024/25 yet");
+    }
+    app.write(
+        "2024.csv",
+        "indicator,area,period,sex,value,source,status\n\
+         people_in_treatment,E06000016,2024/25,,1300,ndtms_partnership,final\n",
+    );
+    app.run(&["import", "figures", "2024.csv"]).ok();
+    app.run(&[
+        "--as-of",
+        "2026-01-01",
+        "publish",
+        "people_in_treatment",
+        "--from",
+        "2024/25",
+    ])
+    .ok();
+    let (status, page) = server.get("/figures/people_in_treatment");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("(PUB-0002)"),
+        "the new publication at once: {page}"
+    );
+    assert!(page.contains(">1,300 people</td>"), "{page}");
+    assert!(
+        page.contains("People in treatment, 2022&#x2f;23 to 2023&#x2f;24, published"),
+        "the first among the earlier ones: {page}"
+    );
+    let (_, index) = server.get("/figures");
+    assert!(
+        index.contains("People in treatment, 2024&#x2f;25"),
+        "{index}"
+    );
+    assert_eq!(server.json("/api/figures")["total"], 9);
+    assert_eq!(server.json("/api/figures?period=2024/25")["total"], 1);
 }
 
 #[test]
