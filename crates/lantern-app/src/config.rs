@@ -43,6 +43,10 @@ pub struct Config {
     /// FOI casework.
     #[serde(default)]
     pub casework: Casework,
+    /// The SMTP server outgoing e-mail goes through (`crate::outbox`);
+    /// none: nothing is sent, officers send the outbox by hand.
+    #[serde(default)]
+    pub smtp: Option<crate::outbox::SmtpSettings>,
     /// Where the file was read from (not in the file).
     #[serde(skip)]
     pub loaded_from: Option<PathBuf>,
@@ -96,6 +100,7 @@ impl Default for Config {
             letters: Letters::default(),
             records: Records::default(),
             casework: Casework::default(),
+            smtp: None,
             loaded_from: None,
             council_keys: Vec::new(),
         }
@@ -201,6 +206,14 @@ impl Config {
     pub fn reference_pattern(&self) -> crate::Result<lantern_core::casework::ReferencePattern> {
         lantern_core::casework::ReferencePattern::parse(&self.casework.reference)
             .map_err(|e| crate::Error::invalid(format!("[casework] reference: {e}")))
+    }
+
+    /// The SMTP password file, resolved against the config file's folder.
+    pub fn smtp_password_file(&self) -> Option<PathBuf> {
+        self.smtp
+            .as_ref()
+            .and_then(|s| s.password_file.as_deref())
+            .map(|p| self.resolve(p))
     }
 
     /// The pseudonymisation key file, resolved against the config file's folder.

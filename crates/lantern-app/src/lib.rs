@@ -58,6 +58,7 @@ pub mod files;
 pub mod import;
 pub mod letter_templates;
 pub mod letters;
+pub mod outbox;
 pub mod personal_data;
 pub mod policy;
 pub mod providers;

@@ -28,6 +28,11 @@
 //!   providers have no casework pages.
 //! - Analysts and administrators publish figures for the public and plan
 //!   publications (`Action::Publish`).
+//! - The public makes a request through the web form without an account
+//!   (`Action::ReadPublic`, throttled). The outbox (the messages sent to
+//!   requesters: personal data) is seen by FOI officers, approvers and
+//!   administrators of the council; officers and administrators record a
+//!   message as sent by hand.
 
 use lantern_core::casework::CaseEvent;
 
@@ -91,11 +96,16 @@ pub enum Action {
     /// Publish figures for the public and plan publications (a release,
     /// under disclosure control, audited).
     Publish,
+    /// See the outbox: the messages Lantern sends requesters, their
+    /// recipients and texts, their status.
+    ViewOutbox,
+    /// Record an outbox message as sent by hand (audited).
+    SendOutbox,
 }
 
 impl Action {
     /// Every action, for tests and pages that list them.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 25] = [
         Action::ReadPublic,
         Action::Home,
         Action::ViewInbox,
@@ -119,6 +129,8 @@ impl Action {
         Action::ViewFigures,
         Action::ManageFigures,
         Action::Publish,
+        Action::ViewOutbox,
+        Action::SendOutbox,
     ];
 
     /// The roles that may do it (empty: anyone, signed in or not, for
@@ -147,6 +159,8 @@ impl Action {
             Action::ViewFigures => &[Role::Analyst, Role::FoiOfficer],
             Action::ManageFigures => &[Role::Analyst],
             Action::Publish => &[Role::Analyst, Role::Admin],
+            Action::ViewOutbox => &[Role::FoiOfficer, Role::Approver, Role::Admin],
+            Action::SendOutbox => &[Role::FoiOfficer, Role::Admin],
         }
     }
 }

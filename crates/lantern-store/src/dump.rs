@@ -6,9 +6,9 @@
 //! moves from the embedded SQLite file to a shared PostgreSQL service and
 //! back (`lantern export`, `lantern import dump`).
 //!
-//! Format, version 10 (documented in `docs/formats/dump.md`): UTF-8 JSON
+//! Format, version 11 (documented in `docs/formats/dump.md`): UTF-8 JSON
 //! lines. The first line is a header object
-//! `{"lantern_dump": 10, "schema": 21}`; then, for each table in the order of
+//! `{"lantern_dump": 11, "schema": 25}`; then, for each table in the order of
 //! [`TABLES`], a line `{"table": NAME, "columns": [...], "rows": N}`
 //! followed by N lines, each a JSON array of the row's values (integers,
 //! strings, lowercase hex strings for bytes, or null) in column order.
@@ -25,7 +25,8 @@
 //! no public log, which restoring rebuilds from the disclosure log as
 //! migration 18 does) and version 9 (the first twenty-six: no API
 //! tokens, no publications of figures, no publication calendar, no letter
-//! templates), perhaps without columns added later. Tables and
+//! templates) and version 10 (the first thirty-one: no outbox),
+//! perhaps without columns added later. Tables and
 //! nullable columns they lack are read as empty and null; the `council` of
 //! casework rows they lack is `''`, no council yet (the first council
 //! created adopts them, see migration 8).
@@ -42,8 +43,8 @@ use crate::StoreError;
 use crate::engine::Kind;
 use crate::rows::Sql;
 
-/// Version of the dump format this build writes (it reads this and versions 1 to 9).
-pub const DUMP_FORMAT: i64 = 10;
+/// Version of the dump format this build writes (it reads this and versions 1 to 10).
+pub const DUMP_FORMAT: i64 = 11;
 
 /// The dump-only column after a `submission_chunks` row's values (format 4
 /// on): the lowercase hex SHA-256 of its `body`, or null for no body.
@@ -68,6 +69,7 @@ fn tables_of_format(format: i64) -> usize {
         6 => 19,
         7 | 8 => 20,
         9 => 26,
+        10 => 31,
         _ => TABLES.len(),
     }
 }
@@ -630,6 +632,33 @@ pub const TABLES: &[TableSpec] = &[
             ("retired_in", Int),
         ],
     },
+    // Format 11: the outbox (migration 25), so that a restored deployment
+    // still sends what was queued and still knows what was sent; its
+    // recipients and bodies as they were (erased ones stay erased).
+    TableSpec {
+        name: "outbox",
+        key: "id",
+        generated_id: true,
+        columns: &[
+            ("id", Int),
+            ("council", Text),
+            ("reference", Text),
+            ("kind", Text),
+            ("recipient", Text),
+            ("subject", Text),
+            ("body", Text),
+            ("status", Text),
+            ("attempts", Int),
+            ("last_error", Text),
+            ("next_attempt_at", Text),
+            ("created_at", Text),
+            ("created_by", Text),
+            ("sent_at", Text),
+            ("sent_by", Text),
+            ("sent_how", Text),
+            ("erased_at", Text),
+        ],
+    },
 ];
 
 /// The column that says which council a casework row belongs to.
@@ -1123,7 +1152,7 @@ mod tests {
             .unwrap();
         chunks.rows = vec![chunk_row(Some(empty_chunk()))];
         let text = written(&tables);
-        assert!(text.starts_with(r#"{"lantern_dump":10,"schema":7}"#));
+        assert!(text.starts_with(r#"{"lantern_dump":11,"schema":7}"#));
         let sum = sha256_hex(&empty_chunk());
         assert!(
             text.contains(&format!(
@@ -1145,7 +1174,7 @@ mod tests {
         let short = cut[..cut.len() - 1].join("\n");
         let err = read(&mut short.as_bytes()).unwrap_err().to_string();
         assert!(
-            err.contains("ends where table letter_templates was expected"),
+            err.contains("ends where table outbox was expected"),
             "{err}"
         );
         let long = format!("{text}{}\n", cut[1]);
@@ -1154,9 +1183,9 @@ mod tests {
         let swapped = text.replacen(r#""table":"figures""#, r#""table":"statements""#, 1);
         let err = read(&mut swapped.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("expected table figures"), "{err}");
-        let newer = text.replacen(r#""lantern_dump":10"#, r#""lantern_dump":11"#, 1);
+        let newer = text.replacen(r#""lantern_dump":11"#, r#""lantern_dump":12"#, 1);
         let err = read(&mut newer.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("dump format 11"), "{err}");
+        assert!(err.contains("dump format 12"), "{err}");
     }
 
     #[test]
@@ -1181,7 +1210,7 @@ mod tests {
             Sql::Text(None),
         ]];
         let text = written(&tables)
-            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":2"#, 1)
+            .replacen(r#""lantern_dump":11"#, r#""lantern_dump":2"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1208,7 +1237,7 @@ mod tests {
             .unwrap();
         submissions.columns.truncate(16);
         let text = written(&tables)
-            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":11"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
@@ -1227,7 +1256,7 @@ mod tests {
         let mut tables = empty_tables();
         tables.truncate(26);
         assert_eq!(tables[25].table, "council_policies");
-        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":11"#, r#""lantern_dump":9"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         for name in [
@@ -1249,7 +1278,7 @@ mod tests {
     fn version_9_dumps_are_read_with_no_letter_templates() {
         let mut tables = empty_tables();
         tables.truncate(26);
-        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":9"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":11"#, r#""lantern_dump":9"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         assert!(
@@ -1258,19 +1287,39 @@ mod tests {
                 .find(|t| t.table == "letter_templates")
                 .is_some_and(|t| t.rows.is_empty())
         );
-        // A version 10 dump must hold them (they are its last table).
+        // A version 11 dump must hold them.
         let mut tables = empty_tables();
-        tables.truncate(TABLES.len() - 1);
+        tables.truncate(TABLES.len() - 2);
         let cut = written(&tables);
         let err = read(&mut cut.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("letter_templates"), "{err}");
     }
 
     #[test]
+    fn version_10_dumps_are_read_with_an_empty_outbox() {
+        let mut tables = empty_tables();
+        tables.truncate(31);
+        assert_eq!(tables[30].table, "letter_templates");
+        let text = written(&tables).replacen(r#""lantern_dump":11"#, r#""lantern_dump":10"#, 1);
+        let read_back = read(&mut text.as_bytes()).unwrap();
+        assert_eq!(read_back.len(), TABLES.len());
+        assert!(
+            read_back
+                .iter()
+                .find(|t| t.table == "outbox")
+                .is_some_and(|t| t.rows.is_empty())
+        );
+        // A version 11 dump must hold it (its last table).
+        let cut = written(&tables);
+        let err = read(&mut cut.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("outbox"), "{err}");
+    }
+
+    #[test]
     fn version_8_dumps_are_read_with_no_accounts() {
         let mut tables = empty_tables();
         tables.truncate(20);
-        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":8"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":11"#, r#""lantern_dump":8"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         for name in ["users", "user_roles", "account_events", "council_policies"] {
@@ -1288,7 +1337,7 @@ mod tests {
     fn version_6_dumps_are_read_with_no_files_kept_and_files_round_trip() {
         let mut tables = empty_tables();
         tables.truncate(19);
-        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":6"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":11"#, r#""lantern_dump":6"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         assert!(
@@ -1348,7 +1397,7 @@ mod tests {
             Sql::Text(None),
             Sql::Int(None),
         ]];
-        let text = written(&tables).replacen(r#""lantern_dump":10"#, r#""lantern_dump":4"#, 1);
+        let text = written(&tables).replacen(r#""lantern_dump":11"#, r#""lantern_dump":4"#, 1);
         let read_back = read(&mut text.as_bytes()).unwrap();
         assert_eq!(read_back.len(), TABLES.len());
         let cases = read_back.iter().find(|t| t.table == "cases").unwrap();
@@ -1476,7 +1525,7 @@ mod tests {
         );
         // A version 3 dump has no checksums: the chunk is decoded whole instead.
         let old = damaged
-            .replacen(r#""lantern_dump":10"#, r#""lantern_dump":3"#, 1)
+            .replacen(r#""lantern_dump":11"#, r#""lantern_dump":3"#, 1)
             .replacen(r#","body_sha256"]"#, "]", 1);
         let sum = sha256_hex(&sample_chunk());
         let old = old.replacen(&format!(r#","{sum}"]"#), "]", 1);

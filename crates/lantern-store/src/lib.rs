@@ -26,6 +26,7 @@ pub mod accounts;
 pub mod dump;
 pub mod engine;
 pub mod failpoint;
+pub mod outbox;
 pub mod pool;
 pub mod postgres;
 pub mod publications;
@@ -1044,7 +1045,7 @@ pub enum Created {
 }
 
 /// The newest schema version this build understands (both engines).
-pub const SCHEMA_VERSION: i64 = 24;
+pub const SCHEMA_VERSION: i64 = 25;
 
 /// Whether a location names a PostgreSQL database rather than a file.
 pub fn is_postgres(location: &str) -> bool {
@@ -1113,7 +1114,7 @@ pub struct OpenCase {
 /// Casework (cases with their drafts and histories, the disclosure log,
 /// learned phrases) belongs to one council: those methods read and write
 /// the council in use ([`Store::use_council`]) only.
-pub trait Store: accounts::Accounts {
+pub trait Store: accounts::Accounts + outbox::Outbox {
     /// The newest data version (the last import that changed anything).
     fn data_version(&self) -> Result<i64, StoreError>;
 

@@ -104,9 +104,12 @@ pub const UNDO_MIGRATION_13: &str = "
     DROP TABLE users;
     DELETE FROM lantern_schema WHERE version >= 13;";
 /// Migration 21 (publications of figures and the publication calendar)
-/// undone behind Lantern's back: schema 20. Run it before
+/// undone behind Lantern's back, with migration 25 (the outbox and the
+/// request form's throttle) after it: schema 20. Run it before
 /// [`UNDO_MIGRATION_18`].
 pub const UNDO_MIGRATION_21: &str = "
+    DROP TABLE IF EXISTS request_throttle;
+    DROP TABLE IF EXISTS outbox;
     DROP TABLE planned_publications;
     DROP TABLE published_figures;
     DROP TABLE publications;

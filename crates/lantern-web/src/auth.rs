@@ -41,7 +41,7 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A `Set-Cookie` value with Lantern's flags, living `max_age` seconds.
-fn set_cookie(name: &str, value: &str, max_age: i64) -> String {
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64) -> String {
     format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax")
 }
 
@@ -85,6 +85,7 @@ impl Visitor {
             tokens => has(Action::ManageTokens),
             figures => has(Action::ViewFigures),
             publish => has(Action::Publish),
+            outbox => has(Action::ViewOutbox),
         }
     }
 }

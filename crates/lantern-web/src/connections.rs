@@ -277,10 +277,10 @@ pub async fn serve(
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => {
+        let (stream, peer) = match accepted {
+            Ok((stream, peer)) => {
                 starved = false;
-                stream
+                (stream, peer)
             }
             Err(e) if out_of_resources(&e) => {
                 if !starved {
@@ -303,7 +303,7 @@ pub async fn serve(
         let app = app.clone();
         let stopping = stopping.clone();
         tokio::spawn(async move {
-            connection(stream, app, &open, &registry, limits, stopping, place).await;
+            connection(stream, peer, app, &open, &registry, limits, stopping, place).await;
             registry.remove(id);
         });
     }
@@ -317,8 +317,10 @@ pub async fn serve(
 
 /// Serve one connection until the client closes it, a timeout or the
 /// lifetime ends it, it is closed to make room, or the server stops.
+#[allow(clippy::too_many_arguments)]
 async fn connection(
     stream: TcpStream,
+    peer: std::net::SocketAddr,
     app: Router,
     open: &Arc<Open>,
     registry: &Arc<Registry>,
@@ -332,7 +334,12 @@ async fn connection(
         let busy = Busy::new(&for_requests.0, &for_requests.1);
         async move {
             let _busy = busy;
-            let request = request.map(axum::body::Body::new);
+            let mut request = request.map(axum::body::Body::new);
+            // The client's address, for what throttles by client (the
+            // request form); never logged.
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
             std::future::poll_fn(|cx| {
                 <Router as tower_service::Service<Request>>::poll_ready(&mut app, cx)
             })

@@ -22,6 +22,11 @@
 //! | `/api/figures`, `/figures.csv` | published cells as JSON (paged) and CSV (`?indicator=`, `?area=`, `?period=`, `?page=`) | anyone |
 //! | `/publications`, `/api/publications` | the publication calendar: planned, published, late | anyone |
 //! | `/publishing`, `/publishing/publish`, `/publishing/plan` | publish figures (a release under disclosure control), plan a publication | analysts, administrators |
+//! | `/make-a-request` | the public's request form (GET), and making the request (POST: opens a case, queues the acknowledgement; throttled per client and overall, 429 past it) (`requests`) | anyone |
+//! | `/privacy` | the privacy notice for requesters | anyone |
+//! | `/api/outbox` | the outbox as JSON, paged (`?status=`) (`api::outbox`) | officers, approvers, administrators |
+//! | `/api/requests` | POST: make a request as JSON (the form's use case, throttled alike) (`api::requests`) | anyone |
+//! | `/outbox`, `/outbox/{id}/sent` | the messages sent to requesters, their status; record one as sent by hand (`outbox`) | officers, approvers, administrators / officers, administrators |
 //! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 | anyone |
 //! | `/style.css` | the pages' style sheet | anyone |
 //! | `/sign-in`, `/sign-out` | signing in and out | anyone / signed in |
@@ -138,9 +143,11 @@ mod figures;
 mod intake;
 mod kept;
 mod letters;
+mod outbox;
 mod providers;
 mod public;
 mod published;
+mod requests;
 mod staff;
 mod templates;
 mod tokens;
@@ -183,6 +190,10 @@ const FIGURES: &str = include_str!("../../../templates/web/figures.html.j2");
 const FIGURE: &str = include_str!("../../../templates/web/figure.html.j2");
 const PUBLICATIONS: &str = include_str!("../../../templates/web/publications.html.j2");
 const PUBLISHING: &str = include_str!("../../../templates/web/publishing.html.j2");
+const MAKE_REQUEST: &str = include_str!("../../../templates/web/make_request.html.j2");
+const REQUEST_MADE: &str = include_str!("../../../templates/web/request_made.html.j2");
+const PRIVACY: &str = include_str!("../../../templates/web/privacy.html.j2");
+const OUTBOX: &str = include_str!("../../../templates/web/outbox.html.j2");
 
 /// The headers every response carries.
 pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
@@ -233,6 +244,10 @@ struct Site {
     /// Published-figure pages kept while the publications and the
     /// catalogue are unchanged (`published`).
     figure_pages: kept::Kept<lantern_app::publishing::PublishedVersion>,
+    /// The deployment's secret the request form's throttle keys its
+    /// digests of clients' addresses with (the pseudonymisation key), if
+    /// it has one.
+    throttle_key: Option<Vec<u8>>,
 }
 
 impl Site {
@@ -753,6 +768,10 @@ fn pages() -> Result<Environment<'static>> {
         ("figure.html.j2", FIGURE),
         ("publications.html.j2", PUBLICATIONS),
         ("publishing.html.j2", PUBLISHING),
+        ("make_request.html.j2", MAKE_REQUEST),
+        ("request_made.html.j2", REQUEST_MADE),
+        ("privacy.html.j2", PRIVACY),
+        ("outbox.html.j2", OUTBOX),
     ] {
         env.add_template(name, source)
             .with_context(|| format!("page template {name}"))?;
@@ -878,6 +897,33 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (spec("GET", "/log.csv", ReadPublic), get(public::log_csv)),
         (spec("GET", "/log.json", ReadPublic), get(public::log_json)),
         (spec("GET", "/log.atom", ReadPublic), get(public::log_atom)),
+        // Making a request (`requests`): no account, throttled.
+        (
+            spec("GET", "/make-a-request", ReadPublic),
+            get(requests::form),
+        ),
+        (
+            spec("POST", "/make-a-request", ReadPublic),
+            post(requests::make),
+        ),
+        (spec("GET", "/privacy", ReadPublic), get(requests::privacy)),
+        (
+            spec("POST", "/api/requests", ReadPublic),
+            post(api::requests::make),
+        ),
+        // The outbox (`outbox`): officers, approvers, administrators.
+        (
+            spec("GET", "/outbox", Action::ViewOutbox),
+            get(outbox::list),
+        ),
+        (
+            spec("POST", "/outbox/{id}/sent", Action::SendOutbox),
+            post(outbox::sent),
+        ),
+        (
+            spec("GET", "/api/outbox", Action::ViewOutbox),
+            get(api::outbox::list),
+        ),
         (
             spec("GET", "/reports/timeliness", ReadPublic),
             get(timeliness_page),
@@ -1339,7 +1385,16 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
         },
         log_pages: kept::Kept::default(),
         figure_pages: kept::Kept::default(),
+        throttle_key: lantern_app::records::pseudonym_key(
+            std::env::var_os("LANTERN_PSEUDONYM_KEY"),
+            &ctx.config,
+        )
+        .ok()
+        .map(|k| k.secret().to_vec()),
     });
+    // The outbox's sender, when `[smtp]` is configured: its settings are
+    // checked now, not at the first message.
+    let mailer = lantern_app::outbox::SmtpMailer::configured(ctx)?.map(Arc::new);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // One blocking thread per pooled connection.
@@ -1350,6 +1405,9 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
         let listener = crate::connections::listen(address)
             .with_context(|| format!("cannot listen on {address}"))?;
         let bound = listener.local_addr()?;
+        if let Some(mailer) = mailer {
+            tokio::spawn(send_outbox(ctx.clone(), mailer));
+        }
         {
             use std::io::Write as _;
             let mut out = std::io::stdout().lock();
@@ -1384,6 +1442,34 @@ pub fn run(ctx: &Ctx, listen: &str, options: &Options) -> Result<()> {
     drop(runtime);
     drop(site);
     served
+}
+
+/// How often the outbox's sender looks for messages due.
+const OUTBOX_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The most messages one run of the sender sends.
+const OUTBOX_BATCH: usize = 50;
+
+/// Send the outbox's due messages through the SMTP server every
+/// [`OUTBOX_EVERY`] until the server stops (`lantern_app::outbox`; several
+/// server processes may each run one: a message is marked sent once, and
+/// one sent twice in a race is the worst case).
+async fn send_outbox(ctx: Ctx, mailer: Arc<lantern_app::outbox::SmtpMailer>) {
+    let mut ctx = ctx;
+    lantern_app::outbox::SENDER.clone_into(&mut ctx.actor);
+    let ctx = Arc::new(ctx);
+    loop {
+        let (ctx, mailer) = (Arc::clone(&ctx), Arc::clone(&mailer));
+        let ran = tokio::task::spawn_blocking(move || {
+            lantern_app::outbox::send_due(&ctx, mailer.as_ref(), OUTBOX_BATCH)
+        })
+        .await;
+        if let Ok(Err(e)) = ran {
+            // The kind only: a message's details never reach the log.
+            tracing::warn!(target: "lantern::outbox", kind = ?e.kind(), "the outbox sender could not run; it tries again");
+        }
+        tokio::time::sleep(OUTBOX_EVERY).await;
+    }
 }
 
 /// Resolves when the process is asked to stop.

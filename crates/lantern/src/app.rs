@@ -235,6 +235,13 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::tokens::TokenCommand,
     },
+    /// The messages sent to requesters: send the queued ones through
+    /// [smtp], list them, record one as sent by hand.
+    Outbox {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::outbox::OutboxCommand,
+    },
     /// FOI casework: open requests, move them on, see deadlines and history.
     Request {
         /// What to do.
@@ -623,6 +630,7 @@ fn dispatch(ctx: Ctx, cli: Cli) -> Result<()> {
         Command::Council { command } => crate::council::run(&ctx, command),
         Command::User { command } => crate::users::run(&ctx, command),
         Command::Token { command } => crate::tokens::run(&ctx, command),
+        Command::Outbox { command } => crate::outbox::run(&ctx, command),
         Command::Migrate => migrate(&ctx),
         Command::Import {
             kind, files, json, ..

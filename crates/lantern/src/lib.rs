@@ -6,6 +6,7 @@ pub mod app;
 pub mod casework;
 pub mod council;
 pub mod demo;
+pub mod outbox;
 pub mod progress;
 pub mod publishing;
 pub mod records;

@@ -338,6 +338,17 @@ fn intake(ctx: &Context, store: &dyn Store, new: &NewRequest<'_>) -> Result<Inta
 /// question), check its received date and deadline, and open its case.
 /// Nothing is stored unless all of that succeeds.
 pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
+    take_in_noted(ctx, new, None)
+}
+
+/// [`take_in`], the case's opening event noting `how` (the channel it came
+/// through, when the request's bytes do not say it: "received through the
+/// web form").
+pub(super) fn take_in_noted(
+    ctx: &Context,
+    new: &NewRequest<'_>,
+    how: Option<&str>,
+) -> Result<Opened> {
     let mut store = ctx.open()?;
     // The same e-mail taken in again is the same request, not a new one
     // (and not a repeat under s14(2)): say which case it is.
@@ -390,7 +401,8 @@ pub fn take_in(ctx: &Context, new: &NewRequest<'_>) -> Result<Opened> {
     let due = deadline::deadline(&calendar, received, &[])?;
     // The history says what the officer must know of how it was taken in
     // (never the requester's details: domains and dates only).
-    let mut note: Vec<String> = taken.notes.clone();
+    let mut note: Vec<String> = how.map(str::to_string).into_iter().collect();
+    note.extend(taken.notes.iter().cloned());
     if let Some(why) = &taken.questions_to_enter {
         note.push(why.clone());
     }

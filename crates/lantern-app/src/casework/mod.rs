@@ -42,6 +42,7 @@ pub mod findings;
 pub mod intake;
 pub mod retention;
 pub mod understanding;
+pub mod web_form;
 pub mod workspace;
 
 use std::collections::HashMap;

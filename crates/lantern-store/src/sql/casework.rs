@@ -123,6 +123,23 @@ pub(super) fn correctable(
     Ok(now)
 }
 
+/// A case's status now.
+pub(super) fn case_status(
+    tx: &mut dyn Tx,
+    council: &str,
+    reference: &str,
+) -> Result<Status, StoreError> {
+    let rows = tx.query(
+        "SELECT status FROM cases WHERE reference = $1 AND council = $2",
+        &[param_text(reference), param_text(council)],
+        &[Kind::Text],
+    )?;
+    match rows.first() {
+        Some(r) => status(&text(&r[0])),
+        None => Err(StoreError::NoSuchCase(reference.to_string())),
+    }
+}
+
 /// A case's status, provided it is still the one the caller saw; otherwise a
 /// conflict naming who moved it on and when.
 pub(super) fn status_as_seen(
@@ -901,6 +918,9 @@ pub(super) fn erase_requester<E: Engine>(
                 ],
             )?;
         }
+        // The messages sent to them: their address and text go, the
+        // record that they were sent stays.
+        super::outbox::erase_messages(tx, &council, reference, &who.at)?;
         case_event(
             tx,
             &council,

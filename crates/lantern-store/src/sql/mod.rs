@@ -80,6 +80,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (21, include_str!("../../migrations/0021_publications.sql")),
     (23, include_str!("../../migrations/0023_draft_notices.sql")),
     (24, include_str!("../../migrations/0024_case_subjects.sql")),
+    (25, include_str!("../../migrations/0025_outbox.sql")),
 ];
 
 mod accounts;
@@ -91,6 +92,7 @@ mod council;
 mod export;
 mod log;
 mod not_held;
+mod outbox;
 mod public_log;
 mod publications;
 mod recompute;

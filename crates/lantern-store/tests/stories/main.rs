@@ -11,6 +11,7 @@
 
 mod accounts;
 mod councils;
+mod outbox;
 mod publications;
 mod related_cases;
 mod scoped;

@@ -419,7 +419,7 @@ story!(
         lantern_store::dump::write(&mut bytes, lantern_store::SCHEMA_VERSION, &tables).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(
-            text.starts_with(r#"{"lantern_dump":10,"#),
+            text.starts_with(r#"{"lantern_dump":11,"#),
             "{}",
             &text[..40]
         );

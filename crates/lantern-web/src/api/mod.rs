@@ -27,7 +27,8 @@
 //!   `X-CSRF-Token` header (`GET /api/session` gives it); a token needs none.
 //!   Nobody signed in is a 401; the policy refusing is a 403.
 //!
-//! `cases` holds the casework endpoints; the public ones (`/api/log`,
+//! `cases` holds the casework endpoints, `requests` the public's
+//! `POST /api/requests`, `outbox` the officers' `GET /api/outbox`; the public ones (`/api/log`,
 //! reports, letters, figures) and the providers' stay beside their pages
 //! and are documented here; the reports' rows ([`TimelinessOut`],
 //! [`OutcomesOut`]) are here.
@@ -52,6 +53,8 @@ use crate::{Failure, Site};
 
 pub(crate) mod cases;
 pub(crate) mod letter;
+pub(crate) mod outbox;
+pub(crate) mod requests;
 
 /// The header a session's `POST` carries its CSRF secret in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -922,6 +925,8 @@ impl Modify for Schemes {
         cases::send,
         cases::clock,
         cases::resolve,
+        requests::make,
+        outbox::list,
         crate::providers::api_list,
         crate::providers::api_submit,
         crate::providers::api_submission,

@@ -821,7 +821,24 @@ fn every_documented_reply_matches_its_schema_in_the_document() {
             "questions": "1) How many naloxone kits were given out in 2018/19?"}}"#,
     );
     assert_eq!(taken.status, 201, "{}", taken.body);
+    // A request the public makes: its acknowledgement fills the outbox.
+    let made = server.call(
+        "POST",
+        "/api/requests",
+        &[],
+        Some((
+            "application/json",
+            r#"{"name": "Ann Other", "email": "ann@example.org",
+                "request": "1. How many people were in treatment in 2018/19?"}"#,
+        )),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
     let mut replies = vec![
+        serde_json::json!({
+            "what": "POST /api/requests",
+            "schema": schema_of("/api/requests", "post", "201"),
+            "body": json(&made),
+        }),
         serde_json::json!({
             "what": "POST /api/submissions",
             "schema": schema_of("/api/submissions", "post", "201"),

@@ -265,7 +265,7 @@ fn a_dump_whose_record_chunk_lost_two_bytes_is_refused_with_its_line() {
     let sum_at = damaged_row.rfind(",\"").expect("checksum");
     let old_row = format!("{}]", &damaged_row[..sum_at]);
     let old = damaged
-        .replacen(r#""lantern_dump":10"#, r#""lantern_dump":3"#, 1)
+        .replacen(r#""lantern_dump":11"#, r#""lantern_dump":3"#, 1)
         .replacen(r#","body_sha256"]"#, "]", 1)
         .replacen(&damaged_row, &old_row, 1);
     // Nor a councils table (format 5; empty here, so its header alone).

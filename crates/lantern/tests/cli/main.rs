@@ -19,6 +19,7 @@ mod hostile;
 mod kill;
 mod layers;
 mod letters;
+mod make_request;
 mod privacy;
 mod providers;
 mod public_log;

@@ -11,6 +11,43 @@ use crate::{TestApp, example};
 
 const TITLE: &str = "Crack users in treatment by age";
 
+/// The requester who uses the public form.
+const FORM_NAME: &str = "Wilhelmina Formfiller";
+const FORM_EMAIL: &str = "w.formfiller@example.org";
+
+/// Make a request through `/make-a-request` as a browser would (the form's
+/// cookie and secret); its reference.
+fn make_request_through_the_form(server: &Server) -> String {
+    let (status, head, body) =
+        server.send("GET /make-a-request HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: lantern_request="))
+        .and_then(|v| v.split(';').next())
+        .expect("the form's cookie")
+        .to_string();
+    let at = body.find("name=\"csrf\" value=\"").expect("csrf");
+    let csrf = &body[at + 19..];
+    let csrf = &csrf[..csrf.find('"').expect("end")];
+    let form = format!(
+        "csrf={csrf}&name={}&email={}&answer_by=email&request={}",
+        crate::web::encode(FORM_NAME),
+        crate::web::encode(FORM_EMAIL),
+        crate::web::encode(
+            "1. How many people were in treatment for crack cocaine in 2018/19, by age band?"
+        ),
+    );
+    let (status, _, made) = server.send(&format!(
+        "POST /make-a-request HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nCookie: lantern_request={cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    ));
+    assert_eq!(status, 200, "{made}");
+    let at = made.find("<strong>FOI-").expect("a reference");
+    let rest = &made[at + 8..];
+    rest[..rest.find('<').expect("end")].to_string()
+}
+
 /// Leicester with two answers sent: seed-000 (crack by age band, from a
 /// named requester, retitled by the officer) and Sam Smith's e-mail (his
 /// name in the From header and his sign-off).
@@ -264,6 +301,35 @@ fn no_public_page_feed_download_or_api_reply_names_a_requester() {
     ])
     .ok();
     let server = Server::start(&app);
+    // A request made through the public form by a named requester, taken
+    // to sent: the form, the acknowledgement queued for them and the
+    // answer published leave their name and address nowhere public.
+    let formed = make_request_through_the_form(&server);
+    let refer = [
+        "request",
+        "resolve",
+        &formed,
+        "--finding",
+        "1",
+        "--refer",
+        "--note",
+        "published by PHE",
+    ];
+    for step in [
+        &["request", "draft", formed.as_str()][..],
+        &refer,
+        &["request", "draft", formed.as_str()],
+        &["request", "approve", formed.as_str()],
+    ] {
+        app.run(step).ok();
+    }
+    let shown: serde_json::Value =
+        serde_json::from_str(&app.run(&["request", "show", &formed, "--json"]).ok()).expect("json");
+    let received = shown["received"].as_str().expect("received").to_string();
+    app.run(&["request", "send", &formed, "--on", &received])
+        .ok();
+    let (_, log) = server.get("/api/log?per_page=100");
+    assert!(log.contains(&formed), "{formed} is in the log: {log}");
     let mut checked = 0;
     for route in lantern_web::routes() {
         // A DOCX is compressed: its text is not searchable as bytes.
@@ -273,7 +339,7 @@ fn no_public_page_feed_download_or_api_reply_names_a_requester() {
         {
             continue;
         }
-        for reference in [sam.as_str(), "FOI-2019-0412"] {
+        for reference in [sam.as_str(), "FOI-2019-0412", formed.as_str()] {
             let path = route
                 .path
                 .replace("{reference}", reference)
@@ -300,10 +366,10 @@ fn no_public_page_feed_download_or_api_reply_names_a_requester() {
             }
             for p in paths {
                 let (_, body) = server.get(&p);
-                for personal in
-                    SAMS_DETAILS
-                        .iter()
-                        .chain(&["Jo Bloggs", "Bloggs", "jo.bloggs", "example.net"])
+                for personal in SAMS_DETAILS
+                    .iter()
+                    .chain(&["Jo Bloggs", "Bloggs", "jo.bloggs", "example.net"])
+                    .chain(&[FORM_NAME, "Formfiller", FORM_EMAIL, "formfiller"])
                 {
                     assert!(!body.contains(personal), "{personal} in {p}: {body}");
                 }
@@ -314,6 +380,7 @@ fn no_public_page_feed_download_or_api_reply_names_a_requester() {
     assert!(checked >= 60, "{checked} replies checked");
     // Searching for the requester's name finds nothing.
     assert_eq!(server.json("/api/log?search=Smith")["total"], 0);
+    assert_eq!(server.json("/api/log?search=Formfiller")["total"], 0);
 }
 
 #[test]
