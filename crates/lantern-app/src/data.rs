@@ -345,7 +345,7 @@ pub fn bank_holidays(
 /// gov.uk-format calendar of that one day, imported as `lantern import
 /// bank-holidays` would (a new data version, audited `calendar.add` with
 /// who). Deadlines counted from then on skip it. Calendars are kept, not
-/// changed: a day cannot be taken out again this way.
+/// changed: a day is taken out again by [`remove_bank_holiday`].
 pub fn add_bank_holiday(
     ctx: &Context,
     day: jiff::civil::Date,
@@ -383,6 +383,42 @@ pub fn add_bank_holiday(
         text.as_bytes(),
         &|_| {},
     )
+}
+
+/// Take a bank holiday out of the calendar the clock counts on (a day
+/// added in error, say): a new calendar version, the day's year as the
+/// calendar in use lists it without that day (a gov.uk-format file of all
+/// three divisions, so it replaces that year, [`Calendar::year_without`]),
+/// imported as an addition is (a new data version, audited `calendar.add`
+/// with who and "bank holiday DAY removed"). Calendars already held are
+/// not changed: what a case's history recorded (the calendar version a
+/// deadline was counted on) stays as written, and every count from then on
+/// treats the day as a working day. Refused, with the reason, when the day
+/// is not a bank holiday in the calendar, its year is not covered, or it is
+/// a division's only January or December day.
+pub fn remove_bank_holiday(ctx: &Context, day: jiff::civil::Date) -> Result<ImportReceipt> {
+    let mut store = ctx.open()?;
+    let in_use = crate::casework::calendar(store.as_ref())?;
+    let text = in_use
+        .year_without(day)
+        .map_err(|e| Error::invalid(format!("date: {e}")))?;
+    let name = format!("bank holiday {day} removed by an administrator");
+    let meta = ctx.meta(ImportKind::BankHolidays, &name, text.as_bytes());
+    // Labelled with the moment, so each removal is a calendar version of
+    // its own (the same text removed again after the day was added back
+    // is still a new version, merged last).
+    let calendar = Calendar::from_govuk_json(&text)
+        .map_err(|e| Error::new(crate::Kind::Internal, format!("{name}: {e}")))?
+        .labelled(format!("{name} at {}", meta.at));
+    // Checked before anything is written: merged last, the year is taken
+    // wholly from it.
+    if in_use.merged(&calendar).is_working_day(day) != Ok(true) {
+        crate::fail!(
+            Internal,
+            "date: {day} would still be a bank holiday after the removal; nothing was changed"
+        );
+    }
+    Ok(store.import_calendar(&meta, calendar.version(), &text)?)
 }
 
 #[cfg(test)]
