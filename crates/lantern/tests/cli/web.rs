@@ -1454,6 +1454,22 @@ fn an_administrator_removes_a_bank_holiday_after_confirming_and_later_counts_wor
     // Removed once, it is no longer there to remove.
     let again = remove(format!("csrf={}&date=2022-07-12&confirm=yes", admin.csrf));
     assert_eq!(again.status, 400, "{}", again.body);
+    // Added back (the same day and title as the shipped calendar's): a
+    // version of its own, merged last, so the day is a bank holiday again
+    // and can be removed again (a day that is not one is refused, above).
+    let added = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!(
+            "csrf={}&date=2022-07-12&title=Battle+of+the+Boyne+%28Orangemen%E2%80%99s+Day%29&division=northern-ireland",
+            admin.csrf
+        ),
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let removed_again = remove(format!("csrf={}&date=2022-07-12&confirm=yes", admin.csrf));
+    assert_eq!(removed_again.status, 303, "{}", removed_again.body);
+    let gone = remove(format!("csrf={}&date=2022-07-12&confirm=yes", admin.csrf));
+    assert_eq!(gone.status, 400, "{}", gone.body);
 }
 
 #[test]
