@@ -345,7 +345,7 @@ pub fn bank_holidays(
 /// gov.uk-format calendar of that one day, imported as `lantern import
 /// bank-holidays` would (a new data version, audited `calendar.add` with
 /// who). Deadlines counted from then on skip it. Calendars are kept, not
-/// changed: a day cannot be taken out again this way.
+/// changed: a day is taken out again by [`remove_bank_holiday`].
 pub fn add_bank_holiday(
     ctx: &Context,
     day: jiff::civil::Date,
@@ -376,13 +376,83 @@ pub fn add_bank_holiday(
         );
     }
     let text = serde_json::Value::Object(file).to_string();
-    import(
-        ctx,
-        DataFile::BankHolidays,
-        "bank holiday added by an administrator",
-        text.as_bytes(),
-        &|_| {},
-    )
+    let name = format!("bank holiday {day} added by an administrator");
+    let mut store = ctx.open()?;
+    let in_use = crate::casework::calendar(store.as_ref())?;
+    let calendar = Calendar::from_govuk_json(&text)
+        .map_err(|e| Error::invalid(format!("{name}: {e}")))?
+        .labelled(calendar_change_label(store.as_ref(), &name)?);
+    if in_use.merged(&calendar).is_working_day(day) == Ok(true) {
+        crate::fail!(
+            Internal,
+            "date: {day} would still be a working day after the addition; nothing was changed"
+        );
+    }
+    import_calendar_change(ctx, store.as_mut(), &name, &calendar, &text)
+}
+
+/// The label of an administrator's change to the calendar: the change and
+/// the number the new calendar version will have. Every change is a
+/// version of its own, merged last, even when its text repeats an earlier
+/// one (a day added back after it was removed, or removed again after
+/// that); a text alone would be taken for the earlier version, and the
+/// change would silently not happen.
+fn calendar_change_label(store: &dyn Store, name: &str) -> Result<String> {
+    let held = store.calendars()?.len();
+    Ok(format!("{name}, calendar version {}", held + 1))
+}
+
+/// Store an administrator's calendar change; refused when another change
+/// took its version number first (two administrators at once), so that
+/// nothing is reported done that was not.
+fn import_calendar_change(
+    ctx: &Context,
+    store: &mut dyn Store,
+    name: &str,
+    calendar: &Calendar,
+    text: &str,
+) -> Result<ImportReceipt> {
+    let meta = ctx.meta(ImportKind::BankHolidays, name, text.as_bytes());
+    let receipt = store.import_calendar(&meta, calendar.version(), text)?;
+    if receipt.unchanged > 0 {
+        crate::fail!(
+            Conflict,
+            "the bank holidays were changed by someone else at the same time; nothing was changed: look at the calendar again and repeat the change"
+        );
+    }
+    Ok(receipt)
+}
+
+/// Take a bank holiday out of the calendar the clock counts on (a day
+/// added in error, say): a new calendar version, the day's year as the
+/// calendar in use lists it without that day (a gov.uk-format file of all
+/// three divisions, so it replaces that year, [`Calendar::year_without`]),
+/// imported as an addition is (a new data version, audited `calendar.add`
+/// with who and "bank holiday DAY removed"). Calendars already held are
+/// not changed: what a case's history recorded (the calendar version a
+/// deadline was counted on) stays as written, and every count from then on
+/// treats the day as a working day. Refused, with the reason, when the day
+/// is not a bank holiday in the calendar, its year is not covered, or it is
+/// a division's only January or December day.
+pub fn remove_bank_holiday(ctx: &Context, day: jiff::civil::Date) -> Result<ImportReceipt> {
+    let mut store = ctx.open()?;
+    let in_use = crate::casework::calendar(store.as_ref())?;
+    let text = in_use
+        .year_without(day)
+        .map_err(|e| Error::invalid(format!("date: {e}")))?;
+    let name = format!("bank holiday {day} removed by an administrator");
+    let calendar = Calendar::from_govuk_json(&text)
+        .map_err(|e| Error::new(crate::Kind::Internal, format!("{name}: {e}")))?
+        .labelled(calendar_change_label(store.as_ref(), &name)?);
+    // Checked before anything is written: merged last, the year is taken
+    // wholly from it.
+    if in_use.merged(&calendar).is_working_day(day) != Ok(true) {
+        crate::fail!(
+            Internal,
+            "date: {day} would still be a bank holiday after the removal; nothing was changed"
+        );
+    }
+    import_calendar_change(ctx, store.as_mut(), &name, &calendar, &text)
 }
 
 #[cfg(test)]

@@ -47,6 +47,20 @@ pub struct Case {
     pub opened_by: String,
 }
 
+/// The subject a case is listed by, from the request's text: its e-mail's
+/// subject line, "(no subject)" for an e-mail without one, else
+/// "Structured request" (a structured request file, or text the e-mail
+/// reader refuses). Only the headers are read
+/// ([`crate::understand::subject_line`]).
+pub fn subject_of(original: &str) -> String {
+    match crate::understand::subject_line(original.as_bytes()) {
+        Ok(subject) => subject
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "(no subject)".to_string()),
+        Err(_) => "Structured request".to_string(),
+    }
+}
+
 /// One line of the disclosure log: a figure or decision in a sent answer,
 /// with the requester removed.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -187,6 +187,23 @@ pub enum CalendarError {
     /// The file lists no events at all.
     #[error("the bank-holiday file lists no events")]
     NoEvents,
+    /// A day to take out of the calendar is not a bank holiday in it.
+    #[error("{0} is not a bank holiday in the calendar, so there is nothing to remove")]
+    NotListed(Date),
+    /// Taking the day out would leave its year no longer listed whole.
+    #[error(
+        "{day} cannot be removed: it is the only day {division} lists in {month} {year}, which          is how the calendar knows the year is listed whole; import the year's corrected          gov.uk file with `lantern import bank-holidays FILE` instead"
+    )]
+    WouldUncover {
+        /// The day.
+        day: Date,
+        /// The division that would list no day in that month.
+        division: &'static str,
+        /// January or December.
+        month: &'static str,
+        /// The year.
+        year: i16,
+    },
 }
 
 /// One division's listing of a non-working day.
@@ -209,6 +226,10 @@ pub struct Calendar {
     covered: BTreeSet<i16>,
     source: String,
     version: String,
+    /// The listed days that fall on a weekday, as day numbers
+    /// ([`day_number`]), in order: what counting working days subtracts
+    /// from the weekdays in a range (derived from `days`).
+    weekday_holidays: Vec<i32>,
 }
 
 #[derive(Deserialize)]
@@ -376,6 +397,73 @@ impl Calendar {
         Calendar::build(days, covered, source)
     }
 
+    /// The year of `day` as this calendar lists it, without `day`, as a
+    /// gov.uk-format file of all three divisions: a calendar that covers
+    /// that year, so [`Calendar::merged`] takes the year wholly from it and
+    /// the day is no longer skipped. How a day is taken out again (a
+    /// calendar version is never changed, a new one is added). Errors: the
+    /// year is not covered, the day is not listed, or it is a division's
+    /// only day in January or December (the year would no longer be
+    /// covered).
+    pub fn year_without(&self, day: Date) -> Result<String, CalendarError> {
+        let year = day.year();
+        if !self.covers(year) {
+            return Err(CalendarError::NotCovered {
+                year,
+                covered: describe_years(&self.covered),
+            });
+        }
+        if !self.days.contains_key(&day) {
+            return Err(CalendarError::NotListed(day));
+        }
+        let in_year = self
+            .days
+            .iter()
+            .filter(|(date, _)| date.year() == year && **date != day);
+        let mut divisions: BTreeMap<Division, Vec<serde_json::Value>> =
+            Division::ALL.iter().map(|d| (*d, Vec::new())).collect();
+        for (date, entries) in in_year {
+            for entry in entries {
+                divisions
+                    .entry(entry.division)
+                    .or_default()
+                    .push(serde_json::json!({
+                        "title": entry.title,
+                        "date": date.to_string(),
+                        "notes": if entry.substitute { "Substitute day" } else { "" },
+                    }));
+            }
+        }
+        for (division, events) in &divisions {
+            for (month, name) in [(1, "January"), (12, "December")] {
+                let listed = events.iter().any(|e| {
+                    e["date"]
+                        .as_str()
+                        .and_then(parse_iso_date)
+                        .is_some_and(|d| d.month() == month)
+                });
+                if !listed {
+                    return Err(CalendarError::WouldUncover {
+                        day,
+                        division: division.name(),
+                        month: name,
+                        year,
+                    });
+                }
+            }
+        }
+        let file: serde_json::Map<String, serde_json::Value> = divisions
+            .into_iter()
+            .map(|(division, events)| {
+                (
+                    division.key().to_string(),
+                    serde_json::json!({ "division": division.key(), "events": events }),
+                )
+            })
+            .collect();
+        Ok(serde_json::Value::Object(file).to_string())
+    }
+
     /// Identifies the calendar: what it is, the years it covers and a
     /// fingerprint of its contents (FNV-1a, 64 bits, over the covered years and
     /// every listed day with its divisions and titles). Two calendars with the
@@ -410,30 +498,19 @@ impl Calendar {
     /// The `n`-th working day after `after` (`after` itself when `n` is 0).
     /// Day 1 is the first working day after `after`, whatever `after` is.
     pub fn working_day(&self, after: Date, n: u32) -> Result<Date, CalendarError> {
-        let mut day = after;
-        let mut left = n;
-        while left > 0 {
-            day = next_day(day)?;
-            if self.is_working_day(day)? {
-                left -= 1;
-            }
-        }
-        Ok(day)
+        self.covered_to(after, self.counted_day(day_number(after), n, &[]))
     }
 
     /// The number of working days after `from` up to and including `to`
     /// (0 when `to` is not after `from`). So
     /// `working_days_between(d, working_day(d, n)?) == n`.
     pub fn working_days_between(&self, from: Date, to: Date) -> Result<u32, CalendarError> {
-        let mut count = 0;
-        let mut day = from;
-        while day < to {
-            day = next_day(day)?;
-            if self.is_working_day(day)? {
-                count += 1;
-            }
+        if to <= from {
+            return Ok(0);
         }
-        Ok(count)
+        let (after, to) = (day_number(from), day_number(to));
+        self.covered_to(from, to)?;
+        Ok(u32::try_from(self.working_days_in(after, to)).unwrap_or(0))
     }
 
     /// The bank holidays on weekdays after `from` up to and including `to`,
@@ -459,13 +536,160 @@ impl Calendar {
             describe_years(&covered),
             fingerprint(&days, &covered)
         );
+        let weekday_holidays = days
+            .keys()
+            .filter(|d| !is_weekend(**d))
+            .map(|d| day_number(*d))
+            .collect();
         Calendar {
             days,
             covered,
             source,
             version,
+            weekday_holidays,
         }
     }
+
+    /// The weekday bank holidays in the day numbers `(after, to]`.
+    fn weekday_holidays_in(&self, after: i32, to: i32) -> i32 {
+        if to <= after {
+            return 0;
+        }
+        let first = self.weekday_holidays.partition_point(|&d| d <= after);
+        let last = self.weekday_holidays.partition_point(|&d| d <= to);
+        i32::try_from(last - first).unwrap_or(i32::MAX)
+    }
+
+    /// The working days in the day numbers `(after, to]`, counted as the
+    /// weekdays less the weekday bank holidays (the calendar's coverage is
+    /// the caller's to check).
+    fn working_days_in(&self, after: i32, to: i32) -> i32 {
+        if to <= after {
+            return 0;
+        }
+        weekdays_before(to + 1) - weekdays_before(after + 1) - self.weekday_holidays_in(after, to)
+    }
+
+    /// The `n`-th working day after the day number `after`, where the
+    /// working days inside `pauses` (day numbers, both ends included) are
+    /// not counted. The least day `d` with `n + paused(d)` working days in
+    /// `(after, d]` (`paused(d)`: the paused working days among them): `d`
+    /// only grows from the day that ignores the pauses, and stops at the
+    /// first such day, which is the one a day-by-day count stops at.
+    fn counted_day(&self, after: i32, n: u32, pauses: &[(i32, i32)]) -> i32 {
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        if n == 0 {
+            return after;
+        }
+        let mut day = self.nth_working_day(after, n);
+        loop {
+            let paused: i32 = pauses
+                .iter()
+                .map(|&(from, to)| self.working_days_in(after.max(from - 1), to.min(day)))
+                .sum();
+            let next = self.nth_working_day(after, n.saturating_add(paused));
+            if next == day {
+                return day;
+            }
+            day = next;
+        }
+    }
+
+    /// The `n`-th working day (`n` > 0) after the day number `after`: the
+    /// `n`-th weekday, moved on by the weekday holidays it passed until
+    /// none is left unaccounted for.
+    fn nth_working_day(&self, after: i32, n: i32) -> i32 {
+        let first = weekdays_before(after + 1);
+        let mut day = nth_weekday(first.saturating_add(n));
+        loop {
+            let holidays = self.weekday_holidays_in(after, day);
+            let next = nth_weekday(first.saturating_add(n).saturating_add(holidays));
+            if next == day {
+                return day;
+            }
+            day = next;
+        }
+    }
+
+    /// Checks that every day in the day numbers `(after, to]` is in a
+    /// covered year, naming the first year that is not (the one a
+    /// day-by-day count would stop at), and turns `to` back into a date.
+    fn covered_to(&self, after: Date, to: i32) -> Result<Date, CalendarError> {
+        let start = day_number(after);
+        if to <= start {
+            return Ok(after);
+        }
+        let first = from_day_number(start + 1).ok_or(CalendarError::EndOfTime(after))?;
+        let last = from_day_number(to);
+        let last_year = last.map_or(Date::MAX.year(), |d| d.year());
+        if let Some(year) = (first.year()..=last_year).find(|y| !self.covers(*y)) {
+            return Err(CalendarError::NotCovered {
+                year,
+                covered: describe_years(&self.covered),
+            });
+        }
+        last.ok_or(CalendarError::EndOfTime(Date::MAX))
+    }
+}
+
+/// Days since 1 January 1970 (negative before): a date as a number, for
+/// counting. Days from civil: years counted from 1 March so that the leap
+/// day ends a year, in 400-year eras of 146,097 days.
+fn day_number(day: Date) -> i32 {
+    let (y, m, d) = (
+        i32::from(day.year()),
+        i32::from(day.month()),
+        i32::from(day.day()),
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let year_of_era = y.rem_euclid(400);
+    let month_from_march = (m + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date of a [`day_number`]; `None` outside the dates the calendar
+/// library represents.
+fn from_day_number(n: i32) -> Option<Date> {
+    let z = n + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let d = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let m = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let y = era * 400 + year_of_era + i32::from(m <= 2);
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
+}
+
+/// Day number 4 (5 January 1970) is a Monday.
+const A_MONDAY: i32 = 4;
+
+/// The weekdays among the day numbers before `n`, counted from
+/// [`A_MONDAY`] (negative before it): differences count weekdays in ranges.
+fn weekdays_before(n: i32) -> i32 {
+    let from_monday = n - A_MONDAY;
+    5 * from_monday.div_euclid(7) + from_monday.rem_euclid(7).min(5)
+}
+
+/// The day number of the weekday `k` counts end at: the least `d` with
+/// `weekdays_before(d + 1) == k`.
+fn nth_weekday(k: i32) -> i32 {
+    let index = k - 1;
+    A_MONDAY + 7 * index.div_euclid(5) + index.rem_euclid(5)
 }
 
 /// Something that happened to a request that moves its deadline. Dated
@@ -797,22 +1021,29 @@ fn count_with_pauses(
     n: u32,
     pauses: &[(Date, Date)],
 ) -> Result<(Date, Vec<u32>), CalendarError> {
-    let mut skipped = vec![0; pauses.len()];
-    let mut day = after;
-    let mut left = n;
-    while left > 0 {
-        day = next_day(day)?;
-        if !calendar.is_working_day(day)? {
-            continue;
-        }
-        match pauses
-            .iter()
-            .position(|&(from, to)| from <= day && day <= to)
-        {
-            Some(k) => skipped[k] += 1,
-            None => left -= 1,
-        }
-    }
+    let start = day_number(after);
+    // A day in two pauses (a fee paid the day the next notice is issued)
+    // is disregarded once, in the first: each pause starts after the
+    // previous ones end.
+    let mut ended = i32::MIN;
+    let numbered: Vec<(i32, i32)> = pauses
+        .iter()
+        .map(|&(from, to)| {
+            let from = day_number(from).max(ended.saturating_add(1));
+            let to = day_number(to);
+            ended = ended.max(to);
+            (from, to)
+        })
+        .collect();
+    let end = calendar.counted_day(start, n, &numbered);
+    let day = calendar.covered_to(after, end)?;
+    let skipped = numbered
+        .iter()
+        .map(|&(from, to)| {
+            let k = calendar.working_days_in(start.max(from - 1), to.min(end));
+            u32::try_from(k).unwrap_or(0)
+        })
+        .collect();
     Ok((day, skipped))
 }
 
@@ -874,10 +1105,6 @@ impl ReviewWindow {
 
 fn is_weekend(day: Date) -> bool {
     matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday)
-}
-
-fn next_day(day: Date) -> Result<Date, CalendarError> {
-    day.tomorrow().map_err(|_| CalendarError::EndOfTime(day))
 }
 
 /// Parses exactly `YYYY-MM-DD`.
@@ -1658,5 +1885,193 @@ mod tests {
             prop_assert!(a < b);
             prop_assert_eq!(c.working_days_between(received, b), Ok(n + 1));
         }
+    }
+
+    // ---- counting by arithmetic agrees with counting day by day -----------
+
+    /// The day-by-day count the arithmetic replaced: step forward one day
+    /// at a time and ask [`Calendar::is_working_day`].
+    fn by_day(
+        c: &Calendar,
+        after: Date,
+        n: u32,
+        pauses: &[(Date, Date)],
+    ) -> Result<(Date, Vec<u32>), CalendarError> {
+        let mut skipped = vec![0; pauses.len()];
+        let mut day = after;
+        let mut left = n;
+        while left > 0 {
+            day = day.tomorrow().map_err(|_| CalendarError::EndOfTime(day))?;
+            if !c.is_working_day(day)? {
+                continue;
+            }
+            match pauses
+                .iter()
+                .position(|&(from, to)| from <= day && day <= to)
+            {
+                Some(k) => skipped[k] += 1,
+                None => left -= 1,
+            }
+        }
+        Ok((day, skipped))
+    }
+
+    fn between_by_day(c: &Calendar, from: Date, to: Date) -> Result<u32, CalendarError> {
+        let mut count = 0;
+        let mut day = from;
+        while day < to {
+            day = day.tomorrow().map_err(|_| CalendarError::EndOfTime(day))?;
+            if c.is_working_day(day)? {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Any date from mid-November 2011 to mid-February 2029: around the
+    /// shipped calendar's covered years (2012-2028), so counts that run
+    /// out of them are compared too.
+    fn arb_any_day() -> impl Strategy<Value = Date> {
+        (0i64..6300).prop_map(|n| date(2011, 11, 15) + jiff::Span::new().days(n))
+    }
+
+    #[test]
+    fn day_numbers_round_trip_and_count_days() {
+        let mut day = date(1899, 12, 25);
+        let mut n = day_number(day);
+        while day < date(2101, 3, 2) {
+            assert_eq!(from_day_number(day_number(day)), Some(day));
+            assert_eq!(day_number(day), n);
+            day = day.tomorrow().expect("in range");
+            n += 1;
+        }
+        assert_eq!(day_number(date(1970, 1, 1)), 0);
+        assert_eq!(from_day_number(day_number(Date::MAX) + 1), None);
+        assert_eq!(from_day_number(day_number(Date::MIN)), Some(Date::MIN));
+    }
+
+    #[test]
+    fn counting_past_the_covered_years_names_the_first_year_not_covered() {
+        let c = cal();
+        let err = c.working_day(date(2028, 12, 1), 40).unwrap_err();
+        assert_eq!(err, by_day(&c, date(2028, 12, 1), 40, &[]).unwrap_err());
+        assert!(matches!(err, CalendarError::NotCovered { year: 2029, .. }));
+        assert!(matches!(
+            c.working_days_between(date(2011, 12, 30), date(2012, 1, 5)),
+            Err(CalendarError::NotCovered { year: 2011, .. })
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn working_days_counted_by_arithmetic_are_counted_day_by_day(
+            from in arb_any_day(),
+            n in 0u32..70,
+            ahead in 0i64..120,
+        ) {
+            let c = cal();
+            prop_assert_eq!(c.working_day(from, n), by_day(&c, from, n, &[]).map(|(d, _)| d));
+            let to = from + jiff::Span::new().days(ahead);
+            prop_assert_eq!(c.working_days_between(from, to), between_by_day(&c, from, to));
+            prop_assert_eq!(c.working_days_between(to, from), between_by_day(&c, to, from));
+        }
+
+        #[test]
+        fn pauses_counted_by_arithmetic_are_counted_day_by_day(
+            from in arb_any_day(),
+            n in 0u32..30,
+            pauses in proptest::collection::vec((0i64..40, 0i64..15), 0..4),
+        ) {
+            // Pauses in order, each starting on or after the previous end,
+            // as the clock makes them.
+            let mut start = from;
+            let mut dated = Vec::new();
+            for (gap, length) in pauses {
+                let issued = start + jiff::Span::new().days(gap);
+                let paid = issued + jiff::Span::new().days(length);
+                dated.push((issued, paid));
+                start = paid;
+            }
+            let c = cal();
+            prop_assert_eq!(count_with_pauses(&c, from, n, &dated), by_day(&c, from, n, &dated));
+        }
+
+        #[test]
+        fn counting_with_added_days_agrees_day_by_day(
+            from in arb_receipt(),
+            n in 1u32..45,
+            extra in proptest::collection::vec(0i64..120, 1..6),
+        ) {
+            // Proclaimed days (weekdays or not) on top of the shipped ones.
+            let mut text = String::from("{");
+            for (i, division) in ["england-and-wales", "scotland", "northern-ireland"].iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&format!("\"{division}\": {{\"division\": \"{division}\", \"events\": ["));
+                for (k, offset) in extra.iter().enumerate() {
+                    let day = from + jiff::Span::new().days(*offset);
+                    if k > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(&format!("{{\"title\": \"Proclaimed\", \"date\": \"{day}\"}}"));
+                }
+                text.push_str("]}");
+            }
+            text.push('}');
+            let extra = Calendar::from_govuk_json(&text).unwrap_or_else(|e| panic!("{e}"));
+            let c = cal().merged(&extra);
+            prop_assert_eq!(c.working_day(from, n), by_day(&c, from, n, &[]).map(|(d, _)| d));
+            let to = from + jiff::Span::new().days(i64::from(n) * 2);
+            prop_assert_eq!(c.working_days_between(from, to), between_by_day(&c, from, to));
+        }
+    }
+
+    #[test]
+    fn a_day_taken_out_is_no_longer_skipped_and_the_rest_of_its_year_is() {
+        let c = cal();
+        // The late May bank holiday of 2027 (Monday 31 May).
+        let day = date(2027, 5, 31);
+        assert_eq!(c.is_working_day(day), Ok(false));
+        let file = c.year_without(day).unwrap_or_else(|e| panic!("{e}"));
+        let year = Calendar::from_govuk_json(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(year.covers(2027) && !year.covers(2026));
+        let removed = c.merged(&year);
+        assert_eq!(removed.is_working_day(day), Ok(true));
+        assert!(
+            removed.version().contains("1 day removed (2027-05-31)"),
+            "{}",
+            removed.version()
+        );
+        // Every other day of every year is as it was.
+        let mut d = date(2012, 1, 1);
+        while d <= date(2028, 12, 31) {
+            if d != day {
+                assert_eq!(removed.is_working_day(d), c.is_working_day(d), "{d}");
+            }
+            d = d.tomorrow().expect("in range");
+        }
+        // A day received before it is due a working day earlier.
+        let received = date(2027, 5, 10);
+        assert_eq!(
+            deadline(&removed, received, &[]).ok().map(|d| d.due),
+            c.working_day(received, 19).ok()
+        );
+        assert_eq!(
+            c.year_without(date(2027, 6, 1)),
+            Err(CalendarError::NotListed(date(2027, 6, 1)))
+        );
+        assert!(matches!(
+            c.year_without(date(2030, 1, 1)),
+            Err(CalendarError::NotCovered { year: 2030, .. })
+        ));
+        // New Year's Day is England's only January day: refused.
+        assert!(matches!(
+            c.year_without(date(2027, 1, 1)),
+            Err(CalendarError::WouldUncover {
+                month: "January",
+                ..
+            })
+        ));
     }
 }

@@ -1095,6 +1095,20 @@ pub fn init_meta(actor: &str, at: &str) -> ImportMeta {
     }
 }
 
+/// An open case as the inbox lists it ([`Store::open_cases_with_history`]).
+#[derive(Debug, Clone)]
+pub struct OpenCase {
+    /// The case.
+    pub case: Case,
+    /// The subject kept when its text was written
+    /// ([`lantern_core::casework::subject_of`] of `case.original`), or
+    /// `None` where it is not known (opened before schema 24, restored
+    /// from a dump): then work it out from the text.
+    pub subject: Option<String>,
+    /// Its history, oldest first.
+    pub history: Vec<CaseEvent>,
+}
+
 /// Lantern's storage boundary. Each method is one transaction.
 ///
 /// Casework (cases with their drafts and histories, the disclosure log,
@@ -1422,9 +1436,10 @@ pub trait Store: accounts::Accounts + outbox::Outbox {
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError>;
 
     /// The open cases (not answered, not withdrawn), oldest first, each with
-    /// its history oldest first, in one read: what the inbox lists, without
-    /// reading the answered cases or one history per case.
-    fn open_cases_with_history(&self) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError>;
+    /// its history oldest first and the subject kept for it, in one read:
+    /// what the inbox lists, without reading the answered cases or one
+    /// history per case.
+    fn open_cases_with_history(&self) -> Result<Vec<OpenCase>, StoreError>;
 
     /// Take an action on a case that the caller saw in status `seen`. If
     /// someone else moved the case on meanwhile, nothing changes and the

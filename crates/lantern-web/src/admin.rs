@@ -476,6 +476,8 @@ pub(crate) async fn council(
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct SavedQuery {
     pub(crate) saved: Option<String>,
+    /// `?removed=1` after a bank holiday was taken out.
+    pub(crate) removed: Option<String>,
 }
 
 async fn council_page(
@@ -728,9 +730,23 @@ pub(crate) async fn bank_holidays(
         StatusCode::OK,
         &HolidayForm::default(),
         None,
-        q.saved.is_some(),
+        if q.removed.is_some() {
+            Done::Removed
+        } else if q.saved.is_some() {
+            Done::Added
+        } else {
+            Done::Nothing
+        },
     )
     .await
+}
+
+/// What the bank-holiday page says was just done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Nothing,
+    Added,
+    Removed,
 }
 
 async fn holidays_page(
@@ -739,7 +755,7 @@ async fn holidays_page(
     status: StatusCode,
     form: &HolidayForm,
     error: Option<(&str, String)>,
-    saved: bool,
+    done: Done,
 ) -> Result<Response, Failure> {
     let today = site.clock.today_in(&site.zone);
     let from = jiff::civil::date(today.year(), 1, 1);
@@ -766,7 +782,8 @@ async fn holidays_page(
             to => to.to_string(),
             version => version,
             days => days,
-            saved => saved,
+            saved => done == Done::Added,
+            removed => done == Done::Removed,
             form => context! {
                 date => form.date.clone().unwrap_or_default(),
                 title => form.title.clone().unwrap_or_default(),
@@ -799,7 +816,7 @@ pub(crate) async fn add_bank_holiday(
             StatusCode::BAD_REQUEST,
             &form,
             Some(("date", message)),
-            false,
+            Done::Nothing,
         )
         .await;
     };
@@ -828,7 +845,62 @@ pub(crate) async fn add_bank_holiday(
         StatusCode::BAD_REQUEST,
         &form,
         Some(error),
-        false,
+        Done::Nothing,
     )
     .await
+}
+
+/// What the remove-a-bank-holiday buttons and the confirmation send.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RemoveHolidayForm {
+    csrf: Option<String>,
+    date: Option<String>,
+    /// `yes` from the confirmation page; without it, the page asks.
+    confirm: Option<String>,
+}
+
+/// `POST /admin/bank-holidays/remove`: from a row's button, the page that
+/// asks to confirm; confirmed, take the day out (a new calendar version,
+/// audited with who; counts from then on treat it as a working day).
+pub(crate) async fn remove_bank_holiday(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Form(form): Form<RemoveHolidayForm>,
+) -> Result<Response, Failure> {
+    let visitor = allow_here(&site, &headers, Action::SetCouncil).await?;
+    check_csrf(&visitor, form.csrf.as_deref())?;
+    let date = form.date.clone().unwrap_or_default();
+    let Ok(day) = date.trim().parse::<jiff::civil::Date>() else {
+        return Err(crate::failure(lantern_app::Error::invalid(
+            "date: the day to remove is not a date as YYYY-MM-DD; go back to the bank holidays and \
+             choose one from the table",
+        )));
+    };
+    let ctx = site.context(&visitor.actor.username);
+    if form.confirm.as_deref() == Some("yes") {
+        act(move || lantern_app::data::remove_bank_holiday(&ctx, day)).await?;
+        return Ok(see_other("/admin/bank-holidays?removed=1"));
+    }
+    // Ask first, saying which holiday it is (and refuse a day the
+    // calendar does not skip before asking).
+    let before = day.yesterday().unwrap_or(day);
+    let (_, listed) = act(move || lantern_app::data::bank_holidays(&ctx, before, day)).await?;
+    let Some((_, what)) = listed.into_iter().find(|(d, _)| *d == day) else {
+        return Err(crate::failure(lantern_app::Error::invalid(format!(
+            "date: {day} is not a bank holiday on a weekday in the calendar, so there is nothing \
+             to remove; go back to the bank holidays and choose one from the table"
+        ))));
+    };
+    let html = render(
+        &site,
+        "bank_holiday_remove.html.j2",
+        context! {
+            council => site.council.clone(),
+            user => visitor.page(),
+            date => day.to_string(),
+            weekday => format!("{:?}", day.weekday()),
+            what => what,
+        },
+    )?;
+    Ok(private_page(html))
 }

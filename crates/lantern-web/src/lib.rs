@@ -45,6 +45,7 @@
 //! | `/admin/users` … | users: list, create, disable, enable, reset | administrators |
 //! | `/admin/council` | the council's settings: view, change (a new version) | administrators |
 //! | `/admin/bank-holidays` | the bank holidays the clock skips; add one (audited) | administrators |
+//! | `/admin/bank-holidays/remove` | take one out, after a confirmation (a new calendar version, audited) | administrators |
 //! | `/admin/templates` … | letter templates: list, edit, preview with the seed requests, save (a new version), revert (`templates`) | administrators |
 //! | `/admin/audit` | the audit trail: who, what, which record, dates; paged | administrators |
 //! | `/admin/tokens`, `…/{id}/revoke`, `…/managers` | every provider's API tokens: create (shown once), revoke; allow a provider user to manage their own (`tokens`) | administrators |
@@ -174,6 +175,8 @@ const LETTER_SENT: &str = include_str!("../../../templates/web/letter_sent.html.
 const COUNCIL_SETTINGS: &str = include_str!("../../../templates/web/council.html.j2");
 const AUDIT: &str = include_str!("../../../templates/web/audit.html.j2");
 const BANK_HOLIDAYS: &str = include_str!("../../../templates/web/bank_holidays.html.j2");
+const BANK_HOLIDAY_REMOVE: &str =
+    include_str!("../../../templates/web/bank_holiday_remove.html.j2");
 const ERROR_SUMMARY: &str = include_str!("../../../templates/web/error_summary.html.j2");
 const TEMPLATES: &str = include_str!("../../../templates/web/templates.html.j2");
 const TEMPLATE: &str = include_str!("../../../templates/web/template.html.j2");
@@ -752,6 +755,7 @@ fn pages() -> Result<Environment<'static>> {
         ("council.html.j2", COUNCIL_SETTINGS),
         ("audit.html.j2", AUDIT),
         ("bank_holidays.html.j2", BANK_HOLIDAYS),
+        ("bank_holiday_remove.html.j2", BANK_HOLIDAY_REMOVE),
         ("error_summary.html.j2", ERROR_SUMMARY),
         ("templates.html.j2", TEMPLATES),
         ("template.html.j2", TEMPLATE),
@@ -1085,6 +1089,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("POST", "/admin/bank-holidays", SetCouncil),
             post(admin::add_bank_holiday),
+        ),
+        (
+            spec("POST", "/admin/bank-holidays/remove", SetCouncil),
+            post(admin::remove_bank_holiday),
         ),
         (
             spec("GET", "/admin/templates", ViewCouncil),

@@ -6,7 +6,6 @@
 use jiff::civil::Date;
 use lantern_core::casework::{self, Case, Status};
 use lantern_core::deadline::Hold;
-use lantern_core::understand;
 
 use super::calendar;
 use super::cases::awaits_sending;
@@ -123,15 +122,9 @@ pub struct InboxRow {
 }
 
 /// The subject a case is shown by: its e-mail's subject line, else a
-/// description of the form it came in.
-/// Only the headers are read ([`understand::subject_line`]).
+/// description of the form it came in ([`casework::subject_of`]).
 pub fn subject(case: &Case) -> String {
-    match understand::subject_line(case.original.as_bytes()) {
-        Ok(subject) => subject
-            .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(|| "(no subject)".to_string()),
-        Err(_) => "Structured request".to_string(),
-    }
+    casework::subject_of(&case.original)
 }
 
 /// The open requests with their tags, only those with `only` if given,
@@ -148,7 +141,8 @@ pub fn inbox(ctx: &Context, only: Option<Tag>, sort: Sort) -> Result<Vec<InboxRo
     // The notices kept beside each draft, read once; a draft without them
     // (saved before they were kept) is read itself.
     let mut noticed = None;
-    for (case, history) in store.open_cases_with_history()? {
+    for open in store.open_cases_with_history()? {
+        let (case, history) = (open.case, open.history);
         let due = casework::case_deadline(&calendar, &case, &history)?;
         let overdue = !due.on_hold() && today > due.due;
         let left = if due.due > today {
@@ -194,7 +188,9 @@ pub fn inbox(ctx: &Context, only: Option<Tag>, sort: Sort) -> Result<Vec<InboxRo
             continue;
         }
         rows.push(InboxRow {
-            subject: subject(&case),
+            // Kept when the text was written; worked out from the text
+            // where not known (opened before it was kept, restored dumps).
+            subject: open.subject.unwrap_or_else(|| subject(&case)),
             reference: case.reference,
             received: case.received,
             due: due.due,

@@ -196,8 +196,8 @@ pub(super) fn open_case<E: Engine>(
         }
         tx.execute(
             "INSERT INTO cases (reference, received, status, requester_name, requester_contact,
-                retain_until, original, structured, opened_at, opened_by, council)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                retain_until, original, structured, opened_at, opened_by, council, subject)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             &[
                 param_text(&case.reference),
                 param_text(&case.received.to_string()),
@@ -210,6 +210,7 @@ pub(super) fn open_case<E: Engine>(
                 param_text(&case.opened_at),
                 param_text(&case.opened_by),
                 param_text(&council),
+                param_text(&lantern_core::casework::subject_of(&case.original)),
             ],
         )?;
         for (i, a) in attachments.iter().enumerate() {
@@ -419,7 +420,7 @@ fn event_from(r: &[Sql]) -> Result<CaseEvent, StoreError> {
 /// instead of every case and then one history read per case.
 pub(super) fn open_cases_with_history<E: Engine>(
     store: &SqlStore<E>,
-) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError> {
+) -> Result<Vec<crate::OpenCase>, StoreError> {
     // The codes are the program's own constants, not input.
     let open = casework::STATUSES
         .iter()
@@ -430,9 +431,14 @@ pub(super) fn open_cases_with_history<E: Engine>(
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let cases = tx.query(
-            &format!("{CASE_COLUMNS} AND status IN ({open}) ORDER BY received, reference"),
+            &format!(
+                "SELECT reference, received, status, requester_name, requester_contact,
+                    retain_until, original, structured, opened_at, opened_by, subject
+                 FROM cases WHERE council = $1 AND status IN ({open})
+                 ORDER BY received, reference"
+            ),
             &[param_text(&council)],
-            &[Kind::Text; 10],
+            &[Kind::Text; 11],
         )?;
         let events = tx.query(
             &format!(
@@ -456,7 +462,11 @@ pub(super) fn open_cases_with_history<E: Engine>(
             .map(|r| {
                 let case = case_from(r)?;
                 let history = histories.remove(&case.reference).unwrap_or_default();
-                Ok((case, history))
+                Ok(crate::OpenCase {
+                    case,
+                    subject: opt_text(&r[10]),
+                    history,
+                })
             })
             .collect()
     })
@@ -847,7 +857,7 @@ pub(super) fn erase_requester<E: Engine>(
         let draft = rewritten(CaseText::Draft, opt_text(&r[5]))?;
         tx.execute(
             "UPDATE cases SET requester_name = NULL, requester_contact = NULL,
-                original = $3, structured = $4, draft = $5, draft_notices = NULL
+                original = $3, structured = $4, draft = $5, draft_notices = NULL, subject = $6
              WHERE reference = $1 AND council = $2",
             &[
                 param_text(reference),
@@ -855,6 +865,7 @@ pub(super) fn erase_requester<E: Engine>(
                 param_text(&original),
                 Sql::Text(structured),
                 Sql::Text(draft),
+                param_text(&lantern_core::casework::subject_of(&original)),
             ],
         )?;
         let again = |kind, t: &str| rewrite(held, kind, t);

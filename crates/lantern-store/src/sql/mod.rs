@@ -79,6 +79,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("../../migrations/0020_api_tokens.sql")),
     (21, include_str!("../../migrations/0021_publications.sql")),
     (23, include_str!("../../migrations/0023_draft_notices.sql")),
+    (24, include_str!("../../migrations/0024_case_subjects.sql")),
     (25, include_str!("../../migrations/0025_outbox.sql")),
 ];
 
@@ -601,7 +602,7 @@ impl<E: Engine> Store for SqlStore<E> {
         casework::case_history(self, reference)
     }
 
-    fn open_cases_with_history(&self) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError> {
+    fn open_cases_with_history(&self) -> Result<Vec<crate::OpenCase>, StoreError> {
         casework::open_cases_with_history(self)
     }
 

@@ -388,3 +388,83 @@ story!(
         assert!(three.1 > two.1, "{two:?} then {three:?}");
     }
 );
+
+story!(
+    the_subject_kept_with_a_case_is_listed_and_follows_its_text,
+    |db: &TestDb| {
+        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+        let meta = ImportMeta {
+            kind: ImportKind::Council,
+            file: "lantern council set".into(),
+            sha256: String::new(),
+            actor: "admin".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        store
+            .set_council(&meta, &council("city", "E06000016"))
+            .unwrap();
+        store.use_council("city").unwrap();
+        let none = ActionDetail::default();
+        let day = Date::constant(2024, 3, 15);
+        let email = "From: A. Requester <a@example.org>\r\nTo: foi@example.invalid\r\n\
+            Subject: FOI from A. Requester: crack users\r\n\r\nHow many crack users?\r\n";
+        let mut emailed = case("FOI-1", day);
+        emailed.original = email.into();
+        store.open_case(&emailed, &none).unwrap();
+        store.open_case(&case("FOI-2", day), &none).unwrap();
+        send(store.as_mut(), "FOI-3", &[]);
+
+        let listed = store.open_cases_with_history().unwrap();
+        let subjects: Vec<(&str, Option<&str>)> = listed
+            .iter()
+            .map(|o| (o.case.reference.as_str(), o.subject.as_deref()))
+            .collect();
+        assert_eq!(
+            subjects,
+            vec![
+                ("FOI-1", Some("FOI from A. Requester: crack users")),
+                ("FOI-2", Some("(no subject)")),
+            ]
+        );
+        for open in &listed {
+            assert_eq!(
+                open.subject.as_deref(),
+                Some(lantern_core::casework::subject_of(&open.case.original).as_str())
+            );
+            assert_eq!(open.history.len(), 1, "{open:?}");
+        }
+
+        // Erasing the requester's details rewrites the text: the subject
+        // kept is worked out from the new text, never left with the name.
+        let who = Who {
+            actor: "alice".into(),
+            at: "2024-03-20T09:00:00Z".into(),
+        };
+        let rewrite = |held: lantern_store::HeldDetails<'_>, _kind, text: &str| {
+            Ok(text.replace(held.name.unwrap_or("\u{0}"), "[name erased]"))
+        };
+        assert!(
+            store
+                .erase_requester("FOI-1", &who, "erased", &rewrite)
+                .unwrap()
+        );
+        let listed = store.open_cases_with_history().unwrap();
+        assert_eq!(
+            listed[0].subject.as_deref(),
+            Some("FOI from [name erased]: crack users")
+        );
+
+        // A restored dump does not carry it: not known, so read from the text.
+        let tables = store.export().unwrap();
+        let other = match db {
+            TestDb::Sqlite(_) => TestDb::sqlite(),
+            TestDb::Postgres { server, .. } => TestDb::postgres(server),
+        };
+        let (mut target, _) = create(&other.location(), &init_meta("tester", "now")).unwrap();
+        target.restore(&tables).unwrap();
+        target.use_council("city").unwrap();
+        let restored = target.open_cases_with_history().unwrap();
+        assert_eq!(restored.len(), 2);
+        assert!(restored.iter().all(|o| o.subject.is_none()), "{restored:?}");
+    }
+);

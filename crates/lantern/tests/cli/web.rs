@@ -1358,6 +1358,121 @@ fn an_administrator_sees_the_bank_holidays_the_clock_uses_and_adds_one_it_then_s
 }
 
 #[test]
+fn an_administrator_removes_a_bank_holiday_after_confirming_and_later_counts_work_it() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, LEI);
+    let admin = server.session("admin");
+    let remove = |body: String| server.post("/admin/bank-holidays/remove", Some(&admin), &body);
+    // The table offers each day's removal.
+    let page = server.get("/admin/bank-holidays", Some(&admin));
+    assert!(
+        page.body.contains("action=\"/admin/bank-holidays/remove\"")
+            && page.body.contains("name=\"date\" value=\"2019-08-26\""),
+        "{}",
+        page.body
+    );
+    // 12 July 2022 (Battle of the Boyne, Northern Ireland) is skipped by
+    // every UK deadline. From a row's button: a page that asks first and
+    // changes nothing.
+    let asked = remove(format!("csrf={}&date=2022-07-12", admin.csrf));
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("Remove 2022-07-12")
+            && asked.body.contains("Battle of the Boyne")
+            && asked.body.contains("name=\"confirm\" value=\"yes\""),
+        "{}",
+        asked.body
+    );
+    // Without the form's secret, or for a day that is not a bank holiday,
+    // or with a date that is not one: refused, nothing changes.
+    let forged = remove("csrf=wrong&date=2022-07-12&confirm=yes".into());
+    assert!(
+        forged.status == 403 || forged.status == 400,
+        "{}",
+        forged.status
+    );
+    let not_listed = remove(format!("csrf={}&date=2022-07-13&confirm=yes", admin.csrf));
+    assert_eq!(not_listed.status, 400, "{}", not_listed.body);
+    assert!(
+        not_listed.body.contains("not a bank holiday"),
+        "{}",
+        not_listed.body
+    );
+    let not_a_date = remove(format!(
+        "csrf={}&date=%3Cb%3E12+July&confirm=yes",
+        admin.csrf
+    ));
+    assert_eq!(not_a_date.status, 400, "{}", not_a_date.body);
+    assert!(
+        !not_a_date.body.contains("<b>12"),
+        "escaped: {}",
+        not_a_date.body
+    );
+    let trail = server.get("/admin/audit?what=calendar.add", Some(&admin));
+    assert!(!trail.body.contains("2022-07-12"), "{}", trail.body);
+    // An officer cannot remove one.
+    let officer = server.session("officer");
+    let refused = server.post(
+        "/admin/bank-holidays/remove",
+        Some(&officer),
+        &format!("csrf={}&date=2022-07-12&confirm=yes", officer.csrf),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    // Confirmed: removed, audited with who, and the page says so.
+    let removed = remove(format!("csrf={}&date=2022-07-12&confirm=yes", admin.csrf));
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    let banner = server.get("/admin/bank-holidays?removed=1", Some(&admin));
+    assert!(
+        banner.body.contains("The day was removed"),
+        "{}",
+        banner.body
+    );
+    let trail = server.get("/admin/audit?what=calendar.add&who=admin", Some(&admin));
+    assert!(
+        trail
+            .body
+            .contains("bank holiday 2022-07-12 removed by an administrator"),
+        "{}",
+        trail.body
+    );
+    // Seed 002, received Tuesday 14 June 2022, is due on 13 July on the
+    // shipped calendar; counted now, 12 July is a working day.
+    let request = crate::example("requests/seed-002.toml");
+    let opened: serde_json::Value = serde_json::from_str(
+        &app.run(&["request", "new", request.to_str().expect("path"), "--json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(opened["due"], "2022-07-12", "{opened:#}");
+    assert!(
+        opened["calendar"]
+            .as_str()
+            .is_some_and(|c| c.contains("removed (2022-07-12)")),
+        "{opened:#}"
+    );
+    // Removed once, it is no longer there to remove.
+    let again = remove(format!("csrf={}&date=2022-07-12&confirm=yes", admin.csrf));
+    assert_eq!(again.status, 400, "{}", again.body);
+    // Added back (the same day and title as the shipped calendar's): a
+    // version of its own, merged last, so the day is a bank holiday again
+    // and can be removed again (a day that is not one is refused, above).
+    let added = server.post(
+        "/admin/bank-holidays",
+        Some(&admin),
+        &format!(
+            "csrf={}&date=2022-07-12&title=Battle+of+the+Boyne+%28Orangemen%E2%80%99s+Day%29&division=northern-ireland",
+            admin.csrf
+        ),
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let removed_again = remove(format!("csrf={}&date=2022-07-12&confirm=yes", admin.csrf));
+    assert_eq!(removed_again.status, 303, "{}", removed_again.body);
+    let gone = remove(format!("csrf={}&date=2022-07-12&confirm=yes", admin.csrf));
+    assert_eq!(gone.status, 400, "{}", gone.body);
+}
+
+#[test]
 fn the_inbox_lists_open_requests_by_subject_and_leaves_out_withdrawn_ones() {
     let (app, drafted) = leicester_with_users();
     let mut taken = Vec::new();
