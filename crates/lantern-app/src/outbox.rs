@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lantern_store::Who;
-use lantern_store::outbox::StoredMessage;
+pub use lantern_store::outbox::StoredMessage;
 use serde::Deserialize;
 
 pub use lantern_store::outbox::MessageStatus;

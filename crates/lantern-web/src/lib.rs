@@ -25,6 +25,7 @@
 //! | `/make-a-request` | the public's request form (GET), and making the request (POST: opens a case, queues the acknowledgement; throttled per client and overall, 429 past it) (`requests`) | anyone |
 //! | `/privacy` | the privacy notice for requesters | anyone |
 //! | `/api/outbox` | the outbox as JSON, paged (`?status=`) (`api::outbox`) | officers, approvers, administrators |
+//! | `/api/outbox/{id}/sent` | record a message as sent by hand (`api::outbox`) | officers, administrators |
 //! | `/api/requests` | POST: make a request as JSON (the form's use case, throttled alike) (`api::requests`) | anyone |
 //! | `/outbox`, `/outbox/{id}/sent` | the messages sent to requesters, their status; record one as sent by hand (`outbox`) | officers, approvers, administrators / officers, administrators |
 //! | `/healthz` | 200 with the schema and data versions when the database answers, else 503 | anyone |
@@ -923,6 +924,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Arc<Site>>)> {
         (
             spec("GET", "/api/outbox", Action::ViewOutbox),
             get(api::outbox::list),
+        ),
+        (
+            spec("POST", "/api/outbox/{id}/sent", Action::SendOutbox),
+            post(api::outbox::sent),
         ),
         (
             spec("GET", "/reports/timeliness", ReadPublic),

@@ -927,6 +927,7 @@ impl Modify for Schemes {
         cases::resolve,
         requests::make,
         outbox::list,
+        outbox::sent,
         crate::providers::api_list,
         crate::providers::api_submit,
         crate::providers::api_submission,

@@ -1,11 +1,15 @@
 //! `GET /api/outbox`: the messages sent to requesters, as `/outbox` shows
 //! them (recipients and texts are personal data: FOI officers, approvers
-//! and administrators of the council only), paged like every list.
+//! and administrators of the council only), paged like every list; `POST
+//! /api/outbox/{id}/sent`: record one as sent by hand, as the page's
+//! button does (`Action::SendOutbox`; a session's POST needs its CSRF
+//! header, as every API write).
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use lantern_app::outbox::{self, MessageStatus};
@@ -13,7 +17,7 @@ use lantern_app::policy::Action;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, Paging, allow_here, reply, run};
+use super::{ApiError, Paging, allow_here, body, reply, run};
 use crate::Site;
 
 /// The outbox's filter and paging.
@@ -56,6 +60,25 @@ pub struct MessageOut {
     pub sent_at: Option<String>,
     /// How: `smtp` or `by_hand`.
     pub sent_how: Option<String>,
+}
+
+impl From<outbox::StoredMessage> for MessageOut {
+    fn from(m: outbox::StoredMessage) -> Self {
+        MessageOut {
+            id: m.id,
+            reference: m.reference,
+            kind: m.kind,
+            recipient: m.recipient,
+            subject: m.subject,
+            body: m.body,
+            status: m.status.code().to_string(),
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+            sent_how: m.sent_how,
+        }
+    }
 }
 
 /// A page of the outbox.
@@ -114,20 +137,7 @@ pub(crate) async fn list(
         .into_iter()
         .skip((paging.page - 1) * paging.per_page)
         .take(paging.per_page)
-        .map(|m| MessageOut {
-            id: m.id,
-            reference: m.reference,
-            kind: m.kind,
-            recipient: m.recipient,
-            subject: m.subject,
-            body: m.body,
-            status: m.status.code().to_string(),
-            attempts: m.attempts,
-            last_error: m.last_error,
-            created_at: m.created_at,
-            sent_at: m.sent_at,
-            sent_how: m.sent_how,
-        })
+        .map(MessageOut::from)
         .collect();
     let links = paging.links(
         "/api/outbox",
@@ -145,4 +155,75 @@ pub(crate) async fn list(
             links,
         },
     ))
+}
+
+/// What recording a message as sent may say (the body is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SentBody {
+    /// The status the caller last saw (`queued` or `failed`); if the
+    /// message has another now, 409 and nothing changes.
+    pub seen: Option<String>,
+}
+
+/// `POST /api/outbox/{id}/sent`: record the message as sent by hand (after
+/// the caller sent its text from their own mail client); audited as a case
+/// event. Already sent, or erased with the requester's details: 409 and
+/// nothing changes.
+#[utoipa::path(post, path = "/api/outbox/{id}/sent", tag = "cases", operation_id = "record_outbox_sent",
+    params(("id" = i64, Path, description = "The message's id, as `GET /api/outbox` gives it")),
+    request_body(content = Option<SentBody>, description = "Optional, empty"),
+    responses(
+        (status = 200, description = "Recorded as sent by hand: the message now", body = MessageOut),
+        super::Writing,
+        super::Missing,
+        (status = 400, description = "A `seen` that is not a status", body = ApiError),
+        super::Stepping,
+    ),
+    security(("session" = [], "csrf" = []), ("bearer" = [])))]
+pub(crate) async fn sent(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let caller = allow_here(&site, &headers, Action::SendOutbox, true).await?;
+    let asked: SentBody = body(&headers, &bytes, Some(SentBody::default()))?;
+    let seen = match asked.seen.as_deref() {
+        None => None,
+        Some(code) => Some(MessageStatus::parse(code).ok_or_else(|| {
+            ApiError::field(
+                "seen",
+                format!("seen '{code}' is not a status; write queued, sent or failed"),
+            )
+        })?),
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("there is no message {id} in the outbox; GET /api/outbox lists them"),
+        ));
+    };
+    let ctx = site.context(&caller.actor.username);
+    if let Some(seen) = seen {
+        let look = ctx.clone();
+        let now = run(move || outbox::messages(&look))
+            .await?
+            .into_iter()
+            .find(|m| m.id == id);
+        if let Some(now) = now
+            && now.status != seen
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "message {id} is {} now, not {}; nothing was changed: GET /api/outbox and look again",
+                    now.status.code(),
+                    seen.code()
+                ),
+            ));
+        }
+    }
+    let message = run(move || outbox::sent_by_hand(&ctx, id)).await?;
+    Ok(reply(StatusCode::OK, &MessageOut::from(message)))
 }

@@ -4,7 +4,10 @@
 //! reading and drafts; the same officer (who also approves) is not offered
 //! approval and is refused it; an approver approves; the officer downloads
 //! the letter as DOCX (opened here: its figures, nothing hidden), records
-//! the answer as sent, and the public disclosure log shows it; an analyst
+//! the answer as sent, and the public disclosure log shows it; a member of
+//! the public makes a request through the form (its errors, then its
+//! reference) and the officer records its acknowledgement, queued in the
+//! outbox, as sent by hand; an analyst
 //! opens the dashboards and sees a chart with its table beside it. The server's
 //! clock is the seed's response date. Screenshots of each main page are
 //! written to `target/screenshots/` (`scripts/screenshots` copies them to
@@ -29,6 +32,9 @@ mod docx;
 
 const PASSWORD: &str = "a long enough test password";
 const REQUESTER: &str = "Zebedee Requester";
+/// Who makes a request through the public form.
+const PUBLIC_REQUESTER: &str = "Yolanda Public";
+const PUBLIC_EMAIL: &str = "yolanda@example.org";
 
 /// A child process stopped when dropped.
 struct Running(Child);
@@ -616,6 +622,70 @@ fn an_officer_takes_in_corrects_and_drafts_an_approver_approves_and_the_log_show
     browser.open("/letters/FOI-2019-0001");
     assert!(!browser.source().contains(REQUESTER));
     browser.look("published-letter");
+
+    // A member of the public reads the privacy notice, then makes a request
+    // through the form: sent empty, the error summary links the first field
+    // missing; filled in, a panel gives the reference (the council's next).
+    browser.open("/privacy");
+    assert!(browser.source().contains("How long we keep it"));
+    browser.look("privacy");
+    browser.open("/");
+    browser.click("main a[href='/make-a-request']");
+    assert!(
+        browser.url().ends_with("/make-a-request"),
+        "{}",
+        browser.url()
+    );
+    browser.look("make-a-request");
+    browser.click("form[action='/make-a-request'] button");
+    let page = browser.source();
+    assert!(page.contains("There is a problem"), "{page}");
+    assert!(page.contains("href=\"#name\""), "{page}");
+    assert!(page.contains("id=\"name-error\""), "{page}");
+    assert!(page.contains("Enter your name"), "{page}");
+    browser.look("make-a-request-errors");
+    browser.type_into("#name", PUBLIC_REQUESTER);
+    browser.type_into("#email", PUBLIC_EMAIL);
+    browser.type_into(
+        "#request",
+        "1. How many people were in treatment for alcohol in 2018/19?",
+    );
+    browser.click("form[action='/make-a-request'] button");
+    let page = browser.source();
+    assert!(page.contains("Request sent"), "{page}");
+    assert!(
+        page.contains("Your reference is<br><strong>FOI-2019-0002</strong>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(PUBLIC_EMAIL),
+        "the confirmation does not echo the address"
+    );
+    browser.look("make-a-request-done");
+
+    // The officer finds its acknowledgement queued in the outbox (no SMTP
+    // here), sends it by hand and records that.
+    browser.sign_in("officer");
+    browser.open("/outbox");
+    assert_eq!(
+        browser.count("a[href='/cases/FOI-2019-0002']"),
+        1,
+        "{}",
+        browser.source()
+    );
+    let page = browser.source();
+    assert!(page.contains(PUBLIC_EMAIL), "{page}");
+    assert!(page.contains(">queued</strong>"), "{page}");
+    assert!(page.contains("Lantern does not send e-mail here"), "{page}");
+    let sent = browser.count("form[action$='/sent'] button");
+    assert_eq!(sent, 1, "one message to record: {page}");
+    browser.look("outbox");
+    browser.click("form[action$='/sent'] button");
+    let page = browser.source();
+    assert!(browser.url().ends_with("/outbox"), "{}", browser.url());
+    assert!(page.contains(">sent</strong> by hand"), "{page}");
+    assert_eq!(browser.count("form[action$='/sent']"), 0, "{page}");
+    browser.sign_out();
 
     // The administrator's page.
     browser.sign_in("admin");

@@ -833,6 +833,16 @@ fn every_documented_reply_matches_its_schema_in_the_document() {
         )),
     );
     assert_eq!(made.status, 201, "{}", made.body);
+    // The officer records its acknowledgement as sent by hand.
+    let listed = json(&get(&server, "/api/outbox", Some(&sessions[0].1)));
+    let message = listed["items"][0]["id"].as_i64().expect("a message");
+    let recorded = post(
+        &server,
+        &format!("/api/outbox/{message}/sent"),
+        Some(&sessions[0].1),
+        "",
+    );
+    assert_eq!(recorded.status, 200, "{}", recorded.body);
     let mut replies = vec![
         serde_json::json!({
             "what": "POST /api/requests",
@@ -853,6 +863,11 @@ fn every_documented_reply_matches_its_schema_in_the_document() {
             "what": "POST /api/cases",
             "schema": schema_of("/api/cases", "post", "201"),
             "body": json(&taken),
+        }),
+        serde_json::json!({
+            "what": "POST /api/outbox/{id}/sent",
+            "schema": schema_of("/api/outbox/{id}/sent", "post", "200"),
+            "body": json(&recorded),
         }),
     ];
     let routes = lantern_web::routes();

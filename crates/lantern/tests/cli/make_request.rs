@@ -489,3 +489,76 @@ fn a_request_made_as_json_is_the_forms_use_case() {
         "the public (web form)"
     );
 }
+
+#[test]
+fn the_api_records_a_message_as_sent_by_hand_once_for_whom_the_policy_allows() {
+    let (app, _) = leicester_with_users();
+    let server = Server::start(&app, crate::web::LEI);
+    let made = make(&server, NAME, EMAIL, TEXT, "203.0.113.7");
+    assert_eq!(made.status, 200, "{}", made.body);
+    let queued = outbox(&app);
+    assert_eq!(queued.len(), 1, "{queued:#?}");
+    let id = queued[0]["id"].as_i64().expect("id");
+    let path = format!("/api/outbox/{id}/sent");
+    let officer = server.session("officer");
+
+    // An approver sees the outbox but may not record; a session's POST
+    // without its CSRF header is refused; neither changes anything.
+    let approver = server.session("approver");
+    let refused = crate::api::post(&server, &path, Some(&approver), "");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let no_csrf = server.call(
+        "POST",
+        &path,
+        &[("Cookie".into(), officer.cookie.clone())],
+        None,
+    );
+    assert_eq!(no_csrf.status, 403, "{}", no_csrf.body);
+    assert_eq!(outbox(&app)[0]["status"], "queued");
+
+    // A body with fields it does not take, or an id that is not one.
+    let extra = crate::api::post(&server, &path, Some(&officer), r#"{"when":"now"}"#);
+    assert_eq!(extra.status, 422, "{}", extra.body);
+    for missing in ["/api/outbox/abc/sent", "/api/outbox/999/sent"] {
+        let reply = crate::api::post(&server, missing, Some(&officer), "");
+        assert_eq!(reply.status, 404, "{missing}: {}", reply.body);
+        crate::api::assert_error_body(&reply, missing);
+    }
+    // A status seen that is not one, or not the message's now.
+    let bad = crate::api::post(&server, &path, Some(&officer), r#"{"seen":"lost"}"#);
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(
+        crate::api::assert_error_body(&bad, "seen lost")["field"],
+        "seen"
+    );
+    let stale = crate::api::post(&server, &path, Some(&officer), r#"{"seen":"failed"}"#);
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert_eq!(outbox(&app)[0]["status"], "queued");
+
+    // The officer records it: the message as it now is; a second time is
+    // a conflict that changes nothing.
+    let sent = crate::api::post(&server, &path, Some(&officer), r#"{"seen":"queued"}"#);
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let body: serde_json::Value = serde_json::from_str(&sent.body).expect("json");
+    assert_eq!(body["id"], id);
+    assert_eq!(
+        (body["status"].as_str(), body["sent_how"].as_str()),
+        (Some("sent"), Some("by_hand")),
+        "{body}"
+    );
+    let twice = crate::api::post(&server, &path, Some(&officer), "");
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    crate::api::assert_error_body(&twice, "sent twice");
+    let after = outbox(&app);
+    assert_eq!(
+        (after[0]["status"].as_str(), after[0]["sent_at"].as_str()),
+        (Some("sent"), body["sent_at"].as_str())
+    );
+    let reference = after[0]["reference"].as_str().expect("reference");
+    let events = history(&app, reference);
+    let messages_sent = events
+        .iter()
+        .filter(|e| e["action"] == "message_sent")
+        .count();
+    assert_eq!(messages_sent, 1, "{events:#?}");
+}
