@@ -970,6 +970,96 @@ pub fn markdown_to_html(md: &str) -> String {
     html
 }
 
+/// Markdown to plain text for an e-mail body: the words as a reader of a
+/// plain-text message expects them, without Markdown's marks (`**`, hard
+/// break backslashes, `#`): paragraphs and headings separated by a blank
+/// line, list items as "- " or "1. ", a link's address after its words
+/// when they differ, table cells separated by " | ", raw HTML as text.
+pub fn markdown_to_plain_text(md: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut out = String::with_capacity(md.len());
+    // Each open list's next number (None for bullets).
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    let mut link: Vec<(String, usize)> = Vec::new();
+    for event in Parser::new_ext(md, Options::ENABLE_TABLES) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => out.push('\n'),
+            Event::Rule => out.push_str("----\n\n"),
+            Event::Start(Tag::List(first)) => lists.push(first),
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+                if lists.is_empty() {
+                    out.push('\n');
+                }
+            }
+            Event::Start(Tag::Item) => {
+                let depth = lists.len().saturating_sub(1);
+                out.push_str(&"  ".repeat(depth));
+                match lists.last_mut() {
+                    Some(Some(n)) => {
+                        out.push_str(&format!("{n}. "));
+                        *n += 1;
+                    }
+                    _ => out.push_str("- "),
+                }
+            }
+            Event::End(TagEnd::Item) => {
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            Event::End(TagEnd::Paragraph) | Event::End(TagEnd::Heading(_)) => {
+                if lists.is_empty() {
+                    out.push_str("\n\n");
+                } else {
+                    out.push('\n');
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                link.push((dest_url.to_string(), out.len()))
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some((url, from)) = link.pop() {
+                    if out[from..].trim() != url && is_web_address(&url) {
+                        out.push_str(&format!(" ({url})"));
+                    }
+                }
+            }
+            Event::End(TagEnd::TableCell) => out.push_str(" | "),
+            Event::End(TagEnd::TableHead) | Event::End(TagEnd::TableRow) => {
+                let kept = out.trim_end_matches(" | ").len();
+                out.truncate(kept);
+                out.push('\n');
+            }
+            Event::End(TagEnd::Table) => out.push('\n'),
+            _ => {}
+        }
+    }
+    // Lines without trailing spaces, at most one blank line in a row.
+    let mut text = String::with_capacity(out.len());
+    let mut blank = 0;
+    for line in out.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || text.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    while text.ends_with("\n\n") {
+        text.pop();
+    }
+    text
+}
+
 /// The caption of a table: the text of a paragraph holding only emphasis,
 /// when a table starts right after it.
 pub(crate) fn caption_at(
@@ -1460,6 +1550,23 @@ impl Templates {
 
 #[cfg(test)]
 mod tests {
+    use super::markdown_to_plain_text;
+
+    #[test]
+    fn a_letter_in_markdown_reads_as_plain_text_without_its_marks() {
+        let md = "# Your request\n\n**Date:** 5 July 2019\\\n**Reference:** FOI-1\n\n\
+                  We received *your* request on [our site](https://example.org/foi).\n\n\
+                  1. first\n2. second\n\n- a\n- b\n\n\
+                  | Year | People |\n|---|---|\n| 2019/20 | fewer than 5 |\n\n<b>kept as text</b>\n";
+        assert_eq!(
+            markdown_to_plain_text(md),
+            "Your request\n\nDate: 5 July 2019\nReference: FOI-1\n\n\
+             We received your request on our site (https://example.org/foi).\n\n\
+             1. first\n2. second\n\n- a\n- b\n\n\
+             Year | People\n2019/20 | fewer than 5\n\n<b>kept as text</b>\n"
+        );
+    }
+
     use super::*;
 
     #[test]

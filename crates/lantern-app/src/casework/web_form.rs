@@ -286,6 +286,8 @@ fn acknowledge(ctx: &Context, reference: &str, email: &str) -> Result<()> {
             "the acknowledgement letter is not UTF-8",
         )
     })?;
+    // Sent as a plain-text e-mail: the letter's words without Markdown's marks.
+    let body = crate::letters::markdown_to_plain_text(&body);
     let mut store = ctx.open()?;
     let id = store.queue_message(
         &ctx.who(),

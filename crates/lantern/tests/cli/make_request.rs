@@ -429,6 +429,8 @@ fn with_smtp_the_acknowledgement_reaches_the_mail_sink_with_its_reference_only()
     assert!(data.contains(&second), "{data}");
     assert!(data.contains("Bartholomew Second"), "{data}");
     assert!(data.contains("From: foi@leicester.example"), "{data}");
+    // A plain-text message: the letter's words, not its Markdown.
+    assert!(!data.contains("**"), "Markdown marks in {data}");
     // No one else's data: not the first requester's, not the earlier case's.
     for someone_else in [NAME, EMAIL, REQUESTER, earlier.as_str(), first.as_str()] {
         assert!(!data.contains(someone_else), "{someone_else} in {data}");
