@@ -1006,11 +1006,7 @@ pub fn markdown_to_plain_text(md: &str) -> String {
                     _ => out.push_str("- "),
                 }
             }
-            Event::End(TagEnd::Item) => {
-                if !out.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
+            Event::End(TagEnd::Item) if !out.ends_with('\n') => out.push('\n'),
             Event::End(TagEnd::Paragraph) | Event::End(TagEnd::Heading(_)) => {
                 if lists.is_empty() {
                     out.push_str("\n\n");
@@ -1022,10 +1018,11 @@ pub fn markdown_to_plain_text(md: &str) -> String {
                 link.push((dest_url.to_string(), out.len()))
             }
             Event::End(TagEnd::Link) => {
-                if let Some((url, from)) = link.pop() {
-                    if out[from..].trim() != url && is_web_address(&url) {
-                        out.push_str(&format!(" ({url})"));
-                    }
+                if let Some((url, from)) = link.pop()
+                    && out[from..].trim() != url
+                    && is_web_address(&url)
+                {
+                    out.push_str(&format!(" ({url})"));
                 }
             }
             Event::End(TagEnd::TableCell) => out.push_str(" | "),
