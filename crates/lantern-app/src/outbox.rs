@@ -98,6 +98,27 @@ pub trait Mailer {
     fn send(&self, message: &Outgoing<'_>) -> std::result::Result<(), String>;
 }
 
+/// A sending failure as the outbox keeps it: a mail server's refusal often
+/// quotes the address (in any case), so the address becomes "the
+/// recipient" wherever it appears.
+fn naming_no_one(why: &str, address: &str) -> String {
+    if address.is_empty() {
+        return why.to_string();
+    }
+    // ASCII lowercasing keeps every byte where it was, so positions found
+    // in the lowercased text cut the original.
+    let (text, needle) = (why.to_ascii_lowercase(), address.to_ascii_lowercase());
+    let mut out = String::with_capacity(why.len());
+    let mut from = 0;
+    while let Some(at) = text[from..].find(&needle) {
+        out.push_str(&why[from..from + at]);
+        out.push_str("the recipient");
+        from += at + needle.len();
+    }
+    out.push_str(&why[from..]);
+    out
+}
+
 /// The SMTP server of `[smtp]`.
 pub struct SmtpMailer {
     transport: lettre::SmtpTransport,
@@ -255,6 +276,7 @@ pub fn send_due(ctx: &Context, mailer: &dyn Mailer, limit: usize) -> Result<Send
                 report.sent += 1;
             }
             Err(why) => {
+                let why = naming_no_one(&why, to);
                 let tries = message.attempts + 1;
                 let next = next_try(now, tries).map(|t| t.to_string());
                 store.message_failed(&who, message.id, &why, next.as_deref())?;
@@ -309,6 +331,25 @@ pub fn sent_by_hand(ctx: &Context, id: i64) -> Result<StoredMessage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_kept_in_the_outbox_names_no_one() {
+        assert_eq!(
+            naming_no_one(
+                "permanent error (550): 5.1.1 <Jo.Bloggs@Example.org>: Recipient address rejected",
+                "jo.bloggs@example.org"
+            ),
+            "permanent error (550): 5.1.1 <the recipient>: Recipient address rejected"
+        );
+        assert_eq!(
+            naming_no_one("a@b.org a@b.org", "a@b.org"),
+            "the recipient the recipient"
+        );
+        assert_eq!(
+            naming_no_one("connection refused", "a@b.org"),
+            "connection refused"
+        );
+    }
 
     #[test]
     fn tries_wait_longer_each_time_and_stop() {

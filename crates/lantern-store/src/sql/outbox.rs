@@ -109,7 +109,7 @@ pub(super) fn erase_messages(
     at: &str,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "UPDATE outbox SET recipient = NULL, body = NULL, erased_at = $3
+        "UPDATE outbox SET recipient = NULL, body = NULL, last_error = NULL, erased_at = $3
          WHERE council = $1 AND reference = $2 AND erased_at IS NULL",
         &[param_text(council), param_text(reference), param_text(at)],
     )?;

@@ -112,7 +112,12 @@ story!(
             "not due again before its next try"
         );
         store
-            .message_failed(&sender, second, "connection refused", None)
+            .message_failed(
+                &sender,
+                second,
+                "550 <jo@example.org>: recipient rejected",
+                None,
+            )
             .unwrap();
         let failed = store.message(second).unwrap().unwrap();
         assert_eq!((failed.status, failed.attempts), (MessageStatus::Failed, 2));
@@ -185,6 +190,23 @@ story!(
         assert_eq!(erased.status, MessageStatus::Sent);
         let kept = store.message(second).unwrap().unwrap();
         assert_eq!(kept.recipient.as_deref(), Some("jo@example.org"));
+        // A server's last refusal may quote the address: erased with it.
+        assert!(kept.last_error.is_some());
+        assert!(
+            store
+                .erase_requester(
+                    "FOI-2",
+                    &who("retention", "2029-01-01T00:00:00Z"),
+                    "retention",
+                    &rewrite
+                )
+                .unwrap()
+        );
+        let erased = store.message(second).unwrap().unwrap();
+        assert_eq!(
+            (erased.recipient, erased.body, erased.last_error),
+            (None, None, None)
+        );
     }
 );
 
