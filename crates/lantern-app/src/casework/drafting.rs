@@ -78,7 +78,7 @@ pub fn draft(ctx: &Context, reference: &str) -> Result<Drafted> {
         Some(today),
     )?;
     let calendar = calendar(store.as_ref())?;
-    if let Some(w) = Links::of(ctx, store.as_ref(), &case, &calendar)?.aggregation_warning() {
+    if let Some(w) = Links::aggregation_warning_of(ctx, store.as_ref(), &case, &calendar)? {
         view.warnings.push(w);
     }
     let json = serde_json::to_string(&view)?;

@@ -191,6 +191,52 @@ pub struct Links {
 impl Links {
     /// The links of `case` among every case held.
     fn of(ctx: &Context, store: &dyn Store, case: &Case, calendar: &Calendar) -> Result<Links> {
+        let (this, others, related) = Self::related_of(ctx, store, case, calendar)?;
+        // Earlier answers of this council's about the cells it asks for:
+        // the log entries about exactly those cells, not the whole log.
+        let cells: Vec<(String, String, String)> = this
+            .cells
+            .iter()
+            .map(|c| (c.indicator.clone(), c.area.clone(), c.period.clone()))
+            .collect();
+        let log = store.disclosure_log_of_cells(&cells)?;
+        let covered = related::covered_by(&case.reference, &this.cells, &log);
+        let aggregation = related::aggregated_hours(&this, &others, &related);
+        Ok(Links {
+            related,
+            covered,
+            cells: this.cells.len(),
+            aggregation,
+        })
+    }
+
+    /// The cost-limit warning of `case` alone ([`Links::aggregation_warning`]
+    /// of [`Links::of`]), without reading the earlier answers that cover it,
+    /// which the warning does not use: what drafting needs.
+    fn aggregation_warning_of(
+        ctx: &Context,
+        store: &dyn Store,
+        case: &Case,
+        calendar: &Calendar,
+    ) -> Result<Option<String>> {
+        let (this, others, related) = Self::related_of(ctx, store, case, calendar)?;
+        let links = Links {
+            aggregation: related::aggregated_hours(&this, &others, &related),
+            related,
+            covered: Vec::new(),
+            cells: this.cells.len(),
+        };
+        Ok(links.aggregation_warning())
+    }
+
+    /// What `case` asks, what the requests received within its
+    /// aggregation window ask, and which of them are related to it.
+    fn related_of(
+        ctx: &Context,
+        store: &dyn Store,
+        case: &Case,
+        calendar: &Calendar,
+    ) -> Result<(Asked, Vec<Asked>, Vec<Link>)> {
         let catalogue = store.catalogue()?;
         let home = crate::council::in_force(ctx, store, None)?
             .area()
@@ -222,22 +268,7 @@ impl Links {
         read.keep();
         // A case far outside the calendar's years is not linked rather than failing.
         let related = related::related(&this, &others, calendar).unwrap_or_default();
-        // Earlier answers of this council's about the cells it asks for:
-        // the log entries about exactly those cells, not the whole log.
-        let cells: Vec<(String, String, String)> = this
-            .cells
-            .iter()
-            .map(|c| (c.indicator.clone(), c.area.clone(), c.period.clone()))
-            .collect();
-        let log = store.disclosure_log_of_cells(&cells)?;
-        let covered = related::covered_by(&case.reference, &this.cells, &log);
-        let aggregation = related::aggregated_hours(&this, &others, &related);
-        Ok(Links {
-            related,
-            covered,
-            cells: this.cells.len(),
-            aggregation,
-        })
+        Ok((this, others, related))
     }
 
     /// The cost-limit warning when the same requester's related requests
