@@ -278,31 +278,29 @@ pub struct Covering {
     pub covered: BTreeSet<Cell>,
 }
 
-/// The earlier answers in the disclosure `log` that cover any of `cells`
-/// (gave every figure they logged for the cell), most covering first (then
-/// most recent). A request's own entries are skipped.
-pub fn covered_by(reference: &str, cells: &BTreeSet<Cell>, log: &[LogEntry]) -> Vec<Covering> {
-    // An answer that logged anything but `given` for a cell did not give it.
-    let mut not_given: BTreeSet<(&str, Cell)> = BTreeSet::new();
-    for e in log {
-        if let (Some(indicator), Some(area), Some(period)) = (&e.indicator, &e.area, &e.period)
-            && e.decision != "given"
-        {
-            not_given.insert((
-                e.reference.as_str(),
-                Cell {
-                    indicator: indicator.clone(),
-                    area: area.clone(),
-                    period: period.clone(),
-                },
-            ));
-        }
-    }
-    let mut by_answer: BTreeMap<&str, Covering> = BTreeMap::new();
-    for e in log {
-        if e.reference == reference {
-            continue;
-        }
+/// What one earlier answer logged about one cell, summed over its lines
+/// (one per breakdown value): whether any line gave the figure, and whether
+/// any did not. What [`covered_by_logged`] needs, and what a store can sum
+/// up without handing over every line of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedCell {
+    /// The earlier request's reference.
+    pub reference: String,
+    /// The cell.
+    pub cell: Cell,
+    /// The first line (in log order: its position, or its id) that gave the
+    /// figure, with its answer's sending time; `None` when no line did.
+    pub first_given: Option<(i64, String)>,
+    /// Whether any line logged for the cell was not `given`.
+    pub not_given: bool,
+}
+
+/// The disclosure `log` summed up per answer and cell ([`LoggedCell`]),
+/// entries without an indicator, area and period left out; a line's place
+/// in the log is its position.
+pub fn logged_cells(log: &[LogEntry]) -> Vec<LoggedCell> {
+    let mut cells: BTreeMap<(&str, Cell), LoggedCell> = BTreeMap::new();
+    for (at, e) in log.iter().enumerate() {
         let (Some(indicator), Some(area), Some(period)) = (&e.indicator, &e.area, &e.period) else {
             continue;
         };
@@ -311,20 +309,68 @@ pub fn covered_by(reference: &str, cells: &BTreeSet<Cell>, log: &[LogEntry]) -> 
             area: area.clone(),
             period: period.clone(),
         };
-        if !cells.contains(&cell)
-            || e.decision != "given"
-            || not_given.contains(&(e.reference.as_str(), cell.clone()))
-        {
+        let logged = cells
+            .entry((e.reference.as_str(), cell.clone()))
+            .or_insert_with(|| LoggedCell {
+                reference: e.reference.clone(),
+                cell,
+                first_given: None,
+                not_given: false,
+            });
+        if e.decision == "given" {
+            if logged.first_given.is_none() {
+                let at = i64::try_from(at).unwrap_or(i64::MAX);
+                logged.first_given = Some((at, e.sent_at.clone()));
+            }
+        } else {
+            logged.not_given = true;
+        }
+    }
+    cells.into_values().collect()
+}
+
+/// The earlier answers in the disclosure `log` that cover any of `cells`
+/// (gave every figure they logged for the cell), most covering first (then
+/// most recent). A request's own entries are skipped.
+pub fn covered_by(reference: &str, cells: &BTreeSet<Cell>, log: &[LogEntry]) -> Vec<Covering> {
+    covered_by_logged(reference, cells, &logged_cells(log))
+}
+
+/// [`covered_by`] from the log summed up per answer and cell: an answer
+/// covers a cell when it gave it and logged nothing else for it; its sending
+/// time is that of its first line (in log order) that gave a covered cell.
+pub fn covered_by_logged(
+    reference: &str,
+    cells: &BTreeSet<Cell>,
+    logged: &[LoggedCell],
+) -> Vec<Covering> {
+    // Per answer: the first covering line's place and sending time, and the
+    // cells it covers.
+    let mut by_answer: BTreeMap<&str, (i64, &str, BTreeSet<Cell>)> = BTreeMap::new();
+    for l in logged {
+        if l.reference == reference || l.not_given || !cells.contains(&l.cell) {
             continue;
         }
-        let entry = by_answer.entry(&e.reference).or_insert_with(|| Covering {
-            reference: e.reference.clone(),
-            sent_at: e.sent_at.clone(),
-            covered: BTreeSet::new(),
-        });
-        entry.covered.insert(cell);
+        let Some((at, sent_at)) = &l.first_given else {
+            continue;
+        };
+        let answer = by_answer
+            .entry(&l.reference)
+            .or_insert_with(|| (*at, sent_at.as_str(), BTreeSet::new()));
+        if *at < answer.0 {
+            answer.0 = *at;
+            answer.1 = sent_at.as_str();
+        }
+        answer.2.insert(l.cell.clone());
     }
-    let mut out: Vec<Covering> = by_answer.into_values().collect();
+    let mut out: Vec<Covering> = by_answer
+        .into_iter()
+        .map(|(reference, (_, sent_at, covered))| Covering {
+            reference: reference.to_string(),
+            sent_at: sent_at.to_string(),
+            covered,
+        })
+        .collect();
     out.sort_by(|a, b| {
         b.covered
             .len()
@@ -539,5 +585,98 @@ mod tests {
             found[0].covered,
             [cell("people_in_treatment", "2017/18")].into()
         );
+    }
+
+    /// The first reading of [`covered_by`], line by line over the whole
+    /// log, which the summed-up one must agree with.
+    fn covered_line_by_line(
+        reference: &str,
+        cells: &BTreeSet<Cell>,
+        log: &[LogEntry],
+    ) -> Vec<Covering> {
+        let key = |e: &LogEntry| -> Option<Cell> {
+            Some(Cell {
+                indicator: e.indicator.clone()?,
+                area: e.area.clone()?,
+                period: e.period.clone()?,
+            })
+        };
+        let not_given: BTreeSet<(String, Cell)> = log
+            .iter()
+            .filter(|e| e.decision != "given")
+            .filter_map(|e| Some((e.reference.clone(), key(e)?)))
+            .collect();
+        let mut by_answer: BTreeMap<String, Covering> = BTreeMap::new();
+        for e in log {
+            let Some(cell) = key(e) else { continue };
+            if e.reference == reference
+                || !cells.contains(&cell)
+                || e.decision != "given"
+                || not_given.contains(&(e.reference.clone(), cell.clone()))
+            {
+                continue;
+            }
+            by_answer
+                .entry(e.reference.clone())
+                .or_insert_with(|| Covering {
+                    reference: e.reference.clone(),
+                    sent_at: e.sent_at.clone(),
+                    covered: BTreeSet::new(),
+                })
+                .covered
+                .insert(cell);
+        }
+        let mut out: Vec<Covering> = by_answer.into_values().collect();
+        out.sort_by(|a, b| {
+            b.covered
+                .len()
+                .cmp(&a.covered.len())
+                .then_with(|| b.sent_at.cmp(&a.sent_at))
+        });
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn summed_up_log_covers_as_the_lines_do(
+            lines in proptest::collection::vec(
+                (0..4usize, 0..5usize, 0..3usize, 0..4usize, 0..3usize, 0..6usize),
+                0..40,
+            ),
+        ) {
+            let periods = ["2016/17", "2017/18", "2018/19"];
+            let log: Vec<LogEntry> = lines
+                .iter()
+                .map(|&(answer, period, indicator, decision, missing, sent)| LogEntry {
+                    reference: format!("FOI-{answer}"),
+                    // Lines of one answer usually share a time, not always.
+                    sent_at: format!("2019-05-0{}T10:00:00Z", 1 + (answer + sent / 5) % 9),
+                    question: "1".into(),
+                    indicator: (missing != 1 || period != 4).then(|| {
+                        ["people_in_treatment", "naloxone_kits", "deaths"][indicator].to_string()
+                    }),
+                    area: (missing != 2 || period != 3).then(|| "E06000016".to_string()),
+                    period: periods.get(period).map(|p| p.to_string()),
+                    breakdown: None,
+                    decision: ["given", "given", "withheld", "suppressed"][decision].into(),
+                    basis: None,
+                    value: None,
+                    released: String::new(),
+                })
+                .collect();
+            let wanted: BTreeSet<Cell> = [
+                cell("people_in_treatment", "2016/17"),
+                cell("people_in_treatment", "2017/18"),
+                cell("naloxone_kits", "2017/18"),
+                cell("deaths", "2018/19"),
+            ]
+            .into();
+            for this in ["FOI-0", "FOI-9"] {
+                proptest::prop_assert_eq!(
+                    covered_by(this, &wanted, &log),
+                    covered_line_by_line(this, &wanted, &log)
+                );
+            }
+        }
     }
 }

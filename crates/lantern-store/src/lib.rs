@@ -1349,6 +1349,16 @@ pub trait Store: accounts::Accounts + outbox::Outbox {
         cells: &[(String, String, String)],
     ) -> Result<Vec<LogEntry>, StoreError>;
 
+    /// [`Store::disclosure_log_of_cells`] summed up per earlier answer and
+    /// cell (`lantern_core::related::LoggedCell`: the first line that gave
+    /// the figure, whether any did not), in one row each: what
+    /// `lantern_core::related::covered_by_logged` needs, without reading
+    /// every line (one per breakdown value) of the answers.
+    fn logged_cells(
+        &self,
+        cells: &[(String, String, String)],
+    ) -> Result<Vec<lantern_core::related::LoggedCell>, StoreError>;
+
     /// The providers' records held for `area` at data version `version`
     /// (see `lantern_core::records::count::HeldRecords`): every provider's
     /// submission current at that version, only its records of the area,

@@ -199,8 +199,8 @@ impl Links {
             .iter()
             .map(|c| (c.indicator.clone(), c.area.clone(), c.period.clone()))
             .collect();
-        let log = store.disclosure_log_of_cells(&cells)?;
-        let covered = related::covered_by(&case.reference, &this.cells, &log);
+        let logged = store.logged_cells(&cells)?;
+        let covered = related::covered_by_logged(&case.reference, &this.cells, &logged);
         let aggregation = related::aggregated_hours(&this, &others, &related);
         Ok(Links {
             related,

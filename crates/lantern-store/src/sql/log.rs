@@ -9,6 +9,7 @@ use crate::{StoreError, Who};
 
 use super::casework::{case_event, correctable};
 use super::{SqlStore, opt_text, param_text, text};
+use crate::rows::Sql;
 
 pub(super) fn disclosure_log<E: Engine>(store: &SqlStore<E>) -> Result<Vec<LogEntry>, StoreError> {
     use super::council::{LOG_COLUMNS, LOG_KINDS, log_entry};
@@ -81,6 +82,98 @@ pub(super) fn disclosure_log_of_cells<E: Engine>(
             })
             .collect())
     })
+}
+
+/// [`disclosure_log_of_cells`] summed up per answer and cell (see
+/// `lantern_core::related::LoggedCell`): the SQL groups the lines, so only
+/// one row per answer and cell comes back, with the id and sending time of
+/// its first `given` line and a count of the others. The same narrowing by
+/// indicator, area and period (the log's index); the council and the exact
+/// triples are checked here.
+pub(super) fn logged_cells<E: Engine>(
+    store: &SqlStore<E>,
+    cells: &[(String, String, String)],
+) -> Result<Vec<lantern_core::related::LoggedCell>, StoreError> {
+    use lantern_core::related::{Cell, LoggedCell};
+    use std::collections::BTreeSet;
+    if cells.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted: BTreeSet<(&str, &str, &str)> = cells
+        .iter()
+        .map(|(i, a, p)| (i.as_str(), a.as_str(), p.as_str()))
+        .collect();
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let mut params = Vec::new();
+        let mut conditions = Vec::new();
+        for (column, values) in [
+            (
+                "indicator",
+                wanted.iter().map(|c| c.0).collect::<BTreeSet<_>>(),
+            ),
+            ("area", wanted.iter().map(|c| c.1).collect()),
+            ("period", wanted.iter().map(|c| c.2).collect()),
+        ] {
+            let first = params.len() + 1;
+            let list: Vec<String> = (first..first + values.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            params.extend(values.into_iter().map(param_text));
+            conditions.push(format!("{column} IN ({})", list.join(", ")));
+        }
+        let rows = tx.query(
+            &format!(
+                "SELECT g.council, g.reference, g.indicator, g.area, g.period, g.first_given,
+                        g.not_given, l.sent_at
+                 FROM (SELECT council, reference, indicator, area, period,
+                              MIN(CASE WHEN decision = 'given' THEN id END) AS first_given,
+                              COUNT(CASE WHEN decision <> 'given' THEN 1 END) AS not_given
+                       FROM disclosure_log WHERE {}
+                       GROUP BY council, reference, indicator, area, period) g
+                 LEFT JOIN disclosure_log l ON l.id = g.first_given
+                 ORDER BY g.reference, g.indicator, g.area, g.period",
+                conditions.join(" AND ")
+            ),
+            &params,
+            &[
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+                Kind::Int,
+                Kind::Int,
+                Kind::Text,
+            ],
+        )?;
+        Ok(rows
+            .iter()
+            .filter(|r| text(&r[0]) == council)
+            .filter(|r| wanted.contains(&(str_of(&r[2]), str_of(&r[3]), str_of(&r[4]))))
+            .map(|r| LoggedCell {
+                reference: text(&r[1]),
+                cell: Cell {
+                    indicator: text(&r[2]),
+                    area: text(&r[3]),
+                    period: text(&r[4]),
+                },
+                first_given: match (&r[5], opt_text(&r[7])) {
+                    (Sql::Int(Some(id)), Some(sent_at)) => Some((*id, sent_at)),
+                    _ => None,
+                },
+                not_given: !matches!(r[6], Sql::Int(Some(0))),
+            })
+            .collect())
+    })
+}
+
+/// A text column's value as read, borrowed ("" for anything else).
+fn str_of(value: &Sql) -> &str {
+    match value {
+        Sql::Text(Some(s)) => s,
+        _ => "",
+    }
 }
 
 pub(super) fn learn<E: Engine>(

@@ -733,6 +733,13 @@ impl<E: Engine> Store for SqlStore<E> {
         log::disclosure_log_of_cells(self, cells)
     }
 
+    fn logged_cells(
+        &self,
+        cells: &[(String, String, String)],
+    ) -> Result<Vec<lantern_core::related::LoggedCell>, StoreError> {
+        log::logged_cells(self, cells)
+    }
+
     fn records_held(
         &self,
         version: i64,

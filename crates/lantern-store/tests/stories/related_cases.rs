@@ -468,3 +468,131 @@ story!(
         assert!(restored.iter().all(|o| o.subject.is_none()), "{restored:?}");
     }
 );
+
+story!(
+    the_log_summed_up_per_answer_and_cell_covers_as_its_lines_do,
+    |db: &TestDb| {
+        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+        let meta = ImportMeta {
+            kind: ImportKind::Council,
+            file: "lantern council set".into(),
+            sha256: String::new(),
+            actor: "admin".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        store
+            .set_council(&meta, &council("city", "E06000016"))
+            .unwrap();
+        store
+            .set_council(&meta, &council("county", "E10000018"))
+            .unwrap();
+        store.use_council("city").unwrap();
+        let pit = "people_in_treatment";
+        let (home, other) = ("E06000016", "E08000001");
+        let line = |reference: &str, period: &str, band: &str, decision: &str| LogEntry {
+            breakdown: Some(band.into()),
+            decision: decision.into(),
+            value: (decision == "given").then_some(5),
+            ..entry(reference, pit, home, period, 5)
+        };
+        // FOI-1 gave 2022/23 in full, withheld a band of 2023/24.
+        send(
+            store.as_mut(),
+            "FOI-1",
+            &[
+                line("FOI-1", "2022/23", "", "given"),
+                line("FOI-1", "2022/23", "sex=female", "given"),
+                line("FOI-1", "2023/24", "", "given"),
+                line("FOI-1", "2023/24", "sex=female", "suppressed"),
+            ],
+        );
+        // FOI-2 gave both, one of them on a later line of another area too.
+        send(
+            store.as_mut(),
+            "FOI-2",
+            &[
+                entry("FOI-2", pit, other, "2023/24", 3),
+                line("FOI-2", "2023/24", "", "given"),
+                line("FOI-2", "2022/23", "", "given"),
+            ],
+        );
+        // FOI-3 withheld everything it logged.
+        send(
+            store.as_mut(),
+            "FOI-3",
+            &[line("FOI-3", "2022/23", "", "withheld")],
+        );
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("county").unwrap();
+        send(
+            county.as_mut(),
+            "FOI-9",
+            &[line("FOI-9", "2022/23", "", "given")],
+        );
+        let cell = |a: &str, p: &str| (pit.to_string(), a.to_string(), p.to_string());
+        let asked = [cell(home, "2022/23"), cell(home, "2023/24")];
+        let logged = store.logged_cells(&asked).unwrap();
+        let summed: Vec<(&str, &str, bool, bool)> = logged
+            .iter()
+            .map(|l| {
+                (
+                    l.reference.as_str(),
+                    l.cell.period.as_str(),
+                    l.first_given.is_some(),
+                    l.not_given,
+                )
+            })
+            .collect();
+        // One row per answer and cell asked for, this council's only.
+        assert_eq!(
+            summed,
+            [
+                ("FOI-1", "2022/23", true, false),
+                ("FOI-1", "2023/24", true, true),
+                ("FOI-2", "2022/23", true, false),
+                ("FOI-2", "2023/24", true, false),
+                ("FOI-3", "2022/23", false, true),
+            ]
+        );
+        // The first line that gave it: FOI-2's 2023/24 line came before its
+        // 2022/23 one.
+        let first = |r: &str, p: &str| {
+            logged
+                .iter()
+                .find(|l| l.reference == r && l.cell.period == p)
+                .and_then(|l| l.first_given.as_ref())
+                .map(|g| g.0)
+                .unwrap()
+        };
+        assert!(first("FOI-2", "2023/24") < first("FOI-2", "2022/23"));
+        assert!(first("FOI-1", "2022/23") < first("FOI-2", "2023/24"));
+        // What they cover is what the lines themselves say.
+        let cells: std::collections::BTreeSet<lantern_core::related::Cell> = asked
+            .iter()
+            .map(|(i, a, p)| lantern_core::related::Cell {
+                indicator: i.clone(),
+                area: a.clone(),
+                period: p.clone(),
+            })
+            .collect();
+        let lines = store.disclosure_log_of_cells(&asked).unwrap();
+        for this in ["FOI-1", "FOI-5"] {
+            let covered = lantern_core::related::covered_by_logged(this, &cells, &logged);
+            assert_eq!(
+                covered,
+                lantern_core::related::covered_by(this, &cells, &lines)
+            );
+        }
+        let covered = lantern_core::related::covered_by_logged("FOI-5", &cells, &logged);
+        let refs: Vec<(&str, usize)> = covered
+            .iter()
+            .map(|c| (c.reference.as_str(), c.covered.len()))
+            .collect();
+        assert_eq!(refs, [("FOI-2", 2), ("FOI-1", 1)]);
+        assert!(store.logged_cells(&[]).unwrap().is_empty());
+        // The other council sees its own answer only.
+        let theirs = county.logged_cells(&asked).unwrap();
+        assert_eq!(theirs.len(), 1);
+        assert_eq!(theirs[0].reference, "FOI-9");
+    }
+);
