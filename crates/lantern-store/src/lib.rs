@@ -1109,6 +1109,25 @@ pub struct OpenCase {
     pub history: Vec<CaseEvent>,
 }
 
+/// A case as another request is related to it
+/// ([`Store::relatable_cases_between`]): what it asks and who asked, not
+/// its text or its clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatableCase {
+    /// The reference.
+    pub reference: String,
+    /// When it was received.
+    pub received: jiff::civil::Date,
+    /// Its status.
+    pub status: Status,
+    /// The requester's name, if still held.
+    pub requester_name: Option<String>,
+    /// The requester's contact, if still held.
+    pub requester_contact: Option<String>,
+    /// What it is understood to ask (the structured request), if anything.
+    pub structured: Option<String>,
+}
+
 /// Lantern's storage boundary. Each method is one transaction.
 ///
 /// Casework (cases with their drafts and histories, the disclosure log,
@@ -1441,6 +1460,15 @@ pub trait Store: accounts::Accounts + outbox::Outbox {
         from: Option<jiff::civil::Date>,
         to: Option<jiff::civil::Date>,
     ) -> Result<Vec<Case>, StoreError>;
+
+    /// [`Store::cases_received_between`] with only what relating requests
+    /// needs of each case ([`RelatableCase`]), in the same order: neither
+    /// the original text nor the retention and opening details are read.
+    fn relatable_cases_between(
+        &self,
+        from: Option<jiff::civil::Date>,
+        to: Option<jiff::civil::Date>,
+    ) -> Result<Vec<RelatableCase>, StoreError>;
 
     /// A case's history, oldest first.
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError>;

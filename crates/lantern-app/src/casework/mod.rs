@@ -243,27 +243,50 @@ impl Links {
             .unwrap_or_default()
             .to_string();
         let mut read = ReadAsked::for_catalogue(&catalogue, &home);
-        let mut asked = |c: &Case| -> Asked {
-            let (subjects, cells, estimate_hours) = read.of(c, &catalogue, &home);
-            Asked {
-                reference: c.reference.clone(),
-                received: c.received,
-                requester_name: c.requester_name.clone(),
-                requester_contact: c.requester_contact.clone(),
-                answered: c.status.is_answered(),
-                subjects,
-                cells,
-                estimate_hours,
-            }
+        let (subjects, cells, estimate_hours) = read
+            .of(
+                &case.reference,
+                case.structured.as_deref(),
+                &catalogue,
+                &home,
+            )
+            .clone();
+        let this = Asked {
+            reference: case.reference.clone(),
+            received: case.received,
+            requester_name: case.requester_name.clone(),
+            requester_contact: case.requester_contact.clone(),
+            answered: case.status.is_answered(),
+            subjects,
+            cells,
+            estimate_hours,
         };
-        let this = asked(case);
         // Only requests received within the aggregation window can be
-        // related (and so counted in an aggregation): read those alone.
+        // related (and so counted in an aggregation): read those alone. Of
+        // those, one sharing no subject with this one is never linked, and
+        // the aggregation counts only linked ones, so it is left out here
+        // rather than copied.
         let (from, to) = related_window(calendar, case.received);
         let others: Vec<Asked> = store
-            .cases_received_between(from, to)?
-            .iter()
-            .map(&mut asked)
+            .relatable_cases_between(from, to)?
+            .into_iter()
+            .filter_map(|c| {
+                let (subjects, cells, estimate_hours) =
+                    read.of(&c.reference, c.structured.as_deref(), &catalogue, &home);
+                if subjects.is_disjoint(&this.subjects) {
+                    return None;
+                }
+                Some(Asked {
+                    received: c.received,
+                    answered: c.status.is_answered(),
+                    subjects: subjects.clone(),
+                    cells: cells.clone(),
+                    estimate_hours: *estimate_hours,
+                    reference: c.reference,
+                    requester_name: c.requester_name,
+                    requester_contact: c.requester_contact,
+                })
+            })
             .collect();
         read.keep();
         // A case far outside the calendar's years is not linked rather than failing.
@@ -297,13 +320,13 @@ type AskedOf = (
 /// the aggregation window, and parsing each of those was most of what the
 /// page cost; a request's structured text, reference, catalogue and home
 /// area decide what it asks, so what was read from the same four is kept
-/// (by the text, never the requester) and reused by the next page. Bounded:
-/// emptied when it grows past [`ReadAsked::MOST`], or when the catalogue or
-/// the home area differ.
+/// (by reference, with the text it was read from, never the requester) and
+/// reused by the next page. Bounded: emptied when it grows past
+/// [`ReadAsked::MOST`], or when the catalogue or the home area differ.
 struct ReadAsked {
     catalogue: Catalogue,
     home: String,
-    read: HashMap<(String, String), AskedOf>,
+    read: HashMap<String, (Option<String>, AskedOf)>,
 }
 
 static READ_ASKED: Mutex<Option<ReadAsked>> = Mutex::new(None);
@@ -326,28 +349,36 @@ impl ReadAsked {
             })
     }
 
-    /// What `case` asks (nothing when it holds no structured request or it
-    /// does not parse).
-    fn of(&mut self, case: &Case, catalogue: &Catalogue, home: &str) -> AskedOf {
-        let Some(text) = case.structured.as_deref() else {
-            return Default::default();
-        };
-        let key = (case.reference.clone(), text.to_string());
-        if let Some(known) = self.read.get(&key) {
-            return known.clone();
+    /// What the request `reference` whose structured text is `text` asks
+    /// (nothing when it holds no structured request or it does not parse).
+    fn of(
+        &mut self,
+        reference: &str,
+        text: Option<&str>,
+        catalogue: &Catalogue,
+        home: &str,
+    ) -> &AskedOf {
+        let known = self
+            .read
+            .get(reference)
+            .is_some_and(|(read_from, _)| read_from.as_deref() == text);
+        if !known {
+            let parsed =
+                text.and_then(|text| request::parse_request(reference, text, catalogue).ok());
+            let (subjects, cells) = parsed
+                .as_ref()
+                .map(|r| Asked::of(r, home))
+                .unwrap_or_default();
+            let hours = parsed.as_ref().map_or(0.0, Asked::hours_of);
+            if self.read.len() >= Self::MOST {
+                self.read.clear();
+            }
+            self.read.insert(
+                reference.to_string(),
+                (text.map(str::to_string), (subjects, cells, hours)),
+            );
         }
-        let parsed = request::parse_request(&case.reference, text, catalogue).ok();
-        let (subjects, cells) = parsed
-            .as_ref()
-            .map(|r| Asked::of(r, home))
-            .unwrap_or_default();
-        let hours = parsed.as_ref().map_or(0.0, Asked::hours_of);
-        let asked = (subjects, cells, hours);
-        if self.read.len() >= Self::MOST {
-            self.read.clear();
-        }
-        self.read.insert(key, asked.clone());
-        asked
+        &self.read[reference].1
     }
 
     /// Keep what was read for the next page.

@@ -374,6 +374,42 @@ pub(super) fn cases_received_between<E: Engine>(
     })
 }
 
+/// [`cases_received_between`] with only the columns relating requests
+/// reads.
+pub(super) fn relatable_cases_between<E: Engine>(
+    store: &SqlStore<E>,
+    from: Option<Date>,
+    to: Option<Date>,
+) -> Result<Vec<crate::RelatableCase>, StoreError> {
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let mut sql = "SELECT reference, received, status, requester_name, requester_contact, \
+            structured FROM cases WHERE council = $1"
+            .to_string();
+        let mut params = vec![param_text(&council)];
+        for (end, op) in [(from, ">="), (to, "<=")] {
+            if let Some(day) = end {
+                params.push(param_text(&day.to_string()));
+                sql.push_str(&format!(" AND received {op} ${}", params.len()));
+            }
+        }
+        sql.push_str(" ORDER BY received, reference");
+        let rows = tx.query(&sql, &params, &[Kind::Text; 6])?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::RelatableCase {
+                    reference: text(&r[0]),
+                    received: date(&text(&r[1]))?,
+                    status: status(&text(&r[2]))?,
+                    requester_name: opt_text(&r[3]),
+                    requester_contact: opt_text(&r[4]),
+                    structured: opt_text(&r[5]),
+                })
+            })
+            .collect()
+    })
+}
+
 pub(super) fn case_history<E: Engine>(
     store: &SqlStore<E>,
     reference: &str,

@@ -598,6 +598,14 @@ impl<E: Engine> Store for SqlStore<E> {
         casework::cases_received_between(self, from, to)
     }
 
+    fn relatable_cases_between(
+        &self,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<crate::RelatableCase>, StoreError> {
+        casework::relatable_cases_between(self, from, to)
+    }
+
     fn case_history(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError> {
         casework::case_history(self, reference)
     }

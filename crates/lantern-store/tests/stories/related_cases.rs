@@ -596,3 +596,100 @@ story!(
         assert_eq!(theirs[0].reference, "FOI-9");
     }
 );
+
+story!(
+    the_relatable_cases_are_the_window_s_cases_without_their_text,
+    |db: &TestDb| {
+        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+        let meta = ImportMeta {
+            kind: ImportKind::Council,
+            file: "lantern council set".into(),
+            sha256: String::new(),
+            actor: "admin".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        store
+            .set_council(&meta, &council("city", "E06000016"))
+            .unwrap();
+        store
+            .set_council(&meta, &council("county", "E10000018"))
+            .unwrap();
+        store.use_council("city").unwrap();
+        let none = ActionDetail::default();
+        for (reference, received, structured, requester) in [
+            (
+                "FOI-3",
+                Date::constant(2024, 3, 15),
+                Some("[[question]]"),
+                None,
+            ),
+            (
+                "FOI-1",
+                Date::constant(2023, 12, 31),
+                None,
+                Some("B. Other"),
+            ),
+            ("FOI-2", Date::constant(2024, 3, 15), None, None),
+            ("FOI-4", Date::constant(2024, 4, 2), Some("x = 1"), None),
+        ] {
+            let mut opened = case(reference, received);
+            opened.structured = structured.map(str::to_string);
+            if let Some(name) = requester {
+                opened.requester_name = Some(name.into());
+                opened.requester_contact = None;
+            }
+            store.open_case(&opened, &none).unwrap();
+        }
+        let who = Who {
+            actor: "alice".into(),
+            at: "2024-03-20T09:00:00Z".into(),
+        };
+        store
+            .act("FOI-2", Status::Received, Action::Withdraw, &who, &none)
+            .unwrap();
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("county").unwrap();
+        county
+            .open_case(&case("FOI-9", Date::constant(2024, 3, 15)), &none)
+            .unwrap();
+
+        for (from, to) in [
+            (None, None),
+            (Some(Date::constant(2024, 1, 1)), None),
+            (None, Some(Date::constant(2024, 3, 15))),
+            (
+                Some(Date::constant(2024, 3, 15)),
+                Some(Date::constant(2024, 3, 15)),
+            ),
+        ] {
+            let whole: Vec<lantern_store::RelatableCase> = store
+                .cases_received_between(from, to)
+                .unwrap()
+                .into_iter()
+                .map(|c| lantern_store::RelatableCase {
+                    reference: c.reference,
+                    received: c.received,
+                    status: c.status,
+                    requester_name: c.requester_name,
+                    requester_contact: c.requester_contact,
+                    structured: c.structured,
+                })
+                .collect();
+            assert_eq!(
+                store.relatable_cases_between(from, to).unwrap(),
+                whole,
+                "{from:?} to {to:?}"
+            );
+        }
+        let all = store.relatable_cases_between(None, None).unwrap();
+        let refs: Vec<&str> = all.iter().map(|c| c.reference.as_str()).collect();
+        assert_eq!(refs, ["FOI-1", "FOI-2", "FOI-3", "FOI-4"]);
+        assert_eq!(all[1].status, Status::Withdrawn);
+        assert_eq!(all[2].structured.as_deref(), Some("[[question]]"));
+        assert_eq!(all[0].requester_name.as_deref(), Some("B. Other"));
+        assert_eq!(all[0].requester_contact, None);
+        let theirs = county.relatable_cases_between(None, None).unwrap();
+        assert_eq!(theirs.len(), 1);
+        assert_eq!(theirs[0].reference, "FOI-9");
+    }
+);
