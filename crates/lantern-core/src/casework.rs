@@ -571,6 +571,17 @@ pub fn retention(case: &Case, today: Date) -> Retention {
     }
 }
 
+/// The actions that move the clock ([`Action::moves_clock`]): the only
+/// events of a history [`clock_events`] reads, so a reader after a case's
+/// deadline alone may read those and no others.
+pub const CLOCK_ACTIONS: [Action; 5] = [
+    Action::SeekClarification,
+    Action::Clarified,
+    Action::IssueFeeNotice,
+    Action::FeeReceived,
+    Action::Extend,
+];
+
 /// The events in a case's history that move its deadline, in order.
 pub fn clock_events(history: &[CaseEvent]) -> Vec<ClockEvent> {
     history
@@ -750,6 +761,59 @@ pub fn review_of(history: &[CaseEvent]) -> Option<(Date, Option<(ReviewOutcome, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_clock_actions_give_clock_events() {
+        let every = [
+            Action::SeekClarification,
+            Action::Clarified,
+            Action::Start,
+            Action::Draft,
+            Action::Approve,
+            Action::Send,
+            Action::Withdraw,
+            Action::RequestReview,
+            Action::DecideReview(ReviewOutcome::Upheld),
+            Action::DecideReview(ReviewOutcome::PartlyUpheld),
+            Action::DecideReview(ReviewOutcome::Overturned),
+            Action::ComplainToIco,
+            Action::IcoDecided,
+            Action::IssueFeeNotice,
+            Action::FeeReceived,
+            Action::Extend,
+        ];
+        for action in every
+            .into_iter()
+            .map(|a| a.code())
+            .chain(["open", "learn", "correct"])
+        {
+            let event = CaseEvent {
+                at: "2024-03-20T09:00:00Z".into(),
+                actor: "alice".into(),
+                action: action.into(),
+                from: None,
+                to: Status::InProgress,
+                note: None,
+                on: Some(Date::constant(2024, 3, 20)),
+                extended_to: Some(Date::constant(2024, 5, 20)),
+                calendar: None,
+                fee_pence: None,
+            };
+            let listed = CLOCK_ACTIONS.iter().any(|a| a.code() == action);
+            assert_eq!(
+                clock_events(&[event]).len(),
+                usize::from(listed),
+                "{action}"
+            );
+        }
+        for action in every {
+            assert_eq!(
+                action.moves_clock(),
+                CLOCK_ACTIONS.contains(&action),
+                "{action:?}"
+            );
+        }
+    }
 
     const ACTIONS: [Action; 16] = [
         Action::SeekClarification,

@@ -1109,6 +1109,30 @@ pub struct OpenCase {
     pub history: Vec<CaseEvent>,
 }
 
+/// An open case as the inbox reads it ([`Store::open_cases_in_brief`]):
+/// what its row shows and what its deadline and tags are worked out from,
+/// without its text (unless no subject is kept) or the rest of its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BriefCase {
+    /// The reference.
+    pub reference: String,
+    /// When it was received.
+    pub received: jiff::civil::Date,
+    /// Its status.
+    pub status: Status,
+    /// Whether it holds a structured request.
+    pub structured: bool,
+    /// The subject kept when its text was written (see [`OpenCase::subject`]).
+    pub subject: Option<String>,
+    /// Its original text, read only when no subject is kept (`None` when
+    /// one is).
+    pub original: Option<String>,
+    /// The events of its history that move its clock
+    /// (`lantern_core::casework::CLOCK_ACTIONS`), oldest first: all that
+    /// its deadline is counted from.
+    pub clock: Vec<CaseEvent>,
+}
+
 /// A case as another request is related to it
 /// ([`Store::relatable_cases_between`]): what it asks and who asked, not
 /// its text or its clock.
@@ -1478,6 +1502,11 @@ pub trait Store: accounts::Accounts + outbox::Outbox {
     /// what the inbox lists, without reading the answered cases or one
     /// history per case.
     fn open_cases_with_history(&self) -> Result<Vec<OpenCase>, StoreError>;
+
+    /// The open cases as [`Store::open_cases_with_history`] lists them, in
+    /// the same order, each read only as far as the inbox needs
+    /// ([`BriefCase`]): two queries in one read transaction.
+    fn open_cases_in_brief(&self) -> Result<Vec<BriefCase>, StoreError>;
 
     /// Take an action on a case that the caller saw in status `seen`. If
     /// someone else moved the case on meanwhile, nothing changes and the

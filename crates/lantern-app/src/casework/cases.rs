@@ -82,7 +82,8 @@ pub fn list(ctx: &Context, filter: &ListFilter) -> Result<CaseList> {
             let release_changed = awaits_sending(case)
                 && !super::drafting::release_changes_among(
                     store.as_ref(),
-                    case,
+                    &case.reference,
+                    case.structured.is_some(),
                     today,
                     &mut releases,
                 )?
@@ -129,8 +130,13 @@ fn questions_to_enter(store: &dyn lantern_store::Store, case: &Case) -> Result<b
 /// Whether a case holds a draft or approved letter still to be sent (the
 /// cases whose cited releases are watched).
 pub(super) fn awaits_sending(case: &Case) -> bool {
+    status_awaits_sending(case.status)
+}
+
+/// Whether a case in `status` awaits sending ([`awaits_sending`]).
+pub(super) fn status_awaits_sending(status: casework::Status) -> bool {
     matches!(
-        case.status,
+        status,
         casework::Status::Drafted | casework::Status::Approved
     )
 }

@@ -360,22 +360,31 @@ pub fn check_ready(store: &dyn Store, case: &Case, day: Date, verb: &str) -> Res
 /// its draft still reads right. `request show` and `request list` flag a
 /// case with any; `approve` and `send` refuse it ([`check_ready`]).
 pub fn release_changes(store: &dyn Store, case: &Case, day: Date) -> Result<Vec<String>> {
-    release_changes_among(store, case, day, &mut None)
+    release_changes_among(
+        store,
+        &case.reference,
+        case.structured.is_some(),
+        day,
+        &mut None,
+    )
 }
 
 /// [`release_changes`] for many cases in turn: `releases` holds the
 /// calendar's current releases once the first case citing one has read
 /// them, so that a list reads them once, not once per case.
+/// The case is given by its reference and whether it holds a structured
+/// request (all that is needed of it).
 pub(super) fn release_changes_among(
     store: &dyn Store,
-    case: &Case,
+    reference: &str,
+    structured: bool,
     day: Date,
     releases: &mut Option<Vec<lantern_core::release::Release>>,
 ) -> Result<Vec<String>> {
-    let Some((draft, _)) = store.draft(&case.reference)? else {
+    let Some((draft, _)) = store.draft(reference)? else {
         return Ok(vec![]);
     };
-    release_changes_cited(store, case, &notices_of(&draft)?, day, releases)
+    release_changes_cited(store, structured, &notices_of(&draft)?, day, releases)
 }
 
 /// [`release_changes_among`] for a case whose draft's notices are known
@@ -383,25 +392,25 @@ pub(super) fn release_changes_among(
 /// them, so the draft is not read.
 pub(super) fn release_changes_noticed(
     store: &dyn Store,
-    case: &Case,
+    structured: bool,
     notices: &str,
     day: Date,
     releases: &mut Option<Vec<lantern_core::release::Release>>,
 ) -> Result<Vec<String>> {
     let notices: serde_json::Value = serde_json::from_str(notices)?;
-    release_changes_cited(store, case, &notices, day, releases)
+    release_changes_cited(store, structured, &notices, day, releases)
 }
 
 /// What changed about the releases a draft's `notices` cite.
 fn release_changes_cited(
     store: &dyn Store,
-    case: &Case,
+    structured: bool,
     notices: &serde_json::Value,
     day: Date,
     releases: &mut Option<Vec<lantern_core::release::Release>>,
 ) -> Result<Vec<String>> {
     let cited = cited_releases(notices);
-    if cited.is_empty() || case.structured.is_none() {
+    if cited.is_empty() || !structured {
         return Ok(vec![]);
     }
     let now = match releases {

@@ -5,10 +5,10 @@
 
 use jiff::civil::Date;
 use lantern_core::casework::{self, Case, Status};
-use lantern_core::deadline::Hold;
+use lantern_core::deadline::{self, Hold};
 
 use super::calendar;
-use super::cases::awaits_sending;
+use super::cases::status_awaits_sending;
 use super::drafting::{release_changes_among, release_changes_noticed};
 use crate::{Context, Result};
 
@@ -141,9 +141,14 @@ pub fn inbox(ctx: &Context, only: Option<Tag>, sort: Sort) -> Result<Vec<InboxRo
     // The notices kept beside each draft, read once; a draft without them
     // (saved before they were kept) is read itself.
     let mut noticed = None;
-    for open in store.open_cases_with_history()? {
-        let (case, history) = (open.case, open.history);
-        let due = casework::case_deadline(&calendar, &case, &history)?;
+    for open in store.open_cases_in_brief()? {
+        // The clock's events are all the deadline is counted from
+        // (`casework::case_deadline` of the whole history).
+        let due = deadline::deadline(
+            &calendar,
+            open.received,
+            &casework::clock_events(&open.clock),
+        )?;
         let overdue = !due.on_hold() && today > due.due;
         let left = if due.due > today {
             calendar.working_days_between(today, due.due)?
@@ -161,24 +166,34 @@ pub fn inbox(ctx: &Context, only: Option<Tag>, sort: Sort) -> Result<Vec<InboxRo
             Some(Hold::Fee { .. }) => tags.push(Tag::AwaitingFee),
             None => {}
         }
-        match case.status {
+        match open.status {
             Status::Drafted => tags.push(Tag::AwaitingApproval),
             Status::Approved => tags.push(Tag::ReadyToSend),
             _ => {}
         }
         // Whether a cited release changed decides only its own tag: not
         // looked at when another tag is asked for.
-        if awaits_sending(&case) && only.is_none_or(|t| t == Tag::ReleaseChanged) {
+        if status_awaits_sending(open.status) && only.is_none_or(|t| t == Tag::ReleaseChanged) {
             let noticed = match &mut noticed {
                 Some(n) => n,
                 None => noticed.insert(store.open_draft_notices()?),
             };
-            let changes = match noticed.get(&case.reference) {
-                Some(Some(notices)) => {
-                    release_changes_noticed(store.as_ref(), &case, notices, today, &mut releases)?
-                }
+            let changes = match noticed.get(&open.reference) {
+                Some(Some(notices)) => release_changes_noticed(
+                    store.as_ref(),
+                    open.structured,
+                    notices,
+                    today,
+                    &mut releases,
+                )?,
                 // Not kept (or drafted since the list was read): the draft.
-                _ => release_changes_among(store.as_ref(), &case, today, &mut releases)?,
+                _ => release_changes_among(
+                    store.as_ref(),
+                    &open.reference,
+                    open.structured,
+                    today,
+                    &mut releases,
+                )?,
             };
             if !changes.is_empty() {
                 tags.push(Tag::ReleaseChanged);
@@ -189,13 +204,17 @@ pub fn inbox(ctx: &Context, only: Option<Tag>, sort: Sort) -> Result<Vec<InboxRo
         }
         rows.push(InboxRow {
             // Kept when the text was written; worked out from the text
-            // where not known (opened before it was kept, restored dumps).
-            subject: open.subject.unwrap_or_else(|| subject(&case)),
-            reference: case.reference,
-            received: case.received,
+            // where not known (opened before it was kept, restored dumps:
+            // then the text is read).
+            subject: match (open.subject, open.original) {
+                (Some(subject), _) => subject,
+                (None, original) => casework::subject_of(original.as_deref().unwrap_or_default()),
+            },
+            reference: open.reference,
+            received: open.received,
             due: due.due,
             working_days_left: left,
-            status: case.status,
+            status: open.status,
             tags,
         });
     }

@@ -508,6 +508,74 @@ pub(super) fn open_cases_with_history<E: Engine>(
     })
 }
 
+/// The open cases as the inbox reads them: see `Store::open_cases_in_brief`.
+pub(super) fn open_cases_in_brief<E: Engine>(
+    store: &SqlStore<E>,
+) -> Result<Vec<crate::BriefCase>, StoreError> {
+    // The codes are the program's own constants, not input.
+    let open = casework::STATUSES
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| format!("'{}'", s.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let clock = casework::CLOCK_ACTIONS
+        .iter()
+        .map(|a| format!("'{}'", a.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let cases = tx.query(
+            &format!(
+                "SELECT reference, received, status,
+                    CAST(CASE WHEN structured IS NULL THEN 0 ELSE 1 END AS BIGINT),
+                    subject, CASE WHEN subject IS NULL THEN original END
+                 FROM cases WHERE council = $1 AND status IN ({open})
+                 ORDER BY received, reference"
+            ),
+            &[param_text(&council)],
+            &[
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+                Kind::Int,
+                Kind::Text,
+                Kind::Text,
+            ],
+        )?;
+        let events = tx.query(
+            &format!(
+                "{EVENT_COLUMNS} WHERE council = $1 AND action IN ({clock}) AND reference IN
+                 (SELECT reference FROM cases WHERE council = $1 AND status IN ({open}))
+                 ORDER BY reference, id"
+            ),
+            &[param_text(&council)],
+            &EVENT_KINDS,
+        )?;
+        let mut clocks: std::collections::HashMap<String, Vec<CaseEvent>> =
+            std::collections::HashMap::new();
+        for r in &events {
+            clocks.entry(text(&r[0])).or_default().push(event_from(r)?);
+        }
+        cases
+            .iter()
+            .map(|r| {
+                let reference = text(&r[0]);
+                Ok(crate::BriefCase {
+                    received: date(&text(&r[1]))?,
+                    status: status(&text(&r[2]))?,
+                    structured: !matches!(r[3], Sql::Int(Some(0))),
+                    subject: opt_text(&r[4]),
+                    original: opt_text(&r[5]),
+                    clock: clocks.remove(&reference).unwrap_or_default(),
+                    reference,
+                })
+            })
+            .collect()
+    })
+}
+
 pub(super) fn act<E: Engine>(
     store: &mut SqlStore<E>,
     reference: &str,

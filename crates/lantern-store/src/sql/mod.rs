@@ -610,6 +610,10 @@ impl<E: Engine> Store for SqlStore<E> {
         casework::case_history(self, reference)
     }
 
+    fn open_cases_in_brief(&self) -> Result<Vec<crate::BriefCase>, StoreError> {
+        casework::open_cases_in_brief(self)
+    }
+
     fn open_cases_with_history(&self) -> Result<Vec<crate::OpenCase>, StoreError> {
         casework::open_cases_with_history(self)
     }

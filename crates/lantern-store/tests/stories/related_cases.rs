@@ -693,3 +693,131 @@ story!(
         assert_eq!(theirs[0].reference, "FOI-9");
     }
 );
+
+story!(
+    the_inbox_reads_the_open_cases_in_brief_as_listed_in_full,
+    |db: &TestDb| {
+        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+        let meta = ImportMeta {
+            kind: ImportKind::Council,
+            file: "lantern council set".into(),
+            sha256: String::new(),
+            actor: "admin".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        store
+            .set_council(&meta, &council("city", "E06000016"))
+            .unwrap();
+        store
+            .set_council(&meta, &council("county", "E10000018"))
+            .unwrap();
+        store.use_council("city").unwrap();
+        let none = ActionDetail::default();
+        let who = Who {
+            actor: "alice".into(),
+            at: "2024-03-20T09:00:00Z".into(),
+        };
+        let email = "From: A. Requester <a@example.org>\r\nTo: foi@example.invalid\r\n\
+            Subject: Needle exchanges\r\n\r\nHow many?\r\n";
+        let mut emailed = case("FOI-2", Date::constant(2024, 3, 15));
+        emailed.original = email.into();
+        emailed.structured = Some("[[question]]".into());
+        store.open_case(&emailed, &none).unwrap();
+        store
+            .open_case(&case("FOI-1", Date::constant(2024, 3, 18)), &none)
+            .unwrap();
+        // FOI-1's clock: on hold for clarification, which came, then extended.
+        let on = |day: Date| ActionDetail {
+            on: Some(day),
+            ..ActionDetail::default()
+        };
+        store
+            .act(
+                "FOI-1",
+                Status::Received,
+                Action::SeekClarification,
+                &who,
+                &on(Date::constant(2024, 3, 19)),
+            )
+            .unwrap();
+        store
+            .act(
+                "FOI-1",
+                Status::ClarificationSought,
+                Action::Clarified,
+                &who,
+                &on(Date::constant(2024, 3, 25)),
+            )
+            .unwrap();
+        store
+            .act("FOI-1", Status::Received, Action::Start, &who, &none)
+            .unwrap();
+        send(store.as_mut(), "FOI-3", &[]);
+        store
+            .open_case(&case("FOI-4", Date::constant(2024, 3, 1)), &none)
+            .unwrap();
+        store
+            .act("FOI-4", Status::Received, Action::Withdraw, &who, &none)
+            .unwrap();
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("county").unwrap();
+        county
+            .open_case(&case("FOI-9", Date::constant(2024, 3, 15)), &none)
+            .unwrap();
+
+        let check = |store: &dyn Store| {
+            let full = store.open_cases_with_history().unwrap();
+            let brief = store.open_cases_in_brief().unwrap();
+            assert_eq!(brief.len(), full.len());
+            for (b, f) in brief.iter().zip(&full) {
+                assert_eq!(b.reference, f.case.reference);
+                assert_eq!(b.received, f.case.received);
+                assert_eq!(b.status, f.case.status);
+                assert_eq!(b.structured, f.case.structured.is_some());
+                assert_eq!(b.subject, f.subject);
+                // The text only where no subject is kept.
+                let original = f.subject.is_none().then(|| f.case.original.clone());
+                assert_eq!(b.original, original);
+                let clock: Vec<_> = f
+                    .history
+                    .iter()
+                    .filter(|e| {
+                        lantern_core::casework::CLOCK_ACTIONS
+                            .iter()
+                            .any(|a| a.code() == e.action)
+                    })
+                    .cloned()
+                    .collect();
+                assert_eq!(b.clock, clock);
+            }
+            brief
+        };
+        let brief = check(store.as_ref());
+        let listed: Vec<(&str, usize, bool)> = brief
+            .iter()
+            .map(|b| (b.reference.as_str(), b.clock.len(), b.structured))
+            .collect();
+        assert_eq!(listed, [("FOI-2", 0, true), ("FOI-1", 2, false)]);
+        assert_eq!(brief[0].subject.as_deref(), Some("Needle exchanges"));
+        assert_eq!(brief[0].original, None);
+        assert_eq!(brief[1].clock[0].action, "seek_clarification");
+        assert_eq!(brief[1].clock[1].on, Some(Date::constant(2024, 3, 25)));
+        let theirs = county.open_cases_in_brief().unwrap();
+        assert_eq!(theirs.len(), 1);
+        assert_eq!(theirs[0].reference, "FOI-9");
+
+        // A restored dump keeps no subject: the text is read instead.
+        let tables = store.export().unwrap();
+        let other = match db {
+            TestDb::Sqlite(_) => TestDb::sqlite(),
+            TestDb::Postgres { server, .. } => TestDb::postgres(server),
+        };
+        let (mut target, _) = create(&other.location(), &init_meta("tester", "now")).unwrap();
+        target.restore(&tables).unwrap();
+        target.use_council("city").unwrap();
+        let restored = check(target.as_ref());
+        assert_eq!(restored.len(), 2);
+        assert_eq!(restored[0].original.as_deref(), Some(email));
+        assert_eq!(restored[1].subject, None);
+    }
+);
