@@ -84,25 +84,93 @@ pub(super) fn disclosure_log_of_cells<E: Engine>(
     })
 }
 
+/// At most this many cells are read one by one in [`logged_cells`]; more
+/// are read together.
+const CELLS_ONE_BY_ONE: usize = 64;
+
 /// [`disclosure_log_of_cells`] summed up per answer and cell (see
-/// `lantern_core::related::LoggedCell`): the SQL groups the lines, so only
-/// one row per answer and cell comes back, with the id and sending time of
-/// its first `given` line and a count of the others. The same narrowing by
-/// indicator, area and period (the log's index); the council and the exact
-/// triples are checked here.
+/// `lantern_core::related::LoggedCell`), by answer, then cell. A few cells
+/// are read one at a time, each by equality on the log's index on
+/// (indicator, area, period), with only the id, reference, sending time
+/// and whether the line gave the figure; many, together, grouped in SQL
+/// ([`logged_cells_together`]).
 pub(super) fn logged_cells<E: Engine>(
     store: &SqlStore<E>,
     cells: &[(String, String, String)],
 ) -> Result<Vec<lantern_core::related::LoggedCell>, StoreError> {
     use lantern_core::related::{Cell, LoggedCell};
-    use std::collections::BTreeSet;
-    if cells.is_empty() {
-        return Ok(Vec::new());
-    }
+    use std::collections::{BTreeMap, BTreeSet};
     let wanted: BTreeSet<(&str, &str, &str)> = cells
         .iter()
         .map(|(i, a, p)| (i.as_str(), a.as_str(), p.as_str()))
         .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    if wanted.len() > CELLS_ONE_BY_ONE {
+        return logged_cells_together(store, &wanted);
+    }
+    store.engine.transaction(Mode::Read, |tx| {
+        let council = store.scope(tx)?;
+        let mut out = Vec::new();
+        for (indicator, area, period) in &wanted {
+            let rows = tx.query(
+                "SELECT id, reference, sent_at,
+                        CAST(CASE WHEN decision = 'given' THEN 1 ELSE 0 END AS BIGINT)
+                 FROM disclosure_log
+                 WHERE indicator = $1 AND area = $2 AND period = $3 AND council = $4",
+                &[
+                    param_text(indicator),
+                    param_text(area),
+                    param_text(period),
+                    param_text(&council),
+                ],
+                &[Kind::Int, Kind::Text, Kind::Text, Kind::Int],
+            )?;
+            let mut by_answer: BTreeMap<&str, (Option<(i64, &str)>, bool)> = BTreeMap::new();
+            for r in &rows {
+                let (Sql::Int(Some(id)), Sql::Int(Some(given))) = (&r[0], &r[3]) else {
+                    continue;
+                };
+                let answer = by_answer.entry(str_of(&r[1])).or_default();
+                if *given == 0 {
+                    answer.1 = true;
+                } else if answer.0.is_none_or(|(first, _)| *id < first) {
+                    answer.0 = Some((*id, str_of(&r[2])));
+                }
+            }
+            out.extend(
+                by_answer
+                    .into_iter()
+                    .map(|(reference, (first_given, not_given))| LoggedCell {
+                        reference: reference.to_string(),
+                        cell: Cell {
+                            indicator: indicator.to_string(),
+                            area: area.to_string(),
+                            period: period.to_string(),
+                        },
+                        first_given: first_given.map(|(id, sent_at)| (id, sent_at.to_string())),
+                        not_given,
+                    }),
+            );
+        }
+        out.sort_by(|a, b| (&a.reference, &a.cell).cmp(&(&b.reference, &b.cell)));
+        Ok(out)
+    })
+}
+
+/// [`logged_cells`] of many cells: the SQL narrows by each of indicator,
+/// area and period (through the log's index; the council is checked here,
+/// since a condition on it would make SQLite walk the council's whole log
+/// instead) and groups the lines, so only one row per answer and cell
+/// comes back, with the id and sending time of its first `given` line and
+/// a count of the others; the exact triples are kept here.
+fn logged_cells_together<E: Engine>(
+    store: &SqlStore<E>,
+    wanted: &std::collections::BTreeSet<(&str, &str, &str)>,
+) -> Result<Vec<lantern_core::related::LoggedCell>, StoreError> {
+    use lantern_core::related::{Cell, LoggedCell};
+    use std::collections::BTreeSet;
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let mut params = Vec::new();
@@ -131,8 +199,7 @@ pub(super) fn logged_cells<E: Engine>(
                               COUNT(CASE WHEN decision <> 'given' THEN 1 END) AS not_given
                        FROM disclosure_log WHERE {}
                        GROUP BY council, reference, indicator, area, period) g
-                 LEFT JOIN disclosure_log l ON l.id = g.first_given
-                 ORDER BY g.reference, g.indicator, g.area, g.period",
+                 LEFT JOIN disclosure_log l ON l.id = g.first_given",
                 conditions.join(" AND ")
             ),
             &params,
@@ -147,7 +214,7 @@ pub(super) fn logged_cells<E: Engine>(
                 Kind::Text,
             ],
         )?;
-        Ok(rows
+        let mut out: Vec<LoggedCell> = rows
             .iter()
             .filter(|r| text(&r[0]) == council)
             .filter(|r| wanted.contains(&(str_of(&r[2]), str_of(&r[3]), str_of(&r[4]))))
@@ -164,7 +231,10 @@ pub(super) fn logged_cells<E: Engine>(
                 },
                 not_given: !matches!(r[6], Sql::Int(Some(0))),
             })
-            .collect())
+            .collect();
+        // In the program's order, whatever the engine's collation.
+        out.sort_by(|a, b| (&a.reference, &a.cell).cmp(&(&b.reference, &b.cell)));
+        Ok(out)
     })
 }
 

@@ -590,6 +590,11 @@ story!(
             .collect();
         assert_eq!(refs, [("FOI-2", 2), ("FOI-1", 1)]);
         assert!(store.logged_cells(&[]).unwrap().is_empty());
+        // Many cells (read together rather than one by one) give the same.
+        let mut many = asked.to_vec();
+        many.extend((0..80).map(|i| cell(home, &format!("{}/{:02}", 1900 + i, i % 100))));
+        many.extend(asked.iter().cloned());
+        assert_eq!(store.logged_cells(&many).unwrap(), logged);
         // The other council sees its own answer only.
         let theirs = county.logged_cells(&asked).unwrap();
         assert_eq!(theirs.len(), 1);
