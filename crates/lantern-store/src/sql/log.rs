@@ -127,7 +127,10 @@ pub(super) fn logged_cells<E: Engine>(
                 ],
                 &[Kind::Int, Kind::Text, Kind::Text, Kind::Int],
             )?;
-            let mut by_answer: BTreeMap<&str, (Option<(i64, &str)>, bool)> = BTreeMap::new();
+            // Per answer: its first line that gave the figure (id, sent at),
+            // and whether any line did not.
+            type Summed<'r> = (Option<(i64, &'r str)>, bool);
+            let mut by_answer: BTreeMap<&str, Summed> = BTreeMap::new();
             for r in &rows {
                 let (Sql::Int(Some(id)), Sql::Int(Some(given))) = (&r[0], &r[3]) else {
                     continue;
