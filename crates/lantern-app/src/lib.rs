@@ -257,7 +257,7 @@ impl Context {
             && let Some(mut store) = pool.try_get()
         {
             if let Some(code) = &self.council
-                && let Err(e) = store.use_council(code)
+                && let Err(e) = store.choose_council(code)
             {
                 store.discard();
                 return Err(e.into());
@@ -266,7 +266,7 @@ impl Context {
         }
         let mut store = self.open_every_council()?;
         if let Some(code) = &self.council {
-            store.use_council(code)?;
+            store.choose_council(code)?;
         }
         Ok(OpenStore::Own(store))
     }

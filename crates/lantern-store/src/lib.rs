@@ -1782,6 +1782,11 @@ pub trait Store: accounts::Accounts + outbox::Outbox {
     /// its settings in force now.
     fn use_council(&mut self, code: &str) -> Result<StoredCouncil, StoreError>;
 
+    /// [`Store::use_council`] without reading the council's settings: the
+    /// same choice and the same refusal ([`StoreError::NoSuchCouncil`]),
+    /// for a caller that needs only the council in use chosen.
+    fn choose_council(&mut self, code: &str) -> Result<(), StoreError>;
+
     /// The code of the council this handle's casework belongs to (see
     /// [`Store::use_council`]); `None` while the database holds no council.
     fn council_in_use(&self) -> Result<Option<String>, StoreError>;

@@ -193,6 +193,24 @@ pub(crate) fn existing(tx: &mut dyn Tx, code: &str) -> Result<StoredCouncil, Sto
     }
 }
 
+/// [`existing`] without reading the settings: refused the same way when no
+/// council has the code (a council's settings, once stored, are never
+/// removed; the code of one held is the code asked for).
+pub(crate) fn must_exist(tx: &mut dyn Tx, code: &str) -> Result<(), StoreError> {
+    let held = one_int(
+        tx,
+        "SELECT count(*) FROM councils c JOIN imports i ON i.id = c.import_id WHERE c.code = $1",
+        &[param_text(code)],
+    )?;
+    if held == 0 {
+        return Err(StoreError::NoSuchCouncil {
+            code: code.to_string(),
+            codes: codes(tx)?,
+        });
+    }
+    Ok(())
+}
+
 /// Store a council's settings (see [`crate::Store::set_council`]).
 pub(crate) fn set(
     tx: &mut dyn Tx,

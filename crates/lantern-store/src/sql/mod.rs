@@ -900,6 +900,13 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(held)
     }
 
+    fn choose_council(&mut self, code: &str) -> Result<(), StoreError> {
+        self.engine
+            .transaction(Mode::Read, |tx| council::must_exist(tx, code))?;
+        self.council = Some(code.to_string());
+        Ok(())
+    }
+
     fn council_in_use(&self) -> Result<Option<String>, StoreError> {
         self.engine.transaction(Mode::Read, |tx| {
             let code = self.scope(tx)?;

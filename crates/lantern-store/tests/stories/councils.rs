@@ -898,3 +898,45 @@ story!(
         );
     }
 );
+
+story!(
+    choosing_a_council_without_its_settings_scopes_and_refuses_as_using_it,
+    |db: &TestDb| {
+        let mut store = new_store(db);
+        store
+            .set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council("E06000016", "Leicester City Council", "E06000016"),
+            )
+            .unwrap();
+        store
+            .set_council(
+                &meta(ImportKind::Council, "admin"),
+                &council("leics", "Leicestershire County Council", "E10000018"),
+            )
+            .unwrap();
+        let refused = store.choose_council("rutland").unwrap_err();
+        let refused_using = store.use_council("rutland").unwrap_err();
+        assert!(
+            matches!(&refused, StoreError::NoSuchCouncil { code, codes }
+                if code == "rutland" && codes.len() == 2),
+            "{refused}"
+        );
+        assert_eq!(refused.to_string(), refused_using.to_string());
+        // Nothing chosen by a refusal: casework still asks for a council.
+        assert!(matches!(
+            store.cases().unwrap_err(),
+            StoreError::ChooseCouncil { .. }
+        ));
+
+        store.choose_council("leics").unwrap();
+        assert_eq!(store.council_in_use().unwrap().as_deref(), Some("leics"));
+        answer(store.as_mut(), "FOI-1", "county phrase", "E10000018", 12);
+        let mut city = open(&db.location()).unwrap();
+        city.choose_council("E06000016").unwrap();
+        assert!(city.case("FOI-1").unwrap().is_none());
+        // A handle moves from one council to another as with use_council.
+        city.choose_council("leics").unwrap();
+        assert!(city.case("FOI-1").unwrap().is_some());
+    }
+);
