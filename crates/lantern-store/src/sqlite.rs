@@ -81,6 +81,10 @@ fn connect(path: &Path) -> Result<Sqlite, StoreError> {
     // is hundreds of megabytes.
     conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
     conn.pragma_update(None, "cache_size", -65536i64)?;
+    // Keep the prepared statements of a whole page's reads: a workspace
+    // page runs more distinct statements than rusqlite's default 16, so
+    // the least recently used were prepared again on every request.
+    conn.set_prepared_statement_cache_capacity(256);
     // WAL lets readers carry on while an import writes.
     let _mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
