@@ -143,7 +143,10 @@ impl Asked {
         (subjects, cells)
     }
 
-    fn same_requester(&self, other: &Asked) -> bool {
+    /// Whether `other` comes from the same requester (see the module's
+    /// rules): the only case in which [`related`] compares what they ask
+    /// cell by cell (a possible repeat).
+    pub fn same_requester(&self, other: &Asked) -> bool {
         fn contact(a: &Asked) -> Option<String> {
             a.requester_contact
                 .as_deref()
@@ -428,6 +431,47 @@ mod tests {
         small.estimate_hours = 8.0;
         let links = related(&this, std::slice::from_ref(&small), &calendar).unwrap();
         assert_eq!(aggregated_hours(&this, &[small], &links), None);
+    }
+
+    #[test]
+    fn another_requesters_cells_do_not_change_the_links() {
+        let calendar = Calendar::shipped();
+        let crack = [cell("people_in_treatment", "2017/18")];
+        let this = asked("FOI-3", Date::constant(2019, 6, 3), "Ann", &crack);
+        let others = [
+            asked("FOI-1", Date::constant(2019, 4, 1), "Ann", &crack),
+            asked("FOI-2", Date::constant(2019, 5, 1), "Bob", &crack),
+            asked(
+                "FOI-5",
+                Date::constant(2019, 5, 2),
+                "Ann",
+                &[cell("people_in_treatment", "2016/17")],
+            ),
+        ];
+        let links = related(&this, &others, &calendar).unwrap();
+        assert!(links.iter().any(|l| l.repeat), "{links:?}");
+        // Without the cells of those from another requester: the same.
+        let fewer: Vec<Asked> = others
+            .iter()
+            .cloned()
+            .map(|mut o| {
+                if !this.same_requester(&o) {
+                    o.cells.clear();
+                }
+                o
+            })
+            .collect();
+        assert_eq!(related(&this, &fewer, &calendar).unwrap(), links);
+        // Without those of the same requester: not (FOI-1 is a repeat).
+        let none: Vec<Asked> = others
+            .iter()
+            .cloned()
+            .map(|mut o| {
+                o.cells.clear();
+                o
+            })
+            .collect();
+        assert_ne!(related(&this, &none, &calendar).unwrap(), links);
     }
 
     #[test]

@@ -1486,8 +1486,10 @@ pub trait Store: accounts::Accounts + outbox::Outbox {
     ) -> Result<Vec<Case>, StoreError>;
 
     /// [`Store::cases_received_between`] with only what relating requests
-    /// needs of each case ([`RelatableCase`]), in the same order: neither
-    /// the original text nor the retention and opening details are read.
+    /// needs of each case ([`RelatableCase`]), oldest first, then by
+    /// reference (compared as bytes, whatever the engine's collation):
+    /// neither the original text nor the retention and opening details are
+    /// read.
     fn relatable_cases_between(
         &self,
         from: Option<jiff::civil::Date>,

@@ -107,7 +107,8 @@ async fn page(
     let ctx = site.context(&visitor.actor.username);
     let asked = reference.to_string();
     let (view, sheet, readings, not_taken, letter, withheld, findings, self_approval, today) =
-        act(move || {
+        // The parts of the page each read the case's draft: parsed once.
+        act(move || casework::reading_drafts_once(|| {
             let view = casework::show(&ctx, &asked)?;
             // A request whose questions cannot be read says why on the page,
             // the rest of the workspace still shown.
@@ -151,7 +152,7 @@ async fn page(
                 self_approval,
                 today,
             ))
-        })
+        }))
         .await?;
     let email = lantern_core::understand::parse_email(view.case.original.as_bytes()).ok();
     let resource = Resource {

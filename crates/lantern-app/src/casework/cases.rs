@@ -221,7 +221,7 @@ pub fn show(ctx: &Context, reference: &str) -> Result<CaseView> {
     let first_calendar = history.first().and_then(|e| e.calendar.clone());
     let findings = match store.draft(reference)? {
         Some((draft, _)) => {
-            let view: serde_json::Value = serde_json::from_str(&draft)?;
+            let view = super::draft_json(&draft)?;
             super::open_findings(&view)
         }
         None => vec![],
@@ -376,7 +376,7 @@ pub(super) fn letter_view(
 ) -> Result<(serde_json::Value, Vec<String>)> {
     let reference = &case.reference;
     match store.draft(reference)? {
-        Some((draft, _)) => Ok((serde_json::from_str(&draft)?, vec![])),
+        Some((draft, _)) => Ok((super::draft_json_owned(&draft)?, vec![])),
         None => {
             let structured = super::correcting::to_answer(store, case)?;
             let view = answering::decide(ctx, store, reference, structured, None, None)?;

@@ -464,7 +464,7 @@ pub fn declaration_changes(store: &dyn Store, case: &Case) -> Result<Vec<String>
     let Some((draft, _)) = store.draft(&case.reference)? else {
         return Ok(vec![]);
     };
-    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    let view = super::draft_json(&draft)?;
     let used: Vec<i64> = view["made_with"]["declarations"]
         .as_array()
         .into_iter()

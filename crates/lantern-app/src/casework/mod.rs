@@ -119,6 +119,67 @@ fn find(store: &dyn Store, reference: &str) -> Result<Case> {
         .ok_or_else(|| StoreError::NoSuchCase(reference.to_string()).into())
 }
 
+/// Drafts parsed, each with the text it was parsed from.
+type DraftsRead = Vec<(String, std::rc::Rc<serde_json::Value>)>;
+
+thread_local! {
+    /// The drafts parsed so far within [`reading_drafts_once`] on this
+    /// thread (by their exact text); `None` outside it.
+    static DRAFTS_READ: std::cell::RefCell<Option<DraftsRead>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f`, parsing each draft's JSON at most once (by its exact text) in
+/// the use cases `f` calls on this thread: what one page of one case needs,
+/// whose parts (the case, its letter, its withheld counts and findings)
+/// each read the draft. The draft is still read from the store each time,
+/// so a draft saved meanwhile is parsed afresh; nothing parsed is kept once
+/// `f` returns.
+pub fn reading_drafts_once<R>(f: impl FnOnce() -> R) -> R {
+    struct Forget;
+    impl Drop for Forget {
+        fn drop(&mut self) {
+            DRAFTS_READ.with(|d| *d.borrow_mut() = None);
+        }
+    }
+    let outermost = DRAFTS_READ.with(|d| {
+        let mut d = d.borrow_mut();
+        let outermost = d.is_none();
+        if outermost {
+            *d = Some(Vec::new());
+        }
+        outermost
+    });
+    // Made only when needed: a `Forget` dropped at once would forget.
+    #[allow(clippy::unnecessary_lazy_evaluations)]
+    let _forget = outermost.then(|| Forget);
+    f()
+}
+
+/// A draft's JSON (as parsed before within [`reading_drafts_once`]).
+fn draft_json(text: &str) -> Result<std::rc::Rc<serde_json::Value>> {
+    let known = DRAFTS_READ.with(|d| {
+        d.borrow()
+            .as_ref()
+            .and_then(|read| read.iter().find(|(t, _)| t == text).map(|(_, v)| v.clone()))
+    });
+    if let Some(view) = known {
+        return Ok(view);
+    }
+    let view: std::rc::Rc<serde_json::Value> = std::rc::Rc::new(serde_json::from_str(text)?);
+    DRAFTS_READ.with(|d| {
+        if let Some(read) = d.borrow_mut().as_mut() {
+            read.push((text.to_string(), view.clone()));
+        }
+    });
+    Ok(view)
+}
+
+/// [`draft_json`] to change: a copy when it is shared.
+fn draft_json_owned(text: &str) -> Result<serde_json::Value> {
+    Ok(std::rc::Rc::try_unwrap(draft_json(text)?).unwrap_or_else(|shared| (*shared).clone()))
+}
+
 /// A case's deadline, from its history.
 fn case_deadline(store: &dyn Store, calendar: &Calendar, case: &Case) -> Result<Deadline> {
     let history = store.case_history(&case.reference)?;
@@ -265,7 +326,8 @@ impl Links {
         // related (and so counted in an aggregation): read those alone. Of
         // those, one sharing no subject with this one is never linked, and
         // the aggregation counts only linked ones, so it is left out here
-        // rather than copied.
+        // rather than copied. `others` serves only `related::related` and
+        // `related::aggregated_hours` over the links.
         let (from, to) = related_window(calendar, case.received);
         let others: Vec<Asked> = store
             .relatable_cases_between(from, to)?
@@ -276,16 +338,22 @@ impl Links {
                 if subjects.is_disjoint(&this.subjects) {
                     return None;
                 }
-                Some(Asked {
+                let mut other = Asked {
                     received: c.received,
                     answered: c.status.is_answered(),
                     subjects: subjects.clone(),
-                    cells: cells.clone(),
+                    cells: Default::default(),
                     estimate_hours: *estimate_hours,
                     reference: c.reference,
                     requester_name: c.requester_name,
                     requester_contact: c.requester_contact,
-                })
+                };
+                // Its cells are compared only when it comes from the same
+                // requester (a possible repeat): copied only then.
+                if this.same_requester(&other) {
+                    other.cells = cells.clone();
+                }
+                Some(other)
             })
             .collect();
         read.keep();

@@ -704,3 +704,34 @@ fn a_phrase_taught_on_a_corrected_case_keeps_the_officers_corrections() {
         Some("people_in_treatment for 2017/18")
     );
 }
+
+#[test]
+fn a_draft_is_parsed_once_within_one_page_and_afresh_after() {
+    let draft = r#"{"findings":[{"number":1}],"questions":[]}"#;
+    let other = r#"{"findings":[]}"#;
+    // Outside: each read parses it again.
+    let (a, b) = (draft_json(draft).unwrap(), draft_json(draft).unwrap());
+    assert!(!std::rc::Rc::ptr_eq(&a, &b));
+    let (inside, nested) = reading_drafts_once(|| {
+        let first = draft_json(draft).unwrap();
+        let again = draft_json(draft).unwrap();
+        assert!(std::rc::Rc::ptr_eq(&first, &again));
+        // Another text (a draft saved meanwhile) is parsed for itself.
+        let changed = draft_json(other).unwrap();
+        assert_eq!(changed["findings"], serde_json::json!([]));
+        // A scope within the page keeps what the page parsed.
+        let nested = reading_drafts_once(|| draft_json(draft).unwrap());
+        assert!(std::rc::Rc::ptr_eq(&first, &nested));
+        // What is changed is a copy: the parsed draft stays as it was.
+        let mut owned = draft_json_owned(draft).unwrap();
+        owned["findings"] = serde_json::json!([]);
+        assert_eq!(draft_json(draft).unwrap()["findings"][0]["number"], 1);
+        (first, nested)
+    });
+    assert_eq!(*inside, *a);
+    assert!(std::rc::Rc::ptr_eq(&inside, &nested));
+    // Nothing kept after the page.
+    let after = draft_json(draft).unwrap();
+    assert!(!std::rc::Rc::ptr_eq(&inside, &after));
+    assert!(draft_json("not json").is_err());
+}

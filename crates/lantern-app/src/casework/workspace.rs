@@ -235,7 +235,7 @@ pub fn withheld_in_draft(ctx: &Context, reference: &str) -> Result<Vec<String>> 
     let Some((draft, _)) = store.draft(reference)? else {
         return Ok(vec![]);
     };
-    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    let view = super::draft_json(&draft)?;
     fn walk(q: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
         let number = format!(
             "{prefix}{}",
@@ -301,7 +301,7 @@ pub fn findings_in_draft(ctx: &Context, reference: &str) -> Result<Vec<DraftFind
     let Some((draft, _)) = store.draft(reference)? else {
         return Ok(vec![]);
     };
-    let view: serde_json::Value = serde_json::from_str(&draft)?;
+    let view = super::draft_json(&draft)?;
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
     Ok(view["findings"]
         .as_array()

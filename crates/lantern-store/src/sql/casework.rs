@@ -393,9 +393,11 @@ pub(super) fn relatable_cases_between<E: Engine>(
                 sql.push_str(&format!(" AND received {op} ${}", params.len()));
             }
         }
-        sql.push_str(" ORDER BY received, reference");
+        // Sorted here rather than in SQL: the sort would copy every row's
+        // structured text through SQLite's sorter.
         let rows = tx.query(&sql, &params, &[Kind::Text; 6])?;
-        rows.iter()
+        let mut cases = rows
+            .iter()
             .map(|r| {
                 Ok(crate::RelatableCase {
                     reference: text(&r[0]),
@@ -406,7 +408,9 @@ pub(super) fn relatable_cases_between<E: Engine>(
                     structured: opt_text(&r[5]),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        cases.sort_by(|a, b| (a.received, &a.reference).cmp(&(b.received, &b.reference)));
+        Ok(cases)
     })
 }
 
