@@ -9,8 +9,8 @@
 //! Prints one line per scored question of the tuning part, then the summary
 //! of the tuning part. With `--heldout`, also the summary of the quarter kept
 //! aside (seen) and, last, of the fresh held-out set not yet seen (`heldout
-//! = "fresh5"`; the earlier fresh sets, `"fresh, seen"`, `"fresh2, seen"`,
-//! `"fresh3, seen"` and `"fresh4, seen"`, are tuning data); with
+//! = "fresh6"`; the earlier fresh sets, `"fresh, seen"` to `"fresh5, seen"`,
+//! are tuning data); with
 //! `--heldout-lines`, the lines
 //! of both too.
 

@@ -62,7 +62,8 @@
 //! officer with the difference ([`SourceDifference`]). A table never holds
 //! two bands that overlap: the finest held are kept.
 
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
@@ -496,7 +497,7 @@ pub fn plan_counting(request: &Request, evidence: &Evidence, decided: Date) -> (
         evidence,
         by_cell: ByCell::new(evidence.figures),
         earlier_by_cell: {
-            let mut groups: HashMap<_, Vec<&EarlierRelease>> = HashMap::new();
+            let mut groups: FxHashMap<_, Vec<&EarlierRelease>> = FxHashMap::default();
             for e in evidence.earlier {
                 groups
                     .entry((e.indicator.as_str(), e.area.as_str(), &e.breakdown))
@@ -659,13 +660,13 @@ struct CellCandidate {
 /// all three, so it reads the one group instead of scanning every figure,
 /// and finds what the scan in order would (the first match included).
 pub(crate) struct ByCell<'a> {
-    groups: HashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a Figure>>,
+    groups: FxHashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a Figure>>,
 }
 
 impl<'a> ByCell<'a> {
     pub(crate) fn new(figures: &'a [Figure]) -> ByCell<'a> {
-        let mut groups: HashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a Figure>> =
-            HashMap::new();
+        let mut groups: FxHashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a Figure>> =
+            FxHashMap::default();
         for f in figures {
             groups
                 .entry((f.indicator.as_str(), f.area.as_str(), &f.breakdown))
@@ -697,7 +698,7 @@ struct Planner<'a> {
     by_cell: ByCell<'a>,
     /// The earlier releases, grouped by indicator, area and breakdown, each
     /// group in the evidence's order.
-    earlier_by_cell: HashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a EarlierRelease>>,
+    earlier_by_cell: FxHashMap<(&'a str, &'a str, &'a Breakdown), Vec<&'a EarlierRelease>>,
     /// The catalogue with the requester's own bands (for sums and
     /// disclosure control).
     fine: &'a Catalogue,

@@ -163,12 +163,26 @@ pub struct Dimension {
     pub values: Vec<DimensionValue>,
 }
 
+/// Whether `text.to_lowercase() == lower`, without building the lowercase
+/// text when `text` is ASCII (codes and aliases are, nearly always).
+fn lowercase_is(text: &str, lower: &str) -> bool {
+    if text.is_ascii() {
+        text.len() == lower.len()
+            && text
+                .bytes()
+                .zip(lower.bytes())
+                .all(|(a, b)| a.to_ascii_lowercase() == b)
+    } else {
+        text.to_lowercase() == lower
+    }
+}
+
 impl Dimension {
     /// Look a value up by code or alias (case-insensitive).
     pub fn value(&self, code: &str) -> Option<&DimensionValue> {
         let wanted = code.trim().to_lowercase();
         self.values.iter().find(|v| {
-            v.code.to_lowercase() == wanted || v.aliases.iter().any(|a| a.to_lowercase() == wanted)
+            lowercase_is(&v.code, &wanted) || v.aliases.iter().any(|a| lowercase_is(a, &wanted))
         })
     }
 
@@ -842,6 +856,24 @@ pub fn shipped() -> Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowercase_is_comparing_lowercase_text() {
+        let texts = [
+            "crack", "Crack", "CRACK", "crac", "crackk", "18-24", "Ōpiate", "ōpiate", "ΣΑΣ", "σας",
+            "σαΣ", "İ", "i̇", "", "a|b",
+        ];
+        for text in texts {
+            for other in texts {
+                let lower = other.trim().to_lowercase();
+                assert_eq!(
+                    lowercase_is(text, &lower),
+                    text.to_lowercase() == lower,
+                    "{text} / {lower}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn shipped_catalogue_is_valid_and_covers_the_seeds() {

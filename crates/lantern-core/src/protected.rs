@@ -32,7 +32,8 @@
 //! Only cells of the same indicator and area, in periods that overlap one of
 //! the new cells' periods (through a chain of overlaps), join a table.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 
@@ -436,7 +437,7 @@ fn tables(catalogue: &Catalogue, new: &[NewCell], known: &[KnownCell]) -> Vec<Ta
         for &i in &news {
             parts[component[&span(new[i].period)]].new.push(i);
         }
-        let mut first: HashMap<(Span, String, (u8, u64)), usize> = HashMap::new();
+        let mut first: FxHashMap<(Span, String, (u8, u64)), usize> = FxHashMap::default();
         for &k in &knowns {
             let c = &known[k];
             // What was shown, as a plain key (equal exactly when it is).
@@ -640,7 +641,7 @@ impl TableCells {
         // the people without it are the context less the people with it,
         // never asked but known to whoever has both; a small one must not
         // become derivable.
-        let asked: HashMap<(Span, String), u64> = self
+        let asked: FxHashMap<(Span, String), u64> = self
             .new
             .iter()
             .map(|&i| ((span(new[i].period), new[i].breakdown.key()), new[i].value))
@@ -1034,17 +1035,17 @@ fn cover(outer: Period, inside: &[(Period, usize)]) -> Option<Vec<usize>> {
 /// The figures held, for the indicators and areas in play, keyed for
 /// look-up: the best source's exact count per period and breakdown.
 struct FigureIndex {
-    values: HashMap<(String, String, Span, String), (crate::figure::Source, u64)>,
+    values: FxHashMap<(String, String, Span, String), (crate::figure::Source, u64)>,
     /// Per indicator, area and period: breakdowns held with their values.
-    by_period: HashMap<(String, String, Span), Vec<(Breakdown, u64)>>,
+    by_period: FxHashMap<(String, String, Span), Vec<(Breakdown, u64)>>,
 }
 
 impl FigureIndex {
     /// The figures of the indicators, areas and periods `wanted`.
     fn new(figures: &[Figure], wanted: BTreeSet<(String, String, Span)>) -> FigureIndex {
         let periods: BTreeSet<Span> = wanted.iter().map(|(_, _, s)| *s).collect();
-        let mut values: HashMap<(String, String, Span, String), (crate::figure::Source, u64)> =
-            HashMap::new();
+        let mut values: FxHashMap<(String, String, Span, String), (crate::figure::Source, u64)> =
+            FxHashMap::default();
         for f in figures {
             if !periods.contains(&span(f.period))
                 || !wanted.contains(&(f.indicator.clone(), f.area.clone(), span(f.period)))
@@ -1067,7 +1068,8 @@ impl FigureIndex {
                 *e = (f.source, v);
             }
         }
-        let mut by_period: HashMap<(String, String, Span), Vec<(Breakdown, u64)>> = HashMap::new();
+        let mut by_period: FxHashMap<(String, String, Span), Vec<(Breakdown, u64)>> =
+            FxHashMap::default();
         for ((i, a, p, b), (_, v)) in &values {
             by_period
                 .entry((i.clone(), a.clone(), *p))

@@ -28,7 +28,7 @@ use lantern_core::request::Ask;
 use lantern_core::understand::{self, SplitQuestion, Understanding};
 
 /// The name of the fresh held-out set not yet seen, as its labels say it.
-pub const FRESH: &str = "fresh5";
+pub const FRESH: &str = "fresh6";
 
 /// The corpus shipped with the crate.
 pub fn corpus_dir() -> PathBuf {
@@ -64,12 +64,13 @@ pub struct Labelled {
     pub name: String,
     /// The quarter kept aside first (`heldout = true`), since seen.
     pub heldout: bool,
-    /// The fresh held-out set not yet seen (`heldout = "fresh5"`): the
+    /// The fresh held-out set not yet seen (`heldout = "fresh6"`): the
     /// independent measure.
     pub fresh: bool,
     /// A fresh held-out set whose results were looked at (`heldout =
     /// "fresh, seen"` for 081-101, `"fresh2, seen"` for 102-121, `"fresh3,
-    /// seen"` for 122-141, `"fresh4, seen"` for 142-161): tuning
+    /// seen"` for 122-141, `"fresh4, seen"` for 142-161, `"fresh5, seen"`
+    /// for 162-181): tuning
     /// data now.
     pub seen_fresh: bool,
     pub items: Vec<Item>,
@@ -285,14 +286,15 @@ pub fn read_label(path: &Path) -> Result<Labelled, String> {
             if s == "fresh, seen"
                 || s == "fresh2, seen"
                 || s == "fresh3, seen"
-                || s == "fresh4, seen" =>
+                || s == "fresh4, seen"
+                || s == "fresh5, seen" =>
         {
             (false, false, true)
         }
         Some(toml::Value::String(s)) if s == FRESH => (false, true, false),
         Some(other) => {
             return Err(format!(
-                "{file}: heldout must be true, false, \"fresh, seen\", \"fresh2, seen\", \"fresh3, seen\", \"fresh4, seen\" or \"{FRESH}\", not {other}"
+                "{file}: heldout must be true, false, \"fresh, seen\", \"fresh2, seen\", \"fresh3, seen\", \"fresh4, seen\", \"fresh5, seen\" or \"{FRESH}\", not {other}"
             ));
         }
     };

@@ -21,6 +21,8 @@ use lantern_core::casework::LogEntry;
 use lantern_core::council::{Council, Settings};
 use serde_json::json;
 
+use super::{take_opt_text, take_text};
+
 use super::audit::{audit, begin_import, data_version, finish_import};
 use super::versioned::store_versions;
 use super::{damaged, int, invalid, one_int, opt_text, param, param_text, text};
@@ -330,23 +332,24 @@ pub(crate) const LOG_KINDS: &[Kind] = &[
     Kind::Text,
 ];
 
-/// A log entry from a row of [`LOG_COLUMNS`] (from column `at` on).
-pub(crate) fn log_entry(r: &[Sql]) -> LogEntry {
+/// A log entry from a row of [`LOG_COLUMNS`] (from column `at` on), its
+/// values taken out of the row.
+pub(crate) fn log_entry(r: &mut [Sql]) -> LogEntry {
     LogEntry {
-        reference: text(&r[0]),
-        sent_at: text(&r[1]),
-        question: text(&r[2]),
-        indicator: opt_text(&r[3]),
-        area: opt_text(&r[4]),
-        period: opt_text(&r[5]),
-        breakdown: opt_text(&r[6]),
-        decision: text(&r[7]),
-        basis: opt_text(&r[8]),
+        reference: take_text(&mut r[0]),
+        sent_at: take_text(&mut r[1]),
+        question: take_text(&mut r[2]),
+        indicator: take_opt_text(&mut r[3]),
+        area: take_opt_text(&mut r[4]),
+        period: take_opt_text(&mut r[5]),
+        breakdown: take_opt_text(&mut r[6]),
+        decision: take_text(&mut r[7]),
+        basis: take_opt_text(&mut r[8]),
         value: match &r[9] {
             Sql::Int(v) => *v,
             _ => None,
         },
-        released: text(&r[10]),
+        released: take_text(&mut r[10]),
     }
 }
 
@@ -381,10 +384,10 @@ pub(crate) fn log_of_every_council(
         }
     };
     Ok(rows
-        .iter()
-        .map(|r| CouncilLogEntry {
-            council: text(&r[1]),
-            entry: log_entry(&r[2..]),
+        .into_iter()
+        .map(|mut r| CouncilLogEntry {
+            council: take_text(&mut r[1]),
+            entry: log_entry(&mut r[2..]),
         })
         .collect())
 }

@@ -20,7 +20,7 @@ pub(super) fn disclosure_log<E: Engine>(store: &SqlStore<E>) -> Result<Vec<LogEn
             &[param_text(&council)],
             LOG_KINDS,
         )?;
-        Ok(rows.iter().map(|r| log_entry(r)).collect())
+        Ok(rows.into_iter().map(|mut r| log_entry(&mut r)).collect())
     })
 }
 
@@ -71,9 +71,9 @@ pub(super) fn disclosure_log_of_cells<E: Engine>(
             &kinds,
         )?;
         Ok(rows
-            .iter()
+            .into_iter()
             .filter(|r| text(&r[0]) == council)
-            .map(|r| log_entry(&r[1..]))
+            .map(|mut r| log_entry(&mut r[1..]))
             .filter(|e| match (&e.indicator, &e.area, &e.period) {
                 (Some(i), Some(a), Some(p)) => {
                     wanted.contains(&(i.as_str(), a.as_str(), p.as_str()))

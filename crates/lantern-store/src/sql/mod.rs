@@ -134,6 +134,22 @@ pub(crate) fn text(v: &Sql) -> String {
     }
 }
 
+/// [`text`], taking the value out of the row instead of copying it.
+pub(crate) fn take_text(v: &mut Sql) -> String {
+    match v {
+        Sql::Text(s) => s.take().unwrap_or_default(),
+        _ => text(v),
+    }
+}
+
+/// [`opt_text`], taking the value out of the row instead of copying it.
+pub(crate) fn take_opt_text(v: &mut Sql) -> Option<String> {
+    match v {
+        Sql::Text(s) => s.take(),
+        _ => opt_text(v),
+    }
+}
+
 pub(crate) fn opt_text(v: &Sql) -> Option<String> {
     match v {
         Sql::Text(s) => s.clone(),

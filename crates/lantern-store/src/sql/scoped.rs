@@ -22,7 +22,9 @@ use super::snapshot::{
     FIGURE_KINDS, FIGURE_ORDER, FIGURE_SELECT, RECORD_SET_KINDS, RECORD_SET_SELECT, figure,
     releases_at, set_figures, sort_record_figures, statements_at,
 };
-use super::{IN_LIST, damaged, int, param, param_text, stored_month, stored_year, take_blob, text};
+use super::{
+    IN_LIST, damaged, int, param, param_text, stored_month, stored_year, take_blob, take_text, text,
+};
 use crate::engine::Kind;
 use crate::engine::{Engine, Mode, Tx};
 use crate::rows::Sql;
@@ -334,10 +336,10 @@ fn log_in_periods(
         &kinds,
     )?;
     Ok(rows
-        .iter()
-        .map(|r| CouncilLogEntry {
-            council: text(&r[0]),
-            entry: log_entry(&r[1..]),
+        .into_iter()
+        .map(|mut r| CouncilLogEntry {
+            council: take_text(&mut r[0]),
+            entry: log_entry(&mut r[1..]),
         })
         .collect())
 }
@@ -403,10 +405,10 @@ fn log_about(tx: &mut dyn Tx, scope: &Scope) -> Result<Vec<CouncilLogEntry>, Sto
         &kinds,
     )?;
     Ok(rows
-        .iter()
-        .map(|r| CouncilLogEntry {
-            council: text(&r[0]),
-            entry: log_entry(&r[1..]),
+        .into_iter()
+        .map(|mut r| CouncilLogEntry {
+            council: take_text(&mut r[0]),
+            entry: log_entry(&mut r[1..]),
         })
         .collect())
 }
