@@ -1505,8 +1505,9 @@ pub trait Store: accounts::Accounts + outbox::Outbox {
     /// history per case.
     fn open_cases_with_history(&self) -> Result<Vec<OpenCase>, StoreError>;
 
-    /// The open cases as [`Store::open_cases_with_history`] lists them, in
-    /// the same order, each read only as far as the inbox needs
+    /// The open cases as [`Store::open_cases_with_history`] lists them,
+    /// oldest first, then by reference (compared as bytes, whatever the
+    /// engine's collation), each read only as far as the inbox needs
     /// ([`BriefCase`]): two queries in one read transaction.
     fn open_cases_in_brief(&self) -> Result<Vec<BriefCase>, StoreError>;
 

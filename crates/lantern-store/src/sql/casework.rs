@@ -535,8 +535,7 @@ pub(super) fn open_cases_in_brief<E: Engine>(
                 "SELECT reference, received, status,
                     CAST(CASE WHEN structured IS NULL THEN 0 ELSE 1 END AS BIGINT),
                     subject, CASE WHEN subject IS NULL THEN original END
-                 FROM cases WHERE council = $1 AND status IN ({open})
-                 ORDER BY received, reference"
+                 FROM cases WHERE council = $1 AND status IN ({open})"
             ),
             &[param_text(&council)],
             &[
@@ -548,11 +547,16 @@ pub(super) fn open_cases_in_brief<E: Engine>(
                 Kind::Text,
             ],
         )?;
+        // Each open case's clock events, through the history's index on
+        // (council, reference, id).
         let events = tx.query(
             &format!(
-                "{EVENT_COLUMNS} WHERE council = $1 AND action IN ({clock}) AND reference IN
-                 (SELECT reference FROM cases WHERE council = $1 AND status IN ({open}))
-                 ORDER BY reference, id"
+                "SELECT e.reference, e.at, e.actor, e.action, e.from_status, e.to_status,
+                    e.note, e.on_day, e.extended_to, e.calendar, e.fee_pence
+                 FROM cases c JOIN case_events e
+                   ON e.council = c.council AND e.reference = c.reference
+                 WHERE c.council = $1 AND c.status IN ({open}) AND e.action IN ({clock})
+                 ORDER BY e.reference, e.id"
             ),
             &[param_text(&council)],
             &EVENT_KINDS,
@@ -562,7 +566,8 @@ pub(super) fn open_cases_in_brief<E: Engine>(
         for r in &events {
             clocks.entry(text(&r[0])).or_default().push(event_from(r)?);
         }
-        cases
+        // Sorted here rather than through SQLite's sorter.
+        let mut brief = cases
             .iter()
             .map(|r| {
                 let reference = text(&r[0]);
@@ -576,7 +581,9 @@ pub(super) fn open_cases_in_brief<E: Engine>(
                     reference,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        brief.sort_by(|a, b| (a.received, &a.reference).cmp(&(b.received, &b.reference)));
+        Ok(brief)
     })
 }
 
