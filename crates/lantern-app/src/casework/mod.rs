@@ -46,7 +46,6 @@ pub mod web_form;
 pub mod workspace;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use jiff::civil::Date;
 use lantern_core::casework;
@@ -391,13 +390,20 @@ type AskedOf = (
 /// (by reference, with the text it was read from, never the requester) and
 /// reused by the next page. Bounded: emptied when it grows past
 /// [`ReadAsked::MOST`], or when the catalogue or the home area differ.
+///
+/// Kept per thread: a page takes what its thread read before and puts it
+/// back when done. (Kept once for the process, the pages being worked out
+/// at the same time found it taken by another and parsed every request
+/// again, which under load was most of a workspace page's time.)
 struct ReadAsked {
     catalogue: Catalogue,
     home: String,
     read: HashMap<String, (Option<String>, AskedOf)>,
 }
 
-static READ_ASKED: Mutex<Option<ReadAsked>> = Mutex::new(None);
+thread_local! {
+    static READ_ASKED: std::cell::RefCell<Option<ReadAsked>> = const { std::cell::RefCell::new(None) };
+}
 
 impl ReadAsked {
     /// The most requests kept.
@@ -406,9 +412,7 @@ impl ReadAsked {
     /// Those kept for this catalogue and home area, else none.
     fn for_catalogue(catalogue: &Catalogue, home: &str) -> ReadAsked {
         READ_ASKED
-            .lock()
-            .ok()
-            .and_then(|mut kept| kept.take())
+            .with(|kept| kept.borrow_mut().take())
             .filter(|k| k.home == home && k.catalogue == *catalogue)
             .unwrap_or_else(|| ReadAsked {
                 catalogue: catalogue.clone(),
@@ -451,9 +455,7 @@ impl ReadAsked {
 
     /// Keep what was read for the next page.
     fn keep(self) {
-        if let Ok(mut kept) = READ_ASKED.lock() {
-            *kept = Some(self);
-        }
+        READ_ASKED.with(|kept| *kept.borrow_mut() = Some(self));
     }
 }
 
