@@ -390,19 +390,27 @@ type AskedOf = (
 /// (by reference, with the text it was read from, never the requester) and
 /// reused by the next page. Bounded: emptied when it grows past
 /// [`ReadAsked::MOST`], or when the catalogue or the home area differ.
-///
-/// Kept per thread: a page takes what its thread read before and puts it
-/// back when done. (Kept once for the process, the pages being worked out
-/// at the same time found it taken by another and parsed every request
-/// again, which under load was most of a workspace page's time.)
-struct ReadAsked {
+#[derive(Clone)]
+struct Kept {
     catalogue: Catalogue,
     home: String,
     read: HashMap<String, (Option<String>, AskedOf)>,
 }
 
-thread_local! {
-    static READ_ASKED: std::cell::RefCell<Option<ReadAsked>> = const { std::cell::RefCell::new(None) };
+/// What the process has read ([`Kept`]), shared by the pages worked out at
+/// the same time: each page reads a snapshot of it (a reference count,
+/// not a copy) and adds what it had to read itself when it is done. (Taken
+/// whole by one page at a time, the pages worked out alongside found it
+/// taken and parsed every request again, which under load was most of a
+/// workspace page's time.)
+static READ_ASKED: std::sync::Mutex<Option<std::sync::Arc<Kept>>> = std::sync::Mutex::new(None);
+
+/// One page's reading: the process's snapshot, and what this page read.
+struct ReadAsked {
+    catalogue: Catalogue,
+    home: String,
+    kept: Option<std::sync::Arc<Kept>>,
+    read: HashMap<String, (Option<String>, AskedOf)>,
 }
 
 impl ReadAsked {
@@ -411,14 +419,17 @@ impl ReadAsked {
 
     /// Those kept for this catalogue and home area, else none.
     fn for_catalogue(catalogue: &Catalogue, home: &str) -> ReadAsked {
-        READ_ASKED
-            .with(|kept| kept.borrow_mut().take())
-            .filter(|k| k.home == home && k.catalogue == *catalogue)
-            .unwrap_or_else(|| ReadAsked {
-                catalogue: catalogue.clone(),
-                home: home.to_string(),
-                read: HashMap::new(),
-            })
+        let kept = READ_ASKED
+            .lock()
+            .ok()
+            .and_then(|kept| kept.clone())
+            .filter(|k| k.home == home && k.catalogue == *catalogue);
+        ReadAsked {
+            catalogue: catalogue.clone(),
+            home: home.to_string(),
+            kept,
+            read: HashMap::new(),
+        }
     }
 
     /// What the request `reference` whose structured text is `text` asks
@@ -430,10 +441,16 @@ impl ReadAsked {
         catalogue: &Catalogue,
         home: &str,
     ) -> &AskedOf {
-        let known = self
-            .read
-            .get(reference)
-            .is_some_and(|(read_from, _)| read_from.as_deref() == text);
+        let same = |(read_from, _): &(Option<String>, AskedOf)| read_from.as_deref() == text;
+        let in_kept = self
+            .kept
+            .as_ref()
+            .and_then(|k| k.read.get(reference))
+            .is_some_and(same);
+        if in_kept && let Some(kept) = &self.kept {
+            return &kept.read[reference].1;
+        }
+        let known = self.read.get(reference).is_some_and(same);
         if !known {
             let parsed =
                 text.and_then(|text| request::parse_request(reference, text, catalogue).ok());
@@ -442,9 +459,6 @@ impl ReadAsked {
                 .map(|r| Asked::of(r, home))
                 .unwrap_or_default();
             let hours = parsed.as_ref().map_or(0.0, Asked::hours_of);
-            if self.read.len() >= Self::MOST {
-                self.read.clear();
-            }
             self.read.insert(
                 reference.to_string(),
                 (text.map(str::to_string), (subjects, cells, hours)),
@@ -453,9 +467,42 @@ impl ReadAsked {
         &self.read[reference].1
     }
 
-    /// Keep what was read for the next page.
+    /// Keep what this page read for the next pages.
     fn keep(self) {
-        READ_ASKED.with(|kept| *kept.borrow_mut() = Some(self));
+        let ReadAsked {
+            catalogue,
+            home,
+            kept,
+            read,
+        } = self;
+        if read.is_empty() {
+            return;
+        }
+        // This page's snapshot let go of first, so that the process's can
+        // be added to in place when no other page holds it.
+        drop(kept);
+        let Ok(mut held) = READ_ASKED.lock() else {
+            return;
+        };
+        match held
+            .as_mut()
+            .filter(|k| k.home == home && k.catalogue == catalogue)
+        {
+            Some(k) => {
+                let k = std::sync::Arc::make_mut(k);
+                if k.read.len() + read.len() > Self::MOST {
+                    k.read.clear();
+                }
+                k.read.extend(read);
+            }
+            None => {
+                *held = Some(std::sync::Arc::new(Kept {
+                    catalogue,
+                    home,
+                    read,
+                }));
+            }
+        }
     }
 }
 
