@@ -44,22 +44,7 @@ pub(super) fn disclosure_log_of_cells<E: Engine>(
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let mut params = Vec::new();
-        let mut conditions = Vec::new();
-        for (column, values) in [
-            (
-                "indicator",
-                wanted.iter().map(|c| c.0).collect::<BTreeSet<_>>(),
-            ),
-            ("area", wanted.iter().map(|c| c.1).collect()),
-            ("period", wanted.iter().map(|c| c.2).collect()),
-        ] {
-            let first = params.len() + 1;
-            let list: Vec<String> = (first..first + values.len())
-                .map(|i| format!("${i}"))
-                .collect();
-            params.extend(values.into_iter().map(param_text));
-            conditions.push(format!("{column} IN ({})", list.join(", ")));
-        }
+        let conditions = cell_conditions(wanted.iter().copied(), &mut params);
         let mut kinds = vec![Kind::Text];
         kinds.extend_from_slice(LOG_KINDS);
         let rows = tx.query(
@@ -173,26 +158,10 @@ fn logged_cells_together<E: Engine>(
     wanted: &std::collections::BTreeSet<(&str, &str, &str)>,
 ) -> Result<Vec<lantern_core::related::LoggedCell>, StoreError> {
     use lantern_core::related::{Cell, LoggedCell};
-    use std::collections::BTreeSet;
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let mut params = Vec::new();
-        let mut conditions = Vec::new();
-        for (column, values) in [
-            (
-                "indicator",
-                wanted.iter().map(|c| c.0).collect::<BTreeSet<_>>(),
-            ),
-            ("area", wanted.iter().map(|c| c.1).collect()),
-            ("period", wanted.iter().map(|c| c.2).collect()),
-        ] {
-            let first = params.len() + 1;
-            let list: Vec<String> = (first..first + values.len())
-                .map(|i| format!("${i}"))
-                .collect();
-            params.extend(values.into_iter().map(param_text));
-            conditions.push(format!("{column} IN ({})", list.join(", ")));
-        }
+        let conditions = cell_conditions(wanted.iter().copied(), &mut params);
         let rows = tx.query(
             &format!(
                 "SELECT g.council, g.reference, g.indicator, g.area, g.period, g.first_given,
@@ -392,4 +361,32 @@ pub(super) fn forget_synonym<E: Engine>(
         )?;
         Ok(ended)
     })
+}
+
+/// `indicator IN (…)`, `area IN (…)` and `period IN (…)` over the cells'
+/// values (each list without repeats), numbered from `params.len() + 1`,
+/// the values added to `params`: the rows of every cell asked, and perhaps
+/// of some other combination of the same values, for the caller to drop.
+fn cell_conditions<'c>(
+    cells: impl Iterator<Item = (&'c str, &'c str, &'c str)> + Clone,
+    params: &mut Vec<Sql>,
+) -> Vec<String> {
+    use std::collections::BTreeSet;
+    let mut conditions = Vec::new();
+    for (column, values) in [
+        (
+            "indicator",
+            cells.clone().map(|c| c.0).collect::<BTreeSet<_>>(),
+        ),
+        ("area", cells.clone().map(|c| c.1).collect()),
+        ("period", cells.clone().map(|c| c.2).collect()),
+    ] {
+        let first = params.len() + 1;
+        let list: Vec<String> = (first..first + values.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        params.extend(values.into_iter().map(param_text));
+        conditions.push(format!("{column} IN ({})", list.join(", ")));
+    }
+    conditions
 }
