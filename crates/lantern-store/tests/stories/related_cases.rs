@@ -22,6 +22,17 @@ fn council(code: &str, area: &str) -> Council {
     .unwrap()
 }
 
+/// How the stories' councils are set: by an administrator, from the CLI.
+fn council_set() -> ImportMeta {
+    ImportMeta {
+        kind: ImportKind::Council,
+        file: "lantern council set".into(),
+        sha256: String::new(),
+        actor: "admin".into(),
+        at: "2026-01-01T00:00:00Z".into(),
+    }
+}
+
 fn case(reference: &str, received: Date) -> Case {
     Case {
         reference: reference.into(),
@@ -46,13 +57,7 @@ story!(
     |db: &TestDb| {
         let (mut store, created) = create(&db.location(), &init_meta("tester", "now")).unwrap();
         assert_eq!(created, Created::New);
-        let meta = ImportMeta {
-            kind: ImportKind::Council,
-            file: "lantern council set".into(),
-            sha256: String::new(),
-            actor: "admin".into(),
-            at: "2026-01-01T00:00:00Z".into(),
-        };
+        let meta = council_set();
         store
             .set_council(&meta, &council("city", "E06000016"))
             .unwrap();
@@ -195,13 +200,7 @@ story!(
     only_the_log_entries_about_a_requests_cells_are_read,
     |db: &TestDb| {
         let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = ImportMeta {
-            kind: ImportKind::Council,
-            file: "lantern council set".into(),
-            sha256: String::new(),
-            actor: "admin".into(),
-            at: "2026-01-01T00:00:00Z".into(),
-        };
+        let meta = council_set();
         store
             .set_council(&meta, &council("city", "E06000016"))
             .unwrap();
@@ -289,13 +288,7 @@ story!(
     the_notices_kept_beside_a_draft_are_listed_for_open_cases_only,
     |db: &TestDb| {
         let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = ImportMeta {
-            kind: ImportKind::Council,
-            file: "lantern council set".into(),
-            sha256: String::new(),
-            actor: "admin".into(),
-            at: "2026-01-01T00:00:00Z".into(),
-        };
+        let meta = council_set();
         store
             .set_council(&meta, &council("city", "E06000016"))
             .unwrap();
@@ -350,13 +343,7 @@ story!(
     the_public_log_version_changes_with_each_entry_added_by_any_council,
     |db: &TestDb| {
         let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = ImportMeta {
-            kind: ImportKind::Council,
-            file: "lantern council set".into(),
-            sha256: String::new(),
-            actor: "admin".into(),
-            at: "2026-01-01T00:00:00Z".into(),
-        };
+        let meta = council_set();
         store
             .set_council(&meta, &council("city", "E06000016"))
             .unwrap();
@@ -393,13 +380,7 @@ story!(
     the_subject_kept_with_a_case_is_listed_and_follows_its_text,
     |db: &TestDb| {
         let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = ImportMeta {
-            kind: ImportKind::Council,
-            file: "lantern council set".into(),
-            sha256: String::new(),
-            actor: "admin".into(),
-            at: "2026-01-01T00:00:00Z".into(),
-        };
+        let meta = council_set();
         store
             .set_council(&meta, &council("city", "E06000016"))
             .unwrap();
@@ -473,13 +454,7 @@ story!(
     the_log_summed_up_per_answer_and_cell_covers_as_its_lines_do,
     |db: &TestDb| {
         let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = ImportMeta {
-            kind: ImportKind::Council,
-            file: "lantern council set".into(),
-            sha256: String::new(),
-            actor: "admin".into(),
-            at: "2026-01-01T00:00:00Z".into(),
-        };
+        let meta = council_set();
         store
             .set_council(&meta, &council("city", "E06000016"))
             .unwrap();
@@ -606,13 +581,7 @@ story!(
     the_relatable_cases_are_the_window_s_cases_without_their_text,
     |db: &TestDb| {
         let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = ImportMeta {
-            kind: ImportKind::Council,
-            file: "lantern council set".into(),
-            sha256: String::new(),
-            actor: "admin".into(),
-            at: "2026-01-01T00:00:00Z".into(),
-        };
+        let meta = council_set();
         store
             .set_council(&meta, &council("city", "E06000016"))
             .unwrap();
@@ -703,13 +672,7 @@ story!(
     the_inbox_reads_the_open_cases_in_brief_as_listed_in_full,
     |db: &TestDb| {
         let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = ImportMeta {
-            kind: ImportKind::Council,
-            file: "lantern council set".into(),
-            sha256: String::new(),
-            actor: "admin".into(),
-            at: "2026-01-01T00:00:00Z".into(),
-        };
+        let meta = council_set();
         store
             .set_council(&meta, &council("city", "E06000016"))
             .unwrap();
