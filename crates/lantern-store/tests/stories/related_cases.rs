@@ -33,6 +33,20 @@ fn council_set() -> ImportMeta {
     }
 }
 
+/// A new database with two councils, the city (in use) and the county.
+fn city_and_county(db: &TestDb) -> Box<dyn Store> {
+    let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
+    let meta = council_set();
+    store
+        .set_council(&meta, &council("city", "E06000016"))
+        .unwrap();
+    store
+        .set_council(&meta, &council("county", "E10000018"))
+        .unwrap();
+    store.use_council("city").unwrap();
+    store
+}
+
 fn case(reference: &str, received: Date) -> Case {
     Case {
         reference: reference.into(),
@@ -199,15 +213,7 @@ fn send(store: &mut dyn Store, reference: &str, entries: &[LogEntry]) {
 story!(
     only_the_log_entries_about_a_requests_cells_are_read,
     |db: &TestDb| {
-        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = council_set();
-        store
-            .set_council(&meta, &council("city", "E06000016"))
-            .unwrap();
-        store
-            .set_council(&meta, &council("county", "E10000018"))
-            .unwrap();
-        store.use_council("city").unwrap();
+        let mut store = city_and_county(db);
         let pit = "people_in_treatment";
         let exits = "treatment_exits";
         let (home, other) = ("E06000016", "E08000001");
@@ -287,15 +293,7 @@ story!(
 story!(
     the_notices_kept_beside_a_draft_are_listed_for_open_cases_only,
     |db: &TestDb| {
-        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = council_set();
-        store
-            .set_council(&meta, &council("city", "E06000016"))
-            .unwrap();
-        store
-            .set_council(&meta, &council("county", "E10000018"))
-            .unwrap();
-        store.use_council("city").unwrap();
+        let mut store = city_and_county(db);
         let none = ActionDetail::default();
         let who = Who {
             actor: "alice".into(),
@@ -342,15 +340,7 @@ story!(
 story!(
     the_public_log_version_changes_with_each_entry_added_by_any_council,
     |db: &TestDb| {
-        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = council_set();
-        store
-            .set_council(&meta, &council("city", "E06000016"))
-            .unwrap();
-        store
-            .set_council(&meta, &council("county", "E10000018"))
-            .unwrap();
-        store.use_council("city").unwrap();
+        let mut store = city_and_county(db);
         assert_eq!(store.public_log_version().unwrap(), (0, 0));
         send(store.as_mut(), "FOI-1", &[]);
         let one = store.public_log_version().unwrap();
@@ -453,15 +443,7 @@ story!(
 story!(
     the_log_summed_up_per_answer_and_cell_covers_as_its_lines_do,
     |db: &TestDb| {
-        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = council_set();
-        store
-            .set_council(&meta, &council("city", "E06000016"))
-            .unwrap();
-        store
-            .set_council(&meta, &council("county", "E10000018"))
-            .unwrap();
-        store.use_council("city").unwrap();
+        let mut store = city_and_county(db);
         let pit = "people_in_treatment";
         let (home, other) = ("E06000016", "E08000001");
         let line = |reference: &str, period: &str, band: &str, decision: &str| LogEntry {
@@ -580,15 +562,7 @@ story!(
 story!(
     the_relatable_cases_are_the_window_s_cases_without_their_text,
     |db: &TestDb| {
-        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = council_set();
-        store
-            .set_council(&meta, &council("city", "E06000016"))
-            .unwrap();
-        store
-            .set_council(&meta, &council("county", "E10000018"))
-            .unwrap();
-        store.use_council("city").unwrap();
+        let mut store = city_and_county(db);
         let none = ActionDetail::default();
         for (reference, received, structured, requester) in [
             (
@@ -671,15 +645,7 @@ story!(
 story!(
     the_inbox_reads_the_open_cases_in_brief_as_listed_in_full,
     |db: &TestDb| {
-        let (mut store, _) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        let meta = council_set();
-        store
-            .set_council(&meta, &council("city", "E06000016"))
-            .unwrap();
-        store
-            .set_council(&meta, &council("county", "E10000018"))
-            .unwrap();
-        store.use_council("city").unwrap();
+        let mut store = city_and_county(db);
         let none = ActionDetail::default();
         let who = Who {
             actor: "alice".into(),
