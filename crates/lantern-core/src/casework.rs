@@ -764,24 +764,7 @@ mod tests {
 
     #[test]
     fn only_the_clock_actions_give_clock_events() {
-        let every = [
-            Action::SeekClarification,
-            Action::Clarified,
-            Action::Start,
-            Action::Draft,
-            Action::Approve,
-            Action::Send,
-            Action::Withdraw,
-            Action::RequestReview,
-            Action::DecideReview(ReviewOutcome::Upheld),
-            Action::DecideReview(ReviewOutcome::PartlyUpheld),
-            Action::DecideReview(ReviewOutcome::Overturned),
-            Action::ComplainToIco,
-            Action::IcoDecided,
-            Action::IssueFeeNotice,
-            Action::FeeReceived,
-            Action::Extend,
-        ];
+        let every = ACTIONS;
         for action in every
             .into_iter()
             .map(|a| a.code())

@@ -455,19 +455,24 @@ fn event_from(r: &[Sql]) -> Result<CaseEvent, StoreError> {
     })
 }
 
+/// The open statuses' codes as an SQL list (`'received', …`): the
+/// program's own constants, not input.
+fn open_statuses() -> String {
+    casework::STATUSES
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| format!("'{}'", s.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The council's open cases (see [`Status::is_open`]), oldest first, each
 /// with its history oldest first: two queries in one read transaction,
 /// instead of every case and then one history read per case.
 pub(super) fn open_cases_with_history<E: Engine>(
     store: &SqlStore<E>,
 ) -> Result<Vec<crate::OpenCase>, StoreError> {
-    // The codes are the program's own constants, not input.
-    let open = casework::STATUSES
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| format!("'{}'", s.code()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let open = open_statuses();
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let cases = tx.query(
@@ -516,13 +521,7 @@ pub(super) fn open_cases_with_history<E: Engine>(
 pub(super) fn open_cases_in_brief<E: Engine>(
     store: &SqlStore<E>,
 ) -> Result<Vec<crate::BriefCase>, StoreError> {
-    // The codes are the program's own constants, not input.
-    let open = casework::STATUSES
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| format!("'{}'", s.code()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let open = open_statuses();
     let clock = casework::CLOCK_ACTIONS
         .iter()
         .map(|a| format!("'{}'", a.code()))
@@ -730,13 +729,7 @@ pub(super) fn save_draft<E: Engine>(
 pub(super) fn open_draft_notices<E: Engine>(
     store: &SqlStore<E>,
 ) -> Result<std::collections::BTreeMap<String, Option<String>>, StoreError> {
-    // The codes are the program's own constants, not input.
-    let open = casework::STATUSES
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| format!("'{}'", s.code()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let open = open_statuses();
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
         let rows = tx.query(
