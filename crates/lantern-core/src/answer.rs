@@ -2105,19 +2105,34 @@ impl<'a> Planner<'a> {
     /// be counted cell by cell on every answer).
     fn counted_for(&mut self, new: &[NewCell], known: &[KnownCell]) -> Vec<Figure> {
         let mut out: Vec<Figure> = Vec::new();
+        // Which cells the records could give and no figure holds; grouping
+        // the cells into tables (`in_play`) is only worth its cost when
+        // some are.
+        let unstored: Vec<bool> = known
+            .iter()
+            .map(|k| {
+                k.area == self.area
+                    && self.records_count(&k.indicator)
+                    && !self
+                        .by_cell
+                        .of(&k.indicator, &k.area, &k.breakdown)
+                        .any(|f| f.period == k.period)
+            })
+            .collect();
+        if !unstored.contains(&true) {
+            return out;
+        }
         let in_play = protected::in_play(self.fine, new, known);
-        for (k, _) in known.iter().zip(&in_play).filter(|&(_, &p)| p) {
-            if k.area != self.area || !self.records_count(&k.indicator) {
-                continue;
-            }
-            let stored = self
-                .by_cell
-                .of(&k.indicator, &k.area, &k.breakdown)
-                .any(|f| f.period == k.period);
+        let unstored = known
+            .iter()
+            .zip(in_play.iter().zip(&unstored))
+            .filter(|&(_, (&p, &u))| p && u)
+            .map(|(k, _)| k);
+        for k in unstored {
             let seen = out.iter().any(|f| {
                 f.indicator == k.indicator && f.period == k.period && f.breakdown == k.breakdown
             });
-            if stored || seen {
+            if seen {
                 continue;
             }
             let fine = self.fine;
