@@ -1048,7 +1048,9 @@ impl<'a> Planner<'a> {
                 })
                 .collect()
         };
-        found.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.cmp(b)));
+        // A total order (equal keys only for equal breakdowns), so sorting
+        // by the key worked out once per cell gives the same order.
+        found.sort_by_cached_key(|b| (order(b), b.clone()));
         found.dedup();
         self.without_overlaps(found, &ask.breakdown)
     }
@@ -1068,21 +1070,20 @@ impl<'a> Planner<'a> {
                 })
                 .collect()
         };
-        let mut by_size: Vec<(usize, usize)> = cells
+        let of_cell: Vec<Vec<std::collections::BTreeSet<String>>> =
+            cells.iter().map(leaves).collect();
+        let mut by_size: Vec<(usize, usize)> = of_cell
             .iter()
             .enumerate()
-            .map(|(i, b)| (leaves(b).iter().map(|l| l.len()).product(), i))
+            .map(|(i, l)| (l.iter().map(|l| l.len()).product(), i))
             .collect();
         by_size.sort();
         let mut kept: Vec<usize> = Vec::new();
         for (_, i) in by_size {
-            let mine = leaves(&cells[i]);
-            let overlaps = kept.iter().any(|&k| {
-                leaves(&cells[k])
-                    .iter()
-                    .zip(&mine)
-                    .all(|(a, b)| !a.is_disjoint(b))
-            });
+            let mine = &of_cell[i];
+            let overlaps = kept
+                .iter()
+                .any(|&k| of_cell[k].iter().zip(mine).all(|(a, b)| !a.is_disjoint(b)));
             if !overlaps {
                 kept.push(i);
             }

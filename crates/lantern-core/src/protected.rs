@@ -176,12 +176,18 @@ pub fn protect(
     }
 }
 
+/// The most threads [`decide_tables`] runs per processor.
+const THREADS_PER_PROCESSOR: usize = 4;
+
 /// Decides each table's new cells: their protection in `TableCells::new`
 /// order, and whether a search ran out of budget. A table's decision
 /// depends on its own cells alone (its search budget is its own), so the
-/// tables are decided on up to [`std::thread::available_parallelism`]
-/// threads, each taking the next table not yet taken, and the outcome is
-/// the same as one after another.
+/// tables are decided side by side, each thread taking the next table not
+/// yet taken, and the outcome is the same as one after another. With more
+/// processors than one there is a thread per table, up to
+/// [`THREADS_PER_PROCESSOR`] per processor: tables of about the same size
+/// (one per year of a five-year question) then finish together, where one
+/// thread per processor would leave one processor a table to do alone.
 fn decide_tables(
     tables: &[TableCells],
     catalogue: &Catalogue,
@@ -210,9 +216,12 @@ fn decide_tables(
             disclosure::protect_with(&built.cells, &built.priors, &built.relations, policy);
         (decided.protection, decided.budget_exhausted)
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(tables.len());
+    let processors = std::thread::available_parallelism().map_or(1, usize::from);
+    let workers = if processors > 1 {
+        tables.len().min(THREADS_PER_PROCESSOR * processors)
+    } else {
+        1
+    };
     if workers <= 1 {
         return tables.iter().map(decide).collect();
     }
