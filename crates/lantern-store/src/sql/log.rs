@@ -8,8 +8,8 @@ use crate::engine::{Engine, Kind, Mode};
 use crate::{StoreError, Who};
 
 use super::casework::{case_event, correctable};
-use super::{SqlStore, opt_text, param_text, text};
-use crate::rows::Sql;
+use super::{SqlStore, lent_str, opt_text, param_text, text};
+use crate::rows::{Sql, SqlRef};
 
 pub(super) fn disclosure_log<E: Engine>(store: &SqlStore<E>) -> Result<Vec<LogEntry>, StoreError> {
     use super::council::{LOG_COLUMNS, LOG_KINDS, log_entry};
@@ -99,7 +99,13 @@ pub(super) fn logged_cells<E: Engine>(
         let council = store.scope(tx)?;
         let mut out = Vec::new();
         for (indicator, area, period) in &wanted {
-            let rows = tx.query(
+            // Per answer: its first line that gave the figure (id, sent at),
+            // and whether any line did not. Each line is looked at where it
+            // lies; only an answer's reference and a first line's sending
+            // time are copied.
+            type Summed = (Option<(i64, String)>, bool);
+            let mut by_answer: BTreeMap<String, Summed> = BTreeMap::new();
+            tx.query_each(
                 "SELECT id, reference, sent_at,
                         CAST(CASE WHEN decision = 'given' THEN 1 ELSE 0 END AS BIGINT)
                  FROM disclosure_log
@@ -111,33 +117,34 @@ pub(super) fn logged_cells<E: Engine>(
                     param_text(&council),
                 ],
                 &[Kind::Int, Kind::Text, Kind::Text, Kind::Int],
+                &mut |r| {
+                    let (SqlRef::Int(Some(id)), SqlRef::Int(Some(given))) = (r[0], r[3]) else {
+                        return Ok(());
+                    };
+                    let reference = lent_str(r[1]);
+                    let answer = match by_answer.get_mut(reference) {
+                        Some(answer) => answer,
+                        None => by_answer.entry(reference.to_string()).or_default(),
+                    };
+                    if given == 0 {
+                        answer.1 = true;
+                    } else if answer.0.as_ref().is_none_or(|(first, _)| id < *first) {
+                        answer.0 = Some((id, lent_str(r[2]).to_string()));
+                    }
+                    Ok(())
+                },
             )?;
-            // Per answer: its first line that gave the figure (id, sent at),
-            // and whether any line did not.
-            type Summed<'r> = (Option<(i64, &'r str)>, bool);
-            let mut by_answer: BTreeMap<&str, Summed> = BTreeMap::new();
-            for r in &rows {
-                let (Sql::Int(Some(id)), Sql::Int(Some(given))) = (&r[0], &r[3]) else {
-                    continue;
-                };
-                let answer = by_answer.entry(str_of(&r[1])).or_default();
-                if *given == 0 {
-                    answer.1 = true;
-                } else if answer.0.is_none_or(|(first, _)| *id < first) {
-                    answer.0 = Some((*id, str_of(&r[2])));
-                }
-            }
             out.extend(
                 by_answer
                     .into_iter()
                     .map(|(reference, (first_given, not_given))| LoggedCell {
-                        reference: reference.to_string(),
+                        reference,
                         cell: Cell {
                             indicator: indicator.to_string(),
                             area: area.to_string(),
                             period: period.to_string(),
                         },
-                        first_given: first_given.map(|(id, sent_at)| (id, sent_at.to_string())),
+                        first_given,
                         not_given,
                     }),
             );

@@ -38,7 +38,7 @@ use serde_json::json;
 
 use crate::dump::TableRows;
 use crate::engine::{Engine, Kind, Mode, Tx};
-use crate::rows::Sql;
+use crate::rows::{Sql, SqlRef};
 use crate::{
     AuditEntry, ChunkQuery, Created, FigureQuery, ImportMeta, ImportReceipt, ImportRecord,
     NewFigureSet, NewSubmission, Snapshot, Store, StoreError, StoredChunk, StoredFigureSet,
@@ -131,6 +131,24 @@ pub(crate) fn text(v: &Sql) -> String {
         Sql::Text(Some(s)) => s.clone(),
         Sql::Int(Some(i)) => i.to_string(),
         _ => String::new(),
+    }
+}
+
+/// A text value lent by [`crate::engine::Tx::query_each`] ("" for NULL or
+/// anything else).
+pub(crate) fn lent_str(v: SqlRef<'_>) -> &str {
+    match v {
+        SqlRef::Text(Some(s)) => s,
+        _ => "",
+    }
+}
+
+/// [`opt_text`] of a text value lent by [`crate::engine::Tx::query_each`].
+pub(crate) fn lent_opt_text(v: SqlRef<'_>) -> Option<String> {
+    match v {
+        SqlRef::Text(s) => s.map(str::to_string),
+        SqlRef::Int(i) => i.map(|i| i.to_string()),
+        SqlRef::Blob(_) => None,
     }
 }
 
