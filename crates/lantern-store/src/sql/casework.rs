@@ -561,28 +561,26 @@ pub(super) fn open_cases_in_brief<E: Engine>(
                 Ok(())
             },
         )?;
-        // Each open case's clock events, through the history's index on
-        // (council, reference, id).
+        // The council's clock events in the history's order, through its
+        // index on (council, reference, id), and those of the open cases
+        // kept: joining each event to its case to ask whether it is open
+        // cost a look-up in the cases' index per event.
         let events = tx.query(
             &format!(
-                "SELECT e.reference, e.at, e.actor, e.action, e.from_status, e.to_status,
-                    e.note, e.on_day, e.extended_to, e.calendar, e.fee_pence
-                 FROM cases c JOIN case_events e
-                   ON e.council = c.council AND e.reference = c.reference
-                 WHERE c.council = $1 AND c.status IN ({open}) AND e.action IN ({clock})
-                 ORDER BY e.reference, e.id"
+                "{EVENT_COLUMNS} WHERE council = $1 AND action IN ({clock})
+                 ORDER BY reference, id"
             ),
             &[param_text(&council)],
             &EVENT_KINDS,
         )?;
-        let mut clocks: std::collections::HashMap<String, Vec<CaseEvent>> =
-            std::collections::HashMap::new();
+        let mut clocks: std::collections::HashMap<String, Vec<CaseEvent>> = brief
+            .iter()
+            .map(|case| (case.reference.clone(), Vec::new()))
+            .collect();
         for mut r in events {
-            let reference = take_text(&mut r[0]);
-            clocks
-                .entry(reference)
-                .or_default()
-                .push(event_from(&mut r)?);
+            if let Some(clock) = clocks.get_mut(&text(&r[0])) {
+                clock.push(event_from(&mut r)?);
+            }
         }
         for case in &mut brief {
             case.clock = clocks.remove(&case.reference).unwrap_or_default();
