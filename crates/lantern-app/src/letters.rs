@@ -1520,7 +1520,10 @@ impl Templates {
     }
 
     fn html_page_raw(&self, values: minijinja::Value) -> Result<String, minijinja::Error> {
-        self.built.env.get_template("letter.html.j2")?.render(values)
+        self.built
+            .env
+            .get_template("letter.html.j2")?
+            .render(values)
     }
 
     fn markdown_raw<V: Serialize>(&self, view: &V) -> Result<String, minijinja::Error> {

@@ -16,8 +16,8 @@
 //!   sums over leaves for disclosure control.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
 

@@ -53,6 +53,17 @@ pub trait Tx {
         Ok(())
     }
 
+    /// A mark of what this transaction reads, taken once it has read
+    /// something: two marks taken on the same connection are equal only if
+    /// nothing in the database changed between them (no commit by another
+    /// connection or process, no write by this one). `None`: the engine
+    /// cannot tell, so nothing read may be kept by its mark. By default
+    /// `None`; SQLite's is its `data_version` with the connection's count
+    /// of rows changed.
+    fn unchanged_mark(&mut self) -> Result<Option<(i64, u64)>, StoreError> {
+        Ok(None)
+    }
+
     /// Run a statement; returns the number of rows changed.
     fn execute(&mut self, sql: &str, params: &[Sql]) -> Result<u64, StoreError>;
 

@@ -166,15 +166,15 @@ fn read_ref<'r>(r: &'r rusqlite::Row<'_>, i: usize, kind: Kind) -> rusqlite::Res
         (Kind::Text, ValueRef::Null) => SqlRef::Text(None),
         (Kind::Blob, ValueRef::Null) => SqlRef::Blob(None),
         (Kind::Int, ValueRef::Integer(v)) => SqlRef::Int(Some(v)),
-        (Kind::Text, ValueRef::Text(bytes)) => SqlRef::Text(Some(
-            std::str::from_utf8(bytes).map_err(|e| {
+        (Kind::Text, ValueRef::Text(bytes)) => {
+            SqlRef::Text(Some(std::str::from_utf8(bytes).map_err(|e| {
                 rusqlite::Error::FromSqlConversionFailure(
                     i,
                     value.data_type(),
                     Box::new(FromSqlError::Other(Box::new(e))),
                 )
-            })?,
-        )),
+            })?))
+        }
         (Kind::Blob, ValueRef::Blob(bytes)) => SqlRef::Blob(Some(bytes)),
         (_, value) => return Err(wrong(value)),
     })
@@ -231,6 +231,14 @@ impl Tx for SqliteTx<'_> {
             each(&row)?;
         }
         Ok(())
+    }
+
+    fn unchanged_mark(&mut self) -> Result<Option<(i64, u64)>, StoreError> {
+        let version: i64 = self
+            .tx
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        Ok(Some((version, self.tx.total_changes())))
     }
 
     fn insert_many(

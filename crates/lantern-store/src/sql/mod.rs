@@ -110,6 +110,9 @@ pub struct SqlStore<E: Engine> {
     /// The council chosen with [`Store::use_council`], if one was
     /// (`council.rs`: what a handle's casework belongs to).
     council: Option<String>,
+    /// The disclosure log's lines about cells, summed up, as this handle's
+    /// connection last read them (`log.rs`).
+    logged: std::cell::RefCell<log::LoggedKept>,
 }
 
 pub(crate) fn int(v: &Sql) -> i64 {
@@ -262,6 +265,7 @@ impl<E: Engine> SqlStore<E> {
         SqlStore {
             engine,
             council: None,
+            logged: Default::default(),
         }
     }
 
