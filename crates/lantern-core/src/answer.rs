@@ -1048,7 +1048,9 @@ impl<'a> Planner<'a> {
                 })
                 .collect()
         };
-        found.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.cmp(b)));
+        // A total order (equal keys only for equal breakdowns), so sorting
+        // by the key worked out once per cell gives the same order.
+        found.sort_by_cached_key(|b| (order(b), b.clone()));
         found.dedup();
         self.without_overlaps(found, &ask.breakdown)
     }
@@ -1068,21 +1070,20 @@ impl<'a> Planner<'a> {
                 })
                 .collect()
         };
-        let mut by_size: Vec<(usize, usize)> = cells
+        let of_cell: Vec<Vec<std::collections::BTreeSet<String>>> =
+            cells.iter().map(leaves).collect();
+        let mut by_size: Vec<(usize, usize)> = of_cell
             .iter()
             .enumerate()
-            .map(|(i, b)| (leaves(b).iter().map(|l| l.len()).product(), i))
+            .map(|(i, l)| (l.iter().map(|l| l.len()).product(), i))
             .collect();
         by_size.sort();
         let mut kept: Vec<usize> = Vec::new();
         for (_, i) in by_size {
-            let mine = leaves(&cells[i]);
-            let overlaps = kept.iter().any(|&k| {
-                leaves(&cells[k])
-                    .iter()
-                    .zip(&mine)
-                    .all(|(a, b)| !a.is_disjoint(b))
-            });
+            let mine = &of_cell[i];
+            let overlaps = kept
+                .iter()
+                .any(|&k| of_cell[k].iter().zip(mine).all(|(a, b)| !a.is_disjoint(b)));
             if !overlaps {
                 kept.push(i);
             }
@@ -2105,19 +2106,34 @@ impl<'a> Planner<'a> {
     /// be counted cell by cell on every answer).
     fn counted_for(&mut self, new: &[NewCell], known: &[KnownCell]) -> Vec<Figure> {
         let mut out: Vec<Figure> = Vec::new();
+        // Which cells the records could give and no figure holds; grouping
+        // the cells into tables (`in_play`) is only worth its cost when
+        // some are.
+        let unstored: Vec<bool> = known
+            .iter()
+            .map(|k| {
+                k.area == self.area
+                    && self.records_count(&k.indicator)
+                    && !self
+                        .by_cell
+                        .of(&k.indicator, &k.area, &k.breakdown)
+                        .any(|f| f.period == k.period)
+            })
+            .collect();
+        if !unstored.contains(&true) {
+            return out;
+        }
         let in_play = protected::in_play(self.fine, new, known);
-        for (k, _) in known.iter().zip(&in_play).filter(|&(_, &p)| p) {
-            if k.area != self.area || !self.records_count(&k.indicator) {
-                continue;
-            }
-            let stored = self
-                .by_cell
-                .of(&k.indicator, &k.area, &k.breakdown)
-                .any(|f| f.period == k.period);
+        let unstored = known
+            .iter()
+            .zip(in_play.iter().zip(&unstored))
+            .filter(|&(_, (&p, &u))| p && u)
+            .map(|(k, _)| k);
+        for k in unstored {
             let seen = out.iter().any(|f| {
                 f.indicator == k.indicator && f.period == k.period && f.breakdown == k.breakdown
             });
-            if stored || seen {
+            if seen {
                 continue;
             }
             let fine = self.fine;

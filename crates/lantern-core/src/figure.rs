@@ -482,11 +482,17 @@ impl Breakdown {
 
     /// Canonical text, `crack=crack;age_band=40+` (empty for a total).
     pub fn key(&self) -> String {
-        self.0
-            .iter()
-            .map(|(d, v)| format!("{d}={v}"))
-            .collect::<Vec<_>>()
-            .join(";")
+        let len = self.0.iter().map(|(d, v)| d.len() + v.len() + 2).sum();
+        let mut key = String::with_capacity(len);
+        for (d, v) in &self.0 {
+            if !key.is_empty() {
+                key.push(';');
+            }
+            key.push_str(d);
+            key.push('=');
+            key.push_str(v);
+        }
+        key
     }
 
     /// Parse the canonical text.
@@ -755,5 +761,27 @@ mod tests {
         assert!(record.covers(&Breakdown::from_key("age_band=40+;crack=crack")));
         assert!(!record.covers(&Breakdown::from_key("crack=crack")));
         assert_eq!(Breakdown::from_key(&record.key()), record);
+    }
+
+    #[test]
+    fn a_breakdowns_key_is_its_pairs_joined() {
+        let pairs = |b: &Breakdown| {
+            b.0.iter()
+                .map(|(d, v)| format!("{d}={v}"))
+                .collect::<Vec<_>>()
+                .join(";")
+        };
+        for text in [
+            "",
+            "sex=female",
+            "age_band=40+;crack=crack",
+            "a=;=b",
+            "=",
+            "setting=residential rehab;sex=male;substance=opiate",
+        ] {
+            let b = Breakdown::from_key(text);
+            assert_eq!(b.key(), pairs(&b), "{text:?}");
+        }
+        assert_eq!(Breakdown::default().key(), "");
     }
 }

@@ -160,28 +160,98 @@ pub fn protect(
         figures,
         tables.iter().flat_map(|t| t.spans(new, known)).collect(),
     );
-    for table in tables {
-        let built = table.build(catalogue, &index, new, known, policy);
-        if built.too_wide {
-            budget_exhausted = true;
-            for &i in &table.new {
-                if new[i].value > 0 {
-                    protection[i] = Protection::Secondary;
-                }
-            }
-            continue;
-        }
-        let decided =
-            disclosure::protect_with(&built.cells, &built.priors, &built.relations, policy);
-        budget_exhausted |= decided.budget_exhausted;
+    // Tables share no cell, so each is decided on its own, the larger
+    // requests' several tables side by side (see [`decide_tables`]).
+    for (table, (decided, exhausted)) in tables.iter().zip(decide_tables(
+        &tables, catalogue, &index, new, known, policy,
+    )) {
+        budget_exhausted |= exhausted;
         for (pos, &i) in table.new.iter().enumerate() {
-            protection[i] = decided.protection[pos];
+            protection[i] = decided[pos];
         }
     }
     Decided {
         protection,
         budget_exhausted,
     }
+}
+
+/// The most threads [`decide_tables`] runs per processor.
+const THREADS_PER_PROCESSOR: usize = 4;
+
+/// Decides each table's new cells: their protection in `TableCells::new`
+/// order, and whether a search ran out of budget. A table's decision
+/// depends on its own cells alone (its search budget is its own), so the
+/// tables are decided side by side, each thread taking the next table not
+/// yet taken, and the outcome is the same as one after another. With more
+/// processors than one there is a thread per table, up to
+/// [`THREADS_PER_PROCESSOR`] per processor: tables of about the same size
+/// (one per year of a five-year question) then finish together, where one
+/// thread per processor would leave one processor a table to do alone.
+fn decide_tables(
+    tables: &[TableCells],
+    catalogue: &Catalogue,
+    index: &FigureIndex,
+    new: &[NewCell],
+    known: &[KnownCell],
+    policy: &Policy,
+) -> Vec<(Vec<Protection>, bool)> {
+    let decide = |table: &TableCells| -> (Vec<Protection>, bool) {
+        let built = table.build(catalogue, index, new, known, policy);
+        if built.too_wide {
+            let protection = table
+                .new
+                .iter()
+                .map(|&i| {
+                    if new[i].value > 0 {
+                        Protection::Secondary
+                    } else {
+                        Protection::Released
+                    }
+                })
+                .collect();
+            return (protection, true);
+        }
+        let decided =
+            disclosure::protect_with(&built.cells, &built.priors, &built.relations, policy);
+        (decided.protection, decided.budget_exhausted)
+    };
+    let processors = std::thread::available_parallelism().map_or(1, usize::from);
+    let workers = if processors > 1 {
+        tables.len().min(THREADS_PER_PROCESSOR * processors)
+    } else {
+        1
+    };
+    if workers <= 1 {
+        return tables.iter().map(decide).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut finished = std::thread::scope(|scope| {
+        let take = || {
+            let mut done = Vec::new();
+            loop {
+                let t = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(table) = tables.get(t) else {
+                    return done;
+                };
+                done.push((t, decide(table)));
+            }
+        };
+        let others: Vec<_> = (1..workers).map(|_| scope.spawn(take)).collect();
+        let mut finished = take();
+        for worker in others {
+            // A worker that panicked had a bug, not bad input: pass it on.
+            finished.extend(
+                worker
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        finished
+    });
+    // Each table was taken exactly once: back in the tables' order.
+    finished.sort_unstable_by_key(|&(t, _)| t);
+    finished.into_iter().map(|(_, decided)| decided).collect()
 }
 
 /// Which of `known` join a table with one of `new` (the same indicator and

@@ -2,14 +2,17 @@
 //! use case several times in this one process and prints how long each run
 //! took, for `bench/answer`'s in-process figures.
 //!
-//! Each run does what the command does once: it opens a fresh connection to
-//! the store, makes the reads the command makes before it (whether a
-//! recomputation is owed), and calls the same `lantern_app` use case, whose
-//! result is thrown away. Nothing the use case decides is kept between
-//! runs; the only things a run can find ready are those a long-running
-//! server keeps too (the catalogue parsed from the same stored text, the
-//! related requests parsed from the same case text), so the figure is the
-//! use case's cost as `lantern serve` pays it, without the process start.
+//! Each run does what the command does once: it makes the reads the command
+//! makes before it (whether a recomputation is owed) and calls the same
+//! `lantern_app` use case, whose result is thrown away. As under `lantern
+//! serve`, the store is a connection borrowed from a pool of the server's
+//! kind (so a run finds the connection, SQLite's schema and its prepared
+//! statements as a server's request finds them) rather than the database
+//! opened anew. Nothing the use case decides is kept between runs; the only
+//! other things a run can find ready are those a long-running server keeps
+//! too (the catalogue parsed from the same stored text, the related
+//! requests parsed from the same case text), so the figure is the use
+//! case's cost as `lantern serve` pays it, without the process start.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -44,6 +47,16 @@ pub fn run(ctx: &Ctx, use_case: UseCase, target: &str, runs: usize, warm_up: usi
         }
         UseCase::Draft => None,
     };
+    // A pool as `lantern serve` keeps one (its own options), opened once,
+    // holding an idle connection as a server's does once it has served a
+    // request (`Context::open` borrows only an idle one).
+    let pool = lantern_app::pool::StorePool::open(
+        &ctx.database,
+        ctx.config.migrate_on_open,
+        &lantern_app::pool::PoolOptions::default(),
+    )?;
+    drop(pool.get()?);
+    let ctx = &ctx.clone().with_pool(std::sync::Arc::new(pool));
     let mut times = Vec::with_capacity(runs);
     for i in 0..warm_up + runs {
         let start = Instant::now();
