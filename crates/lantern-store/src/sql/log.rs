@@ -96,7 +96,7 @@ pub(super) struct LoggedKept {
 
 impl LoggedKept {
     /// The most cells kept.
-    const MOST: usize = 4096;
+    const MOST: usize = 512;
 }
 
 /// [`disclosure_log_of_cells`] summed up per answer and cell (see
