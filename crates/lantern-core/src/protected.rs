@@ -150,6 +150,18 @@ pub fn protect(
     known: &[KnownCell],
     policy: &Policy,
 ) -> Decided {
+    protect_on(catalogue, figures, new, known, policy, threads)
+}
+
+/// [`protect`], its tables decided on `threads(tables)` threads.
+fn protect_on(
+    catalogue: &Catalogue,
+    figures: &[Figure],
+    new: &[NewCell],
+    known: &[KnownCell],
+    policy: &Policy,
+    threads: impl Fn(usize) -> usize,
+) -> Decided {
     let mut protection = vec![Protection::Released; new.len()];
     let mut budget_exhausted = false;
     let tables: Vec<TableCells> = tables(catalogue, new, known)
@@ -162,8 +174,9 @@ pub fn protect(
     );
     // Tables share no cell, so each is decided on its own, the larger
     // requests' several tables side by side (see [`decide_tables`]).
+    let workers = threads(tables.len());
     for (table, (decided, exhausted)) in tables.iter().zip(decide_tables(
-        &tables, catalogue, &index, new, known, policy,
+        &tables, catalogue, &index, new, known, policy, workers,
     )) {
         budget_exhausted |= exhausted;
         for (pos, &i) in table.new.iter().enumerate() {
@@ -176,18 +189,29 @@ pub fn protect(
     }
 }
 
-/// The most threads [`decide_tables`] runs per processor.
+/// The most threads [`threads`] gives per processor.
 const THREADS_PER_PROCESSOR: usize = 4;
+
+/// How many threads decide `tables` tables: one when there is one
+/// processor, else a thread per table, up to [`THREADS_PER_PROCESSOR`] per
+/// processor. Tables of about the same size (one per year of a five-year
+/// question) then finish together, where one thread per processor would
+/// leave one processor a table to do alone.
+fn threads(tables: usize) -> usize {
+    let processors = std::thread::available_parallelism().map_or(1, usize::from);
+    if processors > 1 {
+        tables.min(THREADS_PER_PROCESSOR * processors)
+    } else {
+        1
+    }
+}
 
 /// Decides each table's new cells: their protection in `TableCells::new`
 /// order, and whether a search ran out of budget. A table's decision
 /// depends on its own cells alone (its search budget is its own), so the
-/// tables are decided side by side, each thread taking the next table not
-/// yet taken, and the outcome is the same as one after another. With more
-/// processors than one there is a thread per table, up to
-/// [`THREADS_PER_PROCESSOR`] per processor: tables of about the same size
-/// (one per year of a five-year question) then finish together, where one
-/// thread per processor would leave one processor a table to do alone.
+/// tables are decided side by side on `workers` threads, each taking the
+/// next table not yet taken, and the outcome is the same as one after
+/// another.
 fn decide_tables(
     tables: &[TableCells],
     catalogue: &Catalogue,
@@ -195,6 +219,7 @@ fn decide_tables(
     new: &[NewCell],
     known: &[KnownCell],
     policy: &Policy,
+    workers: usize,
 ) -> Vec<(Vec<Protection>, bool)> {
     let decide = |table: &TableCells| -> (Vec<Protection>, bool) {
         let built = table.build(catalogue, index, new, known, policy);
@@ -215,12 +240,6 @@ fn decide_tables(
         let decided =
             disclosure::protect_with(&built.cells, &built.priors, &built.relations, policy);
         (decided.protection, decided.budget_exhausted)
-    };
-    let processors = std::thread::available_parallelism().map_or(1, usize::from);
-    let workers = if processors > 1 {
-        tables.len().min(THREADS_PER_PROCESSOR * processors)
-    } else {
-        1
     };
     if workers <= 1 {
         return tables.iter().map(decide).collect();
@@ -1774,6 +1793,55 @@ mod tests {
                 Protection::Primary
             ]
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Tables decided side by side decide as one after another: five
+        /// years of crack users by age band (one table each), some small,
+        /// with earlier answers about some of them, on 1, 2, 3 and 5
+        /// threads.
+        #[test]
+        fn tables_decided_side_by_side_decide_as_one_after_another(
+            values in proptest::collection::vec(0u64..40, 5 * 4),
+            shown in proptest::collection::vec(0u8..4, 5 * 4),
+        ) {
+            let catalogue = shipped();
+            let years = ["2020/21", "2021/22", "2022/23", "2023/24", "2024/25"];
+            let bands = ["age_band=18-24", "age_band=25-29", "age_band=30-49", "age_band=50+"];
+            let mut figures = Vec::new();
+            let mut asked = Vec::new();
+            let mut earlier = Vec::new();
+            for (y, year) in years.iter().enumerate() {
+                let mut total = 0;
+                for (b, band) in bands.iter().enumerate() {
+                    let v = values[y * bands.len() + b];
+                    total += v;
+                    let breakdown = format!("{band};crack=crack");
+                    figures.push(figure("people_in_treatment", year, &breakdown, v as i64));
+                    asked.push(new("people_in_treatment", year, &breakdown, v));
+                    let was = match shown[y * bands.len() + b] {
+                        0 => continue,
+                        1 => Shown::Exact(v),
+                        2 => Shown::FewerThan(5),
+                        _ => Shown::Withheld,
+                    };
+                    earlier.push(known("people_in_treatment", year, &breakdown, was));
+                }
+                figures.push(figure("people_in_treatment", year, "crack=crack", total as i64));
+                asked.push(new("people_in_treatment", year, "crack=crack", total));
+            }
+            let policy = Policy { threshold: 5 };
+            let one = protect_on(&catalogue, &figures, &asked, &earlier, &policy, |_| 1);
+            proptest::prop_assert_eq!(tables(&catalogue, &asked, &earlier).len(), 5);
+            for workers in [2, 3, 5] {
+                let side_by_side =
+                    protect_on(&catalogue, &figures, &asked, &earlier, &policy, |_| workers);
+                proptest::prop_assert_eq!(&side_by_side.protection, &one.protection);
+                proptest::prop_assert_eq!(side_by_side.budget_exhausted, one.budget_exhausted);
+            }
+        }
     }
 
     #[test]

@@ -17,6 +17,35 @@ pub(super) struct Row {
     pub(super) v: Vec<i128>,
     /// The constraints combined into this row, ascending.
     pub(super) from: Vec<usize>,
+    /// Where `v` is not zero, ascending (rows are mostly zeros).
+    nonzero: Vec<usize>,
+}
+
+impl Row {
+    pub(super) fn new(pivot: usize, v: Vec<i128>, from: Vec<usize>) -> Row {
+        let nonzero = (0..v.len()).filter(|&i| v[i] != 0).collect();
+        Row {
+            pivot,
+            v,
+            from,
+            nonzero,
+        }
+    }
+
+    /// [`eliminate`] of this row's pivot column from `v`: the same result,
+    /// visiting only the row's non-zero entries when its pivot entry is 1
+    /// (then the others are left as they are).
+    fn eliminate_from(&self, v: &mut [i128]) -> Result<(), Overflow> {
+        let c = v[self.pivot];
+        if self.v[self.pivot] != 1 || v.len() != self.v.len() {
+            return eliminate(v, &self.v, self.pivot);
+        }
+        for &i in &self.nonzero {
+            let rc = self.v[i].checked_mul(c).ok_or(Overflow)?;
+            v[i] = v[i].checked_sub(rc).ok_or(Overflow)?;
+        }
+        normalize(v)
+    }
 }
 
 impl Basis {
@@ -31,7 +60,7 @@ impl Basis {
     fn reduce(&self, v: &mut [i128], from: &mut Vec<usize>) -> Result<(), Overflow> {
         for row in &self.rows {
             if v[row.pivot] != 0 {
-                eliminate(v, &row.v, row.pivot)?;
+                row.eliminate_from(v)?;
                 if !row.from.is_empty() {
                     from.extend(row.from.iter().copied());
                     from.sort_unstable();
@@ -59,7 +88,7 @@ impl Basis {
     ) -> Result<(), Overflow> {
         self.reduce(&mut v, &mut from)?;
         if let Some(pivot) = self.pivot_of(&v) {
-            self.rows.push(Row { pivot, v, from });
+            self.rows.push(Row::new(pivot, v, from));
         }
         Ok(())
     }
@@ -118,4 +147,46 @@ fn normalize(v: &mut [i128]) -> Result<(), Overflow> {
 
 pub(super) fn is_zero(v: &[i128]) -> bool {
     v.iter().all(|&x| x == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{Row, eliminate};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Eliminating a row's pivot column by its non-zero entries gives
+        /// what the dense elimination gives: the same vector, or overflow
+        /// alike.
+        #[test]
+        fn eliminating_by_the_non_zero_entries_is_the_dense_elimination(
+            row in proptest::collection::vec(prop_oneof![4 => Just(0i128), 2 => -2i128..=2, 1 => Just(i128::MAX / 3)], 1..12),
+            v in proptest::collection::vec(prop_oneof![3 => -3i128..=3, 1 => Just(i128::MIN / 2)], 1..12),
+            pivot_one in any::<bool>(),
+        ) {
+            let n = row.len().min(v.len());
+            let mut row = row[..n].to_vec();
+            let mut v = v[..n].to_vec();
+            let Some(p) = row.iter().position(|&a| a != 0) else {
+                return Ok(());
+            };
+            if pivot_one {
+                row[p] = 1;
+            }
+            if v[p] == 0 {
+                v[p] = 1;
+            }
+            let mut dense = v.clone();
+            let dense_ok = eliminate(&mut dense, &row, p).is_ok();
+            let mut sparse = v.clone();
+            let sparse_ok = Row::new(p, row.clone(), Vec::new()).eliminate_from(&mut sparse).is_ok();
+            prop_assert_eq!(sparse_ok, dense_ok);
+            if dense_ok {
+                prop_assert_eq!(sparse, dense);
+            }
+        }
+    }
 }

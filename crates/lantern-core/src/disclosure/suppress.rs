@@ -296,11 +296,7 @@ impl<'a> Table<'a> {
             }
             if ok {
                 residuals = updated;
-                basis.rows.push(Row {
-                    pivot: p,
-                    v: r,
-                    from: Vec::new(),
-                });
+                basis.rows.push(Row::new(p, r, Vec::new()));
             } else {
                 hidden[g] = true;
                 residuals.push(r);
