@@ -1306,9 +1306,22 @@ impl From<TemplateFault> for crate::Error {
 /// Letter templates: a council's own (held in the store), else those in
 /// the deployment's templates folder, else the shipped ones.
 pub struct Templates {
+    built: std::sync::Arc<Built>,
+}
+
+/// Templates compiled from their texts (by name).
+struct Built {
     env: Environment<'static>,
     sources: Vec<(String, String)>,
 }
+
+/// The templates built last, with the texts they were built from. Letters
+/// are made again and again from the same few texts (every workspace page
+/// of a drafted case shows its letter), and compiling them was a good part
+/// of what a letter cost; texts that differ in any byte (another version,
+/// a template being tried) are built afresh. Building is a pure function
+/// of the texts, so the templates given are the same either way.
+static LAST_BUILT: std::sync::Mutex<Option<std::sync::Arc<Built>>> = std::sync::Mutex::new(None);
 
 impl Templates {
     /// Load templates, preferring files in `dir` when given.
@@ -1358,6 +1371,14 @@ impl Templates {
     }
 
     fn build(sources: Vec<(String, String)>) -> Result<Templates, TemplateFault> {
+        let last = LAST_BUILT.lock().ok().and_then(|last| {
+            last.as_ref()
+                .filter(|built| built.sources == sources)
+                .cloned()
+        });
+        if let Some(built) = last {
+            return Ok(Templates { built });
+        }
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_syntax(
@@ -1393,7 +1414,11 @@ impl Templates {
             env.add_template_owned(name.clone(), source.clone())
                 .map_err(|e| TemplateFault::of(name, Some(source), &e))?;
         }
-        Ok(Templates { env, sources })
+        let built = std::sync::Arc::new(Built { env, sources });
+        if let Ok(mut last) = LAST_BUILT.lock() {
+            *last = Some(built.clone());
+        }
+        Ok(Templates { built })
     }
 
     /// Check that `source` parses as template `name` and, in place of it,
@@ -1406,7 +1431,7 @@ impl Templates {
         source: &str,
         views: &[serde_json::Value],
     ) -> Result<Templates, TemplateFault> {
-        let mut sources = self.sources.clone();
+        let mut sources = self.built.sources.clone();
         match sources.iter_mut().find(|(n, _)| n == name) {
             Some(slot) => slot.1 = source.to_string(),
             None => {
@@ -1425,6 +1450,7 @@ impl Templates {
         let fault = |e: &minijinja::Error| {
             let failing = e.name().unwrap_or(name).to_string();
             let text = trial
+                .built
                 .sources
                 .iter()
                 .find(|(n, _)| *n == failing)
@@ -1452,7 +1478,8 @@ impl Templates {
 
     /// The text of template `name` these templates use.
     pub fn source(&self, name: &str) -> Option<&str> {
-        self.sources
+        self.built
+            .sources
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, t)| t.as_str())
@@ -1493,11 +1520,15 @@ impl Templates {
     }
 
     fn html_page_raw(&self, values: minijinja::Value) -> Result<String, minijinja::Error> {
-        self.env.get_template("letter.html.j2")?.render(values)
+        self.built
+            .env
+            .get_template("letter.html.j2")?
+            .render(values)
     }
 
     fn markdown_raw<V: Serialize>(&self, view: &V) -> Result<String, minijinja::Error> {
-        self.env
+        self.built
+            .env
             .get_template("letter.md.j2")?
             .render(context! { letter => minijinja::Value::from(minijinja::value::Serde(view)) })
     }

@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -336,12 +337,15 @@ impl AgeSpan {
     }
 }
 
-/// The whole catalogue.
+/// The whole catalogue. Its maps are shared between copies until one is
+/// changed (a catalogue is read far more often than changed, and a copy of
+/// it taken by every reader of a page's), so copying one costs nothing and
+/// two copies of the same compare at once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalogue {
-    indicators: BTreeMap<String, Indicator>,
-    dimensions: BTreeMap<String, Dimension>,
-    topics: BTreeMap<String, Topic>,
+    indicators: Arc<BTreeMap<String, Indicator>>,
+    dimensions: Arc<BTreeMap<String, Dimension>>,
+    topics: Arc<BTreeMap<String, Topic>>,
 }
 
 /// A catalogue problem, with where it is.
@@ -479,7 +483,7 @@ impl Catalogue {
                 values: d.values,
             };
             check_dimension(&dim).map_err(&invalid)?;
-            next.dimensions.insert(d.code, dim);
+            Arc::make_mut(&mut next.dimensions).insert(d.code, dim);
         }
         for i in file.indicator {
             check_code(&i.code).map_err(&invalid)?;
@@ -498,7 +502,7 @@ impl Catalogue {
                     )));
                 }
             }
-            next.indicators.insert(
+            Arc::make_mut(&mut next.indicators).insert(
                 i.code.clone(),
                 Indicator {
                     code: i.code,
@@ -523,7 +527,7 @@ impl Catalogue {
                     t.code
                 )));
             }
-            next.topics.insert(t.code.clone(), t);
+            Arc::make_mut(&mut next.topics).insert(t.code.clone(), t);
         }
         *self = next;
         Ok(())
@@ -578,7 +582,7 @@ impl Catalogue {
     /// is re-expressed over them. Bands already values are left alone.
     pub fn with_age_bands(&self, bands: &[String]) -> Catalogue {
         let mut next = self.clone();
-        let Some(dim) = next.dimensions.get_mut(AGE_BAND) else {
+        let Some(dim) = Arc::make_mut(&mut next.dimensions).get_mut(AGE_BAND) else {
             return next;
         };
         let wanted: Vec<AgeSpan> = bands

@@ -222,7 +222,9 @@ struct Entry {
 /// (Christmas Day or its substitute): a whole year of gov.uk data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
-    days: BTreeMap<Date, Vec<Entry>>,
+    /// Shared between copies (every page's deadlines copy the shipped
+    /// calendar): a copy costs nothing.
+    days: std::sync::Arc<BTreeMap<Date, Vec<Entry>>>,
     covered: BTreeSet<i16>,
     source: String,
     version: String,
@@ -337,7 +339,11 @@ impl Calendar {
     /// example "gov.uk download 2026-11-26, sha256 …"). The fingerprint part
     /// of the version still comes from the contents.
     pub fn labelled(self, label: impl Into<String>) -> Calendar {
-        Calendar::build(self.days, self.covered, label.into())
+        Calendar::build(
+            std::sync::Arc::unwrap_or_clone(self.days),
+            self.covered,
+            label.into(),
+        )
     }
 
     /// This calendar with `extra` added, for proclaimed days and newer gov.uk
@@ -348,9 +354,9 @@ impl Calendar {
     /// version string says what was added or removed; it always changes when
     /// the contents do.
     pub fn merged(&self, extra: &Calendar) -> Calendar {
-        let mut days = self.days.clone();
+        let mut days = (*self.days).clone();
         days.retain(|date, _| !extra.covered.contains(&date.year()));
-        for (date, entries) in &extra.days {
+        for (date, entries) in extra.days.iter() {
             let slot = days.entry(*date).or_default();
             for entry in entries {
                 if !slot.contains(entry) {
@@ -542,7 +548,7 @@ impl Calendar {
             .map(|d| day_number(*d))
             .collect();
         Calendar {
-            days,
+            days: std::sync::Arc::new(days),
             covered,
             source,
             version,

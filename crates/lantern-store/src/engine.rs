@@ -34,6 +34,36 @@ pub trait Tx {
         kinds: &[Kind],
     ) -> Result<Vec<Vec<Sql>>, StoreError>;
 
+    /// Run a query and hand `each` every row in turn, its columns read as
+    /// the given kinds and borrowed: what a reader that keeps little of
+    /// many rows uses, so that no row is copied to be looked at. The values
+    /// are those [`Tx::query`] reads. By default, through [`Tx::query`]
+    /// (SQLite lends each row as it steps).
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Sql],
+        kinds: &[Kind],
+        each: &mut dyn FnMut(&[SqlRef<'_>]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        for row in self.query(sql, params, kinds)? {
+            let row: Vec<SqlRef<'_>> = row.iter().map(Sql::borrowed).collect();
+            each(&row)?;
+        }
+        Ok(())
+    }
+
+    /// A mark of what this transaction reads, taken once it has read
+    /// something: two marks taken on the same connection are equal only if
+    /// nothing in the database changed between them (no commit by another
+    /// connection or process, no write by this one). `None`: the engine
+    /// cannot tell, so nothing read may be kept by its mark. By default
+    /// `None`; SQLite's is its `data_version` with the connection's count
+    /// of rows changed.
+    fn unchanged_mark(&mut self) -> Result<Option<(i64, u64)>, StoreError> {
+        Ok(None)
+    }
+
     /// Run a statement; returns the number of rows changed.
     fn execute(&mut self, sql: &str, params: &[Sql]) -> Result<u64, StoreError>;
 

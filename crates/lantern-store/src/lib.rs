@@ -1395,8 +1395,10 @@ pub trait Store: accounts::Accounts + outbox::Outbox {
     /// [`Store::disclosure_log_of_cells`] summed up per earlier answer and
     /// cell (`lantern_core::related::LoggedCell`: the first line that gave
     /// the figure, whether any did not), in one row each: what
-    /// `lantern_core::related::covered_by_logged` needs, without reading
-    /// every line (one per breakdown value) of the answers.
+    /// `lantern_core::related::covered_by_logged` needs, without handing
+    /// back every line (one per breakdown value) of the answers. An SQLite
+    /// handle keeps what it read about each cell until anything in the
+    /// database changes (`sql/log.rs`).
     fn logged_cells(
         &self,
         cells: &[(String, String, String)],

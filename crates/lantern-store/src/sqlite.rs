@@ -108,16 +108,14 @@ impl Sqlite {
 
 /// `$1` → `?1`: SQLite's spelling of numbered parameters.
 fn dialect(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
+    let mut out = sql.as_bytes().to_vec();
+    for i in 0..out.len().saturating_sub(1) {
+        if out[i] == b'$' && out[i + 1].is_ascii_digit() {
+            out[i] = b'?';
         }
     }
-    out
+    // Only ASCII bytes were replaced by ASCII bytes: still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|_| sql.to_string())
 }
 
 impl rusqlite::ToSql for Sql {
@@ -147,6 +145,39 @@ impl rusqlite::ToSql for SqlRef<'_> {
             }
         })
     }
+}
+
+/// Column `i` of a row borrowed as kind `kind`: the values [`read_row`]
+/// reads, and refused alike (NULL of any kind; else only an integer as
+/// `Int`, text as `Text` and bytes as `Blob`).
+fn read_ref<'r>(r: &'r rusqlite::Row<'_>, i: usize, kind: Kind) -> rusqlite::Result<SqlRef<'r>> {
+    use rusqlite::types::{FromSqlError, ValueRef};
+    let value = r.get_ref(i)?;
+    let wrong = |value: ValueRef<'_>| {
+        let name = r
+            .as_ref()
+            .column_name(i)
+            .map(str::to_string)
+            .unwrap_or_default();
+        rusqlite::Error::InvalidColumnType(i, name, value.data_type())
+    };
+    Ok(match (kind, value) {
+        (Kind::Int, ValueRef::Null) => SqlRef::Int(None),
+        (Kind::Text, ValueRef::Null) => SqlRef::Text(None),
+        (Kind::Blob, ValueRef::Null) => SqlRef::Blob(None),
+        (Kind::Int, ValueRef::Integer(v)) => SqlRef::Int(Some(v)),
+        (Kind::Text, ValueRef::Text(bytes)) => {
+            SqlRef::Text(Some(std::str::from_utf8(bytes).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    value.data_type(),
+                    Box::new(FromSqlError::Other(Box::new(e))),
+                )
+            })?))
+        }
+        (Kind::Blob, ValueRef::Blob(bytes)) => SqlRef::Blob(Some(bytes)),
+        (_, value) => return Err(wrong(value)),
+    })
 }
 
 /// One row read as the given kinds.
@@ -180,6 +211,34 @@ impl Tx for SqliteTx<'_> {
             read_row(r, kinds)
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Sql],
+        kinds: &[Kind],
+        each: &mut dyn FnMut(&[SqlRef<'_>]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached(&dialect(sql))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        while let Some(r) = rows.next()? {
+            let row = kinds
+                .iter()
+                .enumerate()
+                .map(|(i, kind)| read_ref(r, i, *kind))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            each(&row)?;
+        }
+        Ok(())
+    }
+
+    fn unchanged_mark(&mut self) -> Result<Option<(i64, u64)>, StoreError> {
+        let version: i64 = self
+            .tx
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        Ok(Some((version, self.tx.total_changes())))
     }
 
     fn insert_many(

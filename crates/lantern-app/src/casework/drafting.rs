@@ -384,7 +384,8 @@ pub(super) fn release_changes_among(
     let Some((draft, _)) = store.draft(reference)? else {
         return Ok(vec![]);
     };
-    release_changes_cited(store, structured, &notices_of(&draft)?, day, releases)
+    let cited = cited_releases(&notices_of(&draft)?);
+    release_changes_cited(store, structured, cited, day, releases)
 }
 
 /// [`release_changes_among`] for a case whose draft's notices are known
@@ -397,19 +398,21 @@ pub(super) fn release_changes_noticed(
     day: Date,
     releases: &mut Option<Vec<lantern_core::release::Release>>,
 ) -> Result<Vec<String>> {
-    let notices: serde_json::Value = serde_json::from_str(notices)?;
-    release_changes_cited(store, structured, &notices, day, releases)
+    let cited = match serde_json::from_str::<CitingOnly>(notices) {
+        Ok(citing) => citing.cited(),
+        Err(_) => cited_releases(&serde_json::from_str(notices)?),
+    };
+    release_changes_cited(store, structured, cited, day, releases)
 }
 
-/// What changed about the releases a draft's `notices` cite.
+/// What changed about the releases `cited` in a draft's notices.
 fn release_changes_cited(
     store: &dyn Store,
     structured: bool,
-    notices: &serde_json::Value,
+    cited: Vec<Cited>,
     day: Date,
     releases: &mut Option<Vec<lantern_core::release::Release>>,
 ) -> Result<Vec<String>> {
-    let cited = cited_releases(notices);
     if cited.is_empty() || !structured {
         return Ok(vec![]);
     }
@@ -530,6 +533,76 @@ fn notices_of(draft: &str) -> Result<serde_json::Value> {
         Ok(notices) => serde_json::to_value(notices)?,
         Err(_) => serde_json::from_str(draft)?,
     })
+}
+
+/// A draft's notices with only what [`cited_releases`] reads of them, each
+/// of the type it reads (anything else is passed over unbuilt): a list of
+/// cases reads every open draft's. Notices not of that shape (a value of
+/// another type where one is read) are read by [`cited_releases`] instead,
+/// which the releases found here are the same as whenever both read them.
+#[derive(serde::Deserialize)]
+struct CitingOnly {
+    #[serde(default)]
+    questions: Option<Vec<QuestionCiting>>,
+}
+
+#[derive(serde::Deserialize)]
+struct QuestionCiting {
+    #[serde(default)]
+    notices: Option<Vec<NoticeCiting>>,
+    #[serde(default)]
+    parts: Option<Vec<QuestionCiting>>,
+}
+
+#[derive(serde::Deserialize)]
+struct NoticeCiting {
+    #[serde(default)]
+    basis: Option<String>,
+    #[serde(default)]
+    release: Option<ReleaseCiting>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReleaseCiting {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    date: Option<String>,
+}
+
+impl CitingOnly {
+    /// The releases cited, as [`cited_releases`] finds them.
+    fn cited(self) -> Vec<Cited> {
+        fn walk(q: QuestionCiting, out: &mut Vec<Cited>) {
+            for n in q.notices.into_iter().flatten() {
+                let Some(r) = n.release else {
+                    continue;
+                };
+                let Some(code) = r.code else {
+                    continue;
+                };
+                let basis = n.basis.unwrap_or_default();
+                if !out.iter().any(|c| c.code == code && c.basis == basis) {
+                    out.push(Cited {
+                        code,
+                        title: r.title.unwrap_or_default(),
+                        basis,
+                        date: r.date.and_then(|d| d.parse().ok()),
+                    });
+                }
+            }
+            for p in q.parts.into_iter().flatten() {
+                walk(p, out);
+            }
+        }
+        let mut out = Vec::new();
+        for q in self.questions.into_iter().flatten() {
+            walk(q, &mut out);
+        }
+        out
+    }
 }
 
 /// The releases a draft's notices cite (s22 and s21), each once.

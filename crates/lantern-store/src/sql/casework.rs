@@ -7,11 +7,12 @@ use jiff::civil::Date;
 use lantern_core::casework::{self, Action, ActionDetail, Case, CaseEvent, LogEntry, Status};
 
 use crate::engine::{Engine, Kind, Mode, Tx};
-use crate::rows::Sql;
+use crate::rows::{Sql, SqlRef};
 use crate::{CaseText, StoreError, Who};
 
 use super::{
-    SqlStore, damaged, date, int, one_int, opt_date, opt_int, opt_text, param, param_text, text,
+    SqlStore, damaged, date, int, lent_opt_text, lent_str, one_int, opt_date, opt_int, opt_text,
+    param, param_text, take_opt_text, take_text, text,
 };
 
 const CASE_COLUMNS: &str = "SELECT reference, received, status, requester_name, requester_contact,
@@ -394,21 +395,20 @@ pub(super) fn relatable_cases_between<E: Engine>(
             }
         }
         // Sorted here rather than in SQL: the sort would copy every row's
-        // structured text through SQLite's sorter.
-        let rows = tx.query(&sql, &params, &[Kind::Text; 6])?;
-        let mut cases = rows
-            .iter()
-            .map(|r| {
-                Ok(crate::RelatableCase {
-                    reference: text(&r[0]),
-                    received: date(&text(&r[1]))?,
-                    status: status(&text(&r[2]))?,
-                    requester_name: opt_text(&r[3]),
-                    requester_contact: opt_text(&r[4]),
-                    structured: opt_text(&r[5]),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        // structured text through SQLite's sorter. Each row is read where
+        // it lies, its values copied once.
+        let mut cases = Vec::new();
+        tx.query_each(&sql, &params, &[Kind::Text; 6], &mut |r| {
+            cases.push(crate::RelatableCase {
+                reference: lent_str(r[0]).to_string(),
+                received: date(lent_str(r[1]))?,
+                status: status(lent_str(r[2]))?,
+                requester_name: lent_opt_text(r[3]),
+                requester_contact: lent_opt_text(r[4]),
+                structured: lent_opt_text(r[5]),
+            });
+            Ok(())
+        })?;
         cases.sort_by(|a, b| (a.received, &a.reference).cmp(&(b.received, &b.reference)));
         Ok(cases)
     })
@@ -425,7 +425,7 @@ pub(super) fn case_history<E: Engine>(
             &[param_text(reference), param_text(&council)],
             &EVENT_KINDS,
         )?;
-        rows.iter().map(|r| event_from(r)).collect()
+        rows.into_iter().map(|mut r| event_from(&mut r)).collect()
     })
 }
 
@@ -440,17 +440,18 @@ const EVENT_KINDS: [Kind; 11] = {
     kinds
 };
 
-fn event_from(r: &[Sql]) -> Result<CaseEvent, StoreError> {
+/// An event from its row ([`EVENT_COLUMNS`]), its values taken out of it.
+fn event_from(r: &mut [Sql]) -> Result<CaseEvent, StoreError> {
     Ok(CaseEvent {
-        at: text(&r[1]),
-        actor: text(&r[2]),
-        action: text(&r[3]),
+        at: take_text(&mut r[1]),
+        actor: take_text(&mut r[2]),
+        action: take_text(&mut r[3]),
         from: opt_text(&r[4]).and_then(|s| Status::parse(&s)),
         to: status(&text(&r[5]))?,
-        note: opt_text(&r[6]),
+        note: take_opt_text(&mut r[6]),
         on: opt_date(opt_text(&r[7]))?,
         extended_to: opt_date(opt_text(&r[8]))?,
-        calendar: opt_text(&r[9]),
+        calendar: take_opt_text(&mut r[9]),
         fee_pence: opt_int(&r[10]),
     })
 }
@@ -496,11 +497,11 @@ pub(super) fn open_cases_with_history<E: Engine>(
         )?;
         let mut histories: std::collections::HashMap<String, Vec<CaseEvent>> =
             std::collections::HashMap::new();
-        for r in &events {
+        for mut r in events {
             histories
-                .entry(text(&r[0]))
+                .entry(take_text(&mut r[0]))
                 .or_default()
-                .push(event_from(r)?);
+                .push(event_from(&mut r)?);
         }
         cases
             .iter()
@@ -529,7 +530,9 @@ pub(super) fn open_cases_in_brief<E: Engine>(
         .join(", ");
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
-        let cases = tx.query(
+        // Each row read where it lies, its values copied once.
+        let mut brief = Vec::new();
+        tx.query_each(
             &format!(
                 "SELECT reference, received, status,
                     CAST(CASE WHEN structured IS NULL THEN 0 ELSE 1 END AS BIGINT),
@@ -545,42 +548,44 @@ pub(super) fn open_cases_in_brief<E: Engine>(
                 Kind::Text,
                 Kind::Text,
             ],
+            &mut |r| {
+                brief.push(crate::BriefCase {
+                    received: date(lent_str(r[1]))?,
+                    status: status(lent_str(r[2]))?,
+                    structured: !matches!(r[3], SqlRef::Int(Some(0))),
+                    subject: lent_opt_text(r[4]),
+                    original: lent_opt_text(r[5]),
+                    clock: Vec::new(),
+                    reference: lent_str(r[0]).to_string(),
+                });
+                Ok(())
+            },
         )?;
-        // Each open case's clock events, through the history's index on
-        // (council, reference, id).
+        // The council's clock events in the history's order, through its
+        // index on (council, reference, id), and those of the open cases
+        // kept: joining each event to its case to ask whether it is open
+        // cost a look-up in the cases' index per event.
         let events = tx.query(
             &format!(
-                "SELECT e.reference, e.at, e.actor, e.action, e.from_status, e.to_status,
-                    e.note, e.on_day, e.extended_to, e.calendar, e.fee_pence
-                 FROM cases c JOIN case_events e
-                   ON e.council = c.council AND e.reference = c.reference
-                 WHERE c.council = $1 AND c.status IN ({open}) AND e.action IN ({clock})
-                 ORDER BY e.reference, e.id"
+                "{EVENT_COLUMNS} WHERE council = $1 AND action IN ({clock})
+                 ORDER BY reference, id"
             ),
             &[param_text(&council)],
             &EVENT_KINDS,
         )?;
-        let mut clocks: std::collections::HashMap<String, Vec<CaseEvent>> =
-            std::collections::HashMap::new();
-        for r in &events {
-            clocks.entry(text(&r[0])).or_default().push(event_from(r)?);
+        let mut clocks: std::collections::HashMap<String, Vec<CaseEvent>> = brief
+            .iter()
+            .map(|case| (case.reference.clone(), Vec::new()))
+            .collect();
+        for mut r in events {
+            if let Some(clock) = clocks.get_mut(&text(&r[0])) {
+                clock.push(event_from(&mut r)?);
+            }
+        }
+        for case in &mut brief {
+            case.clock = clocks.remove(&case.reference).unwrap_or_default();
         }
         // Sorted here rather than through SQLite's sorter.
-        let mut brief = cases
-            .iter()
-            .map(|r| {
-                let reference = text(&r[0]);
-                Ok(crate::BriefCase {
-                    received: date(&text(&r[1]))?,
-                    status: status(&text(&r[2]))?,
-                    structured: !matches!(r[3], Sql::Int(Some(0))),
-                    subject: opt_text(&r[4]),
-                    original: opt_text(&r[5]),
-                    clock: clocks.remove(&reference).unwrap_or_default(),
-                    reference,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
         brief.sort_by(|a, b| (a.received, &a.reference).cmp(&(b.received, &b.reference)));
         Ok(brief)
     })

@@ -1,6 +1,10 @@
 //! The council's disclosure log as read back, and the phrases its cases
 //! have taught (synonyms), each learned on a case and recorded in its
-//! history.
+//! history. The log's lines about a few cells, summed up, are kept by the
+//! connection that read them until anything in the database changes
+//! ([`LoggedKept`]).
+
+use std::collections::HashMap;
 
 use lantern_core::casework::{ActionDetail, LogEntry, Status};
 
@@ -8,8 +12,9 @@ use crate::engine::{Engine, Kind, Mode};
 use crate::{StoreError, Who};
 
 use super::casework::{case_event, correctable};
-use super::{SqlStore, opt_text, param_text, text};
-use crate::rows::Sql;
+use super::{SqlStore, lent_str, opt_text, param_text, text};
+
+use crate::rows::{Sql, SqlRef};
 
 pub(super) fn disclosure_log<E: Engine>(store: &SqlStore<E>) -> Result<Vec<LogEntry>, StoreError> {
     use super::council::{LOG_COLUMNS, LOG_KINDS, log_entry};
@@ -73,6 +78,27 @@ pub(super) fn disclosure_log_of_cells<E: Engine>(
 /// are read together.
 const CELLS_ONE_BY_ONE: usize = 64;
 
+/// The log's lines about cells, summed up per answer ([`logged_cells`]), as
+/// one connection read them, with the mark of what it read
+/// ([`crate::engine::Tx::unchanged_mark`]) and the council it read for. A
+/// workspace page looks up the earlier answers about every cell its request
+/// asks for, which were most of what the page cost; pages about the same
+/// cells read the same lines. Kept only while the mark stays the same, so
+/// any change to the database since (a new answer sent, by any connection
+/// or process) has them read again; never kept by an engine that gives no
+/// mark. Bounded: emptied when it holds [`LoggedKept::MOST`] cells.
+#[derive(Debug, Default)]
+pub(super) struct LoggedKept {
+    mark: Option<(i64, u64)>,
+    council: String,
+    cells: HashMap<(String, String, String), Vec<lantern_core::related::LoggedCell>>,
+}
+
+impl LoggedKept {
+    /// The most cells kept.
+    const MOST: usize = 512;
+}
+
 /// [`disclosure_log_of_cells`] summed up per answer and cell (see
 /// `lantern_core::related::LoggedCell`), by answer, then cell. A few cells
 /// are read one at a time, each by equality on the log's index on
@@ -97,9 +123,30 @@ pub(super) fn logged_cells<E: Engine>(
     }
     store.engine.transaction(Mode::Read, |tx| {
         let council = store.scope(tx)?;
+        // What this connection read before, while nothing has changed.
+        let mark = tx.unchanged_mark()?;
+        let mut kept = store.logged.borrow_mut();
+        if mark.is_none() || kept.mark != mark || kept.council != council {
+            *kept = LoggedKept {
+                mark,
+                council: council.clone(),
+                cells: HashMap::new(),
+            };
+        }
         let mut out = Vec::new();
         for (indicator, area, period) in &wanted {
-            let rows = tx.query(
+            let key = (indicator.to_string(), area.to_string(), period.to_string());
+            if let Some(known) = kept.cells.get(&key) {
+                out.extend(known.iter().cloned());
+                continue;
+            }
+            // Per answer: its first line that gave the figure (id, sent at),
+            // and whether any line did not. Each line is looked at where it
+            // lies; only an answer's reference and a first line's sending
+            // time are copied.
+            type Summed = (Option<(i64, String)>, bool);
+            let mut by_answer: BTreeMap<String, Summed> = BTreeMap::new();
+            tx.query_each(
                 "SELECT id, reference, sent_at,
                         CAST(CASE WHEN decision = 'given' THEN 1 ELSE 0 END AS BIGINT)
                  FROM disclosure_log
@@ -111,36 +158,43 @@ pub(super) fn logged_cells<E: Engine>(
                     param_text(&council),
                 ],
                 &[Kind::Int, Kind::Text, Kind::Text, Kind::Int],
+                &mut |r| {
+                    let (SqlRef::Int(Some(id)), SqlRef::Int(Some(given))) = (r[0], r[3]) else {
+                        return Ok(());
+                    };
+                    let reference = lent_str(r[1]);
+                    let answer = match by_answer.get_mut(reference) {
+                        Some(answer) => answer,
+                        None => by_answer.entry(reference.to_string()).or_default(),
+                    };
+                    if given == 0 {
+                        answer.1 = true;
+                    } else if answer.0.as_ref().is_none_or(|(first, _)| id < *first) {
+                        answer.0 = Some((id, lent_str(r[2]).to_string()));
+                    }
+                    Ok(())
+                },
             )?;
-            // Per answer: its first line that gave the figure (id, sent at),
-            // and whether any line did not.
-            type Summed<'r> = (Option<(i64, &'r str)>, bool);
-            let mut by_answer: BTreeMap<&str, Summed> = BTreeMap::new();
-            for r in &rows {
-                let (Sql::Int(Some(id)), Sql::Int(Some(given))) = (&r[0], &r[3]) else {
-                    continue;
-                };
-                let answer = by_answer.entry(str_of(&r[1])).or_default();
-                if *given == 0 {
-                    answer.1 = true;
-                } else if answer.0.is_none_or(|(first, _)| *id < first) {
-                    answer.0 = Some((*id, str_of(&r[2])));
+            let found: Vec<LoggedCell> = by_answer
+                .into_iter()
+                .map(|(reference, (first_given, not_given))| LoggedCell {
+                    reference,
+                    cell: Cell {
+                        indicator: indicator.to_string(),
+                        area: area.to_string(),
+                        period: period.to_string(),
+                    },
+                    first_given,
+                    not_given,
+                })
+                .collect();
+            out.extend(found.iter().cloned());
+            if kept.mark.is_some() {
+                if kept.cells.len() >= LoggedKept::MOST {
+                    kept.cells.clear();
                 }
+                kept.cells.insert(key, found);
             }
-            out.extend(
-                by_answer
-                    .into_iter()
-                    .map(|(reference, (first_given, not_given))| LoggedCell {
-                        reference: reference.to_string(),
-                        cell: Cell {
-                            indicator: indicator.to_string(),
-                            area: area.to_string(),
-                            period: period.to_string(),
-                        },
-                        first_given: first_given.map(|(id, sent_at)| (id, sent_at.to_string())),
-                        not_given,
-                    }),
-            );
         }
         out.sort_by(|a, b| (&a.reference, &a.cell).cmp(&(&b.reference, &b.cell)));
         Ok(out)

@@ -38,7 +38,7 @@ use serde_json::json;
 
 use crate::dump::TableRows;
 use crate::engine::{Engine, Kind, Mode, Tx};
-use crate::rows::Sql;
+use crate::rows::{Sql, SqlRef};
 use crate::{
     AuditEntry, ChunkQuery, Created, FigureQuery, ImportMeta, ImportReceipt, ImportRecord,
     NewFigureSet, NewSubmission, Snapshot, Store, StoreError, StoredChunk, StoredFigureSet,
@@ -110,6 +110,9 @@ pub struct SqlStore<E: Engine> {
     /// The council chosen with [`Store::use_council`], if one was
     /// (`council.rs`: what a handle's casework belongs to).
     council: Option<String>,
+    /// The disclosure log's lines about cells, summed up, as this handle's
+    /// connection last read them (`log.rs`).
+    logged: std::cell::RefCell<log::LoggedKept>,
 }
 
 pub(crate) fn int(v: &Sql) -> i64 {
@@ -131,6 +134,24 @@ pub(crate) fn text(v: &Sql) -> String {
         Sql::Text(Some(s)) => s.clone(),
         Sql::Int(Some(i)) => i.to_string(),
         _ => String::new(),
+    }
+}
+
+/// A text value lent by [`crate::engine::Tx::query_each`] ("" for NULL or
+/// anything else).
+pub(crate) fn lent_str(v: SqlRef<'_>) -> &str {
+    match v {
+        SqlRef::Text(Some(s)) => s,
+        _ => "",
+    }
+}
+
+/// [`opt_text`] of a text value lent by [`crate::engine::Tx::query_each`].
+pub(crate) fn lent_opt_text(v: SqlRef<'_>) -> Option<String> {
+    match v {
+        SqlRef::Text(s) => s.map(str::to_string),
+        SqlRef::Int(i) => i.map(|i| i.to_string()),
+        SqlRef::Blob(_) => None,
     }
 }
 
@@ -244,6 +265,7 @@ impl<E: Engine> SqlStore<E> {
         SqlStore {
             engine,
             council: None,
+            logged: Default::default(),
         }
     }
 

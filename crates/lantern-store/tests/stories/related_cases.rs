@@ -755,3 +755,57 @@ story!(
         assert_eq!(restored[1].subject, None);
     }
 );
+
+story!(
+    the_log_s_cells_kept_by_a_connection_are_read_again_after_any_change,
+    |db: &TestDb| {
+        let mut store = city_and_county(db);
+        let pit = "people_in_treatment";
+        let home = "E06000016";
+        let line = |reference: &str, decision: &str| LogEntry {
+            decision: decision.into(),
+            value: (decision == "given").then_some(5),
+            ..entry(reference, pit, home, "2022/23", 5)
+        };
+        let asked = [(pit.to_string(), home.to_string(), "2022/23".to_string())];
+        let answers = |store: &dyn Store| -> Vec<(String, bool, bool)> {
+            store
+                .logged_cells(&asked)
+                .unwrap()
+                .into_iter()
+                .map(|l| (l.reference, l.first_given.is_some(), l.not_given))
+                .collect()
+        };
+        send(store.as_mut(), "FOI-1", &[line("FOI-1", "given")]);
+        let first = answers(store.as_ref());
+        assert_eq!(first, [("FOI-1".to_string(), true, false)]);
+        // Read again with nothing changed: the same.
+        assert_eq!(answers(store.as_ref()), first);
+        // An answer sent through another connection is seen.
+        let mut other = open(&db.location()).unwrap();
+        other.use_council("city").unwrap();
+        send(other.as_mut(), "FOI-2", &[line("FOI-2", "withheld")]);
+        assert_eq!(
+            answers(store.as_ref()),
+            [
+                ("FOI-1".to_string(), true, false),
+                ("FOI-2".to_string(), false, true)
+            ]
+        );
+        // And one sent through this one.
+        send(store.as_mut(), "FOI-3", &[line("FOI-3", "given")]);
+        assert_eq!(answers(store.as_ref()).len(), 3);
+        // Another council's handle on the same connection kind sees its own.
+        let mut county = open(&db.location()).unwrap();
+        county.use_council("county").unwrap();
+        assert!(answers(county.as_ref()).is_empty());
+        // A change anywhere else in the database is a change too: the lines
+        // are read again, and are still the same.
+        send(
+            other.as_mut(),
+            "FOI-4",
+            &[entry("FOI-4", pit, "E08000001", "2022/23", 3)],
+        );
+        assert_eq!(answers(store.as_ref()).len(), 3);
+    }
+);
