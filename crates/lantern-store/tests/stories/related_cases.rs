@@ -7,7 +7,7 @@
 use jiff::civil::Date;
 use lantern_core::casework::{Action, ActionDetail, Case, LogEntry, Status};
 use lantern_core::council::{Council, Settings};
-use lantern_store::{Created, ImportKind, ImportMeta, Store, Who, create, init_meta, open};
+use lantern_store::{ImportKind, ImportMeta, Store, Who, create, init_meta, open};
 
 use crate::story;
 use lantern_store::testing::TestDb;
@@ -69,16 +69,7 @@ fn references(cases: &[Case]) -> Vec<&str> {
 story!(
     only_the_cases_received_within_a_window_are_read,
     |db: &TestDb| {
-        let (mut store, created) = create(&db.location(), &init_meta("tester", "now")).unwrap();
-        assert_eq!(created, Created::New);
-        let meta = council_set();
-        store
-            .set_council(&meta, &council("city", "E06000016"))
-            .unwrap();
-        store
-            .set_council(&meta, &council("county", "E10000018"))
-            .unwrap();
-        store.use_council("city").unwrap();
+        let mut store = city_and_county(db);
         let none = ActionDetail::default();
         // Opened out of date order; one date holds two cases.
         for (reference, received) in [
